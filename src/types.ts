@@ -1,0 +1,86 @@
+// The plain-data contract between transforms, the engine and the reports.
+// Transforms report findings; a finding may carry a fix made of edits in
+// offsets of the text the transform saw. Nothing here knows about the CLI.
+
+export type FileKind = 'dockerfile' | 'compose' | 'nginx' | 'env';
+
+/** One text replacement: `range` is [start, end) in UTF-16 offsets of the file's current text. */
+export interface Edit {
+  /** Absolute path of the file the edit applies to. */
+  file: string;
+  range: [number, number];
+  text: string;
+}
+
+/**
+ * What a compose fix means, as data: after the edits, the re-parsed document
+ * (merged with `<<`) must equal the old data with these changes made. The
+ * engine checks this and drops a fix whose text does not say what it meant.
+ */
+export interface DataChange {
+  file: string;
+  /** Index of the YAML document in the file (compose files may hold several). */
+  doc: number;
+  path: (string | number)[];
+  /** `set` writes `value` at `path`; `delete` removes the key or item. */
+  op: 'set' | 'delete';
+  value?: unknown;
+}
+
+export interface Fix {
+  /** All edits apply together or not at all; they may span several files. */
+  edits: Edit[];
+  intent?: DataChange[];
+}
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface Finding {
+  /** Transform id, e.g. `dockerfile/non-root-user`. */
+  transform: string;
+  /** Absolute path of the file the finding is about. */
+  file: string;
+  /** Where, in offsets of the text the transform saw. */
+  range: [number, number];
+  /** One line: what is wrong or what was done, and why. */
+  message: string;
+  severity: Severity;
+  /** CIS Docker Benchmark control, e.g. `4.1`. */
+  cis?: string;
+  fix?: Fix;
+  /** When there is no fix: what a person should do by hand. */
+  manual?: string;
+  /** Stable key used to match suppressions and to de-duplicate across passes. */
+  key?: string;
+}
+
+export interface TransformMeta {
+  id: string;
+  /** One line, shown by --list-transforms. */
+  description: string;
+  appliesTo: FileKind[];
+  fixable: boolean;
+  /** CIS Docker Benchmark v1.6 control(s) it answers, e.g. `4.1`. */
+  cis: string;
+  /** Rule ids of detectors that flag the same thing (hadolint, Checkov, Trivy, KICS, Semgrep). */
+  peers: string[];
+  /** A paragraph of help for SARIF rules and docs. */
+  help: string;
+}
+
+/** Options every transform may read; filled from flags and configuration. */
+export interface HardenOptions {
+  uid: number;
+  gid: number;
+  userName: string;
+  tmpfsSize: string;
+  chownWorkdir: boolean;
+}
+
+export const DEFAULT_OPTIONS: HardenOptions = {
+  uid: 1000,
+  gid: 1000,
+  userName: 'app',
+  tmpfsSize: '64m',
+  chownWorkdir: false,
+};
