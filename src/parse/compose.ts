@@ -1,0 +1,108 @@
+// Compose file parsing. `yaml` with `merge: true` gives node ranges into the
+// original text (BOM and CRLF included) and merged data via toJS(). We never
+// write a document back with toString(); edits are made by range.
+import { parseAllDocuments, isMap, isScalar, isPair, type Document, type YAMLMap, type Scalar, type Pair, type Node } from 'yaml';
+import { BOM, detectEol, lineColumn, type Eol } from '../text.js';
+
+export interface ComposeServiceNode {
+  name: string;
+  docIndex: number;
+  /** The service's own map node (may carry a `<<` merge); undefined for `web:` with no value. */
+  node: YAMLMap | undefined;
+  keyNode: Scalar;
+  pair: Pair;
+  /** The service as compose sees it: merge keys applied. */
+  data: Record<string, unknown>;
+}
+
+export interface ComposeDoc {
+  index: number;
+  doc: Document.Parsed;
+  /** Whole document as plain data, merge keys applied. */
+  data: unknown;
+  servicesNode: YAMLMap | undefined;
+  services: ComposeServiceNode[];
+}
+
+export interface YamlProblem {
+  message: string;
+  offset: number;
+  line: number;
+  column: number;
+}
+
+export interface ParsedCompose {
+  text: string;
+  eol: Eol;
+  bom: boolean;
+  docs: ComposeDoc[];
+  errors: YamlProblem[];
+}
+
+const YAML_OPTIONS = { merge: true, prettyErrors: false, uniqueKeys: true } as const;
+
+export function parseCompose(text: string): ParsedCompose {
+  const parsed = parseAllDocuments(text, YAML_OPTIONS);
+  const errors: YamlProblem[] = [];
+  const docs: ComposeDoc[] = [];
+  const list = Array.isArray(parsed) ? parsed : [];
+  list.forEach((doc, index) => {
+    for (const e of doc.errors) {
+      const offset = e.pos?.[0] ?? 0;
+      errors.push({ message: e.message.split('\n')[0], offset, ...lineColumn(text, offset) });
+    }
+    if (doc.errors.length) return;
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      errors.push({ message: (err as Error).message, offset: 0, line: 1, column: 1 });
+      return;
+    }
+    const servicesNode = doc.get('services', true);
+    const services: ComposeServiceNode[] = [];
+    const dataServices = isRecord(data) && isRecord(data.services) ? data.services : {};
+    if (isMap(servicesNode)) {
+      for (const pair of servicesNode.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        const value = pair.value as Node | null;
+        const svcData = dataServices[name];
+        services.push({
+          name,
+          docIndex: index,
+          node: isMap(value) ? value : undefined,
+          keyNode: pair.key,
+          pair: pair as Pair,
+          data: isRecord(svcData) ? svcData : {},
+        });
+      }
+    }
+    docs.push({ index, doc, data, servicesNode: isMap(servicesNode) ? servicesNode : undefined, services });
+  });
+  return { text, eol: detectEol(text), bom: text.startsWith(BOM), docs, errors };
+}
+
+/** Re-read only the data of each document (for verification after edits). */
+export function composeData(text: string): { data: unknown[]; errors: YamlProblem[] } {
+  const parsed = parseCompose(text);
+  return { data: parsed.docs.map((d) => d.data), errors: parsed.errors };
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** True for a `<<` merge key. */
+export function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (key.source === '<<' || key.value === '<<' || typeof key.value === 'symbol');
+}
+
+/** The pair under `key` in a map node, ignoring merges (what the service itself says). */
+export function ownPair(map: YAMLMap | undefined, key: string): Pair | undefined {
+  if (!map) return undefined;
+  for (const item of map.items) {
+    if (isPair(item) && isScalar(item.key) && item.key.value === key) return item as Pair;
+  }
+  return undefined;
+}

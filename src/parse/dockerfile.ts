@@ -1,0 +1,252 @@
+// Dockerfile parsing: dockerfile-ast underneath, exposed as plain records
+// with offsets into the original text (BOM included), so transforms never
+// touch LSP positions. Known traps of dockerfile-ast 0.7.1 are handled here
+// once: heredoc lookups that throw, image references it splits wrongly
+// (callers use parse/image-ref.ts), and arguments that include heredoc bodies.
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { BOM, detectEol, type Eol } from '../text.js';
+
+export interface DfFlag {
+  name: string;
+  value: string | null;
+}
+
+export interface DfProperty {
+  name: string;
+  value: string | null;
+}
+
+export interface DfInstruction {
+  index: number;
+  /** Upper-case keyword (`RUN`, `FROM`, ...). */
+  keyword: string;
+  /** Offset of the keyword. */
+  start: number;
+  /** Offset just after the instruction's last character (heredoc bodies included). */
+  end: number;
+  /** 0-based line of the keyword and of the instruction's last line. */
+  line: number;
+  endLine: number;
+  /** The instruction exactly as written. */
+  raw: string;
+  /** Whitespace-split arguments without flags; for RUN prefer `raw` (heredocs are folded in here). */
+  args: string[];
+  flags: DfFlag[];
+  /** Exec-form strings (`CMD ["a", "b"]`), unescaped; undefined for shell form. */
+  json?: string[];
+  /** ENV / ARG / LABEL properties. */
+  properties: DfProperty[];
+  /** Ranges of heredoc bodies (never to be edited). */
+  heredocs: [number, number][];
+  /** Stage index; -1 for instructions before the first FROM. */
+  stage: number;
+  /** For ONBUILD: the keyword of its trigger. */
+  onbuildTrigger?: string;
+}
+
+export interface DfStage {
+  index: number;
+  from: DfInstruction;
+  /** The image argument of FROM as written (may hold `${VAR}`). */
+  image: string;
+  /** `AS name`, lower-cased as BuildKit compares it. */
+  name?: string;
+  platform?: string;
+  /** Instructions after FROM, up to the next FROM. */
+  instructions: DfInstruction[];
+}
+
+export interface DfComment {
+  line: number;
+  start: number;
+  end: number;
+  /** Text after `#`, trimmed. */
+  text: string;
+}
+
+export interface ParsedDockerfile {
+  text: string;
+  eol: Eol;
+  bom: boolean;
+  escape: string;
+  instructions: DfInstruction[];
+  stages: DfStage[];
+  /** ARGs declared before the first FROM, with their defaults (what FROM may use). */
+  globalArgs: Map<string, string | undefined>;
+  comments: DfComment[];
+}
+
+/** Parse a Dockerfile. dockerfile-ast does not throw on bad input; neither does this. */
+export function parseDockerfile(text: string): ParsedDockerfile {
+  const bom = text.startsWith(BOM);
+  const base = bom ? 1 : 0;
+  const body = bom ? text.slice(1) : text;
+  const doc = TextDocument.create('file:///Dockerfile', 'dockerfile', 0, body);
+  const off = (p: { line: number; character: number }) => base + doc.offsetAt(p);
+  const ast = DockerfileParser.parse(body);
+
+  const instructions: DfInstruction[] = [];
+  const stages: DfStage[] = [];
+  const globalArgs = new Map<string, string | undefined>();
+
+  for (const ins of ast.getInstructions()) {
+    const range = ins.getRange();
+    const keyword = ins.getKeyword().toUpperCase();
+    const start = off(range.start);
+    const heredocs = heredocRanges(ins, off, text);
+    let end = off(range.end);
+    for (const [, hEnd] of heredocs) end = Math.max(end, hEnd);
+    const rec: DfInstruction = {
+      index: instructions.length,
+      keyword,
+      start,
+      end,
+      line: range.start.line,
+      endLine: doc.positionAt(end - base).line,
+      raw: text.slice(start, end),
+      args: ins.getArguments().map((a) => a.getValue()),
+      flags: flagsOf(ins),
+      json: jsonOf(ins),
+      properties: propertiesOf(ins),
+      heredocs,
+      stage: stages.length - 1,
+    };
+    if (keyword === 'ONBUILD') {
+      const trig = (ins as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction();
+      rec.onbuildTrigger = trig?.getKeyword().toUpperCase();
+    }
+    if (keyword === 'FROM') {
+      const image = rec.args[0] ?? '';
+      const asIdx = rec.args.findIndex((a) => a.toUpperCase() === 'AS');
+      rec.stage = stages.length;
+      stages.push({
+        index: stages.length,
+        from: rec,
+        image,
+        name: asIdx >= 0 && rec.args[asIdx + 1] ? rec.args[asIdx + 1].toLowerCase() : undefined,
+        platform: rec.flags.find((f) => f.name === 'platform')?.value ?? undefined,
+        instructions: [],
+      });
+    } else if (stages.length > 0) {
+      stages[stages.length - 1].instructions.push(rec);
+    } else if (keyword === 'ARG') {
+      for (const p of rec.properties) globalArgs.set(p.name, p.value ?? undefined);
+    }
+    instructions.push(rec);
+  }
+
+  const comments: DfComment[] = [];
+  for (const c of ast.getComments()) {
+    const r = c.getRange();
+    comments.push({ line: r.start.line, start: off(r.start), end: off(r.end), text: c.getContent().trim() });
+  }
+
+  return {
+    text,
+    eol: detectEol(text),
+    bom,
+    escape: ast.getEscapeCharacter(),
+    instructions,
+    stages,
+    globalArgs,
+    comments,
+  };
+}
+
+function flagsOf(ins: Instruction): DfFlag[] {
+  const withFlags = ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] };
+  if (typeof withFlags.getFlags !== 'function') return [];
+  return withFlags.getFlags().map((f) => ({ name: f.getName().toLowerCase(), value: f.getValue() }));
+}
+
+function jsonOf(ins: Instruction): string[] | undefined {
+  const j = ins as unknown as { getJSONStrings?: () => { getJSONValue(): string }[]; getOpeningBracket?: () => unknown };
+  if (typeof j.getJSONStrings !== 'function') return undefined;
+  // getJSONStrings() is empty for shell form; an opening bracket tells exec form apart from `CMD []`.
+  const strings = j.getJSONStrings();
+  const opening = typeof j.getOpeningBracket === 'function' ? j.getOpeningBracket() : null;
+  if (strings.length === 0 && !opening) return undefined;
+  return strings.map((s) => s.getJSONValue());
+}
+
+function propertiesOf(ins: Instruction): DfProperty[] {
+  const p = ins as unknown as {
+    getProperties?: () => { getName(): string; getValue(): string | null }[];
+    getProperty?: () => { getName(): string; getValue(): string | null } | null;
+  };
+  if (typeof p.getProperties === 'function') return p.getProperties().map((x) => ({ name: x.getName(), value: x.getValue() }));
+  if (typeof p.getProperty === 'function') {
+    const one = p.getProperty();
+    return one ? [{ name: one.getName(), value: one.getValue() }] : [];
+  }
+  return [];
+}
+
+/**
+ * Heredoc bodies, from the line after the `<<EOF` operator to the end of the
+ * closing delimiter. getHeredocs() throws on some inputs (a comment with a
+ * backslash in a continuation), so failures mean "no heredoc known" and the
+ * caller treats the RUN as opaque anyway.
+ */
+function heredocRanges(
+  ins: Instruction,
+  off: (p: { line: number; character: number }) => number,
+  text: string,
+): [number, number][] {
+  const h = ins as unknown as {
+    getHeredocs?: () => {
+      getStartRange(): { start: { line: number; character: number } };
+      getContentRange(): { start: { line: number; character: number } } | null;
+      getDelimiterRange(): { end: { line: number; character: number } } | null;
+    }[];
+  };
+  if (typeof h.getHeredocs !== 'function') return [];
+  try {
+    const out: [number, number][] = [];
+    for (const doc of h.getHeredocs()) {
+      const opStart = off(doc.getStartRange().start);
+      const nl = text.indexOf('\n', opStart);
+      const bodyStart = nl < 0 ? text.length : nl + 1;
+      const delim = doc.getDelimiterRange();
+      const bodyEnd = delim ? off(delim.end) : text.length;
+      out.push([bodyStart, Math.max(bodyStart, bodyEnd)]);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Substitute `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` in a FROM
+ * argument from the global ARG defaults (and `overrides`, e.g. compose build args).
+ * Returns undefined when a variable has no known value.
+ */
+export function expandArgs(
+  value: string,
+  globalArgs: Map<string, string | undefined>,
+  overrides: Record<string, string> = {},
+): string | undefined {
+  let unresolved = false;
+  const out = value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced, op, word, bare) => {
+    const name = braced ?? bare;
+    const v = name in overrides ? overrides[name] : globalArgs.get(name);
+    if (op === ':-' || op === '-') {
+      if (v === undefined || (op === ':-' && v === '')) return word;
+      return v;
+    }
+    if (op === ':+' || op === '+') return v ? word : '';
+    if (v === undefined) {
+      unresolved = true;
+      return '';
+    }
+    return v;
+  });
+  return unresolved ? undefined : out;
+}
+
+/** Instructions of a stage that belong to it at build time (ONBUILD triggers run elsewhere). */
+export function effectiveInstructions(stage: DfStage): DfInstruction[] {
+  return stage.instructions.filter((i) => i.keyword !== 'ONBUILD');
+}

@@ -1,0 +1,112 @@
+// Reading files safely: every failure is a FileError naming the file, so the
+// driver can report it and go on with the other files.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { looksBinary } from './text.js';
+
+/** Files larger than this are refused: no real Dockerfile or compose file is this big. */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export interface FileError {
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export interface ReadFile {
+  path: string;
+  text: string;
+  mode: number;
+  mtimeMs: number;
+  size: number;
+}
+
+export class FileProblem extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+  toFileError(): FileError {
+    return { file: this.file, line: this.line, column: this.column, message: this.message };
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** True if `target` is `root` or inside it. */
+export function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Read a text file. Refuses symlinks that resolve outside `root`, files over
+ * MAX_FILE_BYTES, binary files and invalid UTF-8. The BOM is kept in the text.
+ */
+export async function readTextFile(file: string, root: string): Promise<ReadFile> {
+  let real: string;
+  try {
+    real = await fs.realpath(file);
+  } catch (err) {
+    throw new FileProblem(file, describeIoError(err, 'cannot read'));
+  }
+  const realRoot = await fs.realpath(root).catch(() => root);
+  if (!isInside(realRoot, real)) {
+    throw new FileProblem(file, `is a symlink to ${real}, outside ${root}; not followed`);
+  }
+  let stat;
+  try {
+    stat = await fs.stat(real);
+  } catch (err) {
+    throw new FileProblem(file, describeIoError(err, 'cannot read'));
+  }
+  if (!stat.isFile()) throw new FileProblem(file, 'is not a regular file');
+  if (stat.size > MAX_FILE_BYTES) {
+    throw new FileProblem(file, `is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit; skipped`);
+  }
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(real);
+  } catch (err) {
+    throw new FileProblem(file, describeIoError(err, 'cannot read'));
+  }
+  if (looksBinary(buf)) throw new FileProblem(file, 'looks binary (it has NUL bytes); skipped');
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    const bad = firstInvalidUtf8Line(buf);
+    throw new FileProblem(file, 'is not valid UTF-8; skipped', bad);
+  }
+  return { path: file, text, mode: stat.mode & 0o7777, mtimeMs: stat.mtimeMs, size: stat.size };
+}
+
+function firstInvalidUtf8Line(buf: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= buf.length; i++) {
+    if (i === buf.length || buf[i] === 10) {
+      try {
+        utf8.decode(buf.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
+}
+
+export function describeIoError(err: unknown, what: string): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return 'does not exist';
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return `${what}: permission denied`;
+  if (e?.code === 'EISDIR') return 'is a directory';
+  return `${what}: ${e?.message ?? String(err)}`;
+}

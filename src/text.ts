@@ -1,0 +1,76 @@
+// Plain-text facts every parser and edit helper needs: line endings, BOM,
+// line starts and offsets. Edits are made in the file's own style.
+
+export type Eol = '\n' | '\r\n';
+
+export const BOM = '\uFEFF';
+
+export function hasBom(text: string): boolean {
+  return text.startsWith(BOM);
+}
+
+/** The file's line ending: the first line break decides (CRLF files stay CRLF). */
+export function detectEol(text: string): Eol {
+  const i = text.indexOf('\n');
+  return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/** Offsets where each line starts (line 0 starts at 0). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+/** 1-based line and column of an offset, for messages. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lastStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lastStart = i + 1;
+    }
+  }
+  return { line, column: end - lastStart + 1 };
+}
+
+export function lineStartOf(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Offset of the end of the line holding `offset`, before its line break (CR or LF). */
+export function lineEndOf(text: string, offset: number): number {
+  let i = text.indexOf('\n', offset);
+  if (i < 0) i = text.length;
+  if (i > 0 && text[i - 1] === '\r' && i - 1 >= offset) i--;
+  return i;
+}
+
+/** Offset just after the line break that ends the line holding `offset` (or the end of text). */
+export function nextLineStart(text: string, offset: number): number {
+  const i = text.indexOf('\n', offset);
+  return i < 0 ? text.length : i + 1;
+}
+
+/** Leading spaces and tabs of the line holding `offset`; a BOM is not indentation. */
+export function indentOfLine(text: string, offset: number): string {
+  let start = offset <= 0 ? 0 : lineStartOf(text, Math.min(offset, text.length));
+  if (start === 0 && text.startsWith(BOM)) start = 1;
+  let i = start;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  return text.slice(start, i);
+}
+
+/** Convert `\n` in generated text to the file's line ending. */
+export function withEol(snippet: string, eol: Eol): string {
+  return eol === '\n' ? snippet : snippet.replace(/\r?\n/g, '\r\n');
+}
+
+/** True if the bytes look like a binary file: a NUL byte in the first 8 KiB. */
+export function looksBinary(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 8192);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
+  return false;
+}
