@@ -1,0 +1,791 @@
+// What we know about base images: one row per image family, each with the
+// upstream file its facts come from. A new image is a new row, not new logic.
+// Facts that depend on the tag (node:22-alpine vs node:22) live in the row's
+// `tags` rules; `lookupImage` never guesses beyond the table.
+import type { ImageRef } from '../parse/image-ref.js';
+
+export type Distro =
+  | 'debian'
+  | 'ubuntu'
+  | 'alpine'
+  | 'rhel'
+  | 'rhel-minimal'
+  | 'distroless'
+  | 'scratch'
+  | 'windows'
+  | 'unknown';
+
+export interface ImageUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export interface ImageFacts {
+  /** Row id: 'node', 'ubuntu', 'postgres', 'nginx', 'nginx-unprivileged', 'distroless', 'scratch', 'windows', ... */
+  family: string;
+  /** For this tag; 'unknown' when the tag does not say (unresolved ARG, digest only). */
+  distro: Distro;
+  /** A non-root user the image ships that we should REUSE rather than create. */
+  existingUser?: ImageUser;
+  /** The image's own USER: 'root', '101', '65532', '1001'. */
+  defaultUser: string;
+  nonRootByDefault: boolean;
+  /** The image starts as root and drops privileges itself (gosu, su-exec, or a root master process): never add USER. */
+  dropsPrivileges: boolean;
+  /** Capabilities to give back after `cap_drop: [ALL]`. */
+  capsNeeded: string[];
+  /** Paths it writes that need a tmpfs under `read_only: true`. */
+  tmpfsPaths: string[];
+  /** Where it keeps data (normally a volume). */
+  dataPaths: string[];
+  /** Canonical name of a drop-in non-root replacement; the tag carries over. */
+  swapTo?: string;
+  hasShell: boolean;
+  /** Why we leave the image alone (Windows). */
+  outOfScope?: string;
+  /** `useradd` may be missing: install shadow-utils with the image's package manager first (a no-op where present). */
+  needsShadowUtils?: boolean;
+  /** Set when tag-dependent facts could not be decided; those facts are left at their defaults. */
+  uncertain?: string;
+  /** Upstream URL of the facts. */
+  source: string;
+}
+
+type FactFields = Omit<ImageFacts, 'family' | 'source'>;
+type PartialFacts = Partial<FactFields>;
+
+export interface TagRule {
+  /** Tested against the lower-cased tag (and the canonical name, for rows that span several repositories). */
+  when: RegExp | ((tag: string, name: string) => boolean);
+  set: PartialFacts | ((tag: string, name: string) => PartialFacts);
+}
+
+export interface ImageRow {
+  family: string;
+  /** Canonical names (see ImageRef.name): exact strings or patterns. */
+  names: (string | RegExp)[];
+  source: string;
+  /** True for every tag. */
+  facts: PartialFacts;
+  /** First matching rule wins. */
+  tags?: TagRule[];
+  /** A literal tag no rule matched (e.g. 'latest', '22'). Not used for unresolved tags. */
+  otherTags?: PartialFacts;
+}
+
+const DEFAULTS: FactFields = {
+  distro: 'unknown',
+  defaultUser: 'root',
+  nonRootByDefault: false,
+  dropsPrivileges: false,
+  capsNeeded: [],
+  tmpfsPaths: [],
+  dataPaths: [],
+  hasShell: true,
+};
+
+const user = (name: string, uid: number, gid = uid): ImageUser => ({ name, uid, gid });
+
+// Tag vocabulary shared by the docker-library images.
+const ALPINE = /(^|-)alpine/;
+const DEBIAN = /(^|-)(slim|forky|trixie|bookworm|bullseye|buster|stretch|jessie)(-|$)/;
+const UBUNTU_WITH_USER = ['lunar', 'mantic', 'noble', 'oracular', 'plucky', 'questing', 'resolute'];
+const UBUNTU_WITHOUT_USER = ['trusty', 'xenial', 'bionic', 'cosmic', 'disco', 'eoan', 'focal', 'groovy', 'hirsute', 'impish', 'jammy', 'kinetic'];
+const UBUNTU_USER = user('ubuntu', 1000);
+
+/** The Ubuntu codename a tag names as one of its `-` parts (`21-jdk-noble` -> 'noble'). */
+function ubuntuCodename(tag: string): string | undefined {
+  return tag.split('-').find((p) => UBUNTU_WITH_USER.includes(p) || UBUNTU_WITHOUT_USER.includes(p));
+}
+
+/** Ubuntu 23.04 and later ship user `ubuntu` 1000:1000 (launchpad bug 2005129); undefined = cannot tell. */
+function ubuntuShipsUser(tag: string): boolean | undefined {
+  const v = /^(\d{2})\.(\d{2})/.exec(tag);
+  if (v) return Number(v[1]) * 100 + Number(v[2]) >= 2304;
+  const head = tag.split('-')[0]!;
+  if (['latest', 'rolling', 'devel', ...UBUNTU_WITH_USER].includes(head)) return true;
+  if (UBUNTU_WITHOUT_USER.includes(head)) return false;
+  return undefined;
+}
+
+const ubuntuCodenameFacts = (tag: string): PartialFacts =>
+  UBUNTU_WITH_USER.includes(ubuntuCodename(tag)!) ? { distro: 'ubuntu', existingUser: UBUNTU_USER } : { distro: 'ubuntu' };
+
+/** Leading major version of a tag ('17-jdk' -> 17, '8.0-alpine' -> 8); undefined for 'latest', '${V}', codenames. */
+function major(tag: string): number | undefined {
+  const m = /^(\d+)(?:[.\-_]|$)/.exec(tag);
+  return m ? Number(m[1]) : undefined;
+}
+
+// --- rows whose facts need a little computation ------------------------------------------
+
+const PG_DEBIAN = user('postgres', 999);
+const PG_ALPINE = user('postgres', 70);
+
+/** 18+ moved PGDATA to /var/lib/postgresql/18/docker and the VOLUME to /var/lib/postgresql. */
+function postgresData(tag: string): PartialFacts {
+  const m = major(tag);
+  if (m === undefined && tag.includes('$')) {
+    return { uncertain: 'postgres major version unresolved: data path is /var/lib/postgresql (18+) or /var/lib/postgresql/data (<=17)' };
+  }
+  // No version in the tag ('latest', 'alpine', 'bookworm') means the newest major: 18+.
+  return { dataPaths: m !== undefined && m <= 17 ? ['/var/lib/postgresql/data'] : ['/var/lib/postgresql'] };
+}
+
+const DOTNET_APP = user('app', 1654);
+
+/** .NET 8+ images ship user `app` 1654 (APP_UID); 6.0/7.0 do not. */
+function dotnetApp(tag: string): PartialFacts {
+  const m = tag.startsWith('latest') ? 99 : major(tag);
+  if (m === undefined) return { uncertain: '.NET version unresolved: user app (1654) exists only from 8.0 on' };
+  return m >= 8 ? { existingUser: DOTNET_APP } : {};
+}
+
+const dotnet = (distro: Distro, extra: PartialFacts = {}) => (tag: string): PartialFacts => ({
+  distro,
+  ...dotnetApp(tag),
+  ...extra,
+});
+
+const MYSQL_USER = user('mysql', 999);
+const DB_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+
+const WINDOWS_OUT_OF_SCOPE =
+  'Windows container: USER, capabilities and read-only roots work differently there; docker-harden leaves it unchanged.';
+
+// --- the table -----------------------------------------------------------------------------
+
+export const IMAGE_ROWS: readonly ImageRow[] = [
+  // Windows first: its row also serves as the overlay for Windows tags of any image (see lookupImage).
+  {
+    family: 'windows',
+    names: [/^mcr\.microsoft\.com\/windows(\/|$)/, 'microsoft/nanoserver', 'microsoft/windowsservercore'],
+    source: 'https://learn.microsoft.com/en-us/virtualization/windowscontainers/manage-containers/container-base-images',
+    facts: { distro: 'windows', defaultUser: 'ContainerAdministrator', outOfScope: WINDOWS_OUT_OF_SCOPE, hasShell: true },
+    tags: [
+      // Nano Server runs as the unprivileged ContainerUser; Server Core as ContainerAdministrator.
+      { when: (t, n) => t.includes('nanoserver') || n.includes('nanoserver'), set: { defaultUser: 'ContainerUser' } },
+    ],
+  },
+  {
+    family: 'node',
+    names: ['node'],
+    source: 'https://github.com/nodejs/docker-node/blob/main/22/bookworm/Dockerfile',
+    // Debian and Alpine variants both create node 1000:1000, so `useradd -u 1000` fails there.
+    facts: { existingUser: user('node', 1000) },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'ubuntu',
+    names: ['ubuntu'],
+    source: 'https://bugs.launchpad.net/cloud-images/+bug/2005129',
+    facts: { distro: 'ubuntu' },
+    tags: [
+      { when: (t) => ubuntuShipsUser(t) === true, set: { existingUser: UBUNTU_USER } },
+      { when: (t) => ubuntuShipsUser(t) === false, set: {} },
+    ],
+    otherTags: { uncertain: 'unrecognised ubuntu tag: cannot tell whether user ubuntu (1000) exists (23.04+ ship it)' },
+  },
+  {
+    family: 'debian',
+    // bitnami/minideb is a plain Debian base that runs as root, unlike the bitnami/* apps.
+    names: ['debian', 'bitnami/minideb'],
+    source: 'https://github.com/debuerreotype/docker-debian-artifacts',
+    facts: { distro: 'debian' },
+  },
+  {
+    family: 'python',
+    names: ['python'],
+    source: 'https://github.com/docker-library/python/blob/master/3.13/slim-bookworm/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'golang',
+    names: ['golang'],
+    source: 'https://github.com/docker-library/golang/blob/master/1.24/bookworm/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'rust',
+    names: ['rust'],
+    source: 'https://github.com/rust-lang/docker-rust/blob/master/stable/bookworm/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'ruby',
+    names: ['ruby'],
+    source: 'https://github.com/docker-library/ruby/blob/master/3.4/bookworm/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'php',
+    names: ['php'],
+    source: 'https://github.com/docker-library/php/blob/master/8.4/bookworm/apache/Dockerfile',
+    // www-data (33 Debian, 82 Alpine) exists but is not a reuse target: it is the web
+    // server's worker account (apache/fpm pools switch to it), its home /var/www is
+    // root-owned, and the app should get its own user.
+    facts: {},
+    tags: [
+      // Apache's master starts as root and switches its workers to www-data.
+      {
+        when: /(^|-)apache(-|$)/,
+        set: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'] },
+      },
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'openjdk',
+    names: ['openjdk'],
+    source: 'https://github.com/docker-library/openjdk/blob/master/17/jdk/oraclelinux8/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+      { when: /oracle/, set: { distro: 'rhel-minimal' } },
+      // Untagged variants: <=11 were Debian, 12+ Oracle Linux slim (microdnf).
+      {
+        when: (t) => /^\d+(u\d+)?[\d.]*(-ea(\+\d+)?)?(-(jdk|jre))?$/.test(t),
+        set: (t) => ({ distro: (major(t) ?? 0) >= 12 ? 'rhel-minimal' : 'debian' }),
+      },
+    ],
+    otherTags: { uncertain: 'unrecognised openjdk tag: distro unknown' },
+  },
+  {
+    family: 'eclipse-temurin',
+    names: ['eclipse-temurin'],
+    source: 'https://github.com/adoptium/containers/blob/main/21/jre/ubuntu/noble/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: /ubi\d*-minimal/, set: { distro: 'rhel-minimal', needsShadowUtils: true } },
+      { when: /(^|-)centos(-|$)/, set: { distro: 'rhel' } },
+      { when: (t) => ubuntuCodename(t) !== undefined, set: ubuntuCodenameFacts },
+      // No distro suffix (`21`, `21-jre`, `${V}-jdk`) is Ubuntu noble, which ships user ubuntu.
+      { when: /(^|-)(jdk|jre)$/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER } },
+    ],
+    otherTags: { distro: 'ubuntu', existingUser: UBUNTU_USER },
+  },
+  {
+    family: 'amazoncorretto',
+    names: ['amazoncorretto', 'public.ecr.aws/amazoncorretto/amazoncorretto'],
+    source: 'https://github.com/corretto/corretto-docker/blob/main/21/jdk/al2023/Dockerfile',
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: /(^|-)(debian|slim)/, set: { distro: 'debian' } },
+      // Amazon Linux: dnf/yum; its container image is minimal and may lack shadow-utils.
+      { when: /(^|-)al2/, set: { distro: 'rhel', needsShadowUtils: true } },
+    ],
+    otherTags: { distro: 'rhel', needsShadowUtils: true },
+  },
+  {
+    family: 'amazonlinux',
+    names: ['amazonlinux', 'public.ecr.aws/amazonlinux/amazonlinux'],
+    // The image is "just enough to install more packages": useradd needs shadow-utils (issue #83).
+    source: 'https://github.com/amazonlinux/container-images/issues/83',
+    facts: { distro: 'rhel', needsShadowUtils: true },
+  },
+  {
+    family: 'alpine',
+    names: ['alpine'],
+    // nobody 65534 and guest 405 exist but are shared system accounts, not reuse targets.
+    source: 'https://gitlab.alpinelinux.org/alpine/aports/-/blob/master/main/alpine-baselayout/APKBUILD',
+    facts: { distro: 'alpine' },
+  },
+  {
+    family: 'busybox',
+    names: ['busybox'],
+    // Not Alpine, but the same BusyBox adduser/addgroup applets: the Alpine user commands apply. No apk.
+    source: 'https://github.com/docker-library/busybox/blob/master/latest/glibc/Dockerfile',
+    facts: { distro: 'alpine' },
+  },
+  {
+    family: 'dotnet',
+    names: [/^mcr\.microsoft\.com\/dotnet\/(runtime|aspnet|sdk|runtime-deps)$/],
+    source: 'https://github.com/dotnet/dotnet-docker/blob/main/src/runtime-deps/8.0/bookworm-slim/amd64/Dockerfile',
+    facts: {},
+    tags: [
+      // Chiseled/distroless: no shell, and they already run as app (USER $APP_UID).
+      {
+        when: /chiseled|distroless/,
+        set: (t) => {
+          const app = dotnetApp(t);
+          if (app.existingUser) return { distro: 'distroless', hasShell: false, ...app, defaultUser: '1654', nonRootByDefault: true };
+          return { distro: 'distroless', hasShell: false, uncertain: app.uncertain ?? '.NET <8 chiseled image: its user is not in the table' };
+        },
+      },
+      { when: ALPINE, set: dotnet('alpine') },
+      { when: (t) => ubuntuCodename(t) !== undefined, set: dotnet('ubuntu') },
+      { when: DEBIAN, set: dotnet('debian') },
+      // Azure Linux / CBL-Mariner use tdnf and ship without shadow-utils.
+      { when: /azurelinux|cbl-mariner/, set: dotnet('unknown', { needsShadowUtils: true }) },
+      // Bare versions: .NET 10+ default to Ubuntu noble, earlier ones to Debian.
+      {
+        when: (t) => /^(\d+\.\d+(\.\d+)?(-(preview|rc)[\w.]*)?|latest)$/.test(t),
+        set: (t) => dotnet(t === 'latest' || (major(t) ?? 0) >= 10 ? 'ubuntu' : 'debian')(t),
+      },
+    ],
+    otherTags: { uncertain: 'unrecognised .NET tag: distro unknown' },
+  },
+  {
+    family: 'ubi',
+    names: [
+      /^(registry\.access\.redhat\.com|registry\.redhat\.io)\/ubi\d+(\/ubi|\/ubi-init)?$/,
+      /^redhat\/ubi\d+(-init)?$/,
+    ],
+    source: 'https://catalog.redhat.com/software/base-images',
+    facts: { distro: 'rhel' },
+  },
+  {
+    family: 'ubi-minimal',
+    names: [
+      /^(registry\.access\.redhat\.com|registry\.redhat\.io)\/ubi\d+(\/ubi-minimal|-minimal)$/,
+      /^redhat\/ubi\d+-minimal$/,
+    ],
+    source: 'https://catalog.redhat.com/software/base-images',
+    // microdnf only; KNOWLEDGE.md: install shadow-utils before useradd.
+    facts: { distro: 'rhel-minimal', needsShadowUtils: true },
+  },
+  {
+    family: 'fedora',
+    names: ['fedora', 'registry.fedoraproject.org/fedora', 'quay.io/fedora/fedora'],
+    source: 'https://github.com/fedora-cloud/docker-brew-fedora',
+    facts: { distro: 'rhel' },
+  },
+  {
+    family: 'rockylinux',
+    names: ['rockylinux', 'rockylinux/rockylinux', 'quay.io/rockylinux/rockylinux'],
+    source: 'https://github.com/rocky-linux/sig-cloud-instance-images',
+    facts: {},
+    tags: [{ when: /minimal/, set: { distro: 'rhel-minimal', needsShadowUtils: true } }],
+    otherTags: { distro: 'rhel' },
+  },
+  {
+    family: 'almalinux',
+    names: ['almalinux', /^almalinux\/\d+-(minimal|base|init)$/, /^quay\.io\/almalinuxorg\/(almalinux|\d+-(minimal|base|init))$/],
+    source: 'https://github.com/AlmaLinux/docker-images',
+    facts: {},
+    tags: [{ when: (t, n) => t.includes('minimal') || n.endsWith('-minimal'), set: { distro: 'rhel-minimal', needsShadowUtils: true } }],
+    otherTags: { distro: 'rhel' },
+  },
+  {
+    family: 'centos',
+    names: ['centos', 'quay.io/centos/centos'],
+    source: 'https://github.com/CentOS/sig-cloud-instance-images',
+    facts: { distro: 'rhel' },
+  },
+  {
+    family: 'nginx',
+    names: ['nginx', 'public.ecr.aws/nginx/nginx'],
+    source: 'https://github.com/nginx/docker-nginx/blob/master/mainline/debian/Dockerfile',
+    // nginx 101 exists, but the master process runs as root and switches its workers
+    // to nginx: adding USER breaks it (pid file, cache dirs). Swap the image instead.
+    facts: {
+      swapTo: 'nginxinc/nginx-unprivileged',
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      tmpfsPaths: ['/var/cache/nginx', '/var/run'],
+    },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'nginx-unprivileged',
+    names: ['nginxinc/nginx-unprivileged', 'ghcr.io/nginxinc/nginx-unprivileged', 'public.ecr.aws/nginx/nginx-unprivileged'],
+    source: 'https://github.com/nginx/docker-nginx-unprivileged/blob/main/mainline/debian/Dockerfile',
+    // Listens on 8080; /etc/nginx and /var/cache/nginx are 101:0 and group-writable; pid in /tmp.
+    facts: {
+      existingUser: user('nginx', 101),
+      defaultUser: '101',
+      nonRootByDefault: true,
+      tmpfsPaths: ['/tmp'],
+    },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'postgres',
+    names: ['postgres'],
+    source: 'https://github.com/docker-library/postgres/blob/master/18/trixie/Dockerfile',
+    // The entrypoint chowns PGDATA and the socket dir as root, then gosu/su-exec to postgres.
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: DB_CAPS,
+      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+    },
+    tags: [
+      { when: ALPINE, set: (t) => ({ distro: 'alpine', existingUser: PG_ALPINE, ...postgresData(t) }) },
+      { when: DEBIAN, set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...postgresData(t) }) },
+      // Any other literal tag ('17', 'latest') is the Debian variant; data path by version.
+      { when: (t) => !t.includes('$'), set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...postgresData(t) }) },
+    ],
+  },
+  {
+    family: 'redis',
+    names: ['redis'],
+    source: 'https://github.com/redis/docker-library-redis/blob/master/alpine/Dockerfile',
+    // gosu/su-exec after chowning /data. Alpine: uid 999 but gid 1000 (Alpine already has a gid 999).
+    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'] },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine', existingUser: user('redis', 999, 1000) } },
+      { when: DEBIAN, set: { distro: 'debian', existingUser: user('redis', 999) } },
+    ],
+    otherTags: { distro: 'debian', existingUser: user('redis', 999) },
+  },
+  {
+    family: 'mysql',
+    names: ['mysql'],
+    source: 'https://github.com/docker-library/mysql/blob/master/8.4/Dockerfile.oracle',
+    facts: {
+      existingUser: MYSQL_USER,
+      dropsPrivileges: true,
+      capsNeeded: DB_CAPS,
+      tmpfsPaths: ['/var/run/mysqld', '/tmp'],
+      dataPaths: ['/var/lib/mysql'],
+    },
+    tags: [
+      { when: /(^|-)(debian|bookworm|bullseye|buster)(-|$)/, set: { distro: 'debian' } },
+      { when: /oracle/, set: { distro: 'rhel-minimal' } },
+      { when: /^5\.[0-6]([.-]|$)/, set: { distro: 'debian' } },
+    ],
+    // Default variant is Oracle Linux 9 slim (microdnf).
+    otherTags: { distro: 'rhel-minimal' },
+  },
+  {
+    family: 'mariadb',
+    names: ['mariadb'],
+    source: 'https://github.com/MariaDB/mariadb-docker/blob/master/11.8/Dockerfile',
+    // On noble the image deletes user ubuntu; mysql is a system user (999) created first.
+    facts: {
+      existingUser: MYSQL_USER,
+      dropsPrivileges: true,
+      capsNeeded: DB_CAPS,
+      tmpfsPaths: ['/run/mysqld', '/tmp'],
+      dataPaths: ['/var/lib/mysql'],
+    },
+    tags: [
+      { when: /(^|-)ubi/, set: { distro: 'rhel-minimal' } },
+      { when: (t) => ubuntuCodename(t) !== undefined, set: { distro: 'ubuntu' } },
+    ],
+    otherTags: { distro: 'ubuntu' },
+  },
+  {
+    family: 'mongo',
+    names: ['mongo'],
+    source: 'https://github.com/docker-library/mongo/blob/master/8.0/Dockerfile',
+    facts: {
+      distro: 'ubuntu',
+      existingUser: user('mongodb', 999),
+      dropsPrivileges: true,
+      capsNeeded: DB_CAPS,
+      tmpfsPaths: ['/tmp'],
+      dataPaths: ['/data/db', '/data/configdb'],
+    },
+  },
+  {
+    family: 'rabbitmq',
+    names: ['rabbitmq'],
+    source: 'https://github.com/docker-library/rabbitmq/blob/master/4.1/ubuntu/Dockerfile',
+    facts: { dropsPrivileges: true, capsNeeded: DB_CAPS, tmpfsPaths: ['/tmp'], dataPaths: ['/var/lib/rabbitmq'] },
+    tags: [
+      // Alpine variant: addgroup -g 101 / adduser -u 100.
+      { when: ALPINE, set: { distro: 'alpine', existingUser: user('rabbitmq', 100, 101) } },
+      { when: (t) => ubuntuCodename(t) !== undefined, set: { distro: 'ubuntu', existingUser: user('rabbitmq', 999) } },
+    ],
+    otherTags: { distro: 'ubuntu', existingUser: user('rabbitmq', 999) },
+  },
+  {
+    family: 'memcached',
+    names: ['memcached'],
+    source: 'https://github.com/docker-library/memcached/blob/master/1/debian/Dockerfile',
+    // USER memcache (11211) in the image itself.
+    facts: { existingUser: user('memcache', 11211), defaultUser: 'memcache', nonRootByDefault: true },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'httpd',
+    names: ['httpd'],
+    source: 'https://github.com/docker-library/httpd/blob/master/2.4/Dockerfile',
+    // No unprivileged variant upstream, so no swap. The master starts as root (binds
+    // 80, writes logs/httpd.pid) and switches its children to www-data: treat it like
+    // the gosu images and never add USER. Running it non-root needs config changes.
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      tmpfsPaths: ['/usr/local/apache2/logs'],
+    },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'distroless',
+    names: [/^gcr\.io\/distroless\//],
+    source: 'https://github.com/GoogleContainerTools/distroless/blob/main/base/base.bzl',
+    // Every variant has nonroot 65532 in /etc/passwd; only :debug tags have a (busybox) shell.
+    facts: { distro: 'distroless', existingUser: user('nonroot', 65532), hasShell: false },
+    tags: [
+      { when: /^debug-nonroot/, set: { defaultUser: '65532', nonRootByDefault: true, hasShell: true } },
+      { when: /^nonroot/, set: { defaultUser: '65532', nonRootByDefault: true } },
+      { when: /^debug/, set: { hasShell: true } },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'scratch',
+    names: ['scratch'],
+    source: 'https://docs.docker.com/build/building/base-images/#create-a-minimal-base-image-using-scratch',
+    // No /etc/passwd: only a numeric USER works.
+    facts: { distro: 'scratch', hasShell: false },
+  },
+  {
+    family: 'chainguard',
+    names: [/^cgr\.dev\/chainguard\//],
+    source: 'https://edu.chainguard.dev/chainguard/chainguard-images/overview/',
+    facts: {
+      distro: 'distroless',
+      existingUser: user('nonroot', 65532),
+      defaultUser: '65532',
+      nonRootByDefault: true,
+      hasShell: false,
+    },
+    tags: [
+      // -dev tags add apk and BusyBox (Wolfi): the Alpine commands apply.
+      { when: /(^|-)dev$/, set: { distro: 'alpine', hasShell: true } },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'bitnami',
+    names: [/^bitnami\/(?!minideb$)/, /^bitnamilegacy\//],
+    source: 'https://github.com/bitnami/containers',
+    // USER 1001 with no /etc/passwd entry in most images: reuse the number, not a name.
+    facts: { distro: 'debian', defaultUser: '1001', nonRootByDefault: true },
+  },
+];
+
+const WINDOWS_TAG = /nanoserver|windowsservercore|ltsc20\d\d/;
+
+function matches(when: TagRule['when'], tag: string, name: string): boolean {
+  return typeof when === 'function' ? when(tag, name) : when.test(tag);
+}
+
+function findRow(name: string): ImageRow | undefined {
+  return IMAGE_ROWS.find((row) => row.names.some((n) => (typeof n === 'string' ? n === name : n.test(name))));
+}
+
+function build(row: ImageRow, tag: string | undefined, name: string, family = row.family, shownTag = tag): ImageFacts {
+  let facts: FactFields = { ...DEFAULTS, ...row.facts };
+  const rule = tag === undefined ? undefined : row.tags?.find((r) => matches(r.when, tag, name));
+  if (rule) {
+    facts = { ...facts, ...(typeof rule.set === 'function' ? rule.set(tag!, name) : rule.set) };
+  } else if (tag !== undefined && !tag.includes('$')) {
+    facts = { ...facts, ...row.otherTags };
+  } else if (row.tags || row.otherTags) {
+    facts.uncertain =
+      tag === undefined
+        ? 'digest without a tag: tag-dependent facts are unknown'
+        : `tag "${shownTag}" holds an unresolved ARG: tag-dependent facts are unknown`;
+  }
+  const out: ImageFacts = {
+    family,
+    ...facts,
+    // Copies, so a caller cannot edit the table through a result.
+    capsNeeded: [...facts.capsNeeded],
+    tmpfsPaths: [...facts.tmpfsPaths],
+    dataPaths: [...facts.dataPaths],
+    source: row.source,
+  };
+  if (facts.existingUser) out.existingUser = { ...facts.existingUser };
+  for (const key of Object.keys(out) as (keyof ImageFacts)[]) if (out[key] === undefined) delete out[key];
+  return out;
+}
+
+/**
+ * Facts for an image reference. undefined = an image we know nothing about (the
+ * caller must not guess), including names that hold an unresolved ARG.
+ * No tag means 'latest'; a digest without a tag leaves tag-dependent facts unknown
+ * (`uncertain` says so). A Windows tag (nanoserver, windowsservercore, ltsc20xx)
+ * on any image yields Windows facts with `outOfScope` set.
+ */
+export function lookupImage(ref: ImageRef): ImageFacts | undefined {
+  const name = ref.name;
+  if (!name || name.includes('$')) return undefined;
+  const written = ref.tag === undefined || ref.tag === '' ? undefined : ref.tag.toLowerCase();
+  const tag = written ?? (ref.digest !== undefined ? undefined : 'latest');
+  const row = findRow(name);
+  if (tag !== undefined && WINDOWS_TAG.test(tag)) {
+    return build(IMAGE_ROWS[0]!, tag, name, row?.family ?? 'windows', ref.tag);
+  }
+  return row ? build(row, tag, name, row.family, ref.tag) : undefined;
+}
+
+// --- package managers in RUN ---------------------------------------------------------------
+
+const PACKAGE_MANAGERS: Record<string, Distro> = {
+  'apt-get': 'debian',
+  apt: 'debian',
+  apk: 'alpine',
+  dnf: 'rhel',
+  yum: 'rhel',
+  microdnf: 'rhel-minimal',
+};
+
+/** Words that run the next word as a command. */
+const PREFIX_COMMANDS = new Set(['sudo', 'env', 'exec', 'command', 'nice', 'nohup', 'time', 'xargs', 'stdbuf', 'timeout']);
+/** Shell keywords after which a command starts. */
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', '}', 'fi', 'done']);
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+
+type Token = { op: string } | { word: string };
+
+/** Split shell text into words and control operators; comments and line continuations dropped, quotes removed. */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let word = '';
+  let inWord = false;
+  const flush = () => {
+    if (inWord) tokens.push({ word });
+    word = '';
+    inWord = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && text[i + 1] === '\n') { i++; flush(); continue; }
+    if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') { i += 2; flush(); continue; }
+    if (c === '\\' && i + 1 < text.length) { word += text[++i]; inWord = true; continue; }
+    if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1);
+      const end = close < 0 ? text.length : close;
+      word += text.slice(i + 1, end);
+      inWord = true;
+      i = end;
+      continue;
+    }
+    if (c === '#' && !inWord) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl - 1;
+      continue;
+    }
+    if (c === '\n' || c === ';' || c === '&' || c === '|' || c === '(' || c === ')') {
+      flush();
+      tokens.push({ op: c });
+      continue;
+    }
+    if (/\s/.test(c)) { flush(); continue; }
+    word += c;
+    inWord = true;
+  }
+  flush();
+  return tokens;
+}
+
+/** Command names run by a shell text (including `sh -c '…'` scripts). */
+function commandsOf(text: string, depth = 0): string[] {
+  const out: string[] = [];
+  let atCommand = true;
+  let prefixed = false;
+  let shell = false;
+  let expectScript = false;
+  for (const t of tokenize(text)) {
+    if ('op' in t) {
+      atCommand = true;
+      prefixed = shell = expectScript = false;
+      continue;
+    }
+    const w = t.word;
+    if (expectScript) {
+      if (depth < 3) out.push(...commandsOf(w, depth + 1));
+      expectScript = false;
+      continue;
+    }
+    if (shell && w === '-c') { expectScript = true; continue; }
+    if (!atCommand) continue;
+    if (KEYWORDS.has(w)) continue;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue; // FOO=bar cmd
+    if (prefixed && w.startsWith('-')) continue; // sudo -E cmd, command -v cmd
+    const base = w.replace(/^\/(usr\/)?(local\/)?s?bin\//, '');
+    if (PREFIX_COMMANDS.has(base)) { prefixed = true; continue; }
+    out.push(base);
+    atCommand = false;
+    shell = SHELLS.has(base);
+  }
+  return out;
+}
+
+/**
+ * Guess a distro from the package manager a RUN line uses: apt-get/apt -> 'debian',
+ * apk -> 'alpine', dnf/yum -> 'rhel', microdnf -> 'rhel-minimal'. Only words in
+ * command position count (not `echo apk`, not comments, not `--mount=…/apt`).
+ * undefined if none, or if families conflict (`apt-get … || apk …`: a portable
+ * script says nothing about the base). dnf/yum next to microdnf is 'rhel-minimal'.
+ * Accepts the instruction's raw text (a leading `RUN` and its flags are skipped) or
+ * just the command; exec form (`["apt-get", …]`) is understood.
+ */
+export function distroFromShell(runText: string): Distro | undefined {
+  let text = runText.replace(/^\s*RUN\b/i, '');
+  text = text.replace(/^(\s*--\S+)+/, '');
+  const trimmed = text.trim();
+  let commands: string[];
+  if (trimmed.startsWith('[')) {
+    let argv: unknown;
+    try { argv = JSON.parse(trimmed); } catch { argv = undefined; }
+    if (Array.isArray(argv) && argv.every((a) => typeof a === 'string')) {
+      const [first = '', ...rest] = argv as string[];
+      const base = first.replace(/^\/(usr\/)?(local\/)?s?bin\//, '');
+      const script = SHELLS.has(base) && rest[0] === '-c' ? rest[1] : undefined;
+      commands = script !== undefined ? commandsOf(script) : [base];
+    } else {
+      commands = commandsOf(text);
+    }
+  } else {
+    commands = commandsOf(text);
+  }
+  const found = new Set<Distro>();
+  for (const c of commands) {
+    const d = PACKAGE_MANAGERS[c];
+    if (d) found.add(d);
+  }
+  if (found.has('rhel') && found.has('rhel-minimal')) found.delete('rhel');
+  return found.size === 1 ? [...found][0] : undefined;
+}

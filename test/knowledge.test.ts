@@ -1,0 +1,395 @@
+import { describe, expect, it } from 'vitest';
+import { parseImageRef } from '../src/parse/image-ref.js';
+import { IMAGE_ROWS, distroFromShell, lookupImage, type ImageFacts } from '../src/knowledge/images.js';
+
+const look = (ref: string) => lookupImage(parseImageRef(ref));
+const SHA = 'sha256:' + 'b'.repeat(64);
+
+const NODE = { name: 'node', uid: 1000, gid: 1000 };
+const UBUNTU = { name: 'ubuntu', uid: 1000, gid: 1000 };
+const APP = { name: 'app', uid: 1654, gid: 1654 };
+const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532 };
+const PG_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+
+// [reference, expected facts]. `existingUser: undefined` asserts there is none.
+const CASES: [string, Partial<ImageFacts>][] = [
+  // node: user node on both distros
+  ['node:22', { family: 'node', distro: 'debian', existingUser: NODE, defaultUser: 'root' }],
+  ['node', { family: 'node', distro: 'debian', existingUser: NODE }],
+  ['node:22-alpine', { family: 'node', distro: 'alpine', existingUser: NODE }],
+  ['node:22-alpine3.20', { distro: 'alpine', existingUser: NODE }],
+  ['node:22-bookworm-slim', { distro: 'debian', existingUser: NODE }],
+  ['node:lts-slim', { distro: 'debian' }],
+  ['docker.io/library/node:20', { family: 'node', distro: 'debian' }],
+  ['public.ecr.aws/docker/library/node:20-alpine', { family: 'node', distro: 'alpine', existingUser: NODE }],
+  ['registry:5000/library/node:20', { family: 'node', existingUser: NODE }],
+  ['registry:5000/node:20-alpine', { family: 'node', distro: 'alpine' }],
+  // ubuntu: user ubuntu from 23.04 on
+  ['ubuntu:24.04', { family: 'ubuntu', distro: 'ubuntu', existingUser: UBUNTU }],
+  ['ubuntu:noble', { existingUser: UBUNTU }],
+  ['ubuntu:noble-20240423', { existingUser: UBUNTU }],
+  ['ubuntu:latest', { existingUser: UBUNTU }],
+  ['ubuntu', { existingUser: UBUNTU }],
+  ['ubuntu:rolling', { existingUser: UBUNTU }],
+  ['ubuntu:23.04', { existingUser: UBUNTU }],
+  ['ubuntu:lunar', { existingUser: UBUNTU }],
+  ['ubuntu:25.10', { existingUser: UBUNTU }],
+  ['ubuntu:22.04', { distro: 'ubuntu', existingUser: undefined, uncertain: undefined }],
+  ['ubuntu:jammy', { existingUser: undefined, uncertain: undefined }],
+  ['ubuntu:22.10', { existingUser: undefined }],
+  ['ubuntu:20.04', { existingUser: undefined }],
+  ['ubuntu:focal', { existingUser: undefined }],
+  ['ubuntu:bionic', { existingUser: undefined }],
+  // debian, python, golang, rust, ruby: no user to reuse
+  ['debian:bookworm-slim', { family: 'debian', distro: 'debian', existingUser: undefined }],
+  ['debian', { family: 'debian', distro: 'debian' }],
+  ['bitnami/minideb:bookworm', { family: 'debian', distro: 'debian', defaultUser: 'root', nonRootByDefault: false }],
+  ['python:3.12', { family: 'python', distro: 'debian', existingUser: undefined }],
+  ['python:3.12-slim', { family: 'python', distro: 'debian' }],
+  ['python:3.12-slim-bookworm', { distro: 'debian' }],
+  ['python:3.12-bookworm', { distro: 'debian' }],
+  ['python:3.12-alpine', { family: 'python', distro: 'alpine' }],
+  ['python:3.13-alpine3.21', { distro: 'alpine' }],
+  ['golang:1.23', { family: 'golang', distro: 'debian' }],
+  ['golang:1.23-alpine', { family: 'golang', distro: 'alpine' }],
+  ['golang:1.23-bookworm', { distro: 'debian' }],
+  ['rust:1.82', { family: 'rust', distro: 'debian' }],
+  ['rust:1.82-slim', { distro: 'debian' }],
+  ['rust:1-alpine', { family: 'rust', distro: 'alpine' }],
+  ['ruby:3.3', { family: 'ruby', distro: 'debian' }],
+  ['ruby:3.3-alpine', { family: 'ruby', distro: 'alpine' }],
+  // php: www-data is not a reuse target; apache's master drops to www-data itself
+  ['php:8.3-fpm', { family: 'php', distro: 'debian', existingUser: undefined, dropsPrivileges: false }],
+  ['php:8.3-fpm-alpine', { family: 'php', distro: 'alpine', existingUser: undefined }],
+  ['php:8.3-cli', { distro: 'debian', existingUser: undefined }],
+  ['php:8.3-apache', { family: 'php', distro: 'debian', existingUser: undefined, dropsPrivileges: true }],
+  // openjdk
+  ['openjdk:17-jdk-slim', { family: 'openjdk', distro: 'debian' }],
+  ['openjdk:11', { distro: 'debian' }],
+  ['openjdk:8-jre', { distro: 'debian' }],
+  ['openjdk:17', { distro: 'rhel-minimal' }],
+  ['openjdk:21-jdk', { distro: 'rhel-minimal' }],
+  ['openjdk:17-oraclelinux8', { distro: 'rhel-minimal' }],
+  ['openjdk:22-ea-alpine', { distro: 'alpine' }],
+  // eclipse-temurin: no suffix and noble are Ubuntu noble WITH user ubuntu
+  ['eclipse-temurin:21', { family: 'eclipse-temurin', distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:21-jre', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:21-jdk', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:21-jre-noble', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:latest', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:${JAVA_VERSION}-jre', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:17-jdk-jammy', { distro: 'ubuntu', existingUser: undefined }],
+  ['eclipse-temurin:11-jre-focal', { distro: 'ubuntu', existingUser: undefined }],
+  ['eclipse-temurin:21-jre-alpine', { distro: 'alpine', existingUser: undefined }],
+  ['eclipse-temurin:21-jdk-ubi9-minimal', { distro: 'rhel-minimal', existingUser: undefined, needsShadowUtils: true }],
+  ['eclipse-temurin:21-jdk-windowsservercore-ltsc2022', { family: 'eclipse-temurin', distro: 'windows' }],
+  // amazoncorretto / amazonlinux: Amazon Linux is rhel, shadow-utils may be missing
+  ['amazoncorretto:21', { family: 'amazoncorretto', distro: 'rhel', needsShadowUtils: true }],
+  ['amazoncorretto:17-al2023', { distro: 'rhel', needsShadowUtils: true }],
+  ['amazoncorretto:8-al2-jdk', { distro: 'rhel' }],
+  ['amazoncorretto:21-alpine', { distro: 'alpine', needsShadowUtils: undefined }],
+  ['amazonlinux:2023', { family: 'amazonlinux', distro: 'rhel', needsShadowUtils: true }],
+  ['amazonlinux:2', { family: 'amazonlinux', distro: 'rhel' }],
+  // alpine, busybox
+  ['alpine:3.20', { family: 'alpine', distro: 'alpine', existingUser: undefined, hasShell: true }],
+  ['alpine', { family: 'alpine', distro: 'alpine' }],
+  ['busybox:1.36', { family: 'busybox', distro: 'alpine', existingUser: undefined }],
+  ['busybox:musl', { family: 'busybox' }],
+  // dotnet: user app 1654 from 8.0
+  ['mcr.microsoft.com/dotnet/aspnet:8.0', { family: 'dotnet', distro: 'debian', existingUser: APP, defaultUser: 'root' }],
+  ['mcr.microsoft.com/dotnet/runtime:8.0-bookworm-slim', { distro: 'debian', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/runtime-deps:8.0-alpine', { distro: 'alpine', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/sdk:8.0-noble', { distro: 'ubuntu', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/sdk:8.0-jammy', { distro: 'ubuntu', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/aspnet:9.0', { distro: 'debian', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/aspnet:10.0', { distro: 'ubuntu', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/aspnet:latest', { distro: 'ubuntu', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/aspnet:8.0.11', { distro: 'debian', existingUser: APP }],
+  ['mcr.microsoft.com/dotnet/aspnet:6.0', { distro: 'debian', existingUser: undefined }],
+  ['mcr.microsoft.com/dotnet/runtime:7.0-alpine', { distro: 'alpine', existingUser: undefined }],
+  [
+    'mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled',
+    { distro: 'distroless', existingUser: APP, hasShell: false, defaultUser: '1654', nonRootByDefault: true },
+  ],
+  ['mcr.microsoft.com/dotnet/runtime-deps:9.0-noble-chiseled-extra', { distro: 'distroless', hasShell: false, nonRootByDefault: true }],
+  ['mcr.microsoft.com/dotnet/aspnet:8.0-azurelinux3.0', { existingUser: APP, needsShadowUtils: true }],
+  ['mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022', { family: 'dotnet', distro: 'windows', defaultUser: 'ContainerUser' }],
+  ['mcr.microsoft.com/dotnet/sdk:8.0-windowsservercore-ltsc2022', { family: 'dotnet', distro: 'windows', defaultUser: 'ContainerAdministrator' }],
+  // UBI and the RHEL family
+  ['registry.access.redhat.com/ubi9/ubi:9.4', { family: 'ubi', distro: 'rhel' }],
+  ['registry.access.redhat.com/ubi9', { family: 'ubi', distro: 'rhel' }],
+  ['registry.access.redhat.com/ubi8/ubi', { family: 'ubi', distro: 'rhel' }],
+  ['registry.redhat.io/ubi9/ubi-init', { family: 'ubi', distro: 'rhel' }],
+  ['redhat/ubi9', { family: 'ubi', distro: 'rhel' }],
+  ['registry.access.redhat.com/ubi9/ubi-minimal:9.4', { family: 'ubi-minimal', distro: 'rhel-minimal', needsShadowUtils: true }],
+  ['registry.access.redhat.com/ubi8/ubi-minimal', { family: 'ubi-minimal', distro: 'rhel-minimal' }],
+  ['registry.access.redhat.com/ubi8-minimal', { family: 'ubi-minimal', distro: 'rhel-minimal' }],
+  ['redhat/ubi9-minimal', { family: 'ubi-minimal', distro: 'rhel-minimal' }],
+  ['fedora:40', { family: 'fedora', distro: 'rhel' }],
+  ['rockylinux:9', { family: 'rockylinux', distro: 'rhel' }],
+  ['rockylinux:9-minimal', { family: 'rockylinux', distro: 'rhel-minimal' }],
+  ['rockylinux/rockylinux:9.4', { family: 'rockylinux', distro: 'rhel' }],
+  ['almalinux:9', { family: 'almalinux', distro: 'rhel' }],
+  ['almalinux:9-minimal', { family: 'almalinux', distro: 'rhel-minimal' }],
+  ['almalinux/9-minimal', { family: 'almalinux', distro: 'rhel-minimal' }],
+  ['centos:7', { family: 'centos', distro: 'rhel' }],
+  ['quay.io/centos/centos:stream9', { family: 'centos', distro: 'rhel' }],
+  // nginx: swap, never USER
+  [
+    'nginx:1.27-alpine',
+    { family: 'nginx', distro: 'alpine', swapTo: 'nginxinc/nginx-unprivileged', dropsPrivileges: true, existingUser: undefined },
+  ],
+  ['nginx', { family: 'nginx', distro: 'debian', swapTo: 'nginxinc/nginx-unprivileged' }],
+  ['nginx:stable', { distro: 'debian', tmpfsPaths: ['/var/cache/nginx', '/var/run'] }],
+  ['nginx:mainline-alpine-slim', { distro: 'alpine' }],
+  ['docker.io/library/nginx:1.27', { family: 'nginx' }],
+  [
+    'nginxinc/nginx-unprivileged:1.27-alpine',
+    {
+      family: 'nginx-unprivileged',
+      distro: 'alpine',
+      existingUser: { name: 'nginx', uid: 101, gid: 101 },
+      defaultUser: '101',
+      nonRootByDefault: true,
+      capsNeeded: [],
+      tmpfsPaths: ['/tmp'],
+      swapTo: undefined,
+    },
+  ],
+  ['nginxinc/nginx-unprivileged:stable', { family: 'nginx-unprivileged', distro: 'debian', defaultUser: '101' }],
+  ['mirror.gcr.io/nginxinc/nginx-unprivileged', { family: 'nginx-unprivileged' }],
+  // postgres: 999 Debian, 70 Alpine; data path moved in 18
+  [
+    'postgres:16',
+    {
+      family: 'postgres',
+      distro: 'debian',
+      existingUser: { name: 'postgres', uid: 999, gid: 999 },
+      dropsPrivileges: true,
+      capsNeeded: PG_CAPS,
+      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+      dataPaths: ['/var/lib/postgresql/data'],
+    },
+  ],
+  ['postgres:16-alpine', { distro: 'alpine', existingUser: { name: 'postgres', uid: 70, gid: 70 }, dataPaths: ['/var/lib/postgresql/data'] }],
+  ['postgres:17.2-bookworm', { distro: 'debian', dataPaths: ['/var/lib/postgresql/data'] }],
+  ['postgres:18', { dataPaths: ['/var/lib/postgresql'] }],
+  ['postgres:18-alpine3.22', { distro: 'alpine', dataPaths: ['/var/lib/postgresql'] }],
+  ['postgres', { distro: 'debian', dataPaths: ['/var/lib/postgresql'] }],
+  ['postgres:alpine', { distro: 'alpine', dataPaths: ['/var/lib/postgresql'] }],
+  // redis and the other gosu databases
+  [
+    'redis:7',
+    { family: 'redis', distro: 'debian', existingUser: { name: 'redis', uid: 999, gid: 999 }, dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'] },
+  ],
+  ['redis:7-alpine', { distro: 'alpine', existingUser: { name: 'redis', uid: 999, gid: 1000 } }],
+  ['mirror.gcr.io/library/redis:7.4', { family: 'redis' }],
+  ['mysql:8.4', { family: 'mysql', distro: 'rhel-minimal', dropsPrivileges: true, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/var/run/mysqld', '/tmp'] }],
+  ['mysql:8.0-debian', { distro: 'debian', dropsPrivileges: true }],
+  ['mysql:8.0-oracle', { distro: 'rhel-minimal' }],
+  ['mysql:5.6', { distro: 'debian' }],
+  ['mariadb:11.4', { family: 'mariadb', distro: 'ubuntu', dropsPrivileges: true, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/run/mysqld', '/tmp'] }],
+  ['mariadb:10.6-focal', { distro: 'ubuntu' }],
+  ['mariadb:11.4-ubi', { distro: 'rhel-minimal' }],
+  ['mongo:7', { family: 'mongo', distro: 'ubuntu', dropsPrivileges: true, dataPaths: ['/data/db', '/data/configdb'] }],
+  ['mongo:7-windowsservercore', { family: 'mongo', distro: 'windows' }],
+  ['rabbitmq:3.13-management', { family: 'rabbitmq', distro: 'ubuntu', dropsPrivileges: true, dataPaths: ['/var/lib/rabbitmq'] }],
+  ['rabbitmq:4-management-alpine', { distro: 'alpine', existingUser: { name: 'rabbitmq', uid: 100, gid: 101 } }],
+  // memcached runs as memcache already
+  [
+    'memcached:1.6',
+    { family: 'memcached', distro: 'debian', defaultUser: 'memcache', nonRootByDefault: true, dropsPrivileges: false, existingUser: { name: 'memcache', uid: 11211, gid: 11211 } },
+  ],
+  ['memcached:1.6-alpine', { distro: 'alpine', nonRootByDefault: true }],
+  // httpd: root master, no swap known
+  ['httpd:2.4', { family: 'httpd', distro: 'debian', dropsPrivileges: true, swapTo: undefined, nonRootByDefault: false }],
+  ['httpd:2.4-alpine', { family: 'httpd', distro: 'alpine' }],
+  // distroless: only :nonroot tags run as 65532; only :debug tags have a shell
+  ['gcr.io/distroless/static-debian12', { family: 'distroless', distro: 'distroless', defaultUser: 'root', nonRootByDefault: false, hasShell: false, existingUser: NONROOT }],
+  ['gcr.io/distroless/static-debian12:latest', { defaultUser: 'root', hasShell: false }],
+  ['gcr.io/distroless/static-debian12:nonroot', { defaultUser: '65532', nonRootByDefault: true, hasShell: false }],
+  ['gcr.io/distroless/base-debian12:nonroot-amd64', { defaultUser: '65532', nonRootByDefault: true }],
+  ['gcr.io/distroless/base-debian12:debug', { defaultUser: 'root', hasShell: true }],
+  ['gcr.io/distroless/base-debian12:debug-nonroot', { defaultUser: '65532', nonRootByDefault: true, hasShell: true }],
+  ['gcr.io/distroless/nodejs22-debian12', { family: 'distroless' }],
+  ['gcr.io/distroless/java21-debian12:nonroot', { family: 'distroless', nonRootByDefault: true }],
+  // scratch
+  ['scratch', { family: 'scratch', distro: 'scratch', hasShell: false, existingUser: undefined, defaultUser: 'root' }],
+  // chainguard
+  ['cgr.dev/chainguard/node', { family: 'chainguard', defaultUser: '65532', nonRootByDefault: true, hasShell: false }],
+  ['cgr.dev/chainguard/python:latest-dev', { family: 'chainguard', nonRootByDefault: true, hasShell: true, distro: 'alpine' }],
+  ['cgr.dev/chainguard/static:latest', { distro: 'distroless', hasShell: false }],
+  // bitnami
+  ['bitnami/redis:7.2', { family: 'bitnami', defaultUser: '1001', nonRootByDefault: true, dropsPrivileges: false }],
+  ['docker.io/bitnami/postgresql:16', { family: 'bitnami', defaultUser: '1001' }],
+  ['bitnamilegacy/mongodb:7.0', { family: 'bitnami', nonRootByDefault: true }],
+  // Windows
+  ['mcr.microsoft.com/windows/servercore:ltsc2022', { family: 'windows', distro: 'windows', defaultUser: 'ContainerAdministrator' }],
+  ['mcr.microsoft.com/windows/nanoserver:ltsc2022', { family: 'windows', distro: 'windows', defaultUser: 'ContainerUser' }],
+  ['mcr.microsoft.com/windows/nanoserver', { family: 'windows', defaultUser: 'ContainerUser' }],
+  ['mcr.microsoft.com/windows:ltsc2019', { family: 'windows', distro: 'windows' }],
+  ['mcr.microsoft.com/windows/server:ltsc2022', { family: 'windows', distro: 'windows' }],
+  ['mcr.microsoft.com/windows/servercore/iis', { family: 'windows' }],
+  ['python:3.12-windowsservercore-ltsc2022', { family: 'python', distro: 'windows', existingUser: undefined }],
+  ['golang:1.23-nanoserver', { family: 'golang', distro: 'windows', defaultUser: 'ContainerUser' }],
+  // Any image with a Windows tag, even one we do not know.
+  ['mycorp/app:1.0-windowsservercore-ltsc2022', { family: 'windows', distro: 'windows' }],
+];
+
+describe('lookupImage', () => {
+  it.each(CASES)('%s', (ref, want) => {
+    const facts = look(ref);
+    expect(facts, ref).toBeDefined();
+    for (const [key, value] of Object.entries(want)) {
+      expect(facts![key as keyof ImageFacts], key).toEqual(value);
+    }
+    if (facts!.distro === 'windows') expect(facts!.outOfScope).toMatch(/Windows/);
+    else expect(facts!.outOfScope).toBeUndefined();
+  });
+
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'traefik:v3', 'grafana/grafana:11.0.0', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/prometheus'])(
+    'knows nothing about %s',
+    (ref) => {
+      expect(look(ref)).toBeUndefined();
+    },
+  );
+
+  it('reports unresolved ARG tags as uncertain instead of guessing', () => {
+    const node = look('node:${NODE_VERSION}')!;
+    expect(node).toMatchObject({ family: 'node', distro: 'unknown', existingUser: NODE });
+    expect(node.uncertain).toContain('${NODE_VERSION}');
+    expect(look('node:${NODE_VERSION}-alpine')).toMatchObject({ distro: 'alpine', existingUser: NODE });
+    expect(look('node:${NODE_VERSION}-alpine')!.uncertain).toBeUndefined();
+
+    const ubuntu = look('ubuntu:${UBUNTU_VERSION}')!;
+    expect(ubuntu.distro).toBe('ubuntu');
+    expect(ubuntu.existingUser).toBeUndefined();
+    expect(ubuntu.uncertain).toBeDefined();
+
+    const pg = look('postgres:${PG_MAJOR}-bookworm')!;
+    expect(pg).toMatchObject({ distro: 'debian', dataPaths: [] });
+    expect(pg.uncertain).toMatch(/data path/);
+    expect(look('postgres:${PG_TAG}')!.distro).toBe('unknown');
+
+    expect(look('mcr.microsoft.com/dotnet/aspnet:${DOTNET}-alpine')).toMatchObject({ distro: 'alpine' });
+    expect(look('mcr.microsoft.com/dotnet/aspnet:${DOTNET}-alpine')!.existingUser).toBeUndefined();
+    expect(look('mcr.microsoft.com/dotnet/aspnet:${DOTNET}-alpine')!.uncertain).toMatch(/1654/);
+
+    const distroless = look('gcr.io/distroless/static-debian12:${TAG}')!;
+    expect(distroless).toMatchObject({ defaultUser: 'root', hasShell: false, existingUser: NONROOT });
+    expect(distroless.uncertain).toBeDefined();
+  });
+
+  it('treats a digest without a tag as an unknown tag', () => {
+    const node = look(`node@${SHA}`)!;
+    expect(node).toMatchObject({ family: 'node', distro: 'unknown', existingUser: NODE });
+    expect(node.uncertain).toMatch(/digest/);
+    expect(look(`node:22-alpine@${SHA}`)).toMatchObject({ distro: 'alpine' });
+    // A family whose facts do not depend on the tag stays certain.
+    expect(look(`alpine@${SHA}`)).toMatchObject({ distro: 'alpine' });
+    expect(look(`alpine@${SHA}`)!.uncertain).toBeUndefined();
+  });
+
+  it('says so for an ubuntu tag it cannot place', () => {
+    const f = look('ubuntu:someday')!;
+    expect(f.existingUser).toBeUndefined();
+    expect(f.uncertain).toMatch(/ubuntu/);
+  });
+
+  it('returns copies, so a caller cannot corrupt the table', () => {
+    const a = look('postgres:16')!;
+    a.capsNeeded.push('SYS_ADMIN');
+    a.existingUser!.uid = 0;
+    const b = look('postgres:16')!;
+    expect(b.capsNeeded).toEqual(PG_CAPS);
+    expect(b.existingUser!.uid).toBe(999);
+  });
+
+  it('covers at least every family the brief names', () => {
+    const families = new Set(CASES.map(([ref]) => look(ref)!.family));
+    for (const f of [
+      'node', 'ubuntu', 'debian', 'python', 'golang', 'rust', 'openjdk', 'eclipse-temurin', 'amazoncorretto', 'alpine', 'busybox',
+      'php', 'ruby', 'dotnet', 'ubi', 'ubi-minimal', 'fedora', 'rockylinux', 'almalinux', 'amazonlinux', 'centos', 'nginx',
+      'nginx-unprivileged', 'postgres', 'redis', 'mysql', 'mariadb', 'mongo', 'rabbitmq', 'memcached', 'httpd', 'distroless',
+      'scratch', 'chainguard', 'bitnami', 'windows',
+    ]) {
+      expect(families, f).toContain(f);
+    }
+  });
+});
+
+describe('the table', () => {
+  it('gives every row an upstream https source and a unique family', () => {
+    const seen = new Set<string>();
+    for (const row of IMAGE_ROWS) {
+      expect(row.source, row.family).toMatch(/^https:\/\/\S+$/);
+      expect(seen.has(row.family), row.family).toBe(false);
+      seen.add(row.family);
+    }
+  });
+
+  it('matches each name to one row at most', () => {
+    for (const [ref] of CASES) {
+      const name = parseImageRef(ref).name;
+      const rows = IMAGE_ROWS.filter((r) => r.names.some((n) => (typeof n === 'string' ? n === name : n.test(name))));
+      expect(rows.length, ref).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is consistent for every case', () => {
+    for (const [ref] of CASES) {
+      const f = look(ref)!;
+      if (f.distro === 'windows') continue;
+      // A non-root default is a number or a name, never root.
+      expect(f.nonRootByDefault, ref).toBe(f.defaultUser !== 'root' && f.defaultUser !== '0');
+      // An image that drops privileges itself starts as root.
+      if (f.dropsPrivileges) expect(f.nonRootByDefault, ref).toBe(false);
+      // No shell means no RUN: only distroless-style images.
+      if (!f.hasShell) expect(['distroless', 'scratch'], ref).toContain(f.distro);
+      // A swap target must itself be in the table and non-root.
+      if (f.swapTo) expect(look(f.swapTo)?.nonRootByDefault, ref).toBe(true);
+      if (f.existingUser) expect(f.existingUser.uid, ref).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('distroFromShell', () => {
+  const cases: [string, string | undefined][] = [
+    ['apt-get update && apt-get install -y curl', 'debian'],
+    ['RUN apt update', 'debian'],
+    ['RUN apk add --no-cache curl', 'alpine'],
+    ['dnf install -y git && dnf clean all', 'rhel'],
+    ['yum -y install git', 'rhel'],
+    ['microdnf install -y shadow-utils', 'rhel-minimal'],
+    ['microdnf install -y dnf && dnf install -y git', 'rhel-minimal'],
+    ['set -eux; \\\n  apk add --no-cache su-exec', 'alpine'],
+    ['export DEBIAN_FRONTEND=noninteractive; DEBIAN_FRONTEND=noninteractive apt-get install -y x', 'debian'],
+    ['sudo -E apt-get install -y x', 'debian'],
+    ['/usr/bin/apt-get install -y x', 'debian'],
+    ['/sbin/apk add x', 'alpine'],
+    ['if true; then apk add x; fi', 'alpine'],
+    ['RUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get update', 'debian'],
+    ['RUN --mount=type=cache,target=/var/cache/apk true', undefined],
+    ['echo apk add is not run here', undefined],
+    ['echo "apt-get install" > notes.txt', undefined],
+    ['pip install apt', undefined],
+    ['# apt-get install -y curl\nnpm ci', undefined],
+    ['npm ci # then apk add', undefined],
+    ['apt-get install -y x || apk add x', undefined],
+    ['command -v apk && apk add x || apt-get install -y x', undefined],
+    ['npm ci && npm run build', undefined],
+    ['', undefined],
+    ['sh -c "apk add --no-cache git"', 'alpine'],
+    ['["apt-get", "install", "-y", "curl"]', 'debian'],
+    ['RUN ["/bin/sh", "-c", "apk add curl"]', 'alpine'],
+    ['["npm", "ci"]', undefined],
+    ['<<EOF\nset -e\napt-get update\nEOF', 'debian'],
+    ['apt-get-wrapper install x', undefined],
+    ['myapk add x', undefined],
+    ["apt-get update && apt-get install -y 'apk'", 'debian'],
+    ['(cd /tmp && yum install -y x)', 'rhel'],
+  ];
+  it.each(cases)('%j -> %s', (text, want) => {
+    expect(distroFromShell(text)).toBe(want);
+  });
+});
