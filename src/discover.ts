@@ -1,0 +1,192 @@
+// Finding the files to work on: walk each path argument, honour .gitignore
+// files (nested ones too) and --exclude patterns, skip .git and node_modules,
+// never follow a symlink out of the root, and classify files by name.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import type { FileKind } from './types.js';
+import { isInside, describeIoError, type FileError } from './read.js';
+
+export interface DiscoveredFile {
+  path: string;
+  kind: FileKind;
+  /** The path argument (directory) it was found under; reads must stay inside it. */
+  root: string;
+}
+
+export interface Discovery {
+  files: DiscoveredFile[];
+  errors: FileError[];
+  /** Directory of every path argument (for config lookup and relative patterns). */
+  roots: string[];
+  /** Decides whether a path (absolute) is excluded by --exclude or configuration. */
+  isExcluded(file: string): boolean;
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+
+/** Classify a file by its name alone. */
+export function kindFromName(name: string): FileKind | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.dockerignore')) return undefined;
+  if (lower === 'dockerfile' || lower === 'containerfile') return 'dockerfile';
+  if (/^(dockerfile|containerfile)\.[^/]+$/.test(lower)) return 'dockerfile';
+  if (lower.endsWith('.dockerfile') || lower.endsWith('.containerfile')) return 'dockerfile';
+  if (/^compose(\.[^/]+)?\.ya?ml$/.test(lower)) return 'compose';
+  if (/^docker-compose[^/]*\.ya?ml$/.test(lower)) return 'compose';
+  return undefined;
+}
+
+export interface DiscoverOptions {
+  /** gitignore-style patterns, relative to each path argument. */
+  exclude: string[];
+}
+
+export async function discover(paths: string[], cwd: string, opts: DiscoverOptions): Promise<Discovery> {
+  const files: DiscoveredFile[] = [];
+  const errors: FileError[] = [];
+  const roots: string[] = [];
+  const excluders: { root: string; ig: Ignore }[] = [];
+  const seen = new Set<string>();
+
+  const isExcluded = (file: string): boolean =>
+    excluders.some(({ root, ig }) => {
+      if (!isInside(root, file) || file === root) return false;
+      return ig.ignores(toPosix(path.relative(root, file)));
+    });
+
+  for (const arg of paths.length ? paths : ['.']) {
+    const abs = path.resolve(cwd, arg);
+    let stat;
+    try {
+      stat = await fs.lstat(abs);
+    } catch (err) {
+      errors.push({ file: abs, message: describeIoError(err, 'cannot read') });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      roots.push(abs);
+      excluders.push({ root: abs, ig: ignore().add(opts.exclude) });
+      await walk(abs, abs, [], files, errors, seen, isExcluded, new Set());
+    } else {
+      // An explicit file: its folder is the root; the name decides the kind, else its content does.
+      const root = path.dirname(abs);
+      roots.push(root);
+      excluders.push({ root, ig: ignore().add(opts.exclude) });
+      if (isExcluded(abs)) continue;
+      const kind = kindFromName(path.basename(abs)) ?? (await sniffKind(abs));
+      if (!kind) {
+        errors.push({ file: abs, message: 'is neither a Dockerfile nor a compose file (by name or content)' });
+        continue;
+      }
+      if (!seen.has(abs)) {
+        seen.add(abs);
+        files.push({ path: abs, kind, root });
+      }
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, errors, roots, isExcluded };
+}
+
+interface IgnoreScope {
+  dir: string;
+  ig: Ignore;
+}
+
+async function walk(
+  root: string,
+  dir: string,
+  scopes: IgnoreScope[],
+  out: DiscoveredFile[],
+  errors: FileError[],
+  seen: Set<string>,
+  isExcluded: (f: string) => boolean,
+  visitedReal: Set<string>,
+): Promise<void> {
+  const real = await fs.realpath(dir).catch(() => dir);
+  if (visitedReal.has(real)) return; // a symlink loop inside the root
+  visitedReal.add(real);
+
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    errors.push({ file: dir, message: describeIoError(err, 'cannot list') });
+    return;
+  }
+  const gitignore = entries.find((e) => e.name === '.gitignore' && e.isFile());
+  let here = scopes;
+  if (gitignore) {
+    try {
+      const text = await fs.readFile(path.join(dir, '.gitignore'), 'utf8');
+      here = [...scopes, { dir, ig: ignore().add(text) }];
+    } catch {
+      // An unreadable .gitignore only means nothing extra is ignored.
+    }
+  }
+  const ignored = (abs: string, isDir: boolean) =>
+    here.some(({ dir: d, ig }) => {
+      const rel = toPosix(path.relative(d, abs));
+      return rel !== '' && ig.ignores(isDir ? rel + '/' : rel);
+    });
+
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    const abs = path.join(dir, entry.name);
+    if (isExcluded(abs)) continue;
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const kind = kindFromName(entry.name);
+      let target: string;
+      try {
+        target = await fs.realpath(abs);
+      } catch {
+        if (kind) errors.push({ file: abs, message: 'is a broken symlink' });
+        continue;
+      }
+      const realRoot = await fs.realpath(root).catch(() => root);
+      if (!isInside(realRoot, target)) {
+        if (kind) errors.push({ file: abs, message: `is a symlink to ${target}, outside ${root}; not followed` });
+        continue;
+      }
+      const st = await fs.stat(target).catch(() => undefined);
+      isDir = !!st?.isDirectory();
+      isFile = !!st?.isFile();
+    }
+    if (isDir) {
+      if (SKIP_DIRS.has(entry.name) || ignored(abs, true)) continue;
+      await walk(root, abs, here, out, errors, seen, isExcluded, visitedReal);
+    } else if (isFile) {
+      const kind = kindFromName(entry.name);
+      if (!kind || ignored(abs, false) || seen.has(abs)) continue;
+      seen.add(abs);
+      out.push({ path: abs, kind, root });
+    }
+  }
+}
+
+/** For an explicitly named file with an unusual name: a compose file has `services:`, a Dockerfile a FROM. */
+async function sniffKind(file: string): Promise<FileKind | undefined> {
+  let head: string;
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(16384);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+  if (/^services\s*:/m.test(head)) return 'compose';
+  if (/^\s*FROM\s+\S/im.test(head)) return 'dockerfile';
+  return undefined;
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

@@ -1,0 +1,213 @@
+// Helpers that build edits (never apply them). YAML edits insert a rendered
+// one-line snippet by node range, with the sibling's indentation and the
+// file's line ending; Dockerfile edits insert whole instructions in the file's
+// keyword case. Everything outside the edited lines stays byte-identical.
+import { isMap, isSeq, isScalar, isPair, Scalar, type YAMLMap, type YAMLSeq, type Pair, type Node } from 'yaml';
+import type { Edit } from './types.js';
+import type { DfInstruction, ParsedDockerfile } from './parse/dockerfile.js';
+import { indentOfLine, lineEndOf, lineStartOf, nextLineStart, type Eol } from './text.js';
+
+export interface TextFile {
+  path: string;
+  text: string;
+}
+
+// ---------------------------------------------------------------- YAML
+
+/** Words YAML 1.1 readers (docker-compose 1.x, PyYAML) take as booleans or null. */
+const YAML11_SPECIAL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
+
+/** Render a scalar for a compose file so every YAML reader agrees on it. */
+export function yamlScalar(value: string | number | boolean): string {
+  if (typeof value !== 'string') return String(value);
+  if (/^[A-Za-z_/][A-Za-z0-9_./-]*$/.test(value) && !YAML11_SPECIAL.test(value)) return value;
+  return JSON.stringify(value);
+}
+
+/** `[a, "b:c"]`: new lists go in flow style, so one key is one added line. */
+export function yamlFlowSeq(items: (string | number | boolean)[]): string {
+  return `[${items.map(yamlScalar).join(', ')}]`;
+}
+
+function lastNonSpace(text: string, end: number): number {
+  let i = end - 1;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  return i;
+}
+
+/**
+ * From a line end, move past the comment lines right below it that are indented
+ * deeper than `column`: they belong to the entry above (a commented-out item),
+ * so a new sibling goes after them. A blank line or a shallower line stops it.
+ */
+function skipNestedComments(text: string, lineEnd: number, column: number): number {
+  let at = lineEnd;
+  for (;;) {
+    const next = nextLineStart(text, at);
+    if (next >= text.length || next === at) return at;
+    const indent = indentOfLine(text, next);
+    if (text[next + indent.length] !== '#' || indent.length <= column) return at;
+    at = lineEndOf(text, next);
+  }
+}
+
+/** End of a pair's content, before trailing blank lines. */
+function pairContentEnd(pair: Pair): number {
+  const v = pair.value as Node | null;
+  const k = pair.key as Node | null;
+  const r = v?.range ?? k?.range;
+  return r ? r[1] : 0;
+}
+
+/** The column where a block map's keys start. */
+function mapIndent(file: TextFile, map: YAMLMap): string {
+  const first = map.items.find(isPair);
+  const key = first?.key as Node | undefined;
+  return key?.range ? indentOfLine(file.text, key.range[0]) : '';
+}
+
+/**
+ * Add `key: valueText` to a map (block or flow). `valueText` must be one line
+ * (a scalar or a flow collection). Block maps get a new line after the last
+ * entry, at the first key's indentation.
+ */
+export function insertMapEntry(file: TextFile, eol: Eol, map: YAMLMap, key: string, valueText: string): Edit {
+  const entry = `${yamlScalar(key)}: ${valueText}`;
+  const range = map.range!;
+  if (map.flow) {
+    const close = file.text.lastIndexOf('}', range[1] - 1);
+    const last = [...map.items].reverse().find(isPair);
+    if (!last) return { file: file.path, range: [close, close], text: entry };
+    const at = pairContentEnd(last);
+    return { file: file.path, range: [at, at], text: `, ${entry}` };
+  }
+  const last = map.items[map.items.length - 1];
+  const end = lastNonSpace(file.text, pairContentEnd(last)) + 1;
+  const indent = mapIndent(file, map);
+  const at = skipNestedComments(file.text, lineEndOf(file.text, end), indent.length);
+  return { file: file.path, range: [at, at], text: `${eol}${indent}${entry}` };
+}
+
+/** Append one item to a sequence (block or flow). */
+export function appendSeqItem(file: TextFile, eol: Eol, seq: YAMLSeq, itemText: string): Edit {
+  const range = seq.range!;
+  const items = seq.items as Node[];
+  if (seq.flow) {
+    const last = items[items.length - 1];
+    if (!last?.range) {
+      const open = file.text.indexOf('[', range[0]);
+      return { file: file.path, range: [open + 1, open + 1], text: itemText };
+    }
+    return { file: file.path, range: [last.range[1], last.range[1]], text: `, ${itemText}` };
+  }
+  const first = items[0];
+  const last = items[items.length - 1];
+  const firstStart = first.range![0];
+  // "      - " as written before the first item (dash, spacing, indentation).
+  const prefix = file.text.slice(lineStartOf(file.text, firstStart), firstStart);
+  const end = lastNonSpace(file.text, last.range![1]) + 1;
+  const at = skipNestedComments(file.text, lineEndOf(file.text, end), prefix.indexOf('-'));
+  return { file: file.path, range: [at, at], text: `${eol}${prefix}${itemText}` };
+}
+
+/** Replace a scalar, keeping its quoting style. */
+export function replaceScalar(file: TextFile, node: Scalar, value: string | number | boolean): Edit {
+  const [start, end] = node.range!;
+  let text: string;
+  if (node.type === Scalar.QUOTE_DOUBLE && typeof value === 'string') text = JSON.stringify(value);
+  else if (node.type === Scalar.QUOTE_SINGLE && typeof value === 'string') text = `'${value.replace(/'/g, "''")}'`;
+  else text = yamlScalar(value);
+  return { file: file.path, range: [start, end], text };
+}
+
+/** Remove a whole map entry (its lines for block maps; the entry and a comma for flow maps). */
+export function removeMapEntry(file: TextFile, map: YAMLMap, pair: Pair): Edit {
+  const key = pair.key as Node;
+  const idx = map.items.indexOf(pair);
+  if (map.flow) return removeFlowItem(file, map.items.map((p) => [(p.key as Node).range![0], pairContentEnd(p as Pair)]), idx);
+  const start = lineStartOf(file.text, key.range![0]);
+  const end = nextLineStart(file.text, lastNonSpace(file.text, pairContentEnd(pair)) + 1);
+  return { file: file.path, range: [start, end], text: '' };
+}
+
+/** Remove one item from a sequence. */
+export function removeSeqItem(file: TextFile, seq: YAMLSeq, index: number): Edit {
+  const items = seq.items as Node[];
+  if (seq.flow) return removeFlowItem(file, items.map((n) => [n.range![0], n.range![1]]), index);
+  const item = items[index];
+  const start = lineStartOf(file.text, item.range![0]);
+  const end = nextLineStart(file.text, lastNonSpace(file.text, item.range![1]) + 1);
+  return { file: file.path, range: [start, end], text: '' };
+}
+
+function removeFlowItem(file: TextFile, spans: [number, number][], index: number): Edit {
+  const [start, end] = spans[index];
+  if (spans.length === 1) return { file: file.path, range: [start, end], text: '' };
+  if (index < spans.length - 1) return { file: file.path, range: [start, spans[index + 1][0]], text: '' };
+  // Last item: remove from the end of the previous item (its comma included).
+  return { file: file.path, range: [spans[index - 1][1], end], text: '' };
+}
+
+/** The node under `key` in a map, ignoring `<<` merges. */
+export function mapValue(map: YAMLMap | undefined, key: string): Node | undefined {
+  if (!map) return undefined;
+  for (const item of map.items) {
+    if (isPair(item) && isScalar(item.key) && item.key.value === key) return (item.value ?? undefined) as Node | undefined;
+  }
+  return undefined;
+}
+
+export { isMap, isSeq, isScalar };
+
+// ---------------------------------------------------------- Dockerfile
+
+/** Write keywords in the case the file already uses (`run` files stay lower-case). */
+export function keyword(df: ParsedDockerfile, kw: string): string {
+  const upper = df.instructions.filter((i) => /^[A-Z]+$/.test(i.raw.slice(0, i.keyword.length))).length;
+  const lower = df.instructions.filter((i) => /^[a-z]+$/.test(i.raw.slice(0, i.keyword.length))).length;
+  return lower > upper ? kw.toLowerCase() : kw.toUpperCase();
+}
+
+/**
+ * Insert instruction lines before `ins`, above the comment lines that sit
+ * directly on top of it (they describe it), at its indentation.
+ */
+export function insertBefore(file: TextFile, df: ParsedDockerfile, ins: DfInstruction, lines: string[]): Edit {
+  let at = lineStartOf(file.text, ins.start);
+  const indent = indentOfLine(file.text, ins.start);
+  // Walk up over directly attached comments (not parser directives at the top).
+  for (;;) {
+    if (at === 0) break;
+    const prevStart = lineStartOf(file.text, at - 1);
+    const prevLine = file.text.slice(prevStart, at).trim();
+    if (!prevLine.startsWith('#') || df.instructions.every((i) => i.start > prevStart) || insideInstruction(df, prevStart)) break;
+    at = prevStart;
+  }
+  const body = lines.map((l) => indent + l + df.eol).join('');
+  return { file: file.path, range: [at, at], text: body };
+}
+
+/** Insert instruction lines right after `ins` (after its heredoc bodies too). */
+export function insertAfter(file: TextFile, df: ParsedDockerfile, ins: DfInstruction, lines: string[]): Edit {
+  const indent = indentOfLine(file.text, ins.start);
+  const at = ins.end;
+  const body = lines.map((l) => df.eol + indent + l).join('');
+  return { file: file.path, range: [at, at], text: body };
+}
+
+/** Append lines at the end of the file; a file without a final newline keeps lacking one. */
+export function appendAtEnd(file: TextFile, df: ParsedDockerfile, lines: string[]): Edit {
+  const text = file.text;
+  const at = text.length;
+  const body = text.length > 0 && !text.endsWith('\n') ? lines.map((l) => df.eol + l).join('') : lines.map((l) => l + df.eol).join('');
+  return { file: file.path, range: [at, at], text: body };
+}
+
+/** Replace a whole instruction's text (never one with a heredoc). */
+export function replaceInstruction(file: TextFile, ins: DfInstruction, text: string): Edit {
+  return { file: file.path, range: [ins.start, ins.end], text };
+}
+
+function insideInstruction(df: ParsedDockerfile, offset: number): boolean {
+  return df.instructions.some((i) => i.start < offset && offset < i.end);
+}

@@ -1,0 +1,391 @@
+// The one place that applies edits (ESLint's rule-fixer model). Each pass:
+// run every transform on the model, take the fixes in order, hold back any
+// that overlap a fix already taken, apply them with magic-string, verify every
+// changed file (it must re-parse; compose data must equal what the fixes said
+// they meant), rebuild the model, and go again until nothing changes.
+import MagicString from 'magic-string';
+import type { Edit, Finding, Fix, DataChange, HardenOptions } from './types.js';
+import type { Transform, TransformContext } from './transform.js';
+import { withTexts, type Project, type SourceFile } from './model.js';
+import { parseDockerfile } from './parse/dockerfile.js';
+import { composeData } from './parse/compose.js';
+import { parseNginx } from './parse/nginx.js';
+import type { FileError } from './read.js';
+import { lineColumn } from './text.js';
+
+/** ESLint stops at 10; compose transforms that add keys at one spot each need a pass. */
+export const MAX_PASSES = 12;
+
+export interface ReportedFinding extends Finding {
+  fixed: boolean;
+  /** Pass in which the fix was applied (1-based). */
+  pass?: number;
+  /** `range` mapped back to the original text of the file. */
+  originalRange: [number, number];
+  line: number;
+  column: number;
+  suppressed?: { reason: string };
+}
+
+export interface EngineResult {
+  project: Project;
+  /** Original text of every file in the model. */
+  original: Map<string, string>;
+  /** Final text of each file that changed. */
+  changed: Map<string, string>;
+  findings: ReportedFinding[];
+  errors: FileError[];
+  passes: number;
+}
+
+export interface EngineOptions {
+  transforms: Transform[];
+  options: HardenOptions;
+  /** Marks findings as suppressed (inline comments, configuration); suppressed fixes are not applied. */
+  suppress?: (finding: Finding, project: Project) => { reason: string } | undefined;
+}
+
+interface AppliedEdit {
+  oldStart: number;
+  oldEnd: number;
+  newStart: number;
+  newEnd: number;
+}
+
+export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
+  const original = new Map<string, string>();
+  for (const [p, f] of initial.files) original.set(p, f.text);
+  const enabledIds = new Set(opts.transforms.map((t) => t.meta.id));
+  const errors: FileError[] = [];
+  const broken = new Set<string>();
+  /** Per file, the edits applied in each pass, in the coordinates of that pass. */
+  const history = new Map<string, AppliedEdit[][]>();
+  const fixed: { finding: Finding; pass: number; suppressed?: { reason: string } }[] = [];
+  const seenStates = new Set<string>();
+
+  let project = initial;
+  let texts = new Map(original);
+  let lastFindings: { finding: Finding; suppressed?: { reason: string } }[] = [];
+  let lastApplied = new Set<Finding>();
+  let pass = 0;
+
+  while (pass < MAX_PASSES) {
+    pass++;
+    const found = runTransforms(project, opts, enabledIds, errors);
+    lastFindings = found.map((finding) => ({ finding, suppressed: opts.suppress?.(finding, project) }));
+    const candidates = lastFindings.filter(
+      ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !broken.has(fixKey(finding)),
+    );
+    const accepted = selectNonOverlapping(candidates.map((c) => c.finding), texts, errors, broken);
+    if (accepted.length === 0) break;
+
+    const { kept, newTexts } = applyVerified(accepted, texts, project, errors, broken);
+    if (kept.length === 0) continue; // every fix failed verification; they are now marked broken
+
+    const state = [...newTexts.entries()].map(([p, t]) => p + '\0' + t).join('\0\0');
+    if (seenStates.has(state)) break; // a cycle: two fixes undoing each other
+    seenStates.add(state);
+
+    for (const [file, edits] of newTexts.applied) {
+      const list = history.get(file) ?? [];
+      list[pass - 1] = edits;
+      history.set(file, list);
+    }
+    for (const f of kept) fixed.push({ finding: f, pass });
+    lastApplied = new Set(kept);
+    texts = newTexts.texts;
+    project = withTexts(project, texts);
+  }
+
+  const changed = new Map<string, string>();
+  for (const [p, t] of texts) if (original.get(p) !== t) changed.set(p, t);
+
+  const report = (finding: Finding, isFixed: boolean, atPass: number, suppressed?: { reason: string }): ReportedFinding => {
+    const passes = history.get(finding.file) ?? [];
+    const start = mapBack(finding.range[0], passes, atPass - 1);
+    const end = Math.max(start, mapBack(finding.range[1], passes, atPass - 1));
+    const text = original.get(finding.file) ?? '';
+    return {
+      ...finding,
+      fixed: isFixed,
+      pass: isFixed ? atPass : undefined,
+      originalRange: [start, end],
+      ...lineColumn(text, start),
+      suppressed,
+    };
+  };
+  const findings: ReportedFinding[] = [
+    ...fixed.map((f) => report(f.finding, true, f.pass)),
+    // What the last pass found and did not apply: manual findings, suppressed ones,
+    // fixes that failed verification, and (after MAX_PASSES) fixes still pending.
+    ...lastFindings
+      .filter(({ finding }) => !lastApplied.has(finding))
+      .map(({ finding, suppressed }) => report(finding, false, pass, suppressed)),
+  ];
+  findings.sort(compareFindings);
+  return { project, original, changed, findings, errors, passes: pass };
+}
+
+function runTransforms(project: Project, opts: EngineOptions, enabledIds: Set<string>, errors: FileError[]): Finding[] {
+  const ctx: TransformContext = { project, options: opts.options, enabled: (id) => enabledIds.has(id) };
+  const out: Finding[] = [];
+  for (const t of opts.transforms) {
+    try {
+      for (const f of t.run(ctx)) out.push({ ...f, transform: f.transform || t.meta.id });
+    } catch (err) {
+      // A crashing transform must not take the others down; the error names it.
+      const msg = `internal error in transform ${t.meta.id}: ${(err as Error).stack ?? err}`;
+      if (!errors.some((e) => e.message === msg)) errors.push({ file: project.cwd, message: msg });
+    }
+  }
+  return out;
+}
+
+export function fixKey(f: Finding): string {
+  return f.key ?? `${f.transform}\0${f.file}\0${f.message}`;
+}
+
+function overlaps(a: Edit, b: Edit): boolean {
+  if (a.file !== b.file) return false;
+  const [as, ae] = a.range;
+  const [bs, be] = b.range;
+  // Two pure inserts at one point are independent lines; keep both, in order.
+  if (as === ae && bs === be) return false;
+  return as <= be && bs <= ae;
+}
+
+/** Take fixes in document order; one that overlaps a taken fix waits for the next pass. */
+function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, errors: FileError[], broken: Set<string>): Finding[] {
+  const sorted = findings
+    .map((f, i) => ({ f, i }))
+    .sort((x, y) => {
+      const a = firstEdit(x.f.fix!);
+      const b = firstEdit(y.f.fix!);
+      if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+      return a.range[0] - b.range[0] || x.i - y.i;
+    });
+  const taken: Edit[] = [];
+  const out: Finding[] = [];
+  for (const { f } of sorted) {
+    const edits = f.fix!.edits;
+    const bad = edits.find((e) => {
+      const t = texts.get(e.file);
+      return t === undefined || e.range[0] < 0 || e.range[1] > t.length || e.range[0] > e.range[1];
+    });
+    const selfOverlap = edits.some((e, i) => edits.some((o, j) => j > i && e.file === o.file && e.range[0] < o.range[1] && o.range[0] < e.range[1]));
+    if (bad || selfOverlap) {
+      broken.add(fixKey(f));
+      errors.push({ file: f.file, message: `internal error: transform ${f.transform} produced an invalid edit; fix dropped` });
+      continue;
+    }
+    if (edits.some((e) => taken.some((t) => overlaps(e, t)))) continue;
+    taken.push(...edits);
+    out.push(f);
+  }
+  return out;
+}
+
+function firstEdit(fix: Fix): Edit {
+  return fix.edits.reduce((a, b) => (b.file < a.file || (b.file === a.file && b.range[0] < a.range[0]) ? b : a));
+}
+
+interface AppliedTexts {
+  texts: Map<string, string>;
+  applied: Map<string, AppliedEdit[]>;
+  entries(): IterableIterator<[string, string]>;
+}
+
+function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
+  const byFile = new Map<string, Edit[]>();
+  for (const f of fixes) for (const e of f.fix!.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  const out = new Map(texts);
+  const applied = new Map<string, AppliedEdit[]>();
+  for (const [file, edits] of byFile) {
+    const text = texts.get(file)!;
+    const s = new MagicString(text);
+    // Stable order: by position; inserts at one point keep their fix order.
+    const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.range[0] - b.e.range[0] || a.i - b.i);
+    const record: AppliedEdit[] = [];
+    let delta = 0;
+    for (const { e } of ordered) {
+      const [start, end] = e.range;
+      if (start === end) {
+        if (e.text) s.appendLeft(start, e.text);
+      } else if (e.text) s.overwrite(start, end, e.text);
+      else s.remove(start, end);
+      record.push({ oldStart: start, oldEnd: end, newStart: start + delta, newEnd: start + delta + e.text.length });
+      delta += e.text.length - (end - start);
+    }
+    out.set(file, s.toString());
+    applied.set(file, record);
+  }
+  return { texts: out, applied, entries: () => out.entries() };
+}
+
+/**
+ * Apply the fixes; if a changed file fails verification, find the fixes that
+ * break it by applying them one at a time, drop those, and keep the rest.
+ */
+function applyVerified(
+  fixes: Finding[],
+  texts: Map<string, string>,
+  project: Project,
+  errors: FileError[],
+  broken: Set<string>,
+): { kept: Finding[]; newTexts: AppliedTexts } {
+  const all = applyAll(fixes, texts);
+  if (verifyAll(fixes, texts, all.texts, project).length === 0) return { kept: fixes, newTexts: all };
+
+  const kept: Finding[] = [];
+  for (const f of fixes) {
+    const trial = applyAll([...kept, f], texts);
+    const problems = verifyAll([...kept, f], texts, trial.texts, project);
+    if (problems.length === 0) {
+      kept.push(f);
+    } else {
+      broken.add(fixKey(f));
+      errors.push({
+        file: problems[0].file,
+        message: `internal error: the fix of ${f.transform} (${f.message}) did not verify (${problems[0].message}); not applied`,
+      });
+    }
+  }
+  return { kept, newTexts: applyAll(kept, texts) };
+}
+
+interface Problem {
+  file: string;
+  message: string;
+}
+
+function verifyAll(fixes: Finding[], before: Map<string, string>, after: Map<string, string>, project: Project): Problem[] {
+  const problems: Problem[] = [];
+  for (const [file, text] of after) {
+    const old = before.get(file);
+    if (old === text) continue;
+    const src = project.files.get(file);
+    if (!src) continue;
+    const fileFixes = fixes.filter((f) => f.fix!.edits.some((e) => e.file === file));
+    const problem = verifyFile(src, old!, text, fileFixes);
+    if (problem) problems.push({ file, message: problem });
+  }
+  return problems;
+}
+
+/** Returns a description of what is wrong, or undefined when the new text is sound. */
+export function verifyFile(src: SourceFile, before: string, after: string, fixes: Finding[]): string | undefined {
+  switch (src.kind) {
+    case 'dockerfile':
+      return verifyDockerfile(before, after, fixes.flatMap((f) => f.fix!.edits.filter((e) => e.file === src.path)));
+    case 'compose':
+      return verifyCompose(before, after, fixes.flatMap((f) => (f.fix!.intent ?? []).filter((c) => c.file === src.path)));
+    case 'nginx': {
+      const errs = parseNginx(after).errors;
+      return errs.length ? `nginx config no longer parses: ${errs[0].message} at line ${errs[0].line}` : undefined;
+    }
+    case 'env':
+      return undefined;
+  }
+}
+
+/**
+ * Every instruction the edits did not touch must still be there, with the same
+ * text, at its shifted offset: an edit that glued two instructions together or
+ * opened an unterminated continuation fails this.
+ */
+function verifyDockerfile(before: string, after: string, edits: Edit[]): string | undefined {
+  const old = parseDockerfile(before);
+  const now = parseDockerfile(after);
+  const sorted = [...edits].sort((a, b) => a.range[0] - b.range[0]);
+  const byStart = new Map(now.instructions.map((i) => [i.start, i]));
+  for (const ins of old.instructions) {
+    if (sorted.some((e) => e.range[0] <= ins.end && e.range[1] >= ins.start && !(e.range[0] === e.range[1] && (e.range[0] === ins.start || e.range[0] === ins.end)))) continue;
+    let shift = 0;
+    for (const e of sorted) if (e.range[1] <= ins.start) shift += e.text.length - (e.range[1] - e.range[0]);
+    const moved = byStart.get(ins.start + shift);
+    if (!moved || moved.raw !== ins.raw) {
+      return `instruction ${ins.keyword} at line ${ins.line + 1} changed or disappeared`;
+    }
+  }
+  return undefined;
+}
+
+function verifyCompose(before: string, after: string, intent: DataChange[]): string | undefined {
+  const old = composeData(before);
+  const now = composeData(after);
+  if (now.errors.length) return `YAML no longer parses: ${now.errors[0].message} at line ${now.errors[0].line}`;
+  if (old.data.length !== now.data.length) return 'the number of YAML documents changed';
+  const expected = old.data.map((d) => structuredClone(d));
+  for (const change of intent) {
+    if (change.doc >= expected.length) return `intent names document ${change.doc}, which does not exist`;
+    expected[change.doc] = applyChange(expected[change.doc], change);
+  }
+  for (let i = 0; i < expected.length; i++) {
+    if (!deepEqual(expected[i], now.data[i])) return `document ${i + 1} does not hold the intended data`;
+  }
+  return undefined;
+}
+
+/** Apply one DataChange to plain data (a copy is expected). */
+export function applyChange(root: unknown, change: DataChange): unknown {
+  if (change.path.length === 0) return change.op === 'set' ? structuredClone(change.value) : undefined;
+  const rootObj = (root ?? {}) as Record<string | number, unknown>;
+  let cur = rootObj;
+  for (let i = 0; i < change.path.length - 1; i++) {
+    const k = change.path[i];
+    if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') {
+      if (change.op === 'delete') return rootObj;
+      cur[k] = typeof change.path[i + 1] === 'number' ? [] : {};
+    }
+    cur = cur[k] as Record<string | number, unknown>;
+  }
+  const last = change.path[change.path.length - 1];
+  if (change.op === 'set') cur[last] = structuredClone(change.value);
+  else if (Array.isArray(cur) && typeof last === 'number') cur.splice(last, 1);
+  else delete cur[last];
+  return rootObj;
+}
+
+/** Structural equality; object key order does not matter, array order does. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') {
+    return Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as never)[k], (b as never)[k]));
+}
+
+/** Map an offset in the text after `passCount` passes back to the original text. */
+function mapBack(offset: number, passes: AppliedEdit[][], passCount: number): number {
+  let o = offset;
+  for (let p = passCount - 1; p >= 0; p--) {
+    const edits = passes[p];
+    if (!edits) continue;
+    let delta = 0;
+    let mapped: number | undefined;
+    for (const e of edits) {
+      if (o < e.newStart) break;
+      if (o < e.newEnd) {
+        // Inside text a fix wrote: the best original position is where it was inserted.
+        mapped = e.oldStart;
+        break;
+      }
+      delta = e.newEnd - e.oldEnd;
+    }
+    o = mapped ?? o - delta;
+  }
+  return o;
+}
+
+function compareFindings(a: ReportedFinding, b: ReportedFinding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.originalRange[0] - b.originalRange[0] || (a.transform < b.transform ? -1 : a.transform > b.transform ? 1 : 0);
+}
