@@ -1,0 +1,82 @@
+// discover -> model -> transforms -> engine -> write / report. Returns data;
+// printing and exit codes are the CLI's business.
+import path from 'node:path';
+import { discover } from './discover.js';
+import { loadProject, relPath, type Project } from './model.js';
+import { runEngine, type EngineResult } from './engine.js';
+import { writeAtomic } from './write.js';
+import { FileProblem, type FileError } from './read.js';
+import type { Transform } from './transform.js';
+import type { Finding, HardenOptions } from './types.js';
+import type { FileChange } from './report/diff.js';
+
+export interface RunOptions {
+  paths: string[];
+  cwd: string;
+  dryRun: boolean;
+  exclude: string[];
+  transforms: Transform[];
+  options: HardenOptions;
+  suppress?: (finding: Finding, project: Project) => { reason: string } | undefined;
+}
+
+export interface FileStatus {
+  file: string;
+  rel: string;
+  status: 'changed' | 'unchanged' | 'failed';
+}
+
+export interface RunResult {
+  engine: EngineResult;
+  changes: FileChange[];
+  files: FileStatus[];
+  /** Every file problem: discovery, reading, parsing, verification, writing. */
+  errors: (FileError & { rel: string })[];
+  written: string[];
+  dryRun: boolean;
+}
+
+export async function run(opts: RunOptions): Promise<RunResult> {
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude });
+  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded);
+  const engine = runEngine(project, { transforms: opts.transforms, options: opts.options, suppress: opts.suppress });
+
+  const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors];
+  const written: string[] = [];
+  const writeFailed = new Set<string>();
+  if (!opts.dryRun) {
+    for (const [file, text] of engine.changed) {
+      try {
+        await writeAtomic(file, engine.original.get(file)!, text);
+        written.push(file);
+      } catch (err) {
+        writeFailed.add(file);
+        errors.push(err instanceof FileProblem ? err.toFileError() : { file, message: String(err) });
+      }
+    }
+  }
+
+  const changes: FileChange[] = [...engine.changed].map(([file, after]) => ({
+    rel: relPath(opts.cwd, file),
+    before: engine.original.get(file)!,
+    after,
+  }));
+  const failed = new Set(errors.map((e) => e.file));
+  const files: FileStatus[] = [...engine.project.files.values()].map((f) => ({
+    file: f.path,
+    rel: f.rel,
+    status: failed.has(f.path) ? 'failed' : engine.changed.has(f.path) ? 'changed' : 'unchanged',
+  }));
+  for (const e of errors) {
+    if (!engine.project.files.has(e.file)) files.push({ file: e.file, rel: relPath(opts.cwd, e.file), status: 'failed' });
+  }
+  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return {
+    engine,
+    changes,
+    files,
+    errors: errors.map((e) => ({ ...e, rel: path.isAbsolute(e.file) ? relPath(opts.cwd, e.file) : e.file })),
+    written,
+    dryRun: opts.dryRun,
+  };
+}

@@ -1,0 +1,64 @@
+// Unified diffs that `git apply` accepts: a/ and b/ prefixes, paths relative
+// to the working directory (quoted the git way when they hold spaces or
+// special characters), CRLF kept as it is, and "\ No newline at end of file".
+import { structuredPatch } from 'diff';
+import pc from 'picocolors';
+
+export interface FileChange {
+  /** Path relative to the working directory, POSIX separators. */
+  rel: string;
+  before: string;
+  after: string;
+}
+
+export function unifiedDiff(changes: FileChange[], color = false): string {
+  return [...changes]
+    .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
+    .map((c) => fileDiff(c, color))
+    .join('');
+}
+
+function fileDiff(change: FileChange, color: boolean): string {
+  const a = gitPath(`a/${change.rel}`);
+  const b = gitPath(`b/${change.rel}`);
+  const patch = structuredPatch(a, b, change.before, change.after, '', '', { context: 3 });
+  const out: string[] = [];
+  const paint = (s: string, f: (x: string) => string) => (color ? f(s) : s);
+  out.push(paint(`diff --git ${a} ${b}\n`, pc.bold));
+  out.push(paint(`--- ${a}\n`, pc.bold));
+  out.push(paint(`+++ ${b}\n`, pc.bold));
+  for (const h of patch.hunks) {
+    out.push(paint(`@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@\n`, pc.cyan));
+    for (const line of h.lines) {
+      if (line.startsWith('\\')) {
+        out.push(line + '\n');
+        continue;
+      }
+      const painted = line[0] === '+' ? paint(line, pc.green) : line[0] === '-' ? paint(line, pc.red) : line;
+      out.push(painted + '\n');
+    }
+  }
+  return out.join('');
+}
+
+function range(start: number, lines: number): string {
+  // An empty side starts at the line before (git's convention).
+  if (lines === 0) return `${start === 0 ? 0 : start},0`;
+  return lines === 1 ? `${start}` : `${start},${lines}`;
+}
+
+/** Quote a path as git does when it holds spaces, quotes, backslashes or control characters. */
+export function gitPath(p: string): string {
+  if (!/[\s"\\\x00-\x1f\x7f]/.test(p) && !/[^\x00-\x7f]/.test(p)) return p;
+  if (!/["\\\x00-\x1f\x7f]/.test(p) && !/[^\x00-\x7f]/.test(p)) return p; // spaces alone: git writes them bare
+  let out = '"';
+  for (const byte of Buffer.from(p, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (byte < 0x20 || byte >= 0x7f) out += '\\' + byte.toString(8).padStart(3, '0');
+    else out += ch;
+  }
+  return out + '"';
+}

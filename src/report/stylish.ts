@@ -1,0 +1,51 @@
+// The human report: per file, `line:col  transform-id  message`, then a summary.
+import pc from 'picocolors';
+import type { RunResult } from '../driver.js';
+import type { ReportedFinding } from '../engine.js';
+import { relPath } from '../model.js';
+
+export interface ReportContext {
+  cwd: string;
+  color: boolean;
+}
+
+export function stylish(result: RunResult, ctx: ReportContext): string {
+  const paint = (s: string, f: (x: string) => string) => (ctx.color ? f(s) : s);
+  const out: string[] = [];
+  const byFile = new Map<string, ReportedFinding[]>();
+  for (const f of result.engine.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const [file, findings] of [...byFile].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push(paint(relPath(ctx.cwd, file), pc.underline));
+    for (const f of findings) {
+      const state = f.suppressed
+        ? paint('suppressed', pc.dim)
+        : f.fixed
+          ? paint(result.dryRun ? 'fixable' : 'fixed', pc.green)
+          : paint(f.severity === 'note' ? 'note' : 'manual', pc.yellow);
+      const cis = f.cis ? paint(` [CIS ${f.cis}]`, pc.dim) : '';
+      out.push(`  ${`${f.line}:${f.column}`.padEnd(8)} ${state.padEnd(ctx.color ? 18 : 10)} ${f.transform.padEnd(28)} ${f.message}${cis}`);
+      if (!f.fixed && f.manual) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, pc.dim));
+      if (f.suppressed) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} reason: ${f.suppressed.reason}`, pc.dim));
+    }
+    out.push('');
+  }
+  for (const e of result.errors) {
+    const where = e.line ? `${e.rel}:${e.line}${e.column ? ':' + e.column : ''}` : e.rel;
+    out.push(`${paint('error', pc.red)} ${where}: ${e.message}`);
+  }
+  if (result.errors.length) out.push('');
+  out.push(summary(result));
+  return out.join('\n') + '\n';
+}
+
+export function summary(result: RunResult): string {
+  const count = (s: string) => result.files.filter((f) => f.status === s).length;
+  const fixed = result.engine.findings.filter((f) => f.fixed).length;
+  const manual = result.engine.findings.filter((f) => !f.fixed && !f.suppressed).length;
+  const suppressed = result.engine.findings.filter((f) => f.suppressed).length;
+  const verb = result.dryRun ? 'would change' : 'changed';
+  return (
+    `${result.files.length} files: ${count('changed')} ${verb}, ${count('unchanged')} unchanged, ${count('failed')} failed. ` +
+    `${fixed} ${result.dryRun ? 'fixable' : 'fixed'}, ${manual} left for a human${suppressed ? `, ${suppressed} suppressed` : ''}.`
+  );
+}
