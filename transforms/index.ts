@@ -1,0 +1,7 @@
+// The registry: every transform, in the order their fixes are taken when two
+// insert at the same spot.
+import type { Transform } from '../src/transform.js';
+import { nonRootUser } from './dockerfile/non-root-user.js';
+import { noNewPrivileges } from './compose/no-new-privileges.js';
+
+export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges];
