@@ -1,0 +1,103 @@
+// Shared test machinery: run transforms through the same discover -> model ->
+// engine path the CLI uses, on a temporary copy of the input; validate compose
+// output against the Compose Specification schema.
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { run, type RunResult } from '../src/driver.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { DEFAULT_OPTIONS, type HardenOptions } from '../src/types.js';
+import type { Transform } from '../src/transform.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function transformsById(ids: string[]): Transform[] {
+  return ids.map((id) => {
+    const t = TRANSFORMS.find((x) => x.meta.id === id);
+    if (!t) throw new Error(`no transform ${id}`);
+    return t;
+  });
+}
+
+export function tempDir(prefix = 'dh-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Write a tree `{ 'rel/path': text }` under a new temp folder. */
+export function writeTree(tree: Record<string, string>, dir = tempDir()): string {
+  for (const [rel, text] of Object.entries(tree)) {
+    const p = path.join(dir, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+  return dir;
+}
+
+export function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[path.relative(dir, p).split(path.sep).join('/')] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export interface HardenRun {
+  result: RunResult;
+  /** Output text per relative path (only files that changed). */
+  changed: Record<string, string>;
+}
+
+/** Run the engine (dry run) on a tree with the given transforms. */
+export async function hardenTree(
+  tree: Record<string, string>,
+  ids: string[] = TRANSFORMS.map((t) => t.meta.id),
+  options: Partial<HardenOptions> = {},
+): Promise<HardenRun> {
+  const dir = writeTree(tree);
+  try {
+    const result = await run({
+      paths: [dir],
+      cwd: dir,
+      dryRun: true,
+      exclude: [],
+      transforms: transformsById(ids),
+      options: { ...DEFAULT_OPTIONS, ...options, gid: options.gid ?? options.uid ?? DEFAULT_OPTIONS.gid },
+    });
+    const changed: Record<string, string> = {};
+    for (const c of result.changes) changed[c.rel] = c.after;
+    return { result, changed };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let composeValidator: ValidateFunction | undefined;
+
+/** Errors of every document in a compose text against the Compose Specification schema ([] when valid). */
+export function composeSchemaErrors(text: string): string[] {
+  if (!composeValidator) {
+    const schema = JSON.parse(readFileSync(path.join(REPO, 'test/schemas/compose-spec.json'), 'utf8'));
+    // The file names draft-07 by an https URL Ajv does not register; it is draft-07, which Ajv speaks natively.
+    delete schema.$schema;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    composeValidator = ajv.compile(schema);
+  }
+  const errors: string[] = [];
+  for (const doc of parseAllDocuments(text, { merge: true }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
+    const data = doc.toJS();
+    if (!composeValidator!(data)) errors.push(JSON.stringify(composeValidator!.errors));
+  }
+  return errors;
+}
+
+export function toCrlf(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
+}
