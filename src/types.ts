@@ -35,6 +35,18 @@ export interface Fix {
 
 export type Severity = 'error' | 'warning' | 'note';
 
+/**
+ * Something a person must do once on an existing deployment after the change
+ * (the reports gather these into migration notes).
+ */
+export interface MigrationNote {
+  kind: 'volume-chown' | 'bind-mount' | 'docker-gid' | 'port-moved' | 'other';
+  /** One line for people. */
+  message: string;
+  /** A shell command that does it, when there is one. */
+  command?: string;
+}
+
 export interface Finding {
   /** Transform id, e.g. `dockerfile/non-root-user`. */
   transform: string;
@@ -52,6 +64,8 @@ export interface Finding {
   manual?: string;
   /** Stable key used to match suppressions and to de-duplicate across passes. */
   key?: string;
+  /** One-time steps for existing deployments that this change implies. */
+  notes?: MigrationNote[];
 }
 
 export interface TransformMeta {
