@@ -38,9 +38,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .scriptName('docker-harden')
     .usage('$0 [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.')
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
-    .option('exclude', { type: 'string', array: true, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
-    .option('transform', { type: 'string', array: true, default: [], describe: 'Run only this transform (repeatable)' })
-    .option('skip', { type: 'string', array: true, default: [], describe: 'Do not run this transform (repeatable)' })
+    .option('exclude', { type: 'string', describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
+    .option('transform', { type: 'string', describe: 'Run only this transform (repeatable)' })
+    .option('skip', { type: 'string', describe: 'Do not run this transform (repeatable)' })
     .option('list-transforms', { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' })
     .option('uid', { type: 'number', default: DEFAULT_OPTIONS.uid, describe: 'UID of the user created in images' })
     .option('gid', { type: 'number', describe: 'GID of that user (default: the UID)' })
@@ -83,13 +83,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 
   try {
     const harden = hardenOptions(args);
-    const selected = selectTransforms(ids, args.transform, args.skip);
+    const selected = selectTransforms(ids, list(args.transform), list(args.skip));
     const color = args.color ?? io.isTTY;
     const result = await run({
       paths: (args._ as (string | number)[]).map(String),
       cwd: io.cwd,
       dryRun: args['dry-run'],
-      exclude: args.exclude,
+      exclude: list(args.exclude),
       transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
       options: harden,
     });
@@ -122,6 +122,14 @@ function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; '
   }
   if (!/^\d+[kmg]?$/i.test(args['tmpfs-size'])) throw new UsageError(`--tmpfs-size must look like 64m, 1g or 65536, got '${args['tmpfs-size']}'`);
   return { uid, gid, userName: args['user-name'], tmpfsSize: args['tmpfs-size'], chownWorkdir: args['chown-workdir'] };
+}
+
+/**
+ * Repeatable flags: yargs gives a string once and an array when repeated. (Its
+ * `array: true` would swallow the path arguments that follow the flag.)
+ */
+function list(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 export function selectTransforms(ids: string[], only: string[], skip: string[]): string[] {

@@ -1,0 +1,183 @@
+// The built binary, as users run it: exit codes, --dry-run writes nothing,
+// its diff applies with `git apply` and gives the bytes an in-place run
+// writes, a second run finds nothing, and bad input is reported per file.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, writeFileSync, readFileSync, chmodSync, statSync, symlinkSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { REPO, tempDir, readTree, writeTree } from './helpers.js';
+
+const BIN = path.join(REPO, 'bin/docker-harden.js');
+
+function cli(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function copyExamples(): string {
+  const dir = tempDir('dh-cli-');
+  cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+  return dir;
+}
+
+function git(args: string[], cwd: string, input?: string) {
+  return spawnSync('git', args, { cwd, encoding: 'utf8', input });
+}
+
+beforeAll(() => {
+  if (!existsSync(path.join(REPO, 'dist/src/cli.js'))) throw new Error('run `npm run build` first (npm test does)');
+});
+
+describe('docker-harden CLI on examples/', () => {
+  it('--dry-run prints a diff, exits 1 and writes nothing', () => {
+    const dir = copyExamples();
+    const before = readTree(dir);
+    const r = cli(['--dry-run', 'examples'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^diff --git a\/examples\//m);
+    expect(r.stderr).toMatch(/would change/);
+    expect(readTree(dir)).toEqual(before);
+  });
+
+  it('the diff passes git apply --check and applying it equals the in-place run', () => {
+    const viaPatch = copyExamples();
+    const inPlace = copyExamples();
+    const diff = cli(['--dry-run', 'examples'], viaPatch).stdout;
+    expect(git(['apply', '--check', '-'], viaPatch, diff).status).toBe(0);
+    expect(git(['apply', '-'], viaPatch, diff).status).toBe(0);
+    const r = cli(['examples'], inPlace);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/changed/);
+    expect(readTree(viaPatch)).toEqual(readTree(inPlace));
+  });
+
+  it('after an in-place run, --dry-run exits 0 with no output on stdout', () => {
+    const dir = copyExamples();
+    expect(cli(['examples'], dir).code).toBe(0);
+    const again = cli(['--dry-run', 'examples'], dir);
+    expect(again.stdout).toBe('');
+    expect(again.code).toBe(0);
+  });
+
+  it('works with the default path (.) and from inside the folder', () => {
+    const dir = copyExamples();
+    const r = cli(['--dry-run'], path.join(dir, 'examples'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^diff --git a\/api\/Dockerfile b\/api\/Dockerfile$/m);
+  });
+
+  it('--exclude keeps a file out: neither read nor written', () => {
+    const dir = copyExamples();
+    const r = cli(['--dry-run', '--exclude', 'api/Dockerfile', 'examples'], dir);
+    expect(r.stdout).not.toMatch(/examples\/api\/Dockerfile/);
+    expect(r.stdout).toMatch(/examples\/worker\/Dockerfile/);
+  });
+
+  it('--transform and --skip select transforms', () => {
+    const dir = copyExamples();
+    const only = cli(['--dry-run', '--transform', 'compose/no-new-privileges', 'examples'], dir);
+    expect(only.stdout).toMatch(/security_opt/);
+    expect(only.stdout).not.toMatch(/^\+USER /m);
+    const skip = cli(['--dry-run', '--skip', 'compose/no-new-privileges', 'examples'], dir);
+    expect(skip.stdout).not.toMatch(/security_opt: \["no-new-privileges:true"\]/);
+  });
+
+  it('keeps the file mode on write', () => {
+    const dir = copyExamples();
+    const file = path.join(dir, 'examples/api/Dockerfile');
+    chmodSync(file, 0o640);
+    cli(['examples'], dir);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(readFileSync(file, 'utf8')).toMatch(/^USER app$/m);
+  });
+});
+
+describe('usage', () => {
+  const dir = tempDir('dh-usage-');
+  it('--help and --version exit 0', () => {
+    expect(cli(['--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/--dry-run/) });
+    expect(cli(['--version'], dir).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+  it('--list-transforms names each transform with its CIS control', () => {
+    const r = cli(['--list-transforms'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/dockerfile\/non-root-user\s+CIS 4\.1/);
+  });
+  it.each([
+    [['--bogus'], /Unknown argument/],
+    [['--transform', 'nope/nope'], /unknown transform 'nope\/nope'/],
+    [['--uid', '0'], /--uid must be/],
+    [['--uid', 'abc'], /--uid must be/],
+    [['--user-name', 'Bad Name'], /--user-name must be/],
+    [['--tmpfs-size', 'lots'], /--tmpfs-size must/],
+  ])('%j is a usage error (exit 2)', (args, message) => {
+    const r = cli(args as string[], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+  });
+  it('a path that does not exist is an error naming it (exit 2)', () => {
+    const r = cli(['--dry-run', 'no-such-dir'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no-such-dir: does not exist/);
+  });
+});
+
+describe('bad input: reported with file and line, the other files still processed', () => {
+  const good = 'services:\n  app:\n    image: acme/app\n';
+  it.each([
+    ['unparsable YAML', { 'bad/compose.yaml': 'services:\n  app:\n    image: [unclosed\n' }, /bad\/compose\.yaml:\d+:\d+: YAML error/],
+    ['duplicate keys', { 'dup/compose.yaml': 'services:\n  a:\n    image: x\n  a:\n    image: y\n' }, /dup\/compose\.yaml:4:\d+: YAML error/],
+    ['a binary file', { 'bin/Dockerfile': 'FROM scratch\n\0\0\0' }, /bin\/Dockerfile: looks binary/],
+    ['invalid UTF-8', { 'latin/Dockerfile': Buffer.from('FROM debian\nLABEL a="\xe9"\n', 'latin1').toString('binary') }, /latin\/Dockerfile:2: is not valid UTF-8/],
+  ])('%s', (_name, tree, message) => {
+    const dir = writeTree({ 'ok/compose.yaml': good });
+    for (const [rel, text] of Object.entries(tree)) {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), _name === 'invalid UTF-8' ? Buffer.from(text, 'latin1') : text);
+    }
+    const r = cli(['--dry-run', '.'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toMatch(/ok\/compose\.yaml/); // the good file still gets its diff
+  });
+
+  it('a huge file is refused', () => {
+    const dir = writeTree({ 'ok/compose.yaml': good });
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM debian\n' + '# padding\n'.repeat(600_000));
+    const r = cli(['--dry-run', '.'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Dockerfile: is \d+ bytes, over the \d+-byte limit/);
+  });
+
+  it('a symlink out of the root is not followed', () => {
+    const outside = writeTree({ 'Dockerfile': 'FROM debian\nCMD ["x"]\n' });
+    const dir = writeTree({ 'ok/compose.yaml': good });
+    symlinkSync(path.join(outside, 'Dockerfile'), path.join(dir, 'Dockerfile'));
+    const r = cli(['.'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/Dockerfile: is a symlink to .*outside/);
+    expect(readFileSync(path.join(outside, 'Dockerfile'), 'utf8')).toBe('FROM debian\nCMD ["x"]\n');
+    expect(readFileSync(path.join(dir, 'ok/compose.yaml'), 'utf8')).toMatch(/no-new-privileges/);
+  });
+
+  it('respects .gitignore and skips node_modules', () => {
+    const dir = writeTree({
+      '.gitignore': 'ignored/\n',
+      'ignored/compose.yaml': good,
+      'node_modules/pkg/compose.yaml': good,
+      'kept/compose.yaml': good,
+    });
+    const r = cli(['--dry-run', '.'], dir);
+    expect(r.stdout).toMatch(/kept\/compose\.yaml/);
+    expect(r.stdout).not.toMatch(/ignored\/|node_modules/);
+  });
+
+  it('a file named with spaces gets a diff git apply accepts', () => {
+    const dir = writeTree({ 'my app/compose.yaml': good });
+    git(['init', '-q'], dir);
+    const r = cli(['--dry-run', '.'], dir);
+    expect(r.code).toBe(1);
+    expect(git(['apply', '--check', '-'], dir, r.stdout).status).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

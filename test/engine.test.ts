@@ -1,0 +1,149 @@
+// The engine with small synthetic transforms: order, deferral of overlapping
+// fixes to a later pass, verification that drops a bad fix, a crashing
+// transform, a cycle; and the atomic write's "changed on disk" guard.
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { discover } from '../src/discover.js';
+import { loadProject, type Project } from '../src/model.js';
+import { runEngine } from '../src/engine.js';
+import { writeAtomic } from '../src/write.js';
+import { DEFAULT_OPTIONS, type Finding } from '../src/types.js';
+import type { Transform } from '../src/transform.js';
+import { writeTree } from './helpers.js';
+
+async function project(tree: Record<string, string>): Promise<{ dir: string; project: Project }> {
+  const dir = writeTree(tree);
+  const found = await discover([dir], dir, { exclude: [] });
+  return { dir, project: await loadProject(found.files, dir, found.roots) };
+}
+
+function transform(id: string, run: (p: Project) => Finding[]): Transform {
+  return {
+    meta: { id, description: id, appliesTo: ['dockerfile', 'compose'], fixable: true, cis: '0', peers: [], help: '' },
+    run: (ctx) => run(ctx.project),
+  };
+}
+
+/** Replace the first occurrence of `from` with `to` in the Dockerfile, while it is there. */
+function replacer(id: string, from: string, to: string): Transform {
+  return transform(id, (p) => {
+    const df = p.dockerfiles[0];
+    const i = df.text.indexOf(from);
+    if (i < 0) return [];
+    return [{ transform: id, file: df.path, range: [i, i + from.length], message: `${from}->${to}`, severity: 'warning', fix: { edits: [{ file: df.path, range: [i, i + from.length], text: to }] } }];
+  });
+}
+
+const opts = { options: DEFAULT_OPTIONS };
+
+describe('engine', () => {
+  it('applies non-overlapping fixes in one pass and stops at a fixpoint', async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN one\nRUN two\n' });
+    const r = runEngine(p, { ...opts, transforms: [replacer('a', 'one', '1'), replacer('b', 'two', '2')] });
+    expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nRUN 1\nRUN 2\n');
+    expect(r.findings.filter((f) => f.fixed).map((f) => f.pass)).toEqual([1, 1]);
+    expect(r.passes).toBe(2); // the second pass finds nothing
+  });
+
+  it('holds back an overlapping fix for the next pass', async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN abc\n' });
+    const r = runEngine(p, { ...opts, transforms: [replacer('a', 'abc', 'xbc'), replacer('b', 'bc', 'BC')] });
+    expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nRUN xBC\n');
+    const passes = Object.fromEntries(r.findings.map((f) => [f.transform, f.pass]));
+    expect(passes).toEqual({ a: 1, b: 2 });
+  });
+
+  it('keeps two inserts at one point, in transform order', async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\n' });
+    const insert = (id: string, text: string) =>
+      transform(id, (pr) => {
+        const df = pr.dockerfiles[0];
+        if (df.text.includes(text)) return [];
+        const at = df.text.length;
+        return [{ transform: id, file: df.path, range: [at, at], message: id, severity: 'warning', fix: { edits: [{ file: df.path, range: [at, at], text }] } }];
+      });
+    const r = runEngine(p, { ...opts, transforms: [insert('a', 'USER 1\n'), insert('b', 'CMD x\n')] });
+    expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nUSER 1\nCMD x\n');
+  });
+
+  it('drops a Dockerfile fix that glues instructions together, and reports it', async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN a\nCMD b\n' });
+    const glue = transform('glue', (pr) => {
+      const df = pr.dockerfiles[0];
+      const i = df.text.indexOf('RUN a') + 5;
+      return [{ transform: 'glue', file: df.path, range: [i, i], message: 'glue', severity: 'warning', fix: { edits: [{ file: df.path, range: [i, i], text: ' \\' }] } }];
+    });
+    const r = runEngine(p, { ...opts, transforms: [glue, replacer('ok', 'CMD b', 'CMD c')] });
+    expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nRUN a\nCMD c\n');
+    expect(r.errors.map((e) => e.message).join()).toMatch(/fix of glue .* did not verify .*at line 2/);
+    expect(r.findings.find((f) => f.transform === 'glue')?.fixed).toBe(false);
+  });
+
+  it('drops a compose fix whose text does not say what its intent says', async () => {
+    const { project: p, dir } = await project({ 'compose.yaml': 'services:\n  app:\n    image: x\n' });
+    const liar = transform('liar', (pr) => {
+      const c = pr.composes[0];
+      if (c.text.includes('read_only')) return [];
+      const at = c.text.length;
+      return [
+        {
+          transform: 'liar',
+          file: c.path,
+          range: [0, 1],
+          message: 'says read_only, writes privileged',
+          severity: 'warning',
+          fix: {
+            edits: [{ file: c.path, range: [at, at], text: '    privileged: true\n' }],
+            intent: [{ file: c.path, doc: 0, path: ['services', 'app', 'read_only'], op: 'set', value: true }],
+          },
+        },
+      ];
+    });
+    const r = runEngine(p, { ...opts, transforms: [liar] });
+    expect(r.changed.size).toBe(0);
+    expect(r.errors[0].message).toMatch(/does not hold the intended data/);
+    expect(r.errors[0].file).toBe(path.join(dir, 'compose.yaml'));
+  });
+
+  it('a crashing transform is reported and the others still run', async () => {
+    const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN one\n' });
+    const boom = transform('boom', () => {
+      throw new Error('kaput');
+    });
+    const r = runEngine(p, { ...opts, transforms: [boom, replacer('a', 'one', '1')] });
+    expect(r.changed.size).toBe(1);
+    expect(r.errors[0].message).toMatch(/internal error in transform boom: Error: kaput/);
+  });
+
+  it('stops on a cycle instead of looping', async () => {
+    const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN x\n' });
+    const r = runEngine(p, { ...opts, transforms: [replacer('a', 'RUN x', 'RUN y'), replacer('b', 'RUN y', 'RUN x')] });
+    expect(r.passes).toBeLessThanOrEqual(3);
+  });
+
+  it('maps finding positions back to the original text', async () => {
+    const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN abc\nRUN zzz\n' });
+    const r = runEngine(p, { ...opts, transforms: [replacer('a', 'abc', 'a\nb\nc'), replacer('b', 'zzz', 'Z')] });
+    // b's finding is on line 3 of the original, whatever pass it ran in.
+    expect(r.findings.find((f) => f.transform === 'b')?.line).toBe(3);
+  });
+});
+
+describe('writeAtomic', () => {
+  it('writes through a temp file and leaves no temp file behind', async () => {
+    const dir = writeTree({ 'compose.yaml': 'a: 1\n' });
+    const file = path.join(dir, 'compose.yaml');
+    await writeAtomic(file, 'a: 1\n', 'a: 2\n');
+    expect(readFileSync(file, 'utf8')).toBe('a: 2\n');
+    expect(readdirSync(dir)).toEqual(['compose.yaml']);
+  });
+
+  it('refuses to write a file that changed on disk since it was read', async () => {
+    const dir = writeTree({ 'compose.yaml': 'a: 1\n' });
+    const file = path.join(dir, 'compose.yaml');
+    writeFileSync(file, 'a: 1\nb: 2\n'); // someone else edited it meanwhile
+    await expect(writeAtomic(file, 'a: 1\n', 'a: 2\n')).rejects.toThrow(/changed on disk/);
+    expect(readFileSync(file, 'utf8')).toBe('a: 1\nb: 2\n');
+  });
+});
