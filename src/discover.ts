@@ -1,7 +1,7 @@
 // Finding the files to work on: walk each path argument, honour .gitignore
 // files (nested ones too) and --exclude patterns, skip .git and node_modules,
 // never follow a symlink out of the root, and classify files by name.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
@@ -104,13 +104,18 @@ async function walk(
   isExcluded: (f: string) => boolean,
   visitedReal: Set<string>,
 ): Promise<void> {
-  const real = await fs.realpath(dir).catch(() => dir);
+  let real = dir;
+  try {
+    real = realpathSync.native(dir);
+  } catch {
+    // unreadable: readdir below reports it
+  }
   if (visitedReal.has(real)) return; // a symlink loop inside the root
   visitedReal.add(real);
 
   let entries;
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true }); // sync: many small directories walk faster so
   } catch (err) {
     errors.push({ file: dir, message: describeIoError(err, 'cannot list') });
     return;
@@ -119,7 +124,7 @@ async function walk(
   let here = scopes;
   if (gitignore) {
     try {
-      const text = await fs.readFile(path.join(dir, '.gitignore'), 'utf8');
+      const text = readFileSync(path.join(dir, '.gitignore'), 'utf8');
       here = [...scopes, { dir, ig: ignore().add(text) }];
     } catch {
       // An unreadable .gitignore only means nothing extra is ignored.

@@ -167,22 +167,29 @@ export async function loadProject(
       return undefined;
     }
   };
-  for (const input of inputs) await load(input.path, input.kind, input.root);
+  await inPool(inputs, (input) => load(input.path, input.kind, input.root));
 
   // Linked files: Dockerfiles named by compose, then configs those Dockerfiles copy
   // or compose bind-mounts. Two rounds cover compose -> Dockerfile -> config.
   for (let round = 0; round < 2; round++) {
-    const wanted = linkedFiles(buildLinks(files, cwd, roots, []));
-    let added = false;
-    for (const w of wanted) {
-      if (files.has(w.path)) continue;
+    const wanted = linkedFiles(buildLinks(files, cwd, roots, [])).filter((w) => !files.has(w.path) && existsSync(w.path));
+    const before = files.size;
+    await inPool(wanted, (w) => {
       const root = roots.find((r) => isInside(r, w.path));
-      if (!root || !existsSync(w.path)) continue;
-      if (await load(w.path, w.kind, root)) added = true;
-    }
-    if (!added) break;
+      return root ? load(w.path, w.kind, root) : Promise.resolve(undefined);
+    });
+    if (files.size === before) break;
   }
   return buildLinks(files, cwd, roots, errors);
+}
+
+/** Run `work` over `items`, at most `width` at a time: reads overlap, file descriptors stay bounded. */
+async function inPool<T>(items: T[], work: (item: T) => Promise<unknown>, width = 32): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 /** Rebuild the model after edits: re-parse the changed texts, keep everything else. */

@@ -1,6 +1,6 @@
 // Reading files safely: every failure is a FileError naming the file, so the
 // driver can report it and go on with the other files.
-import { promises as fs } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { looksBinary } from './text.js';
 
@@ -44,24 +44,51 @@ export function isInside(root: string, target: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+const realDirs = new Map<string, string>();
+
+/** A directory's real path, asked once per directory rather than once per file. */
+function realDirOf(dir: string): string {
+  let p = realDirs.get(dir);
+  if (p === undefined) {
+    p = realpathSync.native(dir);
+    realDirs.set(dir, p);
+  }
+  return p;
+}
+
+function realRootOf(root: string): string {
+  try {
+    return realDirOf(root);
+  } catch {
+    return root;
+  }
+}
+
+/** The file's real path: its folder's (cached) plus its name, unless the file itself is a symlink. */
+function realPathOf(file: string): string {
+  if (lstatSync(file).isSymbolicLink()) return realpathSync.native(file);
+  return path.join(realDirOf(path.dirname(file)), path.basename(file));
+}
+
 /**
- * Read a text file. Refuses symlinks that resolve outside `root`, files over
+ * Read a text file (sync I/O inside: for thousands of small files it is several
+ * times faster than fs.promises here, and a CLI has nothing else to do meanwhile). Refuses symlinks that resolve outside `root`, files over
  * MAX_FILE_BYTES, binary files and invalid UTF-8. The BOM is kept in the text.
  */
 export async function readTextFile(file: string, root: string): Promise<ReadFile> {
   let real: string;
   try {
-    real = await fs.realpath(file);
+    real = realPathOf(file);
   } catch (err) {
     throw new FileProblem(file, describeIoError(err, 'cannot read'));
   }
-  const realRoot = await fs.realpath(root).catch(() => root);
+  const realRoot = realRootOf(root);
   if (!isInside(realRoot, real)) {
     throw new FileProblem(file, `is a symlink to ${real}, outside ${root}; not followed`);
   }
   let stat;
   try {
-    stat = await fs.stat(real);
+    stat = statSync(real);
   } catch (err) {
     throw new FileProblem(file, describeIoError(err, 'cannot read'));
   }
@@ -71,7 +98,7 @@ export async function readTextFile(file: string, root: string): Promise<ReadFile
   }
   let buf: Buffer;
   try {
-    buf = await fs.readFile(real);
+    buf = readFileSync(real);
   } catch (err) {
     throw new FileProblem(file, describeIoError(err, 'cannot read'));
   }
