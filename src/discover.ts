@@ -16,6 +16,8 @@ export interface DiscoveredFile {
 
 export interface Discovery {
   files: DiscoveredFile[];
+  /** Dockerfiles and compose files that --exclude (or configuration) kept out: never read. */
+  skipped: string[];
   errors: FileError[];
   /** Directory of every path argument (for config lookup and relative patterns). */
   roots: string[];
@@ -44,6 +46,7 @@ export interface DiscoverOptions {
 
 export async function discover(paths: string[], cwd: string, opts: DiscoverOptions): Promise<Discovery> {
   const files: DiscoveredFile[] = [];
+  const skipped: string[] = [];
   const errors: FileError[] = [];
   const roots: string[] = [];
   const excluders: { root: string; ig: Ignore }[] = [];
@@ -67,13 +70,16 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     if (stat.isDirectory()) {
       roots.push(abs);
       excluders.push({ root: abs, ig: ignore().add(opts.exclude) });
-      await walk(abs, abs, [], files, errors, seen, isExcluded, new Set());
+      await walk({ root: abs, out: files, skipped, errors, seen, isExcluded, visitedReal: new Set() }, abs, [], false);
     } else {
       // An explicit file: its folder is the root; the name decides the kind, else its content does.
       const root = path.dirname(abs);
       roots.push(root);
       excluders.push({ root, ig: ignore().add(opts.exclude) });
-      if (isExcluded(abs)) continue;
+      if (isExcluded(abs)) {
+        skipped.push(abs);
+        continue;
+      }
       const kind = kindFromName(path.basename(abs)) ?? (await sniffKind(abs));
       if (!kind) {
         errors.push({ file: abs, message: 'is neither a Dockerfile nor a compose file (by name or content)' });
@@ -86,7 +92,8 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, errors, roots, isExcluded };
+  skipped.sort();
+  return { files, skipped, errors, roots, isExcluded };
 }
 
 interface IgnoreScope {
@@ -94,16 +101,20 @@ interface IgnoreScope {
   ig: Ignore;
 }
 
-async function walk(
-  root: string,
-  dir: string,
-  scopes: IgnoreScope[],
-  out: DiscoveredFile[],
-  errors: FileError[],
-  seen: Set<string>,
-  isExcluded: (f: string) => boolean,
-  visitedReal: Set<string>,
-): Promise<void> {
+interface WalkState {
+  root: string;
+  out: DiscoveredFile[];
+  skipped: string[];
+  errors: FileError[];
+  seen: Set<string>;
+  isExcluded: (f: string) => boolean;
+  /** Real paths of directories already walked: a symlink loop inside the root ends here. */
+  visitedReal: Set<string>;
+}
+
+/** Walk `dir`. Under an excluded directory, candidate files are only counted as skipped. */
+async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], excluded: boolean): Promise<void> {
+  const { root, out, skipped, errors, seen, isExcluded, visitedReal } = state;
   let real = dir;
   try {
     real = realpathSync.native(dir);
@@ -139,7 +150,7 @@ async function walk(
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
-    if (isExcluded(abs)) continue;
+    const entryExcluded = excluded || isExcluded(abs);
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
@@ -148,12 +159,12 @@ async function walk(
       try {
         target = await fs.realpath(abs);
       } catch {
-        if (kind) errors.push({ file: abs, message: 'is a broken symlink' });
+        if (kind && !entryExcluded) errors.push({ file: abs, message: 'is a broken symlink' });
         continue;
       }
       const realRoot = await fs.realpath(root).catch(() => root);
       if (!isInside(realRoot, target)) {
-        if (kind) errors.push({ file: abs, message: `is a symlink to ${target}, outside ${root}; not followed` });
+        if (kind && !entryExcluded) errors.push({ file: abs, message: `is a symlink to ${target}, outside ${root}; not followed` });
         continue;
       }
       const st = await fs.stat(target).catch(() => undefined);
@@ -162,11 +173,15 @@ async function walk(
     }
     if (isDir) {
       if (SKIP_DIRS.has(entry.name) || ignored(abs, true)) continue;
-      await walk(root, abs, here, out, errors, seen, isExcluded, visitedReal);
+      await walk(state, abs, here, entryExcluded);
     } else if (isFile) {
       const kind = kindFromName(entry.name);
       if (!kind || ignored(abs, false) || seen.has(abs)) continue;
       seen.add(abs);
+      if (entryExcluded) {
+        skipped.push(abs);
+        continue;
+      }
       out.push({ path: abs, kind, root });
     }
   }

@@ -23,7 +23,7 @@ export interface RunOptions {
 export interface FileStatus {
   file: string;
   rel: string;
-  status: 'changed' | 'unchanged' | 'failed';
+  status: 'changed' | 'unchanged' | 'skipped' | 'failed';
 }
 
 export interface RunResult {
@@ -67,9 +67,10 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     rel: f.rel,
     status: failed.has(f.path) ? 'failed' : engine.changed.has(f.path) ? 'changed' : 'unchanged',
   }));
-  for (const e of errors) {
-    if (!engine.project.files.has(e.file)) files.push({ file: e.file, rel: relPath(opts.cwd, e.file), status: 'failed' });
+  for (const file of new Set(errors.map((e) => e.file))) {
+    if (!engine.project.files.has(file)) files.push({ file, rel: relPath(opts.cwd, file), status: 'failed' });
   }
+  for (const file of found.skipped) files.push({ file, rel: relPath(opts.cwd, file), status: 'skipped' });
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return {
     engine,

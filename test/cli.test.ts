@@ -70,6 +70,7 @@ describe('docker-harden CLI on examples/', () => {
     const dir = copyExamples();
     const r = cli(['--dry-run', '--exclude', 'api/Dockerfile', 'examples'], dir);
     expect(r.stdout).not.toMatch(/examples\/api\/Dockerfile/);
+    expect(r.stderr).toMatch(/1 skipped/);
     expect(r.stdout).toMatch(/examples\/worker\/Dockerfile/);
   });
 

@@ -45,7 +45,7 @@ export function summary(result: RunResult): string {
   const suppressed = result.engine.findings.filter((f) => f.suppressed).length;
   const verb = result.dryRun ? 'would change' : 'changed';
   return (
-    `${result.files.length} files: ${count('changed')} ${verb}, ${count('unchanged')} unchanged, ${count('failed')} failed. ` +
+    `${result.files.length} files: ${count('changed')} ${verb}, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed. ` +
     `${fixed} ${result.dryRun ? 'fixable' : 'fixed'}, ${manual} left for a human${suppressed ? `, ${suppressed} suppressed` : ''}.`
   );
 }
