@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, writeFileSync, readFileSync, chmodSync, statSync, symlinkSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, tempDir, readTree, writeTree } from './helpers.js';
+import { REPO, tempDir, readTree, writeTree, composeSchemaErrors } from './helpers.js';
 
 const BIN = path.join(REPO, 'bin/docker-harden.js');
 
@@ -81,6 +81,22 @@ describe('docker-harden CLI on examples/', () => {
     expect(only.stdout).not.toMatch(/^\+USER /m);
     const skip = cli(['--dry-run', '--skip', 'compose/no-new-privileges', 'examples'], dir);
     expect(skip.stdout).not.toMatch(/security_opt: \["no-new-privileges:true"\]/);
+  });
+
+  it('writes compose files that validate (schema and docker-compose config)', () => {
+    const dir = copyExamples();
+    expect(cli(['examples'], dir).code).toBe(0);
+    const tree = readTree(path.join(dir, 'examples'));
+    const composeFiles = Object.keys(tree).filter((f) => /compose[^/]*\.ya?ml$/.test(f));
+    expect(composeFiles.length).toBeGreaterThan(1);
+    for (const f of composeFiles) expect(composeSchemaErrors(tree[f]), f).toEqual([]);
+    const dc = spawnSync('docker-compose', ['-f', 'docker-compose.yml', '-f', 'docker-compose.override.yml', 'config', '-q'], {
+      cwd: path.join(dir, 'examples'),
+      encoding: 'utf8',
+    });
+    if (dc.error && !process.env.CI) return; // docker-compose not installed locally; .ci/run installs it
+    expect(dc.stderr).toBe('');
+    expect(dc.status).toBe(0);
   });
 
   it('keeps the file mode on write', () => {
