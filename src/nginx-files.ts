@@ -160,7 +160,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): 
     const r = resolveContainerPath(mappings, containerPath);
     if (r?.hostPath && r.exists) return add(containerPath, r.hostPath, r.mapping.origin);
     if (r?.mapping.unknown) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}: ${r.mapping.unknown}`);
-    if (r) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}, but ${r.hostPath} does not exist`);
+    if (r) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}, but ${shown(project, r.hostPath!)} does not exist`);
     if (containerPath === `${NGINX_CONF_DIR}/nginx.conf`) {
       for (const inc of STOCK_NGINX_CONF_INCLUDES) want(inc, 'included by the stock nginx.conf');
       return;
@@ -179,7 +179,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): 
     // Certificates and password files are not configuration; a folder or a .conf may be.
     const mayBeConfig = !/\.[A-Za-z0-9]+$/.test(path.posix.basename(m.containerPath)) || isConfigName(m.containerPath);
     if (m.unknown || !fileKind(m.hostPath!)) {
-      if (mayBeConfig) problem(`${m.containerPath} comes from ${m.origin}: ${m.unknown ?? `${m.hostPath} does not exist`}`);
+      if (mayBeConfig) problem(`${m.containerPath} comes from ${m.origin}: ${m.unknown ?? `${shown(project, m.hostPath!)} does not exist`}`);
       continue;
     }
     for (const f of configFilesUnder(m)) want(f, `placed by ${m.origin}`);
@@ -192,7 +192,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): 
     walkNginx(f.source.parsed.directives, (d) => {
       if (d.name !== 'include' || d.args.length !== 1) return;
       const value = d.args[0]!.value;
-      if (value.includes('$')) return problem(`${f.hostPath} line ${d.line}: include ${value} names a variable`);
+      if (value.includes('$')) return problem(`${shown(project, f.hostPath)} line ${d.line}: include ${value} names a variable`);
       want(path.posix.resolve(NGINX_CONF_DIR, value), `included by ${path.basename(f.hostPath)} line ${d.line}`);
     });
   }
@@ -207,6 +207,12 @@ function placesTemplates(m: ContainerMapping): boolean {
   if (!m.hostPath || !TEMPLATES_DIR.startsWith(m.containerPath.replace(/\/?$/, '/'))) return false;
   const rel = path.posix.relative(m.containerPath, TEMPLATES_DIR);
   return fileKind(path.join(m.hostPath, ...rel.split('/'))) === 'dir';
+}
+
+/** A host path for messages: relative to the working directory when inside it. */
+function shown(project: Project, p: string): string {
+  const rel = path.relative(project.cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
 }
 
 /** Container paths of the config files a mapping puts under /etc/nginx: `.conf` files (a folder's, recursively). */

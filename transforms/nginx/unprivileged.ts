@@ -351,10 +351,11 @@ export function rewriteUrls(text: string): { edits: TextEdit[]; unclear: boolean
     } else if (next === '/') {
       // curl and wget read a bare host/path as http.
       edits.push({ start: hostEnd, end: hostEnd, text: ':8080' });
-    } else if (!/^\[?::\]?$/.test(host!) || /\b(80|443)\b/.test(text)) {
+    } else {
       // `curl localhost` means port 80, `nc -z localhost 80` too: only the first is a URL.
-      if (/\b(curl|wget)\b/.test(text) && !/(^|\s|["'])(80|443)($|\s|["'])/.test(text)) edits.push({ start: hostEnd, end: hostEnd, text: ':8080' });
-      else unclear = true;
+      const portWord = /(^|\s|["'])(80|443)($|\s|["'])/.test(text);
+      if (portWord) unclear = true;
+      else if (/\b(curl|wget)\b/.test(text)) edits.push({ start: hostEnd, end: hostEnd, text: ':8080' });
     }
   }
   if (edits.length === 0 && /(^|\s|["'])(80|443)($|\s|["'])/.test(text) && /localhost|127\.0\.0\.1/.test(text)) unclear = true;
@@ -453,8 +454,14 @@ function planFullConfig(src: NginxSource, plan: Plan): void {
     if (!arg) plan.block(`pid without a path at ${src.rel} line ${pid.line}`);
     else if (!arg.value.startsWith('/tmp/')) plan.edit(src.path, arg.start, arg.end, '/tmp/nginx.pid');
   } else if (users[0]) {
+    // pid takes the place of the user line it replaces (a comment on that line goes with it).
+    const removal = removeDirective(src, users[0]);
     replacedUser = users[0];
-    plan.edit(src.path, users[0].start, users[0].end, 'pid /tmp/nginx.pid;');
+    if (removal.range[1] === users[0].end) plan.edit(src.path, users[0].start, users[0].end, 'pid /tmp/nginx.pid;');
+    else {
+      plan.edit(src.path, removal.range[0], removal.range[0], `${indentOfLine(text, users[0].start)}pid /tmp/nginx.pid;${detectEol(text)}`);
+      plan.add(removal);
+    }
   } else if (top[0]) {
     const lineStart = lineStartOf(text, top[0].start);
     plan.edit(src.path, lineStart, lineStart, `${indentOfLine(text, top[0].start)}pid /tmp/nginx.pid;${detectEol(text)}`);
