@@ -3,14 +3,15 @@
 // from its build context; the service mounts volumes and bind-mounts files.
 // Transforms read this model and nothing else.
 import path from 'node:path';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { FileKind } from './types.js';
 import { parseDockerfile, type ParsedDockerfile, type DfInstruction } from './parse/dockerfile.js';
 import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } from './parse/compose.js';
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
 import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
-import { kindFromName, toPosix } from './discover.js';
+import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
+import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -84,6 +85,12 @@ export interface CopyLink {
   dest: string;
   /** Absolute path in the build context (when copying from it and the context is known). */
   contextPath?: string;
+  /**
+   * Absolute host path the source comes from: `contextPath`, or for
+   * `COPY --from=<stage>` the context path that stage copied to the source
+   * path (through its own `COPY . .` and WORKDIR, and so on back), when known.
+   */
+  resolvedPath?: string;
 }
 
 export interface BindLink {
@@ -170,8 +177,9 @@ export async function loadProject(
   await inPool(inputs, (input) => load(input.path, input.kind, input.root));
 
   // Linked files: Dockerfiles named by compose, then configs those Dockerfiles copy
-  // or compose bind-mounts. Two rounds cover compose -> Dockerfile -> config.
-  for (let round = 0; round < 2; round++) {
+  // or compose bind-mounts, then the files those configs include. Each round
+  // follows one more link (compose -> Dockerfile -> config -> include -> ...).
+  for (let round = 0; round < 6; round++) {
     const wanted = linkedFiles(buildLinks(files, cwd, roots, [])).filter((w) => !files.has(w.path) && existsSync(w.path));
     const before = files.size;
     await inPool(wanted, (w) => {
@@ -394,34 +402,76 @@ function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
       for (const source of args.slice(0, -1)) {
         if (/^https?:\/\//.test(source)) continue;
         const destBase = path.posix.resolve(workdir, destRaw);
-        const dest = destDir ? path.posix.join(destBase, path.posix.basename(source)) : destBase;
-        out.push({
-          dockerfile: df,
-          instruction: ins,
-          stage: stage.index,
-          from,
-          source,
-          dest: source === '.' || source === './' ? destBase : dest,
-          contextPath: from === undefined && context ? path.resolve(context, source) : undefined,
-        });
+        const contextPath = from === undefined && context ? path.resolve(context, source) : undefined;
+        // A directory source copies its contents, not itself: `COPY conf/ /etc/nginx/` fills /etc/nginx.
+        const sourceIsDir = /(^|\/)\.{0,2}\/?$/.test(source) || source.endsWith('/') || (contextPath !== undefined && isDirectory(contextPath));
+        const dest = destDir && !sourceIsDir ? path.posix.join(destBase, path.posix.basename(source)) : destBase;
+        const link: CopyLink = { dockerfile: df, instruction: ins, stage: stage.index, from, source, dest, contextPath };
+        link.resolvedPath = contextPath ?? resolveFromStage(df, out, link);
+        out.push(link);
       }
     }
   }
   return out;
 }
 
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Follow `COPY --from=<stage> /app/nginx.conf ...` back to the build context:
+ * the latest copy in that stage (or the stages it is built FROM) whose
+ * destination holds the source path, e.g. the builder's `COPY . .` under
+ * `WORKDIR /app`. `earlier` holds the links of the stages before this one.
+ */
+function resolveFromStage(df: DockerfileSource, earlier: CopyLink[], link: CopyLink): string | undefined {
+  if (link.from === undefined || /[*?[]/.test(link.source)) return undefined;
+  // --from sources are paths in the other stage's filesystem, relative to its root.
+  const wanted = path.posix.resolve('/', link.source);
+  let stage = stageNamed(df, link.from, link.stage);
+  for (let guard = 0; stage && guard < df.parsed.stages.length; guard++) {
+    const index: number = stage.index;
+    const candidates = earlier.filter((c) => c.stage === index && c.resolvedPath !== undefined);
+    for (let k = candidates.length - 1; k >= 0; k--) {
+      const c = candidates[k]!;
+      if (c.dest === wanted) return c.resolvedPath;
+      if (wanted.startsWith(c.dest.endsWith('/') ? c.dest : c.dest + '/') && isDirectory(c.resolvedPath!)) {
+        return path.join(c.resolvedPath!, ...path.posix.relative(c.dest, wanted).split('/'));
+      }
+    }
+    // Not copied in this stage: it may come from the stage it is built on.
+    stage = stageNamed(df, stage.image, index);
+  }
+  return undefined;
+}
+
+/** The earlier stage a `FROM`/`--from` value names (by `AS` name or index). */
+function stageNamed(df: DockerfileSource, ref: string, before: number) {
+  const lower = ref.toLowerCase();
+  const byName = df.parsed.stages.find((s) => s.index < before && s.name === lower);
+  if (byName) return byName;
+  if (/^\d+$/.test(ref) && Number(ref) < before) return df.parsed.stages[Number(ref)];
+  return undefined;
+}
+
 /** Files the links point at that the model should hold: Dockerfiles compose builds, nginx configs. */
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
+  const configs = (mappings: ContainerMapping[]) => {
+    for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
+  };
   for (const s of project.services) {
     if (s.build && !s.dockerfile) out.push({ path: s.build.dockerfile, kind: 'dockerfile' });
-    for (const m of s.volumes) {
-      if (m.type === 'bind' && m.hostPath && isNginxConfigTarget(m.target)) out.push(...nginxFilesAt(m.hostPath));
-    }
+    // A container sees its image's configs and its own mounts on top.
+    const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
+    configs([...fromImage, ...mountMappings(project, s)]);
   }
-  for (const c of project.copies) {
-    if (c.contextPath && isNginxConfigTarget(c.dest)) out.push(...nginxFilesAt(c.contextPath));
-  }
+  for (const df of project.dockerfiles) configs(copyMappings(project, df.path));
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
     for (const name of ['.env.example', '.env.sample']) {
@@ -434,27 +484,4 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
 
 export function isNginxConfigTarget(dest: string): boolean {
   return dest === '/etc/nginx' || dest.startsWith('/etc/nginx/');
-}
-
-/** A config file, or the `.conf` files under a folder (as `COPY conf/ /etc/nginx/` copies them). */
-function nginxFilesAt(p: string): { path: string; kind: FileKind }[] {
-  let st;
-  try {
-    st = statSync(p);
-  } catch {
-    return [];
-  }
-  if (st.isFile()) return kindFromName(path.basename(p)) ? [] : [{ path: p, kind: 'nginx' }];
-  if (!st.isDirectory()) return [];
-  const out: { path: string; kind: FileKind }[] = [];
-  const walk = (dir: string, depth: number) => {
-    if (depth > 4) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) walk(abs, depth + 1);
-      else if (e.isFile() && /\.conf$/.test(e.name)) out.push({ path: abs, kind: 'nginx' });
-    }
-  };
-  walk(p, 0);
-  return out;
 }

@@ -1,0 +1,301 @@
+// Which nginx configuration files a container reads, and where in the repo
+// each comes from. A Dockerfile COPYs files (or whole folders) to
+// /etc/nginx/**, possibly through a builder stage; compose bind-mounts them;
+// the configs `include` more files by container path. This maps container
+// paths back to host paths so the model can load those files and the nginx
+// transforms can edit them. It lists and stats folders (as the model does)
+// but never reads file contents: parsed files come from the model.
+import path from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import type { CopyLink, Project, ServiceLink, NginxSource } from './model.js';
+import { walkNginx } from './parse/nginx.js';
+import { isInside } from './read.js';
+
+export const NGINX_CONF_DIR = '/etc/nginx';
+
+/** One thing that puts a file or folder at a container path. */
+export interface ContainerMapping {
+  /** Absolute path inside the container. */
+  containerPath: string;
+  /** Absolute host path (a file or a folder) when it is known and inside a root. */
+  hostPath?: string;
+  /** A bind mount replaces the folder; a COPY merges into what the image has. */
+  replaces: boolean;
+  /** For messages: `COPY nginx.conf (web/Dockerfile line 9)`. */
+  origin: string;
+  /** Why the host side cannot be known (an image, a variable, a named volume, a path outside the repo). */
+  unknown?: string;
+  copy?: CopyLink;
+  service?: ServiceLink;
+}
+
+/** Files the official nginx images ship under /etc/nginx (nginx.org packages). */
+const STOCK_FILES = new Set(
+  ['nginx.conf', 'mime.types', 'fastcgi_params', 'scgi_params', 'uwsgi_params', 'koi-utf', 'koi-win', 'win-utf', 'conf.d/default.conf'].map(
+    (f) => `${NGINX_CONF_DIR}/${f}`,
+  ),
+);
+
+/** What the stock /etc/nginx/nginx.conf includes (docker-nginx, mainline/debian/nginx.conf). */
+const STOCK_NGINX_CONF_INCLUDES = [`${NGINX_CONF_DIR}/mime.types`, `${NGINX_CONF_DIR}/conf.d/*.conf`];
+
+export function isUnderNginxDir(p: string): boolean {
+  return p === NGINX_CONF_DIR || p.startsWith(NGINX_CONF_DIR + '/');
+}
+
+const GLOB = /[*?[]/;
+
+/** Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted). */
+export function copyMappings(project: Project, dockerfile: string, stages?: Set<number>): ContainerMapping[] {
+  const out: ContainerMapping[] = [];
+  for (const c of project.copies) {
+    if (c.dockerfile.path !== dockerfile || (stages && !stages.has(c.stage))) continue;
+    const origin = `${c.instruction.keyword} ${c.source} (${c.dockerfile.rel} line ${c.instruction.line + 1})`;
+    const base = { replaces: false, origin, copy: c };
+    const host = c.resolvedPath;
+    if (host === undefined) {
+      const why = c.from !== undefined ? `it copies from ${c.from}, which cannot be followed back to the repository` : 'its build context is unknown';
+      out.push({ ...base, containerPath: c.dest, unknown: why });
+    } else if (!project.roots.some((r) => isInside(r, host))) {
+      out.push({ ...base, containerPath: c.dest, unknown: `${host} is outside the paths given` });
+    } else if (GLOB.test(path.basename(host)) && !GLOB.test(path.dirname(host))) {
+      // `COPY *.conf /etc/nginx/conf.d/`: one mapping per matching file.
+      const re = globRegExp(path.basename(host));
+      const destDir = path.posix.dirname(c.dest);
+      for (const name of listDir(path.dirname(host))) {
+        if (re.test(name)) out.push({ ...base, containerPath: path.posix.join(destDir, name), hostPath: path.join(path.dirname(host), name) });
+      }
+    } else if (GLOB.test(host)) {
+      out.push({ ...base, containerPath: c.dest, unknown: `the source pattern ${c.source} is not followed` });
+    } else {
+      out.push({ ...base, containerPath: c.dest, hostPath: host });
+    }
+  }
+  return out;
+}
+
+/** Mappings made by a service's volumes (binds, and named volumes whose content we cannot see). */
+export function mountMappings(project: Project, s: ServiceLink): ContainerMapping[] {
+  const out: ContainerMapping[] = [];
+  for (const m of s.volumes) {
+    if (!m.target.startsWith('/')) continue;
+    const origin = `${m.type} mount ${m.source ?? ''}:${m.target} (${s.compose.rel} service ${s.name})`;
+    const base = { containerPath: path.posix.normalize(m.target), replaces: true, origin, service: s };
+    if (m.type === 'tmpfs') out.push({ ...base, unknown: 'it is a tmpfs' });
+    else if (m.type === 'volume') out.push({ ...base, unknown: `the named volume ${m.source ?? '(anonymous)'} is not in the repository` });
+    else if (!m.hostPath) out.push({ ...base, unknown: `the host path ${m.source} depends on the environment` });
+    else if (!project.roots.some((r) => isInside(r, m.hostPath!))) out.push({ ...base, unknown: `${m.hostPath} is outside the paths given` });
+    else out.push({ ...base, hostPath: m.hostPath });
+  }
+  return out;
+}
+
+export interface ResolvedPath {
+  mapping: ContainerMapping;
+  /** The host file; undefined when the mapping's host side is unknown. */
+  hostPath?: string;
+  exists: boolean;
+}
+
+/**
+ * Which mapping provides `containerPath`: the last one that covers it (binds
+ * come after copies). A COPY of a folder that lacks the file falls through to
+ * what was there before; a bind mount hides it.
+ */
+export function resolveContainerPath(mappings: ContainerMapping[], containerPath: string): ResolvedPath | undefined {
+  for (let k = mappings.length - 1; k >= 0; k--) {
+    const m = mappings[k]!;
+    if (m.containerPath !== containerPath && !containerPath.startsWith(m.containerPath.replace(/\/?$/, '/'))) continue;
+    if (!m.hostPath) return { mapping: m, exists: false };
+    const rel = path.posix.relative(m.containerPath, containerPath);
+    const host = rel === '' ? m.hostPath : path.join(m.hostPath, ...rel.split('/'));
+    const kind = fileKind(host);
+    if (kind === 'file') return { mapping: m, hostPath: host, exists: true };
+    if (kind === 'dir') continue; // a folder is not a config file; look no further down this mapping
+    if (m.replaces) return { mapping: m, hostPath: host, exists: false };
+  }
+  return undefined;
+}
+
+export interface NginxConfigFile {
+  containerPath: string;
+  hostPath: string;
+  /** The parsed file from the model; undefined when the model could not load it. */
+  source?: NginxSource;
+  origin: string;
+}
+
+export interface NginxConfigSet {
+  files: NginxConfigFile[];
+  /** Pieces that cannot be found or understood, one sentence each. */
+  problems: string[];
+}
+
+/**
+ * The configuration files nginx reads in a container with these mappings:
+ * every config file placed under /etc/nginx, /etc/nginx/nginx.conf (ours, or
+ * the stock one and what it includes) and, transitively, every `include`.
+ * Files the image ships itself are not listed (they are right for either image).
+ */
+export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): NginxConfigSet {
+  const files = new Map<string, NginxConfigFile>();
+  const problems: string[] = [];
+  const problem = (p: string) => {
+    if (!problems.includes(p)) problems.push(p);
+  };
+  const todo: NginxConfigFile[] = [];
+  const add = (containerPath: string, hostPath: string, origin: string) => {
+    if (files.has(containerPath)) return;
+    const src = project.files.get(hostPath);
+    const f: NginxConfigFile = { containerPath, hostPath, origin, source: src?.kind === 'nginx' ? src : undefined };
+    files.set(containerPath, f);
+    todo.push(f);
+  };
+  /** A container path nginx reads (or a pattern of them). */
+  const want = (containerPath: string, why: string) => {
+    if (GLOB.test(containerPath)) {
+      for (const p of globMatches(mappings, containerPath)) want(p, why);
+      return;
+    }
+    const r = resolveContainerPath(mappings, containerPath);
+    if (r?.hostPath && r.exists) return add(containerPath, r.hostPath, r.mapping.origin);
+    if (r?.mapping.unknown) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}: ${r.mapping.unknown}`);
+    if (r) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}, but ${shown(project, r.hostPath!)} does not exist`);
+    if (containerPath === `${NGINX_CONF_DIR}/nginx.conf`) {
+      for (const inc of STOCK_NGINX_CONF_INCLUDES) want(inc, 'included by the stock nginx.conf');
+      return;
+    }
+    if (!STOCK_FILES.has(containerPath)) problem(`${containerPath} (${why}) is in no COPY or mount I can follow`);
+  };
+
+  // Everything placed under /etc/nginx that looks like configuration.
+  for (const m of mappings) {
+    if (!isUnderNginxDir(m.containerPath)) continue;
+    if (placesTemplates(m)) {
+      // The image's entrypoint runs envsubst on these and writes the result into /etc/nginx/conf.d.
+      problem(`${m.origin} provides envsubst templates, which the entrypoint renders into ${NGINX_CONF_DIR}/conf.d at start`);
+      continue;
+    }
+    // Certificates and password files are not configuration; a folder or a .conf may be.
+    const mayBeConfig = !/\.[A-Za-z0-9]+$/.test(path.posix.basename(m.containerPath)) || isConfigName(m.containerPath);
+    if (m.unknown || !fileKind(m.hostPath!)) {
+      if (mayBeConfig) problem(`${m.containerPath} comes from ${m.origin}: ${m.unknown ?? `${shown(project, m.hostPath!)} does not exist`}`);
+      continue;
+    }
+    for (const f of configFilesUnder(m)) want(f, `placed by ${m.origin}`);
+  }
+  want(`${NGINX_CONF_DIR}/nginx.conf`, 'the main configuration');
+
+  while (todo.length > 0) {
+    const f = todo.shift()!;
+    if (!f.source) continue;
+    walkNginx(f.source.parsed.directives, (d) => {
+      if (d.name !== 'include' || d.args.length !== 1) return;
+      const value = d.args[0]!.value;
+      if (value.includes('$')) return problem(`${shown(project, f.hostPath)} line ${d.line}: include ${value} names a variable`);
+      want(path.posix.resolve(NGINX_CONF_DIR, value), `included by ${path.basename(f.hostPath)} line ${d.line}`);
+    });
+  }
+  return { files: [...files.values()].sort((a, b) => (a.hostPath < b.hostPath ? -1 : a.hostPath > b.hostPath ? 1 : 0)), problems };
+}
+
+const TEMPLATES_DIR = `${NGINX_CONF_DIR}/templates`;
+
+/** Whether a mapping puts something in /etc/nginx/templates (itself, or a folder holding it). */
+function placesTemplates(m: ContainerMapping): boolean {
+  if (m.containerPath === TEMPLATES_DIR || m.containerPath.startsWith(TEMPLATES_DIR + '/')) return true;
+  if (!m.hostPath || !TEMPLATES_DIR.startsWith(m.containerPath.replace(/\/?$/, '/'))) return false;
+  const rel = path.posix.relative(m.containerPath, TEMPLATES_DIR);
+  return fileKind(path.join(m.hostPath, ...rel.split('/'))) === 'dir';
+}
+
+/** A host path for messages: relative to the working directory when inside it. */
+function shown(project: Project, p: string): string {
+  const rel = path.relative(project.cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
+}
+
+/** Container paths of the config files a mapping puts under /etc/nginx: `.conf` files (a folder's, recursively). */
+function configFilesUnder(m: ContainerMapping): string[] {
+  const host = m.hostPath!;
+  const kind = fileKind(host);
+  if (kind === 'file') return isUnderNginxDir(m.containerPath) && isConfigName(m.containerPath) ? [m.containerPath] : [];
+  if (kind !== 'dir') return [];
+  const out: string[] = [];
+  const walk = (dir: string, cdir: string, depth: number) => {
+    if (depth > 4) return;
+    for (const e of listDirEntries(dir)) {
+      const abs = path.join(dir, e.name);
+      const c = path.posix.join(cdir, e.name);
+      if (e.isDirectory()) walk(abs, c, depth + 1);
+      else if (e.isFile() && isUnderNginxDir(c) && isConfigName(c) && !c.startsWith(`${NGINX_CONF_DIR}/templates/`)) out.push(c);
+    }
+  };
+  walk(host, m.containerPath, 0);
+  return out;
+}
+
+function isConfigName(p: string): boolean {
+  return p.endsWith('.conf');
+}
+
+/** Container paths matching a pattern whose wildcards are in the last component. */
+function globMatches(mappings: ContainerMapping[], pattern: string): string[] {
+  const dir = path.posix.dirname(pattern);
+  if (GLOB.test(dir)) return [];
+  const re = globRegExp(path.posix.basename(pattern));
+  const names = new Set<string>();
+  for (const m of mappings) {
+    if (!m.hostPath) continue;
+    if (path.posix.dirname(m.containerPath) === dir && re.test(path.posix.basename(m.containerPath)) && fileKind(m.hostPath) === 'file') {
+      names.add(path.posix.basename(m.containerPath));
+    }
+    if (m.containerPath === dir || dir.startsWith(m.containerPath.replace(/\/?$/, '/'))) {
+      const rel = path.posix.relative(m.containerPath, dir);
+      const hostDir = rel === '' ? m.hostPath : path.join(m.hostPath, ...rel.split('/'));
+      for (const e of listDirEntries(hostDir)) if (e.isFile() && re.test(e.name)) names.add(e.name);
+    }
+  }
+  return [...names].sort().map((n) => path.posix.join(dir, n));
+}
+
+/** nginx include patterns are glob(3): `*`, `?` and `[...]` within one path component. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        re += `[${body}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function fileKind(p: string): 'file' | 'dir' | undefined {
+  try {
+    const st = statSync(p);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function listDirEntries(dir: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch {
+    return [];
+  }
+}
+
+function listDir(dir: string): string[] {
+  return listDirEntries(dir).map((e) => e.name);
+}

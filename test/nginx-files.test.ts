@@ -1,0 +1,114 @@
+// The model follows nginx configs wherever a container gets them: COPY from
+// the build context, COPY --from a builder stage that copied the context,
+// a Dockerfile outside its context, bind mounts, and `include`s.
+import { describe, it, expect, afterEach } from 'vitest';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { discover } from '../src/discover.js';
+import { loadProject, type Project } from '../src/model.js';
+import { copyMappings, mountMappings, nginxConfigSet, globRegExp } from '../src/nginx-files.js';
+import { writeTree } from './helpers.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function load(tree: Record<string, string>): Promise<{ dir: string; project: Project }> {
+  const dir = writeTree(tree);
+  dirs.push(dir);
+  const found = await discover([dir], dir, { exclude: [] });
+  return { dir, project: await loadProject(found.files, dir, found.roots) };
+}
+
+const rels = (p: Project) => p.nginx.map((f) => f.rel).sort();
+
+describe('nginx config links', () => {
+  it('follows COPY --from=builder back through the builder stage COPY . . and WORKDIR', async () => {
+    const { project } = await load({
+      'web/Dockerfile': 'FROM node:20 AS builder\nWORKDIR /app\nCOPY . .\nRUN npm run build\n\nFROM nginx:1.27\nCOPY --from=builder /app/nginx.conf /etc/nginx/conf.d/default.conf\n',
+      'web/nginx.conf': 'server { listen 80; }\n',
+      'web/other.conf': 'server { listen 81; }\n',
+    });
+    expect(rels(project)).toEqual(['web/nginx.conf']);
+    const copy = project.copies.find((c) => c.from === 'builder')!;
+    expect(copy.resolvedPath).toBe(path.join(project.roots[0]!, 'web/nginx.conf'));
+  });
+
+  it('follows --from through a relative source, a nested WORKDIR and a stage built on another', async () => {
+    const { project } = await load({
+      'Dockerfile':
+        'FROM node:20 AS base\nWORKDIR /src\nCOPY site/ ./site/\n\nFROM base AS builder\nRUN make\n\nFROM nginx:alpine\nCOPY --from=builder src/site/conf/app.conf /etc/nginx/conf.d/\n',
+      'site/conf/app.conf': 'server { listen 80; }\n',
+    });
+    expect(rels(project)).toEqual(['site/conf/app.conf']);
+  });
+
+  it('uses the compose build context for a Dockerfile that lives outside it', async () => {
+    const { project } = await load({
+      'compose.yaml': 'services:\n  web:\n    build:\n      context: ./web\n      dockerfile: ../docker/web.Dockerfile\n',
+      'docker/web.Dockerfile': 'FROM nginx:1.27\nCOPY conf/site.conf /etc/nginx/conf.d/site.conf\n',
+      'web/conf/site.conf': 'server { listen 80; }\n',
+    });
+    expect(rels(project)).toEqual(['web/conf/site.conf']);
+  });
+
+  it('copies a folder into /etc/nginx by its contents, and loads what configs include', async () => {
+    const { project } = await load({
+      'Dockerfile': 'FROM nginx\nCOPY conf/ /etc/nginx/\n',
+      'conf/nginx.conf': 'events {}\nhttp { include /etc/nginx/sites/*.conf; include snippets/common; }\n',
+      'conf/sites/a.conf': 'server { listen 80; }\n',
+      'conf/snippets/common': 'gzip on;\n',
+      'conf/README.md': '# not a config\n',
+    });
+    expect(rels(project)).toEqual(['conf/nginx.conf', 'conf/sites/a.conf', 'conf/snippets/common']);
+    const copy = project.copies[0]!;
+    expect(copy.dest).toBe('/etc/nginx');
+  });
+
+  it('loads bind-mounted configs and what they include; not certificates', async () => {
+    const { project } = await load({
+      'compose.yaml':
+        'services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n      - ./nginx/extra:/etc/nginx/extra\n      - ./certs/site.pem:/etc/nginx/certs/site.pem\n',
+      'nginx/default.conf': 'server { listen 80; include extra/headers.inc; }\n',
+      'nginx/extra/headers.inc': 'add_header X-Frame-Options DENY;\n',
+      'certs/site.pem': '-----BEGIN CERTIFICATE-----\n',
+    });
+    expect(rels(project)).toEqual(['nginx/default.conf', 'nginx/extra/headers.inc']);
+    const s = project.services[0]!;
+    const set = nginxConfigSet(project, mountMappings(project, s));
+    expect(set.problems).toEqual([]);
+    expect(set.files.map((f) => f.containerPath)).toEqual(['/etc/nginx/conf.d/default.conf', '/etc/nginx/extra/headers.inc']);
+  });
+
+  it('names what it cannot follow: a missing mount, a named volume, templates, an include nothing provides', async () => {
+    const { project } = await load({
+      'compose.yaml':
+        'services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./missing.conf:/etc/nginx/conf.d/default.conf\n      - confd:/etc/nginx/sites\n      - ./templates:/etc/nginx/templates\nvolumes:\n  confd:\n',
+      'templates/default.conf.template': 'server { listen ${PORT}; }\n',
+    });
+    const set = nginxConfigSet(project, mountMappings(project, project.services[0]!));
+    expect(set.problems.join('\n')).toMatch(/missing\.conf does not exist/);
+    expect(set.problems.join('\n')).toMatch(/named volume confd/);
+    expect(set.problems.join('\n')).toMatch(/envsubst templates/);
+
+    const other = await load({
+      'Dockerfile': 'FROM nginx\nCOPY nginx.conf /etc/nginx/nginx.conf\n',
+      'nginx.conf': 'events {}\nhttp { include /etc/nginx/generated/site.conf; include mime.types; }\n',
+    });
+    const set2 = nginxConfigSet(other.project, copyMappings(other.project, other.project.dockerfiles[0]!.path));
+    expect(set2.problems).toEqual([expect.stringMatching(/generated\/site\.conf .* is in no COPY or mount/)]);
+  });
+
+  it('expands COPY *.conf and include globs', async () => {
+    const { project } = await load({
+      'Dockerfile': 'FROM nginx\nCOPY *.conf /etc/nginx/conf.d/\n',
+      'a.conf': 'server { listen 80; }\n',
+      'b.conf': 'server { listen 443 ssl; }\n',
+    });
+    expect(rels(project)).toEqual(['a.conf', 'b.conf']);
+    expect(globRegExp('*.conf').test('x.conf')).toBe(true);
+    expect(globRegExp('[!a]*.conf').test('a.conf')).toBe(false);
+    expect(globRegExp('site?.conf').test('site1.conf')).toBe(true);
+  });
+});

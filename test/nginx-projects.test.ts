@@ -1,0 +1,213 @@
+// Project fixtures for nginx/unprivileged: test/projects/<case>/input/** is a
+// small repo; output/** holds every file that must change, byte for byte (a
+// case with no output/ must change nothing). Optional expect.json:
+//   { "findings": ["substring", ...], "errors": true }
+// Each case also runs as a CRLF twin, again on its own output (idempotency),
+// with every transform enabled (must not crash and must reach a fixpoint),
+// and, when fixed, through a walker that checks no place still points at
+// container port 80 or 443.
+// `UPDATE_PROJECTS=1 npx vitest run test/nginx-projects.test.ts` writes outputs; review them before committing.
+import { describe, it, expect } from 'vitest';
+import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { hardenTree, readTree, composeSchemaErrors, toCrlf, REPO, type HardenRun } from './helpers.js';
+import { parseListen, walkNginx } from '../src/parse/nginx.js';
+import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
+import { effectiveInstructions } from '../src/parse/dockerfile.js';
+import { parseImageRef } from '../src/parse/image-ref.js';
+import { lookupImage } from '../src/knowledge/images.js';
+import { rewriteUrls } from '../transforms/nginx/unprivileged.js';
+import type { Project } from '../src/model.js';
+
+const ROOT = path.join(REPO, 'test/projects');
+const UPDATE = process.env.UPDATE_PROJECTS === '1';
+const ID = 'nginx/unprivileged';
+
+interface Case {
+  name: string;
+  input: Record<string, string>;
+  output?: Record<string, string>;
+  expect: { findings?: string[]; errors?: boolean };
+}
+
+function collect(): Case[] {
+  if (!existsSync(ROOT)) return [];
+  return readdirSync(ROOT)
+    .sort()
+    .map((name) => {
+      const dir = path.join(ROOT, name);
+      const out = path.join(dir, 'output');
+      const exp = path.join(dir, 'expect.json');
+      return {
+        name,
+        input: readTree(path.join(dir, 'input')),
+        output: existsSync(out) ? readTree(out) : undefined,
+        expect: existsSync(exp) ? JSON.parse(readFileSync(exp, 'utf8')) : {},
+      };
+    });
+}
+
+const mapTree = (t: Record<string, string>, f: (s: string) => string) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f(v)]));
+
+/**
+ * Every place that may point at a container port of an nginx-unprivileged
+ * image: EXPOSE, HEALTHCHECK, listen in the configs the model loaded, compose
+ * ports/expose targets and healthchecks of the services running it.
+ */
+export function placesStillOn80(project: Project): string[] {
+  const bad: string[] = [];
+  const isUnprivileged = (image: string | undefined) => !!image && lookupImage(parseImageRef(image))?.family === 'nginx-unprivileged';
+  const images = new Set<string>();
+  for (const df of project.dockerfiles) {
+    for (const stage of df.parsed.stages) {
+      const base = resolveStageBase(df.parsed, stage);
+      if (!isUnprivileged(base.image)) continue;
+      images.add(df.path);
+      for (const ins of effectiveInstructions(stage)) {
+        if (ins.keyword === 'EXPOSE' && ins.args.some((a) => /^(80|443)(\/\w+)?$/.test(a))) bad.push(`${df.rel}: ${ins.raw}`);
+        if (ins.keyword === 'HEALTHCHECK' && (rewriteUrls(ins.raw).edits.length || rewriteUrls(ins.raw).unclear)) bad.push(`${df.rel}: ${ins.raw}`);
+      }
+    }
+  }
+  for (const f of project.nginx) {
+    walkNginx(f.parsed.directives, (d) => {
+      if (d.name !== 'listen') return;
+      const spec = parseListen(d);
+      if (spec.port === 80 || spec.port === 443 || (spec.port === undefined && !spec.unixSocket && !spec.hasVariable)) bad.push(`${f.rel}: listen ${spec.portArg.raw}`);
+    });
+  }
+  for (const s of project.services) {
+    const runs = s.dockerfile ? images.has(s.dockerfile.path) && finalStage(s.dockerfile.parsed, s.build?.target) !== undefined : isUnprivileged(s.image);
+    if (!runs) continue;
+    for (const key of ['ports', 'expose']) {
+      const list = s.effective[key];
+      for (const p of Array.isArray(list) ? list : []) {
+        const target = typeof p === 'object' && p ? (p as { target?: unknown }).target : String(p).split('/')[0]!.split(':').pop();
+        if (Number(target) === 80 || Number(target) === 443) bad.push(`${s.id}: ${key} ${JSON.stringify(p)}`);
+      }
+    }
+    const test = (s.effective.healthcheck as { test?: unknown } | undefined)?.test;
+    const text = Array.isArray(test) ? test.join(' ') : typeof test === 'string' ? test : '';
+    if (text && (rewriteUrls(text).edits.length || rewriteUrls(text).unclear)) bad.push(`${s.id}: healthcheck ${text}`);
+  }
+  return bad;
+}
+
+async function harden(tree: Record<string, string>, ids?: string[]): Promise<HardenRun> {
+  return hardenTree(tree, ids);
+}
+
+const cases = collect();
+
+describe('nginx/unprivileged projects', () => {
+  it('has the project fixtures the issue lists', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(12);
+  });
+
+  for (const c of cases) {
+    for (const crlf of [false, true]) {
+      it(`${c.name}${crlf ? ' (CRLF)' : ''}`, async () => {
+        const input = crlf ? mapTree(c.input, toCrlf) : c.input;
+        const first = await harden(input, [ID]);
+        if (UPDATE && !crlf) {
+          const out = path.join(ROOT, c.name, 'output');
+          rmSync(out, { recursive: true, force: true });
+          for (const [rel, text] of Object.entries(first.changed)) {
+            mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
+            writeFileSync(path.join(out, rel), text);
+          }
+          return;
+        }
+        const expected = c.output ? (crlf ? mapTree(c.output, toCrlf) : c.output) : {};
+        if (!c.expect.errors) expect(first.result.errors).toEqual([]);
+        expect(first.changed).toEqual(expected);
+        const messages = first.result.engine.findings.filter((f) => f.transform === ID).map((f) => `${f.message} ${f.manual ?? ''}`);
+        for (const needle of c.expect.findings ?? []) {
+          expect(messages.some((m) => m.includes(needle)), `a finding mentions "${needle}"; got ${JSON.stringify(messages)}`).toBe(true);
+        }
+        for (const [rel, text] of Object.entries(first.changed)) {
+          if (/compose[^/]*\.ya?ml$/.test(rel)) expect(composeSchemaErrors(text), rel).toEqual([]);
+        }
+        if (c.output) {
+          // One finding, fixed in one pass, with a migration note for the port.
+          const fixed = first.result.engine.findings.filter((f) => f.transform === ID && f.fixed);
+          expect(fixed.length).toBeGreaterThan(0);
+          expect(fixed.every((f) => f.notes?.some((n) => n.kind === 'port-moved'))).toBe(true);
+          expect(placesStillOn80(first.result.engine.project)).toEqual([]);
+        } else {
+          expect(messages.length, 'a blocked case says what blocked it').toBeGreaterThan(0);
+        }
+
+        // Idempotency: the output is a fixpoint.
+        const after = { ...input, ...first.changed };
+        const second = await harden(after, [ID]);
+        expect(second.changed).toEqual({});
+
+        // Every transform together: no crash, no fight, verified output that is a fixpoint.
+        const all = await harden(input);
+        if (!c.expect.errors) expect(all.result.errors).toEqual([]);
+        const allAfter = { ...input, ...all.changed };
+        const again = await harden(allAfter);
+        expect(again.result.errors.filter((e) => /internal error/.test(e.message))).toEqual([]);
+        expect(again.changed).toEqual({});
+        for (const [rel, text] of Object.entries(all.changed)) {
+          if (/compose[^/]*\.ya?ml$/.test(rel)) expect(composeSchemaErrors(text), rel).toEqual([]);
+        }
+        if (c.output) expect(placesStillOn80(all.result.engine.project)).toEqual([]);
+      });
+    }
+  }
+});
+
+describe('the port-80 walker', () => {
+  // The walker must be able to fail: give it a swapped project with one place left on 80.
+  const spa = cases.find((c) => c.name === 'spa-two-stage')!;
+  const fixed = { ...spa.input, ...spa.output };
+  const leftOn80: [string, Record<string, string>, RegExp][] = [
+    ['a listen', { 'web/nginx.conf': spa.input['web/nginx.conf']! }, /listen 80/],
+    ['an EXPOSE', { 'web/Dockerfile': fixed['web/Dockerfile']!.replace('EXPOSE 8080', 'EXPOSE 80') }, /EXPOSE 80/],
+    ['a HEALTHCHECK', { 'web/Dockerfile': fixed['web/Dockerfile']!.replace(':8080/healthz', '/healthz') }, /HEALTHCHECK/],
+    ['compose ports', { 'compose.yaml': fixed['compose.yaml']!.replace('"80:8080"', '"80:80"') }, /ports "80:80"/],
+    ['a compose healthcheck', { 'compose.yaml': fixed['compose.yaml']!.replace('localhost:8080', 'localhost') }, /healthcheck/],
+  ];
+  for (const [what, change, pattern] of leftOn80) {
+    it(`finds ${what} still on port 80`, async () => {
+      const run = await hardenTree({ ...fixed, ...change }, []);
+      const bad = placesStillOn80(run.result.engine.project);
+      expect(bad.length).toBe(1);
+      expect(bad[0]).toMatch(pattern);
+    });
+  }
+  it('finds nothing in the fixed project', async () => {
+    const run = await hardenTree(fixed, []);
+    expect(placesStillOn80(run.result.engine.project)).toEqual([]);
+  });
+});
+
+describe('rewriteUrls', () => {
+  const apply = (t: string) => {
+    const r = rewriteUrls(t);
+    let out = t;
+    for (const e of [...r.edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    return { out, unclear: r.unclear };
+  };
+  it.each([
+    ['wget -qO- http://localhost/ || exit 1', 'wget -qO- http://localhost:8080/ || exit 1'],
+    ['curl -f http://localhost', 'curl -f http://localhost:8080'],
+    ['curl -f http://localhost:80/healthz', 'curl -f http://localhost:8080/healthz'],
+    ['curl -fk https://127.0.0.1/healthz', 'curl -fk https://127.0.0.1:8443/healthz'],
+    ['curl -f "http://[::1]:443/x"', 'curl -f "http://[::1]:8443/x"'],
+    ['curl -f localhost/healthz', 'curl -f localhost:8080/healthz'],
+    ['curl -f localhost', 'curl -f localhost:8080'],
+    ['curl -f http://localhost:8080/', 'curl -f http://localhost:8080/'],
+    ['curl -f http://example.com/', 'curl -f http://example.com/'],
+    ['curl -f http://mylocalhost/', 'curl -f http://mylocalhost/'],
+    ['curl -f http://localhost:${PORT}/', 'curl -f http://localhost:${PORT}/'],
+  ])('%s', (input, output) => {
+    expect(apply(input)).toEqual({ out: output, unclear: false });
+  });
+  it('calls a port given as a separate word unclear', () => {
+    expect(apply('nc -z localhost 80').unclear).toBe(true);
+    expect(apply('nc -z 127.0.0.1 8080').unclear).toBe(false);
+  });
+});
