@@ -149,6 +149,7 @@ export async function loadProject(
   cwd: string,
   roots: string[],
   isExcluded: (file: string) => boolean = () => false,
+  onLoaded?: (done: number, total: number) => void,
 ): Promise<Project> {
   const files = new Map<string, SourceFile>();
   const errors: FileError[] = [];
@@ -167,7 +168,10 @@ export async function loadProject(
       return undefined;
     }
   };
-  for (const input of inputs) await load(input.path, input.kind, input.root);
+  for (const [i, input] of inputs.entries()) {
+    await load(input.path, input.kind, input.root);
+    onLoaded?.(i + 1, inputs.length);
+  }
 
   // Linked files: Dockerfiles named by compose, then configs those Dockerfiles copy
   // or compose bind-mounts. Two rounds cover compose -> Dockerfile -> config.

@@ -3,5 +3,6 @@
 import type { Transform } from '../src/transform.js';
 import { nonRootUser } from './dockerfile/non-root-user.js';
 import { noNewPrivileges } from './compose/no-new-privileges.js';
+import { envDockerGid } from './compose/env-docker-gid.js';
 
-export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges];
+export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges, envDockerGid];
