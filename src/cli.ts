@@ -1,7 +1,7 @@
 // Flags -> options, output, exit codes. Nothing else lives here.
 // Exit codes: 0 nothing left to do, 1 changes pending (--dry-run), 2 usage or file error.
 import yargs from 'yargs';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { run, type Progress, type RunResult } from './driver.js';
@@ -46,8 +46,16 @@ const defaultIo = (): Io => ({
 });
 
 function version(): string {
-  const pkgPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
-  return (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+  // dist/src/cli.js when built, src/cli.ts when run from source (tests).
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(path.resolve(here, rel), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next layout
+    }
+  }
+  return '0.0.0';
 }
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
@@ -163,7 +171,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 
 function writeOut(file: string, text: string, cwd: string): void {
   try {
-    writeFileSync(path.resolve(cwd, file), text);
+    const abs = path.resolve(cwd, file);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
   } catch (err) {
     throw new UsageError(`cannot write ${file}: ${(err as Error).message}`);
   }
