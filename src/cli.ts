@@ -68,10 +68,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       '$0 [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
         'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests.',
     )
+    // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
-    .option('exclude', { type: 'string', array: true, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
-    .option('transform', { type: 'string', array: true, default: [], describe: 'Run only this transform (repeatable)' })
-    .option('skip', { type: 'string', array: true, default: [], describe: 'Do not run this transform (repeatable)' })
+    .option('exclude', { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
+    .option('transform', { type: 'string', array: true, nargs: 1, default: [], describe: 'Run only this transform (repeatable)' })
+    .option('skip', { type: 'string', array: true, nargs: 1, default: [], describe: 'Do not run this transform (repeatable)' })
     .option('list-transforms', { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' })
     // No yargs defaults for these: a flag given wins over the configuration file, which wins over the default.
     .option('uid', { type: 'number', describe: `UID of the user created in images (default: ${DEFAULT_OPTIONS.uid})` })
