@@ -106,7 +106,7 @@ describe('configuration', () => {
     expect(validate({ uid: 1000, gid: 1000, 'user-name': 'svc', 'tmpfs-size': '128m', 'chown-workdir': true, skip: [NNP], exclude: 'x/**', overrides: [{ files: 'a', transforms: [NRU] }] }, 'f', IDS)).toEqual({
       uid: 1000, gid: 1000, 'user-name': 'svc', 'tmpfs-size': '128m', 'chown-workdir': true, skip: [NNP], exclude: ['x/**'], overrides: [{ files: ['a'], transforms: [NRU] }],
     });
-    expect(validate(null ?? {}, 'f', IDS)).toEqual({});
+    expect(validate({}, "f", IDS)).toEqual({});
     for (const bad of [[], 'uid', { uid: 1.5 }, { gid: '1000' }, { 'user-name': 'Root' }, { skip: [1] }, { skip: [''] }, { overrides: {} }, { overrides: [{ files: [] }] }, { exclude: 3 }]) {
       expect(() => validate(bad, 'f.yml', IDS), JSON.stringify(bad)).toThrow(ConfigError);
     }

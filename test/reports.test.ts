@@ -19,7 +19,8 @@ import { REPO, copyTree, writeTree } from './helpers.js';
 
 const sarifValidator = (() => {
   const schema = JSON.parse(readFileSync(path.join(REPO, 'test/schemas/sarif-schema-2.1.0.json'), 'utf8'));
-  const ajv = new AjvDraft04({ strict: false, allErrors: true, validateFormats: false });
+  // A CommonJS module: under NodeNext its class is the `default` export of the module object.
+  const ajv = new AjvDraft04.default({ strict: false, allErrors: true, validateFormats: false });
   return ajv.compile(schema);
 })();
 
