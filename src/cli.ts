@@ -193,7 +193,8 @@ function progressLine(io: Io): { update: (p: Progress) => void; clear: () => voi
       if (shown && now - last < 100 && p.done !== p.total) return;
       last = now;
       shown = true;
-      const count = p.total ? ` ${p.done}/${p.total} files` : '';
+      // Transforms run over the whole model at once: that phase has a size, not a count.
+      const count = p.phase === 'hardening' ? ` ${p.total} files` : p.total ? ` ${p.done}/${p.total} files` : '';
       io.stderr(`\r\x1b[K${p.phase}${count}`);
     },
     clear() {
