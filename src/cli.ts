@@ -1,14 +1,30 @@
 // Flags -> options, output, exit codes. Nothing else lives here.
 // Exit codes: 0 nothing left to do, 1 changes pending (--dry-run), 2 usage or file error.
 import yargs from 'yargs';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { run } from './driver.js';
+import { run, type Progress, type RunResult } from './driver.js';
 import { unifiedDiff } from './report/diff.js';
-import { stylish } from './report/stylish.js';
+import { stylish, type ReportContext } from './report/stylish.js';
+import { jsonReport } from './report/json.js';
+import { sarif } from './report/sarif.js';
+import { markdown } from './report/markdown.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
+import { ConfigError, loadConfigs } from './config.js';
+import { writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
+
+const FORMATS = {
+  stylish,
+  json: jsonReport,
+  sarif,
+  markdown,
+} satisfies Record<string, (result: RunResult, ctx: ReportContext) => string>;
+type Format = keyof typeof FORMATS;
+
+/** Runs over fewer files than this finish before a progress line would help. */
+export const PROGRESS_MIN_FILES = 200;
 
 export class UsageError extends Error {}
 
@@ -16,6 +32,8 @@ interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   isTTY: boolean;
+  /** stderr is a terminal (progress may be shown there). */
+  stderrIsTTY?: boolean;
   cwd: string;
 }
 
@@ -23,30 +41,49 @@ const defaultIo = (): Io => ({
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   isTTY: !!process.stdout.isTTY && !process.env.NO_COLOR,
+  stderrIsTTY: !!process.stderr.isTTY,
   cwd: process.cwd(),
 });
 
 function version(): string {
-  const pkgPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
-  return (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+  // dist/src/cli.js when built, src/cli.ts when run from source (tests).
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(path.resolve(here, rel), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next layout
+    }
+  }
+  return '0.0.0';
 }
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
   const ids = TRANSFORMS.map((t) => t.meta.id);
   let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName('docker-harden')
-    .usage('$0 [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.')
+    .usage(
+      '$0 [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
+        'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests.',
+    )
+    // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
-    .option('exclude', { type: 'string', describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
-    .option('transform', { type: 'string', describe: 'Run only this transform (repeatable)' })
-    .option('skip', { type: 'string', describe: 'Do not run this transform (repeatable)' })
+    .option('exclude', { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
+    .option('transform', { type: 'string', array: true, nargs: 1, default: [], describe: 'Run only this transform (repeatable)' })
+    .option('skip', { type: 'string', array: true, nargs: 1, default: [], describe: 'Do not run this transform (repeatable)' })
     .option('list-transforms', { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' })
-    .option('uid', { type: 'number', default: DEFAULT_OPTIONS.uid, describe: 'UID of the user created in images' })
+    // No yargs defaults for these: a flag given wins over the configuration file, which wins over the default.
+    .option('uid', { type: 'number', describe: `UID of the user created in images (default: ${DEFAULT_OPTIONS.uid})` })
     .option('gid', { type: 'number', describe: 'GID of that user (default: the UID)' })
-    .option('user-name', { type: 'string', default: DEFAULT_OPTIONS.userName, describe: 'Name of the user created in images' })
-    .option('tmpfs-size', { type: 'string', default: DEFAULT_OPTIONS.tmpfsSize, describe: 'Size of tmpfs mounts added for read-only services' })
-    .option('chown-workdir', { type: 'boolean', default: false, describe: 'Also give the app user ownership of WORKDIR (default: code stays root-owned)' })
+    .option('user-name', { type: 'string', describe: `Name of the user created in images (default: ${DEFAULT_OPTIONS.userName})` })
+    .option('tmpfs-size', { type: 'string', describe: `Size of tmpfs mounts added for read-only services (default: ${DEFAULT_OPTIONS.tmpfsSize})` })
+    .option('chown-workdir', { type: 'boolean', describe: 'Also give the app user ownership of WORKDIR (default: code stays root-owned)' })
+    .option('format', { type: 'string', choices: Object.keys(FORMATS), default: 'stylish', describe: 'Report format' })
+    .option('output', { type: 'string', describe: 'Write the report to this file instead of the terminal' })
+    .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
+    .option('config', { type: 'string', describe: 'Configuration file to use for every path (default: .docker-harden.yml/.yaml/.json at the root of each path)' })
     .option('color', { type: 'boolean', describe: 'Force colored output on or off (default: on for a TTY)' })
     .strictOptions()
     .version(version())
@@ -81,33 +118,129 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     return 0;
   }
 
+  const format = args.format as Format;
+  const paths = (args._ as (string | number)[]).map(String);
   try {
-    const harden = hardenOptions(args);
-    const selected = selectTransforms(ids, list(args.transform), list(args.skip));
-    const color = args.color ?? io.isTTY;
-    const result = await run({
-      paths: (args._ as (string | number)[]).map(String),
-      cwd: io.cwd,
-      dryRun: args['dry-run'],
-      exclude: list(args.exclude),
-      transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
-      options: harden,
+    const config = loadConfigs(paths, io.cwd, ids, args.config);
+    const harden = hardenOptions({
+      uid: args.uid ?? config.options.uid ?? DEFAULT_OPTIONS.uid,
+      gid: args.gid ?? config.options.gid,
+      'user-name': args['user-name'] ?? config.options.userName ?? DEFAULT_OPTIONS.userName,
+      'tmpfs-size': args['tmpfs-size'] ?? config.options.tmpfsSize ?? DEFAULT_OPTIONS.tmpfsSize,
+      'chown-workdir': args['chown-workdir'] ?? config.options.chownWorkdir ?? DEFAULT_OPTIONS.chownWorkdir,
     });
-    const report = stylish(result, { cwd: io.cwd, color });
+    const selected = selectTransforms(ids, args.transform, args.skip).filter((id) => config.mayRun(id));
+    const color = args.color ?? io.isTTY;
+    const progress = format === 'stylish' && io.stderrIsTTY ? progressLine(io) : undefined;
+    let result: RunResult;
+    try {
+      result = await run({
+        paths,
+        cwd: io.cwd,
+        dryRun: args['dry-run'],
+        exclude: args.exclude,
+        excludeFile: config.isExcluded,
+        isEnabled: config.isEnabled,
+        transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
+        options: harden,
+        onProgress: progress?.update,
+      });
+    } finally {
+      progress?.clear();
+    }
+    const ctx: ReportContext = { cwd: io.cwd, color: format === 'stylish' && !args.output && color, transforms: TRANSFORMS.map((t) => t.meta), version: version() };
+    const report = FORMATS[format](result, ctx);
+    if (args.patch) writeOut(args.patch, unifiedDiff(result.changes), io.cwd);
+    if (args.output) writeOut(args.output, report, io.cwd);
     if (args['dry-run']) {
-      io.stdout(unifiedDiff(result.changes, color));
-      io.stderr(report);
-    } else {
+      // The diff stays on stdout unless a machine format would have to share it.
+      if (args.output || format === 'stylish') io.stdout(unifiedDiff(result.changes, color));
+      if (!args.output) (format === 'stylish' ? io.stderr : io.stdout)(report);
+    } else if (!args.output) {
       io.stdout(report);
     }
     if (result.errors.length) return 2;
     return args['dry-run'] && result.changes.length ? 1 : 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       io.stderr(`docker-harden: ${err.message}\n`);
       return 2;
     }
     throw err;
+  }
+}
+
+function writeOut(file: string, text: string, cwd: string): void {
+  try {
+    const abs = path.resolve(cwd, file);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
+  } catch (err) {
+    throw new UsageError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** `files done/total` and the phase on one stderr line, for runs big enough to need it. */
+function progressLine(io: Io): { update: (p: Progress) => void; clear: () => void } {
+  let shown = false;
+  let last = 0;
+  let total = 0;
+  return {
+    update(p) {
+      if (p.phase === 'loading') total = p.total;
+      if (total < PROGRESS_MIN_FILES) return;
+      const now = Date.now();
+      if (shown && now - last < 100 && p.done !== p.total) return;
+      last = now;
+      shown = true;
+      // Transforms run over the whole model at once: that phase has a size, not a count.
+      const count = p.phase === 'hardening' ? ` ${p.total} files` : p.total ? ` ${p.done}/${p.total} files` : '';
+      io.stderr(`\r\x1b[K${p.phase}${count}`);
+    },
+    clear() {
+      if (shown) io.stderr('\r\x1b[K');
+    },
+  };
+}
+
+async function ciGuard(argv: string[], io: Io): Promise<number> {
+  let usageError: string | undefined;
+  let helped = false;
+  const parser = yargs(argv)
+    .scriptName('docker-harden ci-guard')
+    .usage('$0 [paths..]\n\nWrite ' + WORKFLOW_PATH + ' (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.')
+    .option('root', { type: 'string', default: '.', describe: 'Repository root to write the workflow under' })
+    .strictOptions()
+    .help()
+    .alias('h', 'help')
+    .exitProcess(false)
+    .fail((msg, err) => {
+      usageError = msg || err?.message || 'invalid arguments';
+    });
+  const args = await parser.parseAsync(argv, {}, (err, _parsed, output) => {
+    if (output && !err) {
+      helped = true;
+      io.stdout(output + '\n');
+    }
+  }).catch((err: Error) => {
+    usageError ??= err.message;
+    return undefined;
+  });
+  if (usageError) {
+    io.stderr(`docker-harden ci-guard: ${usageError}\n`);
+    return 2;
+  }
+  if (helped || !args) return 0;
+  const root = path.resolve(io.cwd, args.root);
+  const paths = (args._ as (string | number)[]).map(String);
+  try {
+    const r = writeWorkflow(root, paths);
+    const rel = path.relative(io.cwd, r.file) || r.file;
+    io.stdout(r.written ? `wrote ${rel}\n` : `${rel} exists; left as it is\n`);
+    return 0;
+  } catch (err) {
+    io.stderr(`docker-harden ci-guard: cannot write the workflow: ${(err as Error).message}\n`);
+    return 2;
   }
 }
 
@@ -122,14 +255,6 @@ function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; '
   }
   if (!/^\d+[kmg]?$/i.test(args['tmpfs-size'])) throw new UsageError(`--tmpfs-size must look like 64m, 1g or 65536, got '${args['tmpfs-size']}'`);
   return { uid, gid, userName: args['user-name'], tmpfsSize: args['tmpfs-size'], chownWorkdir: args['chown-workdir'] };
-}
-
-/**
- * Repeatable flags: yargs gives a string once and an array when repeated. (Its
- * `array: true` would swallow the path arguments that follow the flag.)
- */
-function list(v: string | string[] | undefined): string[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 export function selectTransforms(ids: string[], only: string[], skip: string[]): string[] {

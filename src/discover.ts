@@ -42,6 +42,8 @@ export function kindFromName(name: string): FileKind | undefined {
 export interface DiscoverOptions {
   /** gitignore-style patterns, relative to each path argument. */
   exclude: string[];
+  /** A further exclusion (configuration files' `exclude`), asked about absolute paths. */
+  excludeFile?: (file: string) => boolean;
 }
 
 export async function discover(paths: string[], cwd: string, opts: DiscoverOptions): Promise<Discovery> {
@@ -53,6 +55,7 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
   const seen = new Set<string>();
 
   const isExcluded = (file: string): boolean =>
+    !!opts.excludeFile?.(file) ||
     excluders.some(({ root, ig }) => {
       if (!isInside(root, file) || file === root) return false;
       return ig.ignores(toPosix(path.relative(root, file)));

@@ -9,6 +9,7 @@ import { FileProblem, type FileError } from './read.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
+import { inlineSuppressions } from './suppress.js';
 
 export interface RunOptions {
   paths: string[];
@@ -17,7 +18,20 @@ export interface RunOptions {
   exclude: string[];
   transforms: Transform[];
   options: HardenOptions;
+  /** Default: inline `# docker-harden-ignore` comments (src/suppress.ts). */
   suppress?: (finding: Finding, project: Project) => { reason: string } | undefined;
+  /** Per-file transform enablement (configuration overrides). */
+  isEnabled?: (transformId: string, file: string) => boolean;
+  /** Exclusions beyond `exclude` (configuration files). */
+  excludeFile?: (file: string) => boolean;
+  /** Called as work advances, for a progress display. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  phase: 'discovering' | 'loading' | 'hardening' | 'writing';
+  done: number;
+  total: number;
 }
 
 export interface FileStatus {
@@ -37,15 +51,26 @@ export interface RunResult {
 }
 
 export async function run(opts: RunOptions): Promise<RunResult> {
-  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude });
-  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded);
-  const engine = runEngine(project, { transforms: opts.transforms, options: opts.options, suppress: opts.suppress });
+  const progress = opts.onProgress ?? (() => {});
+  progress({ phase: 'discovering', done: 0, total: 0 });
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, (done, total) =>
+    progress({ phase: 'loading', done, total }),
+  );
+  progress({ phase: 'hardening', done: 0, total: project.files.size });
+  const engine = runEngine(project, {
+    transforms: opts.transforms,
+    options: opts.options,
+    suppress: opts.suppress ?? inlineSuppressions(),
+    isEnabled: opts.isEnabled,
+  });
 
   const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors];
   const written: string[] = [];
   const writeFailed = new Set<string>();
   if (!opts.dryRun) {
     for (const [file, text] of engine.changed) {
+      progress({ phase: 'writing', done: written.length + writeFailed.size, total: engine.changed.size });
       try {
         await writeAtomic(file, engine.original.get(file)!, text);
         written.push(file);

@@ -43,6 +43,12 @@ export interface EngineOptions {
   options: HardenOptions;
   /** Marks findings as suppressed (inline comments, configuration); suppressed fixes are not applied. */
   suppress?: (finding: Finding, project: Project) => { reason: string } | undefined;
+  /**
+   * Per-file enablement (configuration overrides): a transform that is off for
+   * a file reports nothing there, and a fix of it that would edit such a file
+   * is withheld (the finding stays, for a human).
+   */
+  isEnabled?: (transformId: string, file: string) => boolean;
 }
 
 interface AppliedEdit {
@@ -131,7 +137,21 @@ function runTransforms(project: Project, opts: EngineOptions, enabledIds: Set<st
   const out: Finding[] = [];
   for (const t of opts.transforms) {
     try {
-      for (const f of t.run(ctx)) out.push({ ...f, transform: f.transform || t.meta.id });
+      for (const f of t.run(ctx)) {
+        const finding = { ...f, transform: f.transform || t.meta.id };
+        const on = opts.isEnabled;
+        if (on && !on(finding.transform, finding.file)) continue;
+        const offFile = on && finding.fix?.edits.find((e) => !on(finding.transform, e.file))?.file;
+        if (offFile) {
+          out.push({
+            ...finding,
+            fix: undefined,
+            manual: `${finding.manual ? finding.manual + ' ' : ''}The fix would also edit ${project.files.get(offFile)?.rel ?? offFile}, where configuration turns ${finding.transform} off; make the change by hand or enable it there.`,
+          });
+          continue;
+        }
+        out.push(finding);
+      }
     } catch (err) {
       // A crashing transform must not take the others down; the error names it.
       const msg = `internal error in transform ${t.meta.id}: ${(err as Error).stack ?? err}`;

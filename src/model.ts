@@ -156,6 +156,7 @@ export async function loadProject(
   cwd: string,
   roots: string[],
   isExcluded: (file: string) => boolean = () => false,
+  onLoaded?: (done: number, total: number) => void,
 ): Promise<Project> {
   const files = new Map<string, SourceFile>();
   const errors: FileError[] = [];
@@ -174,7 +175,11 @@ export async function loadProject(
       return undefined;
     }
   };
-  await inPool(inputs, (input) => load(input.path, input.kind, input.root));
+  let loaded = 0;
+  await inPool(inputs, async (input) => {
+    await load(input.path, input.kind, input.root);
+    onLoaded?.(++loaded, inputs.length);
+  });
 
   // Linked files: Dockerfiles named by compose, then configs those Dockerfiles copy
   // or compose bind-mounts, then the files those configs include. Each round

@@ -101,3 +101,30 @@ export function composeSchemaErrors(text: string): string[] {
 export function toCrlf(text: string): string {
   return text.replace(/\r?\n/g, '\r\n');
 }
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process, as `docker-harden ...args` from `cwd`, capturing its output. */
+export async function runCli(args: string[], cwd: string, opts: { stderrIsTTY?: boolean } = {}): Promise<CliRun> {
+  const { main } = await import('../src/cli.js');
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    isTTY: false,
+    stderrIsTTY: opts.stderrIsTTY ?? false,
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Copy a folder (the examples) to a new temp folder. */
+export function copyTree(src: string, dir = tempDir()): string {
+  writeTree(readTree(src), dir);
+  return dir;
+}

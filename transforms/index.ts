@@ -4,5 +4,6 @@ import type { Transform } from '../src/transform.js';
 import { nonRootUser } from './dockerfile/non-root-user.js';
 import { noNewPrivileges } from './compose/no-new-privileges.js';
 import { nginxUnprivileged } from './nginx/unprivileged.js';
+import { envDockerGid } from './compose/env-docker-gid.js';
 
-export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges, nginxUnprivileged];
+export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges, nginxUnprivileged, envDockerGid];

@@ -3,10 +3,16 @@ import pc from 'picocolors';
 import type { RunResult } from '../driver.js';
 import type { ReportedFinding } from '../engine.js';
 import { relPath } from '../model.js';
+import type { TransformMeta } from '../types.js';
+import { migrationNotes } from './notes.js';
 
 export interface ReportContext {
   cwd: string;
   color: boolean;
+  /** Metadata of the transforms that ran (SARIF rules). */
+  transforms?: TransformMeta[];
+  /** docker-harden's version (SARIF driver, JSON tool). */
+  version?: string;
 }
 
 export function stylish(result: RunResult, ctx: ReportContext): string {
@@ -34,18 +40,39 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
     out.push(`${paint('error', pc.red)} ${where}: ${e.message}`);
   }
   if (result.errors.length) out.push('');
+  const notes = migrationNotes(result.engine.findings);
+  if (notes.length) {
+    out.push(paint('Migration notes for existing deployments:', pc.bold));
+    for (const n of notes) {
+      out.push(`  - ${n.message}`);
+      if (n.command) out.push(paint(`      $ ${n.command}`, pc.cyan));
+    }
+    out.push('');
+  }
   out.push(summary(result));
   return out.join('\n') + '\n';
 }
 
-export function summary(result: RunResult): string {
+export function summaryCounts(result: RunResult) {
   const count = (s: string) => result.files.filter((f) => f.status === s).length;
-  const fixed = result.engine.findings.filter((f) => f.fixed).length;
-  const manual = result.engine.findings.filter((f) => !f.fixed && !f.suppressed).length;
-  const suppressed = result.engine.findings.filter((f) => f.suppressed).length;
+  const findings = result.engine.findings;
+  return {
+    files: result.files.length,
+    changed: count('changed'),
+    unchanged: count('unchanged'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    fixed: findings.filter((f) => f.fixed).length,
+    manual: findings.filter((f) => !f.fixed && !f.suppressed).length,
+    suppressed: findings.filter((f) => f.suppressed).length,
+  };
+}
+
+export function summary(result: RunResult): string {
+  const c = summaryCounts(result);
   const verb = result.dryRun ? 'would change' : 'changed';
   return (
-    `${result.files.length} files: ${count('changed')} ${verb}, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed. ` +
-    `${fixed} ${result.dryRun ? 'fixable' : 'fixed'}, ${manual} left for a human${suppressed ? `, ${suppressed} suppressed` : ''}.`
+    `${c.files} files: ${c.changed} ${verb}, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed. ` +
+    `${c.fixed} ${result.dryRun ? 'fixable' : 'fixed'}, ${c.manual} left for a human${c.suppressed ? `, ${c.suppressed} suppressed` : ''}.`
   );
 }

@@ -1,0 +1,87 @@
+// The machine-readable report. Its shape is documented by docs/report.schema.json
+// (bump REPORT_SCHEMA_VERSION on any incompatible change).
+import type { RunResult } from '../driver.js';
+import type { ReportedFinding } from '../engine.js';
+import type { MigrationNote, Severity } from '../types.js';
+import { relPath } from '../model.js';
+import { lineColumn } from '../text.js';
+import { unifiedDiff } from './diff.js';
+import { findingStatus, migrationNotes, type FindingStatus } from './notes.js';
+import { summaryCounts, type ReportContext } from './stylish.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface JsonReport {
+  schemaVersion: number;
+  tool: { name: 'docker-harden'; version: string };
+  dryRun: boolean;
+  summary: ReturnType<typeof summaryCounts>;
+  files: { path: string; status: 'changed' | 'unchanged' | 'skipped' | 'failed'; diff?: string }[];
+  findings: JsonFinding[];
+  migrationNotes: MigrationNote[];
+  errors: { path: string; line?: number; column?: number; message: string }[];
+}
+
+export interface JsonFinding {
+  transform: string;
+  cis: string | null;
+  severity: Severity;
+  message: string;
+  status: FindingStatus;
+  fixed: boolean;
+  path: string;
+  /** 1-based, in the original text; end is exclusive. */
+  position: { line: number; column: number; endLine: number; endColumn: number; offset: number; length: number };
+  manual?: string;
+  suppressed?: { reason: string };
+  /** Pass of the engine that applied the fix (1-based); null when it was not applied. */
+  pass: number | null;
+  /** The fix's edits, in offsets of each file's text at the start of `pass` (pass 1: the original text); for a fix not applied, of the final text. */
+  edits: { path: string; offset: number; length: number; text: string }[];
+  notes: MigrationNote[];
+}
+
+export function jsonReport(result: RunResult, ctx: ReportContext): string {
+  return JSON.stringify(buildJsonReport(result, ctx), null, 2) + '\n';
+}
+
+export function buildJsonReport(result: RunResult, ctx: ReportContext): JsonReport {
+  const rel = (p: string) => relPath(ctx.cwd, p);
+  const diffs = new Map(result.changes.map((c) => [c.rel, unifiedDiff([c])]));
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'docker-harden', version: ctx.version ?? '0.0.0' },
+    dryRun: result.dryRun,
+    summary: summaryCounts(result),
+    files: result.files.map((f) => ({ path: f.rel, status: f.status, ...(diffs.has(f.rel) ? { diff: diffs.get(f.rel)! } : {}) })),
+    findings: result.engine.findings.map((f) => jsonFinding(f, result, rel)),
+    migrationNotes: migrationNotes(result.engine.findings),
+    errors: result.errors.map((e) => ({
+      path: e.rel,
+      ...(e.line ? { line: e.line } : {}),
+      ...(e.column ? { column: e.column } : {}),
+      message: e.message,
+    })),
+  };
+}
+
+function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => string): JsonFinding {
+  const text = result.engine.original.get(f.file) ?? '';
+  const [start, end] = f.originalRange;
+  const endPos = lineColumn(text, end);
+  return {
+    transform: f.transform,
+    cis: f.cis ?? null,
+    severity: f.severity,
+    message: f.message,
+    status: findingStatus(f, result.dryRun),
+    fixed: f.fixed,
+    path: rel(f.file),
+    position: { line: f.line, column: f.column, endLine: endPos.line, endColumn: endPos.column, offset: start, length: end - start },
+    ...(f.manual && !f.fixed ? { manual: f.manual } : {}),
+    ...(f.suppressed ? { suppressed: { reason: f.suppressed.reason } } : {}),
+    pass: f.fixed ? (f.pass ?? 1) : null,
+    edits: (f.fix?.edits ?? []).map((e) => ({ path: rel(e.file), offset: e.range[0], length: e.range[1] - e.range[0], text: e.text })),
+    notes: f.notes ?? [],
+  };
+}

@@ -1,0 +1,96 @@
+// A pull-request body: what changed and why (per file), what is left for a
+// human, what was suppressed, the migration notes, and a test plan checklist.
+import type { RunResult } from '../driver.js';
+import type { ReportedFinding } from '../engine.js';
+import { relPath } from '../model.js';
+import { migrationNotes } from './notes.js';
+import { summaryCounts, type ReportContext } from './stylish.js';
+
+export function markdown(result: RunResult, ctx: ReportContext): string {
+  const rel = (p: string) => relPath(ctx.cwd, p);
+  const findings = result.engine.findings;
+  const fixed = findings.filter((f) => f.fixed && !f.suppressed);
+  const manual = findings.filter((f) => !f.fixed && !f.suppressed);
+  const suppressed = findings.filter((f) => f.suppressed);
+  const notes = migrationNotes(findings);
+  const c = summaryCounts(result);
+  const out: string[] = [];
+
+  out.push('## Harden Dockerfiles and compose files', '');
+  out.push(
+    `docker-harden ${result.dryRun ? 'would change' : 'changed'} ${c.changed} of ${c.files} files ` +
+      `(${c.fixed} ${c.fixed === 1 ? 'fix' : 'fixes'}; ${c.manual} left for a human${c.suppressed ? `; ${c.suppressed} suppressed` : ''}).`,
+    '',
+  );
+
+  if (fixed.length) {
+    out.push('### What changed and why', '');
+    for (const [file, list] of byFile(fixed)) {
+      out.push(`#### \`${code(rel(file))}\``, '');
+      for (const f of list) out.push(`- ${finding(f)}`);
+      out.push('');
+    }
+  }
+
+  if (manual.length) {
+    out.push('### Left for a human', '');
+    for (const f of manual) {
+      out.push(`- [ ] \`${code(`${rel(f.file)}:${f.line}`)}\` ${finding(f)}`);
+      if (f.manual) out.push(`  - To do: ${inline(f.manual)}`);
+    }
+    out.push('');
+  }
+
+  if (suppressed.length) {
+    out.push('### Suppressed', '');
+    for (const f of suppressed) out.push(`- \`${code(`${rel(f.file)}:${f.line}`)}\` ${finding(f)} — reason: ${inline(f.suppressed!.reason)}`);
+    out.push('');
+  }
+
+  if (notes.length) {
+    out.push('### Migration notes for existing deployments', '');
+    for (const n of notes) {
+      out.push(`- ${inline(n.message)}`);
+      if (n.command) out.push('', '  ```sh', `  ${n.command}`, '  ```', '');
+    }
+    if (out[out.length - 1] !== '') out.push('');
+  }
+
+  if (result.errors.length) {
+    out.push('### Errors', '');
+    for (const e of result.errors) out.push(`- \`${code(e.line ? `${e.rel}:${e.line}` : e.rel)}\`: ${inline(e.message)}`);
+    out.push('');
+  }
+
+  out.push('### Test plan', '');
+  const changed = result.files.filter((f) => f.status === 'changed').map((f) => f.rel);
+  const composeChanged = result.engine.project.composes.some((cf) => changed.includes(cf.rel));
+  const dockerChanged = result.engine.project.dockerfiles.some((df) => changed.includes(df.rel));
+  if (dockerChanged) out.push('- [ ] Images build: `docker compose build` (or `docker build` for each changed Dockerfile)');
+  if (composeChanged) out.push('- [ ] The compose files still validate: `docker compose config --quiet`');
+  out.push('- [ ] The stack starts and every service becomes healthy: `docker compose up -d && docker compose ps`');
+  out.push('- [ ] Services can write where they need to (uploads, caches, data volumes) and nothing logs "permission denied"');
+  if (notes.length) out.push('- [ ] The migration notes above are done on every existing deployment before it is updated');
+  out.push('- [ ] `npx docker-harden --dry-run` reports nothing left to change');
+  return out.join('\n') + '\n';
+}
+
+function finding(f: ReportedFinding): string {
+  return `**${f.transform}**${f.cis ? ` (CIS ${f.cis})` : ''}: ${inline(f.message)}`;
+}
+
+function byFile(list: ReportedFinding[]): Map<string, ReportedFinding[]> {
+  const m = new Map<string, ReportedFinding[]>();
+  for (const f of list) m.set(f.file, [...(m.get(f.file) ?? []), f]);
+  return m;
+}
+
+/** Text in Markdown prose: keep it on one line and stop it from opening HTML or links. */
+function inline(s: string): string {
+  return s.replace(/\s*\r?\n\s*/g, ' ').replace(/([\\<>\[\]*])/g, '\\$1');
+}
+
+/** Text inside a code span: a backtick would close it. */
+function code(s: string): string {
+  return s.replace(/`/g, "'");
+}

@@ -1,0 +1,73 @@
+// compose/env-docker-gid: when a service joins the host's docker group through
+// `group_add: ["${DOCKER_GID...}"]`, the `.env.example` / `.env.sample` beside
+// its compose file documents DOCKER_GID, so whoever copies it to `.env` learns
+// to set it. The line is left empty: `${DOCKER_GID:-999}` treats an empty value
+// as unset, so copying the example unchanged keeps today's default.
+import path from 'node:path';
+import type { Transform } from '../../src/transform.js';
+import type { Finding, MigrationNote } from '../../src/types.js';
+import type { EnvSource } from '../../src/model.js';
+import { detectEol } from '../../src/text.js';
+
+const ID = 'compose/env-docker-gid';
+const CIS = '5.31';
+
+export const DOCKER_GID_NOTE: MigrationNote = {
+  kind: 'docker-gid',
+  message: 'Set DOCKER_GID in .env to the GID of the docker group on each host, so services in that group can use the Docker socket',
+  command: 'getent group docker | cut -d: -f3',
+};
+
+export const envDockerGid: Transform = {
+  meta: {
+    id: ID,
+    description: 'Document DOCKER_GID= in .env.example/.env.sample when a service adds the docker group by ${DOCKER_GID}',
+    appliesTo: ['env'],
+    fixable: true,
+    cis: CIS,
+    peers: [],
+    help:
+      'A service that talks to the Docker socket as a non-root user joins the socket\'s group with group_add: ["${DOCKER_GID:-999}"]. ' +
+      'The docker group GID differs between hosts, so the example environment file documents DOCKER_GID and how to find it ' +
+      '(getent group docker | cut -d: -f3); an empty value keeps the default.',
+  },
+  run(ctx) {
+    const out: Finding[] = [];
+    for (const src of ctx.project.files.values()) {
+      if (src.kind !== 'env') continue;
+      const f = check(src, ctx.project.services.filter((s) => path.dirname(s.compose.path) === path.dirname(src.path)));
+      if (f) out.push(f);
+    }
+    return out;
+  },
+};
+
+function usesDockerGid(groupAdd: unknown): boolean {
+  return Array.isArray(groupAdd) && groupAdd.some((g) => typeof g === 'string' && /\$\{?DOCKER_GID\b/.test(g));
+}
+
+function check(env: EnvSource, services: { name: string; effective: Record<string, unknown> }[]): Finding | undefined {
+  const users = [...new Set(services.filter((s) => usesDockerGid(s.effective.group_add)).map((s) => s.name))];
+  if (users.length === 0) return undefined;
+  // An assignment counts (`DOCKER_GID=`, `export DOCKER_GID=999`); a commented-out one does not.
+  if (/^[ \t]*(?:export[ \t]+)?DOCKER_GID[ \t]*=/m.test(env.text)) return undefined;
+  const text = env.text;
+  const eol = detectEol(text);
+  const lines = [
+    `# GID of the host's docker group, for services that use the Docker socket (${users.join(', ')}).`,
+    '# Find it with: getent group docker | cut -d: -f3   (empty: the default in the compose file)',
+    'DOCKER_GID=',
+  ];
+  // Keep the file's own ending: without a final newline before, none after.
+  const insert = text.length > 0 && !text.endsWith('\n') ? eol + lines.join(eol) : lines.join(eol) + eol;
+  return {
+    transform: ID,
+    file: env.path,
+    range: [text.length, text.length],
+    message: `document DOCKER_GID= for the docker group that ${users.join(', ')} join${users.length === 1 ? 's' : ''} by group_add`,
+    severity: 'note',
+    cis: CIS,
+    fix: { edits: [{ file: env.path, range: [text.length, text.length], text: insert }] },
+    notes: [DOCKER_GID_NOTE],
+  };
+}
