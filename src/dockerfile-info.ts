@@ -6,6 +6,7 @@ import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfil
 import { expandArgs, effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
+import type { ServiceLink } from './model.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 
 export interface StageBase {
@@ -214,4 +215,29 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
     }
   }
   return users;
+}
+
+export interface ImageStage {
+  stage: DfStage;
+  base: StageBase;
+  /** Compose services that build this stage (by target, or the last stage). */
+  services: ServiceLink[];
+}
+
+/**
+ * The stages a Dockerfile's images are built from: one per distinct compose
+ * `target` (each with the services that build it), or the last stage when no
+ * service builds it. Bases resolve with the first service's build args.
+ */
+export function imageStages(parsed: ParsedDockerfile, services: ServiceLink[]): ImageStage[] {
+  const targets = [...new Set(services.map((s) => s.build?.target))];
+  if (targets.length === 0) targets.push(undefined);
+  const out: ImageStage[] = [];
+  for (const target of targets) {
+    const stage = finalStage(parsed, target);
+    if (!stage || out.some((o) => o.stage === stage)) continue;
+    const users = services.filter((s) => finalStage(parsed, s.build?.target) === stage);
+    out.push({ stage, base: resolveStageBase(parsed, stage, users[0]?.build?.args ?? {}), services: users });
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 // insert at the same spot.
 import type { Transform } from '../src/transform.js';
 import { nonRootUser } from './dockerfile/non-root-user.js';
+import { homeCacheEnv } from './dockerfile/home-cache-env.js';
 import { noNewPrivileges } from './compose/no-new-privileges.js';
 
-export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges];
+export const TRANSFORMS: Transform[] = [nonRootUser, homeCacheEnv, noNewPrivileges];

@@ -20,6 +20,7 @@ import {
   chainInstructions,
   runScript,
   workdirs,
+  imageStages,
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
@@ -52,19 +53,9 @@ export const nonRootUser: Transform = {
 };
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
-  const parsed = df.parsed;
   const services = ctx.project.servicesByDockerfile.get(df.path) ?? [];
-  const targets = [...new Set(services.map((s) => s.build?.target))];
-  if (targets.length === 0) targets.push(undefined);
   const out: Finding[] = [];
-  const done = new Set<number>();
-  for (const target of targets) {
-    const stage = finalStage(parsed, target);
-    if (!stage || done.has(stage.index)) continue;
-    done.add(stage.index);
-    // Every service whose target resolves to this stage shares its image.
-    const users = services.filter((s) => finalStage(parsed, s.build?.target) === stage);
-    const base = resolveStageBase(parsed, stage, users[0]?.build?.args ?? {});
+  for (const { stage, base, services: users } of imageStages(df.parsed, services)) {
     const finding = checkStage(ctx, df, stage, base, users);
     if (finding) out.push(finding);
   }
@@ -122,7 +113,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
   const layout = ownership(ctx.options, df, stage, base, plan, services);
-  const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout.dirs)];
+  const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout.dirs), ...descendantEdits(df, stage, plan)];
 
   const what = plan.create
     ? `create user ${plan.name} (UID ${plan.uid})`
@@ -488,6 +479,29 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, dirs: 
     edits.push(isLastInFile ? appendAtEnd(df, parsed, lines) : insertAfter(df, parsed, last, lines));
   }
   return mergeSamePoint(edits);
+}
+
+/**
+ * Later stages built FROM this one inherit its USER. A compose target in the
+ * middle of the file must not make a later stage's RUN lines (`FROM runtime AS
+ * dev`, `RUN pip install pytest`) run as the new user: such a stage switches to
+ * root after its FROM and, unless it sets its own USER, back to the user at its end.
+ */
+function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): Edit[] {
+  const parsed = df.parsed;
+  const edits: Edit[] = [];
+  for (const child of parsed.stages) {
+    if (child.index <= stage.index) continue;
+    const chain = resolveStageBase(parsed, child).chain;
+    if (!chain.includes(stage)) continue;
+    const list = effectiveInstructions(child);
+    const firstUser = list.findIndex((i) => i.keyword === 'USER');
+    const firstRun = list.findIndex((i) => i.keyword === 'RUN');
+    if (firstRun < 0 || (firstUser >= 0 && firstUser < firstRun)) continue;
+    edits.push(insertAfter(df, parsed, child.from, [`${keyword(parsed, 'USER')} root`]));
+    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, []));
+  }
+  return edits;
 }
 
 /** Two inserts at one offset become one edit, so the fix stays a clean set of non-overlapping edits. */
