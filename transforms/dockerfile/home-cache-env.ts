@@ -8,7 +8,8 @@ import type { Finding } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
 import type { DfInstruction } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { imageStages, effectiveUser, lastEnv, usersCreatedIn, type ImageStage } from '../../src/dockerfile-info.js';
+import { imageStages, effectiveUser, lastEnv, usersCreatedIn, chainInstructions, runScript, type ImageStage } from '../../src/dockerfile-info.js';
+import { shellCommands } from '../../src/knowledge/images.js';
 import { insertAfter, appendAtEnd, keyword } from '../../src/edits.js';
 
 const ID = 'dockerfile/home-cache-env';
@@ -83,7 +84,7 @@ function checkImage(_ctx: TransformContext, df: DockerfileSource, { stage, base,
 
   const at: [number, number] = [wrong[0]!.set.instruction.start, wrong[0]!.set.instruction.end];
   const home = userHome(df, base.chain, user.user);
-  const cacheVolume = cacheVolumeTarget(services);
+  const cacheVolume = cacheVolumeTarget(services, chownedPaths(df, base.chain));
   const assignments: [string, string][] = [];
   const unfixable: string[] = [];
   for (const { name, set } of wrong) {
@@ -141,16 +142,32 @@ function userHome(df: DockerfileSource, chain: ImageStage['base']['chain'], user
   return created[created.length - 1]?.home;
 }
 
-/** A writable named volume a service mounts for caches (its target names a cache). */
-function cacheVolumeTarget(services: ServiceLink[]): string | undefined {
+/**
+ * A named volume a service mounts for caches (its target names a cache) that the
+ * image chowns: a new volume copies that ownership, so the user can write it.
+ */
+function cacheVolumeTarget(services: ServiceLink[], chowned: string[]): string | undefined {
   for (const s of services) {
     for (const m of s.volumes) {
-      if (m.type === 'volume' && !m.readOnly && /cache/i.test(m.target) && !isUnderRoot(m.target) && m.target.startsWith('/')) {
-        return m.target.replace(/\/$/, '');
-      }
+      const target = m.target.replace(/(.)\/$/, '$1');
+      if (m.type !== 'volume' || m.readOnly || !/cache/i.test(target) || !target.startsWith('/') || isUnderRoot(target)) continue;
+      if (chowned.includes(target)) return target;
     }
   }
   return undefined;
+}
+
+/** Operands of every `chown` in the chain's RUN lines. */
+function chownedPaths(df: DockerfileSource, chain: ImageStage['base']['chain']): string[] {
+  const out: string[] = [];
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
+      if (argv[0] !== 'chown') continue;
+      out.push(...argv.slice(2).filter((a) => a.startsWith('/')).map((a) => a.replace(/(.)\/$/, '$1')));
+    }
+  }
+  return out;
 }
 
 function envWord(v: string): string {
