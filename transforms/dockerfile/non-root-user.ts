@@ -123,6 +123,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const parts = [`final stage runs as root: ${what}`];
   if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
+  if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
   if (base.distroGuessed) parts.push(`distro guessed from RUN: ${base.distro}`);
   if (shared && plan.create) parts.push(`UID ${plan.uid} shared with service ${shared.service} over volume ${shared.volume}`);
@@ -303,6 +304,8 @@ interface Ownership {
   copied: string[];
   /** Paths that need the user but cannot be chowned (no shell, nothing copied there). */
   unowned: string[];
+  /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
+  underRoot: string[];
   /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
   codeDirs: string[];
 }
@@ -335,7 +338,14 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   for (const ins of effectiveInstructions(stage)) {
     if (ins.keyword === 'VOLUME') for (const p of ins.json ?? ins.args) add(p);
   }
-  for (const s of services) for (const m of s.volumes) if (m.type === 'volume') add(m.target);
+  const underRoot = new Set<string>();
+  for (const s of services) {
+    for (const m of s.volumes) {
+      if (m.type !== 'volume') continue;
+      if (m.target === '/root' || m.target.startsWith('/root/')) underRoot.add(m.target);
+      else add(m.target);
+    }
+  }
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
     for (const argv of shellCommands(runScript(ins, parsed.escape))) {
@@ -373,6 +383,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
     copyEdits,
     copied: [...copied].sort(),
     unowned: plan.shell ? [] : dirs.filter((d) => !copied.has(d)),
+    underRoot: [...underRoot].sort(),
     codeDirs: [...codeDirs],
   };
 }
