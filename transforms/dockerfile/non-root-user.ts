@@ -445,8 +445,11 @@ function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: strin
   return notes;
 }
 
+/** A host path as one shell word; compose variables (`${DATA_DIR:-./data}`) stay expandable, as the shell reads them alike. */
 function shellWord(s: string): string {
-  return /^[\w./~+@%:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w./~+@%:-]+$/.test(s)) return s;
+  if (s.includes('$')) return `"${s.replace(/["\\`]/g, '\\$&')}"`;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
