@@ -5,7 +5,9 @@
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { expandArgs, effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef, type ImageRef } from './parse/image-ref.js';
-import { lookupImage, distroFromShell, type Distro, type ImageFacts } from './knowledge/images.js';
+import path from 'node:path';
+import type { ServiceLink } from './model.js';
+import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 
 export interface StageBase {
   /** Stages from the external base to `stage` (the last element). */
@@ -113,4 +115,129 @@ export function effectiveUser(base: StageBase): UserState {
     return { user, known: true, root: isRootUser(user) };
   }
   return { user: 'root', known: false, root: true };
+}
+
+/** The instructions of a stage chain in build order (ONBUILD triggers excluded). */
+export function chainInstructions(chain: DfStage[]): DfInstruction[] {
+  return chain.flatMap((s) => effectiveInstructions(s));
+}
+
+/** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
+export function runScript(ins: DfInstruction, escape: string): string {
+  const text = runShellText(ins);
+  if (escape === '\\') return text;
+  return text.replace(new RegExp(`${escape.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r?\\n`, 'g'), ' ');
+}
+
+/**
+ * The WORKDIR in effect before each instruction of the chain (stages inherit their
+ * parent's WORKDIR), and at the end. Relative WORKDIRs resolve against the previous one.
+ */
+export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>; final: string } {
+  const before = new Map<DfInstruction, string>();
+  let cur = '/';
+  for (const ins of chainInstructions(chain)) {
+    before.set(ins, cur);
+    if (ins.keyword === 'WORKDIR' && ins.args[0] && !ins.args[0].includes('$')) cur = path.posix.resolve(cur, ins.args[0]);
+  }
+  return { before, final: cur };
+}
+
+/** The last ENV in the chain that sets `name`, with its value. */
+export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction } | undefined {
+  let found: { value: string; instruction: DfInstruction } | undefined;
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins };
+  }
+  return found;
+}
+
+export interface CreatedUser {
+  name: string;
+  uid?: number;
+  gid?: number;
+  /** Home directory the command names, when it names one. */
+  home?: string;
+  instruction: DfInstruction;
+}
+
+/** Options of useradd / adduser (shadow, Debian and BusyBox) that take a value. */
+const USER_TOOL_VALUE_FLAGS = new Set([
+  '-u', '--uid', '-g', '--gid', '-G', '--groups', '--ingroup', '-d', '--home-dir', '--home', '-h', '-s', '--shell',
+  '-c', '--comment', '--gecos', '-k', '--skel', '-K', '--key', '-e', '--expiredate', '-f', '--inactive', '-p',
+  '--password', '-R', '--root', '-P', '--prefix', '-b', '--base-dir', '-Z', '--selinux-user', '--firstuid',
+  '--lastuid', '--conf', '--firstgid', '--lastgid',
+]);
+
+/** Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID, GID and home they name. */
+export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] {
+  const users: CreatedUser[] = [];
+  const groups = new Map<string, number>();
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of shellCommands(runScript(ins, escape))) {
+      const tool = argv[0];
+      if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
+      const values = new Map<string, string>();
+      const positional: string[] = [];
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        const eq = a.indexOf('=');
+        if (a.startsWith('--') && eq > 0) values.set(a.slice(0, eq), a.slice(eq + 1));
+        else if (USER_TOOL_VALUE_FLAGS.has(a)) values.set(a, argv[++i] ?? '');
+        else if (!a.startsWith('-')) positional.push(a);
+      }
+      const name = positional[0];
+      if (!name || !/^[a-z_][a-z0-9_-]*\$?$/i.test(name)) continue;
+      const num = (...keys: string[]) => {
+        for (const k of keys) {
+          const v = values.get(k);
+          if (v !== undefined && /^\d+$/.test(v)) return Number(v);
+        }
+        return undefined;
+      };
+      if (tool === 'groupadd' || tool === 'addgroup') {
+        // `addgroup user group` (BusyBox, Debian) adds a user to a group: not a new group.
+        if (positional.length === 1) {
+          const gid = num('-g', '--gid');
+          if (gid !== undefined) groups.set(name, gid);
+        }
+        continue;
+      }
+      if (tool === 'adduser' && positional.length > 1) continue; // `adduser user group`
+      const group = values.get('-g') ?? values.get('--gid') ?? values.get('--ingroup') ?? values.get('-G');
+      // BusyBox adduser's -g is GECOS, not the group.
+      const groupValue = tool === 'adduser' ? values.get('-G') ?? values.get('--ingroup') ?? values.get('--gid') : group;
+      const gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined);
+      users.push({ name, uid: num('-u', '--uid'), gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
+    }
+  }
+  return users;
+}
+
+export interface ImageStage {
+  stage: DfStage;
+  base: StageBase;
+  /** Compose services that build this stage (by target, or the last stage). */
+  services: ServiceLink[];
+}
+
+/**
+ * The stages a Dockerfile's images are built from: one per distinct compose
+ * `target` (each with the services that build it), or the last stage when no
+ * service builds it. Bases resolve with the first service's build args.
+ */
+export function imageStages(parsed: ParsedDockerfile, services: ServiceLink[]): ImageStage[] {
+  const targets = [...new Set(services.map((s) => s.build?.target))];
+  if (targets.length === 0) targets.push(undefined);
+  const out: ImageStage[] = [];
+  for (const target of targets) {
+    const stage = finalStage(parsed, target);
+    if (!stage || out.some((o) => o.stage === stage)) continue;
+    const users = services.filter((s) => finalStage(parsed, s.build?.target) === stage);
+    out.push({ stage, base: resolveStageBase(parsed, stage, users[0]?.build?.args ?? {}), services: users });
+  }
+  return out;
 }

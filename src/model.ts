@@ -384,8 +384,26 @@ export function parseVolumes(data: Record<string, unknown>, composeDir: string):
 /** `SRC:DST[:MODE]`, with Windows drive letters (`C:\x:/y`) kept whole. */
 function splitShortVolume(v: string): string[] {
   const m = /^([A-Za-z]:[\\/][^:]*):(.*)$/.exec(v);
-  if (m) return [m[1], ...m[2].split(':')];
-  return v.split(':');
+  if (m) return [m[1], ...splitOutsideBraces(m[2])];
+  return splitOutsideBraces(v);
+}
+
+/** Split on `:` except inside `${…}` (`${DATA:-./data}:/data` is two parts). */
+function splitOutsideBraces(v: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (c === '$' && v[i + 1] === '{') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    if (c === ':' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts;
 }
 
 function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {

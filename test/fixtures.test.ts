@@ -4,7 +4,8 @@
 // case also runs on its own output (idempotency) and as a CRLF twin.
 // Optional <case>.expect.json: { "findings": ["substring", ...], "options": {...}, "files": {"rel": "text"} }
 //   findings: each substring must appear in a finding message of that transform;
-//   options: HardenOptions overrides; files: extra files placed beside the input.
+//   options: HardenOptions overrides; files: extra files placed beside the input;
+//   with: other transform ids that run together with the case's own (cross-transform behaviour).
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync, existsSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,7 @@ interface Case {
   ext: string;
   input: string;
   output?: string;
-  expect: { findings?: string[]; options?: Record<string, unknown>; files?: Record<string, string> };
+  expect: { findings?: string[]; options?: Record<string, unknown>; files?: Record<string, string>; with?: string[] };
 }
 
 function collect(): Case[] {
@@ -64,7 +65,7 @@ function fileName(c: Case): string {
 async function runCase(c: Case, input: string, crlf: boolean) {
   const name = fileName(c);
   const extra = Object.fromEntries(Object.entries(c.expect.files ?? {}).map(([k, v]) => [k, crlf ? toCrlf(v) : v]));
-  const { result, changed } = await hardenTree({ ...extra, [name]: input }, [c.transform], c.expect.options ?? {});
+  const { result, changed } = await hardenTree({ ...extra, [name]: input }, [c.transform, ...(c.expect.with ?? [])], c.expect.options ?? {});
   return { result, out: changed[name] ?? input, name };
 }
 

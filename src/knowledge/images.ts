@@ -789,3 +789,26 @@ export function distroFromShell(runText: string): Distro | undefined {
   if (found.has('rhel') && found.has('rhel-minimal')) found.delete('rhel');
   return found.size === 1 ? [...found][0] : undefined;
 }
+
+/**
+ * The simple commands of a shell text as argv lists (`a -x && b y` -> [['a','-x'],['b','y']]),
+ * split at `;`, `&`, `|`, newlines and parentheses; quotes removed, comments and line
+ * continuations dropped. Shell keywords and leading `VAR=value` words are skipped.
+ * An approximation for reading what RUN lines do (mkdir, useradd), never for running them.
+ */
+export function shellCommands(text: string): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  const flush = () => {
+    if (cur.length) out.push(cur);
+    cur = [];
+  };
+  for (const t of tokenize(text)) {
+    if ('op' in t) { flush(); continue; }
+    if (cur.length === 0 && (KEYWORDS.has(t.word) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(t.word))) continue;
+    if (cur.length === 0) cur.push(t.word.replace(/^\/(usr\/)?(local\/)?s?bin\//, ''));
+    else cur.push(t.word);
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,51 @@
+// Migration notes of dockerfile/non-root-user: named volumes written by root
+// need a one-time chown, bind mounts need the host folder prepared.
+import { describe, it, expect } from 'vitest';
+import { hardenTree } from './helpers.js';
+
+const DOCKERFILE = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -e .\nCMD ["python", "-m", "app"]\n';
+
+async function notesFor(compose: string, options = {}) {
+  const { result } = await hardenTree({ Dockerfile: DOCKERFILE, 'compose.yaml': compose }, ['dockerfile/non-root-user'], options);
+  const f = result.engine.findings.find((x) => x.transform === 'dockerfile/non-root-user');
+  expect(f?.fixed).toBe(true);
+  return f!.notes ?? [];
+}
+
+describe('dockerfile/non-root-user migration notes', () => {
+  it('chown named volumes once, with the name Docker gives them; prepare writable bind mounts', async () => {
+    const notes = await notesFor(
+      [
+        'name: Shop.App',
+        'services:',
+        '  api:',
+        '    build: .',
+        '    volumes:',
+        '      - uploads:/app/uploads',
+        '      - media:/srv/media',
+        '      - ./logs:/var/log/shop',
+        '      - ${DATA_DIR:-./data}:/data',
+        '      - .:/app',
+        '      - ./conf:/etc/shop:ro',
+        '      - /var/run/docker.sock:/var/run/docker.sock',
+        'volumes:',
+        '  uploads:',
+        '  media:',
+        '    name: shared-media',
+        '',
+      ].join('\n'),
+      { uid: 10001, gid: 10002 },
+    );
+    expect(notes.map((n) => [n.kind, n.command])).toEqual([
+      ['volume-chown', 'docker run --rm -v shopapp_uploads:/v alpine chown -R 10001:10002 /v'],
+      ['volume-chown', 'docker run --rm -v shared-media:/v alpine chown -R 10001:10002 /v'],
+      ['bind-mount', 'install -d -o 10001 -g 10002 ./logs'],
+      ['bind-mount', 'install -d -o 10001 -g 10002 "${DATA_DIR:-./data}"'],
+    ]);
+  });
+
+  it('read-only volumes need nothing', async () => {
+    const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - models:/models:ro\nvolumes:\n  models:\n');
+    expect(notes).toEqual([]);
+  });
+});
