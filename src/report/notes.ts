@@ -17,14 +17,16 @@ const KIND_ORDER: MigrationNote['kind'][] = ['volume-chown', 'bind-mount', 'dock
 /**
  * The notes of the fixes that were applied (or would be, in a dry run):
  * a note describes a step that a change implies, so findings left for a
- * human or suppressed contribute none. Identical notes appear once.
+ * human or suppressed contribute none. Notes with the same command (or, without
+ * one, the same text) appear once.
  */
 export function migrationNotes(findings: ReportedFinding[]): MigrationNote[] {
   const seen = new Map<string, MigrationNote>();
   for (const f of findings) {
     if (!f.fixed || f.suppressed) continue;
     for (const n of f.notes ?? []) {
-      const key = `${n.kind}\0${n.message}\0${n.command ?? ''}`;
+      // One step per command: two services on one volume need one chown, not two.
+      const key = n.command ? `${n.kind}\0${n.command}` : `${n.kind}\0${n.message}`;
       if (!seen.has(key)) seen.set(key, { kind: n.kind, message: n.message, ...(n.command ? { command: n.command } : {}) });
     }
   }
