@@ -211,3 +211,25 @@ export function replaceInstruction(file: TextFile, ins: DfInstruction, text: str
 function insideInstruction(df: ParsedDockerfile, offset: number): boolean {
   return df.instructions.some((i) => i.start < offset && offset < i.end);
 }
+
+// ------------------------------------------------- YAML (more than one item)
+
+/** `{a: 1, b: "x:y"}`: a one-line flow map of scalar values. */
+export function yamlFlowMap(entries: [string, string | number | boolean | null][]): string {
+  return `{${entries.map(([k, v]) => `${yamlScalar(k)}: ${v === null ? 'null' : yamlScalar(v)}`).join(', ')}}`;
+}
+
+/** Append several items to a sequence in one edit (block: one line each, with the first item's dash and indentation). */
+export function appendSeqItems(file: TextFile, eol: Eol, seq: YAMLSeq, itemTexts: string[]): Edit {
+  const first = appendSeqItem(file, eol, seq, itemTexts[0]);
+  // What appendSeqItem writes before an item: `, ` (flow), `<eol><indent>- ` (block), or nothing (empty flow list).
+  const lead = first.text.slice(0, first.text.length - itemTexts[0].length);
+  const text = lead === '' ? itemTexts.join(', ') : itemTexts.map((t) => lead + t).join('');
+  return { ...first, text };
+}
+
+/** Replace a node's text (a scalar or a flow collection) with one line. */
+export function replaceNode(file: TextFile, node: Node, text: string): Edit {
+  const [start, end] = node.range!;
+  return { file: file.path, range: [start, end], text };
+}

@@ -3,5 +3,11 @@
 import type { Transform } from '../src/transform.js';
 import { nonRootUser } from './dockerfile/non-root-user.js';
 import { noNewPrivileges } from './compose/no-new-privileges.js';
+import { capDrop } from './compose/cap-drop.js';
+import { readOnly } from './compose/read-only.js';
+import { dockerSocketGroup } from './compose/docker-socket-group.js';
+import { deadCapabilities } from './compose/dead-capabilities.js';
+import { pythonBytecode } from './compose/python-bytecode.js';
+import { rootUser } from './compose/root-user.js';
 
-export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges];
+export const TRANSFORMS: Transform[] = [nonRootUser, noNewPrivileges, capDrop, readOnly, dockerSocketGroup, deadCapabilities, pythonBytecode, rootUser];
