@@ -9,7 +9,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
-import { appendSeqItems, insertMapEntry, mapValue, replaceNode, yamlScalar } from './edits.js';
+import { appendSeqItems, insertOuterMapEntry, mapValue, replaceNode, yamlScalar } from './edits.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -290,7 +290,7 @@ export function addListItems(
   if (Array.isArray(current) && inherited.length !== current.length) return `${key} inherits items that are not plain values`;
   const value = [...inherited, ...items];
   const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
-  return { edits: [insertMapEntry(file, eol, map, key, text)], intent: intent(value) };
+  return { edits: [insertOuterMapEntry(file, eol, map, key, text)], intent: intent(value) };
 }
 
 /** Add `key: value` to the service itself (the caller has checked the service does not set it). */
@@ -300,7 +300,7 @@ export function addScalarKey(s: ServiceLink, key: string, value: string | number
   if (!map) return 'the service has no settings map';
   if (mapValue(map, key) !== undefined) return `${key} is already set`;
   return {
-    edits: [insertMapEntry(file, file.parsed.eol, map, key, yamlScalar(value))],
+    edits: [insertOuterMapEntry(file, file.parsed.eol, map, key, yamlScalar(value))],
     intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }],
   };
 }

@@ -4,11 +4,11 @@
 // the host network. An emptied cap_add goes entirely. Only the service's own
 // list is edited; one it inherits through `<<` is replaced by its own copy
 // without the capability, so the shared anchor stays as it is.
-import { isSeq, type YAMLMap, type Pair } from 'yaml';
+import { isSeq, type YAMLMap, type Pair, type Node } from 'yaml';
 import type { Transform } from '../../src/transform.js';
 import type { DataChange, Edit, Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
-import { insertMapEntry, mapValue, removeMapEntry, removeSeqItem, yamlFlowSeq } from '../../src/edits.js';
+import { insertOuterMapEntry, mapValue, removeMapEntry, removeSeqItem, yamlFlowSeq } from '../../src/edits.js';
 import { ownPair } from '../../src/parse/compose.js';
 import {
   capName,
@@ -75,7 +75,7 @@ function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataC
   const own = mapValue(map, 'cap_add');
   if (own === undefined) {
     // Inherited through `<<`: the service's own list replaces the merged one.
-    return { edits: [insertMapEntry(file, file.parsed.eol, map, 'cap_add', yamlFlowSeq(rest.map(String)))], intent: at('set', rest) };
+    return { edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'cap_add', yamlFlowSeq(rest.map(String)))], intent: at('set', rest) };
   }
   if (!isSeq(own)) return undefined;
   const index = current.findIndex((c) => capName(c) === CAP);
@@ -84,7 +84,10 @@ function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataC
   }
   if (current.length === 1) {
     // The only item, but a `<<` merge would bring its own cap_add back: keep an empty list.
-    return { edits: [{ file: file.path, range: [own.range![0], own.range![1]], text: '[]' }], intent: at('set', []) };
+    const pair = ownPair(map, 'cap_add')!;
+    const keyEnd = (pair.key as Node).range![1];
+    const itemEnd = (own.items[own.items.length - 1] as Node).range![1];
+    return { edits: [{ file: file.path, range: [keyEnd, own.flow ? own.range![1] : itemEnd], text: ': []' }], intent: at('set', []) };
   }
   // One item per pass: two removals in one list may touch the same comma.
   const value = current.filter((_, i) => i !== index);

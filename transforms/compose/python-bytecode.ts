@@ -10,7 +10,7 @@ import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { insertMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
+import { insertMapEntry, insertOuterMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
 import {
   addListItems,
   isPartialOverride,
@@ -153,7 +153,7 @@ function addVariable(s: ServiceLink): ServiceChange | string {
   }
   const value = { ...current, [VAR]: '1' };
   return {
-    edits: [insertMapEntry(file, file.parsed.eol, map, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
+    edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
     intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment'), op: 'set', value }],
   };
 }
