@@ -65,6 +65,8 @@ export { isRecord };
 export interface ServiceImage {
   /** Built from this repository (`build:` with a Dockerfile in the model). */
   built: boolean;
+  /** `build:` names a context or Dockerfile that is not in the model (remote, missing, excluded). */
+  buildElsewhere?: boolean;
   dockerfile?: DockerfileSource;
   /** The stage that becomes the image, and what it starts from. */
   stage?: DfStage;
@@ -83,12 +85,14 @@ export interface ServiceImage {
 export function serviceImage(s: ServiceLink): ServiceImage {
   if (s.build) {
     const df = s.dockerfile;
-    if (!df) return { built: false };
+    if (!df) return { built: false, buildElsewhere: true };
     const stage = finalStage(df.parsed, s.build.target);
     if (!stage) return { built: true, dockerfile: df };
     const base = resolveStageBase(df.parsed, stage, s.build.args);
     return { built: true, dockerfile: df, stage, base, image: base.image, facts: base.facts };
   }
+  // A remote build context (git URL): the model links no Dockerfile; `image:` only names the result.
+  if (s.effective.build !== undefined) return { built: false, buildElsewhere: true };
   if (!s.image) return { built: false };
   return { built: false, image: s.image, facts: lookupImage(parseImageRef(s.image)) };
 }

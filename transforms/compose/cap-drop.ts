@@ -88,7 +88,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
 
 /** Capabilities the service's process needs, or why that is not known. */
 function capsNeeded(s: ServiceLink, img: ServiceImage): string[] | string {
-  if (!img.built && !img.image) return 'neither image nor a Dockerfile in this repository';
+  if (img.buildElsewhere) return 'its build context or Dockerfile is not in this repository';
+  if (!img.built && !img.image) return 'it names neither an image nor a build';
   if (img.built && !img.base) return 'its Dockerfile has no stage';
   if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
   if (!img.built && !img.facts) return `unknown image ${img.image}: which capabilities it needs is not known`;

@@ -84,8 +84,10 @@ function writePaths(img: ServiceImage): string[] | string {
     if (!img.base) return 'its Dockerfile has no stage';
     // Built here: its data lives in its volumes and VOLUMEs; a known base adds what its own processes write.
     paths.push(...(img.facts?.tmpfsPaths ?? []));
+  } else if (img.buildElsewhere) {
+    return 'its build context or Dockerfile is not in this repository';
   } else if (!img.image) {
-    return 'neither image nor a Dockerfile in this repository';
+    return 'it names neither an image nor a build';
   } else if (!img.facts) {
     return `unknown image ${img.image}: the paths it writes are not known`;
   } else if (!img.facts.writePathsKnown) {
