@@ -1,8 +1,16 @@
 // Questions compose transforms ask of a service, answered once.
 import path from 'node:path';
-import type { Project, ServiceLink } from './model.js';
-import type { Finding } from './types.js';
-import { isRecord } from './parse/compose.js';
+import { isAlias, isMap, isPair, isSeq, isScalar } from 'yaml';
+import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
+import type { TransformContext } from './transform.js';
+import type { DfStage } from './parse/dockerfile.js';
+import { isMergeKey, isRecord } from './parse/compose.js';
+import { effectiveInstructions } from './parse/dockerfile.js';
+import { parseImageRef } from './parse/image-ref.js';
+import { lookupImage, type ImageFacts } from './knowledge/images.js';
+import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
+import { appendSeqItems, insertOuterMapEntry, mapValue, replaceNode, yamlScalar } from './edits.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -53,6 +61,289 @@ export function serviceNote(
 
 export { isRecord };
 
+// ------------------------------------------------------------ image and user
+
+export interface ServiceImage {
+  /** Built from this repository (`build:` with a Dockerfile in the model). */
+  built: boolean;
+  /** `build:` names a context or Dockerfile that is not in the model (remote, missing, excluded). */
+  buildElsewhere?: boolean;
+  dockerfile?: DockerfileSource;
+  /** The stage that becomes the image, and what it starts from. */
+  stage?: DfStage;
+  base?: StageBase;
+  /** The prebuilt image, or the external base of the built one. */
+  image?: string;
+  /** Knowledge about that image; undefined for an image we do not know. */
+  facts?: ImageFacts;
+}
+
+/**
+ * What the service runs: its Dockerfile's final stage when it builds one (the
+ * `image:` then only names the result), else its prebuilt image. A `build:`
+ * whose Dockerfile is not in the model (remote context, missing file) is unknown.
+ */
+export function serviceImage(s: ServiceLink): ServiceImage {
+  if (s.build) {
+    const df = s.dockerfile;
+    if (!df) return { built: false, buildElsewhere: true };
+    const stage = finalStage(df.parsed, s.build.target);
+    if (!stage) return { built: true, dockerfile: df };
+    const base = resolveStageBase(df.parsed, stage, s.build.args);
+    return { built: true, dockerfile: df, stage, base, image: base.image, facts: base.facts };
+  }
+  // A remote build context (git URL): the model links no Dockerfile; `image:` only names the result.
+  if (s.effective.build !== undefined) return { built: false, buildElsewhere: true };
+  if (!s.image) return { built: false };
+  return { built: false, image: s.image, facts: lookupImage(parseImageRef(s.image)) };
+}
+
+export interface RuntimeUser {
+  /** As written (`root`, `app`, `1000:1000`); `root` when not known. */
+  user: string;
+  known: boolean;
+  root: boolean;
+  from: 'compose' | 'dockerfile' | 'image' | 'unknown';
+}
+
+/**
+ * The user the service's process starts as: its compose `user:` if set, else
+ * the effective USER of its Dockerfile's final stage, else the image's own
+ * default user from the knowledge table. A Dockerfile hardened in one engine
+ * pass is seen as non-root in the next.
+ */
+export function runtimeUser(s: ServiceLink, img: ServiceImage = serviceImage(s)): RuntimeUser {
+  const written = composeUser(s);
+  if (written !== undefined) {
+    const known = !written.includes('$') && written.trim() !== '';
+    return { user: written, known, root: !known || isRootUser(written), from: 'compose' };
+  }
+  if (img.base) {
+    const u = effectiveUser(img.base);
+    return { user: u.user, known: u.known, root: u.root, from: 'dockerfile' };
+  }
+  if (img.facts) return { user: img.facts.defaultUser, known: true, root: isRootUser(img.facts.defaultUser), from: 'image' };
+  return { user: 'root', known: false, root: true, from: 'unknown' };
+}
+
+/** `user: root` or `user: 0` (with or without a group) written in compose: somebody decided it; keep it. */
+export function isExplicitRoot(s: ServiceLink): boolean {
+  const u = composeUser(s);
+  return u !== undefined && isRootUser(u);
+}
+
+/**
+ * The image is one another transform swaps for a drop-in replacement
+ * (nginx -> nginx-unprivileged). 'wait': that transform runs, so the next pass
+ * sees the new image; 'report': it does not run, so say so instead of hardening
+ * an image about to be replaced; undefined: nothing to swap.
+ */
+export function pendingSwap(ctx: TransformContext, img: ServiceImage): 'wait' | 'report' | undefined {
+  if (!img.facts?.swapTo) return undefined;
+  return ctx.enabled('nginx/unprivileged') ? 'wait' : 'report';
+}
+
+/** VOLUME paths declared by the Dockerfile's final stage and the stages it builds on. */
+export function dockerfileVolumes(img: ServiceImage): string[] {
+  const out: string[] = [];
+  for (const stage of img.base?.chain ?? []) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword !== 'VOLUME') continue;
+      for (const p of ins.json ?? ins.args) if (p.startsWith('/') && !out.includes(p)) out.push(normalizePath(p));
+    }
+  }
+  return out;
+}
+
+export function normalizePath(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+// -------------------------------------------------------------- capabilities
+
+/** `cap_net_bind_service` and `NET_BIND_SERVICE` name the same capability. */
+export function capName(c: unknown): string {
+  return String(c).trim().toUpperCase().replace(/^CAP_/, '');
+}
+
+/** Capabilities under `key` (cap_add / cap_drop) in the merged service, normalised. */
+export function capList(s: ServiceLink, key: 'cap_add' | 'cap_drop'): string[] {
+  const v = s.effective[key];
+  return Array.isArray(v) ? v.map(capName) : [];
+}
+
+export interface ListeningPorts {
+  ports: number[];
+  /** Some port could not be read (an unset variable, a `--port $PORT`). */
+  unknown: boolean;
+}
+
+/**
+ * Container ports the service listens on, as far as its files say: `ports`
+ * targets, `expose`, its Dockerfile's EXPOSE, and a `--port` in its command or
+ * entrypoint. For a range, its lowest port.
+ */
+export function listeningPorts(s: ServiceLink, img: ServiceImage = serviceImage(s)): ListeningPorts {
+  const ports: number[] = [];
+  let unknown = false;
+  const add = (raw: unknown) => {
+    const p = portNumber(raw);
+    if (p === undefined) unknown = true;
+    else ports.push(p);
+  };
+  const published = Array.isArray(s.effective.ports) ? s.effective.ports : [];
+  for (const p of published) {
+    if (isRecord(p)) add(p.target);
+    else if (typeof p === 'number') add(p);
+    else if (typeof p === 'string') add(p.replace(/\/\w+$/, '').split(':').pop());
+    else unknown = true;
+  }
+  const expose = Array.isArray(s.effective.expose) ? s.effective.expose : [];
+  for (const e of expose) add(typeof e === 'string' ? e.replace(/\/\w+$/, '') : e);
+  for (const stage of img.base?.chain ?? []) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword === 'EXPOSE') for (const a of ins.args) add(a.replace(/\/\w+$/, ''));
+    }
+  }
+  for (const key of ['command', 'entrypoint']) {
+    const v = s.effective[key];
+    const text = Array.isArray(v) ? v.map(String).join(' ') : typeof v === 'string' ? v : '';
+    for (const m of text.matchAll(/(?:^|\s)--port(?:=|\s+)(\S+)/g)) add(m[1]);
+  }
+  return { ports, unknown };
+}
+
+/** `80`, `"8080"`, `"8000-8010"` (its lowest port); undefined for anything else. */
+function portNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isInteger(raw) ? raw : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(raw.replace(/^["']|["']$/g, ''));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * `cap_add: NET_BIND_SERVICE` does nothing: every port the service listens on
+ * is 1024 or above (and at least one is known), and it is not on the host
+ * network, where the capability would matter.
+ */
+export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage = serviceImage(s)): boolean {
+  if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return false;
+  if (s.effective.network_mode === 'host') return false;
+  const { ports, unknown } = listeningPorts(s, img);
+  return !unknown && ports.length > 0 && ports.every((p) => p >= 1024);
+}
+
+// --------------------------------------------------------- edits of a service
+
+export interface ServiceChange {
+  edits: Edit[];
+  intent: DataChange[];
+}
+
+/** What the service's own entry in this document holds (`<<` merges applied, override files not). */
+export function ownData(s: ServiceLink): Record<string, unknown> {
+  return s.node.data;
+}
+
+/** Whether a `<<` merge in the service's own map provides `key` (removing its own key would bring that value back). */
+export function mergeProvides(s: ServiceLink, key: string): boolean {
+  const map = s.node.node;
+  const doc = s.compose.parsed.docs.find((d) => d.index === s.node.docIndex)?.doc;
+  if (!map || !doc) return false;
+  for (const item of map.items) {
+    if (!isPair(item) || !isMergeKey(item.key)) continue;
+    const sources = isSeq(item.value) ? item.value.items : [item.value];
+    for (const src of sources) {
+      const target = isAlias(src) ? src.resolve(doc) : src;
+      if (isMap(target) && mapValue(target, key) !== undefined) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Add items to a list key of the service itself: append to its own list (a
+ * lone string becomes a flow list holding it), or write a new one-line flow
+ * list. A list the service inherits through `<<` is repeated in the new one,
+ * since the service's own key replaces the merged value. Returns a reason
+ * instead when the key holds something else.
+ */
+export function addListItems(
+  s: ServiceLink,
+  key: string,
+  items: string[],
+  render: (item: string) => string = yamlScalar,
+): ServiceChange | string {
+  const file = s.compose;
+  const eol = file.parsed.eol;
+  const map = s.node.node;
+  if (!map) return 'the service has no settings map';
+  const current = ownData(s)[key];
+  const own = mapValue(map, key);
+  const intent = (value: unknown[]): DataChange[] => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }];
+  if (own && isSeq(own)) {
+    const old = Array.isArray(current) ? current : [];
+    return { edits: [appendSeqItems(file, eol, own, items.map(render))], intent: intent([...old, ...items]) };
+  }
+  if (own && isScalar(own) && typeof own.value === 'string' && own.range) {
+    const text = `[${[yamlScalar(own.value), ...items.map(render)].join(', ')}]`;
+    return { edits: [replaceNode(file, own, text)], intent: intent([own.value, ...items]) };
+  }
+  if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
+  if (own) return `${key} is empty`;
+  const inherited = Array.isArray(current) ? current.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
+  if (Array.isArray(current) && inherited.length !== current.length) return `${key} inherits items that are not plain values`;
+  const value = [...inherited, ...items];
+  const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
+  return { edits: [insertOuterMapEntry(file, eol, map, key, text)], intent: intent(value) };
+}
+
+/** Add `key: value` to the service itself (the caller has checked the service does not set it). */
+export function addScalarKey(s: ServiceLink, key: string, value: string | number | boolean): ServiceChange | string {
+  const file = s.compose;
+  const map = s.node.node;
+  if (!map) return 'the service has no settings map';
+  if (mapValue(map, key) !== undefined) return `${key} is already set`;
+  return {
+    edits: [insertOuterMapEntry(file, file.parsed.eol, map, key, yamlScalar(value))],
+    intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }],
+  };
+}
+
+/** Several changes as one fix (they apply together or not at all); inserts at one point become one edit, in order. */
+export function combine(changes: ServiceChange[]): ServiceChange {
+  const edits: Edit[] = [];
+  for (const e of changes.flatMap((c) => c.edits)) {
+    const same = edits.find((o) => o.file === e.file && o.range[0] === o.range[1] && e.range[0] === e.range[1] && o.range[0] === e.range[0]);
+    if (same) same.text += e.text;
+    else edits.push({ ...e });
+  }
+  return { edits, intent: changes.flatMap((c) => c.intent) };
+}
+
+/** A finding about a service with its fix. */
+export function serviceFix(
+  transform: string,
+  cis: string,
+  s: ServiceLink,
+  message: string,
+  change: ServiceChange,
+  extra: Partial<Finding> = {},
+): Finding {
+  return {
+    transform,
+    file: s.compose.path,
+    range: serviceRange(s),
+    message: `service ${s.name}: ${message}`,
+    severity: 'warning',
+    cis,
+    fix: { edits: change.edits, intent: change.intent },
+    ...extra,
+  };
+}
+
+// ------------------------------------------------------------ shared volumes
+
 /**
  * The name Docker gives a named volume of a service: the top-level `volumes.<v>.name`,
  * else `<project>_<v>` (external volumes keep their own name). The project is the
@@ -97,3 +388,14 @@ export function volumePeers(project: Project, services: ServiceLink[]): { volume
   }
   return out;
 }
+
+/**
+ * Services that join the host's docker group by `${DOCKER_GID:-999}` need the
+ * real GID on each host (Debian 999, RHEL/Fedora ~991, Arch 990, Unraid 281).
+ */
+export const DOCKER_GID_NOTE: MigrationNote = {
+  kind: 'docker-gid',
+  message:
+    "Set DOCKER_GID (in .env or the environment) to the GID of the host's docker group; without it the service joins GID 999, Debian's default",
+  command: 'echo "DOCKER_GID=$(getent group docker | cut -d: -f3)" >> .env',
+};

@@ -85,7 +85,32 @@ export function insertMapEntry(file: TextFile, eol: Eol, map: YAMLMap, key: stri
   const end = lastNonSpace(file.text, pairContentEnd(last)) + 1;
   const indent = mapIndent(file, map);
   const at = skipNestedComments(file.text, lineEndOf(file.text, end), indent.length);
-  return { file: file.path, range: [at, at], text: `${eol}${indent}${entry}` };
+  return insertBeforeLineBreak(file, at, `${eol}${indent}${entry}`);
+}
+
+/**
+ * Like insertMapEntry, for a map whose last value may get items in the same
+ * engine pass (a compose service: its last key's list or map may grow). The
+ * new line goes after the line break, so it lands after whatever is inserted
+ * into that value, which insertMapEntry and appendSeqItem put before the break.
+ */
+export function insertOuterMapEntry(file: TextFile, eol: Eol, map: YAMLMap, key: string, valueText: string): Edit {
+  const inner = insertMapEntry(file, eol, map, key, valueText);
+  if (map.flow) return inner;
+  const at = inner.range[1];
+  if (at >= file.text.length) return { file: file.path, range: [at, at], text: inner.text.slice(inner.range[1] - inner.range[0]) };
+  const next = nextLineStart(file.text, at);
+  return { file: file.path, range: [next, next], text: inner.text.slice(eol.length) + eol };
+}
+
+/**
+ * An insert at the end of a line, before its line break. At the very end of a
+ * file with no final newline it replaces the last character instead (keeping
+ * it), so it sorts before, and conflicts with, an outer insert at the end.
+ */
+function insertBeforeLineBreak(file: TextFile, at: number, text: string): Edit {
+  if (at >= file.text.length && at > 0) return { file: file.path, range: [at - 1, at], text: file.text[at - 1] + text };
+  return { file: file.path, range: [at, at], text };
 }
 
 /** Append one item to a sequence (block or flow). */
@@ -107,7 +132,7 @@ export function appendSeqItem(file: TextFile, eol: Eol, seq: YAMLSeq, itemText: 
   const prefix = file.text.slice(lineStartOf(file.text, firstStart), firstStart);
   const end = lastNonSpace(file.text, last.range![1]) + 1;
   const at = skipNestedComments(file.text, lineEndOf(file.text, end), prefix.indexOf('-'));
-  return { file: file.path, range: [at, at], text: `${eol}${prefix}${itemText}` };
+  return insertBeforeLineBreak(file, at, `${eol}${prefix}${itemText}`);
 }
 
 /** Replace a scalar, keeping its quoting style. */
@@ -127,6 +152,16 @@ export function removeMapEntry(file: TextFile, map: YAMLMap, pair: Pair): Edit {
   if (map.flow) return removeFlowItem(file, map.items.map((p) => [(p.key as Node).range![0], pairContentEnd(p as Pair)]), idx);
   const start = lineStartOf(file.text, key.range![0]);
   const end = nextLineStart(file.text, lastNonSpace(file.text, pairContentEnd(pair)) + 1);
+  return removeLines(file, start, end);
+}
+
+/** Remove whole lines [start, end); at the end of a file with no final newline, take the line break before them instead. */
+function removeLines(file: TextFile, start: number, end: number): Edit {
+  const text = file.text;
+  if (end >= text.length && !text.endsWith('\n') && start > 0) {
+    const breakAt = text[start - 2] === '\r' ? start - 2 : start - 1;
+    return { file: file.path, range: [breakAt, end], text: '' };
+  }
   return { file: file.path, range: [start, end], text: '' };
 }
 
@@ -137,7 +172,7 @@ export function removeSeqItem(file: TextFile, seq: YAMLSeq, index: number): Edit
   const item = items[index];
   const start = lineStartOf(file.text, item.range![0]);
   const end = nextLineStart(file.text, lastNonSpace(file.text, item.range![1]) + 1);
-  return { file: file.path, range: [start, end], text: '' };
+  return removeLines(file, start, end);
 }
 
 function removeFlowItem(file: TextFile, spans: [number, number][], index: number): Edit {
@@ -210,4 +245,28 @@ export function replaceInstruction(file: TextFile, ins: DfInstruction, text: str
 
 function insideInstruction(df: ParsedDockerfile, offset: number): boolean {
   return df.instructions.some((i) => i.start < offset && offset < i.end);
+}
+
+// ------------------------------------------------- YAML (more than one item)
+
+/** `{a: 1, b: "x:y"}`: a one-line flow map of scalar values. */
+export function yamlFlowMap(entries: [string, string | number | boolean | null][]): string {
+  return `{${entries.map(([k, v]) => `${yamlScalar(k)}: ${v === null ? 'null' : yamlScalar(v)}`).join(', ')}}`;
+}
+
+/** Append several items to a sequence in one edit (block: one line each, with the first item's dash and indentation). */
+export function appendSeqItems(file: TextFile, eol: Eol, seq: YAMLSeq, itemTexts: string[]): Edit {
+  const first = appendSeqItem(file, eol, seq, itemTexts[0]);
+  // The replaced text it keeps (the last character, at the end of a file with no final newline).
+  const kept = file.text.slice(first.range[0], first.range[1]);
+  // What appendSeqItem writes before an item: `, ` (flow), `<eol><indent>- ` (block), or nothing (empty flow list).
+  const lead = first.text.slice(kept.length, first.text.length - itemTexts[0].length);
+  const text = lead === '' ? itemTexts.join(', ') : itemTexts.map((t) => lead + t).join('');
+  return { ...first, text: kept + text };
+}
+
+/** Replace a node's text (a scalar or a flow collection) with one line. */
+export function replaceNode(file: TextFile, node: Node, text: string): Edit {
+  const [start, end] = node.range!;
+  return { file: file.path, range: [start, end], text };
 }

@@ -75,7 +75,8 @@ describe('configuration', () => {
       '.docker-harden.yml': `overrides:\n  - files: ["web/Dockerfile"]\n    skip: [${NRU}]\n`,
     };
     const { findings } = await jsonRun(tree);
-    expect(findings.map((f) => `${f.transform} ${f.path}`)).toEqual([`${NNP} compose.yaml`]);
+    expect(findings.filter((f) => f.transform === NRU)).toEqual([]);
+    expect(findings.map((f) => `${f.transform} ${f.path}`)).toContain(`${NNP} compose.yaml`);
   });
 
   it('--config applies one file to every path, with patterns relative to its folder', async () => {

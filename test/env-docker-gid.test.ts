@@ -1,6 +1,7 @@
 // compose/env-docker-gid: the example env file beside a compose file documents
 // DOCKER_GID when a service joins the docker group through it.
 import { describe, it, expect } from 'vitest';
+import { DOCKER_GID_NOTE } from '../src/compose-service.js';
 import { rmSync } from 'node:fs';
 import { run } from '../src/driver.js';
 import type { Transform } from '../src/transform.js';
@@ -39,7 +40,7 @@ describe(ID, () => {
       expect(changed['.env.example']).toBe(env + ADDED.join(eol) + eol);
       expect(Object.keys(changed)).toEqual(['.env.example']);
       const f = result.engine.findings.find((x) => x.transform === ID)!;
-      expect(f.notes).toEqual([{ kind: 'docker-gid', message: expect.stringContaining('DOCKER_GID'), command: 'getent group docker | cut -d: -f3' }]);
+      expect(f.notes).toEqual([DOCKER_GID_NOTE]);
       const again = await harden({ 'compose.yaml': t(SOCKET), '.env.example': changed['.env.example'] });
       expect(again.changed).toEqual({});
     });

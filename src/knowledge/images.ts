@@ -37,8 +37,17 @@ export interface ImageFacts {
   capsNeeded: string[];
   /** Paths it writes that need a tmpfs under `read_only: true`. */
   tmpfsPaths: string[];
-  /** Where it keeps data (normally a volume). */
+  /**
+   * Where it keeps data. Every row's data paths are declared as VOLUME in the
+   * upstream Dockerfile, so they stay writable under `read_only: true`.
+   */
   dataPaths: string[];
+  /**
+   * tmpfsPaths and dataPaths are every path the image's own server process writes
+   * (run with its default command). False for base images (python, node, alpine...)
+   * that run whatever command they are given: their write paths are not known.
+   */
+  writePathsKnown: boolean;
   /** Canonical name of a drop-in non-root replacement; the tag carries over. */
   swapTo?: string;
   hasShell: boolean;
@@ -82,6 +91,7 @@ const DEFAULTS: FactFields = {
   capsNeeded: [],
   tmpfsPaths: [],
   dataPaths: [],
+  writePathsKnown: false,
   hasShell: true,
 };
 
@@ -413,6 +423,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       dropsPrivileges: true,
       capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
       tmpfsPaths: ['/var/cache/nginx', '/var/run'],
+      writePathsKnown: true,
     },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
@@ -430,6 +441,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       defaultUser: '101',
       nonRootByDefault: true,
       tmpfsPaths: ['/tmp'],
+      writePathsKnown: true,
     },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
@@ -446,6 +458,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       dropsPrivileges: true,
       capsNeeded: DB_CAPS,
       tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+      writePathsKnown: true,
     },
     tags: [
       { when: ALPINE, set: (t) => ({ distro: 'alpine', existingUser: PG_ALPINE, ...postgresData(t) }) },
@@ -459,7 +472,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['redis'],
     source: 'https://github.com/redis/docker-library-redis/blob/master/alpine/Dockerfile',
     // gosu/su-exec after chowning /data. Alpine: uid 999 but gid 1000 (Alpine already has a gid 999).
-    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'] },
+    // redis-server writes only its working directory /data (VOLUME /data).
+    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'], writePathsKnown: true },
     tags: [
       { when: ALPINE, set: { distro: 'alpine', existingUser: user('redis', 999, 1000) } },
       { when: DEBIAN, set: { distro: 'debian', existingUser: user('redis', 999) } },
@@ -532,8 +546,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'memcached',
     names: ['memcached'],
     source: 'https://github.com/docker-library/memcached/blob/master/1/debian/Dockerfile',
-    // USER memcache (11211) in the image itself.
-    facts: { existingUser: user('memcache', 11211), defaultUser: 'memcache', nonRootByDefault: true },
+    // USER memcache (11211) in the image itself. It keeps everything in memory: no write paths.
+    facts: { existingUser: user('memcache', 11211), defaultUser: 'memcache', nonRootByDefault: true, writePathsKnown: true },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
       { when: DEBIAN, set: { distro: 'debian' } },

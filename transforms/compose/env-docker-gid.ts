@@ -5,18 +5,13 @@
 // as unset, so copying the example unchanged keeps today's default.
 import path from 'node:path';
 import type { Transform } from '../../src/transform.js';
-import type { Finding, MigrationNote } from '../../src/types.js';
+import type { Finding } from '../../src/types.js';
+import { DOCKER_GID_NOTE } from '../../src/compose-service.js';
 import type { EnvSource } from '../../src/model.js';
 import { detectEol } from '../../src/text.js';
 
 const ID = 'compose/env-docker-gid';
-const CIS = '5.31';
-
-export const DOCKER_GID_NOTE: MigrationNote = {
-  kind: 'docker-gid',
-  message: 'Set DOCKER_GID in .env to the GID of the docker group on each host, so services in that group can use the Docker socket',
-  command: 'getent group docker | cut -d: -f3',
-};
+const CIS = '5.32';
 
 export const envDockerGid: Transform = {
   meta: {

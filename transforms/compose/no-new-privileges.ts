@@ -5,7 +5,7 @@
 import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
-import { insertMapEntry, appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
+import { insertOuterMapEntry, appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
 import { isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList } from '../../src/compose-service.js';
 
 const ID = 'compose/no-new-privileges';
@@ -72,7 +72,7 @@ function check(s: ServiceLink): Finding | undefined {
     return serviceNote(ID, CIS, s, 'security_opt is not a list; nothing added', `Make security_opt a list holding "${OPTION}".`);
   } else {
     // The service may inherit a list through `<<`; its own key replaces that list, so repeat the inherited items.
-    edit = insertMapEntry(file, file.parsed.eol, map, 'security_opt', yamlFlowSeq(next));
+    edit = insertOuterMapEntry(file, file.parsed.eol, map, 'security_opt', yamlFlowSeq(next));
   }
   return {
     transform: ID,

@@ -1,0 +1,109 @@
+// compose/cap-drop: `cap_drop: [ALL]` on every service whose needs are known,
+// with exactly the capabilities its entrypoint needs given back in `cap_add`
+// (postgres: CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID; redis: CHOWN,
+// SETGID, SETUID; from the knowledge table). A process that runs as a known
+// non-root user needs none. Root processes we cannot see into (unknown images,
+// root Dockerfiles, an explicit `user: root`), privileged services and images
+// another transform is about to swap are reported, never guessed at.
+import type { Transform, TransformContext } from '../../src/transform.js';
+import type { Finding } from '../../src/types.js';
+import type { ServiceLink } from '../../src/model.js';
+import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { runShellText } from '../../src/dockerfile-info.js';
+import {
+  addListItems,
+  capList,
+  combine,
+  isExplicitRoot,
+  isPartialOverride,
+  isPrivileged,
+  netBindServiceIsDead,
+  pendingSwap,
+  runtimeUser,
+  serviceFix,
+  serviceImage,
+  serviceNote,
+  type ServiceChange,
+  type ServiceImage,
+} from '../../src/compose-service.js';
+
+const ID = 'compose/cap-drop';
+const CIS = '5.4';
+
+export const capDrop: Transform = {
+  meta: {
+    id: ID,
+    description: 'Add cap_drop: [ALL] and give back only the capabilities the image is known to need',
+    appliesTo: ['compose'],
+    fixable: true,
+    cis: CIS,
+    peers: ['KICS ce76b7d0'],
+    help:
+      'Docker gives every container a default set of Linux capabilities (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW, ...). ' +
+      'A service that runs as a non-root user needs none of them; images whose entrypoint starts as root and drops to its own ' +
+      'user (postgres, redis, mysql) get back exactly what that entrypoint needs. Services whose needs are unknown are reported.',
+  },
+  run(ctx) {
+    const out: Finding[] = [];
+    for (const s of ctx.project.services) {
+      const f = check(ctx, s);
+      if (f) out.push(f);
+    }
+    return out;
+  },
+};
+
+function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
+  if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
+  const drop = capList(s, 'cap_drop');
+  if (drop.includes('ALL')) return undefined;
+  const note = (message: string, manual: string, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
+  if (isPrivileged(s)) {
+    return serviceNote(ID, '5.5', s, 'privileged: true makes cap_drop meaningless; nothing added', 'Remove privileged: true and add only the capabilities and devices the service needs; then run docker-harden again.');
+  }
+  const img = serviceImage(s);
+  const swap = pendingSwap(ctx, img);
+  if (swap === 'wait') return undefined;
+  if (swap === 'report') {
+    return note(`${img.image} runs its master process as root; no capabilities dropped`, `Use ${img.facts!.swapTo} (enable nginx/unprivileged), then run docker-harden again.`);
+  }
+  if (img.facts?.outOfScope) return note(`${img.image} is a Windows image; left unchanged`, img.facts.outOfScope, 'note');
+  if (isExplicitRoot(s)) {
+    return note('runs as an explicit user: root, which may rely on any capability; nothing dropped', 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+  }
+  const needed = capsNeeded(s, img);
+  if (typeof needed === 'string') return note(`${needed}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+  // compose/dead-capabilities removes a useless NET_BIND_SERVICE first: both edit cap_add.
+  if (ctx.enabled('compose/dead-capabilities') && netBindServiceIsDead(s, img)) return undefined;
+
+  const have = capList(s, 'cap_add');
+  const missing = needed.filter((c) => !have.includes(c));
+  const changes: (ServiceChange | string)[] = [addListItems(s, 'cap_drop', ['ALL'])];
+  if (missing.length) changes.push(addListItems(s, 'cap_add', missing));
+  const problem = changes.find((c): c is string => typeof c === 'string');
+  if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
+  const back = missing.length ? ` and give back ${missing.join(', ')} for its entrypoint` : '';
+  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need`, combine(changes as ServiceChange[]));
+}
+
+/** Capabilities the service's process needs, or why that is not known. */
+function capsNeeded(s: ServiceLink, img: ServiceImage): string[] | string {
+  if (img.buildElsewhere) return 'its build context or Dockerfile is not in this repository';
+  if (!img.built && !img.image) return 'it names neither an image nor a build';
+  if (img.built && !img.base) return 'its Dockerfile has no stage';
+  if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
+  if (!img.built && !img.facts) return `unknown image ${img.image}: which capabilities it needs is not known`;
+  const user = runtimeUser(s, img);
+  if (user.known && !user.root) return [];
+  // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs.
+  const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
+  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return img.facts.capsNeeded;
+  if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
+  if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
+  if (!user.known) return `its Dockerfile sets no USER and its base ${img.image ?? '(unresolved)'} is not in the knowledge table`;
+  return `runs as root (${user.from === 'dockerfile' ? 'its Dockerfile sets no non-root USER' : `the default user of ${img.image}`})`;
+}
+
+function setsFileCapabilities(img: ServiceImage): boolean {
+  return (img.base?.chain ?? []).some((st) => effectiveInstructions(st).some((i) => i.keyword === 'RUN' && /\bsetcap\b/.test(runShellText(i))));
+}

@@ -1,0 +1,79 @@
+// compose/docker-socket-group: a service that mounts the Docker socket and
+// runs as a non-root user (its compose `user:`, its Dockerfile's USER, or the
+// image's own user) joins the host's docker group through
+// `group_add: ["${DOCKER_GID:-999}"]`, or it cannot reach the socket. The GID
+// differs per host (Debian 999, Fedora ~991, Arch 990), hence the variable and
+// a migration note. A read-write socket mount is reported as well.
+import type { Transform } from '../../src/transform.js';
+import type { Finding } from '../../src/types.js';
+import type { ServiceLink, VolumeMount } from '../../src/model.js';
+import { addListItems, isPartialOverride, runtimeUser, serviceFix, serviceNote, DOCKER_GID_NOTE } from '../../src/compose-service.js';
+
+const ID = 'compose/docker-socket-group';
+const CIS = '5.32';
+const SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
+const GROUP = '${DOCKER_GID:-999}';
+
+export const dockerSocketGroup: Transform = {
+  meta: {
+    id: ID,
+    description: 'Give non-root services that mount the Docker socket the host docker group (group_add: ${DOCKER_GID:-999})',
+    appliesTo: ['compose'],
+    fixable: true,
+    cis: CIS,
+    peers: ['KICS d6355c88', 'semgrep exposing-docker-socket-volume'],
+    help:
+      'The Docker socket is owned by root and the docker group. A service that uses it and runs as a non-root user needs that ' +
+      'group, whose GID differs between hosts: group_add: ["${DOCKER_GID:-999}"] takes it from DOCKER_GID (find it with ' +
+      '`getent group docker | cut -d: -f3`). Any access to the socket is root on the host; mounting it read-only does not ' +
+      'restrict the API, so a socket proxy that allows only the calls the service makes is the real fix.',
+  },
+  run(ctx) {
+    const out: Finding[] = [];
+    for (const s of ctx.project.services) out.push(...check(s));
+    return out;
+  },
+};
+
+export function isDockerSocket(m: VolumeMount): boolean {
+  return m.source !== undefined && SOCKETS.has(m.source.replace(/\/+$/, ''));
+}
+
+function check(s: ServiceLink): Finding[] {
+  const mounts = s.volumes.filter(isDockerSocket);
+  if (mounts.length === 0) return [];
+  // The base file mounts it: the base service gets the fix, and compose merges it into this one.
+  if (isPartialOverride(s) && s.base!.volumes.some(isDockerSocket)) return [];
+  const out: Finding[] = [];
+  if (mounts.some((m) => !m.readOnly)) {
+    out.push(
+      serviceNote(
+        ID,
+        CIS,
+        s,
+        'mounts the Docker socket read-write, which is root on the host',
+        'If the service only reads (lists containers, follows events), mount it with :ro (this keeps the socket file from being replaced; ' +
+          'it does not limit API calls), or better put a socket proxy (e.g. tecnativa/docker-socket-proxy) in front that allows only those calls.',
+      ),
+    );
+  }
+  const user = runtimeUser(s);
+  if (user.known && user.root) return out; // root reaches the socket without the group
+  if (!user.known) {
+    out.push(serviceNote(ID, CIS, s, 'mounts the Docker socket, but the user it runs as is not known here', `If it runs as a non-root user, add group_add: ["${GROUP}"].`, 'note'));
+    return out;
+  }
+  const groups = Array.isArray(s.effective.group_add) ? s.effective.group_add.map(String) : [];
+  if (groups.some((g) => /docker/i.test(g))) return out;
+  const change = addListItems(s, 'group_add', [GROUP]);
+  if (typeof change === 'string') {
+    out.push(serviceNote(ID, CIS, s, `${change}; docker group not added`, `Add "${GROUP}" to group_add by hand.`));
+    return out;
+  }
+  out.push(
+    serviceFix(ID, CIS, s, `runs as ${user.user} and mounts the Docker socket: add group_add ${GROUP} so it can reach the socket`, change, {
+      notes: [DOCKER_GID_NOTE],
+    }),
+  );
+  return out;
+}

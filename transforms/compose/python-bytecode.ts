@@ -1,0 +1,159 @@
+// compose/python-bytecode: a Python service that bind-mounts its source tree
+// (a dev `--reload` setup) gets PYTHONDONTWRITEBYTECODE=1, so the container
+// does not write __pycache__ into the host's checkout: files owned by the
+// container's UID there, or failed writes where that UID does not own the
+// tree. The variable goes into `environment` in the form the service already
+// uses (list or map).
+import { isMap, isSeq } from 'yaml';
+import path from 'node:path';
+import type { Transform } from '../../src/transform.js';
+import type { Finding } from '../../src/types.js';
+import type { ServiceLink, VolumeMount } from '../../src/model.js';
+import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { insertMapEntry, insertOuterMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
+import {
+  addListItems,
+  isPartialOverride,
+  isRecord,
+  ownData,
+  serviceFix,
+  serviceImage,
+  serviceNote,
+  servicePath,
+  type ServiceChange,
+  type ServiceImage,
+} from '../../src/compose-service.js';
+
+const ID = 'compose/python-bytecode';
+const CIS = '4.1';
+const VAR = 'PYTHONDONTWRITEBYTECODE';
+/** Commands that run Python code (first word of command, entrypoint or the Dockerfile's CMD/ENTRYPOINT). */
+const PYTHON_COMMANDS = /^(?:.*\/)?(?:python[\d.]*|uvicorn|gunicorn|hypercorn|daphne|flask|celery|rq|django-admin|fastapi|streamlit|pytest)$/;
+
+export const pythonBytecode: Transform = {
+  meta: {
+    id: ID,
+    description: 'Set PYTHONDONTWRITEBYTECODE=1 on Python services that bind-mount their source tree',
+    appliesTo: ['compose'],
+    fixable: true,
+    cis: CIS,
+    peers: [],
+    help:
+      'A dev setup that bind-mounts the source tree into a Python container (uvicorn --reload, flask run) makes Python write ' +
+      '__pycache__ into the host checkout, as the container user. Under a non-root UID that does not own the tree the writes fail; ' +
+      'under root they leave root-owned files behind. PYTHONDONTWRITEBYTECODE=1 stops both.',
+  },
+  run(ctx) {
+    const out: Finding[] = [];
+    for (const s of ctx.project.services) {
+      const f = check(s);
+      if (f) out.push(f);
+    }
+    return out;
+  },
+};
+
+function check(s: ServiceLink): Finding | undefined {
+  const img = serviceImage(s);
+  if (!isPython(s, img) || !sourceMount(s, img, s.volumes) || isSet(s, img)) return undefined;
+  // The base file already mounts the source: it gets the variable, and compose merges it into this one.
+  if (isPartialOverride(s) && sourceMount(s.base!, img, s.base!.volumes)) return undefined;
+  const change = addVariable(s);
+  if (typeof change === 'string') return serviceNote(ID, CIS, s, `${change}; ${VAR} not added`, `Add ${VAR}=1 to its environment by hand.`, 'note');
+  return serviceFix(ID, CIS, s, `bind-mounts its Python source: set ${VAR}=1 so no __pycache__ is written into the host tree`, change, { severity: 'note' });
+}
+
+function firstWord(v: unknown): string | undefined {
+  if (Array.isArray(v)) return v.length ? String(v[0]) : undefined;
+  if (typeof v === 'string') return v.trim().split(/\s+/)[0];
+  return undefined;
+}
+
+function commandText(v: unknown): string {
+  return Array.isArray(v) ? v.map(String).join(' ') : typeof v === 'string' ? v : '';
+}
+
+function isPython(s: ServiceLink, img: ServiceImage): boolean {
+  if (img.facts?.family === 'python') return true;
+  const words = [firstWord(s.effective.entrypoint), firstWord(s.effective.command)];
+  for (const stage of img.base?.chain ?? []) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') words.push(ins.json ? ins.json[0] : ins.args[0]);
+    }
+  }
+  return words.some((w) => w !== undefined && PYTHON_COMMANDS.test(w));
+}
+
+/** Where the image keeps its code: the final stage's WORKDIR, COPY destinations, compose working_dir. */
+function codePaths(s: ServiceLink, img: ServiceImage): string[] {
+  const out: string[] = [];
+  if (typeof s.effective.working_dir === 'string') out.push(s.effective.working_dir);
+  let workdir = '/';
+  for (const stage of img.base?.chain ?? []) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword === 'WORKDIR' && ins.args[0]) workdir = path.posix.resolve(workdir, ins.args[0]);
+      if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.flags.some((f) => f.name === 'from')) {
+        const args = ins.json ?? ins.args;
+        if (args.length >= 2) out.push(path.posix.resolve(workdir, args[args.length - 1]));
+      }
+    }
+  }
+  if (workdir !== '/') out.push(workdir);
+  return out.filter((p) => p !== '/' && !p.includes('$'));
+}
+
+function overlaps(a: string, b: string): boolean {
+  const x = a.replace(/\/+$/, '');
+  const y = b.replace(/\/+$/, '');
+  return x === y || x.startsWith(y + '/') || y.startsWith(x + '/');
+}
+
+/** A writable bind mount of a host folder over the service's code (or any host folder under `--reload`). */
+function sourceMount(s: ServiceLink, img: ServiceImage, mounts: VolumeMount[]): boolean {
+  const binds = mounts.filter((m) => m.type === 'bind' && !m.readOnly && m.source && !/\.(sock|conf|ya?ml|json|toml|ini|env)$/.test(m.target));
+  if (binds.length === 0) return false;
+  const code = codePaths(s, img);
+  if (binds.some((m) => code.some((c) => overlaps(m.target, c)))) return true;
+  const reload = /(?:^|\s)--reload\b|(?:^|\s)--debug\b/.test(`${commandText(s.effective.command)} ${commandText(s.effective.entrypoint)}`);
+  return reload && binds.some((m) => /^\.{1,2}(\/|$)/.test(m.source!));
+}
+
+function isSet(s: ServiceLink, img: ServiceImage): boolean {
+  const env = s.effective.environment;
+  if (isRecord(env) && VAR in env) return true;
+  if (Array.isArray(env) && env.some((e) => typeof e === 'string' && (e === VAR || e.startsWith(`${VAR}=`)))) return true;
+  for (const stage of img.base?.chain ?? []) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword === 'ENV' && ins.properties.some((p) => p.name === VAR)) return true;
+    }
+  }
+  return false;
+}
+
+function addVariable(s: ServiceLink): ServiceChange | string {
+  const map = s.node.node;
+  if (!map) return 'the service has no settings map';
+  const file = s.compose;
+  const own = mapValue(map, 'environment');
+  const current = ownData(s).environment;
+  if (own && isMap(own)) {
+    return {
+      edits: [insertMapEntry(file, file.parsed.eol, own, VAR, '"1"')],
+      intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment', VAR), op: 'set', value: '1' }],
+    };
+  }
+  if ((own && isSeq(own)) || Array.isArray(current) || current === undefined) {
+    return addListItems(s, 'environment', [`${VAR}=1`], (item) => item);
+  }
+  if (own || !isRecord(current)) return 'environment is neither a list nor a map';
+  // A map inherited through `<<`: the service's own key replaces it, so repeat it with the variable added.
+  const entries = Object.entries(current);
+  if (!entries.every((e): e is [string, string | number | boolean | null] => e[1] === null || ['string', 'number', 'boolean'].includes(typeof e[1]))) {
+    return 'environment inherits values that are not plain';
+  }
+  const value = { ...current, [VAR]: '1' };
+  return {
+    edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
+    intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment'), op: 'set', value }],
+  };
+}
