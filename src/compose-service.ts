@@ -399,3 +399,11 @@ export const DOCKER_GID_NOTE: MigrationNote = {
     "Set DOCKER_GID (in .env or the environment) to the GID of the host's docker group; without it the service joins GID 999, Debian's default",
   command: 'echo "DOCKER_GID=$(getent group docker | cut -d: -f3)" >> .env',
 };
+
+/** Run a per-service check over every compose service; most compose transforms are exactly this. */
+export function checkEachService(
+  ctx: TransformContext,
+  check: (ctx: TransformContext, s: ServiceLink) => Finding | Finding[] | undefined,
+): Finding[] {
+  return ctx.project.services.flatMap((s) => check(ctx, s) ?? []);
+}

@@ -2,7 +2,7 @@
 // configuration errors, ci-guard, and progress only where it belongs.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { REPO, copyTree, readTree, runCli, tempDir, writeTree } from './helpers.js';

@@ -10,7 +10,6 @@ import { DEFAULT_OPTIONS, type Finding } from '../src/types.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { hardenTree, readTree, runCli, toCrlf, writeTree } from './helpers.js';
 
-const NRU = 'dockerfile/non-root-user';
 const NNP = 'compose/no-new-privileges';
 
 /** Reports (and fixes, by upper-casing `x`) every RUN instruction: a finding per instruction. */

@@ -25,6 +25,7 @@ import {
   serviceNote,
   type ServiceChange,
   type ServiceImage,
+  checkEachService,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -43,14 +44,7 @@ export const capDrop: Transform = {
       'A service that runs as a non-root user needs none of them; images whose entrypoint starts as root and drops to its own ' +
       'user (postgres, redis, mysql) get back exactly what that entrypoint needs. Services whose needs are unknown are reported.',
   },
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const s of ctx.project.services) {
-      const f = check(ctx, s);
-      if (f) out.push(f);
-    }
-    return out;
-  },
+  run: (ctx) => checkEachService(ctx, check),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {

@@ -21,6 +21,7 @@ import {
   serviceFix,
   servicePath,
   serviceImage,
+  checkEachService,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/dead-capabilities';
@@ -40,14 +41,7 @@ export const deadCapabilities: Transform = {
       'and since Docker 20.10 bridge-networked containers may bind low ports without it anyway; only network_mode: host needs it. ' +
       'A capability nobody uses is attack surface: it goes, and an emptied cap_add with it.',
   },
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const s of ctx.project.services) {
-      const f = check(s);
-      if (f) out.push(f);
-    }
-    return out;
-  },
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
 };
 
 function check(s: ServiceLink): Finding | undefined {

@@ -7,7 +7,7 @@
 import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
-import { addListItems, isPartialOverride, runtimeUser, serviceFix, serviceNote, DOCKER_GID_NOTE } from '../../src/compose-service.js';
+import { addListItems, isPartialOverride, runtimeUser, serviceFix, serviceNote, DOCKER_GID_NOTE, checkEachService } from '../../src/compose-service.js';
 
 const ID = 'compose/docker-socket-group';
 const CIS = '5.32';
@@ -28,11 +28,7 @@ export const dockerSocketGroup: Transform = {
       '`getent group docker | cut -d: -f3`). Any access to the socket is root on the host; mounting it read-only does not ' +
       'restrict the API, so a socket proxy that allows only the calls the service makes is the real fix.',
   },
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const s of ctx.project.services) out.push(...check(s));
-    return out;
-  },
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
 };
 
 export function isDockerSocket(m: VolumeMount): boolean {

@@ -6,7 +6,7 @@ import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { insertOuterMapEntry, appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
-import { isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList } from '../../src/compose-service.js';
+import { isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService } from '../../src/compose-service.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -24,14 +24,7 @@ export const noNewPrivileges: Transform = {
       'no-new-privileges stops a process from gaining privileges through setuid or setgid binaries or file capabilities. ' +
       'Entrypoints that start as root and drop to a user (gosu, su-exec) keep working, since dropping privileges is allowed.',
   },
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const s of ctx.project.services) {
-      const f = check(s);
-      if (f) out.push(f);
-    }
-    return out;
-  },
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
 };
 
 /** `no-new-privileges`, `no-new-privileges:true`, `no-new-privileges=true` all count; `:false` is an explicit opt-out. */

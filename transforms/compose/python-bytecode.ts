@@ -22,6 +22,7 @@ import {
   servicePath,
   type ServiceChange,
   type ServiceImage,
+  checkEachService,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/python-bytecode';
@@ -43,14 +44,7 @@ export const pythonBytecode: Transform = {
       '__pycache__ into the host checkout, as the container user. Under a non-root UID that does not own the tree the writes fail; ' +
       'under root they leave root-owned files behind. PYTHONDONTWRITEBYTECODE=1 stops both.',
   },
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const s of ctx.project.services) {
-      const f = check(s);
-      if (f) out.push(f);
-    }
-    return out;
-  },
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
 };
 
 function check(s: ServiceLink): Finding | undefined {

@@ -21,6 +21,7 @@ import {
   serviceNote,
   type ServiceChange,
   type ServiceImage,
+  checkEachService,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/read-only';
@@ -40,14 +41,7 @@ export const readOnly: Transform = {
       'Services built from this repository keep their data in volumes and get a tmpfs for /tmp; known images get a tmpfs ' +
       'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported.',
   },
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const s of ctx.project.services) {
-      const f = check(ctx, s);
-      if (f) out.push(f);
-    }
-    return out;
-  },
+  run: (ctx) => checkEachService(ctx, check),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {

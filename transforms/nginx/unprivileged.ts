@@ -340,7 +340,7 @@ export function rewriteUrls(text: string): { edits: TextEdit[]; unclear: boolean
   let unclear = false;
   const re = /(?<![\w.@/-])(?:(https?):\/\/)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\])(?::(\d+|\$\{?\w+\}?))?(?=$|[/\s"'\\?#;|&),\]])/gi;
   for (const m of text.matchAll(re)) {
-    const [all, scheme, host, port] = m;
+    const [all, scheme, , port] = m;
     const hostEnd = m.index! + (all.length - (port !== undefined ? port.length + 1 : 0));
     const next = text[m.index! + all.length];
     if (port !== undefined) {
