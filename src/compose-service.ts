@@ -364,9 +364,20 @@ export function dockerVolumeName(s: ServiceLink, volume: string): string {
   return `${project.toLowerCase().replace(/[^a-z0-9_-]/g, '')}_${volume}`;
 }
 
-/** Services run together: those defined by compose files in one folder (a base file and its overrides). */
-function sameProject(a: ServiceLink, b: ServiceLink): boolean {
-  return path.dirname(a.compose.path) === path.dirname(b.compose.path);
+const projectIndex = new WeakMap<Project, Map<string, ServiceLink[]>>();
+
+/** Services run together, by folder: those defined by compose files in one folder (a base file and its overrides). */
+function servicesByProject(project: Project): Map<string, ServiceLink[]> {
+  let index = projectIndex.get(project);
+  if (!index) {
+    index = new Map();
+    for (const s of project.services) {
+      const dir = path.dirname(s.compose.path);
+      index.set(dir, [...(index.get(dir) ?? []), s]);
+    }
+    projectIndex.set(project, index);
+  }
+  return index;
 }
 
 /**
@@ -375,12 +386,13 @@ function sameProject(a: ServiceLink, b: ServiceLink): boolean {
  */
 export function volumePeers(project: Project, services: ServiceLink[]): { volume: string; peer: ServiceLink }[] {
   const mine = new Set(services.map((s) => `${path.dirname(s.compose.path)}\0${s.name}`));
+  const byProject = servicesByProject(project);
   const out: { volume: string; peer: ServiceLink }[] = [];
   for (const s of services) {
     for (const m of s.volumes) {
       if (m.type !== 'volume' || !m.source) continue;
-      for (const other of project.services) {
-        if (mine.has(`${path.dirname(other.compose.path)}\0${other.name}`) || !sameProject(s, other)) continue;
+      for (const other of byProject.get(path.dirname(s.compose.path)) ?? []) {
+        if (mine.has(`${path.dirname(other.compose.path)}\0${other.name}`)) continue;
         if (!other.volumes.some((o) => o.type === 'volume' && o.source === m.source)) continue;
         if (!out.some((x) => x.volume === m.source && x.peer.name === other.name)) out.push({ volume: m.source, peer: other });
       }

@@ -6,11 +6,9 @@
 import MagicString from 'magic-string';
 import type { Edit, Finding, Fix, DataChange, HardenOptions } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
-import { withTexts, type Project, type SourceFile } from './model.js';
-import { parseDockerfile } from './parse/dockerfile.js';
-import { composeData } from './parse/compose.js';
-import { parseNginx } from './parse/nginx.js';
-import type { FileError } from './read.js';
+import { withTexts, parseSource, type Project, type SourceFile } from './model.js';
+import { FileProblem, type FileError } from './read.js';
+import type { ParsedDockerfile } from './parse/dockerfile.js';
 import { lineColumn } from './text.js';
 
 /** ESLint stops at 10; compose transforms that add keys at one spot each need a pass. */
@@ -74,6 +72,7 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
   let lastFindings: { finding: Finding; suppressed?: { reason: string } }[] = [];
   let lastApplied = new Set<Finding>();
   let pass = 0;
+  const reparse = parseOnce();
 
   while (pass < MAX_PASSES) {
     pass++;
@@ -85,7 +84,7 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
     const accepted = selectNonOverlapping(candidates.map((c) => c.finding), texts, errors, broken);
     if (accepted.length === 0) break;
 
-    const { kept, newTexts } = applyVerified(accepted, texts, project, errors, broken);
+    const { kept, newTexts } = applyVerified(accepted, texts, project, errors, broken, reparse);
     if (kept.length === 0) continue; // every fix failed verification; they are now marked broken
 
     const state = [...newTexts.entries()].map(([p, t]) => p + '\0' + t).join('\0\0');
@@ -100,7 +99,7 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
     for (const f of kept) fixed.push({ finding: f, pass });
     lastApplied = new Set(kept);
     texts = newTexts.texts;
-    project = withTexts(project, texts);
+    project = withTexts(project, texts, reparse);
   }
 
   const changed = new Map<string, string>();
@@ -184,7 +183,7 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       if (a.file !== b.file) return a.file < b.file ? -1 : 1;
       return a.range[0] - b.range[0] || x.i - y.i;
     });
-  const taken: Edit[] = [];
+  const taken = new Map<string, Edit[]>();
   const out: Finding[] = [];
   for (const { f } of sorted) {
     const edits = f.fix!.edits;
@@ -198,8 +197,8 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       errors.push({ file: f.file, message: `internal error: transform ${f.transform} produced an invalid edit; fix dropped` });
       continue;
     }
-    if (edits.some((e) => taken.some((t) => overlaps(e, t)))) continue;
-    taken.push(...edits);
+    if (edits.some((e) => (taken.get(e.file) ?? []).some((t) => overlaps(e, t)))) continue;
+    for (const e of edits) taken.set(e.file, [...(taken.get(e.file) ?? []), e]);
     out.push(f);
   }
   return out;
@@ -252,14 +251,15 @@ function applyVerified(
   project: Project,
   errors: FileError[],
   broken: Set<string>,
+  reparse: Reparse,
 ): { kept: Finding[]; newTexts: AppliedTexts } {
   const all = applyAll(fixes, texts);
-  if (verifyAll(fixes, texts, all.texts, project).length === 0) return { kept: fixes, newTexts: all };
+  if (verifyAll(fixes, texts, all.texts, project, reparse).length === 0) return { kept: fixes, newTexts: all };
 
   const kept: Finding[] = [];
   for (const f of fixes) {
     const trial = applyAll([...kept, f], texts);
-    const problems = verifyAll([...kept, f], texts, trial.texts, project);
+    const problems = verifyAll([...kept, f], texts, trial.texts, project, reparse);
     if (problems.length === 0) {
       kept.push(f);
     } else {
@@ -278,34 +278,60 @@ interface Problem {
   message: string;
 }
 
-function verifyAll(fixes: Finding[], before: Map<string, string>, after: Map<string, string>, project: Project): Problem[] {
+type Reparse = (src: SourceFile, text: string) => SourceFile;
+
+/**
+ * Parse each new text once: verification parses it, and the next pass's model
+ * reuses that parse. Throws FileProblem when the text does not parse.
+ */
+function parseOnce(): Reparse {
+  const cache = new Map<string, SourceFile>();
+  return (src, text) => {
+    const hit = cache.get(src.path);
+    if (hit && hit.text === text) return hit;
+    const next = parseSource(src.kind, { ...src, text }, src.rel, src.root);
+    cache.set(src.path, next);
+    return next;
+  };
+}
+
+function verifyAll(fixes: Finding[], before: Map<string, string>, after: Map<string, string>, project: Project, reparse: Reparse): Problem[] {
+  const byFile = new Map<string, Finding[]>();
+  for (const f of fixes) {
+    for (const file of new Set(f.fix!.edits.map((e) => e.file))) byFile.set(file, [...(byFile.get(file) ?? []), f]);
+  }
   const problems: Problem[] = [];
-  for (const [file, text] of after) {
-    const old = before.get(file);
-    if (old === text) continue;
+  for (const [file, fileFixes] of byFile) {
+    const text = after.get(file)!;
+    if (before.get(file) === text) continue;
     const src = project.files.get(file);
     if (!src) continue;
-    const fileFixes = fixes.filter((f) => f.fix!.edits.some((e) => e.file === file));
-    const problem = verifyFile(src, old!, text, fileFixes);
+    const problem = verifyFile(src, text, fileFixes, reparse);
     if (problem) problems.push({ file, message: problem });
   }
   return problems;
 }
 
-/** Returns a description of what is wrong, or undefined when the new text is sound. */
-export function verifyFile(src: SourceFile, before: string, after: string, fixes: Finding[]): string | undefined {
-  switch (src.kind) {
-    case 'dockerfile':
-      return verifyDockerfile(before, after, fixes.flatMap((f) => f.fix!.edits.filter((e) => e.file === src.path)));
-    case 'compose':
-      return verifyCompose(before, after, fixes.flatMap((f) => (f.fix!.intent ?? []).filter((c) => c.file === src.path)));
-    case 'nginx': {
-      const errs = parseNginx(after).errors;
-      return errs.length ? `nginx config no longer parses: ${errs[0].message} at line ${errs[0].line}` : undefined;
-    }
-    case 'env':
-      return undefined;
+/**
+ * Whether `after` is a sound successor of the model's `src` (whose parse is the
+ * "before"): it must parse, and say what the fixes meant. Returns what is wrong.
+ */
+function verifyFile(src: SourceFile, after: string, fixes: Finding[], reparse: Reparse): string | undefined {
+  let next: SourceFile;
+  try {
+    next = reparse(src, after);
+  } catch (err) {
+    if (!(err instanceof FileProblem)) throw err;
+    return `${err.message.replace(/^YAML error: /, 'YAML no longer parses: ')}${err.line ? ` at line ${err.line}` : ''}`;
   }
+  if (src.kind === 'dockerfile' && next.kind === 'dockerfile') {
+    return verifyDockerfile(src.parsed, next.parsed, fixes.flatMap((f) => f.fix!.edits.filter((e) => e.file === src.path)));
+  }
+  if (src.kind === 'compose' && next.kind === 'compose') {
+    const intent = fixes.flatMap((f) => (f.fix!.intent ?? []).filter((c) => c.file === src.path));
+    return verifyCompose(src.parsed.docs.map((d) => d.data), next.parsed.docs.map((d) => d.data), intent);
+  }
+  return undefined; // nginx: parsing without errors is the check; env files have no structure
 }
 
 /**
@@ -313,9 +339,7 @@ export function verifyFile(src: SourceFile, before: string, after: string, fixes
  * text, at its shifted offset: an edit that glued two instructions together or
  * opened an unterminated continuation fails this.
  */
-function verifyDockerfile(before: string, after: string, edits: Edit[]): string | undefined {
-  const old = parseDockerfile(before);
-  const now = parseDockerfile(after);
+function verifyDockerfile(old: ParsedDockerfile, now: ParsedDockerfile, edits: Edit[]): string | undefined {
   const sorted = [...edits].sort((a, b) => a.range[0] - b.range[0]);
   const byStart = new Map(now.instructions.map((i) => [i.start, i]));
   for (const ins of old.instructions) {
@@ -330,18 +354,15 @@ function verifyDockerfile(before: string, after: string, edits: Edit[]): string 
   return undefined;
 }
 
-function verifyCompose(before: string, after: string, intent: DataChange[]): string | undefined {
-  const old = composeData(before);
-  const now = composeData(after);
-  if (now.errors.length) return `YAML no longer parses: ${now.errors[0].message} at line ${now.errors[0].line}`;
-  if (old.data.length !== now.data.length) return 'the number of YAML documents changed';
-  const expected = old.data.map((d) => structuredClone(d));
+function verifyCompose(old: unknown[], now: unknown[], intent: DataChange[]): string | undefined {
+  if (old.length !== now.length) return 'the number of YAML documents changed';
+  const expected = old.map((d) => structuredClone(d));
   for (const change of intent) {
     if (change.doc >= expected.length) return `intent names document ${change.doc}, which does not exist`;
     expected[change.doc] = applyChange(expected[change.doc], change);
   }
   for (let i = 0; i < expected.length; i++) {
-    if (!deepEqual(expected[i], now.data[i])) return `document ${i + 1} does not hold the intended data`;
+    if (!deepEqual(expected[i], now[i])) return `document ${i + 1} does not hold the intended data`;
   }
   return undefined;
 }

@@ -206,12 +206,16 @@ async function inPool<T>(items: T[], work: (item: T) => Promise<unknown>, width 
 }
 
 /** Rebuild the model after edits: re-parse the changed texts, keep everything else. */
-export function withTexts(project: Project, texts: Map<string, string>): Project {
+export function withTexts(
+  project: Project,
+  texts: Map<string, string>,
+  reparse: (old: SourceFile, text: string) => SourceFile = (old, text) => parseSource(old.kind, { ...old, text }, old.rel, old.root),
+): Project {
   const files = new Map(project.files);
   for (const [p, text] of texts) {
     const old = files.get(p);
     if (!old || old.text === text) continue;
-    files.set(p, parseSource(old.kind, { ...old, text }, old.rel, old.root));
+    files.set(p, reparse(old, text));
   }
   return buildLinks(files, project.cwd, project.roots, project.errors);
 }

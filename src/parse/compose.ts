@@ -83,12 +83,6 @@ export function parseCompose(text: string): ParsedCompose {
   return { text, eol: detectEol(text), bom: text.startsWith(BOM), docs, errors };
 }
 
-/** Re-read only the data of each document (for verification after edits). */
-export function composeData(text: string): { data: unknown[]; errors: YamlProblem[] } {
-  const parsed = parseCompose(text);
-  return { data: parsed.docs.map((d) => d.data), errors: parsed.errors };
-}
-
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
