@@ -85,6 +85,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
     .option('config', { type: 'string', describe: 'Configuration file to use for every path (default: .docker-harden.yml/.yaml/.json at the root of each path)' })
     .option('color', { type: 'boolean', describe: 'Force colored output on or off (default: on for a TTY)' })
+    .epilog('Exit codes: 0 nothing left to do, 1 changes pending (--dry-run), 2 usage or file error.\nTransforms: docker-harden --list-transforms')
     .strictOptions()
     .version(version())
     .help()
