@@ -9,7 +9,8 @@ import { FileProblem, type FileError } from './read.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
-import { inlineSuppressions } from './suppress.js';
+import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
+import { TRANSFORMS } from '../transforms/index.js';
 
 export interface RunOptions {
   paths: string[];
@@ -65,7 +66,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     isEnabled: opts.isEnabled,
   });
 
-  const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors];
+  const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors, ...directiveErrors(project)];
   const written: string[] = [];
   const writeFailed = new Set<string>();
   if (!opts.dryRun) {
@@ -105,4 +106,16 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     written,
     dryRun: opts.dryRun,
   };
+}
+
+/** Suppression comments that name no known transform (all of them count, not only those selected for this run). */
+function directiveErrors(project: Project): FileError[] {
+  const known = new Set(TRANSFORMS.map((t) => t.meta.id));
+  const out: FileError[] = [];
+  for (const src of project.files.values()) {
+    for (const { line, id } of unknownDirectiveIds(src, known)) {
+      out.push({ file: src.path, line, message: `docker-harden-ignore names unknown transform '${id}' (see --list-transforms)` });
+    }
+  }
+  return out;
 }

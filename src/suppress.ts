@@ -130,3 +130,17 @@ export function inlineSuppressions(): (finding: Finding, project: Project) => { 
     return hit ? { reason: hit.directive.reason } : undefined;
   };
 }
+
+/**
+ * Directives that name a transform that does not exist: a typo there would
+ * silently suppress nothing, so the driver reports each as a file error.
+ */
+export function unknownDirectiveIds(src: SourceFile, known: ReadonlySet<string>): { line: number; id: string }[] {
+  const out: { line: number; id: string }[] = [];
+  for (const { directive } of suppressionScopes(src)) {
+    for (const id of directive.transforms) {
+      if (!known.has(id) && !out.some((o) => o.line === directive.line && o.id === id)) out.push({ line: directive.line, id });
+    }
+  }
+  return out;
+}

@@ -189,4 +189,19 @@ describe('a second run', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a directive that names an unknown transform is an error with file and line (a typo must not pass silently)', async () => {
+    const dir = writeTree({
+      'Dockerfile': 'FROM python:3.12-slim\n# docker-harden-ignore dockerfile/non-root-usr -- typo\nCMD ["python"]\n',
+      'compose.yaml': 'services:\n  # docker-harden-ignore compose/no-new-privileges -- fine\n  app:\n    image: acme/app\n',
+    });
+    try {
+      const r = await runCli(['--dry-run', '.'], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/Dockerfile:2: docker-harden-ignore names unknown transform 'dockerfile\/non-root-usr'/);
+      expect(r.stderr).not.toMatch(/compose\.yaml:\d+: docker-harden-ignore/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
