@@ -141,6 +141,28 @@ describe('dead NET_BIND_SERVICE and cap-drop together', () => {
   });
 });
 
+describe('dead NET_BIND_SERVICE in an override file', () => {
+  const base = 'services:\n  api:\n    image: acme/api\n    ports:\n      - "8000:8000"\n';
+
+  it('is removed from the override\'s own cap_add, judged by the merged ports', async () => {
+    const { result, changed } = await hardenTree(
+      { 'compose.yaml': base, 'compose.override.yaml': 'services:\n  api:\n    cap_add: [NET_BIND_SERVICE, SYS_PTRACE]\n' },
+      ['compose/dead-capabilities'],
+    );
+    expect(result.errors).toEqual([]);
+    expect(changed['compose.override.yaml']).toBe('services:\n  api:\n    cap_add: [SYS_PTRACE]\n');
+    expect(changed['compose.yaml']).toBeUndefined();
+  });
+
+  it('stays when the override moves the service to the host network', async () => {
+    const { changed } = await hardenTree(
+      { 'compose.yaml': base, 'compose.override.yaml': 'services:\n  api:\n    network_mode: host\n    cap_add: [NET_BIND_SERVICE]\n' },
+      ['compose/dead-capabilities'],
+    );
+    expect(changed).toEqual({});
+  });
+});
+
 /** Stands in for nginx/unprivileged: swaps `image: nginx:TAG` to nginxinc/nginx-unprivileged:TAG. */
 const fakeNginxSwap: Transform = {
   meta: { id: 'nginx/unprivileged', description: 'test stand-in', appliesTo: ['compose'], fixable: true, cis: '4.1', peers: [], help: '' },

@@ -45,8 +45,10 @@ export const deadCapabilities: Transform = {
 };
 
 function check(s: ServiceLink): Finding | undefined {
-  // A partial override's cap_add is appended to the base's: the base service owns the decision.
-  if (isPartialOverride(s) || isPrivileged(s)) return undefined;
+  if (isPrivileged(s)) return undefined;
+  // A partial override's cap_add is appended to the base's: each file removes it from its own list,
+  // judged by the merged service's ports.
+  if (isPartialOverride(s) && !(Array.isArray(ownData(s).cap_add) && (ownData(s).cap_add as unknown[]).map(capName).includes(CAP))) return undefined;
   const img = serviceImage(s);
   if (!netBindServiceIsDead(s, img)) return undefined;
   const map = s.node.node;
