@@ -47,6 +47,20 @@ export function composeUser(s: ServiceLink): string | undefined {
   return typeof u === 'string' || typeof u === 'number' ? String(u) : undefined;
 }
 
+/**
+ * `privileged: true` makes any restriction theatre: every compose transform
+ * reports it the same way (CIS 5.5) instead of pretending to harden it.
+ */
+export function privilegedNote(transform: string, s: ServiceLink, restriction: string): Finding {
+  return serviceNote(
+    transform,
+    '5.5',
+    s,
+    `privileged: true makes ${restriction} meaningless; nothing added`,
+    'Remove privileged: true and add only the capabilities and devices the service needs; then run docker-harden again.',
+  );
+}
+
 /** A finding about a service with no fix: what is wrong and what to do by hand. */
 export function serviceNote(
   transform: string,

@@ -26,6 +26,7 @@ import {
   type ServiceChange,
   type ServiceImage,
   checkEachService,
+  privilegedNote,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -53,7 +54,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (drop.includes('ALL')) return undefined;
   const note = (message: string, manual: string, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
-    return serviceNote(ID, '5.5', s, 'privileged: true makes cap_drop meaningless; nothing added', 'Remove privileged: true and add only the capabilities and devices the service needs; then run docker-harden again.');
+    return privilegedNote(ID, s, 'cap_drop');
   }
   const img = serviceImage(s);
   const swap = pendingSwap(ctx, img);

@@ -6,7 +6,7 @@ import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { insertOuterMapEntry, appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
-import { isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService } from '../../src/compose-service.js';
+import { isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote } from '../../src/compose-service.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -42,13 +42,7 @@ function check(s: ServiceLink): Finding | undefined {
   const setting = nnpSetting(current);
   if (setting === 'on') return undefined;
   if (isPrivileged(s)) {
-    return serviceNote(
-      ID,
-      '5.5',
-      s,
-      'privileged: true makes no-new-privileges meaningless; nothing added',
-      'Remove privileged: true and add only the capabilities and devices the service needs; then run docker-harden again.',
-    );
+    return privilegedNote(ID, s, 'no-new-privileges');
   }
   if (setting === 'off') {
     return serviceNote(ID, CIS, s, 'security_opt sets no-new-privileges:false explicitly; kept', 'If nothing in it needs setuid binaries, set it to true.', 'note');

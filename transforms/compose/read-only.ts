@@ -22,6 +22,7 @@ import {
   type ServiceChange,
   type ServiceImage,
   checkEachService,
+  privilegedNote,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/read-only';
@@ -50,7 +51,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (setting === true) return undefined;
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
-    return serviceNote(ID, '5.5', s, 'privileged: true makes a read-only root meaningless; nothing added', 'Remove privileged: true and add only the capabilities and devices the service needs; then run docker-harden again.');
+    return privilegedNote(ID, s, 'a read-only root');
   }
   if (setting !== undefined) return note(`read_only is set to ${JSON.stringify(setting)} explicitly; kept`, 'If the service writes only to volumes and /tmp, set read_only: true.', 'note');
   const img = serviceImage(s);
