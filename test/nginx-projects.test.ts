@@ -16,7 +16,7 @@ import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
 import { effectiveInstructions } from '../src/parse/dockerfile.js';
 import { parseImageRef } from '../src/parse/image-ref.js';
 import { lookupImage } from '../src/knowledge/images.js';
-import { rewriteUrls } from '../transforms/nginx/unprivileged.js';
+import { rewriteUrls, rewriteServiceUrls } from '../transforms/nginx/unprivileged.js';
 import type { Project } from '../src/model.js';
 
 const ROOT = path.join(REPO, 'test/projects');
@@ -210,4 +210,32 @@ describe('rewriteUrls', () => {
     expect(apply('nc -z localhost 80').unclear).toBe(true);
     expect(apply('nc -z 127.0.0.1 8080').unclear).toBe(false);
   });
+});
+
+describe('rewriteServiceUrls: other services reaching the swapped one by name', () => {
+  const apply = (text: string, hosts = ['frontend', 'www']) => {
+    let out = text;
+    for (const e of [...rewriteServiceUrls(text, hosts)].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    return out;
+  };
+  it.each([
+    ['http://frontend', 'http://frontend:8080'],
+    ['http://frontend/login?x=1', 'http://frontend:8080/login?x=1'],
+    ['http://frontend:80/', 'http://frontend:8080/'],
+    ['https://frontend', 'https://frontend:8443'],
+    ['wss://www/socket', 'wss://www:8443/socket'],
+    ['HTTP://FRONTEND/', 'HTTP://FRONTEND:8080/'],
+    ['frontend:80', 'frontend:8080'],
+    ['a=http://frontend,b=http://www:443', 'a=http://frontend:8080,b=http://www:8443'],
+  ])('%s -> %s', (input, output) => expect(apply(input)).toBe(output));
+  it.each([
+    'frontend',
+    'http://frontend.example.com/',
+    'http://my-frontend/',
+    'http://frontend-2/',
+    'http://frontend:8080/',
+    'http://frontend:3000',
+    'user@frontend:80',
+    'http://backend/',
+  ])('%s stays', (input) => expect(apply(input)).toBe(input));
 });

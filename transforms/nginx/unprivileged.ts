@@ -147,6 +147,7 @@ function planUnit(ctx: TransformContext, unit: Unit): Finding {
   }
   planConfigs(ctx.project, unit, plan);
   for (const s of unit.services) planService(s, unit.df ? undefined : swapped, plan);
+  planPeerReferences(ctx.project, unit, plan);
 
   const written = unit.ref.raw;
   const target = swapped ?? UNPRIVILEGED;
@@ -568,6 +569,163 @@ function planService(s: ServiceLink, swapped: string | undefined, plan: Plan): v
         plan.add(insertMapEntry(file, file.parsed.eol, map, 'tmpfs', yamlFlowSeq([...tmpfs, '/tmp'])));
         change('tmpfs', [...tmpfs, '/tmp']);
       } else plan.block(`${label}: tmpfs is neither a list nor a string`);
+    }
+  }
+}
+
+// ------------------------------------------------------- other services
+
+/**
+ * Names other containers of the stack reach this service by: the service
+ * name, its container_name and hostname, and its network aliases.
+ */
+function hostnamesOf(services: ServiceLink[]): string[] {
+  const names = new Set<string>();
+  for (const s of services) {
+    names.add(s.name);
+    for (const key of ['container_name', 'hostname']) if (typeof s.effective[key] === 'string') names.add(s.effective[key] as string);
+    const nets = s.effective.networks;
+    if (nets && typeof nets === 'object' && !Array.isArray(nets)) {
+      for (const n of Object.values(nets)) {
+        const aliases = (n as { aliases?: unknown } | null)?.aliases;
+        if (Array.isArray(aliases)) for (const a of aliases) if (typeof a === 'string') names.add(a);
+      }
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Move references that reach the service by name on its old container port:
+ * `http://frontend`, `http://frontend:80/x`, `frontend:80`, `wss://frontend`
+ * (443 for https/wss). A bare name without a scheme or port is left alone:
+ * it may not be a URL at all.
+ */
+export function rewriteServiceUrls(text: string, hosts: string[]): TextEdit[] {
+  if (hosts.length === 0) return [];
+  const names = hosts.map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const re = new RegExp(`(?<![\\w.@-])(?:(https?|wss?)://)?(?:${names})(?::(\\d+))?(?![\\w.-])`, 'gi');
+  const edits: TextEdit[] = [];
+  for (const m of text.matchAll(re)) {
+    const [all, scheme, port] = m;
+    const end = m.index! + all.length;
+    if (port !== undefined) {
+      const to = PORT_MAP[Number(port)];
+      if (to) edits.push({ start: end - port.length, end, text: String(to) });
+    } else if (scheme) {
+      edits.push({ start: end, end, text: `:${/s$/i.test(scheme) ? 8443 : 8080}` });
+    }
+  }
+  return edits;
+}
+
+/**
+ * Other places in the stack that reach this service on its old port move with
+ * it, in the same fix: URLs in the environment of services in the same compose
+ * project, a Traefik `loadbalancer.server.port` label on the service, and
+ * `proxy_pass` / upstream `server` lines in nginx configs the model holds.
+ * What cannot be rewritten in place blocks the swap, like everything else.
+ */
+function planPeerReferences(project: Project, unit: Unit, plan: Plan): void {
+  if (unit.services.length === 0) return;
+  const hosts = hostnamesOf(unit.services);
+  const dirs = new Set(unit.services.map((s) => path.dirname(s.compose.path)));
+  for (const s of project.services) {
+    if (!dirs.has(path.dirname(s.compose.path)) || !s.node.node) continue;
+    planEnvironment(s, s.node.node, hosts, plan);
+  }
+  for (const s of unit.services) if (s.node.node) planTraefikPort(s, s.node.node, plan);
+  for (const src of project.nginx) {
+    walkNginx(src.parsed.directives, (d) => {
+      const upstreamServer = d.name === 'server' && d.parent?.name === 'upstream';
+      if (!['proxy_pass', 'grpc_pass', 'uwsgi_pass'].includes(d.name) && !upstreamServer) return;
+      const arg = d.args[0];
+      if (!arg) return;
+      const edits = upstreamServer ? rewriteUpstreamServer(arg.value, hosts) : rewriteServiceUrls(arg.value, hosts);
+      if (edits.length === 0) return;
+      if (arg.raw !== arg.value && !(arg.quoted && arg.raw.slice(1, -1) === arg.value)) {
+        return plan.block(`${src.rel} line ${d.line} reaches ${hosts[0]} on its old port in a form I cannot rewrite`);
+      }
+      const at = arg.quoted ? arg.start + 1 : arg.start;
+      for (const e of edits) plan.edit(src.path, at + e.start, at + e.end, e.text);
+    });
+  }
+}
+
+/** An upstream `server frontend;` means port 80; `server frontend:80;` too. */
+function rewriteUpstreamServer(value: string, hosts: string[]): TextEdit[] {
+  const m = /^([^:/]+)(?::(\d+))?$/.exec(value);
+  if (!m || !hosts.some((h) => h.toLowerCase() === m[1].toLowerCase())) return [];
+  if (m[2] === undefined) return [{ start: value.length, end: value.length, text: ':8080' }];
+  const to = PORT_MAP[Number(m[2])];
+  return to ? [{ start: value.length - m[2].length, end: value.length, text: String(to) }] : [];
+}
+
+/** URLs to the service in one service's own `environment` (list or map form). */
+function planEnvironment(s: ServiceLink, map: YAMLMap, hosts: string[], plan: Plan): void {
+  const file = s.compose;
+  const label = `service ${s.name} (${file.rel})`;
+  const env = mapValue(map, 'environment');
+  const inherited = s.node.data.environment;
+  if (!env) {
+    const values = Array.isArray(inherited) ? inherited : inherited && typeof inherited === 'object' ? Object.values(inherited) : [];
+    if (values.some((v) => typeof v === 'string' && rewriteServiceUrls(v, hosts).length)) {
+      plan.block(`${label} reaches ${hosts[0]} on its old port through an environment it gets by a merge key; change it where it is defined`);
+    }
+    return;
+  }
+  const entries: { node: Scalar; path: (string | number)[] }[] = [];
+  if (isSeq(env)) {
+    (env.items as Node[]).forEach((n, i) => isScalar(n) && entries.push({ node: n, path: ['environment', i] }));
+  } else if (isMap(env)) {
+    for (const item of env.items) {
+      if (isScalar(item.key) && isScalar(item.value)) entries.push({ node: item.value, path: ['environment', String(item.key.value)] });
+    }
+  }
+  for (const { node, path: at } of entries) {
+    if (typeof node.value !== 'string') continue;
+    const value = node.value;
+    const edits = rewriteServiceUrls(value, hosts);
+    if (edits.length === 0) continue;
+    const start = scalarSourceStart(file, node, value);
+    if (start === undefined) {
+      plan.block(`${label}: cannot rewrite its environment value ${JSON.stringify(value)} in place`);
+      continue;
+    }
+    for (const e of edits) plan.edit(file.path, start + e.start, start + e.end, e.text);
+    plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, ...at), op: 'set', value: applyTextEdits(value, edits) });
+  }
+}
+
+const TRAEFIK_PORT = /^traefik\.(?:http|tcp)\.services\.[^.=]+\.loadbalancer\.server\.port$/;
+
+/** A Traefik label that routes to the service's old container port. */
+function planTraefikPort(s: ServiceLink, map: YAMLMap, plan: Plan): void {
+  const file = s.compose;
+  const labels = mapValue(map, 'labels');
+  const move = (valueStart: number, port: string, at: (string | number)[], next: unknown) => {
+    plan.edit(file.path, valueStart, valueStart + port.length, String(PORT_MAP[Number(port)]));
+    plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, ...at), op: 'set', value: next });
+  };
+  if (isSeq(labels)) {
+    (labels.items as Node[]).forEach((n, i) => {
+      if (!isScalar(n) || typeof n.value !== 'string') return;
+      const m = /^([^=]+)=(\d+)$/.exec(n.value);
+      if (!m || !TRAEFIK_PORT.test(m[1].trim())) return;
+      const start = scalarSourceStart(file, n, n.value);
+      if (start === undefined) return plan.block(`service ${s.name}: cannot rewrite its label ${n.value} in place`);
+      const to = PORT_MAP[Number(m[2])];
+      if (to) move(start + m[1].length + 1, m[2], ['labels', i], `${m[1]}=${to}`);
+    });
+  } else if (isMap(labels)) {
+    for (const item of labels.items) {
+      if (!isScalar(item.key) || !isScalar(item.value) || !TRAEFIK_PORT.test(String(item.key.value))) continue;
+      const raw = String(item.value.value);
+      if (!/^\d+$/.test(raw)) continue;
+      const start = scalarSourceStart(file, item.value, raw);
+      if (start === undefined) return plan.block(`service ${s.name}: cannot rewrite its label ${String(item.key.value)} in place`);
+      const to = PORT_MAP[Number(raw)];
+      if (to) move(start, raw, ['labels', String(item.key.value)], typeof item.value.value === 'number' ? to : String(to));
     }
   }
 }
