@@ -147,14 +147,36 @@ export function isExplicitRoot(s: ServiceLink): boolean {
 }
 
 /**
- * The image is one another transform swaps for a drop-in replacement
- * (nginx -> nginx-unprivileged). 'wait': that transform runs, so the next pass
- * sees the new image; 'report': it does not run, so say so instead of hardening
- * an image about to be replaced; undefined: nothing to swap.
+ * What a hardening transform settles before judging a service's image: an
+ * image another transform swaps for a drop-in replacement (nginx: while
+ * nginx/unprivileged runs, wait for the next pass, which sees the new image;
+ * else report instead of hardening an image about to be replaced) and a Windows
+ * image (out of scope). Returns the image to judge, or `done` with the finding
+ * (or nothing) that ends the check; `consequence` says what was not done.
  */
-export function pendingSwap(ctx: TransformContext, img: ServiceImage): 'wait' | 'report' | undefined {
-  if (!img.facts?.swapTo) return undefined;
-  return ctx.enabled('nginx/unprivileged') ? 'wait' : 'report';
+export function imageToJudge(
+  ctx: TransformContext,
+  s: ServiceLink,
+  transform: string,
+  cis: string,
+  consequence: string,
+): { img: ServiceImage } | { done: Finding | undefined } {
+  const img = serviceImage(s);
+  const swapTo = img.facts?.swapTo;
+  if (swapTo) {
+    if (ctx.enabled('nginx/unprivileged')) return { done: undefined };
+    return {
+      done: serviceNote(
+        transform,
+        cis,
+        s,
+        `${img.image} runs its master process as root and is to be swapped for ${swapTo}; ${consequence}`,
+        `Use ${swapTo} (enable nginx/unprivileged), then run docker-harden again.`,
+      ),
+    };
+  }
+  if (img.facts?.outOfScope) return { done: serviceNote(transform, cis, s, `${img.image} is a Windows image; left unchanged`, img.facts.outOfScope, 'note') };
+  return { img };
 }
 
 /** VOLUME paths declared by the Dockerfile's final stage and the stages it builds on. */

@@ -18,10 +18,9 @@ import {
   isPartialOverride,
   isPrivileged,
   netBindServiceIsDead,
-  pendingSwap,
+  imageToJudge,
   runtimeUser,
   serviceFix,
-  serviceImage,
   serviceNote,
   type ServiceChange,
   type ServiceImage,
@@ -56,13 +55,9 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'cap_drop');
   }
-  const img = serviceImage(s);
-  const swap = pendingSwap(ctx, img);
-  if (swap === 'wait') return undefined;
-  if (swap === 'report') {
-    return note(`${img.image} runs its master process as root; no capabilities dropped`, `Use ${img.facts!.swapTo} (enable nginx/unprivileged), then run docker-harden again.`);
-  }
-  if (img.facts?.outOfScope) return note(`${img.image} is a Windows image; left unchanged`, img.facts.outOfScope, 'note');
+  const judged = imageToJudge(ctx, s, ID, CIS, 'no capabilities dropped');
+  if ('done' in judged) return judged.done;
+  const { img } = judged;
   if (isExplicitRoot(s)) {
     return note('runs as an explicit user: root, which may rely on any capability; nothing dropped', 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
   }

@@ -15,9 +15,8 @@ import {
   isPartialOverride,
   isPrivileged,
   normalizePath,
-  pendingSwap,
+  imageToJudge,
   serviceFix,
-  serviceImage,
   serviceNote,
   type ServiceChange,
   type ServiceImage,
@@ -54,11 +53,9 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
     return privilegedNote(ID, s, 'a read-only root');
   }
   if (setting !== undefined) return note(`read_only is set to ${JSON.stringify(setting)} explicitly; kept`, 'If the service writes only to volumes and /tmp, set read_only: true.', 'note');
-  const img = serviceImage(s);
-  const swap = pendingSwap(ctx, img);
-  if (swap === 'wait') return undefined;
-  if (swap === 'report') return note(`${img.image} is to be swapped for ${img.facts!.swapTo}; root left writable`, `Use ${img.facts!.swapTo} (enable nginx/unprivileged), then run docker-harden again.`);
-  if (img.facts?.outOfScope) return note(`${img.image} is a Windows image; left unchanged`, img.facts.outOfScope, 'note');
+  const judged = imageToJudge(ctx, s, ID, CIS, 'root left writable');
+  if ('done' in judged) return judged.done;
+  const { img } = judged;
   const writes = writePaths(img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
 
