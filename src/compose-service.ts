@@ -92,12 +92,25 @@ export interface ServiceImage {
   facts?: ImageFacts;
 }
 
+const imageOf = new WeakMap<ServiceLink, ServiceImage>();
+
 /**
  * What the service runs: its Dockerfile's final stage when it builds one (the
  * `image:` then only names the result), else its prebuilt image. A `build:`
  * whose Dockerfile is not in the model (remote context, missing file) is unknown.
+ * Asked by several transforms per pass; the model makes new ServiceLinks when
+ * files change, so one answer per ServiceLink never goes stale.
  */
 export function serviceImage(s: ServiceLink): ServiceImage {
+  let img = imageOf.get(s);
+  if (!img) {
+    img = resolveServiceImage(s);
+    imageOf.set(s, img);
+  }
+  return img;
+}
+
+function resolveServiceImage(s: ServiceLink): ServiceImage {
   if (s.build) {
     const df = s.dockerfile;
     if (!df) return { built: false, buildElsewhere: true };
