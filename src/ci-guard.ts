@@ -5,6 +5,7 @@
 // permissions it cannot upload to code scanning, which the comment explains.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from './text.js';
 
 export const WORKFLOW_PATH = '.github/workflows/docker-harden.yml';
 export const SARIF_FILE = 'docker-harden.sarif';
@@ -31,13 +32,9 @@ export const WORKFLOW_PATH_FILTERS = [
   WORKFLOW_PATH,
 ];
 
-/** Shell-quote one word for a `run:` line (plain words stay bare). */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 export function workflowText(paths: string[] = ['.']): string {
-  const targets = (paths.length ? paths : ['.']).map(shellWord).join(' ');
+  const targets = (paths.length ? paths : ['.']).map(shellQuote).join(' ');
   const filters = WORKFLOW_PATH_FILTERS.map((p) => `      - "${p}"`).join('\n');
   return `# Written by \`docker-harden ci-guard\`. Fails a pull request when a Dockerfile or
 # compose file loses hardening that docker-harden would put back: the check runs

@@ -74,3 +74,8 @@ export function looksBinary(buf: Uint8Array): boolean {
   for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
   return false;
 }
+
+/** One word for a POSIX shell: plain words stay bare, anything else is single-quoted. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -27,6 +27,7 @@ import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits
 import { shellCommands, lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
+import { shellQuote } from '../../src/text.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -449,7 +450,7 @@ function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: strin
 function shellWord(s: string): string {
   if (/^[\w./~+@%:-]+$/.test(s)) return s;
   if (s.includes('$')) return `"${s.replace(/["\\`]/g, '\\$&')}"`;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  return shellQuote(s);
 }
 
 /**

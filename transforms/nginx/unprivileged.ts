@@ -12,7 +12,7 @@ import path from 'node:path';
 import { isMap, isSeq, isScalar, Scalar, type YAMLMap, type YAMLSeq, type Node } from 'yaml';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { DataChange, Edit, Finding, MigrationNote } from '../../src/types.js';
-import type { DockerfileSource, NginxSource, ServiceLink, ComposeSource, Project } from '../../src/model.js';
+import { relPath, type DockerfileSource, type NginxSource, type ServiceLink, type ComposeSource, type Project } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { finalStage, resolveStageBase, runShellText, isRootUser } from '../../src/dockerfile-info.js';
@@ -387,7 +387,7 @@ function planConfigs(project: Project, unit: Unit, plan: Plan): void {
   for (const f of files.values()) {
     if (!f.source) {
       const err = project.errors.find((e) => e.file === f.hostPath);
-      plan.block(`${relTo(project, f.hostPath)} (${f.containerPath}) ${err ? `cannot be edited: ${err.message}${err.line ? ` at line ${err.line}` : ''}` : 'could not be loaded'}`);
+      plan.block(`${relPath(project.cwd, f.hostPath)} (${f.containerPath}) ${err ? `cannot be edited: ${err.message}${err.line ? ` at line ${err.line}` : ''}` : 'could not be loaded'}`);
       continue;
     }
     walkNginx(f.source.parsed.directives, (d) => {
@@ -874,6 +874,3 @@ function planCaps(file: ComposeSource, map: YAMLMap, seq: YAMLSeq, change: (v: u
   change(keptData);
 }
 
-function relTo(project: Project, p: string): string {
-  return path.relative(project.cwd, p).split(path.sep).join('/') || p;
-}
