@@ -184,6 +184,7 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       return a.range[0] - b.range[0] || x.i - y.i;
     });
   const taken = new Map<string, Edit[]>();
+  const takenPaths: string[] = [];
   const out: Finding[] = [];
   for (const { f } of sorted) {
     const edits = f.fix!.edits;
@@ -198,10 +199,20 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       continue;
     }
     if (edits.some((e) => (taken.get(e.file) ?? []).some((t) => overlaps(e, t)))) continue;
+    // Intents state whole values computed from this pass's data: two fixes that set the
+    // same path (or one inside the other) cannot both hold, so the later one waits a pass.
+    const paths = (f.fix!.intent ?? []).map(intentPath);
+    if (paths.some((p) => takenPaths.some((t) => p.startsWith(t) || t.startsWith(p)))) continue;
     for (const e of edits) taken.set(e.file, [...(taken.get(e.file) ?? []), e]);
+    takenPaths.push(...paths);
     out.push(f);
   }
   return out;
+}
+
+/** A DataChange's target as a string where a path inside another starts with it. */
+function intentPath(c: DataChange): string {
+  return [c.file, c.doc, ...c.path].map((k) => JSON.stringify(k)).join('\0') + '\0';
 }
 
 function firstEdit(fix: Fix): Edit {

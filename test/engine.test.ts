@@ -106,6 +106,37 @@ describe('engine', () => {
     expect(r.errors[0].file).toBe(path.join(dir, 'compose.yaml'));
   });
 
+  it('holds back a fix whose intent sets a path another fix of the pass sets', async () => {
+    const { project: p, dir } = await project({ 'compose.yaml': 'services:\n  app:\n    image: x\n    cap_add:\n      - A\n      - B\n      - C\n' });
+    // Each removes its own line (the texts do not overlap) and states the whole list it
+    // leaves, computed from the same data: only one of the two can be right per pass.
+    const remove = (id: string, cap: string) =>
+      transform(id, (pr) => {
+        const c = pr.composes[0];
+        const list = c.parsed.docs[0].services[0].data.cap_add as string[];
+        if (!list.includes(cap)) return [];
+        const line = `      - ${cap}\n`;
+        const i = c.text.indexOf(line);
+        return [
+          {
+            transform: id,
+            file: c.path,
+            range: [i, i + line.length],
+            message: id,
+            severity: 'warning',
+            fix: {
+              edits: [{ file: c.path, range: [i, i + line.length], text: '' }],
+              intent: [{ file: c.path, doc: 0, path: ['services', 'app', 'cap_add'], op: 'set', value: list.filter((x) => x !== cap) }],
+            },
+          },
+        ];
+      });
+    const r = runEngine(p, { ...opts, transforms: [remove('a', 'A'), remove('c', 'C')] });
+    expect(r.errors).toEqual([]);
+    expect(r.changed.get(path.join(dir, 'compose.yaml'))).toBe('services:\n  app:\n    image: x\n    cap_add:\n      - B\n');
+    expect(r.findings.map((f) => f.pass).sort()).toEqual([1, 2]);
+  });
+
   it('a crashing transform is reported and the others still run', async () => {
     const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN one\n' });
     const boom = transform('boom', () => {

@@ -17,7 +17,6 @@ import {
   isExplicitRoot,
   isPartialOverride,
   isPrivileged,
-  netBindServiceIsDead,
   imageToJudge,
   runtimeUser,
   serviceFix,
@@ -63,8 +62,6 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   }
   const needed = capsNeeded(s, img);
   if (typeof needed === 'string') return note(`${needed}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
-  // compose/dead-capabilities removes a useless NET_BIND_SERVICE first: both edit cap_add.
-  if (ctx.enabled('compose/dead-capabilities') && netBindServiceIsDead(s, img)) return undefined;
 
   const have = capList(s, 'cap_add');
   const missing = needed.filter((c) => !have.includes(c));
