@@ -238,11 +238,6 @@ export function appendAtEnd(file: TextFile, df: ParsedDockerfile, lines: string[
   return { file: file.path, range: [at, at], text: body };
 }
 
-/** Replace a whole instruction's text (never one with a heredoc). */
-export function replaceInstruction(file: TextFile, ins: DfInstruction, text: string): Edit {
-  return { file: file.path, range: [ins.start, ins.end], text };
-}
-
 function insideInstruction(df: ParsedDockerfile, offset: number): boolean {
   return df.instructions.some((i) => i.start < offset && offset < i.end);
 }

@@ -509,6 +509,3 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   return out;
 }
 
-export function isNginxConfigTarget(dest: string): boolean {
-  return dest === '/etc/nginx' || dest.startsWith('/etc/nginx/');
-}

@@ -5,10 +5,6 @@ export type Eol = '\n' | '\r\n';
 
 export const BOM = '\uFEFF';
 
-export function hasBom(text: string): boolean {
-  return text.startsWith(BOM);
-}
-
 /** The file's line ending: the first line break decides (CRLF files stay CRLF). */
 export function detectEol(text: string): Eol {
   const i = text.indexOf('\n');
@@ -61,11 +57,6 @@ export function indentOfLine(text: string, offset: number): string {
   let i = start;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
   return text.slice(start, i);
-}
-
-/** Convert `\n` in generated text to the file's line ending. */
-export function withEol(snippet: string, eol: Eol): string {
-  return eol === '\n' ? snippet : snippet.replace(/\r?\n/g, '\r\n');
 }
 
 /** True if the bytes look like a binary file: a NUL byte in the first 8 KiB. */
