@@ -3,18 +3,32 @@
 //
 //   dockerfile/non-root-user   creates and chowns them for the user it adds
 //   dockerfile/home-cache-env  points HOME and cache variables at them
-//   compose/read-only          covers them with a volume or tmpfs
+//   compose/read-only          covers each with a volume or a tmpfs
 //
-// The sources of a write path are: the image's VOLUMEs, the targets of named
-// volumes compose mounts, directories RUN makes with `mkdir` (that are not the
-// app's code), the HOME the tool sets or moves, the cache directories it
-// redirects, and the WORKDIR under --chown-workdir.
+// A write path is declared by one of:
+//   volume        a VOLUME of the image
+//   named-volume  the target of a named volume a service mounts
+//   data-dir      a directory a RUN makes with `mkdir` that is not the app's code
+//   workdir       the WORKDIR, under --chown-workdir
+//   home          HOME of the image's non-root user (set by ENV, or named by useradd)
+//   cache         the directory a cache variable (XDG_CACHE_HOME, HF_HOME, ...) names
+//
+// and is used for one of:
+//   data     kept across restarts: volumes hold it (VOLUME, named volume); a
+//            data-dir nothing mounts, or the WORKDIR the app writes under
+//            --chown-workdir, needs a named volume, which is left to a human
+//   scratch  lost on restart without harm: HOME, caches, and data-dirs whose path
+//            says logs, run files, caches or temporary files. A tmpfs keeps it writable
+//   baked    the build puts files there (code under WORKDIR, a RUN after the ENV
+//            that names it): a tmpfs would hide them, so it is left to a human
 //
 // API (all pure; they read the model and never edit):
-//   ownedPaths(opts, df, stage, base, services, makeHome)  what the image's user must own
-//   createdUserHome(userName, distro)                      HOME of a user the tool creates
-//   homeCacheRedirects(df, image)                          HOME/cache variables moved off /root
-//   isUnder, isSystemPath, copyDest, mkdirOperands          the path rules they share
+//   imageWritePaths(opts, image)          every declared write path of an image stage
+//   serviceWritePaths(opts, s, image)     the ones that concern one service that runs it
+//   ownedPaths(opts, image, makeHome)     what the image's user must own (non-root-user)
+//   createdUserHome(userName, distro)     HOME of a user the tool creates
+//   homeCacheRedirects(df, image)         HOME/cache variables moved off /root (home-cache-env)
+//   isUnder, isSystemPath, isMountPointToSkip, isScratchPath, copyDest, mkdirOperands: the rules they share
 import path from 'node:path';
 import type { DockerfileSource, ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
@@ -93,6 +107,193 @@ export function mkdirOperands(argv: string[]): string[] {
   return out;
 }
 
+// ------------------------------------------------------------ declared paths
+
+export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'workdir' | 'home' | 'cache';
+export type WritePathUse = 'data' | 'scratch' | 'baked';
+
+export interface WritePath {
+  /** Absolute, normalised (no trailing slash). */
+  path: string;
+  kind: WritePathKind;
+  use: WritePathUse;
+  /** What declares it, for messages: `VOLUME /data`, `mkdir /var/log/app`, `HOME of app`, `HF_HOME`. */
+  declaredBy: string;
+  /** For `baked`: what puts files there (`WORKDIR /home/app`, `RUN after ENV HOME`). */
+  bakedBy?: string;
+  /** For `named-volume`: the services of the image that mount it there. */
+  mountedBy?: string[];
+  /** Weaker declarations of the same path (a named-volume target that RUN also makes: `data-dir`). */
+  alsoDeclaredAs?: WritePathKind[];
+}
+
+export interface ImageWritePaths {
+  /** One entry per path (the strongest declaration wins: named-volume, volume, workdir, home, cache, data-dir), sorted. */
+  paths: WritePath[];
+  /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
+  underRoot: string[];
+  /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
+  codeDirs: string[];
+}
+
+/**
+ * A mount point (VOLUME or named-volume target) the user must not own: a shared
+ * root (`/var/lib`), a top-level system tree itself (`/usr`, `/etc`), kernel
+ * filesystems, package-manager state, /tmp and anything under /root (reported
+ * apart). Unlike a `mkdir`'d directory, a mount point deeper in a system tree
+ * (`/usr/src/app/uploads`, `/etc/letsencrypt`) is the app's: the volume copies
+ * the directory's ownership when it is first used.
+ */
+export function isMountPointToSkip(p: string): boolean {
+  if (SHARED_ROOTS.has(p) || SYSTEM_PREFIXES.includes(p) || isUnderRoot(p)) return true;
+  return ['/proc', '/sys', '/dev', '/boot', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'].some((d) => isUnder(p, d));
+}
+
+/** Path segments that say a directory holds what nobody keeps across a restart: logs, run files, caches, temporary files. */
+const SCRATCH_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp)$/i;
+
+/**
+ * A directory whose path says it holds nothing kept across restarts: under
+ * /tmp, /var/tmp, /run, /var/run, /var/log or /var/cache, or with a segment
+ * such as `logs`, `cache`, `run`, `tmp`. In a container such files already
+ * vanish with every re-created container, so a tmpfs loses nothing anyone keeps.
+ */
+export function isScratchPath(p: string): boolean {
+  if (['/tmp', '/var/tmp', '/run', '/var/run', '/var/log', '/var/cache'].some((d) => isUnder(p, d) && p !== d)) return true;
+  return p.split('/').some((seg) => SCRATCH_SEGMENT.test(seg));
+}
+
+const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1');
+const usable = (p: string) => p.startsWith('/') && !/[$*?{}[\]]/.test(p);
+
+/**
+ * Every path the image stage declares as written (see the header), for the
+ * services that run it. HOME and cache directories count only when the image
+ * runs as a non-root user: that is when the tool set or moved them.
+ */
+export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[]): ImageWritePaths {
+  const parsed = df.parsed;
+  const wd = workdirs(base.chain);
+  const chain = chainInstructions(base.chain);
+  const codeDirs = new Set<string>();
+  if (wd.final !== '/') codeDirs.add(wd.final);
+  for (const ins of chain) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      if (dest) codeDirs.add(dest);
+    }
+  }
+  const found = new Map<string, WritePath>();
+  const rank: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'data-dir'];
+  const put = (w: WritePath) => {
+    const had = found.get(w.path);
+    if (!had) return void found.set(w.path, w);
+    const kinds = [...new Set([had.kind, ...(had.alsoDeclaredAs ?? []), w.kind])];
+    const mountedBy = [...new Set([...(had.mountedBy ?? []), ...(w.mountedBy ?? [])])];
+    // A HOME outside /home (`useradd -d /var/lib/app`) that RUN also makes is the app's data, not a scratch home.
+    const outranks = w.kind === 'data-dir' && had.kind === 'home' ? !isUnder(had.path, '/home') : rank.indexOf(w.kind) < rank.indexOf(had.kind);
+    const winner = outranks ? w : had;
+    found.set(w.path, {
+      ...winner,
+      alsoDeclaredAs: kinds.filter((k) => k !== winner.kind),
+      ...(mountedBy.length ? { mountedBy } : {}),
+    });
+  };
+
+  for (const ins of effectiveInstructions(stage)) {
+    if (ins.keyword !== 'VOLUME') continue;
+    for (const raw of ins.json ?? ins.args) {
+      const p = clean(raw);
+      if (usable(p) && !isMountPointToSkip(p)) put({ path: p, kind: 'volume', use: 'data', declaredBy: `VOLUME ${p}` });
+    }
+  }
+  const underRoot = new Set<string>();
+  for (const s of services) {
+    for (const m of s.volumes) {
+      if (m.type !== 'volume') continue;
+      const p = clean(m.target);
+      if (isUnderRoot(p)) underRoot.add(m.target);
+      else if (usable(p) && !isMountPointToSkip(p)) put({ path: p, kind: 'named-volume', use: 'data', declaredBy: `volume ${m.source ?? '(anonymous)'}`, mountedBy: [s.name] });
+    }
+  }
+  const binds = services.flatMap((s) => s.volumes.filter((m) => m.type === 'bind').map((m) => m.target));
+  const made: string[] = [];
+  for (const ins of chain) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
+      if (argv[0] !== 'mkdir') continue;
+      for (const dir of mkdirOperands(argv)) {
+        const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
+        made.push(abs);
+        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
+        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
+        if (binds.includes(abs)) continue; // a bind mount hides it anyway
+        if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
+      }
+    }
+  }
+  if (opts.chownWorkdir && wd.final !== '/') {
+    // The user asked for the app to write next to its code: what it writes there it keeps, and a tmpfs would hide the code.
+    put({ path: wd.final, kind: 'workdir', use: 'data', declaredBy: 'WORKDIR under --chown-workdir' });
+  }
+
+  const user = effectiveUser(base);
+  if (user.known && !user.root) {
+    const bakedBy = (p: string, after?: DfInstruction) => buildContent(p, chain, wd.before, made, after);
+    const homeEnv = lastEnv(base.chain, 'HOME');
+    const home = userHome(df, base.chain, user.user);
+    if (home && home !== '/' && home !== '/nonexistent' && usable(home) && !isSystemPath(home)) {
+      // Files land in HOME when a RUN follows the ENV that set it, or runs as the user.
+      const after = homeEnv && homeEnv.value === home ? homeEnv.instruction : user.instruction;
+      const by = bakedBy(home, after);
+      put({ path: clean(home), kind: 'home', use: by ? 'baked' : 'scratch', declaredBy: `HOME of ${user.user}`, ...(by ? { bakedBy: by } : {}) });
+    }
+    for (const name of CACHE_VARIABLES) {
+      const set = lastEnv(base.chain, name);
+      if (!set || !usable(set.value) || isUnderRoot(set.value) || set.value.includes('$')) continue;
+      const p = clean(set.value);
+      if (isSystemPath(p) && !isUnder(p, '/tmp')) continue;
+      const by = bakedBy(p, set.instruction);
+      put({ path: p, kind: 'cache', use: by ? 'baked' : 'scratch', declaredBy: name, ...(by ? { bakedBy: by } : {}) });
+    }
+  }
+  const paths = [...found.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return { paths, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
+}
+
+/**
+ * What the build puts under `p`, if anything: a WORKDIR or COPY/ADD destination
+ * at or under it, a directory RUN makes below it, or any RUN after `after` (the
+ * ENV that named it, the USER that switched to its owner), which may write there.
+ */
+function buildContent(p: string, chain: DfInstruction[], workdirBefore: Map<DfInstruction, string>, made: string[], after?: DfInstruction): string | undefined {
+  let seen = after === undefined;
+  for (const ins of chain) {
+    const wd = workdirBefore.get(ins) ?? '/';
+    if (ins.keyword === 'WORKDIR' && ins.args[0] && !ins.args[0].includes('$')) {
+      const dir = path.posix.resolve(wd, ins.args[0]);
+      if (isUnder(dir, p)) return `WORKDIR ${dir}`;
+    }
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd);
+      if (dest && isUnder(dest, p)) return `${ins.keyword} into ${dest}`;
+    }
+    if (seen && ins !== after && ins.keyword === 'RUN' && after) return `a RUN after ${after.keyword} (line ${ins.line + 1})`;
+    if (ins === after) seen = true;
+  }
+  const below = made.find((d) => d !== p && isUnder(d, p));
+  return below ? `mkdir ${below}` : undefined;
+}
+
+/**
+ * The declared write paths that concern one service running the image: all
+ * but named-volume targets other services mount (a mount point, not a path
+ * this service writes).
+ */
+export function serviceWritePaths(opts: HardenOptions, s: ServiceLink, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[]): WritePath[] {
+  return imageWritePaths(opts, df, stage, base, services).paths.filter((w) => w.kind !== 'named-volume' || w.mountedBy?.includes(s.name));
+}
+
 // ------------------------------------------------------- what the user must own
 
 export interface OwnedPaths {
@@ -105,58 +306,18 @@ export interface OwnedPaths {
 }
 
 /**
- * What the image's user must own: VOLUMEs of the stage, targets of named volumes
- * compose mounts (a new volume copies the image's ownership), directories RUN
- * lines make with mkdir, the home a user-creation command leaves out
- * (`makeHome`, BusyBox's adduser -H), and with --chown-workdir the WORKDIR.
+ * What the image's user must own: the declared write paths it can be given at
+ * build time (VOLUMEs, named-volume targets, mkdir'd data directories, the
+ * WORKDIR under --chown-workdir), plus the home a user-creation command leaves
+ * out (`makeHome`, BusyBox's adduser -H). HOME and caches are the user's home's.
  * Code elsewhere stays root-owned.
  */
 export function ownedPaths(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[], makeHome?: string): OwnedPaths {
-  const parsed = df.parsed;
-  const wd = workdirs(base.chain);
-  const codeDirs = new Set<string>();
-  if (wd.final !== '/') codeDirs.add(wd.final);
-  const chain = chainInstructions(base.chain);
-  for (const ins of chain) {
-    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
-      if (dest) codeDirs.add(dest);
-    }
-  }
-  const binds = services.flatMap((s) => s.volumes.filter((m) => m.type === 'bind').map((m) => m.target));
-  const wanted = new Set<string>();
-  const add = (p: string) => {
-    const clean = path.posix.normalize(p).replace(/(.)\/$/, '$1');
-    if (!clean.startsWith('/') || /[$*?{}[\]]/.test(clean) || isSystemPath(clean)) return;
-    wanted.add(clean);
-  };
-  for (const ins of effectiveInstructions(stage)) {
-    if (ins.keyword === 'VOLUME') for (const p of ins.json ?? ins.args) add(p);
-  }
-  const underRoot = new Set<string>();
-  for (const s of services) {
-    for (const m of s.volumes) {
-      if (m.type !== 'volume') continue;
-      if (isUnderRoot(m.target)) underRoot.add(m.target);
-      else add(m.target);
-    }
-  }
-  for (const ins of chain) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
-      if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
-        const abs = path.posix.resolve(wd.before.get(ins) ?? '/', dir);
-        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
-        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        if (binds.includes(abs)) continue; // a bind mount hides it anyway
-        add(abs);
-      }
-    }
-  }
-  if (makeHome) wanted.add(makeHome);
-  if (opts.chownWorkdir && wd.final !== '/') wanted.add(wd.final);
-  return { dirs: [...wanted].sort(), underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
+  const { paths, underRoot, codeDirs } = imageWritePaths(opts, df, stage, base, services);
+  const chowned = (k: WritePathKind) => k !== 'home' && k !== 'cache';
+  const dirs = new Set(paths.filter((w) => chowned(w.kind) || w.alsoDeclaredAs?.some(chowned)).map((w) => w.path));
+  if (makeHome) dirs.add(makeHome);
+  return { dirs: [...dirs].sort(), underRoot, codeDirs };
 }
 
 /** HOME of a user the tool creates, and whether the creation command leaves it out (BusyBox `adduser -H`). */
