@@ -340,8 +340,10 @@ export function addListItems(
   }
   if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
   if (own) return `${key} is empty`;
-  const inherited = Array.isArray(current) ? current.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
-  if (Array.isArray(current) && inherited.length !== current.length) return `${key} inherits items that are not plain values`;
+  // A merge may provide one string (`tmpfs: /tmp`), which compose reads as a list of one.
+  const merged = typeof current === 'string' ? [current] : current;
+  const inherited = Array.isArray(merged) ? merged.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
+  if (Array.isArray(merged) && inherited.length !== merged.length) return `${key} inherits items that are not plain values`;
   const value = [...inherited, ...items];
   const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
   return { edits: [insertOuterMapEntry(file, eol, map, key, text)], intent: intent(value) };

@@ -22,7 +22,10 @@ import {
   type ServiceImage,
   checkEachService,
   privilegedNote,
+  serviceImage,
 } from '../../src/compose-service.js';
+import { imageStages } from '../../src/dockerfile-info.js';
+import { isUnder, serviceWritePaths, type WritePath } from '../../src/write-paths.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -44,10 +47,10 @@ export const readOnly: Transform = {
   run: (ctx) => checkEachService(ctx, check),
 };
 
-function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
+function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
-  if (setting === true) return undefined;
+  if (setting === true) return keepDeclaredWritable(ctx, s);
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'a read-only root');
@@ -59,14 +62,117 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const writes = writePaths(img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
 
-  const covered = coveredPaths(s, img);
-  const tmpfs = writes.filter((p) => !covered.has(p)).map((p) => tmpfsEntry(p, ctx.options));
+  const plan = coverage(ctx, s, img, writes);
+  // Data nothing mounts: a read-only root would make it unwritable and a tmpfs would lose it.
+  if (plan.data.length) return plan.data.map((w) => dataNote(s, w, 'root left writable'));
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
-  if (tmpfs.length) changes.push(addListItems(s, 'tmpfs', tmpfs));
+  if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t.path, ctx.options))));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
-  const also = tmpfs.length ? ` with a tmpfs for ${tmpfs.map((t) => t.split(':')[0]).join(', ')}` : '';
-  return serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files`, combine(changes as ServiceChange[]));
+  const also = plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '';
+  return [
+    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files`, combine(changes as ServiceChange[])),
+    ...plan.baked.map((w) => bakedNote(s, w)),
+  ];
+}
+
+/**
+ * A service already on a read-only root (set by hand, or by this transform in
+ * an earlier pass before dockerfile/non-root-user gave the image its HOME and
+ * data directories) keeps every path its image declares written: scratch paths
+ * get a tmpfs, data and baked paths are reported.
+ */
+function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] | undefined {
+  if (isPrivileged(s)) return undefined;
+  const img = serviceImage(s);
+  if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
+  const plan = coverage(ctx, s, img, []);
+  const out: Finding[] = [];
+  if (plan.tmpfs.length) {
+    const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t.path, ctx.options)));
+    if (typeof change === 'string') {
+      out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.`));
+    } else {
+      out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs`, change));
+    }
+  }
+  out.push(...plan.data.map((w) => dataNote(s, w, 'it stays unwritable on the read-only root')), ...plan.baked.map((w) => bakedNote(s, w)));
+  return out;
+}
+
+interface TmpfsPlan {
+  path: string;
+  /** Why, for the message: the declaration it covers (`HOME of app`), none for the image's known paths. */
+  why?: string;
+}
+
+interface Coverage {
+  /** Tmpfs mounts to add: the image's known write paths and the scratch paths nothing covers. */
+  tmpfs: TmpfsPlan[];
+  /** Declared data paths nothing mounts. */
+  data: WritePath[];
+  /** Declared paths the build fills, that nothing covers: a tmpfs would hide their files. */
+  baked: WritePath[];
+}
+
+/**
+ * How the service keeps writable what it writes: `writes` (the image's known
+ * paths) and every path its image declares written (src/write-paths.ts). A path
+ * is covered by a mount (volume, bind, tmpfs, a VOLUME) at it or above it.
+ */
+function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writes: string[]): Coverage {
+  const mounts = coveredPaths(s, img);
+  const isCovered = (p: string) => [...mounts].some((m) => isUnder(p, m));
+  const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
+  const data: WritePath[] = [];
+  const baked: WritePath[] = [];
+  for (const w of declaredPaths(ctx, s, img)) {
+    if (isCovered(w.path)) continue;
+    if (w.use === 'data') data.push(w);
+    else if (w.use === 'baked') baked.push(w);
+    else tmpfs.push({ path: tmpfsFor(w.path), why: w.declaredBy });
+  }
+  // One tmpfs per tree: /home/app covers /home/app/.cache, /tmp covers a cache redirected to /tmp.
+  const kept = tmpfs.filter((t, i) => !tmpfs.some((o, j) => (o.path === t.path ? j < i : isUnder(t.path, o.path))));
+  return { tmpfs: kept, data, baked: baked.filter((w) => !kept.some((t) => isUnder(w.path, t.path))) };
+}
+
+/** The declared write paths of the service's image, when it is built here. */
+function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): WritePath[] {
+  if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
+  const df = img.dockerfile;
+  const image = imageStages(df.parsed, ctx.project.servicesByDockerfile.get(df.path) ?? []).find((i) => i.stage === img.stage);
+  return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s]);
+}
+
+/** A scratch path under /tmp or /var/tmp is covered by a tmpfs on that folder itself. */
+function tmpfsFor(p: string): string {
+  return ['/tmp', '/var/tmp'].find((d) => isUnder(p, d)) ?? p;
+}
+
+function describe(list: TmpfsPlan[]): string {
+  return list.map((t) => (t.why ? `${t.path} (${t.why})` : t.path)).join(', ');
+}
+
+function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `${w.path} (${w.declaredBy}) is where the service keeps data, and nothing mounts it: a read-only root makes it unwritable and a tmpfs would lose it on restart; ${consequence}`,
+    `Mount a named volume at ${w.path} (and declare it under the top-level volumes:), or a tmpfs if what is written there may be lost; then run docker-harden again.`,
+  );
+}
+
+function bakedNote(s: ServiceLink, w: WritePath): Finding {
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `${w.path} (${w.declaredBy}) holds files the build puts there (${w.bakedBy}), so it gets no tmpfs, which would hide them, and stays read-only`,
+    `If the app writes under ${w.path} at run time, mount a tmpfs or a volume on the folder it writes (for example ${w.path}/.cache).`,
+    'note',
+  );
 }
 
 /** Paths that must stay writable, or why they are not known. */
@@ -74,7 +180,7 @@ function writePaths(img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
-    // Built here: its data lives in its volumes and VOLUMEs; a known base adds what its own processes write.
+    // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
     paths.push(...(img.facts?.tmpfsPaths ?? []));
   } else if (img.buildElsewhere) {
     return 'its build context or Dockerfile is not in this repository';
