@@ -130,6 +130,8 @@ export interface WritePath {
 export interface ImageWritePaths {
   /** One entry per path (the strongest declaration wins: named-volume, volume, workdir, home, cache, data-dir), sorted. */
   paths: WritePath[];
+  /** Every declaration, one per source (a path may appear under several kinds). */
+  declarations: WritePath[];
   /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
   underRoot: string[];
   /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
@@ -183,22 +185,8 @@ export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage
       if (dest) codeDirs.add(dest);
     }
   }
-  const found = new Map<string, WritePath>();
-  const rank: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'data-dir'];
-  const put = (w: WritePath) => {
-    const had = found.get(w.path);
-    if (!had) return void found.set(w.path, w);
-    const kinds = [...new Set([had.kind, ...(had.alsoDeclaredAs ?? []), w.kind])];
-    const mountedBy = [...new Set([...(had.mountedBy ?? []), ...(w.mountedBy ?? [])])];
-    // A HOME outside /home (`useradd -d /var/lib/app`) that RUN also makes is the app's data, not a scratch home.
-    const outranks = w.kind === 'data-dir' && had.kind === 'home' ? !isUnder(had.path, '/home') : rank.indexOf(w.kind) < rank.indexOf(had.kind);
-    const winner = outranks ? w : had;
-    found.set(w.path, {
-      ...winner,
-      alsoDeclaredAs: kinds.filter((k) => k !== winner.kind),
-      ...(mountedBy.length ? { mountedBy } : {}),
-    });
-  };
+  const declarations: WritePath[] = [];
+  const put = (w: WritePath) => declarations.push(w);
 
   for (const ins of effectiveInstructions(stage)) {
     if (ins.keyword !== 'VOLUME') continue;
@@ -257,8 +245,29 @@ export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage
       put({ path: p, kind: 'cache', use: by ? 'baked' : 'scratch', declaredBy: name, ...(by ? { bakedBy: by } : {}) });
     }
   }
-  const paths = [...found.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-  return { paths, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
+  return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
+}
+
+const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'data-dir'];
+
+/**
+ * One entry per path: the strongest declaration (named-volume, volume, workdir,
+ * home, cache, data-dir), with the others in `alsoDeclaredAs`; sorted by path.
+ * A HOME outside /home (`useradd -d /var/lib/app`) that RUN also makes is the
+ * app's data, not a scratch home.
+ */
+function strongest(declarations: WritePath[]): WritePath[] {
+  const byPath = new Map<string, WritePath[]>();
+  for (const w of declarations) byPath.set(w.path, [...(byPath.get(w.path) ?? []), w]);
+  const out: WritePath[] = [];
+  for (const [p, list] of byPath) {
+    const rank = (w: WritePath) => (w.kind === 'home' && !isUnder(p, '/home') && list.some((x) => x.kind === 'data-dir') ? RANK.length : RANK.indexOf(w.kind));
+    const winner = [...list].sort((x, y) => rank(x) - rank(y))[0]!;
+    const mountedBy = [...new Set(list.flatMap((w) => w.mountedBy ?? []))];
+    const also = [...new Set(list.map((w) => w.kind))].filter((k) => k !== winner.kind);
+    out.push({ ...winner, ...(mountedBy.length ? { mountedBy } : {}), ...(also.length ? { alsoDeclaredAs: also } : {}) });
+  }
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
 /**
@@ -287,11 +296,14 @@ function buildContent(p: string, chain: DfInstruction[], workdirBefore: Map<DfIn
 
 /**
  * The declared write paths that concern one service running the image: all
- * but named-volume targets other services mount (a mount point, not a path
- * this service writes).
+ * but named-volume targets only other services mount (a mount point, not a
+ * path this service writes), one entry per path.
  */
 export function serviceWritePaths(opts: HardenOptions, s: ServiceLink, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[]): WritePath[] {
-  return imageWritePaths(opts, df, stage, base, services).paths.filter((w) => w.kind !== 'named-volume' || w.mountedBy?.includes(s.name));
+  const { declarations } = imageWritePaths(opts, df, stage, base, services);
+  // Another service's mount point (and the mkdir that makes it) is that service's; HOME or a cache there is still this one's.
+  const othersMountPoint = (p: string) => declarations.some((w) => w.path === p && w.kind === 'named-volume') && !declarations.some((w) => w.path === p && w.kind === 'named-volume' && w.mountedBy?.includes(s.name));
+  return strongest(declarations.filter((w) => !((w.kind === 'named-volume' || w.kind === 'data-dir') && othersMountPoint(w.path))));
 }
 
 // ------------------------------------------------------- what the user must own
