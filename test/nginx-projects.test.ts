@@ -1,4 +1,5 @@
 // Project fixtures for nginx/unprivileged: test/projects/<case>/input/** is a
+// (cases whose expect.json names `transforms` belong to test/stack-projects.test.ts)
 // small repo; output/** holds every file that must change, byte for byte (a
 // case with no output/ must change nothing). Optional expect.json:
 //   { "findings": ["substring", ...], "errors": true }
@@ -34,6 +35,7 @@ function collect(): Case[] {
   if (!existsSync(ROOT)) return [];
   return readdirSync(ROOT)
     .sort()
+    .filter((name) => !existsSync(path.join(ROOT, name, 'expect.json')) || JSON.parse(readFileSync(path.join(ROOT, name, 'expect.json'), 'utf8')).transforms === undefined)
     .map((name) => {
       const dir = path.join(ROOT, name);
       const out = path.join(dir, 'output');
