@@ -25,6 +25,7 @@
 // API (all pure; they read the model and never edit):
 //   imageWritePaths(opts, image)          every declared write path of an image stage
 //   serviceWritePaths(opts, s, image)     the ones that concern one service that runs it
+//   writerOf(s, df, base)                 the IDs a tmpfs over them must be owned by
 //   ownedPaths(opts, image, makeHome)     what the image's user must own (non-root-user)
 //   createdUserHome(userName, distro)     HOME of a user the tool creates
 //   homeCacheRedirects(df, image)         HOME/cache variables moved off /root (home-cache-env)
@@ -304,6 +305,40 @@ export function serviceWritePaths(opts: HardenOptions, s: ServiceLink, df: Docke
   // Another service's mount point (and the mkdir that makes it) is that service's; HOME or a cache there is still this one's.
   const othersMountPoint = (p: string) => declarations.some((w) => w.path === p && w.kind === 'named-volume') && !declarations.some((w) => w.path === p && w.kind === 'named-volume' && w.mountedBy?.includes(s.name));
   return strongest(declarations.filter((w) => !((w.kind === 'named-volume' || w.kind === 'data-dir') && othersMountPoint(w.path))));
+}
+
+// ------------------------------------------------------------- who writes them
+
+/** The user a service's process writes as: root, numeric IDs, or not known (a name no file of ours defines). */
+export type Writer = { root: true } | { root: false; uid: number; gid?: number } | undefined;
+
+/**
+ * Who writes the service's declared paths: its compose `user:` when set, else
+ * the image's USER, resolved to numbers through the users the Dockerfile
+ * creates or the base image's known user. A tmpfs over a directory the image
+ * has is root-owned with that directory's mode (runc keeps the mode, not the
+ * owner), so a non-root writer needs it mounted with `uid=`/`gid=`.
+ */
+export function writerOf(s: ServiceLink, df: DockerfileSource, base: StageBase): Writer {
+  const composeUser = s.effective.user;
+  const written = typeof composeUser === 'string' || typeof composeUser === 'number' ? String(composeUser) : undefined;
+  let user: string;
+  if (written !== undefined) {
+    user = written;
+  } else {
+    const u = effectiveUser(base);
+    if (!u.known) return undefined;
+    user = u.user;
+  }
+  const [name = '', group] = user.trim().split(':');
+  if (name === 'root' || name === '0') return { root: true };
+  if (name.includes('$') || (group ?? '').includes('$')) return undefined;
+  const created = usersCreatedIn(base.chain, df.parsed.escape).filter((c) => c.name === name || String(c.uid) === name);
+  const known = created[created.length - 1] ?? (base.facts?.existingUser && [base.facts.existingUser.name, String(base.facts.existingUser.uid)].includes(name) ? base.facts.existingUser : undefined);
+  const uid = /^\d+$/.test(name) ? Number(name) : known?.uid;
+  if (uid === undefined) return undefined;
+  const gid = group !== undefined && /^\d+$/.test(group) ? Number(group) : group === undefined ? known?.gid : undefined;
+  return { root: false, uid, ...(gid !== undefined ? { gid } : {}) };
 }
 
 // ------------------------------------------------------- what the user must own

@@ -12,7 +12,9 @@
 // finding of compose/read-only names the path for that service (only a note
 // about files the build put there, when the tool itself added read_only). A
 // chowned directory under a tmpfs must look like scratch (logs, run, cache,
-// tmp): data is never silently made a tmpfs.
+// tmp): data is never silently made a tmpfs. A tmpfs the tool adds for a
+// non-root service over such a path is mounted with the user's uid (runc keeps
+// the directory's mode on a tmpfs, not its owner).
 //
 // Also, for the other two contradictions: every named-volume target of a
 // service whose image the tool made non-root is chowned by a RUN it added (or
@@ -97,6 +99,8 @@ function envPairs(line: string): [string, string][] {
 interface Mount {
   target: string;
   kind: 'volume' | 'bind' | 'tmpfs' | 'anonymous';
+  /** tmpfs options as written (`size=64m,uid=1000`). */
+  options?: string;
 }
 
 function mountsOf(s: Record<string, unknown>): Mount[] {
@@ -114,7 +118,7 @@ function mountsOf(s: Record<string, unknown>): Mount[] {
   }
   const tmpfs = s.tmpfs;
   for (const t of typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []) {
-    if (typeof t === 'string') out.push({ target: norm(t.split(':')[0]!.trim()), kind: 'tmpfs' });
+    if (typeof t === 'string') out.push({ target: norm(t.split(':')[0]!.trim()), kind: 'tmpfs', options: t.split(':').slice(1).join(':') });
   }
   return out;
 }
@@ -246,6 +250,11 @@ export function checkConsistent(before: Record<string, string>, after: Record<st
           // Data is never silently made a tmpfs: a chowned directory under a tmpfs (and no volume closer) is scratch.
           if (what === 'chowned' && cover.kind === 'tmpfs') {
             expect(SCRATCH.test(p) || volumeLines.some((v) => under(p, v)), `${rel}#${name}: ${p} holds data, but a tmpfs covers it`).toBe(true);
+          }
+          // A tmpfs over a directory the image has is root-owned: a non-root writer needs it mounted with its uid.
+          const added = !mountsOf((was[d]?.[name] ?? {}) as Record<string, unknown>).some((m) => m.kind === 'tmpfs' && m.target === cover.target);
+          if (cover.kind === 'tmpfs' && added && nonRoot && !['/tmp', '/var/tmp'].includes(cover.target)) {
+            expect(cover.options ?? '', `${rel}#${name}: the tmpfs for ${p} is not owned by the non-root user`).toMatch(/(^|,)uid=\d+/);
           }
         }
       }

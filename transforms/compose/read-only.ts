@@ -23,9 +23,10 @@ import {
   checkEachService,
   privilegedNote,
   serviceImage,
+  runtimeUser,
 } from '../../src/compose-service.js';
 import { imageStages } from '../../src/dockerfile-info.js';
-import { isUnder, serviceWritePaths, type WritePath } from '../../src/write-paths.js';
+import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -64,9 +65,11 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
 
   const plan = coverage(ctx, s, img, writes);
   // Data nothing mounts: a read-only root would make it unwritable and a tmpfs would lose it.
-  if (plan.data.length) return plan.data.map((w) => dataNote(s, w, 'root left writable'));
+  if (plan.data.length || plan.unowned.length) {
+    return [...plan.data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
+  }
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
-  if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t.path, ctx.options))));
+  if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options))));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also = plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '';
@@ -83,20 +86,21 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
  * get a tmpfs, data and baked paths are reported.
  */
 function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] | undefined {
-  if (isPrivileged(s)) return undefined;
+  // privileged: true too: the root filesystem is still read-only for a process that is not root.
   const img = serviceImage(s);
   if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
   const plan = coverage(ctx, s, img, []);
   const out: Finding[] = [];
   if (plan.tmpfs.length) {
-    const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t.path, ctx.options)));
+    const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options)));
     if (typeof change === 'string') {
       out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.`));
     } else {
       out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs`, change));
     }
   }
-  out.push(...plan.data.map((w) => dataNote(s, w, 'it stays unwritable on the read-only root')), ...plan.baked.map((w) => bakedNote(s, w)));
+  const still = 'it stays unwritable on the read-only root';
+  out.push(...plan.data.map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
   return out;
 }
 
@@ -104,6 +108,8 @@ interface TmpfsPlan {
   path: string;
   /** Why, for the message: the declaration it covers (`HOME of app`), none for the image's known paths. */
   why?: string;
+  /** Owner of the tmpfs: a directory the image has keeps its mode but not its owner under a tmpfs. */
+  owner?: { uid: number; gid?: number };
 }
 
 interface Coverage {
@@ -113,6 +119,8 @@ interface Coverage {
   data: WritePath[];
   /** Declared paths the build fills, that nothing covers: a tmpfs would hide their files. */
   baked: WritePath[];
+  /** Scratch paths of a non-root user whose UID is not known: a root-owned tmpfs would not be writable. */
+  unowned: WritePath[];
 }
 
 /**
@@ -126,15 +134,26 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
   const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
   const data: WritePath[] = [];
   const baked: WritePath[] = [];
+  const unowned: WritePath[] = [];
+  const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
+  // While dockerfile/non-root-user is about to give a root image its user, a tmpfs added now would be root's:
+  // leave the scratch paths to the next pass, which sees the user (keepDeclaredWritable).
+  const userPending = writer?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
   for (const w of declaredPaths(ctx, s, img)) {
     if (isCovered(w.path)) continue;
+    const at = tmpfsFor(w.path);
     if (w.use === 'data') data.push(w);
     else if (w.use === 'baked') baked.push(w);
-    else tmpfs.push({ path: tmpfsFor(w.path), why: w.declaredBy });
+    else if (at !== w.path) tmpfs.push({ path: at, why: w.declaredBy }); // /tmp and /var/tmp are 1777 in the image
+    else if (userPending) continue;
+    else if (writer?.root) tmpfs.push({ path: at, why: w.declaredBy });
+    else if (writer) tmpfs.push({ path: at, why: w.declaredBy, owner: { uid: writer.uid, gid: writer.gid } });
+    else unowned.push(w);
   }
   // One tmpfs per tree: /home/app covers /home/app/.cache, /tmp covers a cache redirected to /tmp.
   const kept = tmpfs.filter((t, i) => !tmpfs.some((o, j) => (o.path === t.path ? j < i : isUnder(t.path, o.path))));
-  return { tmpfs: kept, data, baked: baked.filter((w) => !kept.some((t) => isUnder(w.path, t.path))) };
+  const outside = (w: WritePath) => !kept.some((t) => isUnder(w.path, t.path));
+  return { tmpfs: kept, data, baked: baked.filter(outside), unowned: unowned.filter(outside) };
 }
 
 /** The declared write paths of the service's image, when it is built here. */
@@ -161,6 +180,16 @@ function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
     s,
     `${w.path} (${w.declaredBy}) is where the service keeps data, and nothing mounts it: a read-only root makes it unwritable and a tmpfs would lose it on restart; ${consequence}`,
     `Mount a named volume at ${w.path} (and declare it under the top-level volumes:), or a tmpfs if what is written there may be lost; then run docker-harden again.`,
+  );
+}
+
+function unownedNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `${w.path} (${w.declaredBy}) needs a tmpfs its user owns, but the user's UID is not known here (a tmpfs over it is root-owned); ${consequence}`,
+    `Add a tmpfs for ${w.path} with the user's IDs (tmpfs: ["${w.path}:uid=UID,gid=GID"]), or give the image a numeric USER; then run docker-harden again.`,
   );
 }
 
@@ -209,6 +238,10 @@ function coveredPaths(s: ServiceLink, img: ServiceImage): Set<string> {
   return out;
 }
 
-function tmpfsEntry(p: string, options: HardenOptions): string {
-  return options.tmpfsSize ? `${p}:size=${options.tmpfsSize}` : p;
+function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
+  const opts = [
+    ...(options.tmpfsSize ? [`size=${options.tmpfsSize}`] : []),
+    ...(t.owner ? [`uid=${t.owner.uid}`, ...(t.owner.gid !== undefined ? [`gid=${t.owner.gid}`] : [])] : []),
+  ];
+  return opts.length ? `${t.path}:${opts.join(',')}` : t.path;
 }
