@@ -22,14 +22,17 @@
 //   baked    the build puts files there (code under WORKDIR, a RUN after the ENV
 //            that names it): a tmpfs would hide them, so it is left to a human
 //
-// API (all pure; they read the model and never edit):
-//   imageWritePaths(opts, image)          every declared write path of an image stage
-//   serviceWritePaths(opts, s, image)     the ones that concern one service that runs it
-//   writerOf(s, df, base)                 the IDs a tmpfs over them must be owned by
-//   ownedPaths(opts, image, makeHome)     what the image's user must own (non-root-user)
-//   createdUserHome(userName, distro)     HOME of a user the tool creates
-//   homeCacheRedirects(df, image)         HOME/cache variables moved off /root (home-cache-env)
-//   isUnder, isSystemPath, isMountPointToSkip, isScratchPath, copyDest, mkdirOperands: the rules they share
+// API (all pure; they read the model and never edit). `image` below is
+// (df, stage, base, services): a Dockerfile, the stage that becomes the image,
+// its resolved base (dockerfile-info.ts) and the compose services that run it.
+//   imageWritePaths(opts, ...image)             every declared write path of the image
+//   serviceWritePaths(opts, s, ...image)        the ones that concern service `s`
+//   writerOf(s, df, base)                       the IDs a tmpfs over them must be owned by
+//   ownedPaths(opts, ...image, makeHome)        what the image's user must own (non-root-user)
+//   createdUserHome(userName, distro)           HOME of a user the tool creates
+//   homeCacheRedirects(df, imageStage)          HOME/cache variables moved off /root (home-cache-env)
+//   isUnder, isSystemPath, isMountPointToSkip, isScratchPath, isUnderRoot, copyDest,
+//   mkdirOperands, userHome, CACHE_VARIABLES    the rules they share
 import path from 'node:path';
 import type { DockerfileSource, ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
