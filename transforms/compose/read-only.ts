@@ -63,7 +63,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const writes = writePaths(img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
 
-  const plan = coverage(ctx, s, img, writes);
+  const plan = coverage(ctx, s, img, writes, true);
   // Data nothing mounts: a read-only root would make it unwritable and a tmpfs would lose it.
   if (plan.data.length || plan.unowned.length) {
     return [...plan.data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
@@ -89,7 +89,7 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   // privileged: true too: the root filesystem is still read-only for a process that is not root.
   const img = serviceImage(s);
   if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
-  const plan = coverage(ctx, s, img, []);
+  const plan = coverage(ctx, s, img, [], false);
   const out: Finding[] = [];
   if (plan.tmpfs.length) {
     const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options)));
@@ -127,8 +127,9 @@ interface Coverage {
  * How the service keeps writable what it writes: `writes` (the image's known
  * paths) and every path its image declares written (src/write-paths.ts). A path
  * is covered by a mount (volume, bind, tmpfs, a VOLUME) at it or above it.
+ * `first`: read_only is being added now, not topped up in a later pass.
  */
-function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writes: string[]): Coverage {
+function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writes: string[], first: boolean): Coverage {
   const mounts = coveredPaths(s, img);
   const isCovered = (p: string) => [...mounts].some((m) => isUnder(p, m));
   const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
@@ -136,9 +137,9 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
   const baked: WritePath[] = [];
   const unowned: WritePath[] = [];
   const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
-  // While dockerfile/non-root-user is about to give a root image its user, a tmpfs added now would be root's:
-  // leave the scratch paths to the next pass, which sees the user (keepDeclaredWritable).
-  const userPending = writer?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
+  // While dockerfile/non-root-user may be giving a root image its user in this pass, a tmpfs added now would be
+  // root's: leave the scratch paths to the next pass (keepDeclaredWritable), which sees the user, or still root.
+  const userPending = first && writer?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
   for (const w of declaredPaths(ctx, s, img)) {
     if (isCovered(w.path)) continue;
     const at = tmpfsFor(w.path);
