@@ -132,7 +132,7 @@ function readMakefile(ctx: Ctx, out: RepoEvidence): void {
   }
 }
 
-/** Lines joined over trailing backslashes: [start, end) of each. */
+/** Lines joined over trailing backslashes: [start, end) of each, without the line break (CR included). */
 function logicalLines(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   let start = 0;
@@ -145,7 +145,7 @@ function logicalLines(text: string): { start: number; end: number }[] {
       i = nl + 1;
       continue;
     }
-    out.push({ start, end });
+    out.push({ start, end: text[end - 1] === '\r' ? end - 1 : end });
     if (nl < 0) break;
     start = i = nl + 1;
   }
@@ -206,14 +206,9 @@ function yamlDoc(text: string): Document.Parsed | undefined {
   }
 }
 
-/** The value node under `key` in a map node (aliases resolved). */
+/** The value node under `key` in a map node (aliases resolved, `<<` merges followed). */
 function get(doc: Document.Parsed, node: unknown, key: string): Node | undefined {
-  const n = deref(doc, node);
-  if (!isMap(n)) return undefined;
-  for (const item of n.items) {
-    if (isPair(item) && isScalar(item.key) && item.key.value === key) return deref(doc, item.value) as Node | undefined;
-  }
-  return undefined;
+  return entries(doc, node).find(([k]) => k === key)?.[1];
 }
 
 function deref(doc: Document.Parsed, node: unknown): unknown {
@@ -222,20 +217,23 @@ function deref(doc: Document.Parsed, node: unknown): unknown {
   return n;
 }
 
-function entries(doc: Document.Parsed, node: unknown): [string, Node | undefined][] {
+function entries(doc: Document.Parsed, node: unknown, depth = 0): [string, Node | undefined][] {
   const n = deref(doc, node);
-  if (!isMap(n)) return [];
-  const out: [string, Node | undefined][] = [];
+  if (!isMap(n) || depth > 10) return [];
+  const own: [string, Node | undefined][] = [];
+  const merged: [string, Node | undefined][] = [];
   for (const item of n.items) {
-    if (isPair(item) && isScalar(item.key)) out.push([String(item.key.value), deref(doc, item.value) as Node | undefined]);
-    // `<<: *defaults`: the merged map's keys count too.
-    if (isPair(item) && isScalar(item.key) && (item.key.value === '<<' || item.key.source === '<<')) {
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    if (item.key.source === '<<' || item.key.value === '<<' || typeof item.key.value === 'symbol') {
+      // `<<: *defaults`: the merged maps' keys count too; the map's own keys win.
       const src = deref(doc, item.value);
-      const maps = isSeq(src) ? src.items.map((x) => deref(doc, x)) : [src];
-      for (const m of maps) for (const e of entries(doc, m)) if (!out.some(([k]) => k === e[0])) out.push(e);
+      for (const m of isSeq(src) ? src.items : [src]) merged.push(...entries(doc, m, depth + 1));
+      continue;
     }
+    own.push([String(item.key.value), deref(doc, item.value) as Node | undefined]);
   }
-  return out;
+  for (const e of merged) if (!own.some(([k]) => k === e[0])) own.push(e);
+  return own;
 }
 
 function scalarText(doc: Document.Parsed, node: unknown): string | undefined {
@@ -364,11 +362,14 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
   const lineOf = lineIndex(ctx.text);
   const globalEnv = envOf(doc, get(doc, doc.contents, 'variables'));
   const root = path.dirname(ctx.file).endsWith(`${path.sep}.gitlab`) ? path.dirname(path.dirname(ctx.file)) : path.dirname(ctx.file);
+  const seen = new Set<unknown>(); // a script shared through an anchor is one piece of evidence
   for (const [name, job] of entries(doc, doc.contents)) {
     if (!isMap(job) || name === 'variables') continue;
     const env = { ...globalEnv, ...envOf(doc, get(doc, job, 'variables')) };
     for (const key of ['before_script', 'script', 'after_script']) {
       for (const item of scriptItems(doc, get(doc, job, key))) {
+        if (seen.has(item)) continue;
+        seen.add(item);
         const run = scalarScript(doc, item, lineOf);
         if (!run) continue;
         const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'gitlab-ci', lineOf: run.lineOf, dirs: [root], vars: new Map(Object.entries(env)), style: 'shell', env };
