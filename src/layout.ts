@@ -12,6 +12,7 @@ import path from 'node:path';
 import { isRecord, type ComposeServiceNode } from './parse/compose.js';
 import type { Evidence, RepoEvidence } from './evidence/types.js';
 import type { ComposeSource } from './model.js';
+import { lineOfOffset } from './text.js';
 
 // ------------------------------------------------------------ compose projects
 
@@ -92,7 +93,10 @@ function serviceNodes(c: ComposeSource): ComposeServiceNode[] {
 export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, rel: (p: string) => string): ComposePlan {
   const byPath = new Map(composes.map((c) => [c.path, c]));
   const projects = new Map<string, ComposeProject>();
+  /** Files some project already uses on top of others (so they need no project of their own). */
+  const overrideFiles = new Set<string>();
   const add = (files: string[], how: ComposeProject['how'], reason: string, ev: Evidence[], extra: Partial<ComposeProject> = {}): ComposeProject => {
+    for (const f of files.slice(1)) overrideFiles.add(f);
     const rels = files.map(rel);
     const id = rels.join(' + ');
     const existing = projects.get(id);
@@ -159,18 +163,13 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       if (c === base && override) continue;
       if (named.has(c.path) || (included.has(c.path) && c !== base)) continue;
       if (c === base || !base) {
-        if (!projects.has(rel(c.path)) && !isOverrideAnywhere(c.path)) add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
+        if (!projects.has(rel(c.path)) && !overrideFiles.has(c.path)) add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
         continue;
       }
       const verdict = siblingVerdict(base, c);
       if (verdict.override) add([base.path, c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
       else add([c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
     }
-  }
-
-  function isOverrideAnywhere(file: string): boolean {
-    for (const p of projects.values()) if (p.files.indexOf(file) > 0) return true;
-    return false;
   }
 
   // 3. include: each entry is a project of its own, run as part of the including one.
@@ -198,8 +197,10 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
   const list = [...projects.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const uses = new Map<string, ComposeFileUse>();
   const overrideIn = new Map<string, { project: ComposeProject; index: number }>();
+  const projectsOf = new Map<string, ComposeProject[]>();
+  for (const p of list) for (const f of new Set(p.files)) projectsOf.set(f, [...(projectsOf.get(f) ?? []), p]);
   for (const c of composes) {
-    const mine = list.filter((p) => p.files.includes(c.path));
+    const mine = projectsOf.get(c.path) ?? [];
     const asOverride = mine.filter((p) => p.files.indexOf(c.path) > 0);
     const alone = mine.filter((p) => p.files.indexOf(c.path) === 0);
     const mode: ComposeFileUse['mode'] = asOverride.length && alone.length ? 'both' : asOverride.length ? 'override' : 'standalone';
@@ -258,7 +259,7 @@ export function includesOf(c: ComposeSource): { files: string[]; line: number }[
       const paths = typeof entry === 'string' ? [entry] : isRecord(entry) ? (Array.isArray(entry.path) ? entry.path : [entry.path]) : [];
       const files = paths.filter((p): p is string => typeof p === 'string' && !p.includes('$') && !/^[a-z]+:\/\//i.test(p)).map((p) => path.resolve(dir, p));
       const offset = node?.items?.[i]?.range?.[0] ?? 0;
-      if (files.length) out.push({ files, line: lineAt(c.parsed.text, offset) });
+      if (files.length) out.push({ files, line: lineOfOffset(c, offset) });
     });
   }
   return out;
@@ -271,10 +272,4 @@ export function extendsOf(data: Record<string, unknown>, composePath: string): {
   if (!isRecord(e) || typeof e.service !== 'string') return undefined;
   if (typeof e.file === 'string' && (e.file.includes('$') || /^[a-z]+:\/\//i.test(e.file))) return undefined;
   return { file: typeof e.file === 'string' ? path.resolve(path.dirname(composePath), e.file) : composePath, service: e.service };
-}
-
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }

@@ -14,9 +14,10 @@ import path from 'node:path';
 import type { DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
-import type { Evidence, RepoEvidence } from './evidence/types.js';
+import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
+import { lineOfOffset } from './text.js';
 
 export const IMAGE_ROLES = ['runtime', 'base', 'builder', 'test', 'packaging', 'devcontainer'] as const;
 export type ImageRole = (typeof IMAGE_ROLES)[number];
@@ -90,19 +91,22 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
     }
   }
 
+  const buildsByFile = new Map<string, BuildUse[]>();
+  for (const b of evidence.builds) buildsByFile.set(b.dockerfile, [...(buildsByFile.get(b.dockerfile) ?? []), b]);
   const out = new Map<string, DockerfileUse>();
   for (const df of project.dockerfiles) {
-    const builds = buildsOf(df, project, evidence, usedTags, bakePushed);
+    const builds = buildsOf(df, project, buildsByFile.get(df.path) ?? [], evidence, usedTags, bakePushed);
     out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents));
   }
   return out;
 }
 
-function buildsOf(df: DockerfileSource, project: Project, evidence: RepoEvidence, usedTags: Set<string>, bakePushed: string[][]): DockerfileBuild[] {
+function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evidence: RepoEvidence, usedTags: Set<string>, bakePushed: string[][]): DockerfileBuild[] {
   const builds: DockerfileBuild[] = [];
   for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
+    if (s.base) continue; // a partial override runs as its base service
     builds.push({
-      via: s.builtImage ? `image: ${s.image} (compose service ${s.name})` : `compose service ${s.name}`,
+      via: s.builtImage ? `compose service ${s.name} (image: ${s.image})` : `compose service ${s.name}`,
       target: s.build?.target,
       tags: typeof s.effective.image === 'string' ? [s.effective.image] : [],
       runs: 'compose',
@@ -110,8 +114,7 @@ function buildsOf(df: DockerfileSource, project: Project, evidence: RepoEvidence
       at: serviceEvidence(s),
     });
   }
-  for (const b of evidence.builds) {
-    if (b.dockerfile !== df.path) continue;
+  for (const b of own) {
     const bakeName = /^bake target (.+)$/.exec(b.via)?.[1];
     const pushedByBake = bakeName !== undefined && bakePushed.some((names) => names.length === 0 || names.includes('default') || names.includes(bakeName));
     const runs = b.push || pushedByBake ? 'push' : b.tags.some((t) => usedTags.has(normalizeTag(t))) ? runKind(b.tags, evidence) : undefined;
@@ -134,11 +137,9 @@ function tagsPushedOrRun(evidence: RepoEvidence): Set<string> {
   return used;
 }
 
+/** The line of a service's key, as evidence (`service web (target runtime)`). */
 export function serviceEvidence(s: ServiceLink): Evidence {
-  const offset = s.node.keyNode.range?.[0] ?? 0;
-  let line = 1;
-  const text = s.compose.text;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  const line = lineOfOffset(s.compose, s.node.keyNode.range?.[0] ?? 0);
   const target = s.build?.target ? ` (target ${s.build.target})` : '';
   return { file: s.compose.path, rel: s.compose.rel, line, source: 'compose', text: `service ${s.name}${target}` };
 }
@@ -207,7 +208,7 @@ function decide(
       continue;
     }
     if (!image) {
-      set('unused', st === last ? `nothing builds the last stage (${builds.map((b) => `${b.via} builds target ${b.target}`).join('; ')})` : 'no build in the repository names this stage', [fromEv(st)]);
+      set('unused', st === last ? `nothing builds it (${builds.map((b) => `${b.via} builds target ${b.target}`).join('; ')})` : 'no build in the repository names this stage', [fromEv(st)]);
       continue;
     }
     // Nothing in the repository builds this Dockerfile: where it sits and what it says decide.
@@ -238,7 +239,7 @@ function describeRuns(uses: DockerfileBuild[]): string {
   const compose = uses.filter((u) => u.runs === 'compose');
   if (compose.length) {
     const names = compose.map((u) => u.via.replace(/^compose service /, ''));
-    out.push(`${compose.length > 1 ? 'compose services' : compose[0]!.via.startsWith('image:') ? '' : 'compose service'} ${list(names)} ${compose.length > 1 ? 'run' : 'runs'} it (${where(compose)})`.trim());
+    out.push(`compose ${compose.length > 1 ? 'services' : 'service'} ${list(names)} ${compose.length > 1 ? 'run' : 'runs'} it (${where(compose)})`);
   }
   for (const u of uses.filter((x) => x.runs !== 'compose')) {
     out.push(`${u.via} ${u.runs === 'push' ? 'pushes it' : 'builds it and a command runs it'} (${u.at.rel}:${u.at.line})`);
@@ -305,7 +306,7 @@ const ROLE_WORDS: Record<StageRole, string> = {
   test: 'a test harness',
   packaging: 'a packaging image',
   devcontainer: 'a dev container',
-  unused: 'a stage nothing builds',
+  unused: 'not built',
 };
 
 /**
@@ -322,14 +323,17 @@ export function leftAlone(use: DockerfileUse | undefined): { stage: number; mess
   const parts = left.map((s) => {
     const where = s.evidence.length ? ` [${[...new Set(s.evidence.map((e) => `${e.rel}:${e.line}`))].slice(0, 4).join(', ')}]` : '';
     const label = multi ? `stage ${s.name ?? s.index}${s === last ? ' (last)' : ''}: ` : '';
-    return `${label}${ROLE_WORDS[s.role]}, ${s.reason}${where}`;
+    return `${label}${s.role === 'unused' ? '' : `${ROLE_WORDS[s.role]}, `}${s.reason}${where}`;
   });
   const base = left.some((s) => s.role === 'base');
+  const role = left.find((s) => s.role !== 'unused')?.role;
   return {
     stage: left[0]!.index,
     message: `not a runtime image: left alone (${parts.join('; ')})${base ? '; the images built FROM it get the user instead' : ''}`,
     manual:
-      'If this image does run as a service, build it from compose or CI, or widen the roles hardened for this file in .docker-harden.yml ' +
-      `(roles: [runtime, ${left[0]!.role === 'unused' ? 'builder' : left[0]!.role}], or per file under overrides); docker-harden --explain shows why.`,
+      (role
+        ? 'If this image does run as a service, build it from compose or CI, or widen the roles hardened for this file in .docker-harden.yml ' +
+          `(roles: [runtime, ${role}], or per file under overrides). `
+        : 'If that stage runs as a service, build it as a target (compose build.target, --target in CI). ') + 'docker-harden --explain shows why.',
   };
 }

@@ -239,6 +239,25 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('CRLF files say the same, on the same lines', async () => {
+    const tree = {
+      ...compose,
+      Makefile: 'DC := docker compose -f docker-compose.yml -f docker-compose.dev.yml\r\nup:\r\n\t$(DC) up\r\nprod:\r\n\tdocker compose \\\r\n\t  -f docker-compose.prod.yml up\r\n',
+      justfile: 'prod:\r\n    docker compose -f docker-compose.prod.yml up\r\n',
+      '.env': 'COMPOSE_FILE=docker-compose.yml:docker-compose.dev.yml\r\n',
+      '.github/workflows/ci.yml': 'jobs:\r\n  a:\r\n    steps:\r\n      - run: |\r\n          docker compose -f docker-compose.prod.yml config\r\n',
+    };
+    const { dir, ev } = await evidenceOf(tree);
+    expect(uses(ev, dir).map((u) => [u.at, u.files.join(' + ')])).toEqual([
+      ['.env:1', 'docker-compose.yml + docker-compose.dev.yml'],
+      ['.github/workflows/ci.yml:5', 'docker-compose.prod.yml'],
+      ['Makefile:1', 'docker-compose.yml + docker-compose.dev.yml'],
+      ['Makefile:5', 'docker-compose.prod.yml'],
+      ['justfile:2', 'docker-compose.prod.yml'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('files that cannot be read as evidence say nothing and raise no error', async () => {
     const dir = writeTree({
       ...compose,

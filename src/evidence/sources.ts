@@ -3,7 +3,7 @@
 // that is not what its name says says nothing).
 import path from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import { lineStarts } from '../text.js';
+import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
@@ -81,21 +81,6 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
     case 'devcontainer':
       return readDevcontainer(ctx, out);
   }
-}
-
-/** 1-based line of an offset, by binary search over line starts. */
-export function lineIndex(text: string): (offset: number) => number {
-  const starts = lineStarts(text);
-  return (offset: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
 }
 
 function shellContext(ctx: Ctx, source: EvidenceSource, dirs: string[], style: ShellContext['style'] = 'shell', lineOf = lineIndex(ctx.text)): ShellContext {

@@ -9,6 +9,7 @@ import type { Project, ServiceLink } from '../model.js';
 import { relPath } from '../model.js';
 import type { Evidence } from '../evidence/types.js';
 import type { FileError } from '../read.js';
+import { serviceEvidence } from '../roles.js';
 
 export const EXPLAIN_SCHEMA_VERSION = 1;
 
@@ -66,6 +67,7 @@ export interface ExplainJson {
 
 export function explainData(project: Project, errors: FileError[] = project.errors): ExplainJson {
   const rel = (p: string) => relPath(project.cwd, p);
+  const relDir = (p: string) => (p === project.cwd ? '.' : rel(p));
   const ev = (e: Evidence): ExplainEvidence => ({ file: e.rel, line: e.line, source: e.source, text: e.text });
   const layout = project.layout;
   return {
@@ -73,7 +75,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
     composeProjects: project.composeProjects.map((p) => ({
       id: p.id,
       files: p.rels,
-      directory: rel(p.directory),
+      directory: relDir(p.directory),
       how: p.how,
       reason: p.reason,
       evidence: p.evidence.map(ev),
@@ -94,7 +96,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       image: s.image ?? null,
       dockerfile: s.build ? rel(s.build.dockerfile) : null,
       target: s.build?.target ?? null,
-      context: s.build ? rel(s.build.context) : null,
+      context: s.build ? relDir(s.build.context) : null,
       buildFrom: buildFrom(s, ev),
       base: s.base?.id ?? null,
       overrides: s.overrides.map((o) => o.id),
@@ -108,7 +110,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
         role: use?.role ?? 'runtime',
         reason: use?.reason ?? '',
         evidence: (use?.evidence ?? []).map(ev),
-        contexts: (project.contexts.get(df.path) ?? []).map(rel),
+        contexts: (project.contexts.get(df.path) ?? []).map(relDir),
         builds: (use?.builds ?? []).map((b) => ({ via: b.via, target: b.target ?? null, tags: b.tags, runs: b.runs ?? null, exportsFiles: b.exportsFiles, evidence: ev(b.at) })),
         stages: (use?.stages ?? []).map((st) => ({
           index: st.index,
@@ -121,7 +123,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
         })),
       };
     }),
-    images: project.images.all.map((i) => ({ tag: i.tag, dockerfile: rel(i.dockerfile), target: i.target ?? null, context: rel(i.context), via: i.via, evidence: ev(i.at) })),
+    images: project.images.all.map((i) => ({ tag: i.tag, dockerfile: rel(i.dockerfile), target: i.target ?? null, context: relDir(i.context), via: i.via, evidence: ev(i.at) })),
     evidenceFiles: layout.evidence.filesRead.map(rel),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
@@ -135,10 +137,7 @@ function buildFrom(s: ServiceLink, ev: (e: Evidence) => ExplainEvidence): Explai
 }
 
 function evidenceOfService(s: ServiceLink): Evidence {
-  let line = 1;
-  const end = s.node.keyNode.range?.[0] ?? 0;
-  for (let i = 0; i < end; i++) if (s.compose.text.charCodeAt(i) === 10) line++;
-  return { file: s.compose.path, rel: s.compose.rel, line, source: 'compose', text: `service ${s.name}` };
+  return { ...serviceEvidence(s), text: `service ${s.name}` };
 }
 
 export function explainJson(project: Project, errors?: FileError[]): string {
