@@ -146,6 +146,8 @@ export interface Layout {
   devcontainerComposeFiles: Map<string, Evidence>;
   /** Roles the configuration hardens for a file (default: runtime). */
   hardenedRoles: (file: string) => readonly ImageRole[];
+  /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
+  evidenceImages: BuiltImage[];
 }
 
 export interface LoadOptions {
@@ -262,7 +264,14 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     roles: new Map(),
     devcontainerComposeFiles: new Map(),
     hardenedRoles,
+    evidenceImages: evidenceImages(evidence),
   };
+}
+
+function evidenceImages(evidence: RepoEvidence): BuiltImage[] {
+  const out: BuiltImage[] = [];
+  for (const b of evidence.builds) for (const tag of b.tags) out.push({ tag, dockerfile: b.dockerfile, context: b.context, target: b.target, via: b.via, at: b.at });
+  return out;
 }
 
 /** Compose files and Dockerfiles that commands name, whatever their names (`-f deploy/stack.yml`, `-f docker/app.df`). */
@@ -404,7 +413,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const s of services) {
     if (s.build && s.image && !s.base) built.push({ tag: s.image, dockerfile: s.build.dockerfile, context: s.build.context, target: s.build.target, via: `compose service ${s.name}`, at: serviceEvidence(s) });
   }
-  for (const b of layout.evidence.builds) for (const tag of b.tags) built.push({ tag, dockerfile: b.dockerfile, context: b.context, target: b.target, via: b.via, at: b.at });
+  built.push(...layout.evidenceImages);
   for (const a of layout.evidence.tagAliases) {
     const src = built.find((b) => b.tag === a.source);
     if (src) built.push({ ...src, tag: a.target, via: `docker tag of ${a.source}`, at: a.at });
