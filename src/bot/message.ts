@@ -37,11 +37,11 @@ export interface CommitMessage {
   text: string;
 }
 
-/** Transform ids that fixed something in this run, with their fix counts, in registry order. */
+/** Transform ids that fixed something in this run, with their fix counts, in the subject's order of importance. */
 export function fixedTransforms(result: RunResult, metas: TransformMeta[]): { id: string; cis?: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const f of result.engine.findings) if (f.fixed && !f.suppressed) counts.set(f.transform, (counts.get(f.transform) ?? 0) + 1);
-  const order = metas.map((m) => m.id);
+  const order = [...SUBJECT_PHRASES.flatMap((p) => p.transforms), ...metas.map((m) => m.id)];
   const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
   return [...counts]
     .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : 1))
