@@ -13,7 +13,7 @@ import { markdown } from './report/markdown.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
 import { ConfigError, loadConfigs } from './config.js';
-import { writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
+import { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
 import { BotError } from './bot/git.js';
 import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
 
@@ -274,8 +274,19 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
   let helped = false;
   const parser = yargs(argv)
     .scriptName('docker-harden ci-guard')
-    .usage('$0 [paths..]\n\nWrite ' + WORKFLOW_PATH + ' (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.')
+    .usage(
+      '$0 [paths..]\n$0 --bot [--org NAME | --repos-file FILE] [paths..]\n\n' +
+        `Write ${WORKFLOW_PATH} (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.\n` +
+        `--bot: write ${BOT_WORKFLOW_PATH} (if absent) instead: on a schedule and on demand, keep one hardening pull request open ` +
+        '(the action in pr mode), for this repository, or with --org / --repos-file for each of many repositories (one job per repository).',
+    )
     .option('root', { type: 'string', default: '.', describe: 'Repository root to write the workflow under' })
+    .option('bot', { type: 'boolean', default: false, describe: 'Write the pull-request bot workflow' })
+    .option('org', { type: 'string', describe: '--bot: run on every repository of this organisation or user (gh repo list)' })
+    .option('repos-file', { type: 'string', describe: '--bot: run on the repositories listed in this file (owner/name per line), relative to the repository root' })
+    .option('action', { type: 'string', default: ACTION_REF, describe: '--bot: the docker-harden action to use (owner/repo@ref)' })
+    .option('schedule', { type: 'string', default: BOT_SCHEDULE, describe: '--bot: cron schedule (UTC)' })
+    .option('verify', { type: 'boolean', default: false, describe: '--bot: verify on the runner\'s Docker Engine before proposing (--verify)' })
     .strictOptions()
     .help()
     .alias('h', 'help')
@@ -292,15 +303,18 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
     usageError ??= err.message;
     return undefined;
   });
+  const paths = (args?._ as (string | number)[] | undefined)?.map(String) ?? [];
+  if (!usageError && args) usageError = botUsageError(args, paths, argv);
   if (usageError) {
     io.stderr(`docker-harden ci-guard: ${usageError}\n`);
     return 2;
   }
   if (helped || !args) return 0;
   const root = path.resolve(io.cwd, args.root);
-  const paths = (args._ as (string | number)[]).map(String);
   try {
-    const r = writeWorkflow(root, paths);
+    const r = args.bot
+      ? writeBotWorkflow(root, { paths, org: args.org, reposFile: args['repos-file'], action: args.action, schedule: args.schedule, verify: args.verify })
+      : writeWorkflow(root, paths);
     const rel = path.relative(io.cwd, r.file) || r.file;
     io.stdout(r.written ? `wrote ${rel}\n` : `${rel} exists; left as it is\n`);
     return 0;
@@ -308,6 +322,29 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
     io.stderr(`docker-harden ci-guard: cannot write the workflow: ${(err as Error).message}\n`);
     return 2;
   }
+}
+
+/** What is wrong with ci-guard's bot flags, if anything (each value ends up in a workflow file). */
+function botUsageError(
+  args: { bot: boolean; org?: string; 'repos-file'?: string; action: string; schedule: string },
+  paths: string[],
+  argv: string[],
+): string | undefined {
+  const botOnly = ['--org', '--repos-file', '--action', '--schedule', '--verify'].filter((f) => argv.some((a) => a === f || a.startsWith(f + '=')));
+  if (!args.bot) return botOnly.length ? `${botOnly.join(', ')} only go with --bot` : undefined;
+  if (args.org !== undefined && args['repos-file'] !== undefined) return 'give --org or --repos-file, not both';
+  if (args.org !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(args.org)) return `--org must be a GitHub organisation or user name, got '${args.org}'`;
+  const file = args['repos-file'];
+  if (file !== undefined && (!file || /[\s"'\\]/.test(file) || path.isAbsolute(file) || file.split('/').includes('..'))) {
+    return `--repos-file must be a path inside the repository without spaces or quotes, got '${file}'`;
+  }
+  if (!/^(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[A-Za-z0-9_./-]+|\.\/[A-Za-z0-9_./-]*)$/.test(args.action)) {
+    return `--action must look like owner/repo@ref (or ./path for a local action), got '${args.action}'`;
+  }
+  if (!/^\S+( \S+){4}$/.test(args.schedule)) return `--schedule must be a cron expression of five fields, got '${args.schedule}'`;
+  const bad = paths.find((p) => !p || /[\r\n]/.test(p) || p.trim() !== p);
+  if (bad !== undefined) return `paths for --bot cannot hold line breaks or start or end with spaces, got '${bad}'`;
+  return undefined;
 }
 
 function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; 'tmpfs-size': string; 'chown-workdir': boolean }): HardenOptions {

@@ -8,6 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseDocument } from 'yaml';
 import { REPO, readTree, tempDir, writeTree } from './helpers.js';
 import { BOT_TRAILER, SUBJECT_MAX } from '../src/bot/message.js';
 import { parseMarker } from '../src/bot/body.js';
@@ -443,6 +444,62 @@ describe('docker-harden pr against a local bare remote (gh: recording stand-in)'
       expect(fx.prs()[0].state).toBe('OPEN');
       expect(Object.keys(fx.heads()).sort()).toEqual([BRANCH, 'main']);
       expect(r.stdout).toContain('left as they are');
+    } finally {
+      fx.cleanup();
+    }
+  });
+});
+
+describe('action.yml in pr mode', () => {
+  it('its script runs the bot with the inputs as environment variables (npx: stand-in that runs this build)', () => {
+    const fx = new Fixture({ 'compose.yaml': 'services:\n  web:\n    image: redis:7\n' });
+    try {
+      const npxBin = path.join(fx.dir, 'npx-bin');
+      mkdirSync(npxBin);
+      // STAND-IN for npx: instead of fetching docker-harden from the registry, run this checkout's build.
+      writeFileSync(
+        path.join(npxBin, 'npx'),
+        `#!/usr/bin/env bash\nset -euo pipefail\n[ "$1" = --yes ] && [[ "$2" == docker-harden@* ]] || { echo "unexpected npx call: $*" >&2; exit 9; }\nshift 2\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`,
+      );
+      chmodSync(path.join(npxBin, 'npx'), 0o755);
+      const action = parseDocument(readFileSync(path.join(REPO, 'action.yml'), 'utf8')).toJS() as { runs: { steps: { run: string }[] } };
+      const work = fx.checkout();
+      const output = path.join(fx.dir, 'action-output');
+      const runnerTemp = path.join(fx.dir, 'runner-temp');
+      mkdirSync(runnerTemp);
+      const r = spawnSync('bash', ['-c', action.runs.steps[0].run], {
+        cwd: work,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${npxBin}${path.delimiter}${standInBin}${path.delimiter}${process.env.PATH}`,
+          RUNNER_TEMP: runnerTemp,
+          GITHUB_OUTPUT: output,
+          GH_STANDIN_LOG: fx.ghLog,
+          GH_STANDIN_STATE: fx.ghState,
+          DH_MODE: 'pr',
+          DH_PATHS: '.',
+          DH_VERIFY: 'false',
+          DH_FORMAT: 'stylish',
+          DH_OUTPUT: '',
+          DH_VERSION: 'latest',
+          DH_BRANCH: 'docker-harden/harden',
+          DH_BASE: '',
+          DH_LABELS: 'security',
+          DH_AUTHOR: 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>',
+          GH_TOKEN: 'token-from-the-action-input',
+        },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('docker-harden pr: opened https://github.com/stand-in/repo/pull/1');
+      const calls = fx.calls();
+      expect(verbs(calls)).toEqual(['pr list', 'pr create']);
+      expect(calls[1].token).toBe('token-from-the-action-input');
+      expect(calls[1].args.slice(-2)).toEqual(['--label', 'security']);
+      expect(calls[1].body).toBe(readFileSync(path.join(runnerTemp, 'docker-harden-pr-body.md'), 'utf8'));
+      expect(readFileSync(output, 'utf8')).toContain('pull-request-operation=created\npull-request-number=1\n');
+      expect(fx.branchCommits()).toHaveLength(1);
     } finally {
       fx.cleanup();
     }

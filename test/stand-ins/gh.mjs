@@ -6,7 +6,9 @@
 //      --body-file it was given) as one JSON line in $GH_STANDIN_LOG;
 //   2. keeps a small store of pull requests in $GH_STANDIN_STATE (JSON), so
 //      `pr list` answers what earlier `pr create` / `pr edit` / `pr close`
-//      calls did, as GitHub would, for the commands the bot uses and no others.
+//      calls did, as GitHub would, for the commands the bot uses and no others;
+//   3. answers `repo list` (the bot workflow's repository query) with the
+//      lines of $GH_STANDIN_REPOS, for the one --jq filter the workflow uses.
 // $GH_STANDIN_FAIL=<subcommand> makes that subcommand fail like gh does (exit 1).
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -20,8 +22,8 @@ const bodyFile = flag('--body-file');
 const body = bodyFile ? readFileSync(bodyFile, 'utf8') : undefined;
 appendFileSync(process.env.GH_STANDIN_LOG, JSON.stringify({ args, cwd: process.cwd(), body, token: process.env.GH_TOKEN ?? null }) + '\n');
 
-const statePath = process.env.GH_STANDIN_STATE;
-const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : { prs: [] };
+const statePath = process.env.GH_STANDIN_STATE ?? '';
+const state = statePath && existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : { prs: [] };
 const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2));
 const [group, command] = args;
 if (process.env.GH_STANDIN_FAIL === command) {
@@ -37,6 +39,16 @@ const byNumber = (n) => {
   return pr;
 };
 
+if (group === 'repo' && command === 'list') {
+  const filter = '.[] | select(.isEmpty | not) | .nameWithOwner';
+  if (flag('--jq') !== filter) {
+    process.stderr.write(`stand-in: repo list answers only --jq '${filter}'\n`);
+    process.exit(1);
+  }
+  const repos = (process.env.GH_STANDIN_REPOS ?? '').split('\n').filter(Boolean);
+  process.stdout.write(repos.slice(0, Number(flag('--limit') ?? 30)).map((r) => r + '\n').join(''));
+  process.exit(0);
+}
 if (group !== 'pr') {
   process.stderr.write(`stand-in: unsupported command: ${args.join(' ')}\n`);
   process.exit(1);
