@@ -210,6 +210,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const outcome = openOrUpdate(bot.pre, result, ctx, bot.opts);
       for (const m of outcome.messages) io.stdout(`docker-harden pr: ${m}\n`);
       writeGithubOutput(outcome);
+      // The pull request is the answer: what is left for a human (withheld fixes too) is in it, not in the exit code.
+      return result.errors.length ? 2 : 0;
     }
     if (result.errors.length) return 2;
     return args['dry-run'] && result.changes.length ? 1 : 0;
