@@ -5,8 +5,9 @@
 // and its expect.json `findings` must each appear in some finding.
 // `UPDATE_PROJECTS=1 npx vitest run test/stack-projects.test.ts` writes outputs; review them before committing.
 //
-// Then every project fixture (these and nginx/unprivileged's) runs with every
-// transform, and the result must keep the consistency rule (test/consistency.ts).
+// Then every project fixture (these, nginx/unprivileged's and the repository
+// layouts of test/layouts) runs with every transform, and the result must keep
+// the consistency rule (test/consistency.ts).
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -78,9 +79,14 @@ describe('project fixtures with several transforms', () => {
   }
 });
 
+/** Repository layouts (test/layouts, issue 11) are project fixtures too. */
+const layouts = readdirSync(path.join(REPO, 'test/layouts'))
+  .sort()
+  .map((name) => ({ name: `layouts/${name}`, input: readTree(path.join(REPO, 'test/layouts', name, 'input')) }));
+
 describe('the consistency rule on every project fixture (all transforms)', () => {
   let checked = 0;
-  for (const c of cases) {
+  for (const c of [...cases, ...layouts]) {
     it(c.name, async () => {
       const run = await hardenTree(c.input, ALL);
       const after = { ...c.input, ...run.changed };

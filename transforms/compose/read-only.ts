@@ -24,8 +24,12 @@ import {
   privilegedNote,
   serviceImage,
   runtimeUser,
+  ownData,
+  servicePath,
 } from '../../src/compose-service.js';
 import { imageStages } from '../../src/dockerfile-info.js';
+import { mapValue, replaceScalar } from '../../src/edits.js';
+import { isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
 
 const ID = 'compose/read-only';
@@ -87,7 +91,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
  */
 function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] | undefined {
   // privileged: true too: the root filesystem is still read-only for a process that is not root.
-  const img = serviceImage(s);
+  const img = serviceImage(s, ctx.project);
   if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
   const plan = coverage(ctx, s, img, [], false);
   const out: Finding[] = [];
@@ -99,6 +103,7 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
       out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs`, change));
     }
   }
+  if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
   const still = 'it stays unwritable on the read-only root';
   out.push(...plan.data.map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
   return out;
@@ -121,6 +126,8 @@ interface Coverage {
   baked: WritePath[];
   /** Scratch paths of a non-root user whose UID is not known: a root-owned tmpfs would not be writable. */
   unowned: WritePath[];
+  /** tmpfs entries of the service at a declared path, without an owner, while a non-root user writes there. */
+  unownedTmpfs: { entry: string; path: string; owner: { uid: number; gid?: number } }[];
 }
 
 /**
@@ -132,6 +139,7 @@ interface Coverage {
 function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writes: string[], first: boolean): Coverage {
   const mounts = coveredPaths(s, img);
   const isCovered = (p: string) => [...mounts].some((m) => isUnder(p, m));
+  const unownedTmpfs: Coverage['unownedTmpfs'] = [];
   const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
   const data: WritePath[] = [];
   const baked: WritePath[] = [];
@@ -141,8 +149,15 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
   // root's: leave the scratch paths to the next pass (keepDeclaredWritable), which sees the user, or still root.
   const userPending = first && writer?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
   for (const w of declaredPaths(ctx, s, img)) {
-    if (isCovered(w.path)) continue;
     const at = tmpfsFor(w.path);
+    if (isCovered(w.path)) {
+      // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user.
+      const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === w.path);
+      if (entry && w.use === 'scratch' && at === w.path && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(entry)) {
+        unownedTmpfs.push({ entry, path: w.path, owner: { uid: writer.uid, gid: writer.gid } });
+      }
+      continue;
+    }
     if (w.use === 'data') data.push(w);
     else if (w.use === 'baked') baked.push(w);
     else if (at !== w.path) tmpfs.push({ path: at, why: w.declaredBy }); // /tmp and /var/tmp are 1777 in the image
@@ -154,14 +169,14 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
   // One tmpfs per tree: /home/app covers /home/app/.cache, /tmp covers a cache redirected to /tmp.
   const kept = tmpfs.filter((t, i) => !tmpfs.some((o, j) => (o.path === t.path ? j < i : isUnder(t.path, o.path))));
   const outside = (w: WritePath) => !kept.some((t) => isUnder(w.path, t.path));
-  return { tmpfs: kept, data, baked: baked.filter(outside), unowned: unowned.filter(outside) };
+  return { tmpfs: kept, data, baked: baked.filter(outside), unowned: unowned.filter(outside), unownedTmpfs };
 }
 
 /** The declared write paths of the service's image, when it is built here. */
 function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): WritePath[] {
   if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
   const df = img.dockerfile;
-  const image = imageStages(df.parsed, ctx.project.servicesByDockerfile.get(df.path) ?? []).find((i) => i.stage === img.stage);
+  const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
   return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s]);
 }
 
@@ -226,17 +241,51 @@ function writePaths(img: ServiceImage): string[] | string {
   return [...new Set(paths.map(normalizePath))];
 }
 
+/** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */
+function tmpfsEntries(s: ServiceLink): string[] {
+  const tmpfs = s.effective.tmpfs;
+  return (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string');
+}
+
 /** Paths already writable: mounted volumes and tmpfs, the Dockerfile's VOLUMEs, the image's own data VOLUMEs. */
 function coveredPaths(s: ServiceLink, img: ServiceImage): Set<string> {
   const out = new Set<string>();
   for (const m of s.volumes) out.add(normalizePath(m.target));
-  const tmpfs = s.effective.tmpfs;
-  for (const t of typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []) {
-    if (typeof t === 'string') out.add(normalizePath(t.split(':')[0].trim()));
-  }
+  for (const t of tmpfsEntries(s)) out.add(normalizePath(t.split(':')[0]!.trim()));
   for (const v of dockerfileVolumes(img)) out.add(v);
   for (const d of img.facts?.dataPaths ?? []) out.add(normalizePath(d));
   return out;
+}
+
+/**
+ * Add the writer's uid/gid to tmpfs entries of the service's own list. The
+ * items are edited in place; an entry the service inherits through `<<` is
+ * reported, since changing the anchor would change other services.
+ */
+function ownerFix(s: ServiceLink, entries: Coverage['unownedTmpfs']): Finding {
+  const owned = (e: Coverage['unownedTmpfs'][number]) =>
+    `${e.entry}${e.entry.includes(':') ? ',' : ':'}uid=${e.owner.uid}${e.owner.gid !== undefined ? `,gid=${e.owner.gid}` : ''}`;
+  const what = `the tmpfs for ${entries.map((e) => e.path).join(', ')} is root-owned, but ${entries.length > 1 ? 'they are' : 'it is'} written by UID ${entries[0]!.owner.uid}`;
+  const own = mapValue(s.node.node, 'tmpfs');
+  const current = ownData(s).tmpfs;
+  const file = s.compose;
+  const intent = (value: unknown) => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'set' as const, value }];
+  if (own && isScalar(own) && typeof own.value === 'string' && own.range && entries.some((e) => e.entry === own.value)) {
+    const next = owned(entries.find((e) => e.entry === own.value)!);
+    return serviceFix(ID, CIS, s, `${what}: mount it with its owner`, { edits: [replaceScalar(file, own, next)], intent: intent(next) });
+  }
+  if (own && isSeq(own) && Array.isArray(current)) {
+    const edits = own.items.flatMap((item) => {
+      const e = isScalar(item) && item.range ? entries.find((x) => x.entry === item.value) : undefined;
+      return e ? [replaceScalar(file, item as Scalar, owned(e))] : [];
+    });
+    const value = current.map((v) => {
+      const e = entries.find((x) => x.entry === v);
+      return e ? owned(e) : v;
+    });
+    if (edits.length === entries.length) return serviceFix(ID, CIS, s, `${what}: mount ${entries.length > 1 ? 'them' : 'it'} with the owner`, { edits, intent: intent(value) });
+  }
+  return serviceNote(ID, CIS, s, `${what}, so it cannot write there`, `Add uid=${entries[0]!.owner.uid} to the tmpfs options of ${entries.map((e) => e.path).join(', ')} (it comes from a shared anchor or a base file).`);
 }
 
 function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
