@@ -10,6 +10,12 @@ export interface Edit {
   file: string;
   range: [number, number];
   text: string;
+  /**
+   * Rank among pure inserts at the same offset: lower goes first, whatever fix
+   * or pass makes them (compose keys the tool adds use their canonical order).
+   * Inserts without a rank keep the order of their fixes.
+   */
+  order?: number;
 }
 
 /**

@@ -205,7 +205,7 @@ describe('nginx hand-over', () => {
     expect(result.errors).toEqual([]);
     const out = result.changes.find((c) => c.rel === 'compose.yaml')!.after;
     expect(out).toBe(
-      'services:\n  web:\n    image: "nginxinc/nginx-unprivileged:1.27-alpine"\n    ports: ["8080:8080"]\n    cap_drop: [ALL]\n    read_only: true\n    tmpfs: ["/tmp:size=64m"]\n',
+      'services:\n  web:\n    image: "nginxinc/nginx-unprivileged:1.27-alpine"\n    ports: ["8080:8080"]\n    read_only: true\n    tmpfs: ["/tmp:size=64m"]\n    cap_drop: [ALL]\n',
     );
     // Nothing was said about the stock nginx image: the hand-over was silent.
     expect(result.engine.findings.filter((f) => f.message.includes('nginx:1.27-alpine'))).toEqual([]);
