@@ -143,12 +143,12 @@ export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>
   return { before, final: cur };
 }
 
-/** The last ENV in the chain that sets `name`, with its value. */
-export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction } | undefined {
-  let found: { value: string; instruction: DfInstruction } | undefined;
+/** The last ENV in the chain that sets `name`, with its value and where the value is written. */
+export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined {
+  let found: { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'ENV') continue;
-    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins };
+    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins, valueRange: p.valueRange };
   }
   return found;
 }

@@ -15,6 +15,8 @@ export interface DfFlag {
 export interface DfProperty {
   name: string;
   value: string | null;
+  /** Offsets of the value as written (quotes included); undefined when there is none. */
+  valueRange?: [number, number];
 }
 
 export interface DfInstruction {
@@ -108,7 +110,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       args: ins.getArguments().map((a) => a.getValue()),
       flags: flagsOf(ins),
       json: jsonOf(ins),
-      properties: propertiesOf(ins),
+      properties: propertiesOf(ins, off),
       heredocs,
       stage: stages.length - 1,
     };
@@ -170,15 +172,22 @@ function jsonOf(ins: Instruction): string[] | undefined {
   return strings.map((s) => s.getJSONValue());
 }
 
-function propertiesOf(ins: Instruction): DfProperty[] {
+type AstProperty = { getName(): string; getValue(): string | null; getValueRange(): { start: Position; end: Position } | null };
+type Position = { line: number; character: number };
+
+function propertiesOf(ins: Instruction, off: (p: Position) => number): DfProperty[] {
   const p = ins as unknown as {
-    getProperties?: () => { getName(): string; getValue(): string | null }[];
-    getProperty?: () => { getName(): string; getValue(): string | null } | null;
+    getProperties?: () => AstProperty[];
+    getProperty?: () => AstProperty | null;
   };
-  if (typeof p.getProperties === 'function') return p.getProperties().map((x) => ({ name: x.getName(), value: x.getValue() }));
+  const record = (x: AstProperty): DfProperty => {
+    const r = x.getValueRange();
+    return { name: x.getName(), value: x.getValue(), ...(r ? { valueRange: [off(r.start), off(r.end)] as [number, number] } : {}) };
+  };
+  if (typeof p.getProperties === 'function') return p.getProperties().map(record);
   if (typeof p.getProperty === 'function') {
     const one = p.getProperty();
-    return one ? [{ name: one.getName(), value: one.getValue() }] : [];
+    return one ? [record(one)] : [];
   }
   return [];
 }
