@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { hardenTree } from './helpers.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { finalStage, resolveStageBase, effectiveUser } from '../src/dockerfile-info.js';
-import { CACHE_VARIABLES } from '../transforms/dockerfile/home-cache-env.js';
+import { CACHE_VARIABLES } from '../src/write-paths.js';
 
 const TRANSFORMS = ['dockerfile/non-root-user', 'dockerfile/home-cache-env'];
 

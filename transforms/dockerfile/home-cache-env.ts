@@ -6,44 +6,16 @@
 // last), so build-time RUN lines keep what they had, and the finding says why.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding } from '../../src/types.js';
-import type { DockerfileSource, ServiceLink } from '../../src/model.js';
+import type { DockerfileSource } from '../../src/model.js';
 import type { DfInstruction } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { imageStages, effectiveUser, lastEnv, usersCreatedIn, chainInstructions, runScript, type ImageStage } from '../../src/dockerfile-info.js';
+import { imageStages, effectiveUser, chainInstructions, runScript, type ImageStage } from '../../src/dockerfile-info.js';
 import { shellCommands } from '../../src/knowledge/images.js';
+import { homeCacheRedirects } from '../../src/write-paths.js';
 import { insertAfter, appendAtEnd, keyword } from '../../src/edits.js';
 
 const ID = 'dockerfile/home-cache-env';
 const CIS = '4.1';
-
-/**
- * Variables tools read for their home, cache or config directory. Not the ones
- * that name installed software or data baked in at build time (CARGO_HOME,
- * GOPATH, NLTK_DATA, PLAYWRIGHT_BROWSERS_PATH): moving those loses what is there.
- */
-export const CACHE_VARIABLES = [
-  'XDG_CACHE_HOME',
-  'XDG_CONFIG_HOME',
-  'XDG_DATA_HOME',
-  'XDG_STATE_HOME',
-  'HF_HOME',
-  'HF_HUB_CACHE',
-  'HUGGINGFACE_HUB_CACHE',
-  'TRANSFORMERS_CACHE',
-  'SENTENCE_TRANSFORMERS_HOME',
-  'TORCH_HOME',
-  'PIP_CACHE_DIR',
-  'PIPENV_CACHE_DIR',
-  'POETRY_CACHE_DIR',
-  'UV_CACHE_DIR',
-  'npm_config_cache',
-  'NPM_CONFIG_CACHE',
-  'YARN_CACHE_FOLDER',
-  'COMPOSER_CACHE_DIR',
-  'GOCACHE',
-  'MPLCONFIGDIR',
-  'DENO_DIR',
-];
 
 export const homeCacheEnv: Transform = {
   meta: {
@@ -71,34 +43,15 @@ export const homeCacheEnv: Transform = {
   },
 };
 
-const isUnderRoot = (p: string) => p === '/root' || p.startsWith('/root/');
-
-function checkImage(_ctx: TransformContext, df: DockerfileSource, { stage, base, services }: ImageStage): Finding | undefined {
-  const user = effectiveUser(base);
+function checkImage(_ctx: TransformContext, df: DockerfileSource, image: ImageStage): Finding | undefined {
   // Root images are non-root-user's business; this runs once they have a user.
-  if (!user.known || user.root) return undefined;
-  const chain = base.chain;
-  const wrong = ['HOME', ...CACHE_VARIABLES]
-    .map((name) => ({ name, set: lastEnv(chain, name) }))
-    .filter((v): v is { name: string; set: EnvSet } => !!v.set && isUnderRoot(v.set.value));
-  if (wrong.length === 0) return undefined;
-
-  const at: [number, number] = [wrong[0]!.set.instruction.start, wrong[0]!.set.instruction.end];
-  const home = userHome(df, base.chain, user.user);
-  const cacheVolume = cacheVolumeTarget(services, chownedPaths(df, base.chain));
-  const assignments: { name: string; value: string; set: EnvSet }[] = [];
-  const unfixable: string[] = [];
-  for (const { name, set } of wrong) {
-    const rest = set.value.slice('/root'.length);
-    if (name === 'HOME') {
-      if (home) assignments.push({ name, value: home, set });
-      else unfixable.push(name);
-      continue;
-    }
-    // A named volume for caches keeps them across restarts; else the user's home; else /tmp, which anyone may write.
-    if (cacheVolume) assignments.push({ name, value: cacheVolume + rest.replace(/^\/\.cache(?=\/|$)/, ''), set });
-    else assignments.push({ name, value: (home ?? '/tmp') + rest, set });
-  }
+  const plan = homeCacheRedirects(df, image);
+  if (!plan) return undefined;
+  const { stage, base } = image;
+  const user = effectiveUser(base);
+  const { wrong, unfixable } = plan;
+  const assignments = plan.moves.map(([name, value]) => ({ name, value, set: wrong.find((w) => w.name === name)! }));
+  const at: [number, number] = [wrong[0]!.instruction.start, wrong[0]!.instruction.end];
   const message = (list: string) => `${list} under /root, which ${user.user} cannot write`;
   if (assignments.length === 0) {
     return {
@@ -215,43 +168,6 @@ function keepReason(df: DockerfileSource, name: string, set: EnvSet, stageList: 
     if (reader) return `RUN at line ${line(ins)} runs ${reader}, which may read ${name} at build time`;
   }
   return undefined;
-}
-
-/** The user's home: HOME from ENV (when it is not under /root), else what useradd/adduser named. */
-function userHome(df: DockerfileSource, chain: ImageStage['base']['chain'], user: string): string | undefined {
-  const env = lastEnv(chain, 'HOME');
-  if (env && env.value.startsWith('/') && !isUnderRoot(env.value) && !env.value.includes('$')) return env.value;
-  const name = user.split(':')[0];
-  const created = usersCreatedIn(chain, df.parsed.escape).filter((u) => u.name === name || String(u.uid) === name);
-  return created[created.length - 1]?.home;
-}
-
-/**
- * A named volume a service mounts for caches (its target names a cache) that the
- * image chowns: a new volume copies that ownership, so the user can write it.
- */
-function cacheVolumeTarget(services: ServiceLink[], chowned: string[]): string | undefined {
-  for (const s of services) {
-    for (const m of s.volumes) {
-      const target = m.target.replace(/(.)\/$/, '$1');
-      if (m.type !== 'volume' || m.readOnly || !/cache/i.test(target) || !target.startsWith('/') || isUnderRoot(target)) continue;
-      if (chowned.includes(target)) return target;
-    }
-  }
-  return undefined;
-}
-
-/** Operands of every `chown` in the chain's RUN lines. */
-function chownedPaths(df: DockerfileSource, chain: ImageStage['base']['chain']): string[] {
-  const out: string[] = [];
-  for (const ins of chainInstructions(chain)) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
-      if (argv[0] !== 'chown') continue;
-      out.push(...argv.slice(2).filter((a) => a.startsWith('/')).map((a) => a.replace(/(.)\/$/, '$1')));
-    }
-  }
-  return out;
 }
 
 /** A value for ENV; `quote` keeps the quoting of the value it replaces. */

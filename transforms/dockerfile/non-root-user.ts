@@ -5,11 +5,10 @@
 // app writes (VOLUMEs, named volumes compose mounts, data directories made in
 // RUN) and a HOME it owns. Images whose entrypoint drops root itself, Windows
 // images and bases we cannot identify are reported, never guessed at.
-import path from 'node:path';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
-import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
+import type { DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import {
   finalStage,
@@ -18,16 +17,16 @@ import {
   isRootUser,
   usersCreatedIn,
   chainInstructions,
-  runScript,
   workdirs,
   imageStages,
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
-import { shellCommands, lookupImage, type Distro } from '../../src/knowledge/images.js';
+import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
+import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -204,7 +203,7 @@ function planUser(opts: HardenOptions, base: StageBase, escape: string, sharedUi
   const o = { ...opts, ...ids };
   const create = createCommand(distro, o, facts?.needsShadowUtils === true, mayShipUbuntuUser(base, ids.uid));
   if (!create) return undefined;
-  const home = `/home/${opts.userName}`;
+  const { home, makeHome } = createdUserHome(opts.userName, distro);
   return {
     user: opts.userName,
     name: opts.userName,
@@ -213,7 +212,7 @@ function planUser(opts: HardenOptions, base: StageBase, escape: string, sharedUi
     owner: `${ids.uid}:${ids.gid}`,
     create,
     home,
-    makeHome: distro === 'alpine' ? home : undefined,
+    makeHome,
     shell: true,
   };
 }
@@ -285,18 +284,6 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
   return numeric(facts.defaultUser) ?? (facts.existingUser ? { uid: facts.existingUser.uid, gid: facts.existingUser.gid } : undefined);
 }
 
-/** Paths where chowning would break the system or is never what an app needs. */
-const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'];
-const SHARED_ROOTS = new Set(['/', '/home', '/opt', '/srv', '/var', '/var/lib', '/var/log', '/var/cache', '/mnt', '/media']);
-
-function isUnder(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith('/') ? dir : dir + '/');
-}
-
-function isSystemPath(p: string): boolean {
-  return SHARED_ROOTS.has(p) || SYSTEM_PREFIXES.some((s) => isUnder(p, s));
-}
-
 interface Ownership {
   /** Directories the setup RUN creates and chowns (sorted). */
   dirs: string[];
@@ -318,52 +305,8 @@ interface Ownership {
  * WORKDIR. Files COPY puts there get `--chown`; code elsewhere stays root-owned.
  */
 function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[]): Ownership {
-  const parsed = df.parsed;
+  const { dirs, underRoot, codeDirs } = ownedPaths(opts, df, stage, base, services, plan.makeHome);
   const wd = workdirs(base.chain);
-  const codeDirs = new Set<string>();
-  if (wd.final !== '/') codeDirs.add(wd.final);
-  const chain = chainInstructions(base.chain);
-  for (const ins of chain) {
-    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
-      if (dest) codeDirs.add(dest);
-    }
-  }
-  const binds = services.flatMap((s) => s.volumes.filter((m) => m.type === 'bind').map((m) => m.target));
-  const wanted = new Set<string>();
-  const add = (p: string) => {
-    const clean = path.posix.normalize(p).replace(/(.)\/$/, '$1');
-    if (!clean.startsWith('/') || /[$*?{}[\]]/.test(clean) || isSystemPath(clean)) return;
-    wanted.add(clean);
-  };
-  for (const ins of effectiveInstructions(stage)) {
-    if (ins.keyword === 'VOLUME') for (const p of ins.json ?? ins.args) add(p);
-  }
-  const underRoot = new Set<string>();
-  for (const s of services) {
-    for (const m of s.volumes) {
-      if (m.type !== 'volume') continue;
-      if (m.target === '/root' || m.target.startsWith('/root/')) underRoot.add(m.target);
-      else add(m.target);
-    }
-  }
-  for (const ins of chain) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
-      if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
-        const abs = path.posix.resolve(wd.before.get(ins) ?? '/', dir);
-        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
-        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        if (binds.includes(abs)) continue; // a bind mount hides it anyway
-        add(abs);
-      }
-    }
-  }
-  if (plan.makeHome) wanted.add(plan.makeHome);
-  if (opts.chownWorkdir && wd.final !== '/') wanted.add(wd.final);
-
-  const dirs = [...wanted].sort();
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
   const copyEdits: Edit[] = [];
   const copied = new Set<string>();
@@ -384,29 +327,9 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
     copyEdits,
     copied: [...copied].sort(),
     unowned: plan.shell ? [] : dirs.filter((d) => !copied.has(d)),
-    underRoot: [...underRoot].sort(),
-    codeDirs: [...codeDirs],
+    underRoot,
+    codeDirs,
   };
-}
-
-/** Destination of a COPY/ADD, absolute; undefined when it holds a variable. */
-function copyDest(ins: DfInstruction, workdir: string): string | undefined {
-  const args = ins.json ?? ins.args;
-  const dest = args[args.length - 1];
-  if (args.length < 2 || !dest || dest.includes('$')) return undefined;
-  return path.posix.resolve(workdir, dest);
-}
-
-/** Directory operands of `mkdir [-p] [-m MODE] [--mode=MODE] dir...`. */
-function mkdirOperands(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-m' || a === '--mode' || a === '-Z' || a === '--context') i++;
-    else if (a === '--') continue;
-    else if (!a.startsWith('-') && a !== '') out.push(a);
-  }
-  return out;
 }
 
 /**
