@@ -95,6 +95,19 @@ export interface HardenOptions {
   userName: string;
   tmpfsSize: string;
   chownWorkdir: boolean;
+  /**
+   * How USER names the user: `uid` writes the number (`USER 1000:1000`), which
+   * Kubernetes runAsNonRoot can check and which works without an /etc/passwd
+   * entry; `name` writes the name where it is certain to exist.
+   */
+  userRef: 'uid' | 'name';
+  /**
+   * An entrypoint script in the repository that drops privileges itself (gosu,
+   * su-exec, setpriv, ...): `keep` leaves USER alone and the container starts as
+   * root with only the capabilities the drop needs; `conditional` makes the
+   * drop run only when started as root and adds USER.
+   */
+  entrypointDrop: 'keep' | 'conditional';
 }
 
 export const DEFAULT_OPTIONS: HardenOptions = {
@@ -103,4 +116,6 @@ export const DEFAULT_OPTIONS: HardenOptions = {
   userName: 'app',
   tmpfsSize: '64m',
   chownWorkdir: false,
+  userRef: 'uid',
+  entrypointDrop: 'keep',
 };

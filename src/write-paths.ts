@@ -12,7 +12,7 @@
 //
 // API (all pure; they read the model and never edit):
 //   ownedPaths(opts, df, stage, base, services, makeHome)  what the image's user must own
-//   createdUserHome(userName, distro)                      HOME of a user the tool creates
+//   createdUserHome(userName)                              HOME of a user the tool creates
 //   homeCacheRedirects(df, image)                          HOME/cache variables moved off /root
 //   isUnder, isSystemPath, copyDest, mkdirOperands          the path rules they share
 import path from 'node:path';
@@ -21,7 +21,7 @@ import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
-import { shellCommands, type Distro } from './knowledge/images.js';
+import { shellCommands } from './knowledge/images.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -159,10 +159,14 @@ export function ownedPaths(opts: HardenOptions, df: DockerfileSource, stage: DfS
   return { dirs: [...wanted].sort(), underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
 }
 
-/** HOME of a user the tool creates, and whether the creation command leaves it out (BusyBox `adduser -H`). */
-export function createdUserHome(userName: string, distro: Distro | undefined): { home: string; makeHome?: string } {
+/**
+ * HOME of a user the tool creates. The creation command never makes it (its
+ * guard may reuse a user the base already has at the UID), so it is always made
+ * and chowned with the data directories.
+ */
+export function createdUserHome(userName: string): { home: string; makeHome: string } {
   const home = `/home/${userName}`;
-  return { home, makeHome: distro === 'alpine' ? home : undefined };
+  return { home, makeHome: home };
 }
 
 // ------------------------------------------------------------ HOME and caches

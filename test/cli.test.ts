@@ -105,7 +105,7 @@ describe('docker-harden CLI on examples/', () => {
     chmodSync(file, 0o640);
     cli(['examples'], dir);
     expect(statSync(file).mode & 0o777).toBe(0o640);
-    expect(readFileSync(file, 'utf8')).toMatch(/^USER app$/m);
+    expect(readFileSync(file, 'utf8')).toMatch(/^USER 1000:1000$/m);
   });
 });
 

@@ -29,7 +29,7 @@ describe('docker socket group and the Dockerfile user', () => {
   it('adds the group once dockerfile/non-root-user has made the service non-root', async () => {
     const { result, changed } = await hardenTree(tree, ['dockerfile/non-root-user', 'compose/docker-socket-group']);
     expect(result.errors).toEqual([]);
-    expect(changed['notifier/Dockerfile']).toContain('USER node');
+    expect(changed['notifier/Dockerfile']).toContain('USER 1000:1000');
     expect(changed['compose.yaml']).toBe(tree['compose.yaml'] + '    group_add: ["${DOCKER_GID:-999}"]\n');
     const fix = result.engine.findings.find((f) => f.transform === 'compose/docker-socket-group' && f.fixed)!;
     expect(fix.pass).toBe(2);

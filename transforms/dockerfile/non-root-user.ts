@@ -27,6 +27,7 @@ import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
+import { appOwner, baseAccounts, findAccount } from '../../src/image-users.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -108,19 +109,24 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
 
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, parsed.escape, shared);
+  const plan = planUser(ctx.options, base, df, shared);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
   const layout = ownership(ctx.options, df, stage, base, plan, services);
   const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout.dirs), ...descendantEdits(df, stage, plan)];
 
+  const guard = plan.create?.some((c) => c.includes('||')) ? ` unless the base already has a user there, which is then reused` : '';
   const what = plan.create
-    ? `create user ${plan.name} (UID ${plan.uid})`
-    : plan.shell || plan.name === plan.user
-      ? `switch to the existing user ${plan.user}`
-      : `switch to numeric USER ${plan.user} (${plan.name}; no shell to create a user)`;
+    ? `create user ${plan.name} at UID ${plan.uid}${guard}, USER ${plan.user}`
+    : !plan.shell
+      ? `switch to numeric USER ${plan.user} (${plan.name}; no shell to create a user)`
+      : plan.name === plan.user
+        ? `switch to the existing user ${plan.user}`
+        : `switch to the existing user ${plan.name}, USER ${plan.user}`;
   const parts = [`final stage runs as root: ${what}`];
+  if (plan.reason) parts.push(plan.reason);
+  if (plan.refNote) parts.push(plan.refNote);
   if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
@@ -152,14 +158,18 @@ interface UserPlan {
   gid?: number;
   /** Owner for chown and COPY --chown: `uid:gid`, or the name when the UID is not known. */
   owner: string;
-  /** Shell command that creates the user; undefined when the user exists. */
-  create?: string;
+  /** Shell commands that create the user, one per line of the setup RUN; undefined when the user exists. */
+  create?: string[];
   /** HOME to set with ENV (for a user we create). */
   home?: string;
-  /** A home directory the creation command does not make itself (BusyBox `adduser -H`). */
+  /** A home directory to make and chown with the data directories (the create command never makes it). */
   makeHome?: string;
   /** Whether RUN works in this image (no shell on scratch/distroless). */
   shell: boolean;
+  /** How the user was chosen, for the finding. */
+  reason?: string;
+  /** Why USER names the user rather than its number, or the reverse under --user-ref name. */
+  refNote?: string;
 }
 
 function ownerOf(name: string, uid?: number, gid?: number): string {
@@ -167,45 +177,111 @@ function ownerOf(name: string, uid?: number, gid?: number): string {
   return gid === undefined ? String(uid) : `${uid}:${gid}`;
 }
 
-function planUser(opts: HardenOptions, base: StageBase, escape: string, sharedUidValue?: { uid: number; gid: number }): UserPlan | undefined {
+/**
+ * What goes after USER: the number by default (Kubernetes runAsNonRoot can check
+ * it, and it works without an /etc/passwd entry); the name under --user-ref name
+ * when the name is sure to exist. A UID the Dockerfile leaves to the tool
+ * (`adduser -D svc`) is not known, so then only the name can be written.
+ */
+function userRef(opts: HardenOptions, name: string, uid: number | undefined, gid: number | undefined, nameSure: boolean): { user: string; refNote?: string } {
+  if (opts.userRef === 'name' && nameSure) return { user: name };
+  if (uid === undefined) {
+    return { user: name, refNote: `USER ${name} by name: the Dockerfile gives it no fixed UID (give its useradd/adduser a UID for a numeric USER, which Kubernetes runAsNonRoot can check)` };
+  }
+  const user = gid === undefined ? String(uid) : `${uid}:${gid}`;
+  if (opts.userRef === 'name') return { user, refNote: `USER ${user}, not ${name}: the base's users are not known, so the command reuses whoever holds UID ${uid}, whatever its name` };
+  return { user };
+}
+
+function planUser(opts: HardenOptions, base: StageBase, df: DockerfileSource, sharedUidValue?: { uid: number; gid: number }): UserPlan | undefined {
   const facts = base.facts;
   const distro = base.distro;
+  const escape = df.parsed.escape;
   // No shell: only a numeric USER works on scratch (no /etc/passwd); distroless has nonroot 65532.
   if (distro === 'scratch') return { user: '65534:65534', name: 'nobody', uid: 65534, gid: 65534, owner: '65534:65534', shell: false };
   if (distro === 'distroless' || facts?.hasShell === false) {
     return { user: '65532:65532', name: 'nonroot', uid: 65532, gid: 65532, owner: '65532:65532', shell: false };
   }
-  const created = usersCreatedIn(base.chain, escape);
-  const known = (name: string) => {
-    const c = [...created].reverse().find((u) => u.name === name);
-    if (c) return { uid: c.uid, gid: c.gid ?? c.uid };
-    if (facts?.existingUser?.name === name) return { uid: facts.existingUser.uid, gid: facts.existingUser.gid };
-    return undefined;
+  const created = usersCreatedIn(base.chain, escape, { distro, globalArgs: df.parsed.globalArgs });
+  const accounts = baseAccounts(base);
+  const reuse = (ref: string, group: string | undefined, reason: string): UserPlan | undefined => {
+    const found = findAccount(ref, created, accounts);
+    const numericGroup = group !== undefined && /^\d+$/.test(group) ? Number(group) : undefined;
+    if (found) {
+      const gid = found.gid ?? (group !== undefined ? numericGroup ?? findAccount(group, [], accounts)?.gid : undefined);
+      const from = found.from === 'dockerfile' ? 'the Dockerfile creates it' : `the base has it (${found.from})`;
+      return { name: found.name, uid: found.uid, gid, owner: ownerOf(found.name, found.uid, gid), shell: true, reason: `${reason}; ${from}`, ...userRef(opts, found.name, found.uid, gid, true) };
+    }
+    if (/^\d+$/.test(ref)) return undefined; // a number nobody is known to hold: create a user there
+    // A name the build uses but neither creates nor is known to the table: the base must have it, or the build would fail.
+    return { name: ref, owner: ref, shell: true, reason: `${reason}; not created here, so the base image has it`, ...userRef(opts, ref, undefined, undefined, true) };
   };
+
   // A stage that switched to a non-root user and back to root: that user is the author's choice.
   const earlier = chainInstructions(base.chain).filter((i) => i.keyword === 'USER' && i.args[0] && !isRootUser(i.args[0]) && !i.args[0].includes('$'));
   const chosen = earlier[earlier.length - 1]?.args[0];
   if (chosen) {
-    const [name, group] = chosen.split(':');
-    const numeric = /^\d+$/.test(name!) ? Number(name) : undefined;
-    const ids = numeric !== undefined ? { uid: numeric, gid: group && /^\d+$/.test(group) ? Number(group) : undefined } : known(name!);
-    return { user: chosen, name: name!, uid: ids?.uid, gid: ids?.gid, owner: ownerOf(name!, ids?.uid, ids?.gid), shell: true };
+    const [name, group] = chosen.split(':') as [string, string | undefined];
+    const plan = reuse(name, group, `USER ${chosen} earlier in the build`);
+    if (plan) return plan;
+    const uid = Number(name);
+    const gid = group !== undefined && /^\d+$/.test(group) ? Number(group) : undefined;
+    return { user: chosen, name, uid, gid, owner: ownerOf(name, uid, gid), shell: true, reason: `USER ${chosen} earlier in the build` };
+  }
+  // The user that already owns the app's files.
+  const owner = appOwner(base.chain, escape, df.parsed.globalArgs);
+  if (owner) {
+    const plan = reuse(owner.user, owner.group, `${owner.how} makes it the owner of the app's files`);
+    if (plan) return plan;
   }
   const last = created[created.length - 1];
   if (last) {
-    return { user: last.name, name: last.name, uid: last.uid, gid: last.gid, owner: ownerOf(last.name, last.uid, last.gid), shell: true };
+    return {
+      name: last.name,
+      uid: last.uid,
+      gid: last.gid,
+      owner: ownerOf(last.name, last.uid, last.gid),
+      shell: true,
+      reason: 'the Dockerfile creates it',
+      ...userRef(opts, last.name, last.uid, last.gid, true),
+    };
   }
   const existing = facts?.existingUser;
   if (existing) {
-    return { user: existing.name, name: existing.name, uid: existing.uid, gid: existing.gid, owner: `${existing.uid}:${existing.gid}`, shell: true };
+    return {
+      name: existing.name,
+      uid: existing.uid,
+      gid: existing.gid,
+      owner: `${existing.uid}:${existing.gid}`,
+      shell: true,
+      reason: `the base image has it (${facts!.source})`,
+      ...userRef(opts, existing.name, existing.uid, existing.gid, true),
+    };
   }
-  const ids = sharedUidValue ?? { uid: opts.uid, gid: opts.gid };
-  const o = { ...opts, ...ids };
-  const create = createCommand(distro, o, facts?.needsShadowUtils === true, mayShipUbuntuUser(base, ids.uid));
+  // Numeric owner evidence nobody holds (`COPY --chown=1001:1001`): the app expects that UID.
+  const wanted = owner && /^\d+$/.test(owner.user)
+    ? { uid: Number(owner.user), gid: owner.group && /^\d+$/.test(owner.group) ? Number(owner.group) : Number(owner.user), why: `${owner.how} names UID ${owner.user}` }
+    : undefined;
+  const ids = wanted ?? sharedUidValue ?? { uid: opts.uid, gid: opts.gid };
+  const holder = accounts.accounts.find((a) => a.uid === ids.uid);
+  if (holder) {
+    // The base already has a user at that UID (known from its facts): that one, not a second.
+    return {
+      name: holder.name,
+      uid: holder.uid,
+      gid: holder.gid,
+      owner: `${holder.uid}:${holder.gid}`,
+      shell: true,
+      reason: `the base has it at UID ${holder.uid} (${holder.source})`,
+      ...userRef(opts, holder.name, holder.uid, holder.gid, true),
+    };
+  }
+  // Without the base's whole /etc/passwd the command guards against a UID or GID the base already uses.
+  const guarded = !accounts.complete || accounts.accounts.some((a) => a.gid === ids.gid);
+  const create = createCommand(distro, { name: opts.userName, uid: ids.uid, gid: ids.gid }, facts?.needsShadowUtils === true, guarded);
   if (!create) return undefined;
-  const { home, makeHome } = createdUserHome(opts.userName, distro);
+  const { home, makeHome } = createdUserHome(opts.userName);
   return {
-    user: opts.userName,
     name: opts.userName,
     uid: ids.uid,
     gid: ids.gid,
@@ -214,39 +290,54 @@ function planUser(opts: HardenOptions, base: StageBase, escape: string, sharedUi
     home,
     makeHome,
     shell: true,
+    reason: wanted?.why,
+    ...userRef(opts, opts.userName, ids.uid, ids.gid, !guarded),
   };
 }
 
-/**
- * Ubuntu 23.04+ ships user `ubuntu` at 1000, so `useradd -u 1000` fails there. When the
- * base may be such an image and we cannot tell (an unresolved tag, a base known only
- * by its apt-get), the command removes `ubuntu` first, as the mariadb image does.
- */
-function mayShipUbuntuUser(base: StageBase, uid: number): boolean {
-  if (uid !== 1000) return false;
-  if (base.facts) return base.facts.distro === 'ubuntu' && !base.facts.existingUser && base.facts.uncertain !== undefined;
-  return base.distroGuessed && base.distro === 'debian';
+interface NewUser {
+  name: string;
+  uid: number;
+  gid: number;
 }
 
-/** The command that creates a system user with no login shell, per distro family (KNOWLEDGE.md, "Creating a user"). */
-function createCommand(distro: Distro | undefined, o: HardenOptions, needsShadowUtils: boolean, dropUbuntu: boolean): string | undefined {
-  const n = o.userName;
-  const shadow = (shell: string) =>
-    `groupadd --system --gid ${o.gid} ${n} && ` +
-    `useradd --system --no-log-init --uid ${o.uid} --gid ${n} --create-home --home-dir /home/${n} --shell ${shell} ${n}`;
+/**
+ * The command that creates a system user with no login shell, per distro family
+ * (KNOWLEDGE.md, "Creating a user"). `guarded`: the base's users are not all
+ * known, so the group and the user are created only when nothing holds that GID
+ * or UID yet, and whoever holds it is reused (USER is numeric, so its name does
+ * not matter). glibc bases have getent; BusyBox bases may not, so they read the
+ * files. The home is never made here: it is made and chowned with the data
+ * directories, so it exists whichever user ends up at the UID.
+ */
+function createCommand(distro: Distro | undefined, u: NewUser, needsShadowUtils: boolean, guarded: boolean): string[] | undefined {
+  const { name: n, uid, gid } = u;
+  const shadow = (shell: string) => {
+    const group = `groupadd --system --gid ${gid} ${n}`;
+    const user = `useradd --system --no-log-init --uid ${uid} --gid ${gid} --no-create-home --home-dir /home/${n} --shell ${shell} ${n}`;
+    if (!guarded) return [group, user];
+    return [`{ getent group ${gid} >/dev/null || ${group}; }`, `{ getent passwd ${uid} >/dev/null || ${user}; }`];
+  };
   switch (distro) {
     case 'debian':
     case 'ubuntu':
-      return (dropUbuntu ? 'if id -u ubuntu >/dev/null 2>&1; then userdel --remove ubuntu; fi && ' : '') + shadow('/usr/sbin/nologin');
-    case 'alpine':
-      // BusyBox: on adduser, -g is GECOS and -G the group; -H: the home is made and chowned with the data directories.
-      return `addgroup -S -g ${o.gid} ${n} && adduser -S -D -H -u ${o.uid} -G ${n} -h /home/${n} -s /sbin/nologin ${n}`;
+      return shadow('/usr/sbin/nologin');
+    case 'alpine': {
+      // BusyBox: on adduser, -g is GECOS and -G the group, by name; -H: the home is made with the data directories.
+      if (!guarded) return [`addgroup -S -g ${gid} ${n}`, `adduser -S -D -H -u ${uid} -G ${n} -h /home/${n} -s /sbin/nologin ${n}`];
+      const holds = (file: string, id: number) => `grep -q '^[^:]*:[^:]*:${id}:' ${file}`;
+      const groupName = `"$(awk -F: '$3 == ${gid} { print $1; exit }' /etc/group)"`;
+      return [
+        `{ ${holds('/etc/group', gid)} || addgroup -S -g ${gid} ${n}; }`,
+        `{ ${holds('/etc/passwd', uid)} || adduser -S -D -H -u ${uid} -G ${groupName} -h /home/${n} -s /sbin/nologin ${n}; }`,
+      ];
+    }
     case 'rhel':
       // Amazon Linux images ship without shadow-utils; yum is dnf's alias on AL2023.
-      return (needsShadowUtils ? 'yum install -y shadow-utils && yum clean all && ' : '') + shadow('/sbin/nologin');
+      return [...(needsShadowUtils ? ['yum install -y shadow-utils && yum clean all'] : []), ...shadow('/sbin/nologin')];
     case 'rhel-minimal':
       // ubi-minimal has no useradd until shadow-utils is installed.
-      return `microdnf install -y shadow-utils && microdnf clean all && ${shadow('/sbin/nologin')}`;
+      return ['microdnf install -y shadow-utils && microdnf clean all', ...shadow('/sbin/nologin')];
     default:
       return undefined;
   }
@@ -275,7 +366,7 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
     if (!stage) return undefined;
     const base = resolveStageBase(parsed, stage, s.build?.args ?? {});
     if (base.facts?.dropsPrivileges || base.facts?.swapTo) return undefined;
-    const plan = planUser(ctx.options, base, parsed.escape);
+    const plan = planUser(ctx.options, base, s.dockerfile);
     return plan?.uid !== undefined && !plan.create ? { uid: plan.uid, gid: plan.gid ?? plan.uid } : undefined;
   }
   if (!s.image) return undefined;
@@ -392,7 +483,7 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, dirs: 
   const setup: string[] = [];
   const prepareDirs = dirs.length && plan.shell ? `mkdir -p ${dirs.join(' ')} && chown ${plan.owner} ${dirs.join(' ')}` : '';
   if (plan.create || prepareDirs) {
-    const cmds = [plan.create, prepareDirs].filter(Boolean) as string[];
+    const cmds = [...(plan.create ?? []), prepareDirs].filter(Boolean);
     setup.push(`${K('RUN')} ${cmds.join(` ${parsed.escape}${parsed.eol}    && `)}`);
   }
   const tail: string[] = [];
