@@ -12,6 +12,7 @@ import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } fr
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
+import { startScriptCandidates } from './start-scripts.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -35,7 +36,11 @@ export interface NginxSource extends SourceBase {
 export interface EnvSource extends SourceBase {
   kind: 'env';
 }
-export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource;
+/** A start script: read by transforms as text (shell is parsed where it is used), edited only line by line. */
+export interface ScriptSource extends SourceBase {
+  kind: 'script';
+}
+export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource | ScriptSource;
 
 export interface BuildInfo {
   context: string;
@@ -136,6 +141,7 @@ export function parseSource(kind: FileKind, read: ReadFile, rel: string, root: s
       return { ...base, kind, parsed };
     }
     case 'env':
+    case 'script':
       return { ...base, kind };
   }
 }
@@ -170,6 +176,8 @@ export async function loadProject(
       files.set(p, src);
       return src;
     } catch (err) {
+      // A start script is read when the model finds one; one it cannot read (binary, too large) is simply not known.
+      if (kind === 'script') return undefined;
       if (err instanceof FileProblem) errors.push(err.toFileError());
       else errors.push({ file: p, message: `cannot read: ${(err as Error).message}` });
       return undefined;
@@ -498,7 +506,10 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
     configs([...fromImage, ...mountMappings(project, s)]);
   }
-  for (const df of project.dockerfiles) configs(copyMappings(project, df.path));
+  for (const df of project.dockerfiles) {
+    configs(copyMappings(project, df.path));
+    for (const p of startScriptCandidates(project, df)) out.push({ path: p, kind: 'script' });
+  }
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
     for (const name of ['.env.example', '.env.sample']) {

@@ -2,7 +2,8 @@
 // Transforms report findings; a finding may carry a fix made of edits in
 // offsets of the text the transform saw. Nothing here knows about the CLI.
 
-export type FileKind = 'dockerfile' | 'compose' | 'nginx' | 'env';
+/** `script`: a shell script an image starts with (ENTRYPOINT/CMD), loaded through the COPY that puts it there. */
+export type FileKind = 'dockerfile' | 'compose' | 'nginx' | 'env' | 'script';
 
 /** One text replacement: `range` is [start, end) in UTF-16 offsets of the file's current text. */
 export interface Edit {

@@ -7,11 +7,13 @@
 //
 // The sources of a write path are: the image's VOLUMEs, the targets of named
 // volumes compose mounts, directories RUN makes with `mkdir` (that are not the
-// app's code), the HOME the tool sets or moves, the cache directories it
-// redirects, and the WORKDIR under --chown-workdir.
+// app's code), paths the start scripts or command create or write at start,
+// the HOME the tool sets or moves, the cache directories it redirects, and the
+// WORKDIR under --chown-workdir.
 //
 // API (all pure; they read the model and never edit):
-//   ownedPaths(opts, df, stage, base, services, makeHome)  what the image's user must own
+//   ownedPaths(opts, df, stage, base, services, makeHome, start)  what the image's user must own
+//   (start: the start-up writes of start-scripts.ts's imageStartWrites)
 //   createdUserHome(userName)                              HOME of a user the tool creates
 //   homeCacheRedirects(df, image)                          HOME/cache variables moved off /root
 //   isUnder, isSystemPath, copyDest, mkdirOperands          the path rules they share
@@ -22,6 +24,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands } from './knowledge/images.js';
+import type { StartWrite } from './start-scripts.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -98,20 +101,36 @@ export function mkdirOperands(argv: string[]): string[] {
 export interface OwnedPaths {
   /** Directories the user must own: created and chowned at build time (sorted). */
   dirs: string[];
+  /** Directories that hold code and that a start-up write needs writable: chowned themselves, not what is copied into them. */
+  writableDirs: string[];
+  /** Files written in place at start (a rendered config): created if missing and chowned. */
+  files: string[];
   /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
   underRoot: string[];
   /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
   codeDirs: string[];
+  /** Why each start-up path is owned, for findings (`mkdir /run/app (docker-entrypoint.sh line 4)`). */
+  startReasons: string[];
 }
 
 /**
  * What the image's user must own: VOLUMEs of the stage, targets of named volumes
  * compose mounts (a new volume copies the image's ownership), directories RUN
- * lines make with mkdir, the home a user-creation command leaves out
- * (`makeHome`, BusyBox's adduser -H), and with --chown-workdir the WORKDIR.
- * Code elsewhere stays root-owned.
+ * lines make with mkdir (also when one compose file bind-mounts over it: another
+ * deployment may not), the home of a user the tool creates (`makeHome`), what the
+ * start scripts and command create or write at start (`start`, from
+ * start-scripts.ts's imageStart), and with --chown-workdir the WORKDIR. Code
+ * elsewhere stays root-owned.
  */
-export function ownedPaths(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[], makeHome?: string): OwnedPaths {
+export function ownedPaths(
+  opts: HardenOptions,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  makeHome?: string,
+  start: StartWrite[] = [],
+): OwnedPaths {
   const parsed = df.parsed;
   const wd = workdirs(base.chain);
   const codeDirs = new Set<string>();
@@ -123,7 +142,6 @@ export function ownedPaths(opts: HardenOptions, df: DockerfileSource, stage: DfS
       if (dest) codeDirs.add(dest);
     }
   }
-  const binds = services.flatMap((s) => s.volumes.filter((m) => m.type === 'bind').map((m) => m.target));
   const wanted = new Set<string>();
   const add = (p: string) => {
     const clean = path.posix.normalize(p).replace(/(.)\/$/, '$1');
@@ -149,14 +167,56 @@ export function ownedPaths(opts: HardenOptions, df: DockerfileSource, stage: DfS
         const abs = path.posix.resolve(wd.before.get(ins) ?? '/', dir);
         // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
         if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        if (binds.includes(abs)) continue; // a bind mount hides it anyway
         add(abs);
       }
     }
   }
   if (makeHome) wanted.add(makeHome);
   if (opts.chownWorkdir && wd.final !== '/') wanted.add(wd.final);
-  return { dirs: [...wanted].sort(), underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
+
+  // Start-up writes: a directory made at start is made now; a file written in place is owned
+  // unless its directory already is; sed -i and sqlite need the directory itself writable.
+  const writableDirs = new Set<string>();
+  const files = new Set<string>();
+  const startReasons: string[] = [];
+  // A directory that holds code (WORKDIR, or above a COPY destination) exists already; one inside it is code too.
+  const holdsCode = (p: string) => [...codeDirs].some((c) => isUnder(c, p));
+  const inCode = (p: string) => [...codeDirs].some((c) => isUnder(p, c));
+  const owned = (p: string) => [...wanted].some((d) => isUnder(p, d));
+  for (const w of start) {
+    const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    if (!mayOwnAtStart(target)) continue;
+    if (w.kind === 'dir') {
+      if (holdsCode(w.path) || owned(w.path)) continue; // mkdir -p of a directory that is there already
+      wanted.add(w.path);
+    } else if (w.kind === 'file') {
+      if (owned(w.path)) continue;
+      files.add(w.path);
+    } else {
+      if (owned(target)) continue;
+      if (holdsCode(target) || inCode(target)) writableDirs.add(target);
+      else wanted.add(target);
+    }
+    if (!startReasons.includes(w.how)) startReasons.push(w.how);
+  }
+  return {
+    dirs: [...wanted].sort(),
+    writableDirs: [...writableDirs].filter((d) => ![...wanted].some((o) => isUnder(d, o))).sort(),
+    files: [...files].filter((f) => ![...wanted].some((o) => isUnder(f, o))).sort(),
+    underRoot: [...underRoot].sort(),
+    codeDirs: [...codeDirs],
+    startReasons,
+  };
+}
+
+/**
+ * A directory an app may be given because it writes there at start: anything two
+ * levels deep or more (`/run/app`, `/etc/app`, `/var/lib/app`), but not the system's
+ * own trees, world-writable ones (/tmp), nor /root, which the user cannot enter.
+ */
+function mayOwnAtStart(dir: string): boolean {
+  if (dir.split('/').filter(Boolean).length < 2) return false;
+  return !['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/proc', '/sys', '/dev', '/tmp', '/var/tmp', '/root', '/run/lock'].some((p) => isUnder(dir, p));
 }
 
 /**

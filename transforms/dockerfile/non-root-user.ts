@@ -28,6 +28,8 @@ import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-se
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, findAccount } from '../../src/image-users.js';
+import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
+import path from 'node:path';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -98,6 +100,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (!user.known && user.instruction) {
     return report(`the final stage runs as ${user.user}, which is not known at build time`, 'Make sure the build argument names a non-root user.', 'note');
   }
+  const start = imageStart(ctx.project, df, base);
+  const drop = imagePrivilegeDrop(start);
+  let dropFix: { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } | undefined;
+  if (drop) {
+    const decided = decideDrop(ctx.options, drop);
+    if ('keep' in decided) return report(decided.keep, decided.manual, 'note');
+    dropFix = decided;
+  }
   if (base.unresolved && !base.distro) {
     return report(`cannot tell the base image (${base.unresolved}) or its distro; no user added`, `Add a non-root USER by hand, or give the build argument a default.`);
   }
@@ -109,12 +119,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
 
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, df, shared);
+  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
-  const layout = ownership(ctx.options, df, stage, base, plan, services);
-  const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout.dirs), ...descendantEdits(df, stage, plan)];
+  const layout = ownership(ctx.options, df, stage, base, plan, services, imageStartWrites(start));
+  const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout), ...descendantEdits(df, stage, plan), ...(dropFix?.edits ?? [])];
 
   const guard = plan.create?.some((c) => c.includes('||')) ? ` unless the base already has a user there, which is then reused` : '';
   const what = plan.create
@@ -127,7 +137,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const parts = [`final stage runs as root: ${what}`];
   if (plan.reason) parts.push(plan.reason);
   if (plan.refNote) parts.push(plan.refNote);
+  if (dropFix) parts.push(dropFix.message);
   if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
+  if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
+  if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
+  if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
@@ -193,7 +207,13 @@ function userRef(opts: HardenOptions, name: string, uid: number | undefined, gid
   return { user };
 }
 
-function planUser(opts: HardenOptions, base: StageBase, df: DockerfileSource, sharedUidValue?: { uid: number; gid: number }): UserPlan | undefined {
+function planUser(
+  opts: HardenOptions,
+  base: StageBase,
+  df: DockerfileSource,
+  sharedUidValue?: { uid: number; gid: number },
+  preferred?: { ref: string; reason: string },
+): UserPlan | undefined {
   const facts = base.facts;
   const distro = base.distro;
   const escape = df.parsed.escape;
@@ -217,6 +237,12 @@ function planUser(opts: HardenOptions, base: StageBase, df: DockerfileSource, sh
     return { name: ref, owner: ref, shell: true, reason: `${reason}; not created here, so the base image has it`, ...userRef(opts, ref, undefined, undefined, true) };
   };
 
+  // The user the entrypoint drops to, when the drop becomes conditional.
+  if (preferred) {
+    const [name, group] = preferred.ref.split(':') as [string, string | undefined];
+    const plan = reuse(name, group, preferred.reason);
+    if (plan) return plan;
+  }
   // A stage that switched to a non-root user and back to root: that user is the author's choice.
   const earlier = chainInstructions(base.chain).filter((i) => i.keyword === 'USER' && i.args[0] && !isRootUser(i.args[0]) && !i.args[0].includes('$'));
   const chosen = earlier[earlier.length - 1]?.args[0];
@@ -259,9 +285,12 @@ function planUser(opts: HardenOptions, base: StageBase, df: DockerfileSource, sh
     };
   }
   // Numeric owner evidence nobody holds (`COPY --chown=1001:1001`): the app expects that UID.
-  const wanted = owner && /^\d+$/.test(owner.user)
-    ? { uid: Number(owner.user), gid: owner.group && /^\d+$/.test(owner.group) ? Number(owner.group) : Number(owner.user), why: `${owner.how} names UID ${owner.user}` }
-    : undefined;
+  const numericRef = (u: string, g: string | undefined, why: string) =>
+    /^\d+$/.test(u) ? { uid: Number(u), gid: g && /^\d+$/.test(g) ? Number(g) : Number(u), why } : undefined;
+  const [prefUser, prefGroup] = (preferred?.ref ?? '').split(':') as [string, string | undefined];
+  const wanted =
+    (preferred && numericRef(prefUser, prefGroup, `${preferred.reason}, as UID ${prefUser}`)) ??
+    (owner && numericRef(owner.user, owner.group, `${owner.how} names UID ${owner.user}`));
   const ids = wanted ?? sharedUidValue ?? { uid: opts.uid, gid: opts.gid };
   const holder = accounts.accounts.find((a) => a.uid === ids.uid);
   if (holder) {
@@ -378,6 +407,12 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
 interface Ownership {
   /** Directories the setup RUN creates and chowns (sorted). */
   dirs: string[];
+  /** Files written in place at start: created if missing and chowned. */
+  files: string[];
+  /** Code directories a start-up write needs writable: chowned themselves only. */
+  writableDirs: string[];
+  /** Why start-up paths are owned, for the finding. */
+  startReasons: string[];
   /** `COPY --chown` edits for files copied into those directories. */
   copyEdits: Edit[];
   copied: string[];
@@ -395,8 +430,8 @@ interface Ownership {
  * with mkdir, the home BusyBox's adduser -H leaves out, and with --chown-workdir the
  * WORKDIR. Files COPY puts there get `--chown`; code elsewhere stays root-owned.
  */
-function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[]): Ownership {
-  const { dirs, underRoot, codeDirs } = ownedPaths(opts, df, stage, base, services, plan.makeHome);
+function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[]): Ownership {
+  const { dirs, underRoot, codeDirs, files, writableDirs, startReasons } = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
   const wd = workdirs(base.chain);
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
   const copyEdits: Edit[] = [];
@@ -415,9 +450,12 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   }
   return {
     dirs: plan.shell ? dirs : [],
+    files: plan.shell ? files : [],
+    writableDirs: plan.shell ? writableDirs : [],
+    startReasons: plan.shell ? startReasons : [],
     copyEdits,
     copied: [...copied].sort(),
-    unowned: plan.shell ? [] : dirs.filter((d) => !copied.has(d)),
+    unowned: plan.shell ? [] : [...dirs, ...files, ...writableDirs].filter((d) => !copied.has(d)),
     underRoot,
     codeDirs,
   };
@@ -468,12 +506,75 @@ function shellWord(s: string): string {
 }
 
 /**
+ * The command that makes what the user must own: directories made and chowned;
+ * code directories chowned themselves (their files stay root's); files written
+ * at start created where missing (their directory first) and chowned.
+ */
+function prepareCommand(owner: string, p: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'>): string {
+  const q = (list: string[]) => list.map(shellQuote).join(' ');
+  const cmds: string[] = [];
+  const make = [...p.dirs, ...p.writableDirs, ...new Set(p.files.map((f) => path.posix.dirname(f)))];
+  const make1 = [...new Set(make)];
+  if (make1.length) cmds.push(`mkdir -p ${q(make1)}`);
+  if (p.files.length) cmds.push(`touch ${q(p.files)}`);
+  const own = [...p.dirs, ...p.writableDirs, ...p.files];
+  if (own.length) cmds.push(`chown ${owner} ${q(own)}`);
+  return cmds.join(' && ');
+}
+
+/**
+ * What to do with an image whose start script (or command) drops privileges
+ * itself. `keep` (the default): leave USER alone; it starts as root and
+ * compose/cap-drop gives back what the drop needs. `conditional`: make the drop
+ * run only as root and add USER for the user it drops to, where the script is
+ * in the repository and every drop is a line that can be rewritten.
+ */
+function decideDrop(
+  opts: HardenOptions,
+  d: ImageDrop,
+): { keep: string; manual: string } | { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } {
+  const what = `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
+  const keep = (why: string) => ({
+    keep: `${what}: USER left alone, so the container starts as root and the entrypoint drops to its user; ${why}`,
+    manual:
+      opts.entrypointDrop === 'keep'
+        ? `compose/cap-drop gives back only ${d.caps.join(', ')}. To run as non-root from the start, use --entrypoint-drop conditional (entrypoint-drop: conditional), which makes the drop run only as root and adds USER.`
+        : `Make the drop run only when started as root (if [ "$(id -u)" = 0 ]; then ...; fi), then add USER by hand.`,
+  });
+  const decided = dropDecision(opts.entrypointDrop, d);
+  if ('keep' in decided) return keep(decided.keep);
+  const user = d.drop.user!;
+  const drops = d.script!.reading.drops;
+  if (d.conditional) {
+    return { preferred: { ref: user, reason: `${what}, only when started as root` }, edits: [], message: `${d.where} already drops only when started as root` };
+  }
+  const src = d.script!.source;
+  const eol = src.text.includes('\r\n') ? '\r\n' : '\n';
+  const edits: Edit[] = drops.map((x) => {
+    const [start, end] = x.lineRange!;
+    const line = src.text.slice(start, end);
+    const indent = /^\s*/.exec(line)![0];
+    const body = line.trim();
+    return {
+      file: src.path,
+      range: [start, end],
+      text: [`${indent}if [ "$(id -u)" = 0 ]; then`, `${indent}  ${body}`, `${indent}else`, `${indent}  ${x.withoutDrop}`, `${indent}fi`].join(eol),
+    };
+  });
+  return {
+    preferred: { ref: user, reason: `${what}` },
+    edits,
+    message: `made its ${drops.map((x) => `${x.tool} (line ${x.line})`).join(', ')} run only when started as root (entrypoint-drop: conditional), so the image runs as ${user} from the start`,
+  };
+}
+
+/**
  * Where things go. The setup RUN goes after the last RUN, but before the first
  * VOLUME when a VOLUME comes earlier (changes after VOLUME are discarded).
  * ENV HOME and USER go after the last instruction that needs root (a RUN, or a
  * trailing `USER root`) and before CMD/ENTRYPOINT/HEALTHCHECK.
  */
-function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, dirs: string[]): Edit[] {
+function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'>): Edit[] {
   const parsed = df.parsed;
   const list = effectiveInstructions(stage);
   const lastRoot = lastIndex(list, (i) => i.keyword === 'RUN' || (i.keyword === 'USER' && isRootUser(i.args[0] ?? '')));
@@ -481,9 +582,9 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, dirs: 
   const K = (k: string) => keyword(parsed, k);
 
   const setup: string[] = [];
-  const prepareDirs = dirs.length && plan.shell ? `mkdir -p ${dirs.join(' ')} && chown ${plan.owner} ${dirs.join(' ')}` : '';
-  if (plan.create || prepareDirs) {
-    const cmds = [...(plan.create ?? []), prepareDirs].filter(Boolean);
+  const prepare = plan.shell ? prepareCommand(plan.owner, paths) : '';
+  if (plan.create || prepare) {
+    const cmds = [...(plan.create ?? []), prepare].filter(Boolean);
     setup.push(`${K('RUN')} ${cmds.join(` ${parsed.escape}${parsed.eol}    && `)}`);
   }
   const tail: string[] = [];
@@ -528,7 +629,7 @@ function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): 
     const firstRun = list.findIndex((i) => i.keyword === 'RUN');
     if (firstRun < 0 || (firstUser >= 0 && firstUser < firstRun)) continue;
     edits.push(insertAfter(df, parsed, child.from, [`${keyword(parsed, 'USER')} root`]));
-    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, []));
+    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, { dirs: [], files: [], writableDirs: [] }));
   }
   return edits;
 }
