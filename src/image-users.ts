@@ -98,6 +98,23 @@ export function appOwner(chain: StageBase['chain'], escape: string, globalArgs?:
   return found;
 }
 
+/** Every `chown OWNER[:GROUP] path...` of the chain's RUN lines, with `-R` noted (variables expanded). */
+export function chownsIn(chain: StageBase['chain'], escape: string, globalArgs?: Map<string, string | undefined>): { user: string; paths: string[]; recursive: boolean }[] {
+  const out: { user: string; paths: string[]; recursive: boolean }[] = [];
+  const scopes = variableScopes(chain, globalArgs);
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const words of shellCommands(runScript(ins, escape))) {
+      if (words[0] !== 'chown') continue;
+      const operands = words.slice(1).filter((w) => !w.startsWith('-')).map((w) => expandWord(w, scopes.get(ins)));
+      if (operands.length < 2) continue;
+      const recursive = words.some((w) => w === '-R' || w === '--recursive' || /^-[a-zA-Z]*R/.test(w));
+      out.push({ user: operands[0]!.split(':')[0]!, paths: operands.slice(1).map((p) => p.replace(/(.)\/$/, '$1')), recursive });
+    }
+  }
+  return out;
+}
+
 export interface FoundAccount {
   name: string;
   uid?: number;

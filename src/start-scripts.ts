@@ -257,7 +257,10 @@ export function readStartScript(text: string, where: string, workdir: string, va
           continue;
         }
       }
-      if (!seenDrop && tool === 'chown') for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
+      // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
+      if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
+        for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
+      }
       for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }

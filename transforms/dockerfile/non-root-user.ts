@@ -8,7 +8,7 @@
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
-import type { DfStage } from '../../src/parse/dockerfile.js';
+import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import {
   finalStage,
@@ -27,7 +27,7 @@ import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
-import { appOwner, baseAccounts, findAccount } from '../../src/image-users.js';
+import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 
@@ -118,13 +118,23 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
+  const rootApp = appUnderRoot(ctx, df, stage, base, services, start);
+  if (rootApp && 'move' in rootApp) {
+    return { transform: ID, file: df.path, range: at, message: rootApp.message, severity: 'warning', cis: CIS, fix: { edits: rootApp.move } };
+  }
   const shared = sharedUid(ctx, services);
   const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
   const layout = ownership(ctx.options, df, stage, base, plan, services, imageStartWrites(start));
-  const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout), ...descendantEdits(df, stage, plan), ...(dropFix?.edits ?? [])];
+  const edits = [
+    ...layout.copyEdits,
+    ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
+    ...descendantEdits(df, stage, plan),
+    ...(dropFix?.edits ?? []),
+  ];
 
   const guard = plan.create?.some((c) => c.includes('||')) ? ` unless the base already has a user there, which is then reused` : '';
   const what = plan.create
@@ -138,6 +148,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (plan.reason) parts.push(plan.reason);
   if (plan.refNote) parts.push(plan.refNote);
   if (dropFix) parts.push(dropFix.message);
+  if (rootApp) parts.push(rootApp.message);
   if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
   if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
@@ -431,7 +442,11 @@ interface Ownership {
  * WORKDIR. Files COPY puts there get `--chown`; code elsewhere stays root-owned.
  */
 function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[]): Ownership {
-  const { dirs, underRoot, codeDirs, files, writableDirs, startReasons } = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
+  const owned = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
+  const { underRoot, codeDirs, files, writableDirs, startReasons } = owned;
+  // A directory the build already chowns to this user (by name or UID) needs nothing more.
+  const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => c.user === plan.name || (plan.uid !== undefined && c.user === String(plan.uid)));
+  const dirs = owned.dirs.filter((d) => !byUser.some((c) => c.paths.some((p) => p === d || (c.recursive && isUnder(d, p)))));
   const wd = workdirs(base.chain);
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
   const copyEdits: Edit[] = [];
@@ -506,6 +521,85 @@ function shellWord(s: string): string {
 }
 
 /**
+ * An app that lives under /root (`WORKDIR /root/app`, `COPY . /root/app`): /root is
+ * mode 700 on many bases, so a non-root user cannot reach it. When nothing but
+ * those WORKDIR and COPY destinations names the path (no other instruction, stage,
+ * compose setting or start script), they move to /app (or /opt/<name> when /app is
+ * taken), in a fix of its own; the next pass hardens the moved app. Otherwise the
+ * path stays and /root is made traversable (o+x: enter, not list), with the
+ * reference that kept it in the finding.
+ */
+function appUnderRoot(
+  ctx: TransformContext,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  start: ReturnType<typeof imageStart>,
+): { move: Edit[]; message: string } | { message: string } | undefined {
+  const wd = workdirs(base.chain);
+  const chain = chainInstructions(base.chain);
+  const under = (p: string) => p === '/root' || p.startsWith('/root/');
+  const appRoot = (p: string) => (p === '/root' ? p : `/root/${p.slice('/root/'.length).split('/')[0]}`);
+  const places = new Set<string>();
+  if (under(wd.final)) places.add(appRoot(wd.final));
+  for (const ins of chain) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      // Caches and dotfiles under /root are home-cache-env's business, not the app.
+      if (dest && under(dest) && !/^\/root\/\./.test(dest)) places.add(appRoot(dest));
+    }
+  }
+  if (places.size === 0) return undefined;
+  const list = [...places].sort();
+  const moved = list.length === 1 && list[0] !== '/root' ? list[0]! : undefined;
+  const keepReason = (): string | undefined => {
+    if (!moved) return list[0] === '/root' ? 'the app is /root itself' : `it spans ${list.join(', ')}`;
+    const mentions = (text: string) => text.split(moved).length - 1;
+    const movable = new Set<DfInstruction>();
+    for (const ins of chain) {
+      if (ins.keyword === 'WORKDIR' && ins.args[0] && under(path.posix.resolve(wd.before.get(ins) ?? '/', ins.args[0]))) {
+        if (!ins.args[0].startsWith(moved)) return `WORKDIR ${ins.args[0]} at line ${ins.line + 1} leads there through /root`;
+        movable.add(ins);
+      }
+      if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+        const args = ins.json ?? ins.args;
+        const dest = args[args.length - 1] ?? '';
+        if (dest.startsWith(moved)) movable.add(ins);
+      }
+    }
+    for (const ins of df.parsed.instructions) {
+      const allowed = movable.has(ins) ? 1 : 0;
+      if (mentions(ins.raw) > allowed) return `${ins.keyword} at line ${ins.line + 1} refers to ${moved}`;
+    }
+    for (const s of services) if (JSON.stringify(s.effective).includes(moved)) return `service ${s.name} refers to ${moved}`;
+    for (const sc of start.scripts) if (sc.source.text.includes(moved)) return `${path.basename(sc.ref.hostPath)} refers to ${moved}`;
+    return undefined;
+  };
+  const why = keepReason();
+  if (why || !moved) {
+    return { message: `the app sits under /root (${list.join(', ')}), which is mode 700 on many bases: /root made traversable (chmod o+x /root, enter but not list) instead of moving it, because ${why}` };
+  }
+  const taken = chain.some((i) => /(^|\s|")\/app(\/|\s|"|$)/.test(i.raw.slice(i.keyword.length)));
+  const target = taken ? `/opt/${path.posix.basename(moved)}` : '/app';
+  if (ctx.project.dockerfiles.some((d) => d !== df && d.text.includes(moved))) {
+    return { message: `the app sits under ${moved}, which is mode 700 on many bases: /root made traversable (chmod o+x /root) instead of moving it, because another Dockerfile refers to ${moved}` };
+  }
+  const edits: Edit[] = [];
+  for (const ins of chain) {
+    if (ins.keyword !== 'WORKDIR' && ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
+    const at = ins.raw.lastIndexOf(moved);
+    if (at < 0) continue;
+    const file = df.path;
+    edits.push({ file, range: [ins.start + at, ins.start + at + moved.length], text: target });
+  }
+  return {
+    move: edits,
+    message: `the app sits under ${moved}, which a non-root user cannot reach (/root is mode 700 on many bases): WORKDIR and COPY destinations moved to ${target}; nothing else refers to ${moved}`,
+  };
+}
+
+/**
  * The command that makes what the user must own: directories made and chowned;
  * code directories chowned themselves (their files stay root's); files written
  * at start created where missing (their directory first) and chowned.
@@ -574,7 +668,7 @@ function decideDrop(
  * ENV HOME and USER go after the last instruction that needs root (a RUN, or a
  * trailing `USER root`) and before CMD/ENTRYPOINT/HEALTHCHECK.
  */
-function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'>): Edit[] {
+function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { traverseRoot?: boolean }): Edit[] {
   const parsed = df.parsed;
   const list = effectiveInstructions(stage);
   const lastRoot = lastIndex(list, (i) => i.keyword === 'RUN' || (i.keyword === 'USER' && isRootUser(i.args[0] ?? '')));
@@ -582,7 +676,7 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths:
   const K = (k: string) => keyword(parsed, k);
 
   const setup: string[] = [];
-  const prepare = plan.shell ? prepareCommand(plan.owner, paths) : '';
+  const prepare = plan.shell ? [prepareCommand(plan.owner, paths), paths.traverseRoot ? 'chmod o+x /root' : ''].filter(Boolean).join(' && ') : '';
   if (plan.create || prepare) {
     const cmds = [...(plan.create ?? []), prepare].filter(Boolean);
     setup.push(`${K('RUN')} ${cmds.join(` ${parsed.escape}${parsed.eol}    && `)}`);
