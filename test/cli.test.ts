@@ -144,6 +144,8 @@ describe('usage', () => {
     [['--uid', 'abc'], /--uid must be/],
     [['--user-name', 'Bad Name'], /--user-name must be/],
     [['--tmpfs-size', 'lots'], /--tmpfs-size must/],
+    [['--user-ref', 'number'], /user-ref.*Choices: "uid", "name"/s],
+    [['--entrypoint-drop', 'drop'], /entrypoint-drop.*Choices: "keep", "conditional"/s],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const r = cli(args as string[], dir);
     expect(r.code).toBe(2);
