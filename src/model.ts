@@ -3,12 +3,12 @@
 // from its build context; the service mounts volumes and bind-mounts files.
 // Transforms read this model and nothing else.
 import path from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { FileKind } from './types.js';
 import { parseDockerfile, type ParsedDockerfile, type DfInstruction } from './parse/dockerfile.js';
 import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } from './parse/compose.js';
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
-import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
+import { FileProblem, isDirectory, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
@@ -450,13 +450,7 @@ function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
   return out;
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
+
 
 /**
  * Follow `COPY --from=<stage> /app/nginx.conf ...` back to the build context:

@@ -14,14 +14,14 @@
 //
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import type { DockerfileSource, Project, ScriptSource } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
 import { chainInstructions, resolveStageBase, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings } from './nginx-files.js';
-import { isInside } from './read.js';
+import { isDirectory, isFile, isInside } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
@@ -100,22 +100,6 @@ function hostFileAt(project: Project, df: DockerfileSource, chain: DfStage[], co
     }
   }
   return undefined;
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** A shell script by name (`.sh`, `.bash`) or by its `#!` line; binaries and other programs are not read. */

@@ -7,37 +7,18 @@
 // Each case also runs as a CRLF twin and again on its own output (idempotency).
 // `UPDATE_STACKS=1 npx vitest run test/stacks.test.ts` writes outputs; review them before committing.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { hardenTree, readTree, composeSchemaErrors, toCrlf, REPO } from './helpers.js';
+import { hardenTree, projectCases, writeCaseOutput, type ProjectCase, composeSchemaErrors, toCrlf, REPO } from './helpers.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import type { HardenOptions } from '../src/types.js';
 
 const ROOT = path.join(REPO, 'test/stacks');
 const UPDATE = process.env.UPDATE_STACKS === '1';
 
-interface Case {
-  name: string;
-  input: Record<string, string>;
-  output?: Record<string, string>;
-  expect: { findings?: string[]; transforms?: string[]; options?: Partial<HardenOptions> };
-}
+type Case = ProjectCase<{ findings?: string[]; transforms?: string[]; options?: Partial<HardenOptions> }>;
 
 function collect(): Case[] {
-  if (!existsSync(ROOT)) return [];
-  return readdirSync(ROOT)
-    .sort()
-    .map((name) => {
-      const dir = path.join(ROOT, name);
-      const out = path.join(dir, 'output');
-      const exp = path.join(dir, 'expect.json');
-      return {
-        name,
-        input: readTree(path.join(dir, 'input')),
-        output: existsSync(out) ? readTree(out) : undefined,
-        expect: existsSync(exp) ? JSON.parse(readFileSync(exp, 'utf8')) : {},
-      };
-    });
+  return projectCases<Case['expect']>(ROOT);
 }
 
 const mapTree = (t: Record<string, string>, f: (s: string) => string) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f(v)]));
@@ -50,12 +31,7 @@ describe('stacks', () => {
         const input = crlf ? mapTree(c.input, toCrlf) : c.input;
         const first = await hardenTree(input, ids, c.expect.options);
         if (UPDATE && !crlf) {
-          const out = path.join(ROOT, c.name, 'output');
-          rmSync(out, { recursive: true, force: true });
-          for (const [rel, text] of Object.entries(first.changed)) {
-            mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
-            writeFileSync(path.join(out, rel), text);
-          }
+          writeCaseOutput(ROOT, c.name, first.changed);
           return;
         }
         expect(first.result.errors).toEqual([]);

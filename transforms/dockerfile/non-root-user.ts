@@ -235,17 +235,27 @@ function planUser(
   }
   const created = usersCreatedIn(base.chain, escape, { distro, globalArgs: df.parsed.globalArgs });
   const accounts = baseAccounts(base);
+  /** Switch to a user that exists, with how it was chosen. */
+  const existingPlan = (name: string, uid: number | undefined, gid: number | undefined, reason: string): UserPlan => ({
+    name,
+    uid,
+    gid,
+    owner: ownerOf(name, uid, gid),
+    shell: true,
+    reason,
+    ...userRef(opts, name, uid, gid, true),
+  });
   const reuse = (ref: string, group: string | undefined, reason: string): UserPlan | undefined => {
     const found = findAccount(ref, created, accounts);
     const numericGroup = group !== undefined && /^\d+$/.test(group) ? Number(group) : undefined;
     if (found) {
       const gid = found.gid ?? (group !== undefined ? numericGroup ?? findAccount(group, [], accounts)?.gid : undefined);
       const from = found.from === 'dockerfile' ? 'the Dockerfile creates it' : `the base has it (${found.from})`;
-      return { name: found.name, uid: found.uid, gid, owner: ownerOf(found.name, found.uid, gid), shell: true, reason: `${reason}; ${from}`, ...userRef(opts, found.name, found.uid, gid, true) };
+      return existingPlan(found.name, found.uid, gid, `${reason}; ${from}`);
     }
     if (/^\d+$/.test(ref)) return undefined; // a number nobody is known to hold: create a user there
     // A name the build uses but neither creates nor is known to the table: the base must have it, or the build would fail.
-    return { name: ref, owner: ref, shell: true, reason: `${reason}; not created here, so the base image has it`, ...userRef(opts, ref, undefined, undefined, true) };
+    return existingPlan(ref, undefined, undefined, `${reason}; not created here, so the base image has it`);
   };
 
   // The user the entrypoint drops to, when the drop becomes conditional.
@@ -272,29 +282,9 @@ function planUser(
     if (plan) return plan;
   }
   const last = created[created.length - 1];
-  if (last) {
-    return {
-      name: last.name,
-      uid: last.uid,
-      gid: last.gid,
-      owner: ownerOf(last.name, last.uid, last.gid),
-      shell: true,
-      reason: 'the Dockerfile creates it',
-      ...userRef(opts, last.name, last.uid, last.gid, true),
-    };
-  }
+  if (last) return existingPlan(last.name, last.uid, last.gid, 'the Dockerfile creates it');
   const existing = facts?.existingUser;
-  if (existing) {
-    return {
-      name: existing.name,
-      uid: existing.uid,
-      gid: existing.gid,
-      owner: `${existing.uid}:${existing.gid}`,
-      shell: true,
-      reason: `the base image has it (${facts!.source})`,
-      ...userRef(opts, existing.name, existing.uid, existing.gid, true),
-    };
-  }
+  if (existing) return existingPlan(existing.name, existing.uid, existing.gid, `the base image has it (${facts!.source})`);
   // Numeric owner evidence nobody holds (`COPY --chown=1001:1001`): the app expects that UID.
   const numericRef = (u: string, g: string | undefined, why: string) =>
     /^\d+$/.test(u) ? { uid: Number(u), gid: g && /^\d+$/.test(g) ? Number(g) : Number(u), why } : undefined;
@@ -304,18 +294,8 @@ function planUser(
     (owner && numericRef(owner.user, owner.group, `${owner.how} names UID ${owner.user}`));
   const ids = wanted ?? sharedUidValue ?? { uid: opts.uid, gid: opts.gid };
   const holder = accounts.accounts.find((a) => a.uid === ids.uid);
-  if (holder) {
-    // The base already has a user at that UID (known from its facts): that one, not a second.
-    return {
-      name: holder.name,
-      uid: holder.uid,
-      gid: holder.gid,
-      owner: `${holder.uid}:${holder.gid}`,
-      shell: true,
-      reason: `the base has it at UID ${holder.uid} (${holder.source})`,
-      ...userRef(opts, holder.name, holder.uid, holder.gid, true),
-    };
-  }
+  // The base already has a user at that UID (known from its facts): that one, not a second.
+  if (holder) return existingPlan(holder.name, holder.uid, holder.gid, `the base has it at UID ${holder.uid} (${holder.source})`);
   // Without the base's whole /etc/passwd the command guards against a UID or GID the base already uses.
   const guarded = !accounts.complete || accounts.accounts.some((a) => a.gid === ids.gid);
   const create = createCommand(distro, { name: opts.userName, uid: ids.uid, gid: ids.gid }, facts?.needsShadowUtils === true, guarded);
