@@ -19,6 +19,7 @@ import {
   chainInstructions,
   workdirs,
   imageStages,
+  type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
@@ -30,6 +31,7 @@ import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '..
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
+import { leftAlone } from '../../src/roles.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -56,11 +58,24 @@ export const nonRootUser: Transform = {
 };
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
-  const services = ctx.project.servicesByDockerfile.get(df.path) ?? [];
   const out: Finding[] = [];
-  for (const { stage, base, services: users } of imageStages(df.parsed, services)) {
+  for (const { stage, base, services: users } of imageStages(ctx.project, df)) {
     const finding = checkStage(ctx, df, stage, base, users);
     if (finding) out.push(finding);
+  }
+  // Stages that are not runtime images (a base, a test harness, a dev container…): said once per file.
+  const left = leftAlone(ctx.project.layout.roles.get(df.path));
+  if (left) {
+    const stage = df.parsed.stages[left.stage];
+    out.push({
+      transform: ID,
+      file: df.path,
+      range: stage ? [stage.from.start, stage.from.end] : [0, 0],
+      message: left.message,
+      severity: 'note',
+      cis: CIS,
+      manual: left.manual,
+    });
   }
   return out;
 }
@@ -233,7 +248,7 @@ function planUser(
   if (distro === 'distroless' || facts?.hasShell === false) {
     return { user: '65532:65532', name: 'nonroot', uid: 65532, gid: 65532, owner: '65532:65532', shell: false };
   }
-  const created = usersCreatedIn(base.chain, escape, { distro, globalArgs: df.parsed.globalArgs });
+  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, escape, { distro, globalArgs: df.parsed.globalArgs })];
   const accounts = baseAccounts(base);
   /** Switch to a user that exists, with how it was chosen. */
   const existingPlan = (name: string, uid: number | undefined, gid: number | undefined, reason: string): UserPlan => ({
@@ -313,6 +328,14 @@ function planUser(
     reason: wanted?.why,
     ...userRef(opts, opts.userName, ids.uid, ids.gid, !guarded),
   };
+}
+
+/** Users the Dockerfiles of the images this stage is built FROM create, when this repository builds them (oldest first). */
+function usersOfBuiltParents(base: StageBase): CreatedUser[] {
+  const built = base.builtFrom;
+  if (!built) return [];
+  const parsed = built.parent.dockerfile.parsed;
+  return [...usersOfBuiltParents(built.base), ...usersCreatedIn(built.base.chain, parsed.escape, { distro: built.base.distro, globalArgs: parsed.globalArgs })];
 }
 
 interface NewUser {
