@@ -661,7 +661,9 @@ function decideDrop(
   return {
     preferred: { ref: user, reason: `${what}` },
     edits,
-    message: `made its ${drops.map((x) => `${x.tool} (line ${x.line})`).join(', ')} run only when started as root (entrypoint-drop: conditional), so the image runs as ${user} from the start`,
+    message:
+      `made its ${drops.map((x) => `${x.tool} (line ${x.line})`).join(', ')} run only when started as root (entrypoint-drop: conditional), so the image runs as ${user} from the start` +
+      (d.script!.reading.rootCaps.length ? `; the chown before the drop now runs as ${user} and works only on files it already owns` : ''),
   };
 }
 
