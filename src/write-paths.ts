@@ -9,6 +9,8 @@
 //   volume        a VOLUME of the image
 //   named-volume  the target of a named volume a service mounts
 //   data-dir      a directory a RUN makes with `mkdir` that is not the app's code
+//   start-dir     a directory the start scripts or command make or write at start
+//   start-file    a file they write in place at start (a rendered config)
 //   workdir       the WORKDIR, under --chown-workdir
 //   home          HOME of the image's non-root user (set by ENV, or named by useradd)
 //   cache         the directory a cache variable (XDG_CACHE_HOME, HF_HOME, ...) names
@@ -16,7 +18,9 @@
 // and is used for one of:
 //   data     kept across restarts: volumes hold it (VOLUME, named volume); a
 //            data-dir nothing mounts, or the WORKDIR the app writes under
-//            --chown-workdir, needs a named volume, which is left to a human
+//            --chown-workdir, needs a named volume, which is left to a human; a
+//            file written in place at start, or a code directory written at
+//            start (sqlite next to the code), cannot be covered by a tmpfs either
 //   scratch  lost on restart without harm: HOME, caches, and data-dirs whose path
 //            says logs, run files, caches or temporary files. A tmpfs keeps it writable
 //   baked    the build puts files there (code under WORKDIR, a RUN after the ENV
@@ -25,11 +29,13 @@
 // API (all pure; they read the model and never edit). `image` below is
 // (df, stage, base, services): a Dockerfile, the stage that becomes the image,
 // its resolved base (dockerfile-info.ts) and the compose services that run it.
-//   imageWritePaths(opts, ...image)             every declared write path of the image
-//   serviceWritePaths(opts, s, ...image)        the ones that concern service `s`
+// `start` is what the start scripts and command create or write at start
+// (start-scripts.ts: imageStartWrites(imageStart(project, df, base))).
+//   imageWritePaths(opts, ...image, start, makeHome)   every declared write path of the image
+//   serviceWritePaths(opts, s, ...image, start)        the ones that concern service `s`
 //   writerOf(s, df, base)                       the IDs a tmpfs over them must be owned by
-//   ownedPaths(opts, ...image, makeHome)        what the image's user must own (non-root-user)
-//   createdUserHome(userName, distro)           HOME of a user the tool creates
+//   ownedPaths(opts, ...image, makeHome, start) what the image's user must own (non-root-user)
+//   createdUserHome(userName)                   HOME of a user the tool creates
 //   homeCacheRedirects(df, imageStage)          HOME/cache variables moved off /root (home-cache-env)
 //   isUnder, isSystemPath, isMountPointToSkip, isScratchPath, isUnderRoot, copyDest,
 //   mkdirOperands, userHome, CACHE_VARIABLES    the rules they share
@@ -39,7 +45,8 @@ import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
-import { shellCommands, type Distro } from './knowledge/images.js';
+import { shellCommands } from './knowledge/images.js';
+import type { StartWrite } from './start-scripts.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -113,7 +120,7 @@ export function mkdirOperands(argv: string[]): string[] {
 
 // ------------------------------------------------------------ declared paths
 
-export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'workdir' | 'home' | 'cache';
+export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'start-dir' | 'start-file' | 'workdir' | 'home' | 'cache';
 export type WritePathUse = 'data' | 'scratch' | 'baked';
 
 export interface WritePath {
@@ -129,6 +136,8 @@ export interface WritePath {
   mountedBy?: string[];
   /** Weaker declarations of the same path (a named-volume target that RUN also makes: `data-dir`). */
   alsoDeclaredAs?: WritePathKind[];
+  /** For `start-dir`: a directory holding code that a start-up write needs writable; chowned itself, not what is in it. */
+  itself?: boolean;
 }
 
 export interface ImageWritePaths {
@@ -140,6 +149,8 @@ export interface ImageWritePaths {
   underRoot: string[];
   /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
   codeDirs: string[];
+  /** Why each start-up path is declared, for findings (`mkdir /run/app (docker-entrypoint.sh line 4)`). */
+  startReasons: string[];
 }
 
 /**
@@ -175,9 +186,18 @@ const usable = (p: string) => p.startsWith('/') && !/[$*?{}[\]]/.test(p);
 /**
  * Every path the image stage declares as written (see the header), for the
  * services that run it. HOME and cache directories count only when the image
- * runs as a non-root user: that is when the tool set or moved them.
+ * runs as a non-root user: that is when the tool set or moved them. `makeHome`:
+ * the home of a user the tool is creating, which it makes with the data directories.
  */
-export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[]): ImageWritePaths {
+export function imageWritePaths(
+  opts: HardenOptions,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  start: StartWrite[] = [],
+  makeHome?: string,
+): ImageWritePaths {
   const parsed = df.parsed;
   const wd = workdirs(base.chain);
   const chain = chainInstructions(base.chain);
@@ -208,7 +228,6 @@ export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage
       else if (usable(p) && !isMountPointToSkip(p)) put({ path: p, kind: 'named-volume', use: 'data', declaredBy: `volume ${m.source ?? '(anonymous)'}`, mountedBy: [s.name] });
     }
   }
-  const binds = services.flatMap((s) => s.volumes.filter((m) => m.type === 'bind').map((m) => m.target));
   const made: string[] = [];
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
@@ -218,8 +237,8 @@ export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage
         const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
         made.push(abs);
         // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
+        // One a compose file bind-mounts over still counts: another deployment may not mount it.
         if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        if (binds.includes(abs)) continue; // a bind mount hides it anyway
         if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
       }
     }
@@ -229,30 +248,131 @@ export function imageWritePaths(opts: HardenOptions, df: DockerfileSource, stage
     put({ path: wd.final, kind: 'workdir', use: 'data', declaredBy: 'WORKDIR under --chown-workdir' });
   }
 
+  // Start-up writes: a directory made at start is made now; a file written in place is owned
+  // unless its directory already is; sed -i and sqlite need the directory itself writable.
+  const startReasons: string[] = [];
+  const holdsCode = (p: string) => [...codeDirs].some((c) => isUnder(c, p));
+  const inCode = (p: string) => [...codeDirs].some((c) => isUnder(p, c));
+  const ownedSoFar = [...declarations.filter((w) => w.kind !== 'named-volume' || !isUnderRoot(w.path)).map((w) => w.path), ...(makeHome ? [makeHome] : [])];
+  const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
+  for (const w of start) {
+    const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    if (!mayOwnAtStart(target)) continue;
+    const by = { declaredBy: w.how };
+    if (w.kind === 'dir') {
+      if (holdsCode(w.path) || owned(w.path)) continue; // mkdir -p of a directory that is there already
+      put({ path: clean(w.path), kind: 'start-dir', use: isScratchPath(w.path) ? 'scratch' : 'data', ...by });
+      ownedSoFar.push(w.path);
+    } else if (w.kind === 'file') {
+      if (owned(w.path)) continue;
+      put({ path: clean(w.path), kind: 'start-file', use: 'data', ...by });
+    } else {
+      if (owned(target)) continue;
+      const itself = holdsCode(target) || inCode(target);
+      put({ path: clean(target), kind: 'start-dir', use: itself || !isScratchPath(target) ? 'data' : 'scratch', ...(itself ? { itself } : {}), ...by });
+      if (!itself) ownedSoFar.push(target);
+    }
+    if (!startReasons.includes(w.how)) startReasons.push(w.how);
+  }
+
   const user = effectiveUser(base);
   if (user.known && !user.root) {
-    const bakedBy = (p: string, after?: DfInstruction) => buildContent(p, chain, wd.before, made, after);
-    const homeEnv = lastEnv(base.chain, 'HOME');
-    const home = userHome(df, base.chain, user.user);
-    if (home && home !== '/' && home !== '/nonexistent' && usable(home) && !isSystemPath(home)) {
-      // Files land in HOME when a RUN follows the ENV that set it, or runs as the user.
-      const after = homeEnv && homeEnv.value === home ? homeEnv.instruction : user.instruction;
-      const by = bakedBy(home, after);
-      put({ path: clean(home), kind: 'home', use: by ? 'baked' : 'scratch', declaredBy: `HOME of ${user.user}`, ...(by ? { bakedBy: by } : {}) });
-    }
+    const bakedBy = (p: string, name: string, after?: DfInstruction) => buildContent(df, p, name, chain, wd.before, made, after);
+    const caches: WritePath[] = [];
     for (const name of CACHE_VARIABLES) {
       const set = lastEnv(base.chain, name);
       if (!set || !usable(set.value) || isUnderRoot(set.value) || set.value.includes('$')) continue;
       const p = clean(set.value);
       if (isSystemPath(p) && !isUnder(p, '/tmp')) continue;
-      const by = bakedBy(p, set.instruction);
-      put({ path: p, kind: 'cache', use: by ? 'baked' : 'scratch', declaredBy: name, ...(by ? { bakedBy: by } : {}) });
+      const by = bakedBy(p, name, set.instruction);
+      caches.push({ path: p, kind: 'cache', use: by ? 'baked' : 'scratch', declaredBy: name, ...(by ? { bakedBy: by } : {}) });
     }
+    const homeEnv = lastEnv(base.chain, 'HOME');
+    const home = userHome(df, base.chain, user.user);
+    if (home && home !== '/' && home !== '/nonexistent' && usable(home) && !isSystemPath(home)) {
+      // Files land in HOME when a later instruction may write there (any RUN after the ENV that set it,
+      // or after the USER that runs as its owner), or when a cache under it is filled at build time.
+      const after = homeEnv && homeEnv.value === home ? homeEnv.instruction : user.instruction;
+      const filledCache = caches.find((c) => c.use === 'baked' && isUnder(c.path, home));
+      const by = bakedBy(home, 'HOME', after) ?? (filledCache ? `${filledCache.declaredBy}: ${filledCache.bakedBy}` : undefined);
+      put({ path: clean(home), kind: 'home', use: by ? 'baked' : 'scratch', declaredBy: `HOME of user ${user.user}`, ...(by ? { bakedBy: by } : {}) });
+    }
+    for (const c of caches) put(c);
   }
-  return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs] };
+
+  return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs], startReasons };
 }
 
-const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'data-dir'];
+/**
+ * Tools that read a variable at build time. HOME and the XDG variables are read
+ * by nearly every tool, so any RUN counts for them; a script run by path may read
+ * anything, so it counts for every variable.
+ */
+const READERS: Record<string, RegExp> = {
+  HF_HOME: /^(python[\d.]*|huggingface-cli|hf|uv|poetry|pipenv|conda|torchrun|accelerate)$/,
+  PIP_CACHE_DIR: /^(pip[\d.]*|python[\d.]*)$/,
+  PIPENV_CACHE_DIR: /^pipenv$/,
+  POETRY_CACHE_DIR: /^poetry$/,
+  UV_CACHE_DIR: /^uvx?$/,
+  npm_config_cache: /^(npm|npx|corepack|node)$/,
+  YARN_CACHE_FOLDER: /^(yarn|corepack)$/,
+  COMPOSER_CACHE_DIR: /^composer$/,
+  GOCACHE: /^go$/,
+  DENO_DIR: /^deno$/,
+};
+for (const v of ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'SENTENCE_TRANSFORMERS_HOME', 'TORCH_HOME', 'MPLCONFIGDIR']) READERS[v] = READERS.HF_HOME!;
+READERS.NPM_CONFIG_CACHE = READERS.npm_config_cache!;
+
+function readsAtBuild(name: string, command: string): boolean {
+  if (name === 'HOME' || name.startsWith('XDG_')) return true;
+  if (command.includes('/') || /\.(sh|bash|py)$/.test(command)) return true;
+  return READERS[name]?.test(command) ?? false;
+}
+
+/** Command names a RUN runs, `sh -c '…'` scripts included. */
+function commandNames(script: string, depth = 0): string[] {
+  const out: string[] = [];
+  for (const argv of shellCommands(script)) {
+    const [cmd, ...rest] = argv;
+    if (!cmd) continue;
+    const shell = /^(sh|bash|ash|dash|zsh)$/.test(cmd);
+    const c = rest.indexOf('-c');
+    if (shell && c >= 0 && rest[c + 1] !== undefined && depth < 3) out.push(...commandNames(rest[c + 1]!, depth + 1));
+    else if (shell && rest[0] && !rest[0].startsWith('-')) out.push(rest[0]); // `sh ./setup.sh`: the script
+    else out.push(cmd);
+  }
+  return out;
+}
+
+/**
+ * The first instruction after `after` in `chain` that may read `name` while the
+ * image is built, as a reason (`RUN at line 7 runs pip, which may read
+ * PIP_CACHE_DIR at build time`), or undefined. home-cache-env keeps an ENV it
+ * would edit for it; read-only counts the directory as filled by the build.
+ */
+export function laterBuildReader(df: DockerfileSource, name: string, after: DfInstruction, chain: DfInstruction[]): string | undefined {
+  const line = (ins: DfInstruction) => ins.line + 1;
+  const mention = new RegExp(`\\$\\{?${name}\\b`);
+  for (const ins of chain.slice(chain.indexOf(after) + 1)) {
+    if (mention.test(ins.raw)) return `${ins.keyword} at line ${line(ins)} uses $${name}`;
+    if (ins.keyword !== 'RUN') continue;
+    const reader = commandNames(runScript(ins, df.parsed.escape)).find((c) => readsAtBuild(name, c));
+    if (reader) return `RUN at line ${line(ins)} runs ${reader}, which may read ${name} at build time`;
+  }
+  return undefined;
+}
+
+/**
+ * A directory an app may be given because it writes there at start: anything two
+ * levels deep or more (`/run/app`, `/etc/app`, `/var/lib/app`), but not the system's
+ * own trees, world-writable ones (/tmp), nor /root, which the user cannot enter.
+ */
+function mayOwnAtStart(dir: string): boolean {
+  if (dir.split('/').filter(Boolean).length < 2) return false;
+  return !['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/proc', '/sys', '/dev', '/tmp', '/var/tmp', '/root', '/run/lock'].some((p) => isUnder(dir, p));
+}
+
+const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'data-dir', 'start-dir', 'start-file'];
 
 /**
  * One entry per path: the strongest declaration (named-volume, volume, workdir,
@@ -276,11 +396,19 @@ function strongest(declarations: WritePath[]): WritePath[] {
 
 /**
  * What the build puts under `p`, if anything: a WORKDIR or COPY/ADD destination
- * at or under it, a directory RUN makes below it, or any RUN after `after` (the
- * ENV that named it, the USER that switched to its owner), which may write there.
+ * at or under it, a directory RUN makes below it, or an instruction after
+ * `after` (the ENV that named it, the USER that switched to its owner) that may
+ * read `name` at build time (laterBuildReader), and so write there.
  */
-function buildContent(p: string, chain: DfInstruction[], workdirBefore: Map<DfInstruction, string>, made: string[], after?: DfInstruction): string | undefined {
-  let seen = after === undefined;
+function buildContent(
+  df: DockerfileSource,
+  p: string,
+  name: string,
+  chain: DfInstruction[],
+  workdirBefore: Map<DfInstruction, string>,
+  made: string[],
+  after?: DfInstruction,
+): string | undefined {
   for (const ins of chain) {
     const wd = workdirBefore.get(ins) ?? '/';
     if (ins.keyword === 'WORKDIR' && ins.args[0] && !ins.args[0].includes('$')) {
@@ -291,9 +419,9 @@ function buildContent(p: string, chain: DfInstruction[], workdirBefore: Map<DfIn
       const dest = copyDest(ins, wd);
       if (dest && isUnder(dest, p)) return `${ins.keyword} into ${dest}`;
     }
-    if (seen && ins !== after && ins.keyword === 'RUN' && after) return `a RUN after ${after.keyword} (line ${ins.line + 1})`;
-    if (ins === after) seen = true;
   }
+  const reader = after ? laterBuildReader(df, name, after, chain) : undefined;
+  if (reader) return reader;
   const below = made.find((d) => d !== p && isUnder(d, p));
   return below ? `mkdir ${below}` : undefined;
 }
@@ -303,11 +431,19 @@ function buildContent(p: string, chain: DfInstruction[], workdirBefore: Map<DfIn
  * but named-volume targets only other services mount (a mount point, not a
  * path this service writes), one entry per path.
  */
-export function serviceWritePaths(opts: HardenOptions, s: ServiceLink, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[]): WritePath[] {
-  const { declarations } = imageWritePaths(opts, df, stage, base, services);
+export function serviceWritePaths(
+  opts: HardenOptions,
+  s: ServiceLink,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  start: StartWrite[] = [],
+): WritePath[] {
+  const { declarations } = imageWritePaths(opts, df, stage, base, services, start);
   // Another service's mount point (and the mkdir that makes it) is that service's; HOME or a cache there is still this one's.
   const othersMountPoint = (p: string) => declarations.some((w) => w.path === p && w.kind === 'named-volume') && !declarations.some((w) => w.path === p && w.kind === 'named-volume' && w.mountedBy?.includes(s.name));
-  return strongest(declarations.filter((w) => !((w.kind === 'named-volume' || w.kind === 'data-dir') && othersMountPoint(w.path))));
+  return strongest(declarations.filter((w) => !((w.kind === 'named-volume' || w.kind === 'data-dir' || w.kind === 'start-dir') && othersMountPoint(w.path))));
 }
 
 // ------------------------------------------------------------- who writes them
@@ -349,31 +485,58 @@ export function writerOf(s: ServiceLink, df: DockerfileSource, base: StageBase):
 export interface OwnedPaths {
   /** Directories the user must own: created and chowned at build time (sorted). */
   dirs: string[];
+  /** Directories that hold code and that a start-up write needs writable: chowned themselves, not what is copied into them. */
+  writableDirs: string[];
+  /** Files written in place at start (a rendered config): created if missing and chowned. */
+  files: string[];
   /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
   underRoot: string[];
   /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
   codeDirs: string[];
+  /** Why each start-up path is owned, for findings (`mkdir /run/app (docker-entrypoint.sh line 4)`). */
+  startReasons: string[];
 }
 
 /**
  * What the image's user must own: the declared write paths it can be given at
- * build time (VOLUMEs, named-volume targets, mkdir'd data directories, the
- * WORKDIR under --chown-workdir), plus the home a user-creation command leaves
- * out (`makeHome`, BusyBox's adduser -H). HOME and caches are the user's home's.
- * Code elsewhere stays root-owned.
+ * build time (imageWritePaths: VOLUMEs, named-volume targets, mkdir'd data
+ * directories, what the start scripts and command create or write at start, the
+ * WORKDIR under --chown-workdir), plus the home of a user the tool creates
+ * (`makeHome`). HOME and caches are the user's home's. Code elsewhere stays root-owned.
  */
-export function ownedPaths(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[], makeHome?: string): OwnedPaths {
-  const { paths, underRoot, codeDirs } = imageWritePaths(opts, df, stage, base, services);
-  const chowned = (k: WritePathKind) => k !== 'home' && k !== 'cache';
-  const dirs = new Set(paths.filter((w) => chowned(w.kind) || w.alsoDeclaredAs?.some(chowned)).map((w) => w.path));
-  if (makeHome) dirs.add(makeHome);
-  return { dirs: [...dirs].sort(), underRoot, codeDirs };
+export function ownedPaths(
+  opts: HardenOptions,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  makeHome?: string,
+  start: StartWrite[] = [],
+): OwnedPaths {
+  const { declarations, underRoot, codeDirs, startReasons } = imageWritePaths(opts, df, stage, base, services, start, makeHome);
+  const chowned = new Set<string>(declarations.filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'start-dir' && !w.itself)).map((w) => w.path));
+  if (makeHome) chowned.add(makeHome);
+  const wanted = [...chowned];
+  const outside = (p: string) => !wanted.some((o) => isUnder(p, o));
+  const of = (pred: (w: WritePath) => boolean) => [...new Set(declarations.filter(pred).map((w) => w.path))].filter(outside).sort();
+  return {
+    dirs: wanted.sort(),
+    writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true),
+    files: of((w) => w.kind === 'start-file'),
+    underRoot,
+    codeDirs,
+    startReasons,
+  };
 }
 
-/** HOME of a user the tool creates, and whether the creation command leaves it out (BusyBox `adduser -H`). */
-export function createdUserHome(userName: string, distro: Distro | undefined): { home: string; makeHome?: string } {
+/**
+ * HOME of a user the tool creates. The creation command never makes it (its
+ * guard may reuse a user the base already has at the UID), so it is always made
+ * and chowned with the data directories.
+ */
+export function createdUserHome(userName: string): { home: string; makeHome: string } {
   const home = `/home/${userName}`;
-  return { home, makeHome: distro === 'alpine' ? home : undefined };
+  return { home, makeHome: home };
 }
 
 // ------------------------------------------------------------ HOME and caches
@@ -382,7 +545,7 @@ export interface HomeCacheRedirects {
   /** The image's user, as written. */
   user: string;
   /** HOME and cache variables whose last value is under /root, with the ENV that set it. */
-  wrong: { name: string; value: string; instruction: DfInstruction }[];
+  wrong: { name: string; value: string; instruction: DfInstruction; valueRange?: [number, number] }[];
   /** New values: HOME to the user's home; caches to a cache volume, else under the home, else /tmp. */
   moves: [string, string][];
   /** Variables that cannot move: HOME when the user's home is not known. */
@@ -400,8 +563,8 @@ export function homeCacheRedirects(df: DockerfileSource, { base, services }: Ima
   const chain = base.chain;
   const wrong = ['HOME', ...CACHE_VARIABLES]
     .map((name) => ({ name, set: lastEnv(chain, name) }))
-    .filter((v): v is { name: string; set: { value: string; instruction: DfInstruction } } => !!v.set && isUnderRoot(v.set.value))
-    .map(({ name, set }) => ({ name, value: set.value, instruction: set.instruction }));
+    .filter((v): v is { name: string; set: NonNullable<ReturnType<typeof lastEnv>> } => !!v.set && isUnderRoot(v.set.value))
+    .map(({ name, set }) => ({ name, value: set.value, instruction: set.instruction, valueRange: set.valueRange }));
   if (wrong.length === 0) return undefined;
 
   const home = userHome(df, chain, user.user);

@@ -5,12 +5,15 @@
 // outside the edits stay byte-identical, no restriction that was there
 // (read_only, cap_drop, security_opt, user) is ever removed, and every path the
 // tool's changes declare written stays writable on a read-only root
-// (test/consistency.ts).
+// (test/consistency.ts). The keys the tool adds to a service come in one
+// canonical order, whichever pass adds them.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { diffArrays } from 'diff';
+import { parseAllDocuments } from 'yaml';
 import { hardenTree, composeSchemaErrors, toCrlf } from './helpers.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { ADDED_KEY_ORDER } from '../src/compose-service.js';
 import { checkConsistent, checkRestrictionsKept } from './consistency.js';
 
 const ALL = TRANSFORMS.map((t) => t.meta.id);
@@ -185,8 +188,35 @@ function checkUntouched(before: string, after: string): void {
   expect(after.endsWith('\n')).toBe(before.endsWith('\n'));
 }
 
+/** Each service's own keys in text order (no merge), per document. */
+function ownKeyOrder(text: string): Record<string, string[]>[] {
+  return parseAllDocuments(text).map((d) => {
+    const services = (d.toJS({ maxAliasCount: -1 }) as { services?: unknown } | null)?.services;
+    const out: Record<string, string[]> = {};
+    if (services && typeof services === 'object') {
+      for (const [name, s] of Object.entries(services as Record<string, unknown>)) {
+        out[name] = s && typeof s === 'object' ? Object.keys(s as object).filter((k) => k !== '<<') : [];
+      }
+    }
+    return out;
+  });
+}
+
+function checkAddedKeyOrder(before: string, after: string): void {
+  const old = ownKeyOrder(before);
+  const now = ownKeyOrder(after);
+  const rank = (k: string) => (ADDED_KEY_ORDER as readonly string[]).indexOf(k);
+  now.forEach((services, d) => {
+    for (const [name, keys] of Object.entries(services)) {
+      const added = keys.filter((k) => !(old[d]?.[name] ?? []).includes(k) && rank(k) >= 0);
+      const sorted = [...added].sort((a, b) => rank(a) - rank(b));
+      expect(added, `keys added to ${name}, in order`).toEqual(sorted);
+    }
+  });
+}
+
 describe('compose transforms on generated files', () => {
-  it('never crash, stay valid and idempotent, edit surgically, keep every restriction, and keep declared write paths writable', async () => {
+  it('never crash, stay valid and idempotent, edit surgically, keep every restriction, keep declared write paths writable, and add keys in canonical order', async () => {
     const consistencySeen = { services: 0, paths: 0 };
     await fc.assert(
       fc.asyncProperty(fileArb, async (f) => {
@@ -201,6 +231,7 @@ describe('compose transforms on generated files', () => {
         expect(composeSchemaErrors(output)).toEqual([]);
         checkUntouched(input, output);
         checkRestrictionsKept(input, output);
+        checkAddedKeyOrder(input, output);
         const seen = checkConsistent(tree, { ...tree, ...first.changed }, first.result);
         consistencySeen.services += seen.services;
         consistencySeen.paths += seen.paths;

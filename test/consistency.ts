@@ -213,14 +213,22 @@ export function checkConsistent(before: Record<string, string>, after: Record<st
         if (s.read_only !== true || dfAfter === undefined || dfBefore === undefined) continue;
         const hadReadOnly = was[d]?.[name]?.read_only === true;
         const declared: { path: string; what: string }[] = [];
+        // The final value of each variable, and whether the tool set it (a pair on an ENV line it added or edited).
+        const beforePairs = new Set(instructions(dfBefore).filter((x) => /^ENV\s/i.test(x)).flatMap((x) => envPairs(x).map(([k, v]) => `${k}=${v}`)));
+        const finalEnv = new Map<string, { value: string; byTool: boolean }>();
+        for (const l of stage.filter((x) => /^ENV\s/i.test(x))) {
+          for (const [k, v] of envPairs(l)) finalEnv.set(k, { value: v, byTool: added.includes(l) && !beforePairs.has(`${k}=${v}`) });
+        }
+        const toolHome = finalEnv.get('HOME')?.byTool ? norm(finalEnv.get('HOME')!.value) : undefined;
         if (nonRoot) {
-          for (const l of added.filter((x) => /^ENV\s/i.test(x))) {
-            for (const [k, v] of envPairs(l)) {
-              if (!v.startsWith('/') || v.includes('$')) continue;
-              if (k === 'HOME') declared.push({ path: norm(v), what: 'HOME' });
-              else if (CACHE_VARS.test(k)) declared.push({ path: norm(v), what: 'cache' });
-            }
+          for (const [k, { value: v, byTool }] of finalEnv) {
+            if (!byTool || !v.startsWith('/') || v.includes('$')) continue;
+            if (k === 'HOME') declared.push({ path: norm(v), what: 'HOME' });
+            else if (CACHE_VARS.test(k)) declared.push({ path: norm(v), what: 'cache' });
           }
+        } else if (toolHome) {
+          // A service run as root by its compose user: HOME stays what the image's ENV says, and may be covered.
+          declared.push({ path: toolHome, what: 'HOME' });
         }
         // A home the tool made with mkdir and chowned (BusyBox adduser -H) is HOME.
         for (const p of chownedByTool) {

@@ -1,5 +1,4 @@
 // Project fixtures for nginx/unprivileged: test/projects/<case>/input/** is a
-// (cases whose expect.json names `transforms` belong to test/stack-projects.test.ts)
 // small repo; output/** holds every file that must change, byte for byte (a
 // case with no output/ must change nothing). Optional expect.json:
 //   { "findings": ["substring", ...], "errors": true }
@@ -9,9 +8,8 @@
 // container port 80 or 443.
 // `UPDATE_PROJECTS=1 npx vitest run test/nginx-projects.test.ts` writes outputs; review them before committing.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { hardenTree, readTree, composeSchemaErrors, toCrlf, REPO, type HardenRun } from './helpers.js';
+import { hardenTree, projectCases, writeCaseOutput, type ProjectCase, composeSchemaErrors, toCrlf, REPO, type HardenRun } from './helpers.js';
 import { parseListen, walkNginx } from '../src/parse/nginx.js';
 import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
 import { effectiveInstructions } from '../src/parse/dockerfile.js';
@@ -24,29 +22,10 @@ const ROOT = path.join(REPO, 'test/projects');
 const UPDATE = process.env.UPDATE_PROJECTS === '1';
 const ID = 'nginx/unprivileged';
 
-interface Case {
-  name: string;
-  input: Record<string, string>;
-  output?: Record<string, string>;
-  expect: { findings?: string[]; errors?: boolean };
-}
+type Case = ProjectCase<{ findings?: string[]; errors?: boolean }>;
 
 function collect(): Case[] {
-  if (!existsSync(ROOT)) return [];
-  return readdirSync(ROOT)
-    .sort()
-    .filter((name) => !existsSync(path.join(ROOT, name, 'expect.json')) || JSON.parse(readFileSync(path.join(ROOT, name, 'expect.json'), 'utf8')).transforms === undefined)
-    .map((name) => {
-      const dir = path.join(ROOT, name);
-      const out = path.join(dir, 'output');
-      const exp = path.join(dir, 'expect.json');
-      return {
-        name,
-        input: readTree(path.join(dir, 'input')),
-        output: existsSync(out) ? readTree(out) : undefined,
-        expect: existsSync(exp) ? JSON.parse(readFileSync(exp, 'utf8')) : {},
-      };
-    });
+  return projectCases<Case['expect']>(ROOT);
 }
 
 const mapTree = (t: Record<string, string>, f: (s: string) => string) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f(v)]));
@@ -112,12 +91,7 @@ describe('nginx/unprivileged projects', () => {
         const input = crlf ? mapTree(c.input, toCrlf) : c.input;
         const first = await harden(input, [ID]);
         if (UPDATE && !crlf) {
-          const out = path.join(ROOT, c.name, 'output');
-          rmSync(out, { recursive: true, force: true });
-          for (const [rel, text] of Object.entries(first.changed)) {
-            mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
-            writeFileSync(path.join(out, rel), text);
-          }
+          writeCaseOutput(ROOT, c.name, first.changed);
           return;
         }
         const expected = c.output ? (crlf ? mapTree(c.output, toCrlf) : c.output) : {};

@@ -28,6 +28,7 @@ import {
   servicePath,
 } from '../../src/compose-service.js';
 import { imageStages } from '../../src/dockerfile-info.js';
+import { imageStart, imageStartWrites } from '../../src/start-scripts.js';
 import { mapValue, replaceScalar } from '../../src/edits.js';
 import { isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -177,7 +178,7 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
   const df = img.dockerfile;
   const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
-  return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s]);
+  return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s], imageStartWrites(imageStart(ctx.project, df, img.base)));
 }
 
 /** A scratch path under /tmp or /var/tmp is covered by a tmpfs on that folder itself. */
@@ -190,6 +191,16 @@ function describe(list: TmpfsPlan[]): string {
 }
 
 function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  if (w.kind === 'start-file' || w.itself) {
+    const folder = w.kind === 'start-file' ? w.path.replace(/\/[^/]+$/, '') || '/' : w.path;
+    return serviceNote(
+      ID,
+      CIS,
+      s,
+      `${w.path} is written at start (${w.declaredBy}): a read-only root makes that fail, and a tmpfs on ${folder} would hide the files the image has there; ${consequence}`,
+      `Have the app write it under /tmp or a volume (or mount one on ${folder} if the image keeps nothing else there); then run docker-harden again.`,
+    );
+  }
   return serviceNote(
     ID,
     CIS,

@@ -20,8 +20,8 @@ import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/im
 import { lookupImage } from '../../src/knowledge/images.js';
 import { parseListen, walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
 import { copyMappings, mountMappings, nginxConfigSet, isUnderNginxDir, type NginxConfigFile } from '../../src/nginx-files.js';
-import { insertBefore, insertAfter, keyword, insertMapEntry, appendSeqItem, removeMapEntry, removeSeqItem, mapValue, yamlFlowSeq, yamlScalar } from '../../src/edits.js';
-import { servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
+import { insertBefore, insertAfter, keyword, appendSeqItem, removeMapEntry, removeSeqItem, mapValue, yamlFlowSeq, yamlScalar } from '../../src/edits.js';
+import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
 import { detectEol, indentOfLine, lineEndOf, lineStartOf, nextLineStart } from '../../src/text.js';
 
 const ID = 'nginx/unprivileged';
@@ -561,7 +561,7 @@ function planService(s: ServiceLink, swapped: string | undefined, plan: Plan): v
         plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, '/tmp']));
         change('tmpfs', [tmpfsOwn.value, '/tmp']);
       } else if (!tmpfsOwn) {
-        plan.add(insertMapEntry(file, file.parsed.eol, map, 'tmpfs', yamlFlowSeq([...tmpfs, '/tmp'])));
+        plan.add(insertServiceKey(s, 'tmpfs', yamlFlowSeq([...tmpfs, '/tmp'])));
         change('tmpfs', [...tmpfs, '/tmp']);
       } else plan.block(`${label}: tmpfs is neither a list nor a string`);
     }
