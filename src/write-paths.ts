@@ -141,7 +141,7 @@ export interface WritePath {
 }
 
 export interface ImageWritePaths {
-  /** One entry per path (the strongest declaration wins: named-volume, volume, workdir, home, cache, data-dir), sorted. */
+  /** One entry per path (the strongest declaration wins, in RANK order), sorted. */
   paths: WritePath[];
   /** Every declaration, one per source (a path may appear under several kinds). */
   declarations: WritePath[];
@@ -258,21 +258,26 @@ export function imageWritePaths(
   for (const w of start) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     if (!mayOwnAtStart(target)) continue;
+    // A directory is declared even where it is owned already (the start-up write is the better reason);
+    // only a new one is owned anew and gives a reason to the chown.
     const by = { declaredBy: w.how };
+    let fresh: boolean;
     if (w.kind === 'dir') {
-      if (holdsCode(w.path) || owned(w.path)) continue; // mkdir -p of a directory that is there already
+      if (holdsCode(w.path)) continue; // mkdir -p of a directory that is there already
+      fresh = !owned(w.path);
       put({ path: clean(w.path), kind: 'start-dir', use: isScratchPath(w.path) ? 'scratch' : 'data', ...by });
-      ownedSoFar.push(w.path);
+      if (fresh) ownedSoFar.push(w.path);
     } else if (w.kind === 'file') {
-      if (owned(w.path)) continue;
+      if (owned(w.path)) continue; // its directory is the user's: that declaration covers it
+      fresh = true;
       put({ path: clean(w.path), kind: 'start-file', use: 'data', ...by });
     } else {
-      if (owned(target)) continue;
+      fresh = !owned(target);
       const itself = holdsCode(target) || inCode(target);
       put({ path: clean(target), kind: 'start-dir', use: itself || !isScratchPath(target) ? 'data' : 'scratch', ...(itself ? { itself } : {}), ...by });
-      if (!itself) ownedSoFar.push(target);
+      if (fresh && !itself) ownedSoFar.push(target);
     }
-    if (!startReasons.includes(w.how)) startReasons.push(w.how);
+    if (fresh && !startReasons.includes(w.how)) startReasons.push(w.how);
   }
 
   const user = effectiveUser(base);
@@ -372,11 +377,12 @@ function mayOwnAtStart(dir: string): boolean {
   return !['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/proc', '/sys', '/dev', '/tmp', '/var/tmp', '/root', '/run/lock'].some((p) => isUnder(dir, p));
 }
 
-const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'data-dir', 'start-dir', 'start-file'];
+// A start-up write says more than the mkdir the tool adds for it in the Dockerfile: it wins over data-dir.
+const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'start-file', 'start-dir', 'data-dir'];
 
 /**
- * One entry per path: the strongest declaration (named-volume, volume, workdir,
- * home, cache, data-dir), with the others in `alsoDeclaredAs`; sorted by path.
+ * One entry per path: the strongest declaration (RANK), with the others in
+ * `alsoDeclaredAs`; sorted by path.
  * A HOME outside /home (`useradd -d /var/lib/app`) that RUN also makes is the
  * app's data, not a scratch home.
  */
