@@ -12,6 +12,7 @@ import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } fr
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
+import { nginxPackage } from './dockerfile-info.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -489,16 +490,19 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
 /** Files the links point at that the model should hold: Dockerfiles compose builds, nginx configs. */
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
-  const configs = (mappings: ContainerMapping[]) => {
+  const configs = (mappings: ContainerMapping[], df?: DockerfileSource) => {
     for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
+    // nginx installed from a distro package reads that package's layout (Debian sites-enabled, Alpine http.d).
+    const pkg = df ? nginxPackage(df.parsed.stages, df.parsed.escape) : undefined;
+    if (pkg) for (const f of nginxConfigSet(project, mappings, pkg.layout).files) out.push({ path: f.hostPath, kind: 'nginx' });
   };
   for (const s of project.services) {
     if (s.build && !s.dockerfile) out.push({ path: s.build.dockerfile, kind: 'dockerfile' });
     // A container sees its image's configs and its own mounts on top.
     const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
-    configs([...fromImage, ...mountMappings(project, s)]);
+    configs([...fromImage, ...mountMappings(project, s)], s.dockerfile);
   }
-  for (const df of project.dockerfiles) configs(copyMappings(project, df.path));
+  for (const df of project.dockerfiles) configs(copyMappings(project, df.path), df);
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
     for (const name of ['.env.example', '.env.sample']) {
