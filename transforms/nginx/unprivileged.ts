@@ -33,6 +33,7 @@ import {
   nginxPackage,
   runFileOps,
   opCovers,
+  usersCreatedIn,
   modeOtherRead,
   ownerUser,
   type NginxPackage,
@@ -213,7 +214,7 @@ class Plan {
 function planUnit(ctx: TransformContext, unit: Unit): Finding | undefined {
   if (unit.kind === 'swap') return planSwap(ctx.project, unit);
   if (unit.kind === 'unprivileged') return planUnprivileged(ctx.project, unit);
-  return planPackage(ctx.project, unit);
+  return planPackage(ctx.project, unit, ctx.options.tmpfsSize);
 }
 
 /** Where a finding about the unit points: the FROM (or install RUN) of its Dockerfile, else its first service. */
@@ -616,21 +617,25 @@ function planServiceConfigWriters(s: ServiceLink, plan: Plan): void {
   }
 }
 
-/** A read-only service gets a tmpfs for each path no volume or tmpfs covers. */
-function planTmpfs(s: ServiceLink, map: YAMLMap, eff: Record<string, unknown>, paths: string[], plan: Plan): void {
+/** Whether a volume or tmpfs of the service already covers a container path. */
+function mountCovers(s: ServiceLink, eff: Record<string, unknown>, p: string): boolean {
+  const tmpfs = typeof eff.tmpfs === 'string' ? [eff.tmpfs] : stringList(s, 'tmpfs');
+  const under = (dir: string) => p === dir || p.startsWith(dir.replace(/\/?$/, '/'));
+  return tmpfs.some((t) => under(t.split(':')[0]!)) || s.volumes.some((v) => under(v.target));
+}
+
+/** A read-only service gets a tmpfs for each path (`path[:options]`) no volume or tmpfs covers. */
+function planTmpfs(s: ServiceLink, map: YAMLMap, eff: Record<string, unknown>, entries: string[], plan: Plan): void {
   const file = s.compose;
   const own = s.node.data;
   const tmpfs = typeof eff.tmpfs === 'string' ? [eff.tmpfs] : stringList(s, 'tmpfs');
-  const covered = (p: string) =>
-    tmpfs.some((t) => t.split(':')[0] === p || p.startsWith(t.split(':')[0]!.replace(/\/?$/, '/'))) ||
-    s.volumes.some((v) => v.target === p || p.startsWith(v.target.replace(/\/?$/, '/')));
-  const add = paths.filter((p) => !covered(p));
+  const add = entries.filter((e) => !mountCovers(s, eff, e.split(':')[0]!));
   if (add.length === 0) return;
   const tmpfsOwn = mapValue(map, 'tmpfs');
   const label = `service ${s.name} (${file.rel})`;
   const change = (value: unknown) => plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'set', value });
   if (isSeq(tmpfsOwn)) {
-    for (const p of add) plan.add(appendSeqItem(file, file.parsed.eol, tmpfsOwn, p));
+    for (const p of add) plan.add(appendSeqItem(file, file.parsed.eol, tmpfsOwn, yamlScalar(p)));
     change([...(own.tmpfs as string[]), ...add]);
   } else if (isScalar(tmpfsOwn) && typeof tmpfsOwn.value === 'string') {
     plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, ...add]));
@@ -733,7 +738,7 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
  * (the Dockerfile's own, or one dockerfile/non-root-user added in an earlier
  * pass). While the image still runs as root, nothing is needed.
  */
-function planPackage(project: Project, unit: Unit): Finding | undefined {
+function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding | undefined {
   const df = unit.df!;
   const pkg = unit.pkg!;
   const layout = pkg.layout;
@@ -764,9 +769,8 @@ function planPackage(project: Project, unit: Unit): Finding | undefined {
 
   // Port: only when the configuration listens on 80/443 (or a server has no listen, which is 80 as root and 8000 as anyone else).
   const moving = listenPorts(configs).has(80) || listenPorts(configs).has(443) || configs.some(hasServerWithoutListen);
-  if (moving) {
-    plan.merge(movePorts(project, { dockerfile: df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs }));
-  }
+  const move = moving ? movePorts(project, { dockerfile: df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs }) : undefined;
+  if (move) plan.merge(move);
 
   // What the generated RUN (before USER, as root) does.
   const remove = set.stockSites.filter((site) => !ops.some((op) => (op.tool === 'rm' || op.tool === 'unlink') && op.paths.some((p) => opCovers(op, p, site))));
@@ -785,7 +789,16 @@ function planPackage(project: Project, unit: Unit): Finding | undefined {
       plan.block(`${label} sets user: ${written}, but the image prepares nginx for ${owner}`);
     }
     planServiceConfigWriters(s, plan);
-    if (s.node.node && s.node.data.read_only === true) planTmpfs(s, s.node.node, s.effective, ['/tmp', ...logDirs], plan);
+    if (!s.node.node || s.node.data.read_only !== true) continue;
+    // A tmpfs over a folder the image has is root's, mode 755 (Docker ignores mode=): only uid= lets the user write it.
+    const uid = numericUid(unit, owner);
+    const bare = logDirs.filter((d) => !mountCovers(s, s.effective, d));
+    if (uid === undefined && bare.length) {
+      plan.block(`${label} is read-only, and its log folder ${bare.join(', ')} needs a tmpfs owned by ${owner}, whose UID I cannot tell`);
+      continue;
+    }
+    const logs = bare.map((d) => `${d}:${tmpfsSize ? `size=${tmpfsSize},` : ''}uid=${uid}`);
+    planTmpfs(s, s.node.node, s.effective, ['/tmp', ...logs], plan);
   }
 
   const parts: string[] = [];
@@ -809,7 +822,7 @@ function planPackage(project: Project, unit: Unit): Finding | undefined {
     };
   }
   const did: string[] = [];
-  if (moving) did.push('move container port 80 to 8080 (443 to 8443)');
+  if (move?.moved.length) did.push(`move container port ${move.moved.map(([from, to]) => `${from} to ${to}`).join(' and ')}`);
   if (configs.some((f) => isFullNginxConfig(f.parsed))) did.push('pid and temp paths under /tmp');
   if (dirs.length) did.push(`chown ${dirs.join(', ')}`);
   if (secrets.chown!.length) did.push(`give ${secrets.chown!.join(', ')} to ${owner}`);
@@ -823,6 +836,16 @@ function planPackage(project: Project, unit: Unit): Finding | undefined {
     fix: { edits: plan.edits, intent: plan.intent },
     notes: [...(moving ? [portNote(unit)] : []), ...plan.notes],
   };
+}
+
+/** The numeric UID of a USER value: as written, or from the useradd/adduser that created that name. */
+function numericUid(unit: Unit, owner: string): string | undefined {
+  const name = ownerUser(owner);
+  if (/^\d+$/.test(name)) return name;
+  const created = usersCreatedIn(unit.stages, unit.df!.parsed.escape).find((u) => u.name === name && u.uid !== undefined);
+  if (created) return String(created.uid);
+  const existing = unit.base?.facts?.existingUser;
+  return existing?.name === name ? String(existing.uid) : undefined;
 }
 
 /** Whether the image starts nginx: its CMD/ENTRYPOINT or a service command says so, or it puts configuration under /etc/nginx. */
