@@ -1,7 +1,7 @@
 // Flags -> options, output, exit codes. Nothing else lives here.
 // Exit codes: 0 nothing left to do, 1 changes pending (--dry-run), 2 usage or file error.
 import yargs from 'yargs';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { run, type Progress, type RunResult } from './driver.js';
@@ -13,7 +13,9 @@ import { markdown } from './report/markdown.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
 import { ConfigError, loadConfigs } from './config.js';
-import { writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
+import { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
+import { BotError } from './bot/git.js';
+import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
 
 const FORMATS = {
   stylish,
@@ -58,16 +60,45 @@ function version(): string {
   return '0.0.0';
 }
 
+/** Flags of `docker-harden pr`, on top of every flag of a normal run. */
+const PR_OPTIONS = {
+  branch: { type: 'string', default: DEFAULT_BRANCH, describe: 'Branch the bot commits to and opens the pull request from' },
+  base: { type: 'string', describe: 'Branch the pull request goes into (default: the branch checked out)' },
+  remote: { type: 'string', default: 'origin', describe: 'Git remote to push the branch to' },
+  'body-file': { type: 'string', describe: 'Also keep the pull-request body in this file' },
+  label: { type: 'string', array: true, nargs: 1, default: [], describe: 'Label for the pull request (repeatable; it must exist)' },
+  author: { type: 'string', default: DEFAULT_AUTHOR, describe: 'Author and committer of the bot commit, "Name <email>"' },
+  repo: { type: 'string', describe: 'owner/name of the repository for gh (default: found from the remote)' },
+} as const;
+
+interface PrArgs {
+  branch: string;
+  base?: string;
+  remote: string;
+  'body-file'?: string;
+  label: string[];
+  author: string;
+  repo?: string;
+}
+
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
+  // `pr` is a normal in-place run (every flag, including --verify where it exists) followed by the bot's git and gh work.
+  const prMode = argv[0] === 'pr';
+  if (prMode) argv = argv.slice(1);
   const ids = TRANSFORMS.map((t) => t.meta.id);
   let usageError: string | undefined;
   const parser = yargs(argv)
-    .scriptName('docker-harden')
+    .scriptName(prMode ? 'docker-harden pr' : 'docker-harden')
     .usage(
-      '$0 [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
-        'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests.',
+      prMode
+        ? '$0 [paths..]\n\nHarden in place, commit the result to one branch and open or update one pull request with gh; ' +
+            'when nothing is left to change, close the pull request an earlier run opened. Needs a clean git checkout, a remote that accepts pushes, and GH_TOKEN for gh.'
+        : '$0 [paths..]\n$0 pr [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
+            'pr commits the changes to a branch and opens or updates a pull request (see docker-harden pr --help).\n' +
+            'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests (--bot: the pull-request bot).',
     )
+    .options(prMode ? PR_OPTIONS : {})
     // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
     .option('exclude', { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
@@ -121,7 +152,22 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 
   const format = args.format as Format;
   const paths = (args._ as (string | number)[]).map(String);
+  let bot: { pre: Preflight; opts: BotOptions } | undefined;
   try {
+    if (prMode) {
+      if (args['dry-run']) throw new UsageError('pr commits and pushes; to preview, run docker-harden --dry-run --format markdown');
+      const pr = args as unknown as PrArgs;
+      const opts: BotOptions = {
+        branch: pr.branch,
+        base: pr.base,
+        remote: pr.remote,
+        bodyFile: pr['body-file'] && path.resolve(io.cwd, pr['body-file']),
+        labels: pr.label,
+        author: parseIdentity(pr.author),
+        repo: pr.repo,
+      };
+      bot = { pre: preflight(io.cwd, opts), opts };
+    }
     const config = loadConfigs(paths, io.cwd, ids, args.config);
     const harden = hardenOptions({
       uid: args.uid ?? config.options.uid ?? DEFAULT_OPTIONS.uid,
@@ -160,15 +206,36 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     } else if (!args.output) {
       io.stdout(report);
     }
+    if (bot) {
+      const outcome = openOrUpdate(bot.pre, result, ctx, bot.opts);
+      for (const m of outcome.messages) io.stdout(`docker-harden pr: ${m}\n`);
+      writeGithubOutput(outcome);
+      // The pull request is the answer: what is left for a human (withheld fixes too) is in it, not in the exit code.
+      return result.errors.length ? 2 : 0;
+    }
     if (result.errors.length) return 2;
     return args['dry-run'] && result.changes.length ? 1 : 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      io.stderr(`docker-harden: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof BotError) {
+      io.stderr(`docker-harden${prMode ? ' pr' : ''}: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+/** In a GitHub Actions step, what the bot did, as step outputs (the action passes them on). */
+function writeGithubOutput(o: Outcome): void {
+  const file = process.env.GITHUB_OUTPUT;
+  if (!file) return;
+  const lines = [
+    `pull-request-operation=${o.operation}`,
+    `pull-request-number=${o.number ?? ''}`,
+    `pull-request-url=${o.url ?? ''}`,
+    `branch=${o.branch}`,
+    `commit=${o.commit ?? ''}`,
+  ];
+  appendFileSync(file, lines.join('\n') + '\n');
 }
 
 function writeOut(file: string, text: string, cwd: string): void {
@@ -209,8 +276,19 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
   let helped = false;
   const parser = yargs(argv)
     .scriptName('docker-harden ci-guard')
-    .usage('$0 [paths..]\n\nWrite ' + WORKFLOW_PATH + ' (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.')
+    .usage(
+      '$0 [paths..]\n$0 --bot [--org NAME | --repos-file FILE] [paths..]\n\n' +
+        `Write ${WORKFLOW_PATH} (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.\n` +
+        `--bot: write ${BOT_WORKFLOW_PATH} (if absent) instead: on a schedule and on demand, keep one hardening pull request open ` +
+        '(the action in pr mode), for this repository, or with --org / --repos-file for each of many repositories (one job per repository).',
+    )
     .option('root', { type: 'string', default: '.', describe: 'Repository root to write the workflow under' })
+    .option('bot', { type: 'boolean', default: false, describe: 'Write the pull-request bot workflow' })
+    .option('org', { type: 'string', describe: '--bot: run on every repository of this organisation or user (gh repo list)' })
+    .option('repos-file', { type: 'string', describe: '--bot: run on the repositories listed in this file (owner/name per line), relative to the repository root' })
+    .option('action', { type: 'string', default: ACTION_REF, describe: '--bot: the docker-harden action to use (owner/repo@ref)' })
+    .option('schedule', { type: 'string', default: BOT_SCHEDULE, describe: '--bot: cron schedule (UTC)' })
+    .option('verify', { type: 'boolean', default: false, describe: '--bot: verify on the runner\'s Docker Engine before proposing (--verify)' })
     .strictOptions()
     .help()
     .alias('h', 'help')
@@ -227,15 +305,18 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
     usageError ??= err.message;
     return undefined;
   });
+  const paths = (args?._ as (string | number)[] | undefined)?.map(String) ?? [];
+  if (!usageError && args) usageError = botUsageError(args, paths, argv);
   if (usageError) {
     io.stderr(`docker-harden ci-guard: ${usageError}\n`);
     return 2;
   }
   if (helped || !args) return 0;
   const root = path.resolve(io.cwd, args.root);
-  const paths = (args._ as (string | number)[]).map(String);
   try {
-    const r = writeWorkflow(root, paths);
+    const r = args.bot
+      ? writeBotWorkflow(root, { paths, org: args.org, reposFile: args['repos-file'], action: args.action, schedule: args.schedule, verify: args.verify })
+      : writeWorkflow(root, paths);
     const rel = path.relative(io.cwd, r.file) || r.file;
     io.stdout(r.written ? `wrote ${rel}\n` : `${rel} exists; left as it is\n`);
     return 0;
@@ -243,6 +324,29 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
     io.stderr(`docker-harden ci-guard: cannot write the workflow: ${(err as Error).message}\n`);
     return 2;
   }
+}
+
+/** What is wrong with ci-guard's bot flags, if anything (each value ends up in a workflow file). */
+function botUsageError(
+  args: { bot: boolean; org?: string; 'repos-file'?: string; action: string; schedule: string },
+  paths: string[],
+  argv: string[],
+): string | undefined {
+  const botOnly = ['--org', '--repos-file', '--action', '--schedule', '--verify'].filter((f) => argv.some((a) => a === f || a.startsWith(f + '=')));
+  if (!args.bot) return botOnly.length ? `${botOnly.join(', ')} only go with --bot` : undefined;
+  if (args.org !== undefined && args['repos-file'] !== undefined) return 'give --org or --repos-file, not both';
+  if (args.org !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(args.org)) return `--org must be a GitHub organisation or user name, got '${args.org}'`;
+  const file = args['repos-file'];
+  if (file !== undefined && (!file || /[\s"'\\]/.test(file) || path.isAbsolute(file) || file.split('/').includes('..'))) {
+    return `--repos-file must be a path inside the repository without spaces or quotes, got '${file}'`;
+  }
+  if (!/^(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[A-Za-z0-9_./-]+|\.\/[A-Za-z0-9_./-]*)$/.test(args.action)) {
+    return `--action must look like owner/repo@ref (or ./path for a local action), got '${args.action}'`;
+  }
+  if (!/^\S+( \S+){4}$/.test(args.schedule)) return `--schedule must be a cron expression of five fields, got '${args.schedule}'`;
+  const bad = paths.find((p) => !p || /[\r\n]/.test(p) || p.trim() !== p);
+  if (bad !== undefined) return `paths for --bot cannot hold line breaks or start or end with spaces, got '${bad}'`;
+  return undefined;
 }
 
 function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; 'tmpfs-size': string; 'chown-workdir': boolean }): HardenOptions {
