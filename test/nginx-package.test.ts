@@ -143,6 +143,18 @@ describe('TLS keys the unprivileged master must read', () => {
     expect(again.changed).toEqual({});
   });
 
+  it('gives a root-only key to UID 101 in an image that already is nginx-unprivileged', async () => {
+    const tree = {
+      Dockerfile: 'FROM nginxinc/nginx-unprivileged:1.27-alpine\nCOPY site.conf /etc/nginx/conf.d/site.conf\nCOPY --chmod=400 certs/ /etc/nginx/certs/\n',
+      'site.conf': conf.replace('listen 443 ssl', 'listen 8443 ssl'),
+      'certs/site.key': 'key',
+    };
+    const r = await hardenTree(tree, [ID]);
+    expect(r.changed.Dockerfile).toContain('COPY --chown=101:101 --chmod=400 certs/ /etc/nginx/certs/');
+    expect(r.changed['site.conf']).toBeUndefined();
+    expect(messages(r).join('\n')).toContain('runs as UID 101, but it copies a TLS key only root may read: copy it with --chown=101:101');
+  });
+
   it('leaves a readable key as it is', async () => {
     const tree = { Dockerfile: 'FROM nginx:1.27\nCOPY site.conf /etc/nginx/conf.d/site.conf\nCOPY certs/ /etc/nginx/certs/\n', 'site.conf': conf, 'certs/site.key': 'k' };
     const r = await hardenTree(tree, [ID]);

@@ -696,10 +696,11 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
   const onOld = Object.keys(UNPRIVILEGED_PORTS).map(Number).filter((p) => ports.has(p));
   const plan = new Plan();
   for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
+  const confEdits = plan.edits.length;
   planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
-  const needed = onOld.length > 0 || plan.edits.length > 0;
+  const keyEdits = plan.edits.length - confEdits;
   // Only what the configuration shows is noticed: without it, nothing to say (the image's own config is on 8080).
-  if (!needed) return undefined;
+  if (onOld.length === 0 && plan.edits.length === 0) return undefined;
   for (const p of set.problems) plan.block(p);
   if (unit.df) planConfigWriters(unit.df, unit.stages, plan);
   for (const s of unit.services) planServiceConfigWriters(s, plan);
@@ -707,7 +708,21 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
     plan.merge(movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}` }));
   }
   const image = unit.ref!.raw;
-  const what = onOld.length ? `its configuration listens on ${onOld.join(' and ')}` : 'its nginx.conf keeps files where UID 101 cannot write';
+  const wrong: string[] = [];
+  const fixes: string[] = [];
+  if (onOld.length) {
+    wrong.push(`its configuration listens on ${onOld.join(' and ')}`);
+    fixes.push('move container port 80 to 8080 (443 to 8443), where UID 101 may listen on any runtime');
+  }
+  if (confEdits) {
+    wrong.push('its nginx.conf keeps its pid or temp files where UID 101 cannot write');
+    fixes.push('move pid and temp paths to /tmp');
+  }
+  if (keyEdits) {
+    wrong.push('it copies a TLS key only root may read');
+    fixes.push(`copy it with --chown=${UNPRIVILEGED_OWNER}`);
+  }
+  const what = wrong.join(', and ');
   const at = unitPosition(unit);
   if (plan.blockers.length > 0) {
     return {
@@ -719,7 +734,7 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
       manual: 'Resolve what blocks it and run again, or by hand: listen 8080 (8443 for 443), EXPOSE 8080, healthchecks on :8080, compose ports "80:8080", pid /tmp/nginx.pid.',
     };
   }
-  const moved = onOld.length ? ': move container port 80 to 8080 (443 to 8443), where UID 101 may listen on any runtime' : ': move pid and temp paths to /tmp';
+  const moved = `: ${fixes.join('; ')}`;
   return {
     transform: ID,
     ...at,
