@@ -335,6 +335,18 @@ export function nginxPackage(chain: DfStage[], escape: string): NginxPackage | u
   return undefined;
 }
 
+const packagesInFile = new WeakMap<ParsedDockerfile, NginxPackage | null>();
+
+/** The nginx package any stage of a Dockerfile installs, read once per parsed file (the model links in rounds, the engine runs passes). */
+export function nginxPackageInFile(parsed: ParsedDockerfile): NginxPackage | undefined {
+  let pkg = packagesInFile.get(parsed);
+  if (pkg === undefined) {
+    pkg = nginxPackage(parsed.stages, parsed.escape) ?? null;
+    packagesInFile.set(parsed, pkg);
+  }
+  return pkg ?? undefined;
+}
+
 // ---------------------------------------------------------- file commands
 
 export interface RunFileOp {

@@ -27,33 +27,60 @@ export function imageKey(image: string): string | undefined {
   return `${ref.name}:${ref.tag || 'latest'}`;
 }
 
-const cache = new WeakMap<Project, BuiltImageTag[]>();
+interface TagIndex {
+  tags: BuiltImageTag[];
+  byKey: Map<string, BuiltImageTag>;
+}
+
+const cache = new WeakMap<Project, TagIndex>();
+
+function tagIndex(project: Project): TagIndex {
+  let index = cache.get(project);
+  if (index) return index;
+  index = { tags: [], byKey: new Map() };
+  for (const s of project.services) {
+    if (!s.dockerfile || typeof s.effective.image !== 'string') continue;
+    const key = imageKey(s.effective.image);
+    if (key === undefined) continue;
+    const tag = { tag: s.effective.image, dockerfile: s.dockerfile, target: s.build?.target, builtBy: s };
+    index.tags.push(tag);
+    if (!index.byKey.has(key)) index.byKey.set(key, tag);
+  }
+  cache.set(project, index);
+  return index;
+}
 
 /** Tags that compose services build from Dockerfiles in the model. */
 export function builtImageTags(project: Project): BuiltImageTag[] {
-  let tags = cache.get(project);
-  if (tags) return tags;
-  tags = [];
-  for (const s of project.services) {
-    if (!s.dockerfile || typeof s.effective.image !== 'string' || imageKey(s.effective.image) === undefined) continue;
-    tags.push({ tag: s.effective.image, dockerfile: s.dockerfile, target: s.build?.target, builtBy: s });
-  }
-  cache.set(project, tags);
-  return tags;
+  return tagIndex(project).tags;
 }
 
 /** The build a service with `image:` and no `build:` runs, when that tag is built here. */
 export function builtImageOf(project: Project, s: ServiceLink): BuiltImageTag | undefined {
   if (s.build || s.effective.build !== undefined || typeof s.effective.image !== 'string') return undefined;
+  const index = tagIndex(project);
+  if (index.byKey.size === 0) return undefined;
   const key = imageKey(s.effective.image);
-  if (key === undefined) return undefined;
-  return builtImageTags(project).find((t) => imageKey(t.tag) === key);
+  return key === undefined ? undefined : index.byKey.get(key);
 }
+
+const runners = new WeakMap<Project, Map<string, ServiceLink[]>>();
 
 /** Services that run, by tag and without building it, an image a Dockerfile here builds (for that Dockerfile's target). */
 export function servicesRunningBuiltImage(project: Project, dockerfile: DockerfileSource, target?: string): ServiceLink[] {
-  return project.services.filter((s) => {
-    const built = builtImageOf(project, s);
-    return built !== undefined && built.dockerfile === dockerfile && built.target === target;
-  });
+  let byBuild = runners.get(project);
+  if (!byBuild) {
+    // One pass over the services per model: transforms ask for every Dockerfile.
+    byBuild = new Map();
+    if (builtImageTags(project).length) {
+      for (const s of project.services) {
+        const built = builtImageOf(project, s);
+        if (!built) continue;
+        const key = `${built.dockerfile.path}\0${built.target ?? ''}`;
+        byBuild.set(key, [...(byBuild.get(key) ?? []), s]);
+      }
+    }
+    runners.set(project, byBuild);
+  }
+  return byBuild.get(`${dockerfile.path}\0${target ?? ''}`) ?? [];
 }

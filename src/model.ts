@@ -12,7 +12,7 @@ import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } fr
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
-import { nginxPackage, type NginxPackage } from './dockerfile-info.js';
+import { nginxPackageInFile } from './dockerfile-info.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -487,25 +487,13 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
   return undefined;
 }
 
-const nginxPackages = new WeakMap<ParsedDockerfile, NginxPackage | null>();
-
-/** The nginx package any stage of a Dockerfile installs, read once per parsed file (linking runs in rounds). */
-function installedNginx(parsed: ParsedDockerfile): NginxPackage | undefined {
-  let pkg = nginxPackages.get(parsed);
-  if (pkg === undefined) {
-    pkg = nginxPackage(parsed.stages, parsed.escape) ?? null;
-    nginxPackages.set(parsed, pkg);
-  }
-  return pkg ?? undefined;
-}
-
 /** Files the links point at that the model should hold: Dockerfiles compose builds, nginx configs. */
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
   const configs = (mappings: ContainerMapping[], df?: DockerfileSource) => {
     for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
     // nginx installed from a distro package reads that package's layout (Debian sites-enabled, Alpine http.d).
-    const pkg = df ? installedNginx(df.parsed) : undefined;
+    const pkg = df ? nginxPackageInFile(df.parsed) : undefined;
     if (pkg) for (const f of nginxConfigSet(project, mappings, pkg.layout).files) out.push({ path: f.hostPath, kind: 'nginx' });
   };
   for (const s of project.services) {

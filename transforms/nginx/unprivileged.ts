@@ -31,6 +31,7 @@ import {
   chainInstructions,
   instructionWords,
   nginxPackage,
+  nginxPackageInFile,
   runFileOps,
   opCovers,
   usersCreatedIn,
@@ -159,7 +160,7 @@ function findUnits(project: Project): Unit[] {
         unit.services.push(...users.filter((s) => !unit.services.includes(s)));
         continue;
       }
-      if (base.facts?.outOfScope) continue;
+      if (base.facts?.outOfScope || !nginxPackageInFile(df.parsed)) continue;
       const pkg = nginxPackage(base.chain, df.parsed.escape);
       if (!pkg) continue;
       const unit = packaged.get(stage.index) ?? { kind: 'package', df, root: stage, stages: base.chain, services: [], base, pkg };
