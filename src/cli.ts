@@ -4,7 +4,8 @@ import yargs from 'yargs';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { run, type Progress, type RunResult } from './driver.js';
+import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
+import { explainJson, explainText } from './report/explain.js';
 import { unifiedDiff } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
 import { jsonReport } from './report/json.js';
@@ -105,6 +106,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('transform', { type: 'string', array: true, nargs: 1, default: [], describe: 'Run only this transform (repeatable)' })
     .option('skip', { type: 'string', array: true, nargs: 1, default: [], describe: 'Do not run this transform (repeatable)' })
     .option('list-transforms', { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' })
+    .option('explain', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print how the files are used (compose projects, services, Dockerfile roles, images built here, with the evidence) and exit',
+    })
     // No yargs defaults for these: a flag given wins over the configuration file, which wins over the default.
     .option('uid', { type: 'number', describe: `UID of the user created in images (default: ${DEFAULT_OPTIONS.uid})` })
     .option('gid', { type: 'number', describe: 'GID of that user (default: the UID)' })
@@ -178,6 +184,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     });
     const selected = selectTransforms(ids, args.transform, args.skip).filter((id) => config.mayRun(id));
     const color = args.color ?? io.isTTY;
+    if (args.explain) {
+      if (format !== 'stylish' && format !== 'json') throw new UsageError(`--explain prints text or --format json, not ${format}`);
+      const { project, errors } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });
+      const text = format === 'json' ? explainJson(project, errors) : explainText(project, !args.output && color, errors);
+      if (args.output) writeOut(args.output, text, io.cwd);
+      else io.stdout(text);
+      return errors.length ? 2 : 0;
+    }
     const progress = format === 'stylish' && io.stderrIsTTY ? progressLine(io) : undefined;
     let result: RunResult;
     try {
@@ -188,6 +202,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         exclude: args.exclude,
         excludeFile: config.isExcluded,
         isEnabled: config.isEnabled,
+        hardenedRoles: config.hardenedRoles,
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,

@@ -96,27 +96,29 @@ const imageOf = new WeakMap<ServiceLink, ServiceImage>();
 
 /**
  * What the service runs: its Dockerfile's final stage when it builds one (the
- * `image:` then only names the result), else its prebuilt image. A `build:`
- * whose Dockerfile is not in the model (remote context, missing file) is unknown.
+ * `image:` then only names the result), or the Dockerfile that builds its
+ * `image:` tag in this repository, else its prebuilt image. A `build:` whose
+ * Dockerfile is not in the model (remote context, missing file) is unknown. A
+ * base image built here (`FROM org/base`) is followed into its Dockerfile.
  * Asked by several transforms per pass; the model makes new ServiceLinks when
  * files change, so one answer per ServiceLink never goes stale.
  */
-export function serviceImage(s: ServiceLink): ServiceImage {
+export function serviceImage(s: ServiceLink, project: Project): ServiceImage {
   let img = imageOf.get(s);
   if (!img) {
-    img = resolveServiceImage(s);
+    img = resolveServiceImage(s, project);
     imageOf.set(s, img);
   }
   return img;
 }
 
-function resolveServiceImage(s: ServiceLink): ServiceImage {
+function resolveServiceImage(s: ServiceLink, project: Project): ServiceImage {
   if (s.build) {
     const df = s.dockerfile;
     if (!df) return { built: false, buildElsewhere: true };
     const stage = finalStage(df.parsed, s.build.target);
     if (!stage) return { built: true, dockerfile: df };
-    const base = resolveStageBase(df.parsed, stage, s.build.args);
+    const base = resolveStageBase(df.parsed, stage, s.build.args, project.parents);
     return { built: true, dockerfile: df, stage, base, image: base.image, facts: base.facts };
   }
   // A remote build context (git URL): the model links no Dockerfile; `image:` only names the result.
@@ -139,7 +141,7 @@ export interface RuntimeUser {
  * default user from the knowledge table. A Dockerfile hardened in one engine
  * pass is seen as non-root in the next.
  */
-export function runtimeUser(s: ServiceLink, img: ServiceImage = serviceImage(s)): RuntimeUser {
+export function runtimeUser(s: ServiceLink, img: ServiceImage): RuntimeUser {
   const written = composeUser(s);
   if (written !== undefined) {
     const known = !written.includes('$') && written.trim() !== '';
@@ -174,7 +176,7 @@ export function imageToJudge(
   cis: string,
   consequence: string,
 ): { img: ServiceImage } | { done: Finding | undefined } {
-  const img = serviceImage(s);
+  const img = serviceImage(s, ctx.project);
   const swapTo = img.facts?.swapTo;
   if (swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return { done: undefined };
@@ -232,7 +234,7 @@ export interface ListeningPorts {
  * targets, `expose`, its Dockerfile's EXPOSE, and a `--port` in its command or
  * entrypoint. For a range, its lowest port.
  */
-export function listeningPorts(s: ServiceLink, img: ServiceImage = serviceImage(s)): ListeningPorts {
+export function listeningPorts(s: ServiceLink, img: ServiceImage): ListeningPorts {
   const ports: number[] = [];
   let unknown = false;
   const add = (raw: unknown) => {
@@ -275,7 +277,7 @@ function portNumber(raw: unknown): number | undefined {
  * is 1024 or above (and at least one is known), and it is not on the host
  * network, where the capability would matter.
  */
-export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage = serviceImage(s)): boolean {
+export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage): boolean {
   if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return false;
   if (s.effective.network_mode === 'host') return false;
   const { ports, unknown } = listeningPorts(s, img);
@@ -413,18 +415,32 @@ export function dockerVolumeName(s: ServiceLink, volume: string): string {
   return `${project.toLowerCase().replace(/[^a-z0-9_-]/g, '')}_${volume}`;
 }
 
-const projectIndex = new WeakMap<Project, Map<string, ServiceLink[]>>();
+const peerIndex = new WeakMap<Project, Map<string, ServiceLink[]>>();
 
-/** Services run together, by folder: those defined by compose files in one folder (a base file and its overrides). */
-function servicesByProject(project: Project): Map<string, ServiceLink[]> {
-  let index = projectIndex.get(project);
+/**
+ * Services run together with a compose file's services: those of every
+ * compose project the file is part of (its base and overrides, files it
+ * includes or is included by). A standalone sibling file runs alone.
+ */
+function servicesRunWith(project: Project): Map<string, ServiceLink[]> {
+  let index = peerIndex.get(project);
   if (!index) {
+    const byFile = new Map<string, ServiceLink[]>();
+    for (const s of project.services) byFile.set(s.compose.path, [...(byFile.get(s.compose.path) ?? []), s]);
+    const byId = new Map(project.composeProjects.map((p) => [p.id, p]));
+    const filesOf = (id: string, depth = 0): string[] => {
+      const p = byId.get(id);
+      if (!p || depth > 5) return [];
+      return [...p.files, ...p.includes.flatMap((i) => filesOf(i, depth + 1))];
+    };
     index = new Map();
-    for (const s of project.services) {
-      const dir = path.dirname(s.compose.path);
-      index.set(dir, [...(index.get(dir) ?? []), s]);
+    for (const c of project.composes) {
+      const use = project.layout.compose.uses.get(c.path);
+      const ids = use?.projects ?? [];
+      const files = new Set([c.path, ...ids.flatMap((id) => [...filesOf(id), ...(byId.get(id)?.includedBy ?? []).flatMap((p) => filesOf(p))])]);
+      index.set(c.path, [...files].flatMap((f) => byFile.get(f) ?? []));
     }
-    projectIndex.set(project, index);
+    peerIndex.set(project, index);
   }
   return index;
 }
@@ -434,14 +450,14 @@ function servicesByProject(project: Project): Map<string, ServiceLink[]> {
  * `services` mount (read-only mounts included: the reader needs access too).
  */
 export function volumePeers(project: Project, services: ServiceLink[]): { volume: string; peer: ServiceLink }[] {
-  const mine = new Set(services.map((s) => `${path.dirname(s.compose.path)}\0${s.name}`));
-  const byProject = servicesByProject(project);
+  const mine = new Set(services.map((s) => (s.base ?? s).id));
+  const runWith = servicesRunWith(project);
   const out: { volume: string; peer: ServiceLink }[] = [];
   for (const s of services) {
     for (const m of s.volumes) {
       if (m.type !== 'volume' || !m.source) continue;
-      for (const other of byProject.get(path.dirname(s.compose.path)) ?? []) {
-        if (mine.has(`${path.dirname(other.compose.path)}\0${other.name}`)) continue;
+      for (const other of runWith.get(s.compose.path) ?? []) {
+        if (mine.has((other.base ?? other).id)) continue;
         if (!other.volumes.some((o) => o.type === 'volume' && o.source === m.source)) continue;
         if (!out.some((x) => x.volume === m.source && x.peer.name === other.name)) out.push({ volume: m.source, peer: other });
       }
@@ -466,5 +482,6 @@ export function checkEachService(
   ctx: TransformContext,
   check: (ctx: TransformContext, s: ServiceLink) => Finding | Finding[] | undefined,
 ): Finding[] {
-  return ctx.project.services.flatMap((s) => check(ctx, s) ?? []);
+  // A dev container's services are development environments: their settings are devcontainer.json's business.
+  return ctx.project.services.flatMap((s) => (s.leftAlone ? [] : (check(ctx, s) ?? [])));
 }

@@ -6,7 +6,8 @@ import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfil
 import { expandArgs, effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
-import type { ServiceLink } from './model.js';
+import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 
@@ -23,7 +24,23 @@ export interface StageBase {
   /** Distro: from the facts, else guessed from package managers in RUN lines. */
   distro?: Distro;
   distroGuessed: boolean;
+  /**
+   * Set when the external image is one this repository builds (`FROM org/base`
+   * and `docker build -t org/base -f base.Dockerfile`): the stage it is built
+   * from and what that stage starts from. `facts` then describe that image.
+   */
+  builtFrom?: { parent: BuiltParent; base: StageBase };
 }
+
+/** The Dockerfile stage an image tag built in this repository comes from. */
+export interface BuiltParent {
+  dockerfile: DockerfileSource;
+  stage: DfStage;
+  image: BuiltImage;
+}
+
+/** Finds the build of an image reference in this repository (the model's tag lookup). */
+export type ParentLookup = (image: string) => BuiltParent | undefined;
 
 /** The stage that becomes the image: the build target, else the last stage. */
 export function finalStage(df: ParsedDockerfile, target?: string): DfStage | undefined {
@@ -47,7 +64,12 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
   return undefined;
 }
 
-export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}): StageBase {
+/**
+ * What a stage starts from: the chain of stages back to an external image, and
+ * what is known of that image. With `parents`, an external image this
+ * repository builds is followed into the Dockerfile that builds it.
+ */
+export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}, parents?: ParentLookup, depth = 0): StageBase {
   const chain: DfStage[] = [stage];
   let cur = stage;
   for (let guard = 0; guard < df.stages.length; guard++) {
@@ -58,6 +80,13 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {
       const ref = parseImageRef(expanded);
+      const built = depth < 8 ? parents?.(expanded) : undefined;
+      if (built && built.dockerfile.parsed !== df) {
+        const base = resolveStageBase(built.dockerfile.parsed, built.stage, {}, parents, depth + 1);
+        const facts = factsOfBuiltImage(built, base);
+        const own = withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, builtFrom: { parent: built, base } });
+        return own.distro || !base.distro ? own : { ...own, distro: base.distro, distroGuessed: base.distroGuessed };
+      }
       const facts = lookupImage(ref);
       return withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false });
     }
@@ -65,6 +94,29 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     cur = parent;
   }
   return withDistro(df, chain, { chain, unresolved: 'stages refer to each other in a loop', distroGuessed: false });
+}
+
+/**
+ * What an image built here is, as far as its own Dockerfile says: its base's
+ * facts with the user its stage ends with and the user it creates. Undefined
+ * when its base is unknown. An image that swaps (nginx) is the parent's to
+ * swap; its children keep the parent's master-as-root behaviour.
+ */
+function factsOfBuiltImage(built: BuiltParent, base: StageBase): ImageFacts | undefined {
+  const f = base.facts;
+  if (!f) return undefined;
+  const user = effectiveUser(base);
+  const created = usersCreatedIn(base.chain, built.dockerfile.parsed.escape).filter((u) => u.uid !== undefined);
+  const last = created[created.length - 1];
+  return {
+    ...f,
+    defaultUser: user.user,
+    nonRootByDefault: user.known && !user.root,
+    existingUser: last ? { name: last.name, uid: last.uid!, gid: last.gid ?? last.uid! } : f.existingUser,
+    dropsPrivileges: f.dropsPrivileges || !!f.swapTo,
+    swapTo: undefined,
+    source: `built in this repository from ${built.dockerfile.rel}${built.image.target ? ` (target ${built.image.target})` : ''}: ${built.image.via} at ${built.image.at.rel}:${built.image.at.line}; its base: ${f.source}`,
+  };
 }
 
 function withDistro(df: ParsedDockerfile, chain: DfStage[], base: StageBase): StageBase {
@@ -110,6 +162,11 @@ export function effectiveUser(base: StageBase): UserState {
       const known = !user.includes('$');
       return { user, known, root: known && isRootUser(user), instruction: last };
     }
+  }
+  // An image built here: the user its own Dockerfile ends with (the instruction is in that file).
+  if (base.builtFrom) {
+    const u = effectiveUser(base.builtFrom.base);
+    return { user: u.user, known: u.known, root: u.root };
   }
   if (base.facts) {
     const user = base.facts.defaultUser;
@@ -250,24 +307,26 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
 export interface ImageStage {
   stage: DfStage;
   base: StageBase;
-  /** Compose services that build this stage (by target, or the last stage). */
+  /** Compose services that run this stage (by target, the last stage, or an `image:` tag built from it). */
   services: ServiceLink[];
 }
 
 /**
- * The stages a Dockerfile's images are built from: one per distinct compose
- * `target` (each with the services that build it), or the last stage when no
- * service builds it. Bases resolve with the first service's build args.
+ * The stages of a Dockerfile that are hardened as images: those whose role
+ * (src/roles.ts) the configuration hardens, by default the runtime ones, each
+ * with the services that run it. Bases resolve with the first service's build
+ * args, and follow images built in this repository.
  */
-export function imageStages(parsed: ParsedDockerfile, services: ServiceLink[]): ImageStage[] {
-  const targets = [...new Set(services.map((s) => s.build?.target))];
-  if (targets.length === 0) targets.push(undefined);
+export function imageStages(project: Project, df: DockerfileSource): ImageStage[] {
+  const services = project.servicesByDockerfile.get(df.path) ?? [];
+  const use = project.layout.roles.get(df.path);
   const out: ImageStage[] = [];
-  for (const target of targets) {
-    const stage = finalStage(parsed, target);
-    if (!stage || out.some((o) => o.stage === stage)) continue;
-    const users = services.filter((s) => finalStage(parsed, s.build?.target) === stage);
-    out.push({ stage, base: resolveStageBase(parsed, stage, users[0]?.build?.args ?? {}), services: users });
+  for (const su of use?.stages ?? []) {
+    if (!su.hardened) continue;
+    const stage = df.parsed.stages[su.index];
+    if (!stage) continue;
+    const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage);
+    out.push({ stage, base: resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents), services: users });
   }
   return out;
 }

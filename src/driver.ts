@@ -11,6 +11,7 @@ import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
 import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import type { ImageRole } from './roles.js';
 
 export interface RunOptions {
   paths: string[];
@@ -25,6 +26,8 @@ export interface RunOptions {
   isEnabled?: (transformId: string, file: string) => boolean;
   /** Exclusions beyond `exclude` (configuration files). */
   excludeFile?: (file: string) => boolean;
+  /** Roles of Dockerfiles hardened per file (configuration `roles`); default: runtime. */
+  hardenedRoles?: (file: string) => readonly ImageRole[];
   /** Called as work advances, for a progress display. */
   onProgress?: (p: Progress) => void;
 }
@@ -55,8 +58,13 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
-  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, (done, total) =>
-    progress({ phase: 'loading', done, total }),
+  const project = await loadProject(
+    found.files,
+    opts.cwd,
+    found.roots,
+    found.isExcluded,
+    (done, total) => progress({ phase: 'loading', done, total }),
+    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
   );
   progress({ phase: 'hardening', done: 0, total: project.files.size });
   const engine = runEngine(project, {
@@ -106,6 +114,18 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     written,
     dryRun: opts.dryRun,
   };
+}
+
+/** Discover and load only (for --explain): the project model and the file errors met on the way. */
+export async function loadForExplain(
+  opts: Pick<RunOptions, 'paths' | 'cwd' | 'exclude' | 'excludeFile' | 'hardenedRoles'>,
+): Promise<{ project: Project; errors: FileError[] }> {
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, undefined, {
+    evidence: found.evidence,
+    hardenedRoles: opts.hardenedRoles,
+  });
+  return { project, errors: [...found.errors, ...project.errors] };
 }
 
 /** Suppression comments that name no known transform (all of them count, not only those selected for this run). */

@@ -92,7 +92,7 @@ export function composeSchemaErrors(text: string): string[] {
   }
   const errors: string[] = [];
   for (const doc of parseAllDocuments(text, { merge: true }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
-    const data = doc.toJS();
+    const data = doc.toJS({ maxAliasCount: -1 }); // compose's own limit is the expanded size (src/parse/yaml-size.ts)
     if (!composeValidator!(data)) errors.push(JSON.stringify(composeValidator!.errors));
   }
   return errors;

@@ -12,7 +12,6 @@ import { loadProject } from '../src/model.js';
 import { movePorts, rewriteUrls } from '../src/ports.js';
 import { packageInstalls, nginxPackage, modeOtherRead } from '../src/dockerfile-info.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
-import { imageKey, builtImageTags } from '../src/image-tags.js';
 import { ALPINE_NGINX_LAYOUT, DEBIAN_NGINX_LAYOUT } from '../src/knowledge/nginx.js';
 
 const ID = 'nginx/unprivileged';
@@ -218,32 +217,6 @@ describe('nginx-unprivileged images', () => {
     const r = await hardenTree(tree, [ID]);
     expect(r.changed).toEqual({});
     expect(messages(r).join('\n')).toMatch(/runs as UID 101, but its configuration listens on 80; not changed: .*named volume extra/);
-  });
-});
-
-describe('services that run an image built here by its tag', () => {
-  it('links compose `image: X` to the service that builds X, tag and registry normalised', async () => {
-    const dir = writeTree({
-      'web/Dockerfile': 'FROM nginx:1.27\n',
-      'compose.yaml': 'services:\n  web:\n    build: ./web\n    image: acme/web\n',
-      'prod/compose.yaml': 'services:\n  site:\n    image: docker.io/acme/web:latest\n  other:\n    image: acme/web:2\n',
-    });
-    try {
-      const project = await loadProject(
-        [
-          { path: path.join(dir, 'compose.yaml'), kind: 'compose', root: dir },
-          { path: path.join(dir, 'prod/compose.yaml'), kind: 'compose', root: dir },
-        ],
-        dir,
-        [dir],
-      );
-      expect(builtImageTags(project).map((t) => t.tag)).toEqual(['acme/web']);
-      expect(imageKey('docker.io/acme/web:latest')).toBe(imageKey('acme/web'));
-      expect(imageKey('acme/web:2')).not.toBe(imageKey('acme/web'));
-      expect(imageKey('${IMAGE}')).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

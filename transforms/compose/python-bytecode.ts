@@ -6,7 +6,7 @@
 // uses (list or map).
 import { isMap, isSeq } from 'yaml';
 import path from 'node:path';
-import type { Transform } from '../../src/transform.js';
+import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
@@ -44,11 +44,11 @@ export const pythonBytecode: Transform = {
       '__pycache__ into the host checkout, as the container user. Under a non-root UID that does not own the tree the writes fail; ' +
       'under root they leave root-owned files behind. PYTHONDONTWRITEBYTECODE=1 stops both.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
+  run: (ctx) => checkEachService(ctx, check),
 };
 
-function check(s: ServiceLink): Finding | undefined {
-  const img = serviceImage(s);
+function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
+  const img = serviceImage(s, ctx.project);
   if (!isPython(s, img) || !sourceMount(s, img, s.volumes) || isSet(s, img)) return undefined;
   // The base file already mounts the source: it gets the variable, and compose merges it into this one.
   if (isPartialOverride(s) && sourceMount(s.base!, img, s.base!.volumes)) return undefined;

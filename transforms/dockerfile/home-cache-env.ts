@@ -60,8 +60,7 @@ export const homeCacheEnv: Transform = {
   run(ctx) {
     const out: Finding[] = [];
     for (const df of ctx.project.dockerfiles) {
-      const services = ctx.project.servicesByDockerfile.get(df.path) ?? [];
-      for (const image of imageStages(df.parsed, services)) {
+      for (const image of imageStages(ctx.project, df)) {
         const f = checkImage(ctx, df, image);
         if (f) out.push(f);
       }

@@ -28,6 +28,7 @@ import { shellCommands, lookupImage, type Distro } from '../../src/knowledge/ima
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
+import { leftAlone } from '../../src/roles.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -54,11 +55,24 @@ export const nonRootUser: Transform = {
 };
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
-  const services = ctx.project.servicesByDockerfile.get(df.path) ?? [];
   const out: Finding[] = [];
-  for (const { stage, base, services: users } of imageStages(df.parsed, services)) {
+  for (const { stage, base, services: users } of imageStages(ctx.project, df)) {
     const finding = checkStage(ctx, df, stage, base, users);
     if (finding) out.push(finding);
+  }
+  // Stages that are not runtime images (a base, a test harness, a dev container…): said once per file.
+  const left = leftAlone(ctx.project.layout.roles.get(df.path));
+  if (left) {
+    const stage = df.parsed.stages[left.stage];
+    out.push({
+      transform: ID,
+      file: df.path,
+      range: stage ? [stage.from.start, stage.from.end] : [0, 0],
+      message: left.message,
+      severity: 'note',
+      cis: CIS,
+      manual: left.manual,
+    });
   }
   return out;
 }

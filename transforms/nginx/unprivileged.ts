@@ -23,8 +23,7 @@ import type { DockerfileSource, NginxSource, ServiceLink, ComposeSource, Project
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import {
-  finalStage,
-  resolveStageBase,
+  imageStages,
   runShellText,
   isRootUser,
   effectiveUser,
@@ -63,7 +62,6 @@ import {
 } from '../../src/edits.js';
 import { servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
 import { movePorts, listenPorts, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
-import { builtImageOf, servicesRunningBuiltImage } from '../../src/image-tags.js';
 import { relPath } from '../../src/model.js';
 import { detectEol, indentOfLine, lineStartOf, shellQuote } from '../../src/text.js';
 
@@ -140,17 +138,11 @@ interface Unit {
 function findUnits(project: Project): Unit[] {
   const units: Unit[] = [];
   for (const df of project.dockerfiles) {
-    const services = project.servicesByDockerfile.get(df.path) ?? [];
-    const targets = services.length ? [...new Set(services.map((s) => s.build?.target))] : [undefined];
     const byRoot = new Map<number, Unit>();
     const packaged = new Map<number, Unit>();
-    for (const target of targets) {
-      const stage = finalStage(df.parsed, target);
-      if (!stage) continue;
-      const users = services.filter((s) => s.build?.target === target);
-      // Services elsewhere that run this build's image by its tag run the same nginx.
-      for (const s of servicesRunningBuiltImage(project, df, target)) if (!users.includes(s)) users.push(s);
-      const base = resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {});
+    // Only the stages that run as images (src/roles.ts): a base or test image keeps its nginx. Their
+    // services include those that run the image by a tag built here (`image: X` beside `build:` elsewhere).
+    for (const { stage, base, services: users } of imageStages(project, df)) {
       const kind = base.ref && base.facts?.swapTo ? 'swap' : base.ref && base.facts?.family === 'nginx-unprivileged' ? 'unprivileged' : undefined;
       if (kind) {
         const root = base.chain[0]!;
@@ -174,10 +166,9 @@ function findUnits(project: Project): Unit[] {
     units.push(...packaged.values());
   }
   for (const s of project.services) {
-    // A service that builds names its result with `image:`; the Dockerfile decides there.
+    // A service that builds names its result with `image:`, and one that runs a tag built here is linked to
+    // that build by the model (s.build): the Dockerfile decides there.
     if (s.base || s.build || typeof s.effective.image !== 'string') continue;
-    // Running an image built here by its tag: that Dockerfile's unit holds the service.
-    if (builtImageOf(project, s)) continue;
     const ref = parseImageRef(s.effective.image);
     const facts = lookupImage(ref);
     const kind = facts?.swapTo ? 'swap' : facts?.family === 'nginx-unprivileged' ? 'unprivileged' : undefined;

@@ -1,0 +1,15 @@
+FROM golang:1.23 AS build
+WORKDIR /src
+COPY . .
+RUN go build -o /out/server ./cmd/server
+
+FROM debian:bookworm-slim AS server
+COPY --from=build /out/server /usr/local/bin/server
+EXPOSE 8080
+RUN groupadd --system --gid 1000 app && useradd --system --no-log-init --uid 1000 --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app
+ENV HOME=/home/app
+USER app
+ENTRYPOINT ["/usr/local/bin/server"]
+
+FROM build AS tools
+RUN go install github.com/golangci/golangci-lint/cmd/golangci-lint@latest
