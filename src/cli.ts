@@ -13,7 +13,7 @@ import { sarif } from './report/sarif.js';
 import { markdown } from './report/markdown.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
-import { ConfigError, loadConfigs } from './config.js';
+import { ConfigError, loadConfigs, OPTION_CHOICES } from './config.js';
 import { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
 import { BotError } from './bot/git.js';
 import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
@@ -117,6 +117,12 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('user-name', { type: 'string', describe: `Name of the user created in images (default: ${DEFAULT_OPTIONS.userName})` })
     .option('tmpfs-size', { type: 'string', describe: `Size of tmpfs mounts added for read-only services (default: ${DEFAULT_OPTIONS.tmpfsSize})` })
     .option('chown-workdir', { type: 'boolean', describe: 'Also give the app user ownership of WORKDIR (default: code stays root-owned)' })
+    .option('user-ref', { type: 'string', choices: OPTION_CHOICES['user-ref'], describe: 'How USER names the user: uid (USER 1000:1000, default) or name' })
+    .option('entrypoint-drop', {
+      type: 'string',
+      choices: OPTION_CHOICES['entrypoint-drop'],
+      describe: 'An entrypoint that drops root itself (gosu, su-exec, setpriv): keep (start as root, default) or conditional (drop only as root; add USER)',
+    })
     .option('format', { type: 'string', choices: Object.keys(FORMATS), default: 'stylish', describe: 'Report format' })
     .option('output', { type: 'string', describe: 'Write the report to this file instead of the terminal' })
     .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
@@ -181,6 +187,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       'user-name': args['user-name'] ?? config.options.userName ?? DEFAULT_OPTIONS.userName,
       'tmpfs-size': args['tmpfs-size'] ?? config.options.tmpfsSize ?? DEFAULT_OPTIONS.tmpfsSize,
       'chown-workdir': args['chown-workdir'] ?? config.options.chownWorkdir ?? DEFAULT_OPTIONS.chownWorkdir,
+      'user-ref': (args['user-ref'] as HardenOptions['userRef'] | undefined) ?? config.options.userRef ?? DEFAULT_OPTIONS.userRef,
+      'entrypoint-drop': (args['entrypoint-drop'] as HardenOptions['entrypointDrop'] | undefined) ?? config.options.entrypointDrop ?? DEFAULT_OPTIONS.entrypointDrop,
     });
     const selected = selectTransforms(ids, args.transform, args.skip).filter((id) => config.mayRun(id));
     const color = args.color ?? io.isTTY;
@@ -364,7 +372,15 @@ function botUsageError(
   return undefined;
 }
 
-function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; 'tmpfs-size': string; 'chown-workdir': boolean }): HardenOptions {
+function hardenOptions(args: {
+  uid: number;
+  gid?: number;
+  'user-name': string;
+  'tmpfs-size': string;
+  'chown-workdir': boolean;
+  'user-ref': HardenOptions['userRef'];
+  'entrypoint-drop': HardenOptions['entrypointDrop'];
+}): HardenOptions {
   const uid = args.uid;
   const gid = args.gid ?? uid;
   for (const [name, v] of [['--uid', uid], ['--gid', gid]] as const) {
@@ -374,7 +390,15 @@ function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; '
     throw new UsageError(`--user-name must be a valid POSIX user name (lower-case letters, digits, _ and -, at most 32), got '${args['user-name']}'`);
   }
   if (!/^\d+[kmg]?$/i.test(args['tmpfs-size'])) throw new UsageError(`--tmpfs-size must look like 64m, 1g or 65536, got '${args['tmpfs-size']}'`);
-  return { uid, gid, userName: args['user-name'], tmpfsSize: args['tmpfs-size'], chownWorkdir: args['chown-workdir'] };
+  return {
+    uid,
+    gid,
+    userName: args['user-name'],
+    tmpfsSize: args['tmpfs-size'],
+    chownWorkdir: args['chown-workdir'],
+    userRef: args['user-ref'],
+    entrypointDrop: args['entrypoint-drop'],
+  };
 }
 
 export function selectTransforms(ids: string[], only: string[], skip: string[]): string[] {

@@ -1,6 +1,6 @@
 // Questions compose transforms ask of a service, answered once.
 import path from 'node:path';
-import { isAlias, isMap, isPair, isSeq, isScalar } from 'yaml';
+import { isAlias, isMap, isPair, isSeq, isScalar, type Pair } from 'yaml';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
 import type { TransformContext } from './transform.js';
@@ -10,7 +10,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
-import { appendSeqItems, insertOuterMapEntry, mapValue, replaceNode, yamlScalar } from './edits.js';
+import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, yamlScalar, type MapPlace } from './edits.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -313,6 +313,49 @@ export function mergeProvides(s: ServiceLink, key: string): boolean {
 }
 
 /**
+ * The order of the keys the tool adds to a service, the same on every service
+ * whichever transform or engine pass adds them: what the service is given
+ * (environment, user, groups), then what it may write, then what it may do.
+ */
+export const ADDED_KEY_ORDER = ['environment', 'user', 'group_add', 'read_only', 'tmpfs', 'cap_drop', 'cap_add', 'security_opt'] as const;
+
+function keyRank(key: string): number {
+  return (ADDED_KEY_ORDER as readonly string[]).indexOf(key) + 1;
+}
+
+/**
+ * Keys that place the others when present. Not `environment`: almost every
+ * service has one, written by hand near the top, and anchoring to it would put
+ * the hardening keys in the middle of most services.
+ */
+function isAnchor(key: string): boolean {
+  return keyRank(key) > 0 && key !== 'environment';
+}
+
+/**
+ * Add `key: valueText` (one line) to the service's own map, placed by canonical
+ * rank among the ranked keys it already has: after the last that ranks before
+ * it, else before the first that ranks after it, else at the end. Inserts that
+ * meet at one point in one pass go in rank order (Edit.order).
+ */
+export function insertServiceKey(s: ServiceLink, key: string, valueText: string): Edit {
+  const map = s.node.node!;
+  const rank = keyRank(key);
+  const ranked = map.items
+    .filter((p): p is Pair => isPair(p) && isScalar(p.key) && isAnchor(String(p.key.value)))
+    .map((pair) => ({ pair, rank: keyRank(String((pair.key as { value: unknown }).value)) }));
+  let place: MapPlace = 'end';
+  if (rank > 0) {
+    const lower = ranked.filter((r) => r.rank < rank);
+    const higher = ranked.find((r) => r.rank > rank);
+    if (lower.length) place = { after: lower[lower.length - 1]!.pair };
+    else if (higher) place = { before: higher.pair };
+  }
+  const edit = insertMapEntryAt(s.compose, s.compose.parsed.eol, map, key, valueText, place);
+  return rank > 0 ? { ...edit, order: rank } : edit;
+}
+
+/**
  * Add items to a list key of the service itself: append to its own list (a
  * lone string becomes a flow list holding it), or write a new one-line flow
  * list. A list the service inherits through `<<` is repeated in the new one,
@@ -346,7 +389,7 @@ export function addListItems(
   if (Array.isArray(current) && inherited.length !== current.length) return `${key} inherits items that are not plain values`;
   const value = [...inherited, ...items];
   const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
-  return { edits: [insertOuterMapEntry(file, eol, map, key, text)], intent: intent(value) };
+  return { edits: [insertServiceKey(s, key, text)], intent: intent(value) };
 }
 
 /** Add `key: value` to the service itself (the caller has checked the service does not set it). */
@@ -356,15 +399,17 @@ export function addScalarKey(s: ServiceLink, key: string, value: string | number
   if (!map) return 'the service has no settings map';
   if (mapValue(map, key) !== undefined) return `${key} is already set`;
   return {
-    edits: [insertOuterMapEntry(file, file.parsed.eol, map, key, yamlScalar(value))],
+    edits: [insertServiceKey(s, key, yamlScalar(value))],
     intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }],
   };
 }
 
-/** Several changes as one fix (they apply together or not at all); inserts at one point become one edit, in order. */
+/** Several changes as one fix (they apply together or not at all); inserts at one point become one edit, in rank order. */
 export function combine(changes: ServiceChange[]): ServiceChange {
   const edits: Edit[] = [];
-  for (const e of changes.flatMap((c) => c.edits)) {
+  const all = changes.flatMap((c) => c.edits).map((e, i) => ({ e, i }));
+  all.sort((a, b) => (a.e.order ?? 0) - (b.e.order ?? 0) || a.i - b.i);
+  for (const { e } of all) {
     const same = edits.find((o) => o.file === e.file && o.range[0] === o.range[1] && e.range[0] === e.range[1] && o.range[0] === e.range[0]);
     if (same) same.text += e.text;
     else edits.push({ ...e });

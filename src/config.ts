@@ -31,6 +31,8 @@ export interface ConfigData {
   'user-name'?: string;
   'tmpfs-size'?: string;
   'chown-workdir'?: boolean;
+  'user-ref'?: 'uid' | 'name';
+  'entrypoint-drop'?: 'keep' | 'conditional';
   skip?: string[];
   transforms?: string[];
   exclude?: string[];
@@ -60,12 +62,23 @@ export interface ConfigSet {
   hardenedRoles(file: string): readonly ImageRole[];
 }
 
-const TOP_KEYS = ['uid', 'gid', 'user-name', 'tmpfs-size', 'chown-workdir', 'skip', 'transforms', 'exclude', 'overrides', 'roles'];
+const TOP_KEYS = ['uid', 'gid', 'user-name', 'tmpfs-size', 'chown-workdir', 'user-ref', 'entrypoint-drop', 'skip', 'transforms', 'exclude', 'overrides', 'roles'];
 const OVERRIDE_KEYS = ['files', 'skip', 'transforms', 'roles'];
 const DEFAULT_ROLES: readonly ImageRole[] = ['runtime'];
 
 /** The HardenOptions field each option key sets. */
-const OPTION_FIELDS = { uid: 'uid', gid: 'gid', 'user-name': 'userName', 'tmpfs-size': 'tmpfsSize', 'chown-workdir': 'chownWorkdir' } as const;
+const OPTION_FIELDS = {
+  uid: 'uid',
+  gid: 'gid',
+  'user-name': 'userName',
+  'tmpfs-size': 'tmpfsSize',
+  'chown-workdir': 'chownWorkdir',
+  'user-ref': 'userRef',
+  'entrypoint-drop': 'entrypointDrop',
+} as const;
+
+/** Allowed values of the option keys that choose between ways of doing a thing. */
+export const OPTION_CHOICES = { 'user-ref': ['uid', 'name'], 'entrypoint-drop': ['keep', 'conditional'] } as const;
 
 /**
  * Load the configuration of every path argument: `explicit` (from --config)
@@ -255,6 +268,13 @@ export function validate(raw: unknown, file: string, known: string[]): ConfigDat
         if (typeof v !== 'boolean') fail(key, `must be true or false, got ${JSON.stringify(v)}`);
         out[key] = v as boolean;
         break;
+      case 'user-ref':
+      case 'entrypoint-drop': {
+        const allowed: readonly string[] = OPTION_CHOICES[key];
+        if (typeof v !== 'string' || !allowed.includes(v)) fail(key, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+        (out as Record<string, unknown>)[key] = v;
+        break;
+      }
       case 'skip':
       case 'transforms':
         out[key] = ids(key, v);

@@ -230,12 +230,12 @@ export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>
   return { before, final: cur };
 }
 
-/** The last ENV in the chain that sets `name`, with its value. */
-export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction } | undefined {
-  let found: { value: string; instruction: DfInstruction } | undefined;
+/** The last ENV in the chain that sets `name`, with its value and where the value is written. */
+export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined {
+  let found: { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'ENV') continue;
-    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins };
+    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins, valueRange: p.valueRange };
   }
   return found;
 }
@@ -257,23 +257,71 @@ const USER_TOOL_VALUE_FLAGS = new Set([
   '--lastuid', '--conf', '--firstgid', '--lastgid',
 ]);
 
-/** Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID, GID and home they name. */
-export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] {
+/**
+ * The build variables a RUN sees before each instruction of the chain: ARG values
+ * (their default, else the global ARG's) and ENV values. ENV carries into stages
+ * built on this one; ARG does not. A value that cannot be known is left out.
+ */
+export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, Map<string, string | undefined>> {
+  const out = new Map<DfInstruction, Map<string, string | undefined>>();
+  const env = new Map<string, string | undefined>();
+  for (const stage of chain) {
+    const args = new Map<string, string | undefined>();
+    for (const ins of effectiveInstructions(stage)) {
+      const scope = new Map([...args, ...env]);
+      out.set(ins, scope);
+      if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
+      for (const p of ins.properties) {
+        const raw = p.value ?? (ins.keyword === 'ARG' ? globalArgs.get(p.name) : undefined);
+        const value = raw === undefined ? undefined : expandArgs(raw, scope);
+        (ins.keyword === 'ARG' ? args : env).set(p.name, value);
+      }
+    }
+  }
+  return out;
+}
+
+/** A shell word with build variables replaced where they are known (`$APP_USER` -> `svc`); else as written. */
+export function expandWord(word: string, scope: Map<string, string | undefined> | undefined): string {
+  if (!word.includes('$') || !scope) return word;
+  return expandArgs(word, scope) ?? word;
+}
+
+export interface UserReadOptions {
+  /** The distro tells BusyBox's adduser (Alpine) from Debian's. */
+  distro?: Distro;
+  /** Global ARGs of the file, for `ARG NAME` redeclared in a stage. */
+  globalArgs?: Map<string, string | undefined>;
+}
+
+/**
+ * Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID,
+ * GID and home they name; build variables in the command are expanded
+ * (`adduser -D -u $UID $USER`). The GID is known when the command names it, or
+ * when the tool makes it equal to the UID: BusyBox `adduser -u N` without -S or -G,
+ * Debian `adduser --system --group --uid N`.
+ */
+export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadOptions = {}): CreatedUser[] {
   const users: CreatedUser[] = [];
   const groups = new Map<string, number>();
+  const scopes = variableScopes(chain, read.globalArgs);
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, escape))) {
+    const scope = scopes.get(ins);
+    for (const words of shellCommands(runScript(ins, escape))) {
+      const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
       const values = new Map<string, string>();
+      const switches = new Set<string>();
       const positional: string[] = [];
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i]!;
         const eq = a.indexOf('=');
         if (a.startsWith('--') && eq > 0) values.set(a.slice(0, eq), a.slice(eq + 1));
         else if (USER_TOOL_VALUE_FLAGS.has(a)) values.set(a, argv[++i] ?? '');
-        else if (!a.startsWith('-')) positional.push(a);
+        else if (a.startsWith('-')) switches.add(a);
+        else positional.push(a);
       }
       const name = positional[0];
       if (!name || !/^[a-z_][a-z0-9_-]*\$?$/i.test(name)) continue;
@@ -293,12 +341,18 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
         continue;
       }
       if (tool === 'adduser' && positional.length > 1) continue; // `adduser user group`
+      const uid = num('-u', '--uid');
       const group = values.get('-g') ?? values.get('--gid') ?? values.get('--ingroup') ?? values.get('-G');
       // BusyBox adduser's -g is GECOS, not the group.
       const groupValue = tool === 'adduser' ? values.get('-G') ?? values.get('--ingroup') ?? values.get('--gid') : group;
-      const gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      let gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      if (gid === undefined && groupValue === undefined && uid !== undefined && tool === 'adduser') {
+        const system = switches.has('-S') || switches.has('--system');
+        // BusyBox: a new group with GID = UID, unless -S (then nogroup). Debian: --system --group makes the group at the UID.
+        if (read.distro === 'alpine' ? !system : system && switches.has('--group')) gid = uid;
+      }
       const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined);
-      users.push({ name, uid: num('-u', '--uid'), gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
+      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
     }
   }
   return users;

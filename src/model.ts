@@ -3,15 +3,16 @@
 // from its build context; the service mounts volumes and bind-mounts files.
 // Transforms read this model and nothing else.
 import path from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { FileKind } from './types.js';
 import { parseDockerfile, type ParsedDockerfile, type DfInstruction } from './parse/dockerfile.js';
 import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } from './parse/compose.js';
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
-import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
+import { FileProblem, isDirectory, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
+import { startScriptCandidates } from './start-scripts.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
 import type { EvidenceFile } from './evidence/sources.js';
@@ -42,7 +43,11 @@ export interface NginxSource extends SourceBase {
 export interface EnvSource extends SourceBase {
   kind: 'env';
 }
-export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource;
+/** A start script: read by transforms as text (shell is parsed where it is used), edited only line by line. */
+export interface ScriptSource extends SourceBase {
+  kind: 'script';
+}
+export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource | ScriptSource;
 
 export interface BuildInfo {
   context: string;
@@ -182,6 +187,7 @@ export function parseSource(kind: FileKind, read: ReadFile, rel: string, root: s
       return { ...base, kind, parsed };
     }
     case 'env':
+    case 'script':
       return { ...base, kind };
   }
 }
@@ -217,6 +223,8 @@ export async function loadProject(
       files.set(p, src);
       return src;
     } catch (err) {
+      // A start script is read when the model finds one; one it cannot read (binary, too large) is simply not known.
+      if (kind === 'script') return undefined;
       if (err instanceof FileProblem) errors.push(err.toFileError());
       else errors.push({ file: p, message: `cannot read: ${(err as Error).message}` });
       return undefined;
@@ -633,13 +641,7 @@ function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
   return out;
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
+
 
 /**
  * Follow `COPY --from=<stage> /app/nginx.conf ...` back to the build context:
@@ -692,7 +694,10 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
     configs([...fromImage, ...mountMappings(project, s)], s.dockerfile);
   }
-  for (const df of project.dockerfiles) configs(copyMappings(project, df.path), df);
+  for (const df of project.dockerfiles) {
+    configs(copyMappings(project, df.path), df);
+    for (const p of startScriptCandidates(project, df)) out.push({ path: p, kind: 'script' });
+  }
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
     // Compose files `include:` and `extends: {file}` name, whatever their names.

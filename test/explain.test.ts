@@ -153,7 +153,9 @@ describe('the model behind it', () => {
     const fixed = (rel: string) => result.engine.findings.find((x) => x.transform === 'dockerfile/non-root-user' && x.fixed && x.file.endsWith(rel))!;
     // The volume is shared where the services run together (the dev file), not across files run apart.
     expect(fixed('app/Dockerfile').message).toContain('UID 1234 shared with service worker over volume data');
-    expect(fixed('api/Dockerfile').message).toBe('final stage runs as root: create user app (UID 1000); chown /data');
+    expect(fixed('api/Dockerfile').message).toBe(
+      'final stage runs as root: create user app at UID 1000 unless the base already has a user there, which is then reused, USER 1000:1000; chown /data, /home/app',
+    );
   });
 });
 
@@ -173,7 +175,7 @@ describe('configuration: roles', () => {
     const wide = writeTree({ ...tree, '.docker-harden.yml': 'roles: [runtime, test]\n' });
     const widened = await runCli(['--dry-run'], wide);
     expect(widened.code).toBe(1);
-    expect(widened.stdout).toContain('+USER app');
+    expect(widened.stdout).toContain('+USER 1000:1000');
     expect(widened.stdout).not.toContain('base.Dockerfile');
     rmSync(wide, { recursive: true, force: true });
 

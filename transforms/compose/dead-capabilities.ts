@@ -8,10 +8,11 @@ import { isSeq, type YAMLMap, type Pair, type Node } from 'yaml';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { DataChange, Edit, Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
-import { insertOuterMapEntry, mapValue, removeMapEntry, removeSeqItem, yamlFlowSeq } from '../../src/edits.js';
+import { mapValue, removeMapEntry, removeSeqItem, yamlFlowSeq } from '../../src/edits.js';
 import { ownPair } from '../../src/parse/compose.js';
 import {
   capName,
+  insertServiceKey,
   isPartialOverride,
   isPrivileged,
   listeningPorts,
@@ -71,7 +72,7 @@ function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataC
   const own = mapValue(map, 'cap_add');
   if (own === undefined) {
     // Inherited through `<<`: the service's own list replaces the merged one.
-    return { edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'cap_add', yamlFlowSeq(rest.map(String)))], intent: at('set', rest) };
+    return { edits: [insertServiceKey(s, 'cap_add', yamlFlowSeq(rest.map(String)))], intent: at('set', rest) };
   }
   if (!isSeq(own)) return undefined;
   const index = current.findIndex((c) => capName(c) === CAP);

@@ -10,9 +10,10 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { insertMapEntry, insertOuterMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
+import { insertMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
 import {
   addListItems,
+  insertServiceKey,
   isPartialOverride,
   isRecord,
   ownData,
@@ -147,7 +148,7 @@ function addVariable(s: ServiceLink): ServiceChange | string {
   }
   const value = { ...current, [VAR]: '1' };
   return {
-    edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
+    edits: [insertServiceKey(s, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
     intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment'), op: 'set', value }],
   };
 }

@@ -49,7 +49,6 @@ import {
   insertBefore,
   insertAfter,
   keyword,
-  insertMapEntry,
   appendSeqItem,
   removeMapEntry,
   removeSeqItem,
@@ -60,7 +59,7 @@ import {
   nginxBlockInsertPoint,
   removeNginxDirective,
 } from '../../src/edits.js';
-import { servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
+import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
 import { movePorts, listenPorts, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
 import { relPath } from '../../src/model.js';
 import { detectEol, indentOfLine, lineStartOf, shellQuote } from '../../src/text.js';
@@ -633,7 +632,7 @@ function planTmpfs(s: ServiceLink, map: YAMLMap, eff: Record<string, unknown>, e
     plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, ...add]));
     change([tmpfsOwn.value, ...add]);
   } else if (!tmpfsOwn) {
-    plan.add(insertMapEntry(file, file.parsed.eol, map, 'tmpfs', yamlFlowSeq([...tmpfs, ...add])));
+    plan.add(insertServiceKey(s, 'tmpfs', yamlFlowSeq([...tmpfs, ...add])));
     change([...tmpfs, ...add]);
   } else plan.block(`${label}: tmpfs is neither a list nor a string`);
 }
