@@ -233,6 +233,8 @@ export function checkConsistent(before: Record<string, string>, after: Record<st
         // A home the tool made with mkdir and chowned (BusyBox adduser -H) is HOME.
         for (const p of chownedByTool) {
           if (declared.some((x) => x.path === p)) continue;
+          // A TLS key or certificate is chowned so the non-root server can read it, not write it.
+          if (/\.(key|pem|crt)$/.test(p)) continue;
           if (!namedTargets.includes(p) && (mountPoints.get(dfRel!) ?? []).includes(p)) continue;
           declared.push({ path: p, what: 'chowned' });
         }
