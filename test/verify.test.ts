@@ -4,7 +4,8 @@
 // report format (JSON and SARIF validated against their schemas). The real
 // engine is the runtime tier's business (test/runtime/).
 import { describe, it, expect } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
@@ -31,6 +32,7 @@ interface Scenario {
   engineVersion?: string;
   daemonDown?: boolean;
   composeV2?: boolean;
+  upDelayMs?: number;
   users?: Record<string, number>;
   rules?: Rule[];
 }
@@ -187,6 +189,26 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     expect(r.stderr).toMatch(/apt-get install docker.io/);
   });
 
+  it('Ctrl-C: the running command is stopped, every project started is taken down, the copies are removed, exit 2', async () => {
+    const engine = fakeEngine({ composeV2: true, upDelayMs: 60_000 });
+    const dir = writeTree(STACK);
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/docker-harden.js'), 'verify', ...FAST, '.'], { cwd: dir, env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const upCalls = () => engine.calls().filter((c) => c.argv.includes('up'));
+    for (let i = 0; i < 600 && upCalls().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(upCalls().length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited).toBe(2);
+    expect(stderr).toMatch(/verification could not run: interrupted; the containers, volumes and copies verify made are removed/);
+    const started = new Set(engine.calls().filter((c) => c.argv[0] === 'compose' && c.argv.includes('up')).map((c) => c.argv[2]));
+    const downed = new Set(engine.calls().filter((c) => c.argv[0] === 'compose' && c.argv.includes('down')).map((c) => c.argv[2]));
+    for (const p of started) expect(downed.has(p), `project ${p} taken down; calls: ${engine.calls().map((c) => c.argv.join(' ')).join('\n')}\n${stderr}`).toBe(true);
+    for (const c of upCalls()) expect(existsSync(path.dirname(c.argv[c.argv.indexOf('-f') + 1]!))).toBe(false);
+    expect(readTree(dir)).toEqual(STACK);
+  });
+
   it('--keep leaves the projects up and prints how to remove them', async () => {
     const { code, stderr, engine } = await verify(STACK, { composeV2: true }, ['verify', '--keep']);
     expect(code).toBe(1);
@@ -194,6 +216,12 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     expect(kept.length).toBe(2); // the baseline and the hardened project
     for (const k of kept) expect(k).toMatch(/docker compose -p dh-verify-\S+ -f \S+ down -v --remove-orphans && rm -rf \S+/);
     expect(engine.calls().some((c) => c.argv.includes('down'))).toBe(false);
+    // The printed commands work: the projects go down and the copies are removed.
+    for (const k of kept) {
+      execFileSync('sh', ['-c', k.slice('kept running; remove with: '.length)], { env: { ...engine.env, PATH: `${engine.env.PATH}:/usr/bin:/bin` } });
+      expect(existsSync(/rm -rf (\S+)$/.exec(k)![1]!)).toBe(false);
+    }
+    expect(engine.calls().filter((c) => c.argv.includes('down')).length).toBe(2);
   });
 });
 
@@ -280,6 +308,15 @@ describe('verify: withholding what breaks', { timeout: 600_000 }, () => {
     const data = parse(readFileSync(path.join(dir, 'docker-compose.yml'), 'utf8'));
     expect(data.services.web.read_only).toBeUndefined();
     expect(data.services.cache.read_only).toBe(true); // cache works and its fixes are verified
+  });
+
+  it('a service not healthy within --verify-timeout counts as not working', async () => {
+    const scenario: Scenario = { composeV2: true, rules: [{ service: 'web', then: { health: 'starting' } }] };
+    const engine = fakeEngine(scenario);
+    const dir = writeTree(STACK);
+    const r = await runCli(['verify', '--verify-settle', '0', '--verify-timeout', '1', '--format', 'json', '.'], dir, { env: engine.env, exec: engine.exec });
+    const web = JSON.parse(r.stdout).verify.targets[0].services.find((s: { name: string }) => s.name === 'web');
+    expect([web.status, web.baselineProblem]).toEqual(['broken-at-baseline', 'it is not healthy within the time limit']);
   });
 
   it('a Dockerfile no project runs (no CMD): its fix is unverified', async () => {

@@ -56,13 +56,16 @@ export interface BootResult {
 export class Cleanups {
   private readonly pending = new Set<() => Promise<void>>();
   private readonly running = new Set<Promise<void>>();
-  private readonly leftovers = new Set<string>();
+  private readonly leftovers = new Map<string, () => Promise<boolean>>();
 
   constructor(private readonly sweep?: (project: string) => Promise<void>) {}
 
-  /** A project whose `down` did not finish (interrupted, or compose failed): removed by label at the end. */
-  leftover(project: string): void {
-    this.leftovers.add(project);
+  /**
+   * A project whose `down` did not finish (interrupted, or compose failed):
+   * at the end, `down` again, and if that fails too, removal by label.
+   */
+  leftover(project: string, down: () => Promise<boolean>): void {
+    this.leftovers.set(project, down);
   }
 
   add(fn: () => Promise<void>): () => Promise<void> {
@@ -88,9 +91,9 @@ export class Cleanups {
   async runAll(): Promise<void> {
     for (const fn of [...this.pending]) await fn();
     await Promise.all([...this.running]);
-    for (const p of [...this.leftovers]) {
+    for (const [p, down] of [...this.leftovers]) {
       this.leftovers.delete(p);
-      await this.sweep?.(p).catch(() => undefined);
+      if (!(await down().catch(() => false))) await this.sweep?.(p).catch(() => undefined);
     }
   }
 }
@@ -118,8 +121,17 @@ export async function bootTarget(
   let project: ComposeProject | undefined;
   const release = cleanups.add(async () => {
     if (project) {
-      const down = await project.down().catch(() => undefined);
-      if (!down || down.code !== 0) cleanups.leftover(project.name);
+      const p = project;
+      const down = () => p.down().then((r) => r.code === 0, () => false);
+      if (!(await down())) {
+        // compose needs the project's files to take it down: the copy stays until the retry.
+        cleanups.leftover(p.name, async () => {
+          const ok = await down();
+          sandbox.remove();
+          return ok;
+        });
+        return;
+      }
     }
     sandbox.remove();
   });

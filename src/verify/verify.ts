@@ -62,6 +62,22 @@ export { WITHHELD_REASON };
 const MAX_ROUNDS = 4;
 /** Boots per bisection of one service. */
 const MAX_PROBES = 12;
+/** Boots running at the same time in the first round. */
+const BOOTS_AT_ONCE = 2;
+
+/** Run the tasks, at most `width` at a time; the first error is thrown once all have settled. */
+async function inParallel(width: number, tasks: (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      await task().catch((err) => errors.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
+  if (errors.length) throw errors[0];
+}
 
 export async function verifyProject(input: VerifyInput, opts: VerifyOptions): Promise<VerifyOutcome> {
   const rt = await connectRuntime(opts.env ?? process.env, opts.exec);
@@ -113,9 +129,16 @@ class VerifyRun {
   }
 
   async run(): Promise<VerifyOutcome> {
-    for (const t of this.targets) this.baseline.set(t.id, await this.boot(t, new Map(), 'baseline', this.opts.keep));
+    this.unhardened = this.harden();
+    // Every baseline, and the first hardened boot with every fix, two at a time: most of a
+    // boot is waiting (start-up, health, settling), and the common case needs nothing more.
+    await inParallel(BOOTS_AT_ONCE, [
+      ...this.targets.map((t) => async () => void this.baseline.set(t.id, await this.boot(t, new Map(), 'baseline', this.opts.keep))),
+      ...this.targets.map((t) => async () => {
+        if (this.textsFor(t, this.unhardened!).size) await this.hardenedBoot(t, this.unhardened!, 'hardened', this.opts.keep);
+      }),
+    ]);
 
-    this.unhardened = this.input.harden(new Set());
     let engine = this.harden();
     let final = new Map<string, BootResult>();
     for (let round = 1; ; round++) {
@@ -364,7 +387,7 @@ class VerifyRun {
       service,
       check: first.check,
       message: `with this fix, service ${service} broke: ${problems.map((p) => p.message).join('; ')}${note ? ` (${note})` : ''}`,
-      lines: first.lines.slice(0, 10),
+      lines: first.lines.slice(-10),
     };
   }
 

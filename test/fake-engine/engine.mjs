@@ -9,6 +9,7 @@
 //   engineVersion   "24.0.7"; daemonDown: true makes `docker version` fail
 //   composeV2       true: `docker compose` answers (else only docker-compose does)
 //   users           { name: uid } for USER names in Dockerfiles
+//   upDelayMs       make `up` take this long (to interrupt verify during it)
 //   rules           [{ service, if: { compose?: "read_only", dockerfile?: "regex" },
 //                      then: { status, exitCode, health, logs, error, build: "log line" } }]
 //                   The first rule whose conditions all hold decides; `then.build`
@@ -194,6 +195,8 @@ function compose(a, major) {
       return out('built\n');
     }
     case 'up': {
+      // A slow start-up, to interrupt verify in the middle of it.
+      if (scenario.upDelayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, scenario.upDelayMs);
       const names = rest.filter((x) => !x.startsWith('-'));
       const containers = names.map((name) => runContainer(opts.project, name, project.services[name]));
       writeFileSync(path.join(projectsDir, opts.project), JSON.stringify(containers));
