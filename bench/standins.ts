@@ -7,7 +7,8 @@
 // each Dockerfile says what it copies from where.
 //
 // Builds are cached: an image carries a label with the hash of its folder
-// (and of what it is built FROM); a tag whose label matches is not rebuilt.
+// (and of what it is built FROM); a tag whose label matches is not rebuilt,
+// and an image of that name without the label (the real one) is left alone.
 // A lock folder keeps two test files from building the same image at once.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
@@ -99,7 +100,14 @@ function ensureOne(docker: Docker, tag: string, log: (s: string) => void): Promi
       const dir = path.join(REPO, 'test/runtime/standins', s.dir);
       const hash = createHash('sha256').update(folderHash(dir)).update(deps.join('\0')).digest('hex').slice(0, 16);
       await withLock(tag, async () => {
-        if ((await label(docker, tag)) === hash) return;
+        const current = await label(docker, tag);
+        if (current === hash) return;
+        // An image of that name that is not a stand-in (a real upstream image on a developer's
+        // machine) is used as it is, never overwritten: the fixtures expect what upstream does.
+        if (current === '') {
+          log(`using the existing ${tag} (not a stand-in)`);
+          return;
+        }
         log(`building stand-in ${tag}`);
         const r = await docker.run(['build', '--label', `${LABEL}=${hash}`, '-t', tag, dir], { env: { ...docker.env, DOCKER_BUILDKIT: '0' }, timeoutMs: 15 * 60_000 });
         if (r.code !== 0) throw new Error(`stand-in ${tag} did not build:\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`);
