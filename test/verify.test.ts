@@ -12,7 +12,8 @@ import { Ajv } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
 import { parse } from 'yaml';
 import { REPO, readTree, runCli, writeTree } from './helpers.js';
-import { RuntimeError, type Executor } from '../src/runtime/index.js';
+import { RuntimeError, connectRuntime, type Executor } from '../src/runtime/index.js';
+import { detectCompose } from '../src/runtime/compose.js';
 // @ts-expect-error: a plain ES module without types (it also runs as a binary)
 import { fakeExec } from './fake-engine/engine.mjs';
 
@@ -150,6 +151,14 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     const web = report.verify.targets[0].services[0];
     expect([web.baseline.uid, web.hardened.uid, web.hardened.readOnlyRootfs, web.hardened.noNewPrivs, web.hardened.caps]).toEqual([0, 1000, true, true, []]);
     expect(web.hardened.procSource).toBe('container');
+  });
+
+  it('finds the CLIs on PATH: `docker compose` (v2) first, docker-compose (v1) when the plugin does not answer', async () => {
+    const v2 = await connectRuntime(fakeEngine({ composeV2: true }, { v1: true }).env);
+    expect([v2.compose.argv, v2.compose.version, v2.compose.major, v2.engineVersion]).toEqual([['docker', 'compose'], '2.29.1', 2, '24.0.7']);
+    const v1 = await connectRuntime(fakeEngine({ composeV2: false }, { v1: true }).env);
+    expect([v1.compose.argv, v1.compose.version, v1.compose.major]).toEqual([['docker-compose'], '1.29.2', 1]);
+    await expect(detectCompose('docker', fakeEngine({ composeV2: false }).env)).rejects.toMatchObject({ kind: 'missing-compose' });
   });
 
   it('uses docker-compose (v1) when `docker compose` does not answer (real commands spawned from PATH)', async () => {
