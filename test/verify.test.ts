@@ -249,6 +249,8 @@ describe('verify: withholding what breaks', { timeout: 600_000 }, () => {
       ['compose/read-only', 'broke', 'web', 'state'],
     ]);
     expect(report.verify.withheldFixes[0].evidence.lines).toEqual(["Error: EROFS: read-only file system, open '/app/cache.json'"]);
+    // The log points at read_only: one probe without it, whose boot is also the final one.
+    expect(report.verify.boots).toBe(3);
     const withheld = report.findings.filter((f: { status: string }) => f.status === 'withheld');
     expect(withheld.map((f: { transform: string; message: string }) => [f.transform, f.message.split(':')[0]])).toEqual([['compose/read-only', 'service web']]);
     expect(report.summary.withheld).toBe(1);

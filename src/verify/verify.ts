@@ -351,7 +351,8 @@ class VerifyRun {
     let probes = 0;
     const works = async (list: ReportedFinding[]): Promise<boolean> => {
       probes++;
-      const boot = await this.hardenedBoot(t, this.harden(list.map(fixKey)), 'bisect', false);
+      // Kept like the other boots (with --keep): the last probe is often the final hardened boot.
+      const boot = await this.hardenedBoot(t, this.harden(list.map(fixKey)), 'bisect', this.opts.keep);
       return compareEvidence(base, boot.evidence.get(service) ?? notStarted('no evidence')).length === 0;
     };
     const top = ranked[0]!;
