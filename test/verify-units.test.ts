@@ -12,6 +12,7 @@ import { notStarted } from '../src/verify/boot.js';
 import { composeProjects, runtimeDockerfiles, verifyTargets } from '../src/verify/targets.js';
 import { rankSuspects, touchedServices } from '../src/verify/attribute.js';
 import { capabilityNames, parseProcStatus } from '../src/runtime/proc.js';
+import { tailLines } from '../src/runtime/exec.js';
 import { discover } from '../src/discover.js';
 import { loadProject } from '../src/model.js';
 import type { ServiceEvidence } from '../src/verify/types.js';
@@ -277,5 +278,19 @@ describe('which fixes touch a service', () => {
     const gosu = rankSuspects(list, 'error: failed switching to "worker": operation not permitted');
     expect(gosu.slice(0, 2).map((r) => r.finding.transform).sort()).toEqual(['compose/cap-drop', 'dockerfile/non-root-user']);
     expect(rankSuspects(list, 'nothing telling').every((r) => r.score === 0)).toBe(true);
+  });
+});
+
+describe('tool output as evidence', () => {
+  it('colours, blank lines and the builder chatter go; the build error stays last', () => {
+    const out = [
+      'Step 6/12 : RUN pip install -r requirements.txt',
+      ' ---> Running in 9edff45fae0c',
+      '\x1b[91m/bin/sh: 1: pip: not found',
+      '\x1b[0m',
+      "The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 127",
+    ].join('\n');
+    const err = ['Building api', 'DEPRECATED: The legacy builder is deprecated and will be removed in a future release.', '            Install the buildx component to build images with BuildKit:', '            https://docs.docker.com/go/buildx/', '', "ERROR: Service 'api' failed to build : Build failed"].join('\n');
+    expect(tailLines(`${out}\n${err}`, 3)).toEqual(['/bin/sh: 1: pip: not found', "The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 127", "ERROR: Service 'api' failed to build : Build failed"]);
   });
 });

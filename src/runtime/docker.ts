@@ -8,7 +8,7 @@
 // engine here), it is already required by Compose v2, and it adds no
 // dependency. A client library would reimplement endpoint resolution and
 // still miss contexts.
-import { execCapture, RuntimeError, type ExecOptions, type ExecResult, type Executor } from './exec.js';
+import { execCapture, logLines, RuntimeError, type ExecOptions, type ExecResult, type Executor } from './exec.js';
 
 export interface ContainerMount {
   type: string;
@@ -125,7 +125,7 @@ export class Docker {
   /** The container's output, stdout and stderr together (the order between the two streams is approximate). */
   async logs(id: string, tail = 400): Promise<string[]> {
     const r = await this.run(['logs', '--tail', String(tail), id], { timeoutMs: 30_000, maxOutput: 1024 * 1024 });
-    return `${r.stdout}\n${r.stderr}`.split(/\r?\n/).filter((l) => l.trim() !== '');
+    return logLines(`${r.stdout}\n${r.stderr}`);
   }
 
   /** Paths added (A), changed (C) or deleted (D) in the container's writable layer. */

@@ -111,9 +111,24 @@ export function execCapture(cmd: string, args: string[], opts: ExecOptions = {})
   });
 }
 
-/** The last `n` non-empty lines of a text. */
+/**
+ * Tool chatter that says nothing about the project: the docker CLI's notice
+ * that the legacy builder is deprecated, and compose's "Building <service>".
+ */
+const NOISE = /^(DEPRECATED: The legacy builder is deprecated|\s*(Install the buildx component|BuildKit is currently disabled|https:\/\/docs\.docker\.com\/go\/buildx\/)|Building \S+$)/;
+
+/** Lines of tool output as people read them: colours stripped, blank lines and chatter dropped. */
+export function logLines(text: string): string[] {
+  return text
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '' && !NOISE.test(l));
+}
+
+/** The last `n` lines of a text (as logLines reads it). */
 export function tailLines(text: string, n: number): string[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = logLines(text);
   return lines.slice(Math.max(0, lines.length - n));
 }
 
