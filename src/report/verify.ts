@@ -84,7 +84,7 @@ export function verifyTable(r: VerifyReport, color: boolean): string {
   const unverified = r.withheldFixes.length - broke.length;
   out.push(
     '',
-    `${broke.length} ${broke.length === 1 ? 'fix' : 'fixes'} withheld because they broke a service, ${unverified} withheld as unverified.` +
+    `${broke.length} ${broke.length === 1 ? 'fix' : 'fixes'} withheld because ${broke.length === 1 ? 'it' : 'they'} broke a service, ${unverified} withheld as unverified.` +
       (r.kept.length ? ` Containers kept running (--keep): ${r.kept.length} ${r.kept.length === 1 ? 'project' : 'projects'}.` : ''),
   );
   return out.join('\n') + '\n';

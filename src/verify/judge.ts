@@ -52,7 +52,8 @@ export function compareEvidence(base: ServiceEvidence, hard: ServiceEvidence): P
       out.push({ check: 'state', message: `it is ${hard.state} where it used to finish with code ${base.exitCode}`, lines: logs });
     }
   } else if (hard.state !== 'running' && hard.state !== 'restarting') {
-    out.push({ check: 'state', message: `it is ${hard.state}${hard.exitCode !== null && hard.state === 'exited' ? ` with code ${hard.exitCode}` : ''}${hard.reason ? ` (${hard.reason})` : ''}`, lines: logs });
+    const what = hard.state === 'exited' && hard.exitCode !== null ? `exited with code ${hard.exitCode}` : `is ${hard.state}`;
+    out.push({ check: 'state', message: `it ${what}${hard.reason ? ` (${hard.reason})` : ''}`, lines: logs });
   }
   if (hard.restarts > base.restarts || hard.state === 'restarting') {
     out.push({ check: 'restarts', message: `it restarts (${hard.restarts} restarts within the settle period)`, lines: logs });
