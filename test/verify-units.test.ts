@@ -2,14 +2,14 @@
 // resolved compose project, how evidence is judged, which fixes touch which
 // service, and reading /proc/<pid>/status. No engine needed.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { sanitizeComposeConfig, safeName } from '../src/verify/sandbox.js';
 import { baselineProblem, compareEvidence, normalizeLogLine } from '../src/verify/judge.js';
 import { notStarted } from '../src/verify/boot.js';
-import { composeProjects, runtimeDockerfiles, verifyTargets } from '../src/verify/targets.js';
+import { composeProjects, runtimeImages, verifyTargets } from '../src/verify/targets.js';
 import { rankSuspects, touchedServices } from '../src/verify/attribute.js';
 import { capabilityNames, parseProcStatus } from '../src/runtime/proc.js';
 import { tailLines } from '../src/runtime/exec.js';
@@ -17,7 +17,7 @@ import { discover } from '../src/discover.js';
 import { loadProject } from '../src/model.js';
 import type { ServiceEvidence } from '../src/verify/types.js';
 import type { Finding } from '../src/types.js';
-import { writeTree } from './helpers.js';
+import { readTree, REPO, writeTree } from './helpers.js';
 
 const sandboxDir = () => mkdtempSync(path.join(tmpdir(), 'dh-sbx-'));
 const opts = (dir: string, v: '1.1' | '1.2' = '1.1') => ({ imagePrefix: 'dh-verify-shop-1234abcd', phase: 'hardened', sandboxDir: dir, socketPath: '/run/engine.sock', yamlVersion: v });
@@ -218,7 +218,7 @@ describe('/proc/<pid>/status', () => {
 async function model(tree: Record<string, string>) {
   const dir = writeTree(tree);
   const found = await discover([dir], dir, { exclude: [] });
-  return loadProject(found.files, dir, found.roots);
+  return loadProject(found.files, dir, found.roots, found.isExcluded, undefined, { evidence: found.evidence });
 }
 
 describe('which projects verify runs', () => {
@@ -233,15 +233,97 @@ describe('which projects verify runs', () => {
       'base/Dockerfile': 'FROM debian:bookworm-slim\nRUN apt-get update\n',
       'multi/Dockerfile': 'FROM node:20 AS build\nCMD ["node"]\nFROM build\nRUN true\n',
     });
-    const rel = (files: { rel: string }[]) => files.map((f) => f.rel);
+    const rel = (p: { files: { rel: string }[] }) => p.files.map((f) => f.rel);
     expect(composeProjects(p).map(rel)).toEqual([['docker-compose.yml', 'docker-compose.override.yml'], ['docker-compose.yml', 'docker-compose.prod.yml'], ['tools/compose.yaml']]);
-    expect(runtimeDockerfiles(p).map((d) => d.rel)).toEqual(['jobs/Dockerfile', 'multi/Dockerfile']);
+    expect(runtimeImages(p).map((r) => [r.dockerfile.rel, r.target])).toEqual([['jobs/Dockerfile', undefined], ['multi/Dockerfile', undefined]]);
     const targets = verifyTargets(p);
     expect(targets.map((t) => t.label)).toEqual(['docker-compose.yml + docker-compose.override.yml', 'docker-compose.yml + docker-compose.prod.yml', 'tools/compose.yaml', 'jobs/Dockerfile', 'multi/Dockerfile']);
     expect(targets[0]!.services.map((s) => [s.name, s.dockerfile ? path.relative(p.cwd, s.dockerfile) : undefined])).toEqual([
       ['api', 'api/Dockerfile'],
       ['db', undefined],
     ]);
+  });
+});
+
+describe('verify boots what the model says runs', () => {
+  // The repository layouts the model is tested on (test/layouts): verify runs exactly their compose projects and runtime images.
+  const expected: Record<string, { targets: string[]; services?: string[][]; included?: string[] }> = {
+    // docker/base.Dockerfile has children built FROM its tag: a base, not booted alone.
+    'base-with-children': { targets: ['compose.yaml'] },
+    // CI pushes target server; the builder stage and the unused tools stage are not booted.
+    'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
+    // COMPOSE_FILE in .env combines the two files: one project, not the base alone.
+    'compose-file-env': { targets: ['docker-compose.yml + docker-compose.prod.yml'] },
+    // infra/database.yml is included: it runs inside compose.yaml's project, whose services include its db.
+    include: { targets: ['compose.yaml'], services: [['db', 'app']], included: ['infra/database.yml'] },
+    // compose builds target runtime; dev and release-assets are not runtime images.
+    'multi-target': { targets: ['compose.yaml'] },
+    // Dev container (and its compose file), packaging and test harness: only the runtime Dockerfile.
+    'non-runtime-dockerfiles': { targets: ['Dockerfile'] },
+    'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
+    // A prod file complete on its own is a project of its own, not an override.
+    'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
+  };
+  const root = path.join(REPO, 'test/layouts');
+  for (const name of readdirSync(root).sort()) {
+    it(name, async () => {
+      const want = expected[name];
+      expect(want, `add test/layouts/${name} to this table`).toBeDefined();
+      const p = await model(readTree(path.join(root, name, 'input')));
+      const targets = verifyTargets(p);
+      expect(targets.map((t) => t.label)).toEqual(want!.targets);
+      if (want!.services) expect(targets.map((t) => t.services.map((s) => s.name))).toEqual(want!.services);
+      if (want!.included) expect(targets[0]!.included.map((f) => path.relative(p.cwd, f))).toEqual(want!.included);
+    });
+  }
+
+  it('stages: compose runs one target, CI pushes another (booted alone with --target), a test stage CI only builds is not booted; a -f pair from a Makefile is one project', async () => {
+    const p = await model({
+      Dockerfile:
+        'FROM python:3.12-slim AS base\nRUN pip install flask\nFROM base AS api\nCMD ["flask", "run"]\nFROM base AS worker\nCMD ["python3", "worker.py"]\nFROM base AS test\nRUN pytest\n',
+      'compose.yaml': 'services:\n  api:\n    build:\n      context: .\n      target: api\n',
+      'compose.ci.yaml': 'services:\n  api:\n    build:\n      context: .\n      target: api\n    environment: [CI=1]\n',
+      Makefile:
+        'release:\n\tdocker build --target worker -t org/worker .\n\tdocker push org/worker\n\tdocker build --target test -t org/test .\n' +
+        'ci:\n\tdocker compose -f compose.yaml -f compose.ci.yaml up -d\n',
+    });
+    const targets = verifyTargets(p);
+    expect(targets.map((t) => [t.id, t.buildTarget])).toEqual([
+      ['compose:compose.yaml+compose.ci.yaml', undefined],
+      ['dockerfile:Dockerfile', 'worker'],
+    ]);
+  });
+
+  it('two runtime stages nothing in compose builds: one target each, named by stage', async () => {
+    const p = await model({
+      Dockerfile: 'FROM node:20 AS web\nCMD ["node", "web.js"]\nFROM node:20 AS cron\nCMD ["node", "cron.js"]\n',
+      '.github/workflows/release.yml':
+        'on: push\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build --target web -t org/web . && docker push org/web\n      - run: docker build --target cron -t org/cron . && docker push org/cron\n',
+    });
+    expect(verifyTargets(p).map((t) => [t.id, t.label, t.buildTarget])).toEqual([
+      ['dockerfile:Dockerfile#web', 'Dockerfile (stage web)', 'web'],
+      ['dockerfile:Dockerfile#cron', 'Dockerfile (stage cron)', undefined],
+    ]);
+  });
+});
+
+describe('an image this repository builds outside compose', () => {
+  it('a service running `image: org/api` built by a script: verify builds it from the Dockerfile, which is not booted on its own', async () => {
+    const p = await model({
+      'docker-compose.yml': 'services:\n  api:\n    image: org/api:latest\n',
+      'build.sh': '#!/bin/sh\ndocker build -t org/api:latest -f api/Dockerfile api\n',
+      'api/Dockerfile': 'FROM python:3.12-slim\nCMD ["python3", "-m", "http.server"]\n',
+    });
+    const targets = verifyTargets(p);
+    expect(targets.map((t) => t.label)).toEqual(['docker-compose.yml']);
+    const api = targets[0]!.services[0]!;
+    expect([api.builtFrom?.dockerfile, api.builtFrom?.context].map((x) => x && path.relative(p.cwd, x))).toEqual(['api/Dockerfile', 'api']);
+    const dir = sandboxDir();
+    const cfg = 'services:\n  api:\n    image: org/api:latest\nversion: "3.9"\n';
+    const r = sanitizeComposeConfig(cfg, { ...opts(dir), builds: new Map([['api', { context: `${dir}/tree/api`, dockerfile: 'Dockerfile' }]]) });
+    const out = parse(r.text, { version: '1.1' });
+    expect(out.services.api).toEqual({ image: 'dh-verify-shop-1234abcd-api:hardened', build: { context: `${dir}/tree/api`, dockerfile: 'Dockerfile' } });
+    expect(r.notes.join('\n')).toMatch(/api: its image org\/api:latest is built from Dockerfile here/);
   });
 });
 

@@ -1,7 +1,7 @@
 // Which services a fix touches, so verify knows which fixes to suspect when a
 // service breaks, and which fixes a healthy run has verified. A fix touches a
 // service when it edits the service's own entry in a compose file of the
-// project (by the fix's intent paths), its Dockerfile, a file of its build
+// project or one it includes (by the fix's intent paths), its Dockerfile, a file of its build
 // context, or a file it bind-mounts.
 import type { Finding } from '../types.js';
 import type { Project } from '../model.js';
@@ -13,7 +13,7 @@ export function touchedServices(f: Finding, target: VerifyTarget, project: Proje
   const out = new Set<string>();
   for (const edit of f.fix?.edits ?? []) {
     const kind = project.files.get(edit.file)?.kind;
-    if (target.kind === 'compose' && target.files.includes(edit.file)) {
+    if (target.kind === 'compose' && (target.files.includes(edit.file) || target.included.includes(edit.file))) {
       const named = (f.fix!.intent ?? []).filter((c) => c.file === edit.file && c.path[0] === 'services' && c.path.length > 1).map((c) => String(c.path[1]));
       if (named.length) for (const n of named) out.add(n);
       // An edit without intent paths: every service of that file.
