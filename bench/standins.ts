@@ -37,7 +37,7 @@ export const STANDINS: Standin[] = [
   { dir: 'postgres', tag: 'postgres:16', from: ['debian:bookworm-slim'] },
   { dir: 'redis', tag: 'redis:7', from: ['debian:bookworm-slim'] },
   { dir: 'gosu', tag: 'tianon/gosu:1.17', from: ['debian:bookworm-slim'] },
-  { dir: 'uid1000-runtime', tag: 'dh-fixture/uid1000-runtime:2', from: ['debian:bookworm-slim'] },
+  { dir: 'app-user-runtime', tag: 'dh-fixture/app-user-runtime:1', from: ['debian:bookworm-slim'] },
 ];
 
 function folderHash(dir: string): string {
