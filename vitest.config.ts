@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // Generous: CLI and git subprocess tests share two cores with the runtime tier's image builds
+    // (and, on a shared host, with other builds); no test asserts on time.
+    testTimeout: 180_000,
     // Two cores on CI: forks keep memory and crash isolation simple.
     pool: 'forks',
     // The runtime tier (test/runtime/) spends its time waiting on the Docker Engine (builds,
