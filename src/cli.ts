@@ -1,5 +1,6 @@
 // Flags -> options, output, exit codes. Nothing else lives here.
-// Exit codes: 0 nothing left to do, 1 changes pending (--dry-run), 2 usage or file error.
+// Exit codes: 0 nothing left to do, 1 changes pending (--dry-run) or a fix
+// withheld by --verify, 2 usage or file error, or verification could not run.
 import yargs from 'yargs';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ import { ConfigError, loadConfigs, OPTION_CHOICES } from './config.js';
 import { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
 import { BotError } from './bot/git.js';
 import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
+import { verifyProject, type VerifyProgress } from './verify/verify.js';
+import { RuntimeError, type Executor } from './runtime/index.js';
 
 const FORMATS = {
   stylish,
@@ -38,7 +41,19 @@ interface Io {
   /** stderr is a terminal (progress may be shown there). */
   stderrIsTTY?: boolean;
   cwd: string;
+  /** Environment for the engine adapter (DOCKER_HOST, PATH); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** How the engine adapter runs docker and compose (tests: a stand-in engine). */
+  exec?: Executor;
 }
+
+/** Seconds each verify phase (a build, start-up, reaching health) may take, and how long services must stay up. */
+export const VERIFY_TIMEOUT_S = 300;
+export const VERIFY_SETTLE_S = 5;
+
+const EXIT_CODES =
+  'Exit codes: 0 nothing left to do (with --verify: every fix verified, none withheld); 1 changes pending (--dry-run), ' +
+  'or --verify withheld a fix; 2 usage or file error, or verification could not run (no engine, no compose CLI, daemon error).';
 
 const defaultIo = (): Io => ({
   stdout: (s) => process.stdout.write(s),
@@ -84,7 +99,9 @@ interface PrArgs {
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
-  // `pr` is a normal in-place run (every flag, including --verify where it exists) followed by the bot's git and gh work.
+  // `verify` is `--dry-run --verify`: boot before and after, write nothing.
+  if (argv[0] === 'verify') argv = ['--dry-run', '--verify', ...argv.slice(1)];
+  // `pr` is a normal in-place run (every flag, including --verify) followed by the bot's git and gh work.
   const prMode = argv[0] === 'pr';
   if (prMode) argv = argv.slice(1);
   const ids = TRANSFORMS.map((t) => t.meta.id);
@@ -95,7 +112,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       prMode
         ? '$0 [paths..]\n\nHarden in place, commit the result to one branch and open or update one pull request with gh; ' +
             'when nothing is left to change, close the pull request an earlier run opened. Needs a clean git checkout, a remote that accepts pushes, and GH_TOKEN for gh.'
-        : '$0 [paths..]\n$0 pr [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
+        : '$0 [paths..]\n$0 verify [paths..]\n$0 pr [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
+            'verify (= --dry-run --verify) builds and starts every project before and after hardening on your Docker Engine\n' +
+            'and withholds the fixes that break a service; it writes nothing.\n' +
             'pr commits the changes to a branch and opens or updates a pull request (see docker-harden pr --help).\n' +
             'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests (--bot: the pull-request bot).',
     )
@@ -128,7 +147,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
     .option('config', { type: 'string', describe: 'Configuration file to use for every path (default: .docker-harden.yml/.yaml/.json at the root of each path)' })
     .option('color', { type: 'boolean', describe: 'Force colored output on or off (default: on for a TTY)' })
-    .epilog('Exit codes: 0 nothing left to do, 1 changes pending (--dry-run), 2 usage or file error.\nTransforms: docker-harden --list-transforms')
+    .option('verify', { type: 'boolean', default: false, describe: 'Build and start each project before and after on the Docker Engine (DOCKER_HOST); withhold fixes that break a service; write only verified fixes' })
+    .option('verify-timeout', { type: 'number', default: VERIFY_TIMEOUT_S, describe: 'Seconds each verify phase may take (a build, start-up, reaching healthy)' })
+    .option('verify-settle', { type: 'number', default: VERIFY_SETTLE_S, describe: 'Seconds services must stay up, without restarting, once ready' })
+    .option('keep', { type: 'boolean', default: false, describe: 'With --verify: leave the baseline and hardened containers running and print how to remove them' })
+    .epilog(`${EXIT_CODES}\nTransforms: docker-harden --list-transforms`)
     .strictOptions()
     .version(version())
     .help()
@@ -164,6 +187,16 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 
   const format = args.format as Format;
   const paths = (args._ as (string | number)[]).map(String);
+  const verifyTimeout = args['verify-timeout'];
+  const verifySettle = args['verify-settle'];
+  if (!(verifyTimeout > 0) || !(verifySettle >= 0)) {
+    io.stderr(`docker-harden: --verify-timeout must be a positive number of seconds and --verify-settle zero or more\n`);
+    return 2;
+  }
+  if (args.keep && !args.verify) {
+    io.stderr(`docker-harden: --keep only applies with --verify (or docker-harden verify)\n`);
+    return 2;
+  }
   let bot: { pre: Preflight; opts: BotOptions } | undefined;
   try {
     if (prMode) {
@@ -201,6 +234,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return errors.length ? 2 : 0;
     }
     const progress = format === 'stylish' && io.stderrIsTTY ? progressLine(io) : undefined;
+    const verifyProgress = args.verify && io.stderrIsTTY ? verifyLine(io) : undefined;
     let result: RunResult;
     try {
       result = await run({
@@ -214,9 +248,26 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,
+        verify: args.verify
+          ? (input) =>
+              verifyProject(input, {
+                timeoutMs: verifyTimeout * 1000,
+                settleMs: verifySettle * 1000,
+                keep: args.keep,
+                env: io.env ?? process.env,
+                exec: io.exec,
+                onProgress: verifyProgress?.update,
+              })
+          : undefined,
       });
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      const why = err.kind === 'interrupted' ? 'interrupted; the containers, volumes and copies verify made are removed' : err.message;
+      io.stderr(`docker-harden: verification could not run: ${why}\nNothing was written.\n`);
+      return 2;
     } finally {
       progress?.clear();
+      verifyProgress?.clear();
     }
     const ctx: ReportContext = { cwd: io.cwd, color: format === 'stylish' && !args.output && color, transforms: TRANSFORMS.map((t) => t.meta), version: version() };
     const report = FORMATS[format](result, ctx);
@@ -229,6 +280,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     } else if (!args.output) {
       io.stdout(report);
     }
+    for (const cmd of result.verify?.kept ?? []) io.stderr(`kept running; remove with: ${cmd}\n`);
     if (bot) {
       const outcome = openOrUpdate(bot.pre, result, ctx, bot.opts);
       for (const m of outcome.messages) io.stdout(`docker-harden pr: ${m}\n`);
@@ -237,6 +289,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return result.errors.length ? 2 : 0;
     }
     if (result.errors.length) return 2;
+    if (result.verify && (result.verify.withheldFixes.length || result.verify.targets.some((t) => t.services.some((s) => s.status === 'failed')))) return 1;
     return args['dry-run'] && result.changes.length ? 1 : 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof BotError) {
@@ -287,6 +340,22 @@ function progressLine(io: Io): { update: (p: Progress) => void; clear: () => voi
       // Transforms run over the whole model at once: that phase has a size, not a count.
       const count = p.phase === 'hardening' ? ` ${p.total} files` : p.total ? ` ${p.done}/${p.total} files` : '';
       io.stderr(`\r\x1b[K${p.phase}${count}`);
+    },
+    clear() {
+      if (shown) io.stderr('\r\x1b[K');
+    },
+  };
+}
+
+/** One stderr line: the verify phase, the project and what is being done, overwritten as work advances. */
+function verifyLine(io: Io): { update: (p: VerifyProgress) => void; clear: () => void } {
+  let shown = false;
+  const width = Math.max(40, (process.stderr.columns || 100) - 1);
+  return {
+    update(p) {
+      shown = true;
+      const line = `verify ${p.phase} ${p.target}: ${p.step}`;
+      io.stderr(`\r\x1b[K${line.length > width ? line.slice(0, width - 1) + '…' : line}`);
     },
     clear() {
       if (shown) io.stderr('\r\x1b[K');

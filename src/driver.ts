@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { discover } from './discover.js';
 import { loadProject, relPath, type Project } from './model.js';
-import { runEngine, type EngineResult } from './engine.js';
+import { fixKey, runEngine, type EngineResult } from './engine.js';
 import { writeAtomic } from './write.js';
 import { FileProblem, type FileError } from './read.js';
 import type { Transform } from './transform.js';
@@ -11,6 +11,8 @@ import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
 import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
+import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
 import type { ImageRole } from './roles.js';
 
 export interface RunOptions {
@@ -30,6 +32,12 @@ export interface RunOptions {
   hardenedRoles?: (file: string) => readonly ImageRole[];
   /** Called as work advances, for a progress display. */
   onProgress?: (p: Progress) => void;
+  /**
+   * Boot the project before and after on a Docker Engine and hold back the
+   * fixes that break it (src/verify). Runs before anything is written: only
+   * what it returns is written. Throws RuntimeError when it cannot run.
+   */
+  verify?: (input: VerifyInput) => Promise<VerifyOutcome>;
 }
 
 export interface Progress {
@@ -52,6 +60,8 @@ export interface RunResult {
   errors: (FileError & { rel: string })[];
   written: string[];
   dryRun: boolean;
+  /** The evidence of --verify, when it ran. */
+  verify?: VerifyReport;
 }
 
 export async function run(opts: RunOptions): Promise<RunResult> {
@@ -67,12 +77,22 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
   );
   progress({ phase: 'hardening', done: 0, total: project.files.size });
-  const engine = runEngine(project, {
-    transforms: opts.transforms,
-    options: opts.options,
-    suppress: opts.suppress ?? inlineSuppressions(),
-    isEnabled: opts.isEnabled,
-  });
+  const suppress = opts.suppress ?? inlineSuppressions();
+  // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
+  const harden = (withheld: ReadonlySet<string>) =>
+    runEngine(project, {
+      transforms: opts.transforms,
+      options: opts.options,
+      suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
+      isEnabled: opts.isEnabled,
+    });
+  let engine = harden(new Set());
+  let verify: VerifyReport | undefined;
+  if (opts.verify) {
+    const outcome = await opts.verify({ project, harden });
+    engine = outcome.engine;
+    verify = outcome.report;
+  }
 
   const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors, ...directiveErrors(project)];
   const written: string[] = [];
@@ -113,6 +133,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     errors: errors.map((e) => ({ ...e, rel: path.isAbsolute(e.file) ? relPath(opts.cwd, e.file) : e.file })),
     written,
     dryRun: opts.dryRun,
+    ...(verify ? { verify } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 // changed file (it must re-parse; compose data must equal what the fixes said
 // they meant), rebuild the model, and go again until nothing changes.
 import MagicString from 'magic-string';
-import type { Edit, Finding, Fix, DataChange, HardenOptions } from './types.js';
+import type { Edit, Finding, Fix, DataChange, HardenOptions, WithheldEvidence } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
 import { withTexts, parseSource, type Project, type SourceFile } from './model.js';
 import { FileProblem, type FileError } from './read.js';
@@ -23,6 +23,8 @@ export interface ReportedFinding extends Finding {
   line: number;
   column: number;
   suppressed?: { reason: string };
+  /** Set by --verify: the fix broke a service on a real engine, or could not be verified; not applied. */
+  withheld?: WithheldEvidence;
 }
 
 export interface EngineResult {

@@ -120,3 +120,19 @@ export const DEFAULT_OPTIONS: HardenOptions = {
   userRef: 'uid',
   entrypointDrop: 'keep',
 };
+
+/**
+ * Why `--verify` held a fix back, with what showed it: the service it broke on
+ * a real engine (the check that failed and the log lines), or why nothing
+ * could verify it (its service did not start before hardening either).
+ */
+export interface WithheldEvidence {
+  reason: 'broke' | 'unverified';
+  /** The compose project or Dockerfile it was verified with, as files relative to the working directory. */
+  target: string;
+  service: string;
+  /** The check that failed (build, state, health, restarts, exit-code, permission-errors, writable), or why it is unverified. */
+  check: string;
+  message: string;
+  lines: string[];
+}

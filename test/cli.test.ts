@@ -142,6 +142,13 @@ describe('usage', () => {
   const dir = tempDir('dh-usage-');
   it('--help and --version exit 0', () => {
     expect(cli(['--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/--dry-run/) });
+    // verify's flags and every exit code are documented.
+    const help = cli(['--help'], dir).stdout.replace(/\s+/g, ' ');
+    for (const flag of ['--verify ', '--verify-timeout', '--verify-settle', '--keep', 'verify [paths..]']) expect(help).toContain(flag);
+    expect(help).toMatch(/0 nothing left to do \(with --verify: every fix verified, none withheld\)/);
+    expect(help).toMatch(/1 changes pending \(--dry-run\), or --verify withheld a fix/);
+    expect(help).toMatch(/2 usage or file error, or verification could not run/);
+    expect(cli(['verify', '--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/--verify-timeout/) });
     expect(cli(['--version'], dir).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
   it('--list-transforms names each transform with its CIS control', () => {
@@ -150,6 +157,8 @@ describe('usage', () => {
     expect(r.stdout).toMatch(/dockerfile\/non-root-user\s+CIS 4\.1/);
   });
   it.each([
+    [['--keep', '.'], /--keep only applies with --verify/],
+    [['--verify', '--verify-timeout', '0', '.'], /--verify-timeout must be a positive number/],
     [['--bogus'], /Unknown argument/],
     [['--transform', 'nope/nope'], /unknown transform 'nope\/nope'/],
     [['--uid', '0'], /--uid must be/],

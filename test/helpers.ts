@@ -11,6 +11,7 @@ import { run, type RunResult } from '../src/driver.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
+import type { Executor } from '../src/runtime/index.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -109,7 +110,7 @@ export interface CliRun {
 }
 
 /** Run the CLI in-process, as `docker-harden ...args` from `cwd`, capturing its output. */
-export async function runCli(args: string[], cwd: string, opts: { stderrIsTTY?: boolean } = {}): Promise<CliRun> {
+export async function runCli(args: string[], cwd: string, opts: { stderrIsTTY?: boolean; env?: NodeJS.ProcessEnv; exec?: Executor } = {}): Promise<CliRun> {
   const { main } = await import('../src/cli.js');
   let stdout = '';
   let stderr = '';
@@ -119,6 +120,8 @@ export async function runCli(args: string[], cwd: string, opts: { stderrIsTTY?: 
     isTTY: false,
     stderrIsTTY: opts.stderrIsTTY ?? false,
     cwd,
+    env: opts.env,
+    exec: opts.exec,
   });
   return { code, stdout, stderr };
 }

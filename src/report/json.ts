@@ -2,14 +2,16 @@
 // (bump REPORT_SCHEMA_VERSION on any incompatible change).
 import type { RunResult } from '../driver.js';
 import type { ReportedFinding } from '../engine.js';
-import type { MigrationNote, Severity } from '../types.js';
+import type { MigrationNote, Severity, WithheldEvidence } from '../types.js';
+import type { VerifyReport } from '../verify/types.js';
 import { relPath } from '../model.js';
 import { lineColumn } from '../text.js';
 import { unifiedDiff } from './diff.js';
 import { findingStatus, migrationNotes, type FindingStatus } from './notes.js';
 import { summaryCounts, type ReportContext } from './stylish.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+// 2: summary.withheld, finding status 'withheld' with its evidence, and `verify` (the --verify run, or null).
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface JsonReport {
   schemaVersion: number;
@@ -20,6 +22,8 @@ export interface JsonReport {
   findings: JsonFinding[];
   migrationNotes: MigrationNote[];
   errors: { path: string; line?: number; column?: number; message: string }[];
+  /** The --verify run: evidence per service before and after, and the fixes withheld; null without --verify. */
+  verify: VerifyReport | null;
 }
 
 export interface JsonFinding {
@@ -34,6 +38,8 @@ export interface JsonFinding {
   position: { line: number; column: number; endLine: number; endColumn: number; offset: number; length: number };
   manual?: string;
   suppressed?: { reason: string };
+  /** Why --verify held the fix back. */
+  withheld?: WithheldEvidence;
   /** Pass of the engine that applied the fix (1-based); null when it was not applied. */
   pass: number | null;
   /** The fix's edits, in offsets of each file's text at the start of `pass` (pass 1: the original text); for a fix not applied, of the final text. */
@@ -62,6 +68,7 @@ export function buildJsonReport(result: RunResult, ctx: ReportContext): JsonRepo
       ...(e.column ? { column: e.column } : {}),
       message: e.message,
     })),
+    verify: result.verify ?? null,
   };
 }
 
@@ -80,6 +87,7 @@ function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => 
     position: { line: f.line, column: f.column, endLine: endPos.line, endColumn: endPos.column, offset: start, length: end - start },
     ...(f.manual && !f.fixed ? { manual: f.manual } : {}),
     ...(f.suppressed ? { suppressed: { reason: f.suppressed.reason } } : {}),
+    ...(f.withheld ? { withheld: f.withheld } : {}),
     pass: f.fixed ? (f.pass ?? 1) : null,
     edits: (f.fix?.edits ?? []).map((e) => ({ path: rel(e.file), offset: e.range[0], length: e.range[1] - e.range[0], text: e.text })),
     notes: f.notes ?? [],

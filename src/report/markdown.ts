@@ -6,12 +6,14 @@ import { relPath } from '../model.js';
 import { migrationNotes } from './notes.js';
 import { keepHints, REASON_PLACEHOLDER } from './keep.js';
 import { summaryCounts, type ReportContext } from './stylish.js';
+import { code, inline } from './md.js';
+import { verifiedSection } from './verify.js';
 
 export function markdown(result: RunResult, ctx: ReportContext): string {
   const rel = (p: string) => relPath(ctx.cwd, p);
   const findings = result.engine.findings;
   const fixed = findings.filter((f) => f.fixed && !f.suppressed);
-  const manual = findings.filter((f) => !f.fixed && !f.suppressed);
+  const manual = findings.filter((f) => !f.fixed && !f.suppressed && !f.withheld);
   const suppressed = findings.filter((f) => f.suppressed);
   const notes = migrationNotes(findings);
   const c = summaryCounts(result);
@@ -20,7 +22,8 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
   out.push('## Harden Dockerfiles and compose files', '');
   out.push(
     `docker-harden ${result.dryRun ? 'would change' : 'changed'} ${c.changed} of ${c.files} files ` +
-      `(${c.fixed} ${c.fixed === 1 ? 'fix' : 'fixes'}; ${c.manual} left for a human${c.suppressed ? `; ${c.suppressed} suppressed` : ''}).`,
+      `(${c.fixed} ${c.fixed === 1 ? 'fix' : 'fixes'}${result.verify ? ', each verified on a Docker Engine' : ''}; ${c.manual} left for a human` +
+      `${c.withheld ? `; ${c.withheld} withheld because verify could not show them safe` : ''}${c.suppressed ? `; ${c.suppressed} suppressed` : ''}).`,
     '',
   );
 
@@ -32,6 +35,8 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
       out.push('');
     }
   }
+
+  if (result.verify) out.push(verifiedSection(result.verify));
 
   if (manual.length) {
     out.push('### Left for a human', '');
@@ -69,6 +74,9 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
   const changed = result.files.filter((f) => f.status === 'changed').map((f) => f.rel);
   const composeChanged = result.engine.project.composes.some((cf) => changed.includes(cf.rel));
   const dockerChanged = result.engine.project.dockerfiles.some((df) => changed.includes(df.rel));
+  if (result.verify) {
+    out.push(`- [x] Built and started before and after on Docker Engine ${result.verify.engine.version} (\`docker-harden --verify\`); see the table above`);
+  }
   if (dockerChanged) out.push('- [ ] Images build: `docker compose build` (or `docker build` for each changed Dockerfile)');
   if (composeChanged) out.push('- [ ] The compose files still validate: `docker compose config --quiet`');
   out.push('- [ ] The stack starts and every service becomes healthy: `docker compose up -d && docker compose ps`');
@@ -118,14 +126,4 @@ function byFile(list: ReportedFinding[]): Map<string, ReportedFinding[]> {
   const m = new Map<string, ReportedFinding[]>();
   for (const f of list) m.set(f.file, [...(m.get(f.file) ?? []), f]);
   return m;
-}
-
-/** Text in Markdown prose: keep it on one line and stop it from opening HTML or links. */
-function inline(s: string): string {
-  return s.replace(/\s*\r?\n\s*/g, ' ').replace(/([\\<>\[\]*])/g, '\\$1');
-}
-
-/** Text inside a code span: a backtick would close it. */
-function code(s: string): string {
-  return s.replace(/`/g, "'");
 }

@@ -3,11 +3,12 @@
 import type { ReportedFinding } from '../engine.js';
 import type { MigrationNote } from '../types.js';
 
-export type FindingStatus = 'fixed' | 'fixable' | 'manual' | 'suppressed';
+export type FindingStatus = 'fixed' | 'fixable' | 'manual' | 'suppressed' | 'withheld';
 
-/** `fixable` in a dry run (the fix would apply), `fixed` when written. */
+/** `fixable` in a dry run (the fix would apply), `fixed` when written; `withheld` when --verify held the fix back. */
 export function findingStatus(f: ReportedFinding, dryRun: boolean): FindingStatus {
   if (f.suppressed) return 'suppressed';
+  if (f.withheld) return 'withheld';
   if (f.fixed) return dryRun ? 'fixable' : 'fixed';
   return 'manual';
 }

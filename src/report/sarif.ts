@@ -51,7 +51,11 @@ export function buildSarif(result: RunResult, ctx: ReportContext) {
   const results = findings.map((f) => {
     const ruleIndex = metas.findIndex((m) => m.id === f.transform);
     const text = original.get(f.file) ?? '';
-    const manual = !f.fixed && f.manual ? ` To do by hand: ${f.manual}` : '';
+    const manual = f.withheld
+      ? ` Not applied: --verify withheld this fix: ${f.withheld.message}${f.withheld.lines.length ? ` (${f.withheld.lines.slice(0, 3).join(' | ')})` : ''}`
+      : !f.fixed && f.manual
+        ? ` To do by hand: ${f.manual}`
+        : '';
     const fixes = fixesOf.get(f) ?? [];
     return {
       ruleId: f.transform,
@@ -68,7 +72,7 @@ export function buildSarif(result: RunResult, ctx: ReportContext) {
       ],
       ...(f.suppressed ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: f.suppressed.reason }] } : {}),
       ...(fixes.length ? { fixes } : {}),
-      properties: { status: findingStatus(f, result.dryRun), ...(f.cis ? { cis: f.cis } : {}) },
+      properties: { status: findingStatus(f, result.dryRun), ...(f.cis ? { cis: f.cis } : {}), ...(f.withheld ? { verify: f.withheld } : {}) },
     };
   });
 

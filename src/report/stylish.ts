@@ -5,6 +5,7 @@ import type { ReportedFinding } from '../engine.js';
 import { relPath } from '../model.js';
 import type { TransformMeta } from '../types.js';
 import { migrationNotes } from './notes.js';
+import { verifyTable } from './verify.js';
 
 export interface ReportContext {
   cwd: string;
@@ -25,12 +26,18 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
     for (const f of findings) {
       const state = f.suppressed
         ? paint('suppressed', pc.dim)
-        : f.fixed
+        : f.withheld
+          ? paint('withheld', pc.red)
+          : f.fixed
           ? paint(result.dryRun ? 'fixable' : 'fixed', pc.green)
           : paint(f.severity === 'note' ? 'note' : 'manual', pc.yellow);
       const cis = f.cis ? paint(` [CIS ${f.cis}]`, pc.dim) : '';
       out.push(`  ${`${f.line}:${f.column}`.padEnd(8)} ${state.padEnd(ctx.color ? 18 : 10)} ${f.transform.padEnd(28)} ${f.message}${cis}`);
-      if (!f.fixed && f.manual) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, pc.dim));
+      if (!f.fixed && f.manual && !f.withheld) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, pc.dim));
+      if (f.withheld) {
+        out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.withheld.message}`, pc.dim));
+        for (const l of f.withheld.lines.slice(0, 5)) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)}    | ${l}`, pc.dim));
+      }
       if (f.suppressed) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} reason: ${f.suppressed.reason}`, pc.dim));
     }
     out.push('');
@@ -49,6 +56,7 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
     }
     out.push('');
   }
+  if (result.verify) out.push(verifyTable(result.verify, ctx.color));
   out.push(summary(result));
   return out.join('\n') + '\n';
 }
@@ -63,8 +71,9 @@ export function summaryCounts(result: RunResult) {
     skipped: count('skipped'),
     failed: count('failed'),
     fixed: findings.filter((f) => f.fixed).length,
-    manual: findings.filter((f) => !f.fixed && !f.suppressed).length,
+    manual: findings.filter((f) => !f.fixed && !f.suppressed && !f.withheld).length,
     suppressed: findings.filter((f) => f.suppressed).length,
+    withheld: findings.filter((f) => f.withheld).length,
   };
 }
 
@@ -73,6 +82,7 @@ export function summary(result: RunResult): string {
   const verb = result.dryRun ? 'would change' : 'changed';
   return (
     `${c.files} files: ${c.changed} ${verb}, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed. ` +
-    `${c.fixed} ${result.dryRun ? 'fixable' : 'fixed'}, ${c.manual} left for a human${c.suppressed ? `, ${c.suppressed} suppressed` : ''}.`
+    `${c.fixed} ${result.dryRun ? 'fixable' : 'fixed'}${result.verify ? ' (verified)' : ''}, ${c.manual} left for a human` +
+    `${c.withheld ? `, ${c.withheld} withheld by verify` : ''}${c.suppressed ? `, ${c.suppressed} suppressed` : ''}.`
   );
 }
