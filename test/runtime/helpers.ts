@@ -65,6 +65,8 @@ export interface VerifyRun {
  */
 export async function verifyStack(dir: string, env: NodeJS.ProcessEnv = process.env, extra: string[] = ['verify']): Promise<VerifyRun> {
   const out = path.join(dir, '..', `${path.basename(dir)}.report.json`);
+  // A long phase limit: under load an apt-get build of a stand-in took over 6 minutes here, and a
+  // phase that runs out withholds fixes the test expects kept. A broken service exits; it does not wait it out.
   const r = await runCli([...extra, '--keep', '--verify-settle', '2', '--verify-timeout', '900', '--format', 'json', '--output', out, '.'], dir, { env });
   let report: JsonReport;
   try {
