@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { discover } from './discover.js';
 import { loadProject, relPath, type Project } from './model.js';
-import { runEngine, type EngineResult } from './engine.js';
+import { runEngineOn, type EngineResult, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
 import { FileProblem, type FileError } from './read.js';
 import type { Transform } from './transform.js';
@@ -55,18 +55,19 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
-  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, (done, total) =>
-    progress({ phase: 'loading', done, total }),
-  );
-  progress({ phase: 'hardening', done: 0, total: project.files.size });
-  const engine = runEngine(project, {
+  // Loaded in a helper that returns a handle: an awaited model held here would
+  // stay alive through every engine pass.
+  const { handle, fileCount, directives } = await load(found, opts.cwd, progress);
+  progress({ phase: 'hardening', done: 0, total: fileCount });
+  const engine = runEngineOn(handle, {
     transforms: opts.transforms,
     options: opts.options,
     suppress: opts.suppress ?? inlineSuppressions(),
     isEnabled: opts.isEnabled,
   });
 
-  const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors, ...directiveErrors(project)];
+  // The model's errors are the loading errors (each pass's model shares the list).
+  const errors: FileError[] = [...found.errors, ...engine.project.errors, ...engine.errors, ...directives];
   const written: string[] = [];
   const writeFailed = new Set<string>();
   if (!opts.dryRun) {
@@ -106,6 +107,16 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     written,
     dryRun: opts.dryRun,
   };
+}
+
+async function load(
+  found: Awaited<ReturnType<typeof discover>>,
+  cwd: string,
+  progress: (p: Progress) => void,
+): Promise<{ handle: ProjectHandle; fileCount: number; directives: FileError[] }> {
+  const project = await loadProject(found.files, cwd, found.roots, found.isExcluded, (done, total) => progress({ phase: 'loading', done, total }));
+  // Directive lines are those of the files as read, before any pass moves them.
+  return { handle: { project }, fileCount: project.files.size, directives: directiveErrors(project) };
 }
 
 /** Suppression comments that name no known transform (all of them count, not only those selected for this run). */

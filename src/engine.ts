@@ -57,9 +57,25 @@ interface AppliedEdit {
   newEnd: number;
 }
 
+/**
+ * Hands a project to the engine without keeping it: the engine takes it out,
+ * so each pass's model can be collected once the next one exists (the caller's
+ * variable, or an awaited value, would otherwise keep the first model alive
+ * for the whole run).
+ */
+export interface ProjectHandle {
+  project: Project | undefined;
+}
+
 export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
+  return runEngineOn({ project: initial }, opts);
+}
+
+export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineResult {
+  let project = handle.project!;
+  handle.project = undefined;
   const original = new Map<string, string>();
-  for (const [p, f] of initial.files) original.set(p, f.text);
+  for (const [p, f] of project.files) original.set(p, f.text);
   const enabledIds = new Set(opts.transforms.map((t) => t.meta.id));
   const errors: FileError[] = [];
   const broken = new Set<string>();
@@ -68,7 +84,6 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
   const fixed: { finding: Finding; pass: number; suppressed?: { reason: string } }[] = [];
   const seenStates = new Set<string>();
 
-  let project = initial;
   let texts = new Map(original);
   let lastFindings: { finding: Finding; suppressed?: { reason: string } }[] = [];
   let lastApplied = new Set<Finding>();
