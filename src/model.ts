@@ -277,7 +277,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   }
 
   const copies: CopyLink[] = [];
-  for (const df of dockerfiles) copies.push(...copyLinks(df, contexts.get(df.path) ?? []));
+  for (const df of dockerfiles) copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? []));
 
   return { cwd, roots, files, dockerfiles, composes, nginx, services, servicesByDockerfile, contexts, copies, errors };
 }
@@ -333,14 +333,21 @@ function linkOverrides(services: ServiceLink[], composes: ComposeSource[]): void
     const dir = path.dirname(c.path);
     byDir.set(dir, [...(byDir.get(dir) ?? []), c]);
   }
+  // Services by file, so each override looks only at its own and its base's.
+  const byFile = new Map<ComposeSource, ServiceLink[]>();
+  for (const s of services) {
+    const list = byFile.get(s.compose);
+    if (list) list.push(s);
+    else byFile.set(s.compose, [s]);
+  }
   for (const group of byDir.values()) {
     const base = BASE_COMPOSE_NAMES.map((n) => group.find((c) => path.basename(c.path) === n)).find(Boolean);
     if (!base) continue;
+    const baseServices = byFile.get(base) ?? [];
     for (const other of group) {
       if (other === base) continue;
-      for (const s of services) {
-        if (s.compose !== other) continue;
-        const b = services.find((x) => x.compose === base && x.name === s.name);
+      for (const s of byFile.get(other) ?? []) {
+        const b = baseServices.find((x) => x.name === s.name);
         if (!b) continue;
         s.base = b;
         b.overrides.push(s);
@@ -408,6 +415,21 @@ function splitOutsideBraces(v: string): string[] {
   }
   parts.push(cur);
   return parts;
+}
+
+const copyLinksCache = new WeakMap<DockerfileSource, { context: string | undefined; links: CopyLink[] }>();
+
+/**
+ * A Dockerfile's COPY links depend on its text and its build context only, and
+ * the model keeps an unchanged file's SourceFile from pass to pass: reuse them
+ * (following them stats the build context, on every link round and pass).
+ */
+function copyLinksOnce(df: DockerfileSource, contexts: string[]): CopyLink[] {
+  const hit = copyLinksCache.get(df);
+  if (hit && hit.context === contexts[0]) return hit.links;
+  const links = copyLinks(df, contexts);
+  copyLinksCache.set(df, { context: contexts[0], links });
+  return links;
 }
 
 function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {

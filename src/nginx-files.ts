@@ -45,11 +45,28 @@ export function isUnderNginxDir(p: string): boolean {
 
 const GLOB = /[*?[]/;
 
+const copiesIndex = new WeakMap<Project, Map<string, CopyLink[]>>();
+
+/** The project's COPY links by Dockerfile, in model order: asked per service and per Dockerfile, so not a scan of every copy each time. */
+function copiesOf(project: Project, dockerfile: string): CopyLink[] {
+  let index = copiesIndex.get(project);
+  if (!index) {
+    index = new Map();
+    for (const c of project.copies) {
+      const list = index.get(c.dockerfile.path);
+      if (list) list.push(c);
+      else index.set(c.dockerfile.path, [c]);
+    }
+    copiesIndex.set(project, index);
+  }
+  return index.get(dockerfile) ?? [];
+}
+
 /** Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted). */
 export function copyMappings(project: Project, dockerfile: string, stages?: Set<number>): ContainerMapping[] {
   const out: ContainerMapping[] = [];
-  for (const c of project.copies) {
-    if (c.dockerfile.path !== dockerfile || (stages && !stages.has(c.stage))) continue;
+  for (const c of copiesOf(project, dockerfile)) {
+    if (stages && !stages.has(c.stage)) continue;
     const origin = `${c.instruction.keyword} ${c.source} (${c.dockerfile.rel} line ${c.instruction.line + 1})`;
     const base = { replaces: false, origin, copy: c };
     const host = c.resolvedPath;
