@@ -6,7 +6,8 @@ import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfil
 import { expandArgs, effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
-import type { ServiceLink } from './model.js';
+import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 
 export interface StageBase {
@@ -22,7 +23,23 @@ export interface StageBase {
   /** Distro: from the facts, else guessed from package managers in RUN lines. */
   distro?: Distro;
   distroGuessed: boolean;
+  /**
+   * Set when the external image is one this repository builds (`FROM org/base`
+   * and `docker build -t org/base -f base.Dockerfile`): the stage it is built
+   * from and what that stage starts from. `facts` then describe that image.
+   */
+  builtFrom?: { parent: BuiltParent; base: StageBase };
 }
+
+/** The Dockerfile stage an image tag built in this repository comes from. */
+export interface BuiltParent {
+  dockerfile: DockerfileSource;
+  stage: DfStage;
+  image: BuiltImage;
+}
+
+/** Finds the build of an image reference in this repository (the model's tag lookup). */
+export type ParentLookup = (image: string) => BuiltParent | undefined;
 
 /** The stage that becomes the image: the build target, else the last stage. */
 export function finalStage(df: ParsedDockerfile, target?: string): DfStage | undefined {
@@ -46,7 +63,12 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
   return undefined;
 }
 
-export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}): StageBase {
+/**
+ * What a stage starts from: the chain of stages back to an external image, and
+ * what is known of that image. With `parents`, an external image this
+ * repository builds is followed into the Dockerfile that builds it.
+ */
+export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}, parents?: ParentLookup, depth = 0): StageBase {
   const chain: DfStage[] = [stage];
   let cur = stage;
   for (let guard = 0; guard < df.stages.length; guard++) {
@@ -57,6 +79,13 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {
       const ref = parseImageRef(expanded);
+      const built = depth < 8 ? parents?.(expanded) : undefined;
+      if (built && built.dockerfile.parsed !== df) {
+        const base = resolveStageBase(built.dockerfile.parsed, built.stage, {}, parents, depth + 1);
+        const facts = factsOfBuiltImage(built, base);
+        const own = withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, builtFrom: { parent: built, base } });
+        return own.distro || !base.distro ? own : { ...own, distro: base.distro, distroGuessed: base.distroGuessed };
+      }
       const facts = lookupImage(ref);
       return withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false });
     }
@@ -64,6 +93,29 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     cur = parent;
   }
   return withDistro(df, chain, { chain, unresolved: 'stages refer to each other in a loop', distroGuessed: false });
+}
+
+/**
+ * What an image built here is, as far as its own Dockerfile says: its base's
+ * facts with the user its stage ends with and the user it creates. Undefined
+ * when its base is unknown. An image that swaps (nginx) is the parent's to
+ * swap; its children keep the parent's master-as-root behaviour.
+ */
+function factsOfBuiltImage(built: BuiltParent, base: StageBase): ImageFacts | undefined {
+  const f = base.facts;
+  if (!f) return undefined;
+  const user = effectiveUser(base);
+  const created = usersCreatedIn(base.chain, built.dockerfile.parsed.escape).filter((u) => u.uid !== undefined);
+  const last = created[created.length - 1];
+  return {
+    ...f,
+    defaultUser: user.user,
+    nonRootByDefault: user.known && !user.root,
+    existingUser: last ? { name: last.name, uid: last.uid!, gid: last.gid ?? last.uid! } : f.existingUser,
+    dropsPrivileges: f.dropsPrivileges || !!f.swapTo,
+    swapTo: undefined,
+    source: `built in this repository from ${built.dockerfile.rel}${built.image.target ? ` (target ${built.image.target})` : ''}: ${built.image.via} at ${built.image.at.rel}:${built.image.at.line}; its base: ${f.source}`,
+  };
 }
 
 function withDistro(df: ParsedDockerfile, chain: DfStage[], base: StageBase): StageBase {
@@ -110,6 +162,11 @@ export function effectiveUser(base: StageBase): UserState {
       return { user, known, root: known && isRootUser(user), instruction: last };
     }
   }
+  // An image built here: the user its own Dockerfile ends with (the instruction is in that file).
+  if (base.builtFrom) {
+    const u = effectiveUser(base.builtFrom.base);
+    return { user: u.user, known: u.known, root: u.root };
+  }
   if (base.facts) {
     const user = base.facts.defaultUser;
     return { user, known: true, root: isRootUser(user) };
@@ -143,12 +200,12 @@ export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>
   return { before, final: cur };
 }
 
-/** The last ENV in the chain that sets `name`, with its value. */
-export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction } | undefined {
-  let found: { value: string; instruction: DfInstruction } | undefined;
+/** The last ENV in the chain that sets `name`, with its value and where the value is written. */
+export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined {
+  let found: { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'ENV') continue;
-    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins };
+    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins, valueRange: p.valueRange };
   }
   return found;
 }
@@ -170,23 +227,71 @@ const USER_TOOL_VALUE_FLAGS = new Set([
   '--lastuid', '--conf', '--firstgid', '--lastgid',
 ]);
 
-/** Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID, GID and home they name. */
-export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] {
+/**
+ * The build variables a RUN sees before each instruction of the chain: ARG values
+ * (their default, else the global ARG's) and ENV values. ENV carries into stages
+ * built on this one; ARG does not. A value that cannot be known is left out.
+ */
+export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, Map<string, string | undefined>> {
+  const out = new Map<DfInstruction, Map<string, string | undefined>>();
+  const env = new Map<string, string | undefined>();
+  for (const stage of chain) {
+    const args = new Map<string, string | undefined>();
+    for (const ins of effectiveInstructions(stage)) {
+      const scope = new Map([...args, ...env]);
+      out.set(ins, scope);
+      if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
+      for (const p of ins.properties) {
+        const raw = p.value ?? (ins.keyword === 'ARG' ? globalArgs.get(p.name) : undefined);
+        const value = raw === undefined ? undefined : expandArgs(raw, scope);
+        (ins.keyword === 'ARG' ? args : env).set(p.name, value);
+      }
+    }
+  }
+  return out;
+}
+
+/** A shell word with build variables replaced where they are known (`$APP_USER` -> `svc`); else as written. */
+export function expandWord(word: string, scope: Map<string, string | undefined> | undefined): string {
+  if (!word.includes('$') || !scope) return word;
+  return expandArgs(word, scope) ?? word;
+}
+
+export interface UserReadOptions {
+  /** The distro tells BusyBox's adduser (Alpine) from Debian's. */
+  distro?: Distro;
+  /** Global ARGs of the file, for `ARG NAME` redeclared in a stage. */
+  globalArgs?: Map<string, string | undefined>;
+}
+
+/**
+ * Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID,
+ * GID and home they name; build variables in the command are expanded
+ * (`adduser -D -u $UID $USER`). The GID is known when the command names it, or
+ * when the tool makes it equal to the UID: BusyBox `adduser -u N` without -S or -G,
+ * Debian `adduser --system --group --uid N`.
+ */
+export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadOptions = {}): CreatedUser[] {
   const users: CreatedUser[] = [];
   const groups = new Map<string, number>();
+  const scopes = variableScopes(chain, read.globalArgs);
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, escape))) {
+    const scope = scopes.get(ins);
+    for (const words of shellCommands(runScript(ins, escape))) {
+      const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
       const values = new Map<string, string>();
+      const switches = new Set<string>();
       const positional: string[] = [];
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i]!;
         const eq = a.indexOf('=');
         if (a.startsWith('--') && eq > 0) values.set(a.slice(0, eq), a.slice(eq + 1));
         else if (USER_TOOL_VALUE_FLAGS.has(a)) values.set(a, argv[++i] ?? '');
-        else if (!a.startsWith('-')) positional.push(a);
+        else if (a.startsWith('-')) switches.add(a);
+        else positional.push(a);
       }
       const name = positional[0];
       if (!name || !/^[a-z_][a-z0-9_-]*\$?$/i.test(name)) continue;
@@ -206,12 +311,18 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
         continue;
       }
       if (tool === 'adduser' && positional.length > 1) continue; // `adduser user group`
+      const uid = num('-u', '--uid');
       const group = values.get('-g') ?? values.get('--gid') ?? values.get('--ingroup') ?? values.get('-G');
       // BusyBox adduser's -g is GECOS, not the group.
       const groupValue = tool === 'adduser' ? values.get('-G') ?? values.get('--ingroup') ?? values.get('--gid') : group;
-      const gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      let gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      if (gid === undefined && groupValue === undefined && uid !== undefined && tool === 'adduser') {
+        const system = switches.has('-S') || switches.has('--system');
+        // BusyBox: a new group with GID = UID, unless -S (then nogroup). Debian: --system --group makes the group at the UID.
+        if (read.distro === 'alpine' ? !system : system && switches.has('--group')) gid = uid;
+      }
       const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined);
-      users.push({ name, uid: num('-u', '--uid'), gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
+      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
     }
   }
   return users;
@@ -220,24 +331,26 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
 export interface ImageStage {
   stage: DfStage;
   base: StageBase;
-  /** Compose services that build this stage (by target, or the last stage). */
+  /** Compose services that run this stage (by target, the last stage, or an `image:` tag built from it). */
   services: ServiceLink[];
 }
 
 /**
- * The stages a Dockerfile's images are built from: one per distinct compose
- * `target` (each with the services that build it), or the last stage when no
- * service builds it. Bases resolve with the first service's build args.
+ * The stages of a Dockerfile that are hardened as images: those whose role
+ * (src/roles.ts) the configuration hardens, by default the runtime ones, each
+ * with the services that run it. Bases resolve with the first service's build
+ * args, and follow images built in this repository.
  */
-export function imageStages(parsed: ParsedDockerfile, services: ServiceLink[]): ImageStage[] {
-  const targets = [...new Set(services.map((s) => s.build?.target))];
-  if (targets.length === 0) targets.push(undefined);
+export function imageStages(project: Project, df: DockerfileSource): ImageStage[] {
+  const services = project.servicesByDockerfile.get(df.path) ?? [];
+  const use = project.layout.roles.get(df.path);
   const out: ImageStage[] = [];
-  for (const target of targets) {
-    const stage = finalStage(parsed, target);
-    if (!stage || out.some((o) => o.stage === stage)) continue;
-    const users = services.filter((s) => finalStage(parsed, s.build?.target) === stage);
-    out.push({ stage, base: resolveStageBase(parsed, stage, users[0]?.build?.args ?? {}), services: users });
+  for (const su of use?.stages ?? []) {
+    if (!su.hardened) continue;
+    const stage = df.parsed.stages[su.index];
+    if (!stage) continue;
+    const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage);
+    out.push({ stage, base: resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents), services: users });
   }
   return out;
 }

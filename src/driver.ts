@@ -11,6 +11,7 @@ import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
 import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import type { ImageRole } from './roles.js';
 
 export interface RunOptions {
   paths: string[];
@@ -25,6 +26,8 @@ export interface RunOptions {
   isEnabled?: (transformId: string, file: string) => boolean;
   /** Exclusions beyond `exclude` (configuration files). */
   excludeFile?: (file: string) => boolean;
+  /** Roles of Dockerfiles hardened per file (configuration `roles`); default: runtime. */
+  hardenedRoles?: (file: string) => readonly ImageRole[];
   /** Called as work advances, for a progress display. */
   onProgress?: (p: Progress) => void;
 }
@@ -57,7 +60,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
-  const { handle, fileCount, directives } = await load(found, opts.cwd, progress);
+  const { handle, fileCount, directives } = await load(found, opts, progress);
   progress({ phase: 'hardening', done: 0, total: fileCount });
   const engine = runEngineOn(handle, {
     transforms: opts.transforms,
@@ -111,12 +114,31 @@ export async function run(opts: RunOptions): Promise<RunResult> {
 
 async function load(
   found: Awaited<ReturnType<typeof discover>>,
-  cwd: string,
+  opts: RunOptions,
   progress: (p: Progress) => void,
 ): Promise<{ handle: ProjectHandle; fileCount: number; directives: FileError[] }> {
-  const project = await loadProject(found.files, cwd, found.roots, found.isExcluded, (done, total) => progress({ phase: 'loading', done, total }));
+  const project = await loadProject(
+    found.files,
+    opts.cwd,
+    found.roots,
+    found.isExcluded,
+    (done, total) => progress({ phase: 'loading', done, total }),
+    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
+  );
   // Directive lines are those of the files as read, before any pass moves them.
   return { handle: { project }, fileCount: project.files.size, directives: directiveErrors(project) };
+}
+
+/** Discover and load only (for --explain): the project model and the file errors met on the way. */
+export async function loadForExplain(
+  opts: Pick<RunOptions, 'paths' | 'cwd' | 'exclude' | 'excludeFile' | 'hardenedRoles'>,
+): Promise<{ project: Project; errors: FileError[] }> {
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, undefined, {
+    evidence: found.evidence,
+    hardenedRoles: opts.hardenedRoles,
+  });
+  return { project, errors: [...found.errors, ...project.errors] };
 }
 
 /** Suppression comments that name no known transform (all of them count, not only those selected for this run). */

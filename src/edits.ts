@@ -103,6 +103,51 @@ export function insertOuterMapEntry(file: TextFile, eol: Eol, map: YAMLMap, key:
   return { file: file.path, range: [next, next], text: inner.text.slice(eol.length) + eol };
 }
 
+/** Where a new key goes in a map: right after one of its pairs, right before one, or after the last. */
+export type MapPlace = { after: Pair } | { before: Pair } | 'end';
+
+/**
+ * Add `key: valueText` at a chosen place in a map (one line, like insertMapEntry).
+ * After the map's last pair this is insertOuterMapEntry. Elsewhere in a block map
+ * the new line starts a line: after the pair's last line (and the deeper-indented
+ * comment lines under it), or before the pair's key and the comment lines directly
+ * above it, which describe it. Items appended to the pair's own value land before
+ * the line break, so they stay with it.
+ */
+export function insertMapEntryAt(file: TextFile, eol: Eol, map: YAMLMap, key: string, valueText: string, place: MapPlace): Edit {
+  const pairs = map.items.filter(isPair);
+  const after = place !== 'end' && 'after' in place ? place.after : undefined;
+  const before = place !== 'end' && 'before' in place ? place.before : undefined;
+  if (place === 'end' || after === pairs[pairs.length - 1]) return insertOuterMapEntry(file, eol, map, key, valueText);
+  const entry = `${yamlScalar(key)}: ${valueText}`;
+  const text = file.text;
+  if (map.flow) {
+    if (after) {
+      const at = pairContentEnd(after);
+      return { file: file.path, range: [at, at], text: `, ${entry}` };
+    }
+    const at = (before!.key as Node).range![0];
+    return { file: file.path, range: [at, at], text: `${entry}, ` };
+  }
+  const indent = mapIndent(file, map);
+  if (after) {
+    const end = lastNonSpace(text, pairContentEnd(after)) + 1;
+    const at = nextLineStart(text, skipNestedComments(text, lineEndOf(text, end), indent.length));
+    return { file: file.path, range: [at, at], text: `${indent}${entry}${eol}` };
+  }
+  const keyStart = (before!.key as Node).range![0];
+  let at = lineStartOf(text, keyStart);
+  // A key that does not start its line (`- key: v`, `svc: {…}` is flow) cannot have a line put above it alone.
+  if (text.slice(at, keyStart).trim() !== '') return insertOuterMapEntry(file, eol, map, key, valueText);
+  while (at > 0) {
+    const prev = lineStartOf(text, at - 1);
+    const line = text.slice(prev, at);
+    if (!line.trimStart().startsWith('#') || indentOfLine(text, prev) !== indent) break;
+    at = prev;
+  }
+  return { file: file.path, range: [at, at], text: `${indent}${entry}${eol}` };
+}
+
 /**
  * An insert at the end of a line, before its line break. At the very end of a
  * file with no final newline it replaces the last character instead (keeping

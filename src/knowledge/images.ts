@@ -28,6 +28,11 @@ export interface ImageFacts {
   distro: Distro;
   /** A non-root user the image ships that we should REUSE rather than create. */
   existingUser?: ImageUser;
+  /**
+   * The image's whole /etc/passwd, when something read it (image inspection; no
+   * table row sets it). With it a free UID needs no guard in the create command.
+   */
+  passwd?: ImageUser[];
   /** The image's own USER: 'root', '101', '65532', '1001'. */
   defaultUser: string;
   nonRootByDefault: boolean;
@@ -651,6 +656,7 @@ function build(row: ImageRow, tag: string | undefined, name: string, family = ro
     source: row.source,
   };
   if (facts.existingUser) out.existingUser = { ...facts.existingUser };
+  if (facts.passwd) out.passwd = facts.passwd.map((u) => ({ ...u }));
   for (const key of Object.keys(out) as (keyof ImageFacts)[]) if (out[key] === undefined) delete out[key];
   return out;
 }

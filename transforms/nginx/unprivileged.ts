@@ -15,13 +15,13 @@ import type { DataChange, Edit, Finding, MigrationNote } from '../../src/types.j
 import { relPath, type DockerfileSource, type NginxSource, type ServiceLink, type ComposeSource, type Project } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { finalStage, resolveStageBase, runShellText, isRootUser } from '../../src/dockerfile-info.js';
+import { imageStages, runShellText, isRootUser } from '../../src/dockerfile-info.js';
 import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/image-ref.js';
 import { lookupImage } from '../../src/knowledge/images.js';
 import { parseListen, walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
 import { copyMappings, mountMappings, nginxConfigSet, isUnderNginxDir, type NginxConfigFile } from '../../src/nginx-files.js';
-import { insertBefore, insertAfter, keyword, insertMapEntry, appendSeqItem, removeMapEntry, removeSeqItem, mapValue, yamlFlowSeq, yamlScalar } from '../../src/edits.js';
-import { servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
+import { insertBefore, insertAfter, keyword, appendSeqItem, removeMapEntry, removeSeqItem, mapValue, yamlFlowSeq, yamlScalar } from '../../src/edits.js';
+import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
 import { detectEol, indentOfLine, lineEndOf, lineStartOf, nextLineStart } from '../../src/text.js';
 
 const ID = 'nginx/unprivileged';
@@ -83,14 +83,9 @@ interface Unit {
 function findUnits(project: Project): Unit[] {
   const units: Unit[] = [];
   for (const df of project.dockerfiles) {
-    const services = project.servicesByDockerfile.get(df.path) ?? [];
-    const targets = services.length ? [...new Set(services.map((s) => s.build?.target))] : [undefined];
     const byRoot = new Map<number, Unit>();
-    for (const target of targets) {
-      const stage = finalStage(df.parsed, target);
-      if (!stage) continue;
-      const users = services.filter((s) => s.build?.target === target);
-      const base = resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {});
+    // Only the stages that run as images (src/roles.ts): a base or test image keeps its nginx.
+    for (const { base, services: users } of imageStages(project, df)) {
       if (!base.facts?.swapTo || !base.ref) continue;
       const root = base.chain[0]!;
       const unit = byRoot.get(root.index) ?? { df, root, stages: [], services: [], ref: base.ref };
@@ -566,7 +561,7 @@ function planService(s: ServiceLink, swapped: string | undefined, plan: Plan): v
         plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, '/tmp']));
         change('tmpfs', [tmpfsOwn.value, '/tmp']);
       } else if (!tmpfsOwn) {
-        plan.add(insertMapEntry(file, file.parsed.eol, map, 'tmpfs', yamlFlowSeq([...tmpfs, '/tmp'])));
+        plan.add(insertServiceKey(s, 'tmpfs', yamlFlowSeq([...tmpfs, '/tmp'])));
         change('tmpfs', [...tmpfs, '/tmp']);
       } else plan.block(`${label}: tmpfs is neither a list nor a string`);
     }
