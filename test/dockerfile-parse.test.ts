@@ -20,7 +20,7 @@ describe('parseDockerfile records', () => {
     'EOF',
     'ENV A=1 B="two words"',
     'LABEL org.example.v="1" other=x',
-    'CMD ["nginx", "-g", "daemon-off"]',
+    'CMD ["nginx", "-g", "daemon off;"]',
     '',
   ].join('\n');
   const parsed = parseDockerfile(text);
@@ -44,8 +44,8 @@ describe('parseDockerfile records', () => {
   });
 
   it('keeps exec form, properties and stages', () => {
-    expect(byKeyword('CMD')[0].json).toEqual(['nginx', '-g', 'daemon-off']);
-    expect(byKeyword('ENV')[0].properties).toEqual([
+    expect(byKeyword('CMD')[0].json).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(byKeyword('ENV')[0].properties.map(({ name, value }) => ({ name, value }))).toEqual([
       { name: 'A', value: '1' },
       { name: 'B', value: 'two words' },
     ]);
