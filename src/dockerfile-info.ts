@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
+import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 
 export interface StageBase {
   /** Stages from the external base to `stage` (the last element). */
@@ -177,6 +178,35 @@ export function effectiveUser(base: StageBase): UserState {
 /** The instructions of a stage chain in build order (ONBUILD triggers excluded). */
 export function chainInstructions(chain: DfStage[]): DfInstruction[] {
   return chain.flatMap((s) => effectiveInstructions(s));
+}
+
+/** Words of an instruction's raw text with offsets, across line continuations, skipping comment lines inside them. */
+export function instructionWords(raw: string, escape: string): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let i = 0;
+  let lineStart = true;
+  while (i < raw.length) {
+    const c = raw[i]!;
+    if (c === escape && (raw[i + 1] === '\n' || (raw[i + 1] === '\r' && raw[i + 2] === '\n'))) {
+      i += raw[i + 1] === '\r' ? 3 : 2;
+      lineStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      if (c === '\n') lineStart = true;
+      i++;
+      continue;
+    }
+    if (c === '#' && lineStart && out.length > 0) {
+      while (i < raw.length && raw[i] !== '\n') i++;
+      continue;
+    }
+    lineStart = false;
+    const start = i;
+    while (i < raw.length && !/\s/.test(raw[i]!) && !(raw[i] === escape && /\r|\n/.test(raw[i + 1] ?? ''))) i++;
+    out.push({ text: raw.slice(start, i), start });
+  }
+  return out;
 }
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
@@ -353,4 +383,144 @@ export function imageStages(project: Project, df: DockerfileSource): ImageStage[
     out.push({ stage, base: resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents), services: users });
   }
   return out;
+}
+
+// ------------------------------------------------------------- packages
+
+export interface PackageInstall {
+  manager: 'apk' | 'apt';
+  packages: string[];
+  instruction: DfInstruction;
+}
+
+/** Options of `apk add` and `apt-get install` that take a value (the next word). */
+const APK_VALUE_FLAGS = new Set(['-t', '--virtual', '-X', '--repository', '-p', '--root', '--arch', '--keys-dir', '--cache-dir', '--repositories-file']);
+const APT_VALUE_FLAGS = new Set(['-t', '--target-release', '--default-release', '-o', '--option', '-c', '--config-file']);
+const PREFIXES = new Set(['sudo', 'env', 'command', 'exec', 'nice', 'nohup']);
+
+/** Packages that RUN lines of the chain install with `apk add` or `apt-get`/`apt install`. */
+export function packageInstalls(chain: DfStage[], escape: string): PackageInstall[] {
+  const out: PackageInstall[] = [];
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (let argv of shellCommands(runScript(ins, escape))) {
+      while (argv.length && (PREFIXES.has(argv[0]!) || /^-/.test(argv[0]!))) argv = argv.slice(1);
+      const tool = argv[0];
+      const sub = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+      if (sub < 0) continue;
+      let manager: 'apk' | 'apt' | undefined;
+      if (tool === 'apk' && argv[sub] === 'add') manager = 'apk';
+      else if ((tool === 'apt-get' || tool === 'apt') && argv[sub] === 'install') manager = 'apt';
+      if (!manager) continue;
+      const valued = manager === 'apk' ? APK_VALUE_FLAGS : APT_VALUE_FLAGS;
+      const packages: string[] = [];
+      for (let i = sub + 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (valued.has(a)) i++;
+        else if (!a.startsWith('-')) packages.push(a);
+      }
+      if (packages.length) out.push({ manager, packages, instruction: ins });
+    }
+  }
+  return out;
+}
+
+export interface NginxPackage {
+  install: PackageInstall;
+  /** The package name as written (`nginx`, `nginx-light`, `nginx=1.22.1-9`). */
+  name: string;
+  layout: NginxLayout;
+  /** Extra module packages installed alongside (`nginx-mod-http-lua`, `libnginx-mod-stream`). */
+  modules: string[];
+}
+
+/** The nginx server package the chain installs with apk or apt, if any. */
+export function nginxPackage(chain: DfStage[], escape: string): NginxPackage | undefined {
+  const installs = packageInstalls(chain, escape);
+  for (const install of installs) {
+    for (const name of install.packages) {
+      const layout = packageLayout(install.manager, name);
+      if (!layout) continue;
+      const modules = installs.flatMap((i) => i.packages).filter((p) => /^(lib)?nginx-mod-/.test(p));
+      return { install, name, layout, modules };
+    }
+  }
+  return undefined;
+}
+
+const packagesInFile = new WeakMap<ParsedDockerfile, NginxPackage | null>();
+
+/** The nginx package any stage of a Dockerfile installs, read once per parsed file (the model links in rounds, the engine runs passes). */
+export function nginxPackageInFile(parsed: ParsedDockerfile): NginxPackage | undefined {
+  let pkg = packagesInFile.get(parsed);
+  if (pkg === undefined) {
+    pkg = nginxPackage(parsed.stages, parsed.escape) ?? null;
+    packagesInFile.set(parsed, pkg);
+  }
+  return pkg ?? undefined;
+}
+
+// ---------------------------------------------------------- file commands
+
+export interface RunFileOp {
+  tool: 'chmod' | 'chown' | 'rm' | 'unlink';
+  recursive: boolean;
+  /** chmod's mode or chown's owner, as written. */
+  arg?: string;
+  /** Absolute paths as written (globs kept). */
+  paths: string[];
+  instruction: DfInstruction;
+}
+
+/** `chmod`, `chown`, `rm` and `unlink` commands in the chain's RUN lines, in build order. */
+export function runFileOps(chain: DfStage[], escape: string): RunFileOp[] {
+  const out: RunFileOp[] = [];
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of shellCommands(runScript(ins, escape))) {
+      const tool = argv[0];
+      if (tool !== 'chmod' && tool !== 'chown' && tool !== 'rm' && tool !== 'unlink') continue;
+      const words = argv.slice(1);
+      const flags = words.filter((w) => /^-[A-Za-z]+$/.test(w) || w.startsWith('--'));
+      const rest = words.filter((w) => !flags.includes(w));
+      const recursive = flags.some((f) => f === '--recursive' || (/^-[A-Za-z]+$/.test(f) && /[rR]/.test(f)));
+      const withArg = tool === 'chmod' || tool === 'chown';
+      // `chmod -x` is a mode, not a flag: a flag-looking word right before the paths may be one.
+      const arg = withArg ? rest[0] ?? flags.find((f) => /^-[rwxXst]+$/.test(f)) : undefined;
+      const paths = (withArg ? rest.slice(1) : rest).filter((p) => p.startsWith('/'));
+      out.push({ tool, recursive, arg, paths, instruction: ins });
+    }
+  }
+  return out;
+}
+
+/** Whether an operation's path (a file, a folder with -R, or a glob) covers `target`. */
+export function opCovers(op: RunFileOp, written: string, target: string): boolean {
+  const p = written.replace(/\/+$/, '') || '/';
+  if (p === target) return true;
+  if (/[*?[]/.test(p)) {
+    const re = new RegExp('^' + p.split('/').map((part) => part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')).join('/') + '(/.*)?$');
+    return re.test(target) && (op.recursive || re.exec(target)![1] === undefined);
+  }
+  return op.recursive && target.startsWith(p === '/' ? '/' : p + '/');
+}
+
+/** Whether a chmod mode (octal or symbolic) leaves a file unreadable to others, readable, or does not say. */
+export function modeOtherRead(mode: string): boolean | undefined {
+  if (/^[0-7]{3,4}$/.test(mode)) return (parseInt(mode, 8) & 0o004) !== 0;
+  let result: boolean | undefined;
+  for (const clause of mode.split(',')) {
+    const m = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
+    if (!m) return undefined;
+    const [, who, op, perms] = m;
+    if (who !== '' && !/[oa]/.test(who!)) continue;
+    if (op === '=') result = perms!.includes('r');
+    else if (perms!.includes('r')) result = op === '+';
+  }
+  return result;
+}
+
+/** The user part of a USER or --chown value (`1000:1000` -> `1000`). */
+export function ownerUser(owner: string): string {
+  return owner.split(':')[0]!.trim();
 }

@@ -5,7 +5,8 @@
 import { isMap, isSeq, isScalar, isPair, Scalar, type YAMLMap, type YAMLSeq, type Pair, type Node } from 'yaml';
 import type { Edit } from './types.js';
 import type { DfInstruction, ParsedDockerfile } from './parse/dockerfile.js';
-import { indentOfLine, lineEndOf, lineStartOf, nextLineStart, type Eol } from './text.js';
+import type { NginxDirective } from './parse/nginx.js';
+import { detectEol, indentOfLine, lineEndOf, lineStartOf, nextLineStart, type Eol } from './text.js';
 
 export interface TextFile {
   path: string;
@@ -228,6 +229,20 @@ function removeFlowItem(file: TextFile, spans: [number, number][], index: number
   return { file: file.path, range: [spans[index - 1][1], end], text: '' };
 }
 
+/**
+ * Offset where a scalar's value starts in the text, when its source spells the
+ * value exactly (plain or quoted, no escapes, no folding): edits inside the
+ * value can then be made in place.
+ */
+export function scalarValueStart(text: string, node: Scalar, value: string): number | undefined {
+  const [start, end] = node.range!;
+  const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+  if (!quoted && node.type !== Scalar.PLAIN) return undefined;
+  const from = quoted ? start + 1 : start;
+  const to = quoted ? end - 1 : end;
+  return text.slice(from, to) === value ? from : undefined;
+}
+
 /** The node under `key` in a map, ignoring `<<` merges. */
 export function mapValue(map: YAMLMap | undefined, key: string): Node | undefined {
   if (!map) return undefined;
@@ -309,4 +324,28 @@ export function appendSeqItems(file: TextFile, eol: Eol, seq: YAMLSeq, itemTexts
 export function replaceNode(file: TextFile, node: Node, text: string): Edit {
   const [start, end] = node.range!;
   return { file: file.path, range: [start, end], text };
+}
+
+// ---------------------------------------------------------------- nginx
+
+/** Where a new first line of an nginx block goes: after the `{` line, at the first child's indentation. */
+export function nginxBlockInsertPoint(text: string, d: NginxDirective): { offset: number; prefix: string } | undefined {
+  const open = d.blockOpen!;
+  const lineEnd = lineEndOf(text, open);
+  const first = d.block?.[0];
+  if (d.blockClose === undefined || lineEnd >= d.blockClose || (first && first.start < lineEnd)) return undefined;
+  const eol = detectEol(text);
+  const indent = first ? indentOfLine(text, first.start) : indentOfLine(text, d.start) + '    ';
+  return { offset: lineEnd, prefix: eol + indent };
+}
+
+/** Remove an nginx directive: its whole line when nothing else but a comment shares it. */
+export function removeNginxDirective(file: TextFile, d: NginxDirective): Edit {
+  const text = file.text;
+  const start = lineStartOf(text, d.start);
+  const rest = text.slice(d.end, lineEndOf(text, d.end)).trim();
+  if (text.slice(start, d.start).trim() === '' && (rest === '' || rest.startsWith('#'))) {
+    return { file: file.path, range: [start, nextLineStart(text, d.end)], text: '' };
+  }
+  return { file: file.path, range: [d.start, d.end], text: '' };
 }

@@ -19,7 +19,7 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
-import { finalStage, type ParentLookup } from './dockerfile-info.js';
+import { finalStage, nginxPackageInFile, type ParentLookup } from './dockerfile-info.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -697,17 +697,20 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
 /** Files the links point at that the model should hold: Dockerfiles compose builds, nginx configs. */
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
-  const configs = (mappings: ContainerMapping[]) => {
+  const configs = (mappings: ContainerMapping[], df?: DockerfileSource) => {
     for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
+    // nginx installed from a distro package reads that package's layout (Debian sites-enabled, Alpine http.d).
+    const pkg = df ? nginxPackageInFile(df.parsed) : undefined;
+    if (pkg) for (const f of nginxConfigSet(project, mappings, pkg.layout).files) out.push({ path: f.hostPath, kind: 'nginx' });
   };
   for (const s of project.services) {
     if (s.build && !s.dockerfile) out.push({ path: s.build.dockerfile, kind: 'dockerfile' });
     // A container sees its image's configs and its own mounts on top.
     const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
-    configs([...fromImage, ...mountMappings(project, s)]);
+    configs([...fromImage, ...mountMappings(project, s)], s.dockerfile);
   }
   for (const df of project.dockerfiles) {
-    configs(copyMappings(project, df.path));
+    configs(copyMappings(project, df.path), df);
     for (const p of startScriptCandidates(project, df)) out.push({ path: p, kind: 'script' });
   }
   for (const c of project.composes) {

@@ -15,7 +15,7 @@ import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
 import { effectiveInstructions } from '../src/parse/dockerfile.js';
 import { parseImageRef } from '../src/parse/image-ref.js';
 import { lookupImage } from '../src/knowledge/images.js';
-import { rewriteUrls, rewriteServiceUrls } from '../transforms/nginx/unprivileged.js';
+import { rewriteUrls, rewriteServiceUrls } from '../src/ports.js';
 import type { Project } from '../src/model.js';
 
 const ROOT = path.join(REPO, 'test/projects');

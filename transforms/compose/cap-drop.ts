@@ -82,10 +82,12 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
   if (!img.built && !img.facts) return `unknown image ${img.image}: which capabilities it needs is not known`;
   const user = runtimeUser(s, img);
-  if (user.known && !user.root) return [];
+  // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
+  const fileCaps = img.facts?.fileCapabilities ?? [];
+  if (user.known && !user.root) return fileCaps;
   // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs.
   const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
-  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return img.facts.capsNeeded;
+  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return [...new Set([...img.facts.capsNeeded, ...fileCaps])];
   // Its own entrypoint script (or command) in this repository drops privileges: what that needs.
   const drop = img.dockerfile && img.base && !userSetInDockerfile && user.from !== 'compose' ? imagePrivilegeDrop(imageStart(ctx.project, img.dockerfile, img.base)) : undefined;
   if (drop) {
