@@ -53,11 +53,24 @@ function copiesOf(project: Project, dockerfile: string): CopyLink[] {
   return index.get(dockerfile) ?? [];
 }
 
-/** Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted). */
+const mappingsIndex = new WeakMap<Project, Map<string, ContainerMapping[]>>();
+
+/**
+ * Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted).
+ * Made once per model and Dockerfile: start-script lookups ask for every
+ * candidate path of every start command, and a glob source lists its folder.
+ */
 export function copyMappings(project: Project, dockerfile: string, stages?: Set<number>): ContainerMapping[] {
+  let index = mappingsIndex.get(project);
+  if (!index) mappingsIndex.set(project, (index = new Map()));
+  let all = index.get(dockerfile);
+  if (!all) index.set(dockerfile, (all = allCopyMappings(project, dockerfile)));
+  return stages ? all.filter((m) => stages.has(m.copy!.stage)) : all.slice();
+}
+
+function allCopyMappings(project: Project, dockerfile: string): ContainerMapping[] {
   const out: ContainerMapping[] = [];
   for (const c of copiesOf(project, dockerfile)) {
-    if (stages && !stages.has(c.stage)) continue;
     const origin = `${c.instruction.keyword} ${c.source} (${c.dockerfile.rel} line ${c.instruction.line + 1})`;
     const base = { replaces: false, origin, copy: c };
     const host = c.resolvedPath;
