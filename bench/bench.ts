@@ -1,44 +1,91 @@
-// `npm run bench`: builds a synthetic repository (default 2,000 files mixing
-// Dockerfiles and compose files in varied shapes), then measures in separate
-// processes (so peak RSS is each run's own):
+// `npm run bench`: how long a --dry-run takes against the cost of only
+// reading and parsing the same files, how that grows with the size of the
+// repository, and how much memory it needs. Every run is a separate child
+// process, so peak RSS (the child's own maxRSS) and cold module loading are
+// each run's own.
 //   full  - the CLI's --dry-run end to end (discover, model, transforms, engine, diff)
-//   floor - discovering, reading and parsing the same files, nothing else
-// and prints files/s, wall time, peak RSS and the full/floor ratio.
-// Usage: npm run bench -- [--files N] [--runs R] [--keep]
+//   floor - walking the tree (discover) and reading and parsing every file the
+//           full run's model holds (Dockerfiles, compose files, and the nginx
+//           and env files they link), nothing else
+// Usage:
+//   npm run bench                              synthetic repos of 500, 1000, 2000 and 8000 files
+//   npm run bench -- --files 2000[,8000]       synthetic repos of these sizes
+//   npm run bench -- --dir PATH [--copies 8]   PATH as it is, and PATH copied 8 times side by side
+//   npm run bench -- --make DIR --files N      only write the synthetic repo of N files into DIR
+// Options: --runs R (default 3; the median wall time is shown, floor and full
+// runs alternate so load on a shared machine hits both alike), --keep.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(import.meta.url);
+/** The package root: dist/bench/bench.js -> ../.. */
+const PACKAGE = path.resolve(path.dirname(HERE), '..', '..');
 
 interface Sample {
   wallMs: number;
+  cpuMs: number;
   maxRssMb: number;
   files: number;
 }
 
-async function measure(mode: 'full' | 'floor', dir: string): Promise<Sample> {
-  const started = performance.now();
-  let files = 0;
-  if (mode === 'full') {
-    const { main } = await import('../src/cli.js');
-    let out = 0;
-    const code = await main(['--dry-run', dir], { stdout: (s) => (out += s.length), stderr: () => undefined, isTTY: false, cwd: dir });
-    if (code !== 1) throw new Error(`expected exit 1 (changes pending), got ${code}`);
-  } else {
-    const { discover } = await import('../src/discover.js');
-    const { loadProject } = await import('../src/model.js');
-    const found = await discover([dir], dir, { exclude: [] });
-    const project = await loadProject(found.files, dir, found.roots);
-    files = project.files.size;
-  }
-  const wallMs = performance.now() - started;
-  return { wallMs, maxRssMb: process.resourceUsage().maxRSS / 1024, files };
+// ------------------------------------------------------------ child side
+
+async function fullRun(dir: string): Promise<number> {
+  const { main } = await import('../src/cli.js');
+  let out = 0;
+  const code = await main(['--dry-run', '.'], { stdout: (s) => (out += s.length), stderr: () => undefined, isTTY: false, cwd: dir });
+  if (code !== 1 && code !== 0 && code !== 2) throw new Error(`unexpected exit ${code}`);
+  return out;
 }
 
-// ------------------------------------------------------------ the repo
+/** The files the full run's model holds (written once per repo, read by every floor run). */
+async function listModelFiles(dir: string): Promise<{ path: string; kind: string; root: string }[]> {
+  const { discover } = await import('../src/discover.js');
+  const { loadProject } = await import('../src/model.js');
+  const found = await discover(['.'], dir, { exclude: [] });
+  const project = await loadProject(found.files, dir, found.roots);
+  return [...project.files.values()].map((f) => ({ path: f.path, kind: f.kind, root: f.root }));
+}
+
+async function floorRun(dir: string, listFile: string): Promise<number> {
+  const { discover } = await import('../src/discover.js');
+  const { parseSource, relPath } = await import('../src/model.js');
+  const { readTextFile } = await import('../src/read.js');
+  const list = JSON.parse(readFileSync(listFile, 'utf8')) as { path: string; kind: 'dockerfile' | 'compose' | 'nginx' | 'env'; root: string }[];
+  await discover(['.'], dir, { exclude: [] });
+  let parsed = 0;
+  for (const f of list) {
+    try {
+      parseSource(f.kind, await readTextFile(f.path, f.root), relPath(dir, f.path), f.root);
+      parsed++;
+    } catch {
+      // the full run reports these; the floor only pays for trying
+    }
+  }
+  return parsed;
+}
+
+async function child(): Promise<void> {
+  const [mode, dir, listFile] = process.argv.slice(3);
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  let files = 0;
+  if (mode === 'list') {
+    writeFileSync(listFile, JSON.stringify(await listModelFiles(dir)));
+    return;
+  }
+  if (mode === 'full') await fullRun(dir);
+  else files = await floorRun(dir, listFile);
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
+  const sample: Sample = { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, files };
+  process.stdout.write(JSON.stringify(sample));
+}
+
+// ------------------------------------------------------------ the synthetic repo
 
 const DOCKERFILES: ((i: number) => string)[] = [
   (i) => `FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nVOLUME /data${i}\nEXPOSE 8000\nCMD ["python", "-m", "app"]\n`,
@@ -62,8 +109,8 @@ const COMPOSE: ((i: number, dirs: string[]) => string)[] = [
     `  cache: { image: "redis:7-alpine", command: ["redis-server", "--appendonly", "yes"] }\n`,
 ];
 
-function buildRepo(total: number): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'docker-harden-bench-'));
+/** Stacks of up to four services, each with its Dockerfile, and one compose file; `total` files in all. */
+function writeSyntheticRepo(root: string, total: number): void {
   let written = 0;
   let stack = 0;
   while (written < total) {
@@ -82,20 +129,13 @@ function buildRepo(total: number): string {
     written++;
     stack++;
   }
-  return root;
 }
 
-// ---------------------------------------------------------------- main
+// ---------------------------------------------------------------- parent side
 
-function arg(name: string, fallback: number): number {
+function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-async function child(): Promise<void> {
-  const mode = process.argv[3] as 'full' | 'floor';
-  const sample = await measure(mode, process.argv[4]);
-  process.stdout.write(JSON.stringify(sample));
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 function median(xs: number[]): number {
@@ -103,32 +143,122 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function parent(): Promise<void> {
-  const files = arg('files', 2000);
-  const runs = arg('runs', 3);
-  const dir = buildRepo(files);
-  const run = (mode: string): Sample => {
-    const r = spawnSync(process.execPath, [HERE, '--child', mode, dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`bench ${mode} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Sample;
-  };
-  const results: Record<string, Sample> = {};
-  for (const mode of ['floor', 'full']) {
-    const samples = Array.from({ length: runs }, () => run(mode));
-    results[mode] = {
-      wallMs: median(samples.map((s) => s.wallMs)),
-      maxRssMb: Math.max(...samples.map((s) => s.maxRssMb)),
-      files: samples[0].files,
-    };
+function spawnChild(args: string[]): string {
+  const r = spawnSync(process.execPath, [HERE, '--child', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench ${args[0]} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface Row {
+  label: string;
+  files: number;
+  full: Sample;
+  floor: Sample;
+}
+
+function measureDir(label: string, dir: string, runs: number, scratch: string): Row {
+  const listFile = path.join(scratch, `list-${label.replace(/\W+/g, '_')}.json`);
+  spawnChild(['list', dir, listFile]);
+  const fulls: Sample[] = [];
+  const floors: Sample[] = [];
+  for (let r = 0; r < runs; r++) {
+    floors.push(JSON.parse(spawnChild(['floor', dir, listFile])) as Sample);
+    fulls.push(JSON.parse(spawnChild(['full', dir])) as Sample);
   }
-  const line = (name: string, s: Sample) =>
-    `${name.padEnd(34)} ${(files / (s.wallMs / 1000)).toFixed(0).padStart(8)} files/s ${s.wallMs.toFixed(0).padStart(8)} ms ${s.maxRssMb.toFixed(0).padStart(6)} MiB peak RSS`;
-  console.log(`docker-harden bench: ${files} files (${results.floor.files} parsed), median of ${runs} runs, node ${process.version}`);
-  console.log(line('full --dry-run (end to end)', results.full));
-  console.log(line('floor (discover + read + parse)', results.floor));
-  console.log(`ratio full/floor: ${(results.full.wallMs / results.floor.wallMs).toFixed(2)}x wall time, ${(results.full.maxRssMb / results.floor.maxRssMb).toFixed(2)}x peak RSS`);
-  if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
-  else console.log(`repo kept at ${dir}`);
+  const summary = (xs: Sample[]): Sample => ({
+    wallMs: median(xs.map((s) => s.wallMs)),
+    cpuMs: median(xs.map((s) => s.cpuMs)),
+    maxRssMb: Math.max(...xs.map((s) => s.maxRssMb)),
+    files: xs[0].files,
+  });
+  const files = (JSON.parse(readFileSync(listFile, 'utf8')) as unknown[]).length;
+  return { label, files, full: summary(fulls), floor: summary(floors) };
+}
+
+function printRows(rows: Row[]): void {
+  const head = ['repo', 'files', 'full files/s', 'full wall', 'full cpu', 'floor wall', 'floor cpu', '×floor wall', '×floor cpu', 'full RSS', 'floor RSS'];
+  const body = rows.map((r) => [
+    r.label,
+    String(r.files),
+    (r.files / (r.full.wallMs / 1000)).toFixed(0),
+    `${(r.full.wallMs / 1000).toFixed(2)} s`,
+    `${(r.full.cpuMs / 1000).toFixed(2)} s`,
+    `${(r.floor.wallMs / 1000).toFixed(2)} s`,
+    `${(r.floor.cpuMs / 1000).toFixed(2)} s`,
+    `${(r.full.wallMs / r.floor.wallMs).toFixed(2)}×`,
+    `${(r.full.cpuMs / r.floor.cpuMs).toFixed(2)}×`,
+    `${r.full.maxRssMb.toFixed(0)} MiB`,
+    `${r.floor.maxRssMb.toFixed(0)} MiB`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  console.log(line(head));
+  console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  for (const b of body) console.log(line(b));
+}
+
+function printScaling(small: Row, big: Row): void {
+  const factor = big.files / small.files;
+  console.log(
+    `scaling: ${big.label} (${big.files} files) against ${small.label} (${small.files} files), ${factor.toFixed(2)}× the files: ` +
+      `${(big.full.wallMs / small.full.wallMs).toFixed(2)}× the wall time, ${(big.full.cpuMs / small.full.cpuMs).toFixed(2)}× the CPU time ` +
+      `(floor: ${(big.floor.wallMs / small.floor.wallMs).toFixed(2)}× wall)`,
+  );
+}
+
+/** Wall time of `docker-harden --dry-run examples/` as a user starts it: a fresh node process. */
+function coldStart(runs: number): number {
+  const bin = path.join(PACKAGE, 'bin', 'docker-harden.js');
+  const times: number[] = [];
+  for (let r = 0; r < Math.max(runs, 5); r++) {
+    const t0 = performance.now();
+    const res = spawnSync(process.execPath, [bin, '--dry-run', 'examples/'], { cwd: PACKAGE, encoding: 'utf8' });
+    times.push(performance.now() - t0);
+    if (res.status !== 1) throw new Error(`cold start: expected exit 1, got ${res.status}: ${res.stderr}`);
+  }
+  return median(times);
+}
+
+async function parent(): Promise<void> {
+  const runs = Number(option('runs') ?? 3);
+  const keep = process.argv.includes('--keep');
+  const make = option('make');
+  if (make) {
+    writeSyntheticRepo(path.resolve(make), Number(option('files') ?? 2000));
+    console.log(`wrote ${option('files') ?? 2000} files under ${path.resolve(make)}`);
+    return;
+  }
+  const scratch = mkdtempSync(path.join(tmpdir(), 'docker-harden-bench-'));
+  console.log(`docker-harden bench: node ${process.version}, median of ${runs} runs (RSS: the highest), floor and full alternating`);
+  try {
+    const rows: Row[] = [];
+    const dir = option('dir');
+    if (dir) {
+      const abs = path.resolve(dir);
+      const copies = Number(option('copies') ?? 8);
+      rows.push(measureDir(path.basename(abs) + ' 1×', abs, runs, scratch));
+      const many = path.join(scratch, 'copies');
+      for (let c = 0; c < copies; c++) cpSync(abs, path.join(many, `copy${c}`), { recursive: true, verbatimSymlinks: true });
+      rows.push(measureDir(`${path.basename(abs)} ${copies}×`, many, runs, scratch));
+      printRows(rows);
+      printScaling(rows[0], rows[1]);
+    } else {
+      const sizes = (option('files') ?? '500,1000,2000,8000').split(',').map(Number);
+      for (const n of sizes) {
+        const repo = path.join(scratch, `synthetic-${n}`);
+        writeSyntheticRepo(repo, n);
+        rows.push(measureDir(`synthetic ${n}`, repo, runs, scratch));
+      }
+      printRows(rows);
+      const small = rows.find((r) => rows.some((b) => b.files === r.files * 8));
+      if (small) printScaling(small, rows.find((b) => b.files === small.files * 8)!);
+      else if (rows.length > 1) printScaling(rows[0], rows[rows.length - 1]);
+    }
+    console.log(`cold start: docker-harden --dry-run examples/ in a fresh process: ${(coldStart(runs) / 1000).toFixed(3)} s (median)`);
+  } finally {
+    if (keep) console.log(`kept ${scratch}`);
+    else rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[2] === '--child') await child();

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
 import { explainJson, explainText } from './report/explain.js';
-import { unifiedDiff } from './report/diff.js';
+import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
 import { jsonReport } from './report/json.js';
 import { sarif } from './report/sarif.js';
@@ -275,7 +275,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (args.output) writeOut(args.output, report, io.cwd);
     if (args['dry-run']) {
       // The diff stays on stdout unless a machine format would have to share it.
-      if (args.output || format === 'stylish') io.stdout(unifiedDiff(result.changes, color));
+      if (args.output || format === 'stylish') for (const piece of unifiedDiffChunks(result.changes, color)) io.stdout(piece);
       if (!args.output) (format === 'stylish' ? io.stderr : io.stdout)(report);
     } else if (!args.output) {
       io.stdout(report);

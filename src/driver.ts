@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { discover } from './discover.js';
 import { loadProject, relPath, type Project } from './model.js';
-import { fixKey, runEngine, type EngineResult } from './engine.js';
+import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
 import { FileProblem, type FileError } from './read.js';
 import type { Transform } from './transform.js';
@@ -68,33 +68,33 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
-  const project = await loadProject(
-    found.files,
-    opts.cwd,
-    found.roots,
-    found.isExcluded,
-    (done, total) => progress({ phase: 'loading', done, total }),
-    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
-  );
-  progress({ phase: 'hardening', done: 0, total: project.files.size });
+  // Loaded in a helper that returns a handle: an awaited model held here would
+  // stay alive through every engine pass.
+  const { handle, fileCount, directives } = await load(found, opts, progress);
+  progress({ phase: 'hardening', done: 0, total: fileCount });
   const suppress = opts.suppress ?? inlineSuppressions();
   // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
-  const harden = (withheld: ReadonlySet<string>) =>
-    runEngine(project, {
-      transforms: opts.transforms,
-      options: opts.options,
-      suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
-      isEnabled: opts.isEnabled,
-    });
-  let engine = harden(new Set());
+  const engineOptions = (withheld: ReadonlySet<string>): EngineOptions => ({
+    transforms: opts.transforms,
+    options: opts.options,
+    suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
+    isEnabled: opts.isEnabled,
+  });
+  let engine: EngineResult;
   let verify: VerifyReport | undefined;
   if (opts.verify) {
+    // Verify hardens the same model again with fixes held back, so it keeps the model alive.
+    const project = handle.project!;
+    const harden = (withheld: ReadonlySet<string>) => runEngine(project, engineOptions(withheld));
     const outcome = await opts.verify({ project, harden });
     engine = outcome.engine;
     verify = outcome.report;
+  } else {
+    engine = runEngineOn(handle, engineOptions(new Set()));
   }
 
-  const errors: FileError[] = [...found.errors, ...project.errors, ...engine.errors, ...directiveErrors(project)];
+  // The model's errors are the loading errors (each pass's model shares the list).
+  const errors: FileError[] = [...found.errors, ...engine.project.errors, ...engine.errors, ...directives];
   const written: string[] = [];
   const writeFailed = new Set<string>();
   if (!opts.dryRun) {
@@ -135,6 +135,23 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     dryRun: opts.dryRun,
     ...(verify ? { verify } : {}),
   };
+}
+
+async function load(
+  found: Awaited<ReturnType<typeof discover>>,
+  opts: RunOptions,
+  progress: (p: Progress) => void,
+): Promise<{ handle: ProjectHandle; fileCount: number; directives: FileError[] }> {
+  const project = await loadProject(
+    found.files,
+    opts.cwd,
+    found.roots,
+    found.isExcluded,
+    (done, total) => progress({ phase: 'loading', done, total }),
+    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
+  );
+  // Directive lines are those of the files as read, before any pass moves them.
+  return { handle: { project }, fileCount: project.files.size, directives: directiveErrors(project) };
 }
 
 /** Discover and load only (for --explain): the project model and the file errors met on the way. */

@@ -3,6 +3,7 @@
 // that overlap a fix already taken, apply them with magic-string, verify every
 // changed file (it must re-parse; compose data must equal what the fixes said
 // they meant), rebuild the model, and go again until nothing changes.
+import { createHash } from 'node:crypto';
 import MagicString from 'magic-string';
 import type { Edit, Finding, Fix, DataChange, HardenOptions, WithheldEvidence } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
@@ -58,9 +59,25 @@ interface AppliedEdit {
   newEnd: number;
 }
 
+/**
+ * Hands a project to the engine without keeping it: the engine takes it out,
+ * so each pass's model can be collected once the next one exists (the caller's
+ * variable, or an awaited value, would otherwise keep the first model alive
+ * for the whole run).
+ */
+export interface ProjectHandle {
+  project: Project | undefined;
+}
+
 export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
+  return runEngineOn({ project: initial }, opts);
+}
+
+export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineResult {
+  let project = handle.project!;
+  handle.project = undefined;
   const original = new Map<string, string>();
-  for (const [p, f] of initial.files) original.set(p, f.text);
+  for (const [p, f] of project.files) original.set(p, f.text);
   const enabledIds = new Set(opts.transforms.map((t) => t.meta.id));
   const errors: FileError[] = [];
   const broken = new Set<string>();
@@ -69,7 +86,6 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
   const fixed: { finding: Finding; pass: number; suppressed?: { reason: string } }[] = [];
   const seenStates = new Set<string>();
 
-  let project = initial;
   let texts = new Map(original);
   let lastFindings: { finding: Finding; suppressed?: { reason: string } }[] = [];
   let lastApplied = new Set<Finding>();
@@ -89,7 +105,7 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
     const { kept, newTexts } = applyVerified(accepted, texts, project, errors, broken, reparse);
     if (kept.length === 0) continue; // every fix failed verification; they are now marked broken
 
-    const state = [...newTexts.entries()].map(([p, t]) => p + '\0' + t).join('\0\0');
+    const state = stateDigest(newTexts.texts, original);
     if (seenStates.has(state)) break; // a cycle: two fixes undoing each other
     seenStates.add(state);
 
@@ -185,8 +201,10 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       if (a.file !== b.file) return a.file < b.file ? -1 : 1;
       return a.range[0] - b.range[0] || x.i - y.i;
     });
+  // Indexed by file: a fix can only collide with fixes taken in the files it
+  // touches, so each check costs what those files hold, not the whole project.
   const taken = new Map<string, Edit[]>();
-  const takenPaths: string[] = [];
+  const takenPaths = new Map<string, string[]>();
   const out: Finding[] = [];
   for (const { f } of sorted) {
     const edits = f.fix!.edits;
@@ -200,19 +218,28 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       errors.push({ file: f.file, message: `internal error: transform ${f.transform} produced an invalid edit; fix dropped` });
       continue;
     }
-    if (edits.some((e) => (taken.get(e.file) ?? []).some((t) => overlaps(e, t)))) continue;
+    if (edits.some((e) => taken.get(e.file)?.some((t) => overlaps(e, t)))) continue;
     // Intents state whole values computed from this pass's data: two fixes that set the
     // same path (or one inside the other) cannot both hold, so the later one waits a pass.
-    const paths = (f.fix!.intent ?? []).map(intentPath);
-    if (paths.some((p) => takenPaths.some((t) => p.startsWith(t) || t.startsWith(p)))) continue;
-    for (const e of edits) taken.set(e.file, [...(taken.get(e.file) ?? []), e]);
-    takenPaths.push(...paths);
+    const intent = f.fix!.intent ?? [];
+    const paths = intent.map(intentPath);
+    if (paths.some((p, i) => takenPaths.get(intent[i].file)?.some((t) => p.startsWith(t) || t.startsWith(p)))) continue;
+    for (const e of edits) {
+      const list = taken.get(e.file);
+      if (list) list.push(e);
+      else taken.set(e.file, [e]);
+    }
+    intent.forEach((c, i) => {
+      const list = takenPaths.get(c.file);
+      if (list) list.push(paths[i]);
+      else takenPaths.set(c.file, [paths[i]]);
+    });
     out.push(f);
   }
   return out;
 }
 
-/** A DataChange's target as a string where a path inside another starts with it. */
+/** A DataChange's target as a string where a path inside another starts with it (the file comes first). */
 function intentPath(c: DataChange): string {
   return [c.file, c.doc, ...c.path].map((k) => JSON.stringify(k)).join('\0') + '\0';
 }
@@ -221,10 +248,23 @@ function firstEdit(fix: Fix): Edit {
   return fix.edits.reduce((a, b) => (b.file < a.file || (b.file === a.file && b.range[0] < a.range[0]) ? b : a));
 }
 
+/**
+ * The state of every text, as a digest of the files that differ from the
+ * original (the rest are the original): a cycle check that neither keeps
+ * nor joins every pass's full texts.
+ */
+function stateDigest(texts: Map<string, string>, original: Map<string, string>): string {
+  const hash = createHash('sha256');
+  for (const [p, t] of texts) {
+    if (original.get(p) === t) continue;
+    hash.update(p).update('\0').update(String(t.length)).update('\0').update(t).update('\0');
+  }
+  return hash.digest('base64');
+}
+
 interface AppliedTexts {
   texts: Map<string, string>;
   applied: Map<string, AppliedEdit[]>;
-  entries(): IterableIterator<[string, string]>;
 }
 
 function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
@@ -252,7 +292,7 @@ function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
     out.set(file, s.toString());
     applied.set(file, record);
   }
-  return { texts: out, applied, entries: () => out.entries() };
+  return { texts: out, applied };
 }
 
 /**

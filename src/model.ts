@@ -482,7 +482,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   }
 
   const copies: CopyLink[] = [];
-  for (const df of dockerfiles) copies.push(...copyLinks(df, contexts.get(df.path) ?? []));
+  for (const df of dockerfiles) copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? []));
 
   const parents: ParentLookup = (image) => {
     const b = findBuiltImage(images, image);
@@ -607,6 +607,21 @@ function splitOutsideBraces(v: string): string[] {
   }
   parts.push(cur);
   return parts;
+}
+
+const copyLinksCache = new WeakMap<DockerfileSource, { context: string | undefined; links: CopyLink[] }>();
+
+/**
+ * A Dockerfile's COPY links depend on its text and its build context only, and
+ * the model keeps an unchanged file's SourceFile from pass to pass: reuse them
+ * (following them stats the build context, on every link round and pass).
+ */
+function copyLinksOnce(df: DockerfileSource, contexts: string[]): CopyLink[] {
+  const hit = copyLinksCache.get(df);
+  if (hit && hit.context === contexts[0]) return hit.links;
+  const links = copyLinks(df, contexts);
+  copyLinksCache.set(df, { context: contexts[0], links });
+  return links;
 }
 
 function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {

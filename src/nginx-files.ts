@@ -36,11 +36,41 @@ export function isUnderNginxDir(p: string): boolean {
 
 const GLOB = /[*?[]/;
 
-/** Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted). */
+const copiesIndex = new WeakMap<Project, Map<string, CopyLink[]>>();
+
+/** The project's COPY links by Dockerfile, in model order: asked per service and per Dockerfile, so not a scan of every copy each time. */
+function copiesOf(project: Project, dockerfile: string): CopyLink[] {
+  let index = copiesIndex.get(project);
+  if (!index) {
+    index = new Map();
+    for (const c of project.copies) {
+      const list = index.get(c.dockerfile.path);
+      if (list) list.push(c);
+      else index.set(c.dockerfile.path, [c]);
+    }
+    copiesIndex.set(project, index);
+  }
+  return index.get(dockerfile) ?? [];
+}
+
+const mappingsIndex = new WeakMap<Project, Map<string, ContainerMapping[]>>();
+
+/**
+ * Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted).
+ * Made once per model and Dockerfile: start-script lookups ask for every
+ * candidate path of every start command, and a glob source lists its folder.
+ */
 export function copyMappings(project: Project, dockerfile: string, stages?: Set<number>): ContainerMapping[] {
+  let index = mappingsIndex.get(project);
+  if (!index) mappingsIndex.set(project, (index = new Map()));
+  let all = index.get(dockerfile);
+  if (!all) index.set(dockerfile, (all = allCopyMappings(project, dockerfile)));
+  return stages ? all.filter((m) => stages.has(m.copy!.stage)) : all.slice();
+}
+
+function allCopyMappings(project: Project, dockerfile: string): ContainerMapping[] {
   const out: ContainerMapping[] = [];
-  for (const c of project.copies) {
-    if (c.dockerfile.path !== dockerfile || (stages && !stages.has(c.stage))) continue;
+  for (const c of copiesOf(project, dockerfile)) {
     const origin = `${c.instruction.keyword} ${c.source} (${c.dockerfile.rel} line ${c.instruction.line + 1})`;
     const base = { replaces: false, origin, copy: c };
     const host = c.resolvedPath;

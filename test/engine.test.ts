@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { discover } from '../src/discover.js';
 import { loadProject, type Project } from '../src/model.js';
-import { runEngine } from '../src/engine.js';
+import { runEngine, runEngineOn, type ProjectHandle } from '../src/engine.js';
 import { writeAtomic } from '../src/write.js';
 import { DEFAULT_OPTIONS, type Finding } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
@@ -135,6 +135,64 @@ describe('engine', () => {
     expect(r.errors).toEqual([]);
     expect(r.changed.get(path.join(dir, 'compose.yaml'))).toBe('services:\n  app:\n    image: x\n    cap_add:\n      - B\n');
     expect(r.findings.map((f) => f.pass).sort()).toEqual([1, 2]);
+  });
+
+  it('indexes taken fixes by file: the same intent path and the same offsets in two files do not hold each other back', async () => {
+    const text = 'services:\n  app:\n    image: x\n';
+    const { project: p, dir } = await project({ 'a/compose.yaml': text, 'b/compose.yaml': text });
+    const readOnly = transform('ro', (pr) =>
+      pr.composes
+        .filter((c) => !c.text.includes('read_only'))
+        .map((c) => {
+          const at = c.text.length;
+          return {
+            transform: 'ro',
+            file: c.path,
+            range: [at, at] as [number, number],
+            message: 'ro',
+            severity: 'warning' as const,
+            fix: {
+              edits: [{ file: c.path, range: [at, at] as [number, number], text: '    read_only: true\n' }],
+              intent: [{ file: c.path, doc: 0, path: ['services', 'app', 'read_only'], op: 'set' as const, value: true }],
+            },
+          };
+        }),
+    );
+    const r = runEngine(p, { ...opts, transforms: [readOnly] });
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => f.pass)).toEqual([1, 1]);
+    for (const d of ['a', 'b']) expect(r.changed.get(path.join(dir, d, 'compose.yaml'))).toBe(text + '    read_only: true\n');
+  });
+
+  it('a fix that also edits another file holds back a fix of that file whose edit overlaps', async () => {
+    const { project: p, dir } = await project({ 'a/Dockerfile': 'FROM alpine\nRUN a\n', 'b/Dockerfile': 'FROM alpine\nRUN b\n' });
+    const both = transform('both', (pr) => {
+      const [a, b] = pr.dockerfiles;
+      if (a.text.includes('RUN A')) return [];
+      const ia = a.text.indexOf('RUN a');
+      const ib = b.text.indexOf('RUN b');
+      return [{ transform: 'both', file: a.path, range: [ia, ia + 5], message: 'both', severity: 'warning', fix: { edits: [{ file: a.path, range: [ia, ia + 5], text: 'RUN A' }, { file: b.path, range: [ib, ib + 5], text: 'RUN B' }] } }];
+    });
+    // Sorted by first edit, a/Dockerfile's fix comes first and takes b's RUN line too.
+    const onlyB = transform('onlyB', (pr) => {
+      const b = pr.dockerfiles[1];
+      const i = b.text.indexOf('RUN ');
+      if (b.text.includes('RUN B!')) return [];
+      return [{ transform: 'onlyB', file: b.path, range: [i, i + 5], message: 'onlyB', severity: 'warning', fix: { edits: [{ file: b.path, range: [i, i + 5], text: 'RUN B!' }] } }];
+    });
+    const r = runEngine(p, { ...opts, transforms: [both, onlyB] });
+    expect(r.errors).toEqual([]);
+    expect(Object.fromEntries(r.findings.filter((f) => f.fixed).map((f) => [f.transform, f.pass]))).toEqual({ both: 1, onlyB: 2 });
+    expect(r.changed.get(path.join(dir, 'b', 'Dockerfile'))).toBe('FROM alpine\nRUN B!\n');
+  });
+
+  it('takes the model out of the handle it is given, so the caller holds no pass of it', async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN one\n' });
+    const handle: ProjectHandle = { project: p };
+    const r = runEngineOn(handle, { ...opts, transforms: [replacer('a', 'one', '1')] });
+    expect(handle.project).toBeUndefined();
+    expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nRUN 1\n');
+    expect(r.project.dockerfiles[0].text).toBe('FROM alpine\nRUN 1\n');
   });
 
   it('a crashing transform is reported and the others still run', async () => {

@@ -12,6 +12,7 @@ import { buildSarif, sarif } from '../src/report/sarif.js';
 import { jsonReport } from '../src/report/json.js';
 import { markdown } from '../src/report/markdown.js';
 import { stylish } from '../src/report/stylish.js';
+import { unifiedDiff, unifiedDiffChunks } from '../src/report/diff.js';
 import type { ReportContext } from '../src/report/stylish.js';
 import type { Transform } from '../src/transform.js';
 import { DEFAULT_OPTIONS, type Finding } from '../src/types.js';
@@ -222,5 +223,25 @@ describe('markdown and stylish', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('unified diff in pieces', () => {
+  const changes = ['b.yml', 'a/Dockerfile', 'c d/compose.yaml'].map((rel, k) => ({
+    rel,
+    before: `line one\nline two ${k}\n`.repeat(20),
+    after: `line one\nline 2 ${k}\n`.repeat(20),
+  }));
+
+  it('joins to the whole diff, and breaks only between files', () => {
+    const whole = unifiedDiff(changes);
+    for (const size of [1, 100, 1 << 16]) {
+      const pieces = [...unifiedDiffChunks(changes, false, size)];
+      expect(pieces.join('')).toBe(whole);
+      for (const p of pieces) expect(p.startsWith('diff --git ')).toBe(true);
+    }
+    expect([...unifiedDiffChunks(changes, false, 1)]).toHaveLength(3);
+    expect([...unifiedDiffChunks(changes, false, 1 << 16)]).toHaveLength(1);
+    expect([...unifiedDiffChunks([], false)]).toEqual([]);
   });
 });

@@ -2,8 +2,10 @@
 // with offsets into the original text (BOM included), so transforms never
 // touch LSP positions. Known traps of dockerfile-ast 0.7.1 are handled here
 // once: heredoc lookups that throw, image references it splits wrongly
-// (callers use parse/image-ref.ts), and arguments that include heredoc bodies.
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+// (callers use parse/image-ref.ts), arguments that include heredoc bodies,
+// arguments it rescans on every call, and argument strings built a character
+// at a time.
+import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { BOM, detectEol, type Eol } from '../text.js';
 
@@ -79,6 +81,37 @@ export interface ParsedDockerfile {
   comments: DfComment[];
 }
 
+/**
+ * dockerfile-ast rescans an instruction's text, character by character, each
+ * time anything asks for its arguments: its own constructor does three times
+ * for RUN/CMD/COPY, and flags, heredocs and our records ask again (about four
+ * scans per instruction in all). An instruction's text never changes once
+ * parsed, so the first scan is kept per instruction; callers get a copy of the
+ * list because ModifiableInstruction shifts its flags off it.
+ */
+const scannedArguments = new WeakMap<object, unknown[]>();
+const instructionProto = Instruction.prototype as unknown as { getRawArguments(this: object): unknown[] };
+const scanArguments = instructionProto.getRawArguments;
+instructionProto.getRawArguments = function (this: object): unknown[] {
+  let args = scannedArguments.get(this);
+  if (!args) {
+    args = scanArguments.call(this);
+    scannedArguments.set(this, args);
+  }
+  return args.slice();
+};
+
+/**
+ * dockerfile-ast builds argument values a character at a time; V8 keeps such a
+ * string as a chain of one-character pieces (~30 bytes each) until something
+ * reads it flat. Reading one character flattens it in place, so a model that
+ * keeps every instruction's arguments holds text, not chains.
+ */
+function flat<T extends string | null>(s: T): T {
+  if (s) s.charCodeAt(0);
+  return s;
+}
+
 /** Parse a Dockerfile. dockerfile-ast does not throw on bad input; neither does this. */
 export function parseDockerfile(text: string): ParsedDockerfile {
   const bom = text.startsWith(BOM);
@@ -107,7 +140,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       line: range.start.line,
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
-      args: ins.getArguments().map((a) => a.getValue()),
+      args: ins.getArguments().map((a) => flat(a.getValue())),
       flags: flagsOf(ins),
       json: jsonOf(ins, body, doc),
       properties: propertiesOf(ins, off),
@@ -159,7 +192,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 function flagsOf(ins: Instruction): DfFlag[] {
   const withFlags = ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] };
   if (typeof withFlags.getFlags !== 'function') return [];
-  return withFlags.getFlags().map((f) => ({ name: f.getName().toLowerCase(), value: f.getValue() }));
+  return withFlags.getFlags().map((f) => ({ name: f.getName().toLowerCase(), value: flat(f.getValue()) }));
 }
 
 function jsonOf(ins: Instruction, body: string, doc: TextDocument): string[] | undefined {
@@ -182,7 +215,7 @@ function jsonOf(ins: Instruction, body: string, doc: TextDocument): string[] | u
     } catch {
       // not plain JSON (a continuation inside the string): the library's reading
     }
-    return s.getJSONValue();
+    return flat(s.getJSONValue());
   });
 }
 
@@ -196,7 +229,7 @@ function propertiesOf(ins: Instruction, off: (p: Position) => number): DfPropert
   };
   const record = (x: AstProperty): DfProperty => {
     const r = x.getValueRange();
-    return { name: x.getName(), value: x.getValue(), ...(r ? { valueRange: [off(r.start), off(r.end)] as [number, number] } : {}) };
+    return { name: flat(x.getName()), value: flat(x.getValue()), ...(r ? { valueRange: [off(r.start), off(r.end)] as [number, number] } : {}) };
   };
   if (typeof p.getProperties === 'function') return p.getProperties().map(record);
   if (typeof p.getProperty === 'function') {

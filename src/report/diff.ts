@@ -12,10 +12,29 @@ export interface FileChange {
 }
 
 export function unifiedDiff(changes: FileChange[], color = false): string {
-  return [...changes]
-    .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
-    .map((c) => fileDiff(c, color))
-    .join('');
+  return [...unifiedDiffChunks(changes, color)].join('');
+}
+
+/**
+ * The same diff in pieces of about `chunk` characters, file by file, so a
+ * caller can write it out as it goes instead of holding one string of every
+ * file's diff (megabytes on a large repository).
+ */
+export function* unifiedDiffChunks(changes: FileChange[], color = false, chunk = 1 << 16): Generator<string> {
+  const sorted = [...changes].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  let pending: string[] = [];
+  let size = 0;
+  for (const c of sorted) {
+    const d = fileDiff(c, color);
+    pending.push(d);
+    size += d.length;
+    if (size >= chunk) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
+    }
+  }
+  if (pending.length) yield pending.join('');
 }
 
 function fileDiff(change: FileChange, color: boolean): string {

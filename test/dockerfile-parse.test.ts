@@ -1,0 +1,72 @@
+// The Dockerfile records the model keeps, on the shapes where dockerfile-ast
+// is asked for an instruction's arguments several times (flags, exec form,
+// heredocs, properties), and the library's own API after our parse module
+// has made it scan each instruction once.
+import { describe, it, expect } from 'vitest';
+import { DockerfileParser, type ModifiableInstruction } from 'dockerfile-ast';
+import { parseDockerfile } from '../src/parse/dockerfile.js';
+
+describe('parseDockerfile records', () => {
+  const text = [
+    '# syntax=docker/dockerfile:1',
+    'ARG BASE=alpine:3.20',
+    'FROM --platform=$BUILDPLATFORM ${BASE} AS build',
+    'COPY --chown=app:app --chmod=644 a.conf b.conf /etc/app/',
+    'RUN --mount=type=cache,target=/root/.cache \\',
+    '    # a comment in a continuation',
+    '    apk add --no-cache curl',
+    'RUN <<EOF',
+    'echo hi > /x',
+    'EOF',
+    'ENV A=1 B="two words"',
+    'LABEL org.example.v="1" other=x',
+    'CMD ["nginx", "-g", "daemon off;"]',
+    '',
+  ].join('\n');
+  const parsed = parseDockerfile(text);
+  const byKeyword = (k: string) => parsed.instructions.filter((i) => i.keyword === k);
+
+  it('splits flags from arguments, every time they are asked for', () => {
+    const [from] = byKeyword('FROM');
+    expect(from.flags).toEqual([{ name: 'platform', value: '$BUILDPLATFORM' }]);
+    expect(from.args).toEqual(['${BASE}', 'AS', 'build']);
+    const [copy] = byKeyword('COPY');
+    expect(copy.flags).toEqual([
+      { name: 'chown', value: 'app:app' },
+      { name: 'chmod', value: '644' },
+    ]);
+    expect(copy.args).toEqual(['a.conf', 'b.conf', '/etc/app/']);
+    const [mountRun, heredocRun] = byKeyword('RUN');
+    expect(mountRun.flags).toEqual([{ name: 'mount', value: 'type=cache,target=/root/.cache' }]);
+    expect(mountRun.args).toEqual(['apk', 'add', '--no-cache', 'curl']);
+    expect(heredocRun.heredocs).toHaveLength(1);
+    expect(text.slice(...heredocRun.heredocs[0])).toBe('echo hi > /x\nEOF');
+  });
+
+  it('keeps exec form, properties and stages', () => {
+    expect(byKeyword('CMD')[0].json).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(byKeyword('ENV')[0].properties.map(({ name, value }) => ({ name, value }))).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: 'two words' },
+    ]);
+    expect(byKeyword('LABEL')[0].properties.map((p) => p.name)).toEqual(['org.example.v', 'other']);
+    expect(parsed.stages.map((s) => s.name)).toEqual(['build']);
+    expect(parsed.globalArgs.get('BASE')).toBe('alpine:3.20');
+  });
+
+  it('parses the same text to the same records twice', () => {
+    expect(parseDockerfile(text)).toEqual(parsed);
+  });
+});
+
+describe('dockerfile-ast after our parse module loaded', () => {
+  it('hands out a fresh argument list on each call (flags are shifted off a copy, not the kept scan)', () => {
+    const ins = DockerfileParser.parse('COPY --chown=a:b x y\n').getInstructions()[0] as ModifiableInstruction;
+    const first = ins.getArguments();
+    expect(first.map((a) => a.getValue())).toEqual(['x', 'y']);
+    first.pop();
+    expect(ins.getArguments().map((a) => a.getValue())).toEqual(['x', 'y']);
+    expect(ins.getFlags().map((f) => f.getName())).toEqual(['chown']);
+    expect(ins.getArguments().map((a) => a.getValue())).toEqual(['x', 'y']);
+  });
+});
