@@ -2,10 +2,11 @@
 // Exit codes: 0 nothing left to do, 1 changes pending (--dry-run) or a fix
 // withheld by --verify, 2 usage or file error, or verification could not run.
 import yargs from 'yargs';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { run, type Progress, type RunResult } from './driver.js';
+import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
+import { explainJson, explainText } from './report/explain.js';
 import { unifiedDiff } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
 import { jsonReport } from './report/json.js';
@@ -13,8 +14,10 @@ import { sarif } from './report/sarif.js';
 import { markdown } from './report/markdown.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
-import { ConfigError, loadConfigs } from './config.js';
-import { writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
+import { ConfigError, loadConfigs, OPTION_CHOICES } from './config.js';
+import { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
+import { BotError } from './bot/git.js';
+import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
 import { verifyProject, type VerifyProgress } from './verify/verify.js';
 import { RuntimeError, type Executor } from './runtime/index.js';
 
@@ -73,32 +76,72 @@ function version(): string {
   return '0.0.0';
 }
 
+/** Flags of `docker-harden pr`, on top of every flag of a normal run. */
+const PR_OPTIONS = {
+  branch: { type: 'string', default: DEFAULT_BRANCH, describe: 'Branch the bot commits to and opens the pull request from' },
+  base: { type: 'string', describe: 'Branch the pull request goes into (default: the branch checked out)' },
+  remote: { type: 'string', default: 'origin', describe: 'Git remote to push the branch to' },
+  'body-file': { type: 'string', describe: 'Also keep the pull-request body in this file' },
+  label: { type: 'string', array: true, nargs: 1, default: [], describe: 'Label for the pull request (repeatable; it must exist)' },
+  author: { type: 'string', default: DEFAULT_AUTHOR, describe: 'Author and committer of the bot commit, "Name <email>"' },
+  repo: { type: 'string', describe: 'owner/name of the repository for gh (default: found from the remote)' },
+} as const;
+
+interface PrArgs {
+  branch: string;
+  base?: string;
+  remote: string;
+  'body-file'?: string;
+  label: string[];
+  author: string;
+  repo?: string;
+}
+
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
   // `verify` is `--dry-run --verify`: boot before and after, write nothing.
   if (argv[0] === 'verify') argv = ['--dry-run', '--verify', ...argv.slice(1)];
+  // `pr` is a normal in-place run (every flag, including --verify) followed by the bot's git and gh work.
+  const prMode = argv[0] === 'pr';
+  if (prMode) argv = argv.slice(1);
   const ids = TRANSFORMS.map((t) => t.meta.id);
   let usageError: string | undefined;
   const parser = yargs(argv)
-    .scriptName('docker-harden')
+    .scriptName(prMode ? 'docker-harden pr' : 'docker-harden')
     .usage(
-      '$0 [paths..]\n$0 verify [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
-        'verify (= --dry-run --verify) builds and starts every project before and after hardening on your Docker Engine\n' +
-        'and withholds the fixes that break a service; it writes nothing.\n' +
-        'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests.',
+      prMode
+        ? '$0 [paths..]\n\nHarden in place, commit the result to one branch and open or update one pull request with gh; ' +
+            'when nothing is left to change, close the pull request an earlier run opened. Needs a clean git checkout, a remote that accepts pushes, and GH_TOKEN for gh.'
+        : '$0 [paths..]\n$0 verify [paths..]\n$0 pr [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
+            'verify (= --dry-run --verify) builds and starts every project before and after hardening on your Docker Engine\n' +
+            'and withholds the fixes that break a service; it writes nothing.\n' +
+            'pr commits the changes to a branch and opens or updates a pull request (see docker-harden pr --help).\n' +
+            'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests (--bot: the pull-request bot).',
     )
+    .options(prMode ? PR_OPTIONS : {})
     // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
     .option('exclude', { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
     .option('transform', { type: 'string', array: true, nargs: 1, default: [], describe: 'Run only this transform (repeatable)' })
     .option('skip', { type: 'string', array: true, nargs: 1, default: [], describe: 'Do not run this transform (repeatable)' })
     .option('list-transforms', { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' })
+    .option('explain', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print how the files are used (compose projects, services, Dockerfile roles, images built here, with the evidence) and exit',
+    })
     // No yargs defaults for these: a flag given wins over the configuration file, which wins over the default.
     .option('uid', { type: 'number', describe: `UID of the user created in images (default: ${DEFAULT_OPTIONS.uid})` })
     .option('gid', { type: 'number', describe: 'GID of that user (default: the UID)' })
     .option('user-name', { type: 'string', describe: `Name of the user created in images (default: ${DEFAULT_OPTIONS.userName})` })
     .option('tmpfs-size', { type: 'string', describe: `Size of tmpfs mounts added for read-only services (default: ${DEFAULT_OPTIONS.tmpfsSize})` })
     .option('chown-workdir', { type: 'boolean', describe: 'Also give the app user ownership of WORKDIR (default: code stays root-owned)' })
+    .option('user-ref', { type: 'string', choices: OPTION_CHOICES['user-ref'], describe: 'How USER names the user: uid (USER 1000:1000, default) or name' })
+    .option('entrypoint-drop', {
+      type: 'string',
+      choices: OPTION_CHOICES['entrypoint-drop'],
+      describe: 'An entrypoint that drops root itself (gosu, su-exec, setpriv): keep (start as root, default) or conditional (drop only as root; add USER)',
+    })
     .option('format', { type: 'string', choices: Object.keys(FORMATS), default: 'stylish', describe: 'Report format' })
     .option('output', { type: 'string', describe: 'Write the report to this file instead of the terminal' })
     .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
@@ -154,7 +197,22 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     io.stderr(`docker-harden: --keep only applies with --verify (or docker-harden verify)\n`);
     return 2;
   }
+  let bot: { pre: Preflight; opts: BotOptions } | undefined;
   try {
+    if (prMode) {
+      if (args['dry-run']) throw new UsageError('pr commits and pushes; to preview, run docker-harden --dry-run --format markdown');
+      const pr = args as unknown as PrArgs;
+      const opts: BotOptions = {
+        branch: pr.branch,
+        base: pr.base,
+        remote: pr.remote,
+        bodyFile: pr['body-file'] && path.resolve(io.cwd, pr['body-file']),
+        labels: pr.label,
+        author: parseIdentity(pr.author),
+        repo: pr.repo,
+      };
+      bot = { pre: preflight(io.cwd, opts), opts };
+    }
     const config = loadConfigs(paths, io.cwd, ids, args.config);
     const harden = hardenOptions({
       uid: args.uid ?? config.options.uid ?? DEFAULT_OPTIONS.uid,
@@ -162,9 +220,19 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       'user-name': args['user-name'] ?? config.options.userName ?? DEFAULT_OPTIONS.userName,
       'tmpfs-size': args['tmpfs-size'] ?? config.options.tmpfsSize ?? DEFAULT_OPTIONS.tmpfsSize,
       'chown-workdir': args['chown-workdir'] ?? config.options.chownWorkdir ?? DEFAULT_OPTIONS.chownWorkdir,
+      'user-ref': (args['user-ref'] as HardenOptions['userRef'] | undefined) ?? config.options.userRef ?? DEFAULT_OPTIONS.userRef,
+      'entrypoint-drop': (args['entrypoint-drop'] as HardenOptions['entrypointDrop'] | undefined) ?? config.options.entrypointDrop ?? DEFAULT_OPTIONS.entrypointDrop,
     });
     const selected = selectTransforms(ids, args.transform, args.skip).filter((id) => config.mayRun(id));
     const color = args.color ?? io.isTTY;
+    if (args.explain) {
+      if (format !== 'stylish' && format !== 'json') throw new UsageError(`--explain prints text or --format json, not ${format}`);
+      const { project, errors } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });
+      const text = format === 'json' ? explainJson(project, errors) : explainText(project, !args.output && color, errors);
+      if (args.output) writeOut(args.output, text, io.cwd);
+      else io.stdout(text);
+      return errors.length ? 2 : 0;
+    }
     const progress = format === 'stylish' && io.stderrIsTTY ? progressLine(io) : undefined;
     const verifyProgress = args.verify && io.stderrIsTTY ? verifyLine(io) : undefined;
     let result: RunResult;
@@ -176,6 +244,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         exclude: args.exclude,
         excludeFile: config.isExcluded,
         isEnabled: config.isEnabled,
+        hardenedRoles: config.hardenedRoles,
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,
@@ -212,16 +281,37 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stdout(report);
     }
     for (const cmd of result.verify?.kept ?? []) io.stderr(`kept running; remove with: ${cmd}\n`);
+    if (bot) {
+      const outcome = openOrUpdate(bot.pre, result, ctx, bot.opts);
+      for (const m of outcome.messages) io.stdout(`docker-harden pr: ${m}\n`);
+      writeGithubOutput(outcome);
+      // The pull request is the answer: what is left for a human (withheld fixes too) is in it, not in the exit code.
+      return result.errors.length ? 2 : 0;
+    }
     if (result.errors.length) return 2;
     if (result.verify && (result.verify.withheldFixes.length || result.verify.targets.some((t) => t.services.some((s) => s.status === 'failed')))) return 1;
     return args['dry-run'] && result.changes.length ? 1 : 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      io.stderr(`docker-harden: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof BotError) {
+      io.stderr(`docker-harden${prMode ? ' pr' : ''}: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+/** In a GitHub Actions step, what the bot did, as step outputs (the action passes them on). */
+function writeGithubOutput(o: Outcome): void {
+  const file = process.env.GITHUB_OUTPUT;
+  if (!file) return;
+  const lines = [
+    `pull-request-operation=${o.operation}`,
+    `pull-request-number=${o.number ?? ''}`,
+    `pull-request-url=${o.url ?? ''}`,
+    `branch=${o.branch}`,
+    `commit=${o.commit ?? ''}`,
+  ];
+  appendFileSync(file, lines.join('\n') + '\n');
 }
 
 function writeOut(file: string, text: string, cwd: string): void {
@@ -278,8 +368,19 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
   let helped = false;
   const parser = yargs(argv)
     .scriptName('docker-harden ci-guard')
-    .usage('$0 [paths..]\n\nWrite ' + WORKFLOW_PATH + ' (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.')
+    .usage(
+      '$0 [paths..]\n$0 --bot [--org NAME | --repos-file FILE] [paths..]\n\n' +
+        `Write ${WORKFLOW_PATH} (if absent): on pull requests touching Dockerfiles or compose files, run docker-harden --dry-run and fail when hardening regresses.\n` +
+        `--bot: write ${BOT_WORKFLOW_PATH} (if absent) instead: on a schedule and on demand, keep one hardening pull request open ` +
+        '(the action in pr mode), for this repository, or with --org / --repos-file for each of many repositories (one job per repository).',
+    )
     .option('root', { type: 'string', default: '.', describe: 'Repository root to write the workflow under' })
+    .option('bot', { type: 'boolean', default: false, describe: 'Write the pull-request bot workflow' })
+    .option('org', { type: 'string', describe: '--bot: run on every repository of this organisation or user (gh repo list)' })
+    .option('repos-file', { type: 'string', describe: '--bot: run on the repositories listed in this file (owner/name per line), relative to the repository root' })
+    .option('action', { type: 'string', default: ACTION_REF, describe: '--bot: the docker-harden action to use (owner/repo@ref)' })
+    .option('schedule', { type: 'string', default: BOT_SCHEDULE, describe: '--bot: cron schedule (UTC)' })
+    .option('verify', { type: 'boolean', default: false, describe: '--bot: verify on the runner\'s Docker Engine before proposing (--verify)' })
     .strictOptions()
     .help()
     .alias('h', 'help')
@@ -296,15 +397,18 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
     usageError ??= err.message;
     return undefined;
   });
+  const paths = (args?._ as (string | number)[] | undefined)?.map(String) ?? [];
+  if (!usageError && args) usageError = botUsageError(args, paths, argv);
   if (usageError) {
     io.stderr(`docker-harden ci-guard: ${usageError}\n`);
     return 2;
   }
   if (helped || !args) return 0;
   const root = path.resolve(io.cwd, args.root);
-  const paths = (args._ as (string | number)[]).map(String);
   try {
-    const r = writeWorkflow(root, paths);
+    const r = args.bot
+      ? writeBotWorkflow(root, { paths, org: args.org, reposFile: args['repos-file'], action: args.action, schedule: args.schedule, verify: args.verify })
+      : writeWorkflow(root, paths);
     const rel = path.relative(io.cwd, r.file) || r.file;
     io.stdout(r.written ? `wrote ${rel}\n` : `${rel} exists; left as it is\n`);
     return 0;
@@ -314,7 +418,38 @@ async function ciGuard(argv: string[], io: Io): Promise<number> {
   }
 }
 
-function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; 'tmpfs-size': string; 'chown-workdir': boolean }): HardenOptions {
+/** What is wrong with ci-guard's bot flags, if anything (each value ends up in a workflow file). */
+function botUsageError(
+  args: { bot: boolean; org?: string; 'repos-file'?: string; action: string; schedule: string },
+  paths: string[],
+  argv: string[],
+): string | undefined {
+  const botOnly = ['--org', '--repos-file', '--action', '--schedule', '--verify'].filter((f) => argv.some((a) => a === f || a.startsWith(f + '=')));
+  if (!args.bot) return botOnly.length ? `${botOnly.join(', ')} only go with --bot` : undefined;
+  if (args.org !== undefined && args['repos-file'] !== undefined) return 'give --org or --repos-file, not both';
+  if (args.org !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(args.org)) return `--org must be a GitHub organisation or user name, got '${args.org}'`;
+  const file = args['repos-file'];
+  if (file !== undefined && (!file || /[\s"'\\]/.test(file) || path.isAbsolute(file) || file.split('/').includes('..'))) {
+    return `--repos-file must be a path inside the repository without spaces or quotes, got '${file}'`;
+  }
+  if (!/^(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[A-Za-z0-9_./-]+|\.\/[A-Za-z0-9_./-]*)$/.test(args.action)) {
+    return `--action must look like owner/repo@ref (or ./path for a local action), got '${args.action}'`;
+  }
+  if (!/^\S+( \S+){4}$/.test(args.schedule)) return `--schedule must be a cron expression of five fields, got '${args.schedule}'`;
+  const bad = paths.find((p) => !p || /[\r\n]/.test(p) || p.trim() !== p);
+  if (bad !== undefined) return `paths for --bot cannot hold line breaks or start or end with spaces, got '${bad}'`;
+  return undefined;
+}
+
+function hardenOptions(args: {
+  uid: number;
+  gid?: number;
+  'user-name': string;
+  'tmpfs-size': string;
+  'chown-workdir': boolean;
+  'user-ref': HardenOptions['userRef'];
+  'entrypoint-drop': HardenOptions['entrypointDrop'];
+}): HardenOptions {
   const uid = args.uid;
   const gid = args.gid ?? uid;
   for (const [name, v] of [['--uid', uid], ['--gid', gid]] as const) {
@@ -324,7 +459,15 @@ function hardenOptions(args: { uid: number; gid?: number; 'user-name': string; '
     throw new UsageError(`--user-name must be a valid POSIX user name (lower-case letters, digits, _ and -, at most 32), got '${args['user-name']}'`);
   }
   if (!/^\d+[kmg]?$/i.test(args['tmpfs-size'])) throw new UsageError(`--tmpfs-size must look like 64m, 1g or 65536, got '${args['tmpfs-size']}'`);
-  return { uid, gid, userName: args['user-name'], tmpfsSize: args['tmpfs-size'], chownWorkdir: args['chown-workdir'] };
+  return {
+    uid,
+    gid,
+    userName: args['user-name'],
+    tmpfsSize: args['tmpfs-size'],
+    chownWorkdir: args['chown-workdir'],
+    userRef: args['user-ref'],
+    entrypointDrop: args['entrypoint-drop'],
+  };
 }
 
 export function selectTransforms(ids: string[], only: string[], skip: string[]): string[] {

@@ -1,6 +1,6 @@
 // Questions compose transforms ask of a service, answered once.
 import path from 'node:path';
-import { isAlias, isMap, isPair, isSeq, isScalar } from 'yaml';
+import { isAlias, isMap, isPair, isSeq, isScalar, type Pair } from 'yaml';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
 import type { TransformContext } from './transform.js';
@@ -10,7 +10,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
-import { appendSeqItems, insertOuterMapEntry, mapValue, replaceNode, yamlScalar } from './edits.js';
+import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, yamlScalar, type MapPlace } from './edits.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -96,27 +96,29 @@ const imageOf = new WeakMap<ServiceLink, ServiceImage>();
 
 /**
  * What the service runs: its Dockerfile's final stage when it builds one (the
- * `image:` then only names the result), else its prebuilt image. A `build:`
- * whose Dockerfile is not in the model (remote context, missing file) is unknown.
+ * `image:` then only names the result), or the Dockerfile that builds its
+ * `image:` tag in this repository, else its prebuilt image. A `build:` whose
+ * Dockerfile is not in the model (remote context, missing file) is unknown. A
+ * base image built here (`FROM org/base`) is followed into its Dockerfile.
  * Asked by several transforms per pass; the model makes new ServiceLinks when
  * files change, so one answer per ServiceLink never goes stale.
  */
-export function serviceImage(s: ServiceLink): ServiceImage {
+export function serviceImage(s: ServiceLink, project: Project): ServiceImage {
   let img = imageOf.get(s);
   if (!img) {
-    img = resolveServiceImage(s);
+    img = resolveServiceImage(s, project);
     imageOf.set(s, img);
   }
   return img;
 }
 
-function resolveServiceImage(s: ServiceLink): ServiceImage {
+function resolveServiceImage(s: ServiceLink, project: Project): ServiceImage {
   if (s.build) {
     const df = s.dockerfile;
     if (!df) return { built: false, buildElsewhere: true };
     const stage = finalStage(df.parsed, s.build.target);
     if (!stage) return { built: true, dockerfile: df };
-    const base = resolveStageBase(df.parsed, stage, s.build.args);
+    const base = resolveStageBase(df.parsed, stage, s.build.args, project.parents);
     return { built: true, dockerfile: df, stage, base, image: base.image, facts: base.facts };
   }
   // A remote build context (git URL): the model links no Dockerfile; `image:` only names the result.
@@ -139,7 +141,7 @@ export interface RuntimeUser {
  * default user from the knowledge table. A Dockerfile hardened in one engine
  * pass is seen as non-root in the next.
  */
-export function runtimeUser(s: ServiceLink, img: ServiceImage = serviceImage(s)): RuntimeUser {
+export function runtimeUser(s: ServiceLink, img: ServiceImage): RuntimeUser {
   const written = composeUser(s);
   if (written !== undefined) {
     const known = !written.includes('$') && written.trim() !== '';
@@ -174,7 +176,7 @@ export function imageToJudge(
   cis: string,
   consequence: string,
 ): { img: ServiceImage } | { done: Finding | undefined } {
-  const img = serviceImage(s);
+  const img = serviceImage(s, ctx.project);
   const swapTo = img.facts?.swapTo;
   if (swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return { done: undefined };
@@ -232,7 +234,7 @@ export interface ListeningPorts {
  * targets, `expose`, its Dockerfile's EXPOSE, and a `--port` in its command or
  * entrypoint. For a range, its lowest port.
  */
-export function listeningPorts(s: ServiceLink, img: ServiceImage = serviceImage(s)): ListeningPorts {
+export function listeningPorts(s: ServiceLink, img: ServiceImage): ListeningPorts {
   const ports: number[] = [];
   let unknown = false;
   const add = (raw: unknown) => {
@@ -275,7 +277,7 @@ function portNumber(raw: unknown): number | undefined {
  * is 1024 or above (and at least one is known), and it is not on the host
  * network, where the capability would matter.
  */
-export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage = serviceImage(s)): boolean {
+export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage): boolean {
   if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return false;
   if (s.effective.network_mode === 'host') return false;
   const { ports, unknown } = listeningPorts(s, img);
@@ -308,6 +310,49 @@ export function mergeProvides(s: ServiceLink, key: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The order of the keys the tool adds to a service, the same on every service
+ * whichever transform or engine pass adds them: what the service is given
+ * (environment, user, groups), then what it may write, then what it may do.
+ */
+export const ADDED_KEY_ORDER = ['environment', 'user', 'group_add', 'read_only', 'tmpfs', 'cap_drop', 'cap_add', 'security_opt'] as const;
+
+function keyRank(key: string): number {
+  return (ADDED_KEY_ORDER as readonly string[]).indexOf(key) + 1;
+}
+
+/**
+ * Keys that place the others when present. Not `environment`: almost every
+ * service has one, written by hand near the top, and anchoring to it would put
+ * the hardening keys in the middle of most services.
+ */
+function isAnchor(key: string): boolean {
+  return keyRank(key) > 0 && key !== 'environment';
+}
+
+/**
+ * Add `key: valueText` (one line) to the service's own map, placed by canonical
+ * rank among the ranked keys it already has: after the last that ranks before
+ * it, else before the first that ranks after it, else at the end. Inserts that
+ * meet at one point in one pass go in rank order (Edit.order).
+ */
+export function insertServiceKey(s: ServiceLink, key: string, valueText: string): Edit {
+  const map = s.node.node!;
+  const rank = keyRank(key);
+  const ranked = map.items
+    .filter((p): p is Pair => isPair(p) && isScalar(p.key) && isAnchor(String(p.key.value)))
+    .map((pair) => ({ pair, rank: keyRank(String((pair.key as { value: unknown }).value)) }));
+  let place: MapPlace = 'end';
+  if (rank > 0) {
+    const lower = ranked.filter((r) => r.rank < rank);
+    const higher = ranked.find((r) => r.rank > rank);
+    if (lower.length) place = { after: lower[lower.length - 1]!.pair };
+    else if (higher) place = { before: higher.pair };
+  }
+  const edit = insertMapEntryAt(s.compose, s.compose.parsed.eol, map, key, valueText, place);
+  return rank > 0 ? { ...edit, order: rank } : edit;
 }
 
 /**
@@ -344,7 +389,7 @@ export function addListItems(
   if (Array.isArray(current) && inherited.length !== current.length) return `${key} inherits items that are not plain values`;
   const value = [...inherited, ...items];
   const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
-  return { edits: [insertOuterMapEntry(file, eol, map, key, text)], intent: intent(value) };
+  return { edits: [insertServiceKey(s, key, text)], intent: intent(value) };
 }
 
 /** Add `key: value` to the service itself (the caller has checked the service does not set it). */
@@ -354,15 +399,17 @@ export function addScalarKey(s: ServiceLink, key: string, value: string | number
   if (!map) return 'the service has no settings map';
   if (mapValue(map, key) !== undefined) return `${key} is already set`;
   return {
-    edits: [insertOuterMapEntry(file, file.parsed.eol, map, key, yamlScalar(value))],
+    edits: [insertServiceKey(s, key, yamlScalar(value))],
     intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }],
   };
 }
 
-/** Several changes as one fix (they apply together or not at all); inserts at one point become one edit, in order. */
+/** Several changes as one fix (they apply together or not at all); inserts at one point become one edit, in rank order. */
 export function combine(changes: ServiceChange[]): ServiceChange {
   const edits: Edit[] = [];
-  for (const e of changes.flatMap((c) => c.edits)) {
+  const all = changes.flatMap((c) => c.edits).map((e, i) => ({ e, i }));
+  all.sort((a, b) => (a.e.order ?? 0) - (b.e.order ?? 0) || a.i - b.i);
+  for (const { e } of all) {
     const same = edits.find((o) => o.file === e.file && o.range[0] === o.range[1] && e.range[0] === e.range[1] && o.range[0] === e.range[0]);
     if (same) same.text += e.text;
     else edits.push({ ...e });
@@ -413,18 +460,32 @@ export function dockerVolumeName(s: ServiceLink, volume: string): string {
   return `${project.toLowerCase().replace(/[^a-z0-9_-]/g, '')}_${volume}`;
 }
 
-const projectIndex = new WeakMap<Project, Map<string, ServiceLink[]>>();
+const peerIndex = new WeakMap<Project, Map<string, ServiceLink[]>>();
 
-/** Services run together, by folder: those defined by compose files in one folder (a base file and its overrides). */
-function servicesByProject(project: Project): Map<string, ServiceLink[]> {
-  let index = projectIndex.get(project);
+/**
+ * Services run together with a compose file's services: those of every
+ * compose project the file is part of (its base and overrides, files it
+ * includes or is included by). A standalone sibling file runs alone.
+ */
+function servicesRunWith(project: Project): Map<string, ServiceLink[]> {
+  let index = peerIndex.get(project);
   if (!index) {
+    const byFile = new Map<string, ServiceLink[]>();
+    for (const s of project.services) byFile.set(s.compose.path, [...(byFile.get(s.compose.path) ?? []), s]);
+    const byId = new Map(project.composeProjects.map((p) => [p.id, p]));
+    const filesOf = (id: string, depth = 0): string[] => {
+      const p = byId.get(id);
+      if (!p || depth > 5) return [];
+      return [...p.files, ...p.includes.flatMap((i) => filesOf(i, depth + 1))];
+    };
     index = new Map();
-    for (const s of project.services) {
-      const dir = path.dirname(s.compose.path);
-      index.set(dir, [...(index.get(dir) ?? []), s]);
+    for (const c of project.composes) {
+      const use = project.layout.compose.uses.get(c.path);
+      const ids = use?.projects ?? [];
+      const files = new Set([c.path, ...ids.flatMap((id) => [...filesOf(id), ...(byId.get(id)?.includedBy ?? []).flatMap((p) => filesOf(p))])]);
+      index.set(c.path, [...files].flatMap((f) => byFile.get(f) ?? []));
     }
-    projectIndex.set(project, index);
+    peerIndex.set(project, index);
   }
   return index;
 }
@@ -434,14 +495,14 @@ function servicesByProject(project: Project): Map<string, ServiceLink[]> {
  * `services` mount (read-only mounts included: the reader needs access too).
  */
 export function volumePeers(project: Project, services: ServiceLink[]): { volume: string; peer: ServiceLink }[] {
-  const mine = new Set(services.map((s) => `${path.dirname(s.compose.path)}\0${s.name}`));
-  const byProject = servicesByProject(project);
+  const mine = new Set(services.map((s) => (s.base ?? s).id));
+  const runWith = servicesRunWith(project);
   const out: { volume: string; peer: ServiceLink }[] = [];
   for (const s of services) {
     for (const m of s.volumes) {
       if (m.type !== 'volume' || !m.source) continue;
-      for (const other of byProject.get(path.dirname(s.compose.path)) ?? []) {
-        if (mine.has(`${path.dirname(other.compose.path)}\0${other.name}`)) continue;
+      for (const other of runWith.get(s.compose.path) ?? []) {
+        if (mine.has((other.base ?? other).id)) continue;
         if (!other.volumes.some((o) => o.type === 'volume' && o.source === m.source)) continue;
         if (!out.some((x) => x.volume === m.source && x.peer.name === other.name)) out.push({ volume: m.source, peer: other });
       }
@@ -466,5 +527,6 @@ export function checkEachService(
   ctx: TransformContext,
   check: (ctx: TransformContext, s: ServiceLink) => Finding | Finding[] | undefined,
 ): Finding[] {
-  return ctx.project.services.flatMap((s) => check(ctx, s) ?? []);
+  // A dev container's services are development environments: their settings are devcontainer.json's business.
+  return ctx.project.services.flatMap((s) => (s.leftAlone ? [] : (check(ctx, s) ?? [])));
 }

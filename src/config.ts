@@ -12,6 +12,7 @@ import type { HardenOptions } from './types.js';
 import { isInside } from './read.js';
 import { toPosix } from './discover.js';
 import { lineColumn } from './text.js';
+import { IMAGE_ROLES, type ImageRole } from './roles.js';
 
 export const CONFIG_NAMES = ['.docker-harden.yml', '.docker-harden.yaml', '.docker-harden.json'];
 
@@ -21,6 +22,7 @@ export interface ConfigOverride {
   files: string[];
   skip?: string[];
   transforms?: string[];
+  roles?: ImageRole[];
 }
 
 export interface ConfigData {
@@ -29,10 +31,14 @@ export interface ConfigData {
   'user-name'?: string;
   'tmpfs-size'?: string;
   'chown-workdir'?: boolean;
+  'user-ref'?: 'uid' | 'name';
+  'entrypoint-drop'?: 'keep' | 'conditional';
   skip?: string[];
   transforms?: string[];
   exclude?: string[];
   overrides?: ConfigOverride[];
+  /** Roles of Dockerfiles and stages that get hardened (default: runtime). */
+  roles?: ImageRole[];
 }
 
 export interface LoadedConfig {
@@ -52,13 +58,27 @@ export interface ConfigSet {
   isEnabled(transformId: string, file: string): boolean;
   /** Whether a transform is on for at least some file (else it need not run at all). */
   mayRun(transformId: string): boolean;
+  /** Roles of Dockerfiles (and dev container services) hardened in this file: `roles`, per-file overrides applied. */
+  hardenedRoles(file: string): readonly ImageRole[];
 }
 
-const TOP_KEYS = ['uid', 'gid', 'user-name', 'tmpfs-size', 'chown-workdir', 'skip', 'transforms', 'exclude', 'overrides'];
-const OVERRIDE_KEYS = ['files', 'skip', 'transforms'];
+const TOP_KEYS = ['uid', 'gid', 'user-name', 'tmpfs-size', 'chown-workdir', 'user-ref', 'entrypoint-drop', 'skip', 'transforms', 'exclude', 'overrides', 'roles'];
+const OVERRIDE_KEYS = ['files', 'skip', 'transforms', 'roles'];
+const DEFAULT_ROLES: readonly ImageRole[] = ['runtime'];
 
 /** The HardenOptions field each option key sets. */
-const OPTION_FIELDS = { uid: 'uid', gid: 'gid', 'user-name': 'userName', 'tmpfs-size': 'tmpfsSize', 'chown-workdir': 'chownWorkdir' } as const;
+const OPTION_FIELDS = {
+  uid: 'uid',
+  gid: 'gid',
+  'user-name': 'userName',
+  'tmpfs-size': 'tmpfsSize',
+  'chown-workdir': 'chownWorkdir',
+  'user-ref': 'userRef',
+  'entrypoint-drop': 'entrypointDrop',
+} as const;
+
+/** Allowed values of the option keys that choose between ways of doing a thing. */
+export const OPTION_CHOICES = { 'user-ref': ['uid', 'name'], 'entrypoint-drop': ['keep', 'conditional'] } as const;
 
 /**
  * Load the configuration of every path argument: `explicit` (from --config)
@@ -158,6 +178,17 @@ function makeSet(configs: LoadedConfig[], byRoot: Map<string, LoadedConfig>, kno
       });
       return on;
     },
+    hardenedRoles(file) {
+      const c = configOf(file);
+      if (!c) return DEFAULT_ROLES;
+      let roles: readonly ImageRole[] = c.data.roles ?? DEFAULT_ROLES;
+      const rel = relTo(c, file);
+      if (rel === undefined) return roles;
+      (c.data.overrides ?? []).forEach((o, i) => {
+        if (o.roles && matchers.get(c)!.overrides[i].ignores(rel)) roles = o.roles;
+      });
+      return roles;
+    },
     mayRun(id) {
       if (configs.length === 0 || byRoot.size === 0) return true;
       return [...new Set(byRoot.values())].some(
@@ -237,6 +268,13 @@ export function validate(raw: unknown, file: string, known: string[]): ConfigDat
         if (typeof v !== 'boolean') fail(key, `must be true or false, got ${JSON.stringify(v)}`);
         out[key] = v as boolean;
         break;
+      case 'user-ref':
+      case 'entrypoint-drop': {
+        const allowed: readonly string[] = OPTION_CHOICES[key];
+        if (typeof v !== 'string' || !allowed.includes(v)) fail(key, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+        (out as Record<string, unknown>)[key] = v;
+        break;
+      }
       case 'skip':
       case 'transforms':
         out[key] = ids(key, v);
@@ -244,8 +282,11 @@ export function validate(raw: unknown, file: string, known: string[]): ConfigDat
       case 'exclude':
         out.exclude = stringList(key, v, fail);
         break;
+      case 'roles':
+        out.roles = roleList(key, v, fail);
+        break;
       case 'overrides':
-        if (!Array.isArray(v)) fail(key, 'must be a list of { files, skip, transforms } entries');
+        if (!Array.isArray(v)) fail(key, 'must be a list of { files, skip, transforms, roles } entries');
         out.overrides = (v as unknown[]).map((o, i) => {
           const at = `overrides[${i}]`;
           if (!isPlainObject(o)) fail(at, `must be a map with keys ${OVERRIDE_KEYS.join(', ')}`);
@@ -259,6 +300,7 @@ export function validate(raw: unknown, file: string, known: string[]): ConfigDat
           const ov: ConfigOverride = { files };
           if (entry.skip !== undefined) ov.skip = ids(`${at}.skip`, entry.skip);
           if (entry.transforms !== undefined) ov.transforms = ids(`${at}.transforms`, entry.transforms);
+          if (entry.roles !== undefined) ov.roles = roleList(`${at}.roles`, entry.roles, fail);
           return ov;
         });
         break;
@@ -267,6 +309,15 @@ export function validate(raw: unknown, file: string, known: string[]): ConfigDat
     }
   }
   return out;
+}
+
+/** Roles to harden: names from IMAGE_ROLES. */
+function roleList(key: string, v: unknown, fail: (key: string, problem: string) => never): ImageRole[] {
+  const list = stringList(key, v, fail);
+  list.forEach((r, i) => {
+    if (!(IMAGE_ROLES as readonly string[]).includes(r)) fail(`${key}[${i}]`, `unknown role '${r}'; allowed: ${IMAGE_ROLES.join(', ')}`);
+  });
+  return list as ImageRole[];
 }
 
 function stringList(key: string, v: unknown, fail: (key: string, problem: string) => never): string[] {

@@ -1,11 +1,14 @@
 // Finding the files to work on: walk each path argument, honour .gitignore
 // files (nested ones too) and --exclude patterns, skip .git and node_modules,
-// never follow a symlink out of the root, and classify files by name.
+// never follow a symlink out of the root, and classify files by name. The same
+// walk finds the evidence files (scripts, Makefiles, CI workflows, README,
+// .env, bake files), which are read, never written.
 import { promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
 import { isInside, describeIoError, type FileError } from './read.js';
+import { evidenceKind, type EvidenceFile } from './evidence/sources.js';
 
 export interface DiscoveredFile {
   path: string;
@@ -16,6 +19,8 @@ export interface DiscoveredFile {
 
 export interface Discovery {
   files: DiscoveredFile[];
+  /** Files that say how the containers are built and run (read-only inputs; directory arguments only). */
+  evidence: EvidenceFile[];
   /** Dockerfiles and compose files that --exclude (or configuration) kept out: never read. */
   skipped: string[];
   errors: FileError[];
@@ -48,6 +53,7 @@ export interface DiscoverOptions {
 
 export async function discover(paths: string[], cwd: string, opts: DiscoverOptions): Promise<Discovery> {
   const files: DiscoveredFile[] = [];
+  const evidence: EvidenceFile[] = [];
   const skipped: string[] = [];
   const errors: FileError[] = [];
   const roots: string[] = [];
@@ -73,7 +79,7 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     if (stat.isDirectory()) {
       roots.push(abs);
       excluders.push({ root: abs, ig: ignore().add(opts.exclude) });
-      await walk({ root: abs, out: files, skipped, errors, seen, isExcluded, visitedReal: new Set() }, abs, [], false);
+      await walk({ root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set() }, abs, [], false);
     } else {
       // An explicit file: its folder is the root; the name decides the kind, else its content does.
       const root = path.dirname(abs);
@@ -95,8 +101,9 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  evidence.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   skipped.sort();
-  return { files, skipped, errors, roots, isExcluded };
+  return { files, evidence, skipped, errors, roots, isExcluded };
 }
 
 interface IgnoreScope {
@@ -107,6 +114,7 @@ interface IgnoreScope {
 interface WalkState {
   root: string;
   out: DiscoveredFile[];
+  evidence: EvidenceFile[];
   skipped: string[];
   errors: FileError[];
   seen: Set<string>;
@@ -117,7 +125,7 @@ interface WalkState {
 
 /** Walk `dir`. Under an excluded directory, candidate files are only counted as skipped. */
 async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], excluded: boolean): Promise<void> {
-  const { root, out, skipped, errors, seen, isExcluded, visitedReal } = state;
+  const { root, out, evidence, skipped, errors, seen, isExcluded, visitedReal } = state;
   let real = dir;
   try {
     real = realpathSync.native(dir);
@@ -179,7 +187,16 @@ async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], exclud
       await walk(state, abs, here, entryExcluded);
     } else if (isFile) {
       const kind = kindFromName(entry.name);
-      if (!kind || ignored(abs, false) || seen.has(abs)) continue;
+      if (!kind) {
+        // `.env` is usually git-ignored, yet it is what compose reads here (COMPOSE_FILE).
+        const ev = entryExcluded || seen.has(abs) ? undefined : evidenceKind(entry.name, toPosix(path.relative(root, dir)).split('/'));
+        if (ev && (ev === 'dotenv' || !ignored(abs, false))) {
+          seen.add(abs);
+          evidence.push({ path: abs, kind: ev, root });
+        }
+        continue;
+      }
+      if (ignored(abs, false) || seen.has(abs)) continue;
       seen.add(abs);
       if (entryExcluded) {
         skipped.push(abs);

@@ -6,8 +6,10 @@ import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfil
 import { expandArgs, effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
-import type { ServiceLink } from './model.js';
+import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
+import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 
 export interface StageBase {
   /** Stages from the external base to `stage` (the last element). */
@@ -22,7 +24,23 @@ export interface StageBase {
   /** Distro: from the facts, else guessed from package managers in RUN lines. */
   distro?: Distro;
   distroGuessed: boolean;
+  /**
+   * Set when the external image is one this repository builds (`FROM org/base`
+   * and `docker build -t org/base -f base.Dockerfile`): the stage it is built
+   * from and what that stage starts from. `facts` then describe that image.
+   */
+  builtFrom?: { parent: BuiltParent; base: StageBase };
 }
+
+/** The Dockerfile stage an image tag built in this repository comes from. */
+export interface BuiltParent {
+  dockerfile: DockerfileSource;
+  stage: DfStage;
+  image: BuiltImage;
+}
+
+/** Finds the build of an image reference in this repository (the model's tag lookup). */
+export type ParentLookup = (image: string) => BuiltParent | undefined;
 
 /** The stage that becomes the image: the build target, else the last stage. */
 export function finalStage(df: ParsedDockerfile, target?: string): DfStage | undefined {
@@ -46,7 +64,12 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
   return undefined;
 }
 
-export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}): StageBase {
+/**
+ * What a stage starts from: the chain of stages back to an external image, and
+ * what is known of that image. With `parents`, an external image this
+ * repository builds is followed into the Dockerfile that builds it.
+ */
+export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}, parents?: ParentLookup, depth = 0): StageBase {
   const chain: DfStage[] = [stage];
   let cur = stage;
   for (let guard = 0; guard < df.stages.length; guard++) {
@@ -57,6 +80,13 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {
       const ref = parseImageRef(expanded);
+      const built = depth < 8 ? parents?.(expanded) : undefined;
+      if (built && built.dockerfile.parsed !== df) {
+        const base = resolveStageBase(built.dockerfile.parsed, built.stage, {}, parents, depth + 1);
+        const facts = factsOfBuiltImage(built, base);
+        const own = withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, builtFrom: { parent: built, base } });
+        return own.distro || !base.distro ? own : { ...own, distro: base.distro, distroGuessed: base.distroGuessed };
+      }
       const facts = lookupImage(ref);
       return withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false });
     }
@@ -64,6 +94,29 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     cur = parent;
   }
   return withDistro(df, chain, { chain, unresolved: 'stages refer to each other in a loop', distroGuessed: false });
+}
+
+/**
+ * What an image built here is, as far as its own Dockerfile says: its base's
+ * facts with the user its stage ends with and the user it creates. Undefined
+ * when its base is unknown. An image that swaps (nginx) is the parent's to
+ * swap; its children keep the parent's master-as-root behaviour.
+ */
+function factsOfBuiltImage(built: BuiltParent, base: StageBase): ImageFacts | undefined {
+  const f = base.facts;
+  if (!f) return undefined;
+  const user = effectiveUser(base);
+  const created = usersCreatedIn(base.chain, built.dockerfile.parsed.escape).filter((u) => u.uid !== undefined);
+  const last = created[created.length - 1];
+  return {
+    ...f,
+    defaultUser: user.user,
+    nonRootByDefault: user.known && !user.root,
+    existingUser: last ? { name: last.name, uid: last.uid!, gid: last.gid ?? last.uid! } : f.existingUser,
+    dropsPrivileges: f.dropsPrivileges || !!f.swapTo,
+    swapTo: undefined,
+    source: `built in this repository from ${built.dockerfile.rel}${built.image.target ? ` (target ${built.image.target})` : ''}: ${built.image.via} at ${built.image.at.rel}:${built.image.at.line}; its base: ${f.source}`,
+  };
 }
 
 function withDistro(df: ParsedDockerfile, chain: DfStage[], base: StageBase): StageBase {
@@ -110,6 +163,11 @@ export function effectiveUser(base: StageBase): UserState {
       return { user, known, root: known && isRootUser(user), instruction: last };
     }
   }
+  // An image built here: the user its own Dockerfile ends with (the instruction is in that file).
+  if (base.builtFrom) {
+    const u = effectiveUser(base.builtFrom.base);
+    return { user: u.user, known: u.known, root: u.root };
+  }
   if (base.facts) {
     const user = base.facts.defaultUser;
     return { user, known: true, root: isRootUser(user) };
@@ -120,6 +178,35 @@ export function effectiveUser(base: StageBase): UserState {
 /** The instructions of a stage chain in build order (ONBUILD triggers excluded). */
 export function chainInstructions(chain: DfStage[]): DfInstruction[] {
   return chain.flatMap((s) => effectiveInstructions(s));
+}
+
+/** Words of an instruction's raw text with offsets, across line continuations, skipping comment lines inside them. */
+export function instructionWords(raw: string, escape: string): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let i = 0;
+  let lineStart = true;
+  while (i < raw.length) {
+    const c = raw[i]!;
+    if (c === escape && (raw[i + 1] === '\n' || (raw[i + 1] === '\r' && raw[i + 2] === '\n'))) {
+      i += raw[i + 1] === '\r' ? 3 : 2;
+      lineStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      if (c === '\n') lineStart = true;
+      i++;
+      continue;
+    }
+    if (c === '#' && lineStart && out.length > 0) {
+      while (i < raw.length && raw[i] !== '\n') i++;
+      continue;
+    }
+    lineStart = false;
+    const start = i;
+    while (i < raw.length && !/\s/.test(raw[i]!) && !(raw[i] === escape && /\r|\n/.test(raw[i + 1] ?? ''))) i++;
+    out.push({ text: raw.slice(start, i), start });
+  }
+  return out;
 }
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
@@ -143,12 +230,12 @@ export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>
   return { before, final: cur };
 }
 
-/** The last ENV in the chain that sets `name`, with its value. */
-export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction } | undefined {
-  let found: { value: string; instruction: DfInstruction } | undefined;
+/** The last ENV in the chain that sets `name`, with its value and where the value is written. */
+export function lastEnv(chain: DfStage[], name: string): { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined {
+  let found: { value: string; instruction: DfInstruction; valueRange?: [number, number] } | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'ENV') continue;
-    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins };
+    for (const p of ins.properties) if (p.name === name) found = { value: p.value ?? '', instruction: ins, valueRange: p.valueRange };
   }
   return found;
 }
@@ -170,23 +257,71 @@ const USER_TOOL_VALUE_FLAGS = new Set([
   '--lastuid', '--conf', '--firstgid', '--lastgid',
 ]);
 
-/** Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID, GID and home they name. */
-export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] {
+/**
+ * The build variables a RUN sees before each instruction of the chain: ARG values
+ * (their default, else the global ARG's) and ENV values. ENV carries into stages
+ * built on this one; ARG does not. A value that cannot be known is left out.
+ */
+export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, Map<string, string | undefined>> {
+  const out = new Map<DfInstruction, Map<string, string | undefined>>();
+  const env = new Map<string, string | undefined>();
+  for (const stage of chain) {
+    const args = new Map<string, string | undefined>();
+    for (const ins of effectiveInstructions(stage)) {
+      const scope = new Map([...args, ...env]);
+      out.set(ins, scope);
+      if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
+      for (const p of ins.properties) {
+        const raw = p.value ?? (ins.keyword === 'ARG' ? globalArgs.get(p.name) : undefined);
+        const value = raw === undefined ? undefined : expandArgs(raw, scope);
+        (ins.keyword === 'ARG' ? args : env).set(p.name, value);
+      }
+    }
+  }
+  return out;
+}
+
+/** A shell word with build variables replaced where they are known (`$APP_USER` -> `svc`); else as written. */
+export function expandWord(word: string, scope: Map<string, string | undefined> | undefined): string {
+  if (!word.includes('$') || !scope) return word;
+  return expandArgs(word, scope) ?? word;
+}
+
+export interface UserReadOptions {
+  /** The distro tells BusyBox's adduser (Alpine) from Debian's. */
+  distro?: Distro;
+  /** Global ARGs of the file, for `ARG NAME` redeclared in a stage. */
+  globalArgs?: Map<string, string | undefined>;
+}
+
+/**
+ * Users that RUN lines of the chain create (`useradd`, `adduser`), with the UID,
+ * GID and home they name; build variables in the command are expanded
+ * (`adduser -D -u $UID $USER`). The GID is known when the command names it, or
+ * when the tool makes it equal to the UID: BusyBox `adduser -u N` without -S or -G,
+ * Debian `adduser --system --group --uid N`.
+ */
+export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadOptions = {}): CreatedUser[] {
   const users: CreatedUser[] = [];
   const groups = new Map<string, number>();
+  const scopes = variableScopes(chain, read.globalArgs);
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, escape))) {
+    const scope = scopes.get(ins);
+    for (const words of shellCommands(runScript(ins, escape))) {
+      const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
       const values = new Map<string, string>();
+      const switches = new Set<string>();
       const positional: string[] = [];
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i]!;
         const eq = a.indexOf('=');
         if (a.startsWith('--') && eq > 0) values.set(a.slice(0, eq), a.slice(eq + 1));
         else if (USER_TOOL_VALUE_FLAGS.has(a)) values.set(a, argv[++i] ?? '');
-        else if (!a.startsWith('-')) positional.push(a);
+        else if (a.startsWith('-')) switches.add(a);
+        else positional.push(a);
       }
       const name = positional[0];
       if (!name || !/^[a-z_][a-z0-9_-]*\$?$/i.test(name)) continue;
@@ -206,12 +341,18 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
         continue;
       }
       if (tool === 'adduser' && positional.length > 1) continue; // `adduser user group`
+      const uid = num('-u', '--uid');
       const group = values.get('-g') ?? values.get('--gid') ?? values.get('--ingroup') ?? values.get('-G');
       // BusyBox adduser's -g is GECOS, not the group.
       const groupValue = tool === 'adduser' ? values.get('-G') ?? values.get('--ingroup') ?? values.get('--gid') : group;
-      const gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      let gid = groupValue === undefined ? groups.get(name) : /^\d+$/.test(groupValue) ? Number(groupValue) : groups.get(groupValue);
+      if (gid === undefined && groupValue === undefined && uid !== undefined && tool === 'adduser') {
+        const system = switches.has('-S') || switches.has('--system');
+        // BusyBox: a new group with GID = UID, unless -S (then nogroup). Debian: --system --group makes the group at the UID.
+        if (read.distro === 'alpine' ? !system : system && switches.has('--group')) gid = uid;
+      }
       const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined);
-      users.push({ name, uid: num('-u', '--uid'), gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
+      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
     }
   }
   return users;
@@ -220,24 +361,166 @@ export function usersCreatedIn(chain: DfStage[], escape: string): CreatedUser[] 
 export interface ImageStage {
   stage: DfStage;
   base: StageBase;
-  /** Compose services that build this stage (by target, or the last stage). */
+  /** Compose services that run this stage (by target, the last stage, or an `image:` tag built from it). */
   services: ServiceLink[];
 }
 
 /**
- * The stages a Dockerfile's images are built from: one per distinct compose
- * `target` (each with the services that build it), or the last stage when no
- * service builds it. Bases resolve with the first service's build args.
+ * The stages of a Dockerfile that are hardened as images: those whose role
+ * (src/roles.ts) the configuration hardens, by default the runtime ones, each
+ * with the services that run it. Bases resolve with the first service's build
+ * args, and follow images built in this repository.
  */
-export function imageStages(parsed: ParsedDockerfile, services: ServiceLink[]): ImageStage[] {
-  const targets = [...new Set(services.map((s) => s.build?.target))];
-  if (targets.length === 0) targets.push(undefined);
+export function imageStages(project: Project, df: DockerfileSource): ImageStage[] {
+  const services = project.servicesByDockerfile.get(df.path) ?? [];
+  const use = project.layout.roles.get(df.path);
   const out: ImageStage[] = [];
-  for (const target of targets) {
-    const stage = finalStage(parsed, target);
-    if (!stage || out.some((o) => o.stage === stage)) continue;
-    const users = services.filter((s) => finalStage(parsed, s.build?.target) === stage);
-    out.push({ stage, base: resolveStageBase(parsed, stage, users[0]?.build?.args ?? {}), services: users });
+  for (const su of use?.stages ?? []) {
+    if (!su.hardened) continue;
+    const stage = df.parsed.stages[su.index];
+    if (!stage) continue;
+    const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage);
+    out.push({ stage, base: resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents), services: users });
   }
   return out;
+}
+
+// ------------------------------------------------------------- packages
+
+export interface PackageInstall {
+  manager: 'apk' | 'apt';
+  packages: string[];
+  instruction: DfInstruction;
+}
+
+/** Options of `apk add` and `apt-get install` that take a value (the next word). */
+const APK_VALUE_FLAGS = new Set(['-t', '--virtual', '-X', '--repository', '-p', '--root', '--arch', '--keys-dir', '--cache-dir', '--repositories-file']);
+const APT_VALUE_FLAGS = new Set(['-t', '--target-release', '--default-release', '-o', '--option', '-c', '--config-file']);
+const PREFIXES = new Set(['sudo', 'env', 'command', 'exec', 'nice', 'nohup']);
+
+/** Packages that RUN lines of the chain install with `apk add` or `apt-get`/`apt install`. */
+export function packageInstalls(chain: DfStage[], escape: string): PackageInstall[] {
+  const out: PackageInstall[] = [];
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (let argv of shellCommands(runScript(ins, escape))) {
+      while (argv.length && (PREFIXES.has(argv[0]!) || /^-/.test(argv[0]!))) argv = argv.slice(1);
+      const tool = argv[0];
+      const sub = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+      if (sub < 0) continue;
+      let manager: 'apk' | 'apt' | undefined;
+      if (tool === 'apk' && argv[sub] === 'add') manager = 'apk';
+      else if ((tool === 'apt-get' || tool === 'apt') && argv[sub] === 'install') manager = 'apt';
+      if (!manager) continue;
+      const valued = manager === 'apk' ? APK_VALUE_FLAGS : APT_VALUE_FLAGS;
+      const packages: string[] = [];
+      for (let i = sub + 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (valued.has(a)) i++;
+        else if (!a.startsWith('-')) packages.push(a);
+      }
+      if (packages.length) out.push({ manager, packages, instruction: ins });
+    }
+  }
+  return out;
+}
+
+export interface NginxPackage {
+  install: PackageInstall;
+  /** The package name as written (`nginx`, `nginx-light`, `nginx=1.22.1-9`). */
+  name: string;
+  layout: NginxLayout;
+  /** Extra module packages installed alongside (`nginx-mod-http-lua`, `libnginx-mod-stream`). */
+  modules: string[];
+}
+
+/** The nginx server package the chain installs with apk or apt, if any. */
+export function nginxPackage(chain: DfStage[], escape: string): NginxPackage | undefined {
+  const installs = packageInstalls(chain, escape);
+  for (const install of installs) {
+    for (const name of install.packages) {
+      const layout = packageLayout(install.manager, name);
+      if (!layout) continue;
+      const modules = installs.flatMap((i) => i.packages).filter((p) => /^(lib)?nginx-mod-/.test(p));
+      return { install, name, layout, modules };
+    }
+  }
+  return undefined;
+}
+
+const packagesInFile = new WeakMap<ParsedDockerfile, NginxPackage | null>();
+
+/** The nginx package any stage of a Dockerfile installs, read once per parsed file (the model links in rounds, the engine runs passes). */
+export function nginxPackageInFile(parsed: ParsedDockerfile): NginxPackage | undefined {
+  let pkg = packagesInFile.get(parsed);
+  if (pkg === undefined) {
+    pkg = nginxPackage(parsed.stages, parsed.escape) ?? null;
+    packagesInFile.set(parsed, pkg);
+  }
+  return pkg ?? undefined;
+}
+
+// ---------------------------------------------------------- file commands
+
+export interface RunFileOp {
+  tool: 'chmod' | 'chown' | 'rm' | 'unlink';
+  recursive: boolean;
+  /** chmod's mode or chown's owner, as written. */
+  arg?: string;
+  /** Absolute paths as written (globs kept). */
+  paths: string[];
+  instruction: DfInstruction;
+}
+
+/** `chmod`, `chown`, `rm` and `unlink` commands in the chain's RUN lines, in build order. */
+export function runFileOps(chain: DfStage[], escape: string): RunFileOp[] {
+  const out: RunFileOp[] = [];
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of shellCommands(runScript(ins, escape))) {
+      const tool = argv[0];
+      if (tool !== 'chmod' && tool !== 'chown' && tool !== 'rm' && tool !== 'unlink') continue;
+      const words = argv.slice(1);
+      const flags = words.filter((w) => /^-[A-Za-z]+$/.test(w) || w.startsWith('--'));
+      const rest = words.filter((w) => !flags.includes(w));
+      const recursive = flags.some((f) => f === '--recursive' || (/^-[A-Za-z]+$/.test(f) && /[rR]/.test(f)));
+      const withArg = tool === 'chmod' || tool === 'chown';
+      // `chmod -x` is a mode, not a flag: a flag-looking word right before the paths may be one.
+      const arg = withArg ? rest[0] ?? flags.find((f) => /^-[rwxXst]+$/.test(f)) : undefined;
+      const paths = (withArg ? rest.slice(1) : rest).filter((p) => p.startsWith('/'));
+      out.push({ tool, recursive, arg, paths, instruction: ins });
+    }
+  }
+  return out;
+}
+
+/** Whether an operation's path (a file, a folder with -R, or a glob) covers `target`. */
+export function opCovers(op: RunFileOp, written: string, target: string): boolean {
+  const p = written.replace(/\/+$/, '') || '/';
+  if (p === target) return true;
+  if (/[*?[]/.test(p)) {
+    const re = new RegExp('^' + p.split('/').map((part) => part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')).join('/') + '(/.*)?$');
+    return re.test(target) && (op.recursive || re.exec(target)![1] === undefined);
+  }
+  return op.recursive && target.startsWith(p === '/' ? '/' : p + '/');
+}
+
+/** Whether a chmod mode (octal or symbolic) leaves a file unreadable to others, readable, or does not say. */
+export function modeOtherRead(mode: string): boolean | undefined {
+  if (/^[0-7]{3,4}$/.test(mode)) return (parseInt(mode, 8) & 0o004) !== 0;
+  let result: boolean | undefined;
+  for (const clause of mode.split(',')) {
+    const m = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
+    if (!m) return undefined;
+    const [, who, op, perms] = m;
+    if (who !== '' && !/[oa]/.test(who!)) continue;
+    if (op === '=') result = perms!.includes('r');
+    else if (perms!.includes('r')) result = op === '+';
+  }
+  return result;
+}
+
+/** The user part of a USER or --chown value (`1000:1000` -> `1000`). */
+export function ownerUser(owner: string): string {
+  return owner.split(':')[0]!.trim();
 }

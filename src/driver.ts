@@ -13,6 +13,7 @@ import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
 import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
+import type { ImageRole } from './roles.js';
 
 export interface RunOptions {
   paths: string[];
@@ -27,6 +28,8 @@ export interface RunOptions {
   isEnabled?: (transformId: string, file: string) => boolean;
   /** Exclusions beyond `exclude` (configuration files). */
   excludeFile?: (file: string) => boolean;
+  /** Roles of Dockerfiles hardened per file (configuration `roles`); default: runtime. */
+  hardenedRoles?: (file: string) => readonly ImageRole[];
   /** Called as work advances, for a progress display. */
   onProgress?: (p: Progress) => void;
   /**
@@ -65,8 +68,13 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
-  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, (done, total) =>
-    progress({ phase: 'loading', done, total }),
+  const project = await loadProject(
+    found.files,
+    opts.cwd,
+    found.roots,
+    found.isExcluded,
+    (done, total) => progress({ phase: 'loading', done, total }),
+    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
   );
   progress({ phase: 'hardening', done: 0, total: project.files.size });
   const suppress = opts.suppress ?? inlineSuppressions();
@@ -127,6 +135,18 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     dryRun: opts.dryRun,
     ...(verify ? { verify } : {}),
   };
+}
+
+/** Discover and load only (for --explain): the project model and the file errors met on the way. */
+export async function loadForExplain(
+  opts: Pick<RunOptions, 'paths' | 'cwd' | 'exclude' | 'excludeFile' | 'hardenedRoles'>,
+): Promise<{ project: Project; errors: FileError[] }> {
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, undefined, {
+    evidence: found.evidence,
+    hardenedRoles: opts.hardenedRoles,
+  });
+  return { project, errors: [...found.errors, ...project.errors] };
 }
 
 /** Suppression comments that name no known transform (all of them count, not only those selected for this run). */

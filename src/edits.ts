@@ -5,7 +5,8 @@
 import { isMap, isSeq, isScalar, isPair, Scalar, type YAMLMap, type YAMLSeq, type Pair, type Node } from 'yaml';
 import type { Edit } from './types.js';
 import type { DfInstruction, ParsedDockerfile } from './parse/dockerfile.js';
-import { indentOfLine, lineEndOf, lineStartOf, nextLineStart, type Eol } from './text.js';
+import type { NginxDirective } from './parse/nginx.js';
+import { detectEol, indentOfLine, lineEndOf, lineStartOf, nextLineStart, type Eol } from './text.js';
 
 export interface TextFile {
   path: string;
@@ -103,6 +104,51 @@ export function insertOuterMapEntry(file: TextFile, eol: Eol, map: YAMLMap, key:
   return { file: file.path, range: [next, next], text: inner.text.slice(eol.length) + eol };
 }
 
+/** Where a new key goes in a map: right after one of its pairs, right before one, or after the last. */
+export type MapPlace = { after: Pair } | { before: Pair } | 'end';
+
+/**
+ * Add `key: valueText` at a chosen place in a map (one line, like insertMapEntry).
+ * After the map's last pair this is insertOuterMapEntry. Elsewhere in a block map
+ * the new line starts a line: after the pair's last line (and the deeper-indented
+ * comment lines under it), or before the pair's key and the comment lines directly
+ * above it, which describe it. Items appended to the pair's own value land before
+ * the line break, so they stay with it.
+ */
+export function insertMapEntryAt(file: TextFile, eol: Eol, map: YAMLMap, key: string, valueText: string, place: MapPlace): Edit {
+  const pairs = map.items.filter(isPair);
+  const after = place !== 'end' && 'after' in place ? place.after : undefined;
+  const before = place !== 'end' && 'before' in place ? place.before : undefined;
+  if (place === 'end' || after === pairs[pairs.length - 1]) return insertOuterMapEntry(file, eol, map, key, valueText);
+  const entry = `${yamlScalar(key)}: ${valueText}`;
+  const text = file.text;
+  if (map.flow) {
+    if (after) {
+      const at = pairContentEnd(after);
+      return { file: file.path, range: [at, at], text: `, ${entry}` };
+    }
+    const at = (before!.key as Node).range![0];
+    return { file: file.path, range: [at, at], text: `${entry}, ` };
+  }
+  const indent = mapIndent(file, map);
+  if (after) {
+    const end = lastNonSpace(text, pairContentEnd(after)) + 1;
+    const at = nextLineStart(text, skipNestedComments(text, lineEndOf(text, end), indent.length));
+    return { file: file.path, range: [at, at], text: `${indent}${entry}${eol}` };
+  }
+  const keyStart = (before!.key as Node).range![0];
+  let at = lineStartOf(text, keyStart);
+  // A key that does not start its line (`- key: v`, `svc: {…}` is flow) cannot have a line put above it alone.
+  if (text.slice(at, keyStart).trim() !== '') return insertOuterMapEntry(file, eol, map, key, valueText);
+  while (at > 0) {
+    const prev = lineStartOf(text, at - 1);
+    const line = text.slice(prev, at);
+    if (!line.trimStart().startsWith('#') || indentOfLine(text, prev) !== indent) break;
+    at = prev;
+  }
+  return { file: file.path, range: [at, at], text: `${indent}${entry}${eol}` };
+}
+
 /**
  * An insert at the end of a line, before its line break. At the very end of a
  * file with no final newline it replaces the last character instead (keeping
@@ -181,6 +227,20 @@ function removeFlowItem(file: TextFile, spans: [number, number][], index: number
   if (index < spans.length - 1) return { file: file.path, range: [start, spans[index + 1][0]], text: '' };
   // Last item: remove from the end of the previous item (its comma included).
   return { file: file.path, range: [spans[index - 1][1], end], text: '' };
+}
+
+/**
+ * Offset where a scalar's value starts in the text, when its source spells the
+ * value exactly (plain or quoted, no escapes, no folding): edits inside the
+ * value can then be made in place.
+ */
+export function scalarValueStart(text: string, node: Scalar, value: string): number | undefined {
+  const [start, end] = node.range!;
+  const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+  if (!quoted && node.type !== Scalar.PLAIN) return undefined;
+  const from = quoted ? start + 1 : start;
+  const to = quoted ? end - 1 : end;
+  return text.slice(from, to) === value ? from : undefined;
 }
 
 /** The node under `key` in a map, ignoring `<<` merges. */
@@ -264,4 +324,28 @@ export function appendSeqItems(file: TextFile, eol: Eol, seq: YAMLSeq, itemTexts
 export function replaceNode(file: TextFile, node: Node, text: string): Edit {
   const [start, end] = node.range!;
   return { file: file.path, range: [start, end], text };
+}
+
+// ---------------------------------------------------------------- nginx
+
+/** Where a new first line of an nginx block goes: after the `{` line, at the first child's indentation. */
+export function nginxBlockInsertPoint(text: string, d: NginxDirective): { offset: number; prefix: string } | undefined {
+  const open = d.blockOpen!;
+  const lineEnd = lineEndOf(text, open);
+  const first = d.block?.[0];
+  if (d.blockClose === undefined || lineEnd >= d.blockClose || (first && first.start < lineEnd)) return undefined;
+  const eol = detectEol(text);
+  const indent = first ? indentOfLine(text, first.start) : indentOfLine(text, d.start) + '    ';
+  return { offset: lineEnd, prefix: eol + indent };
+}
+
+/** Remove an nginx directive: its whole line when nothing else but a comment shares it. */
+export function removeNginxDirective(file: TextFile, d: NginxDirective): Edit {
+  const text = file.text;
+  const start = lineStartOf(text, d.start);
+  const rest = text.slice(d.end, lineEndOf(text, d.end)).trim();
+  if (text.slice(start, d.start).trim() === '' && (rest === '' || rest.startsWith('#'))) {
+    return { file: file.path, range: [start, nextLineStart(text, d.end)], text: '' };
+  }
+  return { file: file.path, range: [d.start, d.end], text: '' };
 }

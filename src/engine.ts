@@ -235,8 +235,9 @@ function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
   for (const [file, edits] of byFile) {
     const text = texts.get(file)!;
     const s = new MagicString(text);
-    // Stable order: by position; inserts at one point keep their fix order.
-    const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.range[0] - b.e.range[0] || a.i - b.i);
+    // Stable order: by position; pure inserts at one point by rank, then in fix order.
+    const rank = (e: Edit) => (e.range[0] === e.range[1] ? e.order ?? 0 : 0);
+    const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.range[0] - b.e.range[0] || rank(a.e) - rank(b.e) || a.i - b.i);
     const record: AppliedEdit[] = [];
     let delta = 0;
     for (const { e } of ordered) {

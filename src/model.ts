@@ -3,15 +3,23 @@
 // from its build context; the service mounts volumes and bind-mounts files.
 // Transforms read this model and nothing else.
 import path from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { FileKind } from './types.js';
 import { parseDockerfile, type ParsedDockerfile, type DfInstruction } from './parse/dockerfile.js';
 import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } from './parse/compose.js';
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
-import { FileProblem, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
+import { FileProblem, isDirectory, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
+import { startScriptCandidates } from './start-scripts.js';
+import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
+import { readEvidence } from './evidence/index.js';
+import type { EvidenceFile } from './evidence/sources.js';
+import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
+import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
+import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
+import { finalStage, nginxPackageInFile, type ParentLookup } from './dockerfile-info.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -35,7 +43,11 @@ export interface NginxSource extends SourceBase {
 export interface EnvSource extends SourceBase {
   kind: 'env';
 }
-export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource;
+/** A start script: read by transforms as text (shell is parsed where it is used), edited only line by line. */
+export interface ScriptSource extends SourceBase {
+  kind: 'script';
+}
+export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource | ScriptSource;
 
 export interface BuildInfo {
   context: string;
@@ -67,10 +79,18 @@ export interface ServiceLink {
   build?: BuildInfo;
   dockerfile?: DockerfileSource;
   volumes: VolumeMount[];
-  /** Set when this service sits in an override file and the base file defines it too. */
+  /** Set when this service sits in an override file and an earlier file of its compose project defines it too. */
   base?: ServiceLink;
   /** Partial services in override files that extend this one. */
   overrides: ServiceLink[];
+  /** The service `extends:` copies (same or another file), when it is in the model. */
+  extends?: ServiceLink;
+  /** Set on a base service that says only `image:` when an override file adds `build:`: that override. */
+  buildFrom?: ServiceLink;
+  /** Set when `image:` names a tag built in this repository (and the service has no `build:`): that build. */
+  builtImage?: BuiltImage;
+  /** Set when the service is not hardened (a dev container's service): why, with the evidence. */
+  leftAlone?: { role: ImageRole; reason: string; evidence: Evidence[] };
 }
 
 export interface CopyLink {
@@ -107,11 +127,42 @@ export interface Project {
   nginx: NginxSource[];
   services: ServiceLink[];
   servicesByDockerfile: Map<string, ServiceLink[]>;
-  /** Build contexts of each Dockerfile (its own folder when no compose file names one). */
+  /** Build contexts of each Dockerfile (its own folder when no compose file or build command names one). */
   contexts: Map<string, string[]>;
   copies: CopyLink[];
   errors: FileError[];
+  /** How the repository builds and runs its containers; decided once at load, the same object every pass. */
+  layout: Layout;
+  /** Compose projects: which files run together, in order, with the evidence (= layout.compose.projects). */
+  composeProjects: ComposeProject[];
+  /** Images built in this repository, tag to Dockerfile (compose image + build, docker build -t, bake, CI). */
+  images: ImageIndex;
+  /** Follows an image reference built here to the Dockerfile stage that builds it (for `FROM org/base`). */
+  parents: ParentLookup;
 }
+
+/** What load decides once for the whole run (transforms never change what it reads). */
+export interface Layout {
+  evidence: RepoEvidence;
+  compose: ComposePlan;
+  /** Role of each Dockerfile and its stages (src/roles.ts), by absolute path. */
+  roles: Map<string, DockerfileUse>;
+  /** Compose files of dev containers (in .devcontainer/, or named by devcontainer.json): their services are left alone. */
+  devcontainerComposeFiles: Map<string, Evidence>;
+  /** Roles the configuration hardens for a file (default: runtime). */
+  hardenedRoles: (file: string) => readonly ImageRole[];
+  /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
+  evidenceImages: BuiltImage[];
+}
+
+export interface LoadOptions {
+  /** Evidence files discovery found (scripts, Makefiles, CI workflows, README, .env, bake, devcontainer.json). */
+  evidence?: EvidenceFile[];
+  /** Roles hardened per file (configuration `roles`); default: runtime only. */
+  hardenedRoles?: (file: string) => readonly ImageRole[];
+}
+
+const RUNTIME_ONLY: readonly ImageRole[] = ['runtime'];
 
 /** Parse a file's text by kind. Throws FileProblem with a line for parse errors that make editing unsafe. */
 export function parseSource(kind: FileKind, read: ReadFile, rel: string, root: string): SourceFile {
@@ -136,6 +187,7 @@ export function parseSource(kind: FileKind, read: ReadFile, rel: string, root: s
       return { ...base, kind, parsed };
     }
     case 'env':
+    case 'script':
       return { ...base, kind };
   }
 }
@@ -157,6 +209,7 @@ export async function loadProject(
   roots: string[],
   isExcluded: (file: string) => boolean = () => false,
   onLoaded?: (done: number, total: number) => void,
+  options: LoadOptions = {},
 ): Promise<Project> {
   const files = new Map<string, SourceFile>();
   const errors: FileError[] = [];
@@ -170,30 +223,85 @@ export async function loadProject(
       files.set(p, src);
       return src;
     } catch (err) {
+      // A start script is read when the model finds one; one it cannot read (binary, too large) is simply not known.
+      if (kind === 'script') return undefined;
       if (err instanceof FileProblem) errors.push(err.toFileError());
       else errors.push({ file: p, message: `cannot read: ${(err as Error).message}` });
       return undefined;
     }
   };
   let loaded = 0;
-  await inPool(inputs, async (input) => {
-    await load(input.path, input.kind, input.root);
-    onLoaded?.(++loaded, inputs.length);
-  });
+  const [, evidence] = await Promise.all([
+    inPool(inputs, async (input) => {
+      await load(input.path, input.kind, input.root);
+      onLoaded?.(++loaded, inputs.length);
+    }),
+    options.evidence?.length ? readEvidence(options.evidence, cwd, isExcluded) : Promise.resolve(emptyEvidence()),
+  ]);
 
-  // Linked files: Dockerfiles named by compose, then configs those Dockerfiles copy
-  // or compose bind-mounts, then the files those configs include. Each round
+  // Linked files: compose files and Dockerfiles the evidence names (any name),
+  // Dockerfiles named by compose, then configs those Dockerfiles copy or
+  // compose bind-mounts, then the files those configs include. Each round
   // follows one more link (compose -> Dockerfile -> config -> include -> ...).
+  const layout = emptyLayout(evidence, options.hardenedRoles ?? (() => RUNTIME_ONLY));
+  const named = evidenceNamedFiles(evidence);
   for (let round = 0; round < 6; round++) {
-    const wanted = linkedFiles(buildLinks(files, cwd, roots, [])).filter((w) => !files.has(w.path) && existsSync(w.path));
+    const wanted = [...(round === 0 ? named : []), ...linkedFiles(buildLinks(files, cwd, roots, [], layout))].filter(
+      (w) => !files.has(w.path) && existsSync(w.path),
+    );
     const before = files.size;
     await inPool(wanted, (w) => {
       const root = roots.find((r) => isInside(r, w.path));
       return root ? load(w.path, w.kind, root) : Promise.resolve(undefined);
     });
-    if (files.size === before) break;
+    if (files.size === before && round > 0) break;
   }
-  return buildLinks(files, cwd, roots, errors);
+  // What the model reads once: compose projects, then (from the services they link) the roles.
+  const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
+  layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
+  layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
+  const linked = buildLinks(files, cwd, roots, errors, layout);
+  layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
+  return buildLinks(files, cwd, roots, errors, layout);
+}
+
+function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => readonly ImageRole[]): Layout {
+  return {
+    evidence,
+    compose: { projects: [], uses: new Map(), overrideIn: new Map() },
+    roles: new Map(),
+    devcontainerComposeFiles: new Map(),
+    hardenedRoles,
+    evidenceImages: evidenceImages(evidence),
+  };
+}
+
+function evidenceImages(evidence: RepoEvidence): BuiltImage[] {
+  const out: BuiltImage[] = [];
+  for (const b of evidence.builds) for (const tag of b.tags) out.push({ tag, dockerfile: b.dockerfile, context: b.context, target: b.target, via: b.via, at: b.at });
+  return out;
+}
+
+/** Compose files and Dockerfiles that commands name, whatever their names (`-f deploy/stack.yml`, `-f docker/app.df`). */
+function evidenceNamedFiles(evidence: RepoEvidence): { path: string; kind: FileKind }[] {
+  const out: { path: string; kind: FileKind }[] = [];
+  for (const u of evidence.composeUses) for (const f of u.files) out.push({ path: f, kind: 'compose' });
+  for (const d of evidence.devcontainers) for (const f of d.composeFiles) out.push({ path: f, kind: 'compose' });
+  for (const b of evidence.builds) out.push({ path: b.dockerfile, kind: 'dockerfile' });
+  for (const d of evidence.devcontainers) if (d.dockerfile) out.push({ path: d.dockerfile, kind: 'dockerfile' });
+  return out;
+}
+
+/** Compose files in a `.devcontainer/` folder, or named by a devcontainer.json. */
+function devcontainerComposeFiles(composes: ComposeSource[], evidence: RepoEvidence): Map<string, Evidence> {
+  const out = new Map<string, Evidence>();
+  for (const d of evidence.devcontainers) for (const f of d.composeFiles) out.set(f, d.at);
+  for (const c of composes) {
+    if (!out.has(c.path) && c.path.split(path.sep).includes('.devcontainer')) {
+      out.set(c.path, { file: c.path, rel: c.rel, line: 1, source: 'structure', text: 'in .devcontainer/' });
+    }
+  }
+  return out;
 }
 
 /** Run `work` over `items`, at most `width` at a time: reads overlap, file descriptors stay bounded. */
@@ -217,61 +325,158 @@ export function withTexts(
     if (!old || old.text === text) continue;
     files.set(p, reparse(old, text));
   }
-  return buildLinks(files, project.cwd, project.roots, project.errors);
+  return buildLinks(files, project.cwd, project.roots, project.errors, project.layout);
 }
 
 export function relPath(cwd: string, p: string): string {
   return toPosix(path.relative(cwd, p)) || path.basename(p);
 }
 
-function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[], errors: FileError[]): Project {
+/**
+ * Link the files of one engine pass. Linear in the services: each file's
+ * services are indexed by name, and overrides, `extends:`, builds and tags are
+ * looked up in those indexes and in the layout decided at load.
+ */
+function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[], errors: FileError[], layout: Layout): Project {
   const all = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const dockerfiles = all.filter((f): f is DockerfileSource => f.kind === 'dockerfile');
   const composes = all.filter((f): f is ComposeSource => f.kind === 'compose');
   const nginx = all.filter((f): f is NginxSource => f.kind === 'nginx');
 
   const services: ServiceLink[] = [];
+  const byFile = new Map<string, Map<string, ServiceLink>>();
   for (const compose of composes) {
-    const dir = path.dirname(compose.path);
+    const named = new Map<string, ServiceLink>();
+    byFile.set(compose.path, named);
     for (const doc of compose.parsed.docs) {
       for (const node of doc.services) {
-        services.push({
-          id: `${compose.rel}#${node.name}`,
-          name: node.name,
-          compose,
-          node,
-          effective: node.data,
-          volumes: [],
-          overrides: [],
-          ...serviceImageAndBuild(node.data, dir),
-        });
+        const s: ServiceLink = { id: `${compose.rel}#${node.name}`, name: node.name, compose, node, effective: node.data, volumes: [], overrides: [] };
+        services.push(s);
+        if (!named.has(node.name)) named.set(node.name, s);
       }
     }
   }
-  linkOverrides(services, composes);
+
+  // extends: a service's own data is what it copies, merged with what it says itself.
+  const expanded = new Map<ServiceLink, Record<string, unknown>>();
+  /** Folder a service's `build:` resolves against, when `extends:` brought it from another file. */
+  const buildDir = new Map<ServiceLink, string>();
+  const own = (s: ServiceLink, depth = 0): Record<string, unknown> => {
+    const done = expanded.get(s);
+    if (done) return done;
+    let data = s.node.data;
+    const ext = extendsOf(data, s.compose.path);
+    const target = ext && depth < 10 ? byFile.get(ext.file)?.get(ext.service) : undefined;
+    if (target && target !== s) {
+      s.extends = target;
+      const { extends: _drop, ...rest } = data;
+      data = mergeComposeService(own(target, depth + 1), rest);
+      if (rest.build === undefined && target.node.data.build !== undefined) buildDir.set(s, buildDir.get(target) ?? path.dirname(target.compose.path));
+      else if (rest.build === undefined && buildDir.has(target)) buildDir.set(s, buildDir.get(target)!);
+    }
+    expanded.set(s, data);
+    return data;
+  };
+  for (const s of services) s.effective = own(s);
+
+  // Overrides: a file used only on top of others merges onto the services they define.
+  const projectDir = new Map<ServiceLink, string>();
+  for (const [file, { project, index }] of layout.compose.overrideIn) {
+    for (const s of byFile.get(file)?.values() ?? []) {
+      let base: ServiceLink | undefined;
+      let effective: Record<string, unknown> | undefined;
+      for (const earlier of project.files.slice(0, index)) {
+        const e = byFile.get(earlier)?.get(s.name);
+        if (!e) continue;
+        base ??= e;
+        effective = effective ? mergeComposeService(effective, own(e)) : own(e);
+      }
+      if (!base || !effective) continue;
+      s.base = base;
+      base.overrides.push(s);
+      s.effective = mergeComposeService(effective, own(s));
+      projectDir.set(s, project.directory);
+    }
+  }
+
   for (const s of services) {
-    const eff = s.effective;
-    const build = s.build ?? (s.base ? serviceImageAndBuild(eff, path.dirname(s.base.compose.path)).build : undefined);
-    s.build = build;
-    if (s.image === undefined && typeof eff.image === 'string') s.image = eff.image;
-    s.volumes = parseVolumes(eff, path.dirname(s.compose.path));
-    if (build) {
-      const df = files.get(build.dockerfile);
+    const dir = projectDir.get(s) ?? path.dirname(s.compose.path);
+    const ownData = own(s);
+    s.build = ownData.build !== undefined ? serviceImageAndBuild(ownData, buildDir.get(s) ?? dir).build : s.base ? serviceImageAndBuild(s.effective, buildDir.get(s.base) ?? path.dirname(s.base.compose.path)).build : undefined;
+    if (typeof s.effective.image === 'string') s.image = s.effective.image;
+    s.volumes = parseVolumes(s.effective, dir);
+  }
+  // Override builds: the base says `image:`, an override adds `build:`; the base is judged by that Dockerfile.
+  for (const b of services) {
+    if (b.build || b.base) continue;
+    const o = b.overrides.find((x) => x.build);
+    if (o) {
+      b.build = o.build;
+      b.buildFrom = o;
+    }
+  }
+
+  // Images built here: compose services with image + build, and the builds the evidence shows.
+  const built: BuiltImage[] = [];
+  for (const s of services) {
+    if (s.build && s.image && !s.base) built.push({ tag: s.image, dockerfile: s.build.dockerfile, context: s.build.context, target: s.build.target, via: `compose service ${s.name}`, at: serviceEvidence(s) });
+  }
+  built.push(...layout.evidenceImages);
+  for (const a of layout.evidence.tagAliases) {
+    const src = built.find((b) => b.tag === a.source);
+    if (src) built.push({ ...src, tag: a.target, via: `docker tag of ${a.source}`, at: a.at });
+  }
+  const seenImages = new Set<string>();
+  const images = indexImages(
+    built.filter((b) => {
+      const key = `${b.tag}\0${b.dockerfile}\0${b.target ?? ''}`;
+      if (seenImages.has(key)) return false;
+      seenImages.add(key);
+      return true;
+    }),
+  );
+  // `image: org/app` without build: the Dockerfile that builds the tag.
+  for (const s of services) {
+    if (s.build || s.base || !s.image || s.effective.build !== undefined) continue;
+    const b = findBuiltImage(images, s.image);
+    if (!b) continue;
+    s.build = { context: b.context, dockerfile: b.dockerfile, args: {}, target: b.target };
+    s.builtImage = b;
+  }
+  for (const s of services) {
+    if (s.build) {
+      const df = files.get(s.build.dockerfile);
       if (df && df.kind === 'dockerfile') s.dockerfile = df;
+    }
+  }
+  for (const s of services) {
+    const dev = layout.devcontainerComposeFiles.get(s.compose.path) ?? layout.devcontainerComposeFiles.get(s.base?.compose.path ?? '');
+    const dfRole = s.dockerfile ? layout.roles.get(s.dockerfile.path) : undefined;
+    const devRole = dfRole?.role === 'devcontainer';
+    if ((dev || devRole) && !layout.hardenedRoles(s.compose.path).includes('devcontainer')) {
+      s.leftAlone = {
+        role: 'devcontainer',
+        reason: dev ? 'a dev container\'s compose file' : `it builds ${s.dockerfile!.rel}, a dev container image`,
+        evidence: dev ? [dev] : dfRole!.evidence,
+      };
     }
   }
 
   const servicesByDockerfile = new Map<string, ServiceLink[]>();
   const contexts = new Map<string, string[]>();
+  const addContext = (df: string, ctx: string) => {
+    const list = contexts.get(df) ?? [];
+    if (!list.includes(ctx)) list.push(ctx);
+    contexts.set(df, list);
+  };
   for (const s of services) {
     if (!s.dockerfile || !s.build) continue;
     const list = servicesByDockerfile.get(s.dockerfile.path) ?? [];
     list.push(s);
     servicesByDockerfile.set(s.dockerfile.path, list);
-    const ctx = contexts.get(s.dockerfile.path) ?? [];
-    if (!ctx.includes(s.build.context)) ctx.push(s.build.context);
-    contexts.set(s.dockerfile.path, ctx);
+    addContext(s.dockerfile.path, s.build.context);
   }
+  for (const b of layout.evidence.builds) if (files.has(b.dockerfile)) addContext(b.dockerfile, b.context);
   for (const df of dockerfiles) {
     if (!contexts.has(df.path)) contexts.set(df.path, [path.dirname(df.path)]);
   }
@@ -279,7 +484,31 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   const copies: CopyLink[] = [];
   for (const df of dockerfiles) copies.push(...copyLinks(df, contexts.get(df.path) ?? []));
 
-  return { cwd, roots, files, dockerfiles, composes, nginx, services, servicesByDockerfile, contexts, copies, errors };
+  const parents: ParentLookup = (image) => {
+    const b = findBuiltImage(images, image);
+    const df = b && files.get(b.dockerfile);
+    if (!b || !df || df.kind !== 'dockerfile') return undefined;
+    const stage = finalStage(df.parsed, b.target);
+    return stage ? { dockerfile: df, stage, image: b } : undefined;
+  };
+
+  return {
+    cwd,
+    roots,
+    files,
+    dockerfiles,
+    composes,
+    nginx,
+    services,
+    servicesByDockerfile,
+    contexts,
+    copies,
+    errors,
+    layout,
+    composeProjects: layout.compose.projects,
+    images,
+    parents,
+  };
 }
 
 function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string): { image?: string; build?: BuildInfo } {
@@ -318,36 +547,6 @@ function buildArgs(args: unknown): Record<string, string> {
     for (const [k, v] of Object.entries(args)) if (v !== null && v !== undefined) out[k] = String(v);
   }
   return out;
-}
-
-const BASE_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
-
-/**
- * Override files (compose.override.yml, docker-compose.prod.yml) extend the
- * base file in the same folder. A service there that the base defines too is
- * partial: its effective data is the base merged with it.
- */
-function linkOverrides(services: ServiceLink[], composes: ComposeSource[]): void {
-  const byDir = new Map<string, ComposeSource[]>();
-  for (const c of composes) {
-    const dir = path.dirname(c.path);
-    byDir.set(dir, [...(byDir.get(dir) ?? []), c]);
-  }
-  for (const group of byDir.values()) {
-    const base = BASE_COMPOSE_NAMES.map((n) => group.find((c) => path.basename(c.path) === n)).find(Boolean);
-    if (!base) continue;
-    for (const other of group) {
-      if (other === base) continue;
-      for (const s of services) {
-        if (s.compose !== other) continue;
-        const b = services.find((x) => x.compose === base && x.name === s.name);
-        if (!b) continue;
-        s.base = b;
-        b.overrides.push(s);
-        s.effective = mergeComposeService(b.node.data, s.node.data);
-      }
-    }
-  }
 }
 
 /** Parse short and long volume syntax into mounts. */
@@ -442,13 +641,7 @@ function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
   return out;
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
+
 
 /**
  * Follow `COPY --from=<stage> /app/nginx.conf ...` back to the build context:
@@ -489,18 +682,30 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
 /** Files the links point at that the model should hold: Dockerfiles compose builds, nginx configs. */
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
-  const configs = (mappings: ContainerMapping[]) => {
+  const configs = (mappings: ContainerMapping[], df?: DockerfileSource) => {
     for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
+    // nginx installed from a distro package reads that package's layout (Debian sites-enabled, Alpine http.d).
+    const pkg = df ? nginxPackageInFile(df.parsed) : undefined;
+    if (pkg) for (const f of nginxConfigSet(project, mappings, pkg.layout).files) out.push({ path: f.hostPath, kind: 'nginx' });
   };
   for (const s of project.services) {
     if (s.build && !s.dockerfile) out.push({ path: s.build.dockerfile, kind: 'dockerfile' });
     // A container sees its image's configs and its own mounts on top.
     const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
-    configs([...fromImage, ...mountMappings(project, s)]);
+    configs([...fromImage, ...mountMappings(project, s)], s.dockerfile);
   }
-  for (const df of project.dockerfiles) configs(copyMappings(project, df.path));
+  for (const df of project.dockerfiles) {
+    configs(copyMappings(project, df.path), df);
+    for (const p of startScriptCandidates(project, df)) out.push({ path: p, kind: 'script' });
+  }
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
+    // Compose files `include:` and `extends: {file}` name, whatever their names.
+    for (const inc of includesOf(c)) for (const f of inc.files) out.push({ path: f, kind: 'compose' });
+    for (const node of c.parsed.docs.flatMap((d) => d.services)) {
+      const ext = extendsOf(node.data, c.path);
+      if (ext && ext.file !== c.path) out.push({ path: ext.file, kind: 'compose' });
+    }
     for (const name of ['.env.example', '.env.sample']) {
       const p = path.join(dir, name);
       if (existsSync(p)) out.push({ path: p, kind: 'env' });

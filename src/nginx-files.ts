@@ -10,6 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { CopyLink, Project, ServiceLink, NginxSource } from './model.js';
 import { walkNginx } from './parse/nginx.js';
 import { isInside } from './read.js';
+import { NGINX_ORG_LAYOUT, type NginxLayout } from './knowledge/nginx.js';
 
 export const NGINX_CONF_DIR = '/etc/nginx';
 
@@ -28,16 +29,6 @@ export interface ContainerMapping {
   copy?: CopyLink;
   service?: ServiceLink;
 }
-
-/** Files the official nginx images ship under /etc/nginx (nginx.org packages). */
-const STOCK_FILES = new Set(
-  ['nginx.conf', 'mime.types', 'fastcgi_params', 'scgi_params', 'uwsgi_params', 'koi-utf', 'koi-win', 'win-utf', 'conf.d/default.conf'].map(
-    (f) => `${NGINX_CONF_DIR}/${f}`,
-  ),
-);
-
-/** What the stock /etc/nginx/nginx.conf includes (docker-nginx, mainline/debian/nginx.conf). */
-const STOCK_NGINX_CONF_INCLUDES = [`${NGINX_CONF_DIR}/mime.types`, `${NGINX_CONF_DIR}/conf.d/*.conf`];
 
 export function isUnderNginxDir(p: string): boolean {
   return p === NGINX_CONF_DIR || p.startsWith(NGINX_CONF_DIR + '/');
@@ -129,17 +120,25 @@ export interface NginxConfigSet {
   files: NginxConfigFile[];
   /** Pieces that cannot be found or understood, one sentence each. */
   problems: string[];
+  /** The package's default sites nginx reads (no mapping replaces them): they listen on port 80. */
+  stockSites: string[];
+  /** Whether /etc/nginx/nginx.conf is the image's own (no mapping provides it). */
+  stockMain: boolean;
 }
 
 /**
  * The configuration files nginx reads in a container with these mappings:
  * every config file placed under /etc/nginx, /etc/nginx/nginx.conf (ours, or
  * the stock one and what it includes) and, transitively, every `include`.
- * Files the image ships itself are not listed (they are right for either image).
+ * Files the image ships itself are not listed (they are right for either image),
+ * except the package's default sites, which `stockSites` names. `layout` says
+ * what the image ships and what its own nginx.conf includes.
  */
-export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): NginxConfigSet {
+export function nginxConfigSet(project: Project, mappings: ContainerMapping[], layout: NginxLayout = NGINX_ORG_LAYOUT): NginxConfigSet {
   const files = new Map<string, NginxConfigFile>();
   const problems: string[] = [];
+  const stockSites: string[] = [];
+  let stockMain = false;
   const problem = (p: string) => {
     if (!problems.includes(p)) problems.push(p);
   };
@@ -154,7 +153,14 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): 
   /** A container path nginx reads (or a pattern of them). */
   const want = (containerPath: string, why: string) => {
     if (GLOB.test(containerPath)) {
-      for (const p of globMatches(mappings, containerPath)) want(p, why);
+      const found = globMatches(mappings, containerPath);
+      // The package's default sites the pattern covers are there too, unless a mapping replaced them.
+      const re = path.posix.dirname(containerPath) === '/' ? undefined : globRegExp(path.posix.basename(containerPath));
+      for (const site of layout.defaultSites) {
+        const inDir = path.posix.dirname(site.path) === path.posix.dirname(containerPath);
+        if (re && inDir && re.test(path.posix.basename(site.path)) && !found.includes(site.path)) found.push(site.path);
+      }
+      for (const p of found.sort()) want(p, why);
       return;
     }
     const r = resolveContainerPath(mappings, containerPath);
@@ -162,10 +168,22 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): 
     if (r?.mapping.unknown) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}: ${r.mapping.unknown}`);
     if (r) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}, but ${shown(project, r.hostPath!)} does not exist`);
     if (containerPath === `${NGINX_CONF_DIR}/nginx.conf`) {
-      for (const inc of STOCK_NGINX_CONF_INCLUDES) want(inc, 'included by the stock nginx.conf');
+      stockMain = true;
+      for (const inc of layout.mainIncludes) want(inc, 'included by the stock nginx.conf');
       return;
     }
-    if (!STOCK_FILES.has(containerPath)) problem(`${containerPath} (${why}) is in no COPY or mount I can follow`);
+    const site = layout.defaultSites.find((d) => d.path === containerPath);
+    if (site) {
+      // A stock link (sites-enabled/default -> sites-available/default) reads whatever the Dockerfile put at its target.
+      if (site.target) {
+        const t = resolveContainerPath(mappings, site.target);
+        if (t?.hostPath && t.exists) return add(site.target, t.hostPath, t.mapping.origin);
+        if (t?.mapping.unknown) return problem(`${site.target} (linked from ${containerPath}) comes from ${t.mapping.origin}: ${t.mapping.unknown}`);
+      }
+      if (!stockSites.includes(containerPath)) stockSites.push(containerPath);
+      return;
+    }
+    if (!layout.stockFiles.has(containerPath)) problem(`${containerPath} (${why}) is in no COPY or mount I can follow`);
   };
 
   // Everything placed under /etc/nginx that looks like configuration.
@@ -196,7 +214,8 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[]): 
       want(path.posix.resolve(NGINX_CONF_DIR, value), `included by ${path.basename(f.hostPath)} line ${d.line}`);
     });
   }
-  return { files: [...files.values()].sort((a, b) => (a.hostPath < b.hostPath ? -1 : a.hostPath > b.hostPath ? 1 : 0)), problems };
+  const sorted = [...files.values()].sort((a, b) => (a.hostPath < b.hostPath ? -1 : a.hostPath > b.hostPath ? 1 : 0));
+  return { files: sorted, problems, stockSites, stockMain };
 }
 
 const TEMPLATES_DIR = `${NGINX_CONF_DIR}/templates`;

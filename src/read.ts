@@ -137,3 +137,21 @@ export function describeIoError(err: unknown, what: string): string {
   if (e?.code === 'EISDIR') return 'is a directory';
   return `${what}: ${e?.message ?? String(err)}`;
 }
+
+/** Whether a path is a directory (false when it cannot be read). */
+export function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a path is a regular file (false when it cannot be read). */
+export function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

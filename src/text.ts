@@ -18,6 +18,33 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** 1-based line of an offset, by binary search over the line starts (computed once per call of lineIndex). */
+export function lineIndex(text: string): (offset: number) => number {
+  const starts = lineStarts(text);
+  return (offset: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
+const indexOf = new WeakMap<object, (offset: number) => number>();
+
+/** 1-based line of an offset in a parsed file's text; its line index is built once per file object. */
+export function lineOfOffset(source: { text: string }, offset: number): number {
+  let index = indexOf.get(source);
+  if (!index) {
+    index = lineIndex(source.text);
+    indexOf.set(source, index);
+  }
+  return index(offset);
+}
+
 /** 1-based line and column of an offset, for messages. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

@@ -2,7 +2,8 @@
 // Transforms report findings; a finding may carry a fix made of edits in
 // offsets of the text the transform saw. Nothing here knows about the CLI.
 
-export type FileKind = 'dockerfile' | 'compose' | 'nginx' | 'env';
+/** `script`: a shell script an image starts with (ENTRYPOINT/CMD), loaded through the COPY that puts it there. */
+export type FileKind = 'dockerfile' | 'compose' | 'nginx' | 'env' | 'script';
 
 /** One text replacement: `range` is [start, end) in UTF-16 offsets of the file's current text. */
 export interface Edit {
@@ -10,6 +11,12 @@ export interface Edit {
   file: string;
   range: [number, number];
   text: string;
+  /**
+   * Rank among pure inserts at the same offset: lower goes first, whatever fix
+   * or pass makes them (compose keys the tool adds use their canonical order).
+   * Inserts without a rank keep the order of their fixes.
+   */
+  order?: number;
 }
 
 /**
@@ -89,6 +96,19 @@ export interface HardenOptions {
   userName: string;
   tmpfsSize: string;
   chownWorkdir: boolean;
+  /**
+   * How USER names the user: `uid` writes the number (`USER 1000:1000`), which
+   * Kubernetes runAsNonRoot can check and which works without an /etc/passwd
+   * entry; `name` writes the name where it is certain to exist.
+   */
+  userRef: 'uid' | 'name';
+  /**
+   * An entrypoint script in the repository that drops privileges itself (gosu,
+   * su-exec, setpriv, ...): `keep` leaves USER alone and the container starts as
+   * root with only the capabilities the drop needs; `conditional` makes the
+   * drop run only when started as root and adds USER.
+   */
+  entrypointDrop: 'keep' | 'conditional';
 }
 
 export const DEFAULT_OPTIONS: HardenOptions = {
@@ -97,6 +117,8 @@ export const DEFAULT_OPTIONS: HardenOptions = {
   userName: 'app',
   tmpfsSize: '64m',
   chownWorkdir: false,
+  userRef: 'uid',
+  entrypointDrop: 'keep',
 };
 
 /**

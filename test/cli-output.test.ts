@@ -107,6 +107,8 @@ describe('configuration errors', () => {
     ['.docker-harden.yml', 'tmpfs-size: lots\n', /tmpfs-size: must look like 64m/],
     ['.docker-harden.yml', 'uid: [1\n', /\.docker-harden\.yml:\d+:\d+: not valid YAML/],
     ['.docker-harden.yml', 'chown-workdir: "yes"\n', /chown-workdir: must be true or false/],
+    ['.docker-harden.yml', 'user-ref: username\n', /user-ref: must be one of uid, name, got "username"/],
+    ['.docker-harden.yml', 'entrypoint-drop: true\n', /entrypoint-drop: must be one of keep, conditional, got true/],
   ];
   for (const [name, text, message] of cases) {
     it(`${name}: ${text.trim().slice(0, 50)}`, async () => {

@@ -39,6 +39,23 @@ describe('docker-harden CLI on examples/', () => {
     expect(readTree(dir)).toEqual(before);
   });
 
+  it('writes USER numerically and the added compose keys in their canonical order', () => {
+    const dir = copyExamples();
+    const diff = cli(['--dry-run', 'examples'], dir).stdout;
+    const users = [...diff.matchAll(/^\+USER (.*)$/gm)].map((m) => m[1]);
+    expect(users.length).toBeGreaterThanOrEqual(3);
+    expect(users.every((u) => /^\d+(:\d+)?$/.test(u!))).toBe(true);
+    // Per hunk of the compose file, the keys added at service level come in one order.
+    const order = ['environment', 'user', 'group_add', 'read_only', 'tmpfs', 'cap_drop', 'cap_add', 'security_opt'];
+    const compose = diff.split(/^diff --git /m).find((d) => d.startsWith('a/examples/docker-compose.yml'))!;
+    const hunks = compose.split(/^@@/m).slice(1);
+    expect(hunks.length).toBeGreaterThanOrEqual(5);
+    for (const hunk of hunks) {
+      const added = [...hunk.matchAll(/^\+ {4}([a-z_]+):/gm)].map((m) => m[1]!);
+      expect(added, hunk).toEqual([...added].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    }
+  });
+
   it('the diff passes git apply --check and applying it equals the in-place run', () => {
     const viaPatch = copyExamples();
     const inPlace = copyExamples();
@@ -105,7 +122,7 @@ describe('docker-harden CLI on examples/', () => {
     chmodSync(file, 0o640);
     cli(['examples'], dir);
     expect(statSync(file).mode & 0o777).toBe(0o640);
-    expect(readFileSync(file, 'utf8')).toMatch(/^USER app$/m);
+    expect(readFileSync(file, 'utf8')).toMatch(/^USER 1000:1000$/m);
   });
 });
 
@@ -136,6 +153,8 @@ describe('usage', () => {
     [['--uid', 'abc'], /--uid must be/],
     [['--user-name', 'Bad Name'], /--user-name must be/],
     [['--tmpfs-size', 'lots'], /--tmpfs-size must/],
+    [['--user-ref', 'number'], /user-ref.*Choices: "uid", "name"/s],
+    [['--entrypoint-drop', 'drop'], /entrypoint-drop.*Choices: "keep", "conditional"/s],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const r = cli(args as string[], dir);
     expect(r.code).toBe(2);

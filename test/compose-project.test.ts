@@ -29,7 +29,7 @@ describe('docker socket group and the Dockerfile user', () => {
   it('adds the group once dockerfile/non-root-user has made the service non-root', async () => {
     const { result, changed } = await hardenTree(tree, ['dockerfile/non-root-user', 'compose/docker-socket-group']);
     expect(result.errors).toEqual([]);
-    expect(changed['notifier/Dockerfile']).toContain('USER node');
+    expect(changed['notifier/Dockerfile']).toContain('USER 1000:1000');
     expect(changed['compose.yaml']).toBe(tree['compose.yaml'] + '    group_add: ["${DOCKER_GID:-999}"]\n');
     const fix = result.engine.findings.find((f) => f.transform === 'compose/docker-socket-group' && f.fixed)!;
     expect(fix.pass).toBe(2);
@@ -205,7 +205,7 @@ describe('nginx hand-over', () => {
     expect(result.errors).toEqual([]);
     const out = result.changes.find((c) => c.rel === 'compose.yaml')!.after;
     expect(out).toBe(
-      'services:\n  web:\n    image: "nginxinc/nginx-unprivileged:1.27-alpine"\n    ports: ["8080:8080"]\n    cap_drop: [ALL]\n    read_only: true\n    tmpfs: ["/tmp:size=64m"]\n',
+      'services:\n  web:\n    image: "nginxinc/nginx-unprivileged:1.27-alpine"\n    ports: ["8080:8080"]\n    read_only: true\n    tmpfs: ["/tmp:size=64m"]\n    cap_drop: [ALL]\n',
     );
     // Nothing was said about the stock nginx image: the hand-over was silent.
     expect(result.engine.findings.filter((f) => f.message.includes('nginx:1.27-alpine'))).toEqual([]);

@@ -3,13 +3,15 @@
 // go through every transform. The run never crashes, the output validates
 // against the Compose Specification, a second run changes nothing, lines
 // outside the edits stay byte-identical, and no restriction that was there
-// (read_only, cap_drop, security_opt, user) is ever removed.
+// (read_only, cap_drop, security_opt, user) is ever removed. The keys the
+// tool adds to a service come in one canonical order, whichever pass adds them.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { diffArrays } from 'diff';
 import { parseAllDocuments } from 'yaml';
 import { hardenTree, composeSchemaErrors, toCrlf } from './helpers.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { ADDED_KEY_ORDER } from '../src/compose-service.js';
 
 const ALL = TRANSFORMS.map((t) => t.meta.id);
 
@@ -205,8 +207,35 @@ function checkRestrictionsKept(before: string, after: string): void {
   });
 }
 
+/** Each service's own keys in text order (no merge), per document. */
+function ownKeyOrder(text: string): Record<string, string[]>[] {
+  return parseAllDocuments(text).map((d) => {
+    const services = (d.toJS({ maxAliasCount: -1 }) as { services?: unknown } | null)?.services;
+    const out: Record<string, string[]> = {};
+    if (services && typeof services === 'object') {
+      for (const [name, s] of Object.entries(services as Record<string, unknown>)) {
+        out[name] = s && typeof s === 'object' ? Object.keys(s as object).filter((k) => k !== '<<') : [];
+      }
+    }
+    return out;
+  });
+}
+
+function checkAddedKeyOrder(before: string, after: string): void {
+  const old = ownKeyOrder(before);
+  const now = ownKeyOrder(after);
+  const rank = (k: string) => (ADDED_KEY_ORDER as readonly string[]).indexOf(k);
+  now.forEach((services, d) => {
+    for (const [name, keys] of Object.entries(services)) {
+      const added = keys.filter((k) => !(old[d]?.[name] ?? []).includes(k) && rank(k) >= 0);
+      const sorted = [...added].sort((a, b) => rank(a) - rank(b));
+      expect(added, `keys added to ${name}, in order`).toEqual(sorted);
+    }
+  });
+}
+
 describe('compose transforms on generated files', () => {
-  it('never crash, stay valid and idempotent, edit surgically, and keep every restriction', async () => {
+  it('never crash, stay valid and idempotent, edit surgically, keep every restriction, and add keys in canonical order', async () => {
     await fc.assert(
       fc.asyncProperty(fileArb, async (f) => {
         const input = render(f);
@@ -220,6 +249,7 @@ describe('compose transforms on generated files', () => {
         expect(composeSchemaErrors(output)).toEqual([]);
         checkUntouched(input, output);
         checkRestrictionsKept(input, output);
+        checkAddedKeyOrder(input, output);
 
         const second = await hardenTree({ ...tree, ...first.changed }, ALL);
         expect(second.result.errors).toEqual([]);

@@ -67,6 +67,23 @@ describe('configuration', () => {
     expect(report.files.find((f: { path: string }) => f.path === 'a/Dockerfile').diff).toContain('--uid 2000 ');
   });
 
+  it('user-ref and entrypoint-drop come from the file; their flags win over it', async () => {
+    const tree = {
+      '.docker-harden.yml': 'user-ref: name\nentrypoint-drop: conditional\n',
+      'n/Dockerfile': 'FROM node:22-alpine\nCOPY . /app\nCMD ["node", "/app/index.js"]\n',
+      'g/Dockerfile': 'FROM debian:bookworm-slim\nRUN useradd -u 999 svc\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n',
+      'g/start.sh': '#!/bin/sh\nexec gosu svc "$@"\n',
+    };
+    const diff = (report: { files: { path: string; diff?: string }[] }, p: string) => report.files.find((f) => f.path === p)?.diff ?? '';
+    const fromFile = (await jsonRun(tree)).report;
+    expect(diff(fromFile, 'n/Dockerfile')).toContain('+USER node');
+    expect(diff(fromFile, 'g/start.sh')).toContain('+if [ "$(id -u)" = 0 ]; then');
+    const fromFlags = (await jsonRun(tree, ['--user-ref', 'uid', '--entrypoint-drop', 'keep'])).report;
+    expect(diff(fromFlags, 'n/Dockerfile')).toContain('+USER 1000:1000');
+    expect(diff(fromFlags, 'g/start.sh')).toBe('');
+    expect(diff(fromFlags, 'g/Dockerfile')).toBe('');
+  });
+
   it('a file an override skips gets no findings of that transform; other files and transforms are untouched', async () => {
     // Two compose services build the same Dockerfile; skipping non-root-user for that Dockerfile silences it there.
     const tree = {
@@ -110,7 +127,8 @@ describe('configuration', () => {
       uid: 1000, gid: 1000, 'user-name': 'svc', 'tmpfs-size': '128m', 'chown-workdir': true, skip: [NNP], exclude: ['x/**'], overrides: [{ files: ['a'], transforms: [NRU] }],
     });
     expect(validate({}, "f", IDS)).toEqual({});
-    for (const bad of [[], 'uid', { uid: 1.5 }, { gid: '1000' }, { 'user-name': 'Root' }, { skip: [1] }, { skip: [''] }, { overrides: {} }, { overrides: [{ files: [] }] }, { exclude: 3 }]) {
+    expect(validate({ 'user-ref': 'name', 'entrypoint-drop': 'conditional' }, 'f', IDS)).toEqual({ 'user-ref': 'name', 'entrypoint-drop': 'conditional' });
+    for (const bad of [[], 'uid', { uid: 1.5 }, { gid: '1000' }, { 'user-name': 'Root' }, { 'user-ref': 'number' }, { 'entrypoint-drop': 'yes' }, { skip: [1] }, { skip: [''] }, { overrides: {} }, { overrides: [{ files: [] }] }, { exclude: 3 }]) {
       expect(() => validate(bad, 'f.yml', IDS), JSON.stringify(bad)).toThrow(ConfigError);
     }
   });

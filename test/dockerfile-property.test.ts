@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { hardenTree } from './helpers.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { finalStage, resolveStageBase, effectiveUser } from '../src/dockerfile-info.js';
+import { CACHE_VARIABLES } from '../src/write-paths.js';
 
 const TRANSFORMS = ['dockerfile/non-root-user', 'dockerfile/home-cache-env'];
 
@@ -106,12 +107,20 @@ const dockerfile = fc
     }),
   );
 
-/** Input lines must survive in order; the only in-line edit allowed is a `--chown=` flag after COPY/ADD. */
+/** `HOME=/root` and `HF_HOME "/x"`: values home-cache-env may edit where they are set. */
+const MOVABLE_ENV = new RegExp(`\\b(${['HOME', ...CACHE_VARIABLES].join('|')})([= ])(["']?)[^\\s"']*\\3`, 'g');
+
+/**
+ * Input lines must survive in order; the only in-line edits allowed are a `--chown=` flag after
+ * COPY/ADD and the value of HOME or a cache variable where an ENV sets it.
+ */
 function keepsLines(input: string, output: string): boolean {
+  const movable = (l: string) => l.replace(MOVABLE_ENV, '$1$2$3<value>$3');
   // A file without a final newline gets one before appended lines: compare lines without their CR.
-  const out = output.split(/\r?\n/).map((l) => l.replace(/^((?:copy|add)) --chown=[\w.:-]+/i, '$1'));
+  const out = output.split(/\r?\n/).map((l) => movable(l.replace(/^((?:copy|add)) --chown=[\w.:-]+/i, '$1')));
   let j = 0;
-  for (const line of input.split(/\r?\n/)) {
+  for (const raw of input.split(/\r?\n/)) {
+    const line = movable(raw);
     while (j < out.length && out[j] !== line) j++;
     if (j === out.length) return false;
     j++;

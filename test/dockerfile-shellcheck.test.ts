@@ -41,7 +41,35 @@ function writtenRuns(): WrittenRun[] {
   return out;
 }
 
-const runs = writtenRuns();
+/** The same for the project cases in test/stacks (their Dockerfiles and the start scripts the tool rewrites). */
+function writtenInStacks(): WrittenRun[] {
+  const root = path.join(REPO, 'test/stacks');
+  const out: WrittenRun[] = [];
+  if (!existsSync(root)) return out;
+  for (const name of readdirSync(root)) {
+    const output = path.join(root, name, 'output');
+    if (!existsSync(output)) continue;
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    for (const file of walk(output)) {
+      const rel = path.relative(output, file);
+      const input = path.join(root, name, 'input', rel);
+      const before = existsSync(input) ? readFileSync(input, 'utf8') : '';
+      const text = readFileSync(file, 'utf8');
+      if (/\.sh$/.test(file)) {
+        out.push({ fixture: `stacks/${name}/${rel}`, script: text });
+      } else if (/Dockerfile$/.test(file)) {
+        const had = new Set(parseDockerfile(before).instructions.map((i) => i.raw));
+        const parsed = parseDockerfile(text);
+        for (const ins of parsed.instructions) {
+          if (ins.keyword === 'RUN' && !had.has(ins.raw)) out.push({ fixture: `stacks/${name}/${rel}`, script: runScript(ins, parsed.escape).trim() });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const runs = [...writtenRuns(), ...writtenInStacks()];
 const available = hasShellcheck();
 if (!available && process.env.CI !== 'true') {
   console.warn('shellcheck is not installed: skipping the check of generated RUN lines (apt-get install shellcheck)');
@@ -57,8 +85,9 @@ describe('RUN lines the tool writes', () => {
     'pass shellcheck: %s',
     (_name, run) => {
       expect(available, 'shellcheck must be installed on CI').toBe(true);
-      // Docker runs RUN with /bin/sh -c: check as POSIX sh (dash, BusyBox ash).
-      const result = spawnSync('shellcheck', ['--shell=sh', '--severity=style', '-'], { input: `${run.script}\n`, encoding: 'utf8' });
+      // Docker runs RUN with /bin/sh -c: check as POSIX sh (dash, BusyBox ash); a script by its own #! line.
+      const shell = /^#!.*\bbash\b/.test(run.script) ? 'bash' : 'sh';
+      const result = spawnSync('shellcheck', [`--shell=${shell}`, '--severity=style', '-'], { input: `${run.script.replace(/\n?$/, '\n')}`, encoding: 'utf8' });
       expect(result.stdout + result.stderr, run.script).toBe('');
       expect(result.status).toBe(0);
     },

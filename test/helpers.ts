@@ -1,7 +1,7 @@
 // Shared test machinery: run transforms through the same discover -> model ->
 // engine path the CLI uses, on a temporary copy of the input; validate compose
 // output against the Compose Specification schema.
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, readdirSync, statSync, existsSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +93,7 @@ export function composeSchemaErrors(text: string): string[] {
   }
   const errors: string[] = [];
   for (const doc of parseAllDocuments(text, { merge: true }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
-    const data = doc.toJS();
+    const data = doc.toJS({ maxAliasCount: -1 }); // compose's own limit is the expanded size (src/parse/yaml-size.ts)
     if (!composeValidator!(data)) errors.push(JSON.stringify(composeValidator!.errors));
   }
   return errors;
@@ -130,4 +130,43 @@ export async function runCli(args: string[], cwd: string, opts: { stderrIsTTY?: 
 export function copyTree(src: string, dir = tempDir()): string {
   writeTree(readTree(src), dir);
   return dir;
+}
+
+export interface ProjectCase<E> {
+  name: string;
+  input: Record<string, string>;
+  /** Every file that must change, byte for byte; undefined: nothing may change. */
+  output?: Record<string, string>;
+  expect: E;
+}
+
+/** Project fixtures under `root`: `<case>/input/**`, optional `<case>/output/**` and `<case>/expect.json`. */
+export function projectCases<E>(root: string): ProjectCase<E>[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort()
+    .map((name) => {
+      const dir = path.join(root, name);
+      const out = path.join(dir, 'output');
+      const exp = path.join(dir, 'expect.json');
+      return {
+        name,
+        input: readTree(path.join(dir, 'input')),
+        output: existsSync(out) ? readTree(out) : undefined,
+        expect: (existsSync(exp) ? JSON.parse(readFileSync(exp, 'utf8')) : {}) as E,
+      };
+    });
+}
+
+/** Write a case's output/ tree (UPDATE mode): the files that changed, each with its input's file mode. */
+export function writeCaseOutput(root: string, name: string, changed: Record<string, string>): void {
+  const out = path.join(root, name, 'output');
+  rmSync(out, { recursive: true, force: true });
+  for (const [rel, text] of Object.entries(changed)) {
+    const file = path.join(out, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    const input = path.join(root, name, 'input', rel);
+    if (existsSync(input)) chmodSync(file, statSync(input).mode & 0o777);
+  }
 }

@@ -10,6 +10,11 @@ const UBUNTU = { name: 'ubuntu', uid: 1000, gid: 1000 };
 const APP = { name: 'app', uid: 1654, gid: 1654 };
 const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532 };
 const PG_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+/** find-and-chown over folders only the server's user may open, then gosu (mysql, mariadb, mongo). */
+const PRIVATE_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'];
+const GOSU_CAPS = ['CHOWN', 'SETGID', 'SETUID'];
+const MASTER_CAPS = ['SETGID', 'SETUID'];
+const WP_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
 
 // [reference, expected facts]. `existingUser: undefined` asserts there is none.
 const CASES: [string, Partial<ImageFacts>][] = [
@@ -184,26 +189,89 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ],
   ['redis:7-alpine', { distro: 'alpine', existingUser: { name: 'redis', uid: 999, gid: 1000 } }],
   ['mirror.gcr.io/library/redis:7.4', { family: 'redis' }],
-  ['mysql:8.4', { family: 'mysql', distro: 'rhel-minimal', dropsPrivileges: true, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/var/run/mysqld', '/tmp'] }],
+  ['mysql:8.4', { family: 'mysql', distro: 'rhel-minimal', dropsPrivileges: true, capsNeeded: PRIVATE_CAPS, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/var/run/mysqld', '/tmp'], ports: [3306, 33060] }],
+  ['mysql:9.4', { distro: 'rhel-minimal', capsNeeded: PRIVATE_CAPS }],
+  ['mysql:innovation-oracle', { distro: 'rhel-minimal' }],
   ['mysql:8.0-debian', { distro: 'debian', dropsPrivileges: true }],
   ['mysql:8.0-oracle', { distro: 'rhel-minimal' }],
   ['mysql:5.6', { distro: 'debian' }],
-  ['mariadb:11.4', { family: 'mariadb', distro: 'ubuntu', dropsPrivileges: true, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/run/mysqld', '/tmp'] }],
+  ['mariadb:11.4', { family: 'mariadb', distro: 'ubuntu', dropsPrivileges: true, capsNeeded: PRIVATE_CAPS, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/run/mysqld', '/tmp'], ports: [3306] }],
   ['mariadb:10.6-focal', { distro: 'ubuntu' }],
+  ['mariadb:11.8-noble', { distro: 'ubuntu', existingUser: { name: 'mysql', uid: 999, gid: 999 } }],
   ['mariadb:11.4-ubi', { distro: 'rhel-minimal' }],
-  ['mongo:7', { family: 'mongo', distro: 'ubuntu', dropsPrivileges: true, dataPaths: ['/data/db', '/data/configdb'] }],
+  ['mariadb:12.2-ubi9', { distro: 'rhel-minimal' }],
+  ['mongo:7', { family: 'mongo', distro: 'ubuntu', dropsPrivileges: true, capsNeeded: PRIVATE_CAPS, dataPaths: ['/data/db', '/data/configdb'], tmpfsPaths: ['/tmp'], ports: [27017] }],
+  ['mongo:8.0-noble', { distro: 'ubuntu', existingUser: { name: 'mongodb', uid: 999, gid: 999 } }],
   ['mongo:7-windowsservercore', { family: 'mongo', distro: 'windows' }],
-  ['rabbitmq:3.13-management', { family: 'rabbitmq', distro: 'ubuntu', dropsPrivileges: true, dataPaths: ['/var/lib/rabbitmq'] }],
-  ['rabbitmq:4-management-alpine', { distro: 'alpine', existingUser: { name: 'rabbitmq', uid: 100, gid: 101 } }],
+  ['rabbitmq:3.13-management', { family: 'rabbitmq', distro: 'ubuntu', dropsPrivileges: true, capsNeeded: GOSU_CAPS, dataPaths: ['/var/lib/rabbitmq'], existingUser: { name: 'rabbitmq', uid: 999, gid: 999 } }],
+  ['rabbitmq:4.1-management', { ports: [4369, 5671, 5672, 15671, 15672, 15691, 15692, 25672] }],
+  ['rabbitmq:4.1', { distro: 'ubuntu', ports: [4369, 5671, 5672, 15691, 15692, 25672] }],
+  ['rabbitmq:4-management-alpine', { distro: 'alpine', existingUser: { name: 'rabbitmq', uid: 100, gid: 101 }, capsNeeded: GOSU_CAPS }],
   // memcached runs as memcache already
   [
     'memcached:1.6',
-    { family: 'memcached', distro: 'debian', defaultUser: 'memcache', nonRootByDefault: true, dropsPrivileges: false, existingUser: { name: 'memcache', uid: 11211, gid: 11211 } },
+    { family: 'memcached', distro: 'debian', defaultUser: 'memcache', nonRootByDefault: true, dropsPrivileges: false, existingUser: { name: 'memcache', uid: 11211, gid: 11211 }, ports: [11211] },
   ],
   ['memcached:1.6-alpine', { distro: 'alpine', nonRootByDefault: true }],
+  ['memcached:1-trixie', { distro: 'debian' }],
   // httpd: root master, no swap known
-  ['httpd:2.4', { family: 'httpd', distro: 'debian', dropsPrivileges: true, swapTo: undefined, nonRootByDefault: false }],
-  ['httpd:2.4-alpine', { family: 'httpd', distro: 'alpine' }],
+  ['httpd:2.4', { family: 'httpd', distro: 'debian', dropsPrivileges: true, capsNeeded: MASTER_CAPS, swapTo: undefined, nonRootByDefault: false, ports: [80] }],
+  ['httpd:2.4-alpine', { family: 'httpd', distro: 'alpine', capsNeeded: MASTER_CAPS }],
+  // php: apache master switches to www-data; fpm runs as any user
+  ['php:8.4-apache-trixie', { family: 'php', distro: 'debian', dropsPrivileges: true, capsNeeded: MASTER_CAPS, ports: [80] }],
+  ['php:8.4-fpm-alpine3.23', { distro: 'alpine', dropsPrivileges: false, capsNeeded: [], ports: [9000] }],
+  ['php:8.4-fpm-bookworm', { distro: 'debian', ports: [9000] }],
+  ['php:8.4-zts', { distro: 'debian', ports: [] }],
+  // tomcat: FROM eclipse-temurin, root, 8080
+  ['tomcat:11.0', { family: 'tomcat', distro: 'ubuntu', existingUser: UBUNTU, defaultUser: 'root', dropsPrivileges: false, ports: [8080], writePathsKnown: false }],
+  ['tomcat', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['tomcat:10.1-jdk21', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['tomcat:10.1-jre17-temurin-jammy', { distro: 'ubuntu', existingUser: undefined }],
+  ['tomcat:11.0.25-jdk25-temurin-noble', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['tomcat:9.0-jdk11-openjdk-slim', { distro: 'debian', existingUser: undefined }],
+  ['tomcat:9.0-jdk17-corretto', { distro: 'rhel', needsShadowUtils: true }],
+  ['tomcat:9.0-jdk8-something', { distro: 'unknown', existingUser: undefined }],
+  // elasticsearch: 8+ runs as 1000:0; 7 steps down with chroot
+  ['elasticsearch:9.2.4', { family: 'elasticsearch', distro: 'rhel-minimal', defaultUser: '1000:0', nonRootByDefault: true, dropsPrivileges: false, ports: [9200, 9300], writePathsKnown: false }],
+  ['docker.elastic.co/elasticsearch/elasticsearch:8.19.9', { family: 'elasticsearch', distro: 'ubuntu', nonRootByDefault: true }],
+  ['elasticsearch:8.12.0', { distro: 'ubuntu', defaultUser: '1000:0' }],
+  ['elasticsearch:7.17.9', { distro: 'ubuntu', defaultUser: 'root', dropsPrivileges: true, capsNeeded: ['SETGID', 'SETUID', 'SYS_CHROOT'] }],
+  // traefik, caddy, haproxy, grafana, prometheus
+  ['traefik:v3', { family: 'traefik', distro: 'alpine', defaultUser: 'root', dropsPrivileges: false, ports: [80], writePathsKnown: false }],
+  ['traefik:v3.4-windowsservercore-ltsc2022', { family: 'traefik', distro: 'windows' }],
+  ['caddy:2', { family: 'caddy', distro: 'alpine', defaultUser: 'root', fileCapabilities: ['NET_BIND_SERVICE'], ports: [80, 443, 2019] }],
+  ['caddy:2.11-alpine', { distro: 'alpine', fileCapabilities: ['NET_BIND_SERVICE'] }],
+  ['caddy:2-builder', { distro: 'alpine', fileCapabilities: [], ports: [] }],
+  ['haproxy:3.2', { family: 'haproxy', distro: 'debian', defaultUser: 'haproxy', nonRootByDefault: true, existingUser: { name: 'haproxy', uid: 99, gid: 99 } }],
+  ['haproxy:3.2-alpine', { distro: 'alpine', nonRootByDefault: true }],
+  ['grafana/grafana:11.0.0', { family: 'grafana', distro: 'alpine', defaultUser: '472', nonRootByDefault: true, existingUser: { name: 'grafana', uid: 472, gid: 0 }, ports: [3000] }],
+  ['grafana/grafana-oss:11.0.0-ubuntu', { family: 'grafana', distro: 'ubuntu', nonRootByDefault: true }],
+  ['docker.io/grafana/grafana-enterprise', { family: 'grafana', distro: 'alpine' }],
+  ['prom/prometheus:v3.5.0', { family: 'prometheus', distro: 'alpine', defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/prometheus'], writePathsKnown: true, hasShell: true, ports: [9090] }],
+  ['quay.io/prometheus/prometheus:v3.5.0-distroless', { family: 'prometheus', distro: 'distroless', defaultUser: '65532', nonRootByDefault: true, hasShell: false, dataPaths: [] }],
+  // wordpress: apache/fpm first start needs CHOWN, DAC_OVERRIDE, FOWNER; cli runs as www-data
+  ['wordpress', { family: 'wordpress', distro: 'debian', dropsPrivileges: true, capsNeeded: WP_CAPS, dataPaths: ['/var/www/html'], ports: [80] }],
+  ['wordpress:6.8-php8.3-apache', { distro: 'debian', capsNeeded: WP_CAPS }],
+  ['wordpress:6-php8.3-fpm', { distro: 'debian', capsNeeded: WP_CAPS, ports: [9000] }],
+  ['wordpress:6-php8.3-fpm-alpine', { distro: 'alpine', capsNeeded: WP_CAPS }],
+  ['wordpress:cli-2.12-php8.3', { distro: 'alpine', defaultUser: 'www-data', nonRootByDefault: true, dropsPrivileges: false, capsNeeded: [] }],
+  // ghost: FROM node, find-and-chown content, gosu node
+  ['ghost:6', { family: 'ghost', distro: 'debian', existingUser: NODE, dropsPrivileges: true, capsNeeded: GOSU_CAPS, dataPaths: ['/var/lib/ghost/content'], ports: [2368] }],
+  ['ghost:6-alpine', { distro: 'alpine', capsNeeded: GOSU_CAPS }],
+  // base images: more variants
+  ['node:22-trixie-slim', { family: 'node', distro: 'debian', existingUser: NODE }],
+  ['node:current-alpine3.22', { distro: 'alpine', existingUser: NODE }],
+  ['node:lts-bullseye', { distro: 'debian' }],
+  ['node:20.11.1-bookworm', { distro: 'debian' }],
+  ['python:3.14-slim-trixie', { family: 'python', distro: 'debian', ports: [] }],
+  ['python:3.13-windowsservercore-ltsc2025', { family: 'python', distro: 'windows' }],
+  ['golang:1.25-trixie', { family: 'golang', distro: 'debian' }],
+  ['golang:1.25-alpine3.22', { distro: 'alpine' }],
+  ['ruby:3.4-slim-trixie', { family: 'ruby', distro: 'debian' }],
+  ['ruby:3.4-alpine3.22', { distro: 'alpine' }],
+  ['eclipse-temurin:25-jdk-resolute', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['eclipse-temurin:25-jre-alpine-3.22', { distro: 'alpine', existingUser: undefined }],
+  ['eclipse-temurin:25-jdk-ubi10-minimal', { distro: 'rhel-minimal', needsShadowUtils: true }],
   // distroless: only :nonroot tags run as 65532; only :debug tags have a shell
   ['gcr.io/distroless/static-debian12', { family: 'distroless', distro: 'distroless', defaultUser: 'root', nonRootByDefault: false, hasShell: false, existingUser: NONROOT }],
   ['gcr.io/distroless/static-debian12:latest', { defaultUser: 'root', hasShell: false }],
@@ -247,7 +315,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'traefik:v3', 'grafana/grafana:11.0.0', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/prometheus'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/loki:3', 'prom/alertmanager', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/node-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();
@@ -311,7 +379,8 @@ describe('lookupImage', () => {
       'node', 'ubuntu', 'debian', 'python', 'golang', 'rust', 'openjdk', 'eclipse-temurin', 'amazoncorretto', 'alpine', 'busybox',
       'php', 'ruby', 'dotnet', 'ubi', 'ubi-minimal', 'fedora', 'rockylinux', 'almalinux', 'amazonlinux', 'centos', 'nginx',
       'nginx-unprivileged', 'postgres', 'redis', 'mysql', 'mariadb', 'mongo', 'rabbitmq', 'memcached', 'httpd', 'distroless',
-      'scratch', 'chainguard', 'bitnami', 'windows',
+      'scratch', 'chainguard', 'bitnami', 'windows', 'tomcat', 'elasticsearch', 'traefik', 'caddy', 'haproxy', 'grafana',
+      'prometheus', 'wordpress', 'ghost',
     ]) {
       expect(families, f).toContain(f);
     }
@@ -349,7 +418,22 @@ describe('the table', () => {
       // A swap target must itself be in the table and non-root.
       if (f.swapTo) expect(look(f.swapTo)?.nonRootByDefault, ref).toBe(true);
       if (f.existingUser) expect(f.existingUser.uid, ref).toBeGreaterThan(0);
+      // A capability list says where it was read: the entrypoint that steps down, or the server's source.
+      if (f.dropsPrivileges) expect(f.capsNeeded.length, ref).toBeGreaterThan(0);
+      if (f.capsNeeded.length) expect(f.capsSource, ref).toMatch(/^https:\/\/\S+$/);
+      for (const c of [...f.capsNeeded, ...f.fileCapabilities]) expect(c, ref).toMatch(/^[A-Z_]+$/);
+      for (const p of f.ports) expect(p > 0 && p < 65536, ref).toBe(true);
     }
+  });
+
+  it('gives the rows verified against their entrypoints no capability they do not use', () => {
+    // FOWNER is for chmod/utime of another user's files: only postgres (chmod 700 PGDATA) and
+    // wordpress (tar into www-data's folder) do that; the find-and-chown images do not.
+    for (const ref of ['mysql:8.4', 'mariadb:11.4', 'mongo:8', 'rabbitmq:4', 'httpd:2.4', 'ghost:6', 'php:8.4-apache']) {
+      expect(look(ref)!.capsNeeded, ref).not.toContain('FOWNER');
+    }
+    // Apache's master only switches users.
+    expect(look('httpd:2.4')!.capsNeeded).toEqual(MASTER_CAPS);
   });
 });
 

@@ -8,43 +8,24 @@
 // container port 80 or 443.
 // `UPDATE_PROJECTS=1 npx vitest run test/nginx-projects.test.ts` writes outputs; review them before committing.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { hardenTree, readTree, composeSchemaErrors, toCrlf, REPO, type HardenRun } from './helpers.js';
+import { hardenTree, projectCases, writeCaseOutput, type ProjectCase, composeSchemaErrors, toCrlf, REPO, type HardenRun } from './helpers.js';
 import { parseListen, walkNginx } from '../src/parse/nginx.js';
 import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
 import { effectiveInstructions } from '../src/parse/dockerfile.js';
 import { parseImageRef } from '../src/parse/image-ref.js';
 import { lookupImage } from '../src/knowledge/images.js';
-import { rewriteUrls, rewriteServiceUrls } from '../transforms/nginx/unprivileged.js';
+import { rewriteUrls, rewriteServiceUrls } from '../src/ports.js';
 import type { Project } from '../src/model.js';
 
 const ROOT = path.join(REPO, 'test/projects');
 const UPDATE = process.env.UPDATE_PROJECTS === '1';
 const ID = 'nginx/unprivileged';
 
-interface Case {
-  name: string;
-  input: Record<string, string>;
-  output?: Record<string, string>;
-  expect: { findings?: string[]; errors?: boolean };
-}
+type Case = ProjectCase<{ findings?: string[]; errors?: boolean }>;
 
 function collect(): Case[] {
-  if (!existsSync(ROOT)) return [];
-  return readdirSync(ROOT)
-    .sort()
-    .map((name) => {
-      const dir = path.join(ROOT, name);
-      const out = path.join(dir, 'output');
-      const exp = path.join(dir, 'expect.json');
-      return {
-        name,
-        input: readTree(path.join(dir, 'input')),
-        output: existsSync(out) ? readTree(out) : undefined,
-        expect: existsSync(exp) ? JSON.parse(readFileSync(exp, 'utf8')) : {},
-      };
-    });
+  return projectCases<Case['expect']>(ROOT);
 }
 
 const mapTree = (t: Record<string, string>, f: (s: string) => string) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f(v)]));
@@ -110,12 +91,7 @@ describe('nginx/unprivileged projects', () => {
         const input = crlf ? mapTree(c.input, toCrlf) : c.input;
         const first = await harden(input, [ID]);
         if (UPDATE && !crlf) {
-          const out = path.join(ROOT, c.name, 'output');
-          rmSync(out, { recursive: true, force: true });
-          for (const [rel, text] of Object.entries(first.changed)) {
-            mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
-            writeFileSync(path.join(out, rel), text);
-          }
+          writeCaseOutput(ROOT, c.name, first.changed);
           return;
         }
         const expected = c.output ? (crlf ? mapTree(c.output, toCrlf) : c.output) : {};

@@ -177,7 +177,9 @@ describe('a second run', () => {
       const after = readTree(dir);
       expect(after['agent/Dockerfile']).toBe(tree['agent/Dockerfile']);
       expect(after['api/Dockerfile']).not.toBe(tree['api/Dockerfile']);
-      expect(after['compose.yaml']).toContain('  api:\n    build: ./api\n    security_opt: ["no-new-privileges:true"]\n');
+      expect(after['compose.yaml']).toContain(
+        '  api:\n    build: ./api\n    read_only: true\n    tmpfs: ["/tmp:size=64m"]\n    cap_drop: [ALL]\n    security_opt: ["no-new-privileges:true"]\n',
+      );
       expect(after['compose.yaml']).not.toMatch(/agent:\n    build: \.\/agent\n    security_opt/);
 
       const second = await runCli(['--dry-run', '--format', 'json', '.'], dir);

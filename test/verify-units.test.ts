@@ -218,7 +218,7 @@ describe('/proc/<pid>/status', () => {
 async function model(tree: Record<string, string>) {
   const dir = writeTree(tree);
   const found = await discover([dir], dir, { exclude: [] });
-  return loadProject(found.files, dir, found.roots);
+  return loadProject(found.files, dir, found.roots, found.isExcluded, undefined, { evidence: found.evidence });
 }
 
 describe('which projects verify runs', () => {
@@ -233,7 +233,7 @@ describe('which projects verify runs', () => {
       'base/Dockerfile': 'FROM debian:bookworm-slim\nRUN apt-get update\n',
       'multi/Dockerfile': 'FROM node:20 AS build\nCMD ["node"]\nFROM build\nRUN true\n',
     });
-    const rel = (files: { rel: string }[]) => files.map((f) => f.rel);
+    const rel = (p: { files: { rel: string }[] }) => p.files.map((f) => f.rel);
     expect(composeProjects(p).map(rel)).toEqual([['docker-compose.yml', 'docker-compose.override.yml'], ['docker-compose.yml', 'docker-compose.prod.yml'], ['tools/compose.yaml']]);
     expect(runtimeDockerfiles(p).map((d) => d.rel)).toEqual(['jobs/Dockerfile', 'multi/Dockerfile']);
     const targets = verifyTargets(p);
@@ -242,6 +242,26 @@ describe('which projects verify runs', () => {
       ['api', 'api/Dockerfile'],
       ['db', undefined],
     ]);
+  });
+});
+
+describe('an image this repository builds outside compose', () => {
+  it('a service running `image: org/api` built by a script: verify builds it from the Dockerfile, which is not booted on its own', async () => {
+    const p = await model({
+      'docker-compose.yml': 'services:\n  api:\n    image: org/api:latest\n',
+      'build.sh': '#!/bin/sh\ndocker build -t org/api:latest -f api/Dockerfile api\n',
+      'api/Dockerfile': 'FROM python:3.12-slim\nCMD ["python3", "-m", "http.server"]\n',
+    });
+    const targets = verifyTargets(p);
+    expect(targets.map((t) => t.label)).toEqual(['docker-compose.yml']);
+    const api = targets[0]!.services[0]!;
+    expect([api.builtFrom?.dockerfile, api.builtFrom?.context].map((x) => x && path.relative(p.cwd, x))).toEqual(['api/Dockerfile', 'api']);
+    const dir = sandboxDir();
+    const cfg = 'services:\n  api:\n    image: org/api:latest\nversion: "3.9"\n';
+    const r = sanitizeComposeConfig(cfg, { ...opts(dir), builds: new Map([['api', { context: `${dir}/tree/api`, dockerfile: 'Dockerfile' }]]) });
+    const out = parse(r.text, { version: '1.1' });
+    expect(out.services.api).toEqual({ image: 'dh-verify-shop-1234abcd-api:hardened', build: { context: `${dir}/tree/api`, dockerfile: 'Dockerfile' } });
+    expect(r.notes.join('\n')).toMatch(/api: its image org\/api:latest is built from Dockerfile here/);
   });
 });
 

@@ -28,6 +28,11 @@ export interface ImageFacts {
   distro: Distro;
   /** A non-root user the image ships that we should REUSE rather than create. */
   existingUser?: ImageUser;
+  /**
+   * The image's whole /etc/passwd, when something read it (image inspection; no
+   * table row sets it). With it a free UID needs no guard in the create command.
+   */
+  passwd?: ImageUser[];
   /** The image's own USER: 'root', '101', '65532', '1001'. */
   defaultUser: string;
   nonRootByDefault: boolean;
@@ -55,13 +60,23 @@ export interface ImageFacts {
   outOfScope?: string;
   /** `useradd` may be missing: install shadow-utils with the image's package manager first (a no-op where present). */
   needsShadowUtils?: boolean;
+  /** Container ports its own server listens on by default (the upstream EXPOSE); [] for base images. */
+  ports: number[];
+  /**
+   * Capabilities its binaries carry as file capabilities (`setcap ...=+ep`):
+   * exec fails with "operation not permitted" for any user unless they stay in
+   * the bounding set, so `cap_drop: [ALL]` must give them back.
+   */
+  fileCapabilities: string[];
   /** Set when tag-dependent facts could not be decided; those facts are left at their defaults. */
   uncertain?: string;
   /** Upstream URL of the facts. */
   source: string;
+  /** Upstream file capsNeeded was read from: the entrypoint that steps down, or the server's own source. */
+  capsSource?: string;
 }
 
-type FactFields = Omit<ImageFacts, 'family' | 'source'>;
+type FactFields = Omit<ImageFacts, 'family' | 'source' | 'capsSource'>;
 type PartialFacts = Partial<FactFields>;
 
 export interface TagRule {
@@ -75,6 +90,7 @@ export interface ImageRow {
   /** Canonical names (see ImageRef.name): exact strings or patterns. */
   names: (string | RegExp)[];
   source: string;
+  capsSource?: string;
   /** True for every tag. */
   facts: PartialFacts;
   /** First matching rule wins. */
@@ -93,6 +109,8 @@ const DEFAULTS: FactFields = {
   dataPaths: [],
   writePathsKnown: false,
   hasShell: true,
+  ports: [],
+  fileCapabilities: [],
 };
 
 const user = (name: string, uid: number, gid = uid): ImageUser => ({ name, uid, gid });
@@ -159,7 +177,33 @@ const dotnet = (distro: Distro, extra: PartialFacts = {}) => (tag: string): Part
 });
 
 const MYSQL_USER = user('mysql', 999);
-const DB_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+/** postgres: chown of PGDATA and the socket folder, chmod 700 of PGDATA (owned by postgres by then: FOWNER), gosu. */
+const POSTGRES_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+/**
+ * `find <data> \! -user X -exec chown X` as root, then gosu/su-exec to X.
+ * CHOWN for the chown, SETGID and SETUID for the step down. Where the server
+ * keeps folders only its user may open (mode 700/750), root's find cannot
+ * descend into them without DAC_OVERRIDE and the `set -e` entrypoint exits:
+ * seen on the team daemon with a stand-in (debian:bookworm-slim, gosu, a
+ * 0700 folder owned by UID 999 in the volume): "find: '/var/lib/db/sub':
+ * Permission denied" under CHOWN, SETGID, SETUID; the same run passes with
+ * DAC_OVERRIDE added. DAC_READ_SEARCH would also pass, but it is not in
+ * Docker's default set and allows open_by_handle_at, so it is not given.
+ */
+const FIND_CHOWN_PRIVATE_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'];
+/** The same step down over data folders the server creates 0755 (root's find can descend): no DAC_OVERRIDE. */
+const FIND_CHOWN_CAPS = ['CHOWN', 'SETGID', 'SETUID'];
+/**
+ * A root master process (Apache httpd, php-fpm) that switches its children to
+ * www-data needs only SETGID and SETUID: Debian's apache2 2.4 (the one
+ * php:apache installs; httpd builds the same source) served 200 with its
+ * children as www-data under cap_drop ALL + SETGID, SETUID on the team daemon.
+ */
+const MASTER_SWITCH_CAPS = ['SETGID', 'SETUID'];
+
+/** The management variants also serve the UI and its TLS port. */
+const rabbitmqPorts = (tag: string): PartialFacts =>
+  /management/.test(tag) ? { ports: [4369, 5671, 5672, 15671, 15672, 15691, 15692, 25672] } : {};
 
 const WINDOWS_OUT_OF_SCOPE =
   'Windows container: USER, capabilities and read-only roots work differently there; docker-harden leaves it unchanged.';
@@ -255,18 +299,20 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
   {
     family: 'php',
     names: ['php'],
-    source: 'https://github.com/docker-library/php/blob/master/8.4/bookworm/apache/Dockerfile',
+    source: 'https://github.com/docker-library/php/blob/master/8.4/trixie/apache/Dockerfile',
+    capsSource: 'https://github.com/docker-library/php/blob/master/apache2-foreground',
     // www-data (33 Debian, 82 Alpine) exists but is not a reuse target: it is the web
     // server's worker account (apache/fpm pools switch to it), its home /var/www is
-    // root-owned, and the app should get its own user.
+    // root-owned, and the app should get its own user. The fpm master also switches
+    // its workers to www-data when root, but runs as any user (the pool's `user` is
+    // then ignored) on port 9000, so USER is the better fix there: not marked as dropping.
     facts: {},
     tags: [
-      // Apache's master starts as root and switches its workers to www-data.
-      {
-        when: /(^|-)apache(-|$)/,
-        set: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'] },
-      },
+      // Apache's master starts as root and switches its children to www-data (MASTER_SWITCH_CAPS).
+      { when: /(^|-)apache(-|$)/, set: { distro: 'debian', dropsPrivileges: true, capsNeeded: MASTER_SWITCH_CAPS, ports: [80] } },
+      { when: (t) => ALPINE.test(t) && /(^|-)fpm(-|$)/.test(t), set: { distro: 'alpine', ports: [9000] } },
       { when: ALPINE, set: { distro: 'alpine' } },
+      { when: /(^|-)fpm(-|$)/, set: { distro: 'debian', ports: [9000] } },
       { when: DEBIAN, set: { distro: 'debian' } },
     ],
     otherTags: { distro: 'debian' },
@@ -416,6 +462,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'nginx',
     names: ['nginx', 'public.ecr.aws/nginx/nginx'],
     source: 'https://github.com/nginx/docker-nginx/blob/master/mainline/debian/Dockerfile',
+    // The root master chowns its temp folders to the worker user (ngx_create_paths), then setgid/setuid.
+    capsSource: 'https://github.com/nginx/nginx/blob/master/src/core/ngx_file.c',
     // nginx 101 exists, but the master process runs as root and switches its workers
     // to nginx: adding USER breaks it (pid file, cache dirs). Swap the image instead.
     facts: {
@@ -453,10 +501,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'postgres',
     names: ['postgres'],
     source: 'https://github.com/docker-library/postgres/blob/master/18/trixie/Dockerfile',
+    capsSource: 'https://github.com/docker-library/postgres/blob/master/18/trixie/docker-entrypoint.sh',
     // The entrypoint chowns PGDATA and the socket dir as root, then gosu/su-exec to postgres.
     facts: {
       dropsPrivileges: true,
-      capsNeeded: DB_CAPS,
+      capsNeeded: POSTGRES_CAPS,
       tmpfsPaths: ['/var/run/postgresql', '/tmp'],
       writePathsKnown: true,
     },
@@ -471,6 +520,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'redis',
     names: ['redis'],
     source: 'https://github.com/redis/docker-library-redis/blob/master/alpine/Dockerfile',
+    capsSource: 'https://github.com/redis/docker-library-redis/blob/master/alpine/docker-entrypoint.sh',
     // gosu/su-exec after chowning /data. Alpine: uid 999 but gid 1000 (Alpine already has a gid 999).
     // redis-server writes only its working directory /data (VOLUME /data).
     facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'], writePathsKnown: true },
@@ -484,32 +534,44 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'mysql',
     names: ['mysql'],
     source: 'https://github.com/docker-library/mysql/blob/master/8.4/Dockerfile.oracle',
+    // docker_create_db_directories: `find <datadir> <socket dir> <secure-file-priv> ... \! -user mysql
+    // -exec chown --no-dereference mysql` as root (secure-file-priv /var/lib/mysql-files is 750
+    // mysql, and mysqld makes 0750 schema folders), then `exec gosu mysql`. No chmod: no FOWNER.
+    capsSource: 'https://github.com/docker-library/mysql/blob/master/8.4/docker-entrypoint.sh',
     facts: {
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
-      capsNeeded: DB_CAPS,
+      capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
       tmpfsPaths: ['/var/run/mysqld', '/tmp'],
       dataPaths: ['/var/lib/mysql'],
+      ports: [3306, 33060],
     },
     tags: [
+      // The Debian variant (8.0 and before) left the repository with 8.0; its tags still pull.
       { when: /(^|-)(debian|bookworm|bullseye|buster)(-|$)/, set: { distro: 'debian' } },
       { when: /oracle/, set: { distro: 'rhel-minimal' } },
       { when: /^5\.[0-6]([.-]|$)/, set: { distro: 'debian' } },
     ],
-    // Default variant is Oracle Linux 9 slim (microdnf).
+    // Default variant is Oracle Linux 9 slim (microdnf): 8.4, 9.x, innovation, latest.
     otherTags: { distro: 'rhel-minimal' },
   },
   {
     family: 'mariadb',
     names: ['mariadb'],
     source: 'https://github.com/MariaDB/mariadb-docker/blob/master/11.8/Dockerfile',
-    // On noble the image deletes user ubuntu; mysql is a system user (999) created first.
+    // docker_create_db_directories: `find "$DATADIR" \! -user mysql -exec chown mysql:` (mariadbd
+    // makes 0700 schema folders), the socket folder and memory.pressure chowned, then
+    // `exec gosu mysql`. No chmod: no FOWNER.
+    capsSource: 'https://github.com/MariaDB/mariadb-docker/blob/master/docker-entrypoint.sh',
+    // On ubuntu:noble the image deletes user ubuntu and runs `useradd -r` without a UID: mysql is
+    // the first system user, 999 (not pinned upstream; the -ubi variants pin 999).
     facts: {
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
-      capsNeeded: DB_CAPS,
+      capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
       tmpfsPaths: ['/run/mysqld', '/tmp'],
       dataPaths: ['/var/lib/mysql'],
+      ports: [3306],
     },
     tags: [
       { when: /(^|-)ubi/, set: { distro: 'rhel-minimal' } },
@@ -521,24 +583,45 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'mongo',
     names: ['mongo'],
     source: 'https://github.com/docker-library/mongo/blob/master/8.0/Dockerfile',
+    // As root for mongod: `find -L /data/configdb /data/db \! -user mongodb -exec chown mongodb`,
+    // chown of its own stdout/stderr, then `exec gosu mongodb`. DAC_OVERRIDE is kept because the
+    // modes of the folders mongod and mongosh (HOME=/data/db) create are not pinned upstream; a
+    // 0700 one would stop the `set -e` entrypoint (see FIND_CHOWN_PRIVATE_CAPS). No chmod: no FOWNER.
+    capsSource: 'https://github.com/docker-library/mongo/blob/master/docker-entrypoint.sh',
     facts: {
       distro: 'ubuntu',
       existingUser: user('mongodb', 999),
       dropsPrivileges: true,
-      capsNeeded: DB_CAPS,
+      capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      // mongod's unix socket is /tmp/mongodb-27017.sock.
       tmpfsPaths: ['/tmp'],
       dataPaths: ['/data/db', '/data/configdb'],
+      ports: [27017],
     },
+    // 7.0 is on jammy, 8.x on noble: Ubuntu either way, mongodb pinned to 999:999. Windows tags take the Windows row.
   },
   {
     family: 'rabbitmq',
     names: ['rabbitmq'],
     source: 'https://github.com/docker-library/rabbitmq/blob/master/4.1/ubuntu/Dockerfile',
-    facts: { dropsPrivileges: true, capsNeeded: DB_CAPS, tmpfsPaths: ['/tmp'], dataPaths: ['/var/lib/rabbitmq'] },
+    // `find /var/lib/rabbitmq \! -user rabbitmq -exec chown rabbitmq` then `exec gosu rabbitmq`
+    // (su-exec on Alpine). Erlang creates the data folders 0755, so root's find descends without
+    // DAC_OVERRIDE: the upstream entrypoint itself, run on the team daemon over a volume holding
+    // mnesia/ (0755) and a 0400 .erlang.cookie owned by rabbitmq, started the server as rabbitmq
+    // under cap_drop ALL + CHOWN, SETGID, SETUID. Logs go to the console (10-defaults.conf).
+    capsSource: 'https://github.com/docker-library/rabbitmq/blob/master/docker-entrypoint.sh',
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: FIND_CHOWN_CAPS,
+      tmpfsPaths: ['/tmp'],
+      dataPaths: ['/var/lib/rabbitmq'],
+      ports: [4369, 5671, 5672, 15691, 15692, 25672],
+    },
     tags: [
       // Alpine variant: addgroup -g 101 / adduser -u 100.
-      { when: ALPINE, set: { distro: 'alpine', existingUser: user('rabbitmq', 100, 101) } },
-      { when: (t) => ubuntuCodename(t) !== undefined, set: { distro: 'ubuntu', existingUser: user('rabbitmq', 999) } },
+      { when: ALPINE, set: (t) => ({ distro: 'alpine', existingUser: user('rabbitmq', 100, 101), ...rabbitmqPorts(t) }) },
+      { when: (t) => ubuntuCodename(t) !== undefined, set: (t) => ({ distro: 'ubuntu', existingUser: user('rabbitmq', 999), ...rabbitmqPorts(t) }) },
+      { when: /management/, set: (t) => ({ distro: 'ubuntu', existingUser: user('rabbitmq', 999), ...rabbitmqPorts(t) }) },
     ],
     otherTags: { distro: 'ubuntu', existingUser: user('rabbitmq', 999) },
   },
@@ -546,8 +629,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'memcached',
     names: ['memcached'],
     source: 'https://github.com/docker-library/memcached/blob/master/1/debian/Dockerfile',
-    // USER memcache (11211) in the image itself. It keeps everything in memory: no write paths.
-    facts: { existingUser: user('memcache', 11211), defaultUser: 'memcache', nonRootByDefault: true, writePathsKnown: true },
+    // USER memcache (11211:11211) in the image itself. It keeps everything in memory: no write paths.
+    facts: { existingUser: user('memcache', 11211), defaultUser: 'memcache', nonRootByDefault: true, writePathsKnown: true, ports: [11211] },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
       { when: DEBIAN, set: { distro: 'debian' } },
@@ -558,14 +641,159 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'httpd',
     names: ['httpd'],
     source: 'https://github.com/docker-library/httpd/blob/master/2.4/Dockerfile',
-    // No unprivileged variant upstream, so no swap. The master starts as root (binds
-    // 80, writes logs/httpd.pid) and switches its children to www-data: treat it like
-    // the gosu images and never add USER. Running it non-root needs config changes.
+    // No unprivileged variant upstream, so no swap. httpd-foreground removes logs/httpd.pid and
+    // execs httpd, whose root master binds 80, writes logs/httpd.pid (logs/ is root's) and
+    // switches its children to www-data (33 Debian, 82 Alpine): MASTER_SWITCH_CAPS. Treated like
+    // the gosu images: never add USER (running it non-root needs config changes).
+    capsSource: 'https://github.com/docker-library/httpd/blob/master/2.4/httpd-foreground',
     facts: {
       dropsPrivileges: true,
-      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      capsNeeded: MASTER_SWITCH_CAPS,
       tmpfsPaths: ['/usr/local/apache2/logs'],
+      ports: [80],
     },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    // Debian trixie-slim.
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'tomcat',
+    names: ['tomcat'],
+    source: 'https://github.com/docker-library/tomcat/blob/master/11.0/jre21/temurin-noble/Dockerfile',
+    // FROM eclipse-temurin (Ubuntu noble by default, jammy variants), runs catalina.sh as root and
+    // never steps down. logs/, temp/ and work/ are 1777; webapps/ is root's, and Tomcat unpacks WARs
+    // there (unpackWARs), so what it writes depends on the app: write paths not known.
+    facts: {
+      ports: [8080],
+      tmpfsPaths: ['/usr/local/tomcat/logs', '/usr/local/tomcat/temp', '/usr/local/tomcat/work'],
+    },
+    tags: [
+      { when: (t) => ubuntuCodename(t) !== undefined, set: ubuntuCodenameFacts },
+      // Retired variants whose tags still pull: openjdk (Debian), corretto (Amazon Linux 2).
+      { when: /(^|-)openjdk(-|$)/, set: { distro: 'debian' } },
+      { when: /(^|-)corretto(-|$)/, set: { distro: 'rhel', needsShadowUtils: true } },
+      // `11.0`, `10.1-jdk21`, `jre25-temurin`, `latest`: the default temurin variant is noble.
+      { when: /^(latest|\d+(\.\d+)*)(-(jdk|jre)\d+)?(-temurin)?$/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER } },
+    ],
+    otherTags: { uncertain: 'unrecognised tomcat tag: its base (temurin noble or jammy, openjdk, corretto) is unknown' },
+  },
+  {
+    family: 'elasticsearch',
+    names: ['elasticsearch', 'docker.elastic.co/elasticsearch/elasticsearch'],
+    source: 'https://github.com/elastic/dockerfiles/blob/v9.2.4/elasticsearch/Dockerfile',
+    // 8.x and 9.x: USER 1000:0 (elasticsearch, in group 0), no step down. 9.x is on
+    // ubi9-minimal, 8.19 on ubuntu 24.04, 8.0-8.18 and 7.x on ubuntu 20.04. 7.x has no USER: its
+    // entrypoint runs `chroot --userspec=1000:0 /` as root, which needs SYS_CHROOT, SETGID and SETUID
+    // (on the team daemon `chroot --userspec=1000:0 / id` under cap_drop ALL failed with "cannot
+    // change root directory" until SYS_CHROOT was given back); TAKE_FILE_OWNERSHIP=1 also needs
+    // CHOWN. Upstream declares no VOLUME and the entrypoint creates config/elasticsearch.keystore
+    // at start, so read-only needs the user's own volumes: write paths not known.
+    capsSource: 'https://github.com/elastic/dockerfiles/blob/v7.17.9/elasticsearch/bin/docker-entrypoint.sh',
+    facts: { existingUser: user('elasticsearch', 1000), ports: [9200, 9300], tmpfsPaths: ['/tmp'] },
+    tags: [
+      { when: (t) => (major(t) ?? 0) >= 9, set: { distro: 'rhel-minimal', defaultUser: '1000:0', nonRootByDefault: true } },
+      { when: /^8\.19([.-]|$)/, set: { distro: 'ubuntu', defaultUser: '1000:0', nonRootByDefault: true } },
+      { when: (t) => major(t) === 8, set: { distro: 'ubuntu', defaultUser: '1000:0', nonRootByDefault: true } },
+      { when: (t) => major(t) === 7, set: { distro: 'ubuntu', dropsPrivileges: true, capsNeeded: ['SETGID', 'SETUID', 'SYS_CHROOT'] } },
+    ],
+    // Elasticsearch publishes no `latest` tag; anything else is a version this row does not know.
+    otherTags: { uncertain: 'unrecognised elasticsearch tag: its version (7.x steps down as root; 8.x and 9.x run as 1000) is unknown' },
+  },
+  {
+    family: 'traefik',
+    names: ['traefik'],
+    source: 'https://github.com/traefik/traefik-library-image/blob/master/tmpl/alpine/tmplv3.Dockerfile',
+    // Alpine with the traefik binary; runs as root, never steps down, no file capabilities.
+    // It writes only what its configuration names (ACME storage, access logs): not known here.
+    facts: { distro: 'alpine', ports: [80] },
+  },
+  {
+    family: 'caddy',
+    names: ['caddy'],
+    source: 'https://github.com/caddyserver/caddy-docker/blob/master/2.11/alpine/Dockerfile',
+    // Alpine, runs as root, never steps down. /usr/bin/caddy carries `setcap
+    // cap_net_bind_service=+ep`: on the team daemon a binary with that file capability failed
+    // with "exec ...: operation not permitted" under cap_drop ALL, as root and as UID 1000
+    // alike, and ran once NET_BIND_SERVICE was given back. It writes /data/caddy and
+    // /config/caddy (XDG_DATA_HOME, XDG_CONFIG_HOME), which upstream does not declare as VOLUMEs.
+    facts: { distro: 'alpine', ports: [80, 443, 2019], fileCapabilities: ['NET_BIND_SERVICE'] },
+    tags: [
+      // builder tags are golang:alpine with xcaddy, for build stages.
+      { when: /(^|-)builder(-|$)/, set: { distro: 'alpine', ports: [], fileCapabilities: [] } },
+      { when: ALPINE, set: { distro: 'alpine' } },
+    ],
+    otherTags: { distro: 'alpine' },
+  },
+  {
+    family: 'haproxy',
+    names: ['haproxy'],
+    source: 'https://github.com/docker-library/haproxy/blob/master/3.2/Dockerfile',
+    // USER haproxy (99:99) in the image; the entrypoint only adds -W -db. What it writes
+    // (a stats socket in /var/lib/haproxy, say) is up to its configuration: not known.
+    facts: { existingUser: user('haproxy', 99), defaultUser: 'haproxy', nonRootByDefault: true },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    // Debian trixie-slim.
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'grafana',
+    names: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise'],
+    source: 'https://github.com/grafana/grafana/blob/main/Dockerfile',
+    // USER 472 (grafana, group 0); Alpine by default, Ubuntu for -ubuntu tags. It writes
+    // /var/lib/grafana and /var/log/grafana, which upstream does not declare as VOLUMEs.
+    facts: { existingUser: user('grafana', 472, 0), defaultUser: '472', nonRootByDefault: true, ports: [3000] },
+    tags: [{ when: /(^|-)ubuntu(-|$)/, set: { distro: 'ubuntu' } }],
+    otherTags: { distro: 'alpine' },
+  },
+  {
+    family: 'prometheus',
+    names: ['prom/prometheus', 'quay.io/prometheus/prometheus'],
+    source: 'https://github.com/prometheus/prometheus/blob/main/Dockerfile',
+    // quay.io/prometheus/busybox base, USER nobody (65534), VOLUME /prometheus; it writes nothing
+    // else. `-distroless` tags: distroless static nonroot (65532), no shell, no VOLUME.
+    facts: { distro: 'alpine', defaultUser: 'nobody', nonRootByDefault: true, existingUser: user('nobody', 65534), dataPaths: ['/prometheus'], ports: [9090], writePathsKnown: true },
+    tags: [
+      {
+        when: /(^|-)distroless$/,
+        set: { distro: 'distroless', hasShell: false, defaultUser: '65532', existingUser: user('nonroot', 65532), dataPaths: [], writePathsKnown: false },
+      },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'wordpress',
+    names: ['wordpress'],
+    source: 'https://github.com/docker-library/wordpress/blob/master/latest/php8.3/apache/Dockerfile',
+    // As root, the entrypoint chowns /var/www/html to www-data when it is root's and untars
+    // WordPress into it with --owner www-data, then Apache's master (or php-fpm) switches its
+    // children to www-data. On the team daemon those first-start steps failed ("Cannot mkdir",
+    // "Cannot change mode", "Cannot utime") under cap_drop ALL until CHOWN, DAC_OVERRIDE and FOWNER
+    // were all given back; SETGID and SETUID are the master's (MASTER_SWITCH_CAPS).
+    capsSource: 'https://github.com/docker-library/wordpress/blob/master/docker-entrypoint.sh',
+    facts: { dataPaths: ['/var/www/html'] },
+    tags: [
+      // cli tags: php-cli on Alpine with USER www-data (82).
+      { when: /(^|-)cli(-|$)/, set: { distro: 'alpine', defaultUser: 'www-data', nonRootByDefault: true, existingUser: user('www-data', 82) } },
+      { when: /(^|-)fpm-alpine(-|$)/, set: { distro: 'alpine', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [9000] } },
+      { when: /(^|-)fpm(-|$)/, set: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [9000] } },
+    ],
+    otherTags: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [80] },
+  },
+  {
+    family: 'ghost',
+    names: ['ghost'],
+    source: 'https://github.com/docker-library/ghost/blob/master/6/bookworm/Dockerfile',
+    // FROM node (user node 1000). As root for `node current/index.js`: `find "$GHOST_CONTENT" \! -user
+    // node -exec chown node` then `exec gosu node`; Ghost creates its content folders 0755, so
+    // FIND_CHOWN_CAPS. VOLUME /var/lib/ghost/content.
+    capsSource: 'https://github.com/docker-library/ghost/blob/master/docker-entrypoint.sh',
+    facts: { existingUser: user('node', 1000), dropsPrivileges: true, capsNeeded: FIND_CHOWN_CAPS, dataPaths: ['/var/lib/ghost/content'], ports: [2368] },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
       { when: DEBIAN, set: { distro: 'debian' } },
@@ -648,9 +876,13 @@ function build(row: ImageRow, tag: string | undefined, name: string, family = ro
     capsNeeded: [...facts.capsNeeded],
     tmpfsPaths: [...facts.tmpfsPaths],
     dataPaths: [...facts.dataPaths],
+    ports: [...facts.ports],
+    fileCapabilities: [...facts.fileCapabilities],
     source: row.source,
   };
+  if (row.capsSource && out.capsNeeded.length) out.capsSource = row.capsSource;
   if (facts.existingUser) out.existingUser = { ...facts.existingUser };
+  if (facts.passwd) out.passwd = facts.passwd.map((u) => ({ ...u }));
   for (const key of Object.keys(out) as (keyof ImageFacts)[]) if (out[key] === undefined) delete out[key];
   return out;
 }

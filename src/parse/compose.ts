@@ -3,6 +3,7 @@
 // write a document back with toString(); edits are made by range.
 import { parseAllDocuments, isMap, isScalar, isPair, type Document, type YAMLMap, type Scalar, type Pair, type Node } from 'yaml';
 import { BOM, detectEol, lineColumn, type Eol } from '../text.js';
+import { aliasBomb, aliasBombMessage } from './yaml-size.js';
 
 export interface ComposeServiceNode {
   name: string;
@@ -52,9 +53,15 @@ export function parseCompose(text: string): ParsedCompose {
       errors.push({ message: e.message.split('\n')[0], offset, ...lineColumn(text, offset) });
     }
     if (doc.errors.length) return;
+    // Compose accepts any number of aliases; what is refused is a document that expands too far.
+    const bomb = aliasBomb(doc);
+    if (bomb) {
+      errors.push({ message: aliasBombMessage(bomb), offset: bomb.offset, ...lineColumn(text, bomb.offset) });
+      return;
+    }
     let data: unknown;
     try {
-      data = doc.toJS({ maxAliasCount: 1000 });
+      data = doc.toJS({ maxAliasCount: -1 });
     } catch (err) {
       errors.push({ message: (err as Error).message, offset: 0, line: 1, column: 1 });
       return;

@@ -15,6 +15,8 @@ export interface DfFlag {
 export interface DfProperty {
   name: string;
   value: string | null;
+  /** Offsets of the value as written (quotes included); undefined when there is none. */
+  valueRange?: [number, number];
 }
 
 export interface DfInstruction {
@@ -107,8 +109,8 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       raw: text.slice(start, end),
       args: ins.getArguments().map((a) => a.getValue()),
       flags: flagsOf(ins),
-      json: jsonOf(ins),
-      properties: propertiesOf(ins),
+      json: jsonOf(ins, body, doc),
+      properties: propertiesOf(ins, off),
       heredocs,
       stage: stages.length - 1,
     };
@@ -160,25 +162,46 @@ function flagsOf(ins: Instruction): DfFlag[] {
   return withFlags.getFlags().map((f) => ({ name: f.getName().toLowerCase(), value: f.getValue() }));
 }
 
-function jsonOf(ins: Instruction): string[] | undefined {
-  const j = ins as unknown as { getJSONStrings?: () => { getJSONValue(): string }[]; getOpeningBracket?: () => unknown };
+function jsonOf(ins: Instruction, body: string, doc: TextDocument): string[] | undefined {
+  const j = ins as unknown as {
+    getJSONStrings?: () => { getJSONValue(): string; getRange(): { start: { line: number; character: number }; end: { line: number; character: number } } }[];
+    getOpeningBracket?: () => unknown;
+  };
   if (typeof j.getJSONStrings !== 'function') return undefined;
   // getJSONStrings() is empty for shell form; an opening bracket tells exec form apart from `CMD []`.
   const strings = j.getJSONStrings();
   const opening = typeof j.getOpeningBracket === 'function' ? j.getOpeningBracket() : null;
   if (strings.length === 0 && !opening) return undefined;
-  return strings.map((s) => s.getJSONValue());
+  // getJSONValue() drops the spaces inside a string ("./start.sh --prod" -> "./start.sh--prod"): read the literal itself.
+  return strings.map((s) => {
+    const r = s.getRange();
+    const literal = body.slice(doc.offsetAt(r.start), doc.offsetAt(r.end));
+    try {
+      const v: unknown = JSON.parse(literal);
+      if (typeof v === 'string') return v;
+    } catch {
+      // not plain JSON (a continuation inside the string): the library's reading
+    }
+    return s.getJSONValue();
+  });
 }
 
-function propertiesOf(ins: Instruction): DfProperty[] {
+type AstProperty = { getName(): string; getValue(): string | null; getValueRange(): { start: Position; end: Position } | null };
+type Position = { line: number; character: number };
+
+function propertiesOf(ins: Instruction, off: (p: Position) => number): DfProperty[] {
   const p = ins as unknown as {
-    getProperties?: () => { getName(): string; getValue(): string | null }[];
-    getProperty?: () => { getName(): string; getValue(): string | null } | null;
+    getProperties?: () => AstProperty[];
+    getProperty?: () => AstProperty | null;
   };
-  if (typeof p.getProperties === 'function') return p.getProperties().map((x) => ({ name: x.getName(), value: x.getValue() }));
+  const record = (x: AstProperty): DfProperty => {
+    const r = x.getValueRange();
+    return { name: x.getName(), value: x.getValue(), ...(r ? { valueRange: [off(r.start), off(r.end)] as [number, number] } : {}) };
+  };
+  if (typeof p.getProperties === 'function') return p.getProperties().map(record);
   if (typeof p.getProperty === 'function') {
     const one = p.getProperty();
-    return one ? [{ name: one.getName(), value: one.getValue() }] : [];
+    return one ? [record(one)] : [];
   }
   return [];
 }

@@ -4,6 +4,7 @@ import type { RunResult } from '../driver.js';
 import type { ReportedFinding } from '../engine.js';
 import { relPath } from '../model.js';
 import { migrationNotes } from './notes.js';
+import { keepHints, REASON_PLACEHOLDER } from './keep.js';
 import { summaryCounts, type ReportContext } from './stylish.js';
 import { code, inline } from './md.js';
 import { verifiedSection } from './verify.js';
@@ -67,6 +68,8 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
     out.push('');
   }
 
+  out.push(...keepSection(result));
+
   out.push('### Test plan', '');
   const changed = result.files.filter((f) => f.status === 'changed').map((f) => f.rel);
   const composeChanged = result.engine.project.composes.some((cf) => changed.includes(cf.rel));
@@ -81,6 +84,38 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
   if (notes.length) out.push('- [ ] The migration notes above are done on every existing deployment before it is updated');
   out.push('- [ ] `npx docker-harden --dry-run` reports nothing left to change');
   return out.join('\n') + '\n';
+}
+
+/**
+ * "How to keep a service as it is": the suppression comment for every finding,
+ * in a folded block (it is long, and only a reviewer who disagrees needs it).
+ */
+function keepSection(result: RunResult): string[] {
+  const hints = keepHints(result);
+  if (!hints.length) return [];
+  const out = [
+    '### How to keep a service as it is',
+    '',
+    '<details><summary>The comment that keeps each change out, and where it goes</summary>',
+    '',
+    `To keep a change out, add its line where shown, with your reason in place of \`${REASON_PLACEHOLDER}\`, and drop the lines of the changes you accept. ` +
+      'docker-harden then leaves that transform alone there on every later run (the finding is listed as suppressed, with your reason).',
+    '',
+  ];
+  for (const h of hints) {
+    const where = h.anchor ? `${h.scope}, above line ${h.line}` : h.lang === 'dockerfile' ? 'anywhere in the file, below any `# syntax=` or `# escape=` line' : 'anywhere in the file';
+    const lines = h.anchor ? [...h.comments, h.anchor] : h.comments;
+    const fence = fenceFor(lines);
+    out.push(`- \`${code(h.rel)}\`, ${inline(where)}:`, '', `  ${fence}${h.lang}`, ...lines.map((l) => `  ${l}`), `  ${fence}`, '');
+  }
+  out.push('</details>', '');
+  return out;
+}
+
+/** A code fence longer than any backtick run in the lines it holds. */
+function fenceFor(lines: string[]): string {
+  const longest = Math.max(0, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
+  return '`'.repeat(Math.max(3, longest + 1));
 }
 
 function finding(f: ReportedFinding): string {

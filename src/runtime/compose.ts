@@ -52,9 +52,12 @@ export class ComposeProject {
     readonly files: string[],
     readonly cwd: string,
     private readonly exec: Executor = execCapture,
+    /** Profiles to enable (COMPOSE_PROFILES, which v1 1.28+ and v2 read); none: the user's own setting. */
+    profiles: string[] = [],
   ) {
     const e: NodeJS.ProcessEnv = { ...env, BUILDKIT_PROGRESS: 'plain' };
     for (const k of OVERRIDDEN_ENV) delete e[k];
+    if (profiles.length) e.COMPOSE_PROFILES = profiles.join(',');
     this.env = e;
   }
 

@@ -145,7 +145,7 @@ export async function bootTarget(
     if (target.kind === 'compose') {
       step('resolving the compose project');
       const files = target.files.map((f) => sandbox.map(f));
-      const config = await new ComposeProject(rt.compose, rt.env, projectName, files, path.dirname(files[0]!), rt.exec).config();
+      const config = await new ComposeProject(rt.compose, rt.env, projectName, files, path.dirname(files[0]!), rt.exec, target.profiles).config();
       if (config.code !== 0) {
         fail(`compose config failed: ${tailLines(config.stderr || config.stdout, 3).join(' ')}`);
         return result;
@@ -153,7 +153,7 @@ export async function bootTarget(
       configText = config.stdout;
     } else {
       const s = target.services[0]!;
-      configText = dockerfileProject(sandbox, s.dockerfile!, s.context!, s.name);
+      configText = dockerfileProject(sandbox, s.dockerfile!, s.context!, s.name, target.buildTarget);
     }
     let sanitized;
     try {
@@ -163,6 +163,11 @@ export async function bootTarget(
         sandboxDir: sandbox.dir,
         socketPath: rt.socketPath,
         yamlVersion: target.kind === 'compose' && rt.compose.major === 2 ? '1.2' : '1.1',
+        builds: new Map(
+          target.services
+            .filter((s) => s.builtFrom)
+            .map((s) => [s.name, { context: sandbox.map(s.builtFrom!.context), dockerfile: path.relative(s.builtFrom!.context, s.builtFrom!.dockerfile), target: s.builtFrom!.target }]),
+        ),
       });
     } catch (err) {
       fail((err as Error).message);
@@ -171,7 +176,7 @@ export async function bootTarget(
     result.notes = sanitized.notes;
     // Outside the copied tree: a file in a build context would change what COPY . copies.
     const file = writeSanitized(sandbox.dir, sanitized.text);
-    project = new ComposeProject(rt.compose, rt.env, projectName, [file], path.dirname(file), rt.exec);
+    project = new ComposeProject(rt.compose, rt.env, projectName, [file], path.dirname(file), rt.exec, target.profiles);
     await runProject(rt, project, sanitized.services, target, opts, result, step);
     return result;
   } finally {

@@ -90,6 +90,12 @@ export interface SanitizeOptions {
   socketPath?: string;
   /** The YAML the compose CLI prints: docker-compose 1.x is PyYAML (1.1: `0644` is octal), v2 is Go's YAML 1.2. */
   yamlVersion: '1.1' | '1.2';
+  /**
+   * Builds to add to services that run an `image:` this repository builds
+   * elsewhere (`docker build -t`): absolute context in the copy, Dockerfile
+   * relative to it, stage.
+   */
+  builds?: Map<string, { context: string; dockerfile: string; target?: string }>;
 }
 
 const DOCKER_SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
@@ -116,6 +122,13 @@ export function sanitizeComposeConfig(configText: string, opts: SanitizeOptions)
   // run an image another service builds (`image:` shared with a `build:`) follow the rename.
   const renamed = new Map<string, string>();
   const builtImages: string[] = [];
+  for (const [name, raw] of Object.entries(services)) {
+    const add = opts.builds?.get(name);
+    if (isObj(raw) && raw.build === undefined && add) {
+      raw.build = { context: add.context, dockerfile: add.dockerfile, ...(add.target ? { target: add.target } : {}) };
+      notes.push(`${name}: its image ${String(raw.image)} is built from ${add.dockerfile} here, as the repository builds it`);
+    }
+  }
   for (const [name, raw] of Object.entries(services)) {
     if (!isObj(raw) || raw.build === undefined) continue;
     const tag = `${opts.imagePrefix}-${safeName(name)}:${opts.phase}`;
@@ -271,7 +284,7 @@ export function writeSanitized(dir: string, text: string): string {
 }
 
 /** A compose project, as `compose config` would print it, that builds and runs one Dockerfile (a runtime image no compose file builds). */
-export function dockerfileProject(sandbox: Sandbox, dockerfile: string, context: string, service: string): string {
-  const build = { context: sandbox.map(context), dockerfile: path.relative(sandbox.map(context), sandbox.map(dockerfile)) };
+export function dockerfileProject(sandbox: Sandbox, dockerfile: string, context: string, service: string, target?: string): string {
+  const build = { context: sandbox.map(context), dockerfile: path.relative(sandbox.map(context), sandbox.map(dockerfile)), ...(target ? { target } : {}) };
   return stringify({ services: { [service]: { build } } }, { version: '1.1', lineWidth: 0 });
 }

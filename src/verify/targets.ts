@@ -1,15 +1,12 @@
 // What verify runs: every compose project (a base file with the overrides it
 // is used with, or a standalone file) and every runtime Dockerfile that no
-// compose file builds. Which compose files combine and which Dockerfiles are
-// runtime images are each decided in exactly one function below
-// (composeProjects, runtimeDockerfiles), from today's model: override links
-// (ServiceLink.base) and a final stage with CMD or ENTRYPOINT. When the model
-// answers these itself (evidence of use: scripts, CI, COMPOSE_FILE), those two
-// functions are the only places to switch over.
+// compose file builds. Both answers are the model's, each read in exactly one
+// function below: which files compose combines (project.composeProjects, from
+// the files' structure and the evidence of use: scripts, CI, COMPOSE_FILE,
+// the automatic override file, include) and what each Dockerfile is for
+// (project.layout.roles: only runtime images are booted on their own).
 import path from 'node:path';
 import type { ComposeSource, DockerfileSource, Project, ServiceLink } from '../model.js';
-import { finalStage, resolveStageBase } from '../dockerfile-info.js';
-import { effectiveInstructions } from '../parse/dockerfile.js';
 
 export interface TargetService {
   name: string;
@@ -17,6 +14,12 @@ export interface TargetService {
   dockerfile?: string;
   /** Its build context (absolute), if any. */
   context?: string;
+  /**
+   * The build of an `image:` tag this repository builds elsewhere (`docker
+   * build -t`, bake, CI): the sandbox builds it from the (hardened) Dockerfile
+   * instead of running whatever image of that name the engine has.
+   */
+  builtFrom?: { dockerfile: string; context: string; target?: string };
   /** Host paths it bind-mounts (config files it reads at run time). */
   binds: string[];
 }
@@ -31,54 +34,46 @@ export interface VerifyTarget {
   root: string;
   /** compose: the files in `-f` order; dockerfile: the Dockerfile. Absolute. */
   files: string[];
+  /** Compose profiles the evidence runs the project with. */
+  profiles: string[];
+  /** dockerfile: the stage its runs build (undefined: the last). */
+  buildTarget?: string;
   services: TargetService[];
 }
 
 /** Every project verify boots, compose projects first. */
 export function verifyTargets(project: Project): VerifyTarget[] {
-  return [...composeProjects(project).map((files) => composeTarget(project, files)), ...runtimeDockerfiles(project).map((df) => dockerfileTarget(project, df))];
+  return [
+    ...composeProjects(project).map((p) => composeTarget(project, p.files, p.profiles)),
+    ...runtimeDockerfiles(project).map((df) => dockerfileTarget(project, df)),
+  ];
 }
 
-/** Override files compose reads together with a base file of the same folder without being named. */
-const AUTO_OVERRIDE = /^(docker-)?compose\.override\.ya?ml$/;
-
 /**
- * Which compose files run together. A file whose services extend a base
- * file's (ServiceLink.base) is an override of it: `compose.override.yml` and
- * `docker-compose.override.yml` run with their base by default, every other
- * override runs as `-f base -f other`. Any other file is a project of its own,
- * with the automatic overrides that link to it.
+ * Which compose files run together: the model's compose projects, except
+ * those another project pulls in with `include:` (they run as part of it).
  */
-export function composeProjects(project: Project): ComposeSource[][] {
-  const baseOf = new Map<ComposeSource, ComposeSource>();
-  for (const s of project.services) if (s.base) baseOf.set(s.compose, s.base.compose);
-  const out: ComposeSource[][] = [];
-  for (const c of project.composes) {
-    if (baseOf.has(c)) continue;
-    const overrides = project.composes.filter((o) => baseOf.get(o) === c);
-    const auto = overrides.filter((o) => AUTO_OVERRIDE.test(path.basename(o.path)));
-    out.push([c, ...auto]);
-    for (const o of overrides) if (!auto.includes(o)) out.push([c, o]);
+export function composeProjects(project: Project): { files: ComposeSource[]; profiles: string[] }[] {
+  const out: { files: ComposeSource[]; profiles: string[] }[] = [];
+  for (const p of project.composeProjects) {
+    if (p.includedBy.length) continue;
+    const files = p.files.map((f) => project.files.get(f)).filter((f): f is ComposeSource => f?.kind === 'compose');
+    if (files.length) out.push({ files, profiles: p.profiles });
   }
   return out;
 }
 
 /**
- * Dockerfiles that make an image something runs, which no compose file
- * builds: the final stage (or a stage of the same file it builds on) has CMD
- * or ENTRYPOINT. A Dockerfile without one is a base for other images.
+ * Dockerfiles that make an image something runs, which no compose service
+ * builds or runs: the model's runtime role (a compose build, a CI push or
+ * run, a final stage with a command), not a base, builder, test, packaging
+ * or dev container image.
  */
 export function runtimeDockerfiles(project: Project): DockerfileSource[] {
-  return project.dockerfiles.filter((df) => {
-    if ((project.servicesByDockerfile.get(df.path) ?? []).length) return false;
-    const stage = finalStage(df.parsed);
-    if (!stage) return false;
-    const chain = resolveStageBase(df.parsed, stage).chain;
-    return chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT'));
-  });
+  return project.dockerfiles.filter((df) => project.layout.roles.get(df.path)?.role === 'runtime' && !(project.servicesByDockerfile.get(df.path) ?? []).length);
 }
 
-function composeTarget(project: Project, files: ComposeSource[]): VerifyTarget {
+function composeTarget(project: Project, files: ComposeSource[], profiles: string[]): VerifyTarget {
   const byName = new Map<string, ServiceLink>();
   // Later files win: an override's link carries the merged service.
   for (const f of files) for (const s of project.services) if (s.compose === f) byName.set(s.name, s);
@@ -89,10 +84,12 @@ function composeTarget(project: Project, files: ComposeSource[]): VerifyTarget {
     label: rels.join(' + '),
     root: files[0]!.root,
     files: files.map((f) => f.path),
+    profiles,
     services: [...byName.values()].map((s) => ({
       name: s.name,
       dockerfile: s.dockerfile?.path ?? s.build?.dockerfile,
       context: s.build?.context,
+      ...(s.builtImage ? { builtFrom: { dockerfile: s.builtImage.dockerfile, context: s.builtImage.context, target: s.builtImage.target } } : {}),
       binds: s.volumes.filter((m) => m.type === 'bind' && m.hostPath).map((m) => m.hostPath!),
     })),
   };
@@ -103,12 +100,15 @@ export const DOCKERFILE_SERVICE = 'app';
 
 function dockerfileTarget(project: Project, df: DockerfileSource): VerifyTarget {
   const context = project.contexts.get(df.path)?.[0] ?? path.dirname(df.path);
+  const run = project.layout.roles.get(df.path)?.builds.find((b) => b.runs && b.target);
   return {
     id: `dockerfile:${df.rel}`,
     kind: 'dockerfile',
     label: df.rel,
     root: df.root,
     files: [df.path],
+    profiles: [],
+    ...(run?.target ? { buildTarget: run.target } : {}),
     services: [{ name: DOCKERFILE_SERVICE, dockerfile: df.path, context, binds: [] }],
   };
 }

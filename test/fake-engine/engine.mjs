@@ -258,7 +258,8 @@ function get(obj, dotted) {
 function runContainer(projectName, name, s) {
   const df = s.build ? dockerfileText(s) : '';
   const user = /^USER\s+(\S+)\s*$/m.test(df) ? [...df.matchAll(/^USER\s+(\S+)\s*$/gm)].pop()[1] : 'root';
-  const uid = user === 'root' ? 0 : (scenario.users?.[user] ?? (Number(user) || 1000));
+  const who = user.split(':')[0];
+  const uid = who === 'root' || who === '0' ? 0 : (scenario.users?.[who] ?? (/^\d+$/.test(who) ? Number(who) : 1000));
   const rule = ruleFor(name, s, df);
   const then = rule?.then ?? {};
   const mounts = (s.volumes ?? []).map((v) => (typeof v === 'string' ? { Type: 'volume', Source: v.split(':')[0], Destination: v.split(':')[1], RW: !v.endsWith(':ro') } : { Type: v.type, Source: v.source, Destination: v.target, RW: !v.read_only }));

@@ -10,6 +10,7 @@ import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { runShellText } from '../../src/dockerfile-info.js';
+import { dropDecision, imagePrivilegeDrop, imageStart } from '../../src/start-scripts.js';
 import {
   addListItems,
   capList,
@@ -60,7 +61,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isExplicitRoot(s)) {
     return note('runs as an explicit user: root, which may rely on any capability; nothing dropped', 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
   }
-  const needed = capsNeeded(s, img);
+  const needed = capsNeeded(ctx, s, img);
   if (typeof needed === 'string') return note(`${needed}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
 
   const have = capList(s, 'cap_add');
@@ -74,17 +75,28 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
 }
 
 /** Capabilities the service's process needs, or why that is not known. */
-function capsNeeded(s: ServiceLink, img: ServiceImage): string[] | string {
+function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   if (img.buildElsewhere) return 'its build context or Dockerfile is not in this repository';
   if (!img.built && !img.image) return 'it names neither an image nor a build';
   if (img.built && !img.base) return 'its Dockerfile has no stage';
   if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
   if (!img.built && !img.facts) return `unknown image ${img.image}: which capabilities it needs is not known`;
   const user = runtimeUser(s, img);
-  if (user.known && !user.root) return [];
+  // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
+  const fileCaps = img.facts?.fileCapabilities ?? [];
+  if (user.known && !user.root) return fileCaps;
   // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs.
   const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
-  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return img.facts.capsNeeded;
+  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return [...new Set([...img.facts.capsNeeded, ...fileCaps])];
+  // Its own entrypoint script (or command) in this repository drops privileges: what that needs.
+  const drop = img.dockerfile && img.base && !userSetInDockerfile && user.from !== 'compose' ? imagePrivilegeDrop(imageStart(ctx.project, img.dockerfile, img.base)) : undefined;
+  if (drop) {
+    // Under entrypoint-drop: conditional, non-root-user makes the drop conditional and adds USER: wait for it.
+    if (ctx.enabled('dockerfile/non-root-user') && 'conditional' in dropDecision(ctx.options.entrypointDrop, drop)) {
+      return 'its entrypoint drops privileges only when started as root once dockerfile/non-root-user adds USER (entrypoint-drop: conditional)';
+    }
+    return drop.caps;
+  }
   if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
   if (!user.known) return `its Dockerfile sets no USER and its base ${img.image ?? '(unresolved)'} is not in the knowledge table`;

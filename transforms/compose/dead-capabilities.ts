@@ -5,13 +5,14 @@
 // list is edited; one it inherits through `<<` is replaced by its own copy
 // without the capability, so the shared anchor stays as it is.
 import { isSeq, type YAMLMap, type Pair, type Node } from 'yaml';
-import type { Transform } from '../../src/transform.js';
+import type { Transform, TransformContext } from '../../src/transform.js';
 import type { DataChange, Edit, Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
-import { insertOuterMapEntry, mapValue, removeMapEntry, removeSeqItem, yamlFlowSeq } from '../../src/edits.js';
+import { mapValue, removeMapEntry, removeSeqItem, yamlFlowSeq } from '../../src/edits.js';
 import { ownPair } from '../../src/parse/compose.js';
 import {
   capName,
+  insertServiceKey,
   isPartialOverride,
   isPrivileged,
   listeningPorts,
@@ -41,15 +42,15 @@ export const deadCapabilities: Transform = {
       'and since Docker 20.10 bridge-networked containers may bind low ports without it anyway; only network_mode: host needs it. ' +
       'A capability nobody uses is attack surface: it goes, and an emptied cap_add with it.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
+  run: (ctx) => checkEachService(ctx, check),
 };
 
-function check(s: ServiceLink): Finding | undefined {
+function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isPrivileged(s)) return undefined;
   // A partial override's cap_add is appended to the base's: each file removes it from its own list,
   // judged by the merged service's ports.
   if (isPartialOverride(s) && !(Array.isArray(ownData(s).cap_add) && (ownData(s).cap_add as unknown[]).map(capName).includes(CAP))) return undefined;
-  const img = serviceImage(s);
+  const img = serviceImage(s, ctx.project);
   if (!netBindServiceIsDead(s, img)) return undefined;
   const map = s.node.node;
   if (!map) return undefined;
@@ -71,7 +72,7 @@ function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataC
   const own = mapValue(map, 'cap_add');
   if (own === undefined) {
     // Inherited through `<<`: the service's own list replaces the merged one.
-    return { edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'cap_add', yamlFlowSeq(rest.map(String)))], intent: at('set', rest) };
+    return { edits: [insertServiceKey(s, 'cap_add', yamlFlowSeq(rest.map(String)))], intent: at('set', rest) };
   }
   if (!isSeq(own)) return undefined;
   const index = current.findIndex((c) => capName(c) === CAP);

@@ -4,10 +4,10 @@
 // `group_add: ["${DOCKER_GID:-999}"]`, or it cannot reach the socket. The GID
 // differs per host (Debian 999, Fedora ~991, Arch 990), hence the variable and
 // a migration note. A read-write socket mount is reported as well.
-import type { Transform } from '../../src/transform.js';
+import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
-import { addListItems, isPartialOverride, runtimeUser, serviceFix, serviceNote, DOCKER_GID_NOTE, checkEachService } from '../../src/compose-service.js';
+import { addListItems, isPartialOverride, runtimeUser, serviceFix, serviceImage, serviceNote, DOCKER_GID_NOTE, checkEachService } from '../../src/compose-service.js';
 
 const ID = 'compose/docker-socket-group';
 const CIS = '5.32';
@@ -28,14 +28,14 @@ export const dockerSocketGroup: Transform = {
       '`getent group docker | cut -d: -f3`). Any access to the socket is root on the host; mounting it read-only does not ' +
       'restrict the API, so a socket proxy that allows only the calls the service makes is the real fix.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
+  run: (ctx) => checkEachService(ctx, check),
 };
 
 export function isDockerSocket(m: VolumeMount): boolean {
   return m.source !== undefined && SOCKETS.has(m.source.replace(/\/+$/, ''));
 }
 
-function check(s: ServiceLink): Finding[] {
+function check(ctx: TransformContext, s: ServiceLink): Finding[] {
   const mounts = s.volumes.filter(isDockerSocket);
   if (mounts.length === 0) return [];
   // The base file mounts it: the base service gets the fix, and compose merges it into this one.
@@ -53,7 +53,7 @@ function check(s: ServiceLink): Finding[] {
       ),
     );
   }
-  const user = runtimeUser(s);
+  const user = runtimeUser(s, serviceImage(s, ctx.project));
   if (user.known && user.root) return out; // root reaches the socket without the group
   if (!user.known) {
     out.push(serviceNote(ID, CIS, s, 'mounts the Docker socket, but the user it runs as is not known here', `If it runs as a non-root user, add group_add: ["${GROUP}"].`, 'note'));

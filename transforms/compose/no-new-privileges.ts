@@ -5,8 +5,8 @@
 import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
-import { insertOuterMapEntry, appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
-import { isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote } from '../../src/compose-service.js';
+import { appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
+import { insertServiceKey, isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote } from '../../src/compose-service.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -59,7 +59,7 @@ function check(s: ServiceLink): Finding | undefined {
     return serviceNote(ID, CIS, s, 'security_opt is not a list; nothing added', `Make security_opt a list holding "${OPTION}".`);
   } else {
     // The service may inherit a list through `<<`; its own key replaces that list, so repeat the inherited items.
-    edit = insertOuterMapEntry(file, file.parsed.eol, map, 'security_opt', yamlFlowSeq(next));
+    edit = insertServiceKey(s, 'security_opt', yamlFlowSeq(next));
   }
   return {
     transform: ID,

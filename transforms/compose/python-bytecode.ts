@@ -6,13 +6,14 @@
 // uses (list or map).
 import { isMap, isSeq } from 'yaml';
 import path from 'node:path';
-import type { Transform } from '../../src/transform.js';
+import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { insertMapEntry, insertOuterMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
+import { insertMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
 import {
   addListItems,
+  insertServiceKey,
   isPartialOverride,
   isRecord,
   ownData,
@@ -44,11 +45,11 @@ export const pythonBytecode: Transform = {
       '__pycache__ into the host checkout, as the container user. Under a non-root UID that does not own the tree the writes fail; ' +
       'under root they leave root-owned files behind. PYTHONDONTWRITEBYTECODE=1 stops both.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
+  run: (ctx) => checkEachService(ctx, check),
 };
 
-function check(s: ServiceLink): Finding | undefined {
-  const img = serviceImage(s);
+function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
+  const img = serviceImage(s, ctx.project);
   if (!isPython(s, img) || !sourceMount(s, img, s.volumes) || isSet(s, img)) return undefined;
   // The base file already mounts the source: it gets the variable, and compose merges it into this one.
   if (isPartialOverride(s) && sourceMount(s.base!, img, s.base!.volumes)) return undefined;
@@ -147,7 +148,7 @@ function addVariable(s: ServiceLink): ServiceChange | string {
   }
   const value = { ...current, [VAR]: '1' };
   return {
-    edits: [insertOuterMapEntry(file, file.parsed.eol, map, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
+    edits: [insertServiceKey(s, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
     intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment'), op: 'set', value }],
   };
 }

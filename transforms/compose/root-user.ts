@@ -23,6 +23,7 @@ export const rootUser: Transform = {
   run(ctx) {
     const out: Finding[] = [];
     for (const s of ctx.project.services) {
+      if (s.leftAlone) continue;
       // Report where it is written: a partial override that only inherits it says nothing new.
       if (!isExplicitRoot(s)) continue;
       if (s.base && composeUser(s.base) === composeUser(s) && s.node.data.user === undefined) continue;

@@ -1,48 +1,21 @@
 // dockerfile/home-cache-env: a non-root image must not point HOME or tool
 // caches under /root. /root is root's (mode 700 on Debian), so pip, npm,
 // Hugging Face and friends fail or silently re-download on every start.
-// The variables get a new ENV after the USER (or after the ENV that set
-// them last), so build-time RUN lines above keep what they had.
+// A value is edited where it is set when nothing later in the build reads
+// it; otherwise it gets a new ENV after the USER (or after the ENV that set it
+// last), so build-time RUN lines keep what they had, and the finding says why.
 import type { Transform, TransformContext } from '../../src/transform.js';
-import type { Finding } from '../../src/types.js';
-import type { DockerfileSource, ServiceLink } from '../../src/model.js';
+import type { Edit, Finding } from '../../src/types.js';
+import type { DockerfileSource } from '../../src/model.js';
 import type { DfInstruction } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { imageStages, effectiveUser, lastEnv, usersCreatedIn, chainInstructions, runScript, type ImageStage } from '../../src/dockerfile-info.js';
+import { imageStages, effectiveUser, chainInstructions, runScript, type ImageStage } from '../../src/dockerfile-info.js';
 import { shellCommands } from '../../src/knowledge/images.js';
+import { homeCacheRedirects } from '../../src/write-paths.js';
 import { insertAfter, appendAtEnd, keyword } from '../../src/edits.js';
 
 const ID = 'dockerfile/home-cache-env';
 const CIS = '4.1';
-
-/**
- * Variables tools read for their home, cache or config directory. Not the ones
- * that name installed software or data baked in at build time (CARGO_HOME,
- * GOPATH, NLTK_DATA, PLAYWRIGHT_BROWSERS_PATH): moving those loses what is there.
- */
-export const CACHE_VARIABLES = [
-  'XDG_CACHE_HOME',
-  'XDG_CONFIG_HOME',
-  'XDG_DATA_HOME',
-  'XDG_STATE_HOME',
-  'HF_HOME',
-  'HF_HUB_CACHE',
-  'HUGGINGFACE_HUB_CACHE',
-  'TRANSFORMERS_CACHE',
-  'SENTENCE_TRANSFORMERS_HOME',
-  'TORCH_HOME',
-  'PIP_CACHE_DIR',
-  'PIPENV_CACHE_DIR',
-  'POETRY_CACHE_DIR',
-  'UV_CACHE_DIR',
-  'npm_config_cache',
-  'NPM_CONFIG_CACHE',
-  'YARN_CACHE_FOLDER',
-  'COMPOSER_CACHE_DIR',
-  'GOCACHE',
-  'MPLCONFIGDIR',
-  'DENO_DIR',
-];
 
 export const homeCacheEnv: Transform = {
   meta: {
@@ -60,8 +33,7 @@ export const homeCacheEnv: Transform = {
   run(ctx) {
     const out: Finding[] = [];
     for (const df of ctx.project.dockerfiles) {
-      const services = ctx.project.servicesByDockerfile.get(df.path) ?? [];
-      for (const image of imageStages(df.parsed, services)) {
+      for (const image of imageStages(ctx.project, df)) {
         const f = checkImage(ctx, df, image);
         if (f) out.push(f);
       }
@@ -70,34 +42,15 @@ export const homeCacheEnv: Transform = {
   },
 };
 
-const isUnderRoot = (p: string) => p === '/root' || p.startsWith('/root/');
-
-function checkImage(_ctx: TransformContext, df: DockerfileSource, { stage, base, services }: ImageStage): Finding | undefined {
-  const user = effectiveUser(base);
+function checkImage(_ctx: TransformContext, df: DockerfileSource, image: ImageStage): Finding | undefined {
   // Root images are non-root-user's business; this runs once they have a user.
-  if (!user.known || user.root) return undefined;
-  const chain = base.chain;
-  const wrong = ['HOME', ...CACHE_VARIABLES]
-    .map((name) => ({ name, set: lastEnv(chain, name) }))
-    .filter((v): v is { name: string; set: { value: string; instruction: DfInstruction } } => !!v.set && isUnderRoot(v.set.value));
-  if (wrong.length === 0) return undefined;
-
-  const at: [number, number] = [wrong[0]!.set.instruction.start, wrong[0]!.set.instruction.end];
-  const home = userHome(df, base.chain, user.user);
-  const cacheVolume = cacheVolumeTarget(services, chownedPaths(df, base.chain));
-  const assignments: [string, string][] = [];
-  const unfixable: string[] = [];
-  for (const { name, set } of wrong) {
-    const rest = set.value.slice('/root'.length);
-    if (name === 'HOME') {
-      if (home) assignments.push([name, home]);
-      else unfixable.push(name);
-      continue;
-    }
-    // A named volume for caches keeps them across restarts; else the user's home; else /tmp, which anyone may write.
-    if (cacheVolume) assignments.push([name, cacheVolume + rest.replace(/^\/\.cache(?=\/|$)/, '')]);
-    else assignments.push([name, (home ?? '/tmp') + rest]);
-  }
+  const plan = homeCacheRedirects(df, image);
+  if (!plan) return undefined;
+  const { stage, base } = image;
+  const user = effectiveUser(base);
+  const { wrong, unfixable } = plan;
+  const assignments = plan.moves.map(([name, value]) => ({ name, value, set: wrong.find((w) => w.name === name)! }));
+  const at: [number, number] = [wrong[0]!.instruction.start, wrong[0]!.instruction.end];
   const message = (list: string) => `${list} under /root, which ${user.user} cannot write`;
   if (assignments.length === 0) {
     return {
@@ -111,65 +64,114 @@ function checkImage(_ctx: TransformContext, df: DockerfileSource, { stage, base,
     };
   }
 
-  // After the USER that made the image non-root and after the last ENV that set any of these, in this stage.
+  // Edit the value where it is set when nothing later in the build reads the old one;
+  // else set it again after the USER, so the build steps above keep what they had.
   const list = effectiveInstructions(stage);
-  const anchors = list.filter((i) => i === user.instruction || wrong.some((w) => w.set.instruction === i));
-  const anchor: DfInstruction = anchors[anchors.length - 1] ?? stage.from;
-  const K = keyword(df.parsed, 'ENV');
-  const line = `${K} ${assignments.map(([k, v]) => `${k}=${envWord(v)}`).join(' ')}`;
-  const isLastInFile = df.parsed.instructions[df.parsed.instructions.length - 1] === anchor;
-  const edit = isLastInFile ? appendAtEnd(df, df.parsed, [line]) : insertAfter(df, df.parsed, anchor, [line]);
-  const moved = assignments.map(([k, v]) => `${k} -> ${v}`).join(', ');
+  const chainList = chainInstructions(base.chain);
+  const inPlace: typeof assignments = [];
+  const kept: (typeof assignments[number] & { why: string })[] = [];
+  for (const a of assignments) {
+    const why = keepReason(df, a.name, a.set, list, chainList);
+    if (why) kept.push({ ...a, why });
+    else inPlace.push(a);
+  }
+  const edits: Edit[] = inPlace.map((a) => ({ file: df.path, range: a.set.valueRange!, text: envWord(a.value, df.text[a.set.valueRange![0]]) }));
+  if (kept.length) {
+    // After the USER that made the image non-root and after the last ENV that set any of these, in this stage.
+    const anchors = list.filter((i) => i === user.instruction || kept.some((w) => w.set.instruction === i));
+    const anchor: DfInstruction = anchors[anchors.length - 1] ?? stage.from;
+    const K = keyword(df.parsed, 'ENV');
+    const line = `${K} ${kept.map((a) => `${a.name}=${envWord(a.value)}`).join(' ')}`;
+    const isLastInFile = df.parsed.instructions[df.parsed.instructions.length - 1] === anchor;
+    edits.push(isLastInFile ? appendAtEnd(df, df.parsed, [line]) : insertAfter(df, df.parsed, anchor, [line]));
+  }
+  const parts: string[] = [];
+  if (inPlace.length) parts.push(`set where they are set (${inPlace.map((a) => `${a.name} -> ${a.value}`).join(', ')}): nothing later in the build reads the old value`);
+  if (kept.length) {
+    parts.push(
+      `set again after the USER (${kept.map((a) => `${a.name} -> ${a.value}`).join(', ')}), the old ENV kept because ${kept.map((a) => a.why).join('; ')}; ` +
+        'files written there at build time stay under /root',
+    );
+  }
   return {
     transform: ID,
     file: df.path,
     range: at,
     message:
-      `${message(wrong.map((w) => w.name).join(', '))}: redirected (${moved}); files written there at build time stay under /root` +
+      `${message(wrong.map((w) => w.name).join(', '))}: ${parts.join('; ')}` +
       (unfixable.length ? `; ${unfixable.join(', ')} left: the user's home is not known` : ''),
     severity: 'warning',
     cis: CIS,
-    fix: { edits: [edit] },
+    fix: { edits },
   };
 }
 
-/** The user's home: HOME from ENV (when it is not under /root), else what useradd/adduser named. */
-function userHome(df: DockerfileSource, chain: ImageStage['base']['chain'], user: string): string | undefined {
-  const env = lastEnv(chain, 'HOME');
-  if (env && env.value.startsWith('/') && !isUnderRoot(env.value) && !env.value.includes('$')) return env.value;
-  const name = user.split(':')[0];
-  const created = usersCreatedIn(chain, df.parsed.escape).filter((u) => u.name === name || String(u.uid) === name);
-  return created[created.length - 1]?.home;
-}
+type EnvSet = { value: string; instruction: DfInstruction; valueRange?: [number, number] };
 
 /**
- * A named volume a service mounts for caches (its target names a cache) that the
- * image chowns: a new volume copies that ownership, so the user can write it.
+ * Tools that read a variable at build time. HOME and the XDG variables are read
+ * by nearly every tool, so any RUN counts for them; a script run by path may read
+ * anything, so it counts for every variable.
  */
-function cacheVolumeTarget(services: ServiceLink[], chowned: string[]): string | undefined {
-  for (const s of services) {
-    for (const m of s.volumes) {
-      const target = m.target.replace(/(.)\/$/, '$1');
-      if (m.type !== 'volume' || m.readOnly || !/cache/i.test(target) || !target.startsWith('/') || isUnderRoot(target)) continue;
-      if (chowned.includes(target)) return target;
-    }
-  }
-  return undefined;
+const READERS: Record<string, RegExp> = {
+  HF_HOME: /^(python[\d.]*|huggingface-cli|hf|uv|poetry|pipenv|conda|torchrun|accelerate)$/,
+  PIP_CACHE_DIR: /^(pip[\d.]*|python[\d.]*)$/,
+  PIPENV_CACHE_DIR: /^pipenv$/,
+  POETRY_CACHE_DIR: /^poetry$/,
+  UV_CACHE_DIR: /^uvx?$/,
+  npm_config_cache: /^(npm|npx|corepack|node)$/,
+  YARN_CACHE_FOLDER: /^(yarn|corepack)$/,
+  COMPOSER_CACHE_DIR: /^composer$/,
+  GOCACHE: /^go$/,
+  DENO_DIR: /^deno$/,
+};
+for (const v of ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'SENTENCE_TRANSFORMERS_HOME', 'TORCH_HOME', 'MPLCONFIGDIR']) READERS[v] = READERS.HF_HOME!;
+READERS.NPM_CONFIG_CACHE = READERS.npm_config_cache!;
+
+function readsAtBuild(name: string, command: string): boolean {
+  if (name === 'HOME' || name.startsWith('XDG_')) return true;
+  if (command.includes('/') || /\.(sh|bash|py)$/.test(command)) return true;
+  return READERS[name]?.test(command) ?? false;
 }
 
-/** Operands of every `chown` in the chain's RUN lines. */
-function chownedPaths(df: DockerfileSource, chain: ImageStage['base']['chain']): string[] {
+/** Command names a RUN runs, `sh -c '…'` scripts included. */
+function commandNames(script: string, depth = 0): string[] {
   const out: string[] = [];
-  for (const ins of chainInstructions(chain)) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
-      if (argv[0] !== 'chown') continue;
-      out.push(...argv.slice(2).filter((a) => a.startsWith('/')).map((a) => a.replace(/(.)\/$/, '$1')));
-    }
+  for (const argv of shellCommands(script)) {
+    const [cmd, ...rest] = argv;
+    if (!cmd) continue;
+    const shell = /^(sh|bash|ash|dash|zsh)$/.test(cmd);
+    const c = rest.indexOf('-c');
+    if (shell && c >= 0 && rest[c + 1] !== undefined && depth < 3) out.push(...commandNames(rest[c + 1]!, depth + 1));
+    else if (shell && rest[0] && !rest[0].startsWith('-')) out.push(rest[0]); // `sh ./setup.sh`: the script
+    else out.push(cmd);
   }
   return out;
 }
 
-function envWord(v: string): string {
+/**
+ * Why the ENV that sets `name` under /root must stay as it is, or undefined when
+ * its value can be edited in place: it is set in an earlier stage (other stages
+ * may build on it), or a later instruction uses the variable or runs a tool that
+ * reads it while the image is built.
+ */
+function keepReason(df: DockerfileSource, name: string, set: EnvSet, stageList: DfInstruction[], chainList: DfInstruction[]): string | undefined {
+  const line = (ins: DfInstruction) => ins.line + 1;
+  if (!set.valueRange) return `the ENV at line ${line(set.instruction)} has no value to edit`;
+  if (!stageList.includes(set.instruction)) return `${name} is set in an earlier stage (line ${line(set.instruction)}), which other stages may build on`;
+  const mention = new RegExp(`\\$\\{?${name}\\b`);
+  for (const ins of chainList.slice(chainList.indexOf(set.instruction) + 1)) {
+    if (mention.test(ins.raw)) return `${ins.keyword} at line ${line(ins)} uses $${name}`;
+    if (ins.keyword !== 'RUN') continue;
+    const reader = commandNames(runScript(ins, df.parsed.escape)).find((c) => readsAtBuild(name, c));
+    if (reader) return `RUN at line ${line(ins)} runs ${reader}, which may read ${name} at build time`;
+  }
+  return undefined;
+}
+
+/** A value for ENV; `quote` keeps the quoting of the value it replaces. */
+function envWord(v: string, quote?: string): string {
+  if (quote === '"' || (quote === "'" && v.includes("'"))) return JSON.stringify(v);
+  if (quote === "'") return `'${v}'`;
   return /^[\w./:@%+-]+$/.test(v) ? v : JSON.stringify(v);
 }

@@ -5,7 +5,6 @@
 // app writes (VOLUMEs, named volumes compose mounts, data directories made in
 // RUN) and a HOME it owns. Images whose entrypoint drops root itself, Windows
 // images and bases we cannot identify are reported, never guessed at.
-import path from 'node:path';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
@@ -18,16 +17,21 @@ import {
   isRootUser,
   usersCreatedIn,
   chainInstructions,
-  runScript,
   workdirs,
   imageStages,
+  type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
-import { shellCommands, lookupImage, type Distro } from '../../src/knowledge/images.js';
+import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
+import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
+import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
+import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
+import path from 'node:path';
+import { leftAlone } from '../../src/roles.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -54,11 +58,24 @@ export const nonRootUser: Transform = {
 };
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
-  const services = ctx.project.servicesByDockerfile.get(df.path) ?? [];
   const out: Finding[] = [];
-  for (const { stage, base, services: users } of imageStages(df.parsed, services)) {
+  for (const { stage, base, services: users } of imageStages(ctx.project, df)) {
     const finding = checkStage(ctx, df, stage, base, users);
     if (finding) out.push(finding);
+  }
+  // Stages that are not runtime images (a base, a test harness, a dev container…): said once per file.
+  const left = leftAlone(ctx.project.layout.roles.get(df.path));
+  if (left) {
+    const stage = df.parsed.stages[left.stage];
+    out.push({
+      transform: ID,
+      file: df.path,
+      range: stage ? [stage.from.start, stage.from.end] : [0, 0],
+      message: left.message,
+      severity: 'note',
+      cis: CIS,
+      manual: left.manual,
+    });
   }
   return out;
 }
@@ -98,6 +115,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (!user.known && user.instruction) {
     return report(`the final stage runs as ${user.user}, which is not known at build time`, 'Make sure the build argument names a non-root user.', 'note');
   }
+  const start = imageStart(ctx.project, df, base);
+  const drop = imagePrivilegeDrop(start);
+  let dropFix: { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } | undefined;
+  if (drop) {
+    const decided = decideDrop(ctx.options, drop);
+    if ('keep' in decided) return report(decided.keep, decided.manual, 'note');
+    dropFix = decided;
+  }
   if (base.unresolved && !base.distro) {
     return report(`cannot tell the base image (${base.unresolved}) or its distro; no user added`, `Add a non-root USER by hand, or give the build argument a default.`);
   }
@@ -108,21 +133,41 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
+  const rootApp = appUnderRoot(ctx, df, stage, base, services, start);
+  if (rootApp && 'move' in rootApp) {
+    return { transform: ID, file: df.path, range: at, message: rootApp.message, severity: 'warning', cis: CIS, fix: { edits: rootApp.move } };
+  }
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, parsed.escape, shared);
+  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
-  const layout = ownership(ctx.options, df, stage, base, plan, services);
-  const edits = [...layout.copyEdits, ...placeEdits(df, stage, plan, layout.dirs), ...descendantEdits(df, stage, plan)];
+  const layout = ownership(ctx.options, df, stage, base, plan, services, imageStartWrites(start));
+  const edits = [
+    ...layout.copyEdits,
+    ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
+    ...descendantEdits(df, stage, plan),
+    ...(dropFix?.edits ?? []),
+  ];
 
+  const guard = plan.create?.some((c) => c.includes('||')) ? ` unless the base already has a user there, which is then reused` : '';
   const what = plan.create
-    ? `create user ${plan.name} (UID ${plan.uid})`
-    : plan.shell || plan.name === plan.user
-      ? `switch to the existing user ${plan.user}`
-      : `switch to numeric USER ${plan.user} (${plan.name}; no shell to create a user)`;
+    ? `create user ${plan.name} at UID ${plan.uid}${guard}, USER ${plan.user}`
+    : !plan.shell
+      ? `switch to numeric USER ${plan.user} (${plan.name}; no shell to create a user)`
+      : plan.name === plan.user
+        ? `switch to the existing user ${plan.user}`
+        : `switch to the existing user ${plan.name}, USER ${plan.user}`;
   const parts = [`final stage runs as root: ${what}`];
+  if (plan.reason) parts.push(plan.reason);
+  if (plan.refNote) parts.push(plan.refNote);
+  if (dropFix) parts.push(dropFix.message);
+  if (rootApp) parts.push(rootApp.message);
   if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
+  if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
+  if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
+  if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
@@ -153,14 +198,18 @@ interface UserPlan {
   gid?: number;
   /** Owner for chown and COPY --chown: `uid:gid`, or the name when the UID is not known. */
   owner: string;
-  /** Shell command that creates the user; undefined when the user exists. */
-  create?: string;
+  /** Shell commands that create the user, one per line of the setup RUN; undefined when the user exists. */
+  create?: string[];
   /** HOME to set with ENV (for a user we create). */
   home?: string;
-  /** A home directory the creation command does not make itself (BusyBox `adduser -H`). */
+  /** A home directory to make and chown with the data directories (the create command never makes it). */
   makeHome?: string;
   /** Whether RUN works in this image (no shell on scratch/distroless). */
   shell: boolean;
+  /** How the user was chosen, for the finding. */
+  reason?: string;
+  /** Why USER names the user rather than its number, or the reverse under --user-ref name. */
+  refNote?: string;
 }
 
 function ownerOf(name: string, uid?: number, gid?: number): string {
@@ -168,86 +217,170 @@ function ownerOf(name: string, uid?: number, gid?: number): string {
   return gid === undefined ? String(uid) : `${uid}:${gid}`;
 }
 
-function planUser(opts: HardenOptions, base: StageBase, escape: string, sharedUidValue?: { uid: number; gid: number }): UserPlan | undefined {
+/**
+ * What goes after USER: the number by default (Kubernetes runAsNonRoot can check
+ * it, and it works without an /etc/passwd entry); the name under --user-ref name
+ * when the name is sure to exist. A UID the Dockerfile leaves to the tool
+ * (`adduser -D svc`) is not known, so then only the name can be written.
+ */
+function userRef(opts: HardenOptions, name: string, uid: number | undefined, gid: number | undefined, nameSure: boolean): { user: string; refNote?: string } {
+  if (opts.userRef === 'name' && nameSure) return { user: name };
+  if (uid === undefined) {
+    return { user: name, refNote: `USER ${name} by name: the Dockerfile gives it no fixed UID (give its useradd/adduser a UID for a numeric USER, which Kubernetes runAsNonRoot can check)` };
+  }
+  const user = gid === undefined ? String(uid) : `${uid}:${gid}`;
+  if (opts.userRef === 'name') return { user, refNote: `USER ${user}, not ${name}: the base's users are not known, so the command reuses whoever holds UID ${uid}, whatever its name` };
+  return { user };
+}
+
+function planUser(
+  opts: HardenOptions,
+  base: StageBase,
+  df: DockerfileSource,
+  sharedUidValue?: { uid: number; gid: number },
+  preferred?: { ref: string; reason: string },
+): UserPlan | undefined {
   const facts = base.facts;
   const distro = base.distro;
+  const escape = df.parsed.escape;
   // No shell: only a numeric USER works on scratch (no /etc/passwd); distroless has nonroot 65532.
   if (distro === 'scratch') return { user: '65534:65534', name: 'nobody', uid: 65534, gid: 65534, owner: '65534:65534', shell: false };
   if (distro === 'distroless' || facts?.hasShell === false) {
     return { user: '65532:65532', name: 'nonroot', uid: 65532, gid: 65532, owner: '65532:65532', shell: false };
   }
-  const created = usersCreatedIn(base.chain, escape);
-  const known = (name: string) => {
-    const c = [...created].reverse().find((u) => u.name === name);
-    if (c) return { uid: c.uid, gid: c.gid ?? c.uid };
-    if (facts?.existingUser?.name === name) return { uid: facts.existingUser.uid, gid: facts.existingUser.gid };
-    return undefined;
+  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, escape, { distro, globalArgs: df.parsed.globalArgs })];
+  const accounts = baseAccounts(base);
+  /** Switch to a user that exists, with how it was chosen. */
+  const existingPlan = (name: string, uid: number | undefined, gid: number | undefined, reason: string): UserPlan => ({
+    name,
+    uid,
+    gid,
+    owner: ownerOf(name, uid, gid),
+    shell: true,
+    reason,
+    ...userRef(opts, name, uid, gid, true),
+  });
+  const reuse = (ref: string, group: string | undefined, reason: string): UserPlan | undefined => {
+    const found = findAccount(ref, created, accounts);
+    const numericGroup = group !== undefined && /^\d+$/.test(group) ? Number(group) : undefined;
+    if (found) {
+      const gid = found.gid ?? (group !== undefined ? numericGroup ?? findAccount(group, [], accounts)?.gid : undefined);
+      const from = found.from === 'dockerfile' ? 'the Dockerfile creates it' : `the base has it (${found.from})`;
+      return existingPlan(found.name, found.uid, gid, `${reason}; ${from}`);
+    }
+    if (/^\d+$/.test(ref)) return undefined; // a number nobody is known to hold: create a user there
+    // A name the build uses but neither creates nor is known to the table: the base must have it, or the build would fail.
+    return existingPlan(ref, undefined, undefined, `${reason}; not created here, so the base image has it`);
   };
+
+  // The user the entrypoint drops to, when the drop becomes conditional.
+  if (preferred) {
+    const [name, group] = preferred.ref.split(':') as [string, string | undefined];
+    const plan = reuse(name, group, preferred.reason);
+    if (plan) return plan;
+  }
   // A stage that switched to a non-root user and back to root: that user is the author's choice.
   const earlier = chainInstructions(base.chain).filter((i) => i.keyword === 'USER' && i.args[0] && !isRootUser(i.args[0]) && !i.args[0].includes('$'));
   const chosen = earlier[earlier.length - 1]?.args[0];
   if (chosen) {
-    const [name, group] = chosen.split(':');
-    const numeric = /^\d+$/.test(name!) ? Number(name) : undefined;
-    const ids = numeric !== undefined ? { uid: numeric, gid: group && /^\d+$/.test(group) ? Number(group) : undefined } : known(name!);
-    return { user: chosen, name: name!, uid: ids?.uid, gid: ids?.gid, owner: ownerOf(name!, ids?.uid, ids?.gid), shell: true };
+    const [name, group] = chosen.split(':') as [string, string | undefined];
+    const plan = reuse(name, group, `USER ${chosen} earlier in the build`);
+    if (plan) return plan;
+    const uid = Number(name);
+    const gid = group !== undefined && /^\d+$/.test(group) ? Number(group) : undefined;
+    return { user: chosen, name, uid, gid, owner: ownerOf(name, uid, gid), shell: true, reason: `USER ${chosen} earlier in the build` };
+  }
+  // The user that already owns the app's files.
+  const owner = appOwner(base.chain, escape, df.parsed.globalArgs);
+  if (owner) {
+    const plan = reuse(owner.user, owner.group, `${owner.how} makes it the owner of the app's files`);
+    if (plan) return plan;
   }
   const last = created[created.length - 1];
-  if (last) {
-    return { user: last.name, name: last.name, uid: last.uid, gid: last.gid, owner: ownerOf(last.name, last.uid, last.gid), shell: true };
-  }
+  if (last) return existingPlan(last.name, last.uid, last.gid, 'the Dockerfile creates it');
   const existing = facts?.existingUser;
-  if (existing) {
-    return { user: existing.name, name: existing.name, uid: existing.uid, gid: existing.gid, owner: `${existing.uid}:${existing.gid}`, shell: true };
-  }
-  const ids = sharedUidValue ?? { uid: opts.uid, gid: opts.gid };
-  const o = { ...opts, ...ids };
-  const create = createCommand(distro, o, facts?.needsShadowUtils === true, mayShipUbuntuUser(base, ids.uid));
+  if (existing) return existingPlan(existing.name, existing.uid, existing.gid, `the base image has it (${facts!.source})`);
+  // Numeric owner evidence nobody holds (`COPY --chown=1001:1001`): the app expects that UID.
+  const numericRef = (u: string, g: string | undefined, why: string) =>
+    /^\d+$/.test(u) ? { uid: Number(u), gid: g && /^\d+$/.test(g) ? Number(g) : Number(u), why } : undefined;
+  const [prefUser, prefGroup] = (preferred?.ref ?? '').split(':') as [string, string | undefined];
+  const wanted =
+    (preferred && numericRef(prefUser, prefGroup, `${preferred.reason}, as UID ${prefUser}`)) ??
+    (owner && numericRef(owner.user, owner.group, `${owner.how} names UID ${owner.user}`));
+  const ids = wanted ?? sharedUidValue ?? { uid: opts.uid, gid: opts.gid };
+  const holder = accounts.accounts.find((a) => a.uid === ids.uid);
+  // The base already has a user at that UID (known from its facts): that one, not a second.
+  if (holder) return existingPlan(holder.name, holder.uid, holder.gid, `the base has it at UID ${holder.uid} (${holder.source})`);
+  // Without the base's whole /etc/passwd the command guards against a UID or GID the base already uses.
+  const guarded = !accounts.complete || accounts.accounts.some((a) => a.gid === ids.gid);
+  const create = createCommand(distro, { name: opts.userName, uid: ids.uid, gid: ids.gid }, facts?.needsShadowUtils === true, guarded);
   if (!create) return undefined;
-  const home = `/home/${opts.userName}`;
+  const { home, makeHome } = createdUserHome(opts.userName);
   return {
-    user: opts.userName,
     name: opts.userName,
     uid: ids.uid,
     gid: ids.gid,
     owner: `${ids.uid}:${ids.gid}`,
     create,
     home,
-    makeHome: distro === 'alpine' ? home : undefined,
+    makeHome,
     shell: true,
+    reason: wanted?.why,
+    ...userRef(opts, opts.userName, ids.uid, ids.gid, !guarded),
   };
 }
 
-/**
- * Ubuntu 23.04+ ships user `ubuntu` at 1000, so `useradd -u 1000` fails there. When the
- * base may be such an image and we cannot tell (an unresolved tag, a base known only
- * by its apt-get), the command removes `ubuntu` first, as the mariadb image does.
- */
-function mayShipUbuntuUser(base: StageBase, uid: number): boolean {
-  if (uid !== 1000) return false;
-  if (base.facts) return base.facts.distro === 'ubuntu' && !base.facts.existingUser && base.facts.uncertain !== undefined;
-  return base.distroGuessed && base.distro === 'debian';
+/** Users the Dockerfiles of the images this stage is built FROM create, when this repository builds them (oldest first). */
+function usersOfBuiltParents(base: StageBase): CreatedUser[] {
+  const built = base.builtFrom;
+  if (!built) return [];
+  const parsed = built.parent.dockerfile.parsed;
+  return [...usersOfBuiltParents(built.base), ...usersCreatedIn(built.base.chain, parsed.escape, { distro: built.base.distro, globalArgs: parsed.globalArgs })];
 }
 
-/** The command that creates a system user with no login shell, per distro family (KNOWLEDGE.md, "Creating a user"). */
-function createCommand(distro: Distro | undefined, o: HardenOptions, needsShadowUtils: boolean, dropUbuntu: boolean): string | undefined {
-  const n = o.userName;
-  const shadow = (shell: string) =>
-    `groupadd --system --gid ${o.gid} ${n} && ` +
-    `useradd --system --no-log-init --uid ${o.uid} --gid ${n} --create-home --home-dir /home/${n} --shell ${shell} ${n}`;
+interface NewUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * The command that creates a system user with no login shell, per distro family
+ * (KNOWLEDGE.md, "Creating a user"). `guarded`: the base's users are not all
+ * known, so the group and the user are created only when nothing holds that GID
+ * or UID yet, and whoever holds it is reused (USER is numeric, so its name does
+ * not matter). glibc bases have getent; BusyBox bases may not, so they read the
+ * files. The home is never made here: it is made and chowned with the data
+ * directories, so it exists whichever user ends up at the UID.
+ */
+function createCommand(distro: Distro | undefined, u: NewUser, needsShadowUtils: boolean, guarded: boolean): string[] | undefined {
+  const { name: n, uid, gid } = u;
+  const shadow = (shell: string) => {
+    const group = `groupadd --system --gid ${gid} ${n}`;
+    const user = `useradd --system --no-log-init --uid ${uid} --gid ${gid} --no-create-home --home-dir /home/${n} --shell ${shell} ${n}`;
+    if (!guarded) return [group, user];
+    return [`{ getent group ${gid} >/dev/null || ${group}; }`, `{ getent passwd ${uid} >/dev/null || ${user}; }`];
+  };
   switch (distro) {
     case 'debian':
     case 'ubuntu':
-      return (dropUbuntu ? 'if id -u ubuntu >/dev/null 2>&1; then userdel --remove ubuntu; fi && ' : '') + shadow('/usr/sbin/nologin');
-    case 'alpine':
-      // BusyBox: on adduser, -g is GECOS and -G the group; -H: the home is made and chowned with the data directories.
-      return `addgroup -S -g ${o.gid} ${n} && adduser -S -D -H -u ${o.uid} -G ${n} -h /home/${n} -s /sbin/nologin ${n}`;
+      return shadow('/usr/sbin/nologin');
+    case 'alpine': {
+      // BusyBox: on adduser, -g is GECOS and -G the group, by name; -H: the home is made with the data directories.
+      if (!guarded) return [`addgroup -S -g ${gid} ${n}`, `adduser -S -D -H -u ${uid} -G ${n} -h /home/${n} -s /sbin/nologin ${n}`];
+      const holds = (file: string, id: number) => `grep -q '^[^:]*:[^:]*:${id}:' ${file}`;
+      const groupName = `"$(awk -F: '$3 == ${gid} { print $1; exit }' /etc/group)"`;
+      return [
+        `{ ${holds('/etc/group', gid)} || addgroup -S -g ${gid} ${n}; }`,
+        `{ ${holds('/etc/passwd', uid)} || adduser -S -D -H -u ${uid} -G ${groupName} -h /home/${n} -s /sbin/nologin ${n}; }`,
+      ];
+    }
     case 'rhel':
       // Amazon Linux images ship without shadow-utils; yum is dnf's alias on AL2023.
-      return (needsShadowUtils ? 'yum install -y shadow-utils && yum clean all && ' : '') + shadow('/sbin/nologin');
+      return [...(needsShadowUtils ? ['yum install -y shadow-utils && yum clean all'] : []), ...shadow('/sbin/nologin')];
     case 'rhel-minimal':
       // ubi-minimal has no useradd until shadow-utils is installed.
-      return `microdnf install -y shadow-utils && microdnf clean all && ${shadow('/sbin/nologin')}`;
+      return ['microdnf install -y shadow-utils && microdnf clean all', ...shadow('/sbin/nologin')];
     default:
       return undefined;
   }
@@ -276,7 +409,7 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
     if (!stage) return undefined;
     const base = resolveStageBase(parsed, stage, s.build?.args ?? {});
     if (base.facts?.dropsPrivileges || base.facts?.swapTo) return undefined;
-    const plan = planUser(ctx.options, base, parsed.escape);
+    const plan = planUser(ctx.options, base, s.dockerfile);
     return plan?.uid !== undefined && !plan.create ? { uid: plan.uid, gid: plan.gid ?? plan.uid } : undefined;
   }
   if (!s.image) return undefined;
@@ -285,21 +418,15 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
   return numeric(facts.defaultUser) ?? (facts.existingUser ? { uid: facts.existingUser.uid, gid: facts.existingUser.gid } : undefined);
 }
 
-/** Paths where chowning would break the system or is never what an app needs. */
-const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'];
-const SHARED_ROOTS = new Set(['/', '/home', '/opt', '/srv', '/var', '/var/lib', '/var/log', '/var/cache', '/mnt', '/media']);
-
-function isUnder(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith('/') ? dir : dir + '/');
-}
-
-function isSystemPath(p: string): boolean {
-  return SHARED_ROOTS.has(p) || SYSTEM_PREFIXES.some((s) => isUnder(p, s));
-}
-
 interface Ownership {
   /** Directories the setup RUN creates and chowns (sorted). */
   dirs: string[];
+  /** Files written in place at start: created if missing and chowned. */
+  files: string[];
+  /** Code directories a start-up write needs writable: chowned themselves only. */
+  writableDirs: string[];
+  /** Why start-up paths are owned, for the finding. */
+  startReasons: string[];
   /** `COPY --chown` edits for files copied into those directories. */
   copyEdits: Edit[];
   copied: string[];
@@ -317,53 +444,13 @@ interface Ownership {
  * with mkdir, the home BusyBox's adduser -H leaves out, and with --chown-workdir the
  * WORKDIR. Files COPY puts there get `--chown`; code elsewhere stays root-owned.
  */
-function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[]): Ownership {
-  const parsed = df.parsed;
+function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[]): Ownership {
+  const owned = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
+  const { underRoot, codeDirs, files, writableDirs, startReasons } = owned;
+  // A directory the build already chowns to this user (by name or UID) needs nothing more.
+  const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => c.user === plan.name || (plan.uid !== undefined && c.user === String(plan.uid)));
+  const dirs = owned.dirs.filter((d) => !byUser.some((c) => c.paths.some((p) => p === d || (c.recursive && isUnder(d, p)))));
   const wd = workdirs(base.chain);
-  const codeDirs = new Set<string>();
-  if (wd.final !== '/') codeDirs.add(wd.final);
-  const chain = chainInstructions(base.chain);
-  for (const ins of chain) {
-    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
-      if (dest) codeDirs.add(dest);
-    }
-  }
-  const binds = services.flatMap((s) => s.volumes.filter((m) => m.type === 'bind').map((m) => m.target));
-  const wanted = new Set<string>();
-  const add = (p: string) => {
-    const clean = path.posix.normalize(p).replace(/(.)\/$/, '$1');
-    if (!clean.startsWith('/') || /[$*?{}[\]]/.test(clean) || isSystemPath(clean)) return;
-    wanted.add(clean);
-  };
-  for (const ins of effectiveInstructions(stage)) {
-    if (ins.keyword === 'VOLUME') for (const p of ins.json ?? ins.args) add(p);
-  }
-  const underRoot = new Set<string>();
-  for (const s of services) {
-    for (const m of s.volumes) {
-      if (m.type !== 'volume') continue;
-      if (m.target === '/root' || m.target.startsWith('/root/')) underRoot.add(m.target);
-      else add(m.target);
-    }
-  }
-  for (const ins of chain) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
-      if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
-        const abs = path.posix.resolve(wd.before.get(ins) ?? '/', dir);
-        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
-        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        if (binds.includes(abs)) continue; // a bind mount hides it anyway
-        add(abs);
-      }
-    }
-  }
-  if (plan.makeHome) wanted.add(plan.makeHome);
-  if (opts.chownWorkdir && wd.final !== '/') wanted.add(wd.final);
-
-  const dirs = [...wanted].sort();
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
   const copyEdits: Edit[] = [];
   const copied = new Set<string>();
@@ -381,32 +468,15 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   }
   return {
     dirs: plan.shell ? dirs : [],
+    files: plan.shell ? files : [],
+    writableDirs: plan.shell ? writableDirs : [],
+    startReasons: plan.shell ? startReasons : [],
     copyEdits,
     copied: [...copied].sort(),
-    unowned: plan.shell ? [] : dirs.filter((d) => !copied.has(d)),
-    underRoot: [...underRoot].sort(),
-    codeDirs: [...codeDirs],
+    unowned: plan.shell ? [] : [...dirs, ...files, ...writableDirs].filter((d) => !copied.has(d)),
+    underRoot,
+    codeDirs,
   };
-}
-
-/** Destination of a COPY/ADD, absolute; undefined when it holds a variable. */
-function copyDest(ins: DfInstruction, workdir: string): string | undefined {
-  const args = ins.json ?? ins.args;
-  const dest = args[args.length - 1];
-  if (args.length < 2 || !dest || dest.includes('$')) return undefined;
-  return path.posix.resolve(workdir, dest);
-}
-
-/** Directory operands of `mkdir [-p] [-m MODE] [--mode=MODE] dir...`. */
-function mkdirOperands(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-m' || a === '--mode' || a === '-Z' || a === '--context') i++;
-    else if (a === '--') continue;
-    else if (!a.startsWith('-') && a !== '') out.push(a);
-  }
-  return out;
 }
 
 /**
@@ -454,12 +524,156 @@ function shellWord(s: string): string {
 }
 
 /**
+ * An app that lives under /root (`WORKDIR /root/app`, `COPY . /root/app`): /root is
+ * mode 700 on many bases, so a non-root user cannot reach it. When nothing but
+ * those WORKDIR and COPY destinations names the path (no other instruction, stage,
+ * compose setting or start script), they move to /app (or /opt/<name> when /app is
+ * taken), in a fix of its own; the next pass hardens the moved app. Otherwise the
+ * path stays and /root is made traversable (o+x: enter, not list), with the
+ * reference that kept it in the finding.
+ */
+function appUnderRoot(
+  ctx: TransformContext,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  start: ReturnType<typeof imageStart>,
+): { move: Edit[]; message: string } | { message: string } | undefined {
+  const wd = workdirs(base.chain);
+  const chain = chainInstructions(base.chain);
+  const under = (p: string) => p === '/root' || p.startsWith('/root/');
+  const appRoot = (p: string) => (p === '/root' ? p : `/root/${p.slice('/root/'.length).split('/')[0]}`);
+  const places = new Set<string>();
+  if (under(wd.final)) places.add(appRoot(wd.final));
+  for (const ins of chain) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      // Caches and dotfiles under /root are home-cache-env's business, not the app.
+      if (dest && under(dest) && !/^\/root\/\./.test(dest)) places.add(appRoot(dest));
+    }
+  }
+  if (places.size === 0) return undefined;
+  const list = [...places].sort();
+  const moved = list.length === 1 && list[0] !== '/root' ? list[0]! : undefined;
+  const keepReason = (): string | undefined => {
+    if (!moved) return list[0] === '/root' ? 'the app is /root itself' : `it spans ${list.join(', ')}`;
+    const mentions = (text: string) => text.split(moved).length - 1;
+    const movable = new Set<DfInstruction>();
+    for (const ins of chain) {
+      if (ins.keyword === 'WORKDIR' && ins.args[0] && under(path.posix.resolve(wd.before.get(ins) ?? '/', ins.args[0]))) {
+        if (!ins.args[0].startsWith(moved)) return `WORKDIR ${ins.args[0]} at line ${ins.line + 1} leads there through /root`;
+        movable.add(ins);
+      }
+      if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+        const args = ins.json ?? ins.args;
+        const dest = args[args.length - 1] ?? '';
+        if (dest.startsWith(moved)) movable.add(ins);
+      }
+    }
+    for (const ins of df.parsed.instructions) {
+      const allowed = movable.has(ins) ? 1 : 0;
+      if (mentions(ins.raw) > allowed) return `${ins.keyword} at line ${ins.line + 1} refers to ${moved}`;
+    }
+    for (const s of services) if (JSON.stringify(s.effective).includes(moved)) return `service ${s.name} refers to ${moved}`;
+    for (const sc of start.scripts) if (sc.source.text.includes(moved)) return `${path.basename(sc.ref.hostPath)} refers to ${moved}`;
+    return undefined;
+  };
+  const why = keepReason();
+  if (why || !moved) {
+    return { message: `the app sits under /root (${list.join(', ')}), which is mode 700 on many bases: /root made traversable (chmod o+x /root, enter but not list) instead of moving it, because ${why}` };
+  }
+  const taken = chain.some((i) => /(^|\s|")\/app(\/|\s|"|$)/.test(i.raw.slice(i.keyword.length)));
+  const target = taken ? `/opt/${path.posix.basename(moved)}` : '/app';
+  if (ctx.project.dockerfiles.some((d) => d !== df && d.text.includes(moved))) {
+    return { message: `the app sits under ${moved}, which is mode 700 on many bases: /root made traversable (chmod o+x /root) instead of moving it, because another Dockerfile refers to ${moved}` };
+  }
+  const edits: Edit[] = [];
+  for (const ins of chain) {
+    if (ins.keyword !== 'WORKDIR' && ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
+    const at = ins.raw.lastIndexOf(moved);
+    if (at < 0) continue;
+    const file = df.path;
+    edits.push({ file, range: [ins.start + at, ins.start + at + moved.length], text: target });
+  }
+  return {
+    move: edits,
+    message: `the app sits under ${moved}, which a non-root user cannot reach (/root is mode 700 on many bases): WORKDIR and COPY destinations moved to ${target}; nothing else refers to ${moved}`,
+  };
+}
+
+/**
+ * The command that makes what the user must own: directories made and chowned;
+ * code directories chowned themselves (their files stay root's); files written
+ * at start created where missing (their directory first) and chowned.
+ */
+function prepareCommand(owner: string, p: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'>): string {
+  const q = (list: string[]) => list.map(shellQuote).join(' ');
+  const cmds: string[] = [];
+  const make = [...p.dirs, ...p.writableDirs, ...new Set(p.files.map((f) => path.posix.dirname(f)))];
+  const make1 = [...new Set(make)];
+  if (make1.length) cmds.push(`mkdir -p ${q(make1)}`);
+  if (p.files.length) cmds.push(`touch ${q(p.files)}`);
+  const own = [...p.dirs, ...p.writableDirs, ...p.files];
+  if (own.length) cmds.push(`chown ${owner} ${q(own)}`);
+  return cmds.join(' && ');
+}
+
+/**
+ * What to do with an image whose start script (or command) drops privileges
+ * itself. `keep` (the default): leave USER alone; it starts as root and
+ * compose/cap-drop gives back what the drop needs. `conditional`: make the drop
+ * run only as root and add USER for the user it drops to, where the script is
+ * in the repository and every drop is a line that can be rewritten.
+ */
+function decideDrop(
+  opts: HardenOptions,
+  d: ImageDrop,
+): { keep: string; manual: string } | { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } {
+  const what = `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
+  const keep = (why: string) => ({
+    keep: `${what}: USER left alone, so the container starts as root and the entrypoint drops to its user; ${why}`,
+    manual:
+      opts.entrypointDrop === 'keep'
+        ? `compose/cap-drop gives back only ${d.caps.join(', ')}. To run as non-root from the start, use --entrypoint-drop conditional (entrypoint-drop: conditional), which makes the drop run only as root and adds USER.`
+        : `Make the drop run only when started as root (if [ "$(id -u)" = 0 ]; then ...; fi), then add USER by hand.`,
+  });
+  const decided = dropDecision(opts.entrypointDrop, d);
+  if ('keep' in decided) return keep(decided.keep);
+  const user = d.drop.user!;
+  const drops = d.script!.reading.drops;
+  if (d.conditional) {
+    return { preferred: { ref: user, reason: `${what}, only when started as root` }, edits: [], message: `${d.where} already drops only when started as root` };
+  }
+  const src = d.script!.source;
+  const eol = src.text.includes('\r\n') ? '\r\n' : '\n';
+  const edits: Edit[] = drops.map((x) => {
+    const [start, end] = x.lineRange!;
+    const line = src.text.slice(start, end);
+    const indent = /^\s*/.exec(line)![0];
+    const body = line.trim();
+    return {
+      file: src.path,
+      range: [start, end],
+      text: [`${indent}if [ "$(id -u)" = 0 ]; then`, `${indent}  ${body}`, `${indent}else`, `${indent}  ${x.withoutDrop}`, `${indent}fi`].join(eol),
+    };
+  });
+  return {
+    preferred: { ref: user, reason: `${what}` },
+    edits,
+    message:
+      `made its ${drops.map((x) => `${x.tool} (line ${x.line})`).join(', ')} run only when started as root (entrypoint-drop: conditional), so the image runs as ${user} from the start` +
+      (d.script!.reading.rootCaps.length ? `; the chown before the drop now runs as ${user} and works only on files it already owns` : ''),
+  };
+}
+
+/**
  * Where things go. The setup RUN goes after the last RUN, but before the first
  * VOLUME when a VOLUME comes earlier (changes after VOLUME are discarded).
  * ENV HOME and USER go after the last instruction that needs root (a RUN, or a
  * trailing `USER root`) and before CMD/ENTRYPOINT/HEALTHCHECK.
  */
-function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, dirs: string[]): Edit[] {
+function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { traverseRoot?: boolean }): Edit[] {
   const parsed = df.parsed;
   const list = effectiveInstructions(stage);
   const lastRoot = lastIndex(list, (i) => i.keyword === 'RUN' || (i.keyword === 'USER' && isRootUser(i.args[0] ?? '')));
@@ -467,9 +681,9 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, dirs: 
   const K = (k: string) => keyword(parsed, k);
 
   const setup: string[] = [];
-  const prepareDirs = dirs.length && plan.shell ? `mkdir -p ${dirs.join(' ')} && chown ${plan.owner} ${dirs.join(' ')}` : '';
-  if (plan.create || prepareDirs) {
-    const cmds = [plan.create, prepareDirs].filter(Boolean) as string[];
+  const prepare = plan.shell ? [prepareCommand(plan.owner, paths), paths.traverseRoot ? 'chmod o+x /root' : ''].filter(Boolean).join(' && ') : '';
+  if (plan.create || prepare) {
+    const cmds = [...(plan.create ?? []), prepare].filter(Boolean);
     setup.push(`${K('RUN')} ${cmds.join(` ${parsed.escape}${parsed.eol}    && `)}`);
   }
   const tail: string[] = [];
@@ -514,7 +728,7 @@ function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): 
     const firstRun = list.findIndex((i) => i.keyword === 'RUN');
     if (firstRun < 0 || (firstUser >= 0 && firstUser < firstRun)) continue;
     edits.push(insertAfter(df, parsed, child.from, [`${keyword(parsed, 'USER')} root`]));
-    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, []));
+    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, { dirs: [], files: [], writableDirs: [] }));
   }
   return edits;
 }

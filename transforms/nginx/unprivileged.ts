@@ -1,35 +1,75 @@
-// nginx/unprivileged: the official nginx image runs its master process as
-// root and listens on 80. nginxinc/nginx-unprivileged runs as UID 101 and
-// listens on 8080, so the swap is right only when every place that knows the
-// port or the paths moves with it: the Dockerfile (FROM, RUNs that need root,
-// EXPOSE, HEALTHCHECK), the nginx configs the container reads (copied, built,
-// mounted, included), and the compose services that run it (image, ports,
-// healthcheck, cap_add, tmpfs for read_only). One finding per image carries
-// every edit, so the engine applies them together or not at all; when any
-// piece cannot be found or understood, nothing changes and the finding says
-// exactly what blocked it.
+// nginx/unprivileged: nginx whose master process runs as root, or that is
+// about to run as non-root without being ready for it. Three kinds of image:
+//  - the official nginx image: its master runs as root and listens on 80.
+//    nginxinc/nginx-unprivileged runs as UID 101 and listens on 8080, so swap
+//    the image and move everything that knows the port or the paths with it;
+//  - an image that already is nginx-unprivileged, but whose own configuration
+//    still listens on 80 (or keeps its pid outside /tmp): move that;
+//  - nginx installed with apk or apt into another base and run as a non-root
+//    USER (one the Dockerfile has, or one dockerfile/non-root-user added in an
+//    earlier pass): listen on 8080/8443, pid and temp files under /tmp, a log
+//    folder and TLS keys that user can use, the package's default site
+//    (listening on 80) out of the way.
+// Moving the port everywhere it is reached is the model's port operation
+// (src/ports.ts). One finding per image carries every edit, so the engine
+// applies them together or not at all; when any piece cannot be found or
+// understood, nothing changes and the finding says exactly what blocked it.
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, isScalar, Scalar, type YAMLMap, type YAMLSeq, type Node } from 'yaml';
+import { isSeq, isScalar, Scalar, type YAMLMap, type YAMLSeq, type Node } from 'yaml';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { DataChange, Edit, Finding, MigrationNote } from '../../src/types.js';
-import { relPath, type DockerfileSource, type NginxSource, type ServiceLink, type ComposeSource, type Project } from '../../src/model.js';
+import type { DockerfileSource, NginxSource, ServiceLink, ComposeSource, Project } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { finalStage, resolveStageBase, runShellText, isRootUser } from '../../src/dockerfile-info.js';
+import {
+  imageStages,
+  runShellText,
+  isRootUser,
+  effectiveUser,
+  chainInstructions,
+  instructionWords,
+  nginxPackage,
+  nginxPackageInFile,
+  runFileOps,
+  opCovers,
+  usersCreatedIn,
+  modeOtherRead,
+  ownerUser,
+  type NginxPackage,
+  type RunFileOp,
+  type StageBase,
+} from '../../src/dockerfile-info.js';
 import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/image-ref.js';
 import { lookupImage } from '../../src/knowledge/images.js';
-import { parseListen, walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
-import { copyMappings, mountMappings, nginxConfigSet, isUnderNginxDir, type NginxConfigFile } from '../../src/nginx-files.js';
-import { insertBefore, insertAfter, keyword, insertMapEntry, appendSeqItem, removeMapEntry, removeSeqItem, mapValue, yamlFlowSeq, yamlScalar } from '../../src/edits.js';
-import { servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
-import { detectEol, indentOfLine, lineEndOf, lineStartOf, nextLineStart } from '../../src/text.js';
+import { NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
+import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
+import { copyMappings, mountMappings, nginxConfigSet, isUnderNginxDir, resolveContainerPath, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
+import {
+  insertBefore,
+  insertAfter,
+  keyword,
+  appendSeqItem,
+  removeMapEntry,
+  removeSeqItem,
+  mapValue,
+  yamlFlowSeq,
+  yamlScalar,
+  scalarValueStart,
+  nginxBlockInsertPoint,
+  removeNginxDirective,
+} from '../../src/edits.js';
+import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
+import { movePorts, listenPorts, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
+import { relPath } from '../../src/model.js';
+import { detectEol, indentOfLine, lineStartOf, shellQuote } from '../../src/text.js';
 
 const ID = 'nginx/unprivileged';
 const CIS = '4.1';
 const UNPRIVILEGED = 'nginxinc/nginx-unprivileged';
 const UID = '101';
-/** Container ports of the stock image and where nginx-unprivileged serves them. */
-const PORT_MAP: Record<number, number> = { 80: 8080, 443: 8443 };
+/** Owner for files nginx-unprivileged must read (COPY --chown). */
+const UNPRIVILEGED_OWNER = '101:101';
 /** The unprivileged master needs none of these (KNOWLEDGE.md, "nginx to nginx-unprivileged"). */
 const DROPPED_CAPS = new Set(['CHOWN', 'SETGID', 'SETUID', 'NET_BIND_SERVICE']);
 /** The temp paths the upstream nginx-unprivileged image moves to /tmp in its own nginx.conf. */
@@ -41,14 +81,17 @@ const TEMP_PATHS = [
   ['scgi_temp_path', '/tmp/scgi_temp'],
 ] as const;
 /** Directories UID 101 may write in nginx-unprivileged. */
-const WRITABLE = ['/tmp/', '/var/cache/nginx/'];
+const UNPRIVILEGED_WRITABLE = ['/tmp/', '/var/cache/nginx/'];
 /** Users the swapped image may end with: its own. */
 const UNPRIVILEGED_USERS = new Set(['101', 'nginx', '101:101', '101:0', 'nginx:nginx', 'nginx:root']);
+/** Directives naming files with secrets nginx's master reads at start. */
+const SECRET_FILES = new Set(['ssl_certificate_key', 'ssl_password_file']);
 
 export const nginxUnprivileged: Transform = {
   meta: {
     id: ID,
-    description: 'Swap nginx for nginxinc/nginx-unprivileged (UID 101, port 8080) across Dockerfile, nginx configs and compose, all or nothing',
+    description:
+      'Run nginx unprivileged: swap nginx for nginxinc/nginx-unprivileged (UID 101, port 8080), fix nginx-unprivileged images still configured for port 80, and prepare apk/apt-installed nginx for its non-root USER; all or nothing per image',
     appliesTo: ['dockerfile', 'compose', 'nginx'],
     fixable: true,
     cis: CIS,
@@ -57,58 +100,78 @@ export const nginxUnprivileged: Transform = {
       'The official nginx image starts its master process as root. nginxinc/nginx-unprivileged runs as UID 101 and listens on 8080 (8443 for TLS). ' +
       'The swap changes the image, wraps root-needing RUNs in USER root ... USER 101, moves listen/EXPOSE/HEALTHCHECK/compose port targets from 80 to 8080 ' +
       'and 443 to 8443 (published host ports stay), moves pid and temp paths of a full nginx.conf to /tmp, drops its user directive, and removes ' +
-      'capabilities the root master needed. It happens for an image only when every file involved can be followed and understood.',
+      'capabilities the root master needed. An nginx-unprivileged image whose configuration still listens on 80 gets the same port move. nginx installed ' +
+      'with apk or apt and run as a non-root USER gets the port move, pid and temp paths under /tmp, a writable log folder, TLS keys its user can read ' +
+      'and the package default site removed. It happens for an image only when every file involved can be followed and understood.',
   },
   run(ctx) {
     const out: Finding[] = [];
-    for (const unit of findUnits(ctx.project)) out.push(planUnit(ctx, unit));
+    for (const unit of findUnits(ctx.project)) {
+      const f = planUnit(ctx, unit);
+      if (f) out.push(f);
+    }
     return out;
   },
 };
 
 // ------------------------------------------------------------------ units
 
-/** One image to swap: a Dockerfile's nginx stage chain, or compose services using `image: nginx`. */
+/**
+ * One image: `swap` (official nginx), `unprivileged` (already
+ * nginx-unprivileged) or `package` (nginx installed with apk/apt).
+ */
 interface Unit {
+  kind: 'swap' | 'unprivileged' | 'package';
   df?: DockerfileSource;
-  /** The stage whose FROM names nginx. */
+  /** swap/unprivileged: the stage whose FROM names the image; package: the final stage. */
   root?: DfStage;
-  /** Stages that are (or feed) the image, in order: the root and the stages built FROM it up to each target. */
+  /** Stages that are (or feed) the image, in order. */
   stages: DfStage[];
-  /** Service links that run it (partial services in override files included). */
+  /** Service links that run it (partial services in override files, and services that run its tag, included). */
   services: ServiceLink[];
-  ref: ImageRef;
+  ref?: ImageRef;
+  base?: StageBase;
+  pkg?: NginxPackage;
 }
 
 function findUnits(project: Project): Unit[] {
   const units: Unit[] = [];
   for (const df of project.dockerfiles) {
-    const services = project.servicesByDockerfile.get(df.path) ?? [];
-    const targets = services.length ? [...new Set(services.map((s) => s.build?.target))] : [undefined];
     const byRoot = new Map<number, Unit>();
-    for (const target of targets) {
-      const stage = finalStage(df.parsed, target);
-      if (!stage) continue;
-      const users = services.filter((s) => s.build?.target === target);
-      const base = resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {});
-      if (!base.facts?.swapTo || !base.ref) continue;
-      const root = base.chain[0]!;
-      const unit = byRoot.get(root.index) ?? { df, root, stages: [], services: [], ref: base.ref };
-      byRoot.set(root.index, unit);
-      for (const s of base.chain) if (!unit.stages.includes(s)) unit.stages.push(s);
+    const packaged = new Map<number, Unit>();
+    // Only the stages that run as images (src/roles.ts): a base or test image keeps its nginx. Their
+    // services include those that run the image by a tag built here (`image: X` beside `build:` elsewhere).
+    for (const { stage, base, services: users } of imageStages(project, df)) {
+      const kind = base.ref && base.facts?.swapTo ? 'swap' : base.ref && base.facts?.family === 'nginx-unprivileged' ? 'unprivileged' : undefined;
+      if (kind) {
+        const root = base.chain[0]!;
+        const unit = byRoot.get(root.index) ?? { kind, df, root, stages: [], services: [], ref: base.ref };
+        byRoot.set(root.index, unit);
+        for (const s of base.chain) if (!unit.stages.includes(s)) unit.stages.push(s);
+        unit.services.push(...users.filter((s) => !unit.services.includes(s)));
+        continue;
+      }
+      if (base.facts?.outOfScope || !nginxPackageInFile(df.parsed)) continue;
+      const pkg = nginxPackage(base.chain, df.parsed.escape);
+      if (!pkg) continue;
+      const unit = packaged.get(stage.index) ?? { kind: 'package', df, root: stage, stages: base.chain, services: [], base, pkg };
+      packaged.set(stage.index, unit);
       unit.services.push(...users.filter((s) => !unit.services.includes(s)));
     }
     for (const u of byRoot.values()) {
       u.stages.sort((a, b) => a.index - b.index);
       units.push(u);
     }
+    units.push(...packaged.values());
   }
   for (const s of project.services) {
-    // A service that builds names its result with `image:`; the Dockerfile decides there.
+    // A service that builds names its result with `image:`, and one that runs a tag built here is linked to
+    // that build by the model (s.build): the Dockerfile decides there.
     if (s.base || s.build || typeof s.effective.image !== 'string') continue;
     const ref = parseImageRef(s.effective.image);
-    if (!lookupImage(ref)?.swapTo) continue;
-    units.push({ stages: [], services: [s, ...s.overrides], ref });
+    const facts = lookupImage(ref);
+    const kind = facts?.swapTo ? 'swap' : facts?.family === 'nginx-unprivileged' ? 'unprivileged' : undefined;
+    if (kind) units.push({ kind, stages: [], services: [s, ...s.overrides], ref });
   }
   return units;
 }
@@ -120,6 +183,7 @@ class Plan {
   intent: DataChange[] = [];
   blockers: string[] = [];
   files = new Set<string>();
+  notes: MigrationNote[] = [];
   block(why: string): void {
     if (!this.blockers.includes(why)) this.blockers.push(why);
   }
@@ -131,25 +195,58 @@ class Plan {
     this.edits.push(e);
     this.files.add(e.file);
   }
+  merge(move: PortMove): void {
+    for (const e of move.edits) this.add(e);
+    this.intent.push(...move.intent);
+    for (const b of move.blockers) this.block(b);
+  }
 }
 
-function planUnit(ctx: TransformContext, unit: Unit): Finding {
-  const plan = new Plan();
-  const name = swappedName(unit.ref, plan);
-  const swapped = name ? swapText(unit.ref, name) : undefined;
-  let at: { file: string; range: [number, number] };
-  if (unit.df && unit.root) {
-    at = { file: unit.df.path, range: [unit.root.from.start, unit.root.from.end] };
-    planDockerfile(unit.df, unit.root, unit.stages, name, plan);
-  } else {
-    const s = unit.services[0]!;
-    at = { file: s.compose.path, range: serviceRange(s) };
-  }
-  planConfigs(ctx.project, unit, plan);
-  for (const s of unit.services) planService(s, unit.df ? undefined : swapped, plan);
-  planPeerReferences(ctx.project, unit, plan);
+function planUnit(ctx: TransformContext, unit: Unit): Finding | undefined {
+  if (unit.kind === 'swap') return planSwap(ctx.project, unit);
+  if (unit.kind === 'unprivileged') return planUnprivileged(ctx.project, unit);
+  return planPackage(ctx.project, unit, ctx.options.tmpfsSize);
+}
 
-  const written = unit.ref.raw;
+/** Where a finding about the unit points: the FROM (or install RUN) of its Dockerfile, else its first service. */
+function unitPosition(unit: Unit, ins?: DfInstruction): { file: string; range: [number, number] } {
+  if (unit.df && (ins || unit.root)) {
+    const at = ins ?? unit.root!.from;
+    return { file: unit.df.path, range: [at.start, at.end] };
+  }
+  const s = unit.services[0]!;
+  return { file: s.compose.path, range: serviceRange(s) };
+}
+
+function whoRuns(unit: Unit): string {
+  return unit.services.length ? `service ${[...new Set(unit.services.map((s) => s.name))].join(', ')}` : `the image of ${unit.df!.rel}`;
+}
+
+function portNote(unit: Unit): MigrationNote {
+  return {
+    kind: 'port-moved',
+    message:
+      `${whoRuns(unit)} now listens on container port 8080 instead of 80 (8443 instead of 443); published host ports stay, but anything that ` +
+      `reaches the container directly (other containers on its network, a proxy, health probes, orchestrator manifests) must use the new port`,
+  };
+}
+
+// ------------------------------------------------------------------- swap
+
+function planSwap(project: Project, unit: Unit): Finding {
+  const plan = new Plan();
+  const ref = unit.ref!;
+  const name = swappedName(ref, plan);
+  const swapped = name ? swapText(ref, name) : undefined;
+  const at = unitPosition(unit);
+  if (unit.df && unit.root) planSwapDockerfile(unit.df, unit.root, unit.stages, name, plan);
+  const configs = planConfigs(project, unit, NGINX_ORG_LAYOUT, plan);
+  for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
+  for (const s of unit.services) planSwapService(s, unit.df ? undefined : swapped, plan);
+  plan.merge(movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}` }));
+  planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
+
+  const written = ref.raw;
   const target = swapped ?? UNPRIVILEGED;
   if (plan.blockers.length > 0) {
     return {
@@ -163,14 +260,7 @@ function planUnit(ctx: TransformContext, unit: Unit): Finding {
         `EXPOSE 8080, healthchecks on :8080, compose ports "80:8080", and in a full nginx.conf pid /tmp/nginx.pid without user.`,
     };
   }
-  const who = unit.services.length ? `service ${[...new Set(unit.services.map((s) => s.name))].join(', ')}` : `the image of ${unit.df!.rel}`;
-  const note: MigrationNote = {
-    kind: 'port-moved',
-    message:
-      `${who} now listens on container port 8080 instead of 80 (8443 instead of 443); published host ports stay, but anything that ` +
-      `reaches the container directly (other containers on its network, a proxy, health probes, orchestrator manifests) must use the new port`,
-  };
-  const digest = unit.ref.digest ? `; dropped the digest ${unit.ref.digest}, which names the old image: pin ${target}'s own digest` : '';
+  const digest = ref.digest ? `; dropped the digest ${ref.digest}, which names the old image: pin ${target}'s own digest` : '';
   return {
     transform: ID,
     ...at,
@@ -178,7 +268,7 @@ function planUnit(ctx: TransformContext, unit: Unit): Finding {
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [note],
+    notes: [portNote(unit), ...plan.notes],
   };
 }
 
@@ -207,15 +297,13 @@ function swapText(written: ImageRef, name: SwappedName): string {
   return formatImageRef({ ...name, tag: written.tag });
 }
 
-// ------------------------------------------------------------- Dockerfile
-
-function planDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage[], name: SwappedName | undefined, plan: Plan): void {
+function planSwapDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage[], name: SwappedName | undefined, plan: Plan): void {
   const parsed = df.parsed;
   const K = (k: string) => keyword(parsed, k);
   const where = (ins: DfInstruction) => `${df.rel} line ${ins.line + 1}`;
 
   // FROM: the image word, as written (ARGs in the tag carry over).
-  const word = dfWords(root.from.raw, parsed.escape).find((w, i) => i > 0 && !w.text.startsWith('--'));
+  const word = instructionWords(root.from.raw, parsed.escape).find((w, i) => i > 0 && !w.text.startsWith('--'));
   if (!word || word.text !== root.image) plan.block(`cannot find the image in FROM at ${where(root.from)}`);
   else if (name) {
     const written = parseImageRef(word.text);
@@ -223,10 +311,10 @@ function planDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage[], 
     else plan.edit(df.path, root.from.start + word.start, root.from.start + word.start + word.text.length, swapText(written, name));
   }
 
+  planConfigWriters(df, stages, plan);
   let user = UID;
   let userWritten = UID;
   for (const stage of stages) {
-    const list = effectiveInstructions(stage);
     // RUNs that ran as root now run as 101: wrap each stretch of them in USER root ... USER <user>.
     let open: DfInstruction | undefined;
     let last: DfInstruction | undefined;
@@ -237,22 +325,33 @@ function planDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage[], 
       }
       open = last = undefined;
     };
-    for (const ins of list) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword === 'USER') {
+        close();
+        userWritten = ins.args[0] ?? '';
+        user = userWritten;
+      } else if (ins.keyword === 'RUN' && !isRootUser(user)) {
+        open ??= ins;
+        last = ins;
+      }
+    }
+    close();
+  }
+  if (!UNPRIVILEGED_USERS.has(user)) {
+    plan.block(isRootUser(user) ? `the image ends with USER ${user}, so it would still run as root` : `the image ends with USER ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
+  }
+}
+
+/** RUN, COPY and CMD lines that write nginx configuration in ways the tool cannot follow. */
+function planConfigWriters(df: DockerfileSource, stages: DfStage[], plan: Plan): void {
+  const where = (ins: DfInstruction) => `${df.rel} line ${ins.line + 1}`;
+  for (const stage of stages) {
+    for (const ins of effectiveInstructions(stage)) {
       switch (ins.keyword) {
-        case 'USER': {
-          close();
-          userWritten = ins.args[0] ?? '';
-          user = userWritten;
-          break;
-        }
         case 'RUN': {
           const sh = runShellText(ins);
           if (/\benvsubst\b/.test(sh)) plan.block(`RUN at ${where(ins)} runs envsubst, which writes configuration I cannot follow`);
           else if (/(>>?|\btee\b[^&|;\n]*?|\bsed\b[^&|;\n]*?)\s*\/etc\/nginx\b/.test(sh)) plan.block(`RUN at ${where(ins)} writes into /etc/nginx, which I cannot follow`);
-          if (!isRootUser(user)) {
-            open ??= ins;
-            last = ins;
-          }
           break;
         }
         case 'COPY':
@@ -263,188 +362,59 @@ function planDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage[], 
         case 'ENTRYPOINT':
           if (/\benvsubst\b/.test(ins.raw)) plan.block(`${ins.keyword} at ${where(ins)} runs envsubst, which writes configuration I cannot follow`);
           break;
-        case 'EXPOSE':
-          planExpose(df, ins, plan);
-          break;
-        case 'HEALTHCHECK': {
-          const r = rewriteUrls(ins.raw);
-          if (r.unclear) plan.block(`HEALTHCHECK at ${where(ins)} reaches port 80 in a form I cannot rewrite`);
-          for (const e of r.edits) plan.edit(df.path, ins.start + e.start, ins.start + e.end, e.text);
-          break;
-        }
       }
     }
-    close();
-  }
-  if (!UNPRIVILEGED_USERS.has(user)) {
-    plan.block(isRootUser(user) ? `the image ends with USER ${user}, so it would still run as root` : `the image ends with USER ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
   }
 }
 
-function planExpose(df: DockerfileSource, ins: DfInstruction, plan: Plan): void {
-  for (const w of dfWords(ins.raw, df.parsed.escape).slice(1)) {
-    if (w.text.includes('$')) {
-      plan.block(`EXPOSE at ${df.rel} line ${ins.line + 1} uses a variable`);
-      continue;
-    }
-    const m = /^(\d+)(\/(tcp|udp))?$/i.exec(w.text);
-    const to = m ? PORT_MAP[Number(m[1])] : undefined;
-    if (m && to) plan.edit(df.path, ins.start + w.start, ins.start + w.start + m[1]!.length, String(to));
-  }
-}
+// ------------------------------------------------------------- configs
 
-/** Words of an instruction's raw text with offsets, across line continuations, skipping comment lines inside them. */
-function dfWords(raw: string, escape: string): { text: string; start: number }[] {
-  const out: { text: string; start: number }[] = [];
-  let i = 0;
-  let lineStart = true;
-  while (i < raw.length) {
-    const c = raw[i]!;
-    if (c === escape && (raw[i + 1] === '\n' || (raw[i + 1] === '\r' && raw[i + 2] === '\n'))) {
-      i += raw[i + 1] === '\r' ? 3 : 2;
-      lineStart = true;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      if (c === '\n') lineStart = true;
-      i++;
-      continue;
-    }
-    if (c === '#' && lineStart && out.length > 0) {
-      while (i < raw.length && raw[i] !== '\n') i++;
-      continue;
-    }
-    lineStart = false;
-    const start = i;
-    while (i < raw.length && !/\s/.test(raw[i]!) && !(raw[i] === escape && /\r|\n/.test(raw[i + 1] ?? ''))) i++;
-    out.push({ text: raw.slice(start, i), start });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------- healthchecks
-
-interface TextEdit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-/**
- * Move URLs that reach the container itself to the new ports: `http://localhost`,
- * `http://127.0.0.1:80/healthz`, `localhost:80`, `https://[::1]` and so on.
- * `unclear` when the text reaches the container on 80/443 in a form we do not
- * rewrite (`nc -z localhost 80`).
- */
-export function rewriteUrls(text: string): { edits: TextEdit[]; unclear: boolean } {
-  const edits: TextEdit[] = [];
-  let unclear = false;
-  const re = /(?<![\w.@/-])(?:(https?):\/\/)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\])(?::(\d+|\$\{?\w+\}?))?(?=$|[/\s"'\\?#;|&),\]])/gi;
-  for (const m of text.matchAll(re)) {
-    const [all, scheme, , port] = m;
-    const hostEnd = m.index! + (all.length - (port !== undefined ? port.length + 1 : 0));
-    const next = text[m.index! + all.length];
-    if (port !== undefined) {
-      const to = PORT_MAP[Number(port)];
-      if (to) edits.push({ start: hostEnd + 1, end: hostEnd + 1 + port.length, text: String(to) });
-    } else if (scheme) {
-      edits.push({ start: hostEnd, end: hostEnd, text: `:${scheme.toLowerCase() === 'https' ? 8443 : 8080}` });
-    } else if (next === '/') {
-      // curl and wget read a bare host/path as http.
-      edits.push({ start: hostEnd, end: hostEnd, text: ':8080' });
-    } else {
-      // `curl localhost` means port 80, `nc -z localhost 80` too: only the first is a URL.
-      const portWord = /(^|\s|["'])(80|443)($|\s|["'])/.test(text);
-      if (portWord) unclear = true;
-      else if (/\b(curl|wget)\b/.test(text)) edits.push({ start: hostEnd, end: hostEnd, text: ':8080' });
-    }
-  }
-  if (edits.length === 0 && /(^|\s|["'])(80|443)($|\s|["'])/.test(text) && /localhost|127\.0\.0\.1/.test(text)) unclear = true;
-  return { edits, unclear };
-}
-
-// ---------------------------------------------------------------- configs
-
-function planConfigs(project: Project, unit: Unit, plan: Plan): void {
+/** What a container of the unit sees at container paths: the image's copies, then each service's mounts. */
+function unitMappings(project: Project, unit: Unit): ContainerMapping[][] {
   const stageSet = new Set(unit.stages.map((s) => s.index));
   const fromImage = unit.df ? copyMappings(project, unit.df.path, stageSet) : [];
-  const sets = unit.services.length
-    ? unit.services.map((s) => nginxConfigSet(project, [...fromImage, ...mountMappings(project, s)]))
-    : [nginxConfigSet(project, fromImage)];
+  return unit.services.length ? unit.services.map((s) => [...fromImage, ...mountMappings(project, s)]) : [fromImage];
+}
+
+/** The configs the unit's containers read (blockers for what cannot be followed), each once. */
+function configFiles(project: Project, unit: Unit, layout: NginxLayout): { files: NginxConfigFile[]; problems: string[]; stockSites: string[]; stockMain: boolean } {
   const files = new Map<string, NginxConfigFile>();
-  for (const set of sets) {
-    for (const p of set.problems) plan.block(p);
+  const problems: string[] = [];
+  const stockSites: string[] = [];
+  let stockMain = false;
+  for (const mappings of unitMappings(project, unit)) {
+    const set = nginxConfigSet(project, mappings, layout);
+    for (const p of set.problems) if (!problems.includes(p)) problems.push(p);
     for (const f of set.files) if (!files.has(f.hostPath)) files.set(f.hostPath, f);
+    for (const site of set.stockSites) if (!stockSites.includes(site)) stockSites.push(site);
+    stockMain ||= set.stockMain;
   }
   for (const s of unit.services) {
     const configs = s.effective.configs;
     if (Array.isArray(configs) && configs.some((c) => typeof c === 'object' && c && isUnderNginxDir(String((c as { target?: unknown }).target ?? '')))) {
-      plan.block(`service ${s.name} gets nginx configuration from compose configs, which I do not follow`);
+      problems.push(`service ${s.name} gets nginx configuration from compose configs, which I do not follow`);
     }
   }
-  const ports = new Set<number>();
-  const listens: { src: NginxSource; d: NginxDirective }[] = [];
   for (const f of files.values()) {
-    if (!f.source) {
-      const err = project.errors.find((e) => e.file === f.hostPath);
-      plan.block(`${relPath(project.cwd, f.hostPath)} (${f.containerPath}) ${err ? `cannot be edited: ${err.message}${err.line ? ` at line ${err.line}` : ''}` : 'could not be loaded'}`);
-      continue;
-    }
-    walkNginx(f.source.parsed.directives, (d) => {
-      if (d.name !== 'listen') return;
-      listens.push({ src: f.source!, d });
-      const spec = parseListen(d);
-      if (spec.port !== undefined) ports.add(spec.port);
-      else if (!spec.unixSocket && !spec.hasVariable && d.args.length) ports.add(80);
-    });
+    if (f.source) continue;
+    const err = project.errors.find((e) => e.file === f.hostPath);
+    problems.push(`${relPath(project.cwd, f.hostPath)} (${f.containerPath}) ${err ? `cannot be edited: ${err.message}${err.line ? ` at line ${err.line}` : ''}` : 'could not be loaded'}`);
   }
-  for (const [from, to] of Object.entries(PORT_MAP)) {
-    if (ports.has(Number(from)) && ports.has(to)) plan.block(`the configuration already listens on ${to} as well as ${from}`);
-  }
-  for (const f of files.values()) if (f.source) planConfig(f.source, plan);
+  return { files: [...files.values()], problems, stockSites, stockMain };
 }
 
-function planConfig(src: NginxSource, plan: Plan): void {
-  const text = src.text;
-  const where = (d: NginxDirective) => `${src.rel} line ${d.line}`;
-  walkNginx(src.parsed.directives, (d) => {
-    if (d.name === 'listen') {
-      const spec = parseListen(d);
-      if (d.args.length === 0) return plan.block(`listen without a port at ${where(d)}`);
-      if (spec.unixSocket) return plan.block(`${where(d)} listens on a unix socket, which UID ${UID} may not be able to create`);
-      if (spec.hasVariable) return plan.block(`${where(d)} listens on a port set by a variable (${spec.portArg.raw})`);
-      if (spec.port === undefined) {
-        if (spec.portArg.quoted) return plan.block(`${where(d)}: listen ${spec.portArg.raw} implies port 80 inside quotes`);
-        return plan.edit(src.path, spec.portEnd, spec.portEnd, ':8080');
-      }
-      const to = PORT_MAP[spec.port];
-      if (to) return plan.edit(src.path, spec.portStart, spec.portEnd, String(to));
-      if (spec.port < 1024) plan.block(`${where(d)} listens on port ${spec.port}; only 80 and 443 have a known unprivileged counterpart`);
-      return;
-    }
-    // A server with no listen gets *:80 as root but *:8000 as any other user.
-    if (d.name === 'server' && d.block && (!d.parent || d.parent.name === 'http') && !d.block.some((c) => c.name === 'listen')) {
-      const at = blockInsertPoint(text, d);
-      if (!at) return plan.block(`server at ${where(d)} has no listen and is written on one line`);
-      plan.edit(src.path, at.offset, at.offset, `${at.prefix}listen 8080;`);
-    }
-  });
-  if (isFullNginxConfig(src.parsed)) planFullConfig(src, plan);
+/** The parsed configs of the unit, with what cannot be followed as blockers. */
+function planConfigs(project: Project, unit: Unit, layout: NginxLayout, plan: Plan): NginxSource[] {
+  const set = configFiles(project, unit, layout);
+  for (const p of set.problems) plan.block(p);
+  return set.files.flatMap((f) => (f.source ? [f.source] : []));
 }
 
-/** Where a new first line of a block goes: after the `{` line, at the first child's indentation. */
-function blockInsertPoint(text: string, d: NginxDirective): { offset: number; prefix: string } | undefined {
-  const open = d.blockOpen!;
-  const lineEnd = lineEndOf(text, open);
-  const first = d.block?.[0];
-  if (d.blockClose === undefined || lineEnd >= d.blockClose || (first && first.start < lineEnd)) return undefined;
-  const eol = detectEol(text);
-  const indent = first ? indentOfLine(text, first.start) : indentOfLine(text, d.start) + '    ';
-  return { offset: lineEnd, prefix: eol + indent };
-}
-
-/** A full nginx.conf: pid under /tmp, no `user`, temp paths under /tmp (as the upstream unprivileged image's own nginx.conf). */
-function planFullConfig(src: NginxSource, plan: Plan): void {
+/**
+ * A full nginx.conf for a non-root master: pid under /tmp, no `user`, temp
+ * paths under /tmp (as the upstream unprivileged image's own nginx.conf).
+ */
+function planFullConfig(src: NginxSource, writable: string[], runsAs: string, plan: Plan): void {
   const text = src.text;
   const top = src.parsed.directives;
   const users = top.filter((d) => d.name === 'user');
@@ -456,7 +426,7 @@ function planFullConfig(src: NginxSource, plan: Plan): void {
     else if (!arg.value.startsWith('/tmp/')) plan.edit(src.path, arg.start, arg.end, '/tmp/nginx.pid');
   } else if (users[0]) {
     // pid takes the place of the user line it replaces (a comment on that line goes with it).
-    const removal = removeDirective(src, users[0]);
+    const removal = removeNginxDirective(src, users[0]);
     replacedUser = users[0];
     if (removal.range[1] === users[0].end) plan.edit(src.path, users[0].start, users[0].end, 'pid /tmp/nginx.pid;');
     else {
@@ -467,7 +437,7 @@ function planFullConfig(src: NginxSource, plan: Plan): void {
     const lineStart = lineStartOf(text, top[0].start);
     plan.edit(src.path, lineStart, lineStart, `${indentOfLine(text, top[0].start)}pid /tmp/nginx.pid;${detectEol(text)}`);
   }
-  for (const u of users) if (u !== replacedUser) plan.add(removeDirective(src, u));
+  for (const u of users) if (u !== replacedUser) plan.add(removeNginxDirective(src, u));
 
   const http = top.find((d) => d.name === 'http' && d.block);
   if (!http) return;
@@ -475,30 +445,133 @@ function planFullConfig(src: NginxSource, plan: Plan): void {
   for (const [name, value] of TEMP_PATHS) {
     const own = http.block!.find((c) => c.name === name);
     if (!own) missing.push(`${name} ${value};`);
-    else if (!WRITABLE.some((w) => (own.args[0]?.value ?? '').startsWith(w))) {
-      plan.block(`${name} ${own.args[0]?.value ?? ''} at ${src.rel} line ${own.line} is not writable by UID ${UID}`);
+    else if (!writable.some((w) => (own.args[0]?.value ?? '').startsWith(w))) {
+      plan.block(`${name} ${own.args[0]?.value ?? ''} at ${src.rel} line ${own.line} is not writable by ${runsAs}`);
     }
   }
   if (missing.length === 0) return;
-  const at = blockInsertPoint(text, http);
+  const at = nginxBlockInsertPoint(text, http);
   if (!at) return plan.block(`the http block of ${src.rel} is written on one line`);
   plan.edit(src.path, at.offset, at.offset, missing.map((l) => at.prefix + l).join(''));
 }
 
-/** Remove a directive: its whole line when nothing else but a comment shares it. */
-function removeDirective(src: NginxSource, d: NginxDirective): Edit {
-  const text = src.text;
-  const start = lineStartOf(text, d.start);
-  const rest = text.slice(d.end, lineEndOf(text, d.end)).trim();
-  if (text.slice(start, d.start).trim() === '' && (rest === '' || rest.startsWith('#'))) {
-    return { file: src.path, range: [start, nextLineStart(text, d.end)], text: '' };
+// -------------------------------------------------------------- secrets
+
+interface SecretOwner {
+  /** `101:101`, `1000:1000`, `app`: what chown gets. */
+  owner: string;
+  runsAs: string;
+  /** package kind: the USER instruction before which a generated RUN may chown (files copied before it). */
+  userInstruction?: DfInstruction;
+  /** package kind: paths to chown in the generated RUN. */
+  chown?: string[];
+}
+
+/**
+ * TLS keys (and password files) the master reads at start must be readable by
+ * the user it now runs as. A key the image copies with a root-only mode
+ * (COPY --chmod, a later RUN chmod, or the file's own mode) is given to that
+ * user; one from a mount the tool cannot see, or made by a RUN, blocks.
+ */
+function planSecrets(project: Project, unit: Unit, configs: NginxSource[], who: SecretOwner, plan: Plan): void {
+  const seen = new Set<string>();
+  const given = new Set<DfInstruction>();
+  const ops = unit.df ? runFileOps(unit.stages, unit.df.parsed.escape) : [];
+  for (const src of configs) {
+    walkNginx(src.parsed.directives, (d) => {
+      if (!SECRET_FILES.has(d.name) || !d.args[0]) return;
+      const value = d.args[0].value;
+      if (/^(data|engine|store):/.test(value)) return;
+      const where = `${src.rel} line ${d.line}`;
+      if (value.includes('$')) return plan.block(`${d.name} at ${where} names a variable, so I cannot tell whether ${who.runsAs} can read the file`);
+      const file = path.posix.resolve('/etc/nginx', value);
+      if (seen.has(file)) return;
+      seen.add(file);
+      planSecret(project, unit, file, `${d.name} ${file} (${where})`, ops, who, given, plan);
+    });
   }
-  return { file: src.path, range: [d.start, d.end], text: '' };
+}
+
+function planSecret(
+  project: Project,
+  unit: Unit,
+  file: string,
+  what: string,
+  ops: RunFileOp[],
+  who: SecretOwner,
+  given: Set<DfInstruction>,
+  plan: Plan,
+): void {
+  const chownedLater = (after: DfInstruction | undefined) =>
+    ops.some((op) => op.tool === 'chown' && op.arg && ownerUser(op.arg) === ownerUser(who.owner) && (!after || op.instruction.start > after.start) && op.paths.some((p) => opCovers(op, p, file)));
+  let found = false;
+  for (const mappings of unitMappings(project, unit)) {
+    const r = resolveContainerPath(mappings, file);
+    if (!r) continue;
+    found = true;
+    const m = r.mapping;
+    if (m.service) {
+      // A mount: its ownership is the host's, at run time.
+      if (m.unknown || !r.hostPath || !r.exists) return plan.block(`${what} comes from ${m.origin}${m.unknown ? `: ${m.unknown}` : ''}, so I cannot tell whether ${who.runsAs} can read it`);
+      if (!hostReadable(r.hostPath)) return plan.block(`${what} is mounted from ${relPath(project.cwd, r.hostPath)}, which only its owner may read: make it readable by ${who.runsAs} on the host`);
+      continue;
+    }
+    const copy = m.copy!;
+    const chownFlag = copy.instruction.flags.find((f) => f.name === 'chown')?.value ?? undefined;
+    if (chownFlag && ownerUser(chownFlag) === ownerUser(who.owner)) continue;
+    if (chownedLater(copy.instruction)) continue;
+    if (!secretRootOnly(copy.instruction, r.hostPath, file, ops)) continue;
+    if (chownFlag && !isRootUser(chownFlag)) return plan.block(`${what} is copied with --chown=${chownFlag} and a mode only its owner may read, but nginx runs as ${who.runsAs}`);
+    if (who.chown && who.userInstruction && copy.instruction.start < who.userInstruction.start) {
+      if (!who.chown.includes(file)) who.chown.push(file);
+    } else if (!chownFlag && unit.df) {
+      // COPY --chown gives the user what it copies (BuildKit and the classic builder both take it).
+      const ins = copy.instruction;
+      if (given.has(ins)) continue;
+      given.add(ins);
+      const kw = ins.raw.match(/^\s*\S+/)![0];
+      plan.edit(unit.df.path, ins.start + kw.length, ins.start + kw.length, ` --chown=${who.owner}`);
+    } else {
+      return plan.block(`${what} is copied root-owned with a mode only root may read; give it to ${who.runsAs}`);
+    }
+  }
+  if (found) return;
+  const made = chainInstructions(unit.stages).find((ins) => ins.keyword === 'RUN' && runShellText(ins).includes(file));
+  if (made) {
+    if (chownedLater(made)) return;
+    if (who.chown && who.userInstruction && made.start < who.userInstruction.start) {
+      if (!who.chown.includes(file)) who.chown.push(file);
+      return;
+    }
+    return plan.block(`${what} is written by the RUN at ${unit.df!.rel} line ${made.line + 1} as root; give it to ${who.runsAs}`);
+  }
+  plan.notes.push({ kind: 'other', message: `${what} comes from no file docker-harden can see: make sure ${who.runsAs} can read it` });
+}
+
+/** Whether a file the image copies ends up readable only by its owner (root). */
+function secretRootOnly(copy: DfInstruction, hostPath: string | undefined, file: string, ops: RunFileOp[]): boolean {
+  let readable: boolean | undefined = hostPath ? hostReadable(hostPath) : undefined;
+  const chmod = copy.flags.find((f) => f.name === 'chmod')?.value;
+  if (chmod) readable = modeOtherRead(chmod) ?? readable;
+  for (const op of ops) {
+    if (op.tool !== 'chmod' || !op.arg || op.instruction.start < copy.start) continue;
+    if (!op.paths.some((p) => opCovers(op, p, file))) continue;
+    readable = modeOtherRead(op.arg) ?? readable;
+  }
+  return readable === false;
+}
+
+function hostReadable(p: string): boolean {
+  try {
+    return (statSync(p).mode & 0o004) !== 0;
+  } catch {
+    return true;
+  }
 }
 
 // ---------------------------------------------------------------- compose
 
-function planService(s: ServiceLink, swapped: string | undefined, plan: Plan): void {
+function planSwapService(s: ServiceLink, swapped: string | undefined, plan: Plan): void {
   const file = s.compose;
   const map = s.node.node;
   const eff = s.effective;
@@ -509,10 +582,7 @@ function planService(s: ServiceLink, swapped: string | undefined, plan: Plan): v
   if (user !== undefined && !UNPRIVILEGED_USERS.has(user)) {
     plan.block(isRootUser(user) ? `${label} sets user: ${user} explicitly` : `${label} sets user: ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
   }
-  if (eff.network_mode === 'host') plan.block(`${label} uses network_mode: host, so the host itself would see port 8080 instead of 80`);
-  for (const key of ['command', 'entrypoint']) {
-    if (/\benvsubst\b/.test(JSON.stringify(eff[key] ?? ''))) plan.block(`${label} runs envsubst in its ${key}, which writes configuration I cannot follow`);
-  }
+  planServiceConfigWriters(s, plan);
   if (!map) return;
   const change = (key: string, value: unknown) =>
     plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: value === undefined ? 'delete' : 'set', value });
@@ -526,329 +596,55 @@ function planService(s: ServiceLink, swapped: string | undefined, plan: Plan): v
     } else if (!s.base) plan.block(`${label} gets its image through a merge key; change it where it is defined`);
   }
 
-  for (const key of ['ports', 'expose'] as const) {
-    const node = mapValue(map, key);
-    if (!node) {
-      if (portsNeedMove(own[key])) plan.block(`${label} gets ${key} through a merge key; change them where they are defined`);
-      continue;
-    }
-    if (!isSeq(node)) continue;
-    const next = planPorts(file, node, key, label, plan);
-    if (next) change(key, next);
-  }
-
-  const hc = mapValue(map, 'healthcheck');
-  const test = isMap(hc) ? mapValue(hc, 'test') : undefined;
-  if (test) {
-    const next = planHealthcheck(file, test, label, plan);
-    if (next !== undefined) plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'healthcheck', 'test'), op: 'set', value: next });
-  } else {
-    // What the base file says is the base link's job; here only what `<<` brings into this file.
-    const inherited = (own.healthcheck as { test?: unknown } | undefined)?.test;
-    const parts = typeof inherited === 'string' ? [inherited] : Array.isArray(inherited) ? inherited.map(String) : [];
-    if (parts.some((p) => rewriteUrls(p).edits.length || rewriteUrls(p).unclear)) {
-      plan.block(`${label} gets its healthcheck through a merge key; change it where it is defined`);
-    }
-  }
-
   const caps = mapValue(map, 'cap_add');
   if (isSeq(caps)) planCaps(file, map, caps, (v) => change('cap_add', v), plan);
+  if (own.read_only === true) planTmpfs(s, map, eff, ['/tmp'], plan);
+}
 
-  if (own.read_only === true) {
-    const tmpfs = stringList(s, 'tmpfs');
-    const tmpfsOwn = mapValue(map, 'tmpfs');
-    const has = (typeof eff.tmpfs === 'string' ? [eff.tmpfs] : tmpfs).some((t) => t.split(':')[0] === '/tmp') || s.volumes.some((v) => v.target === '/tmp');
-    if (!has) {
-      if (isSeq(tmpfsOwn)) {
-        plan.add(appendSeqItem(file, file.parsed.eol, tmpfsOwn, '/tmp'));
-        change('tmpfs', [...(own.tmpfs as string[]), '/tmp']);
-      } else if (isScalar(tmpfsOwn) && typeof tmpfsOwn.value === 'string') {
-        plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, '/tmp']));
-        change('tmpfs', [tmpfsOwn.value, '/tmp']);
-      } else if (!tmpfsOwn) {
-        plan.add(insertMapEntry(file, file.parsed.eol, map, 'tmpfs', yamlFlowSeq([...tmpfs, '/tmp'])));
-        change('tmpfs', [...tmpfs, '/tmp']);
-      } else plan.block(`${label}: tmpfs is neither a list nor a string`);
-    }
+function planServiceConfigWriters(s: ServiceLink, plan: Plan): void {
+  const label = `service ${s.name} (${s.compose.rel})`;
+  for (const key of ['command', 'entrypoint']) {
+    if (/\benvsubst\b/.test(JSON.stringify(s.effective[key] ?? ''))) plan.block(`${label} runs envsubst in its ${key}, which writes configuration I cannot follow`);
   }
 }
 
-// ------------------------------------------------------- other services
-
-/**
- * Names other containers of the stack reach this service by: the service
- * name, its container_name and hostname, and its network aliases.
- */
-function hostnamesOf(services: ServiceLink[]): string[] {
-  const names = new Set<string>();
-  for (const s of services) {
-    names.add(s.name);
-    for (const key of ['container_name', 'hostname']) if (typeof s.effective[key] === 'string') names.add(s.effective[key] as string);
-    const nets = s.effective.networks;
-    if (nets && typeof nets === 'object' && !Array.isArray(nets)) {
-      for (const n of Object.values(nets)) {
-        const aliases = (n as { aliases?: unknown } | null)?.aliases;
-        if (Array.isArray(aliases)) for (const a of aliases) if (typeof a === 'string') names.add(a);
-      }
-    }
-  }
-  return [...names];
+/** Whether a volume or tmpfs of the service already covers a container path. */
+function mountCovers(s: ServiceLink, eff: Record<string, unknown>, p: string): boolean {
+  const tmpfs = typeof eff.tmpfs === 'string' ? [eff.tmpfs] : stringList(s, 'tmpfs');
+  const under = (dir: string) => p === dir || p.startsWith(dir.replace(/\/?$/, '/'));
+  return tmpfs.some((t) => under(t.split(':')[0]!)) || s.volumes.some((v) => under(v.target));
 }
 
-/**
- * Move references that reach the service by name on its old container port:
- * `http://frontend`, `http://frontend:80/x`, `frontend:80`, `wss://frontend`
- * (443 for https/wss). A bare name without a scheme or port is left alone:
- * it may not be a URL at all.
- */
-export function rewriteServiceUrls(text: string, hosts: string[]): TextEdit[] {
-  if (hosts.length === 0) return [];
-  const names = hosts.map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  const re = new RegExp(`(?<![\\w.@-])(?:(https?|wss?)://)?(?:${names})(?::(\\d+))?(?![\\w.-])`, 'gi');
-  const edits: TextEdit[] = [];
-  for (const m of text.matchAll(re)) {
-    const [all, scheme, port] = m;
-    const end = m.index! + all.length;
-    if (port !== undefined) {
-      const to = PORT_MAP[Number(port)];
-      if (to) edits.push({ start: end - port.length, end, text: String(to) });
-    } else if (scheme) {
-      edits.push({ start: end, end, text: `:${/s$/i.test(scheme) ? 8443 : 8080}` });
-    }
-  }
-  return edits;
-}
-
-/**
- * Other places in the stack that reach this service on its old port move with
- * it, in the same fix: URLs in the environment of services in the same compose
- * project, a Traefik `loadbalancer.server.port` label on the service, and
- * `proxy_pass` / upstream `server` lines in nginx configs the model holds.
- * What cannot be rewritten in place blocks the swap, like everything else.
- */
-function planPeerReferences(project: Project, unit: Unit, plan: Plan): void {
-  if (unit.services.length === 0) return;
-  const hosts = hostnamesOf(unit.services);
-  const dirs = new Set(unit.services.map((s) => path.dirname(s.compose.path)));
-  for (const s of project.services) {
-    if (!dirs.has(path.dirname(s.compose.path)) || !s.node.node) continue;
-    planEnvironment(s, s.node.node, hosts, plan);
-  }
-  for (const s of unit.services) if (s.node.node) planTraefikPort(s, s.node.node, plan);
-  for (const src of project.nginx) {
-    walkNginx(src.parsed.directives, (d) => {
-      const upstreamServer = d.name === 'server' && d.parent?.name === 'upstream';
-      if (!['proxy_pass', 'grpc_pass', 'uwsgi_pass'].includes(d.name) && !upstreamServer) return;
-      const arg = d.args[0];
-      if (!arg) return;
-      const edits = upstreamServer ? rewriteUpstreamServer(arg.value, hosts) : rewriteServiceUrls(arg.value, hosts);
-      if (edits.length === 0) return;
-      if (arg.raw !== arg.value && !(arg.quoted && arg.raw.slice(1, -1) === arg.value)) {
-        return plan.block(`${src.rel} line ${d.line} reaches ${hosts[0]} on its old port in a form I cannot rewrite`);
-      }
-      const at = arg.quoted ? arg.start + 1 : arg.start;
-      for (const e of edits) plan.edit(src.path, at + e.start, at + e.end, e.text);
-    });
-  }
-}
-
-/** An upstream `server frontend;` means port 80; `server frontend:80;` too. */
-function rewriteUpstreamServer(value: string, hosts: string[]): TextEdit[] {
-  const m = /^([^:/]+)(?::(\d+))?$/.exec(value);
-  if (!m || !hosts.some((h) => h.toLowerCase() === m[1].toLowerCase())) return [];
-  if (m[2] === undefined) return [{ start: value.length, end: value.length, text: ':8080' }];
-  const to = PORT_MAP[Number(m[2])];
-  return to ? [{ start: value.length - m[2].length, end: value.length, text: String(to) }] : [];
-}
-
-/** URLs to the service in one service's own `environment` (list or map form). */
-function planEnvironment(s: ServiceLink, map: YAMLMap, hosts: string[], plan: Plan): void {
+/** A read-only service gets a tmpfs for each path (`path[:options]`) no volume or tmpfs covers. */
+function planTmpfs(s: ServiceLink, map: YAMLMap, eff: Record<string, unknown>, entries: string[], plan: Plan): void {
   const file = s.compose;
+  const own = s.node.data;
+  const tmpfs = typeof eff.tmpfs === 'string' ? [eff.tmpfs] : stringList(s, 'tmpfs');
+  const add = entries.filter((e) => !mountCovers(s, eff, e.split(':')[0]!));
+  if (add.length === 0) return;
+  const tmpfsOwn = mapValue(map, 'tmpfs');
   const label = `service ${s.name} (${file.rel})`;
-  const env = mapValue(map, 'environment');
-  const inherited = s.node.data.environment;
-  if (!env) {
-    const values = Array.isArray(inherited) ? inherited : inherited && typeof inherited === 'object' ? Object.values(inherited) : [];
-    if (values.some((v) => typeof v === 'string' && rewriteServiceUrls(v, hosts).length)) {
-      plan.block(`${label} reaches ${hosts[0]} on its old port through an environment it gets by a merge key; change it where it is defined`);
-    }
-    return;
-  }
-  const entries: { node: Scalar; path: (string | number)[] }[] = [];
-  if (isSeq(env)) {
-    (env.items as Node[]).forEach((n, i) => isScalar(n) && entries.push({ node: n, path: ['environment', i] }));
-  } else if (isMap(env)) {
-    for (const item of env.items) {
-      if (isScalar(item.key) && isScalar(item.value)) entries.push({ node: item.value, path: ['environment', String(item.key.value)] });
-    }
-  }
-  for (const { node, path: at } of entries) {
-    if (typeof node.value !== 'string') continue;
-    const value = node.value;
-    const edits = rewriteServiceUrls(value, hosts);
-    if (edits.length === 0) continue;
-    const start = scalarSourceStart(file, node, value);
-    if (start === undefined) {
-      plan.block(`${label}: cannot rewrite its environment value ${JSON.stringify(value)} in place`);
-      continue;
-    }
-    for (const e of edits) plan.edit(file.path, start + e.start, start + e.end, e.text);
-    plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, ...at), op: 'set', value: applyTextEdits(value, edits) });
-  }
-}
-
-const TRAEFIK_PORT = /^traefik\.(?:http|tcp)\.services\.[^.=]+\.loadbalancer\.server\.port$/;
-
-/** A Traefik label that routes to the service's old container port. */
-function planTraefikPort(s: ServiceLink, map: YAMLMap, plan: Plan): void {
-  const file = s.compose;
-  const labels = mapValue(map, 'labels');
-  const move = (valueStart: number, port: string, at: (string | number)[], next: unknown) => {
-    plan.edit(file.path, valueStart, valueStart + port.length, String(PORT_MAP[Number(port)]));
-    plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, ...at), op: 'set', value: next });
-  };
-  if (isSeq(labels)) {
-    (labels.items as Node[]).forEach((n, i) => {
-      if (!isScalar(n) || typeof n.value !== 'string') return;
-      const m = /^([^=]+)=(\d+)$/.exec(n.value);
-      if (!m || !TRAEFIK_PORT.test(m[1].trim())) return;
-      const start = scalarSourceStart(file, n, n.value);
-      if (start === undefined) return plan.block(`service ${s.name}: cannot rewrite its label ${n.value} in place`);
-      const to = PORT_MAP[Number(m[2])];
-      if (to) move(start + m[1].length + 1, m[2], ['labels', i], `${m[1]}=${to}`);
-    });
-  } else if (isMap(labels)) {
-    for (const item of labels.items) {
-      if (!isScalar(item.key) || !isScalar(item.value) || !TRAEFIK_PORT.test(String(item.key.value))) continue;
-      const raw = String(item.value.value);
-      if (!/^\d+$/.test(raw)) continue;
-      const start = scalarSourceStart(file, item.value, raw);
-      if (start === undefined) return plan.block(`service ${s.name}: cannot rewrite its label ${String(item.key.value)} in place`);
-      const to = PORT_MAP[Number(raw)];
-      if (to) move(start, raw, ['labels', String(item.key.value)], typeof item.value.value === 'number' ? to : String(to));
-    }
-  }
-}
-
-/** Whether a ports/expose value (plain data) has a container port that moves. */
-function portsNeedMove(v: unknown): boolean {
-  if (!Array.isArray(v)) return false;
-  return v.some((p) => {
-    const c = typeof p === 'object' && p ? (p as { target?: unknown }).target : containerPart(String(p)).port;
-    return PORT_MAP[Number(c)] !== undefined;
-  });
-}
-
-/** The container side of a short port spec `[[ip:]host:]container[/proto]`, with its offset in the string. */
-function containerPart(v: string): { port: string; start: number } {
-  const slash = v.indexOf('/');
-  const body = slash >= 0 ? v.slice(0, slash) : v;
-  const colon = body.lastIndexOf(':');
-  return { port: body.slice(colon + 1), start: colon + 1 };
-}
-
-/** New list when something moved, else undefined. */
-function planPorts(file: ComposeSource, seq: YAMLSeq, key: string, label: string, plan: Plan): unknown[] | undefined {
-  let moved = false;
-  const next: unknown[] = [];
-  for (const item of seq.items as Node[]) {
-    if (isScalar(item)) {
-      const v = item.value;
-      if (typeof v === 'number') {
-        const to = PORT_MAP[v];
-        if (to) {
-          plan.edit(file.path, item.range![0], item.range![1], String(to));
-          moved = true;
-        }
-        next.push(to ?? v);
-        continue;
-      }
-      const str = String(v);
-      const { port, start } = containerPart(str);
-      if (port.includes('$')) plan.block(`${label}: ${key} entry ${str} has a variable container port`);
-      const range = /^(\d+)-(\d+)$/.exec(port);
-      if (range && Object.keys(PORT_MAP).some((p) => Number(p) >= Number(range[1]) && Number(p) <= Number(range[2]))) {
-        plan.block(`${label}: ${key} entry ${str} is a range holding 80 or 443`);
-      }
-      const to = /^\d+$/.test(port) ? PORT_MAP[Number(port)] : undefined;
-      if (to) {
-        const src = scalarSourceStart(file, item, str);
-        if (src === undefined) plan.block(`${label}: cannot rewrite ${key} entry ${str} in place`);
-        else plan.edit(file.path, src + start, src + start + port.length, String(to));
-        moved = true;
-        next.push(str.slice(0, start) + to + str.slice(start + port.length));
-      } else next.push(v);
-    } else if (isMap(item)) {
-      const data = item.toJSON() as Record<string, unknown>;
-      const target = mapValue(item, 'target');
-      const to = isScalar(target) ? PORT_MAP[Number(target.value)] : undefined;
-      if (to && isScalar(target)) {
-        const str = String(target.value);
-        const src = typeof target.value === 'number' ? target.range![0] : scalarSourceStart(file, target, str);
-        if (src === undefined || (typeof target.value === 'number' && file.text.slice(target.range![0], target.range![1]) !== str)) {
-          plan.block(`${label}: cannot rewrite ${key} target ${str} in place`);
-        } else plan.edit(file.path, src, src + str.length, String(to));
-        data.target = typeof target.value === 'number' ? to : String(to);
-        moved = true;
-      }
-      next.push(data);
-    } else {
-      next.push((item as { toJSON?: () => unknown })?.toJSON?.() ?? item);
-    }
-  }
-  return moved ? next : undefined;
-}
-
-/** Offset where a scalar's value starts in the text, when its source spells the value exactly (no escapes, no folding). */
-function scalarSourceStart(file: ComposeSource, node: Scalar, value: string): number | undefined {
-  const [start, end] = node.range!;
-  const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
-  if (!quoted && node.type !== Scalar.PLAIN) return undefined;
-  const from = quoted ? start + 1 : start;
-  const to = quoted ? end - 1 : end;
-  return file.text.slice(from, to) === value ? from : undefined;
+  const change = (value: unknown) => plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'set', value });
+  if (isSeq(tmpfsOwn)) {
+    for (const p of add) plan.add(appendSeqItem(file, file.parsed.eol, tmpfsOwn, yamlScalar(p)));
+    change([...(own.tmpfs as string[]), ...add]);
+  } else if (isScalar(tmpfsOwn) && typeof tmpfsOwn.value === 'string') {
+    plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, ...add]));
+    change([tmpfsOwn.value, ...add]);
+  } else if (!tmpfsOwn) {
+    plan.add(insertServiceKey(s, 'tmpfs', yamlFlowSeq([...tmpfs, ...add])));
+    change([...tmpfs, ...add]);
+  } else plan.block(`${label}: tmpfs is neither a list nor a string`);
 }
 
 /** Replace a scalar's text by a new value, keeping its quotes; false when the source is not plain enough. */
 function replaceScalarText(file: ComposeSource, node: Scalar, value: string, plan: Plan): boolean {
   const old = String(node.value);
-  const at = scalarSourceStart(file, node, old);
+  const at = scalarValueStart(file.text, node, old);
   if (at === undefined) return false;
   const plain = node.type === Scalar.PLAIN;
   plan.edit(file.path, at, at + old.length, plain ? yamlScalar(value) : value);
   return true;
-}
-
-/** Rewrite URLs in a healthcheck test (string or list); the new value when anything changed. */
-function planHealthcheck(file: ComposeSource, test: Node, label: string, plan: Plan): unknown {
-  const items: Scalar[] = isScalar(test) ? [test] : isSeq(test) ? (test.items as Node[]).filter(isScalar) : [];
-  const values = items.map((n) => String(n.value));
-  let changed = false;
-  const joined = values.join(' ');
-  if (rewriteUrls(joined).unclear && values.every((v) => !rewriteUrls(v).edits.length)) {
-    plan.block(`${label}: its healthcheck reaches port 80 in a form I cannot rewrite`);
-  }
-  const next = items.map((n, i) => {
-    const v = values[i]!;
-    const r = rewriteUrls(v);
-    if (r.edits.length === 0) return n.value;
-    const at = scalarSourceStart(file, n, v);
-    if (at === undefined) {
-      plan.block(`${label}: cannot rewrite its healthcheck in place`);
-      return n.value;
-    }
-    for (const e of r.edits) plan.edit(file.path, at + e.start, at + e.end, e.text);
-    changed = true;
-    return applyTextEdits(v, r.edits);
-  });
-  if (!changed) return undefined;
-  return isScalar(test) ? next[0] : next;
-}
-
-function applyTextEdits(text: string, edits: TextEdit[]): string {
-  let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
 }
 
 function planCaps(file: ComposeSource, map: YAMLMap, seq: YAMLSeq, change: (v: unknown) => void, plan: Plan): void {
@@ -874,3 +670,224 @@ function planCaps(file: ComposeSource, map: YAMLMap, seq: YAMLSeq, change: (v: u
   change(keptData);
 }
 
+// ------------------------------------------------- already unprivileged
+
+/**
+ * An nginx-unprivileged image whose own configuration still listens on 80 or
+ * 443 (copied from a stock-nginx setup): UID 101 binds those only where the
+ * runtime lowers net.ipv4.ip_unprivileged_port_start (Docker 20.10+ on a
+ * bridge network does; Kubernetes and host networking do not), and EXPOSE and
+ * compose say a port the image's convention does not use. A full nginx.conf
+ * with its pid outside /tmp fails outright.
+ */
+function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
+  const set = configFiles(project, unit, NGINX_ORG_LAYOUT);
+  const configs = set.files.flatMap((f) => (f.source ? [f.source] : []));
+  const ports = listenPorts(configs);
+  const onOld = Object.keys(UNPRIVILEGED_PORTS).map(Number).filter((p) => ports.has(p));
+  const plan = new Plan();
+  for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
+  const confEdits = plan.edits.length;
+  planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
+  const keyEdits = plan.edits.length - confEdits;
+  // Only what the configuration shows is noticed: without it, nothing to say (the image's own config is on 8080).
+  if (onOld.length === 0 && plan.edits.length === 0) return undefined;
+  for (const p of set.problems) plan.block(p);
+  if (unit.df) planConfigWriters(unit.df, unit.stages, plan);
+  for (const s of unit.services) planServiceConfigWriters(s, plan);
+  if (onOld.length) {
+    plan.merge(movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}` }));
+  }
+  const image = unit.ref!.raw;
+  const wrong: string[] = [];
+  const fixes: string[] = [];
+  if (onOld.length) {
+    wrong.push(`its configuration listens on ${onOld.join(' and ')}`);
+    fixes.push('move container port 80 to 8080 (443 to 8443), where UID 101 may listen on any runtime');
+  }
+  if (confEdits) {
+    wrong.push('its nginx.conf keeps its pid or temp files where UID 101 cannot write');
+    fixes.push('move pid and temp paths to /tmp');
+  }
+  if (keyEdits) {
+    wrong.push('it copies a TLS key only root may read');
+    fixes.push(`copy it with --chown=${UNPRIVILEGED_OWNER}`);
+  }
+  const what = wrong.join(', and ');
+  const at = unitPosition(unit);
+  if (plan.blockers.length > 0) {
+    return {
+      transform: ID,
+      ...at,
+      message: `${image} runs as UID ${UID}, but ${what}; not changed: ${plan.blockers.join('; ')}`,
+      severity: 'warning',
+      cis: CIS,
+      manual: 'Resolve what blocks it and run again, or by hand: listen 8080 (8443 for 443), EXPOSE 8080, healthchecks on :8080, compose ports "80:8080", pid /tmp/nginx.pid.',
+    };
+  }
+  const moved = `: ${fixes.join('; ')}`;
+  return {
+    transform: ID,
+    ...at,
+    message: `${image} runs as UID ${UID}, but ${what}${moved}, in ${plan.files.size} file(s)`,
+    severity: 'warning',
+    cis: CIS,
+    fix: { edits: plan.edits, intent: plan.intent },
+    notes: [...(onOld.length ? [portNote(unit)] : []), ...plan.notes],
+  };
+}
+
+// ------------------------------------------------------- package nginx
+
+/**
+ * nginx from the distro's package, in an image that runs as a non-root USER
+ * (the Dockerfile's own, or one dockerfile/non-root-user added in an earlier
+ * pass). While the image still runs as root, nothing is needed.
+ */
+function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding | undefined {
+  const df = unit.df!;
+  const pkg = unit.pkg!;
+  const layout = pkg.layout;
+  const user = effectiveUser(unit.base!);
+  if (!user.known || user.root || !user.instruction) return undefined;
+  if (!runsNginx(unit)) return undefined;
+  const owner = user.user;
+  const runsAs = `user ${owner}`;
+  const plan = new Plan();
+  const set = configFiles(project, unit, layout);
+  const configs = set.files.flatMap((f) => (f.source ? [f.source] : []));
+  const ops = runFileOps(unit.stages, df.parsed.escape);
+  const installedWith = `${pkg.install.manager === 'apk' ? 'apk add' : 'apt-get install'} ${pkg.name} (${df.rel} line ${pkg.install.instruction.line + 1})`;
+
+  for (const p of set.problems) plan.block(p);
+  planConfigWriters(df, unit.stages, plan);
+  if (set.stockMain && layout.stockMain) {
+    const m = layout.stockMain;
+    plan.block(
+      `it runs the package's own /etc/nginx/nginx.conf (pid ${m.pid}, temp files in ${m.tempDir}), which ${runsAs} cannot write: ` +
+        'copy a full nginx.conf into the image with pid and *_temp_path under /tmp',
+    );
+  }
+  if (layout.modulePrefix && pkg.modules.length && ownerUser(owner) !== layout.stockMain?.user) {
+    plan.block(`the modules ${pkg.modules.join(', ')} load from ${layout.modulePrefix}, which only user ${layout.stockMain?.user} may enter`);
+  }
+  for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, ['/tmp/'], runsAs, plan);
+
+  // Port: only when the configuration listens on 80/443 (or a server has no listen, which is 80 as root and 8000 as anyone else).
+  const moving = listenPorts(configs).has(80) || listenPorts(configs).has(443) || configs.some(hasServerWithoutListen);
+  const move = moving ? movePorts(project, { dockerfile: df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs }) : undefined;
+  if (move) plan.merge(move);
+
+  // What the generated RUN (before USER, as root) does.
+  const remove = set.stockSites.filter((site) => !ops.some((op) => (op.tool === 'rm' || op.tool === 'unlink') && op.paths.some((p) => opCovers(op, p, site))));
+  const logDirs = logDirectories(configs, layout, plan);
+  const chownedBefore = (p: string) =>
+    ops.some((op) => op.tool === 'chown' && op.arg && ownerUser(op.arg) === ownerUser(owner) && op.recursive && op.instruction.start < user.instruction!.start && op.paths.some((w) => opCovers(op, w, p)));
+  const dirs = logDirs.filter((d) => !chownedBefore(d));
+  const secrets: SecretOwner = { owner, runsAs, userInstruction: user.instruction, chown: [] };
+  planSecrets(project, unit, configs, secrets, plan);
+  if (owner.includes('$')) plan.block(`USER ${owner} is set by a variable`);
+
+  for (const s of unit.services) {
+    const label = `service ${s.name} (${s.compose.rel})`;
+    const written = composeUser(s);
+    if (written !== undefined && !isRootUser(written) && ownerUser(written) !== ownerUser(owner)) {
+      plan.block(`${label} sets user: ${written}, but the image prepares nginx for ${owner}`);
+    }
+    planServiceConfigWriters(s, plan);
+    if (!s.node.node || s.node.data.read_only !== true) continue;
+    // A tmpfs over a folder the image has is root's, mode 755 (Docker ignores mode=): only uid= lets the user write it.
+    const uid = numericUid(unit, owner);
+    const bare = logDirs.filter((d) => !mountCovers(s, s.effective, d));
+    if (uid === undefined && bare.length) {
+      plan.block(`${label} is read-only, and its log folder ${bare.join(', ')} needs a tmpfs owned by ${owner}, whose UID I cannot tell`);
+      continue;
+    }
+    const logs = bare.map((d) => `${d}:${tmpfsSize ? `size=${tmpfsSize},` : ''}uid=${uid}`);
+    planTmpfs(s, s.node.node, s.effective, ['/tmp', ...logs], plan);
+  }
+
+  const parts: string[] = [];
+  if (remove.length) parts.push(`rm -f ${remove.map(shellQuote).join(' ')}`);
+  if (dirs.length) parts.push(`mkdir -p ${dirs.map(shellQuote).join(' ')}`, `chown -R ${shellQuote(owner)} ${dirs.map(shellQuote).join(' ')}`);
+  if (secrets.chown!.length) parts.push(`chown ${shellQuote(owner)} ${secrets.chown!.map(shellQuote).join(' ')}`);
+  if (parts.length) plan.add(insertBefore(df, df.parsed, user.instruction, [`${keyword(df.parsed, 'RUN')} ${parts.join(' && ')}`]));
+
+  if (plan.edits.length === 0 && plan.blockers.length === 0) return undefined;
+  const at = unitPosition(unit, pkg.install.instruction);
+  if (plan.blockers.length > 0) {
+    return {
+      transform: ID,
+      ...at,
+      message: `nginx from ${installedWith} runs as ${owner}, which it is not ready for: ${plan.blockers.join('; ')}`,
+      severity: 'warning',
+      cis: CIS,
+      manual:
+        `Resolve what blocks it and run again, or by hand: listen 8080 (8443 for 443), pid /tmp/nginx.pid and *_temp_path under /tmp in nginx.conf, ` +
+        `chown the log folder and TLS keys to ${owner} before USER, EXPOSE 8080 and compose ports "80:8080".`,
+    };
+  }
+  const did: string[] = [];
+  if (move?.moved.length) did.push(`move container port ${move.moved.map(([from, to]) => `${from} to ${to}`).join(' and ')}`);
+  if (configs.some((f) => isFullNginxConfig(f.parsed))) did.push('pid and temp paths under /tmp');
+  if (dirs.length) did.push(`chown ${dirs.join(', ')}`);
+  if (secrets.chown!.length) did.push(`give ${secrets.chown!.join(', ')} to ${owner}`);
+  if (remove.length) did.push(`remove the package's default site ${remove.join(', ')} (it listens on 80)`);
+  return {
+    transform: ID,
+    ...at,
+    message: `nginx from ${installedWith} runs as ${owner}: ${did.join('; ')}, in ${plan.files.size} file(s)`,
+    severity: 'warning',
+    cis: CIS,
+    fix: { edits: plan.edits, intent: plan.intent },
+    notes: [...(moving ? [portNote(unit)] : []), ...plan.notes],
+  };
+}
+
+/** The numeric UID of a USER value: as written, or from the useradd/adduser that created that name. */
+function numericUid(unit: Unit, owner: string): string | undefined {
+  const name = ownerUser(owner);
+  if (/^\d+$/.test(name)) return name;
+  const created = usersCreatedIn(unit.stages, unit.df!.parsed.escape).find((u) => u.name === name && u.uid !== undefined);
+  if (created) return String(created.uid);
+  const existing = unit.base?.facts?.existingUser;
+  return existing?.name === name ? String(existing.uid) : undefined;
+}
+
+/** Whether the image starts nginx: its CMD/ENTRYPOINT or a service command says so, or it puts configuration under /etc/nginx. */
+function runsNginx(unit: Unit): boolean {
+  const ins = chainInstructions(unit.stages);
+  if (ins.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\bnginx\b/.test(i.raw))) return true;
+  if (unit.services.some((s) => /\bnginx\b/.test(JSON.stringify([s.effective.command ?? '', s.effective.entrypoint ?? ''])))) return true;
+  const stages = new Set(unit.stages.map((s) => s.index));
+  return ins.some((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && stages.has(i.stage) && /\s\/etc\/nginx(\/|\s|$|")/.test(i.raw.split(/\r?\n/)[0]!));
+}
+
+function hasServerWithoutListen(src: NginxSource): boolean {
+  let found = false;
+  walkNginx(src.parsed.directives, (d) => {
+    if (d.name === 'server' && d.block && (!d.parent || d.parent.name === 'http') && !d.block.some((c) => c.name === 'listen')) found = true;
+  });
+  return found;
+}
+
+/**
+ * Folders nginx writes logs into: the package's own (its compiled-in paths
+ * point there) and those the configuration names. /tmp, the console
+ * (/dev/stdout, stderr) and syslog need nothing.
+ */
+function logDirectories(configs: NginxSource[], layout: NginxLayout, plan: Plan): string[] {
+  const dirs = layout.logDir ? [layout.logDir] : [];
+  for (const src of configs) {
+    walkNginx(src.parsed.directives, (d) => {
+      if ((d.name !== 'error_log' && d.name !== 'access_log') || !d.args[0]) return;
+      const v = d.args[0].value;
+      if (v === 'off' || v === 'stderr' || /^(syslog|memory):/.test(v) || v.startsWith('/dev/')) return;
+      const dir = path.posix.dirname(path.posix.resolve('/etc/nginx', v));
+      if (dir.includes('$')) return plan.block(`${d.name} at ${src.rel} line ${d.line} writes into a folder named by a variable`);
+      if (dir === '/tmp' || dir.startsWith('/tmp/')) return;
+      if (!dirs.includes(dir)) dirs.push(dir);
+    });
+  }
+  return dirs;
+}

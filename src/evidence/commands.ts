@@ -1,0 +1,273 @@
+// What a command line says about the repository's containers: which compose
+// files it combines (`docker compose -f a -f b`), which image it builds from
+// which Dockerfile and target (`docker build -t TAG -f FILE --target S CTX`,
+// buildx, bake, kaniko), which tags it pushes or runs. Paths and tags stay as
+// written; the caller resolves paths against the directory the command runs in.
+import type { ShellWord } from './shell.js';
+
+export type Invocation =
+  | ComposeInvocation
+  | BuildInvocation
+  | BakeInvocation
+  | { kind: 'push'; image: string }
+  | { kind: 'run'; image: string }
+  | { kind: 'tag'; source: string; target: string }
+  | { kind: 'cd'; dir: string };
+
+export interface ComposeInvocation {
+  kind: 'compose';
+  /** `-f` files in order (later ones override earlier ones); empty when none is named. */
+  files: string[];
+  projectName?: string;
+  profiles: string[];
+  projectDirectory?: string;
+  /** The compose subcommand (`up`, `build`, `config`…), if any. */
+  subcommand?: string;
+  /** `docker stack deploy -c`: the files are swarm stack files, combined like `-f`. */
+  stack?: boolean;
+}
+
+export interface BuildInvocation {
+  kind: 'build';
+  tool: string;
+  tags: string[];
+  /** `-f`: the Dockerfile, relative to the working directory (undefined: `<context>/Dockerfile`). */
+  file?: string;
+  target?: string;
+  /** The build context as written (a folder, `-`, or a URL). */
+  context?: string;
+  /** `--push`, `--output type=registry`, kaniko `--destination`. */
+  push: boolean;
+  /** `--output type=local|tar` / `-o dir`: the result is files, not an image (a packaging build). */
+  exportsFiles: boolean;
+}
+
+export interface BakeInvocation {
+  kind: 'bake';
+  files: string[];
+  targets: string[];
+  push: boolean;
+}
+
+const DOCKER_GLOBAL_VALUE = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey']);
+const COMPOSE_VALUE = new Set([
+  '-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--ansi', '--parallel', '--progress',
+  '--log-level', '-H', '--host', '-c', '--context',
+]);
+const BUILD_VALUE = new Set([
+  '-t', '--tag', '-f', '--file', '--target', '--build-arg', '--platform', '--cache-from', '--cache-to', '--label', '--secret', '--ssh',
+  '-o', '--output', '--progress', '--network', '--add-host', '--build-context', '--iidfile', '--metadata-file', '--builder',
+  '--shm-size', '--ulimit', '--attest', '--annotation', '--allow', '--cgroup-parent', '--isolation', '-m', '--memory', '--memory-swap',
+  '--cpu-shares', '--cpu-period', '--cpu-quota', '--cpuset-cpus', '--cpuset-mems', '--security-opt', '--call', '--no-cache-filter',
+  '--layers', '--format', '--jobs', '--os', '--arch', '--variant', '--authfile', '--creds', '--cert-dir', '--sign-by', '--squash-all',
+]);
+const BAKE_VALUE = new Set(['-f', '--file', '--set', '--progress', '--builder', '--metadata-file', '--allow', '--call', '--list']);
+/** `docker run` flags that take no value (every other flag does). */
+const RUN_BOOLEAN = new Set([
+  '-d', '--detach', '-i', '--interactive', '-t', '--tty', '--rm', '--init', '--privileged', '-P', '--publish-all', '--read-only',
+  '--no-healthcheck', '--oom-kill-disable', '-q', '--quiet', '--disable-content-trust',
+]);
+const PUSH_VALUE = new Set(['--platform']);
+/** Words that run the rest of the line as a command. */
+const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'env', 'xargs', 'watch']);
+
+/** The invocation a command's words make, or undefined for anything else. */
+export function recognize(words: ShellWord[]): Invocation | undefined {
+  const argv = stripWrappers(words.map((w) => w.text));
+  if (argv.length === 0) return undefined;
+  const tool = argv[0]!.replace(/^.*\//, '');
+  if (tool === 'cd' && argv[1] !== undefined) return { kind: 'cd', dir: argv[1] };
+  if (tool === 'docker-compose' || tool === 'podman-compose') return composeArgs(argv.slice(1));
+  if (tool === 'executor' || argv[0] === '/kaniko/executor') return kaniko(argv.slice(1));
+  if (tool === 'buildah' && (argv[1] === 'bud' || argv[1] === 'build')) return buildArgs('buildah', argv.slice(2));
+  if (tool !== 'docker' && tool !== 'podman' && tool !== 'nerdctl') return undefined;
+  let k = 1;
+  while (k < argv.length && argv[k]!.startsWith('-')) k += DOCKER_GLOBAL_VALUE.has(argv[k]!) ? 2 : 1;
+  const sub = argv[k];
+  const rest = argv.slice(k + 1);
+  switch (sub) {
+    case 'compose':
+      return composeArgs(rest);
+    case 'build':
+      return buildArgs(`${tool} build`, rest);
+    case 'buildx':
+    case 'image':
+    case 'builder':
+      if (rest[0] === 'build') return buildArgs(`${tool} ${sub} build`, rest.slice(1));
+      if (sub === 'buildx' && rest[0] === 'bake') return bakeArgs(rest.slice(1));
+      if (sub === 'image' && rest[0] === 'push') return firstPositional(rest.slice(1), PUSH_VALUE, 'push');
+      if (sub === 'image' && rest[0] === 'tag') return tagArgs(rest.slice(1));
+      return undefined;
+    case 'bake':
+      return bakeArgs(rest);
+    case 'push':
+      return firstPositional(rest, PUSH_VALUE, 'push');
+    case 'tag':
+      return tagArgs(rest);
+    case 'run':
+    case 'create':
+      return runArgs(rest);
+    case 'container':
+      return rest[0] === 'run' || rest[0] === 'create' ? runArgs(rest.slice(1)) : undefined;
+    case 'stack':
+      return rest[0] === 'deploy' || rest[0] === 'up' ? stackArgs(rest.slice(1)) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function stripWrappers(argv: string[]): string[] {
+  let k = 0;
+  while (k < argv.length) {
+    const w = argv[k]!;
+    if (WRAPPERS.has(w)) {
+      k++;
+      // Their own options (`sudo -E -u app`, `env -i`) and `env`'s NAME=value words.
+      while (k < argv.length && (argv[k]!.startsWith('-') || (w === 'env' && /^[A-Za-z_]\w*=/.test(argv[k]!)))) {
+        k += w === 'sudo' && (argv[k] === '-u' || argv[k] === '-g') ? 2 : 1;
+      }
+      continue;
+    }
+    break;
+  }
+  return argv.slice(k);
+}
+
+/** Split `--opt=value` and glued short options (`-fx.yml`) into flag and value. */
+function option(word: string, valued: Set<string>): { flag: string; value?: string } {
+  const eq = word.indexOf('=');
+  if (word.startsWith('--') && eq > 0) return { flag: word.slice(0, eq), value: word.slice(eq + 1) };
+  if (!word.startsWith('--') && word.length > 2 && valued.has(word.slice(0, 2))) return { flag: word.slice(0, 2), value: word.slice(2) };
+  return { flag: word };
+}
+
+function composeArgs(args: string[]): ComposeInvocation {
+  const inv: ComposeInvocation = { kind: 'compose', files: [], profiles: [] };
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (!a.startsWith('-') || a === '-') {
+      inv.subcommand = a;
+      break; // options after the subcommand are its own
+    }
+    const { flag, value: glued } = option(a, COMPOSE_VALUE);
+    const value = glued ?? (COMPOSE_VALUE.has(flag) ? args[++k] : undefined);
+    if (value === undefined) continue;
+    if (flag === '-f' || flag === '--file') inv.files.push(value);
+    else if (flag === '-p' || flag === '--project-name') inv.projectName = value;
+    else if (flag === '--profile') inv.profiles.push(value);
+    else if (flag === '--project-directory') inv.projectDirectory = value;
+  }
+  return inv;
+}
+
+function stackArgs(args: string[]): ComposeInvocation {
+  const inv: ComposeInvocation = { kind: 'compose', files: [], profiles: [], stack: true, subcommand: 'deploy' };
+  for (let k = 0; k < args.length; k++) {
+    const { flag, value: glued } = option(args[k]!, new Set(['-c']));
+    if (flag === '-c' || flag === '--compose-file') {
+      const value = glued ?? args[++k];
+      if (value !== undefined) inv.files.push(value);
+    } else if (!flag.startsWith('-')) {
+      inv.projectName = flag;
+    } else if (['--resolve-image', '--orchestrator', '--namespace', '--kubeconfig'].includes(flag) && glued === undefined) {
+      k++;
+    }
+  }
+  return inv;
+}
+
+function buildArgs(tool: string, args: string[]): BuildInvocation {
+  const inv: BuildInvocation = { kind: 'build', tool, tags: [], push: false, exportsFiles: false };
+  const positional: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    if (a === '--') {
+      positional.push(...args.slice(k + 1));
+      break;
+    }
+    const { flag, value: glued } = option(a, BUILD_VALUE);
+    if (flag === '--push') {
+      inv.push = glued === undefined || glued !== 'false';
+      continue;
+    }
+    const value = glued ?? (BUILD_VALUE.has(flag) ? args[++k] : undefined);
+    if (value === undefined) continue;
+    if (flag === '-t' || flag === '--tag') inv.tags.push(value);
+    else if (flag === '-f' || flag === '--file') inv.file = value;
+    else if (flag === '--target') inv.target = value;
+    else if (flag === '-o' || flag === '--output') {
+      if (/(^|,)type=registry|(^|,)push=true/.test(value)) inv.push = true;
+      else if (!/(^|,)type=(docker|image|oci)/.test(value) || /(^|,)dest=/.test(value)) inv.exportsFiles = true;
+    }
+  }
+  inv.context = positional[positional.length - 1];
+  return inv;
+}
+
+function bakeArgs(args: string[]): BakeInvocation {
+  const inv: BakeInvocation = { kind: 'bake', files: [], targets: [], push: false };
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (!a.startsWith('-')) {
+      inv.targets.push(a);
+      continue;
+    }
+    const { flag, value: glued } = option(a, BAKE_VALUE);
+    if (flag === '--push') {
+      inv.push = true;
+      continue;
+    }
+    const value = glued ?? (BAKE_VALUE.has(flag) ? args[++k] : undefined);
+    if (value === undefined) continue;
+    if (flag === '-f' || flag === '--file') inv.files.push(value);
+    else if (flag === '--set' && /\.output=type=registry|\.push=true/.test(value)) inv.push = true;
+  }
+  return inv;
+}
+
+function runArgs(args: string[]): Invocation | undefined {
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (!a.startsWith('-')) return { kind: 'run', image: a };
+    if (a.includes('=') || RUN_BOOLEAN.has(a)) continue;
+    // `-it`, `-dit`: clustered boolean short flags.
+    if (/^-[a-zA-Z]{2,}$/.test(a) && [...a.slice(1)].every((c) => RUN_BOOLEAN.has(`-${c}`))) continue;
+    k++; // a flag with a value
+  }
+  return undefined;
+}
+
+function firstPositional(args: string[], valued: Set<string>, kind: 'push'): Invocation | undefined {
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (!a.startsWith('-')) return { kind, image: a };
+    if (valued.has(a)) k++;
+  }
+  return undefined;
+}
+
+function tagArgs(args: string[]): Invocation | undefined {
+  const pos = args.filter((a) => !a.startsWith('-'));
+  return pos.length >= 2 ? { kind: 'tag', source: pos[0]!, target: pos[1]! } : undefined;
+}
+
+/** Kaniko's executor builds and pushes: `--context`, `--dockerfile`, `--destination`, `--target`. */
+function kaniko(args: string[]): BuildInvocation {
+  const inv: BuildInvocation = { kind: 'build', tool: 'kaniko', tags: [], push: true, exportsFiles: false };
+  const valued = new Set(['--context', '-c', '--dockerfile', '-f', '--destination', '-d', '--target']);
+  for (let k = 0; k < args.length; k++) {
+    const { flag, value: glued } = option(args[k]!, valued);
+    if (flag === '--no-push') inv.push = false;
+    const value = glued ?? (valued.has(flag) ? args[++k] : undefined);
+    if (value === undefined) continue;
+    if (flag === '--context' || flag === '-c') inv.context = value.replace(/^dir:\/\//, '');
+    else if (flag === '--dockerfile' || flag === '-f') inv.file = value;
+    else if (flag === '--destination' || flag === '-d') inv.tags.push(value);
+    else if (flag === '--target') inv.target = value;
+  }
+  return inv;
+}

@@ -1,0 +1,39 @@
+// Read the evidence files discovery found, once, in parallel. A file that
+// cannot be read (too big, binary, not UTF-8, unreadable) says nothing: it is
+// skipped without an error, since it is never one of the files worked on.
+import path from 'node:path';
+import { readTextFile } from '../read.js';
+import { toPosix } from '../discover.js';
+import { readEvidenceFile, type EvidenceFile } from './sources.js';
+import { emptyEvidence, type RepoEvidence } from './types.js';
+
+export async function readEvidence(files: EvidenceFile[], cwd: string, isExcluded: (file: string) => boolean = () => false): Promise<RepoEvidence> {
+  const out = emptyEvidence();
+  const texts = new Array<string | undefined>(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      const f = files[i]!;
+      if (isExcluded(f.path)) continue;
+      try {
+        texts[i] = (await readTextFile(f.path, f.root)).text;
+      } catch {
+        texts[i] = undefined;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, files.length) }, worker));
+  // In discovery order, so evidence (and what it decides) is the same on every run.
+  files.forEach((f, i) => {
+    const text = texts[i];
+    if (text === undefined) return;
+    out.filesRead.push(f.path);
+    try {
+      readEvidenceFile(f.kind, { file: f.path, rel: toPosix(path.relative(cwd, f.path)) || path.basename(f.path), root: f.root, text }, out);
+    } catch {
+      // A reader that trips on odd input says nothing about this file.
+    }
+  });
+  return out;
+}

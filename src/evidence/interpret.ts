@@ -1,0 +1,191 @@
+// From shell commands to evidence: run through a script's commands in order,
+// keep the variables it sets to literal values and the folder it `cd`s to,
+// and record each compose, build, push, run and tag command with its line.
+// Paths resolve against the folder the command most likely runs in: where it
+// `cd`s, else the candidates the source gives (a Makefile's folder, the
+// repository root for CI, a script's own folder and the folders above it).
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { expandVariables, isDynamic, shellCommands } from './shell.js';
+import { recognize, type BuildInvocation, type ComposeInvocation } from './commands.js';
+import type { Evidence, EvidenceSource, RepoEvidence } from './types.js';
+
+export interface ShellContext {
+  file: string;
+  rel: string;
+  source: EvidenceSource;
+  /** 1-based line of an offset in the text being read. */
+  lineOf(offset: number): number;
+  /** Folders a relative path may be relative to, most likely first. */
+  dirs: string[];
+  /** Variables with literal values known so far (updated as assignments are read). */
+  vars: Map<string, string>;
+  /** Make expands `$(NAME)`; just expands `{{name}}`. */
+  style: 'shell' | 'make' | 'just';
+  /** COMPOSE_FILE and friends set around the text (CI `env:`), applied to compose commands without `-f`. */
+  env?: Record<string, string>;
+  /** The whole file, when the text read is a part of it at an offset (for the evidence snippet). */
+  fullText?: string;
+}
+
+const MAX_SNIPPET = 160;
+
+/** Read the commands of `text` (found at `offset` in the file) and add what they say to `out`. */
+export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidence, offset = 0): void {
+  let dirs = ctx.dirs;
+  const source = ctx.fullText ?? text;
+  for (const cmd of shellCommands(text, offset)) {
+    const at = (): Evidence => evidenceAt(ctx, source, cmd.start);
+    const expand = (w: string) => (isDynamic(w) ? expandWord(w, ctx) : w);
+    const assignments = cmd.assignments.map((a) => splitAssignment(expand(a.text)));
+    const words = cmd.words.map((w) => expand(w.text));
+    const declares = words.length > 0 && ['export', 'readonly', 'declare', 'local', 'typeset'].includes(words[0]!);
+    if (words.length === 0 || declares) {
+      const sets = declares ? words.slice(1).filter((w) => /^[A-Za-z_]\w*=/.test(w)).map(splitAssignment) : assignments;
+      for (const [name, value] of sets) {
+        if (!isDynamic(value)) ctx.vars.set(name, value);
+        if (name === 'COMPOSE_FILE') composeFileEnv(value, ctx, dirs, at(), out);
+        // `dc="docker compose -f a.yml -f b.yml"`: the value is a command the script runs later as `$dc`.
+        if (/^(docker|docker-compose|podman|podman-compose)\s/.test(value)) {
+          for (const inner of shellCommands(value)) record(inner.words.map((w) => expand(w.text)), undefined, ctx, dirs, at, out);
+        }
+      }
+      continue;
+    }
+    const env = Object.fromEntries(assignments);
+    const cd = record(words, env, ctx, dirs, at, out);
+    if (cd) dirs = cd;
+  }
+}
+
+/** Record one command; returns the new folder list when the command is a `cd`. */
+function record(
+  words: string[],
+  env: Record<string, string> | undefined,
+  ctx: ShellContext,
+  dirs: string[],
+  at: () => Evidence,
+  out: RepoEvidence,
+): string[] | undefined {
+  const inv = recognize(words.map((text) => ({ text, start: 0, dynamic: false })));
+  if (!inv) return undefined;
+  switch (inv.kind) {
+    case 'cd': {
+      const dir = cdTarget(inv.dir, ctx, dirs);
+      return dir ? [dir, ...dirs.filter((d) => d !== dir)] : undefined;
+    }
+    case 'compose': {
+      const fromEnv = env?.COMPOSE_FILE ?? (inv.files.length === 0 ? ctx.env?.COMPOSE_FILE : undefined);
+      if (inv.files.length === 0 && fromEnv !== undefined) {
+        composeFileEnv(fromEnv, { ...ctx, vars: new Map([...ctx.vars, ...Object.entries(env ?? {})]) }, dirs, at(), out);
+        return undefined;
+      }
+      composeUse(inv, dirs, at(), out);
+      return undefined;
+    }
+    case 'build':
+      buildUse(inv, dirs, at(), out);
+      return undefined;
+    case 'bake':
+      // Bake files are read themselves; a `bake --push` marks their targets as pushed.
+      if (inv.push) out.imageUses.push({ image: `bake:${inv.targets.join(',') || 'default'}`, kind: 'push', at: at() });
+      return undefined;
+    case 'push':
+    case 'run':
+      out.imageUses.push({ image: inv.image, kind: inv.kind, at: at() });
+      return undefined;
+    case 'tag':
+      out.tagAliases.push({ source: inv.source, target: inv.target, at: at() });
+      return undefined;
+  }
+}
+
+function expandWord(w: string, ctx: ShellContext): string {
+  let s = w;
+  if (ctx.style === 'just') s = s.replace(/\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g, (m, name: string) => ctx.vars.get(name) ?? m);
+  return expandVariables(s, ctx.vars, ctx.style === 'make');
+}
+
+function splitAssignment(word: string): [string, string] {
+  const eq = word.indexOf('=');
+  return [word.slice(0, eq), word.slice(eq + 1)];
+}
+
+/** `cd dir`, `cd "$(dirname "$0")"`, `cd "$(dirname "$0")/.."`; undefined when the folder depends on something unknown. */
+function cdTarget(dir: string, ctx: ShellContext, dirs: string[]): string | undefined {
+  const own = path.dirname(ctx.file);
+  const scriptDir = /^\$\(\s*dirname\s+("?)(\$0|\$\{0\}|\$\{BASH_SOURCE(\[0\])?\}|\$BASH_SOURCE)\1\s*\)|^\$\{0%\/\*\}|^\$\{BASH_SOURCE(\[0\])?%\/\*\}/.exec(dir);
+  if (scriptDir) return path.resolve(own, '.' + dir.slice(scriptDir[0].length));
+  if (isDynamic(dir) || dir === '-' || dir.startsWith('~')) return undefined;
+  return path.resolve(dirs[0] ?? own, dir);
+}
+
+export function evidenceAt(ctx: { file: string; rel: string; source: EvidenceSource; lineOf(offset: number): number }, text: string, offset: number): Evidence {
+  let end = text.indexOf('\n', offset);
+  if (end < 0) end = text.length;
+  let snippet = text.slice(offset, end).replace(/\s*\\?\r?$/, '').trim();
+  if (snippet.length > MAX_SNIPPET) snippet = snippet.slice(0, MAX_SNIPPET - 1) + '…';
+  return { file: ctx.file, rel: ctx.rel, line: ctx.lineOf(offset), source: ctx.source, text: snippet };
+}
+
+/** The first folder in which `rel` exists, else undefined. Absolute paths stand for themselves. */
+export function resolveIn(dirs: string[], rel: string, want: 'file' | 'dir' = 'file'): string | undefined {
+  if (!rel || isDynamic(rel) || /^[a-z]+:\/\//i.test(rel) || rel === '-') return undefined;
+  const candidates = path.isAbsolute(rel) ? [rel] : dirs.map((d) => path.resolve(d, rel));
+  return candidates.find((p) => isKind(p, want));
+}
+
+function isKind(p: string, want: 'file' | 'dir'): boolean {
+  try {
+    const st = statSync(p);
+    return want === 'file' ? st.isFile() : st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function composeUse(inv: ComposeInvocation, dirs: string[], at: Evidence, out: RepoEvidence): void {
+  if (inv.files.length === 0) return; // the default files of a folder: nothing combined by name
+  // All files of one command are relative to one folder: take the first folder that has them all.
+  const whole = dirs.find((d) => inv.files.every((f) => !isDynamic(f) && resolveIn([d], f)));
+  const files: string[] = [];
+  const unresolved: string[] = [];
+  for (const f of inv.files) {
+    const p = whole ? resolveIn([whole], f) : resolveIn(dirs, f);
+    if (p) files.push(p);
+    else unresolved.push(f);
+  }
+  out.composeUses.push({ files, unresolved, projectName: inv.projectName, profiles: inv.profiles, at });
+}
+
+export function composeFileEnv(value: string, ctx: ShellContext, dirs: string[], at: Evidence, out: RepoEvidence): void {
+  const sep = ctx.vars.get('COMPOSE_PATH_SEPARATOR') || (value.includes(';') && !value.includes(':') ? ';' : ':');
+  const files = value.split(sep).map((f) => f.trim()).filter(Boolean);
+  composeUse({ kind: 'compose', files, profiles: [] }, dirs, at, out);
+}
+
+function buildUse(inv: BuildInvocation, dirs: string[], at: Evidence, out: RepoEvidence): void {
+  const ctxRaw = inv.context;
+  if (ctxRaw === undefined || ctxRaw === '-' || /^[a-z]+:\/\/|^git@/i.test(ctxRaw) || isDynamic(ctxRaw)) return;
+  for (const d of dirs) {
+    const context = path.resolve(d, ctxRaw);
+    if (!isKind(context, 'dir')) continue;
+    // `-f` is relative to the working directory, not to the context.
+    const dockerfile = inv.file === undefined ? path.join(context, 'Dockerfile') : isDynamic(inv.file) || inv.file === '-' ? undefined : path.resolve(d, inv.file);
+    if (!dockerfile || !existsSync(dockerfile)) continue;
+    out.builds.push({ dockerfile, context, target: inv.target, tags: inv.tags, push: inv.push, exportsFiles: inv.exportsFiles, via: inv.tool, at });
+    return;
+  }
+}
+
+/** The folders a relative path in `file` may be relative to: `first` (if given), the file's own folder, then each folder above it up to `root`. */
+export function candidateDirs(file: string, root: string, first?: string): string[] {
+  const out: string[] = first ? [first] : [];
+  let d = path.dirname(file);
+  for (;;) {
+    if (!out.includes(d)) out.push(d);
+    if (d === root || path.dirname(d) === d || !d.startsWith(root)) break;
+    d = path.dirname(d);
+  }
+  return out;
+}

@@ -1,0 +1,280 @@
+// Reading shell text for evidence of use: the simple commands of a script (or
+// a Makefile recipe, a CI `run:` block, a README code block) as words with
+// their offsets, so each command keeps the line it came from. Quotes are
+// removed; variables, `$(…)` and backquotes stay as written (a word that holds
+// one is `dynamic`). An approximation for reading what a repository runs,
+// never for running it: heredoc bodies and comments are skipped, line
+// continuations joined, `$(…)` bodies read as commands of their own.
+
+export interface ShellWord {
+  /** The word with quotes and escapes removed; `$VAR`, `${…}`, `$(…)` kept as written. */
+  text: string;
+  /** Offset of the word's first character in the text read. */
+  start: number;
+  /** Holds an expansion (`$VAR`, `${…}`, `$(…)`, backquotes) whose value the text does not say. */
+  dynamic: boolean;
+}
+
+export interface ShellCommand {
+  /** Leading `NAME=value` words (the command's environment, or plain assignments when `words` is empty). */
+  assignments: ShellWord[];
+  words: ShellWord[];
+  /** Offset of the first word (assignment or command). */
+  start: number;
+}
+
+const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')', '\n']);
+/** Reserved words that start a compound command; the command proper follows them. */
+const LEADING_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
+const ENDING_KEYWORDS = new Set(['fi', 'done', 'esac', '}']);
+
+/**
+ * The simple commands of a shell text, in order. `offset` is added to every
+ * position (for texts cut out of a larger file).
+ */
+export function shellCommands(text: string, offset = 0): ShellCommand[] {
+  const out: ShellCommand[] = [];
+  readCommands(text, offset, out, 0);
+  return out;
+}
+
+function readCommands(text: string, offset: number, out: ShellCommand[], depth: number): void {
+  let words: ShellWord[] = [];
+  const heredocs: { delimiter: string; strip: boolean }[] = [];
+  let skipNext = false; // the word after a redirection operator is its target
+  const flush = () => {
+    if (words.length) out.push(toCommand(words));
+    words = [];
+  };
+  const push = (w: ShellWord) => {
+    if (skipNext) {
+      skipNext = false;
+      return;
+    }
+    if (words.length === 0 && ENDING_KEYWORDS.has(w.text) && !w.dynamic) return;
+    if (words.length === 0 && LEADING_KEYWORDS.has(w.text) && !w.dynamic) return;
+    words.push(w);
+  };
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) {
+      i += text[i + 1] === '\n' ? 2 : 3;
+      continue;
+    }
+    if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+      continue;
+    }
+    if (c === '\n') {
+      flush();
+      i++;
+      // Heredoc bodies follow the line that opened them: skip to each delimiter line.
+      while (heredocs.length) {
+        const h = heredocs.shift()!;
+        while (i < n) {
+          const nl = text.indexOf('\n', i);
+          const end = nl < 0 ? n : nl;
+          let line = text.slice(i, end).replace(/\r$/, '');
+          if (h.strip) line = line.replace(/^\t+/, '');
+          i = nl < 0 ? n : nl + 1;
+          if (line === h.delimiter) break;
+        }
+      }
+      continue;
+    }
+    if (OPERATOR_CHARS.has(c)) {
+      flush();
+      i++;
+      continue;
+    }
+    if (c === '<' || c === '>') {
+      // Redirections: `<<EOF` opens a heredoc; `>file`, `2>&1`, `<in` name a file, not an argument.
+      if (c === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
+        let j = i + 2;
+        const strip = text[j] === '-';
+        if (strip) j++;
+        while (text[j] === ' ' || text[j] === '\t') j++;
+        const w = readWord(text, j, offset);
+        if (w.word) heredocs.push({ delimiter: w.word.text, strip });
+        i = w.next;
+        continue;
+      }
+      let j = i + 1;
+      while (text[j] === '>' || text[j] === '<' || text[j] === '&' || text[j] === '|') j++;
+      // `2>&1`, `>&2`: the target is a descriptor glued to the operator.
+      if (/\d/.test(text[j] ?? '') && text[j - 1] === '&') {
+        while (/\d/.test(text[j] ?? '')) j++;
+      } else {
+        skipNext = true;
+      }
+      i = j;
+      continue;
+    }
+    const w = readWord(text, i, offset);
+    i = w.next;
+    if (!w.word) continue;
+    // `2>file`: a descriptor number directly before a redirection is not a word.
+    if (/^\d+$/.test(w.word.text) && (text[i] === '>' || text[i] === '<')) continue;
+    push(w.word);
+    if (depth < 3) for (const [s, e] of w.substitutions) readCommands(text.slice(s, e), offset + s, out, depth + 1);
+  }
+  flush();
+}
+
+function toCommand(words: ShellWord[]): ShellCommand {
+  const assignments: ShellWord[] = [];
+  let k = 0;
+  while (k < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.text)) assignments.push(words[k++]!);
+  return { assignments, words: words.slice(k), start: words[0]!.start };
+}
+
+/**
+ * One word from `i`: quotes removed, expansions kept as written. Returns the
+ * ranges of `$(…)` and backquote bodies so their commands are read too.
+ */
+function readWord(text: string, i: number, offset: number): { word?: ShellWord; next: number; substitutions: [number, number][] } {
+  const start = i;
+  let out = '';
+  let dynamic = false;
+  const substitutions: [number, number][] = [];
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || OPERATOR_CHARS.has(c) || c === '<' || c === '>') break;
+    if (c === '\\') {
+      if (text[i + 1] === '\n') {
+        i += 2;
+        continue;
+      }
+      if (text[i + 1] === '\r' && text[i + 2] === '\n') {
+        i += 3;
+        continue;
+      }
+      if (i + 1 < n) out += text[i + 1];
+      i += 2;
+      continue;
+    }
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      const end = close < 0 ? n : close;
+      out += text.slice(i + 1, end);
+      i = end + 1;
+      continue;
+    }
+    if (c === '"') {
+      i++;
+      while (i < n && text[i] !== '"') {
+        const d = text[i]!;
+        if (d === '\\' && i + 1 < n && '"\\$`\n'.includes(text[i + 1]!)) {
+          if (text[i + 1] !== '\n') out += text[i + 1];
+          i += 2;
+          continue;
+        }
+        if (d === '$' || d === '`') {
+          const e = readExpansion(text, i, substitutions);
+          out += text.slice(i, e);
+          dynamic = true;
+          i = e;
+          continue;
+        }
+        out += d;
+        i++;
+      }
+      i++;
+      continue;
+    }
+    if (c === '$' || c === '`') {
+      const e = readExpansion(text, i, substitutions);
+      if (e === i + 1 && c === '$') {
+        out += '$'; // a lone `$`
+        i++;
+        continue;
+      }
+      out += text.slice(i, e);
+      dynamic = true;
+      i = e;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  if (i === start) return { next: i + 1, substitutions };
+  return { word: { text: out, start: start + offset, dynamic }, next: i, substitutions };
+}
+
+/** End of the expansion at `i` (`$VAR`, `${…}`, `$(…)`, `$((…))`, backquotes); records command substitutions. */
+function readExpansion(text: string, i: number, substitutions: [number, number][]): number {
+  const n = text.length;
+  if (text[i] === '`') {
+    let j = i + 1;
+    while (j < n && text[j] !== '`') j += text[j] === '\\' ? 2 : 1;
+    substitutions.push([i + 1, Math.min(j, n)]);
+    return Math.min(j + 1, n);
+  }
+  const next = text[i + 1];
+  if (next === '{') return closeOf(text, i + 1, '{', '}');
+  if (next === '(') {
+    const end = closeOf(text, i + 1, '(', ')');
+    if (text[i + 2] !== '(') substitutions.push([i + 2, end - 1]);
+    return end;
+  }
+  let j = i + 1;
+  if (j < n && /[@*#?$!0-9-]/.test(text[j]!)) return j + 1;
+  while (j < n && /[A-Za-z0-9_]/.test(text[j]!)) j++;
+  return j;
+}
+
+/** Offset just after the bracket that closes the one at `i` (quotes inside respected). */
+function closeOf(text: string, i: number, open: string, close: string): number {
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') {
+      j++;
+      continue;
+    }
+    if (c === "'" && open === '(') {
+      const q = text.indexOf("'", j + 1);
+      if (q < 0) return text.length;
+      j = q;
+      continue;
+    }
+    if (c === open) depth++;
+    else if (c === close && --depth === 0) return j + 1;
+  }
+  return text.length;
+}
+
+/**
+ * Expand variables a file defines with literal values: `$NAME`, `${NAME}`,
+ * `${NAME:-default}` (the default when NAME is unknown), and Make's `$(NAME)`
+ * when `make` is set. Unknown expansions stay as written.
+ */
+export function expandVariables(word: string, vars: ReadonlyMap<string, string>, make = false): string {
+  let out = word;
+  for (let round = 0; round < 4 && out.includes('$'); round++) {
+    const next = out
+      .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}/g, (m, name: string, op?: string, def?: string) => {
+        const v = vars.get(name);
+        if (v !== undefined && !(op?.startsWith(':') && v === '')) return v;
+        return op && def !== undefined && !def.includes('$') ? def : m;
+      })
+      .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, name: string) => vars.get(name) ?? m)
+      .replace(make ? /\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g : /(?!)/g, (m, name: string) => vars.get(name) ?? m);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+/** Whether a word still holds an expansion nothing resolved (`$X`, `${X}`, `$(…)`, `{{ x }}`, `%VAR%`). */
+export function isDynamic(word: string): boolean {
+  return /\$[{(A-Za-z_]|`|\{\{|\$\{\{/.test(word);
+}

@@ -1,0 +1,504 @@
+// One reader per kind of evidence file. Each takes the file's text and adds
+// what it says to the evidence; none throws on input it cannot read (a file
+// that is not what its name says says nothing).
+import path from 'node:path';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { lineIndex, lineStarts } from '../text.js';
+import { aliasBomb } from '../parse/yaml-size.js';
+import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
+import { bakePaths, builtTargets, parseBake } from './bake.js';
+import type { EvidenceSource, RepoEvidence } from './types.js';
+
+export type EvidenceKind =
+  | 'shell'
+  | 'makefile'
+  | 'justfile'
+  | 'package.json'
+  | 'github-workflow'
+  | 'gitlab-ci'
+  | 'readme'
+  | 'dotenv'
+  | 'bake'
+  | 'devcontainer';
+
+export interface EvidenceFile {
+  path: string;
+  kind: EvidenceKind;
+  /** The path argument it was found under (relative paths never resolve above it). */
+  root: string;
+}
+
+/** Which kind of evidence a file is, by its name and the folders it sits in; undefined for anything else. */
+export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | undefined {
+  const lower = name.toLowerCase();
+  const parent = dirParts[dirParts.length - 1]?.toLowerCase();
+  if (/\.(sh|bash|zsh)$/.test(lower)) return 'shell';
+  if (lower === 'makefile' || lower === 'gnumakefile' || lower.endsWith('.mk')) return 'makefile';
+  if (lower === 'justfile' || lower === '.justfile' || lower.endsWith('.just')) return 'justfile';
+  if (lower === 'package.json') return 'package.json';
+  if (/\.ya?ml$/.test(lower)) {
+    const inGithub = dirParts.map((d) => d.toLowerCase()).includes('.github');
+    if (inGithub && (parent === 'workflows' || lower === 'action.yml' || lower === 'action.yaml')) return 'github-workflow';
+    if (lower === '.gitlab-ci.yml' || lower === '.gitlab-ci.yaml' || (parent === '.gitlab' && /ci/.test(lower)) || lower.endsWith('.gitlab-ci.yml')) return 'gitlab-ci';
+    return undefined;
+  }
+  if (/^readme(\.[a-z]+)?$/.test(lower) && /(^readme$|\.(md|markdown|mdx|txt)$)/.test(lower)) return 'readme';
+  if (/\.(md|markdown|mdx)$/.test(lower) && dirParts.some((d) => /^docs?$/i.test(d))) return 'readme';
+  if (lower === '.env' || /^\.env\.(example|sample|template|dist|defaults?|local|dev|development|prod|production)$/.test(lower)) return 'dotenv';
+  if (/^docker-bake(\.override)?\.(hcl|json)$/.test(lower) || lower.endsWith('.bake.hcl')) return 'bake';
+  if (lower === 'devcontainer.json' || lower === '.devcontainer.json') return 'devcontainer';
+  return undefined;
+}
+
+interface Ctx {
+  file: string;
+  rel: string;
+  root: string;
+  text: string;
+}
+
+/** Read one evidence file's text into `out`. */
+export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence): void {
+  switch (kind) {
+    case 'shell':
+      return interpretShell(ctx.text, shellContext(ctx, 'shell', candidateDirs(ctx.file, ctx.root)), out);
+    case 'makefile':
+      return readMakefile(ctx, out);
+    case 'justfile':
+      return readJustfile(ctx, out);
+    case 'package.json':
+      return readPackageJson(ctx, out);
+    case 'github-workflow':
+      return readGithubWorkflow(ctx, out);
+    case 'gitlab-ci':
+      return readGitlabCi(ctx, out);
+    case 'readme':
+      return readMarkdown(ctx, out);
+    case 'dotenv':
+      return readDotenv(ctx, out);
+    case 'bake':
+      return readBakeFile(ctx, out);
+    case 'devcontainer':
+      return readDevcontainer(ctx, out);
+  }
+}
+
+function shellContext(ctx: Ctx, source: EvidenceSource, dirs: string[], style: ShellContext['style'] = 'shell', lineOf = lineIndex(ctx.text)): ShellContext {
+  return { file: ctx.file, rel: ctx.rel, source, lineOf, dirs, vars: new Map(), style, fullText: ctx.text };
+}
+
+// ------------------------------------------------------------- Makefiles
+
+/**
+ * Recipes run in the Makefile's folder, one shell per line. Variable
+ * definitions with literal values are kept (`IMAGE := org/app`), and a
+ * definition whose value is a docker command (`DC = docker compose -f a -f b`)
+ * counts as that command.
+ */
+function readMakefile(ctx: Ctx, out: RepoEvidence): void {
+  const text = ctx.text;
+  const sc = shellContext(ctx, 'makefile', candidateDirs(ctx.file, ctx.root), 'make');
+  for (const { start, end } of logicalLines(text)) {
+    const line = text.slice(start, end);
+    if (line.startsWith('\t')) {
+      const body = line.replace(/^\t[@+\-\s]*/, (m) => ' '.repeat(m.length));
+      interpretShell(body, sc, out, start);
+      continue;
+    }
+    const def = /^\s*(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|=)\s*(.*)$/.exec(line.replace(/\\\r?\n/g, ' '));
+    if (def && !/^\s*(ifeq|ifneq|ifdef|ifndef|define)\b/.test(line)) {
+      const [, name, value] = def;
+      const v = value!.trim();
+      if (!/\$[({]/.test(v)) sc.vars.set(name!, v);
+      if (/^(docker|docker-compose|podman|podman-compose)\s/.test(v)) {
+        interpretShell(v, sc, out, start + line.indexOf(value!));
+      }
+    }
+  }
+}
+
+/** Lines joined over trailing backslashes: [start, end) of each, without the line break (CR included). */
+function logicalLines(text: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let start = 0;
+  let i = 0;
+  while (i <= text.length) {
+    const nl = text.indexOf('\n', i);
+    const end = nl < 0 ? text.length : nl;
+    const continued = text[end - 1] === '\\' || (text[end - 1] === '\r' && text[end - 2] === '\\');
+    if (continued && nl >= 0) {
+      i = nl + 1;
+      continue;
+    }
+    out.push({ start, end: text[end - 1] === '\r' ? end - 1 : end });
+    if (nl < 0) break;
+    start = i = nl + 1;
+  }
+  return out;
+}
+
+// -------------------------------------------------------------- justfiles
+
+function readJustfile(ctx: Ctx, out: RepoEvidence): void {
+  const text = ctx.text;
+  const sc = shellContext(ctx, 'justfile', candidateDirs(ctx.file, ctx.root), 'just');
+  for (const { start, end } of logicalLines(text)) {
+    const line = text.slice(start, end);
+    const assign = /^(?:export\s+)?([A-Za-z_][\w-]*)\s*:=\s*(['"]?)(.*?)\2\s*$/.exec(line);
+    if (assign) {
+      if (!/[`{$]/.test(assign[3]!)) sc.vars.set(assign[1]!, assign[3]!);
+      continue;
+    }
+    if (/^[ \t]+\S/.test(line)) {
+      const body = line.replace(/^([ \t]+)[@-]?/, (m) => ' '.repeat(m.length));
+      interpretShell(body, sc, out, start);
+    }
+  }
+}
+
+// ----------------------------------------------------------- package.json
+
+function readPackageJson(ctx: Ctx, out: RepoEvidence): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(ctx.text);
+  } catch {
+    return;
+  }
+  const scripts = (data as { scripts?: unknown })?.scripts;
+  if (typeof scripts !== 'object' || scripts === null) return;
+  const lineOf = lineIndex(ctx.text);
+  const scriptsAt = Math.max(0, ctx.text.indexOf('"scripts"'));
+  for (const [name, value] of Object.entries(scripts as Record<string, unknown>)) {
+    if (typeof value !== 'string' || !/docker|podman|compose/.test(value)) continue;
+    const keyAt = ctx.text.indexOf(JSON.stringify(name), scriptsAt);
+    const line = lineOf(keyAt < 0 ? scriptsAt : keyAt);
+    const sc = { ...shellContext(ctx, 'package.json', candidateDirs(ctx.file, ctx.root), 'shell', () => line), fullText: undefined };
+    interpretShell(value, sc, out);
+  }
+}
+
+// ------------------------------------------------------------ YAML helpers
+
+/** A YAML document with aliases bounded by expanded size; undefined when it cannot be read. */
+function yamlDoc(text: string): Document.Parsed | undefined {
+  try {
+    const doc = parseDocument(text, { merge: true, prettyErrors: false });
+    if (doc.errors.length || aliasBomb(doc)) return undefined;
+    return doc;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value node under `key` in a map node (aliases resolved, `<<` merges followed). */
+function get(doc: Document.Parsed, node: unknown, key: string): Node | undefined {
+  return entries(doc, node).find(([k]) => k === key)?.[1];
+}
+
+function deref(doc: Document.Parsed, node: unknown): unknown {
+  let n = node;
+  for (let i = 0; i < 10 && isAlias(n); i++) n = n.resolve(doc);
+  return n;
+}
+
+function entries(doc: Document.Parsed, node: unknown, depth = 0): [string, Node | undefined][] {
+  const n = deref(doc, node);
+  if (!isMap(n) || depth > 10) return [];
+  const own: [string, Node | undefined][] = [];
+  const merged: [string, Node | undefined][] = [];
+  for (const item of n.items) {
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    if (item.key.source === '<<' || item.key.value === '<<' || typeof item.key.value === 'symbol') {
+      // `<<: *defaults`: the merged maps' keys count too; the map's own keys win.
+      const src = deref(doc, item.value);
+      for (const m of isSeq(src) ? src.items : [src]) merged.push(...entries(doc, m, depth + 1));
+      continue;
+    }
+    own.push([String(item.key.value), deref(doc, item.value) as Node | undefined]);
+  }
+  for (const e of merged) if (!own.some(([k]) => k === e[0])) own.push(e);
+  return own;
+}
+
+function scalarText(doc: Document.Parsed, node: unknown): string | undefined {
+  const n = deref(doc, node);
+  if (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number' || typeof n.value === 'boolean')) return String(n.value);
+  return undefined;
+}
+
+/** Environment variables a map node sets (`env:`, `variables:`). */
+function envOf(doc: Document.Parsed, node: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries(doc, node)) {
+    const s = scalarText(doc, v) ?? scalarText(doc, get(doc, v, 'value'));
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
+
+/**
+ * Shell text from a scalar node, with a line mapping: block scalars (`|`)
+ * keep one value line per source line, starting on the line after the indicator.
+ */
+function scalarScript(doc: Document.Parsed, node: unknown, lineOf: (o: number) => number): { text: string; lineOf: (o: number) => number } | undefined {
+  const n = deref(doc, node);
+  if (!isScalar(n) || typeof n.value !== 'string' || !n.range) return undefined;
+  const text = n.value;
+  const first = lineOf(n.range[0]);
+  const block = n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED';
+  const valueLines = lineStarts(text);
+  return {
+    text,
+    lineOf: (o: number) => {
+      let k = 0;
+      while (k + 1 < valueLines.length && valueLines[k + 1]! <= o) k++;
+      return first + (block ? 1 : 0) + (n.type === 'BLOCK_FOLDED' ? 0 : k);
+    },
+  };
+}
+
+// -------------------------------------------------------- GitHub Actions
+
+/**
+ * Workflows (`.github/workflows/*.yml`) and composite actions: `run:` steps
+ * (in the repository root, or their `working-directory`), and
+ * docker/build-push-action and docker/bake-action steps with their inputs.
+ */
+function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
+  const doc = yamlDoc(ctx.text);
+  if (!doc) return;
+  const lineOf = lineIndex(ctx.text);
+  const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
+  const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
+  const top = doc.contents;
+  const workflowEnv = envOf(doc, get(doc, top, 'env'));
+  const workflowDir = scalarText(doc, get(doc, get(doc, get(doc, top, 'defaults'), 'run'), 'working-directory'));
+  const jobs: [Node | undefined, Record<string, string>, string | undefined][] = [];
+  for (const [, job] of entries(doc, get(doc, top, 'jobs'))) {
+    const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
+    jobs.push([get(doc, job, 'steps'), { ...workflowEnv, ...envOf(doc, get(doc, job, 'env')) }, jobDir]);
+  }
+  const runs = get(doc, top, 'runs'); // a composite action
+  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined]);
+
+  for (const [steps, env, jobDir] of jobs) {
+    const list = deref(doc, steps);
+    if (!isSeq(list)) continue;
+    for (const stepNode of list.items) {
+      const step = deref(doc, stepNode);
+      const stepEnv = { ...env, ...envOf(doc, get(doc, step, 'env')) };
+      const wd = scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir;
+      const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
+      const run = scalarScript(doc, get(doc, step, 'run'), lineOf);
+      if (run) {
+        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars: new Map(Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))), style: 'shell', env: stepEnv };
+        interpretShell(run.text, sc, out);
+        continue;
+      }
+      const uses = scalarText(doc, get(doc, step, 'uses')) ?? '';
+      const withNode = get(doc, step, 'with');
+      const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
+      at.text = `uses: ${uses}`;
+      if (/^docker\/build-push-action@/.test(uses)) {
+        const input = (k: string) => scalarText(doc, get(doc, withNode, k));
+        const ctxIn = input('context') ?? '.';
+        // Without `context`, the action builds the Git context: the repository root.
+        const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
+        if (!contextDir) continue;
+        const fileIn = input('file');
+        const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
+        if (!dockerfile) continue;
+        const push = input('push');
+        const outputs = input('outputs') ?? '';
+        out.builds.push({
+          dockerfile,
+          context: contextDir,
+          target: input('target'),
+          tags: listInput(input('tags')),
+          push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputs),
+          exportsFiles: /type=(local|tar)/.test(outputs),
+          via: 'docker/build-push-action',
+          at,
+        });
+      } else if (/^docker\/bake-action@/.test(uses)) {
+        const push = scalarText(doc, get(doc, withNode, 'push'));
+        const targets = listInput(scalarText(doc, get(doc, withNode, 'targets')));
+        if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
+      }
+    }
+  }
+}
+
+/** An action input that holds a list: newline- or comma-separated. */
+function listInput(v: string | undefined): string[] {
+  if (!v) return [];
+  return v
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('#'));
+}
+
+// ------------------------------------------------------------- GitLab CI
+
+function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
+  const doc = yamlDoc(ctx.text);
+  if (!doc) return;
+  const lineOf = lineIndex(ctx.text);
+  const globalEnv = envOf(doc, get(doc, doc.contents, 'variables'));
+  const root = path.dirname(ctx.file).endsWith(`${path.sep}.gitlab`) ? path.dirname(path.dirname(ctx.file)) : path.dirname(ctx.file);
+  const seen = new Set<unknown>(); // a script shared through an anchor is one piece of evidence
+  for (const [name, job] of entries(doc, doc.contents)) {
+    if (!isMap(job) || name === 'variables') continue;
+    const env = { ...globalEnv, ...envOf(doc, get(doc, job, 'variables')) };
+    for (const key of ['before_script', 'script', 'after_script']) {
+      for (const item of scriptItems(doc, get(doc, job, key))) {
+        if (seen.has(item)) continue;
+        seen.add(item);
+        const run = scalarScript(doc, item, lineOf);
+        if (!run) continue;
+        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'gitlab-ci', lineOf: run.lineOf, dirs: [root], vars: new Map(Object.entries(env)), style: 'shell', env };
+        interpretShell(run.text, sc, out);
+      }
+    }
+  }
+}
+
+/** Script lines: a string, or a list of strings and nested lists (GitLab flattens `!reference` and anchors). */
+function scriptItems(doc: Document.Parsed, node: unknown, depth = 0): unknown[] {
+  const n = deref(doc, node);
+  if (isScalar(n)) return [n];
+  if (isSeq(n) && depth < 5) return n.items.flatMap((x) => scriptItems(doc, x, depth + 1));
+  return [];
+}
+
+// --------------------------------------------------------- README blocks
+
+/**
+ * Fenced code blocks in shell languages (or none). When a block shows
+ * prompts (`$ docker …`), only the prompt lines are commands; the rest is output.
+ */
+function readMarkdown(ctx: Ctx, out: RepoEvidence): void {
+  const text = ctx.text;
+  const sc = shellContext(ctx, 'readme', candidateDirs(ctx.file, ctx.root));
+  const fence = /^( {0,3})(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*\n/gm;
+  let m: RegExpExecArray | null;
+  while ((m = fence.exec(text))) {
+    const lang = m[3]!.toLowerCase();
+    const bodyStart = m.index + m[0].length;
+    const close = new RegExp(`^ {0,3}${m[2]![0] === '`' ? '`' : '~'}{${m[2]!.length},}[ \\t]*$`, 'm');
+    const rest = text.slice(bodyStart);
+    const c = close.exec(rest);
+    const bodyEnd = c ? bodyStart + c.index : text.length;
+    fence.lastIndex = c ? bodyStart + c.index + c[0].length : text.length;
+    if (!['', 'sh', 'bash', 'shell', 'console', 'zsh', 'shell-session', 'sh-session', 'terminal', 'make', 'text'].includes(lang)) continue;
+    const body = text.slice(bodyStart, bodyEnd);
+    if (!/docker|podman|compose/.test(body)) continue;
+    const prompted = /^\s*[$%] /m.test(body);
+    // Keep offsets: blank out what is not a command (prompts, output lines) instead of cutting it.
+    const lines = body.split('\n');
+    let inCommand = false;
+    const kept = lines.map((line) => {
+      const p = /^(\s*[$%] )/.exec(line);
+      if (!prompted) return line;
+      if (p) {
+        inCommand = /\\\r?$/.test(line);
+        return ' '.repeat(p[1]!.length) + line.slice(p[1]!.length);
+      }
+      if (inCommand) {
+        inCommand = /\\\r?$/.test(line);
+        return line;
+      }
+      return ' '.repeat(line.length);
+    });
+    interpretShell(kept.join('\n'), sc, out, bodyStart);
+  }
+}
+
+// ------------------------------------------------------------------ .env
+
+/** `COMPOSE_FILE=a.yml:b.yml` (separator `:`, or COMPOSE_PATH_SEPARATOR) in the folder compose runs in. */
+function readDotenv(ctx: Ctx, out: RepoEvidence): void {
+  const vars = new Map<string, string>();
+  let composeFileAt = -1;
+  const re = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$/gm;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(ctx.text))) {
+    let v = m[2]!.replace(/\r$/, '').trim();
+    const q = /^(['"])(.*)\1$/.exec(v);
+    v = q ? q[2]! : v.replace(/\s+#.*$/, '');
+    vars.set(m[1]!, v);
+    if (m[1] === 'COMPOSE_FILE') composeFileAt = m.index;
+  }
+  if (composeFileAt < 0) return;
+  const sc: ShellContext = { ...shellContext(ctx, 'dotenv', [path.dirname(ctx.file)]), vars };
+  composeFileEnv(vars.get('COMPOSE_FILE')!, sc, sc.dirs, evidenceAt(sc, ctx.text, composeFileAt), out);
+}
+
+// ------------------------------------------------------------------ bake
+
+function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
+  const bake = parseBake(ctx.text, ctx.file);
+  const lineOf = lineIndex(ctx.text);
+  for (const t of builtTargets(bake)) {
+    const paths = bakePaths(t, path.dirname(ctx.file));
+    if (!paths) continue;
+    out.builds.push({
+      dockerfile: paths.dockerfile,
+      context: paths.context,
+      target: t.target,
+      tags: t.tags,
+      push: t.output.some((o) => /type=registry|push=true/.test(o)),
+      exportsFiles: t.output.some((o) => /type=(local|tar)/.test(o)),
+      via: `bake target ${t.name}`,
+      at: evidenceAt({ ...ctx, source: 'bake', lineOf }, ctx.text, t.offset),
+    });
+  }
+}
+
+// --------------------------------------------------------- dev containers
+
+function readDevcontainer(ctx: Ctx, out: RepoEvidence): void {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(stripJsonComments(ctx.text)) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  if (typeof data !== 'object' || data === null) return;
+  const dir = path.dirname(ctx.file);
+  const build = (typeof data.build === 'object' && data.build !== null ? data.build : {}) as Record<string, unknown>;
+  const dfRaw = typeof build.dockerfile === 'string' ? build.dockerfile : typeof data.dockerFile === 'string' ? data.dockerFile : undefined;
+  const composeRaw = data.dockerComposeFile;
+  const composeFiles = (Array.isArray(composeRaw) ? composeRaw : [composeRaw]).filter((x): x is string => typeof x === 'string');
+  if (!dfRaw && composeFiles.length === 0) return;
+  const lineOf = lineIndex(ctx.text);
+  const key = dfRaw ? (ctx.text.search(/"(dockerfile|dockerFile)"/) ) : ctx.text.indexOf('"dockerComposeFile"');
+  out.devcontainers.push({
+    dockerfile: dfRaw ? path.resolve(dir, dfRaw) : undefined,
+    composeFiles: composeFiles.map((f) => path.resolve(dir, f)),
+    service: typeof data.service === 'string' ? data.service : undefined,
+    at: evidenceAt({ ...ctx, source: 'devcontainer', lineOf }, ctx.text, Math.max(0, key)),
+  });
+}
+
+/** JSON with comments and trailing commas (devcontainer.json is JSONC). */
+function stripJsonComments(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? text.length : e + 1;
+    } else out += c;
+  }
+  return out.replace(/,(\s*[}\]])/g, '$1');
+}

@@ -1,0 +1,99 @@
+// Evidence of use: what the repository's scripts, Makefiles, CI workflows,
+// README code blocks, `.env` and bake files say about how its containers are
+// built and run. Plain data, read once at load; every item keeps the file and
+// line it came from so `--explain` and findings can show it.
+
+/** Where evidence was read from. */
+export type EvidenceSource =
+  | 'shell'
+  | 'makefile'
+  | 'justfile'
+  | 'package.json'
+  | 'github-workflow'
+  | 'gitlab-ci'
+  | 'readme'
+  | 'dotenv'
+  | 'bake'
+  | 'devcontainer'
+  | 'compose'
+  | 'dockerfile'
+  | 'structure';
+
+/** One place in the repository that says something: a command, a setting, a compose key. */
+export interface Evidence {
+  /** Absolute path of the file. */
+  file: string;
+  /** Path relative to the working directory, POSIX separators. */
+  rel: string;
+  /** 1-based line. */
+  line: number;
+  source: EvidenceSource;
+  /** The command or setting as written, on one line (shortened when long). */
+  text: string;
+}
+
+/** `docker compose -f a -f b …`, `COMPOSE_FILE=a:b`, `docker stack deploy -c a -c b`. */
+export interface ComposeUse {
+  /** Absolute paths of the files in the order given; later ones override earlier ones. */
+  files: string[];
+  /** Files named as written that could not be found (a variable in the name, a file outside the paths given). */
+  unresolved: string[];
+  projectName?: string;
+  profiles: string[];
+  at: Evidence;
+}
+
+/** A build of an image from a Dockerfile in the repository. */
+export interface BuildUse {
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  /** Absolute path of the build context. */
+  context: string;
+  /** The stage built (`--target`, `build.target`, bake `target`); undefined: the last stage. */
+  target?: string;
+  /** Tags as written (`org/app:${VERSION}`); variables the file defines are expanded. */
+  tags: string[];
+  /** The build pushes its result (`--push`, `push: true`, kaniko, `docker push` of one of its tags). */
+  push: boolean;
+  /** The result is exported as files (`--output type=local`), not run as an image. */
+  exportsFiles: boolean;
+  /** How: `docker build`, `docker buildx build`, `bake`, `docker/build-push-action`, `kaniko`. */
+  via: string;
+  at: Evidence;
+}
+
+/** A tag something pushes (`docker push`) or runs (`docker run`). */
+export interface ImageUse {
+  image: string;
+  kind: 'push' | 'run';
+  at: Evidence;
+}
+
+/** `docker tag SRC DST`: DST names the image SRC names. */
+export interface TagAlias {
+  source: string;
+  target: string;
+  at: Evidence;
+}
+
+/** A dev container definition (`devcontainer.json`): its Dockerfile or compose files are development environments. */
+export interface DevcontainerUse {
+  dockerfile?: string;
+  composeFiles: string[];
+  service?: string;
+  at: Evidence;
+}
+
+export interface RepoEvidence {
+  composeUses: ComposeUse[];
+  builds: BuildUse[];
+  imageUses: ImageUse[];
+  tagAliases: TagAlias[];
+  devcontainers: DevcontainerUse[];
+  /** Every evidence file read (absolute paths), whether or not it said anything. */
+  filesRead: string[];
+}
+
+export function emptyEvidence(): RepoEvidence {
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], filesRead: [] };
+}

@@ -1,0 +1,134 @@
+// Which accounts an image has, and which of them owns the app: the questions
+// dockerfile/non-root-user asks before it creates anyone.
+//
+// Accounts come from facts, each with its source: the knowledge table's row
+// (an image's own user, e.g. node 1000), the distro's base accounts (Debian's
+// base-passwd, Alpine's baselayout), and the image's whole /etc/passwd when
+// inspection has read it (ImageFacts.passwd). Only that last one is complete;
+// without it a user the tool creates gets a guard in the shell command that
+// reuses whoever already holds the UID.
+import type { DfInstruction } from './parse/dockerfile.js';
+import type { Distro, ImageUser } from './knowledge/images.js';
+import { shellCommands } from './knowledge/images.js';
+import { chainInstructions, expandWord, isRootUser, runScript, variableScopes, type CreatedUser, type StageBase } from './dockerfile-info.js';
+
+export interface Account extends ImageUser {
+  /** Where the account is known from: an upstream URL, or `inspection`. */
+  source: string;
+}
+
+export interface BaseAccounts {
+  accounts: Account[];
+  /** The list is the base's whole /etc/passwd: a UID not in it is free. */
+  complete: boolean;
+}
+
+const acct = (name: string, uid: number, gid = uid): ImageUser => ({ name, uid, gid });
+
+/** Debian and Ubuntu: base-passwd's fixed accounts (debian:bookworm-slim's /etc/passwd). */
+const BASE_PASSWD = {
+  source: 'https://salsa.debian.org/debian/base-passwd/-/blob/master/passwd.master',
+  users: [
+    acct('daemon', 1), acct('bin', 2), acct('sys', 3), acct('sync', 4, 65534), acct('games', 5, 60), acct('man', 6, 12),
+    acct('lp', 7), acct('mail', 8), acct('news', 9), acct('uucp', 10), acct('proxy', 13), acct('www-data', 33),
+    acct('backup', 34), acct('list', 38), acct('irc', 39), acct('_apt', 42, 65534), acct('nobody', 65534),
+  ],
+};
+
+/** Accounts every image of a distro family has; the knowledge table adds an image's own. */
+const DISTRO_ACCOUNTS: Partial<Record<Distro, { source: string; users: ImageUser[] }>> = {
+  debian: BASE_PASSWD,
+  ubuntu: BASE_PASSWD,
+  alpine: {
+    source: 'https://gitlab.alpinelinux.org/alpine/aports/-/blob/master/main/alpine-baselayout/passwd',
+    users: [acct('guest', 405, 100), acct('nobody', 65534)],
+  },
+  rhel: { source: 'https://github.com/rhinstaller/setup (uidgid)', users: [acct('nobody', 65534)] },
+  'rhel-minimal': { source: 'https://github.com/rhinstaller/setup (uidgid)', users: [acct('nobody', 65534)] },
+};
+
+/** The accounts the stage's base image is known to have. */
+export function baseAccounts(base: StageBase): BaseAccounts {
+  const facts = base.facts;
+  if (facts?.passwd) return { accounts: facts.passwd.map((u) => ({ ...u, source: 'inspection' })), complete: true };
+  const out: Account[] = [];
+  if (facts?.existingUser) out.push({ ...facts.existingUser, source: facts.source });
+  const distro = base.distro ? DISTRO_ACCOUNTS[base.distro] : undefined;
+  for (const u of distro?.users ?? []) if (!out.some((a) => a.name === u.name || a.uid === u.uid)) out.push({ ...u, source: distro!.source });
+  return { accounts: out, complete: false };
+}
+
+/** A user or group as `chown`, `COPY --chown` and `USER` write it: `svc`, `1000`, `svc:svc`, `1000:1000`. */
+export interface OwnerRef {
+  user: string;
+  group?: string;
+  /** The instruction that names it, and how, for findings. */
+  instruction: DfInstruction;
+  how: string;
+}
+
+/**
+ * Who the build makes the owner of the app's files: the last `COPY --chown=` or
+ * `chown [-R] OWNER[:GROUP] path` in the image's stages, when it is not root.
+ * Build variables are expanded; an owner that stays a variable is not evidence.
+ */
+export function appOwner(chain: StageBase['chain'], escape: string, globalArgs?: Map<string, string | undefined>): OwnerRef | undefined {
+  let found: OwnerRef | undefined;
+  const scopes = variableScopes(chain, globalArgs);
+  const take = (spec: string, ins: DfInstruction, how: string) => {
+    const [user, group] = spec.split(':');
+    if (!user || isRootUser(user) || user.includes('$') || (group ?? '').includes('$')) return;
+    found = { user, group: group || undefined, instruction: ins, how };
+  };
+  for (const ins of chainInstructions(chain)) {
+    const scope = scopes.get(ins);
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const chown = ins.flags.find((f) => f.name === 'chown')?.value;
+      if (chown) take(expandWord(chown, scope), ins, `${ins.keyword} --chown=${chown}`);
+      continue;
+    }
+    if (ins.keyword !== 'RUN') continue;
+    for (const words of shellCommands(runScript(ins, escape))) {
+      if (words[0] !== 'chown') continue;
+      const operands = words.slice(1).filter((w) => !w.startsWith('-'));
+      if (operands.length < 2 || words.some((w) => w.startsWith('--reference'))) continue;
+      take(expandWord(operands[0]!, scope), ins, `chown ${words.slice(1).join(' ')}`);
+    }
+  }
+  return found;
+}
+
+/** Every `chown OWNER[:GROUP] path...` of the chain's RUN lines, with `-R` noted (variables expanded). */
+export function chownsIn(chain: StageBase['chain'], escape: string, globalArgs?: Map<string, string | undefined>): { user: string; paths: string[]; recursive: boolean }[] {
+  const out: { user: string; paths: string[]; recursive: boolean }[] = [];
+  const scopes = variableScopes(chain, globalArgs);
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const words of shellCommands(runScript(ins, escape))) {
+      if (words[0] !== 'chown') continue;
+      const operands = words.slice(1).filter((w) => !w.startsWith('-')).map((w) => expandWord(w, scopes.get(ins)));
+      if (operands.length < 2) continue;
+      const recursive = words.some((w) => w === '-R' || w === '--recursive' || /^-[a-zA-Z]*R/.test(w));
+      out.push({ user: operands[0]!.split(':')[0]!, paths: operands.slice(1).map((p) => p.replace(/(.)\/$/, '$1')), recursive });
+    }
+  }
+  return out;
+}
+
+export interface FoundAccount {
+  name: string;
+  uid?: number;
+  gid?: number;
+  /** `dockerfile` (a RUN creates it), else the base account's source. */
+  from: string;
+}
+
+/** The account a USER/chown reference names, among the users the Dockerfile creates (the latest first) and the base's. */
+export function findAccount(ref: string, created: CreatedUser[], base: BaseAccounts): FoundAccount | undefined {
+  const numeric = /^\d+$/.test(ref) ? Number(ref) : undefined;
+  const c = [...created].reverse().find((u) => (numeric === undefined ? u.name === ref : u.uid === numeric));
+  if (c) return { name: c.name, uid: c.uid, gid: c.gid, from: 'dockerfile' };
+  const a = base.accounts.find((u) => (numeric === undefined ? u.name === ref : u.uid === numeric));
+  if (a) return { name: a.name, uid: a.uid, gid: a.gid, from: a.source };
+  return undefined;
+}

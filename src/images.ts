@@ -1,0 +1,81 @@
+// Images built in this repository: each tag with the Dockerfile, target and
+// context it is built from, and the evidence that says so (a compose service
+// with `image:` and `build:`, `docker build -t`, bake, build-push-action).
+// `image: org/app` services and `FROM org/base` stages that name such a tag
+// are judged by that Dockerfile instead of the knowledge table.
+import { parseImageRef } from './parse/image-ref.js';
+import type { Evidence } from './evidence/types.js';
+
+export interface BuiltImage {
+  /** The tag as written (`org/app:${VERSION}`; variables the file defines expanded). */
+  tag: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  /** Absolute path of the build context. */
+  context: string;
+  /** The stage built; undefined: the last stage. */
+  target?: string;
+  /** `compose service api`, `docker build`, `bake target app`, `docker/build-push-action`. */
+  via: string;
+  at: Evidence;
+}
+
+export interface ImageIndex {
+  all: BuiltImage[];
+  /** By canonical name (no tag), for tags whose name has no variable. */
+  byName: Map<string, BuiltImage[]>;
+  /** Tags whose name holds a variable (`${REGISTRY}/app`), matched as patterns. */
+  patterns: { name: RegExp; image: BuiltImage }[];
+}
+
+/** `name:tag` as compared: canonical name (Hub `library/` and `docker.io/` dropped), tag `latest` when absent. */
+export function normalizeTag(ref: string): string {
+  const r = parseImageRef(ref);
+  return `${r.name}:${r.tag ?? 'latest'}`;
+}
+
+export function indexImages(images: BuiltImage[]): ImageIndex {
+  const index: ImageIndex = { all: images, byName: new Map(), patterns: [] };
+  for (const image of images) {
+    const r = parseImageRef(image.tag);
+    if (!r.name.includes('$')) {
+      index.byName.set(r.name, [...(index.byName.get(r.name) ?? []), image]);
+      continue;
+    }
+    // A variable may stand for a registry or an owner, never for the image's own name.
+    const lastPart = r.name.split('/').pop() ?? '';
+    if (!/[a-z0-9]/.test(lastPart.replace(/\$\{[^}]*\}|\$[A-Za-z_]\w*/g, ''))) continue;
+    index.patterns.push({ name: toPattern(r.name), image });
+  }
+  return index;
+}
+
+function toPattern(s: string): RegExp {
+  const parts = s.split(/(\$\{[^}]*\}|\$[A-Za-z_]\w*)/);
+  return new RegExp('^' + parts.map((p, i) => (i % 2 ? '.+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$');
+}
+
+function tagMatches(built: string | undefined, wanted: string | undefined): boolean {
+  const b = built ?? 'latest';
+  const w = wanted ?? 'latest';
+  if (b === w) return true;
+  if (!b.includes('$')) return false;
+  return toPattern(b.toLowerCase()).test(w.toLowerCase());
+}
+
+/**
+ * The build of an image reference, if this repository builds it: a tag that
+ * matches name and tag; else, when every build of that name comes from one
+ * Dockerfile and target, that one (`FROM org/base:1.2` and `docker build -t
+ * org/base:latest`). A reference whose own name is a variable matches nothing.
+ */
+export function findBuiltImage(index: ImageIndex, ref: string): BuiltImage | undefined {
+  if (!ref || /\$/.test(ref)) return undefined;
+  const r = parseImageRef(ref);
+  const sameName = [...(index.byName.get(r.name) ?? []), ...index.patterns.filter((p) => p.name.test(r.name)).map((p) => p.image)];
+  if (sameName.length === 0) return undefined;
+  const exact = sameName.find((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
+  if (exact) return exact;
+  const first = sameName[0]!;
+  return sameName.every((b) => b.dockerfile === first.dockerfile && b.target === first.target) ? first : undefined;
+}

@@ -1,0 +1,275 @@
+// How the repository builds and runs its containers, decided once at load
+// from the compose files' structure and the evidence of use:
+//  - compose projects: which files combine (`-f a -f b`, COMPOSE_FILE, the
+//    automatic override file, `include:`) and which stand alone;
+//  - images built here: which Dockerfile, target and context each tag comes from;
+//  - roles: what each Dockerfile and stage is for (runtime, base, builder,
+//    test, packaging, devcontainer), so only runtime images get a USER.
+// Every link keeps the evidence it came from (file and line), for --explain.
+// Transforms never change what this reads (service names, image/build keys,
+// FROM lines), so it is computed once and shared by every engine pass.
+import path from 'node:path';
+import { isRecord, type ComposeServiceNode } from './parse/compose.js';
+import type { Evidence, RepoEvidence } from './evidence/types.js';
+import type { ComposeSource } from './model.js';
+import { lineOfOffset } from './text.js';
+
+// ------------------------------------------------------------ compose projects
+
+/** One way compose runs a set of files together. */
+export interface ComposeProject {
+  /** Stable id: the files' relative paths joined with ` + `. */
+  id: string;
+  /** Absolute paths in the order compose reads them; later files override earlier ones. */
+  files: string[];
+  /** The same files relative to the working directory (POSIX). */
+  rels: string[];
+  /** Relative paths in every file resolve against this folder: the first file's. */
+  directory: string;
+  /**
+   * How the combination is known: `evidence` (a command, COMPOSE_FILE), `default`
+   * (compose merges the override file by itself), `structure` (no evidence: the
+   * files' contents decide), `include` (another file's `include:`).
+   */
+  how: 'evidence' | 'default' | 'structure' | 'include';
+  /** One line for people. */
+  reason: string;
+  evidence: Evidence[];
+  /** Ids of projects this one pulls in with `include:`; they run as part of it. */
+  includes: string[];
+  /** Ids of projects whose `include:` pulls this one in (it is not run alone). */
+  includedBy: string[];
+  /** `-p` name, when a command gives one. */
+  projectName?: string;
+  profiles: string[];
+  /** Files a command named that could not be found (a variable in the name, outside the paths given). */
+  unresolved: string[];
+}
+
+/** How one compose file is used. */
+export interface ComposeFileUse {
+  file: string;
+  rel: string;
+  /**
+   * `standalone`: complete on its own, hardened as if alone in its folder;
+   * `override`: only used on top of earlier files (its services shared with
+   * them are partial); `both`: used both ways (hardened as standalone: what an
+   * override file sets wins when merged, so its hardening holds in both uses).
+   */
+  mode: 'standalone' | 'override' | 'both';
+  /** Ids of the projects it is part of. */
+  projects: string[];
+  reason: string;
+  evidence: Evidence[];
+}
+
+/** Compose's own file names, in the order it looks for them. */
+export const BASE_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const OVERRIDE_COMPOSE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
+
+export interface ComposePlan {
+  projects: ComposeProject[];
+  uses: Map<string, ComposeFileUse>;
+  /** For each file used as an override: the project (and its position there) that decides its services' base. */
+  overrideIn: Map<string, { project: ComposeProject; index: number }>;
+}
+
+/** Keys that make a compose service complete on its own. */
+function isComplete(data: Record<string, unknown>): boolean {
+  return data.image !== undefined || data.build !== undefined || data.extends !== undefined;
+}
+
+function serviceNodes(c: ComposeSource): ComposeServiceNode[] {
+  return c.parsed.docs.flatMap((d) => d.services);
+}
+
+/**
+ * Decide the compose projects: evidence first (every `-f` list and
+ * COMPOSE_FILE names a project), then compose's automatic override file, then
+ * `include:`, then, for files nothing names, the structure: a sibling of the
+ * folder's base file is an override when a service it shares with the base has
+ * neither `image` nor `build`, else it stands alone.
+ */
+export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, rel: (p: string) => string): ComposePlan {
+  const byPath = new Map(composes.map((c) => [c.path, c]));
+  const projects = new Map<string, ComposeProject>();
+  /** Files some project already uses on top of others (so they need no project of their own). */
+  const overrideFiles = new Set<string>();
+  const add = (files: string[], how: ComposeProject['how'], reason: string, ev: Evidence[], extra: Partial<ComposeProject> = {}): ComposeProject => {
+    for (const f of files.slice(1)) overrideFiles.add(f);
+    const rels = files.map(rel);
+    const id = rels.join(' + ');
+    const existing = projects.get(id);
+    if (existing) {
+      for (const e of ev) if (!existing.evidence.some((x) => x.file === e.file && x.line === e.line)) existing.evidence.push(e);
+      // Evidence outranks what the structure guessed.
+      if (rank(how) < rank(existing.how)) {
+        existing.how = how;
+        existing.reason = reason;
+      }
+      existing.projectName ??= extra.projectName;
+      for (const p of extra.profiles ?? []) if (!existing.profiles.includes(p)) existing.profiles.push(p);
+      return existing;
+    }
+    const p: ComposeProject = {
+      id,
+      files,
+      rels,
+      directory: path.dirname(files[0]!),
+      how,
+      reason,
+      evidence: [...ev],
+      includes: [],
+      includedBy: [],
+      profiles: [],
+      unresolved: [],
+      ...extra,
+    };
+    projects.set(id, p);
+    return p;
+  };
+
+  // 1. Evidence: each command's files, in order, as far as they are in the model.
+  const named = new Set<string>();
+  for (const use of evidence.composeUses) {
+    const files = use.files.filter((f) => byPath.has(f));
+    if (files.length === 0) continue;
+    for (const f of files) named.add(f);
+    const what = files.length === 1 ? `used alone` : `combined in this order`;
+    add(files, 'evidence', `${what} by ${use.at.rel}:${use.at.line}`, [use.at], {
+      projectName: use.projectName,
+      profiles: [...use.profiles],
+      unresolved: [...use.unresolved],
+    });
+  }
+
+  // 2. Per folder: the base file, and compose's automatic override of it.
+  const byDir = new Map<string, ComposeSource[]>();
+  for (const c of composes) byDir.set(path.dirname(c.path), [...(byDir.get(path.dirname(c.path)) ?? []), c]);
+  const included = new Set<string>();
+  for (const c of composes) for (const inc of includesOf(c)) for (const f of inc.files) included.add(f);
+
+  for (const group of byDir.values()) {
+    const base = BASE_COMPOSE_NAMES.map((n) => group.find((c) => path.basename(c.path) === n)).find(Boolean);
+    const override = OVERRIDE_COMPOSE_NAMES.map((n) => group.find((c) => path.basename(c.path) === n)).find(Boolean);
+    if (base && override) {
+      add([base.path, override.path], 'default', `compose merges ${path.basename(override.path)} into ${path.basename(base.path)} by itself`, [
+        structureEvidence(override, rel, `${path.basename(override.path)} next to ${path.basename(base.path)}`),
+      ]);
+    }
+    for (const c of group) {
+      if (c === override && base) continue;
+      // `docker compose up` in this folder reads the base with its override: the base alone is not a use.
+      if (c === base && override) continue;
+      if (named.has(c.path) || (included.has(c.path) && c !== base)) continue;
+      if (c === base || !base) {
+        if (!projects.has(rel(c.path)) && !overrideFiles.has(c.path)) add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
+        continue;
+      }
+      const verdict = siblingVerdict(base, c);
+      if (verdict.override) add([base.path, c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
+      else add([c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
+    }
+  }
+
+  // 3. include: each entry is a project of its own, run as part of the including one.
+  for (const c of composes) {
+    for (const inc of includesOf(c)) {
+      const files = inc.files.filter((f) => byPath.has(f));
+      if (files.length === 0) continue;
+      const child = add(files, 'include', `included by ${rel(c.path)}:${inc.line}`, [
+        { file: c.path, rel: rel(c.path), line: inc.line, source: 'compose', text: `include: ${inc.files.map(rel).join(', ')}` },
+      ]);
+      for (const parent of projects.values()) {
+        if (parent.files[0] !== c.path && !parent.files.includes(c.path)) continue;
+        if (parent === child) continue;
+        if (!parent.includes.includes(child.id)) parent.includes.push(child.id);
+        if (!child.includedBy.includes(parent.id)) child.includedBy.push(parent.id);
+      }
+    }
+  }
+  // A file only ever included is not also a project of its own.
+  for (const [id, p] of projects) {
+    if (p.how === 'structure' && p.files.length === 1 && included.has(p.files[0]!)) projects.delete(id);
+  }
+
+  // 4. Each file's mode, from its positions in the projects.
+  const list = [...projects.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const uses = new Map<string, ComposeFileUse>();
+  const overrideIn = new Map<string, { project: ComposeProject; index: number }>();
+  const projectsOf = new Map<string, ComposeProject[]>();
+  for (const p of list) for (const f of new Set(p.files)) projectsOf.set(f, [...(projectsOf.get(f) ?? []), p]);
+  for (const c of composes) {
+    const mine = projectsOf.get(c.path) ?? [];
+    const asOverride = mine.filter((p) => p.files.indexOf(c.path) > 0);
+    const alone = mine.filter((p) => p.files.indexOf(c.path) === 0);
+    const mode: ComposeFileUse['mode'] = asOverride.length && alone.length ? 'both' : asOverride.length ? 'override' : 'standalone';
+    const decisive = mode === 'override' ? asOverride : alone.length ? alone : mine;
+    // Evidence decides over structure: prefer a project a command names.
+    const first = [...decisive].sort((a, b) => rank(a.how) - rank(b.how))[0];
+    if (mode === 'override' && first) overrideIn.set(c.path, { project: first, index: first.files.indexOf(c.path) });
+    uses.set(c.path, {
+      file: c.path,
+      rel: rel(c.path),
+      mode,
+      projects: mine.map((p) => p.id),
+      reason:
+        mode === 'both'
+          ? `used alone (${alone.map((p) => p.reason).join('; ')}) and on top of other files (${asOverride.map((p) => p.reason).join('; ')}): hardened as a standalone file, which holds in both uses`
+          : (first?.reason ?? 'used alone'),
+      evidence: mine.flatMap((p) => p.evidence),
+    });
+  }
+  return { projects: list, uses, overrideIn };
+}
+
+function rank(how: ComposeProject['how']): number {
+  return { evidence: 0, default: 1, include: 2, structure: 3 }[how];
+}
+
+function structureEvidence(c: ComposeSource, rel: (p: string) => string, text: string): Evidence {
+  return { file: c.path, rel: rel(c.path), line: 1, source: 'structure', text };
+}
+
+/**
+ * A sibling file without evidence: a service it shares with the base that has
+ * neither `image`, `build` nor `extends` is only valid merged onto the base.
+ */
+function siblingVerdict(base: ComposeSource, sibling: ComposeSource): { override: boolean; reason: string } {
+  const baseNames = new Set(serviceNodes(base).map((s) => s.name));
+  const shared = serviceNodes(sibling).filter((s) => baseNames.has(s.name));
+  const b = path.basename(base.path);
+  if (shared.length === 0) return { override: false, reason: `shares no service with ${b}: a standalone file` };
+  const partial = shared.filter((s) => !isComplete(s.data));
+  if (partial.length === 0) {
+    return { override: false, reason: `every service it shares with ${b} (${shared.map((s) => s.name).join(', ')}) has its own image or build: a standalone file` };
+  }
+  return { override: true, reason: `${partial.map((s) => s.name).join(', ')} ${partial.length === 1 ? 'has' : 'have'} neither image nor build: an override of ${b}` };
+}
+
+/** `include:` entries of a compose file: each a list of files (later ones override earlier ones). */
+export function includesOf(c: ComposeSource): { files: string[]; line: number }[] {
+  const out: { files: string[]; line: number }[] = [];
+  const dir = path.dirname(c.path);
+  for (const doc of c.parsed.docs) {
+    const data = doc.data;
+    if (!isRecord(data) || !Array.isArray(data.include)) continue;
+    const node = doc.doc.get('include', true) as { items?: { range?: [number, number, number] }[] } | undefined;
+    data.include.forEach((entry, i) => {
+      const paths = typeof entry === 'string' ? [entry] : isRecord(entry) ? (Array.isArray(entry.path) ? entry.path : [entry.path]) : [];
+      const files = paths.filter((p): p is string => typeof p === 'string' && !p.includes('$') && !/^[a-z]+:\/\//i.test(p)).map((p) => path.resolve(dir, p));
+      const offset = node?.items?.[i]?.range?.[0] ?? 0;
+      if (files.length) out.push({ files, line: lineOfOffset(c, offset) });
+    });
+  }
+  return out;
+}
+
+/** `extends:` of a service: the file (absolute) and service it copies. */
+export function extendsOf(data: Record<string, unknown>, composePath: string): { file: string; service: string } | undefined {
+  const e = data.extends;
+  if (typeof e === 'string') return { file: composePath, service: e };
+  if (!isRecord(e) || typeof e.service !== 'string') return undefined;
+  if (typeof e.file === 'string' && (e.file.includes('$') || /^[a-z]+:\/\//i.test(e.file))) return undefined;
+  return { file: typeof e.file === 'string' ? path.resolve(path.dirname(composePath), e.file) : composePath, service: e.service };
+}

@@ -1,0 +1,61 @@
+// Alias bombs ("billion laughs") are YAML documents whose aliases expand to
+// far more data than the text holds. Compose itself accepts any number of
+// aliases, and real files use many (Sentry's self-hosted compose file has
+// over a hundred), so the guard is the size of the expanded document, not the
+// alias count: each node's expanded size is computed once (memoised), in time
+// linear in the text, before anything expands it.
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+
+/**
+ * Expanded values allowed: real compose files and CI workflows stay far below
+ * (Sentry's self-hosted compose file: about 8,000), while a bomb of a few
+ * hundred bytes reaches millions.
+ */
+export const MAX_EXPANDED_NODES = 1_000_000;
+
+export interface AliasBomb {
+  /** Values the document would expand to. */
+  expanded: number;
+  /** Offset of the alias whose expansion is the largest (where to look). */
+  offset: number;
+  alias: string;
+}
+
+/** Undefined when the document expands to at most `limit` values; else where it blows up. */
+export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): AliasBomb | undefined {
+  const sizes = new Map<Node, number>();
+  const inProgress = new Set<Node>();
+  let worst: { size: number; offset: number; alias: string } | undefined;
+  const sizeOf = (node: unknown): number => {
+    if (!node || typeof node !== 'object') return 1;
+    const n = node as Node;
+    const known = sizes.get(n);
+    if (known !== undefined) return known;
+    if (inProgress.has(n)) return 1; // a recursive alias: the parser reports it; count it once
+    inProgress.add(n);
+    let size = 1;
+    if (isAlias(n)) {
+      const target = n.resolve(doc);
+      size = target ? sizeOf(target) : 1;
+      if (!worst || size > worst.size) worst = { size, offset: n.range?.[0] ?? 0, alias: n.source };
+    } else if (isMap(n)) {
+      for (const item of n.items) size += isPair(item) ? sizeOf(item.key) + sizeOf(item.value) : 1;
+    } else if (isSeq(n)) {
+      for (const item of n.items) size += sizeOf(item);
+    } else if (!isScalar(n)) {
+      size = 1;
+    }
+    inProgress.delete(n);
+    sizes.set(n, size);
+    return size;
+  };
+  const expanded = sizeOf(doc.contents);
+  if (expanded <= limit) return undefined;
+  return { expanded, offset: worst?.offset ?? 0, alias: worst?.alias ?? '' };
+}
+
+/** The message for a refused document: what was found, where, and why nothing was read. */
+export function aliasBombMessage(b: AliasBomb, limit = MAX_EXPANDED_NODES): string {
+  const size = Number.isFinite(b.expanded) && b.expanded < 1e15 ? String(Math.round(b.expanded)) : 'an astronomical number of';
+  return `YAML aliases expand to ${size} values (limit ${limit}); the largest expansion is *${b.alias}. Refused as a possible alias bomb`;
+}

@@ -1,0 +1,526 @@
+// Moving a service's container port, as one operation of the model. When a
+// server stops listening on port P and listens on Q instead (nginx going
+// non-root: 80 -> 8080, 443 -> 8443), every place that knows P must move in
+// the same fix, or the stack stops working: the Dockerfile's EXPOSE and
+// HEALTHCHECK, the `listen` lines of the configs it reads, the compose
+// services that run it (ports and expose targets, healthchecks, a Traefik
+// `loadbalancer.server.port` label) and everything else in the stack that
+// reaches it by name (URLs in other services' environment, `proxy_pass` and
+// upstream `server` lines in nginx configs of the repository). The host side
+// of a published port never changes: users keep reaching the host as before.
+//
+// The operation returns edits, the compose data they mean, and blockers: one
+// sentence per place it cannot rewrite in place. A caller applies all of it
+// or, when anything blocks, nothing.
+import path from 'node:path';
+import { isMap, isSeq, isScalar, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { DataChange, Edit } from './types.js';
+import type { ComposeSource, DockerfileSource, NginxSource, Project, ServiceLink } from './model.js';
+import type { DfInstruction, DfStage } from './parse/dockerfile.js';
+import { effectiveInstructions } from './parse/dockerfile.js';
+import { instructionWords } from './dockerfile-info.js';
+import { parseListen, walkNginx, type NginxDirective } from './parse/nginx.js';
+import { mapValue, nginxBlockInsertPoint, scalarValueStart } from './edits.js';
+import { servicePath } from './compose-service.js';
+
+/** Container port -> the port it moves to. */
+export type PortMap = Readonly<Record<number, number>>;
+
+/** Where a server that cannot bind privileged ports listens instead (the nginx-unprivileged convention). */
+export const UNPRIVILEGED_PORTS: PortMap = { 80: 8080, 443: 8443 };
+
+/** What moves: one server, the files that configure it and the services that run it. */
+export interface PortMoveScope {
+  /** The Dockerfile that builds it; EXPOSE and HEALTHCHECK of `stages` move. */
+  dockerfile?: DockerfileSource;
+  /** Stages that are (or feed) the image. */
+  stages?: DfStage[];
+  /** nginx configs the server reads: their `listen` lines move. */
+  configs?: NginxSource[];
+  /**
+   * A `server` block with no `listen` listens on 80 as root and on 8000 as
+   * any other user. Set when the server is going non-root: such a block gets
+   * an explicit `listen` on the moved port.
+   */
+  implicitListenMoves?: boolean;
+  /** Compose services that run it (partial services in override files included). */
+  services: ServiceLink[];
+  /** Who, for messages: `UID 101`, `user app`. */
+  runsAs?: string;
+}
+
+export interface PortMove {
+  edits: Edit[];
+  /** The compose data the edits mean (for the engine's verification). */
+  intent: DataChange[];
+  /** One sentence per place that cannot be moved; the caller applies nothing when any is set. */
+  blockers: string[];
+  /** Files the edits touch. */
+  files: Set<string>;
+  /** Which moves were needed, e.g. [[80, 8080]]: a port found on 80 in a config, EXPOSE, compose or a peer. */
+  moved: [number, number][];
+}
+
+/** Plain text edits inside one string (a URL, a healthcheck), offsets into it. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+class Collector implements PortMove {
+  edits: Edit[] = [];
+  intent: DataChange[] = [];
+  blockers: string[] = [];
+  files = new Set<string>();
+  moved: [number, number][] = [];
+  constructor(readonly map: PortMap) {}
+  block(why: string): void {
+    if (!this.blockers.includes(why)) this.blockers.push(why);
+  }
+  edit(file: string, start: number, end: number, text: string): void {
+    this.edits.push({ file, range: [start, end], text });
+    this.files.add(file);
+  }
+  /** Record that `from` moves (for the caller's message). */
+  note(from: number): void {
+    const to = this.map[from];
+    if (to !== undefined && !this.moved.some(([f]) => f === from)) this.moved.push([from, to]);
+  }
+}
+
+/**
+ * Move the container ports of one server everywhere it is reached. Pure: reads
+ * the model, returns edits; nothing is applied.
+ */
+export function movePorts(project: Project, scope: PortMoveScope, map: PortMap = UNPRIVILEGED_PORTS): PortMove {
+  const out = new Collector(map);
+  if (scope.dockerfile) for (const stage of scope.stages ?? []) moveInDockerfile(scope.dockerfile, stage, out);
+  moveInConfigs(scope.configs ?? [], scope, out);
+  for (const s of scope.services) moveInService(s, out);
+  moveInPeers(project, scope.services, out);
+  return out;
+}
+
+// ------------------------------------------------------------- Dockerfile
+
+function moveInDockerfile(df: DockerfileSource, stage: DfStage, out: Collector): void {
+  const where = (ins: DfInstruction) => `${df.rel} line ${ins.line + 1}`;
+  for (const ins of effectiveInstructions(stage)) {
+    if (ins.keyword === 'EXPOSE') {
+      for (const w of instructionWords(ins.raw, df.parsed.escape).slice(1)) {
+        if (w.text.includes('$')) {
+          out.block(`EXPOSE at ${where(ins)} uses a variable`);
+          continue;
+        }
+        const m = /^(\d+)(\/(tcp|udp))?$/i.exec(w.text);
+        const to = m ? out.map[Number(m[1])] : undefined;
+        if (m && to) {
+          out.edit(df.path, ins.start + w.start, ins.start + w.start + m[1]!.length, String(to));
+          out.note(Number(m[1]));
+        }
+      }
+    } else if (ins.keyword === 'HEALTHCHECK') {
+      const r = rewriteUrls(ins.raw, out.map);
+      if (r.unclear) out.block(`HEALTHCHECK at ${where(ins)} reaches port ${portList(out.map)} in a form I cannot rewrite`);
+      for (const e of r.edits) out.edit(df.path, ins.start + e.start, ins.start + e.end, e.text);
+    }
+  }
+}
+
+function portList(map: PortMap): string {
+  return Object.keys(map).join(' or ');
+}
+
+/**
+ * Move URLs that reach the container itself to the new ports: `http://localhost`,
+ * `http://127.0.0.1:80/healthz`, `localhost:80`, `https://[::1]` and so on.
+ * `unclear` when the text reaches the container on an old port in a form we do
+ * not rewrite (`nc -z localhost 80`).
+ */
+export function rewriteUrls(text: string, map: PortMap = UNPRIVILEGED_PORTS): { edits: TextEdit[]; unclear: boolean } {
+  const edits: TextEdit[] = [];
+  let unclear = false;
+  const http = map[80];
+  const https = map[443];
+  const oldPortWord = new RegExp(`(^|\\s|["'])(${Object.keys(map).join('|')})($|\\s|["'])`);
+  const re = /(?<![\w.@/-])(?:(https?):\/\/)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\])(?::(\d+|\$\{?\w+\}?))?(?=$|[/\s"'\\?#;|&),\]])/gi;
+  for (const m of text.matchAll(re)) {
+    const [all, scheme, , port] = m;
+    const hostEnd = m.index! + (all.length - (port !== undefined ? port.length + 1 : 0));
+    const next = text[m.index! + all.length];
+    if (port !== undefined) {
+      const to = map[Number(port)];
+      if (to) edits.push({ start: hostEnd + 1, end: hostEnd + 1 + port.length, text: String(to) });
+    } else if (scheme) {
+      const to = scheme.toLowerCase() === 'https' ? https : http;
+      if (to) edits.push({ start: hostEnd, end: hostEnd, text: `:${to}` });
+    } else if (next === '/') {
+      // curl and wget read a bare host/path as http.
+      if (http) edits.push({ start: hostEnd, end: hostEnd, text: `:${http}` });
+    } else {
+      // `curl localhost` means port 80, `nc -z localhost 80` too: only the first is a URL.
+      if (oldPortWord.test(text)) unclear = true;
+      else if (http && /\b(curl|wget)\b/.test(text)) edits.push({ start: hostEnd, end: hostEnd, text: `:${http}` });
+    }
+  }
+  if (edits.length === 0 && oldPortWord.test(text) && /localhost|127\.0\.0\.1/.test(text)) unclear = true;
+  return { edits, unclear };
+}
+
+// ---------------------------------------------------------------- configs
+
+/** Ports the configs listen on (an address without a port is 80). */
+export function listenPorts(configs: NginxSource[]): Set<number> {
+  const ports = new Set<number>();
+  for (const src of configs) {
+    walkNginx(src.parsed.directives, (d) => {
+      if (d.name !== 'listen') return;
+      const spec = parseListen(d);
+      if (spec.port !== undefined) ports.add(spec.port);
+      else if (!spec.unixSocket && !spec.hasVariable && d.args.length) ports.add(80);
+    });
+  }
+  return ports;
+}
+
+function moveInConfigs(configs: NginxSource[], scope: PortMoveScope, out: Collector): void {
+  const ports = listenPorts(configs);
+  for (const [from, to] of Object.entries(out.map)) {
+    if (ports.has(Number(from)) && ports.has(to)) out.block(`the configuration already listens on ${to} as well as ${from}`);
+  }
+  const who = scope.runsAs ?? 'a non-root user';
+  const http = out.map[80];
+  for (const src of configs) {
+    const where = (d: NginxDirective) => `${src.rel} line ${d.line}`;
+    walkNginx(src.parsed.directives, (d) => {
+      if (d.name === 'listen') {
+        const spec = parseListen(d);
+        if (d.args.length === 0) return out.block(`listen without a port at ${where(d)}`);
+        if (spec.unixSocket) return out.block(`${where(d)} listens on a unix socket, which ${who} may not be able to create`);
+        if (spec.hasVariable) return out.block(`${where(d)} listens on a port set by a variable (${spec.portArg.raw})`);
+        if (spec.port === undefined) {
+          if (!http) return;
+          if (spec.portArg.quoted) return out.block(`${where(d)}: listen ${spec.portArg.raw} implies port 80 inside quotes`);
+          out.note(80);
+          return out.edit(src.path, spec.portEnd, spec.portEnd, `:${http}`);
+        }
+        const to = out.map[spec.port];
+        if (to) {
+          out.note(spec.port);
+          return out.edit(src.path, spec.portStart, spec.portEnd, String(to));
+        }
+        if (spec.port < 1024) out.block(`${where(d)} listens on port ${spec.port}; only ${portList(out.map)} have a known unprivileged counterpart`);
+        return;
+      }
+      // A server with no listen gets *:80 as root but *:8000 as any other user.
+      if (!scope.implicitListenMoves || !http) return;
+      if (d.name === 'server' && d.block && (!d.parent || d.parent.name === 'http') && !d.block.some((c) => c.name === 'listen')) {
+        const at = nginxBlockInsertPoint(src.text, d);
+        if (!at) return out.block(`server at ${where(d)} has no listen and is written on one line`);
+        out.note(80);
+        out.edit(src.path, at.offset, at.offset, `${at.prefix}listen ${http};`);
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------- compose
+
+function moveInService(s: ServiceLink, out: Collector): void {
+  const file = s.compose;
+  const map = s.node.node;
+  const own = s.node.data;
+  const label = `service ${s.name} (${file.rel})`;
+  if (s.effective.network_mode === 'host') {
+    const [from, to] = Object.entries(out.map)[0]!;
+    out.block(`${label} uses network_mode: host, so the host itself would see port ${to} instead of ${from}`);
+  }
+  if (!map) return;
+  for (const key of ['ports', 'expose'] as const) {
+    const node = mapValue(map, key);
+    if (!node) {
+      if (portsNeedMove(own[key], out.map)) out.block(`${label} gets ${key} through a merge key; change them where they are defined`);
+      continue;
+    }
+    if (!isSeq(node)) continue;
+    const next = movePortList(file, node, key, label, out);
+    if (next) out.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value: next });
+  }
+
+  const hc = mapValue(map, 'healthcheck');
+  const test = isMap(hc) ? mapValue(hc, 'test') : undefined;
+  if (test) {
+    const next = moveHealthcheck(file, test, label, out);
+    if (next !== undefined) out.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'healthcheck', 'test'), op: 'set', value: next });
+  } else {
+    // What the base file says is the base link's job; here only what `<<` brings into this file.
+    const inherited = (own.healthcheck as { test?: unknown } | undefined)?.test;
+    const parts = typeof inherited === 'string' ? [inherited] : Array.isArray(inherited) ? inherited.map(String) : [];
+    if (parts.some((p) => rewriteUrls(p, out.map).edits.length || rewriteUrls(p, out.map).unclear)) {
+      out.block(`${label} gets its healthcheck through a merge key; change it where it is defined`);
+    }
+  }
+  moveTraefikPort(s, map, out);
+}
+
+/** Whether a ports/expose value (plain data) has a container port that moves. */
+function portsNeedMove(v: unknown, map: PortMap): boolean {
+  if (!Array.isArray(v)) return false;
+  return v.some((p) => {
+    const c = typeof p === 'object' && p ? (p as { target?: unknown }).target : containerPart(String(p)).port;
+    return map[Number(c)] !== undefined;
+  });
+}
+
+/** The container side of a short port spec `[[ip:]host:]container[/proto]`, with its offset in the string. */
+function containerPart(v: string): { port: string; start: number } {
+  const slash = v.indexOf('/');
+  const body = slash >= 0 ? v.slice(0, slash) : v;
+  const colon = body.lastIndexOf(':');
+  return { port: body.slice(colon + 1), start: colon + 1 };
+}
+
+/** New list when something moved, else undefined. */
+function movePortList(file: ComposeSource, seq: YAMLSeq, key: string, label: string, out: Collector): unknown[] | undefined {
+  let moved = false;
+  const next: unknown[] = [];
+  for (const item of seq.items as Node[]) {
+    if (isScalar(item)) {
+      const v = item.value;
+      if (typeof v === 'number') {
+        const to = out.map[v];
+        if (to) {
+          out.edit(file.path, item.range![0], item.range![1], String(to));
+          out.note(v);
+          moved = true;
+        }
+        next.push(to ?? v);
+        continue;
+      }
+      const str = String(v);
+      const { port, start } = containerPart(str);
+      if (port.includes('$')) out.block(`${label}: ${key} entry ${str} has a variable container port`);
+      const range = /^(\d+)-(\d+)$/.exec(port);
+      if (range && Object.keys(out.map).some((p) => Number(p) >= Number(range[1]) && Number(p) <= Number(range[2]))) {
+        out.block(`${label}: ${key} entry ${str} is a range holding ${portList(out.map)}`);
+      }
+      const to = /^\d+$/.test(port) ? out.map[Number(port)] : undefined;
+      if (to) {
+        const src = scalarValueStart(file.text, item, str);
+        if (src === undefined) out.block(`${label}: cannot rewrite ${key} entry ${str} in place`);
+        else out.edit(file.path, src + start, src + start + port.length, String(to));
+        out.note(Number(port));
+        moved = true;
+        next.push(str.slice(0, start) + to + str.slice(start + port.length));
+      } else next.push(v);
+    } else if (isMap(item)) {
+      const data = item.toJSON() as Record<string, unknown>;
+      const target = mapValue(item, 'target');
+      const to = isScalar(target) ? out.map[Number(target.value)] : undefined;
+      if (to && isScalar(target)) {
+        const str = String(target.value);
+        const src = typeof target.value === 'number' ? target.range![0] : scalarValueStart(file.text, target, str);
+        if (src === undefined || (typeof target.value === 'number' && file.text.slice(target.range![0], target.range![1]) !== str)) {
+          out.block(`${label}: cannot rewrite ${key} target ${str} in place`);
+        } else out.edit(file.path, src, src + str.length, String(to));
+        data.target = typeof target.value === 'number' ? to : String(to);
+        out.note(Number(target.value));
+        moved = true;
+      }
+      next.push(data);
+    } else {
+      next.push((item as { toJSON?: () => unknown })?.toJSON?.() ?? item);
+    }
+  }
+  return moved ? next : undefined;
+}
+
+/** Rewrite URLs in a healthcheck test (string or list); the new value when anything changed. */
+function moveHealthcheck(file: ComposeSource, test: Node, label: string, out: Collector): unknown {
+  const items: Scalar[] = isScalar(test) ? [test] : isSeq(test) ? (test.items as Node[]).filter(isScalar) : [];
+  const values = items.map((n) => String(n.value));
+  let changed = false;
+  const joined = values.join(' ');
+  if (rewriteUrls(joined, out.map).unclear && values.every((v) => !rewriteUrls(v, out.map).edits.length)) {
+    out.block(`${label}: its healthcheck reaches port ${portList(out.map)} in a form I cannot rewrite`);
+  }
+  const next = items.map((n, i) => {
+    const v = values[i]!;
+    const r = rewriteUrls(v, out.map);
+    if (r.edits.length === 0) return n.value;
+    const at = scalarValueStart(file.text, n, v);
+    if (at === undefined) {
+      out.block(`${label}: cannot rewrite its healthcheck in place`);
+      return n.value;
+    }
+    for (const e of r.edits) out.edit(file.path, at + e.start, at + e.end, e.text);
+    changed = true;
+    return applyTextEdits(v, r.edits);
+  });
+  if (!changed) return undefined;
+  return isScalar(test) ? next[0] : next;
+}
+
+export function applyTextEdits(text: string, edits: TextEdit[]): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+const TRAEFIK_PORT = /^traefik\.(?:http|tcp)\.services\.[^.=]+\.loadbalancer\.server\.port$/;
+
+/** A Traefik label that routes to the service's old container port. */
+function moveTraefikPort(s: ServiceLink, map: YAMLMap, out: Collector): void {
+  const file = s.compose;
+  const labels = mapValue(map, 'labels');
+  const move = (valueStart: number, port: string, at: (string | number)[], next: unknown) => {
+    out.edit(file.path, valueStart, valueStart + port.length, String(out.map[Number(port)]));
+    out.note(Number(port));
+    out.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, ...at), op: 'set', value: next });
+  };
+  if (isSeq(labels)) {
+    (labels.items as Node[]).forEach((n, i) => {
+      if (!isScalar(n) || typeof n.value !== 'string') return;
+      const m = /^([^=]+)=(\d+)$/.exec(n.value);
+      if (!m || !TRAEFIK_PORT.test(m[1].trim())) return;
+      const start = scalarValueStart(file.text, n, n.value);
+      if (start === undefined) return out.block(`service ${s.name}: cannot rewrite its label ${n.value} in place`);
+      const to = out.map[Number(m[2])];
+      if (to) move(start + m[1].length + 1, m[2], ['labels', i], `${m[1]}=${to}`);
+    });
+  } else if (isMap(labels)) {
+    for (const item of labels.items) {
+      if (!isScalar(item.key) || !isScalar(item.value) || !TRAEFIK_PORT.test(String(item.key.value))) continue;
+      const raw = String(item.value.value);
+      if (!/^\d+$/.test(raw)) continue;
+      const start = scalarValueStart(file.text, item.value, raw);
+      if (start === undefined) return out.block(`service ${s.name}: cannot rewrite its label ${String(item.key.value)} in place`);
+      const to = out.map[Number(raw)];
+      if (to) move(start, raw, ['labels', String(item.key.value)], typeof item.value.value === 'number' ? to : String(to));
+    }
+  }
+}
+
+// ------------------------------------------------------- other services
+
+/**
+ * Names other containers of the stack reach these services by: the service
+ * name, its container_name and hostname, and its network aliases.
+ */
+export function hostnamesOf(services: ServiceLink[]): string[] {
+  const names = new Set<string>();
+  for (const s of services) {
+    names.add(s.name);
+    for (const key of ['container_name', 'hostname']) if (typeof s.effective[key] === 'string') names.add(s.effective[key] as string);
+    const nets = s.effective.networks;
+    if (nets && typeof nets === 'object' && !Array.isArray(nets)) {
+      for (const n of Object.values(nets)) {
+        const aliases = (n as { aliases?: unknown } | null)?.aliases;
+        if (Array.isArray(aliases)) for (const a of aliases) if (typeof a === 'string') names.add(a);
+      }
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Move references that reach the service by name on its old container port:
+ * `http://frontend`, `http://frontend:80/x`, `frontend:80`, `wss://frontend`
+ * (443 for https/wss). A bare name without a scheme or port is left alone:
+ * it may not be a URL at all.
+ */
+export function rewriteServiceUrls(text: string, hosts: string[], map: PortMap = UNPRIVILEGED_PORTS): TextEdit[] {
+  if (hosts.length === 0) return [];
+  const names = hosts.map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const re = new RegExp(`(?<![\\w.@-])(?:(https?|wss?)://)?(?:${names})(?::(\\d+))?(?![\\w.-])`, 'gi');
+  const edits: TextEdit[] = [];
+  for (const m of text.matchAll(re)) {
+    const [all, scheme, port] = m;
+    const end = m.index! + all.length;
+    if (port !== undefined) {
+      const to = map[Number(port)];
+      if (to) edits.push({ start: end - port.length, end, text: String(to) });
+    } else if (scheme) {
+      const to = /s$/i.test(scheme) ? map[443] : map[80];
+      if (to) edits.push({ start: end, end, text: `:${to}` });
+    }
+  }
+  return edits;
+}
+
+/**
+ * Other places in the stack that reach the services on their old port move
+ * with them: URLs in the environment of services in the same compose project,
+ * and `proxy_pass` / upstream `server` lines in nginx configs the model holds.
+ * What cannot be rewritten in place blocks, like everything else.
+ */
+function moveInPeers(project: Project, services: ServiceLink[], out: Collector): void {
+  if (services.length === 0) return;
+  const hosts = hostnamesOf(services);
+  const dirs = new Set(services.map((s) => path.dirname(s.compose.path)));
+  for (const s of project.services) {
+    if (!dirs.has(path.dirname(s.compose.path)) || !s.node.node) continue;
+    moveInEnvironment(s, s.node.node, hosts, out);
+  }
+  for (const src of project.nginx) {
+    walkNginx(src.parsed.directives, (d) => {
+      const upstreamServer = d.name === 'server' && d.parent?.name === 'upstream';
+      if (!['proxy_pass', 'grpc_pass', 'uwsgi_pass'].includes(d.name) && !upstreamServer) return;
+      const arg = d.args[0];
+      if (!arg) return;
+      const edits = upstreamServer ? rewriteUpstreamServer(arg.value, hosts, out.map) : rewriteServiceUrls(arg.value, hosts, out.map);
+      if (edits.length === 0) return;
+      if (arg.raw !== arg.value && !(arg.quoted && arg.raw.slice(1, -1) === arg.value)) {
+        return out.block(`${src.rel} line ${d.line} reaches ${hosts[0]} on its old port in a form I cannot rewrite`);
+      }
+      const at = arg.quoted ? arg.start + 1 : arg.start;
+      for (const e of edits) out.edit(src.path, at + e.start, at + e.end, e.text);
+    });
+  }
+}
+
+/** An upstream `server frontend;` means port 80; `server frontend:80;` too. */
+function rewriteUpstreamServer(value: string, hosts: string[], map: PortMap): TextEdit[] {
+  const m = /^([^:/]+)(?::(\d+))?$/.exec(value);
+  if (!m || !hosts.some((h) => h.toLowerCase() === m[1].toLowerCase())) return [];
+  if (m[2] === undefined) return map[80] ? [{ start: value.length, end: value.length, text: `:${map[80]}` }] : [];
+  const to = map[Number(m[2])];
+  return to ? [{ start: value.length - m[2].length, end: value.length, text: String(to) }] : [];
+}
+
+/** URLs to the service in one service's own `environment` (list or map form). */
+function moveInEnvironment(s: ServiceLink, map: YAMLMap, hosts: string[], out: Collector): void {
+  const file = s.compose;
+  const label = `service ${s.name} (${file.rel})`;
+  const env = mapValue(map, 'environment');
+  const inherited = s.node.data.environment;
+  if (!env) {
+    const values = Array.isArray(inherited) ? inherited : inherited && typeof inherited === 'object' ? Object.values(inherited) : [];
+    if (values.some((v) => typeof v === 'string' && rewriteServiceUrls(v, hosts, out.map).length)) {
+      out.block(`${label} reaches ${hosts[0]} on its old port through an environment it gets by a merge key; change it where it is defined`);
+    }
+    return;
+  }
+  const entries: { node: Scalar; path: (string | number)[] }[] = [];
+  if (isSeq(env)) {
+    (env.items as Node[]).forEach((n, i) => isScalar(n) && entries.push({ node: n, path: ['environment', i] }));
+  } else if (isMap(env)) {
+    for (const item of env.items) {
+      if (isScalar(item.key) && isScalar(item.value)) entries.push({ node: item.value, path: ['environment', String(item.key.value)] });
+    }
+  }
+  for (const { node, path: at } of entries) {
+    if (typeof node.value !== 'string') continue;
+    const value = node.value;
+    const edits = rewriteServiceUrls(value, hosts, out.map);
+    if (edits.length === 0) continue;
+    const start = scalarValueStart(file.text, node, value);
+    if (start === undefined) {
+      out.block(`${label}: cannot rewrite its environment value ${JSON.stringify(value)} in place`);
+      continue;
+    }
+    for (const e of edits) out.edit(file.path, start + e.start, start + e.end, e.text);
+    out.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, ...at), op: 'set', value: applyTextEdits(value, edits) });
+  }
+}

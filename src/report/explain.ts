@@ -1,0 +1,241 @@
+// `docker-harden --explain`: the project model as a person needs it, like
+// ESLint's --print-config. Compose projects and their files, services with
+// their image, Dockerfile and target, the role of each Dockerfile and stage,
+// the images built here, and for every link the evidence as file:line. The
+// JSON shape is docs/explain.schema.json (bump EXPLAIN_SCHEMA_VERSION on any
+// incompatible change).
+import pc from 'picocolors';
+import type { Project, ServiceLink } from '../model.js';
+import { relPath } from '../model.js';
+import type { Evidence } from '../evidence/types.js';
+import type { FileError } from '../read.js';
+import { serviceEvidence } from '../roles.js';
+
+export const EXPLAIN_SCHEMA_VERSION = 1;
+
+export interface ExplainEvidence {
+  file: string;
+  line: number;
+  source: Evidence['source'];
+  text: string;
+}
+
+export interface ExplainJson {
+  schemaVersion: number;
+  composeProjects: {
+    id: string;
+    files: string[];
+    directory: string;
+    how: 'evidence' | 'default' | 'structure' | 'include';
+    reason: string;
+    evidence: ExplainEvidence[];
+    includes: string[];
+    includedBy: string[];
+    projectName: string | null;
+    profiles: string[];
+    unresolved: string[];
+  }[];
+  composeFiles: { file: string; mode: 'standalone' | 'override' | 'both'; projects: string[]; reason: string; evidence: ExplainEvidence[] }[];
+  services: {
+    id: string;
+    file: string;
+    name: string;
+    image: string | null;
+    dockerfile: string | null;
+    target: string | null;
+    context: string | null;
+    /** Where its build comes from when not its own `build:`. */
+    buildFrom: { kind: 'override' | 'image-tag' | 'base'; service: string | null; evidence: ExplainEvidence[] } | null;
+    base: string | null;
+    overrides: string[];
+    extends: string | null;
+    leftAlone: { role: string; reason: string; evidence: ExplainEvidence[] } | null;
+  }[];
+  dockerfiles: {
+    file: string;
+    role: string;
+    reason: string;
+    evidence: ExplainEvidence[];
+    contexts: string[];
+    builds: { via: string; target: string | null; tags: string[]; runs: string | null; exportsFiles: boolean; evidence: ExplainEvidence }[];
+    stages: { index: number; name: string | null; role: string; image: boolean; hardened: boolean; reason: string; evidence: ExplainEvidence[] }[];
+  }[];
+  images: { tag: string; dockerfile: string; target: string | null; context: string; via: string; evidence: ExplainEvidence }[];
+  evidenceFiles: string[];
+  errors: { path: string; line?: number; message: string }[];
+}
+
+export function explainData(project: Project, errors: FileError[] = project.errors): ExplainJson {
+  const rel = (p: string) => relPath(project.cwd, p);
+  const relDir = (p: string) => (p === project.cwd ? '.' : rel(p));
+  const ev = (e: Evidence): ExplainEvidence => ({ file: e.rel, line: e.line, source: e.source, text: e.text });
+  const layout = project.layout;
+  return {
+    schemaVersion: EXPLAIN_SCHEMA_VERSION,
+    composeProjects: project.composeProjects.map((p) => ({
+      id: p.id,
+      files: p.rels,
+      directory: relDir(p.directory),
+      how: p.how,
+      reason: p.reason,
+      evidence: p.evidence.map(ev),
+      includes: p.includes,
+      includedBy: p.includedBy,
+      projectName: p.projectName ?? null,
+      profiles: p.profiles,
+      unresolved: p.unresolved,
+    })),
+    composeFiles: project.composes.map((c) => {
+      const u = layout.compose.uses.get(c.path);
+      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev) };
+    }),
+    services: project.services.map((s) => ({
+      id: s.id,
+      file: s.compose.rel,
+      name: s.name,
+      image: s.image ?? null,
+      dockerfile: s.build ? rel(s.build.dockerfile) : null,
+      target: s.build?.target ?? null,
+      context: s.build ? relDir(s.build.context) : null,
+      buildFrom: buildFrom(s, ev),
+      base: s.base?.id ?? null,
+      overrides: s.overrides.map((o) => o.id),
+      extends: s.extends?.id ?? null,
+      leftAlone: s.leftAlone ? { role: s.leftAlone.role, reason: s.leftAlone.reason, evidence: s.leftAlone.evidence.map(ev) } : null,
+    })),
+    dockerfiles: project.dockerfiles.map((df) => {
+      const use = layout.roles.get(df.path);
+      return {
+        file: df.rel,
+        role: use?.role ?? 'runtime',
+        reason: use?.reason ?? '',
+        evidence: (use?.evidence ?? []).map(ev),
+        contexts: (project.contexts.get(df.path) ?? []).map(relDir),
+        builds: (use?.builds ?? []).map((b) => ({ via: b.via, target: b.target ?? null, tags: b.tags, runs: b.runs ?? null, exportsFiles: b.exportsFiles, evidence: ev(b.at) })),
+        stages: (use?.stages ?? []).map((st) => ({
+          index: st.index,
+          name: st.name ?? null,
+          role: st.role,
+          image: st.image,
+          hardened: st.hardened,
+          reason: st.reason,
+          evidence: st.evidence.map(ev),
+        })),
+      };
+    }),
+    images: project.images.all.map((i) => ({ tag: i.tag, dockerfile: rel(i.dockerfile), target: i.target ?? null, context: relDir(i.context), via: i.via, evidence: ev(i.at) })),
+    evidenceFiles: layout.evidence.filesRead.map(rel),
+    errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
+  };
+}
+
+function buildFrom(s: ServiceLink, ev: (e: Evidence) => ExplainEvidence): ExplainJson['services'][number]['buildFrom'] {
+  if (s.buildFrom) return { kind: 'override', service: s.buildFrom.id, evidence: [ev(evidenceOfService(s.buildFrom))] };
+  if (s.builtImage) return { kind: 'image-tag', service: null, evidence: [ev(s.builtImage.at)] };
+  if (s.base && s.build && s.node.data.build === undefined) return { kind: 'base', service: s.base.id, evidence: [ev(evidenceOfService(s.base))] };
+  return null;
+}
+
+function evidenceOfService(s: ServiceLink): Evidence {
+  return { ...serviceEvidence(s), text: `service ${s.name}` };
+}
+
+export function explainJson(project: Project, errors?: FileError[]): string {
+  return JSON.stringify(explainData(project, errors), null, 2) + '\n';
+}
+
+/** The same data for people: one section per kind of link, evidence under each. */
+export function explainText(project: Project, color = false, errors?: FileError[]): string {
+  const d = explainData(project, errors);
+  const c = color ? pc : { bold: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, green: (s: string) => s };
+  const lines: string[] = [];
+  const at = (e: ExplainEvidence) => `${e.file}:${e.line}`;
+  const evLines = (list: ExplainEvidence[], indent: string) => {
+    const seen = new Set<string>();
+    for (const e of list) {
+      const key = `${at(e)} ${e.text}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lines.push(`${indent}${c.dim(`${at(e)}  (${e.source})  ${e.text}`)}`);
+    }
+  };
+  const heading = (s: string, n: number) => lines.push('', c.bold(`${s} (${n})`));
+
+  heading('Compose projects', d.composeProjects.length);
+  for (const p of d.composeProjects) {
+    const inc = p.includedBy.length ? `, runs as part of ${p.includedBy.join(', ')}` : '';
+    lines.push(`  ${c.cyan(p.files.join(' + '))}  ${c.dim(`[${p.how}${inc}]`)}`);
+    lines.push(`    ${p.reason}`);
+    if (p.projectName) lines.push(`    project name: ${p.projectName}`);
+    if (p.profiles.length) lines.push(`    profiles: ${p.profiles.join(', ')}`);
+    if (p.includes.length) lines.push(`    includes: ${p.includes.join('; ')}`);
+    if (p.unresolved.length) lines.push(`    ${c.yellow(`not found: ${p.unresolved.join(', ')}`)}`);
+    evLines(p.evidence, '      ');
+  }
+
+  heading('Compose files', d.composeFiles.length);
+  for (const f of d.composeFiles) lines.push(`  ${c.cyan(f.file)}  ${f.mode}: ${f.reason}`);
+
+  heading('Services', d.services.length);
+  for (const s of d.services) {
+    const parts: string[] = [];
+    if (s.image) parts.push(`image ${s.image}`);
+    if (s.dockerfile) parts.push(`builds ${s.dockerfile}${s.target ? ` (target ${s.target})` : ''}${s.context ? `, context ${s.context}` : ''}`);
+    if (!s.image && !s.dockerfile) parts.push('no image or build');
+    lines.push(`  ${c.cyan(s.id)}  ${parts.join('; ')}`);
+    if (s.base) lines.push(`    override of ${s.base} (partial: fixes go there)`);
+    if (s.overrides.length) lines.push(`    overridden by ${s.overrides.join(', ')}`);
+    if (s.extends) lines.push(`    extends ${s.extends}`);
+    if (s.buildFrom) {
+      const what = s.buildFrom.kind === 'override' ? `build from override ${s.buildFrom.service}` : s.buildFrom.kind === 'image-tag' ? `image built in this repository` : `build from ${s.buildFrom.service}`;
+      lines.push(`    ${what}`);
+      evLines(s.buildFrom.evidence, '      ');
+    }
+    if (s.leftAlone) {
+      lines.push(`    ${c.yellow(`left alone: ${s.leftAlone.role}, ${s.leftAlone.reason}`)}`);
+      evLines(s.leftAlone.evidence, '      ');
+    }
+  }
+
+  heading('Dockerfiles', d.dockerfiles.length);
+  for (const df of d.dockerfiles) {
+    const hardened = df.stages.some((s) => s.hardened);
+    lines.push(`  ${c.cyan(df.file)}  ${hardened ? c.green(df.role) : c.yellow(df.role)}: ${df.reason}`);
+    if (df.contexts.length) lines.push(`    context: ${df.contexts.join(', ')}`);
+    const composeRuns = df.builds.filter((b) => b.runs === 'compose');
+    if (composeRuns.length > 3) {
+      const names = composeRuns.map((b) => b.via.replace(/^compose service /, ''));
+      lines.push(`    run by compose services ${names.slice(0, 3).join(', ')} and ${names.length - 3} more  ${c.dim(composeRuns.slice(0, 3).map((b) => at(b.evidence)).join(', '))}`);
+    }
+    for (const b of df.builds) {
+      if (composeRuns.length > 3 && b.runs === 'compose') continue;
+      const tags = b.tags.length ? ` -t ${b.tags.join(' -t ')}` : '';
+      const how = b.runs ? `, ${b.runs === 'compose' ? 'run by compose' : b.runs === 'push' ? 'pushed' : 'run'}` : b.exportsFiles ? ', exports files' : '';
+      lines.push(`    built by ${b.via}${b.target ? ` --target ${b.target}` : ''}${tags}${how}  ${c.dim(at(b.evidence))}`);
+    }
+    if (df.stages.length > 1 || df.stages.some((s) => s.role !== df.role)) {
+      for (const st of df.stages) {
+        const label = st.name ?? String(st.index);
+        const mark = st.hardened ? c.green('hardened') : c.dim(st.image ? 'left alone' : 'not an image');
+        lines.push(`    stage ${label}: ${st.role} (${mark}) ${st.reason}`);
+      }
+    } else if (df.stages[0]) {
+      lines.push(`    ${df.stages[0].hardened ? c.green('hardened') : c.yellow('left alone')}`);
+    }
+    evLines(df.evidence.slice(0, 6), '      ');
+    if (df.evidence.length > 6) lines.push(`      ${c.dim(`… and ${df.evidence.length - 6} more`)}`);
+  }
+
+  heading('Images built here', d.images.length);
+  for (const i of d.images) {
+    lines.push(`  ${c.cyan(i.tag)}  ${i.dockerfile}${i.target ? ` (target ${i.target})` : ''}, context ${i.context}  by ${i.via}  ${c.dim(at(i.evidence))}`);
+  }
+
+  lines.push('', c.bold(`Evidence files read (${d.evidenceFiles.length})`));
+  if (d.evidenceFiles.length) lines.push(`  ${d.evidenceFiles.join(', ')}`);
+  if (d.errors.length) {
+    heading('Errors', d.errors.length);
+    for (const e of d.errors) lines.push(`  ${c.red(`${e.path}${e.line ? `:${e.line}` : ''}`)}  ${e.message}`);
+  }
+  return lines.slice(1).join('\n') + '\n';
+}

@@ -1,0 +1,339 @@
+// What each Dockerfile and stage is for, so only images that run as services
+// get a USER:
+//  - runtime: a compose service builds or runs it, or a CI step pushes or
+//    runs it; when nothing builds it, a last stage with CMD or ENTRYPOINT (or
+//    on a server image whose own command it keeps);
+//  - base: another Dockerfile builds FROM its tag (its children are hardened
+//    instead: a non-root USER here would break their RUN apt-get);
+//  - builder: a stage other stages copy from, or an image built for CI that
+//    nothing pushes or runs and that sets no command;
+//  - test, packaging, devcontainer: by use, else by where it sits.
+// A Dockerfile a compose service or a CI step builds is judged by that use,
+// wherever it lives. Decided once at load, with the evidence for each role.
+import path from 'node:path';
+import type { DfStage, ParsedDockerfile } from './parse/dockerfile.js';
+import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
+import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
+import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
+import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import { normalizeTag } from './images.js';
+import { lineOfOffset } from './text.js';
+
+export const IMAGE_ROLES = ['runtime', 'base', 'builder', 'test', 'packaging', 'devcontainer'] as const;
+export type ImageRole = (typeof IMAGE_ROLES)[number];
+/** A stage may also be `unused`: not the last stage, not a target anything builds, not copied from. */
+export type StageRole = ImageRole | 'unused';
+
+/** One way the repository builds a Dockerfile. */
+export interface DockerfileBuild {
+  /** `compose service api`, `docker build`, `docker/build-push-action`, `bake target app`, `image: org/app (compose service web)`. */
+  via: string;
+  target?: string;
+  tags: string[];
+  /** What makes it a runtime build: compose runs it, or CI pushes or runs it. */
+  runs?: 'compose' | 'push' | 'run';
+  /** `--output type=local`: the build exports files. */
+  exportsFiles: boolean;
+  at: Evidence;
+}
+
+export interface StageUse {
+  index: number;
+  name?: string;
+  role: StageRole;
+  /** The stage becomes an image (a target something builds, or the last stage) rather than only feeding other stages. */
+  image: boolean;
+  reason: string;
+  evidence: Evidence[];
+  /** Transforms harden it: an image stage whose role the configuration's `roles` lists (default: runtime). */
+  hardened: boolean;
+}
+
+export interface DockerfileUse {
+  file: string;
+  rel: string;
+  /** `runtime` when any stage is; else the role of its image stage. */
+  role: ImageRole;
+  reason: string;
+  evidence: Evidence[];
+  stages: StageUse[];
+  builds: DockerfileBuild[];
+}
+
+const TEST_DIRS = new Set(['test', 'tests', 'e2e', 'testdata', 'fixtures', 'integration_test', 'integration_tests', 'integration-test', 'integration-tests', '__tests__']);
+const PACKAGING_DIRS = new Set(['packaging', 'deb', 'debian', 'rpm', 'installer', 'installers', 'snap', 'flatpak', 'appimage', 'msi']);
+const CI_DIRS = new Set(['.github', '.gitlab', '.circleci', '.buildkite', 'ci', '.ci']);
+const TEST_STAGE = /^(test|tests|testing|unit-?tests?|integration(-?tests?)?|e2e|lint|check|ci)([-_].*)?$/;
+
+export function roleEvidenceOfStage(df: DockerfileSource, stage: DfStage): Evidence {
+  return { file: df.path, rel: df.rel, line: stage.from.line + 1, source: 'dockerfile', text: stage.from.raw.split(/\r?\n/)[0]!.trim() };
+}
+
+/**
+ * Decide the role of every Dockerfile and stage of a linked project.
+ * `hardened(file)` says which roles the configuration hardens for a file.
+ */
+export function assignRoles(project: Project, evidence: RepoEvidence, hardened: (file: string) => readonly ImageRole[], parents: ParentLookup): Map<string, DockerfileUse> {
+  const usedTags = tagsPushedOrRun(evidence);
+  const bakePushed = evidence.imageUses.filter((u) => u.kind === 'push' && u.image.startsWith('bake:')).map((u) => u.image.slice(5).split(','));
+  const devcontainerFiles = new Set(evidence.devcontainers.map((d) => d.dockerfile).filter((f): f is string => !!f));
+
+  // Children: stages of any Dockerfile whose FROM names a tag built from another.
+  const children = new Map<string, Evidence[]>();
+  for (const df of project.dockerfiles) {
+    for (const stage of df.parsed.stages) {
+      const image = expandArgs(stage.image, df.parsed.globalArgs, {});
+      if (!image || stageByRef(df.parsed, image, stage.index)) continue;
+      const parent = parents(image);
+      if (!parent || parent.dockerfile.path === df.path) continue;
+      const key = `${parent.dockerfile.path}#${parent.stage.index}`;
+      children.set(key, [...(children.get(key) ?? []), roleEvidenceOfStage(df, stage)]);
+    }
+  }
+
+  const buildsByFile = new Map<string, BuildUse[]>();
+  for (const b of evidence.builds) buildsByFile.set(b.dockerfile, [...(buildsByFile.get(b.dockerfile) ?? []), b]);
+  const out = new Map<string, DockerfileUse>();
+  for (const df of project.dockerfiles) {
+    const builds = buildsOf(df, project, buildsByFile.get(df.path) ?? [], evidence, usedTags, bakePushed);
+    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents));
+  }
+  return out;
+}
+
+function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evidence: RepoEvidence, usedTags: Set<string>, bakePushed: string[][]): DockerfileBuild[] {
+  const builds: DockerfileBuild[] = [];
+  for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
+    if (s.base) continue; // a partial override runs as its base service
+    builds.push({
+      via: s.builtImage ? `compose service ${s.name} (image: ${s.image})` : `compose service ${s.name}`,
+      target: s.build?.target,
+      tags: typeof s.effective.image === 'string' ? [s.effective.image] : [],
+      runs: 'compose',
+      exportsFiles: false,
+      at: serviceEvidence(s),
+    });
+  }
+  for (const b of own) {
+    const bakeName = /^bake target (.+)$/.exec(b.via)?.[1];
+    const pushedByBake = bakeName !== undefined && bakePushed.some((names) => names.length === 0 || names.includes('default') || names.includes(bakeName));
+    const runs = b.push || pushedByBake ? 'push' : b.tags.some((t) => usedTags.has(normalizeTag(t))) ? runKind(b.tags, evidence) : undefined;
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, at: b.at });
+  }
+  return builds;
+}
+
+function runKind(tags: string[], evidence: RepoEvidence): 'push' | 'run' {
+  const norm = new Set(tags.map(normalizeTag));
+  return evidence.imageUses.some((u) => u.kind === 'push' && norm.has(normalizeTag(u.image))) ? 'push' : 'run';
+}
+
+/** Tags something pushes or runs, with `docker tag` aliases followed back to the tag built. */
+function tagsPushedOrRun(evidence: RepoEvidence): Set<string> {
+  const used = new Set(evidence.imageUses.filter((u) => !u.image.startsWith('bake:')).map((u) => normalizeTag(u.image)));
+  for (let round = 0; round < 3; round++) {
+    for (const a of evidence.tagAliases) if (used.has(normalizeTag(a.target))) used.add(normalizeTag(a.source));
+  }
+  return used;
+}
+
+/** The line of a service's key, as evidence (`service web (target runtime)`). */
+export function serviceEvidence(s: ServiceLink): Evidence {
+  const line = lineOfOffset(s.compose, s.node.keyNode.range?.[0] ?? 0);
+  const target = s.build?.target ? ` (target ${s.build.target})` : '';
+  return { file: s.compose.path, rel: s.compose.rel, line, source: 'compose', text: `service ${s.name}${target}` };
+}
+
+function decide(
+  df: DockerfileSource,
+  builds: DockerfileBuild[],
+  children: Map<string, Evidence[]>,
+  namedByDevcontainer: boolean,
+  hardenedRoles: readonly ImageRole[],
+  parents: ParentLookup,
+): DockerfileUse {
+  const parsed = df.parsed;
+  const stages = parsed.stages;
+  const segments = path.relative(df.root, df.path).split(path.sep).map((s) => s.toLowerCase());
+  const dirs = segments.slice(0, -1).map((d) => d.replace(/^[._]+(?=[a-z])/, ''));
+  const name = segments[segments.length - 1] ?? '';
+  const last = stages[stages.length - 1];
+  const byStage = new Map<number, DockerfileBuild[]>();
+  for (const b of builds) {
+    const st = finalStage(parsed, b.target);
+    if (st) byStage.set(st.index, [...(byStage.get(st.index) ?? []), b]);
+  }
+  const referenced = internalReferences(parsed);
+  const stageUses: StageUse[] = [];
+  const fromEv = (st: DfStage) => roleEvidenceOfStage(df, st);
+  const devcontainer = segments.slice(0, -1).includes('.devcontainer') || namedByDevcontainer;
+
+  for (const st of stages) {
+    const uses = byStage.get(st.index) ?? [];
+    const kids = children.get(`${df.path}#${st.index}`) ?? [];
+    const image = uses.length > 0 || kids.length > 0 || (st === last && (builds.length === 0 || builds.some((b) => finalStage(parsed, b.target) === last)));
+    const set = (role: StageRole, reason: string, evidence: Evidence[]) =>
+      stageUses.push({ index: st.index, name: st.name, role, image, reason, evidence, hardened: image && role !== 'unused' && hardenedRoles.includes(role) });
+    const useEv = uses.map((u) => u.at);
+
+    if (devcontainer && image) {
+      set('devcontainer', namedByDevcontainer ? 'a dev container builds it (devcontainer.json)' : 'it sits in .devcontainer/: a dev container, whose user devcontainer.json sets', [...useEv, fromEv(st)]);
+      continue;
+    }
+    if (kids.length) {
+      const runsToo = uses.filter((u) => u.runs);
+      const extra = runsToo.length ? `; also run by ${runsToo.map((u) => u.via).join(', ')}, so its children get the user instead` : '';
+      set('base', `other Dockerfiles build FROM its image (${kids.map((k) => `${k.rel}:${k.line}`).join(', ')})${extra}`, [...kids, ...useEv]);
+      continue;
+    }
+    const running = uses.filter((u) => u.runs && !u.exportsFiles);
+    if (running.length) {
+      set('runtime', describeRuns(running), running.map((u) => u.at));
+      continue;
+    }
+    if (uses.some((u) => u.exportsFiles)) {
+      set('packaging', `built with --output to export files (${uses.filter((u) => u.exportsFiles).map((u) => `${u.at.rel}:${u.at.line}`).join(', ')})`, useEv);
+      continue;
+    }
+    if (uses.length) {
+      // Built, but nothing pushes or runs it: a test or CI image, unless it sets a command.
+      const where = uses.map((u) => `${u.via} at ${u.at.rel}:${u.at.line}`).join(', ');
+      if (st.name && TEST_STAGE.test(st.name)) set('test', `stage ${st.name} is built by ${where} and nothing pushes or runs it: a test image`, useEv);
+      else if (runsByDefault(parsed, st, parents)) set('runtime', `built by ${where}; nothing pushes or runs it, but it sets a command to run`, useEv);
+      else set('builder', `built by ${where}, but nothing pushes or runs it and it sets no CMD or ENTRYPOINT: a CI or build image`, useEv);
+      continue;
+    }
+    if (referenced.has(st.index) && !image) {
+      set('builder', `a build stage: ${referenced.get(st.index)!.join(', ')}`, [fromEv(st)]);
+      continue;
+    }
+    if (!image) {
+      set('unused', st === last ? `nothing builds it (${builds.map((b) => `${b.via} builds target ${b.target}`).join('; ')})` : 'no build in the repository names this stage', [fromEv(st)]);
+      continue;
+    }
+    // Nothing in the repository builds this Dockerfile: where it sits and what it says decide.
+    const [role, reason] = fallbackRole(dirs, name, parsed, st, parents);
+    set(role, reason, [fromEv(st)]);
+  }
+
+  const images = stageUses.filter((s) => s.image);
+  const runtime = images.find((s) => s.role === 'runtime');
+  const main = runtime ?? images.find((s) => s.index === last?.index) ?? images[0];
+  const role: ImageRole = main && main.role !== 'unused' ? main.role : 'builder';
+  return {
+    file: df.path,
+    rel: df.rel,
+    role,
+    reason: main ? (stages.length > 1 && main.name ? `stage ${main.name}: ${main.reason}` : main.reason) : 'no stage',
+    evidence: main?.evidence ?? [],
+    stages: stageUses,
+    builds,
+  };
+}
+
+/** `compose services web, worker and 3 more run it (compose.yaml:4, …); docker build pushes it (Makefile:12)`. */
+function describeRuns(uses: DockerfileBuild[]): string {
+  const list = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more` : xs.join(', '));
+  const where = (us: DockerfileBuild[]) => list(us.map((u) => `${u.at.rel}:${u.at.line}`));
+  const out: string[] = [];
+  const compose = uses.filter((u) => u.runs === 'compose');
+  if (compose.length) {
+    const names = compose.map((u) => u.via.replace(/^compose service /, ''));
+    out.push(`compose ${compose.length > 1 ? 'services' : 'service'} ${list(names)} ${compose.length > 1 ? 'run' : 'runs'} it (${where(compose)})`);
+  }
+  for (const u of uses.filter((x) => x.runs !== 'compose')) {
+    out.push(`${u.via} ${u.runs === 'push' ? 'pushes it' : 'builds it and a command runs it'} (${u.at.rel}:${u.at.line})`);
+  }
+  return out.join('; ');
+}
+
+/** Role of a Dockerfile nothing builds: test and packaging folders, ONBUILD, a command to run, a base by name. */
+function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st: DfStage, parents: ParentLookup): [StageRole, string] {
+  const testDir = dirs.find((d) => TEST_DIRS.has(d));
+  if (testDir) return ['test', `nothing builds it and it sits under ${testDir}/: a test harness`];
+  if (/(^|[._-])(test|tests|e2e|spec)([._-]|$)/.test(name.replace(/^dockerfile|dockerfile$/, ''))) return ['test', `nothing builds it and its name says test: a test harness`];
+  const pkgDir = dirs.find((d) => PACKAGING_DIRS.has(d));
+  if (pkgDir) return ['packaging', `nothing builds it and it sits under ${pkgDir}/: a packaging image`];
+  if (/(^|[._-])(deb|rpm|pkg|package|packaging|installer)([._-]|$)/.test(name)) return ['packaging', 'nothing builds it and its name says packaging'];
+  if (effectiveInstructions(st).some((i) => i.keyword === 'ONBUILD') || st.instructions.some((i) => i.keyword === 'ONBUILD')) {
+    return ['base', 'it has ONBUILD triggers: an image for others to build FROM'];
+  }
+  const ciDir = dirs.find((d) => CI_DIRS.has(d) || CI_DIRS.has('.' + d));
+  if (ciDir) return ['builder', `nothing builds it and it sits under ${ciDir}/: a CI image`];
+  if (runsByDefault(parsed, st, parents)) return ['runtime', 'nothing in the repository builds it; its last stage sets a command to run'];
+  if (/(^|[._-])base([._-]|$)/.test(name) || dirs[dirs.length - 1] === 'base') return ['base', 'nothing builds it, it sets no command and its name says base'];
+  const base = resolveStageBase(parsed, st, {}, parents);
+  if (base.image === 'scratch' && !base.chain.some((s) => effectiveInstructions(s).some((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT'))) {
+    return ['packaging', 'a FROM scratch stage with no command: files to export (docker build --output)'];
+  }
+  return ['builder', 'nothing in the repository builds or runs it and it sets no CMD or ENTRYPOINT: a build or CI image, or a base for images elsewhere'];
+}
+
+/** The stage (or an image it builds on) sets CMD or ENTRYPOINT, or starts from a known server image that keeps its own. */
+export function runsByDefault(parsed: ParsedDockerfile, st: DfStage, parents: ParentLookup): boolean {
+  const base: StageBase = resolveStageBase(parsed, st, {}, parents);
+  const sets = (b: StageBase): boolean =>
+    b.chain.some((s) => effectiveInstructions(s).some((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT')) || (b.builtFrom ? sets(b.builtFrom.base) : false);
+  if (sets(base)) return true;
+  const facts = base.builtFrom ? base.builtFrom.base.facts : base.facts;
+  return !!facts && (facts.writePathsKnown || facts.dropsPrivileges || !!facts.swapTo);
+}
+
+/** Stages other stages build on or copy from, with what refers to them. */
+function internalReferences(parsed: ParsedDockerfile): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const note = (ref: string, by: DfStage, what: string) => {
+    const target = stageByRef(parsed, expandArgs(ref, parsed.globalArgs, {}) ?? ref, by.index);
+    if (!target) return;
+    const label = by.name ? `stage ${by.name}` : `stage ${by.index}`;
+    out.set(target.index, [...(out.get(target.index) ?? []), `${label} ${what} it`]);
+  };
+  for (const st of parsed.stages) {
+    note(st.image, st, 'builds FROM');
+    for (const ins of st.instructions) {
+      const from = ins.flags.find((f) => f.name === 'from')?.value;
+      if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && from) note(from, st, 'copies from');
+      if (ins.keyword === 'RUN') for (const m of ins.raw.matchAll(/--mount=[^\s]*\bfrom=([^,\s]+)/g)) note(m[1]!, st, 'mounts');
+    }
+  }
+  return out;
+}
+
+const ROLE_WORDS: Record<StageRole, string> = {
+  runtime: 'a runtime image',
+  base: 'a base image',
+  builder: 'a build or CI image',
+  test: 'a test harness',
+  packaging: 'a packaging image',
+  devcontainer: 'a dev container',
+  unused: 'not built',
+};
+
+/**
+ * The once-per-file report of stages left alone because they are not runtime
+ * images: image stages whose role is not hardened, and a last stage nothing
+ * builds while other targets are built (a CI helper at the end of the file).
+ */
+export function leftAlone(use: DockerfileUse | undefined): { stage: number; message: string; manual: string } | undefined {
+  if (!use) return undefined;
+  const last = use.stages[use.stages.length - 1];
+  const left = use.stages.filter((s) => (s.image && !s.hardened && s.role !== 'unused') || (s === last && s.role === 'unused'));
+  if (left.length === 0) return undefined;
+  const multi = use.stages.length > 1;
+  const parts = left.map((s) => {
+    const where = s.evidence.length ? ` [${[...new Set(s.evidence.map((e) => `${e.rel}:${e.line}`))].slice(0, 4).join(', ')}]` : '';
+    const label = multi ? `stage ${s.name ?? s.index}${s === last ? ' (last)' : ''}: ` : '';
+    return `${label}${s.role === 'unused' ? '' : `${ROLE_WORDS[s.role]}, `}${s.reason}${where}`;
+  });
+  const base = left.some((s) => s.role === 'base');
+  const role = left.find((s) => s.role !== 'unused')?.role;
+  return {
+    stage: left[0]!.index,
+    message: `not a runtime image: left alone (${parts.join('; ')})${base ? '; the images built FROM it get the user instead' : ''}`,
+    manual:
+      (role
+        ? 'If this image does run as a service, build it from compose or CI, or widen the roles hardened for this file in .docker-harden.yml ' +
+          `(roles: [runtime, ${role}], or per file under overrides). `
+        : 'If that stage runs as a service, build it as a target (compose build.target, --target in CI). ') + 'docker-harden --explain shows why.',
+  };
+}

@@ -1,0 +1,500 @@
+// What an image does when it starts, read from the repository: the ENTRYPOINT
+// and CMD of its stages and the shell scripts they run that a COPY brings from
+// the build context (`COPY docker-entrypoint.sh /usr/local/bin/` +
+// `ENTRYPOINT ["docker-entrypoint.sh"]`). Two questions are answered here, for
+// every transform alike:
+//
+//   - Does the image drop privileges itself (gosu, su-exec, setpriv, chroot
+//     --userspec, s6-setuidgid, runuser, su -c)? Then it must start as root,
+//     with the capabilities the drop needs, unless the drop only runs when it
+//     is started as root.
+//   - Which paths does it create or write at start (mkdir -p, a config rendered
+//     with envsubst or sed -i, a file written with > or tee, a sqlite database)?
+//     A non-root user needs them made and owned at build time.
+//
+// Shell is read, never run: an approximation that errs towards "not known".
+import path from 'node:path';
+import { openSync, readSync, closeSync } from 'node:fs';
+import type { DockerfileSource, Project, ScriptSource } from './model.js';
+import type { DfInstruction, DfStage } from './parse/dockerfile.js';
+import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
+import { shellCommands } from './knowledge/images.js';
+import { chainInstructions, resolveStageBase, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { copyMappings } from './nginx-files.js';
+import { isDirectory, isFile, isInside } from './read.js';
+import { lineStartOf, lineEndOf } from './text.js';
+
+/** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
+export interface StartCommand {
+  via: 'ENTRYPOINT' | 'CMD';
+  instruction: DfInstruction;
+  argv?: string[];
+  shell?: string;
+}
+
+/**
+ * The image's effective ENTRYPOINT and CMD along its stage chain: the last of
+ * each, where an ENTRYPOINT resets a CMD set in an earlier stage (as a base
+ * image's CMD is reset), not one set later in its own stage.
+ */
+export function startCommands(base: StageBase): StartCommand[] {
+  let entrypoint: StartCommand | undefined;
+  let cmd: { c: StartCommand; stage: number } | undefined;
+  for (const stage of base.chain) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword !== 'ENTRYPOINT' && ins.keyword !== 'CMD') continue;
+      const c: StartCommand = { via: ins.keyword, instruction: ins, ...(ins.json ? { argv: ins.json } : { shell: runShellText(ins) }) };
+      if (ins.keyword === 'ENTRYPOINT') {
+        entrypoint = c;
+        if (cmd && cmd.stage !== stage.index) cmd = undefined;
+      } else cmd = { c, stage: stage.index };
+    }
+  }
+  return [entrypoint, cmd?.c].filter((c): c is StartCommand => !!c);
+}
+
+const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
+/** Init wrappers that run the next word: `tini -- /entrypoint.sh`. */
+const INITS = /^(\/usr)?(\/local)?(\/s?bin\/)?(tini|tini-static|dumb-init|catatonit)$/;
+const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/** Container paths of the scripts a start command runs: `/entrypoint.sh`, `./start.sh`, `sh start.sh`, `bash -c "./run.sh"`. */
+function scriptWords(c: StartCommand): string[] {
+  const argv = c.argv ?? shellCommands(c.shell ?? '')[0] ?? [];
+  const words = [...argv];
+  while (words.length && (INITS.test(words[0]!) || words[0] === 'exec')) {
+    words.shift();
+    while (words[0]?.startsWith('-')) words.shift();
+  }
+  const first = words[0];
+  if (!first) return [];
+  if (SHELLS.test(first)) {
+    const rest = words.slice(1);
+    const c = rest.indexOf('-c');
+    if (c >= 0) return rest[c + 1] ? (shellCommands(rest[c + 1]!)[0] ?? []).slice(0, 1) : [];
+    const script = rest.find((w) => !w.startsWith('-'));
+    return script ? [script] : [];
+  }
+  return [first];
+}
+
+function containerPaths(word: string, workdir: string): string[] {
+  if (word.includes('$')) return [];
+  if (word.startsWith('/')) return [path.posix.normalize(word)];
+  if (word.includes('/')) return [path.posix.resolve(workdir, word)];
+  // A bare name runs from PATH (exec form) or, for `sh start.sh`, from the working directory.
+  return [...PATH_DIRS.map((d) => `${d}/${word}`), path.posix.resolve(workdir, word)];
+}
+
+/** The file in the repository a COPY of the chain puts at `containerPath` (the latest one), if any. */
+function hostFileAt(project: Project, df: DockerfileSource, chain: DfStage[], containerPath: string): string | undefined {
+  const mappings = copyMappings(project, df.path, new Set(chain.map((s) => s.index)));
+  for (let i = mappings.length - 1; i >= 0; i--) {
+    const m = mappings[i]!;
+    if (!m.hostPath) continue;
+    if (m.containerPath === containerPath) return isFile(m.hostPath) ? m.hostPath : undefined;
+    const dir = m.containerPath.endsWith('/') ? m.containerPath : `${m.containerPath}/`;
+    if (containerPath.startsWith(dir) && isDirectory(m.hostPath)) {
+      const p = path.join(m.hostPath, ...path.posix.relative(m.containerPath, containerPath).split('/'));
+      return isFile(p) && project.roots.some((r) => isInside(r, p)) ? p : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A shell script by name (`.sh`, `.bash`) or by its `#!` line; binaries and other programs are not read. */
+function looksLikeShellScript(p: string): boolean {
+  if (/\.(sh|bash)$/.test(p)) return true;
+  try {
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.alloc(64);
+      const n = readSync(fd, buf, 0, 64, 0);
+      return /^#!\s*\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+export interface StartScriptRef {
+  hostPath: string;
+  containerPath: string;
+  command: StartCommand;
+}
+
+/** Start scripts of one stage chain that a COPY brings from the repository. */
+export function startScriptRefs(project: Project, df: DockerfileSource, base: StageBase): StartScriptRef[] {
+  const workdir = workdirs(base.chain).final;
+  const out: StartScriptRef[] = [];
+  for (const command of startCommands(base)) {
+    for (const word of scriptWords(command)) {
+      for (const containerPath of containerPaths(word, workdir)) {
+        const hostPath = hostFileAt(project, df, base.chain, containerPath);
+        if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
+        out.push({ hostPath, containerPath, command });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Host paths of every stage's start scripts, for the model to load. */
+export function startScriptCandidates(project: Project, df: DockerfileSource): string[] {
+  const out = new Set<string>();
+  for (const stage of df.parsed.stages) {
+    for (const ref of startScriptRefs(project, df, resolveStageBase(df.parsed, stage))) out.add(ref.hostPath);
+  }
+  return [...out];
+}
+
+// ------------------------------------------------------------ reading a script
+
+/** Tools that run a command as another user. */
+const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su']);
+
+export interface PrivilegeDrop {
+  tool: string;
+  /** The user it drops to, as written there (variables expanded where known). */
+  user?: string;
+  /** 1-based line in the script (or the instruction's line for a CMD/ENTRYPOINT). */
+  line: number;
+  /** The whole line, and its offsets, when it can be rewritten (a simple command, maybe after `exec`). */
+  lineRange?: [number, number];
+  /** The line without the drop (what runs when started as another user), with `exec` kept; set with lineRange. */
+  withoutDrop?: string;
+  /** Capabilities the drop needs when the container starts as root. */
+  caps: string[];
+}
+
+export interface StartWrite {
+  path: string;
+  /** `dir`: made with mkdir; `file`: written in place (redirect, tee, touch, cp); `dir-of`: a file whose directory must be writable (sed -i, sqlite). */
+  kind: 'dir' | 'file' | 'dir-of';
+  /** The command and where it is, for findings. */
+  how: string;
+}
+
+export interface ScriptReading {
+  drops: PrivilegeDrop[];
+  writes: StartWrite[];
+  /** The script checks whether it runs as root (`id -u`, `$EUID`, `whoami`): a drop behind it is already conditional. */
+  rootCheck: boolean;
+  /** Capabilities the steps before a drop need as root: CHOWN and friends for `chown`. */
+  rootCaps: string[];
+}
+
+/** A test of whether the script runs as root: `[ "$(id -u)" = '0' ]`, `[ $EUID -ne 0 ]`, `[ "$(whoami)" = root ]`. */
+const ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(=|==|!=|-eq|-ne)\s*["']?(0|root)\b/;
+
+/**
+ * What a start script (or a CMD's shell text) does: its privilege drops, the
+ * paths it writes, whether it checks for root. `vars` are the build's ENV and
+ * ARG values; assignments at the script's top level are followed too.
+ * `workdir` resolves relative paths, unless the script changes directory.
+ */
+export function readStartScript(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
+  const scope = new Map(vars);
+  const drops: PrivilegeDrop[] = [];
+  const writes: StartWrite[] = [];
+  const rootCaps = new Set<string>();
+  const changesDir = shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
+  const resolve = (word: string): string | undefined => {
+    const w = word.includes('$') ? expandArgs(word, scope) : word;
+    if (w === undefined || w === '' || /[$*?`]/.test(w) || w.startsWith('-')) return undefined;
+    if (w.startsWith('/')) return path.posix.normalize(w);
+    if (changesDir || w.startsWith('~')) return undefined;
+    return path.posix.resolve(workdir, w);
+  };
+  const lines = logicalLines(text);
+  let seenDrop = false;
+  for (const { text: line, start, end, number } of lines) {
+    const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
+    if (assign) {
+      const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
+      scope.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, scope));
+      continue;
+    }
+    const at = `${where} line ${number + lineOffset}`;
+    const commands = shellCommands(line);
+    for (const argv of commands) {
+      const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const tool = words[0];
+      if (!tool) continue;
+      if (DROP_TOOLS.has(tool)) {
+        const drop = readDrop(words, scope);
+        if (drop) {
+          seenDrop = true;
+          const { prefix, ...rest } = drop;
+          const record: PrivilegeDrop = { ...rest, line: number + lineOffset };
+          // Rewritable: the line is this one simple command (after `exec`), on one physical line.
+          const raw = rawWords(line);
+          const lead = raw[0]?.text === 'exec' ? 1 : 0;
+          if (prefix !== undefined && commands.length === 1 && !line.includes('\n') && text.slice(start, end) === line && raw[lead]?.text === tool && raw[lead + prefix]) {
+            record.lineRange = [start, end];
+            record.withoutDrop = `${lead ? 'exec ' : ''}${line.slice(raw[lead + prefix]!.start).trimEnd()}`;
+          }
+          drops.push(record);
+          continue;
+        }
+      }
+      // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
+      if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
+        for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
+      }
+      for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
+    }
+  }
+  return { drops, writes, rootCheck: ROOT_CHECK.test(text), rootCaps: [...rootCaps] };
+}
+
+/** Lines joined over backslash continuations, with offsets of the first line's start and the last line's end. */
+function logicalLines(text: string): { text: string; start: number; end: number; number: number }[] {
+  const out: { text: string; start: number; end: number; number: number }[] = [];
+  let i = 0;
+  let number = 1;
+  while (i < text.length) {
+    const start = i;
+    const first = number;
+    let end = lineEndOf(text, i);
+    let joined = text.slice(start, end);
+    while (/\\$/.test(text.slice(lineStartOf(text, end), end)) && end < text.length) {
+      i = text.indexOf('\n', end) + 1;
+      number++;
+      end = lineEndOf(text, i);
+      joined = `${joined.slice(0, -1)} ${text.slice(i, end)}`;
+    }
+    out.push({ text: joined, start, end, number: first });
+    const nl = text.indexOf('\n', end);
+    if (nl < 0) break;
+    i = nl + 1;
+    number++;
+  }
+  return out;
+}
+
+/** The words of a line with their offsets, quotes kept as written (`gosu "$U" "$@"` is three words). */
+function rawWords(line: string): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && /\s/.test(line[i]!)) i++;
+    if (i >= line.length || line[i] === '#') break;
+    const start = i;
+    while (i < line.length && !/\s/.test(line[i]!)) {
+      const q = line[i];
+      if (q === '"' || q === "'") {
+        const close = line.indexOf(q, i + 1);
+        i = close < 0 ? line.length : close + 1;
+      } else i += line[i] === '\\' ? 2 : 1;
+    }
+    out.push({ text: line.slice(start, i), start });
+  }
+  return out;
+}
+
+/**
+ * The user a drop command switches to and the capabilities it needs; `prefix`:
+ * how many words the drop takes before the command it runs (undefined when the
+ * command is a string for another shell, as with `su -c`).
+ */
+function readDrop(words: string[], scope: Map<string, string | undefined>): (Omit<PrivilegeDrop, 'line'> & { prefix?: number }) | undefined {
+  const tool = words[0]!;
+  const expand = (w: string | undefined) => (w === undefined ? undefined : w.includes('$') ? expandArgs(w, scope) ?? w : w);
+  const base = ['SETGID', 'SETUID'];
+  switch (tool) {
+    case 'gosu':
+    case 'su-exec':
+    case 's6-setuidgid': {
+      if (words.length < 3) return undefined;
+      return { tool, user: expand(words[1]), prefix: 2, caps: base };
+    }
+    case 'setpriv': {
+      let user: string | undefined;
+      let i = 1;
+      for (; i < words.length; i++) {
+        const w = words[i]!;
+        if (w === '--') {
+          i++;
+          break;
+        }
+        if (!w.startsWith('-')) break;
+        const m = /^--(reuid|ruid|euid)=(.*)$/.exec(w);
+        if (m) user = expand(m[2]);
+        else if (/^--(reuid|ruid|euid|regid|rgid|egid|groups|inh-caps|ambient-caps|bounding-set|securebits|selinux-label|apparmor-profile|landlock-access|landlock-rule)$/.test(w)) {
+          if (/^--(reuid|ruid|euid)$/.test(w)) user = expand(words[i + 1]);
+          i++;
+        }
+      }
+      if (user === undefined) return undefined; // setpriv without a UID change (--no-new-privs, capability sets) drops no user
+      return { tool, user, prefix: i < words.length ? i : undefined, caps: base };
+    }
+    case 'chroot': {
+      const spec = words.find((w) => w.startsWith('--userspec='))?.slice('--userspec='.length) ?? (words.includes('--userspec') ? words[words.indexOf('--userspec') + 1] : undefined);
+      if (!spec) return undefined;
+      // `chroot --userspec=U:G / cmd...`: the command runs in place; another root directory cannot be left out.
+      const rootAt = words.findIndex((w, i) => i > 0 && !w.startsWith('-') && words[i - 1] !== '--userspec');
+      const runsInPlace = rootAt > 0 && words[rootAt] === '/' && rootAt + 1 < words.length;
+      return { tool, user: expand(spec.split(':')[0]), prefix: runsInPlace ? rootAt + 1 : undefined, caps: [...base, 'SYS_CHROOT'] };
+    }
+    case 'runuser': {
+      const u = words.indexOf('-u');
+      const dd = words.indexOf('--');
+      if (u > 0 && dd > u) return { tool, user: expand(words[u + 1]), prefix: dd + 1 < words.length ? dd + 1 : undefined, caps: base };
+      const user = words.slice(1).find((w, i, all) => !w.startsWith('-') && !['-c', '-s', '-g', '-G', '--command', '--shell', '--group'].includes(all[i - 1] ?? ''));
+      return user ? { tool, user: expand(user), caps: base } : undefined;
+    }
+    case 'su': {
+      // `su [-s SHELL] [-c CMD] USER` / `su USER -c CMD`: the command is a string for another shell.
+      if (!words.includes('-c') && !words.some((w) => w.startsWith('--command'))) return undefined;
+      const user = words.slice(1).find((w, i, all) => !w.startsWith('-') && !['-c', '-s', '-g', '-G', '--command', '--shell', '--group'].includes(all[i - 1] ?? ''));
+      return user ? { tool, user: expand(user), caps: base } : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A word back in shell form: quoted when it holds anything a shell would split or expand differently. */
+function shellWord(w: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(w)) return w;
+  if (/^"\$[@*]"$/.test(`"${w}"`)) return `"${w}"`;
+  return `"${w.replace(/["\\`]/g, '\\$&')}"`;
+}
+
+/** Paths a simple command writes. */
+function writesOf(argv: string[], resolve: (w: string) => string | undefined, at: string): StartWrite[] {
+  const out: StartWrite[] = [];
+  const add = (word: string | undefined, kind: StartWrite['kind'], what: string) => {
+    const p = word === undefined ? undefined : resolve(word);
+    if (p && !/^\/(dev|proc|sys)(\/|$)/.test(p)) out.push({ path: p, kind, how: `${what} (${at})` });
+  };
+  const tool = argv[0]!;
+  // Redirections: `> file`, `>> file`, `>file`, `2>file`; not `>&2` or `/dev/null`.
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^\d?>>?(.*)$/.exec(argv[i]!);
+    if (!m || m[1]!.startsWith('&')) continue;
+    add(m[1] || argv[i + 1], 'file', `${tool} > ${m[1] || argv[i + 1]}`);
+  }
+  const operands = argv.slice(1).filter((w) => !w.startsWith('-') && !/^\d?>/.test(w));
+  switch (tool) {
+    case 'mkdir':
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (a === '-m' || a === '--mode') i++;
+        else if (!a.startsWith('-')) add(a, 'dir', `mkdir ${a}`);
+      }
+      break;
+    case 'touch':
+      for (const o of operands) add(o, 'file', `touch ${o}`);
+      break;
+    case 'tee':
+      for (const o of operands) add(o, 'file', `tee ${o}`);
+      break;
+    case 'cp':
+    case 'install':
+      if (operands.length >= 2 && !argv.includes('-d')) add(operands[operands.length - 1], 'file', `${tool} to ${operands[operands.length - 1]}`);
+      if (tool === 'install' && argv.includes('-d')) for (const o of operands) add(o, 'dir', `install -d ${o}`);
+      break;
+    case 'sed':
+      // sed -i writes a new file next to the old one and renames it: the directory must be writable.
+      if (argv.some((w) => /^-[a-zA-Z]*i/.test(w) || w.startsWith('--in-place'))) {
+        const files = operands.slice(argv.some((w) => w === '-e' || w === '-f') ? 0 : 1);
+        for (const f of files) add(f, 'dir-of', `sed -i on ${f}`);
+      }
+      break;
+    case 'sqlite3':
+      // A database keeps its journal next to the file.
+      if (operands[0]) {
+        add(operands[0], 'file', `sqlite3 ${operands[0]}`);
+        add(operands[0], 'dir-of', `sqlite3 ${operands[0]}`);
+      }
+      break;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ one image
+
+export interface ImageStart {
+  /** Scripts from the repository the image starts with, as read. */
+  scripts: { ref: StartScriptRef; source: ScriptSource; reading: ScriptReading }[];
+  /** What the ENTRYPOINT/CMD shell text itself writes or drops (no script). */
+  command?: ScriptReading;
+}
+
+/** What an image stage does at start, from its start commands and the scripts the model loaded. */
+export function imageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
+  const workdir = workdirs(base.chain).final;
+  const chain = chainInstructions(base.chain);
+  const last = chain[chain.length - 1];
+  const vars = (last && variableScopes(base.chain, df.parsed.globalArgs).get(last)) ?? new Map<string, string | undefined>();
+  if (last?.keyword === 'ENV') for (const p of last.properties) vars.set(p.name, p.value ?? undefined);
+  const scripts: ImageStart['scripts'] = [];
+  for (const ref of startScriptRefs(project, df, base)) {
+    const source = project.files.get(ref.hostPath);
+    if (source?.kind !== 'script') continue;
+    scripts.push({ ref, source, reading: readStartScript(source.text, path.basename(ref.hostPath), workdir, vars) });
+  }
+  // The command's own text: `CMD mkdir -p /run/app && exec app`, `ENTRYPOINT ["gosu", "app", "server"]`.
+  let command: ScriptReading | undefined;
+  for (const c of startCommands(base)) {
+    const argv = c.argv ?? [];
+    const text = c.shell ?? (SHELLS.test(argv[0] ?? '') && argv[1] === '-c' ? argv[2] ?? '' : argv.map(shellWord).join(' '));
+    const reading = readStartScript(text, `${c.via} at line ${c.instruction.line + 1}`, workdir, vars);
+    for (const d of reading.drops) {
+      d.line = c.instruction.line + 1;
+      delete d.lineRange; // a Dockerfile instruction, not a script line
+    }
+    command = command ? { drops: [...command.drops, ...reading.drops], writes: [...command.writes, ...reading.writes], rootCheck: command.rootCheck || reading.rootCheck, rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])] } : reading;
+  }
+  return { scripts, command };
+}
+
+/** Every path the image creates or writes at start, from its scripts and its command. */
+export function imageStartWrites(start: ImageStart): StartWrite[] {
+  return [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
+}
+
+export interface ImageDrop {
+  /** The first drop (script or command), and where it is. */
+  drop: PrivilegeDrop;
+  where: string;
+  script?: ImageStart['scripts'][number];
+  /** Every capability the start needs as root: the drops' and the steps before them (chown). */
+  caps: string[];
+  /** The drop only runs when started as root (the script checks `id -u`). */
+  conditional: boolean;
+}
+
+/** The privilege drop an image does at start in files of this repository, if any. */
+export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
+  const readings: { reading: ScriptReading; where: string; script?: ImageStart['scripts'][number] }[] = [
+    ...start.scripts.map((s) => ({ reading: s.reading, where: path.basename(s.ref.hostPath), script: s })),
+    ...(start.command ? [{ reading: start.command, where: 'the Dockerfile' }] : []),
+  ];
+  const found = readings.find((r) => r.reading.drops.length > 0);
+  if (!found) return undefined;
+  const caps = new Set<string>();
+  for (const r of readings) for (const c of [...r.reading.drops.flatMap((d) => d.caps), ...r.reading.rootCaps]) caps.add(c);
+  return { drop: found.reading.drops[0]!, where: found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
+}
+
+/**
+ * How a drop is handled under `entrypointDrop`: kept (the image starts as root,
+ * with the capabilities it needs) with the reason, or made conditional on root
+ * so that USER can be added. Conditional needs the drop in a script of this
+ * repository, a known user, and every drop either behind a root check already
+ * or on a line that can be rewritten.
+ */
+export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep: string } | { conditional: true } {
+  if (mode === 'keep') return { keep: `it needs ${d.caps.join(', ')} (entrypoint-drop: keep, the default)` };
+  if (!d.script) return { keep: "the drop is in the Dockerfile's ENTRYPOINT/CMD, which is not rewritten" };
+  if (!d.drop.user || d.drop.user.includes('$')) return { keep: 'the user it drops to is not known here' };
+  if (d.conditional) return { conditional: true };
+  const bad = d.script.reading.drops.find((x) => !x.lineRange || !x.withoutDrop);
+  if (bad) return { keep: `its ${bad.tool} at line ${bad.line} is not a simple command this tool can make conditional` };
+  return { conditional: true };
+}

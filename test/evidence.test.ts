@@ -1,0 +1,275 @@
+// Evidence of use, one reader per source: the shell reader (continuations,
+// quotes, `&&` chains, variables, heredocs), the command recogniser (compose
+// -f/-p/--profile, docker build/buildx/bake, push, run, tag, kaniko), and each
+// kind of file (scripts, Makefiles, justfiles, package.json, GitHub and GitLab
+// CI, README code blocks, .env, bake HCL/JSON, devcontainer.json). Every item
+// must carry the file and line it came from.
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { shellCommands, expandVariables } from '../src/evidence/shell.js';
+import { recognize } from '../src/evidence/commands.js';
+import { readEvidence } from '../src/evidence/index.js';
+import { evidenceKind } from '../src/evidence/sources.js';
+import { parseBake, builtTargets } from '../src/evidence/bake.js';
+import { discover } from '../src/discover.js';
+import { writeTree } from './helpers.js';
+import type { RepoEvidence } from '../src/evidence/types.js';
+
+const words = (text: string) => shellCommands(text).map((c) => c.words.map((w) => w.text));
+const inv = (line: string) => recognize(shellCommands(line)[0]!.words);
+
+describe('shell reader', () => {
+  it('joins continuations, removes quotes, splits && chains and keeps variables as written', () => {
+    const text = 'cd app && docker compose \\\n  -f "docker-compose.yml" \\\n  -f \'docker-compose.${ENV}.yml\' up -d; echo done # comment\n';
+    expect(words(text)).toEqual([
+      ['cd', 'app'],
+      ['docker', 'compose', '-f', 'docker-compose.yml', '-f', 'docker-compose.${ENV}.yml', 'up', '-d'],
+      ['echo', 'done'],
+    ]);
+    const cmds = shellCommands(text);
+    expect(cmds[1]!.start).toBe(text.indexOf('docker'));
+    expect(cmds[1]!.words[5]!.dynamic).toBe(false); // single quotes: literal text, marked by its $ only when expanded
+  });
+
+  it('skips heredoc bodies, redirections and reads $(…) bodies as commands', () => {
+    const text = 'cat <<EOF > out.txt\ndocker build -t nope .\nEOF\nid=$(docker build -q -t app .) 2>&1\n';
+    const cmds = words(text);
+    expect(cmds).toContainEqual(['cat']);
+    expect(cmds.some((c) => c.includes('nope'))).toBe(false);
+    expect(cmds).toContainEqual(['docker', 'build', '-q', '-t', 'app', '.']);
+  });
+
+  it('keeps leading NAME=value words as the command environment', () => {
+    const [cmd] = shellCommands('COMPOSE_FILE=a.yml:b.yml docker compose up');
+    expect(cmd!.assignments.map((a) => a.text)).toEqual(['COMPOSE_FILE=a.yml:b.yml']);
+    expect(cmd!.words.map((w) => w.text)).toEqual(['docker', 'compose', 'up']);
+  });
+
+  it('expands variables the file defines, with defaults, and leaves unknown ones', () => {
+    const vars = new Map([['IMAGE', 'org/app'], ['EMPTY', '']]);
+    expect(expandVariables('${IMAGE}:${TAG:-latest}', vars)).toBe('org/app:latest');
+    expect(expandVariables('$IMAGE-$OTHER', vars)).toBe('org/app-$OTHER');
+    expect(expandVariables('${EMPTY:-x}', vars)).toBe('x');
+    expect(expandVariables('$(IMAGE)', vars, true)).toBe('org/app');
+  });
+});
+
+describe('command recogniser', () => {
+  it('reads compose global options before the subcommand', () => {
+    expect(inv('docker compose -f a.yml --file=b.yml -p shop --profile debug up -d -f ignored')).toMatchObject({
+      kind: 'compose',
+      files: ['a.yml', 'b.yml'],
+      projectName: 'shop',
+      profiles: ['debug'],
+      subcommand: 'up',
+    });
+    expect(inv('sudo -E docker-compose -fbase.yml -f prod.yml config')).toMatchObject({ files: ['base.yml', 'prod.yml'] });
+    expect(inv('docker --context remote compose -f x.yml ps')).toMatchObject({ files: ['x.yml'] });
+    expect(inv('docker stack deploy -c stack.yml -c stack.prod.yml shop')).toMatchObject({ files: ['stack.yml', 'stack.prod.yml'], stack: true });
+  });
+
+  it('reads docker build, buildx and kaniko: tags, file, target, context, push, output', () => {
+    expect(inv('docker build -t org/app:1 --tag org/app:latest -f docker/app.Dockerfile --target runtime --build-arg X=1 .')).toMatchObject({
+      kind: 'build',
+      tags: ['org/app:1', 'org/app:latest'],
+      file: 'docker/app.Dockerfile',
+      target: 'runtime',
+      context: '.',
+      push: false,
+    });
+    expect(inv('docker buildx build --platform linux/amd64,linux/arm64 --push -t ghcr.io/o/a ./svc')).toMatchObject({ push: true, context: './svc' });
+    expect(inv('docker buildx build --output type=local,dest=dist --target export .')).toMatchObject({ exportsFiles: true, target: 'export' });
+    expect(inv('/kaniko/executor --context dir://. --dockerfile Dockerfile --destination reg/app:1')).toMatchObject({ push: true, tags: ['reg/app:1'], context: '.' });
+    expect(inv('docker buildx bake -f docker-bake.hcl --push app')).toMatchObject({ kind: 'bake', files: ['docker-bake.hcl'], targets: ['app'], push: true });
+  });
+
+  it('reads push, run and tag', () => {
+    expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
+    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1' });
+    expect(inv('docker tag org/app:1 registry/org/app:1')).toEqual({ kind: 'tag', source: 'org/app:1', target: 'registry/org/app:1' });
+    expect(inv('echo docker build .')).toBeUndefined();
+  });
+});
+
+describe('evidence files', () => {
+  async function evidenceOf(tree: Record<string, string>): Promise<{ dir: string; ev: RepoEvidence }> {
+    const dir = writeTree(tree);
+    const found = await discover([dir], dir, { exclude: [] });
+    return { dir, ev: await readEvidence(found.evidence, dir) };
+  }
+  const uses = (ev: RepoEvidence, dir: string) =>
+    ev.composeUses.map((u) => ({ files: u.files.map((f) => path.relative(dir, f)), at: `${u.at.rel}:${u.at.line}`, source: u.at.source }));
+  const builds = (ev: RepoEvidence, dir: string) =>
+    ev.builds.map((b) => ({ dockerfile: path.relative(dir, b.dockerfile), context: path.relative(dir, b.context) || '.', target: b.target, tags: b.tags, push: b.push, at: `${b.at.rel}:${b.at.line}` }));
+  const compose = { 'docker-compose.yml': 'services: {}\n', 'docker-compose.prod.yml': 'services: {}\n', 'docker-compose.dev.yml': 'services: {}\n' };
+
+  it('classifies evidence files by name and folder', () => {
+    expect(evidenceKind('deploy.sh', ['scripts'])).toBe('shell');
+    expect(evidenceKind('Makefile', [''])).toBe('makefile');
+    expect(evidenceKind('justfile', [''])).toBe('justfile');
+    expect(evidenceKind('release.yml', ['.github', 'workflows'])).toBe('github-workflow');
+    expect(evidenceKind('release.yml', ['deploy'])).toBeUndefined();
+    expect(evidenceKind('.gitlab-ci.yml', [''])).toBe('gitlab-ci');
+    expect(evidenceKind('README.md', ['docs'])).toBe('readme');
+    expect(evidenceKind('.env', [''])).toBe('dotenv');
+    expect(evidenceKind('docker-bake.hcl', [''])).toBe('bake');
+    expect(evidenceKind('devcontainer.json', ['.devcontainer'])).toBe('devcontainer');
+  });
+
+  it('shell scripts: cd, variables, multiple -f, lines', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'scripts/deploy.sh': '#!/bin/sh\nset -e\ncd "$(dirname "$0")/.."\nIMAGE=org/app\ndocker compose \\\n  -f docker-compose.yml \\\n  -f docker-compose.prod.yml up -d\ndocker build -t "$IMAGE:${TAG:-1}" .\ndocker push $IMAGE:1\n',
+      Dockerfile: 'FROM node:22\n',
+    });
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'scripts/deploy.sh:5', source: 'shell' }]);
+    expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/app:1'], push: false, at: 'scripts/deploy.sh:8' }]);
+    expect(ev.imageUses).toEqual([expect.objectContaining({ image: 'org/app:1', kind: 'push' })]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Makefiles: recipes, make variables, and a variable that is a compose command', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'docker/base.dockerfile': 'FROM debian:bookworm\n',
+      Makefile:
+        'IMAGE ?= org/base\nDC = docker compose -f docker-compose.yml -f docker-compose.dev.yml\n\nbase:\n\t@docker build \\\n\t\t-t $(IMAGE):latest -f docker/base.dockerfile .\n\nprod:\n\t-docker compose -f docker-compose.prod.yml up\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: 'Makefile:2', source: 'makefile' },
+      { files: ['docker-compose.prod.yml'], at: 'Makefile:9', source: 'makefile' },
+    ]);
+    expect(builds(ev, dir)).toEqual([{ dockerfile: 'docker/base.dockerfile', context: '.', target: undefined, tags: ['org/base:latest'], push: false, at: 'Makefile:5' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('justfiles and package.json scripts', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      justfile: 'image := "org/app"\n\nup:\n    docker compose -f docker-compose.dev.yml up\n\nbuild:\n    docker build -t {{image}} .\n',
+      'package.json': '{\n  "name": "x",\n  "scripts": {\n    "test": "vitest",\n    "prod": "docker compose -f docker-compose.prod.yml up -d"\n  }\n}\n',
+      Dockerfile: 'FROM node:22\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.dev.yml'], at: 'justfile:4', source: 'justfile' },
+      { files: ['docker-compose.prod.yml'], at: 'package.json:5', source: 'package.json' },
+    ]);
+    expect(builds(ev, dir)[0]).toMatchObject({ tags: ['org/app'], at: 'justfile:7' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitHub workflows: run steps (working-directory, env COMPOSE_FILE) and build-push-action', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'services/api/Dockerfile': 'FROM node:22 AS build\nFROM node:22-slim AS runtime\nCMD ["node"]\n',
+      '.github/workflows/ci.yml':
+        'on: push\nenv:\n  COMPOSE_FILE: docker-compose.yml:docker-compose.dev.yml\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: docker compose up -d\n      - name: e2e\n        run: |\n          echo start\n          docker compose -f docker-compose.prod.yml \\\n            config\n      - uses: docker/build-push-action@v6\n        with:\n          context: services/api\n          target: runtime\n          push: ${{ github.event_name != \'pull_request\' }}\n          tags: |\n            ghcr.io/org/api:latest\n            ghcr.io/org/api:${{ github.sha }}\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.github/workflows/ci.yml:9', source: 'github-workflow' },
+      { files: ['docker-compose.prod.yml'], at: '.github/workflows/ci.yml:13', source: 'github-workflow' },
+    ]);
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: 'runtime', tags: ['ghcr.io/org/api:latest', 'ghcr.io/org/api:${{ github.sha }}'], push: true, at: '.github/workflows/ci.yml:15' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitLab CI: script lists through anchors, kaniko', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      Dockerfile: 'FROM alpine\n',
+      '.gitlab-ci.yml':
+        '.deploy: &deploy\n  script:\n    - docker compose -f docker-compose.prod.yml pull\n    - docker compose -f docker-compose.prod.yml up -d\nbuild:\n  image: gcr.io/kaniko-project/executor:debug\n  script:\n    - /kaniko/executor --context . --dockerfile Dockerfile --destination $CI_REGISTRY_IMAGE:latest\nproduction:\n  <<: *deploy\n',
+    });
+    expect(uses(ev, dir).map((u) => u.at)).toEqual(['.gitlab-ci.yml:3', '.gitlab-ci.yml:4']);
+    expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['$CI_REGISTRY_IMAGE:latest'], push: true, at: '.gitlab-ci.yml:8' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('README code blocks: shell fences, prompts, output lines ignored', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'README.md':
+        '# App\n\n```yaml\nservices: {}\n```\n\nProduction:\n\n```console\n$ docker compose -f docker-compose.yml \\\n    -f docker-compose.prod.yml up -d\nCreating app_1 ... done\n$ docker compose ps\n```\n\n```python\nos.system("docker compose -f docker-compose.dev.yml up")\n```\n',
+    });
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'README.md:10', source: 'readme' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('.env: COMPOSE_FILE with COMPOSE_PATH_SEPARATOR, even when git-ignored', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      '.gitignore': '.env\n',
+      '.env': '# local\nCOMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE="docker-compose.yml;docker-compose.dev.yml"\n',
+    });
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.env:3', source: 'dotenv' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('bake files (HCL and JSON): variables, inherits, groups, templates that only pass settings on', async () => {
+    const hcl =
+      '// release images\nvariable "TAG" {\n  default = "1.2"\n}\ngroup "default" {\n  targets = ["api", "worker"]\n}\ntarget "docker-metadata-action" {}\ntarget "_common" {\n  context = "."\n  args = { NODE = "22" }\n}\ntarget "api" {\n  inherits = ["_common", "docker-metadata-action"]\n  dockerfile = "services/api/Dockerfile"\n  target = "runtime"\n  tags = ["org/api:${TAG}", lower("X")]\n  output = ["type=registry"]\n}\ntarget "worker" {\n  inherits = ["_common"]\n  dockerfile = <<EOT\nservices/worker/Dockerfile\nEOT\n  platforms = TAG == "" ? [] : ["linux/amd64"]\n}\n';
+    const bake = parseBake(hcl, 'docker-bake.hcl');
+    expect(builtTargets(bake).map((t) => [t.name, t.context, t.dockerfile, t.target, t.tags])).toEqual([
+      ['api', '.', 'services/api/Dockerfile', 'runtime', ['org/api:1.2']],
+      ['worker', '.', 'services/worker/Dockerfile', undefined, []],
+    ]);
+    const json = parseBake('{"variable":{"V":{"default":"2"}},"target":{"web":{"context":"web","tags":["org/web:${V}"]}}}', 'docker-bake.json');
+    expect(builtTargets(json).map((t) => [t.name, t.context, t.tags])).toEqual([['web', 'web', ['org/web:2']]]);
+
+    const { dir, ev } = await evidenceOf({ 'docker-bake.hcl': hcl, 'services/api/Dockerfile': 'FROM node\n', 'services/worker/Dockerfile': 'FROM node\n' });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'services/api/Dockerfile', context: '.', target: 'runtime', tags: ['org/api:1.2'], push: true, at: 'docker-bake.hcl:13' },
+      { dockerfile: 'services/worker/Dockerfile', context: '.', target: undefined, tags: [], push: false, at: 'docker-bake.hcl:20' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('devcontainer.json (JSON with comments): its Dockerfile and compose files', async () => {
+    const { dir, ev } = await evidenceOf({
+      '.devcontainer/devcontainer.json': '{\n  // dev\n  "name": "x",\n  "dockerComposeFile": ["../docker-compose.yml", "docker-compose.extend.yml"],\n  "service": "app",\n}\n',
+      'docker-compose.yml': 'services: {}\n',
+    });
+    expect(ev.devcontainers).toEqual([
+      expect.objectContaining({ composeFiles: [path.join(dir, 'docker-compose.yml'), path.join(dir, '.devcontainer/docker-compose.extend.yml')], service: 'app' }),
+    ]);
+    expect(ev.devcontainers[0]!.at.line).toBe(4);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('CRLF files say the same, on the same lines', async () => {
+    const tree = {
+      ...compose,
+      Makefile: 'DC := docker compose -f docker-compose.yml -f docker-compose.dev.yml\r\nup:\r\n\t$(DC) up\r\nprod:\r\n\tdocker compose \\\r\n\t  -f docker-compose.prod.yml up\r\n',
+      justfile: 'prod:\r\n    docker compose -f docker-compose.prod.yml up\r\n',
+      '.env': 'COMPOSE_FILE=docker-compose.yml:docker-compose.dev.yml\r\n',
+      '.github/workflows/ci.yml': 'jobs:\r\n  a:\r\n    steps:\r\n      - run: |\r\n          docker compose -f docker-compose.prod.yml config\r\n',
+    };
+    const { dir, ev } = await evidenceOf(tree);
+    expect(uses(ev, dir).map((u) => [u.at, u.files.join(' + ')])).toEqual([
+      ['.env:1', 'docker-compose.yml + docker-compose.dev.yml'],
+      ['.github/workflows/ci.yml:5', 'docker-compose.prod.yml'],
+      ['Makefile:1', 'docker-compose.yml + docker-compose.dev.yml'],
+      ['Makefile:5', 'docker-compose.prod.yml'],
+      ['justfile:2', 'docker-compose.prod.yml'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('files that cannot be read as evidence say nothing and raise no error', async () => {
+    const dir = writeTree({
+      ...compose,
+      '.github/workflows/broken.yml': 'jobs: [\n  - run: docker compose -f docker-compose.prod.yml up\n',
+      'package.json': '{ not json',
+      'docker-bake.hcl': 'target "x" { dockerfile = \n',
+    });
+    writeFileSync(path.join(dir, 'scripts.sh'), Buffer.from([0, 1, 2, 0, 100, 111, 99, 107, 101, 114]));
+    const found = await discover([dir], dir, { exclude: [] });
+    const ev = await readEvidence(found.evidence, dir);
+    expect(ev.composeUses).toEqual([]);
+    expect(found.errors).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

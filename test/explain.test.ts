@@ -1,0 +1,196 @@
+// `docker-harden --explain`: the model as text and as JSON (docs/explain.schema.json),
+// with every link's evidence as file:line; and the model decisions behind it:
+// compose projects from evidence and structure, files used both ways, extends,
+// override builds, images built here, roles, and the `roles` configuration key.
+import { describe, it, expect } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { REPO, runCli, writeTree, hardenTree } from './helpers.js';
+import { loadForExplain } from '../src/driver.js';
+import { explainData, type ExplainJson } from '../src/report/explain.js';
+
+const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(path.join(REPO, 'docs/explain.schema.json'), 'utf8')));
+
+const repo = {
+  'docker-compose.yml': 'services:\n  web:\n    build:\n      context: .\n      target: runtime\n    image: acme/web:latest\n    volumes: ["./src:/app/src"]\n  cache:\n    image: redis:7\n',
+  'docker-compose.override.yml': 'services:\n  web:\n    ports: ["8000:8000"]\n',
+  'docker-compose.prod.yml': 'services:\n  web:\n    image: acme/web:latest\n    restart: always\n  worker:\n    image: acme/web:latest\n    command: ["celery", "worker"]\n',
+  'docker-compose.ci.yml': 'services:\n  web:\n    environment: [CI=1]\n',
+  Dockerfile: 'FROM python:3.12-slim AS base\nRUN pip install flask\n\nFROM base AS runtime\nCOPY . /app\nCMD ["flask", "run"]\n\nFROM base AS test\nCOPY . /app\nCMD ["pytest"]\n',
+  'scripts/deploy.sh': '#!/bin/sh\nset -eu\ndocker compose -p shop -f docker-compose.prod.yml up -d\n',
+  '.github/workflows/ci.yml':
+    'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker compose -f docker-compose.yml -f docker-compose.ci.yml run web pytest\n      - run: docker build --target test -t acme/web-test .\n',
+};
+
+async function explain(tree: Record<string, string>): Promise<ExplainJson> {
+  const dir = writeTree(tree);
+  try {
+    const { project, errors } = await loadForExplain({ paths: [dir], cwd: dir, exclude: [] });
+    return explainData(project, errors);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('--explain', () => {
+  it('prints compose projects, services, roles, images and evidence as text', async () => {
+    const dir = writeTree(repo);
+    const { code, stdout, stderr } = await runCli(['--explain'], dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Compose projects (3)');
+    expect(stdout).toContain('  docker-compose.prod.yml  [evidence]\n    used alone by scripts/deploy.sh:3\n    project name: shop\n');
+    expect(stdout).toContain('scripts/deploy.sh:3  (shell)  docker compose -p shop -f docker-compose.prod.yml up -d');
+    expect(stdout).toContain('  docker-compose.yml + docker-compose.ci.yml  [evidence]\n    combined in this order by .github/workflows/ci.yml:6');
+    expect(stdout).toContain('  docker-compose.yml + docker-compose.override.yml  [default]\n    compose merges docker-compose.override.yml into docker-compose.yml by itself');
+    expect(stdout).toContain(
+      'Dockerfile  runtime: stage runtime: compose services web (image: acme/web:latest), worker (image: acme/web:latest), web run it (docker-compose.prod.yml:2, docker-compose.prod.yml:5, docker-compose.yml:2)',
+    );
+    expect(stdout).toContain('  docker-compose.prod.yml#worker  image acme/web:latest; builds Dockerfile (target runtime), context .\n    image built in this repository\n      docker-compose.yml:2  (compose)  service web (target runtime)\n');
+    expect(stdout).toContain('stage test: test (left alone) stage test is built by docker build at .github/workflows/ci.yml:7');
+    expect(stdout).toContain('stage base: builder (not an image) a build stage: stage runtime builds FROM it, stage test builds FROM it');
+    expect(stdout).toContain('Images built here');
+    expect(stdout).toMatch(/acme\/web-test {2}Dockerfile \(target test\), context \. {2}by docker build {2}\.github\/workflows\/ci\.yml:7/);
+    expect(stdout).toContain('Evidence files read (2)\n  .github/workflows/ci.yml, scripts/deploy.sh\n');
+  });
+
+  it('prints JSON that matches docs/explain.schema.json', async () => {
+    const dir = writeTree(repo);
+    const { code, stdout } = await runCli(['--explain', '--format', 'json'], dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    const data = JSON.parse(stdout) as ExplainJson;
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+    expect(data.composeProjects.map((p) => [p.id, p.how])).toEqual([
+      ['docker-compose.prod.yml', 'evidence'],
+      ['docker-compose.yml + docker-compose.ci.yml', 'evidence'],
+      ['docker-compose.yml + docker-compose.override.yml', 'default'],
+    ]);
+    expect(data.composeFiles.map((f) => [f.file, f.mode])).toEqual([
+      ['docker-compose.ci.yml', 'override'],
+      ['docker-compose.override.yml', 'override'],
+      ['docker-compose.prod.yml', 'standalone'],
+      ['docker-compose.yml', 'standalone'],
+    ]);
+    const worker = data.services.find((s) => s.id === 'docker-compose.prod.yml#worker')!;
+    expect(worker).toMatchObject({ dockerfile: 'Dockerfile', target: 'runtime', base: null, buildFrom: { kind: 'image-tag', evidence: [{ file: 'docker-compose.yml', line: 2, source: 'compose' }] } });
+    const ciWeb = data.services.find((s) => s.id === 'docker-compose.ci.yml#web')!;
+    expect(ciWeb).toMatchObject({ base: 'docker-compose.yml#web', dockerfile: 'Dockerfile', buildFrom: { kind: 'base' } });
+    expect(data.dockerfiles[0]!.stages.map((s) => [s.name, s.role, s.image, s.hardened])).toEqual([
+      ['base', 'builder', false, false],
+      ['runtime', 'runtime', true, true],
+      ['test', 'test', true, false],
+    ]);
+    expect(data.images.map((i) => [i.tag, i.target, `${i.evidence.file}:${i.evidence.line}`])).toEqual([
+      ['acme/web:latest', 'runtime', 'docker-compose.yml:2'],
+      ['acme/web-test', 'test', '.github/workflows/ci.yml:7'],
+    ]);
+  });
+
+  it('says a format it cannot print is a usage error, and lists file errors with exit 2', async () => {
+    const dir = writeTree({ 'compose.yaml': 'services:\n  web: [\n', 'Dockerfile': 'FROM alpine\nCMD ["sh"]\n' });
+    const sarif = await runCli(['--explain', '--format', 'sarif'], dir);
+    expect(sarif.code).toBe(2);
+    expect(sarif.stderr).toContain('--explain prints text or --format json, not sarif');
+    const text = await runCli(['--explain'], dir);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/Errors \(1\)\n {2}compose\.yaml:\d+ {2}YAML error/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the model behind it', () => {
+  it('a file used alone in one place and as an override in another is hardened as standalone', async () => {
+    const tree = {
+      'compose.yaml': 'services:\n  api:\n    build: .\n',
+      'compose.prod.yaml': 'services:\n  api:\n    image: acme/api\n    restart: always\n',
+      Makefile: 'up:\n\tdocker compose -f compose.yaml -f compose.prod.yaml up\nprod:\n\tdocker compose -f compose.prod.yaml up\n',
+      Dockerfile: 'FROM node:22\nCMD ["node", "."]\n',
+    };
+    const data = await explain(tree);
+    const prod = data.composeFiles.find((f) => f.file === 'compose.prod.yaml')!;
+    expect(prod.mode).toBe('both');
+    expect(prod.reason).toMatch(/used alone \(used alone by Makefile:4\) and on top of other files \(combined in this order by Makefile:2\)/);
+    expect(data.services.find((s) => s.id === 'compose.prod.yaml#api')!.base).toBeNull();
+    const { changed } = await hardenTree(tree, ['compose/no-new-privileges']);
+    expect(changed['compose.prod.yaml']).toContain('security_opt');
+    expect(changed['compose.yaml']).toContain('security_opt');
+  });
+
+  it('follows extends into another file, with the build resolved from that file', async () => {
+    const data = await explain({
+      'compose.yaml': 'services:\n  worker:\n    extends:\n      file: common/services.yml\n      service: app\n    command: worker\n',
+      'common/services.yml': 'services:\n  app:\n    build: ./app\n    environment: [A=1]\n',
+      'common/app/Dockerfile': 'FROM python:3.12\nCMD ["python"]\n',
+    });
+    expect(data.services.find((s) => s.id === 'compose.yaml#worker')).toMatchObject({ extends: 'common/services.yml#app', dockerfile: 'common/app/Dockerfile' });
+  });
+
+  it('an unresolved -f (a variable) is kept and shown; the structure decides the rest', async () => {
+    const data = await explain({
+      'docker-compose.yml': 'services:\n  a:\n    image: redis\n',
+      'docker-compose.staging.yml': 'services:\n  a:\n    environment: [X=1]\n',
+      'deploy.sh': 'docker compose -f docker-compose.yml -f "docker-compose.$ENV.yml" up -d\n',
+    });
+    expect(data.composeProjects.find((p) => p.id === 'docker-compose.yml')).toMatchObject({ how: 'evidence', unresolved: ['docker-compose.$ENV.yml'] });
+    expect(data.composeFiles.find((f) => f.file === 'docker-compose.staging.yml')).toMatchObject({
+      mode: 'override',
+      reason: 'a has neither image nor build: an override of docker-compose.yml',
+    });
+  });
+
+  it('a standalone sibling does not share volumes (and UIDs) with the dev base', async () => {
+    const dockerfile = 'FROM debian:bookworm-slim\nCMD ["sleep", "infinity"]\n';
+    const tree = {
+      'docker-compose.yml': 'services:\n  app:\n    build: ./app\n    volumes: [data:/data]\n  worker:\n    image: busybox\n    user: "1234:1234"\n    volumes: [data:/data]\nvolumes:\n  data:\n',
+      'docker-compose.prod.yml': 'services:\n  api:\n    build: ./api\n    volumes: [data:/data]\nvolumes:\n  data:\n',
+      'app/Dockerfile': dockerfile,
+      'api/Dockerfile': dockerfile,
+    };
+    const { result } = await hardenTree(tree, ['dockerfile/non-root-user']);
+    const fixed = (rel: string) => result.engine.findings.find((x) => x.transform === 'dockerfile/non-root-user' && x.fixed && x.file.endsWith(rel))!;
+    // The volume is shared where the services run together (the dev file), not across files run apart.
+    expect(fixed('app/Dockerfile').message).toContain('UID 1234 shared with service worker over volume data');
+    expect(fixed('api/Dockerfile').message).toBe(
+      'final stage runs as root: create user app at UID 1000 unless the base already has a user there, which is then reused, USER 1000:1000; chown /data, /home/app',
+    );
+  });
+});
+
+describe('configuration: roles', () => {
+  const tree = {
+    'tests/Dockerfile': 'FROM python:3.12-slim\nCOPY . /t\nCMD ["pytest"]\n',
+    'docker/base.Dockerfile': 'FROM debian:bookworm-slim\nRUN apt-get update\n',
+  };
+
+  it('widens the roles hardened, globally or per file', async () => {
+    const none = writeTree(tree);
+    const before = await runCli(['--dry-run'], none);
+    expect(before.code).toBe(0);
+    expect(before.stderr).toContain('not a runtime image: left alone (a test harness, nothing builds it and it sits under tests/');
+    rmSync(none, { recursive: true, force: true });
+
+    const wide = writeTree({ ...tree, '.docker-harden.yml': 'roles: [runtime, test]\n' });
+    const widened = await runCli(['--dry-run'], wide);
+    expect(widened.code).toBe(1);
+    expect(widened.stdout).toContain('+USER 1000:1000');
+    expect(widened.stdout).not.toContain('base.Dockerfile');
+    rmSync(wide, { recursive: true, force: true });
+
+    const perFile = writeTree({ ...tree, '.docker-harden.yml': 'overrides:\n  - files: ["docker/**"]\n    roles: [runtime, builder, base]\n' });
+    const r = await runCli(['--dry-run'], perFile);
+    expect(r.stdout).toContain('docker/base.Dockerfile');
+    expect(r.stdout).not.toContain('tests/Dockerfile');
+    rmSync(perFile, { recursive: true, force: true });
+  });
+
+  it('rejects unknown roles with a clear error', async () => {
+    const dir = writeTree({ ...tree, '.docker-harden.yml': 'roles: [runtime, servce]\n' });
+    const r = await runCli(['--dry-run'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("docker-harden: .docker-harden.yml: roles[1]: unknown role 'servce'; allowed: runtime, base, builder, test, packaging, devcontainer\n");
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,176 @@
+// Reading start scripts and commands: privilege drops (which tool, which user,
+// whether the line can be made conditional), paths written at start, root checks,
+// and finding the script a Dockerfile starts with through its COPY.
+import { describe, it, expect } from 'vitest';
+import { readStartScript, startCommands, startScriptRefs, dropDecision, imagePrivilegeDrop, imageStart } from '../src/start-scripts.js';
+import { parseDockerfile } from '../src/parse/dockerfile.js';
+import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
+import { loadProject } from '../src/model.js';
+import { discover } from '../src/discover.js';
+import { writeTree, toCrlf } from './helpers.js';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+
+const read = (text: string, vars: Record<string, string> = {}, workdir = '/app') => readStartScript(text, 'entrypoint.sh', workdir, new Map(Object.entries(vars)));
+
+describe('privilege drops', () => {
+  it.each([
+    ['exec gosu app "$@"', 'gosu', 'app', 'exec "$@"'],
+    ['exec gosu "$APP_USER" "$@"', 'gosu', 'svc', 'exec "$@"'],
+    ['exec su-exec app:app node server.js', 'su-exec', 'app:app', 'exec node server.js'],
+    ['  exec su-exec "${U}:${U}" python3 -m app', 'su-exec', 'svc:svc', 'exec python3 -m app'],
+    ['exec setpriv --reuid=1000 --regid=1000 --init-groups node server.js', 'setpriv', '1000', 'exec node server.js'],
+    ['exec setpriv --reuid 1000 --regid 1000 --clear-groups -- /usr/bin/app --flag', 'setpriv', '1000', 'exec /usr/bin/app --flag'],
+    ['exec chroot --userspec=app:app / /usr/local/bin/app', 'chroot', 'app', 'exec /usr/local/bin/app'],
+    ['exec s6-setuidgid nobody /bin/app', 's6-setuidgid', 'nobody', 'exec /bin/app'],
+    ['exec runuser -u app -- python -m app', 'runuser', 'app', 'exec python -m app'],
+  ])('%s', (line, tool, user, withoutDrop) => {
+    const r = read(`#!/bin/sh\nset -e\nU=svc\n${line}\n`, { APP_USER: 'svc' });
+    expect(r.drops).toHaveLength(1);
+    expect(r.drops[0]).toMatchObject({ tool, user, line: 4, withoutDrop });
+    expect(r.drops[0]!.caps).toEqual(expect.arrayContaining(['SETGID', 'SETUID']));
+  });
+
+  it('keeps the quoting of the command it leaves, and CRLF line ends out of the line', () => {
+    const text = toCrlf('#!/bin/sh\nexec gosu app sh -c \'echo "$HOME"; exec app\'\n');
+    const r = read(text);
+    expect(r.drops[0]!.withoutDrop).toBe('exec sh -c \'echo "$HOME"; exec app\'');
+    const [s, e] = r.drops[0]!.lineRange!;
+    expect(text.slice(s, e)).toBe('exec gosu app sh -c \'echo "$HOME"; exec app\'');
+  });
+
+  it('cannot rewrite a drop that is part of a list, a continuation, or a string for another shell', () => {
+    expect(read('gosu app true && exec gosu app "$@"\n').drops.every((d) => !d.lineRange)).toBe(true);
+    expect(read('exec gosu app \\\n  python -m app\n').drops[0]!.lineRange).toBeUndefined();
+    const su = read('exec su app -c "python -m app"\n');
+    expect(su.drops[0]).toMatchObject({ tool: 'su', user: 'app' });
+    expect(su.drops[0]!.lineRange).toBeUndefined();
+  });
+
+  it('is not fooled by the tools named as words, or setpriv without a UID change', () => {
+    expect(read('echo "use gosu to drop"\n# exec gosu app "$@"\nexec setpriv --no-new-privs app\n').drops).toEqual([]);
+  });
+
+  it('needs SYS_CHROOT for chroot, and CHOWN and friends when the script chowns before the drop', () => {
+    expect(read('exec chroot --userspec=app / app\n').drops[0]!.caps).toContain('SYS_CHROOT');
+    expect(read('find /data \\! -user app -exec chown app {} +\nexec gosu app "$@"\n').rootCaps).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER']);
+    expect(read('exec gosu app "$@"\nchown app /x\n').rootCaps).toEqual([]);
+  });
+
+  it('tells a root check from a mention of id -u', () => {
+    expect(read('if [ "$(id -u)" = \'0\' ]; then exec gosu app "$0" "$@"; fi\nexec "$@"\n').rootCheck).toBe(true);
+    expect(read('if [ $EUID -ne 0 ]; then exec "$@"; fi\nexec gosu app "$@"\n').rootCheck).toBe(true);
+    expect(read('echo "starting as $(id -u)"\nexec gosu app "$@"\n').rootCheck).toBe(false);
+  });
+});
+
+describe('writes at start', () => {
+  it('finds directories, rendered files, in-place edits and databases, with variables and relative paths', () => {
+    const r = read(
+      [
+        '#!/bin/sh',
+        'CONF=/etc/web/config.json',
+        'mkdir -p /run/web "$DATA/cache" -m 0750 /var/log/web',
+        'envsubst < /app/config.tmpl > "$CONF"',
+        'echo ok >> logs/start.log 2>/dev/null',
+        'sed -i "s/x/y/" static/env.js',
+        'printf "%s" "$TOKEN" | tee /run/web/token >/dev/null',
+        'sqlite3 data/app.db "PRAGMA user_version;"',
+        'echo done >&2',
+        'exec web',
+      ].join('\n'),
+      { DATA: '/var/lib/web' },
+    );
+    const got = r.writes.map((w) => `${w.kind} ${w.path}`);
+    expect(got).toEqual([
+      'dir /run/web',
+      'dir /var/lib/web/cache',
+      'dir /var/log/web',
+      'file /etc/web/config.json',
+      'file /app/logs/start.log',
+      'dir-of /app/static/env.js',
+      'file /run/web/token',
+      'file /app/data/app.db',
+      'dir-of /app/data/app.db',
+    ]);
+    expect(r.writes[0]!.how).toBe('mkdir /run/web (entrypoint.sh line 3)');
+  });
+
+  it('leaves paths it cannot know: unknown variables, globs, after cd', () => {
+    expect(read('mkdir -p "$UNSET/x" /var/*/y\n').writes).toEqual([]);
+    expect(read('cd /srv\nmkdir -p data\n').writes).toEqual([]);
+  });
+});
+
+describe('start commands and scripts', () => {
+  const stageOf = (text: string) => {
+    const parsed = parseDockerfile(text);
+    return resolveStageBase(parsed, finalStage(parsed)!);
+  };
+
+  it('an ENTRYPOINT in a later stage resets a CMD from an earlier one, not its own', () => {
+    const cmds = startCommands(stageOf('FROM debian AS a\nCMD ["a"]\nFROM a\nENTRYPOINT ["/e.sh"]\n'));
+    expect(cmds.map((c) => c.via)).toEqual(['ENTRYPOINT']);
+    expect(startCommands(stageOf('FROM debian\nCMD ["x"]\nENTRYPOINT ["/e.sh"]\n')).map((c) => c.via)).toEqual(['ENTRYPOINT', 'CMD']);
+  });
+
+  async function project(tree: Record<string, string>) {
+    const dir = writeTree(tree);
+    const found = await discover([dir], dir, { exclude: [] });
+    return { dir, project: await loadProject(found.files, dir, found.roots) };
+  }
+
+  it.each([
+    ['exec form on PATH', 'COPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT ["docker-entrypoint.sh"]', 'docker-entrypoint.sh'],
+    ['through tini', 'COPY scripts/ /scripts/\nENTRYPOINT ["/usr/bin/tini", "--", "/scripts/start.sh"]', 'scripts/start.sh'],
+    ['sh with a relative script under WORKDIR', 'WORKDIR /srv\nCOPY . .\nCMD ["sh", "scripts/start.sh"]', 'scripts/start.sh'],
+    ['bash -c', 'WORKDIR /srv\nCOPY . .\nCMD ["bash", "-c", "./scripts/start.sh --prod"]', 'scripts/start.sh'],
+    ['shell form', 'COPY run /run-app\nCMD /run-app', 'run'],
+  ])('finds the script: %s', async (_name, body, rel) => {
+    const { dir, project: p } = await project({
+      Dockerfile: `FROM debian:bookworm-slim\n${body}\n`,
+      'docker-entrypoint.sh': '#!/bin/sh\nexec gosu app "$@"\n',
+      'scripts/start.sh': '#!/bin/sh\nexec gosu app "$@"\n',
+      run: '#!/bin/bash\nexec gosu app "$@"\n',
+      'bin/agent': '\u007fELF not a script',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const refs = startScriptRefs(p, df, base);
+      expect(refs.map((r) => path.relative(dir, r.hostPath))).toEqual([rel]);
+      expect(p.files.get(refs[0]!.hostPath)?.kind).toBe('script');
+      const drop = imagePrivilegeDrop(imageStart(p, df, base))!;
+      expect(drop).toMatchObject({ where: path.basename(rel), caps: ['SETGID', 'SETUID'], conditional: false });
+      expect(dropDecision('keep', drop)).toHaveProperty('keep');
+      expect(dropDecision('conditional', drop)).toEqual({ conditional: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not load a binary the image starts with', async () => {
+    const { dir, project: p } = await project({
+      Dockerfile: 'FROM debian:bookworm-slim\nCOPY bin/agent /usr/local/bin/agent\nENTRYPOINT ["agent"]\n',
+      'bin/agent': '\u007fELF\u0000binary',
+    });
+    try {
+      expect([...p.files.values()].filter((f) => f.kind === 'script')).toEqual([]);
+      expect(p.errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a drop in the Dockerfile itself: it is not rewritten', async () => {
+    const { dir, project: p } = await project({ Dockerfile: 'FROM debian:bookworm-slim\nCMD ["gosu", "app", "python3", "-m", "app"]\n' });
+    try {
+      const df = p.dockerfiles[0]!;
+      const drop = imagePrivilegeDrop(imageStart(p, df, resolveStageBase(df.parsed, finalStage(df.parsed)!)))!;
+      expect(drop).toMatchObject({ where: 'the Dockerfile', drop: { tool: 'gosu', user: 'app' } });
+      expect(dropDecision('conditional', drop)).toEqual({ keep: "the drop is in the Dockerfile's ENTRYPOINT/CMD, which is not rewritten" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
