@@ -12,6 +12,8 @@ import type { FileChange } from './report/diff.js';
 import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
+import type { InspectReport } from './inspect/index.js';
+import { withDiscoveredFacts } from './knowledge/images.js';
 import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
 import type { ImageRole } from './roles.js';
 
@@ -38,6 +40,11 @@ export interface RunOptions {
    * what it returns is written. Throws RuntimeError when it cannot run.
    */
   verify?: (input: VerifyInput) => Promise<VerifyOutcome>;
+  /**
+   * Inspect the images the knowledge table cannot answer (src/inspect), once,
+   * before the engine runs; their facts then answer like table rows.
+   */
+  inspect?: (project: Project) => Promise<InspectReport>;
 }
 
 export interface Progress {
@@ -62,6 +69,8 @@ export interface RunResult {
   dryRun: boolean;
   /** The evidence of --verify, when it ran. */
   verify?: VerifyReport;
+  /** What --inspect-images read, when it ran: each image, its facts and source, or why it was not inspected. */
+  inspection?: InspectReport;
 }
 
 export async function run(opts: RunOptions): Promise<RunResult> {
@@ -79,13 +88,17 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   progress({ phase: 'hardening', done: 0, total: project.files.size });
   const suppress = opts.suppress ?? inlineSuppressions();
   // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
+  // Facts found on the engine answer for images the table does not know, in every run of the engine.
+  const inspection = opts.inspect ? await opts.inspect(project) : undefined;
   const harden = (withheld: ReadonlySet<string>) =>
-    runEngine(project, {
-      transforms: opts.transforms,
-      options: opts.options,
-      suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
-      isEnabled: opts.isEnabled,
-    });
+    withDiscoveredFacts(inspection?.facts, () =>
+      runEngine(project, {
+        transforms: opts.transforms,
+        options: opts.options,
+        suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
+        isEnabled: opts.isEnabled,
+      }),
+    );
   let engine = harden(new Set());
   let verify: VerifyReport | undefined;
   if (opts.verify) {
@@ -134,6 +147,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     written,
     dryRun: opts.dryRun,
     ...(verify ? { verify } : {}),
+    ...(inspection ? { inspection } : {}),
   };
 }
 

@@ -24,6 +24,20 @@ export interface JsonReport {
   errors: { path: string; line?: number; column?: number; message: string }[];
   /** The --verify run: evidence per service before and after, and the fixes withheld; null without --verify. */
   verify: VerifyReport | null;
+  /** Images read on the engine (--inspect-images): facts with their source (image@digest), or why not; absent when inspection did not run. */
+  inspection?: JsonInspectedImage[];
+}
+
+export interface JsonInspectedImage {
+  ref: string;
+  usedBy: string[];
+  /** `inspected: ref@digest` */
+  source?: string;
+  digest?: string;
+  cached?: boolean;
+  problem?: string;
+  facts?: Record<string, unknown>;
+  details?: Record<string, unknown>;
 }
 
 export interface JsonFinding {
@@ -69,7 +83,19 @@ export function buildJsonReport(result: RunResult, ctx: ReportContext): JsonRepo
       message: e.message,
     })),
     verify: result.verify ?? null,
+    ...(result.inspection ? { inspection: inspectionJson(result) } : {}),
   };
+}
+
+function inspectionJson(result: RunResult): JsonInspectedImage[] {
+  const imgs = result.inspection?.images ?? [];
+  const noEngine = result.inspection?.problem;
+  return imgs.map((i) => ({
+    ref: i.ref,
+    usedBy: i.usedBy,
+    ...(i.facts ? { source: i.facts.source, digest: i.digest, cached: i.cached ?? false, facts: { ...i.facts }, details: { ...i.details } } : {}),
+    ...(i.problem ? { problem: noEngine ?? i.problem } : {}),
+  }));
 }
 
 function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => string): JsonFinding {
