@@ -14,6 +14,7 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
 import type { InspectReport } from './inspect/index.js';
 import { withDiscoveredFacts } from './knowledge/images.js';
+import { observeBaselines } from './verify/observe.js';
 import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
 import type { ImageRole } from './roles.js';
 
@@ -90,8 +91,9 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
   // Facts found on the engine answer for images the table does not know, in every run of the engine.
   const inspection = opts.inspect ? await opts.inspect(project) : undefined;
+  let discovered = inspection?.facts;
   const harden = (withheld: ReadonlySet<string>) =>
-    withDiscoveredFacts(inspection?.facts, () =>
+    withDiscoveredFacts(discovered, () =>
       runEngine(project, {
         transforms: opts.transforms,
         options: opts.options,
@@ -102,7 +104,17 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   let engine = harden(new Set());
   let verify: VerifyReport | undefined;
   if (opts.verify) {
-    const outcome = await opts.verify({ project, harden });
+    // What the baseline boots show inspected images writing becomes their write paths (a new map: memos compare it).
+    const observe = inspection
+      ? (baselines: Parameters<NonNullable<VerifyInput['observe']>>[0]) => {
+          const next = new Map(discovered);
+          inspection.observations = observeBaselines(project, next, baselines);
+          const changed = inspection.observations.some((o) => !o.unknown);
+          if (changed) discovered = next;
+          return changed;
+        }
+      : undefined;
+    const outcome = await opts.verify({ project, harden, ...(observe ? { observe } : {}) });
     engine = outcome.engine;
     verify = outcome.report;
   }

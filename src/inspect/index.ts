@@ -12,6 +12,7 @@ import { Docker, type Executor } from '../runtime/index.js';
 import { factsFromReading, type InspectedDetails, type ImageReading } from './facts.js';
 import { imagePresence, readImageFiles } from './read.js';
 import { cacheDir, readCached, writeCached } from './cache.js';
+import type { Observation } from '../verify/observe.js';
 
 export { factsFromReading, parseAccounts, distroOf, type ImageReading, type InspectedDetails } from './facts.js';
 export { cacheDir } from './cache.js';
@@ -50,6 +51,8 @@ export interface InspectReport {
   facts: Map<string, ImageFacts>;
   /** A problem that stopped inspection as a whole (no engine). */
   problem?: string;
+  /** What verify's baseline run showed the inspected images writing (src/verify/observe.ts). */
+  observations?: Observation[];
 }
 
 /** Images the knowledge table cannot answer and this repository does not build, with where each is used. */

@@ -16,6 +16,7 @@ export function inspectionSection(r: InspectReport): string {
       out.push(`- \`${img.ref}\` (${used}): not inspected: ${r.problem ?? img.problem}. Its findings stay as for an unknown image.`);
     }
   }
+  for (const o of r.observations ?? []) out.push(`- \`${o.image}\`: ${o.source}.`);
   out.push('');
   return out.join('\n');
 }

@@ -38,6 +38,8 @@ export interface JsonInspectedImage {
   problem?: string;
   facts?: Record<string, unknown>;
   details?: Record<string, unknown>;
+  /** What verify's baseline run showed it writing: directories carved out under read_only, or why they stay unknown. */
+  observed?: { services: string[]; writes: string[]; unknown?: string; source: string };
 }
 
 export interface JsonFinding {
@@ -95,7 +97,12 @@ function inspectionJson(result: RunResult): JsonInspectedImage[] {
     usedBy: i.usedBy,
     ...(i.facts ? { source: i.facts.source, digest: i.digest, cached: i.cached ?? false, facts: { ...i.facts }, details: { ...i.details } } : {}),
     ...(i.problem ? { problem: noEngine ?? i.problem } : {}),
+    ...observedJson(result.inspection?.observations?.find((o) => o.image === i.ref)),
   }));
+}
+
+function observedJson(o: { services: string[]; writes: string[]; unknown?: string; source: string } | undefined): Pick<JsonInspectedImage, 'observed'> {
+  return o ? { observed: { services: o.services, writes: o.writes, ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source } } : {};
 }
 
 function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => string): JsonFinding {
