@@ -2,6 +2,7 @@
 // read-only root must leave writable, and what is refused as a guess.
 import { describe, expect, it } from 'vitest';
 import { writeDirs } from '../src/verify/observe.js';
+import { parseListeningPorts } from '../src/runtime/index.js';
 
 describe('writeDirs: docker diff to tmpfs carve-outs', () => {
   it('a directory added at start, with the mount point the engine made for a VOLUME left out', () => {
@@ -30,5 +31,24 @@ describe('writeDirs: docker diff to tmpfs carve-outs', () => {
 
   it('a deleted file needs its directory writable too', () => {
     expect(writeDirs(['C /var', 'C /var/lib', 'C /var/lib/app', 'D /var/lib/app/stale.lock'])).toEqual({ dirs: ['/var/lib/app'] });
+  });
+});
+
+describe('parseListeningPorts: /proc/<pid>/net/tcp and tcp6', () => {
+  it('ports in LISTEN state (st 0A) only, IPv4 and IPv6, once each, sorted; not the engine\'s DNS on 127.0.0.11', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0',
+      '   1: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 100 0 0 10 0',
+      '   2: 0100007F:1F90 0100007F:D2C4 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 20 4 30 10 -1',
+      '   3: 0B00007F:B525 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1 0000000000000000 100 0 0 10 0',
+    ].join('\n');
+    const tcp6 = [
+      '  sl  local_address                         remote_address                        st tx_queue rx_queue',
+      '   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000',
+      '   1: 00000000000000000000000000000000:18EB 00000000000000000000000000000000:0000 0A 00000000:00000000',
+    ].join('\n');
+    expect(parseListeningPorts(`${tcp}\n${tcp6}`)).toEqual([80, 6379, 8080]);
+    expect(parseListeningPorts(tcp.split('\n')[0]!)).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ export interface JsonInspectedImage {
   facts?: Record<string, unknown>;
   details?: Record<string, unknown>;
   /** What verify's baseline run showed it writing: directories carved out under read_only, or why they stay unknown. */
-  observed?: { services: string[]; writes: string[]; unknown?: string; source: string };
+  observed?: { services: string[]; writes: string[]; listening?: number[]; unknown?: string; source: string };
 }
 
 export interface JsonFinding {
@@ -101,8 +101,8 @@ function inspectionJson(result: RunResult): JsonInspectedImage[] {
   }));
 }
 
-function observedJson(o: { services: string[]; writes: string[]; unknown?: string; source: string } | undefined): Pick<JsonInspectedImage, 'observed'> {
-  return o ? { observed: { services: o.services, writes: o.writes, ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source } } : {};
+function observedJson(o: { services: string[]; writes: string[]; listening?: number[]; unknown?: string; source: string } | undefined): Pick<JsonInspectedImage, 'observed'> {
+  return o ? { observed: { services: o.services, writes: o.writes, ...(o.listening ? { listening: o.listening } : {}), ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source } } : {};
 }
 
 function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => string): JsonFinding {

@@ -21,6 +21,8 @@ export interface Observation {
   services: string[];
   /** Directories it writes that become tmpfs carve-outs. */
   writes: string[];
+  /** TCP ports its services listened on (/proc/<pid>/net/tcp, tcp6), when read. */
+  listening?: number[];
   /** Why its write paths stay unknown (a path a tmpfs cannot carry, a diff cut short). */
   unknown?: string;
   source: string;
@@ -71,7 +73,7 @@ export function writeDirs(diff: string[], mounts: string[] = []): { dirs: string
  * (`facts`, by imageKey; updated in place). Returns what was observed, per image.
  */
 export function observeBaselines(project: Project, facts: Map<string, ImageFacts>, baselines: { target: VerifyTarget; boot: BootResult }[]): Observation[] {
-  const byImage = new Map<string, Observation & { key: string; dirs: Set<string> }>();
+  const byImage = new Map<string, Observation & { key: string; dirs: Set<string>; ports?: Set<number> }>();
   for (const { target, boot } of baselines) {
     if (target.kind !== 'compose') continue;
     for (const ts of target.services) {
@@ -91,6 +93,7 @@ export function observeBaselines(project: Project, facts: Map<string, ImageFacts
         o.unknown ??= `${ts.name} was not running in the baseline run (${ev?.state ?? 'no evidence'}), so what it writes was not seen`;
         continue;
       }
+      if (ev.listening) for (const p of ev.listening) (o.ports ??= new Set()).add(p);
       if (ev.changedPaths.length >= DIFF_LIMIT) {
         o.unknown ??= `${ts.name} wrote ${DIFF_LIMIT} or more paths at start: too many to carve out one by one`;
         continue;
@@ -111,11 +114,14 @@ export function observeBaselines(project: Project, facts: Map<string, ImageFacts
     const f = facts.get(o.key)!;
     o.writes = [...o.dirs].sort();
     const run = `verify's baseline run of ${o.services.join(', ')}`;
+    const listening = o.ports ? [...o.ports].sort((a, b) => a - b) : undefined;
+    const listens = listening ? `; ${listening.length ? `listens on ${listening.map((p) => `${p}/tcp`).join(', ')}` : 'listens on no TCP port'}` : '';
     o.source = o.unknown
-      ? `observed in ${run}: ${o.unknown}`
-      : `observed: ${o.writes.length ? `${o.writes.join(', ')} written at start` : 'nothing written outside its volumes at start'} (${run}); ${f.source}`;
-    if (!o.unknown) facts.set(o.key, { ...f, tmpfsPaths: o.writes, writePathsKnown: true, source: o.source });
-    out.push({ image: o.image, services: o.services, writes: o.writes, ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source });
+      ? `observed in ${run}: ${o.unknown}${listens}`
+      : `observed: ${o.writes.length ? `${o.writes.join(', ')} written at start` : 'nothing written outside its volumes at start'}${listens} (${run}); ${f.source}`;
+    // The ports it was seen listening on are the ports its server uses, whatever EXPOSE says.
+    if (!o.unknown) facts.set(o.key, { ...f, tmpfsPaths: o.writes, writePathsKnown: true, ...(listening ? { ports: listening } : {}), source: o.source });
+    out.push({ image: o.image, services: o.services, writes: o.writes, ...(listening ? { listening } : {}), ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source });
   }
   return out;
 }

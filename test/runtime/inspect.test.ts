@@ -59,12 +59,12 @@ describe.skipIf(!rt)('runtime: inspecting unknown images and observing what they
         const app = r.report.inspection!.find((i) => i.ref === 'dh10.example.com/acme/app:1.4')!;
         expect(app.source).toMatch(/^inspected: dh10\.example\.com\/acme\/app:1\.4@sha256:[0-9a-f]{64}$/);
         expect(app.facts).toMatchObject({ distro: 'debian', existingUser: { name: 'app', uid: 999, gid: 999 }, dataPaths: ['/srv/app/data'], ports: [8080] });
-        expect(app.observed).toMatchObject({ writes: ['/var/cache/app'] });
+        expect(app.observed).toMatchObject({ writes: ['/var/cache/app'], listening: [8080] });
         const diff = r.report.files.find((f) => f.path === 'compose.yaml')!.diff!;
         expect(diff).toContain('+    read_only: true');
         expect(diff).toContain('+    tmpfs: ["/tmp:size=64m", "/var/cache/app:size=64m"]');
         const ro = r.report.findings.find((f) => f.transform === 'compose/read-only')!;
-        expect(ro.message).toMatch(/observed: \/var\/cache\/app written at start \(verify's baseline run of compose\.yaml#app\); inspected: dh10\.example\.com\/acme\/app:1\.4@sha256:/);
+        expect(ro.message).toMatch(/observed: \/var\/cache\/app written at start; listens on 8080\/tcp \(verify's baseline run of compose\.yaml#app\); inspected: dh10\.example\.com\/acme\/app:1\.4@sha256:/);
         const v = r.report.verify!;
         expect(v.targets[0]!.services.map((s) => [s.name, s.status])).toEqual([['app', 'verified']]);
         expect(v.withheldFixes).toEqual([]);
