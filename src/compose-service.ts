@@ -1,7 +1,7 @@
 // Questions compose transforms ask of a service, answered once.
 import path from 'node:path';
 import { isAlias, isMap, isPair, isSeq, isScalar, type Pair } from 'yaml';
-import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import type { DockerfileSource, Project, ServiceLink, VolumeMount } from './model.js';
 import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
 import type { TransformContext } from './transform.js';
 import type { DfStage } from './parse/dockerfile.js';
@@ -386,8 +386,10 @@ export function addListItems(
   }
   if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
   if (own) return `${key} is empty`;
-  const inherited = Array.isArray(current) ? current.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
-  if (Array.isArray(current) && inherited.length !== current.length) return `${key} inherits items that are not plain values`;
+  // A merge may provide one string (`tmpfs: /tmp`), which compose reads as a list of one.
+  const merged = typeof current === 'string' ? [current] : current;
+  const inherited = Array.isArray(merged) ? merged.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
+  if (Array.isArray(merged) && inherited.length !== merged.length) return `${key} inherits items that are not plain values`;
   const value = [...inherited, ...items];
   const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
   return { edits: [insertServiceKey(s, key, text)], intent: intent(value) };
@@ -510,6 +512,23 @@ export function volumePeers(project: Project, services: ServiceLink[]): { volume
     }
   }
   return out;
+}
+
+const DOCKER_SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
+
+/**
+ * A mount of the Docker socket. The container side decides: whatever the host
+ * path (`${DOCKER_SOCK:-/var/run/docker.sock}`, `${XDG_RUNTIME_DIR}/docker.sock`
+ * for rootless Docker, Docker Desktop's socket), the app reaches the engine at
+ * the target. A literal socket source mounted elsewhere counts as well.
+ */
+export function isDockerSocketMount(m: VolumeMount): boolean {
+  if (m.type === 'tmpfs') return false;
+  if (DOCKER_SOCKETS.has(normalizePath(m.target.trim()))) return true;
+  if (m.source === undefined) return false;
+  // `${VAR:-/var/run/docker.sock}` names the socket by its default.
+  const source = m.source.trim().replace(/^\$\{\w+:?-([^}]*)\}$/, '$1');
+  return DOCKER_SOCKETS.has(normalizePath(source));
 }
 
 /**

@@ -3,20 +3,42 @@
 //
 //   dockerfile/non-root-user   creates and chowns them for the user it adds
 //   dockerfile/home-cache-env  points HOME and cache variables at them
-//   compose/read-only          covers them with a volume or tmpfs
+//   compose/read-only          covers each with a volume or a tmpfs
 //
-// The sources of a write path are: the image's VOLUMEs, the targets of named
-// volumes compose mounts, directories RUN makes with `mkdir` (that are not the
-// app's code), paths the start scripts or command create or write at start,
-// the HOME the tool sets or moves, the cache directories it redirects, and the
-// WORKDIR under --chown-workdir.
+// A write path is declared by one of:
+//   volume        a VOLUME of the image
+//   named-volume  the target of a named volume a service mounts
+//   data-dir      a directory a RUN makes with `mkdir` that is not the app's code
+//   start-dir     a directory the start scripts or command make or write at start
+//   start-file    a file they write in place at start (a rendered config)
+//   workdir       the WORKDIR, under --chown-workdir
+//   home          HOME of the image's non-root user (set by ENV, or named by useradd)
+//   cache         the directory a cache variable (XDG_CACHE_HOME, HF_HOME, ...) names
 //
-// API (all pure; they read the model and never edit):
-//   ownedPaths(opts, df, stage, base, services, makeHome, start)  what the image's user must own
-//   (start: the start-up writes of start-scripts.ts's imageStartWrites)
-//   createdUserHome(userName)                              HOME of a user the tool creates
-//   homeCacheRedirects(df, image)                          HOME/cache variables moved off /root
-//   isUnder, isSystemPath, copyDest, mkdirOperands          the path rules they share
+// and is used for one of:
+//   data     kept across restarts: volumes hold it (VOLUME, named volume); a
+//            data-dir nothing mounts, or the WORKDIR the app writes under
+//            --chown-workdir, needs a named volume, which is left to a human; a
+//            file written in place at start, or a code directory written at
+//            start (sqlite next to the code), cannot be covered by a tmpfs either
+//   scratch  lost on restart without harm: HOME, caches, and data-dirs whose path
+//            says logs, run files, caches or temporary files. A tmpfs keeps it writable
+//   baked    the build puts files there (code under WORKDIR, a RUN after the ENV
+//            that names it): a tmpfs would hide them, so it is left to a human
+//
+// API (all pure; they read the model and never edit). `image` below is
+// (df, stage, base, services): a Dockerfile, the stage that becomes the image,
+// its resolved base (dockerfile-info.ts) and the compose services that run it.
+// `start` is what the start scripts and command create or write at start
+// (start-scripts.ts: imageStartWrites(imageStart(project, df, base))).
+//   imageWritePaths(opts, ...image, start, makeHome)   every declared write path of the image
+//   serviceWritePaths(opts, s, ...image, start)        the ones that concern service `s`
+//   writerOf(s, df, base)                       the IDs a tmpfs over them must be owned by
+//   ownedPaths(opts, ...image, makeHome, start) what the image's user must own (non-root-user)
+//   createdUserHome(userName)                   HOME of a user the tool creates
+//   homeCacheRedirects(df, imageStage)          HOME/cache variables moved off /root (home-cache-env)
+//   isUnder, isSystemPath, isMountPointToSkip, isScratchPath, isUnderRoot, copyDest,
+//   mkdirOperands, userHome, CACHE_VARIABLES    the rules they share
 import path from 'node:path';
 import type { DockerfileSource, ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
@@ -96,6 +118,374 @@ export function mkdirOperands(argv: string[]): string[] {
   return out;
 }
 
+// ------------------------------------------------------------ declared paths
+
+export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'start-dir' | 'start-file' | 'workdir' | 'home' | 'cache';
+export type WritePathUse = 'data' | 'scratch' | 'baked';
+
+export interface WritePath {
+  /** Absolute, normalised (no trailing slash). */
+  path: string;
+  kind: WritePathKind;
+  use: WritePathUse;
+  /** What declares it, for messages: `VOLUME /data`, `mkdir /var/log/app`, `HOME of app`, `HF_HOME`. */
+  declaredBy: string;
+  /** For `baked`: what puts files there (`WORKDIR /home/app`, `RUN after ENV HOME`). */
+  bakedBy?: string;
+  /** For `named-volume`: the services of the image that mount it there. */
+  mountedBy?: string[];
+  /** Weaker declarations of the same path (a named-volume target that RUN also makes: `data-dir`). */
+  alsoDeclaredAs?: WritePathKind[];
+  /** For `start-dir`: a directory holding code that a start-up write needs writable; chowned itself, not what is in it. */
+  itself?: boolean;
+}
+
+export interface ImageWritePaths {
+  /** One entry per path (the strongest declaration wins, in RANK order), sorted. */
+  paths: WritePath[];
+  /** Every declaration, one per source (a path may appear under several kinds). */
+  declarations: WritePath[];
+  /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
+  underRoot: string[];
+  /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
+  codeDirs: string[];
+  /** Why each start-up path is declared, for findings (`mkdir /run/app (docker-entrypoint.sh line 4)`). */
+  startReasons: string[];
+}
+
+/**
+ * A mount point (VOLUME or named-volume target) the user must not own: a shared
+ * root (`/var/lib`), a top-level system tree itself (`/usr`, `/etc`), kernel
+ * filesystems, package-manager state, /tmp and anything under /root (reported
+ * apart). Unlike a `mkdir`'d directory, a mount point deeper in a system tree
+ * (`/usr/src/app/uploads`, `/etc/letsencrypt`) is the app's: the volume copies
+ * the directory's ownership when it is first used.
+ */
+export function isMountPointToSkip(p: string): boolean {
+  if (SHARED_ROOTS.has(p) || SYSTEM_PREFIXES.includes(p) || isUnderRoot(p)) return true;
+  return ['/proc', '/sys', '/dev', '/boot', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'].some((d) => isUnder(p, d));
+}
+
+/** Path segments that say a directory holds what nobody keeps across a restart: logs, run files, caches, temporary files. */
+const SCRATCH_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp)$/i;
+
+/**
+ * A directory whose path says it holds nothing kept across restarts: under
+ * /tmp, /var/tmp, /run, /var/run, /var/log or /var/cache, or with a segment
+ * such as `logs`, `cache`, `run`, `tmp`. In a container such files already
+ * vanish with every re-created container, so a tmpfs loses nothing anyone keeps.
+ */
+export function isScratchPath(p: string): boolean {
+  if (['/tmp', '/var/tmp', '/run', '/var/run', '/var/log', '/var/cache'].some((d) => isUnder(p, d) && p !== d)) return true;
+  return p.split('/').some((seg) => SCRATCH_SEGMENT.test(seg));
+}
+
+const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1');
+const usable = (p: string) => p.startsWith('/') && !/[$*?{}[\]]/.test(p);
+
+/**
+ * Every path the image stage declares as written (see the header), for the
+ * services that run it. HOME and cache directories count only when the image
+ * runs as a non-root user: that is when the tool set or moved them. `makeHome`:
+ * the home of a user the tool is creating, which it makes with the data directories.
+ */
+export function imageWritePaths(
+  opts: HardenOptions,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  start: StartWrite[] = [],
+  makeHome?: string,
+): ImageWritePaths {
+  const parsed = df.parsed;
+  const wd = workdirs(base.chain);
+  const chain = chainInstructions(base.chain);
+  const codeDirs = new Set<string>();
+  if (wd.final !== '/') codeDirs.add(wd.final);
+  for (const ins of chain) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      if (dest) codeDirs.add(dest);
+    }
+  }
+  const declarations: WritePath[] = [];
+  const put = (w: WritePath) => declarations.push(w);
+
+  for (const ins of effectiveInstructions(stage)) {
+    if (ins.keyword !== 'VOLUME') continue;
+    for (const raw of ins.json ?? ins.args) {
+      const p = clean(raw);
+      if (usable(p) && !isMountPointToSkip(p)) put({ path: p, kind: 'volume', use: 'data', declaredBy: `VOLUME ${p}` });
+    }
+  }
+  const underRoot = new Set<string>();
+  for (const s of services) {
+    for (const m of s.volumes) {
+      if (m.type !== 'volume') continue;
+      const p = clean(m.target);
+      if (isUnderRoot(p)) underRoot.add(m.target);
+      else if (usable(p) && !isMountPointToSkip(p)) put({ path: p, kind: 'named-volume', use: 'data', declaredBy: `volume ${m.source ?? '(anonymous)'}`, mountedBy: [s.name] });
+    }
+  }
+  const made: string[] = [];
+  for (const ins of chain) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
+      if (argv[0] !== 'mkdir') continue;
+      for (const dir of mkdirOperands(argv)) {
+        const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
+        made.push(abs);
+        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
+        // One a compose file bind-mounts over still counts: another deployment may not mount it.
+        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
+        if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
+      }
+    }
+  }
+  if (opts.chownWorkdir && wd.final !== '/') {
+    // The user asked for the app to write next to its code: what it writes there it keeps, and a tmpfs would hide the code.
+    put({ path: wd.final, kind: 'workdir', use: 'data', declaredBy: 'WORKDIR under --chown-workdir' });
+  }
+
+  // Start-up writes: a directory made at start is made now; a file written in place is owned
+  // unless its directory already is; sed -i and sqlite need the directory itself writable.
+  const startReasons: string[] = [];
+  const holdsCode = (p: string) => [...codeDirs].some((c) => isUnder(c, p));
+  const inCode = (p: string) => [...codeDirs].some((c) => isUnder(p, c));
+  const ownedSoFar = [...declarations.filter((w) => w.kind !== 'named-volume' || !isUnderRoot(w.path)).map((w) => w.path), ...(makeHome ? [makeHome] : [])];
+  const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
+  for (const w of start) {
+    const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    if (!mayOwnAtStart(target)) continue;
+    // A directory is declared even where it is owned already (the start-up write is the better reason);
+    // only a new one is owned anew and gives a reason to the chown.
+    const by = { declaredBy: w.how };
+    let fresh: boolean;
+    if (w.kind === 'dir') {
+      if (holdsCode(w.path)) continue; // mkdir -p of a directory that is there already
+      fresh = !owned(w.path);
+      put({ path: clean(w.path), kind: 'start-dir', use: isScratchPath(w.path) ? 'scratch' : 'data', ...by });
+      if (fresh) ownedSoFar.push(w.path);
+    } else if (w.kind === 'file') {
+      if (owned(w.path)) continue; // its directory is the user's: that declaration covers it
+      fresh = true;
+      put({ path: clean(w.path), kind: 'start-file', use: 'data', ...by });
+    } else {
+      fresh = !owned(target);
+      const itself = holdsCode(target) || inCode(target);
+      put({ path: clean(target), kind: 'start-dir', use: itself || !isScratchPath(target) ? 'data' : 'scratch', ...(itself ? { itself } : {}), ...by });
+      if (fresh && !itself) ownedSoFar.push(target);
+    }
+    if (fresh && !startReasons.includes(w.how)) startReasons.push(w.how);
+  }
+
+  const user = effectiveUser(base);
+  if (user.known && !user.root) {
+    const bakedBy = (p: string, name: string, after?: DfInstruction) => buildContent(df, p, name, chain, wd.before, made, after);
+    const caches: WritePath[] = [];
+    for (const name of CACHE_VARIABLES) {
+      const set = lastEnv(base.chain, name);
+      if (!set || !usable(set.value) || isUnderRoot(set.value) || set.value.includes('$')) continue;
+      const p = clean(set.value);
+      if (isSystemPath(p) && !isUnder(p, '/tmp')) continue;
+      const by = bakedBy(p, name, set.instruction);
+      caches.push({ path: p, kind: 'cache', use: by ? 'baked' : 'scratch', declaredBy: name, ...(by ? { bakedBy: by } : {}) });
+    }
+    const homeEnv = lastEnv(base.chain, 'HOME');
+    const home = userHome(df, base.chain, user.user);
+    if (home && home !== '/' && home !== '/nonexistent' && usable(home) && !isSystemPath(home)) {
+      // Files land in HOME when a later instruction may write there (any RUN after the ENV that set it,
+      // or after the USER that runs as its owner), or when a cache under it is filled at build time.
+      const after = homeEnv && homeEnv.value === home ? homeEnv.instruction : user.instruction;
+      const filledCache = caches.find((c) => c.use === 'baked' && isUnder(c.path, home));
+      const by = bakedBy(home, 'HOME', after) ?? (filledCache ? `${filledCache.declaredBy}: ${filledCache.bakedBy}` : undefined);
+      put({ path: clean(home), kind: 'home', use: by ? 'baked' : 'scratch', declaredBy: `HOME of user ${user.user}`, ...(by ? { bakedBy: by } : {}) });
+    }
+    for (const c of caches) put(c);
+  }
+
+  return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs], startReasons };
+}
+
+/**
+ * Tools that read a variable at build time. HOME and the XDG variables are read
+ * by nearly every tool, so any RUN counts for them; a script run by path may read
+ * anything, so it counts for every variable.
+ */
+const READERS: Record<string, RegExp> = {
+  HF_HOME: /^(python[\d.]*|huggingface-cli|hf|uv|poetry|pipenv|conda|torchrun|accelerate)$/,
+  PIP_CACHE_DIR: /^(pip[\d.]*|python[\d.]*)$/,
+  PIPENV_CACHE_DIR: /^pipenv$/,
+  POETRY_CACHE_DIR: /^poetry$/,
+  UV_CACHE_DIR: /^uvx?$/,
+  npm_config_cache: /^(npm|npx|corepack|node)$/,
+  YARN_CACHE_FOLDER: /^(yarn|corepack)$/,
+  COMPOSER_CACHE_DIR: /^composer$/,
+  GOCACHE: /^go$/,
+  DENO_DIR: /^deno$/,
+};
+for (const v of ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'SENTENCE_TRANSFORMERS_HOME', 'TORCH_HOME', 'MPLCONFIGDIR']) READERS[v] = READERS.HF_HOME!;
+READERS.NPM_CONFIG_CACHE = READERS.npm_config_cache!;
+
+function readsAtBuild(name: string, command: string): boolean {
+  if (name === 'HOME' || name.startsWith('XDG_')) return true;
+  if (command.includes('/') || /\.(sh|bash|py)$/.test(command)) return true;
+  return READERS[name]?.test(command) ?? false;
+}
+
+/** Command names a RUN runs, `sh -c '…'` scripts included. */
+function commandNames(script: string, depth = 0): string[] {
+  const out: string[] = [];
+  for (const argv of shellCommands(script)) {
+    const [cmd, ...rest] = argv;
+    if (!cmd) continue;
+    const shell = /^(sh|bash|ash|dash|zsh)$/.test(cmd);
+    const c = rest.indexOf('-c');
+    if (shell && c >= 0 && rest[c + 1] !== undefined && depth < 3) out.push(...commandNames(rest[c + 1]!, depth + 1));
+    else if (shell && rest[0] && !rest[0].startsWith('-')) out.push(rest[0]); // `sh ./setup.sh`: the script
+    else out.push(cmd);
+  }
+  return out;
+}
+
+/**
+ * The first instruction after `after` in `chain` that may read `name` while the
+ * image is built, as a reason (`RUN at line 7 runs pip, which may read
+ * PIP_CACHE_DIR at build time`), or undefined. home-cache-env keeps an ENV it
+ * would edit for it; read-only counts the directory as filled by the build.
+ */
+export function laterBuildReader(df: DockerfileSource, name: string, after: DfInstruction, chain: DfInstruction[]): string | undefined {
+  const line = (ins: DfInstruction) => ins.line + 1;
+  const mention = new RegExp(`\\$\\{?${name}\\b`);
+  for (const ins of chain.slice(chain.indexOf(after) + 1)) {
+    if (mention.test(ins.raw)) return `${ins.keyword} at line ${line(ins)} uses $${name}`;
+    if (ins.keyword !== 'RUN') continue;
+    const reader = commandNames(runScript(ins, df.parsed.escape)).find((c) => readsAtBuild(name, c));
+    if (reader) return `RUN at line ${line(ins)} runs ${reader}, which may read ${name} at build time`;
+  }
+  return undefined;
+}
+
+/**
+ * A directory an app may be given because it writes there at start: anything two
+ * levels deep or more (`/run/app`, `/etc/app`, `/var/lib/app`), but not the system's
+ * own trees, world-writable ones (/tmp), nor /root, which the user cannot enter.
+ */
+function mayOwnAtStart(dir: string): boolean {
+  if (dir.split('/').filter(Boolean).length < 2) return false;
+  return !['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/proc', '/sys', '/dev', '/tmp', '/var/tmp', '/root', '/run/lock'].some((p) => isUnder(dir, p));
+}
+
+// A start-up write says more than the mkdir the tool adds for it in the Dockerfile: it wins over data-dir.
+const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'start-file', 'start-dir', 'data-dir'];
+
+/**
+ * One entry per path: the strongest declaration (RANK), with the others in
+ * `alsoDeclaredAs`; sorted by path.
+ * A HOME outside /home (`useradd -d /var/lib/app`) that RUN also makes is the
+ * app's data, not a scratch home.
+ */
+function strongest(declarations: WritePath[]): WritePath[] {
+  const byPath = new Map<string, WritePath[]>();
+  for (const w of declarations) byPath.set(w.path, [...(byPath.get(w.path) ?? []), w]);
+  const out: WritePath[] = [];
+  for (const [p, list] of byPath) {
+    const rank = (w: WritePath) => (w.kind === 'home' && !isUnder(p, '/home') && list.some((x) => x.kind === 'data-dir') ? RANK.length : RANK.indexOf(w.kind));
+    const winner = [...list].sort((x, y) => rank(x) - rank(y))[0]!;
+    const mountedBy = [...new Set(list.flatMap((w) => w.mountedBy ?? []))];
+    const also = [...new Set(list.map((w) => w.kind))].filter((k) => k !== winner.kind);
+    out.push({ ...winner, ...(mountedBy.length ? { mountedBy } : {}), ...(also.length ? { alsoDeclaredAs: also } : {}) });
+  }
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+/**
+ * What the build puts under `p`, if anything: a WORKDIR or COPY/ADD destination
+ * at or under it, a directory RUN makes below it, or an instruction after
+ * `after` (the ENV that named it, the USER that switched to its owner) that may
+ * read `name` at build time (laterBuildReader), and so write there.
+ */
+function buildContent(
+  df: DockerfileSource,
+  p: string,
+  name: string,
+  chain: DfInstruction[],
+  workdirBefore: Map<DfInstruction, string>,
+  made: string[],
+  after?: DfInstruction,
+): string | undefined {
+  for (const ins of chain) {
+    const wd = workdirBefore.get(ins) ?? '/';
+    if (ins.keyword === 'WORKDIR' && ins.args[0] && !ins.args[0].includes('$')) {
+      const dir = path.posix.resolve(wd, ins.args[0]);
+      if (isUnder(dir, p)) return `WORKDIR ${dir}`;
+    }
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd);
+      if (dest && isUnder(dest, p)) return `${ins.keyword} into ${dest}`;
+    }
+  }
+  const reader = after ? laterBuildReader(df, name, after, chain) : undefined;
+  if (reader) return reader;
+  const below = made.find((d) => d !== p && isUnder(d, p));
+  return below ? `mkdir ${below}` : undefined;
+}
+
+/**
+ * The declared write paths that concern one service running the image: all
+ * but named-volume targets only other services mount (a mount point, not a
+ * path this service writes), one entry per path.
+ */
+export function serviceWritePaths(
+  opts: HardenOptions,
+  s: ServiceLink,
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  services: ServiceLink[],
+  start: StartWrite[] = [],
+): WritePath[] {
+  const { declarations } = imageWritePaths(opts, df, stage, base, services, start);
+  // Another service's mount point (and the mkdir that makes it) is that service's; HOME or a cache there is still this one's.
+  const othersMountPoint = (p: string) => declarations.some((w) => w.path === p && w.kind === 'named-volume') && !declarations.some((w) => w.path === p && w.kind === 'named-volume' && w.mountedBy?.includes(s.name));
+  return strongest(declarations.filter((w) => !((w.kind === 'named-volume' || w.kind === 'data-dir' || w.kind === 'start-dir') && othersMountPoint(w.path))));
+}
+
+// ------------------------------------------------------------- who writes them
+
+/** The user a service's process writes as: root, numeric IDs, or not known (a name no file of ours defines). */
+export type Writer = { root: true } | { root: false; uid: number; gid?: number } | undefined;
+
+/**
+ * Who writes the service's declared paths: its compose `user:` when set, else
+ * the image's USER, resolved to numbers through the users the Dockerfile
+ * creates or the base image's known user. A tmpfs over a directory the image
+ * has is root-owned with that directory's mode (runc keeps the mode, not the
+ * owner), so a non-root writer needs it mounted with `uid=`/`gid=`.
+ */
+export function writerOf(s: ServiceLink, df: DockerfileSource, base: StageBase): Writer {
+  const composeUser = s.effective.user;
+  const written = typeof composeUser === 'string' || typeof composeUser === 'number' ? String(composeUser) : undefined;
+  let user: string;
+  if (written !== undefined) {
+    user = written;
+  } else {
+    const u = effectiveUser(base);
+    if (!u.known) return undefined;
+    user = u.user;
+  }
+  const [name = '', group] = user.trim().split(':');
+  if (name === 'root' || name === '0') return { root: true };
+  if (name.includes('$') || (group ?? '').includes('$')) return undefined;
+  const created = usersCreatedIn(base.chain, df.parsed.escape).filter((c) => c.name === name || String(c.uid) === name);
+  const known = created[created.length - 1] ?? (base.facts?.existingUser && [base.facts.existingUser.name, String(base.facts.existingUser.uid)].includes(name) ? base.facts.existingUser : undefined);
+  const uid = /^\d+$/.test(name) ? Number(name) : known?.uid;
+  if (uid === undefined) return undefined;
+  const gid = group !== undefined && /^\d+$/.test(group) ? Number(group) : group === undefined ? known?.gid : undefined;
+  return { root: false, uid, ...(gid !== undefined ? { gid } : {}) };
+}
+
 // ------------------------------------------------------- what the user must own
 
 export interface OwnedPaths {
@@ -114,13 +504,11 @@ export interface OwnedPaths {
 }
 
 /**
- * What the image's user must own: VOLUMEs of the stage, targets of named volumes
- * compose mounts (a new volume copies the image's ownership), directories RUN
- * lines make with mkdir (also when one compose file bind-mounts over it: another
- * deployment may not), the home of a user the tool creates (`makeHome`), what the
- * start scripts and command create or write at start (`start`, from
- * start-scripts.ts's imageStart), and with --chown-workdir the WORKDIR. Code
- * elsewhere stays root-owned.
+ * What the image's user must own: the declared write paths it can be given at
+ * build time (imageWritePaths: VOLUMEs, named-volume targets, mkdir'd data
+ * directories, what the start scripts and command create or write at start, the
+ * WORKDIR under --chown-workdir), plus the home of a user the tool creates
+ * (`makeHome`). HOME and caches are the user's home's. Code elsewhere stays root-owned.
  */
 export function ownedPaths(
   opts: HardenOptions,
@@ -131,92 +519,20 @@ export function ownedPaths(
   makeHome?: string,
   start: StartWrite[] = [],
 ): OwnedPaths {
-  const parsed = df.parsed;
-  const wd = workdirs(base.chain);
-  const codeDirs = new Set<string>();
-  if (wd.final !== '/') codeDirs.add(wd.final);
-  const chain = chainInstructions(base.chain);
-  for (const ins of chain) {
-    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
-      if (dest) codeDirs.add(dest);
-    }
-  }
-  const wanted = new Set<string>();
-  const add = (p: string) => {
-    const clean = path.posix.normalize(p).replace(/(.)\/$/, '$1');
-    if (!clean.startsWith('/') || /[$*?{}[\]]/.test(clean) || isSystemPath(clean)) return;
-    wanted.add(clean);
-  };
-  for (const ins of effectiveInstructions(stage)) {
-    if (ins.keyword === 'VOLUME') for (const p of ins.json ?? ins.args) add(p);
-  }
-  const underRoot = new Set<string>();
-  for (const s of services) {
-    for (const m of s.volumes) {
-      if (m.type !== 'volume') continue;
-      if (isUnderRoot(m.target)) underRoot.add(m.target);
-      else add(m.target);
-    }
-  }
-  for (const ins of chain) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
-      if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
-        const abs = path.posix.resolve(wd.before.get(ins) ?? '/', dir);
-        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
-        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        add(abs);
-      }
-    }
-  }
-  if (makeHome) wanted.add(makeHome);
-  if (opts.chownWorkdir && wd.final !== '/') wanted.add(wd.final);
-
-  // Start-up writes: a directory made at start is made now; a file written in place is owned
-  // unless its directory already is; sed -i and sqlite need the directory itself writable.
-  const writableDirs = new Set<string>();
-  const files = new Set<string>();
-  const startReasons: string[] = [];
-  // A directory that holds code (WORKDIR, or above a COPY destination) exists already; one inside it is code too.
-  const holdsCode = (p: string) => [...codeDirs].some((c) => isUnder(c, p));
-  const inCode = (p: string) => [...codeDirs].some((c) => isUnder(p, c));
-  const owned = (p: string) => [...wanted].some((d) => isUnder(p, d));
-  for (const w of start) {
-    const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
-    if (!mayOwnAtStart(target)) continue;
-    if (w.kind === 'dir') {
-      if (holdsCode(w.path) || owned(w.path)) continue; // mkdir -p of a directory that is there already
-      wanted.add(w.path);
-    } else if (w.kind === 'file') {
-      if (owned(w.path)) continue;
-      files.add(w.path);
-    } else {
-      if (owned(target)) continue;
-      if (holdsCode(target) || inCode(target)) writableDirs.add(target);
-      else wanted.add(target);
-    }
-    if (!startReasons.includes(w.how)) startReasons.push(w.how);
-  }
+  const { declarations, underRoot, codeDirs, startReasons } = imageWritePaths(opts, df, stage, base, services, start, makeHome);
+  const chowned = new Set<string>(declarations.filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'start-dir' && !w.itself)).map((w) => w.path));
+  if (makeHome) chowned.add(makeHome);
+  const wanted = [...chowned];
+  const outside = (p: string) => !wanted.some((o) => isUnder(p, o));
+  const of = (pred: (w: WritePath) => boolean) => [...new Set(declarations.filter(pred).map((w) => w.path))].filter(outside).sort();
   return {
-    dirs: [...wanted].sort(),
-    writableDirs: [...writableDirs].filter((d) => ![...wanted].some((o) => isUnder(d, o))).sort(),
-    files: [...files].filter((f) => ![...wanted].some((o) => isUnder(f, o))).sort(),
-    underRoot: [...underRoot].sort(),
-    codeDirs: [...codeDirs],
+    dirs: wanted.sort(),
+    writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true),
+    files: of((w) => w.kind === 'start-file'),
+    underRoot,
+    codeDirs,
     startReasons,
   };
-}
-
-/**
- * A directory an app may be given because it writes there at start: anything two
- * levels deep or more (`/run/app`, `/etc/app`, `/var/lib/app`), but not the system's
- * own trees, world-writable ones (/tmp), nor /root, which the user cannot enter.
- */
-function mayOwnAtStart(dir: string): boolean {
-  if (dir.split('/').filter(Boolean).length < 2) return false;
-  return !['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/proc', '/sys', '/dev', '/tmp', '/var/tmp', '/root', '/run/lock'].some((p) => isUnder(dir, p));
 }
 
 /**

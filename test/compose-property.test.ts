@@ -2,9 +2,11 @@
 // style, comments, CRLF, no final newline, a service built from a Dockerfile)
 // go through every transform. The run never crashes, the output validates
 // against the Compose Specification, a second run changes nothing, lines
-// outside the edits stay byte-identical, and no restriction that was there
-// (read_only, cap_drop, security_opt, user) is ever removed. The keys the
-// tool adds to a service come in one canonical order, whichever pass adds them.
+// outside the edits stay byte-identical, no restriction that was there
+// (read_only, cap_drop, security_opt, user) is ever removed, and every path the
+// tool's changes declare written stays writable on a read-only root
+// (test/consistency.ts). The keys the tool adds to a service come in one
+// canonical order, whichever pass adds them.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { diffArrays } from 'diff';
@@ -12,6 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { hardenTree, composeSchemaErrors, toCrlf } from './helpers.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { ADDED_KEY_ORDER } from '../src/compose-service.js';
+import { checkConsistent, checkRestrictionsKept } from './consistency.js';
 
 const ALL = TRANSFORMS.map((t) => t.meta.id);
 
@@ -185,28 +188,6 @@ function checkUntouched(before: string, after: string): void {
   expect(after.endsWith('\n')).toBe(before.endsWith('\n'));
 }
 
-type Services = Record<string, Record<string, unknown>>;
-
-function servicesOf(text: string): Services[] {
-  return (parseAllDocuments(text, { merge: true }) as unknown as { toJS(): { services?: Services } }[]).map((d) => d.toJS()?.services ?? {});
-}
-
-function checkRestrictionsKept(before: string, after: string): void {
-  const old = servicesOf(before);
-  const now = servicesOf(after);
-  old.forEach((services, d) => {
-    for (const [name, s] of Object.entries(services)) {
-      const n = now[d][name];
-      if (s.read_only === true) expect(n.read_only).toBe(true);
-      for (const key of ['cap_drop', 'security_opt']) {
-        for (const item of (s[key] as unknown[]) ?? []) expect(n[key], `${name}.${key}`).toContainEqual(item);
-      }
-      expect(n.user).toEqual(s.user);
-      expect(n.privileged).toEqual(s.privileged);
-    }
-  });
-}
-
 /** Each service's own keys in text order (no merge), per document. */
 function ownKeyOrder(text: string): Record<string, string[]>[] {
   return parseAllDocuments(text).map((d) => {
@@ -235,7 +216,8 @@ function checkAddedKeyOrder(before: string, after: string): void {
 }
 
 describe('compose transforms on generated files', () => {
-  it('never crash, stay valid and idempotent, edit surgically, keep every restriction, and add keys in canonical order', async () => {
+  it('never crash, stay valid and idempotent, edit surgically, keep every restriction, keep declared write paths writable, and add keys in canonical order', async () => {
+    const consistencySeen = { services: 0, paths: 0 };
     await fc.assert(
       fc.asyncProperty(fileArb, async (f) => {
         const input = render(f);
@@ -250,6 +232,9 @@ describe('compose transforms on generated files', () => {
         checkUntouched(input, output);
         checkRestrictionsKept(input, output);
         checkAddedKeyOrder(input, output);
+        const seen = checkConsistent(tree, { ...tree, ...first.changed }, first.result);
+        consistencySeen.services += seen.services;
+        consistencySeen.paths += seen.paths;
 
         const second = await hardenTree({ ...tree, ...first.changed }, ALL);
         expect(second.result.errors).toEqual([]);
@@ -257,5 +242,8 @@ describe('compose transforms on generated files', () => {
       }),
       { numRuns: 150, seed: Number(process.env.FC_SEED ?? 4242) },
     );
+    // The consistency check looked at read-only services built here and at paths they write.
+    expect(consistencySeen.services).toBeGreaterThan(10);
+    expect(consistencySeen.paths).toBeGreaterThan(10);
   });
 });

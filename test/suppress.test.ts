@@ -178,7 +178,7 @@ describe('a second run', () => {
       expect(after['agent/Dockerfile']).toBe(tree['agent/Dockerfile']);
       expect(after['api/Dockerfile']).not.toBe(tree['api/Dockerfile']);
       expect(after['compose.yaml']).toContain(
-        '  api:\n    build: ./api\n    read_only: true\n    tmpfs: ["/tmp:size=64m"]\n    cap_drop: [ALL]\n    security_opt: ["no-new-privileges:true"]\n',
+        '  api:\n    build: ./api\n    read_only: true\n    tmpfs: ["/tmp:size=64m", "/home/app:size=64m,uid=1000,gid=1000"]\n    cap_drop: [ALL]\n    security_opt: ["no-new-privileges:true"]\n',
       );
       expect(after['compose.yaml']).not.toMatch(/agent:\n    build: \.\/agent\n    security_opt/);
 

@@ -1,4 +1,6 @@
-// compose/docker-socket-group: a service that mounts the Docker socket and
+// compose/docker-socket-group: a service that mounts the Docker socket (at
+// /var/run/docker.sock or /run/docker.sock in the container, whatever the host
+// path: a variable, rootless Docker's, short or long syntax) and
 // runs as a non-root user (its compose `user:`, its Dockerfile's USER, or the
 // image's own user) joins the host's docker group through
 // `group_add: ["${DOCKER_GID:-999}"]`, or it cannot reach the socket. The GID
@@ -6,12 +8,21 @@
 // a migration note. A read-write socket mount is reported as well.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
-import type { ServiceLink, VolumeMount } from '../../src/model.js';
-import { addListItems, isPartialOverride, runtimeUser, serviceFix, serviceImage, serviceNote, DOCKER_GID_NOTE, checkEachService } from '../../src/compose-service.js';
+import type { ServiceLink } from '../../src/model.js';
+import {
+  addListItems,
+  isPartialOverride,
+  isDockerSocketMount,
+  runtimeUser,
+  serviceImage,
+  serviceFix,
+  serviceNote,
+  DOCKER_GID_NOTE,
+  checkEachService,
+} from '../../src/compose-service.js';
 
 const ID = 'compose/docker-socket-group';
 const CIS = '5.32';
-const SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
 const GROUP = '${DOCKER_GID:-999}';
 
 export const dockerSocketGroup: Transform = {
@@ -31,15 +42,11 @@ export const dockerSocketGroup: Transform = {
   run: (ctx) => checkEachService(ctx, check),
 };
 
-export function isDockerSocket(m: VolumeMount): boolean {
-  return m.source !== undefined && SOCKETS.has(m.source.replace(/\/+$/, ''));
-}
-
 function check(ctx: TransformContext, s: ServiceLink): Finding[] {
-  const mounts = s.volumes.filter(isDockerSocket);
+  const mounts = s.volumes.filter(isDockerSocketMount);
   if (mounts.length === 0) return [];
   // The base file mounts it: the base service gets the fix, and compose merges it into this one.
-  if (isPartialOverride(s) && s.base!.volumes.some(isDockerSocket)) return [];
+  if (isPartialOverride(s) && s.base!.volumes.some(isDockerSocketMount)) return [];
   const out: Finding[] = [];
   if (mounts.some((m) => !m.readOnly)) {
     out.push(

@@ -22,7 +22,16 @@ import {
   type ServiceImage,
   checkEachService,
   privilegedNote,
+  serviceImage,
+  runtimeUser,
+  ownData,
+  servicePath,
 } from '../../src/compose-service.js';
+import { imageStages } from '../../src/dockerfile-info.js';
+import { imageStart, imageStartWrites } from '../../src/start-scripts.js';
+import { mapValue, replaceScalar } from '../../src/edits.js';
+import { isScalar, isSeq, type Scalar } from 'yaml';
+import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -44,10 +53,10 @@ export const readOnly: Transform = {
   run: (ctx) => checkEachService(ctx, check),
 };
 
-function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
+function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
-  if (setting === true) return undefined;
+  if (setting === true) return keepDeclaredWritable(ctx, s);
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'a read-only root');
@@ -59,16 +68,169 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const writes = writePaths(img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
 
-  const covered = coveredPaths(s, img);
-  const tmpfs = writes.filter((p) => !covered.has(p)).map((p) => tmpfsEntry(p, ctx.options));
+  const plan = coverage(ctx, s, img, writes, true);
+  // Data nothing mounts: a read-only root would make it unwritable and a tmpfs would lose it.
+  if (plan.data.length || plan.unowned.length) {
+    return [...plan.data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
+  }
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
-  if (tmpfs.length) changes.push(addListItems(s, 'tmpfs', tmpfs));
+  if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options))));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
-  const also = tmpfs.length ? ` with a tmpfs for ${tmpfs.map((t) => t.split(':')[0]).join(', ')}` : '';
+  const also = plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '';
   // Facts found on the engine name where they come from (a table row's source is the transform's usual wording).
   const from = !img.built && img.facts?.family === 'inspected' ? ` (${img.facts.source})` : '';
-  return serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}`, combine(changes as ServiceChange[]));
+  return [
+    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}`, combine(changes as ServiceChange[])),
+    ...plan.baked.map((w) => bakedNote(s, w)),
+  ];
+}
+
+/**
+ * A service already on a read-only root (set by hand, or by this transform in
+ * an earlier pass before dockerfile/non-root-user gave the image its HOME and
+ * data directories) keeps every path its image declares written: scratch paths
+ * get a tmpfs, data and baked paths are reported.
+ */
+function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] | undefined {
+  // privileged: true too: the root filesystem is still read-only for a process that is not root.
+  const img = serviceImage(s, ctx.project);
+  if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
+  const plan = coverage(ctx, s, img, [], false);
+  const out: Finding[] = [];
+  if (plan.tmpfs.length) {
+    const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options)));
+    if (typeof change === 'string') {
+      out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.`));
+    } else {
+      out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs`, change));
+    }
+  }
+  if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
+  const still = 'it stays unwritable on the read-only root';
+  out.push(...plan.data.map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
+  return out;
+}
+
+interface TmpfsPlan {
+  path: string;
+  /** Why, for the message: the declaration it covers (`HOME of app`), none for the image's known paths. */
+  why?: string;
+  /** Owner of the tmpfs: a directory the image has keeps its mode but not its owner under a tmpfs. */
+  owner?: { uid: number; gid?: number };
+}
+
+interface Coverage {
+  /** Tmpfs mounts to add: the image's known write paths and the scratch paths nothing covers. */
+  tmpfs: TmpfsPlan[];
+  /** Declared data paths nothing mounts. */
+  data: WritePath[];
+  /** Declared paths the build fills, that nothing covers: a tmpfs would hide their files. */
+  baked: WritePath[];
+  /** Scratch paths of a non-root user whose UID is not known: a root-owned tmpfs would not be writable. */
+  unowned: WritePath[];
+  /** tmpfs entries of the service at a declared path, without an owner, while a non-root user writes there. */
+  unownedTmpfs: { entry: string; path: string; owner: { uid: number; gid?: number } }[];
+}
+
+/**
+ * How the service keeps writable what it writes: `writes` (the image's known
+ * paths) and every path its image declares written (src/write-paths.ts). A path
+ * is covered by a mount (volume, bind, tmpfs, a VOLUME) at it or above it.
+ * `first`: read_only is being added now, not topped up in a later pass.
+ */
+function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writes: string[], first: boolean): Coverage {
+  const mounts = coveredPaths(s, img);
+  const isCovered = (p: string) => [...mounts].some((m) => isUnder(p, m));
+  const unownedTmpfs: Coverage['unownedTmpfs'] = [];
+  const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
+  const data: WritePath[] = [];
+  const baked: WritePath[] = [];
+  const unowned: WritePath[] = [];
+  const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
+  // While dockerfile/non-root-user may be giving a root image its user in this pass, a tmpfs added now would be
+  // root's: leave the scratch paths to the next pass (keepDeclaredWritable), which sees the user, or still root.
+  const userPending = first && writer?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
+  for (const w of declaredPaths(ctx, s, img)) {
+    const at = tmpfsFor(w.path);
+    if (isCovered(w.path)) {
+      // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user.
+      const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === w.path);
+      if (entry && w.use === 'scratch' && at === w.path && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(entry)) {
+        unownedTmpfs.push({ entry, path: w.path, owner: { uid: writer.uid, gid: writer.gid } });
+      }
+      continue;
+    }
+    if (w.use === 'data') data.push(w);
+    else if (w.use === 'baked') baked.push(w);
+    else if (at !== w.path) tmpfs.push({ path: at, why: w.declaredBy }); // /tmp and /var/tmp are 1777 in the image
+    else if (userPending) continue;
+    else if (writer?.root) tmpfs.push({ path: at, why: w.declaredBy });
+    else if (writer) tmpfs.push({ path: at, why: w.declaredBy, owner: { uid: writer.uid, gid: writer.gid } });
+    else unowned.push(w);
+  }
+  // One tmpfs per tree: /home/app covers /home/app/.cache, /tmp covers a cache redirected to /tmp.
+  const kept = tmpfs.filter((t, i) => !tmpfs.some((o, j) => (o.path === t.path ? j < i : isUnder(t.path, o.path))));
+  const outside = (w: WritePath) => !kept.some((t) => isUnder(w.path, t.path));
+  return { tmpfs: kept, data, baked: baked.filter(outside), unowned: unowned.filter(outside), unownedTmpfs };
+}
+
+/** The declared write paths of the service's image, when it is built here. */
+function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): WritePath[] {
+  if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
+  const df = img.dockerfile;
+  const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
+  return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s], imageStartWrites(imageStart(ctx.project, df, img.base)));
+}
+
+/** A scratch path under /tmp or /var/tmp is covered by a tmpfs on that folder itself. */
+function tmpfsFor(p: string): string {
+  return ['/tmp', '/var/tmp'].find((d) => isUnder(p, d)) ?? p;
+}
+
+function describe(list: TmpfsPlan[]): string {
+  return list.map((t) => (t.why ? `${t.path} (${t.why})` : t.path)).join(', ');
+}
+
+function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  if (w.kind === 'start-file' || w.itself) {
+    const folder = w.kind === 'start-file' ? w.path.replace(/\/[^/]+$/, '') || '/' : w.path;
+    return serviceNote(
+      ID,
+      CIS,
+      s,
+      `${w.path} is written at start (${w.declaredBy}): a read-only root makes that fail, and a tmpfs on ${folder} would hide the files the image has there; ${consequence}`,
+      `Have the app write it under /tmp or a volume (or mount one on ${folder} if the image keeps nothing else there); then run docker-harden again.`,
+    );
+  }
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `${w.path} (${w.declaredBy}) is where the service keeps data, and nothing mounts it: a read-only root makes it unwritable and a tmpfs would lose it on restart; ${consequence}`,
+    `Mount a named volume at ${w.path} (and declare it under the top-level volumes:), or a tmpfs if what is written there may be lost; then run docker-harden again.`,
+  );
+}
+
+function unownedNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `${w.path} (${w.declaredBy}) needs a tmpfs its user owns, but the user's UID is not known here (a tmpfs over it is root-owned); ${consequence}`,
+    `Add a tmpfs for ${w.path} with the user's IDs (tmpfs: ["${w.path}:uid=UID,gid=GID"]), or give the image a numeric USER; then run docker-harden again.`,
+  );
+}
+
+function bakedNote(s: ServiceLink, w: WritePath): Finding {
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `${w.path} (${w.declaredBy}) holds files the build puts there (${w.bakedBy}), so it gets no tmpfs, which would hide them, and stays read-only`,
+    `If the app writes under ${w.path} at run time, mount a tmpfs or a volume on the folder it writes (for example ${w.path}/.cache).`,
+    'note',
+  );
 }
 
 /** Paths that must stay writable, or why they are not known. */
@@ -76,7 +238,7 @@ function writePaths(img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
-    // Built here: its data lives in its volumes and VOLUMEs; a known base adds what its own processes write.
+    // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
     paths.push(...(img.facts?.tmpfsPaths ?? []));
   } else if (img.buildElsewhere) {
     return 'its build context or Dockerfile is not in this repository';
@@ -92,19 +254,57 @@ function writePaths(img: ServiceImage): string[] | string {
   return [...new Set(paths.map(normalizePath))];
 }
 
+/** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */
+function tmpfsEntries(s: ServiceLink): string[] {
+  const tmpfs = s.effective.tmpfs;
+  return (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string');
+}
+
 /** Paths already writable: mounted volumes and tmpfs, the Dockerfile's VOLUMEs, the image's own data VOLUMEs. */
 function coveredPaths(s: ServiceLink, img: ServiceImage): Set<string> {
   const out = new Set<string>();
   for (const m of s.volumes) out.add(normalizePath(m.target));
-  const tmpfs = s.effective.tmpfs;
-  for (const t of typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []) {
-    if (typeof t === 'string') out.add(normalizePath(t.split(':')[0].trim()));
-  }
+  for (const t of tmpfsEntries(s)) out.add(normalizePath(t.split(':')[0]!.trim()));
   for (const v of dockerfileVolumes(img)) out.add(v);
   for (const d of img.facts?.dataPaths ?? []) out.add(normalizePath(d));
   return out;
 }
 
-function tmpfsEntry(p: string, options: HardenOptions): string {
-  return options.tmpfsSize ? `${p}:size=${options.tmpfsSize}` : p;
+/**
+ * Add the writer's uid/gid to tmpfs entries of the service's own list. The
+ * items are edited in place; an entry the service inherits through `<<` is
+ * reported, since changing the anchor would change other services.
+ */
+function ownerFix(s: ServiceLink, entries: Coverage['unownedTmpfs']): Finding {
+  const owned = (e: Coverage['unownedTmpfs'][number]) =>
+    `${e.entry}${e.entry.includes(':') ? ',' : ':'}uid=${e.owner.uid}${e.owner.gid !== undefined ? `,gid=${e.owner.gid}` : ''}`;
+  const what = `the tmpfs for ${entries.map((e) => e.path).join(', ')} is root-owned, but ${entries.length > 1 ? 'they are' : 'it is'} written by UID ${entries[0]!.owner.uid}`;
+  const own = mapValue(s.node.node, 'tmpfs');
+  const current = ownData(s).tmpfs;
+  const file = s.compose;
+  const intent = (value: unknown) => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'set' as const, value }];
+  if (own && isScalar(own) && typeof own.value === 'string' && own.range && entries.some((e) => e.entry === own.value)) {
+    const next = owned(entries.find((e) => e.entry === own.value)!);
+    return serviceFix(ID, CIS, s, `${what}: mount it with its owner`, { edits: [replaceScalar(file, own, next)], intent: intent(next) });
+  }
+  if (own && isSeq(own) && Array.isArray(current)) {
+    const edits = own.items.flatMap((item) => {
+      const e = isScalar(item) && item.range ? entries.find((x) => x.entry === item.value) : undefined;
+      return e ? [replaceScalar(file, item as Scalar, owned(e))] : [];
+    });
+    const value = current.map((v) => {
+      const e = entries.find((x) => x.entry === v);
+      return e ? owned(e) : v;
+    });
+    if (edits.length === entries.length) return serviceFix(ID, CIS, s, `${what}: mount ${entries.length > 1 ? 'them' : 'it'} with the owner`, { edits, intent: intent(value) });
+  }
+  return serviceNote(ID, CIS, s, `${what}, so it cannot write there`, `Add uid=${entries[0]!.owner.uid} to the tmpfs options of ${entries.map((e) => e.path).join(', ')} (it comes from a shared anchor or a base file).`);
+}
+
+function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
+  const opts = [
+    ...(options.tmpfsSize ? [`size=${options.tmpfsSize}`] : []),
+    ...(t.owner ? [`uid=${t.owner.uid}`, ...(t.owner.gid !== undefined ? [`gid=${t.owner.gid}`] : [])] : []),
+  ];
+  return opts.length ? `${t.path}:${opts.join(',')}` : t.path;
 }

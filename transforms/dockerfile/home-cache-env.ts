@@ -9,9 +9,8 @@ import type { Edit, Finding } from '../../src/types.js';
 import type { DockerfileSource } from '../../src/model.js';
 import type { DfInstruction } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { imageStages, effectiveUser, chainInstructions, runScript, type ImageStage } from '../../src/dockerfile-info.js';
-import { shellCommands } from '../../src/knowledge/images.js';
-import { homeCacheRedirects } from '../../src/write-paths.js';
+import { imageStages, effectiveUser, chainInstructions, type ImageStage } from '../../src/dockerfile-info.js';
+import { homeCacheRedirects, laterBuildReader } from '../../src/write-paths.js';
 import { insertAfter, appendAtEnd, keyword } from '../../src/edits.js';
 
 const ID = 'dockerfile/home-cache-env';
@@ -109,47 +108,6 @@ function checkImage(_ctx: TransformContext, df: DockerfileSource, image: ImageSt
 type EnvSet = { value: string; instruction: DfInstruction; valueRange?: [number, number] };
 
 /**
- * Tools that read a variable at build time. HOME and the XDG variables are read
- * by nearly every tool, so any RUN counts for them; a script run by path may read
- * anything, so it counts for every variable.
- */
-const READERS: Record<string, RegExp> = {
-  HF_HOME: /^(python[\d.]*|huggingface-cli|hf|uv|poetry|pipenv|conda|torchrun|accelerate)$/,
-  PIP_CACHE_DIR: /^(pip[\d.]*|python[\d.]*)$/,
-  PIPENV_CACHE_DIR: /^pipenv$/,
-  POETRY_CACHE_DIR: /^poetry$/,
-  UV_CACHE_DIR: /^uvx?$/,
-  npm_config_cache: /^(npm|npx|corepack|node)$/,
-  YARN_CACHE_FOLDER: /^(yarn|corepack)$/,
-  COMPOSER_CACHE_DIR: /^composer$/,
-  GOCACHE: /^go$/,
-  DENO_DIR: /^deno$/,
-};
-for (const v of ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'TRANSFORMERS_CACHE', 'SENTENCE_TRANSFORMERS_HOME', 'TORCH_HOME', 'MPLCONFIGDIR']) READERS[v] = READERS.HF_HOME!;
-READERS.NPM_CONFIG_CACHE = READERS.npm_config_cache!;
-
-function readsAtBuild(name: string, command: string): boolean {
-  if (name === 'HOME' || name.startsWith('XDG_')) return true;
-  if (command.includes('/') || /\.(sh|bash|py)$/.test(command)) return true;
-  return READERS[name]?.test(command) ?? false;
-}
-
-/** Command names a RUN runs, `sh -c '…'` scripts included. */
-function commandNames(script: string, depth = 0): string[] {
-  const out: string[] = [];
-  for (const argv of shellCommands(script)) {
-    const [cmd, ...rest] = argv;
-    if (!cmd) continue;
-    const shell = /^(sh|bash|ash|dash|zsh)$/.test(cmd);
-    const c = rest.indexOf('-c');
-    if (shell && c >= 0 && rest[c + 1] !== undefined && depth < 3) out.push(...commandNames(rest[c + 1]!, depth + 1));
-    else if (shell && rest[0] && !rest[0].startsWith('-')) out.push(rest[0]); // `sh ./setup.sh`: the script
-    else out.push(cmd);
-  }
-  return out;
-}
-
-/**
  * Why the ENV that sets `name` under /root must stay as it is, or undefined when
  * its value can be edited in place: it is set in an earlier stage (other stages
  * may build on it), or a later instruction uses the variable or runs a tool that
@@ -159,14 +117,7 @@ function keepReason(df: DockerfileSource, name: string, set: EnvSet, stageList: 
   const line = (ins: DfInstruction) => ins.line + 1;
   if (!set.valueRange) return `the ENV at line ${line(set.instruction)} has no value to edit`;
   if (!stageList.includes(set.instruction)) return `${name} is set in an earlier stage (line ${line(set.instruction)}), which other stages may build on`;
-  const mention = new RegExp(`\\$\\{?${name}\\b`);
-  for (const ins of chainList.slice(chainList.indexOf(set.instruction) + 1)) {
-    if (mention.test(ins.raw)) return `${ins.keyword} at line ${line(ins)} uses $${name}`;
-    if (ins.keyword !== 'RUN') continue;
-    const reader = commandNames(runScript(ins, df.parsed.escape)).find((c) => readsAtBuild(name, c));
-    if (reader) return `RUN at line ${line(ins)} runs ${reader}, which may read ${name} at build time`;
-  }
-  return undefined;
+  return laterBuildReader(df, name, set.instruction, chainList);
 }
 
 /** A value for ENV; `quote` keeps the quoting of the value it replaces. */

@@ -25,7 +25,7 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { composeUser, dockerVolumeName, volumePeers } from '../../src/compose-service.js';
+import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
@@ -501,7 +501,7 @@ function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: strin
           ...(ids ? { command: `docker run --rm -v ${vol}:/v alpine chown -R ${ids} /v` } : {}),
         });
       } else if (m.type === 'bind') {
-        if (m.source.endsWith('docker.sock') || isSystemPath(m.target) || codeDirs.includes(m.target)) continue;
+        if (isDockerSocketMount(m) || isSystemPath(m.target) || codeDirs.includes(m.target)) continue;
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');

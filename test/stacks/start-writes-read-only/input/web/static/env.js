@@ -1,0 +1,1 @@
+window.API_URL = "__API_URL__";
