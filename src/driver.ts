@@ -105,11 +105,12 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   let verify: VerifyReport | undefined;
   if (opts.verify) {
     // What the baseline boots show inspected images writing becomes their write paths (a new map: memos compare it).
-    const observe = inspection
+    // Only when a service runs an inspected image: otherwise the hardened boots need not wait for the baselines.
+    const observe = inspection?.images.some((i) => i.facts && i.usedBy.some((u) => u.includes('#')))
       ? (baselines: Parameters<NonNullable<VerifyInput['observe']>>[0]) => {
           const next = new Map(discovered);
-          inspection.observations = observeBaselines(project, next, baselines);
-          const changed = inspection.observations.some((o) => !o.unknown);
+          inspection!.observations = observeBaselines(project, next, baselines);
+          const changed = inspection!.observations.some((o) => !o.unknown);
           if (changed) discovered = next;
           return changed;
         }
