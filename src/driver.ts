@@ -88,10 +88,10 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   );
   progress({ phase: 'hardening', done: 0, total: project.files.size });
   const suppress = opts.suppress ?? inlineSuppressions();
-  // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
   // Facts found on the engine answer for images the table does not know, in every run of the engine.
   const inspection = opts.inspect ? await opts.inspect(project) : undefined;
   let discovered = inspection?.facts;
+  // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
   const harden = (withheld: ReadonlySet<string>) =>
     withDiscoveredFacts(discovered, () =>
       runEngine(project, {
