@@ -31,6 +31,12 @@ export interface Discovery {
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+/**
+ * A project template (cookiecutter, copier: `{{cookiecutter.project_slug}}/`):
+ * its files are Jinja, not YAML or Dockerfiles, until rendered. They are
+ * counted as skipped, not reported as parse errors.
+ */
+const TEMPLATE_NAME = /\{\{|\{%/;
 
 /** Classify a file by its name alone. */
 export function kindFromName(name: string): FileKind | undefined {
@@ -161,7 +167,7 @@ async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], exclud
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
-    const entryExcluded = excluded || isExcluded(abs);
+    const entryExcluded = excluded || isExcluded(abs) || TEMPLATE_NAME.test(entry.name);
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {

@@ -34,24 +34,39 @@ export function normalizeTag(ref: string): string {
   return `${r.name}:${r.tag ?? 'latest'}`;
 }
 
+/** `${VAR:-default}` and `${VAR-default}` (no nested variable in the default). */
+const DEFAULTED_VARIABLE = /\$\{[A-Za-z_]\w*:?-([^${}]*)\}/g;
+const VARIABLE = /\$\{[^}]*\}|\$[A-Za-z_]\w*/g;
+
 export function indexImages(images: BuiltImage[]): ImageIndex {
   const index: ImageIndex = { all: images, byName: new Map(), patterns: [] };
   for (const image of images) {
-    const r = parseImageRef(image.tag);
+    // A variable the repository leaves unset takes its default, as compose does
+    // (`${APP_IMAGE:-org/app}:${VERSION:-latest}` builds org/app); the tag
+    // part keeps its variables and is matched as a pattern.
+    const r = parseImageRef(image.tag.replace(DEFAULTED_VARIABLE, (whole, fallback: string, at: number) => (at < tagStart(image.tag) ? fallback : whole)));
     if (!r.name.includes('$')) {
       index.byName.set(r.name, [...(index.byName.get(r.name) ?? []), image]);
       continue;
     }
-    // A variable may stand for a registry or an owner, never for the image's own name.
-    const lastPart = r.name.split('/').pop() ?? '';
-    if (!/[a-z0-9]/.test(lastPart.replace(/\$\{[^}]*\}|\$[A-Za-z_]\w*/g, ''))) continue;
+    // A variable may stand for a registry or an owner, never for the image's own
+    // name: the last path part must keep a literal once its variables are gone.
+    const lastPart = r.name.replace(VARIABLE, '\u0000').split('/').pop() ?? '';
+    if (!/[a-z0-9]/.test(lastPart.replace(/\u0000/g, ''))) continue;
     index.patterns.push({ name: toPattern(r.name), image });
   }
   return index;
 }
 
+/** Where the tag (after the name's last `:` outside a variable) starts; the length when there is none. */
+function tagStart(ref: string): number {
+  const masked = ref.replace(VARIABLE, (v) => 'x'.repeat(v.length));
+  const colon = masked.lastIndexOf(':');
+  return colon > masked.lastIndexOf('/') ? colon : ref.length;
+}
+
 function toPattern(s: string): RegExp {
-  const parts = s.split(/(\$\{[^}]*\}|\$[A-Za-z_]\w*)/);
+  const parts = s.split(new RegExp(`(${VARIABLE.source})`));
   return new RegExp('^' + parts.map((p, i) => (i % 2 ? '.+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$');
 }
 

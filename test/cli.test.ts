@@ -91,6 +91,18 @@ describe('docker-harden CLI on examples/', () => {
     expect(r.stdout).toMatch(/examples\/worker\/Dockerfile/);
   });
 
+  it('a project template folder ({{cookiecutter.project_slug}}) is skipped, not a parse error', () => {
+    const dir = writeTree({
+      '{{cookiecutter.project_slug}}/docker-compose.yml': 'services:\n  web:\n    build: .\n    {%- if cookiecutter.use_celery == "y" %}\n    command: celery\n    {%- endif %}\n',
+      '{{cookiecutter.project_slug}}/Dockerfile': 'FROM python:{{ cookiecutter.python_version }}-slim\n',
+      'compose.yaml': 'services:\n  app:\n    image: redis:7\n',
+    });
+    const r = cli(['--dry-run', '.'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/YAML error/);
+    expect(r.stderr).toMatch(/3 files: 1 would change, 0 unchanged, 2 skipped, 0 failed/);
+  });
+
   it('--transform and --skip select transforms', () => {
     const dir = copyExamples();
     const only = cli(['--dry-run', '--transform', 'compose/no-new-privileges', 'examples'], dir);

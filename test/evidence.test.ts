@@ -15,6 +15,7 @@ import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
 import { writeTree } from './helpers.js';
 import type { RepoEvidence } from '../src/evidence/types.js';
+import { indexImages, findBuiltImage, type BuiltImage } from '../src/images.js';
 
 const words = (text: string) => shellCommands(text).map((c) => c.words.map((w) => w.text));
 const inv = (line: string) => recognize(shellCommands(line)[0]!.words);
@@ -271,5 +272,37 @@ describe('evidence files', () => {
     expect(ev.composeUses).toEqual([]);
     expect(found.errors).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('images built here, by tag', () => {
+  const built = (tag: string, dockerfile = '/repo/Dockerfile'): BuiltImage => ({
+    tag,
+    dockerfile,
+    context: '/repo',
+    via: 'compose service app',
+    at: { file: '/repo/compose.yml', line: 1, kind: 'compose', text: `image: ${tag}` } as unknown as BuiltImage['at'],
+  });
+
+  it('an unset variable with a default names its default, as compose does; it is no wildcard', () => {
+    const index = indexImages([built('${APP_IMAGE:-appwrite/appwrite}:${APP_VERSION:-latest}')]);
+    expect([...index.byName.keys()]).toEqual(['appwrite/appwrite']);
+    expect(findBuiltImage(index, 'appwrite/appwrite:1.6')).toBeDefined();
+    // Regression: the whole name read as `.+` made every image of the repository "built here".
+    for (const other of ['php:8-apache', 'mariadb:10', 'docker.io/library/redis:7', 'traefik:3.6']) expect(findBuiltImage(index, other)).toBeUndefined();
+  });
+
+  it('a variable registry or owner matches any registry, but only the image of that name', () => {
+    const index = indexImages([built('${REGISTRY}/api:${TAG}'), built('${REG:-ghcr.io/org}/web', '/repo/web/Dockerfile')]);
+    expect(findBuiltImage(index, 'ghcr.io/acme/api:2')?.tag).toBe('${REGISTRY}/api:${TAG}');
+    expect(findBuiltImage(index, 'ghcr.io/org/web')?.dockerfile).toBe('/repo/web/Dockerfile');
+    expect(findBuiltImage(index, 'ghcr.io/acme/apix:2')).toBeUndefined();
+    expect(findBuiltImage(index, 'api')).toBeUndefined();
+  });
+
+  it('a name that is only a variable, with or without a default holding a slash, matches nothing it does not name', () => {
+    const index = indexImages([built('${IMAGE}:1'), built('$IMAGE'), built('${IMAGE-}:dev')]);
+    expect(index.patterns).toEqual([]);
+    expect(findBuiltImage(index, 'postgres:16')).toBeUndefined();
   });
 });

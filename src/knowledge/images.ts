@@ -200,6 +200,14 @@ const FIND_CHOWN_CAPS = ['CHOWN', 'SETGID', 'SETUID'];
  * children as www-data under cap_drop ALL + SETGID, SETUID on the team daemon.
  */
 const MASTER_SWITCH_CAPS = ['SETGID', 'SETUID'];
+/**
+ * Debian's apache2 as php:*-apache sets it up (APACHE_RUN_DIR, APACHE_LOCK_DIR,
+ * made 1777 in the image): the master writes its pid file there at start. On the
+ * team daemon, a read-only root with a tmpfs for /tmp only stopped it with
+ * "AH00099: could not create /var/run/apache2/apache2.pid" (30, Read-only file
+ * system); tmpfs on these two served 200. Its logs are links to stdout/stderr.
+ */
+const APACHE_RUN_PATHS = ['/var/run/apache2', '/var/lock/apache2'];
 
 /** The management variants also serve the UI and its TLS port. */
 const rabbitmqPorts = (tag: string): PartialFacts =>
@@ -309,7 +317,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {},
     tags: [
       // Apache's master starts as root and switches its children to www-data (MASTER_SWITCH_CAPS).
-      { when: /(^|-)apache(-|$)/, set: { distro: 'debian', dropsPrivileges: true, capsNeeded: MASTER_SWITCH_CAPS, ports: [80] } },
+      { when: /(^|-)apache(-|$)/, set: { distro: 'debian', dropsPrivileges: true, capsNeeded: MASTER_SWITCH_CAPS, ports: [80], tmpfsPaths: APACHE_RUN_PATHS } },
       { when: (t) => ALPINE.test(t) && /(^|-)fpm(-|$)/.test(t), set: { distro: 'alpine', ports: [9000] } },
       { when: ALPINE, set: { distro: 'alpine' } },
       { when: /(^|-)fpm(-|$)/, set: { distro: 'debian', ports: [9000] } },
@@ -783,7 +791,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       { when: /(^|-)fpm-alpine(-|$)/, set: { distro: 'alpine', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [9000] } },
       { when: /(^|-)fpm(-|$)/, set: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [9000] } },
     ],
-    otherTags: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [80] },
+    otherTags: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], ports: [80], tmpfsPaths: APACHE_RUN_PATHS },
   },
   {
     family: 'ghost',
