@@ -20,6 +20,7 @@ import { BotError } from './bot/git.js';
 import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
 import { verifyProject, type VerifyProgress } from './verify/verify.js';
 import { RuntimeError, type Executor } from './runtime/index.js';
+import { inspectImages, inspectionNotes } from './inspect/index.js';
 
 const FORMATS = {
   stylish,
@@ -150,6 +151,12 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('verify', { type: 'boolean', default: false, describe: 'Build and start each project before and after on the Docker Engine (DOCKER_HOST); withhold fixes that break a service; write only verified fixes' })
     .option('verify-timeout', { type: 'number', default: VERIFY_TIMEOUT_S, describe: 'Seconds each verify phase may take (a build, start-up, reaching healthy)' })
     .option('verify-settle', { type: 'number', default: VERIFY_SETTLE_S, describe: 'Seconds services must stay up, without restarting, once ready' })
+    .option('inspect-images', {
+      type: 'boolean',
+      describe: 'Read the config, /etc/passwd, /etc/os-release and tools of images the knowledge table does not know, on the Docker Engine (default: on with --verify, else off)',
+    })
+    .option('pull', { type: 'boolean', default: false, describe: 'With --inspect-images: pull images that are not present locally (else they are reported, not inspected)' })
+    .option('cache', { type: 'boolean', default: true, describe: 'Reuse inspections cached by image digest in $XDG_CACHE_HOME/docker-harden (--no-cache: read again)' })
     .option('keep', { type: 'boolean', default: false, describe: 'With --verify: leave the baseline and hardened containers running and print how to remove them' })
     .epilog(`${EXIT_CODES}\nTransforms: docker-harden --list-transforms`)
     .strictOptions()
@@ -248,6 +255,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,
+        inspect:
+          args['inspect-images'] ?? args.verify
+            ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })
+            : undefined,
         verify: args.verify
           ? (input) =>
               verifyProject(input, {
@@ -281,6 +292,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stdout(report);
     }
     for (const cmd of result.verify?.kept ?? []) io.stderr(`kept running; remove with: ${cmd}\n`);
+    for (const line of inspectionNotes(result)) io.stderr(`docker-harden: ${line}\n`);
     if (bot) {
       const outcome = openOrUpdate(bot.pre, result, ctx, bot.opts);
       for (const m of outcome.messages) io.stdout(`docker-harden pr: ${m}\n`);

@@ -8,7 +8,7 @@ import type { DfStage } from './parse/dockerfile.js';
 import { isMergeKey, isRecord } from './parse/compose.js';
 import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
-import { lookupImage, type ImageFacts } from './knowledge/images.js';
+import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, yamlScalar, type MapPlace } from './edits.js';
 
@@ -92,7 +92,8 @@ export interface ServiceImage {
   facts?: ImageFacts;
 }
 
-const imageOf = new WeakMap<ServiceLink, ServiceImage>();
+// With the discovered facts the answer was made under (inspection, observation): new facts, a new answer.
+const imageOf = new WeakMap<ServiceLink, { img: ServiceImage; facts: ReturnType<typeof currentDiscoveredFacts> }>();
 
 /**
  * What the service runs: its Dockerfile's final stage when it builds one (the
@@ -104,11 +105,11 @@ const imageOf = new WeakMap<ServiceLink, ServiceImage>();
  * files change, so one answer per ServiceLink never goes stale.
  */
 export function serviceImage(s: ServiceLink, project: Project): ServiceImage {
-  let img = imageOf.get(s);
-  if (!img) {
-    img = resolveServiceImage(s, project);
-    imageOf.set(s, img);
-  }
+  const facts = currentDiscoveredFacts();
+  const known = imageOf.get(s);
+  if (known && known.facts === facts) return known.img;
+  const img = resolveServiceImage(s, project);
+  imageOf.set(s, { img, facts });
   return img;
 }
 

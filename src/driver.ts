@@ -12,6 +12,9 @@ import type { FileChange } from './report/diff.js';
 import { inlineSuppressions, unknownDirectiveIds } from './suppress.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
+import type { InspectReport } from './inspect/index.js';
+import { withDiscoveredFacts } from './knowledge/images.js';
+import { observeBaselines } from './verify/observe.js';
 import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
 import type { ImageRole } from './roles.js';
 
@@ -38,6 +41,11 @@ export interface RunOptions {
    * what it returns is written. Throws RuntimeError when it cannot run.
    */
   verify?: (input: VerifyInput) => Promise<VerifyOutcome>;
+  /**
+   * Inspect the images the knowledge table cannot answer (src/inspect), once,
+   * before the engine runs; their facts then answer like table rows.
+   */
+  inspect?: (project: Project) => Promise<InspectReport>;
 }
 
 export interface Progress {
@@ -62,6 +70,8 @@ export interface RunResult {
   dryRun: boolean;
   /** The evidence of --verify, when it ran. */
   verify?: VerifyReport;
+  /** What --inspect-images read, when it ran: each image, its facts and source, or why it was not inspected. */
+  inspection?: InspectReport;
 }
 
 export async function run(opts: RunOptions): Promise<RunResult> {
@@ -73,6 +83,9 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const { handle, fileCount, directives } = await load(found, opts, progress);
   progress({ phase: 'hardening', done: 0, total: fileCount });
   const suppress = opts.suppress ?? inlineSuppressions();
+  // Facts found on the engine answer for images the table does not know, in every run of the engine.
+  const inspection = opts.inspect ? await opts.inspect(handle.project!) : undefined;
+  let discovered = inspection?.facts;
   // Fixes held back by verify are suppressed for the engine (a re-run, since later passes build on earlier fixes).
   const engineOptions = (withheld: ReadonlySet<string>): EngineOptions => ({
     transforms: opts.transforms,
@@ -85,12 +98,23 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   if (opts.verify) {
     // Verify hardens the same model again with fixes held back, so it keeps the model alive.
     const project = handle.project!;
-    const harden = (withheld: ReadonlySet<string>) => runEngine(project, engineOptions(withheld));
-    const outcome = await opts.verify({ project, harden });
+    const harden = (withheld: ReadonlySet<string>) => withDiscoveredFacts(discovered, () => runEngine(project, engineOptions(withheld)));
+    // What the baseline boots show inspected images writing becomes their write paths (a new map: memos compare it).
+    // Only when a service runs an inspected image: otherwise the hardened boots need not wait for the baselines.
+    const observe = inspection?.images.some((i) => i.facts && i.usedBy.some((u) => u.includes('#')))
+      ? (baselines: Parameters<NonNullable<VerifyInput['observe']>>[0]) => {
+          const next = new Map(discovered);
+          inspection!.observations = observeBaselines(project, next, baselines);
+          const changed = inspection!.observations.some((o) => !o.unknown);
+          if (changed) discovered = next;
+          return changed;
+        }
+      : undefined;
+    const outcome = await opts.verify({ project, harden, ...(observe ? { observe } : {}) });
     engine = outcome.engine;
     verify = outcome.report;
   } else {
-    engine = runEngineOn(handle, engineOptions(new Set()));
+    engine = withDiscoveredFacts(discovered, () => runEngineOn(handle, engineOptions(new Set())));
   }
 
   // The model's errors are the loading errors (each pass's model shares the list).
@@ -134,6 +158,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     written,
     dryRun: opts.dryRun,
     ...(verify ? { verify } : {}),
+    ...(inspection ? { inspection } : {}),
   };
 }
 

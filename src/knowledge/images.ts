@@ -911,7 +911,53 @@ export function lookupImage(ref: ImageRef): ImageFacts | undefined {
   if (tag !== undefined && WINDOWS_TAG.test(tag)) {
     return build(IMAGE_ROWS[0]!, tag, name, row?.family ?? 'windows', ref.tag);
   }
-  return row ? build(row, tag, name, row.family, ref.tag) : undefined;
+  return row ? build(row, tag, name, row.family, ref.tag) : discoveredFacts(ref);
+}
+
+// --- facts found on the engine ------------------------------------------------------------
+// Images the table has no row for may have been inspected (src/inspect) or
+// observed running (src/verify/observe.ts). Those facts have the shape of a
+// row's, with `source` naming the image and its digest, and are answered by
+// lookupImage like a row, so transforms use them through the same code paths.
+// The driver installs them around a run of the engine (which never calls Docker).
+
+let discovered: ReadonlyMap<string, ImageFacts> | undefined;
+
+/** The key of an image reference among discovered facts: canonical name, tag (default latest), digest. */
+export function imageKey(ref: ImageRef): string {
+  return `${ref.name}:${ref.tag || (ref.digest ? '' : 'latest')}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+
+/** Run `fn` with these discovered facts answering for images the table does not know. */
+export function withDiscoveredFacts<T>(facts: ReadonlyMap<string, ImageFacts> | undefined, fn: () => T): T {
+  const before = discovered;
+  discovered = facts;
+  try {
+    return fn();
+  } finally {
+    discovered = before;
+  }
+}
+
+/** The discovered facts in force (memos of answers that read them compare this). */
+export function currentDiscoveredFacts(): ReadonlyMap<string, ImageFacts> | undefined {
+  return discovered;
+}
+
+function discoveredFacts(ref: ImageRef): ImageFacts | undefined {
+  const f = ref.hasVariables ? undefined : discovered?.get(imageKey(ref));
+  if (!f) return undefined;
+  const out: ImageFacts = {
+    ...f,
+    capsNeeded: [...f.capsNeeded],
+    tmpfsPaths: [...f.tmpfsPaths],
+    dataPaths: [...f.dataPaths],
+    ports: [...f.ports],
+    fileCapabilities: [...f.fileCapabilities],
+  };
+  if (f.existingUser) out.existingUser = { ...f.existingUser };
+  if (f.passwd) out.passwd = f.passwd.map((u) => ({ ...u }));
+  return out;
 }
 
 // --- package managers in RUN ---------------------------------------------------------------

@@ -24,6 +24,22 @@ export interface JsonReport {
   errors: { path: string; line?: number; column?: number; message: string }[];
   /** The --verify run: evidence per service before and after, and the fixes withheld; null without --verify. */
   verify: VerifyReport | null;
+  /** Images read on the engine (--inspect-images): facts with their source (image@digest), or why not; absent when inspection did not run. */
+  inspection?: JsonInspectedImage[];
+}
+
+export interface JsonInspectedImage {
+  ref: string;
+  usedBy: string[];
+  /** `inspected: ref@digest` */
+  source?: string;
+  digest?: string;
+  cached?: boolean;
+  problem?: string;
+  facts?: Record<string, unknown>;
+  details?: Record<string, unknown>;
+  /** What verify's baseline run showed it writing: directories carved out under read_only, or why they stay unknown. */
+  observed?: { services: string[]; writes: string[]; listening?: number[]; unknown?: string; source: string };
 }
 
 export interface JsonFinding {
@@ -69,7 +85,24 @@ export function buildJsonReport(result: RunResult, ctx: ReportContext): JsonRepo
       message: e.message,
     })),
     verify: result.verify ?? null,
+    ...(result.inspection ? { inspection: inspectionJson(result) } : {}),
   };
+}
+
+function inspectionJson(result: RunResult): JsonInspectedImage[] {
+  const imgs = result.inspection?.images ?? [];
+  const noEngine = result.inspection?.problem;
+  return imgs.map((i) => ({
+    ref: i.ref,
+    usedBy: i.usedBy,
+    ...(i.facts ? { source: i.facts.source, digest: i.digest, cached: i.cached ?? false, facts: { ...i.facts }, details: { ...i.details } } : {}),
+    ...(i.problem ? { problem: noEngine ?? i.problem } : {}),
+    ...observedJson(result.inspection?.observations?.find((o) => o.image === i.ref)),
+  }));
+}
+
+function observedJson(o: { services: string[]; writes: string[]; listening?: number[]; unknown?: string; source: string } | undefined): Pick<JsonInspectedImage, 'observed'> {
+  return o ? { observed: { services: o.services, writes: o.writes, ...(o.listening ? { listening: o.listening } : {}), ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source } } : {};
 }
 
 function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => string): JsonFinding {

@@ -8,6 +8,7 @@ import { keepHints, REASON_PLACEHOLDER } from './keep.js';
 import { summaryCounts, type ReportContext } from './stylish.js';
 import { code, inline } from './md.js';
 import { verifiedSection } from './verify.js';
+import { inspectionSection } from '../inspect/report.js';
 
 export function markdown(result: RunResult, ctx: ReportContext): string {
   const rel = (p: string) => relPath(ctx.cwd, p);
@@ -37,6 +38,7 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
   }
 
   if (result.verify) out.push(verifiedSection(result.verify));
+  if (result.inspection?.images.length) out.push(inspectionSection(result.inspection));
 
   if (manual.length) {
     out.push('### Left for a human', '');

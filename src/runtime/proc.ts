@@ -74,3 +74,40 @@ export function hostProcStatus(pid: number, containerId: string): ProcStatus | u
     return undefined;
   }
 }
+
+/** 127.0.0.11 as /proc/net/tcp writes it: Docker's embedded DNS server, which the engine runs in every user-defined network. */
+const DOCKER_DNS = '0B00007F';
+
+/**
+ * TCP ports in LISTEN state in the text of /proc/<pid>/net/tcp or tcp6
+ * (`local_address` is HEXIP:HEXPORT, `st` 0A is LISTEN), sorted, once each;
+ * the engine's own DNS listener is not the service's.
+ */
+export function parseListeningPorts(text: string): number[] {
+  const ports = new Set<number>();
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[3] !== '0A' || f[1]!.startsWith(`${DOCKER_DNS}:`)) continue;
+    const port = parseInt(f[1]!.split(':')[1] ?? '', 16);
+    if (Number.isInteger(port) && port > 0) ports.add(port);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** Listening TCP ports of a container's network namespace, through its host pid (checked as hostProcStatus does). */
+export function hostListeningPorts(pid: number, containerId: string): number[] | undefined {
+  if (!pid || process.platform !== 'linux') return undefined;
+  try {
+    if (!readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(containerId)) return undefined;
+    const read = (f: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/net/${f}`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    return parseListeningPorts(`${read('tcp')}\n${read('tcp6').split('\n').slice(1).join('\n')}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -9,6 +9,8 @@ import {
   ComposeProject,
   RuntimeError,
   hostProcStatus,
+  hostListeningPorts,
+  parseListeningPorts,
   parseProcStatus,
   sleep,
   tailLines,
@@ -324,6 +326,7 @@ export function notStarted(reason: string): ServiceEvidence {
 
 async function evidenceOf(rt: Runtime, c: ContainerInfo, built: boolean | null, buildLog: string[]): Promise<ServiceEvidence> {
   const proc = c.running ? await procStatus(rt, c) : undefined;
+  const listening = c.running ? await listeningPorts(rt, c) : undefined;
   const [logs, writable, changed] = await Promise.all([
     rt.docker.logs(c.id),
     c.running && proc ? writableChecks(rt, c, proc) : Promise.resolve([]),
@@ -350,6 +353,7 @@ async function evidenceOf(rt: Runtime, c: ContainerInfo, built: boolean | null, 
     permissionErrors: logs.filter((l) => PERMISSION_ERROR.test(l)).slice(-20),
     writable,
     changedPaths: changed.slice(0, 50),
+    ...(listening ? { listening } : {}),
     logTail: logs.slice(-15),
   };
 }
@@ -363,6 +367,17 @@ async function procStatus(rt: Runtime, c: ContainerInfo): Promise<ProcStatus | u
     return undefined;
   });
   return r && r.code === 0 ? parseProcStatus(r.stdout, 'container') : undefined;
+}
+
+/** Its listening TCP ports: the host's /proc when the engine runs here, else /proc/1/net inside it (needs cat). */
+async function listeningPorts(rt: Runtime, c: ContainerInfo): Promise<number[] | undefined> {
+  const host = hostListeningPorts(c.pid, c.id);
+  if (host) return host;
+  const r = await rt.docker.exec(c.id, '0', ['cat', '/proc/1/net/tcp', '/proc/1/net/tcp6']).catch((err) => {
+    if (err instanceof RuntimeError && err.kind === 'interrupted') throw err;
+    return undefined;
+  });
+  return r && r.code === 0 ? parseListeningPorts(r.stdout) : undefined;
 }
 
 /** Sockets and single files mounted for reading config are not places the service writes. */

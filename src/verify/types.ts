@@ -55,6 +55,8 @@ export interface ServiceEvidence {
   writable: WritableCheck[];
   /** `docker diff`: paths written outside volumes and tmpfs (what a read-only root would refuse). */
   changedPaths: string[];
+  /** TCP ports its network namespace listens on (/proc/<pid>/net/tcp and tcp6); absent when not read. */
+  listening?: number[];
   logTail: string[];
 }
 

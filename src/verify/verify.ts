@@ -48,6 +48,11 @@ export interface VerifyInput {
   project: Project;
   /** Run the engine with these fix keys held back (marked suppressed with WITHHELD_REASON). */
   harden: (withheld: ReadonlySet<string>) => EngineResult;
+  /**
+   * Learn from the baseline boots (src/verify/observe.ts) before any hardened
+   * boot; true when that changed the facts `harden` uses.
+   */
+  observe?: (baselines: { target: VerifyTarget; boot: BootResult }[]) => boolean;
 }
 
 export interface VerifyOutcome {
@@ -130,14 +135,23 @@ class VerifyRun {
 
   async run(): Promise<VerifyOutcome> {
     this.unhardened = this.harden();
+    // With observation the hardened boots wait for the baselines: what those show running changes the fixes.
+    const observe = this.input.observe;
     // Every baseline, and the first hardened boot with every fix, two at a time: most of a
     // boot is waiting (start-up, health, settling), and the common case needs nothing more.
     await inParallel(BOOTS_AT_ONCE, [
       ...this.targets.map((t) => async () => void this.baseline.set(t.id, await this.boot(t, new Map(), 'baseline', this.opts.keep))),
-      ...this.targets.map((t) => async () => {
-        if (this.textsFor(t, this.unhardened!).size) await this.hardenedBoot(t, this.unhardened!, 'hardened', this.opts.keep);
-      }),
+      ...(observe
+        ? []
+        : this.targets.map((t) => async () => {
+            if (this.textsFor(t, this.unhardened!).size) await this.hardenedBoot(t, this.unhardened!, 'hardened', this.opts.keep);
+          })),
     ]);
+    if (observe && observe(this.targets.map((t) => ({ target: t, boot: this.baseline.get(t.id)! })))) {
+      // New facts: every engine result so far is stale.
+      this.hardenMemo.clear();
+      this.unhardened = this.harden();
+    }
 
     let engine = this.harden();
     let final = new Map<string, BootResult>();

@@ -71,7 +71,9 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
   const back = missing.length ? ` and give back ${missing.join(', ')} for its entrypoint` : '';
-  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need`, combine(changes as ServiceChange[]));
+  // Facts found on the engine name where they come from (a table row's source is the transform's usual wording).
+  const from = img.facts?.family === 'inspected' && (!img.built || missing.length) ? ` (${img.facts.source})` : '';
+  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need${from}`, combine(changes as ServiceChange[]));
 }
 
 /** Capabilities the service's process needs, or why that is not known. */

@@ -78,8 +78,10 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also = plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '';
+  // Facts found on the engine name where they come from (a table row's source is the transform's usual wording).
+  const from = !img.built && img.facts?.family === 'inspected' ? ` (${img.facts.source})` : '';
   return [
-    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files`, combine(changes as ServiceChange[])),
+    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}`, combine(changes as ServiceChange[])),
     ...plan.baked.map((w) => bakedNote(s, w)),
   ];
 }

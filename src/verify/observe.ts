@@ -1,0 +1,127 @@
+// Runtime observation: what verify's baseline run shows a service doing that
+// no file says. After the settle period, `docker diff` of each container lists
+// the paths it wrote outside its volumes and tmpfs (ServiceEvidence.changedPaths).
+// For a service that runs a prebuilt image known only by inspection, those
+// become the image's write paths (a tmpfs each under read_only), marked
+// "observed", so compose/read-only fixes it through the same code path as a
+// table row whose write paths are known. Paths that a tmpfs cannot carry
+// (a file in /etc, a directory of the image's own files) leave the paths
+// unknown and are said so.
+import path from 'node:path';
+import { imageKey, type ImageFacts } from '../knowledge/images.js';
+import { parseImageRef } from '../parse/image-ref.js';
+import type { Project } from '../model.js';
+import type { BootResult } from './boot.js';
+import type { VerifyTarget } from './targets.js';
+
+/** What was learnt about one image from the services that run it. */
+export interface Observation {
+  image: string;
+  /** `compose.yaml#app` */
+  services: string[];
+  /** Directories it writes that become tmpfs carve-outs. */
+  writes: string[];
+  /** TCP ports its services listened on (/proc/<pid>/net/tcp, tcp6), when read. */
+  listening?: number[];
+  /** Why its write paths stay unknown (a path a tmpfs cannot carry, a diff cut short). */
+  unknown?: string;
+  source: string;
+}
+
+/** The most paths verify keeps from a diff (boot.ts): a list that long may be cut. */
+const DIFF_LIMIT = 50;
+/** Directories that hold the image's own files: a tmpfs there would hide them. */
+const SYSTEM_DIRS = new Set(['/', '/etc', '/usr', '/bin', '/sbin', '/lib', '/lib64', '/opt', '/srv', '/home', '/var', '/root', '/var/lib', '/usr/local', '/usr/share', '/app']);
+
+/**
+ * The directories a container's writes need, from `docker diff` lines (`A /x`,
+ * `C /x`, `D /x`): a directory it added (the topmost), or the directory of a
+ * file it added, changed or deleted. undefined with the reason when one of
+ * them would need a tmpfs over the image's own files.
+ */
+export function writeDirs(diff: string[], mounts: string[] = []): { dirs: string[] } | { unknown: string } {
+  // The engine makes the mount points of volumes, binds and tmpfs: `docker diff` lists them as added.
+  const mountPoints = new Set(mounts.map((m) => path.posix.normalize(m).replace(/(.)\/$/, '$1')));
+  const listed = diff.map((l) => ({ kind: l[0], path: path.posix.normalize(l.slice(2).trim()) })).filter((e) => e.path.startsWith('/'));
+  const entries = listed.filter((e) => !/^\/(proc|sys|dev)(\/|$)/.test(e.path) && !(e.kind === 'A' && mountPoints.has(e.path)));
+  const all = new Set(entries.map((e) => e.path));
+  // A directory is what has something listed under it (a mount point counts: /srv/app changed because /srv/app/data was made).
+  const hasChild = (p: string) => listed.some((e) => e.path.startsWith(`${p}/`));
+  const added = new Set(entries.filter((e) => e.kind === 'A').map((e) => e.path));
+  const dirs = new Set<string>();
+  for (const e of entries) {
+    // Under a directory it added: that directory covers it.
+    if ([...added].some((a) => e.path.startsWith(`${a}/`))) continue;
+    if (e.kind === 'A') {
+      dirs.add(hasChild(e.path) ? e.path : path.posix.dirname(e.path));
+      continue;
+    }
+    // A changed directory is the parent of something listed; a changed or deleted leaf is a file.
+    if (e.kind === 'C' && hasChild(e.path)) continue;
+    dirs.add(path.posix.dirname(e.path));
+  }
+  for (const d of dirs) {
+    if (SYSTEM_DIRS.has(d) && !(d === '/' && all.size === 0)) return { unknown: `it writes ${[...all].filter((p) => path.posix.dirname(p) === d && !hasChild(p)).join(', ')} in ${d}, where a tmpfs would hide the image's own files` };
+  }
+  // Nested carve-outs: the outer one covers the inner.
+  const sorted = [...dirs].sort();
+  return { dirs: sorted.filter((d) => !sorted.some((o) => o !== d && d.startsWith(`${o}/`))) };
+}
+
+/**
+ * Facts learnt from the baseline boots for images known only by inspection
+ * (`facts`, by imageKey; updated in place). Returns what was observed, per image.
+ */
+export function observeBaselines(project: Project, facts: Map<string, ImageFacts>, baselines: { target: VerifyTarget; boot: BootResult }[]): Observation[] {
+  const byImage = new Map<string, Observation & { key: string; dirs: Set<string>; ports?: Set<number> }>();
+  for (const { target, boot } of baselines) {
+    if (target.kind !== 'compose') continue;
+    for (const ts of target.services) {
+      if (ts.dockerfile || ts.builtFrom) continue;
+      const link = project.services.find((s) => s.name === ts.name && target.files.includes(s.compose.path) && typeof s.effective.image === 'string');
+      const image = link?.effective.image as string | undefined;
+      if (!image) continue;
+      const key = imageKey(parseImageRef(image));
+      const f = facts.get(key);
+      // Table rows say what their image writes; only inspected images learn it here.
+      if (!f || f.family !== 'inspected' || f.writePathsKnown) continue;
+      const ev = boot.evidence.get(ts.name);
+      const o = byImage.get(key) ?? { key, image, services: [], writes: [], dirs: new Set<string>(), source: '' };
+      byImage.set(key, o);
+      o.services.push(`${link!.compose.rel}#${ts.name}`);
+      if (!ev || ev.state !== 'running') {
+        o.unknown ??= `${ts.name} was not running in the baseline run (${ev?.state ?? 'no evidence'}), so what it writes was not seen`;
+        continue;
+      }
+      if (ev.listening) for (const p of ev.listening) (o.ports ??= new Set()).add(p);
+      if (ev.changedPaths.length >= DIFF_LIMIT) {
+        o.unknown ??= `${ts.name} wrote ${DIFF_LIMIT} or more paths at start: too many to carve out one by one`;
+        continue;
+      }
+      const tmpfs = link!.effective.tmpfs;
+      const mounts = [
+        ...f.dataPaths,
+        ...link!.volumes.map((m) => m.target),
+        ...(typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs.filter((t): t is string => typeof t === 'string') : []).map((t) => t.split(':')[0]!.trim()),
+      ];
+      const w = writeDirs(ev.changedPaths, mounts);
+      if ('unknown' in w) o.unknown ??= w.unknown;
+      else for (const d of w.dirs) o.dirs.add(d);
+    }
+  }
+  const out: Observation[] = [];
+  for (const o of byImage.values()) {
+    const f = facts.get(o.key)!;
+    o.writes = [...o.dirs].sort();
+    const run = `verify's baseline run of ${o.services.join(', ')}`;
+    const listening = o.ports ? [...o.ports].sort((a, b) => a - b) : undefined;
+    const listens = listening ? `; ${listening.length ? `listens on ${listening.map((p) => `${p}/tcp`).join(', ')}` : 'listens on no TCP port'}` : '';
+    o.source = o.unknown
+      ? `observed in ${run}: ${o.unknown}${listens}`
+      : `observed: ${o.writes.length ? `${o.writes.join(', ')} written at start` : 'nothing written outside its volumes at start'}${listens} (${run}); ${f.source}`;
+    // The ports it was seen listening on are the ports its server uses, whatever EXPOSE says.
+    if (!o.unknown) facts.set(o.key, { ...f, tmpfsPaths: o.writes, writePathsKnown: true, ...(listening ? { ports: listening } : {}), source: o.source });
+    out.push({ image: o.image, services: o.services, writes: o.writes, ...(listening ? { listening } : {}), ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source });
+  }
+  return out;
+}
