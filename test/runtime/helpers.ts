@@ -67,7 +67,8 @@ export async function verifyStack(dir: string, env: NodeJS.ProcessEnv = process.
   const out = path.join(dir, '..', `${path.basename(dir)}.report.json`);
   // A long phase limit: under load an apt-get build of a stand-in took over 6 minutes here, and a
   // phase that runs out withholds fixes the test expects kept. A broken service exits; it does not wait it out.
-  const r = await runCli([...extra, '--keep', '--verify-settle', '2', '--verify-timeout', '900', '--format', 'json', '--output', out, '.'], dir, { env });
+  const settle = extra.includes('--verify-settle') ? [] : ['--verify-settle', '2'];
+  const r = await runCli([...extra, '--keep', ...settle, '--verify-timeout', '900', '--format', 'json', '--output', out, '.'], dir, { env });
   let report: JsonReport;
   try {
     report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
