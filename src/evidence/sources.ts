@@ -9,17 +9,8 @@ import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, t
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import type { EvidenceSource, RepoEvidence } from './types.js';
 
-export type EvidenceKind =
-  | 'shell'
-  | 'makefile'
-  | 'justfile'
-  | 'package.json'
-  | 'github-workflow'
-  | 'gitlab-ci'
-  | 'readme'
-  | 'dotenv'
-  | 'bake'
-  | 'devcontainer';
+/** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
+export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
 
 export interface EvidenceFile {
   path: string;
