@@ -1,34 +1,44 @@
 // Flags -> options, output, exit codes. Nothing else lives here.
 // Exit codes: 0 nothing left to do, 1 changes pending (--dry-run) or a fix
 // withheld by --verify, 2 usage or file error, or verification could not run.
-import yargs from 'yargs';
+import type { Argv } from 'yargs';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
-import { explainJson, explainText } from './report/explain.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
-import { jsonReport } from './report/json.js';
-import { sarif } from './report/sarif.js';
-import { markdown } from './report/markdown.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
 import { ConfigError, loadConfigs, OPTION_CHOICES } from './config.js';
-import { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } from './ci-guard.js';
-import { BotError } from './bot/git.js';
-import { DEFAULT_AUTHOR, DEFAULT_BRANCH, openOrUpdate, parseIdentity, preflight, type BotOptions, type Outcome, type Preflight } from './bot/pr.js';
-import { verifyProject, type VerifyProgress } from './verify/verify.js';
-import { RuntimeError, type Executor } from './runtime/index.js';
-import { inspectImages, inspectionNotes } from './inspect/index.js';
+import type { BotOptions, Outcome, Preflight } from './bot/pr.js';
+import type { VerifyProgress } from './verify/verify.js';
+import type { Executor } from './runtime/index.js';
+// What only some runs need (other report formats, --explain, verify, image
+// inspection, the bot, ci-guard, and yargs for anything but a plain command
+// line) is imported when used: every run pays for what it loads at start.
 
-const FORMATS = {
-  stylish,
-  json: jsonReport,
-  sarif,
-  markdown,
-} satisfies Record<string, (result: RunResult, ctx: ReportContext) => string>;
-type Format = keyof typeof FORMATS;
+const FORMATS = ['stylish', 'json', 'sarif', 'markdown'] as const;
+type Format = (typeof FORMATS)[number];
+type Reporter = (result: RunResult, ctx: ReportContext) => string;
+
+async function reporter(format: Format): Promise<Reporter> {
+  switch (format) {
+    case 'stylish':
+      return stylish;
+    case 'json':
+      return (await import('./report/json.js')).jsonReport;
+    case 'sarif':
+      return (await import('./report/sarif.js')).sarif;
+    case 'markdown':
+      return (await import('./report/markdown.js')).markdown;
+  }
+}
+
+async function loadYargs(argv: string[]): Promise<Argv> {
+  const { default: yargs } = await import('yargs');
+  return yargs(argv);
+}
 
 /** Runs over fewer files than this finish before a progress line would help. */
 export const PROGRESS_MIN_FILES = 200;
@@ -77,8 +87,8 @@ function version(): string {
   return '0.0.0';
 }
 
-/** Flags of `docker-harden pr`, on top of every flag of a normal run. */
-const PR_OPTIONS = {
+/** Flags of `docker-harden pr`, on top of every flag of a normal run (defaults from the bot module, loaded for pr only). */
+const prOptions = ({ DEFAULT_BRANCH, DEFAULT_AUTHOR }: { DEFAULT_BRANCH: string; DEFAULT_AUTHOR: string }) => ({
   branch: { type: 'string', default: DEFAULT_BRANCH, describe: 'Branch the bot commits to and opens the pull request from' },
   base: { type: 'string', describe: 'Branch the pull request goes into (default: the branch checked out)' },
   remote: { type: 'string', default: 'origin', describe: 'Git remote to push the branch to' },
@@ -86,7 +96,7 @@ const PR_OPTIONS = {
   label: { type: 'string', array: true, nargs: 1, default: [], describe: 'Label for the pull request (repeatable; it must exist)' },
   author: { type: 'string', default: DEFAULT_AUTHOR, describe: 'Author and committer of the bot commit, "Name <email>"' },
   repo: { type: 'string', describe: 'owner/name of the repository for gh (default: found from the remote)' },
-} as const;
+}) as const;
 
 interface PrArgs {
   branch: string;
@@ -98,19 +108,112 @@ interface PrArgs {
   repo?: string;
 }
 
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
-  if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
-  // `verify` is `--dry-run --verify`: boot before and after, write nothing.
-  if (argv[0] === 'verify') argv = ['--dry-run', '--verify', ...argv.slice(1)];
-  // `pr` is a normal in-place run (every flag, including --verify) followed by the bot's git and gh work.
-  const prMode = argv[0] === 'pr';
-  if (prMode) argv = argv.slice(1);
-  const ids = TRANSFORMS.map((t) => t.meta.id);
+/** The flags of a normal run, as yargs gives them (see plainArgs). */
+export interface CliArgs {
+  _: (string | number)[];
+  'dry-run': boolean;
+  exclude: string[];
+  transform: string[];
+  skip: string[];
+  'list-transforms': boolean;
+  explain: boolean;
+  uid?: number;
+  gid?: number;
+  'user-name'?: string;
+  'tmpfs-size'?: string;
+  'chown-workdir'?: boolean;
+  'user-ref'?: string;
+  'entrypoint-drop'?: string;
+  format: string;
+  output?: string;
+  patch?: string;
+  config?: string;
+  color?: boolean;
+  verify: boolean;
+  'verify-timeout': number;
+  'verify-settle': number;
+  'inspect-images'?: boolean;
+  pull: boolean;
+  cache: boolean;
+  keep: boolean;
+}
+
+/** Flags plainArgs reads itself: booleans as a bare flag, strings (array: repeatable) with one value. */
+const PLAIN_BOOLEANS = new Set(['dry-run', 'list-transforms', 'explain', 'chown-workdir', 'color', 'verify', 'inspect-images', 'pull', 'keep']);
+const PLAIN_STRINGS = new Set(['format', 'output', 'patch', 'config', 'user-name', 'tmpfs-size']);
+const PLAIN_ARRAYS = new Set(['exclude', 'transform', 'skip']);
+/** What yargs would read as a number (its positionals then come back changed, `010` as 10): left to yargs. */
+const NUMBER_LIKE = /^0x[0-9a-f]+$|^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
+/** yargs reads `true`/`false` after a boolean flag as its value, and may elsewhere: left to yargs. */
+const BOOLEAN_WORD = /^(?:true|false)$/i;
+
+/**
+ * The common command line (`--dry-run --format json --exclude x path/`) read
+ * without loading yargs, which costs a third of the start-up. Anything else
+ * (help, version, `--no-` forms, numbers, `--`, short flags, a repeated single
+ * flag, an unknown flag or choice, an empty value) returns undefined and goes
+ * through yargs, so behaviour, help text and errors stay yargs'. The result
+ * equals what yargs gives for these flags (test/cli-args.test.ts compares them).
+ */
+export function plainArgs(argv: string[]): CliArgs | undefined {
+  const args: CliArgs = {
+    _: [],
+    'dry-run': false,
+    exclude: [],
+    transform: [],
+    skip: [],
+    'list-transforms': false,
+    explain: false,
+    format: 'stylish',
+    verify: false,
+    'verify-timeout': VERIFY_TIMEOUT_S,
+    'verify-settle': VERIFY_SETTLE_S,
+    pull: false,
+    cache: true,
+    keep: false,
+  };
+  const seen = new Set<string>();
+  const values = args as unknown as Record<string, unknown>;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) {
+      if (!a || NUMBER_LIKE.test(a) || BOOLEAN_WORD.test(a)) return undefined;
+      args._.push(a);
+      continue;
+    }
+    if (!a.startsWith('--') || a === '--') return undefined;
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    if (PLAIN_BOOLEANS.has(name)) {
+      if (eq >= 0 || seen.has(name)) return undefined;
+      seen.add(name);
+      values[name] = true;
+      continue;
+    }
+    if (!PLAIN_STRINGS.has(name) && !PLAIN_ARRAYS.has(name)) return undefined;
+    const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
+    if (value === undefined || value === '' || value.startsWith('-') || NUMBER_LIKE.test(value) || BOOLEAN_WORD.test(value)) return undefined;
+    if (PLAIN_ARRAYS.has(name)) {
+      (values[name] as string[]).push(value);
+      continue;
+    }
+    if (seen.has(name) || (name === 'format' && !(FORMATS as readonly string[]).includes(value))) return undefined;
+    seen.add(name);
+    values[name] = value;
+  }
+  return args;
+}
+
+/**
+ * The command line through yargs: help, version, usage errors (printed here,
+ * with the exit code), and every flag form. `bot`: the pr command's module.
+ */
+export async function parseWithYargs(argv: string[], io: Io, bot?: { DEFAULT_BRANCH: string; DEFAULT_AUTHOR: string }): Promise<CliArgs | { exit: number }> {
   let usageError: string | undefined;
-  const parser = yargs(argv)
-    .scriptName(prMode ? 'docker-harden pr' : 'docker-harden')
+  const parser = (await loadYargs(argv))
+    .scriptName(bot ? 'docker-harden pr' : 'docker-harden')
     .usage(
-      prMode
+      bot
         ? '$0 [paths..]\n\nHarden in place, commit the result to one branch and open or update one pull request with gh; ' +
             'when nothing is left to change, close the pull request an earlier run opened. Needs a clean git checkout, a remote that accepts pushes, and GH_TOKEN for gh.'
         : '$0 [paths..]\n$0 verify [paths..]\n$0 pr [paths..]\n$0 ci-guard [paths..]\n\nHarden Dockerfiles and compose files in place, or show the diff with --dry-run.\n' +
@@ -119,7 +222,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
             'pr commits the changes to a branch and opens or updates a pull request (see docker-harden pr --help).\n' +
             'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests (--bot: the pull-request bot).',
     )
-    .options(prMode ? PR_OPTIONS : {})
+    .options(bot ? prOptions(bot) : {})
     // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
     .option('exclude', { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
@@ -143,7 +246,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       choices: OPTION_CHOICES['entrypoint-drop'],
       describe: 'An entrypoint that drops root itself (gosu, su-exec, setpriv): keep (start as root, default) or conditional (drop only as root; add USER)',
     })
-    .option('format', { type: 'string', choices: Object.keys(FORMATS), default: 'stylish', describe: 'Report format' })
+    .option('format', { type: 'string', choices: FORMATS, default: 'stylish', describe: 'Report format' })
     .option('output', { type: 'string', describe: 'Write the report to this file instead of the terminal' })
     .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
     .option('config', { type: 'string', describe: 'Configuration file to use for every path (default: .docker-harden.yml/.yaml/.json at the root of each path)' })
@@ -183,9 +286,25 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   }
   if (usageError) {
     io.stderr(`docker-harden: ${usageError}\nRun 'docker-harden --help' for usage.\n`);
-    return 2;
+    return { exit: 2 };
   }
-  if (helpOrVersion || !args) return 0;
+  if (helpOrVersion || !args) return { exit: 0 };
+  return args as unknown as CliArgs;
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
+  // `verify` is `--dry-run --verify`: boot before and after, write nothing.
+  if (argv[0] === 'verify') argv = ['--dry-run', '--verify', ...argv.slice(1)];
+  // `pr` is a normal in-place run (every flag, including --verify) followed by the bot's git and gh work.
+  const prMode = argv[0] === 'pr';
+  if (prMode) argv = argv.slice(1);
+  const ids = TRANSFORMS.map((t) => t.meta.id);
+  const botModule = prMode ? await import('./bot/pr.js') : undefined;
+  const BotError = prMode ? (await import('./bot/git.js')).BotError : undefined;
+  const parsed = (!botModule && plainArgs(argv)) || (await parseWithYargs(argv, io, botModule));
+  if ('exit' in parsed) return parsed.exit;
+  const args = parsed;
 
   if (args['list-transforms']) {
     for (const t of TRANSFORMS) io.stdout(`${t.meta.id.padEnd(30)} CIS ${t.meta.cis.padEnd(6)} ${t.meta.description}\n`);
@@ -215,10 +334,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         remote: pr.remote,
         bodyFile: pr['body-file'] && path.resolve(io.cwd, pr['body-file']),
         labels: pr.label,
-        author: parseIdentity(pr.author),
+        author: botModule!.parseIdentity(pr.author),
         repo: pr.repo,
       };
-      bot = { pre: preflight(io.cwd, opts), opts };
+      bot = { pre: botModule!.preflight(io.cwd, opts), opts };
     }
     const config = loadConfigs(paths, io.cwd, ids, args.config);
     const harden = hardenOptions({
@@ -235,6 +354,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (args.explain) {
       if (format !== 'stylish' && format !== 'json') throw new UsageError(`--explain prints text or --format json, not ${format}`);
       const { project, errors } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });
+      const { explainJson, explainText } = await import('./report/explain.js');
       const text = format === 'json' ? explainJson(project, errors) : explainText(project, !args.output && color, errors);
       if (args.output) writeOut(args.output, text, io.cwd);
       else io.stdout(text);
@@ -242,6 +362,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     const progress = format === 'stylish' && io.stderrIsTTY ? progressLine(io) : undefined;
     const verifyProgress = args.verify && io.stderrIsTTY ? verifyLine(io) : undefined;
+    const inspect = args['inspect-images'] ?? args.verify;
+    const { inspectImages } = inspect ? await import('./inspect/index.js') : {};
+    const { verifyProject } = args.verify ? await import('./verify/verify.js') : {};
+    const { RuntimeError } = inspect || args.verify ? await import('./runtime/index.js') : {};
     let result: RunResult;
     try {
       result = await run({
@@ -255,11 +379,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,
-        inspect:
-          args['inspect-images'] ?? args.verify
-            ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })
-            : undefined,
-        verify: args.verify
+        inspect: inspectImages
+          ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })
+          : undefined,
+        verify: verifyProject
           ? (input) =>
               verifyProject(input, {
                 timeoutMs: verifyTimeout * 1000,
@@ -272,7 +395,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           : undefined,
       });
     } catch (err) {
-      if (!(err instanceof RuntimeError)) throw err;
+      if (!(RuntimeError && err instanceof RuntimeError)) throw err;
       const why = err.kind === 'interrupted' ? 'interrupted; the containers, volumes and copies verify made are removed' : err.message;
       io.stderr(`docker-harden: verification could not run: ${why}\nNothing was written.\n`);
       return 2;
@@ -281,7 +404,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       verifyProgress?.clear();
     }
     const ctx: ReportContext = { cwd: io.cwd, color: format === 'stylish' && !args.output && color, transforms: TRANSFORMS.map((t) => t.meta), version: version() };
-    const report = FORMATS[format](result, ctx);
+    const report = (await reporter(format))(result, ctx);
     if (args.patch) writeOut(args.patch, unifiedDiff(result.changes), io.cwd);
     if (args.output) writeOut(args.output, report, io.cwd);
     if (args['dry-run']) {
@@ -292,9 +415,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stdout(report);
     }
     for (const cmd of result.verify?.kept ?? []) io.stderr(`kept running; remove with: ${cmd}\n`);
-    for (const line of inspectionNotes(result)) io.stderr(`docker-harden: ${line}\n`);
+    if (result.inspection) for (const line of (await import('./inspect/index.js')).inspectionNotes(result)) io.stderr(`docker-harden: ${line}\n`);
     if (bot) {
-      const outcome = openOrUpdate(bot.pre, result, ctx, bot.opts);
+      const outcome = botModule!.openOrUpdate(bot.pre, result, ctx, bot.opts);
       for (const m of outcome.messages) io.stdout(`docker-harden pr: ${m}\n`);
       writeGithubOutput(outcome);
       // The pull request is the answer: what is left for a human (withheld fixes too) is in it, not in the exit code.
@@ -304,7 +427,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (result.verify && (result.verify.withheldFixes.length || result.verify.targets.some((t) => t.services.some((s) => s.status === 'failed')))) return 1;
     return args['dry-run'] && result.changes.length ? 1 : 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof BotError) {
+    if (err instanceof UsageError || err instanceof ConfigError || (BotError && err instanceof BotError)) {
       io.stderr(`docker-harden${prMode ? ' pr' : ''}: ${err.message}\n`);
       return 2;
     }
@@ -376,9 +499,10 @@ function verifyLine(io: Io): { update: (p: VerifyProgress) => void; clear: () =>
 }
 
 async function ciGuard(argv: string[], io: Io): Promise<number> {
+  const { ACTION_REF, BOT_SCHEDULE, BOT_WORKFLOW_PATH, writeBotWorkflow, writeWorkflow, WORKFLOW_PATH } = await import('./ci-guard.js');
   let usageError: string | undefined;
   let helped = false;
-  const parser = yargs(argv)
+  const parser = (await loadYargs(argv))
     .scriptName('docker-harden ci-guard')
     .usage(
       '$0 [paths..]\n$0 --bot [--org NAME | --repos-file FILE] [paths..]\n\n' +
