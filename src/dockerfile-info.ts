@@ -176,8 +176,9 @@ export function effectiveUser(base: StageBase): UserState {
 }
 
 /** The instructions of a stage chain in build order (ONBUILD triggers excluded). */
-export function chainInstructions(chain: DfStage[]): DfInstruction[] {
-  return chain.flatMap((s) => effectiveInstructions(s));
+export function chainInstructions(chain: readonly DfStage[]): readonly DfInstruction[] {
+  // Most chains are one stage: its list as it is, not a copy (callers only read it).
+  return chain.length === 1 ? effectiveInstructions(chain[0]!) : chain.flatMap((s) => effectiveInstructions(s));
 }
 
 /** Words of an instruction's raw text with offsets, across line continuations, skipping comment lines inside them. */

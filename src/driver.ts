@@ -5,7 +5,7 @@ import { discover } from './discover.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
-import { FileProblem, type FileError } from './read.js';
+import { FileProblem, withPathKindsKept, type FileError } from './read.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
@@ -98,7 +98,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   if (opts.verify) {
     // Verify hardens the same model again with fixes held back, so it keeps the model alive.
     const project = handle.project!;
-    const harden = (withheld: ReadonlySet<string>) => withDiscoveredFacts(discovered, () => runEngine(project, engineOptions(withheld)));
+    const harden = (withheld: ReadonlySet<string>) => withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngine(project, engineOptions(withheld))));
     // What the baseline boots show inspected images writing becomes their write paths (a new map: memos compare it).
     // Only when a service runs an inspected image: otherwise the hardened boots need not wait for the baselines.
     const observe = inspection?.images.some((i) => i.facts && i.usedBy.some((u) => u.includes('#')))
@@ -114,7 +114,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     engine = outcome.engine;
     verify = outcome.report;
   } else {
-    engine = withDiscoveredFacts(discovered, () => runEngineOn(handle, engineOptions(new Set())));
+    engine = withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngineOn(handle, engineOptions(new Set()))));
   }
 
   // The model's errors are the loading errors (each pass's model shares the list).

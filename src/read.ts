@@ -140,18 +140,43 @@ export function describeIoError(err: unknown, what: string): string {
 
 /** Whether a path is a directory (false when it cannot be read). */
 export function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+  return pathKind(p) === 'directory';
 }
 
 /** Whether a path is a regular file (false when it cannot be read). */
 export function isFile(p: string): boolean {
+  return pathKind(p) === 'file';
+}
+
+type PathKind = 'file' | 'directory' | 'other' | 'unreadable';
+
+let kinds: Map<string, PathKind> | undefined;
+
+/**
+ * Run `fn`, which must be synchronous, keeping what isFile and isDirectory
+ * found: every engine pass rebuilds the model and asks the same paths again,
+ * and nothing is written while the engine runs.
+ */
+export function withPathKindsKept<T>(fn: () => T): T {
+  const before = kinds;
+  kinds = new Map();
   try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
+    return fn();
+  } finally {
+    kinds = before;
   }
+}
+
+function pathKind(p: string): PathKind {
+  const known = kinds?.get(p);
+  if (known) return known;
+  let kind: PathKind;
+  try {
+    const st = statSync(p);
+    kind = st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+  } catch {
+    kind = 'unreadable';
+  }
+  kinds?.set(p, kind);
+  return kind;
 }

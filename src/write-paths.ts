@@ -355,7 +355,7 @@ function commandNames(script: string, depth = 0): string[] {
  * PIP_CACHE_DIR at build time`), or undefined. home-cache-env keeps an ENV it
  * would edit for it; read-only counts the directory as filled by the build.
  */
-export function laterBuildReader(df: DockerfileSource, name: string, after: DfInstruction, chain: DfInstruction[]): string | undefined {
+export function laterBuildReader(df: DockerfileSource, name: string, after: DfInstruction, chain: readonly DfInstruction[]): string | undefined {
   const line = (ins: DfInstruction) => ins.line + 1;
   const mention = new RegExp(`\\$\\{?${name}\\b`);
   for (const ins of chain.slice(chain.indexOf(after) + 1)) {
@@ -410,7 +410,7 @@ function buildContent(
   df: DockerfileSource,
   p: string,
   name: string,
-  chain: DfInstruction[],
+  chain: readonly DfInstruction[],
   workdirBefore: Map<DfInstruction, string>,
   made: string[],
   after?: DfInstruction,

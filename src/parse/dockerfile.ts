@@ -303,6 +303,14 @@ export function expandArgs(
 }
 
 /** Instructions of a stage that belong to it at build time (ONBUILD triggers run elsewhere). */
-export function effectiveInstructions(stage: DfStage): DfInstruction[] {
-  return stage.instructions.filter((i) => i.keyword !== 'ONBUILD');
+export function effectiveInstructions(stage: DfStage): readonly DfInstruction[] {
+  let list = effective.get(stage);
+  if (!list) effective.set(stage, (list = stage.instructions.filter((i) => i.keyword !== 'ONBUILD')));
+  return list;
 }
+
+/**
+ * Per stage, once: stages are not changed after parsing, and an unchanged
+ * file keeps its parse across engine passes, so every pass asks again.
+ */
+const effective = new WeakMap<DfStage, readonly DfInstruction[]>();

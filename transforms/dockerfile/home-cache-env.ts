@@ -113,7 +113,7 @@ type EnvSet = { value: string; instruction: DfInstruction; valueRange?: [number,
  * may build on it), or a later instruction uses the variable or runs a tool that
  * reads it while the image is built.
  */
-function keepReason(df: DockerfileSource, name: string, set: EnvSet, stageList: DfInstruction[], chainList: DfInstruction[]): string | undefined {
+function keepReason(df: DockerfileSource, name: string, set: EnvSet, stageList: readonly DfInstruction[], chainList: readonly DfInstruction[]): string | undefined {
   const line = (ins: DfInstruction) => ins.line + 1;
   if (!set.valueRange) return `the ENV at line ${line(set.instruction)} has no value to edit`;
   if (!stageList.includes(set.instruction)) return `${name} is set in an earlier stage (line ${line(set.instruction)}), which other stages may build on`;

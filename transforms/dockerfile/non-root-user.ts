@@ -744,7 +744,7 @@ function mergeSamePoint(edits: Edit[]): Edit[] {
   return out;
 }
 
-function lastIndex<T>(list: T[], pred: (x: T) => boolean): number {
+function lastIndex<T>(list: readonly T[], pred: (x: T) => boolean): number {
   for (let i = list.length - 1; i >= 0; i--) if (pred(list[i]!)) return i;
   return -1;
 }
