@@ -138,10 +138,58 @@ export interface CliArgs {
   keep: boolean;
 }
 
-/** Flags plainArgs reads itself: booleans as a bare flag, strings (array: repeatable) with one value. */
-const PLAIN_BOOLEANS = new Set(['dry-run', 'list-transforms', 'explain', 'chown-workdir', 'color', 'verify', 'inspect-images', 'pull', 'keep']);
-const PLAIN_STRINGS = new Set(['format', 'output', 'patch', 'config', 'user-name', 'tmpfs-size']);
-const PLAIN_ARRAYS = new Set(['exclude', 'transform', 'skip']);
+/** A flag of a normal run: what yargs is given, and what plainArgs reads itself. */
+interface RunOption {
+  type: 'boolean' | 'string' | 'number';
+  array?: boolean;
+  nargs?: number;
+  choices?: readonly string[];
+  default?: unknown;
+  describe: string;
+}
+
+/** Every flag of a normal run, once: yargs is configured from it, and plainArgs reads its names, types and defaults. */
+const RUN_OPTIONS: Record<string, RunOption> = {
+  'dry-run': { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' },
+  // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
+  'exclude': { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' },
+  'transform': { type: 'string', array: true, nargs: 1, default: [], describe: 'Run only this transform (repeatable)' },
+  'skip': { type: 'string', array: true, nargs: 1, default: [], describe: 'Do not run this transform (repeatable)' },
+  'list-transforms': { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' },
+  'explain': {
+    type: 'boolean',
+    default: false,
+    describe: 'Print how the files are used (compose projects, services, Dockerfile roles, images built here, with the evidence) and exit',
+  },
+  // No yargs defaults for these: a flag given wins over the configuration file, which wins over the default.
+  'uid': { type: 'number', describe: `UID of the user created in images (default: ${DEFAULT_OPTIONS.uid})` },
+  'gid': { type: 'number', describe: 'GID of that user (default: the UID)' },
+  'user-name': { type: 'string', describe: `Name of the user created in images (default: ${DEFAULT_OPTIONS.userName})` },
+  'tmpfs-size': { type: 'string', describe: `Size of tmpfs mounts added for read-only services (default: ${DEFAULT_OPTIONS.tmpfsSize})` },
+  'chown-workdir': { type: 'boolean', describe: 'Also give the app user ownership of WORKDIR (default: code stays root-owned)' },
+  'user-ref': { type: 'string', choices: OPTION_CHOICES['user-ref'], describe: 'How USER names the user: uid (USER 1000:1000, default) or name' },
+  'entrypoint-drop': {
+    type: 'string',
+    choices: OPTION_CHOICES['entrypoint-drop'],
+    describe: 'An entrypoint that drops root itself (gosu, su-exec, setpriv): keep (start as root, default) or conditional (drop only as root; add USER)',
+  },
+  'format': { type: 'string', choices: FORMATS, default: 'stylish', describe: 'Report format' },
+  'output': { type: 'string', describe: 'Write the report to this file instead of the terminal' },
+  'patch': { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' },
+  'config': { type: 'string', describe: 'Configuration file to use for every path (default: .docker-harden.yml/.yaml/.json at the root of each path)' },
+  'color': { type: 'boolean', describe: 'Force colored output on or off (default: on for a TTY)' },
+  'verify': { type: 'boolean', default: false, describe: 'Build and start each project before and after on the Docker Engine (DOCKER_HOST); withhold fixes that break a service; write only verified fixes' },
+  'verify-timeout': { type: 'number', default: VERIFY_TIMEOUT_S, describe: 'Seconds each verify phase may take (a build, start-up, reaching healthy)' },
+  'verify-settle': { type: 'number', default: VERIFY_SETTLE_S, describe: 'Seconds services must stay up, without restarting, once ready' },
+  'inspect-images': {
+    type: 'boolean',
+    describe: 'Read the config, /etc/passwd, /etc/os-release and tools of images the knowledge table does not know, on the Docker Engine (default: on with --verify, else off)',
+  },
+  'pull': { type: 'boolean', default: false, describe: 'With --inspect-images: pull images that are not present locally (else they are reported, not inspected)' },
+  'cache': { type: 'boolean', default: true, describe: 'Reuse inspections cached by image digest in $XDG_CACHE_HOME/docker-harden (--no-cache: read again)' },
+  'keep': { type: 'boolean', default: false, describe: 'With --verify: leave the baseline and hardened containers running and print how to remove them' },
+};
+
 /** What yargs would read as a number (its positionals then come back changed, `010` as 10): left to yargs. */
 const NUMBER_LIKE = /^0x[0-9a-f]+$|^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
 /** yargs reads `true`/`false` after a boolean flag as its value, and may elsewhere: left to yargs. */
@@ -156,24 +204,10 @@ const BOOLEAN_WORD = /^(?:true|false)$/i;
  * equals what yargs gives for these flags (test/cli-args.test.ts compares them).
  */
 export function plainArgs(argv: string[]): CliArgs | undefined {
-  const args: CliArgs = {
-    _: [],
-    'dry-run': false,
-    exclude: [],
-    transform: [],
-    skip: [],
-    'list-transforms': false,
-    explain: false,
-    format: 'stylish',
-    verify: false,
-    'verify-timeout': VERIFY_TIMEOUT_S,
-    'verify-settle': VERIFY_SETTLE_S,
-    pull: false,
-    cache: true,
-    keep: false,
-  };
+  const values: Record<string, unknown> = { _: [] };
+  for (const [name, o] of Object.entries(RUN_OPTIONS)) if (o.default !== undefined) values[name] = Array.isArray(o.default) ? [] : o.default;
+  const args = values as unknown as CliArgs;
   const seen = new Set<string>();
-  const values = args as unknown as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith('-')) {
@@ -184,20 +218,22 @@ export function plainArgs(argv: string[]): CliArgs | undefined {
     if (!a.startsWith('--') || a === '--') return undefined;
     const eq = a.indexOf('=');
     const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-    if (PLAIN_BOOLEANS.has(name)) {
+    const option = Object.hasOwn(RUN_OPTIONS, name) ? RUN_OPTIONS[name] : undefined;
+    // Numbers are left to yargs (its conversions and errors).
+    if (!option || option.type === 'number') return undefined;
+    if (option.type === 'boolean') {
       if (eq >= 0 || seen.has(name)) return undefined;
       seen.add(name);
       values[name] = true;
       continue;
     }
-    if (!PLAIN_STRINGS.has(name) && !PLAIN_ARRAYS.has(name)) return undefined;
     const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
     if (value === undefined || value === '' || value.startsWith('-') || NUMBER_LIKE.test(value) || BOOLEAN_WORD.test(value)) return undefined;
-    if (PLAIN_ARRAYS.has(name)) {
+    if (option.array) {
       (values[name] as string[]).push(value);
       continue;
     }
-    if (seen.has(name) || (name === 'format' && !(FORMATS as readonly string[]).includes(value))) return undefined;
+    if (seen.has(name) || (option.choices && !option.choices.includes(value))) return undefined;
     seen.add(name);
     values[name] = value;
   }
@@ -223,44 +259,7 @@ export async function parseWithYargs(argv: string[], io: Io, bot?: { DEFAULT_BRA
             'ci-guard writes a GitHub Actions workflow that runs the --dry-run check on pull requests (--bot: the pull-request bot).',
     )
     .options(bot ? prOptions(bot) : {})
-    // nargs 1: a repeatable flag takes one value, so `--skip x path/` keeps path/ a path.
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Write nothing; print a unified diff; exit 1 if anything would change' })
-    .option('exclude', { type: 'string', array: true, nargs: 1, default: [], describe: 'gitignore-style pattern relative to a path argument (repeatable)' })
-    .option('transform', { type: 'string', array: true, nargs: 1, default: [], describe: 'Run only this transform (repeatable)' })
-    .option('skip', { type: 'string', array: true, nargs: 1, default: [], describe: 'Do not run this transform (repeatable)' })
-    .option('list-transforms', { type: 'boolean', default: false, describe: 'List transforms with their CIS control and exit' })
-    .option('explain', {
-      type: 'boolean',
-      default: false,
-      describe: 'Print how the files are used (compose projects, services, Dockerfile roles, images built here, with the evidence) and exit',
-    })
-    // No yargs defaults for these: a flag given wins over the configuration file, which wins over the default.
-    .option('uid', { type: 'number', describe: `UID of the user created in images (default: ${DEFAULT_OPTIONS.uid})` })
-    .option('gid', { type: 'number', describe: 'GID of that user (default: the UID)' })
-    .option('user-name', { type: 'string', describe: `Name of the user created in images (default: ${DEFAULT_OPTIONS.userName})` })
-    .option('tmpfs-size', { type: 'string', describe: `Size of tmpfs mounts added for read-only services (default: ${DEFAULT_OPTIONS.tmpfsSize})` })
-    .option('chown-workdir', { type: 'boolean', describe: 'Also give the app user ownership of WORKDIR (default: code stays root-owned)' })
-    .option('user-ref', { type: 'string', choices: OPTION_CHOICES['user-ref'], describe: 'How USER names the user: uid (USER 1000:1000, default) or name' })
-    .option('entrypoint-drop', {
-      type: 'string',
-      choices: OPTION_CHOICES['entrypoint-drop'],
-      describe: 'An entrypoint that drops root itself (gosu, su-exec, setpriv): keep (start as root, default) or conditional (drop only as root; add USER)',
-    })
-    .option('format', { type: 'string', choices: FORMATS, default: 'stylish', describe: 'Report format' })
-    .option('output', { type: 'string', describe: 'Write the report to this file instead of the terminal' })
-    .option('patch', { type: 'string', describe: 'Write one patch of all changes to this file (for git apply)' })
-    .option('config', { type: 'string', describe: 'Configuration file to use for every path (default: .docker-harden.yml/.yaml/.json at the root of each path)' })
-    .option('color', { type: 'boolean', describe: 'Force colored output on or off (default: on for a TTY)' })
-    .option('verify', { type: 'boolean', default: false, describe: 'Build and start each project before and after on the Docker Engine (DOCKER_HOST); withhold fixes that break a service; write only verified fixes' })
-    .option('verify-timeout', { type: 'number', default: VERIFY_TIMEOUT_S, describe: 'Seconds each verify phase may take (a build, start-up, reaching healthy)' })
-    .option('verify-settle', { type: 'number', default: VERIFY_SETTLE_S, describe: 'Seconds services must stay up, without restarting, once ready' })
-    .option('inspect-images', {
-      type: 'boolean',
-      describe: 'Read the config, /etc/passwd, /etc/os-release and tools of images the knowledge table does not know, on the Docker Engine (default: on with --verify, else off)',
-    })
-    .option('pull', { type: 'boolean', default: false, describe: 'With --inspect-images: pull images that are not present locally (else they are reported, not inspected)' })
-    .option('cache', { type: 'boolean', default: true, describe: 'Reuse inspections cached by image digest in $XDG_CACHE_HOME/docker-harden (--no-cache: read again)' })
-    .option('keep', { type: 'boolean', default: false, describe: 'With --verify: leave the baseline and hardened containers running and print how to remove them' })
+    .options(RUN_OPTIONS)
     .epilog(`${EXIT_CODES}\nTransforms: docker-harden --list-transforms`)
     .strictOptions()
     .version(version())

@@ -39,6 +39,7 @@ describe('plainArgs', () => {
     ['--verify', '--keep', '--inspect-images', '--pull', '.'],
     ['--output', 'report.json', '--format', 'json', '.'],
     ['docs.v2', 'v1.2.3', '1a', 'e5x'],
+    ['--user-ref', 'name', '--entrypoint-drop=conditional', '.'],
   ];
   for (const argv of plain) {
     it(`reads ${JSON.stringify(argv)} as yargs does`, async () => {
@@ -64,7 +65,8 @@ describe('plainArgs', () => {
     ['--exclude', '-x'],
     ['--uid', '2000', '.'],
     ['--verify-timeout', '10'],
-    ['--user-ref', 'name'],
+    ['--user-ref', 'nobody'],
+    ['--entrypoint-drop', 'never', '.'],
     ['--dryRun', '.'],
     ['--unknown', '.'],
     ['-x'],
