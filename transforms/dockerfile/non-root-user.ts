@@ -151,7 +151,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     ...(dropFix?.edits ?? []),
   ];
 
-  const guard = plan.create?.some((c) => c.includes('||'))
+  const guard = plan.guarded
     ? ` unless the base already has a user there, which is then reused (named ${plan.name}-${plan.uid === plan.gid ? plan.uid : 'ID'} where the base already uses ${plan.name} at another ID)`
     : '';
   const what = plan.create
@@ -202,6 +202,8 @@ interface UserPlan {
   owner: string;
   /** Shell commands that create the user, one per line of the setup RUN; undefined when the user exists. */
   create?: string[];
+  /** The creation is guarded: the base's accounts are not all known, so the name may end up `name-ID`. */
+  guarded?: boolean;
   /** HOME to set with ENV (for a user we create). */
   home?: string;
   /** A home directory to make and chown with the data directories (the create command never makes it). */
@@ -324,6 +326,7 @@ function planUser(
     gid: ids.gid,
     owner: `${ids.uid}:${ids.gid}`,
     create,
+    guarded,
     home,
     makeHome,
     shell: true,
@@ -468,8 +471,10 @@ interface Ownership {
 function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[]): Ownership {
   const owned = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
   const { underRoot, codeDirs, files, writableDirs, startReasons } = owned;
-  // A directory the build already chowns to this user (by name or UID) needs nothing more.
-  const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => c.user === plan.name || (plan.uid !== undefined && c.user === String(plan.uid)));
+  // A directory the build already chowns to this user (by name or UID) needs nothing more. Not by
+  // name behind a guard: that name may be the base's own account at another UID (ours is then name-ID).
+  const byName = (user: string) => user === plan.name && !plan.guarded;
+  const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => byName(c.user) || (plan.uid !== undefined && c.user === String(plan.uid)));
   const dirs = owned.dirs.filter((d) => !byUser.some((c) => c.paths.some((p) => p === d || (c.recursive && isUnder(d, p)))));
   const wd = workdirs(base.chain);
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
