@@ -288,6 +288,16 @@ export function expandWord(word: string, scope: Map<string, string | undefined> 
   return expandArgs(word, scope) ?? word;
 }
 
+/**
+ * The name a user or group command is given: as written, or for a name the shell
+ * chooses between two (`"$(getent passwd app >/dev/null && echo app-1000 || echo app)"`,
+ * the guarded creation of dockerfile/non-root-user), the plain one it gets when
+ * the base does not already use it.
+ */
+function plainName(word: string | undefined): string | undefined {
+  return /^\$\(.*&&\s*echo\s+\S+\s*\|\|\s*echo\s+(\S+?)\s*\)$/.exec(word ?? '')?.[1] ?? word;
+}
+
 export interface UserReadOptions {
   /** The distro tells BusyBox's adduser (Alpine) from Debian's. */
   distro?: Distro;
@@ -324,7 +334,7 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
         else if (a.startsWith('-')) switches.add(a);
         else positional.push(a);
       }
-      const name = positional[0];
+      const name = plainName(positional[0]);
       if (!name || !/^[a-z_][a-z0-9_-]*\$?$/i.test(name)) continue;
       const num = (...keys: string[]) => {
         for (const k of keys) {

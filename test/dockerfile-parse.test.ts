@@ -5,6 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { DockerfileParser, type ModifiableInstruction } from 'dockerfile-ast';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
+import { usersCreatedIn } from '../src/dockerfile-info.js';
 
 describe('parseDockerfile records', () => {
   const text = [
@@ -68,5 +69,34 @@ describe('dockerfile-ast after our parse module loaded', () => {
     expect(ins.getArguments().map((a) => a.getValue())).toEqual(['x', 'y']);
     expect(ins.getFlags().map((f) => f.getName())).toEqual(['chown']);
     expect(ins.getArguments().map((a) => a.getValue())).toEqual(['x', 'y']);
+  });
+});
+
+describe('users a Dockerfile creates', () => {
+  // The guarded creation of dockerfile/non-root-user lets the shell choose the name
+  // (`app`, or `app-1000` where the base already uses `app`): it reads as the plain name,
+  // so a second run, HOME and child stages still know the user at 1000.
+  it('reads a name the shell chooses between two as the plain one, with its UID, GID and home', () => {
+    for (const [distro, run] of [
+      [
+        'debian',
+        `{ getent group 1000 >/dev/null || groupadd --system --gid 1000 "$(getent group app >/dev/null && echo app-1000 || echo app)"; } \\\n` +
+          `    && { getent passwd 1000 >/dev/null || useradd --system --no-log-init --uid 1000 --gid 1000 --no-create-home --home-dir /home/app --shell /usr/sbin/nologin "$(getent passwd app >/dev/null && echo app-1000 || echo app)"; }`,
+      ],
+      [
+        'alpine',
+        `{ grep -q '^[^:]*:[^:]*:1000:' /etc/group || addgroup -S -g 1000 "$(grep -q '^app:' /etc/group && echo app-1000 || echo app)"; } \\\n` +
+          `    && { grep -q '^[^:]*:[^:]*:1000:' /etc/passwd || adduser -S -D -H -u 1000 -G "$(awk -F: '$3 == 1000 { print $1; exit }' /etc/group)" -h /home/app -s /sbin/nologin "$(grep -q '^app:' /etc/passwd && echo app-1000 || echo app)"; }`,
+      ],
+    ] as const) {
+      const parsed = parseDockerfile(`FROM scratch\nRUN ${run}\n`);
+      const users = usersCreatedIn(parsed.stages, parsed.escape, { distro });
+      expect(users.map((u) => [u.name, u.uid, u.home]), distro).toEqual([['app', 1000, '/home/app']]);
+    }
+  });
+
+  it('still skips a name only known at run time', () => {
+    const parsed = parseDockerfile('FROM scratch\nRUN useradd --uid 1000 "$(cat /name)"\n');
+    expect(usersCreatedIn(parsed.stages, parsed.escape)).toEqual([]);
   });
 });

@@ -182,6 +182,32 @@ describe.skipIf(!rt)('runtime: hardened stacks stay healthy on a real engine', (
     },
     LONG,
   );
+  it(
+    'user-name-taken: a base that already has `app` at 999 (not inspected): the user is created as app-1000 at UID 1000, the base\'s app stays at 999, and the worker verifies',
+    async () => {
+      const dir = copyStack('user-name-taken');
+      let kept: string[] = [];
+      try {
+        // Without inspection the tool does not know the base's accounts and writes the guarded command.
+        const r = await verifyStack(dir, process.env, ['verify', '--no-inspect-images']);
+        kept = r.report.verify?.kept ?? [];
+        expect(r.code, r.stderr).toBe(1);
+        expectAllVerified(r.report, ['worker', 'status']);
+        expect(r.report.findings.find((f) => f.path === 'worker/Dockerfile' && f.transform === 'dockerfile/non-root-user')?.message).toMatch(/named app-1000 where the base already uses app/);
+        const c = await keptContainers(rt, dir);
+        const worker = c.get('worker')!;
+        await expectHardened(worker, 1000);
+        expect((await inContainer(rt, worker, ['id'])).trim()).toBe('uid=1000(app-1000) gid=1000(app-1000) groups=1000(app-1000)');
+        expect((await inContainer(rt, worker, ['getent', 'passwd', 'app'])).trim()).toMatch(/^app:x:999:999:/);
+        expect((await inContainer(rt, worker, ['sh', '-c', 'echo "$HOME $(stat -c %u /home/app)"'])).trim()).toBe('/home/app 1000');
+        expect((await rt.docker.logs(worker.id)).join('\n')).toMatch(/worker: runtime 2\.4, uid 1000/);
+      } finally {
+        await removeStack(rt, dir, kept);
+      }
+    },
+    LONG,
+  );
+
 });
 
 if (!rt) {

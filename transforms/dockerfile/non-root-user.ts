@@ -151,7 +151,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     ...(dropFix?.edits ?? []),
   ];
 
-  const guard = plan.create?.some((c) => c.includes('||')) ? ` unless the base already has a user there, which is then reused` : '';
+  const guard = plan.guarded
+    ? ` unless the base already has a user there, which is then reused (named ${plan.name}-${plan.uid === plan.gid ? plan.uid : 'ID'} where the base already uses ${plan.name} at another ID)`
+    : '';
   const what = plan.create
     ? `create user ${plan.name} at UID ${plan.uid}${guard}, USER ${plan.user}`
     : !plan.shell
@@ -200,6 +202,8 @@ interface UserPlan {
   owner: string;
   /** Shell commands that create the user, one per line of the setup RUN; undefined when the user exists. */
   create?: string[];
+  /** The creation is guarded: the base's accounts are not all known, so the name may end up `name-ID`. */
+  guarded?: boolean;
   /** HOME to set with ENV (for a user we create). */
   home?: string;
   /** A home directory to make and chown with the data directories (the create command never makes it). */
@@ -322,6 +326,7 @@ function planUser(
     gid: ids.gid,
     owner: `${ids.uid}:${ids.gid}`,
     create,
+    guarded,
     home,
     makeHome,
     shell: true,
@@ -352,14 +357,29 @@ interface NewUser {
  * not matter). glibc bases have getent; BusyBox bases may not, so they read the
  * files. The home is never made here: it is made and chowned with the data
  * directories, so it exists whichever user ends up at the UID.
+ *
+ * A guarded creation also cannot know whether the base already uses the NAME at
+ * another ID (an in-house base with `app` at 999): groupadd/useradd/addgroup/
+ * adduser then fail ("group 'app' already exists"). That account is not ours and
+ * is never reused, so the new group or user takes the name with its ID instead
+ * (`app-1000`), chosen in the shell: `"$(getent group app >/dev/null && echo
+ * app-1000 || echo app)"`. Group and user names are checked apart (the base may
+ * have one and not the other). Nothing else depends on the name: USER, chown and
+ * COPY --chown are numeric, and HOME is /home/<name> whichever name is taken
+ * (usersCreatedIn reads the name as the plain one).
  */
 function createCommand(distro: Distro | undefined, u: NewUser, needsShadowUtils: boolean, guarded: boolean): string[] | undefined {
   const { name: n, uid, gid } = u;
+  /** The name, or `name-ID` when `taken` (a shell test) finds the name already used. */
+  const freeName = (taken: string, id: number) => `"$(${taken} && echo ${n}-${id} || echo ${n})"`;
   const shadow = (shell: string) => {
-    const group = `groupadd --system --gid ${gid} ${n}`;
-    const user = `useradd --system --no-log-init --uid ${uid} --gid ${gid} --no-create-home --home-dir /home/${n} --shell ${shell} ${n}`;
-    if (!guarded) return [group, user];
-    return [`{ getent group ${gid} >/dev/null || ${group}; }`, `{ getent passwd ${uid} >/dev/null || ${user}; }`];
+    const group = (name: string) => `groupadd --system --gid ${gid} ${name}`;
+    const user = (name: string) => `useradd --system --no-log-init --uid ${uid} --gid ${gid} --no-create-home --home-dir /home/${n} --shell ${shell} ${name}`;
+    if (!guarded) return [group(n), user(n)];
+    return [
+      `{ getent group ${gid} >/dev/null || ${group(freeName(`getent group ${n} >/dev/null`, gid))}; }`,
+      `{ getent passwd ${uid} >/dev/null || ${user(freeName(`getent passwd ${n} >/dev/null`, uid))}; }`,
+    ];
   };
   switch (distro) {
     case 'debian':
@@ -367,12 +387,16 @@ function createCommand(distro: Distro | undefined, u: NewUser, needsShadowUtils:
       return shadow('/usr/sbin/nologin');
     case 'alpine': {
       // BusyBox: on adduser, -g is GECOS and -G the group, by name; -H: the home is made with the data directories.
-      if (!guarded) return [`addgroup -S -g ${gid} ${n}`, `adduser -S -D -H -u ${uid} -G ${n} -h /home/${n} -s /sbin/nologin ${n}`];
-      const holds = (file: string, id: number) => `grep -q '^[^:]*:[^:]*:${id}:' ${file}`;
+      const group = (name: string) => `addgroup -S -g ${gid} ${name}`;
+      const user = (name: string, groupName: string) => `adduser -S -D -H -u ${uid} -G ${groupName} -h /home/${n} -s /sbin/nologin ${name}`;
+      if (!guarded) return [group(n), user(n, n)];
+      // Field 1 is the name, field 3 the ID, in both files.
+      const holdsId = (file: string, id: number) => `grep -q '^[^:]*:[^:]*:${id}:' ${file}`;
+      const holdsName = (file: string) => `grep -q '^${n}:' ${file}`;
       const groupName = `"$(awk -F: '$3 == ${gid} { print $1; exit }' /etc/group)"`;
       return [
-        `{ ${holds('/etc/group', gid)} || addgroup -S -g ${gid} ${n}; }`,
-        `{ ${holds('/etc/passwd', uid)} || adduser -S -D -H -u ${uid} -G ${groupName} -h /home/${n} -s /sbin/nologin ${n}; }`,
+        `{ ${holdsId('/etc/group', gid)} || ${group(freeName(holdsName('/etc/group'), gid))}; }`,
+        `{ ${holdsId('/etc/passwd', uid)} || ${user(freeName(holdsName('/etc/passwd'), uid), groupName)}; }`,
       ];
     }
     case 'rhel':
@@ -447,8 +471,10 @@ interface Ownership {
 function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[]): Ownership {
   const owned = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
   const { underRoot, codeDirs, files, writableDirs, startReasons } = owned;
-  // A directory the build already chowns to this user (by name or UID) needs nothing more.
-  const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => c.user === plan.name || (plan.uid !== undefined && c.user === String(plan.uid)));
+  // A directory the build already chowns to this user (by name or UID) needs nothing more. Not by
+  // name behind a guard: that name may be the base's own account at another UID (ours is then name-ID).
+  const byName = (user: string) => user === plan.name && !plan.guarded;
+  const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => byName(c.user) || (plan.uid !== undefined && c.user === String(plan.uid)));
   const dirs = owned.dirs.filter((d) => !byUser.some((c) => c.paths.some((p) => p === d || (c.recursive && isUnder(d, p)))));
   const wd = workdirs(base.chain);
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
