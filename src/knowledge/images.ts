@@ -539,6 +539,21 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: { distro: 'debian', existingUser: user('redis', 999) },
   },
   {
+    family: 'valkey',
+    names: ['valkey/valkey', 'ghcr.io/valkey-io/valkey'],
+    source: 'https://github.com/valkey-io/valkey-container/blob/mainline/8.0/debian/Dockerfile',
+    capsSource: 'https://github.com/valkey-io/valkey-container/blob/mainline/docker-entrypoint.sh',
+    // The redis image's pattern: as root, `find . \! -user valkey -exec chown valkey` in /data, then
+    // `setpriv --reuid=valkey --regid=valkey --clear-groups`. Writes only /data (VOLUME /data, its WORKDIR).
+    // Alpine: addgroup -g 1000 valkey, adduser -u 999 (8.0/alpine/Dockerfile).
+    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'], writePathsKnown: true },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine', existingUser: user('valkey', 999, 1000) } },
+      { when: DEBIAN, set: { distro: 'debian', existingUser: user('valkey', 999) } },
+    ],
+    otherTags: { distro: 'debian', existingUser: user('valkey', 999) },
+  },
+  {
     family: 'mysql',
     names: ['mysql'],
     source: 'https://github.com/docker-library/mysql/blob/master/8.4/Dockerfile.oracle',
