@@ -37,6 +37,12 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
  * counted as skipped, not reported as parse errors.
  */
 const TEMPLATE_NAME = /\{\{|\{%/;
+/**
+ * A file a generator renders into a Dockerfile or compose file (`Dockerfile.template`
+ * of the docker-library repositories, jq; `Dockerfile.tmpl`, Go; `docker-compose.tmpl.yml`,
+ * `compose.j2.yaml`): not buildable as written, and an edit there is not what gets built.
+ */
+const TEMPLATE_FILE = /\.(template|tmpl|tpl|j2|jinja2?|gotmpl|mustache|erb)(\.|$)/i;
 
 /** Classify a file by its name alone. */
 export function kindFromName(name: string): FileKind | undefined {
@@ -204,7 +210,7 @@ async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], exclud
       }
       if (ignored(abs, false) || seen.has(abs)) continue;
       seen.add(abs);
-      if (entryExcluded) {
+      if (entryExcluded || TEMPLATE_FILE.test(entry.name)) {
         skipped.push(abs);
         continue;
       }

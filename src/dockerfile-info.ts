@@ -158,7 +158,7 @@ export function effectiveUser(base: StageBase): UserState {
     const users = effectiveInstructions(stage).filter((i) => i.keyword === 'USER');
     const last = users[users.length - 1];
     if (last) {
-      const user = last.args[0] ?? '';
+      const user = expandUser(base, last);
       const known = !user.includes('$');
       return { user, known, root: known && isRootUser(user), instruction: last };
     }
@@ -173,6 +173,21 @@ export function effectiveUser(base: StageBase): UserState {
     return { user, known: true, root: isRootUser(user) };
   }
   return { user: 'root', known: false, root: true };
+}
+
+/**
+ * A USER's argument with the variables the build gives it: the chain's ENV and
+ * ARG defaults before it (`ENV USER node` + `USER $USER`, `ARG NB_UID=1000` +
+ * `USER ${NB_UID}`), over the ENV the base image sets (.NET's `USER $APP_UID`).
+ * A variable nothing sets stays as written, so the user stays unknown.
+ */
+function expandUser(base: StageBase, ins: DfInstruction): string {
+  const written = ins.args[0] ?? '';
+  if (!written.includes('$')) return written;
+  const scope = new Map<string, string | undefined>(Object.entries(base.facts?.env ?? {}));
+  for (const [k, v] of variableScopes(base.chain).get(ins) ?? []) if (v !== undefined || !scope.has(k)) scope.set(k, v);
+  const value = expandArgs(written, scope);
+  return value !== undefined && value.trim() !== '' ? value : written;
 }
 
 /** The instructions of a stage chain in build order (ONBUILD triggers excluded). */

@@ -78,14 +78,15 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
   const bakePushed = evidence.imageUses.filter((u) => u.kind === 'push' && u.image.startsWith('bake:')).map((u) => u.image.slice(5).split(','));
   const devcontainerFiles = new Set(evidence.devcontainers.map((d) => d.dockerfile).filter((f): f is string => !!f));
 
-  // Children: stages of any Dockerfile whose FROM names a tag built from another.
+  // Children: stages whose FROM names a tag built from another stage, in another Dockerfile or in the same one
+  // (`FROM org/app:base-slim AS base-full` beside the `base-slim` stage a script builds and pushes with that tag).
   const children = new Map<string, Evidence[]>();
   for (const df of project.dockerfiles) {
     for (const stage of df.parsed.stages) {
       const image = expandArgs(stage.image, df.parsed.globalArgs, {});
       if (!image || stageByRef(df.parsed, image, stage.index)) continue;
       const parent = parents(image);
-      if (!parent || parent.dockerfile.path === df.path) continue;
+      if (!parent || (parent.dockerfile.path === df.path && parent.stage.index === stage.index)) continue;
       const key = `${parent.dockerfile.path}#${parent.stage.index}`;
       children.set(key, [...(children.get(key) ?? []), roleEvidenceOfStage(df, stage)]);
     }
@@ -183,7 +184,7 @@ function decide(
     if (kids.length) {
       const runsToo = uses.filter((u) => u.runs);
       const extra = runsToo.length ? `; also run by ${runsToo.map((u) => u.via).join(', ')}, so its children get the user instead` : '';
-      set('base', `other Dockerfiles build FROM its image (${kids.map((k) => `${k.rel}:${k.line}`).join(', ')})${extra}`, [...kids, ...useEv]);
+      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${kids.map((k) => `${k.rel}:${k.line}`).join(', ')})${extra}`, [...kids, ...useEv]);
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);

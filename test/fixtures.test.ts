@@ -4,6 +4,7 @@
 // case also runs on its own output (idempotency) and as a CRLF twin.
 // Optional <case>.expect.json: { "findings": ["substring", ...], "options": {...}, "files": {"rel": "text"} }
 //   findings: each substring must appear in a finding message of that transform;
+//   absent: no finding message may contain any of these substrings;
 //   options: HardenOptions overrides; files: extra files placed beside the input;
 //   with: other transform ids that run together with the case's own (cross-transform behaviour).
 import { describe, it, expect } from 'vitest';
@@ -23,7 +24,7 @@ interface Case {
   ext: string;
   input: string;
   output?: string;
-  expect: { findings?: string[]; options?: Record<string, unknown>; files?: Record<string, string>; with?: string[] };
+  expect: { findings?: string[]; absent?: string[]; options?: Record<string, unknown>; files?: Record<string, string>; with?: string[] };
 }
 
 function collect(): Case[] {
@@ -86,9 +87,12 @@ describe.each([...new Set(cases.map((c) => c.transform))])('%s', (transform) => 
         }
         expect(first.result.errors).toEqual([]);
         expect(first.out).toBe(expected);
+        const messages = first.result.engine.findings.map((f) => `${f.message} ${f.manual ?? ''}`);
         for (const needle of c.expect.findings ?? []) {
-          const messages = first.result.engine.findings.map((f) => `${f.message} ${f.manual ?? ''}`);
           expect(messages.some((m) => m.includes(needle)), `a finding mentions "${needle}"; got ${JSON.stringify(messages)}`).toBe(true);
+        }
+        for (const needle of c.expect.absent ?? []) {
+          expect(messages.filter((m) => m.includes(needle)), `no finding mentions "${needle}"`).toEqual([]);
         }
         if (first.name === 'compose.yaml') expect(composeSchemaErrors(first.out)).toEqual([]);
         // Idempotency: the output is a fixpoint.

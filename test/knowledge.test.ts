@@ -189,6 +189,11 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ],
   ['redis:7-alpine', { distro: 'alpine', existingUser: { name: 'redis', uid: 999, gid: 1000 } }],
   ['mirror.gcr.io/library/redis:7.4', { family: 'redis' }],
+  [
+    'docker.io/valkey/valkey:8.0-alpine',
+    { family: 'valkey', distro: 'alpine', existingUser: { name: 'valkey', uid: 999, gid: 1000 }, dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'] },
+  ],
+  ['valkey/valkey:8', { family: 'valkey', distro: 'debian', existingUser: { name: 'valkey', uid: 999, gid: 999 } }],
   ['mysql:8.4', { family: 'mysql', distro: 'rhel-minimal', dropsPrivileges: true, capsNeeded: PRIVATE_CAPS, dataPaths: ['/var/lib/mysql'], tmpfsPaths: ['/var/run/mysqld', '/tmp'], ports: [3306, 33060] }],
   ['mysql:9.4', { distro: 'rhel-minimal', capsNeeded: PRIVATE_CAPS }],
   ['mysql:innovation-oracle', { distro: 'rhel-minimal' }],

@@ -250,6 +250,8 @@ describe('verify boots what the model says runs', () => {
   const expected: Record<string, { targets: string[]; services?: string[][]; included?: string[] }> = {
     // docker/base.Dockerfile has children built FROM its tag: a base, not booted alone.
     'base-with-children': { targets: ['compose.yaml'] },
+    // Both stages of docker/base.dockerfile are bases (the full one builds FROM the slim one's pushed tag); only the app image boots.
+    'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // COMPOSE_FILE in .env combines the two files: one project, not the base alone.

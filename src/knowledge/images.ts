@@ -70,6 +70,8 @@ export interface ImageFacts {
   fileCapabilities: string[];
   /** Set when tag-dependent facts could not be decided; those facts are left at their defaults. */
   uncertain?: string;
+  /** ENV the image sets that Dockerfiles built on it name (`USER $APP_UID` on .NET 8+). */
+  env?: Record<string, string>;
   /** Upstream URL of the facts. */
   source: string;
   /** Upstream file capsNeeded was read from: the entrypoint that steps down, or the server's own source. */
@@ -167,7 +169,8 @@ const DOTNET_APP = user('app', 1654);
 function dotnetApp(tag: string): PartialFacts {
   const m = tag.startsWith('latest') ? 99 : major(tag);
   if (m === undefined) return { uncertain: '.NET version unresolved: user app (1654) exists only from 8.0 on' };
-  return m >= 8 ? { existingUser: DOTNET_APP } : {};
+  // `ENV APP_UID=1654` (runtime-deps Dockerfile), which the .NET 8+ templates use as `USER $APP_UID`.
+  return m >= 8 ? { existingUser: DOTNET_APP, env: { APP_UID: String(DOTNET_APP.uid) } } : {};
 }
 
 const dotnet = (distro: Distro, extra: PartialFacts = {}) => (tag: string): PartialFacts => ({
@@ -537,6 +540,21 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       { when: DEBIAN, set: { distro: 'debian', existingUser: user('redis', 999) } },
     ],
     otherTags: { distro: 'debian', existingUser: user('redis', 999) },
+  },
+  {
+    family: 'valkey',
+    names: ['valkey/valkey', 'ghcr.io/valkey-io/valkey'],
+    source: 'https://github.com/valkey-io/valkey-container/blob/mainline/8.0/debian/Dockerfile',
+    capsSource: 'https://github.com/valkey-io/valkey-container/blob/mainline/docker-entrypoint.sh',
+    // The redis image's pattern: as root, `find . \! -user valkey -exec chown valkey` in /data, then
+    // `setpriv --reuid=valkey --regid=valkey --clear-groups`. Writes only /data (VOLUME /data, its WORKDIR).
+    // Alpine: addgroup -g 1000 valkey, adduser -u 999 (8.0/alpine/Dockerfile).
+    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'], writePathsKnown: true },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine', existingUser: user('valkey', 999, 1000) } },
+      { when: DEBIAN, set: { distro: 'debian', existingUser: user('valkey', 999) } },
+    ],
+    otherTags: { distro: 'debian', existingUser: user('valkey', 999) },
   },
   {
     family: 'mysql',

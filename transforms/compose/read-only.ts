@@ -28,7 +28,7 @@ import {
   servicePath,
 } from '../../src/compose-service.js';
 import { imageStages } from '../../src/dockerfile-info.js';
-import { imageStart, imageStartWrites } from '../../src/start-scripts.js';
+import { imageStart, imageStartWrites, startCommands } from '../../src/start-scripts.js';
 import { mapValue, replaceScalar } from '../../src/edits.js';
 import { isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -65,7 +65,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const judged = imageToJudge(ctx, s, ID, CIS, 'root left writable');
   if ('done' in judged) return judged.done;
   const { img } = judged;
-  const writes = writePaths(img);
+  const writes = writePaths(s, img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
 
   const plan = coverage(ctx, s, img, writes, true);
@@ -234,10 +234,15 @@ function bakedNote(s: ServiceLink, w: WritePath): Finding {
 }
 
 /** Paths that must stay writable, or why they are not known. */
-function writePaths(img: ServiceImage): string[] | string {
+function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
+    // An unknown base whose own start command runs (this repository sets no ENTRYPOINT or CMD, in the Dockerfile or in
+    // compose) is a third-party program extended here (kibana, mssql, a proxy, a database): where it writes is its own.
+    if (!img.facts && !startsHere(s, img)) {
+      return `its base ${img.image ?? 'image'} is not in the knowledge table and runs its own start command: the paths it writes are not known`;
+    }
     // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
     paths.push(...(img.facts?.tmpfsPaths ?? []));
   } else if (img.buildElsewhere) {
@@ -252,6 +257,12 @@ function writePaths(img: ServiceImage): string[] | string {
     paths.push(...img.facts.tmpfsPaths);
   }
   return [...new Set(paths.map(normalizePath))];
+}
+
+/** The service's process is this repository's: its Dockerfile's stages or its compose entry set an ENTRYPOINT or CMD. */
+function startsHere(s: ServiceLink, img: ServiceImage): boolean {
+  if (s.effective.entrypoint !== undefined || s.effective.command !== undefined) return true;
+  return !!img.base && startCommands(img.base).length > 0;
 }
 
 /** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */

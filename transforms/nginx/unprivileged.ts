@@ -243,7 +243,8 @@ function planSwap(project: Project, unit: Unit): Finding {
   const configs = planConfigs(project, unit, NGINX_ORG_LAYOUT, plan);
   for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
   for (const s of unit.services) planSwapService(s, unit.df ? undefined : swapped, plan);
-  plan.merge(movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}` }));
+  const move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}` });
+  plan.merge(move);
   planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
 
   const written = ref.raw;
@@ -264,11 +265,14 @@ function planSwap(project: Project, unit: Unit): Finding {
   return {
     transform: ID,
     ...at,
-    message: `${written} runs its master process as root: use ${target} (UID ${UID}) and move container port 80 to 8080 in ${plan.files.size} file(s)${digest}`,
+    // A configuration that already listens on 8080 (nothing on 80 or 443 anywhere) keeps its port: no move, no note.
+    message: `${written} runs its master process as root: use ${target} (UID ${UID})${
+      move.moved.length ? ` and move container port ${move.moved.map(([from, to]) => `${from} to ${to}`).join(' and ')}` : ', whose configuration already listens on no port below 1024,'
+    } in ${plan.files.size} file(s)${digest}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [portNote(unit), ...plan.notes],
+    notes: [...(move.moved.length ? [portNote(unit)] : []), ...plan.notes],
   };
 }
 
