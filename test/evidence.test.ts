@@ -228,6 +228,13 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('bake: a dockerfile or context that a variable leaves empty means the default (ONLYOFFICE: DOCKERFILE defaults to "")', async () => {
+    const hcl = 'variable "DOCKERFILE" {\n  default = ""\n}\nvariable "CTX" {\n  default = ""\n}\ntarget "app" {\n  context = "${CTX}"\n  dockerfile = "${DOCKERFILE}"\n  tags = ["org/app:1"]\n}\n';
+    const { dir, ev } = await evidenceOf({ 'docker-bake.hcl': hcl, Dockerfile: 'FROM node\n' });
+    expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/app:1'], push: false, at: 'docker-bake.hcl:7' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('devcontainer.json (JSON with comments): its Dockerfile and compose files', async () => {
     const { dir, ev } = await evidenceOf({
       '.devcontainer/devcontainer.json': '{\n  // dev\n  "name": "x",\n  "dockerComposeFile": ["../docker-compose.yml", "docker-compose.extend.yml"],\n  "service": "app",\n}\n',

@@ -106,10 +106,11 @@ export function builtTargets(bake: BakeFile): BakeTarget[] {
 
 /** Paths a bake target builds with: context relative to the bake file's folder, Dockerfile relative to the context. */
 export function bakePaths(t: BakeTarget, bakeDir: string): { context: string; dockerfile: string } | undefined {
-  const ctx = t.context ?? '.';
+  // An empty value (a variable defaulting to "") means the default, as buildx reads it.
+  const ctx = t.context || '.';
   if (/^[a-z]+:\/\/|^git@|^(target|docker-image):/i.test(ctx) || ctx.includes('${')) return undefined;
   const context = path.resolve(bakeDir, ctx);
-  const df = t.dockerfile ?? 'Dockerfile';
+  const df = t.dockerfile || 'Dockerfile';
   if (df.includes('${')) return undefined;
   return { context, dockerfile: path.resolve(context, df) };
 }
