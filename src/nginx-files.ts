@@ -11,6 +11,8 @@ import type { CopyLink, Project, ServiceLink, NginxSource } from './model.js';
 import { walkNginx } from './parse/nginx.js';
 import { isInside } from './read.js';
 import { NGINX_ORG_LAYOUT, type NginxLayout } from './knowledge/nginx.js';
+import type { DfStage } from './parse/dockerfile.js';
+import { chainInstructions } from './dockerfile-info.js';
 
 export const NGINX_CONF_DIR = '/etc/nginx';
 
@@ -347,4 +349,23 @@ function listDirEntries(dir: string) {
 
 function listDir(dir: string): string[] {
   return listDirEntries(dir).map((e) => e.name);
+}
+
+/** Whether an image starts nginx: its CMD/ENTRYPOINT or a service command says so, or it puts configuration under /etc/nginx. */
+export function startsNginx(stages: DfStage[], services: ServiceLink[]): boolean {
+  const ins = chainInstructions(stages);
+  if (ins.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\bnginx\b/.test(i.raw))) return true;
+  if (services.some((s) => /\bnginx\b/.test(JSON.stringify([s.effective.command ?? '', s.effective.entrypoint ?? ''])))) return true;
+  const indexes = new Set(stages.map((s) => s.index));
+  return ins.some((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && indexes.has(i.stage) && /\s\/etc\/nginx(\/|\s|$|")/.test(i.raw.split(/\r?\n/)[0]!));
+}
+
+/**
+ * What an image's containers see under /etc/nginx: the files its Dockerfile
+ * copies there (these stages), plus each service's mounts; one set per service,
+ * or the image's alone when no service runs it.
+ */
+export function imageMappings(project: Project, dockerfile: string | undefined, stages: DfStage[], services: ServiceLink[]): ContainerMapping[][] {
+  const fromImage = dockerfile ? copyMappings(project, dockerfile, new Set(stages.map((s) => s.index))) : [];
+  return services.length ? services.map((s) => [...fromImage, ...mountMappings(project, s)]) : [fromImage];
 }

@@ -183,7 +183,7 @@ function decide(
     }
     if (kids.length) {
       const runsToo = uses.filter((u) => u.runs);
-      const extra = runsToo.length ? `; also run by ${runsToo.map((u) => u.via).join(', ')}, so its children get the user instead` : '';
+      const extra = runsToo.length ? `; also run by ${list([...new Set(runsToo.map((u) => u.via))])}, so its children get the user instead` : '';
       set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${kids.map((k) => `${k.rel}:${k.line}`).join(', ')})${extra}`, [...kids, ...useEv]);
       continue;
     }
@@ -233,8 +233,10 @@ function decide(
 }
 
 /** `compose services web, worker and 3 more run it (compose.yaml:4, …); docker build pushes it (Makefile:12)`. */
+/** At most three items, then how many more (reasons stay one line). */
+const list = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more` : xs.join(', '));
+
 function describeRuns(uses: DockerfileBuild[]): string {
-  const list = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more` : xs.join(', '));
   const where = (us: DockerfileBuild[]) => list(us.map((u) => `${u.at.rel}:${u.at.line}`));
   const out: string[] = [];
   const compose = uses.filter((u) => u.runs === 'compose');

@@ -27,7 +27,9 @@ import {
   ownData,
   servicePath,
 } from '../../src/compose-service.js';
-import { imageStages } from '../../src/dockerfile-info.js';
+import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
+import { startsNginx } from '../../src/nginx-files.js';
+import path from 'node:path';
 import { imageStart, imageStartWrites, startCommands } from '../../src/start-scripts.js';
 import { mapValue, replaceScalar } from '../../src/edits.js';
 import { isScalar, isSeq, type Scalar } from 'yaml';
@@ -244,7 +246,7 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
       return `its base ${img.image ?? 'image'} is not in the knowledge table and runs its own start command: the paths it writes are not known`;
     }
     // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
-    paths.push(...(img.facts?.tmpfsPaths ?? []));
+    paths.push(...(img.facts?.tmpfsPaths ?? []), ...packageNginxWrites(s, img));
   } else if (img.buildElsewhere) {
     return 'its build context or Dockerfile is not in this repository';
   } else if (!img.image) {
@@ -257,6 +259,22 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
     paths.push(...img.facts.tmpfsPaths);
   }
   return [...new Set(paths.map(normalizePath))];
+}
+
+/**
+ * nginx from the distro's package, run as root, writes its pid, temp files and
+ * logs where the package compiled them in (Debian: /run, /var/lib/nginx,
+ * /var/log/nginx): empty folders in the image, so tmpfs carve-outs hide nothing.
+ * As a non-root user it writes under /tmp instead (nginx/unprivileged sees to it).
+ */
+function packageNginxWrites(s: ServiceLink, img: ServiceImage): string[] {
+  if (!img.dockerfile || !img.base) return [];
+  const user = effectiveUser(img.base);
+  if (user.known && !user.root) return [];
+  const pkg = nginxPackage(img.base.chain, img.dockerfile.parsed.escape);
+  const stock = pkg?.layout.stockMain;
+  if (!pkg || !stock || !startsNginx(img.base.chain, [s])) return [];
+  return [path.posix.dirname(stock.pid), stock.tempDir, ...(pkg.layout.logDir ? [pkg.layout.logDir] : [])];
 }
 
 /** The service's process is this repository's: its Dockerfile's stages or its compose entry set an ENTRYPOINT or CMD. */

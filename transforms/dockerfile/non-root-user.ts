@@ -19,6 +19,7 @@ import {
   chainInstructions,
   workdirs,
   imageStages,
+  nginxPackage,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -32,6 +33,7 @@ import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-u
 import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
+import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
 const ID = 'dockerfile/non-root-user';
 const CIS = '4.1';
@@ -133,6 +135,13 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  const stockNginx = packageNginxOnStockConfig(ctx, df, base, services);
+  if (stockNginx) {
+    return report(
+      `${stockNginx}: a non-root USER would stop nginx from starting; no user added`,
+      'Copy a full nginx.conf into the image with pid and *_temp_path under /tmp and listen 8080, then run docker-harden again (nginx/unprivileged then prepares the rest).',
+    );
+  }
   // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
   const rootApp = appUnderRoot(ctx, df, stage, base, services, start);
   if (rootApp && 'move' in rootApp) {
@@ -333,6 +342,21 @@ function planUser(
     reason: wanted?.why,
     ...userRef(opts, opts.userName, ids.uid, ids.gid, !guarded),
   };
+}
+
+/**
+ * nginx from the distro's package, started with the package's own
+ * /etc/nginx/nginx.conf: its pid and temp files sit where only root writes
+ * (Debian: /run/nginx.pid, /var/lib/nginx), and nginx/unprivileged edits only
+ * configurations the repository holds. A USER here would stop nginx at start.
+ */
+function packageNginxOnStockConfig(ctx: TransformContext, df: DockerfileSource, base: StageBase, services: ServiceLink[]): string | undefined {
+  const pkg = nginxPackage(base.chain, df.parsed.escape);
+  const stock = pkg?.layout.stockMain;
+  if (!pkg || !stock || !startsNginx(base.chain, services)) return undefined;
+  const seen = imageMappings(ctx.project, df.path, base.chain, services);
+  if (!seen.some((m) => nginxConfigSet(ctx.project, m, pkg.layout).stockMain)) return undefined;
+  return `nginx from the ${pkg.name} package (${df.rel} line ${pkg.install.instruction.line + 1}) runs the package's own nginx.conf (pid ${stock.pid}, temp files in ${stock.tempDir}), which only root can write`;
 }
 
 /** Users the Dockerfiles of the images this stage is built FROM create, when this repository builds them (oldest first). */

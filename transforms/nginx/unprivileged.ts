@@ -44,7 +44,7 @@ import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/im
 import { lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
-import { copyMappings, mountMappings, nginxConfigSet, isUnderNginxDir, resolveContainerPath, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
+import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, type NginxConfigFile } from '../../src/nginx-files.js';
 import {
   insertBefore,
   insertAfter,
@@ -373,20 +373,13 @@ function planConfigWriters(df: DockerfileSource, stages: DfStage[], plan: Plan):
 
 // ------------------------------------------------------------- configs
 
-/** What a container of the unit sees at container paths: the image's copies, then each service's mounts. */
-function unitMappings(project: Project, unit: Unit): ContainerMapping[][] {
-  const stageSet = new Set(unit.stages.map((s) => s.index));
-  const fromImage = unit.df ? copyMappings(project, unit.df.path, stageSet) : [];
-  return unit.services.length ? unit.services.map((s) => [...fromImage, ...mountMappings(project, s)]) : [fromImage];
-}
-
 /** The configs the unit's containers read (blockers for what cannot be followed), each once. */
 function configFiles(project: Project, unit: Unit, layout: NginxLayout): { files: NginxConfigFile[]; problems: string[]; stockSites: string[]; stockMain: boolean } {
   const files = new Map<string, NginxConfigFile>();
   const problems: string[] = [];
   const stockSites: string[] = [];
   let stockMain = false;
-  for (const mappings of unitMappings(project, unit)) {
+  for (const mappings of imageMappings(project, unit.df?.path, unit.stages, unit.services)) {
     const set = nginxConfigSet(project, mappings, layout);
     for (const p of set.problems) if (!problems.includes(p)) problems.push(p);
     for (const f of set.files) if (!files.has(f.hostPath)) files.set(f.hostPath, f);
@@ -509,7 +502,7 @@ function planSecret(
   const chownedLater = (after: DfInstruction | undefined) =>
     ops.some((op) => op.tool === 'chown' && op.arg && ownerUser(op.arg) === ownerUser(who.owner) && (!after || op.instruction.start > after.start) && op.paths.some((p) => opCovers(op, p, file)));
   let found = false;
-  for (const mappings of unitMappings(project, unit)) {
+  for (const mappings of imageMappings(project, unit.df?.path, unit.stages, unit.services)) {
     const r = resolveContainerPath(mappings, file);
     if (!r) continue;
     found = true;
@@ -754,7 +747,7 @@ function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding |
   const layout = pkg.layout;
   const user = effectiveUser(unit.base!);
   if (!user.known || user.root || !user.instruction) return undefined;
-  if (!runsNginx(unit)) return undefined;
+  if (!startsNginx(unit.stages, unit.services)) return undefined;
   const owner = user.user;
   const runsAs = `user ${owner}`;
   const plan = new Plan();
@@ -856,15 +849,6 @@ function numericUid(unit: Unit, owner: string): string | undefined {
   if (created) return String(created.uid);
   const existing = unit.base?.facts?.existingUser;
   return existing?.name === name ? String(existing.uid) : undefined;
-}
-
-/** Whether the image starts nginx: its CMD/ENTRYPOINT or a service command says so, or it puts configuration under /etc/nginx. */
-function runsNginx(unit: Unit): boolean {
-  const ins = chainInstructions(unit.stages);
-  if (ins.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\bnginx\b/.test(i.raw))) return true;
-  if (unit.services.some((s) => /\bnginx\b/.test(JSON.stringify([s.effective.command ?? '', s.effective.entrypoint ?? ''])))) return true;
-  const stages = new Set(unit.stages.map((s) => s.index));
-  return ins.some((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && stages.has(i.stage) && /\s\/etc\/nginx(\/|\s|$|")/.test(i.raw.split(/\r?\n/)[0]!));
 }
 
 function hasServerWithoutListen(src: NginxSource): boolean {

@@ -1,0 +1,3 @@
+ARG BASE=acme/docs:latest
+FROM ${BASE}
+COPY license.txt /etc/docs/license.txt
