@@ -368,12 +368,29 @@ export function laterBuildReader(df: DockerfileSource, name: string, after: DfIn
 }
 
 /**
+ * Folders under /etc whose owner decides what the system trusts or runs as root:
+ * CA certificates, package signing keys and sources, login and sudo rules, the
+ * dynamic linker's search path, cron. Giving one to the app user would let a
+ * compromised app swap a CA or plant code, so a hardening fix never does.
+ */
+const TRUST_DIRS = [
+  '/etc/ssl', '/etc/pki', '/etc/ca-certificates', '/etc/ssh', '/etc/sudoers.d', '/etc/pam.d', '/etc/security',
+  '/etc/apt', '/etc/apk', '/etc/yum.repos.d', '/etc/dnf', '/etc/ld.so.conf.d', '/etc/cron.d', '/etc/crontabs', '/etc/profile.d',
+];
+
+/** A path inside a folder whose owner decides what the system trusts (TRUST_DIRS). */
+export function isTrustPath(p: string): boolean {
+  return TRUST_DIRS.some((d) => isUnder(p, d));
+}
+
+/**
  * A directory an app may be given because it writes there at start: anything two
  * levels deep or more (`/run/app`, `/etc/app`, `/var/lib/app`), but not the system's
- * own trees, world-writable ones (/tmp), nor /root, which the user cannot enter.
+ * own trees, world-writable ones (/tmp), /root, which the user cannot enter, nor
+ * the folders that decide what the system trusts.
  */
 function mayOwnAtStart(dir: string): boolean {
-  if (dir.split('/').filter(Boolean).length < 2) return false;
+  if (dir.split('/').filter(Boolean).length < 2 || isTrustPath(dir)) return false;
   return !['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/proc', '/sys', '/dev', '/tmp', '/var/tmp', '/root', '/run/lock'].some((p) => isUnder(dir, p));
 }
 

@@ -28,7 +28,7 @@ import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
-import { copyDest, createdUserHome, isSystemPath, isUnder, ownedPaths } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
@@ -135,6 +135,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
+  const trustWrite = imageStartWrites(start).find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
+  if (trustWrite) {
+    return report(
+      `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
+      'Move that step into the build (RUN before USER), or keep the service on root; then run docker-harden again.',
+    );
+  }
   const stockNginx = packageNginxOnStockConfig(ctx, df, base, services);
   if (stockNginx) {
     return report(
