@@ -185,7 +185,17 @@ export interface ScriptReading {
   rootCheck: boolean;
   /** Capabilities the steps before a drop need as root: CHOWN and friends for `chown`. */
   rootCaps: string[];
+  /** Daemons it starts that must start as root (sshd, cron, postfix, ...), with where: `sshd (entrypoint.sh line 4)`. */
+  rootDaemons: string[];
 }
+
+/**
+ * Daemons whose master process must start as root: they bind or open what only
+ * root may (sshd's host keys and setuid to each login, cron's setuid per crontab,
+ * the mail servers' privilege-separated masters), or the SysV `service` wrapper
+ * and /etc/init.d scripts that start such daemons. A USER stops them at start.
+ */
+const ROOT_DAEMONS = new Set(['sshd', 'cron', 'crond', 'anacron', 'postfix', 'dovecot', 'exim', 'exim4', 'sendmail', 'opendkim', 'rsyslogd', 'service', 'systemd']);
 
 /** A test of whether the script runs as root: `[ "$(id -u)" = '0' ]`, `[ $EUID -ne 0 ]`, `[ "$(whoami)" = root ]`. */
 const ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(=|==|!=|-eq|-ne)\s*["']?(0|root)\b/;
@@ -201,6 +211,7 @@ export function readStartScript(text: string, where: string, workdir: string, va
   const drops: PrivilegeDrop[] = [];
   const writes: StartWrite[] = [];
   const rootCaps = new Set<string>();
+  const rootDaemons: string[] = [];
   const changesDir = shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
   const resolve = (word: string): string | undefined => {
     const w = word.includes('$') ? expandArgs(word, scope) : word;
@@ -241,6 +252,9 @@ export function readStartScript(text: string, where: string, workdir: string, va
           continue;
         }
       }
+      const name = path.posix.basename(tool);
+      // `service` only as the SysV wrapper itself (an app binary may be called ./service).
+      if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || tool.startsWith('/etc/init.d/')) && !rootDaemons.includes(`${name} (${at})`)) rootDaemons.push(`${name} (${at})`);
       // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
@@ -248,7 +262,7 @@ export function readStartScript(text: string, where: string, workdir: string, va
       for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
-  return { drops, writes, rootCheck: ROOT_CHECK.test(text), rootCaps: [...rootCaps] };
+  return { drops, writes, rootCheck: ROOT_CHECK.test(text), rootCaps: [...rootCaps], rootDaemons };
 }
 
 /** Lines joined over backslash continuations, with offsets of the first line's start and the last line's end. */
@@ -448,9 +462,22 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
       d.line = c.instruction.line + 1;
       delete d.lineRange; // a Dockerfile instruction, not a script line
     }
-    command = command ? { drops: [...command.drops, ...reading.drops], writes: [...command.writes, ...reading.writes], rootCheck: command.rootCheck || reading.rootCheck, rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])] } : reading;
+    command = command
+      ? {
+          drops: [...command.drops, ...reading.drops],
+          writes: [...command.writes, ...reading.writes],
+          rootCheck: command.rootCheck || reading.rootCheck,
+          rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])],
+          rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
+        }
+      : reading;
   }
   return { scripts, command };
+}
+
+/** Daemons the image starts that must start as root, from its scripts and its command. */
+export function imageRootDaemons(start: ImageStart): string[] {
+  return [...start.scripts.flatMap((s) => s.reading.rootDaemons), ...(start.command?.rootDaemons ?? [])];
 }
 
 /** Every path the image creates or writes at start, from its scripts and its command. */

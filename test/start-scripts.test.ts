@@ -174,3 +174,15 @@ describe('start commands and scripts', () => {
     }
   });
 });
+
+describe('daemons that must start as root', () => {
+  it('names sshd, cron, postfix, SysV service and init.d scripts, with where', () => {
+    const r = read('#!/bin/sh\nset -e\nservice cron start\n/etc/init.d/rsyslog start\npostfix start\nexec /usr/sbin/sshd -D -e\n');
+    expect(r.rootDaemons).toEqual(['service (entrypoint.sh line 3)', 'rsyslog (entrypoint.sh line 4)', 'postfix (entrypoint.sh line 5)', 'sshd (entrypoint.sh line 6)']);
+  });
+  it('does not count an app called ./service, or a daemon started after the script dropped root', () => {
+    expect(read('#!/bin/sh\nexec ./service --port 8080\n').rootDaemons).toEqual([]);
+    expect(read('#!/bin/sh\nexec gosu app cron -f\n').rootDaemons).toEqual([]);
+    expect(read('#!/bin/sh\nchown -R app /data\nexec su-exec app "$@"\ncrond -f\n').rootDaemons).toEqual([]);
+  });
+});

@@ -30,7 +30,7 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePrivilegeDrop, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
@@ -135,6 +135,13 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  const daemons = imageRootDaemons(start);
+  if (daemons.length) {
+    return report(
+      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added`,
+      'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+    );
+  }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
   const trustWrite = imageStartWrites(start).find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
   if (trustWrite) {
