@@ -157,6 +157,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     })
     .option('pull', { type: 'boolean', default: false, describe: 'With --inspect-images: pull images that are not present locally (else they are reported, not inspected)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Reuse inspections cached by image digest in $XDG_CACHE_HOME/docker-harden (--no-cache: read again)' })
+    .option('observe', {
+      type: 'boolean',
+      default: true,
+      describe: "With --verify: learn what services write at start from the baseline run (docker diff) and make those paths writable in the hardened run (--no-observe: only what the files say)",
+    })
     .option('keep', { type: 'boolean', default: false, describe: 'With --verify: leave the baseline and hardened containers running and print how to remove them' })
     .epilog(`${EXIT_CODES}\nTransforms: docker-harden --list-transforms`)
     .strictOptions()
@@ -255,6 +260,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,
+        observe: args.observe,
         inspect:
           args['inspect-images'] ?? args.verify
             ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })

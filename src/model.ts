@@ -153,6 +153,28 @@ export interface Layout {
   hardenedRoles: (file: string) => readonly ImageRole[];
   /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
   evidenceImages: BuiltImage[];
+  /**
+   * What verify's baseline run saw images built here write at start
+   * (src/verify/observe.ts), by observedKey(Dockerfile, stage). Empty until
+   * verify observes; set once, after the baselines and before any hardened run.
+   */
+  observedWrites: Map<string, ObservedWrite[]>;
+}
+
+/** A path a container wrote at start in verify's baseline run (`docker diff`), in the shape start scripts' writes have. */
+export interface ObservedWrite {
+  path: string;
+  /** `dir`: a directory it made; `file`: a file of the image it changed in place; `dir-of`: a file it made or removed, whose directory must be writable. */
+  kind: 'dir' | 'file' | 'dir-of';
+  /** `observed: /app/cache written at start (baseline run of compose.yaml#web)`. */
+  how: string;
+  /** Why it holds data the service keeps across restarts (src/write-paths.ts keptData), if it does. */
+  keeps?: string;
+}
+
+/** The key of an image built here in Layout.observedWrites: the Dockerfile and the index of the stage it builds. */
+export function observedKey(dockerfile: string, stageIndex: number): string {
+  return `${dockerfile}#${stageIndex}`;
 }
 
 export interface LoadOptions {
@@ -273,6 +295,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     devcontainerComposeFiles: new Map(),
     hardenedRoles,
     evidenceImages: evidenceImages(evidence),
+    observedWrites: new Map(),
   };
 }
 

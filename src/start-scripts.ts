@@ -15,7 +15,7 @@
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
 import { openSync, readSync, closeSync } from 'node:fs';
-import type { DockerfileSource, Project, ScriptSource } from './model.js';
+import { observedKey, type DockerfileSource, type Project, type ScriptSource } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
@@ -176,6 +176,8 @@ export interface StartWrite {
   kind: 'dir' | 'file' | 'dir-of';
   /** The command and where it is, for findings. */
   how: string;
+  /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */
+  keeps?: string;
 }
 
 export interface ScriptReading {
@@ -423,6 +425,8 @@ export interface ImageStart {
   scripts: { ref: StartScriptRef; source: ScriptSource; reading: ScriptReading }[];
   /** What the ENTRYPOINT/CMD shell text itself writes or drops (no script). */
   command?: ScriptReading;
+  /** What verify's baseline run saw it write at start (`docker diff`): writes no file of the repository says. */
+  observed: StartWrite[];
 }
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
@@ -450,12 +454,19 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
     }
     command = command ? { drops: [...command.drops, ...reading.drops], writes: [...command.writes, ...reading.writes], rootCheck: command.rootCheck || reading.rootCheck, rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])] } : reading;
   }
-  return { scripts, command };
+  const stage = base.chain[base.chain.length - 1];
+  const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
+  return { scripts, command, observed };
 }
 
-/** Every path the image creates or writes at start, from its scripts and its command. */
+/**
+ * Every path the image creates or writes at start: from its scripts and its
+ * command, then what verify's baseline run saw it write (a path both name
+ * keeps the script's reason, which says where to look).
+ */
 export function imageStartWrites(start: ImageStart): StartWrite[] {
-  return [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
+  const read = [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
+  return [...read, ...start.observed.filter((o) => !read.some((r) => r.path === o.path))];
 }
 
 export interface ImageDrop {

@@ -180,6 +180,28 @@ export function isScratchPath(p: string): boolean {
   return p.split('/').some((seg) => SCRATCH_SEGMENT.test(seg));
 }
 
+/** Files a service keeps across restarts: databases (SQLite, LMDB, LevelDB, Redis dumps and AOF), with their journals. */
+const DATA_FILE = /\.(db|db3|sqlite|sqlite3|mdb|ldb|rdb|aof)(-(wal|shm|journal))?$/i;
+
+/**
+ * Why a directory a service was seen writing holds data it keeps across
+ * restarts, or undefined when it may be lost (a tmpfs is fine). In order:
+ * a database file written under it (`*.db`, `*.sqlite*`, ... : whatever its
+ * path says) is data; a scratch path (isScratchPath: logs, run, pid, lock,
+ * socket, cache, tmp) is not; under /var/lib/<x>, /data, /srv/<x>, or a
+ * `data` segment (`/app/data`) is data. Anything else is not said to be data.
+ * `written`: the paths written under it (`docker diff`).
+ */
+export function keptData(dir: string, written: string[]): string | undefined {
+  const db = written.find((f) => isUnder(f, dir) && DATA_FILE.test(path.posix.basename(f)));
+  if (db) return `${db} is a database file`;
+  if (isScratchPath(dir) || /(^|\/)(locks?|[^/]*\.(pid|sock|lock))$/i.test(dir)) return undefined;
+  if (/^\/var\/lib\/[^/]+/.test(dir)) return `${dir} is under /var/lib, where services keep their state`;
+  if (isUnder(dir, '/data') || /^\/srv\/[^/]+/.test(dir)) return `${dir} is under ${dir.startsWith('/srv') ? '/srv' : '/data'}, where services keep their data`;
+  if (dir.split('/').some((seg) => /^data$/i.test(seg))) return `${dir} is a data directory`;
+  return undefined;
+}
+
 const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1');
 const usable = (p: string) => p.startsWith('/') && !/[$*?{}[\]]/.test(p);
 
@@ -257,7 +279,8 @@ export function imageWritePaths(
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
   for (const w of start) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
-    if (!mayOwnAtStart(target)) continue;
+    // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
+    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && codeDirs.has(target) && !isSystemPath(target))) continue;
     // A directory is declared even where it is owned already (the start-up write is the better reason);
     // only a new one is owned anew and gives a reason to the chown.
     const by = { declaredBy: w.how };
@@ -265,7 +288,7 @@ export function imageWritePaths(
     if (w.kind === 'dir') {
       if (holdsCode(w.path)) continue; // mkdir -p of a directory that is there already
       fresh = !owned(w.path);
-      put({ path: clean(w.path), kind: 'start-dir', use: isScratchPath(w.path) ? 'scratch' : 'data', ...by });
+      put({ path: clean(w.path), kind: 'start-dir', use: !w.keeps && isScratchPath(w.path) ? 'scratch' : 'data', ...by });
       if (fresh) ownedSoFar.push(w.path);
     } else if (w.kind === 'file') {
       if (owned(w.path)) continue; // its directory is the user's: that declaration covers it
@@ -274,7 +297,7 @@ export function imageWritePaths(
     } else {
       fresh = !owned(target);
       const itself = holdsCode(target) || inCode(target);
-      put({ path: clean(target), kind: 'start-dir', use: itself || !isScratchPath(target) ? 'data' : 'scratch', ...(itself ? { itself } : {}), ...by });
+      put({ path: clean(target), kind: 'start-dir', use: itself || w.keeps || !isScratchPath(target) ? 'data' : 'scratch', ...(itself ? { itself } : {}), ...by });
       if (fresh && !itself) ownedSoFar.push(target);
     }
     if (fresh && !startReasons.includes(w.how)) startReasons.push(w.how);

@@ -1,0 +1,214 @@
+// Observation of images built here: what verify's baseline run saw a service
+// write at start (`docker diff`) becomes start writes of its image
+// (project.layout.observedWrites), which dockerfile/non-root-user creates and
+// chowns and compose/read-only covers, through the same code path as writes
+// read from start scripts. Data kept across restarts never becomes a tmpfs.
+import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { run, type RunResult } from '../src/driver.js';
+import { observedWrites, observeBuiltImages } from '../src/verify/observe.js';
+import { keptData } from '../src/write-paths.js';
+import { notStarted, type BootResult } from '../src/verify/boot.js';
+import { verifyTargets } from '../src/verify/targets.js';
+import type { VerifyInput } from '../src/verify/verify.js';
+import type { VerifyReport } from '../src/verify/types.js';
+import { DEFAULT_OPTIONS } from '../src/types.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { buildJsonReport } from '../src/report/json.js';
+import { toCrlf, writeTree } from './helpers.js';
+
+const RUN = 'baseline run of compose.yaml#web';
+
+describe('observedWrites: docker diff to start writes of the image', () => {
+  it('a directory added (topmost), a file added in an existing directory, a file changed in place, a file removed', () => {
+    const diff = ['C /app', 'A /app/cache', 'A /app/cache/a', 'A /app/cache/a/b.json', 'C /etc', 'C /etc/app.conf', 'C /var', 'C /var/spool', 'A /var/spool/app.lock', 'D /opt/app/stale'];
+    expect(observedWrites(diff, [], RUN)).toEqual([
+      { path: '/app/cache', kind: 'dir', how: `observed: /app/cache written at start (${RUN})` },
+      { path: '/etc/app.conf', kind: 'file', how: `observed: /etc/app.conf written at start (${RUN})` },
+      { path: '/var/spool/app.lock', kind: 'dir-of', how: `observed: /var/spool/app.lock written at start (${RUN})` },
+      { path: '/opt/app/stale', kind: 'dir-of', how: `observed: /opt/app/stale written at start (${RUN})` },
+    ]);
+  });
+
+  it('mount points and what is under volumes, tmpfs and kernel filesystems are not the root filesystem\'s writes', () => {
+    const diff = ['C /srv', 'A /srv/data', 'A /srv/data/x.db', 'A /run/app', 'A /run/app/app.sock', 'C /dev', 'A /dev/shm/x', 'C /proc', 'A /proc/1'];
+    expect(observedWrites(diff, ['/srv/data', '/run/app/'], RUN)).toEqual([]);
+  });
+
+  it('nothing written: nothing observed; "/" itself is never a write path', () => {
+    expect(observedWrites([], [], RUN)).toEqual([]);
+    expect(observedWrites(['C /'], [], RUN)).toEqual([]);
+  });
+
+  it('a database file marks its directory as data kept across restarts, even in a directory named cache', () => {
+    const w = observedWrites(['C /app', 'A /app/cache', 'A /app/cache/store.sqlite3', 'A /app/cache/store.sqlite3-wal'], [], RUN);
+    expect(w).toEqual([{ path: '/app/cache', kind: 'dir', how: expect.stringMatching(/^observed: \/app\/cache written/), keeps: '/app/cache/store.sqlite3 is a database file' }]);
+  });
+});
+
+describe('keptData: which observed directories hold data kept across restarts', () => {
+  it.each([
+    ['/app/var', ['/app/var/app.db'], '/app/var/app.db is a database file'],
+    ['/var/lib/app', ['/var/lib/app/x'], '/var/lib/app is under /var/lib, where services keep their state'],
+    ['/data/uploads', [], '/data/uploads is under /data, where services keep their data'],
+    ['/srv/app', [], '/srv/app is under /srv, where services keep their data'],
+    ['/app/data', [], '/app/data is a data directory'],
+    ['/var/lib/app/cache', [], undefined],
+    ['/var/lib/app/run', [], undefined],
+    ['/data/logs', [], undefined],
+    ['/var/log/app', [], undefined],
+    ['/app/cache', ['/app/cache/x.json'], undefined],
+    ['/app/tmp', [], undefined],
+    ['/var/lib/app/app.pid', [], undefined],
+    ['/opt/app', [], undefined],
+  ])('%s (%j): %s', (dir, written, why) => {
+    expect(keptData(dir, written)).toBe(why);
+  });
+});
+
+// ---------------------------------------------------------------- through the engine
+
+type Diffs = Record<string, string[]>;
+
+/**
+ * The driver under a stand-in verify: the baseline boots "show" each service
+ * writing `diffs[service]`; the engine then hardens with what was observed.
+ */
+async function hardenObserved(tree: Record<string, string>, diffs: Diffs, observe = true): Promise<{ result: RunResult; changed: Record<string, string> }> {
+  const dir = writeTree(tree);
+  try {
+    const verify = async (input: VerifyInput) => {
+      const baselines = verifyTargets(input.project).map((target) => {
+        const evidence = new Map(target.services.map((s) => [s.name, { ...notStarted(''), state: 'running', changedPaths: diffs[s.name] ?? [] }]));
+        const boot: BootResult = { evidence, notes: [], images: new Map(), release: async () => {}, alive: false };
+        return { target, boot };
+      });
+      input.observe?.(baselines);
+      const report = { engine: { version: 'x', compose: 'x' }, targets: [], withheldFixes: [], boots: 0, durationMs: 0, kept: [] } as unknown as VerifyReport;
+      return { engine: input.harden(new Set()), report };
+    };
+    const result = await run({ paths: [dir], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: { ...DEFAULT_OPTIONS }, verify, observe });
+    const changed: Record<string, string> = {};
+    for (const c of result.changes) changed[c.rel] = c.after;
+    return { result, changed };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PY_APP = {
+  'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY app.py .\nCMD ["python", "app.py"]\n',
+  'web/app.py': 'print("hi")\n',
+};
+const COMPOSE = 'services:\n  web:\n    build: ./web\n';
+const CACHE_DIFF = ['C /app', 'A /app/cache', 'A /app/cache/page.html'];
+
+describe('observed writes of an image built here, through the engine', () => {
+  it('a directory written under the root-owned WORKDIR: created and chowned for the new user, a tmpfs it owns under read_only', async () => {
+    const { changed, result } = await hardenObserved({ ...PY_APP, 'compose.yaml': COMPOSE }, { web: CACHE_DIFF });
+    const df = changed['web/Dockerfile']!;
+    expect(df).toMatch(/mkdir -p \/app\/cache/);
+    expect(df).toMatch(/chown [^\n]*\/app\/cache/);
+    expect(df).toMatch(/^USER /m);
+    const user = result.engine.findings.find((f) => f.transform === 'dockerfile/non-root-user' && f.fixed)!;
+    expect(user.message).toMatch(/observed: \/app\/cache written at start \(baseline run of compose\.yaml#web\)/);
+    const compose = changed['compose.yaml']!;
+    expect(compose).toMatch(/read_only: true/);
+    expect(compose).toMatch(/\/app\/cache:size=64m,uid=1000/);
+    const json = buildJsonReport(result, { cwd: '/' } as never);
+    expect(json.observedBuilds).toEqual([
+      { dockerfile: 'web/Dockerfile', stage: 0, services: ['compose.yaml#web'], writes: [{ path: '/app/cache', kind: 'dir', source: 'observed: /app/cache written at start (baseline run of compose.yaml#web)' }] },
+    ]);
+  });
+
+  it('without observation (--no-observe) the same project gets no chown of the path nobody declared', async () => {
+    const { changed, result } = await hardenObserved({ ...PY_APP, 'compose.yaml': COMPOSE }, { web: CACHE_DIFF }, false);
+    expect(changed['web/Dockerfile']).not.toMatch(/\/app\/cache/);
+    expect(result.observedBuilds).toBeUndefined();
+  });
+
+  it('a path the Dockerfile already makes and chowns is not made twice', async () => {
+    const tree = {
+      ...PY_APP,
+      'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY app.py .\nRUN mkdir -p /app/cache\nCMD ["python", "app.py"]\n',
+      'compose.yaml': COMPOSE,
+    };
+    const { changed } = await hardenObserved(tree, { web: CACHE_DIFF });
+    // The mkdir in the Dockerfile declares it (a data-dir, made again with the chown as for any); observation adds no second one.
+    expect(changed['web/Dockerfile']!.match(/chown [^\n]*\/app\/cache/g)).toEqual(['chown 1000:1000 /app/cache']);
+    expect(changed['web/Dockerfile']!.match(/\/app\/cache/g)?.length).toBe(3);
+  });
+
+  it('a database written next to the code: the user gets the folder itself; no tmpfs, which would lose the data, and a note for a human', async () => {
+    const { changed, result } = await hardenObserved({ ...PY_APP, 'compose.yaml': COMPOSE }, { web: ['C /app', 'A /app/app.db'] });
+    expect(changed['web/Dockerfile']).toMatch(/chown [^\n]*\/app\b/);
+    expect(changed['compose.yaml'] ?? '').not.toMatch(/"\/app[:"]/);
+    const note = result.engine.findings.find((f) => f.transform === 'compose/read-only' && /observed/.test(f.message));
+    expect(note?.message).toMatch(/observed: \/app\/app\.db written at start/);
+  });
+
+  it('compose shapes: an override file, anchors and merge keys, long-form volumes, CRLF', async () => {
+    const base = [
+      'x-common: &common',
+      '  restart: unless-stopped',
+      'services:',
+      '  web:',
+      '    <<: *common',
+      '    build:',
+      '      context: ./web',
+      '    volumes:',
+      '      - type: volume',
+      '        source: uploads',
+      '        target: /app/uploads',
+      'volumes:',
+      '  uploads: {}',
+      '',
+    ].join('\n');
+    const override = 'services:\n  web:\n    environment:\n      MODE: dev\n';
+    const diff = ['C /app', 'A /app/uploads', 'A /app/uploads/x.png', 'A /app/.cache', 'A /app/.cache/x'];
+    for (const crlf of [false, true]) {
+      const t = (s: string) => (crlf ? toCrlf(s) : s);
+      const { changed } = await hardenObserved({ ...PY_APP, 'web/Dockerfile': t(PY_APP['web/Dockerfile']), 'compose.yaml': t(base), 'compose.override.yaml': t(override) }, { web: diff });
+      const df = changed['web/Dockerfile']!;
+      // The volume's mount point is not the root's write; the cache is.
+      expect(df).toMatch(/\/app\/\.cache/);
+      expect(df.includes('\r\n')).toBe(crlf);
+      const compose = changed['compose.yaml']!;
+      expect(compose).toMatch(/\/app\/\.cache:size=64m,uid=1000/);
+      expect(compose).not.toMatch(/tmpfs[^]*\/app\/uploads/);
+      expect(compose).toContain('<<: *common');
+    }
+  });
+
+  it('multi-stage: the writes belong to the stage compose builds (build.target), not to another', async () => {
+    const df = 'FROM python:3.12-slim AS base\nWORKDIR /app\nCOPY app.py .\n\nFROM base AS prod\nCMD ["python", "app.py"]\n\nFROM base AS worker\nCMD ["python", "-m", "worker"]\n';
+    const compose = 'services:\n  web:\n    build:\n      context: ./web\n      target: prod\n';
+    const r = await hardenObserved({ ...PY_APP, 'web/Dockerfile': df, 'compose.yaml': compose }, { web: CACHE_DIFF });
+    expect(r.result.observedBuilds?.map((o) => [o.dockerfile, o.stage])).toEqual([['web/Dockerfile', 1]]);
+    expect(r.changed['web/Dockerfile']).toMatch(/FROM base AS prod[^]*\/app\/cache[^]*FROM base AS worker/);
+  });
+});
+
+describe('observeBuiltImages', () => {
+  it('services not running at baseline show nothing; a Dockerfile VOLUME mount point is left out', async () => {
+    const dir = writeTree({ 'Dockerfile': 'FROM python:3.12-slim\nVOLUME /srv/state\nCMD ["python"]\n', 'compose.yaml': 'services:\n  a:\n    build: .\n  b:\n    build: .\n' });
+    try {
+      let seen: ReturnType<typeof observeBuiltImages> | undefined;
+      const verify = async (input: VerifyInput) => {
+        const baselines = verifyTargets(input.project).map((target) => {
+          const evidence = new Map([
+            ['a', { ...notStarted(''), state: 'running', changedPaths: ['C /srv', 'A /srv/state', 'C /var', 'C /var/log', 'A /var/log/a.log'] }],
+            ['b', { ...notStarted('crashed'), changedPaths: ['A /opt/b'] }],
+          ]);
+          return { target, boot: { evidence, notes: [], images: new Map(), release: async () => {}, alive: false } as BootResult };
+        });
+        seen = observeBuiltImages(input.project, baselines);
+        return { engine: input.harden(new Set()), report: {} as VerifyReport };
+      };
+      await run({ paths: [dir], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: { ...DEFAULT_OPTIONS }, verify });
+      expect(seen!.observations).toEqual([{ dockerfile: 'Dockerfile', stage: 0, services: ['compose.yaml#a'], writes: [{ path: '/var/log/a.log', kind: 'dir-of', how: 'observed: /var/log/a.log written at start (baseline run of compose.yaml#a)' }] }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
