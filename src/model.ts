@@ -168,6 +168,7 @@ export interface ObservedWrite {
   kind: 'dir' | 'file' | 'dir-of';
   /** `observed: /app/cache written at start (baseline run of compose.yaml#web)`. */
   how: string;
+  observed: true;
   /** Why it holds data the service keeps across restarts (src/write-paths.ts keptData), if it does. */
   keeps?: string;
 }

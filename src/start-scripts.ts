@@ -176,6 +176,8 @@ export interface StartWrite {
   kind: 'dir' | 'file' | 'dir-of';
   /** The command and where it is, for findings. */
   how: string;
+  /** Seen written in verify's baseline run (not read from a file): scratch unless `keeps` says it is data. */
+  observed?: boolean;
   /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */
   keeps?: string;
 }

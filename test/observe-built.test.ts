@@ -23,10 +23,10 @@ describe('observedWrites: docker diff to start writes of the image', () => {
   it('a directory added (topmost), a file added in an existing directory, a file changed in place, a file removed', () => {
     const diff = ['C /app', 'A /app/cache', 'A /app/cache/a', 'A /app/cache/a/b.json', 'C /etc', 'C /etc/app.conf', 'C /var', 'C /var/spool', 'A /var/spool/app.lock', 'D /opt/app/stale'];
     expect(observedWrites(diff, [], RUN)).toEqual([
-      { path: '/app/cache', kind: 'dir', how: `observed: /app/cache written at start (${RUN})` },
-      { path: '/etc/app.conf', kind: 'file', how: `observed: /etc/app.conf written at start (${RUN})` },
-      { path: '/var/spool/app.lock', kind: 'dir-of', how: `observed: /var/spool/app.lock written at start (${RUN})` },
-      { path: '/opt/app/stale', kind: 'dir-of', how: `observed: /opt/app/stale written at start (${RUN})` },
+      { path: '/app/cache', kind: 'dir', how: `observed: /app/cache written at start (${RUN})`, observed: true },
+      { path: '/etc/app.conf', kind: 'file', how: `observed: /etc/app.conf written at start (${RUN})`, observed: true },
+      { path: '/var/spool/app.lock', kind: 'dir-of', how: `observed: /var/spool/app.lock written at start (${RUN})`, observed: true },
+      { path: '/opt/app/stale', kind: 'dir-of', how: `observed: /opt/app/stale written at start (${RUN})`, observed: true },
     ]);
   });
 
@@ -42,7 +42,7 @@ describe('observedWrites: docker diff to start writes of the image', () => {
 
   it('a database file marks its directory as data kept across restarts, even in a directory named cache', () => {
     const w = observedWrites(['C /app', 'A /app/cache', 'A /app/cache/store.sqlite3', 'A /app/cache/store.sqlite3-wal'], [], RUN);
-    expect(w).toEqual([{ path: '/app/cache', kind: 'dir', how: expect.stringMatching(/^observed: \/app\/cache written/), keeps: '/app/cache/store.sqlite3 is a database file' }]);
+    expect(w).toEqual([{ path: '/app/cache', kind: 'dir', how: expect.stringMatching(/^observed: \/app\/cache written/), observed: true, keeps: '/app/cache/store.sqlite3 is a database file' }]);
   });
 });
 
@@ -206,9 +206,75 @@ describe('observeBuiltImages', () => {
         return { engine: input.harden(new Set()), report: {} as VerifyReport };
       };
       await run({ paths: [dir], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: { ...DEFAULT_OPTIONS }, verify });
-      expect(seen!.observations).toEqual([{ dockerfile: 'Dockerfile', stage: 0, services: ['compose.yaml#a'], writes: [{ path: '/var/log/a.log', kind: 'dir-of', how: 'observed: /var/log/a.log written at start (baseline run of compose.yaml#a)' }] }]);
+      expect(seen!.observations).toEqual([{ dockerfile: 'Dockerfile', stage: 0, services: ['compose.yaml#a'], writes: [{ path: '/var/log/a.log', kind: 'dir-of', how: 'observed: /var/log/a.log written at start (baseline run of compose.yaml#a)', observed: true }] }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('data kept across restarts, observed: a named volume in compose, never a tmpfs', () => {
+  const DB_DIFF = ['C /var', 'C /var/lib', 'A /var/lib/app', 'A /var/lib/app/state.db', 'C /app', 'A /app/cache', 'A /app/cache/page.html'];
+
+  it('a block document without top-level volumes: the service mounts a new named volume, declared in a new block; the cache stays a tmpfs', async () => {
+    const { changed, result } = await hardenObserved({ ...PY_APP, 'compose.yaml': COMPOSE }, { web: DB_DIFF });
+    expect(changed['web/Dockerfile']).toMatch(/chown 1000:1000 [^\n]*\/app\/cache[^\n]*\/var\/lib\/app|chown 1000:1000 [^\n]*\/var\/lib\/app[^\n]*\/app\/cache/);
+    expect(changed['compose.yaml']).toBe(
+      [
+        'services:',
+        '  web:',
+        '    build: ./web',
+        '    read_only: true',
+        '    tmpfs: ["/tmp:size=64m", "/app/cache:size=64m,uid=1000,gid=1000", "/home/app:size=64m,uid=1000,gid=1000"]',
+        '    cap_drop: [ALL]',
+        '    security_opt: ["no-new-privileges:true"]',
+        '    volumes: ["web-app:/var/lib/app"]',
+        'volumes:',
+        '  web-app: {}',
+        '',
+      ].join('\n'),
+    );
+    const fix = result.engine.findings.find((f) => f.transform === 'compose/read-only' && f.fixed && /named volume/.test(f.message))!;
+    expect(fix.message).toMatch(/a named volume web-app at \/var\/lib\/app \(observed: \/var\/lib\/app written at start \(baseline run of compose\.yaml#web\); \/var\/lib\/app\/state\.db is a database file: kept across restarts\)/);
+    expect(fix.cis).toBe('5.13');
+  });
+
+  it('an existing top-level volumes map (block, flow, taken name), anchors, long-form mounts, CRLF', async () => {
+    const block = [
+      'x-base: &base',
+      '  restart: always',
+      'services:',
+      '    web:',
+      '        <<: *base',
+      '        build: ./web',
+      '        volumes:',
+      '            - type: volume',
+      '              source: web-app',
+      '              target: /srv/uploads',
+      'volumes:',
+      '    web-app: {}',
+      '',
+    ].join('\n');
+    for (const crlf of [false, true]) {
+      const t = (x: string) => (crlf ? toCrlf(x) : x);
+      const { changed } = await hardenObserved({ ...PY_APP, 'compose.yaml': t(block) }, { web: DB_DIFF });
+      const out = changed['compose.yaml']!;
+      expect(out.includes('\r\n')).toBe(crlf);
+      const lf = out.replace(/\r\n/g, '\n');
+      expect(lf).toContain('              target: /srv/uploads\n            - "web-var-lib-app:/var/lib/app"\n');
+      expect(lf).toMatch(/\nvolumes:\n {4}web-app: \{\}\n {4}web-var-lib-app: \{\}\n$/);
+      expect(lf).toContain('<<: *base');
+    }
+    const flow = 'services:\n  web:\n    build: ./web\nvolumes: {other: {}}\n';
+    const { changed } = await hardenObserved({ ...PY_APP, 'compose.yaml': flow }, { web: DB_DIFF });
+    expect(changed['compose.yaml']).toContain('volumes: {other: {}, web-app: {}}');
+  });
+
+  it('log and cache paths stay tmpfs, and so does /var/lib/<x> when all written there is a cache', async () => {
+    const diff = ['C /var', 'C /var/log', 'A /var/log/app', 'A /var/log/app/x.log', 'C /var/lib', 'A /var/lib/app', 'A /var/lib/app/cache', 'A /var/lib/app/cache/x'];
+    const { changed } = await hardenObserved({ ...PY_APP, 'compose.yaml': COMPOSE }, { web: diff });
+    expect(changed['compose.yaml']).toMatch(/"\/var\/log\/app:size=64m,uid=1000,gid=1000"/);
+    // /var/lib/app itself holds only a cache directory: the cache is what was written.
+    expect(changed['compose.yaml']).not.toMatch(/^volumes:/m);
   });
 });

@@ -151,12 +151,12 @@ export function observedWrites(diff: string[], mounts: string[], run: string): O
   const added = entries.filter((e) => e.kind === 'A').map((e) => e.path);
   const written = entries.map((e) => e.path);
   const out: ObservedWrite[] = [];
-  const push = (w: Omit<ObservedWrite, 'how'>) => {
+  const push = (w: Pick<ObservedWrite, 'path' | 'kind'>) => {
     if (out.some((o) => o.path === w.path && o.kind === w.kind)) return;
     // The directory that must stay writable, and what was written in it.
     const dir = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     const keeps = keptData(dir, w.kind === 'dir' ? written.filter((p) => p.startsWith(`${dir}/`)) : [w.path]);
-    out.push({ ...w, how: `observed: ${w.path} written at start (${run})`, ...(keeps ? { keeps } : {}) });
+    out.push({ ...w, how: `observed: ${w.path} written at start (${run})`, observed: true, ...(keeps ? { keeps } : {}) });
   };
   for (const e of entries) {
     if (added.some((a) => e.path.startsWith(`${a}/`))) continue; // under a directory it added
