@@ -14,7 +14,7 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
 import type { InspectReport } from './inspect/index.js';
 import { withDiscoveredFacts } from './knowledge/images.js';
-import { observeBaselines, observeBuiltImages, type BuiltObservation } from './verify/observe.js';
+import { observeBaselines, observeBuiltImages, observeListening, type BuiltObservation } from './verify/observe.js';
 import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
 import type { ImageRole } from './roles.js';
 
@@ -124,7 +124,9 @@ export async function run(opts: RunOptions): Promise<RunResult> {
             const built = observeBuiltImages(project, baselines);
             observedBuilds = built.observations;
             for (const [key, writes] of built.writes) project.layout.observedWrites.set(key, writes);
-            return changed || built.writes.size > 0;
+            const listening = observeListening(project, baselines);
+            for (const [key, seen] of listening) project.layout.observedListening.set(key, seen);
+            return changed || built.writes.size > 0 || listening.size > 0;
           }
         : undefined;
     const outcome = await opts.verify({ project, harden, ...(observe ? { observe } : {}) });

@@ -159,6 +159,11 @@ export interface Layout {
    * verify observes; set once, after the baselines and before any hardened run.
    */
   observedWrites: Map<string, ObservedWrite[]>;
+  /**
+   * The TCP ports each compose service was seen listening on in verify's
+   * baseline run (/proc/<pid>/net/tcp and tcp6), by observedServiceKey.
+   */
+  observedListening: Map<string, { ports: number[]; how: string }>;
 }
 
 /** A path a container wrote at start in verify's baseline run (`docker diff`), in the shape start scripts' writes have. */
@@ -171,6 +176,11 @@ export interface ObservedWrite {
   observed: true;
   /** Why it holds data the service keeps across restarts (src/write-paths.ts keptData), if it does. */
   keeps?: string;
+}
+
+/** The key of a compose service in Layout.observedListening: the compose file (absolute) and the service name. */
+export function observedServiceKey(composeFile: string, service: string): string {
+  return `${composeFile}#${service}`;
 }
 
 /** The key of an image built here in Layout.observedWrites: the Dockerfile and the index of the stage it builds. */
@@ -297,6 +307,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     hardenedRoles,
     evidenceImages: evidenceImages(evidence),
     observedWrites: new Map(),
+    observedListening: new Map(),
   };
 }
 

@@ -74,12 +74,14 @@ type Diffs = Record<string, string[]>;
  * The driver under a stand-in verify: the baseline boots "show" each service
  * writing `diffs[service]`; the engine then hardens with what was observed.
  */
-async function hardenObserved(tree: Record<string, string>, diffs: Diffs, observe = true): Promise<{ result: RunResult; changed: Record<string, string> }> {
+async function hardenObserved(tree: Record<string, string>, diffs: Diffs, observe = true, listening: Record<string, number[]> = {}): Promise<{ result: RunResult; changed: Record<string, string> }> {
   const dir = writeTree(tree);
   try {
     const verify = async (input: VerifyInput) => {
       const baselines = verifyTargets(input.project).map((target) => {
-        const evidence = new Map(target.services.map((s) => [s.name, { ...notStarted(''), state: 'running', changedPaths: diffs[s.name] ?? [] }]));
+        const evidence = new Map(
+          target.services.map((s) => [s.name, { ...notStarted(''), state: 'running', changedPaths: diffs[s.name] ?? [], ...(listening[s.name] ? { listening: listening[s.name] } : {}) }]),
+        );
         const boot: BootResult = { evidence, notes: [], images: new Map(), release: async () => {}, alive: false };
         return { target, boot };
       });
@@ -276,5 +278,50 @@ describe('data kept across restarts, observed: a named volume in compose, never 
     expect(changed['compose.yaml']).toMatch(/"\/var\/log\/app:size=64m,uid=1000,gid=1000"/);
     // /var/lib/app itself holds only a cache directory: the cache is what was written.
     expect(changed['compose.yaml']).not.toMatch(/^volumes:/m);
+  });
+});
+
+describe('capabilities from the ports a service was seen listening on', () => {
+  const APP = { 'web/Dockerfile': 'FROM python:3.12-slim\nEXPOSE 80\nCMD ["python3", "-m", "http.server", "8080"]\n' };
+  const dead = (r: RunResult) => r.engine.findings.filter((f) => f.transform === 'compose/dead-capabilities' && f.fixed);
+
+  it('EXPOSE says 80, the process listens on 8080: NET_BIND_SERVICE goes, and the finding says it was observed', async () => {
+    const compose = 'services:\n  web:\n    build: ./web\n    cap_add: [NET_BIND_SERVICE]\n';
+    const before = await hardenObserved({ ...APP, 'compose.yaml': compose }, {}, true);
+    expect(dead(before.result)).toEqual([]);
+    const { result, changed } = await hardenObserved({ ...APP, 'compose.yaml': compose }, {}, true, { web: [8080] });
+    expect(dead(result).map((f) => f.message)).toEqual([
+      'service web: remove cap_add NET_BIND_SERVICE: it listens only on port 8080, all 1024 or above (observed: listens on 8080/tcp (baseline run of compose.yaml#web))',
+    ]);
+    expect(changed['compose.yaml']).not.toContain('NET_BIND_SERVICE');
+  });
+
+  it('EXPOSE says 8080, the process binds 80: the capability stays, whatever the files declare', async () => {
+    const app = { 'web/Dockerfile': 'FROM python:3.12-slim\nEXPOSE 8080\nCMD ["python3", "-m", "http.server", "80"]\n' };
+    const compose = 'services:\n  web:\n    build: ./web\n    cap_add: [NET_BIND_SERVICE]\n';
+    expect(dead((await hardenObserved({ ...app, 'compose.yaml': compose }, {}, true)).result)).toHaveLength(1); // files alone: dead
+    const { result, changed } = await hardenObserved({ ...app, 'compose.yaml': compose }, {}, true, { web: [80, 8443] });
+    expect(dead(result)).toEqual([]);
+    expect(changed['compose.yaml']).toContain('NET_BIND_SERVICE');
+  });
+
+  it('an anchor the service merges, an override file that adds the capability, CRLF; nothing observed without --no-observe', async () => {
+    const base = 'x-caps: &caps\n  cap_add:\n    - NET_BIND_SERVICE\n    - CHOWN\nservices:\n  web:\n    <<: *caps\n    build: ./web\n';
+    const override = 'services:\n  web:\n    cap_add:\n      - NET_BIND_SERVICE\n';
+    for (const crlf of [false, true]) {
+      const t = (x: string) => (crlf ? toCrlf(x) : x);
+      const { result, changed } = await hardenObserved({ ...APP, 'compose.yaml': t(base), 'compose.override.yaml': t(override) }, {}, true, { web: [9000] });
+      const found = result.engine.findings.filter((f) => f.transform === 'compose/dead-capabilities');
+      // Both files' lists are judged by the observed ports (the override's edit is the engine's to apply or hold).
+      expect(found.map((f) => [f.file.split('/').pop(), /\(observed: listens on 9000\/tcp/.test(f.message)])).toEqual([
+        ['compose.override.yaml', true],
+        ['compose.yaml', true],
+      ]);
+      expect(dead(result).map((f) => f.file.split('/').pop())).toEqual(['compose.yaml']);
+      expect(changed['compose.yaml']).toContain(t('  <<: *caps\n'));
+      expect(changed['compose.yaml']).toContain(t('    - NET_BIND_SERVICE\n')); // the anchor itself stays
+      const blind = await hardenObserved({ ...APP, 'compose.yaml': t(base), 'compose.override.yaml': t(override) }, {}, false, { web: [9000] });
+      expect(dead(blind.result)).toEqual([]);
+    }
   });
 });

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { imageKey, type ImageFacts } from '../knowledge/images.js';
 import { parseImageRef } from '../parse/image-ref.js';
-import { observedKey, type DockerfileSource, type ObservedWrite, type Project } from '../model.js';
+import { observedKey, observedServiceKey, type DockerfileSource, type ObservedWrite, type Project } from '../model.js';
 import { finalStage } from '../dockerfile-info.js';
 import { effectiveInstructions } from '../parse/dockerfile.js';
 import { keptData } from '../write-paths.js';
@@ -226,7 +226,34 @@ export function observeBuiltImages(project: Project, baselines: { target: Verify
       }
     }
   }
+  // In path order: docker diff lists in its own order, which varies between runs.
+  for (const o of byKey.values()) o.writes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const observations = [...byKey.values()].filter((o) => o.writes.length);
   const writes = new Map([...byKey].filter(([, o]) => o.writes.length).map(([k, o]) => [k, o.writes]));
   return { writes, observations };
+}
+
+/**
+ * The TCP ports each compose service was seen listening on in the baseline
+ * boots, for project.layout.observedListening (by compose file and service:
+ * every file of the target that defines the service, overrides included).
+ * Services not running, or whose sockets could not be read, are left out.
+ */
+export function observeListening(project: Project, baselines: { target: VerifyTarget; boot: BootResult }[]): Map<string, { ports: number[]; how: string }> {
+  const out = new Map<string, { ports: number[]; how: string }>();
+  for (const { target, boot } of baselines) {
+    if (target.kind !== 'compose') continue;
+    const files = [...target.files, ...target.included];
+    for (const ts of target.services) {
+      const ev = boot.evidence.get(ts.name);
+      if (!ev || ev.state !== 'running' || !ev.listening) continue;
+      const links = project.services.filter((s) => s.name === ts.name && files.includes(s.compose.path));
+      if (!links.length) continue;
+      const ports = [...new Set(ev.listening)].sort((a, b) => a - b);
+      const run = `baseline run of ${links[links.length - 1]!.compose.rel}#${ts.name}`;
+      const how = `observed: ${ports.length ? `listens on ${ports.map((p) => `${p}/tcp`).join(', ')}` : 'listens on no TCP port'} (${run})`;
+      for (const s of links) out.set(observedServiceKey(s.compose.path, s.name), { ports, how });
+    }
+  }
+  return out;
 }
