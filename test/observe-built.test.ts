@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { run, type RunResult } from '../src/driver.js';
-import { observedWrites, observeBuiltImages } from '../src/verify/observe.js';
+import { observeBaselines, observedWrites, observeBuiltImages } from '../src/verify/observe.js';
+import { discover } from '../src/discover.js';
+import { loadProject } from '../src/model.js';
+import type { ImageFacts } from '../src/knowledge/images.js';
 import { keptData } from '../src/write-paths.js';
 import { notStarted, type BootResult } from '../src/verify/boot.js';
 import { verifyTargets } from '../src/verify/targets.js';
@@ -322,6 +325,42 @@ describe('capabilities from the ports a service was seen listening on', () => {
       expect(changed['compose.yaml']).toContain(t('    - NET_BIND_SERVICE\n')); // the anchor itself stays
       const blind = await hardenObserved({ ...APP, 'compose.yaml': t(base), 'compose.override.yaml': t(override) }, {}, false, { web: [9000] });
       expect(dead(blind.result)).toEqual([]);
+    }
+  });
+});
+
+describe('observeBaselines (inspected images): data kept across restarts is never carved out as a tmpfs', () => {
+  it('a database written under /var/lib/<x> leaves the write paths unknown with the reason; caches alone become tmpfs paths', async () => {
+    const dir = writeTree({ 'compose.yaml': 'services:\n  db:\n    image: acme/store:2\n  web:\n    image: acme/web:1\n' });
+    try {
+      const found = await discover([dir], dir, { exclude: [] });
+      const project = await loadProject(found.files, dir, found.roots);
+      const inspected = (source: string) => ({ family: 'inspected', writePathsKnown: false, dataPaths: [], tmpfsPaths: [], capsNeeded: [], ports: [], fileCapabilities: [], source }) as unknown as ImageFacts;
+      const facts = new Map<string, ImageFacts>([
+        ['acme/store:2', inspected('inspected: acme/store:2@sha256:1')],
+        ['acme/web:1', inspected('inspected: acme/web:1@sha256:2')],
+      ]);
+      const baselines = verifyTargets(project).map((target) => ({
+        target,
+        boot: {
+          evidence: new Map([
+            ['db', { ...notStarted(''), state: 'running', changedPaths: ['C /var', 'C /var/lib', 'A /var/lib/store', 'A /var/lib/store/main.sqlite'] }],
+            ['web', { ...notStarted(''), state: 'running', changedPaths: ['C /var', 'C /var/cache', 'A /var/cache/web', 'A /var/cache/web/x'] }],
+          ]),
+          notes: [],
+          images: new Map(),
+          release: async () => {},
+          alive: false,
+        } as BootResult,
+      }));
+      const obs = observeBaselines(project, facts, baselines);
+      expect(obs.find((o) => o.image === 'acme/store:2')!.unknown).toBe(
+        'it keeps data in /var/lib/store (/var/lib/store/main.sqlite is a database file), which a tmpfs would lose on restart: mount a named volume there',
+      );
+      expect(facts.get('acme/store:2')!.writePathsKnown).toBe(false);
+      expect(facts.get('acme/web:1')!.tmpfsPaths).toEqual(['/var/cache/web']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
