@@ -139,14 +139,15 @@ export function observeBaselines(project: Project, facts: Map<string, ImageFacts
  * StartWrite) of its image, from `docker diff` lines: a directory it added
  * (`dir`, the topmost: what is under it is its own), a file of the image it
  * changed in place (`file`), and a file it added or removed (`dir-of`: its
- * directory must be writable; an empty directory it made shows the same). Kernel filesystems and the mount points of its volumes and
- * tmpfs are left out; so is what it wrote under them, which `docker diff`
+ * directory must be writable; an empty directory it made shows the same).
+ * Kernel filesystems, /tmp and the mount points of its volumes and tmpfs are left out; so is what it wrote under them, which `docker diff`
  * does not list. `run` names the baseline run, for the reason each carries.
  */
 export function observedWrites(diff: string[], mounts: string[], run: string): ObservedWrite[] {
   const mountPoints = mounts.map((m) => path.posix.normalize(m).replace(/(.)\/$/, '$1'));
   const listed = diff.map((l) => ({ kind: l[0], path: path.posix.normalize(l.slice(2).trim()) })).filter((e) => e.path.startsWith('/') && e.path !== '/');
-  const entries = listed.filter((e) => !/^\/(proc|sys|dev)(\/|$)/.test(e.path) && !mountPoints.some((m) => e.path === m || e.path.startsWith(`${m}/`)));
+  // /tmp is writable for everyone and gets a tmpfs with every read_only: nothing to make writable there.
+  const entries = listed.filter((e) => !/^\/(proc|sys|dev|tmp)(\/|$)/.test(e.path) && !mountPoints.some((m) => e.path === m || e.path.startsWith(`${m}/`)));
   const hasChild = (p: string) => listed.some((e) => e.path.startsWith(`${p}/`));
   const added = entries.filter((e) => e.kind === 'A').map((e) => e.path);
   const written = entries.map((e) => e.path);
