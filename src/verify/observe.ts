@@ -140,8 +140,9 @@ export function observeBaselines(project: Project, facts: Map<string, ImageFacts
  * (`dir`, the topmost: what is under it is its own), a file of the image it
  * changed in place (`file`), and a file it added or removed (`dir-of`: its
  * directory must be writable; an empty directory it made shows the same).
- * Kernel filesystems, /tmp and the mount points of its volumes and tmpfs are left out; so is what it wrote under them, which `docker diff`
- * does not list. `run` names the baseline run, for the reason each carries.
+ * Kernel filesystems, /tmp and the mount points of its volumes and tmpfs
+ * are left out; so is what it wrote under them, which `docker diff` does not
+ * list. `run` names the baseline run, for the reason each carries.
  */
 export function observedWrites(diff: string[], mounts: string[], run: string): ObservedWrite[] {
   const mountPoints = mounts.map((m) => path.posix.normalize(m).replace(/(.)\/$/, '$1'));
