@@ -135,6 +135,7 @@ export interface CliArgs {
   'inspect-images'?: boolean;
   pull: boolean;
   cache: boolean;
+  observe: boolean;
   keep: boolean;
 }
 
@@ -187,6 +188,11 @@ const RUN_OPTIONS: Record<string, RunOption> = {
   },
   'pull': { type: 'boolean', default: false, describe: 'With --inspect-images: pull images that are not present locally (else they are reported, not inspected)' },
   'cache': { type: 'boolean', default: true, describe: 'Reuse inspections cached by image digest in $XDG_CACHE_HOME/docker-harden (--no-cache: read again)' },
+  'observe': {
+    type: 'boolean',
+    default: true,
+    describe: 'With --verify: learn what services write at start from the baseline run (docker diff) and make those paths writable in the hardened run (--no-observe: only what the files say)',
+  },
   'keep': { type: 'boolean', default: false, describe: 'With --verify: leave the baseline and hardened containers running and print how to remove them' },
 };
 
@@ -378,6 +384,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         transforms: TRANSFORMS.filter((t) => selected.includes(t.meta.id)),
         options: harden,
         onProgress: progress?.update,
+        observe: args.observe,
         inspect: inspectImages
           ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })
           : undefined,

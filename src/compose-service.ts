@@ -1,7 +1,7 @@
 // Questions compose transforms ask of a service, answered once.
 import path from 'node:path';
 import { isAlias, isMap, isPair, isSeq, isScalar, type Pair } from 'yaml';
-import type { DockerfileSource, Project, ServiceLink, VolumeMount } from './model.js';
+import { observedServiceKey, type DockerfileSource, type Project, type ServiceLink, type VolumeMount } from './model.js';
 import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
 import type { TransformContext } from './transform.js';
 import type { DfStage } from './parse/dockerfile.js';
@@ -228,14 +228,20 @@ export interface ListeningPorts {
   ports: number[];
   /** Some port could not be read (an unset variable, a `--port $PORT`). */
   unknown: boolean;
+  /** Seen listening in verify's baseline run (`observed: listens on 80/tcp (...)`): these ports, not the files', are the answer. */
+  observed?: string;
 }
 
 /**
- * Container ports the service listens on, as far as its files say: `ports`
+ * Container ports the service listens on: what verify's baseline run saw it
+ * listen on (given the project), else as far as its files say: `ports`
  * targets, `expose`, its Dockerfile's EXPOSE, and a `--port` in its command or
  * entrypoint. For a range, its lowest port.
  */
-export function listeningPorts(s: ServiceLink, img: ServiceImage): ListeningPorts {
+export function listeningPorts(s: ServiceLink, img: ServiceImage, project?: Project): ListeningPorts {
+  // What the process was seen listening on beats what the files declare (EXPOSE 8080 while it binds 80).
+  const seen = project?.layout.observedListening.get(observedServiceKey(s.compose.path, s.name));
+  if (seen) return { ports: [...seen.ports], unknown: false, observed: seen.how };
   const ports: number[] = [];
   let unknown = false;
   const add = (raw: unknown) => {
@@ -278,10 +284,10 @@ function portNumber(raw: unknown): number | undefined {
  * is 1024 or above (and at least one is known), and it is not on the host
  * network, where the capability would matter.
  */
-export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage): boolean {
+export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage, project?: Project): boolean {
   if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return false;
   if (s.effective.network_mode === 'host') return false;
-  const { ports, unknown } = listeningPorts(s, img);
+  const { ports, unknown } = listeningPorts(s, img, project);
   return !unknown && ports.length > 0 && ports.every((p) => p >= 1024);
 }
 

@@ -14,7 +14,7 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { WITHHELD_REASON, type VerifyReport } from './verify/types.js';
 import type { InspectReport } from './inspect/index.js';
 import { withDiscoveredFacts } from './knowledge/images.js';
-import { observeBaselines } from './verify/observe.js';
+import { observeBaselines, observeBuiltImages, observeListening, type BuiltObservation } from './verify/observe.js';
 import type { VerifyInput, VerifyOutcome } from './verify/verify.js';
 import type { ImageRole } from './roles.js';
 
@@ -46,6 +46,12 @@ export interface RunOptions {
    * before the engine runs; their facts then answer like table rows.
    */
   inspect?: (project: Project) => Promise<InspectReport>;
+  /**
+   * Under verify: learn from the baseline run what services write (and, for
+   * inspected images, listen on) before hardening (src/verify/observe.ts).
+   * Default on; `--no-observe` turns it off.
+   */
+  observe?: boolean;
 }
 
 export interface Progress {
@@ -72,6 +78,8 @@ export interface RunResult {
   verify?: VerifyReport;
   /** What --inspect-images read, when it ran: each image, its facts and source, or why it was not inspected. */
   inspection?: InspectReport;
+  /** What verify's baseline run saw images built here write at start, per Dockerfile stage (when it observed). */
+  observedBuilds?: BuiltObservation[];
 }
 
 export async function run(opts: RunOptions): Promise<RunResult> {
@@ -95,21 +103,32 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   });
   let engine: EngineResult;
   let verify: VerifyReport | undefined;
+  let observedBuilds: BuiltObservation[] | undefined;
   if (opts.verify) {
     // Verify hardens the same model again with fixes held back, so it keeps the model alive.
     const project = handle.project!;
     const harden = (withheld: ReadonlySet<string>) => withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngine(project, engineOptions(withheld))));
     // What the baseline boots show inspected images writing becomes their write paths (a new map: memos compare it).
     // Only when a service runs an inspected image: otherwise the hardened boots need not wait for the baselines.
-    const observe = inspection?.images.some((i) => i.facts && i.usedBy.some((u) => u.includes('#')))
-      ? (baselines: Parameters<NonNullable<VerifyInput['observe']>>[0]) => {
-          const next = new Map(discovered);
-          inspection!.observations = observeBaselines(project, next, baselines);
-          const changed = inspection!.observations.some((o) => !o.unknown);
-          if (changed) discovered = next;
-          return changed;
-        }
-      : undefined;
+    // What images built here write becomes start writes of theirs (project.layout.observedWrites), read through imageStart.
+    const observe =
+      opts.observe !== false
+        ? (baselines: Parameters<NonNullable<VerifyInput['observe']>>[0]) => {
+            let changed = false;
+            if (inspection?.images.some((i) => i.facts && i.usedBy.some((u) => u.includes('#')))) {
+              const next = new Map(discovered);
+              inspection.observations = observeBaselines(project, next, baselines);
+              changed = inspection.observations.some((o) => !o.unknown);
+              if (changed) discovered = next;
+            }
+            const built = observeBuiltImages(project, baselines);
+            observedBuilds = built.observations;
+            for (const [key, writes] of built.writes) project.layout.observedWrites.set(key, writes);
+            const listening = observeListening(project, baselines);
+            for (const [key, seen] of listening) project.layout.observedListening.set(key, seen);
+            return changed || built.writes.size > 0 || listening.size > 0;
+          }
+        : undefined;
     const outcome = await opts.verify({ project, harden, ...(observe ? { observe } : {}) });
     engine = outcome.engine;
     verify = outcome.report;
@@ -159,6 +178,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     dryRun: opts.dryRun,
     ...(verify ? { verify } : {}),
     ...(inspection ? { inspection } : {}),
+    ...(observedBuilds?.length ? { observedBuilds } : {}),
   };
 }
 

@@ -153,6 +153,39 @@ export interface Layout {
   hardenedRoles: (file: string) => readonly ImageRole[];
   /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
   evidenceImages: BuiltImage[];
+  /**
+   * What verify's baseline run saw images built here write at start
+   * (src/verify/observe.ts), by observedKey(Dockerfile, stage). Empty until
+   * verify observes; set once, after the baselines and before any hardened run.
+   */
+  observedWrites: Map<string, ObservedWrite[]>;
+  /**
+   * The TCP ports each compose service was seen listening on in verify's
+   * baseline run (/proc/<pid>/net/tcp and tcp6), by observedServiceKey.
+   */
+  observedListening: Map<string, { ports: number[]; how: string }>;
+}
+
+/** A path a container wrote at start in verify's baseline run (`docker diff`), in the shape start scripts' writes have. */
+export interface ObservedWrite {
+  path: string;
+  /** `dir`: a directory it made; `file`: a file of the image it changed in place; `dir-of`: a file it made or removed, whose directory must be writable. */
+  kind: 'dir' | 'file' | 'dir-of';
+  /** `observed: /app/cache written at start (baseline run of compose.yaml#web)`. */
+  how: string;
+  observed: true;
+  /** Why it holds data the service keeps across restarts (src/write-paths.ts keptData), if it does. */
+  keeps?: string;
+}
+
+/** The key of a compose service in Layout.observedListening: the compose file (absolute) and the service name. */
+export function observedServiceKey(composeFile: string, service: string): string {
+  return `${composeFile}#${service}`;
+}
+
+/** The key of an image built here in Layout.observedWrites: the Dockerfile and the index of the stage it builds. */
+export function observedKey(dockerfile: string, stageIndex: number): string {
+  return `${dockerfile}#${stageIndex}`;
 }
 
 export interface LoadOptions {
@@ -273,6 +306,8 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     devcontainerComposeFiles: new Map(),
     hardenedRoles,
     evidenceImages: evidenceImages(evidence),
+    observedWrites: new Map(),
+    observedListening: new Map(),
   };
 }
 

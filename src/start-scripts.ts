@@ -15,7 +15,7 @@
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
 import { openSync, readSync, closeSync } from 'node:fs';
-import type { DockerfileSource, Project, ScriptSource } from './model.js';
+import { observedKey, type DockerfileSource, type Project, type ScriptSource } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
@@ -176,6 +176,10 @@ export interface StartWrite {
   kind: 'dir' | 'file' | 'dir-of';
   /** The command and where it is, for findings. */
   how: string;
+  /** Seen written in verify's baseline run (not read from a file): scratch unless `keeps` says it is data. */
+  observed?: boolean;
+  /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */
+  keeps?: string;
 }
 
 export interface ScriptReading {
@@ -437,6 +441,8 @@ export interface ImageStart {
   scripts: { ref: StartScriptRef; source: ScriptSource; reading: ScriptReading }[];
   /** What the ENTRYPOINT/CMD shell text itself writes or drops (no script). */
   command?: ScriptReading;
+  /** What verify's baseline run saw it write at start (`docker diff`): writes no file of the repository says. */
+  observed: StartWrite[];
 }
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
@@ -472,7 +478,9 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
         }
       : reading;
   }
-  return { scripts, command };
+  const stage = base.chain[base.chain.length - 1];
+  const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
+  return { scripts, command, observed };
 }
 
 /** Daemons the image starts that must start as root, from its scripts and its command. */
@@ -480,9 +488,14 @@ export function imageRootDaemons(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.rootDaemons), ...(start.command?.rootDaemons ?? [])];
 }
 
-/** Every path the image creates or writes at start, from its scripts and its command. */
+/**
+ * Every path the image creates or writes at start: from its scripts and its
+ * command, then what verify's baseline run saw it write (a path both name
+ * keeps the script's reason, which says where to look).
+ */
 export function imageStartWrites(start: ImageStart): StartWrite[] {
-  return [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
+  const read = [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
+  return [...read, ...start.observed.filter((o) => !read.some((r) => r.path === o.path))];
 }
 
 export interface ImageDrop {

@@ -138,6 +138,8 @@ export interface WritePath {
   alsoDeclaredAs?: WritePathKind[];
   /** For `start-dir`: a directory holding code that a start-up write needs writable; chowned itself, not what is in it. */
   itself?: boolean;
+  /** Seen holding data the service keeps across restarts (verify's observation: a database file, /var/lib/<x>, ...): why. */
+  keeps?: string;
 }
 
 export interface ImageWritePaths {
@@ -178,6 +180,32 @@ const SCRATCH_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp)$/i
 export function isScratchPath(p: string): boolean {
   if (['/tmp', '/var/tmp', '/run', '/var/run', '/var/log', '/var/cache'].some((d) => isUnder(p, d) && p !== d)) return true;
   return p.split('/').some((seg) => SCRATCH_SEGMENT.test(seg));
+}
+
+/** Files a service keeps across restarts: databases (SQLite, LMDB, LevelDB, Redis dumps and AOF), with their journals. */
+const DATA_FILE = /\.(db|db3|sqlite|sqlite3|mdb|ldb|rdb|aof)(-(wal|shm|journal))?$/i;
+
+/**
+ * Why a directory a service was seen writing holds data it keeps across
+ * restarts, or undefined when it may be lost (a tmpfs is fine). In order:
+ * a database file written under it (`*.db`, `*.sqlite*`, ... : whatever its
+ * path says) is data; a scratch path (isScratchPath: logs, run, pid, lock,
+ * socket, cache, tmp) is not, nor one where all that was written is scratch
+ * by its own path (/var/lib/app/cache/x); under /var/lib/<x>, /data, /srv/<x>, or a
+ * `data` segment (`/app/data`) is data. Anything else is not said to be data.
+ * `written`: the paths written under it (`docker diff`).
+ */
+export function keptData(dir: string, written: string[]): string | undefined {
+  const db = written.find((f) => isUnder(f, dir) && DATA_FILE.test(path.posix.basename(f)));
+  if (db) return `${db} is a database file`;
+  if (isScratchPath(dir) || /(^|\/)(locks?|[^/]*\.(pid|sock|lock))$/i.test(dir)) return undefined;
+  // Everything written in it is scratch by its own path (/var/lib/app/cache/...): so is what it holds.
+  const inside = written.filter((f) => f.startsWith(`${dir}/`)).map((f) => f.slice(dir.length));
+  if (inside.length && inside.every((f) => f.split('/').some((seg) => SCRATCH_SEGMENT.test(seg)) || /\.(pid|sock|lock|log)$/i.test(f))) return undefined;
+  if (/^\/var\/lib\/[^/]+/.test(dir)) return `${dir} is under /var/lib, where services keep their state`;
+  if (isUnder(dir, '/data') || /^\/srv\/[^/]+/.test(dir)) return `${dir} is under ${dir.startsWith('/srv') ? '/srv' : '/data'}, where services keep their data`;
+  if (dir.split('/').some((seg) => /^data$/i.test(seg))) return `${dir} is a data directory`;
+  return undefined;
 }
 
 const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1');
@@ -257,15 +285,16 @@ export function imageWritePaths(
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
   for (const w of start) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
-    if (!mayOwnAtStart(target)) continue;
+    // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
+    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && codeDirs.has(target) && !isSystemPath(target))) continue;
     // A directory is declared even where it is owned already (the start-up write is the better reason);
     // only a new one is owned anew and gives a reason to the chown.
-    const by = { declaredBy: w.how };
+    const by = { declaredBy: w.how, ...(w.keeps ? { keeps: w.keeps } : {}) };
     let fresh: boolean;
     if (w.kind === 'dir') {
       if (holdsCode(w.path)) continue; // mkdir -p of a directory that is there already
       fresh = !owned(w.path);
-      put({ path: clean(w.path), kind: 'start-dir', use: isScratchPath(w.path) ? 'scratch' : 'data', ...by });
+      put({ path: clean(w.path), kind: 'start-dir', use: scratchAtStart(w, w.path) ? 'scratch' : 'data', ...by });
       if (fresh) ownedSoFar.push(w.path);
     } else if (w.kind === 'file') {
       if (owned(w.path)) continue; // its directory is the user's: that declaration covers it
@@ -274,7 +303,7 @@ export function imageWritePaths(
     } else {
       fresh = !owned(target);
       const itself = holdsCode(target) || inCode(target);
-      put({ path: clean(target), kind: 'start-dir', use: itself || !isScratchPath(target) ? 'data' : 'scratch', ...(itself ? { itself } : {}), ...by });
+      put({ path: clean(target), kind: 'start-dir', use: !itself && scratchAtStart(w, target) ? 'scratch' : 'data', ...(itself ? { itself } : {}), ...by });
       if (fresh && !itself) ownedSoFar.push(target);
     }
     if (fresh && !startReasons.includes(w.how)) startReasons.push(w.how);
@@ -381,6 +410,19 @@ const TRUST_DIRS = [
 /** A path inside a folder whose owner decides what the system trusts (TRUST_DIRS). */
 export function isTrustPath(p: string): boolean {
   return TRUST_DIRS.some((d) => isUnder(p, d));
+}
+
+/**
+ * Whether what a start-up write puts in `dir` may be lost on restart (a tmpfs
+ * under read_only). Read from a script: when its path says so (isScratchPath).
+ * Seen in verify's baseline run: unless keptData found it holds data (a
+ * database file, /var/lib/<x>, /data, /srv/<x>, a `data` folder), since what a
+ * service writes at start before any request is overwhelmingly caches, run
+ * files and rendered configuration.
+ */
+function scratchAtStart(w: StartWrite, dir: string): boolean {
+  if (w.keeps) return false;
+  return w.observed === true || isScratchPath(dir);
 }
 
 /**

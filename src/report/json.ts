@@ -26,6 +26,8 @@ export interface JsonReport {
   verify: VerifyReport | null;
   /** Images read on the engine (--inspect-images): facts with their source (image@digest), or why not; absent when inspection did not run. */
   inspection?: JsonInspectedImage[];
+  /** What verify's baseline run saw images built here write at start; absent when nothing was observed. */
+  observedBuilds?: { dockerfile: string; stage: number; services: string[]; writes: { path: string; kind: 'dir' | 'file' | 'dir-of'; source: string; keeps?: string }[] }[];
 }
 
 export interface JsonInspectedImage {
@@ -86,6 +88,9 @@ export function buildJsonReport(result: RunResult, ctx: ReportContext): JsonRepo
     })),
     verify: result.verify ?? null,
     ...(result.inspection ? { inspection: inspectionJson(result) } : {}),
+    ...(result.observedBuilds?.length
+      ? { observedBuilds: result.observedBuilds.map((o) => ({ ...o, writes: o.writes.map((w) => ({ path: w.path, kind: w.kind, source: w.how, ...(w.keeps ? { keeps: w.keeps } : {}) })) })) }
+      : {}),
   };
 }
 

@@ -39,6 +39,14 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
 
   if (result.verify) out.push(verifiedSection(result.verify));
   if (result.inspection?.images.length) out.push(inspectionSection(result.inspection));
+  if (result.observedBuilds?.length) {
+    out.push('### Observed in the baseline run', '', 'What the services of images built here wrote at start (`docker diff`), which no file of the repository says:', '');
+    for (const o of result.observedBuilds) {
+      const writes = o.writes.map((w) => `\`${code(w.path)}\`${w.kind === 'dir-of' ? ' (a file in it)' : w.kind === 'file' ? ' (changed in place)' : ''}${w.keeps ? `, data kept across restarts: ${inline(w.keeps)}` : ''}`);
+      out.push(`- \`${code(o.dockerfile)}\` (${o.services.map((s) => `\`${code(s)}\``).join(', ')}): ${writes.join('; ')}.`);
+    }
+    out.push('');
+  }
 
   if (manual.length) {
     out.push('### Left for a human', '');

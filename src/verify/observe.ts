@@ -10,7 +10,10 @@
 import path from 'node:path';
 import { imageKey, type ImageFacts } from '../knowledge/images.js';
 import { parseImageRef } from '../parse/image-ref.js';
-import type { Project } from '../model.js';
+import { observedKey, observedServiceKey, type DockerfileSource, type ObservedWrite, type Project } from '../model.js';
+import { finalStage } from '../dockerfile-info.js';
+import { effectiveInstructions } from '../parse/dockerfile.js';
+import { keptData } from '../write-paths.js';
 import type { BootResult } from './boot.js';
 import type { VerifyTarget } from './targets.js';
 
@@ -106,7 +109,12 @@ export function observeBaselines(project: Project, facts: Map<string, ImageFacts
       ];
       const w = writeDirs(ev.changedPaths, mounts);
       if ('unknown' in w) o.unknown ??= w.unknown;
-      else for (const d of w.dirs) o.dirs.add(d);
+      else {
+        // Data the service keeps across restarts must not go to a tmpfs, which loses it.
+        const kept = w.dirs.map((d) => ({ d, why: keptData(d, ev.changedPaths.map((l) => l.slice(2).trim())) })).filter((k) => k.why);
+        if (kept.length) o.unknown ??= `it keeps data in ${kept.map((k) => `${k.d} (${k.why})`).join(', ')}, which a tmpfs would lose on restart: mount a named volume there`;
+        for (const d of w.dirs) o.dirs.add(d);
+      }
     }
   }
   const out: Observation[] = [];
@@ -122,6 +130,132 @@ export function observeBaselines(project: Project, facts: Map<string, ImageFacts
     // The ports it was seen listening on are the ports its server uses, whatever EXPOSE says.
     if (!o.unknown) facts.set(o.key, { ...f, tmpfsPaths: o.writes, writePathsKnown: true, ...(listening ? { ports: listening } : {}), source: o.source });
     out.push({ image: o.image, services: o.services, writes: o.writes, ...(listening ? { listening } : {}), ...(o.unknown ? { unknown: o.unknown } : {}), source: o.source });
+  }
+  return out;
+}
+
+/**
+ * What a container wrote at start, as start writes (src/start-scripts.ts
+ * StartWrite) of its image, from `docker diff` lines: a directory it added
+ * (`dir`, the topmost: what is under it is its own), a file of the image it
+ * changed in place (`file`), and a file it added or removed (`dir-of`: its
+ * directory must be writable; an empty directory it made shows the same).
+ * Kernel filesystems, /tmp and the mount points of its volumes and tmpfs
+ * are left out; so is what it wrote under them, which `docker diff` does not
+ * list. `run` names the baseline run, for the reason each carries.
+ */
+export function observedWrites(diff: string[], mounts: string[], run: string): ObservedWrite[] {
+  const mountPoints = mounts.map((m) => path.posix.normalize(m).replace(/(.)\/$/, '$1'));
+  const listed = diff.map((l) => ({ kind: l[0], path: path.posix.normalize(l.slice(2).trim()) })).filter((e) => e.path.startsWith('/') && e.path !== '/');
+  // /tmp is writable for everyone and gets a tmpfs with every read_only: nothing to make writable there.
+  const entries = listed.filter((e) => !/^\/(proc|sys|dev|tmp)(\/|$)/.test(e.path) && !mountPoints.some((m) => e.path === m || e.path.startsWith(`${m}/`)));
+  const hasChild = (p: string) => listed.some((e) => e.path.startsWith(`${p}/`));
+  const added = entries.filter((e) => e.kind === 'A').map((e) => e.path);
+  const written = entries.map((e) => e.path);
+  const out: ObservedWrite[] = [];
+  const push = (w: Pick<ObservedWrite, 'path' | 'kind'>) => {
+    if (out.some((o) => o.path === w.path && o.kind === w.kind)) return;
+    // The directory that must stay writable, and what was written in it.
+    const dir = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    const keeps = keptData(dir, w.kind === 'dir' ? written.filter((p) => p.startsWith(`${dir}/`)) : [w.path]);
+    out.push({ ...w, how: `observed: ${w.path} written at start (${run})`, observed: true, ...(keeps ? { keeps } : {}) });
+  };
+  for (const e of entries) {
+    if (added.some((a) => e.path.startsWith(`${a}/`))) continue; // under a directory it added
+    if (e.kind === 'A') push({ path: e.path, kind: hasChild(e.path) ? 'dir' : 'dir-of' });
+    // A changed directory is the parent of something listed; a changed leaf is a file of the image written in place.
+    else if (e.kind === 'C' && !hasChild(e.path)) push({ path: e.path, kind: 'file' });
+    else if (e.kind === 'D') push({ path: e.path, kind: 'dir-of' });
+  }
+  return out;
+}
+
+/** What was seen written by the services that run an image built here. */
+export interface BuiltObservation {
+  /** The Dockerfile (relative) and the stage it builds. */
+  dockerfile: string;
+  stage: number;
+  /** `compose.yaml#web`, or the Dockerfile for one verify boots alone. */
+  services: string[];
+  writes: ObservedWrite[];
+}
+
+/**
+ * What the baseline boots show images built here writing at start: the start
+ * writes of each (Dockerfile, stage), for project.layout.observedWrites (the
+ * transforms read them through imageStart). Services that were not running
+ * show nothing and are skipped.
+ */
+export function observeBuiltImages(project: Project, baselines: { target: VerifyTarget; boot: BootResult }[]): { writes: Map<string, ObservedWrite[]>; observations: BuiltObservation[] } {
+  const byKey = new Map<string, BuiltObservation>();
+  for (const { target, boot } of baselines) {
+    for (const ts of target.services) {
+      const ev = boot.evidence.get(ts.name);
+      if (!ev || ev.state !== 'running') continue;
+      let df: DockerfileSource | undefined;
+      let stageTarget: string | undefined;
+      let mounts: string[] = [];
+      let who: string;
+      if (target.kind === 'dockerfile') {
+        const f = project.files.get(target.files[0]!);
+        df = f?.kind === 'dockerfile' ? f : undefined;
+        stageTarget = target.buildTarget;
+        who = target.label;
+      } else {
+        const link = project.services.find((s) => s.name === ts.name && target.files.includes(s.compose.path));
+        if (!link) continue;
+        const built = link.dockerfile ? { path: link.dockerfile.path, target: link.build?.target } : link.builtImage ? { path: link.builtImage.dockerfile, target: link.builtImage.target } : undefined;
+        const f = built ? project.files.get(built.path) : undefined;
+        df = f?.kind === 'dockerfile' ? f : undefined;
+        stageTarget = built?.target;
+        const tmpfs = link.effective.tmpfs;
+        mounts = [
+          ...link.volumes.map((m) => m.target),
+          ...(typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs.filter((t): t is string => typeof t === 'string') : []).map((t) => t.split(':')[0]!.trim()),
+        ];
+        who = `${link.compose.rel}#${ts.name}`;
+      }
+      const stage = df && finalStage(df.parsed, stageTarget);
+      if (!df || !stage) continue;
+      // The image's VOLUMEs are mounted (anonymous volumes when nothing else is): not the root's writes.
+      const volumes = effectiveInstructions(stage).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+      const key = observedKey(df.path, stage.index);
+      const o = byKey.get(key) ?? { dockerfile: df.rel, stage: stage.index, services: [], writes: [] };
+      byKey.set(key, o);
+      o.services.push(who);
+      for (const w of observedWrites(ev.changedPaths, [...mounts, ...volumes], `baseline run of ${who}`)) {
+        if (!o.writes.some((x) => x.path === w.path && x.kind === w.kind)) o.writes.push(w);
+      }
+    }
+  }
+  // In path order: docker diff lists in its own order, which varies between runs.
+  for (const o of byKey.values()) o.writes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const observations = [...byKey.values()].filter((o) => o.writes.length);
+  const writes = new Map([...byKey].filter(([, o]) => o.writes.length).map(([k, o]) => [k, o.writes]));
+  return { writes, observations };
+}
+
+/**
+ * The TCP ports each compose service was seen listening on in the baseline
+ * boots, for project.layout.observedListening (by compose file and service:
+ * every file of the target that defines the service, overrides included).
+ * Services not running, or whose sockets could not be read, are left out.
+ */
+export function observeListening(project: Project, baselines: { target: VerifyTarget; boot: BootResult }[]): Map<string, { ports: number[]; how: string }> {
+  const out = new Map<string, { ports: number[]; how: string }>();
+  for (const { target, boot } of baselines) {
+    if (target.kind !== 'compose') continue;
+    const files = [...target.files, ...target.included];
+    for (const ts of target.services) {
+      const ev = boot.evidence.get(ts.name);
+      if (!ev || ev.state !== 'running' || !ev.listening) continue;
+      const links = project.services.filter((s) => s.name === ts.name && files.includes(s.compose.path));
+      if (!links.length) continue;
+      const ports = [...new Set(ev.listening)].sort((a, b) => a - b);
+      const run = `baseline run of ${links[links.length - 1]!.compose.rel}#${ts.name}`;
+      const how = `observed: ${ports.length ? `listens on ${ports.map((p) => `${p}/tcp`).join(', ')}` : 'listens on no TCP port'} (${run})`;
+      for (const s of links) out.set(observedServiceKey(s.compose.path, s.name), { ports, how });
+    }
   }
   return out;
 }

@@ -32,12 +32,15 @@ describe.skipIf(!rt)('runtime: verify withholds exactly the fix that breaks a se
   beforeAll(() => standins(rt), LONG);
 
   it(
-    'an app that writes into its WORKDIR at start: compose/read-only is withheld for it, everything else stays and is verified',
+    'an app that writes into its WORKDIR at start, not observed (--no-observe): compose/read-only is withheld for it, everything else stays and is verified',
     async () => {
       const dir = copyStack('neg-workdir-write');
       let kept: string[] = [];
       try {
-        const r = await verifyStack(dir);
+        // Without observation: the baseline run shows the write into /app, and compose/read-only then reports
+        // it for a human instead of adding read_only (test/observe-built.test.ts); this case is about a write
+        // nothing told the tool of, which only the hardened run shows.
+        const r = await verifyStack(dir, process.env, ['verify', '--no-observe']);
         kept = r.report.verify?.kept ?? [];
         const v = r.report.verify!;
         expect(r.code, r.stderr).toBe(1);

@@ -1,7 +1,10 @@
 // compose/dead-capabilities: remove NET_BIND_SERVICE from cap_add when every
-// container port the service listens on is 1024 or above (ports targets,
-// expose, its Dockerfile's EXPOSE, a `--port` in its command) and it is not on
-// the host network. An emptied cap_add goes entirely. Only the service's own
+// container port the service listens on is 1024 or above (what verify's
+// baseline run saw it listen on; else its ports targets, expose, its
+// Dockerfile's EXPOSE, a `--port` in its command) and it is not on the host
+// network. A port below 1024 it was seen binding keeps the capability, whatever
+// the files declare: engines without Docker's unprivileged-port default
+// (rootless, Podman, Kubernetes) need it there. An emptied cap_add goes entirely. Only the service's own
 // list is edited; one it inherits through `<<` is replaced by its own copy
 // without the capability, so the shared anchor stays as it is.
 import { isSeq, type YAMLMap, type Pair, type Node } from 'yaml';
@@ -51,14 +54,14 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   // judged by the merged service's ports.
   if (isPartialOverride(s) && !(Array.isArray(ownData(s).cap_add) && (ownData(s).cap_add as unknown[]).map(capName).includes(CAP))) return undefined;
   const img = serviceImage(s, ctx.project);
-  if (!netBindServiceIsDead(s, img)) return undefined;
+  if (!netBindServiceIsDead(s, img, ctx.project)) return undefined;
   const map = s.node.node;
   if (!map) return undefined;
   const change = removeCap(s, map);
   if (!change) return undefined;
-  const { ports } = listeningPorts(s, img);
+  const { ports, observed } = listeningPorts(s, img, ctx.project);
   const list = [...new Set(ports)].sort((a, b) => a - b).join(', ');
-  return serviceFix(ID, CIS, s, `remove cap_add ${CAP}: it listens only on port${ports.length > 1 ? 's' : ''} ${list}, all 1024 or above`, change);
+  return serviceFix(ID, CIS, s, `remove cap_add ${CAP}: it listens only on port${ports.length > 1 ? 's' : ''} ${list}, all 1024 or above${observed ? ` (${observed})` : ''}`, change);
 }
 
 function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataChange[] } | undefined {

@@ -31,8 +31,8 @@ import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-i
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
 import { imageStart, imageStartWrites, startCommands } from '../../src/start-scripts.js';
-import { mapValue, replaceScalar } from '../../src/edits.js';
-import { isScalar, isSeq, type Scalar } from 'yaml';
+import { insertMapEntry, insertOuterMapEntry, mapValue, replaceScalar } from '../../src/edits.js';
+import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
 
 const ID = 'compose/read-only';
@@ -71,15 +71,21 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
 
   const plan = coverage(ctx, s, img, writes, true);
+  // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.
+  const volumes = dataVolumes(s, plan.data);
+  const data = plan.data.filter((w) => !volumes.some((v) => v.path === w.path));
   // Data nothing mounts: a read-only root would make it unwritable and a tmpfs would lose it.
-  if (plan.data.length || plan.unowned.length) {
-    return [...plan.data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
+  if (data.length || plan.unowned.length) {
+    return [...data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
   }
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
   if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options))));
+  if (volumes.length) changes.push(...addNamedVolumes(s, volumes));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
-  const also = plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '';
+  const also =
+    (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '') +
+    (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '');
   // Facts found on the engine name where they come from (a table row's source is the transform's usual wording).
   const from = !img.built && img.facts?.family === 'inspected' ? ` (${img.facts.source})` : '';
   return [
@@ -109,8 +115,16 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
     }
   }
   if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
+  const volumes = dataVolumes(s, plan.data);
+  if (volumes.length) {
+    const changes = addNamedVolumes(s, volumes);
+    const problem = changes.find((c): c is string => typeof c === 'string');
+    const what = volumes.map((v) => `${v.path} (${v.declaredBy}; ${v.keeps})`).join(', ');
+    if (problem) out.push(serviceNote(ID, CIS, s, `${what} keeps data across restarts on the read-only root, but ${problem}`, `Mount a named volume at ${volumes.map((v) => v.path).join(', ')} by hand.`));
+    else out.push(serviceFix(ID, CIS, s, `${what} would be on the read-only root and keeps data across restarts: mount a named volume ${volumes.map((v) => v.name).join(', ')}`, combine(changes as ServiceChange[])));
+  }
   const still = 'it stays unwritable on the read-only root';
-  out.push(...plan.data.map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
+  out.push(...plan.data.filter((w) => !volumes.some((v) => v.path === w.path)).map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
   return out;
 }
 
@@ -183,6 +197,66 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   const df = img.dockerfile;
   const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
   return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s], imageStartWrites(imageStart(ctx.project, df, img.base)));
+}
+
+/** A data path seen kept across restarts, with the named volume that will hold it. */
+interface DataVolume extends WritePath {
+  name: string;
+  keeps: string;
+}
+
+/**
+ * The data paths a named volume can hold: directories verify's observation saw
+ * the service keep data in (WritePath.keeps), that the image's code does not
+ * live in (a volume there would hide the code) and not under /root. Each gets a
+ * volume named after the service and the directory, unused in the document.
+ */
+function dataVolumes(s: ServiceLink, data: WritePath[]): DataVolume[] {
+  const doc = s.compose.parsed.docs[s.node.docIndex]?.data;
+  const top = doc && typeof doc === 'object' ? (doc as Record<string, unknown>).volumes : undefined;
+  const taken = new Set(top && typeof top === 'object' ? Object.keys(top) : []);
+  const out: DataVolume[] = [];
+  for (const w of data) {
+    if (!w.keeps || w.kind !== 'start-dir' || w.itself || w.path.startsWith('/root')) continue;
+    const slug = (p: string) => p.replace(/^\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '').toLowerCase();
+    let name = `${s.name}-${slug(w.path.slice(w.path.lastIndexOf('/') + 1))}`;
+    if (taken.has(name)) name = `${s.name}-${slug(w.path)}`;
+    for (let i = 2; taken.has(name); i++) name = `${s.name}-${slug(w.path)}-${i}`;
+    taken.add(name);
+    out.push({ ...w, name, keeps: w.keeps });
+  }
+  return out;
+}
+
+/**
+ * Mount each named volume on the service and declare it under the document's
+ * top-level `volumes:` (a block or flow map, or a new block at the end). A new
+ * named volume copies the image's directory, with the owner the Dockerfile
+ * gives it (dockerfile/non-root-user chowns the observed directory).
+ */
+function addNamedVolumes(s: ServiceLink, volumes: DataVolume[]): (ServiceChange | string)[] {
+  const file = s.compose;
+  const eol = file.parsed.eol;
+  const doc = file.parsed.docs[s.node.docIndex]?.doc;
+  const root = doc?.contents;
+  if (!isMap(root)) return ['the compose document is not a map'];
+  const mount = addListItems(s, 'volumes', volumes.map((v) => `${v.name}:${v.path}`));
+  const declared = mapValue(root, 'volumes');
+  const intent = volumes.map((v) => ({ file: file.path, doc: s.node.docIndex, path: ['volumes', v.name], op: 'set' as const, value: {} }));
+  if (isMap(declared)) {
+    const edits = volumes.map((v) => insertMapEntry(file, eol, declared, v.name, '{}'));
+    return [mount, { edits, intent }];
+  }
+  if (declared !== undefined) return [mount, 'the top-level volumes: is not a map'];
+  // A new block after the last top-level key: one line per volume, indented as the services are.
+  const servicesMap = file.parsed.docs[s.node.docIndex]?.servicesNode;
+  const first = servicesMap?.items.find(isPair)?.key as { range?: [number, number] } | undefined;
+  const lineStart = first?.range ? file.text.lastIndexOf('\n', first.range[0] - 1) + 1 : -1;
+  const indent = first?.range ? file.text.slice(lineStart, first.range[0]) : '  ';
+  const marker = '\u0000volumes\u0000';
+  const edit = insertOuterMapEntry(file, eol, root, 'volumes', marker);
+  const block = volumes.map((v) => `${eol}${/^\s*$/.test(indent) ? indent : '  '}${v.name}: {}`).join('');
+  return [mount, { edits: [{ ...edit, text: edit.text.replace(`: ${marker}`, `:${block}`) }], intent }];
 }
 
 /** A scratch path under /tmp or /var/tmp is covered by a tmpfs on that folder itself. */
