@@ -248,6 +248,9 @@ describe('which projects verify runs', () => {
 describe('verify boots what the model says runs', () => {
   // The repository layouts the model is tested on (test/layouts): verify runs exactly their compose projects and runtime images.
   const expected: Record<string, { targets: string[]; services?: string[][]; included?: string[] }> = {
+    // Dockerfile is a base (production.dockerfile builds FROM its tag) that three compose files also run: each file boots on its
+    // own, and production.dockerfile, which nothing else builds, boots alone.
+    'base-also-run': { targets: ['docker-compose.yml', 'tests/mssql/docker-compose.yml', 'tests/oracle/docker-compose.yml', 'production.dockerfile'] },
     // docker/base.Dockerfile has children built FROM its tag: a base, not booted alone.
     'base-with-children': { targets: ['compose.yaml'] },
     // Both stages of docker/base.dockerfile are bases (the full one builds FROM the slim one's pushed tag); only the app image boots.
