@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { run, type RunResult } from '../src/driver.js';
 import { observeBaselines, observedWrites, observeBuiltImages } from '../src/verify/observe.js';
+import { CHANGED_PATHS_KEPT } from '../src/verify/boot.js';
 import { discover } from '../src/discover.js';
 import { loadProject } from '../src/model.js';
 import type { ImageFacts } from '../src/knowledge/images.js';
@@ -195,8 +196,8 @@ describe('observed writes of an image built here, through the engine', () => {
 });
 
 describe('observeBuiltImages', () => {
-  it('services not running at baseline show nothing; a Dockerfile VOLUME mount point is left out', async () => {
-    const dir = writeTree({ 'Dockerfile': 'FROM python:3.12-slim\nVOLUME /srv/state\nCMD ["python"]\n', 'compose.yaml': 'services:\n  a:\n    build: .\n  b:\n    build: .\n' });
+  it('services not running at baseline show nothing, nor one whose docker diff was cut; a Dockerfile VOLUME mount point is left out', async () => {
+    const dir = writeTree({ 'Dockerfile': 'FROM python:3.12-slim\nVOLUME /srv/state\nCMD ["python"]\n', 'compose.yaml': 'services:\n  a:\n    build: .\n  b:\n    build: .\n  c:\n    build: .\n' });
     try {
       let seen: ReturnType<typeof observeBuiltImages> | undefined;
       const verify = async (input: VerifyInput) => {
@@ -204,6 +205,8 @@ describe('observeBuiltImages', () => {
           const evidence = new Map([
             ['a', { ...notStarted(''), state: 'running', changedPaths: ['C /srv', 'A /srv/state', 'C /var', 'C /var/log', 'A /var/log/a.log'] }],
             ['b', { ...notStarted('crashed'), changedPaths: ['A /opt/b'] }],
+            // The list boot.ts keeps is full: the directory a write needs may be among the lines cut.
+            ['c', { ...notStarted(''), state: 'running', changedPaths: ['C /opt', ...Array.from({ length: CHANGED_PATHS_KEPT - 1 }, (_, i) => `A /opt/c${i}`)] }],
           ]);
           return { target, boot: { evidence, notes: [], images: new Map(), release: async () => {}, alive: false } as BootResult };
         });

@@ -24,6 +24,9 @@ import type { ServiceEvidence, WritableCheck } from './types.js';
 import type { VerifyTarget } from './targets.js';
 import { shellQuote } from '../text.js';
 
+
+/** `docker diff` lines kept per service: enough for what a service writes at start; a list this long is cut and said so (observe.ts). */
+export const CHANGED_PATHS_KEPT = 1000;
 export interface BootOptions {
   /** Time limit of each phase: a build, `up`, and reaching running/healthy. */
   timeoutMs: number;
@@ -352,7 +355,7 @@ async function evidenceOf(rt: Runtime, c: ContainerInfo, built: boolean | null, 
     capAdd: c.capAdd,
     permissionErrors: logs.filter((l) => PERMISSION_ERROR.test(l)).slice(-20),
     writable,
-    changedPaths: changed.slice(0, 50),
+    changedPaths: changed.slice(0, CHANGED_PATHS_KEPT),
     ...(listening ? { listening } : {}),
     logTail: logs.slice(-15),
   };

@@ -14,7 +14,7 @@ import { observedKey, observedServiceKey, type DockerfileSource, type ObservedWr
 import { finalStage } from '../dockerfile-info.js';
 import { effectiveInstructions } from '../parse/dockerfile.js';
 import { keptData } from '../write-paths.js';
-import type { BootResult } from './boot.js';
+import { CHANGED_PATHS_KEPT, type BootResult } from './boot.js';
 import type { VerifyTarget } from './targets.js';
 
 /** What was learnt about one image from the services that run it. */
@@ -191,7 +191,8 @@ export function observeBuiltImages(project: Project, baselines: { target: Verify
   for (const { target, boot } of baselines) {
     for (const ts of target.services) {
       const ev = boot.evidence.get(ts.name);
-      if (!ev || ev.state !== 'running') continue;
+      // A cut list may lack the very directory a write needs: nothing observed is better than half (verify still judges the run).
+      if (!ev || ev.state !== 'running' || ev.changedPaths.length >= CHANGED_PATHS_KEPT) continue;
       let df: DockerfileSource | undefined;
       let stageTarget: string | undefined;
       let mounts: string[] = [];
