@@ -234,13 +234,13 @@ export interface ListeningPorts {
 
 /**
  * Container ports the service listens on: what verify's baseline run saw it
- * listen on (given the project), else as far as its files say: `ports`
+ * listen on, else as far as its files say: `ports`
  * targets, `expose`, its Dockerfile's EXPOSE, and a `--port` in its command or
  * entrypoint. For a range, its lowest port.
  */
-export function listeningPorts(s: ServiceLink, img: ServiceImage, project?: Project): ListeningPorts {
+export function listeningPorts(s: ServiceLink, img: ServiceImage, project: Project): ListeningPorts {
   // What the process was seen listening on beats what the files declare (EXPOSE 8080 while it binds 80).
-  const seen = project?.layout.observedListening.get(observedServiceKey(s.compose.path, s.name));
+  const seen = project.layout.observedListening.get(observedServiceKey(s.compose.path, s.name));
   if (seen) return { ports: [...seen.ports], unknown: false, observed: seen.how };
   const ports: number[] = [];
   let unknown = false;
@@ -284,7 +284,7 @@ function portNumber(raw: unknown): number | undefined {
  * is 1024 or above (and at least one is known), and it is not on the host
  * network, where the capability would matter.
  */
-export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage, project?: Project): boolean {
+export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage, project: Project): boolean {
   if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return false;
   if (s.effective.network_mode === 'host') return false;
   const { ports, unknown } = listeningPorts(s, img, project);
