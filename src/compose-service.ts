@@ -90,6 +90,21 @@ export interface ServiceImage {
   image?: string;
   /** Knowledge about that image; undefined for an image we do not know. */
   facts?: ImageFacts;
+  /** When `image:` holds variables: what they resolved to and from which file (`.env:27`) or default. */
+  imageFrom?: string;
+}
+
+/**
+ * Where a fix's image facts came from, for its message, when that is not the
+ * knowledge table read by the name as written: the engine (inspected image)
+ * and the `.env` values or defaults its `image:` was read with. Empty otherwise.
+ */
+export function imageProvenance(img: ServiceImage, inspectedToo = !img.built): string {
+  const parts = [
+    ...(inspectedToo && img.facts?.family === 'inspected' ? [img.facts.source] : []),
+    ...(!img.built && img.imageFrom ? [img.imageFrom] : []),
+  ];
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 // With the discovered facts the answer was made under (inspection, observation): new facts, a new answer.
@@ -125,7 +140,7 @@ function resolveServiceImage(s: ServiceLink, project: Project): ServiceImage {
   // A remote build context (git URL): the model links no Dockerfile; `image:` only names the result.
   if (s.effective.build !== undefined) return { built: false, buildElsewhere: true };
   if (!s.image) return { built: false };
-  return { built: false, image: s.image, facts: lookupImage(parseImageRef(s.image)) };
+  return { built: false, image: s.image, facts: lookupImage(parseImageRef(s.image)), ...(s.imageFrom ? { imageFrom: s.imageFrom } : {}) };
 }
 
 export interface RuntimeUser {

@@ -42,6 +42,8 @@ export interface ComposeProject {
   /** `-p` name, when a command gives one. */
   projectName?: string;
   profiles: string[];
+  /** `--env-file`s a command gives (absolute; empty: one could not be found): read instead of the folder's `.env`. */
+  envFiles?: string[];
   /** Files a command named that could not be found (a variable in the name, outside the paths given). */
   unresolved: string[];
 }
@@ -108,6 +110,7 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
         existing.reason = reason;
       }
       existing.projectName ??= extra.projectName;
+      existing.envFiles ??= extra.envFiles;
       for (const p of extra.profiles ?? []) if (!existing.profiles.includes(p)) existing.profiles.push(p);
       return existing;
     }
@@ -140,6 +143,7 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       projectName: use.projectName,
       profiles: [...use.profiles],
       unresolved: [...use.unresolved],
+      ...(use.envFiles ? { envFiles: [...use.envFiles] } : {}),
     });
   }
 

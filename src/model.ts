@@ -20,6 +20,7 @@ import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProje
 import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
 import { finalStage, nginxPackageInFile, type ParentLookup } from './dockerfile-info.js';
+import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -75,7 +76,10 @@ export interface ServiceLink {
   node: ComposeServiceNode;
   /** The service as compose runs it: base file merged with this file's partial service. */
   effective: Record<string, unknown>;
+  /** `image:` as compose reads it: variables replaced from `.env`/`--env-file` or their defaults (kept as written when one is not known). */
   image?: string;
+  /** When `image:` holds variables that resolved: the text as written and where each value came from. */
+  imageFrom?: string;
   build?: BuildInfo;
   dockerfile?: DockerfileSource;
   volumes: VolumeMount[];
@@ -437,8 +441,13 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const s of services) {
     const dir = projectDir.get(s) ?? path.dirname(s.compose.path);
     const ownData = own(s);
-    s.build = ownData.build !== undefined ? serviceImageAndBuild(ownData, buildDir.get(s) ?? dir).build : s.base ? serviceImageAndBuild(s.effective, buildDir.get(s.base) ?? path.dirname(s.base.compose.path)).build : undefined;
-    if (typeof s.effective.image === 'string') s.image = s.effective.image;
+    const env = composeEnv(layout, s.base?.compose.path ?? s.compose.path, dir, cwd);
+    s.build = ownData.build !== undefined ? serviceImageAndBuild(ownData, buildDir.get(s) ?? dir, env).build : s.base ? serviceImageAndBuild(s.effective, buildDir.get(s.base) ?? path.dirname(s.base.compose.path), env).build : undefined;
+    if (typeof s.effective.image === 'string') {
+      const image = interpolatedOr(s.effective.image, env);
+      s.image = image.value;
+      if (image.sources.length) s.imageFrom = `image ${JSON.stringify(s.effective.image)} is ${image.value}: ${image.sources.join('; ')}`;
+    }
     s.volumes = parseVolumes(s.effective, dir);
   }
   // Override builds: the base says `image:`, an override adds `build:`; the base is judged by that Dockerfile.
@@ -546,40 +555,61 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   };
 }
 
-function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string): { image?: string; build?: BuildInfo } {
-  const image = typeof data.image === 'string' ? data.image : undefined;
+function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string, env: EnvScope): { build?: BuildInfo } {
   const b = data.build;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? interpolatedOr(v, env).value : undefined);
   let build: BuildInfo | undefined;
   if (typeof b === 'string') {
-    if (!isRemoteContext(b)) {
-      const context = path.resolve(composeDir, b);
+    const ctx = str(b)!;
+    if (!isRemoteContext(ctx)) {
+      const context = path.resolve(composeDir, ctx);
       build = { context, dockerfile: path.join(context, 'Dockerfile'), args: {} };
     }
   } else if (isRecord(b)) {
-    const ctxRaw = typeof b.context === 'string' ? b.context : '.';
+    const ctxRaw = str(b.context) ?? '.';
     if (!isRemoteContext(ctxRaw)) {
       const context = path.resolve(composeDir, ctxRaw);
-      const dockerfile = typeof b.dockerfile === 'string' ? path.resolve(context, b.dockerfile) : path.join(context, 'Dockerfile');
-      build = { context, dockerfile, args: buildArgs(b.args), target: typeof b.target === 'string' ? b.target : undefined };
+      const dockerfileRaw = str(b.dockerfile);
+      const dockerfile = dockerfileRaw !== undefined ? path.resolve(context, dockerfileRaw) : path.join(context, 'Dockerfile');
+      build = { context, dockerfile, args: buildArgs(b.args, env), target: str(b.target) };
     }
   }
-  return { image, build };
+  return { build };
 }
+
+/**
+ * The variables compose interpolates a service's file with: the `--env-file`s
+ * of the command that runs its project, else the `.env` in the project folder
+ * (read once per layout: the tool never writes them).
+ */
+function composeEnv(layout: Layout, composeFile: string, dir: string, cwd: string): EnvScope {
+  let byKey = envCache.get(layout);
+  if (!byKey) envCache.set(layout, (byKey = new Map()));
+  const projects = layout.compose.uses.get(composeFile)?.projects ?? [];
+  const project = layout.compose.projects.find((p) => projects.includes(p.id) && p.envFiles);
+  const files = project?.envFiles ?? [path.join(dir, '.env')];
+  const key = files.join('\0');
+  let env = byKey.get(key);
+  if (!env) byKey.set(key, (env = readEnvFiles(files, cwd)));
+  return env;
+}
+const envCache = new WeakMap<Layout, Map<string, EnvScope>>();
 
 function isRemoteContext(ctx: string): boolean {
   return /^(https?:|git@|git:|ssh:|github\.com\/)/.test(ctx);
 }
 
-function buildArgs(args: unknown): Record<string, string> {
+/** Build arguments as compose passes them: values interpolated (one that does not resolve is kept as written). */
+function buildArgs(args: unknown, env: EnvScope): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(args)) {
     for (const a of args) {
       if (typeof a !== 'string') continue;
       const eq = a.indexOf('=');
-      if (eq > 0) out[a.slice(0, eq)] = a.slice(eq + 1);
+      if (eq > 0) out[a.slice(0, eq)] = interpolatedOr(a.slice(eq + 1), env).value;
     }
   } else if (isRecord(args)) {
-    for (const [k, v] of Object.entries(args)) if (v !== null && v !== undefined) out[k] = String(v);
+    for (const [k, v] of Object.entries(args)) if (v !== null && v !== undefined) out[k] = interpolatedOr(String(v), env).value;
   }
   return out;
 }

@@ -21,6 +21,8 @@ export interface ComposeInvocation {
   projectName?: string;
   profiles: string[];
   projectDirectory?: string;
+  /** `--env-file` values in order (they replace the project's `.env` for interpolation). */
+  envFiles?: string[];
   /** The compose subcommand (`up`, `build`, `config`…), if any. */
   subcommand?: string;
   /** `docker stack deploy -c`: the files are swarm stack files, combined like `-f`. */
@@ -156,6 +158,7 @@ function composeArgs(args: string[]): ComposeInvocation {
     else if (flag === '-p' || flag === '--project-name') inv.projectName = value;
     else if (flag === '--profile') inv.profiles.push(value);
     else if (flag === '--project-directory') inv.projectDirectory = value;
+    else if (flag === '--env-file') (inv.envFiles ??= []).push(value);
   }
   return inv;
 }

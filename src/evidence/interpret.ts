@@ -155,7 +155,16 @@ function composeUse(inv: ComposeInvocation, dirs: string[], at: Evidence, out: R
     if (p) files.push(p);
     else unresolved.push(f);
   }
-  out.composeUses.push({ files, unresolved, projectName: inv.projectName, profiles: inv.profiles, at });
+  const envFiles = (inv.envFiles ?? []).map((f) => resolveIn(whole ? [whole] : dirs, f));
+  out.composeUses.push({
+    files,
+    unresolved,
+    projectName: inv.projectName,
+    profiles: inv.profiles,
+    // An env file that cannot be found: the values are unknown, so none is read (not `.env` either).
+    ...(inv.envFiles?.length ? { envFiles: envFiles.every((f) => f) ? (envFiles as string[]) : [] } : {}),
+    at,
+  });
 }
 
 export function composeFileEnv(value: string, ctx: ShellContext, dirs: string[], at: Evidence, out: RepoEvidence): void {

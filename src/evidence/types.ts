@@ -40,6 +40,8 @@ export interface ComposeUse {
   unresolved: string[];
   projectName?: string;
   profiles: string[];
+  /** `--env-file` paths (absolute), which replace `.env` for interpolation; empty when one named could not be found. */
+  envFiles?: string[];
   at: Evidence;
 }
 

@@ -26,6 +26,7 @@ import {
   type ServiceImage,
   checkEachService,
   privilegedNote,
+  imageProvenance,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -71,8 +72,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
   const back = missing.length ? ` and give back ${missing.join(', ')} for its entrypoint` : '';
-  // Facts found on the engine name where they come from (a table row's source is the transform's usual wording).
-  const from = img.facts?.family === 'inspected' && (!img.built || missing.length) ? ` (${img.facts.source})` : '';
+  // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
+  const from = imageProvenance(img, !img.built || missing.length > 0);
   return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need${from}`, combine(changes as ServiceChange[]));
 }
 

@@ -26,6 +26,7 @@ import {
   runtimeUser,
   ownData,
   servicePath,
+  imageProvenance,
 } from '../../src/compose-service.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
@@ -86,8 +87,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const also =
     (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '') +
     (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '');
-  // Facts found on the engine name where they come from (a table row's source is the transform's usual wording).
-  const from = !img.built && img.facts?.family === 'inspected' ? ` (${img.facts.source})` : '';
+  // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
+  const from = imageProvenance(img);
   return [
     serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}`, combine(changes as ServiceChange[])),
     ...plan.baked.map((w) => bakedNote(s, w)),

@@ -1,0 +1,3 @@
+#!/bin/sh
+cd "$(dirname "$0")"
+docker compose --env-file prod.env -f compose.yaml up -d
