@@ -236,14 +236,27 @@ export function runScript(ins: DfInstruction, escape: string): string {
  * The WORKDIR in effect before each instruction of the chain (stages inherit their
  * parent's WORKDIR), and at the end. Relative WORKDIRs resolve against the previous one.
  */
-export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>; final: string } {
+export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>; final: string; unsure: Set<DfInstruction> } {
   const before = new Map<DfInstruction, string>();
+  // Instructions whose working directory the chain does not set: the base image's own WORKDIR
+  // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.
+  const unsure = new Set<DfInstruction>();
+  const scopes = variableScopes(chain);
   let cur = '/';
+  let known = false;
   for (const ins of chainInstructions(chain)) {
     before.set(ins, cur);
-    if (ins.keyword === 'WORKDIR' && ins.args[0] && !ins.args[0].includes('$')) cur = path.posix.resolve(cur, ins.args[0]);
+    if (!known) unsure.add(ins);
+    if (ins.keyword !== 'WORKDIR' || !ins.args[0]) continue;
+    const dir = ins.args[0].includes('$') ? expandArgs(ins.args[0], scopes.get(ins) ?? new Map()) : ins.args[0];
+    if (dir === undefined || dir.includes('$')) {
+      known = false;
+      continue;
+    }
+    cur = path.posix.resolve(cur, dir);
+    known = known || path.posix.isAbsolute(dir);
   }
-  return { before, final: cur };
+  return { before, final: cur, unsure };
 }
 
 /** The last ENV in the chain that sets `name`, with its value and where the value is written. */

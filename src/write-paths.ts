@@ -208,6 +208,106 @@ export function keptData(dir: string, written: string[]): string | undefined {
   return undefined;
 }
 
+/** A path that says it holds data kept across restarts (keptData's rules by name): seeding it at build time does not make it an install tree. */
+function dataByName(dir: string): boolean {
+  return /^\/var\/lib\/[^/]+/.test(dir) || isUnder(dir, '/data') || /^\/srv\/[^/]+/.test(dir) || dir.split('/').some((seg) => /^data$/i.test(seg));
+}
+
+/** Commands that build or install into the folder they run in. */
+const BUILDS_IN_CWD = /^(make|cmake|ninja|\.\/configure|configure|meson|npm|yarn|pnpm|pip|pip3|composer|bundle|mvn|gradle|\.\/gradlew|\.\/mvnw|go|cargo|dotnet|ant)$/;
+
+/**
+ * Paths RUN commands put files into at build time: an archive extracted
+ * (`tar -C`, `unzip -d`, or in the folder `cd` went to), a clone, a
+ * download (`wget -P`, `curl -o`), a build (`make`, `./configure
+ * --prefix=`, `pip --target`), and `mv`/`cp`/`ln` destinations. `build`:
+ * filled by extraction, clone or build (a program installed), not by
+ * moving or copying a file (which may seed a data folder).
+ */
+export function installedAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> }): { path: string; build: boolean }[] {
+  const out: { path: string; build: boolean }[] = [];
+  for (const ins of chain) {
+    if (ins.keyword !== 'RUN') continue;
+    let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
+    const at = (p: string | undefined, build: boolean) => {
+      if (p === undefined || p === '-' || p.includes('$')) return;
+      if (!p.startsWith('/') && cwd === undefined) return;
+      out.push({ path: clean(path.posix.resolve(cwd ?? '/', p)), build });
+    };
+    for (const argv of shellCommands(runScript(ins, escape))) {
+      const [cmd, ...args] = argv as [string, ...string[]];
+      const value = (...flags: string[]): string | undefined => {
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i]!;
+          for (const f of flags) {
+            if (a === f) return args[i + 1];
+            if (f.startsWith('--') && a.startsWith(`${f}=`)) return a.slice(f.length + 1);
+            if (!f.startsWith('--') && a.startsWith(f) && a.length > f.length && f.length === 2) return a.slice(2);
+          }
+        }
+        return undefined;
+      };
+      const operands = args.filter((a) => !a.startsWith('-'));
+      const prefix = value('--prefix', '--target', '--install-dir', '--root');
+      if (prefix) at(prefix, true);
+      switch (cmd) {
+        case 'cd': {
+          const dir = operands[0];
+          cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : clean(path.posix.resolve(cwd ?? '/', dir));
+          break;
+        }
+        case 'tar':
+          if (args.some((a) => /^-?[a-wyz]*x/.test(a) || a === '--extract')) at(value('-C', '--directory') ?? '.', true);
+          break;
+        case 'unzip':
+          at(value('-d') ?? '.', true);
+          break;
+        case 'git':
+          if (args[0] === 'clone') {
+            const ops = operands.slice(1);
+            at(ops[1] ?? (ops[0] ? path.posix.basename(ops[0]).replace(/\.git$/, '') : undefined), true);
+          }
+          break;
+        case 'wget': {
+          const file = shortOption(args, 'O') ?? value('--output-document');
+          at(value('-P', '--directory-prefix') ?? file ?? '.', true);
+          break;
+        }
+        case 'curl': {
+          const file = shortOption(args, 'o') ?? value('--output');
+          if (file) at(file, true);
+          else if (shortOption(args, 'O') !== undefined || args.includes('--remote-name')) at('.', true);
+          break;
+        }
+        case 'mv':
+        case 'cp':
+        case 'rsync':
+        case 'ln':
+        case 'install':
+          if (operands.length >= 2) at(value('-t', '--target-directory') ?? operands[operands.length - 1], false);
+          break;
+        default:
+          if (BUILDS_IN_CWD.test(cmd) && args.some((a) => /^(install|build|ci|clone|all)$/.test(a) || cmd === 'make' || cmd === 'cmake' || cmd.endsWith('configure'))) at('.', true);
+      }
+    }
+  }
+  return out;
+}
+
+/** The value of a one-letter option that may be grouped (`-qO-`, `-fsSLo file`, `-O file`); '' for a flag that takes none (`curl -O`). */
+function shortOption(args: string[], letter: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^-([a-zA-Z]*)$/.exec(args[i]!) ?? /^-([a-zA-Z]*?[a-zA-Z])(.+)$/.exec(args[i]!);
+    if (!m || args[i]!.startsWith('--')) continue;
+    const at = args[i]!.indexOf(letter, 1);
+    if (at < 0) continue;
+    const rest = args[i]!.slice(at + 1);
+    if (rest) return rest;
+    return args[i + 1] !== undefined && !args[i + 1]!.startsWith('-') ? args[i + 1] : '';
+  }
+  return undefined;
+}
+
 const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1');
 const usable = (p: string) => p.startsWith('/') && !/[$*?{}[\]]/.test(p);
 
@@ -257,16 +357,22 @@ export function imageWritePaths(
     }
   }
   const made: string[] = [];
+  const installed = installedAtBuild(chain, parsed.escape, wd);
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
     for (const argv of shellCommands(runScript(ins, parsed.escape))) {
       if (argv[0] !== 'mkdir') continue;
       for (const dir of mkdirOperands(argv)) {
+        // `mkdir webapps` under a WORKDIR the chain does not set (the base's, or one with an unknown variable): where is not known.
+        if (!dir.startsWith('/') && wd.unsure.has(ins)) continue;
         const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
         made.push(abs);
         // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
         // One a compose file bind-mounts over still counts: another deployment may not mount it.
         if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
+        // Nor is a program's install tree the build fills (extracts, clones, builds, moves files into):
+        // owning it would let the app rewrite its own binaries. What it writes there at start is declared below.
+        if (installed.some((i) => isUnder(i.path, abs) && (i.build || isUnder(abs, '/opt')) && !dataByName(abs))) continue;
         if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
       }
     }
