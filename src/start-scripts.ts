@@ -14,12 +14,12 @@
 //
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
-import { openSync, readSync, closeSync } from 'node:fs';
+import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
-import { chainInstructions, resolveStageBase, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, resolveStageBase, runScript, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings } from './nginx-files.js';
 import { isDirectory, isFile, isInside } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
@@ -443,6 +443,8 @@ export interface ImageStart {
   command?: ScriptReading;
   /** What verify's baseline run saw it write at start (`docker diff`): writes no file of the repository says. */
   observed: StartWrite[];
+  /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
+  supervised: string[];
 }
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
@@ -480,12 +482,114 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  return { scripts, command, observed };
+  const commandTexts = startCommands(base).map((c) => c.shell ?? (c.argv ?? []).join(' '));
+  const supervised = supervisedRootPrograms(project, df, base, [...commandTexts, ...scripts.map((x) => x.source.text)]);
+  return { scripts, command, observed, supervised };
 }
 
-/** Daemons the image starts that must start as root, from its scripts and its command. */
+/** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */
 export function imageRootDaemons(start: ImageStart): string[] {
-  return [...start.scripts.flatMap((s) => s.reading.rootDaemons), ...(start.command?.rootDaemons ?? [])];
+  return [...start.scripts.flatMap((s) => s.reading.rootDaemons), ...(start.command?.rootDaemons ?? []), ...start.supervised];
+}
+
+// ------------------------------------------------------------ supervisord
+
+/** Where supervisord looks for its configuration when not given `-c`. */
+const SUPERVISORD_DEFAULTS = ['/etc/supervisord.conf', '/etc/supervisor/supervisord.conf', '/usr/local/etc/supervisord.conf'];
+
+/**
+ * Programs a supervisord the image starts runs that need root: a daemon whose
+ * master must start as root (postfix, dovecot, sshd, cron, ...) with no
+ * `user=` of its own, and any program with a `user=`, which supervisord can
+ * only switch to when it runs as root itself. Read from the configuration
+ * files the Dockerfile copies from this repository (`-c` or supervisord's
+ * default paths, their `[include] files =`, and every `*.conf`/`*.ini` copied
+ * under /etc/supervisor*).
+ */
+function supervisedRootPrograms(project: Project, df: DockerfileSource, base: StageBase, texts: string[]): string[] {
+  const runs = texts.some((t) => /(^|[\s/"'\[,])supervisord\b/m.test(t));
+  if (!runs) return [];
+  const given = texts.flatMap((t) => [...t.matchAll(/supervisord\b[^\n]*?(?:-c|--configuration)[= ]\s*["']?([^\s"',\]]+)/g)].map((m) => m[1]!));
+  const mappings = copyMappings(project, df.path, new Set(base.chain.map((st) => st.index)));
+  /** Host files copied to container paths that match `want`. */
+  const files = (want: (containerPath: string) => boolean): { host: string; container: string }[] => {
+    const out: { host: string; container: string }[] = [];
+    for (const m of mappings) {
+      if (!m.hostPath) continue;
+      if (isFile(m.hostPath)) {
+        if (want(m.containerPath)) out.push({ host: m.hostPath, container: m.containerPath });
+        else if (m.containerPath.endsWith('/') && want(path.posix.join(m.containerPath, path.basename(m.hostPath)))) out.push({ host: m.hostPath, container: path.posix.join(m.containerPath, path.basename(m.hostPath)) });
+      } else if (isDirectory(m.hostPath)) {
+        for (const name of listDir(m.hostPath)) {
+          const container = path.posix.join(m.containerPath, name);
+          if (want(container) && isFile(path.join(m.hostPath, name))) out.push({ host: path.join(m.hostPath, name), container });
+        }
+      }
+    }
+    return out;
+  };
+  const mains = given.length ? given.filter((g) => g.startsWith('/')) : SUPERVISORD_DEFAULTS;
+  const configs = files((c) => mains.includes(c) || (/^\/etc\/supervisor/.test(c) && /\.(conf|ini)$/.test(c)));
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const queue = [...configs];
+  while (queue.length) {
+    const cfg = queue.shift()!;
+    if (seen.has(cfg.host)) continue;
+    seen.add(cfg.host);
+    let text: string;
+    try {
+      text = readFileSync(cfg.host, 'utf8');
+    } catch {
+      continue;
+    }
+    const rel = path.relative(project.cwd, cfg.host).split(path.sep).join('/');
+    let section = '';
+    let program: { name: string; command?: { text: string; line: number }; user?: string } | undefined;
+    const flush = () => {
+      if (!program?.command) return;
+      const argv = shellCommands(program.command.text.replace(/%\([^)]*\)s/g, 'x'))[0] ?? [];
+      const words = argv[0] === 'exec' || SHELLS.test(argv[0] ?? '') ? argv.slice(argv[1] === '-c' ? 2 : 1) : argv;
+      const daemon = path.posix.basename(words[0] ?? '');
+      const asRoot = !program.user || program.user === 'root' || program.user === '0';
+      const where = `supervisord [program:${program.name}] in ${rel} line ${program.command.line}`;
+      if (asRoot && (ROOT_DAEMONS.has(daemon) || (daemon === 'master' && /postfix/.test(words[0] ?? '')))) found.push(`${daemon} (${where})`);
+      else if (!asRoot) found.push(`supervisord, to run ${program.name} as ${program.user} (${where})`);
+    };
+    text.split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.replace(/^\s*[;#].*$/, '').replace(/\s;.*$/, '');
+      const head = /^\s*\[([^\]]+)\]/.exec(line);
+      if (head) {
+        flush();
+        section = head[1]!.trim();
+        program = /^(program|fcgi-program|eventlistener):/.test(section) ? { name: section.replace(/^[^:]+:/, '') } : undefined;
+        return;
+      }
+      const kv = /^\s*([a-z_]+)\s*[=:]\s*(.*?)\s*$/.exec(line);
+      if (!kv) return;
+      if (program && kv[1] === 'command') program.command = { text: kv[2]!, line: i + 1 };
+      else if (program && kv[1] === 'user') program.user = kv[2]!;
+      else if (section === 'include' && kv[1] === 'files') {
+        const dir = path.posix.dirname(cfg.container);
+        const patterns = kv[2]!.split(/\s+/).filter(Boolean).map((g) => globRegex(path.posix.resolve(dir, g)));
+        queue.push(...files((c) => patterns.some((re) => re.test(c))));
+      }
+    });
+    flush();
+  }
+  return [...new Set(found)];
+}
+
+function globRegex(glob: string): RegExp {
+  return new RegExp('^' + glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -520,6 +624,50 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   const caps = new Set<string>();
   for (const r of readings) for (const c of [...r.reading.drops.flatMap((d) => d.caps), ...r.reading.rootCaps]) caps.add(c);
   return { drop: found.reading.drops[0]!, where: found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
+}
+
+/** Package names and files that install a tool to run a command as another user. */
+const DROP_PACKAGES = new Set(['gosu', 'su-exec', 'setpriv']);
+const INSTALLERS = /^(apt-get|apt|apk|yum|dnf|microdnf|zypper)$/;
+
+/**
+ * A privilege-drop tool the build installs (`apt-get install gosu`, `apk add
+ * su-exec`, a gosu binary downloaded or copied into the image) while the
+ * entrypoint that would use it is not a script of this repository (it comes
+ * from the base image, a download or a file not here): such an image most
+ * likely starts as root and drops privileges in that entrypoint, so a USER
+ * would break it. Undefined when the repository's start scripts or command
+ * were read (they say whether it drops), or no such tool is installed.
+ */
+export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageStart): { tool: string; line: number; entrypoint: string } | undefined {
+  if (start.scripts.length) return undefined;
+  const commands = startCommands(base);
+  // A plain program as the start command (`CMD ["node", "app.js"]`): the tool is there for something else.
+  const entry = commands.find((c) => c.via === 'ENTRYPOINT') ?? commands[0];
+  const word = entry ? scriptWords(entry)[0] : undefined;
+  if (entry && !(word && /(\.sh$|entrypoint|docker-|start|run|init|boot)/i.test(path.posix.basename(word)))) return undefined;
+  const entrypoint = entry ? `${entry.via} ${word} (line ${entry.instruction.line + 1})` : "the base image's entrypoint";
+  for (const ins of chainInstructions(base.chain)) {
+    const line = ins.line + 1;
+    if (ins.keyword === 'RUN') {
+      for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
+        const [cmd, ...args] = argv as [string, ...string[]];
+        if (INSTALLERS.test(cmd)) {
+          const tool = args.find((a) => DROP_PACKAGES.has(a.replace(/[=:].*$/, '')));
+          if (tool) return { tool: tool.replace(/[=:].*$/, ''), line, entrypoint };
+        }
+        // A downloaded binary: `curl -o /usr/local/bin/gosu`, `wget -O /usr/local/bin/su-exec`, `chmod +x /usr/local/bin/gosu`.
+        const named = args.find((a) => /^\/(usr\/(local\/)?)?s?bin\/(gosu|su-exec)$/.test(a));
+        if (named && /^(curl|wget|chmod|install|cp|mv|ln)$/.test(cmd)) return { tool: path.posix.basename(named), line, entrypoint };
+      }
+    } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const args = ins.json ?? ins.args;
+      const dest = args[args.length - 1] ?? '';
+      const hit = args.find((a) => /(^|\/)(gosu|su-exec)(-[a-z0-9]+)?$/.test(a)) ?? (/tianon\/gosu|ncopa\/su-exec/.test(ins.raw) ? 'gosu' : undefined);
+      if (hit && /bin\/?/.test(dest)) return { tool: /su-exec/.test(hit) ? 'su-exec' : 'gosu', line, entrypoint };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -257,6 +257,8 @@ describe('verify boots what the model says runs', () => {
     'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
+    // Images named through .env and --env-file values: both compose files boot, each on its own.
+    'compose-env-interpolation': { targets: ['compose.yaml', 'deploy/compose.yaml'] },
     // COMPOSE_FILE in .env combines the two files: one project, not the base alone.
     'compose-file-env': { targets: ['docker-compose.yml + docker-compose.prod.yml'] },
     // infra/database.yml is included: it runs inside compose.yaml's project, whose services include its db.
@@ -268,6 +270,8 @@ describe('verify boots what the model says runs', () => {
     'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
+    // Three images, each built by the one compose file.
+    'supervisord-programs': { targets: ['compose.yaml'] },
   };
   const root = path.join(REPO, 'test/layouts');
   for (const name of readdirSync(root).sort()) {

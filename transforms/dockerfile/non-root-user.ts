@@ -30,7 +30,7 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
@@ -135,6 +135,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  // gosu/su-exec installed for an entrypoint this repository does not hold: it most likely drops privileges there.
+  const unseen = !drop ? unseenDrop(df, base, start) : undefined;
+  if (unseen) {
+    return report(
+      `it installs ${unseen.tool} (line ${unseen.line}) and starts with ${unseen.entrypoint}, which is not in this repository: it probably starts as root and drops to its own user there; a USER would break that; no user added`,
+      `Check that entrypoint: if it drops privileges itself (${unseen.tool} <user>), keep the image on root and give compose cap_drop: [ALL] with cap_add SETUID, SETGID (and CHOWN if it chowns its data); if it does not, add a non-root USER by hand.`,
+    );
+  }
   const daemons = imageRootDaemons(start);
   if (daemons.length) {
     return report(
