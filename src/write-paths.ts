@@ -42,9 +42,9 @@
 import path from 'node:path';
 import type { DockerfileSource, ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
-import { effectiveInstructions } from './parse/dockerfile.js';
+import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
-import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 
@@ -207,6 +207,9 @@ export function keptData(dir: string, written: string[]): string | undefined {
   if (dir.split('/').some((seg) => /^data$/i.test(seg))) return `${dir} is a data directory`;
   return undefined;
 }
+
+/** ENV names that say the value is where the app keeps its data (`DATA_DIR`, `APP_STORAGE_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL`). */
+const DATA_VARIABLE = /^(?!XDG_)([A-Z0-9]+_)*(DATA|STORAGE|UPLOADS?|MEDIA|STATE|DB|DATABASE|SQLITE)(_(DIR|PATH|ROOT|FOLDER|HOME|LOCATION|URL|FILE))?$/;
 
 /** A path that says it holds data kept across restarts (keptData's rules by name): seeding it at build time does not make it an install tree. */
 function dataByName(dir: string): boolean {
@@ -375,6 +378,22 @@ export function imageWritePaths(
         if (installed.some((i) => isUnder(i.path, abs) && (i.build || isUnder(abs, '/opt')) && !dataByName(abs))) continue;
         if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
       }
+    }
+  }
+  // A folder the build names for the app's data in an ENV (`DATA_DIR=/app/state`, `UPLOAD_FOLDER`,
+  // `DATABASE_URL=sqlite:////app/db/app.sqlite`): the app writes there, though no RUN makes it.
+  const scopes = variableScopes(base.chain);
+  for (const ins of chain) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const p of ins.properties) {
+      if (!DATA_VARIABLE.test(p.name) || p.value === undefined || p.value === null) continue;
+      const value = expandArgs(p.value, scopes.get(ins) ?? new Map()) ?? p.value;
+      const sqlite = /^sqlite:\/\/\/(\/[^?#]+)/.exec(value)?.[1];
+      const dir = sqlite ? path.posix.dirname(sqlite) : /^\//.test(value) && !/\.[a-z0-9]{1,8}$/i.test(value) ? value : undefined;
+      if (!dir) continue;
+      const abs = clean(dir);
+      if (!usable(abs) || isSystemPath(abs) || isMountPointToSkip(abs) || [...codeDirs].some((c) => isUnder(c, abs))) continue;
+      put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `ENV ${p.name}=${value}` });
     }
   }
   if (opts.chownWorkdir && wd.final !== '/') {

@@ -257,6 +257,8 @@ describe('verify boots what the model says runs', () => {
     'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
+    // Two images built by the one compose file.
+    'env-data-dirs': { targets: ['compose.yaml'] },
     // Images named through .env and --env-file values: both compose files boot, each on its own.
     'compose-env-interpolation': { targets: ['compose.yaml', 'deploy/compose.yaml'] },
     // COMPOSE_FILE in .env combines the two files: one project, not the base alone.
