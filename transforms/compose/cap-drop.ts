@@ -83,7 +83,7 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (!img.built && !img.image) return 'it names neither an image nor a build';
   if (img.built && !img.base) return 'its Dockerfile has no stage';
   if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
-  if (!img.built && !img.facts) return `unknown image ${img.image}: which capabilities it needs is not known`;
+  if (!img.built && !img.facts) return `unknown image ${img.image}${imageProvenance(img)}: which capabilities it needs is not known`;
   const user = runtimeUser(s, img);
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = img.facts?.fileCapabilities ?? [];

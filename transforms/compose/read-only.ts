@@ -327,7 +327,7 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
   } else if (!img.image) {
     return 'it names neither an image nor a build';
   } else if (!img.facts) {
-    return `unknown image ${img.image}: the paths it writes are not known`;
+    return `unknown image ${img.image}${imageProvenance(img)}: the paths it writes are not known`;
   } else if (!img.facts.writePathsKnown) {
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
