@@ -220,6 +220,20 @@ describe('evidence files', () => {
     }
   });
 
+  it('GitHub workflows: actions/checkout into a folder of the workspace; checkouts of other repositories ignored', async () => {
+    const wf =
+      'on: push\njobs:\n  docker:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        with:\n          path: etherpad\n      - uses: actions/checkout@v5\n        with: { repository: org/charts, path: charts }\n' +
+      '      - id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: etherpad/etherpad\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./etherpad\n          target: production\n          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n' +
+      '      - uses: docker/build-push-action@v6\n        with:\n          context: etherpad/tools\n          file: ./etherpad/tools/Dockerfile.ci\n          tags: org/tools\n' +
+      '  other:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        with: { repository: org/charts, path: charts }\n      - uses: docker/build-push-action@v6\n        with: { context: ./etherpad, tags: org/not-this }\n';
+    const { dir, ev } = await evidenceOf({ Dockerfile: 'FROM node:22 AS production\n', 'tools/Dockerfile.ci': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'Dockerfile', context: '.', target: 'production', tags: ['etherpad/etherpad'], push: true, at: '.github/workflows/docker.yml:15' },
+      { dockerfile: 'tools/Dockerfile.ci', context: 'tools', target: undefined, tags: ['org/tools'], push: false, at: '.github/workflows/docker.yml:21' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitHub workflows: a job calling a reusable build workflow with a context and image names', async () => {
     const wf =
       'on: push\njobs:\n  vote:\n    uses: acme/.github/.github/workflows/reusable-docker-build.yaml@main\n    secrets: inherit\n    with:\n      image-names: |\n        ghcr.io/acme/vote\n        acme/vote\n      context: vote\n' +

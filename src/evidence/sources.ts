@@ -280,10 +280,11 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
     if (!isSeq(list)) continue;
     // docker/metadata-action steps by id: the image names their `tags` output carries.
     const metadataImages = new Map<string, string[]>();
+    const inRepo = checkoutPathMapper(doc, list.items);
     for (const stepNode of list.items) {
       const step = deref(doc, stepNode);
       const stepEnv = { ...env, ...envOf(doc, get(doc, step, 'env')) };
-      const wd = scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir;
+      const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
       const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
       const run = scalarScript(doc, get(doc, step, 'run'), lineOf);
       if (run) {
@@ -296,15 +297,16 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
       at.text = `uses: ${uses}`;
       const input = (k: string) => withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv);
+      const pathInput = (k: string) => inRepo(input(k));
       if (/^docker\/metadata-action@/.test(uses)) {
         const id = scalarText(doc, get(doc, step, 'id'));
         if (id) metadataImages.set(id, metadataImageNames(input('images')));
       } else if (/^docker\/build-push-action@/.test(uses)) {
-        const ctxIn = input('context') ?? '.';
+        const ctxIn = pathInput('context') ?? '.';
         // Without `context`, the action builds the Git context: the repository root.
         const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
         if (!contextDir) continue;
-        const fileIn = input('file');
+        const fileIn = pathInput('file');
         const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
         if (!dockerfile) continue;
         const push = input('push');
@@ -331,6 +333,33 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       }
     }
   }
+}
+
+/**
+ * Paths in a job are relative to the runner's workspace; actions/checkout with
+ * `path: src` puts this repository in `src/` of it (`context: ./src/app` is
+ * `app` here). Checkouts of other repositories say nothing about this one.
+ */
+function checkoutPathMapper(doc: Document.Parsed, steps: unknown[]): <T extends string | undefined>(p: T) => T | string {
+  let checkoutPath: string | undefined;
+  for (const stepNode of steps) {
+    const step = deref(doc, stepNode);
+    if (!/^actions\/checkout@/.test(scalarText(doc, get(doc, step, 'uses')) ?? '')) continue;
+    const withNode = get(doc, step, 'with');
+    const repository = scalarText(doc, get(doc, withNode, 'repository'));
+    if (repository !== undefined && !/^\$\{\{\s*github\.repository\s*\}\}$/.test(repository)) continue;
+    const p = scalarText(doc, get(doc, withNode, 'path'));
+    if (p && !p.includes('${{')) checkoutPath = path.posix.normalize(p).replace(/\/+$/, '');
+    break;
+  }
+  if (!checkoutPath || checkoutPath === '.') return (p) => p;
+  const prefix = checkoutPath;
+  return (p) => {
+    if (p === undefined || p.includes('${{') || path.posix.isAbsolute(p)) return p;
+    const n = path.posix.normalize(p).replace(/\/+$/, '');
+    if (n === prefix) return '.';
+    return n.startsWith(`${prefix}/`) ? n.slice(prefix.length + 1) : p;
+  };
 }
 
 /** `${{ env.NAME }}` replaced by the value the workflow, job or step sets (when that value is literal). */
