@@ -177,6 +177,81 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: tags from docker/metadata-action, ${{ env.X }} inputs, CRLF', async () => {
+    const wf = [
+      'on: push',
+      'env:',
+      '  REGISTRY_IMAGE: org/web',
+      '  CONTEXT: web',
+      'jobs:',
+      '  publish:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - id: meta # the names; the action makes the tags',
+      '        uses: docker/metadata-action@v5',
+      '        with:',
+      '          images: |',
+      '            ${{ env.REGISTRY_IMAGE }}',
+      '            name=ghcr.io/org/web,enable=true',
+      '            quay.io/org/web,enable=false',
+      '            ghcr.io/${{ github.repository }}',
+      '      - id: other',
+      '        uses: docker/metadata-action@v5',
+      '        with: { images: "ghcr.io/${{ github.repository }}" }',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ${{ env.CONTEXT }}',
+      '          tags: ${{ steps.meta.outputs.tags }}',
+      '      - uses: docker/build-push-action@v6',
+      '        env: { CONTEXT: api }',
+      '        with:',
+      '          context: ${{ env.CONTEXT }}',
+      '          tags: ${{ steps.other.outputs.tags }}',
+      '',
+    ].join('\n');
+    for (const eol of ['\n', '\r\n']) {
+      const { dir, ev } = await evidenceOf({ 'web/Dockerfile': 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', '.github/workflows/publish.yml': wf.replace(/\n/g, eol) });
+      expect(builds(ev, dir)).toEqual([
+        { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['org/web', 'ghcr.io/org/web'], push: false, at: '.github/workflows/publish.yml:20' },
+        // The other step's only image is an expression: the tag stays as written, matching nothing.
+        { dockerfile: 'api/Dockerfile', context: 'api', target: undefined, tags: ['${{ steps.other.outputs.tags }}'], push: false, at: '.github/workflows/publish.yml:24' },
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GitHub workflows: actions/checkout into a folder of the workspace; checkouts of other repositories ignored', async () => {
+    const wf =
+      'on: push\njobs:\n  docker:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        with:\n          path: etherpad\n      - uses: actions/checkout@v5\n        with: { repository: org/charts, path: charts }\n' +
+      '      - id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: etherpad/etherpad\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./etherpad\n          target: production\n          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n' +
+      '      - uses: docker/build-push-action@v6\n        with:\n          context: etherpad/tools\n          file: ./etherpad/tools/Dockerfile.ci\n          tags: org/tools\n' +
+      '  other:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        with: { repository: org/charts, path: charts }\n      - uses: docker/build-push-action@v6\n        with: { context: ./etherpad, tags: org/not-this }\n';
+    const { dir, ev } = await evidenceOf({ Dockerfile: 'FROM node:22 AS production\n', 'tools/Dockerfile.ci': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'Dockerfile', context: '.', target: 'production', tags: ['etherpad/etherpad'], push: true, at: '.github/workflows/docker.yml:15' },
+      { dockerfile: 'tools/Dockerfile.ci', context: 'tools', target: undefined, tags: ['org/tools'], push: false, at: '.github/workflows/docker.yml:21' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitHub workflows: a job calling a reusable build workflow with a context and image names', async () => {
+    const wf =
+      'on: push\njobs:\n  vote:\n    uses: acme/.github/.github/workflows/reusable-docker-build.yaml@main\n    secrets: inherit\n    with:\n      image-names: |\n        ghcr.io/acme/vote\n        acme/vote\n      context: vote\n' +
+      '  worker:\n    uses: ./.github/workflows/build.yml\n    with:\n      image: acme/worker\n      context: .\n      dockerfile: worker/Dockerfile.prod\n      target: runtime\n' +
+      // No folder of that name here, and a context from an expression: nothing is known.
+      '  gone:\n    uses: acme/ci/.github/workflows/build.yml@v1\n    with: { images: acme/gone, context: gone }\n' +
+      '  dynamic:\n    uses: acme/ci/.github/workflows/build.yml@v1\n    with: { images: acme/dyn, context: "${{ matrix.dir }}" }\n' +
+      // A reusable workflow that builds nothing it says (no context input).
+      '  lint:\n    uses: acme/ci/.github/workflows/lint.yml@v1\n    with: { image: acme/linter }\n';
+    const { dir, ev } = await evidenceOf({ 'vote/Dockerfile': 'FROM python:3.12\n', 'worker/Dockerfile.prod': 'FROM node:22 AS runtime\n', '.github/workflows/ci.yml': wf });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'vote/Dockerfile', context: 'vote', target: undefined, tags: ['ghcr.io/acme/vote', 'acme/vote'], push: true, at: '.github/workflows/ci.yml:4' },
+      { dockerfile: 'worker/Dockerfile.prod', context: '.', target: 'runtime', tags: ['acme/worker'], push: true, at: '.github/workflows/ci.yml:12' },
+    ]);
+    expect(ev.builds.map((b) => b.via)).toEqual(['reusable workflow acme/.github/.github/workflows/reusable-docker-build.yaml', 'reusable workflow ./.github/workflows/build.yml']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitLab CI: script lists through anchors, kaniko', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,

@@ -268,7 +268,9 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const jobs: [Node | undefined, Record<string, string>, string | undefined][] = [];
   for (const [, job] of entries(doc, get(doc, top, 'jobs'))) {
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
-    jobs.push([get(doc, job, 'steps'), { ...workflowEnv, ...envOf(doc, get(doc, job, 'env')) }, jobDir]);
+    const jobEnv = { ...workflowEnv, ...envOf(doc, get(doc, job, 'env')) };
+    jobs.push([get(doc, job, 'steps'), jobEnv, jobDir]);
+    readReusableWorkflowBuild(ctx, doc, job, workflowEnv, repoRoot, lineOf, out);
   }
   const runs = get(doc, top, 'runs'); // a composite action
   if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined]);
@@ -276,10 +278,13 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   for (const [steps, env, jobDir] of jobs) {
     const list = deref(doc, steps);
     if (!isSeq(list)) continue;
+    // docker/metadata-action steps by id: the image names their `tags` output carries.
+    const metadataImages = new Map<string, string[]>();
+    const inRepo = checkoutPathMapper(doc, list.items);
     for (const stepNode of list.items) {
       const step = deref(doc, stepNode);
       const stepEnv = { ...env, ...envOf(doc, get(doc, step, 'env')) };
-      const wd = scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir;
+      const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
       const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
       const run = scalarScript(doc, get(doc, step, 'run'), lineOf);
       if (run) {
@@ -291,13 +296,17 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const withNode = get(doc, step, 'with');
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
       at.text = `uses: ${uses}`;
-      if (/^docker\/build-push-action@/.test(uses)) {
-        const input = (k: string) => scalarText(doc, get(doc, withNode, k));
-        const ctxIn = input('context') ?? '.';
+      const input = (k: string) => withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv);
+      const pathInput = (k: string) => inRepo(input(k));
+      if (/^docker\/metadata-action@/.test(uses)) {
+        const id = scalarText(doc, get(doc, step, 'id'));
+        if (id) metadataImages.set(id, metadataImageNames(input('images')));
+      } else if (/^docker\/build-push-action@/.test(uses)) {
+        const ctxIn = pathInput('context') ?? '.';
         // Without `context`, the action builds the Git context: the repository root.
         const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
         if (!contextDir) continue;
-        const fileIn = input('file');
+        const fileIn = pathInput('file');
         const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
         if (!dockerfile) continue;
         const push = input('push');
@@ -306,7 +315,12 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
           dockerfile,
           context: contextDir,
           target: input('target'),
-          tags: listInput(input('tags')),
+          tags: listInput(input('tags')).flatMap((t) => {
+            // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
+            const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
+            const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
+            return names?.length ? names : [t];
+          }),
           push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputs),
           exportsFiles: /type=(local|tar)/.test(outputs),
           via: 'docker/build-push-action',
@@ -319,6 +333,100 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       }
     }
   }
+}
+
+/**
+ * Paths in a job are relative to the runner's workspace; actions/checkout with
+ * `path: src` puts this repository in `src/` of it (`context: ./src/app` is
+ * `app` here). Checkouts of other repositories say nothing about this one.
+ */
+function checkoutPathMapper(doc: Document.Parsed, steps: unknown[]): <T extends string | undefined>(p: T) => T | string {
+  let checkoutPath: string | undefined;
+  for (const stepNode of steps) {
+    const step = deref(doc, stepNode);
+    if (!/^actions\/checkout@/.test(scalarText(doc, get(doc, step, 'uses')) ?? '')) continue;
+    const withNode = get(doc, step, 'with');
+    const repository = scalarText(doc, get(doc, withNode, 'repository'));
+    if (repository !== undefined && !/^\$\{\{\s*github\.repository\s*\}\}$/.test(repository)) continue;
+    const p = scalarText(doc, get(doc, withNode, 'path'));
+    if (p && !p.includes('${{')) checkoutPath = path.posix.normalize(p).replace(/\/+$/, '');
+    break;
+  }
+  if (!checkoutPath || checkoutPath === '.') return (p) => p;
+  const prefix = checkoutPath;
+  return (p) => {
+    if (p === undefined || p.includes('${{') || path.posix.isAbsolute(p)) return p;
+    const n = path.posix.normalize(p).replace(/\/+$/, '');
+    if (n === prefix) return '.';
+    return n.startsWith(`${prefix}/`) ? n.slice(prefix.length + 1) : p;
+  };
+}
+
+/** `${{ env.NAME }}` replaced by the value the workflow, job or step sets (when that value is literal). */
+function withEnv(v: string | undefined, env: Record<string, string>): string | undefined {
+  return v?.replace(/\$\{\{\s*env\.([A-Za-z_][\w-]*)\s*\}\}/g, (whole, name: string) => {
+    const value = env[name];
+    return value !== undefined && !value.includes('${{') ? value : whole;
+  });
+}
+
+/**
+ * docker/metadata-action's `images` input: one image per line or comma, each
+ * optionally in `name=<image>,enable=<bool>` form; entries switched off with
+ * `enable=false` and names still holding an expression are left out.
+ */
+function metadataImageNames(v: string | undefined): string[] {
+  if (!v) return [];
+  const names: string[] = [];
+  for (const line of v.split('\n')) {
+    const fields = line.trim().split(',').map((f) => f.trim());
+    if (!fields[0] || fields[0].startsWith('#')) continue;
+    const attrs = new Map(fields.filter((f) => f.includes('=')).map((f) => [f.slice(0, f.indexOf('=')).trim(), f.slice(f.indexOf('=') + 1).trim()] as const));
+    if (attrs.get('enable') === 'false') continue;
+    const name = attrs.get('name') ?? (fields[0].includes('=') ? undefined : fields[0]);
+    if (name && !name.includes('${{')) names.push(name);
+  }
+  return names;
+}
+
+/** Inputs a reusable build workflow commonly takes: the build context, the Dockerfile, the image names. */
+const REUSABLE_CONTEXT_INPUTS = ['context', 'build-context', 'docker-context', 'build_context', 'docker_context'];
+const REUSABLE_FILE_INPUTS = ['file', 'dockerfile', 'dockerfile-path', 'dockerfile_path', 'docker-file'];
+const REUSABLE_IMAGE_INPUTS = ['image-names', 'images', 'image', 'image-name', 'image_name', 'image_names', 'tags', 'image-tags'];
+
+/**
+ * A job that calls a reusable workflow (`uses: org/repo/.github/workflows/build.yml@v1`
+ * or `./.github/workflows/build.yml`) with a build context and image names among
+ * its inputs builds those images from that context: the called workflow's steps
+ * are not read (it often lives in another repository), so only a context that
+ * is a folder here holding the named (or default) Dockerfile counts.
+ */
+function readReusableWorkflowBuild(ctx: Ctx, doc: Document.Parsed, job: unknown, workflowEnv: Record<string, string>, repoRoot: string, lineOf: (offset: number) => number, out: RepoEvidence): void {
+  const uses = scalarText(doc, get(doc, job, 'uses'));
+  if (!uses || !/\.github\/workflows\/[^@]+\.ya?ml(@|$)/.test(uses)) return;
+  const withNode = get(doc, job, 'with');
+  const input = (keys: string[]) => {
+    for (const k of keys) {
+      const v = withEnv(scalarText(doc, get(doc, withNode, k)), workflowEnv);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  };
+  const contextIn = input(REUSABLE_CONTEXT_INPUTS);
+  const namesIn = input(REUSABLE_IMAGE_INPUTS);
+  if (contextIn === undefined || namesIn === undefined || contextIn.includes('${{')) return;
+  const contextDir = resolveIn([repoRoot], contextIn, 'dir') ?? (contextIn === '.' ? repoRoot : undefined);
+  if (!contextDir) return;
+  const fileIn = input(REUSABLE_FILE_INPUTS);
+  if (fileIn?.includes('${{')) return;
+  const dockerfile = fileIn === undefined ? resolveIn([contextDir], 'Dockerfile') : resolveIn([contextDir, repoRoot], fileIn);
+  if (!dockerfile) return;
+  const tags = listInput(namesIn).filter((t) => !t.includes('${{'));
+  if (tags.length === 0) return;
+  const usesNode = deref(doc, get(doc, job, 'uses')) as Node | undefined;
+  const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, usesNode?.range?.[0] ?? (job as Node).range?.[0] ?? 0);
+  at.text = `uses: ${uses}`;
+  out.builds.push({ dockerfile, context: contextDir, target: input(['target', 'build-target']), tags, push: true, exportsFiles: false, via: `reusable workflow ${uses.replace(/@.*/, '')}`, at });
 }
 
 /** An action input that holds a list: newline- or comma-separated. */
