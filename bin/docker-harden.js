@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+// Runs the bundled CLI (one file, made by `npm run build`: see scripts/bundle.mjs).
+import { createRequire } from 'node:module';
+
+const { main } = createRequire(import.meta.url)('../dist/bundle/docker-harden.cjs');
 
 main(process.argv.slice(2)).then(
   (code) => {
