@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (one file, made by `npm run build`: see scripts/bundle.mjs).
-import { createRequire } from 'node:module';
+// Runs the bundled CLI: one file made by `npm run build` (scripts/bundle.mjs).
+import { loadBundle } from './load-bundle.js';
 
-const { main } = createRequire(import.meta.url)('../dist/bundle/docker-harden.cjs');
+const { main } = loadBundle(new URL('../dist/bundle/docker-harden.cjs', import.meta.url));
 
 main(process.argv.slice(2)).then(
   (code) => {
