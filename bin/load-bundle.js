@@ -3,15 +3,18 @@
 // functions a run calls is a large part of a small run's cold start; with the
 // cache V8 takes the compiled code instead. The cache is written once, after
 // the first run of a build, to the user's own cache directory (never a shared
-// /tmp, where another user could plant code), named by the bundle's size and
-// time and the Node version; V8 itself also refuses a cache made by another
-// V8 or for another source, and the bundle is then compiled as usual.
+// /tmp, where another user could plant code), named by the Node version and
+// the bundle's build id (a hash of its text, on its first line: see
+// scripts/bundle.mjs): V8 refuses a cache made by another V8, but of the source
+// it checks only the length (and npm gives every packed file one date), so the
+// name must tell builds apart. A refused cache is compiled as usual.
 // Plain `require` instead: NODE_DISABLE_COMPILE_CACHE set (as in Node 22), or
 // source maps on (node --enable-source-maps: vm scripts get none).
 // import() in a vm script needs an experimental flag on Node 20, so the bundle
 // imports yargs through __dynamicImport, passed in here (scripts/bundle.mjs).
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,12 +37,13 @@ export function loadBundle(url) {
   let source;
   let cached;
   try {
-    const st = statSync(file);
-    cacheFile = path.join(dir, `${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.bin`);
     source = readFileSync(file, 'utf8');
   } catch {
     return require(file);
   }
+  // A bundle without its build line (edited by hand) is hashed here.
+  const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(source)?.[1] ?? createHash('sha1').update(source).digest('hex').slice(0, 16);
+  cacheFile = path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
   try {
     cached = readFileSync(cacheFile);
   } catch {

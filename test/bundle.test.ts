@@ -5,6 +5,7 @@
 // only for command lines the plain parser does not take) loads in each.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO, tempDir } from './helpers.js';
@@ -29,6 +30,14 @@ describe('the bundled CLI', () => {
     expect(text).not.toMatch(/\brequire\("yargs"\)/);
   });
 
+  it('starts with its build id, the hash of its text, which names its code cache', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(text)?.[1];
+    expect(id).toBeDefined();
+    const hashed = createHash('sha1').update(text.replace(id!, '0'.repeat(16))).digest('hex').slice(0, 16);
+    expect(id).toBe(hashed);
+  });
+
   for (const args of [['--dry-run', 'examples'], ['--dry-run', '--format', 'json', 'examples'], ['--bogus-flag', 'examples'], ['--help']]) {
     it(`docker-harden ${args.join(' ')}: same output with the code cache written, read, and without it`, () => {
       const dir = tempDir('dh-bundle-');
@@ -37,7 +46,8 @@ describe('the bundled CLI', () => {
       const env = { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' };
       const first = run(args, dir, env);
       const written = readdirSync(path.join(cache, 'docker-harden', 'compile-cache'));
-      expect(written.filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+      const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(readFileSync(BUNDLE, 'utf8'))?.[1];
+      expect(written).toEqual([`${process.version}-${process.arch}-${id}.bin`]);
       const second = run(args, dir, env);
       const plain = run(args, dir, { ...env, NODE_DISABLE_COMPILE_CACHE: '1' });
       const mapped = run(args, dir, env, ['--enable-source-maps']);
