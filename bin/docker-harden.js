@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+// Runs the bundled CLI: one file made by `npm run build` (scripts/bundle.mjs).
+import { loadBundle } from './load-bundle.js';
+
+const { main } = loadBundle(new URL('../dist/bundle/docker-harden.cjs', import.meta.url));
 
 main(process.argv.slice(2)).then(
   (code) => {

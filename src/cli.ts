@@ -75,7 +75,7 @@ const defaultIo = (): Io => ({
 });
 
 function version(): string {
-  // dist/src/cli.js when built, src/cli.ts when run from source (tests).
+  // dist/src/cli.js or the bundle dist/bundle/docker-harden.cjs when built, src/cli.ts when run from source (tests).
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const rel of ['../../package.json', '../package.json']) {
     try {

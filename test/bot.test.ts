@@ -31,7 +31,7 @@ let root: string;
 let standInBin: string;
 
 beforeAll(() => {
-  if (!existsSync(path.join(REPO, 'dist/src/cli.js'))) throw new Error('run `npm run build` first (npm test does)');
+  if (!existsSync(path.join(REPO, 'dist/bundle/docker-harden.cjs'))) throw new Error('run `npm run build` first (npm test does)');
   root = tempDir('dh-bot-');
   standInBin = path.join(root, 'stand-in-bin');
   mkdirSync(standInBin);

@@ -25,7 +25,7 @@ function git(args: string[], cwd: string, input?: string) {
 }
 
 beforeAll(() => {
-  if (!existsSync(path.join(REPO, 'dist/src/cli.js'))) throw new Error('run `npm run build` first (npm test does)');
+  if (!existsSync(path.join(REPO, 'dist/bundle/docker-harden.cjs'))) throw new Error('run `npm run build` first (npm test does)');
 });
 
 describe('docker-harden CLI on examples/', () => {

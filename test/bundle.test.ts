@@ -1,0 +1,74 @@
+// bin/docker-harden.js runs the bundle (dist/bundle/docker-harden.cjs) through
+// bin/load-bundle.js: with a V8 code cache it writes on the first run and reads
+// on later ones, or by plain require (NODE_DISABLE_COMPILE_CACHE, source maps
+// on). Every way gives the same output, and yargs (outside the bundle, imported
+// only for command lines the plain parser does not take) loads in each.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO, tempDir } from './helpers.js';
+
+const BIN = path.join(REPO, 'bin/docker-harden.js');
+const BUNDLE = path.join(REPO, 'dist/bundle/docker-harden.cjs');
+
+function run(args: string[], cwd: string, env: Record<string, string>, nodeArgs: string[] = []) {
+  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(BUNDLE)) throw new Error('run `npm run build` first (npm test does)');
+});
+
+describe('the bundled CLI', () => {
+  it('holds the whole CLI but yargs, and imports yargs through the loader', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    expect(text).toMatch(/__dynamicImport\("yargs"\)/);
+    expect(text).not.toMatch(/\brequire\("(dockerfile-ast|yaml|diff|ignore|magic-string|picocolors)"\)/);
+    expect(text).not.toMatch(/\brequire\("yargs"\)/);
+  });
+
+  it('starts with its build id, the hash of its text, which names its code cache', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(text)?.[1];
+    expect(id).toBeDefined();
+    const hashed = createHash('sha1').update(text.replace(id!, '0'.repeat(16))).digest('hex').slice(0, 16);
+    expect(id).toBe(hashed);
+  });
+
+  for (const args of [['--dry-run', 'examples'], ['--dry-run', '--format', 'json', 'examples'], ['--bogus-flag', 'examples'], ['--help']]) {
+    it(`docker-harden ${args.join(' ')}: same output with the code cache written, read, and without it`, () => {
+      const dir = tempDir('dh-bundle-');
+      cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+      const cache = tempDir('dh-bundle-cache-');
+      const env = { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' };
+      const first = run(args, dir, env);
+      const written = readdirSync(path.join(cache, 'docker-harden', 'compile-cache'));
+      const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(readFileSync(BUNDLE, 'utf8'))?.[1];
+      expect(written).toEqual([`${process.version}-${process.arch}-${id}.bin`]);
+      const second = run(args, dir, env);
+      const plain = run(args, dir, { ...env, NODE_DISABLE_COMPILE_CACHE: '1' });
+      const mapped = run(args, dir, env, ['--enable-source-maps']);
+      expect(first.code).toBe(args[0] === '--help' ? 0 : args[0] === '--bogus-flag' ? 2 : 1);
+      for (const other of [second, plain, mapped]) expect(other).toEqual(first);
+      if (args[0] === '--bogus-flag') expect(first.stderr).toMatch(/Unknown arguments?: bogus-flag/);
+    });
+  }
+
+  it('a cache from another build is refused by V8 and the bundle compiles from source', () => {
+    const dir = tempDir('dh-bundle-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    const cache = tempDir('dh-bundle-cache-');
+    const env = { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' };
+    const first = run(['--dry-run', 'examples'], dir, env);
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    const [name] = readdirSync(cacheDir);
+    // Same name, other contents: a cache V8 cannot use.
+    cpSync(path.join(REPO, 'package.json'), path.join(cacheDir, name!));
+    expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
+    // The refused cache was replaced by a good one.
+    expect(readFileSync(path.join(cacheDir, name!)).length).toBeGreaterThan(100_000);
+  });
+});
