@@ -6,10 +6,9 @@
 // transforms can edit them. It lists and stats folders (as the model does)
 // but never reads file contents: parsed files come from the model.
 import path from 'node:path';
-import { readdirSync, statSync } from 'node:fs';
 import type { CopyLink, Project, ServiceLink, NginxSource } from './model.js';
 import { walkNginx } from './parse/nginx.js';
-import { isInside } from './read.js';
+import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { NGINX_ORG_LAYOUT, type NginxLayout } from './knowledge/nginx.js';
 import type { DfStage } from './parse/dockerfile.js';
 import { chainInstructions } from './dockerfile-info.js';
@@ -331,20 +330,11 @@ export function globRegExp(glob: string): RegExp {
 }
 
 function fileKind(p: string): 'file' | 'dir' | undefined {
-  try {
-    const st = statSync(p);
-    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : undefined;
-  } catch {
-    return undefined;
-  }
+  return isFile(p) ? 'file' : isDirectory(p) ? 'dir' : undefined;
 }
 
 function listDirEntries(dir: string) {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  } catch {
-    return [];
-  }
+  return sortedDirEntries(dir);
 }
 
 function listDir(dir: string): string[] {

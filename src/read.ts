@@ -1,6 +1,6 @@
 // Reading files safely: every failure is a FileError naming the file, so the
 // driver can report it and go on with the other files.
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { looksBinary } from './text.js';
 
@@ -159,12 +159,35 @@ let kinds: Map<string, PathKind> | undefined;
  */
 export function withPathKindsKept<T>(fn: () => T): T {
   const before = kinds;
+  const listingsBefore = listings;
   kinds = new Map();
+  listings = new Map();
   try {
     return fn();
   } finally {
     kinds = before;
+    listings = listingsBefore;
   }
+}
+
+let listings: Map<string, Dirent[]> | undefined;
+
+/**
+ * A folder's entries sorted by name (none when it cannot be read); kept like
+ * path kinds while the engine runs, for every part and pass asks again. The
+ * list is shared: callers read it, never change it.
+ */
+export function sortedDirEntries(dir: string): readonly Dirent[] {
+  const known = listings?.get(dir);
+  if (known) return known;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch {
+    entries = [];
+  }
+  listings?.set(dir, entries);
+  return entries;
 }
 
 function pathKind(p: string): PathKind {
