@@ -91,8 +91,9 @@ export async function verifyStack(dir: string, env: NodeJS.ProcessEnv = process.
   const run = runCli([...extra, '--keep', ...settle, '--verify-timeout', '900', '--format', 'json', '--output', out, '.'], dir, { env });
   const copy = copies.get(dir);
   if (copy) Object.assign(copy, { run, verified: true });
-  const r = await run;
-  if (copy) copy.run = undefined;
+  const r = await run.finally(() => {
+    if (copy) copy.run = undefined;
+  });
   let report: JsonReport;
   try {
     report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
