@@ -4,11 +4,11 @@
 // transforms, what they write at start observed in verify's baseline run, and
 // the hardened stack verified. Skips with a visible message without an engine.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findEngine, kernelView, keptContainers, removeStack, verifyStack, type Runtime } from './helpers.js';
+import { copyStack, findEngine, guardRuns, kernelView, keptContainers, removeStack, verifyStack, type Runtime } from './helpers.js';
 import { runCli } from '../helpers.js';
 import type { JsonReport } from '../../src/report/json.js';
 
@@ -25,18 +25,17 @@ const IMAGES: [dir: string, tag: string][] = [
   ['noshell', 'dh10.example.com/acme/noshell:1'],
 ];
 
+/** All at once: independent builds (two of them wait on apt-get downloads on a cold engine). */
 async function buildImages(): Promise<void> {
-  for (const [dir, tag] of IMAGES) {
-    const r = await rt.docker.run(['build', '-q', '-t', tag, path.join(HERE, 'images', dir)], { timeoutMs: 10 * 60_000 });
-    if (r.code !== 0) throw new Error(`building stand-in ${tag} failed: ${r.stderr}`);
-  }
+  await Promise.all(
+    IMAGES.map(async ([dir, tag]) => {
+      const r = await rt.docker.run(['build', '-q', '-t', tag, path.join(HERE, 'images', dir)], { timeoutMs: 10 * 60_000 });
+      if (r.code !== 0) throw new Error(`building stand-in ${tag} failed: ${r.stderr}`);
+    }),
+  );
 }
 
-function copy(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `dh-rt-${name}-`));
-  cpSync(path.join(HERE, 'stacks', name), dir, { recursive: true });
-  return dir;
-}
+const copy = (name: string) => copyStack(name, path.join(HERE, 'stacks'));
 
 const cacheEnv = () => ({ ...process.env, XDG_CACHE_HOME: mkdtempSync(path.join(tmpdir(), 'dh-rt-cache-')) });
 
@@ -46,16 +45,15 @@ async function inspectOnly(dir: string, env: NodeJS.ProcessEnv, flags: string[] 
 }
 
 describe.skipIf(!rt)('runtime: inspecting unknown images and observing what they write', () => {
+  guardRuns(rt);
   beforeAll(buildImages, LONG);
 
   it(
     'an application image under a registry tag: read_only with exactly the tmpfs it writes, observed, and verified',
     async () => {
       const dir = copy('app-writes');
-      let kept: string[] = [];
       try {
         const r = await verifyStack(dir, cacheEnv());
-        kept = r.report.verify?.kept ?? [];
         const app = r.report.inspection!.find((i) => i.ref === 'dh10.example.com/acme/app:1.4')!;
         expect(app.source).toMatch(/^inspected: dh10\.example\.com\/acme\/app:1\.4@sha256:[0-9a-f]{64}$/);
         expect(app.facts).toMatchObject({ distro: 'debian', existingUser: { name: 'app', uid: 999, gid: 999 }, dataPaths: ['/srv/app/data'], ports: [8080] });
@@ -72,7 +70,7 @@ describe.skipIf(!rt)('runtime: inspecting unknown images and observing what they
         const c = (await keptContainers(rt, dir)).get('app')!;
         expect([c.running, c.readOnlyRootfs, c.tmpfs.sort()]).toEqual([true, true, ['/tmp', '/var/cache/app']]);
       } finally {
-        await removeStack(rt, dir, kept);
+        await removeStack(rt, dir);
       }
     },
     LONG,
@@ -82,10 +80,8 @@ describe.skipIf(!rt)('runtime: inspecting unknown images and observing what they
     'a base with its own user at UID 1000 is reused without a collision; an image that steps down with gosu gets no USER, its capabilities back, and verifies',
     async () => {
       const dir = copy('base-and-gosu');
-      let kept: string[] = [];
       try {
         const r = await verifyStack(dir, cacheEnv());
-        kept = r.report.verify?.kept ?? [];
         const dfDiff = r.report.files.find((f) => f.path === 'api/Dockerfile')!.diff!;
         expect(dfDiff).toContain('+USER 1000:1000');
         expect(dfDiff).not.toMatch(/useradd|groupadd|adduser/);
@@ -105,7 +101,7 @@ describe.skipIf(!rt)('runtime: inspecting unknown images and observing what they
         const w = await kernelView(rt, c.get('worker')!);
         expect([w.uid, w.caps]).toEqual([1001, []]);
       } finally {
-        await removeStack(rt, dir, kept);
+        await removeStack(rt, dir);
       }
     },
     LONG,

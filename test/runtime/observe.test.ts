@@ -6,7 +6,7 @@
 // across restarts. Skips with a visible message without an engine.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { rmSync } from 'node:fs';
-import { copyStack, findEngine, inContainer, kernelView, keptContainers, removeStack, standins, verifyStack, type Runtime } from './helpers.js';
+import { copyStack, guardRuns, findEngine, inContainer, kernelView, keptContainers, removeStack, standins, verifyStack, type Runtime } from './helpers.js';
 import { runCli } from '../helpers.js';
 import type { JsonReport } from '../../src/report/json.js';
 
@@ -15,16 +15,15 @@ const rt = engine.runtime as Runtime;
 const LONG = 20 * 60_000;
 
 describe.skipIf(!rt)('runtime: observed start-up writes of an image built here', () => {
+  guardRuns(rt);
   beforeAll(() => standins(rt), LONG);
 
   it(
     'a cache under the root-owned WORKDIR and a SQLite database under /var/lib made at start: chowned at build time, tmpfs and named volume, verified as UID 1000; the files alone do not say so',
     async () => {
       const dir = copyStack('observed-writes');
-      let kept: string[] = [];
       try {
         const r = await verifyStack(dir);
-        kept = r.report.verify?.kept ?? [];
         const v = r.report.verify!;
         expect(v.withheldFixes, r.stderr).toEqual([]);
         expect(v.targets[0]!.services.map((s) => [s.name, s.status])).toEqual([['web', 'verified']]);
@@ -48,7 +47,7 @@ describe.skipIf(!rt)('runtime: observed start-up writes of an image built here',
         const mounts = await rt.docker.run(['inspect', '-f', '{{range .Mounts}}{{.Type}} {{.Destination}};{{end}}', web.id]);
         expect(mounts.stdout).toContain('volume /var/lib/app;');
       } finally {
-        await removeStack(rt, dir, kept);
+        await removeStack(rt, dir);
       }
 
       // The files alone do not say it writes there (a dry run, no engine): without observation the USER would

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { copyStack, findEngine, kernelView, keptContainers, removeStack, standins, verifyStack, type Runtime } from './helpers.js';
+import { copyStack, guardRuns, findEngine, kernelView, keptContainers, removeStack, standins, verifyStack, type Runtime } from './helpers.js';
 import type { JsonReport } from '../../src/report/json.js';
 
 const engine = await findEngine();
@@ -29,19 +29,18 @@ function applied(report: JsonReport, match: (path: string, message: string) => b
 }
 
 describe.skipIf(!rt)('runtime: verify withholds exactly the fix that breaks a service', () => {
+  guardRuns(rt);
   beforeAll(() => standins(rt), LONG);
 
   it(
     'an app that writes into its WORKDIR at start, not observed (--no-observe): compose/read-only is withheld for it, everything else stays and is verified',
     async () => {
       const dir = copyStack('neg-workdir-write');
-      let kept: string[] = [];
       try {
         // Without observation: the baseline run shows the write into /app, and compose/read-only then reports
         // it for a human instead of adding read_only (test/observe-built.test.ts); this case is about a write
         // nothing told the tool of, which only the hardened run shows.
         const r = await verifyStack(dir, process.env, ['verify', '--no-observe']);
-        kept = r.report.verify?.kept ?? [];
         const v = r.report.verify!;
         expect(r.code, r.stderr).toBe(1);
         expect(v.withheldFixes.map((w) => [w.transform, w.evidence.reason, w.evidence.service])).toEqual([['compose/read-only', 'broke', 'web']]);
@@ -62,7 +61,7 @@ describe.skipIf(!rt)('runtime: verify withholds exactly the fix that breaks a se
         const status = c.get('status')!;
         expect([(await kernelView(rt, status)).uid, status.readOnlyRootfs, status.health]).toEqual([1000, true, 'healthy']);
       } finally {
-        await removeStack(rt, dir, kept);
+        await removeStack(rt, dir);
       }
     },
     LONG,
@@ -72,11 +71,9 @@ describe.skipIf(!rt)('runtime: verify withholds exactly the fix that breaks a se
     'an entrypoint (written by RUN, unreadable to the tool) that calls gosu unconditionally: dockerfile/non-root-user is withheld; in place, only the verified fixes are written',
     async () => {
       const dir = copyStack('neg-gosu');
-      let kept: string[] = [];
       try {
         const before = readFileSync(path.join(dir, 'job/Dockerfile'), 'utf8');
         const r = await verifyStack(dir, process.env, ['--verify']);
-        kept = r.report.verify?.kept ?? [];
         const v = r.report.verify!;
         expect(r.code, r.stderr).toBe(1); // a fix was withheld
         // Withheld: the USER (gosu cannot switch as the user). cap_drop is not withheld but no longer proposed: it follows the USER.
@@ -96,7 +93,7 @@ describe.skipIf(!rt)('runtime: verify withholds exactly the fix that breaks a se
         const proc = await kernelView(rt, job);
         expect([job.health, job.readOnlyRootfs, proc.noNewPrivs, proc.uid]).toEqual(['healthy', true, true, 1500]);
       } finally {
-        await removeStack(rt, dir, kept);
+        await removeStack(rt, dir);
       }
     },
     LONG,
