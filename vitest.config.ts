@@ -1,5 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The runtime tier's files start first: they are the longest, and mostly wait
+ * on the engine. Without timings from an earlier run (a fresh CI machine)
+ * vitest starts the largest files first, and the runtime files, small as
+ * source, would start last and set the run's length.
+ */
+class RuntimeTierFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const isRuntime = (f: TestSpecification) => f.moduleId.replace(/\\/g, '/').includes('/test/runtime/');
+    return [...sorted.filter(isRuntime), ...sorted.filter((f) => !isRuntime(f))];
+  }
+}
 
 export default defineConfig({
   test: {
@@ -13,5 +28,6 @@ export default defineConfig({
     // start-up, health, settling): workers of its own keep its files from queuing behind the
     // unit tests and each other (vitest's default on two cores is a single worker).
     maxWorkers: Math.max(3, availableParallelism() - 1),
+    sequence: { sequencer: RuntimeTierFirst },
   },
 });
