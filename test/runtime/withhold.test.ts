@@ -68,17 +68,17 @@ describe.skipIf(!rt)('runtime: verify withholds exactly the fix that breaks a se
   );
 
   it(
-    'an entrypoint (written by RUN, unreadable to the tool) that calls gosu unconditionally: dockerfile/non-root-user is withheld; in place, only the verified fixes are written',
+    'an entrypoint (written by RUN, unreadable to the tool) that always drops with the base\'s setpriv: dockerfile/non-root-user is withheld; in place, only the verified fixes are written',
     async () => {
-      const dir = copyStack('neg-gosu');
+      const dir = copyStack('neg-setpriv');
       try {
         const before = readFileSync(path.join(dir, 'job/Dockerfile'), 'utf8');
         const r = await verifyStack(dir, process.env, ['--verify']);
         const v = r.report.verify!;
         expect(r.code, r.stderr).toBe(1); // a fix was withheld
-        // Withheld: the USER (gosu cannot switch as the user). cap_drop is not withheld but no longer proposed: it follows the USER.
+        // Withheld: the USER (setpriv cannot switch as the user). cap_drop is not withheld but no longer proposed: it follows the USER.
         expect(v.withheldFixes.map((w) => [w.transform, w.path, w.evidence.service])).toEqual([['dockerfile/non-root-user', 'job/Dockerfile', 'job']]);
-        expect(v.withheldFixes[0]!.evidence.lines.join('\n')).toMatch(/gosu|operation not permitted/i);
+        expect(v.withheldFixes[0]!.evidence.lines.join('\n')).toMatch(/setpriv|operation not permitted/i);
         expect(service(v, 'job').status).toBe('withheld');
         expect(service(v, 'status').status).toBe('verified');
         // Written: everything verified; the job's Dockerfile keeps its root entrypoint.
