@@ -7,6 +7,7 @@ import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
+import { parseEnvFile } from '../compose-interpolate.js';
 import type { EvidenceSource, RepoEvidence } from './types.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
@@ -518,20 +519,14 @@ function readMarkdown(ctx: Ctx, out: RepoEvidence): void {
 
 /** `COMPOSE_FILE=a.yml:b.yml` (separator `:`, or COMPOSE_PATH_SEPARATOR) in the folder compose runs in. */
 function readDotenv(ctx: Ctx, out: RepoEvidence): void {
-  const vars = new Map<string, string>();
-  let composeFileAt = -1;
-  const re = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$/gm;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(ctx.text))) {
-    let v = m[2]!.replace(/\r$/, '').trim();
-    const q = /^(['"])(.*)\1$/.exec(v);
-    v = q ? q[2]! : v.replace(/\s+#.*$/, '');
-    vars.set(m[1]!, v);
-    if (m[1] === 'COMPOSE_FILE') composeFileAt = m.index;
-  }
-  if (composeFileAt < 0) return;
+  // Read as compose reads it (quotes, comments, escapes, earlier keys interpolated): the parser interpolation uses.
+  const env = parseEnvFile(ctx.text, ctx.rel);
+  const composeFile = env.get('COMPOSE_FILE');
+  if (!composeFile) return;
+  const line = Number(composeFile.from.slice(composeFile.from.lastIndexOf(':') + 1));
+  const vars = new Map([...env].map(([k, v]) => [k, v.value] as const));
   const sc: ShellContext = { ...shellContext(ctx, 'dotenv', [path.dirname(ctx.file)]), vars };
-  composeFileEnv(vars.get('COMPOSE_FILE')!, sc, sc.dirs, evidenceAt(sc, ctx.text, composeFileAt), out);
+  composeFileEnv(composeFile.value, sc, sc.dirs, evidenceAt(sc, ctx.text, lineStarts(ctx.text)[line - 1] ?? 0), out);
 }
 
 // ------------------------------------------------------------------ bake
