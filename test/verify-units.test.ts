@@ -247,7 +247,7 @@ describe('which projects verify runs', () => {
 
 describe('verify boots what the model says runs', () => {
   // The repository layouts the model is tested on (test/layouts): verify runs exactly their compose projects and runtime images.
-  const expected: Record<string, { targets: string[]; services?: string[][]; included?: string[] }> = {
+  const expected: Record<string, { targets: string[]; services?: string[][]; included?: string[]; envFiles?: string[][] }> = {
     // Dockerfile is a base (production.dockerfile builds FROM its tag) that three compose files also run: each file boots on its
     // own, and production.dockerfile, which nothing else builds, boots alone.
     'base-also-run': { targets: ['docker-compose.yml', 'tests/mssql/docker-compose.yml', 'tests/oracle/docker-compose.yml', 'production.dockerfile'] },
@@ -260,7 +260,8 @@ describe('verify boots what the model says runs', () => {
     // Two images built by the one compose file.
     'env-data-dirs': { targets: ['compose.yaml'] },
     // Images named through .env and --env-file values: both compose files boot, each on its own.
-    'compose-env-interpolation': { targets: ['compose.yaml', 'deploy/compose.yaml'] },
+    // deploy/up.sh starts deploy/compose.yaml with --env-file prod.env: verify resolves it with that file.
+    'compose-env-interpolation': { targets: ['compose.yaml', 'deploy/compose.yaml'], envFiles: [[], ['deploy/prod.env']] },
     // COMPOSE_FILE in .env combines the two files: one project, not the base alone.
     'compose-file-env': { targets: ['docker-compose.yml + docker-compose.prod.yml'] },
     // infra/database.yml is included: it runs inside compose.yaml's project, whose services include its db.
@@ -285,6 +286,7 @@ describe('verify boots what the model says runs', () => {
       expect(targets.map((t) => t.label)).toEqual(want!.targets);
       if (want!.services) expect(targets.map((t) => t.services.map((s) => s.name))).toEqual(want!.services);
       if (want!.included) expect(targets[0]!.included.map((f) => path.relative(p.cwd, f))).toEqual(want!.included);
+      if (want!.envFiles) expect(targets.map((t) => t.envFiles.map((f) => path.relative(p.cwd, f)))).toEqual(want!.envFiles);
     });
   }
 

@@ -223,7 +223,7 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     expect(code).toBe(1);
     const kept = stderr.split('\n').filter((l) => l.startsWith('kept running; remove with: '));
     expect(kept.length).toBe(2); // the baseline and the hardened project
-    for (const k of kept) expect(k).toMatch(/docker compose -p dh-verify-\S+ -f \S+ down -v --remove-orphans && rm -rf \S+/);
+    for (const k of kept) expect(k).toMatch(/docker compose -p dh-verify-\S+ -f \S+ down -v --remove-orphans -t 1 && rm -rf \S+/);
     expect(engine.calls().some((c) => c.argv.includes('down'))).toBe(false);
     // The printed commands work: the projects go down and the copies are removed.
     for (const k of kept) {
@@ -231,6 +231,52 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
       expect(existsSync(/rm -rf (\S+)$/.exec(k)![1]!)).toBe(false);
     }
     expect(engine.calls().filter((c) => c.argv.includes('down')).length).toBe(2);
+  });
+});
+
+// A project the repository starts with --env-file: compose resolves it with those values, not the folder's .env.
+const ENV_FILE_STACK = {
+  'deploy/compose.yaml': 'services:\n  web:\n    build: ../web\n    ports: ["${WEB_PORT:?set WEB_PORT}:3000"]\n    environment: ["APP_ENV=${APP_ENV:?set APP_ENV}"]\n',
+  'deploy/.env': 'UNUSED=1\n',
+  'deploy/base.env': 'APP_ENV=production\n',
+  'deploy/prod.env': 'WEB_PORT=8080\n',
+  'web/Dockerfile': STACK['web/Dockerfile'],
+  'web/server.js': STACK['web/server.js'],
+};
+
+describe('verify: the env files the repository runs compose with', { timeout: 300_000 }, () => {
+  const configCalls = (engine: ReturnType<typeof fakeEngine>) => engine.calls().filter((c) => c.argv.includes('config'));
+
+  it('v2: each --env-file, read from the sandbox copy', async () => {
+    const tree = { ...ENV_FILE_STACK, 'deploy/up.sh': '#!/bin/sh\ncd "$(dirname "$0")"\ndocker compose --env-file base.env --env-file prod.env -f compose.yaml up -d\n' };
+    const { code, stdout, stderr, engine, dir } = await verify(tree, { composeV2: true }, ['verify', '--format', 'json']);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.verify.targets.map((t: { services: { name: string; status: string }[] }) => t.services.map((s) => [s.name, s.status]))).toEqual([[['web', 'verified']]]);
+    const calls = configCalls(engine);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const c of calls) {
+      const given = c.argv.flatMap((a, i) => (c.argv[i - 1] === '--env-file' ? [a] : []));
+      expect(given.map((f) => path.relative(path.dirname(path.dirname(path.dirname(f))), f))).toEqual(['deploy/base.env', 'deploy/prod.env'].map((f) => path.join('tree', f)));
+      for (const f of given) expect(f.startsWith(dir)).toBe(false); // the copy, not the user's tree
+    }
+  });
+
+  it('v1 (one --env-file): several are joined in order, a later value winning', async () => {
+    // Each file holds a value compose requires, and base.env's empty WEB_PORT must lose to prod.env's.
+    const tree = {
+      ...ENV_FILE_STACK,
+      'deploy/base.env': 'WEB_PORT=\nAPP_ENV=production\n',
+      'deploy/up.sh': '#!/bin/sh\ncd "$(dirname "$0")"\ndocker-compose --env-file base.env --env-file prod.env -f compose.yaml up -d\n',
+    };
+    const { code, stdout, stderr, engine } = await verify(tree, { composeV2: false }, ['verify', '--format', 'json'], fakeEngine({ composeV2: false }, { v1: true }));
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.verify.targets[0].services.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([['web', 'verified']]);
+    for (const c of configCalls(engine)) {
+      const given = c.argv.flatMap((a, i) => (c.argv[i - 1] === '--env-file' ? [a] : []));
+      expect(given.map((f) => path.basename(f))).toEqual(['joined.env']);
+    }
   });
 });
 

@@ -44,6 +44,7 @@ const OVERRIDDEN_ENV = ['COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PATH_SE
 /** One compose project we run: fixed project name, files and working directory. */
 export class ComposeProject {
   readonly env: NodeJS.ProcessEnv;
+  private readonly envFileArgs: string[];
 
   constructor(
     readonly cli: ComposeCli,
@@ -54,7 +55,14 @@ export class ComposeProject {
     private readonly exec: Executor = execCapture,
     /** Profiles to enable (COMPOSE_PROFILES, which v1 1.28+ and v2 read); none: the user's own setting. */
     profiles: string[] = [],
+    /**
+     * `--env-file`s to read instead of the folder's `.env`, in order (later
+     * files win). v1 takes one `--env-file` only: give it one file.
+     */
+    envFiles: string[] = [],
   ) {
+    if (cli.major === 1 && envFiles.length > 1) throw new Error('docker-compose v1 reads one --env-file: join them first');
+    this.envFileArgs = envFiles.flatMap((f) => ['--env-file', f]);
     const e: NodeJS.ProcessEnv = { ...env, BUILDKIT_PROGRESS: 'plain' };
     for (const k of OVERRIDDEN_ENV) delete e[k];
     if (profiles.length) e.COMPOSE_PROFILES = profiles.join(',');
@@ -64,7 +72,7 @@ export class ComposeProject {
   private run(args: string[], timeoutMs?: number): Promise<ExecResult> {
     const [cmd, ...lead] = this.cli.argv;
     const fileArgs = this.files.flatMap((f) => ['-f', f]);
-    return this.exec(cmd!, [...lead, '-p', this.name, ...fileArgs, ...args], { cwd: this.cwd, env: this.env, timeoutMs });
+    return this.exec(cmd!, [...lead, ...this.envFileArgs, '-p', this.name, ...fileArgs, ...args], { cwd: this.cwd, env: this.env, timeoutMs });
   }
 
   /** The project as compose resolves it: files merged, `.env` and env_files read, variables interpolated, paths absolute. */
@@ -89,6 +97,6 @@ export class ComposeProject {
 
   /** The command a person runs to remove what `--keep` left. */
   downCommand(): string {
-    return [...this.cli.argv, '-p', this.name, ...this.files.flatMap((f) => ['-f', f]), 'down', '-v', '--remove-orphans'].map(shellQuote).join(' ');
+    return [...this.cli.argv, ...this.envFileArgs, '-p', this.name, ...this.files.flatMap((f) => ['-f', f]), 'down', '-v', '--remove-orphans', '-t', '1'].map(shellQuote).join(' ');
   }
 }

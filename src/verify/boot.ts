@@ -18,7 +18,7 @@ import {
   type ProcStatus,
   type Runtime,
 } from '../runtime/index.js';
-import { dockerfileProject, makeSandbox, sanitizeComposeConfig, safeName, writeSanitized, type PlannedService } from './sandbox.js';
+import { dockerfileProject, makeSandbox, sandboxEnvFiles, sanitizeComposeConfig, safeName, writeSanitized, type PlannedService } from './sandbox.js';
 import { PERMISSION_ERROR } from './judge.js';
 import type { ServiceEvidence, WritableCheck } from './types.js';
 import type { VerifyTarget } from './targets.js';
@@ -150,7 +150,9 @@ export async function bootTarget(
     if (target.kind === 'compose') {
       step('resolving the compose project');
       const files = target.files.map((f) => sandbox.map(f));
-      const config = await new ComposeProject(rt.compose, rt.env, projectName, files, path.dirname(files[0]!), rt.exec, target.profiles).config();
+      // The env files the repository's commands give replace .env in interpolation; the resolved config carries their values on.
+      const envFiles = sandboxEnvFiles(sandbox, target.root, target.envFiles, rt.compose.major);
+      const config = await new ComposeProject(rt.compose, rt.env, projectName, files, path.dirname(files[0]!), rt.exec, target.profiles, envFiles).config();
       if (config.code !== 0) {
         fail(`compose config failed: ${tailLines(config.stderr || config.stdout, 3).join(' ')}`);
         return result;

@@ -6,7 +6,7 @@
 // of the user's: no published host ports, no fixed container names, no
 // external or globally named volumes and networks, no writes to host folders
 // outside the copy, no tags on the user's images. Each rewrite is noted.
-import { cpSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
@@ -60,6 +60,21 @@ export function makeSandbox(root: string, texts: Map<string, string>, prefix = '
     writeFileSync(dest, text);
   }
   return { dir, tree, map, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The `--env-file`s for compose in the sandbox: those under the root as
+ * copied (with this boot's texts), others where they are. docker-compose v1
+ * takes one `--env-file`, so several are joined into one file in the
+ * sandbox, in order: a later file's value wins, as with v2's repeated flag.
+ */
+export function sandboxEnvFiles(sandbox: Sandbox, root: string, files: string[], composeMajor: 1 | 2): string[] {
+  const base = rootFolder(root);
+  const mapped = files.map((f) => (isInside(base, f) ? sandbox.map(f) : f));
+  if (composeMajor === 2 || mapped.length < 2) return mapped;
+  const joined = path.join(sandbox.dir, 'joined.env');
+  writeFileSync(joined, mapped.map((f) => readFileSync(f, 'utf8').replace(/\r?\n?$/, '\n')).join(''));
+  return [joined];
 }
 
 export interface PlannedService {

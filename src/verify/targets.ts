@@ -39,6 +39,8 @@ export interface VerifyTarget {
   included: string[];
   /** Compose profiles the evidence runs the project with. */
   profiles: string[];
+  /** compose: the `--env-file`s the evidence runs the project with (absolute), read instead of the folder's `.env`. */
+  envFiles: string[];
   /** dockerfile: the stage its runs build (undefined: the last). */
   buildTarget?: string;
   services: TargetService[];
@@ -79,7 +81,7 @@ export function composeProjects(project: Project): ComposeRun[] {
     }
     const services = project.services.filter((s) => files.includes(s.compose) || included.includes(s.compose));
     if (services.length && services.every((s) => s.leftAlone)) continue;
-    out.push({ files, included, profiles: p.profiles });
+    out.push({ files, included, profiles: p.profiles, envFiles: p.envFiles ?? [] });
   }
   return out;
 }
@@ -91,6 +93,8 @@ export interface ComposeRun {
   /** Files their `include:` pulls in (compose reads them itself). */
   included: ComposeSource[];
   profiles: string[];
+  /** `--env-file`s a command gives (absolute); none: compose reads the folder's `.env`. */
+  envFiles: string[];
 }
 
 /** A runtime image built from a Dockerfile on its own: `target` is the stage to build (undefined: the last). */
@@ -126,7 +130,7 @@ export function runtimeImages(project: Project): RuntimeImage[] {
   return out;
 }
 
-function composeTarget(project: Project, { files, included, profiles }: ComposeRun): VerifyTarget {
+function composeTarget(project: Project, { files, included, profiles, envFiles }: ComposeRun): VerifyTarget {
   const byName = new Map<string, ServiceLink>();
   // Included files first (a service the including file also defines is an error in compose); later files win: an override's link carries the merged service.
   for (const f of [...included, ...files]) for (const s of project.services) if (s.compose === f) byName.set(s.name, s);
@@ -139,6 +143,7 @@ function composeTarget(project: Project, { files, included, profiles }: ComposeR
     files: files.map((f) => f.path),
     included: included.map((f) => f.path),
     profiles,
+    envFiles,
     services: [...byName.values()].map((s) => ({
       name: s.name,
       dockerfile: s.dockerfile?.path ?? s.build?.dockerfile,
@@ -162,6 +167,7 @@ function dockerfileTarget(project: Project, { dockerfile: df, target: buildTarge
     files: [df.path],
     included: [],
     profiles: [],
+    envFiles: [],
     ...(buildTarget ? { buildTarget } : {}),
     services: [{ name: DOCKERFILE_SERVICE, dockerfile: df.path, context, binds: [] }],
   };

@@ -169,17 +169,20 @@ function capMask(names) {
 // ------------------------------------------------------------------ compose
 
 function compose(a, major) {
-  const opts = { files: [], project: undefined };
+  const opts = { files: [], project: undefined, envFiles: [] };
   let i = 0;
   for (; i < a.length; i++) {
     if (a[i] === '-f') opts.files.push(a[++i]);
     else if (a[i] === '-p') opts.project = a[++i];
+    else if (a[i] === '--env-file') opts.envFiles.push(a[++i]);
     else break;
   }
+  // docker-compose 1.29 takes one --env-file.
+  if (major === 1 && opts.envFiles.length > 1) fail('--env-file given more than once');
   const [cmd, ...rest] = a.slice(i);
   if (cmd === 'version') return out(major === 1 ? '1.29.2\n' : '2.29.1\n');
   if (scenario.daemonDown) fail('Cannot connect to the Docker daemon');
-  const project = loadProject(opts.files);
+  const project = loadProject(opts.files, opts.envFiles);
   switch (cmd) {
     case 'config':
       return out(configText(project, major));
@@ -210,10 +213,33 @@ function compose(a, major) {
   }
 }
 
-function loadProject(files) {
+/** Variables for interpolation as compose reads them: the --env-files in order (later wins), else the first file's folder's .env. */
+function envVars(files, envFiles) {
+  const vars = {};
+  const sources = envFiles.length ? envFiles : files.length ? [path.join(path.dirname(files[0]), '.env')].filter((f) => existsSync(f)) : [];
+  for (const f of sources) {
+    for (const line of readFileSync(f, 'utf8').split(/\r?\n/)) {
+      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+      if (m) vars[m[1]] = m[2];
+    }
+  }
+  return vars;
+}
+
+/** `${VAR}`, `${VAR:-default}` and `${VAR:?message}` (an error when unset), as compose interpolates. */
+function interpolate(text, vars, file) {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)([^}]*))?\}/g, (_, name, op, arg) => {
+    if (vars[name] !== undefined && vars[name] !== '') return vars[name];
+    if (op === ':?') fail(`error while interpolating ${file}: required variable ${name} is missing a value: ${arg}`);
+    return op === ':-' ? arg : '';
+  });
+}
+
+function loadProject(files, envFiles = []) {
   const merged = { services: {} };
+  const vars = envVars(files, envFiles);
   for (const f of files) {
-    const data = parse(readFileSync(f, 'utf8')) ?? {};
+    const data = parse(interpolate(readFileSync(f, 'utf8'), vars, f)) ?? {};
     const dir = path.dirname(f);
     for (const [name, svc] of Object.entries(data.services ?? {})) {
       const s = { ...(merged.services[name] ?? {}), ...svc };
