@@ -402,8 +402,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       });
     } catch (err) {
       if (!(RuntimeError && err instanceof RuntimeError)) throw err;
-      const why = err.kind === 'interrupted' ? 'interrupted; the containers, volumes and copies verify made are removed' : err.message;
-      io.stderr(`docker-harden: verification could not run: ${why}\nNothing was written.\n`);
+      io.stderr(
+        err.kind === 'interrupted'
+          ? `docker-harden: ${err.message}; the containers, volumes and copies it made are removed\nNothing was written.\n`
+          : `docker-harden: verification could not run: ${err.message}\nNothing was written.\n`,
+      );
       return 2;
     } finally {
       progress?.clear();

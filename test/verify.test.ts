@@ -210,7 +210,7 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     expect(upCalls().length).toBeGreaterThan(0);
     child.kill('SIGINT');
     expect(await exited).toBe(2);
-    expect(stderr).toMatch(/verification could not run: interrupted; the containers, volumes and copies verify made are removed/);
+    expect(stderr).toMatch(/docker-harden: verification interrupted; the containers, volumes and copies it made are removed\nNothing was written/);
     const started = new Set(engine.calls().filter((c) => c.argv[0] === 'compose' && c.argv.includes('up')).map((c) => c.argv[2]));
     const downed = new Set(engine.calls().filter((c) => c.argv[0] === 'compose' && c.argv.includes('down')).map((c) => c.argv[2]));
     for (const p of started) expect(downed.has(p), `project ${p} taken down; calls: ${engine.calls().map((c) => c.argv.join(' ')).join('\n')}\n${stderr}`).toBe(true);

@@ -8,9 +8,10 @@ import type { Project } from '../model.js';
 import { resolveStageBase } from '../dockerfile-info.js';
 import { imageKey, lookupImage, type ImageFacts } from '../knowledge/images.js';
 import { parseImageRef } from '../parse/image-ref.js';
-import { Docker, type Executor } from '../runtime/index.js';
+import { randomBytes } from 'node:crypto';
+import { Docker, withInterrupts, type Executor } from '../runtime/index.js';
 import { factsFromReading, type InspectedDetails, type ImageReading } from './facts.js';
-import { imagePresence, readImageFiles } from './read.js';
+import { INSPECT_LABEL, imagePresence, readImageFiles } from './read.js';
 import { cacheDir, readCached, writeCached } from './cache.js';
 import type { Observation } from '../verify/observe.js';
 
@@ -82,7 +83,7 @@ export function unknownImages(project: Project): Map<string, string[]> {
 }
 
 /** Inspect one image: from the cache by id, else on the engine; a problem rather than a guess. */
-async function inspectOne(docker: Docker, ref: string, usedBy: string[], opts: InspectOptions, dir: string): Promise<InspectedImage> {
+async function inspectOne(docker: Docker, ref: string, usedBy: string[], opts: InspectOptions, dir: string, runId: string): Promise<InspectedImage> {
   const started = Date.now();
   const done = (x: Omit<InspectedImage, 'ref' | 'usedBy' | 'ms'>): InspectedImage => ({ ref, usedBy, ...x, ms: Date.now() - started });
   try {
@@ -91,7 +92,7 @@ async function inspectOne(docker: Docker, ref: string, usedBy: string[], opts: I
     let reading: ImageReading | undefined = opts.noCache ? undefined : readCached(dir, presence.id);
     const cached = reading !== undefined;
     if (!reading) {
-      reading = await readImageFiles(docker, ref, presence);
+      reading = await readImageFiles(docker, ref, presence, runId);
       writeCached(dir, reading);
     }
     const { facts, details } = factsFromReading(reading, ref);
@@ -101,7 +102,11 @@ async function inspectOne(docker: Docker, ref: string, usedBy: string[], opts: I
   }
 }
 
-/** Inspect every image the table cannot answer. Never throws: an engine that cannot be reached is the report's problem. */
+/**
+ * Inspect every image the table cannot answer. An engine that cannot be
+ * reached is the report's problem; only Ctrl-C or SIGTERM throws (a RuntimeError
+ * of kind `interrupted`, after the containers made are removed).
+ */
 export async function inspectImages(project: Project, opts: InspectOptions): Promise<InspectReport> {
   const wanted = unknownImages(project);
   const report: InspectReport = { images: [], facts: new Map() };
@@ -119,14 +124,22 @@ export async function inspectImages(project: Project, opts: InspectOptions): Pro
   const entries = [...wanted];
   const results: InspectedImage[] = new Array(entries.length);
   let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(3, entries.length) }, async () => {
-      while (next < entries.length) {
-        const i = next++;
-        const [ref, usedBy] = entries[i]!;
-        results[i] = await inspectOne(docker, ref, usedBy, opts, dir);
-      }
-    }),
+  // Each container made here carries this run's label: after Ctrl-C (a `create`
+  // stopped half-way, a `rm` never run) they are found and removed by it.
+  const runId = randomBytes(6).toString('hex');
+  await withInterrupts(
+    'image inspection',
+    () =>
+      Promise.all(
+        Array.from({ length: Math.min(3, entries.length) }, async () => {
+          while (next < entries.length) {
+            const i = next++;
+            const [ref, usedBy] = entries[i]!;
+            results[i] = await inspectOne(docker, ref, usedBy, opts, dir, runId);
+          }
+        }),
+      ),
+    () => docker.removeLabelled(`${INSPECT_LABEL}=${runId}`).catch(() => undefined),
   );
   report.images = results;
   for (const img of results) if (img.facts) report.facts.set(imageKey(parseImageRef(img.ref)), img.facts);

@@ -91,14 +91,14 @@ async function pool<T, R>(items: T[], width: number, work: (item: T, i: number) 
 
 const text = (b: Buffer | undefined) => (b === undefined ? undefined : b.toString('utf8'));
 
-/** Read the files inspection needs out of the image (present on the engine). */
-export async function readImageFiles(docker: Docker, ref: string, presence: { id: string; digest: string; config: ImageConfig }): Promise<ImageReading> {
+/** Read the files inspection needs out of the image (present on the engine); the container made for it carries INSPECT_LABEL=`runId`. */
+export async function readImageFiles(docker: Docker, ref: string, presence: { id: string; digest: string; config: ImageConfig }, runId: string): Promise<ImageReading> {
   const name = `dh-inspect-${randomBytes(6).toString('hex')}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'dh-inspect-'));
   let created = false;
   try {
     // An entrypoint that does not exist: `create` never runs it, and an image with no command can be created too.
-    const c = await docker.run(['create', '--name', name, '--label', `${INSPECT_LABEL}=1`, '--network', 'none', '--entrypoint', '/docker-harden-never-runs', presence.id], {
+    const c = await docker.run(['create', '--name', name, '--label', `${INSPECT_LABEL}=${runId}`, '--network', 'none', '--entrypoint', '/docker-harden-never-runs', presence.id], {
       timeoutMs: 60_000,
     });
     if (c.code !== 0) throw new Error(`docker create ${ref} failed: ${(c.stderr || c.stdout).trim().split('\n').pop()}`);

@@ -160,6 +160,13 @@ export class Docker {
     if (volumes.length) await this.run(['volume', 'rm', '-f', ...volumes]);
   }
 
+  /** Remove the containers (and their anonymous volumes) that carry `label` (`key=value`). */
+  async removeLabelled(label: string): Promise<void> {
+    const r = await this.run(['ps', '-aq', '--filter', `label=${label}`]);
+    const containers = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (containers.length) await this.run(['rm', '-f', '-v', ...containers]);
+  }
+
   /** Remove images by id that no tag names any more (images still in use stay; that is not an error here). */
   async removeUntagged(ids: string[]): Promise<void> {
     const untagged: string[] = [];

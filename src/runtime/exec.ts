@@ -53,6 +53,39 @@ export function isInterrupted(): boolean {
   return interrupted;
 }
 
+/**
+ * Run `work` with Ctrl-C and SIGTERM turned into interruptAll() (running
+ * commands are stopped, later ones fail fast); then allow commands again and
+ * run `cleanup`, which removes what work made, whether it finished, failed or
+ * was interrupted. A second signal while cleaning up exits at once. When a
+ * signal came, the result is a RuntimeError of kind `interrupted` naming `what`.
+ */
+export async function withInterrupts<T>(what: string, work: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+    interruptAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    if (signals > 0) throw new RuntimeError(`${what} interrupted`, 'interrupted');
+    throw err;
+  } finally {
+    resetInterrupt();
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  // Work that turns failures into findings (inspection) finishes normally after a signal: it still stops here.
+  if (signals > 0) throw new RuntimeError(`${what} interrupted`, 'interrupted');
+  return result;
+}
+
 function stop(child: ChildProcess): void {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');

@@ -8,7 +8,7 @@ import { execCapture, type Executor } from './exec.js';
 
 export { Docker, type ContainerInfo, type ContainerMount } from './docker.js';
 export { ComposeProject, type ComposeCli } from './compose.js';
-export { RuntimeError, interruptAll, resetInterrupt, isInterrupted, sleep, tailLines, type ExecResult, type Executor } from './exec.js';
+export { RuntimeError, interruptAll, resetInterrupt, isInterrupted, withInterrupts, sleep, tailLines, type ExecResult, type Executor } from './exec.js';
 export { hostProcStatus, parseProcStatus, capabilityNames, hostListeningPorts, parseListeningPorts, type ProcStatus } from './proc.js';
 
 export interface Runtime {

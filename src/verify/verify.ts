@@ -16,7 +16,7 @@ import { fixKey } from '../engine.js';
 import type { Project } from '../model.js';
 import { isInside } from '../read.js';
 import type { WithheldEvidence } from '../types.js';
-import { connectRuntime, interruptAll, resetInterrupt, type Executor, type Runtime } from '../runtime/index.js';
+import { connectRuntime, withInterrupts, type Executor, type Runtime } from '../runtime/index.js';
 import { bootTarget, Cleanups, notStarted, type BootResult } from './boot.js';
 import { rootFolder } from './sandbox.js';
 import { baselineProblem, compareEvidence } from './judge.js';
@@ -87,22 +87,11 @@ async function inParallel(width: number, tasks: (() => Promise<void>)[]): Promis
 export async function verifyProject(input: VerifyInput, opts: VerifyOptions): Promise<VerifyOutcome> {
   const rt = await connectRuntime(opts.env ?? process.env, opts.exec);
   const cleanups = new Cleanups((project) => rt.docker.removeProject(project));
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143); // a second Ctrl-C while cleaning up
-    interruptAll();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await new VerifyRun(rt, input, opts, cleanups).run();
-  } finally {
-    resetInterrupt();
-    await cleanups.runAll();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return withInterrupts(
+    'verification',
+    () => new VerifyRun(rt, input, opts, cleanups).run(),
+    () => cleanups.runAll(),
+  );
 }
 
 interface Held {

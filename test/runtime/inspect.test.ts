@@ -4,12 +4,13 @@
 // transforms, what they write at start observed in verify's baseline run, and
 // the hardened stack verified. Skips with a visible message without an engine.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyStack, findEngine, guardRuns, kernelView, keptContainers, removeStack, verifyStack, type Runtime } from './helpers.js';
-import { runCli } from '../helpers.js';
+import { REPO, runCli } from '../helpers.js';
 import type { JsonReport } from '../../src/report/json.js';
 
 const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect');
@@ -162,6 +163,40 @@ describe.skipIf(!rt)('runtime: inspecting unknown images and observing what they
         // The image with no shell runs as its own non-root user: nothing of its needs is guessed either, but its capabilities go.
         expect(added.get('static')!.join('\n')).toContain('cap_drop: [ALL]');
         expect(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')).not.toContain('read_only');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(env.XDG_CACHE_HOME!, { recursive: true, force: true });
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'Ctrl-C during inspection: exit 2, and none of the containers it made to read images is left',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'dh-rt-inspect-int-'));
+      const env = cacheEnv();
+      // Every stand-in at once: three are read side by side, each with a container of its own.
+      writeFileSync(path.join(dir, 'compose.yaml'), `services:\n${IMAGES.map(([name, tag]) => `  ${name}:\n    image: ${tag}\n`).join('')}`);
+      // Other files' verify runs inspect too, on this engine: only this run's containers (their label holds its run id) count.
+      const runIds = async () => new Set((await rt.docker.must(['ps', '-a', '--filter', 'label=docker-harden.inspect', '--format', '{{.Label "docker-harden.inspect"}}'])).split('\n').filter(Boolean));
+      const before = await runIds();
+      try {
+        const child = spawn(process.execPath, [path.join(REPO, 'bin/docker-harden.js'), '--dry-run', '--inspect-images', '--no-cache', '.'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        let ours: string[] = [];
+        while (child.exitCode === null && ours.length === 0) {
+          await new Promise((r) => setTimeout(r, 50));
+          ours = [...(await runIds())].filter((id) => !before.has(id));
+        }
+        expect(child.exitCode, `inspection ended before a container of it was seen:\n${stderr}`).toBe(null);
+        child.kill('SIGINT');
+        expect(await exited, stderr).toBe(2);
+        expect(stderr).toMatch(/docker-harden: image inspection interrupted; the containers, volumes and copies it made are removed\nNothing was written/);
+        const left = await rt.docker.must(['ps', '-a', '--filter', `label=docker-harden.inspect=${ours[0]}`, '--format', '{{.Names}}']);
+        expect(left.trim()).toBe('');
       } finally {
         rmSync(dir, { recursive: true, force: true });
         rmSync(env.XDG_CACHE_HOME!, { recursive: true, force: true });

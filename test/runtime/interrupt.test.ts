@@ -56,7 +56,7 @@ describe.skipIf(!rt)('runtime: Ctrl-C during verify leaves nothing behind', () =
         expect(child.exitCode, `verify ended before a container of it was seen:\n${stderr}`).toBe(null);
         child.kill('SIGINT');
         expect(await exited, stderr).toBe(2);
-        expect(stderr).toMatch(/verification could not run: interrupted; the containers, volumes and copies verify made are removed/);
+        expect(stderr).toMatch(/docker-harden: verification interrupted; the containers, volumes and copies it made are removed/);
         expect(await verifyLeftovers(rt, dir)).toEqual({ projects: [], workingDirs: [] });
         for (const wd of seen.workingDirs) expect(existsSync(wd), `${wd} removed`).toBe(false);
       } finally {
