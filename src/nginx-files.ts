@@ -309,8 +309,20 @@ function globMatches(mappings: ContainerMapping[], pattern: string): string[] {
   return [...names].sort().map((n) => path.posix.join(dir, n));
 }
 
-/** nginx include patterns are glob(3): `*`, `?` and `[...]` within one path component. */
+const globRegExps = new Map<string, RegExp>();
+
+/**
+ * nginx include patterns are glob(3): `*`, `?` and `[...]` within one path component.
+ * Made once per pattern (the same few patterns are asked for every image); the
+ * expression has no `g` flag, so sharing it keeps no state between tests.
+ */
 export function globRegExp(glob: string): RegExp {
+  let known = globRegExps.get(glob);
+  if (!known) globRegExps.set(glob, (known = makeGlobRegExp(glob)));
+  return known;
+}
+
+function makeGlobRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
