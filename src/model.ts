@@ -10,7 +10,7 @@ import { parseNginx, type NginxConfig } from './parse/nginx.js';
 import { FileProblem, isDirectory, isInside, newPathKinds, pathExists, readTextFile, withPathKindsKept, type FileError, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
-import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
+import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { startScriptCandidates } from './start-scripts.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
@@ -293,7 +293,7 @@ export async function loadProject(
       const root = roots.find((r) => isInside(r, w.path));
       return root ? load(w.path, w.kind, root) : Promise.resolve(undefined);
     });
-    if (files.size === before && round > 0) break;
+    if (files.size === before) break; // nothing new: another round would link the same files again
   }
   // What the model reads once: compose projects, then (from the services they link) the roles.
   return withPathKindsKept(() => {
@@ -789,6 +789,7 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
   const configs = (mappings: ContainerMapping[], df?: DockerfileSource) => {
+    if (!mappings.some(reachesNginxDir)) return; // nothing at /etc/nginx: no config file to load (asked per service and Dockerfile)
     for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
     // nginx installed from a distro package reads that package's layout (Debian sites-enabled, Alpine http.d).
     const pkg = df ? nginxPackageInFile(df.parsed) : undefined;

@@ -35,6 +35,16 @@ export function isUnderNginxDir(p: string): boolean {
   return p === NGINX_CONF_DIR || p.startsWith(NGINX_CONF_DIR + '/');
 }
 
+/**
+ * Whether a mapping puts something at or under /etc/nginx (itself, or a folder
+ * above it such as `COPY etc/ /etc/`). Every path nginx reads starts there
+ * (the layouts' includes and default sites, and what those include), so a
+ * container whose mappings have none gets no configuration file of ours.
+ */
+export function reachesNginxDir(m: ContainerMapping): boolean {
+  return isUnderNginxDir(m.containerPath) || `${NGINX_CONF_DIR}/`.startsWith(m.containerPath.replace(/\/?$/, '/'));
+}
+
 const GLOB = /[*?[]/;
 
 const copiesIndex = new WeakMap<Project, Map<string, CopyLink[]>>();

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { tempDir, writeTree } from './helpers.js';
 import { discover } from '../src/discover.js';
 import { loadProject } from '../src/model.js';
+import { isUnderNginxDir } from '../src/nginx-files.js';
+import { ALPINE_NGINX_LAYOUT, DEBIAN_NGINX_LAYOUT, NGINX_ORG_LAYOUT } from '../src/knowledge/nginx.js';
 
 async function load(dir: string) {
   const found = await discover(['.'], dir, { exclude: [] });
@@ -98,6 +100,35 @@ describe('start scripts', () => {
       const { project } = await load(dir);
       expect(project.contexts.get(path.join(dir, 'docker/Dockerfile'))).toEqual([dir]);
       expect(project.files.get(path.join(dir, 'entrypoint.sh'))?.kind).toBe('script');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('nginx configs to load', () => {
+  it('are looked for only where a mapping reaches /etc/nginx, which every layout path is under', () => {
+    for (const layout of [NGINX_ORG_LAYOUT, DEBIAN_NGINX_LAYOUT, ALPINE_NGINX_LAYOUT]) {
+      const paths = [...layout.mainIncludes, ...layout.defaultSites.flatMap((d) => [d.path, ...(d.target ? [d.target] : [])])];
+      expect(paths.filter((p) => !isUnderNginxDir(p))).toEqual([]);
+    }
+  });
+
+  it('are found through a COPY of a folder above /etc/nginx and through a bind mount of conf.d', async () => {
+    const dir = writeTree({
+      'web/Dockerfile': 'FROM nginx:1.27\nCOPY etc/ /etc/\n',
+      'web/etc/nginx/nginx.conf': 'events {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n',
+      'web/etc/nginx/conf.d/site.conf': 'server {\n    listen 80;\n}\n',
+      'root/Dockerfile': 'FROM nginx:1.27\nCOPY . /\n',
+      'root/etc/nginx/conf.d/root.conf': 'server {\n    listen 80;\n}\n',
+      'compose.yaml': 'services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./conf:/etc/nginx/conf.d:ro\n  other:\n    image: nginx:1.27\n    volumes:\n      - ./data:/srv/data\n',
+      'conf/app.conf': 'server {\n    listen 80;\n}\n',
+      'data/unused.conf': 'server {\n    listen 80;\n}\n',
+    });
+    try {
+      const { project } = await load(dir);
+      const nginx = [...project.files.values()].filter((f) => f.kind === 'nginx').map((f) => f.rel);
+      expect(nginx.sort()).toEqual(['conf/app.conf', 'root/etc/nginx/conf.d/root.conf', 'web/etc/nginx/conf.d/site.conf', 'web/etc/nginx/nginx.conf']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
