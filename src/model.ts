@@ -684,6 +684,7 @@ function splitShortVolume(v: string): string[] {
 
 /** Split on `:` except inside `${…}` (`${DATA:-./data}:/data` is two parts). */
 function splitOutsideBraces(v: string): string[] {
+  if (!v.includes('${')) return v.split(':'); // no braces: every `:` splits
   const parts: string[] = [];
   let depth = 0;
   let cur = '';

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir, writeTree } from './helpers.js';
 import { discover } from '../src/discover.js';
-import { loadProject } from '../src/model.js';
+import { loadProject, parseVolumes } from '../src/model.js';
 import { isUnderNginxDir } from '../src/nginx-files.js';
 import { ALPINE_NGINX_LAYOUT, DEBIAN_NGINX_LAYOUT, NGINX_ORG_LAYOUT } from '../src/knowledge/nginx.js';
 
@@ -132,5 +132,18 @@ describe('nginx configs to load', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('short volume syntax', () => {
+  it('splits on every colon outside ${...}, and keeps a Windows drive whole', () => {
+    const mounts = parseVolumes({ volumes: ['./data:/data:ro', '${DATA:-./data}:/srv:rw', 'cache:/cache', '/anon', 'C:/x:/y'] }, '/repo');
+    expect(mounts.map((m) => [m.type, m.source ?? null, m.target, m.readOnly])).toEqual([
+      ['bind', './data', '/data', true],
+      ['bind', '${DATA:-./data}', '/srv', false],
+      ['volume', 'cache', '/cache', false],
+      ['volume', null, '/anon', false],
+      ['bind', 'C:/x', '/y', false],
+    ]);
   });
 });
