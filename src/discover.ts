@@ -72,12 +72,14 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
   const excluders: { root: string; ig: Ignore }[] = [];
   const seen = new Set<string>();
 
+  // No --exclude patterns: nothing for the per-root matchers to find, and every walked path asks.
   const isExcluded = (file: string): boolean =>
     !!opts.excludeFile?.(file) ||
-    excluders.some(({ root, ig }) => {
-      if (!isInside(root, file) || file === root) return false;
-      return ig.ignores(toPosix(path.relative(root, file)));
-    });
+    (opts.exclude.length > 0 &&
+      excluders.some(({ root, ig }) => {
+        if (!isInside(root, file) || file === root) return false;
+        return ig.ignores(toPosix(path.relative(root, file)));
+      }));
 
   for (const arg of paths.length ? paths : ['.']) {
     const abs = path.resolve(cwd, arg);
@@ -91,7 +93,13 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     if (stat.isDirectory()) {
       roots.push(abs);
       excluders.push({ root: abs, ig: ignore().add(opts.exclude) });
-      await walk({ root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set() }, abs, [], false);
+      let real = abs;
+      try {
+        real = realpathSync.native(abs);
+      } catch {
+        // unreadable: readdir in walk reports it
+      }
+      await walk({ root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set() }, abs, real, [], false);
     } else {
       // An explicit file: its folder is the root; the name decides the kind, else its content does.
       const root = path.dirname(abs);
@@ -135,15 +143,13 @@ interface WalkState {
   visitedReal: Set<string>;
 }
 
-/** Walk `dir`. Under an excluded directory, candidate files are only counted as skipped. */
-async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], excluded: boolean): Promise<void> {
+/**
+ * Walk `dir`, whose real path is `real` (a folder reached without a symlink is
+ * its parent's real path and its name: no realpath per folder). Under an
+ * excluded directory, candidate files are only counted as skipped.
+ */
+async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreScope[], excluded: boolean): Promise<void> {
   const { root, out, evidence, skipped, errors, seen, isExcluded, visitedReal } = state;
-  let real = dir;
-  try {
-    real = realpathSync.native(dir);
-  } catch {
-    // unreadable: readdir below reports it
-  }
   if (visitedReal.has(real)) return; // a symlink loop inside the root
   visitedReal.add(real);
 
@@ -176,6 +182,7 @@ async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], exclud
     const entryExcluded = excluded || isExcluded(abs) || TEMPLATE_NAME.test(entry.name);
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
+    let realEntry = path.join(real, entry.name);
     if (entry.isSymbolicLink()) {
       const kind = kindFromName(entry.name);
       let target: string;
@@ -193,10 +200,17 @@ async function walk(state: WalkState, dir: string, scopes: IgnoreScope[], exclud
       const st = await fs.stat(target).catch(() => undefined);
       isDir = !!st?.isDirectory();
       isFile = !!st?.isFile();
+      if (isDir) {
+        try {
+          realEntry = realpathSync.native(abs);
+        } catch {
+          realEntry = abs; // unreadable: readdir in walk reports it
+        }
+      }
     }
     if (isDir) {
       if (SKIP_DIRS.has(entry.name) || ignored(abs, true)) continue;
-      await walk(state, abs, here, entryExcluded);
+      await walk(state, abs, realEntry, here, entryExcluded);
     } else if (isFile) {
       const kind = kindFromName(entry.name);
       if (!kind) {

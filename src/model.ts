@@ -3,15 +3,14 @@
 // from its build context; the service mounts volumes and bind-mounts files.
 // Transforms read this model and nothing else.
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import type { FileKind } from './types.js';
 import { parseDockerfile, type ParsedDockerfile, type DfInstruction } from './parse/dockerfile.js';
 import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } from './parse/compose.js';
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
-import { FileProblem, isDirectory, isInside, readTextFile, type FileError, type ReadFile } from './read.js';
+import { FileProblem, isDirectory, isInside, newPathKinds, pathExists, readTextFile, withPathKindsKept, type FileError, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { mergeComposeService } from './compose-merge.js';
-import { copyMappings, mountMappings, nginxConfigSet, type ContainerMapping } from './nginx-files.js';
+import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { startScriptCandidates } from './start-scripts.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
@@ -282,24 +281,29 @@ export async function loadProject(
   // follows one more link (compose -> Dockerfile -> config -> include -> ...).
   const layout = emptyLayout(evidence, options.hardenedRoles ?? (() => RUNTIME_ONLY));
   const named = evidenceNamedFiles(evidence);
+  // Linking stats and lists the same paths in every round and step; loading writes nothing, so what it found holds throughout.
+  const kinds = newPathKinds();
   for (let round = 0; round < 6; round++) {
-    const wanted = [...(round === 0 ? named : []), ...linkedFiles(buildLinks(files, cwd, roots, [], layout))].filter(
-      (w) => !files.has(w.path) && existsSync(w.path),
+    const wanted = withPathKindsKept(
+      () => [...(round === 0 ? named : []), ...linkedFiles(buildLinks(files, cwd, roots, [], layout))].filter((w) => !files.has(w.path) && pathExists(w.path)),
+      kinds,
     );
     const before = files.size;
     await inPool(wanted, (w) => {
       const root = roots.find((r) => isInside(r, w.path));
       return root ? load(w.path, w.kind, root) : Promise.resolve(undefined);
     });
-    if (files.size === before && round > 0) break;
+    if (files.size === before) break; // nothing new: another round would link the same files again
   }
   // What the model reads once: compose projects, then (from the services they link) the roles.
-  const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
-  layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
-  layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
-  const linked = buildLinks(files, cwd, roots, errors, layout);
-  layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
-  return buildLinks(files, cwd, roots, errors, layout);
+  return withPathKindsKept(() => {
+    const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
+    layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
+    layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
+    const linked = buildLinks(files, cwd, roots, errors, layout);
+    layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
+    return buildLinks(files, cwd, roots, errors, layout);
+  }, kinds);
 }
 
 function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => readonly ImageRole[]): Layout {
@@ -585,15 +589,37 @@ function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string,
 function composeEnv(layout: Layout, composeFile: string, dir: string, cwd: string): EnvScope {
   let byKey = envCache.get(layout);
   if (!byKey) envCache.set(layout, (byKey = new Map()));
-  const projects = layout.compose.uses.get(composeFile)?.projects ?? [];
-  const project = layout.compose.projects.find((p) => projects.includes(p.id) && p.envFiles);
-  const files = project?.envFiles ?? [path.join(dir, '.env')];
+  const files = envFilesOf(layout.compose, composeFile) ?? [path.join(dir, '.env')];
   const key = files.join('\0');
   let env = byKey.get(key);
   if (!env) byKey.set(key, (env = readEnvFiles(files, cwd)));
   return env;
 }
 const envCache = new WeakMap<Layout, Map<string, EnvScope>>();
+
+/**
+ * The `--env-file`s of the first project (in the plan's order) that runs the
+ * file and names some. Looked up through an index of the plan's projects by
+ * id: asked per service, so not a scan of every project each time.
+ */
+function envFilesOf(plan: ComposePlan, composeFile: string): string[] | undefined {
+  const ids = plan.uses.get(composeFile)?.projects;
+  if (!ids?.length) return undefined;
+  let order = projectOrder.get(plan);
+  if (!order) projectOrder.set(plan, (order = new Map(plan.projects.map((p, i) => [p.id, i]))));
+  let first: ComposeProject | undefined;
+  let at = Infinity;
+  for (const id of ids) {
+    const i = order.get(id);
+    if (i === undefined || i >= at) continue;
+    const p = plan.projects[i]!;
+    if (!p.envFiles) continue;
+    first = p;
+    at = i;
+  }
+  return first?.envFiles;
+}
+const projectOrder = new WeakMap<ComposePlan, Map<string, number>>();
 
 function isRemoteContext(ctx: string): boolean {
   return /^(https?:|git@|git:|ssh:|github\.com\/)/.test(ctx);
@@ -658,6 +684,7 @@ function splitShortVolume(v: string): string[] {
 
 /** Split on `:` except inside `${…}` (`${DATA:-./data}:/data` is two parts). */
 function splitOutsideBraces(v: string): string[] {
+  if (!v.includes('${')) return v.split(':'); // no braces: every `:` splits
   const parts: string[] = [];
   let depth = 0;
   let cur = '';
@@ -763,6 +790,7 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
   const configs = (mappings: ContainerMapping[], df?: DockerfileSource) => {
+    if (!mappings.some(reachesNginxDir)) return; // nothing at /etc/nginx: no config file to load (asked per service and Dockerfile)
     for (const f of nginxConfigSet(project, mappings).files) out.push({ path: f.hostPath, kind: 'nginx' });
     // nginx installed from a distro package reads that package's layout (Debian sites-enabled, Alpine http.d).
     const pkg = df ? nginxPackageInFile(df.parsed) : undefined;
@@ -776,7 +804,7 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   }
   for (const df of project.dockerfiles) {
     configs(copyMappings(project, df.path), df);
-    for (const p of startScriptCandidates(project, df)) out.push({ path: p, kind: 'script' });
+    for (const p of startScriptsOnce(project, df)) out.push({ path: p, kind: 'script' });
   }
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
@@ -788,9 +816,25 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     }
     for (const name of ['.env.example', '.env.sample']) {
       const p = path.join(dir, name);
-      if (existsSync(p)) out.push({ path: p, kind: 'env' });
+      if (pathExists(p)) out.push({ path: p, kind: 'env' });
     }
   }
   return out;
+}
+
+const startScriptsCache = new WeakMap<DockerfileSource, { context: string | undefined; paths: string[] }>();
+
+/**
+ * A Dockerfile's start scripts depend on its text and on its COPY links, which
+ * depend on its build context alone (copyLinksOnce): found once, not again in
+ * every round of links.
+ */
+function startScriptsOnce(project: Project, df: DockerfileSource): string[] {
+  const context = project.contexts.get(df.path)?.[0];
+  const hit = startScriptsCache.get(df);
+  if (hit && hit.context === context) return hit.paths;
+  const paths = startScriptCandidates(project, df);
+  startScriptsCache.set(df, { context, paths });
+  return paths;
 }
 

@@ -35,6 +35,16 @@ export function isUnderNginxDir(p: string): boolean {
   return p === NGINX_CONF_DIR || p.startsWith(NGINX_CONF_DIR + '/');
 }
 
+/**
+ * Whether a mapping puts something at or under /etc/nginx (itself, or a folder
+ * above it such as `COPY etc/ /etc/`). Every path nginx reads starts there
+ * (the layouts' includes and default sites, and what those include), so a
+ * container whose mappings have none gets no configuration file of ours.
+ */
+export function reachesNginxDir(m: ContainerMapping): boolean {
+  return isUnderNginxDir(m.containerPath) || `${NGINX_CONF_DIR}/`.startsWith(m.containerPath.replace(/\/?$/, '/'));
+}
+
 const GLOB = /[*?[]/;
 
 const copiesIndex = new WeakMap<Project, Map<string, CopyLink[]>>();
@@ -309,8 +319,20 @@ function globMatches(mappings: ContainerMapping[], pattern: string): string[] {
   return [...names].sort().map((n) => path.posix.join(dir, n));
 }
 
-/** nginx include patterns are glob(3): `*`, `?` and `[...]` within one path component. */
+const globRegExps = new Map<string, RegExp>();
+
+/**
+ * nginx include patterns are glob(3): `*`, `?` and `[...]` within one path component.
+ * Made once per pattern (the same few patterns are asked for every image); the
+ * expression has no `g` flag, so sharing it keeps no state between tests.
+ */
 export function globRegExp(glob: string): RegExp {
+  let known = globRegExps.get(glob);
+  if (!known) globRegExps.set(glob, (known = makeGlobRegExp(glob)));
+  return known;
+}
+
+function makeGlobRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;

@@ -431,9 +431,16 @@ export function hostnamesOf(services: ServiceLink[]): string[] {
  * it may not be a URL at all.
  */
 export function rewriteServiceUrls(text: string, hosts: string[], map: PortMap = UNPRIVILEGED_PORTS): TextEdit[] {
-  if (hosts.length === 0) return [];
+  return hosts.length === 0 ? [] : rewriteWith(text, serviceUrlPattern(hosts), map);
+}
+
+/** The pattern rewriteServiceUrls matches: made once per move, not once per value it looks at. */
+function serviceUrlPattern(hosts: string[]): RegExp {
   const names = hosts.map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  const re = new RegExp(`(?<![\\w.@-])(?:(https?|wss?)://)?(?:${names})(?::(\\d+))?(?![\\w.-])`, 'gi');
+  return new RegExp(`(?<![\\w.@-])(?:(https?|wss?)://)?(?:${names})(?::(\\d+))?(?![\\w.-])`, 'gi');
+}
+
+function rewriteWith(text: string, re: RegExp, map: PortMap): TextEdit[] {
   const edits: TextEdit[] = [];
   for (const m of text.matchAll(re)) {
     const [all, scheme, port] = m;
@@ -458,26 +465,64 @@ export function rewriteServiceUrls(text: string, hosts: string[], map: PortMap =
 function moveInPeers(project: Project, services: ServiceLink[], out: Collector): void {
   if (services.length === 0) return;
   const hosts = hostnamesOf(services);
+  const urls = serviceUrlPattern(hosts);
+  const peers = peersOf(project);
+  // Services of the compose folders involved, in model order (a move reaches its own stack, not every stack).
   const dirs = new Set(services.map((s) => path.dirname(s.compose.path)));
-  for (const s of project.services) {
-    if (!dirs.has(path.dirname(s.compose.path)) || !s.node.node) continue;
-    moveInEnvironment(s, s.node.node, hosts, out);
+  const positions = [...dirs].flatMap((d) => peers.servicesInDir.get(d) ?? []);
+  if (dirs.size > 1) positions.sort((a, b) => a - b);
+  for (const i of positions) {
+    const s = project.services[i]!;
+    moveInEnvironment(s, s.node.node!, urls, hosts, out);
   }
+  // Only a value that holds one of the names can reach it (an ASCII name matches ASCII text only, in any case).
+  const lowerHosts = hosts.map((h) => h.toLowerCase());
+  const filter = hosts.every((h) => /^[\x00-\x7f]*$/.test(h));
+  for (const { src, d, upstreamServer, lower } of peers.proxies) {
+    if (filter && !lowerHosts.some((h) => lower.includes(h))) continue;
+    const arg = d.args[0]!;
+    const edits = upstreamServer ? rewriteUpstreamServer(arg.value, hosts, out.map) : rewriteWith(arg.value, urls, out.map);
+    if (edits.length === 0) continue;
+    if (arg.raw !== arg.value && !(arg.quoted && arg.raw.slice(1, -1) === arg.value)) {
+      out.block(`${src.rel} line ${d.line} reaches ${hosts[0]} on its old port in a form I cannot rewrite`);
+      continue;
+    }
+    const at = arg.quoted ? arg.start + 1 : arg.start;
+    for (const e of edits) out.edit(src.path, at + e.start, at + e.end, e.text);
+  }
+}
+
+interface Peers {
+  /** Compose folder -> positions in project.services of its services that have a node of their own. */
+  servicesInDir: Map<string, number[]>;
+  /** `proxy_pass`, `grpc_pass`, `uwsgi_pass` and upstream `server` directives with an argument, in model order. */
+  proxies: { src: NginxSource; d: NginxDirective; upstreamServer: boolean; lower: string }[];
+}
+
+const peersIndex = new WeakMap<Project, Peers>();
+
+/** Where moves look for peers, found once per model: every nginx image's move asks, so not a scan of the project each. */
+function peersOf(project: Project): Peers {
+  let peers = peersIndex.get(project);
+  if (peers) return peers;
+  peers = { servicesInDir: new Map(), proxies: [] };
+  project.services.forEach((s, i) => {
+    if (!s.node.node) return;
+    const dir = path.dirname(s.compose.path);
+    const list = peers!.servicesInDir.get(dir);
+    if (list) list.push(i);
+    else peers!.servicesInDir.set(dir, [i]);
+  });
   for (const src of project.nginx) {
     walkNginx(src.parsed.directives, (d) => {
       const upstreamServer = d.name === 'server' && d.parent?.name === 'upstream';
       if (!['proxy_pass', 'grpc_pass', 'uwsgi_pass'].includes(d.name) && !upstreamServer) return;
       const arg = d.args[0];
-      if (!arg) return;
-      const edits = upstreamServer ? rewriteUpstreamServer(arg.value, hosts, out.map) : rewriteServiceUrls(arg.value, hosts, out.map);
-      if (edits.length === 0) return;
-      if (arg.raw !== arg.value && !(arg.quoted && arg.raw.slice(1, -1) === arg.value)) {
-        return out.block(`${src.rel} line ${d.line} reaches ${hosts[0]} on its old port in a form I cannot rewrite`);
-      }
-      const at = arg.quoted ? arg.start + 1 : arg.start;
-      for (const e of edits) out.edit(src.path, at + e.start, at + e.end, e.text);
+      if (arg) peers!.proxies.push({ src, d, upstreamServer, lower: arg.value.toLowerCase() });
     });
   }
+  peersIndex.set(project, peers);
+  return peers;
 }
 
 /** An upstream `server frontend;` means port 80; `server frontend:80;` too. */
@@ -490,14 +535,14 @@ function rewriteUpstreamServer(value: string, hosts: string[], map: PortMap): Te
 }
 
 /** URLs to the service in one service's own `environment` (list or map form). */
-function moveInEnvironment(s: ServiceLink, map: YAMLMap, hosts: string[], out: Collector): void {
+function moveInEnvironment(s: ServiceLink, map: YAMLMap, urls: RegExp, hosts: string[], out: Collector): void {
   const file = s.compose;
   const label = `service ${s.name} (${file.rel})`;
   const env = mapValue(map, 'environment');
   const inherited = s.node.data.environment;
   if (!env) {
     const values = Array.isArray(inherited) ? inherited : inherited && typeof inherited === 'object' ? Object.values(inherited) : [];
-    if (values.some((v) => typeof v === 'string' && rewriteServiceUrls(v, hosts, out.map).length)) {
+    if (values.some((v) => typeof v === 'string' && rewriteWith(v, urls, out.map).length)) {
       out.block(`${label} reaches ${hosts[0]} on its old port through an environment it gets by a merge key; change it where it is defined`);
     }
     return;
@@ -513,7 +558,7 @@ function moveInEnvironment(s: ServiceLink, map: YAMLMap, hosts: string[], out: C
   for (const { node, path: at } of entries) {
     if (typeof node.value !== 'string') continue;
     const value = node.value;
-    const edits = rewriteServiceUrls(value, hosts, out.map);
+    const edits = rewriteWith(value, urls, out.map);
     if (edits.length === 0) continue;
     const start = scalarValueStart(file.text, node, value);
     if (start === undefined) {

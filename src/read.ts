@@ -1,6 +1,6 @@
 // Reading files safely: every failure is a FileError naming the file, so the
 // driver can report it and go on with the other files.
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { looksBinary } from './text.js';
 
@@ -64,10 +64,15 @@ function realRootOf(root: string): string {
   }
 }
 
-/** The file's real path: its folder's (cached) plus its name, unless the file itself is a symlink. */
-function realPathOf(file: string): string {
-  if (lstatSync(file).isSymbolicLink()) return realpathSync.native(file);
-  return path.join(realDirOf(path.dirname(file)), path.basename(file));
+/**
+ * The file's real path: its folder's (cached) plus its name, unless the file
+ * itself is a symlink. `stat`: the file's own lstat when it is not a symlink
+ * (then the same as its stat, which need not be asked again).
+ */
+function realPathOf(file: string): { real: string; stat?: Stats } {
+  const own = lstatSync(file);
+  if (own.isSymbolicLink()) return { real: realpathSync.native(file) };
+  return { real: path.join(realDirOf(path.dirname(file)), path.basename(file)), stat: own };
 }
 
 /**
@@ -77,8 +82,9 @@ function realPathOf(file: string): string {
  */
 export async function readTextFile(file: string, root: string): Promise<ReadFile> {
   let real: string;
+  let stat: Stats | undefined;
   try {
-    real = realPathOf(file);
+    ({ real, stat } = realPathOf(file));
   } catch (err) {
     throw new FileProblem(file, describeIoError(err, 'cannot read'));
   }
@@ -86,9 +92,8 @@ export async function readTextFile(file: string, root: string): Promise<ReadFile
   if (!isInside(realRoot, real)) {
     throw new FileProblem(file, `is a symlink to ${real}, outside ${root}; not followed`);
   }
-  let stat;
   try {
-    stat = statSync(real);
+    stat ??= statSync(real);
   } catch (err) {
     throw new FileProblem(file, describeIoError(err, 'cannot read'));
   }
@@ -143,25 +148,42 @@ export function isDirectory(p: string): boolean {
   return pathKind(p) === 'directory';
 }
 
+/** Whether a path exists (as existsSync: a broken symlink or one that cannot be reached does not). */
+export function pathExists(p: string): boolean {
+  return pathKind(p) !== 'unreadable';
+}
+
 /** Whether a path is a regular file (false when it cannot be read). */
 export function isFile(p: string): boolean {
   return pathKind(p) === 'file';
 }
 
-type PathKind = 'file' | 'directory' | 'other' | 'unreadable';
+export type PathKind = 'file' | 'directory' | 'other' | 'unreadable';
 
 let kinds: Map<string, PathKind> | undefined;
+
+/** What isFile, isDirectory, pathExists and sortedDirEntries found: kept by withPathKindsKept. */
+export interface PathKinds {
+  kinds: Map<string, PathKind>;
+  listings: Map<string, Dirent[]>;
+}
+
+export function newPathKinds(): PathKinds {
+  return { kinds: new Map(), listings: new Map() };
+}
 
 /**
  * Run `fn`, which must be synchronous, keeping what isFile and isDirectory
  * found: every engine pass rebuilds the model and asks the same paths again,
- * and nothing is written while the engine runs.
+ * and nothing is written while the engine runs. `kept` carries what was found
+ * over several steps (loading links in rounds, with reads in between that
+ * write nothing); without it a run starts empty.
  */
-export function withPathKindsKept<T>(fn: () => T): T {
+export function withPathKindsKept<T>(fn: () => T, kept: PathKinds = newPathKinds()): T {
   const before = kinds;
   const listingsBefore = listings;
-  kinds = new Map();
-  listings = new Map();
+  kinds = kept.kinds;
+  listings = kept.listings;
   try {
     return fn();
   } finally {

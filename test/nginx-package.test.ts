@@ -275,6 +275,53 @@ describe('the port move on its own', () => {
     }
   });
 
+  it('moves peers in the folders of the services that move, in model order, and nginx upstreams in any case', async () => {
+    const tree = {
+      'a/compose.yaml': 'services:\n  api:\n    image: acme/api\n    ports: ["3000"]\n  web:\n    image: acme/web\n    environment:\n      API: http://api:3000/v1\n',
+      // Same folder, another file: a peer too (the name in capitals still reaches it).
+      'a/compose.override.yaml': 'services:\n  worker:\n    image: acme/worker\n    environment: ["API_URL=http://API:3000/x"]\n',
+      // Another stack with a service of the same name: not a peer of a/'s api.
+      'b/compose.yaml': 'services:\n  client:\n    image: acme/client\n    environment:\n      API: http://api:3000/v1\n',
+      'c/compose.yaml':
+        'services:\n  api:\n    image: acme/api\n    ports: ["3000"]\n    networks:\n      default:\n        aliases: ["σrv"]\n  cron:\n    image: acme/cron\n    environment:\n      TARGET: api:3000\n',
+      // Upstreams anywhere in the model: capitals, and a name the case-blind match of JavaScript finds though lower-casing does not (ς/σ).
+      'proxy/site.conf':
+        'upstream app {\n    server Api:3000;\n}\nserver {\n    listen 8080;\n    location / { proxy_pass http://app; }\n    location /a { proxy_pass http://API:3000/a; }\n    location /s { proxy_pass http://ςrv:3000/s; }\n    location /o { proxy_pass http://other:3000/o; }\n}\n',
+    };
+    const dir = writeTree(tree);
+    try {
+      const inputs = Object.keys(tree).map((rel) => ({ path: path.join(dir, rel), kind: rel.endsWith('.conf') ? ('nginx' as const) : ('compose' as const), root: dir }));
+      const project = await loadProject(inputs, dir, [dir]);
+      const apiOf = (folder: string) => project.services.find((s) => s.name === 'api' && s.compose.rel === `${folder}/compose.yaml`)!;
+      // c's service first: the peers still come in the model's order (a before c).
+      const move = movePorts(project, { services: [apiOf('c'), apiOf('a')] }, { 3000: 3001 });
+      expect(move.blockers).toEqual([]);
+      const after = (rel: string) => {
+        const file = path.join(dir, rel);
+        const text = project.files.get(file)!.text;
+        return move.edits.filter((e) => e.file === file).sort((x, y) => y.range[0] - x.range[0]).reduce((t, e) => t.slice(0, e.range[0]) + e.text + t.slice(e.range[1]), text);
+      };
+      expect(after('a/compose.yaml')).toContain('API: http://api:3001/v1');
+      expect(after('a/compose.override.yaml')).toContain('API_URL=http://API:3001/x');
+      expect(after('b/compose.yaml')).toBe(tree['b/compose.yaml']);
+      expect(after('c/compose.yaml')).toContain('TARGET: api:3001');
+      const site = after('proxy/site.conf');
+      expect(site).toContain('server Api:3001;');
+      expect(site).toContain('proxy_pass http://API:3001/a;');
+      expect(site).toContain('proxy_pass http://ςrv:3001/s;');
+      expect(site).toContain('proxy_pass http://other:3000/o;');
+      expect(move.intent.map((i) => `${path.relative(dir, i.file)} ${i.path.join('.')}`)).toEqual([
+        'c/compose.yaml services.api.ports',
+        'a/compose.yaml services.api.ports',
+        'a/compose.override.yaml services.worker.environment.0',
+        'a/compose.yaml services.web.environment.API',
+        'c/compose.yaml services.cron.environment.TARGET',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a host-network service instead of moving it', async () => {
     const dir = writeTree({ 'compose.yaml': 'services:\n  web:\n    image: acme/web\n    network_mode: host\n' });
     try {

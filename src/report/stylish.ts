@@ -20,7 +20,11 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
   const paint = (s: string, f: (x: string) => string) => (ctx.color ? f(s) : s);
   const out: string[] = [];
   const byFile = new Map<string, ReportedFinding[]>();
-  for (const f of result.engine.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const f of result.engine.findings) {
+    const list = byFile.get(f.file);
+    if (list) list.push(f);
+    else byFile.set(f.file, [f]);
+  }
   for (const [file, findings] of [...byFile].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.push(paint(relPath(ctx.cwd, file), pc.underline));
     for (const f of findings) {
