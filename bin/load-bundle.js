@@ -13,7 +13,6 @@
 // import() in a vm script needs an experimental flag on Node 20, so the bundle
 // imports yargs through __dynamicImport, passed in here (scripts/bundle.mjs).
 import { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +41,8 @@ export function loadBundle(url) {
     return require(file);
   }
   // A bundle without its build line (edited by hand) is hashed here.
-  const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(source)?.[1] ?? createHash('sha1').update(source).digest('hex').slice(0, 16);
+  // (node:crypto only then: loading it costs a start several milliseconds.)
+  const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(source)?.[1] ?? require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
   cacheFile = path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
   try {
     cached = readFileSync(cacheFile);

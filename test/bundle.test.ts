@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { REPO, tempDir } from './helpers.js';
 
@@ -28,6 +29,38 @@ describe('the bundled CLI', () => {
     expect(text).toMatch(/__dynamicImport\("yargs"\)/);
     expect(text).not.toMatch(/\brequire\("(dockerfile-ast|yaml|diff|ignore|magic-string|picocolors)"\)/);
     expect(text).not.toMatch(/\brequire\("yargs"\)/);
+  });
+
+  it('maps its functions to their TypeScript lines (the build edits it in place after esbuild)', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')));
+    // Functions early, in the middle and at the end of the bundle, after every in-place edit.
+    for (const [name, file] of [['discover', 'src/discover.ts'], ['stateDigest', 'src/engine.ts'], ['plainArgs', 'src/cli.ts'], ['selectTransforms', 'src/cli.ts']]) {
+      const at = text.lastIndexOf(`function ${name}(`);
+      expect(at, name).toBeGreaterThan(0);
+      const before = text.slice(0, at);
+      const entry = map.findEntry(before.split('\n').length - 1, at - before.lastIndexOf('\n') - 1) as { originalSource: string; originalLine: number };
+      const source = path.resolve(path.dirname(BUNDLE), entry.originalSource);
+      expect(path.relative(REPO, source)).toBe(file);
+      expect(readFileSync(source, 'utf8').split('\n')[entry.originalLine]).toContain(`function ${name}(`);
+    }
+  });
+
+  it('loads node:child_process and node:crypto only when a run uses them', () => {
+    const loaded = (run: string) => {
+      const script =
+        `const { main } = require(${JSON.stringify(BUNDLE)});` +
+        `const report = () => console.log(JSON.stringify(['child_process', 'crypto'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));` +
+        `${run}.then(report);`;
+      // A file, not -e: node -e loads crypto itself (for its global).
+      const file = path.join(tempDir('dh-bundle-lazy-'), 'run.cjs');
+      writeFileSync(file, script);
+      return spawnSync(process.execPath, [file], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+    };
+    expect(loaded('Promise.resolve()')).toBe('[]');
+    // The engine's cycle digest hashes the texts a pass changed: crypto loads then, and works.
+    const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
+    expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('["crypto"]');
   });
 
   it('starts with its build id, the hash of its text, which names its code cache', () => {
