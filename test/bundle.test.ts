@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { REPO, tempDir } from './helpers.js';
@@ -98,10 +98,64 @@ describe('the bundled CLI', () => {
     const first = run(['--dry-run', 'examples'], dir, env);
     const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
     const [name] = readdirSync(cacheDir);
-    // Same name, other contents: a cache V8 cannot use.
-    cpSync(path.join(REPO, 'package.json'), path.join(cacheDir, name!));
+    // Same name and header, other contents: a cache V8 cannot use.
+    const header = readFileSync(path.join(cacheDir, name!)).subarray(0, 8);
+    writeFileSync(path.join(cacheDir, name!), Buffer.concat([header, readFileSync(path.join(REPO, 'package.json'))]));
     expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
     // The refused cache was replaced by a good one.
     expect(readFileSync(path.join(cacheDir, name!)).length).toBeGreaterThan(100_000);
+    // And a file that is not a cache at all.
+    cpSync(path.join(REPO, 'package.json'), path.join(cacheDir, name!));
+    expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
+    expect(readFileSync(path.join(cacheDir, name!)).length).toBeGreaterThan(100_000);
+  });
+
+  it('a cache written by a run that did not go through the pipeline (--help) is replaced by the first run that did, then kept', () => {
+    const dir = tempDir('dh-bundle-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    const cache = tempDir('dh-bundle-cache-');
+    const env = { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' };
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    const cacheFile = () => readFileSync(path.join(cacheDir, readdirSync(cacheDir)[0]!));
+    run(['--help'], dir, env);
+    const help = cacheFile();
+    expect(help.subarray(0, 8).toString('latin1')).toBe('dh-cc1\n\0');
+    run(['--help'], dir, env);
+    expect(cacheFile().equals(help)).toBe(true);
+    const first = run(['--dry-run', 'examples'], dir, env);
+    const pipeline = cacheFile();
+    expect(pipeline[7]).toBe(1);
+    // It holds the functions of the pipeline too.
+    expect(pipeline.length).toBeGreaterThan(help.length + 200_000);
+    for (const args of [['--help'], ['--dry-run', 'examples']]) run(args, dir, env);
+    expect(cacheFile().equals(pipeline)).toBe(true);
+    expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
+  });
+
+  it('writing a cache keeps the newest four of other builds and removes older ones', () => {
+    const dir = tempDir('dh-bundle-');
+    const cache = tempDir('dh-bundle-cache-');
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    mkdirSync(cacheDir, { recursive: true });
+    const others = [1, 2, 3, 4, 5, 6].map((n) => `v0.0.${n}-x64-${String(n).repeat(16)}.bin`);
+    others.forEach((name, i) => {
+      writeFileSync(path.join(cacheDir, name), 'old');
+      const day = (i + 1) * 86_400;
+      utimesSync(path.join(cacheDir, name), day, day);
+    });
+    run(['--list-transforms'], dir, { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' });
+    const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(readFileSync(BUNDLE, 'utf8'))?.[1];
+    expect(readdirSync(cacheDir).sort()).toEqual([...others.slice(2), `${process.version}-${process.arch}-${id}.bin`].sort());
+  });
+
+  it('runs the same when the cache directory cannot be made', () => {
+    const dir = tempDir('dh-bundle-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    // XDG_CACHE_HOME a file: no directory can be made under it (permissions would not stop root, who runs CI).
+    const notDir = path.join(tempDir('dh-bundle-cache-'), 'file');
+    writeFileSync(notDir, '');
+    const plain = run(['--dry-run', 'examples'], dir, { NODE_DISABLE_COMPILE_CACHE: '1' });
+    for (let i = 0; i < 2; i++) expect(run(['--dry-run', 'examples'], dir, { XDG_CACHE_HOME: notDir, NODE_DISABLE_COMPILE_CACHE: '' })).toEqual(plain);
+    expect(readFileSync(notDir, 'utf8')).toBe('');
   });
 });
