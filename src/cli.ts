@@ -305,6 +305,11 @@ export async function parseWithYargs(argv: string[], io: Io, bot?: { DEFAULT_BRA
 }
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  // `--version` alone: what yargs prints for it, without loading yargs (test/cli-args.test.ts compares them).
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
   if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
   // `verify` is `--dry-run --verify`: boot before and after, write nothing.
   if (argv[0] === 'verify') argv = ['--dry-run', '--verify', ...argv.slice(1)];
