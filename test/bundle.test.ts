@@ -122,14 +122,13 @@ describe('the bundled CLI', () => {
     expect(help.subarray(0, 8).toString('latin1')).toBe('dh-cc1\n\0');
     run(['--help'], dir, env);
     expect(cacheFile().equals(help)).toBe(true);
-    const first = run(['--dry-run', 'examples'], dir, env);
+    run(['--dry-run', 'examples'], dir, env);
     const pipeline = cacheFile();
     expect(pipeline[7]).toBe(1);
     // It holds the functions of the pipeline too.
     expect(pipeline.length).toBeGreaterThan(help.length + 200_000);
     for (const args of [['--help'], ['--dry-run', 'examples']]) run(args, dir, env);
     expect(cacheFile().equals(pipeline)).toBe(true);
-    expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
   });
 
   it('writing a cache keeps the newest four of other builds and removes older ones', () => {
@@ -155,7 +154,7 @@ describe('the bundled CLI', () => {
     const notDir = path.join(tempDir('dh-bundle-cache-'), 'file');
     writeFileSync(notDir, '');
     const plain = run(['--dry-run', 'examples'], dir, { NODE_DISABLE_COMPILE_CACHE: '1' });
-    for (let i = 0; i < 2; i++) expect(run(['--dry-run', 'examples'], dir, { XDG_CACHE_HOME: notDir, NODE_DISABLE_COMPILE_CACHE: '' })).toEqual(plain);
+    expect(run(['--dry-run', 'examples'], dir, { XDG_CACHE_HOME: notDir, NODE_DISABLE_COMPILE_CACHE: '' })).toEqual(plain);
     expect(readFileSync(notDir, 'utf8')).toBe('');
   });
 });
