@@ -8,13 +8,19 @@
 // scripts/bundle.mjs): V8 refuses a cache made by another V8, but of the source
 // it checks only the length (and npm gives every packed file one date), so the
 // name must tell builds apart. A refused cache is compiled as usual.
+// The cache holds what the run that wrote it compiled: one written by
+// `--help` lacks the pipeline, which every later run would then compile
+// again. So each cache file says whether its run went through the pipeline
+// (the bundle's `startup.pipeline`, set by main), and the first run that
+// does replaces a cache that did not. Writing prunes the caches of other
+// builds beyond the newest few (each build writes its own; two installed
+// versions used side by side keep theirs).
 // Plain `require` instead: NODE_DISABLE_COMPILE_CACHE set (as in Node 22), or
 // source maps on (node --enable-source-maps: vm scripts get none).
 // import() in a vm script needs an experimental flag on Node 20, so the bundle
 // imports yargs through __dynamicImport, passed in here (scripts/bundle.mjs).
 import { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +30,34 @@ function cacheDir() {
   const xdg = process.env.XDG_CACHE_HOME;
   const base = xdg && path.isAbsolute(xdg) ? xdg : os.homedir() ? path.join(os.homedir(), '.cache') : '';
   return base ? path.join(base, 'docker-harden', 'compile-cache') : '';
+}
+
+/** A cache file: this header, then V8's data; the header's last byte is 1 if its run went through the pipeline. */
+const HEADER = Buffer.from('dh-cc1\n\0', 'latin1');
+/** Cache files of other builds (or Node versions) kept when one is written. */
+const KEEP_CACHES = 4;
+
+function writeCache(dir, cacheFile, data, pipeline) {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    const header = Buffer.from(HEADER);
+    header[header.length - 1] = pipeline ? 1 : 0;
+    writeSync(fd, header);
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, cacheFile);
+  const caches = readdirSync(dir)
+    .filter((name) => name.endsWith('.bin'))
+    .map((name) => {
+      const file = path.join(dir, name);
+      return { file, mtime: statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0 };
+    })
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of caches.slice(KEEP_CACHES + 1)) if (old.file !== cacheFile) unlinkSync(old.file);
 }
 
 /** The bundle's exports; `url` is its file URL. */
@@ -42,10 +76,16 @@ export function loadBundle(url) {
     return require(file);
   }
   // A bundle without its build line (edited by hand) is hashed here.
-  const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(source)?.[1] ?? createHash('sha1').update(source).digest('hex').slice(0, 16);
+  // (node:crypto only then: loading it costs a start several milliseconds.)
+  const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(source)?.[1] ?? require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
   cacheFile = path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
+  let cachedPipeline = false;
   try {
-    cached = readFileSync(cacheFile);
+    const data = readFileSync(cacheFile);
+    if (data.length > HEADER.length && data.subarray(0, HEADER.length - 1).equals(HEADER.subarray(0, HEADER.length - 1))) {
+      cached = data.subarray(HEADER.length);
+      cachedPipeline = data[HEADER.length - 1] === 1;
+    }
   } catch {
     // first run of this build: compiled from source, cache written at exit
   }
@@ -55,18 +95,15 @@ export function loadBundle(url) {
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, require, module, file, path.dirname(file), (specifier) => import(specifier));
   module.loaded = true;
-  if (!cached || script.cachedDataRejected) {
-    // At exit the cache also holds the functions this run compiled, not only the top level.
-    process.once('exit', () => {
-      try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-        renameSync(tmp, cacheFile);
-      } catch {
-        // no cache then: the next run compiles again
-      }
-    });
-  }
+  // At exit the cache also holds the functions this run compiled, not only the top level.
+  process.once('exit', () => {
+    const pipeline = module.exports.startup?.pipeline === true;
+    if (cached && !script.cachedDataRejected && (cachedPipeline || !pipeline)) return;
+    try {
+      writeCache(dir, cacheFile, script.createCachedData(), pipeline);
+    } catch {
+      // no cache then (a read-only or full cache directory): the next run compiles again
+    }
+  });
   return module.exports;
 }

@@ -11,7 +11,20 @@
 // in a vm script needs an experimental flag on Node 20.
 // The source map chains through tsc's maps, so it points into the .ts sources
 // (node --enable-source-maps); without it stack traces still carry the
-// functions' own names: nothing is minified.
+// functions' own names: only whitespace and comments are minified (a third
+// less text for every start to read and decode), no name and no syntax.
+// Two things in esbuild's output cost every start, and the build changes them
+// after esbuild, in place (same length, so the source map stays right), each
+// checked so that an esbuild writing them otherwise fails the build:
+// - esbuild's __toESM / __toCommonJS make a fresh copy of a module's exports
+//   (a getter per export) at every import site: 35 of node:path, 12 of yaml,
+//   12 of vscode-languageserver-types' ~70 namespaces. Here each module's copy
+//   is made once and shared, as esbuild itself did before 0.14 (the banner's
+//   __toESMOnce / __toCommonJSOnce).
+// - node:child_process and node:crypto are required by modules every run
+//   initialises (the runtime adapter, the engine's cycle digest) but used only
+//   when a run spawns or hashes; loading them pulls in net, dgram, streams and
+//   every crypto submodule. They load on first use (the banner's __lazyR).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +34,18 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist/bundle/docker-harden.cjs');
 const EXTERNAL = ['yargs'];
+/** Node built-ins loaded on the first read of one of their exports (see the top). */
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto'];
+/**
+ * esbuild's interop helpers as esbuild 0.28 writes them (whitespace minified);
+ * the banner has the same code, made once per module. If esbuild changes them,
+ * the build stops here: compare, update the banner's copy, then these.
+ */
+const INTEROP_HELPERS = {
+  __toESM:
+    'var __toESM=(mod,isNodeMode,target)=>(target=mod!=null?__create(__getProtoOf(mod)):{},__copyProps(isNodeMode||!mod||!mod.__esModule?__defProp(target,"default",{value:mod,enumerable:true}):target,mod));',
+  __toCommonJS: 'var __toCommonJS=mod=>__copyProps(__defProp({},"__esModule",{value:true}),mod);',
+};
 /**
  * The first line names the build by a hash of the bundle's text, so the loader's
  * code cache (bin/load-bundle.js) is keyed by the build without hashing 1 MB at
@@ -38,6 +63,7 @@ const result = await build({
   target: 'node20',
   external: EXTERNAL,
   sourcemap: true,
+  minifyWhitespace: true,
   write: false,
   // cli.ts finds package.json from its own URL; in the bundle that is the bundle's.
   define: { 'import.meta.url': '__bundleUrl' },
@@ -46,7 +72,29 @@ const result = await build({
       `// build ${BUILD_ID_PLACEHOLDER}\n` +
       "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;\n" +
       // Loaded by plain require (no loader parameter): the module's own import().
-      "var __dynamicImport = typeof __dynamicImport === 'function' ? __dynamicImport : (specifier) => import(specifier);",
+      "var __dynamicImport = typeof __dynamicImport === 'function' ? __dynamicImport : (specifier) => import(specifier);\n" +
+      // esbuild's interop helpers (INTEROP_HELPERS), their result made once per module and shared.
+      'var __interopMade = [new WeakMap(), new WeakMap(), new WeakMap()];\n' +
+      'var __interopOnce = (kind, make) => (mod, isNodeMode) => {\n' +
+      "  if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return make(mod, isNodeMode);\n" +
+      '  const made = __interopMade[kind === 0 && isNodeMode ? 1 : kind];\n' +
+      '  let copy = made.get(mod);\n' +
+      '  if (copy === undefined) made.set(mod, (copy = make(mod, isNodeMode)));\n' +
+      '  return copy;\n' +
+      '};\n' +
+      'var __toESMOnce = __interopOnce(0, (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target, mod)));\n' +
+      'var __toCommonJSOnce = __interopOnce(2, (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod));\n' +
+      // A built-in loaded when one of its exports is first read (LAZY_BUILTINS); as long as `require`.
+      'var __lazyR = (id) => {\n' +
+      '  let mod;\n' +
+      '  const load = () => (mod ??= require(id));\n' +
+      '  return new Proxy({}, {\n' +
+      '    get: (_, key) => load()[key],\n' +
+      '    has: (_, key) => key in load(),\n' +
+      '    ownKeys: () => Reflect.ownKeys(load()),\n' +
+      '    getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); if (d) d.configurable = true; return d; },\n' +
+      '  });\n' +
+      '};',
   },
   logLevel: 'silent',
 });
@@ -62,6 +110,24 @@ for (const file of result.outputFiles) {
       text = text.replaceAll(call, `__dynamicImport(${JSON.stringify(name)})`);
     }
     if (/\bimport\(/.test(text.replaceAll('import(specifier)', ''))) problems.push('the bundle has an import() that the loader does not route');
+    // In place and of the same length: the source map's columns stay right.
+    const sameLength = (from, to) => {
+      if (to.length > from.length) throw new Error(`bundle: ${to} is longer than ${from}`);
+      return to.padEnd(from.length, ' ');
+    };
+    for (const [helper, definition] of Object.entries(INTEROP_HELPERS)) {
+      const found = text.split(definition).length - 1;
+      if (found !== 1) problems.push(`expected esbuild's ${helper} written as INTEROP_HELPERS has it, found it ${found} times: compare and update the banner's copy`);
+      text = text.replace(definition, sameLength(definition, `var ${helper}=${helper}Once;`));
+    }
+    for (const id of LAZY_BUILTINS) {
+      const call = `require(${JSON.stringify(id)})`;
+      // Only `name=require(...)`: an interop copy would read every export at once.
+      const plain = text.split(`=${call}`).length - 1;
+      const all = text.split(call).length - 1;
+      if (plain === 0 || plain !== all) problems.push(`expected ${call} only as name=${call}, found ${plain} of ${all}`);
+      text = text.replaceAll(`=${call}`, `=${sameLength(call, `__lazyR(${JSON.stringify(id)})`)}`);
+    }
     if (!text.startsWith(`// build ${BUILD_ID_PLACEHOLDER}\n`)) problems.push('the bundle does not start with its build line');
     const id = createHash('sha1').update(text).digest('hex').slice(0, BUILD_ID_PLACEHOLDER.length);
     text = text.replace(BUILD_ID_PLACEHOLDER, id);

@@ -40,6 +40,13 @@ async function loadYargs(argv: string[]): Promise<Argv> {
   return yargs(argv);
 }
 
+/**
+ * Whether this run went through the pipeline: bin/load-bundle.js reads it at
+ * exit, so that a code cache written by a run that did not (--help, a usage
+ * error) is replaced by one that holds the pipeline.
+ */
+export const startup = { pipeline: false };
+
 /** Runs over fewer files than this finish before a progress line would help. */
 export const PROGRESS_MIN_FILES = 200;
 
@@ -298,6 +305,11 @@ export async function parseWithYargs(argv: string[], io: Io, bot?: { DEFAULT_BRA
 }
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  // `--version` alone: what yargs prints for it, without loading yargs (test/cli-args.test.ts compares them).
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
   if (argv[0] === 'ci-guard') return ciGuard(argv.slice(1), io);
   // `verify` is `--dry-run --verify`: boot before and after, write nothing.
   if (argv[0] === 'verify') argv = ['--dry-run', '--verify', ...argv.slice(1)];
@@ -372,6 +384,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     const { verifyProject } = args.verify ? await import('./verify/verify.js') : {};
     const { RuntimeError } = inspect || args.verify ? await import('./runtime/index.js') : {};
     let result: RunResult;
+    startup.pipeline = true;
     try {
       result = await run({
         paths,

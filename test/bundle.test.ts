@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { REPO, tempDir } from './helpers.js';
 
@@ -28,6 +29,38 @@ describe('the bundled CLI', () => {
     expect(text).toMatch(/__dynamicImport\("yargs"\)/);
     expect(text).not.toMatch(/\brequire\("(dockerfile-ast|yaml|diff|ignore|magic-string|picocolors)"\)/);
     expect(text).not.toMatch(/\brequire\("yargs"\)/);
+  });
+
+  it('maps its functions to their TypeScript lines (the build edits it in place after esbuild)', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')));
+    // Functions early, in the middle and at the end of the bundle, after every in-place edit.
+    for (const [name, file] of [['discover', 'src/discover.ts'], ['stateDigest', 'src/engine.ts'], ['plainArgs', 'src/cli.ts'], ['selectTransforms', 'src/cli.ts']]) {
+      const at = text.lastIndexOf(`function ${name}(`);
+      expect(at, name).toBeGreaterThan(0);
+      const before = text.slice(0, at);
+      const entry = map.findEntry(before.split('\n').length - 1, at - before.lastIndexOf('\n') - 1) as { originalSource: string; originalLine: number };
+      const source = path.resolve(path.dirname(BUNDLE), entry.originalSource);
+      expect(path.relative(REPO, source)).toBe(file);
+      expect(readFileSync(source, 'utf8').split('\n')[entry.originalLine]).toContain(`function ${name}(`);
+    }
+  });
+
+  it('loads node:child_process and node:crypto only when a run uses them', () => {
+    const loaded = (run: string) => {
+      const script =
+        `const { main } = require(${JSON.stringify(BUNDLE)});` +
+        `const report = () => console.log(JSON.stringify(['child_process', 'crypto'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));` +
+        `${run}.then(report);`;
+      // A file, not -e: node -e loads crypto itself (for its global).
+      const file = path.join(tempDir('dh-bundle-lazy-'), 'run.cjs');
+      writeFileSync(file, script);
+      return spawnSync(process.execPath, [file], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+    };
+    expect(loaded('Promise.resolve()')).toBe('[]');
+    // The engine's cycle digest hashes the texts a pass changed: crypto loads then, and works.
+    const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
+    expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('["crypto"]');
   });
 
   it('starts with its build id, the hash of its text, which names its code cache', () => {
@@ -65,10 +98,63 @@ describe('the bundled CLI', () => {
     const first = run(['--dry-run', 'examples'], dir, env);
     const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
     const [name] = readdirSync(cacheDir);
-    // Same name, other contents: a cache V8 cannot use.
-    cpSync(path.join(REPO, 'package.json'), path.join(cacheDir, name!));
+    // Same name and header, other contents: a cache V8 cannot use.
+    const header = readFileSync(path.join(cacheDir, name!)).subarray(0, 8);
+    writeFileSync(path.join(cacheDir, name!), Buffer.concat([header, readFileSync(path.join(REPO, 'package.json'))]));
     expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
     // The refused cache was replaced by a good one.
     expect(readFileSync(path.join(cacheDir, name!)).length).toBeGreaterThan(100_000);
+    // And a file that is not a cache at all.
+    cpSync(path.join(REPO, 'package.json'), path.join(cacheDir, name!));
+    expect(run(['--dry-run', 'examples'], dir, env)).toEqual(first);
+    expect(readFileSync(path.join(cacheDir, name!)).length).toBeGreaterThan(100_000);
+  });
+
+  it('a cache written by a run that did not go through the pipeline (--help) is replaced by the first run that did, then kept', () => {
+    const dir = tempDir('dh-bundle-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    const cache = tempDir('dh-bundle-cache-');
+    const env = { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' };
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    const cacheFile = () => readFileSync(path.join(cacheDir, readdirSync(cacheDir)[0]!));
+    run(['--help'], dir, env);
+    const help = cacheFile();
+    expect(help.subarray(0, 8).toString('latin1')).toBe('dh-cc1\n\0');
+    run(['--help'], dir, env);
+    expect(cacheFile().equals(help)).toBe(true);
+    run(['--dry-run', 'examples'], dir, env);
+    const pipeline = cacheFile();
+    expect(pipeline[7]).toBe(1);
+    // It holds the functions of the pipeline too.
+    expect(pipeline.length).toBeGreaterThan(help.length + 200_000);
+    for (const args of [['--help'], ['--dry-run', 'examples']]) run(args, dir, env);
+    expect(cacheFile().equals(pipeline)).toBe(true);
+  });
+
+  it('writing a cache keeps the newest four of other builds and removes older ones', () => {
+    const dir = tempDir('dh-bundle-');
+    const cache = tempDir('dh-bundle-cache-');
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    mkdirSync(cacheDir, { recursive: true });
+    const others = [1, 2, 3, 4, 5, 6].map((n) => `v0.0.${n}-x64-${String(n).repeat(16)}.bin`);
+    others.forEach((name, i) => {
+      writeFileSync(path.join(cacheDir, name), 'old');
+      const day = (i + 1) * 86_400;
+      utimesSync(path.join(cacheDir, name), day, day);
+    });
+    run(['--list-transforms'], dir, { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' });
+    const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(readFileSync(BUNDLE, 'utf8'))?.[1];
+    expect(readdirSync(cacheDir).sort()).toEqual([...others.slice(2), `${process.version}-${process.arch}-${id}.bin`].sort());
+  });
+
+  it('runs the same when the cache directory cannot be made', () => {
+    const dir = tempDir('dh-bundle-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    // XDG_CACHE_HOME a file: no directory can be made under it (permissions would not stop root, who runs CI).
+    const notDir = path.join(tempDir('dh-bundle-cache-'), 'file');
+    writeFileSync(notDir, '');
+    const plain = run(['--dry-run', 'examples'], dir, { NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(run(['--dry-run', 'examples'], dir, { XDG_CACHE_HOME: notDir, NODE_DISABLE_COMPILE_CACHE: '' })).toEqual(plain);
+    expect(readFileSync(notDir, 'utf8')).toBe('');
   });
 });

@@ -2,7 +2,7 @@
 // every command line it accepts gives the same flags as yargs, and every form
 // it is not sure of is left to yargs.
 import { describe, it, expect } from 'vitest';
-import { parseWithYargs, plainArgs, type CliArgs } from '../src/cli.js';
+import { main, parseWithYargs, plainArgs, type CliArgs } from '../src/cli.js';
 
 const KEYS: (keyof CliArgs)[] = [
   '_', 'dry-run', 'exclude', 'transform', 'skip', 'list-transforms', 'explain', 'uid', 'gid', 'user-name', 'tmpfs-size', 'chown-workdir',
@@ -87,5 +87,20 @@ describe('plainArgs', () => {
   it('is right to leave numbers to yargs: yargs changes them', async () => {
     expect((await viaYargs(['10', '.']))._).toEqual([10, '.']);
     expect((await viaYargs(['--dry-run', 'false', '.']))['dry-run']).toBe(false);
+  });
+});
+
+describe('--version without yargs', () => {
+  it('prints what yargs prints for --version, and exits 0 as it does', async () => {
+    const capture = () => {
+      const out = { stdout: '', stderr: '' };
+      return { out, io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s), isTTY: false, cwd: '/' } };
+    };
+    const ours = capture();
+    const theirs = capture();
+    expect(await main(['--version'], ours.io)).toBe(0);
+    expect(await parseWithYargs(['--version'], theirs.io)).toEqual({ exit: 0 });
+    expect(ours.out).toEqual(theirs.out);
+    expect(ours.out.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
   });
 });
