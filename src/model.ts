@@ -199,6 +199,12 @@ export interface LoadOptions {
 }
 
 const RUNTIME_ONLY: readonly ImageRole[] = ['runtime'];
+/**
+ * The default roles, made out here: a function made inside loadProject would
+ * hold its scope (every file as loaded, parse included) for as long as the
+ * layout lives, which is the whole run.
+ */
+const runtimeOnly = (): readonly ImageRole[] => RUNTIME_ONLY;
 
 /** Parse a file's text by kind. Throws FileProblem with a line for parse errors that make editing unsafe. */
 export function parseSource(kind: FileKind, read: ReadFile, rel: string, root: string): SourceFile {
@@ -279,7 +285,7 @@ export async function loadProject(
   // Dockerfiles named by compose, then configs those Dockerfiles copy or
   // compose bind-mounts, then the files those configs include. Each round
   // follows one more link (compose -> Dockerfile -> config -> include -> ...).
-  const layout = emptyLayout(evidence, options.hardenedRoles ?? (() => RUNTIME_ONLY));
+  const layout = emptyLayout(evidence, options.hardenedRoles ?? runtimeOnly);
   const named = evidenceNamedFiles(evidence);
   // Linking stats and lists the same paths in every round and step; loading writes nothing, so what it found holds throughout.
   const kinds = newPathKinds();
