@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, readdirSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { run, type RunResult } from '../src/driver.js';
@@ -23,8 +24,17 @@ export function transformsById(ids: string[]): Transform[] {
   });
 }
 
+/** Folders tempDir made in this test file: removed when the file's tests are done. */
+const madeDirs: string[] = [];
+afterAll(() => {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temporary folder, removed when the test file that made it is done. */
 export function tempDir(prefix = 'dh-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /** Write a tree `{ 'rel/path': text }` under a new temp folder. */

@@ -2,8 +2,7 @@
 // resolved compose project, how evidence is judged, which fixes touch which
 // service, and reading /proc/<pid>/status. No engine needed.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { sanitizeComposeConfig, safeName } from '../src/verify/sandbox.js';
@@ -17,15 +16,15 @@ import { discover } from '../src/discover.js';
 import { loadProject } from '../src/model.js';
 import type { ServiceEvidence } from '../src/verify/types.js';
 import type { Finding } from '../src/types.js';
-import { readTree, REPO, writeTree } from './helpers.js';
+import { readTree, REPO, tempDir, writeTree } from './helpers.js';
 
-const sandboxDir = () => mkdtempSync(path.join(tmpdir(), 'dh-sbx-'));
+const sandboxDir = () => tempDir('dh-sbx-');
 const opts = (dir: string, v: '1.1' | '1.2' = '1.1') => ({ imagePrefix: 'dh-verify-shop-1234abcd', phase: 'hardened', sandboxDir: dir, socketPath: '/run/engine.sock', yamlVersion: v });
 
 describe('sanitizeComposeConfig', () => {
   it('v1 output: ports, container_name, names and external volumes go; builds get our tags; the socket is the engine\'s', () => {
     const dir = sandboxDir();
-    const hostData = mkdtempSync(path.join(tmpdir(), 'dh-host-'));
+    const hostData = tempDir('dh-host-');
     const cfg = [
       'services:',
       '  api:',
@@ -98,7 +97,7 @@ describe('sanitizeComposeConfig', () => {
 
   it('v2 output: long-syntax binds, a top-level name, fixed addresses', () => {
     const dir = sandboxDir();
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'dh-host-')), 'app.ini');
+    const file = path.join(tempDir('dh-host-'), 'app.ini');
     writeFileSync(file, 'x=1\n');
     const cfg = [
       'name: shop',

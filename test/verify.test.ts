@@ -4,14 +4,14 @@
 // report format (JSON and SARIF validated against their schemas). The real
 // engine is the runtime tier's business (test/runtime/).
 import { describe, it, expect } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
 import { parse } from 'yaml';
-import { REPO, readTree, runCli, writeTree } from './helpers.js';
+import { REPO, readTree, runCli, tempDir, writeTree } from './helpers.js';
 import { RuntimeError, connectRuntime, type Executor } from '../src/runtime/index.js';
 import { detectCompose } from '../src/runtime/compose.js';
 // @ts-expect-error: a plain ES module without types (it also runs as a binary)
@@ -46,7 +46,7 @@ const FAKE = path.join(REPO, 'test/fake-engine/docker.mjs');
  * check how the real commands are found and spawned.
  */
 function fakeEngine(scenario: Scenario, opts: { v1?: boolean; docker?: boolean } = {}) {
-  const state = mkdtempSync(path.join(tmpdir(), 'dh-fake-'));
+  const state = tempDir('dh-fake-');
   const bin = path.join(state, 'bin');
   mkdirSync(bin);
   chmodSync(FAKE, 0o755);
