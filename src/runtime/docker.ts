@@ -150,9 +150,10 @@ export class Docker {
    * without compose: the safety net when `down` was interrupted or failed.
    */
   async removeProject(project: string): Promise<void> {
-    await this.removeLabelled(`com.docker.compose.project=${project}`);
     const label = `label=com.docker.compose.project=${project}`;
     const ids = (args: string[]) => this.run(args).then((r) => r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    const containers = await ids(['ps', '-aq', '--filter', label]);
+    if (containers.length) await this.run(['rm', '-f', '-v', ...containers]);
     const networks = await ids(['network', 'ls', '-q', '--filter', label]);
     if (networks.length) await this.run(['network', 'rm', ...networks]);
     const volumes = await ids(['volume', 'ls', '-q', '--filter', label]);
