@@ -10,7 +10,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
-import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, yamlScalar, type MapPlace } from './edits.js';
+import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -388,7 +388,7 @@ export function addListItems(
   s: ServiceLink,
   key: string,
   items: string[],
-  render: (item: string) => string = yamlScalar,
+  render?: (item: string) => string,
 ): ServiceChange | string {
   const file = s.compose;
   const eol = file.parsed.eol;
@@ -399,10 +399,10 @@ export function addListItems(
   const intent = (value: unknown[]): DataChange[] => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }];
   if (own && isSeq(own)) {
     const old = Array.isArray(current) ? current : [];
-    return { edits: [appendSeqItems(file, eol, own, items.map(render))], intent: intent([...old, ...items]) };
+    return { edits: [appendSeqItems(file, eol, own, items.map(render ?? ((x) => seqItemScalar(own, x))))], intent: intent([...old, ...items]) };
   }
   if (own && isScalar(own) && typeof own.value === 'string' && own.range) {
-    const text = `[${[yamlScalar(own.value), ...items.map(render)].join(', ')}]`;
+    const text = `[${[yamlScalar(own.value), ...items.map(render ?? yamlScalar)].join(', ')}]`;
     return { edits: [replaceNode(file, own, text)], intent: intent([own.value, ...items]) };
   }
   if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
@@ -412,7 +412,7 @@ export function addListItems(
   const inherited = Array.isArray(merged) ? merged.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
   if (Array.isArray(merged) && inherited.length !== merged.length) return `${key} inherits items that are not plain values`;
   const value = [...inherited, ...items];
-  const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render)].join(', ')}]`;
+  const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render ?? yamlScalar)].join(', ')}]`;
   return { edits: [insertServiceKey(s, key, text)], intent: intent(value) };
 }
 

@@ -25,6 +25,30 @@ export function yamlScalar(value: string | number | boolean): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Render a string as a plain scalar where every YAML reader takes it back as
+ * that string in block context (`image: nginxinc/nginx-unprivileged:1.27`,
+ * `- no-new-privileges:true`): a letter, `_` or `/` first (no number, date or
+ * sexagesimal in YAML 1.1), no spaces, `#` or flow indicators, no trailing
+ * `:`. Anything else is quoted as yamlScalar does. New flow lists keep
+ * yamlScalar's quoting: they are the tool's own one-line style.
+ */
+export function yamlBlockScalar(value: string | number | boolean): string {
+  if (typeof value === 'string' && /^[A-Za-z_/][A-Za-z0-9_./:@+=-]*$/.test(value) && !value.endsWith(':') && !YAML11_SPECIAL.test(value)) return value;
+  return yamlScalar(value);
+}
+
+/** A new item for `seq` in the quoting its items use (double, single or plain); flow lists as yamlScalar. */
+export function seqItemScalar(seq: YAMLSeq, value: string | number | boolean): string {
+  if (seq.flow || typeof value !== 'string') return yamlScalar(value);
+  const last = seq.items[seq.items.length - 1];
+  if (!isScalar(last)) return yamlScalar(value);
+  if (last.type === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
+  if (last.type === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
+  if (last.type === Scalar.PLAIN) return yamlBlockScalar(value);
+  return yamlScalar(value);
+}
+
 /** `[a, "b:c"]`: new lists go in flow style, so one key is one added line. */
 export function yamlFlowSeq(items: (string | number | boolean)[]): string {
   return `[${items.map(yamlScalar).join(', ')}]`;

@@ -5,7 +5,7 @@
 import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
-import { appendSeqItem, mapValue, yamlFlowSeq, yamlScalar, isSeq } from '../../src/edits.js';
+import { appendSeqItem, mapValue, yamlFlowSeq, seqItemScalar, isSeq } from '../../src/edits.js';
 import { insertServiceKey, isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote } from '../../src/compose-service.js';
 
 const ID = 'compose/no-new-privileges';
@@ -54,7 +54,7 @@ function check(s: ServiceLink): Finding | undefined {
   const next = [...current, OPTION];
   let edit;
   if (own && isSeq(own)) {
-    edit = appendSeqItem(file, file.parsed.eol, own, yamlScalar(OPTION));
+    edit = appendSeqItem(file, file.parsed.eol, own, seqItemScalar(own, OPTION));
   } else if (own) {
     return serviceNote(ID, CIS, s, 'security_opt is not a list; nothing added', `Make security_opt a list holding "${OPTION}".`);
   } else {

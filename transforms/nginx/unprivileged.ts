@@ -55,6 +55,8 @@ import {
   mapValue,
   yamlFlowSeq,
   yamlScalar,
+  yamlBlockScalar,
+  seqItemScalar,
   scalarValueStart,
   nginxBlockInsertPoint,
   removeNginxDirective,
@@ -588,7 +590,7 @@ function planSwapService(s: ServiceLink, swapped: string | undefined, plan: Plan
   if (swapped) {
     const node = mapValue(map, 'image');
     if (isScalar(node) && typeof node.value === 'string') {
-      if (!replaceScalarText(file, node, swapped, plan)) plan.block(`${label}: cannot rewrite its image value in place`);
+      if (!replaceScalarText(file, node, swapped, plan, map.flow)) plan.block(`${label}: cannot rewrite its image value in place`);
       change('image', swapped);
     } else if (!s.base) plan.block(`${label} gets its image through a merge key; change it where it is defined`);
   }
@@ -623,7 +625,7 @@ function planTmpfs(s: ServiceLink, map: YAMLMap, eff: Record<string, unknown>, e
   const label = `service ${s.name} (${file.rel})`;
   const change = (value: unknown) => plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'set', value });
   if (isSeq(tmpfsOwn)) {
-    for (const p of add) plan.add(appendSeqItem(file, file.parsed.eol, tmpfsOwn, yamlScalar(p)));
+    for (const p of add) plan.add(appendSeqItem(file, file.parsed.eol, tmpfsOwn, seqItemScalar(tmpfsOwn, p)));
     change([...(own.tmpfs as string[]), ...add]);
   } else if (isScalar(tmpfsOwn) && typeof tmpfsOwn.value === 'string') {
     plan.edit(file.path, tmpfsOwn.range![0], tmpfsOwn.range![1], yamlFlowSeq([tmpfsOwn.value, ...add]));
@@ -634,13 +636,13 @@ function planTmpfs(s: ServiceLink, map: YAMLMap, eff: Record<string, unknown>, e
   } else plan.block(`${label}: tmpfs is neither a list nor a string`);
 }
 
-/** Replace a scalar's text by a new value, keeping its quotes; false when the source is not plain enough. */
-function replaceScalarText(file: ComposeSource, node: Scalar, value: string, plan: Plan): boolean {
+/** Replace a scalar's text by a new value, keeping its quotes (plain stays plain where safe); false when the source is not plain enough. */
+function replaceScalarText(file: ComposeSource, node: Scalar, value: string, plan: Plan, inFlow = false): boolean {
   const old = String(node.value);
   const at = scalarValueStart(file.text, node, old);
   if (at === undefined) return false;
   const plain = node.type === Scalar.PLAIN;
-  plan.edit(file.path, at, at + old.length, plain ? yamlScalar(value) : value);
+  plan.edit(file.path, at, at + old.length, plain ? (inFlow ? yamlScalar(value) : yamlBlockScalar(value)) : value);
   return true;
 }
 
