@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyStack, findEngine, guardRuns, kernelView, keptContainers, removeStack, verifyStack, type Runtime } from './helpers.js';
-import { REPO, runCli } from '../helpers.js';
+import { REPO, runCli, tempDir } from '../helpers.js';
 import type { JsonReport } from '../../src/report/json.js';
 
 const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect');
@@ -38,7 +38,7 @@ async function buildImages(): Promise<void> {
 
 const copy = (name: string) => copyStack(name, path.join(HERE, 'stacks'));
 
-const cacheEnv = () => ({ ...process.env, XDG_CACHE_HOME: mkdtempSync(path.join(tmpdir(), 'dh-rt-cache-')) });
+const cacheEnv = () => ({ ...process.env, XDG_CACHE_HOME: tempDir('dh-rt-cache-') });
 
 async function inspectOnly(dir: string, env: NodeJS.ProcessEnv, flags: string[] = []): Promise<{ code: number; stderr: string; report: JsonReport }> {
   const r = await runCli(['--dry-run', '--inspect-images', ...flags, '--format', 'json', '.'], dir, { env });
