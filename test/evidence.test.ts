@@ -13,9 +13,10 @@ import { readEvidence } from '../src/evidence/index.js';
 import { evidenceKind } from '../src/evidence/sources.js';
 import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
-import { writeTree } from './helpers.js';
+import { runCli, writeTree } from './helpers.js';
 import type { RepoEvidence } from '../src/evidence/types.js';
 import { indexImages, findBuiltImage, type BuiltImage } from '../src/images.js';
+import { githubRepoOf, githubSlug, remoteUrls } from '../src/evidence/github-repo.js';
 
 const words = (text: string) => shellCommands(text).map((c) => c.words.map((w) => w.text));
 const inv = (line: string) => recognize(shellCommands(line)[0]!.words);
@@ -354,6 +355,93 @@ describe('evidence files', () => {
     expect(ev.composeUses).toEqual([]);
     expect(found.errors).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitHub workflows: ${{ github.repository }} and $GITHUB_REPOSITORY from the checkout\'s origin remote, lower-cased', async () => {
+    // GitHub's "Publish Docker image" template, a run step naming the owner, and one using the runner's variable.
+    const wf = [
+      'on: push',
+      'env:',
+      '  REGISTRY: ghcr.io',
+      '  IMAGE_NAME: ${{ github.repository }}',
+      'jobs:',
+      '  publish:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: actions/checkout@v4',
+      '      - id: meta',
+      '        uses: docker/metadata-action@v5',
+      '        with:',
+      '          images: ${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: .',
+      '          push: true',
+      '          tags: ${{ steps.meta.outputs.tags }}',
+      '      - run: |',
+      '          echo building',
+      '          docker build -t ghcr.io/${{ github.repository_owner }}/worker:${{ github.sha }} worker',
+      '      - run: docker build -t "ghcr.io/$GITHUB_REPOSITORY-api" api',
+      '',
+    ].join('\n');
+    const tree = { Dockerfile: 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', '.github/workflows/publish.yml': wf };
+    const config = '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://github.com/other/fork.git\n[remote "origin"]\n\turl = git@github.com:Acme/Shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
+    const known = await evidenceOf({ ...tree, '.git/config': config });
+    expect(builds(known.ev, known.dir)).toEqual([
+      { dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['ghcr.io/acme/shop'], push: true, at: '.github/workflows/publish.yml:14' },
+      { dockerfile: 'worker/Dockerfile', context: 'worker', target: undefined, tags: ['ghcr.io/acme/worker:${{ github.sha }}'], push: false, at: '.github/workflows/publish.yml:21' },
+      { dockerfile: 'api/Dockerfile', context: 'api', target: undefined, tags: ['ghcr.io/acme/shop-api'], push: false, at: '.github/workflows/publish.yml:22' },
+    ]);
+    // Without a Git remote the names stay as written (matching no image).
+    const unknown = await evidenceOf(tree);
+    expect(builds(unknown.ev, unknown.dir).map((b) => b.tags)).toEqual([
+      ['${{ steps.meta.outputs.tags }}'],
+      ['ghcr.io/${{ github.repository_owner }}/worker:${{ github.sha }}'],
+      ['ghcr.io/$GITHUB_REPOSITORY-api'],
+    ]);
+    for (const d of [known.dir, unknown.dir]) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('an image the GitHub template publishes as ghcr.io/${{ github.repository }} is known in compose as built from its Dockerfile', async () => {
+    const wf =
+      'on: push\nenv:\n  REGISTRY: ghcr.io\n  IMAGE_NAME: ${{ github.repository }}\njobs:\n  p:\n    runs-on: ubuntu-latest\n    steps:\n' +
+      '      - id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: ${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}\n' +
+      '      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n';
+    const dir = writeTree({
+      '.git/config': '[remote "origin"]\n\turl = https://github.com/Acme/Shop.git\n',
+      '.github/workflows/publish.yml': wf,
+      Dockerfile: 'FROM node:22-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n',
+      'compose.yaml': 'services:\n  shop:\n    image: ghcr.io/acme/shop:latest\n',
+    });
+    const r = await runCli(['--dry-run', '--format', 'json', '.'], dir);
+    const findings = (JSON.parse(r.stdout) as { findings: { transform: string; status: string; message: string }[] }).findings;
+    const readOnly = findings.find((f) => f.transform === 'compose/read-only')!;
+    expect(readOnly.status, readOnly.message).toBe('fixable');
+    expect(findings.find((f) => f.transform === 'compose/cap-drop')!.status).toBe('fixable');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the GitHub repository of a checkout, a worktree, and remote URLs in every form', async () => {
+    expect(githubSlug('https://github.com/acme/shop.git')).toEqual({ owner: 'acme', name: 'shop' });
+    expect(githubSlug('https://github.com/acme/shop')).toEqual({ owner: 'acme', name: 'shop' });
+    expect(githubSlug('git@github.com:acme/shop.git')).toEqual({ owner: 'acme', name: 'shop' });
+    expect(githubSlug('ssh://git@github.com/acme/shop.git')).toEqual({ owner: 'acme', name: 'shop' });
+    expect(githubSlug('ssh://git@github.com:22/acme/my.repo')).toEqual({ owner: 'acme', name: 'my.repo' });
+    expect(githubSlug('git://github.com/acme/shop.git')).toEqual({ owner: 'acme', name: 'shop' });
+    expect(githubSlug('https://github.example.com/acme/shop.git')).toEqual({ owner: 'acme', name: 'shop' });
+    expect(githubSlug('https://gitlab.com/acme/shop.git')).toBeUndefined();
+    expect(githubSlug('https://github.com/acme/group/shop.git')).toBeUndefined();
+    expect(githubSlug('/srv/git/shop.git')).toBeUndefined();
+    expect(remoteUrls('[remote "origin"]\n  url = "https://github.com/a/b" ; note\n  url = https://github.com/c/d\n[branch "main"]\n  url = nope\n')).toEqual(new Map([['origin', 'https://github.com/a/b']]));
+
+    // A linked worktree: `.git` is a file naming its folder, whose commondir holds the config.
+    const repo = writeTree({ '.git/config': '[remote "origin"]\n\turl = https://github.com/Acme/Wt.git\n', '.git/worktrees/wt/commondir': '../..\n' });
+    const wt = writeTree({ '.git': `gitdir: ${path.join(repo, '.git/worktrees/wt')}\n` });
+    expect(githubRepoOf(wt)).toMatchObject({ owner: 'Acme', name: 'Wt' });
+    // Two GitHub remotes and none is origin: not known.
+    const two = writeTree({ '.git/config': '[remote "a"]\n\turl = https://github.com/x/one\n[remote "b"]\n\turl = https://github.com/x/two\n' });
+    expect(githubRepoOf(two)).toBeUndefined();
+    for (const d of [repo, wt, two]) rmSync(d, { recursive: true, force: true });
   });
 });
 

@@ -9,6 +9,7 @@ import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, t
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import type { EvidenceSource, RepoEvidence } from './types.js';
+import { githubContext, githubRepoOf, withGithubContext } from './github-repo.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
 export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
@@ -264,14 +265,17 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
   const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
   const top = doc.contents;
-  const workflowEnv = envOf(doc, get(doc, top, 'env'));
+  // `${{ github.repository }}` and the like, known from the checkout's Git remote.
+  const github = githubContext(githubRepoOf(repoRoot));
+  const envIn = (node: unknown) => withContext(envOf(doc, node), github.expressions);
+  const workflowEnv = envIn(get(doc, top, 'env'));
   const workflowDir = scalarText(doc, get(doc, get(doc, get(doc, top, 'defaults'), 'run'), 'working-directory'));
   const jobs: [Node | undefined, Record<string, string>, string | undefined][] = [];
   for (const [, job] of entries(doc, get(doc, top, 'jobs'))) {
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
-    const jobEnv = { ...workflowEnv, ...envOf(doc, get(doc, job, 'env')) };
+    const jobEnv = { ...workflowEnv, ...envIn(get(doc, job, 'env')) };
     jobs.push([get(doc, job, 'steps'), jobEnv, jobDir]);
-    readReusableWorkflowBuild(ctx, doc, job, workflowEnv, repoRoot, lineOf, out);
+    readReusableWorkflowBuild(ctx, doc, job, workflowEnv, github.expressions, repoRoot, lineOf, out);
   }
   const runs = get(doc, top, 'runs'); // a composite action
   if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined]);
@@ -284,12 +288,14 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
     const inRepo = checkoutPathMapper(doc, list.items);
     for (const stepNode of list.items) {
       const step = deref(doc, stepNode);
-      const stepEnv = { ...env, ...envOf(doc, get(doc, step, 'env')) };
+      const stepEnv = { ...env, ...envIn(get(doc, step, 'env')) };
       const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
       const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
-      const run = scalarScript(doc, get(doc, step, 'run'), lineOf);
-      if (run) {
-        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars: new Map(Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))), style: 'shell', env: stepEnv };
+      const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
+      if (script) {
+        const run = scriptWithContext(script, github.expressions);
+        const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
+        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars, style: 'shell', env: stepEnv };
         interpretShell(run.text, sc, out);
         continue;
       }
@@ -297,7 +303,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const withNode = get(doc, step, 'with');
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
       at.text = `uses: ${uses}`;
-      const input = (k: string) => withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv);
+      const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), github.expressions);
       const pathInput = (k: string) => inRepo(input(k));
       if (/^docker\/metadata-action@/.test(uses)) {
         const id = scalarText(doc, get(doc, step, 'id'));
@@ -363,6 +369,31 @@ function checkoutPathMapper(doc: Document.Parsed, steps: unknown[]): <T extends 
   };
 }
 
+/** Each value with `${{ github.… }}` expressions the context knows replaced. */
+function withContext(env: Record<string, string>, expressions: ReadonlyMap<string, string>): Record<string, string> {
+  if (expressions.size === 0) return env;
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withGithubContext(v, expressions)]));
+}
+
+function withContextIn(v: string | undefined, expressions: ReadonlyMap<string, string>): string | undefined {
+  return v === undefined ? v : withGithubContext(v, expressions);
+}
+
+/**
+ * A run script with `${{ github.… }}` expressions replaced (within their
+ * lines), its offsets mapped to the same line of the script as written.
+ */
+function scriptWithContext(
+  run: { text: string; lineOf: (o: number) => number },
+  expressions: ReadonlyMap<string, string>,
+): { text: string; lineOf: (o: number) => number } {
+  const text = withGithubContext(run.text, expressions);
+  if (text === run.text) return run;
+  const before = lineStarts(run.text);
+  const lineIn = lineIndex(text);
+  return { text, lineOf: (o) => run.lineOf(before[lineIn(o) - 1]!) };
+}
+
 /** `${{ env.NAME }}` replaced by the value the workflow, job or step sets (when that value is literal). */
 function withEnv(v: string | undefined, env: Record<string, string>): string | undefined {
   return v?.replace(/\$\{\{\s*env\.([A-Za-z_][\w-]*)\s*\}\}/g, (whole, name: string) => {
@@ -402,13 +433,22 @@ const REUSABLE_IMAGE_INPUTS = ['image-names', 'images', 'image', 'image-name', '
  * are not read (it often lives in another repository), so only a context that
  * is a folder here holding the named (or default) Dockerfile counts.
  */
-function readReusableWorkflowBuild(ctx: Ctx, doc: Document.Parsed, job: unknown, workflowEnv: Record<string, string>, repoRoot: string, lineOf: (offset: number) => number, out: RepoEvidence): void {
+function readReusableWorkflowBuild(
+  ctx: Ctx,
+  doc: Document.Parsed,
+  job: unknown,
+  workflowEnv: Record<string, string>,
+  expressions: ReadonlyMap<string, string>,
+  repoRoot: string,
+  lineOf: (offset: number) => number,
+  out: RepoEvidence,
+): void {
   const uses = scalarText(doc, get(doc, job, 'uses'));
   if (!uses || !/\.github\/workflows\/[^@]+\.ya?ml(@|$)/.test(uses)) return;
   const withNode = get(doc, job, 'with');
   const input = (keys: string[]) => {
     for (const k of keys) {
-      const v = withEnv(scalarText(doc, get(doc, withNode, k)), workflowEnv);
+      const v = withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), workflowEnv), expressions);
       if (v !== undefined) return v;
     }
     return undefined;
