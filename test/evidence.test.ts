@@ -16,7 +16,7 @@ import { discover } from '../src/discover.js';
 import { runCli, writeTree } from './helpers.js';
 import type { RepoEvidence } from '../src/evidence/types.js';
 import { indexImages, findBuiltImage, type BuiltImage } from '../src/images.js';
-import { githubRepoOf, githubSlug, remoteUrls } from '../src/evidence/github-repo.js';
+import { githubRepoOf, githubSlug, gitlabPath, remoteUrls } from '../src/evidence/ci-context.js';
 
 const words = (text: string) => shellCommands(text).map((c) => c.words.map((w) => w.text));
 const inv = (line: string) => recognize(shellCommands(line)[0]!.words);
@@ -419,6 +419,24 @@ describe('evidence files', () => {
     expect(readOnly.status, readOnly.message).toBe('fixable');
     expect(findings.find((f) => f.transform === 'compose/cap-drop')!.status).toBe('fixable');
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitLab CI: $CI_REGISTRY_IMAGE and $CI_PROJECT_PATH from a gitlab.com origin remote, inside the file\'s own variables too', async () => {
+    const ci =
+      'variables:\n  IMAGE: $CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHORT_SHA\nbuild:\n  script:\n    - docker build -t $CI_REGISTRY_IMAGE:latest .\n    - docker build -t "$IMAGE" api\n    - docker build -t registry.gitlab.com/$CI_PROJECT_PATH/worker worker\n';
+    const tree = { Dockerfile: 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', '.gitlab-ci.yml': ci };
+    const { dir, ev } = await evidenceOf({ ...tree, '.git/config': '[remote "origin"]\n\turl = git@gitlab.com:Acme/Platform/Shop.git\n' });
+    expect(builds(ev, dir).map((b) => b.tags)).toEqual([
+      ['registry.gitlab.com/acme/platform/shop:latest'],
+      ['registry.gitlab.com/acme/platform/shop/api:$CI_COMMIT_SHORT_SHA'],
+      ['registry.gitlab.com/Acme/Platform/Shop/worker'],
+    ]);
+    const none = await evidenceOf(tree);
+    expect(builds(none.ev, none.dir).map((b) => b.tags)).toEqual([['$CI_REGISTRY_IMAGE:latest'], ['$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHORT_SHA'], ['registry.gitlab.com/$CI_PROJECT_PATH/worker']]);
+    expect(gitlabPath('https://gitlab.com/g/sub/p.git')).toBe('g/sub/p');
+    expect(gitlabPath('https://gitlab.example.com/g/p.git')).toBeUndefined();
+    expect(gitlabPath('https://gitlab.com/p.git')).toBeUndefined();
+    for (const d of [dir, none.dir]) rmSync(d, { recursive: true, force: true });
   });
 
   it('reads the GitHub repository of a checkout, a worktree, and remote URLs in every form', async () => {

@@ -8,8 +8,9 @@ import { aliasBomb } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
+import { expandVariables } from './shell.js';
 import type { EvidenceSource, RepoEvidence } from './types.js';
-import { githubContext, githubRepoOf, withGithubContext } from './github-repo.js';
+import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
 export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
@@ -487,6 +488,8 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
   const lineOf = lineIndex(ctx.text);
   const globalEnv = envOf(doc, get(doc, doc.contents, 'variables'));
   const root = path.dirname(ctx.file).endsWith(`${path.sep}.gitlab`) ? path.dirname(path.dirname(ctx.file)) : path.dirname(ctx.file);
+  // $CI_REGISTRY_IMAGE and the like, known from the checkout's Git remote; the file's own variables win.
+  const predefined = gitlabVariables(gitlabProjectOf(root));
   const seen = new Set<unknown>(); // a script shared through an anchor is one piece of evidence
   for (const [name, job] of entries(doc, doc.contents)) {
     if (!isMap(job) || name === 'variables') continue;
@@ -497,7 +500,7 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
         seen.add(item);
         const run = scalarScript(doc, item, lineOf);
         if (!run) continue;
-        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'gitlab-ci', lineOf: run.lineOf, dirs: [root], vars: new Map(Object.entries(env)), style: 'shell', env };
+        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'gitlab-ci', lineOf: run.lineOf, dirs: [root], vars: new Map([...predefined, ...Object.entries(env).map(([k, v]) => [k, expandVariables(v, predefined)] as const)]), style: 'shell', env };
         interpretShell(run.text, sc, out);
       }
     }

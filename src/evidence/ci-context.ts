@@ -1,8 +1,9 @@
-// Which GitHub repository a checkout is, read from its Git configuration: what
-// a workflow of it sees as `${{ github.repository }}` and $GITHUB_REPOSITORY.
-// The GitHub template for publishing images names them
-// `${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}` with IMAGE_NAME `${{ github.repository }}`,
-// so without this the image a workflow builds matches no compose `image:`.
+// Which GitHub repository or GitLab project a checkout is, read from its Git
+// configuration: what its CI sees as `${{ github.repository }}` and
+// $GITHUB_REPOSITORY, or $CI_REGISTRY_IMAGE and $CI_PROJECT_PATH. The GitHub
+// template for publishing images names them `${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}`
+// with IMAGE_NAME `${{ github.repository }}`, and GitLab's template tags
+// `$CI_REGISTRY_IMAGE`: without these the image CI builds matches no compose `image:`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -11,32 +12,40 @@ export interface GithubRepo {
   name: string;
 }
 
-const cache = new Map<string, GithubRepo | undefined>();
+const remotesCache = new Map<string, Map<string, string>>();
 
-/** The repository `root` is a checkout of, by its `origin` remote (or its only GitHub remote); undefined when not known. */
-export function githubRepoOf(root: string): GithubRepo | undefined {
-  if (cache.has(root)) return cache.get(root);
-  let found: GithubRepo | undefined;
-  try {
-    found = readRepo(root);
-  } catch {
-    found = undefined; // an unreadable or odd .git says nothing
+/** The remotes of the checkout at `root` (none when it is not one, or its .git cannot be read). */
+function remotesOf(root: string): Map<string, string> {
+  let found = remotesCache.get(root);
+  if (!found) {
+    try {
+      const config = gitConfigPath(root);
+      found = config ? remoteUrls(readFileSync(config, 'utf8')) : new Map();
+    } catch {
+      found = new Map(); // an unreadable or odd .git says nothing
+    }
+    remotesCache.set(root, found);
   }
-  cache.set(root, found);
   return found;
 }
 
-function readRepo(root: string): GithubRepo | undefined {
-  const config = gitConfigPath(root);
-  if (!config) return undefined;
-  const remotes = remoteUrls(readFileSync(config, 'utf8'));
-  const onGithub = [...remotes].flatMap(([remote, url]) => {
-    const slug = githubSlug(url);
-    return slug ? [{ remote, ...slug }] : [];
+/** The `origin` remote read by `parse`, or the only remote it can read; undefined otherwise. */
+function pickRemote<T>(root: string, parse: (url: string) => T | undefined): T | undefined {
+  const read = [...remotesOf(root)].flatMap(([remote, url]) => {
+    const value = parse(url);
+    return value === undefined ? [] : [{ remote, value }];
   });
-  const pick = onGithub.find((r) => r.remote === 'origin') ?? (onGithub.length === 1 ? onGithub[0] : undefined);
-  if (!pick) return undefined;
-  return { owner: pick.owner, name: pick.name };
+  return (read.find((r) => r.remote === 'origin') ?? (read.length === 1 ? read[0] : undefined))?.value;
+}
+
+/** The GitHub repository `root` is a checkout of, by its `origin` remote (or its only GitHub remote). */
+export function githubRepoOf(root: string): GithubRepo | undefined {
+  return pickRemote(root, githubSlug);
+}
+
+/** The gitlab.com project path (`group/sub/project`) `root` is a checkout of, by its `origin` remote (or its only one there). */
+export function gitlabProjectOf(root: string): string | undefined {
+  return pickRemote(root, gitlabPath);
 }
 
 /** `.git/config`, or for a worktree or submodule (`.git` is a file: `gitdir: …`) the config of the repository it belongs to. */
@@ -92,6 +101,31 @@ export function githubSlug(url: string): { owner: string; name: string } | undef
   const host = m[1]!.toLowerCase();
   if (!/(^|\.)github\./.test(host)) return undefined;
   return { owner: m[2]!, name: m[3]! };
+}
+
+/**
+ * The project path of a gitlab.com remote URL (`https://gitlab.com/g/sub/p.git`,
+ * `git@gitlab.com:g/p.git`). Only gitlab.com: a self-managed instance's
+ * registry host is its own setting, not readable here.
+ */
+export function gitlabPath(url: string): string | undefined {
+  const m = /^(?:[a-z+]+:\/\/)?(?:[^@/\s]+@)?([^/:\s]+)(?::\d+)?[/:]((?:[A-Za-z0-9_.-]+\/)+[A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url.trim());
+  if (!m || m[1]!.toLowerCase() !== 'gitlab.com') return undefined;
+  return m[2]!;
+}
+
+/** GitLab's predefined variables about the project, for a gitlab.com project path. */
+export function gitlabVariables(projectPath: string | undefined): Map<string, string> {
+  const vars = new Map<string, string>();
+  if (!projectPath) return vars;
+  const cut = projectPath.lastIndexOf('/');
+  vars.set('CI_PROJECT_PATH', projectPath);
+  vars.set('CI_PROJECT_NAMESPACE', projectPath.slice(0, cut));
+  vars.set('CI_PROJECT_NAME', projectPath.slice(cut + 1));
+  vars.set('CI_REGISTRY', 'registry.gitlab.com');
+  // GitLab lower-cases the path in the registry's image name.
+  vars.set('CI_REGISTRY_IMAGE', `registry.gitlab.com/${projectPath.toLowerCase()}`);
+  return vars;
 }
 
 /**
