@@ -90,7 +90,8 @@ function serviceNodes(c: ComposeSource): ComposeServiceNode[] {
  * COMPOSE_FILE names a project), then compose's automatic override file, then
  * `include:`, then, for files nothing names, the structure: a sibling of the
  * folder's base file is an override when a service it shares with the base has
- * neither `image` nor `build`, else it stands alone.
+ * neither `image` nor `build`; any other file with such a service is an
+ * override of the nearest file above that defines it; else a file stands alone.
  */
 export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, rel: (p: string) => string): ComposePlan {
   const byPath = new Map(composes.map((c) => [c.path, c]));
@@ -166,13 +167,17 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       // `docker compose up` in this folder reads the base with its override: the base alone is not a use.
       if (c === base && override) continue;
       if (named.has(c.path) || (included.has(c.path) && c !== base)) continue;
-      if (c === base || !base) {
-        if (!projects.has(rel(c.path)) && !overrideFiles.has(c.path)) add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
+      const verdict = c === base || !base ? undefined : siblingVerdict(base, c);
+      if (verdict?.override) {
+        add([base!.path, c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
         continue;
       }
-      const verdict = siblingVerdict(base, c);
-      if (verdict.override) add([base.path, c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
-      else add([c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
+      if (projects.has(rel(c.path)) || overrideFiles.has(c.path)) continue;
+      // A service with neither image nor build cannot run alone: the file is an override of the one above that defines it.
+      const above = baseAbove(c, composes);
+      if (above) add([above.base.path, c.path], 'structure', above.reason(rel), [structureEvidence(c, rel, above.reason(rel))]);
+      else if (verdict) add([c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
+      else add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
     }
   }
 
@@ -249,6 +254,40 @@ function siblingVerdict(base: ComposeSource, sibling: ComposeSource): { override
     return { override: false, reason: `every service it shares with ${b} (${shared.map((s) => s.name).join(', ')}) has its own image or build: a standalone file` };
   }
   return { override: true, reason: `${partial.map((s) => s.name).join(', ')} ${partial.length === 1 ? 'has' : 'have'} neither image nor build: an override of ${b}` };
+}
+
+/**
+ * For a file nothing names, whose services include some with neither `image`,
+ * `build` nor `extends` (compose refuses to run those alone): the nearest
+ * compose file in its folder or a folder above that defines every such
+ * service completely, which it must be merged onto (`-f base -f file`, as
+ * override snippets under `examples/` or `ci/` are). Nearest folder first;
+ * between files there, compose's own base names first; otherwise none.
+ */
+function baseAbove(c: ComposeSource, composes: ComposeSource[]): { base: ComposeSource; reason: (rel: (p: string) => string) => string } | undefined {
+  const partial = serviceNodes(c)
+    .filter((s) => !isComplete(s.data))
+    .map((s) => s.name);
+  if (partial.length === 0) return undefined;
+  const dir = path.dirname(c.path);
+  const candidates = composes.filter((b) => {
+    if (b === c) return false;
+    const bDir = path.dirname(b.path);
+    if (bDir !== dir && !dir.startsWith(bDir.endsWith(path.sep) ? bDir : bDir + path.sep)) return false;
+    const complete = new Set(serviceNodes(b).filter((s) => isComplete(s.data)).map((s) => s.name));
+    return partial.every((n) => complete.has(n));
+  });
+  if (candidates.length === 0) return undefined;
+  const depth = (b: ComposeSource) => path.dirname(b.path).length;
+  const nearest = Math.max(...candidates.map(depth));
+  const there = candidates.filter((b) => depth(b) === nearest);
+  const base = there.length === 1 ? there[0]! : BASE_COMPOSE_NAMES.map((n) => there.find((b) => path.basename(b.path) === n)).find(Boolean);
+  if (!base) return undefined;
+  return {
+    base,
+    reason: (rel) =>
+      `${partial.join(', ')} ${partial.length === 1 ? 'has' : 'have'} neither image nor build, and ${rel(base.path)} defines ${partial.length === 1 ? 'it' : 'them'}: an override of ${rel(base.path)}`,
+  };
 }
 
 /** `include:` entries of a compose file: each a list of files (later ones override earlier ones). */
