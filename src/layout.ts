@@ -77,7 +77,7 @@ export interface ComposePlan {
 }
 
 /** Keys that make a compose service complete on its own. */
-function isComplete(data: Record<string, unknown>): boolean {
+function isCompleteService(data: Record<string, unknown>): boolean {
   return data.image !== undefined || data.build !== undefined || data.extends !== undefined;
 }
 
@@ -249,7 +249,7 @@ function siblingVerdict(base: ComposeSource, sibling: ComposeSource): { override
   const shared = serviceNodes(sibling).filter((s) => baseNames.has(s.name));
   const b = path.basename(base.path);
   if (shared.length === 0) return { override: false, reason: `shares no service with ${b}: a standalone file` };
-  const partial = shared.filter((s) => !isComplete(s.data));
+  const partial = shared.filter((s) => !isCompleteService(s.data));
   if (partial.length === 0) {
     return { override: false, reason: `every service it shares with ${b} (${shared.map((s) => s.name).join(', ')}) has its own image or build: a standalone file` };
   }
@@ -266,7 +266,7 @@ function siblingVerdict(base: ComposeSource, sibling: ComposeSource): { override
  */
 function baseAbove(c: ComposeSource, composes: ComposeSource[]): { base: ComposeSource; reason: (rel: (p: string) => string) => string } | undefined {
   const partial = serviceNodes(c)
-    .filter((s) => !isComplete(s.data))
+    .filter((s) => !isCompleteService(s.data))
     .map((s) => s.name);
   if (partial.length === 0) return undefined;
   const dir = path.dirname(c.path);
@@ -274,7 +274,7 @@ function baseAbove(c: ComposeSource, composes: ComposeSource[]): { base: Compose
     if (b === c) return false;
     const bDir = path.dirname(b.path);
     if (bDir !== dir && !dir.startsWith(bDir.endsWith(path.sep) ? bDir : bDir + path.sep)) return false;
-    const complete = new Set(serviceNodes(b).filter((s) => isComplete(s.data)).map((s) => s.name));
+    const complete = new Set(serviceNodes(b).filter((s) => isCompleteService(s.data)).map((s) => s.name));
     return partial.every((n) => complete.has(n));
   });
   if (candidates.length === 0) return undefined;

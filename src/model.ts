@@ -9,6 +9,7 @@ import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } f
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
 import { FileProblem, isDirectory, isInside, newPathKinds, pathExists, readTextFile, withPathKindsKept, type FileError, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
+import { lineOfOffset } from './text.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { startScriptCandidates } from './start-scripts.js';
@@ -514,6 +515,20 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
         evidence: dev ? [dev] : dfRole!.evidence,
       };
     }
+  }
+
+  // A template other services `extends:`, with neither image nor build of its own: compose
+  // cannot run it (a file holding it is only ever a source of templates); its extenders carry its settings.
+  const extenders = new Map<ServiceLink, ServiceLink[]>();
+  for (const s of services) if (s.extends) extenders.set(s.extends, [...(extenders.get(s.extends) ?? []), s]);
+  for (const [t, by] of extenders) {
+    // Through its own `extends:` chain too: a template may extend another template.
+    if (t.leftAlone || t.base || t.effective.image !== undefined || t.effective.build !== undefined) continue;
+    t.leftAlone = {
+      role: 'base',
+      reason: `a template that ${by.map((x) => (x.compose === t.compose ? x.name : `${x.compose.rel}#${x.name}`)).join(', ')} ${by.length === 1 ? 'extends' : 'extend'}; it names neither an image nor a build, so it never runs itself, and its extenders are hardened`,
+      evidence: by.map((x) => ({ file: x.compose.path, rel: x.compose.rel, line: lineOfOffset(x.compose, x.node.keyNode.range?.[0] ?? 0), source: 'compose' as const, text: `${x.name}: extends ${t.name}` })),
+    };
   }
 
   const servicesByDockerfile = new Map<string, ServiceLink[]>();
