@@ -27,7 +27,10 @@ import {
   ownData,
   servicePath,
   imageProvenance,
+  addMapItems,
+  swarmDeploy,
 } from '../../src/compose-service.js';
+import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
@@ -79,19 +82,21 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (data.length || plan.unowned.length) {
     return [...data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
   }
+  const swarm = swarmDeploy(ctx.project, s);
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
-  if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options))));
+  if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
   if (volumes.length) changes.push(...addNamedVolumes(s, volumes));
   const problem = changes.find((c): c is string => typeof c === 'string');
-  if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
+  if (problem) return note(`${problem}; nothing added`, swarm ? SWARM_MANUAL : 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also =
-    (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '') +
+    (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}${swarm ? ' as a long-form tmpfs volume' : ''}` : '') +
     (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img);
   return [
-    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}`, combine(changes as ServiceChange[])),
+    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}${swarmWhy(swarm)}`, combine(changes as ServiceChange[])),
     ...plan.baked.map((w) => bakedNote(s, w)),
+    ...ignoredTmpfsNote(s, swarm),
   ];
 }
 
@@ -107,14 +112,16 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
   const plan = coverage(ctx, s, img, [], false);
   const out: Finding[] = [];
+  const swarm = swarmDeploy(ctx.project, s);
   if (plan.tmpfs.length) {
-    const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options)));
+    const change = addTmpfs(s, plan.tmpfs, ctx.options, swarm);
     if (typeof change === 'string') {
-      out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.`));
+      out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.${swarm ? ` ${SWARM_MANUAL}` : ''}`));
     } else {
-      out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs`, change));
+      out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs${swarm ? ' as a long-form tmpfs volume' : ''}${swarmWhy(swarm)}`, change));
     }
   }
+  out.push(...ignoredTmpfsNote(s, swarm));
   if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
   const volumes = dataVolumes(s, plan.data);
   if (volumes.length) {
@@ -411,4 +418,71 @@ function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
     ...(t.owner ? [`uid=${t.owner.uid}`, ...(t.owner.gid !== undefined ? [`gid=${t.owner.gid}`] : [])] : []),
   ];
   return opts.length ? `${t.path}:${opts.join(',')}` : t.path;
+}
+
+// ------------------------------------------------------------ swarm stacks
+
+/**
+ * `docker stack deploy` ignores the service-level `tmpfs:` key: the compose
+ * file v3 reference lists it under "Not supported for docker stack deploy"
+ * (https://docs.docker.com/compose/compose-file/compose-file-v3/#not-supported-for-docker-stack-deploy).
+ * A long-form volume of `type: tmpfs` does reach the service: docker/cli turns
+ * it into a tmpfs mount with only a size (cli/compose/convert/volume.go,
+ * handleTmpfsToMount: TmpfsOptions{SizeBytes}). The long syntax needs file
+ * format 3.2 and `tmpfs.size` 3.6 (compose file v3 reference, "volumes" and
+ * "tmpfs"). docker-compose 1.27+ and compose v2 read the same entry, so a file
+ * used both ways gets it too.
+ */
+const SWARM_MANUAL =
+  'In a swarm stack, give each path a long-form volume (- type: tmpfs, target: <path>, tmpfs: {size: <bytes>}); docker stack deploy ignores the tmpfs: key and cannot set a tmpfs owner.';
+
+function addTmpfs(s: ServiceLink, plan: TmpfsPlan[], options: HardenOptions, swarm: SwarmDeploy | undefined): ServiceChange | string {
+  if (!swarm) return addListItems(s, 'tmpfs', plan.map((t) => tmpfsEntry(t, options)));
+  const owned = plan.filter((t) => t.owner);
+  // Swarm's tmpfs mount takes a size only (no uid, gid or mode): a directory a non-root user writes cannot be carved out so.
+  if (owned.length) {
+    return `${owned.map((t) => t.path).join(', ')} must be writable by UID ${owned[0]!.owner!.uid}, and a tmpfs in a swarm stack cannot be given an owner (${swarm.reason})`;
+  }
+  const v = swarm.version;
+  if (v && (v[0] < 3 || (v[0] === 3 && v[1] < 2))) return `long-form volumes need compose file format 3.2 and this file says version ${v.join('.')} (${swarm.reason})`;
+  const size = v && v[0] === 3 && v[1] < 6 ? undefined : sizeInBytes(options.tmpfsSize);
+  return addMapItems(
+    s,
+    'volumes',
+    plan.map((t) => ({ type: 'tmpfs', target: t.path, ...(size !== undefined ? { tmpfs: { size } } : {}) })),
+  );
+}
+
+/** `64m` → 67108864 (Docker reads tmpfs sizes in powers of 1024); undefined when empty or not a size. */
+export function sizeInBytes(size: string): number | undefined {
+  const m = /^(\d+)\s*([bkmg]?)b?$/i.exec(size.trim());
+  if (!m) return undefined;
+  const power = ['', 'k', 'm', 'g'].indexOf((m[2] ?? '').toLowerCase());
+  return Number(m[1]) * 1024 ** power;
+}
+
+/** Where the swarm fact came from, for a fix's message. */
+function swarmWhy(swarm: SwarmDeploy | undefined): string {
+  if (!swarm) return '';
+  return ` (swarm stack: ${swarm.reason}; docker stack deploy ignores the tmpfs: key${swarm.alsoCompose ? ', and compose reads the long form too' : ''})`;
+}
+
+/** A stack file's service with a read-only root that relies on `tmpfs:` entries: swarm will not mount them. */
+function ignoredTmpfsNote(s: ServiceLink, swarm: SwarmDeploy | undefined): Finding[] {
+  const entries = ownData(s).tmpfs;
+  const list = typeof entries === 'string' ? [entries] : Array.isArray(entries) ? entries.filter((e): e is string => typeof e === 'string') : [];
+  if (!swarm || list.length === 0) return [];
+  const paths = list.map((e) => e.split(':')[0]!.trim());
+  return [
+    {
+      ...serviceNote(
+        ID,
+        CIS,
+        s,
+        `docker stack deploy ignores its tmpfs: ${paths.join(', ')} (${swarm.reason}), so under swarm ${paths.length > 1 ? 'they stay' : 'it stays'} on the read-only root`,
+        `Write ${paths.length > 1 ? 'each' : 'it'} as a long-form volume instead (- type: tmpfs, target: ${paths[0]}); compose reads that form too.`,
+      ),
+      key: `${ID}:${s.id}:swarm-tmpfs`,
+    },
+  ];
 }
