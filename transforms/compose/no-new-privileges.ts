@@ -52,7 +52,7 @@ const SWARM_MANUAL =
 /** Why a swarm stack gets no security_opt, for the report. */
 function swarmNote(s: ServiceLink, swarm: SwarmDeploy, state: 'added' | 'set' | 'absent'): Finding {
   const what =
-    state === 'added'
+    state === 'added' || (state === 'set' && swarm.alsoCompose)
       ? `security_opt no-new-privileges:true holds when compose runs the file, but docker stack deploy ignores security_opt (${swarm.reason})`
       : state === 'set'
         ? `docker stack deploy ignores its security_opt no-new-privileges:true (${swarm.reason})`

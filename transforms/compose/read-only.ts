@@ -62,7 +62,8 @@ export const readOnly: Transform = {
 function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
-  if (setting === true) return keepDeclaredWritable(ctx, s);
+  // A stack file's tmpfs: entries do nothing under swarm: said on every pass, whoever set read_only.
+  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...ignoredTmpfsNote(s, swarmDeploy(ctx.project, s))];
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'a read-only root');
@@ -94,7 +95,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img);
   return [
-    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}${swarmWhy(swarm)}`, combine(changes as ServiceChange[])),
+    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}${plan.tmpfs.length ? swarmWhy(swarm) : ''}`, combine(changes as ServiceChange[])),
     ...plan.baked.map((w) => bakedNote(s, w)),
     ...ignoredTmpfsNote(s, swarm),
   ];
@@ -121,7 +122,6 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
       out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs${swarm ? ' as a long-form tmpfs volume' : ''}${swarmWhy(swarm)}`, change));
     }
   }
-  out.push(...ignoredTmpfsNote(s, swarm));
   if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
   const volumes = dataVolumes(s, plan.data);
   if (volumes.length) {
