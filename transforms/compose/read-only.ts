@@ -423,7 +423,8 @@ function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
 // ------------------------------------------------------------ swarm stacks
 
 /**
- * `docker stack deploy` ignores the service-level `tmpfs:` key: the compose
+ * `docker stack deploy` ignores the service-level `tmpfs:` key (docker/cli
+ * cli/compose/convert/service.go builds the mounts from `volumes:` only); the compose
  * file v3 reference lists it under "Not supported for docker stack deploy"
  * (https://docs.docker.com/compose/compose-file/compose-file-v3/#not-supported-for-docker-stack-deploy).
  * A long-form volume of `type: tmpfs` does reach the service: docker/cli turns
