@@ -124,3 +124,16 @@ describe('tmpfs sizes in bytes', () => {
     expect(sizeInBytes('lots')).toBeUndefined();
   });
 });
+
+describe('finding stack files by name', () => {
+  it('discovers docker-stack*.yml as compose files, and leaves a bare stack.yaml (Haskell Stack\'s name) alone', async () => {
+    const { kindFromName } = await import('../src/discover.js');
+    expect(['docker-stack.yml', 'docker-stack.prod.yaml', 'Docker-Stack.yml'].map(kindFromName)).toEqual(['compose', 'compose', 'compose']);
+    expect(['stack.yaml', 'stack.yml', 'my-docker-stack.yml'].map(kindFromName)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a docker-stack.yml nothing names is a stack file by its structure', async () => {
+    const text = 'version: "3.8"\nservices:\n  web:\n    image: org/web:1\n    deploy:\n      placement:\n        constraints: [node.role == manager]\n';
+    expect(await swarmOf({ 'deploy/docker-stack.yml': text }, 'deploy/docker-stack.yml')).toMatchObject({ how: 'structure' });
+  });
+});
