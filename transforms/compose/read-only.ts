@@ -29,13 +29,15 @@ import {
   imageProvenance,
   addMapItems,
   swarmDeploy,
+  mergeProvides,
+  yamlFlowValue,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
 import { imageStart, imageStartWrites, startCommands } from '../../src/start-scripts.js';
-import { insertMapEntry, insertOuterMapEntry, mapValue, replaceScalar } from '../../src/edits.js';
+import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
 
@@ -63,7 +65,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
   // A stack file's tmpfs: entries do nothing under swarm: said on every pass, whoever set read_only.
-  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...ignoredTmpfsNote(s, swarmDeploy(ctx.project, s))];
+  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'a read-only root');
@@ -97,7 +99,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   return [
     serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}${plan.tmpfs.length ? swarmWhy(swarm) : ''}`, combine(changes as ServiceChange[])),
     ...plan.baked.map((w) => bakedNote(s, w)),
-    ...ignoredTmpfsNote(s, swarm),
+    ...ignoredTmpfs(s, swarm),
   ];
 }
 
@@ -468,22 +470,77 @@ function swarmWhy(swarm: SwarmDeploy | undefined): string {
   return ` (swarm stack: ${swarm.reason}; docker stack deploy ignores the tmpfs: key${swarm.alsoCompose ? ', and compose reads the long form too' : ''})`;
 }
 
-/** A stack file's service with a read-only root that relies on `tmpfs:` entries: swarm will not mount them. */
-function ignoredTmpfsNote(s: ServiceLink, swarm: SwarmDeploy | undefined): Finding[] {
+/**
+ * A stack file's service with a read-only root whose own `tmpfs:` entries swarm
+ * would not mount: move them to long-form tmpfs volumes (compose reads those
+ * too), keeping a `size=`; entries with other options (mode, uid: swarm's
+ * tmpfs mount takes a size only) or a `tmpfs:` that a `<<` merge also provides
+ * are reported instead. The engine holds this fix for the next pass when
+ * another fix of the pass changes the service's volumes.
+ */
+function ignoredTmpfs(s: ServiceLink, swarm: SwarmDeploy | undefined): Finding[] {
   const entries = ownData(s).tmpfs;
   const list = typeof entries === 'string' ? [entries] : Array.isArray(entries) ? entries.filter((e): e is string => typeof e === 'string') : [];
   if (!swarm || list.length === 0) return [];
   const paths = list.map((e) => e.split(':')[0]!.trim());
+  const they = paths.length > 1 ? 'they stay' : 'it stays';
+  const moved = moveTmpfs(s, list, swarm);
+  if (typeof moved !== 'string') {
+    return [serviceFix(ID, CIS, s, `docker stack deploy ignores its tmpfs: ${paths.join(', ')} (${swarm.reason}): write ${paths.length > 1 ? 'them' : 'it'} as long-form tmpfs volumes, which swarm mounts and compose reads too`, moved, { key: `${ID}:${s.id}:swarm-tmpfs` })];
+  }
   return [
     {
       ...serviceNote(
         ID,
         CIS,
         s,
-        `docker stack deploy ignores its tmpfs: ${paths.join(', ')} (${swarm.reason}), so under swarm ${paths.length > 1 ? 'they stay' : 'it stays'} on the read-only root`,
+        `docker stack deploy ignores its tmpfs: ${paths.join(', ')} (${swarm.reason}), so under swarm ${they} on the read-only root; not moved: ${moved}`,
         `Write ${paths.length > 1 ? 'each' : 'it'} as a long-form volume instead (- type: tmpfs, target: ${paths[0]}); compose reads that form too.`,
       ),
       key: `${ID}:${s.id}:swarm-tmpfs`,
     },
   ];
+}
+
+/** The change that turns the service's own `tmpfs:` entries into long-form volumes, or why it cannot. */
+function moveTmpfs(s: ServiceLink, list: string[], swarm: SwarmDeploy): ServiceChange | string {
+  const map = s.node.node;
+  const pair = map?.items.find((p) => isScalar(p.key) && p.key.value === 'tmpfs');
+  if (!map || !pair) return 'its tmpfs: comes from a merged anchor';
+  if (mergeProvides(s, 'tmpfs')) return 'a merged anchor provides tmpfs: too, and would come back';
+  const v = swarm.version;
+  if (v && (v[0] < 3 || (v[0] === 3 && v[1] < 2))) return `long-form volumes need compose file format 3.2 and this file says version ${v.join('.')}`;
+  const items: Record<string, unknown>[] = [];
+  for (const entry of list) {
+    const [target, opts = ''] = [entry.slice(0, entry.includes(':') ? entry.indexOf(':') : entry.length).trim(), entry.includes(':') ? entry.slice(entry.indexOf(':') + 1) : ''];
+    let size: number | undefined;
+    for (const opt of opts.split(',').map((o) => o.trim()).filter(Boolean)) {
+      const m = /^size=(.+)$/.exec(opt);
+      size = m ? sizeInBytes(m[1]!) : undefined;
+      if (size === undefined) return `${entry} has options a swarm tmpfs mount cannot take (only a size)`;
+      if (v && v[0] === 3 && v[1] < 6) return `${entry} has a size, which the long form takes from compose file format 3.6 (this file says ${v.join('.')})`;
+    }
+    items.push({ type: 'tmpfs', target, ...(size !== undefined ? { tmpfs: { size } } : {}) });
+  }
+  const file = s.compose;
+  const drop = { file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'delete' as const };
+  const own = mapValue(map, 'volumes');
+  if (own !== undefined) {
+    const add = addMapItems(s, 'volumes', items);
+    if (typeof add === 'string') return add;
+    return { edits: [removeMapEntry(file, map, pair), ...add.edits], intent: [drop, ...add.intent] };
+  }
+  // No volumes: of its own: the tmpfs: entry becomes the volumes: entry, in place (a list a merge provides is repeated).
+  const current = ownData(s).volumes;
+  if (current !== undefined && !Array.isArray(current)) return 'volumes: is not a list';
+  const value = [...(Array.isArray(current) ? current : []), ...items];
+  const key = pair.key as { range?: [number, number, number] };
+  const node = pair.value as { range?: [number, number, number] } | null;
+  if (!key.range || !node?.range) return 'its tmpfs: has no value';
+  let end = node.range[1];
+  while (end > key.range[0] && /\s/.test(file.text[end - 1]!)) end--;
+  return {
+    edits: [{ file: file.path, range: [key.range[0], end], text: `volumes: [${value.map(yamlFlowValue).join(', ')}]` }],
+    intent: [drop, { file: file.path, doc: s.node.docIndex, path: servicePath(s, 'volumes'), op: 'set', value }],
+  };
 }
