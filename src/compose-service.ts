@@ -11,6 +11,7 @@ import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
+import type { SwarmDeploy } from './layout.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -414,6 +415,65 @@ export function addListItems(
   const value = [...inherited, ...items];
   const text = `[${[...inherited.map((x) => yamlScalar(x)), ...items.map(render ?? yamlScalar)].join(', ')}]`;
   return { edits: [insertServiceKey(s, key, text)], intent: intent(value) };
+}
+
+/** Plain data as one line of YAML flow style: `{type: tmpfs, target: /tmp, tmpfs: {size: 67108864}}`. */
+export function yamlFlowValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(yamlFlowValue).join(', ')}]`;
+  if (isRecord(value)) return `{${Object.entries(value).map(([k, v]) => `${yamlScalar(k)}: ${yamlFlowValue(v)}`).join(', ')}}`;
+  if (value === null || value === undefined) return 'null';
+  return yamlScalar(value as string | number | boolean);
+}
+
+/** A map as block YAML lines (nested maps indented two more), without line ends or the first line's indentation. */
+function blockMapLines(value: Record<string, unknown>, indent = ''): string[] {
+  return Object.entries(value).flatMap(([k, v]) =>
+    isRecord(v) ? [`${indent}${yamlScalar(k)}:`, ...blockMapLines(v, `${indent}  `)] : [`${indent}${yamlScalar(k)}: ${yamlFlowValue(v)}`],
+  );
+}
+
+/**
+ * Add map items (long-form entries such as `{type: tmpfs, target: /tmp}`) to a
+ * list key of the service itself, in the list's style: a block list gets block
+ * maps under its dash (flow maps when its map items are flow maps), a flow list
+ * gets flow maps, and a service without the key gets a one-line flow list. A
+ * list the service inherits through `<<` is repeated in the new one, since the
+ * service's own key replaces the merged value. Returns a reason instead when
+ * the key holds something else.
+ */
+export function addMapItems(s: ServiceLink, key: string, items: Record<string, unknown>[]): ServiceChange | string {
+  const file = s.compose;
+  const eol = file.parsed.eol;
+  const map = s.node.node;
+  if (!map) return 'the service has no settings map';
+  const current = ownData(s)[key];
+  const own = mapValue(map, key);
+  const intent = (value: unknown[]): DataChange[] => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }];
+  if (own && isSeq(own) && own.range) {
+    const old = Array.isArray(current) ? current : [];
+    const mapItems = own.items.filter(isMap);
+    const block = !own.flow && !(mapItems.length > 0 && mapItems.every((m) => m.flow));
+    let texts = items.map(yamlFlowValue);
+    if (block) {
+      // Continuation lines line up with the first key, after the dash as the list writes it ("  - ").
+      const first = own.items[0] as { range?: [number, number, number] };
+      const lineStart = file.text.lastIndexOf('\n', first.range![0] - 1) + 1;
+      const pad = ' '.repeat(first.range![0] - lineStart);
+      texts = items.map((item) => blockMapLines(item).join(`${eol}${pad}`));
+    }
+    return { edits: [appendSeqItems(file, eol, own, texts)], intent: intent([...old, ...items]) };
+  }
+  if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
+  if (own) return `${key} is empty`;
+  const inherited = Array.isArray(current) ? current : [];
+  if (current !== undefined && !Array.isArray(current)) return `${key} inherits something that is not a list`;
+  const value = [...inherited, ...items];
+  return { edits: [insertServiceKey(s, key, `[${value.map(yamlFlowValue).join(', ')}]`)], intent: intent(value) };
+}
+
+/** How swarm deploys the service's compose file (a layout fact), when it does. */
+export function swarmDeploy(project: Project, s: ServiceLink): SwarmDeploy | undefined {
+  return project.layout.compose.uses.get(s.compose.path)?.swarm;
 }
 
 /** Add `key: value` to the service itself (the caller has checked the service does not set it). */

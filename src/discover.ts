@@ -53,6 +53,8 @@ export function kindFromName(name: string): FileKind | undefined {
   if (lower.endsWith('.dockerfile') || lower.endsWith('.containerfile')) return 'dockerfile';
   if (/^compose(\.[^/]+)?\.ya?ml$/.test(lower)) return 'compose';
   if (/^docker-compose[^/]*\.ya?ml$/.test(lower)) return 'compose';
+  // The name Docker's swarm docs give a stack file (`docker stack deploy -c docker-stack.yml`); a bare `stack.yml` is too common a name to claim.
+  if (/^docker-stack[^/]*\.ya?ml$/.test(lower)) return 'compose';
   return undefined;
 }
 

@@ -46,6 +46,32 @@ export interface ComposeProject {
   envFiles?: string[];
   /** Files a command named that could not be found (a variable in the name, outside the paths given). */
   unresolved: string[];
+  /** Commands that deploy these files to a swarm (`docker stack deploy -c`). */
+  stackEvidence: Evidence[];
+  /** Commands that run these files with compose (`docker compose -f`, COMPOSE_FILE). */
+  composeEvidence: Evidence[];
+}
+
+/**
+ * A compose file deployed to a Docker swarm as a stack. `docker stack deploy`
+ * reads the file itself and ignores some service keys: among them
+ * `security_opt` and the service-level `tmpfs` (both listed under "Not
+ * supported for docker stack deploy" in the compose file v3 reference,
+ * https://docs.docker.com/compose/compose-file/compose-file-v3/#not-supported-for-docker-stack-deploy),
+ * while `read_only`, long-form `volumes:` of `type: tmpfs` (with `tmpfs.size`
+ * from file format 3.6) and, from Docker 20.10, `cap_add`/`cap_drop`
+ * (https://github.com/docker/cli/pull/2687) reach the service.
+ */
+export interface SwarmDeploy {
+  /** `evidence`: a command deploys it; `structure`: its contents are a stack file's (swarm-only `deploy:` keys). */
+  how: 'evidence' | 'structure';
+  /** One line for people: which command, or which keys. */
+  reason: string;
+  evidence: Evidence[];
+  /** Compose runs the file too (a `docker compose -f` command, or compose reads it by default with an override): keys must work both ways. */
+  alsoCompose: boolean;
+  /** The file's `version:` as `[major, minor]`, when it has one (long-form tmpfs needs 3.2, its size 3.6). */
+  version?: [number, number];
 }
 
 /** How one compose file is used. */
@@ -63,6 +89,8 @@ export interface ComposeFileUse {
   projects: string[];
   reason: string;
   evidence: Evidence[];
+  /** Set when the file is deployed to a swarm with `docker stack deploy`, by evidence or by its structure. */
+  swarm?: SwarmDeploy;
 }
 
 /** Compose's own file names, in the order it looks for them. */
@@ -113,6 +141,8 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       existing.projectName ??= extra.projectName;
       existing.envFiles ??= extra.envFiles;
       for (const p of extra.profiles ?? []) if (!existing.profiles.includes(p)) existing.profiles.push(p);
+      existing.stackEvidence.push(...(extra.stackEvidence ?? []));
+      existing.composeEvidence.push(...(extra.composeEvidence ?? []));
       return existing;
     }
     const p: ComposeProject = {
@@ -128,6 +158,8 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       profiles: [],
       unresolved: [],
       ...extra,
+      stackEvidence: [...(extra.stackEvidence ?? [])],
+      composeEvidence: [...(extra.composeEvidence ?? [])],
     };
     projects.set(id, p);
     return p;
@@ -139,12 +171,13 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
     const files = use.files.filter((f) => byPath.has(f));
     if (files.length === 0) continue;
     for (const f of files) named.add(f);
-    const what = files.length === 1 ? `used alone` : `combined in this order`;
+    const what = use.stack ? `deployed to a swarm${files.length === 1 ? '' : ' combined in this order'}` : files.length === 1 ? `used alone` : `combined in this order`;
     add(files, 'evidence', `${what} by ${use.at.rel}:${use.at.line}`, [use.at], {
       projectName: use.projectName,
       profiles: [...use.profiles],
       unresolved: [...use.unresolved],
       ...(use.envFiles ? { envFiles: [...use.envFiles] } : {}),
+      ...(use.stack ? { stackEvidence: [use.at] } : { composeEvidence: [use.at] }),
     });
   }
 
@@ -227,9 +260,71 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
           ? `used alone (${alone.map((p) => p.reason).join('; ')}) and on top of other files (${asOverride.map((p) => p.reason).join('; ')}): hardened as a standalone file, which holds in both uses`
           : (first?.reason ?? 'used alone'),
       evidence: mine.flatMap((p) => p.evidence),
+      ...swarmField(c, mine, rel),
     });
   }
   return { projects: list, uses, overrideIn };
+}
+
+/**
+ * Whether swarm deploys a file: a `docker stack deploy -c` naming it, else,
+ * for a file no command names, a stack file's structure (swarmStructure).
+ * Compose runs it too when a compose command names it, or when compose reads
+ * it by itself (merged with the folder's override file, or `include:`d).
+ */
+function swarmField(c: ComposeSource, mine: ComposeProject[], rel: (p: string) => string): { swarm?: SwarmDeploy } {
+  const stack = mine.flatMap((p) => p.stackEvidence);
+  const version = composeVersion(c);
+  const alsoCompose = mine.some((p) => p.composeEvidence.length > 0 || p.how === 'default' || p.how === 'include');
+  if (stack.length) {
+    const unique = stack.filter((e, i) => stack.findIndex((x) => x.file === e.file && x.line === e.line) === i);
+    const reason = `deployed with docker stack deploy by ${unique.map((e) => `${e.rel}:${e.line}`).join(', ')}`;
+    return { swarm: { how: 'evidence', reason, evidence: unique, alsoCompose, ...(version ? { version } : {}) } };
+  }
+  if (mine.some((p) => p.how === 'evidence')) return {};
+  const structure = swarmStructure(c);
+  if (!structure) return {};
+  const reason = `a swarm stack file by its structure: ${structure}`;
+  return { swarm: { how: 'structure', reason, evidence: [structureEvidence(c, rel, reason)], alsoCompose, ...(version ? { version } : {}) } };
+}
+
+/** `version: "3.8"` → [3, 8]; undefined without a version or with one that is not a number. */
+export function composeVersion(c: ComposeSource): [number, number] | undefined {
+  const data = c.parsed.docs[0]?.data;
+  const v = isRecord(data) ? data.version : undefined;
+  const m = typeof v === 'string' || typeof v === 'number' ? /^(\d+)(?:\.(\d+))?$/.exec(String(v).trim()) : null;
+  return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+}
+
+/**
+ * `deploy:` keys only swarm acts on. Compose (v1 with --compatibility, and v2)
+ * reads `deploy.resources`, `deploy.replicas` and `deploy.restart_policy`
+ * too, so those say nothing; placement, global mode, rolling update and
+ * rollback settings and the endpoint mode only mean something to swarm
+ * (https://docs.docker.com/compose/compose-file/compose-file-v3/#deploy).
+ */
+const SWARM_ONLY_DEPLOY = ['placement', 'update_config', 'rollback_config', 'endpoint_mode'];
+
+/**
+ * Why a file no command names reads as a stack file, or undefined: a version 3
+ * file (what `docker stack deploy` requires) with no `build:` (stack deploy
+ * cannot build) whose services use swarm-only `deploy:` keys. Anything less is
+ * a compose file: plain compose reads `deploy.resources` as well.
+ */
+export function swarmStructure(c: ComposeSource): string | undefined {
+  const version = composeVersion(c);
+  if (!version || version[0] !== 3) return undefined;
+  const services = serviceNodes(c);
+  if (services.length === 0 || services.some((s) => s.data.build !== undefined)) return undefined;
+  const keys = new Set<string>();
+  for (const s of services) {
+    const deploy = s.data.deploy;
+    if (!isRecord(deploy)) continue;
+    for (const k of SWARM_ONLY_DEPLOY) if (deploy[k] !== undefined) keys.add(`deploy.${k}`);
+    if (deploy.mode === 'global') keys.add('deploy.mode: global');
+  }
+  if (keys.size === 0) return undefined;
+  return `version ${version.join('.')}, no build:, and ${[...keys].join(', ')}`;
 }
 
 function rank(how: ComposeProject['how']): number {

@@ -194,3 +194,30 @@ describe('configuration: roles', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('--explain on swarm stacks', () => {
+  const stackRepo = {
+    'docker-compose.yml': 'services:\n  web:\n    build: .\n    image: acme/web:1\n',
+    'docker-stack.yml': 'version: "3.8"\nservices:\n  web:\n    image: acme/web:1\n',
+    'ops/docker-stack.yml': 'version: "3.8"\nservices:\n  web:\n    image: acme/web:1\n    deploy:\n      placement:\n        constraints: [node.role == manager]\n',
+    Dockerfile: 'FROM python:3.12-slim\nCMD ["python", "-m", "http.server"]\n',
+    Makefile: 'deploy:\n\tdocker stack deploy -c docker-stack.yml web\n',
+  };
+
+  it('says which files swarm deploys, and how it is known, in JSON that matches the schema', async () => {
+    const data = await explain(stackRepo);
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+    const byFile = Object.fromEntries(data.composeFiles.map((f) => [f.file, f.swarm ?? null]));
+    expect(byFile['docker-compose.yml']).toBeNull();
+    expect(byFile['docker-stack.yml']).toMatchObject({ how: 'evidence', alsoCompose: false, reason: 'deployed with docker stack deploy by Makefile:2', evidence: [{ file: 'Makefile', line: 2, source: 'makefile' }] });
+    expect(byFile['ops/docker-stack.yml']).toMatchObject({ how: 'structure', reason: 'a swarm stack file by its structure: version 3.8, no build:, and deploy.placement' });
+  });
+
+  it('prints it as text', async () => {
+    const dir = writeTree(stackRepo);
+    const { code, stdout } = await runCli(['--explain'], dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(stdout).toContain('    swarm stack: deployed with docker stack deploy by Makefile:2\n');
+  });
+});

@@ -274,6 +274,9 @@ describe('verify boots what the model says runs', () => {
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Three images, each built by the one compose file.
     'supervisord-programs': { targets: ['compose.yaml'] },
+    // The stack's two -c files are one project, booted with compose as the nearest local stand-in for swarm (it mounts the
+    // long-form tmpfs the same way); the dev compose file that builds org/api boots too.
+    'swarm-stack-and-compose': { targets: ['docker-compose.yml', 'docker-stack.yml + docker-stack.prod.yml'] },
   };
   const root = path.join(REPO, 'test/layouts');
   for (const name of readdirSync(root).sort()) {

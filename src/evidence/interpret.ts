@@ -163,6 +163,7 @@ function composeUse(inv: ComposeInvocation, dirs: string[], at: Evidence, out: R
     profiles: inv.profiles,
     // An env file that cannot be found: the values are unknown, so none is read (not `.env` either).
     ...(inv.envFiles?.length ? { envFiles: envFiles.every((f) => f) ? (envFiles as string[]) : [] } : {}),
+    ...(inv.stack ? { stack: true } : {}),
     at,
   });
 }

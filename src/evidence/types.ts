@@ -42,6 +42,8 @@ export interface ComposeUse {
   profiles: string[];
   /** `--env-file` paths (absolute), which replace `.env` for interpolation; empty when one named could not be found. */
   envFiles?: string[];
+  /** `docker stack deploy -c`: swarm deploys the files as a stack (it reads them, it does not run compose). */
+  stack?: boolean;
   at: Evidence;
 }
 

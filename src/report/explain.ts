@@ -35,7 +35,15 @@ export interface ExplainJson {
     profiles: string[];
     unresolved: string[];
   }[];
-  composeFiles: { file: string; mode: 'standalone' | 'override' | 'both'; projects: string[]; reason: string; evidence: ExplainEvidence[] }[];
+  composeFiles: {
+    file: string;
+    mode: 'standalone' | 'override' | 'both';
+    projects: string[];
+    reason: string;
+    evidence: ExplainEvidence[];
+    /** Set when swarm deploys the file as a stack (`docker stack deploy`, or a stack file's structure). */
+    swarm?: { how: 'evidence' | 'structure'; reason: string; alsoCompose: boolean; evidence: ExplainEvidence[] };
+  }[];
   services: {
     id: string;
     file: string;
@@ -87,7 +95,8 @@ export function explainData(project: Project, errors: FileError[] = project.erro
     })),
     composeFiles: project.composes.map((c) => {
       const u = layout.compose.uses.get(c.path);
-      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev) };
+      const swarm = u?.swarm ? { swarm: { how: u.swarm.how, reason: u.swarm.reason, alsoCompose: u.swarm.alsoCompose, evidence: u.swarm.evidence.map(ev) } } : {};
+      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev), ...swarm };
     }),
     services: project.services.map((s) => ({
       id: s.id,
@@ -174,7 +183,10 @@ export function explainText(project: Project, color = false, errors?: FileError[
   }
 
   heading('Compose files', d.composeFiles.length);
-  for (const f of d.composeFiles) lines.push(`  ${c.cyan(f.file)}  ${f.mode}: ${f.reason}`);
+  for (const f of d.composeFiles) {
+    lines.push(`  ${c.cyan(f.file)}  ${f.mode}: ${f.reason}`);
+    if (f.swarm) lines.push(`    swarm stack${f.swarm.alsoCompose ? ' (compose runs it too)' : ''}: ${f.swarm.reason}`);
+  }
 
   heading('Services', d.services.length);
   for (const s of d.services) {

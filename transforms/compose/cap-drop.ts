@@ -27,6 +27,7 @@ import {
   checkEachService,
   privilegedNote,
   imageProvenance,
+  swarmDeploy,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -74,7 +75,11 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const back = missing.length ? ` and give back ${missing.join(', ')} for its entrypoint` : '';
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
-  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need${from}`, combine(changes as ServiceChange[]));
+  // Swarm services honour cap_add/cap_drop from Docker 20.10 (docker/cli#2687, https://github.com/docker/cli/pull/2687;
+  // https://docs.docker.com/engine/release-notes/20.10/): older engines ignore both, so the service keeps Docker's default set there.
+  const swarm = swarmDeploy(ctx.project, s);
+  const stack = swarm ? ` (swarm stack: ${swarm.reason}; docker stack deploy applies cap_drop/cap_add from Docker 20.10, older engines ignore them)` : '';
+  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need${from}${stack}`, combine(changes as ServiceChange[]));
 }
 
 /** Capabilities the service's process needs, or why that is not known. */

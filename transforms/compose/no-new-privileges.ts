@@ -6,7 +6,8 @@ import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { appendSeqItem, mapValue, yamlFlowSeq, seqItemScalar, isSeq } from '../../src/edits.js';
-import { insertServiceKey, isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote } from '../../src/compose-service.js';
+import { insertServiceKey, isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote, swarmDeploy } from '../../src/compose-service.js';
+import type { SwarmDeploy } from '../../src/layout.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -24,7 +25,7 @@ export const noNewPrivileges: Transform = {
       'no-new-privileges stops a process from gaining privileges through setuid or setgid binaries or file capabilities. ' +
       'Entrypoints that start as root and drop to a user (gosu, su-exec) keep working, since dropping privileges is allowed.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s)),
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s, swarmDeploy(ctx.project, s))),
 };
 
 /** `no-new-privileges`, `no-new-privileges:true`, `no-new-privileges=true` all count; `:false` is an explicit opt-out. */
@@ -36,17 +37,42 @@ function nnpSetting(opts: string[]): 'on' | 'off' | undefined {
   return undefined;
 }
 
-function check(s: ServiceLink): Finding | undefined {
+/**
+ * `docker stack deploy` ignores `security_opt` (compose file v3 reference,
+ * "Not supported for docker stack deploy":
+ * https://docs.docker.com/compose/compose-file/compose-file-v3/#not-supported-for-docker-stack-deploy;
+ * `docker service create` has no --security-opt either: https://github.com/moby/moby/issues/41371).
+ * The one way to get it in a swarm is the daemon's default for every
+ * container it starts: `"no-new-privileges": true` in daemon.json, or
+ * `dockerd --no-new-privileges` (https://docs.docker.com/reference/cli/dockerd/).
+ */
+const SWARM_MANUAL =
+  'Swarm cannot set no-new-privileges per service: on every swarm node, set "no-new-privileges": true in /etc/docker/daemon.json (or start dockerd with --no-new-privileges) and restart the daemon; it then applies to every container that node starts.';
+
+/** Why a swarm stack gets no security_opt, for the report. */
+function swarmNote(s: ServiceLink, swarm: SwarmDeploy, state: 'added' | 'set' | 'absent'): Finding {
+  const what =
+    state === 'added' || (state === 'set' && swarm.alsoCompose)
+      ? `security_opt no-new-privileges:true holds when compose runs the file, but docker stack deploy ignores security_opt (${swarm.reason})`
+      : state === 'set'
+        ? `docker stack deploy ignores its security_opt no-new-privileges:true (${swarm.reason})`
+        : `docker stack deploy ignores security_opt (${swarm.reason}), so no-new-privileges is not added`;
+  return { ...serviceNote(ID, CIS, s, what, SWARM_MANUAL, state === 'absent' ? 'warning' : 'note'), key: `${ID}:${s.id}:swarm` };
+}
+
+function check(s: ServiceLink, swarm: SwarmDeploy | undefined): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const current = stringList(s, 'security_opt');
   const setting = nnpSetting(current);
-  if (setting === 'on') return undefined;
+  if (setting === 'on') return swarm && !isPrivileged(s) ? swarmNote(s, swarm, 'set') : undefined;
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'no-new-privileges');
   }
   if (setting === 'off') {
     return serviceNote(ID, CIS, s, 'security_opt sets no-new-privileges:false explicitly; kept', 'If nothing in it needs setuid binaries, set it to true.', 'note');
   }
+  // A stack file only swarm reads: the key would do nothing.
+  if (swarm && !swarm.alsoCompose) return swarmNote(s, swarm, 'absent');
   const file = s.compose;
   const map = s.node.node;
   if (!map) return serviceNote(ID, CIS, s, 'has no settings map; nothing added', 'Add the service settings by hand.', 'note');
@@ -61,13 +87,15 @@ function check(s: ServiceLink): Finding | undefined {
     // The service may inherit a list through `<<`; its own key replaces that list, so repeat the inherited items.
     edit = insertServiceKey(s, 'security_opt', yamlFlowSeq(next));
   }
-  return {
+  const fixed: Finding = {
     transform: ID,
     file: file.path,
     range: serviceRange(s),
-    message: `service ${s.name}: add security_opt no-new-privileges:true so setuid binaries cannot raise privileges`,
+    message: `service ${s.name}: add security_opt no-new-privileges:true so setuid binaries cannot raise privileges${swarm ? ' when compose runs it' : ''}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: [edit], intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'security_opt'), op: 'set', value: next }] },
   };
+  // Used by compose and by swarm: the key holds for compose (swarm skips it with a warning), and the swarm side is done by hand.
+  return swarm ? [fixed, swarmNote(s, swarm, 'added')] : fixed;
 }

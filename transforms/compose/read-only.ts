@@ -27,12 +27,17 @@ import {
   ownData,
   servicePath,
   imageProvenance,
+  addMapItems,
+  swarmDeploy,
+  mergeProvides,
+  yamlFlowValue,
 } from '../../src/compose-service.js';
+import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
 import { imageStart, imageStartWrites, startCommands } from '../../src/start-scripts.js';
-import { insertMapEntry, insertOuterMapEntry, mapValue, replaceScalar } from '../../src/edits.js';
+import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
 
@@ -59,7 +64,8 @@ export const readOnly: Transform = {
 function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
-  if (setting === true) return keepDeclaredWritable(ctx, s);
+  // A stack file's tmpfs: entries do nothing under swarm: said on every pass, whoever set read_only.
+  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'a read-only root');
@@ -79,19 +85,21 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (data.length || plan.unowned.length) {
     return [...data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
   }
+  const swarm = swarmDeploy(ctx.project, s);
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
-  if (plan.tmpfs.length) changes.push(addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options))));
+  if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
   if (volumes.length) changes.push(...addNamedVolumes(s, volumes));
   const problem = changes.find((c): c is string => typeof c === 'string');
-  if (problem) return note(`${problem}; nothing added`, 'Add read_only: true and a tmpfs for /tmp by hand.');
+  if (problem) return note(`${problem}; nothing added`, swarm ? SWARM_MANUAL : 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also =
-    (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}` : '') +
+    (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}${swarm ? ' as a long-form tmpfs volume' : ''}` : '') +
     (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img);
   return [
-    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}`, combine(changes as ServiceChange[])),
+    serviceFix(ID, CIS, s, `add read_only: true${also}, so nothing can change the container's files${from}${plan.tmpfs.length ? swarmWhy(swarm) : ''}`, combine(changes as ServiceChange[])),
     ...plan.baked.map((w) => bakedNote(s, w)),
+    ...ignoredTmpfs(s, swarm),
   ];
 }
 
@@ -107,12 +115,13 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
   const plan = coverage(ctx, s, img, [], false);
   const out: Finding[] = [];
+  const swarm = swarmDeploy(ctx.project, s);
   if (plan.tmpfs.length) {
-    const change = addListItems(s, 'tmpfs', plan.tmpfs.map((t) => tmpfsEntry(t, ctx.options)));
+    const change = addTmpfs(s, plan.tmpfs, ctx.options, swarm);
     if (typeof change === 'string') {
-      out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.`));
+      out.push(serviceNote(ID, CIS, s, `${describe(plan.tmpfs)} must stay writable on the read-only root, but ${change}`, `Add a tmpfs for ${plan.tmpfs.map((t) => t.path).join(', ')} by hand.${swarm ? ` ${SWARM_MANUAL}` : ''}`));
     } else {
-      out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs`, change));
+      out.push(serviceFix(ID, CIS, s, `${describe(plan.tmpfs)} would be on the read-only root: add a tmpfs${swarm ? ' as a long-form tmpfs volume' : ''}${swarmWhy(swarm)}`, change));
     }
   }
   if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
@@ -411,4 +420,127 @@ function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
     ...(t.owner ? [`uid=${t.owner.uid}`, ...(t.owner.gid !== undefined ? [`gid=${t.owner.gid}`] : [])] : []),
   ];
   return opts.length ? `${t.path}:${opts.join(',')}` : t.path;
+}
+
+// ------------------------------------------------------------ swarm stacks
+
+/**
+ * `docker stack deploy` ignores the service-level `tmpfs:` key (docker/cli
+ * cli/compose/convert/service.go builds the mounts from `volumes:` only); the compose
+ * file v3 reference lists it under "Not supported for docker stack deploy"
+ * (https://docs.docker.com/compose/compose-file/compose-file-v3/#not-supported-for-docker-stack-deploy).
+ * A long-form volume of `type: tmpfs` does reach the service: docker/cli turns
+ * it into a tmpfs mount with only a size (cli/compose/convert/volume.go,
+ * handleTmpfsToMount: TmpfsOptions{SizeBytes}). The long syntax needs file
+ * format 3.2 and `tmpfs.size` 3.6 (compose file v3 reference, "volumes" and
+ * "tmpfs"). docker-compose 1.27+ and compose v2 read the same entry, so a file
+ * used both ways gets it too.
+ */
+const SWARM_MANUAL =
+  'In a swarm stack, give each path a long-form volume (- type: tmpfs, target: <path>, tmpfs: {size: <bytes>}); docker stack deploy ignores the tmpfs: key and cannot set a tmpfs owner.';
+
+function addTmpfs(s: ServiceLink, plan: TmpfsPlan[], options: HardenOptions, swarm: SwarmDeploy | undefined): ServiceChange | string {
+  if (!swarm) return addListItems(s, 'tmpfs', plan.map((t) => tmpfsEntry(t, options)));
+  const owned = plan.filter((t) => t.owner);
+  // Swarm's tmpfs mount takes a size only (no uid, gid or mode): a directory a non-root user writes cannot be carved out so.
+  if (owned.length) {
+    return `${owned.map((t) => t.path).join(', ')} must be writable by UID ${owned[0]!.owner!.uid}, and a tmpfs in a swarm stack cannot be given an owner (${swarm.reason})`;
+  }
+  const v = swarm.version;
+  if (v && (v[0] < 3 || (v[0] === 3 && v[1] < 2))) return `long-form volumes need compose file format 3.2 and this file says version ${v.join('.')} (${swarm.reason})`;
+  const size = v && v[0] === 3 && v[1] < 6 ? undefined : sizeInBytes(options.tmpfsSize);
+  return addMapItems(
+    s,
+    'volumes',
+    plan.map((t) => ({ type: 'tmpfs', target: t.path, ...(size !== undefined ? { tmpfs: { size } } : {}) })),
+  );
+}
+
+/** `64m` → 67108864 (Docker reads tmpfs sizes in powers of 1024); undefined when empty or not a size. */
+export function sizeInBytes(size: string): number | undefined {
+  const m = /^(\d+)\s*([bkmg]?)b?$/i.exec(size.trim());
+  if (!m) return undefined;
+  const power = ['', 'k', 'm', 'g'].indexOf((m[2] ?? '').toLowerCase());
+  return Number(m[1]) * 1024 ** power;
+}
+
+/** Where the swarm fact came from, for a fix's message. */
+function swarmWhy(swarm: SwarmDeploy | undefined): string {
+  if (!swarm) return '';
+  return ` (swarm stack: ${swarm.reason}; docker stack deploy ignores the tmpfs: key${swarm.alsoCompose ? ', and compose reads the long form too' : ''})`;
+}
+
+/**
+ * A stack file's service with a read-only root whose own `tmpfs:` entries swarm
+ * would not mount: move them to long-form tmpfs volumes (compose reads those
+ * too), keeping a `size=`; entries with other options (mode, uid: swarm's
+ * tmpfs mount takes a size only) or a `tmpfs:` that a `<<` merge also provides
+ * are reported instead. The engine holds this fix for the next pass when
+ * another fix of the pass changes the service's volumes.
+ */
+function ignoredTmpfs(s: ServiceLink, swarm: SwarmDeploy | undefined): Finding[] {
+  const entries = ownData(s).tmpfs;
+  const list = typeof entries === 'string' ? [entries] : Array.isArray(entries) ? entries.filter((e): e is string => typeof e === 'string') : [];
+  if (!swarm || list.length === 0) return [];
+  const paths = list.map((e) => e.split(':')[0]!.trim());
+  const they = paths.length > 1 ? 'they stay' : 'it stays';
+  const moved = moveTmpfs(s, list, swarm);
+  if (typeof moved !== 'string') {
+    return [serviceFix(ID, CIS, s, `docker stack deploy ignores its tmpfs: ${paths.join(', ')} (${swarm.reason}): write ${paths.length > 1 ? 'them' : 'it'} as long-form tmpfs volumes, which swarm mounts and compose reads too`, moved, { key: `${ID}:${s.id}:swarm-tmpfs` })];
+  }
+  return [
+    {
+      ...serviceNote(
+        ID,
+        CIS,
+        s,
+        `docker stack deploy ignores its tmpfs: ${paths.join(', ')} (${swarm.reason}), so under swarm ${they} on the read-only root; not moved: ${moved}`,
+        `Write ${paths.length > 1 ? 'each' : 'it'} as a long-form volume instead (- type: tmpfs, target: ${paths[0]}); compose reads that form too.`,
+      ),
+      key: `${ID}:${s.id}:swarm-tmpfs`,
+    },
+  ];
+}
+
+/** The change that turns the service's own `tmpfs:` entries into long-form volumes, or why it cannot. */
+function moveTmpfs(s: ServiceLink, list: string[], swarm: SwarmDeploy): ServiceChange | string {
+  const map = s.node.node;
+  const pair = map?.items.find((p) => isScalar(p.key) && p.key.value === 'tmpfs');
+  if (!map || !pair) return 'its tmpfs: comes from a merged anchor';
+  if (mergeProvides(s, 'tmpfs')) return 'a merged anchor provides tmpfs: too, and would come back';
+  const v = swarm.version;
+  if (v && (v[0] < 3 || (v[0] === 3 && v[1] < 2))) return `long-form volumes need compose file format 3.2 and this file says version ${v.join('.')}`;
+  const items: Record<string, unknown>[] = [];
+  for (const entry of list) {
+    const [target, opts = ''] = [entry.slice(0, entry.includes(':') ? entry.indexOf(':') : entry.length).trim(), entry.includes(':') ? entry.slice(entry.indexOf(':') + 1) : ''];
+    let size: number | undefined;
+    for (const opt of opts.split(',').map((o) => o.trim()).filter(Boolean)) {
+      const m = /^size=(.+)$/.exec(opt);
+      size = m ? sizeInBytes(m[1]!) : undefined;
+      if (size === undefined) return `${entry} has options a swarm tmpfs mount cannot take (only a size)`;
+      if (v && v[0] === 3 && v[1] < 6) return `${entry} has a size, which the long form takes from compose file format 3.6 (this file says ${v.join('.')})`;
+    }
+    items.push({ type: 'tmpfs', target, ...(size !== undefined ? { tmpfs: { size } } : {}) });
+  }
+  const file = s.compose;
+  const drop = { file: file.path, doc: s.node.docIndex, path: servicePath(s, 'tmpfs'), op: 'delete' as const };
+  const own = mapValue(map, 'volumes');
+  if (own !== undefined) {
+    const add = addMapItems(s, 'volumes', items);
+    if (typeof add === 'string') return add;
+    return { edits: [removeMapEntry(file, map, pair), ...add.edits], intent: [drop, ...add.intent] };
+  }
+  // No volumes: of its own: the tmpfs: entry becomes the volumes: entry, in place (a list a merge provides is repeated).
+  const current = ownData(s).volumes;
+  if (current !== undefined && !Array.isArray(current)) return 'volumes: is not a list';
+  const value = [...(Array.isArray(current) ? current : []), ...items];
+  const key = pair.key as { range?: [number, number, number] };
+  const node = pair.value as { range?: [number, number, number] } | null;
+  if (!key.range || !node?.range) return 'its tmpfs: has no value';
+  let end = node.range[1];
+  while (end > key.range[0] && /\s/.test(file.text[end - 1]!)) end--;
+  return {
+    edits: [{ file: file.path, range: [key.range[0], end], text: `volumes: [${value.map(yamlFlowValue).join(', ')}]` }],
+    intent: [drop, { file: file.path, doc: s.node.docIndex, path: servicePath(s, 'volumes'), op: 'set', value }],
+  };
 }
