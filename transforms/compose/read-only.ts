@@ -35,6 +35,7 @@ import { imageStart, imageStartWrites, startCommands } from '../../src/start-scr
 import { insertMapEntry, insertOuterMapEntry, mapValue, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
+import { baseWithInstallSettings } from '../../src/install-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -197,7 +198,9 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
   const df = img.dockerfile;
   const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
-  return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s], imageStartWrites(imageStart(ctx.project, df, img.base)));
+  const services = image?.services ?? [s];
+  const base = baseWithInstallSettings(ctx.project, df, img.base, services);
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, imageStartWrites(imageStart(ctx.project, df, img.base)));
 }
 
 /** A data path seen kept across restarts, with the named volume that will hold it. */
@@ -270,6 +273,20 @@ function describe(list: TmpfsPlan[]): string {
 }
 
 function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  if (w.kind === 'install' && w.install) {
+    // A folder of the image's install tree its server writes next to what the build put there (tomcat's webapps/).
+    const iw = w.install;
+    const held = w.bakedBy ? `, where the build puts files (${w.bakedBy})` : '';
+    return serviceNote(
+      ID,
+      CIS,
+      s,
+      iw.use === 'deploy'
+        ? `${w.path}: ${iw.image} ${iw.what}${held}; a read-only root stops those writes and a tmpfs would hide what the build put there; ${consequence}`
+        : `${w.path}: ${iw.image} ${iw.what}, and nothing mounts it; a read-only root makes it unwritable and a tmpfs would lose it on restart; ${consequence}`,
+      iw.manual ?? `Mount a named volume at ${w.path} (and declare it under the top-level volumes:); then run docker-harden again.`,
+    );
+  }
   if (w.kind === 'start-file' || w.itself) {
     const folder = w.kind === 'start-file' ? w.path.replace(/\/[^/]+$/, '') || '/' : w.path;
     return serviceNote(
