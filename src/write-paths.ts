@@ -28,8 +28,9 @@
 //   baked    the build puts files there (code under WORKDIR, a RUN after the ENV
 //            that names it): a tmpfs would hide them, so it is left to a human
 //
-// An install folder is scratch (a tmpfs) while the build puts nothing there;
-// with files built in, one the server deploys from (webapps/ with a WAR) is
+// An install folder is scratch (a tmpfs) while it holds no files (none shipped
+// with the image, none put there by the build); with files, one the server
+// deploys from (webapps/ with a WAR) is
 // data (a read-only root stops the writes next to them, a tmpfs hides them:
 // left to a human) and any other is baked.
 //
@@ -374,7 +375,7 @@ export function imageWritePaths(
   // is not declared: nothing to chown, and the row's tmpfsPaths cover it on a read-only root).
   for (const iw of base.facts?.installWrites ?? []) {
     if (iw.anyUser) continue;
-    const by = builtInto(iw.path, chain, wd, installed);
+    const by = builtInto(iw.path, chain, wd, installed) ?? (iw.shipped ? 'the image ships files there' : undefined);
     const use: WritePathUse = iw.use === 'data' ? 'data' : !by ? 'scratch' : iw.use === 'deploy' ? 'data' : 'baked';
     const image = base.image ?? base.facts!.family;
     put({ path: iw.path, kind: 'install', use, declaredBy: `${image} ${iw.what}`, ...(by ? { bakedBy: by } : {}), install: { ...iw, image } });

@@ -32,14 +32,16 @@ export interface InstallWrite {
   /**
    * scratch: what is written may be lost on restart (logs, temporary files, compiled JSPs): a tmpfs;
    *   when the build puts files there the tmpfs would hide them, so it stays as it is.
-   * deploy: the server deploys what the build puts there and writes next to it (unpacks a WAR,
-   *   writes marker files): with files built in, neither a tmpfs (it would hide them) nor a
-   *   read-only root (the write fails) works; with nothing built in, a tmpfs.
+   * deploy: the server deploys what is there and writes next to it (unpacks a WAR, writes
+   *   marker files): with files there (shipped, or put there by the build), neither a tmpfs
+   *   (it would hide them) nor a read-only root (the write fails) works; with none, a tmpfs.
    * data: the server keeps state there across restarts: a named volume.
    */
   use: 'scratch' | 'deploy' | 'data';
   /** What the server writes there, for findings: `unpacks each WAR into a folder next to it`. */
   what: string;
+  /** The image itself has files there (tomee's webapps/ holds the distribution's apps, wildfly's configuration/ its standalone.xml): a tmpfs would hide them. */
+  shipped?: boolean;
   /** Upstream makes it writable for any user (tomcat's `chmod 1777 logs temp work`): nothing to chown, and tmpfsPaths covers it. */
   anyUser?: boolean;
   /** What to do by hand when it cannot stay writable (deploy folders with files built in). */
@@ -264,15 +266,18 @@ const WINDOWS_OUT_OF_SCOPE =
  * unwritable appBase fails that deployment); createDirs (default true) makes appBase and xmlBase
  * (conf/Catalina/localhost) at start, logging an error when it cannot; work/ holds compiled JSPs
  * and session files; temp/ is java.io.tmpdir (catalina.sh); logs/ the file logs (logging.properties).
- * `anyUser`: the tomcat image's `chmod 1777 logs temp work` (tomee has none).
+ * `anyUser`: the tomcat image's `chmod 1777 logs temp work` (tomee has none); the tomcat image
+ * moves the stock apps out of webapps/ (`mv webapps webapps.dist`), tomee leaves them there.
  */
-function tomcatWrites(home: string, scratchForAnyUser: boolean): InstallWrite[] {
-  const anyUser = scratchForAnyUser ? { anyUser: true } : {};
+function tomcatWrites(home: string, tomcatImage: boolean): InstallWrite[] {
+  const anyUser = tomcatImage ? { anyUser: true } : {};
   return [
     {
       path: `${home}/webapps`,
       use: 'deploy',
       what: 'unpacks each WAR into a folder next to it (unpackWARs) and deploys from there',
+      // The tomcat image empties it (webapps.dist); tomee keeps the distribution's apps there.
+      ...(tomcatImage ? {} : { shipped: true }),
       manual:
         `Set unpackWARs="false" on the <Host> in conf/server.xml and COPY that file to ${home}/conf/server.xml ` +
         `(Tomcat then runs each WAR in place and writes nothing in webapps), or mount a named volume at ${home}/webapps ` +
@@ -309,6 +314,7 @@ const WILDFLY_WRITES: InstallWrite[] = [
     path: `${WILDFLY_HOME}/configuration`,
     use: 'deploy',
     what: 'writes standalone_xml_history/ next to standalone.xml at every boot',
+    shipped: true,
     manual: `Mount a named volume at ${WILDFLY_HOME}/configuration (it keeps the configuration it was first filled with); then run docker-harden again.`,
   },
   { path: `${WILDFLY_HOME}/data`, use: 'data', what: 'keeps its transaction log, timers and deployed content' },

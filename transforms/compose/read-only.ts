@@ -276,7 +276,7 @@ function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
   if (w.kind === 'install' && w.install) {
     // A folder of the image's install tree its server writes next to what the build put there (tomcat's webapps/).
     const iw = w.install;
-    const held = w.bakedBy ? `, where the build puts files (${w.bakedBy})` : '';
+    const held = w.bakedBy ? `, which holds files (${w.bakedBy})` : '';
     return serviceNote(
       ID,
       CIS,
