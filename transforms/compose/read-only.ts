@@ -52,7 +52,8 @@ export const readOnly: Transform = {
     help:
       'A read-only root filesystem stops an intruder from changing binaries or dropping tools into the container. ' +
       'Services built from this repository keep their data in volumes and get a tmpfs for /tmp; known images get a tmpfs ' +
-      'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported.',
+      'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported, and so is a ' +
+      "folder of the image's install tree its server writes next to files that are there (tomcat's webapps holding a WAR): neither a tmpfs nor a read-only root works there.",
   },
   run: (ctx) => checkEachService(ctx, check),
 };

@@ -3,7 +3,9 @@
 // 24.04), create one with the distro's own tool, or use a numeric USER where
 // there is no shell (scratch, distroless). The user gets the directories the
 // app writes (VOLUMEs, named volumes compose mounts, data directories made in
-// RUN) and a HOME it owns. Images whose entrypoint drops root itself, Windows
+// RUN, the folders of the base's install tree its server writes: tomcat's
+// webapps) and a HOME it owns. A stage already on a non-root USER over such a
+// base gets those folders chowned to that user. Images whose entrypoint drops root itself, Windows
 // images and bases we cannot identify are reported, never guessed at.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
@@ -51,7 +53,8 @@ export const nonRootUser: Transform = {
       'A container that runs as root turns any code-execution bug into root on the container, and often on the host through mounts. ' +
       'The final stage gets a USER: a non-root user the Dockerfile or the base image already has, else a system user created at --uid/--gid ' +
       'with no login shell, or a numeric USER on images without a shell. Directories the app writes (VOLUMEs, named volumes compose mounts, ' +
-      'data directories created in RUN, HOME) are created and chowned before any VOLUME; application code stays root-owned unless --chown-workdir.',
+      "data directories created in RUN, HOME, the folders of the base image's install tree its server writes, such as tomcat's webapps) " +
+      'are created and chowned before any VOLUME; application code stays root-owned unless --chown-workdir.',
   },
   run(ctx) {
     const out: Finding[] = [];
