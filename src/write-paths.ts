@@ -30,9 +30,8 @@
 //
 // An install folder is scratch (a tmpfs) while it holds no files (none shipped
 // with the image, none put there by the build); with files, one the server
-// deploys from (webapps/ with a WAR) is
-// data (a read-only root stops the writes next to them, a tmpfs hides them:
-// left to a human) and any other is baked.
+// deploys from (webapps/ with a WAR) is data (a read-only root stops the
+// writes next to them, a tmpfs hides them: left to a human), any other baked.
 //
 // API (all pure; they read the model and never edit). `image` below is
 // (df, stage, base, services): a Dockerfile, the stage that becomes the image,

@@ -796,7 +796,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // never steps down. Its install tree is CATALINA_HOME=/usr/local/tomcat, root's: the Dockerfile
     // makes only logs/, temp/ and work/ writable for any user (`chmod 1777 logs temp work`), and
     // moves the stock apps to webapps.dist, leaving webapps/ empty (`mkdir webapps`, 755 root).
-    // What Tomcat writes there (TOMCAT_WRITES) also depends on the app, so write paths stay unknown.
+    // What Tomcat writes there is in tomcatWrites; what the app writes is its own, so write paths stay unknown.
     facts: {
       ports: [8080],
       tmpfsPaths: ['/usr/local/tomcat/logs', '/usr/local/tomcat/temp', '/usr/local/tomcat/work'],
