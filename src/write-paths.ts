@@ -371,9 +371,8 @@ export function imageWritePaths(
   const made: string[] = [];
   const installed = installedAtBuild(chain, parsed.escape, wd);
   // What the base image's own server writes in its install tree (a folder upstream leaves writable for anyone
-  // is not declared: nothing to chown, and the row's tmpfsPaths cover it on a read-only root).
+  // needs no chown: ownedPaths leaves it out, but a read-only root still needs a tmpfs there).
   for (const iw of base.facts?.installWrites ?? []) {
-    if (iw.anyUser) continue;
     const by = builtInto(iw.path, chain, wd, installed) ?? (iw.shipped ? 'the image ships files there' : undefined);
     const use: WritePathUse = iw.use === 'data' ? 'data' : !by ? 'scratch' : iw.use === 'deploy' ? 'data' : 'baked';
     const image = base.image ?? base.facts!.family;
@@ -756,7 +755,11 @@ export function ownedPaths(
   start: StartWrite[] = [],
 ): OwnedPaths {
   const { declarations, underRoot, codeDirs, startReasons } = imageWritePaths(opts, df, stage, base, services, start, makeHome);
-  const chowned = new Set<string>(declarations.filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir', 'install'].includes(w.kind) || (w.kind === 'start-dir' && !w.itself)).map((w) => w.path));
+  const chowned = new Set<string>(
+    declarations
+      .filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'install' && !w.install?.anyUser) || (w.kind === 'start-dir' && !w.itself))
+      .map((w) => w.path),
+  );
   if (makeHome) chowned.add(makeHome);
   const wanted = [...chowned];
   const outside = (p: string) => !wanted.some((o) => isUnder(p, o));

@@ -42,7 +42,7 @@ export interface InstallWrite {
   what: string;
   /** The image itself has files there (tomee's webapps/ holds the distribution's apps, wildfly's configuration/ its standalone.xml): a tmpfs would hide them. */
   shipped?: boolean;
-  /** Upstream makes it writable for any user (tomcat's `chmod 1777 logs temp work`): nothing to chown, and tmpfsPaths covers it. */
+  /** Upstream makes it writable for any user (tomcat's `chmod 1777 logs temp work`): nothing to chown; a read-only root still needs a tmpfs there. */
   anyUser?: boolean;
   /** What to do by hand when it cannot stay writable (deploy folders with files built in). */
   manual?: string;

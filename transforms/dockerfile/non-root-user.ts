@@ -242,7 +242,7 @@ function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: 
   if (!facts?.installWrites.length || facts.nonRootByDefault || facts.dropsPrivileges || facts.swapTo) return undefined;
   const settled = baseWithInstallSettings(ctx.project, df, base, services);
   const start = imageStartWrites(imageStart(ctx.project, df, base));
-  const wanted = imageWritePaths(ctx.options, df, stage, settled, services, start).declarations.filter((w) => w.kind === 'install').map((w) => w.path);
+  const wanted = imageWritePaths(ctx.options, df, stage, settled, services, start).declarations.filter((w) => w.kind === 'install' && !w.install?.anyUser).map((w) => w.path);
   const [name = '', group] = user.user.split(':');
   const ids = usersCreatedIn(base.chain, df.parsed.escape).filter((u) => u.name === name || String(u.uid) === name);
   const names = new Set([name, ...ids.flatMap((u) => [u.name, ...(u.uid !== undefined ? [String(u.uid)] : [])])]);
