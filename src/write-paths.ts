@@ -14,6 +14,8 @@
 //   workdir       the WORKDIR, under --chown-workdir
 //   home          HOME of the image's non-root user (set by ENV, or named by useradd)
 //   cache         the directory a cache variable (XDG_CACHE_HOME, HF_HOME, ...) names
+//   install       a folder of the base image's install tree its server writes (knowledge:
+//                 InstallWrite; tomcat's webapps/, where it unpacks WARs)
 //
 // and is used for one of:
 //   data     kept across restarts: volumes hold it (VOLUME, named volume); a
@@ -25,6 +27,11 @@
 //            says logs, run files, caches or temporary files. A tmpfs keeps it writable
 //   baked    the build puts files there (code under WORKDIR, a RUN after the ENV
 //            that names it): a tmpfs would hide them, so it is left to a human
+//
+// An install folder is scratch (a tmpfs) while it holds no files (none shipped
+// with the image, none put there by the build); with files, one the server
+// deploys from (webapps/ with a WAR) is data (a read-only root stops the
+// writes next to them, a tmpfs hides them: left to a human), any other baked.
 //
 // API (all pure; they read the model and never edit). `image` below is
 // (df, stage, base, services): a Dockerfile, the stage that becomes the image,
@@ -45,7 +52,7 @@ import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
-import { shellCommands } from './knowledge/images.js';
+import { shellCommands, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 
 /**
@@ -120,7 +127,7 @@ export function mkdirOperands(argv: string[]): string[] {
 
 // ------------------------------------------------------------ declared paths
 
-export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'start-dir' | 'start-file' | 'workdir' | 'home' | 'cache';
+export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'start-dir' | 'start-file' | 'workdir' | 'home' | 'cache' | 'install';
 export type WritePathUse = 'data' | 'scratch' | 'baked';
 
 export interface WritePath {
@@ -140,6 +147,8 @@ export interface WritePath {
   itself?: boolean;
   /** Seen holding data the service keeps across restarts (verify's observation: a database file, /var/lib/<x>, ...): why. */
   keeps?: string;
+  /** For `install`: the knowledge row's fact (what the server writes there, what to do by hand). */
+  install?: InstallWrite & { image: string };
 }
 
 export interface ImageWritePaths {
@@ -361,6 +370,14 @@ export function imageWritePaths(
   }
   const made: string[] = [];
   const installed = installedAtBuild(chain, parsed.escape, wd);
+  // What the base image's own server writes in its install tree (a folder upstream leaves writable for anyone
+  // needs no chown: ownedPaths leaves it out, but a read-only root still needs a tmpfs there).
+  for (const iw of base.facts?.installWrites ?? []) {
+    const by = builtInto(iw.path, chain, wd, installed) ?? (iw.shipped ? 'the image ships files there' : undefined);
+    const use: WritePathUse = iw.use === 'data' ? 'data' : !by ? 'scratch' : iw.use === 'deploy' ? 'data' : 'baked';
+    const image = base.image ?? base.facts!.family;
+    put({ path: iw.path, kind: 'install', use, declaredBy: `${image} ${iw.what}`, ...(by ? { bakedBy: by } : {}), install: { ...iw, image } });
+  }
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
     for (const argv of shellCommands(runScript(ins, parsed.escape))) {
@@ -562,7 +579,8 @@ function mayOwnAtStart(dir: string): boolean {
 }
 
 // A start-up write says more than the mkdir the tool adds for it in the Dockerfile: it wins over data-dir.
-const RANK: WritePathKind[] = ['named-volume', 'volume', 'workdir', 'home', 'cache', 'start-file', 'start-dir', 'data-dir'];
+// An install folder says what the image's own server does there: it wins over what the Dockerfile's RUN lines suggest.
+const RANK: WritePathKind[] = ['named-volume', 'volume', 'install', 'workdir', 'home', 'cache', 'start-file', 'start-dir', 'data-dir'];
 
 /**
  * One entry per path: the strongest declaration (RANK), with the others in
@@ -582,6 +600,38 @@ function strongest(declarations: WritePath[]): WritePath[] {
     out.push({ ...winner, ...(mountedBy.length ? { mountedBy } : {}), ...(also.length ? { alsoDeclaredAs: also } : {}) });
   }
   return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+/**
+ * What the Dockerfile puts into the install folder `p`, as a reason (`COPY into
+ * /usr/local/tomcat/webapps/ROOT.war (line 2)`), or undefined: a COPY/ADD at or
+ * under it, a RUN that extracts, downloads, moves or copies files there. A
+ * relative destination before any WORKDIR of the chain lands in the base
+ * image's own WORKDIR, which is not known here: it counts when the folder's
+ * own name ends it (`COPY app.war webapps/`), since that is where it leads in
+ * an image whose WORKDIR is the install tree (tomcat, tomee).
+ */
+function builtInto(
+  p: string,
+  chain: readonly DfInstruction[],
+  wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> },
+  installed: { path: string }[],
+): string | undefined {
+  const line = (ins: DfInstruction) => ins.line + 1;
+  const rel = path.posix.basename(p);
+  for (const ins of chain) {
+    if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
+    const args = ins.json ?? ins.args;
+    const raw = args[args.length - 1];
+    if (args.length < 2 || !raw || raw.includes('$')) continue;
+    const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+    if (dest && isUnder(dest, p)) return `${ins.keyword} into ${dest} (line ${line(ins)})`;
+    if (!raw.startsWith('/') && wd.unsure.has(ins) && new RegExp(`(^|/)${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|$)`).test(raw.replace(/^\.\//, ''))) {
+      return `${ins.keyword} into ${raw} in the base image's WORKDIR (line ${line(ins)})`;
+    }
+  }
+  const run = installed.find((i) => isUnder(i.path, p));
+  return run ? `RUN puts files into ${run.path}` : undefined;
 }
 
 /**
@@ -691,7 +741,8 @@ export interface OwnedPaths {
  * What the image's user must own: the declared write paths it can be given at
  * build time (imageWritePaths: VOLUMEs, named-volume targets, mkdir'd data
  * directories, what the start scripts and command create or write at start, the
- * WORKDIR under --chown-workdir), plus the home of a user the tool creates
+ * folders of the base's install tree its server writes, the WORKDIR under
+ * --chown-workdir), plus the home of a user the tool creates
  * (`makeHome`). HOME and caches are the user's home's. Code elsewhere stays root-owned.
  */
 export function ownedPaths(
@@ -704,7 +755,11 @@ export function ownedPaths(
   start: StartWrite[] = [],
 ): OwnedPaths {
   const { declarations, underRoot, codeDirs, startReasons } = imageWritePaths(opts, df, stage, base, services, start, makeHome);
-  const chowned = new Set<string>(declarations.filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'start-dir' && !w.itself)).map((w) => w.path));
+  const chowned = new Set<string>(
+    declarations
+      .filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'install' && !w.install?.anyUser) || (w.kind === 'start-dir' && !w.itself))
+      .map((w) => w.path),
+  );
   if (makeHome) chowned.add(makeHome);
   const wanted = [...chowned];
   const outside = (p: string) => !wanted.some((o) => isUnder(p, o));

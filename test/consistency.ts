@@ -12,7 +12,8 @@
 // finding of compose/read-only names the path for that service (only a note
 // about files the build put there, when the tool itself added read_only). A
 // chowned directory under a tmpfs must look like scratch (logs, run, cache,
-// tmp): data is never silently made a tmpfs. A tmpfs the tool adds for a
+// tmp), or be a folder the base image's knowledge row says its server writes
+// as scratch (tomcat's conf/Catalina): data is never silently made a tmpfs. A tmpfs the tool adds for a
 // non-root service over such a path is mounted with the user's uid (runc keeps
 // the directory's mode on a tmpfs, not its owner).
 //
@@ -25,6 +26,8 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { RunResult } from '../src/driver.js';
+import { lookupImage } from '../src/knowledge/images.js';
+import { parseImageRef } from '../src/parse/image-ref.js';
 
 type Services = Record<string, Record<string, unknown>>;
 
@@ -259,7 +262,9 @@ export function checkConsistent(before: Record<string, string>, after: Record<st
           }
           // Data is never silently made a tmpfs: a chowned directory under a tmpfs (and no volume closer) is scratch.
           if (what === 'chowned' && cover.kind === 'tmpfs') {
-            expect(SCRATCH.test(p) || volumeLines.some((v) => under(p, v)), `${rel}#${name}: ${p} holds data, but a tmpfs covers it`).toBe(true);
+            const from = /^FROM\s+(?:--\S+\s+)*(\S+)/i.exec(stage[0] ?? '')?.[1];
+            const installScratch = !!from && !!lookupImage(parseImageRef(from))?.installWrites.some((w) => w.path === p && w.use === 'scratch');
+            expect(SCRATCH.test(p) || installScratch || volumeLines.some((v) => under(p, v)), `${rel}#${name}: ${p} holds data, but a tmpfs covers it`).toBe(true);
           }
           // A tmpfs over a directory the image has is root-owned: a non-root writer needs it mounted with its uid.
           const added = !mountsOf((was[d]?.[name] ?? {}) as Record<string, unknown>).some((m) => m.kind === 'tmpfs' && m.target === cover.target);

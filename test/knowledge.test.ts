@@ -236,6 +236,15 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['tomcat:9.0-jdk11-openjdk-slim', { distro: 'debian', existingUser: undefined }],
   ['tomcat:9.0-jdk17-corretto', { distro: 'rhel', needsShadowUtils: true }],
   ['tomcat:9.0-jdk8-something', { distro: 'unknown', existingUser: undefined }],
+  // tomee: /usr/local/tomee, root; Temurin noble (user ubuntu) or alpine, Semeru jammy (no user)
+  ['tomee:10.1.0-jre17-temurin-ubuntu-plus', { family: 'tomee', distro: 'ubuntu', existingUser: UBUNTU, defaultUser: 'root', ports: [8080] }],
+  ['tomee:10.1.0-jre21-temurin-alpine-webprofile', { family: 'tomee', distro: 'alpine', existingUser: undefined }],
+  ['tomee:10.1.0-jre17-semeru-ubuntu-plume', { family: 'tomee', distro: 'ubuntu', existingUser: undefined }],
+  ['tomee:latest', { family: 'tomee', distro: 'unknown', existingUser: undefined }],
+  // wildfly: USER jboss (1000:1000) on ubi9-minimal; the retired Docker Hub images on CentOS 7
+  ['quay.io/wildfly/wildfly:35.0.1.Final-jdk21', { family: 'wildfly', distro: 'rhel-minimal', defaultUser: 'jboss', nonRootByDefault: true, existingUser: { name: 'jboss', uid: 1000, gid: 1000 } }],
+  ['quay.io/wildfly/wildfly', { family: 'wildfly', distro: 'rhel-minimal' }],
+  ['jboss/wildfly:25.0.0.Final', { family: 'wildfly', distro: 'rhel', defaultUser: 'jboss' }],
   // elasticsearch: 8+ runs as 1000:0; 7 steps down with chroot
   ['elasticsearch:9.2.4', { family: 'elasticsearch', distro: 'rhel-minimal', defaultUser: '1000:0', nonRootByDefault: true, dropsPrivileges: false, ports: [9200, 9300], writePathsKnown: false }],
   ['docker.elastic.co/elasticsearch/elasticsearch:8.19.9', { family: 'elasticsearch', distro: 'ubuntu', nonRootByDefault: true }],
@@ -439,6 +448,61 @@ describe('the table', () => {
     }
     // Apache's master only switches users.
     expect(look('httpd:2.4')!.capsNeeded).toEqual(MASTER_CAPS);
+  });
+});
+
+describe('install-tree writes', () => {
+  const paths = (ref: string, pred: (w: ImageFacts['installWrites'][number]) => boolean = () => true) => look(ref)!.installWrites.filter(pred).map((w) => w.path);
+
+  it('knows what tomcat writes in /usr/local/tomcat, whatever the tag', () => {
+    for (const ref of ['tomcat:10-jdk17', 'tomcat:9.0-jre11-temurin-jammy', 'tomcat:latest', 'tomcat:${TOMCAT_VERSION}', 'tomcat:9.0-jdk8-something']) {
+      expect(paths(ref), ref).toEqual(['/usr/local/tomcat/webapps', '/usr/local/tomcat/conf/Catalina', '/usr/local/tomcat/logs', '/usr/local/tomcat/temp', '/usr/local/tomcat/work']);
+      // webapps/ is where it deploys and unpacks WARs; the image leaves it empty (webapps.dist).
+      expect(paths(ref, (w) => w.use === 'deploy' && !w.shipped), ref).toEqual(['/usr/local/tomcat/webapps']);
+      // `chmod 1777 logs temp work` upstream: any user writes them, and tmpfsPaths covers them.
+      expect(paths(ref, (w) => !!w.anyUser), ref).toEqual(look(ref)!.tmpfsPaths);
+    }
+    const webapps = look('tomcat:10-jdk17')!.installWrites[0]!;
+    expect(webapps.offWhen!.file).toBe('/usr/local/tomcat/conf/server.xml');
+    expect(webapps.offWhen!.pattern.test('<Host name="localhost" appBase="webapps" unpackWARs="false">')).toBe(true);
+    expect(webapps.offWhen!.pattern.test('<Host name="localhost" appBase="webapps" unpackWARs="true">')).toBe(false);
+    expect(webapps.manual).toMatch(/unpackWARs="false"/);
+  });
+
+  it('knows tomee chmods nothing and keeps the distribution apps in webapps', () => {
+    const f = look('tomee:10.1.0-jre17-temurin-ubuntu-plus')!;
+    expect(f.installWrites.some((w) => w.anyUser)).toBe(false);
+    expect(f.tmpfsPaths).toEqual([]);
+    expect(paths('tomee:10.1.0-jre17-temurin-ubuntu-plus', (w) => !!w.shipped)).toEqual(['/usr/local/tomee/webapps']);
+  });
+
+  it('knows wildfly writes its standalone folder: deployments and configuration next to files, data kept', () => {
+    const ref = 'quay.io/wildfly/wildfly:latest';
+    expect(paths(ref, (w) => w.use === 'deploy')).toEqual(['/opt/jboss/wildfly/standalone/deployments', '/opt/jboss/wildfly/standalone/configuration']);
+    expect(paths(ref, (w) => w.use === 'data')).toEqual(['/opt/jboss/wildfly/standalone/data']);
+    expect(paths(ref, (w) => w.use === 'scratch')).toEqual(['/opt/jboss/wildfly/standalone/log', '/opt/jboss/wildfly/standalone/tmp']);
+  });
+
+  it('gives every install write an absolute path, a reason, and a manual step where it cannot stay writable', () => {
+    for (const row of IMAGE_ROWS) {
+      for (const w of row.facts.installWrites ?? []) {
+        expect(w.path, row.family).toMatch(/^\/[^$]+[^/]$/);
+        expect(w.what.length, row.family).toBeGreaterThan(0);
+        if (w.use === 'deploy') expect(w.manual, `${row.family} ${w.path}`).toBeDefined();
+      }
+    }
+  });
+
+  it('returns copies of them', () => {
+    const a = look('tomcat:10-jdk17')!;
+    a.installWrites[0]!.path = '/x';
+    a.installWrites.pop();
+    expect(look('tomcat:10-jdk17')!.installWrites).toHaveLength(5);
+    expect(look('tomcat:10-jdk17')!.installWrites[0]!.path).toBe('/usr/local/tomcat/webapps');
+  });
+
+  it('has none for images that run whatever they are given', () => {
+    for (const ref of ['node:22', 'python:3.13-slim', 'eclipse-temurin:21-jre', 'ubuntu:24.04']) expect(look(ref)!.installWrites, ref).toEqual([]);
   });
 });
 

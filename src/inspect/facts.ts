@@ -145,6 +145,7 @@ export function factsFromReading(r: ImageReading, ref: string): { facts: ImageFa
     dropsPrivileges: drop !== undefined && !nonRoot,
     capsNeeded: [...caps].sort(),
     tmpfsPaths: [],
+    installWrites: [],
     dataPaths: Object.keys(c.Volumes ?? {}).sort(),
     writePathsKnown: false,
     hasShell: shells.includes('/bin/sh'),

@@ -21,6 +21,39 @@ export interface ImageUser {
   gid: number;
 }
 
+/**
+ * A folder inside the image's own install tree (tomcat's /usr/local/tomcat) that
+ * its server writes at run time, as upstream ships it. The user the image runs
+ * as must be able to write it, and on a read-only root it needs a mount.
+ */
+export interface InstallWrite {
+  /** Absolute path of the folder. */
+  path: string;
+  /**
+   * scratch: what is written may be lost on restart (logs, temporary files, compiled JSPs): a tmpfs;
+   *   when the build puts files there the tmpfs would hide them, so it stays as it is.
+   * deploy: the server deploys what is there and writes next to it (unpacks a WAR, writes
+   *   marker files): with files there (shipped, or put there by the build), neither a tmpfs
+   *   (it would hide them) nor a read-only root (the write fails) works; with none, a tmpfs.
+   * data: the server keeps state there across restarts: a named volume.
+   */
+  use: 'scratch' | 'deploy' | 'data';
+  /** What the server writes there, for findings: `unpacks each WAR into a folder next to it`. */
+  what: string;
+  /** The image itself has files there (tomee's webapps/ holds the distribution's apps, wildfly's configuration/ its standalone.xml): a tmpfs would hide them. */
+  shipped?: boolean;
+  /** Upstream makes it writable for any user (tomcat's `chmod 1777 logs temp work`): nothing to chown; a read-only root still needs a tmpfs there. */
+  anyUser?: boolean;
+  /** What to do by hand when it cannot stay writable (deploy folders with files built in). */
+  manual?: string;
+  /**
+   * A setting that turns the write off, in a configuration file the build may copy
+   * in (`unpackWARs="false"` in conf/server.xml): when the file copied to `file`
+   * matches `pattern`, the server does not write there.
+   */
+  offWhen?: { file: string; pattern: RegExp; setting: string };
+}
+
 export interface ImageFacts {
   /** Row id: 'node', 'ubuntu', 'postgres', 'nginx', 'nginx-unprivileged', 'distroless', 'scratch', 'windows', ... */
   family: string;
@@ -47,6 +80,11 @@ export interface ImageFacts {
    * upstream Dockerfile, so they stay writable under `read_only: true`.
    */
   dataPaths: string[];
+  /**
+   * Folders of the image's own install tree its server writes (see InstallWrite):
+   * root's upstream unless marked anyUser, so a user the tool adds must own them.
+   */
+  installWrites: InstallWrite[];
   /**
    * tmpfsPaths and dataPaths are every path the image's own server process writes
    * (run with its default command). False for base images (python, node, alpine...)
@@ -109,6 +147,7 @@ const DEFAULTS: FactFields = {
   capsNeeded: [],
   tmpfsPaths: [],
   dataPaths: [],
+  installWrites: [],
   writePathsKnown: false,
   hasShell: true,
   ports: [],
@@ -218,6 +257,70 @@ const rabbitmqPorts = (tag: string): PartialFacts =>
 
 const WINDOWS_OUT_OF_SCOPE =
   'Windows container: USER, capabilities and read-only roots work differently there; docker-harden leaves it unchanged.';
+
+/**
+ * What Tomcat writes in its install tree (CATALINA_HOME = CATALINA_BASE), with the default
+ * conf/server.xml: `<Host name="localhost" appBase="webapps" unpackWARs="true" autoDeploy="true">`.
+ * Host docs (https://tomcat.apache.org/tomcat-10.1-doc/config/host.html): unpackWARs (default
+ * true) expands each WAR in the appBase into a folder next to it and serves from there (an
+ * unwritable appBase fails that deployment); createDirs (default true) makes appBase and xmlBase
+ * (conf/Catalina/localhost) at start, logging an error when it cannot; work/ holds compiled JSPs
+ * and session files; temp/ is java.io.tmpdir (catalina.sh); logs/ the file logs (logging.properties).
+ * `anyUser`: the tomcat image's `chmod 1777 logs temp work` (tomee has none); the tomcat image
+ * moves the stock apps out of webapps/ (`mv webapps webapps.dist`), tomee leaves them there.
+ */
+function tomcatWrites(home: string, tomcatImage: boolean): InstallWrite[] {
+  const anyUser = tomcatImage ? { anyUser: true } : {};
+  return [
+    {
+      path: `${home}/webapps`,
+      use: 'deploy',
+      what: 'unpacks each WAR into a folder next to it (unpackWARs) and deploys from there',
+      // The tomcat image empties it (webapps.dist); tomee keeps the distribution's apps there.
+      ...(tomcatImage ? {} : { shipped: true }),
+      manual:
+        `Set unpackWARs="false" on the <Host> in conf/server.xml and COPY that file to ${home}/conf/server.xml ` +
+        `(Tomcat then runs each WAR in place and writes nothing in webapps), or mount a named volume at ${home}/webapps ` +
+        '(it keeps the WARs it was first filled with: remove it to deploy a new build); then run docker-harden again. ' +
+        'docker-harden --verify on an engine shows what it writes.',
+      offWhen: { file: `${home}/conf/server.xml`, pattern: /\bunpackWARs\s*=\s*["']false["']/, setting: 'unpackWARs="false"' },
+    },
+    { path: `${home}/conf/Catalina`, use: 'scratch', what: 'makes conf/Catalina/localhost at start (createDirs) for context XMLs' },
+    { path: `${home}/logs`, use: 'scratch', what: 'writes its log files', ...anyUser },
+    { path: `${home}/temp`, use: 'scratch', what: 'keeps temporary files (java.io.tmpdir)', ...anyUser },
+    { path: `${home}/work`, use: 'scratch', what: 'compiles JSPs and keeps session files', ...anyUser },
+  ];
+}
+
+/**
+ * WildFly standalone (its standalone/ folder, "Installation Structure and Details":
+ * https://access.redhat.com/documentation/en-us/jboss_enterprise_application_platform/6/html/installation_guide/installation_structure_and_details2): deployments/ is scanned and gets marker files next to each deployment
+ * (`app.war.deployed`, `.isdeploying`, `.failed`: JBoss EAP "Deployment Scanner Marker Files",
+ * https://access.redhat.com/documentation/en-us/jboss_enterprise_application_platform/6.1/html/administration_and_configuration_guide/reference_for_deployment_scanner_marker_files1);
+ * configuration/ gets standalone_xml_history/ at every boot next to the shipped standalone.xml;
+ * data/ is its persistent store (transaction log, timers, managed content); log/ and tmp/ are scratch.
+ */
+const WILDFLY_HOME = '/opt/jboss/wildfly/standalone';
+const WILDFLY_WRITES: InstallWrite[] = [
+  {
+    path: `${WILDFLY_HOME}/deployments`,
+    use: 'deploy',
+    what: 'writes marker files (app.war.deployed, .isdeploying, .failed) next to each deployment',
+    manual:
+      `Deploy through the management CLI at start instead of the scanner, or mount a named volume at ${WILDFLY_HOME}/deployments ` +
+      '(it keeps what it was first filled with: remove it to deploy a new build); then run docker-harden again.',
+  },
+  {
+    path: `${WILDFLY_HOME}/configuration`,
+    use: 'deploy',
+    what: 'writes standalone_xml_history/ next to standalone.xml at every boot',
+    shipped: true,
+    manual: `Mount a named volume at ${WILDFLY_HOME}/configuration (it keeps the configuration it was first filled with); then run docker-harden again.`,
+  },
+  { path: `${WILDFLY_HOME}/data`, use: 'data', what: 'keeps its transaction log, timers and deployed content' },
+  { path: `${WILDFLY_HOME}/log`, use: 'scratch', what: 'writes server.log' },
+  { path: `${WILDFLY_HOME}/tmp`, use: 'scratch', what: 'keeps temporary files and exploded deployments (vfs)' },
+];
 
 // --- the table -----------------------------------------------------------------------------
 
@@ -690,11 +793,14 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['tomcat'],
     source: 'https://github.com/docker-library/tomcat/blob/master/11.0/jre21/temurin-noble/Dockerfile',
     // FROM eclipse-temurin (Ubuntu noble by default, jammy variants), runs catalina.sh as root and
-    // never steps down. logs/, temp/ and work/ are 1777; webapps/ is root's, and Tomcat unpacks WARs
-    // there (unpackWARs), so what it writes depends on the app: write paths not known.
+    // never steps down. Its install tree is CATALINA_HOME=/usr/local/tomcat, root's: the Dockerfile
+    // makes only logs/, temp/ and work/ writable for any user (`chmod 1777 logs temp work`), and
+    // moves the stock apps to webapps.dist, leaving webapps/ empty (`mkdir webapps`, 755 root).
+    // What Tomcat writes there is in tomcatWrites; what the app writes is its own, so write paths stay unknown.
     facts: {
       ports: [8080],
       tmpfsPaths: ['/usr/local/tomcat/logs', '/usr/local/tomcat/temp', '/usr/local/tomcat/work'],
+      installWrites: tomcatWrites('/usr/local/tomcat', true),
     },
     tags: [
       { when: (t) => ubuntuCodename(t) !== undefined, set: ubuntuCodenameFacts },
@@ -705,6 +811,40 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       { when: /^(latest|\d+(\.\d+)*)(-(jdk|jre)\d+)?(-temurin)?$/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER } },
     ],
     otherTags: { uncertain: 'unrecognised tomcat tag: its base (temurin noble or jammy, openjdk, corretto) is unknown' },
+  },
+  {
+    family: 'tomee',
+    names: ['tomee', 'apache/tomee'],
+    source: 'https://github.com/tomitribe/docker-tomee/blob/master/TomEE-10.1/jre17/Temurin/ubuntu/plus/Dockerfile',
+    // Tomcat with Jakarta EE on top, in /usr/local/tomee, run as root (catalina.sh run). Unlike the
+    // tomcat image it chmods nothing: logs/, temp/ and work/ are root's 755 like the rest, and
+    // webapps/ keeps the distribution's own apps. Temurin variants are FROM eclipse-temurin:N-jre-noble
+    // (user ubuntu) or -alpine; Semeru ones FROM ibm-semeru-runtimes:open-N-jre-jammy (no user).
+    facts: { ports: [8080], installWrites: tomcatWrites('/usr/local/tomee', false) },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: /(^|-)semeru(-|$)/, set: { distro: 'ubuntu' } },
+      { when: /(^|-)temurin-ubuntu(-|$)/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER } },
+    ],
+    otherTags: { uncertain: 'unrecognised tomee tag: its base (temurin noble or alpine, semeru jammy) is unknown' },
+  },
+  {
+    family: 'wildfly',
+    names: ['quay.io/wildfly/wildfly', 'jboss/wildfly'],
+    source: 'https://github.com/jboss-dockerfiles/wildfly/blob/main/Dockerfile',
+    // FROM eclipse-temurin:21-ubi9-minimal; `useradd -u 1000 -g jboss(1000)`, the distribution in
+    // JBOSS_HOME=/opt/jboss/wildfly chowned to jboss:0 and made group-writable, USER jboss, no VOLUME.
+    // The standalone server writes its whole standalone/ folder (WILDFLY_WRITES). The retired
+    // jboss/wildfly images on Docker Hub had the same layout on CentOS 7.
+    facts: {
+      existingUser: user('jboss', 1000),
+      defaultUser: 'jboss',
+      nonRootByDefault: true,
+      ports: [8080],
+      installWrites: WILDFLY_WRITES,
+    },
+    tags: [{ when: (_t, n) => n === 'jboss/wildfly', set: { distro: 'rhel' } }],
+    otherTags: { distro: 'rhel-minimal' },
   },
   {
     family: 'elasticsearch',
@@ -902,6 +1042,7 @@ function build(row: ImageRow, tag: string | undefined, name: string, family = ro
     capsNeeded: [...facts.capsNeeded],
     tmpfsPaths: [...facts.tmpfsPaths],
     dataPaths: [...facts.dataPaths],
+    installWrites: facts.installWrites.map((w) => ({ ...w })),
     ports: [...facts.ports],
     fileCapabilities: [...facts.fileCapabilities],
     source: row.source,
@@ -970,6 +1111,8 @@ function discoveredFacts(ref: ImageRef): ImageFacts | undefined {
     capsNeeded: [...f.capsNeeded],
     tmpfsPaths: [...f.tmpfsPaths],
     dataPaths: [...f.dataPaths],
+    // Facts found on an engine carry none (inspection cannot tell an install tree); older stored facts lack the field.
+    installWrites: (f.installWrites ?? []).map((w) => ({ ...w })),
     ports: [...f.ports],
     fileCapabilities: [...f.fileCapabilities],
   };

@@ -40,6 +40,7 @@ import { imageStart, imageStartWrites, startCommands } from '../../src/start-scr
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
+import { baseWithInstallSettings } from '../../src/install-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -56,7 +57,8 @@ export const readOnly: Transform = {
     help:
       'A read-only root filesystem stops an intruder from changing binaries or dropping tools into the container. ' +
       'Services built from this repository keep their data in volumes and get a tmpfs for /tmp; known images get a tmpfs ' +
-      'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported.',
+      'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported, and so is a ' +
+      "folder of the image's install tree its server writes next to files that are there (tomcat's webapps holding a WAR): neither a tmpfs nor a read-only root works there.",
   },
   run: (ctx) => checkEachService(ctx, check),
 };
@@ -206,7 +208,9 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
   const df = img.dockerfile;
   const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
-  return serviceWritePaths(ctx.options, s, df, img.stage, img.base, image?.services ?? [s], imageStartWrites(imageStart(ctx.project, df, img.base)));
+  const services = image?.services ?? [s];
+  const base = baseWithInstallSettings(ctx.project, df, img.base, services);
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, imageStartWrites(imageStart(ctx.project, df, img.base)));
 }
 
 /** A data path seen kept across restarts, with the named volume that will hold it. */
@@ -279,6 +283,20 @@ function describe(list: TmpfsPlan[]): string {
 }
 
 function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  if (w.kind === 'install' && w.install) {
+    // A folder of the image's install tree its server writes next to what the build put there (tomcat's webapps/).
+    const iw = w.install;
+    const held = w.bakedBy ? `, which holds files (${w.bakedBy})` : '';
+    return serviceNote(
+      ID,
+      CIS,
+      s,
+      iw.use === 'deploy'
+        ? `${w.path}: ${iw.image} ${iw.what}${held}; a read-only root stops those writes and a tmpfs would hide what the build put there; ${consequence}`
+        : `${w.path}: ${iw.image} ${iw.what}, and nothing mounts it; a read-only root makes it unwritable and a tmpfs would lose it on restart; ${consequence}`,
+      iw.manual ?? `Mount a named volume at ${w.path} (and declare it under the top-level volumes:); then run docker-harden again.`,
+    );
+  }
   if (w.kind === 'start-file' || w.itself) {
     const folder = w.kind === 'start-file' ? w.path.replace(/\/[^/]+$/, '') || '/' : w.path;
     return serviceNote(
@@ -337,6 +355,9 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
     return 'it names neither an image nor a build';
   } else if (!img.facts) {
     return `unknown image ${img.image}${imageProvenance(img)}: the paths it writes are not known`;
+  } else if (!img.facts.writePathsKnown && img.facts.installWrites.length) {
+    // An application server run straight from compose: what it writes in its install tree depends on what is deployed.
+    return `${img.image} writes in its own install tree (${img.facts.installWrites.map((w) => w.path).join(', ')}), and what it writes there depends on what is deployed: the paths it writes are not known`;
   } else if (!img.facts.writePathsKnown) {
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {

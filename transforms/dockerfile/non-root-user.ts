@@ -3,7 +3,9 @@
 // 24.04), create one with the distro's own tool, or use a numeric USER where
 // there is no shell (scratch, distroless). The user gets the directories the
 // app writes (VOLUMEs, named volumes compose mounts, data directories made in
-// RUN) and a HOME it owns. Images whose entrypoint drops root itself, Windows
+// RUN, the folders of the base's install tree its server writes: tomcat's
+// webapps) and a HOME it owns. A stage already on a non-root USER over such a
+// base gets those folders chowned to that user. Images whose entrypoint drops root itself, Windows
 // images and bases we cannot identify are reported, never guessed at.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
@@ -28,11 +30,12 @@ import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
-import { copyDest, createdUserHome, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
+import { baseWithInstallSettings } from '../../src/install-writes.js';
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
 const ID = 'dockerfile/non-root-user';
@@ -50,7 +53,8 @@ export const nonRootUser: Transform = {
       'A container that runs as root turns any code-execution bug into root on the container, and often on the host through mounts. ' +
       'The final stage gets a USER: a non-root user the Dockerfile or the base image already has, else a system user created at --uid/--gid ' +
       'with no login shell, or a numeric USER on images without a shell. Directories the app writes (VOLUMEs, named volumes compose mounts, ' +
-      'data directories created in RUN, HOME) are created and chowned before any VOLUME; application code stays root-owned unless --chown-workdir.',
+      "data directories created in RUN, HOME, the folders of the base image's install tree its server writes, such as tomcat's webapps) " +
+      'are created and chowned before any VOLUME; application code stays root-owned unless --chown-workdir.',
   },
   run(ctx) {
     const out: Finding[] = [];
@@ -101,7 +105,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report('looks like a Windows Dockerfile (escape=`); left untouched', 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
-  if (user.known && !user.root) return undefined;
+  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user);
   if (facts?.swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
     return report(`${base.image} runs its master process as root`, `Use ${facts.swapTo} (enable nginx/unprivileged).`);
@@ -175,7 +179,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
-  const layout = ownership(ctx.options, df, stage, base, plan, services, imageStartWrites(start));
+  // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
+  const layout = ownership(ctx.options, df, stage, baseWithInstallSettings(ctx.project, df, base, services), plan, services, imageStartWrites(start));
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
@@ -221,6 +226,49 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     cis: CIS,
     fix: { edits },
     ...(notes.length ? { notes } : {}),
+  };
+}
+
+/**
+ * A stage that already runs as a non-root user on a root image whose server writes
+ * folders of its install tree (tomcat's webapps/, where it unpacks WARs): that user
+ * must own them, or the server fails at start. They are made and chowned to the
+ * USER as written, in a RUN just before that USER, when everything before it runs
+ * as root; otherwise the finding says what to do. Folders a RUN already chowns to
+ * that user, and images that run as their own user (their tree is theirs), need nothing.
+ */
+function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[], user: ReturnType<typeof effectiveUser>): Finding | undefined {
+  const facts = base.facts;
+  if (!facts?.installWrites.length || facts.nonRootByDefault || facts.dropsPrivileges || facts.swapTo) return undefined;
+  const settled = baseWithInstallSettings(ctx.project, df, base, services);
+  const start = imageStartWrites(imageStart(ctx.project, df, base));
+  const wanted = imageWritePaths(ctx.options, df, stage, settled, services, start).declarations.filter((w) => w.kind === 'install' && !w.install?.anyUser).map((w) => w.path);
+  const [name = '', group] = user.user.split(':');
+  const ids = usersCreatedIn(base.chain, df.parsed.escape).filter((u) => u.name === name || String(u.uid) === name);
+  const names = new Set([name, ...ids.flatMap((u) => [u.name, ...(u.uid !== undefined ? [String(u.uid)] : [])])]);
+  const chowned = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => names.has(c.user));
+  const missing = [...new Set(wanted)].filter((p) => !chowned.some((c) => c.paths.some((q) => q === p || (c.recursive && isUnder(p, q)))));
+  if (!missing.length) return undefined;
+  const at: [number, number] = [stage.from.start, stage.from.end];
+  const what = `${base.image ?? facts.family} writes ${missing.join(', ')} (${facts.source}), which are root's in the image, but the stage runs as ${user.user}`;
+  const owner = group !== undefined ? `${name}:${group}` : name;
+  const command = `mkdir -p ${missing.map(shellQuote).join(' ')} && chown ${owner} ${missing.map(shellQuote).join(' ')}`;
+  // The RUN goes right before the USER: only when nothing before that runs as another non-root user (chown needs root).
+  const ins = user.instruction;
+  const users = chainInstructions(base.chain).filter((i) => i.keyword === 'USER');
+  const before = ins ? users.slice(0, users.indexOf(ins)) : [];
+  const rootBefore = before.length === 0 || isRootUser(before[before.length - 1]!.args[0] ?? '');
+  if (!ins || !stage.instructions.includes(ins) || !rootBefore || /\$/.test(owner)) {
+    return { transform: ID, file: df.path, range: at, message: `${what}: it cannot write them`, severity: 'warning', cis: CIS, manual: `Add RUN ${command} before the USER instruction (as root).` };
+  }
+  return {
+    transform: ID,
+    file: df.path,
+    range: at,
+    message: `${what}: make and chown them before USER ${user.user}`,
+    severity: 'warning',
+    cis: CIS,
+    fix: { edits: [insertBefore(df, df.parsed, ins, [`${keyword(df.parsed, 'RUN')} ${command}`])] },
   };
 }
 
