@@ -11,6 +11,7 @@ import { withTexts, parseSource, type Project, type SourceFile } from './model.j
 import { FileProblem, type FileError } from './read.js';
 import type { ParsedDockerfile } from './parse/dockerfile.js';
 import { lineColumn } from './text.js';
+import { withPassMemos } from './pass-memo.js';
 
 /** ESLint stops at 10; compose transforms that add keys at one spot each need a pass. */
 export const MAX_PASSES = 12;
@@ -94,7 +95,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
 
   while (pass < MAX_PASSES) {
     pass++;
-    const found = runTransforms(project, opts, enabledIds, errors);
+    const found = withPassMemos(() => runTransforms(project, opts, enabledIds, errors));
     lastFindings = found.map((finding) => ({ finding, suppressed: opts.suppress?.(finding, project) }));
     const candidates = lastFindings.filter(
       ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !broken.has(fixKey(finding)),

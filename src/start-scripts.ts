@@ -19,7 +19,8 @@ import { observedKey, type DockerfileSource, type Project, type ScriptSource } f
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
-import { chainInstructions, resolveStageBase, runScript, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { PassMemo } from './pass-memo.js';
+import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings } from './nginx-files.js';
 import { isDirectory, isFile, isInside } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
@@ -449,6 +450,14 @@ export interface ImageStart {
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
 export function imageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
+  const known = startInPass.get(base, () => ({ df, start: readImageStart(project, df, base) }));
+  return known.df === df ? known.start : readImageStart(project, df, base);
+}
+
+/** imageStart per pass, by base (imageStages and serviceImage share theirs): non-root-user, cap_drop and read_only ask. */
+const startInPass = new PassMemo<StageBase, { df: DockerfileSource; start: ImageStart }>();
+
+function readImageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
   const workdir = workdirs(base.chain).final;
   const chain = chainInstructions(base.chain);
   const last = chain[chain.length - 1];
@@ -650,7 +659,7 @@ export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageSt
   for (const ins of chainInstructions(base.chain)) {
     const line = ins.line + 1;
     if (ins.keyword === 'RUN') {
-      for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
+      for (const argv of runCommands(ins, df.parsed.escape)) {
         const [cmd, ...args] = argv as [string, ...string[]];
         if (INSTALLERS.test(cmd)) {
           const tool = args.find((a) => DROP_PACKAGES.has(a.replace(/[=:].*$/, '')));
