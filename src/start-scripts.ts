@@ -450,12 +450,22 @@ export interface ImageStart {
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
 export function imageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
-  const known = startInPass.get(base, () => ({ df, start: readImageStart(project, df, base) }));
-  return known.df === df ? known.start : readImageStart(project, df, base);
+  const byChain = startInPass.get(df, () => new Map());
+  const key = base.chain.map((st) => st.index).join(',');
+  let start = byChain.get(key);
+  if (!start) {
+    start = readImageStart(project, df, base);
+    byChain.set(key, start);
+  }
+  return start;
 }
 
-/** imageStart per pass, by base (imageStages and serviceImage share theirs): non-root-user, cap_drop and read_only ask. */
-const startInPass = new PassMemo<StageBase, { df: DockerfileSource; start: ImageStart }>();
+/**
+ * imageStart per pass (non-root-user, cap_drop and read_only ask), by Dockerfile
+ * and stage chain: what an image does at start depends on the stages it is
+ * built from, not on which base record (imageStages', a service's) names them.
+ */
+const startInPass = new PassMemo<DockerfileSource, Map<string, ImageStart>>();
 
 function readImageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
   const workdir = workdirs(base.chain).final;
