@@ -320,13 +320,15 @@ const USER_TOOL_VALUE_FLAGS = new Set([
  * (their default, else the global ARG's) and ENV values. ENV carries into stages
  * built on this one; ARG does not. A value that cannot be known is left out.
  */
-export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, Map<string, string | undefined>> {
+export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
   const out = new Map<DfInstruction, Map<string, string | undefined>>();
   const env = new Map<string, string | undefined>();
   for (const stage of chain) {
     const args = new Map<string, string | undefined>();
+    // Instructions between two ARG/ENV lines share one scope (callers only read them).
+    let scope: Map<string, string | undefined> | undefined;
     for (const ins of effectiveInstructions(stage)) {
-      const scope = new Map([...args, ...env]);
+      scope ??= new Map([...args, ...env]);
       out.set(ins, scope);
       if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
       for (const p of ins.properties) {
@@ -334,13 +336,14 @@ export function variableScopes(chain: DfStage[], globalArgs: Map<string, string 
         const value = raw === undefined ? undefined : expandArgs(raw, scope);
         (ins.keyword === 'ARG' ? args : env).set(p.name, value);
       }
+      scope = undefined;
     }
   }
   return out;
 }
 
 /** A shell word with build variables replaced where they are known (`$APP_USER` -> `svc`); else as written. */
-export function expandWord(word: string, scope: Map<string, string | undefined> | undefined): string {
+export function expandWord(word: string, scope: ReadonlyMap<string, string | undefined> | undefined): string {
   if (!word.includes('$') || !scope) return word;
   return expandArgs(word, scope) ?? word;
 }

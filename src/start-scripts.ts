@@ -471,7 +471,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const workdir = workdirs(base.chain).final;
   const chain = chainInstructions(base.chain);
   const last = chain[chain.length - 1];
-  const vars = (last && variableScopes(base.chain, df.parsed.globalArgs).get(last)) ?? new Map<string, string | undefined>();
+  const vars = new Map<string, string | undefined>((last && variableScopes(base.chain, df.parsed.globalArgs).get(last)) || []);
   if (last?.keyword === 'ENV') for (const p of last.properties) vars.set(p.name, p.value ?? undefined);
   const scripts: ImageStart['scripts'] = [];
   for (const ref of startScriptRefs(project, df, base)) {
