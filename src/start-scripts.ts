@@ -16,12 +16,12 @@
 import path from 'node:path';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource } from './model.js';
-import type { DfInstruction, DfStage } from './parse/dockerfile.js';
+import type { DfInstruction } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
 import { PassMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
-import { copyMappings } from './nginx-files.js';
+import { copyMappings, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 
@@ -88,8 +88,7 @@ function containerPaths(word: string, workdir: string): string[] {
 }
 
 /** The file in the repository a COPY of the chain puts at `containerPath` (the latest one), if any. */
-function hostFileAt(project: Project, df: DockerfileSource, chain: DfStage[], containerPath: string): string | undefined {
-  const mappings = copyMappings(project, df.path, new Set(chain.map((s) => s.index)));
+function hostFileAt(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
   for (let i = mappings.length - 1; i >= 0; i--) {
     const m = mappings[i]!;
     if (!m.hostPath) continue;
@@ -130,10 +129,13 @@ export interface StartScriptRef {
 export function startScriptRefs(project: Project, df: DockerfileSource, base: StageBase): StartScriptRef[] {
   const workdir = workdirs(base.chain).final;
   const out: StartScriptRef[] = [];
+  // The chain's COPY mappings, made once for every candidate path of every start command.
+  let mappings: ContainerMapping[] | undefined;
   for (const command of startCommands(base)) {
     for (const word of scriptWords(command)) {
       for (const containerPath of containerPaths(word, workdir)) {
-        const hostPath = hostFileAt(project, df, base.chain, containerPath);
+        mappings ??= copyMappings(project, df.path, new Set(base.chain.map((s) => s.index)));
+        const hostPath = hostFileAt(project, mappings, containerPath);
         if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
         out.push({ hostPath, containerPath, command });
         break;
