@@ -238,20 +238,21 @@ export function instructionWords(raw: string, escape: string): { text: string; s
   return out;
 }
 
-const commandsOfRun = new WeakMap<DfInstruction, { escape: string; commands: readonly (readonly string[])[] }>();
+/** runCommands per pass: kept on the parse instead, every Dockerfile's RUN words would stay in memory with it. */
+const commandsInPass = new PassMemo<DfInstruction, { escape: string; commands: readonly (readonly string[])[] }>();
 
 /**
  * The simple commands of a RUN (shellCommands of its runScript), read once per
- * parsed instruction: several transforms and fact readers (users, packages,
- * chmod/chown, write paths) ask of the same RUN lines, every pass, and a
- * Dockerfile no fix touches keeps its parse across passes. Frozen: shared.
+ * pass: several transforms and fact readers (users, packages, chmod/chown,
+ * write paths) ask of the same RUN lines. Frozen: shared.
  */
 export function runCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
-  const known = commandsOfRun.get(ins);
-  if (known && known.escape === escape) return known.commands;
-  const commands = Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv)));
-  commandsOfRun.set(ins, { escape, commands });
-  return commands;
+  const known = commandsInPass.get(ins, () => ({ escape, commands: readRunCommands(ins, escape) }));
+  return known.escape === escape ? known.commands : readRunCommands(ins, escape);
+}
+
+function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
+  return Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv)));
 }
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
