@@ -5,7 +5,7 @@
 // (callers use parse/image-ref.ts), arguments that include heredoc bodies,
 // arguments it rescans on every call, and argument strings built a character
 // at a time.
-import { Argument, DockerfileParser, Instruction } from 'dockerfile-ast';
+import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { BOM, detectEol, type Eol } from '../text.js';
 
@@ -91,160 +91,15 @@ export interface ParsedDockerfile {
  */
 const scannedArguments = new WeakMap<object, unknown[]>();
 const instructionProto = Instruction.prototype as unknown as { getRawArguments(this: object): unknown[] };
-/** dockerfile-ast's own scan (kept for the test that compares it with scanRawArguments). */
-export const libraryScanArguments = instructionProto.getRawArguments;
+const scanArguments = instructionProto.getRawArguments;
 instructionProto.getRawArguments = function (this: object): unknown[] {
   let args = scannedArguments.get(this);
   if (!args) {
-    args = scanRawArguments(this as unknown as ScannedInstruction);
+    args = scanArguments.call(this);
     scannedArguments.set(this, args);
   }
   return args.slice();
 };
-
-interface ScannedPosition {
-  line: number;
-  character: number;
-}
-/** The parts of a dockerfile-ast Instruction its argument scan reads. */
-interface ScannedInstruction {
-  document: { offsetAt(p: ScannedPosition): number; positionAt(offset: number): ScannedPosition };
-  escapeChar: string;
-  getInstructionRange(): { start: ScannedPosition; end: ScannedPosition };
-  getTextContent(): string;
-}
-
-const isBlank = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-
-/**
- * dockerfile-ast 0.7.1's Instruction.getRawArguments, step for step (same
- * states, same arguments, same ranges), except that an argument's value is
- * cut from the text in runs instead of grown one character at a time: that
- * made a string piece per character for the collector, the largest part of
- * parsing a Dockerfile. test/dockerfile-parse.test.ts compares the two.
- */
-export function scanRawArguments(ins: ScannedInstruction): unknown[] {
-  const doc = ins.document;
-  const args: unknown[] = [];
-  const range = ins.getInstructionRange();
-  const extra = doc.offsetAt(range.end) - doc.offsetAt(range.start);
-  const content = ins.getTextContent();
-  const fullArgs = content.substring(extra);
-  const offset = doc.offsetAt(range.start) + extra;
-  const escapeChar = ins.escapeChar;
-  let start = false;
-  let comment = false;
-  let found = -1;
-  let escapedWhitespaceDetected = false;
-  let escaping = false;
-  let escapeMarker = -1;
-  // The value so far: `done` and then fullArgs[runStart, runEnd).
-  let done = '';
-  let runStart = 0;
-  let runEnd = 0;
-  const append = (from: number, to: number) => {
-    if (runEnd === from && runEnd > runStart) {
-      runEnd = to;
-      return;
-    }
-    if (runEnd > runStart) done += fullArgs.slice(runStart, runEnd);
-    runStart = from;
-    runEnd = to;
-  };
-  const push = (end: number) => {
-    const value = runEnd > runStart ? done + fullArgs.slice(runStart, runEnd) : done;
-    args.push(new Argument(value, { start: doc.positionAt(offset + found), end: doc.positionAt(offset + end) }));
-    done = '';
-    runStart = runEnd = 0;
-  };
-  for (let i = 0; i < fullArgs.length; i++) {
-    const char = fullArgs.charAt(i);
-    if (isBlank(char)) {
-      if (escaping) {
-        escapedWhitespaceDetected = true;
-        if (char === '\r' || char === '\n') {
-          escapedWhitespaceDetected = false;
-          if (comment) {
-            comment = false;
-            start = true;
-          }
-        }
-        continue;
-      } else if (found !== -1) {
-        push(escapeMarker === -1 ? i : escapeMarker);
-        escapeMarker = -1;
-        found = -1;
-      }
-    } else if (char === escapeChar) {
-      const next = fullArgs.charAt(i + 1);
-      if (next === ' ' || next === '\t') {
-        whitespaceCheck: for (let j = i + 2; j < fullArgs.length; j++) {
-          const newlineCheck = fullArgs.charAt(j);
-          switch (newlineCheck) {
-            case ' ':
-            case '\t':
-              continue;
-            case '\r':
-            case '\n':
-              if (newlineCheck === '\r') j++;
-              comment = false;
-              escaping = true;
-              start = true;
-              if (found !== -1) escapeMarker = i;
-              i = j;
-              break whitespaceCheck;
-            default:
-              escapeMarker = i;
-              if (found === -1) i = j - 1;
-              break whitespaceCheck;
-          }
-        }
-      } else if (next === '\r') {
-        comment = false;
-        escaping = true;
-        start = true;
-        if (found !== -1 && escapeMarker === -1) escapeMarker = i;
-        i += 2;
-      } else if (next === '\n') {
-        comment = false;
-        escaping = true;
-        start = true;
-        if (found !== -1 && escapeMarker === -1) escapeMarker = i;
-        i++;
-      } else {
-        if (escapedWhitespaceDetected && escapeMarker !== -1) {
-          push(escapeMarker);
-          found = -1;
-        }
-        escapeMarker = -1;
-        escapedWhitespaceDetected = false;
-        escaping = false;
-        if (next === '$') append(i, i + 2);
-        else if (next === '') break;
-        else append(i + 1, i + 2);
-        if (found === -1) found = i;
-        i++;
-      }
-    } else if (!comment) {
-      if (start && char === '#') {
-        comment = true;
-      } else {
-        if (escapedWhitespaceDetected && escapeMarker !== -1) {
-          push(escapeMarker);
-          found = -1;
-        }
-        escapedWhitespaceDetected = false;
-        escaping = false;
-        escapeMarker = -1;
-        append(i, i + 1);
-        if (found === -1) found = i;
-      }
-      start = false;
-    }
-  }
-  if (found !== -1) push(escapeMarker === -1 ? fullArgs.length : escapeMarker);
-  return args;
-}
 
 /**
  * dockerfile-ast builds argument values a character at a time; V8 keeps such a
