@@ -10,6 +10,7 @@ import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
+import { PassMemo } from './pass-memo.js';
 
 export interface StageBase {
   /** Stages from the external base to `stage` (the last element). */
@@ -124,11 +125,23 @@ function withDistro(df: ParsedDockerfile, chain: DfStage[], base: StageBase): St
   for (const stage of [...chain].reverse()) {
     for (const ins of effectiveInstructions(stage)) {
       if (ins.keyword !== 'RUN') continue;
-      const d = distroFromShell(runShellText(ins));
+      const d = runDistro(ins);
       if (d) return { ...base, distro: d, distroGuessed: true };
     }
   }
   return base;
+}
+
+const distroOfRun = new WeakMap<DfInstruction, Distro | null>();
+
+/** The distro a RUN's package manager names (distroFromShell), read once per parsed instruction: every base resolution asks. */
+function runDistro(ins: DfInstruction): Distro | undefined {
+  let d = distroOfRun.get(ins);
+  if (d === undefined) {
+    d = distroFromShell(runShellText(ins)) ?? null;
+    distroOfRun.set(ins, d);
+  }
+  return d ?? undefined;
 }
 
 /** The shell text of a RUN without its keyword and flags (heredoc bodies included). */
@@ -225,6 +238,23 @@ export function instructionWords(raw: string, escape: string): { text: string; s
   return out;
 }
 
+/** runCommands per pass: kept on the parse instead, every Dockerfile's RUN words would stay in memory with it. */
+const commandsInPass = new PassMemo<DfInstruction, { escape: string; commands: readonly (readonly string[])[] }>();
+
+/**
+ * The simple commands of a RUN (shellCommands of its runScript), read once per
+ * pass: several transforms and fact readers (users, packages, chmod/chown,
+ * write paths) ask of the same RUN lines. Frozen: shared.
+ */
+export function runCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
+  const known = commandsInPass.get(ins, () => ({ escape, commands: readRunCommands(ins, escape) }));
+  return known.escape === escape ? known.commands : readRunCommands(ins, escape);
+}
+
+function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
+  return Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv)));
+}
+
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
 export function runScript(ins: DfInstruction, escape: string): string {
   const text = runShellText(ins);
@@ -291,13 +321,15 @@ const USER_TOOL_VALUE_FLAGS = new Set([
  * (their default, else the global ARG's) and ENV values. ENV carries into stages
  * built on this one; ARG does not. A value that cannot be known is left out.
  */
-export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, Map<string, string | undefined>> {
+export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
   const out = new Map<DfInstruction, Map<string, string | undefined>>();
   const env = new Map<string, string | undefined>();
   for (const stage of chain) {
     const args = new Map<string, string | undefined>();
+    // Instructions between two ARG/ENV lines share one scope (callers only read them).
+    let scope: Map<string, string | undefined> | undefined;
     for (const ins of effectiveInstructions(stage)) {
-      const scope = new Map([...args, ...env]);
+      scope ??= new Map([...args, ...env]);
       out.set(ins, scope);
       if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
       for (const p of ins.properties) {
@@ -305,13 +337,14 @@ export function variableScopes(chain: DfStage[], globalArgs: Map<string, string 
         const value = raw === undefined ? undefined : expandArgs(raw, scope);
         (ins.keyword === 'ARG' ? args : env).set(p.name, value);
       }
+      scope = undefined;
     }
   }
   return out;
 }
 
 /** A shell word with build variables replaced where they are known (`$APP_USER` -> `svc`); else as written. */
-export function expandWord(word: string, scope: Map<string, string | undefined> | undefined): string {
+export function expandWord(word: string, scope: ReadonlyMap<string, string | undefined> | undefined): string {
   if (!word.includes('$') || !scope) return word;
   return expandArgs(word, scope) ?? word;
 }
@@ -347,7 +380,7 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
     const scope = scopes.get(ins);
-    for (const words of shellCommands(runScript(ins, escape))) {
+    for (const words of runCommands(ins, escape)) {
       const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
@@ -410,7 +443,14 @@ export interface ImageStage {
  * with the services that run it. Bases resolve with the first service's build
  * args, and follow images built in this repository.
  */
-export function imageStages(project: Project, df: DockerfileSource): ImageStage[] {
+export function imageStages(project: Project, df: DockerfileSource): readonly ImageStage[] {
+  return stagesInPass.get(df, () => findImageStages(project, df));
+}
+
+/** imageStages per pass (one project): every Dockerfile transform and read_only's per-service check ask. */
+const stagesInPass = new PassMemo<DockerfileSource, readonly ImageStage[]>();
+
+function findImageStages(project: Project, df: DockerfileSource): readonly ImageStage[] {
   const services = project.servicesByDockerfile.get(df.path) ?? [];
   const use = project.layout.roles.get(df.path);
   const out: ImageStage[] = [];
@@ -442,7 +482,7 @@ export function packageInstalls(chain: DfStage[], escape: string): PackageInstal
   const out: PackageInstall[] = [];
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (let argv of shellCommands(runScript(ins, escape))) {
+    for (let argv of runCommands(ins, escape)) {
       while (argv.length && (PREFIXES.has(argv[0]!) || /^-/.test(argv[0]!))) argv = argv.slice(1);
       const tool = argv[0];
       const sub = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
@@ -516,7 +556,7 @@ export function runFileOps(chain: DfStage[], escape: string): RunFileOp[] {
   const out: RunFileOp[] = [];
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, escape))) {
+    for (const argv of runCommands(ins, escape)) {
       const tool = argv[0];
       if (tool !== 'chmod' && tool !== 'chown' && tool !== 'rm' && tool !== 'unlink') continue;
       const words = argv.slice(1);

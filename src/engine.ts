@@ -11,6 +11,7 @@ import { withTexts, parseSource, type Project, type SourceFile } from './model.j
 import { FileProblem, type FileError } from './read.js';
 import type { ParsedDockerfile } from './parse/dockerfile.js';
 import { lineColumn } from './text.js';
+import { withPassMemos } from './pass-memo.js';
 
 /** ESLint stops at 10; compose transforms that add keys at one spot each need a pass. */
 export const MAX_PASSES = 12;
@@ -94,7 +95,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
 
   while (pass < MAX_PASSES) {
     pass++;
-    const found = runTransforms(project, opts, enabledIds, errors);
+    const found = withPassMemos(() => runTransforms(project, opts, enabledIds, errors));
     lastFindings = found.map((finding) => ({ finding, suppressed: opts.suppress?.(finding, project) }));
     const candidates = lastFindings.filter(
       ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !broken.has(fixKey(finding)),
@@ -194,10 +195,10 @@ function overlaps(a: Edit, b: Edit): boolean {
 /** Take fixes in document order; one that overlaps a taken fix waits for the next pass. */
 function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, errors: FileError[], broken: Set<string>): Finding[] {
   const sorted = findings
-    .map((f, i) => ({ f, i }))
+    .map((f, i) => ({ f, i, first: firstEdit(f.fix!) }))
     .sort((x, y) => {
-      const a = firstEdit(x.f.fix!);
-      const b = firstEdit(y.f.fix!);
+      const a = x.first;
+      const b = y.first;
       if (a.file !== b.file) return a.file < b.file ? -1 : 1;
       return a.range[0] - b.range[0] || x.i - y.i;
     });
@@ -269,7 +270,13 @@ interface AppliedTexts {
 
 function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
   const byFile = new Map<string, Edit[]>();
-  for (const f of fixes) for (const e of f.fix!.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  for (const f of fixes) {
+    for (const e of f.fix!.edits) {
+      const list = byFile.get(e.file);
+      if (list) list.push(e);
+      else byFile.set(e.file, [e]);
+    }
+  }
   const out = new Map(texts);
   const applied = new Map<string, AppliedEdit[]>();
   for (const [file, edits] of byFile) {
@@ -352,7 +359,11 @@ function parseOnce(): Reparse {
 function verifyAll(fixes: Finding[], before: Map<string, string>, after: Map<string, string>, project: Project, reparse: Reparse): Problem[] {
   const byFile = new Map<string, Finding[]>();
   for (const f of fixes) {
-    for (const file of new Set(f.fix!.edits.map((e) => e.file))) byFile.set(file, [...(byFile.get(file) ?? []), f]);
+    for (const file of new Set(f.fix!.edits.map((e) => e.file))) {
+      const list = byFile.get(file);
+      if (list) list.push(f);
+      else byFile.set(file, [f]);
+    }
   }
   const problems: Problem[] = [];
   for (const [file, fileFixes] of byFile) {
@@ -410,7 +421,8 @@ function verifyDockerfile(old: ParsedDockerfile, now: ParsedDockerfile, edits: E
 
 function verifyCompose(old: unknown[], now: unknown[], intent: DataChange[]): string | undefined {
   if (old.length !== now.length) return 'the number of YAML documents changed';
-  const expected = old.map((d) => structuredClone(d));
+  // applyChange copies only the containers on a change's path: the rest is the model's data, read here, never written.
+  const expected = [...old];
   for (const change of intent) {
     if (change.doc >= expected.length) return `intent names document ${change.doc}, which does not exist`;
     expected[change.doc] = applyChange(expected[change.doc], change);
@@ -421,16 +433,23 @@ function verifyCompose(old: unknown[], now: unknown[], intent: DataChange[]): st
   return undefined;
 }
 
-/** Apply one DataChange to plain data (a copy is expected). */
+/**
+ * Apply one DataChange to plain data, leaving `root` as it was: the containers
+ * on the change's path are copied (one level each), everything else is shared
+ * with `root`. Copying the whole document per changed file was most of what
+ * verifying a compose edit cost.
+ */
 export function applyChange(root: unknown, change: DataChange): unknown {
   if (change.path.length === 0) return change.op === 'set' ? structuredClone(change.value) : undefined;
-  const rootObj = (root ?? {}) as Record<string | number, unknown>;
+  const rootObj = (root === undefined || root === null ? {} : copyContainer(root)) as Record<string | number, unknown>;
   let cur = rootObj;
   for (let i = 0; i < change.path.length - 1; i++) {
     const k = change.path[i];
     if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') {
       if (change.op === 'delete') return rootObj;
       cur[k] = typeof change.path[i + 1] === 'number' ? [] : {};
+    } else {
+      cur[k] = copyContainer(cur[k]);
     }
     cur = cur[k] as Record<string | number, unknown>;
   }
@@ -439,6 +458,13 @@ export function applyChange(root: unknown, change: DataChange): unknown {
   else if (Array.isArray(cur) && typeof last === 'number') cur.splice(last, 1);
   else delete cur[last];
   return rootObj;
+}
+
+/** A one-level copy of an array or plain object (a deep copy of anything else; a scalar as it is). */
+function copyContainer(v: unknown): unknown {
+  if (Array.isArray(v)) return v.slice();
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.getPrototypeOf(v) === Object.prototype ? { ...v } : structuredClone(v);
 }
 
 /** Structural equality; object key order does not matter, array order does. */

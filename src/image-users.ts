@@ -9,8 +9,7 @@
 // reuses whoever already holds the UID.
 import type { DfInstruction } from './parse/dockerfile.js';
 import type { Distro, ImageUser } from './knowledge/images.js';
-import { shellCommands } from './knowledge/images.js';
-import { chainInstructions, expandWord, isRootUser, runScript, variableScopes, type CreatedUser, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, expandWord, isRootUser, runCommands, variableScopes, type CreatedUser, type StageBase } from './dockerfile-info.js';
 
 export interface Account extends ImageUser {
   /** Where the account is known from: an upstream URL, or `inspection`. */
@@ -88,7 +87,7 @@ export function appOwner(chain: StageBase['chain'], escape: string, globalArgs?:
       continue;
     }
     if (ins.keyword !== 'RUN') continue;
-    for (const words of shellCommands(runScript(ins, escape))) {
+    for (const words of runCommands(ins, escape)) {
       if (words[0] !== 'chown') continue;
       const operands = words.slice(1).filter((w) => !w.startsWith('-'));
       if (operands.length < 2 || words.some((w) => w.startsWith('--reference'))) continue;
@@ -104,7 +103,7 @@ export function chownsIn(chain: StageBase['chain'], escape: string, globalArgs?:
   const scopes = variableScopes(chain, globalArgs);
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const words of shellCommands(runScript(ins, escape))) {
+    for (const words of runCommands(ins, escape)) {
       if (words[0] !== 'chown') continue;
       const operands = words.slice(1).filter((w) => !w.startsWith('-')).map((w) => expandWord(w, scopes.get(ins)));
       if (operands.length < 2) continue;

@@ -16,11 +16,12 @@
 import path from 'node:path';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource } from './model.js';
-import type { DfInstruction, DfStage } from './parse/dockerfile.js';
+import type { DfInstruction } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
-import { chainInstructions, resolveStageBase, runScript, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
-import { copyMappings } from './nginx-files.js';
+import { PassMemo } from './pass-memo.js';
+import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { copyMappings, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 
@@ -87,8 +88,7 @@ function containerPaths(word: string, workdir: string): string[] {
 }
 
 /** The file in the repository a COPY of the chain puts at `containerPath` (the latest one), if any. */
-function hostFileAt(project: Project, df: DockerfileSource, chain: DfStage[], containerPath: string): string | undefined {
-  const mappings = copyMappings(project, df.path, new Set(chain.map((s) => s.index)));
+function hostFileAt(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
   for (let i = mappings.length - 1; i >= 0; i--) {
     const m = mappings[i]!;
     if (!m.hostPath) continue;
@@ -129,10 +129,13 @@ export interface StartScriptRef {
 export function startScriptRefs(project: Project, df: DockerfileSource, base: StageBase): StartScriptRef[] {
   const workdir = workdirs(base.chain).final;
   const out: StartScriptRef[] = [];
+  // The chain's COPY mappings, made once for every candidate path of every start command.
+  let mappings: ContainerMapping[] | undefined;
   for (const command of startCommands(base)) {
     for (const word of scriptWords(command)) {
       for (const containerPath of containerPaths(word, workdir)) {
-        const hostPath = hostFileAt(project, df, base.chain, containerPath);
+        mappings ??= copyMappings(project, df.path, new Set(base.chain.map((s) => s.index)));
+        const hostPath = hostFileAt(project, mappings, containerPath);
         if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
         out.push({ hostPath, containerPath, command });
         break;
@@ -449,10 +452,28 @@ export interface ImageStart {
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
 export function imageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
+  const byChain = startInPass.get(df, () => new Map());
+  const key = base.chain.map((st) => st.index).join(',');
+  let start = byChain.get(key);
+  if (!start) {
+    start = readImageStart(project, df, base);
+    byChain.set(key, start);
+  }
+  return start;
+}
+
+/**
+ * imageStart per pass (non-root-user, cap_drop and read_only ask), by Dockerfile
+ * and stage chain: what an image does at start depends on the stages it is
+ * built from, not on which base record (imageStages', a service's) names them.
+ */
+const startInPass = new PassMemo<DockerfileSource, Map<string, ImageStart>>();
+
+function readImageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
   const workdir = workdirs(base.chain).final;
   const chain = chainInstructions(base.chain);
   const last = chain[chain.length - 1];
-  const vars = (last && variableScopes(base.chain, df.parsed.globalArgs).get(last)) ?? new Map<string, string | undefined>();
+  const vars = new Map<string, string | undefined>((last && variableScopes(base.chain, df.parsed.globalArgs).get(last)) || []);
   if (last?.keyword === 'ENV') for (const p of last.properties) vars.set(p.name, p.value ?? undefined);
   const scripts: ImageStart['scripts'] = [];
   for (const ref of startScriptRefs(project, df, base)) {
@@ -650,7 +671,7 @@ export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageSt
   for (const ins of chainInstructions(base.chain)) {
     const line = ins.line + 1;
     if (ins.keyword === 'RUN') {
-      for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
+      for (const argv of runCommands(ins, df.parsed.escape)) {
         const [cmd, ...args] = argv as [string, ...string[]];
         if (INSTALLERS.test(cmd)) {
           const tool = args.find((a) => DROP_PACKAGES.has(a.replace(/[=:].*$/, '')));

@@ -51,7 +51,7 @@ import type { DockerfileSource, ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
-import { chainInstructions, effectiveUser, lastEnv, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, effectiveUser, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 
@@ -114,7 +114,7 @@ export function copyDest(ins: DfInstruction, workdir: string): string | undefine
 }
 
 /** Directory operands of `mkdir [-p] [-m MODE] [--mode=MODE] dir...`. */
-export function mkdirOperands(argv: string[]): string[] {
+export function mkdirOperands(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
@@ -246,7 +246,7 @@ export function installedAtBuild(chain: readonly DfInstruction[], escape: string
       if (!p.startsWith('/') && cwd === undefined) return;
       out.push({ path: clean(path.posix.resolve(cwd ?? '/', p)), build });
     };
-    for (const argv of shellCommands(runScript(ins, escape))) {
+    for (const argv of runCommands(ins, escape)) {
       const [cmd, ...args] = argv as [string, ...string[]];
       const value = (...flags: string[]): string | undefined => {
         for (let i = 0; i < args.length; i++) {
@@ -380,7 +380,7 @@ export function imageWritePaths(
   }
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, parsed.escape))) {
+    for (const argv of runCommands(ins, parsed.escape)) {
       if (argv[0] !== 'mkdir') continue;
       for (const dir of mkdirOperands(argv)) {
         // `mkdir webapps` under a WORKDIR the chain does not set (the base's, or one with an unknown variable): where is not known.
@@ -859,7 +859,7 @@ function chownedPaths(df: DockerfileSource, chain: DfStage[]): string[] {
   const out: string[] = [];
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const argv of shellCommands(runScript(ins, df.parsed.escape))) {
+    for (const argv of runCommands(ins, df.parsed.escape)) {
       if (argv[0] !== 'chown') continue;
       out.push(...argv.slice(2).filter((a) => a.startsWith('/')).map((a) => a.replace(/(.)\/$/, '$1')));
     }

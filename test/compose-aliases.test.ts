@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { parseDocument } from 'yaml';
 import { hardenTree, composeSchemaErrors } from './helpers.js';
 import { parseCompose } from '../src/parse/compose.js';
-import { aliasBomb } from '../src/parse/yaml-size.js';
+import { aliasBomb, aliasTargets } from '../src/parse/yaml-size.js';
 
 /** A compose file shaped like Sentry's self-hosted one: layered defaults merged into many services. */
 function aliasHeavyCompose(services: number): string {
@@ -162,6 +162,24 @@ describe('alias bombs', () => {
     expect(b.expanded).toBeGreaterThan(9 ** 7);
     expect(b.alias).toBe('g');
     expect(aliasBomb(parseDocument('a: &x [1, 2]\nb: *x\n'))).toBeUndefined();
+  });
+
+  it('are resolved in one walk exactly as yaml resolves each alias (redefined anchors, nesting, keys, flow style)', () => {
+    const text = [
+      'a: &x 1',
+      'b: *x',
+      'c: &x { k: &y [1, *x], *x : v }',
+      'd: [*x, *y, &y s]',
+      'e: *y',
+      'f: { <<: *x, g: &x last }',
+      'h: *x',
+      'i: *nowhere',
+    ].join('\n');
+    const doc = parseDocument(text, { merge: true });
+    const targets = aliasTargets(doc);
+    expect(targets.size).toBe(9);
+    for (const [alias, target] of targets) expect(target).toBe(alias.resolve(doc));
+    expect([...targets.values()].filter((t) => t === undefined)).toHaveLength(1);
   });
 
   it('are refused with a clear error naming the file and line; other files go on', async () => {

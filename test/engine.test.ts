@@ -6,9 +6,9 @@ import path from 'node:path';
 import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { discover } from '../src/discover.js';
 import { loadProject, type Project } from '../src/model.js';
-import { runEngine, runEngineOn, type ProjectHandle } from '../src/engine.js';
+import { applyChange, deepEqual, runEngine, runEngineOn, type ProjectHandle } from '../src/engine.js';
 import { writeAtomic } from '../src/write.js';
-import { DEFAULT_OPTIONS, type Finding } from '../src/types.js';
+import { DEFAULT_OPTIONS, type DataChange, type Finding } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
 import { writeTree } from './helpers.js';
 
@@ -234,5 +234,74 @@ describe('writeAtomic', () => {
     writeFileSync(file, 'a: 1\nb: 2\n'); // someone else edited it meanwhile
     await expect(writeAtomic(file, 'a: 1\n', 'a: 2\n')).rejects.toThrow(/changed on disk/);
     expect(readFileSync(file, 'utf8')).toBe('a: 1\nb: 2\n');
+  });
+});
+
+describe('applyChange (verification of compose intents)', () => {
+  /** What applyChange must answer: the change applied to a deep copy, in place (as verification once did). */
+  const onCopy = (root: unknown, c: DataChange): unknown => {
+    const copy = structuredClone(root);
+    if (c.path.length === 0) return c.op === 'set' ? structuredClone(c.value) : undefined;
+    let cur = (copy ?? {}) as Record<string | number, unknown>;
+    const top = cur;
+    for (let i = 0; i < c.path.length - 1; i++) {
+      const k = c.path[i]!;
+      if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') {
+        if (c.op === 'delete') return top;
+        cur[k] = typeof c.path[i + 1] === 'number' ? [] : {};
+      }
+      cur = cur[k] as Record<string | number, unknown>;
+    }
+    const last = c.path[c.path.length - 1]!;
+    if (c.op === 'set') cur[last] = structuredClone(c.value);
+    else if (Array.isArray(cur) && typeof last === 'number') cur.splice(last, 1);
+    else delete cur[last];
+    return top;
+  };
+  const doc = () => ({
+    services: { web: { image: 'nginx', cap_drop: ['NET_RAW'], tmpfs: ['/tmp'] }, db: { image: 'postgres', environment: { A: '1' } } },
+    volumes: { data: null },
+  });
+  const changes: DataChange[] = [
+    { file: 'c', doc: 0, path: ['services', 'web', 'read_only'], op: 'set', value: true },
+    { file: 'c', doc: 0, path: ['services', 'web', 'tmpfs', 1], op: 'set', value: '/run' },
+    { file: 'c', doc: 0, path: ['services', 'web', 'cap_drop', 0], op: 'delete' },
+    { file: 'c', doc: 0, path: ['services', 'web', 'cap_drop'], op: 'set', value: ['ALL'] },
+    { file: 'c', doc: 0, path: ['services', 'new', 'security_opt', 0], op: 'set', value: 'no-new-privileges:true' },
+    { file: 'c', doc: 0, path: ['services', 'gone', 'x'], op: 'delete' },
+    { file: 'c', doc: 0, path: ['volumes', 'data'], op: 'delete' },
+    { file: 'c', doc: 0, path: ['volumes', 'cache'], op: 'set', value: { driver: 'local' } },
+    { file: 'c', doc: 0, path: [], op: 'set', value: { services: {} } },
+  ];
+
+  it('answers what the change applied to a deep copy answers, and leaves the data it was given as it was', () => {
+    for (const c of changes) {
+      const root = doc();
+      const got = applyChange(root, c);
+      expect(got).toEqual(onCopy(doc(), c));
+      expect(root).toEqual(doc());
+    }
+    // One after another, as verifyCompose applies a file's intents.
+    let cur: unknown = doc();
+    let ref: unknown = doc();
+    const first = cur;
+    for (const c of changes.slice(0, -1)) {
+      cur = applyChange(cur, c);
+      ref = onCopy(ref, c);
+      expect(deepEqual(cur, ref)).toBe(true);
+    }
+    expect(first).toEqual(doc());
+  });
+
+  it('shares what the change does not touch, and does not write into a value an earlier change set', () => {
+    const root = doc();
+    const out = applyChange(root, changes[0]!) as ReturnType<typeof doc>;
+    expect(out.services.db).toBe(root.services.db);
+    expect(out.volumes).toBe(root.volumes);
+    expect(out.services.web).not.toBe(root.services.web);
+    const value = ['ALL'];
+    const set = applyChange(root, { file: 'c', doc: 0, path: ['services', 'web', 'cap_drop'], op: 'set', value });
+    applyChange(set, { file: 'c', doc: 0, path: ['services', 'web', 'cap_drop', 1], op: 'set', value: 'X' });
+    expect(value).toEqual(['ALL']);
   });
 });

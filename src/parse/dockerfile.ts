@@ -281,7 +281,7 @@ function heredocRanges(
  */
 export function expandArgs(
   value: string,
-  globalArgs: Map<string, string | undefined>,
+  globalArgs: ReadonlyMap<string, string | undefined>,
   overrides: Record<string, string> = {},
 ): string | undefined {
   let unresolved = false;

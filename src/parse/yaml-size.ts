@@ -4,7 +4,7 @@
 // over a hundred), so the guard is the size of the expanded document, not the
 // alias count: each node's expanded size is computed once (memoised), in time
 // linear in the text, before anything expands it.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type Node } from 'yaml';
 
 /**
  * Expanded values allowed: real compose files and CI workflows stay far below
@@ -23,6 +23,7 @@ export interface AliasBomb {
 
 /** Undefined when the document expands to at most `limit` values; else where it blows up. */
 export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): AliasBomb | undefined {
+  const targets = aliasTargets(doc);
   const sizes = new Map<Node, number>();
   const inProgress = new Set<Node>();
   let worst: { size: number; offset: number; alias: string } | undefined;
@@ -35,7 +36,7 @@ export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): Ali
     inProgress.add(n);
     let size = 1;
     if (isAlias(n)) {
-      const target = n.resolve(doc);
+      const target = targets.has(n) ? targets.get(n) : n.resolve(doc);
       size = target ? sizeOf(target) : 1;
       if (!worst || size > worst.size) worst = { size, offset: n.range?.[0] ?? 0, alias: n.source };
     } else if (isMap(n)) {
@@ -52,6 +53,24 @@ export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): Ali
   const expanded = sizeOf(doc.contents);
   if (expanded <= limit) return undefined;
   return { expanded, offset: worst?.offset ?? 0, alias: worst?.alias ?? '' };
+}
+
+/**
+ * What each alias of the document names, as Alias.resolve(doc) answers it (the
+ * last node with that anchor before the alias, in visit order), for all of
+ * them in one walk: resolve(doc) walks the whole document per alias, which
+ * made this check quadratic in files with many merge keys.
+ */
+export function aliasTargets(doc: Document.Parsed): Map<Alias, Node | undefined> {
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node | undefined>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
 }
 
 /** The message for a refused document: what was found, where, and why nothing was read. */
