@@ -20,6 +20,9 @@ export const HEAP_GROWING_PERCENT = 30;
  */
 export const BOUND_HEAP_FROM_FILES = 300;
 
+/** The V8 flag boundHeapGrowth sets. */
+export const HEAP_GROWTH_FLAG = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+
 let bounded = false;
 
 /**
@@ -31,7 +34,7 @@ export function boundHeapGrowth(): boolean {
   if (bounded) return true;
   const v8 = process.getBuiltinModule?.('node:v8');
   if (!v8) return false;
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  v8.setFlagsFromString(HEAP_GROWTH_FLAG);
   bounded = true;
   return true;
 }
