@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
+import { BOUND_HEAP_FROM_FILES } from './heap.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -398,6 +399,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         options: harden,
         onProgress: progress?.update,
         observe: args.observe,
+        boundHeapFrom: BOUND_HEAP_FROM_FILES,
         inspect: inspectImages
           ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })
           : undefined,

@@ -2,6 +2,7 @@
 // printing and exit codes are the CLI's business.
 import path from 'node:path';
 import { discover } from './discover.js';
+import { boundHeapGrowth } from './heap.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
@@ -52,6 +53,12 @@ export interface RunOptions {
    * Default on; `--no-observe` turns it off.
    */
   observe?: boolean;
+  /**
+   * Bound V8's heap growth (src/heap.ts) when discovery finds at least this
+   * many files. A process-wide setting: the CLI asks for it, a library caller
+   * decides for its own process.
+   */
+  boundHeapFrom?: number;
 }
 
 export interface Progress {
@@ -86,6 +93,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) boundHeapGrowth();
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
   const { handle, fileCount, directives } = await load(found, opts, progress);
@@ -100,6 +108,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     options: opts.options,
     suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
     isEnabled: opts.isEnabled,
+    keepIntent: opts.verify !== undefined,
   });
   let engine: EngineResult;
   let verify: VerifyReport | undefined;

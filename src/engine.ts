@@ -51,6 +51,13 @@ export interface EngineOptions {
    * is withheld (the finding stays, for a human).
    */
   isEnabled?: (transformId: string, file: string) => boolean;
+  /**
+   * Keep each applied fix's intent (its compose data paths) in the reported
+   * findings: verify tells by them which services a fix touches. No report
+   * prints them, so by default they are dropped once the fix is applied (a
+   * large run holds every applied fix until it reports).
+   */
+  keepIntent?: boolean;
 }
 
 interface AppliedEdit {
@@ -95,6 +102,9 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
 
   while (pass < MAX_PASSES) {
     pass++;
+    // The previous pass's findings are not this pass's (each pass finds anew);
+    // holding them would keep their intents until the run ends.
+    lastApplied = new Set();
     const found = withPassMemos(() => runTransforms(project, opts, enabledIds, errors));
     lastFindings = found.map((finding) => ({ finding, suppressed: opts.suppress?.(finding, project) }));
     const candidates = lastFindings.filter(
@@ -115,7 +125,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
       list[pass - 1] = edits;
       history.set(file, list);
     }
-    for (const f of kept) fixed.push({ finding: f, pass });
+    for (const f of kept) fixed.push({ finding: opts.keepIntent ? f : withoutIntent(f), pass });
     lastApplied = new Set(kept);
     texts = newTexts.texts;
     project = withTexts(project, texts, reparse);
@@ -148,6 +158,15 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   ];
   findings.sort(compareFindings);
   return { project, original, changed, findings, errors, passes: pass };
+}
+
+/**
+ * The finding as reports need it once its fix is applied: the edits (in a
+ * list of their own length: transforms build theirs by pushing, which leaves
+ * room for more), not the intent.
+ */
+function withoutIntent(f: Finding): Finding {
+  return f.fix ? { ...f, fix: { edits: f.fix.edits.slice() } } : f;
 }
 
 function runTransforms(project: Project, opts: EngineOptions, enabledIds: Set<string>, errors: FileError[]): Finding[] {

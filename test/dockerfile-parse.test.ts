@@ -27,6 +27,17 @@ describe('parseDockerfile records', () => {
   const parsed = parseDockerfile(text);
   const byKeyword = (k: string) => parsed.instructions.filter((i) => i.keyword === k);
 
+  it('gives instructions without flags, properties or heredocs one shared frozen empty list', () => {
+    const cmd = byKeyword('CMD')[0];
+    expect([cmd.flags, cmd.properties, cmd.heredocs]).toEqual([[], [], []]);
+    expect(cmd.flags).toBe(byKeyword('LABEL')[0].flags);
+    expect(cmd.flags).toBe(cmd.heredocs);
+    expect(Object.isFrozen(cmd.properties)).toBe(true);
+    // a list with something in it is the instruction's own
+    expect(byKeyword('COPY')[0].flags).not.toBe(cmd.flags);
+    expect(byKeyword('RUN')[1].heredocs.length).toBe(1);
+  });
+
   it('splits flags from arguments, every time they are asked for', () => {
     const [from] = byKeyword('FROM');
     expect(from.flags).toEqual([{ name: 'platform', value: '$BUILDPLATFORM' }]);

@@ -186,6 +186,32 @@ describe('engine', () => {
     expect(r.changed.get(path.join(dir, 'b', 'Dockerfile'))).toBe('FROM alpine\nRUN B!\n');
   });
 
+  it('reports an applied fix with its edits and, unless asked to keep it, without its intent', async () => {
+    const { project: p } = await project({ 'compose.yaml': 'services:\n  app:\n    image: x\n' });
+    const readOnly = transform('ro', (pr) => {
+      const c = pr.composes[0];
+      if (c.text.includes('read_only')) return [];
+      const at = c.text.length;
+      return [
+        {
+          transform: 'ro',
+          file: c.path,
+          range: [0, 1],
+          message: 'read_only',
+          severity: 'warning',
+          fix: {
+            edits: [{ file: c.path, range: [at, at], text: '    read_only: true\n' }],
+            intent: [{ file: c.path, doc: 0, path: ['services', 'app', 'read_only'], op: 'set', value: true }],
+          },
+        },
+      ];
+    });
+    const dropped = runEngine(p, { ...opts, transforms: [readOnly] });
+    expect(dropped.findings.map((f) => [f.fixed, f.fix?.edits.map((e) => e.text), f.fix?.intent])).toEqual([[true, ['    read_only: true\n'], undefined]]);
+    const kept = runEngine(p, { ...opts, transforms: [readOnly], keepIntent: true });
+    expect(kept.findings[0].fix?.intent?.map((c) => c.path.join('.'))).toEqual(['services.app.read_only']);
+  });
+
   it('takes the model out of the handle it is given, so the caller holds no pass of it', async () => {
     const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN one\n' });
     const handle: ProjectHandle = { project: p };

@@ -1,7 +1,7 @@
 // Compose file parsing. `yaml` with `merge: true` gives node ranges into the
 // original text (BOM and CRLF included) and merged data via toJS(). We never
 // write a document back with toString(); edits are made by range.
-import { parseAllDocuments, isMap, isScalar, isPair, type Document, type YAMLMap, type Scalar, type Pair, type Node } from 'yaml';
+import { parseAllDocuments, isMap, isSeq, isScalar, isPair, type Document, type YAMLMap, type Scalar, type Pair, type Node } from 'yaml';
 import { BOM, detectEol, lineColumn, type Eol } from '../text.js';
 import { aliasBomb, aliasBombMessage } from './yaml-size.js';
 
@@ -85,9 +85,26 @@ export function parseCompose(text: string): ParsedCompose {
         });
       }
     }
+    trimLists(doc.contents);
     docs.push({ index, doc, data, servicesNode: isMap(servicesNode) ? servicesNode : undefined, services });
   });
   return { text, eol: detectEol(text), bom: text.startsWith(BOM), docs, errors };
+}
+
+/**
+ * yaml builds each map's and sequence's item list by pushing, which leaves
+ * room for about 16 more items; a model keeps every compose document for the
+ * whole run, so each list is cut to its length (the same items, in order).
+ */
+function trimLists(node: unknown): void {
+  if (isMap(node) || isSeq(node)) {
+    const items = node.items as unknown[];
+    (node as { items: unknown[] }).items = items.slice();
+    for (const item of items) trimLists(item);
+  } else if (isPair(node)) {
+    trimLists(node.key);
+    trimLists(node.value);
+  }
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

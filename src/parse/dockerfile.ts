@@ -112,6 +112,17 @@ function flat<T extends string | null>(s: T): T {
   return s;
 }
 
+/**
+ * The list an instruction without flags, properties or heredocs holds (most
+ * have none): one frozen list for all instead of an empty one each (a model
+ * keeps every instruction of every Dockerfile for the whole run).
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+function orNone<T>(list: T[]): T[] {
+  return list.length === 0 ? NONE : list;
+}
+
 /** Parse a Dockerfile. dockerfile-ast does not throw on bad input; neither does this. */
 export function parseDockerfile(text: string): ParsedDockerfile {
   const bom = text.startsWith(BOM);
@@ -141,10 +152,10 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
       args: ins.getArguments().map((a) => flat(a.getValue())),
-      flags: flagsOf(ins),
+      flags: orNone(flagsOf(ins)),
       json: jsonOf(ins, body, doc),
-      properties: propertiesOf(ins, off),
-      heredocs,
+      properties: orNone(propertiesOf(ins, off)),
+      heredocs: orNone(heredocs),
       stage: stages.length - 1,
     };
     if (keyword === 'ONBUILD') {

@@ -1,0 +1,28 @@
+// The heap growth bound of large runs (src/heap.ts): the driver sets it from a
+// number of discovered files. (What V8 then does with it is measured by
+// `npm run bench`: peak RSS; a test of GC heuristics would be timing-bound.)
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { run } from '../src/driver.js';
+import { HEAP_GROWTH_FLAG, heapGrowthBounded } from '../src/heap.js';
+import { DEFAULT_OPTIONS } from '../src/types.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { writeTree } from './helpers.js';
+
+describe('heap growth bound', () => {
+  it('is set by a run that discovers at least boundHeapFrom files, not by a smaller one', async () => {
+    const dir = writeTree({ 'a/Dockerfile': 'FROM alpine\n', 'b/Dockerfile': 'FROM alpine\n' });
+    const base = { paths: [dir], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: DEFAULT_OPTIONS };
+    await run({ ...base, boundHeapFrom: 3 });
+    expect(heapGrowthBounded()).toBe(false);
+    await run(base);
+    expect(heapGrowthBounded()).toBe(false);
+    await run({ ...base, boundHeapFrom: 2 });
+    expect(heapGrowthBounded()).toBe(true);
+  });
+
+  it('sets a flag this Node knows (node refuses an unknown one; v8.setFlagsFromString would ignore it)', () => {
+    expect(() => execFileSync(process.execPath, [HEAP_GROWTH_FLAG, '-e', '0'], { stdio: 'pipe' })).not.toThrow();
+    expect(() => execFileSync(process.execPath, [HEAP_GROWTH_FLAG.replace('growing', 'growth'), '-e', '0'], { stdio: 'pipe' })).toThrow(/bad option/);
+  });
+});
