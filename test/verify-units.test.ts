@@ -276,6 +276,20 @@ describe('verify boots what the model says runs', () => {
     'supervisord-programs': { targets: ['compose.yaml'] },
     // The stack's two -c files are one project, booted with compose as the nearest local stand-in for swarm (it mounts the
     // long-form tmpfs the same way); the dev compose file that builds org/api boots too.
+    // The template file's services are only extended: not booted; docker-compose.yml boots with what they give it.
+    'extends-templates': { targets: ['docker-compose.yml'] },
+    // Snippets whose services lack image and build boot merged onto the file above that defines them; the secrets snippet,
+    // whose db two files of its folder define, stays alone (its baseline cannot boot, which verify reports).
+    'override-snippets-above': {
+      targets: [
+        'docker-compose.yaml',
+        'docker-compose.yaml + ci/smoke/compose.yaml',
+        'docker-compose.yaml + examples/tls/docker-compose.override.yaml',
+        'overrides/compose.mariadb.yaml',
+        'overrides/compose.postgres.yaml',
+        'overrides/compose.secrets.yaml',
+      ],
+    },
     'swarm-stack-and-compose': { targets: ['docker-compose.yml', 'docker-stack.yml + docker-stack.prod.yml'] },
   };
   const root = path.join(REPO, 'test/layouts');
