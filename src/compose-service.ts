@@ -1,6 +1,6 @@
 // Questions compose transforms ask of a service, answered once.
 import path from 'node:path';
-import { isAlias, isMap, isPair, isSeq, isScalar, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isSeq, isScalar, type Pair, type Scalar, type YAMLSeq } from 'yaml';
 import { observedServiceKey, type DockerfileSource, type Project, type ServiceLink, type VolumeMount } from './model.js';
 import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
 import type { TransformContext } from './transform.js';
@@ -379,6 +379,24 @@ export function insertServiceKey(s: ServiceLink, key: string, valueText: string)
 }
 
 /**
+ * Where adding items to a list key of the service itself starts: the key's own
+ * node and its merged data, and the intent that sets the new list. A reason
+ * instead when the service has no settings map, or its key holds something
+ * that is not a list (an empty key included).
+ */
+function ownListKey(s: ServiceLink, key: string): { own?: YAMLSeq | Scalar; current: unknown; intent: (value: unknown[]) => DataChange[] } | string {
+  const map = s.node.node;
+  if (!map) return 'the service has no settings map';
+  const own = mapValue(map, key);
+  const current = ownData(s)[key];
+  const intent = (value: unknown[]): DataChange[] => [{ file: s.compose.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }];
+  if (own === undefined || isSeq(own)) return { own, current, intent };
+  if (isScalar(own) && typeof own.value === 'string' && own.range) return { own, current, intent };
+  if (!(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
+  return `${key} is empty`;
+}
+
+/**
  * Add items to a list key of the service itself: append to its own list (a
  * lone string becomes a flow list holding it), or write a new one-line flow
  * list. A list the service inherits through `<<` is repeated in the new one,
@@ -392,22 +410,18 @@ export function addListItems(
   render?: (item: string) => string,
 ): ServiceChange | string {
   const file = s.compose;
-  const eol = file.parsed.eol;
-  const map = s.node.node;
-  if (!map) return 'the service has no settings map';
-  const current = ownData(s)[key];
-  const own = mapValue(map, key);
-  const intent = (value: unknown[]): DataChange[] => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }];
+  const start = ownListKey(s, key);
+  if (typeof start === 'string') return start;
+  const { own, current, intent } = start;
   if (own && isSeq(own)) {
     const old = Array.isArray(current) ? current : [];
-    return { edits: [appendSeqItems(file, eol, own, items.map(render ?? ((x) => seqItemScalar(own, x))))], intent: intent([...old, ...items]) };
+    return { edits: [appendSeqItems(file, file.parsed.eol, own, items.map(render ?? ((x) => seqItemScalar(own, x))))], intent: intent([...old, ...items]) };
   }
-  if (own && isScalar(own) && typeof own.value === 'string' && own.range) {
-    const text = `[${[yamlScalar(own.value), ...items.map(render ?? yamlScalar)].join(', ')}]`;
-    return { edits: [replaceNode(file, own, text)], intent: intent([own.value, ...items]) };
+  if (own) {
+    const value = String(own.value);
+    const text = `[${[yamlScalar(value), ...items.map(render ?? yamlScalar)].join(', ')}]`;
+    return { edits: [replaceNode(file, own, text)], intent: intent([value, ...items]) };
   }
-  if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
-  if (own) return `${key} is empty`;
   // A merge may provide one string (`tmpfs: /tmp`), which compose reads as a list of one.
   const merged = typeof current === 'string' ? [current] : current;
   const inherited = Array.isArray(merged) ? merged.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number') : [];
@@ -444,11 +458,9 @@ function blockMapLines(value: Record<string, unknown>, indent = ''): string[] {
 export function addMapItems(s: ServiceLink, key: string, items: Record<string, unknown>[]): ServiceChange | string {
   const file = s.compose;
   const eol = file.parsed.eol;
-  const map = s.node.node;
-  if (!map) return 'the service has no settings map';
-  const current = ownData(s)[key];
-  const own = mapValue(map, key);
-  const intent = (value: unknown[]): DataChange[] => [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: 'set', value }];
+  const start = ownListKey(s, key);
+  if (typeof start === 'string') return start;
+  const { own, current, intent } = start;
   if (own && isSeq(own) && own.range) {
     const old = Array.isArray(current) ? current : [];
     const mapItems = own.items.filter(isMap);
@@ -463,8 +475,7 @@ export function addMapItems(s: ServiceLink, key: string, items: Record<string, u
     }
     return { edits: [appendSeqItems(file, eol, own, texts)], intent: intent([...old, ...items]) };
   }
-  if (own && !(isScalar(own) && own.value === null && own.range && own.range[0] === own.range[1])) return `${key} is not a list`;
-  if (own) return `${key} is empty`;
+  if (own) return `${key} is not a list`;
   const inherited = Array.isArray(current) ? current : [];
   if (current !== undefined && !Array.isArray(current)) return `${key} inherits something that is not a list`;
   const value = [...inherited, ...items];
