@@ -245,6 +245,20 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['quay.io/wildfly/wildfly:35.0.1.Final-jdk21', { family: 'wildfly', distro: 'rhel-minimal', defaultUser: 'jboss', nonRootByDefault: true, existingUser: { name: 'jboss', uid: 1000, gid: 1000 } }],
   ['quay.io/wildfly/wildfly', { family: 'wildfly', distro: 'rhel-minimal' }],
   ['jboss/wildfly:25.0.0.Final', { family: 'wildfly', distro: 'rhel', defaultUser: 'jboss' }],
+  // jenkins: USER jenkins (1000:1000) on debian, alpine and ubi9; JENKINS_HOME is its VOLUME
+  ['jenkins/jenkins:lts-jdk17', { family: 'jenkins', distro: 'debian', defaultUser: 'jenkins', nonRootByDefault: true, existingUser: { name: 'jenkins', uid: 1000, gid: 1000 }, dataPaths: ['/var/jenkins_home'], ports: [8080, 50000] }],
+  ['jenkins/jenkins:lts-alpine', { family: 'jenkins', distro: 'alpine', nonRootByDefault: true }],
+  ['jenkins/jenkins:2.479.1-rhel-ubi9-jdk17', { family: 'jenkins', distro: 'rhel' }],
+  ['jenkins/jenkins', { family: 'jenkins', distro: 'debian' }],
+  // solr: USER 8983 (numeric) on temurin Ubuntu; /var/solr is its VOLUME
+  ['solr:9.6', { family: 'solr', distro: 'ubuntu', defaultUser: '8983', nonRootByDefault: true, existingUser: { name: 'solr', uid: 8983, gid: 8983 }, dataPaths: ['/var/solr'], ports: [8983] }],
+  // jetty: USER jetty by name, its UID not pinned upstream
+  ['jetty:12-jdk17-alpine', { family: 'jetty', distro: 'alpine', defaultUser: 'jetty', nonRootByDefault: true, existingUser: undefined, ports: [8080] }],
+  ['jetty:12.0-jdk21', { family: 'jetty', distro: 'unknown', defaultUser: 'jetty', nonRootByDefault: true }],
+  // keycloak: ubi9-micro, USER 1000 (keycloak, group 0)
+  ['quay.io/keycloak/keycloak:24.0', { family: 'keycloak', distro: 'rhel-minimal', defaultUser: '1000', nonRootByDefault: true, existingUser: { name: 'keycloak', uid: 1000, gid: 0 }, ports: [8080, 8443] }],
+  // sonarqube: USER sonarqube (1000:0), its four folders are VOLUMEs
+  ['sonarqube:community', { family: 'sonarqube', distro: 'ubuntu', defaultUser: 'sonarqube', nonRootByDefault: true, existingUser: { name: 'sonarqube', uid: 1000, gid: 0 }, ports: [9000] }],
   // elasticsearch: 8+ runs as 1000:0; 7 steps down with chroot
   ['elasticsearch:9.2.4', { family: 'elasticsearch', distro: 'rhel-minimal', defaultUser: '1000:0', nonRootByDefault: true, dropsPrivileges: false, ports: [9200, 9300], writePathsKnown: false }],
   ['docker.elastic.co/elasticsearch/elasticsearch:8.19.9', { family: 'elasticsearch', distro: 'ubuntu', nonRootByDefault: true }],
@@ -394,7 +408,7 @@ describe('lookupImage', () => {
       'php', 'ruby', 'dotnet', 'ubi', 'ubi-minimal', 'fedora', 'rockylinux', 'almalinux', 'amazonlinux', 'centos', 'nginx',
       'nginx-unprivileged', 'postgres', 'redis', 'mysql', 'mariadb', 'mongo', 'rabbitmq', 'memcached', 'httpd', 'distroless',
       'scratch', 'chainguard', 'bitnami', 'windows', 'tomcat', 'elasticsearch', 'traefik', 'caddy', 'haproxy', 'grafana',
-      'prometheus', 'wordpress', 'ghost',
+      'prometheus', 'wordpress', 'ghost', 'jenkins', 'solr', 'jetty', 'keycloak', 'sonarqube',
     ]) {
       expect(families, f).toContain(f);
     }

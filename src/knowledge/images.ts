@@ -847,6 +847,86 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: { distro: 'rhel-minimal' },
   },
   {
+    family: 'jenkins',
+    names: ['jenkins/jenkins'],
+    source: 'https://github.com/jenkinsci/docker/blob/master/debian/trixie/hotspot/Dockerfile',
+    // Every variant (debian, alpine/hotspot, rhel/ubi9/hotspot) makes jenkins at `ARG uid=1000`/`gid=1000`,
+    // chowns JENKINS_HOME=/var/jenkins_home (VOLUME) and REF=/usr/share/jenkins/ref to it, and ends on
+    // `USER ${user}` (jenkins) with EXPOSE 8080 50000. jenkins.sh runs as that user and never steps
+    // down: it copies REF into JENKINS_HOME and starts java with -Duser.home=$JENKINS_HOME. A child that
+    // switches to USER root for apt-get must switch back to jenkins, not to a user of its own.
+    facts: { existingUser: user('jenkins', 1000), defaultUser: 'jenkins', nonRootByDefault: true, dataPaths: ['/var/jenkins_home'], ports: [8080, 50000] },
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      // rhel-ubi9 tags: FROM registry.access.redhat.com/ubi9/ubi (dnf, useradd).
+      { when: /(^|-)rhel(-|$)/, set: { distro: 'rhel' } },
+    ],
+    // lts, latest, jdk21, lts-slim, 2.504-jdk17: debian (bookworm or trixie, slim or not).
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'solr',
+    names: ['solr'],
+    source: 'https://github.com/apache/solr-docker/blob/main/9.10/Dockerfile',
+    // SOLR_UID=8983 (`useradd -r --uid 8983 --gid 8983 solr`), /var/solr (SOLR_HOME data/, logs/, the pid
+    // file: SOLR_PID_DIR) made 0770 and chowned solr:0, VOLUME /var/solr, EXPOSE 8983, `USER $SOLR_UID`
+    // (numeric). FROM eclipse-temurin:*-jre on Ubuntu: focal (8.11), jammy (9.x), noble (10.0).
+    facts: {
+      distro: 'ubuntu',
+      existingUser: user('solr', 8983),
+      defaultUser: '8983',
+      nonRootByDefault: true,
+      dataPaths: ['/var/solr'],
+      ports: [8983],
+    },
+  },
+  {
+    family: 'jetty',
+    names: ['jetty'],
+    source: 'https://github.com/eclipse/jetty.docker/blob/master/11.0-jre11/Dockerfile',
+    // JETTY_HOME=/usr/local/jetty, JETTY_BASE=/var/lib/jetty (its WORKDIR, where webapps/ is), TMPDIR=/tmp/jetty,
+    // all three chowned to jetty, then `USER jetty` (by name), EXPOSE 8080. The user is made with `useradd -r`
+    // (Debian/Ubuntu JDK bases) or `adduser -S` (alpine tags, baseDockerfile-alpine) without a UID, so its
+    // number is not pinned upstream: only the name is known (no existingUser, which needs a UID).
+    facts: { defaultUser: 'jetty', nonRootByDefault: true, ports: [8080] },
+    // Its alpine tags are FROM amazoncorretto:*-alpine (12.0 baseDockerfile-alpine); the others' JDK base
+    // (eclipse-temurin on Ubuntu, the retired openjdk on Debian) is not told apart here.
+    tags: [{ when: ALPINE, set: { distro: 'alpine' } }],
+    otherTags: { uncertain: 'jetty tag without alpine: its JDK base (eclipse-temurin on Ubuntu, openjdk on Debian) is unknown' },
+  },
+  {
+    family: 'keycloak',
+    names: ['quay.io/keycloak/keycloak', 'keycloak/keycloak'],
+    source: 'https://github.com/keycloak/keycloak/blob/main/quarkus/container/Dockerfile',
+    // FROM ubi9-micro (no package manager, no useradd) with the distribution in /opt/keycloak copied
+    // `--chown=1000:0`; user keycloak is appended to /etc/passwd as 1000:0 (home /opt/keycloak), `USER 1000`,
+    // EXPOSE 8080 8443; kc.sh runs as that user. The usual child is a second keycloak stage that runs
+    // `kc.sh build` and is copied over: it already runs as 1000.
+    facts: {
+      distro: 'rhel-minimal',
+      existingUser: user('keycloak', 1000, 0),
+      defaultUser: '1000',
+      nonRootByDefault: true,
+      ports: [8080, 8443],
+    },
+  },
+  {
+    family: 'sonarqube',
+    names: ['sonarqube', 'sonarsource/sonarqube'],
+    source: 'https://github.com/SonarSource/docker-sonarqube/blob/master/10/community/Dockerfile',
+    // `useradd --system --uid 1000 --gid 0 sonarqube`, SONARQUBE_HOME=/opt/sonarqube chmod 550 with data/,
+    // extensions/, logs/ and temp/ 770 (group 0) and declared VOLUMEs, EXPOSE 9000, `USER sonarqube`.
+    // FROM eclipse-temurin:17-jre-jammy: Ubuntu without user ubuntu.
+    facts: {
+      distro: 'ubuntu',
+      existingUser: user('sonarqube', 1000, 0),
+      defaultUser: 'sonarqube',
+      nonRootByDefault: true,
+      dataPaths: ['/opt/sonarqube/data', '/opt/sonarqube/extensions', '/opt/sonarqube/logs', '/opt/sonarqube/temp'],
+      ports: [9000],
+    },
+  },
+  {
     family: 'elasticsearch',
     names: ['elasticsearch', 'docker.elastic.co/elasticsearch/elasticsearch'],
     source: 'https://github.com/elastic/dockerfiles/blob/v9.2.4/elasticsearch/Dockerfile',

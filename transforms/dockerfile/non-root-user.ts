@@ -382,6 +382,30 @@ function planUser(
   }
   const last = created[created.length - 1];
   if (last) return existingPlan(last.name, last.uid, last.gid, 'the Dockerfile creates it');
+  // An image that runs as its own non-root USER (jenkins, solr, jetty, elasticsearch) and that this stage
+  // switched to root to install something: back to that USER as upstream writes it, whose files the image
+  // already gave it (jetty's user has no pinned UID, elasticsearch runs as 1000:0, not its own group).
+  // Where the table's user is that same account (jenkins, solr 8983), the existing user below says the same.
+  const own = facts?.nonRootByDefault && !isRootUser(facts.defaultUser) ? facts.defaultUser : undefined;
+  const [ownName = '', ownGroup] = (own ?? '').split(':') as [string, string | undefined];
+  const ex = facts?.existingUser;
+  const sameAsExisting = !!ex && (ownName === ex.name || ownName === String(ex.uid)) && (ownGroup === undefined || ownGroup === String(ex.gid));
+  if (own && !sameAsExisting) {
+    const [name, group] = [ownName, ownGroup];
+    const why = `the base image's own USER ${own} (${facts!.source})`;
+    if (/^\d+$/.test(name)) {
+      const uid = Number(name);
+      const holder = facts!.existingUser?.uid === uid ? facts!.existingUser : undefined;
+      const gid = group !== undefined && /^\d+$/.test(group) ? Number(group) : holder?.gid;
+      if (group === undefined || gid !== undefined) {
+        return { user: own, name: holder?.name ?? name, uid, gid, owner: ownerOf(name, uid, gid), shell: true, reason: why };
+      }
+    } else {
+      const plan = reuse(name, group, why);
+      if (plan && plan.uid === undefined) return { ...plan, refNote: `USER ${name} by name: upstream gives it no fixed UID` };
+      if (plan) return plan;
+    }
+  }
   const existing = facts?.existingUser;
   if (existing) return existingPlan(existing.name, existing.uid, existing.gid, `the base image has it (${facts!.source})`);
   // Numeric owner evidence nobody holds (`COPY --chown=1001:1001`): the app expects that UID.
