@@ -86,6 +86,16 @@ describe('command recogniser', () => {
     expect(inv('docker buildx bake -f docker-bake.hcl --push app')).toMatchObject({ kind: 'bake', files: ['docker-bake.hcl'], targets: ['app'], push: true });
   });
 
+  it('reads build arguments: NAME=value, --build-arg=NAME=value, and NAME alone (from the environment)', () => {
+    expect(inv('docker build --build-arg BASE=nginx:1.26 --build-arg=NODE=22 --build-arg TOKEN -t org/web .')).toMatchObject({
+      kind: 'build',
+      args: { BASE: 'nginx:1.26', NODE: '22', TOKEN: undefined },
+      tags: ['org/web'],
+      context: '.',
+    });
+    expect(inv('docker build -t org/web .')).not.toHaveProperty('args');
+  });
+
   it('reads push, run and tag', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
     expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1' });
@@ -175,6 +185,7 @@ describe('evidence files', () => {
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: 'runtime', tags: ['ghcr.io/org/api:latest', 'ghcr.io/org/api:${{ github.sha }}'], push: true, at: '.github/workflows/ci.yml:15' },
     ]);
+    expect(ev.builds[0]).not.toHaveProperty('args');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -208,6 +219,9 @@ describe('evidence files', () => {
       '        with:',
       '          context: ${{ env.CONTEXT }}',
       '          tags: ${{ steps.other.outputs.tags }}',
+      '          build-args: |',
+      '            BASE=nginx:1.26-alpine',
+      '            REVISION=${{ github.sha }}',
       '',
     ].join('\n');
     for (const eol of ['\n', '\r\n']) {
@@ -217,6 +231,8 @@ describe('evidence files', () => {
         // The other step's only image is an expression: the tag stays as written, matching nothing.
         { dockerfile: 'api/Dockerfile', context: 'api', target: undefined, tags: ['${{ steps.other.outputs.tags }}'], push: false, at: '.github/workflows/publish.yml:24' },
       ]);
+      // build-args, one NAME=value a line; a value the workflow does not settle is not known.
+      expect(ev.builds.map((b) => b.args)).toEqual([undefined, { BASE: 'nginx:1.26-alpine', REVISION: undefined }]);
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -301,6 +317,10 @@ describe('evidence files', () => {
       { dockerfile: 'services/api/Dockerfile', context: '.', target: 'runtime', tags: ['org/api:1.2'], push: true, at: 'docker-bake.hcl:13' },
       { dockerfile: 'services/worker/Dockerfile', context: '.', target: undefined, tags: [], push: false, at: 'docker-bake.hcl:20' },
     ]);
+    // args come through inherits; a target's own win key by key.
+    expect(ev.builds.map((b) => b.args)).toEqual([{ NODE: '22' }, { NODE: '22' }]);
+    const own = parseBake('target "base" {\n  args = { NODE = "20", BASE = "nginx" }\n}\ntarget "web" {\n  inherits = ["base"]\n  args = { NODE = "22" }\n}\n', 'docker-bake.hcl');
+    expect(builtTargets(own).map((t) => t.args)).toEqual([{ NODE: '22', BASE: 'nginx' }]);
     rmSync(dir, { recursive: true, force: true });
   });
 

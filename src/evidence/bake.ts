@@ -15,6 +15,8 @@ export interface BakeTarget {
   tags: string[];
   output: string[];
   inherits: string[];
+  /** `args = { NAME = "value" }`; a value that is not a plain string is undefined. */
+  args: Record<string, string | undefined>;
 }
 
 export interface BakeFile {
@@ -47,6 +49,8 @@ export function parseBake(text: string, file: string): BakeFile {
     if ('list' in v) return v.list.flatMap((x) => ('str' in x ? [interpolate(x.str, vars)] : []));
     return [];
   };
+  const argsOf = (v: Value | undefined): Record<string, string | undefined> =>
+    v && 'obj' in v ? Object.fromEntries(Object.entries(v.obj).map(([k, x]) => [k, str(x)])) : {};
   const raw = new Map<string, BakeTarget>();
   for (const b of blocks) {
     if (b.type !== 'target' || !b.labels[0]) continue;
@@ -59,6 +63,7 @@ export function parseBake(text: string, file: string): BakeFile {
       tags: strs(b.attrs.tags),
       output: strs(b.attrs.output),
       inherits: strs(b.attrs.inherits),
+      args: argsOf(b.attrs.args),
     });
   }
   const resolved = new Map<string, BakeTarget>();
@@ -79,6 +84,8 @@ export function parseBake(text: string, file: string): BakeFile {
         target: t.target ?? merged.target ?? p.target,
         tags: t.tags.length ? t.tags : merged.tags.length ? merged.tags : p.tags,
         output: t.output.length ? t.output : merged.output.length ? merged.output : p.output,
+        // A target's own args win over what it inherits, key by key (buildx merges them).
+        args: { ...p.args, ...merged.args },
       };
     }
     resolved.set(name, merged);

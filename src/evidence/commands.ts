@@ -42,6 +42,8 @@ export interface BuildInvocation {
   push: boolean;
   /** `--output type=local|tar` / `-o dir`: the result is files, not an image (a packaging build). */
   exportsFiles: boolean;
+  /** `--build-arg NAME=value`; `--build-arg NAME` (the value from the environment) as undefined. */
+  args?: Record<string, string | undefined>;
 }
 
 export interface BakeInvocation {
@@ -200,7 +202,10 @@ function buildArgs(tool: string, args: string[]): BuildInvocation {
     const value = glued ?? (BUILD_VALUE.has(flag) ? args[++k] : undefined);
     if (value === undefined) continue;
     if (flag === '-t' || flag === '--tag') inv.tags.push(value);
-    else if (flag === '-f' || flag === '--file') inv.file = value;
+    else if (flag === '--build-arg') {
+      const eq = value.indexOf('=');
+      (inv.args ??= {})[eq < 0 ? value : value.slice(0, eq)] = eq < 0 ? undefined : value.slice(eq + 1);
+    } else if (flag === '-f' || flag === '--file') inv.file = value;
     else if (flag === '--target') inv.target = value;
     else if (flag === '-o' || flag === '--output') {
       if (/(^|,)type=registry|(^|,)push=true/.test(value)) inv.push = true;

@@ -183,7 +183,7 @@ function buildUse(inv: BuildInvocation, dirs: string[], at: Evidence, out: RepoE
     // `-f` is relative to the working directory, not to the context.
     const dockerfile = inv.file === undefined ? path.join(context, 'Dockerfile') : isDynamic(inv.file) || inv.file === '-' ? undefined : path.resolve(d, inv.file);
     if (!dockerfile || !existsSync(dockerfile)) continue;
-    out.builds.push({ dockerfile, context, target: inv.target, tags: inv.tags, push: inv.push, exportsFiles: inv.exportsFiles, via: inv.tool, at });
+    out.builds.push({ dockerfile, context, target: inv.target, tags: inv.tags, push: inv.push, exportsFiles: inv.exportsFiles, via: inv.tool, at, ...(inv.args ? { args: inv.args } : {}) });
     return;
   }
 }

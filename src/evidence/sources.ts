@@ -333,6 +333,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
           exportsFiles: /type=(local|tar)/.test(outputs),
           via: 'docker/build-push-action',
           at,
+          ...buildArgsInput(input('build-args')),
         });
       } else if (/^docker\/bake-action@/.test(uses)) {
         const push = scalarText(doc, get(doc, withNode, 'push'));
@@ -588,6 +589,7 @@ function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
       push: t.output.some((o) => /type=registry|push=true/.test(o)),
       exportsFiles: t.output.some((o) => /type=(local|tar)/.test(o)),
       via: `bake target ${t.name}`,
+      ...(Object.keys(t.args).length ? { args: t.args } : {}),
       at: evidenceAt({ ...ctx, source: 'bake', lineOf }, ctx.text, t.offset),
     });
   }
@@ -638,4 +640,20 @@ function stripJsonComments(text: string): string {
     } else out += c;
   }
   return out.replace(/,(\s*[}\]])/g, '$1');
+}
+
+/**
+ * build-push-action's `build-args`: one `NAME=value` a line (a list input). A value holding a
+ * `${{ }}` expression the workflow does not settle is not known here.
+ */
+function buildArgsInput(text: string | undefined): { args?: Record<string, string | undefined> } {
+  const args: Record<string, string | undefined> = {};
+  for (const line of (text ?? '').split(/\r?\n/)) {
+    const item = line.trim();
+    const eq = item.indexOf('=');
+    if (eq <= 0) continue;
+    const value = item.slice(eq + 1).trim();
+    args[item.slice(0, eq).trim()] = value.includes('${{') ? undefined : value;
+  }
+  return Object.keys(args).length ? { args } : {};
 }

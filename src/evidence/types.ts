@@ -63,6 +63,11 @@ export interface BuildUse {
   exportsFiles: boolean;
   /** How: `docker build`, `docker buildx build`, `bake`, `docker/build-push-action`, `kaniko`. */
   via: string;
+  /**
+   * Build arguments it sets (`--build-arg NAME=value`, build-push-action `build-args`, bake `args`), as
+   * written; undefined for one whose value is not known here (`--build-arg NAME` takes it from the environment).
+   */
+  args?: Record<string, string | undefined>;
   at: Evidence;
 }
 

@@ -241,7 +241,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   const name = swappedName(ref, plan);
   const swapped = name ? swapText(ref, name) : undefined;
   const at = unitPosition(unit);
-  if (unit.df && unit.root) planSwapDockerfile(unit.df, unit.root, unit.stages, name, plan);
+  if (unit.df && unit.root) planSwapDockerfile(project, unit.df, unit.root, unit.stages, name, plan);
   const configs = planConfigs(project, unit, NGINX_ORG_LAYOUT, plan);
   for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
   for (const s of unit.services) planSwapService(s, unit.df ? undefined : swapped, plan);
@@ -303,7 +303,7 @@ function swapText(written: ImageRef, name: SwappedName): string {
   return formatImageRef({ ...name, tag: written.tag });
 }
 
-function planSwapDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage[], name: SwappedName | undefined, plan: Plan): void {
+function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStage, stages: DfStage[], name: SwappedName | undefined, plan: Plan): void {
   const parsed = df.parsed;
   const K = (k: string) => keyword(parsed, k);
   const where = (ins: DfInstruction) => `${df.rel} line ${ins.line + 1}`;
@@ -313,7 +313,9 @@ function planSwapDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage
   if (!word || word.text !== root.image) plan.block(`cannot find the image in FROM at ${where(root.from)}`);
   else if (name) {
     const written = parseImageRef(word.text);
-    if (written.path.includes('$') || written.registry?.includes('$')) plan.block(`FROM at ${where(root.from)} names the image through a build argument`);
+    const whole = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(word.text);
+    if (whole) planSwapArgDefault(project, df, root, whole[1] ?? whole[2]!, name, plan);
+    else if (written.path.includes('$') || written.registry?.includes('$')) plan.block(`FROM at ${where(root.from)} names the image through a build argument`);
     else plan.edit(df.path, root.from.start + word.start, root.from.start + word.start + word.text.length, swapText(written, name));
   }
 
@@ -346,6 +348,60 @@ function planSwapDockerfile(df: DockerfileSource, root: DfStage, stages: DfStage
   if (!UNPRIVILEGED_USERS.has(user)) {
     plan.block(isRootUser(user) ? `the image ends with USER ${user}, so it would still run as root` : `the image ends with USER ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
   }
+}
+
+/**
+ * `ARG BASE=nginx:1.27-alpine` before `FROM ${BASE}`: the image is the ARG's default, so the swap
+ * edits that default (its quotes kept), when nothing else reads it: no other stage starts FROM
+ * that ARG, and no build in the repository (compose build.args, `--build-arg`, bake args,
+ * build-push-action build-args) passes its own value, which the build would use instead of
+ * the default while the ports had moved to 8080.
+ */
+function planSwapArgDefault(project: Project, df: DockerfileSource, root: DfStage, arg: string, name: SwappedName, plan: Plan): void {
+  const parsed = df.parsed;
+  const where = (ins: DfInstruction) => `${df.rel} line ${ins.line + 1}`;
+  const declared = parsed.instructions.filter((i) => i.stage === -1 && i.keyword === 'ARG').flatMap((i) => i.properties.filter((p) => p.name === arg).map((p) => ({ ins: i, p })));
+  // The last declaration before the first FROM is the default FROM sees.
+  const decl = declared[declared.length - 1];
+  const value = decl?.p.value ?? undefined;
+  if (!decl || value === undefined || !decl.p.valueRange) {
+    plan.block(`FROM at ${where(root.from)} names the image through build argument ${arg}, which has no default before the first FROM`);
+    return;
+  }
+  const ref = parseImageRef(value);
+  if (ref.path.includes('$') || ref.registry?.includes('$') || !lookupImage(ref)?.swapTo) {
+    plan.block(`FROM at ${where(root.from)} names the image through build argument ${arg}, whose default ${value} is not the nginx image itself`);
+    return;
+  }
+  const uses = new RegExp(`\\$(\\{${arg}([:}+-]|$)|${arg}(?![A-Za-z0-9_]))`);
+  for (const stage of parsed.stages) {
+    if (stage !== root && uses.test(stage.image)) plan.block(`build argument ${arg} also names the image of the stage at ${where(stage.from)}, which the swap would change too`);
+  }
+  for (const other of parsed.instructions) {
+    if (other.stage === -1 && other.keyword === 'ARG' && other.properties.some((p) => p.name !== arg && p.value && uses.test(p.value))) {
+      plan.block(`build argument ${arg} is read by another ARG at ${where(other)}`);
+    }
+  }
+  for (const set of buildArgOverrides(project, df, arg)) {
+    plan.block(`${set.at} builds it with ${arg}=${set.value ?? '(from the environment)'}, which replaces the default: change the image there too, or drop that argument`);
+  }
+  const [start, end] = decl.p.valueRange;
+  const rawValue = parsed.text.slice(start, end);
+  const quote = /^["']/.test(rawValue) ? rawValue[0]! : '';
+  plan.edit(df.path, start, end, `${quote}${swapText(ref, name)}${quote}`);
+}
+
+/** Values the repository's builds of this Dockerfile give build argument `arg`: compose build.args and the evidence (scripts, CI, bake). */
+function buildArgOverrides(project: Project, df: DockerfileSource, arg: string): { at: string; value?: string }[] {
+  const out: { at: string; value?: string }[] = [];
+  for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
+    const args = s.build?.args;
+    if (args && Object.hasOwn(args, arg)) out.push({ at: `service ${s.name} in ${s.compose.rel}`, value: args[arg] });
+  }
+  for (const b of project.layout.evidence.builds) {
+    if (b.dockerfile === df.path && b.args && Object.hasOwn(b.args, arg)) out.push({ at: `${b.via} at ${b.at.rel}:${b.at.line}`, value: b.args[arg] });
+  }
+  return out.filter((o, i) => out.findIndex((x) => x.at === o.at && x.value === o.value) === i);
 }
 
 /** RUN, COPY and CMD lines that write nginx configuration in ways the tool cannot follow. */
