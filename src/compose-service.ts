@@ -9,7 +9,7 @@ import { isMergeKey, isRecord } from './parse/compose.js';
 import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
-import { finalStage, resolveStageBase, effectiveUser, isRootUser, type StageBase } from './dockerfile-info.js';
+import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
 import type { SwarmDeploy } from './layout.js';
 
@@ -208,6 +208,11 @@ export function imageToJudge(
     };
   }
   if (img.facts?.outOfScope) return { done: serviceNote(transform, cis, s, `${img.image} is a Windows image; left unchanged`, img.facts.outOfScope, 'note') };
+  // A base the table does not know, built by a Dockerfile that shows it is Windows (SHELL powershell, escape=`).
+  const windows = img.built && !img.facts && img.dockerfile && img.base ? windowsSign(img.dockerfile.parsed, img.base.chain) : undefined;
+  if (windows) {
+    return { done: serviceNote(transform, cis, s, `its Dockerfile builds a Windows image (${windows}); left unchanged`, 'Windows containers are out of scope: capabilities and read-only roots work differently there.', 'note') };
+  }
   return { img };
 }
 

@@ -209,6 +209,21 @@ export function chainInstructions(chain: readonly DfStage[]): readonly DfInstruc
   return chain.length === 1 ? effectiveInstructions(chain[0]!) : chain.flatMap((s) => effectiveInstructions(s));
 }
 
+/**
+ * Why a Dockerfile whose base the table does not know builds a Windows image, or undefined:
+ * the `# escape=`` directive Windows Dockerfiles use (a backslash is a path separator there),
+ * or a SHELL whose program is Windows PowerShell or cmd (`SHELL ["powershell", "-Command"]`).
+ * pwsh (PowerShell 7) runs on Linux too, so it says nothing.
+ */
+export function windowsSign(parsed: ParsedDockerfile, chain: readonly DfStage[]): string | undefined {
+  if (parsed.escape === '`') return 'escape=`';
+  for (const ins of chainInstructions(chain)) {
+    const program = ins.keyword === 'SHELL' ? ins.json?.[0] : undefined;
+    if (program && /^(.*[\\/])?(powershell|cmd)(\.exe)?$/i.test(program)) return `SHELL ["${program}", ...]`;
+  }
+  return undefined;
+}
+
 /** Words of an instruction's raw text with offsets, across line continuations, skipping comment lines inside them. */
 export function instructionWords(raw: string, escape: string): { text: string; start: number }[] {
   const out: { text: string; start: number }[] = [];

@@ -22,6 +22,8 @@ import {
   workdirs,
   imageStages,
   nginxPackage,
+  windowsSign,
+  stageByRef,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -101,8 +103,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const facts = base.facts;
   const user = effectiveUser(base);
 
-  if (parsed.escape === '`' && !facts) {
-    return report('looks like a Windows Dockerfile (escape=`); left untouched', 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
+  const windows = !facts ? windowsSign(parsed, base.chain) : undefined;
+  if (windows) {
+    return report(`looks like a Windows Dockerfile (${windows}); left untouched`, 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
   if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user);
@@ -328,6 +331,11 @@ function planUser(
   const distro = base.distro;
   const escape = df.parsed.escape;
   // No shell: only a numeric USER works on scratch (no /etc/passwd); distroless has nonroot 65532.
+  // A passwd file the build copies in from a stage that creates the app's user names that user instead.
+  if (distro === 'scratch' || distro === 'distroless' || facts?.hasShell === false) {
+    const copied = copiedPasswdUser(df, base);
+    if (copied) return copied;
+  }
   if (distro === 'scratch') return { user: '65534:65534', name: 'nobody', uid: 65534, gid: 65534, owner: '65534:65534', shell: false };
   if (distro === 'distroless' || facts?.hasShell === false) {
     return { user: '65532:65532', name: 'nonroot', uid: 65532, gid: 65532, owner: '65532:65532', shell: false };
@@ -455,6 +463,42 @@ function packageNginxOnStockConfig(ctx: TransformContext, df: DockerfileSource, 
 }
 
 /** Users the Dockerfiles of the images this stage is built FROM create, when this repository builds them (oldest first). */
+/**
+ * `COPY --from=build /etc/passwd /etc/passwd` into a final stage without a shell (scratch,
+ * distroless), from a stage of this Dockerfile that creates a user at a fixed UID
+ * (`useradd -u 10001 appuser`): the build brings that user for the image to run as, so USER
+ * names its number (a name needs the passwd file at run time, a number does not).
+ */
+function copiedPasswdUser(df: DockerfileSource, base: StageBase): UserPlan | undefined {
+  const parsed = df.parsed;
+  for (const ins of [...chainInstructions(base.chain)].reverse()) {
+    if (ins.keyword !== 'COPY') continue;
+    const from = ins.flags.find((f) => f.name === 'from')?.value;
+    const args = ins.json ?? ins.args;
+    const dest = args[args.length - 1];
+    if (!from || args.length < 2 || !(dest === '/etc/passwd' || dest === '/etc/' || dest === '/etc')) continue;
+    if (!args.slice(0, -1).some((src) => src === '/etc/passwd' || (dest === '/etc/passwd' && /(^|\/)passwd$/.test(src)))) continue;
+    const stage = stageByRef(parsed, from, base.chain[base.chain.length - 1]!.index);
+    if (!stage) return undefined;
+    const source = resolveStageBase(parsed, stage);
+    const users = usersCreatedIn(source.chain, parsed.escape, { distro: source.distro, globalArgs: parsed.globalArgs }).filter((u) => u.uid !== undefined);
+    const last = users[users.length - 1];
+    if (!last) return undefined;
+    const uid = last.uid!;
+    const ref = last.gid !== undefined ? `${uid}:${last.gid}` : String(uid);
+    return {
+      user: ref,
+      name: last.name,
+      uid,
+      gid: last.gid,
+      owner: ref,
+      shell: false,
+      reason: `COPY --from=${from} /etc/passwd brings user ${last.name}, which stage ${from} creates at UID ${uid} (line ${last.instruction.line + 1})`,
+    };
+  }
+  return undefined;
+}
+
 function usersOfBuiltParents(base: StageBase): CreatedUser[] {
   const built = base.builtFrom;
   if (!built) return [];
