@@ -34,6 +34,12 @@ export function installWritesOff(project: Project, df: DockerfileSource, base: S
   return out;
 }
 
+/** The base without the install writes upstream already gave to `uid` (the same object when none is): a user at that UID needs no chown there. */
+export function baseWithoutWritesOwnedBy(base: StageBase, uid: number | undefined): StageBase {
+  if (uid === undefined || !base.facts?.installWrites.some((w) => w.ownerUid === uid)) return base;
+  return { ...base, facts: { ...base.facts, installWrites: base.facts.installWrites.filter((w) => w.ownerUid !== uid) } };
+}
+
 /** The base with the install writes its configuration turns off left out (the same object when none is). */
 export function baseWithInstallSettings(project: Project, df: DockerfileSource, base: StageBase, services: ServiceLink[]): StageBase {
   const off = installWritesOff(project, df, base, services);

@@ -490,6 +490,17 @@ describe('install-tree writes', () => {
     expect(paths('tomee:10.1.0-jre17-temurin-ubuntu-plus', (w) => !!w.shipped)).toEqual(['/usr/local/tomee/webapps']);
   });
 
+  it('knows elasticsearch writes data, logs and config in its install tree, each owned upstream by its user 1000', () => {
+    const f = look('docker.elastic.co/elasticsearch/elasticsearch:8.13.4')!;
+    expect(f.installWrites.map((w) => [w.path, w.use, w.ownerUid])).toEqual([
+      ['/usr/share/elasticsearch/data', 'data', 1000],
+      ['/usr/share/elasticsearch/logs', 'scratch', 1000],
+      ['/usr/share/elasticsearch/config', 'deploy', 1000],
+    ]);
+    expect(f.installWrites.find((w) => w.path.endsWith('/config'))).toMatchObject({ shipped: true });
+    expect(f.writePathsKnown).toBe(false);
+  });
+
   it('knows wildfly writes its standalone folder: deployments and configuration next to files, data kept', () => {
     const ref = 'quay.io/wildfly/wildfly:latest';
     expect(paths(ref, (w) => w.use === 'deploy')).toEqual(['/opt/jboss/wildfly/standalone/deployments', '/opt/jboss/wildfly/standalone/configuration']);

@@ -44,6 +44,8 @@ export interface InstallWrite {
   shipped?: boolean;
   /** Upstream makes it writable for any user (tomcat's `chmod 1777 logs temp work`): nothing to chown; a read-only root still needs a tmpfs there. */
   anyUser?: boolean;
+  /** Upstream chowns it to this UID (elasticsearch's 1000): a user at that UID needs no chown; a read-only root still needs a mount there. */
+  ownerUid?: number;
   /** What to do by hand when it cannot stay writable (deploy folders with files built in). */
   manual?: string;
   /**
@@ -320,6 +322,33 @@ const WILDFLY_WRITES: InstallWrite[] = [
   { path: `${WILDFLY_HOME}/data`, use: 'data', what: 'keeps its transaction log, timers and deployed content' },
   { path: `${WILDFLY_HOME}/log`, use: 'scratch', what: 'writes server.log' },
   { path: `${WILDFLY_HOME}/tmp`, use: 'scratch', what: 'keeps temporary files and exploded deployments (vfs)' },
+];
+
+/**
+ * What Elasticsearch writes in its install tree, ES_HOME=/usr/share/elasticsearch, which upstream
+ * declares no VOLUME for (elastic/dockerfiles elasticsearch/Dockerfile: `mkdir data`, then `chmod 0775
+ * bin config config/jvm.options.d data logs plugins` and `chown elasticsearch` of the same). data/ is
+ * path.data; logs/ gets the GC log and JVM error files (jvm.options: -Xlog:gc*:file=logs/gc.log,
+ * -XX:ErrorFile=logs/hs_err_pid%p.log; the Docker log4j2 config logs to the console); config/ holds the
+ * shipped elasticsearch.yml and jvm.options, and the entrypoint creates config/elasticsearch.keystore
+ * when ELASTIC_PASSWORD is set (docker-entrypoint.sh, v7.17.9), as the 8.x security auto-configuration
+ * writes config/certs/ and its settings into elasticsearch.yml on a first start
+ * (https://www.elastic.co/guide/en/elasticsearch/reference/8.15/configuring-stack-security.html).
+ */
+const ES_HOME = '/usr/share/elasticsearch';
+const ELASTICSEARCH_WRITES: InstallWrite[] = [
+  { path: `${ES_HOME}/data`, use: 'data', what: 'keeps its indices and cluster state (path.data)', ownerUid: 1000 },
+  { path: `${ES_HOME}/logs`, use: 'scratch', what: 'writes its GC log and JVM error files', ownerUid: 1000 },
+  {
+    path: `${ES_HOME}/config`,
+    use: 'deploy',
+    what: 'creates elasticsearch.keystore (with ELASTIC_PASSWORD) and, on a first start with security on, config/certs and settings in elasticsearch.yml',
+    shipped: true,
+    ownerUid: 1000,
+    manual:
+      `Mount a named volume at ${ES_HOME}/config (it keeps the configuration it was first filled with: remove it to ship a new one), ` +
+      'or create the keystore and certificates in the build; then run docker-harden again.',
+  },
 ];
 
 // --- the table -----------------------------------------------------------------------------
@@ -938,7 +967,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // CHOWN. Upstream declares no VOLUME and the entrypoint creates config/elasticsearch.keystore
     // at start, so read-only needs the user's own volumes: write paths not known.
     capsSource: 'https://github.com/elastic/dockerfiles/blob/v7.17.9/elasticsearch/bin/docker-entrypoint.sh',
-    facts: { existingUser: user('elasticsearch', 1000), ports: [9200, 9300], tmpfsPaths: ['/tmp'] },
+    facts: { existingUser: user('elasticsearch', 1000), ports: [9200, 9300], tmpfsPaths: ['/tmp'], installWrites: ELASTICSEARCH_WRITES },
     tags: [
       { when: (t) => (major(t) ?? 0) >= 9, set: { distro: 'rhel-minimal', defaultUser: '1000:0', nonRootByDefault: true } },
       { when: /^8\.19([.-]|$)/, set: { distro: 'ubuntu', defaultUser: '1000:0', nonRootByDefault: true } },

@@ -37,7 +37,7 @@ import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-u
 import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
-import { baseWithInstallSettings } from '../../src/install-writes.js';
+import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
 const ID = 'dockerfile/non-root-user';
@@ -183,7 +183,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
-  const layout = ownership(ctx.options, df, stage, baseWithInstallSettings(ctx.project, df, base, services), plan, services, imageStartWrites(start));
+  const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
+  const layout = ownership(ctx.options, df, stage, installs, plan, services, imageStartWrites(start));
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
