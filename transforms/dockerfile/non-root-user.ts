@@ -246,9 +246,13 @@ function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: 
   if (!facts?.installWrites.length || facts.nonRootByDefault || facts.dropsPrivileges || facts.swapTo) return undefined;
   const settled = baseWithInstallSettings(ctx.project, df, base, services);
   const start = imageStartWrites(imageStart(ctx.project, df, base));
-  const wanted = imageWritePaths(ctx.options, df, stage, settled, services, start).declarations.filter((w) => w.kind === 'install' && !w.install?.anyUser).map((w) => w.path);
   const [name = '', group] = user.user.split(':');
   const ids = usersCreatedIn(base.chain, df.parsed.escape).filter((u) => u.name === name || String(u.uid) === name);
+  // The UID the stage runs as, where known: folders upstream already gave that UID (elasticsearch's 1000) need nothing.
+  const uid = /^\d+$/.test(name) ? Number(name) : facts.existingUser?.name === name ? facts.existingUser.uid : ids.find((u) => u.uid !== undefined)?.uid;
+  const wanted = imageWritePaths(ctx.options, df, stage, baseWithoutWritesOwnedBy(settled, uid), services, start)
+    .declarations.filter((w) => w.kind === 'install' && !w.install?.anyUser)
+    .map((w) => w.path);
   const names = new Set([name, ...ids.flatMap((u) => [u.name, ...(u.uid !== undefined ? [String(u.uid)] : [])])]);
   const chowned = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => names.has(c.user));
   const missing = [...new Set(wanted)].filter((p) => !chowned.some((c) => c.paths.some((q) => q === p || (c.recursive && isUnder(p, q)))));
