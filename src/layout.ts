@@ -376,13 +376,29 @@ function baseAbove(c: ComposeSource, composes: ComposeSource[]): { base: Compose
   const depth = (b: ComposeSource) => path.dirname(b.path).length;
   const nearest = Math.max(...candidates.map(depth));
   const there = candidates.filter((b) => depth(b) === nearest);
-  const base = there.length === 1 ? there[0]! : BASE_COMPOSE_NAMES.map((n) => there.find((b) => path.basename(b.path) === n)).find(Boolean);
+  const base = there.length === 1 ? there[0]! : (BASE_COMPOSE_NAMES.map((n) => there.find((b) => path.basename(b.path) === n)).find(Boolean) ?? namedAfter(c, there));
   if (!base) return undefined;
   return {
     base,
     reason: (rel) =>
       `${partial.join(', ')} ${partial.length === 1 ? 'has' : 'have'} neither image nor build, and ${rel(base.path)} defines ${partial.length === 1 ? 'it' : 'them'}: an override of ${rel(base.path)}`,
   };
+}
+
+/**
+ * Between several files of one folder that define a snippet's services: the
+ * one whose name the snippet's name extends, as override snippets are named
+ * after the file they go on (frappe_docker's overrides/compose.mariadb-secrets.yaml
+ * goes on compose.mariadb.yaml, not compose.postgres.yaml, which defines db too).
+ * The longest such name; none when no name, or two of one length, fit.
+ */
+function namedAfter(c: ComposeSource, candidates: ComposeSource[]): ComposeSource | undefined {
+  const stem = (f: ComposeSource) => path.basename(f.path).replace(/\.ya?ml$/i, '').toLowerCase();
+  const mine = stem(c);
+  const fits = candidates.filter((b) => mine.length > stem(b).length && mine.startsWith(stem(b)) && /[-._]/.test(mine[stem(b).length]!));
+  const longest = Math.max(0, ...fits.map((b) => stem(b).length));
+  const best = fits.filter((b) => stem(b).length === longest);
+  return best.length === 1 ? best[0] : undefined;
 }
 
 /** `include:` entries of a compose file: each a list of files (later ones override earlier ones). */
