@@ -273,12 +273,28 @@ function portsNeedMove(v: unknown, map: PortMap): boolean {
   });
 }
 
-/** The container side of a short port spec `[[ip:]host:]container[/proto]`, with its offset in the string. */
+/**
+ * The container side of a short port spec `[[ip:]host:]container[/proto]`, with its offset in the string.
+ * Colons and slashes inside `${VAR:-default}` are the variable's, not the spec's: `"${HOST_PORT:-80}:${PORT:-80}"`
+ * has the container side `${PORT:-80}`.
+ */
 function containerPart(v: string): { port: string; start: number } {
-  const slash = v.indexOf('/');
-  const body = slash >= 0 ? v.slice(0, slash) : v;
-  const colon = body.lastIndexOf(':');
-  return { port: body.slice(colon + 1), start: colon + 1 };
+  let depth = 0;
+  let colon = -1;
+  let end = v.length;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (c === '$' && v[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (c === '}' && depth > 0) depth--;
+    else if (depth === 0 && c === ':') colon = i;
+    else if (depth === 0 && c === '/') {
+      end = i;
+      break;
+    }
+  }
+  return { port: v.slice(colon + 1, end), start: colon + 1 };
 }
 
 /** New list when something moved, else undefined. */
