@@ -21,6 +21,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { instructionWords } from './dockerfile-info.js';
 import { parseListen, walkNginx, type NginxDirective } from './parse/nginx.js';
 import { mapValue, nginxBlockInsertPoint, scalarValueStart } from './edits.js';
+import { lastColonOutsideBraces } from './text.js';
 import { servicePath } from './compose-service.js';
 
 /** Container port -> the port it moves to. */
@@ -279,22 +280,10 @@ function portsNeedMove(v: unknown, map: PortMap): boolean {
  * has the container side `${PORT:-80}`.
  */
 function containerPart(v: string): { port: string; start: number } {
-  let depth = 0;
-  let colon = -1;
-  let end = v.length;
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i];
-    if (c === '$' && v[i + 1] === '{') {
-      depth++;
-      i++;
-    } else if (c === '}' && depth > 0) depth--;
-    else if (depth === 0 && c === ':') colon = i;
-    else if (depth === 0 && c === '/') {
-      end = i;
-      break;
-    }
-  }
-  return { port: v.slice(colon + 1, end), start: colon + 1 };
+  const colon = lastColonOutsideBraces(v);
+  const rest = v.slice(colon + 1);
+  const slash = rest.indexOf('/', rest.lastIndexOf('}') + 1);
+  return { port: slash >= 0 ? rest.slice(0, slash) : rest, start: colon + 1 };
 }
 
 /** New list when something moved, else undefined. */
