@@ -181,6 +181,17 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
     });
   }
 
+  /**
+   * The files a snippet's base is run with: when a command runs that base as an override itself
+   * (`-f compose.yaml -f overrides/compose.mariadb.yaml`), the snippet goes on the end of that chain,
+   * not on the base alone.
+   */
+  const chainUpTo = (base: string): string[] => {
+    const runs = [...projects.values()].filter((p) => p.how === 'evidence' && p.files.indexOf(base) > 0);
+    const chain = runs.sort((a, b) => a.files.indexOf(base) - b.files.indexOf(base) || (a.id < b.id ? -1 : 1))[0];
+    return chain ? chain.files.slice(0, chain.files.indexOf(base) + 1) : [base];
+  };
+
   // 2. Per folder: the base file, and compose's automatic override of it.
   const byDir = new Map<string, ComposeSource[]>();
   for (const c of composes) byDir.set(path.dirname(c.path), [...(byDir.get(path.dirname(c.path)) ?? []), c]);
@@ -208,7 +219,7 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       if (projects.has(rel(c.path)) || overrideFiles.has(c.path)) continue;
       // A service with neither image nor build cannot run alone: the file is an override of the one above that defines it.
       const above = baseAbove(c, composes);
-      if (above) add([above.base.path, c.path], 'structure', above.reason(rel), [structureEvidence(c, rel, above.reason(rel))]);
+      if (above) add([...chainUpTo(above.base.path), c.path], 'structure', above.reason(rel), [structureEvidence(c, rel, above.reason(rel))]);
       else if (verdict) add([c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
       else add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
     }

@@ -294,6 +294,10 @@ describe('verify boots what the model says runs', () => {
     },
     // The base with its automatic override, and with the prod file the Makefile adds instead.
     'override-capabilities': { targets: ['docker-compose.yml + docker-compose.override.yml', 'docker-compose.yml + docker-compose.prod.yml'] },
+    // The secrets snippet goes on the end of the chain the README runs its base in, not on that base alone.
+    'snippet-on-a-chain': {
+      targets: ['compose.yaml + overrides/compose.mariadb.yaml', 'compose.yaml + overrides/compose.mariadb.yaml + overrides/compose.mariadb-secrets.yaml', 'overrides/compose.postgres.yaml'],
+    },
     'swarm-stack-and-compose': { targets: ['docker-compose.yml', 'docker-stack.yml + docker-stack.prod.yml'] },
   };
   const root = path.join(REPO, 'test/layouts');
