@@ -12,6 +12,7 @@ import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledg
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
 import type { SwarmDeploy } from './layout.js';
+import { mergeComposeService } from './compose-merge.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -257,9 +258,10 @@ export interface ListeningPorts {
  * Container ports the service listens on: what verify's baseline run saw it
  * listen on, else as far as its files say: `ports`
  * targets, `expose`, its Dockerfile's EXPOSE, and a `--port` in its command or
- * entrypoint. For a range, its lowest port.
+ * entrypoint. For a range, its lowest port. `data` is the service as one
+ * compose project runs it (serviceRuns); its own merged view by default.
  */
-export function listeningPorts(s: ServiceLink, img: ServiceImage, project: Project): ListeningPorts {
+export function listeningPorts(s: ServiceLink, img: ServiceImage, project: Project, data: Record<string, unknown> = s.effective): ListeningPorts {
   // What the process was seen listening on beats what the files declare (EXPOSE 8080 while it binds 80).
   const seen = project.layout.observedListening.get(observedServiceKey(s.compose.path, s.name));
   if (seen) return { ports: [...seen.ports], unknown: false, observed: seen.how };
@@ -270,14 +272,14 @@ export function listeningPorts(s: ServiceLink, img: ServiceImage, project: Proje
     if (p === undefined) unknown = true;
     else ports.push(p);
   };
-  const published = Array.isArray(s.effective.ports) ? s.effective.ports : [];
+  const published = Array.isArray(data.ports) ? data.ports : [];
   for (const p of published) {
     if (isRecord(p)) add(p.target);
     else if (typeof p === 'number') add(p);
     else if (typeof p === 'string') add(p.replace(/\/\w+$/, '').split(':').pop());
     else unknown = true;
   }
-  const expose = Array.isArray(s.effective.expose) ? s.effective.expose : [];
+  const expose = Array.isArray(data.expose) ? data.expose : [];
   for (const e of expose) add(typeof e === 'string' ? e.replace(/\/\w+$/, '') : e);
   for (const stage of img.base?.chain ?? []) {
     for (const ins of effectiveInstructions(stage)) {
@@ -285,7 +287,7 @@ export function listeningPorts(s: ServiceLink, img: ServiceImage, project: Proje
     }
   }
   for (const key of ['command', 'entrypoint']) {
-    const v = s.effective[key];
+    const v = data[key];
     const text = Array.isArray(v) ? v.map(String).join(' ') : typeof v === 'string' ? v : '';
     for (const m of text.matchAll(/(?:^|\s)--port(?:=|\s+)(\S+)/g)) add(m[1]);
   }
@@ -301,15 +303,25 @@ function portNumber(raw: unknown): number | undefined {
 }
 
 /**
- * `cap_add: NET_BIND_SERVICE` does nothing: every port the service listens on
- * is 1024 or above (and at least one is known), and it is not on the host
- * network, where the capability would matter.
+ * Whether `cap_add: NET_BIND_SERVICE` does nothing wherever the service runs:
+ * in every compose project its file is part of (serviceRuns: the base with
+ * each override, each `-f` chain), every port it listens on is 1024 or above
+ * (and at least one is known), it is not on the host network, where the
+ * capability would matter, and it is not privileged. Returns the ports it
+ * listens on across those runs when the capability is dead.
  */
-export function netBindServiceIsDead(s: ServiceLink, img: ServiceImage, project: Project): boolean {
-  if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return false;
-  if (s.effective.network_mode === 'host') return false;
-  const { ports, unknown } = listeningPorts(s, img, project);
-  return !unknown && ports.length > 0 && ports.every((p) => p >= 1024);
+export function deadNetBindService(s: ServiceLink, img: ServiceImage, project: Project): ListeningPorts | undefined {
+  if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return undefined;
+  const ports: number[] = [];
+  let observed: string | undefined;
+  for (const run of serviceRuns(project, s)) {
+    if (run.merged.network_mode === 'host' || run.merged.privileged === true) return undefined;
+    const seen = listeningPorts(s, img, project, run.merged);
+    if (seen.unknown || seen.ports.length === 0 || seen.ports.some((p) => p < 1024)) return undefined;
+    ports.push(...seen.ports);
+    observed ??= seen.observed;
+  }
+  return { ports: [...new Set(ports)].sort((a, b) => a - b), unknown: false, ...(observed ? { observed } : {}) };
 }
 
 // --------------------------------------------------------- edits of a service
@@ -646,4 +658,88 @@ export function checkEachService(
 ): Finding[] {
   // A dev container's services are development environments: their settings are devcontainer.json's business.
   return ctx.project.services.flatMap((s) => (s.leftAlone ? [] : (check(ctx, s) ?? [])));
+}
+
+// ------------------------------------------------------- runs of a service
+
+/** The service as compose runs it in one compose project: every file of the project that defines it, merged in order. */
+export interface ServiceRun {
+  /** The project's id (its files joined with ` + `). */
+  project: string;
+  /** The service's entries in the project's files, in the order compose merges them. */
+  parts: ServiceLink[];
+  merged: Record<string, unknown>;
+}
+
+const servicesByFile = new WeakMap<Project, Map<string, Map<string, ServiceLink>>>();
+
+function serviceIndex(project: Project): Map<string, Map<string, ServiceLink>> {
+  let index = servicesByFile.get(project);
+  if (!index) {
+    index = new Map();
+    for (const s of project.services) {
+      const named = index.get(s.compose.path) ?? new Map<string, ServiceLink>();
+      if (!named.has(s.name)) named.set(s.name, s);
+      index.set(s.compose.path, named);
+    }
+    servicesByFile.set(project, index);
+  }
+  return index;
+}
+
+/**
+ * Every way compose runs the service: for each compose project its file is
+ * part of (alone, with the automatic override file, each `-f` chain or
+ * COMPOSE_FILE the evidence shows), the service's entries in all the
+ * project's files merged in order (Compose Specification, "Merge and
+ * override"). Later files count too: an override that adds `ports: ["80:80"]`
+ * or `network_mode: host` changes what a setting in the base file does. A
+ * file in no project runs alone.
+ */
+export function serviceRuns(project: Project, s: ServiceLink): ServiceRun[] {
+  const index = serviceIndex(project);
+  const ids = project.layout.compose.uses.get(s.compose.path)?.projects ?? [];
+  const runs: ServiceRun[] = [];
+  for (const id of ids) {
+    const p = project.composeProjects.find((x) => x.id === id);
+    if (!p) continue;
+    const parts = [...new Set(p.files)].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
+    if (!parts.includes(s)) continue;
+    const merged = parts.slice(1).reduce((acc, part) => mergeComposeService(acc, part.own), parts[0]!.own);
+    runs.push({ project: p.id, parts, merged });
+  }
+  return runs.length ? runs : [{ project: s.compose.rel, parts: [s], merged: s.effective }];
+}
+
+/** A setting the files merged onto a service decide, in one compose project: the value and the file that sets it. */
+export interface OverrideSetting<T> {
+  value: T;
+  /** The override file that sets it (relative), the last one when several do. */
+  file: string;
+}
+
+/**
+ * For a service that does not decide a setting itself: what the override
+ * files merged on top of it decide, when every compose project that runs it
+ * has one that does (the automatic docker-compose.override.yml, a `-f`
+ * chain). Adding the key to the base file then only repeats what the override
+ * says, or is overruled by it (`read_only: false` in the override wins). When
+ * some project runs the service without such an override (the base alone,
+ * another chain), the base file needs the key: undefined.
+ */
+export function settledByOverrides<T>(project: Project, s: ServiceLink, setting: (data: Record<string, unknown>) => T | undefined): OverrideSetting<T>[] | undefined {
+  if (s.base || setting(s.effective) !== undefined) return undefined;
+  const out: OverrideSetting<T>[] = [];
+  for (const run of serviceRuns(project, s)) {
+    const value = setting(run.merged);
+    const by = [...run.parts].reverse().find((p) => p !== s && setting(p.own) !== undefined);
+    if (value === undefined || !by) return undefined;
+    out.push({ value, file: by.compose.rel });
+  }
+  return out.length ? out : undefined;
+}
+
+/** The files of settledByOverrides' answer, for a message: `docker-compose.override.yml`. */
+export function settingFiles(settled: OverrideSetting<unknown>[]): string {
+  return [...new Set(settled.map((x) => x.file))].join(', ');
 }

@@ -181,6 +181,17 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
     });
   }
 
+  /**
+   * The files a snippet's base is run with: when a command runs that base as an override itself
+   * (`-f compose.yaml -f overrides/compose.mariadb.yaml`), the snippet goes on the end of that chain,
+   * not on the base alone.
+   */
+  const chainUpTo = (base: string): string[] => {
+    const runs = [...projects.values()].filter((p) => p.how === 'evidence' && p.files.indexOf(base) > 0);
+    const chain = runs.sort((a, b) => a.files.indexOf(base) - b.files.indexOf(base) || (a.id < b.id ? -1 : 1))[0];
+    return chain ? chain.files.slice(0, chain.files.indexOf(base) + 1) : [base];
+  };
+
   // 2. Per folder: the base file, and compose's automatic override of it.
   const byDir = new Map<string, ComposeSource[]>();
   for (const c of composes) byDir.set(path.dirname(c.path), [...(byDir.get(path.dirname(c.path)) ?? []), c]);
@@ -208,7 +219,7 @@ export function planCompose(composes: ComposeSource[], evidence: RepoEvidence, r
       if (projects.has(rel(c.path)) || overrideFiles.has(c.path)) continue;
       // A service with neither image nor build cannot run alone: the file is an override of the one above that defines it.
       const above = baseAbove(c, composes);
-      if (above) add([above.base.path, c.path], 'structure', above.reason(rel), [structureEvidence(c, rel, above.reason(rel))]);
+      if (above) add([...chainUpTo(above.base.path), c.path], 'structure', above.reason(rel), [structureEvidence(c, rel, above.reason(rel))]);
       else if (verdict) add([c.path], 'structure', verdict.reason, [structureEvidence(c, rel, verdict.reason)]);
       else add([c.path], 'structure', 'a compose file nothing combines with another', [structureEvidence(c, rel, 'used alone')]);
     }
@@ -376,13 +387,29 @@ function baseAbove(c: ComposeSource, composes: ComposeSource[]): { base: Compose
   const depth = (b: ComposeSource) => path.dirname(b.path).length;
   const nearest = Math.max(...candidates.map(depth));
   const there = candidates.filter((b) => depth(b) === nearest);
-  const base = there.length === 1 ? there[0]! : BASE_COMPOSE_NAMES.map((n) => there.find((b) => path.basename(b.path) === n)).find(Boolean);
+  const base = there.length === 1 ? there[0]! : (BASE_COMPOSE_NAMES.map((n) => there.find((b) => path.basename(b.path) === n)).find(Boolean) ?? namedAfter(c, there));
   if (!base) return undefined;
   return {
     base,
     reason: (rel) =>
       `${partial.join(', ')} ${partial.length === 1 ? 'has' : 'have'} neither image nor build, and ${rel(base.path)} defines ${partial.length === 1 ? 'it' : 'them'}: an override of ${rel(base.path)}`,
   };
+}
+
+/**
+ * Between several files of one folder that define a snippet's services: the
+ * one whose name the snippet's name extends, as override snippets are named
+ * after the file they go on (frappe_docker's overrides/compose.mariadb-secrets.yaml
+ * goes on compose.mariadb.yaml, not compose.postgres.yaml, which defines db too).
+ * The longest such name; none when no name, or two of one length, fit.
+ */
+function namedAfter(c: ComposeSource, candidates: ComposeSource[]): ComposeSource | undefined {
+  const stem = (f: ComposeSource) => path.basename(f.path).replace(/\.ya?ml$/i, '').toLowerCase();
+  const mine = stem(c);
+  const fits = candidates.filter((b) => mine.length > stem(b).length && mine.startsWith(stem(b)) && /[-._]/.test(mine[stem(b).length]!));
+  const longest = Math.max(0, ...fits.map((b) => stem(b).length));
+  const best = fits.filter((b) => stem(b).length === longest);
+  return best.length === 1 ? best[0] : undefined;
 }
 
 /** `include:` entries of a compose file: each a list of files (later ones override earlier ones). */

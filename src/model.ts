@@ -76,6 +76,8 @@ export interface ServiceLink {
   node: ComposeServiceNode;
   /** The service as compose runs it: base file merged with this file's partial service. */
   effective: Record<string, unknown>;
+  /** What this file says about the service, `extends:` expanded (no other file of its compose project merged in). */
+  own: Record<string, unknown>;
   /** `image:` as compose reads it: variables replaced from `.env`/`--env-file` or their defaults (kept as written when one is not known). */
   image?: string;
   /** When `image:` holds variables that resolved: the text as written and where each value came from. */
@@ -400,7 +402,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     byFile.set(compose.path, named);
     for (const doc of compose.parsed.docs) {
       for (const node of doc.services) {
-        const s: ServiceLink = { id: `${compose.rel}#${node.name}`, name: node.name, compose, node, effective: node.data, volumes: [], overrides: [] };
+        const s: ServiceLink = { id: `${compose.rel}#${node.name}`, name: node.name, compose, node, effective: node.data, own: node.data, volumes: [], overrides: [] };
         services.push(s);
         if (!named.has(node.name)) named.set(node.name, s);
       }
@@ -427,7 +429,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     expanded.set(s, data);
     return data;
   };
-  for (const s of services) s.effective = own(s);
+  for (const s of services) s.effective = s.own = own(s);
 
   // Overrides: a file used only on top of others merges onto the services they define.
   const projectDir = new Map<ServiceLink, string>();

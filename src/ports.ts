@@ -21,6 +21,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { instructionWords } from './dockerfile-info.js';
 import { parseListen, walkNginx, type NginxDirective } from './parse/nginx.js';
 import { mapValue, nginxBlockInsertPoint, scalarValueStart } from './edits.js';
+import { lastColonOutsideBraces } from './text.js';
 import { servicePath } from './compose-service.js';
 
 /** Container port -> the port it moves to. */
@@ -273,12 +274,16 @@ function portsNeedMove(v: unknown, map: PortMap): boolean {
   });
 }
 
-/** The container side of a short port spec `[[ip:]host:]container[/proto]`, with its offset in the string. */
+/**
+ * The container side of a short port spec `[[ip:]host:]container[/proto]`, with its offset in the string.
+ * Colons and slashes inside `${VAR:-default}` are the variable's, not the spec's: `"${HOST_PORT:-80}:${PORT:-80}"`
+ * has the container side `${PORT:-80}`.
+ */
 function containerPart(v: string): { port: string; start: number } {
-  const slash = v.indexOf('/');
-  const body = slash >= 0 ? v.slice(0, slash) : v;
-  const colon = body.lastIndexOf(':');
-  return { port: body.slice(colon + 1), start: colon + 1 };
+  const colon = lastColonOutsideBraces(v);
+  const rest = v.slice(colon + 1);
+  const slash = rest.indexOf('/', rest.lastIndexOf('}') + 1);
+  return { port: slash >= 0 ? rest.slice(0, slash) : rest, start: colon + 1 };
 }
 
 /** New list when something moved, else undefined. */

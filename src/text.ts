@@ -97,3 +97,18 @@ export function looksBinary(buf: Uint8Array): boolean {
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/** Last ':' not inside `${...}` (so `${HOST}:${PORT}` splits right). */
+export function lastColonOutsideBraces(s: string): number {
+  let found = -1;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '$' && s[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (c === '}' && depth > 0) depth--;
+    else if (c === ':' && depth === 0) found = i;
+  }
+  return found;
+}

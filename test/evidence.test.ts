@@ -171,6 +171,61 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a variable holding a list of -f flags or a whole compose command is split into words where it is used', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'run.sh': '#!/bin/bash\nFILES="-f docker-compose.yml -f docker-compose.prod.yml"\ndocker compose $FILES up -d\n',
+      Makefile: 'COMPOSE_FILES := -f docker-compose.yml -f docker-compose.dev.yml\nDC := docker compose -f docker-compose.yml\n\nup:\n\tdocker compose $(COMPOSE_FILES) up -d\nprod:\n\t$(DC) -f docker-compose.prod.yml up -d\n',
+      justfile: 'compose := "docker compose -f docker-compose.yml -f docker-compose.dev.yml"\n\nup:\n    {{compose}} up -d\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.yml'], at: 'Makefile:2', source: 'makefile' },
+      { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: 'Makefile:5', source: 'makefile' },
+      { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'Makefile:7', source: 'makefile' },
+      { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: 'justfile:4', source: 'justfile' },
+      { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'run.sh:3', source: 'shell' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Taskfiles: cmds, cmd entries, shorthand tasks, {{.VARS}}, dir and env COMPOSE_FILE', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'deploy/docker-compose.yml': 'services: {}\n',
+      'deploy/docker-compose.prod.yml': 'services: {}\n',
+      'Taskfile.yml': [
+        'version: "3"',
+        'vars:',
+        '  DC: docker compose -f docker-compose.yml -f docker-compose.dev.yml',
+        '  REV:',
+        '    sh: git rev-parse HEAD',
+        'tasks:',
+        '  dev:',
+        '    cmds:',
+        '      - "{{.DC}} up -d"',
+        '  prod:',
+        '    dir: deploy',
+        '    cmds:',
+        '      - cmd: docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d',
+        '      - task: dev',
+        '  ci:',
+        '    env:',
+        '      COMPOSE_FILE: docker-compose.yml:docker-compose.prod.yml',
+        '    cmd: docker compose up -d',
+        '  down: docker compose -f docker-compose.dev.yml down',
+        '',
+      ].join('\n'),
+    });
+    expect(evidenceKind('Taskfile.dist.yaml', [''])).toBe('taskfile');
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: 'Taskfile.yml:9', source: 'taskfile' },
+      { files: ['deploy/docker-compose.yml', 'deploy/docker-compose.prod.yml'], at: 'Taskfile.yml:13', source: 'taskfile' },
+      { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'Taskfile.yml:18', source: 'taskfile' },
+      { files: ['docker-compose.dev.yml'], at: 'Taskfile.yml:19', source: 'taskfile' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitHub workflows: run steps (working-directory, env COMPOSE_FILE) and build-push-action', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,
@@ -356,6 +411,8 @@ describe('evidence files', () => {
       ['.env:1', 'docker-compose.yml + docker-compose.dev.yml'],
       ['.github/workflows/ci.yml:5', 'docker-compose.prod.yml'],
       ['Makefile:1', 'docker-compose.yml + docker-compose.dev.yml'],
+      // The recipe that runs $(DC): the variable's words, split as make pastes them.
+      ['Makefile:3', 'docker-compose.yml + docker-compose.dev.yml'],
       ['Makefile:5', 'docker-compose.prod.yml'],
       ['justfile:2', 'docker-compose.prod.yml'],
     ]);

@@ -318,12 +318,14 @@ describe('capabilities from the ports a service was seen listening on', () => {
       const t = (x: string) => (crlf ? toCrlf(x) : x);
       const { result, changed } = await hardenObserved({ ...APP, 'compose.yaml': t(base), 'compose.override.yaml': t(override) }, {}, true, { web: [9000] });
       const found = result.engine.findings.filter((f) => f.transform === 'compose/dead-capabilities');
-      // Both files' lists are judged by the observed ports (the override's edit is the engine's to apply or hold).
+      // Both files' lists are judged by the observed ports, and each file loses its own entry; the override,
+      // which held nothing else for web, keeps an empty map.
       expect(found.map((f) => [f.file.split('/').pop(), /\(observed: listens on 9000\/tcp/.test(f.message)])).toEqual([
         ['compose.override.yaml', true],
         ['compose.yaml', true],
       ]);
-      expect(dead(result).map((f) => f.file.split('/').pop())).toEqual(['compose.yaml']);
+      expect(dead(result).map((f) => f.file.split('/').pop())).toEqual(['compose.override.yaml', 'compose.yaml']);
+      expect(changed['compose.override.yaml']).toBe(t('services:\n  web: {}\n'));
       expect(changed['compose.yaml']).toContain(t('  <<: *caps\n'));
       expect(changed['compose.yaml']).toContain(t('    - NET_BIND_SERVICE\n')); // the anchor itself stays
       const blind = await hardenObserved({ ...APP, 'compose.yaml': t(base), 'compose.override.yaml': t(override) }, {}, false, { web: [9000] });

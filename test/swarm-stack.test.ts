@@ -137,3 +137,55 @@ describe('finding stack files by name', () => {
     expect(await swarmOf({ 'deploy/docker-stack.yml': text }, 'deploy/docker-stack.yml')).toMatchObject({ how: 'structure' });
   });
 });
+
+describe('keys docker stack deploy ignores or rejects', () => {
+  const stack = (service: string) => `version: "3.8"\nservices:\n  agent:\n    image: portainer/agent:2.19\n${service}    deploy:\n      mode: global\n`;
+  const notes = async (tree: Record<string, string>) => {
+    const { hardenTree } = await import('./helpers.js');
+    const { result, changed } = await hardenTree(tree);
+    return { changed, findings: result.engine.findings.map((f) => ({ transform: f.transform, cis: f.cis, message: f.message, manual: f.manual ?? '', fixed: !!f.fix })) };
+  };
+
+  it('privileged, devices and restricting security_opt entries are reported with their CIS control and the docker/cli source', async () => {
+    const { findings } = await notes({
+      'docker-stack.yml': stack('    privileged: true\n    devices: [/dev/fuse]\n    security_opt: [seccomp=./seccomp.json, "apparmor:my-profile", "label:type:svc_t"]\n'),
+    });
+    const swarm = findings.filter((f) => f.transform === 'compose/swarm-ignored-keys');
+    expect(swarm.map((f) => [f.cis, f.message.replace(/ \(a swarm stack file[^)]*\)/, '')])).toEqual([
+      ['5.5', 'service agent: docker stack deploy ignores privileged: true, so swarm runs it unprivileged'],
+      ['5.17', 'service agent: docker stack deploy ignores devices (/dev/fuse; a swarm stack file by its structure: version 3.8, no build:, and deploy.mode: global), so swarm maps no host device into it'],
+      ['5.21', 'service agent: docker stack deploy ignores security_opt seccomp=./seccomp.json, so swarm runs it without the seccomp profile ./seccomp.json'],
+      ['5.1', 'service agent: docker stack deploy ignores security_opt apparmor:my-profile, so swarm runs it without the AppArmor profile my-profile'],
+      ['5.2', 'service agent: docker stack deploy ignores security_opt label:type:svc_t, so swarm runs it without the SELinux label type:svc_t'],
+    ]);
+    for (const f of swarm) expect(f.manual).toContain('docker/cli cli/compose/types/types.go');
+  });
+
+  it('says nothing of keys swarm ignores harmlessly, of unconfined entries, or of a plain compose file', async () => {
+    const harmless = stack('    restart: always\n    container_name: agent\n    network_mode: host\n    pid: host\n    security_opt: ["seccomp:unconfined", "apparmor=unconfined"]\n');
+    expect((await notes({ 'docker-stack.yml': harmless })).findings.filter((f) => f.transform === 'compose/swarm-ignored-keys')).toEqual([]);
+    const compose = 'services:\n  agent:\n    image: portainer/agent:2.19\n    privileged: true\n    devices: [/dev/fuse]\n';
+    expect((await notes({ 'compose.yaml': compose })).findings.filter((f) => f.transform === 'compose/swarm-ignored-keys')).toEqual([]);
+  });
+
+  it('a file compose runs too says compose applies the key', async () => {
+    const { findings } = await notes({
+      'docker-stack.yml': stack('    devices: [/dev/fuse]\n'),
+      Makefile: 'up:\n\tdocker compose -f docker-stack.yml up -d\ndeploy:\n\tdocker stack deploy -c docker-stack.yml agent\n',
+    });
+    expect(findings.find((f) => f.transform === 'compose/swarm-ignored-keys')?.message).toContain('(compose, which runs the file too, applies it)');
+  });
+
+  it('no group_add for a docker socket user: docker/cli\'s v3 schemas have no such key, so the deploy would fail', async () => {
+    const tree = { 'docker-stack.yml': stack('    user: "1000"\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock:ro\n') };
+    const { changed, findings } = await notes(tree);
+    expect(changed['docker-stack.yml'] ?? '').not.toContain('group_add');
+    const socket = findings.find((f) => f.transform === 'compose/docker-socket-group');
+    expect(socket).toMatchObject({ fixed: false, cis: '5.32' });
+    expect(socket!.message).toContain('docker stack deploy rejects group_add');
+    expect(socket!.manual).toContain('docker service update --group-add');
+    // The same service in a plain compose file gets the group.
+    const plain = await notes({ 'compose.yaml': 'services:\n  agent:\n    image: portainer/agent:2.19\n    user: "1000"\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock:ro\n' });
+    expect(plain.changed['compose.yaml']).toContain('group_add: ["${DOCKER_GID:-999}"]');
+  });
+});

@@ -279,16 +279,24 @@ describe('verify boots what the model says runs', () => {
     // The template file's services are only extended: not booted; docker-compose.yml boots with what they give it.
     'extends-templates': { targets: ['docker-compose.yml'] },
     // Snippets whose services lack image and build boot merged onto the file above that defines them; the secrets snippet,
-    // whose db two files of its folder define, stays alone (its baseline cannot boot, which verify reports).
+    // whose db two files of its folder define, stays alone (its baseline cannot boot, which verify reports); the
+    // mariadb-secrets snippet goes on the one of the two its name extends.
     'override-snippets-above': {
       targets: [
         'docker-compose.yaml',
         'docker-compose.yaml + ci/smoke/compose.yaml',
         'docker-compose.yaml + examples/tls/docker-compose.override.yaml',
         'overrides/compose.mariadb.yaml',
+        'overrides/compose.mariadb.yaml + overrides/compose.mariadb-secrets.yaml',
         'overrides/compose.postgres.yaml',
         'overrides/compose.secrets.yaml',
       ],
+    },
+    // The base with its automatic override, and with the prod file the Makefile adds instead.
+    'override-capabilities': { targets: ['docker-compose.yml + docker-compose.override.yml', 'docker-compose.yml + docker-compose.prod.yml'] },
+    // The secrets snippet goes on the end of the chain the README runs its base in, not on that base alone.
+    'snippet-on-a-chain': {
+      targets: ['compose.yaml + overrides/compose.mariadb.yaml', 'compose.yaml + overrides/compose.mariadb.yaml + overrides/compose.mariadb-secrets.yaml', 'overrides/compose.postgres.yaml'],
     },
     'swarm-stack-and-compose': { targets: ['docker-compose.yml', 'docker-stack.yml + docker-stack.prod.yml'] },
   };

@@ -12,6 +12,7 @@ import { pythonBytecode } from './compose/python-bytecode.js';
 import { rootUser } from './compose/root-user.js';
 import { nginxUnprivileged } from './nginx/unprivileged.js';
 import { envDockerGid } from './compose/env-docker-gid.js';
+import { swarmIgnoredKeys } from './compose/swarm-ignored-keys.js';
 
 export const TRANSFORMS: Transform[] = [
   nonRootUser,
@@ -25,4 +26,5 @@ export const TRANSFORMS: Transform[] = [
   pythonBytecode,
   rootUser,
   envDockerGid,
+  swarmIgnoredKeys,
 ];

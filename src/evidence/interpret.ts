@@ -20,8 +20,8 @@ export interface ShellContext {
   dirs: string[];
   /** Variables with literal values known so far (updated as assignments are read). */
   vars: Map<string, string>;
-  /** Make expands `$(NAME)`; just expands `{{name}}`. */
-  style: 'shell' | 'make' | 'just';
+  /** Make expands `$(NAME)`; just expands `{{name}}`; Task expands `{{.NAME}}`. */
+  style: 'shell' | 'make' | 'just' | 'task';
   /** COMPOSE_FILE and friends set around the text (CI `env:`), applied to compose commands without `-f`. */
   env?: Record<string, string>;
   /** The whole file, when the text read is a part of it at an offset (for the evidence snippet). */
@@ -38,7 +38,7 @@ export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidenc
     const at = (): Evidence => evidenceAt(ctx, source, cmd.start);
     const expand = (w: string) => (isDynamic(w) ? expandWord(w, ctx) : w);
     const assignments = cmd.assignments.map((a) => splitAssignment(expand(a.text)));
-    const words = cmd.words.map((w) => expand(w.text));
+    const words = cmd.words.flatMap((w) => splitExpansion(w.text, expand(w.text)));
     const declares = words.length > 0 && ['export', 'readonly', 'declare', 'local', 'typeset'].includes(words[0]!);
     if (words.length === 0 || declares) {
       const sets = declares ? words.slice(1).filter((w) => /^[A-Za-z_]\w*=/.test(w)).map(splitAssignment) : assignments;
@@ -100,9 +100,23 @@ function record(
   }
 }
 
+/**
+ * The words an expanded word makes: an unquoted expansion is split on blanks
+ * by the shell, and Make, just and Task paste their variables into the text
+ * before the shell reads it, so `$(COMPOSE_FILES)`, `$FILES` or `{{.COMPOSE}}`
+ * holding `-f a.yml -f b.yml` (or a whole `docker compose -f …` command) are
+ * several words. A word that held blanks before expansion was quoted: one word.
+ * (A quoted `"$FILES"` is split too; nobody quotes a list of flags on purpose.)
+ */
+function splitExpansion(written: string, expanded: string): string[] {
+  if (expanded === written || /\s/.test(written) || !/\s/.test(expanded)) return [expanded];
+  return expanded.split(/\s+/).filter(Boolean);
+}
+
 function expandWord(w: string, ctx: ShellContext): string {
   let s = w;
   if (ctx.style === 'just') s = s.replace(/\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g, (m, name: string) => ctx.vars.get(name) ?? m);
+  if (ctx.style === 'task') s = s.replace(/\{\{\s*\.([A-Za-z_]\w*)\s*\}\}/g, (m, name: string) => ctx.vars.get(name) ?? m);
   return expandVariables(s, ctx.vars, ctx.style === 'make');
 }
 

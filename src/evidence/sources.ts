@@ -8,7 +8,7 @@ import { aliasBomb } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
-import { expandVariables } from './shell.js';
+import { expandVariables, isDynamic as isDynamicText } from './shell.js';
 import type { EvidenceSource, RepoEvidence } from './types.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
@@ -30,6 +30,8 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   if (lower === 'makefile' || lower === 'gnumakefile' || lower.endsWith('.mk')) return 'makefile';
   if (lower === 'justfile' || lower === '.justfile' || lower.endsWith('.just')) return 'justfile';
   if (lower === 'package.json') return 'package.json';
+  // go-task's default names (https://taskfile.dev/usage/#supported-file-names).
+  if (/^taskfile(\.dist)?\.ya?ml$/.test(lower)) return 'taskfile';
   if (/\.ya?ml$/.test(lower)) {
     const inGithub = dirParts.map((d) => d.toLowerCase()).includes('.github');
     if (inGithub && (parent === 'workflows' || lower === 'action.yml' || lower === 'action.yaml')) return 'github-workflow';
@@ -60,6 +62,8 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
       return readMakefile(ctx, out);
     case 'justfile':
       return readJustfile(ctx, out);
+    case 'taskfile':
+      return readTaskfile(ctx, out);
     case 'package.json':
       return readPackageJson(ctx, out);
     case 'github-workflow':
@@ -146,6 +150,41 @@ function readJustfile(ctx: Ctx, out: RepoEvidence): void {
     if (/^[ \t]+\S/.test(line)) {
       const body = line.replace(/^([ \t]+)[@-]?/, (m) => ' '.repeat(m.length));
       interpretShell(body, sc, out, start);
+    }
+  }
+}
+
+// -------------------------------------------------------------- Taskfiles
+
+/**
+ * go-task Taskfiles (schema: https://taskfile.dev/reference/schema/): each
+ * task's `cmds` (strings, or `cmd:` entries) and `cmd`, run in the Taskfile's
+ * folder or the task's `dir:`. Literal `vars:` (the file's, then the task's)
+ * fill `{{.NAME}}`, and `env:` (COMPOSE_FILE) applies to compose commands
+ * that name no file. Dynamic vars (`sh:`) and templates stay unknown.
+ */
+function readTaskfile(ctx: Ctx, out: RepoEvidence): void {
+  const doc = yamlDoc(ctx.text);
+  if (!doc) return;
+  const lineOf = lineIndex(ctx.text);
+  const top = doc.contents;
+  const literal = (node: unknown) => Object.entries(envOf(doc, node)).filter(([, v]) => !isDynamicText(v));
+  const fileVars = literal(get(doc, top, 'vars'));
+  const fileEnv = envOf(doc, get(doc, top, 'env'));
+  for (const [, task] of entries(doc, get(doc, top, 'tasks'))) {
+    const env = { ...fileEnv, ...envOf(doc, get(doc, task, 'env')) };
+    const vars = new Map([...fileVars, ...literal(get(doc, task, 'vars')), ...Object.entries(env).filter(([, v]) => !isDynamicText(v))]);
+    const dir = scalarText(doc, get(doc, task, 'dir'));
+    const dirs = candidateDirs(ctx.file, ctx.root, dir !== undefined && !isDynamicText(dir) ? path.resolve(path.dirname(ctx.file), dir) : undefined);
+    const cmds = deref(doc, get(doc, task, 'cmds'));
+    // A task may also be just a command or a list of them (`up: docker compose up`).
+    const shorthand = deref(doc, task);
+    const list = isSeq(cmds) ? cmds.items : isSeq(shorthand) ? shorthand.items : isScalar(shorthand) ? [shorthand] : [];
+    const nodes = [...list.map((item) => (isMap(deref(doc, item)) ? get(doc, item, 'cmd') : item)), get(doc, task, 'cmd')];
+    for (const node of nodes) {
+      const script = scalarScript(doc, node, lineOf);
+      if (!script) continue;
+      interpretShell(script.text, { file: ctx.file, rel: ctx.rel, source: 'taskfile', lineOf: script.lineOf, dirs, vars: new Map(vars), style: 'task', env }, out);
     }
   }
 }

@@ -8,6 +8,7 @@ export type EvidenceSource =
   | 'shell'
   | 'makefile'
   | 'justfile'
+  | 'taskfile'
   | 'package.json'
   | 'github-workflow'
   | 'gitlab-ci'

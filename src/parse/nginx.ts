@@ -430,24 +430,10 @@ function isDigits(s: string): boolean {
   return true;
 }
 
-/** Last ':' not inside `${...}` (so `${HOST}:${PORT}` splits right). */
-function lastColonOutsideBraces(s: string): number {
-  let found = -1;
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '$' && s[i + 1] === '{') {
-      depth++;
-      i++;
-    } else if (c === '}' && depth > 0) depth--;
-    else if (c === ':' && depth === 0) found = i;
-  }
-  return found;
-}
 
 // One copy of the line helpers for every parser.
 export { detectEol, indentOfLine as indentAt } from '../text.js';
-import { lineStarts } from '../text.js';
+import { lastColonOutsideBraces, lineStarts } from '../text.js';
 
 
 /** 0-based index of the line holding `offset` (binary search over line starts). */

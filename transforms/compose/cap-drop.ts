@@ -28,6 +28,8 @@ import {
   privilegedNote,
   imageProvenance,
   swarmDeploy,
+  settledByOverrides,
+  capName,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -54,6 +56,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const drop = capList(s, 'cap_drop');
   if (drop.includes('ALL')) return undefined;
   const note = (message: string, manual: string, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
+  // Every project that runs it merges an override with cap_drop: [ALL] (and what it gives back): nothing to repeat here.
+  if (settledByOverrides(ctx.project, s, (d) => (Array.isArray(d.cap_drop) && d.cap_drop.map(capName).includes('ALL') ? true : undefined))) return undefined;
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'cap_drop');
   }

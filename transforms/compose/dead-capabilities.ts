@@ -2,7 +2,11 @@
 // container port the service listens on is 1024 or above (what verify's
 // baseline run saw it listen on; else its ports targets, expose, its
 // Dockerfile's EXPOSE, a `--port` in its command) and it is not on the host
-// network. A port below 1024 it was seen binding keeps the capability, whatever
+// network, in every compose project its file runs in: a cap_add in the base
+// file is judged with each override merged on top (an override adding
+// `"80:80"` or `network_mode: host` keeps it alive), and one in an override
+// file with the files it is merged onto. The file that holds the entry is the
+// one edited. A port below 1024 it was seen binding keeps the capability, whatever
 // the files declare: engines without Docker's unprivileged-port default
 // (rootless, Podman, Kubernetes) need it there. An emptied cap_add goes entirely. Only the service's own
 // list is edited; one it inherits through `<<` is replaced by its own copy
@@ -16,15 +20,14 @@ import { ownPair } from '../../src/parse/compose.js';
 import {
   capName,
   insertServiceKey,
-  isPartialOverride,
   isPrivileged,
-  listeningPorts,
+  deadNetBindService,
   mergeProvides,
-  netBindServiceIsDead,
   ownData,
   serviceFix,
   servicePath,
   serviceImage,
+  serviceRuns,
   checkEachService,
 } from '../../src/compose-service.js';
 
@@ -50,18 +53,20 @@ export const deadCapabilities: Transform = {
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isPrivileged(s)) return undefined;
-  // A partial override's cap_add is appended to the base's: each file removes it from its own list,
-  // judged by the merged service's ports.
-  if (isPartialOverride(s) && !(Array.isArray(ownData(s).cap_add) && (ownData(s).cap_add as unknown[]).map(capName).includes(CAP))) return undefined;
+  // cap_add sequences of a -f chain are merged as a set: each file removes the capability from its own list,
+  // judged by the service as every project it runs in merges it.
+  if (!(Array.isArray(ownData(s).cap_add) && (ownData(s).cap_add as unknown[]).map(capName).includes(CAP))) return undefined;
   const img = serviceImage(s, ctx.project);
-  if (!netBindServiceIsDead(s, img, ctx.project)) return undefined;
+  const dead = deadNetBindService(s, img, ctx.project);
+  if (!dead) return undefined;
   const map = s.node.node;
   if (!map) return undefined;
   const change = removeCap(s, map);
   if (!change) return undefined;
-  const { ports, observed } = listeningPorts(s, img, ctx.project);
-  const list = [...new Set(ports)].sort((a, b) => a - b).join(', ');
-  return serviceFix(ID, CIS, s, `remove cap_add ${CAP}: it listens only on port${ports.length > 1 ? 's' : ''} ${list}, all 1024 or above${observed ? ` (${observed})` : ''}`, change);
+  const { ports, observed } = dead;
+  const merged = serviceRuns(ctx.project, s).filter((r) => r.parts.length > 1);
+  const where = merged.length ? ` in ${merged.map((r) => r.project).join(' and ')}` : '';
+  return serviceFix(ID, CIS, s, `remove cap_add ${CAP}: it listens only on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}${where}, all 1024 or above${observed ? ` (${observed})` : ''}`, change);
 }
 
 function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataChange[] } | undefined {
@@ -79,6 +84,12 @@ function removeCap(s: ServiceLink, map: YAMLMap): { edits: Edit[]; intent: DataC
   }
   if (!isSeq(own)) return undefined;
   const index = current.findIndex((c) => capName(c) === CAP);
+  if (current.length === 1 && !mergeProvides(s, 'cap_add') && map.items.length === 1 && !map.flow) {
+    // The service's only setting (an override that only gave the capability): `web: {}` keeps the entry a map.
+    const keyEnd = s.node.keyNode.range![1];
+    const itemEnd = own.flow ? own.range![1] : (own.items[own.items.length - 1] as Node).range![1];
+    return { edits: [{ file: file.path, range: [keyEnd, itemEnd], text: ': {}' }], intent: at('delete') };
+  }
   if (current.length === 1 && !mergeProvides(s, 'cap_add')) {
     return { edits: [removeMapEntry(file, map, ownPair(map, 'cap_add') as Pair)], intent: at('delete') };
   }

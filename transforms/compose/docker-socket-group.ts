@@ -19,6 +19,7 @@ import {
   serviceNote,
   DOCKER_GID_NOTE,
   checkEachService,
+  swarmDeploy,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/docker-socket-group';
@@ -68,6 +69,22 @@ function check(ctx: TransformContext, s: ServiceLink): Finding[] {
   }
   const groups = Array.isArray(s.effective.group_add) ? s.effective.group_add.map(String) : [];
   if (groups.some((g) => /docker/i.test(g))) return out;
+  // docker stack deploy validates the file against docker/cli's compose v3 schemas, which have no group_add
+  // (cli/compose/schema/data/config_schema_v3.*.json: the service allows no other property), and its
+  // cli/compose/convert/service.go sets no ContainerSpec.Groups: the key would make the deploy fail.
+  const swarm = swarmDeploy(ctx.project, s);
+  if (swarm) {
+    out.push(
+      serviceNote(
+        ID,
+        CIS,
+        s,
+        `runs as ${user.user} and mounts the Docker socket, but docker stack deploy rejects group_add (${swarm.reason}); docker group not added`,
+        `After each deploy, add the host's docker group to the swarm service: docker service update --group-add "$(getent group docker | cut -d: -f3)" <stack>_${s.name}; or reach the engine through a socket proxy service. Source: docker/cli cli/compose/schema/data/config_schema_v3.*.json (no group_add).`,
+      ),
+    );
+    return out;
+  }
   const change = addListItems(s, 'group_add', [GROUP]);
   if (typeof change === 'string') {
     out.push(serviceNote(ID, CIS, s, `${change}; docker group not added`, `Add "${GROUP}" to group_add by hand.`));

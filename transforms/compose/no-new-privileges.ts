@@ -6,7 +6,21 @@ import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { appendSeqItem, mapValue, yamlFlowSeq, seqItemScalar, isSeq } from '../../src/edits.js';
-import { insertServiceKey, isPartialOverride, isPrivileged, servicePath, serviceRange, serviceNote, stringList, checkEachService, privilegedNote, swarmDeploy } from '../../src/compose-service.js';
+import {
+  insertServiceKey,
+  isPartialOverride,
+  isPrivileged,
+  servicePath,
+  serviceRange,
+  serviceNote,
+  stringList,
+  checkEachService,
+  privilegedNote,
+  swarmDeploy,
+  settledByOverrides,
+  settingFiles,
+} from '../../src/compose-service.js';
+import type { Project } from '../../src/model.js';
 import type { SwarmDeploy } from '../../src/layout.js';
 
 const ID = 'compose/no-new-privileges';
@@ -25,7 +39,7 @@ export const noNewPrivileges: Transform = {
       'no-new-privileges stops a process from gaining privileges through setuid or setgid binaries or file capabilities. ' +
       'Entrypoints that start as root and drop to a user (gosu, su-exec) keep working, since dropping privileges is allowed.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(s, swarmDeploy(ctx.project, s))),
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(ctx.project, s, swarmDeploy(ctx.project, s))),
 };
 
 /** `no-new-privileges`, `no-new-privileges:true`, `no-new-privileges=true` all count; `:false` is an explicit opt-out. */
@@ -60,11 +74,17 @@ function swarmNote(s: ServiceLink, swarm: SwarmDeploy, state: 'added' | 'set' | 
   return { ...serviceNote(ID, CIS, s, what, SWARM_MANUAL, state === 'absent' ? 'warning' : 'note'), key: `${ID}:${s.id}:swarm` };
 }
 
-function check(s: ServiceLink, swarm: SwarmDeploy | undefined): Finding | Finding[] | undefined {
+function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const current = stringList(s, 'security_opt');
   const setting = nnpSetting(current);
   if (setting === 'on') return swarm && !isPrivileged(s) ? swarmNote(s, swarm, 'set') : undefined;
+  // Every project that runs it merges an override that decides no-new-privileges: adding it here would repeat or be overruled.
+  const settled = settledByOverrides(project, s, (d) => nnpSetting(Array.isArray(d.security_opt) ? d.security_opt.filter((o): o is string => typeof o === 'string') : []));
+  if (settled) {
+    const off = settled.filter((x) => x.value === 'off');
+    return off.length ? serviceNote(ID, CIS, s, `security_opt sets no-new-privileges:false in ${settingFiles(off)}, which compose merges onto it; kept`, 'If nothing in it needs setuid binaries, set it to true there.', 'note') : undefined;
+  }
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'no-new-privileges');
   }

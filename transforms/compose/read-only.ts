@@ -29,6 +29,8 @@ import {
   imageProvenance,
   addMapItems,
   swarmDeploy,
+  settledByOverrides,
+  settingFiles,
   mergeProvides,
   yamlFlowValue,
 } from '../../src/compose-service.js';
@@ -69,6 +71,12 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   // A stack file's tmpfs: entries do nothing under swarm: said on every pass, whoever set read_only.
   if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
+  // Every project that runs it merges an override that sets read_only: adding it here would repeat or be overruled.
+  const settled = settledByOverrides(ctx.project, s, (d) => d.read_only);
+  if (settled) {
+    const off = settled.filter((x) => x.value !== true);
+    return off.length ? note(`read_only is set to ${JSON.stringify(off[0]!.value)} in ${settingFiles(off)}, which compose merges onto it; kept`, 'If the service writes only to volumes and /tmp, set read_only: true there.', 'note') : undefined;
+  }
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'a read-only root');
   }
