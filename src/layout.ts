@@ -319,8 +319,9 @@ const SWARM_ONLY_DEPLOY = ['placement', 'update_config', 'rollback_config', 'end
 /**
  * Why a file no command names reads as a stack file, or undefined: a version 3
  * file (what `docker stack deploy` requires) with no `build:` (stack deploy
- * cannot build) whose services use swarm-only `deploy:` keys. Anything less is
- * a compose file: plain compose reads `deploy.resources` as well.
+ * cannot build) whose services use swarm-only `deploy:` keys, or that is named
+ * `docker-stack*.yml`. Anything less is a compose file: plain compose reads
+ * `deploy.resources` as well.
  */
 export function swarmStructure(c: ComposeSource): string | undefined {
   const version = composeVersion(c);
@@ -334,8 +335,12 @@ export function swarmStructure(c: ComposeSource): string | undefined {
     for (const k of SWARM_ONLY_DEPLOY) if (deploy[k] !== undefined) keys.add(`deploy.${k}`);
     if (deploy.mode === 'global') keys.add('deploy.mode: global');
   }
-  if (keys.size === 0) return undefined;
-  return `version ${version.join('.')}, no build:, and ${[...keys].join(', ')}`;
+  if (keys.size > 0) return `version ${version.join('.')}, no build:, and ${[...keys].join(', ')}`;
+  // The name Docker's swarm docs give a stack file (`docker stack deploy -c docker-stack.yml`,
+  // https://docs.docker.com/engine/swarm/stack-deploy/): with version 3 and no build:, a stack file
+  // even when its deploy: keys are ones compose reads too (replicas, resources).
+  if (/^docker-stack[^/]*\.ya?ml$/i.test(path.basename(c.path))) return `version ${version.join('.')}, no build:, and the name ${path.basename(c.path)} (a swarm stack file's)`;
+  return undefined;
 }
 
 function rank(how: ComposeProject['how']): number {

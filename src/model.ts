@@ -19,7 +19,7 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
-import { finalStage, nginxPackageInFile, type ParentLookup } from './dockerfile-info.js';
+import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 
 interface SourceBase extends ReadFile {
@@ -739,22 +739,52 @@ function copyLinksOnce(df: DockerfileSource, contexts: string[]): CopyLink[] {
   return links;
 }
 
+/**
+ * A COPY/ADD or WORKDIR word as the builder reads it: quotes removed and build
+ * variables (ARG, ENV) expanded where known, as Docker's shell-word processing
+ * does for these instructions (`COPY "." "$CODE_DIR/"` copies to /app/ after
+ * `ENV CODE_DIR=/app`). Inside single quotes nothing is expanded.
+ */
+function builderWord(word: string, scope: ReadonlyMap<string, string | undefined> | undefined): string {
+  const q = /^(["'])(.*)\1$/s.exec(word);
+  if (q?.[1] === "'") return q[2]!;
+  return expandWord(q ? q[2]! : word, scope);
+}
+
+/**
+ * Folders that exist in the images COPY targets, so that a destination without
+ * a trailing slash still receives the file inside it (Dockerfile reference:
+ * a destination that is an existing directory gets the source copied into it;
+ * else a file of that name is written). The FHS folders every Linux base has,
+ * and the configuration folders of the nginx and database images
+ * (`COPY nginx.conf /etc/nginx/conf.d`, `COPY init.sql /docker-entrypoint-initdb.d`).
+ */
+const IMAGE_DIRS = new Set([
+  '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/etc', '/opt', '/tmp', '/srv',
+  '/etc/nginx', '/etc/nginx/conf.d', '/usr/share/nginx/html', '/docker-entrypoint.d', '/docker-entrypoint-initdb.d',
+]);
+
 function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
   const out: CopyLink[] = [];
   const context = contexts[0];
   for (const stage of df.parsed.stages) {
     let workdir = '/';
+    // Variables a stage sees come from its own ARG/ENV and those of the stages it is built FROM.
+    const scopes = variableScopes(resolveStageBase(df.parsed, stage).chain, df.parsed.globalArgs);
+    // WORKDIR creates its folder: a later COPY to it without a trailing slash copies into it.
+    const dirs = new Set(IMAGE_DIRS);
     for (const ins of stage.instructions) {
       if (ins.keyword === 'WORKDIR' && ins.args[0]) {
-        workdir = path.posix.resolve(workdir, ins.args[0]);
+        workdir = path.posix.resolve(workdir, builderWord(ins.args[0], scopes.get(ins)));
+        dirs.add(workdir);
         continue;
       }
       if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
-      const args = ins.json ?? ins.args;
+      const args = ins.json ?? ins.args.map((a) => builderWord(a, scopes.get(ins)));
       if (args.length < 2 || ins.heredocs.length) continue;
       const from = ins.flags.find((f) => f.name === 'from')?.value ?? undefined;
       const destRaw = args[args.length - 1];
-      const destDir = destRaw.endsWith('/') || args.length > 2;
+      const destDir = destRaw.endsWith('/') || args.length > 2 || dirs.has(path.posix.resolve(workdir, destRaw));
       for (const source of args.slice(0, -1)) {
         if (/^https?:\/\//.test(source)) continue;
         const destBase = path.posix.resolve(workdir, destRaw);

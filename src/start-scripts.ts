@@ -204,6 +204,19 @@ export interface ScriptReading {
  */
 const ROOT_DAEMONS = new Set(['sshd', 'cron', 'crond', 'anacron', 'postfix', 'dovecot', 'exim', 'exim4', 'sendmail', 'opendkim', 'rsyslogd', 'service', 'systemd']);
 
+/**
+ * Process supervisors that start as root and run each service under its own
+ * user: s6-overlay's stage 1 `/init` (it sets up /run and runs the cont-init
+ * scripts as root, and images such as linuxserver's and nginx-proxy-manager
+ * drop per service with s6-setuidgid: https://github.com/just-containers/s6-overlay#init-stages),
+ * phusion's `my_init` and runit's `runsvdir` (baseimage-docker), s6's own
+ * `s6-svscan`, and a system init at `/sbin/init`. A USER stops their root steps.
+ * `/init` and `/sbin/init` only by full path: a bare `init` is too common a word.
+ */
+function isRootSupervisor(tool: string): boolean {
+  return tool === '/init' || tool === '/sbin/init' || ['my_init', 'runsvdir', 's6-svscan'].includes(path.posix.basename(tool));
+}
+
 /** A test of whether the script runs as root: `[ "$(id -u)" = '0' ]`, `[ $EUID -ne 0 ]`, `[ "$(whoami)" = root ]`. */
 const ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(=|==|!=|-eq|-ne)\s*["']?(0|root)\b/;
 
@@ -261,7 +274,10 @@ export function readStartScript(text: string, where: string, workdir: string, va
       }
       const name = path.posix.basename(tool);
       // `service` only as the SysV wrapper itself (an app binary may be called ./service).
-      if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || tool.startsWith('/etc/init.d/')) && !rootDaemons.includes(`${name} (${at})`)) rootDaemons.push(`${name} (${at})`);
+      if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || tool.startsWith('/etc/init.d/') || isRootSupervisor(tool))) {
+        const daemon = `${isRootSupervisor(tool) ? tool : name} (${at})`;
+        if (!rootDaemons.includes(daemon)) rootDaemons.push(daemon);
+      }
       // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);

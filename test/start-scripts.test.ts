@@ -185,4 +185,16 @@ describe('daemons that must start as root', () => {
     expect(read('#!/bin/sh\nexec gosu app cron -f\n').rootDaemons).toEqual([]);
     expect(read('#!/bin/sh\nchown -R app /data\nexec su-exec app "$@"\ncrond -f\n').rootDaemons).toEqual([]);
   });
+  it('names process supervisors: s6-overlay /init, /sbin/init, my_init, runsvdir, s6-svscan', () => {
+    expect(read('/init\n').rootDaemons).toEqual(['/init (entrypoint.sh line 1)']);
+    expect(read('exec /sbin/init\n').rootDaemons).toEqual(['/sbin/init (entrypoint.sh line 1)']);
+    expect(read('exec /sbin/my_init -- /app/run\n').rootDaemons).toEqual(['/sbin/my_init (entrypoint.sh line 1)']);
+    expect(read('exec runsvdir -P /etc/service\n').rootDaemons).toEqual(['runsvdir (entrypoint.sh line 1)']);
+    expect(read('exec s6-svscan /etc/s6\n').rootDaemons).toEqual(['s6-svscan (entrypoint.sh line 1)']);
+  });
+  it('does not take an app binary called init for a supervisor', () => {
+    expect(read('exec ./init --serve\n').rootDaemons).toEqual([]);
+    expect(read('exec /app/bin/init\n').rootDaemons).toEqual([]);
+    expect(read('python manage.py init\n').rootDaemons).toEqual([]);
+  });
 });
