@@ -3,7 +3,6 @@
 // that overlap a fix already taken, apply them with magic-string, verify every
 // changed file (it must re-parse; compose data must equal what the fixes said
 // they meant), rebuild the model, and go again until nothing changes.
-import { createHash } from 'node:crypto';
 import MagicString from 'magic-string';
 import type { Edit, Finding, Fix, DataChange, HardenOptions, WithheldEvidence } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
@@ -271,15 +270,34 @@ function firstEdit(fix: Fix): Edit {
 /**
  * The state of every text, as a digest of the files that differ from the
  * original (the rest are the original): a cycle check that neither keeps
- * nor joins every pass's full texts.
+ * nor joins every pass's full texts. Two 32-bit lanes (FNV-1a, and a
+ * multiply-xorshift mix) over the UTF-16 code units of each changed file's
+ * path, length and text. Two different states of one run (a dozen at most)
+ * would have to agree in all 64 bits to be taken for a cycle; were they to,
+ * the run would stop without that pass's fixes, every text still verified.
+ * Not node:crypto's sha256: loading node:crypto cost every run's cold start
+ * more than the hashing itself (issue 13), and a collision, even one made on
+ * purpose, only leaves fixes out.
  */
-function stateDigest(texts: Map<string, string>, original: Map<string, string>): string {
-  const hash = createHash('sha256');
+export function stateDigest(texts: Map<string, string>, original: Map<string, string>): string {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
   for (const [p, t] of texts) {
     if (original.get(p) === t) continue;
-    hash.update(p).update('\0').update(String(t.length)).update('\0').update(t).update('\0');
+    for (const s of [p, String(t.length), t]) {
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+      }
+      // After each piece a unit no string holds (code units end at 0xffff): the pieces cannot run together.
+      a = Math.imul(a ^ 0x10000, 0x01000193);
+      b = Math.imul(b ^ 0x10000, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
   }
-  return hash.digest('base64');
+  return `${(a >>> 0).toString(16)}.${(b >>> 0).toString(16)}`;
 }
 
 interface AppliedTexts {
