@@ -19,12 +19,12 @@
 // source maps on (node --enable-source-maps: vm scripts get none).
 // import() in a vm script needs an experimental flag on Node 20, so the bundle
 // imports yargs through __dynamicImport, passed in here (scripts/bundle.mjs).
-import { createRequire } from 'node:module';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+'use strict';
+const { createRequire } = require('node:module');
+const { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
 
 function cacheDir() {
   const xdg = process.env.XDG_CACHE_HOME;
@@ -60,10 +60,9 @@ function writeCache(dir, cacheFile, data, pipeline) {
   for (const old of caches.slice(KEEP_CACHES + 1)) if (old.file !== cacheFile) unlinkSync(old.file);
 }
 
-/** The bundle's exports; `url` is its file URL. */
-export function loadBundle(url) {
-  const file = fileURLToPath(url);
-  const require = createRequire(url);
+/** The bundle's exports; `file` is its path. */
+function loadBundle(file) {
+  const require = createRequire(file);
   const dir = cacheDir();
   if (process.env.NODE_DISABLE_COMPILE_CACHE || process.sourceMapsEnabled || !dir) return require(file);
 
@@ -107,3 +106,5 @@ export function loadBundle(url) {
   });
   return module.exports;
 }
+
+module.exports = { loadBundle };
