@@ -129,6 +129,8 @@ for (const file of result.outputFiles) {
       text = text.replaceAll(`=${call}`, `=${sameLength(call, `__lazyR(${JSON.stringify(id)})`)}`);
     }
     if (!text.startsWith(`// build ${BUILD_ID_PLACEHOLDER}\n`)) problems.push('the bundle does not start with its build line');
+    // bin/load-bundle.js reads an ASCII bundle as latin1, without decoding UTF-8 (esbuild's default charset escapes the rest).
+    if (/[^\x00-\x7f]/.test(text)) problems.push('the bundle is not ASCII: bin/load-bundle.js would decode it as UTF-8 at every start');
     const id = createHash('sha1').update(text).digest('hex').slice(0, BUILD_ID_PLACEHOLDER.length);
     text = text.replace(BUILD_ID_PLACEHOLDER, id);
   }
