@@ -94,9 +94,8 @@ function loadBundle(file) {
   } catch {
     // first run of this build: compiled from source, cache written at exit
   }
-  // Module.wrap's wrapper, and the import() for the bundle's externals.
-  const wrapped = `(function (exports, require, module, __filename, __dirname, __dynamicImport) { ${source}\n});`;
-  const script = new vm.Script(wrapped, { filename: file, cachedData: cached });
+  // The bundle is its own module wrapper (scripts/bundle.mjs): as a script its value is the function.
+  const script = new vm.Script(source, { filename: file, cachedData: cached });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, require, module, file, path.dirname(file), (specifier) => import(specifier));
   module.loaded = true;
