@@ -19,12 +19,13 @@
 // source maps on (node --enable-source-maps: vm scripts get none).
 // import() in a vm script needs an experimental flag on Node 20, so the bundle
 // imports yargs through __dynamicImport, passed in here (scripts/bundle.mjs).
-import { createRequire } from 'node:module';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+'use strict';
+const { isAscii } = require('node:buffer');
+const { createRequire } = require('node:module');
+const { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
 
 function cacheDir() {
   const xdg = process.env.XDG_CACHE_HOME;
@@ -60,10 +61,9 @@ function writeCache(dir, cacheFile, data, pipeline) {
   for (const old of caches.slice(KEEP_CACHES + 1)) if (old.file !== cacheFile) unlinkSync(old.file);
 }
 
-/** The bundle's exports; `url` is its file URL. */
-export function loadBundle(url) {
-  const file = fileURLToPath(url);
-  const require = createRequire(url);
+/** The bundle's exports; `file` is its path. */
+function loadBundle(file) {
+  const require = createRequire(file);
   const dir = cacheDir();
   if (process.env.NODE_DISABLE_COMPILE_CACHE || process.sourceMapsEnabled || !dir) return require(file);
 
@@ -71,7 +71,12 @@ export function loadBundle(url) {
   let source;
   let cached;
   try {
-    source = readFileSync(file, 'utf8');
+    // The build writes the bundle in ASCII (esbuild escapes the rest): read as
+    // latin1, its string is one copy of the bytes, where reading it as UTF-8
+    // decoded it through a second buffer (192 more pages touched at every
+    // start, issue 13). A bundle that is not ASCII (edited by hand) is decoded.
+    const bytes = readFileSync(file);
+    source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
   } catch {
     return require(file);
   }
@@ -89,9 +94,8 @@ export function loadBundle(url) {
   } catch {
     // first run of this build: compiled from source, cache written at exit
   }
-  // Module.wrap's wrapper, and the import() for the bundle's externals.
-  const wrapped = `(function (exports, require, module, __filename, __dirname, __dynamicImport) { ${source}\n});`;
-  const script = new vm.Script(wrapped, { filename: file, cachedData: cached });
+  // The bundle is its own module wrapper (scripts/bundle.mjs): as a script its value is the function.
+  const script = new vm.Script(source, { filename: file, cachedData: cached });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, require, module, file, path.dirname(file), (specifier) => import(specifier));
   module.loaded = true;
@@ -107,3 +111,5 @@ export function loadBundle(url) {
   });
   return module.exports;
 }
+
+module.exports = { loadBundle };

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
+import vm from 'node:vm';
 import { REPO, tempDir } from './helpers.js';
 
 const BIN = path.join(REPO, 'bin/docker-harden.js');
@@ -58,9 +59,38 @@ describe('the bundled CLI', () => {
       return spawnSync(process.execPath, [file], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
     };
     expect(loaded('Promise.resolve()')).toBe('[]');
-    // The engine's cycle digest hashes the texts a pass changed: crypto loads then, and works.
+    // A dry run that applies fixes over several passes needs neither (the engine's cycle digest is its own hash).
     const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
-    expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('["crypto"]');
+    expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('[]');
+  });
+
+  it('is ASCII and its own module wrapper: a script whose value is the function, a module that require() runs', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    // bin/load-bundle.js reads it as latin1 when it is ASCII (scripts/bundle.mjs refuses to write it otherwise).
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
+    const asScript = new vm.Script(text, { filename: BUNDLE }).runInThisContext();
+    expect(typeof asScript).toBe('function');
+    expect(asScript.length).toBe(6);
+    const file = path.join(tempDir('dh-bundle-require-'), 'run.cjs');
+    writeFileSync(file, `console.log(Object.keys(require(${JSON.stringify(BUNDLE)})).includes('main'))`);
+    expect(spawnSync(process.execPath, [file], { cwd: REPO, encoding: 'utf8' }).stdout.trim()).toBe('true');
+  });
+
+  it('a bundle that is not ASCII (edited by hand) is decoded as UTF-8, with its code cache and without', () => {
+    const dir = tempDir('dh-bundle-utf8-');
+    const copy = path.join(dir, 'docker-harden.cjs');
+    const text = readFileSync(BUNDLE, 'utf8');
+    const end = text.lastIndexOf('\n});\n');
+    writeFileSync(copy, `${text.slice(0, end)}\nmodule.exports.probe = 'é\u{1F600}';${text.slice(end)}`);
+    const script = path.join(dir, 'run.cjs');
+    writeFileSync(script, `console.log(require(${JSON.stringify(path.join(REPO, 'bin/load-bundle.js'))}).loadBundle(${JSON.stringify(copy)}).probe)`);
+    const cache = tempDir('dh-bundle-cache-');
+    const probe = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '', ...env } }).stdout.trim();
+    expect(probe({})).toBe('é\u{1F600}');
+    expect(readdirSync(path.join(cache, 'docker-harden', 'compile-cache'))).toHaveLength(1);
+    expect(probe({})).toBe('é\u{1F600}');
+    expect(probe({ NODE_DISABLE_COMPILE_CACHE: '1' })).toBe('é\u{1F600}');
   });
 
   it('starts with its build id, the hash of its text, which names its code cache', () => {

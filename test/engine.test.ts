@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { discover } from '../src/discover.js';
 import { loadProject, type Project } from '../src/model.js';
-import { applyChange, deepEqual, runEngine, runEngineOn, type ProjectHandle } from '../src/engine.js';
+import { applyChange, deepEqual, runEngine, runEngineOn, stateDigest, OWN_DIGEST_MAX_CHARS, type ProjectHandle } from '../src/engine.js';
 import { writeAtomic } from '../src/write.js';
 import { DEFAULT_OPTIONS, type DataChange, type Finding } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
@@ -235,6 +235,25 @@ describe('engine', () => {
     const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN x\n' });
     const r = runEngine(p, { ...opts, transforms: [replacer('a', 'RUN x', 'RUN y'), replacer('b', 'RUN y', 'RUN x')] });
     expect(r.passes).toBeLessThanOrEqual(3);
+  });
+
+  it('tells states apart by the changed files only, their paths, and where each piece ends', () => {
+    const original = new Map([['/a', 'x'], ['/b', 'y']]);
+    const state = (entries: [string, string][]) => stateDigest(new Map(entries), original);
+    expect(state([['/a', 'x'], ['/b', 'y']])).toBe(state([]));
+    expect(state([['/a', 'x2'], ['/b', 'y']])).toBe(state([['/a', 'x2']]));
+    expect(state([['/a', 'x2']])).not.toBe(state([['/a', 'x3']]));
+    expect(state([['/a', 'x2']])).not.toBe(state([['/b', 'x2']]));
+    // A path and a text that read the same run together.
+    expect(state([['/ab', 'c']])).not.toBe(state([['/a', 'bc']]));
+    expect(state([['/a', 'é\u{1F600}\r\n']])).toBe(state([['/a', 'é\u{1F600}\r\n']]));
+    expect(state([['/a', 'é\u{1F600}\r\n']])).not.toBe(state([['/a', 'é\u{1F601}\r\n']]));
+    // Past OWN_DIGEST_MAX_CHARS of changed text, sha256: the same state still has one digest.
+    const large = 'x'.repeat(OWN_DIGEST_MAX_CHARS);
+    expect(state([['/a', large + 'y']])).toMatch(/^sha256:/);
+    expect(state([['/a', large + 'y']])).toBe(state([['/a', large + 'y']]));
+    expect(state([['/a', large + 'y']])).not.toBe(state([['/a', large + 'z']]));
+    expect(state([['/a', large]])).toMatch(/^own:/);
   });
 
   it('maps finding positions back to the original text', async () => {
