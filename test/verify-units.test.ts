@@ -299,6 +299,8 @@ describe('verify boots what the model says runs', () => {
       targets: ['compose.yaml + overrides/compose.mariadb.yaml', 'compose.yaml + overrides/compose.mariadb.yaml + overrides/compose.mariadb-secrets.yaml', 'overrides/compose.postgres.yaml'],
     },
     'swarm-stack-and-compose': { targets: ['docker-compose.yml', 'docker-stack.yml + docker-stack.prod.yml'] },
+    // A stack file known by its name alone still boots with compose, the nearest local stand-in for swarm.
+    'swarm-stack-by-name': { targets: ['docker-stack.yml'] },
   };
   const root = path.join(REPO, 'test/layouts');
   for (const name of readdirSync(root).sort()) {
