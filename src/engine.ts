@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import MagicString from 'magic-string';
 import type { Edit, Finding, Fix, DataChange, HardenOptions, WithheldEvidence } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
-import { withTexts, parseSource, type Project, type SourceFile } from './model.js';
+import { withTexts, parseSource, type ModelBasis, type Project, type SourceFile } from './model.js';
 import { FileProblem, type FileError } from './read.js';
 import type { ParsedDockerfile } from './parse/dockerfile.js';
 import { lineColumn } from './text.js';
@@ -82,7 +82,8 @@ export function runEngine(initial: Project, opts: EngineOptions): EngineResult {
 }
 
 export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineResult {
-  let project = handle.project!;
+  // Read through this variable only: a copy held in a local would keep the old model alive while verify releases it.
+  let project: Project | undefined = handle.project!;
   handle.project = undefined;
   const original = new Map<string, string>();
   for (const [p, f] of project.files) original.set(p, f.text);
@@ -100,24 +101,37 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   let pass = 0;
   const reparse = parseOnce();
 
-  while (pass < MAX_PASSES) {
-    pass++;
-    // The previous pass's findings are not this pass's (each pass finds anew);
-    // holding them would keep their intents until the run ends.
-    lastApplied = new Set();
-    const found = withPassMemos(() => runTransforms(project, opts, enabledIds, errors));
-    lastFindings = found.map((finding) => ({ finding, suppressed: opts.suppress?.(finding, project) }));
+  /**
+   * Take the fixes of the pass's findings that can go together, apply them and
+   * make the next pass's model: 'stop' when there is nothing more to do. A
+   * function of its own, so what it holds (the fixes taken, with their intents)
+   * goes when it returns instead of lasting into the next pass.
+   */
+  const applyPass = (): 'stop' | 'next' => {
     const candidates = lastFindings.filter(
       ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !broken.has(fixKey(finding)),
     );
     const accepted = selectNonOverlapping(candidates.map((c) => c.finding), texts, errors, broken);
-    if (accepted.length === 0) break;
+    if (accepted.length === 0) return 'stop';
 
-    const { kept, newTexts } = applyVerified(accepted, texts, project, errors, broken, reparse);
-    if (kept.length === 0) continue; // every fix failed verification; they are now marked broken
+    // From here on the pass needs the model's files, not its links: verifying
+    // puts each changed file's new parse in place of its old one, so the old
+    // model is not held whole while the next one is parsed (in a pass that
+    // changes every file, that was two models at once: issue 13).
+    const files = new Map(project!.files);
+    const base = modelBase(project!);
+    project = undefined;
+    const { kept, newTexts } = applyVerified(accepted, texts, files, errors, broken, reparse);
+    if (kept.length === 0) {
+      project = withTexts({ ...base, files }, texts, reparse);
+      return 'next'; // every fix failed verification; they are now marked broken
+    }
 
     const state = stateDigest(newTexts.texts, original);
-    if (seenStates.has(state)) break; // a cycle: two fixes undoing each other
+    if (seenStates.has(state)) {
+      project = withTexts({ ...base, files }, texts, reparse);
+      return 'stop'; // a cycle: two fixes undoing each other
+    }
     seenStates.add(state);
 
     for (const [file, edits] of newTexts.applied) {
@@ -128,7 +142,21 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     for (const f of kept) fixed.push({ finding: opts.keepIntent ? f : withoutIntent(f), pass });
     lastApplied = new Set(kept);
     texts = newTexts.texts;
-    project = withTexts(project, texts, reparse);
+    project = withTexts({ ...base, files }, texts, reparse);
+    return 'next';
+  };
+
+  while (pass < MAX_PASSES) {
+    pass++;
+    // The previous pass's findings are not this pass's (each pass finds anew);
+    // holding them while this pass finds its own would keep their intents too.
+    lastApplied = new Set();
+    lastFindings = [];
+    lastFindings = withPassMemos(() => runTransforms(project!, opts, enabledIds, errors)).map((finding) => ({
+      finding,
+      suppressed: opts.suppress?.(finding, project!),
+    }));
+    if (applyPass() === 'stop') break;
   }
 
   const changed = new Map<string, string>();
@@ -158,6 +186,14 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   ];
   findings.sort(compareFindings);
   return { project, original, changed, findings, errors, passes: pass };
+}
+
+/**
+ * What withTexts links the next pass's files with, besides the files: none of
+ * the model's links, which hold every file of the model.
+ */
+function modelBase(project: Project): Omit<ModelBasis, 'files'> {
+  return { cwd: project.cwd, roots: project.roots, errors: project.errors, layout: project.layout };
 }
 
 /**
@@ -371,22 +407,30 @@ function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
 /**
  * Apply the fixes; if a changed file fails verification, find the fixes that
  * break it by applying them one at a time, drop those, and keep the rest.
+ * `files` (path to the parse of `texts`) is updated as verification goes: a
+ * file whose new text verifies has its new parse in place of the old one.
  */
 function applyVerified(
   fixes: Finding[],
   texts: Map<string, string>,
-  project: Project,
+  files: Map<string, SourceFile>,
   errors: FileError[],
   broken: Set<string>,
   reparse: Reparse,
 ): { kept: Finding[]; newTexts: AppliedTexts } {
   const all = applyAll(fixes, texts);
-  if (verifyAll(fixes, texts, all.texts, project, reparse).length === 0) return { kept: fixes, newTexts: all };
+  if (verifyAll(fixes, texts, all.texts, files, reparse, true).length === 0) return { kept: fixes, newTexts: all };
 
+  // One at a time, each against the files as they were: put back the parse of
+  // each text the attempt above replaced (a rare path; parsing again is its cost).
+  for (const [p, src] of files) {
+    const before = texts.get(p);
+    if (before !== undefined && src.text !== before) files.set(p, parseSource(src.kind, { ...src, text: before }, src.rel, src.root));
+  }
   const kept: Finding[] = [];
   for (const f of fixes) {
     const trial = applyAll([...kept, f], texts);
-    const problems = verifyAll([...kept, f], texts, trial.texts, project, reparse);
+    const problems = verifyAll([...kept, f], texts, trial.texts, files, reparse, false);
     if (problems.length === 0) {
       kept.push(f);
     } else {
@@ -422,7 +466,18 @@ function parseOnce(): Reparse {
   };
 }
 
-function verifyAll(fixes: Finding[], before: Map<string, string>, after: Map<string, string>, project: Project, reparse: Reparse): Problem[] {
+/**
+ * Verify each file the fixes change. With `replace`, a file that verifies
+ * gets its new parse in `files` at once, so its old parse can go.
+ */
+function verifyAll(
+  fixes: Finding[],
+  before: Map<string, string>,
+  after: Map<string, string>,
+  files: Map<string, SourceFile>,
+  reparse: Reparse,
+  replace: boolean,
+): Problem[] {
   const byFile = new Map<string, Finding[]>();
   for (const f of fixes) {
     for (const file of new Set(f.fix!.edits.map((e) => e.file))) {
@@ -435,10 +490,11 @@ function verifyAll(fixes: Finding[], before: Map<string, string>, after: Map<str
   for (const [file, fileFixes] of byFile) {
     const text = after.get(file)!;
     if (before.get(file) === text) continue;
-    const src = project.files.get(file);
+    const src = files.get(file);
     if (!src) continue;
     const problem = verifyFile(src, text, fileFixes, reparse);
     if (problem) problems.push({ file, message: problem });
+    else if (replace) files.set(file, reparse(src, text));
   }
   return problems;
 }

@@ -365,9 +365,12 @@ async function inPool<T>(items: T[], work: (item: T) => Promise<unknown>, width 
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
+/** What withTexts builds a model from: the files and what load decided, not the links. */
+export type ModelBasis = Pick<Project, 'files' | 'cwd' | 'roots' | 'errors' | 'layout'>;
+
 /** Rebuild the model after edits: re-parse the changed texts, keep everything else. */
 export function withTexts(
-  project: Project,
+  project: ModelBasis,
   texts: Map<string, string>,
   reparse: (old: SourceFile, text: string) => SourceFile = (old, text) => parseSource(old.kind, { ...old, text }, old.rel, old.root),
 ): Project {

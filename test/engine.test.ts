@@ -80,6 +80,51 @@ describe('engine', () => {
     expect(r.findings.find((f) => f.transform === 'glue')?.fixed).toBe(false);
   });
 
+  it('when a fix in one file fails to verify, the fixes are verified one at a time against the files as they were', async () => {
+    // a/compose.yaml verifies first and its new parse takes the old one's place in the files;
+    // b's glue then fails. Verified again against the new parse, a's delete would remove
+    // a second item and fail: it must meet the parse of its own text.
+    const { project: p, dir } = await project({
+      'a/compose.yaml': 'services:\n  app:\n    image: x\n    cap_add:\n      - A\n      - B\n',
+      'b/Dockerfile': 'FROM alpine\nRUN a\nCMD b\n',
+    });
+    const dropFirst = transform('drop', (pr) => {
+      const c = pr.composes[0];
+      const i = c.text.indexOf('      - A\n');
+      if (i < 0) return [];
+      return [
+        {
+          transform: 'drop',
+          file: c.path,
+          range: [i, i],
+          message: 'drop A',
+          severity: 'warning',
+          fix: {
+            edits: [{ file: c.path, range: [i, i + '      - A\n'.length], text: '' }],
+            intent: [{ file: c.path, doc: 0, path: ['services', 'app', 'cap_add', 0], op: 'delete' }],
+          },
+        },
+      ];
+    });
+    const glueB = transform('glue', (pr) => {
+      const df = pr.dockerfiles[0];
+      const i = df.text.indexOf('RUN a') + 5;
+      return [{ transform: 'glue', file: df.path, range: [i, i], message: 'glue', severity: 'warning', fix: { edits: [{ file: df.path, range: [i, i], text: ' \\' }] } }];
+    });
+    const seen: string[] = [];
+    const watch = transform('watch', (pr) => {
+      for (const c of pr.composes) seen.push(JSON.stringify(c.parsed.docs[0].services[0].data.cap_add));
+      return [];
+    });
+    const r = runEngine(p, { ...opts, transforms: [dropFirst, glueB, watch] });
+    expect(r.changed.get(path.join(dir, 'a', 'compose.yaml'))).toBe('services:\n  app:\n    image: x\n    cap_add:\n      - B\n');
+    expect(r.changed.has(path.join(dir, 'b', 'Dockerfile'))).toBe(false);
+    expect(r.errors.map((e) => e.message)).toEqual([expect.stringMatching(/fix of glue .* did not verify/)]);
+    // Each pass's model parses the texts of that pass.
+    expect(seen).toEqual(['["A","B"]', '["B"]']);
+    for (const f of r.project.files.values()) expect(f.text).toBe(r.changed.get(f.path) ?? r.original.get(f.path));
+  });
+
   it('drops a compose fix whose text does not say what its intent says', async () => {
     const { project: p, dir } = await project({ 'compose.yaml': 'services:\n  app:\n    image: x\n' });
     const liar = transform('liar', (pr) => {
@@ -102,6 +147,9 @@ describe('engine', () => {
     });
     const r = runEngine(p, { ...opts, transforms: [liar] });
     expect(r.changed.size).toBe(0);
+    // The model after the pass is the one of the unchanged text.
+    expect(r.project.composes[0].text).toBe('services:\n  app:\n    image: x\n');
+    expect(r.project.composes[0].parsed.docs[0].services[0].data).toEqual({ image: 'x' });
     expect(r.errors[0].message).toMatch(/does not hold the intended data/);
     expect(r.errors[0].file).toBe(path.join(dir, 'compose.yaml'));
   });
