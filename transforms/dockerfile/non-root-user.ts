@@ -467,7 +467,6 @@ function packageNginxOnStockConfig(ctx: TransformContext, df: DockerfileSource, 
   return `nginx from the ${pkg.name} package (${df.rel} line ${pkg.install.instruction.line + 1}) runs the package's own nginx.conf (pid ${stock.pid}, temp files in ${stock.tempDir}), which only root can write`;
 }
 
-/** Users the Dockerfiles of the images this stage is built FROM create, when this repository builds them (oldest first). */
 /**
  * `COPY --from=build /etc/passwd /etc/passwd` into a final stage without a shell (scratch,
  * distroless), from a stage of this Dockerfile that creates a user at a fixed UID
@@ -504,6 +503,7 @@ function copiedPasswdUser(df: DockerfileSource, base: StageBase): UserPlan | und
   return undefined;
 }
 
+/** Users the Dockerfiles of the images this stage is built FROM create, when this repository builds them (oldest first). */
 function usersOfBuiltParents(base: StageBase): CreatedUser[] {
   const built = base.builtFrom;
   if (!built) return [];
