@@ -364,8 +364,9 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
   } else if (!img.facts) {
     return `unknown image ${img.image}${imageProvenance(img)}: the paths it writes are not known`;
   } else if (!img.facts.writePathsKnown && img.facts.installWrites.length) {
-    // An application server run straight from compose: what it writes in its install tree depends on what is deployed.
-    return `${img.image} writes in its own install tree (${img.facts.installWrites.map((w) => w.path).join(', ')}), and what it writes there depends on what is deployed: the paths it writes are not known`;
+    // An application server run straight from compose writes into its install tree, next to files the image or the
+    // deployment put there (tomcat's webapps, elasticsearch's config keystore): a tmpfs would hide them.
+    return `${img.image} writes in its own install tree (${img.facts.installWrites.map((w) => w.path).join(', ')}), next to files the image or what is deployed puts there: a tmpfs would hide them, so the writes cannot be carved out`;
   } else if (!img.facts.writePathsKnown) {
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
