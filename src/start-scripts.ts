@@ -31,6 +31,8 @@ export interface StartCommand {
   instruction: DfInstruction;
   argv?: string[];
   shell?: string;
+  /** Set when a parent image built in this repository sets it and the image inherits it: that image and its Dockerfile. */
+  inherited?: { image: string; dockerfile: DockerfileSource };
 }
 
 /**
@@ -52,6 +54,52 @@ export function startCommands(base: StageBase): StartCommand[] {
     }
   }
   return [entrypoint, cmd?.c].filter((c): c is StartCommand => !!c);
+}
+
+/**
+ * The start commands an image runs: its own chain's (startCommands), and what it
+ * leaves unset taken from the parent image built in this repository it is built
+ * FROM, through grandparents. Docker keeps a parent's ENTRYPOINT until a child sets
+ * one, and its CMD until a child sets a CMD or an ENTRYPOINT
+ * (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact).
+ * An image built elsewhere brings its own start, which the knowledge table describes.
+ */
+export function imageStartCommands(base: StageBase): StartCommand[] {
+  const own = startCommands(base);
+  const built = base.builtFrom;
+  if (!built || own.some((c) => c.via === 'ENTRYPOINT')) return own;
+  const inherited = imageStartCommands(built.base)
+    .filter((c) => own.length === 0 || c.via === 'ENTRYPOINT')
+    .map((c) => (c.inherited ? c : { ...c, inherited: { image: base.image ?? built.parent.image.tag, dockerfile: built.parent.dockerfile } }));
+  return [...inherited, ...own];
+}
+
+/** One image in the line an image is built on: its own stage chain, then each parent built in this repository, nearest first. */
+interface ImageLevel {
+  df: DockerfileSource;
+  base: StageBase;
+}
+
+function imageLevels(df: DockerfileSource, base: StageBase): ImageLevel[] {
+  const out: ImageLevel[] = [{ df, base }];
+  for (let b = base; b.builtFrom; b = b.builtFrom.base) out.push({ df: b.builtFrom.parent.dockerfile, base: b.builtFrom.base });
+  return out;
+}
+
+/** What COPY puts into the image from the repository, over every level: a parent's files first, so the child's copies win. */
+function levelMappings(project: Project, levels: ImageLevel[]): ContainerMapping[] {
+  return [...levels].reverse().flatMap((l) => copyMappings(project, l.df.path, new Set(l.base.chain.map((s) => s.index))));
+}
+
+/** The WORKDIR the image starts in: the last its chain sets, else its built parent's (an inherited WORKDIR), else `/`. */
+function imageWorkdir(base: StageBase): string {
+  if (!base.builtFrom || chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return workdirs(base.chain).final;
+  return imageWorkdir(base.builtFrom.base);
+}
+
+/** `ENTRYPOINT at line 9`, or for one a parent sets `ENTRYPOINT of org/base in base/Dockerfile at line 9`. */
+function commandWhere(c: StartCommand): string {
+  return c.inherited ? `${c.via} of ${c.inherited.image} in ${c.inherited.dockerfile.rel} at line ${c.instruction.line + 1}` : `${c.via} at line ${c.instruction.line + 1}`;
 }
 
 const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
@@ -125,16 +173,20 @@ export interface StartScriptRef {
   command: StartCommand;
 }
 
-/** Start scripts of one stage chain that a COPY brings from the repository. */
+/**
+ * Start scripts of one stage chain that a COPY brings from the repository, with
+ * those it inherits from parent images built here (imageStartCommands), found
+ * among the files any of those images copies in.
+ */
 export function startScriptRefs(project: Project, df: DockerfileSource, base: StageBase): StartScriptRef[] {
-  const workdir = workdirs(base.chain).final;
+  const workdir = imageWorkdir(base);
   const out: StartScriptRef[] = [];
-  // The chain's COPY mappings, made once for every candidate path of every start command.
+  // The COPY mappings, made once for every candidate path of every start command.
   let mappings: ContainerMapping[] | undefined;
-  for (const command of startCommands(base)) {
+  for (const command of imageStartCommands(base)) {
     for (const word of scriptWords(command)) {
       for (const containerPath of containerPaths(word, workdir)) {
-        mappings ??= copyMappings(project, df.path, new Set(base.chain.map((s) => s.index)));
+        mappings ??= levelMappings(project, imageLevels(df, base));
         const hostPath = hostFileAt(project, mappings, containerPath);
         if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
         out.push({ hostPath, containerPath, command });
@@ -171,6 +223,8 @@ export interface PrivilegeDrop {
   withoutDrop?: string;
   /** Capabilities the drop needs when the container starts as root. */
   caps: string[];
+  /** For a drop in an ENTRYPOINT/CMD a parent image built here sets: that Dockerfile, as findings name it. */
+  where?: string;
 }
 
 export interface StartWrite {
@@ -486,26 +540,29 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
 const startInPass = new PassMemo<DockerfileSource, Map<string, ImageStart>>();
 
 function readImageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
-  const workdir = workdirs(base.chain).final;
-  const chain = chainInstructions(base.chain);
-  const last = chain[chain.length - 1];
-  const vars = new Map<string, string | undefined>((last && variableScopes(base.chain, df.parsed.globalArgs).get(last)) || []);
-  if (last?.keyword === 'ENV') for (const p of last.properties) vars.set(p.name, p.value ?? undefined);
+  const levels = imageLevels(df, base);
+  const workdir = imageWorkdir(base);
+  // The ENV a script sees: its parents' first, the image's own over them.
+  const vars = new Map<string, string | undefined>();
+  for (const level of [...levels].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
   const scripts: ImageStart['scripts'] = [];
   for (const ref of startScriptRefs(project, df, base)) {
     const source = project.files.get(ref.hostPath);
     if (source?.kind !== 'script') continue;
-    scripts.push({ ref, source, reading: readStartScript(source.text, path.basename(ref.hostPath), workdir, vars) });
+    const where = ref.command.inherited ? `${path.basename(ref.hostPath)} of ${ref.command.inherited.image}` : path.basename(ref.hostPath);
+    scripts.push({ ref, source, reading: readStartScript(source.text, where, workdir, vars) });
   }
   // The command's own text: `CMD mkdir -p /run/app && exec app`, `ENTRYPOINT ["gosu", "app", "server"]`.
+  const commands = imageStartCommands(base);
   let command: ScriptReading | undefined;
-  for (const c of startCommands(base)) {
+  for (const c of commands) {
     const argv = c.argv ?? [];
     const text = c.shell ?? (SHELLS.test(argv[0] ?? '') && argv[1] === '-c' ? argv[2] ?? '' : argv.map(shellWord).join(' '));
-    const reading = readStartScript(text, `${c.via} at line ${c.instruction.line + 1}`, workdir, vars);
+    const reading = readStartScript(text, commandWhere(c), workdir, vars);
     for (const d of reading.drops) {
       d.line = c.instruction.line + 1;
       delete d.lineRange; // a Dockerfile instruction, not a script line
+      if (c.inherited) d.where = `the Dockerfile of ${c.inherited.image} (${c.inherited.dockerfile.rel})`;
     }
     command = command
       ? {
@@ -519,9 +576,18 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const commandTexts = startCommands(base).map((c) => c.shell ?? (c.argv ?? []).join(' '));
-  const supervised = supervisedRootPrograms(project, df, base, [...commandTexts, ...scripts.map((x) => x.source.text)]);
+  const commandTexts = commands.map((c) => c.shell ?? (c.argv ?? []).join(' '));
+  const supervised = supervisedRootPrograms(project, levelMappings(project, levels), [...commandTexts, ...scripts.map((x) => x.source.text)]);
   return { scripts, command, observed, supervised };
+}
+
+/** The ARG and ENV values in effect at the end of one level's chain. */
+function finalVariables(level: ImageLevel): Map<string, string | undefined> {
+  const chain = chainInstructions(level.base.chain);
+  const last = chain[chain.length - 1];
+  const vars = new Map<string, string | undefined>((last && variableScopes(level.base.chain, level.df.parsed.globalArgs).get(last)) || []);
+  if (last?.keyword === 'ENV') for (const p of last.properties) vars.set(p.name, p.value ?? undefined);
+  return vars;
 }
 
 /** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */
@@ -543,11 +609,10 @@ const SUPERVISORD_DEFAULTS = ['/etc/supervisord.conf', '/etc/supervisor/supervis
  * default paths, their `[include] files =`, and every `*.conf`/`*.ini` copied
  * under /etc/supervisor*).
  */
-function supervisedRootPrograms(project: Project, df: DockerfileSource, base: StageBase, texts: string[]): string[] {
+function supervisedRootPrograms(project: Project, mappings: readonly ContainerMapping[], texts: string[]): string[] {
   const runs = texts.some((t) => /(^|[\s/"'\[,])supervisord\b/m.test(t));
   if (!runs) return [];
   const given = texts.flatMap((t) => [...t.matchAll(/supervisord\b[^\n]*?(?:-c|--configuration)[= ]\s*["']?([^\s"',\]]+)/g)].map((m) => m[1]!));
-  const mappings = copyMappings(project, df.path, new Set(base.chain.map((st) => st.index)));
   /** Host files copied to container paths that match `want`. */
   const files = (want: (containerPath: string) => boolean): { host: string; container: string }[] => {
     const out: { host: string; container: string }[] = [];
@@ -653,14 +718,19 @@ export interface ImageDrop {
 /** The privilege drop an image does at start in files of this repository, if any. */
 export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   const readings: { reading: ScriptReading; where: string; script?: ImageStart['scripts'][number] }[] = [
-    ...start.scripts.map((s) => ({ reading: s.reading, where: path.basename(s.ref.hostPath), script: s })),
+    ...start.scripts.map((s) => ({
+      reading: s.reading,
+      where: s.ref.command.inherited ? `${path.basename(s.ref.hostPath)} of ${s.ref.command.inherited.image} (${s.ref.command.inherited.dockerfile.rel})` : path.basename(s.ref.hostPath),
+      script: s,
+    })),
     ...(start.command ? [{ reading: start.command, where: 'the Dockerfile' }] : []),
   ];
   const found = readings.find((r) => r.reading.drops.length > 0);
   if (!found) return undefined;
   const caps = new Set<string>();
   for (const r of readings) for (const c of [...r.reading.drops.flatMap((d) => d.caps), ...r.reading.rootCaps]) caps.add(c);
-  return { drop: found.reading.drops[0]!, where: found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
+  const drop = found.reading.drops[0]!;
+  return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
 }
 
 /** Package names and files that install a tool to run a command as another user. */
@@ -676,32 +746,42 @@ const INSTALLERS = /^(apt-get|apt|apk|yum|dnf|microdnf|zypper)$/;
  * would break it. Undefined when the repository's start scripts or command
  * were read (they say whether it drops), or no such tool is installed.
  */
-export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageStart): { tool: string; line: number; entrypoint: string } | undefined {
+export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageStart): { tool: string; line: number; dockerfile?: string; entrypoint: string } | undefined {
   if (start.scripts.length) return undefined;
-  const commands = startCommands(base);
+  const commands = imageStartCommands(base);
   // A plain program as the start command (`CMD ["node", "app.js"]`): the tool is there for something else.
   const entry = commands.find((c) => c.via === 'ENTRYPOINT') ?? commands[0];
   const word = entry ? scriptWords(entry)[0] : undefined;
   if (entry && !(word && /(\.sh$|entrypoint|docker-|start|run|init|boot)/i.test(path.posix.basename(word)))) return undefined;
-  const entrypoint = entry ? `${entry.via} ${word} (line ${entry.instruction.line + 1})` : "the base image's entrypoint";
-  for (const ins of chainInstructions(base.chain)) {
+  const entrypoint = entry ? `${entry.via} ${word} (${entry.inherited ? `${entry.inherited.dockerfile.rel} ` : ''}line ${entry.instruction.line + 1})` : "the base image's entrypoint";
+  // The tool may be installed by a parent image built here (its line is then in that Dockerfile).
+  for (const level of imageLevels(df, base)) {
+    const found = dropToolInstalled(level);
+    if (found) return { ...found, ...(level.df !== df ? { dockerfile: level.df.rel } : {}), entrypoint };
+  }
+  return undefined;
+}
+
+/** gosu or su-exec installed, downloaded or copied into the image by one level's chain. */
+function dropToolInstalled(level: ImageLevel): { tool: string; line: number } | undefined {
+  for (const ins of chainInstructions(level.base.chain)) {
     const line = ins.line + 1;
     if (ins.keyword === 'RUN') {
-      for (const argv of runCommands(ins, df.parsed.escape)) {
+      for (const argv of runCommands(ins, level.df.parsed.escape)) {
         const [cmd, ...args] = argv as [string, ...string[]];
         if (INSTALLERS.test(cmd)) {
           const tool = args.find((a) => DROP_PACKAGES.has(a.replace(/[=:].*$/, '')));
-          if (tool) return { tool: tool.replace(/[=:].*$/, ''), line, entrypoint };
+          if (tool) return { tool: tool.replace(/[=:].*$/, ''), line };
         }
         // A downloaded binary: `curl -o /usr/local/bin/gosu`, `wget -O /usr/local/bin/su-exec`, `chmod +x /usr/local/bin/gosu`.
         const named = args.find((a) => /^\/(usr\/(local\/)?)?s?bin\/(gosu|su-exec)$/.test(a));
-        if (named && /^(curl|wget|chmod|install|cp|mv|ln)$/.test(cmd)) return { tool: path.posix.basename(named), line, entrypoint };
+        if (named && /^(curl|wget|chmod|install|cp|mv|ln)$/.test(cmd)) return { tool: path.posix.basename(named), line };
       }
     } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const args = ins.json ?? ins.args;
       const dest = args[args.length - 1] ?? '';
       const hit = args.find((a) => /(^|\/)(gosu|su-exec)(-[a-z0-9]+)?$/.test(a)) ?? (/tianon\/gosu|ncopa\/su-exec/.test(ins.raw) ? 'gosu' : undefined);
-      if (hit && /bin\/?/.test(dest)) return { tool: /su-exec/.test(hit) ? 'su-exec' : 'gosu', line, entrypoint };
+      if (hit && /bin\/?/.test(dest)) return { tool: /su-exec/.test(hit) ? 'su-exec' : 'gosu', line };
     }
   }
   return undefined;
@@ -717,6 +797,8 @@ export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageSt
 export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep: string } | { conditional: true } {
   if (mode === 'keep') return { keep: `it needs ${d.caps.join(', ')} (entrypoint-drop: keep, the default)` };
   if (!d.script) return { keep: "the drop is in the Dockerfile's ENTRYPOINT/CMD, which is not rewritten" };
+  // The parent's script is every child's start: made conditional for one child, it changes them all.
+  if (d.script.ref.command.inherited) return { keep: `the drop is in the start script of ${d.script.ref.command.inherited.image}, which every image built FROM it shares; make it conditional there` };
   if (!d.drop.user || d.drop.user.includes('$')) return { keep: 'the user it drops to is not known here' };
   if (d.conditional) return { conditional: true };
   const bad = d.script.reading.drops.find((x) => !x.lineRange || !x.withoutDrop);

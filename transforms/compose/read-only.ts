@@ -38,7 +38,7 @@ import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
-import { imageStart, imageStartWrites, startCommands } from '../../src/start-scripts.js';
+import { imageStart, imageStartCommands, imageStartWrites } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -391,10 +391,10 @@ function packageNginxWrites(s: ServiceLink, img: ServiceImage): string[] {
   return [path.posix.dirname(stock.pid), stock.tempDir, ...(pkg.layout.logDir ? [pkg.layout.logDir] : [])];
 }
 
-/** The service's process is this repository's: its Dockerfile's stages or its compose entry set an ENTRYPOINT or CMD. */
+/** The service's process is this repository's: its Dockerfile's stages (or a parent image built here), or its compose entry, set an ENTRYPOINT or CMD. */
 function startsHere(s: ServiceLink, img: ServiceImage): boolean {
   if (s.effective.entrypoint !== undefined || s.effective.command !== undefined) return true;
-  return !!img.base && startCommands(img.base).length > 0;
+  return !!img.base && imageStartCommands(img.base).length > 0;
 }
 
 /** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */

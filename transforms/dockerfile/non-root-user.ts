@@ -146,7 +146,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const unseen = !drop ? unseenDrop(df, base, start) : undefined;
   if (unseen) {
     return report(
-      `it installs ${unseen.tool} (line ${unseen.line}) and starts with ${unseen.entrypoint}, which is not in this repository: it probably starts as root and drops to its own user there; a USER would break that; no user added`,
+      `it installs ${unseen.tool} (${unseen.dockerfile ? `${unseen.dockerfile} ` : ''}line ${unseen.line}) and starts with ${unseen.entrypoint}, which is not in this repository: it probably starts as root and drops to its own user there; a USER would break that; no user added`,
       `Check that entrypoint: if it drops privileges itself (${unseen.tool} <user>), keep the image on root and give compose cap_drop: [ALL] with cap_add SETUID, SETGID (and CHOWN if it chowns its data); if it does not, add a non-root USER by hand.`,
     );
   }
