@@ -18,6 +18,7 @@ import { readEvidence } from './evidence/index.js';
 import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
+import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
 import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
@@ -155,6 +156,8 @@ export interface Layout {
   roles: Map<string, DockerfileUse>;
   /** Compose files of dev containers (in .devcontainer/, or named by devcontainer.json): their services are left alone. */
   devcontainerComposeFiles: Map<string, Evidence>;
+  /** Compose files that are test stacks as a whole (src/test-harness.ts): their services are left alone. */
+  testStackFiles: Map<string, HarnessDecision>;
   /** Roles the configuration hardens for a file (default: runtime). */
   hardenedRoles: (file: string) => readonly ImageRole[];
   /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
@@ -309,6 +312,7 @@ export async function loadProject(
     const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
     layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
     layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
+    layout.testStackFiles = testStackFiles(layout.compose);
     const linked = buildLinks(files, cwd, roots, errors, layout);
     layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
     return buildLinks(files, cwd, roots, errors, layout);
@@ -321,6 +325,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     compose: { projects: [], uses: new Map(), overrideIn: new Map() },
     roles: new Map(),
     devcontainerComposeFiles: new Map(),
+    testStackFiles: new Map(),
     hardenedRoles,
     evidenceImages: evidenceImages(evidence),
     observedWrites: new Map(),
@@ -520,6 +525,13 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
         evidence: dev ? [dev] : dfRole!.evidence,
       };
     }
+  }
+
+  // Test harnesses: every service of a test stack, or a harness service (autotest's sut, a test runner) in any file.
+  for (const s of services) {
+    if (s.leftAlone || layout.hardenedRoles(s.compose.path).includes('test')) continue;
+    const harness = layout.testStackFiles.get(s.compose.path) ?? (s.base ? layout.testStackFiles.get(s.base.compose.path) : undefined) ?? harnessService(s);
+    if (harness) s.leftAlone = { role: 'test', ...harness };
   }
 
   // A template other services `extends:`, with neither image nor build of its own: compose

@@ -34,6 +34,8 @@ export interface DockerfileBuild {
   runs?: 'compose' | 'push' | 'run';
   /** `--output type=local`: the build exports files. */
   exportsFiles: boolean;
+  /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
+  harness?: string;
   at: Evidence;
 }
 
@@ -106,12 +108,15 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
   const builds: DockerfileBuild[] = [];
   for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
     if (s.base) continue; // a partial override runs as its base service
+    const harness = s.leftAlone?.role === 'test' ? s.leftAlone.reason : undefined;
     builds.push({
       via: s.builtImage ? `compose service ${s.name} (image: ${s.image})` : `compose service ${s.name}`,
       target: s.build?.target,
       tags: typeof s.effective.image === 'string' ? [s.effective.image] : [],
-      runs: 'compose',
+      // A harness runs the image to test it, not as a service: it makes no runtime image of its own.
+      runs: harness ? undefined : 'compose',
       exportsFiles: false,
+      ...(harness ? { harness } : {}),
       at: serviceEvidence(s),
     });
   }
@@ -190,6 +195,10 @@ function decide(
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
     if (running.length) {
       set('runtime', describeRuns(running), running.map((u) => u.at));
+      continue;
+    }
+    if (uses.length && uses.every((u) => u.harness)) {
+      set('test', `only test harness services build it: ${list(uses.map((u) => `${u.via.replace(/^compose /, '')}, ${u.harness}`))}`, useEv);
       continue;
     }
     if (uses.some((u) => u.exportsFiles)) {

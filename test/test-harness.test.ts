@@ -1,0 +1,132 @@
+// Compose test harnesses are left alone with a reason (src/test-harness.ts):
+// Docker Hub autotest's sut, services whose command runs a test runner, and
+// whole test stacks only test scripts use. The real services a test stack
+// exercises are still hardened unless the whole file is a harness.
+import { describe, it, expect } from 'vitest';
+import { hardenTree, toCrlf, writeTree } from './helpers.js';
+import { run } from '../src/driver.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { DEFAULT_OPTIONS } from '../src/types.js';
+import { testRunnerOf } from '../src/test-harness.js';
+
+describe('testRunnerOf', () => {
+  it.each([
+    [['pytest', '-q'], 'pytest'],
+    [['python', '-m', 'pytest', 'tests/'], 'python -m pytest'],
+    [['python3', 'manage.py', 'test'], 'python3 manage.py test'],
+    [['npm', 'test'], 'npm test'],
+    [['npm', 'run', 'test:e2e'], 'npm run test:e2e'],
+    [['yarn', 'test'], 'yarn test'],
+    [['go', 'test', './...'], 'go test'],
+    [['bats', 'test/'], 'bats'],
+    [['bundle', 'exec', 'rspec'], 'rspec'],
+    [['vendor/bin/phpunit'], 'phpunit'],
+    [['newman', 'run', 'collection.json'], 'newman'],
+    [['k6', 'run', 'load.js'], 'k6 run'],
+    [['exec', 'poetry', 'run', 'pytest'], 'pytest'],
+    [['CI=1', 'npx', 'jest'], 'jest'],
+  ])('%j runs %s', (argv, runner) => expect(testRunnerOf(argv)).toBe(runner));
+
+  it.each([[['npm', 'start']], [['npm', 'run', 'build']], [['python', 'app.py']], [['go', 'build']], [['make']], [['k6', 'version']], [['gunicorn', 'app:app']]])('%j runs none', (argv) =>
+    expect(testRunnerOf(argv)).toBeUndefined(),
+  );
+});
+
+const APP_DOCKERFILE = 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n';
+const SUT_DOCKERFILE = 'FROM node:22-slim\nRUN apt-get update && apt-get install -y curl\nCOPY . /app\nWORKDIR /app\nCMD ["/app/tests.sh"]\n';
+
+async function harden(tree: Record<string, string>) {
+  const { result, changed } = await hardenTree(tree);
+  const messages = (file: string) => result.engine.findings.filter((f) => f.file.endsWith(file)).map((f) => f.message);
+  return { changed, messages };
+}
+
+describe('compose test harnesses', () => {
+  const autotest = {
+    'docker-compose.test.yml': 'services:\n  sut:\n    build: ./tests\n    depends_on:\n      - web\n  web:\n    build: .\n    ports: ["3000:3000"]\n',
+    Dockerfile: APP_DOCKERFILE,
+    'tests/Dockerfile': SUT_DOCKERFILE,
+  };
+
+  it("leaves Docker Hub autotest's sut and its Dockerfile alone, and hardens the service it tests", async () => {
+    const { changed, messages } = await harden(autotest);
+    expect(changed['tests/Dockerfile']).toBeUndefined();
+    expect(messages('tests/Dockerfile')).toEqual([expect.stringMatching(/^not a runtime image: left alone \(a test harness, only test harness services build it: service sut, Docker Hub autotest's harness/)]);
+    const compose = changed['docker-compose.test.yml']!;
+    expect(compose.split('web:')[0]).not.toContain('cap_drop');
+    expect(compose.split('web:')[1]).toContain('cap_drop: [ALL]');
+    expect(changed.Dockerfile).toContain('USER 1000:1000');
+  });
+
+  it('reads the same with CRLF line ends', async () => {
+    const crlf = Object.fromEntries(Object.entries(autotest).map(([k, v]) => [k, toCrlf(v)]));
+    const { changed } = await harden(crlf);
+    expect(changed['tests/Dockerfile']).toBeUndefined();
+    expect(changed['docker-compose.test.yml']!.split('web:')[0]).not.toContain('cap_drop');
+  });
+
+  it('leaves a service whose command runs a test runner alone, through anchors and merge keys, but not one that publishes ports', async () => {
+    const compose = [
+      'x-app: &app',
+      '  build: .',
+      '  environment:',
+      '    NODE_ENV: test',
+      'services:',
+      '  web:',
+      '    <<: *app',
+      '    ports: ["3000:3000"]',
+      '  tests:',
+      '    <<: *app',
+      '    command: ["sh", "-c", "npm ci && npm test"]',
+      '  smoke:',
+      '    <<: *app',
+      '    command: npm test',
+      '    ports: ["3001:3000"]',
+      '',
+    ].join('\n');
+    const { changed } = await harden({ 'compose.yaml': compose, Dockerfile: APP_DOCKERFILE });
+    const out = changed['compose.yaml']!;
+    const [, web, tests, smoke] = out.split(/\n  (?:web|tests|smoke):\n/);
+    expect(web).toContain('cap_drop: [ALL]');
+    expect(tests).not.toContain('cap_drop');
+    expect(smoke).toContain('cap_drop: [ALL]');
+    // The anchor stays as written: nothing is added to a shared mapping.
+    expect(out.split('services:')[0]).toBe(compose.split('services:')[0]);
+  });
+
+  it('leaves every service of a test stack alone when only a test script uses it, with an override file', async () => {
+    const tree = {
+      'docker-compose.test.yml': 'services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n  tests:\n    build: ./tests\n    depends_on: [app, db]\n',
+      'docker-compose.test.override.yml': 'services:\n  app:\n    environment:\n      DEBUG: "1"\n',
+      'scripts/run-tests.sh': '#!/bin/sh\n# the suite\ndocker compose -f docker-compose.test.yml -f docker-compose.test.override.yml run --rm tests\n',
+      Dockerfile: APP_DOCKERFILE,
+      'tests/Dockerfile': SUT_DOCKERFILE,
+    };
+    const { changed, messages } = await harden(tree);
+    expect(changed['docker-compose.test.yml']).toBeUndefined();
+    expect(changed['docker-compose.test.override.yml']).toBeUndefined();
+    expect(changed['tests/Dockerfile']).toBeUndefined();
+    expect(messages('tests/Dockerfile')[0]).toContain('docker-compose.test.yml is a test stack: its name says test and only test scripts or steps use it (scripts/run-tests.sh:3)');
+  });
+
+  it('hardens the real services of a test-named file that something else also uses', async () => {
+    const tree = {
+      'docker-compose.test.yml': 'services:\n  app:\n    build: .\n  tests:\n    build: ./tests\n',
+      'scripts/run-tests.sh': '#!/bin/sh\ndocker compose -f docker-compose.test.yml run --rm tests\n',
+      'deploy.sh': '#!/bin/sh\ndocker compose -f docker-compose.test.yml up -d app\n',
+      Dockerfile: APP_DOCKERFILE,
+      'tests/Dockerfile': SUT_DOCKERFILE,
+    };
+    const { changed } = await harden(tree);
+    expect(changed['docker-compose.test.yml']).toContain('cap_drop');
+    expect(changed.Dockerfile).toContain('USER 1000:1000');
+  });
+
+  it('hardens harnesses too when the configuration asks for the test role', async () => {
+    const dir = writeTree(autotest);
+    const result = await run({ paths: [dir], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: DEFAULT_OPTIONS, hardenedRoles: () => ['runtime', 'test'] });
+    const changed = Object.fromEntries(result.changes.map((c) => [c.rel, c.after]));
+    expect(changed['tests/Dockerfile']).toContain('USER 1000:1000');
+    expect(changed['docker-compose.test.yml']!.split('web:')[0]).toContain('cap_drop: [ALL]');
+  });
+});
