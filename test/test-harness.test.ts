@@ -94,14 +94,15 @@ describe('compose test harnesses', () => {
     expect(out.split('services:')[0]).toBe(compose.split('services:')[0]);
   });
 
+  /** A test stack with its app and harness Dockerfiles, and the scripts that use it. */
+  const testStack = (files: Record<string, string>) => ({ ...files, Dockerfile: APP_DOCKERFILE, 'tests/Dockerfile': SUT_DOCKERFILE });
+
   it('leaves every service of a test stack alone when only a test script uses it, with an override file', async () => {
-    const tree = {
+    const tree = testStack({
       'docker-compose.test.yml': 'services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n  tests:\n    build: ./tests\n    depends_on: [app, db]\n',
       'docker-compose.test.override.yml': 'services:\n  app:\n    environment:\n      DEBUG: "1"\n',
       'scripts/run-tests.sh': '#!/bin/sh\n# the suite\ndocker compose -f docker-compose.test.yml -f docker-compose.test.override.yml run --rm tests\n',
-      Dockerfile: APP_DOCKERFILE,
-      'tests/Dockerfile': SUT_DOCKERFILE,
-    };
+    });
     const { changed, messages } = await harden(tree);
     expect(changed['docker-compose.test.yml']).toBeUndefined();
     expect(changed['docker-compose.test.override.yml']).toBeUndefined();
@@ -110,13 +111,11 @@ describe('compose test harnesses', () => {
   });
 
   it('hardens the real services of a test-named file that something else also uses', async () => {
-    const tree = {
+    const tree = testStack({
       'docker-compose.test.yml': 'services:\n  app:\n    build: .\n  tests:\n    build: ./tests\n',
       'scripts/run-tests.sh': '#!/bin/sh\ndocker compose -f docker-compose.test.yml run --rm tests\n',
       'deploy.sh': '#!/bin/sh\ndocker compose -f docker-compose.test.yml up -d app\n',
-      Dockerfile: APP_DOCKERFILE,
-      'tests/Dockerfile': SUT_DOCKERFILE,
-    };
+    });
     const { changed } = await harden(tree);
     expect(changed['docker-compose.test.yml']).toContain('cap_drop');
     expect(changed.Dockerfile).toContain('USER 1000:1000');
