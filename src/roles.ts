@@ -198,7 +198,9 @@ function decide(
       continue;
     }
     if (uses.length && uses.every((u) => u.harness)) {
-      set('test', `only test harness services build it: ${list(uses.map((u) => `${u.via.replace(/^compose /, '')}, ${u.harness}`))}`, useEv);
+      // One reason per kind of harness: the same service in a CI and a dev file says it once.
+      const reasons = [...new Set(uses.map((u) => u.harness!))];
+      set('test', `only test harness services build it (${list([...new Set(uses.map((u) => u.via.replace(/^compose /, '')))])}): ${reasons.join('; ')}`, useEv);
       continue;
     }
     if (uses.some((u) => u.exportsFiles)) {

@@ -138,7 +138,7 @@ export function harnessService(s: ServiceLink): HarnessDecision | undefined {
   for (const key of ['entrypoint', 'command'] as const) {
     for (const argv of composeCommands(s.effective[key])) {
       const runner = testRunnerOf(argv);
-      if (runner) return { reason: `its ${key} runs the test runner ${runner} and it publishes no ports: a test harness`, evidence: [at] };
+      if (runner) return { reason: `its ${key} runs the test runner ${runner} and it publishes no ports`, evidence: [at] };
     }
   }
   return undefined;

@@ -51,7 +51,7 @@ describe('compose test harnesses', () => {
   it("leaves Docker Hub autotest's sut and its Dockerfile alone, and hardens the service it tests", async () => {
     const { changed, messages } = await harden(autotest);
     expect(changed['tests/Dockerfile']).toBeUndefined();
-    expect(messages('tests/Dockerfile')).toEqual([expect.stringMatching(/^not a runtime image: left alone \(a test harness, only test harness services build it: service sut, Docker Hub autotest's harness/)]);
+    expect(messages('tests/Dockerfile')).toEqual([expect.stringMatching(/^not a runtime image: left alone \(a test harness, only test harness services build it \(service sut\): Docker Hub autotest's harness/)]);
     const compose = changed['docker-compose.test.yml']!;
     expect(compose.split('web:')[0]).not.toContain('cap_drop');
     expect(compose.split('web:')[1]).toContain('cap_drop: [ALL]');
@@ -92,6 +92,15 @@ describe('compose test harnesses', () => {
     expect(smoke).toContain('cap_drop: [ALL]');
     // The anchor stays as written: nothing is added to a shared mapping.
     expect(out.split('services:')[0]).toBe(compose.split('services:')[0]);
+  });
+
+  it('says a harness Dockerfile\'s reason once when a CI and a dev file run the same harness', async () => {
+    const cypress = 'services:\n  cypress:\n    build: ../test/cypress\n    command: cypress run --browser chrome\n';
+    const { changed, messages } = await harden({ 'docker/docker-compose.ci.yml': cypress, 'docker/docker-compose.dev.yml': cypress, 'test/cypress/Dockerfile': SUT_DOCKERFILE });
+    expect(changed['test/cypress/Dockerfile']).toBeUndefined();
+    const [note] = messages('test/cypress/Dockerfile');
+    expect(note).toContain('only test harness services build it (service cypress): its command runs the test runner cypress run and it publishes no ports [');
+    expect(note!.split('cypress run').length).toBe(2);
   });
 
   /** A test stack with its app and harness Dockerfiles, and the scripts that use it. */
