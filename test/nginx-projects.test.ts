@@ -1,7 +1,7 @@
 // Project fixtures for nginx/unprivileged: test/projects/<case>/input/** is a
 // small repo; output/** holds every file that must change, byte for byte (a
 // case with no output/ must change nothing). Optional expect.json:
-//   { "findings": ["substring", ...], "errors": true, "portKept": true }
+//   { "findings": ["substring", ...], "notInFindings": ["substring", ...], "errors": true, "portKept": true }
 //   portKept: the configuration already listens on 8080, so nothing moves and no port note is given.
 // Each case also runs as a CRLF twin, again on its own output (idempotency),
 // with every transform enabled (must not crash and must reach a fixpoint),
@@ -23,7 +23,7 @@ const ROOT = path.join(REPO, 'test/projects');
 const UPDATE = process.env.UPDATE_PROJECTS === '1';
 const ID = 'nginx/unprivileged';
 
-type Case = ProjectCase<{ findings?: string[]; errors?: boolean; portKept?: boolean }>;
+type Case = ProjectCase<{ findings?: string[]; notInFindings?: string[]; errors?: boolean; portKept?: boolean }>;
 
 function collect(): Case[] {
   return projectCases<Case['expect']>(ROOT);
@@ -101,6 +101,9 @@ describe('nginx/unprivileged projects', () => {
         const messages = first.result.engine.findings.filter((f) => f.transform === ID).map((f) => `${f.message} ${f.manual ?? ''}`);
         for (const needle of c.expect.findings ?? []) {
           expect(messages.some((m) => m.includes(needle)), `a finding mentions "${needle}"; got ${JSON.stringify(messages)}`).toBe(true);
+        }
+        for (const needle of c.expect.notInFindings ?? []) {
+          expect(messages.filter((m) => m.includes(needle)), `no finding mentions "${needle}"`).toEqual([]);
         }
         for (const [rel, text] of Object.entries(first.changed)) {
           if (/compose[^/]*\.ya?ml$/.test(rel)) expect(composeSchemaErrors(text), rel).toEqual([]);
@@ -215,4 +218,27 @@ describe('rewriteServiceUrls: other services reaching the swapped one by name', 
     'user@frontend:80',
     'http://backend/',
   ])('%s stays', (input) => expect(apply(input)).toBe(input));
+});
+
+describe('the stock default site', () => {
+  it('a swap that keeps the image default site moves container port 80 and says so in its note, naming no other port', async () => {
+    const c = cases.find((x) => x.name === 'stock-site-no-expose')!;
+    const run = await hardenTree(c.input, [ID]);
+    const notes = run.result.engine.findings.filter((f) => f.transform === ID).flatMap((f) => f.notes ?? []);
+    expect(notes.filter((n) => n.kind === 'port-moved').map((n) => n.message)).toEqual([
+      expect.stringMatching(/^the image of Dockerfile now listens on container port 8080 instead of 80; published host ports stay/),
+    ]);
+  });
+  it('a configuration that replaces the default site at its path keeps the message about its own listen', async () => {
+    const run = await hardenTree(
+      {
+        'Dockerfile': 'FROM nginx:1.25\nCOPY default.conf /etc/nginx/conf.d/default.conf\n',
+        'default.conf': 'server {\n    listen 8080;\n}\n',
+      },
+      [ID],
+    );
+    const f = run.result.engine.findings.find((x) => x.transform === ID)!;
+    expect(f.message).toContain('whose configuration already listens on no port below 1024');
+    expect(f.notes?.some((n) => n.kind === 'port-moved')).toBe(false);
+  });
 });
