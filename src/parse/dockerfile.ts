@@ -288,7 +288,10 @@ function heredocRanges(
 /**
  * Substitute `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` in a FROM
  * argument from the global ARG defaults (and `overrides`, e.g. compose build args).
- * Returns undefined when a variable has no known value.
+ * Returns undefined when a variable has no known value. An override that still
+ * holds a variable reference (a compose build arg taken from the environment at
+ * build time, `args: [FOO]`, kept as `${FOO}`) is unknown in every form: not
+ * empty, and not the default of `${FOO:-default}` either.
  */
 export function expandArgs(
   value: string,
@@ -298,6 +301,10 @@ export function expandArgs(
   let unresolved = false;
   const out = value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced, op, word, bare) => {
     const name = braced ?? bare;
+    if (Object.hasOwn(overrides, name) && isUnknownBuildArg(overrides[name]!)) {
+      unresolved = true;
+      return '';
+    }
     const v = name in overrides ? overrides[name] : globalArgs.get(name);
     if (op === ':-' || op === '-') {
       if (v === undefined || (op === ':-' && v === '')) return word;
@@ -311,6 +318,11 @@ export function expandArgs(
     return v;
   });
   return unresolved ? undefined : out;
+}
+
+/** Whether a build argument's value (as a build passes it) still depends on a variable the build environment sets. */
+export function isUnknownBuildArg(value: string): boolean {
+  return /\$(\{|[A-Za-z_])/.test(value);
 }
 
 /** Instructions of a stage that belong to it at build time (ONBUILD triggers run elsewhere). */
