@@ -100,6 +100,12 @@ describe('command recogniser', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
     expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1' });
     expect(inv('docker tag org/app:1 registry/org/app:1')).toEqual({ kind: 'tag', source: 'org/app:1', target: 'registry/org/app:1' });
+    expect(inv('docker run -d -p 8000:80 --publish=127.0.0.1:443:443/tcp -p80 --name web org/app:1')).toEqual({
+      kind: 'run',
+      image: 'org/app:1',
+      publish: ['8000:80', '127.0.0.1:443:443/tcp', '80'],
+    });
+    expect(inv('docker container run --rm -it --publish 80:80 org/app')).toEqual({ kind: 'run', image: 'org/app', publish: ['80:80'] });
     expect(inv('echo docker build .')).toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@ import { parseImageRef } from '../src/parse/image-ref.js';
 import { lookupImage } from '../src/knowledge/images.js';
 import { rewriteUrls, rewriteServiceUrls } from '../src/ports.js';
 import type { Project } from '../src/model.js';
+import { markdown } from '../src/report/markdown.js';
 
 const ROOT = path.join(REPO, 'test/projects');
 const UPDATE = process.env.UPDATE_PROJECTS === '1';
@@ -240,5 +241,64 @@ describe('the stock default site', () => {
     const f = run.result.engine.findings.find((x) => x.transform === ID)!;
     expect(f.message).toContain('whose configuration already listens on no port below 1024');
     expect(f.notes?.some((n) => n.kind === 'port-moved')).toBe(false);
+  });
+});
+
+describe('docker run -p of the swapped image in scripts, CI and docs', () => {
+  const tree = (eol: string) =>
+    Object.fromEntries(
+      Object.entries({
+        'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\nEXPOSE 80\n',
+        'web/site/index.html': '<p>hi</p>\n',
+        'README.md': [
+          '# Web',
+          '',
+          '```bash',
+          'docker build -t acme/web:dev web',
+          'docker run --rm -p 8000:80 acme/web:dev',
+          '```',
+          '',
+          '```cli',
+          '$ docker run -d --publish=80:80 --name web acme/web:dev',
+          'abc123',
+          '```',
+          '',
+          'Then open http://localhost:8000.',
+          '',
+        ].join(eol),
+        Makefile: ['run:', '\tdocker run -p 127.0.0.1:8080:80/tcp acme/web:dev', 'other:', '\tdocker run -p 80:80 nginx:alpine', ''].join(eol),
+        'scripts/serve': ['#!/usr/bin/env bash', 'docker run -p 9000:80 -p 53:53/udp acme/web:dev', ''].join(eol),
+        '.github/workflows/ci.yml': ['jobs:', '  t:', '    steps:', '      - run: |', '          docker run -d -p 80:80 acme/web:dev', ''].join(eol),
+      }),
+    );
+  for (const eol of ['\n', '\r\n']) {
+    it(`lists each place with its file:line and the new value, and only for the image built here${eol === '\r\n' ? ' (CRLF)' : ''}`, async () => {
+      const run = await hardenTree(tree(eol), [ID]);
+      const f = run.result.engine.findings.find((x) => x.transform === ID)!;
+      expect(f.fixed).toBe(true);
+      const note = f.notes!.find((n) => n.message.startsWith('docker run commands'))!;
+      expect(note.kind).toBe('port-moved');
+      expect(note.message).toBe(
+        'docker run commands outside the files changed publish the old container port of the image of web/Dockerfile; change them: ' +
+          '.github/workflows/ci.yml:5 `-p 80:80` to `-p 80:8080`; ' +
+          'Makefile:2 `-p 127.0.0.1:8080:80/tcp` to `-p 127.0.0.1:8080:8080/tcp`; ' +
+          'README.md:5 `-p 8000:80` to `-p 8000:8080`; ' +
+          'README.md:9 `-p 80:80` to `-p 80:8080`; ' +
+          'scripts/serve:2 `-p 9000:80` to `-p 9000:8080`',
+      );
+      // The PR body carries it under the migration notes.
+      const body = markdown(run.result, { cwd: '/', color: false });
+      expect(body).toContain('README.md:9 `-p 80:80` to `-p 80:8080`');
+    });
+  }
+  it('says nothing when no command publishes the moved port', async () => {
+    const t = tree('\n');
+    t['README.md'] = '```bash\ndocker build -t acme/web:dev web\ndocker run --rm acme/web:dev\n```\n';
+    delete t['Makefile'];
+    delete t['scripts/serve'];
+    delete t['.github/workflows/ci.yml'];
+    const run = await hardenTree(t, [ID]);
+    const f = run.result.engine.findings.find((x) => x.transform === ID)!;
+    expect(f.notes!.some((n) => n.message.startsWith('docker run commands'))).toBe(false);
   });
 });

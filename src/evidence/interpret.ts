@@ -93,8 +93,10 @@ function record(
       if (inv.push) out.imageUses.push({ image: `bake:${inv.targets.join(',') || 'default'}`, kind: 'push', at: at() });
       return undefined;
     case 'push':
-    case 'run':
       out.imageUses.push({ image: inv.image, kind: inv.kind, at: at() });
+      return undefined;
+    case 'run':
+      out.imageUses.push({ image: inv.image, kind: inv.kind, ...(inv.publish ? { publish: inv.publish } : {}), at: at() });
       return undefined;
     case 'tag':
       out.tagAliases.push({ source: inv.source, target: inv.target, at: at() });

@@ -593,7 +593,7 @@ function readMarkdown(ctx: Ctx, out: RepoEvidence): void {
     const c = close.exec(rest);
     const bodyEnd = c ? bodyStart + c.index : text.length;
     fence.lastIndex = c ? bodyStart + c.index + c[0].length : text.length;
-    if (!['', 'sh', 'bash', 'shell', 'console', 'zsh', 'shell-session', 'sh-session', 'terminal', 'make', 'text'].includes(lang)) continue;
+    if (!['', 'sh', 'bash', 'shell', 'console', 'cli', 'zsh', 'shell-session', 'sh-session', 'terminal', 'make', 'text'].includes(lang)) continue;
     const body = text.slice(bodyStart, bodyEnd);
     if (!/docker|podman|compose/.test(body)) continue;
     const prompted = /^\s*[$%] /m.test(body);

@@ -62,7 +62,7 @@ import {
   removeNginxDirective,
 } from '../../src/edits.js';
 import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
-import { movePorts, listenPorts, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
+import { movePorts, listenPorts, publishMentions, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
 import { relPath } from '../../src/model.js';
 import { detectEol, indentOfLine, lineStartOf, shellQuote } from '../../src/text.js';
 
@@ -220,6 +220,10 @@ function unitPosition(unit: Unit, ins?: DfInstruction): { file: string; range: [
   return { file: s.compose.path, range: serviceRange(s) };
 }
 
+function optional<T>(x: T | undefined): T[] {
+  return x === undefined ? [] : [x];
+}
+
 function whoRuns(unit: Unit): string {
   return unit.services.length ? `service ${[...new Set(unit.services.map((s) => s.name))].join(', ')}` : `the image of ${unit.df!.rel}`;
 }
@@ -232,6 +236,23 @@ function portNote(unit: Unit, moves: [number, number][]): MigrationNote {
     message:
       `${whoRuns(unit)} now listens on container port ${ports}; published host ports stay, but anything that ` +
       `reaches the container directly (other containers on its network, a proxy, health probes, orchestrator manifests) must use the new port`,
+  };
+}
+
+/**
+ * The `docker run -p` commands of the repository's scripts, CI and docs that publish a container port the
+ * image no longer listens on, each with its file:line and the value it needs: the evidence says which tag
+ * runs this image, and the host side stays. Undefined when there are none.
+ */
+function publishNote(project: Project, unit: Unit, moves: [number, number][]): MigrationNote | undefined {
+  if (!unit.df || moves.length === 0) return undefined;
+  const moving = new Set(moves.map(([from]) => from));
+  const mentions = publishMentions(project, unit.df, unit.stages).filter((m) => moving.has(m.from));
+  if (mentions.length === 0) return undefined;
+  const places = mentions.map((m) => `${m.at.rel}:${m.at.line} \`-p ${m.spec}\` to \`-p ${m.moved}\``);
+  return {
+    kind: 'port-moved',
+    message: `docker run commands outside the files changed publish the old container port of ${whoRuns(unit)}; change them: ${places.join('; ')}`,
   };
 }
 
@@ -286,7 +307,7 @@ function planSwap(project: Project, unit: Unit): Finding {
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
     // A configuration that already listens on 8080 (nothing on 80 or 443 anywhere) keeps its port: no note.
-    notes: [...(servedMoves.length ? [portNote(unit, servedMoves)] : []), ...plan.notes],
+    notes: [...(servedMoves.length ? [portNote(unit, servedMoves)] : []), ...optional(publishNote(project, unit, [...servedMoves, ...idle])), ...plan.notes],
   };
 }
 
@@ -841,7 +862,7 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(move?.moved.length ? [portNote(unit, move.moved)] : []), ...plan.notes],
+    notes: [...(move?.moved.length ? [portNote(unit, move.moved), ...optional(publishNote(project, unit, move.moved))] : []), ...plan.notes],
   };
 }
 
@@ -948,7 +969,7 @@ function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding |
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(move?.moved.length ? [portNote(unit, move.moved)] : []), ...plan.notes],
+    notes: [...(move?.moved.length ? [portNote(unit, move.moved), ...optional(publishNote(project, unit, move.moved))] : []), ...plan.notes],
   };
 }
 
