@@ -79,11 +79,7 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
   for (let guard = 0; guard < df.stages.length; guard++) {
     const expanded = expandArgs(cur.image, df.globalArgs, buildArgs);
     if (expanded === undefined) {
-      const fromEnvironment = Object.keys(buildArgs).filter((k) => isUnknownBuildArg(buildArgs[k]!) && new RegExp(`\\$\\{?${k}(?![A-Za-z0-9_])`).test(cur.image));
-      const why = fromEnvironment.length
-        ? `build argument ${fromEnvironment.join(', ')} takes its value from the environment at build time`
-        : 'a build argument has no default';
-      return withDistro(df, chain, { chain, unresolved: `FROM ${cur.image}: ${why}`, distroGuessed: false, ...args });
+      return withDistro(df, chain, { chain, unresolved: `FROM ${cur.image}: a build argument has no default`, distroGuessed: false, ...args });
     }
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {

@@ -31,8 +31,10 @@ describe('compose build args taken from the environment', () => {
         const run = await hardenTree({ 'compose.yaml': eol(compose), Dockerfile: eol(dockerfile) }, []);
         const { s, base } = serviceBase(run.result.engine.project);
         expect(s.build!.args).toEqual({ BASE: '${BASE}', APP_UID: '${APP_UID}' });
-        expect(base.image).toBeUndefined();
-        expect(base.unresolved).toBe('FROM ${BASE}: build argument BASE takes its value from the environment at build time');
+        // The image stays the reference as written: unknown, neither empty nor nginx:1.25-alpine.
+        expect(base.image).toBe('${BASE}');
+        expect(base.facts).toBeUndefined();
+        expect(effectiveUser(base).known).toBe(false);
       });
     }
   }
@@ -51,6 +53,14 @@ describe('compose build args taken from the environment', () => {
     const { base } = serviceBase(run.result.engine.project);
     expect(base.image).toBe('node:20-alpine');
     expect(effectiveUser(base).known).toBe(false);
+  });
+
+  it('an unknown tag keeps the image family: nginx:${TAG} is nginx, of a tag the environment gives', async () => {
+    const compose = 'services:\n  web:\n    build:\n      context: .\n      args: [TAG]\n';
+    const run = await hardenTree({ 'compose.yaml': compose, Dockerfile: 'ARG TAG=1.25-alpine\nFROM nginx:${TAG:-1.25-alpine}\n' }, []);
+    const { base } = serviceBase(run.result.engine.project);
+    expect(base.image).toBe('nginx:${TAG}');
+    expect(base.facts?.family).toBe('nginx');
   });
 
   it('a value given in compose replaces the ARG default for USER', async () => {

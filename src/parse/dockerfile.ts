@@ -288,10 +288,10 @@ function heredocRanges(
 /**
  * Substitute `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` in a FROM
  * argument from the global ARG defaults (and `overrides`, e.g. compose build args).
- * Returns undefined when a variable has no known value. An override that still
- * holds a variable reference (a compose build arg taken from the environment at
- * build time, `args: [FOO]`, kept as `${FOO}`) is unknown in every form: not
- * empty, and not the default of `${FOO:-default}` either.
+ * Returns undefined when a variable has no known value. An override that holds a
+ * reference (`args: [TAG]` taken from the environment, kept as `${TAG}`) is put in
+ * as written, in every form: `nginx:${TAG}` stays an nginx image of unknown tag,
+ * neither empty nor the Dockerfile's default.
  */
 export function expandArgs(
   value: string,
@@ -301,10 +301,6 @@ export function expandArgs(
   let unresolved = false;
   const out = value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced, op, word, bare) => {
     const name = braced ?? bare;
-    if (Object.hasOwn(overrides, name) && isUnknownBuildArg(overrides[name]!)) {
-      unresolved = true;
-      return '';
-    }
     const v = name in overrides ? overrides[name] : globalArgs.get(name);
     if (op === ':-' || op === '-') {
       if (v === undefined || (op === ':-' && v === '')) return word;

@@ -296,7 +296,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   // removed, the image's stock default site, which nginx-unprivileged itself moves from 80 to 8080.
   const listens = (from: number) => listened.has(from) || (from === 80 && implicit);
   const stockMove: [number, number] = [NGINX_ORG_DEFAULT_SITE.port, NGINX_ORG_DEFAULT_SITE.unprivilegedPort];
-  const servedMoves = [...move.moved.filter(([from]) => listens(from) || (stockSite && from === stockMove[0]))];
+  const servedMoves = move.moved.filter(([from]) => listens(from) || (stockSite && from === stockMove[0]));
   if (stockSite && !servedMoves.some(([from]) => from === stockMove[0])) servedMoves.unshift(stockMove);
   const idle = move.moved.filter(([from]) => !servedMoves.some(([f]) => f === from));
   return {
