@@ -314,13 +314,13 @@ function planSwap(project: Project, unit: Unit): Finding {
 /**
  * What the swap does to the container's ports, said as it happens: the repository's own `listen`
  * lines move, the image's stock default site moves by itself (nginx-unprivileged listens on 8080
- * there), and a port nothing listens on (`EXPOSE 443` with no TLS server) only follows in EXPOSE
+ * there), and a port no configuration read here listens on (`EXPOSE 443` with no TLS server, or a config mounted from outside the repository) only follows in EXPOSE
  * and compose.
  */
 function swapMessage(moved: [number, number][], served: [number, number][], idle: [number, number][], stockSite: boolean): string {
   const list = (moves: [number, number][]) => moves.map(([from, to]) => `${from} to ${to}`).join(' and ');
   const idleText = idle.length
-    ? `${idle.map(([from]) => from).join(' and ')} (where nothing listens) ${idle.length === 1 ? 'follows' : 'follow'} to ${idle.map(([, to]) => to).join(' and ')}`
+    ? `${idle.map(([from]) => from).join(' and ')} (no configuration read here listens on it) ${idle.length === 1 ? 'follows' : 'follow'} to ${idle.map(([, to]) => to).join(' and ')}`
     : '';
   if (stockSite) {
     const { path: site, port, unprivilegedPort } = NGINX_ORG_DEFAULT_SITE;
