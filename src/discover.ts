@@ -8,7 +8,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
 import { isInside, describeIoError, type FileError } from './read.js';
-import { evidenceKind, type EvidenceFile } from './evidence/sources.js';
+import { evidenceKind, mayBeShellScript, type EvidenceFile } from './evidence/sources.js';
 
 export interface DiscoveredFile {
   path: string;
@@ -221,6 +221,10 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
         if (ev && (ev === 'dotenv' || !ignored(abs, false))) {
           seen.add(abs);
           evidence.push({ path: abs, kind: ev, root });
+        } else if (!ev && !entryExcluded && !seen.has(abs) && mayBeShellScript(entry.name) && !ignored(abs, false)) {
+          // `scripts/deploy`, `bin/up`: scripts without an extension, read once their shebang says shell.
+          seen.add(abs);
+          evidence.push({ path: abs, kind: 'shell', root, shebangOnly: true });
         }
         continue;
       }

@@ -3,7 +3,7 @@
 // and earlier stages), what the knowledge table says of that base, and which
 // user the image ends up running as.
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
-import { expandArgs, effectiveInstructions } from './parse/dockerfile.js';
+import { expandArgs, effectiveInstructions, isUnknownBuildArg } from './parse/dockerfile.js';
 import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
@@ -31,6 +31,8 @@ export interface StageBase {
    * from and what that stage starts from. `facts` then describe that image.
    */
   builtFrom?: { parent: BuiltParent; base: StageBase };
+  /** The build arguments it was resolved with (compose build.args): they replace the ARG defaults in the chain too. */
+  buildArgs?: Record<string, string>;
 }
 
 /** The Dockerfile stage an image tag built in this repository comes from. */
@@ -73,10 +75,11 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
 export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}, parents?: ParentLookup, depth = 0): StageBase {
   const chain: DfStage[] = [stage];
   let cur = stage;
+  const args = Object.keys(buildArgs).length ? { buildArgs } : {};
   for (let guard = 0; guard < df.stages.length; guard++) {
     const expanded = expandArgs(cur.image, df.globalArgs, buildArgs);
     if (expanded === undefined) {
-      return withDistro(df, chain, { chain, unresolved: `FROM ${cur.image}: a build argument has no default`, distroGuessed: false });
+      return withDistro(df, chain, { chain, unresolved: `FROM ${cur.image}: a build argument has no default`, distroGuessed: false, ...args });
     }
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {
@@ -85,11 +88,11 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
       if (built && built.dockerfile.parsed !== df) {
         const base = resolveStageBase(built.dockerfile.parsed, built.stage, {}, parents, depth + 1);
         const facts = factsOfBuiltImage(built, base);
-        const own = withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, builtFrom: { parent: built, base } });
+        const own = withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, builtFrom: { parent: built, base }, ...args });
         return own.distro || !base.distro ? own : { ...own, distro: base.distro, distroGuessed: base.distroGuessed };
       }
       const facts = lookupImage(ref);
-      return withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false });
+      return withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, ...args });
     }
     chain.unshift(parent);
     cur = parent;
@@ -198,7 +201,7 @@ function expandUser(base: StageBase, ins: DfInstruction): string {
   const written = ins.args[0] ?? '';
   if (!written.includes('$')) return written;
   const scope = new Map<string, string | undefined>(Object.entries(base.facts?.env ?? {}));
-  for (const [k, v] of variableScopes(base.chain).get(ins) ?? []) if (v !== undefined || !scope.has(k)) scope.set(k, v);
+  for (const [k, v] of variableScopes(base.chain, undefined, base.buildArgs).get(ins) ?? []) if (v !== undefined || !scope.has(k)) scope.set(k, v);
   const value = expandArgs(written, scope);
   return value !== undefined && value.trim() !== '' ? value : written;
 }
@@ -333,10 +336,16 @@ const USER_TOOL_VALUE_FLAGS = new Set([
 
 /**
  * The build variables a RUN sees before each instruction of the chain: ARG values
- * (their default, else the global ARG's) and ENV values. ENV carries into stages
- * built on this one; ARG does not. A value that cannot be known is left out.
+ * (the build's own `buildArgs`, else their default, else the global ARG's) and ENV
+ * values. ENV carries into stages built on this one; ARG does not. A value that
+ * cannot be known is left out; a build argument the environment sets at build time
+ * is kept as its reference (`${FOO}`), so nothing expands it further.
  */
-export function variableScopes(chain: DfStage[], globalArgs: Map<string, string | undefined> = new Map()): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
+export function variableScopes(
+  chain: DfStage[],
+  globalArgs: Map<string, string | undefined> = new Map(),
+  buildArgs: Record<string, string> = {},
+): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
   const out = new Map<DfInstruction, Map<string, string | undefined>>();
   const env = new Map<string, string | undefined>();
   for (const stage of chain) {
@@ -348,8 +357,9 @@ export function variableScopes(chain: DfStage[], globalArgs: Map<string, string 
       out.set(ins, scope);
       if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
       for (const p of ins.properties) {
-        const raw = p.value ?? (ins.keyword === 'ARG' ? globalArgs.get(p.name) : undefined);
-        const value = raw === undefined ? undefined : expandArgs(raw, scope);
+        const given = ins.keyword === 'ARG' && Object.hasOwn(buildArgs, p.name) ? buildArgs[p.name] : undefined;
+        const raw = given ?? p.value ?? (ins.keyword === 'ARG' ? globalArgs.get(p.name) : undefined);
+        const value = given !== undefined && isUnknownBuildArg(given) ? given : raw === undefined ? undefined : expandArgs(raw, scope);
         (ins.keyword === 'ARG' ? args : env).set(p.name, value);
       }
       scope = undefined;

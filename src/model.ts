@@ -663,17 +663,25 @@ function isRemoteContext(ctx: string): boolean {
   return /^(https?:|git@|git:|ssh:|github\.com\/)/.test(ctx);
 }
 
-/** Build arguments as compose passes them: values interpolated (one that does not resolve is kept as written). */
+/**
+ * Build arguments as compose passes them: values interpolated (one that does not resolve is kept as written).
+ * An argument given without a value (`args: [FOO]`, `FOO:`) takes its value from the environment compose
+ * runs in or its `.env` (docker/compose#10923; moby/moby#15182): the `.env` value where it sets one, else it
+ * is unknown and kept as the reference `${FOO}`, which no ARG expansion resolves (neither to empty nor to the
+ * Dockerfile's default).
+ */
 function buildArgs(args: unknown, env: EnvScope): Record<string, string> {
   const out: Record<string, string> = {};
+  const fromEnvironment = (name: string) => interpolatedOr(`\${${name}}`, env).value;
   if (Array.isArray(args)) {
     for (const a of args) {
       if (typeof a !== 'string') continue;
       const eq = a.indexOf('=');
       if (eq > 0) out[a.slice(0, eq)] = interpolatedOr(a.slice(eq + 1), env).value;
+      else if (eq < 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a.trim())) out[a.trim()] = fromEnvironment(a.trim());
     }
   } else if (isRecord(args)) {
-    for (const [k, v] of Object.entries(args)) if (v !== null && v !== undefined) out[k] = interpolatedOr(String(v), env).value;
+    for (const [k, v] of Object.entries(args)) out[k] = v === null || v === undefined ? fromEnvironment(k) : interpolatedOr(String(v), env).value;
   }
   return out;
 }

@@ -23,6 +23,8 @@ import { parseListen, walkNginx, type NginxDirective } from './parse/nginx.js';
 import { mapValue, nginxBlockInsertPoint, scalarValueStart } from './edits.js';
 import { lastColonOutsideBraces } from './text.js';
 import { servicePath } from './compose-service.js';
+import { findBuiltImage } from './images.js';
+import type { Evidence } from './evidence/types.js';
 
 /** Container port -> the port it moves to. */
 export type PortMap = Readonly<Record<number, number>>;
@@ -405,6 +407,43 @@ function moveTraefikPort(s: ServiceLink, map: YAMLMap, out: Collector): void {
       if (to) move(start, raw, ['labels', String(item.key.value)], typeof item.value.value === 'number' ? to : String(to));
     }
   }
+}
+
+// ------------------------------------------------------ published ports
+
+/** A `docker run -p HOST:CONTAINER` the repository's scripts, CI or docs run the image with. */
+export interface PublishMention {
+  at: Evidence;
+  /** The `-p` value as written, and as it must read after the move (the host side stays). */
+  spec: string;
+  moved: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * `docker run -p …:P IMAGE` in scripts, Makefiles, CI workflows and README code
+ * blocks (the evidence of use), where IMAGE is a tag this Dockerfile's stage
+ * builds and P a container port that moves. Compose files are moved by the
+ * operation itself; these places are the user's to change, so they are listed.
+ */
+export function publishMentions(project: Project, dockerfile: DockerfileSource, stages: DfStage[], map: PortMap = UNPRIVILEGED_PORTS): PublishMention[] {
+  const out: PublishMention[] = [];
+  const last = stages[stages.length - 1];
+  const buildsThis = (target: string | undefined) =>
+    target === undefined ? last === dockerfile.parsed.stages[dockerfile.parsed.stages.length - 1] : stages.some((s) => s.name === target.toLowerCase());
+  for (const use of project.layout.evidence.imageUses) {
+    if (use.kind !== 'run' || !use.publish) continue;
+    const built = findBuiltImage(project.images, use.image);
+    if (!built || built.dockerfile !== dockerfile.path || !buildsThis(built.target)) continue;
+    for (const spec of use.publish) {
+      const { port, start } = containerPart(spec);
+      const to = /^\d+$/.test(port) && !/\/udp$/i.test(spec) ? map[Number(port)] : undefined;
+      if (to === undefined) continue;
+      out.push({ at: use.at, spec, moved: spec.slice(0, start) + to + spec.slice(start + port.length), from: Number(port), to });
+    }
+  }
+  return out;
 }
 
 // ------------------------------------------------------- other services

@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { shellCommands, expandVariables } from '../src/evidence/shell.js';
 import { recognize } from '../src/evidence/commands.js';
 import { readEvidence } from '../src/evidence/index.js';
-import { evidenceKind } from '../src/evidence/sources.js';
+import { evidenceKind, isShellShebang, mayBeShellScript } from '../src/evidence/sources.js';
 import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
 import { runCli, writeTree } from './helpers.js';
@@ -100,6 +100,12 @@ describe('command recogniser', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
     expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1' });
     expect(inv('docker tag org/app:1 registry/org/app:1')).toEqual({ kind: 'tag', source: 'org/app:1', target: 'registry/org/app:1' });
+    expect(inv('docker run -d -p 8000:80 --publish=127.0.0.1:443:443/tcp -p80 --name web org/app:1')).toEqual({
+      kind: 'run',
+      image: 'org/app:1',
+      publish: ['8000:80', '127.0.0.1:443:443/tcp', '80'],
+    });
+    expect(inv('docker container run --rm -it --publish 80:80 org/app')).toEqual({ kind: 'run', image: 'org/app', publish: ['80:80'] });
     expect(inv('echo docker build .')).toBeUndefined();
   });
 });
@@ -127,6 +133,10 @@ describe('evidence files', () => {
     expect(evidenceKind('.env', [''])).toBe('dotenv');
     expect(evidenceKind('docker-bake.hcl', [''])).toBe('bake');
     expect(evidenceKind('devcontainer.json', ['.devcontainer'])).toBe('devcontainer');
+    expect(['deploy', 'docker-up', 'run_tests', 'LICENSE', 'CODEOWNERS', 'setup.py', '.envrc'].filter(mayBeShellScript)).toEqual(['deploy', 'docker-up', 'run_tests']);
+    expect(['#!/bin/sh', '#!/bin/bash -e', '#!/usr/bin/env bash', '#! /usr/bin/env -S bash -eu', '#!/bin/zsh', '#!/usr/bin/env python3', '#!/bin/shell-thing', '#!/usr/bin/env node'].filter(isShellShebang)).toEqual([
+      '#!/bin/sh', '#!/bin/bash -e', '#!/usr/bin/env bash', '#! /usr/bin/env -S bash -eu', '#!/bin/zsh',
+    ]);
   });
 
   it('shell scripts: cd, variables, multiple -f, lines', async () => {
@@ -395,6 +405,79 @@ describe('evidence files', () => {
       expect.objectContaining({ composeFiles: [path.join(dir, 'docker-compose.yml'), path.join(dir, '.devcontainer/docker-compose.extend.yml')], service: 'app' }),
     ]);
     expect(ev.devcontainers[0]!.at.line).toBe(4);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('bash arrays of -f flags (set, appended, local, a whole command) expand where "${NAME[@]}" is used', async () => {
+    for (const eol of ['\n', '\r\n']) {
+      const { dir, ev } = await evidenceOf({
+        ...compose,
+        'up.sh': [
+          '#!/usr/bin/env bash',
+          'files=(-f docker-compose.yml -f "docker-compose.dev.yml")',
+          'if [ "$1" = prod ]; then',
+          '  files+=(-f docker-compose.prod.yml)  # production on top',
+          'fi',
+          'docker compose "${files[@]}" up -d',
+          'deploy() {',
+          '  local extra=(',
+          '    -f docker-compose.yml  # base',
+          "    -f 'docker-compose.prod.yml'",
+          '  )',
+          '  docker compose ${extra[*]} config',
+          '}',
+          'dc=("docker" "compose" \\',
+          '    "-f" "docker-compose.yml" \\',
+          '    "-f" "$DIR/compose.ci.yaml")',
+          'unknown=(-f "$OVERRIDE")',
+          'docker compose "${unknown[@]}" up',
+          '',
+        ].join(eol),
+      });
+      expect(uses(ev, dir)).toEqual([
+        { files: ['docker-compose.yml', 'docker-compose.dev.yml', 'docker-compose.prod.yml'], at: 'up.sh:6', source: 'shell' },
+        { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'up.sh:12', source: 'shell' },
+        // The array that is a whole command counts where it is set; its file named by an unknown variable stays unresolved.
+        { files: ['docker-compose.yml'], at: 'up.sh:14', source: 'shell' },
+        { files: [], at: 'up.sh:18', source: 'shell' },
+      ]);
+      expect(ev.composeUses.map((u) => u.unresolved)).toEqual([[], [], ['$DIR/compose.ci.yaml'], ['$OVERRIDE']]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('COMPOSE_FILE exported by a script or set in .env names the files of compose commands without -f', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'scripts/prod.sh': '#!/bin/sh\ncd "$(dirname "$0")/.."\nexport COMPOSE_FILE=docker-compose.yml:docker-compose.prod.yml\ndocker compose up -d\n',
+      '.env': '# the dev stack by default\nCOMPOSE_FILE="docker-compose.yml:docker-compose.dev.yml"\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.env:2', source: 'dotenv' },
+      { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'scripts/prod.sh:3', source: 'shell' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scripts without an extension are read when their shebang is a shell; other files without one are not', async () => {
+    const deploy = 'cd "$(dirname "$0")/.."\ndocker compose -f docker-compose.yml -f docker-compose.prod.yml up -d\n';
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'scripts/deploy': `#!/bin/bash\n${deploy}`,
+      'bin/up': `#!/usr/bin/env -S bash -e\r\n${deploy.replace(/\n/g, '\r\n')}`,
+      run: `#! /bin/sh\ndocker compose -f docker-compose.dev.yml up\n`,
+      'bin/tool': `#!/usr/bin/env python3\nimport os\nos.system("docker compose -f docker-compose.prod.yml up")\n`,
+      'bin/notes': `docker compose -f docker-compose.prod.yml up\n`,
+      LICENSE: '#!/bin/sh\ndocker compose -f docker-compose.prod.yml up\n',
+      'node_modules/x/bin/cli': `#!/bin/sh\ndocker compose -f ../../docker-compose.prod.yml up\n`,
+      'scripts/huge': `#!/bin/sh\n${'# padding\n'.repeat(30000)}docker compose -f docker-compose.prod.yml up\n`,
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'bin/up:3', source: 'shell' },
+      { files: ['docker-compose.dev.yml'], at: 'run:2', source: 'shell' },
+      { files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'scripts/deploy:3', source: 'shell' },
+    ]);
+    expect(ev.filesRead.map((f) => path.relative(dir, f)).filter((f) => !f.includes('.'))).toEqual(['bin/up', 'run', 'scripts/deploy']);
     rmSync(dir, { recursive: true, force: true });
   });
 

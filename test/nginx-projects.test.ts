@@ -1,7 +1,7 @@
 // Project fixtures for nginx/unprivileged: test/projects/<case>/input/** is a
 // small repo; output/** holds every file that must change, byte for byte (a
 // case with no output/ must change nothing). Optional expect.json:
-//   { "findings": ["substring", ...], "errors": true, "portKept": true }
+//   { "findings": ["substring", ...], "notInFindings": ["substring", ...], "errors": true, "portKept": true }
 //   portKept: the configuration already listens on 8080, so nothing moves and no port note is given.
 // Each case also runs as a CRLF twin, again on its own output (idempotency),
 // with every transform enabled (must not crash and must reach a fixpoint),
@@ -18,12 +18,13 @@ import { parseImageRef } from '../src/parse/image-ref.js';
 import { lookupImage } from '../src/knowledge/images.js';
 import { rewriteUrls, rewriteServiceUrls } from '../src/ports.js';
 import type { Project } from '../src/model.js';
+import { markdown } from '../src/report/markdown.js';
 
 const ROOT = path.join(REPO, 'test/projects');
 const UPDATE = process.env.UPDATE_PROJECTS === '1';
 const ID = 'nginx/unprivileged';
 
-type Case = ProjectCase<{ findings?: string[]; errors?: boolean; portKept?: boolean }>;
+type Case = ProjectCase<{ findings?: string[]; notInFindings?: string[]; errors?: boolean; portKept?: boolean }>;
 
 function collect(): Case[] {
   return projectCases<Case['expect']>(ROOT);
@@ -101,6 +102,9 @@ describe('nginx/unprivileged projects', () => {
         const messages = first.result.engine.findings.filter((f) => f.transform === ID).map((f) => `${f.message} ${f.manual ?? ''}`);
         for (const needle of c.expect.findings ?? []) {
           expect(messages.some((m) => m.includes(needle)), `a finding mentions "${needle}"; got ${JSON.stringify(messages)}`).toBe(true);
+        }
+        for (const needle of c.expect.notInFindings ?? []) {
+          expect(messages.filter((m) => m.includes(needle)), `no finding mentions "${needle}"`).toEqual([]);
         }
         for (const [rel, text] of Object.entries(first.changed)) {
           if (/compose[^/]*\.ya?ml$/.test(rel)) expect(composeSchemaErrors(text), rel).toEqual([]);
@@ -215,4 +219,86 @@ describe('rewriteServiceUrls: other services reaching the swapped one by name', 
     'user@frontend:80',
     'http://backend/',
   ])('%s stays', (input) => expect(apply(input)).toBe(input));
+});
+
+describe('the stock default site', () => {
+  it('a swap that keeps the image default site moves container port 80 and says so in its note, naming no other port', async () => {
+    const c = cases.find((x) => x.name === 'stock-site-no-expose')!;
+    const run = await hardenTree(c.input, [ID]);
+    const notes = run.result.engine.findings.filter((f) => f.transform === ID).flatMap((f) => f.notes ?? []);
+    expect(notes.filter((n) => n.kind === 'port-moved').map((n) => n.message)).toEqual([
+      expect.stringMatching(/^the image of Dockerfile now listens on container port 8080 instead of 80; published host ports stay/),
+    ]);
+  });
+  it('a configuration that replaces the default site at its path keeps the message about its own listen', async () => {
+    const run = await hardenTree(
+      {
+        'Dockerfile': 'FROM nginx:1.25\nCOPY default.conf /etc/nginx/conf.d/default.conf\n',
+        'default.conf': 'server {\n    listen 8080;\n}\n',
+      },
+      [ID],
+    );
+    const f = run.result.engine.findings.find((x) => x.transform === ID)!;
+    expect(f.message).toContain('whose configuration already listens on no port below 1024');
+    expect(f.notes?.some((n) => n.kind === 'port-moved')).toBe(false);
+  });
+});
+
+describe('docker run -p of the swapped image in scripts, CI and docs', () => {
+  const tree = (eol: string) =>
+    Object.fromEntries(
+      Object.entries({
+        'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\nEXPOSE 80\n',
+        'web/site/index.html': '<p>hi</p>\n',
+        'README.md': [
+          '# Web',
+          '',
+          '```bash',
+          'docker build -t acme/web:dev web',
+          'docker run --rm -p 8000:80 acme/web:dev',
+          '```',
+          '',
+          '```cli',
+          '$ docker run -d --publish=80:80 --name web acme/web:dev',
+          'abc123',
+          '```',
+          '',
+          'Then open http://localhost:8000.',
+          '',
+        ].join(eol),
+        Makefile: ['run:', '\tdocker run -p 127.0.0.1:8080:80/tcp acme/web:dev', 'other:', '\tdocker run -p 80:80 nginx:alpine', ''].join(eol),
+        'scripts/serve': ['#!/usr/bin/env bash', 'docker run -p 9000:80 -p 53:53/udp acme/web:dev', ''].join(eol),
+        '.github/workflows/ci.yml': ['jobs:', '  t:', '    steps:', '      - run: |', '          docker run -d -p 80:80 acme/web:dev', ''].join(eol),
+      }),
+    );
+  for (const eol of ['\n', '\r\n']) {
+    it(`lists each place with its file:line and the new value, and only for the image built here${eol === '\r\n' ? ' (CRLF)' : ''}`, async () => {
+      const run = await hardenTree(tree(eol), [ID]);
+      const f = run.result.engine.findings.find((x) => x.transform === ID)!;
+      expect(f.fixed).toBe(true);
+      const note = f.notes!.find((n) => n.message.startsWith('docker run commands'))!;
+      expect(note.kind).toBe('port-moved');
+      expect(note.message).toBe(
+        'docker run commands outside the files changed publish the old container port of the image of web/Dockerfile; change them: ' +
+          '.github/workflows/ci.yml:5 `-p 80:80` to `-p 80:8080`; ' +
+          'Makefile:2 `-p 127.0.0.1:8080:80/tcp` to `-p 127.0.0.1:8080:8080/tcp`; ' +
+          'README.md:5 `-p 8000:80` to `-p 8000:8080`; ' +
+          'README.md:9 `-p 80:80` to `-p 80:8080`; ' +
+          'scripts/serve:2 `-p 9000:80` to `-p 9000:8080`',
+      );
+      // The PR body carries it under the migration notes.
+      const body = markdown(run.result, { cwd: '/', color: false });
+      expect(body).toContain('README.md:9 `-p 80:80` to `-p 80:8080`');
+    });
+  }
+  it('says nothing when no command publishes the moved port', async () => {
+    const t = tree('\n');
+    t['README.md'] = '```bash\ndocker build -t acme/web:dev web\ndocker run --rm acme/web:dev\n```\n';
+    delete t['Makefile'];
+    delete t['scripts/serve'];
+    delete t['.github/workflows/ci.yml'];
+    const run = await hardenTree(t, [ID]);
+    const f = run.result.engine.findings.find((x) => x.transform === ID)!;
+    expect(f.notes!.some((n) => n.message.startsWith('docker run commands'))).toBe(false);
+  });
 });

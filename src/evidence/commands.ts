@@ -10,7 +10,7 @@ export type Invocation =
   | BuildInvocation
   | BakeInvocation
   | { kind: 'push'; image: string }
-  | { kind: 'run'; image: string }
+  | { kind: 'run'; image: string; publish?: string[] }
   | { kind: 'tag'; source: string; target: string }
   | { kind: 'cd'; dir: string };
 
@@ -237,10 +237,18 @@ function bakeArgs(args: string[]): BakeInvocation {
   return inv;
 }
 
+/** `docker run`/`create`: the image, and the ports it publishes (`-p 8000:80`, `--publish=80:80/tcp`, `-p80:80`) as written. */
 function runArgs(args: string[]): Invocation | undefined {
+  const publish: string[] = [];
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
-    if (!a.startsWith('-')) return { kind: 'run', image: a };
+    if (!a.startsWith('-')) return { kind: 'run', image: a, ...(publish.length ? { publish } : {}) };
+    const { flag, value } = option(a, new Set(['-p']));
+    if (flag === '-p' || flag === '--publish') {
+      const spec = value ?? args[++k];
+      if (spec !== undefined) publish.push(spec);
+      continue;
+    }
     if (a.includes('=') || RUN_BOOLEAN.has(a)) continue;
     // `-it`, `-dit`: clustered boolean short flags.
     if (/^-[a-zA-Z]{2,}$/.test(a) && [...a.slice(1)].every((c) => RUN_BOOLEAN.has(`-${c}`))) continue;

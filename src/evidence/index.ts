@@ -2,9 +2,10 @@
 // cannot be read (too big, binary, not UTF-8, unreadable) says nothing: it is
 // skipped without an error, since it is never one of the files worked on.
 import path from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readTextFile } from '../read.js';
 import { toPosix } from '../discover.js';
-import { readEvidenceFile, type EvidenceFile } from './sources.js';
+import { isShellShebang, readEvidenceFile, SHEBANG_SCRIPT_MAX_BYTES, type EvidenceFile } from './sources.js';
 import { emptyEvidence, type RepoEvidence } from './types.js';
 
 export async function readEvidence(files: EvidenceFile[], cwd: string, isExcluded: (file: string) => boolean = () => false): Promise<RepoEvidence> {
@@ -16,6 +17,7 @@ export async function readEvidence(files: EvidenceFile[], cwd: string, isExclude
       const i = next++;
       const f = files[i]!;
       if (isExcluded(f.path)) continue;
+      if (f.shebangOnly && !startsWithShellShebang(f.path)) continue;
       try {
         texts[i] = (await readTextFile(f.path, f.root)).text;
       } catch {
@@ -36,4 +38,20 @@ export async function readEvidence(files: EvidenceFile[], cwd: string, isExclude
     }
   });
   return out;
+}
+
+/** Whether a file with no telling name is a shell script of a readable size: its first line only is read to tell. */
+function startsWithShellShebang(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (fstatSync(fd).size > SHEBANG_SCRIPT_MAX_BYTES) return false;
+    const head = Buffer.alloc(128);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return isShellShebang(head.subarray(0, n).toString('latin1').split(/\r?\n/)[0]!);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -37,13 +37,15 @@ export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidenc
   for (const cmd of shellCommands(text, offset)) {
     const at = (): Evidence => evidenceAt(ctx, source, cmd.start);
     const expand = (w: string) => (isDynamic(w) ? expandWord(w, ctx) : w);
-    const assignments = cmd.assignments.map((a) => splitAssignment(expand(a.text)));
+    const assignments = cmd.assignments.map((a) => appendTo(splitAssignment(expand(a.text)), ctx.vars, a.array));
+    const arrays = new Set([...cmd.assignments, ...cmd.words].filter((a) => a.array).map((a) => a.text.slice(0, a.text.indexOf('=')).replace(/\+$/, '')));
     const words = cmd.words.flatMap((w) => splitExpansion(w.text, expand(w.text)));
     const declares = words.length > 0 && ['export', 'readonly', 'declare', 'local', 'typeset'].includes(words[0]!);
     if (words.length === 0 || declares) {
       const sets = declares ? words.slice(1).filter((w) => /^[A-Za-z_]\w*=/.test(w)).map(splitAssignment) : assignments;
       for (const [name, value] of sets) {
-        if (!isDynamic(value)) ctx.vars.set(name, value);
+        // An array keeps its unknown elements as written: used as `"${files[@]}"`, they are files that cannot be resolved, not none.
+        if (!isDynamic(value) || arrays.has(name)) ctx.vars.set(name, value);
         if (name === 'COMPOSE_FILE') composeFileEnv(value, ctx, dirs, at(), out);
         // `dc="docker compose -f a.yml -f b.yml"`: the value is a command the script runs later as `$dc`.
         if (/^(docker|docker-compose|podman|podman-compose)\s/.test(value)) {
@@ -91,8 +93,10 @@ function record(
       if (inv.push) out.imageUses.push({ image: `bake:${inv.targets.join(',') || 'default'}`, kind: 'push', at: at() });
       return undefined;
     case 'push':
-    case 'run':
       out.imageUses.push({ image: inv.image, kind: inv.kind, at: at() });
+      return undefined;
+    case 'run':
+      out.imageUses.push({ image: inv.image, kind: inv.kind, ...(inv.publish ? { publish: inv.publish } : {}), at: at() });
       return undefined;
     case 'tag':
       out.tagAliases.push({ source: inv.source, target: inv.target, at: at() });
@@ -118,6 +122,19 @@ function expandWord(w: string, ctx: ShellContext): string {
   if (ctx.style === 'just') s = s.replace(/\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g, (m, name: string) => ctx.vars.get(name) ?? m);
   if (ctx.style === 'task') s = s.replace(/\{\{\s*\.([A-Za-z_]\w*)\s*\}\}/g, (m, name: string) => ctx.vars.get(name) ?? m);
   return expandVariables(s, ctx.vars, ctx.style === 'make');
+}
+
+/**
+ * `NAME+=value`: the value added to what NAME holds (`files+=(-f c.yml)` adds
+ * elements, blank-separated like the reader keeps arrays; `s+=x` adds text).
+ * An addition to a variable of unknown value stays unknown.
+ */
+function appendTo([name, value]: [string, string], vars: Map<string, string>, array?: boolean): [string, string] {
+  if (!name.endsWith('+')) return [name, value];
+  const base = name.slice(0, -1);
+  const before = vars.get(base);
+  if (before === undefined) return [base, array ? value : `\${${base}}${value}`];
+  return [base, before && array ? `${before} ${value}` : before + value];
 }
 
 function splitAssignment(word: string): [string, string] {

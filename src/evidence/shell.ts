@@ -13,6 +13,8 @@ export interface ShellWord {
   start: number;
   /** Holds an expansion (`$VAR`, `${…}`, `$(…)`, backquotes) whose value the text does not say. */
   dynamic: boolean;
+  /** A bash array assignment (`files=(-f a.yml -f b.yml)`, `files+=(-f c.yml)`): `text` is `NAME=` or `NAME+=` and the elements, blank-separated. */
+  array?: boolean;
 }
 
 export interface ShellCommand {
@@ -122,16 +124,50 @@ function readCommands(text: string, offset: number, out: ShellCommand[], depth: 
     if (!w.word) continue;
     // `2>file`: a descriptor number directly before a redirection is not a word.
     if (/^\d+$/.test(w.word.text) && (text[i] === '>' || text[i] === '<')) continue;
+    if (text[i] === '(' && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(w.word.text)) {
+      // `files=(-f a.yml -f b.yml)`: the elements are words of the assignment, not a subshell.
+      const arr = readArray(text, i + 1, offset);
+      push({ ...w.word, text: w.word.text + arr.elements.map((e) => e.text).join(' '), dynamic: arr.elements.some((e) => e.dynamic), array: true });
+      i = arr.next;
+      continue;
+    }
     push(w.word);
     if (depth < 3) for (const [s, e] of w.substitutions) readCommands(text.slice(s, e), offset + s, out, depth + 1);
   }
   flush();
 }
 
+/** The elements of an array assignment from just after its `(` (newlines, continuations and comments between them), and the offset after its `)`. */
+function readArray(text: string, i: number, offset: number): { elements: ShellWord[]; next: number } {
+  const elements: ShellWord[] = [];
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === ')') return { elements, next: i + 1 };
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      i++;
+      continue;
+    }
+    if (c === '\\' && (text[i + 1] === '\n' || text[i + 1] === '\r')) {
+      i += text[i + 1] === '\r' && text[i + 2] === '\n' ? 3 : 2;
+      continue;
+    }
+    if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+      continue;
+    }
+    const w = readWord(text, i, offset);
+    if (w.word) elements.push(w.word);
+    i = w.next;
+  }
+  return { elements, next: n };
+}
+
 function toCommand(words: ShellWord[]): ShellCommand {
   const assignments: ShellWord[] = [];
   let k = 0;
-  while (k < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.text)) assignments.push(words[k++]!);
+  while (k < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.text) || words[k]!.array)) assignments.push(words[k++]!);
   return { assignments, words: words.slice(k), start: words[0]!.start };
 }
 
@@ -254,13 +290,16 @@ function closeOf(text: string, i: number, open: string, close: string): number {
 
 /**
  * Expand variables a file defines with literal values: `$NAME`, `${NAME}`,
- * `${NAME:-default}` (the default when NAME is unknown), and Make's `$(NAME)`
- * when `make` is set. Unknown expansions stay as written.
+ * `${NAME:-default}` (the default when NAME is unknown), every element of an
+ * array (`${NAME[@]}`, `${NAME[*]}`: the reader keeps an array as its elements
+ * joined by blanks), and Make's `$(NAME)` when `make` is set. Unknown expansions
+ * stay as written.
  */
 export function expandVariables(word: string, vars: ReadonlyMap<string, string>, make = false): string {
   let out = word;
   for (let round = 0; round < 4 && out.includes('$'); round++) {
     const next = out
+      .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}/g, (m, name: string) => vars.get(name) ?? m)
       .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}/g, (m, name: string, op?: string, def?: string) => {
         const v = vars.get(name);
         if (v !== undefined && !(op?.startsWith(':') && v === '')) return v;

@@ -20,6 +20,25 @@ export interface EvidenceFile {
   kind: EvidenceKind;
   /** The path argument it was found under (relative paths never resolve above it). */
   root: string;
+  /** A file named like no script (`scripts/deploy`, `bin/up`): read only when it starts with a shell shebang. */
+  shebangOnly?: boolean;
+}
+
+/**
+ * Whether a file whose name says nothing may be a shell script worth opening: no
+ * extension (`deploy`, `run`, `docker-up`), and not one of the all-capitals names
+ * of repository documents (LICENSE, AUTHORS, CODEOWNERS, VERSION).
+ */
+export function mayBeShellScript(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) && !/^[A-Z0-9_-]+$/.test(name);
+}
+
+/** Larger files with a shebang are programs, not the few lines that run docker: not read. */
+export const SHEBANG_SCRIPT_MAX_BYTES = 256 * 1024;
+
+/** `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/usr/bin/env -S bash -e`, `#! /bin/zsh`: a POSIX-family shell. */
+export function isShellShebang(firstLine: string): boolean {
+  return /^#!\s*(?:\S*\/)?(?:env\s+(?:-\S+\s+)*)?(?:\S*\/)?(?:ba|da|k|z|a)?sh(?:\s|$)/.test(firstLine);
 }
 
 /** Which kind of evidence a file is, by its name and the folders it sits in; undefined for anything else. */
@@ -574,7 +593,7 @@ function readMarkdown(ctx: Ctx, out: RepoEvidence): void {
     const c = close.exec(rest);
     const bodyEnd = c ? bodyStart + c.index : text.length;
     fence.lastIndex = c ? bodyStart + c.index + c[0].length : text.length;
-    if (!['', 'sh', 'bash', 'shell', 'console', 'zsh', 'shell-session', 'sh-session', 'terminal', 'make', 'text'].includes(lang)) continue;
+    if (!['', 'sh', 'bash', 'shell', 'console', 'cli', 'zsh', 'shell-session', 'sh-session', 'terminal', 'make', 'text'].includes(lang)) continue;
     const body = text.slice(bodyStart, bodyEnd);
     if (!/docker|podman|compose/.test(body)) continue;
     const prompted = /^\s*[$%] /m.test(body);

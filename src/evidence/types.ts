@@ -76,6 +76,8 @@ export interface BuildUse {
 export interface ImageUse {
   image: string;
   kind: 'push' | 'run';
+  /** `run`: the `-p`/`--publish` values as written (`8000:80`, `127.0.0.1:80:80/tcp`). */
+  publish?: string[];
   at: Evidence;
 }
 

@@ -38,6 +38,19 @@ export const NGINX_ORG_LAYOUT: NginxLayout = {
 };
 
 /**
+ * The server block the nginx.org images ship in conf.d/default.conf (read through the stock
+ * nginx.conf's `include /etc/nginx/conf.d/*.conf`): it listens on 80 in nginx, and on 8080 in
+ * nginx-unprivileged, whose Dockerfile rewrites that listen line. An image that keeps it changes
+ * container port with the swap even when no file of the repository says 80.
+ */
+export const NGINX_ORG_DEFAULT_SITE = {
+  path: '/etc/nginx/conf.d/default.conf',
+  port: 80,
+  unprivilegedPort: 8080,
+  source: 'https://github.com/nginxinc/docker-nginx-unprivileged/blob/main/mainline/debian/Dockerfile',
+} as const;
+
+/**
  * Debian and Ubuntu `nginx` (nginx-common): read from the package installed in
  * debian:bookworm-slim (nginx 1.22.1-9+deb12u11): `user www-data;`, `pid
  * /run/nginx.pid;`, temp files in /var/lib/nginx (root 755), logs in

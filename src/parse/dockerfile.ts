@@ -288,7 +288,10 @@ function heredocRanges(
 /**
  * Substitute `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` in a FROM
  * argument from the global ARG defaults (and `overrides`, e.g. compose build args).
- * Returns undefined when a variable has no known value.
+ * Returns undefined when a variable has no known value. An override that holds a
+ * reference (`args: [TAG]` taken from the environment, kept as `${TAG}`) is put in
+ * as written, in every form: `nginx:${TAG}` stays an nginx image of unknown tag,
+ * neither empty nor the Dockerfile's default.
  */
 export function expandArgs(
   value: string,
@@ -311,6 +314,11 @@ export function expandArgs(
     return v;
   });
   return unresolved ? undefined : out;
+}
+
+/** Whether a build argument's value (as a build passes it) still depends on a variable the build environment sets. */
+export function isUnknownBuildArg(value: string): boolean {
+  return /\$(\{|[A-Za-z_])/.test(value);
 }
 
 /** Instructions of a stage that belong to it at build time (ONBUILD triggers run elsewhere). */

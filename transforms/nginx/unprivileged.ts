@@ -42,9 +42,9 @@ import {
 } from '../../src/dockerfile-info.js';
 import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/image-ref.js';
 import { lookupImage } from '../../src/knowledge/images.js';
-import { NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
+import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
-import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, type NginxConfigFile } from '../../src/nginx-files.js';
+import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, NGINX_CONF_DIR, type NginxConfigFile } from '../../src/nginx-files.js';
 import {
   insertBefore,
   insertAfter,
@@ -62,7 +62,7 @@ import {
   removeNginxDirective,
 } from '../../src/edits.js';
 import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
-import { movePorts, listenPorts, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
+import { movePorts, listenPorts, publishMentions, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
 import { relPath } from '../../src/model.js';
 import { detectEol, indentOfLine, lineStartOf, shellQuote } from '../../src/text.js';
 
@@ -220,16 +220,39 @@ function unitPosition(unit: Unit, ins?: DfInstruction): { file: string; range: [
   return { file: s.compose.path, range: serviceRange(s) };
 }
 
+function optional<T>(x: T | undefined): T[] {
+  return x === undefined ? [] : [x];
+}
+
 function whoRuns(unit: Unit): string {
   return unit.services.length ? `service ${[...new Set(unit.services.map((s) => s.name))].join(', ')}` : `the image of ${unit.df!.rel}`;
 }
 
-function portNote(unit: Unit): MigrationNote {
+/** `moves`: the container ports that change, e.g. [[80, 8080]]; the note names only those. */
+function portNote(unit: Unit, moves: [number, number][]): MigrationNote {
+  const ports = moves.map(([from, to]) => `${to} instead of ${from}`).join(' and ');
   return {
     kind: 'port-moved',
     message:
-      `${whoRuns(unit)} now listens on container port 8080 instead of 80 (8443 instead of 443); published host ports stay, but anything that ` +
+      `${whoRuns(unit)} now listens on container port ${ports}; published host ports stay, but anything that ` +
       `reaches the container directly (other containers on its network, a proxy, health probes, orchestrator manifests) must use the new port`,
+  };
+}
+
+/**
+ * The `docker run -p` commands of the repository's scripts, CI and docs that publish a container port the
+ * image no longer listens on, each with its file:line and the value it needs: the evidence says which tag
+ * runs this image, and the host side stays. Undefined when there are none.
+ */
+function publishNote(project: Project, unit: Unit, moves: [number, number][]): MigrationNote | undefined {
+  if (!unit.df || moves.length === 0) return undefined;
+  const moving = new Set(moves.map(([from]) => from));
+  const mentions = publishMentions(project, unit.df, unit.stages).filter((m) => moving.has(m.from));
+  if (mentions.length === 0) return undefined;
+  const places = mentions.map((m) => `${m.at.rel}:${m.at.line} \`-p ${m.spec}\` to \`-p ${m.moved}\``);
+  return {
+    kind: 'port-moved',
+    message: `docker run commands outside the files changed publish the old container port of ${whoRuns(unit)}; change them: ${places.join('; ')}`,
   };
 }
 
@@ -242,7 +265,12 @@ function planSwap(project: Project, unit: Unit): Finding {
   const swapped = name ? swapText(ref, name) : undefined;
   const at = unitPosition(unit);
   if (unit.df && unit.root) planSwapDockerfile(project, unit.df, unit.root, unit.stages, name, plan);
-  const configs = planConfigs(project, unit, NGINX_ORG_LAYOUT, plan);
+  const set = configFiles(project, unit, NGINX_ORG_LAYOUT);
+  for (const p of set.problems) plan.block(p);
+  const configs = set.files.flatMap((f) => (f.source ? [f.source] : []));
+  const stockSite = servesStockSite(project, unit, configs, set.stockMain);
+  const listened = listenPorts(configs);
+  const implicit = configs.some(hasServerWithoutListen);
   for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
   for (const s of unit.services) planSwapService(s, unit.df ? undefined : swapped, plan);
   const move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}` });
@@ -264,18 +292,69 @@ function planSwap(project: Project, unit: Unit): Finding {
     };
   }
   const digest = ref.digest ? `; dropped the digest ${ref.digest}, which names the old image: pin ${target}'s own digest` : '';
+  // What listens after the swap: the repository's own servers (moved by the edits) and, unless replaced or
+  // removed, the image's stock default site, which nginx-unprivileged itself moves from 80 to 8080.
+  const listens = (from: number) => listened.has(from) || (from === 80 && implicit);
+  const stockMove: [number, number] = [NGINX_ORG_DEFAULT_SITE.port, NGINX_ORG_DEFAULT_SITE.unprivilegedPort];
+  const servedMoves = move.moved.filter(([from]) => listens(from) || (stockSite && from === stockMove[0]));
+  if (stockSite && !servedMoves.some(([from]) => from === stockMove[0])) servedMoves.unshift(stockMove);
+  const idle = move.moved.filter(([from]) => !servedMoves.some(([f]) => f === from));
   return {
     transform: ID,
     ...at,
-    // A configuration that already listens on 8080 (nothing on 80 or 443 anywhere) keeps its port: no move, no note.
-    message: `${written} runs its master process as root: use ${target} (UID ${UID})${
-      move.moved.length ? ` and move container port ${move.moved.map(([from, to]) => `${from} to ${to}`).join(' and ')}` : ', whose configuration already listens on no port below 1024,'
-    } in ${plan.files.size} file(s)${digest}`,
+    message: `${written} runs its master process as root: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(move.moved.length ? [portNote(unit)] : []), ...plan.notes],
+    // A configuration that already listens on 8080 (nothing on 80 or 443 anywhere) keeps its port: no note.
+    notes: [...(servedMoves.length ? [portNote(unit, servedMoves)] : []), ...optional(publishNote(project, unit, [...servedMoves, ...idle])), ...plan.notes],
   };
+}
+
+/**
+ * What the swap does to the container's ports, said as it happens: the repository's own `listen`
+ * lines move, the image's stock default site moves by itself (nginx-unprivileged listens on 8080
+ * there), and a port no configuration read here listens on (`EXPOSE 443` with no TLS server, or a config mounted from outside the repository) only follows in EXPOSE
+ * and compose.
+ */
+function swapMessage(moved: [number, number][], served: [number, number][], idle: [number, number][], stockSite: boolean): string {
+  const list = (moves: [number, number][]) => moves.map(([from, to]) => `${from} to ${to}`).join(' and ');
+  const idleText = idle.length
+    ? `${idle.map(([from]) => from).join(' and ')} (no configuration read here listens on it) ${idle.length === 1 ? 'follows' : 'follow'} to ${idle.map(([, to]) => to).join(' and ')}`
+    : '';
+  if (stockSite) {
+    const { path: site, port, unprivilegedPort } = NGINX_ORG_DEFAULT_SITE;
+    const own = served.filter(([from]) => from !== port);
+    const also = [...(own.length ? [`the configuration's ${list(own)} moves too`] : []), ...(idle.length ? [idleText] : [])];
+    return `, whose own default site (${site}, which this image keeps) listens on ${unprivilegedPort} instead of ${port}: container port ${port} becomes ${unprivilegedPort}${also.map((a) => `, ${a}`).join('')},`;
+  }
+  if (served.length) return ` and move container port ${list(served)}${idle.length ? `; ${idleText},` : ''}`;
+  if (moved.length) return `, whose configuration already listens on no port below 1024; ${idleText},`;
+  return ', whose configuration already listens on no port below 1024,';
+}
+
+/**
+ * Whether the image's containers still read the nginx.org images' stock default site: the main
+ * nginx.conf (the stock one, or the repository's) includes it, no RUN removes it, and, for at least
+ * one service (or the image alone), no COPY or mount replaces or hides it.
+ */
+function servesStockSite(project: Project, unit: Unit, configs: NginxSource[], stockMain: boolean): boolean {
+  const site = NGINX_ORG_DEFAULT_SITE.path;
+  const included =
+    stockMain ||
+    configs.some((src) => {
+      let found = false;
+      walkNginx(src.parsed.directives, (d) => {
+        if (d.name !== 'include' || d.args.length !== 1) return;
+        const inc = path.posix.resolve(NGINX_CONF_DIR, d.args[0]!.value);
+        if (path.posix.dirname(inc) === path.posix.dirname(site) && globRegExp(path.posix.basename(inc)).test(path.posix.basename(site))) found = true;
+      });
+      return found;
+    });
+  if (!included) return false;
+  const ops = unit.df ? runFileOps(unit.stages, unit.df.parsed.escape) : [];
+  if (ops.some((op) => (op.tool === 'rm' || op.tool === 'unlink') && op.paths.some((p) => opCovers(op, p, site)))) return false;
+  return imageMappings(project, unit.df?.path, unit.stages, unit.services).some((mappings) => !resolveContainerPath(mappings, site));
 }
 
 interface SwappedName {
@@ -456,13 +535,6 @@ function configFiles(project: Project, unit: Unit, layout: NginxLayout): { files
     problems.push(`${relPath(project.cwd, f.hostPath)} (${f.containerPath}) ${err ? `cannot be edited: ${err.message}${err.line ? ` at line ${err.line}` : ''}` : 'could not be loaded'}`);
   }
   return { files: [...files.values()], problems, stockSites, stockMain };
-}
-
-/** The parsed configs of the unit, with what cannot be followed as blockers. */
-function planConfigs(project: Project, unit: Unit, layout: NginxLayout, plan: Plan): NginxSource[] {
-  const set = configFiles(project, unit, layout);
-  for (const p of set.problems) plan.block(p);
-  return set.files.flatMap((f) => (f.source ? [f.source] : []));
 }
 
 /**
@@ -750,8 +822,10 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
   for (const p of set.problems) plan.block(p);
   if (unit.df) planConfigWriters(unit.df, unit.stages, plan);
   for (const s of unit.services) planServiceConfigWriters(s, plan);
+  let move: PortMove | undefined;
   if (onOld.length) {
-    plan.merge(movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}` }));
+    move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}` });
+    plan.merge(move);
   }
   const image = unit.ref!.raw;
   const wrong: string[] = [];
@@ -788,7 +862,7 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(onOld.length ? [portNote(unit)] : []), ...plan.notes],
+    notes: [...(move?.moved.length ? [portNote(unit, move.moved), ...optional(publishNote(project, unit, move.moved))] : []), ...plan.notes],
   };
 }
 
@@ -895,7 +969,7 @@ function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding |
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(moving ? [portNote(unit)] : []), ...plan.notes],
+    notes: [...(move?.moved.length ? [portNote(unit, move.moved), ...optional(publishNote(project, unit, move.moved))] : []), ...plan.notes],
   };
 }
 
