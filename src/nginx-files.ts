@@ -236,7 +236,9 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
       continue;
     }
     // Certificates and password files are not configuration; a folder or a .conf may be.
-    const mayBeConfig = !/\.[A-Za-z0-9]+$/.test(path.posix.basename(m.containerPath)) || isConfigName(m.containerPath);
+    // A `.d` name (conf.d, sites.d) is a folder of configuration by convention, not a file's extension.
+    const base = path.posix.basename(m.containerPath);
+    const mayBeConfig = !/\.[A-Za-z0-9]+$/.test(base) || base.endsWith('.d') || isConfigName(m.containerPath);
     if (m.unknown || !fileKind(m.hostPath!)) {
       if (mayBeConfig) problem(`${m.containerPath} comes from ${m.origin}: ${m.unknown ?? `${shown(project, m.hostPath!)} does not exist`}`);
       continue;

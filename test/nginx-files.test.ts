@@ -92,6 +92,17 @@ describe('nginx config links', () => {
     expect(set.problems.join('\n')).toMatch(/named volume confd/);
     expect(set.problems.join('\n')).toMatch(/envsubst templates/);
 
+    // A conf.d folder from a variable or from outside the repository is configuration nobody can read here;
+    // a certificate from the same places is not.
+    const fromVariable = await load({
+      'compose.yaml':
+        'services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ${NGINX_CONFIG_PATH}:/etc/nginx/conf.d:ro\n      - ${CERT}:/etc/nginx/cert.pem:ro\n      - ./absent:/etc/nginx/sites.d\n',
+    });
+    const set3 = nginxConfigSet(fromVariable.project, mountMappings(fromVariable.project, fromVariable.project.services[0]!));
+    expect(set3.problems).toHaveLength(2);
+    expect(set3.problems[0]).toMatch(/^\/etc\/nginx\/conf\.d comes from /);
+    expect(set3.problems[1]).toMatch(/^\/etc\/nginx\/sites\.d comes from .*absent does not exist/);
+
     const other = await load({
       'Dockerfile': 'FROM nginx\nCOPY nginx.conf /etc/nginx/nginx.conf\n',
       'nginx.conf': 'events {}\nhttp { include /etc/nginx/generated/site.conf; include mime.types; }\n',
