@@ -21,6 +21,7 @@ import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from
 import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
+import { GeneratedScan, type GeneratedFile } from './generated.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -157,6 +158,8 @@ export interface Layout {
   devcontainerComposeFiles: Map<string, Evidence>;
   /** Roles the configuration hardens for a file (default: runtime). */
   hardenedRoles: (file: string) => readonly ImageRole[];
+  /** Files a generator writes (src/generated.ts), by absolute path: never edited, their fixes held for a human. */
+  generated: Map<string, GeneratedFile>;
   /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
   evidenceImages: BuiltImage[];
   /**
@@ -309,6 +312,11 @@ export async function loadProject(
     const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
     layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
     layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
+    const generated = new GeneratedScan();
+    for (const f of files.values()) {
+      const g = generated.scan(f, (p) => relPath(cwd, p));
+      if (g) layout.generated.set(f.path, g);
+    }
     const linked = buildLinks(files, cwd, roots, errors, layout);
     layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
     return buildLinks(files, cwd, roots, errors, layout);
@@ -322,6 +330,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     roles: new Map(),
     devcontainerComposeFiles: new Map(),
     hardenedRoles,
+    generated: new Map(),
     evidenceImages: evidenceImages(evidence),
     observedWrites: new Map(),
     observedListening: new Map(),
