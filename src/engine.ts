@@ -274,7 +274,10 @@ function generatedFileFindings(
     const text = original.get(file) ?? '';
     const line = g.evidence.file === file ? g.evidence.line : 1;
     const start = lineStarts(text)[line - 1] ?? 0;
-    const why = g.evidence.file === file ? `its header says "${g.evidence.text}"` : `${g.evidence.rel}:${g.evidence.line} renders it ("${g.evidence.text}")`;
+    const why =
+      g.evidence.file === file
+        ? `its header says "${g.evidence.text}" (${rel(file)}:${line})`
+        : `${g.evidence.rel}:${g.evidence.line} renders it from ${g.template ? rel(g.template) : 'a template'} ("${g.evidence.text}"), and most of its lines are the template's`;
     const at = (f: Finding) => (f.file === file ? `line ${lineColumn(text, f.range[0]).line} ` : `${rel(f.file)} `);
     const cis = [...new Set(findings.map((f) => f.cis).filter((c): c is string => !!c))].join(', ');
     out.push({
@@ -282,7 +285,7 @@ function generatedFileFindings(
       file,
       range: [start, start],
       severity: 'warning',
-      message: `generated file, not edited: ${why} (${rel(g.evidence.file)}:${g.evidence.line}); ${findings.length === 1 ? 'a fix' : `${findings.length} fixes`} held (${[...new Set(findings.map((f) => f.transform))].join(', ')})`,
+      message: `generated file, not edited: ${why}; ${findings.length === 1 ? 'a fix' : `${findings.length} fixes`} held (${[...new Set(findings.map((f) => f.transform))].join(', ')})`,
       ...(cis ? { cis } : {}),
       manual: `Make the change in ${whereItBelongs(g, rel)}: ${findings.map((f) => `${at(f)}${f.transform}: ${f.message}`).join('; ')}`,
       key: `${GENERATED_FILE}\0${file}`,
