@@ -279,7 +279,8 @@ export async function loadProject(
     let read: ReadFile | undefined;
     const skipTemplate = (loose: boolean): boolean => {
       const found = read && templateSyntax(kind, read.text, loose);
-      if (found) templates.push({ file: p, line: found.line, message: templateMessage(kind, found) });
+      // Two links may name the same file in one round, and both reads finish before either is recorded.
+      if (found && !templates.some((t) => t.file === p)) templates.push({ file: p, line: found.line, message: templateMessage(kind, found) });
       return !!found;
     };
     try {
