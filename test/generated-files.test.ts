@@ -97,6 +97,29 @@ describe('generated files are not edited', () => {
     expect(f!.manual).toMatch(/^Make the change in the template tools\/gen\.sh renders it from, or in tools\/gen\.sh itself: line 2 dockerfile\/non-root-user/);
   });
 
+  it('a header that names a settings file and a template (vaultwarden): the template is where the change belongs', async () => {
+    const run = await hardenTree({
+      'docker/DockerSettings.yaml': 'base: alpine\n',
+      'docker/Dockerfile.j2': 'FROM {{ base }}\nCMD ["/start.sh"]\n',
+      'docker/Dockerfile.alpine': [
+        '# syntax=docker/dockerfile:1',
+        '# check=skip=RedundantTargetPlatform',
+        '',
+        '# This file was generated using a Jinja2 template.',
+        '# Please make your changes in `DockerSettings.yaml` or `Dockerfile.j2` and then `make`',
+        'FROM alpine:3.21',
+        'COPY start.sh /start.sh',
+        'CMD ["/start.sh"]',
+        '',
+      ].join('\n'),
+      'docker/start.sh': '#!/bin/sh\nexec app\n',
+    });
+    expect(run.changed).toEqual({});
+    const [f] = generatedFindings(run);
+    expect(f!.line).toBe(4);
+    expect(f!.manual).toMatch(/^Make the change in docker\/Dockerfile\.j2: line 6 dockerfile\/non-root-user/);
+  });
+
   for (const crlf of variants) {
     it(`a generated compose file: its fixes held in one finding, other files still hardened${crlf ? ' (CRLF)' : ''}`, async () => {
       const ci = readFileSync(path.join(FIXTURES, 'docker-compose.ci.yml'), 'utf8');
