@@ -18,6 +18,7 @@ import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
 import { lineOfOffset } from './text.js';
+import { isInside } from './read.js';
 
 export const IMAGE_ROLES = ['runtime', 'base', 'builder', 'test', 'packaging', 'devcontainer'] as const;
 export type ImageRole = (typeof IMAGE_ROLES)[number];
@@ -99,7 +100,9 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
   const out = new Map<string, DockerfileUse>();
   for (const df of project.dockerfiles) {
     const builds = buildsOf(df, project, buildsByFile.get(df.path) ?? [], evidence, usedTags, bakePushed);
-    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, evidence.imageLibrary[0]));
+    // The manifest speaks for the repository it sits in: the Dockerfiles under its script's folder (several repositories may be checked at once).
+    const library = evidence.imageLibrary.find((e) => isInside(path.dirname(e.file), df.path));
+    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library));
   }
   return out;
 }

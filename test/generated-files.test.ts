@@ -52,6 +52,13 @@ describe('generated files are not edited', () => {
     }
   });
 
+  it("an image library's manifest speaks for its own repository only (two repositories checked at once)", async () => {
+    const tree = Object.fromEntries(Object.entries(library()).map(([k, v]) => [`python/${k}`, v]));
+    tree['app/Dockerfile'] = 'FROM python:3.12-slim\nRUN pip install app\nCMD ["app"]\n';
+    const run = await hardenTree(tree);
+    expect(Object.keys(run.changed)).toEqual(['app/Dockerfile']);
+  });
+
   it("an image library's example Dockerfiles are for users to run: hardened", async () => {
     const tree = library();
     tree['.examples/dockerfiles/cron/Dockerfile'] = 'FROM python:3.12\nCOPY cron.sh /cron.sh\nCMD ["/cron.sh"]\n';
