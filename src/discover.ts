@@ -42,7 +42,7 @@ const TEMPLATE_NAME = /\{\{|\{%/;
  * of the docker-library repositories, jq; `Dockerfile.tmpl`, Go; `docker-compose.tmpl.yml`,
  * `compose.j2.yaml`): not buildable as written, and an edit there is not what gets built.
  */
-const TEMPLATE_FILE = /\.(template|tmpl|tpl|j2|jinja2?|gotmpl|mustache|erb)(\.|$)/i;
+export const TEMPLATE_FILE = /\.(template|tmpl|tpl|j2|jinja2?|gotmpl|mustache|erb)(\.|$)/i;
 
 /** Classify a file by its name alone. */
 export function kindFromName(name: string): FileKind | undefined {

@@ -71,6 +71,8 @@ export interface FileStatus {
   file: string;
   rel: string;
   status: 'changed' | 'unchanged' | 'skipped' | 'failed';
+  /** Why a skipped file was skipped, when it was read first (template content), and the line that shows it. */
+  skipped?: { line?: number; reason: string };
 }
 
 export interface RunResult {
@@ -177,6 +179,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     if (!engine.project.files.has(file)) files.push({ file, rel: relPath(opts.cwd, file), status: 'failed' });
   }
   for (const file of found.skipped) files.push({ file, rel: relPath(opts.cwd, file), status: 'skipped' });
+  for (const t of engine.project.layout.templates) files.push({ file: t.file, rel: relPath(opts.cwd, t.file), status: 'skipped', skipped: { line: t.line, reason: t.message } });
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return {
     engine,

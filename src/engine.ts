@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import MagicString from 'magic-string';
 import type { Edit, Finding, Fix, DataChange, HardenOptions, WithheldEvidence } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
-import { withTexts, parseSource, type ModelBasis, type Project, type SourceFile } from './model.js';
+import { withTexts, parseSource, relPath, type ModelBasis, type Project, type SourceFile } from './model.js';
 import { FileProblem, type FileError } from './read.js';
 import type { ParsedDockerfile } from './parse/dockerfile.js';
-import { lineColumn } from './text.js';
+import { lineColumn, lineStarts } from './text.js';
+import { whereItBelongs, type GeneratedFile } from './generated.js';
 import { withPassMemos } from './pass-memo.js';
 
 /** ESLint stops at 10; compose transforms that add keys at one spot each need a pass. */
@@ -176,13 +177,19 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
       suppressed,
     };
   };
+  const unapplied = lastFindings.filter(({ finding }) => !lastApplied.has(finding));
+  const generatedFiles = project.layout.generated;
   const findings: ReportedFinding[] = [
     ...fixed.map((f) => report(f.finding, true, f.pass)),
     // What the last pass found and did not apply: manual findings, suppressed ones,
     // fixes that failed verification, and (after MAX_PASSES) fixes still pending.
-    ...lastFindings
-      .filter(({ finding }) => !lastApplied.has(finding))
-      .map(({ finding, suppressed }) => report(finding, false, pass, suppressed)),
+    ...unapplied.filter(({ finding, suppressed }) => suppressed || !heldForGenerated.has(finding)).map(({ finding, suppressed }) => report(finding, false, pass, suppressed)),
+    ...generatedFileFindings(
+      unapplied.filter(({ finding, suppressed }) => !suppressed && heldForGenerated.has(finding)).map(({ finding }) => ({ finding, file: heldForGenerated.get(finding)! })),
+      generatedFiles,
+      original,
+      (p) => project!.files.get(p)?.rel ?? relPath(project!.cwd, p),
+    ),
   ];
   findings.sort(compareFindings);
   return { project, original, changed, findings, errors, passes: pass };
@@ -223,6 +230,14 @@ function runTransforms(project: Project, opts: EngineOptions, enabledIds: Set<st
           });
           continue;
         }
+        // A generator overwrites the file: its fix is held, and reported once per file (generatedFileFindings).
+        const generated = finding.fix?.edits.find((e) => project.layout.generated.has(e.file))?.file;
+        if (generated) {
+          const held = { ...finding, fix: undefined };
+          heldForGenerated.set(held, generated);
+          out.push(held);
+          continue;
+        }
         out.push(finding);
       }
     } catch (err) {
@@ -230,6 +245,54 @@ function runTransforms(project: Project, opts: EngineOptions, enabledIds: Set<st
       const msg = `internal error in transform ${t.meta.id}: ${(err as Error).stack ?? err}`;
       if (!errors.some((e) => e.message === msg)) errors.push({ file: project.cwd, message: msg });
     }
+  }
+  return out;
+}
+
+/** Findings whose fix would edit a generated file, and that file: their fixes are held (set in runTransforms). */
+const heldForGenerated = new WeakMap<Finding, string>();
+
+/** The transform id of the once-per-file finding that stands for the fixes held in a generated file. */
+export const GENERATED_FILE = 'generated-file';
+
+/**
+ * One finding per generated file whose fixes were held: why it is not edited
+ * (the header line, or the script that renders it), where the change belongs,
+ * and what each held fix would have done, for a human to make in the template.
+ */
+function generatedFileFindings(
+  held: { finding: Finding; file: string }[],
+  generated: Map<string, GeneratedFile>,
+  original: Map<string, string>,
+  rel: (p: string) => string,
+): ReportedFinding[] {
+  const byFile = new Map<string, Finding[]>();
+  for (const h of held) byFile.set(h.file, [...(byFile.get(h.file) ?? []), h.finding]);
+  const out: ReportedFinding[] = [];
+  for (const [file, findings] of byFile) {
+    const g = generated.get(file)!;
+    const text = original.get(file) ?? '';
+    const line = g.evidence.file === file ? g.evidence.line : 1;
+    const start = lineStarts(text)[line - 1] ?? 0;
+    const why =
+      g.evidence.file === file
+        ? `its header says "${g.evidence.text}" (${rel(file)}:${line})`
+        : `${g.evidence.rel}:${g.evidence.line} renders it from ${g.template ? rel(g.template) : 'a template'} ("${g.evidence.text}"), and most of its lines are the template's`;
+    const at = (f: Finding) => (f.file === file ? `line ${lineColumn(text, f.range[0]).line} ` : `${rel(f.file)} `);
+    const cis = [...new Set(findings.map((f) => f.cis).filter((c): c is string => !!c))].join(', ');
+    out.push({
+      transform: GENERATED_FILE,
+      file,
+      range: [start, start],
+      severity: 'warning',
+      message: `generated file, not edited: ${why}; ${findings.length === 1 ? 'a fix' : `${findings.length} fixes`} held (${[...new Set(findings.map((f) => f.transform))].join(', ')})`,
+      ...(cis ? { cis } : {}),
+      manual: `Make the change in ${whereItBelongs(g, rel)}: ${findings.map((f) => `${at(f)}${f.transform}: ${f.message}`).join('; ')}`,
+      key: `${GENERATED_FILE}\0${file}`,
+      fixed: false,
+      originalRange: [start, start],
+      ...lineColumn(text, start),
+    });
   }
   return out;
 }

@@ -22,6 +22,8 @@ import { harnessService, testStackFiles, type HarnessDecision } from './test-har
 import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
+import { GeneratedScan, type GeneratedFile } from './generated.js';
+import { templateSyntax, type TemplateSyntax } from './template-text.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -160,6 +162,10 @@ export interface Layout {
   testStackFiles: Map<string, HarnessDecision>;
   /** Roles the configuration hardens for a file (default: runtime). */
   hardenedRoles: (file: string) => readonly ImageRole[];
+  /** Files whose content is a template (src/template-text.ts): skipped at load, each with the line that shows it. */
+  templates: FileError[];
+  /** Files a generator writes (src/generated.ts), by absolute path: never edited, their fixes held for a human. */
+  generated: Map<string, GeneratedFile>;
   /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
   evidenceImages: BuiltImage[];
   /**
@@ -240,6 +246,13 @@ export function parseSource(kind: FileKind, read: ReadFile, rel: string, root: s
   }
 }
 
+/** Why a template file is skipped, with the syntax that shows it. */
+function templateMessage(kind: FileKind, found: TemplateSyntax): string {
+  return `is a template (${found.engine} ${JSON.stringify(found.text)}), not ${KIND_WORDS[kind]} as written; skipped: what runs is its rendered output`;
+}
+
+const KIND_WORDS: Record<FileKind, string> = { dockerfile: 'a Dockerfile', compose: 'a compose file', nginx: 'an nginx config', env: 'an env file', script: 'a script' };
+
 export interface LoadInput {
   path: string;
   kind: FileKind;
@@ -261,16 +274,27 @@ export async function loadProject(
 ): Promise<Project> {
   const files = new Map<string, SourceFile>();
   const errors: FileError[] = [];
+  const templates: FileError[] = [];
   const load = async (p: string, kind: FileKind, root: string): Promise<SourceFile | undefined> => {
     const existing = files.get(p);
     if (existing) return existing;
-    if (isExcluded(p) || errors.some((e) => e.file === p)) return undefined;
+    if (isExcluded(p) || errors.some((e) => e.file === p) || templates.some((t) => t.file === p)) return undefined;
+    let read: ReadFile | undefined;
+    const skipTemplate = (loose: boolean): boolean => {
+      const found = read && templateSyntax(kind, read.text, loose);
+      // Two links may name the same file in one round, and both reads finish before either is recorded.
+      if (found && !templates.some((t) => t.file === p)) templates.push({ file: p, line: found.line, message: templateMessage(kind, found) });
+      return !!found;
+    };
     try {
-      const read = await readTextFile(p, root);
+      read = await readTextFile(p, root);
+      if (skipTemplate(false)) return undefined;
       const src = parseSource(kind, read, relPath(cwd, p), root);
       files.set(p, src);
       return src;
     } catch (err) {
+      // A file that fails to parse is asked again loosely: a tag anywhere outside strings then explains the failure.
+      if (err instanceof FileProblem && skipTemplate(true)) return undefined;
       // A start script is read when the model finds one; one it cannot read (binary, too large) is simply not known.
       if (kind === 'script') return undefined;
       if (err instanceof FileProblem) errors.push(err.toFileError());
@@ -292,6 +316,7 @@ export async function loadProject(
   // compose bind-mounts, then the files those configs include. Each round
   // follows one more link (compose -> Dockerfile -> config -> include -> ...).
   const layout = emptyLayout(evidence, options.hardenedRoles ?? runtimeOnly);
+  layout.templates = templates;
   const named = evidenceNamedFiles(evidence);
   // Linking stats and lists the same paths in every round and step; loading writes nothing, so what it found holds throughout.
   const kinds = newPathKinds();
@@ -313,6 +338,11 @@ export async function loadProject(
     layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
     layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
     layout.testStackFiles = testStackFiles(layout.compose);
+    const generated = new GeneratedScan();
+    for (const f of files.values()) {
+      const g = generated.scan(f, (p) => relPath(cwd, p));
+      if (g) layout.generated.set(f.path, g);
+    }
     const linked = buildLinks(files, cwd, roots, errors, layout);
     layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
     return buildLinks(files, cwd, roots, errors, layout);
@@ -327,6 +357,8 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     devcontainerComposeFiles: new Map(),
     testStackFiles: new Map(),
     hardenedRoles,
+    generated: new Map(),
+    templates: [],
     evidenceImages: evidenceImages(evidence),
     observedWrites: new Map(),
     observedListening: new Map(),

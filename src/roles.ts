@@ -18,6 +18,7 @@ import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
 import { lineOfOffset } from './text.js';
+import { isInside } from './read.js';
 
 export const IMAGE_ROLES = ['runtime', 'base', 'builder', 'test', 'packaging', 'devcontainer'] as const;
 export type ImageRole = (typeof IMAGE_ROLES)[number];
@@ -65,6 +66,8 @@ export interface DockerfileUse {
 const TEST_DIRS = new Set(['test', 'tests', 'e2e', 'testdata', 'fixtures', 'integration_test', 'integration_tests', 'integration-test', 'integration-tests', '__tests__']);
 const PACKAGING_DIRS = new Set(['packaging', 'deb', 'debian', 'rpm', 'installer', 'installers', 'snap', 'flatpak', 'appimage', 'msi']);
 const CI_DIRS = new Set(['.github', '.gitlab', '.circleci', '.buildkite', 'ci', '.ci']);
+/** Where an image library keeps Dockerfiles for users to copy and run (nextcloud/docker's `.examples/dockerfiles/`), not images it publishes. */
+const EXAMPLE_DIRS = new Set(['example', 'examples', 'sample', 'samples', 'demo', 'demos', 'doc', 'docs']);
 const TEST_STAGE = /^(test|tests|testing|unit-?tests?|integration(-?tests?)?|e2e|lint|check|ci)([-_].*)?$/;
 
 export function roleEvidenceOfStage(df: DockerfileSource, stage: DfStage): Evidence {
@@ -99,7 +102,9 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
   const out = new Map<string, DockerfileUse>();
   for (const df of project.dockerfiles) {
     const builds = buildsOf(df, project, buildsByFile.get(df.path) ?? [], evidence, usedTags, bakePushed);
-    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents));
+    // The manifest speaks for the repository it sits in: the Dockerfiles under its script's folder (several repositories may be checked at once).
+    const library = evidence.imageLibrary.find((e) => isInside(path.dirname(e.file), df.path));
+    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library));
   }
   return out;
 }
@@ -157,6 +162,7 @@ function decide(
   namedByDevcontainer: boolean,
   hardenedRoles: readonly ImageRole[],
   parents: ParentLookup,
+  imageLibrary: Evidence | undefined,
 ): DockerfileUse {
   const parsed = df.parsed;
   const stages = parsed.stages;
@@ -224,8 +230,8 @@ function decide(
       continue;
     }
     // Nothing in the repository builds this Dockerfile: where it sits and what it says decide.
-    const [role, reason] = fallbackRole(dirs, name, parsed, st, parents);
-    set(role, reason, [fromEv(st)]);
+    const [role, reason, repoEvidence = []] = fallbackRole(dirs, name, parsed, st, parents, imageLibrary);
+    set(role, reason, [...repoEvidence, fromEv(st)]);
   }
 
   const images = stageUses.filter((s) => s.image);
@@ -261,8 +267,8 @@ function describeRuns(uses: DockerfileBuild[]): string {
   return out.join('; ');
 }
 
-/** Role of a Dockerfile nothing builds: test and packaging folders, ONBUILD, a command to run, a base by name. */
-function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st: DfStage, parents: ParentLookup): [StageRole, string] {
+/** Role of a Dockerfile nothing builds: test and packaging folders, ONBUILD, an image library's image, a command to run, a base by name. */
+function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st: DfStage, parents: ParentLookup, imageLibrary: Evidence | undefined): [StageRole, string, Evidence[]?] {
   const testDir = dirs.find((d) => TEST_DIRS.has(d));
   if (testDir) return ['test', `nothing builds it and it sits under ${testDir}/: a test harness`];
   if (/(^|[._-])(test|tests|e2e|spec)([._-]|$)/.test(name.replace(/^dockerfile|dockerfile$/, ''))) return ['test', `nothing builds it and its name says test: a test harness`];
@@ -274,6 +280,12 @@ function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st
   }
   const ciDir = dirs.find((d) => CI_DIRS.has(d) || CI_DIRS.has('.' + d));
   if (ciDir) return ['builder', `nothing builds it and it sits under ${ciDir}/: a CI image`];
+  // An official image (python, php, postgres) is what other Dockerfiles build FROM: a USER here would make
+  // their RUN apt-get/pip install fail, and these images start as root by design and drop privileges in
+  // their entrypoints or leave USER to whoever builds on them (the images' own docs, docs.docker.com/trusted-content/official-images).
+  if (imageLibrary && !dirs.some((d) => EXAMPLE_DIRS.has(d))) {
+    return ['base', `nothing in the repository builds or runs it, and ${imageLibrary.rel}:${imageLibrary.line} writes an official-images library manifest ("${imageLibrary.text}"): the repository publishes its images for others to build FROM`, [imageLibrary]];
+  }
   if (runsByDefault(parsed, st, parents)) return ['runtime', 'nothing in the repository builds it; its last stage sets a command to run'];
   if (/(^|[._-])base([._-]|$)/.test(name) || dirs[dirs.length - 1] === 'base') return ['base', 'nothing builds it, it sets no command and its name says base'];
   const base = resolveStageBase(parsed, st, {}, parents);

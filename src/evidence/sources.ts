@@ -76,6 +76,7 @@ interface Ctx {
 export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence): void {
   switch (kind) {
     case 'shell':
+      readLibraryManifest(ctx, out);
       return interpretShell(ctx.text, shellContext(ctx, 'shell', candidateDirs(ctx.file, ctx.root)), out);
     case 'makefile':
       return readMakefile(ctx, out);
@@ -98,6 +99,12 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
     case 'devcontainer':
       return readDevcontainer(ctx, out);
   }
+}
+
+/** The manifest line that names the repository (`GitRepo: https://github.com/docker-library/python.git`), once per script. */
+function readLibraryManifest(ctx: Ctx, out: RepoEvidence): void {
+  const m = /^[ \t]*GitRepo:[ \t]*\S/m.exec(ctx.text);
+  if (m) out.imageLibrary.push(evidenceAt({ ...ctx, source: 'shell', lineOf: lineIndex(ctx.text) }, ctx.text, m.index));
 }
 
 function shellContext(ctx: Ctx, source: EvidenceSource, dirs: string[], style: ShellContext['style'] = 'shell', lineOf = lineIndex(ctx.text)): ShellContext {

@@ -102,10 +102,17 @@ export interface RepoEvidence {
   imageUses: ImageUse[];
   tagAliases: TagAlias[];
   devcontainers: DevcontainerUse[];
+  /**
+   * Lines of scripts that write a Docker Official Images library manifest
+   * (`GitRepo:`, the format of docker-library/official-images `library/*`,
+   * printed by `generate-stackbrew-library.sh`): the repository publishes its
+   * images for others to build FROM.
+   */
+  imageLibrary: Evidence[];
   /** Every evidence file read (absolute paths), whether or not it said anything. */
   filesRead: string[];
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], filesRead: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], filesRead: [] };
 }

@@ -18,7 +18,8 @@ export interface JsonReport {
   tool: { name: 'docker-harden'; version: string };
   dryRun: boolean;
   summary: ReturnType<typeof summaryCounts>;
-  files: { path: string; status: 'changed' | 'unchanged' | 'skipped' | 'failed'; diff?: string }[];
+  /** `skipped`: why a file read and then skipped was skipped (template content), with the line that shows it. */
+  files: { path: string; status: 'changed' | 'unchanged' | 'skipped' | 'failed'; diff?: string; skipped?: { line?: number; reason: string } }[];
   findings: JsonFinding[];
   migrationNotes: MigrationNote[];
   errors: { path: string; line?: number; column?: number; message: string }[];
@@ -77,7 +78,7 @@ export function buildJsonReport(result: RunResult, ctx: ReportContext): JsonRepo
     tool: { name: 'docker-harden', version: ctx.version ?? '0.0.0' },
     dryRun: result.dryRun,
     summary: summaryCounts(result),
-    files: result.files.map((f) => ({ path: f.rel, status: f.status, ...(diffs.has(f.rel) ? { diff: diffs.get(f.rel)! } : {}) })),
+    files: result.files.map((f) => ({ path: f.rel, status: f.status, ...(diffs.has(f.rel) ? { diff: diffs.get(f.rel)! } : {}), ...(f.skipped ? { skipped: f.skipped } : {}) })),
     findings: result.engine.findings.map((f) => jsonFinding(f, result, rel)),
     migrationNotes: migrationNotes(result.engine.findings),
     errors: result.errors.map((e) => ({

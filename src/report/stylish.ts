@@ -51,6 +51,9 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
     out.push(`${paint('error', pc.red)} ${where}: ${e.message}`);
   }
   if (result.errors.length) out.push('');
+  const skippedWhy = result.files.filter((f) => f.skipped);
+  for (const f of skippedWhy) out.push(`${paint('skipped', pc.dim)} ${f.skipped!.line ? `${f.rel}:${f.skipped!.line}` : f.rel}: ${f.skipped!.reason}`);
+  if (skippedWhy.length) out.push('');
   const notes = migrationNotes(result.engine.findings);
   if (notes.length) {
     out.push(paint('Migration notes for existing deployments:', pc.bold));
