@@ -179,6 +179,8 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
     });
 
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  // The folder's path under the root, for evidenceKind: made once per folder (path.relative is not cheap).
+  let dirParts: string[] | undefined;
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
     const entryExcluded = excluded || isExcluded(abs) || TEMPLATE_NAME.test(entry.name);
@@ -217,7 +219,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
       const kind = kindFromName(entry.name);
       if (!kind) {
         // `.env` is usually git-ignored, yet it is what compose reads here (COMPOSE_FILE).
-        const ev = entryExcluded || seen.has(abs) ? undefined : evidenceKind(entry.name, toPosix(path.relative(root, dir)).split('/'));
+        const ev = entryExcluded || seen.has(abs) ? undefined : evidenceKind(entry.name, (dirParts ??= toPosix(path.relative(root, dir)).split('/')));
         if (ev && (ev === 'dotenv' || !ignored(abs, false))) {
           seen.add(abs);
           evidence.push({ path: abs, kind: ev, root });
