@@ -3,7 +3,7 @@
 // never follow a symlink out of the root, and classify files by name. The same
 // walk finds the evidence files (scripts, Makefiles, CI workflows, README,
 // .env, bake files), which are read, never written.
-import { promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { promises as fs, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
@@ -87,7 +87,10 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     const abs = path.resolve(cwd, arg);
     let stat;
     try {
-      stat = await fs.lstat(abs);
+      // Sync, as the walk's reads are: the first fs.promises call starts libuv's
+      // four threadpool threads and waits on one, which a small run pays for
+      // one stat (issue 13).
+      stat = lstatSync(abs);
     } catch (err) {
       errors.push({ file: abs, message: describeIoError(err, 'cannot read') });
       continue;
