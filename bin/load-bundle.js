@@ -22,7 +22,7 @@
 'use strict';
 const { isAscii } = require('node:buffer');
 const { createRequire } = require('node:module');
-const { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } = require('node:fs');
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -61,6 +61,29 @@ function writeCache(dir, cacheFile, data, pipeline) {
   for (const old of caches.slice(KEEP_CACHES + 1)) if (old.file !== cacheFile) unlinkSync(old.file);
 }
 
+/**
+ * The whole of `file`, read into `reuse` (an ArrayBuffer) when it is large
+ * enough, else into a new buffer; a file that grows while it is read is read
+ * again into a larger one.
+ */
+function readWhole(file, reuse) {
+  const fd = openSync(file, 'r');
+  try {
+    let size = fstatSync(fd).size;
+    for (;;) {
+      const bytes = reuse && reuse.byteLength > size ? Buffer.from(reuse, 0, size + 1) : Buffer.allocUnsafeSlow(size + 1);
+      let read = 0;
+      for (let n; read < bytes.length && (n = readSync(fd, bytes, read, bytes.length - read, read)) > 0; ) read += n;
+      // One byte more than its size was asked for: fewer read means the whole file.
+      if (read <= size) return bytes.subarray(0, read);
+      size = fstatSync(fd).size;
+      reuse = undefined;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The bundle's exports; `file` is its path. */
 function loadBundle(file) {
   const require = createRequire(file);
@@ -70,12 +93,17 @@ function loadBundle(file) {
   let cacheFile;
   let source;
   let cached;
+  // The bundle's bytes and then the cache's are read into one buffer: the
+  // bundle's are garbage once its string is made, and a buffer this size is
+  // fresh memory (mmap) whose every page is faulted in (issue 13).
+  let buffer;
   try {
     // The build writes the bundle in ASCII (esbuild escapes the rest): read as
     // latin1, its string is one copy of the bytes, where reading it as UTF-8
     // decoded it through a second buffer (192 more pages touched at every
     // start, issue 13). A bundle that is not ASCII (edited by hand) is decoded.
-    const bytes = readFileSync(file);
+    const bytes = readWhole(file, undefined);
+    buffer = bytes.buffer;
     source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
   } catch {
     return require(file);
@@ -86,7 +114,7 @@ function loadBundle(file) {
   cacheFile = path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
   let cachedPipeline = false;
   try {
-    const data = readFileSync(cacheFile);
+    const data = readWhole(cacheFile, buffer);
     if (data.length > HEADER.length && data.subarray(0, HEADER.length - 1).equals(HEADER.subarray(0, HEADER.length - 1))) {
       cached = data.subarray(HEADER.length);
       cachedPipeline = data[HEADER.length - 1] === 1;
@@ -112,4 +140,4 @@ function loadBundle(file) {
   return module.exports;
 }
 
-module.exports = { loadBundle };
+module.exports = { loadBundle, readWhole };

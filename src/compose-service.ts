@@ -6,6 +6,7 @@ import type { DataChange, Edit, Finding, MigrationNote } from './types.js';
 import type { TransformContext } from './transform.js';
 import type { DfStage } from './parse/dockerfile.js';
 import { isMergeKey, isRecord } from './parse/compose.js';
+import { aliasTarget } from './parse/yaml-size.js';
 import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
@@ -345,7 +346,7 @@ export function mergeProvides(s: ServiceLink, key: string): boolean {
     if (!isPair(item) || !isMergeKey(item.key)) continue;
     const sources = isSeq(item.value) ? item.value.items : [item.value];
     for (const src of sources) {
-      const target = isAlias(src) ? src.resolve(doc) : src;
+      const target = isAlias(src) ? aliasTarget(doc, src) : src;
       if (isMap(target) && mapValue(target, key) !== undefined) return true;
     }
   }

@@ -3,7 +3,7 @@
 // never follow a symlink out of the root, and classify files by name. The same
 // walk finds the evidence files (scripts, Makefiles, CI workflows, README,
 // .env, bake files), which are read, never written.
-import { promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { promises as fs, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
@@ -87,7 +87,10 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
     const abs = path.resolve(cwd, arg);
     let stat;
     try {
-      stat = await fs.lstat(abs);
+      // Sync, as the walk's reads are: the first fs.promises call starts libuv's
+      // four threadpool threads and waits on one, which a small run pays for
+      // one stat (issue 13).
+      stat = lstatSync(abs);
     } catch (err) {
       errors.push({ file: abs, message: describeIoError(err, 'cannot read') });
       continue;
@@ -179,6 +182,8 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
     });
 
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  // The folder's path under the root, for evidenceKind: made once per folder (path.relative is not cheap).
+  let dirParts: string[] | undefined;
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
     const entryExcluded = excluded || isExcluded(abs) || TEMPLATE_NAME.test(entry.name);
@@ -217,7 +222,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
       const kind = kindFromName(entry.name);
       if (!kind) {
         // `.env` is usually git-ignored, yet it is what compose reads here (COMPOSE_FILE).
-        const ev = entryExcluded || seen.has(abs) ? undefined : evidenceKind(entry.name, toPosix(path.relative(root, dir)).split('/'));
+        const ev = entryExcluded || seen.has(abs) ? undefined : evidenceKind(entry.name, (dirParts ??= toPosix(path.relative(root, dir)).split('/')));
         if (ev && (ev === 'dotenv' || !ignored(abs, false))) {
           seen.add(abs);
           evidence.push({ path: abs, kind: ev, root });

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { createRequire, SourceMap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { REPO, tempDir } from './helpers.js';
@@ -175,6 +175,26 @@ describe('the bundled CLI', () => {
     run(['--list-transforms'], dir, { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' });
     const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(readFileSync(BUNDLE, 'utf8'))?.[1];
     expect(readdirSync(cacheDir).sort()).toEqual([...others.slice(2), `${process.version}-${process.arch}-${id}.bin`].sort());
+  });
+
+  it('reads the bundle and then its cache into one buffer when it is large enough, the whole of each file', () => {
+    const { readWhole } = createRequire(import.meta.url)('../bin/load-bundle.js') as { readWhole: (file: string, reuse?: ArrayBuffer) => Buffer };
+    const dir = tempDir('dh-bundle-read-');
+    const file = (name: string, size: number) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, Buffer.from(Array.from({ length: size }, (_, i) => i % 251)));
+      return p;
+    };
+    const big = readWhole(file('big', 5000));
+    expect(big.equals(readFileSync(path.join(dir, 'big')))).toBe(true);
+    const small = readWhole(file('small', 3000), big.buffer);
+    expect(small.buffer).toBe(big.buffer);
+    expect(small.equals(readFileSync(path.join(dir, 'small')))).toBe(true);
+    // Larger than the buffer to reuse: a buffer of its own.
+    const larger = readWhole(file('larger', 9000), small.buffer);
+    expect(larger.buffer).not.toBe(small.buffer);
+    expect(larger.equals(readFileSync(path.join(dir, 'larger')))).toBe(true);
+    expect(readWhole(file('empty', 0), larger.buffer).length).toBe(0);
   });
 
   it('runs the same when the cache directory cannot be made', () => {

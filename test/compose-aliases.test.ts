@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { parseDocument } from 'yaml';
 import { hardenTree, composeSchemaErrors } from './helpers.js';
 import { parseCompose } from '../src/parse/compose.js';
-import { aliasBomb, aliasTargets } from '../src/parse/yaml-size.js';
+import { aliasBomb, aliasTarget, aliasTargets } from '../src/parse/yaml-size.js';
 
 /** A compose file shaped like Sentry's self-hosted one: layered defaults merged into many services. */
 function aliasHeavyCompose(services: number): string {
@@ -180,6 +180,8 @@ describe('alias bombs', () => {
     expect(targets.size).toBe(9);
     for (const [alias, target] of targets) expect(target).toBe(alias.resolve(doc));
     expect([...targets.values()].filter((t) => t === undefined)).toHaveLength(1);
+    // aliasTarget answers from one walk per document, as resolve does.
+    for (const alias of targets.keys()) expect(aliasTarget(doc, alias)).toBe(alias.resolve(doc));
   });
 
   it('are refused with a clear error naming the file and line; other files go on', async () => {

@@ -23,7 +23,6 @@ export interface AliasBomb {
 
 /** Undefined when the document expands to at most `limit` values; else where it blows up. */
 export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): AliasBomb | undefined {
-  const targets = aliasTargets(doc);
   const sizes = new Map<Node, number>();
   const inProgress = new Set<Node>();
   let worst: { size: number; offset: number; alias: string } | undefined;
@@ -36,7 +35,9 @@ export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): Ali
     inProgress.add(n);
     let size = 1;
     if (isAlias(n)) {
-      const target = targets.has(n) ? targets.get(n) : n.resolve(doc);
+      // Looked up at the first alias met: most compose files have none, and the
+      // walk that finds every anchor was a twentieth of parsing one (issue 13).
+      const target = aliasTarget(doc, n);
       size = target ? sizeOf(target) : 1;
       if (!worst || size > worst.size) worst = { size, offset: n.range?.[0] ?? 0, alias: n.source };
     } else if (isMap(n)) {
@@ -71,6 +72,20 @@ export function aliasTargets(doc: Document.Parsed): Map<Alias, Node | undefined>
     },
   });
   return targets;
+}
+
+/** Per parsed document, what its aliases name (aliasTarget); dropped with the document. */
+const targetsByDoc = new WeakMap<Document.Parsed, Map<Alias, Node | undefined>>();
+
+/**
+ * What `alias` names in `doc`, as alias.resolve(doc) answers it, from one walk
+ * of the document made at its first question (the model never changes a
+ * parsed document): resolve(doc) walks the whole document for every alias.
+ */
+export function aliasTarget(doc: Document.Parsed, alias: Alias): Node | undefined {
+  let targets = targetsByDoc.get(doc);
+  if (!targets) targetsByDoc.set(doc, (targets = aliasTargets(doc)));
+  return targets.has(alias) ? targets.get(alias) : alias.resolve(doc);
 }
 
 /** The message for a refused document: what was found, where, and why nothing was read. */
