@@ -178,7 +178,7 @@ describe('the bundled CLI', () => {
   });
 
   it('reads the bundle and then its cache into one buffer when it is large enough, the whole of each file', () => {
-    const { readWhole } = createRequire(import.meta.url)('../bin/load-bundle.js') as { readWhole: (file: string, reuse?: ArrayBuffer) => Buffer };
+    const { readWhole } = createRequire(import.meta.url)('../bin/load-bundle.js') as { readWhole: (file: string, reuse?: ArrayBufferLike) => Buffer };
     const dir = tempDir('dh-bundle-read-');
     const file = (name: string, size: number) => {
       const p = path.join(dir, name);
