@@ -139,10 +139,11 @@ describe('generated files are not edited', () => {
       const found = generatedFindings(run);
       expect(found).toHaveLength(1);
       expect(found[0]!.message).toBe(
-        'generated file, not edited: its header says "This file was auto-generated, do not edit it directly." (docker-compose.ci.yml:1); 2 fixes held (compose/no-new-privileges)',
+        'generated file, not edited: its header says "This file was auto-generated, do not edit it directly." (docker-compose.ci.yml:1); a fix held (compose/no-new-privileges)',
       );
       expect(found[0]!.manual).toContain('whatever generates it (its header says what; it is not in this repository)');
-      expect(found[0]!.manual).toContain('line 6 compose/no-new-privileges: service test_unit');
+      // test_unit runs a test runner and publishes no port: a harness, left alone (src/test-harness.ts), so nothing of it is held.
+      expect(found[0]!.manual).not.toContain('test_unit');
       expect(found[0]!.manual).toContain('line 10 compose/no-new-privileges: service mongo');
     });
   }

@@ -66,6 +66,27 @@ function applySarifFixes(log: ReturnType<typeof buildSarif>, read: (rel: string)
 }
 
 describe('sarif', () => {
+  it('a generated file\'s finding has a rule of its own, whose controls are the transforms\'', async () => {
+    const dir = writeTree({
+      'Dockerfile': '#\n# NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"\n#\n# PLEASE DO NOT EDIT IT DIRECTLY.\n#\nFROM debian:bookworm-slim\nCMD ["app"]\n',
+      'Dockerfile.template': 'FROM debian:bookworm-slim\nCMD ["app"]\n',
+      'apply-templates.sh': '#!/usr/bin/env bash\nsed -e "s/x/y/" Dockerfile.template > Dockerfile\n',
+    });
+    try {
+      const { result, ctx } = await runOn(dir);
+      const log = JSON.parse(sarif(result, ctx));
+      expect(sarifValidator(log), JSON.stringify(sarifValidator.errors, null, 1)).toBe(true);
+      const rules: { id: string; properties: { cis: string } }[] = log.runs[0].tool.driver.rules;
+      const generated = log.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'generated-file');
+      expect(generated).toBeDefined();
+      expect(rules[generated.ruleIndex]!.id).toBe('generated-file');
+      expect(rules[generated.ruleIndex]!.properties.cis.split(', ')).toContain('4.1');
+      for (const r of log.runs[0].results) expect(rules.map((x) => x.id)).toContain(r.ruleId);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the examples give SARIF that validates against the 2.1.0 schema, with rules, regions and fixes', async () => {
     const dir = copyTree(path.join(REPO, 'examples'));
     // A Dockerfile on an unknown base image gives a finding left for a human.

@@ -14,7 +14,7 @@
 import { pathToFileURL } from 'node:url';
 import { diffLines } from 'diff';
 import type { RunResult } from '../driver.js';
-import type { ReportedFinding } from '../engine.js';
+import { GENERATED_FILE, generatedFileRule, type ReportedFinding } from '../engine.js';
 import type { TransformMeta } from '../types.js';
 import { relPath } from '../model.js';
 import { lineColumn } from '../text.js';
@@ -42,7 +42,8 @@ export function sarif(result: RunResult, ctx: ReportContext): string {
 }
 
 export function buildSarif(result: RunResult, ctx: ReportContext) {
-  const metas = ctx.transforms ?? [];
+  const transforms = ctx.transforms ?? [];
+  const metas = result.engine.findings.some((f) => f.transform === GENERATED_FILE) ? [...transforms, generatedFileRule(transforms)] : transforms;
   const rel = (p: string) => relPath(ctx.cwd, p);
   const original = result.engine.original;
   const findings = result.engine.findings;
