@@ -12,7 +12,7 @@ import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
-import type { SwarmDeploy } from './layout.js';
+import type { ComposeProject, SwarmDeploy } from './layout.js';
 import { mergeComposeService } from './compose-merge.js';
 
 /**
@@ -688,6 +688,26 @@ function serviceIndex(project: Project): Map<string, Map<string, ServiceLink>> {
   return index;
 }
 
+const projectsById = new WeakMap<ComposeProject[], Map<string, ComposeProject>>();
+
+/**
+ * The compose projects by id. Keyed by the list itself, which load decides
+ * once (layout.compose.projects) and every pass's model shares: one index per
+ * run. A search of the list for every service (serviceRuns is asked for each
+ * service by several transforms in every pass) grew with the square of the
+ * repository (issue 13).
+ */
+function composeProjectsById(project: Project): Map<string, ComposeProject> {
+  let index = projectsById.get(project.composeProjects);
+  if (!index) {
+    index = new Map();
+    // The first project of an id, as Array.find gave.
+    for (const p of project.composeProjects) if (!index.has(p.id)) index.set(p.id, p);
+    projectsById.set(project.composeProjects, index);
+  }
+  return index;
+}
+
 /**
  * Every way compose runs the service: for each compose project its file is
  * part of (alone, with the automatic override file, each `-f` chain or
@@ -699,10 +719,11 @@ function serviceIndex(project: Project): Map<string, Map<string, ServiceLink>> {
  */
 export function serviceRuns(project: Project, s: ServiceLink): ServiceRun[] {
   const index = serviceIndex(project);
+  const byId = composeProjectsById(project);
   const ids = project.layout.compose.uses.get(s.compose.path)?.projects ?? [];
   const runs: ServiceRun[] = [];
   for (const id of ids) {
-    const p = project.composeProjects.find((x) => x.id === id);
+    const p = byId.get(id);
     if (!p) continue;
     const parts = [...new Set(p.files)].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
     if (!parts.includes(s)) continue;

@@ -74,6 +74,13 @@ describe(ID, () => {
     expect(both.changed['.env.example']).toBe('X=1\n' + ADDED.join('\n').replace('(notifier)', '(a, b)') + '\n');
   });
 
+  it('each folder\'s env file names the socket users of its own folder only', async () => {
+    const other = SOCKET.replace('notifier', 'watcher');
+    const { changed } = await harden({ 'a/compose.yaml': SOCKET, 'a/.env.example': '', 'b/compose.yaml': other, 'b/.env.example': '' });
+    expect(changed['a/.env.example']).toBe(ADDED.join('\n') + '\n');
+    expect(changed['b/.env.example']).toBe(ADDED.join('\n').replace('(notifier)', '(watcher)') + '\n');
+  });
+
   it('an env file in another folder is not touched', async () => {
     const { changed } = await harden({ 'deploy/compose.yaml': SOCKET, '.env.example': 'A=1\n', 'deploy/.env.example': 'A=1\n' });
     expect(Object.keys(changed)).toEqual(['deploy/.env.example']);

@@ -10,6 +10,7 @@ import { tempDir, writeTree } from './helpers.js';
 import { discover } from '../src/discover.js';
 import { loadProject, parseVolumes } from '../src/model.js';
 import { isUnderNginxDir } from '../src/nginx-files.js';
+import { serviceRuns } from '../src/compose-service.js';
 import { ALPINE_NGINX_LAYOUT, DEBIAN_NGINX_LAYOUT, NGINX_ORG_LAYOUT } from '../src/knowledge/nginx.js';
 
 async function load(dir: string) {
@@ -81,6 +82,30 @@ describe('compose interpolation', () => {
       expect(image('compose.yaml', 'app')).toBe('acme/other');
       // A project without --env-file reads the folder's .env.
       expect(image('solo.yaml', 'solo')).toBe('acme/dotenv');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runs of a service', () => {
+  it('merges the files of each compose project that runs the service\'s file, looked up by id', async () => {
+    const dir = writeTree({
+      Makefile: ['prod:', '\tdocker compose -f compose.yaml -f prod.yaml up -d', 'up:', '\tdocker compose -f compose.yaml up -d', 'solo:', '\tdocker compose -f solo.yaml up -d', ''].join('\n'),
+      'compose.yaml': 'services:\n  app:\n    image: acme/app\n    read_only: false\n',
+      'prod.yaml': 'services:\n  app:\n    read_only: true\n',
+      'solo.yaml': 'services:\n  solo:\n    image: acme/solo\n',
+    });
+    try {
+      const { project } = await load(dir);
+      const service = (rel: string, name: string) => project.services.find((s) => s.compose.rel === rel && s.name === name)!;
+      const runs = (rel: string, name: string) => serviceRuns(project, service(rel, name)).map((r) => [r.project, r.parts.map((p) => p.compose.rel), r.merged.read_only ?? null]);
+      expect(runs('compose.yaml', 'app')).toEqual([
+        ['compose.yaml', ['compose.yaml'], false],
+        ['compose.yaml + prod.yaml', ['compose.yaml', 'prod.yaml'], true],
+      ]);
+      expect(runs('prod.yaml', 'app')).toEqual([['compose.yaml + prod.yaml', ['compose.yaml', 'prod.yaml'], true]]);
+      expect(runs('solo.yaml', 'solo')).toEqual([['solo.yaml', ['solo.yaml'], null]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import { DOCKER_GID_NOTE } from '../../src/compose-service.js';
-import type { EnvSource } from '../../src/model.js';
+import type { EnvSource, ServiceLink } from '../../src/model.js';
 import { detectEol } from '../../src/text.js';
 
 const ID = 'compose/env-docker-gid';
@@ -28,9 +28,17 @@ export const envDockerGid: Transform = {
   },
   run(ctx) {
     const out: Finding[] = [];
+    // The services of each folder, listed once: filtering every service for every env file grows with the square of the repository.
+    const byFolder = new Map<string, ServiceLink[]>();
+    for (const s of ctx.project.services) {
+      const dir = path.dirname(s.compose.path);
+      const list = byFolder.get(dir);
+      if (list) list.push(s);
+      else byFolder.set(dir, [s]);
+    }
     for (const src of ctx.project.files.values()) {
       if (src.kind !== 'env') continue;
-      const f = check(src, ctx.project.services.filter((s) => path.dirname(s.compose.path) === path.dirname(src.path)));
+      const f = check(src, byFolder.get(path.dirname(src.path)) ?? []);
       if (f) out.push(f);
     }
     return out;
