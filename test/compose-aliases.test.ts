@@ -194,3 +194,13 @@ describe('alias bombs', () => {
     expect(changed['other/compose.yaml']).toContain('no-new-privileges');
   });
 });
+
+describe('an alias with no anchor', () => {
+  it('is reported at the alias (a redacted `******` value), not at the top of the file', () => {
+    const text = 'services:\n  app:\n    image: calendso\n    environment:\n      EMAIL_SERVER_USER: mail\n      EMAIL_SERVER_PASSWORD: ******\n';
+    const parsed = parseCompose(text);
+    expect(parsed.errors).toHaveLength(1);
+    expect(parsed.errors[0]).toMatchObject({ line: 6, column: 30 });
+    expect(parsed.errors[0]!.message).toMatch(/alias/i);
+  });
+});

@@ -3,7 +3,7 @@
 // write a document back with toString(); edits are made by range.
 import { parseAllDocuments, isMap, isSeq, isScalar, isPair, type Document, type YAMLMap, type Scalar, type Pair, type Node } from 'yaml';
 import { BOM, detectEol, lineColumn, type Eol } from '../text.js';
-import { aliasBomb, aliasBombMessage } from './yaml-size.js';
+import { aliasBomb, aliasBombMessage, firstUnresolvedAlias } from './yaml-size.js';
 
 export interface ComposeServiceNode {
   name: string;
@@ -63,7 +63,9 @@ export function parseCompose(text: string): ParsedCompose {
     try {
       data = doc.toJS({ maxAliasCount: -1 });
     } catch (err) {
-      errors.push({ message: (err as Error).message, offset: 0, line: 1, column: 1 });
+      // yaml throws here for an alias with no anchor before it (a redacted `******` value): point at it.
+      const offset = firstUnresolvedAlias(doc) ?? 0;
+      errors.push({ message: (err as Error).message, offset, ...lineColumn(text, offset) });
       return;
     }
     const servicesNode = doc.get('services', true);

@@ -93,3 +93,19 @@ export function aliasBombMessage(b: AliasBomb, limit = MAX_EXPANDED_NODES): stri
   const size = Number.isFinite(b.expanded) && b.expanded < 1e15 ? String(Math.round(b.expanded)) : 'an astronomical number of';
   return `YAML aliases expand to ${size} values (limit ${limit}); the largest expansion is *${b.alias}. Refused as a possible alias bomb`;
 }
+
+/**
+ * Offset of the first alias that names no anchor before it, if any. Only asked
+ * when expanding the document failed (resolving each alias walks the document).
+ */
+export function firstUnresolvedAlias(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node: Alias) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
