@@ -1,10 +1,9 @@
 // The one place that applies edits (ESLint's rule-fixer model). Each pass:
 // run every transform on the model, take the fixes in order, hold back any
-// that overlap a fix already taken, apply them with magic-string, verify every
+// that overlap a fix already taken, apply them, verify every
 // changed file (it must re-parse; compose data must equal what the fixes said
 // they meant), rebuild the model, and go again until nothing changes.
 import { createHash } from 'node:crypto';
-import MagicString from 'magic-string';
 import type { Edit, Finding, Fix, DataChange, HardenOptions, TransformMeta, WithheldEvidence } from './types.js';
 import type { Transform, TransformContext } from './transform.js';
 import { withTexts, parseSource, relPath, type ModelBasis, type Project, type SourceFile } from './model.js';
@@ -110,7 +109,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
    */
   const applyPass = (): 'stop' | 'next' => {
     const candidates = lastFindings.filter(
-      ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !broken.has(fixKey(finding)),
+      ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !(broken.size > 0 && broken.has(fixKey(finding))),
     );
     const accepted = selectNonOverlapping(candidates.map((c) => c.finding), texts, errors, broken);
     if (accepted.length === 0) return 'stop';
@@ -341,7 +340,7 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
   // Indexed by file: a fix can only collide with fixes taken in the files it
   // touches, so each check costs what those files hold, not the whole project.
   const taken = new Map<string, Edit[]>();
-  const takenPaths = new Map<string, string[]>();
+  const takenPaths = new Map<string, TakenPaths>();
   const out: Finding[] = [];
   for (const { f } of sorted) {
     const edits = f.fix!.edits;
@@ -359,26 +358,54 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
     // Intents state whole values computed from this pass's data: two fixes that set the
     // same path (or one inside the other) cannot both hold, so the later one waits a pass.
     const intent = f.fix!.intent ?? [];
-    const paths = intent.map(intentPath);
-    if (paths.some((p, i) => takenPaths.get(intent[i].file)?.some((t) => p.startsWith(t) || t.startsWith(p)))) continue;
+    const prefixes = intent.map(intentPrefixes);
+    if (prefixes.some((ps, i) => collides(takenPaths.get(intent[i].file), ps))) continue;
     for (const e of edits) {
       const list = taken.get(e.file);
       if (list) list.push(e);
       else taken.set(e.file, [e]);
     }
     intent.forEach((c, i) => {
-      const list = takenPaths.get(c.file);
-      if (list) list.push(paths[i]);
-      else takenPaths.set(c.file, [paths[i]]);
+      let inFile = takenPaths.get(c.file);
+      if (!inFile) takenPaths.set(c.file, (inFile = { paths: new Set(), prefixes: new Set() }));
+      const ps = prefixes[i];
+      inFile.paths.add(ps[ps.length - 1]);
+      for (const q of ps) inFile.prefixes.add(q);
     });
     out.push(f);
   }
   return out;
 }
 
-/** A DataChange's target as a string where a path inside another starts with it (the file comes first). */
-function intentPath(c: DataChange): string {
-  return [c.file, c.doc, ...c.path].map((k) => JSON.stringify(k)).join('\0') + '\0';
+/**
+ * The data paths taken in one file: each whole path, and every prefix of one
+ * (itself included). Looking a path up in them costs its depth; comparing it
+ * with every path taken in the file grew with the square of a compose file's
+ * fixes (issue 13).
+ */
+interface TakenPaths {
+  paths: Set<string>;
+  prefixes: Set<string>;
+}
+
+/**
+ * A DataChange's target (its file aside) and every prefix of it, shortest
+ * first: the document, then one key more each, every key JSON-quoted and
+ * ended by a NUL (which JSON escapes inside a key), so one path lies inside
+ * another exactly when its string starts with the other's.
+ */
+function intentPrefixes(c: DataChange): string[] {
+  let key = `${c.doc}\0`;
+  const out = [key];
+  for (const k of c.path) out.push((key += `${JSON.stringify(k)}\0`));
+  return out;
+}
+
+/** Whether a path (given by its prefixes) is one taken, lies inside one, or holds one. */
+function collides(taken: TakenPaths | undefined, prefixes: string[]): boolean {
+  if (!taken) return false;
+  if (taken.prefixes.has(prefixes[prefixes.length - 1])) return true; // a taken path lies inside it, or is it
+  return prefixes.some((q) => taken.paths.has(q)); // it lies inside a taken path
 }
 
 function firstEdit(fix: Fix): Edit {
@@ -464,7 +491,6 @@ function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
   const applied = new Map<string, AppliedEdit[]>();
   for (const [file, edits] of byFile) {
     const text = texts.get(file)!;
-    const s = new MagicString(text);
     // Stable order: by position; pure inserts at one point by rank, then in fix order.
     const rank = (e: Edit) => (e.range[0] === e.range[1] ? e.order ?? 0 : 0);
     const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.range[0] - b.e.range[0] || rank(a.e) - rank(b.e) || a.i - b.i);
@@ -472,17 +498,42 @@ function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
     let delta = 0;
     for (const { e } of ordered) {
       const [start, end] = e.range;
-      if (start === end) {
-        if (e.text) s.appendLeft(start, e.text);
-      } else if (e.text) s.overwrite(start, end, e.text);
-      else s.remove(start, end);
       record.push({ oldStart: start, oldEnd: end, newStart: start + delta, newEnd: start + delta + e.text.length });
       delta += e.text.length - (end - start);
     }
-    out.set(file, s.toString());
+    out.set(file, spliceEdits(text, ordered));
     applied.set(file, record);
   }
   return { texts: out, applied };
+}
+
+/**
+ * The text with its edits made, `ordered` as applyAll orders them (by start).
+ * At one offset, the pure inserts come first, in their order, and then the
+ * edit that replaces the text from there, if any: where magic-string (which
+ * this replaces) put them, its appendLeft adding to what ends at the offset
+ * whichever was applied first. selectNonOverlapping lets no other edit start
+ * inside a replaced range, nor two replace from one offset.
+ */
+function spliceEdits(text: string, ordered: readonly { e: Edit }[]): string {
+  let out = '';
+  let cursor = 0;
+  let i = 0;
+  while (i < ordered.length) {
+    const at = ordered[i].e.range[0];
+    if (at > cursor) out += text.slice(cursor, at);
+    let replace: Edit | undefined;
+    for (; i < ordered.length && ordered[i].e.range[0] === at; i++) {
+      const e = ordered[i].e;
+      if (e.range[1] === at) out += e.text;
+      else replace = e;
+    }
+    if (replace) {
+      out += replace.text;
+      cursor = replace.range[1];
+    } else if (at > cursor) cursor = at;
+  }
+  return out + text.slice(cursor);
 }
 
 /**
@@ -640,10 +691,12 @@ function verifyCompose(old: unknown[], now: unknown[], intent: DataChange[]): st
  * Apply one DataChange to plain data, leaving `root` as it was: the containers
  * on the change's path are copied (one level each), everything else is shared
  * with `root`. Copying the whole document per changed file was most of what
- * verifying a compose edit cost.
+ * verifying a compose edit cost. The value a change sets is shared too, not
+ * cloned: a later change copies every container on its path before it writes,
+ * so neither the intent's value nor the model's data is ever written (issue 13).
  */
 export function applyChange(root: unknown, change: DataChange): unknown {
-  if (change.path.length === 0) return change.op === 'set' ? structuredClone(change.value) : undefined;
+  if (change.path.length === 0) return change.op === 'set' ? change.value : undefined;
   const rootObj = (root === undefined || root === null ? {} : copyContainer(root)) as Record<string | number, unknown>;
   let cur = rootObj;
   for (let i = 0; i < change.path.length - 1; i++) {
@@ -657,7 +710,7 @@ export function applyChange(root: unknown, change: DataChange): unknown {
     cur = cur[k] as Record<string | number, unknown>;
   }
   const last = change.path[change.path.length - 1];
-  if (change.op === 'set') cur[last] = structuredClone(change.value);
+  if (change.op === 'set') cur[last] = change.value;
   else if (Array.isArray(cur) && typeof last === 'number') cur.splice(last, 1);
   else delete cur[last];
   return rootObj;

@@ -396,5 +396,11 @@ describe('applyChange (verification of compose intents)', () => {
     const set = applyChange(root, { file: 'c', doc: 0, path: ['services', 'web', 'cap_drop'], op: 'set', value });
     applyChange(set, { file: 'c', doc: 0, path: ['services', 'web', 'cap_drop', 1], op: 'set', value: 'X' });
     expect(value).toEqual(['ALL']);
+    // The same for a whole document set, then changed.
+    const whole = doc();
+    const replaced = applyChange(root, { file: 'c', doc: 0, path: [], op: 'set', value: whole });
+    const after = applyChange(replaced, { file: 'c', doc: 0, path: ['services', 'web', 'tmpfs', 0], op: 'delete' });
+    applyChange(after, { file: 'c', doc: 0, path: ['volumes', 'data'], op: 'set', value: 1 });
+    expect(whole).toEqual(doc());
   });
 });

@@ -26,29 +26,37 @@ export function aliasBomb(doc: Document.Parsed, limit = MAX_EXPANDED_NODES): Ali
   const sizes = new Map<Node, number>();
   const inProgress = new Set<Node>();
   let worst: { size: number; offset: number; alias: string } | undefined;
+  // Only an alias's target (a node with an anchor) can be met more than once,
+  // or inside itself: the rest of the document is a tree, each node met once,
+  // so only targets are memoised (a map entry for every node was most of the
+  // check's cost, issue 13).
   const sizeOf = (node: unknown): number => {
     if (!node || typeof node !== 'object') return 1;
-    const n = node as Node;
+    return (node as { anchor?: string }).anchor ? sharedSize(node as Node) : ownSize(node as Node);
+  };
+  const sharedSize = (n: Node): number => {
     const known = sizes.get(n);
     if (known !== undefined) return known;
     if (inProgress.has(n)) return 1; // a recursive alias: the parser reports it; count it once
     inProgress.add(n);
+    const size = ownSize(n);
+    inProgress.delete(n);
+    sizes.set(n, size);
+    return size;
+  };
+  const ownSize = (n: Node): number => {
     let size = 1;
     if (isAlias(n)) {
       // Looked up at the first alias met: most compose files have none, and the
       // walk that finds every anchor was a twentieth of parsing one (issue 13).
       const target = aliasTarget(doc, n);
-      size = target ? sizeOf(target) : 1;
+      size = target ? sharedSize(target) : 1;
       if (!worst || size > worst.size) worst = { size, offset: n.range?.[0] ?? 0, alias: n.source };
     } else if (isMap(n)) {
       for (const item of n.items) size += isPair(item) ? sizeOf(item.key) + sizeOf(item.value) : 1;
     } else if (isSeq(n)) {
       for (const item of n.items) size += sizeOf(item);
-    } else if (!isScalar(n)) {
-      size = 1;
     }
-    inProgress.delete(n);
-    sizes.set(n, size);
     return size;
   };
   const expanded = sizeOf(doc.contents);
