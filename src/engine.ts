@@ -94,6 +94,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   const history = new Map<string, AppliedEdit[][]>();
   const fixed: { finding: Finding; pass: number; suppressed?: { reason: string } }[] = [];
   const seenStates = new Set<string>();
+  const intern = stringInterner();
 
   let texts = new Map(original);
   let lastFindings: { finding: Finding; suppressed?: { reason: string } }[] = [];
@@ -139,7 +140,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
       list[pass - 1] = edits;
       history.set(file, list);
     }
-    for (const f of kept) fixed.push({ finding: opts.keepIntent ? f : withoutIntent(f), pass });
+    for (const f of kept) fixed.push({ finding: opts.keepIntent ? f : withoutIntent(f, intern), pass });
     lastApplied = new Set(kept);
     texts = newTexts.texts;
     project = withTexts({ ...base, files }, texts, reparse);
@@ -205,10 +206,41 @@ function modelBase(project: Project): Omit<ModelBasis, 'files'> {
 /**
  * The finding as reports need it once its fix is applied: the edits (in a
  * list of their own length: transforms build theirs by pushing, which leaves
- * room for more), not the intent.
+ * room for more), not the intent. Its strings are interned: a large run holds
+ * every applied fix until it reports, and their messages and edit texts are
+ * built in pieces (a rope of small strings each, until something reads them
+ * whole), many the same (the same user, the same compose keys), and their
+ * file paths repeat in every edit (issue 13).
  */
-function withoutIntent(f: Finding): Finding {
-  return f.fix ? { ...f, fix: { edits: f.fix.edits.slice() } } : f;
+function withoutIntent(f: Finding, intern: (s: string) => string): Finding {
+  if (!f.fix) return f;
+  const kept: Finding = {
+    ...f,
+    transform: intern(f.transform),
+    file: intern(f.file),
+    message: intern(f.message),
+    fix: {
+      edits: f.fix.edits.map((e) => ({
+        file: intern(e.file),
+        range: e.range,
+        text: intern(e.text),
+        ...(e.order !== undefined ? { order: e.order } : {}),
+      })),
+    },
+  };
+  if (f.key !== undefined) kept.key = intern(f.key);
+  return kept;
+}
+
+/**
+ * One copy of each string, flat: a string used as a property name is
+ * internalized (V8 keeps one flat copy in its string table and makes the
+ * string it was given point there, a reference the collector then skips), so
+ * a rope's pieces can go and equal strings share one copy.
+ */
+function stringInterner(): (s: string) => string {
+  const table: Record<string, string> = Object.create(null);
+  return (s) => (table[s] ??= s);
 }
 
 function runTransforms(project: Project, opts: EngineOptions, enabledIds: Set<string>, errors: FileError[]): Finding[] {
