@@ -226,3 +226,9 @@ export function whereItBelongs(g: GeneratedFile, rel: (p: string) => string): st
   if (g.generator) return `the template ${rel(g.generator)} renders it from, or in ${rel(g.generator)} itself`;
   return 'whatever generates it (its header says what; it is not in this repository)';
 }
+
+/** Why a file counts as generated, with the evidence as file:line: its header line, or the script that renders it from a template. */
+export function whyGenerated(g: GeneratedFile, file: string, rel: (p: string) => string): string {
+  if (g.evidence.file === file) return `its header says "${g.evidence.text}" (${g.evidence.rel}:${g.evidence.line})`;
+  return `${g.evidence.rel}:${g.evidence.line} renders it from ${g.template ? rel(g.template) : 'a template'} ("${g.evidence.text}"), and most of its lines are the template's`;
+}
