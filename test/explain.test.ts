@@ -139,7 +139,7 @@ describe('--explain says which files are generated or skipped, and why', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(code).toBe(0);
     expect(stdout).toContain(
-      'Generated files, never edited (1)\n  Dockerfile  generated: its header says "NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"" (Dockerfile:2)\n    no fix is applied here; make the change in Dockerfile.template, then re-render with apply-templates.sh\n      Dockerfile:2  (structure)',
+      'Generated files, never edited (1)\n  Dockerfile  generated: its header says "NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"" (Dockerfile:2)\n    no fix is applied here; make the change in Dockerfile.template, then re-render with apply-templates.sh\n\nSkipped files',
     );
     expect(stdout).toContain('Skipped files (3)\n  Dockerfile.template  is a template by its name');
     expect(stdout).toContain('  old/docker-compose.yml  excluded by --exclude or configuration: never read\n');

@@ -271,8 +271,8 @@ export function explainText(project: Project, color = false, errors?: FileError[
     heading('Generated files, never edited', d.generatedFiles.length);
     for (const g of d.generatedFiles) {
       lines.push(`  ${c.cyan(g.file)}  ${c.yellow(`generated: ${g.reason}`)}`);
+      // The reason already names the evidence's file:line and text.
       lines.push(`    no fix is applied here; make the change in ${g.changeIn}`);
-      evLines(g.evidence, '      ');
     }
   }
   if (d.skippedFiles.length) {
