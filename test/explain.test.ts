@@ -113,7 +113,7 @@ describe('--explain says which files are generated or skipped, and why', () => {
   };
 
   it('in JSON, valid against the schema: the evidence file:line, the template and generator, where a change belongs', async () => {
-    const data = await explain(tree);
+    const data = await explain({ ...tree, '{{cookiecutter.slug}}/compose.yaml': 'services:\n  app:\n    image: {{ cookiecutter.image }}\n' });
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
     expect(data.generatedFiles).toEqual([
       {
@@ -128,6 +128,7 @@ describe('--explain says which files are generated or skipped, and why', () => {
     expect(data.skippedFiles.map((f) => [f.file, f.kind, f.line])).toEqual([
       ['Dockerfile.template', 'template-name', null],
       ['setup/docker-compose.yml', 'template-content', 3],
+      ['{{cookiecutter.slug}}/compose.yaml', 'template-folder', null],
     ]);
     expect(data.skippedFiles[0]!.reason).toContain('is a template by its name (.template)');
     expect(data.skippedFiles[1]!.reason).toContain('is a template (Jinja or Go template expression "{{ image }}")');
