@@ -91,7 +91,8 @@ const RUNS_BARE_SCRIPTS = new Set(['yarn', 'pnpm', 'bun']);
  * serves rather than tests: `test-server`, `test:e2e-server`, `e2e:serve`,
  * `test:db` start what a suite runs against, and keep running as servers do.
  */
-const SERVES = new Set(['server', 'servers', 'serve', 'start', 'up', 'dev', 'host', 'listen', 'mock', 'mocks', 'stub', 'stubs', 'proxy', 'daemon', 'db', 'database', 'seed', 'setup', 'prepare', 'build', 'app', 'backend', 'frontend', 'env', 'stack', 'services', 'docker']);
+// Not what a part names (`test:unit:app`, `test:frontend` test the app and the frontend), only what it does.
+const SERVES = new Set(['server', 'servers', 'serve', 'start', 'up', 'host', 'listen', 'mock', 'mocks', 'stub', 'stubs', 'proxy', 'daemon', 'db', 'database', 'seed', 'setup', 'prepare']);
 
 /**
  * Whether a package.json script name runs tests: its first part says test

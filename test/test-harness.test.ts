@@ -54,6 +54,9 @@ describe('testRunnerOf', () => {
     ['e2e', true],
     ['spec', true],
     ['test:e2e:headless', true],
+    ['test:unit:app', true], // overleaf: the app's unit tests
+    ['test:frontend', true],
+    ['test:acceptance:app', true],
     ['test-server', false],
     ['test:e2e-server', false],
     ['e2e:serve', false],
