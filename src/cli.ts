@@ -371,9 +371,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     const color = args.color ?? io.isTTY;
     if (args.explain) {
       if (format !== 'stylish' && format !== 'json') throw new UsageError(`--explain prints text or --format json, not ${format}`);
-      const { project, errors } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });
+      const { project, errors, skipped } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });
       const { explainJson, explainText } = await import('./report/explain.js');
-      const text = format === 'json' ? explainJson(project, errors) : explainText(project, !args.output && color, errors);
+      const text = format === 'json' ? explainJson(project, errors, skipped) : explainText(project, !args.output && color, errors, skipped);
       if (args.output) writeOut(args.output, text, io.cwd);
       else io.stdout(text);
       return errors.length ? 2 : 0;

@@ -44,6 +44,21 @@ const TEMPLATE_NAME = /\{\{|\{%/;
  */
 export const TEMPLATE_FILE = /\.(template|tmpl|tpl|j2|jinja2?|gotmpl|mustache|erb)(\.|$)/i;
 
+/**
+ * Why discovery counted a file as skipped without reading it, for --explain:
+ * kept out by --exclude or configuration, a template by its name, or a file
+ * under a project template folder.
+ */
+export function skipReason(file: string, isExcluded: (file: string) => boolean): { kind: 'template-name' | 'template-folder' | 'excluded'; reason: string } {
+  if (isExcluded(file)) return { kind: 'excluded', reason: EXCLUDED };
+  const name = path.basename(file);
+  const m = TEMPLATE_FILE.exec(name);
+  if (m) return { kind: 'template-name', reason: `is a template by its name (${m[0].replace(/\.$/, '')}): a generator renders it; what runs is its output` };
+  if (file.split(/[\\/]/).some((part) => TEMPLATE_NAME.test(part))) return { kind: 'template-folder', reason: 'is in a project template (Jinja in its path, like {{cookiecutter.project_slug}}/): Jinja until rendered' };
+  return { kind: 'excluded', reason: EXCLUDED }; // under an excluded folder
+}
+const EXCLUDED = 'excluded by --exclude or configuration: never read';
+
 /** Classify a file by its name alone. */
 export function kindFromName(name: string): FileKind | undefined {
   const lower = name.toLowerCase();

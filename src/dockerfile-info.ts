@@ -284,12 +284,16 @@ export function runScript(ins: DfInstruction, escape: string): string {
  * The WORKDIR in effect before each instruction of the chain (stages inherit their
  * parent's WORKDIR), and at the end. Relative WORKDIRs resolve against the previous one.
  */
-export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>; final: string; unsure: Set<DfInstruction> } {
+export function workdirs(
+  chain: DfStage[],
+  buildArgs: Record<string, string> = {},
+): { before: Map<DfInstruction, string>; final: string; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> } {
   const before = new Map<DfInstruction, string>();
   // Instructions whose working directory the chain does not set: the base image's own WORKDIR
   // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.
   const unsure = new Set<DfInstruction>();
-  const scopes = variableScopes(chain);
+  // The build's own arguments (compose build.args) replace ARG defaults: `WORKDIR $APP_HOME` is where that build puts it.
+  const scopes = variableScopes(chain, undefined, buildArgs);
   let cur = '/';
   let known = false;
   for (const ins of chainInstructions(chain)) {
@@ -304,7 +308,7 @@ export function workdirs(chain: DfStage[]): { before: Map<DfInstruction, string>
     cur = path.posix.resolve(cur, dir);
     known = known || path.posix.isAbsolute(dir);
   }
-  return { before, final: cur, unsure };
+  return { before, final: cur, unsure, scopes };
 }
 
 /** The last ENV in the chain that sets `name`, with its value and where the value is written. */
@@ -484,9 +488,34 @@ function findImageStages(project: Project, df: DockerfileSource): readonly Image
     const stage = df.parsed.stages[su.index];
     if (!stage) continue;
     const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage);
-    out.push({ stage, base: resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents), services: users });
+    const base = resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents);
+    const shared = sharedBuildArgs(users.map((s) => s.build?.args ?? {}));
+    out.push({ stage, base: shared ? { ...base, buildArgs: shared } : base, services: users });
   }
   return out;
+}
+
+/**
+ * The build arguments the services that build one image agree on, when they
+ * do not all pass the same ones: an argument they set to different values (or
+ * only some of them set) is unknown (`${NAME}`), so a `WORKDIR $APP_HOME` or
+ * `COPY . $APP_HOME` it names is not taken as any one build's. Undefined when
+ * every build passes the same arguments.
+ */
+function sharedBuildArgs(all: Record<string, string>[]): Record<string, string> | undefined {
+  if (all.length < 2) return undefined;
+  const names = new Set(all.flatMap((a) => Object.keys(a)));
+  const out: Record<string, string> = {};
+  let differ = false;
+  for (const name of names) {
+    const first = all[0]![name];
+    if (first !== undefined && all.every((a) => Object.hasOwn(a, name) && a[name] === first)) out[name] = first;
+    else {
+      out[name] = `\${${name}}`;
+      differ = true;
+    }
+  }
+  return differ ? out : undefined;
 }
 
 // ------------------------------------------------------------- packages

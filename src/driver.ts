@@ -1,7 +1,7 @@
 // discover -> model -> transforms -> engine -> write / report. Returns data;
 // printing and exit codes are the CLI's business.
 import path from 'node:path';
-import { discover } from './discover.js';
+import { discover, skipReason } from './discover.js';
 import { boundHeapGrowth } from './heap.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
@@ -214,13 +214,21 @@ async function load(
 /** Discover and load only (for --explain): the project model and the file errors met on the way. */
 export async function loadForExplain(
   opts: Pick<RunOptions, 'paths' | 'cwd' | 'exclude' | 'excludeFile' | 'hardenedRoles'>,
-): Promise<{ project: Project; errors: FileError[] }> {
+): Promise<{ project: Project; errors: FileError[]; skipped: SkippedByName[] }> {
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
   const project = await loadProject(found.files, opts.cwd, found.roots, found.isExcluded, undefined, {
     evidence: found.evidence,
     hardenedRoles: opts.hardenedRoles,
   });
-  return { project, errors: [...found.errors, ...project.errors] };
+  const skipped = found.skipped.map((file) => ({ file, ...skipReason(file, found.isExcluded) }));
+  return { project, errors: [...found.errors, ...project.errors], skipped };
+}
+
+/** A file discovery skipped without reading it, and why (src/discover.ts skipReason). */
+export interface SkippedByName {
+  file: string;
+  kind: ReturnType<typeof skipReason>['kind'];
+  reason: string;
 }
 
 /** Suppression comments that name no known transform (all of them count, not only those selected for this run). */

@@ -10,7 +10,7 @@ import { withTexts, parseSource, relPath, type ModelBasis, type Project, type So
 import { FileProblem, type FileError } from './read.js';
 import type { ParsedDockerfile } from './parse/dockerfile.js';
 import { lineColumn, lineStarts } from './text.js';
-import { whereItBelongs, type GeneratedFile } from './generated.js';
+import { whereItBelongs, whyGenerated, type GeneratedFile } from './generated.js';
 import { withPassMemos } from './pass-memo.js';
 
 /** ESLint stops at 10; compose transforms that add keys at one spot each need a pass. */
@@ -323,10 +323,7 @@ function generatedFileFindings(
     const text = original.get(file) ?? '';
     const line = g.evidence.file === file ? g.evidence.line : 1;
     const start = lineStarts(text)[line - 1] ?? 0;
-    const why =
-      g.evidence.file === file
-        ? `its header says "${g.evidence.text}" (${rel(file)}:${line})`
-        : `${g.evidence.rel}:${g.evidence.line} renders it from ${g.template ? rel(g.template) : 'a template'} ("${g.evidence.text}"), and most of its lines are the template's`;
+    const why = whyGenerated(g, file, rel);
     const at = (f: Finding) => (f.file === file ? `line ${lineColumn(text, f.range[0]).line} ` : `${rel(f.file)} `);
     const cis = [...new Set(findings.map((f) => f.cis).filter((c): c is string => !!c))].join(', ');
     out.push({

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isFile, isInside, sortedDirEntries } from './read.js';
 import { kindFromName, TEMPLATE_FILE } from './discover.js';
-import type { Evidence } from './evidence/types.js';
+import type { Evidence, RenderUse } from './evidence/types.js';
 import type { FileKind } from './types.js';
 
 export interface GeneratedFile {
@@ -19,6 +19,8 @@ export interface GeneratedFile {
   template?: string;
   /** The script that renders it (absolute), when the header names one or one in the repository names the template. */
   generator?: string;
+  /** What shows it: its header, its lines repeating a template a script names, or a command that writes it from a template. */
+  how: 'header' | 'template-lines' | 'render';
 }
 
 /** Parser directives may come before the header (`# syntax=`, `# escape=`, `# check=`): they are comments to the header scan. */
@@ -114,6 +116,12 @@ function contentLines(text: string): string[] {
 export class GeneratedScan {
   private texts = new Map<string, string | undefined>();
   private lineSets = new Map<string, Set<string>>();
+  /** The first command of the repository that renders each file, by absolute path. */
+  private renders = new Map<string, RenderUse>();
+
+  constructor(renders: readonly RenderUse[] = []) {
+    for (const r of renders) if (!this.renders.has(r.output)) this.renders.set(r.output, r);
+  }
 
   private read(file: string): string | undefined {
     if (!this.texts.has(file)) {
@@ -199,8 +207,11 @@ export class GeneratedScan {
       let generator = named.find((n) => SCRIPT_FILE.test(n));
       if (!template && (kind === 'dockerfile' || kind === 'compose')) template = this.bestTemplate(text, this.templatesFor(file, kind, root))?.template;
       if (template && !generator) generator = this.generatorOf(template, file, root)?.script;
-      return { evidence, ...(template ? { template } : {}), ...(generator ? { generator } : {}) };
+      return { evidence, ...(template ? { template } : {}), ...(generator ? { generator } : {}), how: 'header' };
     }
+    // No header: a command of the repository writes it from a template (`envsubst < compose.yml.tmpl > compose.yml`).
+    const render = this.renders.get(file);
+    if (render) return { evidence: render.at, template: render.template, generator: render.at.file, how: 'render' };
     // No header: rendered from a template when most of its lines are the template's and a script names that template.
     if (kind !== 'dockerfile' && kind !== 'compose') return undefined;
     const best = this.bestTemplate(text, this.templatesFor(file, kind, root));
@@ -211,6 +222,7 @@ export class GeneratedScan {
       evidence: { file: gen.script, rel: rel(gen.script), line: gen.line, source: 'shell', text: gen.text },
       template: best.template,
       generator: gen.script,
+      how: 'template-lines',
     };
   }
 }
@@ -225,4 +237,11 @@ export function whereItBelongs(g: GeneratedFile, rel: (p: string) => string): st
   if (g.template) return rel(g.template);
   if (g.generator) return `the template ${rel(g.generator)} renders it from, or in ${rel(g.generator)} itself`;
   return 'whatever generates it (its header says what; it is not in this repository)';
+}
+
+/** Why a file counts as generated, with the evidence as file:line: its header line, or the script that renders it from a template. */
+export function whyGenerated(g: GeneratedFile, file: string, rel: (p: string) => string): string {
+  if (g.how === 'header') return `its header says "${g.evidence.text}" (${g.evidence.rel}:${g.evidence.line})`;
+  if (g.how === 'render') return `${g.evidence.rel}:${g.evidence.line} writes it from ${g.template ? rel(g.template) : 'a template'} ("${g.evidence.text}")`;
+  return `${g.evidence.rel}:${g.evidence.line} renders it from ${g.template ? rel(g.template) : 'a template'} ("${g.evidence.text}"), and most of its lines are the template's`;
 }

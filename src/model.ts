@@ -338,7 +338,7 @@ export async function loadProject(
     layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
     layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
     layout.testStackFiles = testStackFiles(layout.compose);
-    const generated = new GeneratedScan();
+    const generated = new GeneratedScan(evidence.renders);
     for (const f of files.values()) {
       const g = generated.scan(f, (p) => relPath(cwd, p));
       if (g) layout.generated.set(f.path, g);

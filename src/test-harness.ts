@@ -63,7 +63,7 @@ export function testStackFiles(plan: ComposePlan): Map<string, HarnessDecision> 
 }
 
 /** Words that run a test suite, after any wrapper (`exec`, `bundle exec`, `npx`, `poetry run`). */
-const RUNNERS = new Set(['pytest', 'py.test', 'tox', 'nox', 'bats', 'rspec', 'phpunit', 'paratest', 'pest', 'newman', 'jest', 'mocha', 'vitest', 'ava', 'karma', 'behave', 'robot', 'codecept', 'ginkgo', 'gotestsum', 'cucumber', 'cucumber-js']);
+const RUNNERS = new Set(['pytest', 'py.test', 'pytest-watch', 'ptw', 'tox', 'nox', 'bats', 'rspec', 'phpunit', 'paratest', 'pest', 'newman', 'jest', 'mocha', 'vitest', 'ava', 'karma', 'behave', 'robot', 'codecept', 'ginkgo', 'gotestsum', 'cucumber', 'cucumber-js']);
 /** Runners that are a runner only with a subcommand: `go test`, `npm test`, `k6 run`. */
 const SUBCOMMAND_RUNNERS: Record<string, RegExp> = {
   go: /^test$/,
@@ -84,6 +84,27 @@ const SUBCOMMAND_RUNNERS: Record<string, RegExp> = {
   gradlew: /^test$/,
   make: /^(test|check)$/,
 };
+/** Package managers that run a package.json script by its bare name too (`yarn test:unit`, `pnpm e2e`), not only after `run`. */
+const RUNS_BARE_SCRIPTS = new Set(['yarn', 'pnpm', 'bun']);
+/**
+ * Words that, after a test-ish first part of a script name, say the script
+ * serves rather than tests: `test-server`, `test:e2e-server`, `e2e:serve`,
+ * `test:db` start what a suite runs against, and keep running as servers do.
+ */
+// Not what a part names (`test:unit:app`, `test:frontend` test the app and the frontend), only what it does.
+const SERVES = new Set(['server', 'servers', 'serve', 'start', 'up', 'host', 'listen', 'mock', 'mocks', 'stub', 'stubs', 'proxy', 'daemon', 'db', 'database', 'seed', 'setup', 'prepare']);
+
+/**
+ * Whether a package.json script name runs tests: its first part says test
+ * (`test`, `test:unit`, `test-e2e`, `e2e:ci`, `spec`) and no later part says it
+ * serves (`test-server`, `test:e2e-server`).
+ */
+export function testScriptName(name: string): boolean {
+  const parts = name.toLowerCase().split(/[:_.-]+/);
+  if (!/^(tests?|e2e|specs?)$/.test(parts[0] ?? '')) return false;
+  return !parts.slice(1).some((p) => SERVES.has(p));
+}
+
 const WRAPPERS: Record<string, number> = { exec: 1, env: 1, npx: 1, bunx: 1, time: 1, 'bundle': 2, poetry: 2, pipenv: 2, uv: 2, hatch: 2 };
 
 /** The test runner a simple command runs, as words (`npm test`, `python -m pytest`), if it runs one. */
@@ -105,13 +126,18 @@ export function testRunnerOf(argv: readonly string[]): string | undefined {
     return undefined;
   }
   if (tool === 'manage.py' && words[1] === 'test') return 'manage.py test';
-  const sub = SUBCOMMAND_RUNNERS[tool.replace(/^\.\//, '')];
+  const name = tool.replace(/^\.\//, '');
+  const sub = SUBCOMMAND_RUNNERS[name];
   const next = words.slice(1).find((w) => !w.startsWith('-'));
-  if (!sub || !next || !sub.test(next)) return undefined;
-  // `npm run test:e2e`, `yarn run test`: a run of a script whose name says test.
+  if (!sub || !next) return undefined;
+  if (!sub.test(next)) {
+    // `yarn test:unit`, `pnpm e2e`: a script run by its bare name.
+    return RUNS_BARE_SCRIPTS.has(name) && testScriptName(next) ? `${tool} ${next}` : undefined;
+  }
+  // `npm run test:e2e`, `yarn run test`: a run of a script whose name says test (not `npm run test-server`).
   if (/^(run|run-script)$/.test(next) && !['k6', 'cypress'].includes(tool)) {
     const script = words.slice(words.indexOf(next) + 1).find((w) => !w.startsWith('-'));
-    return script && /^(test|e2e|spec)([:_-].*)?$/.test(script) ? `${tool} ${next} ${script}` : undefined;
+    return script && testScriptName(script) ? `${tool} ${next} ${script}` : undefined;
   }
   return `${tool} ${next}`;
 }

@@ -51,7 +51,7 @@ import type { DockerfileSource, ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
-import { chainInstructions, effectiveUser, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 
@@ -105,10 +105,11 @@ export function isUnderRoot(p: string): boolean {
   return p === '/root' || p.startsWith('/root/');
 }
 
-/** Destination of a COPY/ADD, absolute; undefined when it holds a variable. */
-export function copyDest(ins: DfInstruction, workdir: string): string | undefined {
+/** Destination of a COPY/ADD, absolute, with the build variables of `scope` expanded; undefined when it holds one not known. */
+export function copyDest(ins: DfInstruction, workdir: string, scope?: ReadonlyMap<string, string | undefined>): string | undefined {
   const args = ins.json ?? ins.args;
-  const dest = args[args.length - 1];
+  const written = args[args.length - 1];
+  const dest = written && scope ? expandWord(written, scope) : written;
   if (args.length < 2 || !dest || dest.includes('$')) return undefined;
   return path.posix.resolve(workdir, dest);
 }
@@ -339,13 +340,13 @@ export function imageWritePaths(
   makeHome?: string,
 ): ImageWritePaths {
   const parsed = df.parsed;
-  const wd = workdirs(base.chain);
+  const wd = workdirs(base.chain, base.buildArgs);
   const chain = chainInstructions(base.chain);
   const codeDirs = new Set<string>();
   if (wd.final !== '/') codeDirs.add(wd.final);
   for (const ins of chain) {
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
       if (dest) codeDirs.add(dest);
     }
   }

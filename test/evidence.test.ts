@@ -42,6 +42,17 @@ describe('shell reader', () => {
     expect(cmds).toContainEqual(['docker', 'build', '-q', '-t', 'app', '.']);
   });
 
+  it('keeps file redirections and whether a command reads a pipe, not descriptor duplications', () => {
+    const [cat, envsubst, echo] = shellCommands("cat a.tmpl | envsubst '$X' > out.yml 2>&1 || echo failed >> log.txt\n");
+    expect(cat!.piped).toBeUndefined();
+    expect(envsubst!.piped).toBe(true);
+    expect(envsubst!.redirects!.map((r) => [r.op, r.target.text])).toEqual([['>', 'out.yml']]);
+    expect(envsubst!.words.map((w) => w.text)).toEqual(['envsubst', '$X']);
+    expect(echo!.piped).toBeUndefined(); // after ||, not a pipe
+    expect(echo!.redirects!.map((r) => [r.op, r.target.text])).toEqual([['>>', 'log.txt']]);
+    expect(shellCommands('envsubst < in.tmpl > out')[0]!.redirects!.map((r) => r.op)).toEqual(['<', '>']);
+  });
+
   it('keeps leading NAME=value words as the command environment', () => {
     const [cmd] = shellCommands('COMPOSE_FILE=a.yml:b.yml docker compose up');
     expect(cmd!.assignments.map((a) => a.text)).toEqual(['COMPOSE_FILE=a.yml:b.yml']);

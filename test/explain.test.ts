@@ -26,8 +26,8 @@ const repo = {
 async function explain(tree: Record<string, string>): Promise<ExplainJson> {
   const dir = writeTree(tree);
   try {
-    const { project, errors } = await loadForExplain({ paths: [dir], cwd: dir, exclude: [] });
-    return explainData(project, errors);
+    const { project, errors, skipped } = await loadForExplain({ paths: [dir], cwd: dir, exclude: [] });
+    return explainData(project, errors, skipped);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -98,6 +98,61 @@ describe('--explain', () => {
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/Errors \(1\)\n {2}compose\.yaml:\d+ {2}YAML error/);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('--explain says which files are generated or skipped, and why', () => {
+  const tree = {
+    // A header says so: the header line is the evidence, apply-templates.sh the generator.
+    'Dockerfile': '#\n# NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"\n#\n# PLEASE DO NOT EDIT IT DIRECTLY.\n#\nFROM debian:bookworm-slim\nCMD ["sh"]\n',
+    'Dockerfile.template': 'FROM debian:bookworm-slim\nCMD ["sh"]\n',
+    'apply-templates.sh': '#!/bin/sh\njq -r -f Dockerfile.template > Dockerfile\n',
+    // Template content under a plain name: skipped with the line of the tag.
+    'setup/docker-compose.yml': 'services:\n  web:\n    image: {{ image }}\n',
+    'compose.yaml': 'services:\n  app:\n    build: .\n',
+  };
+
+  it('in JSON, valid against the schema: the evidence file:line, the template and generator, where a change belongs', async () => {
+    const data = await explain({ ...tree, '{{cookiecutter.slug}}/compose.yaml': 'services:\n  app:\n    image: {{ cookiecutter.image }}\n' });
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+    expect(data.generatedFiles).toEqual([
+      {
+        file: 'Dockerfile',
+        reason: 'its header says "NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"" (Dockerfile:2)',
+        template: 'Dockerfile.template',
+        generator: 'apply-templates.sh',
+        changeIn: 'Dockerfile.template, then re-render with apply-templates.sh',
+        evidence: [{ file: 'Dockerfile', line: 2, source: 'structure', text: 'NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"' }],
+      },
+    ]);
+    expect(data.skippedFiles.map((f) => [f.file, f.kind, f.line])).toEqual([
+      ['Dockerfile.template', 'template-name', null],
+      ['setup/docker-compose.yml', 'template-content', 3],
+      ['{{cookiecutter.slug}}/compose.yaml', 'template-folder', null],
+    ]);
+    expect(data.skippedFiles[0]!.reason).toContain('is a template by its name (.template)');
+    expect(data.skippedFiles[1]!.reason).toContain('is a template (Jinja or Go template expression "{{ image }}")');
+  });
+
+  it('as text, and excluded files as excluded', async () => {
+    const dir = writeTree({ ...tree, 'old/docker-compose.yml': 'services:\n  x:\n    image: redis\n' });
+    const { code, stdout } = await runCli(['--explain', '--exclude', 'old/'], dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      'Generated files, never edited (1)\n  Dockerfile  generated: its header says "NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"" (Dockerfile:2)\n    no fix is applied here; make the change in Dockerfile.template, then re-render with apply-templates.sh\n\nSkipped files',
+    );
+    expect(stdout).toContain('Skipped files (3)\n  Dockerfile.template  is a template by its name');
+    expect(stdout).toContain('  old/docker-compose.yml  excluded by --exclude or configuration: never read\n');
+    expect(stdout).toMatch(/ {2}setup\/docker-compose\.yml:3 {2}is a template \(Jinja or Go template expression "\{\{ image \}\}"\)/);
+  });
+
+  it('a file with nothing generated or skipped lists neither section', async () => {
+    const dir = writeTree({ 'compose.yaml': 'services:\n  app:\n    image: redis:7\n' });
+    const { stdout } = await runCli(['--explain'], dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stdout).not.toContain('Generated files');
+    expect(stdout).not.toContain('Skipped files');
   });
 });
 

@@ -148,3 +148,54 @@ describe('generated files are not edited', () => {
     });
   }
 });
+
+describe('files a command of the repository renders from a template, without a header', () => {
+  const compose = 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n';
+  const template = 'services:\n  web:\n    image: ${WEB_IMAGE}\n    ports: ["${WEB_PORT}:80"]\n';
+
+  it('envsubst < docker-compose.yml.tmpl > docker-compose.yml in a script: the compose file is generated, the script line is the evidence', async () => {
+    const run = await hardenTree(
+      { 'docker-compose.yml': compose, 'docker-compose.yml.tmpl': template, 'scripts/render.sh': '#!/bin/sh\nset -e\ncd "$(dirname "$0")/.."\nenvsubst < docker-compose.yml.tmpl > docker-compose.yml\n' },
+      ['compose/no-new-privileges'],
+    );
+    expect(run.changed).toEqual({});
+    const [f] = generatedFindings(run);
+    expect(f!.message).toBe(
+      'generated file, not edited: scripts/render.sh:4 writes it from docker-compose.yml.tmpl ("envsubst < docker-compose.yml.tmpl > docker-compose.yml"); a fix held (compose/no-new-privileges)',
+    );
+    expect(f!.manual).toMatch(/^Make the change in docker-compose\.yml\.tmpl, then re-render with scripts\/render\.sh: /);
+  });
+
+  it('a Makefile recipe that pipes the template through sed into the Dockerfile: generated', async () => {
+    const run = await hardenTree({
+      Dockerfile: 'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]\n',
+      'Dockerfile.in': 'FROM python:@PYTHON@-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]\n',
+      Makefile: 'Dockerfile: Dockerfile.in\n\tcat Dockerfile.in | sed -e "s/@PYTHON@/$(PYTHON)/" > Dockerfile\n',
+    });
+    expect(run.changed).toEqual({});
+    expect(generatedFindings(run)[0]!.message).toContain('Makefile:2 writes it from Dockerfile.in');
+  });
+
+  it('a start script that renders into a container path (awesome-compose nginx-wsgi-flask) marks nothing generated', async () => {
+    const run = await hardenTree(
+      {
+        'compose.yaml': 'services:\n  proxy:\n    build: nginx\n    volumes:\n      - ./nginx/default.conf:/tmp/default.conf\n    command: /app/start.sh\n',
+        'nginx/Dockerfile': 'FROM alpine:3.20\nCOPY start.sh /app/start.sh\nCMD ["/app/start.sh"]\n',
+        'nginx/start.sh': "#!/bin/bash\nenvsubst '$FLASK_SERVER_ADDR' < /tmp/default.conf > /etc/nginx/conf.d/default.conf && nginx -g 'daemon off;'\n",
+        'nginx/default.conf': 'server {\n  listen 80;\n}\n',
+      },
+      ['compose/no-new-privileges'],
+    );
+    expect(generatedFindings(run)).toEqual([]);
+    expect(Object.keys(run.changed)).toEqual(['compose.yaml']);
+  });
+
+  it('sed -i edits a file in place: not a render', async () => {
+    const run = await hardenTree(
+      { 'docker-compose.yml': compose, 'docker-compose.yml.tmpl': template, 'bump.sh': '#!/bin/sh\nsed -i "s/1.27/1.28/" docker-compose.yml docker-compose.yml.tmpl > /dev/null\n' },
+      ['compose/no-new-privileges'],
+    );
+    expect(generatedFindings(run)).toEqual([]);
+    expect(Object.keys(run.changed)).toEqual(['docker-compose.yml']);
+  });
+});

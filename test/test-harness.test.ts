@@ -7,7 +7,7 @@ import { hardenTree, toCrlf, writeTree } from './helpers.js';
 import { run } from '../src/driver.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS } from '../src/types.js';
-import { testRunnerOf } from '../src/test-harness.js';
+import { testRunnerOf, testScriptName } from '../src/test-harness.js';
 
 describe('testRunnerOf', () => {
   it.each([
@@ -25,7 +25,46 @@ describe('testRunnerOf', () => {
     [['k6', 'run', 'load.js'], 'k6 run'],
     [['exec', 'poetry', 'run', 'pytest'], 'pytest'],
     [['CI=1', 'npx', 'jest'], 'jest'],
+    [['npm', 'run', 'test'], 'npm run test'],
+    [['npm', 'run', 'test:unit'], 'npm run test:unit'],
+    [['npm', 'run-script', 'test-e2e', '--', '--headless'], 'npm run-script test-e2e'],
+    [['npm', 'run', 'test:watch'], 'npm run test:watch'],
+    [['yarn', 'test:e2e'], 'yarn test:e2e'],
+    [['pnpm', 'e2e:ci'], 'pnpm e2e:ci'],
+    [['bun', 'test'], 'bun test'],
+    [['pytest-watch', '--', '-q'], 'pytest-watch'],
   ])('%j runs %s', (argv, runner) => expect(testRunnerOf(argv)).toBe(runner));
+
+  it.each([
+    [['npm', 'run', 'test-server']],
+    [['npm', 'run', 'test:server']],
+    [['yarn', 'test:e2e-server']],
+    [['yarn', 'run', 'test:e2e-server']],
+    [['pnpm', 'e2e:serve']],
+    [['npm', 'run', 'test:db']],
+    [['yarn', 'start']],
+    [['npm', 'test-server']],
+  ])('%j starts what tests run against, not a test run', (argv) => expect(testRunnerOf(argv)).toBeUndefined());
+
+  it.each([
+    ['test', true],
+    ['tests', true],
+    ['test:unit', true],
+    ['test_integration', true],
+    ['e2e', true],
+    ['spec', true],
+    ['test:e2e:headless', true],
+    ['test:unit:app', true], // overleaf: the app's unit tests
+    ['test:frontend', true],
+    ['test:acceptance:app', true],
+    ['test-server', false],
+    ['test:e2e-server', false],
+    ['e2e:serve', false],
+    ['test:mock-api', false],
+    ['testing', false],
+    ['attest', false],
+    ['build:test', false],
+  ])('script %s runs tests: %s', (name, tests) => expect(testScriptName(name)).toBe(tests));
 
   it.each([[['npm', 'start']], [['npm', 'run', 'build']], [['python', 'app.py']], [['go', 'build']], [['make']], [['k6', 'version']], [['gunicorn', 'app:app']]])('%j runs none', (argv) =>
     expect(testRunnerOf(argv)).toBeUndefined(),
@@ -92,6 +131,15 @@ describe('compose test harnesses', () => {
     expect(smoke).toContain('cap_drop: [ALL]');
     // The anchor stays as written: nothing is added to a shared mapping.
     expect(out.split('services:')[0]).toBe(compose.split('services:')[0]);
+  });
+
+  it('hardens a service whose command starts a server named test-something, with no ports (the suite reaches it on the network)', async () => {
+    const compose = 'services:\n  api-under-test:\n    build: .\n    command: npm run test-server\n  e2e:\n    build: .\n    command: yarn test:e2e\n    depends_on: [api-under-test]\n';
+    const { changed, messages } = await harden({ 'compose.yaml': compose, Dockerfile: APP_DOCKERFILE });
+    const [, server, e2e] = changed['compose.yaml']!.split(/\n  (?:api-under-test|e2e):\n/);
+    expect(server).toContain('cap_drop: [ALL]');
+    expect(e2e).not.toContain('cap_drop');
+    expect(messages('compose.yaml').join('\n')).not.toContain('test runner npm run test-server');
   });
 
   it('says a harness Dockerfile\'s reason once when a CI and a dev file run the same harness', async () => {

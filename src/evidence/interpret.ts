@@ -6,9 +6,9 @@
 // repository root for CI, a script's own folder and the folders above it).
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { expandVariables, isDynamic, shellCommands } from './shell.js';
+import { expandVariables, isDynamic, shellCommands, type ShellCommand } from './shell.js';
 import { recognize, type BuildInvocation, type ComposeInvocation } from './commands.js';
-import type { Evidence, EvidenceSource, RepoEvidence } from './types.js';
+import type { Evidence, EvidenceSource, RenderUse, RepoEvidence } from './types.js';
 
 export interface ShellContext {
   file: string;
@@ -33,6 +33,9 @@ const MAX_SNIPPET = 160;
 /** Read the commands of `text` (found at `offset` in the file) and add what they say to `out`. */
 export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidence, offset = 0): void {
   let dirs = ctx.dirs;
+  // The command before a pipe into a renderer: the last one that starts before it
+  // (a `$(…)` body inside the renderer's words is read first, but starts after it).
+  const seen: { start: number; words: string[] }[] = [];
   const source = ctx.fullText ?? text;
   for (const cmd of shellCommands(text, offset)) {
     const at = (): Evidence => evidenceAt(ctx, source, cmd.start);
@@ -55,9 +58,61 @@ export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidenc
       continue;
     }
     const env = Object.fromEntries(assignments);
+    const previous = cmd.piped ? seen.reduce<{ start: number; words: string[] } | undefined>((best, c) => (c.start < cmd.start && (!best || c.start > best.start) ? c : best), undefined) : undefined;
+    const render = renderOf(cmd, words, previous?.words, expand, dirs);
+    if (render) out.renders.push({ ...render, at: at() });
+    seen.push({ start: cmd.start, words });
+    if (seen.length > 8) seen.shift(); // a pipe's commands are read together: the last few are enough
     const cd = record(words, env, ctx, dirs, at, out);
     if (cd) dirs = cd;
   }
+}
+
+/**
+ * Commands that write a template's text with values filled in. Each reads the
+ * template as a file operand, on stdin (`<`), or from a `cat` piped to it,
+ * and writes the output with `>` or an output option.
+ */
+const RENDERERS: Record<string, { outputOptions: string[] }> = {
+  envsubst: { outputOptions: [] },
+  sed: { outputOptions: [] },
+  j2: { outputOptions: ['-o', '--output'] },
+  jinja2: { outputOptions: ['-o', '--outfile'] },
+  gomplate: { outputOptions: ['-o', '--out'] },
+  mustache: { outputOptions: [] },
+  mo: { outputOptions: [] },
+  erb: { outputOptions: [] },
+};
+
+/** The template and output of a render command whose both ends are files of the repository, if it is one. */
+function renderOf(cmd: ShellCommand, words: string[], previous: string[] | undefined, expand: (w: string) => string, dirs: string[]): Omit<RenderUse, 'at'> | undefined {
+  const tool = path.posix.basename(words[0] ?? '');
+  const spec = RENDERERS[tool];
+  if (!spec) return undefined;
+  // sed -i edits in place: the file is its own source, and what it holds is what runs.
+  if (tool === 'sed' && words.some((w) => /^-[a-zA-Z]*i/.test(w) || w.startsWith('--in-place'))) return undefined;
+  const redirects = cmd.redirects ?? [];
+  let outputWord = redirects.filter((r) => r.op.includes('>')).at(-1)?.target.text;
+  for (let k = 1; k < words.length - 1; k++) if (spec.outputOptions.includes(words[k]!)) outputWord = words[k + 1];
+  if (outputWord === undefined) return undefined;
+  const inputs = [
+    ...redirects.filter((r) => r.op === '<').map((r) => r.target.text),
+    // Operands: for sed after its script (the first operand when no -e/-f gives it); for the others any non-option word.
+    ...words.slice(1).filter((w, k, rest) => !w.startsWith('-') && !(k > 0 && spec.outputOptions.includes(rest[k - 1]!)) && w !== outputWord),
+    ...(cmd.piped && previous && path.posix.basename(previous[0] ?? '') === 'cat' ? previous.slice(1).filter((w) => !w.startsWith('-')) : []),
+  ];
+  // Relative paths only: an absolute one is a path in a container (`> /etc/nginx/conf.d/default.conf`) or on a server, not a file here.
+  const here = (w: string) => {
+    const p = expand(w);
+    return path.isAbsolute(p) ? undefined : resolveIn(dirs, p);
+  };
+  const output = here(outputWord);
+  if (!output) return undefined;
+  for (const input of inputs) {
+    const template = here(input);
+    if (template && template !== output) return { output, template, tool };
+  }
+  return undefined;
 }
 
 /** Record one command; returns the new folder list when the command is a `cd`. */

@@ -23,6 +23,16 @@ export interface ShellCommand {
   words: ShellWord[];
   /** Offset of the first word (assignment or command). */
   start: number;
+  /** File redirections (`< in.tmpl`, `> out.yml`, `>> log`), in order; descriptor duplications (`2>&1`) are not listed. */
+  redirects?: ShellRedirect[];
+  /** Its standard input is the previous command's output (`cat a.tmpl | envsubst`). */
+  piped?: boolean;
+}
+
+export interface ShellRedirect {
+  /** `<`, `>`, `>>`, `>|`, `&>`… as written. */
+  op: string;
+  target: ShellWord;
 }
 
 const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')', '\n']);
@@ -43,14 +53,19 @@ export function shellCommands(text: string, offset = 0): ShellCommand[] {
 function readCommands(text: string, offset: number, out: ShellCommand[], depth: number): void {
   let words: ShellWord[] = [];
   const heredocs: { delimiter: string; strip: boolean }[] = [];
-  let skipNext = false; // the word after a redirection operator is its target
+  let redirectOp: string | undefined; // the word after a redirection operator is its target
+  let redirects: ShellRedirect[] = [];
+  let piped = false;
   const flush = () => {
-    if (words.length) out.push(toCommand(words));
+    if (words.length) out.push(toCommand(words, redirects, piped));
     words = [];
+    redirects = [];
+    piped = false;
   };
   const push = (w: ShellWord) => {
-    if (skipNext) {
-      skipNext = false;
+    if (redirectOp !== undefined) {
+      redirects.push({ op: redirectOp, target: w });
+      redirectOp = undefined;
       return;
     }
     if (words.length === 0 && ENDING_KEYWORDS.has(w.text) && !w.dynamic) return;
@@ -93,6 +108,8 @@ function readCommands(text: string, offset: number, out: ShellCommand[], depth: 
     }
     if (OPERATOR_CHARS.has(c)) {
       flush();
+      // A single `|` (not `||`) feeds the next command.
+      if (c === '|' && text[i + 1] !== '|' && text[i - 1] !== '|') piped = true;
       i++;
       continue;
     }
@@ -114,7 +131,7 @@ function readCommands(text: string, offset: number, out: ShellCommand[], depth: 
       if (/\d/.test(text[j] ?? '') && text[j - 1] === '&') {
         while (/\d/.test(text[j] ?? '')) j++;
       } else {
-        skipNext = true;
+        redirectOp = text.slice(i, j);
       }
       i = j;
       continue;
@@ -164,11 +181,11 @@ function readArray(text: string, i: number, offset: number): { elements: ShellWo
   return { elements, next: n };
 }
 
-function toCommand(words: ShellWord[]): ShellCommand {
+function toCommand(words: ShellWord[], redirects: ShellRedirect[], piped: boolean): ShellCommand {
   const assignments: ShellWord[] = [];
   let k = 0;
   while (k < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.text) || words[k]!.array)) assignments.push(words[k++]!);
-  return { assignments, words: words.slice(k), start: words[0]!.start };
+  return { assignments, words: words.slice(k), start: words[0]!.start, ...(redirects.length ? { redirects } : {}), ...(piped ? { piped } : {}) };
 }
 
 /**

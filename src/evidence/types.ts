@@ -109,10 +109,29 @@ export interface RepoEvidence {
    * images for others to build FROM.
    */
   imageLibrary: Evidence[];
+  /**
+   * Files a script of the repository writes from a template of the repository
+   * (`envsubst < docker-compose.yml.tmpl > docker-compose.yml`, `sed … a.tmpl >
+   * a`, `j2 a.j2 > a`): both paths resolve to files here, so the render runs on
+   * the host. A render into a container path (`> /etc/nginx/conf.d/x.conf`)
+   * names no file here and is not one.
+   */
+  renders: RenderUse[];
   /** Every evidence file read (absolute paths), whether or not it said anything. */
   filesRead: string[];
 }
 
+/** A file rendered from a template by a command of the repository. */
+export interface RenderUse {
+  /** Absolute path of the file written. */
+  output: string;
+  /** Absolute path of the template read. */
+  template: string;
+  /** The renderer (`envsubst`, `sed`, `j2`…). */
+  tool: string;
+  at: Evidence;
+}
+
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], filesRead: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [] };
 }

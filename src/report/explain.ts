@@ -10,6 +10,8 @@ import { relPath } from '../model.js';
 import type { Evidence } from '../evidence/types.js';
 import type { FileError } from '../read.js';
 import { serviceEvidence } from '../roles.js';
+import { whereItBelongs, whyGenerated } from '../generated.js';
+import type { SkippedByName } from '../driver.js';
 
 export const EXPLAIN_SCHEMA_VERSION = 1;
 
@@ -69,11 +71,15 @@ export interface ExplainJson {
     stages: { index: number; name: string | null; role: string; image: boolean; hardened: boolean; reason: string; evidence: ExplainEvidence[] }[];
   }[];
   images: { tag: string; dockerfile: string; target: string | null; context: string; via: string; evidence: ExplainEvidence }[];
+  /** Files a generator writes (src/generated.ts): read, never edited, so none of their fixes is applied. */
+  generatedFiles: { file: string; reason: string; template: string | null; generator: string | null; changeIn: string; evidence: ExplainEvidence[] }[];
+  /** Files not hardened because they are templates (by name, by folder, by content) or excluded. */
+  skippedFiles: { file: string; kind: 'template-content' | SkippedByName['kind']; reason: string; line: number | null }[];
   evidenceFiles: string[];
   errors: { path: string; line?: number; message: string }[];
 }
 
-export function explainData(project: Project, errors: FileError[] = project.errors): ExplainJson {
+export function explainData(project: Project, errors: FileError[] = project.errors, skipped: SkippedByName[] = []): ExplainJson {
   const rel = (p: string) => relPath(project.cwd, p);
   const relDir = (p: string) => (p === project.cwd ? '.' : rel(p));
   const ev = (e: Evidence): ExplainEvidence => ({ file: e.rel, line: e.line, source: e.source, text: e.text });
@@ -133,9 +139,27 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       };
     }),
     images: project.images.all.map((i) => ({ tag: i.tag, dockerfile: rel(i.dockerfile), target: i.target ?? null, context: relDir(i.context), via: i.via, evidence: ev(i.at) })),
+    generatedFiles: [...layout.generated]
+      .map(([file, g]) => ({
+        file: rel(file),
+        reason: whyGenerated(g, file, rel),
+        template: g.template ? rel(g.template) : null,
+        generator: g.generator ? rel(g.generator) : null,
+        changeIn: whereItBelongs(g, rel),
+        evidence: [ev(g.evidence)],
+      }))
+      .sort(byFile),
+    skippedFiles: [
+      ...layout.templates.map((t) => ({ file: rel(t.file), kind: 'template-content' as const, reason: t.message, line: t.line ?? null })),
+      ...skipped.map((s) => ({ file: rel(s.file), kind: s.kind, reason: s.reason, line: null })),
+    ].sort(byFile),
     evidenceFiles: layout.evidence.filesRead.map(rel),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
+}
+
+function byFile(a: { file: string }, b: { file: string }): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
 }
 
 function buildFrom(s: ServiceLink, ev: (e: Evidence) => ExplainEvidence): ExplainJson['services'][number]['buildFrom'] {
@@ -149,13 +173,13 @@ function evidenceOfService(s: ServiceLink): Evidence {
   return { ...serviceEvidence(s), text: `service ${s.name}` };
 }
 
-export function explainJson(project: Project, errors?: FileError[]): string {
-  return JSON.stringify(explainData(project, errors), null, 2) + '\n';
+export function explainJson(project: Project, errors?: FileError[], skipped?: SkippedByName[]): string {
+  return JSON.stringify(explainData(project, errors, skipped), null, 2) + '\n';
 }
 
 /** The same data for people: one section per kind of link, evidence under each. */
-export function explainText(project: Project, color = false, errors?: FileError[]): string {
-  const d = explainData(project, errors);
+export function explainText(project: Project, color = false, errors?: FileError[], skipped?: SkippedByName[]): string {
+  const d = explainData(project, errors, skipped);
   const c = color ? pc : { bold: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, green: (s: string) => s };
   const lines: string[] = [];
   const at = (e: ExplainEvidence) => `${e.file}:${e.line}`;
@@ -241,6 +265,19 @@ export function explainText(project: Project, color = false, errors?: FileError[
   heading('Images built here', d.images.length);
   for (const i of d.images) {
     lines.push(`  ${c.cyan(i.tag)}  ${i.dockerfile}${i.target ? ` (target ${i.target})` : ''}, context ${i.context}  by ${i.via}  ${c.dim(at(i.evidence))}`);
+  }
+
+  if (d.generatedFiles.length) {
+    heading('Generated files, never edited', d.generatedFiles.length);
+    for (const g of d.generatedFiles) {
+      lines.push(`  ${c.cyan(g.file)}  ${c.yellow(`generated: ${g.reason}`)}`);
+      // The reason already names the evidence's file:line and text.
+      lines.push(`    no fix is applied here; make the change in ${g.changeIn}`);
+    }
+  }
+  if (d.skippedFiles.length) {
+    heading('Skipped files', d.skippedFiles.length);
+    for (const f of d.skippedFiles) lines.push(`  ${c.cyan(`${f.file}${f.line ? `:${f.line}` : ''}`)}  ${f.reason}`);
   }
 
   lines.push('', c.bold(`Evidence files read (${d.evidenceFiles.length})`));

@@ -644,7 +644,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   const byName = (user: string) => user === plan.name && !plan.guarded;
   const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => byName(c.user) || (plan.uid !== undefined && c.user === String(plan.uid)));
   const dirs = owned.dirs.filter((d) => !byUser.some((c) => c.paths.some((p) => p === d || (c.recursive && isUnder(d, p)))));
-  const wd = workdirs(base.chain);
+  const wd = workdirs(base.chain, base.buildArgs);
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
   const copyEdits: Edit[] = [];
   const copied = new Set<string>();
@@ -652,7 +652,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
     for (const ins of effectiveInstructions(stage)) {
       if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
       if (ins.heredocs.length || ins.flags.some((f) => f.name === 'chown')) continue;
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
       const into = dest && dirs.find((d) => isUnder(dest, d));
       if (!into) continue;
       copied.add(into);
@@ -734,7 +734,7 @@ function appUnderRoot(
   services: ServiceLink[],
   start: ReturnType<typeof imageStart>,
 ): { move: Edit[]; message: string } | { message: string } | undefined {
-  const wd = workdirs(base.chain);
+  const wd = workdirs(base.chain, base.buildArgs);
   const chain = chainInstructions(base.chain);
   const under = (p: string) => p === '/root' || p.startsWith('/root/');
   const appRoot = (p: string) => (p === '/root' ? p : `/root/${p.slice('/root/'.length).split('/')[0]}`);
@@ -742,7 +742,7 @@ function appUnderRoot(
   if (under(wd.final)) places.add(appRoot(wd.final));
   for (const ins of chain) {
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
       // Caches and dotfiles under /root are home-cache-env's business, not the app.
       if (dest && under(dest) && !/^\/root\/\./.test(dest)) places.add(appRoot(dest));
     }
