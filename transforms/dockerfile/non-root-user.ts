@@ -188,7 +188,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
-    ...descendantEdits(df, stage, plan),
+    ...descendantEdits(df, stage, plan, imageStages(ctx.project, df)),
     ...(dropFix?.edits ?? []),
   ];
 
@@ -909,8 +909,12 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths:
  * middle of the file must not make a later stage's RUN lines (`FROM runtime AS
  * dev`, `RUN pip install pytest`) run as the new user: such a stage switches to
  * root after its FROM and, unless it sets its own USER, back to the user at its end.
+ * A later stage that is an image we harden too (a second compose or CI target,
+ * `FROM app AS app-plus`) gets its own USER from its own finding, decided on the
+ * same text: a restored USER at its end would sit before that finding's RUN
+ * (mkdir and chown as the parent's user fail the build) or fight its USER.
  */
-function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): Edit[] {
+function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, hardened: readonly { stage: DfStage }[]): Edit[] {
   const parsed = df.parsed;
   const edits: Edit[] = [];
   for (const child of parsed.stages) {
@@ -922,7 +926,8 @@ function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): 
     const firstRun = list.findIndex((i) => i.keyword === 'RUN');
     if (firstRun < 0 || (firstUser >= 0 && firstUser < firstRun)) continue;
     edits.push(insertAfter(df, parsed, child.from, [`${keyword(parsed, 'USER')} root`]));
-    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, { dirs: [], files: [], writableDirs: [] }));
+    const ownFinding = hardened.some((h) => h.stage === child);
+    if (firstUser < 0 && !ownFinding) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, { dirs: [], files: [], writableDirs: [] }));
   }
   return edits;
 }
