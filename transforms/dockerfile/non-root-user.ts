@@ -219,7 +219,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (shared && !plan.create && plan.uid !== shared.uid) {
     parts.push(`service ${shared.service} shares volume ${shared.volume} but runs as UID ${shared.uid}: make them match`);
   }
-  const notes = migrationNotes(services, plan, layout.codeDirs);
+  const notes = migrationNotes(services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs]);
   if (notes.some((n) => n.kind === 'bind-mount')) parts.push(`bind mounts keep host ownership: prepare them for ${plan.owner} (see notes)`);
   return {
     transform: ID,
@@ -678,7 +678,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
  * stay root-owned (chown them once), and bind mounts keep the host's ownership
  * (prepare the host folder). Mounts of the app's code and the Docker socket are not data.
  */
-function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: string[]): MigrationNote[] {
+function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: string[], ownedDirs: string[]): MigrationNote[] {
   const notes: MigrationNote[] = [];
   const seen = new Set<string>();
   const ids = plan.uid !== undefined ? `${plan.uid}:${plan.gid ?? plan.uid}` : undefined;
@@ -695,7 +695,8 @@ function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: strin
           ...(ids ? { command: `docker run --rm -v ${vol}:/v alpine chown -R ${ids} /v` } : {}),
         });
       } else if (m.type === 'bind') {
-        if (isDockerSocketMount(m) || isSystemPath(m.target) || codeDirs.includes(m.target)) continue;
+        // A system path is no data folder, unless the fix chowns it as one (linkding keeps its data in /etc/linkding/data).
+        if (isDockerSocketMount(m) || (isSystemPath(m.target) && !ownedDirs.includes(m.target)) || codeDirs.includes(m.target)) continue;
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
