@@ -825,9 +825,14 @@ function decideDrop(
   opts: HardenOptions,
   d: ImageDrop,
 ): { keep: string; manual: string } | { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } {
-  const what = `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
+  // A drop whose user defaults to root (listmonk: su-exec ${PUID}:${PGID}, PUID=${PUID:-0}) drops nothing unless the deployment names a user.
+  const toRoot = d.drop.user !== undefined && isRootUser(d.drop.user);
+  const what = toRoot
+    ? `${d.where} can drop privileges itself (${d.drop.tool} ${d.drop.user}, line ${d.drop.line}), but to root unless its variables name another user`
+    : `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
+  const after = toRoot ? 'stays root by default' : 'the entrypoint drops to its user';
   const keep = (why: string) => ({
-    keep: `${what}: USER left alone, so the container starts as root and the entrypoint drops to its user; ${why}`,
+    keep: `${what}: USER left alone, so the container starts as root and ${after}; ${why}`,
     manual:
       opts.entrypointDrop === 'keep'
         ? `compose/cap-drop gives back only ${d.caps.join(', ')}. To run as non-root from the start, use --entrypoint-drop conditional (entrypoint-drop: conditional), which makes the drop run only as root and adds USER.`
