@@ -35,6 +35,8 @@ export interface DockerfileBuild {
   runs?: 'compose' | 'push' | 'run';
   /** `--output type=local`: the build exports files. */
   exportsFiles: boolean;
+  /** runs `run`: a `docker run` of one of its tags publishes a port (`-p 8080:80`): a server, whatever folder it sits in. */
+  publishes?: boolean;
   /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
   harness?: string;
   at: Evidence;
@@ -65,6 +67,7 @@ export interface DockerfileUse {
 
 const TEST_DIRS = new Set(['test', 'tests', 'e2e', 'testdata', 'fixtures', 'integration_test', 'integration_tests', 'integration-test', 'integration-tests', '__tests__']);
 const PACKAGING_DIRS = new Set(['packaging', 'deb', 'debian', 'rpm', 'installer', 'installers', 'snap', 'flatpak', 'appimage', 'msi']);
+const PACKAGING_NAME = /(^|[._-])(deb|rpm|pkg|package|packaging|installer)([._-]|$)/;
 const CI_DIRS = new Set(['.github', '.gitlab', '.circleci', '.buildkite', 'ci', '.ci']);
 /** Where an image library keeps Dockerfiles for users to copy and run (nextcloud/docker's `.examples/dockerfiles/`), not images it publishes. */
 const EXAMPLE_DIRS = new Set(['example', 'examples', 'sample', 'samples', 'demo', 'demos', 'doc', 'docs']);
@@ -129,9 +132,15 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
     const bakeName = /^bake target (.+)$/.exec(b.via)?.[1];
     const pushedByBake = bakeName !== undefined && bakePushed.some((names) => names.length === 0 || names.includes('default') || names.includes(bakeName));
     const runs = b.push || pushedByBake ? 'push' : b.tags.some((t) => usedTags.has(normalizeTag(t))) ? runKind(b.tags, evidence) : undefined;
-    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, at: b.at });
+    const publishes = runs === 'run' && runPublishes(b.tags, evidence);
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), at: b.at });
   }
   return builds;
+}
+
+function runPublishes(tags: string[], evidence: RepoEvidence): boolean {
+  const norm = new Set(tags.map(normalizeTag));
+  return evidence.imageUses.some((u) => u.kind === 'run' && (u.publish?.length ?? 0) > 0 && norm.has(normalizeTag(u.image)));
 }
 
 function runKind(tags: string[], evidence: RepoEvidence): 'push' | 'run' {
@@ -199,6 +208,15 @@ function decide(
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
+    // A builder a script runs once to make .deb/.rpm files (miniflux's `docker run --rm -v $PWD:/pkg miniflux-deb-builder`
+    // from packaging/debian/): where it sits says packaging, and nothing pushes it, runs it from compose or publishes a port.
+    const pkgDir = dirs.find((d) => PACKAGING_DIRS.has(d));
+    const pkgName = PACKAGING_NAME.test(name);
+    if (running.length && (pkgDir || pkgName) && running.every((u) => u.runs === 'run' && !u.publishes)) {
+      const where = pkgDir ? `it sits under ${pkgDir}/` : 'its name says packaging';
+      set('packaging', `${describeRuns(running)}, but ${where} and no run publishes a port: a script runs it to build packages`, running.map((u) => u.at));
+      continue;
+    }
     if (running.length) {
       set('runtime', describeRuns(running), running.map((u) => u.at));
       continue;
@@ -274,7 +292,7 @@ function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st
   if (/(^|[._-])(test|tests|e2e|spec)([._-]|$)/.test(name.replace(/^dockerfile|dockerfile$/, ''))) return ['test', `nothing builds it and its name says test: a test harness`];
   const pkgDir = dirs.find((d) => PACKAGING_DIRS.has(d));
   if (pkgDir) return ['packaging', `nothing builds it and it sits under ${pkgDir}/: a packaging image`];
-  if (/(^|[._-])(deb|rpm|pkg|package|packaging|installer)([._-]|$)/.test(name)) return ['packaging', 'nothing builds it and its name says packaging'];
+  if (PACKAGING_NAME.test(name)) return ['packaging', 'nothing builds it and its name says packaging'];
   if (effectiveInstructions(st).some((i) => i.keyword === 'ONBUILD') || st.instructions.some((i) => i.keyword === 'ONBUILD')) {
     return ['base', 'it has ONBUILD triggers: an image for others to build FROM'];
   }

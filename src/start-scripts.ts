@@ -248,7 +248,17 @@ export interface ScriptReading {
   rootCaps: string[];
   /** Daemons it starts that must start as root (sshd, cron, postfix, ...), with where: `sshd (entrypoint.sh line 4)`. */
   rootDaemons: string[];
+  /** Account changes it makes as root before any drop (`usermod (entry.sh line 11)`): they rewrite /etc/passwd and /etc/group. */
+  accountChanges?: string[];
 }
+
+/**
+ * Tools that edit the account files (/etc/passwd, /etc/group, /etc/shadow) by
+ * writing a new copy beside them in /etc and renaming it (shadow-utils' and
+ * BusyBox's lock-and-replace): the PUID/PGID pattern of self-hosted images
+ * (`usermod -o -u "$PUID" abc`) needs /etc itself writable at start.
+ */
+const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel', 'adduser', 'addgroup', 'deluser', 'delgroup', 'chpasswd']);
 
 /**
  * Daemons whose master process must start as root: they bind or open what only
@@ -286,6 +296,7 @@ export function readStartScript(text: string, where: string, workdir: string, va
   const writes: StartWrite[] = [];
   const rootCaps = new Set<string>();
   const rootDaemons: string[] = [];
+  const accountChanges: string[] = [];
   const changesDir = shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
   const resolve = (word: string): string | undefined => {
     const w = word.includes('$') ? expandArgs(word, scope) : word;
@@ -332,6 +343,10 @@ export function readStartScript(text: string, where: string, workdir: string, va
         const daemon = `${isRootSupervisor(tool) ? tool : name} (${at})`;
         if (!rootDaemons.includes(daemon)) rootDaemons.push(daemon);
       }
+      if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
+        const change = `${path.posix.basename(tool)} (${at})`;
+        if (!accountChanges.includes(change)) accountChanges.push(change);
+      }
       // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
@@ -339,7 +354,7 @@ export function readStartScript(text: string, where: string, workdir: string, va
       for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
-  return { drops, writes, rootCheck: ROOT_CHECK.test(text), rootCaps: [...rootCaps], rootDaemons };
+  return { drops, writes, rootCheck: ROOT_CHECK.test(text), rootCaps: [...rootCaps], rootDaemons, ...(accountChanges.length ? { accountChanges } : {}) };
 }
 
 /** Lines joined over backslash continuations, with offsets of the first line's start and the last line's end. */
@@ -571,6 +586,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           rootCheck: command.rootCheck || reading.rootCheck,
           rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])],
           rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
+          accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
         }
       : reading;
   }
@@ -588,6 +604,11 @@ function finalVariables(level: ImageLevel): Map<string, string | undefined> {
   const vars = new Map<string, string | undefined>((last && variableScopes(level.base.chain, level.df.parsed.globalArgs).get(last)) || []);
   if (last?.keyword === 'ENV') for (const p of last.properties) vars.set(p.name, p.value ?? undefined);
   return vars;
+}
+
+/** Account changes the image's start makes as root (usermod, addgroup, ...), from its scripts and its command. */
+export function imageAccountChanges(start: ImageStart): string[] {
+  return [...start.scripts.flatMap((s) => s.reading.accountChanges ?? []), ...(start.command?.accountChanges ?? [])];
 }
 
 /** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */

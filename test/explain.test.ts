@@ -276,3 +276,22 @@ describe('--explain on swarm stacks', () => {
     expect(stdout).toContain('    swarm stack: deployed with docker stack deploy by Makefile:2\n');
   });
 });
+
+describe('roles: a builder a script runs from a packaging folder', () => {
+  // miniflux: `docker build -t miniflux-rpm-builder -f packaging/rpm/Dockerfile .` then `docker run --rm -v ${PWD}:/out miniflux-rpm-builder`.
+  const makefile =
+    'rpm:\n\tdocker build -t app-rpm-builder -f packaging/rpm/Dockerfile .\n\tdocker run --rm -v ${PWD}:/out app-rpm-builder\n' +
+    'demo:\n\tdocker build -t app-demo -f packaging/demo/Dockerfile .\n\tdocker run --rm -p 8080:8080 app-demo\n' +
+    'serve:\n\tdocker build -t app-server -f docker/Dockerfile .\n\tdocker run --rm -v ${PWD}:/out app-server\n';
+  const rpm = 'FROM rockylinux:9\nRUN dnf install -y rpm-build\nCOPY . /src\nCMD ["rpmbuild", "-bb", "/src/app.spec"]\n';
+  const tree = { Makefile: makefile, 'packaging/rpm/Dockerfile': rpm, 'packaging/demo/Dockerfile': rpm, 'docker/Dockerfile': rpm };
+
+  it('is packaging, unless a run publishes a port or the folder says nothing', async () => {
+    const data = await explain(tree);
+    const role = (rel: string) => data.dockerfiles.find((d) => d.file === rel)!;
+    expect(role('packaging/rpm/Dockerfile').role).toBe('packaging');
+    expect(role('packaging/rpm/Dockerfile').reason).toContain('but it sits under packaging/ and no run publishes a port');
+    expect(role('packaging/demo/Dockerfile').role).toBe('runtime');
+    expect(role('docker/Dockerfile').role).toBe('runtime');
+  });
+});

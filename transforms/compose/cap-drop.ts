@@ -30,6 +30,7 @@ import {
   swarmDeploy,
   settledByOverrides,
   capName,
+  serviceRuns,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -67,8 +68,26 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isExplicitRoot(s)) {
     return note('runs as an explicit user: root, which may rely on any capability; nothing dropped', 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
   }
-  const needed = capsNeeded(ctx, s, img);
-  if (typeof needed === 'string') return note(`${needed}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+  const base = capsNeeded(ctx, s, img);
+  if (typeof base === 'string') return note(`${base}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+  const needed = [...base];
+  // The cap_drop written here also reaches every project that merges an override on top (`-f docker-compose.yml
+  // -f docker-compose.ci.yml`): one that runs the service as another user (shlink's CI file: `user: '0'` over the
+  // base's 1000:1000) needs what that user needs, or its entrypoint cannot chown and drop (Compose Specification,
+  // "Merge and override": the later file's user wins).
+  for (const run of serviceRuns(ctx.project, s)) {
+    if (run.parts.length < 2 || run.merged.user === s.effective.user) continue;
+    if (Array.isArray(run.merged.cap_drop) && run.merged.cap_drop.map(capName).includes('ALL')) continue;
+    const by = [...run.parts].reverse().find((p) => p !== s && p.own.user !== undefined);
+    const where = `${by ? by.compose.rel : 'an override'} sets user: ${String(run.merged.user)} (${run.project})`;
+    const view: ServiceLink = { ...s, effective: run.merged };
+    if (isExplicitRoot(view)) {
+      return note(`${where}: run as root, it may rely on any capability; nothing dropped`, 'Find out which capabilities it needs as that user, then add cap_drop: [ALL] and cap_add with those, in the override if the base file runs it otherwise.');
+    }
+    const more = capsNeeded(ctx, view, img);
+    if (typeof more === 'string') return note(`${where}: ${more}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+    for (const c of more) if (!needed.includes(c)) needed.push(c);
+  }
 
   const have = capList(s, 'cap_add');
   const missing = needed.filter((c) => !have.includes(c));

@@ -38,7 +38,7 @@ import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
-import { imageStart, imageStartCommands, imageStartWrites } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageStart, imageStartCommands, imageStartWrites } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -86,6 +86,15 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const { img } = judged;
   const writes = writePaths(s, img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
+  // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
+  // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
+  const accounts = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageAccountChanges(imageStart(ctx.project, img.dockerfile, img.base)) : [];
+  if (accounts.length) {
+    return note(
+      `its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group in /etc: a read-only root stops that, and /etc cannot be a tmpfs; root left writable`,
+      'Make the account changes at build time (RUN before the start), or skip them when nothing changed; then run docker-harden again.',
+    );
+  }
 
   const plan = coverage(ctx, s, img, writes, true);
   // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.

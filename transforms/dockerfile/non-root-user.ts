@@ -188,7 +188,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
-    ...descendantEdits(df, stage, plan),
+    ...descendantEdits(df, stage, plan, imageStages(ctx.project, df)),
     ...(dropFix?.edits ?? []),
   ];
 
@@ -219,7 +219,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (shared && !plan.create && plan.uid !== shared.uid) {
     parts.push(`service ${shared.service} shares volume ${shared.volume} but runs as UID ${shared.uid}: make them match`);
   }
-  const notes = migrationNotes(services, plan, layout.codeDirs);
+  const notes = migrationNotes(services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs]);
   if (notes.some((n) => n.kind === 'bind-mount')) parts.push(`bind mounts keep host ownership: prepare them for ${plan.owner} (see notes)`);
   return {
     transform: ID,
@@ -678,7 +678,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
  * stay root-owned (chown them once), and bind mounts keep the host's ownership
  * (prepare the host folder). Mounts of the app's code and the Docker socket are not data.
  */
-function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: string[]): MigrationNote[] {
+function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: string[], ownedDirs: string[]): MigrationNote[] {
   const notes: MigrationNote[] = [];
   const seen = new Set<string>();
   const ids = plan.uid !== undefined ? `${plan.uid}:${plan.gid ?? plan.uid}` : undefined;
@@ -695,7 +695,8 @@ function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: strin
           ...(ids ? { command: `docker run --rm -v ${vol}:/v alpine chown -R ${ids} /v` } : {}),
         });
       } else if (m.type === 'bind') {
-        if (isDockerSocketMount(m) || isSystemPath(m.target) || codeDirs.includes(m.target)) continue;
+        // A system path is no data folder, unless the fix chowns it as one (linkding keeps its data in /etc/linkding/data).
+        if (isDockerSocketMount(m) || (isSystemPath(m.target) && !ownedDirs.includes(m.target)) || codeDirs.includes(m.target)) continue;
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
@@ -824,9 +825,14 @@ function decideDrop(
   opts: HardenOptions,
   d: ImageDrop,
 ): { keep: string; manual: string } | { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } {
-  const what = `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
+  // A drop whose user defaults to root (listmonk: su-exec ${PUID}:${PGID}, PUID=${PUID:-0}) drops nothing unless the deployment names a user.
+  const toRoot = d.drop.user !== undefined && isRootUser(d.drop.user);
+  const what = toRoot
+    ? `${d.where} can drop privileges itself (${d.drop.tool} ${d.drop.user}, line ${d.drop.line}), but to root unless its variables name another user`
+    : `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
+  const after = toRoot ? 'stays root by default' : 'the entrypoint drops to its user';
   const keep = (why: string) => ({
-    keep: `${what}: USER left alone, so the container starts as root and the entrypoint drops to its user; ${why}`,
+    keep: `${what}: USER left alone, so the container starts as root and ${after}; ${why}`,
     manual:
       opts.entrypointDrop === 'keep'
         ? `compose/cap-drop gives back only ${d.caps.join(', ')}. To run as non-root from the start, use --entrypoint-drop conditional (entrypoint-drop: conditional), which makes the drop run only as root and adds USER.`
@@ -909,8 +915,12 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths:
  * middle of the file must not make a later stage's RUN lines (`FROM runtime AS
  * dev`, `RUN pip install pytest`) run as the new user: such a stage switches to
  * root after its FROM and, unless it sets its own USER, back to the user at its end.
+ * A later stage that is an image we harden too (a second compose or CI target,
+ * `FROM app AS app-plus`) gets its own USER from its own finding, decided on the
+ * same text: a restored USER at its end would sit before that finding's RUN
+ * (mkdir and chown as the parent's user fail the build) or fight its USER.
  */
-function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): Edit[] {
+function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, hardened: readonly { stage: DfStage }[]): Edit[] {
   const parsed = df.parsed;
   const edits: Edit[] = [];
   for (const child of parsed.stages) {
@@ -922,7 +932,8 @@ function descendantEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan): 
     const firstRun = list.findIndex((i) => i.keyword === 'RUN');
     if (firstRun < 0 || (firstUser >= 0 && firstUser < firstRun)) continue;
     edits.push(insertAfter(df, parsed, child.from, [`${keyword(parsed, 'USER')} root`]));
-    if (firstUser < 0) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, { dirs: [], files: [], writableDirs: [] }));
+    const ownFinding = hardened.some((h) => h.stage === child);
+    if (firstUser < 0 && !ownFinding) edits.push(...placeEdits(df, child, { ...plan, create: undefined, home: undefined }, { dirs: [], files: [], writableDirs: [] }));
   }
   return edits;
 }
