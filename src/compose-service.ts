@@ -382,11 +382,15 @@ function isAnchor(key: string): boolean {
 export function insertServiceKey(s: ServiceLink, key: string, valueText: string): Edit {
   const map = s.node.node!;
   const rank = keyRank(key);
-  const ranked = map.items
-    .filter((p): p is Pair => isPair(p) && isScalar(p.key) && isAnchor(String(p.key.value)))
-    .map((pair) => ({ pair, rank: keyRank(String((pair.key as { value: unknown }).value)) }));
+  // Built by a loop, not filter().map(): map() gives arrays of different element kinds (empty or
+  // not, optimised or not), and the optimised code below deoptimised on each new one (issue 13).
+  const ranked: { pair: Pair; rank: number }[] = [];
+  for (const p of map.items) {
+    if (isPair(p) && isScalar(p.key) && isAnchor(String(p.key.value))) ranked.push({ pair: p, rank: keyRank(String(p.key.value)) });
+  }
   let place: MapPlace = 'end';
-  if (rank > 0) {
+  // An empty `ranked` places nothing.
+  if (rank > 0 && ranked.length > 0) {
     const lower = ranked.filter((r) => r.rank < rank);
     const higher = ranked.find((r) => r.rank > rank);
     if (lower.length) place = { after: lower[lower.length - 1]!.pair };

@@ -351,7 +351,10 @@ export function imageWritePaths(
     }
   }
   const declarations: WritePath[] = [];
-  const put = (w: WritePath) => declarations.push(w);
+  // Every declaration gets one object shape (all fields, in one order; undefined where absent):
+  // declarations built as literals with optional fields spread in have several, and the passes
+  // that read them (here, strongest, the read-only and non-root transforms) deoptimised on each new one (issue 13).
+  const put = (w: WritePath) => declarations.push(writePath(w));
 
   for (const ins of effectiveInstructions(stage)) {
     if (ins.keyword !== 'VOLUME') continue;
@@ -424,7 +427,11 @@ export function imageWritePaths(
   const startReasons: string[] = [];
   const holdsCode = (p: string) => [...codeDirs].some((c) => isUnder(c, p));
   const inCode = (p: string) => [...codeDirs].some((c) => isUnder(p, c));
-  const ownedSoFar = [...declarations.filter((w) => w.kind !== 'named-volume' || !isUnderRoot(w.path)).map((w) => w.path), ...(makeHome ? [makeHome] : [])];
+  // Built by a loop: filter().map() over an empty and a full list hands the callers arrays of two
+  // element kinds, and the optimised code deoptimised on the second (issue 13).
+  const ownedSoFar: string[] = [];
+  for (const w of declarations) if (w.kind !== 'named-volume' || !isUnderRoot(w.path)) ownedSoFar.push(w.path);
+  if (makeHome) ownedSoFar.push(makeHome);
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
   for (const w of start) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
@@ -589,16 +596,36 @@ const RANK: WritePathKind[] = ['named-volume', 'volume', 'install', 'workdir', '
  * A HOME outside /home (`useradd -d /var/lib/app`) that RUN also makes is the
  * app's data, not a scratch home.
  */
+/** `w` as an object of the one WritePath shape: every field, in declaration order (see `put`). */
+function writePath(w: WritePath): WritePath {
+  return {
+    path: w.path,
+    kind: w.kind,
+    use: w.use,
+    declaredBy: w.declaredBy,
+    bakedBy: w.bakedBy,
+    mountedBy: w.mountedBy,
+    alsoDeclaredAs: w.alsoDeclaredAs,
+    itself: w.itself,
+    keeps: w.keeps,
+    install: w.install,
+  };
+}
+
 function strongest(declarations: WritePath[]): WritePath[] {
   const byPath = new Map<string, WritePath[]>();
-  for (const w of declarations) byPath.set(w.path, [...(byPath.get(w.path) ?? []), w]);
+  for (const w of declarations) {
+    const list = byPath.get(w.path);
+    if (list) list.push(w);
+    else byPath.set(w.path, [w]);
+  }
   const out: WritePath[] = [];
   for (const [p, list] of byPath) {
     const rank = (w: WritePath) => (w.kind === 'home' && !isUnder(p, '/home') && list.some((x) => x.kind === 'data-dir') ? RANK.length : RANK.indexOf(w.kind));
     const winner = [...list].sort((x, y) => rank(x) - rank(y))[0]!;
     const mountedBy = [...new Set(list.flatMap((w) => w.mountedBy ?? []))];
     const also = [...new Set(list.map((w) => w.kind))].filter((k) => k !== winner.kind);
-    out.push({ ...winner, ...(mountedBy.length ? { mountedBy } : {}), ...(also.length ? { alsoDeclaredAs: also } : {}) });
+    out.push(writePath({ ...winner, mountedBy: mountedBy.length ? mountedBy : winner.mountedBy, alsoDeclaredAs: also.length ? also : winner.alsoDeclaredAs }));
   }
   return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
@@ -807,10 +834,13 @@ export function homeCacheRedirects(df: DockerfileSource, { base, services }: Ima
   const user = effectiveUser(base);
   if (!user.known || user.root) return undefined;
   const chain = base.chain;
-  const wrong = ['HOME', ...CACHE_VARIABLES]
-    .map((name) => ({ name, set: lastEnv(chain, name) }))
-    .filter((v): v is { name: string; set: NonNullable<ReturnType<typeof lastEnv>> } => !!v.set && isUnderRoot(v.set.value))
-    .map(({ name, set }) => ({ name, value: set.value, instruction: set.instruction, valueRange: set.valueRange }));
+  // A loop, not map().filter().map(): the empty result (most images) and a full one were arrays of
+  // two element kinds, and the optimised code deoptimised on whichever came second (issue 13).
+  const wrong: { name: string; value: string; instruction: DfInstruction; valueRange?: [number, number] }[] = [];
+  for (const name of ['HOME', ...CACHE_VARIABLES]) {
+    const set = lastEnv(chain, name);
+    if (set && isUnderRoot(set.value)) wrong.push({ name, value: set.value, instruction: set.instruction, valueRange: set.valueRange });
+  }
   if (wrong.length === 0) return undefined;
 
   const home = userHome(df, chain, user.user);

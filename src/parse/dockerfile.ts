@@ -157,6 +157,8 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       properties: orNone(propertiesOf(ins, off)),
       heredocs: orNone(heredocs),
       stage: stages.length - 1,
+      // Present (undefined) on every record, so all instructions share one object shape (issue 13).
+      onbuildTrigger: undefined,
     };
     if (keyword === 'ONBUILD') {
       const trig = (ins as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction();
@@ -240,7 +242,7 @@ function propertiesOf(ins: Instruction, off: (p: Position) => number): DfPropert
   };
   const record = (x: AstProperty): DfProperty => {
     const r = x.getValueRange();
-    return { name: flat(x.getName()), value: flat(x.getValue()), ...(r ? { valueRange: [off(r.start), off(r.end)] as [number, number] } : {}) };
+    return { name: flat(x.getName()), value: flat(x.getValue()), valueRange: r ? ([off(r.start), off(r.end)] as [number, number]) : undefined };
   };
   if (typeof p.getProperties === 'function') return p.getProperties().map(record);
   if (typeof p.getProperty === 'function') {
