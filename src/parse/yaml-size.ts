@@ -103,17 +103,10 @@ export function aliasBombMessage(b: AliasBomb, limit = MAX_EXPANDED_NODES): stri
 }
 
 /**
- * Offset of the first alias that names no anchor before it, if any. Only asked
- * when expanding the document failed (resolving each alias walks the document).
+ * Offset of the first alias that names no anchor before it, if any (asked
+ * only when expanding the document failed).
  */
 export function firstUnresolvedAlias(doc: Document.Parsed): number | undefined {
-  let offset: number | undefined;
-  visit(doc, {
-    Alias(_, node: Alias) {
-      if (node.resolve(doc) !== undefined) return undefined;
-      offset = node.range?.[0];
-      return visit.BREAK;
-    },
-  });
-  return offset;
+  for (const [alias, target] of aliasTargets(doc)) if (target === undefined) return alias.range?.[0];
+  return undefined;
 }
