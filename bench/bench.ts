@@ -7,13 +7,18 @@
 //   floor - walking the tree (discover) and reading and parsing every file the
 //           full run's model holds (Dockerfiles, compose files, and the nginx
 //           and env files they link), nothing else
+//   floor+reparse - the floor, then parsing once more the final text of every
+//           file the full run changes: the least a run costs that checks each
+//           change by parsing its result (the engine does; that parse is also
+//           the next pass's model), so the part of full above it is the
+//           transforms, linking, the extra passes and the report
 // Usage:
 //   npm run bench                              synthetic repos of 500, 1000, 2000 and 8000 files
 //   npm run bench -- --files 2000[,8000]       synthetic repos of these sizes
 //   npm run bench -- --dir PATH [--copies 8]   PATH as it is, and PATH copied 8 times side by side
 //   npm run bench -- --make DIR --files N      only write the synthetic repo of N files into DIR
 //   npm run bench -- --cold-only               only the cold start of docker-harden --dry-run examples/
-// Options: --runs R (default 3; the median wall time is shown, floor and full
+// Options: --runs R (default 3; the median wall time is shown, floor, floor+reparse and full
 // runs alternate so load on a shared machine hits both alike), --keep,
 // --cold-runs C (default 20; cold starts alternate with a bare node -e 0).
 import { spawnSync } from 'node:child_process';
@@ -21,6 +26,7 @@ import { cpSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } f
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FileKind } from '../src/types.js';
 
 const HERE = fileURLToPath(import.meta.url);
 /** The package root: dist/bench/bench.js -> ../.. */
@@ -43,25 +49,35 @@ async function fullRun(dir: string): Promise<number> {
   return out;
 }
 
-/** The files the full run's model holds (written once per repo, read by every floor run). */
-async function listModelFiles(dir: string): Promise<{ path: string; kind: string; root: string }[]> {
-  const { discover } = await import('../src/discover.js');
-  const { loadProject } = await import('../src/model.js');
-  const found = await discover(['.'], dir, { exclude: [] });
-  const project = await loadProject(found.files, dir, found.roots);
-  return [...project.files.values()].map((f) => ({ path: f.path, kind: f.kind, root: f.root }));
+interface ListedFile {
+  path: string;
+  kind: FileKind;
+  root: string;
+  /** The text a --dry-run with the default transforms and options leaves, when it changes the file. */
+  after?: string;
 }
 
-async function floorRun(dir: string, listFile: string): Promise<number> {
+/** The files the full run's model holds, with the final text of those it changes (written once per repo, read by every floor run). */
+async function listModelFiles(dir: string): Promise<ListedFile[]> {
+  const { run } = await import('../src/driver.js');
+  const { TRANSFORMS } = await import('../transforms/index.js');
+  const { DEFAULT_OPTIONS } = await import('../src/types.js');
+  const result = await run({ paths: ['.'], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: DEFAULT_OPTIONS });
+  return [...result.engine.project.files.values()].map((f) => ({ path: f.path, kind: f.kind, root: f.root, after: result.engine.changed.get(f.path) }));
+}
+
+async function floorRun(dir: string, listFile: string, reparse: boolean): Promise<number> {
   const { discover } = await import('../src/discover.js');
   const { parseSource, relPath } = await import('../src/model.js');
   const { readTextFile } = await import('../src/read.js');
-  const list = JSON.parse(readFileSync(listFile, 'utf8')) as { path: string; kind: 'dockerfile' | 'compose' | 'nginx' | 'env'; root: string }[];
+  const list = JSON.parse(readFileSync(listFile, 'utf8')) as ListedFile[];
   await discover(['.'], dir, { exclude: [] });
   let parsed = 0;
   for (const f of list) {
     try {
-      parseSource(f.kind, await readTextFile(f.path, f.root), relPath(dir, f.path), f.root);
+      const read = await readTextFile(f.path, f.root);
+      parseSource(f.kind, read, relPath(dir, f.path), f.root);
+      if (reparse && f.after !== undefined) parseSource(f.kind, { ...read, text: f.after }, relPath(dir, f.path), f.root);
       parsed++;
     } catch {
       // the full run reports these; the floor only pays for trying
@@ -80,7 +96,7 @@ async function child(): Promise<void> {
     return;
   }
   if (mode === 'full') await fullRun(dir);
-  else files = await floorRun(dir, listFile);
+  else files = await floorRun(dir, listFile, mode === 'reparse');
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
   const sample: Sample = { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, files };
@@ -154,8 +170,11 @@ function spawnChild(args: string[]): string {
 interface Row {
   label: string;
   files: number;
+  /** Files the full run changes. */
+  changed: number;
   full: Sample;
   floor: Sample;
+  reparse: Sample;
 }
 
 function measureDir(label: string, dir: string, runs: number, scratch: string): Row {
@@ -163,8 +182,10 @@ function measureDir(label: string, dir: string, runs: number, scratch: string): 
   spawnChild(['list', dir, listFile]);
   const fulls: Sample[] = [];
   const floors: Sample[] = [];
+  const reparses: Sample[] = [];
   for (let r = 0; r < runs; r++) {
     floors.push(JSON.parse(spawnChild(['floor', dir, listFile])) as Sample);
+    reparses.push(JSON.parse(spawnChild(['reparse', dir, listFile])) as Sample);
     fulls.push(JSON.parse(spawnChild(['full', dir])) as Sample);
   }
   const summary = (xs: Sample[]): Sample => ({
@@ -173,15 +194,16 @@ function measureDir(label: string, dir: string, runs: number, scratch: string): 
     maxRssMb: Math.max(...xs.map((s) => s.maxRssMb)),
     files: xs[0].files,
   });
-  const files = (JSON.parse(readFileSync(listFile, 'utf8')) as unknown[]).length;
-  return { label, files, full: summary(fulls), floor: summary(floors) };
+  const list = JSON.parse(readFileSync(listFile, 'utf8')) as ListedFile[];
+  return { label, files: list.length, changed: list.filter((f) => f.after !== undefined).length, full: summary(fulls), floor: summary(floors), reparse: summary(reparses) };
 }
 
 function printRows(rows: Row[]): void {
-  const head = ['repo', 'files', 'full files/s', 'full wall', 'full cpu', 'floor wall', 'floor cpu', '×floor wall', '×floor cpu', 'full RSS', 'floor RSS'];
+  const head = ['repo', 'files', 'changed', 'full files/s', 'full wall', 'full cpu', 'floor wall', 'floor cpu', '×floor wall', '×floor cpu', '+reparse wall', '×(+reparse) wall', 'full RSS', 'floor RSS'];
   const body = rows.map((r) => [
     r.label,
     String(r.files),
+    String(r.changed),
     (r.files / (r.full.wallMs / 1000)).toFixed(0),
     `${(r.full.wallMs / 1000).toFixed(2)} s`,
     `${(r.full.cpuMs / 1000).toFixed(2)} s`,
@@ -189,6 +211,8 @@ function printRows(rows: Row[]): void {
     `${(r.floor.cpuMs / 1000).toFixed(2)} s`,
     `${(r.full.wallMs / r.floor.wallMs).toFixed(2)}×`,
     `${(r.full.cpuMs / r.floor.cpuMs).toFixed(2)}×`,
+    `${(r.reparse.wallMs / 1000).toFixed(2)} s`,
+    `${(r.full.wallMs / r.reparse.wallMs).toFixed(2)}×`,
     `${r.full.maxRssMb.toFixed(0)} MiB`,
     `${r.floor.maxRssMb.toFixed(0)} MiB`,
   ]);
@@ -261,7 +285,7 @@ async function parent(): Promise<void> {
     return;
   }
   const scratch = mkdtempSync(path.join(tmpdir(), 'docker-harden-bench-'));
-  console.log(`docker-harden bench: node ${process.version}, median of ${runs} runs (RSS: the highest), floor and full alternating`);
+  console.log(`docker-harden bench: node ${process.version}, median of ${runs} runs (RSS: the highest), floor, floor+reparse and full alternating`);
   try {
     const rows: Row[] = [];
     const dir = option('dir');
