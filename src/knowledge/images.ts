@@ -1249,9 +1249,39 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 
 type Token = { op: string } | { word: string };
 
-/** Split shell text into words and control operators; comments and line continuations dropped, quotes removed. */
+/** Whether a UTF-16 unit is one `/\s/` matches (ASCII blanks, NBSP, the Unicode spaces, line separators, BOM). */
+function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/** Whether a UTF-16 unit only extends the word it is in (no quote, escape, operator or blank). */
+function isWordChar(code: number): boolean {
+  switch (code) {
+    case 92: // \
+    case 39: // '
+    case 34: // "
+    case 10: // newline
+    case 59: // ;
+    case 38: // &
+    case 124: // |
+    case 40: // (
+    case 41: // )
+      return false;
+    default:
+      return !isSpace(code);
+  }
+}
+
+/**
+ * Split shell text into words and control operators; comments and line continuations dropped, quotes removed.
+ * Runs of plain characters are sliced whole rather than added a character at a time: start scripts and every
+ * RUN line pass through here each pass.
+ */
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  const n = text.length;
   let word = '';
   let inWord = false;
   const flush = () => {
@@ -1259,32 +1289,41 @@ function tokenize(text: string): Token[] {
     word = '';
     inWord = false;
   };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\\' && text[i + 1] === '\n') { i++; flush(); continue; }
-    if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') { i += 2; flush(); continue; }
-    if (c === '\\' && i + 1 < text.length) { word += text[++i]; inWord = true; continue; }
-    if (c === "'" || c === '"') {
-      const close = text.indexOf(c, i + 1);
-      const end = close < 0 ? text.length : close;
+  for (let i = 0; i < n; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 92 /* \ */) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 10) { i++; flush(); continue; }
+      if (next === 13 && text.charCodeAt(i + 2) === 10) { i += 2; flush(); continue; }
+      if (i + 1 < n) { word += text[++i]; inWord = true; continue; }
+      word += '\\';
+      inWord = true;
+      continue;
+    }
+    if (code === 39 || code === 34) {
+      const close = text.indexOf(text[i]!, i + 1);
+      const end = close < 0 ? n : close;
       word += text.slice(i + 1, end);
       inWord = true;
       i = end;
       continue;
     }
-    if (c === '#' && !inWord) {
+    if (code === 35 /* # */ && !inWord) {
       const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl - 1;
+      i = nl < 0 ? n : nl - 1;
       continue;
     }
-    if (c === '\n' || c === ';' || c === '&' || c === '|' || c === '(' || c === ')') {
+    if (code === 10 || code === 59 || code === 38 || code === 124 || code === 40 || code === 41) {
       flush();
-      tokens.push({ op: c });
+      tokens.push({ op: text[i]! });
       continue;
     }
-    if (/\s/.test(c)) { flush(); continue; }
-    word += c;
+    if (isSpace(code)) { flush(); continue; }
+    let j = i + 1;
+    while (j < n && isWordChar(text.charCodeAt(j))) j++;
+    word += text.slice(i, j);
     inWord = true;
+    i = j - 1;
   }
   flush();
   return tokens;
