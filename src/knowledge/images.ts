@@ -3,6 +3,7 @@
 // Facts that depend on the tag (node:22-alpine vs node:22) live in the row's
 // `tags` rules; `lookupImage` never guesses beyond the table.
 import type { ImageRef } from '../parse/image-ref.js';
+import { PassMemo } from '../pass-memo.js';
 
 export type Distro =
   | 'debian'
@@ -1131,7 +1132,39 @@ function findRow(name: string): ImageRow | undefined {
   return IMAGE_ROWS.find((row) => row.names.some((n) => (typeof n === 'string' ? n === name : n.test(name))));
 }
 
+/**
+ * A row's facts for one tag, worked out once per pass per row and tag (stage
+ * bases, services and copies ask for the same few images thousands of times a
+ * pass); each caller gets its own copy, as from build.
+ */
+const builtInPass = new PassMemo<ImageRow, Map<string, ImageFacts>>();
+
 function build(row: ImageRow, tag: string | undefined, name: string, family = row.family, shownTag = tag): ImageFacts {
+  const built = builtInPass.get(row, () => new Map());
+  const key = `${tag ?? '\0'}\n${name}\n${family}\n${shownTag ?? '\0'}`;
+  let facts = built.get(key);
+  if (!facts) {
+    facts = buildFacts(row, tag, name, family, shownTag);
+    built.set(key, facts);
+  }
+  return copyFacts(facts);
+}
+
+/** A copy of built facts a caller may edit: the same keys in the same order, lists and users copied. */
+function copyFacts(f: ImageFacts): ImageFacts {
+  const out: ImageFacts = { ...f };
+  out.capsNeeded = [...f.capsNeeded];
+  out.tmpfsPaths = [...f.tmpfsPaths];
+  out.dataPaths = [...f.dataPaths];
+  out.installWrites = f.installWrites.map((w) => ({ ...w }));
+  out.ports = [...f.ports];
+  out.fileCapabilities = [...f.fileCapabilities];
+  if (f.existingUser) out.existingUser = { ...f.existingUser };
+  if (f.passwd) out.passwd = f.passwd.map((u) => ({ ...u }));
+  return out;
+}
+
+function buildFacts(row: ImageRow, tag: string | undefined, name: string, family: string, shownTag: string | undefined): ImageFacts {
   let facts: FactFields = { ...DEFAULTS, ...row.facts };
   const rule = tag === undefined ? undefined : row.tags?.find((r) => matches(r.when, tag, name));
   if (rule) {
