@@ -297,12 +297,15 @@ export function readStartScript(text: string, where: string, workdir: string, va
   const rootCaps = new Set<string>();
   const rootDaemons: string[] = [];
   const accountChanges: string[] = [];
-  const changesDir = shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
+  // Read only when a relative path needs it: most scripts write absolute paths or none.
+  let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
     const w = word.includes('$') ? expandArgs(word, scope) : word;
     if (w === undefined || w === '' || /[$*?`]/.test(w) || w.startsWith('-')) return undefined;
     if (w.startsWith('/')) return path.posix.normalize(w);
-    if (changesDir || w.startsWith('~')) return undefined;
+    if (w.startsWith('~')) return undefined;
+    changesDir ??= shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
+    if (changesDir) return undefined;
     return path.posix.resolve(workdir, w);
   };
   const lines = logicalLines(text);

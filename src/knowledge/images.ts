@@ -3,6 +3,7 @@
 // Facts that depend on the tag (node:22-alpine vs node:22) live in the row's
 // `tags` rules; `lookupImage` never guesses beyond the table.
 import type { ImageRef } from '../parse/image-ref.js';
+import { PassMemo } from '../pass-memo.js';
 
 export type Distro =
   | 'debian'
@@ -1131,7 +1132,39 @@ function findRow(name: string): ImageRow | undefined {
   return IMAGE_ROWS.find((row) => row.names.some((n) => (typeof n === 'string' ? n === name : n.test(name))));
 }
 
+/**
+ * A row's facts for one tag, worked out once per pass per row and tag (stage
+ * bases, services and copies ask for the same few images thousands of times a
+ * pass); each caller gets its own copy, as from build.
+ */
+const builtInPass = new PassMemo<ImageRow, Map<string, ImageFacts>>();
+
 function build(row: ImageRow, tag: string | undefined, name: string, family = row.family, shownTag = tag): ImageFacts {
+  const built = builtInPass.get(row, () => new Map());
+  const key = `${tag ?? '\0'}\n${name}\n${family}\n${shownTag ?? '\0'}`;
+  let facts = built.get(key);
+  if (!facts) {
+    facts = buildFacts(row, tag, name, family, shownTag);
+    built.set(key, facts);
+  }
+  return copyFacts(facts);
+}
+
+/** A copy of built facts a caller may edit: the same keys in the same order, lists and users copied. */
+function copyFacts(f: ImageFacts): ImageFacts {
+  const out: ImageFacts = { ...f };
+  out.capsNeeded = [...f.capsNeeded];
+  out.tmpfsPaths = [...f.tmpfsPaths];
+  out.dataPaths = [...f.dataPaths];
+  out.installWrites = f.installWrites.map((w) => ({ ...w }));
+  out.ports = [...f.ports];
+  out.fileCapabilities = [...f.fileCapabilities];
+  if (f.existingUser) out.existingUser = { ...f.existingUser };
+  if (f.passwd) out.passwd = f.passwd.map((u) => ({ ...u }));
+  return out;
+}
+
+function buildFacts(row: ImageRow, tag: string | undefined, name: string, family: string, shownTag: string | undefined): ImageFacts {
   let facts: FactFields = { ...DEFAULTS, ...row.facts };
   const rule = tag === undefined ? undefined : row.tags?.find((r) => matches(r.when, tag, name));
   if (rule) {
@@ -1249,9 +1282,39 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 
 type Token = { op: string } | { word: string };
 
-/** Split shell text into words and control operators; comments and line continuations dropped, quotes removed. */
+/** Whether a UTF-16 unit is one `/\s/` matches (ASCII blanks, NBSP, the Unicode spaces, line separators, BOM). */
+function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/** Whether a UTF-16 unit only extends the word it is in (no quote, escape, operator or blank). */
+function isWordChar(code: number): boolean {
+  switch (code) {
+    case 92: // \
+    case 39: // '
+    case 34: // "
+    case 10: // newline
+    case 59: // ;
+    case 38: // &
+    case 124: // |
+    case 40: // (
+    case 41: // )
+      return false;
+    default:
+      return !isSpace(code);
+  }
+}
+
+/**
+ * Split shell text into words and control operators; comments and line continuations dropped, quotes removed.
+ * Runs of plain characters are sliced whole rather than added a character at a time: start scripts and every
+ * RUN line pass through here each pass.
+ */
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  const n = text.length;
   let word = '';
   let inWord = false;
   const flush = () => {
@@ -1259,32 +1322,41 @@ function tokenize(text: string): Token[] {
     word = '';
     inWord = false;
   };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\\' && text[i + 1] === '\n') { i++; flush(); continue; }
-    if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') { i += 2; flush(); continue; }
-    if (c === '\\' && i + 1 < text.length) { word += text[++i]; inWord = true; continue; }
-    if (c === "'" || c === '"') {
-      const close = text.indexOf(c, i + 1);
-      const end = close < 0 ? text.length : close;
+  for (let i = 0; i < n; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 92 /* \ */) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 10) { i++; flush(); continue; }
+      if (next === 13 && text.charCodeAt(i + 2) === 10) { i += 2; flush(); continue; }
+      if (i + 1 < n) { word += text[++i]; inWord = true; continue; }
+      word += '\\';
+      inWord = true;
+      continue;
+    }
+    if (code === 39 || code === 34) {
+      const close = text.indexOf(text[i]!, i + 1);
+      const end = close < 0 ? n : close;
       word += text.slice(i + 1, end);
       inWord = true;
       i = end;
       continue;
     }
-    if (c === '#' && !inWord) {
+    if (code === 35 /* # */ && !inWord) {
       const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl - 1;
+      i = nl < 0 ? n : nl - 1;
       continue;
     }
-    if (c === '\n' || c === ';' || c === '&' || c === '|' || c === '(' || c === ')') {
+    if (code === 10 || code === 59 || code === 38 || code === 124 || code === 40 || code === 41) {
       flush();
-      tokens.push({ op: c });
+      tokens.push({ op: text[i]! });
       continue;
     }
-    if (/\s/.test(c)) { flush(); continue; }
-    word += c;
+    if (isSpace(code)) { flush(); continue; }
+    let j = i + 1;
+    while (j < n && isWordChar(text.charCodeAt(j))) j++;
+    word += text.slice(i, j);
     inWord = true;
+    i = j - 1;
   }
   flush();
   return tokens;
