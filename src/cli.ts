@@ -9,6 +9,8 @@ import { loadForExplain, run, type Progress, type RunResult } from './driver.js'
 import { BOUND_HEAP_FROM_FILES } from './heap.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
+import { loadColors } from './report/colors.js';
+import { isTerminal, writeOutput } from './stdio.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
 import { ConfigError, loadConfigs, OPTION_CHOICES } from './config.js';
@@ -75,10 +77,10 @@ const EXIT_CODES =
   'or --verify withheld a fix; 2 usage or file error, or verification could not run (no engine, no compose CLI, daemon error).';
 
 const defaultIo = (): Io => ({
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-  isTTY: !!process.stdout.isTTY && !process.env.NO_COLOR,
-  stderrIsTTY: !!process.stderr.isTTY,
+  stdout: (s) => writeOutput(1, s),
+  stderr: (s) => writeOutput(2, s),
+  isTTY: isTerminal(1) && !process.env.NO_COLOR,
+  stderrIsTTY: isTerminal(2),
   cwd: process.cwd(),
 });
 
@@ -369,6 +371,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     });
     const selected = selectTransforms(ids, args.transform, args.skip).filter((id) => config.mayRun(id));
     const color = args.color ?? io.isTTY;
+    // Every painted output below (the report, the diff, --explain) is painted only with color on.
+    if (color) await loadColors();
     if (args.explain) {
       if (format !== 'stylish' && format !== 'json') throw new UsageError(`--explain prints text or --format json, not ${format}`);
       const { project, errors, skipped } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire, SourceMap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -62,6 +62,52 @@ describe('the bundled CLI', () => {
     // A dry run that applies fixes over several passes needs neither (the engine's cycle digest is its own hash).
     const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
     expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('[]');
+  });
+
+  it('writes a dry run to pipes and files without loading node:stream (no process.stdout or process.stderr), the same bytes either way', () => {
+    const dir = tempDir('dh-bundle-stdio-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    // The CLI as bin/docker-harden.js runs it, reporting at exit which of the modules behind
+    // process.stdout and process.stderr (a pipe's net.Socket, a file's SyncWriteStream, a TTY's) the run loaded.
+    const script = path.join(dir, 'run.cjs');
+    const loadedFile = path.join(dir, 'loaded.json');
+    writeFileSync(
+      script,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList.filter((m) => ['stream', 'net', 'tty', 'internal/streams/writable', 'internal/fs/sync_write_stream'].includes(m.replace('NativeModule ', ''))))));` +
+        `require(${JSON.stringify(BIN)});`,
+    );
+    const args = [script, '--dry-run', 'examples'];
+    const env = { ...process.env, NO_COLOR: '1' };
+    const piped = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env });
+    expect(piped.status).toBe(1);
+    expect(piped.stdout).toContain('diff --git a/examples/');
+    expect(piped.stderr).toContain('8 files: 8 would change');
+    expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([]);
+    const out = path.join(dir, 'out.txt');
+    const err = path.join(dir, 'err.txt');
+    const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
+    try {
+      expect(spawnSync(process.execPath, args, { cwd: dir, env, stdio: ['ignore', fds[0], fds[1]] }).status).toBe(1);
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toBe(piped.stdout);
+    expect(readFileSync(err, 'utf8')).toBe(piped.stderr);
+  });
+
+  it('--color paints the report and the diff through picocolors, which loads only then', () => {
+    const dir = tempDir('dh-bundle-color-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    const painted = run(['--dry-run', '--color', 'examples'], dir, { NO_COLOR: '' });
+    expect(painted.code).toBe(1);
+    expect(painted.stdout).toContain('\x1b[1mdiff --git a/examples/api/Dockerfile b/examples/api/Dockerfile\n\x1b[22m');
+    expect(painted.stdout).toContain('\x1b[32m+USER 1000:1000\x1b[39m');
+    expect(painted.stderr).toContain('\x1b[4mexamples/api/Dockerfile\x1b[24m');
+    // picocolors itself leaves text plain under NO_COLOR, even with --color.
+    const plain = run(['--dry-run', '--color', 'examples'], dir, { NO_COLOR: '1' });
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(plain.stdout).toBe(run(['--dry-run', 'examples'], dir, { NO_COLOR: '1' }).stdout);
   });
 
   it('is ASCII and its own module wrapper: a script whose value is the function, a module that require() runs', () => {
