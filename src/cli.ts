@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
-import { BOUND_HEAP_FROM_FILES } from './heap.js';
+import { BOUND_HEAP_FROM_FILES, HEAP_GROWTH_DEFAULT_FLAG, heapGrowthBounded } from './heap.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
 import { loadColors } from './report/colors.js';
@@ -44,11 +44,20 @@ async function loadYargs(argv: string[]): Promise<Argv> {
 }
 
 /**
- * Whether this run went through the pipeline: bin/load-bundle.js reads it at
- * exit, so that a code cache written by a run that did not (--help, a usage
- * error) is replaced by one that holds the pipeline.
+ * What bin/load-bundle.js asks at exit, before it writes a code cache.
+ * `pipeline`: whether this run went through the pipeline, so that a cache
+ * written by a run that did not (--help, a usage error) is replaced by one
+ * that holds the pipeline. `v8FlagDefaults`: the V8 flags this run changed,
+ * each set back to V8's default. A code cache carries a hash of V8's flags and
+ * a process whose flags hash otherwise refuses it: a cache written after a
+ * large run had bounded the heap's growth was refused by every later run,
+ * which then compiled the bundle from source and wrote the same refused cache
+ * again when it was large too (issue 13).
  */
-export const startup = { pipeline: false };
+export const startup = {
+  pipeline: false,
+  v8FlagDefaults: (): string[] => (heapGrowthBounded() ? [HEAP_GROWTH_DEFAULT_FLAG] : []),
+};
 
 /** Runs over fewer files than this finish before a progress line would help. */
 export const PROGRESS_MIN_FILES = 200;

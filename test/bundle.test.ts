@@ -11,6 +11,7 @@ import { createRequire, SourceMap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { REPO, tempDir } from './helpers.js';
+import { BOUND_HEAP_FROM_FILES } from '../src/heap.js';
 
 const BIN = path.join(REPO, 'bin/docker-harden.js');
 const BUNDLE = path.join(REPO, 'dist/bundle/docker-harden.cjs');
@@ -205,6 +206,29 @@ describe('the bundled CLI', () => {
     expect(pipeline.length).toBeGreaterThan(help.length + 200_000);
     for (const args of [['--help'], ['--dry-run', 'examples']]) run(args, dir, env);
     expect(cacheFile().equals(pipeline)).toBe(true);
+  });
+
+  it('a cache written by a run that bounded the heap (V8 flags changed) is taken by the next run', () => {
+    const dir = tempDir('dh-bundle-heap-');
+    // Enough files for the CLI to set --heap-growing-percent (src/heap.ts).
+    for (let i = 0; i < BOUND_HEAP_FROM_FILES; i++) {
+      mkdirSync(path.join(dir, `s${i}`));
+      writeFileSync(path.join(dir, `s${i}`, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
+    }
+    const cache = tempDir('dh-bundle-cache-');
+    run(['--dry-run', '.'], dir, { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' });
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    const [name] = readdirSync(cacheDir);
+    // A fresh node, with V8's default flags as every run starts, compiles the bundle with it.
+    const check = path.join(dir, 'check.cjs');
+    writeFileSync(
+      check,
+      `const fs = require('node:fs');` +
+        `const source = fs.readFileSync(${JSON.stringify(BUNDLE)}, 'latin1');` +
+        `const script = new (require('node:vm').Script)(source, { filename: ${JSON.stringify(BUNDLE)}, cachedData: fs.readFileSync(${JSON.stringify(path.join(cacheDir, name!))}).subarray(8) });` +
+        `console.log(script.cachedDataRejected);`,
+    );
+    expect(spawnSync(process.execPath, [check], { encoding: 'utf8' }).stdout.trim()).toBe('false');
   });
 
   it('writing a cache keeps the newest four of other builds and removes older ones', () => {
