@@ -14,7 +14,10 @@
 // (the bundle's `startup.pipeline`, set by main), and the first run that
 // does replaces a cache that did not. Writing prunes the caches of other
 // builds beyond the newest few (each build writes its own; two installed
-// versions used side by side keep theirs).
+// versions used side by side keep theirs). V8 also refuses a cache made
+// under other V8 flags (it holds a hash of them), so the flags a run changed
+// (the bundle's `startup.v8FlagDefaults`) go back to their defaults before
+// the cache is made.
 // Plain `require` instead: NODE_DISABLE_COMPILE_CACHE set (as in Node 22), or
 // source maps on (node --enable-source-maps: vm scripts get none).
 // import() in a vm script needs an experimental flag on Node 20, so the bundle
@@ -129,9 +132,14 @@ function loadBundle(file) {
   module.loaded = true;
   // At exit the cache also holds the functions this run compiled, not only the top level.
   process.once('exit', () => {
-    const pipeline = module.exports.startup?.pipeline === true;
+    const startup = module.exports.startup;
+    const pipeline = startup?.pipeline === true;
     if (cached && !script.cachedDataRejected && (cachedPipeline || !pipeline)) return;
     try {
+      // V8 writes a hash of its flags into the cache: flags the run changed go back to
+      // their defaults first, or every later run (which compiles with the defaults) refuses it.
+      const defaults = typeof startup?.v8FlagDefaults === 'function' ? startup.v8FlagDefaults() : [];
+      if (defaults.length > 0) for (const flag of defaults) require('node:v8').setFlagsFromString(flag);
       writeCache(dir, cacheFile, script.createCachedData(), pipeline);
     } catch {
       // no cache then (a read-only or full cache directory): the next run compiles again

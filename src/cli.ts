@@ -6,9 +6,11 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
-import { BOUND_HEAP_FROM_FILES } from './heap.js';
+import { BOUND_HEAP_FROM_FILES, HEAP_GROWTH_DEFAULT_FLAG, heapGrowthBounded } from './heap.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
+import { loadColors } from './report/colors.js';
+import { isTerminal, writeOutput } from './stdio.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from './types.js';
 import { ConfigError, loadConfigs, OPTION_CHOICES } from './config.js';
@@ -42,11 +44,20 @@ async function loadYargs(argv: string[]): Promise<Argv> {
 }
 
 /**
- * Whether this run went through the pipeline: bin/load-bundle.js reads it at
- * exit, so that a code cache written by a run that did not (--help, a usage
- * error) is replaced by one that holds the pipeline.
+ * What bin/load-bundle.js asks at exit, before it writes a code cache.
+ * `pipeline`: whether this run went through the pipeline, so that a cache
+ * written by a run that did not (--help, a usage error) is replaced by one
+ * that holds the pipeline. `v8FlagDefaults`: the V8 flags this run changed,
+ * each set back to V8's default. A code cache carries a hash of V8's flags and
+ * a process whose flags hash otherwise refuses it: a cache written after a
+ * large run had bounded the heap's growth was refused by every later run,
+ * which then compiled the bundle from source and wrote the same refused cache
+ * again when it was large too (issue 13).
  */
-export const startup = { pipeline: false };
+export const startup = {
+  pipeline: false,
+  v8FlagDefaults: (): string[] => (heapGrowthBounded() ? [HEAP_GROWTH_DEFAULT_FLAG] : []),
+};
 
 /** Runs over fewer files than this finish before a progress line would help. */
 export const PROGRESS_MIN_FILES = 200;
@@ -75,10 +86,10 @@ const EXIT_CODES =
   'or --verify withheld a fix; 2 usage or file error, or verification could not run (no engine, no compose CLI, daemon error).';
 
 const defaultIo = (): Io => ({
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-  isTTY: !!process.stdout.isTTY && !process.env.NO_COLOR,
-  stderrIsTTY: !!process.stderr.isTTY,
+  stdout: (s) => writeOutput(1, s),
+  stderr: (s) => writeOutput(2, s),
+  isTTY: isTerminal(1) && !process.env.NO_COLOR,
+  stderrIsTTY: isTerminal(2),
   cwd: process.cwd(),
 });
 
@@ -369,6 +380,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     });
     const selected = selectTransforms(ids, args.transform, args.skip).filter((id) => config.mayRun(id));
     const color = args.color ?? io.isTTY;
+    // Every painted output below (the report, the diff, --explain) is painted only with color on.
+    if (color) await loadColors();
     if (args.explain) {
       if (format !== 'stylish' && format !== 'json') throw new UsageError(`--explain prints text or --format json, not ${format}`);
       const { project, errors, skipped } = await loadForExplain({ paths, cwd: io.cwd, exclude: args.exclude, excludeFile: config.isExcluded, hardenedRoles: config.hardenedRoles });

@@ -23,6 +23,9 @@ export const BOUND_HEAP_FROM_FILES = 300;
 /** The V8 flag boundHeapGrowth sets. */
 export const HEAP_GROWTH_FLAG = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
 
+/** The same flag at V8's default (0: V8 picks the factor), which undoes HEAP_GROWTH_FLAG. */
+export const HEAP_GROWTH_DEFAULT_FLAG = '--heap-growing-percent=0';
+
 let bounded = false;
 
 /**

@@ -6,11 +6,12 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire, SourceMap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { REPO, tempDir } from './helpers.js';
+import { BOUND_HEAP_FROM_FILES } from '../src/heap.js';
 
 const BIN = path.join(REPO, 'bin/docker-harden.js');
 const BUNDLE = path.join(REPO, 'dist/bundle/docker-harden.cjs');
@@ -62,6 +63,52 @@ describe('the bundled CLI', () => {
     // A dry run that applies fixes over several passes needs neither (the engine's cycle digest is its own hash).
     const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
     expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('[]');
+  });
+
+  it('writes a dry run to pipes and files without loading node:stream (no process.stdout or process.stderr), the same bytes either way', () => {
+    const dir = tempDir('dh-bundle-stdio-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    // The CLI as bin/docker-harden.js runs it, reporting at exit which of the modules behind
+    // process.stdout and process.stderr (a pipe's net.Socket, a file's SyncWriteStream, a TTY's) the run loaded.
+    const script = path.join(dir, 'run.cjs');
+    const loadedFile = path.join(dir, 'loaded.json');
+    writeFileSync(
+      script,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList.filter((m) => ['stream', 'net', 'tty', 'internal/streams/writable', 'internal/fs/sync_write_stream'].includes(m.replace('NativeModule ', ''))))));` +
+        `require(${JSON.stringify(BIN)});`,
+    );
+    const args = [script, '--dry-run', 'examples'];
+    const env = { ...process.env, NO_COLOR: '1' };
+    const piped = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env });
+    expect(piped.status).toBe(1);
+    expect(piped.stdout).toContain('diff --git a/examples/');
+    expect(piped.stderr).toContain('8 files: 8 would change');
+    expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([]);
+    const out = path.join(dir, 'out.txt');
+    const err = path.join(dir, 'err.txt');
+    const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
+    try {
+      expect(spawnSync(process.execPath, args, { cwd: dir, env, stdio: ['ignore', fds[0], fds[1]] }).status).toBe(1);
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toBe(piped.stdout);
+    expect(readFileSync(err, 'utf8')).toBe(piped.stderr);
+  });
+
+  it('--color paints the report and the diff through picocolors, which loads only then', () => {
+    const dir = tempDir('dh-bundle-color-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    const painted = run(['--dry-run', '--color', 'examples'], dir, { NO_COLOR: '' });
+    expect(painted.code).toBe(1);
+    expect(painted.stdout).toContain('\x1b[1mdiff --git a/examples/api/Dockerfile b/examples/api/Dockerfile\n\x1b[22m');
+    expect(painted.stdout).toContain('\x1b[32m+USER 1000:1000\x1b[39m');
+    expect(painted.stderr).toContain('\x1b[4mexamples/api/Dockerfile\x1b[24m');
+    // picocolors itself leaves text plain under NO_COLOR, even with --color.
+    const plain = run(['--dry-run', '--color', 'examples'], dir, { NO_COLOR: '1' });
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(plain.stdout).toBe(run(['--dry-run', 'examples'], dir, { NO_COLOR: '1' }).stdout);
   });
 
   it('is ASCII and its own module wrapper: a script whose value is the function, a module that require() runs', () => {
@@ -159,6 +206,29 @@ describe('the bundled CLI', () => {
     expect(pipeline.length).toBeGreaterThan(help.length + 200_000);
     for (const args of [['--help'], ['--dry-run', 'examples']]) run(args, dir, env);
     expect(cacheFile().equals(pipeline)).toBe(true);
+  });
+
+  it('a cache written by a run that bounded the heap (V8 flags changed) is taken by the next run', () => {
+    const dir = tempDir('dh-bundle-heap-');
+    // Enough files for the CLI to set --heap-growing-percent (src/heap.ts).
+    for (let i = 0; i < BOUND_HEAP_FROM_FILES; i++) {
+      mkdirSync(path.join(dir, `s${i}`));
+      writeFileSync(path.join(dir, `s${i}`, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
+    }
+    const cache = tempDir('dh-bundle-cache-');
+    run(['--dry-run', '.'], dir, { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '' });
+    const cacheDir = path.join(cache, 'docker-harden', 'compile-cache');
+    const [name] = readdirSync(cacheDir);
+    // A fresh node, with V8's default flags as every run starts, compiles the bundle with it.
+    const check = path.join(dir, 'check.cjs');
+    writeFileSync(
+      check,
+      `const fs = require('node:fs');` +
+        `const source = fs.readFileSync(${JSON.stringify(BUNDLE)}, 'latin1');` +
+        `const script = new (require('node:vm').Script)(source, { filename: ${JSON.stringify(BUNDLE)}, cachedData: fs.readFileSync(${JSON.stringify(path.join(cacheDir, name!))}).subarray(8) });` +
+        `console.log(script.cachedDataRejected);`,
+    );
+    expect(spawnSync(process.execPath, [check], { encoding: 'utf8' }).stdout.trim()).toBe('false');
   });
 
   it('writing a cache keeps the newest four of other builds and removes older ones', () => {

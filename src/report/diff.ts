@@ -2,7 +2,7 @@
 // to the working directory (quoted the git way when they hold spaces or
 // special characters), CRLF kept as it is, and "\ No newline at end of file".
 import { structuredPatch } from 'diff';
-import pc from 'picocolors';
+import { paint as painted, type Style } from './colors.js';
 
 export interface FileChange {
   /** Path relative to the working directory, POSIX separators. */
@@ -42,18 +42,18 @@ function fileDiff(change: FileChange, color: boolean): string {
   const b = gitPath(`b/${change.rel}`);
   const patch = structuredPatch(a, b, change.before, change.after, '', '', { context: 3 });
   const out: string[] = [];
-  const paint = (s: string, f: (x: string) => string) => (color ? f(s) : s);
-  out.push(paint(`diff --git ${a} ${b}\n`, pc.bold));
-  out.push(paint(`--- ${a}\n`, pc.bold));
-  out.push(paint(`+++ ${b}\n`, pc.bold));
+  const paint = (s: string, style: Style) => painted(s, style, color);
+  out.push(paint(`diff --git ${a} ${b}\n`, 'bold'));
+  out.push(paint(`--- ${a}\n`, 'bold'));
+  out.push(paint(`+++ ${b}\n`, 'bold'));
   for (const h of patch.hunks) {
-    out.push(paint(`@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@\n`, pc.cyan));
+    out.push(paint(`@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@\n`, 'cyan'));
     for (const line of h.lines) {
       if (line.startsWith('\\')) {
         out.push(line + '\n');
         continue;
       }
-      const painted = line[0] === '+' ? paint(line, pc.green) : line[0] === '-' ? paint(line, pc.red) : line;
+      const painted = line[0] === '+' ? paint(line, 'green') : line[0] === '-' ? paint(line, 'red') : line;
       out.push(painted + '\n');
     }
   }

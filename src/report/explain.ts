@@ -4,7 +4,7 @@
 // the images built here, and for every link the evidence as file:line. The
 // JSON shape is docs/explain.schema.json (bump EXPLAIN_SCHEMA_VERSION on any
 // incompatible change).
-import pc from 'picocolors';
+import { colors } from './colors.js';
 import type { Project, ServiceLink } from '../model.js';
 import { relPath } from '../model.js';
 import type { Evidence } from '../evidence/types.js';
@@ -180,7 +180,7 @@ export function explainJson(project: Project, errors?: FileError[], skipped?: Sk
 /** The same data for people: one section per kind of link, evidence under each. */
 export function explainText(project: Project, color = false, errors?: FileError[], skipped?: SkippedByName[]): string {
   const d = explainData(project, errors, skipped);
-  const c = color ? pc : { bold: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, green: (s: string) => s };
+  const c = color ? colors() : { bold: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s, yellow: (s: string) => s, red: (s: string) => s, green: (s: string) => s };
   const lines: string[] = [];
   const at = (e: ExplainEvidence) => `${e.file}:${e.line}`;
   const evLines = (list: ExplainEvidence[], indent: string) => {

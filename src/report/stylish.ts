@@ -1,5 +1,5 @@
 // The human report: per file, `line:col  transform-id  message`, then a summary.
-import pc from 'picocolors';
+import { paint as painted, type Style } from './colors.js';
 import type { RunResult } from '../driver.js';
 import type { ReportedFinding } from '../engine.js';
 import { relPath } from '../model.js';
@@ -17,7 +17,7 @@ export interface ReportContext {
 }
 
 export function stylish(result: RunResult, ctx: ReportContext): string {
-  const paint = (s: string, f: (x: string) => string) => (ctx.color ? f(s) : s);
+  const paint = (s: string, style: Style) => painted(s, style, ctx.color);
   const out: string[] = [];
   const byFile = new Map<string, ReportedFinding[]>();
   for (const f of result.engine.findings) {
@@ -26,40 +26,40 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
     else byFile.set(f.file, [f]);
   }
   for (const [file, findings] of [...byFile].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    out.push(paint(relPath(ctx.cwd, file), pc.underline));
+    out.push(paint(relPath(ctx.cwd, file), 'underline'));
     for (const f of findings) {
       const state = f.suppressed
-        ? paint('suppressed', pc.dim)
+        ? paint('suppressed', 'dim')
         : f.withheld
-          ? paint('withheld', pc.red)
+          ? paint('withheld', 'red')
           : f.fixed
-          ? paint(result.dryRun ? 'fixable' : 'fixed', pc.green)
-          : paint(f.severity === 'note' ? 'note' : 'manual', pc.yellow);
-      const cis = f.cis ? paint(` [CIS ${f.cis}]`, pc.dim) : '';
+          ? paint(result.dryRun ? 'fixable' : 'fixed', 'green')
+          : paint(f.severity === 'note' ? 'note' : 'manual', 'yellow');
+      const cis = f.cis ? paint(` [CIS ${f.cis}]`, 'dim') : '';
       out.push(`  ${`${f.line}:${f.column}`.padEnd(8)} ${state.padEnd(ctx.color ? 18 : 10)} ${f.transform.padEnd(28)} ${f.message}${cis}`);
-      if (!f.fixed && f.manual && !f.withheld) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, pc.dim));
+      if (!f.fixed && f.manual && !f.withheld) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, 'dim'));
       if (f.withheld) {
-        out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.withheld.message}`, pc.dim));
-        for (const l of f.withheld.lines.slice(0, 5)) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)}    | ${l}`, pc.dim));
+        out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.withheld.message}`, 'dim'));
+        for (const l of f.withheld.lines.slice(0, 5)) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)}    | ${l}`, 'dim'));
       }
-      if (f.suppressed) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} reason: ${f.suppressed.reason}`, pc.dim));
+      if (f.suppressed) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} reason: ${f.suppressed.reason}`, 'dim'));
     }
     out.push('');
   }
   for (const e of result.errors) {
     const where = e.line ? `${e.rel}:${e.line}${e.column ? ':' + e.column : ''}` : e.rel;
-    out.push(`${paint('error', pc.red)} ${where}: ${e.message}`);
+    out.push(`${paint('error', 'red')} ${where}: ${e.message}`);
   }
   if (result.errors.length) out.push('');
   const skippedWhy = result.files.filter((f) => f.skipped);
-  for (const f of skippedWhy) out.push(`${paint('skipped', pc.dim)} ${f.skipped!.line ? `${f.rel}:${f.skipped!.line}` : f.rel}: ${f.skipped!.reason}`);
+  for (const f of skippedWhy) out.push(`${paint('skipped', 'dim')} ${f.skipped!.line ? `${f.rel}:${f.skipped!.line}` : f.rel}: ${f.skipped!.reason}`);
   if (skippedWhy.length) out.push('');
   const notes = migrationNotes(result.engine.findings);
   if (notes.length) {
-    out.push(paint('Migration notes for existing deployments:', pc.bold));
+    out.push(paint('Migration notes for existing deployments:', 'bold'));
     for (const n of notes) {
       out.push(`  - ${n.message}`);
-      if (n.command) out.push(paint(`      $ ${n.command}`, pc.cyan));
+      if (n.command) out.push(paint(`      $ ${n.command}`, 'cyan'));
     }
     out.push('');
   }

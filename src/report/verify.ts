@@ -3,7 +3,7 @@
 // read-only root, capabilities, no-new-privileges), then the fixes withheld
 // and why. `verifiedSection` is the pull-request body's section, complete on
 // its own so a bot can put it in any PR body it writes.
-import pc from 'picocolors';
+import { paint as painted, type Style } from './colors.js';
 import type { ServiceEvidence, ServiceReport, ServiceStatus, VerifyReport } from '../verify/types.js';
 import { code, inline as md } from './md.js';
 
@@ -61,24 +61,24 @@ export function verifyHeading(r: VerifyReport): string {
 
 /** The evidence as text tables for the terminal report. */
 export function verifyTable(r: VerifyReport, color: boolean): string {
-  const paint = (s: string, f: (x: string) => string) => (color ? f(s) : s);
-  const out: string[] = [paint(verifyHeading(r), pc.bold)];
+  const paint = (s: string, style: Style) => painted(s, style, color);
+  const out: string[] = [paint(verifyHeading(r), 'bold')];
   if (r.targets.length === 0) out.push('  Nothing to run: no compose project and no runtime Dockerfile.');
   for (const t of r.targets) {
-    out.push('', paint(t.label, pc.underline));
-    if (t.error) out.push(`  ${paint('could not run', pc.red)}: ${t.error}`);
+    out.push('', paint(t.label, 'underline'));
+    if (t.error) out.push(`  ${paint('could not run', 'red')}: ${t.error}`);
     const rows = [[...VERIFY_COLUMNS], ...t.services.map(verifyRow)];
     const widths = VERIFY_COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     rows.forEach((row, i) => {
       const line = row.map((cell, j) => cell.padEnd(widths[j]!)).join('  ').trimEnd();
       const status = t.services[i - 1]?.status;
-      const colored = i === 0 ? paint(line, pc.dim) : status === 'verified' || status === 'unchanged' ? line : paint(line, pc.yellow);
+      const colored = i === 0 ? paint(line, 'dim') : status === 'verified' || status === 'unchanged' ? line : paint(line, 'yellow');
       out.push(`  ${colored}`);
     });
     for (const s of t.services) {
-      if (s.baselineProblem) out.push(paint(`  ${s.name}: not judged, broken before hardening: ${s.baselineProblem}`, pc.dim));
+      if (s.baselineProblem) out.push(paint(`  ${s.name}: not judged, broken before hardening: ${s.baselineProblem}`, 'dim'));
     }
-    for (const n of t.notes) out.push(paint(`  note: ${n}`, pc.dim));
+    for (const n of t.notes) out.push(paint(`  note: ${n}`, 'dim'));
   }
   const broke = r.withheldFixes.filter((w) => w.evidence.reason === 'broke');
   const unverified = r.withheldFixes.length - broke.length;
