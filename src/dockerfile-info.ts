@@ -11,6 +11,7 @@ import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 import { PassMemo } from './pass-memo.js';
+import { sharedString } from './text.js';
 
 export interface StageBase {
   /** Stages from the external base to `stage` (the last element). */
@@ -270,9 +271,10 @@ export function runCommands(ins: DfInstruction, escape: string): readonly (reado
 }
 
 function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
-  // Copies of exact length: shellCommands builds each argv by push, which
-  // leaves room for 17 words, and the pass keeps every RUN's commands (issue 13).
-  return Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv.slice())));
+  // Copies of exact length, of shared words: shellCommands builds each argv by
+  // push, which leaves room for 17 words, and the pass keeps every RUN's
+  // commands, whose words repeat from file to file (issue 13).
+  return Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv.map((word) => sharedString(word)))));
 }
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */

@@ -7,7 +7,7 @@
 // at a time.
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { BOM, detectEol, type Eol } from '../text.js';
+import { BOM, detectEol, sharedString, type Eol } from '../text.js';
 
 export interface DfFlag {
   name: string;
@@ -173,7 +173,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       line: range.start.line,
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
-      args: ins.getArguments().map((a) => flat(a.getValue())),
+      args: ins.getArguments().map((a) => sharedString(a.getValue())),
       flags: orNone(flagsOf(ins)),
       json: jsonOf(ins, body, doc),
       properties: orNone(propertiesOf(ins, off)),
@@ -228,7 +228,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 function flagsOf(ins: Instruction): DfFlag[] {
   const withFlags = ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] };
   if (typeof withFlags.getFlags !== 'function') return [];
-  return withFlags.getFlags().map((f) => ({ name: f.getName().toLowerCase(), value: flat(f.getValue()) }));
+  return withFlags.getFlags().map((f) => ({ name: sharedString(f.getName().toLowerCase()), value: sharedString(f.getValue()) }));
 }
 
 function jsonOf(ins: Instruction, body: string, doc: TextDocument): string[] | undefined {
