@@ -11,6 +11,7 @@ import type { BuiltImage } from './images.js';
 import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 import { PassMemo } from './pass-memo.js';
+import { sharedString } from './text.js';
 
 export interface StageBase {
   /** Stages from the external base to `stage` (the last element). */
@@ -270,7 +271,10 @@ export function runCommands(ins: DfInstruction, escape: string): readonly (reado
 }
 
 function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
-  return Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv)));
+  // Copies of exact length, of shared words: shellCommands builds each argv by
+  // push, which leaves room for 17 words, and the pass keeps every RUN's
+  // commands, whose words repeat from file to file (issue 13).
+  return Object.freeze(shellCommands(runScript(ins, escape)).map((argv) => Object.freeze(argv.map((word) => sharedString(word)))));
 }
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
@@ -490,9 +494,10 @@ function findImageStages(project: Project, df: DockerfileSource): readonly Image
     const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage);
     const base = resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents);
     const shared = sharedBuildArgs(users.map((s) => s.build?.args ?? {}));
-    out.push({ stage, base: shared ? { ...base, buildArgs: shared } : base, services: users });
+    // services: a copy of exact length (filter grows its result like push, room for 17), kept by the pass for every Dockerfile (issue 13).
+    out.push({ stage, base: shared ? { ...base, buildArgs: shared } : base, services: users.slice() });
   }
-  return out;
+  return out.slice();
 }
 
 /**

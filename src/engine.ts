@@ -135,9 +135,14 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     }
     seenStates.add(state);
 
+    // Lists of exact length (one slot per pass so far, the edits copied): an
+    // array grown by a store or a push holds room for 17 entries, and the
+    // run keeps every changed file's history (issue 13).
     for (const [file, edits] of newTexts.applied) {
-      const list = history.get(file) ?? [];
-      list[pass - 1] = edits;
+      const before = history.get(file);
+      const list = new Array<AppliedEdit[]>(pass);
+      if (before) for (let i = 0; i < before.length; i++) list[i] = before[i];
+      list[pass - 1] = edits.slice();
       history.set(file, list);
     }
     for (const f of kept) fixed.push({ finding: opts.keepIntent ? f : withoutIntent(f, intern), pass });

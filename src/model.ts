@@ -501,7 +501,8 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
       s.image = image.value;
       if (image.sources.length) s.imageFrom = `image ${JSON.stringify(s.effective.image)} is ${image.value}: ${image.sources.join('; ')}`;
     }
-    s.volumes = parseVolumes(s.effective, dir);
+    // A copy of exact length: parseVolumes builds the list by push (room for 17), and each pass's model keeps it (issue 13).
+    s.volumes = parseVolumes(s.effective, dir).slice();
   }
   // Override builds: the base says `image:`, an override adds `build:`; the base is judged by that Dockerfile.
   for (const b of services) {
@@ -598,6 +599,10 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const df of dockerfiles) {
     if (!contexts.has(df.path)) contexts.set(df.path, [path.dirname(df.path)]);
   }
+  // Lists of exact length: a list grown by push holds room for 17 entries,
+  // most of these hold one, and each pass's model keeps them (issue 13).
+  for (const [df, list] of servicesByDockerfile) servicesByDockerfile.set(df, list.slice());
+  for (const [df, list] of contexts) contexts.set(df, list.slice());
 
   const copies: CopyLink[] = [];
   for (const df of dockerfiles) copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? []));
@@ -789,7 +794,8 @@ const copyLinksCache = new WeakMap<DockerfileSource, { context: string | undefin
 function copyLinksOnce(df: DockerfileSource, contexts: string[]): CopyLink[] {
   const hit = copyLinksCache.get(df);
   if (hit && hit.context === contexts[0]) return hit.links;
-  const links = copyLinks(df, contexts);
+  // A copy of exact length: copyLinks builds it by push (room for 17), and the cache keeps it for the run (issue 13).
+  const links = copyLinks(df, contexts).slice();
   copyLinksCache.set(df, { context: contexts[0], links });
   return links;
 }

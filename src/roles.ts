@@ -262,8 +262,9 @@ function decide(
     role,
     reason: main ? (stages.length > 1 && main.name ? `stage ${main.name}: ${main.reason}` : main.reason) : 'no stage',
     evidence: main?.evidence ?? [],
-    stages: stageUses,
-    builds,
+    // Copies of exact length: built by push (room for 17 entries), and the layout keeps every Dockerfile's for the run (issue 13).
+    stages: stageUses.slice(),
+    builds: builds.slice(),
   };
 }
 

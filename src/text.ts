@@ -112,3 +112,25 @@ export function lastColonOutsideBraces(s: string): number {
   }
   return found;
 }
+
+/**
+ * Internalization table of sharedString: a dictionary object (a key stored and
+ * deleted at once), whose keys V8 puts in its string table.
+ */
+const internalized: Record<string, number> = Object.create(null);
+
+/**
+ * The string, flat and as V8's one shared copy of its text: storing it as a
+ * property key internalizes it, which turns this copy into a reference to the
+ * string table's (dropped by the next collection), so equal words of many
+ * files (`apt-get`, `install`, `&&`) are held once. V8's string table is weak:
+ * nothing outlives its last use. For words a model keeps for a whole run
+ * (Dockerfile arguments; issue 13), not for one-off text.
+ */
+export function sharedString<T extends string | null>(s: T): T {
+  if (s) {
+    internalized[s] = 0;
+    delete internalized[s];
+  }
+  return s;
+}

@@ -61,7 +61,7 @@ export function parseCompose(text: string): ParsedCompose {
     }
     let data: unknown;
     try {
-      data = doc.toJS({ maxAliasCount: -1 });
+      data = exactData(doc.toJS({ maxAliasCount: -1 }), new Map());
     } catch (err) {
       // yaml throws here for an alias with no anchor before it (a redacted `******` value): point at it.
       const offset = firstUnresolvedAlias(doc) ?? 0;
@@ -107,6 +107,31 @@ function trimLists(node: unknown): void {
     trimLists(node.key);
     trimLists(node.value);
   }
+}
+
+/**
+ * The plain data with each list cut to its length: toJS builds lists by
+ * pushing too (room for 17 entries), and a model keeps every service's data
+ * (issue 13). Objects stay the same objects, filled in place; a list or object
+ * an alias shares is walked once and stays shared (`done` maps each list to
+ * its copy, each object to itself).
+ */
+function exactData(value: unknown, done: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (done.has(value)) return done.get(value);
+  if (Array.isArray(value)) {
+    const copy = value.slice();
+    done.set(value, copy);
+    for (let i = 0; i < copy.length; i++) copy[i] = exactData(copy[i], done);
+    return copy;
+  }
+  done.set(value, value);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (typeof v === 'object' && v !== null) record[key] = exactData(v, done);
+  }
+  return value;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

@@ -7,7 +7,7 @@
 // at a time.
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { BOM, detectEol, type Eol } from '../text.js';
+import { BOM, detectEol, sharedString, type Eol } from '../text.js';
 
 export interface DfFlag {
   name: string;
@@ -121,6 +121,28 @@ function orNone<T>(list: T[]): T[] {
   return list.length === 0 ? NONE : list;
 }
 
+/**
+ * A list built by push holds room for 17 entries from its first one on (V8
+ * grows an array by half plus 16); a model keeps each Dockerfile's lists for
+ * the whole run, most of them a few entries long, so it keeps copies of their
+ * exact length (issue 13: about 0.3 MB per 1,000 Dockerfiles).
+ */
+function exact<T>(list: T[]): T[] {
+  return list.length === 0 ? NONE : list.slice();
+}
+
+/**
+ * The keywords as one shared string each: toUpperCase() makes a new string for
+ * every instruction, and the model keeps every instruction (issue 13).
+ */
+const KEYWORDS: Record<string, string> = Object.fromEntries(
+  ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'].map((k) => [k, k]),
+);
+
+function knownKeyword(upper: string): string {
+  return Object.hasOwn(KEYWORDS, upper) ? KEYWORDS[upper]! : upper;
+}
+
 /** Parse a Dockerfile. dockerfile-ast does not throw on bad input; neither does this. */
 export function parseDockerfile(text: string): ParsedDockerfile {
   const bom = text.startsWith(BOM);
@@ -136,7 +158,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 
   for (const ins of ast.getInstructions()) {
     const range = ins.getRange();
-    const keyword = ins.getKeyword().toUpperCase();
+    const keyword = knownKeyword(ins.getKeyword().toUpperCase());
     const start = off(range.start);
     const heredocs = heredocRanges(ins, off, text);
     let end = off(range.end);
@@ -149,7 +171,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       line: range.start.line,
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
-      args: ins.getArguments().map((a) => flat(a.getValue())),
+      args: ins.getArguments().map((a) => sharedString(a.getValue())),
       flags: orNone(flagsOf(ins)),
       json: jsonOf(ins, body, doc),
       properties: orNone(propertiesOf(ins, off)),
@@ -188,22 +210,23 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     comments.push({ line: r.start.line, start: off(r.start), end: off(r.end), text: c.getContent().trim() });
   }
 
+  for (const st of stages) st.instructions = exact(st.instructions);
   return {
     text,
     eol: detectEol(text),
     bom,
     escape: ast.getEscapeCharacter(),
-    instructions,
-    stages,
+    instructions: exact(instructions),
+    stages: exact(stages),
     globalArgs,
-    comments,
+    comments: exact(comments),
   };
 }
 
 function flagsOf(ins: Instruction): DfFlag[] {
   const withFlags = ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] };
   if (typeof withFlags.getFlags !== 'function') return [];
-  return withFlags.getFlags().map((f) => ({ name: f.getName().toLowerCase(), value: flat(f.getValue()) }));
+  return withFlags.getFlags().map((f) => ({ name: sharedString(f.getName().toLowerCase()), value: sharedString(f.getValue()) }));
 }
 
 function jsonOf(ins: Instruction, body: string, doc: TextDocument): string[] | undefined {
