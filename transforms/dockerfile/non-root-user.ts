@@ -704,6 +704,17 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
+        // A folder that holds the compose file or the working directory is the checkout (`..:/project`), not data a
+        // root container wrote: a recursive chown would hand the whole repository, .git too, to the UID. Prepare the folder only.
+        const checkout = m.hostPath !== undefined && [path.dirname(s.compose.path), cwd].some((d) => d === m.hostPath || d.startsWith(m.hostPath!.replace(/\/?$/, '/')));
+        if (checkout) {
+          notes.push({
+            kind: 'bind-mount',
+            message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}`,
+            command: `install -d -o ${u} -g ${g ?? u} ${shellWord(m.source)}`,
+          });
+          continue;
+        }
         const host = shellWord(hostFolder(cwd, m));
         notes.push({
           kind: 'bind-mount',
