@@ -45,13 +45,15 @@ describe('dockerfile/non-root-user migration notes', () => {
   });
 
   it('shows a relative bind source as compose resolves it (from the compose file), from where the tool ran', async () => {
-    const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - ./data:/var/lib/app\n      - ../shared:/srv/shared\n      - /srv/app:/srv/app\n      - ..:/project\n', {}, 'deploy/');
+    const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - ./data:/var/lib/app\n      - ../shared:/srv/shared\n      - /srv/app:/srv/app\n      - ..:/project\n      - ./src:/app/src\n', {}, 'deploy/');
     expect(notes.map((n) => n.command)).toEqual([
       'sudo mkdir -p ./deploy/data && sudo chown -R 1000:1000 ./deploy/data',
       'sudo mkdir -p ./shared && sudo chown -R 1000:1000 ./shared',
       'sudo mkdir -p /srv/app && sudo chown -R 1000:1000 /srv/app',
       // The checkout itself (it holds the compose file): prepared, never chowned recursively.
       'install -d -o 1000 -g 1000 ..',
+      // Code under the WORKDIR the image does not write: prepared, not chowned recursively.
+      'install -d -o 1000 -g 1000 ./src',
     ]);
     expect(notes[0]!.message).toContain('what a root container wrote there is root');
   });

@@ -706,7 +706,10 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         const [u, g] = (ids ?? plan.name).split(':');
         // A folder that holds the compose file or the working directory is the checkout (`..:/project`), not data a
         // root container wrote: a recursive chown would hand the whole repository, .git too, to the UID. Prepare the folder only.
-        const checkout = m.hostPath !== undefined && [path.dirname(s.compose.path), cwd].some((d) => d === m.hostPath || d.startsWith(m.hostPath!.replace(/\/?$/, '/')));
+        // So is a mount over the image's code (`../server:/app/server` under WORKDIR /app) that the image does not write.
+        const checkout =
+          (m.hostPath !== undefined && [path.dirname(s.compose.path), cwd].some((d) => d === m.hostPath || d.startsWith(m.hostPath!.replace(/\/?$/, '/')))) ||
+          (codeDirs.some((c) => isUnder(m.target, c)) && !ownedDirs.some((o) => isUnder(m.target, o) || isUnder(o, m.target)));
         if (checkout) {
           notes.push({
             kind: 'bind-mount',
