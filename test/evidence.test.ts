@@ -184,9 +184,14 @@ describe('evidence files', () => {
     const { dir, ev } = await evidenceOf({
       'docker/build.sh':
         '#!/usr/bin/env bash\nSCRIPT_DIR="$(readlink -f "$(dirname "$0")")"\nROOT="$(readlink -f "$SCRIPT_DIR/../")"\nTOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"\n' +
-        'docker build -f "$SCRIPT_DIR/Dockerfile" -t "app-base" "$ROOT"\ndocker build -f "$TOP/docker/Dockerfile" -t app-top "$TOP"\ndocker tag "app-base" "org/app:latest"\n',
+        'docker build -f "$SCRIPT_DIR/Dockerfile" -t "app-base" "$ROOT"\ndocker build -f "$TOP/docker/Dockerfile" -t app-top "$TOP"\ndocker tag "app-base" "org/app:latest"\n' +
+        'docker compose -f "$SCRIPT_DIR/../docker-compose.yml" up -d\n',
       'docker/Dockerfile': 'FROM node:22\n',
+      ...compose,
     });
+    // The path through the script's folder names the file itself (normalised), not a second `docker/../docker-compose.yml`.
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml'], at: 'docker/build.sh:8', source: 'shell' }]);
+    expect(ev.composeUses[0]!.files[0]).toBe(path.join(dir, 'docker-compose.yml'));
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'docker/Dockerfile', context: '.', target: undefined, tags: ['app-base'], push: false, at: 'docker/build.sh:5' },
       { dockerfile: 'docker/Dockerfile', context: '.', target: undefined, tags: ['app-top'], push: false, at: 'docker/build.sh:6' },

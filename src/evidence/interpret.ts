@@ -253,7 +253,8 @@ export function evidenceAt(ctx: { file: string; rel: string; source: EvidenceSou
 /** The first folder in which `rel` exists, else undefined. Absolute paths stand for themselves. */
 export function resolveIn(dirs: string[], rel: string, want: 'file' | 'dir' = 'file'): string | undefined {
   if (!rel || isDynamic(rel) || /^[a-z]+:\/\//i.test(rel) || rel === '-') return undefined;
-  const candidates = path.isAbsolute(rel) ? [rel] : dirs.map((d) => path.resolve(d, rel));
+  // An absolute path normalised too: `${SCRIPT_DIR}/../docker-compose.yml` must name the one file the model knows.
+  const candidates = path.isAbsolute(rel) ? [path.resolve(rel)] : dirs.map((d) => path.resolve(d, rel));
   return candidates.find((p) => isKind(p, want));
 }
 
