@@ -45,7 +45,7 @@ describe('dockerfile/non-root-user migration notes', () => {
   });
 
   it('shows a relative bind source as compose resolves it (from the compose file), from where the tool ran', async () => {
-    const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - ./data:/var/lib/app\n      - ../shared:/srv/shared\n      - /srv/app:/srv/app\n      - ..:/project\n      - ./src:/app/src\n', {}, 'deploy/');
+    const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - ./data:/var/lib/app\n      - ../shared:/srv/shared\n      - /srv/app:/srv/app\n      - ..:/project\n      - ./src:/app/src\n      - $PWD:$PWD\n', {}, 'deploy/');
     expect(notes.map((n) => n.command)).toEqual([
       'sudo mkdir -p ./deploy/data && sudo chown -R 1000:1000 ./deploy/data',
       'sudo mkdir -p ./shared && sudo chown -R 1000:1000 ./shared',
@@ -54,6 +54,8 @@ describe('dockerfile/non-root-user migration notes', () => {
       'install -d -o 1000 -g 1000 ..',
       // Code under the WORKDIR the image does not write: prepared, not chowned recursively.
       'install -d -o 1000 -g 1000 ./src',
+      // The folder compose runs in, by variable: the checkout too.
+      'install -d -o 1000 -g 1000 "$PWD"',
     ]);
     expect(notes[0]!.message).toContain('what a root container wrote there is root');
   });

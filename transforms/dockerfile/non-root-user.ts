@@ -708,6 +708,7 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         // root container wrote: a recursive chown would hand the whole repository, .git too, to the UID. Prepare the folder only.
         // So is a mount over the image's code (`../server:/app/server` under WORKDIR /app) that the image does not write.
         const checkout =
+          /^\$\{?PWD\}?\/?$/.test(m.source) ||
           (m.hostPath !== undefined && [path.dirname(s.compose.path), cwd].some((d) => d === m.hostPath || d.startsWith(m.hostPath!.replace(/\/?$/, '/')))) ||
           (codeDirs.some((c) => isUnder(m.target, c)) && !ownedDirs.some((o) => isUnder(m.target, o) || isUnder(o, m.target)));
         if (checkout) {
