@@ -291,7 +291,7 @@ export function runScript(ins: DfInstruction, escape: string): string {
 export function workdirs(
   chain: DfStage[],
   buildArgs: Record<string, string> = {},
-): { before: Map<DfInstruction, string>; final: string; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> } {
+): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> } {
   const before = new Map<DfInstruction, string>();
   // Instructions whose working directory the chain does not set: the base image's own WORKDIR
   // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.
@@ -312,7 +312,8 @@ export function workdirs(
     cur = path.posix.resolve(cur, dir);
     known = known || path.posix.isAbsolute(dir);
   }
-  return { before, final: cur, unsure, scopes };
+  // finalKnown: the chain itself sets the WORKDIR the container starts in (an absolute one, every variable known).
+  return { before, final: cur, finalKnown: known, unsure, scopes };
 }
 
 /** The last ENV in the chain that sets `name`, with its value and where the value is written. */

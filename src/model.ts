@@ -19,7 +19,7 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
-import { findBuiltImage, indexImages, type BuiltImage, type ImageIndex } from './images.js';
+import { findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
@@ -520,9 +520,21 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     if (s.build && s.image && !s.base) built.push({ tag: s.image, dockerfile: s.build.dockerfile, context: s.build.context, target: s.build.target, via: `compose service ${s.name}`, at: serviceEvidence(s) });
   }
   built.push(...layout.evidenceImages);
-  for (const a of layout.evidence.tagAliases) {
-    const src = built.find((b) => b.tag === a.source);
-    if (src) built.push({ ...src, tag: a.target, via: `docker tag of ${a.source}`, at: a.at });
+  // Re-tags, in any order and chained (`docker tag app-base org/app`, then a manifest list of org/app):
+  // each new name builds what its source builds, matched as compose matches names (docker.io/…, :latest).
+  const aliases = layout.evidence.tagAliases;
+  const aliased = new Set<number>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    aliases.forEach((a, i) => {
+      if (aliased.has(i)) return;
+      const source = a.source.includes('$') ? undefined : normalizeTag(a.source);
+      const src = built.find((b) => b.tag === a.source || (source !== undefined && !b.tag.includes('$') && normalizeTag(b.tag) === source));
+      if (!src) return;
+      aliased.add(i);
+      grew = true;
+      built.push({ ...src, tag: a.target, via: `${a.via ?? 'docker tag'} of ${a.source}`, at: a.at });
+    });
   }
   const seenImages = new Set<string>();
   const images = indexImages(

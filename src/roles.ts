@@ -217,6 +217,14 @@ function decide(
       set('packaging', `${describeRuns(running)}, but ${where} and no run publishes a port: a script runs it to build packages`, running.map((u) => u.at));
       continue;
     }
+    // A test harness a test script builds and runs (nginx-proxy's test/pytest.sh runs test/requirements/Dockerfile-nginx-proxy-tester
+    // with the Docker socket): it sits under a test folder, only scripts under a test folder run it, and no run publishes a port.
+    const testDir = dirs.find((d) => TEST_DIRS.has(d));
+    const inTestDir = (rel: string) => rel.split('/').slice(0, -1).some((d) => TEST_DIRS.has(d));
+    if (running.length && testDir && running.every((u) => u.runs === 'run' && !u.publishes && inTestDir(u.at.rel))) {
+      set('test', `${describeRuns(running)}, but it sits under ${testDir}/ and only test scripts run it, publishing no port: a test harness`, running.map((u) => u.at));
+      continue;
+    }
     if (running.length) {
       set('runtime', describeRuns(running), running.map((u) => u.at));
       continue;

@@ -221,6 +221,27 @@ export function keptData(dir: string, written: string[]): string | undefined {
 /** ENV names that say the value is where the app keeps its data (`DATA_DIR`, `APP_STORAGE_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL`). */
 const DATA_VARIABLE = /^(?!XDG_)([A-Z0-9]+_)*(DATA|STORAGE|UPLOADS?|MEDIA|STATE|DB|DATABASE|SQLITE)(_(DIR|PATH|ROOT|FOLDER|HOME|LOCATION|URL|FILE))?$/;
 
+/**
+ * The directory an ENV value names for data, absolute or relative as written
+ * (undefined when it names none): a folder path (`/srv/app`, `data`, `./var/state`),
+ * the folder of a database file (`data/app.db`), or of an SQLite URL's file
+ * (SQLAlchemy's `sqlite:////abs/app.db` is absolute, `sqlite:///rel/app.db`
+ * relative to the working directory). Other files (`/app/config.yml`) and
+ * URLs (`postgres://...`) name no data folder.
+ */
+export function dataDirOfValue(value: string): string | undefined {
+  const sqlite = /^sqlite:\/\/\/([^?#]+)/.exec(value)?.[1];
+  const file = sqlite ?? (DATA_FILE.test(value) ? value : undefined);
+  const p = file !== undefined ? path.posix.dirname(file) : /\.[a-z0-9]{1,8}$/i.test(value) ? undefined : value;
+  // A path of plain segments only: no URL (`redis://`), no host:port, no variable left, no glob, no `~`.
+  if (p === undefined || p === '' || p === '.' || !/^\/?[\w.@+-]+(\/[\w.@+-]+)*\/?$/.test(p)) return undefined;
+  if (!p.startsWith('/') && p.split('/').some((seg) => seg === '..')) return undefined;
+  return p;
+}
+
+/** Data variables whose name says the value is a path (`DATA_DIR`, `UPLOAD_FOLDER`, `DB_FILE`). */
+const PATH_VARIABLE = /_(DIR|PATH|ROOT|FOLDER|HOME|LOCATION|FILE)$/;
+
 /** A path that says it holds data kept across restarts (keptData's rules by name): seeding it at build time does not make it an install tree. */
 function dataByName(dir: string): boolean {
   return /^\/var\/lib\/[^/]+/.test(dir) || isUnder(dir, '/data') || /^\/srv\/[^/]+/.test(dir) || dir.split('/').some((seg) => /^data$/i.test(seg));
@@ -403,16 +424,20 @@ export function imageWritePaths(
   }
   // A folder the build names for the app's data in an ENV (`DATA_DIR=/app/state`, `UPLOAD_FOLDER`,
   // `DATABASE_URL=sqlite:////app/db/app.sqlite`): the app writes there, though no RUN makes it.
+  // A relative one (`DATA_DIR=data`, `DATABASE_URL=sqlite:///data/app.db`, `DB_PATH=data/app.db`) is
+  // opened from the process's working directory: the final WORKDIR, when the chain sets it and no
+  // service moves it with `working_dir:` (gotify keeps data/ under WORKDIR /app).
   const scopes = variableScopes(base.chain);
+  const startDir = wd.finalKnown && !services.some((s) => s.effective.working_dir !== undefined) ? wd.final : undefined;
   for (const ins of chain) {
     if (ins.keyword !== 'ENV') continue;
     for (const p of ins.properties) {
       if (!DATA_VARIABLE.test(p.name) || p.value === undefined || p.value === null) continue;
       const value = expandArgs(p.value, scopes.get(ins) ?? new Map()) ?? p.value;
-      const sqlite = /^sqlite:\/\/\/(\/[^?#]+)/.exec(value)?.[1];
-      const dir = sqlite ? path.posix.dirname(sqlite) : /^\//.test(value) && !/\.[a-z0-9]{1,8}$/i.test(value) ? value : undefined;
-      if (!dir) continue;
-      const abs = clean(dir);
+      const dir = dataDirOfValue(value);
+      // A bare relative word is a path only under a name that says so (`DATA_DIR=data`), not `STORAGE=local` or `DB=app`.
+      if (!dir || (!dir.startsWith('/') && (!startDir || (!value.includes('/') && !PATH_VARIABLE.test(p.name))))) continue;
+      const abs = clean(path.posix.resolve(startDir ?? '/', dir));
       if (!usable(abs) || isSystemPath(abs) || isMountPointToSkip(abs) || [...codeDirs].some((c) => isUnder(c, abs))) continue;
       put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `ENV ${p.name}=${value}` });
     }

@@ -119,6 +119,24 @@ describe('command recogniser', () => {
     expect(inv('docker container run --rm -it --publish 80:80 org/app')).toEqual({ kind: 'run', image: 'org/app', publish: ['80:80'] });
     expect(inv('echo docker build .')).toBeUndefined();
   });
+
+  it('reads re-tags without a build: docker manifest create and buildx imagetools create', () => {
+    expect(inv('docker manifest create org/app:latest --amend org/app-amd64:latest --amend org/app-arm64:latest')).toEqual({
+      kind: 'retag',
+      sources: ['org/app-amd64:latest', 'org/app-arm64:latest'],
+      targets: ['org/app:latest'],
+      via: 'docker manifest create',
+    });
+    expect(inv('docker buildx imagetools create -t org/app:1 --tag=ghcr.io/org/app:1 --annotation index:x=y org/app:sha-1')).toEqual({
+      kind: 'retag',
+      sources: ['org/app:sha-1'],
+      targets: ['org/app:1', 'ghcr.io/org/app:1'],
+      via: 'docker buildx imagetools create',
+    });
+    expect(inv('docker buildx imagetools create --dry-run -t org/app:1 org/app:sha-1')).toBeUndefined();
+    expect(inv('docker buildx imagetools inspect org/app:1')).toBeUndefined();
+    expect(inv('docker manifest push org/app:latest')).toBeUndefined();
+  });
 });
 
 describe('evidence files', () => {
@@ -159,6 +177,26 @@ describe('evidence files', () => {
     expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: 'scripts/deploy.sh:5', source: 'shell' }]);
     expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/app:1'], push: false, at: 'scripts/deploy.sh:8' }]);
     expect(ev.imageUses).toEqual([expect.objectContaining({ image: 'org/app:1', kind: 'push' })]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shell scripts: folders named through the script's own folder (readlink -f, cd && pwd), then re-tagged", async () => {
+    const { dir, ev } = await evidenceOf({
+      'docker/build.sh':
+        '#!/usr/bin/env bash\nSCRIPT_DIR="$(readlink -f "$(dirname "$0")")"\nROOT="$(readlink -f "$SCRIPT_DIR/../")"\nTOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"\n' +
+        'docker build -f "$SCRIPT_DIR/Dockerfile" -t "app-base" "$ROOT"\ndocker build -f "$TOP/docker/Dockerfile" -t app-top "$TOP"\ndocker tag "app-base" "org/app:latest"\n' +
+        'docker compose -f "$SCRIPT_DIR/../docker-compose.yml" up -d\n',
+      'docker/Dockerfile': 'FROM node:22\n',
+      ...compose,
+    });
+    // The path through the script's folder names the file itself (normalised), not a second `docker/../docker-compose.yml`.
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml'], at: 'docker/build.sh:8', source: 'shell' }]);
+    expect(ev.composeUses[0]!.files[0]).toBe(path.join(dir, 'docker-compose.yml'));
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'docker/Dockerfile', context: '.', target: undefined, tags: ['app-base'], push: false, at: 'docker/build.sh:5' },
+      { dockerfile: 'docker/Dockerfile', context: '.', target: undefined, tags: ['app-top'], push: false, at: 'docker/build.sh:6' },
+    ]);
+    expect(ev.tagAliases.map((a) => [a.source, a.target, a.at.line])).toEqual([['app-base', 'org/app:latest', 7]]);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -295,3 +295,28 @@ describe('roles: a builder a script runs from a packaging folder', () => {
     expect(role('docker/Dockerfile').role).toBe('runtime');
   });
 });
+
+describe('roles: a harness a test script builds and runs from a test folder', () => {
+  // nginx-proxy: test/pytest.sh builds test/requirements/Dockerfile-nginx-proxy-tester (through TESTDIR=$(cd "${0%/*}" && pwd))
+  // and runs it with the Docker socket: a test harness, not a service to give a non-root user.
+  const script = (tag: string, file: string, publish = '') =>
+    `#!/bin/sh\nTESTDIR=$(cd "\${0%/*}" && pwd) || exit 1\ndocker build -t ${tag} -f "\${TESTDIR}/${file}" "\${TESTDIR}"\nexec docker run --rm ${publish}-v /var/run/docker.sock:/var/run/docker.sock ${tag} "$@"\n`;
+  const df = 'FROM python:3.12\nRUN pip install pytest\nWORKDIR /test\nENTRYPOINT ["pytest"]\n';
+  const tree = {
+    'test/pytest.sh': script('app-tester', 'requirements/Dockerfile-tester'),
+    'test/requirements/Dockerfile-tester': df,
+    'test/demo.sh': script('app-demo', 'demo/Dockerfile', '-p 8080:8080 '),
+    'test/demo/Dockerfile': df,
+    'scripts/run.sh': script('app-tool', '../test/tool/Dockerfile'),
+    'test/tool/Dockerfile': df,
+  };
+
+  it('is test, unless a run publishes a port or a script outside the test folders runs it', async () => {
+    const data = await explain(tree);
+    const role = (rel: string) => data.dockerfiles.find((d) => d.file === rel)!;
+    expect(role('test/requirements/Dockerfile-tester').role).toBe('test');
+    expect(role('test/requirements/Dockerfile-tester').reason).toContain('only test scripts run it');
+    expect(role('test/demo/Dockerfile').role).toBe('runtime');
+    expect(role('test/tool/Dockerfile').role).toBe('runtime');
+  });
+});

@@ -258,6 +258,11 @@ describe('verify boots what the model says runs', () => {
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // Two images built by the one compose file.
     'env-data-dirs': { targets: ['compose.yaml'] },
+    // Two images built by the one compose file; data paths named relative to the WORKDIR change nothing of what boots.
+    'env-relative-data-dirs': { targets: ['compose.yaml'] },
+    // The production compose file runs images a script and CI build under other tags and re-tag (docker tag, manifest
+    // create, imagetools create): it boots with those Dockerfiles' builds, and they are not booted alone.
+    'retag-provenance': { targets: ['docker/production/compose.yml'] },
     // Images named through .env and --env-file values: both compose files boot, each on its own.
     // deploy/up.sh starts deploy/compose.yaml with --env-file prod.env: verify resolves it with that file.
     'compose-env-interpolation': { targets: ['compose.yaml', 'deploy/compose.yaml'], envFiles: [[], ['deploy/prod.env']] },

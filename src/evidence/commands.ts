@@ -12,7 +12,21 @@ export type Invocation =
   | { kind: 'push'; image: string }
   | { kind: 'run'; image: string; publish?: string[] }
   | { kind: 'tag'; source: string; target: string }
+  | RetagInvocation
   | { kind: 'cd'; dir: string };
+
+/**
+ * A new name for images already made, without a build: `docker manifest create
+ * NEW SRC...` (a manifest list of per-platform images) and `docker buildx
+ * imagetools create -t NEW... SRC...` (a copy or merge in the registry). Each
+ * target runs what its sources run.
+ */
+export interface RetagInvocation {
+  kind: 'retag';
+  sources: string[];
+  targets: string[];
+  via: string;
+}
 
 export interface ComposeInvocation {
   kind: 'compose';
@@ -99,6 +113,7 @@ export function recognize(words: ShellWord[]): Invocation | undefined {
     case 'builder':
       if (rest[0] === 'build') return buildArgs(`${tool} ${sub} build`, rest.slice(1));
       if (sub === 'buildx' && rest[0] === 'bake') return bakeArgs(rest.slice(1));
+      if (sub === 'buildx' && rest[0] === 'imagetools' && rest[1] === 'create') return imagetoolsCreate(rest.slice(2));
       if (sub === 'image' && rest[0] === 'push') return firstPositional(rest.slice(1), PUSH_VALUE, 'push');
       if (sub === 'image' && rest[0] === 'tag') return tagArgs(rest.slice(1));
       return undefined;
@@ -108,6 +123,11 @@ export function recognize(words: ShellWord[]): Invocation | undefined {
       return firstPositional(rest, PUSH_VALUE, 'push');
     case 'tag':
       return tagArgs(rest);
+    case 'manifest':
+      return rest[0] === 'create' ? manifestCreate(rest.slice(1)) : undefined;
+    case 'imagetools':
+      // `docker imagetools` is how buildx installs itself as an alias of `docker buildx imagetools`.
+      return rest[0] === 'create' ? imagetoolsCreate(rest.slice(1)) : undefined;
     case 'run':
     case 'create':
       return runArgs(rest);
@@ -269,6 +289,35 @@ function firstPositional(args: string[], valued: Set<string>, kind: 'push'): Inv
 function tagArgs(args: string[]): Invocation | undefined {
   const pos = args.filter((a) => !a.startsWith('-'));
   return pos.length >= 2 ? { kind: 'tag', source: pos[0]!, target: pos[1]! } : undefined;
+}
+
+/** `docker manifest create [-a|--amend] [--insecure] LIST SRC...` (docker/cli cli/command/manifest/create_list.go). */
+function manifestCreate(args: string[]): RetagInvocation | undefined {
+  const pos = args.filter((a) => !a.startsWith('-'));
+  return pos.length >= 2 ? { kind: 'retag', sources: pos.slice(1), targets: [pos[0]!], via: 'docker manifest create' } : undefined;
+}
+
+/**
+ * `docker buildx imagetools create [-t TAG]... [-f FILE] [--annotation A] [--platform P] [--progress P] [--builder B] SRC...`
+ * (docker/buildx commands/imagetools/create.go). Sources read from a file (`-f`) are not known here; with `--dry-run` nothing is named.
+ */
+const IMAGETOOLS_VALUE = new Set(['-t', '--tag', '-f', '--file', '--annotation', '--platform', '-p', '--progress', '--builder', '--prefer-index']);
+function imagetoolsCreate(args: string[]): RetagInvocation | undefined {
+  const targets: string[] = [];
+  const sources: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (flag === '--dry-run') return undefined;
+    if (IMAGETOOLS_VALUE.has(flag)) {
+      const value = flag === a ? args[++k] : a.slice(eq + 1);
+      if ((flag === '-t' || flag === '--tag') && value) targets.push(value);
+      continue;
+    }
+    if (!a.startsWith('-')) sources.push(a);
+  }
+  return targets.length && sources.length ? { kind: 'retag', sources, targets, via: 'docker buildx imagetools create' } : undefined;
 }
 
 /** Kaniko's executor builds and pushes: `--context`, `--dockerfile`, `--destination`, `--target`. */

@@ -49,6 +49,11 @@ export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidenc
       for (const [name, value] of sets) {
         // An array keeps its unknown elements as written: used as `"${files[@]}"`, they are files that cannot be resolved, not none.
         if (!isDynamic(value) || arrays.has(name)) ctx.vars.set(name, value);
+        else {
+          // `SCRIPT_DIR="$(cd "$(dirname "$0")" && pwd)"`, `ROOT="$(readlink -f "$SCRIPT_DIR/..")"`: a folder the script can name.
+          const folder = ctx.style === 'shell' ? folderOf(value, ctx) : undefined;
+          if (folder) ctx.vars.set(name, folder);
+        }
         if (name === 'COMPOSE_FILE') composeFileEnv(value, ctx, dirs, at(), out);
         // `dc="docker compose -f a.yml -f b.yml"`: the value is a command the script runs later as `$dc`.
         if (/^(docker|docker-compose|podman|podman-compose)\s/.test(value)) {
@@ -156,6 +161,9 @@ function record(
     case 'tag':
       out.tagAliases.push({ source: inv.source, target: inv.target, at: at() });
       return undefined;
+    case 'retag':
+      for (const target of inv.targets) for (const source of inv.sources) out.tagAliases.push({ source, target, via: inv.via, at: at() });
+      return undefined;
   }
 }
 
@@ -197,10 +205,38 @@ function splitAssignment(word: string): [string, string] {
   return [word.slice(0, eq), word.slice(eq + 1)];
 }
 
+/** The script's own folder as a shell word writes it: `$(dirname "$0")`, `${0%/*}`, `$(dirname "${BASH_SOURCE[0]}")`. */
+const SCRIPT_DIR = /^\$\(\s*dirname\s+("?)(\$0|\$\{0\}|\$\{BASH_SOURCE(\[0\])?\}|\$BASH_SOURCE)\1\s*\)|^\$\{0%\/\*\}|^\$\{BASH_SOURCE(\[0\])?%\/\*\}/;
+
+/**
+ * The absolute folder a script's assignment names through the idioms for its
+ * own folder and the folders near it: `$(dirname "$0")/..`, `$(cd "$(dirname
+ * "$0")/.." && pwd)`, `$(readlink -f "$(dirname "$0")")`, `$(realpath
+ * "/known/dir/..")` (a variable set earlier is already expanded); undefined for
+ * anything else. `readlink -f` and `pwd` resolve links, which a repository's
+ * own folders do not have.
+ */
+export function folderOf(value: string, ctx: Pick<ShellContext, 'file'>, depth = 0): string | undefined {
+  if (depth > 4) return undefined;
+  const w = value.trim().replace(/^"([^"]*(?:"[^"]*"[^"]*)*)"$/, '$1');
+  const sub = /^\$\(\s*([\s\S]*?)\s*\)$/.exec(w);
+  if (sub && !SCRIPT_DIR.test(w)) {
+    const inner = sub[1]!;
+    const resolved = /^(?:readlink\s+(?:-[a-zA-Z]*[fem][a-zA-Z]*\s+)+|realpath\s+(?:-[a-zA-Z]+\s+)*)(\S.*)$/.exec(inner) ?? /^cd\s+(?:-P\s+)?(\S.*?)\s*(?:&&|;)\s*pwd(?:\s+-P)?$/.exec(inner);
+    return resolved ? folderOf(resolved[1]!, ctx, depth + 1) : undefined;
+  }
+  const own = SCRIPT_DIR.exec(w);
+  if (own) {
+    const rest = w.slice(own[0].length);
+    return isDynamic(rest) || (rest !== '' && !rest.startsWith('/')) ? undefined : path.resolve(path.dirname(ctx.file), '.' + rest);
+  }
+  return path.isAbsolute(w) && !isDynamic(w) && !/["'\s]/.test(w) ? path.resolve(w) : undefined;
+}
+
 /** `cd dir`, `cd "$(dirname "$0")"`, `cd "$(dirname "$0")/.."`; undefined when the folder depends on something unknown. */
 function cdTarget(dir: string, ctx: ShellContext, dirs: string[]): string | undefined {
   const own = path.dirname(ctx.file);
-  const scriptDir = /^\$\(\s*dirname\s+("?)(\$0|\$\{0\}|\$\{BASH_SOURCE(\[0\])?\}|\$BASH_SOURCE)\1\s*\)|^\$\{0%\/\*\}|^\$\{BASH_SOURCE(\[0\])?%\/\*\}/.exec(dir);
+  const scriptDir = SCRIPT_DIR.exec(dir);
   if (scriptDir) return path.resolve(own, '.' + dir.slice(scriptDir[0].length));
   if (isDynamic(dir) || dir === '-' || dir.startsWith('~')) return undefined;
   return path.resolve(dirs[0] ?? own, dir);
@@ -217,7 +253,8 @@ export function evidenceAt(ctx: { file: string; rel: string; source: EvidenceSou
 /** The first folder in which `rel` exists, else undefined. Absolute paths stand for themselves. */
 export function resolveIn(dirs: string[], rel: string, want: 'file' | 'dir' = 'file'): string | undefined {
   if (!rel || isDynamic(rel) || /^[a-z]+:\/\//i.test(rel) || rel === '-') return undefined;
-  const candidates = path.isAbsolute(rel) ? [rel] : dirs.map((d) => path.resolve(d, rel));
+  // An absolute path normalised too: `${SCRIPT_DIR}/../docker-compose.yml` must name the one file the model knows.
+  const candidates = path.isAbsolute(rel) ? [path.resolve(rel)] : dirs.map((d) => path.resolve(d, rel));
   return candidates.find((p) => isKind(p, want));
 }
 

@@ -81,10 +81,16 @@ export interface ImageUse {
   at: Evidence;
 }
 
-/** `docker tag SRC DST`: DST names the image SRC names. */
+/**
+ * `docker tag SRC DST`: DST names the image SRC names. Also a manifest list or
+ * registry copy made of SRC (`docker manifest create DST SRC...`, `docker buildx
+ * imagetools create -t DST SRC...`): DST runs SRC's image (`via` says which).
+ */
 export interface TagAlias {
   source: string;
   target: string;
+  /** The command when it is not `docker tag`. */
+  via?: string;
   at: Evidence;
 }
 

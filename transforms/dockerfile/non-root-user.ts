@@ -219,7 +219,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (shared && !plan.create && plan.uid !== shared.uid) {
     parts.push(`service ${shared.service} shares volume ${shared.volume} but runs as UID ${shared.uid}: make them match`);
   }
-  const notes = migrationNotes(services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs]);
+  const notes = migrationNotes(ctx.project.cwd, services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs]);
   if (notes.some((n) => n.kind === 'bind-mount')) parts.push(`bind mounts keep host ownership: prepare them for ${plan.owner} (see notes)`);
   return {
     transform: ID,
@@ -675,10 +675,14 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
 
 /**
  * One-time steps for existing deployments: named volumes made by a root container
- * stay root-owned (chown them once), and bind mounts keep the host's ownership
- * (prepare the host folder). Mounts of the app's code and the Docker socket are not data.
+ * stay root-owned (chown them once), and bind mounts keep the host's ownership:
+ * make the host folder if it is missing (else Docker makes it, root-owned) and
+ * chown what a root container wrote there. Mounts of the app's code and the
+ * Docker socket are not data. `cwd`: where the report is read and the commands
+ * run; a relative bind source is shown from there, as compose resolves it
+ * (against the compose file's directory).
  */
-function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: string[], ownedDirs: string[]): MigrationNote[] {
+function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, codeDirs: string[], ownedDirs: string[]): MigrationNote[] {
   const notes: MigrationNote[] = [];
   const seen = new Set<string>();
   const ids = plan.uid !== undefined ? `${plan.uid}:${plan.gid ?? plan.uid}` : undefined;
@@ -700,15 +704,45 @@ function migrationNotes(services: ServiceLink[], plan: UserPlan, codeDirs: strin
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
+        // A folder that holds the compose file or the working directory is the checkout (`..:/project`), not data a
+        // root container wrote: a recursive chown would hand the whole repository, .git too, to the UID. Prepare the folder only.
+        // So is a mount over the image's code (`../server:/app/server` under WORKDIR /app) that the image does not write.
+        const checkout =
+          /^\$\{?PWD\}?\/?$/.test(m.source) ||
+          (m.hostPath !== undefined && [path.dirname(s.compose.path), cwd].some((d) => d === m.hostPath || d.startsWith(m.hostPath!.replace(/\/?$/, '/')))) ||
+          (codeDirs.some((c) => isUnder(m.target, c)) && !ownedDirs.some((o) => isUnder(m.target, o) || isUnder(o, m.target)));
+        if (checkout) {
+          notes.push({
+            kind: 'bind-mount',
+            message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}`,
+            command: `install -d -o ${u} -g ${g ?? u} ${shellWord(m.source)}`,
+          });
+          continue;
+        }
+        const host = shellWord(hostFolder(cwd, m));
         notes.push({
           kind: 'bind-mount',
-          message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}`,
-          command: `install -d -o ${u} -g ${g ?? u} ${shellWord(m.source)}`,
+          message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}, and what a root container wrote there is root's: chown it once`,
+          command: `sudo mkdir -p ${host} && sudo chown -R ${u}:${g ?? u} ${host}`,
         });
       }
     }
   }
   return notes;
+}
+
+/**
+ * The host folder of a bind mount as a path to type in `cwd`: a relative source
+ * as compose resolves it (against its compose file's directory, `hostPath`),
+ * shown relative to `cwd` (`./deploy/data` for `./data` in deploy/compose.yml);
+ * an absolute source, or one with variables or `~`, as written.
+ */
+function hostFolder(cwd: string, m: { source?: string; hostPath?: string }): string {
+  const source = m.source ?? '';
+  if (!m.hostPath || path.isAbsolute(source) || source.startsWith('/')) return source;
+  const rel = path.relative(cwd, m.hostPath).split(path.sep).join('/');
+  if (rel === '') return '.';
+  return rel.startsWith('../') || rel === '..' || path.isAbsolute(rel) ? rel : `./${rel}`;
 }
 
 /** A host path as one shell word; compose variables (`${DATA_DIR:-./data}`) stay expandable, as the shell reads them alike. */
