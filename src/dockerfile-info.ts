@@ -663,3 +663,58 @@ export function modeOtherRead(mode: string): boolean | undefined {
 export function ownerUser(owner: string): string {
   return owner.split(':')[0]!.trim();
 }
+
+/** Instructions that change what an image is configured with, not what it holds or runs. */
+const METADATA_KEYWORDS = new Set(['USER', 'ENV', 'LABEL', 'ARG', 'EXPOSE', 'WORKDIR', 'HEALTHCHECK', 'VOLUME', 'STOPSIGNAL', 'SHELL', 'MAINTAINER']);
+/** RUN commands that only prepare files for a user (a rootless variant chowns what its user writes). */
+const PREPARE_COMMANDS = new Set(['chown', 'chmod', 'mkdir', 'chgrp', 'install', 'true']);
+
+export interface RootlessVariant {
+  stage: DfStage;
+  /** The non-root USER it sets, as written. */
+  user: string;
+  /** `builds FROM it` or `builds FROM the same stage X`. */
+  relation: string;
+}
+
+/**
+ * A stage of the same Dockerfile that is `stage` run as a non-root user: it sets
+ * a non-root USER and otherwise adds only configuration (ENV, LABEL, EXPOSE...)
+ * or RUN lines that chown/chmod/mkdir, keeps the command, and either builds
+ * FROM `stage` (through stages) or FROM the same stage `stage` builds FROM.
+ * uptime-kuma's docker/dockerfile has `FROM release AS rootless` + `USER node`
+ * and `FROM nightly AS nightly-rootless` + `USER node` beside its root
+ * `release`/`nightly` targets: upstream ships both on purpose
+ * (https://github.com/louislam/uptime-kuma/blob/master/docker/dockerfile).
+ * A stage that adds packages, files or another command is another image, not a variant.
+ */
+export function rootlessVariant(parsed: ParsedDockerfile, stage: DfStage): RootlessVariant | undefined {
+  const parentOf = (s: DfStage) => stageByRef(parsed, expandArgs(s.image, parsed.globalArgs, {}) ?? s.image, s.index);
+  const ownParent = parentOf(stage);
+  let best: RootlessVariant | undefined;
+  for (const other of parsed.stages) {
+    if (other === stage) continue;
+    const own = effectiveInstructions(other);
+    const users = own.filter((i) => i.keyword === 'USER');
+    const user = users[users.length - 1]?.args[0];
+    if (!user || user.includes('$') || isRootUser(user)) continue;
+    const onlyConfig = own.every(
+      (i) => METADATA_KEYWORDS.has(i.keyword) || (i.keyword === 'RUN' && runCommands(i, parsed.escape).every((argv) => PREPARE_COMMANDS.has(argv[0] ?? ''))),
+    );
+    if (!onlyConfig) continue;
+    // Through stages: `FROM nightly AS nightly-rootless`, or `FROM x AS y` where x builds FROM stage.
+    let derives = false;
+    for (let p = parentOf(other); p; p = parentOf(p)) {
+      if (p === stage) {
+        derives = true;
+        break;
+      }
+    }
+    if (derives) return { stage: other, user, relation: 'builds FROM it' };
+    const otherParent = parentOf(other);
+    if (!best && ownParent && otherParent === ownParent) {
+      best = { stage: other, user, relation: `builds FROM the same stage ${ownParent.name ?? ownParent.index}` };
+    }
+  }
+  return best;
+}

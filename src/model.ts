@@ -17,7 +17,7 @@ import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/type
 import { readEvidence } from './evidence/index.js';
 import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
-import { assignRoles, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
+import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
 import { findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
@@ -563,11 +563,17 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     const dev = layout.devcontainerComposeFiles.get(s.compose.path) ?? layout.devcontainerComposeFiles.get(s.base?.compose.path ?? '');
     const dfRole = s.dockerfile ? layout.roles.get(s.dockerfile.path) : undefined;
     const devRole = dfRole?.role === 'devcontainer';
-    if ((dev || devRole) && !layout.hardenedRoles(s.compose.path).includes('devcontainer')) {
+    // `command: sleep infinity`: a container kept alive to exec into, whatever image it runs (roles.ts isKeepAlive).
+    const idle = s.effective.command !== undefined && isKeepAlive(s.effective.command);
+    if ((dev || devRole || idle) && !layout.hardenedRoles(s.compose.path).includes('devcontainer')) {
       s.leftAlone = {
         role: 'devcontainer',
-        reason: dev ? 'a dev container\'s compose file' : `it builds ${s.dockerfile!.rel}, a dev container image`,
-        evidence: dev ? [dev] : dfRole!.evidence,
+        reason: dev
+          ? 'a dev container\'s compose file'
+          : idle
+            ? 'its command only keeps the container alive: a development environment to exec into'
+            : `it builds ${s.dockerfile!.rel}, a dev container image`,
+        evidence: dev || idle ? [dev ?? serviceEvidence(s)] : dfRole!.evidence,
       };
     }
   }

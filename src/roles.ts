@@ -11,7 +11,7 @@
 // A Dockerfile a compose service or a CI step builds is judged by that use,
 // wherever it lives. Decided once at load, with the evidence for each role.
 import path from 'node:path';
-import type { DfStage, ParsedDockerfile } from './parse/dockerfile.js';
+import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
@@ -39,6 +39,8 @@ export interface DockerfileBuild {
   publishes?: boolean;
   /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
   harness?: string;
+  /** A compose service's own `command:`: whether it only keeps the container alive (isKeepAlive); unset when it keeps the image's. */
+  keepAlive?: boolean;
   at: Evidence;
 }
 
@@ -125,6 +127,7 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
       runs: harness ? undefined : 'compose',
       exportsFiles: false,
       ...(harness ? { harness } : {}),
+      ...(s.effective.command !== undefined && s.effective.command !== null ? { keepAlive: isKeepAlive(s.effective.command) } : {}),
       at: serviceEvidence(s),
     });
   }
@@ -225,8 +228,21 @@ function decide(
       set('test', `${describeRuns(running)}, but it sits under ${testDir}/ and only test scripts run it, publishing no port: a test harness`, running.map((u) => u.at));
       continue;
     }
+    // Run only to be exec'ed into: its command (or every service's own command) just keeps it alive.
+    const idle = image ? keepAliveStart(df, parsed, st, parents) : undefined;
+    const idleUses = running.filter((u) => u.keepAlive === true || (u.keepAlive === undefined && idle));
+    if (running.length && idleUses.length === running.length) {
+      const by = running.filter((u) => u.keepAlive === true);
+      const what = by.length ? `the command of ${list(by.map((u) => u.via))} only keeps it alive` : `its command only keeps it alive (${idle!.text}, line ${idle!.line})`;
+      set('devcontainer', `${what}: a development environment or a placeholder, run to be exec'ed into, not a service`, [...running.map((u) => u.at), ...(idle ? [idle] : [])]);
+      continue;
+    }
     if (running.length) {
       set('runtime', describeRuns(running), running.map((u) => u.at));
+      continue;
+    }
+    if (idle) {
+      set('devcontainer', `its command only keeps it alive (${idle.text}, line ${idle.line}): a development environment or a placeholder, run to be exec'ed into, not a service`, [idle]);
       continue;
     }
     if (uses.length && uses.every((u) => u.harness)) {
@@ -350,6 +366,38 @@ function internalReferences(parsed: ParsedDockerfile): Map<number, string[]> {
     }
   }
   return out;
+}
+
+
+/**
+ * A command that only keeps the container alive, so people `docker exec` into it:
+ * `sleep infinity`, `tail -f /dev/null`, through `sh -c` or `exec` too. An image
+ * or service that runs it is a development environment (listmonk's dev/app.Dockerfile,
+ * photoprism's docker/develop images, frappe's and miniflux's dev container
+ * services), not a service: no USER, no compose hardening; a note says so.
+ */
+export function isKeepAlive(command: unknown): boolean {
+  const words = Array.isArray(command) ? command.map(String) : typeof command === 'string' ? [command] : [];
+  let text = words.join(' ').trim().replace(/\s+/g, ' ');
+  const shell = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash) -c (.*)$/.exec(text);
+  if (shell) text = shell[4]!.replace(/^(["'])(.*)\1$/, '$2').trim();
+  text = text.replace(/^exec /, '');
+  return /^(\/usr)?(\/bin\/)?sleep (infinity|inf)$/.test(text) || /^(\/usr)?(\/bin\/)?tail -[fF] \/dev\/null$/.test(text);
+}
+
+/** The keep-alive CMD or ENTRYPOINT a stage runs with (its own or one of the stages it builds on), as evidence. */
+function keepAliveStart(df: DockerfileSource, parsed: ParsedDockerfile, st: DfStage, parents: ParentLookup): Evidence | undefined {
+  const base: StageBase = resolveStageBase(parsed, st, {}, parents);
+  let cmd: DfInstruction | undefined;
+  let entrypoint: DfInstruction | undefined;
+  for (const stage of base.chain) {
+    for (const ins of effectiveInstructions(stage)) {
+      if (ins.keyword === 'CMD') cmd = ins;
+      else if (ins.keyword === 'ENTRYPOINT') entrypoint = ins;
+    }
+  }
+  const hit = [cmd, entrypoint].find((i) => i && isKeepAlive(i.json ?? i.args.join(' ')));
+  return hit ? { file: df.path, rel: df.rel, line: hit.line + 1, source: 'dockerfile', text: hit.raw.split(/\r?\n/)[0]!.trim() } : undefined;
 }
 
 const ROLE_WORDS: Record<StageRole, string> = {

@@ -529,13 +529,24 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
 
 export interface ImageStart {
   /** Scripts from the repository the image starts with, as read. */
-  scripts: { ref: StartScriptRef; source: ScriptSource; reading: ScriptReading }[];
+  scripts: { ref: StartScriptRef; source: ScriptSource; where: string; reading: ScriptReading }[];
   /** What the ENTRYPOINT/CMD shell text itself writes or drops (no script). */
   command?: ScriptReading;
   /** What verify's baseline run saw it write at start (`docker diff`): writes no file of the repository says. */
   observed: StartWrite[];
   /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
   supervised: string[];
+  /** Users a supervisord it starts switches to (a program's or its own `user=`): the app's users, for findings. */
+  supervisedUsers: { user: string; where: string }[];
+  /** Who the image's own files say the app runs as (imageRunUsers), strongest first. */
+  runUsers: RunUserEvidence[];
+}
+
+/** A non-root user the app is meant to run as, with where that is said. */
+export interface RunUserEvidence {
+  user: string;
+  group?: string;
+  how: string;
 }
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
@@ -568,7 +579,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
     const source = project.files.get(ref.hostPath);
     if (source?.kind !== 'script') continue;
     const where = ref.command.inherited ? `${path.basename(ref.hostPath)} of ${ref.command.inherited.image}` : path.basename(ref.hostPath);
-    scripts.push({ ref, source, reading: readStartScript(source.text, where, workdir, vars) });
+    scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, vars) });
   }
   // The command's own text: `CMD mkdir -p /run/app && exec app`, `ENTRYPOINT ["gosu", "app", "server"]`.
   const commands = imageStartCommands(base);
@@ -596,8 +607,17 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const commandTexts = commands.map((c) => c.shell ?? (c.argv ?? []).join(' '));
-  const supervised = supervisedRootPrograms(project, levelMappings(project, levels), [...commandTexts, ...scripts.map((x) => x.source.text)]);
-  return { scripts, command, observed, supervised };
+  const mappings = levelMappings(project, levels);
+  const { rootPrograms: supervised, users: supervisedUsers } = supervisedRootPrograms(project, mappings, [...commandTexts, ...scripts.map((x) => x.source.text)], workdir);
+  const runUsers = imageRunUsers(
+    project,
+    mappings,
+    [...scripts.map((x) => ({ text: x.source.text, where: x.where })), ...commands.map((c) => ({ text: c.shell ?? (c.argv ?? []).map(shellWord).join(' '), where: commandWhere(c) }))],
+    workdir,
+    vars,
+    supervisedUsers,
+  );
+  return { scripts, command, observed, supervised, supervisedUsers, runUsers };
 }
 
 /** The ARG and ENV values in effect at the end of one level's chain. */
@@ -633,9 +653,14 @@ const SUPERVISORD_DEFAULTS = ['/etc/supervisord.conf', '/etc/supervisor/supervis
  * default paths, their `[include] files =`, and every `*.conf`/`*.ini` copied
  * under /etc/supervisor*).
  */
-function supervisedRootPrograms(project: Project, mappings: readonly ContainerMapping[], texts: string[]): string[] {
+function supervisedRootPrograms(
+  project: Project,
+  mappings: readonly ContainerMapping[],
+  texts: string[],
+  workdir: string,
+): { rootPrograms: string[]; users: { user: string; where: string }[] } {
   const runs = texts.some((t) => /(^|[\s/"'\[,])supervisord\b/m.test(t));
-  if (!runs) return [];
+  if (!runs) return { rootPrograms: [], users: [] };
   const given = texts.flatMap((t) => [...t.matchAll(/supervisord\b[^\n]*?(?:-c|--configuration)[= ]\s*["']?([^\s"',\]]+)/g)].map((m) => m[1]!));
   /** Host files copied to container paths that match `want`. */
   const files = (want: (containerPath: string) => boolean): { host: string; container: string }[] => {
@@ -654,9 +679,11 @@ function supervisedRootPrograms(project: Project, mappings: readonly ContainerMa
     }
     return out;
   };
-  const mains = given.length ? given.filter((g) => g.startsWith('/')) : SUPERVISORD_DEFAULTS;
+  // A relative -c is read from the working directory (linkding's `supervisord -c supervisord-tasks.conf`).
+  const mains = given.length ? given.filter((g) => !g.includes('$')).map((g) => path.posix.resolve(workdir, g)) : SUPERVISORD_DEFAULTS;
   const configs = files((c) => mains.includes(c) || (/^\/etc\/supervisor/.test(c) && /\.(conf|ini)$/.test(c)));
   const found: string[] = [];
+  const users: { user: string; where: string }[] = [];
   const seen = new Set<string>();
   const queue = [...configs];
   while (queue.length) {
@@ -680,7 +707,12 @@ function supervisedRootPrograms(project: Project, mappings: readonly ContainerMa
       const asRoot = !program.user || program.user === 'root' || program.user === '0';
       const where = `supervisord [program:${program.name}] in ${rel} line ${program.command.line}`;
       if (asRoot && (ROOT_DAEMONS.has(daemon) || (daemon === 'master' && /postfix/.test(words[0] ?? '')))) found.push(`${daemon} (${where})`);
-      else if (!asRoot) found.push(`supervisord, to run ${program.name} as ${program.user} (${where})`);
+      // supervisord switches to a program's user only as root (as that same user it would also need its log, pid
+      // file and socket moved off root's paths: not done here), so it stays on root; the user is the app's, for findings.
+      else if (!asRoot) {
+        found.push(`supervisord, to run ${program.name} as ${program.user} (${where})`);
+        users.push({ user: program.user!, where: `supervisord [program:${program.name}] user=${program.user} (${rel} line ${program.command.line})` });
+      }
     };
     text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.replace(/^\s*[;#].*$/, '').replace(/\s;.*$/, '');
@@ -693,6 +725,12 @@ function supervisedRootPrograms(project: Project, mappings: readonly ContainerMa
       }
       const kv = /^\s*([a-z_]+)\s*[=:]\s*(.*?)\s*$/.exec(line);
       if (!kv) return;
+      // `[supervisord] user=root`: supervisord switches to it at start and exits ("Can't drop privilege as nonroot user") when it cannot.
+      if (section === 'supervisord' && kv[1] === 'user' && kv[2]) {
+        const where = `supervisord [supervisord] user=${kv[2]} (${rel} line ${i + 1})`;
+        found.push(where);
+        if (kv[2] !== 'root' && kv[2] !== '0') users.push({ user: kv[2], where });
+      }
       if (program && kv[1] === 'command') program.command = { text: kv[2]!, line: i + 1 };
       else if (program && kv[1] === 'user') program.user = kv[2]!;
       else if (section === 'include' && kv[1] === 'files') {
@@ -703,7 +741,115 @@ function supervisedRootPrograms(project: Project, mappings: readonly ContainerMa
     });
     flush();
   }
-  return [...new Set(found)];
+  return { rootPrograms: [...new Set(found)], users: users.filter((u, i) => users.findIndex((v) => v.where === u.where) === i) };
+}
+
+// ------------------------------------------------------------ the app's own user
+
+/** Options naming the user (and group) a server switches its workers to, per program. */
+const SERVER_USER_FLAGS: Record<string, { user: string[]; group: string[] }> = {
+  // https://uwsgi-docs.readthedocs.io/en/latest/Options.html#uid (also `uid = ...` in an .ini's [uwsgi] section)
+  uwsgi: { user: ['--uid'], group: ['--gid'] },
+  // https://docs.gunicorn.org/en/stable/settings.html#user
+  gunicorn: { user: ['--user', '-u'], group: ['--group', '-g'] },
+};
+
+/**
+ * Who the image's start says the app runs as, strongest first: the user a
+ * server is told to switch its workers to (uwsgi `--uid` or `uid =` in the .ini
+ * it is given, gunicorn `--user`), the user supervisord runs its programs as
+ * (`user=`), then the owner a start script chowns the app's data to (linkding's
+ * bootstrap.sh: `chown -R www-data: /etc/linkding/data`, uwsgi.ini `uid =
+ * www-data`). Started as root, such a server switches to that user itself; as
+ * that user from the start, it runs the same (uwsgi and gunicorn change users
+ * only when root), so that is the user USER should name. Root, numbers and
+ * values left to variables are not evidence.
+ */
+function imageRunUsers(
+  project: Project,
+  mappings: readonly ContainerMapping[],
+  texts: { text: string; where: string }[],
+  workdir: string,
+  vars: Map<string, string | undefined>,
+  supervisedUsers: { user: string; where: string }[],
+): RunUserEvidence[] {
+  const servers: RunUserEvidence[] = [];
+  const chowns: RunUserEvidence[] = [];
+  const named = (u: string | undefined) => !!u && /^[a-z_][a-z0-9_.-]*\$?$/i.test(u) && u !== 'root';
+  for (const { text, where } of texts) {
+    const scope = new Map(vars);
+    const expand = (w: string | undefined) => (w === undefined ? undefined : w.includes('$') ? expandArgs(w, scope) : w);
+    for (const { text: line, number } of logicalLines(text)) {
+      const at = /line \d+/.test(where) ? where : `${where} line ${number}`;
+      for (const argv of shellCommands(line)) {
+        const words = [...argv];
+        while (words.length && (words[0] === 'exec' || INITS.test(words[0]!))) words.shift();
+        const tool = path.posix.basename(words[0] ?? '');
+        if (tool === 'chown') {
+          const operands = words.slice(1).filter((w) => !w.startsWith('-'));
+          const [user, group] = (expand(operands[0]) ?? '').split(':');
+          if (operands.length >= 2 && named(user)) chowns.push({ user: user!, group: group || undefined, how: `${words.join(' ')} (${at})` });
+          continue;
+        }
+        const flags = SERVER_USER_FLAGS[tool];
+        if (!flags) continue;
+        const valueOf = (names: string[]): string | undefined => {
+          for (let i = 1; i < words.length; i++) {
+            const w = words[i]!;
+            for (const n of names) {
+              if (w === n) return expand(words[i + 1]);
+              if (n.startsWith('--') && w.startsWith(`${n}=`)) return expand(w.slice(n.length + 1));
+            }
+          }
+          return undefined;
+        };
+        let user = valueOf(flags.user);
+        let group = valueOf(flags.group);
+        let how = `${tool} ${flags.user[0]} ${user} (${at})`;
+        if (tool === 'uwsgi' && user === undefined) {
+          // The .ini it is given (`uwsgi --ini app.ini`, or a lone `uwsgi app.ini`), read from the file the build copies in.
+          const ini = valueOf(['--ini']) ?? words.slice(1).find((w) => /\.ini$/.test(w) && !w.startsWith('-'));
+          const resolved = ini && !ini.includes('$') ? path.posix.resolve(workdir, ini) : undefined;
+          const host = resolved ? hostFileAt(project, mappings, resolved) : undefined;
+          const read = host ? uwsgiIniUser(host) : undefined;
+          if (read) {
+            user = read.user;
+            group = read.group;
+            how = `uid = ${read.user} in ${path.relative(project.cwd, host!).split(path.sep).join('/')} line ${read.line}, which uwsgi runs with (${at})`;
+          }
+        }
+        if (named(user)) servers.push({ user: user!, group: group && named(group) ? group : undefined, how });
+      }
+    }
+  }
+  const supervised = supervisedUsers.filter((u) => named(u.user)).map((u) => ({ user: u.user, how: u.where }));
+  return [...servers, ...supervised, ...chowns];
+}
+
+/** `uid` and `gid` of a uWSGI .ini's [uwsgi] section, with the line of uid. */
+function uwsgiIniUser(file: string): { user: string; group?: string; line: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let section = '';
+  let user: { user: string; line: number } | undefined;
+  let group: string | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const head = /^\s*\[([^\]]+)\]/.exec(raw);
+    if (head) {
+      section = head[1]!.trim();
+      return;
+    }
+    if (section !== 'uwsgi') return;
+    const kv = /^\s*(uid|gid)\s*=\s*([^\s;#]+)\s*$/.exec(raw);
+    if (!kv || kv[2]!.includes('%') || kv[2]!.includes('$')) return;
+    if (kv[1] === 'uid') user ??= { user: kv[2]!, line: i + 1 };
+    else group ??= kv[2]!;
+  });
+  return user ? { ...user, group } : undefined;
 }
 
 function globRegex(glob: string): RegExp {

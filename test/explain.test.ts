@@ -197,7 +197,7 @@ describe('the model behind it', () => {
   });
 
   it('a standalone sibling does not share volumes (and UIDs) with the dev base', async () => {
-    const dockerfile = 'FROM debian:bookworm-slim\nCMD ["sleep", "infinity"]\n';
+    const dockerfile = 'FROM debian:bookworm-slim\nCMD ["/usr/local/bin/app"]\n';
     const tree = {
       'docker-compose.yml': 'services:\n  app:\n    build: ./app\n    volumes: [data:/data]\n  worker:\n    image: busybox\n    user: "1234:1234"\n    volumes: [data:/data]\nvolumes:\n  data:\n',
       'docker-compose.prod.yml': 'services:\n  api:\n    build: ./api\n    volumes: [data:/data]\nvolumes:\n  data:\n',

@@ -249,6 +249,13 @@ describe('verify boots what the model says runs', () => {
   const expected: Record<string, { targets: string[]; services?: string[][]; included?: string[]; envFiles?: string[][] }> = {
     // Dockerfile is a base (production.dockerfile builds FROM its tag) that three compose files also run: each file boots on its
     // own, and production.dockerfile, which nothing else builds, boots alone.
+    // One compose file, two images (the user each reuses is the app's own, from its start).
+    'app-user-from-start': { targets: ['compose.yaml'] },
+    // The compose project boots whole (its idle services too: compose up starts them, they are only not hardened);
+    // the idle dev/Dockerfile nothing builds is not booted alone.
+    'dev-keepalive': { targets: ['compose.yaml'], services: [['app', 'shell', 'devbox', 'toolbox']] },
+    // compose builds nightly (left on root: nightly-rootless is its rootless variant) and prod.
+    'rootless-target': { targets: ['compose.yaml'] },
     'base-also-run': { targets: ['docker-compose.yml', 'tests/mssql/docker-compose.yml', 'tests/oracle/docker-compose.yml', 'production.dockerfile'] },
     // docker/base.Dockerfile has children built FROM its tag: a base, not booted alone.
     'base-with-children': { targets: ['compose.yaml'] },

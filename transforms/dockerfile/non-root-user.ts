@@ -24,6 +24,7 @@ import {
   nginxPackage,
   windowsSign,
   stageByRef,
+  rootlessVariant,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -34,7 +35,7 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type StartWrite } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -124,6 +125,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (!user.known && user.instruction) {
     return report(`the final stage runs as ${user.user}, which is not known at build time`, 'Make sure the build argument names a non-root user.', 'note');
   }
+  // A sibling target that is this image run as non-root (uptime-kuma's nightly-rootless beside nightly):
+  // upstream ships the root target on purpose, for deployments that need it; the fix is to deploy the other target.
+  const variant = rootlessVariant(parsed, stage);
+  if (variant) {
+    const name = (s: DfStage) => s.name ?? `#${s.index}`;
+    return report(
+      `stage ${name(stage)} runs as root, but stage ${name(variant.stage)} (line ${variant.stage.from.line + 1}) ${variant.relation} and runs it as USER ${variant.user}: the root target is an intentional variant; no user added`,
+      `Build and deploy --target ${name(variant.stage)} (compose build.target, docker build --target) where root is not needed, or add USER ${variant.user} to ${name(stage)} if nobody needs the root variant.`,
+    );
+  }
   const start = imageStart(ctx.project, df, base);
   const drop = imagePrivilegeDrop(start);
   let dropFix: { preferred: { ref: string; reason: string }; edits: Edit[]; message: string } | undefined;
@@ -152,8 +163,10 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   const daemons = imageRootDaemons(start);
   if (daemons.length) {
+    // Where the start says who the app runs as, the finding names it: that is the user to switch to once the daemon allows it.
+    const app = start.runUsers[0];
     return report(
-      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added`,
+      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
       'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
     );
   }
@@ -178,7 +191,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return { transform: ID, file: df.path, range: at, message: rootApp.message, severity: 'warning', cis: CIS, fix: { edits: rootApp.move } };
   }
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred);
+  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred, start.runUsers);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
@@ -331,6 +344,7 @@ function planUser(
   df: DockerfileSource,
   sharedUidValue?: { uid: number; gid: number },
   preferred?: { ref: string; reason: string },
+  runUsers: readonly RunUserEvidence[] = [],
 ): UserPlan | undefined {
   const facts = base.facts;
   const distro = base.distro;
@@ -391,6 +405,13 @@ function planUser(
   const owner = appOwner(base.chain, escape, df.parsed.globalArgs);
   if (owner) {
     const plan = reuse(owner.user, owner.group, `${owner.how} makes it the owner of the app's files`);
+    if (plan) return plan;
+  }
+  // The user the image's start says the app runs as (uwsgi uid, gunicorn --user, supervisord user=, a chown of
+  // its data at start): an account the base or the Dockerfile has, never one invented for it.
+  for (const ev of runUsers) {
+    if (!findAccount(ev.user, created, accounts)) continue;
+    const plan = reuse(ev.user, ev.group, `${ev.how} says the app runs as it`);
     if (plan) return plan;
   }
   const last = created[created.length - 1];
