@@ -12,7 +12,7 @@ import { toPosix } from './discover.js';
 import { lineOfOffset } from './text.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
-import { startScriptCandidates } from './start-scripts.js';
+import { serviceStartScriptRefs, startConfigMappings, startScriptCandidates } from './start-scripts.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
 import type { EvidenceFile } from './evidence/sources.js';
@@ -20,10 +20,12 @@ import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProje
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
 import { findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
-import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup } from './dockerfile-info.js';
+import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
 import { templateSyntax, type TemplateSyntax } from './template-text.js';
+import { lookupImage } from './knowledge/images.js';
+import { parseImageRef } from './parse/image-ref.js';
 
 interface SourceBase extends ReadFile {
   /** Path relative to the working directory, POSIX separators (for display and diffs). */
@@ -918,6 +920,38 @@ function stageNamed(df: DockerfileSource, ref: string, before: number) {
   return undefined;
 }
 
+/** The stage a service builds (build.target, else the last), with its chain: what its container starts from, for loading. */
+function serviceStageBase(s: ServiceLink, df: DockerfileSource): StageBase | undefined {
+  const target = s.build?.target?.toLowerCase();
+  const stage = (target ? df.parsed.stages.find((st) => st.name === target) : undefined) ?? df.parsed.stages[df.parsed.stages.length - 1];
+  return stage ? resolveStageBase(df.parsed, stage) : undefined;
+}
+
+/** Where `docker run -p` commands are commands the repository runs (not README documentation): nginx/unprivileged may edit them. */
+const RUN_SOURCES = new Set<Evidence['source']>(['shell', 'makefile', 'justfile', 'github-workflow', 'gitlab-ci']);
+
+/**
+ * Scripts, Makefiles and CI files with a `docker run -p …:80` (or 443) of an image built here from a
+ * Dockerfile that runs nginx (the nginx or nginx-unprivileged image, or nginx from a package): when
+ * nginx/unprivileged moves that image's port to 8080, it moves the `-p` value too, so the model holds them.
+ */
+function publishingFiles(project: Project): string[] {
+  const out = new Set<string>();
+  for (const use of project.layout.evidence.imageUses) {
+    if (use.kind !== 'run' || !use.publish || !RUN_SOURCES.has(use.at.source)) continue;
+    if (!use.publish.some((spec) => /(^|:)(80|443)(\/tcp)?$/i.test(spec))) continue;
+    const built = findBuiltImage(project.images, use.image);
+    const df = built ? project.files.get(built.dockerfile) : undefined;
+    if (df?.kind !== 'dockerfile') continue;
+    const nginx = nginxPackageInFile(df.parsed) || df.parsed.stages.some((st) => {
+      const facts = lookupImage(parseImageRef(st.image));
+      return !!facts?.swapTo || facts?.family === 'nginx-unprivileged';
+    });
+    if (nginx) out.add(use.at.file);
+  }
+  return [...out];
+}
+
 /** Files the links point at that the model should hold: Dockerfiles compose builds, nginx configs. */
 function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   const out: { path: string; kind: FileKind }[] = [];
@@ -930,14 +964,18 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
   };
   for (const s of project.services) {
     if (s.build && !s.dockerfile) out.push({ path: s.build.dockerfile, kind: 'dockerfile' });
-    // A container sees its image's configs and its own mounts on top.
+    // A container sees its image's configs and its own mounts on top, and what its start renders.
     const fromImage = s.dockerfile ? copyMappings(project, s.dockerfile.path) : [];
-    configs([...fromImage, ...mountMappings(project, s)], s.dockerfile);
+    const base = s.dockerfile ? serviceStageBase(s, s.dockerfile) : undefined;
+    // A compose command or entrypoint runs scripts of the repository as a Dockerfile's CMD does: load them.
+    for (const ref of serviceStartScriptRefs(project, s, s.dockerfile, base)) out.push({ path: ref.hostPath, kind: 'script' });
+    configs([...fromImage, ...mountMappings(project, s), ...startConfigMappings(project, s, s.dockerfile, base)], s.dockerfile);
   }
   for (const df of project.dockerfiles) {
     configs(copyMappings(project, df.path), df);
     for (const p of startScriptsOnce(project, df)) out.push({ path: p, kind: 'script' });
   }
+  for (const p of publishingFiles(project)) out.push({ path: p, kind: 'script' });
   for (const c of project.composes) {
     const dir = path.dirname(c.path);
     // Compose files `include:` and `extends: {file}` name, whatever their names.

@@ -446,6 +446,65 @@ export function publishMentions(project: Project, dockerfile: DockerfileSource, 
   return out;
 }
 
+/**
+ * Evidence sources whose `docker run` lines are commands the repository runs (scripts, Makefiles,
+ * justfiles, CI jobs): edited in place. README code blocks are documentation: listed only.
+ */
+const EDITABLE_PUBLISH_SOURCES = new Set<Evidence['source']>(['shell', 'makefile', 'justfile', 'github-workflow', 'gitlab-ci']);
+
+/**
+ * Edits that move the container side of `docker run -p` values the evidence says run this image
+ * (publishMentions: the tag is one this Dockerfile's stage builds), keeping the host side. A value is
+ * edited only where it is found as written, once, after `-p`/`--publish`, in the command's own lines
+ * (its line and the backslash continuations after it) of a file the model holds; the rest are
+ * returned in `listed`, for the migration notes.
+ */
+export function publishEdits(project: Project, mentions: PublishMention[]): { edits: Edit[]; edited: PublishMention[]; listed: PublishMention[] } {
+  const edits: Edit[] = [];
+  const edited: PublishMention[] = [];
+  const listed: PublishMention[] = [];
+  const taken = new Set<string>();
+  for (const m of mentions) {
+    const src = EDITABLE_PUBLISH_SOURCES.has(m.at.source) ? project.files.get(m.at.file) : undefined;
+    const at = src ? publishSpecOffset(src.text, m.at.line, m.spec) : undefined;
+    if (at === undefined || taken.has(`${m.at.file}:${at}`)) {
+      if (at === undefined) listed.push(m);
+      continue;
+    }
+    taken.add(`${m.at.file}:${at}`);
+    const { port, start } = containerPart(m.spec);
+    edits.push({ file: m.at.file, range: [at + start, at + start + port.length], text: String(m.to) });
+    edited.push(m);
+  }
+  return { edits, edited, listed };
+}
+
+/** Offset of the one `-p SPEC` / `--publish=SPEC` (quoted or not) in the command starting at 1-based `line`; undefined when not exactly one. */
+function publishSpecOffset(text: string, line: number, spec: string): number | undefined {
+  let start = 0;
+  for (let n = 1; n < line; n++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  // The command's lines: this one and those a trailing backslash continues it onto.
+  let end = start;
+  let lineStart = start;
+  for (let k = 0; k < 50; k++) {
+    const nl = text.indexOf('\n', lineStart);
+    end = nl < 0 ? text.length : nl;
+    if (nl < 0 || !/\\\r?$/.test(text.slice(lineStart, end))) break;
+    lineStart = nl + 1;
+  }
+  const region = text.slice(start, end);
+  const quoted = spec.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`(?:^|[\\s'"])(?:-p|--publish)(?:=|\\s+)?(["']?)(${quoted})\\1(?=$|[\\s;&|)'"])`, 'g');
+  const found = [...region.matchAll(re)];
+  if (found.length !== 1) return undefined;
+  const hit = found[0]!;
+  return start + hit.index! + hit[0].length - hit[1]!.length - spec.length;
+}
+
 // ------------------------------------------------------- other services
 
 /**

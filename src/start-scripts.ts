@@ -15,13 +15,13 @@
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { observedKey, type DockerfileSource, type Project, type ScriptSource } from './model.js';
+import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
 import { PassMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
-import { copyMappings, type ContainerMapping } from './nginx-files.js';
+import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 
@@ -108,7 +108,7 @@ const INITS = /^(\/usr)?(\/local)?(\/s?bin\/)?(tini|tini-static|dumb-init|catato
 const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /** Container paths of the scripts a start command runs: `/entrypoint.sh`, `./start.sh`, `sh start.sh`, `bash -c "./run.sh"`. */
-function scriptWords(c: StartCommand): string[] {
+function scriptWords(c: { argv?: string[]; shell?: string }): string[] {
   const argv = c.argv ?? shellCommands(c.shell ?? '')[0] ?? [];
   const words = [...argv];
   while (words.length && (INITS.test(words[0]!) || words[0] === 'exec')) {
@@ -974,4 +974,273 @@ export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep
   const bad = d.script.reading.drops.find((x) => !x.lineRange || !x.withoutDrop);
   if (bad) return { keep: `its ${bad.tool} at line ${bad.line} is not a simple command this tool can make conditional` };
   return { conditional: true };
+}
+
+// ------------------------------------------------------------ one service
+
+/**
+ * A start a service's compose entry sets. `entrypoint:` replaces the image's
+ * ENTRYPOINT and clears its CMD; `command:` replaces its CMD
+ * (https://docs.docker.com/reference/compose-file/services/#entrypoint and #command).
+ * A string value is split into words as compose splits it (shell-like quoting,
+ * no shell: `sh -c "envsubst < a > b && nginx"` is three words).
+ */
+export interface ComposeStart {
+  via: 'entrypoint' | 'command';
+  argv: string[];
+  /** For messages: `command of service web (compose.yaml)`. */
+  where: string;
+}
+
+export function composeStarts(s: ServiceLink): ComposeStart[] {
+  const out: ComposeStart[] = [];
+  for (const via of ['entrypoint', 'command'] as const) {
+    const v = s.effective[via];
+    const argv = typeof v === 'string' ? composeWords(v) : Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number') ? v.map(String) : undefined;
+    if (argv?.length) out.push({ via, argv, where: `${via} of service ${s.name} (${s.compose.rel})` });
+  }
+  return out;
+}
+
+/** Words of a compose string command: blanks split, quotes group and are removed, a backslash escapes the next character outside single quotes. */
+function composeWords(text: string): string[] {
+  const out: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+    } else if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1);
+      const end = close < 0 ? text.length : close;
+      word = (word ?? '') + (c === '"' ? text.slice(i + 1, end).replace(/\\(["\\$`])/g, '$1') : text.slice(i + 1, end));
+      i = end;
+    } else if (c === '\\' && i + 1 < text.length) word = (word ?? '') + text[++i];
+    else word = (word ?? '') + c;
+  }
+  if (word !== undefined) out.push(word);
+  return out;
+}
+
+/** One start command a service's container runs, from compose or from its image. */
+interface ServiceStartText {
+  argv?: string[];
+  shell?: string;
+  where: string;
+}
+
+/**
+ * What a service's container starts with: the compose entrypoint, else the
+ * image's ENTRYPOINT; the compose command, else (unless compose set an
+ * entrypoint, which clears it) the image's CMD. Both are read: an image
+ * entrypoint such as nginx's /docker-entrypoint.sh execs the command it is given.
+ */
+function serviceStartTexts(s: ServiceLink, base: StageBase | undefined): ServiceStartText[] {
+  const compose = composeStarts(s);
+  const image = base ? imageStartCommands(base) : [];
+  const entry = compose.find((c) => c.via === 'entrypoint');
+  const cmd = compose.find((c) => c.via === 'command');
+  const fromImage = (c: StartCommand | undefined): ServiceStartText[] => (c ? [{ ...(c.argv ? { argv: c.argv } : { shell: c.shell }), where: commandWhere(c) }] : []);
+  return [
+    ...(entry ? [{ argv: entry.argv, where: entry.where }] : fromImage(image.find((c) => c.via === 'ENTRYPOINT'))),
+    ...(cmd ? [{ argv: cmd.argv, where: cmd.where }] : entry ? [] : fromImage(image.find((c) => c.via === 'CMD'))),
+  ];
+}
+
+/** What a container sees from the repository: the image's COPYs (over its parents built here), then the service's mounts. */
+function serviceMappings(project: Project, s: ServiceLink | undefined, df: DockerfileSource | undefined, base: StageBase | undefined): ContainerMapping[] {
+  const copies = df && base ? levelMappings(project, imageLevels(df, base)) : [];
+  return s ? [...copies, ...mountMappings(project, s)] : copies;
+}
+
+function serviceWorkdir(s: ServiceLink, base: StageBase | undefined): string {
+  const wd = s.effective.working_dir;
+  return typeof wd === 'string' && wd.startsWith('/') ? wd : base ? imageWorkdir(base) : '/';
+}
+
+/**
+ * Scripts of the repository a service's start runs, when its compose entry
+ * sets a command or entrypoint: found where its image COPYs them or where the
+ * service mounts them (`./start.sh:/app/start.sh` + `command: /app/start.sh`).
+ * Empty when compose sets neither: the image's own start is startScriptRefs'.
+ */
+export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): { hostPath: string; containerPath: string; where: string }[] {
+  if (composeStarts(s).length === 0) return [];
+  const workdir = serviceWorkdir(s, base);
+  const mappings = serviceMappings(project, s, df, base);
+  const out: { hostPath: string; containerPath: string; where: string }[] = [];
+  for (const text of serviceStartTexts(s, base)) {
+    for (const word of scriptWords(text)) {
+      for (const containerPath of containerPaths(word, workdir)) {
+        const hostPath = hostFileAt(project, mappings, containerPath);
+        if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
+        out.push({ hostPath, containerPath, where: text.where });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What a service does at start: its image's start (imageStart) when compose
+ * sets no command or entrypoint; else the start compose gives it, read from
+ * the command's own text and the scripts it runs (copied into the image or
+ * mounted), with what verify's baseline run saw the image write.
+ */
+export function serviceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
+  if (composeStarts(s).length === 0) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], supervised: [], supervisedUsers: [], runUsers: [] };
+  return serviceStartInPass.get(s, () => readServiceStart(project, s, df, base));
+}
+
+const serviceStartInPass = new PassMemo<ServiceLink, ImageStart>();
+
+function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
+  const workdir = serviceWorkdir(s, base);
+  const vars = new Map<string, string | undefined>();
+  if (df && base) for (const level of [...imageLevels(df, base)].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
+  const scripts: ImageStart['scripts'] = [];
+  for (const ref of serviceStartScriptRefs(project, s, df, base)) {
+    const source = project.files.get(ref.hostPath);
+    if (source?.kind !== 'script') continue;
+    // The StartCommand a script ref carries names the instruction it came from; a compose start has none, so it names the image's first.
+    const instruction = base ? chainInstructions(base.chain)[0] : undefined;
+    if (!instruction) continue;
+    const command: StartCommand = { via: 'CMD', instruction, argv: [ref.containerPath] };
+    const where = path.basename(ref.hostPath);
+    scripts.push({ ref: { hostPath: ref.hostPath, containerPath: ref.containerPath, command }, source, where, reading: readStartScript(source.text, where, workdir, vars) });
+  }
+  let command: ScriptReading | undefined;
+  const texts = serviceStartTexts(s, base);
+  for (const t of texts) {
+    const reading = readStartScript(startText(t), t.where, workdir, vars);
+    for (const d of reading.drops) delete d.lineRange; // a compose value or a Dockerfile instruction, not a script line
+    command = command ? mergeReadings(command, reading) : reading;
+  }
+  const stage = base?.chain[base.chain.length - 1];
+  const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
+  const mappings = serviceMappings(project, s, df, base);
+  const { rootPrograms: supervised, users: supervisedUsers } = supervisedRootPrograms(project, mappings, [...texts.map(startText), ...scripts.map((x) => x.source.text)], workdir);
+  const runUsers = imageRunUsers(
+    project,
+    mappings,
+    [...scripts.map((x) => ({ text: x.source.text, where: x.where })), ...texts.map((t) => ({ text: startText(t), where: t.where }))],
+    workdir,
+    vars,
+    supervisedUsers,
+  );
+  return { scripts, command, observed, supervised, supervisedUsers, runUsers };
+}
+
+/** The shell text of a start: `sh -c TEXT` gives TEXT; an argv is its words joined. */
+function startText(t: { argv?: string[]; shell?: string }): string {
+  const argv = t.argv ?? [];
+  return t.shell ?? (SHELLS.test(argv[0] ?? '') && argv[1] === '-c' ? argv[2] ?? '' : argv.map(shellWord).join(' '));
+}
+
+function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
+  return {
+    drops: [...a.drops, ...b.drops],
+    writes: [...a.writes, ...b.writes],
+    rootCheck: a.rootCheck || b.rootCheck,
+    rootCaps: [...new Set([...a.rootCaps, ...b.rootCaps])],
+    rootDaemons: [...a.rootDaemons, ...b.rootDaemons],
+    accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
+  };
+}
+
+// ------------------------------------------------------------ configuration rendered at start
+
+/** `envsubst [vars] < SOURCE > DEST` in a start: a template the container renders into a file at start. */
+export interface StartRender {
+  /** Container paths, when written as plain paths (undefined: a variable, or not redirected). */
+  source?: string;
+  dest?: string;
+  how: string;
+}
+
+/** The envsubst renders of a start text (script or command), relative paths resolved against `workdir`; `numbered`: a script, whose lines are named. */
+export function startRenders(text: string, where: string, workdir: string, numbered = true): StartRender[] {
+  const out: StartRender[] = [];
+  const changesDir = shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
+  const resolve = (w: string | undefined): string | undefined => {
+    if (!w || /[$*?`~]/.test(w)) return undefined;
+    if (w.startsWith('/')) return path.posix.normalize(w);
+    return changesDir ? undefined : path.posix.resolve(workdir, w);
+  };
+  for (const { text: line, number } of logicalLines(text)) {
+    for (const argv of shellCommands(line)) {
+      const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+      if (path.posix.basename(words[0] ?? '') !== 'envsubst') continue;
+      let source: string | undefined;
+      let dest: string | undefined;
+      let sourceSeen = false;
+      let destSeen = false;
+      for (let i = 1; i < words.length; i++) {
+        const m = /^(0?<|1?>>?)(.*)$/.exec(words[i]!);
+        if (!m) continue;
+        const target = m[2] || words[++i];
+        if (m[1]!.includes('<')) {
+          sourceSeen = true;
+          source = resolve(target);
+        } else {
+          destSeen = true;
+          dest = resolve(target);
+        }
+      }
+      if (!sourceSeen && !destSeen) continue;
+      out.push({ ...(source ? { source } : {}), ...(dest ? { dest } : {}), how: `envsubst (${numbered ? `${where} line ${number}` : where})` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Files a container's start writes under /etc/nginx, and the configuration it
+ * renders anywhere, as container mappings for nginx-files: an envsubst render
+ * whose template is a file of the repository (copied or mounted) places that
+ * template's text at its destination, variables aside; any other write into
+ * /etc/nginx (sed -i, cp, a redirect, a render of a template not found here)
+ * is a mapping whose content cannot be known, which the nginx transforms
+ * report instead of guessing. `mappings` are the container's COPYs and mounts.
+ */
+export function startConfigMappings(project: Project, s: ServiceLink | undefined, df: DockerfileSource | undefined, base: StageBase | undefined): ContainerMapping[] {
+  const mappings = serviceMappings(project, s, df, base);
+  const workdir = s ? serviceWorkdir(s, base) : base ? imageWorkdir(base) : '/';
+  const texts: { text: string; where: string; script: boolean }[] = [];
+  if (s && composeStarts(s).length) {
+    for (const t of serviceStartTexts(s, base)) texts.push({ text: startText(t), where: t.where, script: false });
+    for (const ref of serviceStartScriptRefs(project, s, df, base)) {
+      const src = project.files.get(ref.hostPath);
+      if (src?.kind === 'script') texts.push({ text: src.text, where: path.basename(ref.hostPath), script: true });
+    }
+  } else if (df && base) {
+    for (const c of imageStartCommands(base)) texts.push({ text: startText(c), where: commandWhere(c), script: false });
+    for (const ref of startScriptRefs(project, df, base)) {
+      const src = project.files.get(ref.hostPath);
+      if (src?.kind === 'script') texts.push({ text: src.text, where: path.basename(ref.hostPath), script: true });
+    }
+  }
+  const out: ContainerMapping[] = [];
+  for (const { text, where, script } of texts) {
+    const renders = startRenders(text, where, workdir, script);
+    for (const r of renders) {
+      if (!r.dest) {
+        // Written where a variable says: it may be any file nginx reads.
+        out.push({ containerPath: '/etc/nginx', replaces: true, origin: r.how, unknown: 'envsubst writes to a path named by a variable, which may be nginx configuration' });
+        continue;
+      }
+      const origin = `${r.how}: ${r.source ?? '?'} > ${r.dest}`;
+      const found = r.source ? resolveContainerPath(mappings, r.source) : undefined;
+      if (found?.hostPath && found.exists) out.push({ containerPath: r.dest, hostPath: found.hostPath, replaces: true, origin });
+      else out.push({ containerPath: r.dest, replaces: true, origin, unknown: r.source ? `its template ${r.source} is in no COPY or mount of this repository I can follow` : 'its template is not a plain path' });
+    }
+    for (const w of readStartScript(text, where, workdir, new Map()).writes) {
+      if (w.kind === 'dir' || !(w.path === '/etc/nginx' || w.path.startsWith('/etc/nginx/'))) continue; // a folder made at start holds nothing yet
+      if (out.some((m) => m.containerPath === w.path)) continue; // a render above
+      out.push({ containerPath: w.path, replaces: true, origin: w.how, unknown: 'it is written at start, which I cannot follow' });
+    }
+  }
+  return out;
 }

@@ -127,6 +127,62 @@ describe('read-only and the Dockerfile VOLUMEs', () => {
   });
 });
 
+describe('read-only and a start compose gives the service', () => {
+  const dockerfile = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nUSER 1000:1000\nCMD ["python", "app.py"]\n';
+
+  it('a compose command that renders a file outside /tmp at start leaves the root writable, saying where', async () => {
+    const { result, changed } = await hardenTree(
+      {
+        'compose.yaml': 'services:\n  api:\n    build: .\n    command: ["sh", "-c", "envsubst < /app/config.tpl > /etc/api/config.json && exec python app.py"]\n',
+        Dockerfile: dockerfile,
+        'app.py': 'print(1)\n',
+      },
+      ['compose/read-only'],
+    );
+    expect(changed['compose.yaml']).toBeUndefined();
+    const f = result.engine.findings.find((x) => x.transform === 'compose/read-only')!;
+    expect(f.message).toContain('/etc/api/config.json is written at start (envsubst > /etc/api/config.json (command of service api (compose.yaml) line 1))');
+    expect(f.message).toContain('root left writable');
+  });
+
+  it('a script the service mounts and runs is read too', async () => {
+    const { result, changed } = await hardenTree(
+      {
+        'compose.yaml': 'services:\n  api:\n    build: .\n    volumes: ["./boot.sh:/boot.sh:ro"]\n    command: /boot.sh\n',
+        Dockerfile: dockerfile,
+        'boot.sh': '#!/bin/sh\necho ok > /etc/api/ready\nexec python app.py\n',
+        'app.py': 'print(1)\n',
+      },
+      ['compose/read-only'],
+    );
+    expect(changed['compose.yaml']).toBeUndefined();
+    expect(result.engine.findings.find((x) => x.transform === 'compose/read-only')!.message).toContain('/etc/api/ready is written at start (echo > /etc/api/ready (boot.sh line 2))');
+  });
+
+  it('an image run as it is, whose compose command renders into /etc/nginx/conf.d, keeps a writable root', async () => {
+    const { result, changed } = await hardenTree(
+      {
+        'compose.yaml':
+          'services:\n  web:\n    image: nginxinc/nginx-unprivileged:1.27\n    volumes: ["./site.tpl:/tmp/site.tpl:ro"]\n    command: /bin/bash -c "envsubst < /tmp/site.tpl > /etc/nginx/conf.d/default.conf && nginx -g \'daemon off;\'"\n',
+        'site.tpl': 'server {\n  listen 8080;\n}\n',
+      },
+      ['compose/read-only'],
+    );
+    expect(changed['compose.yaml']).toBeUndefined();
+    expect(result.engine.findings.find((x) => x.transform === 'compose/read-only')!.message).toContain(
+      '/etc/nginx/conf.d/default.conf is written at start (envsubst > /etc/nginx/conf.d/default.conf (command of service web (compose.yaml) line 1))',
+    );
+  });
+
+  it('without a compose start, the image start decides as before', async () => {
+    const { changed } = await hardenTree(
+      { 'compose.yaml': 'services:\n  api:\n    build: .\n', Dockerfile: dockerfile, 'boot.sh': '#!/bin/sh\necho ok > /etc/api/ready\n', 'app.py': 'print(1)\n' },
+      ['compose/read-only'],
+    );
+    expect(service(changed['compose.yaml'], 'api')).toMatchObject({ read_only: true });
+  });
+});
+
 describe('dead NET_BIND_SERVICE and cap-drop together', () => {
   it('removes the dead capability first, then drops the rest, without verification failures', async () => {
     const { result, changed } = await hardenTree(

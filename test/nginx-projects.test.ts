@@ -272,19 +272,23 @@ describe('docker run -p of the swapped image in scripts, CI and docs', () => {
       }),
     );
   for (const eol of ['\n', '\r\n']) {
-    it(`lists each place with its file:line and the new value, and only for the image built here${eol === '\r\n' ? ' (CRLF)' : ''}`, async () => {
+    it(`edits the commands the repository runs, lists the README's, each with its file:line, and only for the image built here${eol === '\r\n' ? ' (CRLF)' : ''}`, async () => {
       const run = await hardenTree(tree(eol), [ID]);
       const f = run.result.engine.findings.find((x) => x.transform === ID)!;
       expect(f.fixed).toBe(true);
+      // Scripts, Makefiles and CI jobs that run a tag this Dockerfile builds: moved in place, the host side kept.
+      expect(f.message).toContain('docker run -p 80:80 (.github/workflows/ci.yml:5), -p 127.0.0.1:8080:80/tcp (Makefile:2), -p 9000:80 (scripts/serve:2) run this image');
+      expect(run.changed['Makefile']).toBe(['run:', '\tdocker run -p 127.0.0.1:8080:8080/tcp acme/web:dev', 'other:', '\tdocker run -p 80:80 nginx:alpine', ''].join(eol));
+      expect(run.changed['scripts/serve']).toBe(['#!/usr/bin/env bash', 'docker run -p 9000:8080 -p 53:53/udp acme/web:dev', ''].join(eol));
+      expect(run.changed['.github/workflows/ci.yml']).toBe(['jobs:', '  t:', '    steps:', '      - run: |', '          docker run -d -p 80:8080 acme/web:dev', ''].join(eol));
+      expect(run.changed['README.md']).toBeUndefined();
+      // README code blocks are documentation: listed for the user.
       const note = f.notes!.find((n) => n.message.startsWith('docker run commands'))!;
       expect(note.kind).toBe('port-moved');
       expect(note.message).toBe(
         'docker run commands outside the files changed publish the old container port of the image of web/Dockerfile; change them: ' +
-          '.github/workflows/ci.yml:5 `-p 80:80` to `-p 80:8080`; ' +
-          'Makefile:2 `-p 127.0.0.1:8080:80/tcp` to `-p 127.0.0.1:8080:8080/tcp`; ' +
           'README.md:5 `-p 8000:80` to `-p 8000:8080`; ' +
-          'README.md:9 `-p 80:80` to `-p 80:8080`; ' +
-          'scripts/serve:2 `-p 9000:80` to `-p 9000:8080`',
+          'README.md:9 `-p 80:80` to `-p 80:8080`',
       );
       // The PR body carries it under the migration notes.
       const body = markdown(run.result, { cwd: '/', color: false });

@@ -2,7 +2,7 @@
 // whether the line can be made conditional), paths written at start, root checks,
 // and finding the script a Dockerfile starts with through its COPY.
 import { describe, it, expect } from 'vitest';
-import { readStartScript, startCommands, startScriptRefs, dropDecision, imagePrivilegeDrop, imageStart } from '../src/start-scripts.js';
+import { readStartScript, startCommands, startScriptRefs, dropDecision, imagePrivilegeDrop, imageStart, composeStarts, startRenders, serviceStart, serviceStartScriptRefs, startConfigMappings } from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
 import { loadProject } from '../src/model.js';
@@ -196,5 +196,83 @@ describe('daemons that must start as root', () => {
     expect(read('exec ./init --serve\n').rootDaemons).toEqual([]);
     expect(read('exec /app/bin/init\n').rootDaemons).toEqual([]);
     expect(read('python manage.py init\n').rootDaemons).toEqual([]);
+  });
+});
+
+describe('a compose command or entrypoint is the start', () => {
+  async function project(tree: Record<string, string>) {
+    const dir = writeTree(tree);
+    const found = await discover([dir], dir, { exclude: [] });
+    return { dir, project: await loadProject(found.files, dir, found.roots) };
+  }
+
+  it('splits a string command as compose does, and keeps a list as it is', async () => {
+    const { dir, project: p } = await project({
+      'compose.yaml':
+        'services:\n  a:\n    image: x\n    command: sh -c "envsubst < /t > /o && nginx -g \'daemon off;\'"\n  b:\n    image: x\n    entrypoint: ["/start.sh", "--now"]\n    command: run\n',
+    });
+    try {
+      const [a, b] = p.services;
+      expect(composeStarts(a!)).toEqual([{ via: 'command', argv: ['sh', '-c', "envsubst < /t > /o && nginx -g 'daemon off;'"], where: 'command of service a (compose.yaml)' }]);
+      expect(composeStarts(b!).map((c) => [c.via, c.argv])).toEqual([
+        ['entrypoint', ['/start.sh', '--now']],
+        ['command', ['run']],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads envsubst renders: template and destination, relative to the working directory', () => {
+    expect(startRenders("#!/bin/sh\nenvsubst '$A' < /tmp/default.conf > /etc/nginx/conf.d/default.conf && nginx\n", 'start.sh', '/app')).toEqual([
+      { source: '/tmp/default.conf', dest: '/etc/nginx/conf.d/default.conf', how: 'envsubst (start.sh line 2)' },
+    ]);
+    expect(startRenders('envsubst <site.tpl >$OUT\n', 'start.sh', '/srv')).toEqual([{ source: '/srv/site.tpl', how: 'envsubst (start.sh line 1)' }]);
+    expect(startRenders('echo envsubst > /x\n', 'start.sh', '/')).toEqual([]);
+  });
+
+  it('follows a script the service mounts and runs, and what it writes at start', async () => {
+    const { dir, project: p } = await project({
+      'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./start.sh:/opt/start.sh\n      - ./site.conf:/tmp/site.conf\n    command: /opt/start.sh\n',
+      Dockerfile: 'FROM nginx:1.27\nCMD ["nginx", "-g", "daemon off;"]\n',
+      'start.sh': '#!/bin/sh\nmkdir -p /var/lib/web\nenvsubst < /tmp/site.conf > /etc/nginx/conf.d/default.conf\nexec nginx -g "daemon off;"\n',
+      'site.conf': 'server {\n  listen 80;\n}\n',
+    });
+    try {
+      const s = p.services[0]!;
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      expect(serviceStartScriptRefs(p, s, df, base).map((r) => [path.relative(dir, r.hostPath), r.containerPath])).toEqual([['start.sh', '/opt/start.sh']]);
+      // The image's own start (CMD nginx) writes nothing; the service's start writes these.
+      expect(imageStart(p, df, base).scripts).toEqual([]);
+      const writes = serviceStart(p, s, df, base).scripts.flatMap((x) => x.reading.writes.map((w) => [w.kind, w.path]));
+      expect(writes).toEqual([
+        ['dir', '/var/lib/web'],
+        ['file', '/etc/nginx/conf.d/default.conf'],
+      ]);
+      const m = startConfigMappings(p, s, df, base);
+      expect(m.map((x) => [x.containerPath, x.hostPath && path.relative(dir, x.hostPath), x.unknown])).toEqual([['/etc/nginx/conf.d/default.conf', 'site.conf', undefined]]);
+      // The template the render places under /etc/nginx is loaded as nginx configuration.
+      expect(p.nginx.map((f) => f.rel)).toEqual(['site.conf']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an entrypoint in compose clears the image CMD; other writes into /etc/nginx cannot be followed', async () => {
+    const { dir, project: p } = await project({
+      'compose.yaml': 'services:\n  web:\n    build: .\n    entrypoint: ["sh", "-c", "sed -i s/80/8000/ /etc/nginx/nginx.conf && exec nginx"]\n',
+      Dockerfile: 'FROM nginx:1.27\nCOPY start.sh /start.sh\nCMD ["/start.sh"]\n',
+      'start.sh': '#!/bin/sh\nenvsubst < /t > /etc/nginx/conf.d/default.conf\n',
+    });
+    try {
+      const s = p.services[0]!;
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      expect(serviceStartScriptRefs(p, s, df, base)).toEqual([]);
+      expect(startConfigMappings(p, s, df, base).map((x) => [x.containerPath, x.unknown])).toEqual([['/etc/nginx/nginx.conf', 'it is written at start, which I cannot follow']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -38,7 +38,7 @@ import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
-import { imageAccountChanges, imageStart, imageStartCommands, imageStartWrites } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageStartCommands, imageStartWrites, serviceStart } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -88,7 +88,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
   // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
   // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
-  const accounts = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageAccountChanges(imageStart(ctx.project, img.dockerfile, img.base)) : [];
+  const accounts = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base)) : [];
   if (accounts.length) {
     return note(
       `its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group in /etc: a read-only root stops that, and /etc cannot be a tmpfs; root left writable`,
@@ -96,6 +96,17 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     );
   }
 
+  // An image run as it is, whose compose command or entrypoint writes outside /tmp at start (a config rendered into
+  // /etc/nginx/conf.d, a folder made): the image's known paths do not cover it, and a read-only root makes the start fail.
+  const startWrites = img.built ? [] : composeStartWrites(ctx, s, img, writes);
+  if (startWrites.length) {
+    const w = startWrites[0]!;
+    const folder = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    return note(
+      `${w.path} is written at start (${w.how}): a read-only root makes that fail, and a tmpfs on ${folder} would hide what the image has there; root left writable`,
+      `Have the start write it under /tmp or a volume (or mount a tmpfs on ${folder} if the image keeps nothing else there, owned by the user it runs as); then run docker-harden again.`,
+    );
+  }
   const plan = coverage(ctx, s, img, writes, true);
   // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.
   const volumes = dataVolumes(s, plan.data);
@@ -227,7 +238,18 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
   const services = image?.services ?? [s];
   const base = baseWithInstallSettings(ctx.project, df, img.base, services);
-  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, imageStartWrites(imageStart(ctx.project, df, img.base)));
+  // The service's own start (a compose command or entrypoint running a script) replaces the image's: its writes are what happens.
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, imageStartWrites(serviceStart(ctx.project, s, df, img.base)));
+}
+
+/**
+ * What the compose command or entrypoint of a service that runs an image as it is (not built here) writes
+ * at start, from its own text and the scripts it runs that the service mounts, outside the paths kept
+ * writable anyway: /tmp, the image's known write paths and data paths, and the service's mounts.
+ */
+function composeStartWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writable: string[]) {
+  const covered = [...coveredPaths(s, img), ...writable, '/tmp', '/var/tmp'];
+  return imageStartWrites(serviceStart(ctx.project, s, undefined, undefined)).filter((w) => !covered.some((c) => isUnder(w.path, c)));
 }
 
 /** A data path seen kept across restarts, with the named volume that will hold it. */

@@ -36,6 +36,7 @@ import {
   usersCreatedIn,
   modeOtherRead,
   ownerUser,
+  resolveStageBase,
   type NginxPackage,
   type RunFileOp,
   type StageBase,
@@ -44,7 +45,8 @@ import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/im
 import { lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
-import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, NGINX_CONF_DIR, type NginxConfigFile } from '../../src/nginx-files.js';
+import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
+import { startConfigMappings } from '../../src/start-scripts.js';
 import {
   insertBefore,
   insertAfter,
@@ -62,7 +64,7 @@ import {
   removeNginxDirective,
 } from '../../src/edits.js';
 import { insertServiceKey, servicePath, serviceRange, isPrivileged, composeUser, stringList } from '../../src/compose-service.js';
-import { movePorts, listenPorts, publishMentions, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
+import { movePorts, listenPorts, publishMentions, publishEdits, UNPRIVILEGED_PORTS, type PortMove } from '../../src/ports.js';
 import { relPath } from '../../src/model.js';
 import { detectEol, indentOfLine, lineStartOf, shellQuote } from '../../src/text.js';
 
@@ -240,19 +242,31 @@ function portNote(unit: Unit, moves: [number, number][]): MigrationNote {
 }
 
 /**
- * The `docker run -p` commands of the repository's scripts, CI and docs that publish a container port the
- * image no longer listens on, each with its file:line and the value it needs: the evidence says which tag
- * runs this image, and the host side stays. Undefined when there are none.
+ * The `docker run -p` commands of the repository's scripts, Makefiles and CI that publish a container
+ * port the image no longer listens on: the evidence says the tag they run is one this image's stage
+ * builds, so their container side moves with the image (the host side stays), edited in place where the
+ * value is found as written (src/ports.ts publishEdits). Those it cannot edit (README code blocks, a
+ * value made by a variable) are listed in a note with their file:line and the value they need.
+ * `said`: the part of the finding's message that names the edited ones.
  */
-function publishNote(project: Project, unit: Unit, moves: [number, number][]): MigrationNote | undefined {
-  if (!unit.df || moves.length === 0) return undefined;
+function planPublish(project: Project, unit: Unit, moves: [number, number][], plan: Plan): { note?: MigrationNote; said: string } {
+  if (!unit.df || moves.length === 0) return { said: '' };
   const moving = new Set(moves.map(([from]) => from));
   const mentions = publishMentions(project, unit.df, unit.stages).filter((m) => moving.has(m.from));
-  if (mentions.length === 0) return undefined;
-  const places = mentions.map((m) => `${m.at.rel}:${m.at.line} \`-p ${m.spec}\` to \`-p ${m.moved}\``);
+  if (mentions.length === 0) return { said: '' };
+  const { edits, edited, listed } = publishEdits(project, mentions);
+  for (const e of edits) plan.add(e);
+  const said = edited.length
+    ? `; docker run ${edited.map((m) => `-p ${m.spec} (${m.at.rel}:${m.at.line})`).join(', ')} ${edited.length === 1 ? 'runs' : 'run'} this image (a tag it builds), so the container port moves there too, the host port kept`
+    : '';
+  if (listed.length === 0) return { said };
+  const places = listed.map((m) => `${m.at.rel}:${m.at.line} \`-p ${m.spec}\` to \`-p ${m.moved}\``);
   return {
-    kind: 'port-moved',
-    message: `docker run commands outside the files changed publish the old container port of ${whoRuns(unit)}; change them: ${places.join('; ')}`,
+    said,
+    note: {
+      kind: 'port-moved',
+      message: `docker run commands outside the files changed publish the old container port of ${whoRuns(unit)}; change them: ${places.join('; ')}`,
+    },
   };
 }
 
@@ -299,15 +313,16 @@ function planSwap(project: Project, unit: Unit): Finding {
   const servedMoves = move.moved.filter(([from]) => listens(from) || (stockSite && from === stockMove[0]));
   if (stockSite && !servedMoves.some(([from]) => from === stockMove[0])) servedMoves.unshift(stockMove);
   const idle = move.moved.filter(([from]) => !servedMoves.some(([f]) => f === from));
+  const publish = planPublish(project, unit, [...servedMoves, ...idle], plan);
   return {
     transform: ID,
     ...at,
-    message: `${written} runs its master process as root: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}`,
+    message: `${written} runs its master process as root: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}${publish.said}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
     // A configuration that already listens on 8080 (nothing on 80 or 443 anywhere) keeps its port: no note.
-    notes: [...(servedMoves.length ? [portNote(unit, servedMoves)] : []), ...optional(publishNote(project, unit, [...servedMoves, ...idle])), ...plan.notes],
+    notes: [...(servedMoves.length ? [portNote(unit, servedMoves)] : []), ...optional(publish.note), ...plan.notes],
   };
 }
 
@@ -354,7 +369,7 @@ function servesStockSite(project: Project, unit: Unit, configs: NginxSource[], s
   if (!included) return false;
   const ops = unit.df ? runFileOps(unit.stages, unit.df.parsed.escape) : [];
   if (ops.some((op) => (op.tool === 'rm' || op.tool === 'unlink') && op.paths.some((p) => opCovers(op, p, site)))) return false;
-  return imageMappings(project, unit.df?.path, unit.stages, unit.services).some((mappings) => !resolveContainerPath(mappings, site));
+  return containerMappings(project, unit).some((mappings) => !resolveContainerPath(mappings, site));
 }
 
 interface SwappedName {
@@ -483,7 +498,10 @@ function buildArgOverrides(project: Project, df: DockerfileSource, arg: string):
   return out.filter((o, i) => out.findIndex((x) => x.at === o.at && x.value === o.value) === i);
 }
 
-/** RUN, COPY and CMD lines that write nginx configuration in ways the tool cannot follow. */
+/**
+ * RUN and COPY lines that write nginx configuration in ways the tool cannot follow. What the start
+ * writes (CMD, ENTRYPOINT, compose command, their scripts) is followed by containerMappings.
+ */
 function planConfigWriters(df: DockerfileSource, stages: DfStage[], plan: Plan): void {
   const where = (ins: DfInstruction) => `${df.rel} line ${ins.line + 1}`;
   for (const stage of stages) {
@@ -499,10 +517,6 @@ function planConfigWriters(df: DockerfileSource, stages: DfStage[], plan: Plan):
         case 'ADD':
           if (ins.heredocs.length && /\/etc\/nginx\b/.test(ins.raw.split('\n')[0]!)) plan.block(`${ins.keyword} at ${where(ins)} writes nginx configuration from a heredoc`);
           break;
-        case 'CMD':
-        case 'ENTRYPOINT':
-          if (/\benvsubst\b/.test(ins.raw)) plan.block(`${ins.keyword} at ${where(ins)} runs envsubst, which writes configuration I cannot follow`);
-          break;
       }
     }
   }
@@ -510,13 +524,26 @@ function planConfigWriters(df: DockerfileSource, stages: DfStage[], plan: Plan):
 
 // ------------------------------------------------------------- configs
 
+/**
+ * What each container of the unit sees (one list per service, or the image's alone): the image's COPYs,
+ * the service's mounts, and the configuration its start writes (an envsubst render of a template, followed;
+ * any other write into /etc/nginx, as a mapping whose content is unknown): a compose command or
+ * entrypoint counts as the start just as the Dockerfile's CMD or ENTRYPOINT does.
+ */
+function containerMappings(project: Project, unit: Unit): ContainerMapping[][] {
+  const last = unit.stages[unit.stages.length - 1];
+  const base = unit.base ?? (unit.df && last ? resolveStageBase(unit.df.parsed, last) : undefined);
+  const sets = imageMappings(project, unit.df?.path, unit.stages, unit.services);
+  return sets.map((m, i) => [...m, ...startConfigMappings(project, unit.services[i], unit.df, base)]);
+}
+
 /** The configs the unit's containers read (blockers for what cannot be followed), each once. */
 function configFiles(project: Project, unit: Unit, layout: NginxLayout): { files: NginxConfigFile[]; problems: string[]; stockSites: string[]; stockMain: boolean } {
   const files = new Map<string, NginxConfigFile>();
   const problems: string[] = [];
   const stockSites: string[] = [];
   let stockMain = false;
-  for (const mappings of imageMappings(project, unit.df?.path, unit.stages, unit.services)) {
+  for (const mappings of containerMappings(project, unit)) {
     const set = nginxConfigSet(project, mappings, layout);
     for (const p of set.problems) if (!problems.includes(p)) problems.push(p);
     for (const f of set.files) if (!files.has(f.hostPath)) files.set(f.hostPath, f);
@@ -632,7 +659,7 @@ function planSecret(
   const chownedLater = (after: DfInstruction | undefined) =>
     ops.some((op) => op.tool === 'chown' && op.arg && ownerUser(op.arg) === ownerUser(who.owner) && (!after || op.instruction.start > after.start) && op.paths.some((p) => opCovers(op, p, file)));
   let found = false;
-  for (const mappings of imageMappings(project, unit.df?.path, unit.stages, unit.services)) {
+  for (const mappings of containerMappings(project, unit)) {
     const r = resolveContainerPath(mappings, file);
     if (!r) continue;
     found = true;
@@ -709,7 +736,6 @@ function planSwapService(s: ServiceLink, swapped: string | undefined, plan: Plan
   if (user !== undefined && !UNPRIVILEGED_USERS.has(user)) {
     plan.block(isRootUser(user) ? `${label} sets user: ${user} explicitly` : `${label} sets user: ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
   }
-  planServiceConfigWriters(s, plan);
   if (!map) return;
   const change = (key: string, value: unknown) =>
     plan.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, key), op: value === undefined ? 'delete' : 'set', value });
@@ -726,13 +752,6 @@ function planSwapService(s: ServiceLink, swapped: string | undefined, plan: Plan
   const caps = mapValue(map, 'cap_add');
   if (isSeq(caps)) planCaps(file, map, caps, (v) => change('cap_add', v), plan);
   if (own.read_only === true) planTmpfs(s, map, eff, ['/tmp'], plan);
-}
-
-function planServiceConfigWriters(s: ServiceLink, plan: Plan): void {
-  const label = `service ${s.name} (${s.compose.rel})`;
-  for (const key of ['command', 'entrypoint']) {
-    if (/\benvsubst\b/.test(JSON.stringify(s.effective[key] ?? ''))) plan.block(`${label} runs envsubst in its ${key}, which writes configuration I cannot follow`);
-  }
 }
 
 /** Whether a volume or tmpfs of the service already covers a container path. */
@@ -821,7 +840,6 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
   if (onOld.length === 0 && plan.edits.length === 0) return undefined;
   for (const p of set.problems) plan.block(p);
   if (unit.df) planConfigWriters(unit.df, unit.stages, plan);
-  for (const s of unit.services) planServiceConfigWriters(s, plan);
   let move: PortMove | undefined;
   if (onOld.length) {
     move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}` });
@@ -854,15 +872,16 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
       manual: 'Resolve what blocks it and run again, or by hand: listen 8080 (8443 for 443), EXPOSE 8080, healthchecks on :8080, compose ports "80:8080", pid /tmp/nginx.pid.',
     };
   }
+  const publish = planPublish(project, unit, move?.moved ?? [], plan);
   const moved = `: ${fixes.join('; ')}`;
   return {
     transform: ID,
     ...at,
-    message: `${image} runs as UID ${UID}, but ${what}${moved}, in ${plan.files.size} file(s)`,
+    message: `${image} runs as UID ${UID}, but ${what}${moved}, in ${plan.files.size} file(s)${publish.said}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(move?.moved.length ? [portNote(unit, move.moved), ...optional(publishNote(project, unit, move.moved))] : []), ...plan.notes],
+    notes: [...(move?.moved.length ? [portNote(unit, move.moved)] : []), ...optional(publish.note), ...plan.notes],
   };
 }
 
@@ -923,7 +942,6 @@ function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding |
     if (written !== undefined && !isRootUser(written) && ownerUser(written) !== ownerUser(owner)) {
       plan.block(`${label} sets user: ${written}, but the image prepares nginx for ${owner}`);
     }
-    planServiceConfigWriters(s, plan);
     if (!s.node.node || s.node.data.read_only !== true) continue;
     // A tmpfs over a folder the image has is root's, mode 755 (Docker ignores mode=): only uid= lets the user write it.
     const uid = numericUid(unit, owner);
@@ -962,14 +980,15 @@ function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding |
   if (dirs.length) did.push(`chown ${dirs.join(', ')}`);
   if (secrets.chown!.length) did.push(`give ${secrets.chown!.join(', ')} to ${owner}`);
   if (remove.length) did.push(`remove the package's default site ${remove.join(', ')} (it listens on 80)`);
+  const publish = planPublish(project, unit, move?.moved ?? [], plan);
   return {
     transform: ID,
     ...at,
-    message: `nginx from ${installedWith} runs as ${owner}: ${did.join('; ')}, in ${plan.files.size} file(s)`,
+    message: `nginx from ${installedWith} runs as ${owner}: ${did.join('; ')}, in ${plan.files.size} file(s)${publish.said}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
-    notes: [...(move?.moved.length ? [portNote(unit, move.moved), ...optional(publishNote(project, unit, move.moved))] : []), ...plan.notes],
+    notes: [...(move?.moved.length ? [portNote(unit, move.moved)] : []), ...optional(publish.note), ...plan.notes],
   };
 }
 
