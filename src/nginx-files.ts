@@ -204,6 +204,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
       for (const p of found.sort()) want(p, why);
       return;
     }
+    if (files.has(containerPath)) return; // rendered from a template at start, over whatever is there
     const r = resolveContainerPath(mappings, containerPath);
     if (r?.hostPath && r.exists) return add(containerPath, r.hostPath, r.mapping.origin);
     if (r?.mapping.unknown) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}: ${r.mapping.unknown}`);
@@ -227,13 +228,25 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
     if (!layout.stockFiles.has(containerPath)) problem(`${containerPath} (${why}) is in no COPY or mount I can follow`);
   };
 
+  // The official image's entrypoint renders /etc/nginx/templates/**/*.template into conf.d at start: each
+  // rendered file is configuration whose text is its template's (variables aside), and it replaces whatever
+  // a COPY put at the same place, so renders are taken first. A distro package's nginx has no such step.
+  if (layout === NGINX_ORG_LAYOUT) {
+    const renders = templateRenders(mappings);
+    for (const p of renders.problems) problem(p);
+    for (const p of renderTargetProblems(mappings, renders.files)) problem(p);
+    for (const r of renders.files) add(r.output, r.hostPath, `${r.origin} (a template the entrypoint renders into ${r.output})`);
+  }
   // Everything placed under /etc/nginx that looks like configuration.
   for (const m of mappings) {
     if (!isUnderNginxDir(m.containerPath)) continue;
     if (placesTemplates(m)) {
-      // The image's entrypoint runs envsubst on these and writes the result into /etc/nginx/conf.d.
-      problem(`${m.origin} provides envsubst templates, which the entrypoint renders into ${NGINX_CONF_DIR}/conf.d at start`);
-      continue;
+      if (layout !== NGINX_ORG_LAYOUT) {
+        problem(`${m.origin} provides envsubst templates in ${TEMPLATES_DIR}, which this nginx does not render`);
+        continue;
+      }
+      // A mapping of the templates folder (or inside it) holds nothing else nginx reads; a folder above it may.
+      if (m.containerPath === TEMPLATES_DIR || m.containerPath.startsWith(TEMPLATES_DIR + '/')) continue;
     }
     // Certificates and password files are not configuration; a folder or a .conf may be.
     // A `.d` name (conf.d, sites.d) is a folder of configuration by convention, not a file's extension.
@@ -262,6 +275,91 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
 }
 
 const TEMPLATES_DIR = `${NGINX_CONF_DIR}/templates`;
+const CONF_D = `${NGINX_CONF_DIR}/conf.d`;
+/** The entrypoint script's settings that move the templates, their suffix or the output (docker-nginx 20-envsubst-on-templates.sh). */
+const ENVSUBST_SETTINGS = /^NGINX_ENVSUBST_(TEMPLATE_DIR|TEMPLATE_SUFFIX|OUTPUT_DIR)$/;
+
+export interface TemplateRender {
+  /** Container path of the template, and the file it becomes. */
+  template: string;
+  output: string;
+  hostPath: string;
+  origin: string;
+}
+
+/**
+ * The templates the official image's entrypoint renders at start
+ * (20-envsubst-on-templates.sh): every `*.template` under /etc/nginx/templates,
+ * at any depth, written to the same relative path under /etc/nginx/conf.d
+ * without the suffix. `.stream-template`s go to stream-conf.d and append a
+ * stream block to nginx.conf, and the NGINX_ENVSUBST_* settings move things:
+ * both are problems rather than guesses.
+ */
+export function templateRenders(mappings: ContainerMapping[]): { files: TemplateRender[]; problems: string[] } {
+  const files: TemplateRender[] = [];
+  const problems: string[] = [];
+  const candidates = new Set<string>();
+  for (const m of mappings) {
+    const moved = m.service ? envsubstSettings(m.service) : [];
+    if (moved.length && !problems.some((p) => p.includes(moved[0]!))) problems.push(`service ${m.service!.name} sets ${moved.join(', ')}, which moves the templates the entrypoint renders`);
+    if (!placesTemplates(m)) continue;
+    if (m.unknown || !m.hostPath) {
+      problems.push(`${m.origin} provides envsubst templates (${m.containerPath}): ${m.unknown ?? 'its content is not in this repository'}`);
+      continue;
+    }
+    // The templates folder as this mapping places it: the mapping itself, or the folder inside it.
+    const under = m.containerPath === TEMPLATES_DIR || m.containerPath.startsWith(TEMPLATES_DIR + '/');
+    const root = under ? m.containerPath : TEMPLATES_DIR;
+    const host = under ? m.hostPath : path.join(m.hostPath, ...path.posix.relative(m.containerPath, TEMPLATES_DIR).split('/'));
+    const walk = (hostPath: string, containerPath: string, depth: number) => {
+      const kind = fileKind(hostPath);
+      if (kind === 'file') candidates.add(containerPath);
+      if (kind !== 'dir' || depth > 4) return;
+      for (const e of listDirEntries(hostPath)) walk(path.join(hostPath, e.name), path.posix.join(containerPath, e.name), depth + 1);
+    };
+    walk(host, root, 0);
+  }
+  for (const template of [...candidates].sort()) {
+    const name = path.posix.basename(template);
+    if (name.endsWith('.stream-template')) {
+      problems.push(`${template} is a stream template, which the entrypoint renders into ${NGINX_CONF_DIR}/stream-conf.d and adds to nginx.conf at start`);
+      continue;
+    }
+    if (!name.endsWith('.template') || name === '.template') continue;
+    // Mappings later in the list win (a bind mount over a COPY), as in the container.
+    const r = resolveContainerPath(mappings, template);
+    if (!r?.hostPath || !r.exists) continue;
+    const rel = path.posix.relative(TEMPLATES_DIR, template);
+    files.push({ template, output: path.posix.join(CONF_D, rel.slice(0, -'.template'.length)), hostPath: r.hostPath, origin: r.mapping.origin });
+  }
+  return { files, problems };
+}
+
+/**
+ * Why the renders could not be written by nginx-unprivileged's UID 101: its image
+ * makes /etc/nginx/conf.d 101's, but a bind mount or volume there (or above it)
+ * brings the host's or the volume's owner, and a file a COPY or mount puts where a
+ * template renders to is root's (the stock image's entrypoint ran as root and
+ * overwrote either). The entrypoint then logs an error, or fails the start.
+ */
+function renderTargetProblems(mappings: ContainerMapping[], renders: TemplateRender[]): string[] {
+  if (!renders.length) return [];
+  const out: string[] = [];
+  const folder = mappings.find((m) => m.replaces && (m.containerPath === CONF_D || CONF_D.startsWith(m.containerPath.replace(/\/?$/, '/'))));
+  if (folder) out.push(`${CONF_D} comes from ${folder.origin}, where the entrypoint renders ${renders[0]!.template} at start: as UID 101 it can write there only if that folder is 101's`);
+  for (const r of renders) {
+    const placed = resolveContainerPath(mappings, r.output);
+    if (placed?.exists && placed.mapping !== folder) out.push(`${placed.mapping.origin} puts ${r.output}, which the entrypoint overwrites with ${r.template} at start: as UID 101 it cannot overwrite a file that is root's`);
+  }
+  return out;
+}
+
+/** NGINX_ENVSUBST_* settings of a service's environment (list or map form). */
+function envsubstSettings(s: ServiceLink): string[] {
+  const env = s.effective.environment;
+  const names = Array.isArray(env) ? env.map((e) => String(e).split('=')[0]!) : env && typeof env === 'object' ? Object.keys(env) : [];
+  return names.filter((n) => ENVSUBST_SETTINGS.test(n));
+}
 
 /** Whether a mapping puts something in /etc/nginx/templates (itself, or a folder holding it). */
 function placesTemplates(m: ContainerMapping): boolean {

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { discover } from '../src/discover.js';
 import { loadProject, type Project } from '../src/model.js';
-import { copyMappings, mountMappings, nginxConfigSet, globRegExp } from '../src/nginx-files.js';
+import { copyMappings, mountMappings, nginxConfigSet, globRegExp, templateRenders } from '../src/nginx-files.js';
 import { writeTree } from './helpers.js';
 
 const dirs: string[] = [];
@@ -81,7 +81,7 @@ describe('nginx config links', () => {
     expect(set.files.map((f) => f.containerPath)).toEqual(['/etc/nginx/conf.d/default.conf', '/etc/nginx/extra/headers.inc']);
   });
 
-  it('names what it cannot follow: a missing mount, a named volume, templates, an include nothing provides', async () => {
+  it('names what it cannot follow: a missing mount, a named volume, an include nothing provides', async () => {
     const { project } = await load({
       'compose.yaml':
         'services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./missing.conf:/etc/nginx/conf.d/default.conf\n      - confd:/etc/nginx/sites\n      - ./templates:/etc/nginx/templates\nvolumes:\n  confd:\n',
@@ -90,7 +90,8 @@ describe('nginx config links', () => {
     const set = nginxConfigSet(project, mountMappings(project, project.services[0]!));
     expect(set.problems.join('\n')).toMatch(/missing\.conf does not exist/);
     expect(set.problems.join('\n')).toMatch(/named volume confd/);
-    expect(set.problems.join('\n')).toMatch(/envsubst templates/);
+    // The template is followed as the file it renders (its variable listen is the transform's business).
+    expect(set.files.find((f) => f.containerPath === '/etc/nginx/conf.d/default.conf')?.hostPath).toMatch(/templates\/default\.conf\.template$/);
 
     // A conf.d folder from a variable or from outside the repository is configuration nobody can read here;
     // a certificate from the same places is not.
@@ -109,6 +110,60 @@ describe('nginx config links', () => {
     });
     const set2 = nginxConfigSet(other.project, copyMappings(other.project, other.project.dockerfiles[0]!.path));
     expect(set2.problems).toEqual([expect.stringMatching(/generated\/site\.conf .* is in no COPY or mount/)]);
+  });
+
+  it("follows the official image's templates: each *.template rendered into conf.d at start", async () => {
+    const { project } = await load({
+      'compose.yaml':
+        'services:\n  web:\n    build: .\n    volumes:\n      - ./override/api.conf.template:/etc/nginx/templates/api.conf.template:ro\n',
+      Dockerfile: 'FROM nginx:1.27\nCOPY nginx/ /etc/nginx/\n',
+      'nginx/templates/default.conf.template': 'server { listen 80; include /etc/nginx/conf.d/snippets/gzip.conf; }\n',
+      'nginx/templates/snippets/gzip.conf.template': 'gzip ${GZIP};\n',
+      'nginx/templates/api.conf.template': 'server { listen 81; }\n',
+      'nginx/templates/README.md': 'not rendered\n',
+      'override/api.conf.template': 'server { listen 82; }\n',
+    });
+    const s = project.services[0]!;
+    const mappings = [...copyMappings(project, project.dockerfiles[0]!.path), ...mountMappings(project, s)];
+    const renders = templateRenders(mappings);
+    expect(renders.problems).toEqual([]);
+    expect(renders.files.map((r) => [r.output, path.relative(path.dirname(project.dockerfiles[0]!.path), r.hostPath)])).toEqual([
+      // The compose mount comes after the image's COPY, so its file is the one rendered.
+      ['/etc/nginx/conf.d/api.conf', 'override/api.conf.template'],
+      ['/etc/nginx/conf.d/default.conf', 'nginx/templates/default.conf.template'],
+      ['/etc/nginx/conf.d/snippets/gzip.conf', 'nginx/templates/snippets/gzip.conf.template'],
+    ]);
+    // The renders are configuration: includes of a rendered file resolve, and the model loaded them as nginx files.
+    const set = nginxConfigSet(project, mappings);
+    expect(set.problems).toEqual([]);
+    expect(set.stockSites).toEqual([]);
+    expect(set.files.map((f) => f.containerPath).sort()).toEqual(['/etc/nginx/conf.d/api.conf', '/etc/nginx/conf.d/default.conf', '/etc/nginx/conf.d/snippets/gzip.conf']);
+    expect(set.files.every((f) => f.source?.kind === 'nginx')).toBe(true);
+  });
+
+  it('names what a render depends on that it cannot follow or that UID 101 could not write', async () => {
+    const stream = await load({
+      'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    environment:\n      - NGINX_ENVSUBST_OUTPUT_DIR=/etc/nginx/sites\n    volumes:\n      - ./t:/etc/nginx/templates\n      - tpl:/etc/nginx/templates/extra\nvolumes:\n  tpl: {}\n',
+      't/db.conf.stream-template': 'server { listen 5432; }\n',
+    });
+    const problems = templateRenders(mountMappings(stream.project, stream.project.services[0]!)).problems.join('\n');
+    expect(problems).toMatch(/sets NGINX_ENVSUBST_OUTPUT_DIR/);
+    expect(problems).toMatch(/named volume tpl/);
+    expect(problems).toMatch(/db\.conf\.stream-template is a stream template/);
+
+    const owned = await load({
+      'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./conf.d:/etc/nginx/conf.d\n',
+      Dockerfile: 'FROM nginx:1.27\nCOPY templates /etc/nginx/templates\nCOPY site.conf /etc/nginx/conf.d/site.conf\n',
+      'templates/site.conf.template': 'server { listen 80; }\n',
+      'site.conf': 'server { listen 80; }\n',
+      'conf.d/gzip.conf': 'gzip on;\n',
+    });
+    const image = copyMappings(owned.project, owned.project.dockerfiles[0]!.path);
+    // In the image alone: the COPY's root-owned file is where the template renders.
+    expect(nginxConfigSet(owned.project, image).problems).toEqual([expect.stringMatching(/^COPY site\.conf .* puts \/etc\/nginx\/conf\.d\/site\.conf, which the entrypoint overwrites/)]);
+    // With the service's bind mount over conf.d: the host folder's owner decides.
+    const withMount = nginxConfigSet(owned.project, [...image, ...mountMappings(owned.project, owned.project.services[0]!)]).problems;
+    expect(withMount).toEqual([expect.stringMatching(/^\/etc\/nginx\/conf\.d comes from bind mount \.\/conf\.d:\/etc\/nginx\/conf\.d/)]);
   });
 
   it('expands COPY *.conf and include globs', async () => {

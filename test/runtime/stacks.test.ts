@@ -72,6 +72,29 @@ describe.skipIf(!rt)('runtime: hardened web stacks stay healthy on a real engine
     },
     LONG,
   );
+
+  it(
+    'nginx-templates: the image as it is, configured by templates its entrypoint renders; swapped, and on a read-only root with conf.d a tmpfs, it still proxies',
+    async () => {
+      const dir = copyStack('nginx-templates');
+      try {
+        const r = await verifyStack(dir);
+        expect(r.code, r.stderr).toBe(1);
+        expectAllVerified(r.report, ['web', 'app']);
+        const c = await keptContainers(rt, dir);
+        const web = c.get('web')!;
+        await expectHardened(rt, web, 101);
+        // The render happened as UID 101 into the tmpfs: the proxy answers, on 8080.
+        expect((await inContainer(rt, web, ['stat', '-c', '%u', '/etc/nginx/conf.d/default.conf'])).trim()).toBe('101');
+        expect(await inContainer(rt, web, ['curl', '-fsS', 'http://localhost:8080/'])).toContain('rendered from a template');
+        expect(JSON.parse(await inContainer(rt, web, ['curl', '-fsS', 'http://localhost:8080/api/hello']))).toMatchObject({ hello: 'shop' });
+        await expect(inContainer(rt, web, ['touch', '/etc/nginx/x'])).rejects.toThrow();
+      } finally {
+        await removeStack(rt, dir);
+      }
+    },
+    LONG,
+  );
 });
 
 if (!rt) {

@@ -35,8 +35,9 @@ import {
   yamlFlowValue,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
-import { startsNginx } from '../../src/nginx-files.js';
+import { chainInstructions, effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
+import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
+import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
 import { imageAccountChanges, imageStartCommands, imageStartWrites, serviceStart } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
@@ -46,6 +47,7 @@ import { baseWithInstallSettings } from '../../src/install-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
+const CONF_D = '/etc/nginx/conf.d';
 const MANUAL = 'Find the paths it writes, then add read_only: true with a volume or tmpfs for each of them.';
 
 export const readOnly: Transform = {
@@ -96,6 +98,14 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     );
   }
 
+  // The official nginx image's entrypoint renders its templates into /etc/nginx/conf.d at start and only logs an error
+  // when it cannot write there: nginx would then start without the configuration the templates hold.
+  const renders = templateRenderWrites(ctx, s, img);
+  if (renders && 'problem' in renders) {
+    return note(`${renders.problem}; root left writable`, 'Keep /etc/nginx/conf.d writable for the render (a tmpfs there, if the image keeps nothing else in it that nginx needs), then add read_only: true.');
+  }
+  if (renders) writes.push(renders.tmpfs);
+
   // An image run as it is, whose compose command or entrypoint writes outside /tmp at start (a config rendered into
   // /etc/nginx/conf.d, a folder made): the image's known paths do not cover it, and a read-only root makes the start fail.
   const startWrites = img.built ? [] : composeStartWrites(ctx, s, img, writes);
@@ -108,6 +118,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     );
   }
   const plan = coverage(ctx, s, img, writes, true);
+  for (const t of plan.tmpfs) if (renders && t.path === CONF_D) t.why = 'the templates the nginx entrypoint renders there';
   // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.
   const volumes = dataVolumes(s, plan.data);
   const data = plan.data.filter((w) => !volumes.some((v) => v.path === w.path));
@@ -250,6 +261,35 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
 function composeStartWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writable: string[]) {
   const covered = [...coveredPaths(s, img), ...writable, '/tmp', '/var/tmp'];
   return imageStartWrites(serviceStart(ctx.project, s, undefined, undefined)).filter((w) => !covered.some((c) => isUnder(w.path, c)));
+}
+
+/**
+ * /etc/nginx/conf.d when the service runs the official nginx entrypoint (nginx or
+ * nginx-unprivileged, its ENTRYPOINT kept) with templates it renders there at start
+ * (src/nginx-files.ts templateRenders), so that folder must stay writable: a tmpfs,
+ * when that hides nothing nginx needs. A tmpfs hides what the image has in conf.d:
+ * safe only where no COPY puts files there and a template renders default.conf (the
+ * image's own default site, which the render replaces anyway). Otherwise a sentence
+ * saying why it cannot be kept writable; undefined when nothing is rendered.
+ */
+function templateRenderWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage): { tmpfs: string } | { problem: string } | undefined {
+  const family = img.facts?.family;
+  if (family !== 'nginx' && family !== 'nginx-unprivileged') return undefined;
+  const stockEntrypoint = (e: unknown) => e === undefined || /docker-entrypoint\.sh/.test(JSON.stringify(e));
+  if (!stockEntrypoint(s.effective.entrypoint)) return undefined;
+  const entrypoints = img.base ? chainInstructions(img.base.chain).filter((i) => i.keyword === 'ENTRYPOINT') : [];
+  if (entrypoints.length && !stockEntrypoint(entrypoints[entrypoints.length - 1]!.raw)) return undefined;
+  const stages = img.base ? new Set(img.base.chain.map((st) => st.index)) : undefined;
+  const copies = img.dockerfile ? copyMappings(ctx.project, img.dockerfile.path, stages) : [];
+  const { files, problems } = templateRenders([...copies, ...mountMappings(ctx.project, s)]);
+  if (!files.length && !problems.length) return undefined;
+  if (coveredPaths(s, img).has(CONF_D) || [...coveredPaths(s, img)].some((m) => isUnder(CONF_D, m))) return undefined;
+  if (problems.length) return { problem: `the nginx entrypoint renders templates into ${CONF_D} at start, and ${problems[0]}` };
+  const copied = copies.find((m) => isUnder(m.containerPath, CONF_D) || (m.hostPath && isUnder(CONF_D, m.containerPath) && isDirectory(path.join(m.hostPath, ...path.posix.relative(m.containerPath, CONF_D).split('/')))));
+  const render = `the nginx entrypoint renders ${files.map((f) => f.template).join(', ')} into ${CONF_D} at start, which must stay writable`;
+  if (copied) return { problem: `${render}, but a tmpfs there would hide what ${copied.origin} puts in it` };
+  if (!files.some((f) => f.output === `${CONF_D}/default.conf`)) return { problem: `${render}, but a tmpfs there would hide the image's default site (${CONF_D}/default.conf), which no template replaces` };
+  return { tmpfs: CONF_D };
 }
 
 /** A data path seen kept across restarts, with the named volume that will hold it. */

@@ -45,7 +45,7 @@ import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/im
 import { lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
-import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
+import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
 import { startConfigMappings } from '../../src/start-scripts.js';
 import {
   insertBefore,
@@ -369,7 +369,8 @@ function servesStockSite(project: Project, unit: Unit, configs: NginxSource[], s
   if (!included) return false;
   const ops = unit.df ? runFileOps(unit.stages, unit.df.parsed.escape) : [];
   if (ops.some((op) => (op.tool === 'rm' || op.tool === 'unlink') && op.paths.some((p) => opCovers(op, p, site)))) return false;
-  return containerMappings(project, unit).some((mappings) => !resolveContainerPath(mappings, site));
+  // A template the entrypoint renders to default.conf replaces the stock site at start, as a COPY or mount would.
+  return containerMappings(project, unit).some((mappings) => !resolveContainerPath(mappings, site) && !templateRenders(mappings).files.some((r) => r.output === site));
 }
 
 interface SwappedName {
