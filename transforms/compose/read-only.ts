@@ -104,7 +104,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (renders && 'problem' in renders) {
     return note(`${renders.problem}; root left writable`, 'Keep /etc/nginx/conf.d writable for the render (a tmpfs there, if the image keeps nothing else in it that nginx needs), then add read_only: true.');
   }
-  if (renders) writes.push(renders.tmpfs);
+  if (renders) writes.push(CONF_D);
 
   // An image run as it is, whose compose command or entrypoint writes outside /tmp at start (a config rendered into
   // /etc/nginx/conf.d, a folder made): the image's known paths do not cover it, and a read-only root makes the start fail.
@@ -118,7 +118,11 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     );
   }
   const plan = coverage(ctx, s, img, writes, true);
-  for (const t of plan.tmpfs) if (renders && t.path === CONF_D) t.why = 'the templates the nginx entrypoint renders there';
+  for (const t of plan.tmpfs) {
+    if (!renders || t.path !== CONF_D) continue;
+    t.why = 'the templates the nginx entrypoint renders there';
+    if (renders.owner) t.owner = renders.owner;
+  }
   // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.
   const volumes = dataVolumes(s, plan.data);
   const data = plan.data.filter((w) => !volumes.some((v) => v.path === w.path));
@@ -272,7 +276,7 @@ function composeStartWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
  * image's own default site, which the render replaces anyway). Otherwise a sentence
  * saying why it cannot be kept writable; undefined when nothing is rendered.
  */
-function templateRenderWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage): { tmpfs: string } | { problem: string } | undefined {
+function templateRenderWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage): { owner?: { uid: number; gid?: number } } | { problem: string } | undefined {
   const family = img.facts?.family;
   if (family !== 'nginx' && family !== 'nginx-unprivileged') return undefined;
   const stockEntrypoint = (e: unknown) => e === undefined || /docker-entrypoint\.sh/.test(JSON.stringify(e));
@@ -289,7 +293,29 @@ function templateRenderWrites(ctx: TransformContext, s: ServiceLink, img: Servic
   const render = `the nginx entrypoint renders ${files.map((f) => f.template).join(', ')} into ${CONF_D} at start, which must stay writable`;
   if (copied) return { problem: `${render}, but a tmpfs there would hide what ${copied.origin} puts in it` };
   if (!files.some((f) => f.output === `${CONF_D}/default.conf`)) return { problem: `${render}, but a tmpfs there would hide the image's default site (${CONF_D}/default.conf), which no template replaces` };
-  return { tmpfs: CONF_D };
+  // The tmpfs takes the folder's mode but not its owner (root): the entrypoint, run as the image's non-root user
+  // (nginx-unprivileged: 101), needs it to be that user's.
+  const owner = renderOwner(s, img);
+  if (owner === 'unknown') return { problem: `${render}, and the UID it runs as is not known, so a tmpfs there cannot be given its owner` };
+  if (owner && swarmDeploy(ctx.project, s)) return { problem: `${render}, and under docker stack deploy a tmpfs cannot be given an owner (${owner.uid})` };
+  return owner ? { owner } : {};
+}
+
+/** Who the service's nginx entrypoint runs as, when not root: the compose user, else the image's; 'unknown' when it cannot be told. */
+function renderOwner(s: ServiceLink, img: ServiceImage): { uid: number; gid?: number } | undefined | 'unknown' {
+  if (img.built && img.dockerfile && img.base) {
+    const w = writerOf(s, img.dockerfile, img.base);
+    return !w ? 'unknown' : w.root ? undefined : { uid: w.uid, ...(w.gid !== undefined ? { gid: w.gid } : {}) };
+  }
+  const u = runtimeUser(s, img);
+  if (!u.known) return 'unknown';
+  if (u.root) return undefined;
+  const [name = '', group] = u.user.trim().split(':');
+  const known = img.facts?.existingUser && [img.facts.existingUser.name, String(img.facts.existingUser.uid)].includes(name) ? img.facts.existingUser : undefined;
+  const uid = /^\d+$/.test(name) ? Number(name) : known?.uid;
+  if (uid === undefined) return 'unknown';
+  const gid = group !== undefined ? (/^\d+$/.test(group) ? Number(group) : undefined) : known?.gid;
+  return { uid, ...(gid !== undefined ? { gid } : {}) };
 }
 
 /** A data path seen kept across restarts, with the named volume that will hold it. */
