@@ -6,7 +6,7 @@
 // transforms can edit them. It lists and stats folders (as the model does)
 // but never reads file contents: parsed files come from the model.
 import path from 'node:path';
-import type { CopyLink, Project, ServiceLink, NginxSource } from './model.js';
+import type { CopyLink, DockerfileSource, Project, ServiceLink, NginxSource } from './model.js';
 import { walkNginx } from './parse/nginx.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { NGINX_ORG_LAYOUT, type NginxLayout } from './knowledge/nginx.js';
@@ -300,8 +300,9 @@ export function templateRenders(mappings: ContainerMapping[]): { files: Template
   const problems: string[] = [];
   const candidates = new Set<string>();
   for (const m of mappings) {
-    const moved = m.service ? envsubstSettings(m.service) : [];
-    if (moved.length && !problems.some((p) => p.includes(moved[0]!))) problems.push(`service ${m.service!.name} sets ${moved.join(', ')}, which moves the templates the entrypoint renders`);
+    const moved = m.service ? envsubstSettings(m.service) : m.copy ? dockerfileEnvsubstSettings(m.copy.dockerfile) : [];
+    const by = m.service ? `service ${m.service.name}` : m.copy ? m.copy.dockerfile.rel : '';
+    if (moved.length && !problems.some((p) => p.includes(moved[0]!))) problems.push(`${by} sets ${moved.join(', ')}, which moves the templates the entrypoint renders`);
     if (!placesTemplates(m)) continue;
     if (m.unknown || !m.hostPath) {
       problems.push(`${m.origin} provides envsubst templates (${m.containerPath}): ${m.unknown ?? 'its content is not in this repository'}`);
@@ -350,6 +351,18 @@ function renderTargetProblems(mappings: ContainerMapping[], renders: TemplateRen
   for (const r of renders) {
     const placed = resolveContainerPath(mappings, r.output);
     if (placed?.exists && placed.mapping !== folder) out.push(`${placed.mapping.origin} puts ${r.output}, which the entrypoint overwrites with ${r.template} at start: as UID 101 it cannot overwrite a file that is root's`);
+  }
+  return out;
+}
+
+/** NGINX_ENVSUBST_* settings an ENV or ARG of the Dockerfile names (any stage: cheap, and a false alarm only blocks). */
+function dockerfileEnvsubstSettings(df: DockerfileSource): string[] {
+  const out: string[] = [];
+  for (const stage of df.parsed.stages) {
+    for (const ins of stage.instructions) {
+      if (ins.keyword !== 'ENV' && ins.keyword !== 'ARG') continue;
+      for (const m of ins.raw.matchAll(/\bNGINX_ENVSUBST_(?:TEMPLATE_DIR|TEMPLATE_SUFFIX|OUTPUT_DIR)\b/g)) if (!out.includes(m[0])) out.push(m[0]);
+    }
   }
   return out;
 }

@@ -151,6 +151,12 @@ describe('nginx config links', () => {
     expect(problems).toMatch(/named volume tpl/);
     expect(problems).toMatch(/db\.conf\.stream-template is a stream template/);
 
+    const env = await load({
+      Dockerfile: 'FROM nginx:1.27-alpine\nENV NGINX_ENVSUBST_TEMPLATE_SUFFIX=.tpl \\\n    NGINX_PORT=80\nCOPY templates /etc/nginx/templates\n',
+      'templates/default.conf.tpl': 'server { listen 80; }\n',
+    });
+    expect(templateRenders(copyMappings(env.project, env.project.dockerfiles[0]!.path)).problems).toEqual([expect.stringMatching(/^Dockerfile sets NGINX_ENVSUBST_TEMPLATE_SUFFIX, which moves/)]);
+
     const owned = await load({
       'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./conf.d:/etc/nginx/conf.d\n',
       Dockerfile: 'FROM nginx:1.27\nCOPY templates /etc/nginx/templates\nCOPY site.conf /etc/nginx/conf.d/site.conf\n',
