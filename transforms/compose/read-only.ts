@@ -71,7 +71,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
   // A stack file's tmpfs: entries do nothing under swarm: said on every pass, whoever set read_only.
-  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
+  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...keepRenderWritable(ctx, s), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   // Every project that runs it merges an override that sets read_only: adding it here would repeat or be overruled.
   const settled = settledByOverrides(ctx.project, s, (d) => d.read_only);
@@ -181,6 +181,23 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   const still = 'it stays unwritable on the read-only root';
   out.push(...plan.data.filter((w) => !volumes.some((v) => v.path === w.path)).map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
   return out;
+}
+
+/**
+ * A service already on a read-only root whose nginx entrypoint renders templates into a conf.d nothing keeps
+ * writable: the entrypoint only logs an error and nginx starts without them. Add the tmpfs, or say why not.
+ */
+function keepRenderWritable(ctx: TransformContext, s: ServiceLink): Finding[] {
+  const img = serviceImage(s, ctx.project);
+  // nginx about to be swapped: the next pass judges the image it becomes (whose user owns the tmpfs).
+  if (img.facts?.swapTo && ctx.enabled('nginx/unprivileged')) return [];
+  const renders = templateRenderWrites(ctx, s, img);
+  if (!renders) return [];
+  if ('problem' in renders) return [serviceNote(ID, CIS, s, `${renders.problem}, and the root is read-only: nginx starts without the rendered configuration`, 'Keep /etc/nginx/conf.d writable for the render (a tmpfs there, if the image keeps nothing else in it that nginx needs).')];
+  const swarm = swarmDeploy(ctx.project, s);
+  const change = addTmpfs(s, [{ path: CONF_D, why: 'the templates the nginx entrypoint renders there', ...(renders.owner ? { owner: renders.owner } : {}) }], ctx.options, swarm);
+  if (typeof change === 'string') return [serviceNote(ID, CIS, s, `${CONF_D} must stay writable for the templates the nginx entrypoint renders there, but ${change}`, `Add a tmpfs for ${CONF_D} by hand.`)];
+  return [serviceFix(ID, CIS, s, `the nginx entrypoint renders its templates into ${CONF_D}, which is on the read-only root (it only logs an error and nginx starts without them): add a tmpfs${swarmWhy(swarm)}`, change)];
 }
 
 interface TmpfsPlan {
