@@ -155,6 +155,8 @@ export interface NginxConfigFile {
   /** The parsed file from the model; undefined when the model could not load it. */
   source?: NginxSource;
   origin: string;
+  /** A template the entrypoint renders at start: `${NAME}`s in it are the service's environment. */
+  rendered?: true;
 }
 
 export interface NginxConfigSet {
@@ -184,10 +186,10 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
     if (!problems.includes(p)) problems.push(p);
   };
   const todo: NginxConfigFile[] = [];
-  const add = (containerPath: string, hostPath: string, origin: string) => {
+  const add = (containerPath: string, hostPath: string, origin: string, rendered?: true) => {
     if (files.has(containerPath)) return;
     const src = project.files.get(hostPath);
-    const f: NginxConfigFile = { containerPath, hostPath, origin, source: src?.kind === 'nginx' ? src : undefined };
+    const f: NginxConfigFile = { containerPath, hostPath, origin, source: src?.kind === 'nginx' ? src : undefined, ...(rendered ? { rendered } : {}) };
     files.set(containerPath, f);
     todo.push(f);
   };
@@ -235,7 +237,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
     const renders = templateRenders(mappings);
     for (const p of renders.problems) problem(p);
     for (const p of renderTargetProblems(mappings, renders.files)) problem(p);
-    for (const r of renders.files) add(r.output, r.hostPath, `${r.origin} (a template the entrypoint renders into ${r.output})`);
+    for (const r of renders.files) add(r.output, r.hostPath, `${r.origin} (a template the entrypoint renders into ${r.output})`, true);
   }
   // Everything placed under /etc/nginx that looks like configuration.
   for (const m of mappings) {

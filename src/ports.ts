@@ -50,6 +50,11 @@ export interface PortMoveScope {
   services: ServiceLink[];
   /** Who, for messages: `UID 101`, `user app`. */
   runsAs?: string;
+  /**
+   * Configs (host paths) rendered with envsubst from the service's environment at start (the official image's
+   * templates): a `listen ${NGINX_PORT}` there moves in the services' `environment`, where the value is written.
+   */
+  renderedConfigs?: Set<string>;
 }
 
 export interface PortMove {
@@ -62,6 +67,8 @@ export interface PortMove {
   files: Set<string>;
   /** Which moves were needed, e.g. [[80, 8080]]: a port found on 80 in a config, EXPOSE, compose or a peer. */
   moved: [number, number][];
+  /** Ports a rendered config listens on through a variable the services' environment sets (moved there). */
+  listenedThroughEnvironment: number[];
 }
 
 /** Plain text edits inside one string (a URL, a healthcheck), offsets into it. */
@@ -77,6 +84,9 @@ class Collector implements PortMove {
   blockers: string[] = [];
   files = new Set<string>();
   moved: [number, number][] = [];
+  /** `listen ${NAME}` lines of rendered configs: the variable's value moves where the services set it. */
+  listenVariables: { name: string; where: string }[] = [];
+  listenedThroughEnvironment: number[] = [];
   constructor(readonly map: PortMap) {}
   block(why: string): void {
     if (!this.blockers.includes(why)) this.blockers.push(why);
@@ -101,6 +111,7 @@ export function movePorts(project: Project, scope: PortMoveScope, map: PortMap =
   if (scope.dockerfile) for (const stage of scope.stages ?? []) moveInDockerfile(scope.dockerfile, stage, out);
   moveInConfigs(scope.configs ?? [], scope, out);
   for (const s of scope.services) moveInService(s, out);
+  for (const v of out.listenVariables) moveListenVariable(scope.services, v.name, v.where, out);
   moveInPeers(project, scope.services, out);
   return out;
 }
@@ -201,7 +212,15 @@ function moveInConfigs(configs: NginxSource[], scope: PortMoveScope, out: Collec
         const spec = parseListen(d);
         if (d.args.length === 0) return out.block(`listen without a port at ${where(d)}`);
         if (spec.unixSocket) return out.block(`${where(d)} listens on a unix socket, which ${who} may not be able to create`);
-        if (spec.hasVariable) return out.block(`${where(d)} listens on a port set by a variable (${spec.portArg.raw})`);
+        if (spec.hasVariable) {
+          const name = /^\$(?:\{(\w+)\}|(\w+))$/.exec(spec.portArg.raw);
+          if (name && scope.renderedConfigs?.has(src.path)) {
+            const v = { name: name[1] ?? name[2]!, where: where(d) };
+            if (!out.listenVariables.some((x) => x.name === v.name)) out.listenVariables.push(v);
+            return;
+          }
+          return out.block(`${where(d)} listens on a port set by a variable (${spec.portArg.raw})`);
+        }
         if (spec.port === undefined) {
           if (!http) return;
           if (spec.portArg.quoted) return out.block(`${where(d)}: listen ${spec.portArg.raw} implies port 80 inside quotes`);
@@ -635,6 +654,50 @@ function rewriteUpstreamServer(value: string, hosts: string[], map: PortMap): Te
   if (m[2] === undefined) return map[80] ? [{ start: value.length, end: value.length, text: `:${map[80]}` }] : [];
   const to = map[Number(m[2])];
   return to ? [{ start: value.length - m[2].length, end: value.length, text: String(to) }] : [];
+}
+
+/**
+ * A rendered config's `listen ${NAME}`: the entrypoint substitutes the service's environment, so the port is
+ * the value each service running the image writes for NAME in its own `environment` (`NAME=80` or `NAME: 80`),
+ * and that value moves. A value from a merge key, an env file, the shell (`${PORT:-80}`), or none at all blocks.
+ */
+function moveListenVariable(services: ServiceLink[], name: string, where: string, out: Collector): void {
+  if (!services.length) return out.block(`${where} listens on \${${name}}, which no compose service running the image sets`);
+  for (const s of services) {
+    const label = `service ${s.name} (${s.compose.rel})`;
+    const env = s.node.node ? mapValue(s.node.node, 'environment') : undefined;
+    let found: { node: Scalar; value: string; at: (string | number)[]; offset: number } | undefined;
+    if (isSeq(env)) {
+      (env.items as Node[]).forEach((n, i) => {
+        if (isScalar(n) && typeof n.value === 'string' && n.value.startsWith(`${name}=`)) found = { node: n, value: n.value, at: ['environment', i], offset: name.length + 1 };
+      });
+    } else if (isMap(env)) {
+      for (const item of env.items) {
+        if (isScalar(item.key) && item.key.value === name && isScalar(item.value)) found = { node: item.value, value: String(item.value.value), at: ['environment', name], offset: 0 };
+      }
+    }
+    if (!found) {
+      out.block(`${where} listens on \${${name}}, which ${label} does not set in its own environment`);
+      continue;
+    }
+    const port = found.value.slice(found.offset);
+    const to = /^\d+$/.test(port) ? out.map[Number(port)] : undefined;
+    if (!to) {
+      if (!/^\d+$/.test(port)) out.block(`${where} listens on \${${name}}, which ${label} sets to ${JSON.stringify(port)}`);
+      else if (Number(port) < 1024) out.block(`${where} listens on \${${name}}=${port}; only ${portList(out.map)} have a known unprivileged counterpart`);
+      continue;
+    }
+    const start = scalarValueStart(s.compose.text, found.node, found.value);
+    if (start === undefined) {
+      out.block(`${label}: cannot rewrite its environment value ${JSON.stringify(found.value)} in place`);
+      continue;
+    }
+    out.note(Number(port));
+    if (!out.listenedThroughEnvironment.includes(Number(port))) out.listenedThroughEnvironment.push(Number(port));
+    out.edit(s.compose.path, start + found.offset, start + found.value.length, String(to));
+    const value = typeof found.node.value === 'number' ? to : found.value.slice(0, found.offset) + String(to);
+    out.intent.push({ file: s.compose.path, doc: s.node.docIndex, path: servicePath(s, ...found.at), op: 'set', value });
+  }
 }
 
 /** URLs to the service in one service's own `environment` (list or map form). */

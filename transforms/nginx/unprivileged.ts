@@ -287,7 +287,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   const implicit = configs.some(hasServerWithoutListen);
   for (const f of configs) if (isFullNginxConfig(f.parsed)) planFullConfig(f, UNPRIVILEGED_WRITABLE, `UID ${UID}`, plan);
   for (const s of unit.services) planSwapService(s, unit.df ? undefined : swapped, plan);
-  const move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}` });
+  const move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}`, renderedConfigs: renderedConfigs(set.files) });
   plan.merge(move);
   planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
 
@@ -308,7 +308,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   const digest = ref.digest ? `; dropped the digest ${ref.digest}, which names the old image: pin ${target}'s own digest` : '';
   // What listens after the swap: the repository's own servers (moved by the edits) and, unless replaced or
   // removed, the image's stock default site, which nginx-unprivileged itself moves from 80 to 8080.
-  const listens = (from: number) => listened.has(from) || (from === 80 && implicit);
+  const listens = (from: number) => listened.has(from) || move.listenedThroughEnvironment.includes(from) || (from === 80 && implicit);
   const stockMove: [number, number] = [NGINX_ORG_DEFAULT_SITE.port, NGINX_ORG_DEFAULT_SITE.unprivilegedPort];
   const servedMoves = move.moved.filter(([from]) => listens(from) || (stockSite && from === stockMove[0]));
   if (stockSite && !servedMoves.some(([from]) => from === stockMove[0])) servedMoves.unshift(stockMove);
@@ -536,6 +536,11 @@ function containerMappings(project: Project, unit: Unit): ContainerMapping[][] {
   const base = unit.base ?? (unit.df && last ? resolveStageBase(unit.df.parsed, last) : undefined);
   const sets = imageMappings(project, unit.df?.path, unit.stages, unit.services);
   return sets.map((m, i) => [...m, ...startConfigMappings(project, unit.services[i], unit.df, base)]);
+}
+
+/** Host paths of the configs the entrypoint renders from templates (their `${NAME}`s are the services' environment). */
+function renderedConfigs(files: NginxConfigFile[]): Set<string> {
+  return new Set(files.filter((f) => f.rendered).map((f) => f.hostPath));
 }
 
 /** The configs the unit's containers read (blockers for what cannot be followed), each once. */
@@ -843,7 +848,7 @@ function planUnprivileged(project: Project, unit: Unit): Finding | undefined {
   if (unit.df) planConfigWriters(unit.df, unit.stages, plan);
   let move: PortMove | undefined;
   if (onOld.length) {
-    move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}` });
+    move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: false, services: unit.services, runsAs: `UID ${UID}`, renderedConfigs: renderedConfigs(set.files) });
     plan.merge(move);
   }
   const image = unit.ref!.raw;
