@@ -34,3 +34,39 @@ export class PassMemo<K extends object, V> {
     return value;
   }
 }
+
+/**
+ * Answers kept across the passes of a run, for pure functions of values (not
+ * of the model): the key is every input the answer is computed from, written
+ * out in full (a script's whole text, not its path), so a file a pass changed
+ * can only ask with another key and never meets an answer about its old text.
+ * The table is bounded and the driver clears it when a run's engine is done
+ * (`clearRunMemos`), so a long-lived process keeps no answers of old runs.
+ */
+export class RunMemo<V> {
+  private table = new Map<string, V>();
+
+  constructor(private readonly limit = 4096) {
+    runMemos.add(this as RunMemo<unknown>);
+  }
+
+  get(key: string, compute: () => V): V {
+    const known = this.table.get(key);
+    if (known !== undefined || this.table.has(key)) return known as V;
+    const value = compute();
+    if (this.table.size >= this.limit) this.table.clear();
+    this.table.set(key, value);
+    return value;
+  }
+
+  clear(): void {
+    this.table.clear();
+  }
+}
+
+const runMemos = new Set<RunMemo<unknown>>();
+
+/** Drop every RunMemo's answers (the driver calls it once the engine has run). */
+export function clearRunMemos(): void {
+  for (const memo of runMemos) memo.clear();
+}
