@@ -291,26 +291,26 @@ const ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(=|==|!=|-
  * `workdir` resolves relative paths, unless the script changes directory.
  */
 export function readStartScript(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
-  return copyReading(readingsInRun.get(readingKey(text, where, workdir, vars, lineOffset), () => readStartScriptAfresh(text, where, workdir, vars, lineOffset)));
+  return copyReading(readingsInRun.get(text, readingKey(where, workdir, vars, lineOffset), () => readStartScriptAfresh(text, where, workdir, vars, lineOffset)));
 }
 
 /**
  * readStartScript's answers across a run's passes: every pass asks again for
  * each image's and service's start scripts (non-root-user, cap_drop and
  * read_only), with the same text and variables unless the pass changed them.
- * Keyed on every argument written out (readingKey), so another text, place,
+ * Keyed on the text and every other argument written out (readingKey), so another text, place,
  * working directory, variable or line offset is another key (issue 13).
  */
 const readingsInRun = new RunMemo<ScriptReading>();
 
 /**
- * Every input of readStartScriptAfresh, in full: the text, where (it names
- * lines in findings), the working directory, the line offset, and the
- * variables in their order (an undefined value is written as null, which a
- * value never is).
+ * Every input of readStartScriptAfresh besides the text (the memo's other key
+ * part), in full: where (it names lines in findings), the working directory,
+ * the line offset, and the variables in their order (an undefined value is
+ * written as null, which a value never is).
  */
-export function readingKey(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset: number): string {
-  return JSON.stringify([text, where, workdir, lineOffset, [...vars]]);
+export function readingKey(where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset: number): string {
+  return JSON.stringify([where, workdir, lineOffset, [...vars]]);
 }
 
 /**

@@ -88,15 +88,27 @@ describe('runCommands', () => {
 });
 
 describe('RunMemo', () => {
-  it('answers once per key until cleared, an undefined answer included', () => {
+  it('answers once per key (both parts) until cleared, an undefined answer included', () => {
     const memo = new RunMemo<number | undefined>();
     let calls = 0;
-    expect(memo.get('a', () => ++calls)).toBe(1);
-    expect(memo.get('a', () => ++calls)).toBe(1);
-    expect(memo.get('b', () => undefined)).toBe(undefined);
-    expect(memo.get('b', () => ++calls)).toBe(undefined);
+    expect(memo.get('a', '1', () => ++calls)).toBe(1);
+    expect(memo.get('a', '1', () => ++calls)).toBe(1);
+    expect(memo.get('a', '2', () => ++calls)).toBe(2);
+    expect(memo.get('b', '1', () => ++calls)).toBe(3);
+    expect(memo.get('c', '1', () => undefined)).toBe(undefined);
+    expect(memo.get('c', '1', () => ++calls)).toBe(undefined);
     clearRunMemos();
-    expect(memo.get('a', () => ++calls)).toBe(2);
+    expect(memo.get('a', '1', () => ++calls)).toBe(4);
+  });
+
+  it('stays within its bound', () => {
+    const memo = new RunMemo<number>(2);
+    let calls = 0;
+    memo.get('a', '', () => ++calls);
+    memo.get('b', '', () => ++calls);
+    memo.get('c', '', () => ++calls); // the table was full: cleared first
+    expect(memo.get('c', '', () => ++calls)).toBe(3);
+    expect(memo.get('a', '', () => ++calls)).toBe(4);
   });
 });
 
@@ -139,8 +151,8 @@ describe('readStartScript across passes', () => {
     expect(ask(base)).toEqual(fresh(base));
   });
 
-  it('the key writes out every argument', () => {
-    const key = readingKey(base.text, base.where, base.workdir, base.vars, base.lineOffset);
-    for (const [, v] of variants) expect(readingKey(v.text, v.where, v.workdir, v.vars, v.lineOffset)).not.toBe(key);
+  it('the key (text and the rest written out) tells every variant from the base', () => {
+    const key = (a: Args) => JSON.stringify([a.text, readingKey(a.where, a.workdir, a.vars, a.lineOffset)]);
+    for (const [, v] of variants) expect(key(v)).not.toBe(key(base));
   });
 });
