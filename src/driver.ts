@@ -7,6 +7,7 @@ import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
 import { FileProblem, withPathKindsKept, type FileError } from './read.js';
+import { clearRunMemos } from './pass-memo.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
@@ -146,6 +147,8 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   } else {
     engine = withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngineOn(handle, engineOptions(new Set()))));
   }
+  // What the passes shared (start script readings) is not needed by the report.
+  clearRunMemos();
 
   // The model's errors are the loading errors (each pass's model shares the list).
   const errors: FileError[] = [...found.errors, ...engine.project.errors, ...engine.errors, ...directives];

@@ -34,3 +34,50 @@ export class PassMemo<K extends object, V> {
     return value;
   }
 }
+
+/**
+ * Answers kept across the passes of a run, for pure functions of values (not
+ * of the model): the key is every input the answer is computed from, written
+ * out in full (a script's whole text, not its path), so a file a pass changed
+ * can only ask with another key and never meets an answer about its old text.
+ * The key has two parts: `text`, a long input used as it is (a Map keeps a
+ * reference to the string, which the model holds anyway, and V8 hashes a
+ * string once), and `rest`, the other inputs written out. The table is
+ * bounded and the driver clears it when a run's engine is done
+ * (`clearRunMemos`), so a long-lived process keeps no answers of old runs.
+ */
+export class RunMemo<V> {
+  private table = new Map<string, Map<string, V>>();
+  private size = 0;
+
+  constructor(private readonly limit = 4096) {
+    runMemos.add(this as RunMemo<unknown>);
+  }
+
+  get(text: string, rest: string, compute: () => V): V {
+    let byRest = this.table.get(text);
+    if (byRest) {
+      const known = byRest.get(rest);
+      if (known !== undefined || byRest.has(rest)) return known as V;
+    }
+    const value = compute();
+    if (this.size >= this.limit) this.clear();
+    byRest = this.table.get(text);
+    if (!byRest) this.table.set(text, (byRest = new Map()));
+    byRest.set(rest, value);
+    this.size++;
+    return value;
+  }
+
+  clear(): void {
+    this.table.clear();
+    this.size = 0;
+  }
+}
+
+const runMemos = new Set<RunMemo<unknown>>();
+
+/** Drop every RunMemo's answers (the driver calls it once the engine has run). */
+export function clearRunMemos(): void {
+  for (const memo of runMemos) memo.clear();
+}

@@ -19,7 +19,7 @@ import { observedKey, type DockerfileSource, type Project, type ScriptSource, ty
 import type { DfInstruction } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
-import { PassMemo } from './pass-memo.js';
+import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside } from './read.js';
@@ -291,6 +291,54 @@ const ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(=|==|!=|-
  * `workdir` resolves relative paths, unless the script changes directory.
  */
 export function readStartScript(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
+  return copyReading(readingsInRun.get(text, readingKey(where, workdir, vars, lineOffset), () => readStartScriptAfresh(text, where, workdir, vars, lineOffset)));
+}
+
+/**
+ * readStartScript's answers across a run's passes: every pass asks again for
+ * each image's and service's start scripts (non-root-user, cap_drop and
+ * read_only), with the same text and variables unless the pass changed them.
+ * Keyed on the text and every other argument written out (readingKey), so another text, place,
+ * working directory, variable or line offset is another key (issue 13).
+ */
+const readingsInRun = new RunMemo<ScriptReading>();
+
+/**
+ * Every input of readStartScriptAfresh besides the text (the memo's other key
+ * part), in full: where (it names lines in findings), the working directory,
+ * the line offset, and the variables in their order (an undefined value is
+ * written as null, which a value never is).
+ */
+export function readingKey(where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset: number): string {
+  return JSON.stringify([where, workdir, lineOffset, [...vars]]);
+}
+
+/**
+ * A copy of a reading whose lists and records are its own: callers change the
+ * drops they get (a CMD's drop takes the instruction's line and loses its
+ * script lineRange), which must not reach the kept answer.
+ */
+function copyReading(r: ScriptReading): ScriptReading {
+  const drops: PrivilegeDrop[] = [];
+  for (const d of r.drops) {
+    const copy: PrivilegeDrop = { ...d, caps: d.caps.slice() };
+    if (d.lineRange) copy.lineRange = [d.lineRange[0], d.lineRange[1]];
+    drops.push(copy);
+  }
+  const writes: StartWrite[] = [];
+  for (const w of r.writes) writes.push({ ...w });
+  return {
+    drops,
+    writes,
+    rootCheck: r.rootCheck,
+    rootCaps: r.rootCaps.slice(),
+    rootDaemons: r.rootDaemons.slice(),
+    ...(r.accountChanges ? { accountChanges: r.accountChanges.slice() } : {}),
+  };
+}
+
+/** readStartScript without the memo (tests compare the two). */
+export function readStartScriptAfresh(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
   const scope = new Map(vars);
   const drops: PrivilegeDrop[] = [];
   const writes: StartWrite[] = [];

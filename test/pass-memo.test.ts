@@ -1,7 +1,8 @@
 // Memos that spare repeated work (issue 13) must answer exactly what the work
 // answers, and never outlive what they were made for.
 import { describe, it, expect } from 'vitest';
-import { PassMemo, withPassMemos } from '../src/pass-memo.js';
+import { PassMemo, RunMemo, clearRunMemos, withPassMemos } from '../src/pass-memo.js';
+import { readStartScript, readStartScriptAfresh, readingKey } from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { runCommands, runScript } from '../src/dockerfile-info.js';
 import { shellCommands } from '../src/knowledge/images.js';
@@ -83,5 +84,75 @@ describe('runCommands', () => {
     expect(runCommands(ins, '\\')).toEqual(shellCommands(runScript(ins, '\\')));
     expect(runCommands(ins, '`')).toEqual(shellCommands(runScript(ins, '`')));
     expect(runCommands(ins, '`')).not.toEqual(runCommands(ins, '\\'));
+  });
+});
+
+describe('RunMemo', () => {
+  it('answers once per key (both parts) until cleared, an undefined answer included', () => {
+    const memo = new RunMemo<number | undefined>();
+    let calls = 0;
+    expect(memo.get('a', '1', () => ++calls)).toBe(1);
+    expect(memo.get('a', '1', () => ++calls)).toBe(1);
+    expect(memo.get('a', '2', () => ++calls)).toBe(2);
+    expect(memo.get('b', '1', () => ++calls)).toBe(3);
+    expect(memo.get('c', '1', () => undefined)).toBe(undefined);
+    expect(memo.get('c', '1', () => ++calls)).toBe(undefined);
+    clearRunMemos();
+    expect(memo.get('a', '1', () => ++calls)).toBe(4);
+  });
+
+  it('stays within its bound', () => {
+    const memo = new RunMemo<number>(2);
+    let calls = 0;
+    memo.get('a', '', () => ++calls);
+    memo.get('b', '', () => ++calls);
+    memo.get('c', '', () => ++calls); // the table was full: cleared first
+    expect(memo.get('c', '', () => ++calls)).toBe(3);
+    expect(memo.get('a', '', () => ++calls)).toBe(4);
+  });
+});
+
+describe('readStartScript across passes', () => {
+  const text = ['#!/bin/sh', 'mkdir -p "$DATA" cache', 'gosu app touch /run/app.pid', 'exec gosu app server'].join('\n');
+  const base = { text, where: 'entrypoint.sh', workdir: '/srv', vars: new Map<string, string | undefined>([['DATA', '/var/lib/app']]), lineOffset: 0 };
+  type Args = typeof base;
+  const ask = (a: Args) => readStartScript(a.text, a.where, a.workdir, a.vars, a.lineOffset);
+  const fresh = (a: Args) => readStartScriptAfresh(a.text, a.where, a.workdir, a.vars, a.lineOffset);
+
+  // Each input changes the answer; the memo, asked first with the base inputs,
+  // must answer each variant as a fresh reading does: a key that missed one of
+  // them would hand back the base answer.
+  const variants: [string, Args][] = [
+    ['text', { ...base, text: text.replace('cache', 'logs') }],
+    ['where', { ...base, where: 'start.sh' }],
+    ['workdir', { ...base, workdir: '/app' }],
+    ['a variable value', { ...base, vars: new Map([['DATA', '/data']]) }],
+    ['a variable set or not', { ...base, vars: new Map([['DATA', undefined]]) }],
+    ['lineOffset', { ...base, lineOffset: 3 }],
+  ];
+  for (const [what, variant] of variants) {
+    it(`keys on ${what}`, () => {
+      clearRunMemos();
+      expect(ask(base)).toEqual(fresh(base));
+      expect(fresh(variant)).not.toEqual(fresh(base));
+      expect(ask(variant)).toEqual(fresh(variant));
+      expect(ask(base)).toEqual(fresh(base));
+    });
+  }
+
+  it('hands out copies: a caller changing its drops does not change the next answer', () => {
+    clearRunMemos();
+    const first = ask(base);
+    expect(first.drops.length).toBeGreaterThan(0);
+    first.drops[0]!.line = 99;
+    delete first.drops[0]!.lineRange;
+    first.drops[0]!.caps.push('NET_ADMIN');
+    first.writes.pop();
+    expect(ask(base)).toEqual(fresh(base));
+  });
+
+  it('the key (text and the rest written out) tells every variant from the base', () => {
+    const key = (a: Args) => JSON.stringify([a.text, readingKey(a.where, a.workdir, a.vars, a.lineOffset)]);
+    for (const [, v] of variants) expect(key(v)).not.toBe(key(base));
   });
 });
