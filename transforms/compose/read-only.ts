@@ -38,7 +38,7 @@ import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
-import { imageAccountChanges, imageStartCommands, imageStartWrites, serviceStart } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -93,6 +93,19 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     return note(
       `its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group in /etc: a read-only root stops that, and /etc cannot be a tmpfs; root left writable`,
       'Make the account changes at build time (RUN before the start), or skip them when nothing changed; then run docker-harden again.',
+    );
+  }
+  // A root start that runs a process supervisor or a daemon that must start as root writes its state where nothing here
+  // follows it: s6-svscan and s6-supervise make `.s6-svscan/` and each service's `supervise/` in the scan directory
+  // (https://skarnet.org/software/s6/s6-supervise.html), runit's runsv the same (http://smarden.org/runit/runsv.8.html),
+  // crond and sshd their pid files under /run (sshd also /run/sshd), supervisord its pid, log and socket files
+  // (https://supervisord.org/configuration.html#supervisord-section-values, default: its working directory). On a
+  // read-only root those writes fail at start and take every service it runs with them.
+  const daemons = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageRootDaemons(serviceStart(ctx.project, s, img.dockerfile, img.base)) : [];
+  if (daemons.length) {
+    return note(
+      `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start; root left writable`,
+      'Find where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.',
     );
   }
 
