@@ -629,6 +629,15 @@ function finalVariables(level: ImageLevel): Map<string, string | undefined> {
   return vars;
 }
 
+/**
+ * Texts of the repository's scripts an image's containers start with: the image's own (its
+ * ENTRYPOINT/CMD scripts) and those each service's compose entrypoint or command runs.
+ */
+export function startScriptTexts(project: Project, df: DockerfileSource, base: StageBase, services: readonly ServiceLink[]): string[] {
+  const starts = [imageStart(project, df, base), ...services.map((s) => serviceStart(project, s, df, base))];
+  return [...new Set(starts.flatMap((st) => st.scripts.map((x) => x.source.text)))];
+}
+
 /** Account changes the image's start makes as root (usermod, addgroup, ...), from its scripts and its command. */
 export function imageAccountChanges(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.accountChanges ?? []), ...(start.command?.accountChanges ?? [])];

@@ -38,7 +38,7 @@ import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
-import { imageAccountChanges, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -84,7 +84,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const judged = imageToJudge(ctx, s, ID, CIS, 'root left writable');
   if ('done' in judged) return judged.done;
   const { img } = judged;
-  const writes = writePaths(s, img);
+  const writes = writePaths(ctx, s, img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
   // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
   // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
@@ -390,7 +390,7 @@ function bakedNote(s: ServiceLink, w: WritePath): Finding {
 }
 
 /** Paths that must stay writable, or why they are not known. */
-function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
+function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
@@ -400,7 +400,7 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
       return `its base ${img.image ?? 'image'} is not in the knowledge table and runs its own start command: the paths it writes are not known`;
     }
     // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
-    paths.push(...(img.facts?.tmpfsPaths ?? []), ...packageNginxWrites(s, img));
+    paths.push(...(img.facts?.tmpfsPaths ?? []), ...packageNginxWrites(ctx, s, img));
   } else if (img.buildElsewhere) {
     return 'its build context or Dockerfile is not in this repository';
   } else if (!img.image) {
@@ -425,13 +425,13 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
  * /var/log/nginx): empty folders in the image, so tmpfs carve-outs hide nothing.
  * As a non-root user it writes under /tmp instead (nginx/unprivileged sees to it).
  */
-function packageNginxWrites(s: ServiceLink, img: ServiceImage): string[] {
+function packageNginxWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] {
   if (!img.dockerfile || !img.base) return [];
   const user = effectiveUser(img.base);
   if (user.known && !user.root) return [];
   const pkg = nginxPackage(img.base.chain, img.dockerfile.parsed.escape);
   const stock = pkg?.layout.stockMain;
-  if (!pkg || !stock || !startsNginx(img.base.chain, [s])) return [];
+  if (!pkg || !stock || !startsNginx(img.base.chain, [s], startScriptTexts(ctx.project, img.dockerfile, img.base, [s]))) return [];
   return [path.posix.dirname(stock.pid), stock.tempDir, ...(pkg.layout.logDir ? [pkg.layout.logDir] : [])];
 }
 

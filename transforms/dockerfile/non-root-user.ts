@@ -35,7 +35,7 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, startScriptTexts, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -482,7 +482,7 @@ function planUser(
 function packageNginxOnStockConfig(ctx: TransformContext, df: DockerfileSource, base: StageBase, services: ServiceLink[]): string | undefined {
   const pkg = nginxPackage(base.chain, df.parsed.escape);
   const stock = pkg?.layout.stockMain;
-  if (!pkg || !stock || !startsNginx(base.chain, services)) return undefined;
+  if (!pkg || !stock || !startsNginx(base.chain, services, startScriptTexts(ctx.project, df, base, services))) return undefined;
   const seen = imageMappings(ctx.project, df.path, base.chain, services);
   if (!seen.some((m) => nginxConfigSet(ctx.project, m, pkg.layout).stockMain)) return undefined;
   return `nginx from the ${pkg.name} package (${df.rel} line ${pkg.install.instruction.line + 1}) runs the package's own nginx.conf (pid ${stock.pid}, temp files in ${stock.tempDir}), which only root can write`;
