@@ -38,7 +38,7 @@ import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
 import { startsNginx } from '../../src/nginx-files.js';
 import path from 'node:path';
-import { imageAccountChanges, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
+import { imageAccountChanges, imagePackageInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -101,11 +101,20 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   // crond and sshd their pid files under /run (sshd also /run/sshd), supervisord its pid, log and socket files
   // (https://supervisord.org/configuration.html#supervisord-section-values, default: its working directory). On a
   // read-only root those writes fail at start and take every service it runs with them.
-  const daemons = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageRootDaemons(serviceStart(ctx.project, s, img.dockerfile, img.base)) : [];
+  const rootStart = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
+  const daemons = rootStart ? imageRootDaemons(rootStart) : [];
   if (daemons.length) {
     return note(
       `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start; root left writable`,
       'Find where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.',
+    );
+  }
+  // Packages installed at start write /usr, /etc and the package database (/var/lib/dpkg, /lib/apk/db): none of it can be a tmpfs.
+  const installs = rootStart ? imagePackageInstalls(rootStart) : [];
+  if (installs.length) {
+    return note(
+      `its start installs system packages (${installs.slice(0, 3).join(', ')}), which write /usr, /etc and the package database: a read-only root makes that fail, and those folders cannot be a tmpfs; root left writable`,
+      'Install the packages at build time (a RUN in the Dockerfile), then run docker-harden again.',
     );
   }
 
