@@ -12,6 +12,7 @@ import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { NGINX_ORG_LAYOUT, type NginxLayout } from './knowledge/nginx.js';
 import type { DfStage } from './parse/dockerfile.js';
 import { chainInstructions } from './dockerfile-info.js';
+import { shellCommands } from './knowledge/images.js';
 
 export const NGINX_CONF_DIR = '/etc/nginx';
 
@@ -466,6 +467,14 @@ function makeGlobRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** A shell text that runs nginx as a command (`nginx`, `exec /usr/sbin/nginx -g 'daemon off;'`), not one that only names it. */
+function runsNginx(text: string): boolean {
+  return shellCommands(text).some((argv) => {
+    const word = argv[0] === 'exec' ? argv[1] : argv[0];
+    return word !== undefined && path.posix.basename(word) === 'nginx';
+  });
+}
+
 function fileKind(p: string): 'file' | 'dir' | undefined {
   return isFile(p) ? 'file' : isDirectory(p) ? 'dir' : undefined;
 }
@@ -478,11 +487,16 @@ function listDir(dir: string): string[] {
   return listDirEntries(dir).map((e) => e.name);
 }
 
-/** Whether an image starts nginx: its CMD/ENTRYPOINT or a service command says so, or it puts configuration under /etc/nginx. */
-export function startsNginx(stages: DfStage[], services: ServiceLink[]): boolean {
+/**
+ * Whether an image starts nginx: its CMD/ENTRYPOINT or a service command says so, a start script of
+ * the repository runs it (`nginx -g 'pid /tmp/nginx.pid;'` before `exec gunicorn`: `scriptTexts`, the
+ * texts of the scripts its containers start with), or it puts configuration under /etc/nginx.
+ */
+export function startsNginx(stages: DfStage[], services: ServiceLink[], scriptTexts: readonly string[] = []): boolean {
   const ins = chainInstructions(stages);
   if (ins.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\bnginx\b/.test(i.raw))) return true;
   if (services.some((s) => /\bnginx\b/.test(JSON.stringify([s.effective.command ?? '', s.effective.entrypoint ?? ''])))) return true;
+  if (scriptTexts.some(runsNginx)) return true;
   const indexes = new Set(stages.map((s) => s.index));
   return ins.some((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && indexes.has(i.stage) && /\s\/etc\/nginx(\/|\s|$|")/.test(i.raw.split(/\r?\n/)[0]!));
 }

@@ -250,6 +250,8 @@ export interface ScriptReading {
   rootDaemons: string[];
   /** Account changes it makes as root before any drop (`usermod (entry.sh line 11)`): they rewrite /etc/passwd and /etc/group. */
   accountChanges?: string[];
+  /** System packages it installs before any drop (`apk add (entry.sh line 5)`): only root may, and they write /usr, /etc and the package database. */
+  packageInstalls?: string[];
 }
 
 /**
@@ -258,6 +260,23 @@ export interface ScriptReading {
  * BusyBox's lock-and-replace): the PUID/PGID pattern of self-hosted images
  * (`usermod -o -u "$PUID" abc`) needs /etc itself writable at start.
  */
+/**
+ * The distros' package managers and the subcommands that install: run at start (an `EXTRA_PACKAGES`
+ * hook, `apk add --no-cache $PKGS`), they write /usr, /etc and the package database
+ * (/var/lib/dpkg, /lib/apk/db, /var/lib/rpm), which only root may and a read-only root forbids.
+ */
+const PACKAGE_INSTALLS: Record<string, readonly string[]> = {
+  'apt-get': ['install'],
+  apt: ['install'],
+  apk: ['add'],
+  yum: ['install'],
+  dnf: ['install'],
+  microdnf: ['install'],
+  zypper: ['install', 'in'],
+  dpkg: ['-i', '--install'],
+  rpm: ['-i', '-U', '-ivh', '-Uvh', '--install'],
+};
+
 const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel', 'adduser', 'addgroup', 'deluser', 'delgroup', 'chpasswd']);
 
 /**
@@ -345,6 +364,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const rootCaps = new Set<string>();
   const rootDaemons: string[] = [];
   const accountChanges: string[] = [];
+  const packageInstalls: string[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -394,6 +414,11 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const daemon = `${isRootSupervisor(tool) ? tool : name} (${at})`;
         if (!rootDaemons.includes(daemon)) rootDaemons.push(daemon);
       }
+      const installs = PACKAGE_INSTALLS[path.posix.basename(tool)];
+      if (!seenDrop && installs && words.slice(1).some((w) => installs.includes(w))) {
+        const install = `${path.posix.basename(tool)} ${words.slice(1).find((w) => installs.includes(w))} (${at})`;
+        if (!packageInstalls.includes(install)) packageInstalls.push(install);
+      }
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
@@ -405,7 +430,16 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
-  return { drops, writes, rootCheck: ROOT_CHECK.test(text), rootCaps: [...rootCaps], rootDaemons, ...(accountChanges.length ? { accountChanges } : {}) };
+  return {
+    drops,
+    writes,
+    rootCheck: ROOT_CHECK.test(text),
+    rootCaps: [...rootCaps],
+    rootDaemons,
+    ...(accountChanges.length ? { accountChanges } : {}),
+    // A script that checks for root first was written to run without it too: its installs are skipped there.
+    ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
+  };
 }
 
 /** Lines joined over backslash continuations, with offsets of the first line's start and the last line's end. */
@@ -649,6 +683,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])],
           rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
           accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
+          packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
         }
       : reading;
   }
@@ -677,9 +712,23 @@ function finalVariables(level: ImageLevel): Map<string, string | undefined> {
   return vars;
 }
 
+/**
+ * Texts of the repository's scripts an image's containers start with: the image's own (its
+ * ENTRYPOINT/CMD scripts) and those each service's compose entrypoint or command runs.
+ */
+export function startScriptTexts(project: Project, df: DockerfileSource, base: StageBase, services: readonly ServiceLink[]): string[] {
+  const starts = [imageStart(project, df, base), ...services.map((s) => serviceStart(project, s, df, base))];
+  return [...new Set(starts.flatMap((st) => st.scripts.map((x) => x.source.text)))];
+}
+
 /** Account changes the image's start makes as root (usermod, addgroup, ...), from its scripts and its command. */
 export function imageAccountChanges(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.accountChanges ?? []), ...(start.command?.accountChanges ?? [])];
+}
+
+/** System packages the image's start installs as root (`apk add (entry.sh line 5)`), from its scripts and its command. */
+export function imagePackageInstalls(start: ImageStart): string[] {
+  return [...start.scripts.flatMap((s) => s.reading.packageInstalls ?? []), ...(start.command?.packageInstalls ?? [])];
 }
 
 /** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */
@@ -1195,6 +1244,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     rootCaps: [...new Set([...a.rootCaps, ...b.rootCaps])],
     rootDaemons: [...a.rootDaemons, ...b.rootDaemons],
     accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
+    packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
   };
 }
 

@@ -10,7 +10,7 @@ import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { runShellText } from '../../src/dockerfile-info.js';
-import { dropDecision, imagePrivilegeDrop, imageStart } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageStart, serviceStart } from '../../src/start-scripts.js';
 import {
   addListItems,
   capList,
@@ -116,9 +116,16 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = img.facts?.fileCapabilities ?? [];
   if (user.known && !user.root) return fileCaps;
-  // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs.
   const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
-  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return [...new Set([...img.facts.capsNeeded, ...fileCaps])];
+  // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs, plus what a start
+  // script of this repository does as root before it (an ENTRYPOINT or a compose entrypoint that runs `chown` and then
+  // execs the image's program: CHOWN, DAC_OVERRIDE, FOWNER), since the table knows only the image's own entrypoint.
+  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
+    const start = serviceStart(ctx.project, s, img.dockerfile, img.base);
+    const steps = [...start.scripts.flatMap((x) => x.reading.rootCaps), ...(start.command?.rootCaps ?? [])];
+    const table = [...new Set([...img.facts.capsNeeded, ...fileCaps])];
+    return steps.some((c) => !table.includes(c)) ? [...new Set([...table, ...steps])].sort() : table;
+  }
   // Its own entrypoint script (or command) in this repository drops privileges: what that needs.
   const drop = img.dockerfile && img.base && !userSetInDockerfile && user.from !== 'compose' ? imagePrivilegeDrop(imageStart(ctx.project, img.dockerfile, img.base)) : undefined;
   if (drop) {

@@ -39,7 +39,7 @@ import { chainInstructions, effectiveUser, imageStages, nginxPackage } from '../
 import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
-import { imageAccountChanges, imageStartCommands, imageStartWrites, serviceStart } from '../../src/start-scripts.js';
+import { imageAccountChanges, imagePackageInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
@@ -86,7 +86,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const judged = imageToJudge(ctx, s, ID, CIS, 'root left writable');
   if ('done' in judged) return judged.done;
   const { img } = judged;
-  const writes = writePaths(s, img);
+  const writes = writePaths(ctx, s, img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
   // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
   // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
@@ -95,6 +95,28 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     return note(
       `its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group in /etc: a read-only root stops that, and /etc cannot be a tmpfs; root left writable`,
       'Make the account changes at build time (RUN before the start), or skip them when nothing changed; then run docker-harden again.',
+    );
+  }
+  // A root start that runs a process supervisor or a daemon that must start as root writes its state where nothing here
+  // follows it: s6-svscan and s6-supervise make `.s6-svscan/` and each service's `supervise/` in the scan directory
+  // (https://skarnet.org/software/s6/s6-supervise.html), runit's runsv the same (http://smarden.org/runit/runsv.8.html),
+  // crond and sshd their pid files under /run (sshd also /run/sshd), supervisord its pid, log and socket files
+  // (https://supervisord.org/configuration.html#supervisord-section-values, default: its working directory). On a
+  // read-only root those writes fail at start and take every service it runs with them.
+  const rootStart = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
+  const daemons = rootStart ? imageRootDaemons(rootStart) : [];
+  if (daemons.length) {
+    return note(
+      `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start; root left writable`,
+      'Find where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.',
+    );
+  }
+  // Packages installed at start write /usr, /etc and the package database (/var/lib/dpkg, /lib/apk/db): none of it can be a tmpfs.
+  const installs = rootStart ? imagePackageInstalls(rootStart) : [];
+  if (installs.length) {
+    return note(
+      `its start installs system packages (${installs.slice(0, 3).join(', ')}), which write /usr, /etc and the package database: a read-only root makes that fail, and those folders cannot be a tmpfs; root left writable`,
+      'Install the packages at build time (a RUN in the Dockerfile), then run docker-harden again.',
     );
   }
 
@@ -460,7 +482,7 @@ function bakedNote(s: ServiceLink, w: WritePath): Finding {
 }
 
 /** Paths that must stay writable, or why they are not known. */
-function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
+function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
@@ -470,7 +492,7 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
       return `its base ${img.image ?? 'image'} is not in the knowledge table and runs its own start command: the paths it writes are not known`;
     }
     // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
-    paths.push(...(img.facts?.tmpfsPaths ?? []), ...packageNginxWrites(s, img));
+    paths.push(...(img.facts?.tmpfsPaths ?? []), ...packageNginxWrites(ctx, s, img));
   } else if (img.buildElsewhere) {
     return 'its build context or Dockerfile is not in this repository';
   } else if (!img.image) {
@@ -495,13 +517,13 @@ function writePaths(s: ServiceLink, img: ServiceImage): string[] | string {
  * /var/log/nginx): empty folders in the image, so tmpfs carve-outs hide nothing.
  * As a non-root user it writes under /tmp instead (nginx/unprivileged sees to it).
  */
-function packageNginxWrites(s: ServiceLink, img: ServiceImage): string[] {
+function packageNginxWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] {
   if (!img.dockerfile || !img.base) return [];
   const user = effectiveUser(img.base);
   if (user.known && !user.root) return [];
   const pkg = nginxPackage(img.base.chain, img.dockerfile.parsed.escape);
   const stock = pkg?.layout.stockMain;
-  if (!pkg || !stock || !startsNginx(img.base.chain, [s])) return [];
+  if (!pkg || !stock || !startsNginx(img.base.chain, [s], startScriptTexts(ctx.project, img.dockerfile, img.base, [s]))) return [];
   return [path.posix.dirname(stock.pid), stock.tempDir, ...(pkg.layout.logDir ? [pkg.layout.logDir] : [])];
 }
 

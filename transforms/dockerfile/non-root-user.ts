@@ -35,7 +35,7 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
+import { dropDecision, imagePackageInstalls, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, startScriptTexts, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -168,6 +168,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
       'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+    );
+  }
+  // Packages installed at start (an EXTRA_PACKAGES hook): apt, apk, dnf and dpkg refuse to run for any user but root.
+  const startInstalls = imagePackageInstalls(start);
+  if (startInstalls.length) {
+    return report(
+      `its start installs system packages (${startInstalls.slice(0, 3).join(', ')}), which only root may do: a USER would make that step fail; no user added`,
+      'Install the packages at build time (RUN before USER, or a derived image), or keep the service on root; then run docker-harden again.',
     );
   }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
@@ -482,7 +490,7 @@ function planUser(
 function packageNginxOnStockConfig(ctx: TransformContext, df: DockerfileSource, base: StageBase, services: ServiceLink[]): string | undefined {
   const pkg = nginxPackage(base.chain, df.parsed.escape);
   const stock = pkg?.layout.stockMain;
-  if (!pkg || !stock || !startsNginx(base.chain, services)) return undefined;
+  if (!pkg || !stock || !startsNginx(base.chain, services, startScriptTexts(ctx.project, df, base, services))) return undefined;
   const seen = imageMappings(ctx.project, df.path, base.chain, services);
   if (!seen.some((m) => nginxConfigSet(ctx.project, m, pkg.layout).stockMain)) return undefined;
   return `nginx from the ${pkg.name} package (${df.rel} line ${pkg.install.instruction.line + 1}) runs the package's own nginx.conf (pid ${stock.pid}, temp files in ${stock.tempDir}), which only root can write`;

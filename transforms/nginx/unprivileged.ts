@@ -46,7 +46,7 @@ import { lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
 import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
-import { startConfigMappings } from '../../src/start-scripts.js';
+import { startConfigMappings, startScriptTexts } from '../../src/start-scripts.js';
 import {
   insertBefore,
   insertAfter,
@@ -904,7 +904,7 @@ function planPackage(project: Project, unit: Unit, tmpfsSize: string): Finding |
   const layout = pkg.layout;
   const user = effectiveUser(unit.base!);
   if (!user.known || user.root || !user.instruction) return undefined;
-  if (!startsNginx(unit.stages, unit.services)) return undefined;
+  if (!startsNginx(unit.stages, unit.services, startScriptTexts(project, df, unit.base!, unit.services))) return undefined;
   const owner = user.user;
   const runsAs = `user ${owner}`;
   const plan = new Plan();
