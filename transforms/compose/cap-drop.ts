@@ -145,9 +145,14 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
  * (compose.yaml): gosu app`); undefined for the image's own entrypoint.
  */
 function startDropSource(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string | undefined {
-  if (!composeStarts(s).length) return undefined;
+  const starts = composeStarts(s);
+  if (!starts.length) return undefined;
   const drop = imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base));
   if (!drop) return undefined;
+  // A drop in the image's own entrypoint script (minio's, under a compose `command: server ...`) is still its entrypoint's.
+  const imageScripts = img.dockerfile && img.base ? imageStart(ctx.project, img.dockerfile, img.base).scripts.map((x) => x.ref.hostPath) : [];
+  const own = drop.script ? !imageScripts.includes(drop.script.ref.hostPath) : starts.some((c) => c.where === drop.where);
+  if (!own) return undefined;
   return `its start, which drops privileges with ${drop.drop.tool}${drop.drop.user ? ` ${drop.drop.user}` : ''} (${drop.where})`;
 }
 
