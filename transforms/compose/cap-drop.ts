@@ -76,11 +76,17 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   // -f docker-compose.ci.yml`): one that runs the service as another user (shlink's CI file: `user: '0'` over the
   // base's 1000:1000) needs what that user needs, or its entrypoint cannot chown and drop (Compose Specification,
   // "Merge and override": the later file's user wins).
+  // The same holds for an override that sets the service's start (command:/entrypoint:): what that start needs.
   for (const run of serviceRuns(ctx.project, s)) {
-    if (run.parts.length < 2 || run.merged.user === s.effective.user) continue;
+    const sameStart = (['command', 'entrypoint'] as const).every((k) => JSON.stringify(run.merged[k]) === JSON.stringify(s.effective[k]));
+    if (run.parts.length < 2 || (run.merged.user === s.effective.user && sameStart)) continue;
     if (Array.isArray(run.merged.cap_drop) && run.merged.cap_drop.map(capName).includes('ALL')) continue;
-    const by = [...run.parts].reverse().find((p) => p !== s && p.own.user !== undefined);
-    const where = `${by ? by.compose.rel : 'an override'} sets user: ${String(run.merged.user)} (${run.project})`;
+    const byUser = run.merged.user !== s.effective.user;
+    const key = byUser ? 'user' : 'command';
+    const by = [...run.parts].reverse().find((p) => p !== s && (byUser ? p.own.user !== undefined : p.own.command !== undefined || p.own.entrypoint !== undefined));
+    const where = byUser
+      ? `${by ? by.compose.rel : 'an override'} sets user: ${String(run.merged.user)} (${run.project})`
+      : `${by ? by.compose.rel : 'an override'} sets its ${by && by.own.command === undefined ? 'entrypoint' : key} (${run.project})`;
     const view: ServiceLink = { ...s, effective: run.merged };
     if (isExplicitRoot(view)) {
       return note(`${where}: run as root, it may rely on any capability; nothing dropped`, 'Find out which capabilities it needs as that user, then add cap_drop: [ALL] and cap_add with those, in the override if the base file runs it otherwise.');
