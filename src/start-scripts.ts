@@ -622,6 +622,8 @@ export interface ImageStart {
   supervisedUsers: { user: string; where: string }[];
   /** Who the image's own files say the app runs as (imageRunUsers), strongest first. */
   runUsers: RunUserEvidence[];
+  /** Where it starts uwsgi with no user named (no `--uid`, .ini `uid =` or UWSGI_UID it can see): a compose `environment:` may name it (environmentRunUsers). */
+  uwsgi?: string;
 }
 
 /** A non-root user the app is meant to run as, with where that is said. */
@@ -689,18 +691,29 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const commandTexts = commands.map((c) => c.shell ?? (c.argv ?? []).join(' '));
-  const mappings = levelMappings(project, levels);
-  const { rootPrograms: supervised, users: supervisedUsers } = supervisedRootPrograms(project, mappings, [...commandTexts, ...scripts.map((x) => x.source.text)], workdir);
-  const runUsers = imageRunUsers(
-    project,
-    mappings,
-    [...scripts.map((x) => ({ text: x.source.text, where: x.where })), ...commands.map((c) => ({ text: c.shell ?? (c.argv ?? []).map(shellWord).join(' '), where: commandWhere(c) }))],
-    workdir,
-    vars,
-    supervisedUsers,
-  );
-  return { scripts, command, observed, supervised, supervisedUsers, runUsers };
+  const users = startUsers(project, levelMappings(project, levels), commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  return { scripts, command, observed, ...users };
+}
+
+/**
+ * Who a start runs the app as, read once for an image's start and a service's:
+ * the supervisord programs that need root and the users supervisord switches
+ * to, then the run users (imageRunUsers). Both read each command as startText
+ * gives it (`sh -c TEXT` is TEXT; an argv is its words, shell-quoted where
+ * needed), so a server a `sh -c` starts is seen whichever start names it.
+ */
+function startUsers(
+  project: Project,
+  mappings: readonly ContainerMapping[],
+  commands: { text: string; where: string }[],
+  scripts: ImageStart['scripts'],
+  workdir: string,
+  vars: Map<string, string | undefined>,
+): Pick<ImageStart, 'supervised' | 'supervisedUsers' | 'runUsers' | 'uwsgi'> {
+  const { rootPrograms: supervised, users: supervisedUsers } = supervisedRootPrograms(project, mappings, [...commands.map((c) => c.text), ...scripts.map((x) => x.source.text)], workdir);
+  const texts = [...scripts.map((x) => ({ text: x.source.text, where: x.where })), ...commands];
+  const { users: runUsers, uwsgi } = imageRunUsers(project, mappings, texts, workdir, vars, supervisedUsers);
+  return { supervised, supervisedUsers, runUsers, ...(uwsgi ? { uwsgi } : {}) };
 }
 
 /** The ARG and ENV values in effect at the end of one level's chain. */
@@ -869,10 +882,11 @@ function imageRunUsers(
   workdir: string,
   vars: Map<string, string | undefined>,
   supervisedUsers: { user: string; where: string }[],
-): RunUserEvidence[] {
+): { users: RunUserEvidence[]; uwsgi?: string } {
   const servers: RunUserEvidence[] = [];
+  let uwsgi: string | undefined;
   const chowns: RunUserEvidence[] = [];
-  const named = (u: string | undefined) => !!u && /^[a-z_][a-z0-9_.-]*\$?$/i.test(u) && u !== 'root';
+  const named = (u: string | undefined) => !!u && NAMED_USER.test(u) && u !== 'root';
   for (const { text, where } of texts) {
     const scope = new Map(vars);
     const expand = (w: string | undefined) => (w === undefined ? undefined : w.includes('$') ? expandArgs(w, scope) : w);
@@ -915,12 +929,56 @@ function imageRunUsers(
             how = `uid = ${read.user} in ${path.relative(project.cwd, host!).split(path.sep).join('/')} line ${read.line}, which uwsgi runs with (${at})`;
           }
         }
+        if (tool === 'uwsgi' && user === undefined) {
+          // uwsgi reads every option from UWSGI_<OPTION> too (https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables):
+          // the image's ENV, or what the start script exports, names the user as --uid does.
+          const env = uwsgiEnvironmentUser(scope, `its environment, which uwsgi runs with (${at})`);
+          if (env) servers.push(env);
+          else uwsgi ??= at;
+          continue;
+        }
         if (named(user)) servers.push({ user: user!, group: group && named(group) ? group : undefined, how });
       }
     }
   }
   const supervised = supervisedUsers.filter((u) => named(u.user)).map((u) => ({ user: u.user, how: u.where }));
-  return [...servers, ...supervised, ...chowns];
+  return { users: [...servers, ...supervised, ...chowns], ...(uwsgi ? { uwsgi } : {}) };
+}
+
+const NAMED_USER = /^[a-z_][a-z0-9_.-]*\$?$/i;
+
+/** UWSGI_UID (with UWSGI_GID) from an environment, as run-user evidence: a name, not root, not a number or a variable. */
+function uwsgiEnvironmentUser(env: Map<string, string | undefined>, from: string): RunUserEvidence | undefined {
+  const user = env.get('UWSGI_UID');
+  if (!user || !NAMED_USER.test(user) || user === 'root') return undefined;
+  const group = env.get('UWSGI_GID');
+  return { user, ...(group && NAMED_USER.test(group) && group !== 'root' ? { group } : {}), how: `UWSGI_UID=${user} in ${from}` };
+}
+
+/**
+ * The user a service's compose `environment:` names for the uwsgi its start
+ * runs without one (UWSGI_UID, which uwsgi reads as --uid), as run-user
+ * evidence; compose's value wins over the image's ENV. `env_file:` is not read.
+ */
+export function environmentRunUsers(s: ServiceLink, start: ImageStart): RunUserEvidence[] {
+  if (!start.uwsgi) return [];
+  const found = uwsgiEnvironmentUser(composeEnvironment(s), `environment of service ${s.name} (${s.compose.rel}), which uwsgi runs with (${start.uwsgi})`);
+  return found ? [found] : [];
+}
+
+/** A service's `environment:` (map or `NAME=value` list) as compose passes it; a name without a value is left out (it comes from the shell). */
+function composeEnvironment(s: ServiceLink): Map<string, string | undefined> {
+  const env = s.effective.environment;
+  const out = new Map<string, string | undefined>();
+  if (Array.isArray(env)) {
+    for (const item of env) {
+      const m = typeof item === 'string' ? /^([^=]+)=(.*)$/.exec(item) : null;
+      if (m) out.set(m[1]!, m[2]!);
+    }
+  } else if (env && typeof env === 'object') {
+    for (const [k, v] of Object.entries(env as Record<string, unknown>)) if (typeof v === 'string' || typeof v === 'number') out.set(k, String(v));
+  }
+  return out;
 }
 
 /** `uid` and `gid` of a uWSGI .ini's [uwsgi] section, with the line of uid. */
@@ -1021,12 +1079,34 @@ export function unseenDrop(df: DockerfileSource, base: StageBase, start: ImageSt
   const word = entry ? scriptWords(entry)[0] : undefined;
   if (entry && !(word && /(\.sh$|entrypoint|docker-|start|run|init|boot)/i.test(path.posix.basename(word)))) return undefined;
   const entrypoint = entry ? `${entry.via} ${word} (${entry.inherited ? `${entry.inherited.dockerfile.rel} ` : ''}line ${entry.instruction.line + 1})` : "the base image's entrypoint";
-  // The tool may be installed by a parent image built here (its line is then in that Dockerfile).
+  return installedDropTool(df, base, entrypoint);
+}
+
+/** The tool may be installed by a parent image built here (its line is then in that Dockerfile). */
+function installedDropTool(df: DockerfileSource, base: StageBase, entrypoint: string): { tool: string; line: number; dockerfile?: string; entrypoint: string } | undefined {
   for (const level of imageLevels(df, base)) {
     const found = dropToolInstalled(level);
     if (found) return { ...found, ...(level.df !== df ? { dockerfile: level.df.rel } : {}), entrypoint };
   }
   return undefined;
+}
+
+/**
+ * unseenDrop for a service whose compose entry sets its start: its first
+ * start word (compose `entrypoint:`, else the image's ENTRYPOINT, else compose
+ * `command:`) is an entrypoint-like file this repository does not hold
+ * (`entrypoint: /usr/local/bin/docker-entrypoint.sh` from the base or a
+ * download) while the image installs gosu or su-exec: it most likely drops
+ * privileges there. Undefined when compose sets no start or its scripts were read.
+ */
+export function serviceUnseenDrop(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): { tool: string; line: number; dockerfile?: string; entrypoint: string } | undefined {
+  if (composeStarts(s).length === 0) return undefined;
+  const start = serviceStart(project, s, df, base);
+  if (start.scripts.length) return undefined;
+  const entry = serviceStartTexts(s, base)[0];
+  const word = entry ? scriptWords(entry)[0] : undefined;
+  if (!entry || !word || !/(\.sh$|entrypoint|docker-|start|run|init|boot)/i.test(path.posix.basename(word))) return undefined;
+  return installedDropTool(df, base, `${word} (${entry.where})`);
 }
 
 /** gosu or su-exec installed, downloaded or copied into the image by one level's chain. */
@@ -1125,6 +1205,8 @@ interface ServiceStartText {
   argv?: string[];
   shell?: string;
   where: string;
+  /** The image's instruction, when the start is the image's own. */
+  command?: StartCommand;
 }
 
 /**
@@ -1138,7 +1220,7 @@ function serviceStartTexts(s: ServiceLink, base: StageBase | undefined): Service
   const image = base ? imageStartCommands(base) : [];
   const entry = compose.find((c) => c.via === 'entrypoint');
   const cmd = compose.find((c) => c.via === 'command');
-  const fromImage = (c: StartCommand | undefined): ServiceStartText[] => (c ? [{ ...(c.argv ? { argv: c.argv } : { shell: c.shell }), where: commandWhere(c) }] : []);
+  const fromImage = (c: StartCommand | undefined): ServiceStartText[] => (c ? [{ ...(c.argv ? { argv: c.argv } : { shell: c.shell }), where: commandWhere(c), command: c }] : []);
   return [
     ...(entry ? [{ argv: entry.argv, where: entry.where }] : fromImage(image.find((c) => c.via === 'ENTRYPOINT'))),
     ...(cmd ? [{ argv: cmd.argv, where: cmd.where }] : entry ? [] : fromImage(image.find((c) => c.via === 'CMD'))),
@@ -1197,6 +1279,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const workdir = serviceWorkdir(s, base);
   const vars = new Map<string, string | undefined>();
   if (df && base) for (const level of [...imageLevels(df, base)].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
+  // The container's environment: compose's `environment:` over the image's ENV.
+  for (const [k, v] of composeEnvironment(s)) vars.set(k, v);
   const scripts: ImageStart['scripts'] = [];
   for (const ref of serviceStartScriptRefs(project, s, df, base)) {
     const source = project.files.get(ref.hostPath);
@@ -1212,22 +1296,51 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const texts = serviceStartTexts(s, base);
   for (const t of texts) {
     const reading = readStartScript(startText(t), t.where, workdir, vars);
-    for (const d of reading.drops) delete d.lineRange; // a compose value or a Dockerfile instruction, not a script line
+    for (const d of reading.drops) {
+      delete d.lineRange; // a compose value or a Dockerfile instruction, not a script line
+      // Named as imageStart names them: the instruction's line; a compose value by the service it belongs to.
+      if (t.command) {
+        d.line = t.command.instruction.line + 1;
+        if (t.command.inherited) d.where = `the Dockerfile of ${t.command.inherited.image} (${t.command.inherited.dockerfile.rel})`;
+      } else d.where = t.where;
+    }
     command = command ? mergeReadings(command, reading) : reading;
   }
   const stage = base?.chain[base.chain.length - 1];
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const mappings = serviceMappings(project, s, df, base);
-  const { rootPrograms: supervised, users: supervisedUsers } = supervisedRootPrograms(project, mappings, [...texts.map(startText), ...scripts.map((x) => x.source.text)], workdir);
-  const runUsers = imageRunUsers(
-    project,
-    mappings,
-    [...scripts.map((x) => ({ text: x.source.text, where: x.where })), ...texts.map((t) => ({ text: startText(t), where: t.where }))],
-    workdir,
-    vars,
-    supervisedUsers,
-  );
-  return { scripts, command, observed, supervised, supervisedUsers, runUsers };
+  const users = startUsers(project, serviceMappings(project, s, df, base), texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  return { scripts, command, observed, ...users };
+}
+
+/**
+ * A service built from an image whose own start (compose `command:` or
+ * `entrypoint:`, and the scripts they run) needs root where the image's start
+ * does not: a privilege drop outside the image's start scripts (`sh -c "chown
+ * -R app /data && exec gosu app server"`), or a daemon or supervisor that must
+ * start as root. A USER in the Dockerfile applies to every service built from
+ * it, so one such service keeps the image on root; its drop (with every
+ * capability the service's whole start needs) is what cap_drop gives back.
+ */
+export interface ServiceRootStart {
+  service: ServiceLink;
+  start: ImageStart;
+  drop?: ImageDrop;
+  daemons: string[];
+}
+
+export function serviceNeedingRoot(project: Project, df: DockerfileSource, base: StageBase, services: readonly ServiceLink[]): ServiceRootStart | undefined {
+  const image = imageStart(project, df, base);
+  const imageScripts = new Set(image.scripts.map((x) => x.ref.hostPath));
+  for (const service of services) {
+    if (composeStarts(service).length === 0) continue;
+    const start = serviceStart(project, service, df, base);
+    // The image's own scripts are the image's decision (imagePrivilegeDrop on imageStart): only what the service adds counts here.
+    const own: ImageStart = { ...start, scripts: start.scripts.filter((x) => !imageScripts.has(x.ref.hostPath)) };
+    const found = imagePrivilegeDrop(own);
+    const daemons = imageRootDaemons(start);
+    if (found || daemons.length) return { service, start, ...(found ? { drop: { ...found, caps: imagePrivilegeDrop(start)!.caps } } : {}), daemons };
+  }
+  return undefined;
 }
 
 /** The shell text of a start: `sh -c TEXT` gives TEXT; an argv is its words joined. */

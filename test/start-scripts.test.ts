@@ -2,7 +2,21 @@
 // whether the line can be made conditional), paths written at start, root checks,
 // and finding the script a Dockerfile starts with through its COPY.
 import { describe, it, expect } from 'vitest';
-import { readStartScript, startCommands, startScriptRefs, dropDecision, imagePrivilegeDrop, imageStart, composeStarts, startRenders, serviceStart, serviceStartScriptRefs, startConfigMappings } from '../src/start-scripts.js';
+import {
+  readStartScript,
+  startCommands,
+  startScriptRefs,
+  dropDecision,
+  imagePrivilegeDrop,
+  imageStart,
+  composeStarts,
+  startRenders,
+  serviceStart,
+  serviceStartScriptRefs,
+  startConfigMappings,
+  serviceNeedingRoot,
+  environmentRunUsers,
+} from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { finalStage, resolveStageBase } from '../src/dockerfile-info.js';
 import { loadProject } from '../src/model.js';
@@ -271,6 +285,73 @@ describe('a compose command or entrypoint is the start', () => {
       const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
       expect(serviceStartScriptRefs(p, s, df, base)).toEqual([]);
       expect(startConfigMappings(p, s, df, base).map((x) => [x.containerPath, x.unknown])).toEqual([['/etc/nginx/nginx.conf', 'it is written at start, which I cannot follow']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the same command text for an image start and a service start (sh -c unwrapped, other words shell-quoted)', async () => {
+    // One helper (startUsers) reads both: the server a `sh -c` runs is seen, and supervisord's -c path is read, whichever start names them.
+    const { dir, project: p } = await project({
+      'compose.yaml':
+        'services:\n  image:\n    build: .\n  service:\n    build: .\n    command: ["sh", "-c", "exec gunicorn --user nobody app:app"]\n  sup:\n    build: .\n    command: ["supervisord", "-c", "/etc/sv/app.conf"]\n',
+      Dockerfile: 'FROM python:3.12-slim\nCOPY app.conf /etc/sv/app.conf\nCMD ["sh", "-c", "exec gunicorn --user nobody app:app"]\n',
+      'app.conf': '[supervisord]\nnodaemon=true\n\n[program:web]\ncommand=gunicorn app:app\nuser=www-data\n',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const byName = (n: string) => p.services.find((s) => s.name === n)!;
+      const image = imageStart(p, df, base);
+      expect(image.runUsers.map((u) => [u.user, u.how])).toEqual([['nobody', 'gunicorn --user nobody (CMD at line 3)']]);
+      const service = serviceStart(p, byName('service'), df, base);
+      expect(service.runUsers.map((u) => u.user)).toEqual(['nobody']);
+      const sup = serviceStart(p, byName('sup'), df, base);
+      expect(sup.supervisedUsers.map((u) => u.user)).toEqual(['www-data']);
+      expect(sup.runUsers.map((u) => u.user)).toEqual(['www-data']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a service whose own command drops privileges keeps the image on root; its siblings do not', async () => {
+    const { dir, project: p } = await project({
+      'compose.yaml':
+        'services:\n  web:\n    build: .\n  migrate:\n    build: .\n    command: python manage.py migrate\n  worker:\n    build: .\n    command: sh -c "chown -R app /data && exec gosu app celery worker"\n',
+      Dockerfile: 'FROM python:3.12-slim\nRUN useradd app\nCMD ["gunicorn", "app:app"]\n',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const byName = (n: string) => p.services.find((s) => s.name === n)!;
+      expect(serviceNeedingRoot(p, df, base, [byName('web'), byName('migrate')])).toBeUndefined();
+      const found = serviceNeedingRoot(p, df, base, p.services)!;
+      expect(found.service.name).toBe('worker');
+      expect(found.drop).toMatchObject({ where: 'command of service worker (compose.yaml)', caps: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] });
+      expect(found.drop!.drop).toMatchObject({ tool: 'gosu', user: 'app' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes UWSGI_UID from the image ENV or the service environment as the user uwsgi runs as', async () => {
+    const { dir, project: p } = await project({
+      'compose.yaml': 'services:\n  a:\n    build: .\n    environment:\n      UWSGI_UID: www-data\n  b:\n    build: .\n    environment: ["UWSGI_UID=0"]\n',
+      Dockerfile: 'FROM python:3.12-slim\nCMD ["uwsgi", "--http", ":8000"]\n',
+      'env/Dockerfile': 'FROM python:3.12-slim\nENV UWSGI_UID=app UWSGI_GID=app\nCMD ["uwsgi", "--http", ":8000"]\n',
+    });
+    try {
+      const [df, envDf] = ['Dockerfile', 'env/Dockerfile'].map((rel) => p.dockerfiles.find((d) => d.rel === rel)!);
+      const base = resolveStageBase(df!.parsed, finalStage(df!.parsed)!);
+      const start = imageStart(p, df!, base);
+      expect(start.runUsers).toEqual([]);
+      expect(start.uwsgi).toBe('CMD at line 2');
+      const [a, b] = ['a', 'b'].map((n) => p.services.find((s) => s.name === n)!);
+      expect(environmentRunUsers(a!, start).map((u) => u.user)).toEqual(['www-data']);
+      expect(environmentRunUsers(b!, start)).toEqual([]); // root is no evidence
+      const envStart = imageStart(p, envDf!, resolveStageBase(envDf!.parsed, finalStage(envDf!.parsed)!));
+      expect(envStart.runUsers.map((u) => [u.user, u.group])).toEqual([['app', 'app']]);
+      expect(envStart.uwsgi).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

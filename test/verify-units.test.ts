@@ -313,6 +313,15 @@ describe('verify boots what the model says runs', () => {
     'swarm-stack-and-compose': { targets: ['docker-compose.yml', 'docker-stack.yml + docker-stack.prod.yml'] },
     // A stack file known by its name alone still boots with compose, the nearest local stand-in for swarm.
     'swarm-stack-by-name': { targets: ['docker-stack.yml'] },
+    // A service's own start (compose command/entrypoint) changes what each service needs, not what boots: one project each.
+    'start-anchor-merge': { targets: ['compose.yaml'] },
+    'start-command-drop': { targets: ['compose.yaml'], services: [['web', 'worker', 'migrate']] },
+    'start-entrypoint-mounted': { targets: ['compose.yaml'] },
+    'start-image-command-drop': { targets: ['compose.yaml'] },
+    'start-override-command': { targets: ['compose.yaml + compose.override.yml'] },
+    'start-override-entrypoint-caps': { targets: ['compose.yaml + compose.override.yml'] },
+    'start-supervisor-command': { targets: ['compose.yaml'] },
+    'uwsgi-uid-environment': { targets: ['compose.yaml'] },
   };
   const root = path.join(REPO, 'test/layouts');
   for (const name of readdirSync(root).sort()) {

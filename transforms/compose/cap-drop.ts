@@ -10,7 +10,8 @@ import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { runShellText } from '../../src/dockerfile-info.js';
-import { dropDecision, imagePrivilegeDrop, imageStart, serviceStart } from '../../src/start-scripts.js';
+import { composeStarts, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart } from '../../src/start-scripts.js';
+import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
   capList,
@@ -75,11 +76,17 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   // -f docker-compose.ci.yml`): one that runs the service as another user (shlink's CI file: `user: '0'` over the
   // base's 1000:1000) needs what that user needs, or its entrypoint cannot chown and drop (Compose Specification,
   // "Merge and override": the later file's user wins).
+  // The same holds for an override that sets the service's start (command:/entrypoint:): what that start needs.
   for (const run of serviceRuns(ctx.project, s)) {
-    if (run.parts.length < 2 || run.merged.user === s.effective.user) continue;
+    const sameStart = (['command', 'entrypoint'] as const).every((k) => JSON.stringify(run.merged[k]) === JSON.stringify(s.effective[k]));
+    if (run.parts.length < 2 || (run.merged.user === s.effective.user && sameStart)) continue;
     if (Array.isArray(run.merged.cap_drop) && run.merged.cap_drop.map(capName).includes('ALL')) continue;
-    const by = [...run.parts].reverse().find((p) => p !== s && p.own.user !== undefined);
-    const where = `${by ? by.compose.rel : 'an override'} sets user: ${String(run.merged.user)} (${run.project})`;
+    const byUser = run.merged.user !== s.effective.user;
+    const key = byUser ? 'user' : 'command';
+    const by = [...run.parts].reverse().find((p) => p !== s && (byUser ? p.own.user !== undefined : p.own.command !== undefined || p.own.entrypoint !== undefined));
+    const where = byUser
+      ? `${by ? by.compose.rel : 'an override'} sets user: ${String(run.merged.user)} (${run.project})`
+      : `${by ? by.compose.rel : 'an override'} sets its ${by && by.own.command === undefined ? 'entrypoint' : key} (${run.project})`;
     const view: ServiceLink = { ...s, effective: run.merged };
     if (isExplicitRoot(view)) {
       return note(`${where}: run as root, it may rely on any capability; nothing dropped`, 'Find out which capabilities it needs as that user, then add cap_drop: [ALL] and cap_add with those, in the override if the base file runs it otherwise.');
@@ -95,7 +102,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (missing.length) changes.push(addListItems(s, 'cap_add', missing));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
-  const back = missing.length ? ` and give back ${missing.join(', ')} for its entrypoint` : '';
+  const back = missing.length ? ` and give back ${missing.join(', ')} for ${startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '';
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
   // Swarm services honour cap_add/cap_drop from Docker 20.10 (docker/cli#2687, https://github.com/docker/cli/pull/2687;
@@ -126,11 +133,15 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     const table = [...new Set([...img.facts.capsNeeded, ...fileCaps])];
     return steps.some((c) => !table.includes(c)) ? [...new Set([...table, ...steps])].sort() : table;
   }
-  // Its own entrypoint script (or command) in this repository drops privileges: what that needs.
-  const drop = img.dockerfile && img.base && !userSetInDockerfile && user.from !== 'compose' ? imagePrivilegeDrop(imageStart(ctx.project, img.dockerfile, img.base)) : undefined;
+  // Its start drops privileges: the service's own (compose command:/entrypoint: and the scripts they run,
+  // mounted or copied in) where compose sets one, else its image's entrypoint script or command; what that needs.
+  const reads = !userSetInDockerfile && user.from !== 'compose' && (img.built ? !!img.dockerfile && !!img.base : !!img.facts);
+  const drop = reads ? imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base)) : undefined;
   if (drop) {
-    // Under entrypoint-drop: conditional, non-root-user makes the drop conditional and adds USER: wait for it.
-    if (ctx.enabled('dockerfile/non-root-user') && 'conditional' in dropDecision(ctx.options.entrypointDrop, drop)) {
+    // Under entrypoint-drop: conditional, non-root-user makes the image's drop conditional and adds USER: wait for it,
+    // unless a service built from the same image needs root at start, which keeps USER out (serviceNeedingRoot).
+    const imageDrop = img.dockerfile && img.base ? imagePrivilegeDrop(imageStart(ctx.project, img.dockerfile, img.base)) : undefined;
+    if (imageDrop && ctx.enabled('dockerfile/non-root-user') && 'conditional' in dropDecision(ctx.options.entrypointDrop, imageDrop) && !siblingNeedsRoot(ctx, img)) {
       return 'its entrypoint drops privileges only when started as root once dockerfile/non-root-user adds USER (entrypoint-drop: conditional)';
     }
     return drop.caps;
@@ -139,6 +150,30 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
   if (!user.known) return `its Dockerfile sets no USER and its base ${img.image ?? '(unresolved)'} is not in the knowledge table`;
   return `runs as root (${user.from === 'dockerfile' ? 'its Dockerfile sets no non-root USER' : `the default user of ${img.image}`})`;
+}
+
+/**
+ * Where the privilege drop the capabilities are given back for is, when the
+ * service's compose entry sets its start (`command of service worker
+ * (compose.yaml): gosu app`); undefined for the image's own entrypoint.
+ */
+function startDropSource(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string | undefined {
+  const starts = composeStarts(s);
+  if (!starts.length) return undefined;
+  const drop = imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base));
+  if (!drop) return undefined;
+  // A drop in the image's own entrypoint script (minio's, under a compose `command: server ...`) is still its entrypoint's.
+  const imageScripts = img.dockerfile && img.base ? imageStart(ctx.project, img.dockerfile, img.base).scripts.map((x) => x.ref.hostPath) : [];
+  const own = drop.script ? !imageScripts.includes(drop.script.ref.hostPath) : starts.some((c) => c.where === drop.where);
+  if (!own) return undefined;
+  return `its start, which drops privileges with ${drop.drop.tool}${drop.drop.user ? ` ${drop.drop.user}` : ''} (${drop.where})`;
+}
+
+/** Whether a service built from the same image as this one starts with a command that needs root (see non-root-user). */
+function siblingNeedsRoot(ctx: TransformContext, img: ServiceImage): boolean {
+  if (!img.dockerfile || !img.base) return false;
+  const stage = imageStages(ctx.project, img.dockerfile).find((st) => st.stage === img.stage);
+  return !!stage && !!serviceNeedingRoot(ctx.project, img.dockerfile, stage.base, stage.services);
 }
 
 function setsFileCapabilities(img: ServiceImage): boolean {

@@ -35,7 +35,23 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePackageInstalls, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, startScriptTexts, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
+import {
+  dropDecision,
+  environmentRunUsers,
+  imagePackageInstalls,
+  imagePrivilegeDrop,
+  imageRootDaemons,
+  imageStart,
+  imageStartWrites,
+  serviceNeedingRoot,
+  serviceStart,
+  serviceUnseenDrop,
+  startScriptTexts,
+  unseenDrop,
+  type ImageDrop,
+  type RunUserEvidence,
+  type StartWrite,
+} from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -178,8 +194,48 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       'Install the packages at build time (RUN before USER, or a derived image), or keep the service on root; then run docker-harden again.',
     );
   }
+  // A service that overrides the start (compose command:/entrypoint:) runs that start under the same USER.
+  const rootService = serviceNeedingRoot(ctx.project, df, base, services);
+  if (rootService) {
+    const name = `service ${rootService.service.name} (${rootService.service.compose.rel})`;
+    const d = rootService.drop;
+    if (d) {
+      // A drop in the compose value names itself (`command of service worker (compose.yaml)`); one in a script, the script.
+      const who = d.script ? `${name} starts ${d.where}, which` : d.where;
+      return report(
+        `${who} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}${d.script ? `, line ${d.drop.line}` : ''}): a USER here applies to every service built from this Dockerfile and would stop that drop; USER left alone, so it starts as root and drops to its user`,
+        `compose/cap-drop gives ${rootService.service.name} back only ${d.caps.join(', ')}. To run it as non-root from the start, run the app directly in its command (without ${d.drop.tool}${d.caps.includes('CHOWN') ? ' and the chown before it, preparing those folders in the image instead' : ''}), then add USER by hand.`,
+        'note',
+      );
+    }
+    return report(
+      `${name} starts with its own command or entrypoint, which starts ${rootService.daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER here applies to every service built from this Dockerfile and would stop it; no user added`,
+      'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+    );
+  }
+  // A service started (by compose) with an entrypoint this repository does not hold, on an image that installs gosu/su-exec.
+  for (const svc of services) {
+    const unseenHere = serviceUnseenDrop(ctx.project, svc, df, base);
+    if (unseenHere) {
+      return report(
+        `it installs ${unseenHere.tool} (${unseenHere.dockerfile ? `${unseenHere.dockerfile} ` : ''}line ${unseenHere.line}) and service ${svc.name} starts with ${unseenHere.entrypoint}, which is not in this repository: it probably starts as root and drops to its own user there; a USER here applies to every service built from this Dockerfile and would break that; no user added`,
+        `Check that entrypoint: if it drops privileges itself (${unseenHere.tool} <user>), keep the image on root and give compose cap_drop: [ALL] with cap_add SETUID, SETGID (and CHOWN if it chowns its data); if it does not, add a non-root USER by hand.`,
+      );
+    }
+  }
+  // What the services' own starts say: who the app runs as (compose environment's UWSGI_UID too), and what they write.
+  const serviceStarts = services.map((svc) => ({ svc, start: serviceStart(ctx.project, svc, df, base) }));
+  const runUsers = [...start.runUsers];
+  for (const { svc, start: own } of serviceStarts) {
+    for (const ev of [...(own === start ? [] : own.runUsers), ...environmentRunUsers(svc, own)]) if (!runUsers.some((r) => r.user === ev.user && r.how === ev.how)) runUsers.push(ev);
+  }
+  const startWrites = imageStartWrites(start);
+  for (const { start: own } of serviceStarts) {
+    if (own === start) continue;
+    for (const w of imageStartWrites(own)) if (!startWrites.some((x) => x.path === w.path)) startWrites.push(w);
+  }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
-  const trustWrite = imageStartWrites(start).find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
+  const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
   if (trustWrite) {
     return report(
       `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
@@ -199,13 +255,13 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return { transform: ID, file: df.path, range: at, message: rootApp.message, severity: 'warning', cis: CIS, fix: { edits: rootApp.move } };
   }
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred, start.runUsers);
+  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred, runUsers);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
-  const layout = ownership(ctx.options, df, stage, installs, plan, services, imageStartWrites(start));
+  const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
