@@ -10,7 +10,7 @@ import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { runShellText } from '../../src/dockerfile-info.js';
-import { dropDecision, imagePrivilegeDrop, imageStart } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageStart, serviceStart, serviceStartScriptRefs } from '../../src/start-scripts.js';
 import {
   addListItems,
   capList,
@@ -118,7 +118,19 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (user.known && !user.root) return fileCaps;
   // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs.
   const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
-  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) return [...new Set([...img.facts.capsNeeded, ...fileCaps])];
+  if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
+    // A compose entrypoint replaces the image's, and the step down lives in the image's entrypoint: without it the
+    // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
+    // (redis' /data, 999:999 0755) (https://docs.docker.com/reference/compose-file/services/#entrypoint: it "overrides
+    // the default entrypoint declared by the service's Docker image").
+    const replaced = replacedEntrypoint(ctx, s, img);
+    if (replaced) {
+      const own = imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base));
+      if (own) return own.caps;
+      return replaced;
+    }
+    return [...new Set([...img.facts.capsNeeded, ...fileCaps])];
+  }
   // Its own entrypoint script (or command) in this repository drops privileges: what that needs.
   const drop = img.dockerfile && img.base && !userSetInDockerfile && user.from !== 'compose' ? imagePrivilegeDrop(imageStart(ctx.project, img.dockerfile, img.base)) : undefined;
   if (drop) {
@@ -132,6 +144,31 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
   if (!user.known) return `its Dockerfile sets no USER and its base ${img.image ?? '(unresolved)'} is not in the knowledge table`;
   return `runs as root (${user.from === 'dockerfile' ? 'its Dockerfile sets no non-root USER' : `the default user of ${img.image}`})`;
+}
+
+/**
+ * Why the image's own entrypoint (the one that steps down to its user) does not run, when the service's compose
+ * `entrypoint:` replaces it; undefined when there is none, or when it or a script of this repository it runs calls
+ * that entrypoint again (`entrypoint: ["tini", "--", "docker-entrypoint.sh"]`, a wrapper ending in
+ * `exec docker-entrypoint.sh "$@"`).
+ */
+function replacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string | undefined {
+  const entry = s.effective.entrypoint;
+  if (entry === undefined || entry === null) return undefined;
+  const script = imageEntrypointName(img);
+  const text = Array.isArray(entry) ? entry.map(String).join(' ') : String(entry);
+  if (text.includes(script)) return undefined;
+  const scripts = serviceStartScriptRefs(ctx.project, s, img.dockerfile, img.base).map((r) => ctx.project.files.get(r.hostPath));
+  if (scripts.some((f) => f?.kind === 'script' && f.text.includes(script))) return undefined;
+  const shown = text.trim() ? text.trim() : '(empty)';
+  return `its compose entrypoint ${shown} replaces ${img.image ?? 'its image'}'s ${script}, which is what steps down to its own user: the process stays root and may rely on any capability`;
+}
+
+/** File name of the entrypoint a knowledge row read its capabilities from (docker-entrypoint.sh for the docker-library images). */
+function imageEntrypointName(img: ServiceImage): string {
+  const src = img.facts?.capsSource;
+  const name = src ? src.slice(src.lastIndexOf('/') + 1) : '';
+  return /\.sh$/.test(name) ? name : 'docker-entrypoint.sh';
 }
 
 function setsFileCapabilities(img: ServiceImage): boolean {
