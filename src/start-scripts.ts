@@ -183,8 +183,16 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
   const out: StartScriptRef[] = [];
   // The COPY mappings, made once for every candidate path of every start command.
   let mappings: ContainerMapping[] | undefined;
+  // `ENTRYPOINT $APP_HOME/run.sh` (shell form) names its script through an ENV of the chain: the shell expands it at start.
+  let scopes: ReturnType<typeof variableScopes> | undefined;
   for (const command of imageStartCommands(base)) {
-    for (const word of scriptWords(command)) {
+    for (const raw of scriptWords(command)) {
+      let word = raw;
+      if (raw.includes('$') && !command.inherited) {
+        scopes ??= variableScopes(base.chain, df.parsed.globalArgs, base.buildArgs);
+        const scope = scopes.get(command.instruction);
+        word = (scope && expandArgs(raw, scope)) ?? raw;
+      }
       for (const containerPath of containerPaths(word, workdir)) {
         mappings ??= levelMappings(project, imageLevels(df, base));
         const hostPath = hostFileAt(project, mappings, containerPath);

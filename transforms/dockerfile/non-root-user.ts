@@ -35,7 +35,7 @@ import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from 
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
-import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
+import { dropDecision, imagePrivilegeDrop, imageRootDaemons, imageStart, imageStartWrites, unseenDrop, type ImageDrop, type ImageStart, type RunUserEvidence, type StartWrite } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -65,6 +65,12 @@ export const nonRootUser: Transform = {
     return out;
   },
 };
+
+/** Account changes (usermod, groupmod, ...) the image's start makes in a script or command that does not first check it runs as root. */
+function imageAccountChangesUnchecked(start: ImageStart): string[] {
+  const readings = [...start.scripts.map((sc) => sc.reading), ...(start.command ? [start.command] : [])];
+  return readings.filter((r) => !r.rootCheck).flatMap((r) => r.accountChanges ?? []);
+}
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
   const out: Finding[] = [];
@@ -168,6 +174,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
       'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+    );
+  }
+  // The start rewrites accounts as root and never steps down (mealie's run.sh: `groupmod -o -g "$PGID" abc`, `usermod`, then
+  // `chown -R`, under `set -e`): only root may edit /etc/passwd and /etc/group, so with a USER the first of them fails and the
+  // container exits (mealie reverted its USER, mealie-recipes/mealie#724). A script that checks `id -u` first skips them.
+  const accounts = drop ? [] : imageAccountChangesUnchecked(start);
+  if (accounts.length) {
+    return report(
+      `its start changes accounts as root (${accounts.slice(0, 3).join(', ')}) and does not drop privileges after: a USER would make that fail; no user added`,
+      'Move the account changes into the build (RUN before USER) and drop the PUID/PGID remapping, or guard them with `if [ "$(id -u)" = 0 ]` and step down after (gosu, su-exec, setpriv); then run docker-harden again.',
     );
   }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
