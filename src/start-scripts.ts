@@ -891,6 +891,12 @@ const PLACEHOLDER_FILES = new Set(['.gitkeep', '.keep', '.gitignore', '.placehol
 const UNWALKED = new Set(['node_modules', 'vendor', 'bower_components', '.git', '.venv', 'venv', '__pycache__', 'site-packages']);
 /** A bound on the folders walked per image, so a COPY of a whole monorepo stays cheap. */
 const PLACEHOLDER_WALK_LIMIT = 2000;
+/**
+ * Names that say a folder holds what the app produces (caches, logs, run files, state, uploads): a placeholder tree
+ * counts only under one of them. Placeholders also keep content folders that start empty in a template (Angular's
+ * `src/assets/.gitkeep`, Rails' `app/assets/images/.keep`, `lib/tasks/.keep`): the build fills those, the app does not.
+ */
+const RUNTIME_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp|var|data|storage|uploads?|media|sessions?|state|db|locks?|proxies|spool|backups?|files)$/i;
 const PLACEHOLDER_DEPTH = 5;
 
 /**
@@ -923,10 +929,13 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     }
     return found;
   };
+  let top = '/';
   const walk = (hostDir: string, containerDir: string, origin: string, depth: number) => {
     if (walked > PLACEHOLDER_WALK_LIMIT) return;
     const found = tree(hostDir, containerDir, depth);
     if (found) {
+      const named = path.posix.relative(top, containerDir).split('/').some((seg) => RUNTIME_SEGMENT.test(seg));
+      if (!named) return;
       for (const f of found) {
         if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
       }
@@ -940,6 +949,7 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
   };
   for (const m of mappings) {
     if (!m.copy || !m.hostPath || !m.containerPath.startsWith('/') || !isDirectory(m.hostPath)) continue;
+    top = path.posix.dirname(path.posix.normalize(m.containerPath));
     walk(m.hostPath, path.posix.normalize(m.containerPath), m.origin, 0);
   }
   return out;
