@@ -896,7 +896,9 @@ const PLACEHOLDER_WALK_LIMIT = 2000;
  * counts only under one of them. Placeholders also keep content folders that start empty in a template (Angular's
  * `src/assets/.gitkeep`, Rails' `app/assets/images/.keep`, `lib/tasks/.keep`): the build fills those, the app does not.
  */
-const RUNTIME_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp|var|data|storage|uploads?|media|sessions?|state|db|locks?|proxies|spool|backups?|files)$/i;
+const RUNTIME_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp|var|data|storage|uploads?|media|sessions?|state|locks?|proxies|spool|backups?)$/i;
+/** Test trees keep placeholders for fixtures the tests write or read (Rails' `test/fixtures/files/.keep`): never the app's run-time output. */
+const TEST_SEGMENT = /^(tests?|spec|specs|fixtures|__tests__|testdata)$/i;
 const PLACEHOLDER_DEPTH = 5;
 
 /**
@@ -934,8 +936,8 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     if (walked > PLACEHOLDER_WALK_LIMIT) return;
     const found = tree(hostDir, containerDir, depth);
     if (found) {
-      const named = path.posix.relative(top, containerDir).split('/').some((seg) => RUNTIME_SEGMENT.test(seg));
-      if (!named) return;
+      const segments = path.posix.relative(top, containerDir).split('/');
+      if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) || segments.some((seg) => TEST_SEGMENT.test(seg))) return;
       for (const f of found) {
         if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
       }
@@ -943,7 +945,7 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     }
     if (depth >= PLACEHOLDER_DEPTH) return;
     for (const e of sortedDirEntries(hostDir)) {
-      if (!e.isDirectory() || UNWALKED.has(e.name)) continue;
+      if (!e.isDirectory() || UNWALKED.has(e.name) || TEST_SEGMENT.test(e.name)) continue;
       walk(path.join(hostDir, e.name), path.posix.join(containerDir, e.name), origin, depth + 1);
     }
   };

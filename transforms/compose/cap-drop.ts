@@ -156,8 +156,10 @@ function replacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const entry = s.effective.entrypoint;
   if (entry === undefined || entry === null) return undefined;
   const script = imageEntrypointName(img);
-  const text = Array.isArray(entry) ? entry.map(String).join(' ') : String(entry);
-  if (text.includes(script)) return undefined;
+  const words = (v: unknown) => (Array.isArray(v) ? v.map(String).join(' ') : v === undefined || v === null ? '' : String(v));
+  const text = words(entry);
+  // `entrypoint: ["sh", "-c"]` with a command that ends in `exec docker-entrypoint.sh mongod`: the image's entrypoint still runs.
+  if (text.includes(script) || words(s.effective.command).includes(script)) return undefined;
   const scripts = serviceStartScriptRefs(ctx.project, s, img.dockerfile, img.base).map((r) => ctx.project.files.get(r.hostPath));
   if (scripts.some((f) => f?.kind === 'script' && f.text.includes(script))) return undefined;
   const shown = text.trim() ? text.trim() : '(empty)';

@@ -176,6 +176,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
     );
   }
+  // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
+  const trustWrite = imageStartWrites(start).find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
+  if (trustWrite) {
+    return report(
+      `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
+      'Move that step into the build (RUN before USER), or keep the service on root; then run docker-harden again.',
+    );
+  }
   // The start rewrites accounts as root and never steps down (mealie's run.sh: `groupmod -o -g "$PGID" abc`, `usermod`, then
   // `chown -R`, under `set -e`): only root may edit /etc/passwd and /etc/group, so with a USER the first of them fails and the
   // container exits (mealie reverted its USER, mealie-recipes/mealie#724). A script that checks `id -u` first skips them.
@@ -184,14 +192,6 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `its start changes accounts as root (${accounts.slice(0, 3).join(', ')}) and does not drop privileges after: a USER would make that fail; no user added`,
       'Move the account changes into the build (RUN before USER) and drop the PUID/PGID remapping, or guard them with `if [ "$(id -u)" = 0 ]` and step down after (gosu, su-exec, setpriv); then run docker-harden again.',
-    );
-  }
-  // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
-  const trustWrite = imageStartWrites(start).find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
-  if (trustWrite) {
-    return report(
-      `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
-      'Move that step into the build (RUN before USER), or keep the service on root; then run docker-harden again.',
     );
   }
   const stockNginx = packageNginxOnStockConfig(ctx, df, base, services);
