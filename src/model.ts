@@ -848,12 +848,17 @@ const IMAGE_DIRS = new Set([
 function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
   const out: CopyLink[] = [];
   const context = contexts[0];
+  // The WORKDIR each stage ends in: a stage built FROM an earlier one starts there (`FROM base AS builder` then
+  // `COPY . .` copies into base's WORKDIR, https://docs.docker.com/reference/dockerfile/#workdir: it is inherited).
+  const finalWorkdirs = new Map<number, string>();
   for (const stage of df.parsed.stages) {
-    let workdir = '/';
+    const parent = stageNamed(df, stage.image, stage.index);
+    let workdir = (parent && finalWorkdirs.get(parent.index)) ?? '/';
     // Variables a stage sees come from its own ARG/ENV and those of the stages it is built FROM.
     const scopes = variableScopes(resolveStageBase(df.parsed, stage).chain, df.parsed.globalArgs);
     // WORKDIR creates its folder: a later COPY to it without a trailing slash copies into it.
     const dirs = new Set(IMAGE_DIRS);
+    if (workdir !== '/') dirs.add(workdir);
     for (const ins of stage.instructions) {
       if (ins.keyword === 'WORKDIR' && ins.args[0]) {
         workdir = path.posix.resolve(workdir, builderWord(ins.args[0], scopes.get(ins)));
@@ -870,14 +875,16 @@ function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
         if (/^https?:\/\//.test(source)) continue;
         const destBase = path.posix.resolve(workdir, destRaw);
         const contextPath = from === undefined && context ? path.resolve(context, source) : undefined;
-        // A directory source copies its contents, not itself: `COPY conf/ /etc/nginx/` fills /etc/nginx.
-        const sourceIsDir = /(^|\/)\.{0,2}\/?$/.test(source) || source.endsWith('/') || (contextPath !== undefined && isDirectory(contextPath));
-        const dest = destDir && !sourceIsDir ? path.posix.join(destBase, path.posix.basename(source)) : destBase;
-        const link: CopyLink = { dockerfile: df, instruction: ins, stage: stage.index, from, source, dest, contextPath };
+        const link: CopyLink = { dockerfile: df, instruction: ins, stage: stage.index, from, source, dest: destBase, contextPath };
         link.resolvedPath = contextPath ?? resolveFromStage(df, out, link);
+        // A directory source copies its contents, not itself: `COPY conf/ /etc/nginx/` fills /etc/nginx, and so does
+        // `COPY --from=builder /etc/app .` when the builder's /etc/app is a folder of the repository.
+        const sourceIsDir = /(^|\/)\.{0,2}\/?$/.test(source) || source.endsWith('/') || (link.resolvedPath !== undefined && isDirectory(link.resolvedPath));
+        link.dest = destDir && !sourceIsDir ? path.posix.join(destBase, path.posix.basename(source)) : destBase;
         out.push(link);
       }
     }
+    finalWorkdirs.set(stage.index, workdir);
   }
   return out;
 }

@@ -22,7 +22,7 @@ import { shellCommands } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
-import { isDirectory, isFile, isInside } from './read.js';
+import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
@@ -183,8 +183,16 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
   const out: StartScriptRef[] = [];
   // The COPY mappings, made once for every candidate path of every start command.
   let mappings: ContainerMapping[] | undefined;
+  // `ENTRYPOINT $APP_HOME/run.sh` (shell form) names its script through an ENV of the chain: the shell expands it at start.
+  let scopes: ReturnType<typeof variableScopes> | undefined;
   for (const command of imageStartCommands(base)) {
-    for (const word of scriptWords(command)) {
+    for (const raw of scriptWords(command)) {
+      let word = raw;
+      if (raw.includes('$') && !command.inherited) {
+        scopes ??= variableScopes(base.chain, df.parsed.globalArgs, base.buildArgs);
+        const scope = scopes.get(command.instruction);
+        word = (scope && expandArgs(raw, scope)) ?? raw;
+      }
       for (const containerPath of containerPaths(word, workdir)) {
         mappings ??= levelMappings(project, imageLevels(df, base));
         const hostPath = hostFileAt(project, mappings, containerPath);
@@ -616,6 +624,8 @@ export interface ImageStart {
   command?: ScriptReading;
   /** What verify's baseline run saw it write at start (`docker diff`): writes no file of the repository says. */
   observed: StartWrite[];
+  /** Folders the image gets from the repository holding only a placeholder (`.gitkeep`): kept for what the app writes there (placeholderWrites). */
+  placeholders: StartWrite[];
   /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
   supervised: string[];
   /** Users a supervisord it starts switches to (a program's or its own `user=`): the app's users, for findings. */
@@ -691,8 +701,9 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const users = startUsers(project, levelMappings(project, levels), commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
-  return { scripts, command, observed, ...users };
+  const mappings = levelMappings(project, levels);
+  const users = startUsers(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...users };
 }
 
 /**
@@ -1026,7 +1037,80 @@ function listDir(dir: string): string[] {
  */
 export function imageStartWrites(start: ImageStart): StartWrite[] {
   const read = [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
-  return [...read, ...start.observed.filter((o) => !read.some((r) => r.path === o.path))];
+  const seen = [...read, ...start.observed.filter((o) => !read.some((r) => r.path === o.path))];
+  return [...seen, ...start.placeholders.filter((p) => !seen.some((r) => r.path === p.path))];
+}
+
+/** Files whose only job is to keep an empty folder in git: `.gitkeep`, Rails' `.keep`, Laravel's `*`-ignoring `.gitignore`. */
+const PLACEHOLDER_FILES = new Set(['.gitkeep', '.keep', '.gitignore', '.placeholder', '.empty']);
+/** Folders never walked for placeholders: dependencies and VCS data, which hold none of the app's own. */
+const UNWALKED = new Set(['node_modules', 'vendor', 'bower_components', '.git', '.venv', 'venv', '__pycache__', 'site-packages']);
+/** A bound on the folders walked per image, so a COPY of a whole monorepo stays cheap. */
+const PLACEHOLDER_WALK_LIMIT = 2000;
+/**
+ * Names that say a folder holds what the app produces (caches, logs, run files, state, uploads): a placeholder tree
+ * counts only under one of them. Placeholders also keep content folders that start empty in a template (Angular's
+ * `src/assets/.gitkeep`, Rails' `app/assets/images/.keep`, `lib/tasks/.keep`): the build fills those, the app does not.
+ */
+const RUNTIME_SEGMENT = /^(\.?cache|caches|logs?|run|pids?|sockets?|tmp|temp|var|data|storage|uploads?|media|sessions?|state|locks?|proxies|spool|backups?)$/i;
+/** Test trees keep placeholders for fixtures the tests write or read (Rails' `test/fixtures/files/.keep`): never the app's run-time output. */
+const TEST_SEGMENT = /^(tests?|spec|specs|fixtures|__tests__|testdata)$/i;
+const PLACEHOLDER_DEPTH = 5;
+
+/**
+ * Folders a COPY brings from the repository that hold nothing but a placeholder
+ * file: the app's run-time output (Rails' `log/.keep` and `tmp/pids/.keep`,
+ * Laravel's `storage/logs/.gitignore` and `bootstrap/cache/.gitignore`, shlink's
+ * `data/cache/.gitignore`). Git keeps no empty folder, so a project that wants one
+ * in its image commits a placeholder in it, and the app writes there at run time;
+ * run as a user that does not own it, the first log line or cache file fails
+ * (shlink's `chown 1001 /etc/shlink/data/...` before `USER 1001`, Tandoor's
+ * non-root image that needed `staticfiles` and `mediafiles` chowned). Each is a
+ * write path the user must own, as a `mkdir -p` at start would be.
+ */
+function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
+  const out: StartWrite[] = [];
+  let walked = 0;
+  // A folder of placeholders only, or of placeholders and folders that are such trees themselves (Rails' tmp/.keep
+  // beside tmp/pids/.keep): every folder of the tree is the app's to write, each chowned (chown is not recursive).
+  const tree = (hostDir: string, containerDir: string, depth: number): { path: string; files: string[] }[] | undefined => {
+    if (walked++ > PLACEHOLDER_WALK_LIMIT || depth > PLACEHOLDER_DEPTH) return undefined;
+    const entries = sortedDirEntries(hostDir);
+    const files = entries.filter((e) => !e.isDirectory());
+    if (!files.length || !files.every((e) => e.isFile() && PLACEHOLDER_FILES.has(e.name))) return undefined;
+    const found = [{ path: containerDir, files: files.map((e) => e.name) }];
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const sub = tree(path.join(hostDir, e.name), path.posix.join(containerDir, e.name), depth + 1);
+      if (!sub) return undefined;
+      found.push(...sub);
+    }
+    return found;
+  };
+  let top = '/';
+  const walk = (hostDir: string, containerDir: string, origin: string, depth: number) => {
+    if (walked > PLACEHOLDER_WALK_LIMIT) return;
+    const found = tree(hostDir, containerDir, depth);
+    if (found) {
+      const segments = path.posix.relative(top, containerDir).split('/');
+      if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) || segments.some((seg) => TEST_SEGMENT.test(seg))) return;
+      for (const f of found) {
+        if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
+      }
+      return;
+    }
+    if (depth >= PLACEHOLDER_DEPTH) return;
+    for (const e of sortedDirEntries(hostDir)) {
+      if (!e.isDirectory() || UNWALKED.has(e.name) || TEST_SEGMENT.test(e.name)) continue;
+      walk(path.join(hostDir, e.name), path.posix.join(containerDir, e.name), origin, depth + 1);
+    }
+  };
+  for (const m of mappings) {
+    if (!m.copy || !m.hostPath || !m.containerPath.startsWith('/') || !isDirectory(m.hostPath)) continue;
+    top = path.posix.dirname(path.posix.normalize(m.containerPath));
+    walk(m.hostPath, path.posix.normalize(m.containerPath), m.origin, 0);
+  }
+  return out;
 }
 
 export interface ImageDrop {
@@ -1269,7 +1353,7 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
  * mounted), with what verify's baseline run saw the image write.
  */
 export function serviceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
-  if (composeStarts(s).length === 0) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], supervised: [], supervisedUsers: [], runUsers: [] };
+  if (composeStarts(s).length === 0) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
   return serviceStartInPass.get(s, () => readServiceStart(project, s, df, base));
 }
 
@@ -1309,7 +1393,7 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const stage = base?.chain[base.chain.length - 1];
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const users = startUsers(project, serviceMappings(project, s, df, base), texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, ...users };
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...users };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { runShellText } from '../../src/dockerfile-info.js';
-import { composeStarts, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart } from '../../src/start-scripts.js';
+import { composeStarts, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
@@ -124,10 +124,20 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   const fileCaps = img.facts?.fileCapabilities ?? [];
   if (user.known && !user.root) return fileCaps;
   const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
-  // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs, plus what a start
-  // script of this repository does as root before it (an ENTRYPOINT or a compose entrypoint that runs `chown` and then
-  // execs the image's program: CHOWN, DAC_OVERRIDE, FOWNER), since the table knows only the image's own entrypoint.
   if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
+    // A compose entrypoint replaces the image's, and the step down lives in the image's entrypoint: without it the
+    // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
+    // (redis' /data, 999:999 0755) (https://docs.docker.com/reference/compose-file/services/#entrypoint: it "overrides
+    // the default entrypoint declared by the service's Docker image").
+    const replaced = replacedEntrypoint(ctx, s, img);
+    if (replaced) {
+      const own = imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base));
+      if (own) return own.caps;
+      return replaced;
+    }
+    // Starts as root and drops to its own user (gosu, su-exec): the table says what that step needs, plus what a start
+    // script of this repository does as root before it (an ENTRYPOINT or a compose entrypoint that runs `chown` and then
+    // execs the image's program: CHOWN, DAC_OVERRIDE, FOWNER), since the table knows only the image's own entrypoint.
     const start = serviceStart(ctx.project, s, img.dockerfile, img.base);
     const steps = [...start.scripts.flatMap((x) => x.reading.rootCaps), ...(start.command?.rootCaps ?? [])];
     const table = [...new Set([...img.facts.capsNeeded, ...fileCaps])];
@@ -174,6 +184,33 @@ function siblingNeedsRoot(ctx: TransformContext, img: ServiceImage): boolean {
   if (!img.dockerfile || !img.base) return false;
   const stage = imageStages(ctx.project, img.dockerfile).find((st) => st.stage === img.stage);
   return !!stage && !!serviceNeedingRoot(ctx.project, img.dockerfile, stage.base, stage.services);
+}
+
+/**
+ * Why the image's own entrypoint (the one that steps down to its user) does not run, when the service's compose
+ * `entrypoint:` replaces it; undefined when there is none, or when it or a script of this repository it runs calls
+ * that entrypoint again (`entrypoint: ["tini", "--", "docker-entrypoint.sh"]`, a wrapper ending in
+ * `exec docker-entrypoint.sh "$@"`).
+ */
+function replacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string | undefined {
+  const entry = s.effective.entrypoint;
+  if (entry === undefined || entry === null) return undefined;
+  const script = imageEntrypointName(img);
+  const words = (v: unknown) => (Array.isArray(v) ? v.map(String).join(' ') : v === undefined || v === null ? '' : String(v));
+  const text = words(entry);
+  // `entrypoint: ["sh", "-c"]` with a command that ends in `exec docker-entrypoint.sh mongod`: the image's entrypoint still runs.
+  if (text.includes(script) || words(s.effective.command).includes(script)) return undefined;
+  const scripts = serviceStartScriptRefs(ctx.project, s, img.dockerfile, img.base).map((r) => ctx.project.files.get(r.hostPath));
+  if (scripts.some((f) => f?.kind === 'script' && f.text.includes(script))) return undefined;
+  const shown = text.trim() ? text.trim() : '(empty)';
+  return `its compose entrypoint ${shown} replaces ${img.image ?? 'its image'}'s ${script}, which is what steps down to its own user: the process stays root and may rely on any capability`;
+}
+
+/** File name of the entrypoint a knowledge row read its capabilities from (docker-entrypoint.sh for the docker-library images). */
+function imageEntrypointName(img: ServiceImage): string {
+  const src = img.facts?.capsSource;
+  const name = src ? src.slice(src.lastIndexOf('/') + 1) : '';
+  return /\.sh$/.test(name) ? name : 'docker-entrypoint.sh';
 }
 
 function setsFileCapabilities(img: ServiceImage): boolean {

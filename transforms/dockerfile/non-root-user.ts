@@ -49,6 +49,7 @@ import {
   startScriptTexts,
   unseenDrop,
   type ImageDrop,
+  type ImageStart,
   type RunUserEvidence,
   type StartWrite,
 } from '../../src/start-scripts.js';
@@ -81,6 +82,12 @@ export const nonRootUser: Transform = {
     return out;
   },
 };
+
+/** Account changes (usermod, groupmod, ...) the image's start makes in a script or command that does not first check it runs as root. */
+function imageAccountChangesUnchecked(start: ImageStart): string[] {
+  const readings = [...start.scripts.map((sc) => sc.reading), ...(start.command ? [start.command] : [])];
+  return readings.filter((r) => !r.rootCheck).flatMap((r) => r.accountChanges ?? []);
+}
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
   const out: Finding[] = [];
@@ -240,6 +247,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
       'Move that step into the build (RUN before USER), or keep the service on root; then run docker-harden again.',
+    );
+  }
+  // The start rewrites accounts as root and never steps down (mealie's run.sh: `groupmod -o -g "$PGID" abc`, `usermod`, then
+  // `chown -R`, under `set -e`): only root may edit /etc/passwd and /etc/group, so with a USER the first of them fails and the
+  // container exits (mealie reverted its USER, mealie-recipes/mealie#724). A script that checks `id -u` first skips them.
+  const accounts = drop ? [] : imageAccountChangesUnchecked(start);
+  if (accounts.length) {
+    return report(
+      `its start changes accounts as root (${accounts.slice(0, 3).join(', ')}) and does not drop privileges after: a USER would make that fail; no user added`,
+      'Move the account changes into the build (RUN before USER) and drop the PUID/PGID remapping, or guard them with `if [ "$(id -u)" = 0 ]` and step down after (gosu, su-exec, setpriv); then run docker-harden again.',
     );
   }
   const stockNginx = packageNginxOnStockConfig(ctx, df, base, services);
