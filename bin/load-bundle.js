@@ -24,15 +24,19 @@
 // imports yargs through __dynamicImport, passed in here (scripts/bundle.mjs).
 'use strict';
 const { isAscii } = require('node:buffer');
-const { createRequire } = require('node:module');
 const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+// The CommonJS loader's Module, which every CommonJS module is made by: its
+// createRequire is node:module's, but node:module also loads the ES module
+// loader and the source map modules, and node:os its own (issue 13).
+const { createRequire } = module.constructor;
 const vm = require('node:vm');
 
 function cacheDir() {
   const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : os.homedir() ? path.join(os.homedir(), '.cache') : '';
+  // os.homedir() is $HOME when that is set.
+  const home = process.env.HOME || require('node:os').homedir();
+  const base = xdg && path.isAbsolute(xdg) ? xdg : home ? path.join(home, '.cache') : '';
   return base ? path.join(base, 'docker-harden', 'compile-cache') : '';
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
 import { BOUND_HEAP_FROM_FILES, HEAP_GROWTH_DEFAULT_FLAG, heapGrowthBounded } from './heap.js';
+import { delayTierUp, TIER_UP_DEFAULT_FLAG, tierUpDelayed } from './tier-up.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, type ReportContext } from './report/stylish.js';
 import { loadColors } from './report/colors.js';
@@ -56,7 +57,7 @@ async function loadYargs(argv: string[]): Promise<Argv> {
  */
 export const startup = {
   pipeline: false,
-  v8FlagDefaults: (): string[] => (heapGrowthBounded() ? [HEAP_GROWTH_DEFAULT_FLAG] : []),
+  v8FlagDefaults: (): string[] => [...(heapGrowthBounded() ? [HEAP_GROWTH_DEFAULT_FLAG] : []), ...(tierUpDelayed() ? [TIER_UP_DEFAULT_FLAG] : [])],
 };
 
 /** Runs over fewer files than this finish before a progress line would help. */
@@ -399,6 +400,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     const { RuntimeError } = inspect || args.verify ? await import('./runtime/index.js') : {};
     let result: RunResult;
     startup.pipeline = true;
+    // TurboFan only for what this run keeps busy (src/tier-up.ts).
+    delayTierUp();
     try {
       result = await run({
         paths,
