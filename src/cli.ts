@@ -9,7 +9,7 @@ import { loadForExplain, run, type Progress, type RunResult } from './driver.js'
 import { BOUND_HEAP_FROM_FILES, HEAP_GROWTH_DEFAULT_FLAG, heapGrowthBounded } from './heap.js';
 import { delayTierUp, TIER_UP_DEFAULT_FLAG, tierUpDelayed } from './tier-up.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
-import { stylish, type ReportContext } from './report/stylish.js';
+import { stylish, stylishChunks, type ReportContext } from './report/stylish.js';
 import { loadColors } from './report/colors.js';
 import { isTerminal, writeOutput } from './stdio.js';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -444,13 +444,19 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       verifyProgress?.clear();
     }
     const ctx: ReportContext = { cwd: io.cwd, color: format === 'stylish' && !args.output && color, transforms: TRANSFORMS.map((t) => t.meta), version: version() };
-    const report = (await reporter(format))(result, ctx);
+    // The stylish report on a terminal or pipe is written as it is made (stylishChunks), after the diff:
+    // held whole, with its bytes, it was the last thing to raise a large run's peak (issue 13).
+    const streamed = format === 'stylish' && !args.output;
+    const report = streamed ? '' : (await reporter(format))(result, ctx);
     if (args.patch) writeOut(args.patch, unifiedDiff(result.changes), io.cwd);
     if (args.output) writeOut(args.output, report, io.cwd);
     if (args['dry-run']) {
       // The diff stays on stdout unless a machine format would have to share it.
       if (args.output || format === 'stylish') for (const piece of unifiedDiffChunks(result.changes, color)) io.stdout(piece);
-      if (!args.output) (format === 'stylish' ? io.stderr : io.stdout)(report);
+      if (streamed) for (const piece of stylishChunks(result, ctx)) io.stderr(piece);
+      else if (!args.output) io.stdout(report);
+    } else if (streamed) {
+      for (const piece of stylishChunks(result, ctx)) io.stdout(piece);
     } else if (!args.output) {
       io.stdout(report);
     }

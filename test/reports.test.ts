@@ -11,7 +11,7 @@ import { run, type RunResult } from '../src/driver.js';
 import { buildSarif, sarif } from '../src/report/sarif.js';
 import { jsonReport } from '../src/report/json.js';
 import { markdown } from '../src/report/markdown.js';
-import { stylish } from '../src/report/stylish.js';
+import { stylish, stylishChunks } from '../src/report/stylish.js';
 import { unifiedDiff, unifiedDiffChunks } from '../src/report/diff.js';
 import type { ReportContext } from '../src/report/stylish.js';
 import type { Transform } from '../src/transform.js';
@@ -225,6 +225,12 @@ describe('markdown and stylish', () => {
       expect(md).toContain('- [ ] The compose files still validate');
       const text = stylish(result, ctx);
       expect(text).toContain('Migration notes for existing deployments:');
+      // The CLI writes the report in pieces: whole lines each, every line once, in order.
+      const pieces = [...stylishChunks(result, ctx, 1)];
+      expect(pieces.length).toBe(new Set(result.engine.findings.map((f) => f.file)).size + 1);
+      for (const p of pieces) expect(p.endsWith('\n')).toBe(true);
+      expect(pieces.join('')).toBe(text);
+      expect([...stylishChunks(result, ctx, 1 << 20)]).toEqual([text]);
       expect(text.split(`$ ${DOCKER_GID_NOTE.command}`).length - 1).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -17,8 +17,29 @@ export interface ReportContext {
 }
 
 export function stylish(result: RunResult, ctx: ReportContext): string {
+  return [...stylishChunks(result, ctx)].join('');
+}
+
+/**
+ * The same report in pieces of about `chunk` characters, each ending with a
+ * line's newline, so the CLI can write it out as it goes: at 8,000 files the
+ * whole report is ~7 MB of string and as much again as the bytes written, at
+ * the end of the run, when the model and every finding are still held (issue 13).
+ */
+export function* stylishChunks(result: RunResult, ctx: ReportContext, chunk = 1 << 14): Generator<string> {
   const paint = (s: string, style: Style) => painted(s, style, ctx.color);
-  const out: string[] = [];
+  let out: string[] = [];
+  let size = 0;
+  const line = (text: string) => {
+    out.push(text);
+    size += text.length + 1;
+  };
+  const take = (): string => {
+    const piece = out.join('\n') + '\n';
+    out = [];
+    size = 0;
+    return piece;
+  };
   const byFile = new Map<string, ReportedFinding[]>();
   for (const f of result.engine.findings) {
     const list = byFile.get(f.file);
@@ -26,7 +47,7 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
     else byFile.set(f.file, [f]);
   }
   for (const [file, findings] of [...byFile].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    out.push(paint(relPath(ctx.cwd, file), 'underline'));
+    line(paint(relPath(ctx.cwd, file), 'underline'));
     for (const f of findings) {
       const state = f.suppressed
         ? paint('suppressed', 'dim')
@@ -36,36 +57,37 @@ export function stylish(result: RunResult, ctx: ReportContext): string {
           ? paint(result.dryRun ? 'fixable' : 'fixed', 'green')
           : paint(f.severity === 'note' ? 'note' : 'manual', 'yellow');
       const cis = f.cis ? paint(` [CIS ${f.cis}]`, 'dim') : '';
-      out.push(`  ${`${f.line}:${f.column}`.padEnd(8)} ${state.padEnd(ctx.color ? 18 : 10)} ${f.transform.padEnd(28)} ${f.message}${cis}`);
-      if (!f.fixed && f.manual && !f.withheld) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, 'dim'));
+      line(`  ${`${f.line}:${f.column}`.padEnd(8)} ${state.padEnd(ctx.color ? 18 : 10)} ${f.transform.padEnd(28)} ${f.message}${cis}`);
+      if (!f.fixed && f.manual && !f.withheld) line(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.manual}`, 'dim'));
       if (f.withheld) {
-        out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.withheld.message}`, 'dim'));
-        for (const l of f.withheld.lines.slice(0, 5)) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)}    | ${l}`, 'dim'));
+        line(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} -> ${f.withheld.message}`, 'dim'));
+        for (const l of f.withheld.lines.slice(0, 5)) line(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)}    | ${l}`, 'dim'));
       }
-      if (f.suppressed) out.push(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} reason: ${f.suppressed.reason}`, 'dim'));
+      if (f.suppressed) line(paint(`  ${''.padEnd(8)} ${''.padEnd(10)} ${''.padEnd(28)} reason: ${f.suppressed.reason}`, 'dim'));
     }
-    out.push('');
+    line('');
+    if (size >= chunk) yield take();
   }
   for (const e of result.errors) {
     const where = e.line ? `${e.rel}:${e.line}${e.column ? ':' + e.column : ''}` : e.rel;
-    out.push(`${paint('error', 'red')} ${where}: ${e.message}`);
+    line(`${paint('error', 'red')} ${where}: ${e.message}`);
   }
-  if (result.errors.length) out.push('');
+  if (result.errors.length) line('');
   const skippedWhy = result.files.filter((f) => f.skipped);
-  for (const f of skippedWhy) out.push(`${paint('skipped', 'dim')} ${f.skipped!.line ? `${f.rel}:${f.skipped!.line}` : f.rel}: ${f.skipped!.reason}`);
-  if (skippedWhy.length) out.push('');
+  for (const f of skippedWhy) line(`${paint('skipped', 'dim')} ${f.skipped!.line ? `${f.rel}:${f.skipped!.line}` : f.rel}: ${f.skipped!.reason}`);
+  if (skippedWhy.length) line('');
   const notes = migrationNotes(result.engine.findings);
   if (notes.length) {
-    out.push(paint('Migration notes for existing deployments:', 'bold'));
+    line(paint('Migration notes for existing deployments:', 'bold'));
     for (const n of notes) {
-      out.push(`  - ${n.message}`);
-      if (n.command) out.push(paint(`      $ ${n.command}`, 'cyan'));
+      line(`  - ${n.message}`);
+      if (n.command) line(paint(`      $ ${n.command}`, 'cyan'));
     }
-    out.push('');
+    line('');
   }
-  if (result.verify) out.push(verifyTable(result.verify, ctx.color));
-  out.push(summary(result));
-  return out.join('\n') + '\n';
+  if (result.verify) line(verifyTable(result.verify, ctx.color));
+  line(summary(result));
+  yield take();
 }
 
 export function summaryCounts(result: RunResult) {
