@@ -354,14 +354,11 @@ function copyReading(r: ScriptReading): ScriptReading {
   }
   const writes: StartWrite[] = [];
   for (const w of r.writes) writes.push({ ...w });
-  return {
-    drops,
-    writes,
-    rootCheck: r.rootCheck,
-    rootCaps: r.rootCaps.slice(),
-    rootDaemons: r.rootDaemons.slice(),
-    ...(r.accountChanges ? { accountChanges: r.accountChanges.slice() } : {}),
-  };
+  // Every field is carried (a field added to ScriptReading later is not silently dropped); the lists are copied.
+  const copy: ScriptReading = { ...r, drops, writes, rootCaps: r.rootCaps.slice(), rootDaemons: r.rootDaemons.slice() };
+  if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
+  if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
+  return copy;
 }
 
 /** readStartScript without the memo (tests compare the two). */

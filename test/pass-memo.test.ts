@@ -151,6 +151,15 @@ describe('readStartScript across passes', () => {
     expect(ask(base)).toEqual(fresh(base));
   });
 
+  it('carries every field of a reading: the optional ones too', () => {
+    clearRunMemos();
+    const all = { ...base, text: ['#!/bin/sh', 'usermod -o -u "$PUID" app', 'apk add --no-cache curl', 'chown -R app /data', 'crond', 'exec su-exec app server'].join('\n') };
+    const reading = fresh(all);
+    for (const field of ['accountChanges', 'packageInstalls', 'rootCaps', 'rootDaemons', 'drops'] as const) expect(reading[field]?.length, field).toBeGreaterThan(0);
+    expect(ask(all)).toEqual(reading);
+    expect(ask(all)).toEqual(reading);
+  });
+
   it('the key (text and the rest written out) tells every variant from the base', () => {
     const key = (a: Args) => JSON.stringify([a.text, readingKey(a.where, a.workdir, a.vars, a.lineOffset)]);
     for (const [, v] of variants) expect(key(v)).not.toBe(key(base));

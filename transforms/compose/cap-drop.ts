@@ -206,11 +206,13 @@ function replacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceI
   return `its compose entrypoint ${shown} replaces ${img.image ?? 'its image'}'s ${script}, which is what steps down to its own user: the process stays root and may rely on any capability`;
 }
 
-/** File name of the entrypoint a knowledge row read its capabilities from (docker-entrypoint.sh for the docker-library images). */
+/** File name of the entrypoint or program a knowledge row read its capabilities from (docker-entrypoint.sh for most docker-library images). */
 function imageEntrypointName(img: ServiceImage): string {
   const src = img.facts?.capsSource;
   const name = src ? src.slice(src.lastIndexOf('/') + 1) : '';
-  return /\.sh$/.test(name) ? name : 'docker-entrypoint.sh';
+  // A script (`docker-entrypoint.sh`) or a program without an extension (php's `apache2-foreground`, whose apache
+  // steps down itself); a source file (nginx's ngx_file.c) names no program a start could call.
+  return /\.sh$/.test(name) || (name !== '' && !name.includes('.')) ? name : 'docker-entrypoint.sh';
 }
 
 function setsFileCapabilities(img: ServiceImage): boolean {
