@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { discover, skipReason } from './discover.js';
 import { boundHeapGrowth } from './heap.js';
+import { restoreTierUp } from './tier-up.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
@@ -96,7 +97,11 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
-  if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) boundHeapGrowth();
+  // A large run: bound the heap's growth (src/heap.ts) and let TurboFan optimise at V8's default pace (src/tier-up.ts).
+  if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) {
+    boundHeapGrowth();
+    restoreTierUp();
+  }
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
   const { handle, fileCount, directives } = await load(found, opts, progress);
