@@ -52,7 +52,7 @@ import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
-import { shellCommands, type InstallWrite } from './knowledge/images.js';
+import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 
 /**
@@ -762,11 +762,20 @@ export function writerOf(s: ServiceLink, df: DockerfileSource, base: StageBase):
     if (!u.known) return undefined;
     user = u.user;
   }
+  return writerFromUser(user, base.facts, usersCreatedIn(base.chain, df.parsed.escape));
+}
+
+/**
+ * A `name[:group]` user string as numbers: numeric parts as they are, a name
+ * through the users the build creates (the last that matches) or the image's
+ * known user; undefined when a part is a variable or a name nothing defines.
+ */
+export function writerFromUser(user: string, facts: ImageFacts | undefined, created: readonly { name: string; uid?: number; gid?: number }[] = []): Writer {
   const [name = '', group] = user.trim().split(':');
   if (name === 'root' || name === '0') return { root: true };
   if (name.includes('$') || (group ?? '').includes('$')) return undefined;
-  const created = usersCreatedIn(base.chain, df.parsed.escape).filter((c) => c.name === name || String(c.uid) === name);
-  const known = created[created.length - 1] ?? (base.facts?.existingUser && [base.facts.existingUser.name, String(base.facts.existingUser.uid)].includes(name) ? base.facts.existingUser : undefined);
+  const matching = created.filter((c) => c.name === name || String(c.uid) === name);
+  const known = matching[matching.length - 1] ?? (facts?.existingUser && [facts.existingUser.name, String(facts.existingUser.uid)].includes(name) ? facts.existingUser : undefined);
   const uid = /^\d+$/.test(name) ? Number(name) : known?.uid;
   if (uid === undefined) return undefined;
   const gid = group !== undefined && /^\d+$/.test(group) ? Number(group) : group === undefined ? known?.gid : undefined;

@@ -42,7 +42,7 @@ import path from 'node:path';
 import { imageAccountChanges, imagePackageInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
-import { isUnder, serviceWritePaths, writerOf, type WritePath } from '../../src/write-paths.js';
+import { isUnder, serviceWritePaths, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
 import { baseWithInstallSettings } from '../../src/install-writes.js';
 
 const ID = 'compose/read-only';
@@ -342,19 +342,13 @@ function templateRenderWrites(ctx: TransformContext, s: ServiceLink, img: Servic
 
 /** Who the service's nginx entrypoint runs as, when not root: the compose user, else the image's; 'unknown' when it cannot be told. */
 function renderOwner(s: ServiceLink, img: ServiceImage): { uid: number; gid?: number } | undefined | 'unknown' {
-  if (img.built && img.dockerfile && img.base) {
-    const w = writerOf(s, img.dockerfile, img.base);
-    return !w ? 'unknown' : w.root ? undefined : { uid: w.uid, ...(w.gid !== undefined ? { gid: w.gid } : {}) };
+  let w: Writer;
+  if (img.built && img.dockerfile && img.base) w = writerOf(s, img.dockerfile, img.base);
+  else {
+    const u = runtimeUser(s, img);
+    w = u.known ? writerFromUser(u.user, img.facts) : undefined;
   }
-  const u = runtimeUser(s, img);
-  if (!u.known) return 'unknown';
-  if (u.root) return undefined;
-  const [name = '', group] = u.user.trim().split(':');
-  const known = img.facts?.existingUser && [img.facts.existingUser.name, String(img.facts.existingUser.uid)].includes(name) ? img.facts.existingUser : undefined;
-  const uid = /^\d+$/.test(name) ? Number(name) : known?.uid;
-  if (uid === undefined) return 'unknown';
-  const gid = group !== undefined ? (/^\d+$/.test(group) ? Number(group) : undefined) : known?.gid;
-  return { uid, ...(gid !== undefined ? { gid } : {}) };
+  return !w ? 'unknown' : w.root ? undefined : { uid: w.uid, ...(w.gid !== undefined ? { gid: w.gid } : {}) };
 }
 
 /** A data path seen kept across restarts, with the named volume that will hold it. */
