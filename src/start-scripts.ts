@@ -102,6 +102,8 @@ function commandWhere(c: StartCommand): string {
   return c.inherited ? `${c.via} of ${c.inherited.image} in ${c.inherited.dockerfile.rel} at line ${c.instruction.line + 1}` : `${c.via} at line ${c.instruction.line + 1}`;
 }
 
+/** A `where` that already names its line: `CMD at line 20`, `command of service web (docker-compose.yml line 7)`. */
+const NAMES_ITS_LINE = /\bline \d+\)?$/;
 const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
 /** Init wrappers that run the next word: `tini -- /entrypoint.sh`. */
 const INITS = /^(\/usr)?(\/local)?(\/s?bin\/)?(tini|tini-static|dumb-init|catatonit)$/;
@@ -390,7 +392,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       scope.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, scope));
       continue;
     }
-    const at = `${where} line ${number + lineOffset}`;
+    // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
+    const at = NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`;
     const commands = shellCommands(line);
     for (const argv of commands) {
       const words = argv[0] === 'exec' ? argv.slice(1) : argv;
@@ -846,7 +849,7 @@ function supervisedRootPrograms(
       // `[supervisord] user=root`: supervisord switches to it at start and exits ("Can't drop privilege as nonroot user") when it cannot.
       if (section === 'supervisord' && kv[1] === 'user' && kv[2]) {
         const where = `supervisord [supervisord] user=${kv[2]} (${rel} line ${i + 1})`;
-        found.push(where);
+        found.push(`supervisord ([supervisord] user=${kv[2]} in ${rel} line ${i + 1})`);
         if (kv[2] !== 'root' && kv[2] !== '0') users.push({ user: kv[2], where });
       }
       if (program && kv[1] === 'command') program.command = { text: kv[2]!, line: i + 1 };
@@ -899,7 +902,7 @@ function imageRunUsers(
     const scope = new Map(vars);
     const expand = (w: string | undefined) => (w === undefined ? undefined : w.includes('$') ? expandArgs(w, scope) : w);
     for (const { text: line, number } of logicalLines(text)) {
-      const at = /line \d+/.test(where) ? where : `${where} line ${number}`;
+      const at = NAMES_ITS_LINE.test(where) ? where : `${where} line ${number}`;
       for (const argv of shellCommands(line)) {
         const words = [...argv];
         while (words.length && (words[0] === 'exec' || INITS.test(words[0]!))) words.shift();

@@ -81,7 +81,7 @@ describe('a child of an image built here inherits its start', () => {
     };
     const { findings, changed } = await nonRoot(tree, 'app/Dockerfile');
     expect(changed['app/Dockerfile']).toBeUndefined();
-    expect(findings[0]!.message).toContain('it starts /init (ENTRYPOINT of acme/base:latest in base/Dockerfile at line 3 line 1)');
+    expect(findings[0]!.message).toContain('it starts /init (ENTRYPOINT of acme/base:latest in base/Dockerfile at line 3)');
   });
 
   it('follows an ARG-parameterised FROM, by its default and by the build argument compose gives', async () => {
@@ -115,7 +115,7 @@ describe('a child of an image built here inherits its start', () => {
     };
     const { findings, changed } = await nonRoot(tree, 'app/Dockerfile');
     expect(changed['app/Dockerfile']).toBeUndefined();
-    expect(findings[0]!.message).toContain('it starts my_init (CMD of acme/base in base/Dockerfile at line 3 line 1)');
+    expect(findings[0]!.message).toContain('it starts my_init (CMD of acme/base in base/Dockerfile at line 3)');
   });
 
   it('hardens a child that sets its own ENTRYPOINT, and one whose inherited ENTRYPOINT is a plain init', async () => {
