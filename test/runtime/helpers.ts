@@ -68,7 +68,7 @@ export function copyStack(name: string, root = path.join(HERE, 'stacks')): strin
 }
 
 /** The start of every compose project and image name verify makes for a stack copy. */
-function projectPrefix(dir: string): string {
+export function projectPrefix(dir: string): string {
   return `dh-verify-${safeName(path.basename(dir)).slice(0, 24)}-`;
 }
 
