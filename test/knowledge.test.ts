@@ -275,6 +275,10 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['grafana/grafana:11.0.0', { family: 'grafana', distro: 'alpine', defaultUser: '472', nonRootByDefault: true, existingUser: { name: 'grafana', uid: 472, gid: 0 }, ports: [3000] }],
   ['grafana/grafana-oss:11.0.0-ubuntu', { family: 'grafana', distro: 'ubuntu', nonRootByDefault: true }],
   ['docker.io/grafana/grafana-enterprise', { family: 'grafana', distro: 'alpine' }],
+  // mailhog, adminer: non-root by default, write paths set by options the table cannot see
+  ['mailhog/mailhog:v1.0.1', { family: 'mailhog', distro: 'alpine', defaultUser: 'mailhog', nonRootByDefault: true, existingUser: { name: 'mailhog', uid: 1000, gid: 1000 }, ports: [1025, 8025], writePathsKnown: false }],
+  ['adminer:5', { family: 'adminer', distro: 'alpine', defaultUser: 'adminer', nonRootByDefault: true, existingUser: undefined, ports: [8080], writePathsKnown: false }],
+  ['adminer:5-fastcgi', { family: 'adminer', ports: [9000] }],
   ['prom/prometheus:v3.5.0', { family: 'prometheus', distro: 'alpine', defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/prometheus'], writePathsKnown: true, hasShell: true, ports: [9090] }],
   ['quay.io/prometheus/prometheus:v3.5.0-distroless', { family: 'prometheus', distro: 'distroless', defaultUser: '65532', nonRootByDefault: true, hasShell: false, dataPaths: [] }],
   // wordpress: apache/fpm first start needs CHOWN, DAC_OVERRIDE, FOWNER; cli runs as www-data

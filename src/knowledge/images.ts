@@ -1043,6 +1043,26 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: {},
   },
   {
+    family: 'mailhog',
+    names: ['mailhog/mailhog'],
+    source: 'https://github.com/mailhog/MailHog/blob/master/Dockerfile',
+    // Alpine with `adduser -D -u 1000 mailhog` and USER mailhog; SMTP on 1025, web on 8025.
+    // It keeps mail in memory unless MH_STORAGE / -storage names maildir or mongodb, which
+    // this row cannot see: its write paths are left unknown.
+    facts: { distro: 'alpine', existingUser: user('mailhog', 1000), defaultUser: 'mailhog', nonRootByDefault: true, ports: [1025, 8025] },
+  },
+  {
+    family: 'adminer',
+    names: ['adminer'],
+    source: 'https://github.com/TimWolla/docker-adminer/blob/master/5/Dockerfile',
+    // php:alpine with a system user `adminer` (`adduser -S`: its UID is whatever Alpine picks) and
+    // USER adminer; `php -S [::]:8080`, or php-fpm on 9000 for fastcgi tags. Its entrypoint writes
+    // into /var/www/html (plugins-enabled, the design link, .adminer-init), where the app's own
+    // files are: a tmpfs would hide them, so its write paths are left unknown.
+    facts: { distro: 'alpine', defaultUser: 'adminer', nonRootByDefault: true, ports: [8080] },
+    tags: [{ when: /(^|-)fastcgi(-|$)/, set: { ports: [9000] } }],
+  },
+  {
     family: 'wordpress',
     names: ['wordpress'],
     source: 'https://github.com/docker-library/wordpress/blob/master/latest/php8.3/apache/Dockerfile',
