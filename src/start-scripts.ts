@@ -262,6 +262,11 @@ export interface ScriptReading {
   accountChanges?: string[];
   /** System packages it installs before any drop (`apk add (entry.sh line 5)`): only root may, and they write /usr, /etc and the package database. */
   packageInstalls?: string[];
+  /**
+   * Commands it runs through setuid tools to become root (`sudo (entry.sh line 9)`, `doas ...`):
+   * a script that does so expects to run as a user, and no-new-privileges makes those tools fail.
+   */
+  escalations?: string[];
 }
 
 /**
@@ -286,6 +291,25 @@ const PACKAGE_INSTALLS: Record<string, readonly string[]> = {
   dpkg: ['-i', '--install'],
   rpm: ['-i', '-U', '-ivh', '-Uvh', '--install'],
 };
+
+/**
+ * sudo/doas as a step up to root: neither switches to a user named by -u/--user
+ * other than root (`sudo -u app cmd` run as root is a step down, which
+ * no-new-privileges allows). Both are setuid-root programs, and under
+ * no-new-privileges the kernel ignores the setuid bit (PR_SET_NO_NEW_PRIVS:
+ * https://docs.kernel.org/userspace-api/no_new_privs.html), so the step up fails.
+ */
+function escalatesToRoot(words: string[]): boolean {
+  const tool = path.posix.basename(words[0] ?? '');
+  if (tool !== 'sudo' && tool !== 'doas') return false;
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (!w.startsWith('-')) break;
+    const user = w === '-u' || w === '--user' ? words[i + 1] : /^(?:-u|--user=)(.+)$/.exec(w)?.[1];
+    if (user !== undefined) return user === 'root' || user === '0' || user === '#0';
+  }
+  return true;
+}
 
 const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel', 'adduser', 'addgroup', 'deluser', 'delgroup', 'chpasswd']);
 
@@ -360,6 +384,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   const copy: ScriptReading = { ...r, drops, writes, rootCaps: r.rootCaps.slice(), rootDaemons: r.rootDaemons.slice() };
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
+  if (r.escalations) copy.escalations = r.escalations.slice();
   return copy;
 }
 
@@ -372,6 +397,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const rootDaemons: string[] = [];
   const accountChanges: string[] = [];
   const packageInstalls: string[] = [];
+  const escalations: string[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -427,6 +453,10 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const install = `${path.posix.basename(tool)} ${words.slice(1).find((w) => installs.includes(w))} (${at})`;
         if (!packageInstalls.includes(install)) packageInstalls.push(install);
       }
+      if (escalatesToRoot(words)) {
+        const step = `${path.posix.basename(tool)} (${at})`;
+        if (!escalations.includes(step)) escalations.push(step);
+      }
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
@@ -447,6 +477,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     ...(accountChanges.length ? { accountChanges } : {}),
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
+    ...(escalations.length ? { escalations } : {}),
   };
 }
 
@@ -1352,6 +1383,11 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
  * the command's own text and the scripts it runs (copied into the image or
  * mounted), with what verify's baseline run saw the image write.
  */
+/** The sudo/doas steps up to root in a start's scripts and command (ScriptReading.escalations), each once. */
+export function startEscalations(start: ImageStart): string[] {
+  return [...new Set([...start.scripts.flatMap((x) => x.reading.escalations ?? []), ...(start.command?.escalations ?? [])])];
+}
+
 export function serviceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
   if (composeStarts(s).length === 0) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
   return serviceStartInPass.get(s, () => readServiceStart(project, s, df, base));

@@ -279,6 +279,7 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['mailhog/mailhog:v1.0.1', { family: 'mailhog', distro: 'alpine', defaultUser: 'mailhog', nonRootByDefault: true, existingUser: { name: 'mailhog', uid: 1000, gid: 1000 }, ports: [1025, 8025], writePathsKnown: false }],
   ['adminer:5', { family: 'adminer', distro: 'alpine', defaultUser: 'adminer', nonRootByDefault: true, existingUser: undefined, ports: [8080], writePathsKnown: false }],
   ['adminer:5-fastcgi', { family: 'adminer', ports: [9000] }],
+  ['dpage/pgadmin4:9.8', { family: 'pgadmin', distro: 'alpine', defaultUser: '5050', nonRootByDefault: true, existingUser: { name: 'pgadmin', uid: 5050, gid: 0 }, fileCapabilities: ['NET_BIND_SERVICE'], dataPaths: ['/var/lib/pgadmin'], ports: [80, 443] }],
   ['prom/prometheus:v3.5.0', { family: 'prometheus', distro: 'alpine', defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/prometheus'], writePathsKnown: true, hasShell: true, ports: [9090] }],
   ['quay.io/prometheus/prometheus:v3.5.0-distroless', { family: 'prometheus', distro: 'distroless', defaultUser: '65532', nonRootByDefault: true, hasShell: false, dataPaths: [] }],
   // wordpress: apache/fpm first start needs CHOWN, DAC_OVERRIDE, FOWNER; cli runs as www-data

@@ -153,9 +153,9 @@ describe('readStartScript across passes', () => {
 
   it('carries every field of a reading: the optional ones too', () => {
     clearRunMemos();
-    const all = { ...base, text: ['#!/bin/sh', 'usermod -o -u "$PUID" app', 'apk add --no-cache curl', 'chown -R app /data', 'crond', 'exec su-exec app server'].join('\n') };
+    const all = { ...base, text: ['#!/bin/sh', 'usermod -o -u "$PUID" app', 'apk add --no-cache curl', 'chown -R app /data', 'crond', 'sudo -n mount -a', 'exec su-exec app server'].join('\n') };
     const reading = fresh(all);
-    for (const field of ['accountChanges', 'packageInstalls', 'rootCaps', 'rootDaemons', 'drops'] as const) expect(reading[field]?.length, field).toBeGreaterThan(0);
+    for (const field of ['accountChanges', 'packageInstalls', 'escalations', 'rootCaps', 'rootDaemons', 'drops'] as const) expect(reading[field]?.length, field).toBeGreaterThan(0);
     expect(ask(all)).toEqual(reading);
     expect(ask(all)).toEqual(reading);
   });

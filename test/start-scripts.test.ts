@@ -78,6 +78,22 @@ describe('privilege drops', () => {
   });
 });
 
+describe('steps up to root at start', () => {
+  it('records sudo and doas to root, in any option form, and not a sudo -u step down to a user', () => {
+    const steps = (line: string) => read(`#!/bin/sh\n${line}\nexec "$@"\n`).escalations ?? [];
+    expect(steps('sudo chown app /data')).toEqual(['sudo (entrypoint.sh line 2)']);
+    expect(steps('sudo -n -E /usr/sbin/postfix start')).toEqual(['sudo (entrypoint.sh line 2)']);
+    expect(steps('/usr/bin/sudo -u root mount -a')).toEqual(['sudo (entrypoint.sh line 2)']);
+    expect(steps('sudo --user=0 service cron start')).toEqual(['sudo (entrypoint.sh line 2)']);
+    expect(steps('doas rc-service nginx start')).toEqual(['doas (entrypoint.sh line 2)']);
+    expect(steps('[ -w /data ] || sudo chown app /data')).toEqual(['sudo (entrypoint.sh line 2)']);
+    expect(steps('sudo -u app node server.js')).toEqual([]);
+    expect(steps('sudo --user app node server.js')).toEqual([]);
+    expect(steps('echo "run sudo by hand"')).toEqual([]);
+    expect(read('#!/bin/sh\nexec node server.js\n').escalations).toBeUndefined();
+  });
+});
+
 describe('writes at start', () => {
   it('finds directories, rendered files, in-place edits and databases, with variables and relative paths', () => {
     const r = read(

@@ -109,6 +109,12 @@ export interface ImageFacts {
    * the bounding set, so `cap_drop: [ALL]` must give them back.
    */
   fileCapabilities: string[];
+  /**
+   * What the image's own start does that no-new-privileges stops or changes (a setuid
+   * step up, a fallback it takes when it sees the flag): compose/no-new-privileges
+   * reports instead of adding the flag.
+   */
+  newPrivileges?: string;
   /** Set when tag-dependent facts could not be decided; those facts are left at their defaults. */
   uncertain?: string;
   /** ENV the image sets that Dockerfiles built on it name (`USER $APP_UID` on .NET 8+). */
@@ -1061,6 +1067,29 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // files are: a tmpfs would hide them, so its write paths are left unknown.
     facts: { distro: 'alpine', defaultUser: 'adminer', nonRootByDefault: true, ports: [8080] },
     tags: [{ when: /(^|-)fastcgi(-|$)/, set: { ports: [9000] } }],
+  },
+  {
+    family: 'pgadmin',
+    names: ['dpage/pgadmin4'],
+    source: 'https://github.com/pgadmin-org/pgadmin4/blob/master/Dockerfile',
+    capsSource: 'https://github.com/pgadmin-org/pgadmin4/blob/master/pkg/docker/entrypoint.sh',
+    // python:alpine, `useradd -r -u 5050 -g root pgadmin`, USER 5050, VOLUME /var/lib/pgadmin,
+    // gunicorn on 80 (443 with PGADMIN_ENABLE_TLS). Its python carries `setcap
+    // CAP_NET_BIND_SERVICE=+eip` (python3-cap from 9.16 on): before 9.16 exec fails without that
+    // capability in the bounding set; from 9.16 the entrypoint falls back to plain python and
+    // moves gunicorn to 8080/8443 when NET_BIND_SERVICE is missing or no-new-privileges is set
+    // (PGADMIN_LISTEN_PORT unset), and it runs `sudo /usr/sbin/postfix start` as the pgadmin user.
+    facts: {
+      distro: 'alpine',
+      existingUser: user('pgadmin', 5050, 0),
+      defaultUser: '5050',
+      nonRootByDefault: true,
+      dataPaths: ['/var/lib/pgadmin'],
+      ports: [80, 443],
+      fileCapabilities: ['NET_BIND_SERVICE'],
+      newPrivileges:
+        'its entrypoint runs `sudo /usr/sbin/postfix start` as user pgadmin (mail for password resets), and from 9.16 on it moves gunicorn from port 80 to 8080 when it sees no-new-privileges, unless PGADMIN_LISTEN_PORT is set',
+    },
   },
   {
     family: 'wordpress',

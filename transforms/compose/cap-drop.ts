@@ -10,7 +10,7 @@ import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { runShellText } from '../../src/dockerfile-info.js';
-import { composeStarts, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs } from '../../src/start-scripts.js';
+import { composeStarts, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
@@ -119,6 +119,10 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (img.built && !img.base) return 'its Dockerfile has no stage';
   if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
   if (!img.built && !img.facts) return `unknown image ${img.image}${imageProvenance(img)}: which capabilities it needs is not known`;
+  // Root reached through sudo/doas holds only the bounding set: with ALL dropped it cannot even switch its real IDs
+  // (SETUID, SETGID), and what the command it runs needs as root is not known here.
+  const stepsUp = startEscalations(serviceStart(ctx.project, s, img.dockerfile, img.base));
+  if (stepsUp.length) return `its start runs ${stepsUp.slice(0, 3).join(', ')} to become root, and what it needs as root is not known`;
   const user = runtimeUser(s, img);
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = img.facts?.fileCapabilities ?? [];

@@ -1,7 +1,9 @@
 // compose/no-new-privileges: `security_opt: ["no-new-privileges:true"]` on
 // every service, so setuid binaries cannot raise privileges. It is safe for
 // gosu/su-exec entrypoints (dropping privileges stays allowed). Privileged
-// services are reported instead: the option is theatre there.
+// services are reported instead: the option is theatre there. So is a service
+// whose start steps up to root through sudo/doas, or an image whose start
+// changes when it sees the flag (knowledge table): the flag would break it.
 import type { Transform } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
@@ -16,12 +18,15 @@ import {
   stringList,
   checkEachService,
   privilegedNote,
+  serviceImage,
   swarmDeploy,
   settledByOverrides,
   settingFiles,
 } from '../../src/compose-service.js';
 import type { Project } from '../../src/model.js';
 import type { SwarmDeploy } from '../../src/layout.js';
+import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { serviceStart, startEscalations } from '../../src/start-scripts.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -93,6 +98,8 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
   }
   // A stack file only swarm reads: the key would do nothing.
   if (swarm && !swarm.alsoCompose) return swarmNote(s, swarm, 'absent');
+  const stepUp = newPrivilegesAtStart(project, s);
+  if (stepUp) return serviceNote(ID, CIS, s, `${stepUp.what}; not added`, stepUp.manual);
   const file = s.compose;
   const map = s.node.node;
   if (!map) return serviceNote(ID, CIS, s, 'has no settings map; nothing added', 'Add the service settings by hand.', 'note');
@@ -118,4 +125,29 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
   };
   // Used by compose and by swarm: the key holds for compose (swarm skips it with a warning), and the swarm side is done by hand.
   return swarm ? [fixed, swarmNote(s, swarm, 'added')] : fixed;
+}
+
+/**
+ * What the service's start does that no-new-privileges would break, for the
+ * report: a sudo/doas step up to root in its start scripts or command (as read
+ * from the repository), or what the knowledge table says the image's own
+ * entrypoint does, while that entrypoint is still the one that runs (neither
+ * compose nor a Dockerfile here sets another).
+ */
+function newPrivilegesAtStart(project: Project, s: ServiceLink): { what: string; manual: string } | undefined {
+  const img = serviceImage(s, project);
+  const steps = startEscalations(serviceStart(project, s, img.dockerfile, img.base));
+  if (steps.length) {
+    return {
+      what: `its start runs ${steps.slice(0, 3).join(', ')} to become root, which no-new-privileges stops (the kernel ignores setuid bits under it)`,
+      manual: `Do that step as root before the start drops to its user (gosu, su-exec), or without sudo; then add security_opt ["${OPTION}"].`,
+    };
+  }
+  const own = img.facts?.newPrivileges;
+  const entrypointHere = s.effective.entrypoint != null || (img.base?.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'ENTRYPOINT')) ?? false);
+  if (!own || entrypointHere) return undefined;
+  return {
+    what: `${img.image ?? 'its image'} changes under no-new-privileges: ${own} (${img.facts!.capsSource ?? img.facts!.source})`,
+    manual: `Check that the service still works with it (the ports it listens on, what its entrypoint logs), then add security_opt ["${OPTION}"] by hand.`,
+  };
 }
