@@ -120,7 +120,8 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
   if (!img.built && !img.facts) return `unknown image ${img.image}${imageProvenance(img)}: which capabilities it needs is not known`;
   // Root reached through sudo/doas holds only the bounding set: with ALL dropped it cannot even switch its real IDs
-  // (SETUID, SETGID), and what the command it runs needs as root is not known here.
+  // (SETUID, SETGID: on the team daemon sudo failed "unable to change to root gid: Operation not permitted" under
+  // cap_drop ALL), and what the command it runs needs as root is not known here.
   const stepsUp = startEscalations(serviceStart(ctx.project, s, img.dockerfile, img.base));
   if (stepsUp.length) return `its start runs ${stepsUp.slice(0, 3).join(', ')} to become root, and what it needs as root is not known`;
   const user = runtimeUser(s, img);

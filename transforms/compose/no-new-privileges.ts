@@ -128,6 +128,10 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
 }
 
 /**
+ * On the team daemon, `sudo -n id -u` as a NOPASSWD user printed 0 with a
+ * read-only root too, and under no-new-privileges failed with "The "no new
+ * privileges" flag is set, which prevents sudo from running as root".
+ *
  * What the service's start does that no-new-privileges would break, for the
  * report: a sudo/doas step up to root in its start scripts or command (as read
  * from the repository), or what the knowledge table says the image's own
