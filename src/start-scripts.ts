@@ -475,8 +475,11 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       const words = argv[0] === 'exec' ? argv.slice(1) : argv;
       const tool = words[0];
       if (!tool) continue;
-      if (DROP_TOOLS.has(tool)) {
-        const drop = readDrop(words, scope);
+      // `set -- su-exec vault "$@"` and a later `exec "$@"` (hashicorp/docker-vault's and docker-consul's entrypoints): the
+      // positional parameters become the drop, which the exec runs.
+      const viaSet = tool === 'set' && words[1] === '--' && DROP_TOOLS.has(words[2] ?? '');
+      if (DROP_TOOLS.has(tool) || viaSet) {
+        const drop = readDrop(viaSet ? words.slice(2) : words, scope);
         if (drop) {
           seenDrop = true;
           const { prefix, ...rest } = drop;
@@ -484,7 +487,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
           // Rewritable: the line is this one simple command (after `exec`), on one physical line.
           const raw = rawWords(line);
           const lead = raw[0]?.text === 'exec' ? 1 : 0;
-          if (prefix !== undefined && commands.length === 1 && !line.includes('\n') && text.slice(start, end) === line && raw[lead]?.text === tool && raw[lead + prefix]) {
+          if (!viaSet && prefix !== undefined && commands.length === 1 && !line.includes('\n') && text.slice(start, end) === line && raw[lead]?.text === tool && raw[lead + prefix]) {
             record.lineRange = [start, end];
             record.withoutDrop = `${lead ? 'exec ' : ''}${line.slice(raw[lead + prefix]!.start).trimEnd()}`;
           }
