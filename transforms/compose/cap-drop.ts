@@ -137,7 +137,9 @@ function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | und
   if (typeof needed === 'string') return undefined;
   const missing = needed.filter((c) => !have.includes(c));
   if (!missing.length) return undefined;
-  const who = startDropSource(ctx, s, img) ?? (img.facts?.capsSource ? `its entrypoint (${img.facts.capsSource})` : 'its entrypoint');
+  // The table's source is the image's entrypoint script (docker-entrypoint.sh) or the server's own code (nginx's ngx_file.c).
+  const src = img.facts?.capsSource;
+  const who = startDropSource(ctx, s, img) ?? (src && img.image ? `${img.image}${/\.sh$/.test(src) ? "'s entrypoint" : ''} (${src})` : 'its entrypoint');
   const message = `its cap_drop: [ALL] leaves out ${missing.join(', ')}, which ${who} needs: without ${missing.length > 1 ? 'them' : 'it'} the start fails with "Operation not permitted"`;
   // An image another transform is about to swap (stock nginx → nginx-unprivileged) needs none of them after the swap:
   // say what the image needs as it is, for the case the swap is blocked, and add nothing.
