@@ -105,7 +105,10 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (missing.length) changes.push(addListItems(s, 'cap_add', missing));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
-  const back = missing.length ? ` and give back ${missing.join(', ')} for ${startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '';
+  // Capabilities that are there only for what the Dockerfile's setcap gives a binary say so (zabbix's nmap: NET_RAW).
+  const setcaps = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : undefined;
+  const forFileCaps = setcaps && setcaps.where.length && missing.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
+  const back = missing.length ? ` and give back ${missing.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '';
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
   // Swarm services honour cap_add/cap_drop from Docker 20.10 (docker/cli#2687, https://github.com/docker/cli/pull/2687;
