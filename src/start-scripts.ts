@@ -16,7 +16,7 @@
 import path from 'node:path';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
-import type { DfInstruction } from './parse/dockerfile.js';
+import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommands } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
@@ -267,6 +267,75 @@ export interface ScriptReading {
    * a script that does so expects to run as a user, and no-new-privileges makes those tools fail.
    */
   escalations?: string[];
+  /**
+   * File capabilities it sets before any drop and outside a root check (`setcap cap_ipc_lock=+ep (docker-entrypoint.sh
+   * line 84)`, vault's mlock): setting them needs CAP_SETFCAP, which only root holds, so under a non-root USER the
+   * command fails.
+   */
+  fileCapSets?: FileCapSet[];
+}
+
+/** A `setcap` a start runs as root: the command and where (`setcap cap_ipc_lock=+ep (entry.sh line 84)`), and what it grants. */
+export interface FileCapSet {
+  how: string;
+  caps: string[];
+}
+
+/**
+ * The capabilities a `setcap` command grants (`setcap cap_ipc_lock=+ep /bin/vault`, `setcap
+ * 'cap_net_bind_service,cap_net_raw+ep' f`), upper case without CAP_; undefined when a capability text is not a
+ * literal (`setcap $CAPS f`). Clauses that only remove (`-ep`, `=`, `-r`) grant nothing. Syntax: cap_from_text(3)
+ * (https://man7.org/linux/man-pages/man3/cap_from_text.3.html): `names[=+-]flags`, several clauses in one text.
+ */
+export function setcapGrants(argv: readonly string[]): string[] | undefined {
+  const args = argv.slice(1);
+  if (args.includes('-r')) return [];
+  const texts: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-n') i++;
+    else if (a.startsWith('-')) continue;
+    else {
+      texts.push(a); // capability text, then the file it applies to
+      i++;
+    }
+  }
+  if (!texts.length) return undefined;
+  const caps = new Set<string>();
+  for (const t of texts) {
+    if (/[$`]/.test(t)) return undefined;
+    for (const clause of t.split(/\s+/).filter(Boolean)) {
+      const m = /^([a-z_,]*?)((?:[=+-][eip]*)+)$/i.exec(clause);
+      if (!m) return undefined;
+      const names = m[1]!.split(',').filter(Boolean).map((n) => n.toUpperCase().replace(/^CAP_/, ''));
+      // `=p`, `+ep`, `=eip`: the permitted flag is what gives the program the capability at exec.
+      const grants = /(^|[=+])[eip]*p/i.test(m[2]!) && !/^-/.test(m[2]!);
+      if (grants) for (const n of names) caps.add(n);
+    }
+  }
+  return [...caps].sort();
+}
+
+/**
+ * File capabilities the image's build gives its binaries (`RUN setcap cap_net_bind_service=+ep /usr/bin/app`), from the
+ * stages the image is made of; undefined when one of them cannot be read (a variable).
+ */
+export function dockerfileFileCaps(chain: readonly DfStage[], escape: string): { caps: string[]; where: string[] } | undefined {
+  const caps = new Set<string>();
+  const where: string[] = [];
+  for (const st of chain) {
+    for (const ins of effectiveInstructions(st)) {
+      if (ins.keyword !== 'RUN' || !/\bsetcap\b/.test(runShellText(ins))) continue;
+      for (const argv of runCommands(ins, escape)) {
+        if (path.posix.basename(argv[0] ?? '') !== 'setcap') continue;
+        const granted = setcapGrants(argv);
+        if (!granted) return undefined;
+        for (const c of granted) caps.add(c);
+        if (granted.length) where.push(`${argv.join(' ')} (line ${ins.line + 1})`);
+      }
+    }
+  }
+  return { caps: [...caps].sort(), where };
 }
 
 /**
@@ -385,6 +454,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
   if (r.escalations) copy.escalations = r.escalations.slice();
+  if (r.fileCapSets) copy.fileCapSets = r.fileCapSets.map((x) => ({ how: x.how, caps: x.caps.slice() }));
   return copy;
 }
 
@@ -398,6 +468,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const accountChanges: string[] = [];
   const packageInstalls: string[] = [];
   const escalations: string[] = [];
+  const fileCapSets: FileCapSet[] = [];
+  // Whether each enclosing `if` tests for root (`if [ "$(id -u)" = 0 ]; then`): what runs inside is skipped without it.
+  const rootGuards: boolean[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -420,13 +493,22 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     }
     // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
     const at = NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`;
+    const head = line.trimStart();
+    if (/^if\b/.test(head)) rootGuards.push(ROOT_CHECK.test(line));
+    else if (/^elif\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = ROOT_CHECK.test(line);
+    else if (/^else\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = false;
+    else if (/^fi\b/.test(head)) rootGuards.pop();
+    const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line);
     const commands = shellCommands(line);
     for (const argv of commands) {
       const words = argv[0] === 'exec' ? argv.slice(1) : argv;
       const tool = words[0];
       if (!tool) continue;
-      if (DROP_TOOLS.has(tool)) {
-        const drop = readDrop(words, scope);
+      // `set -- su-exec vault "$@"` and a later `exec "$@"` (hashicorp/docker-vault's and docker-consul's entrypoints): the
+      // positional parameters become the drop, which the exec runs.
+      const viaSet = tool === 'set' && words[1] === '--' && DROP_TOOLS.has(words[2] ?? '');
+      if (DROP_TOOLS.has(tool) || viaSet) {
+        const drop = readDrop(viaSet ? words.slice(2) : words, scope);
         if (drop) {
           seenDrop = true;
           const { prefix, ...rest } = drop;
@@ -434,7 +516,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
           // Rewritable: the line is this one simple command (after `exec`), on one physical line.
           const raw = rawWords(line);
           const lead = raw[0]?.text === 'exec' ? 1 : 0;
-          if (prefix !== undefined && commands.length === 1 && !line.includes('\n') && text.slice(start, end) === line && raw[lead]?.text === tool && raw[lead + prefix]) {
+          if (!viaSet && prefix !== undefined && commands.length === 1 && !line.includes('\n') && text.slice(start, end) === line && raw[lead]?.text === tool && raw[lead + prefix]) {
             record.lineRange = [start, end];
             record.withoutDrop = `${lead ? 'exec ' : ''}${line.slice(raw[lead + prefix]!.start).trimEnd()}`;
           }
@@ -461,6 +543,15 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
       }
+      // setcap before the drop: setting a file capability needs CAP_SETFCAP (capabilities(7)), and the capability it grants
+      // must stay in the bounding set, or exec of a binary whose file capability is effective fails with EPERM (capabilities(7),
+      // "Safety checking for capability-dumb binaries"; vault's docker-entrypoint.sh tests `vault -version` for this).
+      if (!seenDrop && name === 'setcap') {
+        rootCaps.add('SETFCAP');
+        for (const c of setcapGrants(words) ?? []) rootCaps.add(c);
+        const how = `${words.slice(0, 2).join(' ')} (${at})`;
+        if (!underRootCheck && !fileCapSets.some((x) => x.how === how)) fileCapSets.push({ how, caps: setcapGrants(words) ?? [] });
+      }
       // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
@@ -475,6 +566,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     rootCaps: [...rootCaps],
     rootDaemons,
     ...(accountChanges.length ? { accountChanges } : {}),
+    ...(fileCapSets.length ? { fileCapSets } : {}),
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
     ...(escalations.length ? { escalations } : {}),
@@ -727,6 +819,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
           accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
           packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
+          fileCapSets: [...(command.fileCapSets ?? []), ...(reading.fileCapSets ?? [])],
         }
       : reading;
   }
@@ -779,6 +872,11 @@ export function startScriptTexts(project: Project, df: DockerfileSource, base: S
 /** Account changes the image's start makes as root (usermod, addgroup, ...), from its scripts and its command. */
 export function imageAccountChanges(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.accountChanges ?? []), ...(start.command?.accountChanges ?? [])];
+}
+
+/** File capabilities the image's start sets as root outside a root check (`setcap cap_ipc_lock=+ep (entry.sh line 84)`). */
+export function imageFileCapSets(start: ImageStart): FileCapSet[] {
+  return [...start.scripts.flatMap((s) => s.reading.fileCapSets ?? []), ...(start.command?.fileCapSets ?? [])];
 }
 
 /** System packages the image's start installs as root (`apk add (entry.sh line 5)`), from its scripts and its command. */
@@ -1478,6 +1576,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     rootDaemons: [...a.rootDaemons, ...b.rootDaemons],
     accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
+    fileCapSets: [...(a.fileCapSets ?? []), ...(b.fileCapSets ?? [])],
   };
 }
 

@@ -285,6 +285,72 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('Taskfiles: a task called with vars (cmds and deps) builds with them; version 2 Taskvars.yml', async () => {
+    const { dir, ev } = await evidenceOf({
+      Dockerfile: 'FROM alpine:3 AS alpine\nFROM scratch AS scratch\n',
+      'Taskvars.yml': 'TAG_REPOSITORY: org\nTAG_NAME: app\n',
+      'Taskfile.yml': [
+        'version: "2"',
+        'tasks:',
+        '  build:alpine:',
+        '    cmds:',
+        '      - task: build',
+        '        vars:',
+        '          TARGET: alpine',
+        '          TAG_VERSION: \'{{.TAG_VERSION | default "latest"}}\'',
+        '  build:scratch:',
+        '    deps:',
+        '      - task: build',
+        '        vars: {TARGET: scratch, TAG_VERSION: "1.0"}',
+        '  build:',
+        '    cmds:',
+        '      - cmd: docker build',
+        '          --target {{.TARGET}}',
+        '          --tag {{.TAG_REPOSITORY}}/{{.TAG_NAME}}:{{.TARGET}}-{{.TAG_VERSION}}',
+        '          .',
+        '',
+      ].join('\n'),
+    });
+    const found = builds(ev, dir).map((b) => [b.target, b.tags]);
+    expect(found).toContainEqual(['alpine', ['org/app:alpine-{{.TAG_VERSION}}']]);
+    expect(found).toContainEqual(['scratch', ['org/app:scratch-1.0']]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitHub workflows: build-push-action outputs name=, and the names one metadata-action lists name one image', async () => {
+    const wf = [
+      'on: push',
+      'env:',
+      "  HUB_IMAGE: ${{ vars.HUB_REPO || 'org/web' }}",
+      '  GH_IMAGE: ghcr.io/${{ github.repository }}',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: .',
+      '          outputs: type=image,name=${{ env.GH_IMAGE }},push-by-digest=true,push=true',
+      '  merge:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - id: meta',
+      '        uses: docker/metadata-action@v5',
+      '        with:',
+      '          images: |',
+      '            ${{ env.GH_IMAGE }}',
+      "            ${{ env.HAS_HUB == 'true' && env.HUB_IMAGE || '' }}",
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ Dockerfile: 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    expect(builds(ev, dir).map((b) => b.tags)).toEqual([['${{ env.GH_IMAGE }}']]);
+    expect(ev.tagAliases.map((a) => [a.source, a.target, a.via])).toEqual([
+      ['${{ env.GH_IMAGE }}', 'org/web', 'docker/metadata-action images'],
+      ['org/web', '${{ env.GH_IMAGE }}', 'docker/metadata-action images'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitHub workflows: run steps (working-directory, env COMPOSE_FILE) and build-push-action', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,

@@ -3,6 +3,8 @@
 // and finding the script a Dockerfile starts with through its COPY.
 import { describe, it, expect } from 'vitest';
 import {
+  setcapGrants,
+  readStartScriptAfresh,
   readStartScript,
   startCommands,
   startScriptRefs,
@@ -371,5 +373,26 @@ describe('a compose command or entrypoint is the start', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('setcapGrants', () => {
+  it('reads the capabilities a setcap grants (cap_from_text(3) clauses), and none from a removal', () => {
+    expect(setcapGrants(['setcap', 'cap_ipc_lock=+ep', '/bin/vault'])).toEqual(['IPC_LOCK']);
+    expect(setcapGrants(['setcap', 'cap_net_bind_service,cap_net_raw+ep', '/usr/bin/app'])).toEqual(['NET_BIND_SERVICE', 'NET_RAW']);
+    expect(setcapGrants(['setcap', '-q', 'CAP_NET_RAW=eip', '/usr/bin/nmap'])).toEqual(['NET_RAW']);
+    expect(setcapGrants(['setcap', 'cap_ipc_lock=-ep', '/bin/vault'])).toEqual([]);
+    expect(setcapGrants(['setcap', 'cap_ipc_lock=e', '/bin/vault'])).toEqual([]);
+    expect(setcapGrants(['setcap', '-r', '/bin/vault'])).toEqual([]);
+    expect(setcapGrants(['setcap', '$CAPS', '/bin/app'])).toBeUndefined();
+  });
+
+  it('a start script: setcap before the drop needs SETFCAP and keeps the granted capability; one under a root check is not a root-only step', () => {
+    const plain = readStartScriptAfresh('#!/bin/sh\nset -e\nsetcap cap_ipc_lock=+ep /bin/vault\nset -- su-exec vault "$@"\nexec "$@"\n', 'entry.sh', '/', new Map());
+    expect(plain.rootCaps).toEqual(expect.arrayContaining(['SETFCAP', 'IPC_LOCK']));
+    expect(plain.fileCapSets).toEqual([{ how: 'setcap cap_ipc_lock=+ep (entry.sh line 3)', caps: ['IPC_LOCK'] }]);
+    expect(plain.drops.map((d) => [d.tool, d.user])).toEqual([['su-exec', 'vault']]);
+    const guarded = readStartScriptAfresh('#!/bin/sh\nif [ "$(id -u)" = 0 ]; then\n  setcap cap_ipc_lock=+ep /bin/vault\nfi\nexec vault\n', 'entry.sh', '/', new Map());
+    expect(guarded.fileCapSets).toBeUndefined();
   });
 });

@@ -263,6 +263,10 @@ describe('verify boots what the model says runs', () => {
     'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
+    // The compose image is the one CI pushes by digest and a metadata-action names on another registry: compose boots it.
+    'metadata-images-alias': { targets: ['docker-compose.yml'] },
+    // A Taskfile task calls the build task once per target (vars TARGET): both targets are images, each booted alone.
+    'taskfile-call-target': { targets: ['Dockerfile (stage alpine)', 'Dockerfile (stage scratch)'] },
     // Two images built by the one compose file.
     'env-data-dirs': { targets: ['compose.yaml'] },
     // Two images built by the one compose file; data paths named relative to the WORKDIR change nothing of what boots.

@@ -2,6 +2,7 @@
 // what it says to the evidence; none throws on input it cannot read (a file
 // that is not what its name says says nothing).
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb } from '../parse/yaml-size.js';
@@ -195,11 +196,20 @@ function readTaskfile(ctx: Ctx, out: RepoEvidence): void {
   const lineOf = lineIndex(ctx.text);
   const top = doc.contents;
   const literal = (node: unknown) => Object.entries(envOf(doc, node)).filter(([, v]) => !isDynamicText(v));
-  const fileVars = literal(get(doc, top, 'vars'));
+  // Taskfile version 2 also reads global vars from Taskvars.yml beside it (https://taskfile.dev/deprecations/version-2-schema/:
+  // "Taskvars.yml"), under the file's own `vars:`.
+  const fileVars = [...taskvarsBeside(ctx.file), ...literal(get(doc, top, 'vars'))];
   const fileEnv = envOf(doc, get(doc, top, 'env'));
-  for (const [, task] of entries(doc, get(doc, top, 'tasks'))) {
+  const tasks = new Map(entries(doc, get(doc, top, 'tasks')));
+  /**
+   * Interpret one task's commands with the variables it is run with: its own literal `vars:` over those a calling task
+   * passes (`- task: build` with `vars: {TARGET: alpine}`) over the file's (taskfile.dev/reference/templating, "Variables":
+   * the task's own first, then the call's, then the global ones). A call is followed with its variables, so
+   * `docker build --target {{.TARGET}}` in a task called once per target gives one build per target; depth-limited.
+   */
+  const runTask = (task: unknown, callVars: [string, string][], depth: number): void => {
     const env = { ...fileEnv, ...envOf(doc, get(doc, task, 'env')) };
-    const vars = new Map([...fileVars, ...literal(get(doc, task, 'vars')), ...Object.entries(env).filter(([, v]) => !isDynamicText(v))]);
+    const vars = new Map([...fileVars, ...callVars, ...literal(get(doc, task, 'vars')), ...Object.entries(env).filter(([, v]) => !isDynamicText(v))]);
     const dir = scalarText(doc, get(doc, task, 'dir'));
     const dirs = candidateDirs(ctx.file, ctx.root, dir !== undefined && !isDynamicText(dir) ? path.resolve(path.dirname(ctx.file), dir) : undefined);
     const cmds = deref(doc, get(doc, task, 'cmds'));
@@ -212,7 +222,43 @@ function readTaskfile(ctx: Ctx, out: RepoEvidence): void {
       if (!script) continue;
       interpretShell(script.text, { file: ctx.file, rel: ctx.rel, source: 'taskfile', lineOf: script.lineOf, dirs, vars: new Map(vars), style: 'task', env }, out);
     }
+    if (depth >= 3) return;
+    const deps = deref(doc, get(doc, task, 'deps'));
+    for (const item of [...list, ...(isSeq(deps) ? deps.items : [])]) {
+      if (!isMap(deref(doc, item))) continue;
+      const passed = get(doc, item, 'vars');
+      if (!passed) continue; // a call without vars runs the task as it is read on its own
+      const name = scalarText(doc, get(doc, item, 'task'));
+      const callee = name !== undefined ? tasks.get(name) : undefined;
+      if (callee === undefined || callee === task) continue;
+      // The callee sees the call's vars (with the caller's `{{.X}}` filled in), not the caller's own.
+      const given = Object.entries(envOf(doc, passed)).map(([k, v]): [string, string] => [k, expandTaskVars(v, vars)]);
+      runTask(callee, given.filter(([, v]) => !isDynamicText(v)), depth + 1);
+    }
+  };
+  for (const task of tasks.values()) runTask(task, [], 0);
+}
+
+/** `{{.NAME}}` in a value a task passes on, from the caller's variables (left as written when unknown). */
+function expandTaskVars(value: string, vars: ReadonlyMap<string, string>): string {
+  return value.replace(/\{\{\s*\.([A-Za-z_]\w*)\s*\}\}/g, (whole, name: string) => vars.get(name) ?? whole);
+}
+
+/** Literal variables of a `Taskvars.yml` beside a Taskfile (version 2), as `NAME: value` pairs. */
+function taskvarsBeside(taskfile: string): [string, string][] {
+  for (const name of ['Taskvars.yml', 'Taskvars.yaml']) {
+    const file = path.join(path.dirname(taskfile), name);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const doc = yamlDoc(text);
+    if (!doc) return [];
+    return Object.entries(envOf(doc, doc.contents)).filter(([, v]) => !isDynamicText(v));
   }
+  return [];
 }
 
 // ----------------------------------------------------------- package.json
@@ -374,6 +420,11 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       if (/^docker\/metadata-action@/.test(uses)) {
         const id = scalarText(doc, get(doc, step, 'id'));
         if (id) metadataImages.set(id, metadataImageNames(input('images')));
+        // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
+        // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
+        // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
+        const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, github.expressions);
+        for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
       } else if (/^docker\/build-push-action@/.test(uses)) {
         const ctxIn = pathInput('context') ?? '.';
         // Without `context`, the action builds the Git context: the repository root.
@@ -388,12 +439,15 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
           dockerfile,
           context: contextDir,
           target: input('target'),
-          tags: listInput(input('tags')).flatMap((t) => {
-            // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
-            const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
-            const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
-            return names?.length ? names : [t];
-          }),
+          tags: [
+            ...listInput(input('tags')).flatMap((t) => {
+              // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
+              const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
+              const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
+              return names?.length ? names : [t];
+            }),
+            ...outputNames(outputs),
+          ],
           push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputs),
           exportsFiles: /type=(local|tar)/.test(outputs),
           via: 'docker/build-push-action',
@@ -486,6 +540,101 @@ function metadataImageNames(v: string | undefined): string[] {
     if (name && !name.includes('${{')) names.push(name);
   }
   return names;
+}
+
+/**
+ * Image names an `outputs` input gives the build (`type=image,name=ghcr.io/org/app,push-by-digest=true`, several as
+ * `"name=a,b"`): buildx's image and registry exporters take the image name(s) from `name`
+ * (https://docs.docker.com/build/exporters/image-registry/), the way `tags` does.
+ */
+function outputNames(outputs: string): string[] {
+  const names: string[] = [];
+  for (const line of outputs.split('\n')) {
+    const fields = line.trim().replace(/"/g, '').split(',').map((f) => f.trim());
+    if (!fields.some((f) => /^type=(image|registry)$/.test(f))) continue;
+    let inName = false;
+    for (const f of fields) {
+      if (f.startsWith('name=')) {
+        inName = true;
+        if (f.length > 5) names.push(f.slice(5));
+      } else if (f.includes('=')) inName = false;
+      else if (inName && f) names.push(f);
+    }
+  }
+  return names;
+}
+
+/**
+ * docker/metadata-action's `images`, for linking the names to one another: as metadataImageNames, but a name still
+ * holding an expression is kept as written (it then matches the same expression in a build's `tags` or `outputs`), and
+ * a line that is one conditional expression gives each name it can be (`${{ env.HAS_DH == 'true' && env.DH_IMAGE || '' }}`).
+ */
+function metadataAliasNames(raw: string | undefined, env: Record<string, string>, expressions: ReadonlyMap<string, string>): string[] {
+  if (!raw) return [];
+  const names = new Set<string>();
+  for (const line of raw.split('\n')) {
+    const text = line.trim();
+    if (!text || text.startsWith('#')) continue;
+    const whole = /^\$\{\{(.*)\}\}$/.exec(text);
+    const values = whole && /\|\||&&/.test(whole[1]!) ? expressionValues(whole[1]!, env) : undefined;
+    for (const v of values ?? [withContextIn(withEnv(text, env), expressions)!]) {
+      if (!v.includes('${{')) for (const name of metadataImageNames(v)) names.add(name);
+      else if (!v.includes(',') && !v.startsWith('name=')) names.add(v);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * The values a GitHub Actions expression of the `a && b || c` form can have (https://docs.github.com/en/actions/reference/
+ * workflows-and-actions/expressions#operators: `&&` and `||` return an operand, so `cond && x || y` is x or y): the last
+ * operand of each `||` alternative, when it is a string literal or an `env.NAME` the workflow sets literally. Repository
+ * settings (`vars.*`, `secrets.*`) are not known here: `vars.REPO || 'org/app'` is 'org/app' where the setting is unset.
+ * Empty values (falsy) are left out; undefined when an alternative's value is not known at all.
+ */
+function expressionValues(expr: string, env: Record<string, string>, depth = 0): string[] | undefined {
+  const out: string[] = [];
+  for (const alternative of splitOutsideQuotes(expr, '||')) {
+    const operands = splitOutsideQuotes(alternative, '&&');
+    const term = operands[operands.length - 1]!.trim();
+    const literal = /^'((?:[^']|'')*)'$/.exec(term);
+    if (literal) {
+      if (literal[1]) out.push(literal[1].replace(/''/g, "'"));
+      continue;
+    }
+    const envRef = /^env\.([A-Za-z_][\w-]*)$/.exec(term);
+    if (envRef && env[envRef[1]!] !== undefined) {
+      const value = env[envRef[1]!]!;
+      const inner = /^\$\{\{(.*)\}\}$/.exec(value.trim());
+      if (inner && depth < 3) {
+        const nested = expressionValues(inner[1]!, env, depth + 1);
+        if (!nested) return undefined;
+        out.push(...nested);
+      } else if (!value.includes('${{')) {
+        if (value) out.push(value);
+      } else return undefined;
+      continue;
+    }
+    if (/^(vars|secrets)\.[\w-]+$/.test(term)) continue;
+    return undefined;
+  }
+  return out;
+}
+
+function splitOutsideQuotes(text: string, op: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "'") quoted = !quoted;
+    else if (!quoted && text.startsWith(op, i)) {
+      parts.push(text.slice(start, i));
+      start = i + op.length;
+      i += op.length - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
 }
 
 /** Inputs a reusable build workflow commonly takes: the build context, the Dockerfile, the image names. */

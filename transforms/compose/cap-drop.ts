@@ -9,8 +9,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { runShellText } from '../../src/dockerfile-info.js';
-import { composeStarts, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
+import { composeStarts, dockerfileFileCaps, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
@@ -32,6 +31,7 @@ import {
   settledByOverrides,
   capName,
   serviceRuns,
+  serviceImage,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -56,8 +56,11 @@ export const capDrop: Transform = {
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const drop = capList(s, 'cap_drop');
-  if (drop.includes('ALL')) return undefined;
   const note = (message: string, manual: string, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
+  const contradiction = capContradiction(s);
+  if (drop.includes('ALL')) return checkExistingDrop(ctx, s) ?? contradiction;
+  // cap_add: [ALL] gives every capability back whatever cap_drop says: adding cap_drop: [ALL] beside it would be theatre.
+  if (contradiction && capList(s, 'cap_add').includes('ALL')) return contradiction;
   // Every project that runs it merges an override with cap_drop: [ALL] (and what it gives back): nothing to repeat here.
   if (settledByOverrides(ctx.project, s, (d) => (Array.isArray(d.cap_drop) && d.cap_drop.map(capName).includes('ALL') ? true : undefined))) return undefined;
   if (isPrivileged(s)) {
@@ -102,7 +105,10 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (missing.length) changes.push(addListItems(s, 'cap_add', missing));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
-  const back = missing.length ? ` and give back ${missing.join(', ')} for ${startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '';
+  // Capabilities that are there only for what the Dockerfile's setcap gives a binary say so (zabbix's nmap: NET_RAW).
+  const setcaps = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : undefined;
+  const forFileCaps = setcaps && setcaps.where.length && missing.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
+  const back = missing.length ? ` and give back ${missing.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '';
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
   // Swarm services honour cap_add/cap_drop from Docker 20.10 (docker/cli#2687, https://github.com/docker/cli/pull/2687;
@@ -112,12 +118,71 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need${from}${stack}`, combine(changes as ServiceChange[]));
 }
 
+/**
+ * A service that already drops ALL: what its start needs must be in its cap_add, or it fails at start (kimai's stock
+ * nginx under `cap_drop: [ALL]` + NET_BIND_SERVICE: "chown(...) failed: Operation not permitted", fixed upstream by
+ * giving back CHOWN, SETUID, SETGID, kimai ca7da30a2). The needs are the ones a new cap_drop would give back
+ * (capsNeeded); a service whose needs are not known is left as its authors wrote it.
+ */
+function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | undefined {
+  const note = (message: string, manual: string) => serviceNote(ID, CIS, s, message, manual);
+  if (isPrivileged(s)) {
+    // Docker gives a privileged container every capability before it looks at cap_add/cap_drop (moby
+    // oci/caps/utils.go TweakCapabilities: `case privileged: return GetAllCapabilities()`).
+    return serviceNote(ID, '5.5', s, 'privileged: true gives every capability whatever cap_drop says: its cap_drop: [ALL] is void', 'Remove privileged: true and add only the capabilities and devices the service needs in cap_add.');
+  }
+  const have = capList(s, 'cap_add');
+  if (have.includes('ALL')) return undefined; // capContradiction says it
+  if (isExplicitRoot(s)) return undefined;
+  const img = serviceImage(s, ctx.project);
+  if (img.facts?.outOfScope) return undefined;
+  const needed = capsNeeded(ctx, s, img);
+  if (typeof needed === 'string') return undefined;
+  const missing = needed.filter((c) => !have.includes(c));
+  if (!missing.length) return undefined;
+  // The table's source is the image's entrypoint script (docker-entrypoint.sh) or the server's own code (nginx's ngx_file.c).
+  const src = img.facts?.capsSource;
+  const who = startDropSource(ctx, s, img) ?? (src && img.image ? `${img.image}${/\.sh$/.test(src) ? "'s entrypoint" : ''} (${src})` : 'its entrypoint');
+  const message = `its cap_drop: [ALL] leaves out ${missing.join(', ')}, which ${who} needs: without ${missing.length > 1 ? 'them' : 'it'} the start fails with "Operation not permitted"`;
+  // An image another transform is about to swap (stock nginx → nginx-unprivileged) needs none of them after the swap:
+  // say what the image needs as it is, for the case the swap is blocked, and add nothing.
+  if (img.facts?.swapTo && ctx.enabled('nginx/unprivileged')) {
+    return note(`${message}${imageProvenance(img)}; ${img.facts.swapTo} would need none of them, and nginx/unprivileged swaps to it where it can`, `Swap to ${img.facts.swapTo}, or add ${missing.join(', ')} to cap_add.`);
+  }
+  const change = addListItems(s, 'cap_add', missing);
+  if (typeof change === 'string') return note(`${message}; ${change}`, `Add ${missing.join(', ')} to cap_add by hand.`);
+  return serviceFix(ID, CIS, s, `give back ${missing.join(', ')}: ${message}${imageProvenance(img, true)}`, change);
+}
+
+/**
+ * What cap_add and cap_drop say together that Docker does not do as written (moby oci/caps/utils.go TweakCapabilities):
+ * `cap_add: [ALL]` adds every capability except those cap_drop names one by one, so a cap_drop: [ALL] beside it drops
+ * nothing; and a capability named in both lists is added after the drop, so it is kept.
+ */
+function capContradiction(s: ServiceLink): Finding | undefined {
+  const add = capList(s, 'cap_add');
+  const drop = capList(s, 'cap_drop');
+  if (add.includes('ALL')) {
+    const kept = drop.includes('ALL') ? 'its cap_drop: [ALL] drops nothing' : drop.length ? `only ${drop.join(', ')} stay dropped` : 'nothing is dropped';
+    return serviceNote(ID, CIS, s, `cap_add: [ALL] gives the container every capability (Docker adds all but those cap_drop names one by one): ${kept}`, 'Replace cap_add: [ALL] with the capabilities the service needs, and add cap_drop: [ALL].');
+  }
+  const both = drop.filter((c) => c !== 'ALL' && add.includes(c));
+  if (both.length) {
+    return serviceNote(ID, CIS, s, `cap_drop and cap_add both name ${both.join(', ')}: Docker adds cap_add after the drop, so ${both.length > 1 ? 'they are' : 'it is'} kept`, `Remove ${both.join(', ')} from cap_drop if the service needs ${both.length > 1 ? 'them' : 'it'}, or from cap_add if it does not.`, 'note');
+  }
+  return undefined;
+}
+
 /** Capabilities the service's process needs, or why that is not known. */
 function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   if (img.buildElsewhere) return 'its build context or Dockerfile is not in this repository';
   if (!img.built && !img.image) return 'it names neither an image nor a build';
   if (img.built && !img.base) return 'its Dockerfile has no stage';
-  if (img.built && setsFileCapabilities(img)) return 'its Dockerfile grants file capabilities with setcap, which cap_drop: [ALL] would void';
+  // A binary given file capabilities at build (`RUN setcap cap_net_bind_service=+ep /usr/bin/app`) needs them kept in the
+  // bounding set: the kernel grants a file capability only as far as the bounding set allows (capabilities(7): P'(permitted)
+  // = ... | (F(permitted) & P(bounding))), and refuses to exec a binary whose effective file capabilities it cannot all grant.
+  const built = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : { caps: [], where: [] };
+  if (!built) return 'its Dockerfile grants file capabilities with setcap, and which ones is not known here (a variable), so cap_drop: [ALL] might void them';
   if (!img.built && !img.facts) return `unknown image ${img.image}${imageProvenance(img)}: which capabilities it needs is not known`;
   // Root reached through sudo/doas holds only the bounding set: with ALL dropped it cannot even switch its real IDs
   // (SETUID, SETGID: on the team daemon sudo failed "unable to change to root gid: Operation not permitted" under
@@ -126,7 +191,7 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   if (stepsUp.length) return `its start runs ${stepsUp.slice(0, 3).join(', ')} to become root, and what it needs as root is not known`;
   const user = runtimeUser(s, img);
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
-  const fileCaps = img.facts?.fileCapabilities ?? [];
+  const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
   if (user.known && !user.root) return fileCaps;
   const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
   if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
@@ -159,7 +224,7 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     if (imageDrop && ctx.enabled('dockerfile/non-root-user') && 'conditional' in dropDecision(ctx.options.entrypointDrop, imageDrop) && !siblingNeedsRoot(ctx, img)) {
       return 'its entrypoint drops privileges only when started as root once dockerfile/non-root-user adds USER (entrypoint-drop: conditional)';
     }
-    return drop.caps;
+    return fileCaps.some((c) => !drop.caps.includes(c)) ? [...new Set([...drop.caps, ...fileCaps])].sort() : drop.caps;
   }
   if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
@@ -218,8 +283,4 @@ function imageEntrypointName(img: ServiceImage): string {
   // A script (`docker-entrypoint.sh`) or a program without an extension (php's `apache2-foreground`, whose apache
   // steps down itself); a source file (nginx's ngx_file.c) names no program a start could call.
   return /\.sh$/.test(name) || (name !== '' && !name.includes('.')) ? name : 'docker-entrypoint.sh';
-}
-
-function setsFileCapabilities(img: ServiceImage): boolean {
-  return (img.base?.chain ?? []).some((st) => effectiveInstructions(st).some((i) => i.keyword === 'RUN' && /\bsetcap\b/.test(runShellText(i))));
 }

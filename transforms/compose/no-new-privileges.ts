@@ -18,15 +18,16 @@ import {
   stringList,
   checkEachService,
   privilegedNote,
-  serviceImage,
   swarmDeploy,
   settledByOverrides,
   settingFiles,
+  serviceImage,
+  runtimeUser,
 } from '../../src/compose-service.js';
 import type { Project } from '../../src/model.js';
+import { dockerfileFileCaps, imageFileCapSets, imagePrivilegeDrop, serviceStart, startEscalations } from '../../src/start-scripts.js';
 import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { serviceStart, startEscalations } from '../../src/start-scripts.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -79,11 +80,49 @@ function swarmNote(s: ServiceLink, swarm: SwarmDeploy, state: 'added' | 'set' | 
   return { ...serviceNote(ID, CIS, s, what, SWARM_MANUAL, state === 'absent' ? 'warning' : 'note'), key: `${ID}:${s.id}:swarm` };
 }
 
+/**
+ * File capabilities a process of the service runs with as a non-root user: the binaries its Dockerfile gives them
+ * (`RUN setcap`), its start gives them as root before stepping down (vault's entrypoint: `setcap cap_ipc_lock=+ep`, then
+ * su-exec vault), or the image's own (the knowledge table). no-new-privileges voids them: "file capabilities will not add
+ * to the permitted set" (https://docs.kernel.org/userspace-api/no_new_privs.html). A root process does not need them (it
+ * gets its bounding set at exec). NET_BIND_SERVICE alone is not needed on a bridge network: Docker 20.10 and later let
+ * any user bind ports below 1024 there (net.ipv4.ip_unprivileged_port_start=0), so only `network_mode: host` counts.
+ * Returns the capabilities and `IPC_LOCK (how) of a program …` for the message, or undefined.
+ */
+function fileCapsNnpVoids(project: Project, s: ServiceLink): { caps: string[]; text: string } | undefined {
+  const img = serviceImage(s, project);
+  const caps = new Set(img.facts?.fileCapabilities ?? []);
+  const how: string[] = [];
+  if (img.built && img.base) {
+    const built = dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\');
+    for (const c of built?.caps ?? []) caps.add(c);
+    how.push(...(built?.where ?? []));
+  }
+  const start = img.built && img.dockerfile && img.base ? serviceStart(project, s, img.dockerfile, img.base) : undefined;
+  const setAtStart = start ? imageFileCapSets(start) : [];
+  for (const x of setAtStart) for (const c of x.caps) caps.add(c);
+  how.push(...setAtStart.filter((x) => x.caps.length).map((x) => x.how));
+  if (s.effective.network_mode !== 'host') caps.delete('NET_BIND_SERVICE');
+  if (!caps.size) return undefined;
+  const user = runtimeUser(s, img);
+  const nonRoot = (user.known && !user.root) || (user.from !== 'compose' && (!!img.facts?.dropsPrivileges || (!!start && !!imagePrivilegeDrop(start))));
+  if (!nonRoot) return undefined;
+  const where = how.length ? how.slice(0, 2).join(', ') : `${img.image ?? 'its image'}'s binaries`;
+  const list = [...caps].sort();
+  return { caps: list, text: `${list.join(', ')} (${where}) of a program it runs as a non-root user` };
+}
+
 function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const current = stringList(s, 'security_opt');
   const setting = nnpSetting(current);
-  if (setting === 'on') return swarm && !isPrivileged(s) ? swarmNote(s, swarm, 'set') : undefined;
+  const voided = isPrivileged(s) || setting === 'off' ? undefined : fileCapsNnpVoids(project, s);
+  if (setting === 'on') {
+    if (voided) {
+      return serviceNote(ID, CIS, s, `its no-new-privileges:true stops execve from granting the file capabilities ${voided.text}: the program runs without them`, `Keep no-new-privileges and make the program do without ${voided.caps.join(', ')} (a setting that turns the feature off), or remove no-new-privileges for this service and keep it limited by cap_drop: [ALL] with only that capability in cap_add.`);
+    }
+    return swarm && !isPrivileged(s) ? swarmNote(s, swarm, 'set') : undefined;
+  }
   // Every project that runs it merges an override that decides no-new-privileges: adding it here would repeat or be overruled.
   const settled = settledByOverrides(project, s, (d) => nnpSetting(Array.isArray(d.security_opt) ? d.security_opt.filter((o): o is string => typeof o === 'string') : []));
   if (settled) {
@@ -95,6 +134,9 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
   }
   if (setting === 'off') {
     return serviceNote(ID, CIS, s, 'security_opt sets no-new-privileges:false explicitly; kept', 'If nothing in it needs setuid binaries, set it to true.', 'note');
+  }
+  if (voided) {
+    return serviceNote(ID, CIS, s, `no-new-privileges would stop execve from granting the file capabilities ${voided.text}, and the program would run without them; not added`, `If the program can do without ${voided.caps.join(', ')} (a setting that turns the feature off), add security_opt: ["no-new-privileges:true"] by hand.`);
   }
   // A stack file only swarm reads: the key would do nothing.
   if (swarm && !swarm.alsoCompose) return swarmNote(s, swarm, 'absent');

@@ -39,6 +39,7 @@ import {
   dropDecision,
   environmentRunUsers,
   imagePackageInstalls,
+  imageFileCapSets,
   imagePrivilegeDrop,
   imageRootDaemons,
   imageStart,
@@ -257,6 +258,19 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `its start changes accounts as root (${accounts.slice(0, 3).join(', ')}) and does not drop privileges after: a USER would make that fail; no user added`,
       'Move the account changes into the build (RUN before USER) and drop the PUID/PGID remapping, or guard them with `if [ "$(id -u)" = 0 ]` and step down after (gosu, su-exec, setpriv); then run docker-harden again.',
+    );
+  }
+  // The start sets a file capability as root before it steps down (vault's docker-entrypoint.sh: `setcap cap_ipc_lock=+ep
+  // $(readlink -f $(which vault))` so the server can mlock, hashicorp/docker-vault 3ea7764 kept root for it). Only a process
+  // holding CAP_SETFCAP may set file capabilities (capabilities(7)): as a non-root USER the command fails, and under
+  // `set -e` the container exits. Run as that user, the binary needs the capability set at build time, the capability in
+  // the container's bounding set (cap_add) and no no-new-privileges, which stops execve from granting file capabilities
+  // (https://docs.kernel.org/userspace-api/no_new_privs.html: "file capabilities will not add to the permitted set").
+  const capSets = imageFileCapSets(start);
+  if (capSets.length) {
+    return report(
+      `its start sets file capabilities as root (${capSets.slice(0, 3).map((x) => x.how).join(', ')}), which needs CAP_SETFCAP: a USER would make that step fail; no user added`,
+      `${drop ? `Keep it on root: its start steps down itself (${drop.drop.tool}${drop.drop.user ? ` ${drop.drop.user}` : ''}), and compose/cap-drop gives it only what that needs. Or` : 'Keep it on root, or'} set the capability at build time (RUN setcap … before USER), skip the start-time setcap, and run the service with that capability in cap_add and without no-new-privileges (which stops execve from granting file capabilities); then add USER by hand.`,
     );
   }
   const stockNginx = packageNginxOnStockConfig(ctx, df, base, services);
