@@ -325,6 +325,7 @@ describe('verify boots what the model says runs', () => {
     'start-override-command': { targets: ['compose.yaml + compose.override.yml'] },
     'start-override-entrypoint-caps': { targets: ['compose.yaml + compose.override.yml'] },
     'start-supervisor-command': { targets: ['compose.yaml'] },
+    'start-sudo-step-up': { targets: ['compose.yaml'], services: [['web', 'admin']] },
     'uwsgi-uid-environment': { targets: ['compose.yaml'] },
     // nginx template renders change what each service keeps writable, not what boots: one project.
     'nginx-templates-read-only': { targets: ['compose.yaml'] },
