@@ -217,7 +217,7 @@ export function startScriptCandidates(project: Project, df: DockerfileSource): s
 // ------------------------------------------------------------ reading a script
 
 /** Tools that run a command as another user. */
-const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su']);
+const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su', 'sudo']);
 
 export interface PrivilegeDrop {
   tool: string;
@@ -542,6 +542,37 @@ function readDrop(words: string[], scope: Map<string, string | undefined>): (Omi
       if (u > 0 && dd > u) return { tool, user: expand(words[u + 1]), prefix: dd + 1 < words.length ? dd + 1 : undefined, caps: base };
       const user = words.slice(1).find((w, i, all) => !w.startsWith('-') && !['-c', '-s', '-g', '-G', '--command', '--shell', '--group'].includes(all[i - 1] ?? ''));
       return user ? { tool, user: expand(user), caps: base } : undefined;
+    }
+    case 'sudo': {
+      // `sudo -u USER [-H] [-E] cmd...`, `sudo -HEu git cmd`, `sudo --user=USER -- cmd`: only a -u to
+      // another user drops (plain `sudo cmd` runs as root). As root, sudo switches with setuid/setgid and
+      // sends an audit record through PAM; without AUDIT_WRITE that fails ("sudo: unable to send audit
+      // message", then "pam_open_session: System error": sameersbn/docker-gitlab#2263, pi-hole/docker-pi-hole#1007).
+      let user: string | undefined;
+      let i = 1;
+      for (; i < words.length; i++) {
+        const w = words[i]!;
+        if (w === '--') {
+          i++;
+          break;
+        }
+        if (!w.startsWith('-')) break;
+        const long = /^--user=(.*)$/.exec(w);
+        if (long) user = expand(long[1]);
+        else if (w === '--user') user = expand(words[++i]);
+        else if (/^--(group|prompt|close-from|chdir|chroot|host|role|type|other-user|command-timeout)$/.test(w)) i++;
+        else if (/^-[^-]/.test(w)) {
+          // Clustered short options: the first one taking a value takes the rest of the word, or the next word.
+          const flags = w.slice(1);
+          const at = flags.search(/[ugpCDhRrTU]/);
+          if (at >= 0) {
+            const value = flags.slice(at + 1) || words[++i];
+            if (flags[at] === 'u') user = expand(value);
+          }
+        }
+      }
+      if (user === undefined || user === 'root' || user === '0' || user === '#0') return undefined;
+      return { tool, user, prefix: i < words.length ? i : undefined, caps: [...base, 'AUDIT_WRITE'] };
     }
     case 'su': {
       // `su [-s SHELL] [-c CMD] USER` / `su USER -c CMD`: the command is a string for another shell.
