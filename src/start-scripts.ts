@@ -202,6 +202,83 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
       }
     }
   }
+  if (out.length) {
+    mappings ??= levelMappings(project, imageLevels(df, base));
+    return followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, command: parent.command }));
+  }
+  return out;
+}
+
+/** How far a start is followed from script to script, and how many scripts it may bring: a chain, not a walk of the image. */
+const CALL_DEPTH = 4;
+const CALLED_SCRIPTS = 16;
+
+/**
+ * The start scripts `first` names, with the scripts of the image they run in turn, in
+ * order: `exec envs.sh`, `/scripts/setup_env`, `. /app/env.sh`, `sh ./next.sh`, found
+ * where the same COPY mappings put them (NPMplus' entrypoint.sh runs envs.sh, which
+ * runs start.sh, where its PUID remapping and su-exec drop are). What a drop tool
+ * runs (`su-exec app launch.sh`) is not followed: it runs as that user, not at the
+ * root start the callers ask about.
+ */
+function followCalledScripts<T extends { hostPath: string; containerPath: string }>(
+  project: Project,
+  first: T[],
+  mappings: readonly ContainerMapping[],
+  workdir: string,
+  make: (parent: T, hostPath: string, containerPath: string) => T,
+): T[] {
+  const out = [...first];
+  let level = first;
+  for (let depth = 1; depth < CALL_DEPTH && level.length && out.length < CALLED_SCRIPTS; depth++) {
+    const next: T[] = [];
+    for (const parent of level) {
+      const text = scriptText(project, parent.hostPath);
+      if (text === undefined) continue;
+      for (const word of calledScriptWords(text)) {
+        for (const containerPath of containerPaths(word, workdir)) {
+          const hostPath = hostFileAt(project, mappings, containerPath);
+          if (!hostPath || !looksLikeShellScript(hostPath)) continue;
+          if (!out.some((o) => o.hostPath === hostPath) && out.length < CALLED_SCRIPTS) {
+            const ref = make(parent, hostPath, containerPath);
+            out.push(ref);
+            next.push(ref);
+          }
+          break;
+        }
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+/** A script's text: as the model loaded it, else from disk (candidates are found before the model loads them). */
+function scriptText(project: Project, hostPath: string): string | undefined {
+  const loaded = project.files.get(hostPath);
+  if (loaded) return loaded.text;
+  try {
+    const text = readFileSync(hostPath, 'utf8');
+    return text.length <= 1024 * 1024 && !text.includes('\0') ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The words of a script's commands that name another script it runs (after `exec`, `.`, `source`, or a shell given the file). */
+function calledScriptWords(text: string): string[] {
+  const out: string[] = [];
+  for (const argv of shellCommands(text)) {
+    const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+    const first = words[0];
+    if (!first) continue;
+    let word: string | undefined;
+    if (first === '.' || first === 'source') word = words[1];
+    else if (SHELLS.test(first)) word = words[1] !== undefined && !words[1].startsWith('-') ? words[1] : undefined;
+    else word = first;
+    // A script by path or by a script's name; a bare command word (`sed`, `nginx`) is a program, not looked up.
+    if (word && !word.includes('$') && (word.includes('/') || /\.(sh|bash)$/.test(word)) && !out.includes(word)) out.push(word);
+  }
   return out;
 }
 
@@ -1371,7 +1448,7 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
       }
     }
   }
-  return out;
+  return out.length ? followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, where: parent.where })) : out;
 }
 
 /**
