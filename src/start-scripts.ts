@@ -459,6 +459,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     return path.posix.resolve(workdir, w);
   };
   const lines = logicalLines(text);
+  // The line of the script's last command: a sudo there (or after `exec`) is how the main process runs.
+  let lastCommandLine = -1;
+  for (const l of lines) if (shellCommands(l.text).length) lastCommandLine = l.number;
   let seenDrop = false;
   for (const { text: line, start, end, number } of lines) {
     const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
@@ -475,6 +478,13 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       if (!tool) continue;
       if (DROP_TOOLS.has(tool)) {
         const drop = readDrop(words, scope);
+        // `sudo -u postgres psql …` in the middle of a root start is a one-off command as that user, not the main
+        // process stepping down: what it needs as root counts, the drop does not (ONLYOFFICE's start keeps running
+        // its services as root after it).
+        if (drop && tool === 'sudo' && argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1)) {
+          if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
+          continue;
+        }
         if (drop) {
           seenDrop = true;
           const { prefix, ...rest } = drop;
