@@ -295,6 +295,25 @@ export function listeningPorts(s: ServiceLink, img: ServiceImage, project: Proje
   return { ports, unknown };
 }
 
+/**
+ * The first compose service that runs the image on the host network (`network_mode: host`, in any project
+ * that runs it) and listens on a port below 1024 there, as `service web (compose.yaml) runs with
+ * network_mode: host and listens on 80`; undefined when none does or its ports are not known. The host's
+ * own limit applies there (net.ipv4.ip_unprivileged_port_start, 1024 by default): Docker 20.10 lowers it to
+ * 0 only in a container's own network namespace (moby/moby#41030), so only root (or NET_BIND_SERVICE,
+ * which a non-root process does not hold) can bind such a port.
+ */
+export function hostNetworkLowPorts(project: Project, services: readonly ServiceLink[], img: ServiceImage): string | undefined {
+  for (const s of services) {
+    for (const run of serviceRuns(project, s)) {
+      if (run.merged.network_mode !== 'host') continue;
+      const low = [...new Set(listeningPorts(s, img, project, run.merged).ports.filter((p) => p < 1024))].sort((a, b) => a - b);
+      if (low.length) return `service ${s.name} (${s.compose.rel}) runs with network_mode: host and listens on ${low.join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
 /** `80`, `"8080"`, `"8000-8010"` (its lowest port); undefined for anything else. */
 function portNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isInteger(raw) ? raw : undefined;

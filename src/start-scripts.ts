@@ -204,6 +204,83 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
       }
     }
   }
+  if (out.length) {
+    mappings ??= levelMappings(project, imageLevels(df, base));
+    return followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, command: parent.command }));
+  }
+  return out;
+}
+
+/** How far a start is followed from script to script, and how many scripts it may bring: a chain, not a walk of the image. */
+const CALL_DEPTH = 4;
+const CALLED_SCRIPTS = 16;
+
+/**
+ * The start scripts `first` names, with the scripts of the image they run in turn, in
+ * order: `exec envs.sh`, `/scripts/setup_env`, `. /app/env.sh`, `sh ./next.sh`, found
+ * where the same COPY mappings put them (NPMplus' entrypoint.sh runs envs.sh, which
+ * runs start.sh, where its PUID remapping and su-exec drop are). What a drop tool
+ * runs (`su-exec app launch.sh`) is not followed: it runs as that user, not at the
+ * root start the callers ask about.
+ */
+function followCalledScripts<T extends { hostPath: string; containerPath: string }>(
+  project: Project,
+  first: T[],
+  mappings: readonly ContainerMapping[],
+  workdir: string,
+  make: (parent: T, hostPath: string, containerPath: string) => T,
+): T[] {
+  const out = [...first];
+  let level = first;
+  for (let depth = 1; depth < CALL_DEPTH && level.length && out.length < CALLED_SCRIPTS; depth++) {
+    const next: T[] = [];
+    for (const parent of level) {
+      const text = scriptText(project, parent.hostPath);
+      if (text === undefined) continue;
+      for (const word of calledScriptWords(text)) {
+        for (const containerPath of containerPaths(word, workdir)) {
+          const hostPath = hostFileAt(project, mappings, containerPath);
+          if (!hostPath || !looksLikeShellScript(hostPath)) continue;
+          if (!out.some((o) => o.hostPath === hostPath) && out.length < CALLED_SCRIPTS) {
+            const ref = make(parent, hostPath, containerPath);
+            out.push(ref);
+            next.push(ref);
+          }
+          break;
+        }
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+/** A script's text: as the model loaded it, else from disk (candidates are found before the model loads them). */
+function scriptText(project: Project, hostPath: string): string | undefined {
+  const loaded = project.files.get(hostPath);
+  if (loaded) return loaded.text;
+  try {
+    const text = readFileSync(hostPath, 'utf8');
+    return text.length <= 1024 * 1024 && !text.includes('\0') ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The words of a script's commands that name another script it runs (after `exec`, `.`, `source`, or a shell given the file). */
+function calledScriptWords(text: string): string[] {
+  const out: string[] = [];
+  for (const argv of shellCommands(text)) {
+    const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+    const first = words[0];
+    if (!first) continue;
+    let word: string | undefined;
+    if (first === '.' || first === 'source') word = words[1];
+    else if (SHELLS.test(first)) word = words[1] !== undefined && !words[1].startsWith('-') ? words[1] : undefined;
+    else word = first;
+    // A script by path or by a script's name; a bare command word (`sed`, `nginx`) is a program, not looked up.
+    if (word && !word.includes('$') && (word.includes('/') || /\.(sh|bash)$/.test(word)) && !out.includes(word)) out.push(word);
+  }
   return out;
 }
 
@@ -219,7 +296,7 @@ export function startScriptCandidates(project: Project, df: DockerfileSource): s
 // ------------------------------------------------------------ reading a script
 
 /** Tools that run a command as another user. */
-const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su']);
+const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su', 'sudo']);
 
 export interface PrivilegeDrop {
   tool: string;
@@ -483,6 +560,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     return path.posix.resolve(workdir, w);
   };
   const lines = logicalLines(text);
+  // The line of the script's last command: a sudo there (or after `exec`) is how the main process runs.
+  let lastCommandLine = -1;
+  for (const l of lines) if (shellCommands(l.text).length) lastCommandLine = l.number;
   let seenDrop = false;
   for (const { text: line, start, end, number } of lines) {
     const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
@@ -509,6 +589,13 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       const viaSet = tool === 'set' && words[1] === '--' && DROP_TOOLS.has(words[2] ?? '');
       if (DROP_TOOLS.has(tool) || viaSet) {
         const drop = readDrop(viaSet ? words.slice(2) : words, scope);
+        // `sudo -u postgres psql …` in the middle of a root start is a one-off command as that user, not the main
+        // process stepping down: what it needs as root counts, the drop does not (ONLYOFFICE's start keeps running
+        // its services as root after it).
+        if (drop && tool === 'sudo' && argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1)) {
+          if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
+          continue;
+        }
         if (drop) {
           seenDrop = true;
           const { prefix, ...rest } = drop;
@@ -668,6 +755,37 @@ function readDrop(words: string[], scope: Map<string, string | undefined>): (Omi
       if (u > 0 && dd > u) return { tool, user: expand(words[u + 1]), prefix: dd + 1 < words.length ? dd + 1 : undefined, caps: base };
       const user = words.slice(1).find((w, i, all) => !w.startsWith('-') && !['-c', '-s', '-g', '-G', '--command', '--shell', '--group'].includes(all[i - 1] ?? ''));
       return user ? { tool, user: expand(user), caps: base } : undefined;
+    }
+    case 'sudo': {
+      // `sudo -u USER [-H] [-E] cmd...`, `sudo -HEu git cmd`, `sudo --user=USER -- cmd`: only a -u to
+      // another user drops (plain `sudo cmd` runs as root). As root, sudo switches with setuid/setgid and
+      // sends an audit record through PAM; without AUDIT_WRITE that fails ("sudo: unable to send audit
+      // message", then "pam_open_session: System error": sameersbn/docker-gitlab#2263, pi-hole/docker-pi-hole#1007).
+      let user: string | undefined;
+      let i = 1;
+      for (; i < words.length; i++) {
+        const w = words[i]!;
+        if (w === '--') {
+          i++;
+          break;
+        }
+        if (!w.startsWith('-')) break;
+        const long = /^--user=(.*)$/.exec(w);
+        if (long) user = expand(long[1]);
+        else if (w === '--user') user = expand(words[++i]);
+        else if (/^--(group|prompt|close-from|chdir|chroot|host|role|type|other-user|command-timeout)$/.test(w)) i++;
+        else if (/^-[^-]/.test(w)) {
+          // Clustered short options: the first one taking a value takes the rest of the word, or the next word.
+          const flags = w.slice(1);
+          const at = flags.search(/[ugpCDhRrTU]/);
+          if (at >= 0) {
+            const value = flags.slice(at + 1) || words[++i];
+            if (flags[at] === 'u') user = expand(value);
+          }
+        }
+      }
+      if (user === undefined || user === 'root' || user === '0' || user === '#0') return undefined;
+      return { tool, user, prefix: i < words.length ? i : undefined, caps: [...base, 'AUDIT_WRITE'] };
     }
     case 'su': {
       // `su [-s SHELL] [-c CMD] USER` / `su USER -c CMD`: the command is a string for another shell.
@@ -1472,7 +1590,7 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
       }
     }
   }
-  return out;
+  return out.length ? followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, where: parent.where })) : out;
 }
 
 /**

@@ -90,6 +90,9 @@ export const CACHE_VARIABLES = [
 const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'];
 const SHARED_ROOTS = new Set(['/', '/home', '/opt', '/srv', '/var', '/var/lib', '/var/log', '/var/cache', '/mnt', '/media']);
 
+/** Shared roots that hold nothing of the system's on the distro bases, so a volume may be mounted at them for the app. */
+const MOUNT_ROOTS = new Set(['/srv', '/mnt', '/media']);
+
 /** `p` is `dir` or inside it. */
 export function isUnder(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith('/') ? dir : dir + '/');
@@ -174,6 +177,10 @@ export interface ImageWritePaths {
  * the directory's ownership when it is first used.
  */
 export function isMountPointToSkip(p: string): boolean {
+  // /srv, /mnt and /media are empty on the distro bases (FHS: "data for services provided by this system", mount
+  // points): a volume there is all of it the app gets, as filebrowser's `VOLUME /srv` (its own fix chowns /srv), and
+  // owning the empty mount point gives the user nothing of the system's.
+  if (MOUNT_ROOTS.has(p)) return false;
   if (SHARED_ROOTS.has(p) || SYSTEM_PREFIXES.includes(p) || isUnderRoot(p)) return true;
   return ['/proc', '/sys', '/dev', '/boot', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'].some((d) => isUnder(p, d));
 }

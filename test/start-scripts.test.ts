@@ -40,6 +40,10 @@ describe('privilege drops', () => {
     ['exec chroot --userspec=app:app / /usr/local/bin/app', 'chroot', 'app', 'exec /usr/local/bin/app'],
     ['exec s6-setuidgid nobody /bin/app', 's6-setuidgid', 'nobody', 'exec /bin/app'],
     ['exec runuser -u app -- python -m app', 'runuser', 'app', 'exec python -m app'],
+    ['exec sudo -u app -H -E python -m app', 'sudo', 'app', 'exec python -m app'],
+    ['exec sudo -HEu git bundle exec puma', 'sudo', 'git', 'exec bundle exec puma'],
+    ['exec sudo --user=app -- /usr/bin/app --flag', 'sudo', 'app', 'exec /usr/bin/app --flag'],
+    ['exec sudo -E -u "$APP_USER" node server.js', 'sudo', 'svc', 'exec node server.js'],
   ])('%s', (line, tool, user, withoutDrop) => {
     const r = read(`#!/bin/sh\nset -e\nU=svc\n${line}\n`, { APP_USER: 'svc' });
     expect(r.drops).toHaveLength(1);
@@ -61,6 +65,21 @@ describe('privilege drops', () => {
     const su = read('exec su app -c "python -m app"\n');
     expect(su.drops[0]).toMatchObject({ tool: 'su', user: 'app' });
     expect(su.drops[0]!.lineRange).toBeUndefined();
+  });
+
+  it('takes sudo for a drop only with a user other than root, and gives it AUDIT_WRITE for its PAM audit record', () => {
+    expect(read('sudo apt-get install -y curl\nexec sudo -E node server.js\nexec sudo -u root app\nexec sudo -u 0 app\n').drops).toEqual([]);
+    const r = read('#!/bin/bash\nsudo -u app -H bundle exec rake db:migrate\nexec sudo -u app -H -E bundle exec unicorn\n');
+    expect(r.drops.map((d) => [d.tool, d.user, d.line])).toEqual([['sudo', 'app', 3]]);
+    expect(r.drops[0]!.caps).toEqual(['SETGID', 'SETUID', 'AUDIT_WRITE']);
+    // The last command runs the main process even without exec.
+    expect(read('#!/bin/sh\nmkdir -p /run/app\nsudo -u app /usr/bin/app\n').drops.map((d) => d.user)).toEqual(['app']);
+  });
+
+  it('takes a sudo in the middle of a root start for a one-off command, whose capabilities the start still needs', () => {
+    const r = read('#!/bin/bash\nsudo -u postgres psql -c "CREATE DATABASE app"\nservice nginx start\nexec supervisord -n\n');
+    expect(r.drops).toEqual([]);
+    expect(r.rootCaps.sort()).toEqual(['AUDIT_WRITE', 'SETGID', 'SETUID']);
   });
 
   it('is not fooled by the tools named as words, or setpriv without a UID change', () => {

@@ -32,6 +32,7 @@ import {
   capName,
   serviceRuns,
   serviceImage,
+  listeningPorts,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -99,6 +100,12 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
     for (const c of more) if (!needed.includes(c)) needed.push(c);
   }
 
+  // On the host network the host's own port limit applies: Docker 20.10 waives it only inside a container's own
+  // network namespace (net.ipv4.ip_unprivileged_port_start=0, moby/moby#41030), so a root process binding a port
+  // below 1024 there needs NET_BIND_SERVICE back (NPMplus' compose: network_mode: host, cap_drop ALL + NET_BIND_SERVICE).
+  const hostBind = hostNetworkBind(ctx, s, img);
+  if (hostBind && !needed.includes('NET_BIND_SERVICE')) needed.push('NET_BIND_SERVICE');
+
   const have = capList(s, 'cap_add');
   const missing = needed.filter((c) => !have.includes(c));
   const changes: (ServiceChange | string)[] = [addListItems(s, 'cap_drop', ['ALL'])];
@@ -107,8 +114,10 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
   // Capabilities that are there only for what the Dockerfile's setcap gives a binary say so (zabbix's nmap: NET_RAW).
   const setcaps = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : undefined;
-  const forFileCaps = setcaps && setcaps.where.length && missing.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
-  const back = missing.length ? ` and give back ${missing.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '';
+  const forStart = missing.filter((c) => c !== 'NET_BIND_SERVICE' || !hostBind || base.includes(c));
+  const forHost = hostBind && missing.includes('NET_BIND_SERVICE') && !forStart.includes('NET_BIND_SERVICE') ? ` and NET_BIND_SERVICE for the host network, where ${hostBind}` : '';
+  const forFileCaps = setcaps && setcaps.where.length && forStart.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
+  const back = (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') + forHost;
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
   // Swarm services honour cap_add/cap_drop from Docker 20.10 (docker/cli#2687, https://github.com/docker/cli/pull/2687;
@@ -169,6 +178,26 @@ function capContradiction(s: ServiceLink): Finding | undefined {
   const both = drop.filter((c) => c !== 'ALL' && add.includes(c));
   if (both.length) {
     return serviceNote(ID, CIS, s, `cap_drop and cap_add both name ${both.join(', ')}: Docker adds cap_add after the drop, so ${both.length > 1 ? 'they are' : 'it is'} kept`, `Remove ${both.join(', ')} from cap_drop if the service needs ${both.length > 1 ? 'them' : 'it'}, or from cap_add if it does not.`, 'note');
+  }
+  return undefined;
+}
+
+/**
+ * Why a root-started service needs NET_BIND_SERVICE on the host network (`it listens on 80`, `the ports it
+ * listens on are not known`), in any compose project that runs it with `network_mode: host`; undefined where
+ * no project does, where every port it listens on is 1024 or above, or where it runs as a non-root user from
+ * the start (cap_add gives such a process nothing without file capabilities).
+ */
+function hostNetworkBind(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string | undefined {
+  const user = runtimeUser(s, img);
+  if (user.known && !user.root) return undefined;
+  for (const run of serviceRuns(ctx.project, s)) {
+    if (run.merged.network_mode !== 'host') continue;
+    const seen = listeningPorts(s, img, ctx.project, run.merged);
+    const ports = [...new Set([...seen.ports, ...(seen.observed ? [] : img.facts?.ports ?? [])])].sort((a, b) => a - b);
+    const low = ports.filter((p) => p < 1024);
+    if (low.length) return `it listens on ${low.join(', ')}`;
+    if (seen.unknown || ports.length === 0) return 'the ports it listens on are not known';
   }
   return undefined;
 }

@@ -31,7 +31,7 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { composeUser, dockerVolumeName, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
+import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
@@ -166,6 +166,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     const decided = decideDrop(ctx.options, drop);
     if ('keep' in decided) return report(decided.keep, decided.manual, 'note');
     dropFix = decided;
+  }
+  // On the host network a non-root process cannot bind a port below 1024 (the host's limit, not the container's).
+  const hostLow = hostNetworkLowPorts(ctx.project, services, { built: true, dockerfile: df, stage, base });
+  if (hostLow) {
+    return report(
+      `${hostLow}: a non-root user cannot bind a port below 1024 on the host network (Docker lifts that limit only in a container's own network namespace); no user added`,
+      'Move the port to 1024 or above (then USER works), or keep it on root with cap_drop: [ALL] and cap_add: [NET_BIND_SERVICE]; then run docker-harden again.',
+    );
   }
   if (base.unresolved && !base.distro) {
     return report(`cannot tell the base image (${base.unresolved}) or its distro; no user added`, `Add a non-root USER by hand, or give the build argument a default.`);

@@ -1,0 +1,3 @@
+#!/bin/sh
+# binds 443 as root, then serves as srv
+exec su-exec srv /usr/local/bin/server

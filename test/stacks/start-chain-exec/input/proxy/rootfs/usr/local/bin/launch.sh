@@ -1,0 +1,2 @@
+#!/usr/bin/env sh
+exec node /app/index.js

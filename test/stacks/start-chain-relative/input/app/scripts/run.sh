@@ -1,0 +1,2 @@
+#!/bin/sh
+exec gosu "$APP_USER" python3 -m app
