@@ -468,6 +468,42 @@ function logicalLines(text: string): { text: string; start: number; end: number;
     if (nl < 0) break;
     i = nl + 1;
     number++;
+    // A here-document's body is the text a command reads on its standard input (`cat > /tmp/users.acl <<EOF`),
+    // not commands, unless that command is a shell reading it as a script (`sh <<EOF`): a body line such as
+    // `user default on >secret` is no redirect. Skipped up to its delimiter line (POSIX 2.7.4; `<<-` strips tabs).
+    for (const doc of hereDocuments(joined)) {
+      while (i < text.length) {
+        const lineEnd = lineEndOf(text, i);
+        const body = text.slice(i, lineEnd);
+        const nextLine = text.indexOf('\n', lineEnd);
+        i = nextLine < 0 ? text.length : nextLine + 1;
+        number++;
+        if ((doc.stripTabs ? body.replace(/^\t+/, '') : body).trim() === doc.delimiter) break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Shells that read a here-document as a script: its body is commands. */
+const SCRIPT_READERS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+
+/**
+ * The here-documents a line opens (`<<EOF`, `<<-'END'`, `<< "X"`), in order, whose bodies are data: those fed to
+ * a shell without `-c` (`bash <<EOF`, `sh -s <<EOF`) are scripts and are read as commands. A here-string (`<<<`) opens none.
+ */
+function hereDocuments(line: string): { delimiter: string; stripTabs: boolean }[] {
+  if (!line.includes('<<')) return [];
+  const out: { delimiter: string; stripTabs: boolean }[] = [];
+  const opener = /(^|[^<])<<(-?)[ \t]*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\3/g;
+  for (let m = opener.exec(line); m; m = opener.exec(line)) {
+    // The simple command the operator belongs to: the text since the last `;`, `&`, `|`, `(` or newline before it.
+    const before = line.slice(0, m.index + m[1]!.length);
+    const segment = before.slice(Math.max(...[';', '&', '|', '(', '\n'].map((c) => before.lastIndexOf(c))) + 1);
+    const words = segment.trim().split(/\s+/).filter((w) => w !== 'exec');
+    const reader = path.posix.basename(words[0] ?? '');
+    if (SCRIPT_READERS.has(reader) && !words.includes('-c')) continue;
+    out.push({ delimiter: m[4]!, stripTabs: m[2] === '-' });
   }
   return out;
 }

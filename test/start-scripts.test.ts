@@ -110,6 +110,26 @@ describe('writes at start', () => {
     expect(r.writes[0]!.how).toBe('mkdir /run/web (entrypoint.sh line 3)');
   });
 
+  it('reads a here-document body as data, not commands, up to its delimiter', () => {
+    const got = (text: string) => read(text, {}, '/data').writes.map((w) => `${w.kind} ${w.path}`);
+    // The body line `user default on >secret` is no redirect to /data/secret.
+    expect(got('cat > /tmp/users.acl <<EOF\nuser default on >secret ~* +@all\nEOF\nredis-server --aclfile /tmp/users.acl\n')).toEqual(['file /tmp/users.acl']);
+    // Quoted delimiter, `<<-` with tab-indented body and delimiter, and a command after the body still read.
+    expect(got("cat <<'END' > /etc/app.conf\nlisten >80\nEND\nmkdir -p /run/app\n")).toEqual(['file /etc/app.conf', 'dir /run/app']);
+    expect(got('if true; then\n\tcat <<-EOF >/run/a.conf\n\tkey >value\n\tEOF\n\tmkdir /run/b\nfi\n')).toEqual(['file /run/a.conf', 'dir /run/b']);
+    // Two here-documents opened on one line are both skipped.
+    expect(got('paste /dev/fd/3 3<<A - <<B > /run/joined\nx >one\nA\ny >two\nB\n')).toEqual(['file /run/joined']);
+    // A here-string opens no body: the next line is a command.
+    expect(got('grep -q x <<< "$V"\necho 1 > /run/flag\n')).toEqual(['file /run/flag']);
+  });
+
+  it('reads a here-document fed to a shell as its script', () => {
+    const got = (text: string) => read(text, {}, '/data').writes.map((w) => `${w.kind} ${w.path}`);
+    expect(got('sh <<EOF\nmkdir -p /run/app\necho ok > /run/app/ready\nEOF\n')).toEqual(['dir /run/app', 'file /run/app/ready']);
+    // `sh -c '...' <<EOF`: the shell runs its -c text and the body is only its standard input (no /data/notafile).
+    expect(got("sh -c 'cat' <<EOF\nx >notafile\nEOF\n")).toEqual([]);
+  });
+
   it('leaves paths it cannot know: unknown variables, globs, after cd', () => {
     expect(read('mkdir -p "$UNSET/x" /var/*/y\n').writes).toEqual([]);
     expect(read('cd /srv\nmkdir -p data\n').writes).toEqual([]);
