@@ -202,6 +202,69 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
       }
     }
   }
+  if (out.length) {
+    mappings ??= levelMappings(project, imageLevels(df, base));
+    for (const called of calledScripts(project, mappings, workdir, out)) out.push({ ...called, command: called.parent.command });
+  }
+  return out;
+}
+
+/** How many scripts a start may run through other scripts before the rest are not followed. */
+const MAX_CALLED_SCRIPTS = 24;
+
+/**
+ * The scripts of this repository the start scripts run in turn, at any depth: an entrypoint that runs
+ * `/startup/check_volumes.sh` (which chowns as root) or dispatches to `/entrypoint_cron.sh` (which starts cron)
+ * does those things at start just as if they were its own lines. A script is followed where a line runs it by
+ * path (`/startup/x.sh`, `./run.sh`, `exec /usr/local/bin/start`), through a shell (`bash x.sh`) or with `.`/`source`,
+ * and a COPY or mount of the chain maps it to a file here; not the program a drop runs (`gosu app /start.sh` runs
+ * as that user, after the step down), and not a path held in a variable.
+ */
+function calledScripts<T extends { hostPath: string; containerPath: string }>(project: Project, mappings: readonly ContainerMapping[], workdir: string, start: T[]): { hostPath: string; containerPath: string; parent: T }[] {
+  const out: { hostPath: string; containerPath: string; parent: T }[] = [];
+  const seen = new Set(start.map((r) => r.hostPath));
+  const queue: { hostPath: string; root: T }[] = start.map((r) => ({ hostPath: r.hostPath, root: r }));
+  while (queue.length && out.length < MAX_CALLED_SCRIPTS) {
+    const { hostPath: from, root } = queue.shift()!;
+    let text: string;
+    try {
+      text = readFileSync(from, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const word of scriptsRunBy(text)) {
+      for (const containerPath of containerPaths(word, workdir)) {
+        const hostPath = hostFileAt(project, mappings, containerPath);
+        if (!hostPath || !looksLikeShellScript(hostPath)) continue;
+        if (!seen.has(hostPath) && out.length < MAX_CALLED_SCRIPTS) {
+          seen.add(hostPath);
+          out.push({ hostPath, containerPath, parent: root });
+          queue.push({ hostPath, root });
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The script paths a script's lines run (see calledScripts), as written. */
+function scriptsRunBy(text: string): string[] {
+  const out: string[] = [];
+  for (const { text: line } of logicalLines(text)) {
+    if (!line.includes('/') && !/\.(sh|bash)\b/.test(line)) continue;
+    for (const argv of shellCommands(line)) {
+      const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const first = words[0];
+      if (!first || DROP_TOOLS.has(first)) continue;
+      let word: string | undefined;
+      if (first === '.' || first === 'source') word = words[1];
+      else if (SHELLS.test(first)) word = words.includes('-c') ? undefined : words.slice(1).find((w) => !w.startsWith('-'));
+      // shellCommands drops a leading /bin/ or /usr/local/bin/ from the program: a bare name here was a path or a PATH lookup.
+      else if (first.includes('/') || /\.(sh|bash)$/.test(first)) word = first;
+      if (word && !word.includes('$') && !out.includes(word)) out.push(word);
+    }
+  }
   return out;
 }
 
@@ -1376,6 +1439,7 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
       }
     }
   }
+  for (const called of calledScripts(project, mappings, workdir, out)) out.push({ hostPath: called.hostPath, containerPath: called.containerPath, where: called.parent.where });
   return out;
 }
 

@@ -183,6 +183,62 @@ describe('start commands and scripts', () => {
     }
   });
 
+  it('follows the scripts a start script runs, at any depth, through a builder stage, by path, shell or source', async () => {
+    const { dir, project: p } = await project({
+      // Mautic's shape: the scripts reach the image through a builder stage, and the entrypoint dispatches by role.
+      Dockerfile:
+        'FROM debian:bookworm-slim AS builder\nCOPY ./common/ /common/\n\nFROM debian:bookworm-slim\n' +
+        'COPY --from=builder /common/startup/ /startup/\nCOPY --from=builder /common/docker-entrypoint.sh /entrypoint.sh\n' +
+        'COPY --from=builder /common/entrypoint_cron.sh /entrypoint_cron.sh\nCOPY --from=builder /common/lib.sh /usr/local/lib/lib.sh\n' +
+        'ENTRYPOINT ["/entrypoint.sh"]\n',
+      'common/docker-entrypoint.sh':
+        '#!/bin/bash\nset -e\n. /usr/local/lib/lib.sh\n/startup/check_volumes.sh\ncase "$ROLE" in\n  cron) /entrypoint_cron.sh ;;\n  *) bash /startup/web.sh "$@" ;;\nesac\n',
+      'common/lib.sh': '#!/bin/sh\nlog() { echo "$@"; }\n',
+      'common/startup/check_volumes.sh': '#!/bin/bash\nchown -R www-data:www-data /var/www/html/config\n',
+      'common/startup/web.sh': '#!/bin/bash\nexec gosu www-data /startup/after-drop.sh\n',
+      // Run by the drop: as www-data, after the step down; not a root step of the start.
+      'common/startup/after-drop.sh': '#!/bin/sh\ncron -f\n',
+      'common/entrypoint_cron.sh': '#!/bin/bash\nmkdir -p /opt/app/cron\ncron -f\n',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const refs = startScriptRefs(p, df, base);
+      expect(refs.map((r) => path.relative(dir, r.hostPath))).toEqual([
+        'common/docker-entrypoint.sh',
+        'common/lib.sh',
+        'common/startup/check_volumes.sh',
+        'common/entrypoint_cron.sh',
+        'common/startup/web.sh',
+      ]);
+      for (const r of refs) expect(p.files.get(r.hostPath)?.kind).toBe('script');
+      const start = imageStart(p, df, base);
+      const reading = (name: string) => start.scripts.find((x) => x.ref.hostPath.endsWith(name))!.reading;
+      expect(reading('check_volumes.sh').rootCaps).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER']);
+      expect(reading('entrypoint_cron.sh').rootDaemons).toEqual(['cron (entrypoint_cron.sh line 3)']);
+      expect(reading('entrypoint_cron.sh').writes.map((w) => w.path)).toEqual(['/opt/app/cron']);
+      expect(imagePrivilegeDrop(start)).toMatchObject({ drop: { tool: 'gosu', user: 'www-data' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not follow a script named by a variable, nor one no COPY brings in', async () => {
+    const { dir, project: p } = await project({
+      Dockerfile: 'FROM debian:bookworm-slim\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\n',
+      'entrypoint.sh': '#!/bin/sh\n"$HOOK_DIR"/hook.sh\n/opt/vendor/setup.sh\nexec "$@"\n',
+      'hook.sh': '#!/bin/sh\nchown -R app /data\n',
+      'setup.sh': '#!/bin/sh\nchown -R app /data\n',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      expect(startScriptRefs(p, df, base).map((r) => path.relative(dir, r.hostPath))).toEqual(['entrypoint.sh']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('does not load a binary the image starts with', async () => {
     const { dir, project: p } = await project({
       Dockerfile: 'FROM debian:bookworm-slim\nCOPY bin/agent /usr/local/bin/agent\nENTRYPOINT ["agent"]\n',
