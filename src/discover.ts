@@ -1,5 +1,6 @@
 // Finding the files to work on: walk each path argument, honour .gitignore
-// files (nested ones too) and --exclude patterns, skip .git and node_modules,
+// files (nested ones too) and --exclude patterns, skip .git, node_modules and
+// package managers' vendor/ copies of dependencies,
 // never follow a symlink out of the root, and classify files by name. The same
 // walk finds the evidence files (scripts, Makefiles, CI workflows, README,
 // .env, bake files), which are read, never written.
@@ -31,6 +32,22 @@ export interface Discovery {
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+/**
+ * A package manager's copy of third-party modules, as node_modules is: Go's `vendor/` (`go mod vendor` writes
+ * vendor/modules.txt, https://go.dev/ref/mod#vendoring) and Composer's `vendor/` (vendor/autoload.php,
+ * https://getcomposer.org/doc/01-basic-usage.md#autoloading). The compose files and Dockerfiles of a dependency
+ * there (go-redis' test stack) are not this repository's: the next `go mod vendor` or `composer install` rewrites
+ * them. A `vendor/` without those markers (Rails' vendor/, a project's own vendored assets) is walked.
+ */
+function isVendoredModules(name: string, dir: string): boolean {
+  if (name !== 'vendor') return false;
+  try {
+    return readdirSync(dir).some((f) => f === 'modules.txt' || f === 'autoload.php');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A project template (cookiecutter, copier: `{{cookiecutter.project_slug}}/`):
  * its files are Jinja, not YAML or Dockerfiles, until rendered. They are
@@ -231,7 +248,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
       }
     }
     if (isDir) {
-      if (SKIP_DIRS.has(entry.name) || ignored(abs, true)) continue;
+      if (SKIP_DIRS.has(entry.name) || ignored(abs, true) || isVendoredModules(entry.name, realEntry)) continue;
       await walk(state, abs, realEntry, here, entryExcluded);
     } else if (isFile) {
       const kind = kindFromName(entry.name);

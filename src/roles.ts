@@ -41,6 +41,8 @@ export interface DockerfileBuild {
   harness?: string;
   /** A compose service's own `command:`: whether it only keeps the container alive (isKeepAlive); unset when it keeps the image's. */
   keepAlive?: boolean;
+  /** A GitHub Actions job runs in one of its tags (`container:`): where. */
+  ciJob?: Evidence;
   at: Evidence;
 }
 
@@ -136,7 +138,9 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
     const pushedByBake = bakeName !== undefined && bakePushed.some((names) => names.length === 0 || names.includes('default') || names.includes(bakeName));
     const runs = b.push || pushedByBake ? 'push' : b.tags.some((t) => usedTags.has(normalizeTag(t))) ? runKind(b.tags, evidence) : undefined;
     const publishes = runs === 'run' && runPublishes(b.tags, evidence);
-    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), at: b.at });
+    const norm = new Set(b.tags.map(normalizeTag));
+    const ciJob = evidence.imageUses.find((u) => u.kind === 'ci-job' && norm.has(normalizeTag(u.image)))?.at;
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
   }
   return builds;
 }
@@ -153,7 +157,7 @@ function runKind(tags: string[], evidence: RepoEvidence): 'push' | 'run' {
 
 /** Tags something pushes or runs, with `docker tag` aliases followed back to the tag built. */
 function tagsPushedOrRun(evidence: RepoEvidence): Set<string> {
-  const used = new Set(evidence.imageUses.filter((u) => !u.image.startsWith('bake:')).map((u) => normalizeTag(u.image)));
+  const used = new Set(evidence.imageUses.filter((u) => u.kind !== 'ci-job' && !u.image.startsWith('bake:')).map((u) => normalizeTag(u.image)));
   for (let round = 0; round < 3; round++) {
     for (const a of evidence.tagAliases) if (used.has(normalizeTag(a.target))) used.add(normalizeTag(a.source));
   }
@@ -226,6 +230,14 @@ function decide(
     const inTestDir = (rel: string) => rel.split('/').slice(0, -1).some((d) => TEST_DIRS.has(d));
     if (running.length && testDir && running.every((u) => u.runs === 'run' && !u.publishes && inTestDir(u.at.rel))) {
       set('test', `${describeRuns(running)}, but it sits under ${testDir}/ and only test scripts run it, publishing no port: a test harness`, running.map((u) => u.at));
+      continue;
+    }
+    // A toolchain image CI pushes for its own jobs (lldap's `lldap/rust-dev`, a workflow's `container:`): the runner
+    // execs every step in it as the image's user, into its root-owned toolchain (CARGO_HOME, the runner's workspace);
+    // GitHub documents such containers as run by root (https://docs.github.com/en/actions/sharing-automations/creating-actions/dockerfile-support-for-github-actions#user).
+    if (running.length && running.every((u) => u.runs === 'push' && u.ciJob)) {
+      const jobs = [...new Set(running.map((u) => `${u.ciJob!.rel}:${u.ciJob!.line}`))].join(', ');
+      set('builder', `${describeRuns(running)}, and a GitHub Actions job runs in it (container: at ${jobs}): a CI image whose steps run as root`, [...running.map((u) => u.at), ...running.map((u) => u.ciJob!)]);
       continue;
     }
     // Run only to be exec'ed into: its command (or every service's own command) just keeps it alive.

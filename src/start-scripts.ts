@@ -212,8 +212,8 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
 }
 
 /** How far a start is followed from script to script, and how many scripts it may bring: a chain, not a walk of the image. */
-const CALL_DEPTH = 4;
-const CALLED_SCRIPTS = 16;
+const CALL_DEPTH = 8;
+const CALLED_SCRIPTS = 24;
 
 /**
  * The start scripts `first` names, with the scripts of the image they run in turn, in
@@ -237,7 +237,7 @@ function followCalledScripts<T extends { hostPath: string; containerPath: string
     for (const parent of level) {
       const text = scriptText(project, parent.hostPath);
       if (text === undefined) continue;
-      for (const word of calledScriptWords(text)) {
+      for (const word of scriptsRunBy(text)) {
         for (const containerPath of containerPaths(word, workdir)) {
           const hostPath = hostFileAt(project, mappings, containerPath);
           if (!hostPath || !looksLikeShellScript(hostPath)) continue;
@@ -267,19 +267,22 @@ function scriptText(project: Project, hostPath: string): string | undefined {
   }
 }
 
-/** The words of a script's commands that name another script it runs (after `exec`, `.`, `source`, or a shell given the file). */
-function calledScriptWords(text: string): string[] {
+/** The script paths a script's lines run (see followCalledScripts), as written. */
+function scriptsRunBy(text: string): string[] {
   const out: string[] = [];
-  for (const argv of shellCommands(text)) {
-    const words = argv[0] === 'exec' ? argv.slice(1) : argv;
-    const first = words[0];
-    if (!first) continue;
-    let word: string | undefined;
-    if (first === '.' || first === 'source') word = words[1];
-    else if (SHELLS.test(first)) word = words[1] !== undefined && !words[1].startsWith('-') ? words[1] : undefined;
-    else word = first;
-    // A script by path or by a script's name; a bare command word (`sed`, `nginx`) is a program, not looked up.
-    if (word && !word.includes('$') && (word.includes('/') || /\.(sh|bash)$/.test(word)) && !out.includes(word)) out.push(word);
+  for (const { text: line } of logicalLines(text)) {
+    if (!line.includes('/') && !/\.(sh|bash)\b/.test(line)) continue;
+    for (const argv of shellCommands(line)) {
+      const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const first = words[0];
+      if (!first || DROP_TOOLS.has(first)) continue;
+      let word: string | undefined;
+      if (first === '.' || first === 'source') word = words[1];
+      else if (SHELLS.test(first)) word = words.includes('-c') ? undefined : words.slice(1).find((w) => !w.startsWith('-'));
+      // shellCommands drops a leading /bin/ or /usr/local/bin/ from the program: a bare name here was a path or a PATH lookup.
+      else if (first.includes('/') || /\.(sh|bash)$/.test(first)) word = first;
+      if (word && !word.includes('$') && !out.includes(word)) out.push(word);
+    }
   }
   return out;
 }
@@ -681,6 +684,42 @@ function logicalLines(text: string): { text: string; start: number; end: number;
     if (nl < 0) break;
     i = nl + 1;
     number++;
+    // A here-document's body is the text a command reads on its standard input (`cat > /tmp/users.acl <<EOF`),
+    // not commands, unless that command is a shell reading it as a script (`sh <<EOF`): a body line such as
+    // `user default on >secret` is no redirect. Skipped up to its delimiter line (POSIX 2.7.4; `<<-` strips tabs).
+    for (const doc of hereDocuments(joined)) {
+      while (i < text.length) {
+        const lineEnd = lineEndOf(text, i);
+        const body = text.slice(i, lineEnd);
+        const nextLine = text.indexOf('\n', lineEnd);
+        i = nextLine < 0 ? text.length : nextLine + 1;
+        number++;
+        if ((doc.stripTabs ? body.replace(/^\t+/, '') : body).trim() === doc.delimiter) break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Shells that read a here-document as a script: its body is commands. */
+const SCRIPT_READERS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+
+/**
+ * The here-documents a line opens (`<<EOF`, `<<-'END'`, `<< "X"`), in order, whose bodies are data: those fed to
+ * a shell without `-c` (`bash <<EOF`, `sh -s <<EOF`) are scripts and are read as commands. A here-string (`<<<`) opens none.
+ */
+function hereDocuments(line: string): { delimiter: string; stripTabs: boolean }[] {
+  if (!line.includes('<<')) return [];
+  const out: { delimiter: string; stripTabs: boolean }[] = [];
+  const opener = /(^|[^<])<<(-?)[ \t]*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\3/g;
+  for (let m = opener.exec(line); m; m = opener.exec(line)) {
+    // The simple command the operator belongs to: the text since the last `;`, `&`, `|`, `(` or newline before it.
+    const before = line.slice(0, m.index + m[1]!.length);
+    const segment = before.slice(Math.max(...[';', '&', '|', '(', '\n'].map((c) => before.lastIndexOf(c))) + 1);
+    const words = segment.trim().split(/\s+/).filter((w) => w !== 'exec');
+    const reader = path.posix.basename(words[0] ?? '');
+    if (SCRIPT_READERS.has(reader) && !words.includes('-c')) continue;
+    out.push({ delimiter: m[4]!, stripTabs: m[2] === '-' });
   }
   return out;
 }

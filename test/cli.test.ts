@@ -244,6 +244,24 @@ describe('bad input: reported with file and line, the other files still processe
     expect(r.stdout).not.toMatch(/ignored\/|node_modules/);
   });
 
+  it("skips package managers' vendor/ copies of dependencies, not a project's own vendor/", () => {
+    const dir = writeTree({
+      // Go: `go mod vendor` writes vendor/modules.txt; a dependency's test stack sits below it.
+      'backend/vendor/modules.txt': '# github.com/redis/go-redis/v9 v9.7.0\n',
+      'backend/vendor/github.com/redis/go-redis/v9/docker-compose.yml': good,
+      // Composer: vendor/autoload.php.
+      'web/vendor/autoload.php': '<?php\n',
+      'web/vendor/acme/lib/docker-compose.yml': good,
+      // Rails' own vendor/ (no marker): the project's files.
+      'app/vendor/stack/compose.yaml': good,
+      'kept/compose.yaml': good,
+    });
+    const r = cli(['--dry-run', '.'], dir);
+    expect(r.stdout).toMatch(/kept\/compose\.yaml/);
+    expect(r.stdout).toMatch(/app\/vendor\/stack\/compose\.yaml/);
+    expect(r.stdout).not.toMatch(/go-redis|acme\/lib/);
+  });
+
   it('a file named with spaces gets a diff git apply accepts', () => {
     const dir = writeTree({ 'my app/compose.yaml': good });
     git(['init', '-q'], dir);

@@ -147,6 +147,26 @@ describe('writes at start', () => {
     expect(r.writes[0]!.how).toBe('mkdir /run/web (entrypoint.sh line 3)');
   });
 
+  it('reads a here-document body as data, not commands, up to its delimiter', () => {
+    const got = (text: string) => read(text, {}, '/data').writes.map((w) => `${w.kind} ${w.path}`);
+    // The body line `user default on >secret` is no redirect to /data/secret.
+    expect(got('cat > /tmp/users.acl <<EOF\nuser default on >secret ~* +@all\nEOF\nredis-server --aclfile /tmp/users.acl\n')).toEqual(['file /tmp/users.acl']);
+    // Quoted delimiter, `<<-` with tab-indented body and delimiter, and a command after the body still read.
+    expect(got("cat <<'END' > /etc/app.conf\nlisten >80\nEND\nmkdir -p /run/app\n")).toEqual(['file /etc/app.conf', 'dir /run/app']);
+    expect(got('if true; then\n\tcat <<-EOF >/run/a.conf\n\tkey >value\n\tEOF\n\tmkdir /run/b\nfi\n')).toEqual(['file /run/a.conf', 'dir /run/b']);
+    // Two here-documents opened on one line are both skipped.
+    expect(got('paste /dev/fd/3 3<<A - <<B > /run/joined\nx >one\nA\ny >two\nB\n')).toEqual(['file /run/joined']);
+    // A here-string opens no body: the next line is a command.
+    expect(got('grep -q x <<< "$V"\necho 1 > /run/flag\n')).toEqual(['file /run/flag']);
+  });
+
+  it('reads a here-document fed to a shell as its script', () => {
+    const got = (text: string) => read(text, {}, '/data').writes.map((w) => `${w.kind} ${w.path}`);
+    expect(got('sh <<EOF\nmkdir -p /run/app\necho ok > /run/app/ready\nEOF\n')).toEqual(['dir /run/app', 'file /run/app/ready']);
+    // `sh -c '...' <<EOF`: the shell runs its -c text and the body is only its standard input (no /data/notafile).
+    expect(got("sh -c 'cat' <<EOF\nx >notafile\nEOF\n")).toEqual([]);
+  });
+
   it('leaves paths it cannot know: unknown variables, globs, after cd', () => {
     expect(read('mkdir -p "$UNSET/x" /var/*/y\n').writes).toEqual([]);
     expect(read('cd /srv\nmkdir -p data\n').writes).toEqual([]);
@@ -195,6 +215,62 @@ describe('start commands and scripts', () => {
       expect(drop).toMatchObject({ where: path.basename(rel), caps: ['SETGID', 'SETUID'], conditional: false });
       expect(dropDecision('keep', drop)).toHaveProperty('keep');
       expect(dropDecision('conditional', drop)).toEqual({ conditional: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follows the scripts a start script runs, at any depth, through a builder stage, by path, shell or source', async () => {
+    const { dir, project: p } = await project({
+      // Mautic's shape: the scripts reach the image through a builder stage, and the entrypoint dispatches by role.
+      Dockerfile:
+        'FROM debian:bookworm-slim AS builder\nCOPY ./common/ /common/\n\nFROM debian:bookworm-slim\n' +
+        'COPY --from=builder /common/startup/ /startup/\nCOPY --from=builder /common/docker-entrypoint.sh /entrypoint.sh\n' +
+        'COPY --from=builder /common/entrypoint_cron.sh /entrypoint_cron.sh\nCOPY --from=builder /common/lib.sh /usr/local/lib/lib.sh\n' +
+        'ENTRYPOINT ["/entrypoint.sh"]\n',
+      'common/docker-entrypoint.sh':
+        '#!/bin/bash\nset -e\n. /usr/local/lib/lib.sh\n/startup/check_volumes.sh\ncase "$ROLE" in\n  cron) /entrypoint_cron.sh ;;\n  *) bash /startup/web.sh "$@" ;;\nesac\n',
+      'common/lib.sh': '#!/bin/sh\nlog() { echo "$@"; }\n',
+      'common/startup/check_volumes.sh': '#!/bin/bash\nchown -R www-data:www-data /var/www/html/config\n',
+      'common/startup/web.sh': '#!/bin/bash\nexec gosu www-data /startup/after-drop.sh\n',
+      // Run by the drop: as www-data, after the step down; not a root step of the start.
+      'common/startup/after-drop.sh': '#!/bin/sh\ncron -f\n',
+      'common/entrypoint_cron.sh': '#!/bin/bash\nmkdir -p /opt/app/cron\ncron -f\n',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const refs = startScriptRefs(p, df, base);
+      expect(refs.map((r) => path.relative(dir, r.hostPath))).toEqual([
+        'common/docker-entrypoint.sh',
+        'common/lib.sh',
+        'common/startup/check_volumes.sh',
+        'common/entrypoint_cron.sh',
+        'common/startup/web.sh',
+      ]);
+      for (const r of refs) expect(p.files.get(r.hostPath)?.kind).toBe('script');
+      const start = imageStart(p, df, base);
+      const reading = (name: string) => start.scripts.find((x) => x.ref.hostPath.endsWith(name))!.reading;
+      expect(reading('check_volumes.sh').rootCaps).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER']);
+      expect(reading('entrypoint_cron.sh').rootDaemons).toEqual(['cron (entrypoint_cron.sh line 3)']);
+      expect(reading('entrypoint_cron.sh').writes.map((w) => w.path)).toEqual(['/opt/app/cron']);
+      expect(imagePrivilegeDrop(start)).toMatchObject({ drop: { tool: 'gosu', user: 'www-data' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not follow a script named by a variable, nor one no COPY brings in', async () => {
+    const { dir, project: p } = await project({
+      Dockerfile: 'FROM debian:bookworm-slim\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\n',
+      'entrypoint.sh': '#!/bin/sh\n"$HOOK_DIR"/hook.sh\n/opt/vendor/setup.sh\nexec "$@"\n',
+      'hook.sh': '#!/bin/sh\nchown -R app /data\n',
+      'setup.sh': '#!/bin/sh\nchown -R app /data\n',
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      expect(startScriptRefs(p, df, base).map((r) => path.relative(dir, r.hostPath))).toEqual(['entrypoint.sh']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -288,6 +288,10 @@ describe('verify boots what the model says runs', () => {
     'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
+    // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.
+    'ci-job-container': { targets: [] },
+    // The image a job also runs in is one compose runs: the compose project boots.
+    'ci-job-container-also-served': { targets: ['compose.yaml'] },
     // Three images, each built by the one compose file.
     'supervisord-programs': { targets: ['compose.yaml'] },
     // The stack's two -c files are one project, booted with compose as the nearest local stand-in for swarm (it mounts the

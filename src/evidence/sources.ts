@@ -387,6 +387,14 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
     const jobEnv = { ...workflowEnv, ...envIn(get(doc, job, 'env')) };
     jobs.push([get(doc, job, 'steps'), jobEnv, jobDir]);
+    // `container: image` or `container: {image: ...}`: the job's steps run inside that image
+    // (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idcontainer).
+    const containerNode = get(doc, job, 'container');
+    const jobImage = scalarText(doc, containerNode) ?? scalarText(doc, get(doc, containerNode, 'image'));
+    if (jobImage && !jobImage.includes('${{')) {
+      const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (containerNode as Node | undefined)?.range?.[0] ?? 0);
+      out.imageUses.push({ image: jobImage, kind: 'ci-job', at });
+    }
     readReusableWorkflowBuild(ctx, doc, job, workflowEnv, github.expressions, repoRoot, lineOf, out);
   }
   const runs = get(doc, top, 'runs'); // a composite action

@@ -72,10 +72,13 @@ export interface BuildUse {
   at: Evidence;
 }
 
-/** A tag something pushes (`docker push`) or runs (`docker run`). */
+/**
+ * A tag something pushes (`docker push`), runs (`docker run`), or runs a CI job in (`ci-job`: a GitHub Actions
+ * job's `container:`, whose steps the runner execs in it as the image's user: a toolchain, not a service).
+ */
 export interface ImageUse {
   image: string;
-  kind: 'push' | 'run';
+  kind: 'push' | 'run' | 'ci-job';
   /** `run`: the `-p`/`--publish` values as written (`8000:80`, `127.0.0.1:80:80/tcp`). */
   publish?: string[];
   at: Evidence;

@@ -123,6 +123,34 @@ export interface ImageFacts {
   source: string;
   /** Upstream file capsNeeded was read from: the entrypoint that steps down, or the server's own source. */
   capsSource?: string;
+  /**
+   * For an image whose entrypoint script steps down (dropsPrivileges): the first arguments it does that for.
+   * The docker-library entrypoints test `$1` (`[ "$1" = 'redis-server' ]`) and run anything else with
+   * `exec "$@"` as root, so a compose `command: sh -c ...` runs as root with no step down. Unset: the
+   * step down does not depend on the command (a root master process such as nginx's or Apache's).
+   */
+  dropsFor?: DropCondition;
+}
+
+/** When an entrypoint steps down: the first argument is one of `words`, or starts with one of `prefixes`, or is an option (`-x`, `--x`) it puts the server in front of (`optionFirst`), or names a `.conf` file (`confFirst`, redis and valkey). */
+export interface DropCondition {
+  words: string[];
+  prefixes?: string[];
+  optionFirst: boolean;
+  confFirst?: boolean;
+}
+
+/**
+ * Whether an entrypoint with this condition steps down for a command whose first word is `first`
+ * (as written: the scripts compare strings, so `/usr/local/bin/redis-server` is not `redis-server`);
+ * undefined when the word is not known (a variable).
+ */
+export function entrypointDropsFor(cond: DropCondition, first: string): boolean | undefined {
+  if (first.includes('$')) return undefined;
+  if (cond.words.includes(first)) return true;
+  if (cond.prefixes?.some((p) => first.startsWith(p))) return true;
+  if (cond.optionFirst && first.startsWith('-')) return true;
+  return !!cond.confFirst && first.endsWith('.conf');
 }
 
 type FactFields = Omit<ImageFacts, 'family' | 'source' | 'capsSource'>;
@@ -656,6 +684,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {
       dropsPrivileges: true,
       capsNeeded: POSTGRES_CAPS,
+      // `if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"`, then the step down only `if [ "$1" = 'postgres' ]`.
+      dropsFor: { words: ['postgres'], optionFirst: true },
       tmpfsPaths: ['/var/run/postgresql', '/tmp'],
       writePathsKnown: true,
     },
@@ -673,7 +703,14 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     capsSource: 'https://github.com/redis/docker-library-redis/blob/master/alpine/docker-entrypoint.sh',
     // gosu/su-exec after chowning /data. Alpine: uid 999 but gid 1000 (Alpine already has a gid 999).
     // redis-server writes only its working directory /data (VOLUME /data).
-    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'], writePathsKnown: true },
+    // `-x` or `x.conf` first gets redis-server put in front; the step down only `if [ "$1" = 'redis-server' ]`.
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      dropsFor: { words: ['redis-server'], optionFirst: true, confFirst: true },
+      dataPaths: ['/data'],
+      writePathsKnown: true,
+    },
     tags: [
       { when: ALPINE, set: { distro: 'alpine', existingUser: user('redis', 999, 1000) } },
       { when: DEBIAN, set: { distro: 'debian', existingUser: user('redis', 999) } },
@@ -688,7 +725,14 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // The redis image's pattern: as root, `find . \! -user valkey -exec chown valkey` in /data, then
     // `setpriv --reuid=valkey --regid=valkey --clear-groups`. Writes only /data (VOLUME /data, its WORKDIR).
     // Alpine: addgroup -g 1000 valkey, adduser -u 999 (8.0/alpine/Dockerfile).
-    facts: { dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dataPaths: ['/data'], writePathsKnown: true },
+    // Same test as redis': only `valkey-server` (or `-x`, `x.conf`, which get it put in front) steps down.
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      dropsFor: { words: ['valkey-server'], optionFirst: true, confFirst: true },
+      dataPaths: ['/data'],
+      writePathsKnown: true,
+    },
     tags: [
       { when: ALPINE, set: { distro: 'alpine', existingUser: user('valkey', 999, 1000) } },
       { when: DEBIAN, set: { distro: 'debian', existingUser: user('valkey', 999) } },
@@ -707,6 +751,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      // `-x` first gets mysqld put in front; the step down only `if [ "$1" = 'mysqld' ]`.
+      dropsFor: { words: ['mysqld'], optionFirst: true },
       tmpfsPaths: ['/var/run/mysqld', '/tmp'],
       dataPaths: ['/var/lib/mysql'],
       ports: [3306, 33060],
@@ -734,6 +780,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      // `-x` first gets mariadbd put in front; the step down only for `mariadbd` or `mysqld`.
+      dropsFor: { words: ['mariadbd', 'mysqld'], optionFirst: true },
       tmpfsPaths: ['/run/mysqld', '/tmp'],
       dataPaths: ['/var/lib/mysql'],
       ports: [3306],
@@ -758,6 +806,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: user('mongodb', 999),
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      // `-x` first gets mongod put in front; the step down only `if [[ "$originalArgOne" == mongo* ]]`.
+      dropsFor: { words: [], prefixes: ['mongo'], optionFirst: true },
       // mongod's unix socket is /tmp/mongodb-27017.sock.
       tmpfsPaths: ['/tmp'],
       dataPaths: ['/data/db', '/data/configdb'],
@@ -778,6 +828,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_CAPS,
+      // The step down only `if [[ "$1" == rabbitmq* ]]`; no option handling.
+      dropsFor: { words: [], prefixes: ['rabbitmq'], optionFirst: false },
       tmpfsPaths: ['/tmp'],
       dataPaths: ['/var/lib/rabbitmq'],
       ports: [4369, 5671, 5672, 15691, 15692, 25672],

@@ -9,6 +9,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { entrypointDropsFor } from '../../src/knowledge/images.js';
 import { composeStarts, dockerfileFileCaps, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
@@ -228,7 +229,7 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
     // (redis' /data, 999:999 0755) (https://docs.docker.com/reference/compose-file/services/#entrypoint: it "overrides
     // the default entrypoint declared by the service's Docker image").
-    const replaced = replacedEntrypoint(ctx, s, img);
+    const replaced = replacedEntrypoint(ctx, s, img) ?? commandPassedThrough(s, img);
     if (replaced) {
       const own = imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base));
       if (own) return own.caps;
@@ -303,6 +304,28 @@ function replacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceI
   if (scripts.some((f) => f?.kind === 'script' && f.text.includes(script))) return undefined;
   const shown = text.trim() ? text.trim() : '(empty)';
   return `its compose entrypoint ${shown} replaces ${img.image ?? 'its image'}'s ${script}, which is what steps down to its own user: the process stays root and may rely on any capability`;
+}
+
+/**
+ * Why the image's entrypoint does not step down for the service's compose `command:`, when it names another
+ * program: the docker-library entrypoints step down only for their server (`[ "$1" = 'redis-server' ]`, see
+ * DropCondition) and run anything else with `exec "$@"` as root, so `command: sh -c "... redis-server"` keeps
+ * root. Undefined when the command is the image's own, when compose sets none, or when it calls the entrypoint
+ * script again (`sh -c "... exec docker-entrypoint.sh redis-server"`).
+ */
+function commandPassedThrough(s: ServiceLink, img: ServiceImage): string | undefined {
+  const cond = img.facts?.dropsFor;
+  if (!cond) return undefined;
+  const start = composeStarts(s).find((c) => c.via === 'command');
+  const first = start?.argv[0];
+  if (!start || first === undefined) return undefined;
+  const script = imageEntrypointName(img);
+  if (start.argv.some((w) => w.includes(script))) return undefined;
+  const drops = entrypointDropsFor(cond, first);
+  if (drops) return undefined;
+  const server = [...cond.words, ...(cond.prefixes ?? []).map((p) => `${p}*`)].join(' or ');
+  const said = drops === undefined ? `its compose command starts with ${first}, which is not known here` : `its compose command runs ${first}`;
+  return `${said}: ${img.image ?? 'its image'}'s ${script} steps down to its own user only for ${server} and runs any other command as root, so the process stays root and may rely on any capability`;
 }
 
 /** File name of the entrypoint or program a knowledge row read its capabilities from (docker-entrypoint.sh for most docker-library images). */

@@ -485,6 +485,13 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     if (!img.facts && !startsHere(s, img)) {
       return `its base ${img.image ?? 'image'} is not in the knowledge table and runs its own start command: the paths it writes are not known`;
     }
+    // A CMD (or compose command:) set here is only the arguments of the base's ENTRYPOINT, which it keeps
+    // (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact): an unknown base's
+    // entrypoint runs first and may write anywhere (umputun/baseimage's /init.sh runs the /srv/init.sh the image copies
+    // in, which rewrites /srv/web with sed -i; an ONBUILD COPY puts the app, and its tmp/pids, where this file cannot see).
+    if (!img.facts && !entrypointHere(s, img)) {
+      return `its base ${img.image ?? 'image'} is not in the knowledge table, and the CMD set here runs under the base's own ENTRYPOINT, which nothing here replaces: the paths that entrypoint writes are not known`;
+    }
     // Built here: its data lives in its volumes and VOLUMEs, and the paths its Dockerfile declares (declaredPaths); a known base adds what its own processes write.
     paths.push(...(img.facts?.tmpfsPaths ?? []), ...packageNginxWrites(ctx, s, img));
   } else if (img.buildElsewhere) {
@@ -525,6 +532,12 @@ function packageNginxWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
 function startsHere(s: ServiceLink, img: ServiceImage): boolean {
   if (s.effective.entrypoint !== undefined || s.effective.command !== undefined) return true;
   return !!img.base && imageStartCommands(img.base).length > 0;
+}
+
+/** The service's entrypoint is this repository's: its compose entry, its Dockerfile's stages or a parent image built here set an ENTRYPOINT. */
+function entrypointHere(s: ServiceLink, img: ServiceImage): boolean {
+  if (s.effective.entrypoint !== undefined) return true;
+  return !!img.base && imageStartCommands(img.base).some((c) => c.via === 'ENTRYPOINT');
 }
 
 /** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */
