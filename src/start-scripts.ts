@@ -1749,6 +1749,18 @@ export interface StartRender {
 
 /** The envsubst renders of a start text (script or command), relative paths resolved against `workdir`; `numbered`: a script, whose lines are named. */
 export function startRenders(text: string, where: string, workdir: string, numbered = true): StartRender[] {
+  return rendersInRun.get(text, JSON.stringify([where, workdir, numbered]), () => startRendersAfresh(text, where, workdir, numbered)).map((r) => ({ ...r }));
+}
+
+/**
+ * startRenders' answers across the run: the model's linking asks for every
+ * service's and image's start texts in each of its rounds (up to six), each
+ * time tokenising the whole text twice, with the same texts unless a round
+ * loaded new ones (issue 13). Keyed on the text and every other argument.
+ */
+const rendersInRun = new RunMemo<StartRender[]>();
+
+function startRendersAfresh(text: string, where: string, workdir: string, numbered: boolean): StartRender[] {
   const out: StartRender[] = [];
   const changesDir = shellCommands(text).some((argv) => argv[0] === 'cd' || argv[0] === 'pushd');
   const resolve = (w: string | undefined): string | undefined => {

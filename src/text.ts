@@ -50,11 +50,11 @@ export function lineColumn(text: string, offset: number): { line: number; column
   let line = 1;
   let lastStart = 0;
   const end = Math.min(offset, text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lastStart = i + 1;
-    }
+  // From newline to newline with indexOf (a native scan), not a character at a time: the
+  // engine asks once for every finding it reports, each from the start of its file (issue 13).
+  for (let nl = text.indexOf('\n'); nl >= 0 && nl < end; nl = text.indexOf('\n', nl + 1)) {
+    line++;
+    lastStart = nl + 1;
   }
   return { line, column: end - lastStart + 1 };
 }

@@ -55,6 +55,25 @@ describe('parseDockerfile records', () => {
     expect(text.slice(...heredocRun.heredocs[0])).toBe('echo hi > /x\nEOF');
   });
 
+  it('finds the heredocs the library finds, asking it only for an instruction with a `<<` argument', () => {
+    // A `<<` in quotes, one split by a line continuation, a COPY heredoc, a `<<-` one and none at all:
+    // each instruction's heredocs are those getHeredocs gives, whether or not it was asked.
+    const shapes = [
+      'FROM a\nRUN echo "<<" && cat <<EOF\nx\nEOF\n',
+      'FROM a\nRUN <\\\n<EOF\necho hi\nEOF\n',
+      'FROM a\nCOPY <<EOF /x\nhi\nEOF\nRUN echo \\\n  "a<<b"\n',
+      'FROM a\nRUN cat <<-EOT\n\tx\n\tEOT\n',
+      'FROM a\nRUN echo a<<b c\nCMD ["x"]\n',
+    ];
+    for (const shape of shapes) {
+      const fromLibrary = DockerfileParser.parse(shape)
+        .getInstructions()
+        .map((ins) => (ins as unknown as { getHeredocs?: () => unknown[] }).getHeredocs?.().length ?? 0);
+      expect(parseDockerfile(shape).instructions.map((i) => i.heredocs.length), shape).toEqual(fromLibrary);
+    }
+    expect(parseDockerfile(shapes[1]!).instructions[1]!.heredocs).toHaveLength(1);
+  });
+
   it('keeps exec form, properties and stages', () => {
     expect(byKeyword('CMD')[0].json).toEqual(['nginx', '-g', 'daemon off;']);
     expect(byKeyword('ENV')[0].properties.map(({ name, value }) => ({ name, value }))).toEqual([

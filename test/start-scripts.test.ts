@@ -358,6 +358,18 @@ describe('a compose command or entrypoint is the start', () => {
     expect(startRenders('echo envsubst > /x\n', 'start.sh', '/')).toEqual([]);
   });
 
+  it('answers a start text again from the run memo with lists of its own, and by every argument', () => {
+    const text = 'envsubst < site.tpl > /etc/nginx/conf.d/site.conf\n';
+    const first = startRenders(text, 'start.sh', '/srv');
+    first[0]!.source = '/changed';
+    first.push({ how: 'added' });
+    expect(startRenders(text, 'start.sh', '/srv')).toEqual([{ source: '/srv/site.tpl', dest: '/etc/nginx/conf.d/site.conf', how: 'envsubst (start.sh line 1)' }]);
+    // Another working directory, place or numbering is another answer, not the kept one.
+    expect(startRenders(text, 'start.sh', '/app')[0]!.source).toBe('/app/site.tpl');
+    expect(startRenders(text, 'run.sh', '/srv')[0]!.how).toBe('envsubst (run.sh line 1)');
+    expect(startRenders(text, 'CMD at line 3', '/srv', false)[0]!.how).toBe('envsubst (CMD at line 3)');
+  });
+
   it('follows a script the service mounts and runs, and what it writes at start', async () => {
     const { dir, project: p } = await project({
       'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./start.sh:/opt/start.sh\n      - ./site.conf:/tmp/site.conf\n    command: /opt/start.sh\n',

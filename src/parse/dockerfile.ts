@@ -160,7 +160,9 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     const range = ins.getRange();
     const keyword = knownKeyword(ins.getKeyword().toUpperCase());
     const start = off(range.start);
-    const heredocs = heredocRanges(ins, off, text);
+    const argValues = ins.getArguments().map((a) => a.getValue());
+    // The library makes a heredoc only from an argument that starts with `<<`: without one, asking it (a scan of the instruction) finds none.
+    const heredocs = argValues.some((v) => v.startsWith('<<')) ? heredocRanges(ins, off, text) : [];
     let end = off(range.end);
     for (const [, hEnd] of heredocs) end = Math.max(end, hEnd);
     const rec: DfInstruction = {
@@ -171,7 +173,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       line: range.start.line,
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
-      args: ins.getArguments().map((a) => sharedString(a.getValue())),
+      args: argValues.map(sharedString),
       flags: orNone(flagsOf(ins)),
       json: jsonOf(ins, body, doc),
       properties: orNone(propertiesOf(ins, off)),
