@@ -14,6 +14,7 @@
 //
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
+import { serviceEnvironment } from './env-files.js';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction } from './parse/dockerfile.js';
@@ -964,29 +965,19 @@ function uwsgiEnvironmentUser(env: Map<string, string | undefined>, from: string
 }
 
 /**
- * The user a service's compose `environment:` names for the uwsgi its start
+ * The user a service's compose environment names for the uwsgi its start
  * runs without one (UWSGI_UID, which uwsgi reads as --uid), as run-user
- * evidence; compose's value wins over the image's ENV. `env_file:` is not read.
+ * evidence; compose's value wins over the image's ENV. The environment is
+ * compose's: its `env_file:` files, then `environment:` over them (env-files.ts).
  */
 export function environmentRunUsers(s: ServiceLink, start: ImageStart): RunUserEvidence[] {
   if (!start.uwsgi) return [];
-  const found = uwsgiEnvironmentUser(composeEnvironment(s), `environment of service ${s.name} (${s.compose.rel}), which uwsgi runs with (${start.uwsgi})`);
+  const env = serviceEnvironment(s);
+  const uid = env.get('UWSGI_UID');
+  const plain = new Map<string, string | undefined>([...env].map(([k, v]) => [k, v.value]));
+  const where = uid?.from.kind === 'env_file' ? `env_file ${uid.from.written} line ${uid.from.line} of service ${s.name}` : `environment of service ${s.name}`;
+  const found = uwsgiEnvironmentUser(plain, `${where} (${s.compose.rel}), which uwsgi runs with (${start.uwsgi})`);
   return found ? [found] : [];
-}
-
-/** A service's `environment:` (map or `NAME=value` list) as compose passes it; a name without a value is left out (it comes from the shell). */
-function composeEnvironment(s: ServiceLink): Map<string, string | undefined> {
-  const env = s.effective.environment;
-  const out = new Map<string, string | undefined>();
-  if (Array.isArray(env)) {
-    for (const item of env) {
-      const m = typeof item === 'string' ? /^([^=]+)=(.*)$/.exec(item) : null;
-      if (m) out.set(m[1]!, m[2]!);
-    }
-  } else if (env && typeof env === 'object') {
-    for (const [k, v] of Object.entries(env as Record<string, unknown>)) if (typeof v === 'string' || typeof v === 'number') out.set(k, String(v));
-  }
-  return out;
 }
 
 /** `uid` and `gid` of a uWSGI .ini's [uwsgi] section, with the line of uid. */
@@ -1360,8 +1351,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const workdir = serviceWorkdir(s, base);
   const vars = new Map<string, string | undefined>();
   if (df && base) for (const level of [...imageLevels(df, base)].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
-  // The container's environment: compose's `environment:` over the image's ENV.
-  for (const [k, v] of composeEnvironment(s)) vars.set(k, v);
+  // The container's environment: compose's env files and `environment:` over the image's ENV.
+  for (const [k, v] of serviceEnvironment(s)) vars.set(k, v.value);
   const scripts: ImageStart['scripts'] = [];
   for (const ref of serviceStartScriptRefs(project, s, df, base)) {
     const source = project.files.get(ref.hostPath);
