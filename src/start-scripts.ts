@@ -261,6 +261,11 @@ export interface ScriptReading {
   accountChanges?: string[];
   /** System packages it installs before any drop (`apk add (entry.sh line 5)`): only root may, and they write /usr, /etc and the package database. */
   packageInstalls?: string[];
+  /**
+   * Python packages it installs at start (`pip3 install (entry.sh line 21)`), as whoever runs it: as a non-root
+   * user pip falls back to a user install in HOME (~/.local) and unpacks in TMPDIR (/tmp).
+   */
+  pipInstalls?: string[];
 }
 
 /**
@@ -359,6 +364,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   const copy: ScriptReading = { ...r, drops, writes, rootCaps: r.rootCaps.slice(), rootDaemons: r.rootDaemons.slice() };
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
+  if (r.pipInstalls) copy.pipInstalls = r.pipInstalls.slice();
   return copy;
 }
 
@@ -371,6 +377,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const rootDaemons: string[] = [];
   const accountChanges: string[] = [];
   const packageInstalls: string[] = [];
+  const pipInstalls: string[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -425,6 +432,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const install = `${path.posix.basename(tool)} ${words.slice(1).find((w) => installs.includes(w))} (${at})`;
         if (!packageInstalls.includes(install)) packageInstalls.push(install);
       }
+      const pip = pipInstall(words);
+      if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
@@ -445,6 +454,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     ...(accountChanges.length ? { accountChanges } : {}),
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
+    ...(pipInstalls.length ? { pipInstalls } : {}),
   };
 }
 
@@ -694,6 +704,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
           accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
           packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
+          pipInstalls: [...(command.pipInstalls ?? []), ...(reading.pipInstalls ?? [])],
         }
       : reading;
   }
@@ -751,6 +762,11 @@ export function imageAccountChanges(start: ImageStart): string[] {
 /** System packages the image's start installs as root (`apk add (entry.sh line 5)`), from its scripts and its command. */
 export function imagePackageInstalls(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.packageInstalls ?? []), ...(start.command?.packageInstalls ?? [])];
+}
+
+/** Python packages the image's start installs with pip (`pip3 install (entry.sh line 21)`), from its scripts and its command. */
+export function imagePipInstalls(start: ImageStart): string[] {
+  return [...start.scripts.flatMap((s) => s.reading.pipInstalls ?? []), ...(start.command?.pipInstalls ?? [])];
 }
 
 /** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */
@@ -1430,7 +1446,16 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     rootDaemons: [...a.rootDaemons, ...b.rootDaemons],
     accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
+    pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],
   };
+}
+
+/** `pip install`, `pip3 install`, `python3 -m pip install` (not `uv pip install`, which needs a target environment): the words, or undefined. */
+function pipInstall(words: string[]): string | undefined {
+  const name = path.posix.basename(words[0] ?? '');
+  if (/^pip(3(\.\d+)?)?$/.test(name) && words[1] === 'install') return `${name} install`;
+  if (/^python(3(\.\d+)?)?$/.test(name) && words[1] === '-m' && words[2] === 'pip' && words[3] === 'install') return `${name} -m pip install`;
+  return undefined;
 }
 
 // ------------------------------------------------------------ configuration rendered at start
