@@ -330,7 +330,7 @@ export interface CreatedUser {
   name: string;
   uid?: number;
   gid?: number;
-  /** Home directory the command names, when it names one. */
+  /** Home directory the command names, or the one `useradd -m` makes (/home/NAME), when known. */
   home?: string;
   instruction: DfInstruction;
 }
@@ -457,7 +457,10 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
         // BusyBox: a new group with GID = UID, unless -S (then nogroup). Debian: --system --group makes the group at the UID.
         if (read.distro === 'alpine' ? !system : system && switches.has('--group')) gid = uid;
       }
-      const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined);
+      // useradd -m (--create-home) without -d makes the home at BASE_DIR/name, BASE_DIR being -b or /home
+      // (useradd(8), "-b": "the default base directory for the system if -d HOME_DIR is not specified ... /home").
+      const created = tool === 'useradd' && (switches.has('-m') || switches.has('--create-home')) ? `${(values.get('-b') ?? values.get('--base-dir') ?? '/home').replace(/\/+$/, '')}/${name}` : undefined;
+      const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined) ?? created;
       users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
     }
   }

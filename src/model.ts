@@ -13,6 +13,7 @@ import { lineOfOffset } from './text.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { serviceStartScriptRefs, startConfigMappings, startScriptCandidates } from './start-scripts.js';
+import { envFileRefs } from './env-files.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
 import type { EvidenceFile } from './evidence/sources.js';
@@ -976,7 +977,11 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     const base = s.dockerfile ? serviceStageBase(s, s.dockerfile) : undefined;
     // A compose command or entrypoint runs scripts of the repository as a Dockerfile's CMD does: load them.
     for (const ref of serviceStartScriptRefs(project, s, s.dockerfile, base)) out.push({ path: ref.hostPath, kind: 'script' });
-    configs([...fromImage, ...mountMappings(project, s), ...startConfigMappings(project, s, s.dockerfile, base)], s.dockerfile);
+    const mappings = [...fromImage, ...mountMappings(project, s), ...startConfigMappings(project, s, s.dockerfile, base)];
+    configs(mappings, s.dockerfile);
+    // The env files of a service with nginx configs: a template's `listen ${NGINX_PORT}` may take its value there,
+    // and nginx/unprivileged moves it where it is written (ports.ts). Only those: a file in the model is counted and reported.
+    if (mappings.some(reachesNginxDir)) for (const ref of envFileRefs(s)) out.push({ path: ref.path, kind: 'env' });
   }
   for (const df of project.dockerfiles) {
     configs(copyMappings(project, df.path), df);

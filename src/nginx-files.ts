@@ -13,6 +13,7 @@ import { NGINX_ORG_LAYOUT, type NginxLayout } from './knowledge/nginx.js';
 import type { DfStage } from './parse/dockerfile.js';
 import { chainInstructions } from './dockerfile-info.js';
 import { shellCommands } from './knowledge/images.js';
+import { serviceEnvironment } from './env-files.js';
 
 export const NGINX_CONF_DIR = '/etc/nginx';
 
@@ -370,10 +371,11 @@ function dockerfileEnvsubstSettings(df: DockerfileSource): string[] {
   return out;
 }
 
-/** NGINX_ENVSUBST_* settings of a service's environment (list or map form). */
+/** NGINX_ENVSUBST_* settings of a service's environment (list or map form, or its env files: env-files.ts). */
 function envsubstSettings(s: ServiceLink): string[] {
   const env = s.effective.environment;
   const names = Array.isArray(env) ? env.map((e) => String(e).split('=')[0]!) : env && typeof env === 'object' ? Object.keys(env) : [];
+  if (s.effective.env_file !== undefined) for (const n of serviceEnvironment(s).keys()) if (!names.includes(n)) names.push(n);
   return names.filter((n) => ENVSUBST_SETTINGS.test(n));
 }
 

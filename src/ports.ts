@@ -25,6 +25,7 @@ import { lastColonOutsideBraces } from './text.js';
 import { servicePath } from './compose-service.js';
 import { findBuiltImage } from './images.js';
 import type { Evidence } from './evidence/types.js';
+import { envFileReaders, envFileRefs, readEnvFileFromDisk, serviceEnvironment } from './env-files.js';
 
 /** Container port -> the port it moves to. */
 export type PortMap = Readonly<Record<number, number>>;
@@ -111,7 +112,7 @@ export function movePorts(project: Project, scope: PortMoveScope, map: PortMap =
   if (scope.dockerfile) for (const stage of scope.stages ?? []) moveInDockerfile(scope.dockerfile, stage, out);
   moveInConfigs(scope.configs ?? [], scope, out);
   for (const s of scope.services) moveInService(s, out);
-  for (const v of out.listenVariables) moveListenVariable(scope.services, v.name, v.where, out);
+  for (const v of out.listenVariables) moveListenVariable(project, scope.services, v.name, v.where, out);
   moveInPeers(project, scope.services, out);
   return out;
 }
@@ -658,10 +659,13 @@ function rewriteUpstreamServer(value: string, hosts: string[], map: PortMap): Te
 
 /**
  * A rendered config's `listen ${NAME}`: the entrypoint substitutes the service's environment, so the port is
- * the value each service running the image writes for NAME in its own `environment` (`NAME=80` or `NAME: 80`),
- * and that value moves. A value from a merge key, an env file, the shell (`${PORT:-80}`), or none at all blocks.
+ * the value each service running the image gives NAME, and that value moves where it is written: in the
+ * service's own `environment` (`NAME=80` or `NAME: 80`), or, when that does not set it, in the last of its
+ * `env_file:` files that does (compose's precedence, env-files.ts). An env file is edited only when the model
+ * holds it (a file of the repository) and only services of the same compose files read it; one that other
+ * stacks read too, a value from a merge key, the shell (`${PORT:-80}`), or none at all blocks, with what to do.
  */
-function moveListenVariable(services: ServiceLink[], name: string, where: string, out: Collector): void {
+function moveListenVariable(project: Project, services: ServiceLink[], name: string, where: string, out: Collector): void {
   if (!services.length) return out.block(`${where} listens on \${${name}}, which no compose service running the image sets`);
   for (const s of services) {
     const label = `service ${s.name} (${s.compose.rel})`;
@@ -677,7 +681,15 @@ function moveListenVariable(services: ServiceLink[], name: string, where: string
       }
     }
     if (!found) {
-      out.block(`${where} listens on \${${name}}, which ${label} does not set in its own environment`);
+      const read = (f: string) => project.files.get(f)?.text ?? readEnvFileFromDisk(f);
+      const entry = serviceEnvironment(s, read).get(name);
+      if (entry?.from.kind === 'env_file') moveInEnvFile(project, services, s, name, where, entry.value, entry.from, out);
+      else {
+        // An env file made on the host (none in the repository) may set it: whoever writes that file moves the port.
+        const unread = envFileRefs(s).filter((r) => read(r.path) === undefined).map((r) => r.written);
+        const hint = unread.length ? `; if its env_file ${unread.join(', ')} (not in the repository) sets it, change it there (${Object.entries(out.map).map(([f, t]) => `${f} → ${t}`).join(', ')})` : '';
+        out.block(`${where} listens on \${${name}}, which ${label} does not set in its own environment${hint}`);
+      }
       continue;
     }
     const port = found.value.slice(found.offset);
@@ -698,6 +710,57 @@ function moveListenVariable(services: ServiceLink[], name: string, where: string
     const value = typeof found.node.value === 'number' ? to : found.value.slice(0, found.offset) + String(to);
     out.intent.push({ file: s.compose.path, doc: s.node.docIndex, path: servicePath(s, ...found.at), op: 'set', value });
   }
+}
+
+/**
+ * `listen ${NAME}` whose value service `s` reads from an env file (`NAME=80` on `from.line`): rewritten there
+ * when the file is the repository's (the model holds it) and every service reading it sits in a compose file
+ * of the services that run the image, so no other stack's container changes with it. Else blocked, with the
+ * change to make by hand.
+ */
+function moveInEnvFile(
+  project: Project,
+  services: ServiceLink[],
+  s: ServiceLink,
+  name: string,
+  where: string,
+  value: string,
+  from: { file: string; line: number; written: string },
+  out: Collector,
+): void {
+  const label = `service ${s.name} (${s.compose.rel})`;
+  const at = `${from.written} line ${from.line}`;
+  if (!/^\d+$/.test(value)) return out.block(`${where} listens on \${${name}}, which ${label} sets to ${JSON.stringify(value)} in its env_file ${at}`);
+  const port = Number(value);
+  const to = out.map[port];
+  if (!to) {
+    if (port < 1024) out.block(`${where} listens on \${${name}}=${port} (env_file ${at}); only ${portList(out.map)} have a known unprivileged counterpart`);
+    return;
+  }
+  const src = project.files.get(from.file);
+  if (src?.kind !== 'env') return out.block(`${where} listens on \${${name}}=${port}, set in ${label}'s env_file ${at}, which is not a file of the repository: set ${name}=${to} there by hand`);
+  const stacks = new Set(services.flatMap((x) => [x.compose.path, ...(x.base ? [x.base.compose.path] : [])]));
+  const others = envFileReaders(project.services, from.file).filter((r) => !stacks.has(r.compose.path));
+  if (others.length) {
+    return out.block(
+      `${where} listens on \${${name}}=${port}, set in env_file ${at}, which ${others.map((r) => `service ${r.name} (${r.compose.rel})`).join(', ')} also read${others.length === 1 ? 's' : ''}: set ${name}=${to} for ${label} by hand (in its own environment, say)`,
+    );
+  }
+  const range = envValueRange(src.text, from.line, name);
+  if (!range) return out.block(`${label}: cannot rewrite ${name} in its env_file ${at} in place`);
+  out.note(port);
+  if (!out.listenedThroughEnvironment.includes(port)) out.listenedThroughEnvironment.push(port);
+  // Several services reading the one file ask for the same edit: make it once.
+  if (!out.edits.some((e) => e.file === src.path && e.range[0] === range[0])) out.edit(src.path, range[0], range[1], String(to));
+}
+
+/** Offsets of the digits of `NAME=80` (quoted or not) on 1-based `line` of an env file's text. */
+function envValueRange(text: string, line: number, name: string): [number, number] | undefined {
+  let offset = 0;
+  const lines = text.split('\n');
+  for (let i = 0; i < line - 1; i++) offset += lines[i]!.length + 1;
+  const m = new RegExp(`^(\\s*(?:export\\s+)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=\\s*["']?)(\\d+)`).exec(lines[line - 1] ?? '');
+  return m ? [offset + m[1]!.length, offset + m[1]!.length + m[2]!.length] : undefined;
 }
 
 /** URLs to the service in one service's own `environment` (list or map form). */

@@ -14,6 +14,7 @@
 //
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
+import { serviceEnvironment } from './env-files.js';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
@@ -343,6 +344,11 @@ export interface ScriptReading {
   /** System packages it installs before any drop (`apk add (entry.sh line 5)`): only root may, and they write /usr, /etc and the package database. */
   packageInstalls?: string[];
   /**
+   * Python packages it installs at start (`pip3 install (entry.sh line 21)`), as whoever runs it: as a non-root
+   * user pip falls back to a user install in HOME (~/.local) and unpacks in TMPDIR (/tmp).
+   */
+  pipInstalls?: string[];
+  /**
    * Commands it runs through setuid tools to become root (`sudo (entry.sh line 9)`, `doas ...`):
    * a script that does so expects to run as a user, and no-new-privileges makes those tools fail.
    */
@@ -535,6 +541,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
   if (r.escalations) copy.escalations = r.escalations.slice();
   if (r.fileCapSets) copy.fileCapSets = r.fileCapSets.map((x) => ({ how: x.how, caps: x.caps.slice() }));
+  if (r.pipInstalls) copy.pipInstalls = r.pipInstalls.slice();
   return copy;
 }
 
@@ -551,6 +558,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const fileCapSets: FileCapSet[] = [];
   // Whether each enclosing `if` tests for root (`if [ "$(id -u)" = 0 ]; then`): what runs inside is skipped without it.
   const rootGuards: boolean[] = [];
+  const pipInstalls: string[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -629,6 +637,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const step = `${path.posix.basename(tool)} (${at})`;
         if (!escalations.includes(step)) escalations.push(step);
       }
+      const pip = pipInstall(words);
+      if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
@@ -660,6 +670,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
     ...(escalations.length ? { escalations } : {}),
+    ...(pipInstalls.length ? { pipInstalls } : {}),
   };
 }
 
@@ -977,6 +988,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
           packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
           fileCapSets: [...(command.fileCapSets ?? []), ...(reading.fileCapSets ?? [])],
+          pipInstalls: [...(command.pipInstalls ?? []), ...(reading.pipInstalls ?? [])],
         }
       : reading;
   }
@@ -1039,6 +1051,11 @@ export function imageFileCapSets(start: ImageStart): FileCapSet[] {
 /** System packages the image's start installs as root (`apk add (entry.sh line 5)`), from its scripts and its command. */
 export function imagePackageInstalls(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.packageInstalls ?? []), ...(start.command?.packageInstalls ?? [])];
+}
+
+/** Python packages the image's start installs with pip (`pip3 install (entry.sh line 21)`), from its scripts and its command. */
+export function imagePipInstalls(start: ImageStart): string[] {
+  return [...start.scripts.flatMap((s) => s.reading.pipInstalls ?? []), ...(start.command?.pipInstalls ?? [])];
 }
 
 /** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */
@@ -1253,29 +1270,19 @@ function uwsgiEnvironmentUser(env: Map<string, string | undefined>, from: string
 }
 
 /**
- * The user a service's compose `environment:` names for the uwsgi its start
+ * The user a service's compose environment names for the uwsgi its start
  * runs without one (UWSGI_UID, which uwsgi reads as --uid), as run-user
- * evidence; compose's value wins over the image's ENV. `env_file:` is not read.
+ * evidence; compose's value wins over the image's ENV. The environment is
+ * compose's: its `env_file:` files, then `environment:` over them (env-files.ts).
  */
 export function environmentRunUsers(s: ServiceLink, start: ImageStart): RunUserEvidence[] {
   if (!start.uwsgi) return [];
-  const found = uwsgiEnvironmentUser(composeEnvironment(s), `environment of service ${s.name} (${s.compose.rel}), which uwsgi runs with (${start.uwsgi})`);
+  const env = serviceEnvironment(s);
+  const uid = env.get('UWSGI_UID');
+  const plain = new Map<string, string | undefined>([...env].map(([k, v]) => [k, v.value]));
+  const where = uid?.from.kind === 'env_file' ? `env_file ${uid.from.written} line ${uid.from.line} of service ${s.name}` : `environment of service ${s.name}`;
+  const found = uwsgiEnvironmentUser(plain, `${where} (${s.compose.rel}), which uwsgi runs with (${start.uwsgi})`);
   return found ? [found] : [];
-}
-
-/** A service's `environment:` (map or `NAME=value` list) as compose passes it; a name without a value is left out (it comes from the shell). */
-function composeEnvironment(s: ServiceLink): Map<string, string | undefined> {
-  const env = s.effective.environment;
-  const out = new Map<string, string | undefined>();
-  if (Array.isArray(env)) {
-    for (const item of env) {
-      const m = typeof item === 'string' ? /^([^=]+)=(.*)$/.exec(item) : null;
-      if (m) out.set(m[1]!, m[2]!);
-    }
-  } else if (env && typeof env === 'object') {
-    for (const [k, v] of Object.entries(env as Record<string, unknown>)) if (typeof v === 'string' || typeof v === 'number') out.set(k, String(v));
-  }
-  return out;
 }
 
 /** `uid` and `gid` of a uWSGI .ini's [uwsgi] section, with the line of uid. */
@@ -1654,8 +1661,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const workdir = serviceWorkdir(s, base);
   const vars = new Map<string, string | undefined>();
   if (df && base) for (const level of [...imageLevels(df, base)].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
-  // The container's environment: compose's `environment:` over the image's ENV.
-  for (const [k, v] of composeEnvironment(s)) vars.set(k, v);
+  // The container's environment: compose's env files and `environment:` over the image's ENV.
+  for (const [k, v] of serviceEnvironment(s)) vars.set(k, v.value);
   const scripts: ImageStart['scripts'] = [];
   for (const ref of serviceStartScriptRefs(project, s, df, base)) {
     const source = project.files.get(ref.hostPath);
@@ -1734,7 +1741,16 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
     fileCapSets: [...(a.fileCapSets ?? []), ...(b.fileCapSets ?? [])],
+    pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],
   };
+}
+
+/** `pip install`, `pip3 install`, `python3 -m pip install` (not `uv pip install`, which needs a target environment): the words, or undefined. */
+function pipInstall(words: string[]): string | undefined {
+  const name = path.posix.basename(words[0] ?? '');
+  if (/^pip(3(\.\d+)?)?$/.test(name) && words[1] === 'install') return `${name} install`;
+  if (/^python(3(\.\d+)?)?$/.test(name) && words[1] === '-m' && words[2] === 'pip' && words[3] === 'install') return `${name} -m pip install`;
+  return undefined;
 }
 
 // ------------------------------------------------------------ configuration rendered at start

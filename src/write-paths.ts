@@ -465,7 +465,7 @@ export function imageWritePaths(
   for (const w of declarations) if (w.kind !== 'named-volume' || !isUnderRoot(w.path)) ownedSoFar.push(w.path);
   if (makeHome) ownedSoFar.push(makeHome);
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
-  for (const w of start) {
+  for (const w of [...start, ...nextCacheWrites(chain, wd)]) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
     if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && codeDirs.has(target) && !isSystemPath(target))) continue;
@@ -517,6 +517,43 @@ export function imageWritePaths(
   }
 
   return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs], startReasons };
+}
+
+/**
+ * The run-time cache of a Next.js server the image holds, as a start-up write.
+ * `next start` and the standalone `server.js` write `<app>/.next/cache` while
+ * serving: the image optimiser's output (`cache/images`), the data cache of
+ * `fetch` (`cache/fetch-cache`) and what ISR regenerates. The standalone output
+ * does not contain the folder, so the server creates it at run time, in a
+ * `.next` folder the build left to root (Next.js docs, Self-hosting, "Caching and
+ * ISR": https://nextjs.org/docs/app/guides/self-hosting#caching-and-isr; the
+ * official example makes `.next` its user's for this, "Set the correct permission
+ * for prerender cache": https://github.com/vercel/next.js/blob/canary/examples/with-docker/Dockerfile).
+ * The app's `.next` is where a COPY in the image's chain puts the build's output:
+ * `.next/static` (the standalone layout: `<app>/.next/static`, the app folder
+ * also in a monorepo's `apps/web/.next/static`), or `.next` whole (`next start`).
+ * Failing those, a `.next/standalone` copy puts `server.js` and its `.next` at
+ * the destination. The cache is scratch: lost on restart, it is rebuilt.
+ */
+export function nextCacheWrites(chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): StartWrite[] {
+  const apps = new Map<string, string>();
+  const standalone = new Map<string, string>();
+  for (const ins of chain) {
+    if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.heredocs.length) continue;
+    const args = ins.json ?? ins.args;
+    const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
+    if (args.length < 2 || !dest) continue;
+    const at = `${ins.keyword} ${args.join(' ')} (line ${ins.line + 1})`;
+    // Each of these sources is a folder: COPY puts its contents at the destination, with or without a trailing slash.
+    for (const raw of args.slice(0, -1)) {
+      const source = raw.replace(/\/+$/, '');
+      if (/(^|\/)\.next\/static$/.test(source) && dest.endsWith('/.next/static')) apps.set(path.posix.dirname(dest), at);
+      else if (/(^|\/)\.next$/.test(source) && dest.endsWith('/.next')) apps.set(dest, at);
+      else if (/(^|\/)\.next\/standalone$/.test(source)) standalone.set(path.posix.join(dest, '.next'), at);
+    }
+  }
+  const found = apps.size ? apps : standalone;
+  return [...found].map(([next, at]) => ({ path: clean(`${next}/cache`), kind: 'dir' as const, how: `Next.js server's run-time cache (images, fetch, ISR) under the build output ${at}` }));
 }
 
 /**

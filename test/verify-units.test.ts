@@ -331,6 +331,13 @@ describe('verify boots what the model says runs', () => {
     'start-supervisor-command': { targets: ['compose.yaml'] },
     'start-sudo-step-up': { targets: ['compose.yaml'], services: [['web', 'admin']] },
     'uwsgi-uid-environment': { targets: ['compose.yaml'] },
+    // What a service's env files, HOME, pip at start or a Next.js build output change is what each service keeps writable or runs as, not what boots.
+    'uwsgi-uid-env-file': { targets: ['docker-compose.yml'] },
+    'home-created-read-only': { targets: ['compose.yaml'] },
+    'pip-at-start-read-only': { targets: ['compose.yaml'] },
+    'next-standalone-root': { targets: ['compose.yaml'] },
+    'next-monorepo-own-user': { targets: ['docker-compose.yml'] },
+    'next-start-build-output': { targets: ['compose.yaml'] },
     // nginx template renders change what each service keeps writable, not what boots: one project.
     'nginx-templates-read-only': { targets: ['compose.yaml'] },
   };

@@ -12,6 +12,7 @@ import { detectEol } from '../../src/text.js';
 
 const ID = 'compose/env-docker-gid';
 const CIS = '5.32';
+const EXAMPLE_ENV = /^\.env\.(example|sample)$/;
 
 export const envDockerGid: Transform = {
   meta: {
@@ -37,7 +38,9 @@ export const envDockerGid: Transform = {
       else byFolder.set(dir, [s]);
     }
     for (const src of ctx.project.files.values()) {
-      if (src.kind !== 'env') continue;
+      // The example files only: an env_file a service reads (model.ts loads those of nginx services) sets the
+      // container's environment, never the `${DOCKER_GID}` compose interpolates.
+      if (src.kind !== 'env' || !EXAMPLE_ENV.test(path.basename(src.path))) continue;
       const f = check(src, byFolder.get(path.dirname(src.path)) ?? []);
       if (f) out.push(f);
     }

@@ -39,7 +39,7 @@ import { chainInstructions, effectiveUser, imageStages, nginxPackage } from '../
 import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
-import { imageAccountChanges, imagePackageInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
+import { imageAccountChanges, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
@@ -202,7 +202,32 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   }
   const still = 'it stays unwritable on the read-only root';
   out.push(...plan.data.filter((w) => !volumes.some((v) => v.path === w.path)).map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
+  const pip = pipAtStartNote(ctx, s, img);
+  if (pip) out.push(pip);
   return out;
+}
+
+/**
+ * pip run at start by a non-root user on a read-only root: with site-packages not writable it falls back to a
+ * user install into HOME (~/.local; pip's "Defaulting to user installation because normal site-packages is not
+ * writeable", https://pip.pypa.io/en/stable/user_guide/#user-installs) and unpacks and builds in TMPDIR (/tmp),
+ * here tmpfs mounts whose size bounds what it can install. How much it installs is the deployment's (a variable
+ * such as EXTRA_PACKAGES), so the size is said, not guessed.
+ */
+function pipAtStartNote(ctx: TransformContext, s: ServiceLink, img: ServiceImage): Finding | undefined {
+  if (!img.dockerfile || !img.base) return undefined;
+  const writer = writerOf(s, img.dockerfile, img.base);
+  if (!writer || writer.root) return undefined;
+  const pips = imagePipInstalls(serviceStart(ctx.project, s, img.dockerfile, img.base));
+  if (!pips.length) return undefined;
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `its start runs ${pips.slice(0, 2).join(', ')}: as UID ${writer.uid} pip installs into HOME (~/.local) and unpacks in /tmp, which are tmpfs mounts on the read-only root (${ctx.options.tmpfsSize || 'no size'} where docker-harden adds them): their size bounds what it can install`,
+    'Give the HOME and /tmp tmpfs entries a size= that fits the packages it installs at start, or install them at build time (RUN pip install in the Dockerfile).',
+    'note',
+  );
 }
 
 /**
@@ -228,6 +253,8 @@ interface TmpfsPlan {
   why?: string;
   /** Owner of the tmpfs: a directory the image has keeps its mode but not its owner under a tmpfs. */
   owner?: { uid: number; gid?: number };
+  /** Writable by any user (mode=1777, as /tmp): a HOME whose user's UID is not known here. */
+  anyUser?: boolean;
 }
 
 interface Coverage {
@@ -277,6 +304,10 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
     else if (userPending) continue;
     else if (writer?.root) tmpfs.push({ path: at, why: w.declaredBy });
     else if (writer) tmpfs.push({ path: at, why: w.declaredBy, owner: { uid: writer.uid, gid: writer.gid } });
+    // A HOME is scratch by nature (caches, dotfiles): when its user's UID is not known (useradd picked it), a tmpfs
+    // any user may write, with the sticky bit as /tmp has it, keeps it writable without naming an owner
+    // (tmpfs `mode=`: https://docs.docker.com/engine/storage/tmpfs/#specify-tmpfs-options).
+    else if (w.kind === 'home') tmpfs.push({ path: at, why: `${w.declaredBy}, UID not known here: mode=1777 as /tmp`, anyUser: true });
     else unowned.push(w);
   }
   // One tmpfs per tree: /home/app covers /home/app/.cache, /tmp covers a cache redirected to /tmp.
@@ -591,6 +622,7 @@ function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
   const opts = [
     ...(options.tmpfsSize ? [`size=${options.tmpfsSize}`] : []),
     ...(t.owner ? [`uid=${t.owner.uid}`, ...(t.owner.gid !== undefined ? [`gid=${t.owner.gid}`] : [])] : []),
+    ...(t.anyUser ? ['mode=1777'] : []),
   ];
   return opts.length ? `${t.path}:${opts.join(',')}` : t.path;
 }
@@ -614,10 +646,12 @@ const SWARM_MANUAL =
 
 function addTmpfs(s: ServiceLink, plan: TmpfsPlan[], options: HardenOptions, swarm: SwarmDeploy | undefined): ServiceChange | string {
   if (!swarm) return addListItems(s, 'tmpfs', plan.map((t) => tmpfsEntry(t, options)));
-  const owned = plan.filter((t) => t.owner);
+  const owned = plan.filter((t) => t.owner || t.anyUser);
   // Swarm's tmpfs mount takes a size only (no uid, gid or mode): a directory a non-root user writes cannot be carved out so.
   if (owned.length) {
-    return `${owned.map((t) => t.path).join(', ')} must be writable by UID ${owned[0]!.owner!.uid}, and a tmpfs in a swarm stack cannot be given an owner (${swarm.reason})`;
+    const first = owned[0]!;
+    const who = first.owner ? `UID ${first.owner.uid}` : 'its user (UID not known here)';
+    return `${owned.map((t) => t.path).join(', ')} must be writable by ${who}, and a tmpfs in a swarm stack cannot be given an ${first.owner ? 'owner' : 'owner or a mode'} (${swarm.reason})`;
   }
   const v = swarm.version;
   if (v && (v[0] < 3 || (v[0] === 3 && v[1] < 2))) return `long-form volumes need compose file format 3.2 and this file says version ${v.join('.')} (${swarm.reason})`;

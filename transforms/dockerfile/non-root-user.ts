@@ -25,6 +25,7 @@ import {
   windowsSign,
   stageByRef,
   rootlessVariant,
+  lastEnv,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -330,6 +331,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
+  // scratch has no /etc/passwd: the engine sets HOME=/ for a UID it cannot look up (and an image's nobody has home /),
+  // which the user cannot write; with no shell the tool cannot make one. Programs that keep files under HOME
+  // (caddy's ~/.local/share/caddy, caches, config) fail there unless HOME or their XDG_* variables point elsewhere.
+  if (!plan.shell && base.distro === 'scratch' && plan.uid === 65534 && !lastEnv(base.chain, 'HOME') && !['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME'].every((v) => lastEnv(base.chain, v))) {
+    parts.push(`HOME stays / for ${plan.user} on scratch, which it cannot write: point HOME (or XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME) at a folder COPY --chown=${plan.owner} brings in, or a volume, if the program keeps files there`);
+  }
   if (base.distroGuessed) parts.push(`distro guessed from RUN: ${base.distro}`);
   if (shared && plan.create) parts.push(`UID ${plan.uid} shared with service ${shared.service} over volume ${shared.volume}`);
   if (shared && !plan.create && plan.uid !== shared.uid) {

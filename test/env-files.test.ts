@@ -1,0 +1,34 @@
+// env_file as compose reads it: the three forms, paths relative to the compose file, and precedence
+// (environment over env_file; a later env_file over an earlier one).
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { envFileAssignments, envFileRefs, serviceEnvironment } from '../src/env-files.js';
+import type { ServiceLink } from '../src/model.js';
+
+const service = (fields: Record<string, unknown>): ServiceLink => ({ name: 'web', compose: { path: '/repo/deploy/compose.yaml', rel: 'deploy/compose.yaml' }, effective: fields, own: fields }) as unknown as ServiceLink;
+
+describe('env files', () => {
+  it('reads the string, list and long forms relative to the compose file', () => {
+    expect(envFileRefs(service({ env_file: 'a.env' })).map((r) => r.path)).toEqual([path.resolve('/repo/deploy/a.env')]);
+    const refs = envFileRefs(service({ env_file: ['../b.env', { path: './c.env', required: false }, { path: '${X}.env' }] }));
+    expect(refs.map((r) => [r.path, r.required])).toEqual([
+      [path.resolve('/repo/b.env'), true],
+      [path.resolve('/repo/deploy/c.env'), false],
+    ]);
+  });
+
+  it('parses assignments: export, quotes, inline comments, the last line winning', () => {
+    const got = envFileAssignments('# c\nexport A="80" # port\nB=x y # note\nA=81\nC\n');
+    expect(Object.fromEntries([...got].map(([k, v]) => [k, [v.value, v.line]]))).toEqual({ A: ['81', 4], B: ['x y', 3] });
+  });
+
+  it('puts environment over env_file and a later env_file over an earlier one', () => {
+    const files: Record<string, string> = { [path.resolve('/repo/deploy/one.env')]: 'P=1\nQ=1\nR=1\nS=1\n', [path.resolve('/repo/deploy/two.env')]: 'Q=2\n' };
+    const env = serviceEnvironment(service({ env_file: ['one.env', 'two.env', { path: 'gone.env', required: false }], environment: ['R=3', 'S'] }), (f) => files[f]);
+    expect(env.get('P')?.value).toBe('1');
+    expect(env.get('Q')).toMatchObject({ value: '2', from: { kind: 'env_file', line: 1, written: 'two.env' } });
+    expect(env.get('R')).toEqual({ value: '3', from: { kind: 'environment' } });
+    // A name without a value comes from the shell: not known, whatever the file says.
+    expect(env.has('S')).toBe(false);
+  });
+});
