@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { discover } from '../src/discover.js';
 import { loadProject, type Project } from '../src/model.js';
-import { applyChange, deepEqual, runEngine, runEngineOn, stateDigest, OWN_DIGEST_MAX_CHARS, type ProjectHandle } from '../src/engine.js';
+import { applyChange, deepEqual, runEngine, runEngineOn, stateDigest, STATE_TEXT_MAX_CHARS, type ProjectHandle } from '../src/engine.js';
 import { writeAtomic } from '../src/write.js';
 import { DEFAULT_OPTIONS, type DataChange, type Finding } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
@@ -296,12 +296,12 @@ describe('engine', () => {
     expect(state([['/ab', 'c']])).not.toBe(state([['/a', 'bc']]));
     expect(state([['/a', 'é\u{1F600}\r\n']])).toBe(state([['/a', 'é\u{1F600}\r\n']]));
     expect(state([['/a', 'é\u{1F600}\r\n']])).not.toBe(state([['/a', 'é\u{1F601}\r\n']]));
-    // Past OWN_DIGEST_MAX_CHARS of changed text, sha256: the same state still has one digest.
-    const large = 'x'.repeat(OWN_DIGEST_MAX_CHARS);
+    // Past STATE_TEXT_MAX_CHARS of changed text, sha256: the same state still has one digest.
+    const large = 'x'.repeat(STATE_TEXT_MAX_CHARS);
     expect(state([['/a', large + 'y']])).toMatch(/^sha256:/);
     expect(state([['/a', large + 'y']])).toBe(state([['/a', large + 'y']]));
     expect(state([['/a', large + 'y']])).not.toBe(state([['/a', large + 'z']]));
-    expect(state([['/a', large]])).toMatch(/^own:/);
+    expect(state([['/a', large]])).toMatch(/^text:/);
   });
 
   it('maps finding positions back to the original text', async () => {
