@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { lineColumn, lineStarts } from '../src/text.js';
+
+// What lineStarts and lineColumn must give, one character at a time.
+function startsByCharacter(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  return starts;
+}
+
+function lineColumnByCharacter(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lastStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    if (text[i] === '\n') {
+      line++;
+      lastStart = i + 1;
+    }
+  }
+  return { line, column: end - lastStart + 1 };
+}
+
+const TEXTS = ['', '\n', '\n\n', 'FROM alpine', 'FROM alpine\n', 'FROM alpine\r\nRUN x\r\n', '\uFEFFa\nb\n\nc', 'é\u{1F600}\nx\ny'];
+
+describe('lineStarts', () => {
+  it('gives the offset after each newline, and 0', () => {
+    for (const text of TEXTS) expect(lineStarts(text), JSON.stringify(text)).toEqual(startsByCharacter(text));
+  });
+});
+
+describe('lineColumn', () => {
+  it('gives the 1-based line and column of every offset, one past the end and beyond clamped to the end', () => {
+    for (const text of TEXTS) {
+      for (let offset = -1; offset <= text.length + 2; offset++) {
+        expect(lineColumn(text, offset), `${JSON.stringify(text)} at ${offset}`).toEqual(lineColumnByCharacter(text, offset));
+      }
+    }
+    expect(lineColumn('a\nbc\nd', 4)).toEqual({ line: 2, column: 3 });
+    expect(lineColumn('a\nbc\nd', 5)).toEqual({ line: 3, column: 1 });
+  });
+});
