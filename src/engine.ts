@@ -58,6 +58,13 @@ export interface EngineOptions {
    * large run holds every applied fix until it reports).
    */
   keepIntent?: boolean;
+  /**
+   * Called where what a phase held has just become garbage: before a pass's
+   * transforms run (the previous pass's findings and model dropped) and before
+   * its fixes are applied (its model's links dropped). The CLI collects there
+   * in a large run (src/heap.ts collectIfBounded).
+   */
+  atPhaseEnd?: () => void;
 }
 
 interface AppliedEdit {
@@ -122,6 +129,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     const files = new Map(project!.files);
     const base = modelBase(project!);
     project = undefined;
+    opts.atPhaseEnd?.();
     const { kept, newTexts } = applyVerified(accepted, texts, files, errors, broken, reparse);
     if (kept.length === 0) {
       project = withTexts({ ...base, files }, texts, reparse);
@@ -158,6 +166,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     // holding them while this pass finds its own would keep their intents too.
     lastApplied = new Set();
     lastFindings = [];
+    opts.atPhaseEnd?.();
     lastFindings = withPassMemos(() => runTransforms(project!, opts, enabledIds, errors)).map((finding) => ({
       finding,
       suppressed: opts.suppress?.(finding, project!),
