@@ -2,7 +2,7 @@
 // printing and exit codes are the CLI's business.
 import path from 'node:path';
 import { discover, skipReason } from './discover.js';
-import { boundHeapGrowth } from './heap.js';
+import { boundHeapGrowth, collectIfBounded } from './heap.js';
 import { restoreTierUp } from './tier-up.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
@@ -117,6 +117,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
     isEnabled: opts.isEnabled,
     keepIntent: opts.verify !== undefined,
+    atPhaseEnd: collectIfBounded,
   });
   let engine: EngineResult;
   let verify: VerifyReport | undefined;

@@ -58,6 +58,13 @@ export interface EngineOptions {
    * large run holds every applied fix until it reports).
    */
   keepIntent?: boolean;
+  /**
+   * Called where what a phase held has just become garbage: before a pass's
+   * transforms run (the previous pass's findings and model dropped) and before
+   * its fixes are applied (its model's links dropped). The CLI collects there
+   * in a large run (src/heap.ts collectIfBounded).
+   */
+  atPhaseEnd?: () => void;
 }
 
 interface AppliedEdit {
@@ -122,6 +129,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     const files = new Map(project!.files);
     const base = modelBase(project!);
     project = undefined;
+    opts.atPhaseEnd?.();
     const { kept, newTexts } = applyVerified(accepted, texts, files, errors, broken, reparse);
     if (kept.length === 0) {
       project = withTexts({ ...base, files }, texts, reparse);
@@ -158,6 +166,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     // holding them while this pass finds its own would keep their intents too.
     lastApplied = new Set();
     lastFindings = [];
+    opts.atPhaseEnd?.();
     lastFindings = withPassMemos(() => runTransforms(project!, opts, enabledIds, errors)).map((finding) => ({
       finding,
       suppressed: opts.suppress?.(finding, project!),
@@ -447,14 +456,18 @@ function firstEdit(fix: Fix): Edit {
 }
 
 /**
- * The state of every text, as a digest of the files that differ from the
- * original (the rest are the original): a cycle check that neither keeps
- * nor joins every pass's full texts. Equal states have equal sizes, so the
- * hash may depend on the size: up to OWN_DIGEST_MAX_CHARS of changed text a
- * 64-bit hash of our own (ownDigest), above it node:crypto's sha256. Loading
- * node:crypto (15 modules) cost a small run's cold start more than hashing
- * its texts (issue 13); a large run pays that once and hashes natively, where
- * a JavaScript loop would be slower.
+ * The state of every text, as a key made of the files that differ from the
+ * original (the rest are the original): a cycle check that does not keep
+ * every pass's full texts. Up to STATE_TEXT_MAX_CHARS of changed text the key
+ * is that text itself, each file's path and length before it (a path holds no
+ * NUL, and the length says where the text ends, so two states have one key
+ * only if they are the same): the Set of seen states hashes and compares it
+ * natively. A hash of our own in JavaScript (two 32-bit lanes over every code
+ * unit) cost a small run 4-9 ms of its cold start, its loop run by V8's
+ * interpreter, against under 0.5 ms to join and hash natively; a run keeps
+ * one key per pass, at most MAX_PASSES. Above the bound, node:crypto's
+ * sha256: loading it (15 modules) costs a start more than a small run's
+ * state, and a large run pays that once (issue 13).
  */
 export function stateDigest(texts: Map<string, string>, original: Map<string, string>): string {
   const changed: [string, string][] = [];
@@ -464,48 +477,18 @@ export function stateDigest(texts: Map<string, string>, original: Map<string, st
     changed.push([p, t]);
     chars += t.length;
   }
-  if (chars <= OWN_DIGEST_MAX_CHARS) return `own:${ownDigest(changed)}`;
+  if (chars <= STATE_TEXT_MAX_CHARS) {
+    let key = 'text:';
+    for (const [p, t] of changed) key += `${p}\0${t.length}\0${t}`;
+    return key;
+  }
   const hash = createHash('sha256');
   for (const [p, t] of changed) hash.update(p).update('\0').update(String(t.length)).update('\0').update(t).update('\0');
   return `sha256:${hash.digest('base64')}`;
 }
 
-/** Changed text (in UTF-16 code units) up to which stateDigest hashes with ownDigest. */
-export const OWN_DIGEST_MAX_CHARS = 1 << 18;
-
-/**
- * Two 32-bit lanes (FNV-1a, and a multiply-xorshift mix) over the UTF-16 code
- * units of each changed file's path, length and text. Two different states of
- * one run (a dozen at most) would have to agree in all 64 bits to be taken
- * for a cycle; were they to, the run would stop without that pass's fixes,
- * every text still verified. A collision made on purpose only leaves fixes out.
- */
-function ownDigest(changed: [string, string][]): string {
-  const lanes = new Uint32Array([0x811c9dc5, 0x9e3779b9]);
-  for (const [p, t] of changed) {
-    mixInto(lanes, p);
-    mixInto(lanes, String(t.length));
-    mixInto(lanes, t);
-  }
-  return `${lanes[0]!.toString(16)}.${lanes[1]!.toString(16)}`;
-}
-
-/** Mixes the string's code units into both lanes, then a unit no string holds (code units end at 0xffff): pieces cannot run together. */
-function mixInto(lanes: Uint32Array, s: string): void {
-  let a = lanes[0]!;
-  let b = lanes[1]!;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  a = Math.imul(a ^ 0x10000, 0x01000193);
-  b = Math.imul(b ^ 0x10000, 0x5bd1e995);
-  b ^= b >>> 15;
-  lanes[0] = a;
-  lanes[1] = b;
-}
+/** Changed text (in UTF-16 code units) up to which stateDigest's key is the text itself. */
+export const STATE_TEXT_MAX_CHARS = 1 << 18;
 
 interface AppliedTexts {
   texts: Map<string, string>;

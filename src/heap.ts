@@ -27,6 +27,7 @@ export const HEAP_GROWTH_FLAG = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`
 export const HEAP_GROWTH_DEFAULT_FLAG = '--heap-growing-percent=0';
 
 let bounded = false;
+let collect: (() => void) | undefined;
 
 /**
  * Sets V8's heap growing factor for the rest of the process. Returns whether
@@ -39,7 +40,37 @@ export function boundHeapGrowth(): boolean {
   if (!v8) return false;
   v8.setFlagsFromString(HEAP_GROWTH_FLAG);
   bounded = true;
+  collect = fullCollectionFunction(v8);
   return true;
+}
+
+/**
+ * V8's `gc`, which a context made while `--expose-gc` is set has on its
+ * global. The flag goes back off at once: V8 refuses a code cache made
+ * under other flags (bin/load-bundle.js), and no other context gets `gc`.
+ */
+function fullCollectionFunction(v8: typeof import('node:v8')): (() => void) | undefined {
+  const vm = process.getBuiltinModule?.('node:vm');
+  if (!vm) return undefined;
+  v8.setFlagsFromString('--expose-gc');
+  try {
+    return vm.runInNewContext('gc') as () => void;
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+}
+
+/**
+ * A full garbage collection now, in a run whose heap growth is bounded (else
+ * nothing). The engine calls it where a phase's data has just become garbage
+ * (the previous pass's model and findings): V8 sets its next limit from what
+ * a full collection finds live, and one made mid-pass, with both passes' data
+ * live, let the heap grow to ~250 MB committed at 8,000 files while no more
+ * than ~156 MB was ever live after a collection. Measured: see README,
+ * Performance.
+ */
+export function collectIfBounded(): void {
+  collect?.();
 }
 
 /** Whether boundHeapGrowth has set the bound in this process. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { discover } from '../src/discover.js';
 import { loadProject, type Project } from '../src/model.js';
-import { applyChange, deepEqual, runEngine, runEngineOn, stateDigest, OWN_DIGEST_MAX_CHARS, type ProjectHandle } from '../src/engine.js';
+import { applyChange, deepEqual, runEngine, runEngineOn, stateDigest, STATE_TEXT_MAX_CHARS, type ProjectHandle } from '../src/engine.js';
 import { writeAtomic } from '../src/write.js';
 import { DEFAULT_OPTIONS, type DataChange, type Finding } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
@@ -279,6 +279,17 @@ describe('engine', () => {
     expect(r.errors[0].message).toMatch(/internal error in transform boom: Error: kaput/);
   });
 
+  it('calls atPhaseEnd before the transforms of each pass and before the fixes of a pass are applied', async () => {
+    const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN x\n' });
+    const events: string[] = [];
+    const once = replacer('a', 'RUN x', 'RUN y');
+    const recorded: Transform = { ...once, run: (ctx) => (events.push('transforms'), once.run(ctx)) };
+    const r = runEngine(p, { ...opts, transforms: [recorded], atPhaseEnd: () => events.push('phase end') });
+    expect(r.passes).toBe(2);
+    // Pass 1 applies its fix; pass 2 finds nothing to apply, so it stops before applying.
+    expect(events).toEqual(['phase end', 'transforms', 'phase end', 'phase end', 'transforms']);
+  });
+
   it('stops on a cycle instead of looping', async () => {
     const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN x\n' });
     const r = runEngine(p, { ...opts, transforms: [replacer('a', 'RUN x', 'RUN y'), replacer('b', 'RUN y', 'RUN x')] });
@@ -296,12 +307,12 @@ describe('engine', () => {
     expect(state([['/ab', 'c']])).not.toBe(state([['/a', 'bc']]));
     expect(state([['/a', 'é\u{1F600}\r\n']])).toBe(state([['/a', 'é\u{1F600}\r\n']]));
     expect(state([['/a', 'é\u{1F600}\r\n']])).not.toBe(state([['/a', 'é\u{1F601}\r\n']]));
-    // Past OWN_DIGEST_MAX_CHARS of changed text, sha256: the same state still has one digest.
-    const large = 'x'.repeat(OWN_DIGEST_MAX_CHARS);
+    // Past STATE_TEXT_MAX_CHARS of changed text, sha256: the same state still has one digest.
+    const large = 'x'.repeat(STATE_TEXT_MAX_CHARS);
     expect(state([['/a', large + 'y']])).toMatch(/^sha256:/);
     expect(state([['/a', large + 'y']])).toBe(state([['/a', large + 'y']]));
     expect(state([['/a', large + 'y']])).not.toBe(state([['/a', large + 'z']]));
-    expect(state([['/a', large]])).toMatch(/^own:/);
+    expect(state([['/a', large]])).toMatch(/^text:/);
   });
 
   it('maps finding positions back to the original text', async () => {

@@ -4,7 +4,8 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { run } from '../src/driver.js';
-import { HEAP_GROWTH_FLAG, heapGrowthBounded } from '../src/heap.js';
+import { HEAP_GROWTH_FLAG, boundHeapGrowth, collectIfBounded, heapGrowthBounded } from '../src/heap.js';
+import vm from 'node:vm';
 import { DEFAULT_OPTIONS } from '../src/types.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { writeTree } from './helpers.js';
@@ -19,6 +20,19 @@ describe('heap growth bound', () => {
     expect(heapGrowthBounded()).toBe(false);
     await run({ ...base, boundHeapFrom: 2 });
     expect(heapGrowthBounded()).toBe(true);
+  });
+
+  it('once bounded, collects what nothing holds, and leaves gc unexposed to every context', async () => {
+    boundHeapGrowth();
+    let dropped: object | undefined = { large: new Array(1000).fill(0) };
+    const ref = new WeakRef(dropped);
+    dropped = undefined;
+    // A WeakRef keeps its target until the job that made it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectIfBounded();
+    expect(ref.deref()).toBeUndefined();
+    expect(vm.runInNewContext('typeof gc')).toBe('undefined');
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
   });
 
   it('sets a flag this Node knows (node refuses an unknown one; v8.setFlagsFromString would ignore it)', () => {

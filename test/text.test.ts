@@ -1,9 +1,15 @@
-// lineColumn: where the engine reports each finding (1-based line and column of an offset).
-import { describe, it, expect } from 'vitest';
-import { lineColumn } from '../src/text.js';
+// lineStarts and lineColumn: where the engine reports each finding (1-based line and column of an offset).
+import { describe, expect, it } from 'vitest';
+import { lineColumn, lineStarts } from '../src/text.js';
 
-/** The position counted a character at a time: what lineColumn must give. */
-function counted(text: string, offset: number): { line: number; column: number } {
+// What lineStarts and lineColumn must give, one character at a time.
+function startsByCharacter(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  return starts;
+}
+
+function lineColumnByCharacter(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lastStart = 0;
   const end = Math.min(offset, text.length);
@@ -16,16 +22,22 @@ function counted(text: string, offset: number): { line: number; column: number }
   return { line, column: end - lastStart + 1 };
 }
 
-describe('lineColumn', () => {
-  it('counts lines and columns as a character-by-character count does, at every offset', () => {
-    const texts = ['', 'a', '\n', '\n\n', 'ab\ncd\n', 'services:\r\n  web:\r\n    image: x\r\n', '\ufeffFROM a\nRUN b\n\nCMD c', 'no newline at all'];
-    for (const text of texts) {
-      for (let offset = -1; offset <= text.length + 2; offset++) expect(lineColumn(text, offset), JSON.stringify([text, offset])).toEqual(counted(text, offset));
-    }
-  });
+const TEXTS = ['', 'a', '\n', '\n\n', 'FROM alpine', 'services:\r\n  web:\r\n    image: x\r\n', 'no newline at all', 'FROM alpine\n', 'FROM alpine\r\nRUN x\r\n', '\uFEFFa\nb\n\nc', 'é\u{1F600}\nx\ny'];
 
-  it('puts an offset on a newline at the end of its line, and the next offset at column 1 of the next', () => {
-    expect(lineColumn('ab\ncd', 2)).toEqual({ line: 1, column: 3 });
-    expect(lineColumn('ab\ncd', 3)).toEqual({ line: 2, column: 1 });
+describe('lineStarts', () => {
+  it('gives the offset after each newline, and 0', () => {
+    for (const text of TEXTS) expect(lineStarts(text), JSON.stringify(text)).toEqual(startsByCharacter(text));
+  });
+});
+
+describe('lineColumn', () => {
+  it('gives the 1-based line and column of every offset, one past the end and beyond clamped to the end', () => {
+    for (const text of TEXTS) {
+      for (let offset = -1; offset <= text.length + 2; offset++) {
+        expect(lineColumn(text, offset), `${JSON.stringify(text)} at ${offset}`).toEqual(lineColumnByCharacter(text, offset));
+      }
+    }
+    expect(lineColumn('a\nbc\nd', 4)).toEqual({ line: 2, column: 3 });
+    expect(lineColumn('a\nbc\nd', 5)).toEqual({ line: 3, column: 1 });
   });
 });
