@@ -450,20 +450,14 @@ const PACKAGE_INSTALLS: Record<string, readonly string[]> = {
 /**
  * sudo/doas as a step up to root: neither switches to a user named by -u/--user
  * other than root (`sudo -u app cmd` run as root is a step down, which
- * no-new-privileges allows). Both are setuid-root programs, and under
+ * no-new-privileges allows: readDrop's). Both are setuid-root programs, and under
  * no-new-privileges the kernel ignores the setuid bit (PR_SET_NO_NEW_PRIVS:
  * https://docs.kernel.org/userspace-api/no_new_privs.html), so the step up fails.
+ * doas takes -u and its other options as sudo does (doas(1): -C config, -u user).
  */
-function escalatesToRoot(words: string[]): boolean {
+function escalatesToRoot(words: string[], scope: Map<string, string | undefined>): boolean {
   const tool = path.posix.basename(words[0] ?? '');
-  if (tool !== 'sudo' && tool !== 'doas') return false;
-  for (let i = 1; i < words.length; i++) {
-    const w = words[i]!;
-    if (!w.startsWith('-')) break;
-    const user = w === '-u' || w === '--user' ? words[i + 1] : /^(?:-u|--user=)(.+)$/.exec(w)?.[1];
-    if (user !== undefined) return user === 'root' || user === '0' || user === '#0';
-  }
-  return true;
+  return (tool === 'sudo' || tool === 'doas') && readDrop(['sudo', ...words.slice(1)], scope) === undefined;
 }
 
 const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel', 'adduser', 'addgroup', 'deluser', 'delgroup', 'chpasswd']);
@@ -633,7 +627,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const install = `${path.posix.basename(tool)} ${words.slice(1).find((w) => installs.includes(w))} (${at})`;
         if (!packageInstalls.includes(install)) packageInstalls.push(install);
       }
-      if (escalatesToRoot(words)) {
+      if (escalatesToRoot(words, scope)) {
         const step = `${path.posix.basename(tool)} (${at})`;
         if (!escalations.includes(step)) escalations.push(step);
       }
