@@ -15,6 +15,8 @@ export interface EnvValue {
   value: string;
   /** `.env:27` (relative to the working directory). */
   from: string;
+  /** 1-based line of the file that sets it. */
+  line: number;
 }
 
 export type EnvScope = ReadonlyMap<string, EnvValue>;
@@ -44,7 +46,7 @@ export function parseEnvFile(text: string, rel: string, into = new Map<string, E
     if (single) value = single[1]!;
     else if (double) value = expandInFile(double[1]!.replace(/\\([nrt"\\$])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' } as Record<string, string>)[c] ?? c), into);
     else value = expandInFile(raw.replace(/\s+#.*$/, '').trim(), into);
-    into.set(m[1]!, { value, from: `${rel}:${i + 1}` });
+    into.set(m[1]!, { value, from: `${rel}:${i + 1}`, line: i + 1 });
   });
   return into;
 }

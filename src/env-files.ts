@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceLink } from './model.js';
 import { isRecord } from './parse/compose.js';
+import { parseEnvFile } from './compose-interpolate.js';
 
 /** One `env_file:` entry: string, list of strings, or long form `{path, required, format}`. */
 export interface EnvFileRef {
@@ -46,17 +47,9 @@ export function envFileRefs(s: ServiceLink): EnvFileRef[] {
   return out;
 }
 
-/** `NAME=value` lines of an env file, with 1-based lines (a later line wins); `#` comments and blank lines skipped. */
+/** `NAME=value` lines of an env file as compose reads them (parseEnvFile), with 1-based lines (a later line wins). */
 export function envFileAssignments(text: string): Map<string, { value: string; line: number }> {
-  const out = new Map<string, { value: string; line: number }>();
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) return;
-    const raw = m[2]!;
-    const quoted = /^(["'])(.*)\1\s*(#.*)?$/.exec(raw);
-    out.set(m[1]!, { value: quoted ? quoted[2]! : raw.replace(/\s+#.*$/, '').trim(), line: i + 1 });
-  });
-  return out;
+  return parseEnvFile(text, '');
 }
 
 /** Text of an env file: the model's copy when it holds one, else from disk; undefined when it cannot be read. */

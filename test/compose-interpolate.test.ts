@@ -19,12 +19,12 @@ const env = parseEnvFile(
 
 describe('parseEnvFile', () => {
   it('reads values, quotes, comments and earlier keys, with their lines', () => {
-    expect(env.get('IMAGE')).toEqual({ value: 'mysql', from: '.env:2' });
+    expect(env.get('IMAGE')).toEqual({ value: 'mysql', from: '.env:2', line: 2 });
     expect(env.get('TAG')?.value).toBe('8.0');
     expect(env.get('QUOTED')?.value).toBe('a # b $IMAGE');
     expect(env.get('DOUBLE')?.value).toBe('x\ty mysql');
     expect(env.get('EMPTY')?.value).toBe('');
-    expect(env.get('REF')).toEqual({ value: 'mysql-server', from: '.env:7' });
+    expect(env.get('REF')).toEqual({ value: 'mysql-server', from: '.env:7', line: 7 });
     expect(env.has('BROKEN')).toBe(false);
   });
 });
