@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Docker } from '../src/runtime/index.js';
+import type { ExecOptions, ExecResult } from '../src/runtime/exec.js';
 
 /** The repository: this file runs from bench/ (tests) and from dist/bench/ (npm run bench:verify). */
 const REPO = [path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')].find((d) => existsSync(path.join(d, 'test/runtime/standins')))!;
@@ -82,6 +83,36 @@ async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What apt or apk print when the package mirror, not the Dockerfile, failed: a
+ * connection that timed out or was refused, a name that did not resolve, a
+ * download cut short. Stand-ins install Debian packages at build time, and one
+ * such failure (deb.debian.org timing out on CI) failed a whole CI run once.
+ */
+const MIRROR_FAILURE =
+  /Could not connect to|Could not resolve|Temporary failure resolving|Connection timed out|Connection failed|Unable to connect to|Network is unreachable|Failed to fetch|Unable to fetch some archives|Hash Sum mismatch|Undetermined Error|Connection reset by peer|temporary error \(try again later\)/i;
+
+/**
+ * `docker build ARGS` for a test or benchmark image, tried up to three times
+ * (30 s apart) when it fails with a mirror failure. Any other failure is the
+ * Dockerfile's and is returned at once. Builds are cached by layer, so a retry
+ * redoes only the step that failed.
+ */
+export async function buildImage(
+  docker: Docker,
+  args: string[],
+  opts: ExecOptions = {},
+  log: (s: string) => void = () => {},
+  pauseMs = 30_000,
+): Promise<ExecResult> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await docker.run(['build', ...args], opts);
+    if (r.code === 0 || attempt === 3 || !MIRROR_FAILURE.test(r.stdout + r.stderr)) return r;
+    log(`docker build ${args.at(-1)}: the package mirror failed (attempt ${attempt} of 3); trying again in ${pauseMs / 1000} s`);
+    await new Promise((done) => setTimeout(done, pauseMs));
+  }
+}
+
 const building = new Map<string, Promise<void>>();
 
 /** Build (or find cached) the stand-ins with these tags, and what they are built FROM. */
@@ -109,7 +140,7 @@ function ensureOne(docker: Docker, tag: string, log: (s: string) => void): Promi
           return;
         }
         log(`building stand-in ${tag}`);
-        const r = await docker.run(['build', '--label', `${LABEL}=${hash}`, '-t', tag, dir], { env: { ...docker.env, DOCKER_BUILDKIT: '0' }, timeoutMs: 15 * 60_000 });
+        const r = await buildImage(docker, ['--label', `${LABEL}=${hash}`, '-t', tag, dir], { env: { ...docker.env, DOCKER_BUILDKIT: '0' }, timeoutMs: 15 * 60_000 }, log);
         if (r.code !== 0) throw new Error(`stand-in ${tag} did not build:\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`);
       });
     })();

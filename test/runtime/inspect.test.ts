@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyStack, findEngine, guardRuns, kernelView, keptContainers, removeStack, verifyStack, type Runtime } from './helpers.js';
 import { REPO, runCli, tempDir } from '../helpers.js';
+import { buildImage } from '../../bench/standins.js';
 import type { JsonReport } from '../../src/report/json.js';
 
 const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect');
@@ -30,7 +31,7 @@ const IMAGES: [dir: string, tag: string][] = [
 async function buildImages(): Promise<void> {
   await Promise.all(
     IMAGES.map(async ([dir, tag]) => {
-      const r = await rt.docker.run(['build', '-q', '-t', tag, path.join(HERE, 'images', dir)], { timeoutMs: 10 * 60_000 });
+      const r = await buildImage(rt.docker, ['-q', '-t', tag, path.join(HERE, 'images', dir)], { timeoutMs: 10 * 60_000 }, (m) => process.stderr.write(`runtime tier: ${m}\n`));
       if (r.code !== 0) throw new Error(`building stand-in ${tag} failed: ${r.stderr}`);
     }),
   );

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findEngine, type Runtime } from './helpers.js';
 import { hardenTree } from '../helpers.js';
+import { buildImage } from '../../bench/standins.js';
 
 const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'name-clash');
 const engine = await findEngine();
@@ -109,7 +110,7 @@ describe.skipIf(!rt)('runtime: guarded user creation whatever accounts the base 
           writeFileSync(path.join(dir, `create-${variant}.sh`), `${script}\n`);
         }
         writeFileSync(path.join(dir, 'Dockerfile'), DOCKERFILE);
-        const build = await rt.docker.run(['build', '-q', '-t', TAG, dir], { timeoutMs: 25 * 60_000 });
+        const build = await buildImage(rt.docker, ['-q', '-t', TAG, dir], { timeoutMs: 25 * 60_000 }, (m) => process.stderr.write(`runtime tier: ${m}\n`));
         expect(build.code, build.stderr).toBe(0);
         const out = await rt.docker.must(['run', '--rm', '--network', 'none', TAG, 'sh', '-c', 'cat /t/results.*']);
         const rows = out.trim().split('\n').map((l) => l.split('|'));
