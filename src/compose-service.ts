@@ -14,6 +14,7 @@ import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, t
 import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
 import type { ComposeProject, SwarmDeploy } from './layout.js';
 import { mergeComposeService } from './compose-merge.js';
+import { lineOfOffset } from './text.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -370,6 +371,37 @@ export function mergeProvides(s: ServiceLink, key: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Where a key of the service is written, for messages: the line of `key:` in
+ * its own map, in a `<<` merge of that map (the anchor's line), else in the
+ * service it overrides or extends (the value compose falls back to).
+ */
+export function keyWhere(s: ServiceLink, key: string, seen = new Set<ServiceLink>()): { rel: string; line: number } | undefined {
+  if (seen.has(s)) return undefined;
+  seen.add(s);
+  const map = s.node.node;
+  const doc = s.compose.parsed.docs.find((d) => d.index === s.node.docIndex)?.doc;
+  const at = (node: { range?: [number, number, number] | null } | null | undefined) =>
+    node?.range ? { rel: s.compose.rel, line: lineOfOffset(s.compose, node.range[0]) } : undefined;
+  if (map && doc) {
+    const own = map.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+    if (own) return at(own.key as Scalar);
+    for (const item of map.items) {
+      if (!isPair(item) || !isMergeKey(item.key)) continue;
+      for (const src of isSeq(item.value) ? item.value.items : [item.value]) {
+        const target = isAlias(src) ? aliasTarget(doc, src) : src;
+        const pair = isMap(target) ? target.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) : undefined;
+        if (pair) return at(pair.key as Scalar);
+      }
+    }
+  }
+  for (const next of [s.base, s.extends]) {
+    const found = next && keyWhere(next, key, seen);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**

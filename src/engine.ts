@@ -104,6 +104,8 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   const intern = stringInterner();
 
   let texts = new Map(original);
+  /** Pass 1's wording of findings that name lines (see firstPassWording). */
+  const firstWording = new Map<string, Pick<Finding, 'message' | 'manual'>>();
   let lastFindings: { finding: Finding; suppressed?: { reason: string } }[] = [];
   let lastApplied = new Set<Finding>();
   let pass = 0;
@@ -171,6 +173,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
       finding,
       suppressed: opts.suppress?.(finding, project!),
     }));
+    if (pass === 1) for (const { finding } of lastFindings) rememberWording(firstWording, finding);
     if (applyPass() === 'stop') break;
   }
 
@@ -184,6 +187,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     const text = original.get(finding.file) ?? '';
     return {
       ...finding,
+      ...(atPass > 1 ? firstPassWording(firstWording, finding, start) : undefined),
       fixed: isFixed,
       pass: isFixed ? atPass : undefined,
       originalRange: [start, end],
@@ -755,6 +759,33 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b as object);
   if (ka.length !== kb.length) return false;
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as never)[k], (b as never)[k]));
+}
+
+/**
+ * A finding's text may name lines of the files it read (`ENTRYPOINT at line 6`,
+ * `command of service web (compose.yaml line 9)`). A later pass reads texts
+ * that earlier fixes lengthened, so its lines are not the user's: the same
+ * finding as pass 1 made it (same transform, file, place, and text but for its
+ * line numbers) is reported in pass 1's words, whose lines are the original's.
+ */
+const LINE_NUMBER = /\blines? \d+(?:-\d+)?/g;
+const NAMES_A_LINE = /\blines? \d/;
+
+function wordingKey(f: Finding, originalStart: number): string | undefined {
+  if (!NAMES_A_LINE.test(f.message) && !(f.manual && NAMES_A_LINE.test(f.manual))) return undefined;
+  const masked = (t: string | undefined) => (t ?? '').replace(LINE_NUMBER, 'line #');
+  return `${f.transform}\0${f.file}\0${originalStart}\0${masked(f.message)}\0${masked(f.manual)}`;
+}
+
+function rememberWording(wording: Map<string, Pick<Finding, 'message' | 'manual'>>, f: Finding): void {
+  const key = wordingKey(f, f.range[0]);
+  if (key !== undefined && !wording.has(key)) wording.set(key, { message: f.message, ...(f.manual !== undefined ? { manual: f.manual } : {}) });
+}
+
+function firstPassWording(wording: Map<string, Pick<Finding, 'message' | 'manual'>>, f: Finding, originalStart: number): Pick<Finding, 'message' | 'manual'> | undefined {
+  if (wording.size === 0) return undefined;
+  const key = wordingKey(f, originalStart);
+  return key === undefined ? undefined : wording.get(key);
 }
 
 /** Map an offset in the text after `passCount` passes back to the original text. */

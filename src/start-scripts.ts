@@ -15,6 +15,7 @@
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
 import { serviceEnvironment } from './env-files.js';
+import { keyWhere } from './compose-service.js';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
@@ -1536,7 +1537,7 @@ export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep
 export interface ComposeStart {
   via: 'entrypoint' | 'command';
   argv: string[];
-  /** For messages: `command of service web (compose.yaml)`. */
+  /** For messages: `command of service web (compose.yaml line 7)`, the line of its key. */
   where: string;
 }
 
@@ -1545,7 +1546,9 @@ export function composeStarts(s: ServiceLink): ComposeStart[] {
   for (const via of ['entrypoint', 'command'] as const) {
     const v = s.effective[via];
     const argv = typeof v === 'string' ? composeWords(v) : Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number') ? v.map(String) : undefined;
-    if (argv?.length) out.push({ via, argv, where: `${via} of service ${s.name} (${s.compose.rel})` });
+    if (!argv?.length) continue;
+    const at = keyWhere(s, via);
+    out.push({ via, argv, where: `${via} of service ${s.name} (${at ? `${at.rel} line ${at.line}` : s.compose.rel})` });
   }
   return out;
 }

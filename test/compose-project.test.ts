@@ -141,7 +141,7 @@ describe('read-only and a start compose gives the service', () => {
     );
     expect(changed['compose.yaml']).toBeUndefined();
     const f = result.engine.findings.find((x) => x.transform === 'compose/read-only')!;
-    expect(f.message).toContain('/etc/api/config.json is written at start (envsubst > /etc/api/config.json (command of service api (compose.yaml) line 1))');
+    expect(f.message).toContain('/etc/api/config.json is written at start (envsubst > /etc/api/config.json (command of service api (compose.yaml line 4)))');
     expect(f.message).toContain('root left writable');
   });
 
@@ -170,7 +170,7 @@ describe('read-only and a start compose gives the service', () => {
     );
     expect(changed['compose.yaml']).toBeUndefined();
     expect(result.engine.findings.find((x) => x.transform === 'compose/read-only')!.message).toContain(
-      '/etc/nginx/conf.d/default.conf is written at start (envsubst > /etc/nginx/conf.d/default.conf (command of service web (compose.yaml) line 1))',
+      '/etc/nginx/conf.d/default.conf is written at start (envsubst > /etc/nginx/conf.d/default.conf (command of service web (compose.yaml line 5)))',
     );
   });
 

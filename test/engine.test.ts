@@ -46,6 +46,29 @@ describe('engine', () => {
     expect(r.passes).toBe(2); // the second pass finds nothing
   });
 
+  it("words a later pass's finding as pass 1 did, so the lines it names are the user's, not those after earlier fixes", async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nCMD ["app"]\n' });
+    const file = path.join(dir, 'Dockerfile');
+    // Pass 1 inserts two lines above CMD; a manual finding names CMD's line in every pass.
+    const insert = transform('insert', (pr) => {
+      const df = pr.dockerfiles[0]!;
+      if (df.text.includes('USER')) return [];
+      const at = df.text.indexOf('CMD');
+      return [{ transform: 'insert', file: df.path, range: [at, at], message: 'add', severity: 'warning', fix: { edits: [{ file: df.path, range: [at, at], text: 'RUN x\nUSER 1\n' }] } }];
+    });
+    const names = transform('names', (pr) => {
+      const df = pr.dockerfiles[0]!;
+      const at = df.text.indexOf('CMD');
+      const line = df.text.slice(0, at).split('\n').length;
+      return [{ transform: 'names', file: df.path, range: [at, at + 3], message: `CMD at line ${line} runs app`, manual: `see line ${line}`, severity: 'info' }];
+    });
+    const r = runEngine(p, { ...opts, transforms: [insert, names] });
+    expect(r.changed.get(file)).toBe('FROM alpine\nRUN x\nUSER 1\nCMD ["app"]\n');
+    expect(r.passes).toBe(2);
+    const named = r.findings.find((f) => f.transform === 'names')!;
+    expect([named.message, named.manual, named.line]).toEqual(['CMD at line 2 runs app', 'see line 2', 2]);
+  });
+
   it('holds back an overlapping fix for the next pass', async () => {
     const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN abc\n' });
     const r = runEngine(p, { ...opts, transforms: [replacer('a', 'abc', 'xbc'), replacer('b', 'bc', 'BC')] });

@@ -340,11 +340,12 @@ describe('a compose command or entrypoint is the start', () => {
     });
     try {
       const [a, b] = p.services;
-      expect(composeStarts(a!)).toEqual([{ via: 'command', argv: ['sh', '-c', "envsubst < /t > /o && nginx -g 'daemon off;'"], where: 'command of service a (compose.yaml)' }]);
+      expect(composeStarts(a!)).toEqual([{ via: 'command', argv: ['sh', '-c', "envsubst < /t > /o && nginx -g 'daemon off;'"], where: 'command of service a (compose.yaml line 4)' }]);
       expect(composeStarts(b!).map((c) => [c.via, c.argv])).toEqual([
         ['entrypoint', ['/start.sh', '--now']],
         ['command', ['run']],
       ]);
+      expect(composeStarts(b!).map((c) => c.where)).toEqual(['entrypoint of service b (compose.yaml line 7)', 'command of service b (compose.yaml line 8)']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -452,7 +453,7 @@ describe('a compose command or entrypoint is the start', () => {
       expect(serviceNeedingRoot(p, df, base, [byName('web'), byName('migrate')])).toBeUndefined();
       const found = serviceNeedingRoot(p, df, base, p.services)!;
       expect(found.service.name).toBe('worker');
-      expect(found.drop).toMatchObject({ where: 'command of service worker (compose.yaml)', caps: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] });
+      expect(found.drop).toMatchObject({ where: 'command of service worker (compose.yaml line 9)', caps: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] });
       expect(found.drop!.drop).toMatchObject({ tool: 'gosu', user: 'app' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
