@@ -60,7 +60,7 @@ describe('engine', () => {
       const df = pr.dockerfiles[0]!;
       const at = df.text.indexOf('CMD');
       const line = df.text.slice(0, at).split('\n').length;
-      return [{ transform: 'names', file: df.path, range: [at, at + 3], message: `CMD at line ${line} runs app`, manual: `see line ${line}`, severity: 'info' }];
+      return [{ transform: 'names', file: df.path, range: [at, at + 3], message: `CMD at line ${line} runs app`, manual: `see line ${line}`, severity: 'warning' }];
     });
     const r = runEngine(p, { ...opts, transforms: [insert, names] });
     expect(r.changed.get(file)).toBe('FROM alpine\nRUN x\nUSER 1\nCMD ["app"]\n');

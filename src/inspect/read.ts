@@ -100,6 +100,7 @@ export async function readImageFiles(docker: Docker, ref: string, presence: { id
     // An entrypoint that does not exist: `create` never runs it, and an image with no command can be created too.
     const c = await docker.run(['create', '--name', name, '--label', `${INSPECT_LABEL}=${runId}`, '--network', 'none', '--entrypoint', '/docker-harden-never-runs', presence.id], {
       timeoutMs: 60_000,
+      finishOnInterrupt: true,
     });
     if (c.code !== 0) throw new Error(`docker create ${ref} failed: ${(c.stderr || c.stdout).trim().split('\n').pop()}`);
     created = true;

@@ -30,6 +30,15 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Keep at most this many characters of each stream (the tail). */
   maxOutput?: number;
+  /**
+   * Let the command finish when the run is interrupted: a short request that
+   * makes something on the engine (`docker create`). Stopping its CLI does not
+   * stop the engine, which makes the container anyway, after the cleanup looked
+   * for it (a container left behind on Ctrl-C). It runs in its own process
+   * group, so a terminal's Ctrl-C does not reach it either; what it made is
+   * then there for the cleanup to remove.
+   */
+  finishOnInterrupt?: boolean;
 }
 
 /** How the adapter runs a command (execCapture; tests pass a stand-in engine). */
@@ -105,12 +114,12 @@ export function execCapture(cmd: string, args: string[], opts: ExecOptions = {})
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.finishOnInterrupt === true });
     } catch (err) {
       reject(new RuntimeError(`cannot run ${cmd}: ${(err as Error).message}`, 'missing-docker'));
       return;
     }
-    children.add(child);
+    if (!opts.finishOnInterrupt) children.add(child);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
