@@ -275,6 +275,19 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['grafana/grafana:11.0.0', { family: 'grafana', distro: 'alpine', defaultUser: '472', nonRootByDefault: true, existingUser: { name: 'grafana', uid: 472, gid: 0 }, ports: [3000] }],
   ['grafana/grafana-oss:11.0.0-ubuntu', { family: 'grafana', distro: 'ubuntu', nonRootByDefault: true }],
   ['docker.io/grafana/grafana-enterprise', { family: 'grafana', distro: 'alpine' }],
+  // n8n: USER node since 1.0, an entrypoint that only trusts certificates; 0.x stepped down with su-exec
+  ['docker.n8n.io/n8nio/n8n:stable', { family: 'n8n', distro: 'alpine', defaultUser: 'node', nonRootByDefault: true, dropsPrivileges: false, existingUser: NODE, ports: [5678], writePathsKnown: false }],
+  ['n8nio/n8n:1.100.0', { family: 'n8n', defaultUser: 'node', nonRootByDefault: true, capsNeeded: [] }],
+  ['n8nio/n8n', { family: 'n8n', nonRootByDefault: true }],
+  ['n8nio/n8n:0.230.0', { family: 'n8n', defaultUser: 'root', nonRootByDefault: false }],
+  // kong: USER kong (UID not pinned) since 2.0; 3.x is on Ubuntu, 2.x on Alpine
+  ['kong:3.9', { family: 'kong', distro: 'ubuntu', defaultUser: 'kong', nonRootByDefault: true, existingUser: undefined, ports: [8000, 8443, 8001, 8444], writePathsKnown: false }],
+  ['kong:latest', { family: 'kong', distro: 'ubuntu', nonRootByDefault: true }],
+  ['kong/kong-gateway:3.9-rhel', { family: 'kong', distro: 'rhel-minimal', nonRootByDefault: true }],
+  ['kong:2.8.1', { family: 'kong', distro: 'alpine', nonRootByDefault: true }],
+  ['kong:2.8.1-ubuntu', { family: 'kong', distro: 'ubuntu', nonRootByDefault: true }],
+  ['kong:2.8.1-centos', { family: 'kong', distro: 'rhel', nonRootByDefault: true }],
+  ['kong:1.5', { family: 'kong', defaultUser: 'root', nonRootByDefault: false }],
   // mailhog, adminer: non-root by default, write paths set by options the table cannot see
   ['mailhog/mailhog:v1.0.1', { family: 'mailhog', distro: 'alpine', defaultUser: 'mailhog', nonRootByDefault: true, existingUser: { name: 'mailhog', uid: 1000, gid: 1000 }, ports: [1025, 8025], writePathsKnown: false }],
   ['adminer:5', { family: 'adminer', distro: 'alpine', defaultUser: 'adminer', nonRootByDefault: true, existingUser: undefined, ports: [8080], writePathsKnown: false }],
@@ -504,6 +517,21 @@ describe('install-tree writes', () => {
     ]);
     expect(f.installWrites.find((w) => w.path.endsWith('/config'))).toMatchObject({ shipped: true });
     expect(f.writePathsKnown).toBe(false);
+  });
+
+  it('knows n8n keeps its data in ~/.n8n and writes the editor files under ~/.cache at start, both its own user\'s', () => {
+    const f = look('docker.n8n.io/n8nio/n8n:stable')!;
+    expect(f.installWrites.map((w) => [w.path, w.use, w.ownerUid])).toEqual([
+      ['/home/node/.n8n', 'data', 1000],
+      ['/home/node/.cache', 'scratch', 1000],
+    ]);
+    expect(f.tmpfsPaths).toEqual(['/tmp']);
+  });
+
+  it('knows kong rewrites its prefix at every start, next to the files the package ships there', () => {
+    const f = look('kong:3.9')!;
+    expect(f.installWrites.map((w) => [w.path, w.use, !!w.shipped])).toEqual([['/usr/local/kong', 'deploy', true]]);
+    expect(f.tmpfsPaths).not.toContain('/usr/local/kong');
   });
 
   it('knows wildfly writes its standalone folder: deployments and configuration next to files, data kept', () => {

@@ -386,6 +386,38 @@ const ELASTICSEARCH_WRITES: InstallWrite[] = [
   },
 ];
 
+/**
+ * Where n8n (1.x and later, as node) writes under its home, both from InstanceSettings
+ * (https://github.com/n8n-io/n8n/blob/master/packages/core/src/instance-settings/instance-settings.ts):
+ * `n8nFolder` (~/.n8n: the SQLite database, the config file with the encryption key, binary data,
+ * community nodes) and `staticCacheDir` (~/.cache/n8n/public, where `n8n start` writes the editor's
+ * files it serves). Upstream makes /home/node owned by node (`chown -R node:node /home/node`) and
+ * declares no VOLUME.
+ */
+const N8N_WRITES: InstallWrite[] = [
+  { path: '/home/node/.n8n', use: 'data', what: 'keeps its database, settings (with the encryption key) and community nodes in ~/.n8n', ownerUid: 1000 },
+  { path: '/home/node/.cache', use: 'scratch', what: "writes the editor's files it serves to ~/.cache/n8n/public at start", ownerUid: 1000 },
+];
+
+/**
+ * Kong's prefix: `kong prepare` writes nginx.conf, .kong_env, logs/, pids/ and sockets/ into
+ * KONG_PREFIX (/usr/local/kong) at every start (docker-entrypoint.sh,
+ * https://github.com/Kong/docker-kong/blob/master/docker-entrypoint.sh), and the package ships
+ * files there too (include/ with the protobuf definitions its gRPC plugins load; 3.x also lib/
+ * with the OpenSSL its nginx links against): a tmpfs would hide them. Kong's own compose moves the
+ * prefix instead (KONG_PREFIX=/var/run/kong on a tmpfs volume, beside /tmp:
+ * https://github.com/Kong/docker-kong/blob/master/compose/docker-compose.yml).
+ */
+const KONG_WRITES: InstallWrite[] = [
+  {
+    path: '/usr/local/kong',
+    use: 'deploy',
+    what: 'writes nginx.conf, logs/, pids/ and sockets/ into its prefix (KONG_PREFIX) with `kong prepare` at every start',
+    shipped: true,
+    manual: 'Set KONG_PREFIX to an empty folder on a tmpfs (Kong\'s compose: KONG_PREFIX=/var/run/kong with a tmpfs there and on /tmp), then add read_only: true.',
+  },
+];
+
 // --- the table -----------------------------------------------------------------------------
 
 export const IMAGE_ROWS: readonly ImageRow[] = [
@@ -1074,6 +1106,44 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     ],
     // Debian trixie-slim.
     otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'n8n',
+    names: ['n8nio/n8n', 'docker.n8n.io/n8nio/n8n'],
+    source: 'https://github.com/n8n-io/n8n/blob/master/docker/images/n8n/Dockerfile',
+    // 1.x and later: FROM n8nio/base (node on Alpine), `USER node` (1000:1000, the node image's user),
+    // ENTRYPOINT tini + docker-entrypoint.sh, which only trusts /opt/custom-certificates (c_rehash
+    // there) and execs n8n with the arguments (`worker`, `webhook`): no step down, no setcap, EXPOSE
+    // 5678 (https://github.com/n8n-io/n8n/blob/master/docker/images/n8n/docker-entrypoint.sh). No
+    // VOLUME: it keeps its data in /home/node/.n8n and renders the editor's files under
+    // /home/node/.cache/n8n at start, so a read-only root needs the user's own mounts: write paths
+    // not known. 0.x tags started as root and chowned /home/node before `su-exec node`
+    // (docker-entrypoint.sh before 1.0): left at the defaults, a human decides.
+    facts: { distro: 'alpine', existingUser: user('node', 1000), ports: [5678], tmpfsPaths: ['/tmp'], installWrites: N8N_WRITES },
+    tags: [{ when: (t) => major(t) === 0, set: { uncertain: 'n8n 0.x started as root and stepped down with su-exec: its start is not in the table' } }],
+    otherTags: { defaultUser: 'node', nonRootByDefault: true },
+  },
+  {
+    family: 'kong',
+    names: ['kong', 'kong/kong-gateway', 'kong/kong'],
+    source: 'https://github.com/Kong/docker-kong/blob/master/ubuntu/Dockerfile',
+    // The kong package makes user kong (its UID is not pinned); every Dockerfile (ubuntu/, .deb,
+    // .rpm) chowns KONG_PREFIX (/usr/local/kong) to kong:0 and ends `USER kong`. docker-entrypoint.sh
+    // runs `kong prepare -p $KONG_PREFIX` for `kong docker-start` and execs nginx as that user: no step
+    // down, no setcap. Proxy 8000/8443, admin 8001/8444. `kong prepare` rewrites the prefix (nginx.conf,
+    // logs/, pids/, sockets/) at every start, next to what the package ships there (see KONG_WRITES):
+    // write paths not known. 0.x and 1.x ran as root.
+    facts: { defaultUser: 'kong', nonRootByDefault: true, ports: [8000, 8443, 8001, 8444], tmpfsPaths: ['/tmp'], installWrites: KONG_WRITES },
+    tags: [
+      { when: (t) => (major(t) ?? 2) < 2, set: { defaultUser: 'root', nonRootByDefault: false, uncertain: 'kong before 2.0 ran as root: its start is not in the table' } },
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: /(^|-)(rhel|ubi\d*)(-|$)/, set: { distro: 'rhel-minimal' } },
+      { when: /(^|-)centos(-|$)/, set: { distro: 'rhel' } },
+      { when: /(^|-)debian(-|$)/, set: { distro: 'debian' } },
+      // 2.x published Alpine as the default variant; 3.x Ubuntu.
+      { when: (t) => major(t) === 2 && !/ubuntu/.test(t), set: { distro: 'alpine' } },
+    ],
+    otherTags: { distro: 'ubuntu' },
   },
   {
     family: 'grafana',
