@@ -984,7 +984,10 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     if (mappings.some(reachesNginxDir)) for (const ref of envFileRefs(s)) out.push({ path: ref.path, kind: 'env' });
   }
   for (const df of project.dockerfiles) {
-    configs(copyMappings(project, df.path), df);
+    // The image's own start may render its config (envsubst of a COPYd template into /etc/nginx), as a service's does.
+    const last = df.parsed.stages[df.parsed.stages.length - 1];
+    const base = last ? resolveStageBase(df.parsed, last) : undefined;
+    configs([...copyMappings(project, df.path), ...startConfigMappings(project, undefined, df, base)], df);
     for (const p of startScriptsOnce(project, df)) out.push({ path: p, kind: 'script' });
   }
   for (const p of publishingFiles(project)) out.push({ path: p, kind: 'script' });
