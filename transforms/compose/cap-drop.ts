@@ -276,7 +276,9 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
   if (user.known && !user.root) return fileCaps;
-  const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
+  // A USER that leaves the image on root (`USER root` after a non-root stretch, or to undo a base's USER) starts it
+  // as root like no USER at all: its entrypoint's drop still runs (memos d14cfa1c4: `USER root`, then su-exec at start).
+  const userSetInDockerfile = img.base && !(user.known && user.root) ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
   if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
     // A compose entrypoint replaces the image's, and the step down lives in the image's entrypoint: without it the
     // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
