@@ -353,8 +353,10 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
         if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return false;
         const chown = ins.flags.find((f) => f.name === 'chown')?.value;
         if (!chown || !UNPRIVILEGED_USERS.has(ownerUser(chown))) return false;
-        const dest = ins.args[ins.args.length - 1] ?? '';
-        return dest.startsWith('/') && under(target, dest.replace(/\/+$/, '') || '/');
+        // Only what the COPY creates is 101's: a destination folder the base already has (/usr/share/nginx/html)
+        // keeps its owner, so a folder must lie strictly inside the destination to count.
+        const dest = (ins.args[ins.args.length - 1] ?? '').replace(/\/+$/, '') || '/';
+        return dest.startsWith('/') && target !== dest && under(target, dest);
       }),
     );
   const seen = new Set<string>();
@@ -366,7 +368,7 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
       const target = w.kind === 'dir-of' ? path.posix.dirname(w.path) : w.path;
       if (UNPRIVILEGED_WRITABLE.some((d) => under(w.path, d.replace(/\/$/, ''))) || under(w.path, NGINX_CONF_DIR)) continue;
       if (s && mountCovers(s, s.effective, w.path)) continue; // a tmpfs or volume there: its owner is the mount's, not the image's
-      if (givenTo101(target) || copiedTo101(target) || givenTo101(w.path) || copiedTo101(w.path)) continue;
+      if (givenTo101(target) || copiedTo101(target)) continue;
       if (seen.has(w.path)) continue;
       seen.add(w.path);
       plan.block(`its start runs ${w.how}, which UID ${UID} cannot do in ${UNPRIVILEGED} (only /etc/nginx, /var/cache/nginx and /tmp are its own): give ${target} to ${UID} in the image (COPY --chown=${UID}:0, or chown -R ${UID}:0 under USER root), or write under /tmp, then swap`);
