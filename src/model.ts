@@ -984,7 +984,13 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     if (mappings.some(reachesNginxDir)) for (const ref of envFileRefs(s)) out.push({ path: ref.path, kind: 'env' });
   }
   for (const df of project.dockerfiles) {
-    configs(copyMappings(project, df.path), df);
+    // An image no service runs may render its config at start (envsubst of a COPYd template into /etc/nginx), as a
+    // service's start does above (penpot's frontend image): load what it renders from. Only there: asking it for an
+    // image a service also runs dropped an include (fastcgi_params) from the model on wallabag.
+    const last = df.parsed.stages[df.parsed.stages.length - 1];
+    const alone = !project.services.some((s) => s.dockerfile?.path === df.path);
+    const rendered = alone && last ? startConfigMappings(project, undefined, df, resolveStageBase(df.parsed, last)) : [];
+    configs([...copyMappings(project, df.path), ...rendered], df);
     for (const p of startScriptsOnce(project, df)) out.push({ path: p, kind: 'script' });
   }
   for (const p of publishingFiles(project)) out.push({ path: p, kind: 'script' });

@@ -106,6 +106,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   // below 1024 there needs NET_BIND_SERVICE back (NPMplus' compose: network_mode: host, cap_drop ALL + NET_BIND_SERVICE).
   const hostBind = hostNetworkBind(ctx, s, img);
   if (hostBind && !needed.includes('NET_BIND_SERVICE')) needed.push('NET_BIND_SERVICE');
+  const probe = healthcheckNeeds(s, img);
+  for (const c of probe?.caps ?? []) if (!needed.includes(c)) needed.push(c);
 
   const have = capList(s, 'cap_add');
   const missing = needed.filter((c) => !have.includes(c));
@@ -115,10 +117,14 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
   // Capabilities that are there only for what the Dockerfile's setcap gives a binary say so (zabbix's nmap: NET_RAW).
   const setcaps = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : undefined;
-  const forStart = missing.filter((c) => c !== 'NET_BIND_SERVICE' || !hostBind || base.includes(c));
+  const forStart = missing.filter((c) => (c !== 'NET_BIND_SERVICE' || !hostBind || base.includes(c)) && (!probe?.caps.includes(c) || base.includes(c)));
+  const forProbe = probe ? missing.filter((c) => probe.caps.includes(c) && !forStart.includes(c)) : [];
   const forHost = hostBind && missing.includes('NET_BIND_SERVICE') && !forStart.includes('NET_BIND_SERVICE') ? ` and NET_BIND_SERVICE for the host network, where ${hostBind}` : '';
   const forFileCaps = setcaps && setcaps.where.length && forStart.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
-  const back = (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') + forHost;
+  const back =
+    (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') +
+    forHost +
+    (forProbe.length ? ` and ${forProbe.join(', ')} for its healthcheck, which ${probe!.why}` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
   // Swarm services honour cap_add/cap_drop from Docker 20.10 (docker/cli#2687, https://github.com/docker/cli/pull/2687;
@@ -146,14 +152,21 @@ function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | und
   if (isExplicitRoot(s)) return undefined;
   const img = serviceImage(s, ctx.project);
   if (img.facts?.outOfScope) return undefined;
-  const needed = capsNeeded(ctx, s, img);
-  if (typeof needed === 'string') return undefined;
+  const start = capsNeeded(ctx, s, img);
+  if (typeof start === 'string') return undefined;
+  const probe = healthcheckNeeds(s, img);
+  const needed = [...start, ...(probe?.caps ?? []).filter((c) => !start.includes(c))];
   const missing = needed.filter((c) => !have.includes(c));
   if (!missing.length) return undefined;
   // The table's source is the image's entrypoint script (docker-entrypoint.sh) or the server's own code (nginx's ngx_file.c).
   const src = img.facts?.capsSource;
   const who = startDropSource(ctx, s, img) ?? (src && img.image ? `${img.image}${/\.sh$/.test(src) ? "'s entrypoint" : ''} (${src})` : 'its entrypoint');
-  const message = `its cap_drop: [ALL] leaves out ${missing.join(', ')}, which ${who} needs: without ${missing.length > 1 ? 'them' : 'it'} the start fails with "Operation not permitted"`;
+  const forProbe = probe ? missing.filter((c) => probe.caps.includes(c) && !start.includes(c)) : [];
+  const forStart = missing.filter((c) => !forProbe.includes(c));
+  const message = forStart.length
+    ? `its cap_drop: [ALL] leaves out ${forStart.join(', ')}, which ${who} needs: without ${forStart.length > 1 ? 'them' : 'it'} the start fails with "Operation not permitted"` +
+      (forProbe.length ? `; and ${forProbe.join(', ')}, without which its healthcheck fails: it ${probe!.why}` : '')
+    : `its cap_drop: [ALL] leaves out ${forProbe.join(', ')}, without which its healthcheck fails: it ${probe!.why}`;
   // An image another transform is about to swap (stock nginx → nginx-unprivileged) needs none of them after the swap:
   // say what the image needs as it is, for the case the swap is blocked, and add nothing.
   if (img.facts?.swapTo && ctx.enabled('nginx/unprivileged')) {
@@ -181,6 +194,46 @@ function capContradiction(s: ServiceLink): Finding | undefined {
     return serviceNote(ID, CIS, s, `cap_drop and cap_add both name ${both.join(', ')}: Docker adds cap_add after the drop, so ${both.length > 1 ? 'they are' : 'it is'} kept`, `Remove ${both.join(', ')} from cap_drop if the service needs ${both.length > 1 ? 'them' : 'it'}, or from cap_add if it does not.`, 'note');
   }
   return undefined;
+}
+
+/**
+ * Healthcheck commands that, run as root, read a file the service's own user keeps private. A healthcheck runs
+ * inside the container (an exec) as the container's user with the container's capabilities: for an image that
+ * starts as root and steps down (rabbitmq), that is root without the capabilities cap_drop took, and root reads
+ * another user's mode-0400 file only with CAP_DAC_READ_SEARCH (or DAC_OVERRIDE; capabilities(7),
+ * fs/namei.c generic_permission).
+ * - rabbitmq's CLI tools (rabbitmq-diagnostics, rabbitmqctl, …) read the Erlang cookie from $HOME: the image links
+ *   /root/.erlang.cookie to /var/lib/rabbitmq/.erlang.cookie (docker-library/rabbitmq Dockerfile-ubuntu.template:
+ *   `ln -sf "$RABBITMQ_DATA_DIR/.erlang.cookie" /root/.erlang.cookie`), which the server creates as rabbitmq, mode
+ *   0400 ("Error when reading /var/lib/rabbitmq/.erlang.cookie: eacces", docker-library/rabbitmq#695).
+ */
+const PRIVATE_READS: { command: RegExp; caps: string[]; why: string }[] = [
+  {
+    command: /(^|[\s/"'])(rabbitmq-(diagnostics|plugins|queues|upgrade)|rabbitmqctl)(\s|$|["'])/,
+    caps: ['DAC_READ_SEARCH'],
+    why: 'runs the rabbitmq CLI as root: it reads the Erlang cookie the server keeps as rabbitmq with mode 0400 (/root/.erlang.cookie links to /var/lib/rabbitmq/.erlang.cookie)',
+  },
+];
+
+/** What the service's healthcheck (compose, else the Dockerfile's HEALTHCHECK) needs when it runs as root; undefined otherwise. */
+function healthcheckNeeds(s: ServiceLink, img: ServiceImage): { caps: string[]; why: string } | undefined {
+  const user = runtimeUser(s, img);
+  if (!user.known || !user.root) return undefined;
+  const hc = s.effective.healthcheck as { test?: unknown; disable?: unknown } | undefined;
+  let text: string | undefined;
+  if (hc && typeof hc === 'object' && hc.disable !== true && hc.test !== undefined) {
+    const test = hc.test;
+    if (Array.isArray(test)) {
+      if (test[0] === 'NONE') return undefined;
+      text = test.slice(test[0] === 'CMD' || test[0] === 'CMD-SHELL' ? 1 : 0).map(String).join(' ');
+    } else if (typeof test === 'string') text = test;
+  } else if (!hc && img.base) {
+    const last = img.base.chain.flatMap((st) => effectiveInstructions(st)).filter((i) => i.keyword === 'HEALTHCHECK').pop();
+    if (last && !/^\s*NONE\b/i.test(last.args.join(' '))) text = last.args.join(' ');
+  }
+  if (!text) return undefined;
+  const hit = PRIVATE_READS.find((r) => r.command.test(text!));
+  return hit ? { caps: hit.caps, why: hit.why } : undefined;
 }
 
 /**
@@ -223,7 +276,9 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
   if (user.known && !user.root) return fileCaps;
-  const userSetInDockerfile = img.base ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
+  // A USER that leaves the image on root (`USER root` after a non-root stretch, or to undo a base's USER) starts it
+  // as root like no USER at all: its entrypoint's drop still runs (memos d14cfa1c4: `USER root`, then su-exec at start).
+  const userSetInDockerfile = img.base && !(user.known && user.root) ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
   if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
     // A compose entrypoint replaces the image's, and the step down lives in the image's entrypoint: without it the
     // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user

@@ -9,6 +9,7 @@
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
+import { parseImageRef } from '../../src/parse/image-ref.js';
 import {
   addListItems,
   isPartialOverride,
@@ -49,7 +50,37 @@ function check(ctx: TransformContext, s: ServiceLink): Finding[] {
   // The base file mounts it: the base service gets the fix, and compose merges it into this one.
   if (isPartialOverride(s) && s.base!.volumes.some(isDockerSocketMount)) return [];
   const out: Finding[] = [];
-  if (mounts.some((m) => !m.readOnly)) {
+  const proxy = socketProxy(s);
+  if (proxy) {
+    // The proxy is what the note below tells everyone else to use: advise on the proxy itself instead.
+    if (mounts.some((m) => !m.readOnly)) {
+      out.push(
+        serviceNote(
+          ID,
+          CIS,
+          s,
+          `mounts the Docker socket read-write; it is the socket proxy (${proxy}), so what it lets through is what its clients can do as root on the host`,
+          'Mount the socket with :ro (the proxy only connects to it), and grant only the API sections its clients use in its environment (CONTAINERS=1, EVENTS=1, …; POST=0 unless they change anything).',
+          'note',
+        ),
+      );
+    }
+    const open = publishedOnAllInterfaces(s);
+    if (open.length) {
+      // tecnativa/docker-socket-proxy README, "Security recommendations": "Never expose this container's port to a public
+      // network. Only to a Docker networks where only reside the proxy itself and the service that uses it." The proxy
+      // speaks plain HTTP with no authentication, so a published port is the Docker API, unauthenticated, on the host's network.
+      out.push(
+        serviceNote(
+          ID,
+          '5.14',
+          s,
+          `publishes the Docker API it proxies (ports ${open.join(', ')}) on every host interface: anyone who reaches that port controls the engine, which is root on the host (${proxy}'s README: never expose this container's port to a public network)`,
+          'Remove the ports entry (its clients reach it by service name on the compose network), or bind it to the loopback interface (127.0.0.1:2375:2375) if something on the host needs it.',
+        ),
+      );
+    }
+  } else if (mounts.some((m) => !m.readOnly)) {
     out.push(
       serviceNote(
         ID,
@@ -95,5 +126,47 @@ function check(ctx: TransformContext, s: ServiceLink): Finding[] {
       notes: [DOCKER_GID_NOTE],
     }),
   );
+  return out;
+}
+
+/**
+ * A Docker socket proxy image, by its repository name (tecnativa/docker-socket-proxy, lscr.io/linuxserver/socket-proxy,
+ * wollomatic/socket-proxy, 11notes/socket-proxy): an HTTP proxy in front of the socket that lets through only the API
+ * sections its environment allows. Returns the image's repository path, or undefined.
+ */
+function socketProxy(s: ServiceLink): string | undefined {
+  const image = s.effective.image;
+  if (typeof image !== 'string' || image.includes('$')) return undefined;
+  const ref = parseImageRef(image);
+  const name = ref.path.split('/').pop() ?? '';
+  return /^(docker-)?socket-proxy$/i.test(name) ? ref.path : undefined;
+}
+
+/**
+ * The service's `ports:` entries that publish on every host interface: short syntax without a host IP
+ * (`2375:2375`, `2375`) or with 0.0.0.0/[::], long syntax without `host_ip`. Entries made by a variable are left out
+ * (their interface is not known here). Returned as written.
+ */
+function publishedOnAllInterfaces(s: ServiceLink): string[] {
+  const ports = s.effective.ports;
+  if (!Array.isArray(ports)) return [];
+  const out: string[] = [];
+  const open = (ip: string | undefined) => ip === undefined || ip === '' || ip === '0.0.0.0' || ip === '::' || ip === '[::]';
+  for (const p of ports) {
+    if (typeof p === 'number') out.push(String(p));
+    else if (typeof p === 'string') {
+      if (p.includes('$')) continue;
+      // [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO], the IP possibly in brackets (IPv6).
+      const m = /^(?:(\[[^\]]*\]|[^:]*):)?(?:([^:]*):)?([^:]+)$/.exec(p.trim());
+      if (!m) continue;
+      const ip = m[2] === undefined ? undefined : m[1];
+      if (open(ip)) out.push(p);
+    } else if (p && typeof p === 'object') {
+      const long = p as { host_ip?: unknown; target?: unknown; published?: unknown };
+      const ip = typeof long.host_ip === 'string' ? long.host_ip : undefined;
+      if (typeof long.host_ip === 'string' && long.host_ip.includes('$')) continue;
+      if (open(ip)) out.push(`${long.published ?? ''}:${long.target ?? ''}`.replace(/^:/, ''));
+    }
+  }
   return out;
 }

@@ -46,7 +46,7 @@ import { lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
 import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
-import { startConfigMappings, startScriptTexts } from '../../src/start-scripts.js';
+import { imageStart, serviceStart, startConfigMappings, startScriptTexts, type StartWrite } from '../../src/start-scripts.js';
 import {
   insertBefore,
   insertAfter,
@@ -290,6 +290,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   const move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}`, renderedConfigs: renderedConfigs(set.files) });
   plan.merge(move);
   planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
+  planStartWrites(project, unit, plan);
 
   const written = ref.raw;
   const target = swapped ?? UNPRIVILEGED;
@@ -324,6 +325,55 @@ function planSwap(project: Project, unit: Unit): Finding {
     // A configuration that already listens on 8080 (nothing on 80 or 443 anywhere) keeps its port: no note.
     notes: [...(servedMoves.length ? [portNote(unit, servedMoves)] : []), ...optional(publish.note), ...plan.notes],
   };
+}
+
+/**
+ * Files the start (ENTRYPOINT/CMD, a compose command, the scripts they run) writes outside what
+ * nginx-unprivileged gives UID 101: its Dockerfile owns only /etc/nginx and /var/cache/nginx to 101
+ * (and /tmp is everyone's; nginxinc/docker-nginx-unprivileged Dockerfile-*.template). The stock image ran
+ * that start as root; as 101 a `sed -i` on a web root's config.js (an SPA's settings injected at start,
+ * penpot's frontend) or a redirect into /usr/share/nginx/html fails, and the maintainers who swapped
+ * chowned those folders first (penpot e64c956693). Writes into /etc/nginx are followed as configuration
+ * (startConfigMappings); a folder made with mkdir is left out (`mkdir -p` of one the image has succeeds).
+ * The swap waits, and the finding names each write and what to do.
+ */
+function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
+  const df = unit.df;
+  const last = unit.stages[unit.stages.length - 1];
+  const base = unit.base ?? (df && last ? resolveStageBase(df.parsed, last) : undefined);
+  const starts = unit.services.length ? unit.services.map((s) => ({ s, start: serviceStart(project, s, df, base) })) : df && base ? [{ s: undefined, start: imageStart(project, df, base) }] : [];
+  const ops = df ? runFileOps(unit.stages, df.parsed.escape) : [];
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
+  const givenTo101 = (target: string) =>
+    ops.some((op) => op.paths.some((p) => opCovers(op, p, target)) && ((op.tool === 'chown' && !!op.arg && UNPRIVILEGED_USERS.has(ownerUser(op.arg))) || (op.tool === 'chmod' && !!op.arg && /^(0?[0-7]{2}[2367]|[ao]?\+w|a=rwx?)$/.test(op.arg))));
+  const copiedTo101 = (target: string) =>
+    !!df &&
+    unit.stages.some((st) =>
+      effectiveInstructions(st).some((ins) => {
+        if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return false;
+        const chown = ins.flags.find((f) => f.name === 'chown')?.value;
+        if (!chown || !UNPRIVILEGED_USERS.has(ownerUser(chown))) return false;
+        // Only what the COPY creates is 101's: a destination folder the base already has (/usr/share/nginx/html)
+        // keeps its owner, so a folder must lie strictly inside the destination to count.
+        const dest = (ins.args[ins.args.length - 1] ?? '').replace(/\/+$/, '') || '/';
+        return dest.startsWith('/') && target !== dest && under(target, dest);
+      }),
+    );
+  const seen = new Set<string>();
+  for (const { s, start } of starts) {
+    const writes: StartWrite[] = [...start.scripts.flatMap((x) => x.reading.writes), ...(start.command?.writes ?? [])];
+    for (const w of writes) {
+      if (w.kind === 'dir' || w.path.includes('$')) continue;
+      // A file written in place needs the file (when it is there) or its folder; `sed -i` and friends make a new file beside it.
+      const target = w.kind === 'dir-of' ? path.posix.dirname(w.path) : w.path;
+      if (UNPRIVILEGED_WRITABLE.some((d) => under(w.path, d.replace(/\/$/, ''))) || under(w.path, NGINX_CONF_DIR)) continue;
+      if (s && mountCovers(s, s.effective, w.path)) continue; // a tmpfs or volume there: its owner is the mount's, not the image's
+      if (givenTo101(target) || copiedTo101(target)) continue;
+      if (seen.has(w.path)) continue;
+      seen.add(w.path);
+      plan.block(`its start runs ${w.how}, which UID ${UID} cannot do in ${UNPRIVILEGED} (only /etc/nginx, /var/cache/nginx and /tmp are its own): give ${target} to ${UID} in the image (COPY --chown=${UID}:0, or chown -R ${UID}:0 under USER root), or write under /tmp, then swap`);
+    }
+  }
 }
 
 /**
