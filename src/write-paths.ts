@@ -747,6 +747,9 @@ function othersWrite(mode: string): boolean {
   });
 }
 
+/** Folders that hold installed dependencies (node_modules, pip's --user `.local`, composer's vendor, a virtualenv, gems). */
+const DEPENDENCY_DIR = /^(node_modules|\.local|vendor|\.?venv|site-packages|gems|\.bundle|\.m2|\.gradle)$/;
+
 /** Files whose name says they are run, not written: giving one to a user (`chown app /entrypoint.sh`) says nothing about writes. */
 const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
 
@@ -776,6 +779,9 @@ export function chownedByBuild(chain: readonly DfInstruction[], escape: string, 
     const p = op.path;
     if (p === '/' || PROGRAM_FILE.test(p) || (isSystemPath(p) && !(isUnder(p, '/usr/src') && p !== '/usr/src')) || isUnder(p, '/tmp') || isUnder(p, '/var/tmp')) continue;
     if (userBuilds.some((b) => isUnder(b.path, p) && chain.indexOf(b.after) > chain.indexOf(op.instruction))) continue;
+    // Logs, caches, run files: the image's own knowledge and the scratch rules cover such folders (a log folder the
+    // build fills with links to /dev/stdout is no data); installed dependencies given to the user are not written at run time.
+    if (isScratchPath(p) || p.split('/').some((seg) => DEPENDENCY_DIR.test(seg))) continue;
     const holds = op.copy ? op.how : builtInto(p, chain, wd, installed) ?? insideTree(p, chain, wd, installed);
     if (!holds || out.some((o) => o.path === p)) continue;
     out.push({ path: p, ...(op.owner ? { owner: op.owner } : {}), how: op.how, holds });
