@@ -44,6 +44,7 @@ import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceS
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
 import { baseWithInstallSettings } from '../../src/install-writes.js';
+import { nodeStartWrites } from '../../src/node-start-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -327,7 +328,9 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   const services = image?.services ?? [s];
   const base = baseWithInstallSettings(ctx.project, df, img.base, services);
   // The service's own start (a compose command or entrypoint running a script) replaces the image's: its writes are what happens.
-  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, imageStartWrites(serviceStart(ctx.project, s, df, img.base)));
+  // A Node.js start file's own writes (build.env, files rewritten in place) are read here, for the read-only root only.
+  const start = imageStartWrites(serviceStart(ctx.project, s, df, img.base));
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, [...start, ...nodeStartWrites(ctx.project, s, df, img.base)]);
 }
 
 /**
