@@ -691,7 +691,21 @@ function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { bef
       const spec = raw && scope ? expandWord(raw, scope) : raw;
       if (!spec || !nonRoot(spec)) continue;
       const dest = copyDest(ins, wd.before.get(ins) ?? '/', scope);
-      if (!dest || (wd.unsure.has(ins) && !(ins.json ?? ins.args).at(-1)!.startsWith('/'))) continue;
+      const args = ins.json ?? ins.args;
+      const written = args.at(-1)!;
+      if (!dest || (wd.unsure.has(ins) && !written.startsWith('/'))) continue;
+      // Files copied into a folder (`COPY --chown=node package.json server.js ./`) are given one by one: a program or a
+      // manifest given so is no write (PROGRAM_FILE, MANIFEST_FILE); a folder or a renamed file is given whole.
+      const sources = args.slice(0, -1);
+      const intoFolder = /\/$|^\.$/.test(written) || sources.length > 1;
+      const fileLike = (src: string) => /\.[A-Za-z0-9]+$/.test(src) || MANIFEST_FILE.test(path.posix.basename(src));
+      if (intoFolder && sources.length && sources.every((src) => fileLike(src) && !/[*?[]/.test(src))) {
+        for (const src of sources) {
+          const file = path.posix.join(dest, path.posix.basename(src));
+          out.push({ path: clean(file), owner: spec, how: `${ins.keyword} --chown=${raw} into ${file} (line ${line(ins)})`, instruction: ins, copy: true });
+        }
+        continue;
+      }
       out.push({ path: clean(dest), owner: spec, how: `${ins.keyword} --chown=${raw} into ${dest} (line ${line(ins)})`, instruction: ins, copy: true });
       continue;
     }
@@ -750,6 +764,9 @@ function othersWrite(mode: string): boolean {
 /** Folders that hold installed dependencies (node_modules, pip's --user `.local`, composer's vendor, a virtualenv, gems). */
 const DEPENDENCY_DIR = /^(node_modules|\.local|vendor|\.?venv|site-packages|gems|\.bundle|\.m2|\.gradle)$/;
 
+/** Dependency manifests and lock files: read by the package manager at build time, not written by the app. */
+const MANIFEST_FILE = /^(package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|npm-shrinkwrap\.json|requirements[\w.-]*\.txt|Pipfile(\.lock)?|pyproject\.toml|poetry\.lock|uv\.lock|Gemfile(\.lock)?|composer\.(json|lock)|go\.(mod|sum)|Cargo\.(toml|lock)|\.npmrc|\.yarnrc(\.yml)?)$/;
+
 /** Files whose name says they are run, not written: giving one to a user (`chown app /entrypoint.sh`) says nothing about writes. */
 const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
 
@@ -777,7 +794,7 @@ export function chownedByBuild(chain: readonly DfInstruction[], escape: string, 
   }
   for (const op of ownershipOps(chain, escape, wd)) {
     const p = op.path;
-    if (p === '/' || PROGRAM_FILE.test(p) || (isSystemPath(p) && !(isUnder(p, '/usr/src') && p !== '/usr/src')) || isUnder(p, '/tmp') || isUnder(p, '/var/tmp')) continue;
+    if (p === '/' || PROGRAM_FILE.test(p) || MANIFEST_FILE.test(path.posix.basename(p)) || (isSystemPath(p) && !(isUnder(p, '/usr/src') && p !== '/usr/src')) || isUnder(p, '/tmp') || isUnder(p, '/var/tmp')) continue;
     if (userBuilds.some((b) => isUnder(b.path, p) && chain.indexOf(b.after) > chain.indexOf(op.instruction))) continue;
     // Logs, caches, run files: the image's own knowledge and the scratch rules cover such folders (a log folder the
     // build fills with links to /dev/stdout is no data); installed dependencies given to the user are not written at run time.
