@@ -541,6 +541,9 @@ export function imageWritePaths(
   for (const c of chownedByBuild(chain, parsed.escape, wd, installed)) {
     // A framework whose root is at or under the tree says exactly where in it the app writes.
     if (said.some((d) => isUnder(c.path, d)) || appRoots.some((r) => isUnder(r, c.path)) || nextRoots.some((r) => isUnder(c.path, r)) || framework.some((f) => isUnder(c.path, f.path))) continue;
+    // The user's HOME given to the user (dockerfile/non-root-user chowns the home it makes, a WORKDIR there or not):
+    // the HOME rule says what it holds; a tree below it (`/home/app/web`) is still the app's.
+    if (declarations.some((w) => w.kind === 'home' && w.path === c.path)) continue;
     put({ path: c.path, kind: 'chowned', use: 'data', declaredBy: c.how, bakedBy: c.holds, owner: c.owner });
   }
 
