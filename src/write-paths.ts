@@ -16,6 +16,11 @@
 //   cache         the directory a cache variable (XDG_CACHE_HOME, HF_HOME, ...) names
 //   install       a folder of the base image's install tree its server writes (knowledge:
 //                 InstallWrite; tomcat's webapps/, where it unpacks WARs)
+//   framework     a folder the app's framework writes at run time (Laravel's storage/ and
+//                 bootstrap/cache, Rails' tmp/, log/ and storage/), where its files show it
+//   chowned       a folder or file holding the build's files that the build gives to a
+//                 non-root user (RUN chown, chmod -R o+w, COPY/ADD --chown=): the app
+//                 writes there, next to what the build put there
 //
 // and is used for one of:
 //   data     kept across restarts: volumes hold it (VOLUME, named volume); a
@@ -131,7 +136,7 @@ export function mkdirOperands(argv: readonly string[]): string[] {
 
 // ------------------------------------------------------------ declared paths
 
-export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'start-dir' | 'start-file' | 'workdir' | 'home' | 'cache' | 'install';
+export type WritePathKind = 'volume' | 'named-volume' | 'data-dir' | 'start-dir' | 'start-file' | 'workdir' | 'home' | 'cache' | 'install' | 'framework' | 'chowned';
 export type WritePathUse = 'data' | 'scratch' | 'baked';
 
 export interface WritePath {
@@ -153,6 +158,8 @@ export interface WritePath {
   keeps?: string;
   /** For `install`: the knowledge row's fact (what the server writes there, what to do by hand). */
   install?: InstallWrite & { image: string };
+  /** For `chowned` and `framework`: the non-root user the build gives it to (`www-data`, `1000:1000`), who writes it when the image starts as root. */
+  owner?: string;
 }
 
 export interface ImageWritePaths {
@@ -516,6 +523,30 @@ export function imageWritePaths(
     for (const c of caches) put(c);
   }
 
+  // What the repository's own build says the app writes: its framework's folders, and trees it gives the user.
+  // Declared last and only where nothing above says more (a VOLUME, a data-dir, a start-up write at or above it).
+  const said = declarations.filter((w) => w.kind !== 'home' && w.kind !== 'cache').map((w) => w.path);
+  const framework = frameworkWrites(chain, parsed.escape, wd);
+  // The roots of apps whose framework says where they write (Laravel, Rails, a Next.js server): a tree given to the
+  // user at, above or below one is given for those writes (the Next.js example chowns its standalone output so the
+  // server can write .next), which the framework's own paths declare.
+  // A path given below a Laravel or Rails root outside the folders it writes (Rails' db/, where SQLite lived before 7.1)
+  // still says the app writes there; below a Next.js root, the example's COPY --chown of public/ and .next/static does not.
+  const nextRoots = nextCacheWrites(chain, wd).map((w) => path.posix.dirname(path.posix.dirname(w.path)));
+  const appRoots = [...new Set([...framework.map((f) => f.root), ...nextRoots])];
+  for (const f of framework) {
+    if (said.some((d) => isUnder(f.path, d))) continue;
+    put({ path: f.path, kind: 'framework', use: f.use, declaredBy: f.declaredBy, owner: f.owner ?? appTreeOwner(chain, parsed.escape, wd, f.root) });
+  }
+  for (const c of chownedByBuild(chain, parsed.escape, wd, installed)) {
+    // A framework whose root is at or under the tree says exactly where in it the app writes.
+    if (said.some((d) => isUnder(c.path, d)) || appRoots.some((r) => isUnder(r, c.path)) || nextRoots.some((r) => isUnder(c.path, r)) || framework.some((f) => isUnder(c.path, f.path))) continue;
+    // The user's HOME given to the user (dockerfile/non-root-user chowns the home it makes, a WORKDIR there or not):
+    // the HOME rule says what it holds; a tree below it (`/home/app/web`) is still the app's.
+    if (declarations.some((w) => w.kind === 'home' && w.path === c.path)) continue;
+    put({ path: c.path, kind: 'chowned', use: 'data', declaredBy: c.how, bakedBy: c.holds, owner: c.owner });
+  }
+
   return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs], startReasons };
 }
 
@@ -554,6 +585,228 @@ export function nextCacheWrites(chain: readonly DfInstruction[], wd: { before: M
   }
   const found = apps.size ? apps : standalone;
   return [...found].map(([next, at]) => ({ path: clean(`${next}/cache`), kind: 'dir' as const, how: `Next.js server's run-time cache (images, fetch, ISR) under the build output ${at}` }));
+}
+
+/** A folder an app's framework writes at run time, below the app's root. */
+export interface FrameworkWrite {
+  path: string;
+  /** The app's root (where `artisan` or `bin/rails` runs). */
+  root: string;
+  use: WritePathUse;
+  declaredBy: string;
+  owner?: string;
+}
+
+/**
+ * The folders a Laravel or Rails app writes while it runs, under the app's
+ * root, where the build shows which framework it is and where it lives.
+ *
+ * Laravel: `php artisan ...` run in a RUN (in the folder `cd` or WORKDIR went
+ * to, or `php DIR/artisan`), or by the image's CMD/ENTRYPOINT in the final
+ * WORKDIR. It writes `storage/` (logs, compiled views, file sessions, the file
+ * cache and local uploads: kept data, so a volume) and `bootstrap/cache`
+ * (packages.php, services.php and the route/config caches: Laravel rebuilds
+ * the first two when they are missing, so a tmpfs loses only speed)
+ * (https://laravel.com/docs/12.x/structure#the-storage-directory,
+ * #the-bootstrap-directory; Illuminate\Foundation\PackageManifest::getManifest
+ * builds the manifest when the file is absent).
+ *
+ * Rails: `bin/rails` or `rails`, or `bootsnap precompile`, run by a RUN or the
+ * image's start in a known WORKDIR. It writes `tmp/` (pid files, caches:
+ * scratch), `log/` (scratch) and `storage/` (Active Storage's Disk service and,
+ * since 7.1, the SQLite databases: kept data)
+ * (https://guides.rubyonrails.org/getting_started.html, "the directory
+ * structure"; the Dockerfile `rails new` writes chowns `db log storage tmp` to
+ * its user: https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/Dockerfile.tt).
+ */
+export function frameworkWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; final: string; finalKnown: boolean }): FrameworkWrite[] {
+  const laravel = new Map<string, string>();
+  const rails = new Map<string, string>();
+  const line = (ins: DfInstruction) => ins.line + 1;
+  for (const ins of chain) {
+    if (ins.keyword === 'RUN') {
+      let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
+      for (const argv of runCommands(ins, escape)) {
+        const [cmd, ...args] = argv as [string, ...string[]];
+        if (cmd === 'cd') {
+          const dir = args.find((a) => !a.startsWith('-'));
+          cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : clean(path.posix.resolve(cwd ?? '/', dir));
+          continue;
+        }
+        const script = /^php[\d.]*$/.test(cmd) ? args.find((a) => !a.startsWith('-')) : cmd;
+        if (script && /(^|\/)artisan$/.test(script)) {
+          const root = script.startsWith('/') ? path.posix.dirname(script) : cwd !== undefined ? clean(path.posix.resolve(cwd, path.posix.dirname(script))) : undefined;
+          if (root && !laravel.has(root)) laravel.set(root, `RUN ${argv.join(' ')} (line ${line(ins)})`);
+        }
+        const railsRun = /(^|\/)rails$/.test(cmd) || (cmd === 'bundle' && args[0] === 'exec' && /(^|\/)(rails|bootsnap)$/.test(args[1] ?? '')) || (/(^|\/)bootsnap$/.test(cmd) && args[0] === 'precompile');
+        if (railsRun && cwd !== undefined && cwd !== '/' && !rails.has(cwd)) rails.set(cwd, `RUN ${argv.join(' ')} (line ${line(ins)})`);
+      }
+    } else if ((ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') && wd.finalKnown && wd.final !== '/') {
+      const words = ins.json ?? ins.args;
+      const text = words.join(' ');
+      if (/(^|[\s/])artisan(\s|$)/.test(text) && !laravel.has(wd.final)) laravel.set(wd.final, `${ins.keyword} ${text} (line ${line(ins)})`);
+      if (/(^|[\s/])(bin\/)?rails\s+(s|server)\b/.test(text) && !rails.has(wd.final)) rails.set(wd.final, `${ins.keyword} ${text} (line ${line(ins)})`);
+    }
+  }
+  const out: FrameworkWrite[] = [];
+  for (const [root, how] of laravel) {
+    if (root === '/' || isSystemPath(root)) continue;
+    out.push({ path: `${root}/storage`, root, use: 'data', declaredBy: `Laravel's storage/ (logs, sessions, file cache, uploads) of the app at ${root} (${how})` });
+    out.push({ path: `${root}/bootstrap/cache`, root, use: 'scratch', declaredBy: `Laravel's bootstrap/cache (package and route caches it rebuilds when missing) of the app at ${root} (${how})` });
+  }
+  for (const [root, how] of rails) {
+    if (isSystemPath(root)) continue;
+    out.push({ path: `${root}/tmp`, root, use: 'scratch', declaredBy: `Rails' tmp/ (pid files, caches) of the app at ${root} (${how})` });
+    out.push({ path: `${root}/log`, root, use: 'scratch', declaredBy: `Rails' log/ of the app at ${root} (${how})` });
+    out.push({ path: `${root}/storage`, root, use: 'data', declaredBy: `Rails' storage/ (Active Storage's local files, SQLite databases) of the app at ${root} (${how})` });
+  }
+  return out;
+}
+
+/** The non-root owner the build gives the app's root `root` (or a tree holding it), if any: who the framework writes as when the image starts as root. */
+function appTreeOwner(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> }, root: string): string | undefined {
+  let owner: string | undefined;
+  for (const op of ownershipOps(chain, escape, wd)) if (op.owner && (isUnder(root, op.path) || isUnder(op.path, root))) owner = op.owner;
+  return owner;
+}
+
+interface OwnershipOp {
+  path: string;
+  /** The non-root user given the path (chown, COPY --chown); undefined for a chmod that lets anyone write. */
+  owner?: string;
+  how: string;
+  instruction: DfInstruction;
+  copy: boolean;
+}
+
+/** `chown` to a non-root user, `chmod` that lets others write (recursively, or a folder), and COPY/ADD --chown= to one, in build order, paths absolute. */
+function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): OwnershipOp[] {
+  const out: OwnershipOp[] = [];
+  const line = (ins: DfInstruction) => ins.line + 1;
+  const nonRoot = (spec: string) => {
+    const user = spec.split(':')[0]!;
+    return user !== '' && user !== 'root' && user !== '0' && !spec.includes('$');
+  };
+  for (const ins of chain) {
+    const scope = wd.scopes?.get(ins);
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const raw = ins.flags.find((f) => f.name === 'chown')?.value;
+      const spec = raw && scope ? expandWord(raw, scope) : raw;
+      if (!spec || !nonRoot(spec)) continue;
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', scope);
+      const args = ins.json ?? ins.args;
+      const written = args.at(-1)!;
+      if (!dest || (wd.unsure.has(ins) && !written.startsWith('/'))) continue;
+      // Files copied into a folder (`COPY --chown=node package.json server.js ./`) are given one by one: a program or a
+      // manifest given so is no write (PROGRAM_FILE, MANIFEST_FILE); a folder or a renamed file is given whole.
+      const sources = args.slice(0, -1);
+      const intoFolder = /\/$|^\.$/.test(written) || sources.length > 1;
+      const fileLike = (src: string) => /\.[A-Za-z0-9]+$/.test(src) || MANIFEST_FILE.test(path.posix.basename(src));
+      if (intoFolder && sources.length && sources.every((src) => fileLike(src) && !/[*?[]/.test(src))) {
+        for (const src of sources) {
+          const file = path.posix.join(dest, path.posix.basename(src));
+          out.push({ path: clean(file), owner: spec, how: `${ins.keyword} --chown=${raw} into ${file} (line ${line(ins)})`, instruction: ins, copy: true });
+        }
+        continue;
+      }
+      out.push({ path: clean(dest), owner: spec, how: `${ins.keyword} --chown=${raw} into ${dest} (line ${line(ins)})`, instruction: ins, copy: true });
+      continue;
+    }
+    if (ins.keyword !== 'RUN') continue;
+    let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
+    for (const argv of runCommands(ins, escape)) {
+      const [cmd, ...args] = argv as [string, ...string[]];
+      if (cmd === 'cd') {
+        const dir = args.find((a) => !a.startsWith('-'));
+        cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : clean(path.posix.resolve(cwd ?? '/', dir));
+        continue;
+      }
+      if (cmd !== 'chown' && cmd !== 'chmod') continue;
+      if (args.some((a) => a.startsWith('--reference'))) continue;
+      const recursive = args.some((a) => a === '--recursive' || /^-[a-zA-Z]*R/.test(a));
+      const words = args.filter((a) => !/^-[a-zA-Z]+$/.test(a) || (cmd === 'chmod' && /^-[rwxXst]+$/.test(a))).filter((a) => !a.startsWith('--'));
+      const [spec, ...operands] = words.map((w) => (scope ? expandWord(w, scope) : w));
+      if (!spec || !operands.length) continue;
+      let owner: string | undefined;
+      if (cmd === 'chown') {
+        if (!nonRoot(spec)) continue;
+        owner = spec;
+      } else if (!recursive || !othersWrite(spec)) continue;
+      for (const op of operands) {
+        if (op.includes('$') || /[*?[]/.test(op) || (!op.startsWith('/') && cwd === undefined)) continue;
+        out.push({ path: clean(path.posix.resolve(cwd ?? '/', op)), owner, how: `${cmd} ${argv.slice(1).join(' ')} (line ${line(ins)})`, instruction: ins, copy: false });
+      }
+    }
+  }
+  return out;
+}
+
+/** The COPY/ADD or RUN that puts a tree holding `p` into the image (`COPY . /srv/app` for /srv/app/uploads), as a reason: what it puts under `p` is not known, but `p` is the build's. */
+function insideTree(p: string, chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> }, installed: { path: string }[]): string | undefined {
+  for (const ins of chain) {
+    if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.heredocs.length) continue;
+    const args = ins.json ?? ins.args;
+    const raw = args[args.length - 1];
+    if (args.length < 2 || !raw || raw.includes('$') || (!raw.startsWith('/') && wd.unsure.has(ins))) continue;
+    const dest = copyDest(ins, wd.before.get(ins) ?? '/');
+    if (dest && dest !== '/' && isUnder(p, dest)) return `${ins.keyword} into ${dest} (line ${ins.line + 1})`;
+  }
+  const run = installed.find((i) => i.path !== '/' && isUnder(p, i.path));
+  return run ? `RUN puts files into ${run.path}` : undefined;
+}
+
+/** Whether a chmod mode lets users other than the owner and group write (`777`, `o+w`, `a+rwX`). */
+function othersWrite(mode: string): boolean {
+  if (/^[0-7]{3,4}$/.test(mode)) return (parseInt(mode, 8) & 0o002) !== 0;
+  return mode.split(',').some((clause) => {
+    const m = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
+    return !!m && /[oa]/.test(m[1]!) && m[2] !== '-' && m[3]!.includes('w');
+  });
+}
+
+/** Folders that hold installed dependencies (node_modules, pip's --user `.local`, composer's vendor, a virtualenv, gems). */
+const DEPENDENCY_DIR = /^(node_modules|\.local|vendor|\.?venv|site-packages|gems|\.bundle|\.m2|\.gradle)$/;
+
+/** Dependency manifests and lock files: read by the package manager at build time, not written by the app. */
+const MANIFEST_FILE = /^(package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|npm-shrinkwrap\.json|requirements[\w.-]*\.txt|Pipfile(\.lock)?|pyproject\.toml|poetry\.lock|uv\.lock|Gemfile(\.lock)?|composer\.(json|lock)|go\.(mod|sum)|Cargo\.(toml|lock)|\.npmrc|\.yarnrc(\.yml)?)$/;
+
+/** Files whose name says they are run, not written: giving one to a user (`chown app /entrypoint.sh`) says nothing about writes. */
+const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
+
+/**
+ * Folders and files holding the build's files that the build gives to a
+ * non-root user, or lets anyone write (ownershipOps): the app writes there at
+ * run time, next to what the build put there (koel's `chown -R www-data:www-data
+ * /var/www/html` after copying its release in; dashy's `COPY --chown=node:node
+ * ... ./user-data/conf.yml`, which its UI rewrites). Only the app's own trees
+ * count (not /tmp, not system folders, except /usr/src/<app>), and only where the
+ * build put files (a COPY or a RUN that extracts, copies or builds into it, or the
+ * COPY --chown itself): an empty folder given to the user is a mkdir'd data
+ * folder or a HOME, declared as such. A program file given to the user is not a write.
+ */
+export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
+  const out: { path: string; owner?: string; how: string; holds: string }[] = [];
+  // RUN lines that run as a non-root USER and build or install in a folder (`pnpm install` in /app after
+  // `chown -R node:node /app` and `USER node`): the ownership was for the build, which says nothing about run time.
+  const userBuilds: { path: string; after: DfInstruction }[] = [];
+  let asUser = false;
+  for (const ins of chain) {
+    if (ins.keyword === 'FROM') asUser = false;
+    if (ins.keyword === 'USER') asUser = !/^(root|0)(:.*)?$/.test(ins.args[0] ?? 'root');
+    if (ins.keyword === 'RUN' && asUser) for (const i of installedAtBuild([ins], escape, wd)) if (i.build) userBuilds.push({ path: i.path, after: ins });
+  }
+  for (const op of ownershipOps(chain, escape, wd)) {
+    const p = op.path;
+    if (p === '/' || PROGRAM_FILE.test(p) || MANIFEST_FILE.test(path.posix.basename(p)) || (isSystemPath(p) && !(isUnder(p, '/usr/src') && p !== '/usr/src')) || isUnder(p, '/tmp') || isUnder(p, '/var/tmp')) continue;
+    if (userBuilds.some((b) => isUnder(b.path, p) && chain.indexOf(b.after) > chain.indexOf(op.instruction))) continue;
+    // Logs, caches, run files: the image's own knowledge and the scratch rules cover such folders (a log folder the
+    // build fills with links to /dev/stdout is no data); installed dependencies given to the user are not written at run time.
+    if (isScratchPath(p) || p.split('/').some((seg) => DEPENDENCY_DIR.test(seg))) continue;
+    const holds = op.copy ? op.how : builtInto(p, chain, wd, installed) ?? insideTree(p, chain, wd, installed);
+    if (!holds || out.some((o) => o.path === p)) continue;
+    out.push({ path: p, ...(op.owner ? { owner: op.owner } : {}), how: op.how, holds });
+  }
+  return out;
 }
 
 /**
@@ -657,7 +910,8 @@ function mayOwnAtStart(dir: string): boolean {
 
 // A start-up write says more than the mkdir the tool adds for it in the Dockerfile: it wins over data-dir.
 // An install folder says what the image's own server does there: it wins over what the Dockerfile's RUN lines suggest.
-const RANK: WritePathKind[] = ['named-volume', 'volume', 'install', 'workdir', 'home', 'cache', 'start-file', 'start-dir', 'data-dir'];
+// A framework's folder or a tree the build gives the user says more than a HOME or cache the tool guesses.
+const RANK: WritePathKind[] = ['named-volume', 'volume', 'install', 'workdir', 'framework', 'chowned', 'home', 'cache', 'start-file', 'start-dir', 'data-dir'];
 
 /**
  * One entry per path: the strongest declaration (RANK), with the others in
@@ -678,6 +932,7 @@ function writePath(w: WritePath): WritePath {
     itself: w.itself,
     keeps: w.keeps,
     install: w.install,
+    owner: w.owner,
   };
 }
 

@@ -35,7 +35,7 @@ import {
   yamlFlowValue,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { chainInstructions, effectiveUser, imageStages, nginxPackage } from '../../src/dockerfile-info.js';
+import { chainInstructions, effectiveUser, imageStages, nginxPackage, usersCreatedIn } from '../../src/dockerfile-info.js';
 import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
@@ -44,6 +44,7 @@ import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceS
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
 import { baseWithInstallSettings } from '../../src/install-writes.js';
+import { nodeStartWrites } from '../../src/node-start-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -150,7 +151,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const data = plan.data.filter((w) => !volumes.some((v) => v.path === w.path));
   // Data nothing mounts: a read-only root would make it unwritable and a tmpfs would lose it.
   if (data.length || plan.unowned.length) {
-    return [...data.map((w) => dataNote(s, w, 'root left writable')), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
+    return [...dataNotes(s, data, 'root left writable'), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
   }
   const swarm = swarmDeploy(ctx.project, s);
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
@@ -201,7 +202,7 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
     else out.push(serviceFix(ID, CIS, s, `${what} would be on the read-only root and keeps data across restarts: mount a named volume ${volumes.map((v) => v.name).join(', ')}`, combine(changes as ServiceChange[])));
   }
   const still = 'it stays unwritable on the read-only root';
-  out.push(...plan.data.filter((w) => !volumes.some((v) => v.path === w.path)).map((w) => dataNote(s, w, still)), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
+  out.push(...dataNotes(s, plan.data.filter((w) => !volumes.some((v) => v.path === w.path)), still), ...plan.unowned.map((w) => unownedNote(s, w, still)), ...plan.baked.map((w) => bakedNote(s, w)));
   const pip = pipAtStartNote(ctx, s, img);
   if (pip) out.push(pip);
   return out;
@@ -284,12 +285,15 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
   const data: WritePath[] = [];
   const baked: WritePath[] = [];
   const unowned: WritePath[] = [];
-  const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
+  const imageWriter = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
   // While dockerfile/non-root-user may be giving a root image its user in this pass, a tmpfs added now would be
   // root's: leave the scratch paths to the next pass (keepDeclaredWritable), which sees the user, or still root.
-  const userPending = first && writer?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
+  const userPending = first && imageWriter?.root === true && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
+  // A framework's folder of an image that starts as root is written by the user its server drops to (the build's chown says who).
+  const created = img.dockerfile && img.base ? usersCreatedIn(img.base.chain, img.dockerfile.parsed.escape) : [];
   for (const w of declaredPaths(ctx, s, img)) {
     const at = tmpfsFor(w.path);
+    const writer = w.kind === 'framework' && w.owner && imageWriter?.root ? writerFromUser(w.owner, img.facts, created) : imageWriter;
     if (isCovered(w.path)) {
       // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user.
       const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === w.path);
@@ -324,7 +328,9 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   const services = image?.services ?? [s];
   const base = baseWithInstallSettings(ctx.project, df, img.base, services);
   // The service's own start (a compose command or entrypoint running a script) replaces the image's: its writes are what happens.
-  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, imageStartWrites(serviceStart(ctx.project, s, df, img.base)));
+  // A Node.js start file's own writes (build.env, files rewritten in place) are read here, for the read-only root only.
+  const start = imageStartWrites(serviceStart(ctx.project, s, df, img.base));
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, [...start, ...nodeStartWrites(ctx.project, s, df, img.base)]);
 }
 
 /**
@@ -451,7 +457,44 @@ function describe(list: TmpfsPlan[]): string {
   return list.map((t) => (t.why ? `${t.path} (${t.why})` : t.path)).join(', ');
 }
 
+/**
+ * One finding per data path, except the trees the build gives the user (kind `chowned`): one finding names them
+ * all, since where in them the app writes is one question for a human. A file given to the user (dashy's
+ * conf.yml, which its UI rewrites) is kept in its folder: a volume there, not on the file, holds what it writes next to it.
+ */
+function dataNotes(s: ServiceLink, data: WritePath[], consequence: string): Finding[] {
+  const chowned = data.filter((w) => w.kind === 'chowned');
+  const out = data.filter((w) => w.kind !== 'chowned').map((w) => dataNote(s, w, consequence));
+  if (!chowned.length) return out;
+  const given = chowned.map((w) => {
+    const to = w.owner ? `given to ${w.owner}` : 'made writable by anyone';
+    const held = w.bakedBy && !w.declaredBy.startsWith(w.bakedBy.replace(/ \(line \d+\)$/, '')) ? `; files from ${w.bakedBy}` : '';
+    return `${w.path} (${to}: ${w.declaredBy}${held})`;
+  });
+  const shown = given.slice(0, 4).join(', ') + (given.length > 4 ? `, and ${given.length - 4} more` : '');
+  const first = chowned[0]!.path;
+  out.unshift(
+    serviceNote(
+      ID,
+      CIS,
+      s,
+      `the build gives the user ${chowned.length > 1 ? 'paths that hold' : 'a path that holds'} its files, so the app writes there at run time: ${shown}; a read-only root stops those writes and a tmpfs would hide the build's files; ${consequence}`,
+      `Find where under ${chowned.length > 1 ? 'those paths' : first} the app writes (data, uploads, sessions, logs, caches; for a file, its folder): mount a named volume on what it keeps and a tmpfs on what it may lose, or give the user only those folders in the Dockerfile; then run docker-harden again.`,
+    ),
+  );
+  return out;
+}
+
 function dataNote(s: ServiceLink, w: WritePath, consequence: string): Finding {
+  if (w.kind === 'framework') {
+    return serviceNote(
+      ID,
+      CIS,
+      s,
+      `${w.path} is ${w.declaredBy}, and nothing mounts it: a read-only root makes it unwritable and a tmpfs would lose what it keeps on restart; ${consequence}`,
+      `Mount a named volume at ${w.path} (and declare it under the top-level volumes:; a new volume copies the folder and its owner from the image); then run docker-harden again.`,
+    );
+  }
   if (w.kind === 'install' && w.install) {
     // A folder of the image's install tree its server writes next to what the build put there (tomcat's webapps/).
     const iw = w.install;
