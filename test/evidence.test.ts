@@ -162,6 +162,9 @@ describe('evidence files', () => {
     expect(evidenceKind('.env', [''])).toBe('dotenv');
     expect(evidenceKind('docker-bake.hcl', [''])).toBe('bake');
     expect(evidenceKind('devcontainer.json', ['.devcontainer'])).toBe('devcontainer');
+    expect(['.goreleaser.yml', '.goreleaser.yaml', 'goreleaser.yaml', '.goreleaser-nightly.yml', '.goreleaser.docker.yaml', 'goreleaserx.yml'].map((n) => evidenceKind(n, ['']))).toEqual([
+      'goreleaser', 'goreleaser', 'goreleaser', 'goreleaser', 'goreleaser', undefined,
+    ]);
     expect(['deploy', 'docker-up', 'run_tests', 'LICENSE', 'CODEOWNERS', 'setup.py', '.envrc'].filter(mayBeShellScript)).toEqual(['deploy', 'docker-up', 'run_tests']);
     expect(['#!/bin/sh', '#!/bin/bash -e', '#!/usr/bin/env bash', '#! /usr/bin/env -S bash -eu', '#!/bin/zsh', '#!/usr/bin/env python3', '#!/bin/shell-thing', '#!/usr/bin/env node'].filter(isShellShebang)).toEqual([
       '#!/bin/sh', '#!/bin/bash -e', '#!/usr/bin/env bash', '#! /usr/bin/env -S bash -eu', '#!/bin/zsh',
@@ -508,6 +511,50 @@ describe('evidence files', () => {
     const hcl = 'variable "DOCKERFILE" {\n  default = ""\n}\nvariable "CTX" {\n  default = ""\n}\ntarget "app" {\n  context = "${CTX}"\n  dockerfile = "${DOCKERFILE}"\n  tags = ["org/app:1"]\n}\n';
     const { dir, ev } = await evidenceOf({ 'docker-bake.hcl': hcl, Dockerfile: 'FROM node\n' });
     expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/app:1'], push: false, at: 'docker-bake.hcl:7' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GoReleaser: dockers (image_templates, --target, --build-arg, skip_push), dockers_v2 (images x tags), docker_manifests as aliases', async () => {
+    const config = [
+      'env:\n  - ORG=acme\n',
+      'dockers:\n',
+      '  - dockerfile: build/app.Dockerfile\n    image_templates:\n      - "{{ .Env.ORG }}/{{ .ProjectName }}:{{ .Tag }}-amd64"\n',
+      '    build_flag_templates:\n      - "--pull"\n      - "--target=runtime"\n      - "--build-arg=MODE=release"\n      - "--build-arg=VERSION={{ .Version }}"\n',
+      '  - image_templates: ["{{ .Env.REGISTRY }}/tool:{{ .Tag }}"]\n    skip_push: true\n    build_flag_templates: ["--target", "cli"]\n',
+      '  - dockerfile: "{{ .Env.DOCKERFILE }}"\n    image_templates: ["acme/never:latest"]\n',
+      'dockers_v2:\n  - dockerfile: build/v2.Dockerfile\n    images: ["ghcr.io/acme/app", "acme/app"]\n    tags: ["{{ .Version }}", "latest"]\n    build_args:\n      CHANNEL: stable\n',
+      'docker_manifests:\n  - name_template: "{{ .Env.ORG }}/{{ .ProjectName }}:latest"\n    image_templates:\n      - "{{ .Env.ORG }}/{{ .ProjectName }}:{{ .Tag }}-amd64"\n',
+      'kos:\n  - repositories: [acme/ko]\n',
+    ].join('');
+    const { dir, ev } = await evidenceOf({
+      '.goreleaser.yaml': config,
+      'go.mod': 'module github.com/acme/app/v2\n\ngo 1.22\n',
+      Dockerfile: 'FROM alpine\n',
+      'build/app.Dockerfile': 'FROM alpine AS runtime\n',
+      'build/v2.Dockerfile': 'FROM alpine\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'build/app.Dockerfile', context: '.', target: 'runtime', tags: ['acme/app:${Tag}-amd64'], push: true, at: '.goreleaser.yaml:4' },
+      { dockerfile: 'Dockerfile', context: '.', target: 'cli', tags: ['${REGISTRY}/tool:${Tag}'], push: false, at: '.goreleaser.yaml:12' },
+      { dockerfile: 'build/v2.Dockerfile', context: '.', target: undefined, tags: ['ghcr.io/acme/app:${Version}', 'ghcr.io/acme/app:latest', 'acme/app:${Version}', 'acme/app:latest'], push: true, at: '.goreleaser.yaml:18' },
+    ]);
+    expect(ev.builds.map((b) => b.args)).toEqual([{ MODE: 'release', VERSION: undefined }, undefined, { CHANNEL: 'stable' }]);
+    expect(ev.builds[0]!.at.source).toBe('goreleaser');
+    expect(ev.tagAliases.map((a) => [a.source, a.target, a.via, a.at.line])).toEqual([['acme/app:${Tag}-amd64', 'acme/app:latest', 'goreleaser docker_manifests', 24]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GoReleaser: a compose service running the manifest tag is judged by the Dockerfile goreleaser builds it from', async () => {
+    const dir = writeTree({
+      '.goreleaser.yml':
+        'project_name: shop\ndockers:\n  - dockerfile: release.Dockerfile\n    image_templates: ["acme/shop:{{ .Tag }}-amd64"]\n' +
+        'docker_manifests:\n  - name_template: acme/shop:latest\n    image_templates: ["acme/shop:{{ .Tag }}-amd64"]\n',
+      'release.Dockerfile': 'FROM alpine:3.20\nCOPY shop /usr/bin/shop\nENTRYPOINT ["/usr/bin/shop"]\n',
+      'compose.yaml': 'services:\n  shop:\n    image: acme/shop:latest\n',
+    });
+    const r = await runCli(['--explain', '--format', 'json', '.'], dir);
+    const explained = JSON.parse(r.stdout) as { services: { name: string; dockerfile: string | null }[] };
+    expect(explained.services.map((s) => [s.name, s.dockerfile])).toEqual([['shop', 'release.Dockerfile']]);
     rmSync(dir, { recursive: true, force: true });
   });
 

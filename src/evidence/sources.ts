@@ -52,6 +52,9 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   if (lower === 'package.json') return 'package.json';
   // go-task's default names (https://taskfile.dev/usage/#supported-file-names).
   if (/^taskfile(\.dist)?\.ya?ml$/.test(lower)) return 'taskfile';
+  // GoReleaser's default names (.goreleaser.yml/.yaml, goreleaser.yml/.yaml) and the variants repositories pass with
+  // `--config` (.goreleaser.docker.yml, .goreleaser-nightly.yaml).
+  if (/^\.?goreleaser([.-][\w.-]+)?\.ya?ml$/.test(lower)) return 'goreleaser';
   if (/\.ya?ml$/.test(lower)) {
     const inGithub = dirParts.map((d) => d.toLowerCase()).includes('.github');
     if (inGithub && (parent === 'workflows' || lower === 'action.yml' || lower === 'action.yaml')) return 'github-workflow';
@@ -99,6 +102,8 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
       return readBakeFile(ctx, out);
     case 'devcontainer':
       return readDevcontainer(ctx, out);
+    case 'goreleaser':
+      return readGoreleaser(ctx, out);
   }
 }
 
@@ -815,6 +820,166 @@ function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
       at: evidenceAt({ ...ctx, source: 'bake', lineOf }, ctx.text, t.offset),
     });
   }
+}
+
+// ------------------------------------------------------------ GoReleaser
+
+/**
+ * GoReleaser configurations (https://goreleaser.com/customization/docker/, .../package/dockers_v2/,
+ * .../docker_manifest/). `dockers:` entries build `dockerfile` (default `Dockerfile`, "from the project root") into
+ * each of their `image_templates`, with `build_flag_templates` passed to the build (`--target`, `--build-arg`), and
+ * push them unless `skip_push: true`; `dockers_v2:` entries build every `images` name with every `tags` tag, with
+ * `build_args`; `docker_manifests:` make `name_template` a manifest list of the `image_templates` built by `dockers`
+ * (a tag alias each, as `docker manifest create` is). The build context is a temporary folder holding the binaries
+ * and `extra_files` (paths from the project root), so the project root is the context here. `kos:` build from Go
+ * source with no Dockerfile: nothing to link.
+ */
+function readGoreleaser(ctx: Ctx, out: RepoEvidence): void {
+  const doc = yamlDoc(ctx.text);
+  if (!doc) return;
+  const top = doc.contents;
+  const lineOf = lineIndex(ctx.text);
+  const root = path.dirname(ctx.file);
+  const at = (node: unknown, text: string) => ({ ...evidenceAt({ ...ctx, source: 'goreleaser', lineOf }, ctx.text, (node as Node | undefined)?.range?.[0] ?? 0), text });
+  // `env:` is a list of `NAME=value` (https://goreleaser.com/customization/env/); `{{ .Env.NAME }}` reads it, else the shell's.
+  const env = new Map<string, string>();
+  for (const item of seqItems(doc, get(doc, top, 'env'))) {
+    const line = scalarText(doc, item);
+    const eq = line?.indexOf('=') ?? -1;
+    if (line && eq > 0 && !line.includes('{{')) env.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  const template = (text: string | undefined) => (text === undefined ? undefined : goreleaserTemplate(text, projectNameOf(doc, top, root), env));
+  const dockerfileOf = (node: unknown) => {
+    const written = template(scalarText(doc, get(doc, node, 'dockerfile')) ?? 'Dockerfile')!;
+    return written.includes('$') ? undefined : resolveIn([root], written);
+  };
+  for (const entry of seqItems(doc, get(doc, top, 'dockers'))) {
+    const dockerfile = dockerfileOf(entry);
+    if (!dockerfile) continue;
+    const tags = seqItems(doc, get(doc, entry, 'image_templates')).map((n) => template(scalarText(doc, n))).filter((t): t is string => !!t);
+    if (tags.length === 0) continue;
+    const flags = seqItems(doc, get(doc, entry, 'build_flag_templates')).map((n) => template(scalarText(doc, n)) ?? '');
+    const skipPush = scalarText(doc, get(doc, entry, 'skip_push'));
+    const args = buildFlagArgs(flags);
+    out.builds.push({
+      dockerfile,
+      context: root,
+      target: flagValue(flags, '--target'),
+      tags,
+      // `skip_push: auto` skips pushing prereleases only.
+      push: skipPush !== 'true',
+      exportsFiles: false,
+      via: 'goreleaser dockers',
+      ...(Object.keys(args).length ? { args } : {}),
+      at: at(entry, `dockers: ${path.relative(root, dockerfile)} -> ${tags[0]}`),
+    });
+  }
+  for (const entry of seqItems(doc, get(doc, top, 'dockers_v2'))) {
+    const dockerfile = dockerfileOf(entry);
+    if (!dockerfile) continue;
+    const names = seqItems(doc, get(doc, entry, 'images')).map((n) => template(scalarText(doc, n))).filter((t): t is string => !!t);
+    const tagList = seqItems(doc, get(doc, entry, 'tags')).map((n) => template(scalarText(doc, n))).filter((t): t is string => !!t);
+    const tags = names.flatMap((name) => (tagList.length ? tagList.map((t) => `${name}:${t}`) : [name]));
+    if (tags.length === 0) continue;
+    const flags = seqItems(doc, get(doc, entry, 'flags')).map((n) => template(scalarText(doc, n)) ?? '');
+    const args: Record<string, string | undefined> = buildFlagArgs(flags);
+    for (const [k, v] of entries(doc, get(doc, entry, 'build_args'))) {
+      const value = template(scalarText(doc, v));
+      args[k] = value === undefined || value.includes('$') ? undefined : value;
+    }
+    out.builds.push({
+      dockerfile,
+      context: root,
+      target: flagValue(flags, '--target'),
+      tags,
+      push: scalarText(doc, get(doc, entry, 'skip')) !== 'true',
+      exportsFiles: false,
+      via: 'goreleaser dockers_v2',
+      ...(Object.keys(args).length ? { args } : {}),
+      at: at(entry, `dockers_v2: ${path.relative(root, dockerfile)} -> ${tags[0]}`),
+    });
+  }
+  for (const entry of seqItems(doc, get(doc, top, 'docker_manifests'))) {
+    const target = template(scalarText(doc, get(doc, entry, 'name_template')));
+    if (!target) continue;
+    for (const n of seqItems(doc, get(doc, entry, 'image_templates'))) {
+      const source = template(scalarText(doc, n));
+      if (source && source !== target) out.tagAliases.push({ source, target, via: 'goreleaser docker_manifests', at: at(entry, `docker_manifests: ${target}`) });
+    }
+  }
+}
+
+function seqItems(doc: Document.Parsed, node: unknown): unknown[] {
+  const n = deref(doc, node);
+  return isSeq(n) ? n.items.map((i) => deref(doc, i)) : [];
+}
+
+/**
+ * The project name `{{ .ProjectName }}` stands for: `project_name`, else (as GoReleaser's project pipe guesses it,
+ * internal/pipe/project/project.go) the `release.github`/`gitlab`/`gitea` name, the Go module's last path element,
+ * the Git remote's repository name. Undefined when none is known.
+ */
+function projectNameOf(doc: Document.Parsed, top: unknown, root: string): string | undefined {
+  const literal = (v: string | undefined) => (v && !v.includes('{{') ? v : undefined);
+  const named = literal(scalarText(doc, get(doc, top, 'project_name')));
+  if (named) return named;
+  const release = get(doc, top, 'release');
+  for (const forge of ['github', 'gitlab', 'gitea']) {
+    const name = literal(scalarText(doc, get(doc, get(doc, release, forge), 'name')));
+    if (name) return name;
+  }
+  try {
+    const module = /^module\s+("?)([^\s"]+)\1/m.exec(readFileSync(path.join(root, 'go.mod'), 'utf8'))?.[2];
+    // `github.com/org/app/v2` is the module of app: a major version suffix is not its name.
+    const parts = module?.split('/').filter((p) => !/^v\d+$/.test(p));
+    if (parts?.length) return parts[parts.length - 1];
+  } catch {
+    // no go.mod: the remote may still say
+  }
+  return githubRepoOf(root)?.name;
+}
+
+/**
+ * A GoReleaser template (Go text/template) as a tag of this model: `{{ .ProjectName }}` and `{{ .Env.NAME }}` filled
+ * in where known, every other action (`{{ .Tag }}`, `{{ .Major }}`, `{{ if … }}…{{ end }}`) a variable `${…}`, which
+ * the image index matches as a pattern.
+ */
+export function goreleaserTemplate(text: string, projectName: string | undefined, env: ReadonlyMap<string, string>): string {
+  return text
+    .replace(/\{\{-?\s*if\b[\s\S]*?\{\{-?\s*end\s*-?\}\}/g, '${template}')
+    .replace(/\{\{-?\s*([^{}]*?)\s*-?\}\}/g, (whole, action: string) => {
+      if (action === '.ProjectName' && projectName) return projectName;
+      const envRef = /^\.Env\.([A-Za-z_]\w*)$/.exec(action);
+      if (envRef) return env.get(envRef[1]!) ?? `\${${envRef[1]}}`;
+      const field = /^\.([A-Za-z_][\w.]*)$/.exec(action);
+      return field ? `\${${field[1]}}` : '${template}';
+    });
+}
+
+/** The value of `--flag=value` or `--flag value` (as one item or two) among build flags; the last wins, as with docker. */
+function flagValue(flags: string[], flag: string): string | undefined {
+  let value: string | undefined;
+  flags.forEach((f, i) => {
+    const item = f.trim();
+    if (item.startsWith(`${flag}=`)) value = item.slice(flag.length + 1);
+    else if (item.startsWith(`${flag} `)) value = item.slice(flag.length + 1).trim();
+    else if (item === flag && flags[i + 1] !== undefined) value = flags[i + 1]!.trim();
+  });
+  return value && !value.includes('$') ? value : undefined;
+}
+
+/** `--build-arg=NAME=value` flags: a value still holding a template is not known here. */
+function buildFlagArgs(flags: string[]): Record<string, string | undefined> {
+  const args: Record<string, string | undefined> = {};
+  flags.forEach((f, i) => {
+    const item = f.trim();
+    const pair = item.startsWith('--build-arg=') ? item.slice(12) : item.startsWith('--build-arg ') ? item.slice(12).trim() : item === '--build-arg' ? flags[i + 1]?.trim() : undefined;
+    const eq = pair?.indexOf('=') ?? -1;
+    if (!pair || eq <= 0) return;
+    const value = pair.slice(eq + 1);
+    args[pair.slice(0, eq)] = value.includes('$') ? undefined : value;
+  });
+  return args;
 }
 
 // --------------------------------------------------------- dev containers
