@@ -452,6 +452,54 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: a strategy.matrix (lists, include, exclude) fills ${{ matrix.x }} in build-push-action inputs and run steps', async () => {
+    const wf = [
+      'on: push\njobs:\n  images:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n',
+      '        include:\n          - { name: api, dockerfile: api/Dockerfile, target: prod }\n          - { name: worker, dockerfile: worker/Dockerfile.worker }\n',
+      '    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: ${{ matrix.dockerfile }}\n',
+      '          target: ${{ matrix.target }}\n          push: true\n          tags: acme/${{ matrix.name }}:latest\n',
+      '  flavors:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        flavor: [alpine, debian, slim]\n        arch: [amd64, arm64]\n',
+      '        exclude:\n          - flavor: slim\n        include:\n          - flavor: alpine\n            suffix: -alpine\n',
+      '    steps:\n      - run: docker build -f Dockerfile.${{ matrix.flavor }} -t acme/proxy:latest${{ matrix.suffix }} .\n',
+      '  dynamic:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        svc: ${{ fromJSON(needs.plan.outputs.list) }}\n',
+      '    steps:\n      - run: docker build -f ${{ matrix.svc }}/Dockerfile .\n',
+    ].join('');
+    const { dir, ev } = await evidenceOf({
+      '.github/workflows/images.yml': wf,
+      'api/Dockerfile': 'FROM node:22 AS prod\n',
+      'worker/Dockerfile.worker': 'FROM node:22\n',
+      'Dockerfile.alpine': 'FROM nginx:alpine\n',
+      'Dockerfile.debian': 'FROM nginx\n',
+      'Dockerfile.slim': 'FROM nginx\n',
+    });
+    expect(builds(ev, dir).map((b) => [b.dockerfile, b.target, b.tags, b.at])).toEqual([
+      ['api/Dockerfile', 'prod', ['acme/api:latest'], '.github/workflows/images.yml:11'],
+      ['worker/Dockerfile.worker', undefined, ['acme/worker:latest'], '.github/workflows/images.yml:11'],
+      ['Dockerfile.alpine', undefined, ['acme/proxy:latest-alpine'], '.github/workflows/images.yml:30'],
+      ['Dockerfile.debian', undefined, ['acme/proxy:latest'], '.github/workflows/images.yml:30'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitLab CI: parallel matrix variables fill the scripts, once per combination they tell apart', async () => {
+    const ci = [
+      'build:\n  parallel:\n    matrix:\n      - SERVICE: [api, web]\n        UNUSED: [a, b, c]\n      - SERVICE: admin\n',
+      '  script:\n    - docker build -t registry.example.com/acme/$SERVICE:latest -f services/${SERVICE}/Dockerfile services/$SERVICE\n',
+    ].join('');
+    const { dir, ev } = await evidenceOf({
+      '.gitlab-ci.yml': ci,
+      'services/api/Dockerfile': 'FROM python:3.12\n',
+      'services/web/Dockerfile': 'FROM node:22\n',
+      'services/admin/Dockerfile': 'FROM node:22\n',
+    });
+    expect(builds(ev, dir).map((b) => [b.dockerfile, b.context, b.tags])).toEqual([
+      ['services/api/Dockerfile', 'services/api', ['registry.example.com/acme/api:latest']],
+      ['services/web/Dockerfile', 'services/web', ['registry.example.com/acme/web:latest']],
+      ['services/admin/Dockerfile', 'services/admin', ['registry.example.com/acme/admin:latest']],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitLab CI: script lists through anchors, kaniko', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,

@@ -387,11 +387,15 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const envIn = (node: unknown) => withContext(envOf(doc, node), github.expressions);
   const workflowEnv = envIn(get(doc, top, 'env'));
   const workflowDir = scalarText(doc, get(doc, get(doc, get(doc, top, 'defaults'), 'run'), 'working-directory'));
-  const jobs: [Node | undefined, Record<string, string>, string | undefined][] = [];
+  const jobs: [Node | undefined, Record<string, string>, string | undefined, ReadonlyMap<string, string>][] = [];
   for (const [, job] of entries(doc, get(doc, top, 'jobs'))) {
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
-    const jobEnv = { ...workflowEnv, ...envIn(get(doc, job, 'env')) };
-    jobs.push([get(doc, job, 'steps'), jobEnv, jobDir]);
+    // A job with a `strategy.matrix` runs once per combination, `${{ matrix.x }}` filled in each time.
+    for (const expressions of matrixContexts(doc, ctx.text, job, github.expressions)) {
+      const jobEnv = { ...workflowEnv, ...withContext(envOf(doc, get(doc, job, 'env')), expressions) };
+      jobs.push([get(doc, job, 'steps'), jobEnv, jobDir, expressions]);
+      readReusableWorkflowBuild(ctx, doc, job, workflowEnv, expressions, repoRoot, lineOf, out);
+    }
     // `container: image` or `container: {image: ...}`: the job's steps run inside that image
     // (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idcontainer).
     const containerNode = get(doc, job, 'container');
@@ -400,12 +404,12 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (containerNode as Node | undefined)?.range?.[0] ?? 0);
       out.imageUses.push({ image: jobImage, kind: 'ci-job', at });
     }
-    readReusableWorkflowBuild(ctx, doc, job, workflowEnv, github.expressions, repoRoot, lineOf, out);
   }
   const runs = get(doc, top, 'runs'); // a composite action
-  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined]);
+  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined, github.expressions]);
 
-  for (const [steps, env, jobDir] of jobs) {
+  for (const [steps, env, jobDir, expressions] of jobs) {
+    const envIn = (node: unknown) => withContext(envOf(doc, node), expressions);
     const list = deref(doc, steps);
     if (!isSeq(list)) continue;
     // docker/metadata-action steps by id: the image names their `tags` output carries.
@@ -418,7 +422,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
       const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
       if (script) {
-        const run = scriptWithContext(script, github.expressions);
+        const run = scriptWithContext(script, expressions);
         const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
         const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars, style: 'shell', env: stepEnv };
         interpretShell(run.text, sc, out);
@@ -428,7 +432,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const withNode = get(doc, step, 'with');
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
       at.text = `uses: ${uses}`;
-      const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), github.expressions);
+      const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), expressions);
       const pathInput = (k: string) => inRepo(input(k));
       if (/^docker\/metadata-action@/.test(uses)) {
         const id = scalarText(doc, get(doc, step, 'id'));
@@ -436,7 +440,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
         // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
         // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
         // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
-        const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, github.expressions);
+        const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, expressions);
         for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
       } else if (/^docker\/build-push-action@/.test(uses)) {
         const ctxIn = pathInput('context') ?? '.';
@@ -451,7 +455,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
         out.builds.push({
           dockerfile,
           context: contextDir,
-          target: input('target'),
+          target: input('target') || undefined, // an empty input (a matrix key the combination lacks) is no target
           tags: [
             ...listInput(input('tags')).flatMap((t) => {
               // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
@@ -474,6 +478,88 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       }
     }
   }
+}
+
+/** More combinations than this are not read one by one: the first ones stand for the job. */
+const MAX_MATRIX_COMBINATIONS = 32;
+
+/**
+ * The expression contexts a job runs with: one per combination of its `strategy.matrix` that differs in the keys its
+ * text uses (`${{ matrix.dockerfile }}`), each with `matrix.KEY` (and `matrix.KEY.FIELD` for an object value) set;
+ * just `base` when the job has no matrix, uses none of it, or its matrix is not literal (`${{ fromJSON(…) }}`).
+ * Combinations as GitHub makes them (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/
+ * run-job-variations, "Expanding or adding matrix configurations" and "Excluding matrix configurations"): the product of
+ * the lists, less the `exclude` entries, then each `include` entry added to every combination whose original values it
+ * does not change, or as a combination of its own when it fits none.
+ */
+function matrixContexts(doc: Document.Parsed, text: string, job: unknown, base: ReadonlyMap<string, string>): ReadonlyMap<string, string>[] {
+  const range = (deref(doc, job) as Node | undefined)?.range;
+  const used = new Set<string>();
+  for (const m of (range ? text.slice(range[0], range[1]) : '').matchAll(/\bmatrix\.([A-Za-z_][\w-]*)/g)) used.add(m[1]!);
+  const combos = used.size ? matrixCombinations(doc, get(doc, get(doc, job, 'strategy'), 'matrix')) : undefined;
+  if (!combos?.length) return [base];
+  const seen = new Set<string>();
+  const out: Map<string, string>[] = [];
+  for (const combo of combos) {
+    const expressions = new Map(base);
+    // A key this combination lacks is null, which an expression in a string renders as '' (…/expressions#literals).
+    for (const key of used) if (!(key in combo)) expressions.set(`matrix.${key}`, '');
+    for (const [key, value] of Object.entries(combo)) {
+      if (!used.has(key)) continue;
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') expressions.set(`matrix.${key}`, String(value));
+      else if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+          if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') expressions.set(`matrix.${key}.${field}`, String(v));
+        }
+      }
+    }
+    const key = JSON.stringify([...expressions].filter(([k]) => k.startsWith('matrix.')));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(expressions);
+    if (out.length >= MAX_MATRIX_COMBINATIONS) break;
+  }
+  return out;
+}
+
+/** The combinations of a literal matrix (see matrixContexts); undefined when a part of it is an expression. */
+export function matrixCombinations(doc: Document.Parsed, matrix: unknown): Record<string, unknown>[] | undefined {
+  const node = deref(doc, matrix);
+  if (!isMap(node)) return undefined;
+  const lists: [string, unknown[]][] = [];
+  let include: Record<string, unknown>[] = [];
+  let exclude: Record<string, unknown>[] = [];
+  for (const [key, value] of entries(doc, node)) {
+    const js: unknown = value === undefined ? undefined : (value as Node).toJS(doc);
+    if (key === 'include' || key === 'exclude') {
+      if (!Array.isArray(js) || !js.every((e) => e && typeof e === 'object' && !Array.isArray(e))) return undefined;
+      if (key === 'include') include = js as Record<string, unknown>[];
+      else exclude = js as Record<string, unknown>[];
+      continue;
+    }
+    if (!Array.isArray(js)) return undefined; // `${{ fromJSON(needs.x.outputs.list) }}`: not known here
+    lists.push([key, js]);
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  let combos: Record<string, unknown>[] = lists.length ? [{}] : [];
+  for (const [key, values] of lists) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+    if (combos.length > MAX_MATRIX_COMBINATIONS * 8) combos = combos.slice(0, MAX_MATRIX_COMBINATIONS * 8);
+  }
+  combos = combos.filter((c) => !exclude.some((e) => Object.entries(e).every(([k, v]) => same(c[k], v))));
+  const original = new Set(lists.map(([k]) => k));
+  const originals = combos.map((c) => ({ ...c }));
+  for (const entry of include) {
+    let added = false;
+    // Only the product's combinations take an entry in; one made from an earlier entry stands alone.
+    originals.forEach((values, i) => {
+      if (Object.entries(entry).some(([k, v]) => original.has(k) && !same(values[k], v))) return;
+      Object.assign(combos[i]!, entry);
+      added = true;
+    });
+    if (!added) combos.push({ ...entry });
+  }
+  return combos;
 }
 
 /**
@@ -721,18 +807,51 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
   const seen = new Set<unknown>(); // a script shared through an anchor is one piece of evidence
   for (const [name, job] of entries(doc, doc.contents)) {
     if (!isMap(job) || name === 'variables') continue;
-    const env = { ...globalEnv, ...envOf(doc, get(doc, job, 'variables')) };
-    for (const key of ['before_script', 'script', 'after_script']) {
-      for (const item of scriptItems(doc, get(doc, job, key))) {
-        if (seen.has(item)) continue;
-        seen.add(item);
+    const items = ['before_script', 'script', 'after_script'].flatMap((key) => scriptItems(doc, get(doc, job, key)));
+    // `parallel: matrix:` runs the job once per combination of its variables (https://docs.gitlab.com/ci/yaml/#parallelmatrix):
+    // the scripts are read once per combination that differs in the variables they use.
+    const variants = gitlabMatrixVariants(doc, get(doc, get(doc, job, 'parallel'), 'matrix'), items.map((i) => scalarText(doc, i) ?? '').join('\n'));
+    const shared = variants.length > 1 ? new Set<unknown>() : seen; // a script read per combination is read in full each time
+    for (const variant of variants) {
+      const env = { ...globalEnv, ...envOf(doc, get(doc, job, 'variables')), ...variant };
+      for (const item of items) {
+        if (shared.has(item)) continue;
+        shared.add(item);
         const run = scalarScript(doc, item, lineOf);
         if (!run) continue;
         const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'gitlab-ci', lineOf: run.lineOf, dirs: [root], vars: new Map([...predefined, ...Object.entries(env).map(([k, v]) => [k, expandVariables(v, predefined)] as const)]), style: 'shell', env };
         interpretShell(run.text, sc, out);
       }
+      if (shared !== seen) shared.clear();
     }
   }
+}
+
+/**
+ * The variable sets of a GitLab `parallel: matrix:` (a list of maps; a list value gives one job per value, several
+ * lists their product) that differ in the variables `script` uses; `[{}]` without one or when it uses none.
+ */
+function gitlabMatrixVariants(doc: Document.Parsed, matrix: unknown, script: string): Record<string, string>[] {
+  const list = deref(doc, matrix);
+  if (!isSeq(list)) return [{}];
+  const out: Record<string, string>[] = [];
+  const seen = new Set<string>();
+  for (const item of list.items) {
+    let combos: Record<string, string>[] = [{}];
+    for (const [key, value] of entries(doc, item)) {
+      const v = deref(doc, value);
+      const values = isSeq(v) ? v.items.map((x) => scalarText(doc, x)).filter((x): x is string => x !== undefined) : [scalarText(doc, v)].filter((x): x is string => x !== undefined);
+      if (!/^[A-Za-z_]\w*$/.test(key) || !new RegExp(`\\$\\{?${key}\\b`).test(script)) continue;
+      combos = combos.flatMap((c) => values.map((x) => ({ ...c, [key]: x })));
+    }
+    for (const c of combos) {
+      const k = JSON.stringify(c);
+      if (seen.has(k) || out.length >= MAX_MATRIX_COMBINATIONS) continue;
+      seen.add(k);
+      out.push(c);
+    }
+  }
+  return out.length ? out : [{}];
 }
 
 /** Script lines: a string, or a list of strings and nested lists (GitLab flattens `!reference` and anchors). */
