@@ -198,7 +198,20 @@ export function imageToJudge(
   const img = serviceImage(s, ctx.project);
   const swapTo = img.facts?.swapTo;
   if (swapTo) {
-    if (ctx.enabled('nginx/unprivileged')) return { done: undefined };
+    // nginx/unprivileged swaps it in this pass where it can, and the next pass judges the new image: this note is then
+    // gone (only the last pass's unapplied findings are reported). It stays only where the swap did not happen, and
+    // then says why this check did nothing and what to do, instead of leaving the service unmentioned.
+    if (ctx.enabled('nginx/unprivileged')) {
+      return {
+        done: serviceNote(
+          transform,
+          cis,
+          s,
+          `${img.image} runs its master process as root and was not swapped for ${swapTo} (the nginx/unprivileged finding${img.dockerfile ? ` on ${img.dockerfile.rel}` : ''} says what blocks it); ${consequence}`,
+          `Resolve what blocks the swap to ${swapTo} and run docker-harden again; if the service must keep ${img.image}, decide this setting by hand for an nginx master that runs as root.`,
+        ),
+      };
+    }
     return {
       done: serviceNote(
         transform,
