@@ -202,13 +202,16 @@ export function imageToJudge(
     // gone (only the last pass's unapplied findings are reported). It stays only where the swap did not happen, and
     // then says why this check did nothing and what to do, instead of leaving the service unmentioned.
     if (ctx.enabled('nginx/unprivileged')) {
+      // A Dockerfile or compose `user:` may already run the stock image as another user (DefectDojo: USER ${uid}).
+      const u = runtimeUser(s, img);
+      const runs = u.from !== 'image' && u.from !== 'unknown' && !isRootUser(u.user) ? `is stock nginx run as ${u.user} (its ${u.from === 'compose' ? 'compose user:' : 'Dockerfile USER'})` : 'runs its master process as root';
       return {
         done: serviceNote(
           transform,
           cis,
           s,
-          `${img.image} runs its master process as root and was not swapped for ${swapTo} (the nginx/unprivileged finding${img.dockerfile ? ` on ${img.dockerfile.rel}` : ''} says what blocks it); ${consequence}`,
-          `Resolve what blocks the swap to ${swapTo} and run docker-harden again; if the service must keep ${img.image}, decide this setting by hand for an nginx master that runs as root.`,
+          `${img.image} ${runs} and was not swapped for ${swapTo} (the nginx/unprivileged finding${img.dockerfile ? ` on ${img.dockerfile.rel}` : ''} says what blocks it); ${consequence}`,
+          `Resolve what blocks the swap to ${swapTo} and run docker-harden again; if the service must keep ${img.image}, decide this setting by hand for the user it runs as.`,
         ),
       };
     }

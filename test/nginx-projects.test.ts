@@ -197,8 +197,12 @@ describe('rewriteUrls', () => {
     expect(on(ID).join('\n')).toMatch(/not swapped to nginxinc\/nginx-unprivileged/);
     for (const id of ['compose/cap-drop', 'compose/read-only']) {
       expect(on(id), id).toHaveLength(1);
-      expect(on(id)[0]).toMatch(/^manual: service web: nginx:1\.27-alpine runs its master process as root and was not swapped for nginxinc\/nginx-unprivileged \(the nginx\/unprivileged finding on Dockerfile says what blocks it\); (no capabilities dropped|root left writable) \| Resolve what blocks the swap/);
+      expect(on(id)[0]).toMatch(/^manual: service web: nginx:1\.27-alpine is stock nginx run as 1001 \(its Dockerfile USER\) and was not swapped for nginxinc\/nginx-unprivileged \(the nginx\/unprivileged finding on Dockerfile says what blocks it\); (no capabilities dropped|root left writable) \| Resolve what blocks the swap/);
     }
+    const asRoot = await hardenTree({ 'compose.yaml': 'services:\n  web:\n    image: registry.example.com:5000/nginx:1.27\n    ports: ["80:80"]\n' });
+    expect(asRoot.result.engine.findings.filter((f) => f.transform === 'compose/cap-drop').map((f) => f.message)).toEqual([
+      'service web: registry.example.com:5000/nginx:1.27 runs its master process as root and was not swapped for nginxinc/nginx-unprivileged (the nginx/unprivileged finding says what blocks it); no capabilities dropped',
+    ]);
     const swapped = await hardenTree({
       'Dockerfile': 'FROM nginx:1.27-alpine\nCOPY site.conf /etc/nginx/conf.d/default.conf\n',
       'site.conf': 'server {\n  listen 80;\n  location / { root /usr/share/nginx/html; }\n}\n',
