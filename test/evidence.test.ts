@@ -461,6 +461,8 @@ describe('evidence files', () => {
       '  flavors:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        flavor: [alpine, debian, slim]\n        arch: [amd64, arm64]\n',
       '        exclude:\n          - flavor: slim\n        include:\n          - flavor: alpine\n            suffix: -alpine\n',
       '    steps:\n      - run: docker build -f Dockerfile.${{ matrix.flavor }} -t acme/proxy:latest${{ matrix.suffix }} .\n',
+      '  twins:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        os: [alpine, debian]\n',
+      '    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          file: Dockerfile.${{ matrix.os }}\n          push: true\n          tags: acme/edge\n',
       '  dynamic:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        svc: ${{ fromJSON(needs.plan.outputs.list) }}\n',
       '    steps:\n      - run: docker build -f ${{ matrix.svc }}/Dockerfile .\n',
     ].join('');
@@ -477,6 +479,9 @@ describe('evidence files', () => {
       ['worker/Dockerfile.worker', undefined, ['acme/worker:latest'], '.github/workflows/images.yml:11'],
       ['Dockerfile.alpine', undefined, ['acme/proxy:latest-alpine'], '.github/workflows/images.yml:30'],
       ['Dockerfile.debian', undefined, ['acme/proxy:latest'], '.github/workflows/images.yml:30'],
+      // One step, two Dockerfiles, the same name: which one a tag is is decided by what is not read; no names kept.
+      ['Dockerfile.alpine', undefined, [], '.github/workflows/images.yml:37'],
+      ['Dockerfile.debian', undefined, [], '.github/workflows/images.yml:37'],
     ]);
     rmSync(dir, { recursive: true, force: true });
   });

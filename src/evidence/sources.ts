@@ -10,7 +10,7 @@ import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, t
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText } from './shell.js';
-import type { EvidenceSource, RepoEvidence } from './types.js';
+import type { BuildUse, EvidenceSource, RepoEvidence } from './types.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
@@ -378,6 +378,7 @@ function scalarScript(doc: Document.Parsed, node: unknown, lineOf: (o: number) =
 function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const doc = yamlDoc(ctx.text);
   if (!doc) return;
+  const firstBuild = out.builds.length;
   const lineOf = lineIndex(ctx.text);
   const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
   const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
@@ -477,6 +478,25 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
         if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
       }
     }
+  }
+  untagMatrixTwins(out.builds, firstBuild);
+}
+
+/**
+ * One step read once per matrix combination may build several Dockerfiles (or targets) under the same names: its
+ * tags then differ by what is not read here (docker/metadata-action's `flavor: suffix=-alpine`, `enable=${{ matrix.x
+ * == 'debian' }}`), so the names cannot say which Dockerfile an `image:` runs. Those builds keep their other facts
+ * (pushed, built) and lose the names, rather than link a tag to whichever combination came first.
+ */
+function untagMatrixTwins(builds: BuildUse[], from: number): void {
+  const byStep = new Map<string, BuildUse[]>();
+  for (const b of builds.slice(from)) {
+    const key = `${b.at.line}\0${[...b.tags].sort().join('\0')}`;
+    byStep.set(key, [...(byStep.get(key) ?? []), b]);
+  }
+  for (const group of byStep.values()) {
+    if (group.length < 2 || group.every((b) => b.dockerfile === group[0]!.dockerfile && b.target === group[0]!.target)) continue;
+    for (const b of group) b.tags = [];
   }
 }
 
