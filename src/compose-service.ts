@@ -199,7 +199,23 @@ export function imageToJudge(
   const img = serviceImage(s, ctx.project);
   const swapTo = img.facts?.swapTo;
   if (swapTo) {
-    if (ctx.enabled('nginx/unprivileged')) return { done: undefined };
+    // nginx/unprivileged swaps it in this pass where it can, and the next pass judges the new image: this note is then
+    // gone (only the last pass's unapplied findings are reported). It stays only where the swap did not happen, and
+    // then says why this check did nothing and what to do, instead of leaving the service unmentioned.
+    if (ctx.enabled('nginx/unprivileged')) {
+      // A Dockerfile or compose `user:` may already run the stock image as another user (DefectDojo: USER ${uid}).
+      const u = runtimeUser(s, img);
+      const runs = u.from !== 'image' && u.from !== 'unknown' && !isRootUser(u.user) ? `is stock nginx run as ${u.user} (its ${u.from === 'compose' ? 'compose user:' : 'Dockerfile USER'})` : 'runs its master process as root';
+      return {
+        done: serviceNote(
+          transform,
+          cis,
+          s,
+          `${img.image} ${runs} and was not swapped for ${swapTo} (the nginx/unprivileged finding${img.dockerfile ? ` on ${img.dockerfile.rel}` : ''} says what blocks it); ${consequence}`,
+          `Resolve what blocks the swap to ${swapTo} and run docker-harden again; if the service must keep ${img.image}, decide this setting by hand for the user it runs as.`,
+        ),
+      };
+    }
     return {
       done: serviceNote(
         transform,

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceLink } from './model.js';
 import { isRecord } from './parse/compose.js';
-import { parseEnvFile } from './compose-interpolate.js';
+import { interpolate, parseEnvFile } from './compose-interpolate.js';
 
 /** One `env_file:` entry: string, list of strings, or long form `{path, required, format}`. */
 export interface EnvFileRef {
@@ -31,20 +31,39 @@ export interface EnvEntry {
 
 /** The entries of a service's `env_file:` (merged over its compose files), in compose's order. */
 export function envFileRefs(s: ServiceLink): EnvFileRef[] {
+  return readEnvFileEntries(s).refs;
+}
+
+/**
+ * The `env_file:` entries whose path holds a variable that neither `.env`/`--env-file` nor a default settles
+ * (`${STAGE}.env`): the file is up to the shell that runs compose, so what it sets is not known here. As written.
+ */
+export function unresolvedEnvFiles(s: ServiceLink): string[] {
+  return readEnvFileEntries(s).unresolved;
+}
+
+function readEnvFileEntries(s: ServiceLink): { refs: EnvFileRef[]; unresolved: string[] } {
   const raw = s.effective.env_file;
   const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
   // Relative paths resolve against the folder of the file that names them: this one, or the base it overrides.
   const owner = s.own.env_file !== undefined ? s : (s.base ?? s.extends ?? s);
   const dir = path.dirname(owner.compose.path);
-  const out: EnvFileRef[] = [];
+  const refs: EnvFileRef[] = [];
+  const unresolved: string[] = [];
   for (const item of list) {
     const written = typeof item === 'string' ? item : isRecord(item) && typeof item.path === 'string' ? item.path : undefined;
-    // A variable in the path (`${ENV}.env`) is not resolved here: that file is not known.
-    if (!written || written.includes('$')) continue;
+    if (!written) continue;
+    // Compose interpolates the path as it does every value (`${ENV_FILE:-.env}`, `./${STAGE}.env` with STAGE in .env);
+    // a variable nothing settles leaves the file unknown.
+    const resolved = written.includes('$') ? (owner.interpolation ? interpolate(written, owner.interpolation)?.value : undefined) : written;
+    if (resolved === undefined || resolved === '') {
+      unresolved.push(written);
+      continue;
+    }
     const required = !(isRecord(item) && (item.required === false || item.required === 'false'));
-    out.push({ path: path.resolve(dir, written), written, required });
+    refs.push({ path: path.resolve(dir, resolved), written, required });
   }
-  return out;
+  return { refs, unresolved };
 }
 
 /** `NAME=value` lines of an env file as compose reads them (parseEnvFile), with 1-based lines (a later line wins). */

@@ -88,6 +88,8 @@ export interface ServiceLink {
   image?: string;
   /** When `image:` holds variables that resolved: the text as written and where each value came from. */
   imageFrom?: string;
+  /** The variables compose interpolates this service's file with (`.env` or the project's `--env-file`s), as read at load. */
+  interpolation?: EnvScope;
   build?: BuildInfo;
   dockerfile?: DockerfileSource;
   volumes: VolumeMount[];
@@ -498,6 +500,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     const dir = projectDir.get(s) ?? path.dirname(s.compose.path);
     const ownData = own(s);
     const env = composeEnv(layout, s.base?.compose.path ?? s.compose.path, dir, cwd);
+    s.interpolation = env;
     s.build = ownData.build !== undefined ? serviceImageAndBuild(ownData, buildDir.get(s) ?? dir, env).build : s.base ? serviceImageAndBuild(s.effective, buildDir.get(s.base) ?? path.dirname(s.base.compose.path), env).build : undefined;
     if (typeof s.effective.image === 'string') {
       const image = interpolatedOr(s.effective.image, env);

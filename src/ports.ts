@@ -25,7 +25,7 @@ import { lastColonOutsideBraces } from './text.js';
 import { servicePath } from './compose-service.js';
 import { findBuiltImage } from './images.js';
 import type { Evidence } from './evidence/types.js';
-import { envFileReaders, envFileRefs, readEnvFileFromDisk, serviceEnvironment } from './env-files.js';
+import { envFileReaders, envFileRefs, readEnvFileFromDisk, serviceEnvironment, unresolvedEnvFiles } from './env-files.js';
 
 /** Container port -> the port it moves to. */
 export type PortMap = Readonly<Record<number, number>>;
@@ -687,7 +687,9 @@ function moveListenVariable(project: Project, services: ServiceLink[], name: str
       else {
         // An env file made on the host (none in the repository) may set it: whoever writes that file moves the port.
         const unread = envFileRefs(s).filter((r) => read(r.path) === undefined).map((r) => r.written);
-        const hint = unread.length ? `; if its env_file ${unread.join(', ')} (not in the repository) sets it, change it there (${Object.entries(out.map).map(([f, t]) => `${f} → ${t}`).join(', ')})` : '';
+        // An env_file named through a variable nothing here settles (`${STAGE}.env`) is as unknown as one not in the repository.
+        const unknown = [...unread.map((w) => `${w} (not in the repository)`), ...unresolvedEnvFiles(s).map((w) => `${w} (its path is a variable no .env sets)`)];
+        const hint = unknown.length ? `; if its env_file ${unknown.join(', ')} sets it, change it there (${Object.entries(out.map).map(([f, t]) => `${f} → ${t}`).join(', ')})` : '';
         out.block(`${where} listens on \${${name}}, which ${label} does not set in its own environment${hint}`);
       }
       continue;

@@ -2,7 +2,12 @@
 // (environment over env_file; a later env_file over an earlier one).
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
-import { envFileAssignments, envFileRefs, serviceEnvironment } from '../src/env-files.js';
+import { envFileAssignments, envFileRefs, serviceEnvironment, unresolvedEnvFiles } from '../src/env-files.js';
+import { parseEnvFile } from '../src/compose-interpolate.js';
+import { writeTree } from './helpers.js';
+import { discover } from '../src/discover.js';
+import { loadProject } from '../src/model.js';
+import { rmSync } from 'node:fs';
 import type { ServiceLink } from '../src/model.js';
 
 const service = (fields: Record<string, unknown>): ServiceLink => ({ name: 'web', compose: { path: '/repo/deploy/compose.yaml', rel: 'deploy/compose.yaml' }, effective: fields, own: fields }) as unknown as ServiceLink;
@@ -15,6 +20,32 @@ describe('env files', () => {
       [path.resolve('/repo/b.env'), true],
       [path.resolve('/repo/deploy/c.env'), false],
     ]);
+  });
+
+  it('interpolates a path with variables as compose does (.env, defaults); one nothing settles is reported, not guessed', () => {
+    const scope = parseEnvFile('STAGE=prod\nEMPTY=\n', '.env');
+    const s = { ...service({ env_file: ['${ENV_FILE:-.env}', './${STAGE}.env', '${EMPTY:-local}.env', '${UNSET}.env', { path: '${MISSING:?set it}' }] }), interpolation: scope } as ServiceLink;
+    expect(envFileRefs(s).map((r) => [r.path, r.written])).toEqual([
+      [path.resolve('/repo/deploy/.env'), '${ENV_FILE:-.env}'],
+      [path.resolve('/repo/deploy/prod.env'), './${STAGE}.env'],
+      [path.resolve('/repo/deploy/local.env'), '${EMPTY:-local}.env'],
+    ]);
+    expect(unresolvedEnvFiles(s)).toEqual(['${UNSET}.env', '${MISSING:?set it}']);
+    // Without the variables compose reads (a service built outside a loaded project), every such path stays unknown.
+    expect(unresolvedEnvFiles(service({ env_file: '${ENV_FILE:-.env}' }))).toEqual(['${ENV_FILE:-.env}']);
+  });
+
+  it('a loaded project reads the env_file its .env names, for the container environment', async () => {
+    const dir = writeTree({
+      '.env': 'APP_ENV=app.production.env\n',
+      'app.production.env': 'PORT=8080\n',
+      'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    env_file: ${APP_ENV}\n    ports: ["8080:80"]\n',
+    });
+    const found = await discover([dir], dir, { exclude: [] });
+    const project = await loadProject(found.files, dir, found.roots);
+    const web = project.services.find((x) => x.name === 'web')!;
+    expect([...serviceEnvironment(web)].map(([k, v]) => [k, v.value])).toEqual([['PORT', '8080']]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('parses assignments: export, quotes, inline comments, the last line winning', () => {

@@ -162,6 +162,9 @@ describe('evidence files', () => {
     expect(evidenceKind('.env', [''])).toBe('dotenv');
     expect(evidenceKind('docker-bake.hcl', [''])).toBe('bake');
     expect(evidenceKind('devcontainer.json', ['.devcontainer'])).toBe('devcontainer');
+    expect(['.goreleaser.yml', '.goreleaser.yaml', 'goreleaser.yaml', '.goreleaser-nightly.yml', '.goreleaser.docker.yaml', 'goreleaserx.yml'].map((n) => evidenceKind(n, ['']))).toEqual([
+      'goreleaser', 'goreleaser', 'goreleaser', 'goreleaser', 'goreleaser', undefined,
+    ]);
     expect(['deploy', 'docker-up', 'run_tests', 'LICENSE', 'CODEOWNERS', 'setup.py', '.envrc'].filter(mayBeShellScript)).toEqual(['deploy', 'docker-up', 'run_tests']);
     expect(['#!/bin/sh', '#!/bin/bash -e', '#!/usr/bin/env bash', '#! /usr/bin/env -S bash -eu', '#!/bin/zsh', '#!/usr/bin/env python3', '#!/bin/shell-thing', '#!/usr/bin/env node'].filter(isShellShebang)).toEqual([
       '#!/bin/sh', '#!/bin/bash -e', '#!/usr/bin/env bash', '#! /usr/bin/env -S bash -eu', '#!/bin/zsh',
@@ -449,6 +452,59 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: a strategy.matrix (lists, include, exclude) fills ${{ matrix.x }} in build-push-action inputs and run steps', async () => {
+    const wf = [
+      'on: push\njobs:\n  images:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n',
+      '        include:\n          - { name: api, dockerfile: api/Dockerfile, target: prod }\n          - { name: worker, dockerfile: worker/Dockerfile.worker }\n',
+      '    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: ${{ matrix.dockerfile }}\n',
+      '          target: ${{ matrix.target }}\n          push: true\n          tags: acme/${{ matrix.name }}:latest\n',
+      '  flavors:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        flavor: [alpine, debian, slim]\n        arch: [amd64, arm64]\n',
+      '        exclude:\n          - flavor: slim\n        include:\n          - flavor: alpine\n            suffix: -alpine\n',
+      '    steps:\n      - run: docker build -f Dockerfile.${{ matrix.flavor }} -t acme/proxy:latest${{ matrix.suffix }} .\n',
+      '  twins:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        os: [alpine, debian]\n',
+      '    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          file: Dockerfile.${{ matrix.os }}\n          push: true\n          tags: acme/edge\n',
+      '  dynamic:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        svc: ${{ fromJSON(needs.plan.outputs.list) }}\n',
+      '    steps:\n      - run: docker build -f ${{ matrix.svc }}/Dockerfile .\n',
+    ].join('');
+    const { dir, ev } = await evidenceOf({
+      '.github/workflows/images.yml': wf,
+      'api/Dockerfile': 'FROM node:22 AS prod\n',
+      'worker/Dockerfile.worker': 'FROM node:22\n',
+      'Dockerfile.alpine': 'FROM nginx:alpine\n',
+      'Dockerfile.debian': 'FROM nginx\n',
+      'Dockerfile.slim': 'FROM nginx\n',
+    });
+    expect(builds(ev, dir).map((b) => [b.dockerfile, b.target, b.tags, b.at])).toEqual([
+      ['api/Dockerfile', 'prod', ['acme/api:latest'], '.github/workflows/images.yml:11'],
+      ['worker/Dockerfile.worker', undefined, ['acme/worker:latest'], '.github/workflows/images.yml:11'],
+      ['Dockerfile.alpine', undefined, ['acme/proxy:latest-alpine'], '.github/workflows/images.yml:30'],
+      ['Dockerfile.debian', undefined, ['acme/proxy:latest'], '.github/workflows/images.yml:30'],
+      // One step, two Dockerfiles, the same name: which one a tag is is decided by what is not read; no names kept.
+      ['Dockerfile.alpine', undefined, [], '.github/workflows/images.yml:37'],
+      ['Dockerfile.debian', undefined, [], '.github/workflows/images.yml:37'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitLab CI: parallel matrix variables fill the scripts, once per combination they tell apart', async () => {
+    const ci = [
+      'build:\n  parallel:\n    matrix:\n      - SERVICE: [api, web]\n        UNUSED: [a, b, c]\n      - SERVICE: admin\n',
+      '  script:\n    - docker build -t registry.example.com/acme/$SERVICE:latest -f services/${SERVICE}/Dockerfile services/$SERVICE\n',
+    ].join('');
+    const { dir, ev } = await evidenceOf({
+      '.gitlab-ci.yml': ci,
+      'services/api/Dockerfile': 'FROM python:3.12\n',
+      'services/web/Dockerfile': 'FROM node:22\n',
+      'services/admin/Dockerfile': 'FROM node:22\n',
+    });
+    expect(builds(ev, dir).map((b) => [b.dockerfile, b.context, b.tags])).toEqual([
+      ['services/api/Dockerfile', 'services/api', ['registry.example.com/acme/api:latest']],
+      ['services/web/Dockerfile', 'services/web', ['registry.example.com/acme/web:latest']],
+      ['services/admin/Dockerfile', 'services/admin', ['registry.example.com/acme/admin:latest']],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitLab CI: script lists through anchors, kaniko', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,
@@ -508,6 +564,50 @@ describe('evidence files', () => {
     const hcl = 'variable "DOCKERFILE" {\n  default = ""\n}\nvariable "CTX" {\n  default = ""\n}\ntarget "app" {\n  context = "${CTX}"\n  dockerfile = "${DOCKERFILE}"\n  tags = ["org/app:1"]\n}\n';
     const { dir, ev } = await evidenceOf({ 'docker-bake.hcl': hcl, Dockerfile: 'FROM node\n' });
     expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/app:1'], push: false, at: 'docker-bake.hcl:7' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GoReleaser: dockers (image_templates, --target, --build-arg, skip_push), dockers_v2 (images x tags), docker_manifests as aliases', async () => {
+    const config = [
+      'env:\n  - ORG=acme\n',
+      'dockers:\n',
+      '  - dockerfile: build/app.Dockerfile\n    image_templates:\n      - "{{ .Env.ORG }}/{{ .ProjectName }}:{{ .Tag }}-amd64"\n',
+      '    build_flag_templates:\n      - "--pull"\n      - "--target=runtime"\n      - "--build-arg=MODE=release"\n      - "--build-arg=VERSION={{ .Version }}"\n',
+      '  - image_templates: ["{{ .Env.REGISTRY }}/tool:{{ .Tag }}"]\n    skip_push: true\n    build_flag_templates: ["--target", "cli"]\n',
+      '  - dockerfile: "{{ .Env.DOCKERFILE }}"\n    image_templates: ["acme/never:latest"]\n',
+      'dockers_v2:\n  - dockerfile: build/v2.Dockerfile\n    images: ["ghcr.io/acme/app", "acme/app"]\n    tags: ["{{ .Version }}", "latest"]\n    build_args:\n      CHANNEL: stable\n',
+      'docker_manifests:\n  - name_template: "{{ .Env.ORG }}/{{ .ProjectName }}:latest"\n    image_templates:\n      - "{{ .Env.ORG }}/{{ .ProjectName }}:{{ .Tag }}-amd64"\n',
+      'kos:\n  - repositories: [acme/ko]\n',
+    ].join('');
+    const { dir, ev } = await evidenceOf({
+      '.goreleaser.yaml': config,
+      'go.mod': 'module github.com/acme/app/v2\n\ngo 1.22\n',
+      Dockerfile: 'FROM alpine\n',
+      'build/app.Dockerfile': 'FROM alpine AS runtime\n',
+      'build/v2.Dockerfile': 'FROM alpine\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'build/app.Dockerfile', context: '.', target: 'runtime', tags: ['acme/app:${Tag}-amd64'], push: true, at: '.goreleaser.yaml:4' },
+      { dockerfile: 'Dockerfile', context: '.', target: 'cli', tags: ['${REGISTRY}/tool:${Tag}'], push: false, at: '.goreleaser.yaml:12' },
+      { dockerfile: 'build/v2.Dockerfile', context: '.', target: undefined, tags: ['ghcr.io/acme/app:${Version}', 'ghcr.io/acme/app:latest', 'acme/app:${Version}', 'acme/app:latest'], push: true, at: '.goreleaser.yaml:18' },
+    ]);
+    expect(ev.builds.map((b) => b.args)).toEqual([{ MODE: 'release', VERSION: undefined }, undefined, { CHANNEL: 'stable' }]);
+    expect(ev.builds[0]!.at.source).toBe('goreleaser');
+    expect(ev.tagAliases.map((a) => [a.source, a.target, a.via, a.at.line])).toEqual([['acme/app:${Tag}-amd64', 'acme/app:latest', 'goreleaser docker_manifests', 24]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GoReleaser: a compose service running the manifest tag is judged by the Dockerfile goreleaser builds it from', async () => {
+    const dir = writeTree({
+      '.goreleaser.yml':
+        'project_name: shop\ndockers:\n  - dockerfile: release.Dockerfile\n    image_templates: ["acme/shop:{{ .Tag }}-amd64"]\n' +
+        'docker_manifests:\n  - name_template: acme/shop:latest\n    image_templates: ["acme/shop:{{ .Tag }}-amd64"]\n',
+      'release.Dockerfile': 'FROM alpine:3.20\nCOPY shop /usr/bin/shop\nENTRYPOINT ["/usr/bin/shop"]\n',
+      'compose.yaml': 'services:\n  shop:\n    image: acme/shop:latest\n',
+    });
+    const r = await runCli(['--explain', '--format', 'json', '.'], dir);
+    const explained = JSON.parse(r.stdout) as { services: { name: string; dockerfile: string | null }[] };
+    expect(explained.services.map((s) => [s.name, s.dockerfile])).toEqual([['shop', 'release.Dockerfile']]);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -187,6 +187,31 @@ describe('rewriteUrls', () => {
   ])('%s', (input, output) => {
     expect(apply(input)).toEqual({ out: output, unclear: false });
   });
+  it('a service whose swap is blocked hears from cap-drop and read-only why they did nothing; a swapped one does not', async () => {
+    const blocked = await hardenTree({
+      'Dockerfile': 'FROM nginx:1.27-alpine\nARG uid=1001\nCOPY site.conf /etc/nginx/conf.d/default.conf\nUSER ${uid}\nEXPOSE 8080\n',
+      'site.conf': 'server {\n  listen 8080;\n  location / { root /usr/share/nginx/html; }\n}\n',
+      'compose.yaml': 'services:\n  web:\n    build: .\n    ports: ["8080:8080"]\n',
+    });
+    const on = (id: string) => blocked.result.engine.findings.filter((f) => f.transform === id).map((f) => `${f.fixed ? 'fixed' : 'manual'}: ${f.message} | ${f.manual ?? ''}`);
+    expect(on(ID).join('\n')).toMatch(/not swapped to nginxinc\/nginx-unprivileged/);
+    for (const id of ['compose/cap-drop', 'compose/read-only']) {
+      expect(on(id), id).toHaveLength(1);
+      expect(on(id)[0]).toMatch(/^manual: service web: nginx:1\.27-alpine is stock nginx run as 1001 \(its Dockerfile USER\) and was not swapped for nginxinc\/nginx-unprivileged \(the nginx\/unprivileged finding on Dockerfile says what blocks it\); (no capabilities dropped|root left writable) \| Resolve what blocks the swap/);
+    }
+    const asRoot = await hardenTree({ 'compose.yaml': 'services:\n  web:\n    image: registry.example.com:5000/nginx:1.27\n    ports: ["80:80"]\n' });
+    expect(asRoot.result.engine.findings.filter((f) => f.transform === 'compose/cap-drop').map((f) => f.message)).toEqual([
+      'service web: registry.example.com:5000/nginx:1.27 runs its master process as root and was not swapped for nginxinc/nginx-unprivileged (the nginx/unprivileged finding says what blocks it); no capabilities dropped',
+    ]);
+    const swapped = await hardenTree({
+      'Dockerfile': 'FROM nginx:1.27-alpine\nCOPY site.conf /etc/nginx/conf.d/default.conf\n',
+      'site.conf': 'server {\n  listen 80;\n  location / { root /usr/share/nginx/html; }\n}\n',
+      'compose.yaml': 'services:\n  web:\n    build: .\n    ports: ["8080:80"]\n',
+    });
+    expect(swapped.result.engine.findings.filter((f) => /was not swapped/.test(f.message))).toEqual([]);
+    expect(swapped.result.engine.findings.find((f) => f.transform === 'compose/cap-drop')?.fixed).toBe(true);
+  });
+
   it('calls a port given as a separate word unclear', () => {
     expect(apply('nc -z localhost 80').unclear).toBe(true);
     expect(apply('nc -z 127.0.0.1 8080').unclear).toBe(false);

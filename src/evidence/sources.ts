@@ -10,7 +10,7 @@ import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, t
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText } from './shell.js';
-import type { EvidenceSource, RepoEvidence } from './types.js';
+import type { BuildUse, EvidenceSource, RepoEvidence } from './types.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
@@ -52,6 +52,9 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   if (lower === 'package.json') return 'package.json';
   // go-task's default names (https://taskfile.dev/usage/#supported-file-names).
   if (/^taskfile(\.dist)?\.ya?ml$/.test(lower)) return 'taskfile';
+  // GoReleaser's default names (.goreleaser.yml/.yaml, goreleaser.yml/.yaml) and the variants repositories pass with
+  // `--config` (.goreleaser.docker.yml, .goreleaser-nightly.yaml).
+  if (/^\.?goreleaser([.-][\w.-]+)?\.ya?ml$/.test(lower)) return 'goreleaser';
   if (/\.ya?ml$/.test(lower)) {
     const inGithub = dirParts.map((d) => d.toLowerCase()).includes('.github');
     if (inGithub && (parent === 'workflows' || lower === 'action.yml' || lower === 'action.yaml')) return 'github-workflow';
@@ -99,6 +102,8 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
       return readBakeFile(ctx, out);
     case 'devcontainer':
       return readDevcontainer(ctx, out);
+    case 'goreleaser':
+      return readGoreleaser(ctx, out);
   }
 }
 
@@ -373,6 +378,7 @@ function scalarScript(doc: Document.Parsed, node: unknown, lineOf: (o: number) =
 function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const doc = yamlDoc(ctx.text);
   if (!doc) return;
+  const firstBuild = out.builds.length;
   const lineOf = lineIndex(ctx.text);
   const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
   const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
@@ -382,11 +388,15 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const envIn = (node: unknown) => withContext(envOf(doc, node), github.expressions);
   const workflowEnv = envIn(get(doc, top, 'env'));
   const workflowDir = scalarText(doc, get(doc, get(doc, get(doc, top, 'defaults'), 'run'), 'working-directory'));
-  const jobs: [Node | undefined, Record<string, string>, string | undefined][] = [];
+  const jobs: [Node | undefined, Record<string, string>, string | undefined, ReadonlyMap<string, string>][] = [];
   for (const [, job] of entries(doc, get(doc, top, 'jobs'))) {
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
-    const jobEnv = { ...workflowEnv, ...envIn(get(doc, job, 'env')) };
-    jobs.push([get(doc, job, 'steps'), jobEnv, jobDir]);
+    // A job with a `strategy.matrix` runs once per combination, `${{ matrix.x }}` filled in each time.
+    for (const expressions of matrixContexts(doc, ctx.text, job, github.expressions)) {
+      const jobEnv = { ...workflowEnv, ...withContext(envOf(doc, get(doc, job, 'env')), expressions) };
+      jobs.push([get(doc, job, 'steps'), jobEnv, jobDir, expressions]);
+      readReusableWorkflowBuild(ctx, doc, job, workflowEnv, expressions, repoRoot, lineOf, out);
+    }
     // `container: image` or `container: {image: ...}`: the job's steps run inside that image
     // (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idcontainer).
     const containerNode = get(doc, job, 'container');
@@ -395,12 +405,12 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (containerNode as Node | undefined)?.range?.[0] ?? 0);
       out.imageUses.push({ image: jobImage, kind: 'ci-job', at });
     }
-    readReusableWorkflowBuild(ctx, doc, job, workflowEnv, github.expressions, repoRoot, lineOf, out);
   }
   const runs = get(doc, top, 'runs'); // a composite action
-  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined]);
+  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined, github.expressions]);
 
-  for (const [steps, env, jobDir] of jobs) {
+  for (const [steps, env, jobDir, expressions] of jobs) {
+    const envIn = (node: unknown) => withContext(envOf(doc, node), expressions);
     const list = deref(doc, steps);
     if (!isSeq(list)) continue;
     // docker/metadata-action steps by id: the image names their `tags` output carries.
@@ -413,7 +423,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
       const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
       if (script) {
-        const run = scriptWithContext(script, github.expressions);
+        const run = scriptWithContext(script, expressions);
         const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
         const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars, style: 'shell', env: stepEnv };
         interpretShell(run.text, sc, out);
@@ -423,7 +433,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       const withNode = get(doc, step, 'with');
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
       at.text = `uses: ${uses}`;
-      const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), github.expressions);
+      const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), expressions);
       const pathInput = (k: string) => inRepo(input(k));
       if (/^docker\/metadata-action@/.test(uses)) {
         const id = scalarText(doc, get(doc, step, 'id'));
@@ -431,7 +441,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
         // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
         // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
         // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
-        const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, github.expressions);
+        const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, expressions);
         for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
       } else if (/^docker\/build-push-action@/.test(uses)) {
         const ctxIn = pathInput('context') ?? '.';
@@ -446,7 +456,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
         out.builds.push({
           dockerfile,
           context: contextDir,
-          target: input('target'),
+          target: input('target') || undefined, // an empty input (a matrix key the combination lacks) is no target
           tags: [
             ...listInput(input('tags')).flatMap((t) => {
               // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
@@ -469,6 +479,107 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
       }
     }
   }
+  untagMatrixTwins(out.builds, firstBuild);
+}
+
+/**
+ * One step read once per matrix combination may build several Dockerfiles (or targets) under the same names: its
+ * tags then differ by what is not read here (docker/metadata-action's `flavor: suffix=-alpine`, `enable=${{ matrix.x
+ * == 'debian' }}`), so the names cannot say which Dockerfile an `image:` runs. Those builds keep their other facts
+ * (pushed, built) and lose the names, rather than link a tag to whichever combination came first.
+ */
+function untagMatrixTwins(builds: BuildUse[], from: number): void {
+  const byStep = new Map<string, BuildUse[]>();
+  for (const b of builds.slice(from)) {
+    const key = `${b.at.line}\0${[...b.tags].sort().join('\0')}`;
+    byStep.set(key, [...(byStep.get(key) ?? []), b]);
+  }
+  for (const group of byStep.values()) {
+    if (group.length < 2 || group.every((b) => b.dockerfile === group[0]!.dockerfile && b.target === group[0]!.target)) continue;
+    for (const b of group) b.tags = [];
+  }
+}
+
+/** More combinations than this are not read one by one: the first ones stand for the job. */
+const MAX_MATRIX_COMBINATIONS = 32;
+
+/**
+ * The expression contexts a job runs with: one per combination of its `strategy.matrix` that differs in the keys its
+ * text uses (`${{ matrix.dockerfile }}`), each with `matrix.KEY` (and `matrix.KEY.FIELD` for an object value) set;
+ * just `base` when the job has no matrix, uses none of it, or its matrix is not literal (`${{ fromJSON(…) }}`).
+ * Combinations as GitHub makes them (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/
+ * run-job-variations, "Expanding or adding matrix configurations" and "Excluding matrix configurations"): the product of
+ * the lists, less the `exclude` entries, then each `include` entry added to every combination whose original values it
+ * does not change, or as a combination of its own when it fits none.
+ */
+function matrixContexts(doc: Document.Parsed, text: string, job: unknown, base: ReadonlyMap<string, string>): ReadonlyMap<string, string>[] {
+  const range = (deref(doc, job) as Node | undefined)?.range;
+  const used = new Set<string>();
+  for (const m of (range ? text.slice(range[0], range[1]) : '').matchAll(/\bmatrix\.([A-Za-z_][\w-]*)/g)) used.add(m[1]!);
+  const combos = used.size ? matrixCombinations(doc, get(doc, get(doc, job, 'strategy'), 'matrix')) : undefined;
+  if (!combos?.length) return [base];
+  const seen = new Set<string>();
+  const out: Map<string, string>[] = [];
+  for (const combo of combos) {
+    const expressions = new Map(base);
+    // A key this combination lacks is null, which an expression in a string renders as '' (…/expressions#literals).
+    for (const key of used) if (!(key in combo)) expressions.set(`matrix.${key}`, '');
+    for (const [key, value] of Object.entries(combo)) {
+      if (!used.has(key)) continue;
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') expressions.set(`matrix.${key}`, String(value));
+      else if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+          if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') expressions.set(`matrix.${key}.${field}`, String(v));
+        }
+      }
+    }
+    const key = JSON.stringify([...expressions].filter(([k]) => k.startsWith('matrix.')));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(expressions);
+    if (out.length >= MAX_MATRIX_COMBINATIONS) break;
+  }
+  return out;
+}
+
+/** The combinations of a literal matrix (see matrixContexts); undefined when a part of it is an expression. */
+export function matrixCombinations(doc: Document.Parsed, matrix: unknown): Record<string, unknown>[] | undefined {
+  const node = deref(doc, matrix);
+  if (!isMap(node)) return undefined;
+  const lists: [string, unknown[]][] = [];
+  let include: Record<string, unknown>[] = [];
+  let exclude: Record<string, unknown>[] = [];
+  for (const [key, value] of entries(doc, node)) {
+    const js: unknown = value === undefined ? undefined : (value as Node).toJS(doc);
+    if (key === 'include' || key === 'exclude') {
+      if (!Array.isArray(js) || !js.every((e) => e && typeof e === 'object' && !Array.isArray(e))) return undefined;
+      if (key === 'include') include = js as Record<string, unknown>[];
+      else exclude = js as Record<string, unknown>[];
+      continue;
+    }
+    if (!Array.isArray(js)) return undefined; // `${{ fromJSON(needs.x.outputs.list) }}`: not known here
+    lists.push([key, js]);
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  let combos: Record<string, unknown>[] = lists.length ? [{}] : [];
+  for (const [key, values] of lists) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+    if (combos.length > MAX_MATRIX_COMBINATIONS * 8) combos = combos.slice(0, MAX_MATRIX_COMBINATIONS * 8);
+  }
+  combos = combos.filter((c) => !exclude.some((e) => Object.entries(e).every(([k, v]) => same(c[k], v))));
+  const original = new Set(lists.map(([k]) => k));
+  const originals = combos.map((c) => ({ ...c }));
+  for (const entry of include) {
+    let added = false;
+    // Only the product's combinations take an entry in; one made from an earlier entry stands alone.
+    originals.forEach((values, i) => {
+      if (Object.entries(entry).some(([k, v]) => original.has(k) && !same(values[k], v))) return;
+      Object.assign(combos[i]!, entry);
+      added = true;
+    });
+    if (!added) combos.push({ ...entry });
+  }
+  return combos;
 }
 
 /**
@@ -716,18 +827,51 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
   const seen = new Set<unknown>(); // a script shared through an anchor is one piece of evidence
   for (const [name, job] of entries(doc, doc.contents)) {
     if (!isMap(job) || name === 'variables') continue;
-    const env = { ...globalEnv, ...envOf(doc, get(doc, job, 'variables')) };
-    for (const key of ['before_script', 'script', 'after_script']) {
-      for (const item of scriptItems(doc, get(doc, job, key))) {
-        if (seen.has(item)) continue;
-        seen.add(item);
+    const items = ['before_script', 'script', 'after_script'].flatMap((key) => scriptItems(doc, get(doc, job, key)));
+    // `parallel: matrix:` runs the job once per combination of its variables (https://docs.gitlab.com/ci/yaml/#parallelmatrix):
+    // the scripts are read once per combination that differs in the variables they use.
+    const variants = gitlabMatrixVariants(doc, get(doc, get(doc, job, 'parallel'), 'matrix'), items.map((i) => scalarText(doc, i) ?? '').join('\n'));
+    const shared = variants.length > 1 ? new Set<unknown>() : seen; // a script read per combination is read in full each time
+    for (const variant of variants) {
+      const env = { ...globalEnv, ...envOf(doc, get(doc, job, 'variables')), ...variant };
+      for (const item of items) {
+        if (shared.has(item)) continue;
+        shared.add(item);
         const run = scalarScript(doc, item, lineOf);
         if (!run) continue;
         const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'gitlab-ci', lineOf: run.lineOf, dirs: [root], vars: new Map([...predefined, ...Object.entries(env).map(([k, v]) => [k, expandVariables(v, predefined)] as const)]), style: 'shell', env };
         interpretShell(run.text, sc, out);
       }
+      if (shared !== seen) shared.clear();
     }
   }
+}
+
+/**
+ * The variable sets of a GitLab `parallel: matrix:` (a list of maps; a list value gives one job per value, several
+ * lists their product) that differ in the variables `script` uses; `[{}]` without one or when it uses none.
+ */
+function gitlabMatrixVariants(doc: Document.Parsed, matrix: unknown, script: string): Record<string, string>[] {
+  const list = deref(doc, matrix);
+  if (!isSeq(list)) return [{}];
+  const out: Record<string, string>[] = [];
+  const seen = new Set<string>();
+  for (const item of list.items) {
+    let combos: Record<string, string>[] = [{}];
+    for (const [key, value] of entries(doc, item)) {
+      const v = deref(doc, value);
+      const values = isSeq(v) ? v.items.map((x) => scalarText(doc, x)).filter((x): x is string => x !== undefined) : [scalarText(doc, v)].filter((x): x is string => x !== undefined);
+      if (!/^[A-Za-z_]\w*$/.test(key) || !new RegExp(`\\$\\{?${key}\\b`).test(script)) continue;
+      combos = combos.flatMap((c) => values.map((x) => ({ ...c, [key]: x })));
+    }
+    for (const c of combos) {
+      const k = JSON.stringify(c);
+      if (seen.has(k) || out.length >= MAX_MATRIX_COMBINATIONS) continue;
+      seen.add(k);
+      out.push(c);
+    }
+  }
+  return out.length ? out : [{}];
 }
 
 /** Script lines: a string, or a list of strings and nested lists (GitLab flattens `!reference` and anchors). */
@@ -815,6 +959,166 @@ function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
       at: evidenceAt({ ...ctx, source: 'bake', lineOf }, ctx.text, t.offset),
     });
   }
+}
+
+// ------------------------------------------------------------ GoReleaser
+
+/**
+ * GoReleaser configurations (https://goreleaser.com/customization/docker/, .../package/dockers_v2/,
+ * .../docker_manifest/). `dockers:` entries build `dockerfile` (default `Dockerfile`, "from the project root") into
+ * each of their `image_templates`, with `build_flag_templates` passed to the build (`--target`, `--build-arg`), and
+ * push them unless `skip_push: true`; `dockers_v2:` entries build every `images` name with every `tags` tag, with
+ * `build_args`; `docker_manifests:` make `name_template` a manifest list of the `image_templates` built by `dockers`
+ * (a tag alias each, as `docker manifest create` is). The build context is a temporary folder holding the binaries
+ * and `extra_files` (paths from the project root), so the project root is the context here. `kos:` build from Go
+ * source with no Dockerfile: nothing to link.
+ */
+function readGoreleaser(ctx: Ctx, out: RepoEvidence): void {
+  const doc = yamlDoc(ctx.text);
+  if (!doc) return;
+  const top = doc.contents;
+  const lineOf = lineIndex(ctx.text);
+  const root = path.dirname(ctx.file);
+  const at = (node: unknown, text: string) => ({ ...evidenceAt({ ...ctx, source: 'goreleaser', lineOf }, ctx.text, (node as Node | undefined)?.range?.[0] ?? 0), text });
+  // `env:` is a list of `NAME=value` (https://goreleaser.com/customization/env/); `{{ .Env.NAME }}` reads it, else the shell's.
+  const env = new Map<string, string>();
+  for (const item of seqItems(doc, get(doc, top, 'env'))) {
+    const line = scalarText(doc, item);
+    const eq = line?.indexOf('=') ?? -1;
+    if (line && eq > 0 && !line.includes('{{')) env.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  const template = (text: string | undefined) => (text === undefined ? undefined : goreleaserTemplate(text, projectNameOf(doc, top, root), env));
+  const dockerfileOf = (node: unknown) => {
+    const written = template(scalarText(doc, get(doc, node, 'dockerfile')) ?? 'Dockerfile')!;
+    return written.includes('$') ? undefined : resolveIn([root], written);
+  };
+  for (const entry of seqItems(doc, get(doc, top, 'dockers'))) {
+    const dockerfile = dockerfileOf(entry);
+    if (!dockerfile) continue;
+    const tags = seqItems(doc, get(doc, entry, 'image_templates')).map((n) => template(scalarText(doc, n))).filter((t): t is string => !!t);
+    if (tags.length === 0) continue;
+    const flags = seqItems(doc, get(doc, entry, 'build_flag_templates')).map((n) => template(scalarText(doc, n)) ?? '');
+    const skipPush = scalarText(doc, get(doc, entry, 'skip_push'));
+    const args = buildFlagArgs(flags);
+    out.builds.push({
+      dockerfile,
+      context: root,
+      target: flagValue(flags, '--target'),
+      tags,
+      // `skip_push: auto` skips pushing prereleases only.
+      push: skipPush !== 'true',
+      exportsFiles: false,
+      via: 'goreleaser dockers',
+      ...(Object.keys(args).length ? { args } : {}),
+      at: at(entry, `dockers: ${path.relative(root, dockerfile)} -> ${tags[0]}`),
+    });
+  }
+  for (const entry of seqItems(doc, get(doc, top, 'dockers_v2'))) {
+    const dockerfile = dockerfileOf(entry);
+    if (!dockerfile) continue;
+    const names = seqItems(doc, get(doc, entry, 'images')).map((n) => template(scalarText(doc, n))).filter((t): t is string => !!t);
+    const tagList = seqItems(doc, get(doc, entry, 'tags')).map((n) => template(scalarText(doc, n))).filter((t): t is string => !!t);
+    const tags = names.flatMap((name) => (tagList.length ? tagList.map((t) => `${name}:${t}`) : [name]));
+    if (tags.length === 0) continue;
+    const flags = seqItems(doc, get(doc, entry, 'flags')).map((n) => template(scalarText(doc, n)) ?? '');
+    const args: Record<string, string | undefined> = buildFlagArgs(flags);
+    for (const [k, v] of entries(doc, get(doc, entry, 'build_args'))) {
+      const value = template(scalarText(doc, v));
+      args[k] = value === undefined || value.includes('$') ? undefined : value;
+    }
+    out.builds.push({
+      dockerfile,
+      context: root,
+      target: flagValue(flags, '--target'),
+      tags,
+      push: scalarText(doc, get(doc, entry, 'skip')) !== 'true',
+      exportsFiles: false,
+      via: 'goreleaser dockers_v2',
+      ...(Object.keys(args).length ? { args } : {}),
+      at: at(entry, `dockers_v2: ${path.relative(root, dockerfile)} -> ${tags[0]}`),
+    });
+  }
+  for (const entry of seqItems(doc, get(doc, top, 'docker_manifests'))) {
+    const target = template(scalarText(doc, get(doc, entry, 'name_template')));
+    if (!target) continue;
+    for (const n of seqItems(doc, get(doc, entry, 'image_templates'))) {
+      const source = template(scalarText(doc, n));
+      if (source && source !== target) out.tagAliases.push({ source, target, via: 'goreleaser docker_manifests', at: at(entry, `docker_manifests: ${target}`) });
+    }
+  }
+}
+
+function seqItems(doc: Document.Parsed, node: unknown): unknown[] {
+  const n = deref(doc, node);
+  return isSeq(n) ? n.items.map((i) => deref(doc, i)) : [];
+}
+
+/**
+ * The project name `{{ .ProjectName }}` stands for: `project_name`, else (as GoReleaser's project pipe guesses it,
+ * internal/pipe/project/project.go) the `release.github`/`gitlab`/`gitea` name, the Go module's last path element,
+ * the Git remote's repository name. Undefined when none is known.
+ */
+function projectNameOf(doc: Document.Parsed, top: unknown, root: string): string | undefined {
+  const literal = (v: string | undefined) => (v && !v.includes('{{') ? v : undefined);
+  const named = literal(scalarText(doc, get(doc, top, 'project_name')));
+  if (named) return named;
+  const release = get(doc, top, 'release');
+  for (const forge of ['github', 'gitlab', 'gitea']) {
+    const name = literal(scalarText(doc, get(doc, get(doc, release, forge), 'name')));
+    if (name) return name;
+  }
+  try {
+    const module = /^module\s+("?)([^\s"]+)\1/m.exec(readFileSync(path.join(root, 'go.mod'), 'utf8'))?.[2];
+    // `github.com/org/app/v2` is the module of app: a major version suffix is not its name.
+    const parts = module?.split('/').filter((p) => !/^v\d+$/.test(p));
+    if (parts?.length) return parts[parts.length - 1];
+  } catch {
+    // no go.mod: the remote may still say
+  }
+  return githubRepoOf(root)?.name;
+}
+
+/**
+ * A GoReleaser template (Go text/template) as a tag of this model: `{{ .ProjectName }}` and `{{ .Env.NAME }}` filled
+ * in where known, every other action (`{{ .Tag }}`, `{{ .Major }}`, `{{ if … }}…{{ end }}`) a variable `${…}`, which
+ * the image index matches as a pattern.
+ */
+export function goreleaserTemplate(text: string, projectName: string | undefined, env: ReadonlyMap<string, string>): string {
+  return text
+    .replace(/\{\{-?\s*if\b[\s\S]*?\{\{-?\s*end\s*-?\}\}/g, '${template}')
+    .replace(/\{\{-?\s*([^{}]*?)\s*-?\}\}/g, (whole, action: string) => {
+      if (action === '.ProjectName' && projectName) return projectName;
+      const envRef = /^\.Env\.([A-Za-z_]\w*)$/.exec(action);
+      if (envRef) return env.get(envRef[1]!) ?? `\${${envRef[1]}}`;
+      const field = /^\.([A-Za-z_][\w.]*)$/.exec(action);
+      return field ? `\${${field[1]}}` : '${template}';
+    });
+}
+
+/** The value of `--flag=value` or `--flag value` (as one item or two) among build flags; the last wins, as with docker. */
+function flagValue(flags: string[], flag: string): string | undefined {
+  let value: string | undefined;
+  flags.forEach((f, i) => {
+    const item = f.trim();
+    if (item.startsWith(`${flag}=`)) value = item.slice(flag.length + 1);
+    else if (item.startsWith(`${flag} `)) value = item.slice(flag.length + 1).trim();
+    else if (item === flag && flags[i + 1] !== undefined) value = flags[i + 1]!.trim();
+  });
+  return value && !value.includes('$') ? value : undefined;
+}
+
+/** `--build-arg=NAME=value` flags: a value still holding a template is not known here. */
+function buildFlagArgs(flags: string[]): Record<string, string | undefined> {
+  const args: Record<string, string | undefined> = {};
+  flags.forEach((f, i) => {
+    const item = f.trim();
+    const pair = item.startsWith('--build-arg=') ? item.slice(12) : item.startsWith('--build-arg ') ? item.slice(12).trim() : item === '--build-arg' ? flags[i + 1]?.trim() : undefined;
+    const eq = pair?.indexOf('=') ?? -1;
+    if (!pair || eq <= 0) return;
+    const value = pair.slice(eq + 1);
+    args[pair.slice(0, eq)] = value.includes('$') ? undefined : value;
+  });
+  return args;
 }
 
 // --------------------------------------------------------- dev containers

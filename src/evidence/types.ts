@@ -15,6 +15,7 @@ export type EvidenceSource =
   | 'readme'
   | 'dotenv'
   | 'bake'
+  | 'goreleaser'
   | 'devcontainer'
   | 'compose'
   | 'dockerfile'
