@@ -1146,6 +1146,33 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: { distro: 'ubuntu' },
   },
   {
+    family: 'linuxserver',
+    // LinuxServer.io's base images and every app image built on them (lscr.io/linuxserver/sonarr, ...).
+    names: [/^(lscr\.io\/|ghcr\.io\/)?linuxserver\//],
+    source: 'https://github.com/linuxserver/docker-baseimage-alpine/blob/master/Dockerfile',
+    // ENTRYPOINT ["/init"] (s6-overlay v3) as root; the image makes user abc (`useradd -u 911 -U -d /config
+    // abc`). At start init-adduser renumbers abc to PUID/PGID (`groupmod -o -g`, `usermod -o -u`: it rewrites
+    // /etc/passwd and /etc/group, so a read-only root stops it) and `lsiown abc:abc /app /config /defaults`
+    // (chown and chmod over trees abc may own); the services then run as abc through s6-setuidgid, supervised
+    // by s6 as root (stopping them signals another UID: KILL). A USER stops all of that: never add one.
+    // Its read-only and non-root modes (LSIO_READ_ONLY_FS, LSIO_NON_ROOT_USER) exist only for images that
+    // say they support them; write paths are per app: not known.
+    capsSource: 'https://github.com/linuxserver/docker-baseimage-alpine/blob/master/root/etc/s6-overlay/s6-rc.d/init-adduser/run',
+    facts: {
+      existingUser: user('abc', 911),
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID'],
+    },
+    // The base images name their distro (baseimage-alpine, -ubuntu, -debian, -fedora, -arch); an app image's
+    // tag may (`-alpine`, `-ubuntu`, `-debian`), else its distro is not known here.
+    tags: [
+      { when: (t, n) => /baseimage-alpine/.test(n) || ALPINE.test(t), set: { distro: 'alpine' } },
+      { when: (t, n) => /baseimage-ubuntu/.test(n) || /(^|-)(ubuntu|jammy|noble|focal)(-|$)/.test(t), set: { distro: 'ubuntu' } },
+      { when: (t, n) => /baseimage-debian/.test(n) || /(^|-)(debian|bookworm|trixie)(-|$)/.test(t), set: { distro: 'debian' } },
+    ],
+    otherTags: {},
+  },
+  {
     family: 'grafana',
     names: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise'],
     source: 'https://github.com/grafana/grafana/blob/main/Dockerfile',
