@@ -700,6 +700,11 @@ function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { bef
       // Files copied into a folder (`COPY --chown=node package.json server.js ./`) are given one by one: a program or a
       // manifest given so is no write (PROGRAM_FILE, MANIFEST_FILE); a folder or a renamed file is given whole.
       const sources = args.slice(0, -1);
+      // The whole build context copied with --chown (`COPY --chown=app:app . /app`) is how Docker's own guide
+      // gives the app its files without a second layer of chown: it says who owns the code, not that the app
+      // writes into it. Only a part given on its own (a config file, a data folder) or a chown/chmod after
+      // the copy says that.
+      if (!ins.flags.some((f) => f.name === 'from') && sources.length && sources.every((src) => src === '.' || src === './')) continue;
       const intoFolder = /\/$|^\.$/.test(written) || sources.length > 1;
       const fileLike = (src: string) => /\.[A-Za-z0-9]+$/.test(src) || MANIFEST_FILE.test(path.posix.basename(src));
       if (intoFolder && sources.length && sources.every((src) => fileLike(src) && !/[*?[]/.test(src))) {

@@ -478,7 +478,7 @@ function dataNotes(s: ServiceLink, data: WritePath[], consequence: string): Find
       ID,
       CIS,
       s,
-      `the build gives the user ${chowned.length > 1 ? 'paths that hold' : 'a path that holds'} its files, so the app writes there at run time: ${shown}; a read-only root stops those writes and a tmpfs would hide the build's files; ${consequence}`,
+      `the build gives the user ${chowned.length > 1 ? 'paths that hold' : 'a path that holds'} its files, so the app may write there at run time: ${shown}; a read-only root stops those writes and a tmpfs would hide the build's files; ${consequence}`,
       `Find where under ${chowned.length > 1 ? 'those paths' : first} the app writes (data, uploads, sessions, logs, caches; for a file, its folder): mount a named volume on what it keeps and a tmpfs on what it may lose, or give the user only those folders in the Dockerfile; then run docker-harden again.`,
     ),
   );
