@@ -11,7 +11,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
-import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { effectiveInstructions, expandArgs } from '../../src/parse/dockerfile.js';
 import {
   finalStage,
   resolveStageBase,
@@ -135,6 +135,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
   if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user);
+  if (user.unset && user.instruction) return outOfScopeUser(df, stage, base, user.instruction, user.unset, report);
   if (facts?.swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
     return report(`${base.image} runs its master process as root`, `Use ${facts.swapTo} (enable nginx/unprivileged).`);
@@ -401,6 +402,59 @@ function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: 
     cis: CIS,
     fix: { edits: [insertBefore(df, df.parsed, ins, [`${keyword(df.parsed, 'RUN')} ${command}`])] },
   };
+}
+
+/**
+ * A USER that names build variables nothing in its stage declares (`USER ${uid}` where `ARG uid=1001`
+ * stands before the first FROM, or in a stage this one does not build on). The builder expands them to
+ * empty ("An ARG declared before a FROM is outside of a build stage, so it can't be used in any
+ * instruction after a FROM", https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact;
+ * BuildKit's UndefinedVar check, https://docs.docker.com/reference/build-checks/undefined-var/), and
+ * an empty USER is root: the image runs as root though the author wrote a non-root USER. Where every
+ * such variable is a global ARG whose default names a non-root user, declaring it again in the stage
+ * (`ARG uid`, which takes the global default) makes the USER what was written. Otherwise which value
+ * was meant is not known (an ARG of another stage, or one with no default): reported, no user added.
+ */
+function outOfScopeUser(
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  ins: DfInstruction,
+  unset: string[],
+  report: (message: string, manual: string) => Finding,
+): Finding {
+  const parsed = df.parsed;
+  const written = ins.args[0] ?? '';
+  const holder = base.chain.find((s) => s.instructions.includes(ins)) ?? stage;
+  const name = (s: DfStage) => (s.name ? `stage ${s.name}` : `stage #${s.index}`);
+  const vars = unset.map((v) => `\${${v}}`).join(', ');
+  const what = `USER ${written} (line ${ins.line + 1}) uses ${vars}, which ${unset.length > 1 ? 'are' : 'is'} not declared in ${name(holder)} or a stage it builds on`;
+  const globals = new Map(unset.map((v) => [v, parsed.globalArgs.get(v)] as const));
+  const meant = [...globals.values()].every((v) => v !== undefined) ? expandArgs(written, globals as Map<string, string>) : undefined;
+  const meantName = meant?.split(':')[0]?.trim() ?? '';
+  if (meant !== undefined && meantName !== '' && !meant.includes('$') && !isRootUser(meant)) {
+    const lines = unset.map((v) => `${keyword(parsed, 'ARG')} ${v}`);
+    return {
+      transform: ID,
+      file: df.path,
+      range: [stage.from.start, stage.from.end],
+      message: `${what}: an ARG before the first FROM is in scope only in FROM lines unless the stage declares it again, so the builder expands ${unset.length > 1 ? 'them' : 'it'} to empty and the image runs as root; declare ${lines.map((l) => l.replace(/^\S+/, 'ARG')).join(', ')} in ${name(holder)} (${unset.length > 1 ? 'they take their' : 'it takes its'} global default) so the USER is ${meant} as written`,
+      severity: 'warning',
+      cis: CIS,
+      fix: { edits: [insertAfter(df, parsed, holder.from, lines)] },
+    };
+  }
+  // Where else the file declares them, to say which value the author probably meant.
+  const elsewhere = unset.flatMap((v) => {
+    const decl = parsed.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'ARG' && i.properties.some((p) => p.name === v)).map((i) => ({ s, i })))[0];
+    if (decl) return [`${v} is declared in ${name(decl.s)} (line ${decl.i.line + 1}), which ${name(holder)} does not build FROM`];
+    if (parsed.globalArgs.has(v)) return [`${v} is declared before the first FROM with no default`];
+    return [];
+  });
+  return report(
+    `${what}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}: the builder expands ${unset.length > 1 ? 'them' : 'it'} to empty and the image runs as root; which value was meant is not known, so no user added`,
+    `Declare ${unset.map((v) => `ARG ${v}=<non-root UID or name>`).join(' and ')} in ${name(holder)} before its USER (or build it FROM the stage that declares ${unset.length > 1 ? 'them' : 'it'}); then run docker-harden again.`,
+  );
 }
 
 interface UserPlan {
