@@ -19,6 +19,7 @@ import {
   isRootUser,
   usersCreatedIn,
   chainInstructions,
+  runScript,
   workdirs,
   imageStages,
   nginxPackage,
@@ -48,6 +49,7 @@ import {
   serviceNeedingRoot,
   serviceStart,
   serviceUnseenDrop,
+  startEscalations,
   startScriptTexts,
   unseenDrop,
   type ImageDrop,
@@ -300,6 +302,18 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
+  // The start steps up to root with sudo/doas (`sudo mkdir -p /run/app`). Run as root today, that is a no-op; run as the
+  // user a USER names, sudo asks for that user's password (there is no terminal to give it) or refuses a user not in
+  // sudoers ("user NAME is not in the sudoers file", sudoers(5)), and the start fails. Only a Dockerfile that grants the
+  // user NOPASSWD in sudoers keeps that working; otherwise no USER is added.
+  const stepsUp = startEscalations(start);
+  for (const { start: own } of serviceStarts) if (own !== start) for (const e of startEscalations(own)) if (!stepsUp.includes(e)) stepsUp.push(e);
+  if (stepsUp.length && !grantsNoPassword(df, base, plan.name)) {
+    return report(
+      `its start steps up to root with ${stepsUp.slice(0, 3).join(', ')}: as root that is a no-op, but as ${plan.name} sudo would ask for a password or refuse a user not in sudoers, and the start would fail; no user added`,
+      `Move those steps into the build (RUN before USER) or run them without sudo in a start that stays root, or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
+    );
+  }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
@@ -455,6 +469,21 @@ function outOfScopeUser(
     `${what}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}: the builder expands ${unset.length > 1 ? 'them' : 'it'} to empty and the image runs as root; which value was meant is not known, so no user added`,
     `Declare ${unset.map((v) => `ARG ${v}=<non-root UID or name>`).join(' and ')} in ${name(holder)} before its USER (or build it FROM the stage that declares ${unset.length > 1 ? 'them' : 'it'}); then run docker-harden again.`,
   );
+}
+
+/**
+ * Whether a RUN of the image's stages gives `name` passwordless root: a sudoers rule `NAME HOST=(...) NOPASSWD: ...`
+ * (or `ALL ...`, every user; `%NAME`, the user's own group), or a doas rule `permit nopass NAME` (sudoers(5), doas.conf(5)).
+ */
+function grantsNoPassword(df: DockerfileSource, base: StageBase, name: string): boolean {
+  const sudoers = /(?:^|["'\s])(%?[A-Za-z0-9_.-]+)\s+[^\s=]+\s*=\s*(?:\([^)]*\)\s*)?NOPASSWD\b/g;
+  const doas = /\bpermit\s+(?:\S+\s+)*?nopass\b(?:\s+(?:keepenv|persist|setenv\s*\{[^}]*\}))*\s+(:?[A-Za-z0-9_.-]+)/g;
+  const grants = (who: string) => who === name || who === 'ALL' || who === `%${name}` || who === `:${name}`;
+  return chainInstructions(base.chain).some((ins) => {
+    if (ins.keyword !== 'RUN') return false;
+    const text = runScript(ins, df.parsed.escape);
+    return [...text.matchAll(sudoers), ...text.matchAll(doas)].some((m) => grants(m[1]!));
+  });
 }
 
 interface UserPlan {
