@@ -35,7 +35,7 @@ import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import {
   dropDecision,
@@ -290,6 +290,18 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `${stockNginx}: a non-root USER would stop nginx from starting; no user added`,
       'Copy a full nginx.conf into the image with pid and *_temp_path under /tmp and listen 8080, then run docker-harden again (nginx/unprivileged then prepares the rest).',
+    );
+  }
+  // A service that mounts something into root's HOME (opengist's dev container: `-v ~/.opengist-dev:/root/.opengist`, credentials at
+  // /root/.aws, /root/.ssh): running as root, the app finds it through HOME=/root. Under a USER the app gets another HOME and,
+  // /root being mode 700 on Debian and Alpine, no way in: it starts afresh beside its data, or without its credentials. Caches
+  // (/root/.cache) are only refilled, so they do not stop the USER (the finding says to move them).
+  const homeMount = services.flatMap((svc) => svc.volumes.filter((m) => m.type !== 'tmpfs' && isUnderRoot(m.target.replace(/\/+$/, '')) && !isUnder(m.target, '/root/.cache')).map((m) => ({ svc, m })))[0];
+  if (homeMount) {
+    const { svc, m } = homeMount;
+    return report(
+      `service ${svc.name} (${svc.compose.rel}) mounts ${m.type === 'bind' ? m.source ?? 'a host folder' : `volume ${m.source ?? '(anonymous)'}`} at ${m.target}, in root's HOME: the app finds it there as root; under a USER it gets another HOME and cannot enter /root, so it would start without that ${m.readOnly ? 'configuration' : 'data'}; no user added`,
+      `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
     );
   }
   // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
