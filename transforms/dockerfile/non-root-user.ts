@@ -136,7 +136,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(`looks like a Windows Dockerfile (${windows}); left untouched`, 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
-  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user);
+  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user) ?? numericUser(ctx, df, stage, base, user);
   if (user.unset && user.instruction) return outOfScopeUser(df, stage, base, user.instruction, user.unset, report);
   if (facts?.swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
@@ -428,6 +428,60 @@ function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: 
     cis: CIS,
     fix: { edits: [insertBefore(df, df.parsed, ins, [`${keyword(df.parsed, 'RUN')} ${command}`])] },
   };
+}
+
+/**
+ * A non-root USER written as a name whose UID is known for sure (the Dockerfile creates it with -u, or the
+ * base image has it: node 1000, distroless nonroot 65532, Debian's www-data 33): written as that number.
+ * Kubernetes runAsNonRoot refuses an image whose user is a name ("container has runAsNonRoot and image has
+ * non-numeric user (%s), cannot verify user is non-root", kubelet's verifyRunAsNonRoot,
+ * kubernetes/kubernetes pkg/kubelet/kuberuntime/security_context_others.go), and hardening PRs switch names
+ * to numbers for it. The process is the same user: `USER name` and `USER uid` both take the primary and
+ * supplementary groups from /etc/passwd and /etc/group, and `name:group` and `uid:gid` both drop the
+ * supplementary ones (checked with `docker run --user` on Engine 20.10: app, 1500 -> groups app,extra;
+ * 1500:1500, app:app -> app). A name with a group name is rewritten only where the group is the user's own
+ * one the Dockerfile or the table knows. Not under --user-ref name; a UID the build leaves to useradd/adduser
+ * (no -u) is not known, so such a USER stays a name.
+ */
+function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage, base: StageBase, user: ReturnType<typeof effectiveUser>): Finding | undefined {
+  const ins = user.instruction;
+  if (ctx.options.userRef === 'name' || !ins || !base.chain.some((s) => s.instructions.includes(ins))) return undefined;
+  const written = ins.args[0] ?? '';
+  if (ins.args.length !== 1 || written.includes('$')) return undefined;
+  const [name = '', group, ...rest] = written.split(':');
+  if (rest.length || /^\d+$/.test(name) || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) return undefined;
+  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
+  const found = findAccount(name, created, baseAccounts(base));
+  if (found?.uid === undefined || found.uid === 0) return undefined;
+  let gid: number | undefined;
+  if (group !== undefined) {
+    const ownGroup = group === name && found.gid !== undefined && (found.from === 'dockerfile' || base.facts?.existingUser?.name === name);
+    if (/^\d+$/.test(group)) gid = Number(group);
+    else if (ownGroup) gid = found.gid;
+    else return undefined;
+  }
+  const numeric = gid === undefined ? String(found.uid) : `${found.uid}:${gid}`;
+  const how = found.from === 'dockerfile' ? 'the Dockerfile creates it with that UID' : `the base image has it (${found.from})`;
+  const range = argRange(df, ins, written);
+  if (!range) return undefined;
+  return {
+    transform: ID,
+    file: df.path,
+    range: [stage.from.start, stage.from.end],
+    message: `USER ${written} (line ${ins.line + 1}) names the user: Kubernetes runAsNonRoot cannot verify a name and refuses to start the image; USER ${numeric} is the same user (${how}, same groups) and can be checked`,
+    severity: 'note',
+    cis: CIS,
+    fix: { edits: [{ file: df.path, range, text: numeric }] },
+  };
+}
+
+/** Offsets of a single-argument instruction's argument as written (`USER app` -> the `app`). */
+function argRange(df: DockerfileSource, ins: DfInstruction, written: string): [number, number] | undefined {
+  const raw = df.parsed.text.slice(ins.start, ins.end);
+  const m = /^\s*\S+\s+/.exec(raw);
+  if (!m || raw.slice(m[0].length).trimEnd() !== written) return undefined;
+  const start = ins.start + m[0].length;
+  return [start, start + written.length];
 }
 
 /**
