@@ -356,6 +356,8 @@ export interface CreatedUser {
   /** Home directory the command names, or the one `useradd -m` makes (/home/NAME), when known. */
   home?: string;
   instruction: DfInstruction;
+  /** The UID comes from a build variable (`-u "${APP_UID}"`): `uid` is its default, and a build may give another. */
+  variableUid?: boolean;
 }
 
 /** Options of useradd / adduser (shadow, Debian and BusyBox) that take a value. */
@@ -451,12 +453,18 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
       const values = new Map<string, string>();
       const switches = new Set<string>();
       const positional: string[] = [];
+      // Options whose value, as written, names a build variable.
+      const variable = new Set<string>();
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i]!;
         const eq = a.indexOf('=');
-        if (a.startsWith('--') && eq > 0) values.set(a.slice(0, eq), a.slice(eq + 1));
-        else if (USER_TOOL_VALUE_FLAGS.has(a)) values.set(a, argv[++i] ?? '');
-        else if (a.startsWith('-')) switches.add(a);
+        if (a.startsWith('--') && eq > 0) {
+          values.set(a.slice(0, eq), a.slice(eq + 1));
+          if (words[i]!.includes('$')) variable.add(a.slice(0, eq));
+        } else if (USER_TOOL_VALUE_FLAGS.has(a)) {
+          values.set(a, argv[++i] ?? '');
+          if ((words[i] ?? '').includes('$')) variable.add(a);
+        } else if (a.startsWith('-')) switches.add(a);
         else positional.push(a);
       }
       const name = plainName(positional[0]);
@@ -491,7 +499,8 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
       // (useradd(8), "-b": "the default base directory for the system if -d HOME_DIR is not specified ... /home").
       const created = tool === 'useradd' && (switches.has('-m') || switches.has('--create-home')) ? `${(values.get('-b') ?? values.get('--base-dir') ?? '/home').replace(/\/+$/, '')}/${name}` : undefined;
       const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined) ?? created;
-      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
+      const variableUid = uid !== undefined && (variable.has('-u') || variable.has('--uid'));
+      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins, ...(variableUid ? { variableUid } : {}) });
     }
   }
   return users;

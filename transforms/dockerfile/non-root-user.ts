@@ -451,6 +451,9 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
   const [name = '', group, ...rest] = written.split(':');
   if (rest.length || /^\d+$/.test(name) || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) return undefined;
   const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
+  // A UID a build variable gives (`useradd -u "${APP_UID}"`, compose passing the host's UID) is not fixed: the name follows it, a number would not.
+  const made = [...created].reverse().find((u) => u.name === name);
+  if (made?.variableUid || (!made && base.builtFrom)) return undefined;
   const found = findAccount(name, created, baseAccounts(base));
   if (found?.uid === undefined || found.uid === 0) return undefined;
   let gid: number | undefined;
