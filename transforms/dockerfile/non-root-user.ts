@@ -19,6 +19,7 @@ import {
   isRootUser,
   usersCreatedIn,
   chainInstructions,
+  runCommands,
   runScript,
   workdirs,
   imageStages,
@@ -454,6 +455,12 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
   // A UID a build variable gives (`useradd -u "${APP_UID}"`, compose passing the host's UID) is not fixed: the name follows it, a number would not.
   const made = [...created].reverse().find((u) => u.name === name);
   if (made?.variableUid || (!made && base.builtFrom)) return undefined;
+  // A build that renumbers the account afterwards (`usermod -u "${APP_UID}" node`, nickjj's examples; `groupmod -g`) may give it
+  // any UID: the name follows it. Any usermod -u / groupmod -g in the stages counts (its target may be a variable).
+  const renumbers = chainInstructions(base.chain).some(
+    (i) => i.keyword === 'RUN' && runCommands(i, df.parsed.escape).some((w) => (w[0] === 'usermod' && w.some((a) => /^(-u|--uid)(=|$)|^-[a-zA-Z]*u$/.test(a))) || (w[0] === 'groupmod' && w.some((a) => /^(-g|--gid)(=|$)/.test(a)))),
+  );
+  if (renumbers) return undefined;
   const found = findAccount(name, created, baseAccounts(base));
   if (found?.uid === undefined || found.uid === 0) return undefined;
   let gid: number | undefined;
