@@ -447,6 +447,8 @@ function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: 
 function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage, base: StageBase, user: ReturnType<typeof effectiveUser>): Finding | undefined {
   const ins = user.instruction;
   if (ctx.options.userRef === 'name' || !ins || !base.chain.some((s) => s.instructions.includes(ins))) return undefined;
+  // A generated file's fixes are held for a human at its generator: a same-user rename is not worth that (overleaf's services).
+  if (ctx.project.layout.generated.has(df.path)) return undefined;
   const written = ins.args[0] ?? '';
   if (ins.args.length !== 1 || written.includes('$')) return undefined;
   const [name = '', group, ...rest] = written.split(':');
