@@ -34,6 +34,8 @@ export interface StageBase {
   builtFrom?: { parent: BuiltParent; base: StageBase };
   /** The build arguments it was resolved with (compose build.args): they replace the ARG defaults in the chain too. */
   buildArgs?: Record<string, string>;
+  /** The file's ARGs before the first FROM: a stage that declares one again without a value gets its default. */
+  globalArgs?: Map<string, string | undefined>;
 }
 
 /** The Dockerfile stage an image tag built in this repository comes from. */
@@ -76,7 +78,7 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
 export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}, parents?: ParentLookup, depth = 0): StageBase {
   const chain: DfStage[] = [stage];
   let cur = stage;
-  const args = Object.keys(buildArgs).length ? { buildArgs } : {};
+  const args = { globalArgs: df.globalArgs, ...(Object.keys(buildArgs).length ? { buildArgs } : {}) };
   for (let guard = 0; guard < df.stages.length; guard++) {
     const expanded = expandArgs(cur.image, df.globalArgs, buildArgs);
     if (expanded === undefined) {
@@ -98,7 +100,7 @@ export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs
     chain.unshift(parent);
     cur = parent;
   }
-  return withDistro(df, chain, { chain, unresolved: 'stages refer to each other in a loop', distroGuessed: false });
+  return withDistro(df, chain, { chain, unresolved: 'stages refer to each other in a loop', distroGuessed: false, ...args });
 }
 
 /**
@@ -167,6 +169,13 @@ export interface UserState {
   root: boolean;
   /** The USER instruction that set it, in the final stage or an ancestor. */
   instruction?: DfInstruction;
+  /**
+   * Variables of that USER that nothing in scope declares (`USER ${uid}` where `ARG uid` is only
+   * before the first FROM, or in a stage this one does not build on): the builder expands them to
+   * empty, and a USER whose name comes out empty is root. Set only where the base image's ENV is
+   * known (a table or inspected image), since an unknown base could set them.
+   */
+  unset?: string[];
 }
 
 /** The user in effect at the end of `stage`: its USER, else its ancestors', else the base image's. */
@@ -175,7 +184,9 @@ export function effectiveUser(base: StageBase): UserState {
     const users = effectiveInstructions(stage).filter((i) => i.keyword === 'USER');
     const last = users[users.length - 1];
     if (last) {
-      const user = expandUser(base, last);
+      const { user, unset } = expandUser(base, last);
+      // `USER ${uid}` with uid out of scope is `USER ""` (or `:1337`): an empty name is root.
+      if (unset) return { user, known: true, root: true, instruction: last, unset };
       const known = !user.includes('$');
       return { user, known, root: known && isRootUser(user), instruction: last };
     }
@@ -194,17 +205,29 @@ export function effectiveUser(base: StageBase): UserState {
 
 /**
  * A USER's argument with the variables the build gives it: the chain's ENV and
- * ARG defaults before it (`ENV USER node` + `USER $USER`, `ARG NB_UID=1000` +
- * `USER ${NB_UID}`), over the ENV the base image sets (.NET's `USER $APP_UID`).
- * A variable nothing sets stays as written, so the user stays unknown.
+ * ARG values before it (`ENV USER node` + `USER $USER`, `ARG NB_UID=1000` +
+ * `USER ${NB_UID}`, an ARG a parent stage declared), over the ENV the base image
+ * sets (.NET's `USER $APP_UID`). A variable declared without a value stays as
+ * written, so the user stays unknown. A variable nothing declares is empty
+ * (`unset`), where the base image's own ENV is known not to set it.
  */
-function expandUser(base: StageBase, ins: DfInstruction): string {
+function expandUser(base: StageBase, ins: DfInstruction): { user: string; unset?: string[] } {
   const written = ins.args[0] ?? '';
-  if (!written.includes('$')) return written;
+  if (!written.includes('$')) return { user: written };
   const scope = new Map<string, string | undefined>(Object.entries(base.facts?.env ?? {}));
-  for (const [k, v] of variableScopes(base.chain, undefined, base.buildArgs).get(ins) ?? []) if (v !== undefined || !scope.has(k)) scope.set(k, v);
+  for (const [k, v] of variableScopes(base.chain, base.globalArgs, base.buildArgs).get(ins) ?? []) if (v !== undefined || !scope.has(k)) scope.set(k, v);
   const value = expandArgs(written, scope);
-  return value !== undefined && value.trim() !== '' ? value : written;
+  if (value !== undefined && value.trim() !== '') return { user: value };
+  // An image whose ENV is not known (not in the table, or built here from another Dockerfile) may set the name itself.
+  if (!base.facts || base.builtFrom) return { user: written };
+  const unset = [...written.matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)]
+    .map((m) => (m[1] ?? m[2])!)
+    .filter((name, i, all) => !scope.has(name) && all.indexOf(name) === i);
+  if (!unset.length) return { user: written };
+  const empty = expandArgs(written, new Map([...scope, ...unset.map((n) => [n, ''] as const)]));
+  // Only a name that comes out empty is root for sure (`${uid}`, `${uid}:${gid}`); `app${N}` is a user called app.
+  if (empty === undefined || (empty.split(':')[0] ?? '').trim() !== '') return { user: empty !== undefined && !empty.includes('$') && empty.trim() !== '' ? empty : written };
+  return { user: written, unset };
 }
 
 /** The instructions of a stage chain in build order (ONBUILD triggers excluded). */
@@ -333,6 +356,8 @@ export interface CreatedUser {
   /** Home directory the command names, or the one `useradd -m` makes (/home/NAME), when known. */
   home?: string;
   instruction: DfInstruction;
+  /** The UID comes from a build variable (`-u "${APP_UID}"`): `uid` is its default, and a build may give another. */
+  variableUid?: boolean;
 }
 
 /** Options of useradd / adduser (shadow, Debian and BusyBox) that take a value. */
@@ -346,9 +371,16 @@ const USER_TOOL_VALUE_FLAGS = new Set([
 /**
  * The build variables a RUN sees before each instruction of the chain: ARG values
  * (the build's own `buildArgs`, else their default, else the global ARG's) and ENV
- * values. ENV carries into stages built on this one; ARG does not. A value that
- * cannot be known is left out; a build argument the environment sets at build time
- * is kept as its reference (`${FOO}`), so nothing expands it further.
+ * values. Both carry into stages built on this one: BuildKit (the default builder
+ * since Docker 23, and the only one docker compose v2 uses) hands a stage's ARGs to
+ * the stages built FROM it ("Once a build argument is declared or consumed in a
+ * stage, it's automatically inherited by child stages",
+ * https://docs.docker.com/build/building/variables/#scoping); the legacy builder did
+ * not (checked on Engine 20.10 with DOCKER_BUILDKIT=0: `USER ${uid}` in the child
+ * left Config.User empty). A global ARG (before the first FROM) is in scope only
+ * where a stage declares it again. A value that cannot be known is left out; a
+ * build argument the environment sets at build time is kept as its reference
+ * (`${FOO}`), so nothing expands it further.
  */
 export function variableScopes(
   chain: DfStage[],
@@ -357,8 +389,8 @@ export function variableScopes(
 ): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
   const out = new Map<DfInstruction, Map<string, string | undefined>>();
   const env = new Map<string, string | undefined>();
+  const args = new Map<string, string | undefined>();
   for (const stage of chain) {
-    const args = new Map<string, string | undefined>();
     // Instructions between two ARG/ENV lines share one scope (callers only read them).
     let scope: Map<string, string | undefined> | undefined;
     for (const ins of effectiveInstructions(stage)) {
@@ -421,12 +453,18 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
       const values = new Map<string, string>();
       const switches = new Set<string>();
       const positional: string[] = [];
+      // Options whose value, as written, names a build variable.
+      const variable = new Set<string>();
       for (let i = 1; i < argv.length; i++) {
         const a = argv[i]!;
         const eq = a.indexOf('=');
-        if (a.startsWith('--') && eq > 0) values.set(a.slice(0, eq), a.slice(eq + 1));
-        else if (USER_TOOL_VALUE_FLAGS.has(a)) values.set(a, argv[++i] ?? '');
-        else if (a.startsWith('-')) switches.add(a);
+        if (a.startsWith('--') && eq > 0) {
+          values.set(a.slice(0, eq), a.slice(eq + 1));
+          if (words[i]!.includes('$')) variable.add(a.slice(0, eq));
+        } else if (USER_TOOL_VALUE_FLAGS.has(a)) {
+          values.set(a, argv[++i] ?? '');
+          if ((words[i] ?? '').includes('$')) variable.add(a);
+        } else if (a.startsWith('-')) switches.add(a);
         else positional.push(a);
       }
       const name = plainName(positional[0]);
@@ -461,7 +499,8 @@ export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadO
       // (useradd(8), "-b": "the default base directory for the system if -d HOME_DIR is not specified ... /home").
       const created = tool === 'useradd' && (switches.has('-m') || switches.has('--create-home')) ? `${(values.get('-b') ?? values.get('--base-dir') ?? '/home').replace(/\/+$/, '')}/${name}` : undefined;
       const home = values.get('-d') ?? values.get('--home-dir') ?? values.get('--home') ?? (tool === 'adduser' ? values.get('-h') : undefined) ?? created;
-      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins });
+      const variableUid = uid !== undefined && (variable.has('-u') || variable.has('--uid'));
+      users.push({ name, uid, gid, home: home && home.startsWith('/') ? home : undefined, instruction: ins, ...(variableUid ? { variableUid } : {}) });
     }
   }
   return users;

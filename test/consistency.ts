@@ -191,7 +191,11 @@ export function checkConsistent(before: Record<string, string>, after: Record<st
         const nonRoot = (composeUser ?? lastUser) !== '' && !/^(root|0)(:|$)/.test(composeUser ?? lastUser);
         // nginx/unprivileged's USER 101 is the image's own user: its mounts are that transform's business.
         const nginx = /^FROM\s+\S*nginx/i.test(stage[0] ?? '');
-        const madeNonRoot = added.some((l) => /^USER\s/i.test(l)) && nonRoot && composeUser === undefined && !nginx;
+        // A USER the tool wrote over a non-root one (`USER svc` -> `USER 1000`, the same user by number) made nothing non-root.
+        const wasUsers = dfBefore !== undefined ? stageOf(instructions(dfBefore), target).filter((l) => /^USER\s/i.test(l)) : [];
+        const wasUser = wasUsers[wasUsers.length - 1]?.split(/\s+/)[1] ?? '';
+        const wasNonRoot = wasUser !== '' && !/^(root|0)(:|$)/.test(wasUser) && !wasUser.includes('$');
+        const madeNonRoot = added.some((l) => /^USER\s/i.test(l)) && nonRoot && !wasNonRoot && composeUser === undefined && !nginx;
         const mounts = mountsOf(s);
         const namedTargets = mounts.filter((m) => m.kind === 'volume').map((m) => m.target);
         const chownedByTool = added

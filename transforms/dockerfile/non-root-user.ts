@@ -11,7 +11,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
-import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { effectiveInstructions, expandArgs } from '../../src/parse/dockerfile.js';
 import {
   finalStage,
   resolveStageBase,
@@ -19,6 +19,8 @@ import {
   isRootUser,
   usersCreatedIn,
   chainInstructions,
+  runCommands,
+  runScript,
   workdirs,
   imageStages,
   nginxPackage,
@@ -34,7 +36,7 @@ import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, ownedPaths } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import {
   dropDecision,
@@ -48,6 +50,7 @@ import {
   serviceNeedingRoot,
   serviceStart,
   serviceUnseenDrop,
+  startEscalations,
   startScriptTexts,
   unseenDrop,
   type ImageDrop,
@@ -134,7 +137,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(`looks like a Windows Dockerfile (${windows}); left untouched`, 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
-  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user);
+  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user) ?? numericUser(ctx, df, stage, base, user);
+  if (user.unset && user.instruction) return outOfScopeUser(df, stage, base, user.instruction, user.unset, report);
   if (facts?.swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
     return report(`${base.image} runs its master process as root`, `Use ${facts.swapTo} (enable nginx/unprivileged).`);
@@ -289,6 +293,18 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       'Copy a full nginx.conf into the image with pid and *_temp_path under /tmp and listen 8080, then run docker-harden again (nginx/unprivileged then prepares the rest).',
     );
   }
+  // A service that mounts something into root's HOME (opengist's dev container: `-v ~/.opengist-dev:/root/.opengist`, credentials at
+  // /root/.aws, /root/.ssh): running as root, the app finds it through HOME=/root. Under a USER the app gets another HOME and,
+  // /root being mode 700 on Debian and Alpine, no way in: it starts afresh beside its data, or without its credentials. Caches
+  // (/root/.cache) are only refilled, so they do not stop the USER (the finding says to move them).
+  const homeMount = services.flatMap((svc) => svc.volumes.filter((m) => m.type !== 'tmpfs' && isUnderRoot(m.target.replace(/\/+$/, '')) && !isUnder(m.target, '/root/.cache')).map((m) => ({ svc, m })))[0];
+  if (homeMount) {
+    const { svc, m } = homeMount;
+    return report(
+      `service ${svc.name} (${svc.compose.rel}) mounts ${m.type === 'bind' ? m.source ?? 'a host folder' : `volume ${m.source ?? '(anonymous)'}`} at ${m.target}, in root's HOME: the app finds it there as root; under a USER it gets another HOME and cannot enter /root, so it would start without that ${m.readOnly ? 'configuration' : 'data'}; no user added`,
+      `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
+    );
+  }
   // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
   const rootApp = appUnderRoot(ctx, df, stage, base, services, start);
   if (rootApp && 'move' in rootApp) {
@@ -298,6 +314,18 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred, runUsers);
   if (!plan) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
+  }
+  // The start steps up to root with sudo/doas (`sudo mkdir -p /run/app`). Run as root today, that is a no-op; run as the
+  // user a USER names, sudo asks for that user's password (there is no terminal to give it) or refuses a user not in
+  // sudoers ("user NAME is not in the sudoers file", sudoers(5)), and the start fails. Only a Dockerfile that grants the
+  // user NOPASSWD in sudoers keeps that working; otherwise no USER is added.
+  const stepsUp = startEscalations(start);
+  for (const { start: own } of serviceStarts) if (own !== start) for (const e of startEscalations(own)) if (!stepsUp.includes(e)) stepsUp.push(e);
+  if (stepsUp.length && !grantsNoPassword(df, base, plan.name)) {
+    return report(
+      `its start steps up to root with ${stepsUp.slice(0, 3).join(', ')}: as root that is a no-op, but as ${plan.name} sudo would ask for a password or refuse a user not in sudoers, and the start would fail; no user added`,
+      `Move those steps into the build (RUN before USER) or run them without sudo in a start that stays root, or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
+    );
   }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
@@ -401,6 +429,139 @@ function installTreeForUser(ctx: TransformContext, df: DockerfileSource, stage: 
     cis: CIS,
     fix: { edits: [insertBefore(df, df.parsed, ins, [`${keyword(df.parsed, 'RUN')} ${command}`])] },
   };
+}
+
+/**
+ * A non-root USER written as a name whose UID is known for sure (the Dockerfile creates it with -u, or the
+ * base image has it: node 1000, distroless nonroot 65532, Debian's www-data 33): written as that number.
+ * Kubernetes runAsNonRoot refuses an image whose user is a name ("container has runAsNonRoot and image has
+ * non-numeric user (%s), cannot verify user is non-root", kubelet's verifyRunAsNonRoot,
+ * kubernetes/kubernetes pkg/kubelet/kuberuntime/security_context_others.go), and hardening PRs switch names
+ * to numbers for it. The process is the same user: `USER name` and `USER uid` both take the primary and
+ * supplementary groups from /etc/passwd and /etc/group, and `name:group` and `uid:gid` both drop the
+ * supplementary ones (checked with `docker run --user` on Engine 20.10: app, 1500 -> groups app,extra;
+ * 1500:1500, app:app -> app). A name with a group name is rewritten only where the group is the user's own
+ * one the Dockerfile or the table knows. Not under --user-ref name; a UID the build leaves to useradd/adduser
+ * (no -u) is not known, so such a USER stays a name.
+ */
+function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage, base: StageBase, user: ReturnType<typeof effectiveUser>): Finding | undefined {
+  const ins = user.instruction;
+  if (ctx.options.userRef === 'name' || !ins || !base.chain.some((s) => s.instructions.includes(ins))) return undefined;
+  // A generated file's fixes are held for a human at its generator: a same-user rename is not worth that (overleaf's services).
+  if (ctx.project.layout.generated.has(df.path)) return undefined;
+  const written = ins.args[0] ?? '';
+  if (ins.args.length !== 1 || written.includes('$')) return undefined;
+  const [name = '', group, ...rest] = written.split(':');
+  if (rest.length || /^\d+$/.test(name) || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) return undefined;
+  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
+  // A UID a build variable gives (`useradd -u "${APP_UID}"`, compose passing the host's UID) is not fixed: the name follows it, a number would not.
+  const made = [...created].reverse().find((u) => u.name === name);
+  if (made?.variableUid || (!made && base.builtFrom)) return undefined;
+  // A build that renumbers the account afterwards (`usermod -u "${APP_UID}" node`, nickjj's examples; `groupmod -g`) may give it
+  // any UID: the name follows it. Any usermod -u / groupmod -g in the stages counts (its target may be a variable).
+  const renumbers = chainInstructions(base.chain).some(
+    (i) => i.keyword === 'RUN' && runCommands(i, df.parsed.escape).some((w) => (w[0] === 'usermod' && w.some((a) => /^(-u|--uid)(=|$)|^-[a-zA-Z]*u$/.test(a))) || (w[0] === 'groupmod' && w.some((a) => /^(-g|--gid)(=|$)/.test(a)))),
+  );
+  if (renumbers) return undefined;
+  const found = findAccount(name, created, baseAccounts(base));
+  if (found?.uid === undefined || found.uid === 0) return undefined;
+  let gid: number | undefined;
+  if (group !== undefined) {
+    const ownGroup = group === name && found.gid !== undefined && (found.from === 'dockerfile' || base.facts?.existingUser?.name === name);
+    if (/^\d+$/.test(group)) gid = Number(group);
+    else if (ownGroup) gid = found.gid;
+    else return undefined;
+  }
+  const numeric = gid === undefined ? String(found.uid) : `${found.uid}:${gid}`;
+  const how = found.from === 'dockerfile' ? 'the Dockerfile creates it with that UID' : `the base image has it (${found.from})`;
+  const range = argRange(df, ins, written);
+  if (!range) return undefined;
+  return {
+    transform: ID,
+    file: df.path,
+    range: [stage.from.start, stage.from.end],
+    message: `USER ${written} (line ${ins.line + 1}) names the user: Kubernetes runAsNonRoot cannot verify a name and refuses to start the image; USER ${numeric} is the same user (${how}, same groups) and can be checked`,
+    severity: 'note',
+    cis: CIS,
+    fix: { edits: [{ file: df.path, range, text: numeric }] },
+  };
+}
+
+/** Offsets of a single-argument instruction's argument as written (`USER app` -> the `app`). */
+function argRange(df: DockerfileSource, ins: DfInstruction, written: string): [number, number] | undefined {
+  const raw = df.parsed.text.slice(ins.start, ins.end);
+  const m = /^\s*\S+\s+/.exec(raw);
+  if (!m || raw.slice(m[0].length).trimEnd() !== written) return undefined;
+  const start = ins.start + m[0].length;
+  return [start, start + written.length];
+}
+
+/**
+ * A USER that names build variables nothing in its stage declares (`USER ${uid}` where `ARG uid=1001`
+ * stands before the first FROM, or in a stage this one does not build on). The builder expands them to
+ * empty ("An ARG declared before a FROM is outside of a build stage, so it can't be used in any
+ * instruction after a FROM", https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact;
+ * BuildKit's UndefinedVar check, https://docs.docker.com/reference/build-checks/undefined-var/), and
+ * an empty USER is root: the image runs as root though the author wrote a non-root USER. Where every
+ * such variable is a global ARG whose default names a non-root user, declaring it again in the stage
+ * (`ARG uid`, which takes the global default) makes the USER what was written. Otherwise which value
+ * was meant is not known (an ARG of another stage, or one with no default): reported, no user added.
+ */
+function outOfScopeUser(
+  df: DockerfileSource,
+  stage: DfStage,
+  base: StageBase,
+  ins: DfInstruction,
+  unset: string[],
+  report: (message: string, manual: string) => Finding,
+): Finding {
+  const parsed = df.parsed;
+  const written = ins.args[0] ?? '';
+  const holder = base.chain.find((s) => s.instructions.includes(ins)) ?? stage;
+  const name = (s: DfStage) => (s.name ? `stage ${s.name}` : `stage #${s.index}`);
+  const vars = unset.map((v) => `\${${v}}`).join(', ');
+  const what = `USER ${written} (line ${ins.line + 1}) uses ${vars}, which ${unset.length > 1 ? 'are' : 'is'} not declared in ${name(holder)} or a stage it builds on`;
+  const globals = new Map(unset.map((v) => [v, parsed.globalArgs.get(v)] as const));
+  const meant = [...globals.values()].every((v) => v !== undefined) ? expandArgs(written, globals as Map<string, string>) : undefined;
+  const meantName = meant?.split(':')[0]?.trim() ?? '';
+  if (meant !== undefined && meantName !== '' && !meant.includes('$') && !isRootUser(meant)) {
+    const lines = unset.map((v) => `${keyword(parsed, 'ARG')} ${v}`);
+    return {
+      transform: ID,
+      file: df.path,
+      range: [stage.from.start, stage.from.end],
+      message: `${what}: an ARG before the first FROM is in scope only in FROM lines unless the stage declares it again, so the builder expands ${unset.length > 1 ? 'them' : 'it'} to empty and the image runs as root; declare ${lines.map((l) => l.replace(/^\S+/, 'ARG')).join(', ')} in ${name(holder)} (${unset.length > 1 ? 'they take their' : 'it takes its'} global default) so the USER is ${meant} as written`,
+      severity: 'warning',
+      cis: CIS,
+      fix: { edits: [insertAfter(df, parsed, holder.from, lines)] },
+    };
+  }
+  // Where else the file declares them, to say which value the author probably meant.
+  const elsewhere = unset.flatMap((v) => {
+    const decl = parsed.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'ARG' && i.properties.some((p) => p.name === v)).map((i) => ({ s, i })))[0];
+    if (decl) return [`${v} is declared in ${name(decl.s)} (line ${decl.i.line + 1}), which ${name(holder)} does not build FROM`];
+    if (parsed.globalArgs.has(v)) return [`${v} is declared before the first FROM with no default`];
+    return [];
+  });
+  return report(
+    `${what}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}: the builder expands ${unset.length > 1 ? 'them' : 'it'} to empty and the image runs as root; which value was meant is not known, so no user added`,
+    `Declare ${unset.map((v) => `ARG ${v}=<non-root UID or name>`).join(' and ')} in ${name(holder)} before its USER (or build it FROM the stage that declares ${unset.length > 1 ? 'them' : 'it'}); then run docker-harden again.`,
+  );
+}
+
+/**
+ * Whether a RUN of the image's stages gives `name` passwordless root: a sudoers rule `NAME HOST=(...) NOPASSWD: ...`
+ * (or `ALL ...`, every user; `%NAME`, the user's own group), or a doas rule `permit nopass NAME` (sudoers(5), doas.conf(5)).
+ */
+function grantsNoPassword(df: DockerfileSource, base: StageBase, name: string): boolean {
+  const sudoers = /(?:^|["'\s])(%?[A-Za-z0-9_.-]+)\s+[^\s=]+\s*=\s*(?:\([^)]*\)\s*)?NOPASSWD\b/g;
+  const doas = /\bpermit\s+(?:\S+\s+)*?nopass\b(?:\s+(?:keepenv|persist|setenv\s*\{[^}]*\}))*\s+(:?[A-Za-z0-9_.-]+)/g;
+  const grants = (who: string) => who === name || who === 'ALL' || who === `%${name}` || who === `:${name}`;
+  return chainInstructions(base.chain).some((ins) => {
+    if (ins.keyword !== 'RUN') return false;
+    const text = runScript(ins, df.parsed.escape);
+    return [...text.matchAll(sudoers), ...text.matchAll(doas)].some((m) => grants(m[1]!));
+  });
 }
 
 interface UserPlan {
