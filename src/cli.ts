@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
-import { BOUND_HEAP_FROM_FILES, HEAP_GROWTH_DEFAULT_FLAG, heapGrowthBounded } from './heap.js';
+import { BOUND_HEAP_FROM_FILES, heapFlagDefaults } from './heap.js';
 import { delayTierUp, TIER_UP_DEFAULT_FLAG, tierUpDelayed } from './tier-up.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, stylishChunks, type ReportContext } from './report/stylish.js';
@@ -57,7 +57,7 @@ async function loadYargs(argv: string[]): Promise<Argv> {
  */
 export const startup = {
   pipeline: false,
-  v8FlagDefaults: (): string[] => [...(heapGrowthBounded() ? [HEAP_GROWTH_DEFAULT_FLAG] : []), ...(tierUpDelayed() ? [TIER_UP_DEFAULT_FLAG] : [])],
+  v8FlagDefaults: (): string[] => [...heapFlagDefaults(), ...(tierUpDelayed() ? [TIER_UP_DEFAULT_FLAG] : [])],
 };
 
 /** Runs over fewer files than this finish before a progress line would help. */

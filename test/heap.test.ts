@@ -4,7 +4,17 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { run } from '../src/driver.js';
-import { HEAP_GROWTH_FLAG, boundHeapGrowth, collectIfBounded, heapGrowthBounded } from '../src/heap.js';
+import {
+  HEAP_GROWTH_DEFAULT_FLAG,
+  HEAP_GROWTH_FLAG,
+  YOUNG_GROWTH_DEFAULT_FLAG,
+  YOUNG_GROWTH_FLAG,
+  YOUNG_GROWTH_V8,
+  boundHeapGrowth,
+  collectIfBounded,
+  heapFlagDefaults,
+  heapGrowthBounded,
+} from '../src/heap.js';
 import vm from 'node:vm';
 import { DEFAULT_OPTIONS } from '../src/types.js';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -18,8 +28,12 @@ describe('heap growth bound', () => {
     expect(heapGrowthBounded()).toBe(false);
     await run(base);
     expect(heapGrowthBounded()).toBe(false);
+    expect(heapFlagDefaults()).toEqual([]);
     await run({ ...base, boundHeapFrom: 2 });
     expect(heapGrowthBounded()).toBe(true);
+    // What the code cache is written under: every flag set, back at its default.
+    const young = process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`) && !/semi[-_]space[-_]growth/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '));
+    expect(heapFlagDefaults()).toEqual(young ? [HEAP_GROWTH_DEFAULT_FLAG, YOUNG_GROWTH_DEFAULT_FLAG] : [HEAP_GROWTH_DEFAULT_FLAG]);
   });
 
   it('once bounded, collects what nothing holds, and leaves gc unexposed to every context', async () => {
@@ -38,5 +52,12 @@ describe('heap growth bound', () => {
   it('sets a flag this Node knows (node refuses an unknown one; v8.setFlagsFromString would ignore it)', () => {
     expect(() => execFileSync(process.execPath, [HEAP_GROWTH_FLAG, '-e', '0'], { stdio: 'pipe' })).not.toThrow();
     expect(() => execFileSync(process.execPath, [HEAP_GROWTH_FLAG.replace('growing', 'growth'), '-e', '0'], { stdio: 'pipe' })).toThrow(/bad option/);
+    expect(() => execFileSync(process.execPath, [YOUNG_GROWTH_FLAG, '-e', '0'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it.runIf(process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`))('resets the young generation flag to the default of the V8 it is set on', () => {
+    const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    expect(options).toMatch(/^\s+--semi-space-growth-factor \(/m);
+    expect(options).toContain(`default: ${YOUNG_GROWTH_DEFAULT_FLAG}\n`);
   });
 });
