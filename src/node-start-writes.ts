@@ -10,6 +10,7 @@
 //   with a string literal path, and an `import-meta-env ... -p "GLOB"` it runs.
 // Paths built at run time (variables, path.join of variables) are not followed.
 import { readFileSync } from 'node:fs';
+import { lineColumn } from './text.js';
 import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { workdirs, type StageBase } from './dockerfile-info.js';
@@ -43,13 +44,6 @@ function nodeFiles(argv: string[] | undefined, shell: string | undefined, depth 
   return out;
 }
 
-/** The line (1-based) of offset `at` in `text`. */
-function lineOf(text: string, at: number): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
 /**
  * What the Node start files of service `s` (its compose command or entrypoint, else the image's
  * CMD/ENTRYPOINT) write at start, read from the files the image copies in or the service mounts.
@@ -75,14 +69,14 @@ export function nodeStartWrites(project: Project, s: ServiceLink, df: Dockerfile
       const name = path.posix.basename(containerPath);
       for (const m of text.matchAll(WRITE_CALL)) {
         const target = path.posix.resolve(wd, m[3]!);
-        const how = `${m[1]}("${m[3]}") (${name} line ${lineOf(text, m.index!)}, run by ${start.where})`;
+        const how = `${m[1]}("${m[3]}") (${name} line ${lineColumn(text, m.index!).line}, run by ${start.where})`;
         out.push({ path: target, kind: m[1]!.startsWith('mkdir') ? 'dir' : 'file', how });
       }
       for (const m of text.matchAll(IMPORT_META_ENV)) {
         // The files the pattern matches are rewritten in place: their folder (the pattern's fixed part) must be writable.
         const fixed = m[2]!.split('/').filter((seg, i, all) => !/[*?[{]/.test(seg) && all.slice(0, i).every((x) => !/[*?[{]/.test(x)));
         const dir = path.posix.resolve(wd, fixed.join('/') || '.');
-        out.push({ path: `${dir}/*`, kind: 'dir-of', how: `import-meta-env -p ${m[2]} rewrites those files in place (${name} line ${lineOf(text, m.index!)}, run by ${start.where})` });
+        out.push({ path: `${dir}/*`, kind: 'dir-of', how: `import-meta-env -p ${m[2]} rewrites those files in place (${name} line ${lineColumn(text, m.index!).line}, run by ${start.where})` });
       }
     }
   }
