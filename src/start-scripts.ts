@@ -206,11 +206,55 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
       }
     }
   }
+  const hooks = entrypointHookDir(base);
+  if (hooks) {
+    mappings ??= levelMappings(project, imageLevels(df, base));
+    for (const hook of hookScripts(project, mappings, hooks.dir)) {
+      if (out.some((o) => o.hostPath === hook.hostPath)) continue;
+      out.push({ ...hook, command: { via: 'ENTRYPOINT', instruction: hook.instruction ?? chainInstructions(base.chain)[0]!, argv: [hooks.entrypoint] } });
+    }
+  }
   if (out.length) {
     mappings ??= levelMappings(project, imageLevels(df, base));
     return followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, command: parent.command }));
   }
   return out;
+}
+
+/**
+ * The folder of start hooks the base image's own entrypoint runs before its
+ * server, when the image keeps that entrypoint: the official nginx image's
+ * /docker-entrypoint.sh runs every executable `*.sh` in /docker-entrypoint.d
+ * and sources every `*.envsh` there, in order, as the user the container
+ * starts as, then execs nginx (nginxinc/docker-nginx entrypoint/docker-entrypoint.sh;
+ * the unprivileged image keeps it). A Dockerfile that copies a script there
+ * (a single-page app's `env.sh` that writes the API URL into the web root)
+ * adds to the start. An ENTRYPOINT of the repository replaces that entrypoint.
+ */
+function entrypointHookDir(base: StageBase): { dir: string; entrypoint: string } | undefined {
+  const family = base.facts?.family;
+  if (family !== 'nginx' && family !== 'nginx-unprivileged') return undefined;
+  if (imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT')) return undefined;
+  return { dir: '/docker-entrypoint.d', entrypoint: '/docker-entrypoint.sh' };
+}
+
+/** The hook scripts the COPY mappings put in `dir`, by their name's order (as the entrypoint's `find | sort -V` runs them). */
+function hookScripts(project: Project, mappings: readonly ContainerMapping[], dir: string): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
+  const found = new Map<string, { hostPath: string; containerPath: string; instruction?: DfInstruction }>();
+  for (const m of mappings) {
+    if (!m.hostPath) continue;
+    const instruction = m.copy?.instruction;
+    if (m.containerPath.startsWith(`${dir}/`) && /\.(sh|envsh)$/.test(m.containerPath) && path.posix.dirname(m.containerPath) === dir) {
+      if (isFile(m.hostPath) && project.roots.some((r) => isInside(r, m.hostPath!))) found.set(m.containerPath, { hostPath: m.hostPath, containerPath: m.containerPath, ...(instruction ? { instruction } : {}) });
+    } else if ((m.containerPath === dir || m.containerPath === `${dir}/`) && isDirectory(m.hostPath)) {
+      for (const e of sortedDirEntries(m.hostPath)) {
+        if (!/\.(sh|envsh)$/.test(e.name)) continue;
+        const hostPath = path.join(m.hostPath, e.name);
+        if (isFile(hostPath)) found.set(`${dir}/${e.name}`, { hostPath, containerPath: `${dir}/${e.name}`, ...(instruction ? { instruction } : {}) });
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) => (a.containerPath < b.containerPath ? -1 : a.containerPath > b.containerPath ? 1 : 0));
 }
 
 /** How far a start is followed from script to script, and how many scripts it may bring: a chain, not a walk of the image. */
