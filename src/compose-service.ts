@@ -15,6 +15,7 @@ import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar,
 import type { ComposeProject, SwarmDeploy } from './layout.js';
 import { mergeComposeService } from './compose-merge.js';
 import { lineOfOffset } from './text.js';
+import { interpolatedOr } from './compose-interpolate.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -48,7 +49,11 @@ export function serviceRange(s: ServiceLink): [number, number] {
 /** An explicit `user:` in compose (`root`, `0`, `1000:1000`), if any. */
 export function composeUser(s: ServiceLink): string | undefined {
   const u = s.effective.user;
-  return typeof u === 'string' || typeof u === 'number' ? String(u) : undefined;
+  if (typeof u === 'number') return String(u);
+  if (typeof u !== 'string') return undefined;
+  // Interpolated as compose does (`user: "${APP_UID:-1000}"`, from .env or the --env-file): a variable with no value
+  // here stays as written, which no one can read as a user.
+  return u.includes('$') && s.interpolation ? interpolatedOr(u, s.interpolation).value : u;
 }
 
 /**
