@@ -37,6 +37,8 @@ export interface DockerfileBuild {
   exportsFiles: boolean;
   /** runs `run`: a `docker run` of one of its tags publishes a port (`-p 8080:80`): a server, whatever folder it sits in. */
   publishes?: boolean;
+  /** runs `run`: every `docker run` of its tags is a `--rm` run that bind-mounts the checkout: the first such mount. */
+  overCheckout?: string;
   /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
   harness?: string;
   /** A compose service's own `command:`: whether it only keeps the container alive (isKeepAlive); unset when it keeps the image's. */
@@ -140,7 +142,9 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
     const publishes = runs === 'run' && runPublishes(b.tags, evidence);
     const norm = new Set(b.tags.map(normalizeTag));
     const ciJob = evidence.imageUses.find((u) => u.kind === 'ci-job' && norm.has(normalizeTag(u.image)))?.at;
-    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
+    const runsOfTags = runs === 'run' ? evidence.imageUses.filter((u) => u.kind === 'run' && norm.has(normalizeTag(u.image))) : [];
+    const overCheckout = runsOfTags.length && runsOfTags.every((u) => u.overCheckout) ? runsOfTags[0]!.overCheckout : undefined;
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
   }
   return builds;
 }
@@ -222,6 +226,13 @@ function decide(
     if (running.length && (pkgDir || pkgName) && running.every((u) => u.runs === 'run' && !u.publishes)) {
       const where = pkgDir ? `it sits under ${pkgDir}/` : 'its name says packaging';
       set('packaging', `${describeRuns(running)}, but ${where} and no run publishes a port: a script runs it to build packages`, running.map((u) => u.at));
+      continue;
+    }
+    // A tool a script or Makefile runs over the source tree (navidrome's `docker run -it --rm -v $(PWD):/workspace
+    // navidrome-msi-builder sh -c "release/wix/build_msi.sh ..."`): every run removes the container when it ends,
+    // mounts the checkout and publishes no port; it makes files in the tree, as whoever owns the tree on the host.
+    if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.overCheckout)) {
+      set('builder', `${describeRuns(running)}, but every run mounts the checkout (-v ${running[0]!.overCheckout}) with --rm and publishes no port: a tool run over the source tree, not a service`, running.map((u) => u.at));
       continue;
     }
     // A test harness a test script builds and runs (nginx-proxy's test/pytest.sh runs test/requirements/Dockerfile-nginx-proxy-tester

@@ -109,7 +109,13 @@ describe('command recogniser', () => {
 
   it('reads push, run and tag', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
-    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1' });
+    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1', overCheckout: '$PWD:/src' });
+    // The checkout mounted by a --rm run, in each spelling; not without --rm, nor another folder.
+    for (const mount of ['-v $PWD/build:/out', '--volume=${PWD}/out:/out', '-v .:/src:ro', '--mount type=bind,source=${PWD},target=/w', '-v $GITHUB_WORKSPACE:/gh']) {
+      expect(inv(`docker run --rm ${mount} org/tool:1 make`), mount).toMatchObject({ overCheckout: expect.any(String) });
+    }
+    expect(inv('docker run -v $PWD:/src org/app:1')).not.toHaveProperty('overCheckout');
+    expect(inv('docker run --rm -v /srv/data:/data -v app-data:/var/lib/app org/app:1')).not.toHaveProperty('overCheckout');
     expect(inv('docker tag org/app:1 registry/org/app:1')).toEqual({ kind: 'tag', source: 'org/app:1', target: 'registry/org/app:1' });
     expect(inv('docker run -d -p 8000:80 --publish=127.0.0.1:443:443/tcp -p80 --name web org/app:1')).toEqual({
       kind: 'run',

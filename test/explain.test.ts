@@ -286,13 +286,29 @@ describe('roles: a builder a script runs from a packaging folder', () => {
   const rpm = 'FROM rockylinux:9\nRUN dnf install -y rpm-build\nCOPY . /src\nCMD ["rpmbuild", "-bb", "/src/app.spec"]\n';
   const tree = { Makefile: makefile, 'packaging/rpm/Dockerfile': rpm, 'packaging/demo/Dockerfile': rpm, 'docker/Dockerfile': rpm };
 
-  it('is packaging, unless a run publishes a port or the folder says nothing', async () => {
+  it('is packaging, unless a run publishes a port; elsewhere a --rm run over the checkout is a tool, not a service', async () => {
     const data = await explain(tree);
     const role = (rel: string) => data.dockerfiles.find((d) => d.file === rel)!;
     expect(role('packaging/rpm/Dockerfile').role).toBe('packaging');
     expect(role('packaging/rpm/Dockerfile').reason).toContain('but it sits under packaging/ and no run publishes a port');
     expect(role('packaging/demo/Dockerfile').role).toBe('runtime');
-    expect(role('docker/Dockerfile').role).toBe('runtime');
+    // navidrome's `docker run -it --rm -v $(PWD):/workspace navidrome-msi-builder sh -c "release/wix/build_msi.sh ..."`.
+    expect(role('docker/Dockerfile').role).toBe('builder');
+    expect(role('docker/Dockerfile').reason).toContain('but every run mounts the checkout (-v ${PWD}:/out) with --rm and publishes no port');
+  });
+
+  it('a tag also run without the checkout, or publishing a port, stays a runtime image', async () => {
+    const data = await explain({
+      Makefile: 'gen:\n\tdocker build -t app-tool -f docker/Dockerfile .\n\tdocker run --rm -v $(PWD):/w app-tool gen\nrun:\n\tdocker run --rm app-tool serve\n',
+      'docker/Dockerfile': 'FROM debian:bookworm-slim\nCMD ["app"]\n',
+    });
+    expect(data.dockerfiles.find((d) => d.file === 'docker/Dockerfile')!.role).toBe('runtime');
+    // Make's own $(PWD), as navidrome's Makefile writes it.
+    const make = await explain({
+      Makefile: 'msi:\n\tdocker build -q -t app-msi -f release/wix/msitools.dockerfile .\n\tdocker run -it --rm -v $(PWD):/workspace app-msi sh -c "release/wix/build_msi.sh /workspace"\n',
+      'release/wix/msitools.dockerfile': 'FROM alpine\nRUN apk add msitools\nWORKDIR /workspace\n',
+    });
+    expect(make.dockerfiles.find((d) => d.file === 'release/wix/msitools.dockerfile')!.role).toBe('builder');
   });
 });
 

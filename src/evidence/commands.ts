@@ -10,7 +10,7 @@ export type Invocation =
   | BuildInvocation
   | BakeInvocation
   | { kind: 'push'; image: string }
-  | { kind: 'run'; image: string; publish?: string[] }
+  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string }
   | { kind: 'tag'; source: string; target: string }
   | RetagInvocation
   | { kind: 'cd'; dir: string };
@@ -257,16 +257,43 @@ function bakeArgs(args: string[]): BakeInvocation {
   return inv;
 }
 
-/** `docker run`/`create`: the image, and the ports it publishes (`-p 8000:80`, `--publish=80:80/tcp`, `-p80:80`) as written. */
+/**
+ * A bind mount source that is the checkout the command runs in: `$PWD`, `${PWD}`, `$(pwd)`, Make's `$(PWD)`
+ * and `$(CURDIR)`, `.`, `./sub`, a CI workspace (`$GITHUB_WORKSPACE`, `${{ github.workspace }}`, `$CI_PROJECT_DIR`).
+ */
+const CHECKOUT_SOURCE = /^(\$PWD|\$\{PWD\}|\$\((?:pwd|PWD|CURDIR|shell pwd)\)|\.|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\}|\$\{\{\s*github\.workspace\s*\}\}|\$CI_PROJECT_DIR|\$\{CI_PROJECT_DIR\})(\/.*)?$/;
+
+/** The source of a `-v SRC:DST[:opts]` or `--mount type=bind,source=SRC,...` value, quotes removed. */
+function mountSource(flag: string, spec: string): string | undefined {
+  const unquoted = spec.replace(/^["']|["']$/g, '');
+  if (flag === '--mount') return /(?:^|,)(?:source|src)=([^,]+)/.exec(unquoted)?.[1];
+  const colon = unquoted.indexOf(':');
+  return colon > 0 ? unquoted.slice(0, colon) : undefined;
+}
+
+/**
+ * `docker run`/`create`: the image, the ports it publishes (`-p 8000:80`, `--publish=80:80/tcp`, `-p80:80`) as
+ * written, and, for a `--rm` run that bind-mounts the checkout, that mount (`-v $(PWD):/workspace`): a tool run
+ * over the source tree once (a packager, a code generator), which roles.ts tells from a service.
+ */
 function runArgs(args: string[]): Invocation | undefined {
   const publish: string[] = [];
+  let removed = false;
+  let checkout: string | undefined;
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
-    if (!a.startsWith('-')) return { kind: 'run', image: a, ...(publish.length ? { publish } : {}) };
-    const { flag, value } = option(a, new Set(['-p']));
+    if (!a.startsWith('-')) return { kind: 'run', image: a, ...(publish.length ? { publish } : {}), ...(removed && checkout ? { overCheckout: checkout } : {}) };
+    const { flag, value } = option(a, new Set(['-p', '-v']));
     if (flag === '-p' || flag === '--publish') {
       const spec = value ?? args[++k];
       if (spec !== undefined) publish.push(spec);
+      continue;
+    }
+    if (flag === '--rm') removed = true;
+    if (flag === '-v' || flag === '--volume' || flag === '--mount') {
+      const spec = value ?? args[++k];
+      const source = spec === undefined ? undefined : mountSource(flag, spec);
+      if (source !== undefined && CHECKOUT_SOURCE.test(source)) checkout ??= spec!;
       continue;
     }
     if (a.includes('=') || RUN_BOOLEAN.has(a)) continue;

@@ -82,6 +82,8 @@ export interface ImageUse {
   kind: 'push' | 'run' | 'ci-job';
   /** `run`: the `-p`/`--publish` values as written (`8000:80`, `127.0.0.1:80:80/tcp`). */
   publish?: string[];
+  /** `run`: a `--rm` run that bind-mounts the checkout: that mount as written (`$(PWD):/workspace`). */
+  overCheckout?: string;
   at: Evidence;
 }
 
