@@ -598,6 +598,24 @@ export interface FrameworkWrite {
 }
 
 /**
+ * The commands of a RUN, each with the folder it runs in: the instruction's WORKDIR, moved by each `cd`
+ * before it (undefined once a `cd` goes where the build does not say: a variable, or relative to an unknown folder).
+ */
+function runCommandsInFolders(ins: DfInstruction, escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> }): { argv: readonly string[]; cwd: string | undefined }[] {
+  const out: { argv: readonly string[]; cwd: string | undefined }[] = [];
+  let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
+  for (const argv of runCommands(ins, escape)) {
+    if (argv[0] === 'cd') {
+      const dir = argv.slice(1).find((a) => !a.startsWith('-'));
+      cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : clean(path.posix.resolve(cwd ?? '/', dir));
+      continue;
+    }
+    out.push({ argv, cwd });
+  }
+  return out;
+}
+
+/**
  * The folders a Laravel or Rails app writes while it runs, under the app's
  * root, where the build shows which framework it is and where it lives.
  *
@@ -625,14 +643,8 @@ export function frameworkWrites(chain: readonly DfInstruction[], escape: string,
   const line = (ins: DfInstruction) => ins.line + 1;
   for (const ins of chain) {
     if (ins.keyword === 'RUN') {
-      let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
-      for (const argv of runCommands(ins, escape)) {
+      for (const { argv, cwd } of runCommandsInFolders(ins, escape, wd)) {
         const [cmd, ...args] = argv as [string, ...string[]];
-        if (cmd === 'cd') {
-          const dir = args.find((a) => !a.startsWith('-'));
-          cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : clean(path.posix.resolve(cwd ?? '/', dir));
-          continue;
-        }
         const script = /^php[\d.]*$/.test(cmd) ? args.find((a) => !a.startsWith('-')) : cmd;
         if (script && /(^|\/)artisan$/.test(script)) {
           const root = script.startsWith('/') ? path.posix.dirname(script) : cwd !== undefined ? clean(path.posix.resolve(cwd, path.posix.dirname(script))) : undefined;
@@ -718,14 +730,8 @@ function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { bef
       continue;
     }
     if (ins.keyword !== 'RUN') continue;
-    let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
-    for (const argv of runCommands(ins, escape)) {
+    for (const { argv, cwd } of runCommandsInFolders(ins, escape, wd)) {
       const [cmd, ...args] = argv as [string, ...string[]];
-      if (cmd === 'cd') {
-        const dir = args.find((a) => !a.startsWith('-'));
-        cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : clean(path.posix.resolve(cwd ?? '/', dir));
-        continue;
-      }
       if (cmd !== 'chown' && cmd !== 'chmod') continue;
       if (args.some((a) => a.startsWith('--reference'))) continue;
       const recursive = args.some((a) => a === '--recursive' || /^-[a-zA-Z]*R/.test(a));
