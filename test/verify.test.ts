@@ -214,6 +214,13 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     const started = new Set(engine.calls().filter((c) => c.argv[0] === 'compose' && c.argv.includes('up')).map((c) => c.argv[2]));
     const downed = new Set(engine.calls().filter((c) => c.argv[0] === 'compose' && c.argv.includes('down')).map((c) => c.argv[2]));
     for (const p of started) expect(downed.has(p), `project ${p} taken down; calls: ${engine.calls().map((c) => c.argv.join(' ')).join('\n')}\n${stderr}`).toBe(true);
+    // After `down`, the engine's late creates (compose had sent them before it stopped) are swept by label.
+    const calls = engine.calls();
+    for (const p of started) {
+      const down = calls.findIndex((c) => c.argv[0] === 'compose' && c.argv.includes('down') && c.argv[2] === p);
+      const sweep = calls.findIndex((c, i) => i > down && c.argv[0] === 'ps' && c.argv.includes(`label=com.docker.compose.project=${p}`));
+      expect(sweep, `project ${p} swept by label after its down`).toBeGreaterThan(down);
+    }
     for (const c of upCalls()) expect(existsSync(path.dirname(c.argv[c.argv.indexOf('-f') + 1]!))).toBe(false);
     expect(readTree(dir)).toEqual(STACK);
   });

@@ -66,10 +66,10 @@ export function isInterrupted(): boolean {
  * Run `work` with Ctrl-C and SIGTERM turned into interruptAll() (running
  * commands are stopped, later ones fail fast); then allow commands again and
  * run `cleanup`, which removes what work made, whether it finished, failed or
- * was interrupted. A second signal while cleaning up exits at once. When a
+ * was interrupted (`afterSignal` tells it which). A second signal while cleaning up exits at once. When a
  * signal came, the result is a RuntimeError of kind `interrupted` naming `what`.
  */
-export async function withInterrupts<T>(what: string, work: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
+export async function withInterrupts<T>(what: string, work: () => Promise<T>, cleanup: (afterSignal: boolean) => Promise<void>): Promise<T> {
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -86,7 +86,7 @@ export async function withInterrupts<T>(what: string, work: () => Promise<T>, cl
     throw err;
   } finally {
     resetInterrupt();
-    await cleanup();
+    await cleanup(signals > 0);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

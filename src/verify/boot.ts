@@ -62,8 +62,19 @@ export class Cleanups {
   private readonly pending = new Set<() => Promise<void>>();
   private readonly running = new Set<Promise<void>>();
   private readonly leftovers = new Map<string, () => Promise<boolean>>();
+  /** Every compose project this run may have started containers for. */
+  private readonly projects = new Set<string>();
 
-  constructor(private readonly sweep?: (project: string) => Promise<void>) {}
+  constructor(
+    private readonly sweep?: (project: string) => Promise<void>,
+    /** How long the engine is given, after a signal, to finish creates compose had sent (tests pass 0). */
+    private readonly settleMs = 2000,
+  ) {}
+
+  /** A project whose containers may exist from here on (its `up` may be cut short by a signal). */
+  project(name: string): void {
+    this.projects.add(name);
+  }
 
   /**
    * A project whose `down` did not finish (interrupted, or compose failed):
@@ -93,13 +104,21 @@ export class Cleanups {
     this.pending.delete(fn);
   }
 
-  async runAll(): Promise<void> {
+  async runAll(afterSignal = false): Promise<void> {
     for (const fn of [...this.pending]) await fn();
     await Promise.all([...this.running]);
     for (const [p, down] of [...this.leftovers]) {
       this.leftovers.delete(p);
       if (!(await down().catch(() => false))) await this.sweep?.(p).catch(() => undefined);
     }
+    if (afterSignal && this.sweep && this.projects.size) {
+      // A signal stops `compose up` mid-way, but a create request it had already sent is
+      // finished by the engine after compose has gone, possibly after `down` listed the
+      // project's containers. Give the engine a moment, then remove by label what is there.
+      await sleep(this.settleMs);
+      for (const p of this.projects) await this.sweep(p).catch(() => undefined);
+    }
+    this.projects.clear();
   }
 }
 
@@ -184,6 +203,7 @@ export async function bootTarget(
     // Outside the copied tree: a file in a build context would change what COPY . copies.
     const file = writeSanitized(sandbox.dir, sanitized.text);
     project = new ComposeProject(rt.compose, rt.env, projectName, [file], path.dirname(file), rt.exec, target.profiles);
+    cleanups.project(projectName);
     await runProject(rt, project, sanitized.services, target, opts, result, step);
     return result;
   } finally {

@@ -90,7 +90,7 @@ export async function verifyProject(input: VerifyInput, opts: VerifyOptions): Pr
   return withInterrupts(
     'verification',
     () => new VerifyRun(rt, input, opts, cleanups).run(),
-    () => cleanups.runAll(),
+    (afterSignal) => cleanups.runAll(afterSignal),
   );
 }
 
