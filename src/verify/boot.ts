@@ -67,7 +67,7 @@ export class Cleanups {
 
   constructor(
     private readonly sweep?: (project: string) => Promise<void>,
-    /** How long the engine is given, after a signal, to finish creates compose had sent (tests pass 0). */
+    /** How long the engine is given, after a signal, to finish the creates compose had sent. */
     private readonly settleMs = 2000,
   ) {}
 
