@@ -975,6 +975,12 @@ describe('images built here, by tag', () => {
     expect(findBuiltImage(index, 'api')).toBeUndefined();
   });
 
+  it('a build tagged with the very tag wins over one whose tag is a variable, whichever is read first', () => {
+    const index = indexImages([built('org/app:$VERSION', '/repo/docker/Dockerfile'), built('org/app:build-healthcheck', '/repo/docker/Health.Dockerfile')]);
+    expect(findBuiltImage(index, 'org/app:build-healthcheck')?.dockerfile).toBe('/repo/docker/Health.Dockerfile');
+    expect(findBuiltImage(index, 'org/app:1.2')?.dockerfile).toBe('/repo/docker/Dockerfile');
+  });
+
   it('a name that is only a variable, with or without a default holding a slash, matches nothing it does not name', () => {
     const index = indexImages([built('${IMAGE}:1'), built('$IMAGE'), built('${IMAGE-}:dev')]);
     expect(index.patterns).toEqual([]);
