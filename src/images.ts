@@ -89,6 +89,10 @@ export function findBuiltImage(index: ImageIndex, ref: string): BuiltImage | und
   const r = parseImageRef(ref);
   const sameName = [...(index.byName.get(r.name) ?? []), ...index.patterns.filter((p) => p.name.test(r.name)).map((p) => p.image)];
   if (sameName.length === 0) return undefined;
+  // A build that names this very tag wins over one whose tag is a variable that could be it
+  // (`FROM org/app:build-healthcheck` is the build tagged so, not the one tagged `org/app:$VERSION`).
+  const named = (index.byName.get(r.name) ?? []).find((b) => (parseImageRef(b.tag).tag ?? 'latest') === (r.tag ?? 'latest'));
+  if (named) return named;
   const exact = sameName.find((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
   if (exact) return exact;
   const first = sameName[0]!;

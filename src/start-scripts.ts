@@ -246,10 +246,16 @@ function hookScripts(project: Project, mappings: readonly ContainerMapping[], di
     const instruction = m.copy?.instruction;
     if (m.containerPath.startsWith(`${dir}/`) && /\.(sh|envsh)$/.test(m.containerPath) && path.posix.dirname(m.containerPath) === dir) {
       if (isFile(m.hostPath) && project.roots.some((r) => isInside(r, m.hostPath!))) found.set(m.containerPath, { hostPath: m.hostPath, containerPath: m.containerPath, ...(instruction ? { instruction } : {}) });
-    } else if ((m.containerPath === dir || m.containerPath === `${dir}/`) && isDirectory(m.hostPath)) {
-      for (const e of sortedDirEntries(m.hostPath)) {
+    } else if (isDirectory(m.hostPath)) {
+      // The folder itself (`COPY hooks/ /docker-entrypoint.d/`), or a folder above it: a root tree copied in
+      // (`COPY rootfs/ /`, `COPY root/ /`) puts its docker-entrypoint.d/ there with the rest.
+      const under = path.posix.relative(m.containerPath.replace(/(.)\/$/, '$1'), dir);
+      if (under.startsWith('..') || path.posix.isAbsolute(under)) continue;
+      const hostDir = path.join(m.hostPath, ...under.split('/').filter(Boolean));
+      if (hostDir !== m.hostPath && !isDirectory(hostDir)) continue;
+      for (const e of sortedDirEntries(hostDir)) {
         if (!/\.(sh|envsh)$/.test(e.name)) continue;
-        const hostPath = path.join(m.hostPath, e.name);
+        const hostPath = path.join(hostDir, e.name);
         if (isFile(hostPath)) found.set(`${dir}/${e.name}`, { hostPath, containerPath: `${dir}/${e.name}`, ...(instruction ? { instruction } : {}) });
       }
     }

@@ -53,6 +53,23 @@ describe('shell reader', () => {
     expect(shellCommands('envsubst < in.tmpl > out')[0]!.redirects!.map((r) => r.op)).toEqual(['<', '>']);
   });
 
+  it('lists commands in the order they are written: a $(…) body after the command that holds it, in a subshell of its own', () => {
+    const [run, pwd] = shellCommands('docker run --rm -v "$(pwd)":/app org/tool:1 make\n');
+    expect(run!.words.map((w) => w.text)).toEqual(['docker', 'run', '--rm', '-v', '$(pwd):/app', 'org/tool:1', 'make']);
+    expect(run!.group).toBeUndefined();
+    expect(pwd!.words.map((w) => w.text)).toEqual(['pwd']);
+    expect(pwd!.group).toBeDefined();
+  });
+
+  it('marks the commands of a ( … ) subshell, nested ones inside it, and none after it closes', () => {
+    const cmds = shellCommands('(cd web && (cd sub; make)) ; docker build .\ncase $x in a) cd b ;; esac\n');
+    const group = (w: string) => cmds.find((c) => c.words.map((x) => x.text).join(' ') === w)!.group;
+    expect(group('cd web')).toBe('1');
+    expect(group('cd sub')).toBe('1.2');
+    expect(group('docker build .')).toBeUndefined();
+    expect(group('cd b')).toBeUndefined(); // a case pattern's `)` closes no subshell
+  });
+
   it('keeps leading NAME=value words as the command environment', () => {
     const [cmd] = shellCommands('COMPOSE_FILE=a.yml:b.yml docker compose up');
     expect(cmd!.assignments.map((a) => a.text)).toEqual(['COMPOSE_FILE=a.yml:b.yml']);
@@ -114,6 +131,9 @@ describe('command recogniser', () => {
     for (const mount of ['-v $PWD/build:/out', '--volume=${PWD}/out:/out', '-v .:/src:ro', '--mount type=bind,source=${PWD},target=/w', '-v $GITHUB_WORKSPACE:/gh']) {
       expect(inv(`docker run --rm ${mount} org/tool:1 make`), mount).toMatchObject({ overCheckout: expect.any(String) });
     }
+    // Quoted, with a command substitution: the mount is the checkout too.
+    expect(inv('docker run --rm -v "$(pwd)":/app org/tool:1 make')).toEqual({ kind: 'run', image: 'org/tool:1', overCheckout: '$(pwd):/app' });
+    expect(inv('docker run --rm -v "$PWD/data:/data" org/tool:1')).toEqual({ kind: 'run', image: 'org/tool:1', overCheckout: '$PWD/data:/data' });
     expect(inv('docker run -v $PWD:/src org/app:1')).not.toHaveProperty('overCheckout');
     expect(inv('docker run --rm -v /srv/data:/data -v app-data:/var/lib/app org/app:1')).not.toHaveProperty('overCheckout');
     expect(inv('docker tag org/app:1 registry/org/app:1')).toEqual({ kind: 'tag', source: 'org/app:1', target: 'registry/org/app:1' });
@@ -124,6 +144,25 @@ describe('command recogniser', () => {
     });
     expect(inv('docker container run --rm -it --publish 80:80 org/app')).toEqual({ kind: 'run', image: 'org/app', publish: ['80:80'] });
     expect(inv('echo docker build .')).toBeUndefined();
+  });
+
+  it('reads the command a runner runs: timeout, cross-env, dotenv, env-cmd, a script given the command after its path', () => {
+    expect(inv('timeout 600 docker build -t org/app .')).toMatchObject({ kind: 'build', tags: ['org/app'], context: '.' });
+    expect(inv('cross-env VERSION=1 docker compose -f a.yml up')).toMatchObject({ kind: 'compose', files: ['a.yml'] });
+    expect(inv('dotenv -e .env.ci -- docker compose -f ci.yml up')).toMatchObject({ kind: 'compose', files: ['ci.yml'] });
+    expect(inv('env-cmd -f .env docker push org/app')).toEqual({ kind: 'push', image: 'org/app' });
+    expect(inv('node ./extra/env2arg.js docker buildx build -t org/app:$VERSION --target release -f ./docker/Dockerfile . --push')).toMatchObject({
+      kind: 'build',
+      tags: ['org/app:$VERSION'],
+      target: 'release',
+      file: './docker/Dockerfile',
+      push: true,
+    });
+    // Not a runner: a program that only mentions docker, or a script that is given no container command.
+    expect(inv('echo docker build -t org/app .')).toBeUndefined();
+    expect(inv('node ./build.js --tag org/app docker')).toBeUndefined();
+    expect(inv('pushd docker/images')).toEqual({ kind: 'cd', dir: 'docker/images', push: true });
+    expect(inv('popd')).toEqual({ kind: 'popd' });
   });
 
   it('reads re-tags without a build: docker manifest create and buildx imagetools create', () => {
@@ -206,6 +245,36 @@ describe('evidence files', () => {
       { dockerfile: 'docker/Dockerfile', context: '.', target: undefined, tags: ['app-top'], push: false, at: 'docker/build.sh:6' },
     ]);
     expect(ev.tagAliases.map((a) => [a.source, a.target, a.at.line])).toEqual([['app-base', 'org/app:latest', 7]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shell scripts: pushd … popd and ( cd … ) subshells change the folder builds resolve in, until they end', async () => {
+    const { dir, ev } = await evidenceOf({
+      'manage.sh':
+        '#!/usr/bin/env bash\nbuild_web() {\n    pushd ./docker/images;\n    docker build -t org/web:latest \\\n        -f Dockerfile.web .;\n    popd;\n}\n' +
+        '(cd docker/images && docker build -t org/worker -f Dockerfile.worker .)\ndocker build -t org/root .\n' +
+        'DIR="$(cd docker/images && pwd)"\ndocker build -t org/again .\n',
+      'docker/images/Dockerfile.web': 'FROM nginx:1.27\n',
+      'docker/images/Dockerfile.worker': 'FROM node:22\n',
+      'docker/images/Dockerfile': 'FROM node:22\n',
+      Dockerfile: 'FROM node:22\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'docker/images/Dockerfile.web', context: 'docker/images', target: undefined, tags: ['org/web:latest'], push: false, at: 'manage.sh:4' },
+      { dockerfile: 'docker/images/Dockerfile.worker', context: 'docker/images', target: undefined, tags: ['org/worker'], push: false, at: 'manage.sh:8' },
+      // Back in the script's folder after popd, after the subshell, and after a cd inside $(…).
+      { dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/root'], push: false, at: 'manage.sh:9' },
+      { dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/again'], push: false, at: 'manage.sh:11' },
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('package.json: a build a wrapper script runs (node ./extra/env2arg.js docker buildx build …)', async () => {
+    const { dir, ev } = await evidenceOf({
+      'package.json': JSON.stringify({ scripts: { 'build:docker': 'node ./extra/env2arg.js docker buildx build -t org/app:1 -t org/app:$VERSION --target release -f ./docker/Dockerfile . --push' } }, null, 2),
+      'docker/Dockerfile': 'FROM node:22 AS release\n',
+    });
+    expect(builds(ev, dir)).toEqual([{ dockerfile: 'docker/Dockerfile', context: '.', target: 'release', tags: ['org/app:1', 'org/app:$VERSION'], push: true, at: 'package.json:3' }]);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -356,6 +425,43 @@ describe('evidence files', () => {
     expect(ev.tagAliases.map((a) => [a.source, a.target, a.via])).toEqual([
       ['${{ env.GH_IMAGE }}', 'org/web', 'docker/metadata-action images'],
       ['org/web', '${{ env.GH_IMAGE }}', 'docker/metadata-action images'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("GitHub workflows: build-push-action's drop-ins (useblacksmith, depot) build like it, under their own name", async () => {
+    const wf = [
+      'on: push',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    strategy:',
+      '      matrix:',
+      '        include:',
+      '          - { image_name: app, dockerfile: ./web/Dockerfile }',
+      '          - { image_name: app-worker, dockerfile: ./worker/Dockerfile }',
+      '    steps:',
+      '      - uses: useblacksmith/build-push-action@fb9e3e6a9299c78462bfadd0d93352c316adc9b8 # v2.2.0',
+      '        with:',
+      '          context: .',
+      '          file: ${{ matrix.dockerfile }}',
+      '          outputs: type=image,name=ghcr.io/org/${{ matrix.image_name }},push-by-digest=true,push=true',
+      '      - uses: depot/build-push-action@v1',
+      '        with:',
+      '          context: ./web',
+      '          tags: org/web-depot',
+      '      - uses: someone/build-push-action@v1',
+      '        with:',
+      '          context: ./web',
+      '          tags: org/unknown-action',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ 'web/Dockerfile': 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', '.github/workflows/release.yml': wf });
+    expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags, b.push, b.via])).toEqual([
+      ['web/Dockerfile', ['ghcr.io/org/app'], true, 'useblacksmith/build-push-action'],
+      ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
+      ['worker/Dockerfile', ['ghcr.io/org/app-worker'], true, 'useblacksmith/build-push-action'],
+      ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
     ]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -867,6 +973,12 @@ describe('images built here, by tag', () => {
     expect(findBuiltImage(index, 'ghcr.io/org/web')?.dockerfile).toBe('/repo/web/Dockerfile');
     expect(findBuiltImage(index, 'ghcr.io/acme/apix:2')).toBeUndefined();
     expect(findBuiltImage(index, 'api')).toBeUndefined();
+  });
+
+  it('a build tagged with the very tag wins over one whose tag is a variable, whichever is read first', () => {
+    const index = indexImages([built('org/app:$VERSION', '/repo/docker/Dockerfile'), built('org/app:build-healthcheck', '/repo/docker/Health.Dockerfile')]);
+    expect(findBuiltImage(index, 'org/app:build-healthcheck')?.dockerfile).toBe('/repo/docker/Health.Dockerfile');
+    expect(findBuiltImage(index, 'org/app:1.2')?.dockerfile).toBe('/repo/docker/Dockerfile');
   });
 
   it('a name that is only a variable, with or without a default holding a slash, matches nothing it does not name', () => {

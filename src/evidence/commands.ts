@@ -13,7 +13,8 @@ export type Invocation =
   | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string }
   | { kind: 'tag'; source: string; target: string }
   | RetagInvocation
-  | { kind: 'cd'; dir: string };
+  | { kind: 'cd'; dir: string; push?: boolean }
+  | { kind: 'popd' };
 
 /**
  * A new name for images already made, without a build: `docker manifest create
@@ -88,6 +89,21 @@ const RUN_BOOLEAN = new Set([
 const PUSH_VALUE = new Set(['--platform']);
 /** Words that run the rest of the line as a command. */
 const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'env', 'xargs', 'watch']);
+/** The programs whose commands are read here: a word naming one starts the command a runner runs. */
+const CONTAINER_TOOLS = new Set(['docker', 'docker-compose', 'podman', 'podman-compose', 'nerdctl', 'buildah']);
+/**
+ * Programs that run a command given as their remaining arguments, after options of their own that
+ * may take values (`timeout 600 docker build …`, `cross-env VERSION=1 docker build …`, `dotenv -e
+ * .env.ci -- docker compose …`, `env-cmd -f .env docker compose …`): the command is where the first
+ * word naming a container tool stands.
+ */
+const COMMAND_RUNNERS = new Set(['timeout', 'nice', 'ionice', 'stdbuf', 'unbuffer', 'flock', 'cross-env', 'dotenv', 'env-cmd']);
+/**
+ * Interpreters that run a script of the repository; a script given a container command after its own
+ * path is a wrapper that runs that command (dockge's `node ./extra/env2arg.js docker buildx build …`,
+ * which fills `$VAR`s in from the environment and spawns the rest).
+ */
+const SCRIPT_RUNNERS = new Set(['node', 'tsx', 'ts-node', 'bun', 'deno', 'python', 'python3', 'sh', 'bash']);
 
 /** The invocation a command's words make, or undefined for anything else. */
 export function recognize(words: ShellWord[]): Invocation | undefined {
@@ -95,6 +111,9 @@ export function recognize(words: ShellWord[]): Invocation | undefined {
   if (argv.length === 0) return undefined;
   const tool = argv[0]!.replace(/^.*\//, '');
   if (tool === 'cd' && argv[1] !== undefined) return { kind: 'cd', dir: argv[1] };
+  // `pushd DIR` … `popd`: a cd undone later (`pushd docker/images; docker build -f Dockerfile.web .; popd`).
+  if (tool === 'pushd' && argv[1] !== undefined && !argv[1].startsWith('-') && !/^[+-]\d+$/.test(argv[1])) return { kind: 'cd', dir: argv[1], push: true };
+  if (tool === 'popd') return { kind: 'popd' };
   if (tool === 'docker-compose' || tool === 'podman-compose') return composeArgs(argv.slice(1));
   if (tool === 'executor' || argv[0] === '/kaniko/executor') return kaniko(argv.slice(1));
   if (tool === 'buildah' && (argv[1] === 'bud' || argv[1] === 'build')) return buildArgs('buildah', argv.slice(2));
@@ -150,6 +169,20 @@ function stripWrappers(argv: string[]): string[] {
       while (k < argv.length && (argv[k]!.startsWith('-') || (w === 'env' && /^[A-Za-z_]\w*=/.test(argv[k]!)))) {
         k += w === 'sudo' && (argv[k] === '-u' || argv[k] === '-g') ? 2 : 1;
       }
+      continue;
+    }
+    const runner = argv[k]!.replace(/^.*\//, '');
+    if (COMMAND_RUNNERS.has(runner)) {
+      const inner = argv.findIndex((a, i) => i > k && CONTAINER_TOOLS.has(a.replace(/^.*\//, '')));
+      if (inner > k) {
+        k = inner;
+        continue;
+      }
+    }
+    // `node ./wrapper.js docker build …`: a script path, then the command it runs.
+    const script = argv[k + 1];
+    if (SCRIPT_RUNNERS.has(runner) && script !== undefined && !script.startsWith('-') && CONTAINER_TOOLS.has((argv[k + 2] ?? '').replace(/^.*\//, ''))) {
+      k += 2;
       continue;
     }
     break;

@@ -33,11 +33,20 @@ const MAX_SNIPPET = 160;
 /** Read the commands of `text` (found at `offset` in the file) and add what they say to `out`. */
 export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidence, offset = 0): void {
   let dirs = ctx.dirs;
+  // `pushd`'s stack of folders to go back to, and the folders a subshell that changed them started
+  // from (`( cd web && docker build . )`): left, the shell is back where it was.
+  let pushed: string[][] = [];
+  const subshells: { group: string; dirs: string[]; pushed: string[][] }[] = [];
   // The command before a pipe into a renderer: the last one that starts before it
   // (a `$(…)` body inside the renderer's words is read first, but starts after it).
   const seen: { start: number; words: string[] }[] = [];
   const source = ctx.fullText ?? text;
   for (const cmd of shellCommands(text, offset)) {
+    for (let top = subshells.at(-1); top && !insideGroup(cmd.group, top.group); top = subshells.at(-1)) {
+      subshells.pop();
+      dirs = top.dirs;
+      pushed = top.pushed;
+    }
     const at = (): Evidence => evidenceAt(ctx, source, cmd.start);
     const expand = (w: string) => (isDynamic(w) ? expandWord(w, ctx) : w);
     const assignments = cmd.assignments.map((a) => appendTo(splitAssignment(expand(a.text)), ctx.vars, a.array));
@@ -69,8 +78,24 @@ export function interpretShell(text: string, ctx: ShellContext, out: RepoEvidenc
     seen.push({ start: cmd.start, words });
     if (seen.length > 8) seen.shift(); // a pipe's commands are read together: the last few are enough
     const cd = record(words, env, ctx, dirs, at, out);
-    if (cd) dirs = cd;
+    if (!cd) continue;
+    if (cmd.group !== undefined && subshells.at(-1)?.group !== cmd.group) subshells.push({ group: cmd.group, dirs, pushed });
+    if (cd === 'popd') {
+      const back = pushed.at(-1);
+      if (back) {
+        dirs = back;
+        pushed = pushed.slice(0, -1);
+      }
+      continue;
+    }
+    if (cd.push) pushed = [...pushed, dirs];
+    dirs = cd.dirs;
   }
+}
+
+/** Whether a command of subshell `group` (undefined: the script's own shell) runs inside subshell `outer`. */
+function insideGroup(group: string | undefined, outer: string): boolean {
+  return group !== undefined && (group === outer || group.startsWith(`${outer}.`));
 }
 
 /**
@@ -120,7 +145,10 @@ function renderOf(cmd: ShellCommand, words: string[], previous: string[] | undef
   return undefined;
 }
 
-/** Record one command; returns the new folder list when the command is a `cd`. */
+/**
+ * Record one command; returns the new folder list when the command is a `cd` or `pushd` (`push`: `popd` goes
+ * back), `popd` for one.
+ */
 function record(
   words: string[],
   env: Record<string, string> | undefined,
@@ -128,14 +156,18 @@ function record(
   dirs: string[],
   at: () => Evidence,
   out: RepoEvidence,
-): string[] | undefined {
+): { dirs: string[]; push?: boolean } | 'popd' | undefined {
   const inv = recognize(words.map((text) => ({ text, start: 0, dynamic: false })));
   if (!inv) return undefined;
   switch (inv.kind) {
     case 'cd': {
       const dir = cdTarget(inv.dir, ctx, dirs);
-      return dir ? [dir, ...dirs.filter((d) => d !== dir)] : undefined;
+      // A `pushd` to a folder that cannot be told still pushes: its `popd` must not undo an earlier one.
+      if (!dir) return inv.push ? { dirs, push: true } : undefined;
+      return { dirs: [dir, ...dirs.filter((d) => d !== dir)], ...(inv.push ? { push: true } : {}) };
     }
+    case 'popd':
+      return 'popd';
     case 'compose': {
       const fromEnv = env?.COMPOSE_FILE ?? (inv.files.length === 0 ? ctx.env?.COMPOSE_FILE : undefined);
       if (inv.files.length === 0 && fromEnv !== undefined) {

@@ -27,6 +27,12 @@ export interface ShellCommand {
   redirects?: ShellRedirect[];
   /** Its standard input is the previous command's output (`cat a.tmpl | envsubst`). */
   piped?: boolean;
+  /**
+   * The subshell it runs in, when not the script's own shell: `( cd web && docker build . )` and a `$(…)` body
+   * run in a child shell, so a `cd` there is undone when it ends. Ids of the nested subshells joined by `.`
+   * (`1`, `1.2`): a command is inside subshell `g` when its group is `g` or starts with `g.`.
+   */
+  group?: string;
 }
 
 export interface ShellRedirect {
@@ -46,18 +52,22 @@ const ENDING_KEYWORDS = new Set(['fi', 'done', 'esac', '}']);
  */
 export function shellCommands(text: string, offset = 0): ShellCommand[] {
   const out: ShellCommand[] = [];
-  readCommands(text, offset, out, 0);
-  return out;
+  readCommands(text, offset, out, 0, { next: 0 }, []);
+  // In the order they are written: a `$(…)` body is read before the command holding it ends, but
+  // starts after that command's first word (`docker run -v "$(pwd)":/app img` is one docker run, then a pwd).
+  return out.sort((a, b) => a.start - b.start);
 }
 
-function readCommands(text: string, offset: number, out: ShellCommand[], depth: number): void {
+function readCommands(text: string, offset: number, out: ShellCommand[], depth: number, ids: { next: number }, outer: number[]): void {
   let words: ShellWord[] = [];
+  // The subshells open around the command being read (`(` … `)`), innermost last.
+  const groups = [...outer];
   const heredocs: { delimiter: string; strip: boolean }[] = [];
   let redirectOp: string | undefined; // the word after a redirection operator is its target
   let redirects: ShellRedirect[] = [];
   let piped = false;
   const flush = () => {
-    if (words.length) out.push(toCommand(words, redirects, piped));
+    if (words.length) out.push(toCommand(words, redirects, piped, groups));
     words = [];
     redirects = [];
     piped = false;
@@ -108,6 +118,9 @@ function readCommands(text: string, offset: number, out: ShellCommand[], depth: 
     }
     if (OPERATOR_CHARS.has(c)) {
       flush();
+      // A subshell opens and closes; a `)` with none open is a `case` pattern's.
+      if (c === '(') groups.push(++ids.next);
+      else if (c === ')' && groups.length > outer.length) groups.pop();
       // A single `|` (not `||`) feeds the next command.
       if (c === '|' && text[i + 1] !== '|' && text[i - 1] !== '|') piped = true;
       i++;
@@ -149,7 +162,8 @@ function readCommands(text: string, offset: number, out: ShellCommand[], depth: 
       continue;
     }
     push(w.word);
-    if (depth < 3) for (const [s, e] of w.substitutions) readCommands(text.slice(s, e), offset + s, out, depth + 1);
+    // A command substitution's body runs in a subshell of its own.
+    if (depth < 3) for (const [s, e] of w.substitutions) readCommands(text.slice(s, e), offset + s, out, depth + 1, ids, [...groups, ++ids.next]);
   }
   flush();
 }
@@ -181,11 +195,18 @@ function readArray(text: string, i: number, offset: number): { elements: ShellWo
   return { elements, next: n };
 }
 
-function toCommand(words: ShellWord[], redirects: ShellRedirect[], piped: boolean): ShellCommand {
+function toCommand(words: ShellWord[], redirects: ShellRedirect[], piped: boolean, groups: number[]): ShellCommand {
   const assignments: ShellWord[] = [];
   let k = 0;
   while (k < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.text) || words[k]!.array)) assignments.push(words[k++]!);
-  return { assignments, words: words.slice(k), start: words[0]!.start, ...(redirects.length ? { redirects } : {}), ...(piped ? { piped } : {}) };
+  return {
+    assignments,
+    words: words.slice(k),
+    start: words[0]!.start,
+    ...(redirects.length ? { redirects } : {}),
+    ...(piped ? { piped } : {}),
+    ...(groups.length ? { group: groups.join('.') } : {}),
+  };
 }
 
 /**

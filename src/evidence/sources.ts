@@ -443,7 +443,7 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
         // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
         const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, expressions);
         for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
-      } else if (/^docker\/build-push-action@/.test(uses)) {
+      } else if (BUILD_PUSH_ACTION.test(uses)) {
         const ctxIn = pathInput('context') ?? '.';
         // Without `context`, the action builds the Git context: the repository root.
         const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
@@ -468,11 +468,11 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
           ],
           push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputs),
           exportsFiles: /type=(local|tar)/.test(outputs),
-          via: 'docker/build-push-action',
+          via: uses.replace(/@.*/, ''), // docker/build-push-action or the drop-in named
           at,
           ...buildArgsInput(input('build-args')),
         });
-      } else if (/^docker\/bake-action@/.test(uses)) {
+      } else if (BAKE_ACTION.test(uses)) {
         const push = scalarText(doc, get(doc, withNode, 'push'));
         const targets = listInput(scalarText(doc, get(doc, withNode, 'targets')));
         if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
@@ -481,6 +481,16 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   }
   untagMatrixTwins(out.builds, firstBuild);
 }
+
+/**
+ * docker/build-push-action and the drop-ins that take its inputs (`context`, `file`, `target`, `tags`, `push`,
+ * `outputs`, `build-args`) to build on their own builders: useblacksmith/build-push-action, a fork whose action.yml
+ * keeps docker's inputs and adds its own (`nofallback`, `setup-only`), and depot/build-push-action ("implements the
+ * same inputs and outputs as the docker/build-push-action", its README). langfuse builds its images with the first.
+ */
+const BUILD_PUSH_ACTION = /^(docker|useblacksmith|depot)\/build-push-action@/;
+/** docker/bake-action and depot/bake-action ("a drop-in replacement for the docker/bake-action", depot.dev/changelog/2023-01-31-bake-action). */
+const BAKE_ACTION = /^(docker|depot)\/bake-action@/;
 
 /**
  * One step read once per matrix combination may build several Dockerfiles (or targets) under the same names: its
