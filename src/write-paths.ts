@@ -554,6 +554,11 @@ export function imageWritePaths(
     // The user's HOME given to the user (dockerfile/non-root-user chowns the home it makes, a WORKDIR there or not):
     // the HOME rule says what it holds; a tree below it (`/home/app/web`) is still the app's.
     if (declarations.some((w) => w.kind === 'home' && w.path === c.path)) continue;
+    // Every service of the image mounts named volumes inside the tree (flask-on-docker's static and media volumes under
+    // /home/app/web): Docker fills a new named volume with the image folder's files and owner
+    // (https://docs.docker.com/engine/storage/volumes/#populate-a-volume-using-a-container), which is what giving the
+    // tree to the user does for them; the volumes are where the app writes in it, the rest is the build's code.
+    if (services.length && services.every((s) => s.volumes.some((m) => m.type === 'volume' && isUnder(clean(m.target), c.path) && clean(m.target) !== c.path))) continue;
     put({ path: c.path, kind: 'chowned', use: 'data', declaredBy: c.how, bakedBy: c.holds, owner: c.owner });
   }
 
@@ -864,9 +869,36 @@ export function chownedByBuild(chain: readonly DfInstruction[], escape: string, 
     if (isScratchPath(p) || p.split('/').some((seg) => DEPENDENCY_DIR.test(seg))) continue;
     const holds = op.copy ? op.how : builtInto(p, chain, wd, installed) ?? insideTree(p, chain, wd, installed);
     if (!holds || out.some((o) => o.path === p)) continue;
+    if (!op.copy && op.owner && emptyUntilContextCopy(op, chain, escape, wd)) continue;
     out.push({ path: p, ...(op.owner ? { owner: op.owner } : {}), how: op.how, holds });
   }
   return out;
+}
+
+/**
+ * A `chown` of a folder nothing has put files in yet, whose files then come only from the whole build
+ * context copied in with `--chown` to the same user (nickjj's examples: `chown python:python -R /app`
+ * of the empty WORKDIR, `USER python`, `COPY --chown=python:python . .`): the same ownership as Docker's
+ * guide gives the code with `COPY --chown=app:app . /app` (see ownershipOps), which says who owns the
+ * code, not that the app writes into it.
+ */
+function emptyUntilContextCopy(op: OwnershipOp, chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): boolean {
+  const at = chain.indexOf(op.instruction);
+  const user = op.owner!.split(':')[0];
+  // Files a RUN put there before the chown make the tree the build's; a RUN after it, as the user, is what the chown was for.
+  if (chain.slice(0, at).some((ins) => ins.keyword === 'RUN' && installedAtBuild([ins], escape, wd).some((i) => isUnder(i.path, op.path)))) return false;
+  let filled = false;
+  for (const [n, ins] of chain.entries()) {
+    if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.heredocs.length) continue;
+    const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
+    if (!dest || dest === '/' || (!isUnder(dest, op.path) && !isUnder(op.path, dest))) continue;
+    const args = ins.json ?? ins.args;
+    const spec = ins.flags.find((f) => f.name === 'chown')?.value;
+    const context = ins.keyword === 'COPY' && !ins.flags.some((f) => f.name === 'from') && args.length === 2 && (args[0] === '.' || args[0] === './');
+    if (n < at || !context || dest !== op.path || !spec || expandWord(spec, wd.scopes.get(ins) ?? new Map()).split(':')[0] !== user) return false;
+    filled = true;
+  }
+  return filled;
 }
 
 /**
