@@ -379,10 +379,14 @@ export function imageWritePaths(
   const chain = chainInstructions(base.chain);
   const codeDirs = new Set<string>();
   if (wd.final !== '/') codeDirs.add(wd.final);
+  const emptyCopies = new Map<DfInstruction, { dest: string; how: string }>();
   for (const ins of chain) {
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
       const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
-      if (dest) codeDirs.add(dest);
+      const made = dest ? emptyFolderCopy(ins, parsed.stages, parsed.escape) : undefined;
+      // An empty folder a builder stage made holds no code: it is the folder made for the app to write (below).
+      if (dest && made) emptyCopies.set(ins, { dest, how: made });
+      else if (dest) codeDirs.add(dest);
     }
   }
   const declarations: WritePath[] = [];
@@ -435,6 +439,12 @@ export function imageWritePaths(
         if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
       }
     }
+  }
+  // The same for an empty folder a builder stage makes and a COPY --from puts in the image: a scratch or distroless
+  // image has no shell to mkdir with (dozzle's `RUN mkdir /data` in its builder, `COPY --from=builder /data /data`).
+  for (const [ins, { dest, how }] of emptyCopies) {
+    if ([...codeDirs].some((c) => isUnder(c, dest))) continue;
+    if (usable(dest) && !isSystemPath(dest) && !isMountPointToSkip(dest)) put({ path: dest, kind: 'data-dir', use: isScratchPath(dest) ? 'scratch' : 'data', declaredBy: `${how}, copied in by COPY (line ${ins.line + 1})` });
   }
   // A folder the build names for the app's data in an ENV (`DATA_DIR=/app/state`, `UPLOAD_FOLDER`,
   // `DATABASE_URL=sqlite:////app/db/app.sqlite`): the app writes there, though no RUN makes it.
@@ -544,10 +554,54 @@ export function imageWritePaths(
     // The user's HOME given to the user (dockerfile/non-root-user chowns the home it makes, a WORKDIR there or not):
     // the HOME rule says what it holds; a tree below it (`/home/app/web`) is still the app's.
     if (declarations.some((w) => w.kind === 'home' && w.path === c.path)) continue;
+    // Every service of the image mounts named volumes inside the tree (flask-on-docker's static and media volumes under
+    // /home/app/web): Docker fills a new named volume with the image folder's files and owner
+    // (https://docs.docker.com/engine/storage/volumes/#populate-a-volume-using-a-container), which is what giving the
+    // tree to the user does for them; the volumes are where the app writes in it, the rest is the build's code.
+    if (services.length && services.every((s) => s.volumes.some((m) => m.type === 'volume' && isUnder(clean(m.target), c.path) && clean(m.target) !== c.path))) continue;
     put({ path: c.path, kind: 'chowned', use: 'data', declaredBy: c.how, bakedBy: c.holds, owner: c.owner });
   }
 
   return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs], startReasons };
+}
+
+/**
+ * The empty folder a `COPY --from=<stage> /dir <dest>` takes from a stage of this Dockerfile that
+ * made it with `mkdir` and put nothing in it (no COPY, ADD or WORKDIR into it, no RUN command
+ * other than mkdir, chown or chmod that names a path in it): what made it (`mkdir /data in stage
+ * builder`), else undefined. Such a folder is there for the app to write at run time, as a mkdir
+ * in the image's own stages is; the source is taken as written (an absolute path, no variables).
+ */
+function emptyFolderCopy(ins: DfInstruction, stages: readonly DfStage[], escape: string): string | undefined {
+  if (ins.keyword !== 'COPY') return undefined;
+  const from = ins.flags.find((f) => f.name === 'from')?.value?.toLowerCase();
+  const args = ins.json ?? ins.args;
+  const raw = args[0];
+  if (!from || args.length !== 2 || !raw || !raw.startsWith('/') || /[$*?[]/.test(raw)) return undefined;
+  const source = clean(raw);
+  if (source === '/') return undefined;
+  const stage = stages.find((st) => st.name === from || String(st.index) === from);
+  if (!stage || stage.index >= ins.stage) return undefined;
+  const swd = workdirs([stage]);
+  let made = false;
+  for (const i of effectiveInstructions(stage)) {
+    const at = swd.before.get(i) ?? '/';
+    if (i.keyword === 'WORKDIR' && isUnder(clean(path.posix.resolve(at, i.args[0] ?? '')), source)) return undefined;
+    if (i.keyword === 'COPY' || i.keyword === 'ADD') {
+      const dest = copyDest(i, at, swd.scopes.get(i));
+      if (!dest || isUnder(dest, source) || isUnder(source, dest)) return undefined;
+    }
+    if (i.keyword !== 'RUN') continue;
+    for (const argv of runCommands(i, escape)) {
+      if (argv[0] === 'mkdir') {
+        if (mkdirOperands(argv).some((d) => clean(path.posix.resolve(at, d)) === source)) made = true;
+        continue;
+      }
+      if (argv[0] === 'chown' || argv[0] === 'chmod') continue;
+      if (argv.slice(1).some((w) => w.startsWith('/') && isUnder(clean(w), source))) return undefined;
+    }
+  }
+  return made ? `mkdir ${source} in stage ${stage.name ?? stage.index}` : undefined;
 }
 
 /**
@@ -815,9 +869,36 @@ export function chownedByBuild(chain: readonly DfInstruction[], escape: string, 
     if (isScratchPath(p) || p.split('/').some((seg) => DEPENDENCY_DIR.test(seg))) continue;
     const holds = op.copy ? op.how : builtInto(p, chain, wd, installed) ?? insideTree(p, chain, wd, installed);
     if (!holds || out.some((o) => o.path === p)) continue;
+    if (!op.copy && op.owner && emptyUntilContextCopy(op, chain, escape, wd)) continue;
     out.push({ path: p, ...(op.owner ? { owner: op.owner } : {}), how: op.how, holds });
   }
   return out;
+}
+
+/**
+ * A `chown` of a folder nothing has put files in yet, whose files then come only from the whole build
+ * context copied in with `--chown` to the same user (nickjj's examples: `chown python:python -R /app`
+ * of the empty WORKDIR, `USER python`, `COPY --chown=python:python . .`): the same ownership as Docker's
+ * guide gives the code with `COPY --chown=app:app . /app` (see ownershipOps), which says who owns the
+ * code, not that the app writes into it.
+ */
+function emptyUntilContextCopy(op: OwnershipOp, chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): boolean {
+  const at = chain.indexOf(op.instruction);
+  const user = op.owner!.split(':')[0];
+  // Files a RUN put there before the chown make the tree the build's; a RUN after it, as the user, is what the chown was for.
+  if (chain.slice(0, at).some((ins) => ins.keyword === 'RUN' && installedAtBuild([ins], escape, wd).some((i) => isUnder(i.path, op.path)))) return false;
+  let filled = false;
+  for (const [n, ins] of chain.entries()) {
+    if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.heredocs.length) continue;
+    const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
+    if (!dest || dest === '/' || (!isUnder(dest, op.path) && !isUnder(op.path, dest))) continue;
+    const args = ins.json ?? ins.args;
+    const spec = ins.flags.find((f) => f.name === 'chown')?.value;
+    const context = ins.keyword === 'COPY' && !ins.flags.some((f) => f.name === 'from') && args.length === 2 && (args[0] === '.' || args[0] === './');
+    if (n < at || !context || dest !== op.path || !spec || expandWord(spec, wd.scopes.get(ins) ?? new Map()).split(':')[0] !== user) return false;
+    filled = true;
+  }
+  return filled;
 }
 
 /**

@@ -272,7 +272,7 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['caddy:2-builder', { distro: 'alpine', fileCapabilities: [], ports: [] }],
   ['haproxy:3.2', { family: 'haproxy', distro: 'debian', defaultUser: 'haproxy', nonRootByDefault: true, existingUser: { name: 'haproxy', uid: 99, gid: 99 } }],
   ['haproxy:3.2-alpine', { distro: 'alpine', nonRootByDefault: true }],
-  ['grafana/grafana:11.0.0', { family: 'grafana', distro: 'alpine', defaultUser: '472', nonRootByDefault: true, existingUser: { name: 'grafana', uid: 472, gid: 0 }, ports: [3000] }],
+  ['grafana/grafana:11.0.0', { family: 'grafana', distro: 'alpine', defaultUser: '472', nonRootByDefault: true, existingUser: { name: 'grafana', uid: 472, gid: 0 }, ports: [3000], tmpfsPaths: ['/tmp'], writePathsKnown: true }],
   ['grafana/grafana-oss:11.0.0-ubuntu', { family: 'grafana', distro: 'ubuntu', nonRootByDefault: true }],
   ['docker.io/grafana/grafana-enterprise', { family: 'grafana', distro: 'alpine' }],
   // n8n: USER node since 1.0, an entrypoint that only trusts certificates; 0.x stepped down with su-exec

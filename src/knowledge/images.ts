@@ -400,6 +400,19 @@ const N8N_WRITES: InstallWrite[] = [
 ];
 
 /**
+ * Where Grafana writes with the image's own start (packaging/docker/run.sh, which execs grafana-server
+ * with `cfg:default.log.mode="console"`, so nothing goes to GF_PATHS_LOGS, and with the data and plugin
+ * paths below: https://github.com/grafana/grafana/blob/main/packaging/docker/run.sh). GF_PATHS_DATA,
+ * /var/lib/grafana, holds its SQLite database (grafana.db) and the plugins it installs (GF_PATHS_PLUGINS,
+ * /var/lib/grafana/plugins, which run.sh makes when missing and GF_INSTALL_PLUGINS fills). Upstream
+ * makes it, chowns it to grafana (472) and `chmod -R 777`s it, and declares no VOLUME
+ * (https://github.com/grafana/grafana/blob/main/Dockerfile), so a read-only root needs a volume there.
+ */
+const GRAFANA_WRITES: InstallWrite[] = [
+  { path: '/var/lib/grafana', use: 'data', what: 'keeps its database (grafana.db) and installed plugins in GF_PATHS_DATA', ownerUid: 472, anyUser: true },
+];
+
+/**
  * Kong's prefix: `kong prepare` writes nginx.conf, .kong_env, logs/, pids/ and sockets/ into
  * KONG_PREFIX (/usr/local/kong) at every start (docker-entrypoint.sh,
  * https://github.com/Kong/docker-kong/blob/master/docker-entrypoint.sh), and the package ships
@@ -1177,8 +1190,9 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise'],
     source: 'https://github.com/grafana/grafana/blob/main/Dockerfile',
     // USER 472 (grafana, group 0); Alpine by default, Ubuntu for -ubuntu tags. It writes
-    // /var/lib/grafana and /var/log/grafana, which upstream does not declare as VOLUMEs.
-    facts: { existingUser: user('grafana', 472, 0), defaultUser: '472', nonRootByDefault: true, ports: [3000] },
+    // /var/lib/grafana, which upstream does not declare as a VOLUME (GRAFANA_WRITES), and /tmp; the
+    // start writes $GF_PATHS_HOME/.aws/credentials only when GF_AWS_PROFILES is set.
+    facts: { existingUser: user('grafana', 472, 0), defaultUser: '472', nonRootByDefault: true, ports: [3000], tmpfsPaths: ['/tmp'], installWrites: GRAFANA_WRITES, writePathsKnown: true },
     tags: [{ when: /(^|-)ubuntu(-|$)/, set: { distro: 'ubuntu' } }],
     otherTags: { distro: 'alpine' },
   },

@@ -581,6 +581,15 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   } else if (!img.facts.writePathsKnown) {
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
+    // A server whose known writes include a data folder upstream declares no VOLUME for (grafana's /var/lib/grafana):
+    // a read-only root needs a mount there, which a tmpfs is not (it would lose the data on restart).
+    const mounts = [...coveredPaths(s, img)];
+    const bare = img.facts.installWrites.filter((w) => !mounts.some((m) => isUnder(w.path, m)));
+    const other = bare.find((w) => w.use !== 'data' || w.shipped);
+    if (other) return `${img.image} writes ${other.path} (${other.what}), which nothing mounts: the write cannot be carved out here`;
+    if (bare.length) {
+      return `${bare.map((w) => `${w.path}: ${img.image} ${w.what}`).join('; ')}, and nothing mounts ${bare.length > 1 ? 'them' : 'it'}: a read-only root makes ${bare.length > 1 ? 'them' : 'it'} unwritable and a tmpfs would lose ${bare.length > 1 ? 'them' : 'it'} on restart (mount a named volume there)`;
+    }
     paths.push(...img.facts.tmpfsPaths);
   }
   return [...new Set(paths.map(normalizePath))];
