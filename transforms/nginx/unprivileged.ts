@@ -471,8 +471,8 @@ function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStag
   planConfigWriters(df, stages, plan);
   let user = UID;
   let userWritten = UID;
-  // `ARG user=nginx` + `USER ${user}` (SecObserve's frontend, rw-history4): the user the build gives it, for the check
-  // below; the USER lines put back around RUNs keep the text as written.
+  // `ARG user=nginx` + `USER ${user}` (SecObserve's frontend, rw-history4): the user a build without --build-arg gives
+  // it, which nginx runs as (its master too); the USER lines put back around RUNs keep the text as written.
   const scopes = variableScopes(stages, parsed.globalArgs);
   const resolved = (ins: DfInstruction, written: string) => {
     if (!written.includes('$')) return written;
@@ -505,6 +505,10 @@ function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStag
   }
   if (!UNPRIVILEGED_USERS.has(user)) {
     plan.block(isRootUser(user) ? `the image ends with USER ${user}, so it would still run as root` : `the image ends with USER ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
+  } else if (userWritten.includes('$')) {
+    // A build argument's default is only what a build without --build-arg gets: SecObserve's `ARG user=nginx` became
+    // so_nginx (1001) in a later commit (ef0712c0), and the image laid out for 101 would not fit that user.
+    plan.block(`the image ends with USER ${userWritten}, a build argument (${user} by default) that a build may set to another user, and ${UNPRIVILEGED} expects UID ${UID}`);
   }
 }
 
