@@ -200,9 +200,19 @@ export function imageToJudge(
   transform: string,
   cis: string,
   consequence: string,
+  opts: { judgeNonRoot?: boolean } = {},
 ): { img: ServiceImage } | { done: Finding | undefined } {
   const img = serviceImage(s, ctx.project);
   const swapTo = img.facts?.swapTo;
+  // `judgeNonRoot`: a check whose answer for a process that already starts as a known non-root user is the same on the
+  // stock image and on the one it would be swapped for (cap-drop: such a process holds no capabilities either way, since
+  // nginx switches users only when its master runs as root: ngx_worker_process_init in src/os/unix/ngx_process_cycle.c,
+  // `if (geteuid() == 0)` before setgid/initgroups/setuid). SecObserve's frontend runs stock nginx as USER so_nginx
+  // (1001) on port 3000, and waiting for a swap its USER blocks left it with every default capability (rw-history4).
+  if (swapTo && opts.judgeNonRoot) {
+    const u = runtimeUser(s, img);
+    if (u.known && !u.root && (u.from === 'compose' || u.from === 'dockerfile')) return { img };
+  }
   if (swapTo) {
     // nginx/unprivileged swaps it in this pass where it can, and the next pass judges the new image: this note is then
     // gone (only the last pass's unapplied findings are reported). It stays only where the swap did not happen, and

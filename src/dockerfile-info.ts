@@ -314,13 +314,16 @@ export function runScript(ins: DfInstruction, escape: string): string {
 export function workdirs(
   chain: DfStage[],
   buildArgs: Record<string, string> = {},
+  globalArgs?: Map<string, string | undefined>,
 ): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> } {
   const before = new Map<DfInstruction, string>();
   // Instructions whose working directory the chain does not set: the base image's own WORKDIR
   // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.
   const unsure = new Set<DfInstruction>();
   // The build's own arguments (compose build.args) replace ARG defaults: `WORKDIR $APP_HOME` is where that build puts it.
-  const scopes = variableScopes(chain, undefined, buildArgs);
+  // A global ARG's default reaches a stage that declares it again without a value (`ARG LANGUAGETOOL_VERSION=4.8` before
+  // FROM, `ARG LANGUAGETOOL_VERSION` + `WORKDIR /LanguageTool-${LANGUAGETOOL_VERSION}` in the stage: languagetool, rw-history4).
+  const scopes = variableScopes(chain, globalArgs, buildArgs);
   let cur = '/';
   let known = false;
   for (const ins of chainInstructions(chain)) {

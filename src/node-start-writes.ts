@@ -52,7 +52,7 @@ function nodeFiles(argv: string[] | undefined, shell: string | undefined, depth 
 export function nodeStartWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
   const compose = composeStarts(s);
   const starts = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined as string | undefined, where: c.where })) : imageStartCommands(base).filter((c) => !c.inherited).map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
-  const wd = typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs).final;
+  const wd = typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs, base.globalArgs).final;
   const mappings = [...copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))), ...mountMappings(project, s)];
   const out: StartWrite[] = [];
   for (const start of starts) {

@@ -39,6 +39,8 @@ export interface DockerfileBuild {
   publishes?: boolean;
   /** runs `run`: every `docker run` of its tags is a `--rm` run that bind-mounts the checkout: the first such mount. */
   overCheckout?: string;
+  /** runs `run`: every `docker run` of its tags runs the project's tests (`mvn clean test`): the first such command. */
+  testRun?: string;
   /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
   harness?: string;
   /** A compose service's own `command:`: whether it only keeps the container alive (isKeepAlive); unset when it keeps the image's. */
@@ -144,7 +146,8 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
     const ciJob = evidence.imageUses.find((u) => u.kind === 'ci-job' && norm.has(normalizeTag(u.image)))?.at;
     const runsOfTags = runs === 'run' ? evidence.imageUses.filter((u) => u.kind === 'run' && norm.has(normalizeTag(u.image))) : [];
     const overCheckout = runsOfTags.length && runsOfTags.every((u) => u.overCheckout) ? runsOfTags[0]!.overCheckout : undefined;
-    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
+    const testRun = runsOfTags.length && runsOfTags.every((u) => u.testRun) ? runsOfTags[0]!.testRun : undefined;
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(testRun ? { testRun } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
   }
   return builds;
 }
@@ -233,6 +236,13 @@ function decide(
     // mounts the checkout and publishes no port; it makes files in the tree, as whoever owns the tree on the host.
     if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.overCheckout)) {
       set('builder', `${describeRuns(running)}, but every run mounts the checkout (-v ${running[0]!.overCheckout}) with --rm and publishes no port: a tool run over the source tree, not a service`, running.map((u) => u.at));
+      continue;
+    }
+    // An image every run of which runs the project's tests (languagetool's CI: `docker build --target=build -t
+    // languagetool-build .` then `docker run languagetool-build mvn clean test --quiet`): the run ends with the tests, publishes
+    // no port, and the tests write into the tree the build left to root (`mvn clean` deletes target/), so USER would break them.
+    if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.testRun)) {
+      set('test', `${describeRuns(running)}, but every run runs its tests (${running[0]!.testRun}) and publishes no port: a test image, not a service`, running.map((u) => u.at));
       continue;
     }
     // A test harness a test script builds and runs (nginx-proxy's test/pytest.sh runs test/requirements/Dockerfile-nginx-proxy-tester

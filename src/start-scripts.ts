@@ -95,7 +95,7 @@ function levelMappings(project: Project, levels: ImageLevel[]): ContainerMapping
 
 /** The WORKDIR the image starts in: the last its chain sets, else its built parent's (an inherited WORKDIR), else `/`. */
 function imageWorkdir(base: StageBase): string {
-  if (!base.builtFrom || chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return workdirs(base.chain, base.buildArgs).final;
+  if (!base.builtFrom || chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return workdirs(base.chain, base.buildArgs, base.globalArgs).final;
   return imageWorkdir(base.builtFrom.base);
 }
 

@@ -375,7 +375,7 @@ export function imageWritePaths(
   makeHome?: string,
 ): ImageWritePaths {
   const parsed = df.parsed;
-  const wd = workdirs(base.chain, base.buildArgs);
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
   const chain = chainInstructions(base.chain);
   const codeDirs = new Set<string>();
   if (wd.final !== '/') codeDirs.add(wd.final);

@@ -312,6 +312,23 @@ describe('roles: a builder a script runs from a packaging folder', () => {
   });
 });
 
+describe('roles: a build stage CI runs only to run its tests', () => {
+  // languagetool (rw-history4): the build stage is built with --target and run with `mvn clean test`, which deletes and
+  // rewrites target/ in the root-owned tree; the final stage is the service.
+  const df = 'FROM maven:3-eclipse-temurin-17 AS build\nWORKDIR /src\nCOPY . .\nRUN mvn -q package -DskipTests\n\nFROM eclipse-temurin:17-jre\nCOPY --from=build /src/target/app.jar /app.jar\nCMD ["java", "-jar", "/app.jar"]\n';
+  const workflow = (run: string) =>
+    `on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: docker build --target=build -t app-build .\n      - run: ${run}\n      - run: docker build -t app .\n`;
+
+  it('is a test image when every run of its tag runs the tests, and stays runtime when a run starts something else', async () => {
+    const tested = await explain({ Dockerfile: df, '.github/workflows/ci.yml': workflow('docker run app-build mvn clean test --quiet') });
+    const stage = tested.dockerfiles.find((d) => d.file === 'Dockerfile')!.stages.find((s) => s.name === 'build')!;
+    expect(stage.role).toBe('test');
+    expect(stage.reason).toContain('but every run runs its tests (mvn clean test --quiet) and publishes no port');
+    const served = await explain({ Dockerfile: df, '.github/workflows/ci.yml': workflow('docker run app-build mvn spring-boot:run') });
+    expect(served.dockerfiles.find((d) => d.file === 'Dockerfile')!.stages.find((s) => s.name === 'build')!.role).toBe('runtime');
+  });
+});
+
 describe('roles: a harness a test script builds and runs from a test folder', () => {
   // nginx-proxy: test/pytest.sh builds test/requirements/Dockerfile-nginx-proxy-tester (through TESTDIR=$(cd "${0%/*}" && pwd))
   // and runs it with the Docker socket: a test harness, not a service to give a non-root user.

@@ -194,11 +194,13 @@ describe('rewriteUrls', () => {
       'compose.yaml': 'services:\n  web:\n    build: .\n    ports: ["8080:8080"]\n',
     });
     const on = (id: string) => blocked.result.engine.findings.filter((f) => f.transform === id).map((f) => `${f.fixed ? 'fixed' : 'manual'}: ${f.message} | ${f.manual ?? ''}`);
-    expect(on(ID).join('\n')).toMatch(/not swapped to nginxinc\/nginx-unprivileged/);
-    for (const id of ['compose/cap-drop', 'compose/read-only']) {
-      expect(on(id), id).toHaveLength(1);
-      expect(on(id)[0]).toMatch(/^manual: service web: nginx:1\.27-alpine is stock nginx run as 1001 \(its Dockerfile USER\) and was not swapped for nginxinc\/nginx-unprivileged \(the nginx\/unprivileged finding on Dockerfile says what blocks it\); (no capabilities dropped|root left writable) \| Resolve what blocks the swap/);
-    }
+    // Its USER is not 101, so the swap is blocked; nginx already starts as 1001 (no root master), and the finding says so.
+    expect(on(ID).join('\n')).toMatch(/^manual: nginx:1\.27-alpine already runs nginx as 1001 \(its USER\), not as root; not swapped to nginxinc\/nginx-unprivileged/);
+    expect(on('compose/read-only')).toHaveLength(1);
+    expect(on('compose/read-only')[0]).toMatch(/^manual: service web: nginx:1\.27-alpine is stock nginx run as 1001 \(its Dockerfile USER\) and was not swapped for nginxinc\/nginx-unprivileged \(the nginx\/unprivileged finding on Dockerfile says what blocks it\); root left writable \| Resolve what blocks the swap/);
+    // A process that starts as a non-root user holds no capabilities on either image: cap-drop does not wait for the swap
+    // (SecObserve's frontend: stock nginx as USER so_nginx 1001, rw-history4).
+    expect(on('compose/cap-drop')).toEqual(['fixed: service web: add cap_drop: [ALL], so a compromised process holds no capabilities it does not need | ']);
     const asRoot = await hardenTree({ 'compose.yaml': 'services:\n  web:\n    image: registry.example.com:5000/nginx:1.27\n    ports: ["80:80"]\n' });
     expect(asRoot.result.engine.findings.filter((f) => f.transform === 'compose/cap-drop').map((f) => f.message)).toEqual([
       'service web: registry.example.com:5000/nginx:1.27 runs its master process as root and was not swapped for nginxinc/nginx-unprivileged (the nginx/unprivileged finding says what blocks it); no capabilities dropped',
@@ -210,6 +212,24 @@ describe('rewriteUrls', () => {
     });
     expect(swapped.result.engine.findings.filter((f) => /was not swapped/.test(f.message))).toEqual([]);
     expect(swapped.result.engine.findings.find((f) => f.transform === 'compose/cap-drop')?.fixed).toBe(true);
+  });
+
+  it('reads USER ${user} with its ARG default (ARG user=nginx) as nginx: not said to run as root, not swapped, caps dropped', async () => {
+    // SecObserve's frontend before ef0712c0: `ARG user=nginx` ... `USER ${user}` on stock nginx (rw-history4). The default
+    // is what nginx runs as; a build may pass another user (theirs became so_nginx, 1001), so the swap to an image laid
+    // out for 101 waits for a literal USER.
+    const run = await hardenTree({
+      'Dockerfile': 'FROM nginx:1.27-alpine\nUSER root\nCOPY site.conf /etc/nginx/conf.d/default.conf\nARG user=nginx\nRUN chown -R ${user} /usr/share/nginx/html\nEXPOSE 3000\nUSER ${user}\n',
+      'site.conf': 'server {\n  listen 3000;\n  location / { root /usr/share/nginx/html; }\n}\n',
+      'compose.yaml': 'services:\n  web:\n    build: .\n    ports: ["3000:3000"]\n',
+    });
+    const f = run.result.engine.findings.find((x) => x.transform === ID);
+    expect(f?.fixed).toBeFalsy();
+    expect(f?.message).toBe(
+      'nginx:1.27-alpine already runs nginx as nginx (its USER), not as root; not swapped to nginxinc/nginx-unprivileged: the image ends with USER ${user}, a build argument (nginx by default) that a build may set to another user, and nginxinc/nginx-unprivileged expects UID 101',
+    );
+    expect(run.result.engine.findings.find((x) => x.transform === 'compose/cap-drop')?.fixed).toBe(true);
+    expect(run.changed['Dockerfile']).toBeUndefined();
   });
 
   it('calls a port given as a separate word unclear', () => {

@@ -10,7 +10,7 @@ export type Invocation =
   | BuildInvocation
   | BakeInvocation
   | { kind: 'push'; image: string }
-  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string }
+  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string; testRun?: string }
   | { kind: 'tag'; source: string; target: string }
   | RetagInvocation
   | { kind: 'cd'; dir: string; push?: boolean }
@@ -304,6 +304,41 @@ function mountSource(flag: string, spec: string): string | undefined {
   return colon > 0 ? unquoted.slice(0, colon) : undefined;
 }
 
+/** Build tools and the words that make them run the project's tests (`mvn clean test`, `./gradlew check`, `npm run test:unit`). */
+const TEST_GOALS: Record<string, RegExp> = {
+  mvn: /^(test|verify|integration-test)$/,
+  mvnw: /^(test|verify|integration-test)$/,
+  gradle: /^(test|check|integrationTest)$/,
+  gradlew: /^(test|check|integrationTest)$/,
+  npm: /^(test|t)$/,
+  yarn: /^test$/,
+  pnpm: /^test$/,
+  go: /^test$/,
+  cargo: /^test$/,
+  make: /^(test|check|tests)$/,
+  dotnet: /^test$/,
+};
+/** Test runners that only run tests. */
+const TEST_RUNNERS = new Set(['pytest', 'py.test', 'tox', 'nox', 'rspec', 'phpunit', 'jest', 'vitest', 'mocha']);
+
+/**
+ * The command a `docker run` gives its image, when it runs the project's tests and nothing else starts first:
+ * `mvn clean test --quiet` (languagetool's CI runs its `--target build` image that way, rw-history4), `go test ./...`,
+ * `npm run test`, `sh -c "pytest -q"`. Such a run ends when the tests do: the image is a test image, not a service.
+ */
+function testRunCommand(words: string[]): string | undefined {
+  let w = words.map((x) => x.replace(/^["']|["']$/g, ''));
+  if (w.length >= 3 && /^(sh|bash|\/bin\/sh|\/bin\/bash)$/.test(w[0]!) && w[1] === '-c') w = w[2]!.split(/\s*(?:&&|;|\|\|)\s*/)[0]!.trim().split(/\s+/);
+  if (w[0] === 'python' || w[0] === 'python3') w = w[1] === '-m' ? w.slice(2) : [];
+  if (w[0] === 'bundle' && w[1] === 'exec') w = w.slice(2);
+  const tool = (w[0] ?? '').replace(/^.*\//, '');
+  if (!tool) return undefined;
+  const args = w.slice(1).filter((x) => !x.startsWith('-'));
+  const goal = TEST_GOALS[tool];
+  const runsTests = TEST_RUNNERS.has(tool) || (tool === 'rake' && args.includes('test')) || (goal && (args.some((x) => goal.test(x)) || ((tool === 'npm' || tool === 'yarn' || tool === 'pnpm') && args[0] === 'run' && /^test(:|$)/.test(args[1] ?? ''))));
+  return runsTests ? words.join(' ') : undefined;
+}
+
 /**
  * `docker run`/`create`: the image, the ports it publishes (`-p 8000:80`, `--publish=80:80/tcp`, `-p80:80`) as
  * written, and, for a `--rm` run that bind-mounts the checkout, that mount (`-v $(PWD):/workspace`): a tool run
@@ -315,7 +350,10 @@ function runArgs(args: string[]): Invocation | undefined {
   let checkout: string | undefined;
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
-    if (!a.startsWith('-')) return { kind: 'run', image: a, ...(publish.length ? { publish } : {}), ...(removed && checkout ? { overCheckout: checkout } : {}) };
+    if (!a.startsWith('-')) {
+      const tests = testRunCommand(args.slice(k + 1));
+      return { kind: 'run', image: a, ...(publish.length ? { publish } : {}), ...(removed && checkout ? { overCheckout: checkout } : {}), ...(tests ? { testRun: tests } : {}) };
+    }
     const { flag, value } = option(a, new Set(['-p', '-v']));
     if (flag === '-p' || flag === '--publish') {
       const spec = value ?? args[++k];

@@ -84,6 +84,8 @@ export interface ImageUse {
   publish?: string[];
   /** `run`: a `--rm` run that bind-mounts the checkout: that mount as written (`$(PWD):/workspace`). */
   overCheckout?: string;
+  /** `run`: the command it gives the image, where that runs the project's tests (`mvn clean test`). */
+  testRun?: string;
   at: Evidence;
 }
 

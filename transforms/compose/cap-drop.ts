@@ -68,7 +68,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (isPrivileged(s)) {
     return privilegedNote(ID, s, 'cap_drop');
   }
-  const judged = imageToJudge(ctx, s, ID, CIS, 'no capabilities dropped');
+  const judged = imageToJudge(ctx, s, ID, CIS, 'no capabilities dropped', { judgeNonRoot: true });
   if ('done' in judged) return judged.done;
   const { img } = judged;
   if (isExplicitRoot(s)) {

@@ -89,6 +89,13 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const { img } = judged;
   const writes = writePaths(ctx, s, img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
+  const synced = watchSyncTargets(s, img);
+  if (synced.length) {
+    return note(
+      `compose watch syncs files into ${synced.slice(0, 3).join(', ')} (develop.watch), which needs the container to write there: a read-only root makes every sync fail, and a tmpfs would hide what the image has there; root left writable`,
+      'Keep read_only off where the service runs under docker compose watch (a development override), or sync into a volume; then run docker-harden again.',
+    );
+  }
   // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
   // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
   const accounts = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base)) : [];
@@ -621,6 +628,30 @@ function startsHere(s: ServiceLink, img: ServiceImage): boolean {
 function entrypointHere(s: ServiceLink, img: ServiceImage): boolean {
   if (s.effective.entrypoint !== undefined) return true;
   return !!img.base && imageStartCommands(img.base).some((c) => c.via === 'ENTRYPOINT');
+}
+
+/**
+ * The targets of the service's `develop.watch` sync actions (sync, sync+restart, sync+exec) that no volume, tmpfs or
+ * VOLUME covers. Compose copies each changed file into the running container there, and "watch also requires that the
+ * container's USER can write to the target path" (Docker docs, Compose file watch, prerequisites:
+ * https://docs.docker.com/compose/how-tos/file-watch/#prerequisites); on a read-only root nothing outside the mounts can
+ * be written (glider-dac and astral-sh/uv-docker-example sync their app folder this way, rw-history4).
+ */
+function watchSyncTargets(s: ServiceLink, img: ServiceImage): string[] {
+  const develop = s.effective.develop;
+  const watch = develop && typeof develop === 'object' ? (develop as Record<string, unknown>).watch : undefined;
+  if (!Array.isArray(watch)) return [];
+  const covered = [...coveredPaths(s, img)];
+  const out: string[] = [];
+  for (const rule of watch) {
+    if (!rule || typeof rule !== 'object') continue;
+    const { action, target } = rule as Record<string, unknown>;
+    if (typeof action !== 'string' || !action.startsWith('sync') || typeof target !== 'string' || !target.trim()) continue;
+    const t = normalizePath(target.trim());
+    if (t.startsWith('/') && covered.some((c) => isUnder(t, c))) continue;
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
 }
 
 /** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */

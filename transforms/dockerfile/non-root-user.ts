@@ -936,7 +936,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   const byName = (user: string) => user === plan.name && !plan.guarded;
   const byUser = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs).filter((c) => byName(c.user) || (plan.uid !== undefined && c.user === String(plan.uid)));
   const dirs = owned.dirs.filter((d) => !byUser.some((c) => c.paths.some((p) => p === d || (c.recursive && isUnder(d, p)))));
-  const wd = workdirs(base.chain, base.buildArgs);
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
   // Files copied into a directory the user must own get the user too (numeric: it may not exist yet).
   const copyEdits: Edit[] = [];
   const copied = new Set<string>();
@@ -1061,7 +1061,7 @@ function appUnderRoot(
   services: ServiceLink[],
   start: ReturnType<typeof imageStart>,
 ): { move: Edit[]; message: string } | { message: string } | undefined {
-  const wd = workdirs(base.chain, base.buildArgs);
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
   const chain = chainInstructions(base.chain);
   const under = (p: string) => p === '/root' || p.startsWith('/root/');
   const appRoot = (p: string) => (p === '/root' ? p : `/root/${p.slice('/root/'.length).split('/')[0]}`);

@@ -21,7 +21,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { DataChange, Edit, Finding, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, NginxSource, ServiceLink, ComposeSource, Project } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
-import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { effectiveInstructions, expandArgs } from '../../src/parse/dockerfile.js';
 import {
   imageStages,
   runShellText,
@@ -37,6 +37,7 @@ import {
   modeOtherRead,
   ownerUser,
   resolveStageBase,
+  variableScopes,
   type NginxPackage,
   type RunFileOp,
   type StageBase,
@@ -188,6 +189,8 @@ class Plan {
   blockers: string[] = [];
   files = new Set<string>();
   notes: MigrationNote[] = [];
+  /** The non-root user the image's last USER names: nginx's master then starts as that user, not as root. */
+  runsAs?: string;
   block(why: string): void {
     if (!this.blockers.includes(why)) this.blockers.push(why);
   }
@@ -298,7 +301,8 @@ function planSwap(project: Project, unit: Unit): Finding {
     return {
       transform: ID,
       ...at,
-      message: `${written} runs its master process as root; not swapped to ${UNPRIVILEGED}: ${plan.blockers.join('; ')}`,
+      // An image that ends with a non-root USER starts nginx as that user (its master too): say so, not "as root".
+      message: `${written} ${plan.runsAs ? `already runs nginx as ${plan.runsAs} (its USER), not as root` : 'runs its master process as root'}; not swapped to ${UNPRIVILEGED}: ${plan.blockers.join('; ')}`,
       severity: 'warning',
       cis: CIS,
       manual:
@@ -318,7 +322,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   return {
     transform: ID,
     ...at,
-    message: `${written} runs its master process as root: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}${publish.said}`,
+    message: `${written} ${plan.runsAs ? `runs as ${plan.runsAs} (its USER) on an image laid out for a root master` : 'runs its master process as root'}: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}${publish.said}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
@@ -467,6 +471,14 @@ function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStag
   planConfigWriters(df, stages, plan);
   let user = UID;
   let userWritten = UID;
+  // `ARG user=nginx` + `USER ${user}` (SecObserve's frontend, rw-history4): the user a build without --build-arg gives
+  // it, which nginx runs as (its master too); the USER lines put back around RUNs keep the text as written.
+  const scopes = variableScopes(stages, parsed.globalArgs);
+  const resolved = (ins: DfInstruction, written: string) => {
+    if (!written.includes('$')) return written;
+    const value = expandArgs(written, scopes.get(ins) ?? new Map());
+    return value !== undefined && value.trim() !== '' && !value.includes('$') ? value : written;
+  };
   for (const stage of stages) {
     // RUNs that ran as root now run as 101: wrap each stretch of them in USER root ... USER <user>.
     let open: DfInstruction | undefined;
@@ -482,7 +494,8 @@ function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStag
       if (ins.keyword === 'USER') {
         close();
         userWritten = ins.args[0] ?? '';
-        user = userWritten;
+        user = resolved(ins, userWritten);
+        plan.runsAs = !isRootUser(user) && !user.includes('$') ? user : undefined;
       } else if (ins.keyword === 'RUN' && !isRootUser(user)) {
         open ??= ins;
         last = ins;
@@ -492,6 +505,10 @@ function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStag
   }
   if (!UNPRIVILEGED_USERS.has(user)) {
     plan.block(isRootUser(user) ? `the image ends with USER ${user}, so it would still run as root` : `the image ends with USER ${user}, but ${UNPRIVILEGED} expects UID ${UID}`);
+  } else if (userWritten.includes('$')) {
+    // A build argument's default is only what a build without --build-arg gets: SecObserve's `ARG user=nginx` became
+    // so_nginx (1001) in a later commit (ef0712c0), and the image laid out for 101 would not fit that user.
+    plan.block(`the image ends with USER ${userWritten}, a build argument (${user} by default) that a build may set to another user, and ${UNPRIVILEGED} expects UID ${UID}`);
   }
 }
 
