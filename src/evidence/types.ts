@@ -84,6 +84,8 @@ export interface ImageUse {
   publish?: string[];
   /** `run`: a `--rm` run that bind-mounts the checkout: that mount as written (`$(PWD):/workspace`). */
   overCheckout?: string;
+  /** `run`: every `-v`/`--volume` value as written (`$(HOME)/.app:/root/.app`), and `--mount` values as `--mount=type=bind,...`. */
+  mounts?: string[];
   at: Evidence;
 }
 

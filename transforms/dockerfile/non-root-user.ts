@@ -60,6 +60,8 @@ import {
 } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
+import { findBuiltImage } from '../../src/images.js';
+import type { ImageUse } from '../../src/evidence/types.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
@@ -302,6 +304,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     const { svc, m } = homeMount;
     return report(
       `service ${svc.name} (${svc.compose.rel}) mounts ${m.type === 'bind' ? m.source ?? 'a host folder' : `volume ${m.source ?? '(anonymous)'}`} at ${m.target}, in root's HOME: the app finds it there as root; under a USER it gets another HOME and cannot enter /root, so it would start without that ${m.readOnly ? 'configuration' : 'data'}; no user added`,
+      `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
+    );
+  }
+  // The same through a `docker run -v` of this image in a script, Makefile or CI job (opengist's `make run_dev_docker`:
+  // `-v $(HOME)/.opengist-dev:/root/.opengist`, where the app keeps its data under HOME when run as root).
+  const runHomeMount = homeMountsOfRuns(ctx, df, stage)[0];
+  if (runHomeMount) {
+    const { use, spec, target } = runHomeMount;
+    return report(
+      `docker run -v ${spec} (${use.at.rel}:${use.at.line}) mounts into root's HOME (${target}): the app finds it there as root; under a USER it gets another HOME and cannot enter /root, so it would start without that data; no user added`,
       `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
     );
   }
@@ -1042,6 +1054,38 @@ function shellWord(s: string): string {
   if (/^[\w./~+@%:-]+$/.test(s)) return s;
   if (s.includes('$')) return `"${s.replace(/["\\`]/g, '\\$&')}"`;
   return shellQuote(s);
+}
+
+/**
+ * Mounts under /root (caches under /root/.cache aside: they are only refilled) that a `docker run` of an image
+ * this stage builds makes (scripts, Makefiles, CI jobs, README commands: the repository's evidence of use). The
+ * target of `-v SRC:DST[:opts]`, of an anonymous `-v DST`, and of `--mount ...,target=DST`.
+ */
+function homeMountsOfRuns(ctx: TransformContext, df: DockerfileSource, stage: DfStage): { use: ImageUse; spec: string; target: string }[] {
+  const out: { use: ImageUse; spec: string; target: string }[] = [];
+  for (const use of ctx.project.layout.evidence.imageUses) {
+    if (use.kind !== 'run' || !use.mounts) continue;
+    const built = findBuiltImage(ctx.project.images, use.image);
+    if (!built || built.dockerfile !== df.path || finalStage(df.parsed, built.target) !== stage) continue;
+    for (const spec of use.mounts) {
+      const target = runMountTarget(spec);
+      if (target && isUnderRoot(target) && !isUnder(target, '/root/.cache')) out.push({ use, spec: spec.replace(/^--mount=/, ''), target });
+    }
+  }
+  return out;
+}
+
+/** The container path of a `docker run` mount as ImageUse keeps it: `SRC:DST[:opts]`, `DST`, or `--mount=type=...,target=DST`. */
+function runMountTarget(spec: string): string | undefined {
+  const unquoted = spec.replace(/^["']|["']$/g, '');
+  if (unquoted.startsWith('--mount=')) {
+    const t = /(?:^|,)(?:target|destination|dst)=([^,]+)/.exec(unquoted.slice('--mount='.length))?.[1];
+    return t?.replace(/\/+$/, '') || undefined;
+  }
+  // A source's variables may hold colons (`${DATA:-./data}:/data`): they are masked before the split.
+  const parts = unquoted.replace(/\$\{[^}]*\}|\$\([^)]*\)/g, 'X').split(':');
+  const target = parts.length === 1 ? parts[0] : parts[1];
+  return target?.startsWith('/') ? target.replace(/\/+$/, '') || '/' : undefined;
 }
 
 /**
