@@ -339,6 +339,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Move those steps into the build (RUN before USER) or run them without sudo in a start that stays root, or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
     );
   }
+  // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
+  const homeConfig = rootHomeConfigWrites(df, base);
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
@@ -347,6 +349,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
     ...descendantEdits(df, stage, plan, imageStages(ctx.project, df)),
     ...(dropFix?.edits ?? []),
+    ...homeConfig.flatMap((w) => (w.edit ? [w.edit] : [])),
   ];
 
   const guard = plan.guarded
@@ -369,6 +372,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
+  const movedConfig = homeConfig.filter((w) => w.edit);
+  const lostConfig = homeConfig.filter((w) => !w.edit);
+  if (movedConfig.length) {
+    parts.push(`${movedConfig.map((w) => w.how).join(', ')} wrote root's ~/.gitconfig, which ${plan.user} would not read: made --system (/etc/gitconfig, read by every user)`);
+  }
+  if (lostConfig.length) {
+    parts.push(
+      `${lostConfig.map((w) => w.how).join(', ')} ${lostConfig.length > 1 ? 'write' : 'writes'} configuration into root's HOME, which ${plan.user} does not read: if the app needs it at run time, write it system-wide (git config --system, npm config set --location=global, pip config --global set) or after USER`,
+    );
+  }
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
   // scratch has no /etc/passwd: the engine sets HOME=/ for a UID it cannot look up (and an image's nobody has home /),
@@ -1054,6 +1067,96 @@ function shellWord(s: string): string {
   if (/^[\w./~+@%:-]+$/.test(s)) return s;
   if (s.includes('$')) return `"${s.replace(/["\\`]/g, '\\$&')}"`;
   return shellQuote(s);
+}
+
+/** A user-level configuration write a build step makes as root; `edit` moves a `git config --global` to `--system`. */
+interface HomeConfigWrite {
+  how: string;
+  edit?: Edit;
+}
+
+/** git config options that read rather than write: `--system` would change what they read. */
+const GIT_CONFIG_READS = /^(--get|--get-all|--get-regexp|--get-urlmatch|--get-color|--get-colorbool|-l|--list|-e|--edit)$/;
+
+/**
+ * Configuration build steps running as root write into root's HOME, for root alone: `git config --global`
+ * (~/.gitconfig), `npm|pnpm|yarn config set` without a global location (~/.npmrc, ~/.yarnrc), `pip config set`
+ * without --global/--site (~/.config/pip/pip.conf), `bundle config --global` (~/.bundle/config), `composer
+ * config --global`, and redirects into a dotfile there (`> ~/.npmrc`). A process that runs as another user reads
+ * its own HOME (git-config(1) FILES, npmrc(5), pip's configuration docs), so after USER the image loses it: a
+ * `safe.directory` that let root use a repository another user owns, a registry, a proxy. `git config --global`
+ * becomes `--system` (/etc/gitconfig, read by every user and by root as before): checked on the team engine,
+ * git 2.39.5 on debian:bookworm-slim, a root-owned repository read as UID 1000 with HOME=/home/app fails with
+ * "detected dubious ownership" after `--global --add safe.directory` and works after `--system`. The others are
+ * named in the finding: their system-wide spelling differs by tool version and could not be checked here.
+ * Heredoc bodies are never edited, and a RUN whose words and text disagree is only reported.
+ */
+function rootHomeConfigWrites(df: DockerfileSource, base: StageBase): HomeConfigWrite[] {
+  const out: HomeConfigWrite[] = [];
+  const escape = df.parsed.escape;
+  let asRoot = !base.facts?.nonRootByDefault;
+  for (const ins of chainInstructions(base.chain)) {
+    if (ins.keyword === 'USER') {
+      asRoot = isRootUser(ins.args[0] ?? '') && !(ins.args[0] ?? '').includes('$');
+      continue;
+    }
+    if (ins.keyword !== 'RUN' || !asRoot) continue;
+    const at = `line ${ins.line + 1}`;
+    let gitWrites = 0;
+    for (const argv of runCommands(ins, escape)) {
+      const words = argv[0] === 'sudo' || argv[0] === 'exec' ? argv.slice(1) : argv;
+      const tool = path.posix.basename(words[0] ?? '');
+      const rest = words.slice(1);
+      if (tool === 'git') {
+        const k = rest.indexOf('config');
+        const opts = k < 0 ? [] : rest.slice(k + 1);
+        if (k >= 0 && opts.includes('--global') && !opts.some((o) => GIT_CONFIG_READS.test(o))) gitWrites++;
+        continue;
+      }
+      const sets = rest[0] === 'config' && rest[1] === 'set';
+      const globalFlag = rest.some((w) => /^(-g|--global|--location(=(global|project))?|--site)$/.test(w));
+      if (['npm', 'pnpm', 'yarn'].includes(tool) && sets && !globalFlag) out.push({ how: `${tool} config set (${at})` });
+      else if (/^pip3?$/.test(tool) && rest[0] === 'config' && rest.includes('set') && !globalFlag) out.push({ how: `${tool} config set (${at})` });
+      else if (tool === 'bundle' && rest[0] === 'config' && rest.includes('--global')) out.push({ how: `bundle config --global (${at})` });
+      else if (tool === 'composer' && rest[0] === 'config' && rest.some((w) => w === '-g' || w === '--global')) out.push({ how: `composer config --global (${at})` });
+    }
+    const dotfile = /(?:>>?|\btee\s+(?:-a\s+)?)\s*["']?(?:~|\$HOME|\$\{HOME\}|\/root)\/(\.(?!cache\b)[\w.-]+(?:\/[\w.-]+)*)/.exec(runScript(ins, escape));
+    if (dotfile) out.push({ how: `a write to ~/${dotfile[1]} (${at})` });
+    if (gitWrites === 0) continue;
+    const edits = gitGlobalEdits(df, ins);
+    if (edits.length === gitWrites) for (const edit of edits) out.push({ how: `git config --global (${at})`, edit });
+    else out.push({ how: `git config --global (${at})` });
+  }
+  return out;
+}
+
+/**
+ * Edits that turn each `--global` of a `git config` write in the RUN's text into `--system`: the word, where the
+ * command it is part of (back to the previous `;`, `&`, `|` or unescaped line end) names git and config and no read
+ * option. Words inside heredoc bodies are left alone.
+ */
+function gitGlobalEdits(df: DockerfileSource, ins: DfInstruction): Edit[] {
+  const text = df.text.slice(ins.start, ins.end);
+  const esc = df.parsed.escape;
+  const edits: Edit[] = [];
+  for (const m of text.matchAll(/--global(?![\w-])/g)) {
+    const at = ins.start + m.index!;
+    if (ins.heredocs.some(([a, b]) => at >= a && at < b)) continue;
+    let from = m.index!;
+    while (from > 0) {
+      const c = text[from - 1]!;
+      if (c === ';' || c === '&' || c === '|') break;
+      // A line end ends the command unless the escape character continues it (`\` or, under `# escape=`, a backtick).
+      if (c === '\n' && text.slice(0, from - 1).replace(/\r$/, '').slice(-1) !== esc) break;
+      from--;
+    }
+    const command = text.slice(from, m.index! + m[0].length + 200).split(/[;&|\n]/)[0]!;
+    const words = text.slice(from, m.index!).split(/[\s"',\[\]]+/).filter(Boolean);
+    if (!words.some((w) => /(^|\/)git$/.test(w)) || !words.includes('config')) continue;
+    if (command.split(/[\s"',\[\]]+/).some((w) => GIT_CONFIG_READS.test(w))) continue;
+    edits.push({ file: df.path, range: [at, at + m[0].length], text: '--system' });
+  }
+  return edits;
 }
 
 /**
