@@ -344,6 +344,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
+  const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
+  if (unwritable.length) {
+    const list = unwritable.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
+    return report(
+      `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops; no user added`,
+      `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
+    );
+  }
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
@@ -1069,6 +1077,40 @@ function shellWord(s: string): string {
   return shellQuote(s);
 }
 
+/** Folders any user may write (mode 1777, or per-process): a start-up write there needs no owner. */
+const ANYONE_WRITES = ['/tmp', '/var/tmp', '/dev', '/run/lock', '/var/lock', '/proc/self'];
+
+/**
+ * Start-up writes (read from the start scripts and commands, not seen in a run) that the user would not be able to
+ * make: the folder they need is neither given to the user (the setup RUN, a chown of the build, HOME), nor a mount a
+ * service brings, nor writable by anyone. write-paths gives the user what it may own (two levels deep and more,
+ * outside the system's trees and trust stores); what it leaves out stays root's: `mkdir -p /data` (/ is root's, and
+ * the folder is not in the image), `sed -i` in /usr/share, `> /etc/app.conf` (/etc itself). As root today such a
+ * step works; as the user it fails with EACCES, and a script under `set -e` stops there (CIS 4.1: the user must be
+ * able to run the image, so the USER is held back and the finding names the writes).
+ */
+function startWritesLeftToRoot(df: DockerfileSource, base: StageBase, plan: UserPlan, layout: Ownership, services: ServiceLink[], startWrites: StartWrite[]): StartWrite[] {
+  const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+  const chowned = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+    .filter((c) => names.has(c.user) || names.has(c.user.split(':')[0]!))
+    .flatMap((c) => c.paths);
+  const given = [...layout.dirs, ...layout.writableDirs, ...layout.files, ...chowned, ...(plan.home ? [plan.home] : []), ...(plan.makeHome ? [plan.makeHome] : [])];
+  const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
+  const vols = chainInstructions(base.chain)
+    .filter((i) => i.keyword === 'VOLUME')
+    .flatMap((i) => i.json ?? i.args);
+  return startWrites.filter((w) => {
+    if (w.observed) return false;
+    const need = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    const covers = (d: string) => isUnder(w.path, d) || isUnder(need, d);
+    if ([...ANYONE_WRITES, ...given, ...mounted, ...vols].some(covers)) return false;
+    // `mkdir -p` of a folder the image has (the code's, or one holding it) is a no-op.
+    if (w.kind === 'dir' && layout.codeDirs.some((c) => isUnder(c, w.path))) return false;
+    // Under /root: appUnderRoot and the home mount checks speak for it.
+    return !isUnderRoot(need);
+  });
+}
+
 /** A user-level configuration write a build step makes as root; `edit` moves a `git config --global` to `--system`. */
 interface HomeConfigWrite {
   how: string;
@@ -1115,13 +1157,16 @@ function rootHomeConfigWrites(df: DockerfileSource, base: StageBase): HomeConfig
       }
       const sets = rest[0] === 'config' && rest[1] === 'set';
       const globalFlag = rest.some((w) => /^(-g|--global|--location(=(global|project))?|--site)$/.test(w));
-      if (['npm', 'pnpm', 'yarn'].includes(tool) && sets && !globalFlag) out.push({ how: `${tool} config set (${at})` });
-      else if (/^pip3?$/.test(tool) && rest[0] === 'config' && rest.includes('set') && !globalFlag) out.push({ how: `${tool} config set (${at})` });
-      else if (tool === 'bundle' && rest[0] === 'config' && rest.includes('--global')) out.push({ how: `bundle config --global (${at})` });
-      else if (tool === 'composer' && rest[0] === 'config' && rest.some((w) => w === '-g' || w === '--global')) out.push({ how: `composer config --global (${at})` });
+      let how: string | undefined;
+      if (['npm', 'pnpm', 'yarn'].includes(tool) && sets && !globalFlag) how = `${tool} config set (${at})`;
+      else if (/^pip3?$/.test(tool) && rest[0] === 'config' && rest.includes('set') && !globalFlag) how = `${tool} config set (${at})`;
+      else if (tool === 'bundle' && rest[0] === 'config' && rest.includes('--global')) how = `bundle config --global (${at})`;
+      else if (tool === 'composer' && rest[0] === 'config' && rest.some((w) => w === '-g' || w === '--global')) how = `composer config --global (${at})`;
+      if (how && !out.some((w) => w.how === how)) out.push({ how });
     }
     const dotfile = /(?:>>?|\btee\s+(?:-a\s+)?)\s*["']?(?:~|\$HOME|\$\{HOME\}|\/root)\/(\.(?!cache\b)[\w.-]+(?:\/[\w.-]+)*)/.exec(runScript(ins, escape));
-    if (dotfile) out.push({ how: `a write to ~/${dotfile[1]} (${at})` });
+    // Shell start files (~/.bashrc, ~/.profile) are read by interactive and login shells only, not by the app's start.
+    if (dotfile && !/^\.(bashrc|bash_profile|profile|zshrc|ashrc)$/.test(dotfile[1]!)) out.push({ how: `a write to ~/${dotfile[1]} (${at})` });
     if (gitWrites === 0) continue;
     const edits = gitGlobalEdits(df, ins);
     if (edits.length === gitWrites) for (const edit of edits) out.push({ how: `git config --global (${at})`, edit });
