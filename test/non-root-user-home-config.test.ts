@@ -115,3 +115,27 @@ describe('dockerfile/non-root-user: docker run mounts into /root', () => {
     expect(findings[0]!.message).toContain("mounts into root's HOME (/root/.config/app)");
   });
 });
+
+describe('dockerfile/non-root-user: start-up writes the user cannot be given', () => {
+  const tree = (script: string, dockerfile = 'FROM debian:bookworm-slim\nWORKDIR /app\nCOPY . .\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["./server"]\n') => ({
+    Dockerfile: dockerfile,
+    'entrypoint.sh': `#!/bin/sh\nset -e\n${script}\nexec "$@"\n`,
+  });
+
+  it('holds USER back for a write into /etc itself and a top-level folder the image lacks', async () => {
+    const { findings, changed } = await userFinding(tree('echo "/srv *(rw)" > /etc/exports\nmkdir -p /data'));
+    expect(changed['Dockerfile']).toBeUndefined();
+    expect(findings[0]!.message).toContain('its start writes /etc/exports (echo > /etc/exports (entrypoint.sh line 3)), /data (mkdir /data (entrypoint.sh line 4))');
+    expect(findings[0]!.fix).toBeUndefined();
+  });
+
+  it("still adds USER where the folder is the user's: two levels deep, made in the image, a volume, /tmp, or the code", async () => {
+    const { findings, changed } = await userFinding(
+      tree('mkdir -p /run/app /tmp/x /app\necho x > /data/state\ninstall -m755 -g 32 -o 32 -d /run/rpcbind', 'FROM debian:bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN mkdir -p /data\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["./server"]\n'),
+    );
+    expect(changed['Dockerfile']).toContain('USER 1000:1000');
+    // install's option values (755, 32) are not folders it makes.
+    expect(findings[0]!.message).toContain('install -d /run/rpcbind');
+    expect(findings[0]!.message).not.toMatch(/\/32\b|install -d 32/);
+  });
+});
