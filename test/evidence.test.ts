@@ -109,7 +109,11 @@ describe('command recogniser', () => {
 
   it('reads push, run and tag', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
-    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1', overCheckout: '$PWD:/src' });
+    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1', overCheckout: '$PWD:/src', mounts: ['$PWD:/src'] });
+    // Every mount is kept, as written (non-root-user reads their targets: a mount under /root holds USER back).
+    expect(inv('docker run -v $HOME/.app:/root/.app -v /app/node_modules --mount type=bind,source=./c,target=/etc/c org/app:1')).toMatchObject({
+      mounts: ['$HOME/.app:/root/.app', '/app/node_modules', '--mount=type=bind,source=./c,target=/etc/c'],
+    });
     // The checkout mounted by a --rm run, in each spelling; not without --rm, nor another folder.
     for (const mount of ['-v $PWD/build:/out', '--volume=${PWD}/out:/out', '-v .:/src:ro', '--mount type=bind,source=${PWD},target=/w', '-v $GITHUB_WORKSPACE:/gh']) {
       expect(inv(`docker run --rm ${mount} org/tool:1 make`), mount).toMatchObject({ overCheckout: expect.any(String) });
