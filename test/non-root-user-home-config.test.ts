@@ -129,6 +129,15 @@ describe('dockerfile/non-root-user: start-up writes the user cannot be given', (
     expect(findings[0]!.fix).toBeUndefined();
   });
 
+  it('adds USER but names the write when the script goes on past a failed step (no set -e)', async () => {
+    const { findings, changed } = await userFinding({
+      Dockerfile: 'FROM debian:bookworm-slim\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["./server"]\n',
+      'entrypoint.sh': '#!/bin/bash\necho "$TZ" > /etc/timezone\nexec "$@"\n',
+    });
+    expect(changed['Dockerfile']).toContain('USER 1000:1000');
+    expect(findings[0]!.message).toContain('its start writes /etc/timezone (echo > /etc/timezone (entrypoint.sh line 2)), where only root may write: as 1000:1000 that step fails and the script goes on');
+  });
+
   it("still adds USER where the folder is the user's: two levels deep, made in the image, a volume, /tmp, or the code", async () => {
     const { findings, changed } = await userFinding(
       tree('mkdir -p /run/app /tmp/x /app\necho x > /data/state\ninstall -m755 -g 32 -o 32 -d /run/rpcbind', 'FROM debian:bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN mkdir -p /data\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["./server"]\n'),

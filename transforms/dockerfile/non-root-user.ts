@@ -345,10 +345,19 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
   const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
-  if (unwritable.length) {
-    const list = unwritable.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
+  // Only a step that stops the start holds USER back: one in a script under `set -e` (or the command's own text, where
+  // `mkdir -p /x && exec app` stops at the mkdir). Elsewhere the script goes on past the failed write, and the finding says so.
+  const scriptsRead = [...start.scripts, ...serviceStarts.flatMap(({ start: own }) => own.scripts)];
+  const stops = (w: StartWrite) => {
+    const sc = scriptsRead.find((x) => w.how.includes(`(${x.where} line `));
+    return !sc || ERREXIT.test(sc.source.text);
+  };
+  const fatal = unwritable.filter(stops);
+  const lostWrites = unwritable.filter((w) => !stops(w));
+  if (fatal.length) {
+    const list = fatal.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
     return report(
-      `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops; no user added`,
+      `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops (set -e, or a && chain); no user added`,
       `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
     );
   }
@@ -380,6 +389,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
+  if (lostWrites.length) {
+    parts.push(
+      `its start writes ${lostWrites.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
+    );
+  }
   const movedConfig = homeConfig.filter((w) => w.edit);
   const lostConfig = homeConfig.filter((w) => !w.edit);
   if (movedConfig.length) {
@@ -1076,6 +1090,9 @@ function shellWord(s: string): string {
   if (s.includes('$')) return `"${s.replace(/["\\`]/g, '\\$&')}"`;
   return shellQuote(s);
 }
+
+/** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
+const ERREXIT = /^\s*set\s+(?:-[a-zA-Z]*e[a-zA-Z]*|-o\s+errexit)\b|^#!.*\s-[a-zA-Z]*e[a-zA-Z]*\s*$/m;
 
 /** Folders any user may write (mode 1777, or per-process): a start-up write there needs no owner. */
 const ANYONE_WRITES = ['/tmp', '/var/tmp', '/dev', '/run/lock', '/var/lock', '/proc/self'];
