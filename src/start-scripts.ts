@@ -913,7 +913,9 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
     if (!m || m[1]!.startsWith('&')) continue;
     add(m[1] || argv[i + 1], 'file', `${tool} > ${m[1] || argv[i + 1]}`);
   }
-  const operands = argv.slice(1).filter((w) => !w.startsWith('-') && !/^\d?>/.test(w));
+  // install(1)'s -m/-o/-g/-t/-S take the next word as their value (`install -m755 -g 32 -o 32 -d /run/rpcbind`): not an operand.
+  const valued = tool === 'install' ? /^(-[mogtS]|--(mode|owner|group|target-directory|suffix))$/ : undefined;
+  const operands = argv.slice(1).filter((w, i, rest) => !w.startsWith('-') && !/^\d?>/.test(w) && !(valued && i > 0 && valued.test(rest[i - 1]!)));
   switch (tool) {
     case 'mkdir':
       for (let i = 1; i < argv.length; i++) {

@@ -126,7 +126,7 @@ describe('command recogniser', () => {
 
   it('reads push, run and tag', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
-    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1', overCheckout: '$PWD:/src', testRun: 'npm test' });
+    expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1', overCheckout: '$PWD:/src', testRun: 'npm test', mounts: ['$PWD:/src'] });
     // The command runs the project's tests (languagetool's CI: `docker run languagetool-build mvn clean test --quiet`).
     for (const cmd of ['mvn clean test --quiet', './mvnw -B verify', './gradlew check', 'go test ./...', 'cargo test', 'sh -c "pytest -q && echo ok"', 'python -m pytest', 'npm run test:unit', 'bundle exec rspec', 'make test']) {
       expect(inv(`docker run app-build ${cmd}`), cmd).toMatchObject({ testRun: expect.stringContaining(cmd.replace(/"/g, '')) });
@@ -134,13 +134,17 @@ describe('command recogniser', () => {
     for (const cmd of ['', 'mvn package', 'npm start', 'sh -c "npm run build"', 'go run .', 'python manage.py runserver', 'make']) {
       expect(inv(`docker run app-build ${cmd}`.trim()), cmd).not.toHaveProperty('testRun');
     }
+    // Every mount is kept, as written (non-root-user reads their targets: a mount under /root holds USER back).
+    expect(inv('docker run -v $HOME/.app:/root/.app -v /app/node_modules --mount type=bind,source=./c,target=/etc/c org/app:1')).toMatchObject({
+      mounts: ['$HOME/.app:/root/.app', '/app/node_modules', '--mount=type=bind,source=./c,target=/etc/c'],
+    });
     // The checkout mounted by a --rm run, in each spelling; not without --rm, nor another folder.
     for (const mount of ['-v $PWD/build:/out', '--volume=${PWD}/out:/out', '-v .:/src:ro', '--mount type=bind,source=${PWD},target=/w', '-v $GITHUB_WORKSPACE:/gh']) {
       expect(inv(`docker run --rm ${mount} org/tool:1 make`), mount).toMatchObject({ overCheckout: expect.any(String) });
     }
     // Quoted, with a command substitution: the mount is the checkout too.
-    expect(inv('docker run --rm -v "$(pwd)":/app org/tool:1 make')).toEqual({ kind: 'run', image: 'org/tool:1', overCheckout: '$(pwd):/app' });
-    expect(inv('docker run --rm -v "$PWD/data:/data" org/tool:1')).toEqual({ kind: 'run', image: 'org/tool:1', overCheckout: '$PWD/data:/data' });
+    expect(inv('docker run --rm -v "$(pwd)":/app org/tool:1 make')).toEqual({ kind: 'run', image: 'org/tool:1', overCheckout: '$(pwd):/app', mounts: ['$(pwd):/app'] });
+    expect(inv('docker run --rm -v "$PWD/data:/data" org/tool:1')).toEqual({ kind: 'run', image: 'org/tool:1', overCheckout: '$PWD/data:/data', mounts: ['$PWD/data:/data'] });
     expect(inv('docker run -v $PWD:/src org/app:1')).not.toHaveProperty('overCheckout');
     expect(inv('docker run --rm -v /srv/data:/data -v app-data:/var/lib/app org/app:1')).not.toHaveProperty('overCheckout');
     expect(inv('docker tag org/app:1 registry/org/app:1')).toEqual({ kind: 'tag', source: 'org/app:1', target: 'registry/org/app:1' });

@@ -10,7 +10,7 @@ export type Invocation =
   | BuildInvocation
   | BakeInvocation
   | { kind: 'push'; image: string }
-  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string; testRun?: string }
+  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string; testRun?: string; mounts?: string[] }
   | { kind: 'tag'; source: string; target: string }
   | RetagInvocation
   | { kind: 'cd'; dir: string; push?: boolean }
@@ -346,13 +346,14 @@ function testRunCommand(words: string[]): string | undefined {
  */
 function runArgs(args: string[]): Invocation | undefined {
   const publish: string[] = [];
+  const mounts: string[] = [];
   let removed = false;
   let checkout: string | undefined;
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
     if (!a.startsWith('-')) {
       const tests = testRunCommand(args.slice(k + 1));
-      return { kind: 'run', image: a, ...(publish.length ? { publish } : {}), ...(removed && checkout ? { overCheckout: checkout } : {}), ...(tests ? { testRun: tests } : {}) };
+      return { kind: 'run', image: a, ...(publish.length ? { publish } : {}), ...(removed && checkout ? { overCheckout: checkout } : {}), ...(tests ? { testRun: tests } : {}), ...(mounts.length ? { mounts } : {}) };
     }
     const { flag, value } = option(a, new Set(['-p', '-v']));
     if (flag === '-p' || flag === '--publish') {
@@ -363,6 +364,7 @@ function runArgs(args: string[]): Invocation | undefined {
     if (flag === '--rm') removed = true;
     if (flag === '-v' || flag === '--volume' || flag === '--mount') {
       const spec = value ?? args[++k];
+      if (spec !== undefined) mounts.push(flag === '--mount' ? `--mount=${spec}` : spec);
       const source = spec === undefined ? undefined : mountSource(flag, spec);
       if (source !== undefined && CHECKOUT_SOURCE.test(source)) checkout ??= spec!;
       continue;

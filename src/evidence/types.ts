@@ -86,6 +86,8 @@ export interface ImageUse {
   overCheckout?: string;
   /** `run`: the command it gives the image, where that runs the project's tests (`mvn clean test`). */
   testRun?: string;
+  /** `run`: every `-v`/`--volume` value as written (`$(HOME)/.app:/root/.app`), and `--mount` values as `--mount=type=bind,...`. */
+  mounts?: string[];
   at: Evidence;
 }
 

@@ -60,6 +60,8 @@ import {
 } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
+import { findBuiltImage } from '../../src/images.js';
+import type { ImageUse } from '../../src/evidence/types.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
@@ -305,6 +307,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
     );
   }
+  // The same through a `docker run -v` of this image in a script, Makefile or CI job (opengist's `make run_dev_docker`:
+  // `-v $(HOME)/.opengist-dev:/root/.opengist`, where the app keeps its data under HOME when run as root).
+  const runHomeMount = homeMountsOfRuns(ctx, df, stage)[0];
+  if (runHomeMount) {
+    const { use, spec, target } = runHomeMount;
+    return report(
+      `docker run -v ${spec} (${use.at.rel}:${use.at.line}) mounts into root's HOME (${target}): the app finds it there as root; under a USER it gets another HOME and cannot enter /root, so it would start without that data; no user added`,
+      `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
+    );
+  }
   // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
   const rootApp = appUnderRoot(ctx, df, stage, base, services, start);
   if (rootApp && 'move' in rootApp) {
@@ -327,14 +339,34 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Move those steps into the build (RUN before USER) or run them without sudo in a start that stays root, or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
     );
   }
+  // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
+  const homeConfig = rootHomeConfigWrites(df, base);
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
+  const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
+  // Only a step that stops the start holds USER back: one in a script under `set -e` (or the command's own text, where
+  // `mkdir -p /x && exec app` stops at the mkdir). Elsewhere the script goes on past the failed write, and the finding says so.
+  const scriptsRead = [...start.scripts, ...serviceStarts.flatMap(({ start: own }) => own.scripts)];
+  const stops = (w: StartWrite) => {
+    const sc = scriptsRead.find((x) => w.how.includes(`(${x.where} line `));
+    return !sc || ERREXIT.test(sc.source.text);
+  };
+  const fatal = unwritable.filter(stops);
+  const lostWrites = unwritable.filter((w) => !stops(w));
+  if (fatal.length) {
+    const list = fatal.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
+    return report(
+      `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops (set -e, or a && chain); no user added`,
+      `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
+    );
+  }
   const edits = [
     ...layout.copyEdits,
     ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
     ...descendantEdits(df, stage, plan, imageStages(ctx.project, df)),
     ...(dropFix?.edits ?? []),
+    ...homeConfig.flatMap((w) => (w.edit ? [w.edit] : [])),
   ];
 
   const guard = plan.guarded
@@ -357,6 +389,21 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
+  if (lostWrites.length) {
+    parts.push(
+      `its start writes ${lostWrites.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
+    );
+  }
+  const movedConfig = homeConfig.filter((w) => w.edit);
+  const lostConfig = homeConfig.filter((w) => !w.edit);
+  if (movedConfig.length) {
+    parts.push(`${movedConfig.map((w) => w.how).join(', ')} wrote root's ~/.gitconfig, which ${plan.user} would not read: made --system (/etc/gitconfig, read by every user)`);
+  }
+  if (lostConfig.length) {
+    parts.push(
+      `${lostConfig.map((w) => w.how).join(', ')} ${lostConfig.length > 1 ? 'write' : 'writes'} configuration into root's HOME, which ${plan.user} does not read: if the app needs it at run time, write it system-wide (git config --system, npm config set --location=global, pip config --global set) or after USER`,
+    );
+  }
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
   // scratch has no /etc/passwd: the engine sets HOME=/ for a UID it cannot look up (and an image's nobody has home /),
@@ -1042,6 +1089,168 @@ function shellWord(s: string): string {
   if (/^[\w./~+@%:-]+$/.test(s)) return s;
   if (s.includes('$')) return `"${s.replace(/["\\`]/g, '\\$&')}"`;
   return shellQuote(s);
+}
+
+/** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
+const ERREXIT = /^\s*set\s+(?:-[a-zA-Z]*e[a-zA-Z]*|-o\s+errexit)\b|^#!.*\s-[a-zA-Z]*e[a-zA-Z]*\s*$/m;
+
+/** Folders any user may write (mode 1777, or per-process): a start-up write there needs no owner. */
+const ANYONE_WRITES = ['/tmp', '/var/tmp', '/dev', '/run/lock', '/var/lock', '/proc/self'];
+
+/**
+ * Start-up writes (read from the start scripts and commands, not seen in a run) that the user would not be able to
+ * make: the folder they need is neither given to the user (the setup RUN, a chown of the build, HOME), nor a mount a
+ * service brings, nor writable by anyone. write-paths gives the user what it may own (two levels deep and more,
+ * outside the system's trees and trust stores); what it leaves out stays root's: `mkdir -p /data` (/ is root's, and
+ * the folder is not in the image), `sed -i` in /usr/share, `> /etc/app.conf` (/etc itself). As root today such a
+ * step works; as the user it fails with EACCES, and a script under `set -e` stops there (CIS 4.1: the user must be
+ * able to run the image, so the USER is held back and the finding names the writes).
+ */
+function startWritesLeftToRoot(df: DockerfileSource, base: StageBase, plan: UserPlan, layout: Ownership, services: ServiceLink[], startWrites: StartWrite[]): StartWrite[] {
+  const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+  const chowned = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+    .filter((c) => names.has(c.user) || names.has(c.user.split(':')[0]!))
+    .flatMap((c) => c.paths);
+  const given = [...layout.dirs, ...layout.writableDirs, ...layout.files, ...chowned, ...(plan.home ? [plan.home] : []), ...(plan.makeHome ? [plan.makeHome] : [])];
+  const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
+  const vols = chainInstructions(base.chain)
+    .filter((i) => i.keyword === 'VOLUME')
+    .flatMap((i) => i.json ?? i.args);
+  return startWrites.filter((w) => {
+    if (w.observed) return false;
+    const need = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    const covers = (d: string) => isUnder(w.path, d) || isUnder(need, d);
+    if ([...ANYONE_WRITES, ...given, ...mounted, ...vols].some(covers)) return false;
+    // `mkdir -p` of a folder the image has (the code's, or one holding it) is a no-op.
+    if (w.kind === 'dir' && layout.codeDirs.some((c) => isUnder(c, w.path))) return false;
+    // Under /root: appUnderRoot and the home mount checks speak for it.
+    return !isUnderRoot(need);
+  });
+}
+
+/** A user-level configuration write a build step makes as root; `edit` moves a `git config --global` to `--system`. */
+interface HomeConfigWrite {
+  how: string;
+  edit?: Edit;
+}
+
+/** git config options that read rather than write: `--system` would change what they read. */
+const GIT_CONFIG_READS = /^(--get|--get-all|--get-regexp|--get-urlmatch|--get-color|--get-colorbool|-l|--list|-e|--edit)$/;
+
+/**
+ * Configuration build steps running as root write into root's HOME, for root alone: `git config --global`
+ * (~/.gitconfig), `npm|pnpm|yarn config set` without a global location (~/.npmrc, ~/.yarnrc), `pip config set`
+ * without --global/--site (~/.config/pip/pip.conf), `bundle config --global` (~/.bundle/config), `composer
+ * config --global`, and redirects into a dotfile there (`> ~/.npmrc`). A process that runs as another user reads
+ * its own HOME (git-config(1) FILES, npmrc(5), pip's configuration docs), so after USER the image loses it: a
+ * `safe.directory` that let root use a repository another user owns, a registry, a proxy. `git config --global`
+ * becomes `--system` (/etc/gitconfig, read by every user and by root as before): checked on the team engine,
+ * git 2.39.5 on debian:bookworm-slim, a root-owned repository read as UID 1000 with HOME=/home/app fails with
+ * "detected dubious ownership" after `--global --add safe.directory` and works after `--system`. The others are
+ * named in the finding: their system-wide spelling differs by tool version and could not be checked here.
+ * Heredoc bodies are never edited, and a RUN whose words and text disagree is only reported.
+ */
+function rootHomeConfigWrites(df: DockerfileSource, base: StageBase): HomeConfigWrite[] {
+  const out: HomeConfigWrite[] = [];
+  const escape = df.parsed.escape;
+  let asRoot = !base.facts?.nonRootByDefault;
+  for (const ins of chainInstructions(base.chain)) {
+    if (ins.keyword === 'USER') {
+      asRoot = isRootUser(ins.args[0] ?? '') && !(ins.args[0] ?? '').includes('$');
+      continue;
+    }
+    if (ins.keyword !== 'RUN' || !asRoot) continue;
+    const at = `line ${ins.line + 1}`;
+    let gitWrites = 0;
+    for (const argv of runCommands(ins, escape)) {
+      const words = argv[0] === 'sudo' || argv[0] === 'exec' ? argv.slice(1) : argv;
+      const tool = path.posix.basename(words[0] ?? '');
+      const rest = words.slice(1);
+      if (tool === 'git') {
+        const k = rest.indexOf('config');
+        const opts = k < 0 ? [] : rest.slice(k + 1);
+        if (k >= 0 && opts.includes('--global') && !opts.some((o) => GIT_CONFIG_READS.test(o))) gitWrites++;
+        continue;
+      }
+      const sets = rest[0] === 'config' && rest[1] === 'set';
+      const globalFlag = rest.some((w) => /^(-g|--global|--location(=(global|project))?|--site)$/.test(w));
+      let how: string | undefined;
+      if (['npm', 'pnpm', 'yarn'].includes(tool) && sets && !globalFlag) how = `${tool} config set (${at})`;
+      else if (/^pip3?$/.test(tool) && rest[0] === 'config' && rest.includes('set') && !globalFlag) how = `${tool} config set (${at})`;
+      else if (tool === 'bundle' && rest[0] === 'config' && rest.includes('--global')) how = `bundle config --global (${at})`;
+      else if (tool === 'composer' && rest[0] === 'config' && rest.some((w) => w === '-g' || w === '--global')) how = `composer config --global (${at})`;
+      if (how && !out.some((w) => w.how === how)) out.push({ how });
+    }
+    const dotfile = /(?:>>?|\btee\s+(?:-a\s+)?)\s*["']?(?:~|\$HOME|\$\{HOME\}|\/root)\/(\.(?!cache\b)[\w.-]+(?:\/[\w.-]+)*)/.exec(runScript(ins, escape));
+    // Shell start files (~/.bashrc, ~/.profile) are read by interactive and login shells only, not by the app's start.
+    if (dotfile && !/^\.(bashrc|bash_profile|profile|zshrc|ashrc)$/.test(dotfile[1]!)) out.push({ how: `a write to ~/${dotfile[1]} (${at})` });
+    if (gitWrites === 0) continue;
+    const edits = gitGlobalEdits(df, ins);
+    if (edits.length === gitWrites) for (const edit of edits) out.push({ how: `git config --global (${at})`, edit });
+    else out.push({ how: `git config --global (${at})` });
+  }
+  return out;
+}
+
+/**
+ * Edits that turn each `--global` of a `git config` write in the RUN's text into `--system`: the word, where the
+ * command it is part of (back to the previous `;`, `&`, `|` or unescaped line end) names git and config and no read
+ * option. Words inside heredoc bodies are left alone.
+ */
+function gitGlobalEdits(df: DockerfileSource, ins: DfInstruction): Edit[] {
+  const text = df.text.slice(ins.start, ins.end);
+  const esc = df.parsed.escape;
+  const edits: Edit[] = [];
+  for (const m of text.matchAll(/--global(?![\w-])/g)) {
+    const at = ins.start + m.index!;
+    if (ins.heredocs.some(([a, b]) => at >= a && at < b)) continue;
+    let from = m.index!;
+    while (from > 0) {
+      const c = text[from - 1]!;
+      if (c === ';' || c === '&' || c === '|') break;
+      // A line end ends the command unless the escape character continues it (`\` or, under `# escape=`, a backtick).
+      if (c === '\n' && text.slice(0, from - 1).replace(/\r$/, '').slice(-1) !== esc) break;
+      from--;
+    }
+    const command = text.slice(from, m.index! + m[0].length + 200).split(/[;&|\n]/)[0]!;
+    const words = text.slice(from, m.index!).split(/[\s"',\[\]]+/).filter(Boolean);
+    if (!words.some((w) => /(^|\/)git$/.test(w)) || !words.includes('config')) continue;
+    if (command.split(/[\s"',\[\]]+/).some((w) => GIT_CONFIG_READS.test(w))) continue;
+    edits.push({ file: df.path, range: [at, at + m[0].length], text: '--system' });
+  }
+  return edits;
+}
+
+/**
+ * Mounts under /root (caches under /root/.cache aside: they are only refilled) that a `docker run` of an image
+ * this stage builds makes (scripts, Makefiles, CI jobs, README commands: the repository's evidence of use). The
+ * target of `-v SRC:DST[:opts]`, of an anonymous `-v DST`, and of `--mount ...,target=DST`.
+ */
+function homeMountsOfRuns(ctx: TransformContext, df: DockerfileSource, stage: DfStage): { use: ImageUse; spec: string; target: string }[] {
+  const out: { use: ImageUse; spec: string; target: string }[] = [];
+  for (const use of ctx.project.layout.evidence.imageUses) {
+    if (use.kind !== 'run' || !use.mounts) continue;
+    const built = findBuiltImage(ctx.project.images, use.image);
+    if (!built || built.dockerfile !== df.path || finalStage(df.parsed, built.target) !== stage) continue;
+    for (const spec of use.mounts) {
+      const target = runMountTarget(spec);
+      if (target && isUnderRoot(target) && !isUnder(target, '/root/.cache')) out.push({ use, spec: spec.replace(/^--mount=/, ''), target });
+    }
+  }
+  return out;
+}
+
+/** The container path of a `docker run` mount as ImageUse keeps it: `SRC:DST[:opts]`, `DST`, or `--mount=type=...,target=DST`. */
+function runMountTarget(spec: string): string | undefined {
+  const unquoted = spec.replace(/^["']|["']$/g, '');
+  if (unquoted.startsWith('--mount=')) {
+    const t = /(?:^|,)(?:target|destination|dst)=([^,]+)/.exec(unquoted.slice('--mount='.length))?.[1];
+    return t?.replace(/\/+$/, '') || undefined;
+  }
+  // A source's variables may hold colons (`${DATA:-./data}:/data`): they are masked before the split.
+  const parts = unquoted.replace(/\$\{[^}]*\}|\$\([^)]*\)/g, 'X').split(':');
+  const target = parts.length === 1 ? parts[0] : parts[1];
+  return target?.startsWith('/') ? target.replace(/\/+$/, '') || '/' : undefined;
 }
 
 /**
