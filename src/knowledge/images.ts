@@ -76,6 +76,14 @@ export interface ImageFacts {
   dropsPrivileges: boolean;
   /** Capabilities to give back after `cap_drop: [ALL]`. */
   capsNeeded: string[];
+  /**
+   * The DAC_OVERRIDE in capsNeeded is there only for root to read and descend into folders the server's user keeps
+   * private (the entrypoint's `find <data> \! -user X -exec chown X`); it writes only in folders root owns or that
+   * are mode 1777. CAP_DAC_READ_SEARCH bypasses the same read and search checks (capabilities(7)), so a service whose
+   * authors gave that back instead (ghostfolio's postgres: CHOWN, DAC_READ_SEARCH, FOWNER, SETGID, SETUID) lacks
+   * nothing its start needs. Not a reason to give DAC_READ_SEARCH: it also allows open_by_handle_at.
+   */
+  readSearchForDacOverride?: boolean;
   /** Paths it writes that need a tmpfs under `read_only: true`. */
   tmpfsPaths: string[];
   /**
@@ -716,6 +724,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {
       dropsPrivileges: true,
       capsNeeded: POSTGRES_CAPS,
+      readSearchForDacOverride: true,
       // `if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"`, then the step down only `if [ "$1" = 'postgres' ]`.
       dropsFor: { words: ['postgres'], optionFirst: true },
       tmpfsPaths: ['/var/run/postgresql', '/tmp'],
@@ -783,6 +792,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      readSearchForDacOverride: true,
       // `-x` first gets mysqld put in front; the step down only `if [ "$1" = 'mysqld' ]`.
       dropsFor: { words: ['mysqld'], optionFirst: true },
       tmpfsPaths: ['/var/run/mysqld', '/tmp'],
@@ -812,6 +822,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      readSearchForDacOverride: true,
       // `-x` first gets mariadbd put in front; the step down only for `mariadbd` or `mysqld`.
       dropsFor: { words: ['mariadbd', 'mysqld'], optionFirst: true },
       tmpfsPaths: ['/run/mysqld', '/tmp'],
@@ -838,6 +849,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: user('mongodb', 999),
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      readSearchForDacOverride: true,
       // `-x` first gets mongod put in front; the step down only `if [[ "$originalArgOne" == mongo* ]]`.
       dropsFor: { words: [], prefixes: ['mongo'], optionFirst: true },
       // mongod's unix socket is /tmp/mongodb-27017.sock.
