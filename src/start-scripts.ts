@@ -642,7 +642,10 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         // `sudo -u postgres psql …` in the middle of a root start is a one-off command as that user, not the main
         // process stepping down: what it needs as root counts, the drop does not (ONLYOFFICE's start keeps running
         // its services as root after it).
-        if (drop && tool === 'sudo' && argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1)) {
+        // The same for gosu, su-exec and the rest when the command is not the script's arguments: gogs's start.sh runs
+        // `gosu "$USER" mkdir -p $f` in a loop, then execs s6-svscan, which keeps sshd and crond on root.
+        const oneOff = argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1) && (tool === 'sudo' || !words.some((w) => /\$\{?[@*]/.test(w)));
+        if (drop && oneOff) {
           if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
           continue;
         }
