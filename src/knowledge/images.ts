@@ -379,6 +379,19 @@ const WILDFLY_WRITES: InstallWrite[] = [
  * (https://www.elastic.co/guide/en/elasticsearch/reference/8.15/configuring-stack-security.html).
  */
 const ES_HOME = '/usr/share/elasticsearch';
+/**
+ * What `caddy run` writes under the XDG folders the image sets (XDG_DATA_HOME=/data, XDG_CONFIG_HOME=/config;
+ * https://caddyserver.com/docs/conventions#data-directory): the certificates and keys it obtains, OCSP staples and
+ * its instance id in /data/caddy ("should not be treated as a cache"), the last config it loaded (autosave.json) in
+ * /config/caddy. Both made mode 1777 in the image (`chmod 1777 /config/caddy /data/caddy`, caddy-docker
+ * 2.11/alpine/Dockerfile; in the 2.10 images too), so any user writes them; a read-only root does not: a Dockerfile
+ * FROM caddy that keeps its CMD (makeplane/plane's proxy, rw-review5) was given read_only with only /tmp.
+ */
+const CADDY_WRITES: InstallWrite[] = [
+  { path: '/data/caddy', use: 'data', what: 'keeps the TLS certificates and keys it obtains (XDG_DATA_HOME=/data)', anyUser: true },
+  { path: '/config/caddy', use: 'scratch', what: 'autosaves the config it runs (XDG_CONFIG_HOME=/config)', anyUser: true },
+];
+
 const ELASTICSEARCH_WRITES: InstallWrite[] = [
   { path: `${ES_HOME}/data`, use: 'data', what: 'keeps its indices and cluster state (path.data)', ownerUid: 1000 },
   { path: `${ES_HOME}/logs`, use: 'scratch', what: 'writes its GC log and JVM error files', ownerUid: 1000 },
@@ -1097,10 +1110,10 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // with "exec ...: operation not permitted" under cap_drop ALL, as root and as UID 1000
     // alike, and ran once NET_BIND_SERVICE was given back. It writes /data/caddy and
     // /config/caddy (XDG_DATA_HOME, XDG_CONFIG_HOME), which upstream does not declare as VOLUMEs.
-    facts: { distro: 'alpine', ports: [80, 443, 2019], fileCapabilities: ['NET_BIND_SERVICE'] },
+    facts: { distro: 'alpine', ports: [80, 443, 2019], fileCapabilities: ['NET_BIND_SERVICE'], installWrites: CADDY_WRITES },
     tags: [
       // builder tags are golang:alpine with xcaddy, for build stages.
-      { when: /(^|-)builder(-|$)/, set: { distro: 'alpine', ports: [], fileCapabilities: [] } },
+      { when: /(^|-)builder(-|$)/, set: { distro: 'alpine', ports: [], fileCapabilities: [], installWrites: [] } },
       { when: ALPINE, set: { distro: 'alpine' } },
     ],
     otherTags: { distro: 'alpine' },
