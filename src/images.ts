@@ -79,9 +79,9 @@ function tagMatches(built: string | undefined, wanted: string | undefined): bool
 }
 
 /**
- * The build of an image reference, if this repository builds it: a tag that
- * matches name and tag; else, when every build of that name comes from one
- * Dockerfile and target, that one (`FROM org/base:1.2` and `docker build -t
+ * The build of an image reference, if this repository builds it: the builds whose
+ * tag matches name and tag, else every build of that name, when they all come from
+ * one Dockerfile and target (`FROM org/base:1.2` and `docker build -t
  * org/base:latest`). A reference whose own name is a variable matches nothing.
  */
 export function findBuiltImage(index: ImageIndex, ref: string): BuiltImage | undefined {
@@ -91,10 +91,20 @@ export function findBuiltImage(index: ImageIndex, ref: string): BuiltImage | und
   if (sameName.length === 0) return undefined;
   // A build that names this very tag wins over one whose tag is a variable that could be it
   // (`FROM org/app:build-healthcheck` is the build tagged so, not the one tagged `org/app:$VERSION`).
-  const named = (index.byName.get(r.name) ?? []).find((b) => (parseImageRef(b.tag).tag ?? 'latest') === (r.tag ?? 'latest'));
-  if (named) return named;
-  const exact = sameName.find((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
-  if (exact) return exact;
-  const first = sameName[0]!;
-  return sameName.every((b) => b.dockerfile === first.dockerfile && b.target === first.target) ? first : undefined;
+  const named = (index.byName.get(r.name) ?? []).filter((b) => (parseImageRef(b.tag).tag ?? 'latest') === (r.tag ?? 'latest'));
+  if (named.length) return oneBuild(named);
+  const exact = sameName.filter((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
+  return oneBuild(exact.length ? exact : sameName);
+}
+
+/**
+ * The build these all stand for when they come from one Dockerfile and target; undefined when they differ. Two
+ * Dockerfiles pushed under one tag (snipe-it's Dockerfile and Dockerfile.alpine both to `snipe/snipe-it`, the
+ * second's tags made by docker/metadata-action with `suffix=-alpine`, which is not read) leave the registry holding
+ * whichever pushed last: taking the first read linked `snipe/snipe-it:latest` to the Alpine file and dropped every
+ * capability of the root supervisord image that tag is.
+ */
+function oneBuild(builds: BuiltImage[]): BuiltImage | undefined {
+  const first = builds[0]!;
+  return builds.every((b) => b.dockerfile === first.dockerfile && b.target === first.target) ? first : undefined;
 }

@@ -509,6 +509,13 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     }
     // A copy of exact length: parseVolumes builds the list by push (room for 17), and each pass's model keeps it (issue 13).
     s.volumes = parseVolumes(s.effective, dir).slice();
+    // Compose interpolates the container path as it does `image:` (`data:${DATA_DIR:-/data}` mounts at /data):
+    // read raw, the mount matched no folder the image writes, so nothing was chowned for it (karakeep, rw-review5).
+    for (const v of s.volumes) {
+      if (!v.target.includes('$')) continue;
+      const target = interpolatedOr(v.target, env).value;
+      if (!target.includes('$') && target.startsWith('/')) v.target = target;
+    }
   }
   // Override builds: the base says `image:`, an override adds `build:`; the base is judged by that Dockerfile.
   for (const b of services) {

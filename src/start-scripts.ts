@@ -367,6 +367,12 @@ export interface PrivilegeDrop {
   caps: string[];
   /** For a drop in an ENTRYPOINT/CMD a parent image built here sets: that Dockerfile, as findings name it. */
   where?: string;
+  /**
+   * A command run as the user in the middle of the start (not exec'd, not its last line, not the script's arguments:
+   * gogs's `gosu "$USER" mkdir -p $f`): the start steps down by it only when nothing it runs after keeps root
+   * (apacheds's `gosu apacheds apacheds start`, then `tail -f` of its log). See imagePrivilegeDrop.
+   */
+  oneOff?: boolean;
 }
 
 export interface StartWrite {
@@ -648,14 +654,18 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         // `sudo -u postgres psql …` in the middle of a root start is a one-off command as that user, not the main
         // process stepping down: what it needs as root counts, the drop does not (ONLYOFFICE's start keeps running
         // its services as root after it).
-        if (drop && tool === 'sudo' && argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1)) {
+        const midway = argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1);
+        if (drop && tool === 'sudo' && midway) {
           if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
           continue;
         }
+        // Other tools midway, on a command that is not the script's arguments, are kept as one-off drops (PrivilegeDrop.oneOff):
+        // what the start runs after them (gogs's s6-svscan, which keeps sshd and crond on root) is still read as root's.
+        const oneOff = midway && !words.some((w) => /\$\{?[@*]/.test(w));
         if (drop) {
-          seenDrop = true;
+          if (!oneOff) seenDrop = true;
           const { prefix, ...rest } = drop;
-          const record: PrivilegeDrop = { ...rest, line: number + lineOffset };
+          const record: PrivilegeDrop = { ...rest, line: number + lineOffset, ...(oneOff ? { oneOff } : {}) };
           // Rewritable: the line is this one simple command (after `exec`), on one physical line.
           const raw = rawWords(line);
           const lead = raw[0]?.text === 'exec' ? 1 : 0;
@@ -1474,11 +1484,15 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
     })),
     ...(start.command ? [{ reading: start.command, where: 'the Dockerfile' }] : []),
   ];
-  const found = readings.find((r) => r.reading.drops.length > 0);
+  // The main process's step down; else a one-off one, when nothing the start runs keeps root after it: no daemon or
+  // supervisor started as root (gogs's s6-svscan), no account changes or package installs, which need root.
+  let found = readings.find((r) => r.reading.drops.some((d) => !d.oneOff));
+  const keepsRoot = imageRootDaemons(start).length > 0 || readings.some((r) => r.reading.accountChanges?.length || r.reading.packageInstalls?.length);
+  if (!found && !keepsRoot) found = readings.find((r) => r.reading.drops.length > 0);
   if (!found) return undefined;
   const caps = new Set<string>();
   for (const r of readings) for (const c of [...r.reading.drops.flatMap((d) => d.caps), ...r.reading.rootCaps]) caps.add(c);
-  const drop = found.reading.drops[0]!;
+  const drop = found.reading.drops.find((d) => !d.oneOff) ?? found.reading.drops[0]!;
   return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
 }
 

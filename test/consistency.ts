@@ -106,17 +106,20 @@ interface Mount {
   options?: string;
 }
 
+/** A container path as compose reads it when the variable is unset: `${DATA_DIR:-/data}` is /data. */
+const defaulted = (t: string): string => t.replace(/\$\{\w+:?-([^}]*)\}/g, '$1');
+
 function mountsOf(s: Record<string, unknown>): Mount[] {
   const out: Mount[] = [];
   for (const v of Array.isArray(s.volumes) ? s.volumes : []) {
     if (typeof v === 'string') {
       const parts = v.split(/:(?![^{]*\})/);
       if (parts.length === 1) out.push({ target: norm(parts[0]!), kind: 'anonymous' });
-      else out.push({ target: norm(parts[1]!), kind: /^[./~$]/.test(parts[0]!) || parts[0]!.includes('/') ? 'bind' : 'volume' });
+      else out.push({ target: norm(defaulted(parts[1]!)), kind: /^[./~$]/.test(parts[0]!) || parts[0]!.includes('/') ? 'bind' : 'volume' });
     } else if (v && typeof v === 'object') {
       const m = v as Record<string, unknown>;
       const kind = m.type === 'bind' ? 'bind' : m.type === 'tmpfs' ? 'tmpfs' : m.source ? 'volume' : 'anonymous';
-      if (typeof m.target === 'string') out.push({ target: norm(m.target), kind });
+      if (typeof m.target === 'string') out.push({ target: norm(defaulted(m.target)), kind });
     }
   }
   const tmpfs = s.tmpfs;

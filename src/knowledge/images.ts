@@ -76,6 +76,14 @@ export interface ImageFacts {
   dropsPrivileges: boolean;
   /** Capabilities to give back after `cap_drop: [ALL]`. */
   capsNeeded: string[];
+  /**
+   * The DAC_OVERRIDE in capsNeeded is there only for root to read and descend into folders the server's user keeps
+   * private (the entrypoint's `find <data> \! -user X -exec chown X`); it writes only in folders root owns or that
+   * are mode 1777. CAP_DAC_READ_SEARCH bypasses the same read and search checks (capabilities(7)), so a service whose
+   * authors gave that back instead (ghostfolio's postgres: CHOWN, DAC_READ_SEARCH, FOWNER, SETGID, SETUID) lacks
+   * nothing its start needs. Not a reason to give DAC_READ_SEARCH: it also allows open_by_handle_at.
+   */
+  readSearchForDacOverride?: boolean;
   /** Paths it writes that need a tmpfs under `read_only: true`. */
   tmpfsPaths: string[];
   /**
@@ -371,6 +379,19 @@ const WILDFLY_WRITES: InstallWrite[] = [
  * (https://www.elastic.co/guide/en/elasticsearch/reference/8.15/configuring-stack-security.html).
  */
 const ES_HOME = '/usr/share/elasticsearch';
+/**
+ * What `caddy run` writes under the XDG folders the image sets (XDG_DATA_HOME=/data, XDG_CONFIG_HOME=/config;
+ * https://caddyserver.com/docs/conventions#data-directory): the certificates and keys it obtains, OCSP staples and
+ * its instance id in /data/caddy ("should not be treated as a cache"), the last config it loaded (autosave.json) in
+ * /config/caddy. Both made mode 1777 in the image (`chmod 1777 /config/caddy /data/caddy`, caddy-docker
+ * 2.11/alpine/Dockerfile; in the 2.10 images too), so any user writes them; a read-only root does not: a Dockerfile
+ * FROM caddy that keeps its CMD (makeplane/plane's proxy, rw-review5) was given read_only with only /tmp.
+ */
+const CADDY_WRITES: InstallWrite[] = [
+  { path: '/data/caddy', use: 'data', what: 'keeps the TLS certificates and keys it obtains (XDG_DATA_HOME=/data)', anyUser: true },
+  { path: '/config/caddy', use: 'scratch', what: 'autosaves the config it runs (XDG_CONFIG_HOME=/config)', anyUser: true },
+];
+
 const ELASTICSEARCH_WRITES: InstallWrite[] = [
   { path: `${ES_HOME}/data`, use: 'data', what: 'keeps its indices and cluster state (path.data)', ownerUid: 1000 },
   { path: `${ES_HOME}/logs`, use: 'scratch', what: 'writes its GC log and JVM error files', ownerUid: 1000 },
@@ -729,6 +750,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {
       dropsPrivileges: true,
       capsNeeded: POSTGRES_CAPS,
+      readSearchForDacOverride: true,
       // `if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"`, then the step down only `if [ "$1" = 'postgres' ]`.
       dropsFor: { words: ['postgres'], optionFirst: true },
       tmpfsPaths: ['/var/run/postgresql', '/tmp'],
@@ -796,6 +818,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      readSearchForDacOverride: true,
       // `-x` first gets mysqld put in front; the step down only `if [ "$1" = 'mysqld' ]`.
       dropsFor: { words: ['mysqld'], optionFirst: true },
       tmpfsPaths: ['/var/run/mysqld', '/tmp'],
@@ -825,6 +848,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: MYSQL_USER,
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      readSearchForDacOverride: true,
       // `-x` first gets mariadbd put in front; the step down only for `mariadbd` or `mysqld`.
       dropsFor: { words: ['mariadbd', 'mysqld'], optionFirst: true },
       tmpfsPaths: ['/run/mysqld', '/tmp'],
@@ -851,6 +875,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: user('mongodb', 999),
       dropsPrivileges: true,
       capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+      readSearchForDacOverride: true,
       // `-x` first gets mongod put in front; the step down only `if [[ "$originalArgOne" == mongo* ]]`.
       dropsFor: { words: [], prefixes: ['mongo'], optionFirst: true },
       // mongod's unix socket is /tmp/mongodb-27017.sock.
@@ -1098,10 +1123,10 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // with "exec ...: operation not permitted" under cap_drop ALL, as root and as UID 1000
     // alike, and ran once NET_BIND_SERVICE was given back. It writes /data/caddy and
     // /config/caddy (XDG_DATA_HOME, XDG_CONFIG_HOME), which upstream does not declare as VOLUMEs.
-    facts: { distro: 'alpine', ports: [80, 443, 2019], fileCapabilities: ['NET_BIND_SERVICE'] },
+    facts: { distro: 'alpine', ports: [80, 443, 2019], fileCapabilities: ['NET_BIND_SERVICE'], installWrites: CADDY_WRITES },
     tags: [
       // builder tags are golang:alpine with xcaddy, for build stages.
-      { when: /(^|-)builder(-|$)/, set: { distro: 'alpine', ports: [], fileCapabilities: [] } },
+      { when: /(^|-)builder(-|$)/, set: { distro: 'alpine', ports: [], fileCapabilities: [], installWrites: [] } },
       { when: ALPINE, set: { distro: 'alpine' } },
     ],
     otherTags: { distro: 'alpine' },

@@ -156,7 +156,10 @@ function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | und
   if (typeof start === 'string') return undefined;
   const probe = healthcheckNeeds(s, img);
   const needed = [...start, ...(probe?.caps ?? []).filter((c) => !start.includes(c))];
-  const missing = needed.filter((c) => !have.includes(c));
+  // The image's entrypoint needs DAC_OVERRIDE only to read into its user's private folders: DAC_READ_SEARCH given
+  // back in its place does that too (see readSearchForDacOverride). Not when a start of the repository's own drops.
+  const readSearchStandsIn = have.includes('DAC_READ_SEARCH') && !!img.facts?.readSearchForDacOverride && !startDropSource(ctx, s, img);
+  const missing = needed.filter((c) => !have.includes(c) && !(c === 'DAC_OVERRIDE' && readSearchStandsIn));
   if (!missing.length) return undefined;
   // The table's source is the image's entrypoint script (docker-entrypoint.sh) or the server's own code (nginx's ngx_file.c).
   const src = img.facts?.capsSource;

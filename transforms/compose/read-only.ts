@@ -581,10 +581,14 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     return 'it names neither an image nor a build';
   } else if (!img.facts) {
     return `unknown image ${img.image}${imageProvenance(img)}: the paths it writes are not known`;
-  } else if (!img.facts.writePathsKnown && img.facts.installWrites.length) {
+  } else if (!img.facts.writePathsKnown && img.facts.installWrites.some((w) => w.use === 'deploy' || w.shipped)) {
     // An application server run straight from compose writes into its install tree, next to files the image or the
     // deployment put there (tomcat's webapps, elasticsearch's config keystore): a tmpfs would hide them.
     return `${img.image} writes in its own install tree (${img.facts.installWrites.map((w) => w.path).join(', ')}), next to files the image or what is deployed puts there: a tmpfs would hide them, so the writes cannot be carved out`;
+  } else if (!img.facts.writePathsKnown && img.facts.installWrites.length) {
+    // Its server's folders outside any VOLUME, with nothing of the image's in them (caddy's certificates and autosave,
+    // n8n's ~/.n8n and ~/.cache): they are known, but not whether this service's command is that server.
+    return `${img.image} writes outside its VOLUMEs: ${img.facts.installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
   } else if (!img.facts.writePathsKnown) {
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
