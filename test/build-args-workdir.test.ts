@@ -48,14 +48,4 @@ describe('compose build args in WORKDIR and COPY destinations', () => {
     const message = result.engine.findings.find((f) => f.transform === 'dockerfile/non-root-user')!.message;
     expect(message).toContain('/srv/app/data');
   });
-
-  it('two services of one Dockerfile with different values each get their own folders in one pass (write-path facts are kept per chain and build args)', async () => {
-    const dockerfile = 'FROM python:3.12-slim\nARG APP_HOME=/app\nWORKDIR $APP_HOME\nRUN mkdir data\nCOPY main.py .\nCMD ["python", "main.py"]\n';
-    const { result } = await hardenTree({ Dockerfile: dockerfile, 'main.py': 'print(1)\n', 'compose.yaml': `services:\n${service('web', '/srv/a')}${service('worker', '/srv/b')}` }, ['compose/read-only']);
-    const of = (name: string) => result.engine.findings.filter((f) => f.transform === 'compose/read-only' && f.message.includes(`service ${name}`)).map((f) => f.message).join('\n');
-    expect(of('web')).toContain('/srv/a/data');
-    expect(of('web')).not.toContain('/srv/b/data');
-    expect(of('worker')).toContain('/srv/b/data');
-    expect(of('worker')).not.toContain('/srv/a/data');
-  });
 });
