@@ -59,7 +59,6 @@ import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
-import { PassMemo } from './pass-memo.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -361,124 +360,6 @@ const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1');
 const usable = (p: string) => p.startsWith('/') && !/[$*?{}[\]]/.test(p);
 
 /**
- * What imageWritePaths reads from the stage chain alone: the WORKDIRs, where the
- * code goes, what the build installs, the directories RUN makes, the ENVs that
- * name a data folder, a Next.js cache, a framework's folders and the trees the
- * build gives a user. read-only asks for every service of an image and
- * non-root-user twice per image stage in one pass, and these scans of every RUN
- * line were most of each call (issue 13), so they are read once per pass and
- * chain. The records are shared: callers copy what they keep (`put`).
- */
-interface ChainWrites {
-  wd: ReturnType<typeof workdirs>;
-  chain: readonly DfInstruction[];
-  /** WORKDIR and COPY/ADD destinations; read only. */
-  codeDirs: ReadonlySet<string>;
-  installed: { path: string; build: boolean }[];
-  /** Every directory a RUN's mkdir makes (for buildContent). */
-  made: string[];
-  /** Those of them that are data or scratch folders, declared as they are. */
-  madeData: WritePath[];
-  /** ENV values that name a data folder (the working directory they resolve against is the caller's). */
-  envData: { name: string; value: string; dir: string }[];
-  nextCache: StartWrite[];
-  framework: FrameworkWrite[];
-  /** The owner of each framework folder: its own, else the tree the build gives a user. */
-  frameworkOwners: (string | undefined)[];
-  chowned: ReturnType<typeof chownedByBuild>;
-}
-
-/**
- * chainWrites per pass, by the chain's last stage: base records of one chain
- * differ by caller (imageStages', a service's, one with install settings), so
- * each entry also holds the stages, the build's arguments and the escape it was
- * read with, and answers only a call with the same ones.
- */
-const chainWritesInPass = new PassMemo<DfStage, { stages: readonly DfStage[]; buildArgs: Record<string, string> | undefined; escape: string; facts: ChainWrites }[]>();
-
-function sameArgs(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a ?? {});
-  const kb = Object.keys(b ?? {});
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b ?? {}, k) && a![k] === b![k]);
-}
-
-function chainWrites(base: StageBase, escape: string): ChainWrites {
-  const stages = base.chain;
-  const last = stages[stages.length - 1];
-  if (!last) return readChainWrites(base, escape);
-  const entries = chainWritesInPass.get(last, () => []);
-  for (const e of entries) {
-    if (e.escape === escape && e.stages.length === stages.length && e.stages.every((st, i) => st === stages[i]) && sameArgs(e.buildArgs, base.buildArgs)) return e.facts;
-  }
-  const facts = readChainWrites(base, escape);
-  entries.push({ stages: [...stages], buildArgs: base.buildArgs, escape, facts });
-  return facts;
-}
-
-function readChainWrites(base: StageBase, escape: string): ChainWrites {
-  const wd = workdirs(base.chain, base.buildArgs);
-  const chain = chainInstructions(base.chain);
-  const codeDirs = new Set<string>();
-  if (wd.final !== '/') codeDirs.add(wd.final);
-  for (const ins of chain) {
-    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
-      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
-      if (dest) codeDirs.add(dest);
-    }
-  }
-  const installed = installedAtBuild(chain, escape, wd);
-  const made: string[] = [];
-  const madeData: WritePath[] = [];
-  for (const ins of chain) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const argv of runCommands(ins, escape)) {
-      if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
-        // `mkdir webapps` under a WORKDIR the chain does not set (the base's, or one with an unknown variable): where is not known.
-        if (!dir.startsWith('/') && wd.unsure.has(ins)) continue;
-        const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
-        made.push(abs);
-        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
-        // One a compose file bind-mounts over still counts: another deployment may not mount it.
-        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
-        // Nor is a program's install tree the build fills (extracts, clones, builds, moves files into):
-        // owning it would let the app rewrite its own binaries. What it writes there at start is declared below.
-        if (installed.some((i) => isUnder(i.path, abs) && (i.build || isUnder(abs, '/opt')) && !dataByName(abs))) continue;
-        if (usable(abs) && !isSystemPath(abs)) madeData.push({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
-      }
-    }
-  }
-  // A folder the build names for the app's data in an ENV (`DATA_DIR=/app/state`, `UPLOAD_FOLDER`,
-  // `DATABASE_URL=sqlite:////app/db/app.sqlite`): the app writes there, though no RUN makes it.
-  const scopes = variableScopes(base.chain);
-  const envData: ChainWrites['envData'] = [];
-  for (const ins of chain) {
-    if (ins.keyword !== 'ENV') continue;
-    for (const p of ins.properties) {
-      if (!DATA_VARIABLE.test(p.name) || p.value === undefined || p.value === null) continue;
-      const value = expandArgs(p.value, scopes.get(ins) ?? new Map()) ?? p.value;
-      const dir = dataDirOfValue(value);
-      if (dir) envData.push({ name: p.name, value, dir });
-    }
-  }
-  const framework = frameworkWrites(chain, escape, wd);
-  return {
-    wd,
-    chain,
-    codeDirs,
-    installed,
-    made,
-    madeData,
-    envData,
-    nextCache: nextCacheWrites(chain, wd),
-    framework,
-    frameworkOwners: framework.map((f) => f.owner ?? appTreeOwner(chain, escape, wd, f.root)),
-    chowned: chownedByBuild(chain, escape, wd, installed),
-  };
-}
-
-/**
  * Every path the image stage declares as written (see the header), for the
  * services that run it. HOME and cache directories count only when the image
  * runs as a non-root user: that is when the tool set or moved them. `makeHome`:
@@ -494,8 +375,16 @@ export function imageWritePaths(
   makeHome?: string,
 ): ImageWritePaths {
   const parsed = df.parsed;
-  const facts = chainWrites(base, parsed.escape);
-  const { wd, chain, codeDirs, installed, made } = facts;
+  const wd = workdirs(base.chain, base.buildArgs);
+  const chain = chainInstructions(base.chain);
+  const codeDirs = new Set<string>();
+  if (wd.final !== '/') codeDirs.add(wd.final);
+  for (const ins of chain) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
+      if (dest) codeDirs.add(dest);
+    }
+  }
   const declarations: WritePath[] = [];
   // Every declaration gets one object shape (all fields, in one order; undefined where absent):
   // declarations built as literals with optional fields spread in have several, and the passes
@@ -518,6 +407,8 @@ export function imageWritePaths(
       else if (usable(p) && !isMountPointToSkip(p)) put({ path: p, kind: 'named-volume', use: 'data', declaredBy: `volume ${m.source ?? '(anonymous)'}`, mountedBy: [s.name] });
     }
   }
+  const made: string[] = [];
+  const installed = installedAtBuild(chain, parsed.escape, wd);
   // What the base image's own server writes in its install tree (a folder upstream leaves writable for anyone
   // needs no chown: ownedPaths leaves it out, but a read-only root still needs a tmpfs there).
   for (const iw of base.facts?.installWrites ?? []) {
@@ -526,19 +417,44 @@ export function imageWritePaths(
     const image = base.image ?? base.facts!.family;
     put({ path: iw.path, kind: 'install', use, declaredBy: `${image} ${iw.what}`, ...(by ? { bakedBy: by } : {}), install: { ...iw, image } });
   }
-  for (const w of facts.madeData) put(w);
+  for (const ins of chain) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of runCommands(ins, parsed.escape)) {
+      if (argv[0] !== 'mkdir') continue;
+      for (const dir of mkdirOperands(argv)) {
+        // `mkdir webapps` under a WORKDIR the chain does not set (the base's, or one with an unknown variable): where is not known.
+        if (!dir.startsWith('/') && wd.unsure.has(ins)) continue;
+        const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
+        made.push(abs);
+        // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
+        // One a compose file bind-mounts over still counts: another deployment may not mount it.
+        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
+        // Nor is a program's install tree the build fills (extracts, clones, builds, moves files into):
+        // owning it would let the app rewrite its own binaries. What it writes there at start is declared below.
+        if (installed.some((i) => isUnder(i.path, abs) && (i.build || isUnder(abs, '/opt')) && !dataByName(abs))) continue;
+        if (usable(abs) && !isSystemPath(abs)) put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `mkdir ${abs}` });
+      }
+    }
+  }
   // A folder the build names for the app's data in an ENV (`DATA_DIR=/app/state`, `UPLOAD_FOLDER`,
   // `DATABASE_URL=sqlite:////app/db/app.sqlite`): the app writes there, though no RUN makes it.
   // A relative one (`DATA_DIR=data`, `DATABASE_URL=sqlite:///data/app.db`, `DB_PATH=data/app.db`) is
   // opened from the process's working directory: the final WORKDIR, when the chain sets it and no
   // service moves it with `working_dir:` (gotify keeps data/ under WORKDIR /app).
+  const scopes = variableScopes(base.chain);
   const startDir = wd.finalKnown && !services.some((s) => s.effective.working_dir !== undefined) ? wd.final : undefined;
-  for (const { name, value, dir } of facts.envData) {
-    // A bare relative word is a path only under a name that says so (`DATA_DIR=data`), not `STORAGE=local` or `DB=app`.
-    if (!dir.startsWith('/') && (!startDir || (!value.includes('/') && !PATH_VARIABLE.test(name)))) continue;
-    const abs = clean(path.posix.resolve(startDir ?? '/', dir));
-    if (!usable(abs) || isSystemPath(abs) || isMountPointToSkip(abs) || [...codeDirs].some((c) => isUnder(c, abs))) continue;
-    put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `ENV ${name}=${value}` });
+  for (const ins of chain) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const p of ins.properties) {
+      if (!DATA_VARIABLE.test(p.name) || p.value === undefined || p.value === null) continue;
+      const value = expandArgs(p.value, scopes.get(ins) ?? new Map()) ?? p.value;
+      const dir = dataDirOfValue(value);
+      // A bare relative word is a path only under a name that says so (`DATA_DIR=data`), not `STORAGE=local` or `DB=app`.
+      if (!dir || (!dir.startsWith('/') && (!startDir || (!value.includes('/') && !PATH_VARIABLE.test(p.name))))) continue;
+      const abs = clean(path.posix.resolve(startDir ?? '/', dir));
+      if (!usable(abs) || isSystemPath(abs) || isMountPointToSkip(abs) || [...codeDirs].some((c) => isUnder(c, abs))) continue;
+      put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `ENV ${p.name}=${value}` });
+    }
   }
   if (opts.chownWorkdir && wd.final !== '/') {
     // The user asked for the app to write next to its code: what it writes there it keeps, and a tmpfs would hide the code.
@@ -556,7 +472,7 @@ export function imageWritePaths(
   for (const w of declarations) if (w.kind !== 'named-volume' || !isUnderRoot(w.path)) ownedSoFar.push(w.path);
   if (makeHome) ownedSoFar.push(makeHome);
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
-  for (const w of [...start, ...facts.nextCache]) {
+  for (const w of [...start, ...nextCacheWrites(chain, wd)]) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
     if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && codeDirs.has(target) && !isSystemPath(target))) continue;
@@ -610,20 +526,19 @@ export function imageWritePaths(
   // What the repository's own build says the app writes: its framework's folders, and trees it gives the user.
   // Declared last and only where nothing above says more (a VOLUME, a data-dir, a start-up write at or above it).
   const said = declarations.filter((w) => w.kind !== 'home' && w.kind !== 'cache').map((w) => w.path);
-  const framework = facts.framework;
+  const framework = frameworkWrites(chain, parsed.escape, wd);
   // The roots of apps whose framework says where they write (Laravel, Rails, a Next.js server): a tree given to the
   // user at, above or below one is given for those writes (the Next.js example chowns its standalone output so the
   // server can write .next), which the framework's own paths declare.
   // A path given below a Laravel or Rails root outside the folders it writes (Rails' db/, where SQLite lived before 7.1)
   // still says the app writes there; below a Next.js root, the example's COPY --chown of public/ and .next/static does not.
-  const nextRoots = facts.nextCache.map((w) => path.posix.dirname(path.posix.dirname(w.path)));
+  const nextRoots = nextCacheWrites(chain, wd).map((w) => path.posix.dirname(path.posix.dirname(w.path)));
   const appRoots = [...new Set([...framework.map((f) => f.root), ...nextRoots])];
-  for (let i = 0; i < framework.length; i++) {
-    const f = framework[i]!;
+  for (const f of framework) {
     if (said.some((d) => isUnder(f.path, d))) continue;
-    put({ path: f.path, kind: 'framework', use: f.use, declaredBy: f.declaredBy, owner: facts.frameworkOwners[i] });
+    put({ path: f.path, kind: 'framework', use: f.use, declaredBy: f.declaredBy, owner: f.owner ?? appTreeOwner(chain, parsed.escape, wd, f.root) });
   }
-  for (const c of facts.chowned) {
+  for (const c of chownedByBuild(chain, parsed.escape, wd, installed)) {
     // A framework whose root is at or under the tree says exactly where in it the app writes.
     if (said.some((d) => isUnder(c.path, d)) || appRoots.some((r) => isUnder(r, c.path)) || nextRoots.some((r) => isUnder(c.path, r)) || framework.some((f) => isUnder(c.path, f.path))) continue;
     // The user's HOME given to the user (dockerfile/non-root-user chowns the home it makes, a WORKDIR there or not):
