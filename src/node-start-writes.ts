@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { workdirs, type StageBase } from './dockerfile-info.js';
 import { shellCommands } from './knowledge/images.js';
-import { copyMappings, mountMappings, resolveContainerPath } from './nginx-files.js';
+import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { imageStartCommands, composeStarts, type StartWrite } from './start-scripts.js';
 
 const NODE = /(^|\/)node(js)?$/;
@@ -52,11 +52,15 @@ function nodeFiles(argv: string[] | undefined, shell: string | undefined, depth 
 export function nodeStartWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
   const compose = composeStarts(s);
   const starts = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined as string | undefined, where: c.where })) : imageStartCommands(base).filter((c) => !c.inherited).map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
-  const wd = typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs, base.globalArgs).final;
-  const mappings = [...copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))), ...mountMappings(project, s)];
   const out: StartWrite[] = [];
+  // The working directory and the COPY/mount mappings only for a start that runs a Node.js file: read-only asks for
+  // every built service in every pass, and many starts run none (a server binary, python, a shell script).
+  let wd: string | undefined;
+  let mappings: ContainerMapping[] | undefined;
   for (const start of starts) {
     for (const file of nodeFiles(start.argv, start.shell)) {
+      wd ??= typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs, base.globalArgs).final;
+      mappings ??= [...copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))), ...mountMappings(project, s)];
       const containerPath = path.posix.resolve(wd, file);
       const found = resolveContainerPath(mappings, containerPath);
       if (!found?.hostPath || !found.exists) continue;
