@@ -85,16 +85,31 @@ function tagMatches(built: string | undefined, wanted: string | undefined): bool
  * org/base:latest`). A reference whose own name is a variable matches nothing.
  */
 export function findBuiltImage(index: ImageIndex, ref: string): BuiltImage | undefined {
-  if (!ref || /\$/.test(ref)) return undefined;
+  const builds = candidateBuilds(index, ref);
+  return builds.length ? oneBuild(builds) : undefined;
+}
+
+/**
+ * The Dockerfiles (as `path#target`) of the builds an image reference could be when they disagree, so that
+ * findBuiltImage links none: the report then says why a tag this repository builds is not followed.
+ */
+export function conflictingBuilds(index: ImageIndex, ref: string): string[] {
+  const builds = candidateBuilds(index, ref);
+  if (builds.length < 2 || oneBuild(builds)) return [];
+  return [...new Set(builds.map((b) => (b.target ? `${b.dockerfile}#${b.target}` : b.dockerfile)))];
+}
+
+function candidateBuilds(index: ImageIndex, ref: string): BuiltImage[] {
+  if (!ref || /\$/.test(ref)) return [];
   const r = parseImageRef(ref);
   const sameName = [...(index.byName.get(r.name) ?? []), ...index.patterns.filter((p) => p.name.test(r.name)).map((p) => p.image)];
-  if (sameName.length === 0) return undefined;
+  if (sameName.length === 0) return [];
   // A build that names this very tag wins over one whose tag is a variable that could be it
   // (`FROM org/app:build-healthcheck` is the build tagged so, not the one tagged `org/app:$VERSION`).
   const named = (index.byName.get(r.name) ?? []).filter((b) => (parseImageRef(b.tag).tag ?? 'latest') === (r.tag ?? 'latest'));
-  if (named.length) return oneBuild(named);
+  if (named.length) return named;
   const exact = sameName.filter((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
-  return oneBuild(exact.length ? exact : sameName);
+  return exact.length ? exact : sameName;
 }
 
 /**

@@ -20,7 +20,7 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
-import { findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
+import { conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
@@ -562,7 +562,14 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const s of services) {
     if (s.build || s.base || !s.image || s.effective.build !== undefined) continue;
     const b = findBuiltImage(images, s.image);
-    if (!b) continue;
+    if (!b) {
+      const several = conflictingBuilds(images, s.image);
+      if (several.length) {
+        const which = `${several.length} Dockerfiles here build this tag, ${several.map((d) => relPath(cwd, d)).join(' and ')}; which one it holds depends on which build ran last`;
+        s.imageFrom = s.imageFrom ? `${s.imageFrom}; ${which}` : which;
+      }
+      continue;
+    }
     s.build = { context: b.context, dockerfile: b.dockerfile, args: {}, target: b.target };
     s.builtImage = b;
   }
