@@ -85,31 +85,31 @@ function tagMatches(built: string | undefined, wanted: string | undefined): bool
  * org/base:latest`). A reference whose own name is a variable matches nothing.
  */
 export function findBuiltImage(index: ImageIndex, ref: string): BuiltImage | undefined {
-  const builds = candidateBuilds(index, ref);
-  return builds.length ? oneBuild(builds) : undefined;
+  const c = candidateBuilds(index, ref);
+  return c.builds.length ? oneBuild(c.builds) : undefined;
 }
 
 /**
- * The Dockerfiles (as `path#target`) of the builds an image reference could be when they disagree, so that
- * findBuiltImage links none: the report then says why a tag this repository builds is not followed.
+ * The builds tagged with this very tag (or a variable tag that matches it) when they come from more than one
+ * Dockerfile or target, so that findBuiltImage links none: the report then says why a tag this repository builds
+ * is not followed. Builds of the name under other tags only are not counted: none of them is said to be this tag.
  */
-export function conflictingBuilds(index: ImageIndex, ref: string): string[] {
-  const builds = candidateBuilds(index, ref);
-  if (builds.length < 2 || oneBuild(builds)) return [];
-  return [...new Set(builds.map((b) => (b.target ? `${b.dockerfile}#${b.target}` : b.dockerfile)))];
+export function conflictingBuilds(index: ImageIndex, ref: string): BuiltImage[] {
+  const c = candidateBuilds(index, ref);
+  return c.ofTag && c.builds.length > 1 && !oneBuild(c.builds) ? c.builds : [];
 }
 
-function candidateBuilds(index: ImageIndex, ref: string): BuiltImage[] {
-  if (!ref || /\$/.test(ref)) return [];
+function candidateBuilds(index: ImageIndex, ref: string): { builds: BuiltImage[]; ofTag: boolean } {
+  if (!ref || /\$/.test(ref)) return { builds: [], ofTag: false };
   const r = parseImageRef(ref);
   const sameName = [...(index.byName.get(r.name) ?? []), ...index.patterns.filter((p) => p.name.test(r.name)).map((p) => p.image)];
-  if (sameName.length === 0) return [];
+  if (sameName.length === 0) return { builds: [], ofTag: false };
   // A build that names this very tag wins over one whose tag is a variable that could be it
   // (`FROM org/app:build-healthcheck` is the build tagged so, not the one tagged `org/app:$VERSION`).
   const named = (index.byName.get(r.name) ?? []).filter((b) => (parseImageRef(b.tag).tag ?? 'latest') === (r.tag ?? 'latest'));
-  if (named.length) return named;
+  if (named.length) return { builds: named, ofTag: true };
   const exact = sameName.filter((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
-  return exact.length ? exact : sameName;
+  return exact.length ? { builds: exact, ofTag: true } : { builds: sameName, ofTag: false };
 }
 
 /**

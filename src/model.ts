@@ -565,7 +565,8 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     if (!b) {
       const several = conflictingBuilds(images, s.image);
       if (several.length) {
-        const which = `${several.length} Dockerfiles here build this tag, ${several.map((d) => relPath(cwd, d)).join(' and ')}; which one it holds depends on which build ran last`;
+        const names = [...new Set(several.map((b) => `${relPath(cwd, b.dockerfile)}${b.target ? ` (target ${b.target})` : ''}`))];
+        const which = `${names.length} builds here are tagged so, from ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}; which one it holds depends on which build ran last`;
         s.imageFrom = s.imageFrom ? `${s.imageFrom}; ${which}` : which;
       }
       continue;
