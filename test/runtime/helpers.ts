@@ -187,9 +187,12 @@ export async function removeStack(rt: Runtime, dir: string): Promise<void> {
   await Promise.all([...projects].map((p) => rt.docker.removeProject(p)));
   // A kept project's copy of the tree (verify's sandbox, a temporary folder of its own).
   for (const wd of workingDirs) rmSync(wd, { recursive: true, force: true });
-  const images = await rt.docker.run(['images', '-q', '--filter', `reference=${prefix}*`]);
-  const ids = [...new Set(images.stdout.split('\n').filter(Boolean))];
-  if (ids.length) await rt.docker.run(['rmi', '-f', ...ids]);
+  // By tag, never `rmi -f <id>`: stacks with the same service (the shared `status` image) build the same
+  // image id, and a forced removal by id untagged another test's image while its verify ran (its `up` then
+  // found "Service 'status' needs to be built"). A tag removed last removes its image.
+  const images = await rt.docker.run(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${prefix}*`]);
+  const tags = [...new Set(images.stdout.split('\n').filter((t) => t && !t.endsWith(':<none>')))];
+  if (tags.length) await rt.docker.run(['rmi', ...tags]);
   rmSync(dir, { recursive: true, force: true });
   copies.delete(dir);
 }
