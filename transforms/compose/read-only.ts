@@ -8,6 +8,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding, HardenOptions } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import {
+  addEnvironment,
   addListItems,
   addScalarKey,
   combine,
@@ -159,6 +160,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const depWrites = startInstallWrites(ctx, s, img, plan.tmpfs, true);
   if (depWrites && 'withhold' in depWrites) return note(depWrites.withhold, depWrites.fix);
   if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
+  const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
+  if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
   // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.
   const volumes = dataVolumes(s, plan.data);
   const data = plan.data.filter((w) => !volumes.some((v) => v.path === w.path));
@@ -170,11 +173,13 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
   if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
   if (volumes.length) changes.push(...addNamedVolumes(s, volumes));
+  if (chromium) changes.push(addEnvironment(s, chromium.vars));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, swarm ? SWARM_MANUAL : 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also =
     (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}${swarm ? ' as a long-form tmpfs volume' : ''}` : '') +
-    (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '');
+    (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '') +
+    (chromium ? `${plan.tmpfs.length || volumes.length ? ' and' : ' with'} ${chromium.vars.map(([k, v]) => `${k}=${v}`).join(', ')} in its environment (${chromium.why})` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img);
   return [
@@ -261,11 +266,7 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
   // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
   const userPending = first && root && img.base !== undefined && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
-  // The base image's own user (node's `node`, ubuntu's `ubuntu`, .NET's `app`) is made with a home /home/<name>.
-  const existing = img.base?.facts?.existingUser;
-  const user = runtimeUser(s, img).user.split(':')[0];
-  const baseHome = existing && (user === existing.name || user === String(existing.uid)) ? `/home/${existing.name}` : undefined;
-  const home = env.get('HOME') ?? (root ? '/root' : (img.dockerfile && img.base ? userHome(img.dockerfile, img.base.chain, runtimeUser(s, img).user) : undefined) ?? baseHome);
+  const home = env.get('HOME') ?? runtimeHome(s, img, root);
   const inHome = (rel: string) => (home ? path.posix.join(home, rel) : `~/${rel}`);
   const cacheHome = env.get('XDG_CACHE_HOME') ?? inHome('.cache');
   // small: corepack's download of one package manager (a few MB), which a tmpfs of --tmpfs-size holds; an install's
@@ -317,6 +318,72 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
     tmpfs.push({ path: t.path, why: `${t.why} at start`, ...(owner ? { owner } : {}) });
   }
   return { tmpfs };
+}
+
+/**
+ * HOME of the user the service runs as, when the Dockerfile or the base image says it: root's /root, the home a
+ * `useradd` names or an `ENV HOME`, or that of the base image's own user (node's `node`, ubuntu's `ubuntu`, .NET's
+ * `app`), which those images make with `/home/<name>`.
+ */
+function runtimeHome(s: ServiceLink, img: ServiceImage, root: boolean): string | undefined {
+  if (root) return '/root';
+  const user = runtimeUser(s, img).user;
+  const declared = img.dockerfile && img.base ? userHome(img.dockerfile, img.base.chain, user) : undefined;
+  if (declared) return declared;
+  const existing = img.base?.facts?.existingUser;
+  const name = user.split(':')[0];
+  return existing && (name === existing.name || name === String(existing.uid)) ? `/home/${existing.name}` : undefined;
+}
+
+/** Chromium in the image: a package install, a browser download, or a base image made for headless browsers. */
+const CHROMIUM_INSTALL = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*?\b(chromium(?:-browser|-headless-shell)?|google-chrome(?:-stable)?)\b|\b(playwright\s+install|@puppeteer\/browsers\s+install|puppeteer\s+browsers\s+install)\b/;
+const CHROMIUM_BASE = /(?:^|\/)(puppeteer|playwright|[\w.-]*chrom(?:e|ium)[\w.-]*)(?:[:@/]|$)/;
+
+/**
+ * Headless Chromium (a renderer, puppeteer, playwright) writes its Crashpad crash database under XDG_CONFIG_HOME
+ * (~/.config) and the fontconfig cache under XDG_CACHE_HOME (~/.cache) at start, which a read-only root refuses where
+ * no tmpfs or volume covers HOME. ICTU/quality-time's maintainers made their renderer read-only by pointing both at
+ * /tmp (commit ae325f6f1, PR #13499: "Point the configuration and cache folders of Chromium, which include the Crashpad
+ * crash handler database and the fontconfig cache, to /tmp"); that is what is added here. An image whose build keeps
+ * files in a config folder (a `.config` it writes, or XDG_CONFIG_HOME/XDG_CACHE_HOME set to a folder on the root) is
+ * reported instead: moving the variables would hide those files.
+ */
+function chromiumFolders(ctx: TransformContext, s: ServiceLink, img: ServiceImage, planned: TmpfsPlan[]): { vars: [string, string][]; why: string } | { withhold: string; fix: string } | undefined {
+  if (!img.built || !img.base) return undefined;
+  const chain = chainInstructions(img.base.chain);
+  const runs = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
+  const install = CHROMIUM_INSTALL.exec(runs);
+  const base = img.base.image && CHROMIUM_BASE.exec(img.base.image.split('@')[0]!.replace(/:[^/]*$/, '') + ':') ? img.base.image : undefined;
+  if (!install && !base) return undefined;
+  const how = install ? `the Dockerfile installs ${install[1] ?? install[2]}` : `its base image ${base} runs headless Chromium`;
+  const mounts = [...coveredPaths(s, img), '/tmp', '/var/tmp', ...planned.map((t) => t.path)];
+  const covered = (p: string) => mounts.some((m) => isUnder(p, m));
+  const composeEnv = serviceEnvironment(s);
+  const valueOf = (name: string) => (composeEnv.has(name) ? composeEnv.get(name)!.value : lastEnv(img.base!.chain, name)?.value);
+  const user = runtimeUser(s, img);
+  const home = valueOf('HOME') ?? runtimeHome(s, img, user.root);
+  const folders = [
+    { name: 'XDG_CONFIG_HOME', set: valueOf('XDG_CONFIG_HOME'), fallback: home && path.posix.join(home, '.config') },
+    { name: 'XDG_CACHE_HOME', set: valueOf('XDG_CACHE_HOME'), fallback: home && path.posix.join(home, '.cache') },
+  ];
+  const open = folders.filter((f) => {
+    const at = f.set ?? f.fallback;
+    return !(at && at.startsWith('/') && !at.includes('$') && covered(at));
+  });
+  if (!open.length) return undefined;
+  const kept = open.filter((f) => f.set !== undefined);
+  const configInBuild = chain.some((i) => i.keyword !== 'FROM' && /(^|[\s/~"'=])\.config\b/.test(i.raw));
+  if (kept.length || configInBuild) {
+    const where = open.map((f) => f.set ?? f.fallback ?? `~/${f.name === 'XDG_CONFIG_HOME' ? '.config' : '.cache'}`);
+    return {
+      withhold: `${how}: Chromium writes its Crashpad database and fontconfig cache in ${where.join(' and ')}, which no volume or tmpfs covers, and ${kept.length ? `${kept.map((f) => f.name).join(' and ')} ${kept.length > 1 ? 'are' : 'is'} set by the image or compose` : 'the build keeps files in a .config folder'}, so pointing them at /tmp could hide what is there; root left writable`,
+      fix: 'Point XDG_CONFIG_HOME and XDG_CACHE_HOME at /tmp (as ICTU/quality-time does for its renderer, commit ae325f6f1) or mount a tmpfs on those folders, then add read_only: true.',
+    };
+  }
+  return {
+    vars: open.map((f) => [f.name, '/tmp']),
+    why: `${how}: Chromium writes its Crashpad database in ~/.config and the fontconfig cache in ~/.cache at start${home ? ` (HOME is ${home})` : ''}, which the read-only root would refuse; ICTU/quality-time points them at /tmp for its read-only renderer, PR #13499, commit ae325f6f1`,
+  };
 }
 
 /**
