@@ -1097,11 +1097,14 @@ export interface DepInstall {
   how: string;
 }
 
-/** Subcommands that install a project's dependencies (a bare `yarn` installs too). */
+/**
+ * Subcommands that install a project's dependencies. A bare `yarn` installs too, but a compose `entrypoint: yarn` is
+ * read apart from its `command: run ...`, so a bare word is not taken for an install.
+ */
 const DEP_INSTALLS: Record<DepInstall['tool'], readonly string[]> = {
   npm: ['install', 'i', 'ci', 'add', 'isntall'],
   pnpm: ['install', 'i', 'add'],
-  yarn: ['install', 'add', ''],
+  yarn: ['install', 'add', 'global'],
   composer: ['install', 'update', 'require'],
   bundle: ['install', 'update'],
   corepack: ['enable', 'prepare', 'install', 'pnpm', 'yarn', 'npm'],
@@ -1857,7 +1860,8 @@ function depInstall(words: string[], at: string, resolve: (w: string) => string 
   const installs = subcommands.includes(sub);
   // Only pnpm and yarn are fetched by corepack on use; npm, composer and bundle matter only when they install.
   if (!installs && tool !== 'pnpm' && tool !== 'yarn') return undefined;
-  const elsewhere = words.some((w) => /^(--prefix|--dir|-C|--cwd|--working-dir|-d)(=|$)/.test(w));
+  // A global install (`npm install -g nodemon`, `yarn global add`) writes the tool's own prefix, not the folder it runs in.
+  const elsewhere = words.some((w) => /^(--prefix|--dir|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
   const dir = elsewhere ? undefined : resolve('.');
   return { tool, installs, ...(dir ? { dir } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
 }

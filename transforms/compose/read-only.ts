@@ -155,13 +155,6 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     t.why = 'the templates the nginx entrypoint renders there';
     if (renders.owner) t.owner = renders.owner;
   }
-  // Dependencies installed at start (npm/pnpm/yarn/composer/bundle install, pip as root, a package manager corepack
-  // fetches on first use) write the project's dependency folder and caches under HOME.
-  const depWrites = startInstallWrites(ctx, s, img, plan.tmpfs, true);
-  if (depWrites && 'withhold' in depWrites) return note(depWrites.withhold, depWrites.fix);
-  if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
-  const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
-  if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
   // Data the service was seen keeping (a database file, /var/lib/<x>): a named volume of its own keeps it.
   const volumes = dataVolumes(s, plan.data);
   const data = plan.data.filter((w) => !volumes.some((v) => v.path === w.path));
@@ -169,6 +162,13 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (data.length || plan.unowned.length) {
     return [...dataNotes(s, data, 'root left writable'), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
   }
+  // Dependencies installed at start (npm/pnpm/yarn/composer/bundle install, pip as root, a package manager corepack
+  // fetches on first use) write the project's dependency folder and caches under HOME.
+  const depWrites = startInstallWrites(ctx, s, img, plan.tmpfs, true);
+  if (depWrites && 'withhold' in depWrites) return note(depWrites.withhold, depWrites.fix);
+  if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
+  const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
+  if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
   const swarm = swarmDeploy(ctx.project, s);
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
   if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
@@ -272,7 +272,7 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   // small: corepack's download of one package manager (a few MB), which a tmpfs of --tmpfs-size holds; an install's
   // dependency folder and cache hold every package it fetches, which no fixed tmpfs size is known to hold.
   const targets: { path: string; small: boolean; how: string; why: string }[] = [];
-  const add = (p: string | undefined, small: boolean, how: string, why = '') => targets.push({ path: p ?? 'the folder it runs in (after a cd, not known here)', small, how, why });
+  const add = (p: string | undefined, small: boolean, how: string, why = '') => targets.push({ path: p ?? 'a folder not known here (a global install, or one after a cd)', small, how, why });
   for (const d of deps) {
     const modules = d.dir ? path.posix.join(d.dir, d.tool === 'composer' ? 'vendor' : 'node_modules') : undefined;
     if (d.tool === 'corepack') {
@@ -303,19 +303,20 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const open = targets.filter((t) => !(t.path.startsWith('/') && mounts.some((m) => isUnder(t.path, m))) && !(userPending && t.small));
   if (!open.length) return undefined;
   const owner = writer && !writer.root && writer.uid !== undefined ? { uid: writer.uid, gid: writer.gid } : undefined;
-  const blocked = open.filter((t) => !t.small || !t.path.startsWith('/') || (!root && !owner));
+  const blocked = open.filter((t) => !t.small || !t.path.startsWith('/'));
   if (blocked.length) {
     const where = [...new Set(open.map((t) => t.path))];
     const hows = [...new Set(open.map((t) => t.how.replace(/, which corepack .*$/, '')))];
     return {
-      withhold: `its start installs dependencies (${hows.slice(0, 3).join('; ')}), which write ${where.slice(0, 4).join(', ')}${where.length > 4 ? ', …' : ''}: a read-only root makes that fail, and no volume or tmpfs covers ${where.length > 1 ? 'them' : 'it'}; root left writable`,
+      withhold: `its start fetches packages (${hows.slice(0, 3).join('; ')}), which write ${where.slice(0, 4).join(', ')}${where.length > 4 ? ', …' : ''}: a read-only root makes that fail, and no volume or tmpfs covers ${where.length > 1 ? 'them' : 'it'}; root left writable`,
       fix: `Install the dependencies at build time (a RUN in the Dockerfile), or mount a volume on ${where.filter((w) => w.startsWith('/')).join(', ') || 'the folders it writes'}; then run docker-harden again.`,
     };
   }
   const tmpfs: TmpfsPlan[] = [];
   for (const t of open) {
     if (tmpfs.some((x) => isUnder(t.path, x.path))) continue;
-    tmpfs.push({ path: t.path, why: `${t.why} at start`, ...(owner ? { owner } : {}) });
+    // A user whose UID is not known here (useradd picked it) gets a tmpfs any user may write, as a HOME does.
+    tmpfs.push({ path: t.path, why: `${t.why} at start`, ...(owner ? { owner } : root ? {} : { anyUser: true }) });
   }
   return { tmpfs };
 }
@@ -336,7 +337,20 @@ function runtimeHome(s: ServiceLink, img: ServiceImage, root: boolean): string |
 }
 
 /** Chromium in the image: a package install, a browser download, or a base image made for headless browsers. */
-const CHROMIUM_INSTALL = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*?\b(chromium(?:-browser|-headless-shell)?|google-chrome(?:-stable)?)\b|\b(playwright\s+install|@puppeteer\/browsers\s+install|puppeteer\s+browsers\s+install)\b/;
+const CHROMIUM_PACKAGE = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*?\b(chromium(?:-browser|-headless-shell)?|google-chrome(?:-stable)?)\b/;
+/** A browser download: `playwright install` (every browser when none is named), `npx puppeteer browsers install chrome`. */
+const BROWSER_INSTALL = /\b(playwright\s+install|puppeteer\/?browsers\s+install|puppeteer\s+browsers\s+install)\b([^;&|\n]*)/g;
+
+/** What in the RUN text installs Chromium: a package, or a browser download that names Chromium/Chrome or no browser. */
+function chromiumInstall(runs: string): string | undefined {
+  const pkg = CHROMIUM_PACKAGE.exec(runs);
+  if (pkg) return pkg[1];
+  for (const m of runs.matchAll(BROWSER_INSTALL)) {
+    const browsers = m[2]!.split(/\s+/).filter((w) => w && !w.startsWith('-') && w !== '\\');
+    if (!browsers.length || browsers.some((b) => /chrom/.test(b))) return `${m[1]!.replace(/\s+/g, ' ')}${browsers.length ? ` ${browsers.join(' ')}` : ''}`;
+  }
+  return undefined;
+}
 const CHROMIUM_BASE = /(?:^|\/)(puppeteer|playwright|[\w.-]*chrom(?:e|ium)[\w.-]*)(?:[:@/]|$)/;
 
 /**
@@ -352,10 +366,10 @@ function chromiumFolders(ctx: TransformContext, s: ServiceLink, img: ServiceImag
   if (!img.built || !img.base) return undefined;
   const chain = chainInstructions(img.base.chain);
   const runs = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
-  const install = CHROMIUM_INSTALL.exec(runs);
+  const install = chromiumInstall(runs);
   const base = img.base.image && CHROMIUM_BASE.exec(img.base.image.split('@')[0]!.replace(/:[^/]*$/, '') + ':') ? img.base.image : undefined;
   if (!install && !base) return undefined;
-  const how = install ? `the Dockerfile installs ${install[1] ?? install[2]}` : `its base image ${base} runs headless Chromium`;
+  const how = install ? `the Dockerfile installs Chromium (${install})` : `its base image ${base} runs headless Chromium`;
   const mounts = [...coveredPaths(s, img), '/tmp', '/var/tmp', ...planned.map((t) => t.path)];
   const covered = (p: string) => mounts.some((m) => isUnder(p, m));
   const composeEnv = serviceEnvironment(s);
