@@ -339,7 +339,7 @@ function runtimeHome(s: ServiceLink, img: ServiceImage, root: boolean): string |
 /** Chromium in the image: a package install, a browser download, or a base image made for headless browsers. */
 const CHROMIUM_PACKAGE = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*?\b(chromium(?:-browser|-headless-shell)?|google-chrome(?:-stable)?)\b/;
 /** A browser download: `playwright install` (every browser when none is named), `npx puppeteer browsers install chrome`. */
-const BROWSER_INSTALL = /\b(playwright\s+install|puppeteer\/?browsers\s+install|puppeteer\s+browsers\s+install)\b([^;&|\n]*)/g;
+const BROWSER_INSTALL = /\b(playwright\s+install|puppeteer\/?browsers\s+install|puppeteer\s+browsers\s+install)(?![\w-])([^;&|\n]*)/g;
 
 /** What in the RUN text installs Chromium: a package, or a browser download that names Chromium/Chrome or no browser. */
 function chromiumInstall(runs: string): string | undefined {
