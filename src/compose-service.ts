@@ -11,7 +11,7 @@ import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, type StageBase } from './dockerfile-info.js';
-import { appendSeqItems, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlScalar, type MapPlace } from './edits.js';
+import { appendSeqItems, insertMapEntry, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlFlowMap, yamlScalar, type MapPlace } from './edits.js';
 import type { ComposeProject, SwarmDeploy } from './layout.js';
 import { mergeComposeService } from './compose-merge.js';
 import { lineOfOffset } from './text.js';
@@ -604,6 +604,40 @@ export function addScalarKey(s: ServiceLink, key: string, value: string | number
 }
 
 /** Several changes as one fix (they apply together or not at all); inserts at one point become one edit, in rank order. */
+/**
+ * Variables added to the service's `environment`, in the form it already uses: entries of its own map, items of its
+ * list (a new list when it has none), or, for a map inherited through `<<` (which the service's own key replaces), the
+ * map repeated with the variables added. A string says why it cannot.
+ */
+export function addEnvironment(s: ServiceLink, vars: readonly (readonly [string, string])[]): ServiceChange | string {
+  const map = s.node.node;
+  if (!map) return 'the service has no settings map';
+  const file = s.compose;
+  const own = mapValue(map, 'environment');
+  const current = ownData(s).environment;
+  if (own && isMap(own)) {
+    return combine(
+      vars.map(([name, value]) => ({
+        edits: [insertMapEntry(file, file.parsed.eol, own, name, JSON.stringify(value))],
+        intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment', name), op: 'set' as const, value }],
+      })),
+    );
+  }
+  if ((own && isSeq(own)) || Array.isArray(current) || current === undefined) {
+    return addListItems(s, 'environment', vars.map(([name, value]) => `${name}=${value}`), (item) => item);
+  }
+  if (own || !isRecord(current)) return 'environment is neither a list nor a map';
+  const entries = Object.entries(current);
+  if (!entries.every((e): e is [string, string | number | boolean | null] => e[1] === null || ['string', 'number', 'boolean'].includes(typeof e[1]))) {
+    return 'environment inherits values that are not plain';
+  }
+  const value = { ...current, ...Object.fromEntries(vars) };
+  return {
+    edits: [insertServiceKey(s, 'environment', yamlFlowMap([...entries, ...vars.map(([k, v]) => [k, v] as [string, string])]))],
+    intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment'), op: 'set', value }],
+  };
+}
+
 export function combine(changes: ServiceChange[]): ServiceChange {
   const edits: Edit[] = [];
   const all = changes.flatMap((c) => c.edits).map((e, i) => ({ e, i }));

@@ -406,6 +406,12 @@ export interface ScriptReading {
    */
   pipInstalls?: string[];
   /**
+   * Dependency installs and package-manager runs at start (`npm install`, `pnpm install`, `composer install`,
+   * `bundle install`, `corepack ...`, and any `pnpm`/`yarn` run, which corepack may fetch on first use), with the
+   * folder they run in when it is known: they write the project's dependency folder and caches under HOME.
+   */
+  depInstalls?: DepInstall[];
+  /**
    * Commands it runs through setuid tools to become root (`sudo (entry.sh line 9)`, `doas ...`):
    * a script that does so expects to run as a user, and no-new-privileges makes those tools fail.
    */
@@ -593,6 +599,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   if (r.escalations) copy.escalations = r.escalations.slice();
   if (r.fileCapSets) copy.fileCapSets = r.fileCapSets.map((x) => ({ how: x.how, caps: x.caps.slice() }));
   if (r.pipInstalls) copy.pipInstalls = r.pipInstalls.slice();
+  if (r.depInstalls) copy.depInstalls = r.depInstalls.map((d) => ({ ...d }));
   return copy;
 }
 
@@ -610,6 +617,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   // Whether each enclosing `if` tests for root (`if [ "$(id -u)" = 0 ]; then`): what runs inside is skipped without it.
   const rootGuards: boolean[] = [];
   const pipInstalls: string[] = [];
+  const depInstalls: DepInstall[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -694,6 +702,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       }
       const pip = pipInstall(words);
       if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
+      const dep = depInstall(words, at, resolve);
+      if (dep && !depInstalls.some((d) => d.how === dep.how)) depInstalls.push(dep);
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
@@ -726,6 +736,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
     ...(escalations.length ? { escalations } : {}),
     ...(pipInstalls.length ? { pipInstalls } : {}),
+    ...(depInstalls.length ? { depInstalls } : {}),
   };
 }
 
@@ -1046,6 +1057,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
           fileCapSets: [...(command.fileCapSets ?? []), ...(reading.fileCapSets ?? [])],
           pipInstalls: [...(command.pipInstalls ?? []), ...(reading.pipInstalls ?? [])],
+          depInstalls: [...(command.depInstalls ?? []), ...(reading.depInstalls ?? [])],
         }
       : reading;
   }
@@ -1076,6 +1088,27 @@ function startUsers(
   const { users: runUsers, uwsgi } = imageRunUsers(project, mappings, texts, workdir, vars, supervisedUsers);
   return { supervised, supervisedUsers, runUsers, ...(uwsgi ? { uwsgi } : {}) };
 }
+
+/** A dependency install or package-manager run at start: the tool, whether it installs, where it runs (undefined after a `cd`), and where it is said. */
+export interface DepInstall {
+  tool: 'npm' | 'pnpm' | 'yarn' | 'composer' | 'bundle' | 'corepack';
+  installs: boolean;
+  dir?: string;
+  how: string;
+}
+
+/**
+ * Subcommands that install a project's dependencies. A bare `yarn` installs too, but a compose `entrypoint: yarn` is
+ * read apart from its `command: run ...`, so a bare word is not taken for an install.
+ */
+const DEP_INSTALLS: Record<DepInstall['tool'], readonly string[]> = {
+  npm: ['install', 'i', 'ci', 'add', 'isntall'],
+  pnpm: ['install', 'i', 'add'],
+  yarn: ['install', 'add', 'global'],
+  composer: ['install', 'update', 'require'],
+  bundle: ['install', 'update'],
+  corepack: ['enable', 'prepare', 'install', 'pnpm', 'yarn', 'npm'],
+};
 
 /** The ARG and ENV values in effect at the end of one level's chain. */
 function finalVariables(level: ImageLevel): Map<string, string | undefined> {
@@ -1113,6 +1146,11 @@ export function imagePackageInstalls(start: ImageStart): string[] {
 /** Python packages the image's start installs with pip (`pip3 install (entry.sh line 21)`), from its scripts and its command. */
 export function imagePipInstalls(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.pipInstalls ?? []), ...(start.command?.pipInstalls ?? [])];
+}
+
+/** Dependency installs and package-manager runs of the image's start, from its scripts and its command. */
+export function imageDepInstalls(start: ImageStart): DepInstall[] {
+  return [...start.scripts.flatMap((s) => s.reading.depInstalls ?? []), ...(start.command?.depInstalls ?? [])];
 }
 
 /** Daemons the image starts that must start as root, from its scripts, its command and the supervisord programs they start. */
@@ -1805,7 +1843,27 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
     fileCapSets: [...(a.fileCapSets ?? []), ...(b.fileCapSets ?? [])],
     pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],
+    depInstalls: [...(a.depInstalls ?? []), ...(b.depInstalls ?? [])],
   };
+}
+
+/**
+ * A dependency install or package-manager run (`npm ci`, `pnpm install --frozen-lockfile`, `corepack enable`,
+ * `pnpm web`): the folder it runs in is the start's working directory unless `--prefix`/`--dir`/`-C`/`--cwd`
+ * or a `cd` says otherwise (then not known).
+ */
+function depInstall(words: string[], at: string, resolve: (w: string) => string | undefined): DepInstall | undefined {
+  const tool = path.posix.basename(words[0] ?? '') as DepInstall['tool'];
+  const subcommands = Object.prototype.hasOwnProperty.call(DEP_INSTALLS, tool) ? DEP_INSTALLS[tool] : undefined;
+  if (!subcommands) return undefined;
+  const sub = words.slice(1).find((w) => !w.startsWith('-')) ?? '';
+  const installs = subcommands.includes(sub);
+  // Only pnpm and yarn are fetched by corepack on use; npm, composer and bundle matter only when they install.
+  if (!installs && tool !== 'pnpm' && tool !== 'yarn') return undefined;
+  // A global install (`npm install -g nodemon`, `yarn global add`) writes the tool's own prefix, not the folder it runs in.
+  const elsewhere = words.some((w) => /^(--prefix|--dir|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
+  const dir = elsewhere ? undefined : resolve('.');
+  return { tool, installs, ...(dir ? { dir } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
 }
 
 /** `pip install`, `pip3 install`, `python3 -m pip install` (not `uv pip install`, which needs a target environment): the words, or undefined. */

@@ -4,23 +4,18 @@
 // container's UID there, or failed writes where that UID does not own the
 // tree. The variable goes into `environment` in the form the service already
 // uses (list or map).
-import { isMap, isSeq } from 'yaml';
 import path from 'node:path';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { insertMapEntry, mapValue, yamlFlowMap } from '../../src/edits.js';
 import {
-  addListItems,
-  insertServiceKey,
+  addEnvironment,
   isPartialOverride,
   isRecord,
-  ownData,
   serviceFix,
   serviceImage,
   serviceNote,
-  servicePath,
   type ServiceChange,
   type ServiceImage,
   checkEachService,
@@ -126,29 +121,5 @@ function isSet(s: ServiceLink, img: ServiceImage): boolean {
 }
 
 function addVariable(s: ServiceLink): ServiceChange | string {
-  const map = s.node.node;
-  if (!map) return 'the service has no settings map';
-  const file = s.compose;
-  const own = mapValue(map, 'environment');
-  const current = ownData(s).environment;
-  if (own && isMap(own)) {
-    return {
-      edits: [insertMapEntry(file, file.parsed.eol, own, VAR, '"1"')],
-      intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment', VAR), op: 'set', value: '1' }],
-    };
-  }
-  if ((own && isSeq(own)) || Array.isArray(current) || current === undefined) {
-    return addListItems(s, 'environment', [`${VAR}=1`], (item) => item);
-  }
-  if (own || !isRecord(current)) return 'environment is neither a list nor a map';
-  // A map inherited through `<<`: the service's own key replaces it, so repeat it with the variable added.
-  const entries = Object.entries(current);
-  if (!entries.every((e): e is [string, string | number | boolean | null] => e[1] === null || ['string', 'number', 'boolean'].includes(typeof e[1]))) {
-    return 'environment inherits values that are not plain';
-  }
-  const value = { ...current, [VAR]: '1' };
-  return {
-    edits: [insertServiceKey(s, 'environment', yamlFlowMap([...entries, [VAR, '1']]))],
-    intent: [{ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'environment'), op: 'set', value }],
-  };
+  return addEnvironment(s, [[VAR, '1']]);
 }

@@ -8,6 +8,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding, HardenOptions } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import {
+  addEnvironment,
   addListItems,
   addScalarKey,
   combine,
@@ -35,14 +36,15 @@ import {
   yamlFlowValue,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { chainInstructions, effectiveUser, imageStages, nginxPackage, usersCreatedIn } from '../../src/dockerfile-info.js';
+import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn } from '../../src/dockerfile-info.js';
+import { serviceEnvironment } from '../../src/env-files.js';
 import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
-import { imageAccountChanges, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
-import { isUnder, serviceWritePaths, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
+import { isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
 import { baseWithInstallSettings } from '../../src/install-writes.js';
 import { nodeStartWrites } from '../../src/node-start-writes.js';
 
@@ -160,15 +162,24 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (data.length || plan.unowned.length) {
     return [...dataNotes(s, data, 'root left writable'), ...plan.unowned.map((w) => unownedNote(s, w, 'root left writable'))];
   }
+  // Dependencies installed at start (npm/pnpm/yarn/composer/bundle install, pip as root, a package manager corepack
+  // fetches on first use) write the project's dependency folder and caches under HOME.
+  const depWrites = startInstallWrites(ctx, s, img, plan.tmpfs, true);
+  if (depWrites && 'withhold' in depWrites) return note(depWrites.withhold, depWrites.fix);
+  if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
+  const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
+  if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
   const swarm = swarmDeploy(ctx.project, s);
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
   if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
   if (volumes.length) changes.push(...addNamedVolumes(s, volumes));
+  if (chromium) changes.push(addEnvironment(s, chromium.vars));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, swarm ? SWARM_MANUAL : 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also =
     (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}${swarm ? ' as a long-form tmpfs volume' : ''}` : '') +
-    (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '');
+    (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '') +
+    (chromium ? `${plan.tmpfs.length || volumes.length ? ' and' : ' with'} ${chromium.vars.map(([k, v]) => `${k}=${v}`).join(', ')} in its environment (${chromium.why})` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img);
   return [
@@ -191,6 +202,9 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   const plan = coverage(ctx, s, img, [], false);
   const out: Finding[] = [];
   const swarm = swarmDeploy(ctx.project, s);
+  const depWrites = startInstallWrites(ctx, s, img, plan.tmpfs, false);
+  if (depWrites && 'withhold' in depWrites) out.push(serviceNote(ID, CIS, s, depWrites.withhold.replace(/; root left writable$/, '; it stays unwritable on the read-only root'), depWrites.fix));
+  else if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
   if (plan.tmpfs.length) {
     const change = addTmpfs(s, plan.tmpfs, ctx.options, swarm);
     if (typeof change === 'string') {
@@ -213,6 +227,177 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   const pip = pipAtStartNote(ctx, s, img);
   if (pip) out.push(pip);
   return out;
+}
+
+/**
+ * What dependency installs at start write, and whether the read-only root leaves it writable. `npm install`/`npm ci`,
+ * `pnpm install`, `yarn install` write `node_modules` in the folder they run in and the package manager's cache under
+ * HOME (npm: ~/.npm, https://docs.npmjs.com/cli/v10/configuring-npm/folders#cache; pnpm: the store,
+ * https://pnpm.io/settings#storedir, and ~/.cache/pnpm; yarn: ~/.cache/yarn); `composer install` writes `vendor/` and
+ * ~/.cache/composer (https://getcomposer.org/doc/03-cli.md#composer-cache-dir); `bundle install` writes the gem folder
+ * (BUNDLE_PATH or GEM_HOME, https://bundler.io/v2.5/man/bundle-config.1.html); pip as root writes site-packages. A pnpm
+ * or yarn that `corepack enable` provides downloads itself into ~/.cache/node/corepack on first use
+ * (COREPACK_HOME, https://github.com/nodejs/corepack#environment-variables), and `corepack enable` at start writes its
+ * shims next to node. That download (one package manager, a few MB) gets a tmpfs owned by the user when nothing covers
+ * it; anything else nothing covers (the dependency folder, the install's cache, which holds every package fetched and
+ * outgrows a fixed tmpfs size, site-packages, a HOME not known here) withholds read_only: a read-only root makes the
+ * install fail at start.
+ */
+function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage, planned: TmpfsPlan[], first: boolean): { tmpfs: TmpfsPlan[] } | { withhold: string; fix: string } | undefined {
+  const start = serviceStart(ctx.project, s, img.dockerfile, img.base);
+  const deps = imageDepInstalls(start);
+  const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
+  const root = writer ? writer.root : runtimeUser(s, img).root;
+  const pips = root ? imagePipInstalls(start) : []; // as a user, pip falls back to ~/.local: pipAtStartNote
+  if (!deps.length && !pips.length) return undefined;
+  const chain = img.base ? chainInstructions(img.base.chain) : [];
+  const built = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
+  // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself (corepack prepare/install).
+  const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
+  const env = new Map<string, string>();
+  for (const name of ['HOME', 'NPM_CONFIG_CACHE', 'npm_config_cache', 'PNPM_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'YARN_CACHE_FOLDER', 'COMPOSER_HOME', 'COMPOSER_CACHE_DIR', 'BUNDLE_PATH', 'GEM_HOME', 'VIRTUAL_ENV', 'PIP_CACHE_DIR', 'COREPACK_HOME']) {
+    const v = img.base ? lastEnv(img.base.chain, name)?.value : undefined;
+    if (v && v.startsWith('/') && !v.includes('$')) env.set(name, v);
+  }
+  for (const [k, v] of serviceEnvironment(s)) if (env.has(k) || /^(HOME|NPM_CONFIG_CACHE|npm_config_cache|PNPM_HOME|XDG_(CACHE|DATA)_HOME|YARN_CACHE_FOLDER|COMPOSER_(HOME|CACHE_DIR)|BUNDLE_PATH|GEM_HOME|VIRTUAL_ENV|PIP_CACHE_DIR|COREPACK_HOME)$/.test(k)) {
+    if (v.value && v.value.startsWith('/') && !v.value.includes('$')) env.set(k, v.value);
+    else env.delete(k);
+  }
+  // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
+  // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
+  const userPending = first && root && img.base !== undefined && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
+  const home = env.get('HOME') ?? runtimeHome(s, img, root);
+  const inHome = (rel: string) => (home ? path.posix.join(home, rel) : `~/${rel}`);
+  const cacheHome = env.get('XDG_CACHE_HOME') ?? inHome('.cache');
+  // small: corepack's download of one package manager (a few MB), which a tmpfs of --tmpfs-size holds; an install's
+  // dependency folder and cache hold every package it fetches, which no fixed tmpfs size is known to hold.
+  const targets: { path: string; small: boolean; how: string; why: string }[] = [];
+  const add = (p: string | undefined, small: boolean, how: string, why = '') => targets.push({ path: p ?? 'a folder not known here (a global install, or one after a cd)', small, how, why });
+  for (const d of deps) {
+    const modules = d.dir ? path.posix.join(d.dir, d.tool === 'composer' ? 'vendor' : 'node_modules') : undefined;
+    if (d.tool === 'corepack') {
+      if (/^corepack enable/.test(d.how)) add('the folder node is installed in (its pnpm/yarn shims)', false, d.how);
+      add(env.get('COREPACK_HOME') ?? path.posix.join(cacheHome, 'node/corepack'), true, d.how, 'corepack downloads package managers there');
+      continue;
+    }
+    if ((d.tool === 'pnpm' || d.tool === 'yarn') && corepack) add(env.get('COREPACK_HOME') ?? path.posix.join(cacheHome, 'node/corepack'), true, `${d.how}, which corepack downloads on first use (corepack enable in the Dockerfile)`, `corepack downloads ${d.tool} there (corepack enable in the Dockerfile) for ${d.how.replace(/ \(.*$/, '')}`);
+    if (!d.installs) continue;
+    if (d.tool === 'bundle') {
+      add(env.get('BUNDLE_PATH') ?? env.get('GEM_HOME') ?? 'the gem folder (no BUNDLE_PATH or GEM_HOME set)', false, d.how);
+      continue;
+    }
+    add(modules, false, d.how);
+    if (d.tool === 'npm') add(env.get('NPM_CONFIG_CACHE') ?? env.get('npm_config_cache') ?? inHome('.npm'), false, d.how);
+    if (d.tool === 'pnpm') {
+      add(env.get('PNPM_HOME') ? path.posix.join(env.get('PNPM_HOME')!, 'store') : path.posix.join(env.get('XDG_DATA_HOME') ?? inHome('.local/share'), 'pnpm/store'), false, d.how);
+      add(path.posix.join(cacheHome, 'pnpm'), false, d.how);
+    }
+    if (d.tool === 'yarn') add(env.get('YARN_CACHE_FOLDER') ?? path.posix.join(cacheHome, 'yarn'), false, d.how);
+    if (d.tool === 'composer') add(env.get('COMPOSER_CACHE_DIR') ?? (env.get('COMPOSER_HOME') ? path.posix.join(env.get('COMPOSER_HOME')!, 'cache') : path.posix.join(cacheHome, 'composer')), false, d.how);
+  }
+  for (const p of pips) {
+    add(env.get('VIRTUAL_ENV') ?? "Python's site-packages", false, p);
+    add(env.get('PIP_CACHE_DIR') ?? path.posix.join(cacheHome, 'pip'), false, p);
+  }
+  const mounts = [...coveredPaths(s, img), '/tmp', ...planned.map((t) => t.path)];
+  const open = targets.filter((t) => !(t.path.startsWith('/') && mounts.some((m) => isUnder(t.path, m))) && !(userPending && t.small));
+  if (!open.length) return undefined;
+  const owner = writer && !writer.root && writer.uid !== undefined ? { uid: writer.uid, gid: writer.gid } : undefined;
+  const blocked = open.filter((t) => !t.small || !t.path.startsWith('/'));
+  if (blocked.length) {
+    const where = [...new Set(open.map((t) => t.path))];
+    const hows = [...new Set(open.map((t) => t.how.replace(/, which corepack .*$/, '')))];
+    return {
+      withhold: `its start fetches packages (${hows.slice(0, 3).join('; ')}), which write ${where.slice(0, 4).join(', ')}${where.length > 4 ? ', …' : ''}: a read-only root makes that fail, and no volume or tmpfs covers ${where.length > 1 ? 'them' : 'it'}; root left writable`,
+      fix: `Install the dependencies at build time (a RUN in the Dockerfile), or mount a volume on ${where.filter((w) => w.startsWith('/')).join(', ') || 'the folders it writes'}; then run docker-harden again.`,
+    };
+  }
+  const tmpfs: TmpfsPlan[] = [];
+  for (const t of open) {
+    if (tmpfs.some((x) => isUnder(t.path, x.path))) continue;
+    // A user whose UID is not known here (useradd picked it) gets a tmpfs any user may write, as a HOME does.
+    tmpfs.push({ path: t.path, why: `${t.why} at start`, ...(owner ? { owner } : root ? {} : { anyUser: true }) });
+  }
+  return { tmpfs };
+}
+
+/**
+ * HOME of the user the service runs as, when the Dockerfile or the base image says it: root's /root, the home a
+ * `useradd` names or an `ENV HOME`, or that of the base image's own user (node's `node`, ubuntu's `ubuntu`, .NET's
+ * `app`), which those images make with `/home/<name>`.
+ */
+function runtimeHome(s: ServiceLink, img: ServiceImage, root: boolean): string | undefined {
+  if (root) return '/root';
+  const user = runtimeUser(s, img).user;
+  const declared = img.dockerfile && img.base ? userHome(img.dockerfile, img.base.chain, user) : undefined;
+  if (declared) return declared;
+  const existing = img.base?.facts?.existingUser;
+  const name = user.split(':')[0];
+  return existing && (name === existing.name || name === String(existing.uid)) ? `/home/${existing.name}` : undefined;
+}
+
+/** Chromium in the image: a package install, a browser download, or a base image made for headless browsers. */
+const CHROMIUM_PACKAGE = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*?\b(chromium(?:-browser|-headless-shell)?|google-chrome(?:-stable)?)\b/;
+/** A browser download: `playwright install` (every browser when none is named), `npx puppeteer browsers install chrome`. */
+const BROWSER_INSTALL = /\b(playwright\s+install|puppeteer\/?browsers\s+install|puppeteer\s+browsers\s+install)(?![\w-])([^;&|\n]*)/g;
+
+/** What in the RUN text installs Chromium: a package, or a browser download that names Chromium/Chrome or no browser. */
+function chromiumInstall(runs: string): string | undefined {
+  const pkg = CHROMIUM_PACKAGE.exec(runs);
+  if (pkg) return pkg[1];
+  for (const m of runs.matchAll(BROWSER_INSTALL)) {
+    const browsers = m[2]!.split(/\s+/).filter((w) => w && !w.startsWith('-') && w !== '\\');
+    if (!browsers.length || browsers.some((b) => /chrom/.test(b))) return `${m[1]!.replace(/\s+/g, ' ')}${browsers.length ? ` ${browsers.join(' ')}` : ''}`;
+  }
+  return undefined;
+}
+const CHROMIUM_BASE = /(?:^|\/)(puppeteer|playwright|[\w.-]*chrom(?:e|ium)[\w.-]*)(?:[:@/]|$)/;
+
+/**
+ * Headless Chromium (a renderer, puppeteer, playwright) writes its Crashpad crash database under XDG_CONFIG_HOME
+ * (~/.config) and the fontconfig cache under XDG_CACHE_HOME (~/.cache) at start, which a read-only root refuses where
+ * no tmpfs or volume covers HOME. ICTU/quality-time's maintainers made their renderer read-only by pointing both at
+ * /tmp (commit ae325f6f1, PR #13499: "Point the configuration and cache folders of Chromium, which include the Crashpad
+ * crash handler database and the fontconfig cache, to /tmp"); that is what is added here. An image whose build keeps
+ * files in a config folder (a `.config` it writes, or XDG_CONFIG_HOME/XDG_CACHE_HOME set to a folder on the root) is
+ * reported instead: moving the variables would hide those files.
+ */
+function chromiumFolders(ctx: TransformContext, s: ServiceLink, img: ServiceImage, planned: TmpfsPlan[]): { vars: [string, string][]; why: string } | { withhold: string; fix: string } | undefined {
+  if (!img.built || !img.base) return undefined;
+  const chain = chainInstructions(img.base.chain);
+  const runs = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
+  const install = chromiumInstall(runs);
+  const base = img.base.image && CHROMIUM_BASE.exec(img.base.image.split('@')[0]!.replace(/:[^/]*$/, '') + ':') ? img.base.image : undefined;
+  if (!install && !base) return undefined;
+  const how = install ? `the Dockerfile installs Chromium (${install})` : `its base image ${base} runs headless Chromium`;
+  const mounts = [...coveredPaths(s, img), '/tmp', '/var/tmp', ...planned.map((t) => t.path)];
+  const covered = (p: string) => mounts.some((m) => isUnder(p, m));
+  const composeEnv = serviceEnvironment(s);
+  const valueOf = (name: string) => (composeEnv.has(name) ? composeEnv.get(name)!.value : lastEnv(img.base!.chain, name)?.value);
+  const user = runtimeUser(s, img);
+  const home = valueOf('HOME') ?? runtimeHome(s, img, user.root);
+  const folders = [
+    { name: 'XDG_CONFIG_HOME', set: valueOf('XDG_CONFIG_HOME'), fallback: home && path.posix.join(home, '.config') },
+    { name: 'XDG_CACHE_HOME', set: valueOf('XDG_CACHE_HOME'), fallback: home && path.posix.join(home, '.cache') },
+  ];
+  const open = folders.filter((f) => {
+    const at = f.set ?? f.fallback;
+    return !(at && at.startsWith('/') && !at.includes('$') && covered(at));
+  });
+  if (!open.length) return undefined;
+  const kept = open.filter((f) => f.set !== undefined);
+  const configInBuild = chain.some((i) => i.keyword !== 'FROM' && /(^|[\s/~"'=])\.config\b/.test(i.raw));
+  if (kept.length || configInBuild) {
+    const where = open.map((f) => f.set ?? f.fallback ?? `~/${f.name === 'XDG_CONFIG_HOME' ? '.config' : '.cache'}`);
+    return {
+      withhold: `${how}: Chromium writes its Crashpad database and fontconfig cache in ${where.join(' and ')}, which no volume or tmpfs covers, and ${kept.length ? `${kept.map((f) => f.name).join(' and ')} ${kept.length > 1 ? 'are' : 'is'} set by the image or compose` : 'the build keeps files in a .config folder'}, so pointing them at /tmp could hide what is there; root left writable`,
+      fix: 'Point XDG_CONFIG_HOME and XDG_CACHE_HOME at /tmp (as ICTU/quality-time does for its renderer, commit ae325f6f1) or mount a tmpfs on those folders, then add read_only: true.',
+    };
+  }
+  return {
+    vars: open.map((f) => [f.name, '/tmp']),
+    why: `${how}: Chromium writes its Crashpad database in ~/.config and the fontconfig cache in ~/.cache at start${home ? ` (HOME is ${home})` : ''}, which the read-only root would refuse; ICTU/quality-time points them at /tmp for its read-only renderer, PR #13499, commit ae325f6f1`,
+  };
 }
 
 /**
