@@ -9,6 +9,7 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink, VolumeMount } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { sortedDirEntries } from '../../src/read.js';
 import {
   addEnvironment,
   isPartialOverride,
@@ -92,10 +93,40 @@ function codePaths(s: ServiceLink, img: ServiceImage): string[] {
   return out.filter((p) => p !== '/' && !p.includes('$'));
 }
 
-function overlaps(a: string, b: string): boolean {
-  const x = a.replace(/\/+$/, '');
-  const y = b.replace(/\/+$/, '');
-  return x === y || x.startsWith(y + '/') || y.startsWith(x + '/');
+function trimmed(p: string): string {
+  return p.replace(/\/+$/, '');
+}
+
+/** The mount lays the host folder over the code path itself or over a folder holding it. */
+function covers(target: string, code: string): boolean {
+  const t = trimmed(target);
+  const c = trimmed(code);
+  return t === c || c.startsWith(t + '/');
+}
+
+function isStrictlyInside(target: string, code: string): boolean {
+  return trimmed(target).startsWith(trimmed(code) + '/');
+}
+
+/** Folders a Python source search skips: none of them is the app's own code. */
+const NOT_SOURCE_FOLDERS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', 'site-packages']);
+
+/**
+ * Whether the host folder holds Python files, itself or two folders down (a
+ * package's modules, or its sub-packages'). A folder mounted inside the app's
+ * tree is its code only then: linkding mounts `./data` (its sqlite database, a
+ * folder the repository does not even have) at /etc/linkding/data, under its
+ * WORKDIR, and Python writes no bytecode there.
+ */
+function holdsPython(dir: string, depth = 2): boolean {
+  for (const entry of sortedDirEntries(dir)) {
+    if (entry.isFile() && entry.name.endsWith('.py')) return true;
+  }
+  if (depth === 0) return false;
+  for (const entry of sortedDirEntries(dir)) {
+    if (entry.isDirectory() && !NOT_SOURCE_FOLDERS.has(entry.name) && holdsPython(path.join(dir, entry.name), depth - 1)) return true;
+  }
+  return false;
 }
 
 /** A writable bind mount of a host folder over the service's code (or any host folder under `--reload`). */
@@ -103,7 +134,11 @@ function sourceMount(s: ServiceLink, img: ServiceImage, mounts: VolumeMount[]): 
   const binds = mounts.filter((m) => m.type === 'bind' && !m.readOnly && m.source && !/\.(sock|conf|ya?ml|json|toml|ini|env)$/.test(m.target));
   if (binds.length === 0) return false;
   const code = codePaths(s, img);
-  if (binds.some((m) => code.some((c) => overlaps(m.target, c)))) return true;
+  // Over the code (or a folder above it), or a folder inside it that holds Python
+  // files: a data folder mounted inside the app's tree is not its source.
+  const overCode = (m: VolumeMount): boolean =>
+    code.some((c) => covers(m.target, c)) || (m.hostPath !== undefined && code.some((c) => isStrictlyInside(m.target, c)) && holdsPython(m.hostPath));
+  if (binds.some(overCode)) return true;
   const reload = /(?:^|\s)--reload\b|(?:^|\s)--debug\b/.test(`${commandText(s.effective.command)} ${commandText(s.effective.entrypoint)}`);
   return reload && binds.some((m) => /^\.{1,2}(\/|$)/.test(m.source!));
 }
