@@ -218,7 +218,7 @@ function decide(
     if (kids.length) {
       const runsToo = uses.filter((u) => u.runs);
       const extra = runsToo.length ? `; also run by ${list([...new Set(runsToo.map((u) => u.via))])}, so its children get the user instead` : '';
-      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${kids.map((k) => `${k.rel}:${k.line}`).join(', ')})${extra}`, [...kids, ...useEv]);
+      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${distinct(kids.map((k) => `${k.rel}:${k.line}`)).join(', ')})${extra}`, [...kids, ...useEv]);
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
@@ -285,12 +285,12 @@ function decide(
       continue;
     }
     if (uses.some((u) => u.exportsFiles)) {
-      set('packaging', `built with --output to export files (${uses.filter((u) => u.exportsFiles).map((u) => `${u.at.rel}:${u.at.line}`).join(', ')})`, useEv);
+      set('packaging', `built with --output to export files (${list(distinct(uses.filter((u) => u.exportsFiles).map((u) => `${u.at.rel}:${u.at.line}`)))})`, useEv);
       continue;
     }
     if (uses.length) {
       // Built, but nothing pushes or runs it: a test or CI image, unless it sets a command.
-      const where = uses.map((u) => `${u.via} at ${u.at.rel}:${u.at.line}`).join(', ');
+      const where = list(distinct(uses.map((u) => `${u.via} at ${u.at.rel}:${u.at.line}`)));
       if (st.name && TEST_STAGE.test(st.name)) set('test', `stage ${st.name} is built by ${where} and nothing pushes or runs it: a test image`, useEv);
       else if (runsByDefault(parsed, st, parents)) set('runtime', `built by ${where}; nothing pushes or runs it, but it sets a command to run`, useEv);
       else set('builder', `built by ${where}, but nothing pushes or runs it and it sets no CMD or ENTRYPOINT: a CI or build image`, useEv);
@@ -327,10 +327,12 @@ function decide(
 
 /** `compose services web, worker and 3 more run it (compose.yaml:4, …); docker build pushes it (Makefile:12)`. */
 /** At most three items, then how many more (reasons stay one line). */
+/** Each place once: a matrix job (one build per platform) is one line of the workflow read many times. */
+const distinct = (xs: string[]) => [...new Set(xs)];
 const list = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more` : xs.join(', '));
 
 function describeRuns(uses: DockerfileBuild[]): string {
-  const where = (us: DockerfileBuild[]) => list(us.map((u) => `${u.at.rel}:${u.at.line}`));
+  const where = (us: DockerfileBuild[]) => list(distinct(us.map((u) => `${u.at.rel}:${u.at.line}`)));
   const out: string[] = [];
   const compose = uses.filter((u) => u.runs === 'compose');
   if (compose.length) {
@@ -340,7 +342,7 @@ function describeRuns(uses: DockerfileBuild[]): string {
   for (const u of uses.filter((x) => x.runs !== 'compose')) {
     out.push(`${u.via} ${u.runs === 'push' ? 'pushes it' : 'builds it and a command runs it'} (${u.at.rel}:${u.at.line})`);
   }
-  return out.join('; ');
+  return distinct(out).join('; ');
 }
 
 /** Role of a Dockerfile nothing builds: test and packaging folders, ONBUILD, an image library's image, a command to run, a base by name. */

@@ -353,3 +353,25 @@ describe('roles: a harness a test script builds and runs from a test folder', ()
     expect(role('test/tool/Dockerfile').role).toBe('runtime');
   });
 });
+
+describe('roles: a matrix job names its workflow line once', () => {
+  // navidrome: one build-push-action step with `outputs: type=local`, run once per platform of the matrix,
+  // was listed eleven times in the reason ("pipeline.yml:317, pipeline.yml:317, …").
+  const workflow =
+    'on: push\njobs:\n  build:\n    strategy:\n      matrix:\n        platform: [linux/amd64, linux/arm64, linux/arm/v7, linux/386]\n' +
+    '    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n' +
+    '      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          target: binary\n          platforms: ${{ matrix.platform }}\n          outputs: type=local,dest=./output\n' +
+    '      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          push: true\n          tags: acme/app:latest\n          platforms: ${{ matrix.platform }}\n';
+  const dockerfile = 'FROM alpine:3.20 AS binary\nCOPY app /app\n\nFROM alpine:3.20\nCOPY --from=binary /app /app\nENTRYPOINT ["/app"]\n';
+
+  it('says each place once in the reason', async () => {
+    const data = await explain({ '.github/workflows/pipeline.yml': workflow, Dockerfile: dockerfile });
+    const df = data.dockerfiles.find((d) => d.file === 'Dockerfile')!;
+    const text = JSON.stringify(df);
+    expect(text).toContain('built with --output to export files (.github/workflows/pipeline.yml:');
+    for (const m of text.matchAll(/\(([^()]*)\)/g)) {
+      const places = m[1]!.split(', ');
+      expect(new Set(places).size, m[1]).toBe(places.length);
+    }
+  });
+});
