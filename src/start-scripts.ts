@@ -381,6 +381,11 @@ export interface StartWrite {
   kind: 'dir' | 'file' | 'dir-of';
   /** The command and where it is, for findings. */
   how: string;
+  /**
+   * For `dir-of`: the files there are rewritten in place (read, then written back, as import-meta-env does),
+   * not replaced by a new file (as sed -i does): the user must own the files, not only their folder.
+   */
+  inPlace?: boolean;
   /** Seen written in verify's baseline run (not read from a file): scratch unless `keeps` says it is data. */
   observed?: boolean;
   /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */

@@ -154,6 +154,11 @@ export interface WritePath {
   alsoDeclaredAs?: WritePathKind[];
   /** For `start-dir`: a directory holding code that a start-up write needs writable; chowned itself, not what is in it. */
   itself?: boolean;
+  /**
+   * For `start-dir`: the start rewrites the files there in place (import-meta-env), so the user must own them, not
+   * only the folder: chowned with what the stage copies into it (COPY --chown), even where it holds code.
+   */
+  filesInPlace?: boolean;
   /** Seen holding data the service keeps across restarts (verify's observation: a database file, /var/lib/<x>, ...): why. */
   keeps?: string;
   /** For `install`: the knowledge row's fact (what the server writes there, what to do by hand). */
@@ -485,7 +490,8 @@ export function imageWritePaths(
   for (const w of [...start, ...nextCacheWrites(chain, wd)]) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
-    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && codeDirs.has(target) && !isSystemPath(target))) continue;
+    // So does a folder of the app's code whose files the start rewrites in place (hoppscotch's /site, which its COPYs fill).
+    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target))) continue;
     // A directory is declared even where it is owned already (the start-up write is the better reason);
     // only a new one is owned anew and gives a reason to the chown.
     const by = { declaredBy: w.how, ...(w.keeps ? { keeps: w.keeps } : {}) };
@@ -502,7 +508,9 @@ export function imageWritePaths(
     } else {
       fresh = !owned(target);
       const itself = holdsCode(target) || inCode(target);
-      put({ path: clean(target), kind: 'start-dir', use: !itself && scratchAtStart(w, target) ? 'scratch' : 'data', ...(itself ? { itself } : {}), ...by });
+      // Files rewritten in place (import-meta-env) must be the user's themselves, code or not.
+      const inPlace = w.inPlace === true ? { filesInPlace: true } : {};
+      put({ path: clean(target), kind: 'start-dir', use: !itself && scratchAtStart(w, target) ? 'scratch' : 'data', ...(itself ? { itself } : {}), ...inPlace, ...by });
       if (fresh && !itself) ownedSoFar.push(target);
     }
     if (fresh && !startReasons.includes(w.how)) startReasons.push(w.how);
@@ -1022,6 +1030,7 @@ function writePath(w: WritePath): WritePath {
     mountedBy: w.mountedBy,
     alsoDeclaredAs: w.alsoDeclaredAs,
     itself: w.itself,
+    filesInPlace: w.filesInPlace,
     keeps: w.keeps,
     install: w.install,
     owner: w.owner,
@@ -1210,7 +1219,7 @@ export function ownedPaths(
   const { declarations, underRoot, codeDirs, startReasons } = imageWritePaths(opts, df, stage, base, services, start, makeHome);
   const chowned = new Set<string>(
     declarations
-      .filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'install' && !w.install?.anyUser) || (w.kind === 'start-dir' && !w.itself))
+      .filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'install' && !w.install?.anyUser) || (w.kind === 'start-dir' && (!w.itself || w.filesInPlace)))
       .map((w) => w.path),
   );
   if (makeHome) chowned.add(makeHome);
@@ -1219,7 +1228,7 @@ export function ownedPaths(
   const of = (pred: (w: WritePath) => boolean) => [...new Set(declarations.filter(pred).map((w) => w.path))].filter(outside).sort();
   return {
     dirs: wanted.sort(),
-    writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true),
+    writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true && !w.filesInPlace),
     files: of((w) => w.kind === 'start-file'),
     underRoot,
     codeDirs,

@@ -36,6 +36,7 @@ import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
+import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import {
@@ -256,6 +257,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   for (const { start: own } of serviceStarts) {
     if (own === start) continue;
     for (const w of imageStartWrites(own)) if (!startWrites.some((x) => x.path === w.path)) startWrites.push(w);
+  }
+  // What a Node.js start file writes (hoppscotch's `node prod_run.mjs`: build.env in its WORKDIR, import-meta-env over /site).
+  // One path may be written and then removed (build.env): both needs count.
+  for (const w of [...imageNodeStartWrites(ctx.project, df, base), ...services.flatMap((svc) => nodeStartWrites(ctx.project, svc, df, base))]) {
+    if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
   }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
   const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
