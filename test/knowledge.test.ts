@@ -604,3 +604,23 @@ describe('distroFromShell', () => {
     expect(distroFromShell(text)).toBe(want);
   });
 });
+
+describe('images built FROM postgres keep its facts (pgvector, PostGIS, TimescaleDB)', () => {
+  it('takes the user, distro and data path from the tag', () => {
+    const pgvector17 = look('pgvector/pgvector:pg17');
+    expect(pgvector17).toMatchObject({ family: 'pgvector', distro: 'debian', existingUser: { name: 'postgres', uid: 999 }, dropsPrivileges: true, dataPaths: ['/var/lib/postgresql/data'] });
+    expect(pgvector17?.capsNeeded).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']);
+    expect(pgvector17?.tmpfsPaths).toEqual(['/var/run/postgresql', '/tmp']);
+    expect(look('pgvector/pgvector:0.8.1-pg18-trixie')?.dataPaths).toEqual(['/var/lib/postgresql']);
+    expect(look('postgis/postgis:16-3.4')).toMatchObject({ family: 'postgis', distro: 'debian', existingUser: { uid: 999 }, dataPaths: ['/var/lib/postgresql/data'] });
+    expect(look('postgis/postgis:17-3.5-alpine')).toMatchObject({ distro: 'alpine', existingUser: { name: 'postgres', uid: 70 } });
+    expect(look('timescale/timescaledb:latest-pg16')).toMatchObject({ family: 'timescaledb', distro: 'alpine', existingUser: { uid: 70 }, dataPaths: ['/var/lib/postgresql/data'] });
+  });
+
+  it('does not guess a data path or user from a tag without the version', () => {
+    expect(look('pgvector/pgvector:latest')?.dataPaths).toEqual([]);
+    expect(look('postgis/postgis:latest')?.existingUser).toBeUndefined();
+    // timescaledb-ha is another image (Ubuntu, its own user): no row.
+    expect(look('timescale/timescaledb-ha:pg17')).toBeUndefined();
+  });
+});

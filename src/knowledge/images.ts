@@ -247,6 +247,17 @@ function postgresData(tag: string): PartialFacts {
   return { dataPaths: m !== undefined && m <= 17 ? ['/var/lib/postgresql/data'] : ['/var/lib/postgresql'] };
 }
 
+/**
+ * Images built FROM the official postgres image whose tags name the server's major version as `pgNN`
+ * (`pg17`, `0.8.0-pg17-bookworm`, `2.17.2-pg16`): the data path by that version. A tag that names none
+ * (`latest`) is not guessed: postgres 18 moved it.
+ */
+function pgMajorData(tag: string): PartialFacts {
+  const m = /(?:^|-)pg(\d+)(?:[.-]|$)/.exec(tag);
+  if (!m) return { uncertain: 'postgres major version not in the tag: data path is /var/lib/postgresql (18+) or /var/lib/postgresql/data (<=17)' };
+  return { dataPaths: Number(m[1]) <= 17 ? ['/var/lib/postgresql/data'] : ['/var/lib/postgresql'] };
+}
+
 const DOTNET_APP = user('app', 1654);
 
 /** .NET 8+ images ship user `app` 1654 (APP_UID); 6.0/7.0 do not. */
@@ -762,6 +773,61 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       // Any other literal tag ('17', 'latest') is the Debian variant; data path by version.
       { when: (t) => !t.includes('$'), set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...postgresData(t) }) },
     ],
+  },
+  // Extensions built FROM the official postgres image, which keep its user, VOLUME and entrypoint (the chown of PGDATA
+  // and the socket folder as root, then gosu/su-exec): the postgres row's facts, with their own tags.
+  {
+    family: 'pgvector',
+    names: ['pgvector/pgvector'],
+    // `ARG PG_MAJOR=17`, `FROM postgres:$PG_MAJOR-$DEBIAN_CODENAME`: Debian only; tags `pg17`, `0.8.1-pg18-trixie`.
+    source: 'https://github.com/pgvector/pgvector/blob/master/Dockerfile',
+    capsSource: 'https://github.com/docker-library/postgres/blob/master/18/trixie/docker-entrypoint.sh',
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: POSTGRES_CAPS,
+      readSearchForDacOverride: true,
+      dropsFor: { words: ['postgres'], optionFirst: true },
+      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+      writePathsKnown: true,
+    },
+    tags: [{ when: (t) => !t.includes('$'), set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...pgMajorData(t) }) }],
+  },
+  {
+    family: 'postgis',
+    names: ['postgis/postgis'],
+    // `FROM postgres:17-bookworm` (or `-alpine3.22`), then the PostGIS packages and an initdb script; tags `17-3.5`, `17-3.5-alpine`.
+    source: 'https://github.com/postgis/docker-postgis/blob/master/17-3.5/bookworm/Dockerfile',
+    capsSource: 'https://github.com/docker-library/postgres/blob/master/18/trixie/docker-entrypoint.sh',
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: POSTGRES_CAPS,
+      readSearchForDacOverride: true,
+      dropsFor: { words: ['postgres'], optionFirst: true },
+      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+      writePathsKnown: true,
+    },
+    tags: [
+      // The tag's first number is the postgres major (postgresData); `latest` is not guessed.
+      { when: (t) => t.includes('$') || major(t) === undefined, set: { uncertain: 'postgres major version not in the tag: data path is /var/lib/postgresql (18+) or /var/lib/postgresql/data (<=17)' } },
+      { when: ALPINE, set: (t) => ({ distro: 'alpine', existingUser: PG_ALPINE, ...postgresData(t) }) },
+      { when: () => true, set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...postgresData(t) }) },
+    ],
+  },
+  {
+    family: 'timescaledb',
+    names: ['timescale/timescaledb'],
+    // `FROM postgres:${PG_VERSION}-alpine`: Alpine only (timescaledb-ha is another image); tags `latest-pg17`, `2.17.2-pg16`.
+    source: 'https://github.com/timescale/timescaledb-docker/blob/main/Dockerfile',
+    capsSource: 'https://github.com/docker-library/postgres/blob/master/18/alpine3.22/docker-entrypoint.sh',
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: POSTGRES_CAPS,
+      readSearchForDacOverride: true,
+      dropsFor: { words: ['postgres'], optionFirst: true },
+      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+      writePathsKnown: true,
+    },
+    tags: [{ when: (t) => !t.includes('$'), set: (t) => ({ distro: 'alpine', existingUser: PG_ALPINE, ...pgMajorData(t) }) }],
   },
   {
     family: 'redis',
