@@ -6,7 +6,7 @@ import { writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { sanitizeComposeConfig, safeName } from '../src/verify/sandbox.js';
-import { baselineProblem, compareEvidence, normalizeLogLine } from '../src/verify/judge.js';
+import { baselineProblem, compareEvidence, normalizeLogLine, unpulledImage } from '../src/verify/judge.js';
 import { notStarted } from '../src/verify/boot.js';
 import { composeProjects, runtimeImages, verifyTargets } from '../src/verify/targets.js';
 import { rankSuspects, touchedServices } from '../src/verify/attribute.js';
@@ -199,6 +199,38 @@ describe('judging evidence', () => {
       { check: 'writable', message: '/data is declared writable but its user cannot write it', lines: ['Permission denied'] },
     ]);
     expect(compareEvidence(base, ev({ writable: [{ path: '/data', ok: null }] }))).toEqual([]);
+  });
+});
+
+describe('an image the engine could not pull', () => {
+  it('is read from the classic builder failing at a FROM step, BuildKit, and compose v1 and v2 pulling for up', () => {
+    // docker-compose 1.29 on Docker 20.10 (dockersamples/linux_tweet_app with nginx/unprivileged, 2026-12).
+    const classic = [
+      'Sending build context to Docker daemon  47.62kB',
+      'Step 1/5 : FROM nginxinc/nginx-unprivileged:latest',
+      'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host',
+      "Service 'app' failed to build : Build failed",
+    ];
+    expect(unpulledImage(classic)).toBe('nginxinc/nginx-unprivileged:latest');
+    expect(unpulledImage(['Step 1/3 : FROM --platform=linux/amd64 python:3.12-slim AS base', 'manifest unknown'])).toBe('python:3.12-slim');
+    // A later step failed: the base was there.
+    expect(unpulledImage(['Step 1/3 : FROM debian:bookworm-slim', ' ---> 6044c01b49aa', 'Step 2/3 : RUN apt-get install -y gosu', 'E: Unable to locate package gosu'])).toBeUndefined();
+    expect(unpulledImage(['UID 1000 is not unique'])).toBeUndefined();
+    expect(unpulledImage(['ERROR: failed to solve: acme/base:2: failed to resolve source metadata for docker.io/acme/base:2: pull access denied'])).toBe('acme/base:2');
+    // docker-compose 1.29 `up`, its stderr tail as verify keeps it (searxng/searxng-docker, 2026-12).
+    expect(
+      unpulledImage(['Creating volume "p_valkey-data2" with default driver Pulling caddy (docker.io/library/caddy:2-alpine)... ERROR: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host']),
+    ).toBe('caddy:2-alpine');
+    expect(unpulledImage(["Error response from daemon: pull access denied for acme/cache, repository does not exist or may require 'docker login'"])).toBe('acme/cache');
+  });
+
+  it('makes the problem say so', () => {
+    const ok = ev();
+    expect(compareEvidence(ok, ev({ built: false, buildLog: ['Step 1/2 : FROM nginxinc/nginx-unprivileged:1.27', 'manifest unknown'] }))[0]!.message).toBe(
+      'the image no longer builds: the engine could not pull nginxinc/nginx-unprivileged:1.27',
+    );
+    const notUp = compareEvidence(ok, { ...notStarted("pull access denied for acme/web, repository does not exist"), built: null });
+    expect(notUp).toEqual([{ check: 'start', message: 'the container does not start: the engine could not pull acme/web', lines: ['pull access denied for acme/web, repository does not exist'] }]);
   });
 });
 

@@ -281,7 +281,12 @@ async function runProject(
   step('waiting for the services');
   const deadline = Date.now() + opts.timeoutMs;
   let infos = await serviceContainers(rt, project.name);
-  while (Date.now() < deadline && startable.some((n) => !settled(infos.get(n)))) {
+  // `up -d` has returned: it made every container it was going to make. After a failed `up`
+  // (an image it could not pull, a port or name clash) a service with no container never gets
+  // one, so waiting for it would only spend the whole time limit (seen: 300 s per boot on a
+  // stack whose images are not present and cannot be pulled).
+  const awaited = upError ? startable.filter((n) => infos.has(n)) : startable;
+  while (Date.now() < deadline && awaited.some((n) => !settled(infos.get(n)))) {
     await sleep(POLL_MS);
     infos = await serviceContainers(rt, project.name);
   }

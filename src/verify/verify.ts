@@ -19,7 +19,7 @@ import type { WithheldEvidence } from '../types.js';
 import { connectRuntime, withInterrupts, type Executor, type Runtime } from '../runtime/index.js';
 import { bootTarget, Cleanups, notStarted, type BootResult } from './boot.js';
 import { rootFolder } from './sandbox.js';
-import { baselineProblem, compareEvidence } from './judge.js';
+import { baselineProblem, compareEvidence, unpulledImage } from './judge.js';
 import { editsOnlyDocumentation, rankSuspects, touchedServices } from './attribute.js';
 import { verifyTargets, type VerifyTarget } from './targets.js';
 import { WITHHELD_REASON, type FixRef, type Problem, type ServiceEvidence, type ServiceReport, type TargetReport, type VerifyReport } from './types.js';
@@ -385,6 +385,19 @@ class VerifyRun {
 
   private brokeEvidence(t: VerifyTarget, service: string, problems: Problem[], note?: string): WithheldEvidence {
     const first = problems[0]!;
+    // An image the fix brings in that this engine cannot pull (offline, a registry it cannot
+    // reach): the fix is not shown to break anything, only not shown to work.
+    const image = problems.length === 1 && (first.check === 'build' || first.check === 'start') ? unpulledImage(first.lines) : undefined;
+    if (image) {
+      return {
+        reason: 'unverified',
+        target: t.label,
+        service,
+        check: first.check,
+        message: `with this fix, service ${service} needs the image ${image}, which the engine could not pull, so nothing showed this fix is safe (pull it, or run verify where it can be pulled)${note ? ` (${note})` : ''}`,
+        lines: first.lines.slice(-10),
+      };
+    }
     return {
       reason: 'broke',
       target: t.label,

@@ -11,9 +11,11 @@
 //   users           { name: uid } for USER names in Dockerfiles
 //   upDelayMs       make `up` take this long (to interrupt verify during it)
 //   rules           [{ service, if: { compose?: "read_only", dockerfile?: "regex" },
-//                      then: { status, exitCode, health, logs, error, build: "log line" } }]
+//                      then: { status, exitCode, health, logs, error, build: "log line", pull: "log line", up: "error" } }]
 //                   The first rule whose conditions all hold decides; `then.build`
-//                   makes the build fail with that line.
+//                   makes the build fail with that line at a RUN step, `then.pull` at its
+//                   FROM step (the base image cannot be pulled); `then.up` makes `up`
+//                   create no container for the service and fail with that message.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -187,11 +189,14 @@ function compose(a, major) {
     case 'config':
       return out(configText(project, major));
     case 'build': {
-      for (const name of rest.length ? rest : Object.keys(project.services)) {
+      const named = rest.filter((x) => !x.startsWith('-'));
+      for (const name of named.length ? named : Object.keys(project.services)) {
         const s = project.services[name];
         if (!s.build) continue;
         const df = dockerfileText(s);
         const rule = ruleFor(name, s, df);
+        // The classic builder's log when the FROM image cannot be pulled (docker-compose 1.29 on Docker 20.10).
+        if (rule?.then.pull) fail(`Step 1/4 : FROM ${/^FROM\s+(\S+)/im.exec(df)[1]}\n${rule.then.pull}\nService '${name}' failed to build : Build failed`);
         if (rule?.then.build) fail(`Step 3/5 : RUN useradd\n ---> Running in 1234\n${rule.then.build}\nThe command '/bin/sh -c useradd' returned a non-zero code: 4\nERROR: Service '${name}' failed to build`);
         writeFileSync(path.join(imagesDir, sha(s.image)), 'sha256:' + sha(df + name));
       }
@@ -201,8 +206,13 @@ function compose(a, major) {
       // A slow start-up, to interrupt verify in the middle of it.
       if (scenario.upDelayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, scenario.upDelayMs);
       const names = rest.filter((x) => !x.startsWith('-'));
-      const containers = names.map((name) => runContainer(opts.project, name, project.services[name]));
+      // A service whose rule has `then.up` gets no container, and `up` fails with that line
+      // once it has made the others (an image it cannot pull, as compose reports it).
+      const upError = (name) => ruleFor(name, project.services[name], project.services[name].build ? dockerfileText(project.services[name]) : '')?.then.up;
+      const refused = names.map(upError).find(Boolean);
+      const containers = names.filter((name) => !upError(name)).map((name) => runContainer(opts.project, name, project.services[name]));
       writeFileSync(path.join(projectsDir, opts.project), JSON.stringify(containers));
+      if (refused) fail(refused);
       return out('started\n');
     }
     case 'down':
