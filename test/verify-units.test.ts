@@ -274,6 +274,15 @@ describe('which projects verify runs', () => {
       ['db', undefined],
     ]);
   });
+
+  it('a compose file with no service the model knows (version 1: services at the top level) is not booted', async () => {
+    // vimagick/dockerfiles redis/arm/docker-compose.yml: verify booted it twice, judging nothing.
+    const p = await model({
+      'docker-compose.yml': 'services:\n  redis:\n    image: redis:7\n',
+      'arm/docker-compose.yml': 'redis:\n  image: easypi/redis-arm\n  command: --appendonly yes\n',
+    });
+    expect(composeProjects(p).map((r) => r.files.map((f) => f.rel))).toEqual([['docker-compose.yml']]);
+  });
 });
 
 describe('verify boots what the model says runs', () => {
