@@ -433,6 +433,15 @@ describe('verify: withholding what breaks', { timeout: 600_000 }, () => {
     expect([web.status, web.baselineProblem]).toEqual(['broken-at-baseline', 'it is not healthy within the time limit']);
   });
 
+  it('a runtime Dockerfile with no fix of its own is booted once, whatever changes elsewhere', async () => {
+    const tree = { ...STACK, 'jobs/Dockerfile': 'FROM python:3.12-slim\nUSER 1000:1000\nCMD ["python3", "job.py"]\n', 'jobs/job.py': 'print("ok")\n' };
+    const { stdout } = await verify(tree, { composeV2: true, users: { node: 1000 } }, ['verify', '--format', 'json']);
+    const report = JSON.parse(stdout);
+    expect(report.findings.filter((f: { path: string; status: string }) => f.path === 'jobs/Dockerfile' && f.status === 'fixable')).toEqual([]);
+    const boots = Object.fromEntries(report.verify.targets.map((t: { label: string; boots: number }) => [t.label, t.boots]));
+    expect(boots).toEqual({ 'docker-compose.yml': 2, 'jobs/Dockerfile': 1 });
+  });
+
   it('a base image\'s Dockerfile (no command, only built FROM) is not booted on its own', async () => {
     const tree = { ...STACK, 'base/Dockerfile': 'FROM debian:bookworm-slim\nRUN apt-get update\n' };
     const { stdout } = await verify(tree, { composeV2: true }, ['verify', '--format', 'json']);

@@ -267,10 +267,17 @@ class VerifyRun {
     return r;
   }
 
-  /** Texts of the changed files under the target's root. */
+  /**
+   * Texts of the changed files under the target's root. A Dockerfile booted
+   * alone reads only itself and its build context: changes elsewhere (another
+   * project's compose file) would boot it again for nothing (seen: vimagick's
+   * arm Dockerfiles, no fix of their own, built a second time).
+   */
   private textsFor(t: VerifyTarget, engine: EngineResult): Map<string, string> {
     const base = rootFolder(t.root);
-    return new Map([...engine.changed].filter(([file]) => isInside(base, file)));
+    const image = t.kind === 'dockerfile' ? t.services[0] : undefined;
+    const reads = (file: string) => !image || file === image.dockerfile || (image.context !== undefined && isInside(image.context, file));
+    return new Map([...engine.changed].filter(([file]) => isInside(base, file) && reads(file)));
   }
 
   /** Boot the target with the engine's texts, reusing an earlier boot of the same texts. */
