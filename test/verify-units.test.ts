@@ -224,6 +224,12 @@ describe('an image the engine could not pull', () => {
     expect(unpulledImage(["Error response from daemon: pull access denied for acme/cache, repository does not exist or may require 'docker login'"])).toBe('acme/cache');
   });
 
+  it('a service that listened before and listens on no port after is broken; a port that moved is not', () => {
+    expect(compareEvidence(ev({ listening: [5000] }), ev({ listening: [] }))).toEqual([{ check: 'state', message: 'it listens on no TCP port where it used to listen on 5000', lines: [] }]);
+    expect(compareEvidence(ev({ listening: [80] }), ev({ listening: [8080] }))).toEqual([]);
+    expect(compareEvidence(ev({ listening: [80] }), ev({}))).toEqual([]); // not read: nothing to compare
+  });
+
   it('makes the problem say so', () => {
     const ok = ev();
     expect(compareEvidence(ok, ev({ built: false, buildLog: ['Step 1/2 : FROM nginxinc/nginx-unprivileged:1.27', 'manifest unknown'] }))[0]!.message).toBe(

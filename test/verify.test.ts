@@ -26,7 +26,7 @@ interface Call {
 interface Rule {
   service: string;
   if?: { compose?: string; dockerfile?: string };
-  then: { status?: string; exitCode?: number; health?: string; logs?: string[]; error?: string; build?: string; pull?: string; up?: string };
+  then: { status?: string; exitCode?: number; health?: string; logs?: string[]; error?: string; build?: string; pull?: string; up?: string; listenAfter?: number };
 }
 
 interface Scenario {
@@ -422,6 +422,16 @@ describe('verify: withholding what breaks', { timeout: 600_000 }, () => {
     expect(site.problems[0].message).toBe('the image no longer builds: the engine could not pull nginxinc/nginx-unprivileged:1.27');
     // Nothing was shown to break: no fix is counted as breaking the service.
     expect(report.verify.withheldFixes.filter((w: { evidence: { reason: string } }) => w.evidence.reason === 'broke')).toEqual([]);
+  });
+
+  it('a service with exposed ports and no healthcheck is judged once it listens, not when it merely runs', async () => {
+    // testdrivenio/flask-on-docker: the app runs from the first second, waiting for postgres; it serves on 5000 later.
+    const tree = { ...STACK, 'docker-compose.yml': STACK['docker-compose.yml'].replace('    build: ./web\n', '    build: ./web\n    expose: ["3000"]\n').replace(/    healthcheck:\n.*\n/, '') };
+    expect(tree['docker-compose.yml']).not.toContain('healthcheck');
+    const scenario: Scenario = { composeV2: true, users: { node: 1000 }, rules: [{ service: 'web', then: { listenAfter: 4 } }] };
+    const { stdout, stderr } = await verify(tree, scenario, ['verify', '--format', 'json']);
+    const web = JSON.parse(stdout).verify.targets[0].services.find((s: { name: string }) => s.name === 'web');
+    expect([web.status, web.baseline.listening, web.hardened.listening], stderr).toEqual(['verified', [3000], [3000]]);
   });
 
   it('a service not healthy within --verify-timeout counts as not working', async () => {

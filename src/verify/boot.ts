@@ -290,6 +290,25 @@ async function runProject(
     await sleep(POLL_MS);
     infos = await serviceContainers(rt, project.name);
   }
+  // Running is not ready: an app whose start script waits for its database (`until nc -z db`)
+  // runs from the first second. A service without a healthcheck that exposes TCP ports is
+  // ready once it listens on one of them; until then its log, its writes and its permission
+  // errors are not yet those of the service (seen: testdrivenio/flask-on-docker judged while
+  // it printed only "Waiting for postgres..."). A port that cannot be read, or a service that
+  // stops running, is not waited for; one that never listens waits out the time limit.
+  const listened = new Set<string>();
+  const unready = () =>
+    [...infos.values()].filter((c) => c.running && c.health === undefined && c.exposedTcp.length && awaited.includes(c.service) && !listened.has(c.id));
+  if (unready().length) step('waiting for the services to listen');
+  while (Date.now() < deadline && unready().length) {
+    for (const c of unready()) {
+      const ports = await listeningPorts(rt, c);
+      if (!ports || ports.some((p) => c.exposedTcp.includes(p))) listened.add(c.id);
+    }
+    if (!unready().length) break;
+    await sleep(POLL_MS);
+    infos = await serviceContainers(rt, project.name);
+  }
   if ([...infos.values()].some((c) => c.running)) {
     step('settling');
     await sleep(opts.settleMs);

@@ -83,6 +83,10 @@ export function compareEvidence(base: ServiceEvidence, hard: ServiceEvidence): P
     const what = hard.state === 'exited' && hard.exitCode !== null ? `exited with code ${hard.exitCode}` : `is ${hard.state}`;
     out.push({ check: 'state', message: `it ${what}${hard.reason ? ` (${hard.reason})` : ''}`, lines: logs });
   }
+  // Listening on no TCP port at all where it used to (a port may move: nginx/unprivileged takes 80 to 8080).
+  if (base.listening?.length && hard.state === 'running' && hard.listening && hard.listening.length === 0) {
+    out.push({ check: 'state', message: `it listens on no TCP port where it used to listen on ${base.listening.join(', ')}`, lines: logs });
+  }
   if (hard.restarts > base.restarts || hard.state === 'restarting') {
     out.push({ check: 'restarts', message: `it restarts (${hard.restarts} restarts within the settle period)`, lines: logs });
   }
