@@ -219,8 +219,10 @@ describe('an image the engine could not pull', () => {
     expect(unpulledImage(['ERROR: failed to solve: acme/base:2: failed to resolve source metadata for docker.io/acme/base:2: pull access denied'])).toBe('acme/base:2');
     // docker-compose 1.29 `up`, its stderr tail as verify keeps it (searxng/searxng-docker, 2026-12).
     expect(
-      unpulledImage(['Creating volume "p_valkey-data2" with default driver Pulling caddy (docker.io/library/caddy:2-alpine)... ERROR: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host']),
+      unpulledImage(['Creating volume "p_valkey-data2" with default driver Pulling caddy (docker.io/library/caddy:2-alpine)... Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host']),
     ).toBe('caddy:2-alpine');
+    // The pull worked and something later failed.
+    expect(unpulledImage(['Pulling cache (redis:7)... Creating p_cache_1 ... error ERROR: for cache  Cannot start service cache: port is already allocated'])).toBeUndefined();
     expect(unpulledImage(["Error response from daemon: pull access denied for acme/cache, repository does not exist or may require 'docker login'"])).toBe('acme/cache');
   });
 

@@ -19,7 +19,7 @@ import {
   type Runtime,
 } from '../runtime/index.js';
 import { dockerfileProject, makeSandbox, sandboxEnvFiles, sanitizeComposeConfig, safeName, writeSanitized, type PlannedService } from './sandbox.js';
-import { PERMISSION_ERROR } from './judge.js';
+import { PERMISSION_ERROR, unpulledImage } from './judge.js';
 import type { ServiceEvidence, WritableCheck } from './types.js';
 import type { VerifyTarget } from './targets.js';
 import { shellQuote } from '../text.js';
@@ -275,7 +275,12 @@ async function runProject(
   if (startable.length) {
     step('starting');
     const up = await project.up(startable, opts.timeoutMs);
-    if (up.code !== 0) upError = tailLines(up.stderr || up.stdout, 3).join(' ') || `compose up exited with ${up.code}`;
+    if (up.code !== 0) {
+      const tail = tailLines(up.stderr || up.stdout, 3).join(' ') || `compose up exited with ${up.code}`;
+      // compose's tail names the step it was on, not what went wrong: say it first (kept whole after it).
+      const image = unpulledImage([tail]);
+      upError = image ? `the engine could not pull ${image} (${tail})` : tail;
+    }
   }
 
   step('waiting for the services');

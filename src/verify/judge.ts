@@ -51,9 +51,19 @@ export function unpulledImage(lines: string[]): string | undefined {
     /failed to resolve source metadata for (\S+?):\s/.exec(text) ??
     /pull access denied for ([^\s,]+)/.exec(text) ??
     /manifest for (\S+) not found/.exec(text) ??
-    // docker-compose 1.x: "Pulling cache (acme/cache:1)..." then the daemon's error.
-    (/(^|\s)ERROR: /.test(text) ? /Pulling \S+ \(([^)\s]+)\)\.\.\./.exec(text) : null);
+    // docker-compose 1.x `up`: its last step was "Pulling caddy (docker.io/library/caddy:2-alpine)...",
+    // followed only by the daemon's error (searxng-docker here: `Get "https://registry-1.docker.io/v2/": … no such host`).
+    lastPull(text);
   return named ? named[1]!.replace(/^docker\.io\/(library\/)?/, '') : undefined;
+}
+
+function lastPull(text: string): RegExpExecArray | null {
+  const pulls = [...text.matchAll(/Pulling \S+ \(([^)\s]+)\)\.\.\./g)];
+  const last = pulls[pulls.length - 1];
+  if (!last) return null;
+  const after = text.slice(last.index! + last[0].length);
+  // A later step (a container created, another pull done) means this pull worked.
+  return /\b(Creating|Starting|Recreating)\b|\bdone\b/.test(after) ? null : (last as RegExpExecArray);
 }
 
 /**
