@@ -6,7 +6,7 @@ import { writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { sanitizeComposeConfig, safeName } from '../src/verify/sandbox.js';
-import { baselineProblem, compareEvidence, normalizeLogLine } from '../src/verify/judge.js';
+import { baselineProblem, compareEvidence, normalizeLogLine, unpulledImage } from '../src/verify/judge.js';
 import { notStarted } from '../src/verify/boot.js';
 import { composeProjects, runtimeImages, verifyTargets } from '../src/verify/targets.js';
 import { rankSuspects, touchedServices } from '../src/verify/attribute.js';
@@ -202,6 +202,46 @@ describe('judging evidence', () => {
   });
 });
 
+describe('an image the engine could not pull', () => {
+  it('is read from the classic builder failing at a FROM step, BuildKit, and compose v1 and v2 pulling for up', () => {
+    // docker-compose 1.29 on Docker 20.10 (dockersamples/linux_tweet_app with nginx/unprivileged, 2026-12).
+    const classic = [
+      'Sending build context to Docker daemon  47.62kB',
+      'Step 1/5 : FROM nginxinc/nginx-unprivileged:latest',
+      'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host',
+      "Service 'app' failed to build : Build failed",
+    ];
+    expect(unpulledImage(classic)).toBe('nginxinc/nginx-unprivileged:latest');
+    expect(unpulledImage(['Step 1/3 : FROM --platform=linux/amd64 python:3.12-slim AS base', 'manifest unknown'])).toBe('python:3.12-slim');
+    // A later step failed: the base was there.
+    expect(unpulledImage(['Step 1/3 : FROM debian:bookworm-slim', ' ---> 6044c01b49aa', 'Step 2/3 : RUN apt-get install -y gosu', 'E: Unable to locate package gosu'])).toBeUndefined();
+    expect(unpulledImage(['UID 1000 is not unique'])).toBeUndefined();
+    expect(unpulledImage(['ERROR: failed to solve: acme/base:2: failed to resolve source metadata for docker.io/acme/base:2: pull access denied'])).toBe('acme/base:2');
+    // docker-compose 1.29 `up`, its stderr tail as verify keeps it (searxng/searxng-docker, 2026-12).
+    expect(
+      unpulledImage(['Creating volume "p_valkey-data2" with default driver Pulling caddy (docker.io/library/caddy:2-alpine)... Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host']),
+    ).toBe('caddy:2-alpine');
+    // The pull worked and something later failed.
+    expect(unpulledImage(['Pulling cache (redis:7)... Creating p_cache_1 ... error ERROR: for cache  Cannot start service cache: port is already allocated'])).toBeUndefined();
+    expect(unpulledImage(["Error response from daemon: pull access denied for acme/cache, repository does not exist or may require 'docker login'"])).toBe('acme/cache');
+  });
+
+  it('a service that listened before and listens on no port after is broken; a port that moved is not', () => {
+    expect(compareEvidence(ev({ listening: [5000] }), ev({ listening: [] }))).toEqual([{ check: 'state', message: 'it listens on no TCP port where it used to listen on 5000', lines: [] }]);
+    expect(compareEvidence(ev({ listening: [80] }), ev({ listening: [8080] }))).toEqual([]);
+    expect(compareEvidence(ev({ listening: [80] }), ev({}))).toEqual([]); // not read: nothing to compare
+  });
+
+  it('makes the problem say so', () => {
+    const ok = ev();
+    expect(compareEvidence(ok, ev({ built: false, buildLog: ['Step 1/2 : FROM nginxinc/nginx-unprivileged:1.27', 'manifest unknown'] }))[0]!.message).toBe(
+      'the image no longer builds: the engine could not pull nginxinc/nginx-unprivileged:1.27',
+    );
+    const notUp = compareEvidence(ok, { ...notStarted("pull access denied for acme/web, repository does not exist"), built: null });
+    expect(notUp).toEqual([{ check: 'start', message: 'the container does not start: the engine could not pull acme/web', lines: ['pull access denied for acme/web, repository does not exist'] }]);
+  });
+});
+
 describe('/proc/<pid>/status', () => {
   it('effective UID/GID, groups, capabilities by name, NoNewPrivs', () => {
     const s = parseProcStatus('Name:\tpostgres\nUid:\t0\t999\t999\t999\nGid:\t0\t999\t999\t999\nGroups:\t999 2376 \nCapEff:\t00000000000000c1\nNoNewPrivs:\t1\n', 'host')!;
@@ -241,6 +281,15 @@ describe('which projects verify runs', () => {
       ['api', 'api/Dockerfile'],
       ['db', undefined],
     ]);
+  });
+
+  it('a compose file with no service the model knows (version 1: services at the top level) is not booted', async () => {
+    // vimagick/dockerfiles redis/arm/docker-compose.yml: verify booted it twice, judging nothing.
+    const p = await model({
+      'docker-compose.yml': 'services:\n  redis:\n    image: redis:7\n',
+      'arm/docker-compose.yml': 'redis:\n  image: easypi/redis-arm\n  command: --appendonly yes\n',
+    });
+    expect(composeProjects(p).map((r) => r.files.map((f) => f.rel))).toEqual([['docker-compose.yml']]);
   });
 });
 

@@ -26,7 +26,7 @@ interface Call {
 interface Rule {
   service: string;
   if?: { compose?: string; dockerfile?: string };
-  then: { status?: string; exitCode?: number; health?: string; logs?: string[]; error?: string; build?: string };
+  then: { status?: string; exitCode?: number; health?: string; logs?: string[]; error?: string; build?: string; pull?: string; up?: string; listenAfter?: number };
 }
 
 interface Scenario {
@@ -140,6 +140,8 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     for (const d of downs) expect(d.argv.slice(d.argv.indexOf('down'))).toEqual(['down', '-v', '--remove-orphans', '-t', '1']);
     const builds = composeCalls.filter((c) => c.argv.includes('build'));
     expect(builds.length).toBeGreaterThan(0);
+    // --force-rm is for the classic builder of docker-compose 1.x only.
+    for (const b of builds) expect(b.argv).not.toContain('--force-rm');
     // Every service verified, nothing withheld.
     expect(report.verify.targets[0].services.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
       ['web', 'verified'],
@@ -169,6 +171,10 @@ describe('verify: which Compose CLI, and what it never touches', { timeout: 300_
     const calls = engine.calls().filter((c) => c.cmd === 'docker-compose' && !c.argv.includes('version'));
     expect(calls.length).toBeGreaterThan(3);
     expect(calls.every((c) => c.argv[0] === '-p' && c.argv[1]!.startsWith('dh-verify-'))).toBe(true);
+    // docker-compose 1.x leaves the container of a failed RUN step behind unless told not to.
+    const builds = calls.filter((c) => c.argv.includes('build'));
+    expect(builds.length).toBeGreaterThan(0);
+    for (const b of builds) expect(b.argv.slice(b.argv.indexOf('build'), b.argv.indexOf('build') + 2)).toEqual(['build', '--force-rm']);
   });
 
   it('no engine: exit 2, says what is missing and how to get it, writes nothing', async () => {
@@ -374,6 +380,60 @@ describe('verify: withholding what breaks', { timeout: 600_000 }, () => {
     expect(data.services.cache.read_only).toBe(true); // cache works and its fixes are verified
   });
 
+  it('a service `up` could not create (its image cannot be pulled) is not waited for: reported with compose\'s error, its fixes unverified', async () => {
+    const pullError = 'Pulling cache (acme/cache:1)... ERROR: pull access denied for acme/cache, repository does not exist or may require \'docker login\'';
+    const tree = { ...STACK, 'docker-compose.yml': STACK['docker-compose.yml'].replace('image: redis:7', 'image: acme/cache:1') };
+    const scenario: Scenario = { composeV2: false, users: { node: 1000 }, rules: [{ service: 'cache', then: { up: pullError } }] };
+    const engine = fakeEngine(scenario, { v1: true });
+    const dir = writeTree(tree);
+    // A time limit far above what the rest takes: waiting for the container that never comes would poll all of it.
+    const r = await runCli(['verify', '--verify-settle', '0', '--verify-timeout', '120', '--format', 'json', '.'], dir, { env: engine.env, exec: engine.exec });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const cache = report.verify.targets[0].services.find((s: { name: string }) => s.name === 'cache');
+    expect(cache.status).toBe('broken-at-baseline');
+    expect(cache.baselineProblem).toMatch(/^it did not start: the engine could not pull acme\/cache \(Pulling cache .*pull access denied for acme\/cache/);
+    // One look at the containers after `up`, one after settling, one after the hardened `up`... not one every 500 ms for 120 s.
+    const polls = engine.calls().filter((c) => c.cmd === 'docker' && c.argv[0] === 'ps');
+    expect(polls.length).toBeLessThan(10);
+    const unverified = report.verify.withheldFixes.filter((w: { evidence: { reason: string; service: string } }) => w.evidence.service === 'cache');
+    expect(unverified.length).toBeGreaterThan(0);
+    expect(unverified.every((w: { evidence: { reason: string } }) => w.evidence.reason === 'unverified')).toBe(true);
+  });
+
+  it('a fix whose new base image the engine cannot pull is withheld as unverified, not as breaking the service', async () => {
+    const tree = {
+      'docker-compose.yml': 'services:\n  site:\n    build: ./site\n',
+      'site/Dockerfile': 'FROM nginx:1.27\nCOPY index.html /usr/share/nginx/html/\n',
+      'site/index.html': '<p>hello</p>\n',
+    };
+    const noHost = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host';
+    const scenario: Scenario = { composeV2: true, rules: [{ service: 'site', if: { dockerfile: '^FROM nginxinc/' }, then: { pull: noHost } }] };
+    const { code, stdout, stderr } = await verify(tree, scenario, ['verify', '--format', 'json']);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(jsonValidator(report), JSON.stringify(jsonValidator.errors)).toBe(true);
+    const held = report.verify.withheldFixes.find((w: { transform: string }) => w.transform === 'nginx/unprivileged');
+    expect(held.evidence.reason).toBe('unverified');
+    expect(held.evidence.check).toBe('build');
+    expect(held.evidence.message).toContain('needs the image nginxinc/nginx-unprivileged:1.27, which the engine could not pull');
+    expect(held.evidence.lines).toContain(noHost);
+    const site = report.verify.targets[0].services[0];
+    expect(site.problems[0].message).toBe('the image no longer builds: the engine could not pull nginxinc/nginx-unprivileged:1.27');
+    // Nothing was shown to break: no fix is counted as breaking the service.
+    expect(report.verify.withheldFixes.filter((w: { evidence: { reason: string } }) => w.evidence.reason === 'broke')).toEqual([]);
+  });
+
+  it('a service with exposed ports and no healthcheck is judged once it listens, not when it merely runs', async () => {
+    // testdrivenio/flask-on-docker: the app runs from the first second, waiting for postgres; it serves on 5000 later.
+    const tree = { ...STACK, 'docker-compose.yml': STACK['docker-compose.yml'].replace('    build: ./web\n', '    build: ./web\n    expose: ["3000"]\n').replace(/    healthcheck:\n.*\n/, '') };
+    expect(tree['docker-compose.yml']).not.toContain('healthcheck');
+    const scenario: Scenario = { composeV2: true, users: { node: 1000 }, rules: [{ service: 'web', then: { listenAfter: 4 } }] };
+    const { stdout, stderr } = await verify(tree, scenario, ['verify', '--format', 'json']);
+    const web = JSON.parse(stdout).verify.targets[0].services.find((s: { name: string }) => s.name === 'web');
+    expect([web.status, web.baseline.listening, web.hardened.listening], stderr).toEqual(['verified', [3000], [3000]]);
+  });
+
   it('a service not healthy within --verify-timeout counts as not working', async () => {
     const scenario: Scenario = { composeV2: true, rules: [{ service: 'web', then: { health: 'starting' } }] };
     const engine = fakeEngine(scenario);
@@ -381,6 +441,15 @@ describe('verify: withholding what breaks', { timeout: 600_000 }, () => {
     const r = await runCli(['verify', '--verify-settle', '0', '--verify-timeout', '1', '--format', 'json', '.'], dir, { env: engine.env, exec: engine.exec });
     const web = JSON.parse(r.stdout).verify.targets[0].services.find((s: { name: string }) => s.name === 'web');
     expect([web.status, web.baselineProblem]).toEqual(['broken-at-baseline', 'it is not healthy within the time limit']);
+  });
+
+  it('a runtime Dockerfile with no fix of its own is booted once, whatever changes elsewhere', async () => {
+    const tree = { ...STACK, 'jobs/Dockerfile': 'FROM python:3.12-slim\nUSER 1000:1000\nCMD ["python3", "job.py"]\n', 'jobs/job.py': 'print("ok")\n' };
+    const { stdout } = await verify(tree, { composeV2: true, users: { node: 1000 } }, ['verify', '--format', 'json']);
+    const report = JSON.parse(stdout);
+    expect(report.findings.filter((f: { path: string; status: string }) => f.path === 'jobs/Dockerfile' && f.status === 'fixable')).toEqual([]);
+    const boots = Object.fromEntries(report.verify.targets.map((t: { label: string; boots: number }) => [t.label, t.boots]));
+    expect(boots).toEqual({ 'docker-compose.yml': 2, 'jobs/Dockerfile': 1 });
   });
 
   it('a base image\'s Dockerfile (no command, only built FROM) is not booted on its own', async () => {

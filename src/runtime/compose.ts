@@ -81,7 +81,12 @@ export class ComposeProject {
   }
 
   build(services: string[], timeoutMs?: number): Promise<ExecResult> {
-    return this.run(['build', ...services], timeoutMs);
+    // docker-compose 1.x builds with the classic builder and leaves the container of a failed
+    // RUN step behind (seen on Docker 20.10: an exited container per failed build, no project
+    // label, so `down` never sees it); --force-rm removes it. v2 is left as it is: it builds
+    // through BuildKit, which makes no such containers, and no v2 was at hand to check that
+    // every release still takes the flag (an unknown flag would fail every build).
+    return this.run(['build', ...(this.cli.major === 1 ? ['--force-rm'] : []), ...services], timeoutMs);
   }
 
   /** Start the given services detached, never building or pulling what `build` did not provide. */

@@ -53,6 +53,8 @@ export interface ContainerInfo {
   mounts: ContainerMount[];
   /** HostConfig.Tmpfs mount points (compose `tmpfs:`). */
   tmpfs: string[];
+  /** TCP ports in Config.ExposedPorts: the image's EXPOSE, compose `expose:` and `ports:`. */
+  exposedTcp: number[];
 }
 
 export class Docker {
@@ -220,5 +222,9 @@ export function containerInfo(raw: unknown): ContainerInfo {
       return { type: str(mm.Type), source: str(mm.Source), destination: str(mm.Destination), rw: mm.RW !== false };
     }),
     tmpfs: Object.keys(obj(host.Tmpfs)),
+    exposedTcp: Object.keys(obj(config.ExposedPorts))
+      .map((k) => /^(\d+)\/tcp$/.exec(k))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => Number(m[1])),
   };
 }

@@ -19,7 +19,7 @@ import {
   type Runtime,
 } from '../runtime/index.js';
 import { dockerfileProject, makeSandbox, sandboxEnvFiles, sanitizeComposeConfig, safeName, writeSanitized, type PlannedService } from './sandbox.js';
-import { PERMISSION_ERROR } from './judge.js';
+import { PERMISSION_ERROR, unpulledImage } from './judge.js';
 import type { ServiceEvidence, WritableCheck } from './types.js';
 import type { VerifyTarget } from './targets.js';
 import { shellQuote } from '../text.js';
@@ -275,13 +275,42 @@ async function runProject(
   if (startable.length) {
     step('starting');
     const up = await project.up(startable, opts.timeoutMs);
-    if (up.code !== 0) upError = tailLines(up.stderr || up.stdout, 3).join(' ') || `compose up exited with ${up.code}`;
+    if (up.code !== 0) {
+      const tail = tailLines(up.stderr || up.stdout, 3).join(' ') || `compose up exited with ${up.code}`;
+      // compose's tail names the step it was on, not what went wrong: say it first (kept whole after it).
+      const image = unpulledImage([tail]);
+      upError = image ? `the engine could not pull ${image} (${tail})` : tail;
+    }
   }
 
   step('waiting for the services');
   const deadline = Date.now() + opts.timeoutMs;
   let infos = await serviceContainers(rt, project.name);
-  while (Date.now() < deadline && startable.some((n) => !settled(infos.get(n)))) {
+  // `up -d` has returned: it made every container it was going to make. After a failed `up`
+  // (an image it could not pull, a port or name clash) a service with no container never gets
+  // one, so waiting for it would only spend the whole time limit (seen: 300 s per boot on a
+  // stack whose images are not present and cannot be pulled).
+  const awaited = upError ? startable.filter((n) => infos.has(n)) : startable;
+  while (Date.now() < deadline && awaited.some((n) => !settled(infos.get(n)))) {
+    await sleep(POLL_MS);
+    infos = await serviceContainers(rt, project.name);
+  }
+  // Running is not ready: an app whose start script waits for its database (`until nc -z db`)
+  // runs from the first second. A service without a healthcheck that exposes TCP ports is
+  // ready once it listens on one of them; until then its log, its writes and its permission
+  // errors are not yet those of the service (seen: testdrivenio/flask-on-docker judged while
+  // it printed only "Waiting for postgres..."). A port that cannot be read, or a service that
+  // stops running, is not waited for; one that never listens waits out the time limit.
+  const listened = new Set<string>();
+  const unready = () =>
+    [...infos.values()].filter((c) => c.running && c.health === undefined && c.exposedTcp.length && awaited.includes(c.service) && !listened.has(c.id));
+  if (unready().length) step('waiting for the services to listen');
+  while (Date.now() < deadline && unready().length) {
+    for (const c of unready()) {
+      const ports = await listeningPorts(rt, c);
+      if (!ports || ports.some((p) => c.exposedTcp.includes(p))) listened.add(c.id);
+    }
+    if (!unready().length) break;
     await sleep(POLL_MS);
     infos = await serviceContainers(rt, project.name);
   }

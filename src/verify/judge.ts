@@ -33,17 +33,55 @@ export function normalizeLogLine(line: string): string {
 }
 
 /**
+ * The image the engine could not pull, read from a failed build's log or a
+ * failed `up`'s error; undefined when something else failed. The classic
+ * builder (docker build, docker-compose 1.x) fails at the step it was on: a
+ * FROM step fails only when its image cannot be had. BuildKit names the image
+ * whose metadata it could not load; compose names the image it was pulling.
+ */
+export function unpulledImage(lines: string[]): string | undefined {
+  const text = lines.join('\n');
+  const steps = [...text.matchAll(/^Step \d+\/\d+ : (\S+)[ \t]+(.*)$/gim)];
+  const last = steps[steps.length - 1];
+  if (last && last[1]!.toUpperCase() === 'FROM') {
+    const image = last[2]!.split(/\s+/).find((w) => !w.startsWith('--'));
+    if (image) return image;
+  }
+  const named =
+    /failed to resolve source metadata for (\S+?):\s/.exec(text) ??
+    /pull access denied for ([^\s,]+)/.exec(text) ??
+    /manifest for (\S+) not found/.exec(text) ??
+    // docker-compose 1.x `up`: its last step was "Pulling caddy (docker.io/library/caddy:2-alpine)...",
+    // followed only by the daemon's error (searxng-docker here: `Get "https://registry-1.docker.io/v2/": … no such host`).
+    lastPull(text);
+  return named ? named[1]!.replace(/^docker\.io\/(library\/)?/, '') : undefined;
+}
+
+function lastPull(text: string): RegExpExecArray | null {
+  const pulls = [...text.matchAll(/Pulling \S+ \(([^)\s]+)\)\.\.\./g)];
+  const last = pulls[pulls.length - 1];
+  if (!last) return null;
+  const after = text.slice(last.index! + last[0].length);
+  // A later step (a container created, another pull done) means this pull worked.
+  return /\b(Creating|Starting|Recreating)\b|\bdone\b/.test(after) ? null : (last as RegExpExecArray);
+}
+
+/**
  * What broke: every check the baseline passed and the hardened run fails.
  * The baseline must have passed baselineProblem().
  */
 export function compareEvidence(base: ServiceEvidence, hard: ServiceEvidence): Problem[] {
   const out: Problem[] = [];
   if (hard.built === false) {
-    return [{ check: 'build', message: 'the image no longer builds', lines: hard.buildLog }];
+    const image = unpulledImage(hard.buildLog);
+    return [{ check: 'build', message: `the image no longer builds${image ? `: the engine could not pull ${image}` : ''}`, lines: hard.buildLog }];
   }
   const logs = hard.permissionErrors.length ? hard.permissionErrors : hard.logTail;
   if (hard.state === 'not-started' || (hard.state === 'created' && hard.reason)) {
-    return [{ check: 'start', message: `the container does not start${hard.reason ? `: ${hard.reason}` : ''}`, lines: logs }];
+    // A container that never ran has no log: compose's error is what shows why.
+    const lines = logs.length || !hard.reason ? logs : [hard.reason];
+    const image = unpulledImage(lines);
+    return [{ check: 'start', message: image ? `the container does not start: the engine could not pull ${image}` : `the container does not start${hard.reason ? `: ${hard.reason}` : ''}`, lines }];
   }
   if (isOneShot(base)) {
     if (hard.state === 'exited' || hard.state === 'dead') {
@@ -54,6 +92,10 @@ export function compareEvidence(base: ServiceEvidence, hard: ServiceEvidence): P
   } else if (hard.state !== 'running' && hard.state !== 'restarting') {
     const what = hard.state === 'exited' && hard.exitCode !== null ? `exited with code ${hard.exitCode}` : `is ${hard.state}`;
     out.push({ check: 'state', message: `it ${what}${hard.reason ? ` (${hard.reason})` : ''}`, lines: logs });
+  }
+  // Listening on no TCP port at all where it used to (a port may move: nginx/unprivileged takes 80 to 8080).
+  if (base.listening?.length && hard.state === 'running' && hard.listening && hard.listening.length === 0) {
+    out.push({ check: 'state', message: `it listens on no TCP port where it used to listen on ${base.listening.join(', ')}`, lines: logs });
   }
   if (hard.restarts > base.restarts || hard.state === 'restarting') {
     out.push({ check: 'restarts', message: `it restarts (${hard.restarts} restarts within the settle period)`, lines: logs });

@@ -56,9 +56,10 @@ export function verifyTargets(project: Project): VerifyTarget[] {
 
 /**
  * Which compose files run together: the model's compose projects, except
- * those another project pulls in with `include:` (they run as part of it) and
+ * those another project pulls in with `include:` (they run as part of it),
  * those whose every service is left alone (a dev container's compose file:
- * nothing in it is hardened, so there is nothing to prove).
+ * nothing in it is hardened, so there is nothing to prove) and those with no
+ * service the model knows.
  */
 export function composeProjects(project: Project): ComposeRun[] {
   const byId = new Map(project.composeProjects.map((p) => [p.id, p]));
@@ -80,7 +81,9 @@ export function composeProjects(project: Project): ComposeRun[] {
       queue.push(...inc.includes);
     }
     const services = project.services.filter((s) => files.includes(s.compose) || included.includes(s.compose));
-    if (services.length && services.every((s) => s.leftAlone)) continue;
+    // No service the model knows (a version 1 file, services at the top level, which nothing
+    // hardens): there is no evidence to judge, and booting it only costs builds and pulls.
+    if (!services.length || services.every((s) => s.leftAlone)) continue;
     out.push({ files, included, profiles: p.profiles, envFiles: p.envFiles ?? [] });
   }
   return out;

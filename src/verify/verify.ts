@@ -19,7 +19,7 @@ import type { WithheldEvidence } from '../types.js';
 import { connectRuntime, withInterrupts, type Executor, type Runtime } from '../runtime/index.js';
 import { bootTarget, Cleanups, notStarted, type BootResult } from './boot.js';
 import { rootFolder } from './sandbox.js';
-import { baselineProblem, compareEvidence } from './judge.js';
+import { baselineProblem, compareEvidence, unpulledImage } from './judge.js';
 import { editsOnlyDocumentation, rankSuspects, touchedServices } from './attribute.js';
 import { verifyTargets, type VerifyTarget } from './targets.js';
 import { WITHHELD_REASON, type FixRef, type Problem, type ServiceEvidence, type ServiceReport, type TargetReport, type VerifyReport } from './types.js';
@@ -267,10 +267,17 @@ class VerifyRun {
     return r;
   }
 
-  /** Texts of the changed files under the target's root. */
+  /**
+   * Texts of the changed files under the target's root. A Dockerfile booted
+   * alone reads only itself and its build context: changes elsewhere (another
+   * project's compose file) would boot it again for nothing (seen: vimagick's
+   * arm Dockerfiles, no fix of their own, built a second time).
+   */
   private textsFor(t: VerifyTarget, engine: EngineResult): Map<string, string> {
     const base = rootFolder(t.root);
-    return new Map([...engine.changed].filter(([file]) => isInside(base, file)));
+    const image = t.kind === 'dockerfile' ? t.services[0] : undefined;
+    const reads = (file: string) => !image || file === image.dockerfile || (image.context !== undefined && isInside(image.context, file));
+    return new Map([...engine.changed].filter(([file]) => isInside(base, file) && reads(file)));
   }
 
   /** Boot the target with the engine's texts, reusing an earlier boot of the same texts. */
@@ -385,6 +392,19 @@ class VerifyRun {
 
   private brokeEvidence(t: VerifyTarget, service: string, problems: Problem[], note?: string): WithheldEvidence {
     const first = problems[0]!;
+    // An image the fix brings in that this engine cannot pull (offline, a registry it cannot
+    // reach): the fix is not shown to break anything, only not shown to work.
+    const image = problems.length === 1 && (first.check === 'build' || first.check === 'start') ? unpulledImage(first.lines) : undefined;
+    if (image) {
+      return {
+        reason: 'unverified',
+        target: t.label,
+        service,
+        check: first.check,
+        message: `with this fix, service ${service} needs the image ${image}, which the engine could not pull, so nothing showed this fix is safe (pull it, or run verify where it can be pulled)${note ? ` (${note})` : ''}`,
+        lines: first.lines.slice(-10),
+      };
+    }
     return {
       reason: 'broke',
       target: t.label,

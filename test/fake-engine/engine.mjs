@@ -11,9 +11,14 @@
 //   users           { name: uid } for USER names in Dockerfiles
 //   upDelayMs       make `up` take this long (to interrupt verify during it)
 //   rules           [{ service, if: { compose?: "read_only", dockerfile?: "regex" },
-//                      then: { status, exitCode, health, logs, error, build: "log line" } }]
+//                      then: { status, exitCode, health, logs, error, build: "log line", pull: "log line", up: "error",
+//                              listenAfter: n } }]
 //                   The first rule whose conditions all hold decides; `then.build`
-//                   makes the build fail with that line.
+//                   makes the build fail with that line at a RUN step, `then.pull` at its
+//                   FROM step (the base image cannot be pulled); `then.up` makes `up`
+//                   create no container for the service and fail with that message;
+//                   `then.listenAfter` makes it listen on its `expose:` ports only from
+//                   the n-th read of /proc/1/net/tcp on.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -104,6 +109,7 @@ function docker(a) {
       const c = container(rest[2]);
       const cmdline = rest.slice(3);
       if (cmdline[0] === 'cat' && cmdline[1] === '/proc/1/status') return out(procStatus(c));
+      if (cmdline[0] === 'cat' && cmdline[1] === '/proc/1/net/tcp') return out(netTcp(c));
       if (cmdline[0] === 'sh') return out(cmdline.slice(4).map((p) => `ok\t${p}\n`).join(''));
       return fail(`exec ${cmdline.join(' ')}: not faked`);
     }
@@ -148,7 +154,7 @@ function inspectJson(c) {
       StartedAt: '2024-01-01T00:00:00Z',
       ...(c.health ? { Health: { Status: c.health, Log: [] } } : {}),
     },
-    Config: { User: '', Image: c.image, Labels: { 'com.docker.compose.project': c.project, 'com.docker.compose.service': c.service, 'com.docker.compose.container-number': '1', 'com.docker.compose.oneoff': 'False' } },
+    Config: { User: '', Image: c.image, ExposedPorts: Object.fromEntries((c.exposed ?? []).map((p) => [`${p}/tcp`, {}])), Labels: { 'com.docker.compose.project': c.project, 'com.docker.compose.service': c.service, 'com.docker.compose.container-number': '1', 'com.docker.compose.oneoff': 'False' } },
     HostConfig: { ReadonlyRootfs: c.readOnly, CapAdd: c.capAdd, CapDrop: c.capDrop, SecurityOpt: c.securityOpt, GroupAdd: [], Tmpfs: c.tmpfs },
     Mounts: c.mounts,
   };
@@ -157,6 +163,19 @@ function inspectJson(c) {
 function procStatus(c) {
   const caps = c.uid !== 0 ? '0000000000000000' : c.capDrop.includes('ALL') ? capMask(c.capAdd) : '00000000a80425fb';
   return `Name:\tapp\nUid:\t${c.uid}\t${c.uid}\t${c.uid}\t${c.uid}\nGid:\t${c.uid}\t${c.uid}\t${c.uid}\t${c.uid}\nGroups:\t\nCapEff:\t${caps}\nNoNewPrivs:\t${c.securityOpt.includes('no-new-privileges:true') ? 1 : 0}\n`;
+}
+
+/**
+ * /proc/1/net/tcp: the container listens on its exposed ports from the
+ * `listenAfter`-th read on (rule `then.listenAfter`; 1 when the rule does not say).
+ */
+function netTcp(c) {
+  const counter = path.join(state, `reads-${c.Id}`);
+  const reads = (existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0) + 1;
+  writeFileSync(counter, String(reads));
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  if (reads < (c.listenAfter ?? 1)) return header;
+  return header + c.exposed.map((p, i) => `   ${i}: 00000000:${p.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0\n`).join('');
 }
 
 function capMask(names) {
@@ -187,11 +206,14 @@ function compose(a, major) {
     case 'config':
       return out(configText(project, major));
     case 'build': {
-      for (const name of rest.length ? rest : Object.keys(project.services)) {
+      const named = rest.filter((x) => !x.startsWith('-'));
+      for (const name of named.length ? named : Object.keys(project.services)) {
         const s = project.services[name];
         if (!s.build) continue;
         const df = dockerfileText(s);
         const rule = ruleFor(name, s, df);
+        // The classic builder's log when the FROM image cannot be pulled (docker-compose 1.29 on Docker 20.10).
+        if (rule?.then.pull) fail(`Step 1/4 : FROM ${/^FROM\s+(\S+)/im.exec(df)[1]}\n${rule.then.pull}\nService '${name}' failed to build : Build failed`);
         if (rule?.then.build) fail(`Step 3/5 : RUN useradd\n ---> Running in 1234\n${rule.then.build}\nThe command '/bin/sh -c useradd' returned a non-zero code: 4\nERROR: Service '${name}' failed to build`);
         writeFileSync(path.join(imagesDir, sha(s.image)), 'sha256:' + sha(df + name));
       }
@@ -201,8 +223,13 @@ function compose(a, major) {
       // A slow start-up, to interrupt verify in the middle of it.
       if (scenario.upDelayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, scenario.upDelayMs);
       const names = rest.filter((x) => !x.startsWith('-'));
-      const containers = names.map((name) => runContainer(opts.project, name, project.services[name]));
+      // A service whose rule has `then.up` gets no container, and `up` fails with that line
+      // once it has made the others (an image it cannot pull, as compose reports it).
+      const upError = (name) => ruleFor(name, project.services[name], project.services[name].build ? dockerfileText(project.services[name]) : '')?.then.up;
+      const refused = names.map(upError).find(Boolean);
+      const containers = names.filter((name) => !upError(name)).map((name) => runContainer(opts.project, name, project.services[name]));
       writeFileSync(path.join(projectsDir, opts.project), JSON.stringify(containers));
+      if (refused) fail(refused);
       return out('started\n');
     }
     case 'down':
@@ -306,5 +333,7 @@ function runContainer(projectName, name, s) {
     securityOpt: s.security_opt ?? [],
     tmpfs: Object.fromEntries((s.tmpfs ?? []).map((t) => [t.split(':')[0], ''])),
     mounts,
+    exposed: (s.expose ?? []).map(Number),
+    listenAfter: then.listenAfter,
   };
 }
