@@ -37,7 +37,7 @@ import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
-import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
+import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
   dropDecision,
   environmentRunUsers,
@@ -192,6 +192,17 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  // A name the build gives files to that the base cannot have and the Dockerfile does not create (uv-docker-example's
+  // `COPY --from=builder --chown=app:app` on python:3.12-slim-bookworm, before its maintainers added `useradd -r -U app`,
+  // 33c9fb4): the build already fails at that line (engine: "can't find uid for user app: no such user: app"). Reusing
+  // that name would make a Dockerfile that still does not build, and any other user would be a guess at the author's.
+  const missing = missingAccount(base, [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, parsed.escape, { distro: base.distro, globalArgs: parsed.globalArgs })], parsed.escape, parsed.globalArgs);
+  if (missing) {
+    return report(
+      `${missing.how} (line ${missing.instruction.line + 1}) names user ${missing.name}, which ${base.image} does not have (its accounts: ${missing.source}) and this Dockerfile does not create: the build fails at that line ("no such user: ${missing.name}"); no user added`,
+      `Create the user before that line (RUN useradd --system --user-group ${missing.name}) and end the stage with USER ${missing.name}, or give the files to an account the image has; then run docker-harden again.`,
+    );
+  }
   // gosu/su-exec installed for an entrypoint this repository does not hold: it most likely drops privileges there.
   const unseen = !drop ? unseenDrop(df, base, start) : undefined;
   if (unseen) {
