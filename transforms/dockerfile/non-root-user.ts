@@ -45,6 +45,7 @@ import {
   imageFileCapSets,
   imagePrivilegeDrop,
   imageRootDaemons,
+  ROOT_ONLY_SERVERS,
   imageStart,
   imageStartWrites,
   serviceNeedingRoot,
@@ -216,7 +217,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     // Where the start says who the app runs as, the finding names it: that is the user to switch to once the daemon allows it.
     const app = start.runUsers[0];
     return report(
-      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
+      // NFS and VPN servers name their own reason in the entry (ROOT_ONLY_SERVERS); the others drop privileges themselves.
+      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root${daemons.slice(0, 3).every((d) => !ROOT_ONLY_SERVERS.has(d.split(' ')[0]!)) ? ' (it drops privileges itself)' : ''}; a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
       'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
     );
   }
