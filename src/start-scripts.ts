@@ -986,8 +986,20 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
     case 'sed':
       // sed -i writes a new file next to the old one and renames it: the directory must be writable.
       if (argv.some((w) => /^-[a-zA-Z]*i/.test(w) || w.startsWith('--in-place'))) {
-        const files = operands.slice(argv.some((w) => w === '-e' || w === '-f') ? 0 : 1);
-        for (const f of files) add(f, 'dir-of', `sed -i on ${f}`);
+        // The script is the first operand, unless -e/-f give it; their values are scripts, not files (`-e '/^x.*/d'`).
+        const scripted = argv.some((w) => w === '-e' || w === '-f' || w === '--expression' || w === '--file');
+        const values = new Set<number>();
+        argv.forEach((w, i) => {
+          if (w === '-e' || w === '-f' || w === '--expression' || w === '--file') values.add(i + 1);
+        });
+        const files = argv.map((w, i) => ({ w, i })).filter(({ w, i }) => i > 0 && !values.has(i) && !w.startsWith('-') && !/^\d?>/.test(w)).map(({ w }) => w).slice(scripted ? 0 : 1);
+        for (const f of files) {
+          // A glob (`/etc/php*/php.ini`, snipe-it's startup_alpine.sh) is kept as written: what it matches is not known
+          // here, so nothing is chowned for it (write-paths skips a folder with a glob), and the finding names it.
+          const glob = !f.includes('$') && /[*?[]/.test(f) && f.startsWith('/') ? path.posix.normalize(f) : undefined;
+          if (glob) out.push({ path: glob, kind: 'dir-of', how: `sed -i on ${f} (${at})` });
+          else add(f, 'dir-of', `sed -i on ${f}`);
+        }
       }
       break;
     case 'sqlite3':

@@ -368,7 +368,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const fatal = unwritable.filter(stops);
   const lostWrites = unwritable.filter((w) => !stops(w));
   if (fatal.length) {
-    const list = fatal.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
+    const list = fatal.slice(0, 3).map(startWriteText).join(', ');
     return report(
       `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops (set -e, or a && chain); no user added`,
       `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
@@ -404,7 +404,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (lostWrites.length) {
     parts.push(
-      `its start writes ${lostWrites.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
+      `its start writes ${lostWrites.slice(0, 3).map(startWriteText).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
     );
   }
   const movedConfig = homeConfig.filter((w) => w.edit);
@@ -1104,6 +1104,18 @@ function shellWord(s: string): string {
   return shellQuote(s);
 }
 
+/**
+ * A start-up write for a finding. A `dir-of` write (sed -i, sqlite) says that its folder is what must be writable: sed -i
+ * writes a temporary file in the same folder and renames it over the old one (GNU sed manual, --in-place; BusyBox sed
+ * likewise), so a user who owns only the file still fails. A glob names folders the build cannot know.
+ */
+function startWriteText(w: StartWrite): string {
+  if (w.kind !== 'dir-of') return `${w.path} (${w.how})`;
+  const dir = path.posix.dirname(w.path);
+  const glob = /[*?[]/.test(dir) ? ', a glob whose folders are not known at build time' : '';
+  return `${w.path} (${w.how}; it makes a new file in ${dir} and renames it, so that folder must be writable, not only the file${glob})`;
+}
+
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
 const ERREXIT = /^\s*set\s+(?:-[a-zA-Z]*e[a-zA-Z]*|-o\s+errexit)\b|^#!.*\s-[a-zA-Z]*e[a-zA-Z]*\s*$/m;
 
@@ -1132,7 +1144,8 @@ function startWritesLeftToRoot(df: DockerfileSource, base: StageBase, plan: User
   return startWrites.filter((w) => {
     if (w.observed) return false;
     const need = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
-    const covers = (d: string) => isUnder(w.path, d) || isUnder(need, d);
+    // `sed -i` (and sqlite's journal) make a new file beside the old one: owning the file is not enough, the folder must be writable.
+    const covers = (d: string) => (w.kind !== 'dir-of' && isUnder(w.path, d)) || isUnder(need, d);
     if ([...ANYONE_WRITES, ...given, ...mounted, ...vols].some(covers)) return false;
     // `mkdir -p` of a folder the image has (the code's, or one holding it) is a no-op.
     if (w.kind === 'dir' && layout.codeDirs.some((c) => isUnder(c, w.path))) return false;
