@@ -947,6 +947,9 @@ function shellWord(w: string): string {
   return `"${w.replace(/["\\`]/g, '\\$&')}"`;
 }
 
+/** Options that name the folder a program keeps its data, state or configuration in (syncthing `--home`, stcrashreceiver `--dir`). */
+const DATA_DIR_FLAGS = new Set(['home', 'dir', 'data-dir', 'datadir', 'data-path', 'state-dir', 'statedir', 'storage-dir', 'db-dir', 'config-dir', 'configdir', 'conf-dir', 'log-dir', 'logdir', 'cache-dir']);
+
 /** Paths a simple command writes. */
 function writesOf(argv: string[], resolve: (w: string) => string | undefined, at: string): StartWrite[] {
   const out: StartWrite[] = [];
@@ -955,6 +958,18 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
     if (p && !/^\/(dev|proc|sys)(\/|$)/.test(p)) out.push({ path: p, kind, how: `${what} (${at})` });
   };
   const tool = argv[0]!;
+  // A program given a relative folder for its data (`--home data`, `--dir .`, `--data-dir=./state`) writes into it,
+  // relative to the working directory: `/` where the image sets no WORKDIR, which only root may write. Only relative
+  // values: they are where the working directory decides (an absolute one is the same for every user).
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^--?([a-z][a-z-]*)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m || !DATA_DIR_FLAGS.has(m[1]!)) continue;
+    const value = m[2] ?? argv[i + 1];
+    if (value === undefined || value === '' || /^[/$~-]/.test(value)) continue;
+    const dir = resolve(value);
+    const written = m[2] !== undefined ? argv[i]! : `${argv[i]} ${value}`;
+    if (dir) out.push({ path: dir === '/' ? '/*' : `${dir}/*`, kind: 'dir-of', how: `${path.posix.basename(tool)} ${written}, a folder relative to the working directory ${dir === '/' ? '/' : `(${dir})`} (${at})` });
+  }
   // Redirections: `> file`, `>> file`, `>file`, `2>file`; not `>&2` or `/dev/null`.
   for (let i = 1; i < argv.length; i++) {
     const m = /^\d?>>?(.*)$/.exec(argv[i]!);

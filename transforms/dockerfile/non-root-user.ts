@@ -1113,7 +1113,12 @@ function startWriteText(w: StartWrite): string {
   if (w.kind !== 'dir-of') return `${w.path} (${w.how})`;
   const dir = path.posix.dirname(w.path);
   const glob = /[*?[]/.test(dir) ? ', a glob whose folders are not known at build time' : '';
-  return `${w.path} (${w.how}; it makes a new file in ${dir} and renames it, so that folder must be writable, not only the file${glob})`;
+  const why = w.how.startsWith('sed -i')
+    ? `it makes a new file in ${dir} and renames it, so that folder must be writable, not only the file`
+    : w.how.startsWith('sqlite3')
+      ? `sqlite keeps its journal beside the database, so ${dir} must be writable`
+      : `it writes files in ${dir}, so that folder must be writable`;
+  return `${w.path} (${w.how}; ${why}${glob})`;
 }
 
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
