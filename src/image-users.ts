@@ -9,7 +9,7 @@
 // reuses whoever already holds the UID.
 import type { DfInstruction } from './parse/dockerfile.js';
 import type { Distro, ImageUser } from './knowledge/images.js';
-import { chainInstructions, expandWord, isRootUser, runCommands, variableScopes, type CreatedUser, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, expandWord, isRootUser, runCommands, runScript, variableScopes, type CreatedUser, type StageBase } from './dockerfile-info.js';
 
 export interface Account extends ImageUser {
   /** Where the account is known from: an upstream URL, or `inspection`. */
@@ -129,5 +129,90 @@ export function findAccount(ref: string, created: CreatedUser[], base: BaseAccou
   if (c) return { name: c.name, uid: c.uid, gid: c.gid, from: 'dockerfile' };
   const a = base.accounts.find((u) => (numeric === undefined ? u.name === ref : u.uid === numeric));
   if (a) return { name: a.name, uid: a.uid, gid: a.gid, from: a.source };
+  return undefined;
+}
+
+/** Debian releases before bookworm also had `gnats` (41): a name that may be there on an older tag is never called missing. */
+const OLDER_BASE_PASSWD = new Set(['gnats']);
+/** Tools that add accounts the model does not read: package scripts (`adduser --system postgres` in a postinst), account files. */
+const PACKAGE_MANAGERS = new Set(['apt-get', 'apt', 'aptitude', 'apk', 'dnf', 'yum', 'microdnf', 'zypper', 'dpkg', 'rpm', 'pacman', 'emerge', 'tdnf']);
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'source', '.']);
+const ACCOUNT_TOOLS = new Set(['useradd', 'adduser', 'groupadd', 'addgroup', 'usermod', 'newusers', 'systemd-sysusers', 'vipw']);
+
+/** Where the stage's base account names all come from, when the list is whole (inspection, or a row that says so). */
+export function accountNamesSource(base: StageBase): string | undefined {
+  const facts = base.facts;
+  if (!facts || base.builtFrom || facts.uncertain) return undefined;
+  if (facts.passwd) return 'inspection';
+  if (facts.accountsKnown && base.distro === 'debian') return `${facts.source}; ${DISTRO_ACCOUNTS.debian!.source}`;
+  return undefined;
+}
+
+/** A run step that may add an account the model cannot see: a package install, a script, a write to the account files. */
+function mayAddAccounts(words: readonly string[], text: string): boolean {
+  let argv = words;
+  while (argv.length && ['sudo', 'env', 'command', 'exec', 'nice', 'nohup', 'xargs'].includes(argv[0]!)) argv = argv.slice(1);
+  const tool = argv[0] ?? '';
+  if (PACKAGE_MANAGERS.has(tool) || tool === 'make') return true;
+  if (tool.includes('/') || tool.endsWith('.sh') || tool.includes('$')) return true;
+  if (SHELLS.has(tool) && !argv.slice(1).includes('-c')) return true;
+  if (ACCOUNT_TOOLS.has(tool) && (argv.some((w) => w.includes('$')) || tool === 'usermod' || tool === 'newusers' || tool === 'systemd-sysusers' || tool === 'vipw')) return true;
+  return /\/etc\/(passwd|group)\b/.test(text);
+}
+
+export interface MissingAccount {
+  name: string;
+  instruction: DfInstruction;
+  /** `COPY --chown=app:app`, `chown app /x`, `USER app`. */
+  how: string;
+  /** Where the base's accounts are known from. */
+  source: string;
+}
+
+/**
+ * A user name the build gives files to (`COPY --chown=app`, `chown app …`) or switches to (`USER app`) that the base
+ * cannot have and the Dockerfile does not create: the build fails at that line (docker build: "unable to find user
+ * app"; chown: "invalid user"). Only said where the base's names are all known (accountNamesSource) and nothing before
+ * that line may add an account unseen (a package install, a script, an account file copied in).
+ */
+export function missingAccount(base: StageBase, created: readonly CreatedUser[], escape: string, globalArgs?: Map<string, string | undefined>): MissingAccount | undefined {
+  const source = accountNamesSource(base);
+  if (!source) return undefined;
+  const known = new Set([...baseAccounts(base).accounts.map((a) => a.name), ...created.map((u) => u.name), ...OLDER_BASE_PASSWD, 'root']);
+  const scopes = variableScopes(base.chain, globalArgs);
+  const check = (spec: string, ins: DfInstruction, how: string): MissingAccount | undefined => {
+    const name = spec.split(':')[0] ?? '';
+    if (!name || name.includes('$') || /^\d+$/.test(name) || known.has(name)) return undefined;
+    return { name, instruction: ins, how, source };
+  };
+  for (const ins of chainInstructions(base.chain)) {
+    const scope = scopes.get(ins);
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const dest = ins.args[ins.args.length - 1] ?? '';
+      // A root filesystem or account file copied in (`COPY rootfs/ /`, `COPY passwd /etc/passwd`) may bring accounts.
+      if (/^\/+$|^\/+etc(\/|$)/.test(expandWord(dest, scope))) return undefined;
+      const chown = ins.flags.find((f) => f.name === 'chown')?.value;
+      const found = chown ? check(expandWord(chown, scope), ins, `${ins.keyword} --chown=${chown}`) : undefined;
+      if (found) return found;
+      continue;
+    }
+    if (ins.keyword === 'USER') {
+      const found = ins.args[0] ? check(expandWord(ins.args[0], scope), ins, `USER ${ins.args[0]}`) : undefined;
+      if (found) return found;
+      continue;
+    }
+    if (ins.keyword !== 'RUN') continue;
+    const text = runScript(ins, escape);
+    // Any word of an account command counts as a name it makes, whatever its options (never call a made user missing).
+    for (const words of runCommands(ins, escape)) if (ACCOUNT_TOOLS.has(words[0]!)) for (const w of words.slice(1)) known.add(expandWord(w, scope));
+    for (const words of runCommands(ins, escape)) {
+      if (mayAddAccounts(words, text)) return undefined;
+      if (words[0] !== 'chown') continue;
+      const operands = words.slice(1).filter((w) => !w.startsWith('-'));
+      if (operands.length < 2 || words.some((w) => w.startsWith('--reference'))) continue;
+      const found = check(expandWord(operands[0]!, scope), ins, `chown ${words.slice(1).join(' ')}`);
+      if (found) return found;
+    }
+  }
   return undefined;
 }

@@ -539,6 +539,33 @@ const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'gro
 const ROOT_DAEMONS = new Set(['sshd', 'cron', 'crond', 'anacron', 'postfix', 'dovecot', 'exim', 'exim4', 'sendmail', 'opendkim', 'rsyslogd', 'service', 'systemd']);
 
 /**
+ * Network and file servers that need root for what they set up, not only to drop to their own user: each with why and
+ * where that is said (or what the team engine showed as UID 1000 on debian:bookworm-slim). The finding names the reason.
+ */
+export const ROOT_ONLY_SERVERS: ReadonlyMap<string, string> = new Map(Object.entries({
+  // NFS: rpcbind and the kernel server's helpers (vimagick's nfs start runs rpcbind, rpc.statd, rpc.idmapd before ganesha).
+  rpcbind: 'only the super-user may start it (rpcbind(8)); as UID 1000 it exits at start, "/run/rpcbind.lock: Permission denied" (engine)',
+  'rpc.statd': 'it must start as root for privileged source ports and its state database, and drops root itself (statd(8))',
+  'rpc.nfsd': 'it starts the kernel NFS server through /proc/fs/nfsd, which needs CAP_SYS_ADMIN (rpc.nfsd(8))',
+  'rpc.mountd': 'it serves the kernel NFS server\'s exports and writes /var/lib/nfs/rmtab (rpc.mountd(8))',
+  'rpc.idmapd': 'it talks to the kernel through rpc_pipefs, which only root may mount and open (rpc.idmapd(8))',
+  exportfs: 'it hands exports to the kernel NFS server (exportfs(8))',
+  'ganesha.nfsd': 'its VFS backend opens files by handle, which needs CAP_DAC_READ_SEARCH (open_by_handle_at(2); nfs-ganesha runs as root)',
+  // Samba and vsftpd: each session runs as the logged-in user, which only root may switch to (team engine, UID 1000 on
+  // debian:bookworm-slim: smbd and nmbd exit at once, "Unable to setup corepath: Permission denied"; vsftpd exits 2).
+  smbd: 'it runs each connection as the user who logs in, which only root may switch to (smbd(8)); as UID 1000 it exits at start (engine)',
+  nmbd: 'Samba\'s NetBIOS server, started with smbd as root (nmbd(8)); as UID 1000 it exits at start (engine)',
+  vsftpd: 'it must be started as root ("500 OOPS: vsftpd: must be started as root", vsftpd.conf(5) run_as_launching_user); as UID 1000 it exits at start (engine)',
+  // VPN servers: they create tun/ppp interfaces and set routes (CAP_NET_ADMIN) before dropping to their `user`.
+  openvpn: 'it opens the tun device and sets routes as root, and drops to its --user only after initialization (openvpn(8) --user)',
+  ocserv: 'it opens tun devices for each client as root and runs workers as its run-as-user (ocserv(8))',
+  pptpd: 'it starts pppd for each client, which must run as root to configure ppp interfaces (pptpd(8), pppd(8))',
+  xl2tpd: 'it starts pppd for each tunnel, which must run as root to configure ppp interfaces (xl2tpd(8), pppd(8))',
+  charon: 'strongSwan installs IPsec policies and keys in the kernel over netlink, which needs CAP_NET_ADMIN (strongswan.conf(5) charon.user)',
+  ipsec: 'strongSwan installs IPsec policies and keys in the kernel over netlink, which needs CAP_NET_ADMIN (strongswan.conf(5) charon.user)',
+}));
+
+/**
  * Process supervisors that start as root and run each service under its own
  * user: s6-overlay's stage 1 `/init` (it sets up /run and runs the cont-init
  * scripts as root, and images such as linuxserver's and nginx-proxy-manager
@@ -692,8 +719,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       }
       const name = path.posix.basename(tool);
       // `service` only as the SysV wrapper itself (an app binary may be called ./service).
-      if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || tool.startsWith('/etc/init.d/') || isRootSupervisor(tool))) {
-        const daemon = `${isRootSupervisor(tool) ? tool : name} (${at})`;
+      if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || ROOT_ONLY_SERVERS.has(name) || tool.startsWith('/etc/init.d/') || isRootSupervisor(tool))) {
+        const daemon = `${isRootSupervisor(tool) ? tool : name} (${at}${ROOT_ONLY_SERVERS.has(name) ? `; ${ROOT_ONLY_SERVERS.get(name)}` : ''})`;
         if (!rootDaemons.includes(daemon)) rootDaemons.push(daemon);
       }
       const installs = PACKAGE_INSTALLS[path.posix.basename(tool)];
@@ -925,6 +952,9 @@ function shellWord(w: string): string {
   return `"${w.replace(/["\\`]/g, '\\$&')}"`;
 }
 
+/** Options that name the folder a program keeps its data, state or configuration in (syncthing `--home`, stcrashreceiver `--dir`). */
+const DATA_DIR_FLAGS = new Set(['home', 'dir', 'data-dir', 'datadir', 'data-path', 'state-dir', 'statedir', 'storage-dir', 'db-dir', 'config-dir', 'configdir', 'conf-dir', 'log-dir', 'logdir', 'cache-dir']);
+
 /** Paths a simple command writes. */
 function writesOf(argv: string[], resolve: (w: string) => string | undefined, at: string): StartWrite[] {
   const out: StartWrite[] = [];
@@ -933,6 +963,18 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
     if (p && !/^\/(dev|proc|sys)(\/|$)/.test(p)) out.push({ path: p, kind, how: `${what} (${at})` });
   };
   const tool = argv[0]!;
+  // A program given a relative folder for its data (`--home data`, `--dir .`, `--data-dir=./state`) writes into it,
+  // relative to the working directory: `/` where the image sets no WORKDIR, which only root may write. Only relative
+  // values: they are where the working directory decides (an absolute one is the same for every user).
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^--?([a-z][a-z-]*)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m || !DATA_DIR_FLAGS.has(m[1]!)) continue;
+    const value = m[2] ?? argv[i + 1];
+    if (value === undefined || value === '' || /^[/$~-]/.test(value)) continue;
+    const dir = resolve(value);
+    const written = m[2] !== undefined ? argv[i]! : `${argv[i]} ${value}`;
+    if (dir) out.push({ path: dir === '/' ? '/*' : `${dir}/*`, kind: 'dir-of', how: `${path.posix.basename(tool)} ${written}, a folder relative to the working directory ${dir === '/' ? '/' : `(${dir})`} (${at})` });
+  }
   // Redirections: `> file`, `>> file`, `>file`, `2>file`; not `>&2` or `/dev/null`.
   for (let i = 1; i < argv.length; i++) {
     const m = /^\d?>>?(.*)$/.exec(argv[i]!);
@@ -964,8 +1006,20 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
     case 'sed':
       // sed -i writes a new file next to the old one and renames it: the directory must be writable.
       if (argv.some((w) => /^-[a-zA-Z]*i/.test(w) || w.startsWith('--in-place'))) {
-        const files = operands.slice(argv.some((w) => w === '-e' || w === '-f') ? 0 : 1);
-        for (const f of files) add(f, 'dir-of', `sed -i on ${f}`);
+        // The script is the first operand, unless -e/-f give it; their values are scripts, not files (`-e '/^x.*/d'`).
+        const scripted = argv.some((w) => w === '-e' || w === '-f' || w === '--expression' || w === '--file');
+        const values = new Set<number>();
+        argv.forEach((w, i) => {
+          if (w === '-e' || w === '-f' || w === '--expression' || w === '--file') values.add(i + 1);
+        });
+        const files = argv.map((w, i) => ({ w, i })).filter(({ w, i }) => i > 0 && !values.has(i) && !w.startsWith('-') && !/^\d?>/.test(w)).map(({ w }) => w).slice(scripted ? 0 : 1);
+        for (const f of files) {
+          // A glob (`/etc/php*/php.ini`, snipe-it's startup_alpine.sh) is kept as written: what it matches is not known
+          // here, so nothing is chowned for it (write-paths skips a folder with a glob), and the finding names it.
+          const glob = !f.includes('$') && /[*?[]/.test(f) && f.startsWith('/') ? path.posix.normalize(f) : undefined;
+          if (glob) out.push({ path: glob, kind: 'dir-of', how: `sed -i on ${f} (${at})` });
+          else add(f, 'dir-of', `sed -i on ${f}`);
+        }
       }
       break;
     case 'sqlite3':
@@ -1230,7 +1284,7 @@ function supervisedRootPrograms(
       const daemon = path.posix.basename(words[0] ?? '');
       const asRoot = !program.user || program.user === 'root' || program.user === '0';
       const where = `supervisord [program:${program.name}] in ${rel} line ${program.command.line}`;
-      if (asRoot && (ROOT_DAEMONS.has(daemon) || (daemon === 'master' && /postfix/.test(words[0] ?? '')))) found.push(`${daemon} (${where})`);
+      if (asRoot && (ROOT_DAEMONS.has(daemon) || ROOT_ONLY_SERVERS.has(daemon) || (daemon === 'master' && /postfix/.test(words[0] ?? '')))) found.push(`${daemon} (${where}${ROOT_ONLY_SERVERS.has(daemon) ? `; ${ROOT_ONLY_SERVERS.get(daemon)}` : ''})`);
       // supervisord switches to a program's user only as root (as that same user it would also need its log, pid
       // file and socket moved off root's paths: not done here), so it stays on root; the user is the app's, for findings.
       else if (!asRoot) {

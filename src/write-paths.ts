@@ -489,6 +489,8 @@ export function imageWritePaths(
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
   for (const w of [...start, ...nextCacheWrites(chain, wd)]) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    // A folder named by a glob (`sed -i /etc/php*/php.ini`): which folders it matches is not known at build time.
+    if (/[*?[]/.test(target)) continue;
     // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
     // So does a folder of the app's code whose files the start rewrites in place (hoppscotch's /site, which its COPYs fill).
     if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target))) continue;

@@ -69,6 +69,13 @@ export interface ImageFacts {
    * table row sets it). With it a free UID needs no guard in the create command.
    */
   passwd?: ImageUser[];
+  /**
+   * Its accounts are its distro's base accounts plus existingUser, no others: the upstream Dockerfile creates none
+   * besides that user. Only set on Debian-based rows whose /etc/passwd was read on an engine (python:3.12-slim and
+   * debian:bookworm-slim: base-passwd's only; node:20-bookworm-slim: those and node 1000). With it, a name the build
+   * chowns to that neither the base nor the Dockerfile has is missing, and the build fails there.
+   */
+  accountsKnown?: boolean;
   /** The image's own USER: 'root', '101', '65532', '1001'. */
   defaultUser: string;
   nonRootByDefault: boolean;
@@ -485,9 +492,9 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { existingUser: user('node', 1000) },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
-      { when: DEBIAN, set: { distro: 'debian' } },
+      { when: DEBIAN, set: { distro: 'debian', accountsKnown: true } },
     ],
-    otherTags: { distro: 'debian' },
+    otherTags: { distro: 'debian', accountsKnown: true },
   },
   {
     family: 'ubuntu',
@@ -506,6 +513,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['debian', 'bitnami/minideb'],
     source: 'https://github.com/debuerreotype/docker-debian-artifacts',
     facts: { distro: 'debian' },
+    // debian's own images hold base-passwd's accounts only (debian:bookworm-slim read on the engine); minideb was not read.
+    tags: [{ when: (_tag, name) => name === 'debian', set: { accountsKnown: true } }],
   },
   {
     family: 'python',
@@ -514,9 +523,9 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {},
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
-      { when: DEBIAN, set: { distro: 'debian' } },
+      { when: DEBIAN, set: { distro: 'debian', accountsKnown: true } },
     ],
-    otherTags: { distro: 'debian' },
+    otherTags: { distro: 'debian', accountsKnown: true },
   },
   {
     family: 'golang',

@@ -38,7 +38,7 @@ import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
-import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
+import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
   dropDecision,
   environmentRunUsers,
@@ -46,6 +46,7 @@ import {
   imageFileCapSets,
   imagePrivilegeDrop,
   imageRootDaemons,
+  ROOT_ONLY_SERVERS,
   imageStart,
   imageStartWrites,
   serviceNeedingRoot,
@@ -193,6 +194,17 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
 
+  // A name the build gives files to that the base cannot have and the Dockerfile does not create (uv-docker-example's
+  // `COPY --from=builder --chown=app:app` on python:3.12-slim-bookworm, before its maintainers added `useradd -r -U app`,
+  // 33c9fb4): the build already fails at that line (engine: "can't find uid for user app: no such user: app"). Reusing
+  // that name would make a Dockerfile that still does not build, and any other user would be a guess at the author's.
+  const missing = missingAccount(base, [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, parsed.escape, { distro: base.distro, globalArgs: parsed.globalArgs })], parsed.escape, parsed.globalArgs);
+  if (missing) {
+    return report(
+      `${missing.how} (line ${missing.instruction.line + 1}) names user ${missing.name}, which ${base.image} does not have (its accounts: ${missing.source}) and this Dockerfile does not create: the build fails at that line ("no such user: ${missing.name}"); no user added`,
+      `Create the user before that line (RUN useradd --system --user-group ${missing.name}) and end the stage with USER ${missing.name}, or give the files to an account the image has; then run docker-harden again.`,
+    );
+  }
   // gosu/su-exec installed for an entrypoint this repository does not hold: it most likely drops privileges there.
   const unseen = !drop ? unseenDrop(df, base, start) : undefined;
   if (unseen) {
@@ -206,7 +218,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     // Where the start says who the app runs as, the finding names it: that is the user to switch to once the daemon allows it.
     const app = start.runUsers[0];
     return report(
-      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
+      // NFS and VPN servers name their own reason in the entry (ROOT_ONLY_SERVERS); the others drop privileges themselves.
+      `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root${daemons.slice(0, 3).every((d) => !ROOT_ONLY_SERVERS.has(d.split(' ')[0]!)) ? ' (it drops privileges itself)' : ''}; a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
       'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
     );
   }
@@ -361,7 +374,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const fatal = unwritable.filter(stops);
   const lostWrites = unwritable.filter((w) => !stops(w));
   if (fatal.length) {
-    const list = fatal.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
+    const list = fatal.slice(0, 3).map(startWriteText).join(', ');
     return report(
       `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops (set -e, or a && chain); no user added`,
       `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
@@ -397,7 +410,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (lostWrites.length) {
     parts.push(
-      `its start writes ${lostWrites.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
+      `its start writes ${lostWrites.slice(0, 3).map(startWriteText).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
     );
   }
   const movedConfig = homeConfig.filter((w) => w.edit);
@@ -408,6 +421,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (lostConfig.length) {
     parts.push(
       `${lostConfig.map((w) => w.how).join(', ')} ${lostConfig.length > 1 ? 'write' : 'writes'} configuration into root's HOME, which ${plan.user} does not read: if the app needs it at run time, write it system-wide (git config --system, npm config set --location=global, pip config --global set) or after USER`,
+    );
+  }
+  const rootCwd = rootWorkingDirectory(base, services);
+  if (rootCwd) {
+    parts.push(
+      `no WORKDIR: it runs in / (${rootCwd} sets none), which ${plan.user} cannot write; a program that writes relative paths by default (a data folder of ., a relative database or report file) fails there as ${plan.user}: if it does, add a WORKDIR it owns or point those paths at a volume`,
     );
   }
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
@@ -1097,6 +1116,43 @@ function shellWord(s: string): string {
   return shellQuote(s);
 }
 
+/**
+ * A start-up write for a finding. A `dir-of` write (sed -i, sqlite) says that its folder is what must be writable: sed -i
+ * writes a temporary file in the same folder and renames it over the old one (GNU sed manual, --in-place; BusyBox sed
+ * likewise), so a user who owns only the file still fails. A glob names folders the build cannot know.
+ */
+function startWriteText(w: StartWrite): string {
+  if (w.kind !== 'dir-of') return `${w.path} (${w.how})`;
+  const dir = path.posix.dirname(w.path);
+  const glob = /[*?[]/.test(dir) ? ', a glob whose folders are not known at build time' : '';
+  const why = w.how.startsWith('sed -i')
+    ? `it makes a new file in ${dir} and renames it, so that folder must be writable, not only the file`
+    : w.how.startsWith('sqlite3')
+      ? `sqlite keeps its journal beside the database, so ${dir} must be writable`
+      : `it writes files in ${dir}, so that folder must be writable`;
+  return `${w.path} (${w.how}; ${why}${glob})`;
+}
+
+/**
+ * Base images whose working directory is / (no WORKDIR upstream; `docker image inspect` WorkingDir is empty for
+ * python:3.12-slim, debian:bookworm-slim and node:20-bookworm-slim on the team engine; alpine, busybox and ubuntu are
+ * a root filesystem and a CMD, https://github.com/docker-library/official-images; scratch has nothing).
+ */
+const ROOT_CWD_FAMILIES = new Set(['alpine', 'busybox', 'debian', 'ubuntu', 'python', 'node', 'scratch']);
+
+/**
+ * The base's name when the stage runs in /: neither the Dockerfile (this stage or one it is built FROM) nor a
+ * service (compose working_dir) sets a working directory, and the base sets none. syncthing's stcrashreceiver and
+ * ursrv images (review unseen-repositories-2026-12) write their reports relative to it by default, which a
+ * non-root user cannot do in / (CIS 4.1: the user must be able to run the image).
+ */
+function rootWorkingDirectory(base: StageBase, services: ServiceLink[]): string | undefined {
+  if (!base.facts || base.builtFrom || !ROOT_CWD_FAMILIES.has(base.facts.family)) return undefined;
+  if (chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return undefined;
+  if (services.some((s) => s.effective.working_dir !== undefined)) return undefined;
+  return base.image;
+}
+
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
 const ERREXIT = /^\s*set\s+(?:-[a-zA-Z]*e[a-zA-Z]*|-o\s+errexit)\b|^#!.*\s-[a-zA-Z]*e[a-zA-Z]*\s*$/m;
 
@@ -1125,7 +1181,8 @@ function startWritesLeftToRoot(df: DockerfileSource, base: StageBase, plan: User
   return startWrites.filter((w) => {
     if (w.observed) return false;
     const need = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
-    const covers = (d: string) => isUnder(w.path, d) || isUnder(need, d);
+    // `sed -i` (and sqlite's journal) make a new file beside the old one: owning the file is not enough, the folder must be writable.
+    const covers = (d: string) => (w.kind !== 'dir-of' && isUnder(w.path, d)) || isUnder(need, d);
     if ([...ANYONE_WRITES, ...given, ...mounted, ...vols].some(covers)) return false;
     // `mkdir -p` of a folder the image has (the code's, or one holding it) is a no-op.
     if (w.kind === 'dir' && layout.codeDirs.some((c) => isUnder(c, w.path))) return false;
