@@ -36,7 +36,7 @@ import { lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount } from '../../src/image-users.js';
 import {
   dropDecision,
@@ -323,10 +323,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return { transform: ID, file: df.path, range: at, message: rootApp.message, severity: 'warning', cis: CIS, fix: { edits: rootApp.move } };
   }
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred, runUsers);
-  if (!plan) {
+  const planned = planUser(ctx.options, base, df, shared, dropFix?.preferred, runUsers);
+  if (!planned) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
+  const rootGroup = rootGroupWrites(chainInstructions(base.chain), df.parsed.escape, workdirs(base.chain, base.buildArgs, base.globalArgs));
+  const plan = rootGroup.length ? inRootGroup(planned, rootGroup) : planned;
   // The start steps up to root with sudo/doas (`sudo mkdir -p /run/app`). Run as root today, that is a no-op; run as the
   // user a USER names, sudo asks for that user's password (there is no terminal to give it) or refuses a user not in
   // sudoers ("user NAME is not in the sudoers file", sudoers(5)), and the start fails. Only a Dockerfile that grants the
@@ -633,6 +635,27 @@ interface UserPlan {
   reason?: string;
   /** Why USER names the user rather than its number, or the reverse under --user-ref name. */
   refNote?: string;
+}
+
+/**
+ * The user in group 0, for an image laid out for an arbitrary UID in the root group (rootGroupWrites): the folders its
+ * processes write are the root group's with group write, so the process needs GID 0 to write them; with its own group
+ * (1000:1000) it gets EACCES there (Kong's /usr/local/kong, where `kong prepare` writes at start). Group 0 is how OpenShift
+ * runs every container and grants nothing by itself ("the root group does not have any special permissions (unlike the
+ * root user)", OpenShift Container Platform, Creating images, Support arbitrary user ids); the UID stays non-root (CIS 4.1).
+ * What the tool chowns goes to UID:0 too, so files the app makes and the folders it is given share that group.
+ */
+function inRootGroup(plan: UserPlan, writes: RootGroupWrite[]): UserPlan {
+  const who = plan.uid !== undefined && /^\d/.test(plan.user) ? String(plan.uid) : plan.user.split(':')[0]!;
+  const list = writes.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
+  const why = `group 0: the build gives ${list}${writes.length > 3 ? ` and ${writes.length - 3} more` : ''} to the root group with group write, the layout for an arbitrary UID in group 0 (OpenShift); with a group of its own the user could not write there`;
+  return {
+    ...plan,
+    // gid stays the created user's own group (the creation commands and the guard's naming use it); only USER and chown say 0.
+    user: `${who}:0`,
+    owner: plan.uid !== undefined ? `${plan.uid}:0` : `${plan.name}:0`,
+    reason: plan.reason ? `${plan.reason}; ${why}` : why,
+  };
 }
 
 function ownerOf(name: string, uid?: number, gid?: number): string {
