@@ -499,8 +499,14 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
   // A generated file's fixes are held for a human at its generator: a same-user rename is not worth that (overleaf's services).
   if (ctx.project.layout.generated.has(df.path)) return undefined;
   const written = ins.args[0] ?? '';
-  if (ins.args.length !== 1 || written.includes('$')) return undefined;
-  const [name = '', group, ...rest] = written.split(':');
+  if (ins.args.length !== 1) return undefined;
+  // `USER $APP_USER` where an ENV of the build names the user (`ENV INVOICENINJA_USER=invoiceninja`, the same variable
+  // its adduser uses): the name is fixed by the Dockerfile, so it is the same case as `USER invoiceninja`
+  // (invoiceninja/dockerfiles a12f188 switched it to the UID for a non-root PodSecurityPolicy). A build argument may be
+  // given another value at build time, so a USER through an ARG stays as written.
+  const spelled = written.includes('$') ? envUserName(base, ins, written) : written;
+  if (spelled === undefined || spelled.includes('$')) return undefined;
+  const [name = '', group, ...rest] = spelled.split(':');
   if (rest.length || /^\d+$/.test(name) || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) return undefined;
   const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
   // A UID a build variable gives (`useradd -u "${APP_UID}"`, compose passing the host's UID) is not fixed: the name follows it, a number would not.
@@ -529,11 +535,30 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
     transform: ID,
     file: df.path,
     range: [stage.from.start, stage.from.end],
-    message: `USER ${written} (line ${ins.line + 1}) names the user: Kubernetes runAsNonRoot cannot verify a name and refuses to start the image; USER ${numeric} is the same user (${how}, same groups) and can be checked`,
+    message: `USER ${written} (line ${ins.line + 1}) names the user${spelled !== written ? ` ${spelled} (ENV)` : ''}: Kubernetes runAsNonRoot cannot verify a name and refuses to start the image; USER ${numeric} is the same user (${how}, same groups) and can be checked`,
     severity: 'note',
     cis: CIS,
     fix: { edits: [{ file: df.path, range, text: numeric }] },
   };
+}
+
+/**
+ * The user a `USER $NAME` (or `${NAME}`) names, when NAME is set by an ENV of the chain before it to a literal value
+ * and no ARG of that name could replace it at build time; else undefined.
+ */
+function envUserName(base: StageBase, ins: DfInstruction, written: string): string | undefined {
+  const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(written);
+  const variable = m?.[1] ?? m?.[2];
+  if (!variable) return undefined;
+  const before = chainInstructions(base.chain);
+  const upTo = before.indexOf(ins);
+  if (upTo < 0 || before.some((i) => i.keyword === 'ARG' && i.properties.some((p) => p.name === variable))) return undefined;
+  let value: string | undefined;
+  for (const i of before.slice(0, upTo)) {
+    if (i.keyword !== 'ENV') continue;
+    for (const p of i.properties) if (p.name === variable) value = p.value ?? undefined;
+  }
+  return value !== undefined && value !== '' && !value.includes('$') ? value : undefined;
 }
 
 /** Offsets of a single-argument instruction's argument as written (`USER app` -> the `app`). */
