@@ -43,6 +43,7 @@ import {
   environmentRunUsers,
   imagePackageInstalls,
   imageFileCapSets,
+  imageStaticCollects,
   imagePrivilegeDrop,
   imageRootDaemons,
   imageStart,
@@ -354,6 +355,29 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     const sc = scriptsRead.find((x) => w.how.includes(`(${x.where} line `));
     return !sc || ERREXIT.test(sc.source.text);
   };
+  // Django's collectstatic at start (netbox-docker's entrypoint under `set -e`, Tandoor's boot.sh) writes STATIC_ROOT, which
+  // settings.py names and which is not read here: as root it always works; as the user only where that folder is the user's.
+  // A folder of the app named static* given to the user (a mkdir, a volume, a chown of the build), or the app tree itself
+  // (--chown-workdir, a chown at or above WORKDIR), is taken to be it; else USER waits (netbox-community/netbox-docker#186
+  // had to make static/ and media/ group-writable for its non-root run).
+  const collects = [...imageStaticCollects(start), ...serviceStarts.flatMap(({ start: own }) => (own === start ? [] : imageStaticCollects(own)))];
+  if (collects.length) {
+    const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+    const byBuild = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+      .filter((c) => names.has(c.user) || names.has(c.user.split(':')[0]!))
+      .flatMap((c) => c.paths);
+    const mounted = services.flatMap((s) => s.volumes.filter((m) => m.type !== 'tmpfs').map((m) => m.target.replace(/\/+$/, '') || '/'));
+    const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+    const given = [...layout.dirs, ...layout.writableDirs, ...byBuild, ...mounted, ...vols];
+    const app = workdirs(base.chain, base.buildArgs, base.globalArgs).final;
+    const covered = given.some((d) => /static/i.test(path.posix.basename(d)) || (app !== '/' && isUnder(app, d) && d !== '/'));
+    if (!covered) {
+      return report(
+        `its start runs Django's ${collects.slice(0, 2).join(', ')}, which writes STATIC_ROOT (named in settings.py, not read here), and no folder of the app named static* is given to ${plan.user}: under a USER that step fails where the folder is root's and the start stops; no user added`,
+        'Run collectstatic in the build (RUN … collectstatic --noinput before USER), or make STATIC_ROOT (and MEDIA_ROOT for uploads) in the image and chown them to the app user, or mount volumes there; then run docker-harden again.',
+      );
+    }
+  }
   const fatal = unwritable.filter(stops);
   const lostWrites = unwritable.filter((w) => !stops(w));
   if (fatal.length) {
@@ -672,8 +696,11 @@ interface UserPlan {
  */
 function inRootGroup(plan: UserPlan, writes: RootGroupWrite[]): UserPlan {
   const who = plan.uid !== undefined && /^\d/.test(plan.user) ? String(plan.uid) : plan.user.split(':')[0]!;
-  const list = writes.slice(0, 3).map((w) => `${w.path} (${w.how})`).join(', ');
-  const why = `group 0: the build gives ${list}${writes.length > 3 ? ` and ${writes.length - 3} more` : ''} to the root group with group write, the layout for an arbitrary UID in group 0 (OpenShift); with a group of its own the user could not write there`;
+  // Folders given by the same steps are named together, the steps once.
+  const byHow = new Map<string, string[]>();
+  for (const w of writes) byHow.set(w.how, [...(byHow.get(w.how) ?? []), w.path]);
+  const list = [...byHow].slice(0, 3).map(([how, paths]) => `${paths.slice(0, 4).join(', ')}${paths.length > 4 ? ` and ${paths.length - 4} more` : ''} (${how})`).join('; ');
+  const why = `group 0: the build gives ${list}${byHow.size > 3 ? ` and more` : ''} to the root group with group write, the layout for an arbitrary UID in group 0 (OpenShift); with a group of its own the user could not write there`;
   return {
     ...plan,
     // gid stays the created user's own group (the creation commands and the guard's naming use it); only USER and chown say 0.
