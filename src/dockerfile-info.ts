@@ -153,7 +153,14 @@ function runDistro(ins: DfInstruction): Distro | undefined {
 /** The shell text of a RUN without its keyword and flags (heredoc bodies included). */
 export function runShellText(ins: DfInstruction): string {
   if (ins.json) return ins.json.join(' ');
-  return ins.raw.replace(/^\s*\S+/, '').replace(/^(\s+--\S+)+/, '');
+  // Docker ends a line with its escape character followed by spaces or tabs too (moby/buildkit
+  // frontend/dockerfile/parser/parser.go: lineContinuationRegex `\\[ \t]*$`), and joins the lines before the shell sees
+  // them; a shell reads `\ ` + newline as an escaped space and a new command (invoiceninja's `--ingroup "$USER" \ `
+  // cut its adduser short). The blanks move before the backslash: the same length, so offsets into the text still hold.
+  return ins.raw
+    .replace(/^\s*\S+/, '')
+    .replace(/^(\s+--\S+)+/, '')
+    .replace(/(^|[^\\])\\([ \t]+)(\r?\n)/gm, '$1$2\\$3');
 }
 
 export function isRootUser(user: string): boolean {
@@ -304,7 +311,7 @@ function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly
 export function runScript(ins: DfInstruction, escape: string): string {
   const text = runShellText(ins);
   if (escape === '\\') return text;
-  return text.replace(new RegExp(`${escape.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r?\\n`, 'g'), ' ');
+  return text.replace(new RegExp(`${escape.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*\\r?\\n`, 'g'), ' ');
 }
 
 /**

@@ -411,6 +411,12 @@ export interface ScriptReading {
    */
   pipInstalls?: string[];
   /**
+   * Django's `collectstatic` run before any drop (`manage.py collectstatic (entrypoint.sh line 52)`): it copies every app's
+   * static files into STATIC_ROOT, a folder settings.py names (https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#collectstatic),
+   * creating it where missing; whoever runs the start must be able to write there.
+   */
+  staticCollects?: string[];
+  /**
    * Dependency installs and package-manager runs at start (`npm install`, `pnpm install`, `composer install`,
    * `bundle install`, `corepack ...`, and any `pnpm`/`yarn` run, which corepack may fetch on first use), with the
    * folder they run in when it is known: they write the project's dependency folder and caches under HOME.
@@ -631,6 +637,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   if (r.escalations) copy.escalations = r.escalations.slice();
   if (r.fileCapSets) copy.fileCapSets = r.fileCapSets.map((x) => ({ how: x.how, caps: x.caps.slice() }));
   if (r.pipInstalls) copy.pipInstalls = r.pipInstalls.slice();
+  if (r.staticCollects) copy.staticCollects = r.staticCollects.slice();
   if (r.depInstalls) copy.depInstalls = r.depInstalls.map((d) => ({ ...d }));
   return copy;
 }
@@ -649,6 +656,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   // Whether each enclosing `if` tests for root (`if [ "$(id -u)" = 0 ]; then`): what runs inside is skipped without it.
   const rootGuards: boolean[] = [];
   const pipInstalls: string[] = [];
+  const staticCollects: string[] = [];
   const depInstalls: DepInstall[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
@@ -734,6 +742,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       }
       const pip = pipInstall(words);
       if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
+      const collect = seenDrop ? undefined : collectStatic(words);
+      if (collect && !staticCollects.includes(`${collect} (${at})`)) staticCollects.push(`${collect} (${at})`);
       const dep = depInstall(words, at, resolve);
       if (dep && !depInstalls.some((d) => d.how === dep.how)) depInstalls.push(dep);
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
@@ -768,6 +778,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
     ...(escalations.length ? { escalations } : {}),
     ...(pipInstalls.length ? { pipInstalls } : {}),
+    ...(staticCollects.length ? { staticCollects } : {}),
     ...(depInstalls.length ? { depInstalls } : {}),
   };
 }
@@ -1116,6 +1127,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
           packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
           fileCapSets: [...(command.fileCapSets ?? []), ...(reading.fileCapSets ?? [])],
           pipInstalls: [...(command.pipInstalls ?? []), ...(reading.pipInstalls ?? [])],
+          staticCollects: [...(command.staticCollects ?? []), ...(reading.staticCollects ?? [])],
           depInstalls: [...(command.depInstalls ?? []), ...(reading.depInstalls ?? [])],
         }
       : reading;
@@ -1205,6 +1217,11 @@ export function imagePackageInstalls(start: ImageStart): string[] {
 /** Python packages the image's start installs with pip (`pip3 install (entry.sh line 21)`), from its scripts and its command. */
 export function imagePipInstalls(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.pipInstalls ?? []), ...(start.command?.pipInstalls ?? [])];
+}
+
+/** Django collectstatic runs of the image's start before any drop (`manage.py collectstatic (entrypoint.sh line 52)`), from its scripts and its command. */
+export function imageStaticCollects(start: ImageStart): string[] {
+  return [...start.scripts.flatMap((s) => s.reading.staticCollects ?? []), ...(start.command?.staticCollects ?? [])];
 }
 
 /** Dependency installs and package-manager runs of the image's start, from its scripts and its command. */
@@ -1902,6 +1919,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
     fileCapSets: [...(a.fileCapSets ?? []), ...(b.fileCapSets ?? [])],
     pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],
+    staticCollects: [...(a.staticCollects ?? []), ...(b.staticCollects ?? [])],
     depInstalls: [...(a.depInstalls ?? []), ...(b.depInstalls ?? [])],
   };
 }
@@ -1923,6 +1941,16 @@ function depInstall(words: string[], at: string, resolve: (w: string) => string 
   const elsewhere = words.some((w) => /^(--prefix|--dir|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
   const dir = elsewhere ? undefined : resolve('.');
   return { tool, installs, ...(dir ? { dir } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
+}
+
+/** Django's `collectstatic` through `manage.py` (`python manage.py`, `./manage.py`, `python -m django`) or `django-admin`: the words, or undefined. */
+function collectStatic(words: string[]): string | undefined {
+  const at = words.indexOf('collectstatic');
+  if (at < 1) return undefined;
+  const before = words.slice(0, at);
+  if (before.some((w) => /(^|\/)manage\.py$/.test(w))) return 'manage.py collectstatic';
+  if (before.some((w) => path.posix.basename(w) === 'django-admin') || (before.includes('-m') && before.includes('django'))) return 'django-admin collectstatic';
+  return undefined;
 }
 
 /** `pip install`, `pip3 install`, `python3 -m pip install` (not `uv pip install`, which needs a target environment): the words, or undefined. */

@@ -816,6 +816,97 @@ function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { bef
   return out;
 }
 
+/** A folder the build gives to the root group (GID 0) with group write, and the steps that say so. */
+export interface RootGroupWrite {
+  path: string;
+  how: string;
+}
+
+/** A chmod mode that lets the group write and leaves others out (`g=u`, `g+w`, `ug+rwX`, `775`, `2770`): others-write is anyone's already. */
+function groupWriteOnly(mode: string): boolean {
+  if (/^[0-7]{3,4}$/.test(mode)) {
+    const bits = parseInt(mode, 8);
+    return (bits & 0o020) !== 0 && (bits & 0o002) === 0;
+  }
+  let group = false;
+  for (const clause of mode.split(',')) {
+    const m = /^([ugoa]*)([-+=])([rwxXst]*|[ugo])$/.exec(clause);
+    if (!m) return false;
+    const [, who, op, perms] = m as unknown as [string, string, string, string];
+    if (op === '-') continue;
+    // `a`, `o` or no one named (umask decides) with w: anyone may write, not only the group.
+    if ((who === '' || /[ao]/.test(who)) && (perms.includes('w') || perms === 'u')) return false;
+    // `g=u` copies the owner's bits: the owner (root) writes, so the group does.
+    if (who.includes('g') && (perms.includes('w') || perms === 'u')) group = true;
+  }
+  return group;
+}
+
+/**
+ * Folders the build lays out for an arbitrary UID in the root group, the way OpenShift runs
+ * images: `chgrp -R 0 DIR && chmod -R g=u DIR` (or `chown -R app:0`, `COPY --chown=app:root`,
+ * then a chmod giving the group write). "For an image to support running as an arbitrary user,
+ * directories and files that are written to by processes in the image must be owned by the root
+ * group and be read/writable by that group" (OpenShift Container Platform, Creating images,
+ * "Support arbitrary user ids": https://docs.openshift.com/container-platform/4.17/openshift_images/create-images.html#use-uid_create-images;
+ * Kong's centos image did this for /usr/local/kong, where `kong prepare` writes at start). The
+ * build says the app writes there, as whoever it runs as, through GID 0: a USER whose group is
+ * not 0 cannot. Paths as written (absolute, or under a known folder); none with variables.
+ */
+export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
+  const rootGroup: { path: string; recursive: boolean; how: string }[] = [];
+  const groupWrite: { path: string; recursive: boolean; how: string }[] = [];
+  const isRootGroup = (g: string) => g === '0' || g === 'root';
+  const line = (ins: DfInstruction) => ins.line + 1;
+  for (const ins of chain) {
+    const scope = wd.scopes?.get(ins);
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const raw = ins.flags.find((f) => f.name === 'chown')?.value;
+      const spec = raw && scope ? expandWord(raw, scope) : raw;
+      const group = spec?.split(':')[1];
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', scope);
+      if (spec && group !== undefined && isRootGroup(group) && dest && !(wd.unsure.has(ins) && !(ins.json ?? ins.args).at(-1)!.startsWith('/'))) {
+        rootGroup.push({ path: clean(dest), recursive: true, how: `${ins.keyword} --chown=${raw} (line ${line(ins)})` });
+      }
+      continue;
+    }
+    if (ins.keyword !== 'RUN') continue;
+    for (const { argv, cwd } of runCommandsInFolders(ins, escape, wd)) {
+      const [cmd, ...args] = argv as [string, ...string[]];
+      if (cmd !== 'chgrp' && cmd !== 'chown' && cmd !== 'chmod') continue;
+      if (args.some((a) => a.startsWith('--reference'))) continue;
+      const recursive = args.some((a) => a === '--recursive' || /^-[a-zA-Z]*R/.test(a));
+      const words = args.filter((a) => !/^-[a-zA-Z]+$/.test(a) || (cmd === 'chmod' && /^-[rwxXst]+$/.test(a))).filter((a) => !a.startsWith('--'));
+      const [spec, ...operands] = words.map((w) => (scope ? expandWord(w, scope) : w));
+      if (!spec || !operands.length) continue;
+      const paths = operands.filter((op) => !op.includes('$') && !/[*?[]/.test(op) && (op.startsWith('/') || cwd !== undefined)).map((op) => clean(path.posix.resolve(cwd ?? '/', op)));
+      const how = `${cmd} ${argv.slice(1).join(' ')} (line ${line(ins)})`;
+      if (cmd === 'chmod') {
+        if (groupWriteOnly(spec)) for (const p of paths) groupWrite.push({ path: p, recursive, how });
+        continue;
+      }
+      const group = cmd === 'chgrp' ? spec : /[:.]/.test(spec) ? spec.split(/[:.]/)[1] : undefined;
+      if (group === undefined || group === '') continue;
+      if (isRootGroup(group)) {
+        for (const p of paths) rootGroup.push({ path: p, recursive, how });
+      } else {
+        // Given to another group afterwards: no longer the root group's.
+        for (const p of paths) for (let i = rootGroup.length - 1; i >= 0; i--) if (isUnder(rootGroup[i]!.path, p) && (recursive || rootGroup[i]!.path === p)) rootGroup.splice(i, 1);
+      }
+    }
+  }
+  const out: RootGroupWrite[] = [];
+  for (const w of groupWrite) {
+    if (isUnder(w.path, '/tmp') || isUnder(w.path, '/var/tmp') || isUnder(w.path, '/dev') || w.path === '/') continue;
+    const g = rootGroup.find((r) => r.path === w.path || (r.recursive && isUnder(w.path, r.path)) || (w.recursive && isUnder(r.path, w.path)));
+    if (!g) continue;
+    const at = isUnder(g.path, w.path) ? g.path : w.path;
+    if (out.some((o) => o.path === at)) continue;
+    out.push({ path: at, how: g.how === w.how ? w.how : `${g.how}, ${w.how}` });
+  }
+  return out;
+}
+
 /** The COPY/ADD or RUN that puts a tree holding `p` into the image (`COPY . /srv/app` for /srv/app/uploads), as a reason: what it puts under `p` is not known, but `p` is the build's. */
 function insideTree(p: string, chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> }, installed: { path: string }[]): string | undefined {
   for (const ins of chain) {

@@ -37,13 +37,14 @@ import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
   dropDecision,
   environmentRunUsers,
   imagePackageInstalls,
   imageFileCapSets,
+  imageStaticCollects,
   imagePrivilegeDrop,
   imageRootDaemons,
   ROOT_ONLY_SERVERS,
@@ -342,10 +343,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return { transform: ID, file: df.path, range: at, message: rootApp.message, severity: 'warning', cis: CIS, fix: { edits: rootApp.move } };
   }
   const shared = sharedUid(ctx, services);
-  const plan = planUser(ctx.options, base, df, shared, dropFix?.preferred, runUsers);
-  if (!plan) {
+  const planned = planUser(ctx.options, base, df, shared, dropFix?.preferred, runUsers);
+  if (!planned) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
+  const rootGroup = rootGroupWrites(chainInstructions(base.chain), df.parsed.escape, workdirs(base.chain, base.buildArgs, base.globalArgs));
+  const plan = rootGroup.length ? inRootGroup(planned, rootGroup) : planned;
   // The start steps up to root with sudo/doas (`sudo mkdir -p /run/app`). Run as root today, that is a no-op; run as the
   // user a USER names, sudo asks for that user's password (there is no terminal to give it) or refuses a user not in
   // sudoers ("user NAME is not in the sudoers file", sudoers(5)), and the start fails. Only a Dockerfile that grants the
@@ -371,6 +374,29 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     const sc = scriptsRead.find((x) => w.how.includes(`(${x.where} line `));
     return !sc || ERREXIT.test(sc.source.text);
   };
+  // Django's collectstatic at start (netbox-docker's entrypoint under `set -e`, Tandoor's boot.sh) writes STATIC_ROOT, which
+  // settings.py names and which is not read here: as root it always works; as the user only where that folder is the user's.
+  // A folder of the app named static* given to the user (a mkdir, a volume, a chown of the build), or the app tree itself
+  // (--chown-workdir, a chown at or above WORKDIR), is taken to be it; else USER waits (netbox-community/netbox-docker#186
+  // had to make static/ and media/ group-writable for its non-root run).
+  const collects = [...imageStaticCollects(start), ...serviceStarts.flatMap(({ start: own }) => (own === start ? [] : imageStaticCollects(own)))];
+  if (collects.length) {
+    const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+    const byBuild = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+      .filter((c) => names.has(c.user) || names.has(c.user.split(':')[0]!))
+      .flatMap((c) => c.paths);
+    const mounted = services.flatMap((s) => s.volumes.filter((m) => m.type !== 'tmpfs').map((m) => m.target.replace(/\/+$/, '') || '/'));
+    const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+    const given = [...layout.dirs, ...layout.writableDirs, ...byBuild, ...mounted, ...vols];
+    const app = workdirs(base.chain, base.buildArgs, base.globalArgs).final;
+    const covered = given.some((d) => /static/i.test(path.posix.basename(d)) || (app !== '/' && isUnder(app, d) && d !== '/'));
+    if (!covered) {
+      return report(
+        `its start runs Django's ${collects.slice(0, 2).join(', ')}, which writes STATIC_ROOT (named in settings.py, not read here), and no folder of the app named static* is given to ${plan.user}: under a USER that step fails where the folder is root's and the start stops; no user added`,
+        'Run collectstatic in the build (RUN … collectstatic --noinput before USER), or make STATIC_ROOT (and MEDIA_ROOT for uploads) in the image and chown them to the app user, or mount volumes there; then run docker-harden again.',
+      );
+    }
+  }
   const fatal = unwritable.filter(stops);
   const lostWrites = unwritable.filter((w) => !stops(w));
   if (fatal.length) {
@@ -522,8 +548,14 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
   // A generated file's fixes are held for a human at its generator: a same-user rename is not worth that (overleaf's services).
   if (ctx.project.layout.generated.has(df.path)) return undefined;
   const written = ins.args[0] ?? '';
-  if (ins.args.length !== 1 || written.includes('$')) return undefined;
-  const [name = '', group, ...rest] = written.split(':');
+  if (ins.args.length !== 1) return undefined;
+  // `USER $APP_USER` where an ENV of the build names the user (`ENV INVOICENINJA_USER=invoiceninja`, the same variable
+  // its adduser uses): the name is fixed by the Dockerfile, so it is the same case as `USER invoiceninja`
+  // (invoiceninja/dockerfiles a12f188 switched it to the UID for a non-root PodSecurityPolicy). A build argument may be
+  // given another value at build time, so a USER through an ARG stays as written.
+  const spelled = written.includes('$') ? envUserName(base, ins, written) : written;
+  if (spelled === undefined || spelled.includes('$')) return undefined;
+  const [name = '', group, ...rest] = spelled.split(':');
   if (rest.length || /^\d+$/.test(name) || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) return undefined;
   const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
   // A UID a build variable gives (`useradd -u "${APP_UID}"`, compose passing the host's UID) is not fixed: the name follows it, a number would not.
@@ -552,11 +584,30 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
     transform: ID,
     file: df.path,
     range: [stage.from.start, stage.from.end],
-    message: `USER ${written} (line ${ins.line + 1}) names the user: Kubernetes runAsNonRoot cannot verify a name and refuses to start the image; USER ${numeric} is the same user (${how}, same groups) and can be checked`,
+    message: `USER ${written} (line ${ins.line + 1}) names the user${spelled !== written ? ` ${spelled} (ENV)` : ''}: Kubernetes runAsNonRoot cannot verify a name and refuses to start the image; USER ${numeric} is the same user (${how}, same groups) and can be checked`,
     severity: 'note',
     cis: CIS,
     fix: { edits: [{ file: df.path, range, text: numeric }] },
   };
+}
+
+/**
+ * The user a `USER $NAME` (or `${NAME}`) names, when NAME is set by an ENV of the chain before it to a literal value
+ * and no ARG of that name could replace it at build time; else undefined.
+ */
+function envUserName(base: StageBase, ins: DfInstruction, written: string): string | undefined {
+  const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(written);
+  const variable = m?.[1] ?? m?.[2];
+  if (!variable) return undefined;
+  const before = chainInstructions(base.chain);
+  const upTo = before.indexOf(ins);
+  if (upTo < 0 || before.some((i) => i.keyword === 'ARG' && i.properties.some((p) => p.name === variable))) return undefined;
+  let value: string | undefined;
+  for (const i of before.slice(0, upTo)) {
+    if (i.keyword !== 'ENV') continue;
+    for (const p of i.properties) if (p.name === variable) value = p.value ?? undefined;
+  }
+  return value !== undefined && value !== '' && !value.includes('$') ? value : undefined;
 }
 
 /** Offsets of a single-argument instruction's argument as written (`USER app` -> the `app`). */
@@ -658,6 +709,30 @@ interface UserPlan {
   reason?: string;
   /** Why USER names the user rather than its number, or the reverse under --user-ref name. */
   refNote?: string;
+}
+
+/**
+ * The user in group 0, for an image laid out for an arbitrary UID in the root group (rootGroupWrites): the folders its
+ * processes write are the root group's with group write, so the process needs GID 0 to write them; with its own group
+ * (1000:1000) it gets EACCES there (Kong's /usr/local/kong, where `kong prepare` writes at start). Group 0 is how OpenShift
+ * runs every container and grants nothing by itself ("the root group does not have any special permissions (unlike the
+ * root user)", OpenShift Container Platform, Creating images, Support arbitrary user ids); the UID stays non-root (CIS 4.1).
+ * What the tool chowns goes to UID:0 too, so files the app makes and the folders it is given share that group.
+ */
+function inRootGroup(plan: UserPlan, writes: RootGroupWrite[]): UserPlan {
+  const who = plan.uid !== undefined && /^\d/.test(plan.user) ? String(plan.uid) : plan.user.split(':')[0]!;
+  // Folders given by the same steps are named together, the steps once.
+  const byHow = new Map<string, string[]>();
+  for (const w of writes) byHow.set(w.how, [...(byHow.get(w.how) ?? []), w.path]);
+  const list = [...byHow].slice(0, 3).map(([how, paths]) => `${paths.slice(0, 4).join(', ')}${paths.length > 4 ? ` and ${paths.length - 4} more` : ''} (${how})`).join('; ');
+  const why = `group 0: the build gives ${list}${byHow.size > 3 ? ` and more` : ''} to the root group with group write, the layout for an arbitrary UID in group 0 (OpenShift); with a group of its own the user could not write there`;
+  return {
+    ...plan,
+    // gid stays the created user's own group (the creation commands and the guard's naming use it); only USER and chown say 0.
+    user: `${who}:0`,
+    owner: plan.uid !== undefined ? `${plan.uid}:0` : `${plan.name}:0`,
+    reason: plan.reason ? `${plan.reason}; ${why}` : why,
+  };
 }
 
 function ownerOf(name: string, uid?: number, gid?: number): string {
