@@ -775,6 +775,7 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // n8n's ~/.n8n and ~/.cache): they are known, but not whether this service's command is that server.
     return `${img.image} writes outside its VOLUMEs: ${img.facts.installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
   } else if (!img.facts.writePathsKnown) {
+    if (img.facts.writesUnknown) return `${img.image} ${img.facts.writesUnknown}`;
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
     // A server whose known writes include a data folder upstream declares no VOLUME for (grafana's /var/lib/grafana):
