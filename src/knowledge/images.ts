@@ -77,6 +77,12 @@ export interface ImageFacts {
   /** Capabilities to give back after `cap_drop: [ALL]`. */
   capsNeeded: string[];
   /**
+   * Its own start runs as root and stays root, and capsNeeded is all that root process needs, checked on an engine
+   * (LinuxServer's socket-proxy: haproxy's `chroot /` needs SYS_CHROOT): compose/cap-drop gives exactly those back
+   * where the image's own entrypoint and command run, instead of reporting a root service it knows nothing about.
+   */
+  staysRoot?: boolean;
+  /**
    * The DAC_OVERRIDE in capsNeeded is there only for root to read and descend into folders the server's user keeps
    * private (the entrypoint's `find <data> \! -user X -exec chown X`); it writes only in folders root owns or that
    * are mode 1777. CAP_DAC_READ_SEARCH bypasses the same read and search checks (capabilities(7)), so a service whose
@@ -1187,6 +1193,24 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       { when: (t) => major(t) === 2 && !/ubuntu/.test(t), set: { distro: 'alpine' } },
     ],
     otherTags: { distro: 'ubuntu' },
+  },
+  {
+    family: 'linuxserver-socket-proxy',
+    // LinuxServer.io's Docker socket proxy is not built on their s6-overlay base: FROM alpine, no abc, no step down.
+    names: ['lscr.io/linuxserver/socket-proxy', 'ghcr.io/linuxserver/socket-proxy', 'linuxserver/socket-proxy'],
+    source: 'https://github.com/linuxserver/docker-socket-proxy/blob/main/Dockerfile',
+    // ENTRYPOINT /docker-entrypoint.sh as root: `mkdir -p /run/haproxy`, renders /run/haproxy/haproxy.cfg with sed,
+    // `exec haproxy -W -db`; the config says `user root`, `chroot /`, `pidfile /run/haproxy.pid`; EXPOSE 2375. It writes
+    // /run only; its readme runs it `read_only: true` with `tmpfs: /run`. Checked on the team engine (2026-12-03) with
+    // Debian's haproxy 2.6 and that entrypoint and config, --read-only --tmpfs /run --cap-drop ALL: "Cannot chroot(/)",
+    // and with SYS_CHROOT back "Loading success." and a listener on 2375. Tags 1.x (April 2024 to April 2025, nginx
+    // releases) ran nginx with `user root;` and its temp and pid files in /run (mkdir /run/nginx-tmp): under
+    // cap_drop ALL Debian's nginx 1.22 with that config stopped at "initgroups(root, 0) failed (1: Operation not
+    // permitted)" and ran with SETGID back.
+    capsSource: 'https://github.com/linuxserver/docker-socket-proxy/blob/main/root/templates/haproxy.cfg',
+    facts: { distro: 'alpine', ports: [2375], capsNeeded: ['SYS_CHROOT'], staysRoot: true, tmpfsPaths: ['/run'], writePathsKnown: true },
+    tags: [{ when: (t) => major(t) === 1, set: { capsNeeded: ['SETGID'] } }],
+    otherTags: {},
   },
   {
     family: 'linuxserver',
