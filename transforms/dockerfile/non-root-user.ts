@@ -47,6 +47,7 @@ import {
   imageRootDaemons,
   imageStart,
   imageStartWrites,
+  s6OverlayStart,
   serviceNeedingRoot,
   serviceStart,
   serviceUnseenDrop,
@@ -206,7 +207,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     const app = start.runUsers[0];
     return report(
       `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root (it drops privileges itself); a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
-      'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+      s6OverlayStart(base)
+        ? // s6-overlay's own notes: USER is supported only in part from 3.2.3.2 on (fix-attrs, logutil-service and the
+          // syslogd emulation change UIDs), and its preinit refuses a /run the user does not own unless it is group 0 or
+          // the Kubernetes opt-in (just-containers/s6-overlay README, Notes, "USER directive"; libexec/preinit).
+          "Keep it on root and let compose/cap-drop limit its capabilities. s6-overlay has only limited support for a non-root USER (its README, as of 3.2.3.2: fix-attrs, logutil-service and the syslogd emulation need root), and /run must then be that user's (a tmpfs /run:exec,uid=…): if every service steps down already, try USER with that on an engine (docker-harden verify)."
+        : 'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
     );
   }
   // Packages installed at start (an EXTRA_PACKAGES hook): apt, apk, dnf and dpkg refuse to run for any user but root.
