@@ -111,11 +111,14 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
       s6.version === 2
         ? "its start is s6-overlay v2's /init, which makes /var/run/s6 at start and, unless S6_READ_ONLY_ROOT=1, changes the modes of its cont-init.d and services.d scripts in /etc (on a read-only root: \"s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file system\")"
         : `its start is s6-overlay's /init${lsio ? ` (its base ${img.image})` : ''}, which needs /run writable and executable at start (a tmpfs /run:exec: Docker mounts a tmpfs noexec unless told)${lsio ? ', and whose LinuxServer init renumbers abc in /etc/passwd and /etc/group for PUID/PGID unless LSIO_READ_ONLY_FS is set' : ''}`;
+    // Account changes its own s6 scripts make as root (nginx-proxy-manager's prepare/10-usergroup.sh: usermod, useradd).
+    const accounts = imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base));
+    const edits = accounts.length ? `; its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group` : '';
     return note(
-      `${what}; it runs its s6 scripts and services as root, and where they write is not modelled here; root left writable`,
+      `${what}${edits}; it runs its s6 scripts and services as root, and where they write is not modelled here; root left writable`,
       s6.version === 2
         ? 'Set S6_READ_ONLY_ROOT=1, mount a tmpfs with exec where /var/run points (/run:exec; s6-overlay v2\'s README mounts /var:rw,exec) and one for each path its services write, then add read_only: true; docker-harden verify on an engine shows what the service writes.'
-        : `Mount a tmpfs /run:exec and one for each path its services write${lsio ? ', set LSIO_READ_ONLY_FS=true if the image supports it (https://docs.linuxserver.io/misc/read-only)' : ''}, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
+        : `${accounts.length ? 'Make the account changes at build time, ' : ''}${accounts.length ? 'mount' : 'Mount'} a tmpfs /run:exec and one for each path its services write${lsio ? ', set LSIO_READ_ONLY_FS=true if the image supports it (https://docs.linuxserver.io/misc/read-only)' : ''}, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
     );
   }
   // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
