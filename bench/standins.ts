@@ -39,6 +39,7 @@ export const STANDINS: Standin[] = [
   { dir: 'redis', tag: 'redis:7', from: ['debian:bookworm-slim'] },
   { dir: 'gosu', tag: 'tianon/gosu:1.17', from: ['debian:bookworm-slim'] },
   { dir: 'app-user-runtime', tag: 'dh-fixture/app-user-runtime:1', from: ['debian:bookworm-slim'] },
+  { dir: 'linuxserver', tag: 'lscr.io/linuxserver/baseimage-debian:bookworm', from: ['debian:bookworm-slim'] },
 ];
 
 function folderHash(dir: string): string {

@@ -16,6 +16,7 @@ import type { ComposeProject, SwarmDeploy } from './layout.js';
 import { mergeComposeService } from './compose-merge.js';
 import { lineOfOffset } from './text.js';
 import { interpolatedOr } from './compose-interpolate.js';
+import { s6OverlayStart } from './start-scripts.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -200,7 +201,7 @@ export function imageToJudge(
   transform: string,
   cis: string,
   consequence: string,
-  opts: { judgeNonRoot?: boolean } = {},
+  opts: { judgeNonRoot?: boolean; judgeS6Overlay?: boolean } = {},
 ): { img: ServiceImage } | { done: Finding | undefined } {
   const img = serviceImage(s, ctx.project);
   const swapTo = img.facts?.swapTo;
@@ -213,6 +214,9 @@ export function imageToJudge(
     const u = runtimeUser(s, img);
     if (u.known && !u.root && (u.from === 'compose' || u.from === 'dockerfile')) return { img };
   }
+  // `judgeS6Overlay`: an image built here that starts s6-overlay's /init is never swapped (nginx/unprivileged blocks on
+  // its root start), and a check that withholds for /init itself (read-only) says why without waiting for the swap.
+  if (swapTo && opts.judgeS6Overlay && img.built && img.base && s6OverlayStart(img.base)) return { img };
   if (swapTo) {
     // nginx/unprivileged swaps it in this pass where it can, and the next pass judges the new image: this note is then
     // gone (only the last pass's unapplied findings are reported). It stays only where the swap did not happen, and

@@ -162,7 +162,8 @@ function looksLikeShellScript(p: string): boolean {
     try {
       const buf = Buffer.alloc(64);
       const n = readSync(fd, buf, 0, 64, 0);
-      return /^#!\s*\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
+      // `#!/usr/bin/with-contenv bash` and `#!/command/with-contenv sh`: s6-overlay's wrapper runs the shell named after it.
+      return /^#!\s*\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*with-contenv\s+\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
     } finally {
       closeSync(fd);
     }
@@ -214,6 +215,14 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
       out.push({ ...hook, command: { via: 'ENTRYPOINT', instruction: hook.instruction ?? chainInstructions(base.chain)[0]!, argv: [hooks.entrypoint] } });
     }
   }
+  const s6 = s6OverlayInit(base);
+  if (s6) {
+    mappings ??= levelMappings(project, imageLevels(df, base));
+    for (const script of s6Scripts(project, mappings)) {
+      if (out.some((o) => o.hostPath === script.hostPath)) continue;
+      out.push({ hostPath: script.hostPath, containerPath: script.containerPath, command: { via: 'ENTRYPOINT', instruction: script.instruction ?? s6.instruction, argv: ['/init'] } });
+    }
+  }
   if (out.length) {
     mappings ??= levelMappings(project, imageLevels(df, base));
     return followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, command: parent.command }));
@@ -259,6 +268,114 @@ function hookScripts(project: Project, mappings: readonly ContainerMapping[], di
         if (isFile(hostPath)) found.set(`${dir}/${e.name}`, { hostPath, containerPath: `${dir}/${e.name}`, ...(instruction ? { instruction } : {}) });
       }
     }
+  }
+  return [...found.values()].sort((a, b) => (a.containerPath < b.containerPath ? -1 : a.containerPath > b.containerPath ? 1 : 0));
+}
+
+/**
+ * s6-overlay's `/init` starts the image: its own ENTRYPOINT ["/init"], or a LinuxServer.io base's, which the
+ * image keeps when it sets no ENTRYPOINT. The instruction to attach its scripts to.
+ */
+function s6OverlayInit(base: StageBase): { instruction: DfInstruction } | undefined {
+  const commands = imageStartCommands(base);
+  const entry = commands.find((c) => c.via === 'ENTRYPOINT');
+  if (entry) return entry.argv?.[0] === '/init' ? { instruction: entry.instruction } : undefined;
+  if (base.facts?.family !== 'linuxserver') return undefined;
+  const first = chainInstructions(base.chain)[0];
+  return first ? { instruction: first } : undefined;
+}
+
+/**
+ * The scripts s6-overlay runs at start, where the COPY mappings put them (a root tree copied over `/` too): stage 2
+ * runs `/etc/cont-init.d/*` as root, then the s6-rc services of `/etc/s6-overlay/s6-rc.d` (a oneshot's `up`, an
+ * execline line that usually names a script; a longrun's `run`), then the legacy `/etc/services.d/<name>/run`
+ * (https://github.com/just-containers/s6-overlay#init-stages); LinuxServer's init-custom-files runs
+ * `/custom-cont-init.d/*` with bash as root (docker-baseimage-alpine root/etc/s6-overlay/s6-rc.d/init-custom-files/run).
+ * Every one runs as root unless it steps down itself (`exec s6-setuidgid abc ...`). Execline scripts other than a
+ * one-line `up` are not read.
+ */
+function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
+  const out: { hostPath: string; containerPath: string; instruction?: DfInstruction }[] = [];
+  const add = (f: { hostPath: string; containerPath: string; instruction?: DfInstruction }) => {
+    if (!out.some((o) => o.hostPath === f.hostPath) && out.length < S6_SCRIPTS) out.push(f);
+  };
+  for (const f of filesUnder(project, mappings, '/etc/cont-init.d', 1)) if (looksLikeShellScript(f.hostPath)) add(f);
+  const rc = filesUnder(project, mappings, '/etc/s6-overlay/s6-rc.d', 2);
+  for (const f of rc) {
+    const name = path.posix.basename(f.containerPath);
+    if (name === 'run' && looksLikeShellScript(f.hostPath)) add(f);
+    if (name !== 'up') continue;
+    // `up` is one execline command line: LinuxServer's and paperless-ngx's name the oneshot's script by its path.
+    const text = scriptText(project, f.hostPath) ?? '';
+    const named = text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+    const target = named && /^\/[^\s]+$/.test(named) ? hostFileAt(project, mappings, named) : undefined;
+    if (target && looksLikeShellScript(target)) add({ hostPath: target, containerPath: named!, ...(f.instruction ? { instruction: f.instruction } : {}) });
+  }
+  for (const f of filesUnder(project, mappings, '/etc/services.d', 2)) if (path.posix.basename(f.containerPath) === 'run' && looksLikeShellScript(f.hostPath)) add(f);
+  for (const f of filesUnder(project, mappings, '/custom-cont-init.d', 1)) if (isFile(f.hostPath)) add(f);
+  return out;
+}
+
+/**
+ * The image starts with s6-overlay's /init (s6OverlayInit), and which major version installs it, as far as the build
+ * says: a LinuxServer.io base is v3 (docker-baseimage-alpine ADDs the v3 tarballs); an image of this repository that
+ * downloads the overlay names it in the URL or in an ARG/ENV (`S6_OVERLAY_VERSION=3.2.1.0`; v3 ships `.tar.xz`, v2
+ * `s6-overlay-amd64.tar.gz`). v2 works in /var/run/s6, v3 in /run (just-containers/s6-overlay README, "Read-Only Root
+ * Filesystem", in v2.2.0.3 and in v3).
+ */
+export function s6OverlayStart(base: StageBase): { version?: 2 | 3 } | undefined {
+  if (!s6OverlayInit(base)) return undefined;
+  const own = imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT');
+  if (!own) return { version: 3 };
+  const texts = chainInstructions(base.chain).map((i) => i.raw).filter((t) => /s6.overlay|S6_OVERLAY/i.test(t));
+  if (!texts.length) return {};
+  for (const t of texts) {
+    const v = /S6_OVERLAY_VERSION[= ]\s*["']?v?(\d+)\./.exec(t) ?? /s6-overlay\/releases\/download\/v(\d+)\./.exec(t);
+    if (v) return Number(v[1]) === 2 ? { version: 2 } : Number(v[1]) === 3 ? { version: 3 } : {};
+  }
+  if (texts.some((t) => /s6-overlay-[a-z0-9_]+\.tar\.gz/.test(t))) return { version: 2 };
+  if (texts.some((t) => /s6-overlay-[a-z0-9_]+\.tar\.xz/.test(t))) return { version: 3 };
+  return {};
+}
+
+/** A start script s6-overlay's /init runs (s6Scripts), not the entrypoint's own chain. */
+function isS6Script(x: { ref: StartScriptRef }): boolean {
+  return x.ref.command.argv?.[0] === '/init' && x.ref.command.via === 'ENTRYPOINT';
+}
+
+/** At most this many s6 scripts per image: a tree, read once. */
+const S6_SCRIPTS = 48;
+
+/**
+ * Files the COPY mappings put under a container folder, down to `depth` levels below it (1: its files; 2: the files
+ * of its subfolders too), through a COPY of the folder itself or of a tree above it (`COPY root/ /`), by path order.
+ */
+function filesUnder(project: Project, mappings: readonly ContainerMapping[], dir: string, depth: number): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
+  const found = new Map<string, { hostPath: string; containerPath: string; instruction?: DfInstruction }>();
+  const inProject = (p: string) => project.roots.some((r) => isInside(r, p));
+  for (const m of mappings) {
+    if (!m.hostPath) continue;
+    const instruction = m.copy?.instruction;
+    const extra = instruction ? { instruction } : {};
+    const rel = path.posix.relative(dir, m.containerPath.replace(/(.)\/$/, '$1'));
+    if (!rel.startsWith('..') && !path.posix.isAbsolute(rel) && rel !== '' && rel.split('/').length <= depth && isFile(m.hostPath)) {
+      if (inProject(m.hostPath)) found.set(m.containerPath, { hostPath: m.hostPath, containerPath: m.containerPath, ...extra });
+      continue;
+    }
+    if (!isDirectory(m.hostPath)) continue;
+    const under = path.posix.relative(m.containerPath.replace(/(.)\/$/, '$1'), dir);
+    if (under.startsWith('..') || path.posix.isAbsolute(under)) continue;
+    const hostDir = path.join(m.hostPath, ...under.split('/').filter(Boolean));
+    if (!inProject(hostDir) || !isDirectory(hostDir)) continue;
+    const walk = (host: string, container: string, level: number) => {
+      for (const e of sortedDirEntries(host)) {
+        const h = path.join(host, e.name);
+        const c = `${container}/${e.name}`;
+        if (isFile(h)) found.set(c, { hostPath: h, containerPath: c, ...extra });
+        else if (level < depth && isDirectory(h)) walk(h, c, level + 1);
+      }
+    };
+    walk(hostDir, dir, 1);
   }
   return [...found.values()].sort((a, b) => (a.containerPath < b.containerPath ? -1 : a.containerPath > b.containerPath ? 1 : 0));
 }
@@ -1136,6 +1253,17 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = levelMappings(project, levels);
   const users = startUsers(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  // An s6 service that steps down says who the app runs as, under /init's root supervision.
+  // Longruns first (a legacy services.d run, or an s6-rc folder whose `type` says longrun): the app is a service, and
+  // a oneshot's step down (a migration run as the app's user) only repeats who that is.
+  const longrun = (x: ImageStart['scripts'][number]) => x.ref.containerPath.startsWith('/etc/services.d/') || (path.basename(x.ref.hostPath) === 'run' && (scriptText(project, path.join(path.dirname(x.ref.hostPath), 'type')) ?? '').trim() === 'longrun');
+  for (const x of [...scripts.filter(longrun), ...scripts.filter((x) => !longrun(x))]) {
+    if (!isS6Script(x)) continue;
+    for (const d of x.reading.drops) {
+      if (d.oneOff || !d.user || users.runUsers.some((u) => u.user === d.user)) continue;
+      users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
+    }
+  }
   return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...users };
 }
 
@@ -1600,7 +1728,9 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   ];
   // The main process's step down; else a one-off one, when nothing the start runs keeps root after it: no daemon or
   // supervisor started as root (gogs's s6-svscan), no account changes or package installs, which need root.
-  let found = readings.find((r) => r.reading.drops.some((d) => !d.oneOff));
+  // s6-overlay's /init stays root and supervises each service, which may step down on its own (`exec s6-setuidgid abc
+  // app` in its run script): that is the service's drop, not the container's, and /init keeps root (imageRootDaemons).
+  let found = readings.find((r) => !(r.script && isS6Script(r.script)) && r.reading.drops.some((d) => !d.oneOff));
   const keepsRoot = imageRootDaemons(start).length > 0 || readings.some((r) => r.reading.accountChanges?.length || r.reading.packageInstalls?.length);
   if (!found && !keepsRoot) found = readings.find((r) => r.reading.drops.length > 0);
   if (!found) return undefined;

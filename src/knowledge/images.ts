@@ -84,6 +84,12 @@ export interface ImageFacts {
   /** Capabilities to give back after `cap_drop: [ALL]`. */
   capsNeeded: string[];
   /**
+   * Its own start runs as root and stays root, and capsNeeded is all that root process needs, checked on an engine
+   * (LinuxServer's socket-proxy: haproxy's `chroot /` needs SYS_CHROOT): compose/cap-drop gives exactly those back
+   * where the image's own entrypoint and command run, instead of reporting a root service it knows nothing about.
+   */
+  staysRoot?: boolean;
+  /**
    * The DAC_OVERRIDE in capsNeeded is there only for root to read and descend into folders the server's user keeps
    * private (the entrypoint's `find <data> \! -user X -exec chown X`); it writes only in folders root owns or that
    * are mode 1777. CAP_DAC_READ_SEARCH bypasses the same read and search checks (capabilities(7)), so a service whose
@@ -109,6 +115,11 @@ export interface ImageFacts {
    * that run whatever command they are given: their write paths are not known.
    */
   writePathsKnown: boolean;
+  /**
+   * Why the write paths of an image that runs its own server are not known, and what a read-only root would need
+   * (LinuxServer.io's s6-overlay init, weblate before 5.0): said in place of "runs whatever command it is given".
+   */
+  writesUnknown?: string;
   /** Canonical name of a drop-in non-root replacement; the tag carries over. */
   swapTo?: string;
   hasShell: boolean;
@@ -1259,6 +1270,24 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: { distro: 'ubuntu' },
   },
   {
+    family: 'linuxserver-socket-proxy',
+    // LinuxServer.io's Docker socket proxy is not built on their s6-overlay base: FROM alpine, no abc, no step down.
+    names: ['lscr.io/linuxserver/socket-proxy', 'ghcr.io/linuxserver/socket-proxy', 'linuxserver/socket-proxy'],
+    source: 'https://github.com/linuxserver/docker-socket-proxy/blob/main/Dockerfile',
+    // ENTRYPOINT /docker-entrypoint.sh as root: `mkdir -p /run/haproxy`, renders /run/haproxy/haproxy.cfg with sed,
+    // `exec haproxy -W -db`; the config says `user root`, `chroot /`, `pidfile /run/haproxy.pid`; EXPOSE 2375. It writes
+    // /run only; its readme runs it `read_only: true` with `tmpfs: /run`. Checked on the team engine (2026-12-03) with
+    // Debian's haproxy 2.6 and that entrypoint and config, --read-only --tmpfs /run --cap-drop ALL: "Cannot chroot(/)",
+    // and with SYS_CHROOT back "Loading success." and a listener on 2375. Tags 1.x (April 2024 to April 2025, nginx
+    // releases) ran nginx with `user root;` and its temp and pid files in /run (mkdir /run/nginx-tmp): under
+    // cap_drop ALL Debian's nginx 1.22 with that config stopped at "initgroups(root, 0) failed (1: Operation not
+    // permitted)" and ran with SETGID back.
+    capsSource: 'https://github.com/linuxserver/docker-socket-proxy/blob/main/root/templates/haproxy.cfg',
+    facts: { distro: 'alpine', ports: [2375], capsNeeded: ['SYS_CHROOT'], staysRoot: true, tmpfsPaths: ['/run'], writePathsKnown: true },
+    tags: [{ when: (t) => major(t) === 1, set: { capsNeeded: ['SETGID'] } }],
+    otherTags: {},
+  },
+  {
     family: 'linuxserver',
     // LinuxServer.io's base images and every app image built on them (lscr.io/linuxserver/sonarr, ...).
     names: [/^(lscr\.io\/|ghcr\.io\/)?linuxserver\//],
@@ -1269,12 +1298,31 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // (chown and chmod over trees abc may own); the services then run as abc through s6-setuidgid, supervised
     // by s6 as root (stopping them signals another UID: KILL). A USER stops all of that: never add one.
     // Its read-only and non-root modes (LSIO_READ_ONLY_FS, LSIO_NON_ROOT_USER) exist only for images that
-    // say they support them; write paths are per app: not known.
+    // say they support them; write paths are per app: not known. s6-overlay v3's preinit needs /run
+    // writable and executable: with S6_READ_ONLY_ROOT it only remounts an existing /run exec (failing
+    // that, it warns "expect /init to crash soon" when /run is noexec, Docker's tmpfs default), else it
+    // `s6-mkdir -p /run` and makes /run/s6 and /run/service there (on the team engine `docker run --tmpfs /run`
+    // mounted it `rw,nosuid,nodev,noexec`, `--tmpfs /run:exec` without noexec)
+    // (https://github.com/just-containers/s6-overlay/blob/master/layout/rootfs-overlay/package/admin/s6-overlay-@VERSION@/libexec/preinit).
+    // Capabilities, checked on the team engine (2026-12-03) with a stand-in of this start
+    // (debian:bookworm-slim, Debian's s6 2.11.3.2, useradd -u 911 -U abc, lsiown.v1 from linuxserver/docker-mods
+    // mod-scripts; init: init-adduser's usermod/groupmod to PUID=PGID=1000, `lsiown abc:abc /app /config
+    // /defaults`, docker-swag's init-permissions-config `find /config/log -exec chmod +r` and `lsiown -R abc:abc
+    // /config` over a volume left by UID 911 with 0700 folders and 0600 files, then s6-svscan with a service
+    // `exec s6-setuidgid abc ...` that traps TERM), `docker run --cap-drop ALL --security-opt no-new-privileges
+    // --cap-add ...`: with all six every step passed and `docker stop` ended the service by TERM at once.
+    // Without CHOWN: lsiown "changing ownership ... Operation not permitted" and abc cannot write /config;
+    // without DAC_OVERRIDE: lsiown -R "find: '/config/db': Permission denied"; without FOWNER: chmod
+    // "Operation not permitted" on abc's logs; without SETGID: s6-applyuidgid "unable to set supplementary
+    // group list"; without SETUID: "unable to setuid"; without KILL: the service never got TERM and stop
+    // waited out its timeout for SIGKILL. usermod/groupmod needed none (root owns /etc/passwd).
     capsSource: 'https://github.com/linuxserver/docker-baseimage-alpine/blob/master/root/etc/s6-overlay/s6-rc.d/init-adduser/run',
     facts: {
       existingUser: user('abc', 911),
       dropsPrivileges: true,
       capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID'],
+      writesUnknown:
+        "runs s6-overlay's /init as root, which needs /run writable and executable at start (a tmpfs /run:exec: Docker mounts a tmpfs noexec unless told), and LinuxServer's init renumbers abc in /etc/passwd and /etc/group for PUID/PGID unless LSIO_READ_ONLY_FS is set, which only images whose readme lists read-only support honour (https://docs.linuxserver.io/misc/read-only): the app's own writes are not known",
     },
     // The base images name their distro (baseimage-alpine, -ubuntu, -debian, -fedora, -arch); an app image's
     // tag may (`-alpine`, `-ubuntu`, `-debian`), else its distro is not known here.
@@ -1295,6 +1343,33 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { existingUser: user('grafana', 472, 0), defaultUser: '472', nonRootByDefault: true, ports: [3000], tmpfsPaths: ['/tmp'], installWrites: GRAFANA_WRITES, writePathsKnown: true },
     tags: [{ when: /(^|-)ubuntu(-|$)/, set: { distro: 'ubuntu' } }],
     otherTags: { distro: 'alpine' },
+  },
+  {
+    family: 'weblate',
+    names: ['weblate/weblate'],
+    source: 'https://github.com/WeblateOrg/docker/blob/main/Dockerfile',
+    // FROM weblate/base (Debian), whose `useradd --shell /bin/sh --user-group weblate --groups root,tty`
+    // is the first user (1000:1000); the image ends `USER 1000` (numeric, for OpenShift), EXPOSE 8080,
+    // VOLUME /app/data and /app/cache, ENTRYPOINT /app/bin/start: no step down, no setcap. Its start
+    // writes only /tmp (the nginx site in /tmp/nginx, /tmp/localtime, the nss_wrapper passwd) and /run
+    // (/run/supervisor.conf.d, /run/granian, /run/celery, nginx's pid), both chgrp 0 and 770 in the image:
+    // read-only runs with tmpfs on /run and /tmp, what the maintainers did (WeblateOrg/docker#1831 and
+    // #1857; WeblateOrg/docker-compose#198, `read_only: true`, `tmpfs: [/run, /tmp]`), and what broke
+    // 5.8.4 on a read-only root without a /run mount (WeblateOrg/docker#2923: "mkdir: cannot create
+    // directory '/run/supervisor.conf.d/': Read-only file system"). 4.x images before that work wrote
+    // /etc/nginx: left at the defaults, a human decides.
+    facts: {
+      distro: 'debian',
+      existingUser: user('weblate', 1000),
+      defaultUser: '1000',
+      nonRootByDefault: true,
+      ports: [8080],
+      tmpfsPaths: ['/tmp', '/run'],
+      dataPaths: ['/app/data', '/app/cache'],
+      writePathsKnown: true,
+    },
+    tags: [{ when: (t) => (major(t) ?? 5) < 5, set: { tmpfsPaths: [], dataPaths: [], writePathsKnown: false, writesUnknown: 'is older than 5.0, whose start wrote its nginx configuration under /etc/nginx (its read-only layout, tmpfs on /run and /tmp, came with WeblateOrg/docker#1857): the paths it writes are not known' } }],
+    otherTags: {},
   },
   {
     family: 'prometheus',

@@ -71,6 +71,41 @@ describe.skipIf(!rt)('runtime: hardened stacks keep their users and groups right
   );
 });
 
+describe.skipIf(!rt)('runtime: a LinuxServer.io start under cap_drop ALL', () => {
+  guardRuns(rt);
+  beforeAll(() => standins(rt), LONG);
+
+  it(
+    'linuxserver-app: the init renumbers abc, chowns a /config left by UID 911 and supervises the app as abc with exactly CHOWN, DAC_OVERRIDE, FOWNER, KILL, SETGID, SETUID',
+    async () => {
+      const dir = copyStack('linuxserver-app');
+      try {
+        const r = await verifyStack(dir);
+        expect(r.code, r.stderr).toBe(1); // read_only is left for a human (s6 writes /run; init-adduser, /etc/passwd)
+        expectAllVerified(r.report, ['app']);
+        const c = (await keptContainers(rt, dir)).get('app')!;
+        expect(c.running).toBe(true);
+        expect(c.health).toBe('healthy');
+        expect(c.capDrop).toEqual(['ALL']);
+        expect([...c.capAdd].sort()).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID']);
+        expect(c.readOnlyRootfs).toBe(false);
+        const init = await kernelView(rt, c);
+        expect(init.uid, 's6-svscan supervises as root').toBe(0);
+        expect(init.noNewPrivs).toBe(true);
+        // The private tree the image left at 911 is abc's (1000) now: root descended it and chmodded abc's log.
+        expect((await inContainer(rt, c, ['stat', '-c', '%u:%g %a', '/config/db/data', '/config/log/app.log'])).trim().split('\n')).toEqual(['1000:1000 600', '1000:1000 644']);
+        // The app runs as abc; s6-supervise (root) stops it with TERM, which needs KILL for another UID.
+        expect((await inContainer(rt, c, ['id', '-u', 'abc'])).trim()).toBe('1000');
+        await inContainer(rt, c, ['s6-svc', '-wd', '-T', '20000', '-d', '/run/service/app']);
+        expect((await inContainer(rt, c, ['cat', '/config/stopped'])).trim()).toBe('TERM');
+      } finally {
+        await removeStack(rt, dir);
+      }
+    },
+    LONG,
+  );
+});
+
 if (!rt) {
   describe('runtime tier (skipped)', () => {
     it.skip(`${engine.reason} (see DEVELOPERS.md)`, () => {});

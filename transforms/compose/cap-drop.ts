@@ -314,6 +314,13 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     }
     return fileCaps.some((c) => !drop.caps.includes(c)) ? [...new Set([...drop.caps, ...fileCaps])].sort() : drop.caps;
   }
+  // An image that stays root and whose root process's needs were checked on an engine (staysRoot): those, where its
+  // own entrypoint and command run; a compose entrypoint or command runs something else, whose needs are not known.
+  if (!img.built && img.facts?.staysRoot && user.known && user.root && user.from !== 'compose') {
+    const own = s.effective.entrypoint === undefined || s.effective.entrypoint === null;
+    const noCommand = s.effective.command === undefined || s.effective.command === null;
+    if (own && noCommand) return [...new Set([...img.facts.capsNeeded, ...fileCaps])].sort();
+  }
   if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
   if (!user.known) return `its Dockerfile sets no USER and its base ${img.image ?? '(unresolved)'} is not in the knowledge table`;

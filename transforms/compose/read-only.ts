@@ -41,7 +41,7 @@ import { serviceEnvironment } from '../../src/env-files.js';
 import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
-import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
@@ -86,7 +86,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     return privilegedNote(ID, s, 'a read-only root');
   }
   if (setting !== undefined) return note(`read_only is set to ${JSON.stringify(setting)} explicitly; kept`, 'If the service writes only to volumes and /tmp, set read_only: true.', 'note');
-  const judged = imageToJudge(ctx, s, ID, CIS, 'root left writable');
+  const judged = imageToJudge(ctx, s, ID, CIS, 'root left writable', { judgeS6Overlay: true });
   if ('done' in judged) return judged.done;
   const { img } = judged;
   const writes = writePaths(ctx, s, img);
@@ -96,6 +96,29 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     return note(
       `compose watch syncs files into ${synced.slice(0, 3).join(', ')} (develop.watch), which needs the container to write there: a read-only root makes every sync fail, and a tmpfs would hide what the image has there; root left writable`,
       'Keep read_only off where the service runs under docker compose watch (a development override), or sync into a volume; then run docker-harden again.',
+    );
+  }
+  // s6-overlay's /init (its own ENTRYPOINT, or a LinuxServer.io base's) prepares its run directory at start and runs the
+  // s6 trees' scripts as root: v3 needs /run writable and executable (preinit: it only remounts an existing /run exec,
+  // and warns "expect /init to crash soon" on a noexec one; Docker mounts a tmpfs noexec unless told, checked on the
+  // team engine), v2 makes /var/run/s6 and, without S6_READ_ONLY_ROOT=1, changes the modes of its scripts in /etc
+  // (https-portal on a read-only root: "s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file
+  // system", WeblateOrg/docker-compose f178a92). What the services write is their own: withheld, with what to mount.
+  const s6 = img.built && img.base && runtimeUser(s, img).root ? s6OverlayStart(img.base) : undefined;
+  if (s6) {
+    const lsio = img.facts?.family === 'linuxserver';
+    const what =
+      s6.version === 2
+        ? "its start is s6-overlay v2's /init, which makes /var/run/s6 at start and, unless S6_READ_ONLY_ROOT=1, changes the modes of its cont-init.d and services.d scripts in /etc (on a read-only root: \"s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file system\")"
+        : `its start is s6-overlay's /init${lsio ? ` (its base ${img.image})` : ''}, which needs /run writable and executable at start (a tmpfs /run:exec: Docker mounts a tmpfs noexec unless told)${lsio ? ', and whose LinuxServer init renumbers abc in /etc/passwd and /etc/group for PUID/PGID unless LSIO_READ_ONLY_FS is set' : ''}`;
+    // Account changes its own s6 scripts make as root (nginx-proxy-manager's prepare/10-usergroup.sh: usermod, useradd).
+    const accounts = imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base));
+    const edits = accounts.length ? `; its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group` : '';
+    return note(
+      `${what}${edits}; it runs its s6 scripts and services as root, and where they write is not modelled here; root left writable`,
+      s6.version === 2
+        ? 'Set S6_READ_ONLY_ROOT=1, mount a tmpfs with exec where /var/run points (/run:exec; s6-overlay v2\'s README mounts /var:rw,exec) and one for each path its services write, then add read_only: true; docker-harden verify on an engine shows what the service writes.'
+        : `${accounts.length ? 'Make the account changes at build time, ' : ''}${accounts.length ? 'mount' : 'Mount'} a tmpfs /run:exec and one for each path its services write${lsio ? ', set LSIO_READ_ONLY_FS=true if the image supports it (https://docs.linuxserver.io/misc/read-only)' : ''}, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
     );
   }
   // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
@@ -779,6 +802,7 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // "runs whatever command it is given" is what a base image (python, node) is, not these.
     return `${img.image} is a server image, but the knowledge table does not hold every path it writes outside its VOLUMEs: the paths it writes are not known`;
   } else if (!img.facts.writePathsKnown) {
+    if (img.facts.writesUnknown) return `${img.image} ${img.facts.writesUnknown}`;
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
     // A server whose known writes include a data folder upstream declares no VOLUME for (grafana's /var/lib/grafana):

@@ -50,6 +50,7 @@ import {
   ROOT_ONLY_SERVERS,
   imageStart,
   imageStartWrites,
+  s6OverlayStart,
   serviceNeedingRoot,
   serviceStart,
   serviceUnseenDrop,
@@ -221,7 +222,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       // NFS and VPN servers name their own reason in the entry (ROOT_ONLY_SERVERS); the others drop privileges themselves.
       `it starts ${daemons.slice(0, 3).join(', ')}, whose master process must start as root${daemons.slice(0, 3).every((d) => !ROOT_ONLY_SERVERS.has(d.split(' ')[0]!)) ? ' (it drops privileges itself)' : ''}; a USER would stop it; no user added${app ? `; the app itself runs as ${app.user} (${app.how})` : ''}`,
-      'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+      s6OverlayStart(base)
+        ? // s6-overlay's own notes: USER is supported only in part from 3.2.3.2 on (fix-attrs, logutil-service and the
+          // syslogd emulation change UIDs), and its preinit refuses a /run the user does not own unless it is group 0 or
+          // the Kubernetes opt-in (just-containers/s6-overlay README, Notes, "USER directive"; libexec/preinit).
+          "Keep it on root and let compose/cap-drop limit its capabilities. s6-overlay has only limited support for a non-root USER (its README, as of 3.2.3.2: fix-attrs, logutil-service and the syslogd emulation need root), and /run must then be that user's (a tmpfs /run:exec,uid=…): if every service steps down already, try USER with that on an engine (docker-harden verify)."
+        : 'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
     );
   }
   // Packages installed at start (an EXTRA_PACKAGES hook): apt, apk, dnf and dpkg refuse to run for any user but root.

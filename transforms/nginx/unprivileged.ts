@@ -47,7 +47,7 @@ import { lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
 import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
-import { imageStart, serviceStart, startConfigMappings, startScriptTexts, type StartWrite } from '../../src/start-scripts.js';
+import { imageRootDaemons, imageStart, serviceStart, startConfigMappings, startScriptTexts, type StartWrite } from '../../src/start-scripts.js';
 import {
   insertBefore,
   insertAfter,
@@ -363,6 +363,16 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
         return dest.startsWith('/') && target !== dest && under(target, dest);
       }),
     );
+  // A start that runs a supervisor or a daemon whose master must start as root (s6-overlay's /init, which runs its
+  // cont-init scripts and supervises nginx, cron, ... as root: https-portal on nginx) stops under UID 101 whatever
+  // nginx's own files allow: the swap is not the image's to make.
+  for (const { s, start } of starts) {
+    const daemons = imageRootDaemons(start);
+    if (daemons.length) {
+      plan.block(`${s ? `service ${s.name}'s start` : 'its start'} runs ${daemons.slice(0, 3).join(', ')}, which must start as root: as UID ${UID} it would not start; keep the image on root`);
+      return;
+    }
+  }
   const seen = new Set<string>();
   for (const { s, start } of starts) {
     const writes: StartWrite[] = [...start.scripts.flatMap((x) => x.reading.writes), ...(start.command?.writes ?? [])];
