@@ -797,12 +797,13 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // Its server's folders outside any VOLUME, with nothing of the image's in them (caddy's certificates and autosave,
     // n8n's ~/.n8n and ~/.cache): they are known, but not whether this service's command is that server.
     return `${img.image} writes outside its VOLUMEs: ${img.facts.installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
+  } else if (!img.facts.writePathsKnown && img.facts.writesUnknown) {
+    return `${img.image} ${img.facts.writesUnknown}`;
   } else if (!img.facts.writePathsKnown && img.facts.ports.length) {
     // A server image (mariadb, mongo, pgadmin: the row knows its ports) whose row does not list every path it writes:
     // "runs whatever command it is given" is what a base image (python, node) is, not these.
     return `${img.image} is a server image, but the knowledge table does not hold every path it writes outside its VOLUMEs: the paths it writes are not known`;
   } else if (!img.facts.writePathsKnown) {
-    if (img.facts.writesUnknown) return `${img.image} ${img.facts.writesUnknown}`;
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
     // A server whose known writes include a data folder upstream declares no VOLUME for (grafana's /var/lib/grafana):
