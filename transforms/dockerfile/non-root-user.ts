@@ -455,12 +455,6 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `${lostConfig.map((w) => w.how).join(', ')} ${lostConfig.length > 1 ? 'write' : 'writes'} configuration into root's HOME, which ${plan.user} does not read: if the app needs it at run time, write it system-wide (git config --system, npm config set --location=global, pip config --global set) or after USER`,
     );
   }
-  const rootCwd = rootWorkingDirectory(base, services);
-  if (rootCwd) {
-    parts.push(
-      `no WORKDIR: it runs in / (${rootCwd} sets none), which ${plan.user} cannot write; a program that writes relative paths by default (a data folder of ., a relative database or report file) fails there as ${plan.user}: if it does, add a WORKDIR it owns or point those paths at a volume`,
-    );
-  }
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
   if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
   // scratch has no /etc/passwd: the engine sets HOME=/ for a UID it cannot look up (and an image's nobody has home /),
@@ -1212,26 +1206,6 @@ function startWriteText(w: StartWrite): string {
       ? `sqlite keeps its journal beside the database, so ${dir} must be writable`
       : `it writes files in ${dir}, so that folder must be writable`;
   return `${w.path} (${w.how}; ${why}${glob})`;
-}
-
-/**
- * Base images whose working directory is / (no WORKDIR upstream; `docker image inspect` WorkingDir is empty for
- * python:3.12-slim, debian:bookworm-slim and node:20-bookworm-slim on the team engine; alpine, busybox and ubuntu are
- * a root filesystem and a CMD, https://github.com/docker-library/official-images; scratch has nothing).
- */
-const ROOT_CWD_FAMILIES = new Set(['alpine', 'busybox', 'debian', 'ubuntu', 'python', 'node', 'scratch']);
-
-/**
- * The base's name when the stage runs in /: neither the Dockerfile (this stage or one it is built FROM) nor a
- * service (compose working_dir) sets a working directory, and the base sets none. syncthing's stcrashreceiver and
- * ursrv images (review unseen-repositories-2026-12) write their reports relative to it by default, which a
- * non-root user cannot do in / (CIS 4.1: the user must be able to run the image).
- */
-function rootWorkingDirectory(base: StageBase, services: ServiceLink[]): string | undefined {
-  if (!base.facts || base.builtFrom || !ROOT_CWD_FAMILIES.has(base.facts.family)) return undefined;
-  if (chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return undefined;
-  if (services.some((s) => s.effective.working_dir !== undefined)) return undefined;
-  return base.image;
 }
 
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
