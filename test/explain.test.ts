@@ -209,7 +209,7 @@ describe('the model behind it', () => {
     // The volume is shared where the services run together (the dev file), not across files run apart.
     expect(fixed('app/Dockerfile').message).toContain('UID 1234 shared with service worker over volume data');
     expect(fixed('api/Dockerfile').message).toBe(
-      'final stage runs as root: create user app at UID 1000 unless the base already has a user there, which is then reused (named app-1000 where the base already uses app at another ID), USER 1000:1000; chown /data, /home/app; no WORKDIR: it runs in / (debian:bookworm-slim sets none), which 1000:1000 cannot write; a program that writes relative paths by default (a data folder of ., a relative database or report file) fails there as 1000:1000: if it does, add a WORKDIR it owns or point those paths at a volume',
+      'final stage runs as root: create user app at UID 1000 unless the base already has a user there, which is then reused (named app-1000 where the base already uses app at another ID), USER 1000:1000; chown /data, /home/app',
     );
   });
 });
