@@ -216,6 +216,9 @@ describe('evidence files', () => {
     expect(evidenceKind('.gitlab-ci.yml', [''])).toBe('gitlab-ci');
     expect(evidenceKind('README.md', ['docs'])).toBe('readme');
     expect(evidenceKind('.env', [''])).toBe('dotenv');
+    // Templates a README has users copy to .env, each naming its own COMPOSE_FILE (otobo's .docker_compose_env_https).
+    expect(['.env.example', '.env.docker', 'prod.env', 'env.sample', '.docker_compose_env_https', '.compose-env'].map((n) => evidenceKind(n, ['']))).toEqual(Array(6).fill('dotenv'));
+    expect(['.envrc', 'dot_env.m4', 'env.py', 'environment', 'venv', '.environment'].map((n) => evidenceKind(n, ['']))).toEqual(Array(6).fill(undefined));
     expect(evidenceKind('docker-bake.hcl', [''])).toBe('bake');
     expect(evidenceKind('devcontainer.json', ['.devcontainer'])).toBe('devcontainer');
     expect(['.goreleaser.yml', '.goreleaser.yaml', 'goreleaser.yaml', '.goreleaser-nightly.yml', '.goreleaser.docker.yaml', 'goreleaserx.yml'].map((n) => evidenceKind(n, ['']))).toEqual([
@@ -804,6 +807,23 @@ describe('evidence files', () => {
       '.env': '# local\nCOMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE="docker-compose.yml;docker-compose.dev.yml"\n',
     });
     expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.env:3', source: 'dotenv' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dotenv templates: each COMPOSE_FILE a template names is a way the project is run, under any compose file names', async () => {
+    const { dir, ev } = await evidenceOf({
+      'docker-compose/app-base.yml': 'services: {}\n',
+      'docker-compose/app-http.yml': 'services: {}\n',
+      'docker-compose/app-https.yml': 'services: {}\n',
+      '.docker_compose_env_http': '# copy to .env\nCOMPOSE_FILE=docker-compose/app-base.yml:docker-compose/app-http.yml\n',
+      '.docker_compose_env_https': 'COMPOSE_PROJECT_NAME=app\nCOMPOSE_FILE=docker-compose/app-base.yml:docker-compose/app-https.yml\n',
+      // No COMPOSE_FILE: says nothing.
+      'prod.env': 'DB_PASSWORD=x\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose/app-base.yml', 'docker-compose/app-http.yml'], at: '.docker_compose_env_http:2', source: 'dotenv' },
+      { files: ['docker-compose/app-base.yml', 'docker-compose/app-https.yml'], at: '.docker_compose_env_https:2', source: 'dotenv' },
+    ]);
     rmSync(dir, { recursive: true, force: true });
   });
 

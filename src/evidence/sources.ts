@@ -63,11 +63,20 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   }
   if (/^readme(\.[a-z]+)?$/.test(lower) && /(^readme$|\.(md|markdown|mdx|txt)$)/.test(lower)) return 'readme';
   if (/\.(md|markdown|mdx)$/.test(lower) && dirParts.some((d) => /^docs?$/i.test(d))) return 'readme';
-  if (lower === '.env' || /^\.env\.(example|sample|template|dist|defaults?|local|dev|development|prod|production)$/.test(lower)) return 'dotenv';
+  if (DOTENV_NAME.test(lower)) return 'dotenv';
   if (/^docker-bake(\.override)?\.(hcl|json)$/.test(lower) || lower.endsWith('.bake.hcl')) return 'bake';
   if (lower === 'devcontainer.json' || lower === '.devcontainer.json') return 'devcontainer';
   return undefined;
 }
+
+/**
+ * Names of dotenv files and of the templates a README has users copy to `.env`: `.env` and `.env.<anything>`
+ * (`.env.example`, `.env.dist`, `.env.docker`), `<name>.env` (`prod.env`), `env.example`-like names, and a dotfile
+ * with an `env` word and no extension (otobo's `.docker_compose_env_https`, one per way to run it). Only their
+ * COMPOSE_FILE is read: each template that sets one is a way the project is run. `.envrc` (direnv, a shell file)
+ * and template sources (`dot_env.m4`) are not dotenv.
+ */
+const DOTENV_NAME = /^(\.env(\..+)?|[\w.-]+\.env|env\.(example|sample|template|dist|defaults?)|\.[\w-]*[_-]env([_-][\w-]*)?)$/;
 
 interface Ctx {
   file: string;
