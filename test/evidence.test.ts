@@ -578,7 +578,7 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('GitHub workflows: step outputs written to $GITHUB_OUTPUT (or ::set-output) fill later steps and needing jobs', async () => {
+  it('GitHub workflows: step outputs written to $GITHUB_OUTPUT (or ::set-output) fill later steps and needing jobs; $GITHUB_ENV the later steps\' env', async () => {
     const wf = [
       'on: push',
       'jobs:',
@@ -609,14 +609,32 @@ describe('evidence files', () => {
       '    runs-on: ubuntu-latest',
       '    steps:',
       '      - run: docker build -t org/api-debug ${{ needs.setup.outputs.dir }}',
+      '  env-job:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: |',
+      '          echo "IMAGE=org/env-app" >> $GITHUB_ENV',
+      '          echo "DIR=services/api" >> "${GITHUB_ENV}"',
+      '      - run: docker build -t $IMAGE:ci $DIR',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ${{ env.DIR }}',
+      '          tags: ${{ env.IMAGE }}:latest',
+      // A step that may not run adds a value: the name is then not one file.
+      '      - if: github.ref_type == \'tag\'',
+      '        run: echo "DIR=services/other" >> $GITHUB_ENV',
+      '      - run: docker build -t org/after-if $DIR',
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({ 'services/api/Dockerfile': 'FROM node:22\n', 'services/api/Dockerfile.prod': 'FROM node:22\n', '.github/workflows/ci.yml': wf });
+    const { dir, ev } = await evidenceOf({ 'services/api/Dockerfile': 'FROM node:22\n', 'services/api/Dockerfile.prod': 'FROM node:22\n', 'services/other/Dockerfile': 'FROM node:22\n', '.github/workflows/ci.yml': wf });
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'services/api/Dockerfile.prod', context: 'services/api', target: undefined, tags: ['org/api:latest', 'org/api:$VERSION'], push: true, at: '.github/workflows/ci.yml:18' },
       // An output no step writes stays as written.
       { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/api:${{ steps.nope.outputs.version }}'], push: false, at: '.github/workflows/ci.yml:24' },
       { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/api-debug'], push: false, at: '.github/workflows/ci.yml:29' },
+      // Written to $GITHUB_ENV: the environment of the steps after it.
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/env-app:ci'], push: false, at: '.github/workflows/ci.yml:36' },
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/env-app:latest'], push: false, at: '.github/workflows/ci.yml:37' },
     ]);
     // --explain shows where the tags were written.
     expect(ev.builds[0]!.at.text).toBe('uses: docker/build-push-action@v6; tags from steps.vars.outputs.tags (.github/workflows/ci.yml:15)');

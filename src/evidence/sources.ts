@@ -514,16 +514,18 @@ const MAX_OUTPUT_VALUES = 16;
  * assignment of a variable adds a value it can have, so a value read is one of these; an output with more values than MAX_OUTPUT_VALUES is dropped.
  * (A variable that reads itself extends its latest values only: `X=a; X="$X,b"` then gives `a` and `a,b`.)
  * Writes recognised: `echo NAME=VALUE >> $GITHUB_OUTPUT` (or `>`), `echo NAME=VALUE | tee -a $GITHUB_OUTPUT`,
- * `echo ::set-output name=NAME::VALUE`; a `{ …; } >> $GITHUB_OUTPUT` group and heredocs are not read.
+ * `echo ::set-output name=NAME::VALUE`; a `{ …; } >> $GITHUB_OUTPUT` group and heredocs are not read. With `file`
+ * GITHUB_ENV: the variables the step sets for the steps after it, written the same way to `$GITHUB_ENV`
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-environment-variable).
  */
-export function scriptOutputs(text: string, vars: ReadonlyMap<string, string>): Map<string, { values: string[]; offset: number }> {
+export function scriptOutputs(text: string, vars: ReadonlyMap<string, string>, file: 'GITHUB_OUTPUT' | 'GITHUB_ENV' = 'GITHUB_OUTPUT'): Map<string, { values: string[]; offset: number }> {
   const known = new Map<string, string[]>([...vars].map(([k, v]) => [k, [v]]));
   // The values of each variable's latest assignment: an assignment that reads the variable itself (`X="$X,b"`)
   // extends those, as a script building a list does, rather than every value the variable ever had.
   const latest = new Map<string, string[]>();
   const outputs = new Map<string, { values: string[]; offset: number }>();
   const dropped = new Set<string>();
-  const isOutputFile = (w: string | undefined) => w !== undefined && /^\$\{?GITHUB_OUTPUT\}?$/.test(w);
+  const isOutputFile = (w: string | undefined) => w !== undefined && (w === `$${file}` || w === `\${${file}}`);
   const add = (into: Map<string, string[]>, name: string, values: string[]) => {
     const all = [...new Set([...(into.get(name) ?? []), ...values])];
     into.set(name, all.slice(0, MAX_OUTPUT_VALUES + 1));
@@ -546,7 +548,7 @@ export function scriptOutputs(text: string, vars: ReadonlyMap<string, string>): 
     const said = words.slice(k).join(' ');
     let name: string | undefined;
     let value: string | undefined;
-    const setOutput = /^::set-output name=([\w-]+)::(.*)$/s.exec(said);
+    const setOutput = file === 'GITHUB_OUTPUT' ? /^::set-output name=([\w-]+)::(.*)$/s.exec(said) : null;
     const next = commands[i + 1];
     const toFile = cmd.redirects?.some((r) => />/.test(r.op) && isOutputFile(r.target.text)) || (next?.piped && next.words[0]?.text === 'tee' && isOutputFile(next.words.at(-1)?.text));
     if (setOutput) [name, value] = [setOutput[1], setOutput[2]];
@@ -608,13 +610,15 @@ function readSteps(
   if (!isSeq(list)) return;
   // Expressions plus the step outputs with one value, as the steps after them see them.
   const known = new Map(expressions);
+  // The job's environment, with what earlier steps wrote to $GITHUB_ENV (one literal value each).
+  const jobEnv = { ...env };
   const envIn = (node: unknown) => withContext(envOf(doc, node), known);
   // docker/metadata-action steps by id: the image names their `tags` output carries.
   const metadataImages = new Map<string, string[]>();
   const inRepo = checkoutPathMapper(doc, list.items);
   for (const stepNode of list.items) {
     const step = deref(doc, stepNode);
-    const stepEnv = { ...env, ...envIn(get(doc, step, 'env')) };
+    const stepEnv = { ...jobEnv, ...envIn(get(doc, step, 'env')) };
     const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
     const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
     const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
@@ -631,6 +635,16 @@ function readSteps(
           outputs.set(key, { values: o.values, where: `${ctx.rel}:${run.lineOf(o.offset)}` });
           if (o.values.length === 1 && !isDynamicText(o.values[0]!)) known.set(key, o.values[0]!);
         }
+      }
+      // A step with an `if:` may not run: what it writes is one more value the variable can have, not its value.
+      const conditional = get(doc, step, 'if') !== undefined;
+      for (const [name, o] of scriptOutputs(run.text, vars, 'GITHUB_ENV')) {
+        const before = conditional ? outputs.get(`env.${name}`)?.values ?? (jobEnv[name] !== undefined ? [jobEnv[name]!] : []) : [];
+        const values = [...new Set([...before, ...o.values])];
+        // One literal value: the later steps' environment (`$NAME`, `${{ env.NAME }}`); several: a tag list only.
+        if (values.length === 1 && !isDynamicText(values[0]!)) jobEnv[name] = values[0]!;
+        else delete jobEnv[name];
+        outputs.set(`env.${name}`, { values, where: `${ctx.rel}:${run.lineOf(o.offset)}` });
       }
       continue;
     }
@@ -694,8 +708,8 @@ function readSteps(
  * (`org/app:${{ steps.v.outputs.version }}`) gives one tag per value. An output not known stays as written.
  */
 function tagsFromOutputs(t: string, outputs: ReadonlyMap<string, StepOutput>, from: string[]): string[] {
-  const OUTPUT = /\$\{\{\s*((?:steps|needs)\.[\w-]+\.outputs\.[\w-]+)\s*\}\}/g;
-  const whole = /^\$\{\{\s*((?:steps|needs)\.[\w-]+\.outputs\.[\w-]+)\s*\}\}$/.exec(t);
+  const OUTPUT = /\$\{\{\s*((?:steps|needs)\.[\w-]+\.outputs\.[\w-]+|env\.[\w-]+)\s*\}\}/g;
+  const whole = /^\$\{\{\s*((?:steps|needs)\.[\w-]+\.outputs\.[\w-]+|env\.[\w-]+)\s*\}\}$/.exec(t);
   if (whole) {
     const o = outputs.get(whole[1]!);
     if (!o) return [t];
