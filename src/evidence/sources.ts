@@ -519,6 +519,8 @@ const MAX_OUTPUT_VALUES = 16;
  * (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-environment-variable).
  */
 export function scriptOutputs(text: string, vars: ReadonlyMap<string, string>, file: 'GITHUB_OUTPUT' | 'GITHUB_ENV' = 'GITHUB_OUTPUT'): Map<string, { values: string[]; offset: number }> {
+  // Most run steps write neither: not parsed again for nothing.
+  if (!text.includes(file) && !(file === 'GITHUB_OUTPUT' && text.includes('::set-output'))) return new Map();
   const known = new Map<string, string[]>([...vars].map(([k, v]) => [k, [v]]));
   // The values of each variable's latest assignment: an assignment that reads the variable itself (`X="$X,b"`)
   // extends those, as a script building a list does, rather than every value the variable ever had.
