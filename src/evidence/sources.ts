@@ -745,15 +745,41 @@ function relLike(ctx: Ctx, file: string): string {
 }
 
 /** A YAML file of this repository, read and parsed; undefined when it is not there or not YAML. */
-function readYamlFile(ctx: Ctx, file: string): WorkflowFile | undefined {
-  let text: string;
+function readYamlFile(ctx: Ctx, file: string, out: RepoEvidence): WorkflowFile | undefined {
+  const files = callMemo(out).files;
+  if (files.has(file)) return files.get(file);
+  let text: string | undefined;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return undefined;
+    text = undefined;
   }
-  const doc = yamlDoc(text);
-  return doc ? { ctx: { file, rel: relLike(ctx, file), root: ctx.root, text }, doc, lineOf: lineIndex(text) } : undefined;
+  const doc = text === undefined ? undefined : yamlDoc(text);
+  const read = doc && text !== undefined ? { ctx: { file, rel: relLike(ctx, file), root: ctx.root, text }, doc, lineOf: lineIndex(text) } : undefined;
+  files.set(file, read);
+  return read;
+}
+
+/**
+ * Per repository read: each called file parsed once, and each call (the file with the inputs, environment and depth it
+ * is read with) read once; a matrix job calls the same action or workflow once per combination, most often with the
+ * same inputs, and a second read would add copies of the same builds (which dropCalledCopies removes anyway).
+ */
+const callMemos = new WeakMap<RepoEvidence, { files: Map<string, WorkflowFile | undefined>; calls: Set<string> }>();
+
+function callMemo(out: RepoEvidence): { files: Map<string, WorkflowFile | undefined>; calls: Set<string> } {
+  let memo = callMemos.get(out);
+  if (!memo) callMemos.set(out, (memo = { files: new Map(), calls: new Set() }));
+  return memo;
+}
+
+/** True the first time this call is seen in this repository read. */
+function firstCall(out: RepoEvidence, key: unknown[]): boolean {
+  const calls = callMemo(out).calls;
+  const k = JSON.stringify(key);
+  if (calls.has(k)) return false;
+  calls.add(k);
+  return true;
 }
 
 /**
@@ -796,7 +822,7 @@ function readLocalAction(
 ): void {
   const dir = path.resolve(repoRoot, actionPath);
   if (!dir.startsWith(caller.ctx.root)) return;
-  const action = readYamlFile(caller.ctx, path.join(dir, 'action.yml')) ?? readYamlFile(caller.ctx, path.join(dir, 'action.yaml'));
+  const action = readYamlFile(caller.ctx, path.join(dir, 'action.yml'), out) ?? readYamlFile(caller.ctx, path.join(dir, 'action.yaml'), out);
   if (!action) return;
   const runs = get(action.doc, action.doc.contents, 'runs');
   if (scalarText(action.doc, get(action.doc, runs, 'using')) !== 'composite') return;
@@ -804,6 +830,7 @@ function readLocalAction(
   const given = (k: string) => (hasInput(k) ? input(k) : undefined);
   const expressions = calleeInputs(action, get(action.doc, action.doc.contents, 'inputs'), given, hasInput, github);
   expressions.set('github.action_path', dir);
+  if (!firstCall(out, [action.ctx.file, repoRoot, depth, [...expressions], stepEnv])) return;
   const firstBuild = out.builds.length;
   readSteps(action, get(action.doc, runs, 'steps'), stepEnv, undefined, expressions, new Map(), repoRoot, github, out, depth + 1);
   for (const b of out.builds.slice(firstBuild)) markCalled(b, `${at.rel}:${at.line}`);
@@ -827,7 +854,7 @@ function readLocalWorkflowCall(
   const { doc } = caller;
   const uses = scalarText(doc, get(doc, job, 'uses'));
   if (!uses || !/^\.\/\.github\/workflows\/[^@]+\.ya?ml$/.test(uses)) return false;
-  const callee = readYamlFile(caller.ctx, path.resolve(repoRoot, uses));
+  const callee = readYamlFile(caller.ctx, path.resolve(repoRoot, uses), out);
   if (!callee) return false;
   if (depth >= MAX_CALL_DEPTH) return true;
   const withNode = get(doc, job, 'with');
@@ -839,7 +866,9 @@ function readLocalWorkflowCall(
   const usesNode = deref(doc, get(doc, job, 'uses')) as Node | undefined;
   const line = caller.lineOf(usesNode?.range?.[0] ?? 0);
   const hasInput = (k: string) => get(doc, withNode, k) !== undefined;
-  readWorkflowDoc(callee, repoRoot, github, calleeInputs(callee, declared, given, hasInput, github), out, depth + 1, `${caller.ctx.rel}:${line}`);
+  const inputs = calleeInputs(callee, declared, given, hasInput, github);
+  if (!firstCall(out, [callee.ctx.file, repoRoot, depth, [...inputs]])) return true;
+  readWorkflowDoc(callee, repoRoot, github, inputs, out, depth + 1, `${caller.ctx.rel}:${line}`);
   return true;
 }
 
