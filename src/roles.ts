@@ -216,8 +216,16 @@ function decide(
       continue;
     }
     if (kids.length) {
-      const runsToo = uses.filter((u) => u.runs);
-      const extra = runsToo.length ? `; also run by ${list([...new Set(runsToo.map((u) => u.via))])}, so its children get the user instead` : '';
+      // Run or published too: a USER here would reach every child's RUN steps, which may need root (hesperides-gui's
+      // Dockerfile.heroku `RUN apk add curl` broke when its base got `USER 101`, and needed `USER root` first), so the
+      // base stays as it is and its children get the user. Pushing is said as pushing: the image is published to be run.
+      const runsToo = uses.filter((u) => u.runs && u.runs !== 'push');
+      const pushedToo = uses.filter((u) => u.runs === 'push');
+      const vias = (us: typeof uses) => list([...new Set(us.map((u) => u.via))]);
+      const also = [...(runsToo.length ? [`run by ${vias(runsToo)}`] : []), ...(pushedToo.length ? [`pushed by ${vias(pushedToo)} for others to run`] : [])];
+      const extra = also.length
+        ? `; also ${also.join(' and ')}, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`
+        : '';
       set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${distinct(kids.map((k) => `${k.rel}:${k.line}`)).join(', ')})${extra}`, [...kids, ...useEv]);
       continue;
     }

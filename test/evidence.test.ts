@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { shellCommands, expandVariables } from '../src/evidence/shell.js';
 import { recognize } from '../src/evidence/commands.js';
 import { readEvidence } from '../src/evidence/index.js';
-import { evidenceKind, isShellShebang, mayBeShellScript } from '../src/evidence/sources.js';
+import { evidenceKind, isShellShebang, mayBeShellScript, scriptOutputs } from '../src/evidence/sources.js';
 import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
 import { runCli, writeTree } from './helpers.js';
@@ -216,6 +216,9 @@ describe('evidence files', () => {
     expect(evidenceKind('.gitlab-ci.yml', [''])).toBe('gitlab-ci');
     expect(evidenceKind('README.md', ['docs'])).toBe('readme');
     expect(evidenceKind('.env', [''])).toBe('dotenv');
+    // Templates a README has users copy to .env, each naming its own COMPOSE_FILE (otobo's .docker_compose_env_https).
+    expect(['.env.example', '.env.docker', 'prod.env', 'env.sample', '.docker_compose_env_https', '.compose-env'].map((n) => evidenceKind(n, ['']))).toEqual(Array(6).fill('dotenv'));
+    expect(['.envrc', 'dot_env.m4', 'env.py', 'environment', 'venv', '.environment'].map((n) => evidenceKind(n, ['']))).toEqual(Array(6).fill(undefined));
     expect(evidenceKind('docker-bake.hcl', [''])).toBe('bake');
     expect(evidenceKind('devcontainer.json', ['.devcontainer'])).toBe('devcontainer');
     expect(['.goreleaser.yml', '.goreleaser.yaml', 'goreleaser.yaml', '.goreleaser-nightly.yml', '.goreleaser.docker.yaml', 'goreleaserx.yml'].map((n) => evidenceKind(n, ['']))).toEqual([
@@ -575,6 +578,171 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: step outputs written to $GITHUB_OUTPUT (or ::set-output) fill later steps and needing jobs; $GITHUB_ENV the later steps\' env', async () => {
+    const wf = [
+      'on: push',
+      'jobs:',
+      '  setup:',
+      '    runs-on: ubuntu-latest',
+      '    outputs:',
+      '      dir: ${{ steps.vars.outputs.dir }}',
+      '    steps:',
+      '      - id: vars',
+      '        run: |',
+      '          IMAGE=org/api',
+      '          TAGS="$IMAGE:latest"',
+      '          if [ -n "$VERSION" ]; then',
+      '            TAGS="$TAGS,$IMAGE:$VERSION"',
+      '          fi',
+      '          echo "tags=$TAGS" >> "$GITHUB_OUTPUT"',
+      '          echo "dir=services/api" >> $GITHUB_OUTPUT',
+      '          echo "::set-output name=file::services/api/Dockerfile.prod"',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ${{ steps.vars.outputs.dir }}',
+      '          file: ${{ steps.vars.outputs.file }}',
+      '          push: true',
+      '          tags: ${{ steps.vars.outputs.tags }}',
+      '      - run: docker build -t org/api:${{ steps.nope.outputs.version }} ${{ steps.vars.outputs.dir }}',
+      '  debug:',
+      '    needs: setup',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: docker build -t org/api-debug ${{ needs.setup.outputs.dir }}',
+      '  env-job:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: |',
+      '          echo "IMAGE=org/env-app" >> $GITHUB_ENV',
+      '          echo "DIR=services/api" >> "${GITHUB_ENV}"',
+      '      - run: docker build -t $IMAGE:ci $DIR',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ${{ env.DIR }}',
+      '          tags: ${{ env.IMAGE }}:latest',
+      // A step that may not run adds a value: the name is then not one file.
+      '      - if: github.ref_type == \'tag\'',
+      '        run: echo "DIR=services/other" >> $GITHUB_ENV',
+      '      - run: docker build -t org/after-if $DIR',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ 'services/api/Dockerfile': 'FROM node:22\n', 'services/api/Dockerfile.prod': 'FROM node:22\n', 'services/other/Dockerfile': 'FROM node:22\n', '.github/workflows/ci.yml': wf });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'services/api/Dockerfile.prod', context: 'services/api', target: undefined, tags: ['org/api:latest', 'org/api:$VERSION'], push: true, at: '.github/workflows/ci.yml:18' },
+      // An output no step writes stays as written.
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/api:${{ steps.nope.outputs.version }}'], push: false, at: '.github/workflows/ci.yml:24' },
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/api-debug'], push: false, at: '.github/workflows/ci.yml:29' },
+      // Written to $GITHUB_ENV: the environment of the steps after it.
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/env-app:ci'], push: false, at: '.github/workflows/ci.yml:36' },
+      { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['org/env-app:latest'], push: false, at: '.github/workflows/ci.yml:37' },
+    ]);
+    // --explain shows where the tags were written.
+    expect(ev.builds[0]!.at.text).toBe('uses: docker/build-push-action@v6; tags from steps.vars.outputs.tags (.github/workflows/ci.yml:15)');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('step outputs: each value a branch or assignment can write; variables with several values stay as written', () => {
+    const script = [
+      'REF="${{ github.ref_name }}"',
+      'if [ "$REF" = main ]; then TAG=edge; else TAG="$REF"; fi',
+      'NAMES=org/app',
+      'NAMES="$NAMES,ghcr.io/org/app"',
+      'echo "image=org/app:$TAG" >> $GITHUB_OUTPUT',
+      'echo "names=$NAMES" | tee -a "$GITHUB_OUTPUT"',
+      '{ echo "grouped=x"; } >> "$GITHUB_OUTPUT"',
+      'echo "not-an-output=1"',
+      '',
+    ].join('\n');
+    const outputs = scriptOutputs(script, new Map());
+    expect([...outputs].map(([k, o]) => [k, o.values])).toEqual([
+      ['image', ['org/app:edge', 'org/app:$REF']],
+      // Control flow is not followed: each assignment is a value it may have (as tags, the same names).
+      ['names', ['org/app', 'org/app,ghcr.io/org/app']],
+    ]);
+  });
+
+  it('GitHub workflows: local composite actions and reusable workflows read with the caller\'s with: values', async () => {
+    const action = [
+      'name: build',
+      'inputs:',
+      '  dockerfile: { required: true }',
+      '  context: { default: . }',
+      '  image: { required: true }',
+      '  target: { required: false }',
+      'runs:',
+      '  using: composite',
+      '  steps:',
+      '    - uses: docker/build-push-action@v6',
+      '      with:',
+      '        context: ${{ inputs.context }}',
+      '        file: ${{ inputs.dockerfile }}',
+      '        target: ${{ inputs.target }}',
+      '        push: true',
+      '        tags: ${{ inputs.image }}:latest',
+      '    - run: docker build -f ${{ inputs.dockerfile }} -t ${{ inputs.image }}:ci ${{ inputs.context }}',
+      '      shell: bash',
+      '',
+    ].join('\n');
+    const callee = [
+      'on:',
+      '  workflow_call:',
+      '    inputs:',
+      '      service: { type: string, required: true }',
+      '      push: { type: boolean }',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ${{ inputs.service }}',
+      '          push: ${{ inputs.push }}',
+      '          tags: org/${{ inputs.service }}',
+      '',
+    ].join('\n');
+    const caller = [
+      'on: push',
+      'jobs:',
+      '  images:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: ./.github/actions/build',
+      '        with: { dockerfile: api/Dockerfile, image: org/api }',
+      '      - uses: ./.github/actions/build',
+      '        with: { dockerfile: web/Dockerfile, context: web, image: org/web, target: prod }',
+      '      - uses: ./.github/actions/build',
+      '        with: { dockerfile: "${{ matrix.file }}", image: org/unknown }',
+      '  worker:',
+      '    uses: ./.github/workflows/build.yml',
+      '    with: { service: worker }',
+      '  worker-again:',
+      '    uses: ./.github/workflows/build.yml',
+      '    with: { service: worker }',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({
+      'api/Dockerfile': 'FROM node:22\n',
+      'web/Dockerfile': 'FROM node:22 AS prod\n',
+      'worker/Dockerfile': 'FROM python:3.12\n',
+      '.github/actions/build/action.yml': action,
+      '.github/workflows/build.yml': callee,
+      '.github/workflows/ci.yml': caller,
+    });
+    const called = ev.builds.filter((b) => b.calledFrom);
+    expect(called.map((b) => [path.relative(dir, b.dockerfile), path.relative(dir, b.context) || '.', b.target, b.tags, b.push, `${b.at.rel}:${b.at.line}`, b.calledFrom])).toEqual([
+      // Called twice with the same inputs: one build. An input left out of a boolean is false.
+      ['worker/Dockerfile', 'worker', undefined, ['org/worker'], false, '.github/workflows/build.yml:10', '.github/workflows/ci.yml:13'],
+      ['api/Dockerfile', '.', undefined, ['org/api:latest'], true, '.github/actions/build/action.yml:10', '.github/workflows/ci.yml:6'],
+      ['api/Dockerfile', '.', undefined, ['org/api:ci'], false, '.github/actions/build/action.yml:17', '.github/workflows/ci.yml:6'],
+      ['web/Dockerfile', 'web', 'prod', ['org/web:latest'], true, '.github/actions/build/action.yml:10', '.github/workflows/ci.yml:8'],
+      ['web/Dockerfile', 'web', undefined, ['org/web:ci'], false, '.github/actions/build/action.yml:17', '.github/workflows/ci.yml:8'],
+    ]);
+    expect(called[1]!.at.text).toBe('uses: docker/build-push-action@v6 (called from .github/workflows/ci.yml:6)');
+    // Nothing is built from the input not known here (a matrix value the caller's job does not have).
+    expect(ev.builds.some((b) => b.tags.some((t) => t.startsWith('org/unknown')))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('GitHub workflows: a strategy.matrix (lists, include, exclude) fills ${{ matrix.x }} in build-push-action inputs and run steps', async () => {
     const wf = [
       'on: push\njobs:\n  images:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n',
@@ -657,6 +825,23 @@ describe('evidence files', () => {
       '.env': '# local\nCOMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE="docker-compose.yml;docker-compose.dev.yml"\n',
     });
     expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.env:3', source: 'dotenv' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dotenv templates: each COMPOSE_FILE a template names is a way the project is run, under any compose file names', async () => {
+    const { dir, ev } = await evidenceOf({
+      'docker-compose/app-base.yml': 'services: {}\n',
+      'docker-compose/app-http.yml': 'services: {}\n',
+      'docker-compose/app-https.yml': 'services: {}\n',
+      '.docker_compose_env_http': '# copy to .env\nCOMPOSE_FILE=docker-compose/app-base.yml:docker-compose/app-http.yml\n',
+      '.docker_compose_env_https': 'COMPOSE_PROJECT_NAME=app\nCOMPOSE_FILE=docker-compose/app-base.yml:docker-compose/app-https.yml\n',
+      // No COMPOSE_FILE: says nothing.
+      'prod.env': 'DB_PASSWORD=x\n',
+    });
+    expect(uses(ev, dir)).toEqual([
+      { files: ['docker-compose/app-base.yml', 'docker-compose/app-http.yml'], at: '.docker_compose_env_http:2', source: 'dotenv' },
+      { files: ['docker-compose/app-base.yml', 'docker-compose/app-https.yml'], at: '.docker_compose_env_https:2', source: 'dotenv' },
+    ]);
     rmSync(dir, { recursive: true, force: true });
   });
 

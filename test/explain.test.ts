@@ -312,6 +312,27 @@ describe('roles: a builder a script runs from a packaging folder', () => {
   });
 });
 
+describe('images built here, through step outputs and local actions', () => {
+  it('a compose image whose tag a run step writes to $GITHUB_OUTPUT, or a local composite action builds, is built from its Dockerfile', async () => {
+    const data = await explain({
+      'docker-compose.yml': 'services:\n  api:\n    image: acme/api:latest\n  web:\n    image: acme/web:1.2\n',
+      'api/Dockerfile': 'FROM node:22\nCMD ["node", "server.js"]\n',
+      'web/Dockerfile': 'FROM nginx:1.27\n',
+      '.github/actions/build/action.yml':
+        'inputs:\n  dir: { required: true }\n  image: { required: true }\nruns:\n  using: composite\n  steps:\n    - uses: docker/build-push-action@v6\n      with:\n        context: ${{ inputs.dir }}\n        push: true\n        tags: ${{ inputs.image }}\n',
+      '.github/workflows/release.yml':
+        'on: push\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - id: tags\n        run: |\n          TAGS="acme/api:latest"\n          echo "tags=$TAGS,acme/api:$VERSION" >> "$GITHUB_OUTPUT"\n' +
+        '      - uses: docker/build-push-action@v6\n        with:\n          context: api\n          push: true\n          tags: ${{ steps.tags.outputs.tags }}\n' +
+        '      - uses: ./.github/actions/build\n        with:\n          dir: web\n          image: acme/web:1.2\n',
+    });
+    const api = data.services.find((s) => s.name === 'api')!;
+    expect(api.buildFrom).toMatchObject({ kind: 'image-tag', evidence: [{ file: '.github/workflows/release.yml', line: 10, text: 'uses: docker/build-push-action@v6; tags from steps.tags.outputs.tags (.github/workflows/release.yml:9)' }] });
+    const web = data.services.find((s) => s.name === 'web')!;
+    expect(web.buildFrom).toMatchObject({ kind: 'image-tag', evidence: [{ file: '.github/actions/build/action.yml', line: 7, text: 'uses: docker/build-push-action@v6 (called from .github/workflows/release.yml:15)' }] });
+    expect(data.images.map((i) => [i.tag, i.dockerfile])).toEqual(expect.arrayContaining([['acme/api:latest', 'api/Dockerfile'], ['acme/api:$VERSION', 'api/Dockerfile'], ['acme/web:1.2', 'web/Dockerfile']]));
+  });
+});
+
 describe('roles: a build stage CI runs only to run its tests', () => {
   // languagetool (rw-history4): the build stage is built with --target and run with `mvn clean test`, which deletes and
   // rewrites target/ in the root-owned tree; the final stage is the service.

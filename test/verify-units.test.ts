@@ -308,6 +308,8 @@ describe('verify boots what the model says runs', () => {
     'base-also-run': { targets: ['docker-compose.yml', 'tests/mssql/docker-compose.yml', 'tests/oracle/docker-compose.yml', 'production.dockerfile'] },
     // docker/base.Dockerfile has children built FROM its tag: a base, not booted alone.
     'base-with-children': { targets: ['compose.yaml'] },
+    // Dockerfile is pushed and Dockerfile.heroku builds FROM its tag: a base, not booted alone; the child boots.
+    'base-also-pushed': { targets: ['Dockerfile.heroku'] },
     // Both stages of docker/base.dockerfile are bases (the full one builds FROM the slim one's pushed tag); only the app image boots.
     'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.

@@ -37,7 +37,28 @@ export async function readEvidence(files: EvidenceFile[], cwd: string, isExclude
       // A reader that trips on odd input says nothing about this file.
     }
   });
+  dropCalledCopies(out);
   return out;
+}
+
+/**
+ * A build read through a call (a local action or reusable workflow read with its caller's inputs) that is the same
+ * as one read before it or on its own (the inputs it was called with changed nothing in that step) says nothing new:
+ * dropped, so a role's reasons name each build once. Builds read on their own are all kept, as before.
+ */
+function dropCalledCopies(out: RepoEvidence): void {
+  if (!out.builds.some((b) => b.calledFrom)) return;
+  const key = (b: RepoEvidence['builds'][number]) =>
+    JSON.stringify([b.dockerfile, b.context, b.target, b.tags, b.push, b.exportsFiles, b.via, b.args, b.at.file, b.at.line]);
+  const own = new Set(out.builds.filter((b) => !b.calledFrom).map(key));
+  const seen = new Set<string>();
+  out.builds = out.builds.filter((b) => {
+    if (!b.calledFrom) return true;
+    const k = key(b);
+    if (own.has(k) || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Whether a file with no telling name is a shell script of a readable size: its first line only is read to tell. */

@@ -9,7 +9,7 @@ import { aliasBomb } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
-import { expandVariables, isDynamic as isDynamicText } from './shell.js';
+import { expandVariables, isDynamic as isDynamicText, shellCommands } from './shell.js';
 import type { BuildUse, EvidenceSource, RepoEvidence } from './types.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
@@ -63,11 +63,20 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   }
   if (/^readme(\.[a-z]+)?$/.test(lower) && /(^readme$|\.(md|markdown|mdx|txt)$)/.test(lower)) return 'readme';
   if (/\.(md|markdown|mdx)$/.test(lower) && dirParts.some((d) => /^docs?$/i.test(d))) return 'readme';
-  if (lower === '.env' || /^\.env\.(example|sample|template|dist|defaults?|local|dev|development|prod|production)$/.test(lower)) return 'dotenv';
+  if (DOTENV_NAME.test(lower)) return 'dotenv';
   if (/^docker-bake(\.override)?\.(hcl|json)$/.test(lower) || lower.endsWith('.bake.hcl')) return 'bake';
   if (lower === 'devcontainer.json' || lower === '.devcontainer.json') return 'devcontainer';
   return undefined;
 }
+
+/**
+ * Names of dotenv files and of the templates a README has users copy to `.env`: `.env` and `.env.<anything>`
+ * (`.env.example`, `.env.dist`, `.env.docker`), `<name>.env` (`prod.env`), `env.example`-like names, and a dotfile
+ * with an `env` word and no extension (otobo's `.docker_compose_env_https`, one per way to run it). Only their
+ * COMPOSE_FILE is read: each template that sets one is a way the project is run. `.envrc` (direnv, a shell file)
+ * and template sources (`dot_env.m4`) are not dotenv.
+ */
+const DOTENV_NAME = /^(\.env(\..+)?|[\w.-]+\.env|env\.(example|sample|template|dist|defaults?)|\.[\w-]*[_-]env([_-][\w-]*)?)$/;
 
 interface Ctx {
   file: string;
@@ -378,24 +387,63 @@ function scalarScript(doc: Document.Parsed, node: unknown, lineOf: (o: number) =
 function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   const doc = yamlDoc(ctx.text);
   if (!doc) return;
-  const firstBuild = out.builds.length;
-  const lineOf = lineIndex(ctx.text);
   const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
   const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
-  const top = doc.contents;
   // `${{ github.repository }}` and the like, known from the checkout's Git remote.
   const github = githubContext(githubRepoOf(repoRoot));
-  const envIn = (node: unknown) => withContext(envOf(doc, node), github.expressions);
-  const workflowEnv = envIn(get(doc, top, 'env'));
+  readWorkflowDoc({ ctx, doc, lineOf: lineIndex(ctx.text) }, repoRoot, github, github.expressions, out, 0);
+}
+
+/** A workflow or action file read, with its parsed document and line mapping. */
+interface WorkflowFile {
+  ctx: Ctx;
+  doc: Document.Parsed;
+  lineOf: (offset: number) => number;
+}
+
+/** The runner's context for one repository: `${{ github.… }}` expressions and variables. */
+type GithubCtx = ReturnType<typeof githubContext>;
+
+/**
+ * A step output (`echo "name=value" >> "$GITHUB_OUTPUT"`, or the older `echo "::set-output name=name::value"`,
+ * https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-output-parameter),
+ * read as `${{ steps.<id>.outputs.<name> }}` in later steps and, through the job's `outputs:`, as
+ * `${{ needs.<job>.outputs.<name> }}` in the jobs that need it. `values` are the values the script can write (one per
+ * branch or assignment of the variables it writes; several when it is not one), variables nothing sets kept as written.
+ */
+interface StepOutput {
+  values: string[];
+  /** `.github/workflows/cd.yml:103`: where the value is written. */
+  where: string;
+}
+
+/** Local actions and reusable workflows call one another at most this deep (GitHub itself allows 10 and 4). */
+const MAX_CALL_DEPTH = 3;
+
+/**
+ * One workflow (or composite action) file's jobs and steps, with `expressions` as the base context: the repository's
+ * `github` context, and for a local reusable workflow or action the `inputs.*` its caller's `with:` sets. `calledFrom`
+ * names the caller; the builds read then say so.
+ */
+function readWorkflowDoc(file: WorkflowFile, repoRoot: string, github: GithubCtx, base: ReadonlyMap<string, string>, out: RepoEvidence, depth: number, calledFrom?: string): void {
+  const { ctx, doc, lineOf } = file;
+  const firstBuild = out.builds.length;
+  const top = doc.contents;
+  const workflowEnv = withContext(envOf(doc, get(doc, top, 'env')), base);
   const workflowDir = scalarText(doc, get(doc, get(doc, get(doc, top, 'defaults'), 'run'), 'working-directory'));
   const jobs: [Node | undefined, Record<string, string>, string | undefined, ReadonlyMap<string, string>][] = [];
-  for (const [, job] of entries(doc, get(doc, top, 'jobs'))) {
+  const jobEntries = entries(doc, get(doc, top, 'jobs'));
+  const jobOutputs = jobOutputsOf(file, jobEntries, workflowEnv, base, github);
+  // Outputs of the jobs this one needs that have one value are known as text; a list of values fills `tags` only.
+  const needsBase = new Map(base);
+  for (const [key, o] of jobOutputs) if (o.values.length === 1 && !isDynamicText(o.values[0]!)) needsBase.set(key, o.values[0]!);
+  for (const [, job] of jobEntries) {
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
     // A job with a `strategy.matrix` runs once per combination, `${{ matrix.x }}` filled in each time.
-    for (const expressions of matrixContexts(doc, ctx.text, job, github.expressions)) {
+    for (const expressions of matrixContexts(doc, ctx.text, job, needsBase)) {
       const jobEnv = { ...workflowEnv, ...withContext(envOf(doc, get(doc, job, 'env')), expressions) };
       jobs.push([get(doc, job, 'steps'), jobEnv, jobDir, expressions]);
-      readReusableWorkflowBuild(ctx, doc, job, workflowEnv, expressions, repoRoot, lineOf, out);
+      if (!readLocalWorkflowCall(file, job, workflowEnv, expressions, repoRoot, github, out, depth)) readReusableWorkflowBuild(ctx, doc, job, workflowEnv, expressions, repoRoot, lineOf, out);
     }
     // `container: image` or `container: {image: ...}`: the job's steps run inside that image
     // (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idcontainer).
@@ -407,79 +455,421 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
     }
   }
   const runs = get(doc, top, 'runs'); // a composite action
-  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined, github.expressions]);
+  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined, base]);
 
-  for (const [steps, env, jobDir, expressions] of jobs) {
-    const envIn = (node: unknown) => withContext(envOf(doc, node), expressions);
-    const list = deref(doc, steps);
-    if (!isSeq(list)) continue;
-    // docker/metadata-action steps by id: the image names their `tags` output carries.
-    const metadataImages = new Map<string, string[]>();
-    const inRepo = checkoutPathMapper(doc, list.items);
-    for (const stepNode of list.items) {
-      const step = deref(doc, stepNode);
-      const stepEnv = { ...env, ...envIn(get(doc, step, 'env')) };
-      const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
-      const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
-      const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
-      if (script) {
-        const run = scriptWithContext(script, expressions);
-        const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
-        const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars, style: 'shell', env: stepEnv };
-        interpretShell(run.text, sc, out);
-        continue;
-      }
-      const uses = scalarText(doc, get(doc, step, 'uses')) ?? '';
-      const withNode = get(doc, step, 'with');
-      const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
-      at.text = `uses: ${uses}`;
-      const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), expressions);
-      const pathInput = (k: string) => inRepo(input(k));
-      if (/^docker\/metadata-action@/.test(uses)) {
-        const id = scalarText(doc, get(doc, step, 'id'));
-        if (id) metadataImages.set(id, metadataImageNames(input('images')));
-        // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
-        // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
-        // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
-        const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, expressions);
-        for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
-      } else if (BUILD_PUSH_ACTION.test(uses)) {
-        const ctxIn = pathInput('context') ?? '.';
-        // Without `context`, the action builds the Git context: the repository root.
-        const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
-        if (!contextDir) continue;
-        const fileIn = pathInput('file');
-        const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
-        if (!dockerfile) continue;
-        const push = input('push');
-        const outputs = input('outputs') ?? '';
-        out.builds.push({
-          dockerfile,
-          context: contextDir,
-          target: input('target') || undefined, // an empty input (a matrix key the combination lacks) is no target
-          tags: [
-            ...listInput(input('tags')).flatMap((t) => {
-              // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
-              const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
-              const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
-              return names?.length ? names : [t];
-            }),
-            ...outputNames(outputs),
-          ],
-          push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputs),
-          exportsFiles: /type=(local|tar)/.test(outputs),
-          via: uses.replace(/@.*/, ''), // docker/build-push-action or the drop-in named
-          at,
-          ...buildArgsInput(input('build-args')),
-        });
-      } else if (BAKE_ACTION.test(uses)) {
-        const push = scalarText(doc, get(doc, withNode, 'push'));
-        const targets = listInput(scalarText(doc, get(doc, withNode, 'targets')));
-        if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
-      }
+  for (const [steps, env, jobDir, expressions] of jobs) readSteps(file, steps, env, jobDir, expressions, new Map(jobOutputs), repoRoot, github, out, depth);
+  untagMatrixTwins(out.builds, firstBuild);
+  if (calledFrom) for (const b of out.builds.slice(firstBuild)) markCalled(b, calledFrom);
+}
+
+/**
+ * The outputs each job hands to the jobs that need it (`jobs.<id>.outputs.<name>: ${{ steps.<step>.outputs.<x> }}`),
+ * as `needs.<id>.outputs.<name>`; a job with a matrix is left out (each combination writes the output, the last wins).
+ */
+function jobOutputsOf(file: WorkflowFile, jobEntries: [string, Node | undefined][], workflowEnv: Record<string, string>, base: ReadonlyMap<string, string>, github: GithubCtx): Map<string, StepOutput> {
+  const { ctx, doc } = file;
+  const outputs = new Map<string, StepOutput>();
+  for (const [jobId, job] of jobEntries) {
+    const declared = entries(doc, get(doc, job, 'outputs'));
+    if (!declared.length) continue;
+    const combos = matrixContexts(doc, ctx.text, job, base);
+    if (combos.length !== 1) continue;
+    const jobEnv = { ...workflowEnv, ...withContext(envOf(doc, get(doc, job, 'env')), combos[0]!) };
+    const stepOut = stepOutputsOf(file, get(doc, job, 'steps'), jobEnv, combos[0]!, github);
+    for (const [name, node] of declared) {
+      const ref = /^\$\{\{\s*(steps\.[\w-]+\.outputs\.[\w-]+)\s*\}\}$/.exec((scalarText(doc, node) ?? '').trim());
+      const o = ref ? stepOut.get(ref[1]!) : undefined;
+      if (o) outputs.set(`needs.${jobId}.outputs.${name}`, o);
     }
   }
-  untagMatrixTwins(out.builds, firstBuild);
+  return outputs;
+}
+
+/** The outputs the `run:` steps with an `id` write, as `steps.<id>.outputs.<name>`. */
+function stepOutputsOf(file: WorkflowFile, steps: unknown, env: Record<string, string>, expressions: ReadonlyMap<string, string>, github: GithubCtx): Map<string, StepOutput> {
+  const { doc, lineOf } = file;
+  const outputs = new Map<string, StepOutput>();
+  const list = deref(doc, steps);
+  if (!isSeq(list)) return outputs;
+  for (const stepNode of list.items) {
+    const step = deref(doc, stepNode);
+    const id = scalarText(doc, get(doc, step, 'id'));
+    const script = id ? scalarScript(doc, get(doc, step, 'run'), lineOf) : undefined;
+    if (!id || !script) continue;
+    const known = new Map(expressions);
+    for (const [k, o] of outputs) if (o.values.length === 1 && !isDynamicText(o.values[0]!)) known.set(k, o.values[0]!);
+    const stepEnv = { ...env, ...withContext(envOf(doc, get(doc, step, 'env')), known) };
+    const run = scriptWithContext(script, known);
+    const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
+    for (const [name, o] of scriptOutputs(run.text, vars)) outputs.set(`steps.${id}.outputs.${name}`, { values: o.values, where: `${file.ctx.rel}:${run.lineOf(o.offset)}` });
+  }
+  return outputs;
+}
+
+/** More values than this for one variable or output are not followed (the output is then not known). */
+const MAX_OUTPUT_VALUES = 16;
+
+/**
+ * The outputs a step's script writes, each with the values it can have. Control flow is not followed: every
+ * assignment of a variable adds a value it can have, so a value read is one of these; an output with more values than MAX_OUTPUT_VALUES is dropped.
+ * (A variable that reads itself extends its latest values only: `X=a; X="$X,b"` then gives `a` and `a,b`.)
+ * Writes recognised: `echo NAME=VALUE >> $GITHUB_OUTPUT` (or `>`), `echo NAME=VALUE | tee -a $GITHUB_OUTPUT`,
+ * `echo ::set-output name=NAME::VALUE`; a `{ …; } >> $GITHUB_OUTPUT` group and heredocs are not read. With `file`
+ * GITHUB_ENV: the variables the step sets for the steps after it, written the same way to `$GITHUB_ENV`
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-environment-variable).
+ */
+export function scriptOutputs(text: string, vars: ReadonlyMap<string, string>, file: 'GITHUB_OUTPUT' | 'GITHUB_ENV' = 'GITHUB_OUTPUT'): Map<string, { values: string[]; offset: number }> {
+  // Most run steps write neither: not parsed again for nothing.
+  if (!text.includes(file) && !(file === 'GITHUB_OUTPUT' && text.includes('::set-output'))) return new Map();
+  const known = new Map<string, string[]>([...vars].map(([k, v]) => [k, [v]]));
+  // The values of each variable's latest assignment: an assignment that reads the variable itself (`X="$X,b"`)
+  // extends those, as a script building a list does, rather than every value the variable ever had.
+  const latest = new Map<string, string[]>();
+  const outputs = new Map<string, { values: string[]; offset: number }>();
+  const dropped = new Set<string>();
+  const isOutputFile = (w: string | undefined) => w !== undefined && (w === `$${file}` || w === `\${${file}}`);
+  const add = (into: Map<string, string[]>, name: string, values: string[]) => {
+    const all = [...new Set([...(into.get(name) ?? []), ...values])];
+    into.set(name, all.slice(0, MAX_OUTPUT_VALUES + 1));
+  };
+  const commands = shellCommands(text);
+  commands.forEach((cmd, i) => {
+    const words = cmd.words.map((w) => w.text);
+    const assignments = cmd.words.length === 0 ? cmd.assignments.map((w) => w.text) : /^(export|declare|local|readonly)$/.test(words[0]!) ? words.slice(1).filter((w) => /^[A-Za-z_]\w*\+?=/.test(w)) : [];
+    for (const a of assignments) {
+      const m = /^([A-Za-z_]\w*)(\+?)=(.*)$/s.exec(a);
+      if (!m) continue;
+      const value = m[2] ? `$${m[1]}${m[3]}` : m[3]!;
+      const values = expandEach(value, new Map([...known, ...(latest.has(m[1]!) ? [[m[1]!, latest.get(m[1]!)!] as const] : [])]), m[1]);
+      latest.set(m[1]!, values);
+      add(known, m[1]!, values);
+    }
+    if (words[0] !== 'echo') return;
+    let k = 1;
+    while (/^-[neE]+$/.test(words[k] ?? '')) k++;
+    const said = words.slice(k).join(' ');
+    let name: string | undefined;
+    let value: string | undefined;
+    const setOutput = file === 'GITHUB_OUTPUT' ? /^::set-output name=([\w-]+)::(.*)$/s.exec(said) : null;
+    const next = commands[i + 1];
+    const toFile = cmd.redirects?.some((r) => />/.test(r.op) && isOutputFile(r.target.text)) || (next?.piped && next.words[0]?.text === 'tee' && isOutputFile(next.words.at(-1)?.text));
+    if (setOutput) [name, value] = [setOutput[1], setOutput[2]];
+    else if (toFile) {
+      const m = /^([\w-]+)=(.*)$/s.exec(said);
+      if (m) [name, value] = [m[1], m[2]];
+    }
+    if (name === undefined || value === undefined || dropped.has(name)) return;
+    // The output is each value its variables can have (`tags=$TAGS` after `TAGS=a` in one branch and `TAGS=b` in another).
+    const values = [...new Set([...(outputs.get(name)?.values ?? []), ...expandEach(value, known, true)])];
+    if (values.length > MAX_OUTPUT_VALUES) {
+      outputs.delete(name);
+      dropped.add(name);
+      return;
+    }
+    outputs.set(name, { values, offset: outputs.get(name)?.offset ?? cmd.start });
+  });
+  return outputs;
+}
+
+/**
+ * A word expanded with each combination of the values its variables can have (at most MAX_OUTPUT_VALUES + 1). A
+ * variable is filled in when it has one literal value, or when it is `self` (a list being built); one with several
+ * values or a value not known here (`$(git describe)`) stays `$NAME`, so a tag made of it stays a pattern
+ * (`org/app:$VERSION`) rather than becoming each value a branch could give it.
+ */
+function expandEach(word: string, known: ReadonlyMap<string, string[]>, self?: string | true): string[] {
+  const names = [...new Set([...word.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1]!))].filter((n) => {
+    const values = known.get(n);
+    return values !== undefined && (self === true || n === self || (values.length === 1 && !isDynamicText(values[0]!)));
+  });
+  let combos: Map<string, string>[] = [new Map()];
+  for (const n of names) {
+    combos = combos.flatMap((c) => known.get(n)!.map((v) => new Map([...c, [n, v]])));
+    if (combos.length > MAX_OUTPUT_VALUES) combos = combos.slice(0, MAX_OUTPUT_VALUES + 1);
+  }
+  return [...new Set(combos.map((c) => expandVariables(word, c)))];
+}
+
+/**
+ * A step list (a job's, or a composite action's `runs.steps`): run scripts, build actions, and the local composite
+ * actions the steps call, read with the caller's `with:` as their `inputs`. `outputs` holds the step and job outputs
+ * known so far; each `run:` step with an `id` adds its own for the steps after it.
+ */
+function readSteps(
+  file: WorkflowFile,
+  steps: unknown,
+  env: Record<string, string>,
+  jobDir: string | undefined,
+  expressions: ReadonlyMap<string, string>,
+  outputs: Map<string, StepOutput>,
+  repoRoot: string,
+  github: GithubCtx,
+  out: RepoEvidence,
+  depth: number,
+): void {
+  const { ctx, doc, lineOf } = file;
+  const list = deref(doc, steps);
+  if (!isSeq(list)) return;
+  // Expressions plus the step outputs with one value, as the steps after them see them.
+  const known = new Map(expressions);
+  // The job's environment, with what earlier steps wrote to $GITHUB_ENV (one literal value each).
+  const jobEnv = { ...env };
+  const envIn = (node: unknown) => withContext(envOf(doc, node), known);
+  // docker/metadata-action steps by id: the image names their `tags` output carries.
+  const metadataImages = new Map<string, string[]>();
+  const inRepo = checkoutPathMapper(doc, list.items);
+  for (const stepNode of list.items) {
+    const step = deref(doc, stepNode);
+    const stepEnv = { ...jobEnv, ...envIn(get(doc, step, 'env')) };
+    const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
+    const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
+    const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
+    if (script) {
+      const run = scriptWithContext(script, known);
+      const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
+      // interpretShell sets the script's own assignments in `vars` as it reads: the outputs are read from the step's start.
+      const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars: new Map(vars), style: 'shell', env: stepEnv };
+      interpretShell(run.text, sc, out);
+      const id = scalarText(doc, get(doc, step, 'id'));
+      if (id) {
+        for (const [name, o] of scriptOutputs(run.text, vars)) {
+          const key = `steps.${id}.outputs.${name}`;
+          outputs.set(key, { values: o.values, where: `${ctx.rel}:${run.lineOf(o.offset)}` });
+          if (o.values.length === 1 && !isDynamicText(o.values[0]!)) known.set(key, o.values[0]!);
+        }
+      }
+      // A step with an `if:` may not run: what it writes is one more value the variable can have, not its value.
+      const conditional = get(doc, step, 'if') !== undefined;
+      for (const [name, o] of scriptOutputs(run.text, vars, 'GITHUB_ENV')) {
+        const before = conditional ? outputs.get(`env.${name}`)?.values ?? (jobEnv[name] !== undefined ? [jobEnv[name]!] : []) : [];
+        const values = [...new Set([...before, ...o.values])];
+        // One literal value: the later steps' environment (`$NAME`, `${{ env.NAME }}`); several: a tag list only.
+        if (values.length === 1 && !isDynamicText(values[0]!)) jobEnv[name] = values[0]!;
+        else delete jobEnv[name];
+        outputs.set(`env.${name}`, { values, where: `${ctx.rel}:${run.lineOf(o.offset)}` });
+      }
+      continue;
+    }
+    const uses = scalarText(doc, get(doc, step, 'uses')) ?? '';
+    const withNode = get(doc, step, 'with');
+    const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (stepNode as Node).range?.[0] ?? 0);
+    at.text = `uses: ${uses}`;
+    const input = (k: string) => withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), stepEnv), known);
+    const pathInput = (k: string) => inRepo(input(k));
+    if (/^docker\/metadata-action@/.test(uses)) {
+      const id = scalarText(doc, get(doc, step, 'id'));
+      if (id) metadataImages.set(id, metadataImageNames(input('images')));
+      // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
+      // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
+      // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
+      const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, known);
+      for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
+    } else if (BUILD_PUSH_ACTION.test(uses)) {
+      const ctxIn = pathInput('context') ?? '.';
+      // Without `context`, the action builds the Git context: the repository root.
+      const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
+      if (!contextDir) continue;
+      const fileIn = pathInput('file');
+      const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
+      if (!dockerfile) continue;
+      const push = input('push');
+      const outputsIn = input('outputs') ?? '';
+      const from: string[] = [];
+      const tags = listInput(input('tags')).flatMap((t) => {
+        // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
+        const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
+        const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
+        if (names?.length) return names;
+        return tagsFromOutputs(t, outputs, from);
+      });
+      if (from.length) at.text += `; tags from ${[...new Set(from)].join(', ')}`;
+      out.builds.push({
+        dockerfile,
+        context: contextDir,
+        target: input('target') || undefined, // an empty input (a matrix key the combination lacks) is no target
+        tags: [...tags, ...outputNames(outputsIn)],
+        push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputsIn),
+        exportsFiles: /type=(local|tar)/.test(outputsIn),
+        via: uses.replace(/@.*/, ''), // docker/build-push-action or the drop-in named
+        at,
+        ...buildArgsInput(input('build-args')),
+      });
+    } else if (BAKE_ACTION.test(uses)) {
+      const push = scalarText(doc, get(doc, withNode, 'push'));
+      const targets = listInput(scalarText(doc, get(doc, withNode, 'targets')));
+      if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
+    } else if (uses.startsWith('./') && depth < MAX_CALL_DEPTH) {
+      readLocalAction(file, uses, inRepo(uses), withNode, input, stepEnv, repoRoot, github, out, depth, at);
+    }
+  }
+}
+
+/**
+ * A tag input item with the step or job outputs it names filled in: a whole-item `${{ steps.x.outputs.tags }}` gives
+ * each tag of each value the output can have (a value may be a comma or newline list); an output inside a tag
+ * (`org/app:${{ steps.v.outputs.version }}`) gives one tag per value. An output not known stays as written.
+ */
+function tagsFromOutputs(t: string, outputs: ReadonlyMap<string, StepOutput>, from: string[]): string[] {
+  const OUTPUT = /\$\{\{\s*((?:steps|needs)\.[\w-]+\.outputs\.[\w-]+|env\.[\w-]+)\s*\}\}/g;
+  const whole = /^\$\{\{\s*((?:steps|needs)\.[\w-]+\.outputs\.[\w-]+|env\.[\w-]+)\s*\}\}$/.exec(t);
+  if (whole) {
+    const o = outputs.get(whole[1]!);
+    if (!o) return [t];
+    from.push(`${whole[1]} (${o.where})`);
+    return [...new Set(o.values.flatMap(listInput))];
+  }
+  let tags = [t];
+  for (const m of t.matchAll(OUTPUT)) {
+    const o = outputs.get(m[1]!);
+    // An empty value would make no valid tag: that branch does not build with this one.
+    const values = o?.values.filter((v) => v !== '');
+    if (!o || !values?.length || values.some((v) => /[\s,]/.test(v))) continue;
+    from.push(`${m[1]} (${o.where})`);
+    tags = tags.flatMap((tag) => values.map((v) => tag.split(m[0]).join(v))).slice(0, MAX_OUTPUT_VALUES);
+  }
+  return tags;
+}
+
+/** A build read through a call: the innermost caller is named, in the evidence text `--explain` shows too. */
+function markCalled(b: BuildUse, caller: string): void {
+  if (b.calledFrom) return;
+  b.calledFrom = caller;
+  b.at = { ...b.at, text: `${b.at.text} (called from ${caller})` };
+}
+
+/** Where a file of this repository is, as ctx.rel says of the file read (relative to the working directory). */
+function relLike(ctx: Ctx, file: string): string {
+  const rel = ctx.rel.split('/').join(path.sep);
+  const cwd = ctx.file.endsWith(rel) ? ctx.file.slice(0, ctx.file.length - rel.length) : process.cwd();
+  return path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
+}
+
+/** A YAML file of this repository, read and parsed; undefined when it is not there or not YAML. */
+function readYamlFile(ctx: Ctx, file: string, out: RepoEvidence): WorkflowFile | undefined {
+  const files = callMemo(out).files;
+  if (files.has(file)) return files.get(file);
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  const doc = text === undefined ? undefined : yamlDoc(text);
+  const read = doc && text !== undefined ? { ctx: { file, rel: relLike(ctx, file), root: ctx.root, text }, doc, lineOf: lineIndex(text) } : undefined;
+  files.set(file, read);
+  return read;
+}
+
+/**
+ * Per repository read: each called file parsed once, and each call (the file with the inputs, environment and depth it
+ * is read with) read once; a matrix job calls the same action or workflow once per combination, most often with the
+ * same inputs, and a second read would add copies of the same builds (which dropCalledCopies removes anyway).
+ */
+const callMemos = new WeakMap<RepoEvidence, { files: Map<string, WorkflowFile | undefined>; calls: Set<string> }>();
+
+function callMemo(out: RepoEvidence): { files: Map<string, WorkflowFile | undefined>; calls: Set<string> } {
+  let memo = callMemos.get(out);
+  if (!memo) callMemos.set(out, (memo = { files: new Map(), calls: new Set() }));
+  return memo;
+}
+
+/** True the first time this call is seen in this repository read. */
+function firstCall(out: RepoEvidence, key: unknown[]): boolean {
+  const calls = callMemo(out).calls;
+  const k = JSON.stringify(key);
+  if (calls.has(k)) return false;
+  calls.add(k);
+  return true;
+}
+
+/**
+ * The `inputs.*` a called action or reusable workflow sees: each input it declares takes the caller's `with:` value,
+ * else its `default` (https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#inputs,
+ * …/reusable-workflows#using-inputs-and-secrets-in-a-reusable-workflow); one whose value is an expression not known
+ * here stays unset, so the steps using it are read as before (not built from a guess).
+ */
+function calleeInputs(callee: WorkflowFile, declared: unknown, given: (k: string) => string | undefined, hasInput: (k: string) => boolean, github: GithubCtx): Map<string, string> {
+  const expressions = new Map(github.expressions);
+  for (const [name, spec] of entries(callee.doc, declared)) {
+    // An input neither given nor defaulted is empty (`false` for a boolean), as `${{ inputs.x }}` in a string renders it.
+    const unset = scalarText(callee.doc, get(callee.doc, spec, 'type')) === 'boolean' ? 'false' : '';
+    const def = scalarText(callee.doc, get(callee.doc, spec, 'default'));
+    const value = given(name) ?? (def === undefined ? (hasInput(name) ? undefined : unset) : withGithubContext(def, github.expressions));
+    if (value !== undefined && !value.includes('${{')) expressions.set(`inputs.${name}`, value);
+  }
+  return expressions;
+}
+
+/**
+ * A step `uses: ./path/to/action` (a local action, https://docs.github.com/en/actions/reference/workflows-and-actions/
+ * workflow-syntax#jobsjob_idstepsuses): when it is a composite action, its steps are read with the caller's `with:`
+ * values as `${{ inputs.* }}` and `${{ github.action_path }}` as its folder, so a shared build action
+ * (`docker build -f ${{ inputs.dockerfile }}`, build-push-action with `context: ${{ inputs.context }}`) builds what
+ * each caller names. Paths in the action are relative to the workspace, as in the caller.
+ */
+function readLocalAction(
+  caller: WorkflowFile,
+  uses: string,
+  actionPath: string,
+  withNode: unknown,
+  input: (k: string) => string | undefined,
+  stepEnv: Record<string, string>,
+  repoRoot: string,
+  github: GithubCtx,
+  out: RepoEvidence,
+  depth: number,
+  at: { rel: string; line: number },
+): void {
+  const dir = path.resolve(repoRoot, actionPath);
+  if (!dir.startsWith(caller.ctx.root)) return;
+  const action = readYamlFile(caller.ctx, path.join(dir, 'action.yml'), out) ?? readYamlFile(caller.ctx, path.join(dir, 'action.yaml'), out);
+  if (!action) return;
+  const runs = get(action.doc, action.doc.contents, 'runs');
+  if (scalarText(action.doc, get(action.doc, runs, 'using')) !== 'composite') return;
+  const hasInput = (k: string) => get(caller.doc, withNode, k) !== undefined;
+  const given = (k: string) => (hasInput(k) ? input(k) : undefined);
+  const expressions = calleeInputs(action, get(action.doc, action.doc.contents, 'inputs'), given, hasInput, github);
+  expressions.set('github.action_path', dir);
+  if (!firstCall(out, [action.ctx.file, repoRoot, depth, [...expressions], stepEnv])) return;
+  const firstBuild = out.builds.length;
+  readSteps(action, get(action.doc, runs, 'steps'), stepEnv, undefined, expressions, new Map(), repoRoot, github, out, depth + 1);
+  for (const b of out.builds.slice(firstBuild)) markCalled(b, `${at.rel}:${at.line}`);
+}
+
+/**
+ * A job `uses: ./.github/workflows/build.yml` (a reusable workflow of this repository): its jobs are read with the
+ * caller's `with:` values as `${{ inputs.* }}` (defaults from `on.workflow_call.inputs`). False when the job calls
+ * no such file here (another repository's workflow is then read by its inputs' names: readReusableWorkflowBuild).
+ */
+function readLocalWorkflowCall(
+  caller: WorkflowFile,
+  job: unknown,
+  workflowEnv: Record<string, string>,
+  expressions: ReadonlyMap<string, string>,
+  repoRoot: string,
+  github: GithubCtx,
+  out: RepoEvidence,
+  depth: number,
+): boolean {
+  const { doc } = caller;
+  const uses = scalarText(doc, get(doc, job, 'uses'));
+  if (!uses || !/^\.\/\.github\/workflows\/[^@]+\.ya?ml$/.test(uses)) return false;
+  const callee = readYamlFile(caller.ctx, path.resolve(repoRoot, uses), out);
+  if (!callee) return false;
+  if (depth >= MAX_CALL_DEPTH) return true;
+  const withNode = get(doc, job, 'with');
+  const given = (k: string) => {
+    const v = withContextIn(withEnv(scalarText(doc, get(doc, withNode, k)), workflowEnv), expressions);
+    return v === undefined || v.includes('${{') ? undefined : v;
+  };
+  const declared = get(callee.doc, get(callee.doc, get(callee.doc, callee.doc.contents, 'on'), 'workflow_call'), 'inputs');
+  const usesNode = deref(doc, get(doc, job, 'uses')) as Node | undefined;
+  const line = caller.lineOf(usesNode?.range?.[0] ?? 0);
+  const hasInput = (k: string) => get(doc, withNode, k) !== undefined;
+  const inputs = calleeInputs(callee, declared, given, hasInput, github);
+  if (!firstCall(out, [callee.ctx.file, repoRoot, depth, [...inputs]])) return true;
+  readWorkflowDoc(callee, repoRoot, github, inputs, out, depth + 1, `${caller.ctx.rel}:${line}`);
+  return true;
 }
 
 /**

@@ -70,6 +70,11 @@ export interface BuildUse {
    * written; undefined for one whose value is not known here (`--build-arg NAME` takes it from the environment).
    */
   args?: Record<string, string | undefined>;
+  /**
+   * Read from a local composite action or reusable workflow with its caller's `with:` values (`.github/workflows/ci.yml:12`,
+   * the caller): the same step is read once more for each caller, and on its own, so copies of one build are dropped.
+   */
+  calledFrom?: string;
   at: Evidence;
 }
 
