@@ -1035,7 +1035,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
     scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, vars) });
   }
   // The command's own text: `CMD mkdir -p /run/app && exec app`, `ENTRYPOINT ["gosu", "app", "server"]`.
-  const commands = imageStartCommands(base);
+  const commands = joinImageProgramEntrypoint(imageStartCommands(base));
   let command: ScriptReading | undefined;
   for (const c of commands) {
     const argv = c.argv ?? [];
@@ -1066,6 +1066,13 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const mappings = levelMappings(project, levels);
   const users = startUsers(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...users };
+}
+
+/** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
+function joinImageProgramEntrypoint(commands: StartCommand[]): StartCommand[] {
+  const joined = joinProgramEntrypoint(commands.map((c) => ({ ...c, where: commandWhere(c) })));
+  if (joined.length === commands.length) return commands;
+  return [{ ...commands[0]!, argv: joined[0]!.argv }];
 }
 
 /**
@@ -1699,10 +1706,28 @@ function serviceStartTexts(s: ServiceLink, base: StageBase | undefined): Service
   const entry = compose.find((c) => c.via === 'entrypoint');
   const cmd = compose.find((c) => c.via === 'command');
   const fromImage = (c: StartCommand | undefined): ServiceStartText[] => (c ? [{ ...(c.argv ? { argv: c.argv } : { shell: c.shell }), where: commandWhere(c), command: c }] : []);
-  return [
+  return joinProgramEntrypoint([
     ...(entry ? [{ argv: entry.argv, where: entry.where }] : fromImage(image.find((c) => c.via === 'ENTRYPOINT'))),
     ...(cmd ? [{ argv: cmd.argv, where: cmd.where }] : entry ? [] : fromImage(image.find((c) => c.via === 'CMD'))),
-  ];
+  ]);
+}
+
+/**
+ * Tools an exec-form entrypoint may be, whose subcommand the command gives (`entrypoint: ["npm"]` +
+ * `command: ["install"]`): Docker runs the entrypoint's words followed by the command's
+ * (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact), so the two are one command.
+ * An entrypoint script reads its arguments itself (`exec "$@"`) and stays apart from the command.
+ */
+const SUBCOMMAND_TOOLS = /^(npm|pnpm|yarn|composer|bundle|corepack|pip(3(\.\d+)?)?)$/;
+
+/**
+ * The start texts with an exec-form entrypoint that is a package tool joined to the exec-form command that follows it,
+ * as one argv: the install it runs is seen (`npm` + `install` is `npm install`). Others are returned as they are.
+ */
+function joinProgramEntrypoint<T extends { argv?: string[]; shell?: string; where: string }>(texts: T[]): T[] {
+  const [entry, cmd] = texts;
+  if (texts.length !== 2 || !entry?.argv?.length || !cmd?.argv || !SUBCOMMAND_TOOLS.test(path.posix.basename(entry.argv[0]!))) return texts;
+  return [{ ...entry, argv: [...entry.argv, ...cmd.argv], where: `${entry.where} with ${cmd.where}` }];
 }
 
 /** What a container sees from the repository: the image's COPYs (over its parents built here), then the service's mounts. */
