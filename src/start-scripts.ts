@@ -26,6 +26,7 @@ import { chainInstructions, resolveStageBase, runCommands, runShellText, variabl
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
+import { frameworkStartWrites, type FrameworkStartText } from './framework-starts.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -985,6 +986,8 @@ export interface ImageStart {
   observed: StartWrite[];
   /** Folders the image gets from the repository holding only a placeholder (`.gitkeep`): kept for what the app writes there (placeholderWrites). */
   placeholders: StartWrite[];
+  /** What the app's framework writes at start, read from the repository (framework-starts.ts: Django's STATIC_ROOT and MEDIA_ROOT, Next.js's .next/cache). */
+  frameworks?: StartWrite[];
   /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
   supervised: string[];
   /** Users a supervisord it starts switches to (a program's or its own `user=`): the app's users, for findings. */
@@ -1065,7 +1068,8 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = levelMappings(project, levels);
   const users = startUsers(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...users };
+  const frameworks = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...users };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1073,6 +1077,30 @@ function joinImageProgramEntrypoint(commands: StartCommand[]): StartCommand[] {
   const joined = joinProgramEntrypoint(commands.map((c) => ({ ...c, where: commandWhere(c) })));
   if (joined.length === commands.length) return commands;
   return [{ ...commands[0]!, argv: joined[0]!.argv }];
+}
+
+/** What the framework a start runs writes at start (frameworkStartWrites), its files read where the image or the service's mounts put them. */
+function startFrameworkWrites(
+  project: Project,
+  mappings: readonly ContainerMapping[],
+  commands: { text: string; where: string }[],
+  scripts: ImageStart['scripts'],
+  workdir: string,
+  vars: Map<string, string | undefined>,
+): StartWrite[] {
+  const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
+  // Only a start that names one of the frameworks reads the repository's files.
+  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b/.test(t.text))) return [];
+  const read = (containerPath: string) => {
+    const hostPath = hostFileAt(project, mappings, containerPath);
+    if (!hostPath) return undefined;
+    try {
+      return { text: readFileSync(hostPath, 'utf8'), hostPath };
+    } catch {
+      return undefined;
+    }
+  };
+  return frameworkStartWrites(texts, workdir, vars, read);
 }
 
 /**
@@ -1433,7 +1461,8 @@ function listDir(dir: string): string[] {
 export function imageStartWrites(start: ImageStart): StartWrite[] {
   const read = [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
   const seen = [...read, ...start.observed.filter((o) => !read.some((r) => r.path === o.path))];
-  return [...seen, ...start.placeholders.filter((p) => !seen.some((r) => r.path === p.path))];
+  const withPlaceholders = [...seen, ...start.placeholders.filter((p) => !seen.some((r) => r.path === p.path))];
+  return start.frameworks ? [...withPlaceholders, ...start.frameworks.filter((f) => !withPlaceholders.some((r) => r.path === f.path))] : withPlaceholders;
 }
 
 /** Files whose only job is to keep an empty folder in git: `.gitkeep`, Rails' `.keep`, Laravel's `*`-ignoring `.gitignore`. */
@@ -1816,8 +1845,10 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   }
   const stage = base?.chain[base.chain.length - 1];
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const users = startUsers(project, serviceMappings(project, s, df, base), texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...users };
+  const mappings = serviceMappings(project, s, df, base);
+  const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  const frameworks = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...users };
 }
 
 /**
