@@ -388,6 +388,8 @@ function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: Readonl
   function call(callee: Value | undefined): Value | undefined {
     const a = args();
     if (!a || !callee) return undefined;
+    // A django-environ Path called with parts joins them (`ROOT_DIR("staticfiles")`, cookiecutter-django before 2020).
+    if (callee.kind === 'path') return joinAbs([callee.v, ...a.positional.map(asPath)]);
     if (callee.kind === 'method') {
       if (['resolve', 'absolute', 'expanduser', '__str__'].includes(callee.name)) return { kind: 'path', v: callee.base };
       if (callee.name === 'joinpath') return joinAbs([callee.base, ...a.positional.map(asPath)]);
