@@ -416,6 +416,8 @@ export function imageWritePaths(
   // What the base image's own server writes in its install tree (a folder upstream leaves writable for anyone
   // needs no chown: ownedPaths leaves it out, but a read-only root still needs a tmpfs there).
   for (const iw of base.facts?.installWrites ?? []) {
+    // A write only a setting of the container's environment turns on, not settled for it (install-writes.ts): not known to happen.
+    if (iw.onlyWhen) continue;
     const by = builtInto(iw.path, chain, wd, installed) ?? (iw.shipped ? 'the image ships files there' : undefined);
     const use: WritePathUse = iw.use === 'data' ? 'data' : !by ? 'scratch' : iw.use === 'deploy' ? 'data' : 'baked';
     const image = base.image ?? base.facts!.family;

@@ -45,7 +45,7 @@ import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipIn
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
-import { baseWithInstallSettings } from '../../src/install-writes.js';
+import { baseWithInstallSettings, installWritesWithEnvironment } from '../../src/install-writes.js';
 import { nodeStartWrites } from '../../src/node-start-writes.js';
 
 const ID = 'compose/read-only';
@@ -744,6 +744,10 @@ function bakedNote(s: ServiceLink, w: WritePath): Finding {
 /** Paths that must stay writable, or why they are not known. */
 function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
+  // An image run as it is: the folders the service's environment moves its writes to, and the writes it turns on
+  // (grafana's GF_PATHS_DATA, GF_LOG_MODE with file).
+  const env = !img.built && img.facts ? serviceEnvironment(s) : undefined;
+  const installWrites = env && img.facts ? installWritesWithEnvironment(img.facts.installWrites, (name) => env.get(name)?.value) : [];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
     // An unknown base whose own start command runs (this repository sets no ENTRYPOINT or CMD, in the Dockerfile or in
@@ -766,21 +770,21 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     return 'it names neither an image nor a build';
   } else if (!img.facts) {
     return `unknown image ${img.image}${imageProvenance(img)}: the paths it writes are not known`;
-  } else if (!img.facts.writePathsKnown && img.facts.installWrites.some((w) => w.use === 'deploy' || w.shipped)) {
+  } else if (!img.facts.writePathsKnown && installWrites.some((w) => w.use === 'deploy' || w.shipped)) {
     // An application server run straight from compose writes into its install tree, next to files the image or the
     // deployment put there (tomcat's webapps, elasticsearch's config keystore): a tmpfs would hide them.
-    return `${img.image} writes in its own install tree (${img.facts.installWrites.map((w) => w.path).join(', ')}), next to files the image or what is deployed puts there: a tmpfs would hide them, so the writes cannot be carved out`;
-  } else if (!img.facts.writePathsKnown && img.facts.installWrites.length) {
+    return `${img.image} writes in its own install tree (${installWrites.map((w) => w.path).join(', ')}), next to files the image or what is deployed puts there: a tmpfs would hide them, so the writes cannot be carved out`;
+  } else if (!img.facts.writePathsKnown && installWrites.length) {
     // Its server's folders outside any VOLUME, with nothing of the image's in them (caddy's certificates and autosave,
     // n8n's ~/.n8n and ~/.cache): they are known, but not whether this service's command is that server.
-    return `${img.image} writes outside its VOLUMEs: ${img.facts.installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
+    return `${img.image} writes outside its VOLUMEs: ${installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
   } else if (!img.facts.writePathsKnown) {
     return `${img.image} runs whatever command it is given: the paths it writes are not known`;
   } else {
     // A server whose known writes include a data folder upstream declares no VOLUME for (grafana's /var/lib/grafana):
     // a read-only root needs a mount there, which a tmpfs is not (it would lose the data on restart).
     const mounts = [...coveredPaths(s, img)];
-    const bare = img.facts.installWrites.filter((w) => !mounts.some((m) => isUnder(w.path, m)));
+    const bare = installWrites.filter((w) => !mounts.some((m) => isUnder(w.path, m)));
     const other = bare.find((w) => w.use !== 'data' || w.shipped);
     if (other) return `${img.image} writes ${other.path} (${other.what}), which nothing mounts: the write cannot be carved out here`;
     if (bare.length) {
