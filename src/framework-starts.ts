@@ -41,8 +41,14 @@ export interface FrameworkStartText {
 const SHELL = /^(sh|bash|ash|dash)$/;
 const PYTHON = /^python(3(\.\d+)?)?$/;
 const PACKAGE_RUNNERS = /^(npm|yarn|pnpm)$/;
-/** Model fields that store files with the project's storage (MEDIA_ROOT under the default FileSystemStorage). */
-const UPLOAD_FIELD = /\b(FileField|ImageField)\s*\(/;
+/**
+ * Model fields that store files with the project's storage (MEDIA_ROOT under the default FileSystemStorage): `models.FileField(`,
+ * or a bare `ImageField(` in a file importing it from django.db.models. Not a form's or a Django REST framework serializer's
+ * FileField (`serializers.FileField(`, `forms.FileField(`), which only parse an upload.
+ */
+const UPLOAD_FIELD = /\bmodels\.(FileField|ImageField)\s*\(/;
+const UPLOAD_FIELD_IMPORTED = /^from\s+django\.db\.models\s+import\s[^\n]*\b(FileField|ImageField)\b/m;
+const BARE_FIELD = (name: string) => new RegExp(`(^|[^.\\w])${name}\\s*\\(`);
 /** A bound on the Python files read for upload fields, so a large monorepo copied in stays cheap. */
 const UPLOAD_SCAN_LIMIT = 3000;
 const UNWALKED = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', 'site-packages', 'static', 'staticfiles', 'media']);
@@ -93,6 +99,8 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
         }
         const server = djangoServer(argv, cwd);
         if (server && !django.has(server.root)) django.set(server.root, { ...(server.settings ? { settings: server.settings } : {}), at });
+        const env = runtimeEnvFile(argv);
+        if (env) add({ path: path.posix.resolve(cwd, env.file), kind: 'file', how: `${env.how} writes ${env.file} (${at})` });
         const next = nextStart(argv, cwd, read);
         if (next) add({ path: path.posix.join(cwd, '.next/cache'), kind: 'dir', how: `${next} writes the Next.js server's run-time cache (images, fetch, ISR) in ${cwd}/.next/cache (${at})` });
       }
@@ -205,6 +213,22 @@ function optionValue(args: string[], name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * runtime-env-cra (run as `runtime-env-cra`, `npx runtime-env-cra`, or its `lib/index.js` by path or through node): it
+ * writes the variables of the environment into `--config-name`, `./runtime-env.js` by default, relative to the folder it
+ * runs in (its lib/index.js: `.option('config-name', { default: './runtime-env.js' })`, and generateConfig.js's
+ * `fsp.writeFile(envConfig, ...)`; https://github.com/kHRISl33t/runtime-env-cra). SecObserve's frontend runs it in the
+ * nginx web root at every start.
+ */
+function runtimeEnvFile(argv: string[]): { file: string; how: string } | undefined {
+  const words = path.posix.basename(argv[0] ?? '') === 'node' || path.posix.basename(argv[0] ?? '') === 'npx' ? argv.slice(1) : argv;
+  const tool = words[0] ?? '';
+  if (tool !== 'runtime-env-cra' && !/(^|\/)runtime-env-cra\/lib\/index\.js$/.test(tool)) return undefined;
+  const file = optionValue(words, '--config-name') ?? './runtime-env.js';
+  if (file.includes('$')) return undefined;
+  return { file, how: `runtime-env-cra${file === './runtime-env.js' ? ' (default --config-name)' : ''}` };
+}
+
 /** `next start`, `npx next start`, or a package.json script (`npm start`, `yarn run start:prod`) whose text runs `next start`: how it is said. */
 function nextStart(argv: string[], cwd: string, read: ReadContainerFile): string | undefined {
   const cmd = path.posix.basename(argv[0] ?? '');
@@ -248,8 +272,10 @@ function djangoSettings(root: string, named: string | undefined, vars: ReadonlyM
   let module = named && !named.startsWith('wsgi:') ? named : vars.get('DJANGO_SETTINGS_MODULE');
   const manage = read(path.posix.join(root, 'manage.py'));
   if (!module) {
-    const from = named?.startsWith('wsgi:') ? read(path.posix.join(root, ...named.slice(5).split('.')) + '.py') : manage;
-    module = from ? /DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/.exec(from.text)?.[1] : undefined;
+    // The wsgi/asgi module the server imports sets it, else manage.py does.
+    const wsgi = named?.startsWith('wsgi:') ? read(path.posix.join(root, ...named.slice(5).split('.')) + '.py') : undefined;
+    const setdefault = (f: { text: string } | undefined) => (f ? /DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/.exec(f.text)?.[1] : undefined);
+    module = setdefault(wsgi) ?? setdefault(manage);
   }
   if (!module || module.includes('$')) return undefined;
   const file = moduleFile(root, module, read);
@@ -504,7 +530,8 @@ function uploadField(projectHost: string): string | undefined {
         } catch {
           continue;
         }
-        const m = UPLOAD_FIELD.exec(text);
+        const imported = UPLOAD_FIELD_IMPORTED.exec(text);
+        const m = UPLOAD_FIELD.exec(text) ?? (imported && BARE_FIELD(imported[1]!).test(text) ? imported : null);
         if (m) return `${m[1]} (${path.relative(projectHost, p).split(path.sep).join('/')})`;
       }
     }

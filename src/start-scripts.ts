@@ -1090,7 +1090,7 @@ function startFrameworkWrites(
 ): StartWrite[] {
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
   // Only a start that names one of the frameworks reads the repository's files.
-  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b/.test(t.text))) return [];
+  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return [];
   const read = (containerPath: string) => {
     const hostPath = hostFileAt(project, mappings, containerPath);
     if (!hostPath) return undefined;

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { frameworkStartWrites, type ReadContainerFile } from '../src/framework-starts.js';
 
 /** A container file system from a map of container paths to texts. */
@@ -54,6 +57,44 @@ describe('frameworkStartWrites: Django MEDIA_ROOT', () => {
     // MEDIA_ROOT's uploads need a project folder on the host to look for FileField in: without one there is no write.
     const read = files({ '/app/manage.py': MANAGE, '/app/proj/settings.py': "MEDIA_ROOT = '/app/media'\n" });
     expect(frameworkStartWrites([{ text: 'gunicorn proj.wsgi:application', where: 'CMD' }], '/app', new Map(), read)).toEqual([]);
+  });
+});
+
+describe('frameworkStartWrites: Django MEDIA_ROOT from the models', () => {
+  /** A project on disk (manage.py's folder is walked for model fields) with `code` in app/models.py. */
+  function media(code: string): string[] {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-media-'));
+    try {
+      mkdirSync(path.join(dir, 'app'));
+      writeFileSync(path.join(dir, 'manage.py'), MANAGE);
+      writeFileSync(path.join(dir, 'app', 'models.py'), code);
+      const read: ReadContainerFile = (p) => {
+        if (p === '/app/manage.py') return { text: MANAGE, hostPath: path.join(dir, 'manage.py') };
+        if (p === '/app/proj/settings.py') return { text: "MEDIA_ROOT = '/app/media'\n", hostPath: path.join(dir, 'proj', 'settings.py') };
+        return undefined;
+      };
+      return frameworkStartWrites([{ text: 'gunicorn proj.wsgi', where: 'CMD' }], '/app', new Map(), read).map((w) => w.path);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('counts a model FileField/ImageField, bare when imported from django.db.models', () => {
+    expect(media('from django.db import models\nclass A(models.Model):\n    f = models.ImageField()\n')).toEqual(['/app/media']);
+    expect(media('from django.db.models import Model, FileField\nclass A(Model):\n    f = FileField()\n')).toEqual(['/app/media']);
+  });
+
+  it('does not count a form or REST framework serializer field, which only parses an upload', () => {
+    expect(media('from rest_framework import serializers\nclass S(serializers.Serializer):\n    file = serializers.FileField()\n')).toEqual([]);
+    expect(media('from django import forms\nclass F(forms.Form):\n    file = forms.FileField()\n')).toEqual([]);
+  });
+});
+
+describe('frameworkStartWrites: runtime-env-cra', () => {
+  it('writes its --config-name, ./runtime-env.js by default, in the folder it runs in', () => {
+    const none = files({});
+    expect(frameworkStartWrites([{ text: './lib/runtime-env-cra/lib/index.js --strict false && nginx -g "daemon off;"', where: 'CMD' }], '/usr/share/nginx/html', new Map(), none).map((w) => [w.path, w.kind])).toEqual([['/usr/share/nginx/html/runtime-env.js', 'file']]);
+    expect(frameworkStartWrites([{ text: 'npx runtime-env-cra --config-name=./public/env.js', where: 'CMD' }], '/app', new Map(), none).map((w) => w.path)).toEqual(['/app/public/env.js']);
   });
 });
 
