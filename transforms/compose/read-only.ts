@@ -6,7 +6,9 @@
 // VOLUMEs upstream, so they stay writable. Anything else is reported.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding, HardenOptions } from '../../src/types.js';
-import type { ServiceLink } from '../../src/model.js';
+import type { DockerfileSource, ServiceLink } from '../../src/model.js';
+import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { readFileSync } from 'node:fs';
 import {
   addEnvironment,
   addListItems,
@@ -36,9 +38,9 @@ import {
   yamlFlowValue,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn } from '../../src/dockerfile-info.js';
+import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
+import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
 import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
@@ -341,6 +343,32 @@ const CHROMIUM_PACKAGE = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*
 /** A browser download: `playwright install` (every browser when none is named), `npx puppeteer browsers install chrome`. */
 const BROWSER_INSTALL = /\b(playwright\s+install|puppeteer\/?browsers\s+install|puppeteer\s+browsers\s+install)(?![\w-])([^;&|\n]*)/g;
 
+/**
+ * The `puppeteer` dependency of the app's package.json (the one at the image's final WORKDIR, from the repository through
+ * the image's COPYs), when the build installs packages (npm/yarn/pnpm install or ci, or node_modules copied from a
+ * builder) and does not skip the browser download (PUPPETEER_SKIP_DOWNLOAD, PUPPETEER_SKIP_CHROMIUM_DOWNLOAD):
+ * installing `puppeteer` downloads Chrome for Testing, which the app launches headless
+ * (https://pptr.dev/guides/installation; `puppeteer-core` downloads nothing and is not counted).
+ */
+function puppeteerDependency(ctx: TransformContext, df: DockerfileSource, base: StageBase): string | undefined {
+  const all = df.parsed.stages.flatMap((st) => effectiveInstructions(st));
+  if (!all.some((i) => (i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\s+(install|i|ci|add)\b|\byarn\s*($|&&|;)/.test(i.raw)) || ((i.keyword === 'COPY' || i.keyword === 'ADD') && /node_modules/.test(i.raw)))) return undefined;
+  if (all.some((i) => (i.keyword === 'ENV' || i.keyword === 'ARG' || i.keyword === 'RUN') && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD\s*=\s*["']?(1|true)/i.test(i.raw))) return undefined;
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
+  if (!wd.finalKnown) return undefined;
+  const file = `${wd.final === '/' ? '' : wd.final}/package.json`;
+  const found = resolveContainerPath(copyMappings(ctx.project, df.path, new Set(base.chain.map((st) => st.index))), file);
+  if (!found?.hostPath || !found.exists) return undefined;
+  let pkg: { dependencies?: Record<string, unknown>; optionalDependencies?: Record<string, unknown> };
+  try {
+    pkg = JSON.parse(readFileSync(found.hostPath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const version = pkg.dependencies?.puppeteer ?? pkg.optionalDependencies?.puppeteer;
+  return version === undefined ? undefined : `"puppeteer": ${JSON.stringify(version)} in ${file}, from ${found.mapping.origin}`;
+}
+
 /** What in the RUN text installs Chromium: a package, or a browser download that names Chromium/Chrome or no browser. */
 function chromiumInstall(runs: string): string | undefined {
   const pkg = CHROMIUM_PACKAGE.exec(runs);
@@ -368,8 +396,9 @@ function chromiumFolders(ctx: TransformContext, s: ServiceLink, img: ServiceImag
   const runs = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
   const install = chromiumInstall(runs);
   const base = img.base.image && CHROMIUM_BASE.exec(img.base.image.split('@')[0]!.replace(/:[^/]*$/, '') + ':') ? img.base.image : undefined;
-  if (!install && !base) return undefined;
-  const how = install ? `the Dockerfile installs Chromium (${install})` : `its base image ${base} runs headless Chromium`;
+  const puppeteer = !install && !base && img.dockerfile ? puppeteerDependency(ctx, img.dockerfile, img.base) : undefined;
+  if (!install && !base && !puppeteer) return undefined;
+  const how = install ? `the Dockerfile installs Chromium (${install})` : base ? `its base image ${base} runs headless Chromium` : `the app depends on puppeteer (${puppeteer}), whose install downloads Chrome for Testing`;
   const mounts = [...coveredPaths(s, img), '/tmp', '/var/tmp', ...planned.map((t) => t.path)];
   const covered = (p: string) => mounts.some((m) => isUnder(p, m));
   const composeEnv = serviceEnvironment(s);
