@@ -504,8 +504,21 @@ function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: Readonl
   return pos === tokens.length ? v : undefined;
 }
 
+/**
+ * uploadField's answers for the run, by project folder: every pass reads each service's start again, and the
+ * repository's Python files do not change while the tool runs (it edits Dockerfiles and compose files only).
+ */
+const uploadFieldInRun = new Map<string, string | undefined>();
+
 /** The first model field that stores files in the project's Python code (`FileField (core/models.py)`), or undefined. */
 function uploadField(projectHost: string): string | undefined {
+  if (uploadFieldInRun.has(projectHost)) return uploadFieldInRun.get(projectHost);
+  const found = uploadFieldAfresh(projectHost);
+  uploadFieldInRun.set(projectHost, found);
+  return found;
+}
+
+function uploadFieldAfresh(projectHost: string): string | undefined {
   let read = 0;
   const walk = (dir: string, depth: number): string | undefined => {
     let entries;
