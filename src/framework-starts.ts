@@ -111,6 +111,9 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
     const settings = djangoSettings(root, named, vars, read);
     const media = settings?.values.get('MEDIA_ROOT');
     if (!settings || !media) continue;
+    // Uploads stored elsewhere (django-storages' S3, plane's S3Storage) never touch MEDIA_ROOT, unless a block may choose the file system.
+    const storage = settings.values.get(DEFAULT_STORAGE);
+    if (storage && !FILE_SYSTEM_STORAGE.test(storage.value) && !settings.values.has(STORAGE_CONDITIONAL)) continue;
     const field = uploadField(settings.projectHost);
     if (!field) continue;
     add({ path: path.posix.resolve(root, media.value), kind: 'dir', how: `Django saves the uploads of ${field} under MEDIA_ROOT (${media.where}) (app started by ${at})` });
@@ -258,6 +261,12 @@ interface SettingValue {
   where: string;
 }
 
+/** Keys of DjangoSettings.values that are not settings: the default storage's backend, and a storage set inside a block. */
+const DEFAULT_STORAGE = '@default-storage';
+const STORAGE_CONDITIONAL = '@storage-conditional';
+/** Django's own file-system storage, whose `location` defaults to MEDIA_ROOT (https://docs.djangoproject.com/en/5.2/ref/files/storage/#the-filesystemstorage-class). */
+const FILE_SYSTEM_STORAGE = /^django\.core\.files\.storage\.(filesystem\.)?FileSystemStorage$/;
+
 interface DjangoSettings {
   values: Map<string, SettingValue>;
   /** The host folder of the project (manage.py's, or the settings package's parent), walked for upload fields. */
@@ -307,6 +316,8 @@ function readSettingsFile(root: string, file: { containerPath: string; text: str
   for (let i = 0; i < lines.length; i++) {
     const start = i;
     let line = lines[i]!;
+    // A storage chosen inside a block (`if USE_S3:`) depends on what runs: the default one may be the file system.
+    if (/^\s+(STORAGES\b|DEFAULT_FILE_STORAGE\b)/.test(line)) values.set(STORAGE_CONDITIONAL, { value: 'yes', where: `${rel} line ${start + 1}` });
     if (/^\s/.test(line) || line.startsWith('#')) continue;
     // An expression over several lines: its brackets close on a later one.
     while (depthOf(line) > 0 && i + 1 < lines.length) line += ' ' + lines[++i]!.trim();
@@ -322,6 +333,12 @@ function readSettingsFile(root: string, file: { containerPath: string; text: str
       }
       continue;
     }
+    // The default file storage (Django 4.2+ STORAGES["default"], before it DEFAULT_FILE_STORAGE): uploads go to MEDIA_ROOT only with FileSystemStorage.
+    const storage =
+      /^DEFAULT_FILE_STORAGE\s*=\s*['"]([\w.]+)['"]/.exec(line)?.[1] ??
+      /^STORAGES\s*=\s*\{.*?['"]default['"]\s*:\s*\{[^}]*?['"]BACKEND['"]\s*:\s*['"]([\w.]+)['"]/.exec(line)?.[1] ??
+      /^STORAGES\s*\[\s*['"]default['"]\s*\]\s*=\s*\{[^}]*?['"]BACKEND['"]\s*:\s*['"]([\w.]+)['"]/.exec(line)?.[1];
+    if (storage) values.set(DEFAULT_STORAGE, { value: storage, where: `${rel} line ${start + 1}` });
     const m = /^([A-Z_][A-Z0-9_]*)\s*(?::\s*[\w.[\], |]+)?=(?!=)\s*(.+)$/.exec(line);
     if (!m) continue;
     const value = evaluate(m[2]!.replace(/\s+#.*$/, ''), local, vars);

@@ -62,7 +62,7 @@ describe('frameworkStartWrites: Django MEDIA_ROOT', () => {
 
 describe('frameworkStartWrites: Django MEDIA_ROOT from the models', () => {
   /** A project on disk (manage.py's folder is walked for model fields) with `code` in app/models.py. */
-  function media(code: string): string[] {
+  function media(code: string, settings = "MEDIA_ROOT = '/app/media'\n"): string[] {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-media-'));
     try {
       mkdirSync(path.join(dir, 'app'));
@@ -70,7 +70,7 @@ describe('frameworkStartWrites: Django MEDIA_ROOT from the models', () => {
       writeFileSync(path.join(dir, 'app', 'models.py'), code);
       const read: ReadContainerFile = (p) => {
         if (p === '/app/manage.py') return { text: MANAGE, hostPath: path.join(dir, 'manage.py') };
-        if (p === '/app/proj/settings.py') return { text: "MEDIA_ROOT = '/app/media'\n", hostPath: path.join(dir, 'proj', 'settings.py') };
+        if (p === '/app/proj/settings.py') return { text: settings, hostPath: path.join(dir, 'proj', 'settings.py') };
         return undefined;
       };
       return frameworkStartWrites([{ text: 'gunicorn proj.wsgi', where: 'CMD' }], '/app', new Map(), read).map((w) => w.path);
@@ -82,6 +82,15 @@ describe('frameworkStartWrites: Django MEDIA_ROOT from the models', () => {
   it('counts a model FileField/ImageField, bare when imported from django.db.models', () => {
     expect(media('from django.db import models\nclass A(models.Model):\n    f = models.ImageField()\n')).toEqual(['/app/media']);
     expect(media('from django.db.models import Model, FileField\nclass A(Model):\n    f = FileField()\n')).toEqual(['/app/media']);
+  });
+
+  it('is not written where the default storage is not the file system (plane: STORAGES["default"] = S3Storage)', () => {
+    const model = 'from django.db import models\nclass A(models.Model):\n    f = models.FileField()\n';
+    expect(media(model, "MEDIA_ROOT = 'mediafiles'\nSTORAGES = {'staticfiles': {'BACKEND': 'whitenoise.storage.CompressedManifestStaticFilesStorage'}}\nSTORAGES['default'] = {'BACKEND': 'plane.settings.storage.S3Storage'}\n")).toEqual([]);
+    expect(media(model, "MEDIA_ROOT = '/app/media'\nDEFAULT_FILE_STORAGE = 'storages.backends.s3boto3.S3Boto3Storage'\n")).toEqual([]);
+    expect(media(model, "MEDIA_ROOT = '/app/media'\nSTORAGES = {\n    'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'},\n}\n")).toEqual(['/app/media']);
+    // Chosen in a block (an env switch): the file system may be it, so the write stays.
+    expect(media(model, "MEDIA_ROOT = '/app/media'\nif USE_S3:\n    DEFAULT_FILE_STORAGE = 'storages.backends.s3boto3.S3Boto3Storage'\n")).toEqual(['/app/media']);
   });
 
   it('does not count a form or REST framework serializer field, which only parses an upload', () => {
