@@ -5,7 +5,9 @@
 // neither chowns nor keeps writable a folder the server no longer writes.
 import { readFileSync } from 'node:fs';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
-import type { StageBase } from './dockerfile-info.js';
+import { lastEnv, type StageBase } from './dockerfile-info.js';
+import type { InstallWrite } from './knowledge/images.js';
+import { serviceEnvironment } from './env-files.js';
 import { imageMappings, resolveContainerPath } from './nginx-files.js';
 
 /** Why each install write of the base is off (path -> reason), for the writes a configuration file in the repository turns off. */
@@ -40,9 +42,38 @@ export function baseWithoutWritesOwnedBy(base: StageBase, uid: number | undefine
   return { ...base, facts: { ...base.facts, installWrites: base.facts.installWrites.filter((w) => w.ownerUid !== uid) } };
 }
 
-/** The base with the install writes its configuration turns off left out (the same object when none is). */
+/** The base with the install writes its configuration turns off left out, and those its environment moves or turns on settled (the same object when none is). */
 export function baseWithInstallSettings(project: Project, df: DockerfileSource, base: StageBase, services: ServiceLink[]): StageBase {
   const off = installWritesOff(project, df, base, services);
-  if (!off.size || !base.facts) return base;
-  return { ...base, facts: { ...base.facts, installWrites: base.facts.installWrites.filter((w) => !off.has(w.path)) } };
+  if (!base.facts) return base;
+  const kept = off.size ? base.facts.installWrites.filter((w) => !off.has(w.path)) : base.facts.installWrites;
+  // The container's environment: what every service sets alike (compose environment and env files), else the Dockerfile's ENV.
+  const settled = installWritesWithEnvironment(kept, (name) => {
+    const values = services.map((s) => serviceEnvironment(s).get(name)?.value);
+    if (services.length && values.every((v) => v !== undefined && v === values[0])) return values[0];
+    return lastEnv(base.chain, name)?.value;
+  });
+  return settled === base.facts.installWrites ? base : { ...base, facts: { ...base.facts, installWrites: settled } };
+}
+
+/**
+ * The install writes as the container's environment settles them (`env` gives a variable's value): a folder a variable
+ * moves (grafana's GF_PATHS_DATA) is where its absolute value says; a write only a setting turns on (grafana's log
+ * files, GF_LOG_MODE with `file`) is kept only when the variable says so. The same array when nothing changes.
+ */
+export function installWritesWithEnvironment(writes: InstallWrite[], env: (name: string) => string | undefined): InstallWrite[] {
+  if (!writes.some((w) => w.pathVariable || w.onlyWhen)) return writes;
+  const out: InstallWrite[] = [];
+  for (const w of writes) {
+    if (w.onlyWhen) {
+      const v = env(w.onlyWhen.variable);
+      if (v === undefined || !w.onlyWhen.pattern.test(v)) continue;
+    }
+    const moved = w.pathVariable ? env(w.pathVariable) : undefined;
+    const to = moved && moved.startsWith('/') && !moved.includes('$') ? moved.replace(/(.)\/+$/, '$1') : undefined;
+    // A write kept because its setting is on loses `onlyWhen`: readers skip a write that still carries it (not settled, not known on).
+    const on = w.onlyWhen ? { ...w, onlyWhen: undefined, what: `${w.what} (${w.onlyWhen.variable}=${env(w.onlyWhen.variable)})` } : w;
+    out.push(to && to !== w.path ? { ...on, path: to, what: `${on.what} (${w.pathVariable}=${moved})` } : on);
+  }
+  return out;
 }

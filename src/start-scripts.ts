@@ -26,6 +26,7 @@ import { chainInstructions, resolveStageBase, runCommands, runShellText, variabl
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
+import { frameworkStartWrites, type FrameworkStartText } from './framework-starts.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -1172,6 +1173,8 @@ export interface ImageStart {
   observed: StartWrite[];
   /** Folders the image gets from the repository holding only a placeholder (`.gitkeep`): kept for what the app writes there (placeholderWrites). */
   placeholders: StartWrite[];
+  /** What the app's framework writes at start, read from the repository (framework-starts.ts: Django's STATIC_ROOT and MEDIA_ROOT, Next.js's .next/cache). */
+  frameworks?: StartWrite[];
   /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
   supervised: string[];
   /** Users a supervisord it starts switches to (a program's or its own `user=`): the app's users, for findings. */
@@ -1222,7 +1225,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
     scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, vars) });
   }
   // The command's own text: `CMD mkdir -p /run/app && exec app`, `ENTRYPOINT ["gosu", "app", "server"]`.
-  const commands = imageStartCommands(base);
+  const commands = joinImageProgramEntrypoint(imageStartCommands(base));
   let command: ScriptReading | undefined;
   for (const c of commands) {
     const argv = c.argv ?? [];
@@ -1264,7 +1267,39 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
     }
   }
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...users };
+  const frameworks = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...users };
+}
+
+/** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
+function joinImageProgramEntrypoint(commands: StartCommand[]): StartCommand[] {
+  const joined = joinProgramEntrypoint(commands.map((c) => ({ ...c, where: commandWhere(c) })));
+  if (joined.length === commands.length) return commands;
+  return [{ ...commands[0]!, argv: joined[0]!.argv }];
+}
+
+/** What the framework a start runs writes at start (frameworkStartWrites), its files read where the image or the service's mounts put them. */
+function startFrameworkWrites(
+  project: Project,
+  mappings: readonly ContainerMapping[],
+  commands: { text: string; where: string }[],
+  scripts: ImageStart['scripts'],
+  workdir: string,
+  vars: Map<string, string | undefined>,
+): StartWrite[] {
+  const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
+  // Only a start that names one of the frameworks reads the repository's files.
+  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return [];
+  const read = (containerPath: string) => {
+    const hostPath = hostFileAt(project, mappings, containerPath);
+    if (!hostPath) return undefined;
+    try {
+      return { text: readFileSync(hostPath, 'utf8'), hostPath };
+    } catch {
+      return undefined;
+    }
+  };
+  return frameworkStartWrites(texts, workdir, vars, read);
 }
 
 /**
@@ -1630,7 +1665,8 @@ function listDir(dir: string): string[] {
 export function imageStartWrites(start: ImageStart): StartWrite[] {
   const read = [...start.scripts.flatMap((s) => s.reading.writes), ...(start.command?.writes ?? [])];
   const seen = [...read, ...start.observed.filter((o) => !read.some((r) => r.path === o.path))];
-  return [...seen, ...start.placeholders.filter((p) => !seen.some((r) => r.path === p.path))];
+  const withPlaceholders = [...seen, ...start.placeholders.filter((p) => !seen.some((r) => r.path === p.path))];
+  return start.frameworks ? [...withPlaceholders, ...start.frameworks.filter((f) => !withPlaceholders.some((r) => r.path === f.path))] : withPlaceholders;
 }
 
 /** Files whose only job is to keep an empty folder in git: `.gitkeep`, Rails' `.keep`, Laravel's `*`-ignoring `.gitignore`. */
@@ -1905,10 +1941,28 @@ function serviceStartTexts(s: ServiceLink, base: StageBase | undefined): Service
   const entry = compose.find((c) => c.via === 'entrypoint');
   const cmd = compose.find((c) => c.via === 'command');
   const fromImage = (c: StartCommand | undefined): ServiceStartText[] => (c ? [{ ...(c.argv ? { argv: c.argv } : { shell: c.shell }), where: commandWhere(c), command: c }] : []);
-  return [
+  return joinProgramEntrypoint([
     ...(entry ? [{ argv: entry.argv, where: entry.where }] : fromImage(image.find((c) => c.via === 'ENTRYPOINT'))),
     ...(cmd ? [{ argv: cmd.argv, where: cmd.where }] : entry ? [] : fromImage(image.find((c) => c.via === 'CMD'))),
-  ];
+  ]);
+}
+
+/**
+ * Tools an exec-form entrypoint may be, whose subcommand the command gives (`entrypoint: ["npm"]` +
+ * `command: ["install"]`): Docker runs the entrypoint's words followed by the command's
+ * (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact), so the two are one command.
+ * An entrypoint script reads its arguments itself (`exec "$@"`) and stays apart from the command.
+ */
+const SUBCOMMAND_TOOLS = /^(npm|pnpm|yarn|composer|bundle|corepack|pip(3(\.\d+)?)?)$/;
+
+/**
+ * The start texts with an exec-form entrypoint that is a package tool joined to the exec-form command that follows it,
+ * as one argv: the install it runs is seen (`npm` + `install` is `npm install`). Others are returned as they are.
+ */
+function joinProgramEntrypoint<T extends { argv?: string[]; shell?: string; where: string }>(texts: T[]): T[] {
+  const [entry, cmd] = texts;
+  if (texts.length !== 2 || !entry?.argv?.length || !cmd?.argv || !SUBCOMMAND_TOOLS.test(path.posix.basename(entry.argv[0]!))) return texts;
+  return [{ ...entry, argv: [...entry.argv, ...cmd.argv], where: `${entry.where} with ${cmd.where}` }];
 }
 
 /** What a container sees from the repository: the image's COPYs (over its parents built here), then the service's mounts. */
@@ -1997,8 +2051,10 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   }
   const stage = base?.chain[base.chain.length - 1];
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const users = startUsers(project, serviceMappings(project, s, df, base), texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...users };
+  const mappings = serviceMappings(project, s, df, base);
+  const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  const frameworks = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...users };
 }
 
 /**

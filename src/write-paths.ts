@@ -421,6 +421,8 @@ export function imageWritePaths(
   // What the base image's own server writes in its install tree (a folder upstream leaves writable for anyone
   // needs no chown: ownedPaths leaves it out, but a read-only root still needs a tmpfs there).
   for (const iw of base.facts?.installWrites ?? []) {
+    // A write only a setting of the container's environment turns on, not settled for it (install-writes.ts): not known to happen.
+    if (iw.onlyWhen) continue;
     const by = builtInto(iw.path, chain, wd, installed) ?? (iw.shipped ? 'the image ships files there' : undefined);
     const use: WritePathUse = iw.use === 'data' ? 'data' : !by ? 'scratch' : iw.use === 'deploy' ? 'data' : 'baked';
     const image = base.image ?? base.facts!.family;
@@ -493,7 +495,7 @@ export function imageWritePaths(
     if (/[*?[]/.test(target)) continue;
     // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
     // So does a folder of the app's code whose files the start rewrites in place (hoppscotch's /site, which its COPYs fill).
-    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target))) continue;
+    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target)) && !(w.kind !== 'dir' && servedWebRoot(target, codeDirs))) continue;
     // A directory is declared even where it is owned already (the start-up write is the better reason);
     // only a new one is owned anew and gives a reason to the chown.
     const by = { declaredBy: w.how, ...(w.keeps ? { keeps: w.keeps } : {}) };
@@ -1088,6 +1090,22 @@ export function isTrustPath(p: string): boolean {
 function scratchAtStart(w: StartWrite, dir: string): boolean {
   if (w.keeps) return false;
   return w.observed === true || isScratchPath(dir);
+}
+
+/**
+ * The folders the web server images serve by default: nginx's `root /usr/share/nginx/html` (its default.conf,
+ * https://github.com/nginxinc/docker-nginx/blob/master/stable/alpine-slim/Dockerfile) and httpd's DocumentRoot
+ * /usr/local/apache2/htdocs (https://github.com/docker-library/httpd). Under /usr, but the app's own content.
+ */
+const WEB_ROOTS = ['/usr/share/nginx/html', '/usr/local/apache2/htdocs'];
+
+/**
+ * A folder of a served web root the build fills with the app's files (a COPY there, at or above it): a start that
+ * writes a file there (an env.js rendered with envsubst, runtime-env-cra's runtime-env.js, `sed -i` on the built
+ * bundle: SecObserve's frontend) writes the app's content, which its user may be given file by file.
+ */
+function servedWebRoot(dir: string, codeDirs: ReadonlySet<string>): boolean {
+  return WEB_ROOTS.some((r) => isUnder(dir, r)) && [...codeDirs].some((c) => isUnder(dir, c) || isUnder(c, dir));
 }
 
 /**

@@ -55,6 +55,10 @@ export interface InstallWrite {
    * matches `pattern`, the server does not write there.
    */
   offWhen?: { file: string; pattern: RegExp; setting: string };
+  /** An environment variable of the container that moves the folder (grafana's GF_PATHS_DATA): set to an absolute path, that is where the server writes. */
+  pathVariable?: string;
+  /** The server writes there only when this environment variable matches `pattern` (grafana's log files, with `file` in GF_LOG_MODE); unset, it does not. */
+  onlyWhen?: { variable: string; pattern: RegExp };
 }
 
 export interface ImageFacts {
@@ -459,7 +463,20 @@ const N8N_WRITES: InstallWrite[] = [
  * (https://github.com/grafana/grafana/blob/main/Dockerfile), so a read-only root needs a volume there.
  */
 const GRAFANA_WRITES: InstallWrite[] = [
-  { path: '/var/lib/grafana', use: 'data', what: 'keeps its database (grafana.db) and installed plugins in GF_PATHS_DATA', ownerUid: 472, anyUser: true },
+  { path: '/var/lib/grafana', use: 'data', what: 'keeps its database (grafana.db) and installed plugins in GF_PATHS_DATA', ownerUid: 472, anyUser: true, pathVariable: 'GF_PATHS_DATA' },
+  // run.sh passes the paths as `cfg:default.paths.data="$GF_PATHS_DATA"` and the log mode as `cfg:default.log.mode="console"`,
+  // a default that GF_LOG_MODE overrides (GF_<SECTION>_<KEY> variables win over the config files and the defaults:
+  // https://grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#override-configuration-with-environment-variables);
+  // with `file` in it grafana writes grafana.log into GF_PATHS_LOGS (/var/log/grafana, made and chowned to 472 by the Dockerfile).
+  {
+    path: '/var/log/grafana',
+    use: 'scratch',
+    what: 'writes grafana.log into GF_PATHS_LOGS (GF_LOG_MODE has file)',
+    ownerUid: 472,
+    anyUser: true,
+    pathVariable: 'GF_PATHS_LOGS',
+    onlyWhen: { variable: 'GF_LOG_MODE', pattern: /(^|[\s,])file($|[\s,])/ },
+  },
 ];
 
 /**

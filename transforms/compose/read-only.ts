@@ -6,7 +6,9 @@
 // VOLUMEs upstream, so they stay writable. Anything else is reported.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding, HardenOptions } from '../../src/types.js';
-import type { ServiceLink } from '../../src/model.js';
+import type { DockerfileSource, ServiceLink } from '../../src/model.js';
+import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { readFileSync } from 'node:fs';
 import {
   addEnvironment,
   addListItems,
@@ -36,16 +38,16 @@ import {
   yamlFlowValue,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn } from '../../src/dockerfile-info.js';
+import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { copyMappings, mountMappings, startsNginx, templateRenders } from '../../src/nginx-files.js';
+import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
 import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
-import { baseWithInstallSettings } from '../../src/install-writes.js';
+import { baseWithInstallSettings, installWritesWithEnvironment } from '../../src/install-writes.js';
 import { nodeStartWrites } from '../../src/node-start-writes.js';
 
 const ID = 'compose/read-only';
@@ -364,6 +366,32 @@ const CHROMIUM_PACKAGE = /\b(?:apk|apt-get|apt|dnf|yum|microdnf|zypper)\b[^;&|]*
 /** A browser download: `playwright install` (every browser when none is named), `npx puppeteer browsers install chrome`. */
 const BROWSER_INSTALL = /\b(playwright\s+install|puppeteer\/?browsers\s+install|puppeteer\s+browsers\s+install)(?![\w-])([^;&|\n]*)/g;
 
+/**
+ * The `puppeteer` dependency of the app's package.json (the one at the image's final WORKDIR, from the repository through
+ * the image's COPYs), when the build installs packages (npm/yarn/pnpm install or ci, or node_modules copied from a
+ * builder) and does not skip the browser download (PUPPETEER_SKIP_DOWNLOAD, PUPPETEER_SKIP_CHROMIUM_DOWNLOAD):
+ * installing `puppeteer` downloads Chrome for Testing, which the app launches headless
+ * (https://pptr.dev/guides/installation; `puppeteer-core` downloads nothing and is not counted).
+ */
+function puppeteerDependency(ctx: TransformContext, df: DockerfileSource, base: StageBase): string | undefined {
+  const all = df.parsed.stages.flatMap((st) => effectiveInstructions(st));
+  if (!all.some((i) => (i.keyword === 'RUN' && /\b(npm|yarn|pnpm)\s+(install|i|ci|add)\b|\byarn\s*($|&&|;)/.test(i.raw)) || ((i.keyword === 'COPY' || i.keyword === 'ADD') && /node_modules/.test(i.raw)))) return undefined;
+  if (all.some((i) => (i.keyword === 'ENV' || i.keyword === 'ARG' || i.keyword === 'RUN') && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD\s*=\s*["']?(1|true)/i.test(i.raw))) return undefined;
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
+  if (!wd.finalKnown) return undefined;
+  const file = `${wd.final === '/' ? '' : wd.final}/package.json`;
+  const found = resolveContainerPath(copyMappings(ctx.project, df.path, new Set(base.chain.map((st) => st.index))), file);
+  if (!found?.hostPath || !found.exists) return undefined;
+  let pkg: { dependencies?: Record<string, unknown>; optionalDependencies?: Record<string, unknown> };
+  try {
+    pkg = JSON.parse(readFileSync(found.hostPath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const version = pkg.dependencies?.puppeteer ?? pkg.optionalDependencies?.puppeteer;
+  return version === undefined ? undefined : `"puppeteer": ${JSON.stringify(version)} in ${file}, from ${found.mapping.origin}`;
+}
+
 /** What in the RUN text installs Chromium: a package, or a browser download that names Chromium/Chrome or no browser. */
 function chromiumInstall(runs: string): string | undefined {
   const pkg = CHROMIUM_PACKAGE.exec(runs);
@@ -391,8 +419,9 @@ function chromiumFolders(ctx: TransformContext, s: ServiceLink, img: ServiceImag
   const runs = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
   const install = chromiumInstall(runs);
   const base = img.base.image && CHROMIUM_BASE.exec(img.base.image.split('@')[0]!.replace(/:[^/]*$/, '') + ':') ? img.base.image : undefined;
-  if (!install && !base) return undefined;
-  const how = install ? `the Dockerfile installs Chromium (${install})` : `its base image ${base} runs headless Chromium`;
+  const puppeteer = !install && !base && img.dockerfile ? puppeteerDependency(ctx, img.dockerfile, img.base) : undefined;
+  if (!install && !base && !puppeteer) return undefined;
+  const how = install ? `the Dockerfile installs Chromium (${install})` : base ? `its base image ${base} runs headless Chromium` : `the app depends on puppeteer (${puppeteer}), whose install downloads Chrome for Testing`;
   const mounts = [...coveredPaths(s, img), '/tmp', '/var/tmp', ...planned.map((t) => t.path)];
   const covered = (p: string) => mounts.some((m) => isUnder(p, m));
   const composeEnv = serviceEnvironment(s);
@@ -767,6 +796,10 @@ function bakedNote(s: ServiceLink, w: WritePath): Finding {
 /** Paths that must stay writable, or why they are not known. */
 function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
+  // An image run as it is: the folders the service's environment moves its writes to, and the writes it turns on
+  // (grafana's GF_PATHS_DATA, GF_LOG_MODE with file).
+  const env = !img.built && img.facts ? serviceEnvironment(s) : undefined;
+  const installWrites = env && img.facts ? installWritesWithEnvironment(img.facts.installWrites, (name) => env.get(name)?.value) : [];
   if (img.built) {
     if (!img.base) return 'its Dockerfile has no stage';
     // An unknown base whose own start command runs (this repository sets no ENTRYPOINT or CMD, in the Dockerfile or in
@@ -789,14 +822,14 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     return 'it names neither an image nor a build';
   } else if (!img.facts) {
     return `unknown image ${img.image}${imageProvenance(img)}: the paths it writes are not known`;
-  } else if (!img.facts.writePathsKnown && img.facts.installWrites.some((w) => w.use === 'deploy' || w.shipped)) {
+  } else if (!img.facts.writePathsKnown && installWrites.some((w) => w.use === 'deploy' || w.shipped)) {
     // An application server run straight from compose writes into its install tree, next to files the image or the
     // deployment put there (tomcat's webapps, elasticsearch's config keystore): a tmpfs would hide them.
-    return `${img.image} writes in its own install tree (${img.facts.installWrites.map((w) => w.path).join(', ')}), next to files the image or what is deployed puts there: a tmpfs would hide them, so the writes cannot be carved out`;
-  } else if (!img.facts.writePathsKnown && img.facts.installWrites.length) {
+    return `${img.image} writes in its own install tree (${installWrites.map((w) => w.path).join(', ')}), next to files the image or what is deployed puts there: a tmpfs would hide them, so the writes cannot be carved out`;
+  } else if (!img.facts.writePathsKnown && installWrites.length) {
     // Its server's folders outside any VOLUME, with nothing of the image's in them (caddy's certificates and autosave,
     // n8n's ~/.n8n and ~/.cache): they are known, but not whether this service's command is that server.
-    return `${img.image} writes outside its VOLUMEs: ${img.facts.installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
+    return `${img.image} writes outside its VOLUMEs: ${installWrites.map((w) => `${w.path} (${w.what})`).join(', ')}`;
   } else if (!img.facts.writePathsKnown && img.facts.writesUnknown) {
     return `${img.image} ${img.facts.writesUnknown}`;
   } else if (!img.facts.writePathsKnown && img.facts.ports.length) {
@@ -809,7 +842,7 @@ function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // A server whose known writes include a data folder upstream declares no VOLUME for (grafana's /var/lib/grafana):
     // a read-only root needs a mount there, which a tmpfs is not (it would lose the data on restart).
     const mounts = [...coveredPaths(s, img)];
-    const bare = img.facts.installWrites.filter((w) => !mounts.some((m) => isUnder(w.path, m)));
+    const bare = installWrites.filter((w) => !mounts.some((m) => isUnder(w.path, m)));
     const other = bare.find((w) => w.use !== 'data' || w.shipped);
     if (other) return `${img.image} writes ${other.path} (${other.what}), which nothing mounts: the write cannot be carved out here`;
     if (bare.length) {
