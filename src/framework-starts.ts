@@ -22,6 +22,7 @@
 // `os.path.join(BASE_DIR, "static")`, `Path(__file__).resolve().parent.parent`,
 // `os.getenv("STATIC_ROOT", default)`, `env("MEDIA_ROOT", default=...)`). What it
 // cannot evaluate gives no write: the tool says nothing rather than guess a folder.
+import { RunMemo } from './pass-memo.js';
 import path from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { shellCommands } from './knowledge/images.js';
@@ -525,14 +526,12 @@ function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: Readonl
  * uploadField's answers for the run, by project folder: every pass reads each service's start again, and the
  * repository's Python files do not change while the tool runs (it edits Dockerfiles and compose files only).
  */
-const uploadFieldInRun = new Map<string, string | undefined>();
+const uploadFieldInRun = new RunMemo<string | undefined>(256);
 
 /** The first model field that stores files in the project's Python code (`FileField (core/models.py)`), or undefined. */
 function uploadField(projectHost: string): string | undefined {
-  if (uploadFieldInRun.has(projectHost)) return uploadFieldInRun.get(projectHost);
-  const found = uploadFieldAfresh(projectHost);
-  uploadFieldInRun.set(projectHost, found);
-  return found;
+  // Cleared when the run's engine is done (clearRunMemos), so a long-lived process asks the file system again next run.
+  return uploadFieldInRun.get(projectHost, '', () => uploadFieldAfresh(projectHost));
 }
 
 function uploadFieldAfresh(projectHost: string): string | undefined {
