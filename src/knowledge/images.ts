@@ -300,6 +300,20 @@ const MYSQL_USER = user('mysql', 999);
 /** postgres: chown of PGDATA and the socket folder, chmod 700 of PGDATA (owned by postgres by then: FOWNER), gosu. */
 const POSTGRES_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
 /**
+ * The official postgres image's entrypoint, and of the images built FROM it that keep it (pgvector, PostGIS,
+ * TimescaleDB): as root it chowns PGDATA and the socket folder, then gosu/su-exec to postgres. It puts `postgres`
+ * in front of an option (`if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"`) and steps down only
+ * `if [ "$1" = 'postgres' ]`. The server writes its socket and lock in /var/run/postgresql and temporary files in /tmp.
+ */
+const POSTGRES_ENTRYPOINT: PartialFacts = {
+  dropsPrivileges: true,
+  capsNeeded: POSTGRES_CAPS,
+  readSearchForDacOverride: true,
+  dropsFor: { words: ['postgres'], optionFirst: true },
+  tmpfsPaths: ['/var/run/postgresql', '/tmp'],
+  writePathsKnown: true,
+};
+/**
  * `find <data> \! -user X -exec chown X` as root, then gosu/su-exec to X.
  * CHOWN for the chown, SETGID and SETUID for the step down. Where the server
  * keeps folders only its user may open (mode 700/750), root's find cannot
@@ -795,15 +809,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     source: 'https://github.com/docker-library/postgres/blob/master/18/trixie/Dockerfile',
     capsSource: 'https://github.com/docker-library/postgres/blob/master/18/trixie/docker-entrypoint.sh',
     // The entrypoint chowns PGDATA and the socket dir as root, then gosu/su-exec to postgres.
-    facts: {
-      dropsPrivileges: true,
-      capsNeeded: POSTGRES_CAPS,
-      readSearchForDacOverride: true,
-      // `if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"`, then the step down only `if [ "$1" = 'postgres' ]`.
-      dropsFor: { words: ['postgres'], optionFirst: true },
-      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
-      writePathsKnown: true,
-    },
+    facts: POSTGRES_ENTRYPOINT,
     tags: [
       { when: ALPINE, set: (t) => ({ distro: 'alpine', existingUser: PG_ALPINE, ...postgresData(t) }) },
       { when: DEBIAN, set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...postgresData(t) }) },
@@ -819,14 +825,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // `ARG PG_MAJOR=17`, `FROM postgres:$PG_MAJOR-$DEBIAN_CODENAME`: Debian only; tags `pg17`, `0.8.1-pg18-trixie`.
     source: 'https://github.com/pgvector/pgvector/blob/master/Dockerfile',
     capsSource: 'https://github.com/docker-library/postgres/blob/master/18/trixie/docker-entrypoint.sh',
-    facts: {
-      dropsPrivileges: true,
-      capsNeeded: POSTGRES_CAPS,
-      readSearchForDacOverride: true,
-      dropsFor: { words: ['postgres'], optionFirst: true },
-      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
-      writePathsKnown: true,
-    },
+    facts: POSTGRES_ENTRYPOINT,
     tags: [{ when: (t) => !t.includes('$'), set: (t) => ({ distro: 'debian', existingUser: PG_DEBIAN, ...pgMajorData(t) }) }],
   },
   {
@@ -835,14 +834,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // `FROM postgres:17-bookworm` (or `-alpine3.22`), then the PostGIS packages and an initdb script; tags `17-3.5`, `17-3.5-alpine`.
     source: 'https://github.com/postgis/docker-postgis/blob/master/17-3.5/bookworm/Dockerfile',
     capsSource: 'https://github.com/docker-library/postgres/blob/master/18/trixie/docker-entrypoint.sh',
-    facts: {
-      dropsPrivileges: true,
-      capsNeeded: POSTGRES_CAPS,
-      readSearchForDacOverride: true,
-      dropsFor: { words: ['postgres'], optionFirst: true },
-      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
-      writePathsKnown: true,
-    },
+    facts: POSTGRES_ENTRYPOINT,
     tags: [
       // The tag's first number is the postgres major (postgresData); `latest` is not guessed.
       { when: (t) => t.includes('$') || major(t) === undefined, set: { uncertain: 'postgres major version not in the tag: data path is /var/lib/postgresql (18+) or /var/lib/postgresql/data (<=17)' } },
@@ -856,14 +848,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // `FROM postgres:${PG_VERSION}-alpine`: Alpine only (timescaledb-ha is another image); tags `latest-pg17`, `2.17.2-pg16`.
     source: 'https://github.com/timescale/timescaledb-docker/blob/main/Dockerfile',
     capsSource: 'https://github.com/docker-library/postgres/blob/master/18/alpine3.22/docker-entrypoint.sh',
-    facts: {
-      dropsPrivileges: true,
-      capsNeeded: POSTGRES_CAPS,
-      readSearchForDacOverride: true,
-      dropsFor: { words: ['postgres'], optionFirst: true },
-      tmpfsPaths: ['/var/run/postgresql', '/tmp'],
-      writePathsKnown: true,
-    },
+    facts: POSTGRES_ENTRYPOINT,
     tags: [{ when: (t) => !t.includes('$'), set: (t) => ({ distro: 'alpine', existingUser: PG_ALPINE, ...pgMajorData(t) }) }],
   },
   {
