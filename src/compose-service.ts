@@ -446,6 +446,9 @@ export function keyWhere(s: ServiceLink, key: string, seen = new Set<ServiceLink
  */
 export const ADDED_KEY_ORDER = ['environment', 'user', 'group_add', 'read_only', 'tmpfs', 'cap_drop', 'cap_add', 'security_opt'] as const;
 
+/** An insert rank (Edit.order) above every service key's: a top-level key added after the last service goes after them. */
+export const AFTER_SERVICE_KEYS = ADDED_KEY_ORDER.length + 1;
+
 function keyRank(key: string): number {
   return (ADDED_KEY_ORDER as readonly string[]).indexOf(key) + 1;
 }
@@ -647,7 +650,11 @@ export function combine(changes: ServiceChange[]): ServiceChange {
   const all = changes.flatMap((c) => c.edits).map((e, i) => ({ e, i }));
   all.sort((a, b) => (a.e.order ?? 0) - (b.e.order ?? 0) || a.i - b.i);
   for (const { e } of all) {
-    const same = edits.find((o) => o.file === e.file && o.range[0] === o.range[1] && e.range[0] === e.range[1] && o.range[0] === e.range[0]);
+    // Inserts at one point become one edit, except a top-level key added after the last service (AFTER_SERVICE_KEYS):
+    // joined to the service's keys it took the rank of the first of them, so the service keys other fixes add there in
+    // the same pass came after it, inside the new top-level block, and the edit did not parse.
+    const topLevel = (x: Edit) => x.order === AFTER_SERVICE_KEYS;
+    const same = edits.find((o) => o.file === e.file && o.range[0] === o.range[1] && e.range[0] === e.range[1] && o.range[0] === e.range[0] && topLevel(o) === topLevel(e));
     if (same) same.text += e.text;
     else edits.push({ ...e });
   }

@@ -232,16 +232,18 @@ describe('data kept across restarts, observed: a named volume in compose, never 
         'services:',
         '  web:',
         '    build: ./web',
+        '    volumes: ["web-app:/var/lib/app"]',
         '    read_only: true',
         '    tmpfs: ["/tmp:size=64m", "/app/cache:size=64m,uid=1000,gid=1000", "/home/app:size=64m,uid=1000,gid=1000"]',
         '    cap_drop: [ALL]',
         '    security_opt: ["no-new-privileges:true"]',
-        '    volumes: ["web-app:/var/lib/app"]',
         'volumes:',
         '  web-app: {}',
         '',
       ].join('\n'),
     );
+    // Made in the first pass: the fix parses (it used to fail there, "All mapping items must start at the same column").
+    expect(result.engine.errors).toEqual([]);
     const fix = result.engine.findings.find((f) => f.transform === 'compose/read-only' && f.fixed && /named volume/.test(f.message))!;
     expect(fix.message).toMatch(/a named volume web-app at \/var\/lib\/app \(observed: \/var\/lib\/app written at start \(baseline run of compose\.yaml#web\); \/var\/lib\/app\/state\.db is a database file: kept across restarts\)/);
     expect(fix.cis).toBe('5.13');
@@ -276,6 +278,17 @@ describe('data kept across restarts, observed: a named volume in compose, never 
     const flow = 'services:\n  web:\n    build: ./web\nvolumes: {other: {}}\n';
     const { changed } = await hardenObserved({ ...PY_APP, 'compose.yaml': flow }, { web: DB_DIFF });
     expect(changed['compose.yaml']).toContain('volumes: {other: {}, web-app: {}}');
+  });
+
+  it('a new top-level volumes block goes after the keys other fixes add to the last service: no final newline, blank lines or a comment at the end, a document start', async () => {
+    const shapes = ['services:\n  web:\n    build: ./web', 'services:\n  web:\n    build: ./web\n\n\n', 'services:\n  web:\n    build: ./web\n# the end\n', '---\nservices:\n  web:\n    build: ./web\n'];
+    for (const compose of shapes) {
+      const { changed, result } = await hardenObserved({ ...PY_APP, 'compose.yaml': compose }, { web: DB_DIFF });
+      expect(result.engine.errors, compose).toEqual([]);
+      const out = changed['compose.yaml']!;
+      expect(out, compose).toMatch(/\n {4}security_opt: \["no-new-privileges:true"\]\nvolumes:\n {2}web-app: \{\}/);
+      expect(out, compose).toMatch(/\n {4}volumes: \["web-app:\/var\/lib\/app"\]\n/);
+    }
   });
 
   it('log and cache paths stay tmpfs, and so does /var/lib/<x> when all written there is a cache', async () => {

@@ -36,6 +36,7 @@ import {
   settingFiles,
   mergeProvides,
   yamlFlowValue,
+  AFTER_SERVICE_KEYS,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
@@ -689,7 +690,9 @@ function addNamedVolumes(s: ServiceLink, volumes: DataVolume[]): (ServiceChange 
   const marker = '\u0000volumes\u0000';
   const edit = insertOuterMapEntry(file, eol, root, 'volumes', marker);
   const block = volumes.map((v) => `${eol}${/^\s*$/.test(indent) ? indent : '  '}${v.name}: {}`).join('');
-  return [mount, { edits: [{ ...edit, text: edit.text.replace(`: ${marker}`, `:${block}`) }], intent }];
+  // Ranked after every service key: the keys this pass adds to the service (this fix's read_only and tmpfs, the
+  // security_opt of another) can land at the same offset, and the block must come after them, not take them in.
+  return [mount, { edits: [{ ...edit, text: edit.text.replace(`: ${marker}`, `:${block}`), order: AFTER_SERVICE_KEYS }], intent }];
 }
 
 /** A scratch path under /tmp or /var/tmp is covered by a tmpfs on that folder itself. */
