@@ -24,7 +24,8 @@
 // cannot evaluate gives no write: the tool says nothing rather than guess a folder.
 import { RunMemo } from './pass-memo.js';
 import path from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { sortedDirEntries } from './read.js';
 import { shellCommands } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 
@@ -537,13 +538,8 @@ function uploadField(projectHost: string): string | undefined {
 function uploadFieldAfresh(projectHost: string): string | undefined {
   let read = 0;
   const walk = (dir: string, depth: number): string | undefined => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch {
-      return undefined;
-    }
-    for (const e of entries) {
+    // The shared listing (sorted by name, empty when unreadable), kept while the engine runs.
+    for (const e of sortedDirEntries(dir)) {
       if (read >= UPLOAD_SCAN_LIMIT) return undefined;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
