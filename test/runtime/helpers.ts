@@ -30,7 +30,12 @@ let probe: Promise<EngineProbe> | undefined;
 /** The engine the tier runs on (DOCKER_HOST), or why there is none. On CI its absence is an error. */
 export function findEngine(): Promise<EngineProbe> {
   probe ??= connectRuntime(process.env).then(
-    (runtime) => ({ runtime }),
+    (runtime) => {
+      // Which Compose the tier drives (the v2 plugin when it answers, else docker-compose v1):
+      // CI runs the tier once with each, and a log must say which run this is.
+      process.stderr.write(`runtime tier: Docker Engine ${runtime.engineVersion}, Compose ${runtime.compose.version} (${runtime.compose.argv.join(' ')})\n`);
+      return { runtime };
+    },
     (err: Error) => {
       if (process.env.CI) throw new Error(`CI must run the runtime tier, and no Docker Engine is usable: ${err.message}`);
       const reason = `runtime tier skipped: ${err.message}`;
