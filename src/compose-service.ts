@@ -12,7 +12,7 @@ import { parseImageRef } from './parse/image-ref.js';
 import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntry, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlFlowMap, yamlScalar, type MapPlace } from './edits.js';
-import type { ComposeProject, SwarmDeploy } from './layout.js';
+import { runningProjects, serviceFileOrder, type ComposeProject, type SwarmDeploy } from './layout.js';
 import { mergeComposeService } from './compose-merge.js';
 import { lineOfOffset } from './text.js';
 import { interpolatedOr } from './compose-interpolate.js';
@@ -856,10 +856,15 @@ export function serviceRuns(project: Project, s: ServiceLink): ServiceRun[] {
   for (const id of ids) {
     const p = byId.get(id);
     if (!p) continue;
-    const parts = [...new Set(p.files)].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
-    if (!parts.includes(s)) continue;
-    const merged = parts.slice(1).reduce((acc, part) => mergeComposeService(acc, part.own), parts[0]!.own);
-    runs.push({ project: p.id, parts, merged });
+    // An included file runs as part of the projects that include it, merged with what their files say of the service.
+    for (const running of runningProjects(p, byId)) {
+      if (runs.some((r) => r.project === running.id)) continue;
+      const files = running.includes.length ? serviceFileOrder(running, byId) : new Set(running.files);
+      const parts = [...files].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
+      if (!parts.includes(s)) continue;
+      const merged = parts.slice(1).reduce((acc, part) => mergeComposeService(acc, part.own), parts[0]!.own);
+      runs.push({ project: running.id, parts, merged });
+    }
   }
   return runs.length ? runs : [{ project: s.compose.rel, parts: [s], merged: s.effective }];
 }

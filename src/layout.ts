@@ -417,6 +417,45 @@ function namedAfter(c: ComposeSource, candidates: ComposeSource[]): ComposeSourc
   return best.length === 1 ? best[0] : undefined;
 }
 
+/**
+ * The projects that run `project`: itself when no `include:` pulls it in, else
+ * (following includedBy up) every project that includes it and nothing includes.
+ */
+export function runningProjects(project: ComposeProject, byId: Map<string, ComposeProject>, seen = new Set<string>()): ComposeProject[] {
+  if (!project.includedBy.length || seen.has(project.id)) return [project];
+  seen.add(project.id);
+  const out: ComposeProject[] = [];
+  for (const id of project.includedBy) {
+    const parent = byId.get(id);
+    for (const p of parent ? runningProjects(parent, byId, seen) : []) if (!out.includes(p)) out.push(p);
+  }
+  return out.length ? out : [project];
+}
+
+/**
+ * The files whose services compose merges into one service of `project`, in
+ * merge order: what its `include:`s pull in (each in its own order, depth
+ * first), then its own files. compose copies an included application's
+ * services into the project, and the project's files merge onto an included
+ * service of the same name: an override file (`compose.override.yaml`,
+ * `-f`) does (2.24.1 refused it, docker/compose#11404, and later releases
+ * restored it; Compose 2.26 here merges an override's `ports:` into the
+ * included service in `docker compose config`), the including file itself since compose-go#835 (Nov 2025; earlier
+ * releases stop with "services.X conflicts with imported resource", so a
+ * repository that does this is written for the newer ones).
+ */
+export function serviceFileOrder(project: ComposeProject, byId: Map<string, ComposeProject>, seen = new Set<string>()): string[] {
+  if (seen.has(project.id)) return [];
+  seen.add(project.id);
+  const out: string[] = [];
+  for (const id of project.includes) {
+    const child = byId.get(id);
+    for (const f of child ? serviceFileOrder(child, byId, seen) : []) if (!out.includes(f)) out.push(f);
+  }
+  for (const f of project.files) if (!out.includes(f)) out.push(f);
+  return out;
+}
+
 /** `include:` entries of a compose file: each a list of files (later ones override earlier ones). */
 export function includesOf(c: ComposeSource): { files: string[]; line: number }[] {
   const out: { files: string[]; line: number }[] = [];

@@ -17,7 +17,7 @@ import { envFileRefs } from './env-files.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
 import type { EvidenceFile } from './evidence/sources.js';
-import { extendsOf, includesOf, planCompose, type ComposePlan, type ComposeProject } from './layout.js';
+import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
 import { conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
@@ -493,6 +493,32 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
       base.overrides.push(s);
       s.effective = mergeComposeService(effective, own(s));
       projectDir.set(s, project.directory);
+    }
+  }
+
+  // include: a project's files merge onto a service of the same name that an included file
+  // defines (layout's serviceFileOrder says since which Compose): that service is the base.
+  const projectsById = new Map(layout.compose.projects.map((p) => [p.id, p] as const));
+  for (const project of layout.compose.projects) {
+    if (!project.includes.length) continue;
+    const order = serviceFileOrder(project, projectsById);
+    const ownFiles = new Set(project.files);
+    const chains = new Map<string, ServiceLink[]>();
+    for (const file of order) {
+      for (const s of byFile.get(file)?.values() ?? []) chains.set(s.name, [...(chains.get(s.name) ?? []), s]);
+    }
+    for (const chain of chains.values()) {
+      const first = chain[0]!;
+      if (ownFiles.has(first.compose.path)) continue; // defined first by the project itself: the override loop's case
+      for (let i = 1; i < chain.length; i++) {
+        const s = chain[i]!;
+        if (!ownFiles.has(s.compose.path) || s.base === first) continue;
+        if (s.base) s.base.overrides.splice(s.base.overrides.indexOf(s), 1);
+        s.base = first;
+        first.overrides.push(s);
+        s.effective = chain.slice(1, i + 1).reduce((acc, part) => mergeComposeService(acc, own(part)), own(first));
+        projectDir.set(s, project.directory);
+      }
     }
   }
 

@@ -3,6 +3,7 @@
 // every file that must change (byte for byte; a file not there must not
 // change), run with every transform. Optional expect.json:
 //   findings: substrings that some finding (message or manual) must contain;
+//   absent:   substrings that no finding may contain;
 //   alone:    compose files that must be hardened exactly as if they were the
 //             only compose file in the repository;
 //   explain:  { composeFiles: { rel: mode } } the model must decide.
@@ -22,7 +23,7 @@ interface Case {
   name: string;
   input: Record<string, string>;
   output: Record<string, string>;
-  expect: { findings?: string[]; alone?: string[]; explain?: { composeFiles?: Record<string, string> } };
+  expect: { findings?: string[]; absent?: string[]; alone?: string[]; explain?: { composeFiles?: Record<string, string> } };
 }
 
 const cases: Case[] = readdirSync(ROOT)
@@ -66,6 +67,9 @@ describe('repository layouts', () => {
         const messages = first.result.engine.findings.map((f) => `${f.message} ${f.manual ?? ''}`);
         for (const needle of c.expect.findings ?? []) {
           expect(messages.some((m) => m.includes(needle)), `a finding mentions "${needle}"; got ${JSON.stringify(messages, null, 1)}`).toBe(true);
+        }
+        for (const needle of c.expect.absent ?? []) {
+          expect(messages.filter((m) => m.includes(needle)), `no finding mentions "${needle}"`).toEqual([]);
         }
         for (const [rel, text] of Object.entries(first.changed)) if (/\.ya?ml$/.test(rel) && !rel.startsWith('.github')) expect(composeSchemaErrors(text), rel).toEqual([]);
 
