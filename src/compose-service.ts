@@ -787,9 +787,38 @@ export const DOCKER_GID_NOTE: MigrationNote = {
 export function checkEachService(
   ctx: TransformContext,
   check: (ctx: TransformContext, s: ServiceLink) => Finding | Finding[] | undefined,
+  /** The check decides from what is known of the image the service runs: its findings name those sources. */
+  opts: { imageFacts?: boolean } = {},
 ): Finding[] {
   // A dev container's services are development environments: their settings are devcontainer.json's business.
-  return ctx.project.services.flatMap((s) => (s.leftAlone ? [] : (check(ctx, s) ?? [])));
+  return ctx.project.services.flatMap((s) => {
+    if (s.leftAlone) return [];
+    const found = check(ctx, s);
+    const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
+    if (!opts.imageFacts || !list.length) return list;
+    const sources = imageSources(serviceImage(s, ctx.project));
+    if (!sources.length) return list;
+    return list.map((f) => (f.sources ? f : { ...f, sources }));
+  });
+}
+
+/**
+ * Where what is known of a service's image comes from: the Dockerfile that
+ * builds it, the knowledge-table row of the image (or of the built image's
+ * external base) with its upstream sources, the engine for an inspected
+ * image, and the `.env` value or default its `image:` was read with.
+ */
+export function imageSources(img: ServiceImage): string[] {
+  const out: string[] = [];
+  if (img.built && img.dockerfile) out.push(`Dockerfile: ${img.dockerfile.rel}`);
+  const facts = img.facts;
+  if (facts) {
+    const row = `knowledge table (${facts.family}${img.built ? `, the base ${img.image ?? ''} of the build`.replace(/ +of/, ' of') : ''})`;
+    out.push(facts.family === 'inspected' ? facts.source : `${row}: ${facts.source}`);
+    if (facts.capsSource && facts.capsSource !== facts.source) out.push(`${row}, capabilities: ${facts.capsSource}`);
+  }
+  if (img.imageFrom) out.push(img.imageFrom);
+  return out;
 }
 
 // ------------------------------------------------------- runs of a service

@@ -73,6 +73,13 @@ export interface Finding {
   key?: string;
   /** One-time steps for existing deployments that this change implies. */
   notes?: MigrationNote[];
+  /**
+   * Where the facts behind it came from, beyond the file it is about: the upstream
+   * sources of the knowledge-table row of the image it runs, `inspected: image@digest`
+   * for an image read on the engine, the Dockerfile that builds it, the `.env` value
+   * its `image:` was read with. Empty when the finding rests on its own file alone.
+   */
+  sources?: string[];
 }
 
 export interface TransformMeta {

@@ -205,10 +205,13 @@ describe('docker-harden pr against a local bare remote (gh: recording stand-in)'
         '### What changed and why',
         '### Left for a human',
         '### Migration notes for existing deployments',
+        '### Sources',
         '### How to keep a service as it is',
         '### Test plan',
       ]);
       expect(prBody).toContain('docker-harden changed 8 of 8 files');
+      // Each image fact the changes rest on, once, with its upstream source and the services that use it.
+      expect(prBody).toMatch(/^- knowledge table \(postgres\): https:\/\/github\.com\/docker-library\/postgres\/\S+: used for `docker-compose\.yml \(db\)`$/m);
       expect(prBody).toContain(['    # docker-harden-ignore compose/cap-drop -- <reason>', '    # docker-harden-ignore compose/no-new-privileges -- <reason>', '    # docker-harden-ignore compose/read-only -- <reason>', '    frontend:'].join('\n'));
       expect(prBody).toContain('  # docker-harden-ignore dockerfile/non-root-user -- <reason>\n  FROM python:3.12-slim');
       expect(prBody).toContain('docker run --rm -v');

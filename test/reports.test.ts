@@ -176,6 +176,17 @@ describe('json', () => {
       }
       const changed = report.files.filter((f: { status: string }) => f.status === 'changed');
       for (const f of changed) expect(f.diff).toContain(`--- a/${f.path}`);
+      // A fix that rests on what is known of an image names where that came from: the row's upstream files, the Dockerfile.
+      type Sourced = { path: string; transform: string; message: string; sources?: string[] };
+      const db = report.findings.find((f: Sourced) => f.transform === 'compose/cap-drop' && f.message.startsWith('service db:'));
+      expect(db.sources).toEqual([
+        expect.stringMatching(/^knowledge table \(postgres\): https:\/\/github\.com\/docker-library\/postgres\//),
+        expect.stringMatching(/^knowledge table \(postgres\), capabilities: https:\/\/.*docker-entrypoint\.sh$/),
+      ]);
+      const api = report.findings.find((f: Sourced) => f.transform === 'compose/read-only' && f.message.startsWith('service api:'));
+      expect(api.sources).toEqual(['Dockerfile: api/Dockerfile', expect.stringMatching(/^knowledge table \(python, the base python:3\.12-slim of the build\): https:/)]);
+      // One that rests on its own file alone names none.
+      expect(compose.every((f: Sourced) => f.sources === undefined)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -64,6 +64,8 @@ export interface JsonFinding {
   /** The fix's edits, in offsets of each file's text at the start of `pass` (pass 1: the original text); for a fix not applied, of the final text. */
   edits: { path: string; offset: number; length: number; text: string }[];
   notes: MigrationNote[];
+  /** Where the facts behind it came from beyond its own file (knowledge-table sources, the engine, the Dockerfile that builds the image). */
+  sources?: string[];
 }
 
 export function jsonReport(result: RunResult, ctx: ReportContext): string {
@@ -130,5 +132,6 @@ function jsonFinding(f: ReportedFinding, result: RunResult, rel: (p: string) => 
     pass: f.fixed ? (f.pass ?? 1) : null,
     edits: (f.fix?.edits ?? []).map((e) => ({ path: rel(e.file), offset: e.range[0], length: e.range[1] - e.range[0], text: e.text })),
     notes: f.notes ?? [],
+    ...(f.sources?.length ? { sources: f.sources } : {}),
   };
 }

@@ -78,6 +78,7 @@ export function markdown(result: RunResult, ctx: ReportContext): string {
     out.push('');
   }
 
+  out.push(...sourcesSection(fixed, rel));
   out.push(...keepSection(result));
 
   out.push('### Test plan', '');
@@ -119,6 +120,30 @@ function keepSection(result: RunResult): string[] {
     out.push(`- \`${code(h.rel)}\`, ${inline(where)}:`, '', `  ${fence}${h.lang}`, ...lines.map((l) => `  ${l}`), `  ${fence}`, '');
   }
   out.push('</details>', '');
+  return out;
+}
+
+/**
+ * What the changes rest on beyond the repository's own files (knowledge-table
+ * rows and their upstream sources, images read on the engine), once each, with
+ * the services whose changes use it: a reviewer can check a fact at its source.
+ */
+function sourcesSection(fixed: ReportedFinding[], rel: (p: string) => string): string[] {
+  const where = new Map<string, string[]>();
+  for (const f of fixed) {
+    for (const s of f.sources ?? []) {
+      if (s.startsWith('Dockerfile: ') || s.startsWith('image ')) continue; // the repository's own files, named in the changes
+      const service = /^service (\S+):/.exec(f.message)?.[1];
+      const at = `${rel(f.file)}${service ? ` (${service})` : ''}`;
+      const list = where.get(s) ?? [];
+      if (!list.includes(at)) list.push(at);
+      where.set(s, list);
+    }
+  }
+  if (!where.size) return [];
+  const out = ['### Sources', '', 'Facts about images the changes rest on, beyond the files of this repository:', ''];
+  for (const [source, ats] of where) out.push(`- ${inline(source)}: used for ${ats.map((a) => `\`${code(a)}\``).join(', ')}`);
+  out.push('');
   return out;
 }
 

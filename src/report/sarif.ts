@@ -73,7 +73,7 @@ export function buildSarif(result: RunResult, ctx: ReportContext) {
       ],
       ...(f.suppressed ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: f.suppressed.reason }] } : {}),
       ...(fixes.length ? { fixes } : {}),
-      properties: { status: findingStatus(f, result.dryRun), ...(f.cis ? { cis: f.cis } : {}), ...(f.withheld ? { verify: f.withheld } : {}) },
+      properties: { status: findingStatus(f, result.dryRun), ...(f.cis ? { cis: f.cis } : {}), ...(f.withheld ? { verify: f.withheld } : {}), ...(f.sources?.length ? { sources: f.sources } : {}) },
     };
   });
 

@@ -52,7 +52,7 @@ export const capDrop: Transform = {
       'A service that runs as a non-root user needs none of them; images whose entrypoint starts as root and drops to its own ' +
       'user (postgres, redis, mysql) get back exactly what that entrypoint needs. Services whose needs are unknown are reported.',
   },
-  run: (ctx) => checkEachService(ctx, check),
+  run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {

@@ -48,7 +48,7 @@ export const deadCapabilities: Transform = {
       'and since Docker 20.10 bridge-networked containers may bind low ports without it anyway; only network_mode: host needs it. ' +
       'A capability nobody uses is attack surface: it goes, and an emptied cap_add with it.',
   },
-  run: (ctx) => checkEachService(ctx, check),
+  run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {

@@ -41,7 +41,7 @@ export const dockerSocketGroup: Transform = {
       '`getent group docker | cut -d: -f3`). Any access to the socket is root on the host; mounting it read-only does not ' +
       'restrict the API, so a socket proxy that allows only the calls the service makes is the real fix.',
   },
-  run: (ctx) => checkEachService(ctx, check),
+  run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding[] {

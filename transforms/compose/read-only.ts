@@ -70,7 +70,7 @@ export const readOnly: Transform = {
       'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported, and so is a ' +
       "folder of the image's install tree its server writes next to files that are there (tomcat's webapps holding a WAR): neither a tmpfs nor a read-only root works there.",
   },
-  run: (ctx) => checkEachService(ctx, check),
+  run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
