@@ -9,7 +9,7 @@ import { isMergeKey, isRecord } from './parse/compose.js';
 import { aliasTarget } from './parse/yaml-size.js';
 import { effectiveInstructions } from './parse/dockerfile.js';
 import { parseImageRef } from './parse/image-ref.js';
-import { currentDiscoveredFacts, lookupImage, type ImageFacts } from './knowledge/images.js';
+import { currentDiscoveredFacts, factSources, lookupImage, type ImageFacts } from './knowledge/images.js';
 import { finalStage, resolveStageBase, effectiveUser, isRootUser, windowsSign, type StageBase } from './dockerfile-info.js';
 import { appendSeqItems, insertMapEntry, insertMapEntryAt, mapValue, replaceNode, seqItemScalar, yamlFlowMap, yamlScalar, type MapPlace } from './edits.js';
 import { runningProjects, serviceFileOrder, type ComposeProject, type SwarmDeploy } from './layout.js';
@@ -811,12 +811,7 @@ export function checkEachService(
 export function imageSources(img: ServiceImage): string[] {
   const out: string[] = [];
   if (img.built && img.dockerfile) out.push(`Dockerfile: ${img.dockerfile.rel}`);
-  const facts = img.facts;
-  if (facts) {
-    const row = `knowledge table (${facts.family}${img.built ? `, the base ${img.image ?? ''} of the build`.replace(/ +of/, ' of') : ''})`;
-    out.push(facts.family === 'inspected' ? facts.source : `${row}: ${facts.source}`);
-    if (facts.capsSource && facts.capsSource !== facts.source) out.push(`${row}, capabilities: ${facts.capsSource}`);
-  }
+  if (img.facts) out.push(...factSources(img.facts, img.built && img.image ? `the base ${img.image} of the build` : undefined));
   if (img.imageFrom) out.push(img.imageFrom);
   return out;
 }

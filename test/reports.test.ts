@@ -185,6 +185,8 @@ describe('json', () => {
       ]);
       const api = report.findings.find((f: Sourced) => f.transform === 'compose/read-only' && f.message.startsWith('service api:'));
       expect(api.sources).toEqual(['Dockerfile: api/Dockerfile', expect.stringMatching(/^knowledge table \(python, the base python:3\.12-slim of the build\): https:/)]);
+      const apiUser = report.findings.find((f: Sourced) => f.transform === 'dockerfile/non-root-user' && f.path === 'api/Dockerfile');
+      expect(apiUser.sources).toEqual([expect.stringMatching(/^knowledge table \(python, the base python:3\.12-slim\): https:\/\/github\.com\/docker-library\/python\//)]);
       // One that rests on its own file alone names none.
       expect(compose.every((f: Sourced) => f.sources === undefined)).toBe(true);
     } finally {

@@ -1843,3 +1843,14 @@ export function shellCommands(text: string): string[][] {
   flush();
   return out;
 }
+
+/**
+ * Where an image's facts come from, for a finding's sources: the engine for an
+ * inspected image, else the knowledge-table row (named by its family and, when
+ * given, how the image is used) with its upstream files.
+ */
+export function factSources(facts: ImageFacts, use?: string): string[] {
+  if (facts.family === 'inspected') return [facts.source];
+  const row = `knowledge table (${facts.family}${use ? `, ${use}` : ''})`;
+  return [`${row}: ${facts.source}`, ...(facts.capsSource && facts.capsSource !== facts.source ? [`${row}, capabilities: ${facts.capsSource}`] : [])];
+}

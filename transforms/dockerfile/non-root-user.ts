@@ -32,7 +32,7 @@ import {
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
-import { lookupImage, type Distro } from '../../src/knowledge/images.js';
+import { factSources, lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
@@ -104,7 +104,8 @@ function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[]
   const out: Finding[] = [];
   for (const { stage, base, services: users } of imageStages(ctx.project, df)) {
     const finding = checkStage(ctx, df, stage, base, users);
-    if (finding) out.push(finding);
+    // What is known of the base (its users, its entrypoint's step down, its writes) names its source.
+    if (finding) out.push(base.facts && base.image ? { ...finding, sources: factSources(base.facts, `the base ${base.image}`) } : finding);
   }
   // Stages that are not runtime images (a base, a test harness, a dev container…): said once per file.
   const left = leftAlone(ctx.project.layout.roles.get(df.path));
