@@ -23,9 +23,23 @@ const APPENDED_SEQUENCES = new Set([
   'profiles',
 ]);
 
-export function mergeComposeService(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+export function mergeComposeService(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+  /** The override's `!reset` / `!override` keys (ComposeServiceNode.mergeTags). */
+  tags?: Readonly<Record<string, 'reset' | 'override'>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
+    const tag = tags?.[key];
+    if (tag === 'reset') {
+      delete out[key];
+      continue;
+    }
+    if (tag === 'override') {
+      out[key] = value;
+      continue;
+    }
     const prev = out[key];
     if (APPENDED_SEQUENCES.has(key) && Array.isArray(prev) && Array.isArray(value)) {
       const merged = [...prev];

@@ -884,9 +884,15 @@ export function serviceRuns(project: Project, s: ServiceLink): ServiceRun[] {
     for (const running of runningProjects(p, byId)) {
       if (runs.some((r) => r.project === running.id)) continue;
       const files = running.includes.length ? serviceFileOrder(running, byId) : new Set(running.files);
-      const parts = [...files].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
+      const all = [...files].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
+      // A later file's `svc: !reset` removes the service from this project: only what comes after it runs.
+      let reset = -1;
+      all.forEach((p, i) => {
+        if (p.node.reset) reset = i;
+      });
+      const parts = reset >= 0 ? all.slice(reset + 1) : all;
       if (!parts.includes(s)) continue;
-      const merged = parts.slice(1).reduce((acc, part) => mergeComposeService(acc, part.own), parts[0]!.own);
+      const merged = parts.slice(1).reduce((acc, part) => mergeComposeService(acc, part.own, part.node.mergeTags), parts[0]!.own);
       runs.push({ project: running.id, parts, merged });
     }
   }

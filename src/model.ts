@@ -467,7 +467,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     if (target && target !== s) {
       s.extends = target;
       const { extends: _drop, ...rest } = data;
-      data = mergeComposeService(own(target, depth + 1), rest);
+      data = mergeComposeService(own(target, depth + 1), rest, s.node.mergeTags);
       if (rest.build === undefined && target.node.data.build !== undefined) buildDir.set(s, buildDir.get(target) ?? path.dirname(target.compose.path));
       else if (rest.build === undefined && buildDir.has(target)) buildDir.set(s, buildDir.get(target)!);
     }
@@ -486,12 +486,12 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
         const e = byFile.get(earlier)?.get(s.name);
         if (!e) continue;
         base ??= e;
-        effective = effective ? mergeComposeService(effective, own(e)) : own(e);
+        effective = effective ? mergeComposeService(effective, own(e), e.node.mergeTags) : own(e);
       }
       if (!base || !effective) continue;
       s.base = base;
       base.overrides.push(s);
-      s.effective = mergeComposeService(effective, own(s));
+      s.effective = mergeComposeService(effective, own(s), s.node.mergeTags);
       projectDir.set(s, project.directory);
     }
   }
@@ -516,7 +516,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
         if (s.base) s.base.overrides.splice(s.base.overrides.indexOf(s), 1);
         s.base = first;
         first.overrides.push(s);
-        s.effective = chain.slice(1, i + 1).reduce((acc, part) => mergeComposeService(acc, own(part)), own(first));
+        s.effective = chain.slice(1, i + 1).reduce((acc, part) => mergeComposeService(acc, own(part), part.node.mergeTags), own(first));
         projectDir.set(s, project.directory);
       }
     }

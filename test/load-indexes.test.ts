@@ -110,6 +110,62 @@ describe('runs of a service', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runs an included service in the projects that include it, merged with what their files say of it', async () => {
+    const dir = writeTree({
+      'compose.yaml': 'include:\n  - infra/db.yml\nservices:\n  app:\n    image: acme/app\n  db:\n    shm_size: 256mb\n',
+      'compose.override.yaml': 'services:\n  db:\n    read_only: true\n',
+      'infra/db.yml': 'services:\n  db:\n    image: postgres:16\n',
+    });
+    try {
+      const { project } = await load(dir);
+      const service = (rel: string, name: string) => project.services.find((s) => s.compose.rel === rel && s.name === name)!;
+      const runs = (rel: string, name: string) => serviceRuns(project, service(rel, name)).map((r) => [r.project, r.parts.map((p) => p.compose.rel), r.merged.read_only ?? null, r.merged.shm_size ?? null]);
+      const whole = ['compose.yaml + compose.override.yaml', ['infra/db.yml', 'compose.yaml', 'compose.override.yaml'], true, '256mb'];
+      expect(runs('infra/db.yml', 'db')).toEqual([whole]);
+      // The including project's partial services are overrides of the included one.
+      expect(service('compose.yaml', 'db').base).toBe(service('infra/db.yml', 'db'));
+      expect(service('compose.override.yaml', 'db').base).toBe(service('infra/db.yml', 'db'));
+      expect(service('compose.override.yaml', 'db').effective).toMatchObject({ image: 'postgres:16', shm_size: '256mb', read_only: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("follows compose's !reset and !override merge tags, and drops a run where a later file resets the service", async () => {
+    const dir = writeTree({
+      Makefile: 'test:\n\tdocker compose -f compose.yaml -f test.yaml up\n',
+      'compose.yaml': [
+        'services:',
+        '  app:',
+        '    image: acme/app',
+        '    ports: ["80:80"]',
+        '    volumes: [data:/data, cache:/cache]',
+        '    cap_add: [NET_ADMIN]',
+        '  proxy:',
+        '    image: acme/proxy',
+        'volumes: {data: {}, cache: {}}',
+        '',
+      ].join('\n'),
+      'compose.override.yaml': 'services:\n  app:\n    ports: !reset []\n    volumes: !override\n      - data:/data\n',
+      'test.yaml': 'services:\n  proxy: !reset\n  app:\n    cap_add: !reset\n',
+    });
+    try {
+      const { project } = await load(dir);
+      const service = (rel: string, name: string) => project.services.find((s) => s.compose.rel === rel && s.name === name)!;
+      const merged = (rel: string, name: string) => serviceRuns(project, service(rel, name)).map((r) => [r.project, r.merged.ports ?? null, r.merged.volumes ?? null, r.merged.cap_add ?? null]);
+      expect(merged('compose.yaml', 'app')).toEqual([
+        ['compose.yaml + compose.override.yaml', null, ['data:/data'], ['NET_ADMIN']],
+        ['compose.yaml + test.yaml', ['80:80'], ['data:/data', 'cache:/cache'], null],
+      ]);
+      // test.yaml removes proxy: it runs only where the override file is merged.
+      expect(merged('compose.yaml', 'proxy').map((r) => r[0])).toEqual(['compose.yaml + compose.override.yaml']);
+      expect(service('compose.override.yaml', 'app').effective).toMatchObject({ volumes: ['data:/data'] });
+      expect(service('compose.override.yaml', 'app').effective.ports).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('start scripts', () => {

@@ -14,6 +14,14 @@ export interface ComposeServiceNode {
   pair: Pair;
   /** The service as compose sees it: merge keys applied. */
   data: Record<string, unknown>;
+  /**
+   * Keys whose value carries Compose's merge tags (Compose 2.24+, "Reset value" and
+   * "Replace value" in the Compose Specification's merge rules): `!reset` removes
+   * what earlier files set, `!override` replaces it instead of merging.
+   */
+  mergeTags?: Record<string, 'reset' | 'override'>;
+  /** The service itself is `!reset`: merged onto a project, it removes the service. */
+  reset?: true;
 }
 
 export interface ComposeDoc {
@@ -84,6 +92,7 @@ export function parseCompose(text: string): ParsedCompose {
         const name = String(pair.key.value);
         const value = pair.value as Node | null;
         const svcData = dataServices[name];
+        const mergeTags = isMap(value) ? mergeTagsOf(value) : undefined;
         services.push({
           name,
           docIndex: index,
@@ -91,6 +100,8 @@ export function parseCompose(text: string): ParsedCompose {
           keyNode: pair.key,
           pair: pair as Pair,
           data: isRecord(svcData) ? svcData : {},
+          ...(mergeTags ? { mergeTags } : {}),
+          ...(mergeTag(value) === 'reset' ? { reset: true as const } : {}),
         });
       }
     }
@@ -98,6 +109,22 @@ export function parseCompose(text: string): ParsedCompose {
     docs.push({ index, doc, data, servicesNode: isMap(servicesNode) ? servicesNode : undefined, services });
   });
   return { text, eol: detectEol(text), bom: text.startsWith(BOM), docs, errors };
+}
+
+/** `!reset` or `!override` on a value (yaml keeps the tag as written on the node). */
+function mergeTag(node: unknown): 'reset' | 'override' | undefined {
+  const tag = node && typeof node === 'object' && 'tag' in node ? (node as { tag?: string }).tag : undefined;
+  return tag === '!reset' ? 'reset' : tag === '!override' ? 'override' : undefined;
+}
+
+function mergeTagsOf(service: YAMLMap): Record<string, 'reset' | 'override'> | undefined {
+  let out: Record<string, 'reset' | 'override'> | undefined;
+  for (const pair of service.items) {
+    if (!isPair(pair) || !isScalar(pair.key)) continue;
+    const tag = mergeTag(pair.value);
+    if (tag) (out ??= {})[String(pair.key.value)] = tag;
+  }
+  return out;
 }
 
 /**
