@@ -332,6 +332,8 @@ describe('verify boots what the model says runs', () => {
     'compose-file-env': { targets: ['docker-compose.yml + docker-compose.prod.yml'] },
     // infra/database.yml is included: it runs inside compose.yaml's project, whose services include its db.
     include: { targets: ['compose.yaml'], services: [['db', 'app']], included: ['infra/database.yml'] },
+    // The including file and its override define db again (merged onto the included one): one project, each service once.
+    'include-merged-services': { targets: ['compose.yaml + compose.override.yaml'], services: [['db', 'cache', 'app']], included: ['infra/services.yml'] },
     // compose builds target runtime; dev and release-assets are not runtime images.
     'multi-target': { targets: ['compose.yaml'] },
     // Dev container (and its compose file), packaging and test harness: only the runtime Dockerfile.
