@@ -273,6 +273,15 @@ function moveInService(s: ServiceLink, out: Collector): void {
 
   const hc = mapValue(map, 'healthcheck');
   const test = isMap(hc) ? mapValue(hc, 'test') : undefined;
+  const initStatus = nginxInitStatus(s.effective.healthcheck);
+  if (initStatus) {
+    // nginx.org's /etc/init.d/nginx reads PIDFILE (default /run/nginx.pid) and `status` checks the process it names
+    // (nginx/pkg-oss debian/debian/nginx.init.in); unprivileged nginx writes its pid to /tmp/nginx.pid
+    // (nginxinc/docker-nginx-unprivileged's Dockerfile), so the check would say "not running" on a healthy server.
+    out.block(
+      `${label}: its healthcheck runs \`${initStatus}\`, whose init script looks for the pid file at /run/nginx.pid (nginx.org's /etc/init.d/nginx); unprivileged nginx writes /tmp/nginx.pid, so the service would turn unhealthy: probe the server instead (a request to its new port)`,
+    );
+  }
   if (test) {
     const next = moveHealthcheck(file, test, label, out);
     if (next !== undefined) out.intent.push({ file: file.path, doc: s.node.docIndex, path: servicePath(s, 'healthcheck', 'test'), op: 'set', value: next });
@@ -285,6 +294,13 @@ function moveInService(s: ServiceLink, out: Collector): void {
     }
   }
   moveTraefikPort(s, map, out);
+}
+
+/** A healthcheck that asks nginx's init script for its status (`service nginx status`, `/etc/init.d/nginx status`): the command, else undefined. */
+function nginxInitStatus(healthcheck: unknown): string | undefined {
+  const test = (healthcheck as { test?: unknown } | undefined)?.test;
+  const words = typeof test === 'string' ? test : Array.isArray(test) ? test.map(String).join(' ') : '';
+  return /(?:^|[\s;&|(])((?:service\s+nginx|(?:\/etc\/init\.d\/|rc-service\s+)nginx)\s+status)\b/.exec(words)?.[1];
 }
 
 /** Whether a ports/expose value (plain data) has a container port that moves. */
