@@ -136,6 +136,8 @@ function moveInDockerfile(df: DockerfileSource, stage: DfStage, out: Collector):
         }
       }
     } else if (ins.keyword === 'HEALTHCHECK') {
+      const initStatus = nginxInitStatus({ test: ins.raw });
+      if (initStatus) out.block(`HEALTHCHECK at ${where(ins)} runs \`${initStatus}\`, ${INIT_STATUS_WHY}`);
       const r = rewriteUrls(ins.raw, out.map);
       if (r.unclear) out.block(`HEALTHCHECK at ${where(ins)} reaches port ${portList(out.map)} in a form I cannot rewrite`);
       for (const e of r.edits) out.edit(df.path, ins.start + e.start, ins.start + e.end, e.text);
@@ -278,9 +280,7 @@ function moveInService(s: ServiceLink, out: Collector): void {
     // nginx.org's /etc/init.d/nginx reads PIDFILE (default /run/nginx.pid) and `status` checks the process it names
     // (nginx/pkg-oss debian/debian/nginx.init.in); unprivileged nginx writes its pid to /tmp/nginx.pid
     // (nginxinc/docker-nginx-unprivileged's Dockerfile), so the check would say "not running" on a healthy server.
-    out.block(
-      `${label}: its healthcheck runs \`${initStatus}\`, whose init script looks for the pid file at /run/nginx.pid (nginx.org's /etc/init.d/nginx); unprivileged nginx writes /tmp/nginx.pid, so the service would turn unhealthy: probe the server instead (a request to its new port)`,
-    );
+    out.block(`${label}: its healthcheck runs \`${initStatus}\`, ${INIT_STATUS_WHY}`);
   }
   if (test) {
     const next = moveHealthcheck(file, test, label, out);
@@ -295,6 +295,9 @@ function moveInService(s: ServiceLink, out: Collector): void {
   }
   moveTraefikPort(s, map, out);
 }
+
+const INIT_STATUS_WHY =
+  "whose init script looks for the pid file at /run/nginx.pid (nginx.org's /etc/init.d/nginx); unprivileged nginx writes /tmp/nginx.pid, so the service would turn unhealthy: probe the server instead (a request to its new port)";
 
 /** A healthcheck that asks nginx's init script for its status (`service nginx status`, `/etc/init.d/nginx status`): the command, else undefined. */
 function nginxInitStatus(healthcheck: unknown): string | undefined {
