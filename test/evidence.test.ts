@@ -15,7 +15,7 @@ import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
 import { runCli, writeTree } from './helpers.js';
 import type { RepoEvidence } from '../src/evidence/types.js';
-import { indexImages, findBuiltImage, type BuiltImage } from '../src/images.js';
+import { indexImages, findBuiltImage, conflictingBuilds, type BuiltImage } from '../src/images.js';
 import { githubRepoOf, githubSlug, gitlabPath, remoteUrls } from '../src/evidence/ci-context.js';
 
 const words = (text: string) => shellCommands(text).map((c) => c.words.map((w) => w.text));
@@ -1175,6 +1175,12 @@ describe('images built here, by tag', () => {
     const index = indexImages([built('org/app:$VERSION', '/repo/docker/Dockerfile'), built('org/app:build-healthcheck', '/repo/docker/Health.Dockerfile')]);
     expect(findBuiltImage(index, 'org/app:build-healthcheck')?.dockerfile).toBe('/repo/docker/Health.Dockerfile');
     expect(findBuiltImage(index, 'org/app:1.2')?.dockerfile).toBe('/repo/docker/Dockerfile');
+  });
+
+  it("a Make variable the evidence could not expand is a tag not known, as ${VERSION} is (miniflux's docker build -t $(DOCKER_IMAGE):$(VERSION))", () => {
+    const index = indexImages([built('org/reader:$(VERSION)', '/repo/alpine/Dockerfile'), built('org/reader:$(VERSION)', '/repo/distroless/Dockerfile')]);
+    expect(conflictingBuilds(index, 'org/reader:latest').map((b) => b.dockerfile)).toEqual(['/repo/alpine/Dockerfile', '/repo/distroless/Dockerfile']);
+    expect(findBuiltImage(indexImages([built('org/reader:$(VERSION)', '/repo/alpine/Dockerfile'), built('org/reader:dev', '/repo/dev/Dockerfile')]), 'org/reader:latest')?.dockerfile).toBe('/repo/alpine/Dockerfile');
   });
 
   it('a name that is only a variable, with or without a default holding a slash, matches nothing it does not name', () => {
