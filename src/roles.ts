@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
-import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
+import type { BuildUse, Evidence, NeverRunUse, RepoEvidence } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
 import { lineOfOffset } from './text.js';
@@ -115,7 +115,8 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
     const builds = buildsOf(df, project, buildsByFile.get(df.path) ?? [], evidence, usedTags, bakePushed);
     // The manifest speaks for the repository it sits in: the Dockerfiles under its script's folder (several repositories may be checked at once).
     const library = evidence.imageLibrary.find((e) => isInside(path.dirname(e.file), df.path));
-    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library));
+    const never = evidence.neverRun.flatMap((n) => n.builds.filter((b) => b.dockerfile === df.path).map((b) => ({ use: n, target: b.target })));
+    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library, never));
   }
   return out;
 }
@@ -186,6 +187,7 @@ function decide(
   hardenedRoles: readonly ImageRole[],
   parents: ParentLookup,
   imageLibrary: Evidence | undefined,
+  neverBuilt: { use: NeverRunUse; target?: string }[] = [],
 ): DockerfileUse {
   const parsed = df.parsed;
   const stages = parsed.stages;
@@ -207,8 +209,18 @@ function decide(
     const uses = byStage.get(st.index) ?? [];
     const kids = children.get(`${df.path}#${st.index}`) ?? [];
     const image = uses.length > 0 || kids.length > 0 || (st === last && (builds.length === 0 || builds.some((b) => finalStage(parsed, b.target) === last)));
+    // A CI job or step that would build this stage but whose `if:` is always false: said, since the role would be its otherwise.
+    const skipped = distinct(neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => `${n.use.what} at ${n.use.at.rel}:${n.use.at.line} would build it but never runs (if: ${n.use.condition})`));
     const set = (role: StageRole, reason: string, evidence: Evidence[]) =>
-      stageUses.push({ index: st.index, name: st.name, role, image, reason, evidence, hardened: image && role !== 'unused' && hardenedRoles.includes(role) });
+      stageUses.push({
+        index: st.index,
+        name: st.name,
+        role,
+        image,
+        reason: skipped.length ? `${reason}; ${skipped.join('; ')}` : reason,
+        evidence: skipped.length ? [...evidence, ...neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => n.use.at)] : evidence,
+        hardened: image && role !== 'unused' && hardenedRoles.includes(role),
+      });
     const useEv = uses.map((u) => u.at);
 
     if (devcontainer && image) {

@@ -443,6 +443,44 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: a job or step whose if: is always false builds nothing; one whose if: reads the event may run', async () => {
+    const wf = [
+      'on: push',
+      'jobs:',
+      '  disabled:',
+      '    if: false',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ./old',
+      '          push: true',
+      '          tags: org/old',
+      '  build:',
+      "    if: github.repository == 'other/repo'",
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - name: Legacy image',
+      "        if: ${{ false && github.event_name == 'push' }}",
+      '        run: docker build -t org/legacy ./legacy && docker push org/legacy',
+      '      - uses: docker/build-push-action@v6',
+      "        if: ${{ github.event_name != 'pull_request' }}",
+      '        with:',
+      '          context: ./web',
+      '          push: true',
+      '          tags: org/web',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ 'old/Dockerfile': 'FROM node:22\n', 'legacy/Dockerfile': 'FROM node:22\n', 'web/Dockerfile': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags])).toEqual([['web/Dockerfile', ['org/web']]]);
+    expect(ev.imageUses.map((u) => u.image)).not.toContain('org/legacy');
+    expect(ev.neverRun.map((n) => [n.what, n.condition, n.at.line, n.builds.map((b) => path.relative(dir, b.dockerfile))])).toEqual([
+      ['step "Legacy image"', "${{ false && github.event_name == 'push' }}", 17, ['legacy/Dockerfile']],
+      ['job disabled', 'false', 4, ['old/Dockerfile']],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("GitHub workflows: build-push-action's drop-ins (useblacksmith, depot) build like it, under their own name", async () => {
     const wf = [
       'on: push',
