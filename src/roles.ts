@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
-import type { BuildUse, Evidence, NeverRunUse, RepoEvidence } from './evidence/types.js';
+import type { BuildUse, Evidence, NeverRunUse, RepoEvidence, UnreadBuildUse } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
 import { lineOfOffset } from './text.js';
@@ -116,7 +116,8 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
     // The manifest speaks for the repository it sits in: the Dockerfiles under its script's folder (several repositories may be checked at once).
     const library = evidence.imageLibrary.find((e) => isInside(path.dirname(e.file), df.path));
     const never = evidence.neverRun.flatMap((n) => n.builds.filter((b) => b.dockerfile === df.path).map((b) => ({ use: n, target: b.target })));
-    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library, never));
+    const unread = evidence.unreadBuilds.filter((u) => u.dockerfile === df.path);
+    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library, never, unread));
   }
   return out;
 }
@@ -188,6 +189,7 @@ function decide(
   parents: ParentLookup,
   imageLibrary: Evidence | undefined,
   neverBuilt: { use: NeverRunUse; target?: string }[] = [],
+  unreadBuilds: UnreadBuildUse[] = [],
 ): DockerfileUse {
   const parsed = df.parsed;
   const stages = parsed.stages;
@@ -326,7 +328,10 @@ function decide(
     }
     // Nothing in the repository builds this Dockerfile: where it sits and what it says decide.
     const [role, reason, repoEvidence = []] = fallbackRole(dirs, name, parsed, st, parents, imageLibrary);
-    set(role, reason, [...repoEvidence, fromEv(st)]);
+    // An action of another repository is given it under its own input names: it may build and push it, so the role
+    // read from the file alone may be wrong; said, with the call, for a person to settle (build it from CI or compose).
+    const unread = distinct(unreadBuilds.map((u) => `${u.action} (${u.at.rel}:${u.at.line}) is given it as ${u.input}, an action of another repository not read here: what it builds, tags and pushes is not known`));
+    set(role, unread.length ? `${reason}; ${unread.join('; ')}` : reason, [...repoEvidence, fromEv(st), ...unreadBuilds.map((u) => u.at)]);
   }
 
   const images = stageUses.filter((s) => s.image);

@@ -481,6 +481,43 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("GitHub workflows: an action of another repository builds what build-push-action's inputs name; under other input names its build is not known", async () => {
+    const wf = [
+      'on: push',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: org/actions/docker-build@v2',
+      '        with:',
+      '          context: ./api',
+      '          file: ./api/Dockerfile.api',
+      '          target: runtime',
+      '          tags: org/api:latest',
+      '          push: true',
+      '      - uses: org/actions/docker-build@v2',
+      '        with:',
+      '          context: ./missing',
+      '          tags: org/missing:latest',
+      '      - uses: makeplane/actions/build-push@v1.4.0',
+      '        with:',
+      '          docker-image-owner: makeplane',
+      '          docker-image-name: plane-frontend',
+      '          build-context: .',
+      '          dockerfile-path: ./web/Dockerfile.web',
+      '      - uses: hadolint/hadolint-action@v3',
+      '        with:',
+      '          dockerfile: ./web/Dockerfile.web',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ 'api/Dockerfile.api': 'FROM node:22 AS runtime\n', 'web/Dockerfile.web': 'FROM node:22\n', '.github/workflows/release.yml': wf });
+    expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.target, b.tags, b.push, b.via])).toEqual([
+      ['api/Dockerfile.api', 'runtime', ['org/api:latest'], true, "org/actions/docker-build (not read; given docker/build-push-action's inputs)"],
+    ]);
+    expect(ev.unreadBuilds.map((u) => [u.action, u.input, path.relative(dir, u.dockerfile), u.at.line])).toEqual([['makeplane/actions/build-push@v1.4.0', 'dockerfile-path', 'web/Dockerfile.web', 17]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("GitHub workflows: build-push-action's drop-ins (useblacksmith, depot) build like it, under their own name", async () => {
     const wf = [
       'on: push',
@@ -512,8 +549,10 @@ describe('evidence files', () => {
     expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags, b.push, b.via])).toEqual([
       ['web/Dockerfile', ['ghcr.io/org/app'], true, 'useblacksmith/build-push-action'],
       ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
+      ['web/Dockerfile', ['org/unknown-action'], false, "someone/build-push-action (not read; given docker/build-push-action's inputs)"],
       ['worker/Dockerfile', ['ghcr.io/org/app-worker'], true, 'useblacksmith/build-push-action'],
       ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
+      ['web/Dockerfile', ['org/unknown-action'], false, "someone/build-push-action (not read; given docker/build-push-action's inputs)"],
     ]);
     rmSync(dir, { recursive: true, force: true });
   });

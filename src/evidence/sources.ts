@@ -687,7 +687,8 @@ function readSteps(
       // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
       const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, known);
       for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
-    } else if (BUILD_PUSH_ACTION.test(uses)) {
+    } else if (BUILD_PUSH_ACTION.test(uses) || remoteWithBuildPushInputs(doc, uses, withNode)) {
+      const known = BUILD_PUSH_ACTION.test(uses);
       const ctxIn = pathInput('context') ?? '.';
       // Without `context`, the action builds the Git context: the repository root.
       const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
@@ -695,6 +696,9 @@ function readSteps(
       const fileIn = pathInput('file');
       const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
       if (!dockerfile) continue;
+      // An action of another repository given build-push-action's inputs builds what they name, if anything: its
+      // Dockerfile must be here (it is not read, so nothing else about it is known).
+      if (!known && !resolveIn([contextDir], dockerfile)) continue;
       const push = input('push');
       const outputsIn = input('outputs') ?? '';
       const from: string[] = [];
@@ -713,7 +717,8 @@ function readSteps(
         tags: [...tags, ...outputNames(outputsIn)],
         push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputsIn),
         exportsFiles: /type=(local|tar)/.test(outputsIn),
-        via: uses.replace(/@.*/, ''), // docker/build-push-action or the drop-in named
+        // docker/build-push-action or the drop-in named; another action is named as read only through its inputs
+        via: known ? uses.replace(/@.*/, '') : `${uses.replace(/@.*/, '')} (not read; given docker/build-push-action's inputs)`,
         at,
         ...buildArgsInput(input('build-args')),
       });
@@ -723,8 +728,32 @@ function readSteps(
       if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
     } else if (uses.startsWith('./') && depth < MAX_CALL_DEPTH) {
       readLocalAction(file, uses, inRepo(uses), withNode, input, stepEnv, repoRoot, github, out, depth, at);
+    } else if (REMOTE_ACTION.test(uses) && !CHECK_ACTION.test(uses)) {
+      // An action of another repository given a Dockerfile of this one under its own input names (plane's
+      // makeplane/actions/build-push `dockerfile-path`): it may build and push it, but under which tag is not known.
+      for (const [key] of entries(doc, withNode)) {
+        const p = pathInput(key);
+        const dockerfile = p ? resolveIn(dirs, p) : undefined;
+        if (dockerfile && DOCKERFILE_NAME.test(path.basename(dockerfile))) out.unreadBuilds.push({ action: uses, input: key, dockerfile, at });
+      }
     }
   }
+}
+
+/** `owner/repo@ref` or `owner/repo/path@ref`: an action of another repository (not `./local`, not `docker://image`). */
+const REMOTE_ACTION = /^[\w.-]+\/[\w.-]+(\/[^@]*)?@/;
+const DOCKERFILE_NAME = /(^|[._-])(dockerfile|containerfile)([._-]|$)/i;
+/** Actions that read a Dockerfile to check it, not to build it (hadolint/hadolint-action, scanners). */
+const CHECK_ACTION = /lint|scan|trivy|snyk|checkov|grype|dockle/i;
+
+/**
+ * An action of another repository called with docker/build-push-action's input names for what it builds (`tags`, with
+ * `context` or `file`): a composite action that passes them on to build-push-action, as most in-house build actions do.
+ */
+function remoteWithBuildPushInputs(doc: Document.Parsed, uses: string, withNode: unknown): boolean {
+  if (!REMOTE_ACTION.test(uses) || uses.startsWith('actions/')) return false;
+  const keys = new Set(entries(doc, withNode).map(([k]) => k));
+  return keys.has('tags') && (keys.has('context') || keys.has('file'));
 }
 
 /**

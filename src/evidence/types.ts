@@ -145,6 +145,17 @@ export interface RepoEvidence {
    * push or start is not evidence; kept to say so where a Dockerfile's role would have depended on them.
    */
   neverRun: NeverRunUse[];
+  /** A Dockerfile of the repository given to an action of another repository under its own input names: what it builds is not known. */
+  unreadBuilds: UnreadBuildUse[];
+}
+
+export interface UnreadBuildUse {
+  /** `makeplane/actions/build-push@v1.4.0`. */
+  action: string;
+  /** The input that names the Dockerfile (`dockerfile-path`). */
+  input: string;
+  dockerfile: string;
+  at: Evidence;
 }
 
 /** A CI job or step that never runs, and what it would have built. */
@@ -169,5 +180,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [] };
 }
