@@ -841,6 +841,21 @@ function checkEachBuild(ctx: TransformContext, s: ServiceLink, check: (ctx: Tran
     }
     const cis = mine.flat().find((f) => f.cis)?.cis;
     const says = mine.map((a, i) => `${names[i]}: ${a.length ? a.map((f) => f.message.replace(`service ${s.name}: `, '')).join('; ') : 'nothing to change'}`);
+    // No build gets a change, each for its own reason (nginx-proxy's Debian and Alpine nginx both wait for a swap): said once, with each reason.
+    if (mine.every((a) => a.length > 0 && a.every((f) => !f.fix))) {
+      const severity = mine.flat().some((f) => f.severity === 'error') ? 'error' : mine.flat().some((f) => f.severity === 'warning') ? 'warning' : 'note';
+      const manuals = [...new Set(mine.flat().map((f) => f.manual).filter((m): m is string => !!m))];
+      out.push({
+        transform: t,
+        file: s.compose.path,
+        range: serviceRange(s),
+        severity,
+        ...(cis ? { cis } : {}),
+        message: `service ${s.name}: ${s.image} is built by ${listed}, and none of them is changed here (${says.join(' | ')})`,
+        ...(manuals.length ? { manual: manuals.join(' ') } : {}),
+      });
+      continue;
+    }
     out.push({
       transform: t,
       file: s.compose.path,

@@ -243,14 +243,15 @@ function decide(
       const extra = also.length
         ? `; also ${also.join(' and ')}, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`
         : '';
-      const childList = list(distinct(kids.map((k) => `${k.rel}:${k.line}`)));
+      const children = distinct(kids.map((k) => `${k.rel}:${k.line}`));
+      const childList = list(children);
       // Run or pushed as it is with its own command, it runs as root there: the user is the one who can move USER here
       // (and USER root into the children's RUN steps); a base that only feeds children leaves USER to them.
       const ownStart = also.length > 0 && runsByDefault(parsed, st, parents);
       const manual = ownStart
         ? `It is also ${also.join(' and ')} as it is, with a command to run (its own or its base image's), and runs as root there: to harden that use by hand, end this Dockerfile with a non-root USER, and in each image built FROM it (${childList}) put USER root before the RUN steps that need root and its own USER after them; or build the runnable image as a stage FROM this one that adds the USER.`
         : `This is a base image: USER is left to the images built FROM it (${childList}); docker-harden adds it to those it sees run, and any other child needs it by hand, after its RUN steps that need root.`;
-      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${childList})${extra}`, [...kids, ...useEv], manual);
+      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${children.join(', ')})${extra}`, [...kids, ...useEv], manual);
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
