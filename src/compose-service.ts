@@ -793,13 +793,91 @@ export function checkEachService(
   // A dev container's services are development environments: their settings are devcontainer.json's business.
   return ctx.project.services.flatMap((s) => {
     if (s.leftAlone) return [];
-    const found = check(ctx, s);
-    const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
+    const list = s.builtImageAlternatives ? checkEachBuild(ctx, s, check) : toList(check(ctx, s));
     if (!opts.imageFacts || !list.length) return list;
-    const sources = imageSources(serviceImage(s, ctx.project));
+    // A tag several Dockerfiles build: what each build's image is known by.
+    const links = s.builtImageAlternatives ? serviceBuildVariants(s, ctx.project) : [s];
+    const sources = [...new Set(links.flatMap((link) => imageSources(serviceImage(link, ctx.project))))];
     if (!sources.length) return list;
     return list.map((f) => (f.sources ? f : { ...f, sources }));
   });
+}
+
+function toList(f: Finding | Finding[] | undefined): Finding[] {
+  return f === undefined ? [] : Array.isArray(f) ? f : [f];
+}
+
+/**
+ * The service as it runs each image its tag may hold: one link per Dockerfile (and target) that builds the tag, as if
+ * the service built it. Made once per model (ServiceLinks are new each pass), so every check asks the same links.
+ */
+const buildVariants = new WeakMap<ServiceLink, ServiceLink[]>();
+
+export function serviceBuildVariants(s: ServiceLink, project: Project): ServiceLink[] {
+  let out = buildVariants.get(s);
+  if (out) return out;
+  out = [];
+  for (const b of s.builtImageAlternatives ?? []) {
+    const df = project.files.get(b.dockerfile);
+    if (!df || df.kind !== 'dockerfile') continue;
+    out.push({ ...s, build: { context: b.context, dockerfile: b.dockerfile, args: {}, target: b.target }, dockerfile: df, builtImage: b, builtImageAlternatives: undefined });
+  }
+  buildVariants.set(s, out);
+  return out;
+}
+
+/**
+ * A tag several Dockerfiles build (miniflux pushes `miniflux/miniflux` from an Alpine and a distroless Dockerfile): the
+ * registry holds whichever pushed last, so a check acts only when it gives every build the same answer (the same
+ * change, or the same note), and says so; where the builds disagree it changes nothing and names each build's answer.
+ */
+function checkEachBuild(ctx: TransformContext, s: ServiceLink, check: (ctx: TransformContext, s: ServiceLink) => Finding | Finding[] | undefined): Finding[] {
+  const variants = serviceBuildVariants(s, ctx.project);
+  const answers = variants.map((v) => toList(check(ctx, v)));
+  const names = variants.map((v) => `${v.dockerfile!.rel}${v.build?.target ? ` (target ${v.build.target})` : ''}`);
+  const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  // What a person or the engine would see differ: the change, or for a finding without one its message.
+  const signature = (list: Finding[]) => JSON.stringify(list.map((f) => [f.transform, f.severity, f.file, f.fix ? JSON.stringify(f.fix) : f.message]).sort());
+  const first = signature(answers[0] ?? []);
+  if (answers.every((a) => signature(a) === first)) {
+    return (answers[0] ?? []).map((f) => ({ ...f, message: `${f.message} (${s.image} is built by ${listed}, which agree on this)` }));
+  }
+  const out: Finding[] = [];
+  const transforms = [...new Set(answers.flat().map((f) => f.transform))];
+  for (const t of transforms) {
+    const mine = answers.map((a) => a.filter((f) => f.transform === t));
+    if (mine.every((a) => signature(a) === signature(mine[0]!))) {
+      out.push(...mine[0]!.map((f) => ({ ...f, message: `${f.message} (${s.image} is built by ${listed}, which agree on this)` })));
+      continue;
+    }
+    const cis = mine.flat().find((f) => f.cis)?.cis;
+    const says = mine.map((a, i) => `${names[i]}: ${a.length ? a.map((f) => f.message.replace(`service ${s.name}: `, '')).join('; ') : 'nothing to change'}`);
+    // No build gets a change, each for its own reason (nginx-proxy's Debian and Alpine nginx both wait for a swap): said once, with each reason.
+    if (mine.every((a) => a.length > 0 && a.every((f) => !f.fix))) {
+      const severity = mine.flat().some((f) => f.severity === 'error') ? 'error' : mine.flat().some((f) => f.severity === 'warning') ? 'warning' : 'note';
+      const manuals = [...new Set(mine.flat().map((f) => f.manual).filter((m): m is string => !!m))];
+      out.push({
+        transform: t,
+        file: s.compose.path,
+        range: serviceRange(s),
+        severity,
+        ...(cis ? { cis } : {}),
+        message: `service ${s.name}: ${s.image} is built by ${listed}, and none of them is changed here (${says.join(' | ')})`,
+        ...(manuals.length ? { manual: manuals.join(' ') } : {}),
+      });
+      continue;
+    }
+    out.push({
+      transform: t,
+      file: s.compose.path,
+      range: serviceRange(s),
+      severity: 'warning',
+      ...(cis ? { cis } : {}),
+      message: `service ${s.name}: ${s.image} is built by ${listed}, which disagree here (${says.join(' | ')}); the tag holds whichever build pushed last, so nothing changed`,
+      manual: `Run an image tag only one of these Dockerfiles builds (a separate name or tag suffix per Dockerfile), or settle this setting by hand so it holds for every one of them.`,
+    });
+  }
+  return out;
 }
 
 /**

@@ -36,7 +36,8 @@ export function normalizeTag(ref: string): string {
 
 /** `${VAR:-default}` and `${VAR-default}` (no nested variable in the default). */
 const DEFAULTED_VARIABLE = /\$\{[A-Za-z_]\w*:?-([^${}]*)\}/g;
-const VARIABLE = /\$\{[^}]*\}|\$[A-Za-z_]\w*/g;
+// Make's `$(VERSION)` (and a shell `$(cat VERSION)`) that the evidence could not expand is a value not known, as `${VERSION}` is.
+const VARIABLE = /\$\{[^}]*\}|\$\([^()]*\)|\$[A-Za-z_]\w*/g;
 
 export function indexImages(images: BuiltImage[]): ImageIndex {
   const index: ImageIndex = { all: images, byName: new Map(), patterns: [] };

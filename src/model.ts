@@ -103,6 +103,11 @@ export interface ServiceLink {
   buildFrom?: ServiceLink;
   /** Set when `image:` names a tag built in this repository (and the service has no `build:`): that build. */
   builtImage?: BuiltImage;
+  /**
+   * Set when `image:` names a tag that several Dockerfiles (or targets) here build, one of each (the service then has no
+   * `build`): compose checks judge the service once per build and act only where every build gives the same answer.
+   */
+  builtImageAlternatives?: BuiltImage[];
   /** Set when the service is not hardened (a dev container's service): why, with the evidence. */
   leftAlone?: { role: ImageRole; reason: string; evidence: Evidence[] };
 }
@@ -594,6 +599,8 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
         const names = [...new Set(several.map((b) => `${relPath(cwd, b.dockerfile)}${b.target ? ` (target ${b.target})` : ''}`))];
         const which = `${names.length} builds here are tagged so, from ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}; which one it holds depends on which build ran last`;
         s.imageFrom = s.imageFrom ? `${s.imageFrom}; ${which}` : which;
+        const distinct = several.filter((b, i) => files.get(b.dockerfile)?.kind === 'dockerfile' && several.findIndex((x) => x.dockerfile === b.dockerfile && x.target === b.target) === i);
+        if (distinct.length > 1 && distinct.length === new Set(several.map((b) => `${b.dockerfile}\0${b.target ?? ''}`)).size) s.builtImageAlternatives = distinct;
       }
       continue;
     }

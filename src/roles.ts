@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
-import type { BuildUse, Evidence, RepoEvidence } from './evidence/types.js';
+import type { BuildUse, Evidence, NeverRunUse, RepoEvidence, UnreadBuildUse } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
 import { lineOfOffset } from './text.js';
@@ -60,6 +60,8 @@ export interface StageUse {
   evidence: Evidence[];
   /** Transforms harden it: an image stage whose role the configuration's `roles` lists (default: runtime). */
   hardened: boolean;
+  /** What to do by hand when it is left alone, where its role says more than the general advice (a base image). */
+  manual?: string;
 }
 
 export interface DockerfileUse {
@@ -115,7 +117,9 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
     const builds = buildsOf(df, project, buildsByFile.get(df.path) ?? [], evidence, usedTags, bakePushed);
     // The manifest speaks for the repository it sits in: the Dockerfiles under its script's folder (several repositories may be checked at once).
     const library = evidence.imageLibrary.find((e) => isInside(path.dirname(e.file), df.path));
-    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library));
+    const never = evidence.neverRun.flatMap((n) => n.builds.filter((b) => b.dockerfile === df.path).map((b) => ({ use: n, target: b.target })));
+    const unread = evidence.unreadBuilds.filter((u) => u.dockerfile === df.path);
+    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library, never, unread));
   }
   return out;
 }
@@ -186,6 +190,8 @@ function decide(
   hardenedRoles: readonly ImageRole[],
   parents: ParentLookup,
   imageLibrary: Evidence | undefined,
+  neverBuilt: { use: NeverRunUse; target?: string }[] = [],
+  unreadBuilds: UnreadBuildUse[] = [],
 ): DockerfileUse {
   const parsed = df.parsed;
   const stages = parsed.stages;
@@ -207,8 +213,19 @@ function decide(
     const uses = byStage.get(st.index) ?? [];
     const kids = children.get(`${df.path}#${st.index}`) ?? [];
     const image = uses.length > 0 || kids.length > 0 || (st === last && (builds.length === 0 || builds.some((b) => finalStage(parsed, b.target) === last)));
-    const set = (role: StageRole, reason: string, evidence: Evidence[]) =>
-      stageUses.push({ index: st.index, name: st.name, role, image, reason, evidence, hardened: image && role !== 'unused' && hardenedRoles.includes(role) });
+    // A CI job or step that would build this stage but whose `if:` is always false: said, since the role would be its otherwise.
+    const skipped = distinct(neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => `${n.use.what} at ${n.use.at.rel}:${n.use.at.line} would build it but never runs (if: ${n.use.condition})`));
+    const set = (role: StageRole, reason: string, evidence: Evidence[], manual?: string) =>
+      stageUses.push({
+        ...(manual ? { manual } : {}),
+        index: st.index,
+        name: st.name,
+        role,
+        image,
+        reason: skipped.length ? `${reason}; ${skipped.join('; ')}` : reason,
+        evidence: skipped.length ? [...evidence, ...neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => n.use.at)] : evidence,
+        hardened: image && role !== 'unused' && hardenedRoles.includes(role),
+      });
     const useEv = uses.map((u) => u.at);
 
     if (devcontainer && image) {
@@ -226,7 +243,15 @@ function decide(
       const extra = also.length
         ? `; also ${also.join(' and ')}, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`
         : '';
-      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${distinct(kids.map((k) => `${k.rel}:${k.line}`)).join(', ')})${extra}`, [...kids, ...useEv]);
+      const children = distinct(kids.map((k) => `${k.rel}:${k.line}`));
+      const childList = list(children);
+      // Run or pushed as it is with its own command, it runs as root there: the user is the one who can move USER here
+      // (and USER root into the children's RUN steps); a base that only feeds children leaves USER to them.
+      const ownStart = also.length > 0 && runsByDefault(parsed, st, parents);
+      const manual = ownStart
+        ? `It is also ${also.join(' and ')} as it is, with a command to run (its own or its base image's), and runs as root there: to harden that use by hand, end this Dockerfile with a non-root USER, and in each image built FROM it (${childList}) put USER root before the RUN steps that need root and its own USER after them; or build the runnable image as a stage FROM this one that adds the USER.`
+        : `This is a base image: USER is left to the images built FROM it (${childList}); docker-harden adds it to those it sees run, and any other child needs it by hand, after its RUN steps that need root.`;
+      set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${children.join(', ')})${extra}`, [...kids, ...useEv], manual);
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
@@ -314,7 +339,17 @@ function decide(
     }
     // Nothing in the repository builds this Dockerfile: where it sits and what it says decide.
     const [role, reason, repoEvidence = []] = fallbackRole(dirs, name, parsed, st, parents, imageLibrary);
-    set(role, reason, [...repoEvidence, fromEv(st)]);
+    // An action of another repository is given it under its own input names: it may build and push it, so the role
+    // read from the file alone may be wrong; said, with the call, for a person to settle (build it from CI or compose).
+    const unread = distinct(unreadBuilds.map((u) => `${u.action} (${u.at.rel}:${u.at.line}) is given it as ${u.input}, an action of another repository not read here: what it builds, tags and pushes is not known`));
+    // A base nothing here builds FROM: its children are elsewhere, so the advice says where USER goes.
+    const baseManual =
+      role !== 'base'
+        ? undefined
+        : imageLibrary && repoEvidence.includes(imageLibrary)
+          ? 'An official image starts as root by design: its entrypoint drops privileges or leaves USER to whoever builds on it, and a USER here would break their RUN steps; nothing to add here: add USER in the images built FROM it.'
+          : 'This is a base image: USER is left to the images built FROM it, in other repositories; add USER in each of them, after their RUN steps that need root. If this image is also run as it is, build it from compose or CI and the evidence decides.';
+    set(role, unread.length ? `${reason}; ${unread.join('; ')}` : reason, [...repoEvidence, fromEv(st), ...unreadBuilds.map((u) => u.at)], baseManual);
   }
 
   const images = stageUses.filter((s) => s.image);
@@ -358,7 +393,10 @@ function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st
   const testDir = dirs.find((d) => TEST_DIRS.has(d));
   if (testDir) return ['test', `nothing builds it and it sits under ${testDir}/: a test harness`];
   if (/(^|[._-])(test|tests|e2e|spec)([._-]|$)/.test(name.replace(/^dockerfile|dockerfile$/, ''))) return ['test', `nothing builds it and its name says test: a test harness`];
-  const pkgDir = dirs.find((d) => PACKAGING_DIRS.has(d));
+  // In an official-images repository `debian/` is a variant of the image (redis's 7.4/debian/Dockerfile beside
+  // 7.4/alpine/), not a .deb builder: the library manifest decides below.
+  const library = imageLibrary && !dirs.some((d) => EXAMPLE_DIRS.has(d));
+  const pkgDir = library ? undefined : dirs.find((d) => PACKAGING_DIRS.has(d));
   if (pkgDir) return ['packaging', `nothing builds it and it sits under ${pkgDir}/: a packaging image`];
   if (PACKAGING_NAME.test(name)) return ['packaging', 'nothing builds it and its name says packaging'];
   if (effectiveInstructions(st).some((i) => i.keyword === 'ONBUILD') || st.instructions.some((i) => i.keyword === 'ONBUILD')) {
@@ -471,11 +509,13 @@ export function leftAlone(use: DockerfileUse | undefined): { stage: number; mess
   });
   const base = left.some((s) => s.role === 'base');
   const role = left.find((s) => s.role !== 'unused')?.role;
+  const own = left.find((s) => s.manual)?.manual;
   return {
     stage: left[0]!.index,
     message: `not a runtime image: left alone (${parts.join('; ')})${base ? '; the images built FROM it get the user instead' : ''}`,
-    manual:
-      (role
+    manual: own
+      ? `${own} To have docker-harden add the USER here anyway, widen the roles hardened for this file in .docker-harden.yml (roles: [runtime, ${role ?? 'base'}], or per file under overrides). docker-harden --explain shows why.`
+      : (role
         ? 'If this image does run as a service, build it from compose or CI, or widen the roles hardened for this file in .docker-harden.yml ' +
           `(roles: [runtime, ${role}], or per file under overrides). `
         : 'If that stage runs as a service, build it as a target (compose build.target, --target in CI). ') + 'docker-harden --explain shows why.',

@@ -15,7 +15,7 @@ import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
 import { runCli, writeTree } from './helpers.js';
 import type { RepoEvidence } from '../src/evidence/types.js';
-import { indexImages, findBuiltImage, type BuiltImage } from '../src/images.js';
+import { indexImages, findBuiltImage, conflictingBuilds, type BuiltImage } from '../src/images.js';
 import { githubRepoOf, githubSlug, gitlabPath, remoteUrls } from '../src/evidence/ci-context.js';
 
 const words = (text: string) => shellCommands(text).map((c) => c.words.map((w) => w.text));
@@ -443,6 +443,81 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: a job or step whose if: is always false builds nothing; one whose if: reads the event may run', async () => {
+    const wf = [
+      'on: push',
+      'jobs:',
+      '  disabled:',
+      '    if: false',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: ./old',
+      '          push: true',
+      '          tags: org/old',
+      '  build:',
+      "    if: github.repository == 'other/repo'",
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - name: Legacy image',
+      "        if: ${{ false && github.event_name == 'push' }}",
+      '        run: docker build -t org/legacy ./legacy && docker push org/legacy',
+      '      - uses: docker/build-push-action@v6',
+      "        if: ${{ github.event_name != 'pull_request' }}",
+      '        with:',
+      '          context: ./web',
+      '          push: true',
+      '          tags: org/web',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ 'old/Dockerfile': 'FROM node:22\n', 'legacy/Dockerfile': 'FROM node:22\n', 'web/Dockerfile': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags])).toEqual([['web/Dockerfile', ['org/web']]]);
+    expect(ev.imageUses.map((u) => u.image)).not.toContain('org/legacy');
+    expect(ev.neverRun.map((n) => [n.what, n.condition, n.at.line, n.builds.map((b) => path.relative(dir, b.dockerfile))])).toEqual([
+      ['step "Legacy image"', "${{ false && github.event_name == 'push' }}", 17, ['legacy/Dockerfile']],
+      ['job disabled', 'false', 4, ['old/Dockerfile']],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("GitHub workflows: an action of another repository builds what build-push-action's inputs name; under other input names its build is not known", async () => {
+    const wf = [
+      'on: push',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: org/actions/docker-build@v2',
+      '        with:',
+      '          context: ./api',
+      '          file: ./api/Dockerfile.api',
+      '          target: runtime',
+      '          tags: org/api:latest',
+      '          push: true',
+      '      - uses: org/actions/docker-build@v2',
+      '        with:',
+      '          context: ./missing',
+      '          tags: org/missing:latest',
+      '      - uses: makeplane/actions/build-push@v1.4.0',
+      '        with:',
+      '          docker-image-owner: makeplane',
+      '          docker-image-name: plane-frontend',
+      '          build-context: .',
+      '          dockerfile-path: ./web/Dockerfile.web',
+      '      - uses: hadolint/hadolint-action@v3',
+      '        with:',
+      '          dockerfile: ./web/Dockerfile.web',
+      '',
+    ].join('\n');
+    const { dir, ev } = await evidenceOf({ 'api/Dockerfile.api': 'FROM node:22 AS runtime\n', 'web/Dockerfile.web': 'FROM node:22\n', '.github/workflows/release.yml': wf });
+    expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.target, b.tags, b.push, b.via])).toEqual([
+      ['api/Dockerfile.api', 'runtime', ['org/api:latest'], true, "org/actions/docker-build (not read; given docker/build-push-action's inputs)"],
+    ]);
+    expect(ev.unreadBuilds.map((u) => [u.action, u.input, path.relative(dir, u.dockerfile), u.at.line])).toEqual([['makeplane/actions/build-push@v1.4.0', 'dockerfile-path', 'web/Dockerfile.web', 17]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("GitHub workflows: build-push-action's drop-ins (useblacksmith, depot) build like it, under their own name", async () => {
     const wf = [
       'on: push',
@@ -474,8 +549,10 @@ describe('evidence files', () => {
     expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags, b.push, b.via])).toEqual([
       ['web/Dockerfile', ['ghcr.io/org/app'], true, 'useblacksmith/build-push-action'],
       ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
+      ['web/Dockerfile', ['org/unknown-action'], false, "someone/build-push-action (not read; given docker/build-push-action's inputs)"],
       ['worker/Dockerfile', ['ghcr.io/org/app-worker'], true, 'useblacksmith/build-push-action'],
       ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
+      ['web/Dockerfile', ['org/unknown-action'], false, "someone/build-push-action (not read; given docker/build-push-action's inputs)"],
     ]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -1175,6 +1252,12 @@ describe('images built here, by tag', () => {
     const index = indexImages([built('org/app:$VERSION', '/repo/docker/Dockerfile'), built('org/app:build-healthcheck', '/repo/docker/Health.Dockerfile')]);
     expect(findBuiltImage(index, 'org/app:build-healthcheck')?.dockerfile).toBe('/repo/docker/Health.Dockerfile');
     expect(findBuiltImage(index, 'org/app:1.2')?.dockerfile).toBe('/repo/docker/Dockerfile');
+  });
+
+  it("a Make variable the evidence could not expand is a tag not known, as ${VERSION} is (miniflux's docker build -t $(DOCKER_IMAGE):$(VERSION))", () => {
+    const index = indexImages([built('org/reader:$(VERSION)', '/repo/alpine/Dockerfile'), built('org/reader:$(VERSION)', '/repo/distroless/Dockerfile')]);
+    expect(conflictingBuilds(index, 'org/reader:latest').map((b) => b.dockerfile)).toEqual(['/repo/alpine/Dockerfile', '/repo/distroless/Dockerfile']);
+    expect(findBuiltImage(indexImages([built('org/reader:$(VERSION)', '/repo/alpine/Dockerfile'), built('org/reader:dev', '/repo/dev/Dockerfile')]), 'org/reader:latest')?.dockerfile).toBe('/repo/alpine/Dockerfile');
   });
 
   it('a name that is only a variable, with or without a default holding a slash, matches nothing it does not name', () => {

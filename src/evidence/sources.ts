@@ -10,7 +10,8 @@ import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, t
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText, shellCommands } from './shell.js';
-import type { BuildUse, EvidenceSource, RepoEvidence } from './types.js';
+import { emptyEvidence, type BuildUse, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
+import { constantCondition } from './ci-condition.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
@@ -431,19 +432,24 @@ function readWorkflowDoc(file: WorkflowFile, repoRoot: string, github: GithubCtx
   const top = doc.contents;
   const workflowEnv = withContext(envOf(doc, get(doc, top, 'env')), base);
   const workflowDir = scalarText(doc, get(doc, get(doc, get(doc, top, 'defaults'), 'run'), 'working-directory'));
-  const jobs: [Node | undefined, Record<string, string>, string | undefined, ReadonlyMap<string, string>][] = [];
+  const jobs: [Node | undefined, Record<string, string>, string | undefined, ReadonlyMap<string, string>, RepoEvidence][] = [];
   const jobEntries = entries(doc, get(doc, top, 'jobs'));
   const jobOutputs = jobOutputsOf(file, jobEntries, workflowEnv, base, github);
   // Outputs of the jobs this one needs that have one value are known as text; a list of values fills `tags` only.
   const needsBase = new Map(base);
   for (const [key, o] of jobOutputs) if (o.values.length === 1 && !isDynamicText(o.values[0]!)) needsBase.set(key, o.values[0]!);
-  for (const [, job] of jobEntries) {
+  const skipped: { sink: RepoEvidence; use: Omit<NeverRunUse, 'builds'> }[] = [];
+  for (const [jobName, job] of jobEntries) {
+    // A job whose `if:` is always false never runs: what it does is read apart, to be named, not counted.
+    const never = neverRuns(file, job, `job ${jobName}`);
+    const sink = never ? emptyEvidence() : out;
+    if (never) skipped.push({ sink, use: never });
     const jobDir = scalarText(doc, get(doc, get(doc, get(doc, job, 'defaults'), 'run'), 'working-directory')) ?? workflowDir;
     // A job with a `strategy.matrix` runs once per combination, `${{ matrix.x }}` filled in each time.
     for (const expressions of matrixContexts(doc, ctx.text, job, needsBase)) {
       const jobEnv = { ...workflowEnv, ...withContext(envOf(doc, get(doc, job, 'env')), expressions) };
-      jobs.push([get(doc, job, 'steps'), jobEnv, jobDir, expressions]);
-      if (!readLocalWorkflowCall(file, job, workflowEnv, expressions, repoRoot, github, out, depth)) readReusableWorkflowBuild(ctx, doc, job, workflowEnv, expressions, repoRoot, lineOf, out);
+      jobs.push([get(doc, job, 'steps'), jobEnv, jobDir, expressions, sink]);
+      if (!readLocalWorkflowCall(file, job, workflowEnv, expressions, repoRoot, github, sink, depth)) readReusableWorkflowBuild(ctx, doc, job, workflowEnv, expressions, repoRoot, lineOf, sink);
     }
     // `container: image` or `container: {image: ...}`: the job's steps run inside that image
     // (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idcontainer).
@@ -451,15 +457,26 @@ function readWorkflowDoc(file: WorkflowFile, repoRoot: string, github: GithubCtx
     const jobImage = scalarText(doc, containerNode) ?? scalarText(doc, get(doc, containerNode, 'image'));
     if (jobImage && !jobImage.includes('${{')) {
       const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, (containerNode as Node | undefined)?.range?.[0] ?? 0);
-      out.imageUses.push({ image: jobImage, kind: 'ci-job', at });
+      sink.imageUses.push({ image: jobImage, kind: 'ci-job', at });
     }
   }
   const runs = get(doc, top, 'runs'); // a composite action
-  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined, base]);
+  if (runs) jobs.push([get(doc, runs, 'steps'), workflowEnv, undefined, base, out]);
 
-  for (const [steps, env, jobDir, expressions] of jobs) readSteps(file, steps, env, jobDir, expressions, new Map(jobOutputs), repoRoot, github, out, depth);
+  for (const [steps, env, jobDir, expressions, sink] of jobs) readSteps(file, steps, env, jobDir, expressions, new Map(jobOutputs), repoRoot, github, sink, depth);
+  for (const { sink, use } of skipped) out.neverRun.push({ ...use, builds: sink.builds }, ...sink.neverRun);
   untagMatrixTwins(out.builds, firstBuild);
   if (calledFrom) for (const b of out.builds.slice(firstBuild)) markCalled(b, calledFrom);
+}
+
+/** The job's or step's `if:` when it is always false (ci-condition.ts): what it is and where. */
+function neverRuns(file: WorkflowFile, node: unknown, what: string): Omit<NeverRunUse, 'builds'> | undefined {
+  const { ctx, doc, lineOf } = file;
+  const ifNode = get(doc, node, 'if');
+  const condition = scalarText(doc, ifNode);
+  if (constantCondition(condition) !== false) return undefined;
+  const at = evidenceAt({ ...ctx, source: 'github-workflow', lineOf }, ctx.text, ifNode?.range?.[0] ?? 0);
+  return { what, condition: condition!, at };
 }
 
 /**
@@ -618,8 +635,13 @@ function readSteps(
   // docker/metadata-action steps by id: the image names their `tags` output carries.
   const metadataImages = new Map<string, string[]>();
   const inRepo = checkoutPathMapper(doc, list.items);
+  const sinkOut = out;
   for (const stepNode of list.items) {
     const step = deref(doc, stepNode);
+    // A step whose `if:` is always false never runs: read apart, to be named, not counted.
+    const never = neverRuns(file, step, `step ${JSON.stringify(scalarText(doc, get(doc, step, 'name')) ?? scalarText(doc, get(doc, step, 'uses')) ?? 'run')}`);
+    out = never ? emptyEvidence() : sinkOut;
+    if (never) sinkOut.neverRun.push({ ...never, builds: out.builds });
     const stepEnv = { ...jobEnv, ...envIn(get(doc, step, 'env')) };
     const wd = inRepo(scalarText(doc, get(doc, step, 'working-directory')) ?? jobDir);
     const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
@@ -630,6 +652,7 @@ function readSteps(
       // interpretShell sets the script's own assignments in `vars` as it reads: the outputs are read from the step's start.
       const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars: new Map(vars), style: 'shell', env: stepEnv };
       interpretShell(run.text, sc, out);
+      if (never) continue; // what it would write to $GITHUB_OUTPUT or $GITHUB_ENV is never written
       const id = scalarText(doc, get(doc, step, 'id'));
       if (id) {
         for (const [name, o] of scriptOutputs(run.text, vars)) {
@@ -664,7 +687,8 @@ function readSteps(
       // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
       const together = metadataAliasNames(scalarText(doc, get(doc, withNode, 'images')), stepEnv, known);
       for (const source of together) for (const target of together) if (source !== target) out.tagAliases.push({ source, target, via: 'docker/metadata-action images', at });
-    } else if (BUILD_PUSH_ACTION.test(uses)) {
+    } else if (BUILD_PUSH_ACTION.test(uses) || remoteWithBuildPushInputs(doc, uses, withNode)) {
+      const known = BUILD_PUSH_ACTION.test(uses);
       const ctxIn = pathInput('context') ?? '.';
       // Without `context`, the action builds the Git context: the repository root.
       const contextDir = ctxIn.includes('${{') ? undefined : resolveIn(dirs, ctxIn, 'dir') ?? (ctxIn === '.' ? repoRoot : undefined);
@@ -672,6 +696,9 @@ function readSteps(
       const fileIn = pathInput('file');
       const dockerfile = fileIn === undefined ? path.join(contextDir, 'Dockerfile') : fileIn.includes('${{') ? undefined : resolveIn(dirs, fileIn);
       if (!dockerfile) continue;
+      // An action of another repository given build-push-action's inputs builds what they name, if anything: its
+      // Dockerfile must be here (it is not read, so nothing else about it is known).
+      if (!known && !resolveIn([contextDir], dockerfile)) continue;
       const push = input('push');
       const outputsIn = input('outputs') ?? '';
       const from: string[] = [];
@@ -690,7 +717,8 @@ function readSteps(
         tags: [...tags, ...outputNames(outputsIn)],
         push: (push !== undefined && push !== 'false') || /type=registry|push=true/.test(outputsIn),
         exportsFiles: /type=(local|tar)/.test(outputsIn),
-        via: uses.replace(/@.*/, ''), // docker/build-push-action or the drop-in named
+        // docker/build-push-action or the drop-in named; another action is named as read only through its inputs
+        via: known ? uses.replace(/@.*/, '') : `${uses.replace(/@.*/, '')} (not read; given docker/build-push-action's inputs)`,
         at,
         ...buildArgsInput(input('build-args')),
       });
@@ -700,8 +728,32 @@ function readSteps(
       if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
     } else if (uses.startsWith('./') && depth < MAX_CALL_DEPTH) {
       readLocalAction(file, uses, inRepo(uses), withNode, input, stepEnv, repoRoot, github, out, depth, at);
+    } else if (REMOTE_ACTION.test(uses) && !CHECK_ACTION.test(uses)) {
+      // An action of another repository given a Dockerfile of this one under its own input names (plane's
+      // makeplane/actions/build-push `dockerfile-path`): it may build and push it, but under which tag is not known.
+      for (const [key] of entries(doc, withNode)) {
+        const p = pathInput(key);
+        const dockerfile = p ? resolveIn(dirs, p) : undefined;
+        if (dockerfile && DOCKERFILE_NAME.test(path.basename(dockerfile))) out.unreadBuilds.push({ action: uses, input: key, dockerfile, at });
+      }
     }
   }
+}
+
+/** `owner/repo@ref` or `owner/repo/path@ref`: an action of another repository (not `./local`, not `docker://image`). */
+const REMOTE_ACTION = /^[\w.-]+\/[\w.-]+(\/[^@]*)?@/;
+const DOCKERFILE_NAME = /(^|[._-])(dockerfile|containerfile)([._-]|$)/i;
+/** Actions that read a Dockerfile to check it, not to build it (hadolint/hadolint-action, scanners). */
+const CHECK_ACTION = /lint|scan|trivy|snyk|checkov|grype|dockle/i;
+
+/**
+ * An action of another repository called with docker/build-push-action's input names for what it builds (`tags`, with
+ * `context` or `file`): a composite action that passes them on to build-push-action, as most in-house build actions do.
+ */
+function remoteWithBuildPushInputs(doc: Document.Parsed, uses: string, withNode: unknown): boolean {
+  if (!REMOTE_ACTION.test(uses) || uses.startsWith('actions/')) return false;
+  const keys = new Set(entries(doc, withNode).map(([k]) => k));
+  return keys.has('tags') && (keys.has('context') || keys.has('file'));
 }
 
 /**

@@ -140,6 +140,32 @@ export interface RepoEvidence {
   renders: RenderUse[];
   /** Every evidence file read (absolute paths), whether or not it said anything. */
   filesRead: string[];
+  /**
+   * CI jobs and steps whose `if:` is always false (`if: false`, `${{ false && … }}`): they never run, so what they build,
+   * push or start is not evidence; kept to say so where a Dockerfile's role would have depended on them.
+   */
+  neverRun: NeverRunUse[];
+  /** A Dockerfile of the repository given to an action of another repository under its own input names: what it builds is not known. */
+  unreadBuilds: UnreadBuildUse[];
+}
+
+export interface UnreadBuildUse {
+  /** `makeplane/actions/build-push@v1.4.0`. */
+  action: string;
+  /** The input that names the Dockerfile (`dockerfile-path`). */
+  input: string;
+  dockerfile: string;
+  at: Evidence;
+}
+
+/** A CI job or step that never runs, and what it would have built. */
+export interface NeverRunUse {
+  /** `job docker` or `step "Build image"`, with the condition as written. */
+  what: string;
+  condition: string;
+  /** The `if:` line. */
+  at: Evidence;
+  builds: BuildUse[];
 }
 
 /** A file rendered from a template by a command of the repository. */
@@ -154,5 +180,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [] };
 }

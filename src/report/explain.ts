@@ -76,6 +76,10 @@ export interface ExplainJson {
   /** Files not hardened because they are templates (by name, by folder, by content) or excluded. */
   skippedFiles: { file: string; kind: 'template-content' | SkippedByName['kind']; reason: string; line: number | null }[];
   evidenceFiles: string[];
+  /** CI jobs and steps whose `if:` is always false: never run, so what they build is not evidence. */
+  neverRun: { what: string; condition: string; builds: string[]; evidence: ExplainEvidence }[];
+  /** Dockerfiles given to actions of other repositories under their own input names: what those build is not known. */
+  unreadBuilds: { action: string; input: string; dockerfile: string; evidence: ExplainEvidence }[];
   errors: { path: string; line?: number; message: string }[];
 }
 
@@ -154,6 +158,8 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       ...skipped.map((s) => ({ file: rel(s.file), kind: s.kind, reason: s.reason, line: null })),
     ].sort(byFile),
     evidenceFiles: layout.evidence.filesRead.map(rel),
+    neverRun: layout.evidence.neverRun.map((n) => ({ what: n.what, condition: n.condition, builds: [...new Set(n.builds.map((b) => rel(b.dockerfile)))], evidence: ev(n.at) })),
+    unreadBuilds: layout.evidence.unreadBuilds.map((u) => ({ action: u.action, input: u.input, dockerfile: rel(u.dockerfile), evidence: ev(u.at) })),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
 }
@@ -280,6 +286,14 @@ export function explainText(project: Project, color = false, errors?: FileError[
     for (const f of d.skippedFiles) lines.push(`  ${c.cyan(`${f.file}${f.line ? `:${f.line}` : ''}`)}  ${f.reason}`);
   }
 
+  if (d.neverRun.length) {
+    heading('CI jobs and steps that never run', d.neverRun.length);
+    for (const n of d.neverRun) lines.push(`  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}  ${n.what}: if: ${n.condition} is always false${n.builds.length ? `; it would build ${n.builds.join(', ')}` : ''}`);
+  }
+  if (d.unreadBuilds.length) {
+    heading('Builds through actions not read (tag and push not known)', d.unreadBuilds.length);
+    for (const u of d.unreadBuilds) lines.push(`  ${c.cyan(`${u.evidence.file}:${u.evidence.line}`)}  ${u.action} is given ${u.dockerfile} as ${u.input}`);
+  }
   lines.push('', c.bold(`Evidence files read (${d.evidenceFiles.length})`));
   if (d.evidenceFiles.length) lines.push(`  ${d.evidenceFiles.join(', ')}`);
   if (d.errors.length) {

@@ -570,7 +570,8 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   if (!img.built || !img.dockerfile || !img.stage || !img.base) return [];
   const df = img.dockerfile;
   const image = imageStages(ctx.project, df).find((i) => i.stage === img.stage);
-  const services = image?.services ?? [s];
+  // A service whose tag several Dockerfiles build is judged once per build (checkEachBuild) and is in no Dockerfile's list: its own mounts count.
+  const services = image ? (image.services.some((x) => x.id === s.id) ? image.services : [...image.services, s]) : [s];
   const base = baseWithInstallSettings(ctx.project, df, img.base, services);
   // The service's own start (a compose command or entrypoint running a script) replaces the image's: its writes are what happens.
   // A Node.js start file's own writes (build.env, files rewritten in place) are read here, for the read-only root only.
