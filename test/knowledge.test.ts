@@ -321,6 +321,9 @@ const CASES: [string, Partial<ImageFacts>][] = [
   // mailpit, meilisearch: root, no step down, writes set by options the table cannot see
   ['axllent/mailpit:v1.21', { family: 'mailpit', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [1025, 1110, 8025], writePathsKnown: false }],
   ['getmeili/meilisearch:v1.12', { family: 'meilisearch', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [7700], writePathsKnown: false }],
+  // loki, opensearch: non-root by default, no VOLUME, write paths set by their configuration
+  ['grafana/loki:3.4.2', { family: 'loki', defaultUser: '10001', nonRootByDefault: true, existingUser: { name: 'loki', uid: 10001, gid: 10001 }, ports: [3100], writePathsKnown: false }],
+  ['opensearchproject/opensearch:2.19.1', { family: 'opensearch', distro: 'rhel', defaultUser: '1000', nonRootByDefault: true, existingUser: { name: 'opensearch', uid: 1000, gid: 1000 }, ports: [9200, 9300, 9600, 9650], writePathsKnown: false }],
   // base images: more variants
   ['node:22-trixie-slim', { family: 'node', distro: 'debian', existingUser: NODE }],
   ['node:current-alpine3.22', { distro: 'alpine', existingUser: NODE }],
@@ -378,7 +381,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/loki:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/alertmanager', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/node-exporter'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/alertmanager', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/node-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();

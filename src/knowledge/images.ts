@@ -1614,6 +1614,40 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     },
   },
   {
+    family: 'loki',
+    names: ['grafana/loki'],
+    source: 'https://github.com/grafana/loki/blob/main/cmd/loki/Dockerfile',
+    // `addgroup -g 10001 -S loki && adduser -u 10001 -S loki -G loki`, /loki (rules, rules-temp) and /etc/loki chowned to
+    // loki, `USER 10001`, EXPOSE 3100, ENTRYPOINT /usr/bin/loki with its config file: no step down, no setcap. The base is
+    // distroless static:debug (busybox shell) on main; older tags were on alpine: its distro is not told apart here. No VOLUME.
+    facts: {
+      existingUser: user('loki', 10001),
+      defaultUser: '10001',
+      nonRootByDefault: true,
+      ports: [3100],
+      writesUnknown:
+        "writes where its configuration file points (the image's own keeps everything under /loki, owned by loki, which upstream declares no VOLUME for; a mounted config often names /tmp/loki or /data/loki): a read-only root needs a volume there",
+    },
+  },
+  {
+    family: 'opensearch',
+    names: ['opensearchproject/opensearch'],
+    source: 'https://github.com/opensearch-project/opensearch-build/blob/main/docker/release/dockerfiles/opensearch.al2023.dockerfile',
+    // Amazon Linux 2 (1.x, opensearch.al2.dockerfile) or 2023 (2.x and later), with shadow-utils installed:
+    // `groupadd -g 1000 opensearch && adduser -u 1000 -g 1000 -d /usr/share/opensearch opensearch`, the install tree
+    // copied --chown=1000:1000, `USER 1000`, EXPOSE 9200 9300 9600 9650, ENTRYPOINT opensearch-docker-entrypoint.sh: no
+    // step down, no setcap. No VOLUME.
+    facts: {
+      distro: 'rhel',
+      existingUser: user('opensearch', 1000),
+      defaultUser: '1000',
+      nonRootByDefault: true,
+      ports: [9200, 9300, 9600, 9650],
+      writesUnknown:
+        'keeps its indices in /usr/share/opensearch/data and its logs in /usr/share/opensearch/logs, which upstream declares no VOLUME for, and its entrypoint writes the keystore and, unless DISABLE_INSTALL_DEMO_CONFIG or DISABLE_SECURITY_PLUGIN is true, the security demo certificates into /usr/share/opensearch/config, next to the files shipped there: a read-only root needs volumes for data and logs and a writable config folder',
+    },
+  },
+  {
     family: 'distroless',
     names: [/^gcr\.io\/distroless\//],
     source: 'https://github.com/GoogleContainerTools/distroless/blob/main/base/base.bzl',
