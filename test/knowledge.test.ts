@@ -318,6 +318,8 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['selenium/node-chrome:latest', { family: 'selenium', ports: [5900], nonRootByDefault: true }],
   ['selenium/standalone-firefox:4.27.0-20241204', { family: 'selenium', ports: [4444, 5900] }],
   ['seleniarm/node-chromium', { family: 'selenium', nonRootByDefault: true }],
+  ['selenium/node-firefox:3.141.59-xenon', { family: 'selenium', defaultUser: 'seluser', nonRootByDefault: true, existingUser: undefined }],
+  ['selenium/hub:3.141.59-20210929', { family: 'selenium', defaultUser: '1200', existingUser: { name: 'seluser', uid: 1200, gid: 1201 } }],
   // mailpit, meilisearch: root, no step down, writes set by options the table cannot see
   ['axllent/mailpit:v1.21', { family: 'mailpit', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [1025, 1110, 8025], writePathsKnown: false }],
   ['getmeili/meilisearch:v1.12', { family: 'meilisearch', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [7700], writePathsKnown: false }],

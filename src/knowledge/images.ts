@@ -1580,6 +1580,9 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // (socat through sudo; ffmpeg): not in this row.
     facts: { distro: 'ubuntu', existingUser: SELENIUM_USER, defaultUser: '1200', nonRootByDefault: true, writesUnknown: SELENIUM_WRITES },
     tags: [
+      // 3.x tags built before #1083 (2020-07-15: `3.141.59-xenon`, `3.141.59-20200525`) ended `USER seluser` with a user
+      // made without --uid: the name is known, its number is not.
+      { when: (t) => major(t) === 3 && !((Number(/-(\d{8})$/.exec(t)?.[1] ?? 0)) >= 20200715), set: { existingUser: undefined, defaultUser: 'seluser' } },
       { when: (_t, n) => n.endsWith('/hub'), set: { ports: [4442, 4443, 4444] } },
       { when: (_t, n) => /\/standalone-/.test(n), set: { ports: [4444, 5900] } },
       { when: (_t, n) => /\/node-/.test(n), set: { ports: [5900] } },
