@@ -305,9 +305,10 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['ghost:6', { family: 'ghost', distro: 'debian', existingUser: NODE, dropsPrivileges: true, capsNeeded: GOSU_CAPS, dataPaths: ['/var/lib/ghost/content'], ports: [2368] }],
   ['ghost:6-alpine', { distro: 'alpine', capsNeeded: GOSU_CAPS }],
   // minio: root, no step down, VOLUME /data; base by release date
-  ['minio/minio:RELEASE.2025-04-22T22-12-26Z', { family: 'minio', distro: 'rhel-minimal', defaultUser: 'root', nonRootByDefault: false, dropsPrivileges: false, capsNeeded: [], dataPaths: ['/data'], ports: [9000], writePathsKnown: false }],
+  ['minio/minio:RELEASE.2023-07-21T21-12-44Z', { family: 'minio', distro: 'rhel-minimal' }],
+  ['minio/minio:RELEASE.2025-04-22T22-12-26Z', { family: 'minio', distro: 'unknown', defaultUser: 'root', nonRootByDefault: false, dropsPrivileges: false, capsNeeded: [], dataPaths: ['/data'], ports: [9000], writePathsKnown: false }],
   ['minio/minio:RELEASE.2021-04-22T15-44-28Z', { family: 'minio', distro: 'alpine' }],
-  ['quay.io/minio/minio:latest', { family: 'minio', distro: 'rhel-minimal', defaultUser: 'root' }],
+  ['quay.io/minio/minio:latest', { family: 'minio', distro: 'unknown', defaultUser: 'root' }],
   // nextcloud: root start, rsync --chown and su -p www-data (checked on a stand-in), then Apache's or php-fpm's master
   ['nextcloud:31-apache', { family: 'nextcloud', distro: 'debian', dropsPrivileges: true, capsNeeded: WP_CAPS, dataPaths: ['/var/www/html'], ports: [80], writePathsKnown: false, existingUser: undefined }],
   ['nextcloud', { family: 'nextcloud', distro: 'debian', ports: [80] }],

@@ -1523,10 +1523,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // setcap. VOLUME /data, EXPOSE 9000 (the console listens on a random port unless --console-address). The server writes
     // the folders its `server` arguments name, and makes ~/.minio/certs/CAs at start but ignores a permission or read-only
     // error there (mkdirAllIgnorePerm: https://github.com/minio/minio/blob/master/cmd/config-dir.go). Base by release
-    // (Dockerfile.release history): alpine until 2021-06-03, ubi8/ubi9-minimal (microdnf) until 2023-10-28, then ubi9-micro
-    // (no package manager, like keycloak's base).
+    // (Dockerfile.release history): alpine until 2021-06-03, ubi8/ubi9-minimal (microdnf) until 2023-10-28, then ubi9-micro,
+    // which has no package manager: no tool there can install shadow-utils for useradd, so the distro of those tags (and
+    // of latest, edge) is left unknown and a Dockerfile built FROM them gets no user made by a guess.
     facts: {
-      distro: 'rhel-minimal',
+      distro: 'unknown',
       ports: [9000],
       dataPaths: ['/data'],
       writesUnknown:
@@ -1534,7 +1535,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     },
     tags: [
       { when: (t) => (minioReleaseDate(t) ?? 99999999) < 20210603, set: { distro: 'alpine' } },
-      { when: (t) => minioReleaseDate(t) !== undefined, set: { distro: 'rhel-minimal' } },
+      { when: (t) => (minioReleaseDate(t) ?? 99999999) < 20231028, set: { distro: 'rhel-minimal' } },
     ],
     otherTags: {},
   },
