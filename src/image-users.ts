@@ -46,6 +46,25 @@ const DISTRO_ACCOUNTS: Partial<Record<Distro, { source: string; users: ImageUser
   'rhel-minimal': { source: 'https://github.com/rhinstaller/setup (uidgid)', users: [acct('nobody', 65534)] },
 };
 
+/**
+ * Every account name a distro's own base can hold, where its whole /etc/passwd is known from upstream: what
+ * missingAccount compares a name with (it never feeds UID choices). Debian and Ubuntu: base-passwd's accounts
+ * (BASE_PASSWD; Ubuntu's user `ubuntu` comes from the row's existingUser, gnats from OLDER_BASE_PASSWD). Alpine:
+ * alpine-baselayout's passwd, the union of its versions read (man, at and postgres 70 were in it before they were
+ * dropped), so an older tag's account is never called missing.
+ */
+const DISTRO_ACCOUNT_NAMES: Partial<Record<Distro, { source: string; names: string[] }>> = {
+  debian: { source: BASE_PASSWD.source, names: BASE_PASSWD.users.map((u) => u.name) },
+  ubuntu: { source: BASE_PASSWD.source, names: BASE_PASSWD.users.map((u) => u.name) },
+  alpine: {
+    source: 'https://gitlab.alpinelinux.org/alpine/aports/-/blob/master/main/alpine-baselayout/passwd',
+    names: [
+      'bin', 'daemon', 'adm', 'lp', 'sync', 'shutdown', 'halt', 'mail', 'news', 'uucp', 'operator', 'man', 'postmaster', 'cron',
+      'ftp', 'sshd', 'at', 'squid', 'xfs', 'games', 'postgres', 'cyrus', 'vpopmail', 'ntp', 'smmsp', 'guest', 'nobody',
+    ],
+  },
+};
+
 /** The accounts the stage's base image is known to have. */
 export function baseAccounts(base: StageBase): BaseAccounts {
   const facts = base.facts;
@@ -144,7 +163,8 @@ export function accountNamesSource(base: StageBase): string | undefined {
   const facts = base.facts;
   if (!facts || base.builtFrom || facts.uncertain) return undefined;
   if (facts.passwd) return 'inspection';
-  if (facts.accountsKnown && base.distro === 'debian') return `${facts.source}; ${DISTRO_ACCOUNTS.debian!.source}`;
+  const distro = base.distro ? DISTRO_ACCOUNT_NAMES[base.distro] : undefined;
+  if (facts.accountsKnown && distro) return `${facts.source}; ${distro.source}`;
   return undefined;
 }
 
@@ -178,7 +198,13 @@ export interface MissingAccount {
 export function missingAccount(base: StageBase, created: readonly CreatedUser[], escape: string, globalArgs?: Map<string, string | undefined>): MissingAccount | undefined {
   const source = accountNamesSource(base);
   if (!source) return undefined;
-  const known = new Set([...baseAccounts(base).accounts.map((a) => a.name), ...created.map((u) => u.name), ...OLDER_BASE_PASSWD, 'root']);
+  const known = new Set([
+    ...baseAccounts(base).accounts.map((a) => a.name),
+    ...(base.distro ? DISTRO_ACCOUNT_NAMES[base.distro]?.names ?? [] : []),
+    ...created.map((u) => u.name),
+    ...OLDER_BASE_PASSWD,
+    'root',
+  ]);
   const scopes = variableScopes(base.chain, globalArgs);
   const check = (spec: string, ins: DfInstruction, how: string): MissingAccount | undefined => {
     const name = spec.split(':')[0] ?? '';

@@ -304,6 +304,29 @@ const CASES: [string, Partial<ImageFacts>][] = [
   // ghost: FROM node, find-and-chown content, gosu node
   ['ghost:6', { family: 'ghost', distro: 'debian', existingUser: NODE, dropsPrivileges: true, capsNeeded: GOSU_CAPS, dataPaths: ['/var/lib/ghost/content'], ports: [2368] }],
   ['ghost:6-alpine', { distro: 'alpine', capsNeeded: GOSU_CAPS }],
+  // minio: root, no step down, VOLUME /data; base by release date
+  ['minio/minio:RELEASE.2023-07-21T21-12-44Z', { family: 'minio', distro: 'rhel-minimal' }],
+  ['minio/minio:RELEASE.2025-04-22T22-12-26Z', { family: 'minio', distro: 'unknown', defaultUser: 'root', nonRootByDefault: false, dropsPrivileges: false, capsNeeded: [], dataPaths: ['/data'], ports: [9000], writePathsKnown: false }],
+  ['minio/minio:RELEASE.2021-04-22T15-44-28Z', { family: 'minio', distro: 'alpine' }],
+  ['quay.io/minio/minio:latest', { family: 'minio', distro: 'unknown', defaultUser: 'root' }],
+  // nextcloud: root start, rsync --chown and su -p www-data (checked on a stand-in), then Apache's or php-fpm's master
+  ['nextcloud:31-apache', { family: 'nextcloud', distro: 'debian', dropsPrivileges: true, capsNeeded: WP_CAPS, dataPaths: ['/var/www/html'], ports: [80], writePathsKnown: false, existingUser: undefined }],
+  ['nextcloud', { family: 'nextcloud', distro: 'debian', ports: [80] }],
+  ['nextcloud:fpm', { family: 'nextcloud', distro: 'debian', ports: [9000] }],
+  ['nextcloud:31-fpm-alpine', { family: 'nextcloud', distro: 'alpine', ports: [9000], capsNeeded: WP_CAPS }],
+  // selenium grid: USER 1200:1201 (seluser)
+  ['selenium/hub:4.27', { family: 'selenium', distro: 'ubuntu', defaultUser: '1200', nonRootByDefault: true, existingUser: { name: 'seluser', uid: 1200, gid: 1201 }, ports: [4442, 4443, 4444], writePathsKnown: false }],
+  ['selenium/node-chrome:latest', { family: 'selenium', ports: [5900], nonRootByDefault: true }],
+  ['selenium/standalone-firefox:4.27.0-20241204', { family: 'selenium', ports: [4444, 5900] }],
+  ['seleniarm/node-chromium', { family: 'selenium', nonRootByDefault: true }],
+  ['selenium/node-firefox:3.141.59-xenon', { family: 'selenium', defaultUser: 'seluser', nonRootByDefault: true, existingUser: undefined }],
+  ['selenium/hub:3.141.59-20210929', { family: 'selenium', defaultUser: '1200', existingUser: { name: 'seluser', uid: 1200, gid: 1201 } }],
+  // mailpit, meilisearch: root, no step down, writes set by options the table cannot see
+  ['axllent/mailpit:v1.21', { family: 'mailpit', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [1025, 1110, 8025], writePathsKnown: false }],
+  ['getmeili/meilisearch:v1.12', { family: 'meilisearch', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [7700], writePathsKnown: false }],
+  // loki, opensearch: non-root by default, no VOLUME, write paths set by their configuration
+  ['grafana/loki:3.4.2', { family: 'loki', defaultUser: '10001', nonRootByDefault: true, existingUser: { name: 'loki', uid: 10001, gid: 10001 }, ports: [3100], writePathsKnown: false }],
+  ['opensearchproject/opensearch:2.19.1', { family: 'opensearch', distro: 'rhel', defaultUser: '1000', nonRootByDefault: true, existingUser: { name: 'opensearch', uid: 1000, gid: 1000 }, ports: [9200, 9300, 9600, 9650], writePathsKnown: false }],
   // base images: more variants
   ['node:22-trixie-slim', { family: 'node', distro: 'debian', existingUser: NODE }],
   ['node:current-alpine3.22', { distro: 'alpine', existingUser: NODE }],
@@ -361,7 +384,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/loki:3', 'prom/alertmanager', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/node-exporter'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/alertmanager', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/node-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();
@@ -622,5 +645,52 @@ describe('images built FROM postgres keep its facts (pgvector, PostGIS, Timescal
     expect(look('postgis/postgis:latest')?.existingUser).toBeUndefined();
     // timescaledb-ha is another image (Ubuntu, its own user): no row.
     expect(look('timescale/timescaledb-ha:pg17')).toBeUndefined();
+  });
+});
+
+describe('registry aliases of a row', () => {
+  // Docker Hub's own hosts, Google's Hub mirror, the ECR copy of the official images, and a digest pinned behind a tag.
+  const forms = (name: string, tag: string): string[] => {
+    const lib = name.includes('/') ? name : `library/${name}`;
+    const out = [`docker.io/${name}:${tag}`, `docker.io/${lib}:${tag}`, `index.docker.io/${lib}:${tag}`, `registry-1.docker.io/${lib}:${tag}`, `mirror.gcr.io/${lib}:${tag}`, `${name}:${tag}@${SHA}`, `docker.io/${lib}:${tag}@${SHA}`];
+    if (!name.includes('/')) out.push(`public.ecr.aws/docker/library/${name}:${tag}`, `mirror.gcr.io/${name}:${tag}`);
+    return out;
+  };
+  it.each([
+    ['nextcloud', '31-fpm-alpine'],
+    ['postgres', '16-alpine'],
+    ['redis', '7'],
+    ['minio/minio', 'RELEASE.2025-04-22T22-12-26Z'],
+    ['selenium/node-chrome', '4.27'],
+    ['axllent/mailpit', 'v1.21'],
+    ['getmeili/meilisearch', 'v1.12'],
+    ['traefik', 'v3.3'],
+  ])('%s:%s', (name, tag) => {
+    const want = look(`${name}:${tag}`);
+    expect(want).toBeDefined();
+    for (const ref of forms(name, tag)) expect(look(ref), ref).toEqual(want);
+  });
+});
+
+describe('whole account lists (accountsKnown)', () => {
+  it.each([
+    ['alpine:3.22', true],
+    ['python:3.12-alpine', true],
+    ['node:22-alpine3.22', true],
+    ['golang:1.24-alpine', true],
+    ['ubuntu:24.04', true],
+    ['ubuntu:jammy', true],
+    ['ubuntu:latest', true],
+    ['eclipse-temurin:21-jre', true],
+    ['eclipse-temurin:17-jdk-jammy', true],
+    // not read: older Ubuntu (14.04 had libuuid and syslog), golang's buildpack-deps base, temurin's alpine and focal tags
+    ['ubuntu:20.04', false],
+    ['ubuntu:focal', false],
+    ['golang:1.24-bookworm', false],
+    ['eclipse-temurin:21-jre-alpine', false],
+    ['eclipse-temurin:17-jdk-focal', false],
+    ['tomcat:11-jre21-temurin-noble', false],
+  ])('%s: %s', (ref, known) => {
+    expect(!!look(ref)!.accountsKnown, ref).toBe(known);
   });
 });

@@ -75,9 +75,11 @@ export interface ImageFacts {
   passwd?: ImageUser[];
   /**
    * Its accounts are its distro's base accounts plus existingUser, no others: the upstream Dockerfile creates none
-   * besides that user. Only set on Debian-based rows whose /etc/passwd was read on an engine (python:3.12-slim and
-   * debian:bookworm-slim: base-passwd's only; node:20-bookworm-slim: those and node 1000). With it, a name the build
-   * chowns to that neither the base nor the Dockerfile has is missing, and the build fails there.
+   * besides that user and installs no package that makes one. Set where the whole /etc/passwd is known: read on an
+   * engine (python:3.12-slim and debian:bookworm-slim: base-passwd's only; node:20-bookworm-slim: those and node 1000),
+   * or from upstream files (the alpine tags of alpine, python, node and golang: alpine-baselayout's passwd; ubuntu 22.04+
+   * and eclipse-temurin on it: base-passwd's, with ubuntu 1000 from 23.04). With it, a name the build chowns to that
+   * neither the base nor the Dockerfile has is missing, and the build fails there.
    */
   accountsKnown?: boolean;
   /** The image's own USER: 'root', '101', '65532', '1001'. */
@@ -245,8 +247,26 @@ function ubuntuShipsUser(tag: string): boolean | undefined {
   return undefined;
 }
 
+/**
+ * Ubuntu 22.04 (jammy) and later hold base-passwd's accounts only (plus gnats before 23.04, and user ubuntu from
+ * 23.04 on): the Ubuntu image adds no package that makes an account. Older releases are not claimed (14.04's had
+ * libuuid and syslog as well).
+ */
+function ubuntuAccountsKnown(tag: string): boolean {
+  const v = /^(\d{2})\.(\d{2})/.exec(tag);
+  if (v) return Number(v[1]) * 100 + Number(v[2]) >= 2204;
+  const parts = tag.split('-');
+  return parts.some((p) => ['jammy', 'kinetic', ...UBUNTU_WITH_USER].includes(p)) || ['latest', 'rolling', 'devel'].includes(parts[0]!);
+}
+
 const ubuntuCodenameFacts = (tag: string): PartialFacts =>
   UBUNTU_WITH_USER.includes(ubuntuCodename(tag)!) ? { distro: 'ubuntu', existingUser: UBUNTU_USER } : { distro: 'ubuntu' };
+
+/** The same, for an image whose Dockerfile adds no account to its Ubuntu base (eclipse-temurin): whole for 22.04+. */
+const ubuntuCodenameAccounts = (tag: string): PartialFacts => ({
+  ...ubuntuCodenameFacts(tag),
+  ...(ubuntuAccountsKnown(ubuntuCodename(tag)!) ? { accountsKnown: true } : {}),
+});
 
 /** Leading major version of a tag ('17-jdk' -> 17, '8.0-alpine' -> 8); undefined for 'latest', '${V}', codenames. */
 function major(tag: string): number | undefined {
@@ -514,6 +534,23 @@ const KONG_WRITES: InstallWrite[] = [
 
 // --- the table -----------------------------------------------------------------------------
 
+/** The date a MinIO tag names (`RELEASE.2023-10-25T06-33-25Z` -> 20231025); undefined for `latest`, `edge` and the like. */
+function minioReleaseDate(tag: string): number | undefined {
+  const m = /^release\.(\d{4})-(\d{2})-(\d{2})/.exec(tag);
+  return m ? Number(m[1] + m[2] + m[3]) : undefined;
+}
+
+/** nextcloud's first start, checked on the team engine with a stand-in (see the nextcloud row). */
+const NEXTCLOUD_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+/** What nextcloud's start writes outside its /var/www/html volume, by variant (`apache`: Apache's run folders too). */
+const nextcloudWrites = (apache: boolean): string =>
+  `writes outside its /var/www/html volume what its environment turns on: as root its entrypoint writes /usr/local/etc/php/conf.d/redis-session.ini when REDIS_HOST is set${apache ? ' and runs `a2disconf remoteip` (/etc/apache2) when APACHE_DISABLE_REWRITE_IP is set' : ''}, and runs the hook scripts mounted in /docker-entrypoint-hooks.d; PHP keeps sessions and uploads in /tmp: without those a read-only root needs tmpfs on ${apache ? '/tmp, /var/run/apache2 and /var/lock/apache2' : '/tmp'}`;
+
+/** Selenium Grid images (docker-selenium): `USER 1200:1201` (seluser), supervisord started by /opt/bin/entry_point.sh. */
+const SELENIUM_USER = user('seluser', 1200, 1201);
+const SELENIUM_WRITES =
+  'writes /opt/selenium/config.toml at every start, next to the files the image ships in /opt/selenium (a tmpfs there would hide them), supervisord its log and pid under /var/log/supervisor and /var/run/supervisor and its socket in /tmp, and the browser nodes Xvfb\'s sockets in /tmp/.X11-unix, their profiles in /tmp and downloads in /home/seluser/Downloads: a read-only root needs a volume or a copy of /opt/selenium besides tmpfs on the others';
+
 export const IMAGE_ROWS: readonly ImageRow[] = [
   // Windows first: its row also serves as the overlay for Windows tags of any image (see lookupImage).
   {
@@ -531,9 +568,12 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['node'],
     source: 'https://github.com/nodejs/docker-node/blob/main/22/bookworm/Dockerfile',
     // Debian and Alpine variants both create node 1000:1000, so `useradd -u 1000` fails there.
+    // Alpine tags (https://github.com/nodejs/docker-node/blob/main/22/alpine3.22/Dockerfile): `addgroup -g 1000 node && adduser
+    // -u 1000 -G node`, then only libstdc++ and build tools removed again, none of which makes an account: alpine-baselayout's
+    // accounts and node.
     facts: { existingUser: user('node', 1000) },
     tags: [
-      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: ALPINE, set: { distro: 'alpine', accountsKnown: true } },
       { when: DEBIAN, set: { distro: 'debian', accountsKnown: true } },
     ],
     otherTags: { distro: 'debian', accountsKnown: true },
@@ -544,8 +584,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     source: 'https://bugs.launchpad.net/cloud-images/+bug/2005129',
     facts: { distro: 'ubuntu' },
     tags: [
-      { when: (t) => ubuntuShipsUser(t) === true, set: { existingUser: UBUNTU_USER } },
-      { when: (t) => ubuntuShipsUser(t) === false, set: {} },
+      { when: (t) => ubuntuShipsUser(t) === true, set: (t) => ({ existingUser: UBUNTU_USER, ...(ubuntuAccountsKnown(t) ? { accountsKnown: true } : {}) }) },
+      { when: (t) => ubuntuShipsUser(t) === false, set: (t) => (ubuntuAccountsKnown(t) ? { accountsKnown: true } : {}) },
     ],
     otherTags: { uncertain: 'unrecognised ubuntu tag: cannot tell whether user ubuntu (1000) exists (23.04+ ship it)' },
   },
@@ -562,9 +602,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'python',
     names: ['python'],
     source: 'https://github.com/docker-library/python/blob/master/3.13/slim-bookworm/Dockerfile',
+    // Alpine tags (https://github.com/docker-library/python/blob/master/3.13/alpine3.22/Dockerfile) make no account and add
+    // only ca-certificates and tzdata besides build tools removed again: alpine-baselayout's accounts only.
     facts: {},
     tags: [
-      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: ALPINE, set: { distro: 'alpine', accountsKnown: true } },
       { when: DEBIAN, set: { distro: 'debian', accountsKnown: true } },
     ],
     otherTags: { distro: 'debian', accountsKnown: true },
@@ -573,9 +615,12 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'golang',
     names: ['golang'],
     source: 'https://github.com/docker-library/golang/blob/master/1.24/bookworm/Dockerfile',
+    // Alpine tags (https://github.com/docker-library/golang/blob/master/1.24/alpine3.22/Dockerfile) make no account and keep
+    // only ca-certificates: alpine-baselayout's accounts only. The Debian tags are FROM buildpack-deps (git, subversion,
+    // openssh-client ...), whose /etc/passwd was not read: not claimed.
     facts: {},
     tags: [
-      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: ALPINE, set: { distro: 'alpine', accountsKnown: true } },
       { when: DEBIAN, set: { distro: 'debian' } },
     ],
     otherTags: { distro: 'debian' },
@@ -649,11 +694,13 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       { when: ALPINE, set: { distro: 'alpine' } },
       { when: /ubi\d*-minimal/, set: { distro: 'rhel-minimal', needsShadowUtils: true } },
       { when: /(^|-)centos(-|$)/, set: { distro: 'rhel' } },
-      { when: (t) => ubuntuCodename(t) !== undefined, set: ubuntuCodenameFacts },
-      // No distro suffix (`21`, `21-jre`, `${V}-jdk`) is Ubuntu noble, which ships user ubuntu.
-      { when: /(^|-)(jdk|jre)$/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER } },
+      { when: (t) => ubuntuCodename(t) !== undefined, set: ubuntuCodenameAccounts },
+      // No distro suffix (`21`, `21-jre`, `${V}-jdk`) is Ubuntu noble, which ships user ubuntu. The Ubuntu tags add curl,
+      // wget, fontconfig, ca-certificates, p11-kit, tzdata and locales, none of which makes an account: Ubuntu's own
+      // accounts (ubuntuCodenameAccounts).
+      { when: /(^|-)(jdk|jre)$/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER, accountsKnown: true } },
     ],
-    otherTags: { distro: 'ubuntu', existingUser: UBUNTU_USER },
+    otherTags: { distro: 'ubuntu', existingUser: UBUNTU_USER, accountsKnown: true },
   },
   {
     family: 'amazoncorretto',
@@ -680,7 +727,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['alpine'],
     // nobody 65534 and guest 405 exist but are shared system accounts, not reuse targets.
     source: 'https://gitlab.alpinelinux.org/alpine/aports/-/blob/master/main/alpine-baselayout/APKBUILD',
-    facts: { distro: 'alpine' },
+    // Its /etc/passwd is alpine-baselayout's whole (the image is alpine-baselayout, busybox, apk and musl).
+    facts: { distro: 'alpine', accountsKnown: true },
   },
   {
     family: 'busybox',
@@ -1464,6 +1512,144 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       { when: DEBIAN, set: { distro: 'debian' } },
     ],
     otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'minio',
+    names: ['minio/minio', 'quay.io/minio/minio'],
+    source: 'https://github.com/minio/minio/blob/master/Dockerfile.release',
+    // No USER: root. ENTRYPOINT docker-entrypoint.sh puts `minio` in front of other arguments and execs it; only with
+    // MINIO_USERNAME and MINIO_GROUPNAME set (marked deprecated and unsupported) does it `chroot --userspec` to them
+    // (https://github.com/minio/minio/blob/master/dockerscripts/docker-entrypoint.sh): by default it stays root, with no
+    // setcap. VOLUME /data, EXPOSE 9000 (the console listens on a random port unless --console-address). The server writes
+    // the folders its `server` arguments name, and makes ~/.minio/certs/CAs at start but ignores a permission or read-only
+    // error there (mkdirAllIgnorePerm: https://github.com/minio/minio/blob/master/cmd/config-dir.go). Base by release
+    // (Dockerfile.release history): alpine until 2021-06-03, ubi8/ubi9-minimal (microdnf) until 2023-10-28, then ubi9-micro,
+    // which has no package manager: no tool there can install shadow-utils for useradd, so the distro of those tags (and
+    // of latest, edge) is left unknown and a Dockerfile built FROM them gets no user made by a guess.
+    facts: {
+      distro: 'unknown',
+      ports: [9000],
+      dataPaths: ['/data'],
+      writesUnknown:
+        'writes the folders its `server` command names (upstream declares VOLUME /data, for the usual `server /data`), which this row cannot see from the tag; its certs folder ~/.minio/certs is made at start only where it can be (a read-only error is ignored)',
+    },
+    tags: [
+      { when: (t) => (minioReleaseDate(t) ?? 99999999) < 20210603, set: { distro: 'alpine' } },
+      { when: (t) => (minioReleaseDate(t) ?? 99999999) < 20231028, set: { distro: 'rhel-minimal' } },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'nextcloud',
+    names: ['nextcloud'],
+    source: 'https://github.com/nextcloud/docker/blob/master/33/apache/Dockerfile',
+    // FROM php:*-apache (Debian), php:*-fpm or php:*-fpm-alpine; `chown -R www-data:root /var/www`, VOLUME /var/www/html, no
+    // USER. Its entrypoint runs for `apache*` and `php-fpm` (`expr "$1" : "apache" || [ "$1" = "php-fpm" ]`): as root it
+    // rsyncs /usr/src/nextcloud into /var/www/html with `-rlDog --chown www-data:www-data`, runs occ through `su -p www-data`,
+    // then execs Apache's master or php-fpm's, which switch their workers to www-data. Anything else (the /cron.sh of the
+    // cron container: busybox crond) runs as root. Capabilities checked on the team engine (2026-12-03) with a stand-in of
+    // that start (debian:bookworm-slim, Debian's rsync and su, /var/www chowned www-data:root and chmod g=u, VOLUME
+    // /var/www/html, the entrypoint's flock, three rsync calls and su -p, then setpriv to www-data for the master's switch),
+    // first start and a second start over the same volume, under cap_drop ALL with each capability left out in turn:
+    // without CHOWN rsync "chown ... Operation not permitted"; without DAC_OVERRIDE rsync "mkdir \"/var/www/html/apps\"
+    // failed: Permission denied"; without FOWNER rsync "failed to set permissions on ... Operation not permitted"; without
+    // SETGID su "cannot set groups"; without SETUID su "cannot set user id". With all five both starts passed.
+    capsSource: 'https://github.com/nextcloud/docker/blob/master/docker-entrypoint.sh',
+    // www-data (33 Debian, 82 Alpine) is the web server's worker account, not a reuse target (see php).
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: NEXTCLOUD_CAPS,
+      dropsFor: { words: ['php-fpm'], prefixes: ['apache'], optionFirst: false },
+      dataPaths: ['/var/www/html'],
+    },
+    tags: [
+      { when: /(^|-)fpm-alpine(-|$)/, set: { distro: 'alpine', ports: [9000], writesUnknown: nextcloudWrites(false) } },
+      { when: /(^|-)fpm(-|$)/, set: { distro: 'debian', ports: [9000], writesUnknown: nextcloudWrites(false) } },
+    ],
+    // latest, 33, 33-apache, stable, production: the apache variant.
+    otherTags: { distro: 'debian', ports: [80], writesUnknown: nextcloudWrites(true) },
+  },
+  {
+    family: 'selenium',
+    names: [/^(selenium|seleniarm)\/(hub|router|distributor|event-bus|sessions|session-queue|(standalone|node)-(chrome|chromium|firefox|edge))$/],
+    source: 'https://github.com/SeleniumHQ/docker-selenium/blob/trunk/Base/Dockerfile',
+    // FROM ubuntu (noble in 4.2x), `groupadd --gid 1201 seluser`, `useradd --uid 1200 ... seluser` (also in sudo, with
+    // `ALL ALL = (ALL) NOPASSWD: ALL` in /etc/sudoers; no start script of these images calls sudo), `USER 1200:1201` since
+    // 2020 (#1083), CMD /opt/bin/entry_point.sh, which starts supervisord as that user: no step down, no setcap. Chrome and
+    // Edge run through a wrapper that passes --no-sandbox (NodeChrome/wrap_chrome_binary). EXPOSE 4442 4443 4444 (Hub),
+    // 5900 (NodeBase: VNC), 4444 (Standalone, on a node image). No VOLUME. node-docker and video run other starts
+    // (socat through sudo; ffmpeg): not in this row.
+    facts: { distro: 'ubuntu', existingUser: SELENIUM_USER, defaultUser: '1200', nonRootByDefault: true, writesUnknown: SELENIUM_WRITES },
+    tags: [
+      // 3.x tags built before #1083 (2020-07-15: `3.141.59-xenon`, `3.141.59-20200525`) ended `USER seluser` with a user
+      // made without --uid: the name is known, its number is not.
+      { when: (t) => major(t) === 3 && !((Number(/-(\d{8})$/.exec(t)?.[1] ?? 0)) >= 20200715), set: { existingUser: undefined, defaultUser: 'seluser' } },
+      { when: (_t, n) => n.endsWith('/hub'), set: { ports: [4442, 4443, 4444] } },
+      { when: (_t, n) => /\/standalone-/.test(n), set: { ports: [4444, 5900] } },
+      { when: (_t, n) => /\/node-/.test(n), set: { ports: [5900] } },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'mailpit',
+    names: ['axllent/mailpit', 'ghcr.io/axllent/mailpit'],
+    source: 'https://github.com/axllent/mailpit/blob/develop/Dockerfile',
+    // FROM alpine with the static /mailpit binary (chgrp 0, g=u); no USER, so root; ENTRYPOINT ["/mailpit"] with no step
+    // down and no setcap; EXPOSE 1025 (SMTP), 1110 (POP3), 8025 (web), all above 1024. No VOLUME.
+    facts: {
+      distro: 'alpine',
+      ports: [1025, 1110, 8025],
+      writesUnknown:
+        'keeps its mail in a SQLite file it makes in the temporary folder (/tmp) unless MP_DATABASE (--database) names a file elsewhere, which this row cannot see: a read-only root needs a tmpfs on /tmp, or a volume where MP_DATABASE points',
+    },
+  },
+  {
+    family: 'meilisearch',
+    names: ['getmeili/meilisearch'],
+    source: 'https://github.com/meilisearch/meilisearch/blob/main/Dockerfile',
+    // FROM alpine; no USER, so root; ENTRYPOINT tini, CMD /bin/meilisearch: no step down, no setcap. WORKDIR /meili_data,
+    // where its default paths are relative to (./data.ms, dumps/, snapshots/: MEILI_DB_PATH, MEILI_DUMP_DIR,
+    // MEILI_SNAPSHOT_DIR move them); upstream declares no VOLUME. EXPOSE 7700.
+    facts: {
+      distro: 'alpine',
+      ports: [7700],
+      writesUnknown:
+        'keeps its database, dumps and snapshots under its working folder /meili_data (./data.ms unless MEILI_DB_PATH, MEILI_DUMP_DIR or MEILI_SNAPSHOT_DIR move them), which upstream declares no VOLUME for, and its indexing writes temporary files: a read-only root needs a volume there and a tmpfs on /tmp',
+    },
+  },
+  {
+    family: 'loki',
+    names: ['grafana/loki'],
+    source: 'https://github.com/grafana/loki/blob/main/cmd/loki/Dockerfile',
+    // `addgroup -g 10001 -S loki && adduser -u 10001 -S loki -G loki`, /loki (rules, rules-temp) and /etc/loki chowned to
+    // loki, `USER 10001`, EXPOSE 3100, ENTRYPOINT /usr/bin/loki with its config file: no step down, no setcap. The base is
+    // distroless static:debug (busybox shell) on main; older tags were on alpine: its distro is not told apart here. No VOLUME.
+    facts: {
+      existingUser: user('loki', 10001),
+      defaultUser: '10001',
+      nonRootByDefault: true,
+      ports: [3100],
+      writesUnknown:
+        "writes where its configuration file points (the image's own keeps everything under /loki, owned by loki, which upstream declares no VOLUME for; a mounted config often names /tmp/loki or /data/loki): a read-only root needs a volume there",
+    },
+  },
+  {
+    family: 'opensearch',
+    names: ['opensearchproject/opensearch'],
+    source: 'https://github.com/opensearch-project/opensearch-build/blob/main/docker/release/dockerfiles/opensearch.al2023.dockerfile',
+    // Amazon Linux 2 (1.x, opensearch.al2.dockerfile) or 2023 (2.x and later), with shadow-utils installed:
+    // `groupadd -g 1000 opensearch && adduser -u 1000 -g 1000 -d /usr/share/opensearch opensearch`, the install tree
+    // copied --chown=1000:1000, `USER 1000`, EXPOSE 9200 9300 9600 9650, ENTRYPOINT opensearch-docker-entrypoint.sh: no
+    // step down, no setcap. No VOLUME.
+    facts: {
+      distro: 'rhel',
+      existingUser: user('opensearch', 1000),
+      defaultUser: '1000',
+      nonRootByDefault: true,
+      ports: [9200, 9300, 9600, 9650],
+      writesUnknown:
+        'keeps its indices in /usr/share/opensearch/data and its logs in /usr/share/opensearch/logs, which upstream declares no VOLUME for, and its entrypoint writes the keystore and, unless DISABLE_INSTALL_DEMO_CONFIG or DISABLE_SECURITY_PLUGIN is true, the security demo certificates into /usr/share/opensearch/config, next to the files shipped there: a read-only root needs volumes for data and logs and a writable config folder',
+    },
   },
   {
     family: 'distroless',
