@@ -435,7 +435,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (plan.refNote) parts.push(plan.refNote);
   if (dropFix) parts.push(dropFix.message);
   if (rootApp) parts.push(rootApp.message);
-  if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
+  const shallow = layout.dirs.filter((d) => !layout.deepDirs.includes(d));
+  if (shallow.length) parts.push(`chown ${shallow.join(', ')}`);
+  if (layout.deepDirs.length) {
+    parts.push(`chown -R ${layout.deepDirs.join(', ')}: a new volume there copies what the base image holds, and ${base.image ?? 'the base image'} is not known here, so folders it made there may be root's`);
+  }
   if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
@@ -1052,6 +1056,8 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
 interface Ownership {
   /** Directories the setup RUN creates and chowns (sorted). */
   dirs: string[];
+  /** Those of `dirs` chowned with -R: mount points an unknown base may already fill (OwnedPaths.deepDirs). */
+  deepDirs: string[];
   /** Files written in place at start: created if missing and chowned. */
   files: string[];
   /** Code directories a start-up write needs writable: chowned themselves only. */
@@ -1101,6 +1107,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   }
   return {
     dirs: plan.shell ? dirs : [],
+    deepDirs: plan.shell ? owned.deepDirs.filter((d) => dirs.includes(d)) : [],
     files: plan.shell ? files : [],
     writableDirs: plan.shell ? writableDirs : [],
     startReasons: plan.shell ? startReasons : [],
@@ -1455,15 +1462,17 @@ function appUnderRoot(
  * code directories chowned themselves (their files stay root's); files written
  * at start created where missing (their directory first) and chowned.
  */
-function prepareCommand(owner: string, p: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'>): string {
+function prepareCommand(owner: string, p: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { deepDirs?: string[] }): string {
   const q = (list: string[]) => list.map(shellQuote).join(' ');
   const cmds: string[] = [];
   const make = [...p.dirs, ...p.writableDirs, ...new Set(p.files.map((f) => path.posix.dirname(f)))];
   const make1 = [...new Set(make)];
   if (make1.length) cmds.push(`mkdir -p ${q(make1)}`);
   if (p.files.length) cmds.push(`touch ${q(p.files)}`);
-  const own = [...p.dirs, ...p.writableDirs, ...p.files];
+  const deep = p.deepDirs ?? [];
+  const own = [...p.dirs.filter((d) => !deep.includes(d)), ...p.writableDirs, ...p.files];
   if (own.length) cmds.push(`chown ${owner} ${q(own)}`);
+  if (deep.length) cmds.push(`chown -R ${owner} ${q(deep)}`);
   return cmds.join(' && ');
 }
 
@@ -1526,7 +1535,7 @@ function decideDrop(
  * ENV HOME and USER go after the last instruction that needs root (a RUN, or a
  * trailing `USER root`) and before CMD/ENTRYPOINT/HEALTHCHECK.
  */
-function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { traverseRoot?: boolean }): Edit[] {
+function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { deepDirs?: string[]; traverseRoot?: boolean }): Edit[] {
   const parsed = df.parsed;
   const list = effectiveInstructions(stage);
   const lastRoot = lastIndex(list, (i) => i.keyword === 'RUN' || (i.keyword === 'USER' && isRootUser(i.args[0] ?? '')));
