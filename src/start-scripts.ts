@@ -792,11 +792,17 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   let lastCommandLine = -1;
   for (const l of lines) if (shellCommands(l.text).length) lastCommandLine = l.number;
   let seenDrop = false;
+  // Variables that hold a drop command (bitwarden/server's entrypoints: `gosu_cmd="gosu $USERNAME:$GROUPNAME"` under a root
+  // check, `gosu_cmd=""` in its else, then `exec $gosu_cmd /app/Api`): kept apart from the scope, where the last assignment
+  // in the text (the empty one) wins, so that the command they start in is read as the drop it is when started as root.
+  const dropVariables = new Map<string, string[]>();
   for (const { text: line, start, end, number } of lines) {
     const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
     if (assign) {
       const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
       scope.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, scope));
+      const held = raw.trim().split(/\s+/);
+      if (DROP_TOOLS.has(held[0]!) && held.length > 1) dropVariables.set(assign[1]!, held);
       continue;
     }
     // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
@@ -809,7 +815,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line);
     const commands = shellCommands(line);
     for (const argv of commands) {
-      const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const unheld = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const heldIn = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(unheld[0] ?? '');
+      const words = heldIn && dropVariables.has(heldIn[1]!) ? [...dropVariables.get(heldIn[1]!)!, ...unheld.slice(1)] : unheld;
       const tool = words[0];
       if (!tool) continue;
       // `set -- su-exec vault "$@"` and a later `exec "$@"` (hashicorp/docker-vault's and docker-consul's entrypoints): the
@@ -1865,6 +1873,11 @@ export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep
   // The parent's script is every child's start: made conditional for one child, it changes them all.
   if (d.script.ref.command.inherited) return { keep: `the drop is in the start script of ${d.script.ref.command.inherited.image}, which every image built FROM it shares; make it conditional there` };
   if (!d.drop.user || d.drop.user.includes('$')) return { keep: 'the user it drops to is not known here' };
+  // The start makes or renumbers its account before the drop (bitwarden/server: `useradd -o -u $LUID ... bitwarden` as root,
+  // LOCAL_UID from the environment): the image has no such user, and a USER naming it fails when the container is created
+  // ("unable to find user"), and a user the image starts as cannot run useradd.
+  const accounts = d.script.reading.accountChanges ?? [];
+  if (accounts.length) return { keep: `its start makes or changes the account it drops to as root (${accounts.slice(0, 2).join(', ')}), which a USER set in the image cannot` };
   if (d.conditional) return { conditional: true };
   const bad = d.script.reading.drops.find((x) => !x.lineRange || !x.withoutDrop);
   if (bad) return { keep: `its ${bad.tool} at line ${bad.line} is not a simple command this tool can make conditional` };
