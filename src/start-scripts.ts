@@ -546,6 +546,13 @@ export interface ScriptReading {
    */
   escalations?: string[];
   /**
+   * One-off `sudo -u USER command` runs outside a root check (`sudo -E -u nobody /app/bin/migrate (run.sh line 98)`,
+   * supabase/realtime): root may run them, but sudo asks its policy even to run a command as the caller itself, and a
+   * user sudoers does not list is refused ("nobody is not in the sudoers file", team engine: debian:bookworm-slim with
+   * sudo, run as nobody). Under a non-root USER that step fails.
+   */
+  userSwitches?: string[];
+  /**
    * File capabilities it sets before any drop and outside a root check (`setcap cap_ipc_lock=+ep (docker-entrypoint.sh
    * line 84)`, vault's mlock): setting them needs CAP_SETFCAP, which only root holds, so under a non-root USER the
    * command fails.
@@ -753,6 +760,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
   if (r.escalations) copy.escalations = r.escalations.slice();
+  if (r.userSwitches) copy.userSwitches = r.userSwitches.slice();
   if (r.fileCapSets) copy.fileCapSets = r.fileCapSets.map((x) => ({ how: x.how, caps: x.caps.slice() }));
   if (r.pipInstalls) copy.pipInstalls = r.pipInstalls.slice();
   if (r.staticCollects) copy.staticCollects = r.staticCollects.slice();
@@ -770,6 +778,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const accountChanges: string[] = [];
   const packageInstalls: string[] = [];
   const escalations: string[] = [];
+  const userSwitches: string[] = [];
   const fileCapSets: FileCapSet[] = [];
   // Whether each enclosing `if` tests for root (`if [ "$(id -u)" = 0 ]; then`): what runs inside is skipped without it.
   const rootGuards: boolean[] = [];
@@ -831,6 +840,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const midway = argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1);
         if (drop && tool === 'sudo' && midway) {
           if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
+          const step = `sudo${drop.user ? ` -u ${drop.user}` : ''} (${at})`;
+          if (!underRootCheck && !userSwitches.includes(step)) userSwitches.push(step);
           continue;
         }
         // Other tools midway, on a command that is not the script's arguments, are kept as one-off drops (PrivilegeDrop.oneOff):
@@ -903,6 +914,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
     ...(escalations.length ? { escalations } : {}),
+    ...(userSwitches.length ? { userSwitches } : {}),
     ...(pipInstalls.length ? { pipInstalls } : {}),
     ...(staticCollects.length ? { staticCollects } : {}),
     ...(depInstalls.length ? { depInstalls } : {}),
@@ -2019,6 +2031,11 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
  * the command's own text and the scripts it runs (copied into the image or
  * mounted), with what verify's baseline run saw the image write.
  */
+/** The one-off `sudo -u USER` runs outside a root check in a start's scripts and command (ScriptReading.userSwitches), each once. */
+export function startUserSwitches(start: ImageStart): string[] {
+  return [...new Set([...start.scripts.flatMap((x) => x.reading.userSwitches ?? []), ...(start.command?.userSwitches ?? [])])];
+}
+
 /** The sudo/doas steps up to root in a start's scripts and command (ScriptReading.escalations), each once. */
 export function startEscalations(start: ImageStart): string[] {
   return [...new Set([...start.scripts.flatMap((x) => x.reading.escalations ?? []), ...(start.command?.escalations ?? [])])];
@@ -2120,6 +2137,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],
     staticCollects: [...(a.staticCollects ?? []), ...(b.staticCollects ?? [])],
     depInstalls: [...(a.depInstalls ?? []), ...(b.depInstalls ?? [])],
+    userSwitches: [...(a.userSwitches ?? []), ...(b.userSwitches ?? [])],
   };
 }
 

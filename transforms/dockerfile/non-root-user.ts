@@ -55,6 +55,7 @@ import {
   serviceStart,
   serviceUnseenDrop,
   startEscalations,
+  startUserSwitches,
   startScriptTexts,
   unseenDrop,
   type ImageDrop,
@@ -365,6 +366,15 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `its start steps up to root with ${stepsUp.slice(0, 3).join(', ')}: as root that is a no-op, but as ${plan.name} sudo would ask for a password or refuse a user not in sudoers, and the start would fail; no user added`,
       `Move those steps into the build (RUN before USER) or run them without sudo in a start that stays root, or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
+    );
+  }
+  // `sudo -u nobody /app/bin/migrate` in a start that runs as root: as the user, sudo consults sudoers for it too and refuses.
+  const switches = startUserSwitches(start);
+  for (const { start: own } of serviceStarts) if (own !== start) for (const e of startUserSwitches(own)) if (!switches.includes(e)) switches.push(e);
+  if (switches.length && !grantsNoPassword(df, base, plan.name)) {
+    return report(
+      `its start runs ${switches.slice(0, 3).join(', ')}: as root that works, but as ${plan.name} sudo asks sudoers even to run a command as a user, refuses one it does not list ("is not in the sudoers file"), and no-new-privileges stops it; no user added`,
+      `Run those steps without sudo once the image runs as its user (they already run as that user), or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
     );
   }
   // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
