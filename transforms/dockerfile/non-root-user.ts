@@ -190,6 +190,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (base.unresolved && !base.distro) {
     return report(`cannot tell the base image (${base.unresolved}) or its distro; no user added`, `Add a non-root USER by hand, or give the build argument a default.`);
   }
+  // dockerfile-x (`# syntax = devthefuture/dockerfile-x`, https://github.com/devthefuture-org/dockerfile-x): INCLUDE pastes
+  // another file's stages in, so `FROM runtime` names a stage of docker/runtime.dockerfile (manyfold3d/manyfold, whose
+  // runtime stage ends `ENTRYPOINT ["/init"]`, s6-overlay as root), not an image. Its user and start are not read here.
+  const includes = parsed.instructions.filter((i) => i.keyword === 'INCLUDE');
+  if (!facts && includes.length) {
+    return report(
+      `FROM ${base.image} may be a stage of a file this one INCLUDEs (${includes.map((i) => `${i.args.join(' ')} line ${i.line + 1}`).slice(0, 3).join(', ')}: the dockerfile-x frontend), which is not read here: its user and its start are not known; no user added`,
+      `Check the included stage (its USER and ENTRYPOINT), then add a user and USER by hand where it runs as root and nothing in its start needs root.`,
+    );
+  }
   if (!facts && !base.distro) {
     return report(
       `unknown base image ${base.image}: cannot tell whether it has a shell or a user at UID ${ctx.options.uid}`,
