@@ -546,6 +546,13 @@ export interface ScriptReading {
    */
   escalations?: string[];
   /**
+   * One-off `sudo -u USER command` runs outside a root check (`sudo -E -u nobody /app/bin/migrate (run.sh line 98)`,
+   * supabase/realtime): root may run them, but sudo asks its policy even to run a command as the caller itself, and a
+   * user sudoers does not list is refused ("nobody is not in the sudoers file", team engine: debian:bookworm-slim with
+   * sudo, run as nobody). Under a non-root USER that step fails.
+   */
+  userSwitches?: string[];
+  /**
    * File capabilities it sets before any drop and outside a root check (`setcap cap_ipc_lock=+ep (docker-entrypoint.sh
    * line 84)`, vault's mlock): setting them needs CAP_SETFCAP, which only root holds, so under a non-root USER the
    * command fails.
@@ -753,6 +760,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
   if (r.escalations) copy.escalations = r.escalations.slice();
+  if (r.userSwitches) copy.userSwitches = r.userSwitches.slice();
   if (r.fileCapSets) copy.fileCapSets = r.fileCapSets.map((x) => ({ how: x.how, caps: x.caps.slice() }));
   if (r.pipInstalls) copy.pipInstalls = r.pipInstalls.slice();
   if (r.staticCollects) copy.staticCollects = r.staticCollects.slice();
@@ -770,6 +778,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const accountChanges: string[] = [];
   const packageInstalls: string[] = [];
   const escalations: string[] = [];
+  const userSwitches: string[] = [];
   const fileCapSets: FileCapSet[] = [];
   // Whether each enclosing `if` tests for root (`if [ "$(id -u)" = 0 ]; then`): what runs inside is skipped without it.
   const rootGuards: boolean[] = [];
@@ -792,11 +801,17 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   let lastCommandLine = -1;
   for (const l of lines) if (shellCommands(l.text).length) lastCommandLine = l.number;
   let seenDrop = false;
+  // Variables that hold a drop command (bitwarden/server's entrypoints: `gosu_cmd="gosu $USERNAME:$GROUPNAME"` under a root
+  // check, `gosu_cmd=""` in its else, then `exec $gosu_cmd /app/Api`): kept apart from the scope, where the last assignment
+  // in the text (the empty one) wins, so that the command they start in is read as the drop it is when started as root.
+  const dropVariables = new Map<string, string[]>();
   for (const { text: line, start, end, number } of lines) {
     const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
     if (assign) {
       const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
       scope.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, scope));
+      const held = raw.trim().split(/\s+/);
+      if (DROP_TOOLS.has(held[0]!) && held.length > 1) dropVariables.set(assign[1]!, held);
       continue;
     }
     // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
@@ -809,7 +824,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line);
     const commands = shellCommands(line);
     for (const argv of commands) {
-      const words = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const unheld = argv[0] === 'exec' ? argv.slice(1) : argv;
+      const heldIn = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(unheld[0] ?? '');
+      const words = heldIn && dropVariables.has(heldIn[1]!) ? [...dropVariables.get(heldIn[1]!)!, ...unheld.slice(1)] : unheld;
       const tool = words[0];
       if (!tool) continue;
       // `set -- su-exec vault "$@"` and a later `exec "$@"` (hashicorp/docker-vault's and docker-consul's entrypoints): the
@@ -823,6 +840,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const midway = argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1);
         if (drop && tool === 'sudo' && midway) {
           if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
+          const step = `sudo${drop.user ? ` -u ${drop.user}` : ''} (${at})`;
+          if (!underRootCheck && !userSwitches.includes(step)) userSwitches.push(step);
           continue;
         }
         // Other tools midway, on a command that is not the script's arguments, are kept as one-off drops (PrivilegeDrop.oneOff):
@@ -895,6 +914,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
     ...(escalations.length ? { escalations } : {}),
+    ...(userSwitches.length ? { userSwitches } : {}),
     ...(pipInstalls.length ? { pipInstalls } : {}),
     ...(staticCollects.length ? { staticCollects } : {}),
     ...(depInstalls.length ? { depInstalls } : {}),
@@ -1865,6 +1885,11 @@ export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep
   // The parent's script is every child's start: made conditional for one child, it changes them all.
   if (d.script.ref.command.inherited) return { keep: `the drop is in the start script of ${d.script.ref.command.inherited.image}, which every image built FROM it shares; make it conditional there` };
   if (!d.drop.user || d.drop.user.includes('$')) return { keep: 'the user it drops to is not known here' };
+  // The start makes or renumbers its account before the drop (bitwarden/server: `useradd -o -u $LUID ... bitwarden` as root,
+  // LOCAL_UID from the environment): the image has no such user, and a USER naming it fails when the container is created
+  // ("unable to find user"), and a user the image starts as cannot run useradd.
+  const accounts = d.script.reading.accountChanges ?? [];
+  if (accounts.length) return { keep: `its start makes or changes the account it drops to as root (${accounts.slice(0, 2).join(', ')}), which a USER set in the image cannot` };
   if (d.conditional) return { conditional: true };
   const bad = d.script.reading.drops.find((x) => !x.lineRange || !x.withoutDrop);
   if (bad) return { keep: `its ${bad.tool} at line ${bad.line} is not a simple command this tool can make conditional` };
@@ -2006,6 +2031,11 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
  * the command's own text and the scripts it runs (copied into the image or
  * mounted), with what verify's baseline run saw the image write.
  */
+/** The one-off `sudo -u USER` runs outside a root check in a start's scripts and command (ScriptReading.userSwitches), each once. */
+export function startUserSwitches(start: ImageStart): string[] {
+  return [...new Set([...start.scripts.flatMap((x) => x.reading.userSwitches ?? []), ...(start.command?.userSwitches ?? [])])];
+}
+
 /** The sudo/doas steps up to root in a start's scripts and command (ScriptReading.escalations), each once. */
 export function startEscalations(start: ImageStart): string[] {
   return [...new Set([...start.scripts.flatMap((x) => x.reading.escalations ?? []), ...(start.command?.escalations ?? [])])];
@@ -2107,6 +2137,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],
     staticCollects: [...(a.staticCollects ?? []), ...(b.staticCollects ?? [])],
     depInstalls: [...(a.depInstalls ?? []), ...(b.depInstalls ?? [])],
+    userSwitches: [...(a.userSwitches ?? []), ...(b.userSwitches ?? [])],
   };
 }
 

@@ -1298,6 +1298,11 @@ export function writerFromUser(user: string, facts: ImageFacts | undefined, crea
 export interface OwnedPaths {
   /** Directories the user must own: created and chowned at build time (sorted). */
   dirs: string[];
+  /**
+   * Those of `dirs` that are volume mount points (VOLUME, a named volume) over a base image the knowledge table does not
+   * know: the base may already hold folders there, root's, and a new volume copies them as they are. Chowned with -R.
+   */
+  deepDirs: string[];
   /** Directories that hold code and that a start-up write needs writable: chowned themselves, not what is copied into them. */
   writableDirs: string[];
   /** Files written in place at start (a rendered config): created if missing and chowned. */
@@ -1335,10 +1340,16 @@ export function ownedPaths(
   );
   if (makeHome) chowned.add(makeHome);
   const wanted = [...chowned];
+  // A base not known here may fill a mount point (FrankenPHP's `mkdir -p /config/caddy /data/caddy` as root, under its
+  // XDG_CONFIG_HOME=/config and XDG_DATA_HOME=/data): `chown USER /data` leaves /data/caddy root's, a fresh volume at /data
+  // copies it so, and caddy as the user stops at `mkdir /data/caddy/pki: permission denied` (checked on the team engine with
+  // a debian:bookworm-slim stand-in). A base the table knows (scratch and distroless too) holds no such folders unseen.
+  const deep = new Set(!base.facts ? declarations.filter((w) => (w.kind === 'volume' || w.kind === 'named-volume') && chowned.has(w.path)).map((w) => w.path) : []);
   const outside = (p: string) => !wanted.some((o) => isUnder(p, o));
   const of = (pred: (w: WritePath) => boolean) => [...new Set(declarations.filter(pred).map((w) => w.path))].filter(outside).sort();
   return {
     dirs: wanted.sort(),
+    deepDirs: [...deep].sort(),
     writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true && !w.filesInPlace),
     files: of((w) => w.kind === 'start-file'),
     underRoot,

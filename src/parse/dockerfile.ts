@@ -89,6 +89,22 @@ export interface ParsedDockerfile {
  * parsed, so the first scan is kept per instruction; callers get a copy of the
  * list because ModifiableInstruction shifts its flags off it.
  */
+/** A word with its shell quotes removed (`"/app"`, `'/srv/my app'`, `/srv/"x"`). Backslashes are left as written (the escape character may be a backtick, and Windows paths use them). */
+function unquoteWord(word: string): string {
+  if (!/["']/.test(word)) return word;
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]!;
+    if (quote ? c === quote : c === '"' || c === "'") {
+      quote = quote ? undefined : c;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 const SCANNED = Symbol('scanned arguments');
 type Scanned = { [SCANNED]?: unknown[] };
 const instructionProto = Instruction.prototype as unknown as { getRawArguments(this: Scanned): unknown[] };
@@ -173,7 +189,9 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       line: range.start.line,
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
-      args: argValues.map(sharedString),
+      // WORKDIR's path goes through the builder's word processing, which drops quotes (`WORKDIR "/app"` is /app: supabase/realtime);
+      // the library keeps them. Every reader of a WORKDIR wants the path.
+      args: (keyword === 'WORKDIR' ? argValues.map(unquoteWord) : argValues).map(sharedString),
       flags: orNone(flagsOf(ins)),
       json: jsonOf(ins, body, doc),
       properties: orNone(propertiesOf(ins, off)),

@@ -55,6 +55,7 @@ import {
   serviceStart,
   serviceUnseenDrop,
   startEscalations,
+  startUserSwitches,
   startScriptTexts,
   unseenDrop,
   type ImageDrop,
@@ -189,6 +190,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   if (base.unresolved && !base.distro) {
     return report(`cannot tell the base image (${base.unresolved}) or its distro; no user added`, `Add a non-root USER by hand, or give the build argument a default.`);
+  }
+  // dockerfile-x (`# syntax = devthefuture/dockerfile-x`, https://github.com/devthefuture-org/dockerfile-x): INCLUDE pastes
+  // another file's stages in, so `FROM runtime` names a stage of docker/runtime.dockerfile (manyfold3d/manyfold, whose
+  // runtime stage ends `ENTRYPOINT ["/init"]`, s6-overlay as root), not an image. Its user and start are not read here.
+  const includes = parsed.instructions.filter((i) => i.keyword === 'INCLUDE');
+  if (!facts && includes.length) {
+    return report(
+      `FROM ${base.image} may be a stage of a file this one INCLUDEs (${includes.map((i) => `${i.args.join(' ')} line ${i.line + 1}`).slice(0, 3).join(', ')}: the dockerfile-x frontend), which is not read here: its user and its start are not known; no user added`,
+      `Check the included stage (its USER and ENTRYPOINT), then add a user and USER by hand where it runs as root and nothing in its start needs root.`,
+    );
   }
   if (!facts && !base.distro) {
     return report(
@@ -368,6 +379,15 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Move those steps into the build (RUN before USER) or run them without sudo in a start that stays root, or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
     );
   }
+  // `sudo -u nobody /app/bin/migrate` in a start that runs as root: as the user, sudo consults sudoers for it too and refuses.
+  const switches = startUserSwitches(start);
+  for (const { start: own } of serviceStarts) if (own !== start) for (const e of startUserSwitches(own)) if (!switches.includes(e)) switches.push(e);
+  if (switches.length && !grantsNoPassword(df, base, plan.name)) {
+    return report(
+      `its start runs ${switches.slice(0, 3).join(', ')}: as root that works, but as ${plan.name} sudo asks sudoers even to run a command as a user, refuses one it does not list ("is not in the sudoers file"), and no-new-privileges stops it; no user added`,
+      `Run those steps without sudo once the image runs as its user (they already run as that user), or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
+    );
+  }
   // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
   const homeConfig = rootHomeConfigWrites(df, base);
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
@@ -436,7 +456,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (plan.refNote) parts.push(plan.refNote);
   if (dropFix) parts.push(dropFix.message);
   if (rootApp) parts.push(rootApp.message);
-  if (layout.dirs.length) parts.push(`chown ${layout.dirs.join(', ')}`);
+  const shallow = layout.dirs.filter((d) => !layout.deepDirs.includes(d));
+  if (shallow.length) parts.push(`chown ${shallow.join(', ')}`);
+  if (layout.deepDirs.length) {
+    parts.push(`chown -R ${layout.deepDirs.join(', ')}: a new volume there copies what the base image holds, and ${base.image ?? 'the base image'} is not known here, so folders it made there may be root's`);
+  }
   if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
@@ -1053,6 +1077,8 @@ function fixedUidOf(ctx: TransformContext, s: ServiceLink): { uid: number; gid: 
 interface Ownership {
   /** Directories the setup RUN creates and chowns (sorted). */
   dirs: string[];
+  /** Those of `dirs` chowned with -R: mount points an unknown base may already fill (OwnedPaths.deepDirs). */
+  deepDirs: string[];
   /** Files written in place at start: created if missing and chowned. */
   files: string[];
   /** Code directories a start-up write needs writable: chowned themselves only. */
@@ -1102,6 +1128,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
   }
   return {
     dirs: plan.shell ? dirs : [],
+    deepDirs: plan.shell ? owned.deepDirs.filter((d) => dirs.includes(d)) : [],
     files: plan.shell ? files : [],
     writableDirs: plan.shell ? writableDirs : [],
     startReasons: plan.shell ? startReasons : [],
@@ -1456,15 +1483,17 @@ function appUnderRoot(
  * code directories chowned themselves (their files stay root's); files written
  * at start created where missing (their directory first) and chowned.
  */
-function prepareCommand(owner: string, p: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'>): string {
+function prepareCommand(owner: string, p: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { deepDirs?: string[] }): string {
   const q = (list: string[]) => list.map(shellQuote).join(' ');
   const cmds: string[] = [];
   const make = [...p.dirs, ...p.writableDirs, ...new Set(p.files.map((f) => path.posix.dirname(f)))];
   const make1 = [...new Set(make)];
   if (make1.length) cmds.push(`mkdir -p ${q(make1)}`);
   if (p.files.length) cmds.push(`touch ${q(p.files)}`);
-  const own = [...p.dirs, ...p.writableDirs, ...p.files];
+  const deep = p.deepDirs ?? [];
+  const own = [...p.dirs.filter((d) => !deep.includes(d)), ...p.writableDirs, ...p.files];
   if (own.length) cmds.push(`chown ${owner} ${q(own)}`);
+  if (deep.length) cmds.push(`chown -R ${owner} ${q(deep)}`);
   return cmds.join(' && ');
 }
 
@@ -1527,7 +1556,7 @@ function decideDrop(
  * ENV HOME and USER go after the last instruction that needs root (a RUN, or a
  * trailing `USER root`) and before CMD/ENTRYPOINT/HEALTHCHECK.
  */
-function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { traverseRoot?: boolean }): Edit[] {
+function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { deepDirs?: string[]; traverseRoot?: boolean }): Edit[] {
   const parsed = df.parsed;
   const list = effectiveInstructions(stage);
   const lastRoot = lastIndex(list, (i) => i.keyword === 'RUN' || (i.keyword === 'USER' && isRootUser(i.args[0] ?? '')));

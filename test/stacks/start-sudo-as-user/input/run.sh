@@ -1,0 +1,5 @@
+#!/bin/bash
+set -euo pipefail
+echo "Running migrations"
+sudo -E -u nobody /app/bin/migrate
+exec "$@"
