@@ -373,6 +373,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
   const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
+  // No shell to make or chown a folder the user must write (a VOLUME, a named volume's target, a start write): it stays
+  // root's 755, and a new named volume copies that ownership, so the app cannot write there as the user (engine check,
+  // 20.10: `touch /data/x` in a fresh volume at /data fails as 65532:65532). doco-cd's distroless image with `VOLUME /data`
+  // would lose every clone; the tool cannot bring an empty owned folder in by itself, so no USER until it is.
+  if (layout.unowned.length) {
+    return report(
+      `its base has no shell to make or chown ${layout.unowned.join(', ')}, which ${plan.user} must write (a VOLUME, a volume's target or a folder its start writes): left root's (mode 755), a new volume there copies that ownership and the app could not write it; no user added`,
+      `Bring each in owned by the user: an empty folder made in a build stage and copied with COPY --chown=${plan.owner} --from=<stage> <folder> ${layout.unowned[0]}, then add USER ${plan.user}; or run docker-harden again after that.`,
+    );
+  }
   // Only a step that stops the start holds USER back: one in a script under `set -e` (or the command's own text, where
   // `mkdir -p /x && exec app` stops at the mkdir). Elsewhere the script goes on past the failed write, and the finding says so.
   const scriptsRead = [...start.scripts, ...serviceStarts.flatMap(({ start: own }) => own.scripts)];
@@ -456,7 +466,6 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
-  if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
   // scratch has no /etc/passwd: the engine sets HOME=/ for a UID it cannot look up (and an image's nobody has home /),
   // which the user cannot write; with no shell the tool cannot make one. Programs that keep files under HOME
   // (caddy's ~/.local/share/caddy, caches, config) fail there unless HOME or their XDG_* variables point elsewhere.
