@@ -26,7 +26,7 @@ import { chainInstructions, resolveStageBase, runCommands, runShellText, variabl
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
-import { frameworkStartWrites, type FrameworkStartText } from './framework-starts.js';
+import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText } from './framework-starts.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -151,6 +151,27 @@ function hostFileAt(project: Project, mappings: readonly ContainerMapping[], con
       const p = path.join(m.hostPath, ...path.posix.relative(m.containerPath, containerPath).split('/'));
       return isFile(p) && project.roots.some((r) => isInside(r, p)) ? p : undefined;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The file of the repository at `containerPath` when a `COPY --from=<stage> DIR DEST` of the same Dockerfile brought it: the
+ * stage's own COPYs are looked up at the matching path (Ackee's `COPY --from=build /srv/app/ /srv/app/`, whose build stage
+ * copied package.json there with `COPY package.json yarn.lock /srv/app/`, which the model's one-source resolution cannot
+ * follow). One stage deep; only for files the framework readers ask for (package.json, settings modules).
+ */
+function hostFileFromStage(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
+  for (let i = mappings.length - 1; i >= 0; i--) {
+    const m = mappings[i]!;
+    const c = m.copy;
+    if (!c?.from || m.hostPath) continue;
+    const destDir = m.containerPath.replace(/\/+$/, '') || '/';
+    if (containerPath !== destDir && !containerPath.startsWith(destDir === '/' ? '/' : `${destDir}/`)) continue;
+    const stage = c.dockerfile.parsed.stages.find((st) => st.name === c.from!.toLowerCase() || String(st.index) === c.from);
+    if (!stage || stage.index >= c.stage || !c.source.startsWith('/') || /[*?[]/.test(c.source)) return undefined;
+    const inStage = path.posix.join(c.source, path.posix.relative(destDir, containerPath));
+    return hostFileAt(project, copyMappings(project, c.dockerfile.path, new Set([stage.index])), inStage);
   }
   return undefined;
 }
@@ -1175,6 +1196,8 @@ export interface ImageStart {
   placeholders: StartWrite[];
   /** What the app's framework writes at start, read from the repository (framework-starts.ts: Django's STATIC_ROOT and MEDIA_ROOT, Next.js's .next/cache). */
   frameworks?: StartWrite[];
+  /** Builds the start runs through package.json scripts (packageStartBuilds): they write their output into the app's folder, where is not known. */
+  builds?: string[];
   /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
   supervised: string[];
   /** Users a supervisord it starts switches to (a program's or its own `user=`): the app's users, for findings. */
@@ -1267,8 +1290,8 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
     }
   }
-  const frameworks = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...users };
+  const { frameworks, builds } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1286,12 +1309,12 @@ function startFrameworkWrites(
   scripts: ImageStart['scripts'],
   workdir: string,
   vars: Map<string, string | undefined>,
-): StartWrite[] {
+): { frameworks: StartWrite[]; builds: string[] } {
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
   // Only a start that names one of the frameworks reads the repository's files.
-  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return [];
+  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: [], builds: [] };
   const read = (containerPath: string) => {
-    const hostPath = hostFileAt(project, mappings, containerPath);
+    const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
     if (!hostPath) return undefined;
     try {
       return { text: readFileSync(hostPath, 'utf8'), hostPath };
@@ -1299,7 +1322,7 @@ function startFrameworkWrites(
       return undefined;
     }
   };
-  return frameworkStartWrites(texts, workdir, vars, read);
+  return { frameworks: frameworkStartWrites(texts, workdir, vars, read), builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [] };
 }
 
 /**
@@ -1380,6 +1403,11 @@ export function imagePackageInstalls(start: ImageStart): string[] {
 /** Python packages the image's start installs with pip (`pip3 install (entry.sh line 21)`), from its scripts and its command. */
 export function imagePipInstalls(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.pipInstalls ?? []), ...(start.command?.pipInstalls ?? [])];
+}
+
+/** Builds the image's start runs through package.json scripts (`npm start (Dockerfile CMD: package.json "start": … → "build": …) in /app`). */
+export function imageStartBuilds(start: ImageStart): string[] {
+  return start.builds ?? [];
 }
 
 /** Django collectstatic runs of the image's start before any drop (`manage.py collectstatic (entrypoint.sh line 52)`), from its scripts and its command. */
@@ -2053,8 +2081,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = serviceMappings(project, s, df, base);
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  const frameworks = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...users };
+  const { frameworks, builds } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
 }
 
 /**

@@ -45,6 +45,7 @@ import {
   imagePackageInstalls,
   imageFileCapSets,
   imageStaticCollects,
+  imageStartBuilds,
   imagePrivilegeDrop,
   imageRootDaemons,
   ROOT_ONLY_SERVERS,
@@ -410,6 +411,25 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       return report(
         `its start runs Django's ${collects.slice(0, 2).join(', ')}, which writes STATIC_ROOT (named in settings.py, not read here), and no folder of the app named static* is given to ${plan.user}: under a USER that step fails where the folder is root's and the start stops; no user added`,
         'Run collectstatic in the build (RUN … collectstatic --noinput before USER), or make STATIC_ROOT (and MEDIA_ROOT for uploads) in the image and chown them to the app user, or mount volumes there; then run docker-harden again.',
+      );
+    }
+  }
+  // A build the start runs through package.json (Ackee's "start": "npm run build && npm run server", dashy's npm-run-all of
+  // `vue-cli-service build --watch`) writes its output into the app's folder at every start, where the tool's configuration
+  // says (dist/, build/, .next): as root that always works; as the user only where the app tree is the user's (--chown-workdir,
+  // a chown of the build at or above the folder it runs in). lissy93/dashy had to chown /app/dist for its non-root image.
+  const builds = [...imageStartBuilds(start), ...serviceStarts.flatMap(({ start: own }) => (own === start ? [] : imageStartBuilds(own)))];
+  if (builds.length) {
+    const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+    const byBuild = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+      .filter((c) => c.recursive && (names.has(c.user) || names.has(c.user.split(':')[0]!)))
+      .flatMap((c) => c.paths);
+    const given = [...byBuild, ...(ctx.options.chownWorkdir ? [workdirs(base.chain, base.buildArgs, base.globalArgs).final] : [])];
+    const folders = builds.map((b) => b.slice(b.lastIndexOf(' in ') + 4));
+    if (!folders.every((f) => given.some((d) => d !== '/' && isUnder(f, d)))) {
+      return report(
+        `its start runs a build: ${builds.slice(0, 2).join('; ')}, which writes its output into the app's folder at every start (where is the build tool's configuration, not read here), root-owned in the image: under a USER that build fails; no user added`,
+        'Run the build in the image (RUN … before USER) and start only the server, or give the build\'s output folder (or the app folder, --chown-workdir) to the app user; then run docker-harden again.',
       );
     }
   }
