@@ -529,6 +529,8 @@ export interface StartWrite {
   observed?: boolean;
   /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */
   keeps?: string;
+  /** A folder the repository keeps empty with a placeholder (placeholderWrites): there already, but the app's to write. */
+  placeholder?: boolean;
 }
 
 export interface ScriptReading {
@@ -1714,6 +1716,23 @@ const TEST_SEGMENT = /^(tests?|spec|specs|fixtures|__tests__|testdata)$/i;
 const PLACEHOLDER_DEPTH = 5;
 
 /**
+ * A `.gitignore` that ignores everything but itself (`*` then `!.gitignore`, Laravel's idiom): the folder is kept in git
+ * empty so that what lands there is never committed, which is what a program writes at run time (FrigateClassifier's
+ * `images/` for the pictures it saves), whatever the folder's name. A `.gitkeep` alone says less: it also keeps content
+ * folders a build fills (Angular's `src/assets/.gitkeep`).
+ */
+function ignoresAll(hostDir: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path.join(hostDir, '.gitignore'), 'utf8');
+  } catch {
+    return false;
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return lines.some((l) => l === '*' || l === '/*') && lines.every((l) => l === '*' || l === '/*' || /^!\/?\.(gitignore|gitkeep|keep)$/.test(l));
+}
+
+/**
  * Folders a COPY brings from the repository that hold nothing but a placeholder
  * file: the app's run-time output (Rails' `log/.keep` and `tmp/pids/.keep`,
  * Laravel's `storage/logs/.gitignore` and `bootstrap/cache/.gitignore`, shlink's
@@ -1749,9 +1768,10 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     const found = tree(hostDir, containerDir, depth);
     if (found) {
       const segments = path.posix.relative(top, containerDir).split('/');
-      if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) || segments.some((seg) => TEST_SEGMENT.test(seg))) return;
+      if (segments.some((seg) => TEST_SEGMENT.test(seg))) return;
+      if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) && !ignoresAll(hostDir)) return;
       for (const f of found) {
-        if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
+        if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', placeholder: true, how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
       }
       return;
     }
@@ -1763,8 +1783,10 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
   };
   for (const m of mappings) {
     if (!m.copy || !m.hostPath || !m.containerPath.startsWith('/') || !isDirectory(m.hostPath)) continue;
-    top = path.posix.dirname(path.posix.normalize(m.containerPath));
-    walk(m.hostPath, path.posix.normalize(m.containerPath), m.origin, 0);
+    // `COPY images/ ./images/`: the destination's trailing slash is no part of the folder's path.
+    const dest = path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1');
+    top = path.posix.dirname(dest);
+    walk(m.hostPath, dest, m.origin, 0);
   }
   return out;
 }
