@@ -100,6 +100,10 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['alpine', { family: 'alpine', distro: 'alpine' }],
   ['busybox:1.36', { family: 'busybox', distro: 'alpine', existingUser: undefined }],
   ['busybox:musl', { family: 'busybox' }],
+  // Prometheus' base for its exporters (prometheus/busybox glibc/Dockerfile: FROM busybox:glibc): BusyBox applets.
+  ['quay.io/prometheus/busybox-linux-amd64:latest', { family: 'prometheus-busybox', distro: 'alpine' }],
+  ['quay.io/prometheus/busybox:glibc', { family: 'prometheus-busybox', distro: 'alpine' }],
+  ['prom/busybox', { family: 'prometheus-busybox', distro: 'alpine' }],
   // dotnet: user app 1654 from 8.0
   ['mcr.microsoft.com/dotnet/aspnet:8.0', { family: 'dotnet', distro: 'debian', existingUser: APP, defaultUser: 'root' }],
   ['mcr.microsoft.com/dotnet/runtime:8.0-bookworm-slim', { distro: 'debian', existingUser: APP }],

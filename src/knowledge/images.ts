@@ -705,6 +705,16 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { distro: 'alpine' },
   },
   {
+    family: 'prometheus-busybox',
+    // The base of every Prometheus exporter (`FROM quay.io/prometheus/busybox-${OS}-${ARCH}:latest` + `USER nobody`):
+    // the official busybox:uclibc or busybox:glibc with CA certificates, zoneinfo and /etc/services added from Debian
+    // (glibc/Dockerfile: `FROM busybox:glibc`, `COPY --from=0 /rootfs /`), or for the `alpine` tag Alpine with a static
+    // BusyBox. BusyBox's adduser/addgroup applets either way; it runs as root, with nobody (65534) in its /etc/passwd.
+    names: ['prom/busybox', 'quay.io/prometheus/busybox', /^quay\.io\/prometheus\/busybox-linux-[a-z0-9]+$/],
+    source: 'https://github.com/prometheus/busybox/blob/master/glibc/Dockerfile',
+    facts: { distro: 'alpine' },
+  },
+  {
     family: 'dotnet',
     names: [/^mcr\.microsoft\.com\/dotnet\/(runtime|aspnet|sdk|runtime-deps)$/],
     source: 'https://github.com/dotnet/dotnet-docker/blob/main/src/runtime-deps/8.0/bookworm-slim/amd64/Dockerfile',
