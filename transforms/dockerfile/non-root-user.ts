@@ -7,6 +7,8 @@
 // webapps) and a HOME it owns. A stage already on a non-root USER over such a
 // base gets those folders chowned to that user. Images whose entrypoint drops root itself, Windows
 // images and bases we cannot identify are reported, never guessed at.
+import { isDirectory, isFile } from '../../src/read.js';
+import { existsSync } from 'node:fs';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
@@ -71,6 +73,8 @@ import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/ins
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
 const ID = 'dockerfile/non-root-user';
+/** A SQLite database file by its name: `x.sqlite`, `x.sqlite3`, `x.db`. */
+const SQLITE_FILE = /\.(sqlite3?|db)$/i;
 const CIS = '4.1';
 
 export const nonRootUser: Transform = {
@@ -283,6 +287,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // One path may be written and then removed (build.env): both needs count.
   for (const w of [...imageNodeStartWrites(ctx.project, df, base), ...services.flatMap((svc) => nodeStartWrites(ctx.project, svc, df, base))]) {
     if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
+  }
+  // A SQLite database bind-mounted as one file (neonlink's `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): SQLite creates its
+  // rollback journal (or the -wal and -shm files) in the database's folder (https://www.sqlite.org/tempfiles.html), which is the
+  // image's, so the user must be able to write that folder too, not only the host file.
+  for (const svc of services) {
+    for (const m of svc.volumes) {
+      if (m.type !== 'bind' || m.readOnly || !SQLITE_FILE.test(m.target) || (m.hostPath && isDirectory(m.hostPath))) continue;
+      const w: StartWrite = { path: m.target, kind: 'dir-of', how: `SQLite writes its journal beside ${m.target}, bind-mounted alone by service ${svc.name}` };
+      if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
+    }
   }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
   const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
@@ -1172,6 +1186,17 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
+        // One file mounted alone (a SQLite database, `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): `mkdir -p` there would make a
+        // folder where the file belongs (and Docker then mounts that folder); the file itself must be the user's.
+        if ((m.hostPath !== undefined && isFile(m.hostPath)) || ((m.hostPath === undefined || !existsSync(m.hostPath)) && SQLITE_FILE.test(m.target))) {
+          const file = shellWord(hostFolder(cwd, m));
+          notes.push({
+            kind: 'bind-mount',
+            message: `bind mount ${m.source}:${m.target} of ${s.name} is one file: the host file must be owned by ${plan.owner} (a root container wrote it as root)`,
+            command: `sudo chown ${u}:${g ?? u} ${file}`,
+          });
+          continue;
+        }
         // A folder that holds the compose file or the working directory is the checkout (`..:/project`), not data a
         // root container wrote: a recursive chown would hand the whole repository, .git too, to the UID. Prepare the folder only.
         // So is a mount over the image's code (`../server:/app/server` under WORKDIR /app) that the image does not write.
