@@ -16,6 +16,13 @@
 //            the folder it serves (Next.js docs, Self-hosting, "Caching and ISR":
 //            https://nextjs.org/docs/app/guides/self-hosting#caching-and-isr), a
 //            single-stage image's `npm run build` output included.
+//   A build run by the start: a package.json script the start runs (`npm start`,
+//            `yarn build-and-start`) that runs a build (`npm run build`, a script
+//            named build*, `vue-cli-service build`, `vite build`, `next build`,
+//            `tsc`, ...) writes its output into the app's folder at every start
+//            (Ackee's "start": "npm run build && npm run server" writes dist/;
+//            dashy's npm-run-all of `vue-cli-service build --watch` and the server).
+//            Where it writes is the tool's configuration: only that it does is said.
 //
 // The settings are read, never run: top-level assignments only, with a small
 // evaluator for the path expressions projects write (`BASE_DIR / "static"`,
@@ -253,6 +260,100 @@ function nextStart(argv: string[], cwd: string, read: ReadContainerFile): string
   }
   const body = scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>)[script] : undefined;
   return typeof body === 'string' && /(^|[\s;&|(])next\s+start\b/.test(body) ? `${[cmd, ...argv.slice(1)].join(' ')} (package.json "${script}": "${body}")` : undefined;
+}
+
+/** Build tools whose run writes the app's build output on disk (not a dev server, which serves from memory). */
+const BUILD_COMMAND = /^(vue-cli-service build|vite build|next build|nuxt (build|generate)|react-scripts build|ng build|gatsby build|svelte-kit build|astro build|ember build|parcel build|tsc|webpack)$/;
+/** Options that make tsc or webpack write nothing (a type check) or serve instead of build. */
+const NO_OUTPUT = /^(--noEmit|serve|--help|-h|--version|-v)$/;
+/** npm-run-all's and run-s/run-p's options that take the next word as their value. */
+const RUN_ALL_VALUED = /^(--max-parallel|-r|--race-with|--print-label-width)$/;
+
+/**
+ * The builds a start runs through package.json scripts (`npm start` whose script runs `npm run build`, `yarn build-and-start`
+ * whose npm-run-all runs `vue-cli-service build --watch`): how each is said, with the chain of scripts. Read, never run;
+ * scripts are followed through `npm run X`, `yarn X`, `pnpm X` and npm-run-all/run-s/run-p operands, 4 deep.
+ */
+export function packageStartBuilds(texts: readonly FrameworkStartText[], workdir: string, readFile: ReadContainerFile): string[] {
+  const out: string[] = [];
+  for (const t of texts) {
+    let cwd: string | undefined = workdir;
+    for (const { words, line } of commandsOf(t.text.replace(/\r\n/g, '\n'))) {
+      const at = t.numbered ? `${t.where} line ${line}` : t.where;
+      for (const argv of unwrap(words)) {
+        const cmd = path.posix.basename(argv[0] ?? '');
+        if (cmd === 'cd') {
+          const dir = argv[1];
+          cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : path.posix.resolve(cwd ?? '/', dir);
+          continue;
+        }
+        if (cwd === undefined || !PACKAGE_RUNNERS.test(cmd)) continue;
+        const script = scriptOf(argv);
+        if (!script) continue;
+        const scripts = packageScripts(cwd, readFile);
+        if (!scripts) continue;
+        const chain = buildIn(scripts, script, 0, new Set());
+        if (chain && !out.some((o) => o.startsWith(`${argv.join(' ')} `))) out.push(`${argv.join(' ')} (${at}: package.json ${chain}) in ${cwd}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The package.json script a package-manager argv runs: `npm start`, `npm run X`, `yarn X`, `yarn run X`, `pnpm X`. */
+function scriptOf(argv: string[]): string | undefined {
+  const cmd = path.posix.basename(argv[0] ?? '');
+  const args = argv.slice(1).filter((w) => !w.startsWith('-'));
+  if (args[0] === 'run' || args[0] === 'run-script') return args[1];
+  if (args[0] === 'start') return 'start';
+  return cmd !== 'npm' && args[0] && !/^(install|add|exec|dlx|x|i|ci)$/.test(args[0]) ? args[0] : undefined;
+}
+
+function packageScripts(cwd: string, read: ReadContainerFile): Record<string, string> | undefined {
+  const pkg = read(path.posix.join(cwd, 'package.json'));
+  if (!pkg) return undefined;
+  try {
+    const scripts = (JSON.parse(pkg.text) as { scripts?: unknown }).scripts;
+    return scripts && typeof scripts === 'object' ? (scripts as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where script `name` runs a build: `"start": "npm run build && …" → "build": "node build.js"`, or undefined. */
+function buildIn(scripts: Record<string, string>, name: string, depth: number, seen: Set<string>): string | undefined {
+  const body = scripts[name];
+  if (typeof body !== 'string' || depth > 4 || seen.has(name)) return undefined;
+  seen.add(name);
+  const said = `"${name}": "${body}"`;
+  for (const words of shellCommands(body)) {
+    // `NODE_ENV=production vite build`: assignments before the command.
+    const argv = words.slice(words.findIndex((w) => !/^\w+=/.test(w)));
+    const cmd = path.posix.basename(argv[0] ?? '');
+    const tool = (cmd === 'npx' ? argv.slice(1) : argv).filter((w) => !w.startsWith('-') || NO_OUTPUT.test(w));
+    const named = [path.posix.basename(tool[0] ?? ''), tool[1]].filter(Boolean).join(' ');
+    if ((BUILD_COMMAND.test(named) || BUILD_COMMAND.test(path.posix.basename(tool[0] ?? ''))) && !tool.slice(1).some((w) => NO_OUTPUT.test(w))) return said;
+    const subs: string[] = [];
+    if (PACKAGE_RUNNERS.test(cmd)) {
+      const sub = scriptOf(argv);
+      if (sub) subs.push(sub);
+    } else if (/^(npm-run-all|run-s|run-p)$/.test(cmd)) {
+      for (let i = 1; i < argv.length; i++) {
+        if (argv[i]!.startsWith('-')) {
+          if (RUN_ALL_VALUED.test(argv[i]!)) i++;
+          continue;
+        }
+        subs.push(argv[i]!);
+      }
+    }
+    for (const sub of subs) {
+      // A script named build (build, build:prod) run at start is a build whatever tool it calls.
+      if (/^build([:-]|$)/.test(sub) && typeof scripts[sub] === 'string') return `${said} → "${sub}": "${scripts[sub]}"`;
+      const deeper = buildIn(scripts, sub, depth + 1, seen);
+      if (deeper) return `${said} → ${deeper}`;
+    }
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------ Django settings

@@ -26,7 +26,7 @@ import { chainInstructions, resolveStageBase, runCommands, runShellText, variabl
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
-import { frameworkStartWrites, type FrameworkStartText } from './framework-starts.js';
+import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText } from './framework-starts.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -151,6 +151,27 @@ function hostFileAt(project: Project, mappings: readonly ContainerMapping[], con
       const p = path.join(m.hostPath, ...path.posix.relative(m.containerPath, containerPath).split('/'));
       return isFile(p) && project.roots.some((r) => isInside(r, p)) ? p : undefined;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The file of the repository at `containerPath` when a `COPY --from=<stage> DIR DEST` of the same Dockerfile brought it: the
+ * stage's own COPYs are looked up at the matching path (Ackee's `COPY --from=build /srv/app/ /srv/app/`, whose build stage
+ * copied package.json there with `COPY package.json yarn.lock /srv/app/`, which the model's one-source resolution cannot
+ * follow). One stage deep; only for files the framework readers ask for (package.json, settings modules).
+ */
+function hostFileFromStage(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
+  for (let i = mappings.length - 1; i >= 0; i--) {
+    const m = mappings[i]!;
+    const c = m.copy;
+    if (!c?.from || m.hostPath) continue;
+    const destDir = m.containerPath.replace(/\/+$/, '') || '/';
+    if (containerPath !== destDir && !containerPath.startsWith(destDir === '/' ? '/' : `${destDir}/`)) continue;
+    const stage = c.dockerfile.parsed.stages.find((st) => st.name === c.from!.toLowerCase() || String(st.index) === c.from);
+    if (!stage || stage.index >= c.stage || !c.source.startsWith('/') || /[*?[]/.test(c.source)) return undefined;
+    const inStage = path.posix.join(c.source, path.posix.relative(destDir, containerPath));
+    return hostFileAt(project, copyMappings(project, c.dockerfile.path, new Set([stage.index])), inStage);
   }
   return undefined;
 }
@@ -508,6 +529,8 @@ export interface StartWrite {
   observed?: boolean;
   /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */
   keeps?: string;
+  /** A folder the repository keeps empty with a placeholder (placeholderWrites): there already, but the app's to write. */
+  placeholder?: boolean;
 }
 
 export interface ScriptReading {
@@ -1195,6 +1218,8 @@ export interface ImageStart {
   placeholders: StartWrite[];
   /** What the app's framework writes at start, read from the repository (framework-starts.ts: Django's STATIC_ROOT and MEDIA_ROOT, Next.js's .next/cache). */
   frameworks?: StartWrite[];
+  /** Builds the start runs through package.json scripts (packageStartBuilds): they write their output into the app's folder, where is not known. */
+  builds?: string[];
   /** Programs a supervisord it starts runs that need it on root (supervisedRootPrograms). */
   supervised: string[];
   /** Users a supervisord it starts switches to (a program's or its own `user=`): the app's users, for findings. */
@@ -1287,8 +1312,8 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
     }
   }
-  const frameworks = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...users };
+  const { frameworks, builds } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1306,12 +1331,12 @@ function startFrameworkWrites(
   scripts: ImageStart['scripts'],
   workdir: string,
   vars: Map<string, string | undefined>,
-): StartWrite[] {
+): { frameworks: StartWrite[]; builds: string[] } {
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
   // Only a start that names one of the frameworks reads the repository's files.
-  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return [];
+  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: [], builds: [] };
   const read = (containerPath: string) => {
-    const hostPath = hostFileAt(project, mappings, containerPath);
+    const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
     if (!hostPath) return undefined;
     try {
       return { text: readFileSync(hostPath, 'utf8'), hostPath };
@@ -1319,7 +1344,7 @@ function startFrameworkWrites(
       return undefined;
     }
   };
-  return frameworkStartWrites(texts, workdir, vars, read);
+  return { frameworks: frameworkStartWrites(texts, workdir, vars, read), builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [] };
 }
 
 /**
@@ -1400,6 +1425,11 @@ export function imagePackageInstalls(start: ImageStart): string[] {
 /** Python packages the image's start installs with pip (`pip3 install (entry.sh line 21)`), from its scripts and its command. */
 export function imagePipInstalls(start: ImageStart): string[] {
   return [...start.scripts.flatMap((s) => s.reading.pipInstalls ?? []), ...(start.command?.pipInstalls ?? [])];
+}
+
+/** Builds the image's start runs through package.json scripts (`npm start (Dockerfile CMD: package.json "start": … → "build": …) in /app`). */
+export function imageStartBuilds(start: ImageStart): string[] {
+  return start.builds ?? [];
 }
 
 /** Django collectstatic runs of the image's start before any drop (`manage.py collectstatic (entrypoint.sh line 52)`), from its scripts and its command. */
@@ -1706,6 +1736,23 @@ const TEST_SEGMENT = /^(tests?|spec|specs|fixtures|__tests__|testdata)$/i;
 const PLACEHOLDER_DEPTH = 5;
 
 /**
+ * A `.gitignore` that ignores everything but itself (`*` then `!.gitignore`, Laravel's idiom): the folder is kept in git
+ * empty so that what lands there is never committed, which is what a program writes at run time (FrigateClassifier's
+ * `images/` for the pictures it saves), whatever the folder's name. A `.gitkeep` alone says less: it also keeps content
+ * folders a build fills (Angular's `src/assets/.gitkeep`).
+ */
+function ignoresAll(hostDir: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path.join(hostDir, '.gitignore'), 'utf8');
+  } catch {
+    return false;
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return lines.some((l) => l === '*' || l === '/*') && lines.every((l) => l === '*' || l === '/*' || /^!\/?\.(gitignore|gitkeep|keep)$/.test(l));
+}
+
+/**
  * Folders a COPY brings from the repository that hold nothing but a placeholder
  * file: the app's run-time output (Rails' `log/.keep` and `tmp/pids/.keep`,
  * Laravel's `storage/logs/.gitignore` and `bootstrap/cache/.gitignore`, shlink's
@@ -1741,9 +1788,10 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     const found = tree(hostDir, containerDir, depth);
     if (found) {
       const segments = path.posix.relative(top, containerDir).split('/');
-      if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) || segments.some((seg) => TEST_SEGMENT.test(seg))) return;
+      if (segments.some((seg) => TEST_SEGMENT.test(seg))) return;
+      if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) && !ignoresAll(hostDir)) return;
       for (const f of found) {
-        if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
+        if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', placeholder: true, how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
       }
       return;
     }
@@ -1755,8 +1803,10 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
   };
   for (const m of mappings) {
     if (!m.copy || !m.hostPath || !m.containerPath.startsWith('/') || !isDirectory(m.hostPath)) continue;
-    top = path.posix.dirname(path.posix.normalize(m.containerPath));
-    walk(m.hostPath, path.posix.normalize(m.containerPath), m.origin, 0);
+    // `COPY images/ ./images/`: the destination's trailing slash is no part of the folder's path.
+    const dest = path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1');
+    top = path.posix.dirname(dest);
+    walk(m.hostPath, dest, m.origin, 0);
   }
   return out;
 }
@@ -2083,8 +2133,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = serviceMappings(project, s, df, base);
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  const frameworks = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...users };
+  const { frameworks, builds } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
 }
 
 /**

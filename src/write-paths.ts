@@ -495,13 +495,16 @@ export function imageWritePaths(
     if (/[*?[]/.test(target)) continue;
     // A top-level folder of the app's own (WORKDIR /app) counts as deep enough: it is the app's, not the system's.
     // So does a folder of the app's code whose files the start rewrites in place (hoppscotch's /site, which its COPYs fill).
-    if (!mayOwnAtStart(target) && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target)) && !(w.kind !== 'dir' && servedWebRoot(target, codeDirs))) continue;
+    // A placeholder folder the repository brings to the top of the tree (`COPY images/ ./images/` with no WORKDIR) is the app's too.
+    const topPlaceholder = w.placeholder === true && target.split('/').filter(Boolean).length === 1 && !isSystemPath(target) && !isTrustPath(target);
+    if (!mayOwnAtStart(target) && !topPlaceholder && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target)) && !(w.kind !== 'dir' && servedWebRoot(target, codeDirs))) continue;
     // A directory is declared even where it is owned already (the start-up write is the better reason);
     // only a new one is owned anew and gives a reason to the chown.
     const by = { declaredBy: w.how, ...(w.keeps ? { keeps: w.keeps } : {}) };
     let fresh: boolean;
     if (w.kind === 'dir') {
-      if (holdsCode(w.path)) continue; // mkdir -p of a directory that is there already
+      // mkdir -p of a directory that is there already; not a placeholder folder a COPY brings as itself (`COPY images/ ./images/`).
+      if (holdsCode(w.path) && !w.placeholder) continue;
       fresh = !owned(w.path);
       put({ path: clean(w.path), kind: 'start-dir', use: scratchAtStart(w, w.path) ? 'scratch' : 'data', ...by });
       if (fresh) ownedSoFar.push(w.path);

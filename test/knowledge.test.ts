@@ -100,6 +100,10 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['alpine', { family: 'alpine', distro: 'alpine' }],
   ['busybox:1.36', { family: 'busybox', distro: 'alpine', existingUser: undefined }],
   ['busybox:musl', { family: 'busybox' }],
+  // Prometheus' base for its exporters (prometheus/busybox glibc/Dockerfile: FROM busybox:glibc): BusyBox applets.
+  ['quay.io/prometheus/busybox-linux-amd64:latest', { family: 'prometheus-busybox', distro: 'alpine' }],
+  ['quay.io/prometheus/busybox:glibc', { family: 'prometheus-busybox', distro: 'alpine' }],
+  ['prom/busybox', { family: 'prometheus-busybox', distro: 'alpine' }],
   // dotnet: user app 1654 from 8.0
   ['mcr.microsoft.com/dotnet/aspnet:8.0', { family: 'dotnet', distro: 'debian', existingUser: APP, defaultUser: 'root' }],
   ['mcr.microsoft.com/dotnet/runtime:8.0-bookworm-slim', { distro: 'debian', existingUser: APP }],
@@ -233,6 +237,14 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['tomcat:10.1-jdk21', { distro: 'ubuntu', existingUser: UBUNTU }],
   ['tomcat:10.1-jre17-temurin-jammy', { distro: 'ubuntu', existingUser: undefined }],
   ['tomcat:11.0.25-jdk25-temurin-noble', { distro: 'ubuntu', existingUser: UBUNTU }],
+  // Releases never built on noble (docker-library/tomcat 11b7d077 added noble with 9.0.91, 10.1.26, 11.0.0-M22): jammy, no user ubuntu.
+  ['tomcat:8.5.98-jdk11-temurin', { distro: 'ubuntu', existingUser: undefined }],
+  ['tomcat:9.0.85', { distro: 'ubuntu', existingUser: undefined }],
+  ['tomcat:10.1.25-jre17', { distro: 'ubuntu', existingUser: undefined }],
+  ['tomcat:11.0.0-M21-jdk21-temurin', { distro: 'ubuntu', existingUser: undefined }],
+  ['tomcat:9.0.91-jdk21', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['tomcat:10.1.26', { distro: 'ubuntu', existingUser: UBUNTU }],
+  ['tomcat:11.0.5', { distro: 'ubuntu', existingUser: UBUNTU }],
   ['tomcat:9.0-jdk11-openjdk-slim', { distro: 'debian', existingUser: undefined }],
   ['tomcat:9.0-jdk17-corretto', { distro: 'rhel', needsShadowUtils: true }],
   ['tomcat:9.0-jdk8-something', { distro: 'unknown', existingUser: undefined }],

@@ -237,6 +237,21 @@ function ubuntuCodename(tag: string): string | undefined {
   return tag.split('-').find((p) => UBUNTU_WITH_USER.includes(p) || UBUNTU_WITHOUT_USER.includes(p));
 }
 
+/**
+ * A tomcat tag naming a release older than the first built on noble (9.0.91, 10.1.26, 11.0.0-M22; every 8.x), with the
+ * default temurin variant (`8.5.98-jdk11-temurin`, `9.0.85`, `10.1.20-jre17`): its base was jammy or focal.
+ */
+function tomcatBeforeNoble(tag: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:-[Mm](\d+))?(-(jdk|jre)\d+)?(-temurin)?$/.exec(tag);
+  if (!m) return false;
+  const [major, minor, patch, milestone] = [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? undefined : Number(m[4])];
+  if (major <= 8) return true;
+  if (major === 9 && minor === 0) return patch < 91;
+  if (major === 10 && minor === 1) return patch < 26;
+  if (major === 11 && minor === 0 && patch === 0) return milestone !== undefined && milestone < 22;
+  return false;
+}
+
 /** Ubuntu 23.04 and later ship user `ubuntu` 1000:1000 (launchpad bug 2005129); undefined = cannot tell. */
 function ubuntuShipsUser(tag: string): boolean | undefined {
   const v = /^(\d{2})\.(\d{2})/.exec(tag);
@@ -738,6 +753,16 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { distro: 'alpine' },
   },
   {
+    family: 'prometheus-busybox',
+    // The base of every Prometheus exporter (`FROM quay.io/prometheus/busybox-${OS}-${ARCH}:latest` + `USER nobody`):
+    // the official busybox:uclibc or busybox:glibc with CA certificates, zoneinfo and /etc/services added from Debian
+    // (glibc/Dockerfile: `FROM busybox:glibc`, `COPY --from=0 /rootfs /`), or for the `alpine` tag Alpine with a static
+    // BusyBox. BusyBox's adduser/addgroup applets either way; it runs as root, with nobody (65534) in its /etc/passwd.
+    names: ['prom/busybox', 'quay.io/prometheus/busybox', /^quay\.io\/prometheus\/busybox-linux-[a-z0-9]+$/],
+    source: 'https://github.com/prometheus/busybox/blob/master/glibc/Dockerfile',
+    facts: { distro: 'alpine' },
+  },
+  {
     family: 'dotnet',
     names: [/^mcr\.microsoft\.com\/dotnet\/(runtime|aspnet|sdk|runtime-deps)$/],
     source: 'https://github.com/dotnet/dotnet-docker/blob/main/src/runtime-deps/8.0/bookworm-slim/amd64/Dockerfile',
@@ -1101,6 +1126,10 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       // Retired variants whose tags still pull: openjdk (Debian), corretto (Amazon Linux 2).
       { when: /(^|-)openjdk(-|$)/, set: { distro: 'debian' } },
       { when: /(^|-)corretto(-|$)/, set: { distro: 'rhel', needsShadowUtils: true } },
+      // A release published before the noble variants (docker-library/tomcat 11b7d077, 2024-07-25, with 9.0.91, 10.1.26,
+      // 11.0.0-M22) was only ever built on temurin jammy or focal, which have no user ubuntu: every 8.x tag (8.5 left the
+      // library on 2024-04-01, 9cc80d78), and 9.0.N, 10.1.N, 11.0.0-MN below those. OneBusAway's `tomcat:8.5.98-jdk11-temurin`.
+      { when: (t) => tomcatBeforeNoble(t), set: { distro: 'ubuntu' } },
       // `11.0`, `10.1-jdk21`, `jre25-temurin`, `latest`: the default temurin variant is noble.
       { when: /^(latest|\d+(\.\d+)*)(-(jdk|jre)\d+)?(-temurin)?$/, set: { distro: 'ubuntu', existingUser: UBUNTU_USER } },
     ],

@@ -7,6 +7,8 @@
 // webapps) and a HOME it owns. A stage already on a non-root USER over such a
 // base gets those folders chowned to that user. Images whose entrypoint drops root itself, Windows
 // images and bases we cannot identify are reported, never guessed at.
+import { isDirectory, isFile } from '../../src/read.js';
+import { existsSync } from 'node:fs';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
 import type { DockerfileSource, ServiceLink } from '../../src/model.js';
@@ -45,6 +47,7 @@ import {
   imagePackageInstalls,
   imageFileCapSets,
   imageStaticCollects,
+  imageStartBuilds,
   imagePrivilegeDrop,
   imageRootDaemons,
   ROOT_ONLY_SERVERS,
@@ -71,6 +74,8 @@ import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/ins
 import { imageMappings, nginxConfigSet, startsNginx } from '../../src/nginx-files.js';
 
 const ID = 'dockerfile/non-root-user';
+/** A SQLite database file by its name: `x.sqlite`, `x.sqlite3`, `x.db`. */
+const SQLITE_FILE = /\.(sqlite3?|db)$/i;
 const CIS = '4.1';
 
 export const nonRootUser: Transform = {
@@ -295,6 +300,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   for (const w of [...imageNodeStartWrites(ctx.project, df, base), ...services.flatMap((svc) => nodeStartWrites(ctx.project, svc, df, base))]) {
     if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
   }
+  // A SQLite database bind-mounted as one file (neonlink's `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): SQLite creates its
+  // rollback journal (or the -wal and -shm files) in the database's folder (https://www.sqlite.org/tempfiles.html), which is the
+  // image's, so the user must be able to write that folder too, not only the host file.
+  for (const svc of services) {
+    for (const m of svc.volumes) {
+      if (m.type !== 'bind' || m.readOnly || !SQLITE_FILE.test(m.target) || (m.hostPath && isDirectory(m.hostPath))) continue;
+      const w: StartWrite = { path: m.target, kind: 'dir-of', how: `SQLite writes its journal beside ${m.target}, bind-mounted alone by service ${svc.name}` };
+      if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
+    }
+  }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
   const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
   if (trustWrite) {
@@ -394,6 +409,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
   const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
+  // No shell to make or chown a folder the user must write (a VOLUME, a named volume's target, a start write): it stays
+  // root's 755, and a new named volume copies that ownership, so the app cannot write there as the user (engine check,
+  // 20.10: `touch /data/x` in a fresh volume at /data fails as 65532:65532). doco-cd's distroless image with `VOLUME /data`
+  // would lose every clone; the tool cannot bring an empty owned folder in by itself, so no USER until it is.
+  if (layout.unowned.length) {
+    return report(
+      `its base has no shell to make or chown ${layout.unowned.join(', ')}, which ${plan.user} must write (a VOLUME, a volume's target or a folder its start writes): left root's (mode 755), a new volume there copies that ownership and the app could not write it; no user added`,
+      `Bring each in owned by the user: an empty folder made in a build stage and copied with COPY --chown=${plan.owner} --from=<stage> <folder> ${layout.unowned[0]}, then add USER ${plan.user}; or run docker-harden again after that.`,
+    );
+  }
   // Only a step that stops the start holds USER back: one in a script under `set -e` (or the command's own text, where
   // `mkdir -p /x && exec app` stops at the mkdir). Elsewhere the script goes on past the failed write, and the finding says so.
   const scriptsRead = [...start.scripts, ...serviceStarts.flatMap(({ start: own }) => own.scripts)];
@@ -421,6 +446,25 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       return report(
         `its start runs Django's ${collects.slice(0, 2).join(', ')}, which writes STATIC_ROOT (named in settings.py, not read here), and no folder of the app named static* is given to ${plan.user}: under a USER that step fails where the folder is root's and the start stops; no user added`,
         'Run collectstatic in the build (RUN … collectstatic --noinput before USER), or make STATIC_ROOT (and MEDIA_ROOT for uploads) in the image and chown them to the app user, or mount volumes there; then run docker-harden again.',
+      );
+    }
+  }
+  // A build the start runs through package.json (Ackee's "start": "npm run build && npm run server", dashy's npm-run-all of
+  // `vue-cli-service build --watch`) writes its output into the app's folder at every start, where the tool's configuration
+  // says (dist/, build/, .next): as root that always works; as the user only where the app tree is the user's (--chown-workdir,
+  // a chown of the build at or above the folder it runs in). lissy93/dashy had to chown /app/dist for its non-root image.
+  const builds = [...imageStartBuilds(start), ...serviceStarts.flatMap(({ start: own }) => (own === start ? [] : imageStartBuilds(own)))];
+  if (builds.length) {
+    const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+    const byBuild = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+      .filter((c) => c.recursive && (names.has(c.user) || names.has(c.user.split(':')[0]!)))
+      .flatMap((c) => c.paths);
+    const given = [...byBuild, ...(ctx.options.chownWorkdir ? [workdirs(base.chain, base.buildArgs, base.globalArgs).final] : [])];
+    const folders = builds.map((b) => b.slice(b.lastIndexOf(' in ') + 4));
+    if (!folders.every((f) => given.some((d) => d !== '/' && isUnder(f, d)))) {
+      return report(
+        `its start runs a build: ${builds.slice(0, 2).join('; ')}, which writes its output into the app's folder at every start (where is the build tool's configuration, not read here), root-owned in the image: under a USER that build fails; no user added`,
+        'Run the build in the image (RUN … before USER) and start only the server, or give the build\'s output folder (or the app folder, --chown-workdir) to the app user; then run docker-harden again.',
       );
     }
   }
@@ -481,7 +525,6 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
   if (layout.underRoot.length) parts.push(`named volumes at ${layout.underRoot.join(', ')} sit under /root, which ${plan.user} cannot enter: move their targets`);
-  if (layout.unowned.length) parts.push(`cannot chown ${layout.unowned.join(', ')} (no shell): COPY them in with --chown=${plan.owner}`);
   // scratch has no /etc/passwd: the engine sets HOME=/ for a UID it cannot look up (and an image's nobody has home /),
   // which the user cannot write; with no shell the tool cannot make one. Programs that keep files under HOME
   // (caddy's ~/.local/share/caddy, caches, config) fail there unless HOME or their XDG_* variables point elsewhere.
@@ -1171,6 +1214,17 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         if (seen.has(`b\0${m.source}`)) continue;
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
+        // One file mounted alone (a SQLite database, `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): `mkdir -p` there would make a
+        // folder where the file belongs (and Docker then mounts that folder); the file itself must be the user's.
+        if ((m.hostPath !== undefined && isFile(m.hostPath)) || ((m.hostPath === undefined || !existsSync(m.hostPath)) && SQLITE_FILE.test(m.target))) {
+          const file = shellWord(hostFolder(cwd, m));
+          notes.push({
+            kind: 'bind-mount',
+            message: `bind mount ${m.source}:${m.target} of ${s.name} is one file: the host file must be owned by ${plan.owner} (a root container wrote it as root)`,
+            command: `sudo chown ${u}:${g ?? u} ${file}`,
+          });
+          continue;
+        }
         // A folder that holds the compose file or the working directory is the checkout (`..:/project`), not data a
         // root container wrote: a recursive chown would hand the whole repository, .git too, to the UID. Prepare the folder only.
         // So is a mount over the image's code (`../server:/app/server` under WORKDIR /app) that the image does not write.
