@@ -333,6 +333,12 @@ describe('verify boots what the model says runs', () => {
     // infra/database.yml is included: it runs inside compose.yaml's project, whose services include its db.
     include: { targets: ['compose.yaml'], services: [['db', 'app']], included: ['infra/database.yml'] },
     // The including file and its override define db again (merged onto the included one): one project, each service once.
+    // The only build is in a CI job whose if: is always false: nothing to boot.
+    'ci-job-never-runs': { targets: [] },
+    // The Dockerfile is built by another repository's action under its own input names: its tag is not known, nothing boots it.
+    'ci-remote-action-unread': { targets: [] },
+    // An official-images repository: every variant Dockerfile is a base, none is booted alone.
+    'official-library-debian-variant': { targets: [] },
     'include-merged-services': { targets: ['compose.yaml + compose.override.yaml'], services: [['db', 'cache', 'app']], included: ['infra/services.yml'] },
     // compose builds target runtime; dev and release-assets are not runtime images.
     'multi-target': { targets: ['compose.yaml'] },
