@@ -45,8 +45,9 @@ export const HEAP_GROWTH_DEFAULT_FLAG = '--heap-growing-percent=0';
  * of 1 stops the doubling (V8 reads the flag at each growth): at 8,000
  * synthetic files the young generation then stays at 16 MB in place of 32,
  * about 40 MB less peak RSS, for twice the scavenges of about the same
- * survivors (where discovery leaves 4 MB semi-spaces, the real-world corpus
- * and 2,000 synthetic files, that cost ~5-10% more CPU in a few runs).
+ * survivors. Set only from BOUND_YOUNG_FROM_FILES files: where discovery
+ * leaves 1-4 MB semi-spaces (the real-world corpus, 2,000 synthetic files)
+ * it multiplied the scavenges.
  * Measured: see README, Performance.
  */
 export const YOUNG_GROWTH_FLAG = '--semi-space-growth-factor=1';
