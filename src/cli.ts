@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadForExplain, run, type Progress, type RunResult } from './driver.js';
-import { BOUND_HEAP_FROM_FILES, heapFlagDefaults } from './heap.js';
+import { BOUND_HEAP_FROM_FILES, BOUND_YOUNG_FROM_FILES, heapFlagDefaults } from './heap.js';
 import { delayTierUp, TIER_UP_DEFAULT_FLAG, tierUpDelayed } from './tier-up.js';
 import { unifiedDiff, unifiedDiffChunks } from './report/diff.js';
 import { stylish, stylishChunks, type ReportContext } from './report/stylish.js';
@@ -416,6 +416,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         onProgress: progress?.update,
         observe: args.observe,
         boundHeapFrom: BOUND_HEAP_FROM_FILES,
+        boundYoungFrom: BOUND_YOUNG_FROM_FILES,
         inspect: inspectImages
           ? (project) => inspectImages(project, { pull: args.pull, noCache: !args.cache, env: io.env ?? process.env, exec: io.exec })
           : undefined,

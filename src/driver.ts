@@ -61,6 +61,11 @@ export interface RunOptions {
    * decides for its own process.
    */
   boundHeapFrom?: number;
+  /**
+   * From this many discovered files, a bounded run also keeps its young
+   * generation at its size (src/heap.ts BOUND_YOUNG_FROM_FILES). Default: never.
+   */
+  boundYoungFrom?: number;
 }
 
 export interface Progress {
@@ -99,7 +104,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
   // A large run: bound the heap's growth (src/heap.ts) and let TurboFan optimise at V8's default pace (src/tier-up.ts).
   if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) {
-    boundHeapGrowth();
+    boundHeapGrowth({ young: opts.boundYoungFrom !== undefined && found.files.length >= opts.boundYoungFrom });
     restoreTierUp();
   }
   // Loaded in a helper that returns a handle: an awaited model held here would

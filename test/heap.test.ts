@@ -21,7 +21,7 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { writeTree } from './helpers.js';
 
 describe('heap growth bound', () => {
-  it('is set by a run that discovers at least boundHeapFrom files, not by a smaller one', async () => {
+  it('is set by a run that discovers at least boundHeapFrom files, not by a smaller one; the young generation from boundYoungFrom files', async () => {
     const dir = writeTree({ 'a/Dockerfile': 'FROM alpine\n', 'b/Dockerfile': 'FROM alpine\n' });
     const base = { paths: [dir], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: DEFAULT_OPTIONS };
     await run({ ...base, boundHeapFrom: 3 });
@@ -29,7 +29,11 @@ describe('heap growth bound', () => {
     await run(base);
     expect(heapGrowthBounded()).toBe(false);
     expect(heapFlagDefaults()).toEqual([]);
-    await run({ ...base, boundHeapFrom: 2 });
+    // A bounded run under boundYoungFrom files leaves the young generation free to grow.
+    await run({ ...base, boundHeapFrom: 2, boundYoungFrom: 3 });
+    expect(heapGrowthBounded()).toBe(true);
+    expect(heapFlagDefaults()).toEqual([HEAP_GROWTH_DEFAULT_FLAG]);
+    await run({ ...base, boundHeapFrom: 2, boundYoungFrom: 2 });
     expect(heapGrowthBounded()).toBe(true);
     // What the code cache is written under: every flag set, back at its default.
     const young = process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`) && !/semi[-_]space[-_]growth/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '));
