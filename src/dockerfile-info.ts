@@ -325,7 +325,7 @@ export function workdirs(
   chain: DfStage[],
   buildArgs: Record<string, string> = {},
   globalArgs?: Map<string, string | undefined>,
-): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> } {
+): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> } {
   const before = new Map<DfInstruction, string>();
   // Instructions whose working directory the chain does not set: the base image's own WORKDIR
   // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.
@@ -397,9 +397,26 @@ const USER_TOOL_VALUE_FLAGS = new Set([
  */
 export function variableScopes(
   chain: DfStage[],
-  globalArgs: Map<string, string | undefined> = new Map(),
-  buildArgs: Record<string, string> = {},
-): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
+  globalArgs?: Map<string, string | undefined>,
+  buildArgs?: Record<string, string>,
+): ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> {
+  // Asked many times per chain in a pass (WORKDIRs, users, start scripts, write paths; a map per ARG/ENV group each
+  // time): one reading per chain array and argument objects in a pass. Callers only read the maps.
+  const byChain = scopesInPass.get(chain, () => []);
+  for (const known of byChain) if (known.globalArgs === globalArgs && known.buildArgs === buildArgs) return known.scopes;
+  const scopes = readVariableScopes(chain, globalArgs ?? new Map(), buildArgs ?? {});
+  byChain.push({ globalArgs, buildArgs, scopes });
+  return scopes;
+}
+
+/** variableScopes per pass, by the chain array (a service's or an image stage's base holds one for the pass). */
+const scopesInPass = new PassMemo<DfStage[], { globalArgs: Map<string, string | undefined> | undefined; buildArgs: Record<string, string> | undefined; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }[]>();
+
+function readVariableScopes(
+  chain: DfStage[],
+  globalArgs: Map<string, string | undefined>,
+  buildArgs: Record<string, string>,
+): ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> {
   const out = new Map<DfInstruction, Map<string, string | undefined>>();
   const env = new Map<string, string | undefined>();
   const args = new Map<string, string | undefined>();
@@ -475,7 +492,7 @@ function readUsersCreatedIn(chain: DfStage[], escape: string, read: UserReadOpti
   const users: CreatedUser[] = [];
   const groups = new Map<string, number>();
   // The build variables are read only for a chain with a command that may be a user tool (most chains have none).
-  let scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> | undefined;
+  let scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
     for (const words of runCommands(ins, escape)) {

@@ -633,7 +633,7 @@ function emptyFolderCopy(ins: DfInstruction, stages: readonly DfStage[], escape:
  * Failing those, a `.next/standalone` copy puts `server.js` and its `.next` at
  * the destination. The cache is scratch: lost on restart, it is rebuilt.
  */
-export function nextCacheWrites(chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): StartWrite[] {
+export function nextCacheWrites(chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): StartWrite[] {
   const apps = new Map<string, string>();
   const standalone = new Map<string, string>();
   for (const ins of chain) {
@@ -759,7 +759,7 @@ interface OwnershipOp {
 }
 
 /** `chown` to a non-root user, `chmod` that lets others write (recursively, or a folder), and COPY/ADD --chown= to one, in build order, paths absolute. */
-function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): OwnershipOp[] {
+function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): OwnershipOp[] {
   const out: OwnershipOp[] = [];
   const line = (ins: DfInstruction) => ins.line + 1;
   const nonRoot = (spec: string) => {
@@ -856,7 +856,7 @@ function groupWriteOnly(mode: string): boolean {
  * build says the app writes there, as whoever it runs as, through GID 0: a USER whose group is
  * not 0 cannot. Paths as written (absolute, or under a known folder); none with variables.
  */
-export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
+export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
   const rootGroup: { path: string; recursive: boolean; how: string }[] = [];
   const groupWrite: { path: string; recursive: boolean; how: string }[] = [];
   const isRootGroup = (g: string) => g === '0' || g === 'root';
@@ -953,7 +953,7 @@ const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
  * COPY --chown itself): an empty folder given to the user is a mkdir'd data
  * folder or a HOME, declared as such. A program file given to the user is not a write.
  */
-export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
+export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
   const out: { path: string; owner?: string; how: string; holds: string }[] = [];
   // RUN lines that run as a non-root USER and build or install in a folder (`pnpm install` in /app after
   // `chown -R node:node /app` and `USER node`): the ownership was for the build, which says nothing about run time.
@@ -986,7 +986,7 @@ export function chownedByBuild(chain: readonly DfInstruction[], escape: string, 
  * guide gives the code with `COPY --chown=app:app . /app` (see ownershipOps), which says who owns the
  * code, not that the app writes into it.
  */
-function emptyUntilContextCopy(op: OwnershipOp, chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): boolean {
+function emptyUntilContextCopy(op: OwnershipOp, chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): boolean {
   const at = chain.indexOf(op.instruction);
   const user = op.owner!.split(':')[0];
   // Files a RUN put there before the chown make the tree the build's; a RUN after it, as the user, is what the chown was for.
