@@ -164,7 +164,8 @@ export function runShellText(ins: DfInstruction): string {
 }
 
 export function isRootUser(user: string): boolean {
-  const name = user.split(':')[0].trim();
+  const colon = user.indexOf(':');
+  const name = (colon < 0 ? user : user.slice(0, colon)).trim();
   return name === 'root' || name === '0';
 }
 
@@ -187,9 +188,11 @@ export interface UserState {
 
 /** The user in effect at the end of `stage`: its USER, else its ancestors', else the base image's. */
 export function effectiveUser(base: StageBase): UserState {
-  for (const stage of [...base.chain].reverse()) {
-    const users = effectiveInstructions(stage).filter((i) => i.keyword === 'USER');
-    const last = users[users.length - 1];
+  // The last USER, from the final stage back: loops, not a reversed copy and a filtered list per call (issue 13).
+  for (let s = base.chain.length - 1; s >= 0; s--) {
+    const instructions = effectiveInstructions(base.chain[s]!);
+    let last: DfInstruction | undefined;
+    for (let i = instructions.length - 1; i >= 0 && !last; i--) if (instructions[i]!.keyword === 'USER') last = instructions[i];
     if (last) {
       const { user, unset } = expandUser(base, last);
       // `USER ${uid}` with uid out of scope is `USER ""` (or `:1337`): an empty name is root.
@@ -239,9 +242,13 @@ function expandUser(base: StageBase, ins: DfInstruction): { user: string; unset?
 
 /** The instructions of a stage chain in build order (ONBUILD triggers excluded). */
 export function chainInstructions(chain: readonly DfStage[]): readonly DfInstruction[] {
-  // Most chains are one stage: its list as it is, not a copy (callers only read it).
-  return chain.length === 1 ? effectiveInstructions(chain[0]!) : chain.flatMap((s) => effectiveInstructions(s));
+  // Most chains are one stage: its list as it is, not a copy (callers only read it). A longer chain's list is made
+  // once per chain array in a pass: write paths, users, start and scopes ask for it many times per image (issue 13).
+  if (chain.length === 1) return effectiveInstructions(chain[0]!);
+  return chainListInPass.get(chain, () => chain.flatMap((s) => effectiveInstructions(s)));
 }
+
+const chainListInPass = new PassMemo<readonly DfStage[], readonly DfInstruction[]>();
 
 /**
  * Why a Dockerfile whose base the table does not know builds a Windows image, or undefined:
@@ -322,7 +329,7 @@ export function workdirs(
   chain: DfStage[],
   buildArgs: Record<string, string> = {},
   globalArgs?: Map<string, string | undefined>,
-): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> } {
+): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> } {
   const before = new Map<DfInstruction, string>();
   // Instructions whose working directory the chain does not set: the base image's own WORKDIR
   // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.
@@ -394,9 +401,19 @@ const USER_TOOL_VALUE_FLAGS = new Set([
  */
 export function variableScopes(
   chain: DfStage[],
-  globalArgs: Map<string, string | undefined> = new Map(),
-  buildArgs: Record<string, string> = {},
-): Map<DfInstruction, ReadonlyMap<string, string | undefined>> {
+  globalArgs?: Map<string, string | undefined>,
+  buildArgs?: Record<string, string>,
+): ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> {
+  return readVariableScopes(chain, globalArgs ?? new Map(), buildArgs ?? {});
+}
+
+// Not kept per pass: a memo by chain array (tried, session 33) held every image's scope maps for the whole pass,
+// +~20 MiB peak RSS at 8,000 files for ~2% of the allocation.
+function readVariableScopes(
+  chain: DfStage[],
+  globalArgs: Map<string, string | undefined>,
+  buildArgs: Record<string, string>,
+): ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> {
   const out = new Map<DfInstruction, Map<string, string | undefined>>();
   const env = new Map<string, string | undefined>();
   const args = new Map<string, string | undefined>();
@@ -404,7 +421,11 @@ export function variableScopes(
     // Instructions between two ARG/ENV lines share one scope (callers only read them).
     let scope: Map<string, string | undefined> | undefined;
     for (const ins of effectiveInstructions(stage)) {
-      scope ??= new Map([...args, ...env]);
+      if (!scope) {
+        // ARGs, then ENVs over them (an ENV of the same name takes the ARG's place): what new Map([...args, ...env]) holds, without the two copies.
+        scope = new Map(args);
+        for (const [k, v] of env) scope.set(k, v);
+      }
       out.set(ins, scope);
       if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
       for (const p of ins.properties) {
@@ -449,14 +470,33 @@ export interface UserReadOptions {
  * when the tool makes it equal to the UID: BusyBox `adduser -u N` without -S or -G,
  * Debian `adduser --system --group --uid N`.
  */
-export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadOptions = {}): CreatedUser[] {
+export function usersCreatedIn(chain: DfStage[], escape: string, read: UserReadOptions = {}): readonly CreatedUser[] {
+  // Asked several times per service and pass (read_only's coverage, writerOf for each of its checks, non-root-user's
+  // plan): one reading per chain array, escape and options in a pass. The list and its users are only read by callers.
+  const byChain = usersInPass.get(chain, () => []);
+  for (const known of byChain) if (known.escape === escape && known.distro === read.distro && known.globalArgs === read.globalArgs) return known.users;
+  const users = readUsersCreatedIn(chain, escape, read);
+  byChain.push({ escape, distro: read.distro, globalArgs: read.globalArgs, users });
+  return users;
+}
+
+/** usersCreatedIn per pass, by the chain array (a service's or an image stage's base holds one for the pass). */
+const usersInPass = new PassMemo<DfStage[], { escape: string; distro: Distro | undefined; globalArgs: Map<string, string | undefined> | undefined; users: readonly CreatedUser[] }[]>();
+
+const USER_TOOLS = new Set(['useradd', 'adduser', 'groupadd', 'addgroup']);
+
+function readUsersCreatedIn(chain: DfStage[], escape: string, read: UserReadOptions): readonly CreatedUser[] {
   const users: CreatedUser[] = [];
   const groups = new Map<string, number>();
-  const scopes = variableScopes(chain, read.globalArgs);
+  // The build variables are read only for a chain with a command that may be a user tool (most chains have none).
+  let scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    const scope = scopes.get(ins);
     for (const words of runCommands(ins, escape)) {
+      const first = words[0];
+      if (first === undefined || (!USER_TOOLS.has(first) && !first.includes('$'))) continue;
+      scopes ??= variableScopes(chain, read.globalArgs);
+      const scope = scopes.get(ins);
       const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;

@@ -168,8 +168,6 @@ export interface WritePath {
 }
 
 export interface ImageWritePaths {
-  /** One entry per path (the strongest declaration wins, in RANK order), sorted. */
-  paths: WritePath[];
   /** Every declaration, one per source (a path may appear under several kinds). */
   declarations: WritePath[];
   /** Named-volume targets under /root (mode 700): the user cannot reach them whoever owns them. */
@@ -394,6 +392,9 @@ export function imageWritePaths(
       else if (dest) codeDirs.add(dest);
     }
   }
+  // The code folders as a list, made once: the checks below ask of it for every path (a spread of the set each time allocated a list per question).
+  const codeDirList = [...codeDirs];
+  const holdsCode = (p: string) => codeDirList.some((c) => isUnder(c, p));
   const declarations: WritePath[] = [];
   // Every declaration gets one object shape (all fields, in one order; undefined where absent):
   // declarations built as literals with optional fields spread in have several, and the passes
@@ -439,7 +440,7 @@ export function imageWritePaths(
         made.push(abs);
         // A directory that holds the app's code (WORKDIR, a COPY destination, or above one) is not data.
         // One a compose file bind-mounts over still counts: another deployment may not mount it.
-        if ([...codeDirs].some((c) => isUnder(c, abs))) continue;
+        if (holdsCode(abs)) continue;
         // Nor is a program's install tree the build fills (extracts, clones, builds, moves files into):
         // owning it would let the app rewrite its own binaries. What it writes there at start is declared below.
         if (installed.some((i) => isUnder(i.path, abs) && (i.build || isUnder(abs, '/opt')) && !dataByName(abs))) continue;
@@ -450,7 +451,7 @@ export function imageWritePaths(
   // The same for an empty folder a builder stage makes and a COPY --from puts in the image: a scratch or distroless
   // image has no shell to mkdir with (dozzle's `RUN mkdir /data` in its builder, `COPY --from=builder /data /data`).
   for (const [ins, { dest, how }] of emptyCopies) {
-    if ([...codeDirs].some((c) => isUnder(c, dest))) continue;
+    if (holdsCode(dest)) continue;
     if (usable(dest) && !isSystemPath(dest) && !isMountPointToSkip(dest)) put({ path: dest, kind: 'data-dir', use: isScratchPath(dest) ? 'scratch' : 'data', declaredBy: `${how}, copied in by COPY (line ${ins.line + 1})` });
   }
   // A folder the build names for the app's data in an ENV (`DATA_DIR=/app/state`, `UPLOAD_FOLDER`,
@@ -469,7 +470,7 @@ export function imageWritePaths(
       // A bare relative word is a path only under a name that says so (`DATA_DIR=data`), not `STORAGE=local` or `DB=app`.
       if (!dir || (!dir.startsWith('/') && (!startDir || (!value.includes('/') && !PATH_VARIABLE.test(p.name))))) continue;
       const abs = clean(path.posix.resolve(startDir ?? '/', dir));
-      if (!usable(abs) || isSystemPath(abs) || isMountPointToSkip(abs) || [...codeDirs].some((c) => isUnder(c, abs))) continue;
+      if (!usable(abs) || isSystemPath(abs) || isMountPointToSkip(abs) || holdsCode(abs)) continue;
       put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `ENV ${p.name}=${value}` });
     }
   }
@@ -481,15 +482,15 @@ export function imageWritePaths(
   // Start-up writes: a directory made at start is made now; a file written in place is owned
   // unless its directory already is; sed -i and sqlite need the directory itself writable.
   const startReasons: string[] = [];
-  const holdsCode = (p: string) => [...codeDirs].some((c) => isUnder(c, p));
-  const inCode = (p: string) => [...codeDirs].some((c) => isUnder(p, c));
+  const inCode = (p: string) => codeDirList.some((c) => isUnder(p, c));
   // Built by a loop: filter().map() over an empty and a full list hands the callers arrays of two
   // element kinds, and the optimised code deoptimised on the second (issue 13).
   const ownedSoFar: string[] = [];
   for (const w of declarations) if (w.kind !== 'named-volume' || !isUnderRoot(w.path)) ownedSoFar.push(w.path);
   if (makeHome) ownedSoFar.push(makeHome);
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
-  for (const w of [...start, ...nextCacheWrites(chain, wd)]) {
+  const nextCache = nextCacheWrites(chain, wd);
+  for (const w of [...start, ...nextCache]) {
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // A folder named by a glob (`sed -i /etc/php*/php.ini`): which folders it matches is not known at build time.
     if (/[*?[]/.test(target)) continue;
@@ -497,7 +498,7 @@ export function imageWritePaths(
     // So does a folder of the app's code whose files the start rewrites in place (hoppscotch's /site, which its COPYs fill).
     // A placeholder folder the repository brings to the top of the tree (`COPY images/ ./images/` with no WORKDIR) is the app's too.
     const topPlaceholder = w.placeholder === true && target.split('/').filter(Boolean).length === 1 && !isSystemPath(target) && !isTrustPath(target);
-    if (!mayOwnAtStart(target) && !topPlaceholder && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target)) && !(w.kind !== 'dir' && servedWebRoot(target, codeDirs))) continue;
+    if (!mayOwnAtStart(target) && !topPlaceholder && !(w.kind !== 'dir' && (codeDirs.has(target) || (w.inPlace && holdsCode(target))) && !isSystemPath(target)) && !(w.kind !== 'dir' && servedWebRoot(target, codeDirList))) continue;
     // A directory is declared even where it is owned already (the start-up write is the better reason);
     // only a new one is owned anew and gives a reason to the chown.
     const by = { declaredBy: w.how, ...(w.keeps ? { keeps: w.keeps } : {}) };
@@ -557,7 +558,7 @@ export function imageWritePaths(
   // server can write .next), which the framework's own paths declare.
   // A path given below a Laravel or Rails root outside the folders it writes (Rails' db/, where SQLite lived before 7.1)
   // still says the app writes there; below a Next.js root, the example's COPY --chown of public/ and .next/static does not.
-  const nextRoots = nextCacheWrites(chain, wd).map((w) => path.posix.dirname(path.posix.dirname(w.path)));
+  const nextRoots = nextCache.map((w) => path.posix.dirname(path.posix.dirname(w.path)));
   const appRoots = [...new Set([...framework.map((f) => f.root), ...nextRoots])];
   for (const f of framework) {
     if (said.some((d) => isUnder(f.path, d))) continue;
@@ -577,7 +578,7 @@ export function imageWritePaths(
     put({ path: c.path, kind: 'chowned', use: 'data', declaredBy: c.how, bakedBy: c.holds, owner: c.owner });
   }
 
-  return { paths: strongest(declarations), declarations, underRoot: [...underRoot].sort(), codeDirs: [...codeDirs], startReasons };
+  return { declarations, underRoot: [...underRoot].sort(), codeDirs: codeDirList, startReasons };
 }
 
 /**
@@ -635,7 +636,7 @@ function emptyFolderCopy(ins: DfInstruction, stages: readonly DfStage[], escape:
  * Failing those, a `.next/standalone` copy puts `server.js` and its `.next` at
  * the destination. The cache is scratch: lost on restart, it is rebuilt.
  */
-export function nextCacheWrites(chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): StartWrite[] {
+export function nextCacheWrites(chain: readonly DfInstruction[], wd: { before: Map<DfInstruction, string>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): StartWrite[] {
   const apps = new Map<string, string>();
   const standalone = new Map<string, string>();
   for (const ins of chain) {
@@ -761,7 +762,7 @@ interface OwnershipOp {
 }
 
 /** `chown` to a non-root user, `chmod` that lets others write (recursively, or a folder), and COPY/ADD --chown= to one, in build order, paths absolute. */
-function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): OwnershipOp[] {
+function ownershipOps(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): OwnershipOp[] {
   const out: OwnershipOp[] = [];
   const line = (ins: DfInstruction) => ins.line + 1;
   const nonRoot = (spec: string) => {
@@ -858,7 +859,7 @@ function groupWriteOnly(mode: string): boolean {
  * build says the app writes there, as whoever it runs as, through GID 0: a USER whose group is
  * not 0 cannot. Paths as written (absolute, or under a known folder); none with variables.
  */
-export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
+export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
   const rootGroup: { path: string; recursive: boolean; how: string }[] = [];
   const groupWrite: { path: string; recursive: boolean; how: string }[] = [];
   const isRootGroup = (g: string) => g === '0' || g === 'root';
@@ -955,7 +956,7 @@ const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
  * COPY --chown itself): an empty folder given to the user is a mkdir'd data
  * folder or a HOME, declared as such. A program file given to the user is not a write.
  */
-export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
+export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
   const out: { path: string; owner?: string; how: string; holds: string }[] = [];
   // RUN lines that run as a non-root USER and build or install in a folder (`pnpm install` in /app after
   // `chown -R node:node /app` and `USER node`): the ownership was for the build, which says nothing about run time.
@@ -988,7 +989,7 @@ export function chownedByBuild(chain: readonly DfInstruction[], escape: string, 
  * guide gives the code with `COPY --chown=app:app . /app` (see ownershipOps), which says who owns the
  * code, not that the app writes into it.
  */
-function emptyUntilContextCopy(op: OwnershipOp, chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: Map<DfInstruction, ReadonlyMap<string, string | undefined>> }): boolean {
+function emptyUntilContextCopy(op: OwnershipOp, chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): boolean {
   const at = chain.indexOf(op.instruction);
   const user = op.owner!.split(':')[0];
   // Files a RUN put there before the chown make the tree the build's; a RUN after it, as the user, is what the chown was for.
@@ -1107,8 +1108,8 @@ const WEB_ROOTS = ['/usr/share/nginx/html', '/usr/local/apache2/htdocs'];
  * writes a file there (an env.js rendered with envsubst, runtime-env-cra's runtime-env.js, `sed -i` on the built
  * bundle: SecObserve's frontend) writes the app's content, which its user may be given file by file.
  */
-function servedWebRoot(dir: string, codeDirs: ReadonlySet<string>): boolean {
-  return WEB_ROOTS.some((r) => isUnder(dir, r)) && [...codeDirs].some((c) => isUnder(dir, c) || isUnder(c, dir));
+function servedWebRoot(dir: string, codeDirs: readonly string[]): boolean {
+  return WEB_ROOTS.some((r) => isUnder(dir, r)) && codeDirs.some((c) => isUnder(dir, c) || isUnder(c, dir));
 }
 
 /**

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { PassMemo, RunMemo, clearRunMemos, withPassMemos } from '../src/pass-memo.js';
 import { readStartScript, readStartScriptAfresh, readingKey } from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
-import { runCommands, runScript } from '../src/dockerfile-info.js';
+import { chainInstructions, runCommands, runScript, usersCreatedIn, variableScopes } from '../src/dockerfile-info.js';
 import { shellCommands } from '../src/knowledge/images.js';
 
 describe('PassMemo', () => {
@@ -84,6 +84,77 @@ describe('runCommands', () => {
     expect(runCommands(ins, '\\')).toEqual(shellCommands(runScript(ins, '\\')));
     expect(runCommands(ins, '`')).toEqual(shellCommands(runScript(ins, '`')));
     expect(runCommands(ins, '`')).not.toEqual(runCommands(ins, '\\'));
+  });
+});
+
+describe('usersCreatedIn in a pass (and variableScopes by its arguments)', () => {
+  const text = [
+    'ARG UID=1500',
+    'FROM alpine AS base',
+    'ARG UID',
+    'ENV APP=svc TOOL=useradd',
+    'RUN apk add --no-cache curl && mkdir -p /data',
+    'RUN adduser -D -u ${UID} app; $TOOL -u 2000 -m "$APP"',
+    'FROM base',
+    'ARG UID=3000',
+    'RUN groupadd -g 4000 grp && useradd -u $UID -g grp other',
+    '',
+  ].join('\n');
+  const parsed = parseDockerfile(text);
+  const chain = [...parsed.stages];
+
+  it('answers what a reading outside any pass answers, once per chain and options in the pass', () => {
+    const fresh = usersCreatedIn(chain, parsed.escape, { globalArgs: parsed.globalArgs });
+    // The variable tool (`$TOOL`) is still read, and the build variables expanded.
+    expect(fresh.map((u) => [u.name, u.uid, u.gid])).toEqual([
+      ['app', 1500, undefined],
+      ['svc', 2000, undefined],
+      ['other', 3000, 4000],
+    ]);
+    const freshScopes = variableScopes(chain, parsed.globalArgs, { UID: '9' });
+    withPassMemos(() => {
+      const first = usersCreatedIn(chain, parsed.escape, { globalArgs: parsed.globalArgs });
+      expect(first).toEqual(fresh);
+      expect(usersCreatedIn(chain, parsed.escape, { globalArgs: parsed.globalArgs })).toBe(first);
+      const scopes = variableScopes(chain, parsed.globalArgs, { UID: '9' });
+      expect(scopes).toEqual(freshScopes);
+      expect(variableScopes(chain, parsed.globalArgs, { UID: '9' })).not.toBe(freshScopes);
+    });
+  });
+
+  it('lists a chain of several stages once per pass, as flatMap lists it', () => {
+    const two = [parsed.stages[0]!, parsed.stages[1]!];
+    const listed = two.flatMap((st) => st.instructions.filter((i) => i.keyword !== 'ONBUILD'));
+    expect(chainInstructions(two)).toEqual(listed);
+    expect(chainInstructions(two)).not.toBe(chainInstructions(two));
+    withPassMemos(() => {
+      expect(chainInstructions(two)).toBe(chainInstructions(two));
+      expect(chainInstructions(two)).toEqual(listed);
+      expect(chainInstructions([...two])).not.toBe(chainInstructions(two));
+      expect(chainInstructions([two[0]!])).toBe(chainInstructions([two[0]!])); // one stage: its own list
+    });
+  });
+
+  it('reads again for other options, another escape, other arguments or another chain', () => {
+    withPassMemos(() => {
+      const withGlobals = usersCreatedIn(chain, parsed.escape, { globalArgs: parsed.globalArgs });
+      // Without the global ARGs, `ARG UID` in the first stage has no value: app's UID is not known.
+      const without = usersCreatedIn(chain, parsed.escape);
+      expect(without).not.toBe(withGlobals);
+      expect(without.map((u) => u.uid)).toEqual([undefined, 2000, 3000]);
+      expect(usersCreatedIn(chain, parsed.escape, { globalArgs: parsed.globalArgs, distro: 'alpine' })).not.toBe(withGlobals);
+      // BusyBox adduser -u N makes a group at N on Alpine.
+      expect(usersCreatedIn(chain, parsed.escape, { globalArgs: parsed.globalArgs, distro: 'alpine' })[0]!.gid).toBe(1500);
+      expect(usersCreatedIn(chain, '`', { globalArgs: parsed.globalArgs })).not.toBe(withGlobals);
+      expect(usersCreatedIn([...chain], parsed.escape, { globalArgs: parsed.globalArgs })).not.toBe(withGlobals);
+      const one = variableScopes(chain, parsed.globalArgs, { UID: '9' });
+      const other = variableScopes(chain, parsed.globalArgs, { UID: '10' });
+      expect(other).not.toBe(one);
+      const run = parsed.stages[1]!.instructions.find((i) => i.keyword === 'RUN')!;
+      expect(one.get(run)!.get('UID')).toBe('9');
+      expect(other.get(run)!.get('UID')).toBe('10');
+      expect(variableScopes(chain).get(run)!.get('UID')).toBe('3000');
+    });
   });
 });
 

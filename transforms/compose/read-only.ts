@@ -523,8 +523,8 @@ interface Coverage {
  * `first`: read_only is being added now, not topped up in a later pass.
  */
 function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writes: string[], first: boolean): Coverage {
-  const mounts = coveredPaths(s, img);
-  const isCovered = (p: string) => [...mounts].some((m) => isUnder(p, m));
+  const mounts = [...coveredPaths(s, img)];
+  const isCovered = (p: string) => mounts.some((m) => isUnder(p, m));
   const unownedTmpfs: Coverage['unownedTmpfs'] = [];
   const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
   const data: WritePath[] = [];
