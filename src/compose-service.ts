@@ -965,8 +965,8 @@ export function serviceRuns(project: Project, s: ServiceLink): ServiceRun[] {
       const all = [...files].map((f) => index.get(f)?.get(s.name)).filter((x): x is ServiceLink => x !== undefined);
       // A later file's `svc: !reset` removes the service from this project: only what comes after it runs.
       let reset = -1;
-      all.forEach((p, i) => {
-        if (p.node.reset) reset = i;
+      all.forEach((part, i) => {
+        if (part.node.reset) reset = i;
       });
       const parts = reset >= 0 ? all.slice(reset + 1) : all;
       if (!parts.includes(s)) continue;
