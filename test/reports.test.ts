@@ -187,6 +187,21 @@ describe('json', () => {
       expect(api.sources).toEqual(['Dockerfile: api/Dockerfile', expect.stringMatching(/^knowledge table \(python, the base python:3\.12-slim of the build\): https:/)]);
       const apiUser = report.findings.find((f: Sourced) => f.transform === 'dockerfile/non-root-user' && f.path === 'api/Dockerfile');
       expect(apiUser.sources).toEqual([expect.stringMatching(/^knowledge table \(python, the base python:3\.12-slim\): https:\/\/github\.com\/docker-library\/python\//)]);
+      // The nginx swap rests on the rows of both images, the nginx.org layout and the repository's configuration it followed.
+      const nginx = report.findings.find((f: Sourced) => f.transform === 'nginx/unprivileged');
+      expect(nginx.sources).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^knowledge table \(nginx, the image nginx:1\.27-alpine\): https:\/\/github\.com\/nginx\/docker-nginx\//),
+          expect.stringMatching(/^knowledge table \(nginx-unprivileged, .*\): https:\/\/github\.com\/nginx\/docker-nginx-unprivileged\//),
+          expect.stringMatching(/^nginx layout \(nginx\.org\): https:/),
+          'nginx configuration: frontend/nginx/default.conf',
+        ]),
+      );
+      // Whether a service runs Python is a fact of its image; DOCKER_GID's line in .env.example, of the compose file beside it.
+      const bytecode = report.findings.find((f: Sourced) => f.transform === 'compose/python-bytecode');
+      expect(bytecode.sources).toEqual(['Dockerfile: api/Dockerfile', expect.stringMatching(/^knowledge table \(python, the base python:3\.12-slim of the build\): https:/)]);
+      const gid = report.findings.find((f: Sourced) => f.transform === 'compose/env-docker-gid');
+      expect(gid.sources).toEqual(['compose: docker-compose.yml (service notifier: group_add ${DOCKER_GID})']);
       // One that rests on its own file alone names none.
       expect(compose.every((f: Sourced) => f.sources === undefined)).toBe(true);
     } finally {

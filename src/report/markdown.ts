@@ -128,11 +128,14 @@ function keepSection(result: RunResult): string[] {
  * rows and their upstream sources, images read on the engine), once each, with
  * the services whose changes use it: a reviewer can check a fact at its source.
  */
+/** Sources that are files of the repository itself (the JSON report lists them; the PR body names only outside facts). */
+const REPOSITORY_SOURCE = /^(?:Dockerfile: |image |compose: |nginx configuration: )/;
+
 function sourcesSection(fixed: ReportedFinding[], rel: (p: string) => string): string[] {
   const where = new Map<string, string[]>();
   for (const f of fixed) {
     for (const s of f.sources ?? []) {
-      if (s.startsWith('Dockerfile: ') || s.startsWith('image ')) continue; // the repository's own files, named in the changes
+      if (REPOSITORY_SOURCE.test(s)) continue; // the repository's own files, named in the changes
       const service = /^service (\S+):/.exec(f.message)?.[1];
       const at = `${rel(f.file)}${service ? ` (${service})` : ''}`;
       const list = where.get(s) ?? [];

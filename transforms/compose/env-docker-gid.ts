@@ -52,8 +52,9 @@ function usesDockerGid(groupAdd: unknown): boolean {
   return Array.isArray(groupAdd) && groupAdd.some((g) => typeof g === 'string' && /\$\{?DOCKER_GID\b/.test(g));
 }
 
-function check(env: EnvSource, services: { name: string; effective: Record<string, unknown> }[]): Finding | undefined {
-  const users = [...new Set(services.filter((s) => usesDockerGid(s.effective.group_add)).map((s) => s.name))];
+function check(env: EnvSource, services: ServiceLink[]): Finding | undefined {
+  const joining = services.filter((s) => usesDockerGid(s.effective.group_add));
+  const users = [...new Set(joining.map((s) => s.name))];
   if (users.length === 0) return undefined;
   // An assignment counts (`DOCKER_GID=`, `export DOCKER_GID=999`); a commented-out one does not.
   if (/^[ \t]*(?:export[ \t]+)?DOCKER_GID[ \t]*=/m.test(env.text)) return undefined;
@@ -75,5 +76,7 @@ function check(env: EnvSource, services: { name: string; effective: Record<strin
     cis: CIS,
     fix: { edits: [{ file: env.path, range: [text.length, text.length], text: insert }] },
     notes: [DOCKER_GID_NOTE],
+    // The fact is in the compose files beside it: which services join the group by ${DOCKER_GID}.
+    sources: [...new Set(joining.map((s) => `compose: ${s.compose.rel} (service ${s.name}: group_add \${DOCKER_GID})`))],
   };
 }

@@ -41,7 +41,8 @@ export const pythonBytecode: Transform = {
       '__pycache__ into the host checkout, as the container user. Under a non-root UID that does not own the tree the writes fail; ' +
       'under root they leave root-owned files behind. PYTHONDONTWRITEBYTECODE=1 stops both.',
   },
-  run: (ctx) => checkEachService(ctx, check),
+  // Whether it runs Python is a fact of its image (the knowledge table, or the Dockerfile's CMD): the finding names where it came from.
+  run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
 };
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {

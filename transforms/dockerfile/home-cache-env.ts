@@ -12,6 +12,7 @@ import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { imageStages, effectiveUser, chainInstructions, type ImageStage } from '../../src/dockerfile-info.js';
 import { homeCacheRedirects, laterBuildReader } from '../../src/write-paths.js';
 import { insertAfter, appendAtEnd, keyword } from '../../src/edits.js';
+import { factSources } from '../../src/knowledge/images.js';
 
 const ID = 'dockerfile/home-cache-env';
 const CIS = '4.1';
@@ -51,6 +52,8 @@ function checkImage(_ctx: TransformContext, df: DockerfileSource, image: ImageSt
   const assignments = plan.moves.map(([name, value]) => ({ name, value, set: wrong.find((w) => w.name === name)! }));
   const at: [number, number] = [wrong[0]!.instruction.start, wrong[0]!.instruction.end];
   const message = (list: string) => `${list} under /root, which ${user.user} cannot write`;
+  // The user comes from the base image when no USER of this file sets it: its knowledge-table row says who that is.
+  const sources = !user.instruction && !base.builtFrom && base.facts ? { sources: factSources(base.facts, base.ref ? `the base ${base.ref.raw}` : undefined) } : {};
   if (assignments.length === 0) {
     return {
       transform: ID,
@@ -60,6 +63,7 @@ function checkImage(_ctx: TransformContext, df: DockerfileSource, image: ImageSt
       severity: 'warning',
       cis: CIS,
       manual: `Set ENV HOME to a directory ${user.user} owns, after the USER instruction.`,
+      ...sources,
     };
   }
 
@@ -102,6 +106,7 @@ function checkImage(_ctx: TransformContext, df: DockerfileSource, image: ImageSt
     severity: 'warning',
     cis: CIS,
     fix: { edits },
+    ...sources,
   };
 }
 

@@ -43,7 +43,7 @@ import {
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/image-ref.js';
-import { lookupImage } from '../../src/knowledge/images.js';
+import { factSources, lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
 import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
@@ -210,9 +210,30 @@ class Plan {
 }
 
 function planUnit(ctx: TransformContext, unit: Unit): Finding | undefined {
-  if (unit.kind === 'swap') return planSwap(ctx.project, unit);
-  if (unit.kind === 'unprivileged') return planUnprivileged(ctx.project, unit);
-  return planPackage(ctx.project, unit, ctx.options.tmpfsSize);
+  const f = unit.kind === 'swap' ? planSwap(ctx.project, unit) : unit.kind === 'unprivileged' ? planUnprivileged(ctx.project, unit) : planPackage(ctx.project, unit, ctx.options.tmpfsSize);
+  return f && { ...f, sources: unitSources(ctx.project, unit, f.file) };
+}
+
+/**
+ * Where the facts behind a unit's finding come from: the knowledge-table rows of the image it runs and of
+ * nginx-unprivileged (UID 101, port 8080), the nginx layout (what the stock configuration reads and where it
+ * writes), and the repository's nginx configuration files followed, other than the file the finding points at.
+ */
+function unitSources(project: Project, unit: Unit, findingFile: string): string[] {
+  const out: string[] = [];
+  const facts = unit.base?.facts ?? (unit.ref ? lookupImage(unit.ref) : undefined);
+  if (facts) out.push(...factSources(facts, unit.ref ? `the image ${unit.ref.raw}` : undefined));
+  if (unit.kind === 'swap') {
+    const target = lookupImage(parseImageRef(UNPRIVILEGED));
+    if (target) out.push(...factSources(target, `what ${UNPRIVILEGED} runs as and listens on`));
+    out.push(`nginx.org default site: ${NGINX_ORG_DEFAULT_SITE.source}`);
+  }
+  const layout = unit.pkg?.layout ?? NGINX_ORG_LAYOUT;
+  out.push(`nginx layout (${layout.id}): ${layout.source}`);
+  for (const f of configFiles(project, unit, layout).files) {
+    if (f.source && f.source.path !== findingFile) out.push(`nginx configuration: ${f.source.rel}`);
+  }
+  return [...new Set(out)];
 }
 
 /** Where a finding about the unit points: the FROM (or install RUN) of its Dockerfile, else its first service. */
