@@ -1194,6 +1194,18 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
         }
       }
       break;
+    case 'update-ca-certificates':
+    case 'update-ca-trust':
+    case 'c_rehash':
+      // Refreshing the CA bundle at start (custom CA support: getsentry/self-hosted's sentry/entrypoint.sh, searxng's
+      // container/entrypoint.sh) rewrites the system's bundle: Debian's and Alpine's update-ca-certificates write
+      // /etc/ssl/certs/ca-certificates.crt and its hash links (ca-certificates' update-ca-certificates(8)), RHEL's
+      // update-ca-trust the folders under /etc/pki/ca-trust/extracted (update-ca-trust(8)), c_rehash the links in the
+      // folder it is given (/etc/ssl/certs by default). Only root may write there, and a read-only root refuses it.
+      if (tool === 'update-ca-trust') add('/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', 'dir-of', tool);
+      else if (tool === 'c_rehash') add(operands[0] ?? '/etc/ssl/certs', 'dir', tool);
+      else add('/etc/ssl/certs/ca-certificates.crt', 'dir-of', tool);
+      break;
     case 'sqlite3':
       // A database keeps its journal next to the file.
       if (operands[0]) {
