@@ -531,6 +531,12 @@ export interface StartWrite {
   keeps?: string;
   /** A folder the repository keeps empty with a placeholder (placeholderWrites): there already, but the app's to write. */
   placeholder?: boolean;
+  /**
+   * For `file`: where the start tests whether the file exists (`[ -f X ]`, `[[ ! -e X ]]`, `test -s X`). An empty file
+   * made at build to give it to the user would turn that test around (the start then skips the step that writes it):
+   * its folder is given instead.
+   */
+  tested?: string;
 }
 
 export interface ScriptReading {
@@ -828,6 +834,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   // check, `gosu_cmd=""` in its else, then `exec $gosu_cmd /app/Api`): kept apart from the scope, where the last assignment
   // in the text (the empty one) wins, so that the command they start in is read as the drop it is when started as root.
   const dropVariables = new Map<string, string[]>();
+  // Files the start tests for (`[[ -f ${DHPARAM_FILE} ]]`), by path: a write of one of them is marked (StartWrite.tested).
+  const tested = new Map<string, string>();
   for (const { text: line, start, end, number } of lines) {
     const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
     if (assign) {
@@ -845,6 +853,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     else if (/^else\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = false;
     else if (/^fi\b/.test(head)) rootGuards.pop();
     const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line);
+    for (const p of existenceTests(line, resolve)) if (!tested.has(p)) tested.set(p, `${NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`} tests whether it exists`);
     const commands = shellCommands(line);
     for (const argv of commands) {
       const unheld = argv[0] === 'exec' ? argv.slice(1) : argv;
@@ -926,6 +935,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
+  for (const w of writes) if (w.kind === 'file' && tested.has(w.path)) w.tested = tested.get(w.path)!;
   return {
     drops,
     writes,
@@ -942,6 +952,21 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     ...(staticCollects.length ? { staticCollects } : {}),
     ...(depInstalls.length ? { depInstalls } : {}),
   };
+}
+
+/**
+ * Paths a line tests the existence of as files: the operand of `-e`, `-f` or `-s` in a `[ … ]`, `[[ … ]]` or `test`
+ * expression (POSIX test(1); bash's conditional expressions), resolved like a write's path.
+ */
+function existenceTests(line: string, resolve: (w: string) => string | undefined): string[] {
+  if (!/(^|[\s;&|(!])(\[\[?|test)\s/.test(line)) return [];
+  const out: string[] = [];
+  for (const m of line.matchAll(/(?:^|[\s(!])-[efs]\s+("[^"]*"|'[^']*'|[^\s;&|)\]]+)/g)) {
+    const word = m[1]!.replace(/^(["'])(.*)\1$/, '$2');
+    const p = resolve(word);
+    if (p && !out.includes(p)) out.push(p);
+  }
+  return out;
 }
 
 /** Lines joined over backslash continuations, with offsets of the first line's start and the last line's end. */

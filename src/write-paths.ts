@@ -490,7 +490,12 @@ export function imageWritePaths(
   if (makeHome) ownedSoFar.push(makeHome);
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
   const nextCache = nextCacheWrites(chain, wd);
-  for (const w of [...start, ...nextCache]) {
+  for (const written of [...start, ...nextCache]) {
+    // A file the start tests for before it writes it (nginx-proxy's `[[ -f ${DHPARAM_FILE} ]]`, the common
+    // `[ ! -f config.yml ] && cp config.example.yml config.yml`): an empty file made at build would pass that test, and the
+    // start would skip writing it (nginx-proxy's template then points nginx at an empty dhparam.pem). Its folder is the
+    // user's instead, where the start can make it.
+    const w: StartWrite = written.kind === 'file' && written.tested ? { ...written, kind: 'dir-of', how: `${written.how}; ${written.tested}, so it is not made at build` } : written;
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // A folder named by a glob (`sed -i /etc/php*/php.ini`): which folders it matches is not known at build time.
     if (/[*?[]/.test(target)) continue;
