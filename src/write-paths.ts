@@ -92,7 +92,7 @@ export const CACHE_VARIABLES = [
 // ------------------------------------------------------------------ path rules
 
 /** Paths where chowning would break the system or is never what an app needs. */
-const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'];
+const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum', '/var/spool/cron'];
 const SHARED_ROOTS = new Set(['/', '/home', '/opt', '/srv', '/var', '/var/lib', '/var/log', '/var/cache', '/mnt', '/media']);
 
 /** Shared roots that hold nothing of the system's on the distro bases, so a volume may be mounted at them for the app. */
@@ -1081,6 +1081,9 @@ export function laterBuildReader(df: DockerfileSource, name: string, after: DfIn
 const TRUST_DIRS = [
   '/etc/ssl', '/etc/pki', '/etc/ca-certificates', '/etc/ssh', '/etc/sudoers.d', '/etc/pam.d', '/etc/security',
   '/etc/apt', '/etc/apk', '/etc/yum.repos.d', '/etc/dnf', '/etc/ld.so.conf.d', '/etc/cron.d', '/etc/crontabs', '/etc/profile.d',
+  // The crontab spool of Debian's cron and BusyBox crond (Alpine links /var/spool/cron/crontabs to /etc/crontabs): a cron
+  // daemon runs each crontab there as the user it is named after, so whoever owns the folder can add root's.
+  '/var/spool/cron',
 ];
 
 /** A path inside a folder whose owner decides what the system trusts (TRUST_DIRS). */
