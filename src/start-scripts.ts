@@ -531,6 +531,12 @@ export interface StartWrite {
   keeps?: string;
   /** A folder the repository keeps empty with a placeholder (placeholderWrites): there already, but the app's to write. */
   placeholder?: boolean;
+  /**
+   * For `file`: where the start tests whether the file exists (`[ -f X ]`, `[[ ! -e X ]]`, `test -s X`). An empty file
+   * made at build to give it to the user would turn that test around (the start then skips the step that writes it):
+   * its folder is given instead.
+   */
+  tested?: string;
 }
 
 export interface ScriptReading {
@@ -542,6 +548,12 @@ export interface ScriptReading {
   rootCaps: string[];
   /** Daemons it starts that must start as root (sshd, cron, postfix, ...), with where: `sshd (entrypoint.sh line 4)`. */
   rootDaemons: string[];
+  /**
+   * Those of rootDaemons it `exec`s: the container's main process is then that daemon, on root, on the path that runs
+   * it. A drop the same script `exec`s elsewhere (another `case` branch: docker-zulip's `app:managepy`) is not the
+   * container's step down on that path.
+   */
+  mainRootDaemons?: string[];
   /** Account changes it makes as root before any drop (`usermod (entry.sh line 11)`): they rewrite /etc/passwd and /etc/group. */
   accountChanges?: string[];
   /** System packages it installs before any drop (`apk add (entry.sh line 5)`): only root may, and they write /usr, /etc and the package database. */
@@ -728,6 +740,17 @@ export const ROOT_ONLY_SERVERS: ReadonlyMap<string, string> = new Map(Object.ent
  * `s6-svscan`, and a system init at `/sbin/init`. A USER stops their root steps.
  * `/init` and `/sbin/init` only by full path: a bare `init` is too common a word.
  */
+/** The user `supervisord -u USER` / `--user=USER` / `-uUSER` names, if any. */
+function supervisordUser(words: string[]): string | undefined {
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if ((w === '-u' || w === '--user') && words[i + 1]) return words[i + 1];
+    const m = /^(?:--user=|-u)(.+)$/.exec(w);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 function isRootSupervisor(tool: string): boolean {
   return tool === '/init' || tool === '/sbin/init' || ['my_init', 'runsvdir', 's6-svscan'].includes(path.posix.basename(tool));
 }
@@ -780,6 +803,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   for (const w of r.writes) writes.push({ ...w });
   // Every field is carried (a field added to ScriptReading later is not silently dropped); the lists are copied.
   const copy: ScriptReading = { ...r, drops, writes, rootCaps: r.rootCaps.slice(), rootDaemons: r.rootDaemons.slice() };
+  if (r.mainRootDaemons) copy.mainRootDaemons = r.mainRootDaemons.slice();
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
   if (r.escalations) copy.escalations = r.escalations.slice();
@@ -798,6 +822,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   const writes: StartWrite[] = [];
   const rootCaps = new Set<string>();
   const rootDaemons: string[] = [];
+  const mainRootDaemons: string[] = [];
   const accountChanges: string[] = [];
   const packageInstalls: string[] = [];
   const escalations: string[] = [];
@@ -828,6 +853,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   // check, `gosu_cmd=""` in its else, then `exec $gosu_cmd /app/Api`): kept apart from the scope, where the last assignment
   // in the text (the empty one) wins, so that the command they start in is read as the drop it is when started as root.
   const dropVariables = new Map<string, string[]>();
+  // Files the start tests for (`[[ -f ${DHPARAM_FILE} ]]`), by path: a write of one of them is marked (StartWrite.tested).
+  const tested = new Map<string, string>();
   for (const { text: line, start, end, number } of lines) {
     const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
     if (assign) {
@@ -845,6 +872,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     else if (/^else\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = false;
     else if (/^fi\b/.test(head)) rootGuards.pop();
     const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line);
+    for (const p of existenceTests(line, resolve)) if (!tested.has(p)) tested.set(p, `${NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`} tests whether it exists`);
     const commands = shellCommands(line);
     for (const argv of commands) {
       const unheld = argv[0] === 'exec' ? argv.slice(1) : argv;
@@ -890,6 +918,14 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || ROOT_ONLY_SERVERS.has(name) || tool.startsWith('/etc/init.d/') || isRootSupervisor(tool))) {
         const daemon = `${isRootSupervisor(tool) ? tool : name} (${at}${ROOT_ONLY_SERVERS.has(name) ? `; ${ROOT_ONLY_SERVERS.get(name)}` : ''})`;
         if (!rootDaemons.includes(daemon)) rootDaemons.push(daemon);
+        if (argv[0] === 'exec' && !mainRootDaemons.includes(daemon)) mainRootDaemons.push(daemon);
+      }
+      // supervisord told to run as root (`-u root`, `--user=root`; docker-zulip's `exec supervisord -n -c … -u root`): it
+      // stays root and starts its programs from a configuration that may not be in the repository (generated at build).
+      if (!seenDrop && name === 'supervisord' && supervisordUser(words) === 'root') {
+        const daemon = `supervisord -u root (${at})`;
+        if (!rootDaemons.includes(daemon)) rootDaemons.push(daemon);
+        if (argv[0] === 'exec' && !mainRootDaemons.includes(daemon)) mainRootDaemons.push(daemon);
       }
       const installs = PACKAGE_INSTALLS[path.posix.basename(tool)];
       if (!seenDrop && installs && words.slice(1).some((w) => installs.includes(w))) {
@@ -926,12 +962,14 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
+  for (const w of writes) if (w.kind === 'file' && tested.has(w.path)) w.tested = tested.get(w.path)!;
   return {
     drops,
     writes,
     rootCheck: ROOT_CHECK.test(text),
     rootCaps: [...rootCaps],
     rootDaemons,
+    ...(mainRootDaemons.length ? { mainRootDaemons } : {}),
     ...(accountChanges.length ? { accountChanges } : {}),
     ...(fileCapSets.length ? { fileCapSets } : {}),
     // A script that checks for root first was written to run without it too: its installs are skipped there.
@@ -942,6 +980,21 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     ...(staticCollects.length ? { staticCollects } : {}),
     ...(depInstalls.length ? { depInstalls } : {}),
   };
+}
+
+/**
+ * Paths a line tests the existence of as files: the operand of `-e`, `-f` or `-s` in a `[ … ]`, `[[ … ]]` or `test`
+ * expression (POSIX test(1); bash's conditional expressions), resolved like a write's path.
+ */
+function existenceTests(line: string, resolve: (w: string) => string | undefined): string[] {
+  if (!/(^|[\s;&|(!])(\[\[?|test)\s/.test(line)) return [];
+  const out: string[] = [];
+  for (const m of line.matchAll(/(?:^|[\s(!])-[efs]\s+("[^"]*"|'[^']*'|[^\s;&|)\]]+)/g)) {
+    const word = m[1]!.replace(/^(["'])(.*)\1$/, '$2');
+    const p = resolve(word);
+    if (p && !out.includes(p)) out.push(p);
+  }
+  return out;
 }
 
 /** Lines joined over backslash continuations, with offsets of the first line's start and the last line's end. */
@@ -1193,6 +1246,18 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
           else add(f, 'dir-of', `sed -i on ${f}`);
         }
       }
+      break;
+    case 'update-ca-certificates':
+    case 'update-ca-trust':
+    case 'c_rehash':
+      // Refreshing the CA bundle at start (custom CA support: getsentry/self-hosted's sentry/entrypoint.sh, searxng's
+      // container/entrypoint.sh) rewrites the system's bundle: Debian's and Alpine's update-ca-certificates write
+      // /etc/ssl/certs/ca-certificates.crt and its hash links (ca-certificates' update-ca-certificates(8)), RHEL's
+      // update-ca-trust the folders under /etc/pki/ca-trust/extracted (update-ca-trust(8)), c_rehash the links in the
+      // folder it is given (/etc/ssl/certs by default). Only root may write there, and a read-only root refuses it.
+      if (tool === 'update-ca-trust') add('/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', 'dir-of', tool);
+      else if (tool === 'c_rehash') add(operands[0] ?? '/etc/ssl/certs', 'dir', tool);
+      else add('/etc/ssl/certs/ca-certificates.crt', 'dir-of', tool);
       break;
     case 'sqlite3':
       // A database keeps its journal next to the file.
@@ -1836,7 +1901,9 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   // supervisor started as root (gogs's s6-svscan), no account changes or package installs, which need root.
   // s6-overlay's /init stays root and supervises each service, which may step down on its own (`exec s6-setuidgid abc
   // app` in its run script): that is the service's drop, not the container's, and /init keeps root (imageRootDaemons).
-  let found = readings.find((r) => !(r.script && isS6Script(r.script)) && r.reading.drops.some((d) => !d.oneOff));
+  // A script that also execs a root daemon as its main process (another branch of its `case`) does not step down on
+  // every path: which one the image's command takes is not read here, so its drop is not the container's.
+  let found = readings.find((r) => !(r.script && isS6Script(r.script)) && r.reading.drops.some((d) => !d.oneOff) && !r.reading.mainRootDaemons?.length);
   const keepsRoot = imageRootDaemons(start).length > 0 || readings.some((r) => r.reading.accountChanges?.length || r.reading.packageInstalls?.length);
   if (!found && !keepsRoot) found = readings.find((r) => r.reading.drops.length > 0);
   if (!found) return undefined;
@@ -2181,6 +2248,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     rootCheck: a.rootCheck || b.rootCheck,
     rootCaps: [...new Set([...a.rootCaps, ...b.rootCaps])],
     rootDaemons: [...a.rootDaemons, ...b.rootDaemons],
+    mainRootDaemons: [...(a.mainRootDaemons ?? []), ...(b.mainRootDaemons ?? [])],
     accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
     fileCapSets: [...(a.fileCapSets ?? []), ...(b.fileCapSets ?? [])],

@@ -92,7 +92,7 @@ export const CACHE_VARIABLES = [
 // ------------------------------------------------------------------ path rules
 
 /** Paths where chowning would break the system or is never what an app needs. */
-const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum'];
+const SYSTEM_PREFIXES = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/proc', '/sys', '/dev', '/boot', '/root', '/tmp', '/var/tmp', '/run', '/var/run', '/var/lib/apt', '/var/lib/dpkg', '/var/cache/apt', '/var/cache/apk', '/var/lib/rpm', '/var/cache/dnf', '/var/cache/yum', '/var/spool/cron'];
 const SHARED_ROOTS = new Set(['/', '/home', '/opt', '/srv', '/var', '/var/lib', '/var/log', '/var/cache', '/mnt', '/media']);
 
 /** Shared roots that hold nothing of the system's on the distro bases, so a volume may be mounted at them for the app. */
@@ -490,7 +490,12 @@ export function imageWritePaths(
   if (makeHome) ownedSoFar.push(makeHome);
   const owned = (p: string) => ownedSoFar.some((d) => isUnder(p, d));
   const nextCache = nextCacheWrites(chain, wd);
-  for (const w of [...start, ...nextCache]) {
+  for (const written of [...start, ...nextCache]) {
+    // A file the start tests for before it writes it (nginx-proxy's `[[ -f ${DHPARAM_FILE} ]]`, the common
+    // `[ ! -f config.yml ] && cp config.example.yml config.yml`): an empty file made at build would pass that test, and the
+    // start would skip writing it (nginx-proxy's template then points nginx at an empty dhparam.pem). Its folder is the
+    // user's instead, where the start can make it.
+    const w: StartWrite = written.kind === 'file' && written.tested ? { ...written, kind: 'dir-of', how: `${written.how}; ${written.tested}, so it is not made at build` } : written;
     const target = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // A folder named by a glob (`sed -i /etc/php*/php.ini`): which folders it matches is not known at build time.
     if (/[*?[]/.test(target)) continue;
@@ -1076,6 +1081,9 @@ export function laterBuildReader(df: DockerfileSource, name: string, after: DfIn
 const TRUST_DIRS = [
   '/etc/ssl', '/etc/pki', '/etc/ca-certificates', '/etc/ssh', '/etc/sudoers.d', '/etc/pam.d', '/etc/security',
   '/etc/apt', '/etc/apk', '/etc/yum.repos.d', '/etc/dnf', '/etc/ld.so.conf.d', '/etc/cron.d', '/etc/crontabs', '/etc/profile.d',
+  // The crontab spool of Debian's cron and BusyBox crond (Alpine links /var/spool/cron/crontabs to /etc/crontabs): a cron
+  // daemon runs each crontab there as the user it is named after, so whoever owns the folder can add root's.
+  '/var/spool/cron',
 ];
 
 /** A path inside a folder whose owner decides what the system trusts (TRUST_DIRS). */

@@ -504,3 +504,29 @@ describe('setcapGrants', () => {
     expect(guarded.fileCapSets).toBeUndefined();
   });
 });
+
+describe('files the start tests for before writing them', () => {
+  it('marks a write whose path a [ -f ] / [[ -f ]] / test -s names, through variables', () => {
+    const r = read(
+      [
+        '#!/bin/sh',
+        'CONFIG="$DATA/config.yml"',
+        'if [ ! -f "$CONFIG" ]; then',
+        '  cp /app/config.example.yml "$CONFIG"',
+        'fi',
+        'test -s /app/secret.key || head -c 32 /dev/urandom > /app/secret.key',
+        'echo started > /app/started.txt',
+      ].join('\n'),
+      { DATA: '/app/data' },
+    );
+    const byPath = new Map(r.writes.map((w) => [w.path, w]));
+    expect(byPath.get('/app/data/config.yml')?.tested).toBe('entrypoint.sh line 3 tests whether it exists');
+    expect(byPath.get('/app/secret.key')?.tested).toBe('entrypoint.sh line 6 tests whether it exists');
+    expect(byPath.get('/app/started.txt')?.tested).toBeUndefined();
+  });
+
+  it('does not read a flag of another command as a test (`ls -s`, `cp -f`)', () => {
+    const r = read(['#!/bin/sh', 'cp -f /app/a.conf /app/conf/a.conf', 'ls -s /app/conf/a.conf'].join('\n'));
+    expect(r.writes.find((w) => w.path === '/app/conf/a.conf')?.tested).toBeUndefined();
+  });
+});

@@ -47,7 +47,7 @@ import path from 'node:path';
 import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
-import { isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
+import { isTrustPath, isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
 import { baseWithInstallSettings, installWritesWithEnvironment } from '../../src/install-writes.js';
 import { nodeStartWrites } from '../../src/node-start-writes.js';
 
@@ -153,6 +153,20 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     return note(
       `its start installs system packages (${installs.slice(0, 3).join(', ')}), which write /usr, /etc and the package database: a read-only root makes that fail, and those folders cannot be a tmpfs; root left writable`,
       'Install the packages at build time (a RUN in the Dockerfile), then run docker-harden again.',
+    );
+  }
+
+  // A start that refreshes the system's CA bundle (update-ca-certificates for custom CAs: getsentry/self-hosted's mounted
+  // sentry/entrypoint.sh runs it under `set -e` whenever ./certificates holds a file, and the repository keeps a
+  // .gitignore there) rewrites /etc/ssl/certs, which holds the image's bundle: neither a read-only root nor a tmpfs there
+  // works, and the start stops. The folders that decide what the system trusts are never given to the app user either.
+  const anyStart = img.built && img.dockerfile && img.base ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
+  const trustWrite = anyStart ? [...anyStart.scripts.flatMap((x) => x.reading.writes), ...(anyStart.command?.writes ?? [])].find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path))) : undefined;
+  if (trustWrite) {
+    const folder = trustWrite.kind === 'dir' ? trustWrite.path : path.posix.dirname(trustWrite.path);
+    return note(
+      `its start writes ${trustWrite.path} (${trustWrite.how}), in ${folder}, which holds what the system trusts as the image has it: a read-only root makes that step fail, and a tmpfs there would hide the image's files; root left writable`,
+      'Move that step into the build (COPY the certificates and RUN it there), or make the start skip it when nothing changed; then run docker-harden again.',
     );
   }
 

@@ -310,6 +310,17 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
     }
   }
+  // An image that reaches the Docker daemon through a unix socket it names itself (nginx-proxy's Dockerfile.dockergen:
+  // `ENV DOCKER_HOST=unix:///tmp/docker.sock`, where compose mounts /var/run/docker.sock): the socket is root:docker 0660
+  // on the host, so a non-root user needs the daemon's group where it runs (compose/docker-socket-group adds group_add to
+  // the services here that mount it). With no service here that runs the image, that is not known: no user added.
+  const dockerHost = lastEnv(base.chain, 'DOCKER_HOST');
+  if (dockerHost && /^unix:\/\//.test(dockerHost.value.trim()) && services.length === 0) {
+    return report(
+      `it talks to the Docker daemon through ${dockerHost.value.trim()} (ENV DOCKER_HOST at line ${dockerHost.instruction.line + 1}), a socket the host's docker group owns (mode 0660): as a non-root user it connects only with that group, which is given where the container runs, and no compose service here runs this image; no user added`,
+      'Where the image runs, add USER with group_add for the docker group (group_add: ["${DOCKER_GID:-999}"] in compose, --group-add in docker run), or keep it on root; then run docker-harden again.',
+    );
+  }
   // A start-up write into a trust store (update-ca-certificates, sed -i on openssl.cnf): owning it is worse than root.
   const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
   if (trustWrite) {
