@@ -682,6 +682,21 @@ function escalatesToRoot(words: string[], scope: Map<string, string | undefined>
   return (tool === 'sudo' || tool === 'doas') && readDrop(['sudo', ...words.slice(1)], scope) === undefined;
 }
 
+/** sudo's and doas's options that take the next word as their value (sudo(8), doas(1)). */
+const SUDO_VALUED = /^-[CDghprtTUu]$/;
+
+/** The command a `sudo`/`doas` step up runs: the words after its options (`sudo -E -n mkdir -p /run/app` gives `mkdir -p /run/app`). */
+function escalatedCommand(words: string[]): string[] {
+  let i = 1;
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--') return words.slice(i + 1);
+    if (!w.startsWith('-')) break;
+    if (SUDO_VALUED.test(w)) i++;
+  }
+  return words.slice(i);
+}
+
 const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel', 'adduser', 'addgroup', 'deluser', 'delgroup', 'chpasswd']);
 
 /**
@@ -923,7 +938,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
       }
-      for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
+      // `sudo mkdir -p /run/app`: the command sudo runs as root writes as any other would.
+      const written = escalatesToRoot(words, scope) ? escalatedCommand(words) : words;
+      for (const w of writesOf(written, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
   return {
@@ -1281,21 +1298,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       delete d.lineRange; // a Dockerfile instruction, not a script line
       if (c.inherited) d.where = `the Dockerfile of ${c.inherited.image} (${c.inherited.dockerfile.rel})`;
     }
-    command = command
-      ? {
-          drops: [...command.drops, ...reading.drops],
-          writes: [...command.writes, ...reading.writes],
-          rootCheck: command.rootCheck || reading.rootCheck,
-          rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])],
-          rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
-          accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
-          packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
-          fileCapSets: [...(command.fileCapSets ?? []), ...(reading.fileCapSets ?? [])],
-          pipInstalls: [...(command.pipInstalls ?? []), ...(reading.pipInstalls ?? [])],
-          staticCollects: [...(command.staticCollects ?? []), ...(reading.staticCollects ?? [])],
-          depInstalls: [...(command.depInstalls ?? []), ...(reading.depInstalls ?? [])],
-        }
-      : reading;
+    command = command ? mergeReadings(command, reading) : reading;
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
@@ -2174,6 +2177,10 @@ function startText(t: { argv?: string[]; shell?: string }): string {
   return t.shell ?? (SHELLS.test(argv[0] ?? '') && argv[1] === '-c' ? argv[2] ?? '' : argv.map(shellWord).join(' '));
 }
 
+/**
+ * Two readings of one start as one (an ENTRYPOINT and its CMD, a compose entrypoint and command): every field carried,
+ * so a step one part takes (the CMD's `sudo`, read apart from a `tini --` ENTRYPOINT) is still the start's.
+ */
 function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
   return {
     drops: [...a.drops, ...b.drops],
@@ -2188,6 +2195,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     staticCollects: [...(a.staticCollects ?? []), ...(b.staticCollects ?? [])],
     depInstalls: [...(a.depInstalls ?? []), ...(b.depInstalls ?? [])],
     userSwitches: [...(a.userSwitches ?? []), ...(b.userSwitches ?? [])],
+    escalations: [...(a.escalations ?? []), ...(b.escalations ?? [])],
   };
 }
 
