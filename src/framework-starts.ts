@@ -131,7 +131,7 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
 }
 
 /** Commands of a text with the line each starts on; a backslash-newline continues a line. */
-function commandsOf(text: string): { words: string[]; line: number }[] {
+export function commandsOf(text: string): { words: string[]; line: number }[] {
   const out: { words: string[]; line: number }[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -151,7 +151,7 @@ const POP_CWD = '\u0000pop';
 const CONCURRENTLY_VALUED = /^(-n|--names|-c|--prefix-colors|-p|--prefix|-l|--prefix-length|-t|--timestamp-format|-s|--success|--name-separator|--restart-tries|--restart-after|-m|--max-processes|--default-input-target|-ks|--kill-signal)$/;
 
 /** The commands an argv runs: `sh -c TEXT` gives TEXT's, `exec`/`uv run`/`poetry run`/`pipenv run` the wrapped one. */
-function unwrap(argv: string[], depth = 0): string[][] {
+export function unwrap(argv: string[], depth = 0): string[][] {
   const cmd = path.posix.basename(argv[0] ?? '');
   const c = argv.indexOf('-c');
   if (SHELL.test(cmd) && c > 0 && argv[c + 1] !== undefined && depth < 3) return shellCommands(argv[c + 1]!).flatMap((w) => unwrap(w, depth + 1));

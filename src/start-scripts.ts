@@ -26,7 +26,8 @@ import { chainInstructions, resolveStageBase, runCommands, runShellText, variabl
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
-import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText } from './framework-starts.js';
+import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
+import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -1245,6 +1246,8 @@ export interface ImageStart {
   runUsers: RunUserEvidence[];
   /** Where it starts uwsgi with no user named (no `--uid`, .ini `uid =` or UWSGI_UID it can see): a compose `environment:` may name it (environmentRunUsers). */
   uwsgi?: string;
+  /** A step down the app makes in its own code (app-drops.ts: DocuSeal's `Process::Sys.seteuid(2000)` after root-only setup). */
+  app?: AppCodeReading;
 }
 
 /** A non-root user the app is meant to run as, with where that is said. */
@@ -1316,7 +1319,8 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
     }
   }
   const { frameworks, builds } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
+  const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1324,6 +1328,34 @@ function joinImageProgramEntrypoint(commands: StartCommand[]): StartCommand[] {
   const joined = joinProgramEntrypoint(commands.map((c) => ({ ...c, where: commandWhere(c) })));
   if (joined.length === commands.length) return commands;
   return [{ ...commands[0]!, argv: joined[0]!.argv }];
+}
+
+/** Reads a file of the container from the repository: where the image's COPYs (or a stage's, hostFileFromStage) or the service's mounts put it. */
+function containerFileReader(project: Project, mappings: readonly ContainerMapping[]): ReadContainerFile {
+  return (containerPath: string) => {
+    const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
+    if (!hostPath) return undefined;
+    try {
+      return { text: readFileSync(hostPath, 'utf8'), hostPath };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * A step down in the code of the app the start runs (appCodeDrops): the entry files its command and scripts run, and
+ * the files they load, read where the image or the service's mounts put them.
+ */
+function startAppCode(project: Project, mappings: readonly ContainerMapping[], commands: { text: string }[], scripts: ImageStart['scripts'], workdir: string): AppCodeReading | undefined {
+  const read = containerFileReader(project, mappings);
+  const entries = appEntryFiles([...commands, ...scripts.map((x) => ({ text: x.source.text }))], workdir, read);
+  if (!entries.length) return undefined;
+  const name = (hostPath: string) => {
+    const root = project.roots.find((r) => isInside(r, hostPath));
+    return root ? path.relative(root, hostPath).split(path.sep).join('/') : path.basename(hostPath);
+  };
+  return appCodeDrops(entries, read, name);
 }
 
 /** What the framework a start runs writes at start (frameworkStartWrites), its files read where the image or the service's mounts put them. */
@@ -1338,15 +1370,7 @@ function startFrameworkWrites(
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
   // Only a start that names one of the frameworks reads the repository's files.
   if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: [], builds: [] };
-  const read = (containerPath: string) => {
-    const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
-    if (!hostPath) return undefined;
-    try {
-      return { text: readFileSync(hostPath, 'utf8'), hostPath };
-    } catch {
-      return undefined;
-    }
-  };
+  const read = containerFileReader(project, mappings);
   return { frameworks: frameworkStartWrites(texts, workdir, vars, read), builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [] };
 }
 
@@ -1823,17 +1847,20 @@ export interface ImageDrop {
   caps: string[];
   /** The drop only runs when started as root (the script checks `id -u`). */
   conditional: boolean;
+  /** The drop is a call in the app's own code (app-drops.ts), not a command of a start script. */
+  app?: AppCodeReading;
 }
 
 /** The privilege drop an image does at start in files of this repository, if any. */
 export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
-  const readings: { reading: ScriptReading; where: string; script?: ImageStart['scripts'][number] }[] = [
+  const readings: { reading: ScriptReading; where: string; script?: ImageStart['scripts'][number]; app?: AppCodeReading }[] = [
     ...start.scripts.map((s) => ({
       reading: s.reading,
       where: s.ref.command.inherited ? `${path.basename(s.ref.hostPath)} of ${s.ref.command.inherited.image} (${s.ref.command.inherited.dockerfile.rel})` : path.basename(s.ref.hostPath),
       script: s,
     })),
     ...(start.command ? [{ reading: start.command, where: 'the Dockerfile' }] : []),
+    ...(start.app ? [{ reading: start.app.reading, where: `${start.app.where} (the app's own code)`, app: start.app }] : []),
   ];
   // The main process's step down; else a one-off one, when nothing the start runs keeps root after it: no daemon or
   // supervisor started as root (gogs's s6-svscan), no account changes or package installs, which need root.
@@ -1846,7 +1873,7 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   const caps = new Set<string>();
   for (const r of readings) for (const c of [...r.reading.drops.flatMap((d) => d.caps), ...r.reading.rootCaps]) caps.add(c);
   const drop = found.reading.drops.find((d) => !d.oneOff) ?? found.reading.drops[0]!;
-  return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
+  return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck, ...(found.app ? { app: found.app } : {}) };
 }
 
 /** Package names and files that install a tool to run a command as another user. */
@@ -1934,6 +1961,12 @@ function dropToolInstalled(level: ImageLevel): { tool: string; line: number } | 
  */
 export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep: string } | { conditional: true } {
   if (mode === 'keep') return { keep: `it needs ${d.caps.join(', ')} (entrypoint-drop: keep, the default)` };
+  // The app's own code is not rewritten: it can only be left to skip its drop when it already tests for root.
+  if (d.app) {
+    if (!d.conditional) return { keep: `the drop is a call in the app's code (${d.app.where} line ${d.drop.line}), which this tool does not rewrite` };
+    if (!d.drop.user || d.drop.user.includes('$')) return { keep: 'the user it drops to is not known here' };
+    return { conditional: true };
+  }
   if (!d.script) return { keep: "the drop is in the Dockerfile's ENTRYPOINT/CMD, which is not rewritten" };
   // The parent's script is every child's start: made conditional for one child, it changes them all.
   if (d.script.ref.command.inherited) return { keep: `the drop is in the start script of ${d.script.ref.command.inherited.image}, which every image built FROM it shares; make it conditional there` };
@@ -2137,7 +2170,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const mappings = serviceMappings(project, s, df, base);
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const { frameworks, builds } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
+  const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /**
