@@ -111,7 +111,11 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
         const env = runtimeEnvFile(argv);
         if (env) add({ path: path.posix.resolve(cwd, env.file), kind: 'file', how: `${env.how} writes ${env.file} (${at})` });
         const next = nextStart(argv, cwd, read);
-        if (next) add({ path: path.posix.join(cwd, '.next/cache'), kind: 'dir', how: `${next} writes the Next.js server's run-time cache (images, fetch, ISR) in ${cwd}/.next/cache (${at})` });
+        const dist = next ? nextDistDir(cwd, read) : undefined;
+        if (next && dist) {
+          const cache = path.posix.join(cwd, dist.dir, 'cache');
+          add({ path: cache, kind: 'dir', how: `${next} writes the Next.js server's run-time cache (images, fetch, ISR) in ${cache}${dist.where ? ` (distDir in ${dist.where})` : ''} (${at})` });
+        }
       }
     }
   }
@@ -260,6 +264,23 @@ function nextStart(argv: string[], cwd: string, read: ReadContainerFile): string
   }
   const body = scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>)[script] : undefined;
   return typeof body === 'string' && /(^|[\s;&|(])next\s+start\b/.test(body) ? `${[cmd, ...argv.slice(1)].join(' ')} (package.json "${script}": "${body}")` : undefined;
+}
+
+/**
+ * The folder Next.js builds into and serves from: `distDir` of next.config.js/.mjs/.ts/.cjs in the app's folder
+ * (https://nextjs.org/docs/app/api-reference/config/next-config-js/distDir), `.next` when none sets it. Undefined
+ * when the config sets it to something not a literal (`distDir: process.env.DIST_DIR`): where it writes is not known.
+ */
+function nextDistDir(cwd: string, read: ReadContainerFile): { dir: string; where?: string } | undefined {
+  for (const name of ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs']) {
+    const f = read(path.posix.join(cwd, name));
+    if (!f) continue;
+    const code = f.text.replace(/^\s*\/\/.*$/gm, '');
+    if (!/\bdistDir\b/.test(code)) return { dir: '.next' };
+    const m = /\bdistDir\s*:\s*(['"`])([^'"`$]+)\1\s*[,}\n]/.exec(code);
+    return m ? { dir: m[2]!.replace(/^\.\//, ''), where: name } : undefined;
+  }
+  return { dir: '.next' };
 }
 
 /** Build tools whose run writes the app's build output on disk (not a dev server, which serves from memory). */

@@ -126,6 +126,14 @@ describe('frameworkStartWrites: Next.js', () => {
     expect(cache('npm test', { test: 'next start' })).toEqual([]);
   });
 
+  it("reads distDir from next.config, and says nothing where it is not a literal", () => {
+    const withConfig = (name: string, text: string) => frameworkStartWrites([{ text: 'next start', where: 'CMD' }], '/app', new Map(), files({ [`/app/${name}`]: text })).map((w) => w.path);
+    expect(withConfig('next.config.js', "module.exports = {\n  distDir: 'build',\n};\n")).toEqual(['/app/build/cache']);
+    expect(withConfig('next.config.mjs', 'const nextConfig = { output: "standalone", distDir: "./dist/web" };\nexport default nextConfig;\n')).toEqual(['/app/dist/web/cache']);
+    expect(withConfig('next.config.ts', 'export default { distDir: process.env.DIST_DIR || ".next" };\n')).toEqual([]);
+    expect(withConfig('next.config.js', '// distDir: "x"\nmodule.exports = { reactStrictMode: true };\n')).toEqual(['/app/.next/cache']);
+  });
+
   it('follows cd, sh -c and concurrently operands, each operand from the start folder', () => {
     expect(cache('sh -c "cd /srv/web && exec next start"', {}, '/')).toEqual(['/srv/web/.next/cache']);
     const text = 'concurrently -k -n web,worker "cd apps/web && exec next start" "exec next start"';
