@@ -63,7 +63,14 @@ const UPLOAD_SCAN_LIMIT = 3000;
 const UNWALKED = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', 'site-packages', 'static', 'staticfiles', 'media']);
 
 /** What the framework of each start writes at start. */
-export function frameworkStartWrites(texts: readonly FrameworkStartText[], workdir: string, vars: ReadonlyMap<string, string | undefined>, readFile: ReadContainerFile): StartWrite[] {
+export function frameworkStartWrites(
+  texts: readonly FrameworkStartText[],
+  workdir: string,
+  vars: ReadonlyMap<string, string | undefined>,
+  readFile: ReadContainerFile,
+  /** Collects the settings modules a start names that could not be read (not in the repository where the image has them). */
+  unread?: string[],
+): StartWrite[] {
   // Files checked out with CRLF line ends read as the same Python and shell.
   const read: ReadContainerFile = (p) => {
     const f = readFile(p);
@@ -100,7 +107,7 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
           const key = manage.root;
           if (!django.has(key)) django.set(key, { ...(manage.settings ? { settings: manage.settings } : {}), at });
           if (manage.sub === 'collectstatic') {
-            const settings = djangoSettings(manage.root, manage.settings, vars, read);
+            const settings = djangoSettings(manage.root, manage.settings, vars, read, unread);
             const root = settings?.values.get('STATIC_ROOT');
             if (root) add({ path: path.posix.resolve(cwd, root.value), kind: 'dir', how: `${manage.how} copies the static files into STATIC_ROOT (${root.where}) (${at})` });
           }
@@ -121,7 +128,7 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
   }
   // Uploads: a project whose models store files writes them under MEDIA_ROOT while it serves.
   for (const [root, { settings: named, at }] of django) {
-    const settings = djangoSettings(root, named, vars, read);
+    const settings = djangoSettings(root, named, vars, read, unread);
     const media = settings?.values.get('MEDIA_ROOT');
     if (!settings || !media) continue;
     // Uploads stored elsewhere (django-storages' S3, plane's S3Storage) never touch MEDIA_ROOT, unless a block may choose the file system.
@@ -401,7 +408,7 @@ interface DjangoSettings {
  * The settings module's STATIC_ROOT and MEDIA_ROOT (container paths, absolute or relative to the start's folder), read
  * from the module the environment, `--settings`, manage.py or the wsgi module names.
  */
-function djangoSettings(root: string, named: string | undefined, vars: ReadonlyMap<string, string | undefined>, read: ReadContainerFile): DjangoSettings | undefined {
+function djangoSettings(root: string, named: string | undefined, vars: ReadonlyMap<string, string | undefined>, read: ReadContainerFile, unread?: string[]): DjangoSettings | undefined {
   let module = named && !named.startsWith('wsgi:') ? named : vars.get('DJANGO_SETTINGS_MODULE');
   const manage = read(path.posix.join(root, 'manage.py'));
   if (!module) {
@@ -412,7 +419,12 @@ function djangoSettings(root: string, named: string | undefined, vars: ReadonlyM
   }
   if (!module || module.includes('$')) return undefined;
   const file = moduleFile(root, module, read);
-  if (!file) return undefined;
+  if (!file) {
+    // Named but not found where the image has it (a module of an installed package, a path the COPYs do not bring): say so.
+    const said = `Django settings module ${module} (not found as ${path.posix.join(root, ...module.split('.'))}.py in the repository's files of the image)`;
+    if (unread && !unread.includes(said)) unread.push(said);
+    return undefined;
+  }
   const env = new Map<string, Value>();
   const values = new Map<string, SettingValue>();
   readSettingsFile(root, file, env, values, vars, read, 0);

@@ -1246,6 +1246,8 @@ export interface ImageStart {
   runUsers: RunUserEvidence[];
   /** Where it starts uwsgi with no user named (no `--uid`, .ini `uid =` or UWSGI_UID it can see): a compose `environment:` may name it (environmentRunUsers). */
   uwsgi?: string;
+  /** Settings modules the start's framework names that could not be read (a Django settings module not in the image's files here): what they set is not known. */
+  unreadSettings?: string[];
   /** A step down the app makes in its own code (app-drops.ts: DocuSeal's `Process::Sys.seteuid(2000)` after root-only setup). */
   app?: AppCodeReading;
 }
@@ -1318,9 +1320,9 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
     }
   }
-  const { frameworks, builds } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users, ...(app ? { app } : {}) };
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1366,12 +1368,14 @@ function startFrameworkWrites(
   scripts: ImageStart['scripts'],
   workdir: string,
   vars: Map<string, string | undefined>,
-): { frameworks: StartWrite[]; builds: string[] } {
+): { frameworks: StartWrite[]; builds: string[]; unread?: string[] } {
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
   // Only a start that names one of the frameworks reads the repository's files.
   if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: [], builds: [] };
   const read = containerFileReader(project, mappings);
-  return { frameworks: frameworkStartWrites(texts, workdir, vars, read), builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [] };
+  const unread: string[] = [];
+  const frameworks = frameworkStartWrites(texts, workdir, vars, read, unread);
+  return { frameworks, builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [], unread };
 }
 
 /**
@@ -2169,9 +2173,9 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = serviceMappings(project, s, df, base);
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  const { frameworks, builds } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users, ...(app ? { app } : {}) };
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /**

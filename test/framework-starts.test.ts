@@ -99,6 +99,16 @@ describe('frameworkStartWrites: Django MEDIA_ROOT from the models', () => {
   });
 });
 
+describe('frameworkStartWrites: a settings module it cannot read', () => {
+  it('says so, where the start names one that is not in the image\'s files here', () => {
+    const unread: string[] = [];
+    const vars = new Map([['DJANGO_SETTINGS_MODULE', 'config.settings.production']]);
+    const writes = frameworkStartWrites([{ text: 'python manage.py collectstatic --noinput', where: 'CMD' }], '/app', vars, files({ '/app/manage.py': 'import os\n' }), unread);
+    expect(writes).toEqual([]);
+    expect(unread).toEqual(['Django settings module config.settings.production (not found as /app/config/settings/production.py in the repository\'s files of the image)']);
+  });
+});
+
 describe('frameworkStartWrites: runtime-env-cra', () => {
   it('writes its --config-name, ./runtime-env.js by default, in the folder it runs in', () => {
     const none = files({});

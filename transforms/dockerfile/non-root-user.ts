@@ -508,6 +508,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
+  // A settings module the start names but that is not here: STATIC_ROOT and MEDIA_ROOT, and so what they make the app write, are not known.
+  const unreadSettings = [...new Set([start, ...serviceStarts.map((x) => x.start)].flatMap((st) => st.unreadSettings ?? []))];
+  if (unreadSettings.length) parts.push(`could not read ${unreadSettings.slice(0, 2).join(', ')}: the folders its STATIC_ROOT and MEDIA_ROOT name are not prepared`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (lostWrites.length) {
     parts.push(
