@@ -323,8 +323,14 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
 }
 
 /** A uid or gid as the code gives it: a number (`2000`), or the name `getpwnam('app')`/`Etc.getpwnam("app")` looks up. */
-function idOf(arg: string | undefined, text: string): string | undefined {
+function idOf(arg: string | undefined, text: string, depth = 0): string | undefined {
   if (!arg) return undefined;
+  // `running_uid = pwd.getpwnam('agent').pw_uid` then `os.setuid(running_uid)`: the value it was given (one step).
+  const bare = /^([A-Za-z_]\w*)\s*$/.exec(arg);
+  if (bare && depth === 0) {
+    const given = new RegExp(`^\\s*${bare[1]}\\s*=(?!=)\\s*([^\\n#]+)`, 'm').exec(text);
+    return given ? idOf(given[1]!.trim(), text, depth + 1) : undefined;
+  }
   const n = /^(\d+)\b/.exec(arg);
   if (n) return n[1];
   const named = /\bget(?:pw|gr)nam\s*\(?\s*['"]([a-z_][\w.-]*)['"]/i.exec(arg);

@@ -47,6 +47,11 @@ describe('appCodeDrops', () => {
     expect(r.reading.rootCaps).toEqual([]);
   });
 
+  it('follows a variable to the lookup it holds', () => {
+    const text = "import os, pwd, grp\ndef drop():\n    if os.getuid() != 0:\n        return\n    running_uid = pwd.getpwnam('agent').pw_uid\n    running_gid = grp.getgrnam('agent').gr_gid\n    os.setgroups([])\n    os.setgid(running_gid)\n    os.setuid(running_uid)\n";
+    expect(appCodeDrops(['/app/a.py'], fsOf({ '/app/a.py': text }), name)!.reading).toMatchObject({ rootCheck: true, drops: [{ tool: 'os.setuid', user: 'agent:agent', line: 9 }] });
+  });
+
   it('reads Node, Go and PHP calls', () => {
     expect(appCodeDrops(['/app/s.js'], fsOf({ '/app/s.js': 'if (process.getuid() === 0) process.setuid(1000);\n' }), name)!.reading).toMatchObject({ rootCheck: true, drops: [{ tool: 'process.setuid', user: '1000' }] });
     expect(appCodeDrops(['/app/main.go'], fsOf({ '/app/main.go': 'if err := syscall.Setuid(65534); err != nil {\n' }), name)!.reading.drops[0]).toMatchObject({ tool: 'syscall.Setuid', user: '65534', caps: ['SETUID'] });
