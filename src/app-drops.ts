@@ -288,9 +288,10 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
     const lines = text.split('\n');
     const fileDrops: { line: number; call: string; kind: 'uid' | 'gid'; arg: string }[] = [];
     let chownLine: number | undefined;
+    const bareCalls = importedDropCalls(lang, text);
     lines.forEach((line, i) => {
       if (COMMENT[lang].test(line)) return;
-      for (const c of DROP_CALLS) {
+      for (const c of [...DROP_CALLS, ...bareCalls]) {
         if (c.lang !== lang) continue;
         for (const m of line.matchAll(c.re)) {
           const head = m[0].replace(/[\s(=].*$/s, '');
@@ -320,6 +321,24 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
   }
   if (!drops.length || !where) return undefined;
   return { reading: { drops, writes: [], rootCheck, rootCaps: [...rootCaps].sort(), rootDaemons: [] }, where, read: readFiles };
+}
+
+const BARE_DROP_NAMES = /^(set(?:e|re|res)?[ug]id|setgroups|initgroups)$/;
+
+/**
+ * Drop calls by a bare name the file imports: `import { setgid, setuid } from 'process'` (or node:process, or
+ * `const { setuid } = require('process')`), Python's `from os import setuid, setgid`.
+ */
+function importedDropCalls(lang: Language, text: string): typeof DROP_CALLS {
+  const names: string[] = [];
+  if (lang === 'node') {
+    for (const m of text.matchAll(/\b(?:import\s*\{([^}]*)\}\s*from|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\s*\()\s*['"](?:node:)?process['"]/g)) {
+      for (const n of (m[1] ?? m[2] ?? '').split(',').map((x) => x.trim().split(/\s+as\s+|\s*:\s*/)[0]!)) if (BARE_DROP_NAMES.test(n)) names.push(n);
+    }
+  } else if (lang === 'python') {
+    for (const m of text.matchAll(/^\s*from\s+os\s+import\s+\(?([\w, ]+)/gm)) for (const n of m[1]!.split(',').map((x) => x.trim().split(/\s+/)[0]!)) if (BARE_DROP_NAMES.test(n)) names.push(n);
+  }
+  return names.map((n) => ({ lang, re: new RegExp(`(?<![.\\w])(${n})\\s*\\(\\s*([^)\\n]*)`, 'g'), ids: (x: string) => (/uid$/.test(x) ? 'uid' : 'gid') }));
 }
 
 /** A uid or gid as the code gives it: a number (`2000`), or the name `getpwnam('app')`/`Etc.getpwnam("app")` looks up. */

@@ -52,6 +52,13 @@ describe('appCodeDrops', () => {
     expect(appCodeDrops(['/app/a.py'], fsOf({ '/app/a.py': text }), name)!.reading).toMatchObject({ rootCheck: true, drops: [{ tool: 'os.setuid', user: 'agent:agent', line: 9 }] });
   });
 
+  it('reads bare calls the file imports from process or os', () => {
+    const js = "import { getgid, getuid, setgid, setuid } from 'process';\napp.listen(PORT, () => {\n  setgid(PGID);\n  setuid(PUID);\n});\n";
+    expect(appCodeDrops(['/app/i.js'], fsOf({ '/app/i.js': js }), name)!.reading.drops).toEqual([{ tool: 'setuid', line: 4, caps: ['SETGID', 'SETUID'] }]);
+    expect(appCodeDrops(['/app/a.py'], fsOf({ '/app/a.py': 'from os import setuid\nsetuid(1000)\n' }), name)!.reading.drops[0]).toMatchObject({ tool: 'setuid', user: '1000' });
+    expect(appCodeDrops(['/app/b.js'], fsOf({ '/app/b.js': 'function setuid(x) {}\nsetuid(1)\n' }), name)).toBeUndefined();
+  });
+
   it('reads Node, Go and PHP calls', () => {
     expect(appCodeDrops(['/app/s.js'], fsOf({ '/app/s.js': 'if (process.getuid() === 0) process.setuid(1000);\n' }), name)!.reading).toMatchObject({ rootCheck: true, drops: [{ tool: 'process.setuid', user: '1000' }] });
     expect(appCodeDrops(['/app/main.go'], fsOf({ '/app/main.go': 'if err := syscall.Setuid(65534); err != nil {\n' }), name)!.reading.drops[0]).toMatchObject({ tool: 'syscall.Setuid', user: '65534', caps: ['SETUID'] });
