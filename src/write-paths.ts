@@ -59,6 +59,7 @@ import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
+import { sortedDirEntries } from './read.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -678,7 +679,10 @@ export interface FrameworkWrite {
 function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string): string | undefined {
   const dir = wd.final;
   if (!wd.finalKnown || dir === '/' || isSystemPath(dir)) return undefined;
-  const mount = services.flatMap((s) => s.volumes.filter((m) => (m.type === 'bind' || m.type === 'volume') && !m.readOnly && clean(m.target) === dir).map((m) => ({ s, m })))[0];
+  // A bind mount of a folder of the repository that holds files is the code itself (a dev stack's `./server:/app`,
+  // plankanban/planka's docker-compose-dev.yml), not data; DocuSeal's ./docuseal is not in the repository.
+  const holdsFiles = (hostPath: string | undefined) => hostPath !== undefined && sortedDirEntries(hostPath).some((e) => !/^\.(gitkeep|keep|gitignore|placeholder|empty)$/.test(e.name));
+  const mount = services.flatMap((s) => s.volumes.filter((m) => (m.type === 'volume' || (m.type === 'bind' && !holdsFiles(m.hostPath))) && !m.readOnly && clean(m.target) === dir).map((m) => ({ s, m })))[0];
   if (!mount || services.some((s) => s.effective.working_dir !== undefined)) return undefined;
   for (const ins of chain) {
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
