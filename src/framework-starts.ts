@@ -63,7 +63,14 @@ const UPLOAD_SCAN_LIMIT = 3000;
 const UNWALKED = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', 'site-packages', 'static', 'staticfiles', 'media']);
 
 /** What the framework of each start writes at start. */
-export function frameworkStartWrites(texts: readonly FrameworkStartText[], workdir: string, vars: ReadonlyMap<string, string | undefined>, readFile: ReadContainerFile): StartWrite[] {
+export function frameworkStartWrites(
+  texts: readonly FrameworkStartText[],
+  workdir: string,
+  vars: ReadonlyMap<string, string | undefined>,
+  readFile: ReadContainerFile,
+  /** Collects the settings modules a start names that could not be read (not in the repository where the image has them). */
+  unread?: string[],
+): StartWrite[] {
   // Files checked out with CRLF line ends read as the same Python and shell.
   const read: ReadContainerFile = (p) => {
     const f = readFile(p);
@@ -100,7 +107,7 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
           const key = manage.root;
           if (!django.has(key)) django.set(key, { ...(manage.settings ? { settings: manage.settings } : {}), at });
           if (manage.sub === 'collectstatic') {
-            const settings = djangoSettings(manage.root, manage.settings, vars, read);
+            const settings = djangoSettings(manage.root, manage.settings, vars, read, unread);
             const root = settings?.values.get('STATIC_ROOT');
             if (root) add({ path: path.posix.resolve(cwd, root.value), kind: 'dir', how: `${manage.how} copies the static files into STATIC_ROOT (${root.where}) (${at})` });
           }
@@ -111,13 +118,17 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
         const env = runtimeEnvFile(argv);
         if (env) add({ path: path.posix.resolve(cwd, env.file), kind: 'file', how: `${env.how} writes ${env.file} (${at})` });
         const next = nextStart(argv, cwd, read);
-        if (next) add({ path: path.posix.join(cwd, '.next/cache'), kind: 'dir', how: `${next} writes the Next.js server's run-time cache (images, fetch, ISR) in ${cwd}/.next/cache (${at})` });
+        const dist = next ? nextDistDir(cwd, read) : undefined;
+        if (next && dist) {
+          const cache = path.posix.join(cwd, dist.dir, 'cache');
+          add({ path: cache, kind: 'dir', how: `${next} writes the Next.js server's run-time cache (images, fetch, ISR) in ${cache}${dist.where ? ` (distDir in ${dist.where})` : ''} (${at})` });
+        }
       }
     }
   }
   // Uploads: a project whose models store files writes them under MEDIA_ROOT while it serves.
   for (const [root, { settings: named, at }] of django) {
-    const settings = djangoSettings(root, named, vars, read);
+    const settings = djangoSettings(root, named, vars, read, unread);
     const media = settings?.values.get('MEDIA_ROOT');
     if (!settings || !media) continue;
     // Uploads stored elsewhere (django-storages' S3, plane's S3Storage) never touch MEDIA_ROOT, unless a block may choose the file system.
@@ -131,7 +142,7 @@ export function frameworkStartWrites(texts: readonly FrameworkStartText[], workd
 }
 
 /** Commands of a text with the line each starts on; a backslash-newline continues a line. */
-function commandsOf(text: string): { words: string[]; line: number }[] {
+export function commandsOf(text: string): { words: string[]; line: number }[] {
   const out: { words: string[]; line: number }[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -151,7 +162,7 @@ const POP_CWD = '\u0000pop';
 const CONCURRENTLY_VALUED = /^(-n|--names|-c|--prefix-colors|-p|--prefix|-l|--prefix-length|-t|--timestamp-format|-s|--success|--name-separator|--restart-tries|--restart-after|-m|--max-processes|--default-input-target|-ks|--kill-signal)$/;
 
 /** The commands an argv runs: `sh -c TEXT` gives TEXT's, `exec`/`uv run`/`poetry run`/`pipenv run` the wrapped one. */
-function unwrap(argv: string[], depth = 0): string[][] {
+export function unwrap(argv: string[], depth = 0): string[][] {
   const cmd = path.posix.basename(argv[0] ?? '');
   const c = argv.indexOf('-c');
   if (SHELL.test(cmd) && c > 0 && argv[c + 1] !== undefined && depth < 3) return shellCommands(argv[c + 1]!).flatMap((w) => unwrap(w, depth + 1));
@@ -260,6 +271,23 @@ function nextStart(argv: string[], cwd: string, read: ReadContainerFile): string
   }
   const body = scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>)[script] : undefined;
   return typeof body === 'string' && /(^|[\s;&|(])next\s+start\b/.test(body) ? `${[cmd, ...argv.slice(1)].join(' ')} (package.json "${script}": "${body}")` : undefined;
+}
+
+/**
+ * The folder Next.js builds into and serves from: `distDir` of next.config.js/.mjs/.ts/.cjs in the app's folder
+ * (https://nextjs.org/docs/app/api-reference/config/next-config-js/distDir), `.next` when none sets it. Undefined
+ * when the config sets it to something not a literal (`distDir: process.env.DIST_DIR`): where it writes is not known.
+ */
+function nextDistDir(cwd: string, read: ReadContainerFile): { dir: string; where?: string } | undefined {
+  for (const name of ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs']) {
+    const f = read(path.posix.join(cwd, name));
+    if (!f) continue;
+    const code = f.text.replace(/^\s*\/\/.*$/gm, '');
+    if (!/\bdistDir\b/.test(code)) return { dir: '.next' };
+    const m = /\bdistDir\s*:\s*(['"`])([^'"`$]+)\1\s*[,}\n]/.exec(code);
+    return m ? { dir: m[2]!.replace(/^\.\//, ''), where: name } : undefined;
+  }
+  return { dir: '.next' };
 }
 
 /** Build tools whose run writes the app's build output on disk (not a dev server, which serves from memory). */
@@ -380,7 +408,7 @@ interface DjangoSettings {
  * The settings module's STATIC_ROOT and MEDIA_ROOT (container paths, absolute or relative to the start's folder), read
  * from the module the environment, `--settings`, manage.py or the wsgi module names.
  */
-function djangoSettings(root: string, named: string | undefined, vars: ReadonlyMap<string, string | undefined>, read: ReadContainerFile): DjangoSettings | undefined {
+function djangoSettings(root: string, named: string | undefined, vars: ReadonlyMap<string, string | undefined>, read: ReadContainerFile, unread?: string[]): DjangoSettings | undefined {
   let module = named && !named.startsWith('wsgi:') ? named : vars.get('DJANGO_SETTINGS_MODULE');
   const manage = read(path.posix.join(root, 'manage.py'));
   if (!module) {
@@ -391,7 +419,12 @@ function djangoSettings(root: string, named: string | undefined, vars: ReadonlyM
   }
   if (!module || module.includes('$')) return undefined;
   const file = moduleFile(root, module, read);
-  if (!file) return undefined;
+  if (!file) {
+    // Named but not found where the image has it (a module of an installed package, a path the COPYs do not bring): say so.
+    const said = `Django settings module ${module} (not found as ${path.posix.join(root, ...module.split('.'))}.py in the repository's files of the image)`;
+    if (unread && !unread.includes(said)) unread.push(said);
+    return undefined;
+  }
   const env = new Map<string, Value>();
   const values = new Map<string, SettingValue>();
   readSettingsFile(root, file, env, values, vars, read, 0);

@@ -26,7 +26,8 @@ import { chainInstructions, resolveStageBase, runCommands, runShellText, variabl
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
-import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText } from './framework-starts.js';
+import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
+import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -694,6 +695,21 @@ function escalatesToRoot(words: string[], scope: Map<string, string | undefined>
   return (tool === 'sudo' || tool === 'doas') && readDrop(['sudo', ...words.slice(1)], scope) === undefined;
 }
 
+/** sudo's and doas's options that take the next word as their value (sudo(8), doas(1)). */
+const SUDO_VALUED = /^-[CDghprtTUu]$/;
+
+/** The command a `sudo`/`doas` step up runs: the words after its options (`sudo -E -n mkdir -p /run/app` gives `mkdir -p /run/app`). */
+function escalatedCommand(words: string[]): string[] {
+  let i = 1;
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--') return words.slice(i + 1);
+    if (!w.startsWith('-')) break;
+    if (SUDO_VALUED.test(w)) i++;
+  }
+  return words.slice(i);
+}
+
 const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel', 'adduser', 'addgroup', 'deluser', 'delgroup', 'chpasswd']);
 
 /**
@@ -959,7 +975,9 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
       }
-      for (const w of writesOf(words, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
+      // `sudo mkdir -p /run/app`: the command sudo runs as root writes as any other would.
+      const written = escalatesToRoot(words, scope) ? escalatedCommand(words) : words;
+      for (const w of writesOf(written, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
     }
   }
   for (const w of writes) if (w.kind === 'file' && tested.has(w.path)) w.tested = tested.get(w.path)!;
@@ -1293,6 +1311,10 @@ export interface ImageStart {
   runUsers: RunUserEvidence[];
   /** Where it starts uwsgi with no user named (no `--uid`, .ini `uid =` or UWSGI_UID it can see): a compose `environment:` may name it (environmentRunUsers). */
   uwsgi?: string;
+  /** Settings modules the start's framework names that could not be read (a Django settings module not in the image's files here): what they set is not known. */
+  unreadSettings?: string[];
+  /** A step down the app makes in its own code (app-drops.ts: DocuSeal's `Process::Sys.seteuid(2000)` after root-only setup). */
+  app?: AppCodeReading;
 }
 
 /** A non-root user the app is meant to run as, with where that is said. */
@@ -1346,21 +1368,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       delete d.lineRange; // a Dockerfile instruction, not a script line
       if (c.inherited) d.where = `the Dockerfile of ${c.inherited.image} (${c.inherited.dockerfile.rel})`;
     }
-    command = command
-      ? {
-          drops: [...command.drops, ...reading.drops],
-          writes: [...command.writes, ...reading.writes],
-          rootCheck: command.rootCheck || reading.rootCheck,
-          rootCaps: [...new Set([...command.rootCaps, ...reading.rootCaps])],
-          rootDaemons: [...command.rootDaemons, ...reading.rootDaemons],
-          accountChanges: [...(command.accountChanges ?? []), ...(reading.accountChanges ?? [])],
-          packageInstalls: [...(command.packageInstalls ?? []), ...(reading.packageInstalls ?? [])],
-          fileCapSets: [...(command.fileCapSets ?? []), ...(reading.fileCapSets ?? [])],
-          pipInstalls: [...(command.pipInstalls ?? []), ...(reading.pipInstalls ?? [])],
-          staticCollects: [...(command.staticCollects ?? []), ...(reading.staticCollects ?? [])],
-          depInstalls: [...(command.depInstalls ?? []), ...(reading.depInstalls ?? [])],
-        }
-      : reading;
+    command = command ? mergeReadings(command, reading) : reading;
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
@@ -1377,8 +1385,9 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
     }
   }
-  const { frameworks, builds } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
+  const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1386,6 +1395,34 @@ function joinImageProgramEntrypoint(commands: StartCommand[]): StartCommand[] {
   const joined = joinProgramEntrypoint(commands.map((c) => ({ ...c, where: commandWhere(c) })));
   if (joined.length === commands.length) return commands;
   return [{ ...commands[0]!, argv: joined[0]!.argv }];
+}
+
+/** Reads a file of the container from the repository: where the image's COPYs (or a stage's, hostFileFromStage) or the service's mounts put it. */
+function containerFileReader(project: Project, mappings: readonly ContainerMapping[]): ReadContainerFile {
+  return (containerPath: string) => {
+    const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
+    if (!hostPath) return undefined;
+    try {
+      return { text: readFileSync(hostPath, 'utf8'), hostPath };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * A step down in the code of the app the start runs (appCodeDrops): the entry files its command and scripts run, and
+ * the files they load, read where the image or the service's mounts put them.
+ */
+function startAppCode(project: Project, mappings: readonly ContainerMapping[], commands: { text: string }[], scripts: ImageStart['scripts'], workdir: string): AppCodeReading | undefined {
+  const read = containerFileReader(project, mappings);
+  const entries = appEntryFiles([...commands, ...scripts.map((x) => ({ text: x.source.text }))], workdir, read);
+  if (!entries.length) return undefined;
+  const name = (hostPath: string) => {
+    const root = project.roots.find((r) => isInside(r, hostPath));
+    return root ? path.relative(root, hostPath).split(path.sep).join('/') : path.basename(hostPath);
+  };
+  return appCodeDrops(entries, read, name);
 }
 
 /** What the framework a start runs writes at start (frameworkStartWrites), its files read where the image or the service's mounts put them. */
@@ -1396,20 +1433,14 @@ function startFrameworkWrites(
   scripts: ImageStart['scripts'],
   workdir: string,
   vars: Map<string, string | undefined>,
-): { frameworks: StartWrite[]; builds: string[] } {
+): { frameworks: StartWrite[]; builds: string[]; unread?: string[] } {
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
   // Only a start that names one of the frameworks reads the repository's files.
   if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: [], builds: [] };
-  const read = (containerPath: string) => {
-    const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
-    if (!hostPath) return undefined;
-    try {
-      return { text: readFileSync(hostPath, 'utf8'), hostPath };
-    } catch {
-      return undefined;
-    }
-  };
-  return { frameworks: frameworkStartWrites(texts, workdir, vars, read), builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [] };
+  const read = containerFileReader(project, mappings);
+  const unread: string[] = [];
+  const frameworks = frameworkStartWrites(texts, workdir, vars, read, unread);
+  return { frameworks, builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [], unread };
 }
 
 /**
@@ -1885,17 +1916,20 @@ export interface ImageDrop {
   caps: string[];
   /** The drop only runs when started as root (the script checks `id -u`). */
   conditional: boolean;
+  /** The drop is a call in the app's own code (app-drops.ts), not a command of a start script. */
+  app?: AppCodeReading;
 }
 
 /** The privilege drop an image does at start in files of this repository, if any. */
 export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
-  const readings: { reading: ScriptReading; where: string; script?: ImageStart['scripts'][number] }[] = [
+  const readings: { reading: ScriptReading; where: string; script?: ImageStart['scripts'][number]; app?: AppCodeReading }[] = [
     ...start.scripts.map((s) => ({
       reading: s.reading,
       where: s.ref.command.inherited ? `${path.basename(s.ref.hostPath)} of ${s.ref.command.inherited.image} (${s.ref.command.inherited.dockerfile.rel})` : path.basename(s.ref.hostPath),
       script: s,
     })),
     ...(start.command ? [{ reading: start.command, where: 'the Dockerfile' }] : []),
+    ...(start.app ? [{ reading: start.app.reading, where: `${start.app.where} (the app's own code)`, app: start.app }] : []),
   ];
   // The main process's step down; else a one-off one, when nothing the start runs keeps root after it: no daemon or
   // supervisor started as root (gogs's s6-svscan), no account changes or package installs, which need root.
@@ -1910,7 +1944,7 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   const caps = new Set<string>();
   for (const r of readings) for (const c of [...r.reading.drops.flatMap((d) => d.caps), ...r.reading.rootCaps]) caps.add(c);
   const drop = found.reading.drops.find((d) => !d.oneOff) ?? found.reading.drops[0]!;
-  return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck };
+  return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck, ...(found.app ? { app: found.app } : {}) };
 }
 
 /** Package names and files that install a tool to run a command as another user. */
@@ -1998,6 +2032,12 @@ function dropToolInstalled(level: ImageLevel): { tool: string; line: number } | 
  */
 export function dropDecision(mode: 'keep' | 'conditional', d: ImageDrop): { keep: string } | { conditional: true } {
   if (mode === 'keep') return { keep: `it needs ${d.caps.join(', ')} (entrypoint-drop: keep, the default)` };
+  // The app's own code is not rewritten: it can only be left to skip its drop when it already tests for root.
+  if (d.app) {
+    if (!d.conditional) return { keep: `the drop is a call in the app's code (${d.app.where} line ${d.drop.line}), which this tool does not rewrite` };
+    if (!d.drop.user || d.drop.user.includes('$')) return { keep: 'the user it drops to is not known here' };
+    return { conditional: true };
+  }
   if (!d.script) return { keep: "the drop is in the Dockerfile's ENTRYPOINT/CMD, which is not rewritten" };
   // The parent's script is every child's start: made conditional for one child, it changes them all.
   if (d.script.ref.command.inherited) return { keep: `the drop is in the start script of ${d.script.ref.command.inherited.image}, which every image built FROM it shares; make it conditional there` };
@@ -2200,8 +2240,9 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = serviceMappings(project, s, df, base);
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  const { frameworks, builds } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...users };
+  const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /**
@@ -2241,6 +2282,10 @@ function startText(t: { argv?: string[]; shell?: string }): string {
   return t.shell ?? (SHELLS.test(argv[0] ?? '') && argv[1] === '-c' ? argv[2] ?? '' : argv.map(shellWord).join(' '));
 }
 
+/**
+ * Two readings of one start as one (an ENTRYPOINT and its CMD, a compose entrypoint and command): every field carried,
+ * so a step one part takes (the CMD's `sudo`, read apart from a `tini --` ENTRYPOINT) is still the start's.
+ */
 function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
   return {
     drops: [...a.drops, ...b.drops],
@@ -2256,6 +2301,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     staticCollects: [...(a.staticCollects ?? []), ...(b.staticCollects ?? [])],
     depInstalls: [...(a.depInstalls ?? []), ...(b.depInstalls ?? [])],
     userSwitches: [...(a.userSwitches ?? []), ...(b.userSwitches ?? [])],
+    escalations: [...(a.escalations ?? []), ...(b.escalations ?? [])],
   };
 }
 

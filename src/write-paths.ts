@@ -59,6 +59,7 @@ import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
 import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
+import { sortedDirEntries } from './read.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -381,7 +382,8 @@ export function imageWritePaths(
   const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
   const chain = chainInstructions(base.chain);
   const codeDirs = new Set<string>();
-  if (wd.final !== '/') codeDirs.add(wd.final);
+  const dataWorkdir = mountedEmptyWorkdir(chain, wd, services, parsed.escape);
+  if (wd.final !== '/' && !dataWorkdir) codeDirs.add(wd.final);
   const emptyCopies = new Map<DfInstruction, { dest: string; how: string }>();
   for (const ins of chain) {
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
@@ -474,14 +476,15 @@ export function imageWritePaths(
       put({ path: abs, kind: 'data-dir', use: isScratchPath(abs) ? 'scratch' : 'data', declaredBy: `ENV ${p.name}=${value}` });
     }
   }
-  if (opts.chownWorkdir && wd.final !== '/') {
+  if (dataWorkdir) put({ path: wd.final, kind: 'data-dir', use: 'data', declaredBy: dataWorkdir });
+  if (opts.chownWorkdir && wd.final !== '/' && !dataWorkdir) {
     // The user asked for the app to write next to its code: what it writes there it keeps, and a tmpfs would hide the code.
     put({ path: wd.final, kind: 'workdir', use: 'data', declaredBy: 'WORKDIR under --chown-workdir' });
   }
 
   // Start-up writes: a directory made at start is made now; a file written in place is owned
   // unless its directory already is; sed -i and sqlite need the directory itself writable.
-  const startReasons: string[] = [];
+  const startReasons: string[] = dataWorkdir ? [dataWorkdir] : [];
   const inCode = (p: string) => codeDirList.some((c) => isUnder(p, c));
   // Built by a loop: filter().map() over an empty and a full list hands the callers arrays of two
   // element kinds, and the optimised code deoptimised on the second (issue 13).
@@ -670,6 +673,33 @@ export interface FrameworkWrite {
   use: WritePathUse;
   declaredBy: string;
   owner?: string;
+}
+
+/**
+ * The final WORKDIR as the app's data folder, said as its reason: the chain sets it, the build copies nothing into it
+ * and runs nothing in it, and a compose service mounts a bind or volume exactly there (docusealco/docuseal: the app in
+ * /app, `WORKDIR /data/docuseal` last, `./docuseal:/data/docuseal` in compose; its code writes docuseal.env there).
+ * Code is never there, so the folder is the user's, and a bind mount over it gets its migration note.
+ */
+function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string): string | undefined {
+  const dir = wd.final;
+  if (!wd.finalKnown || dir === '/' || isSystemPath(dir)) return undefined;
+  // A bind mount of a folder of the repository that holds files is the code itself (a dev stack's `./server:/app`,
+  // plankanban/planka's docker-compose-dev.yml), not data; DocuSeal's ./docuseal is not in the repository.
+  const holdsFiles = (hostPath: string | undefined) => hostPath !== undefined && sortedDirEntries(hostPath).some((e) => !/^\.(gitkeep|keep|gitignore|placeholder|empty)$/.test(e.name));
+  const mount = services.flatMap((s) => s.volumes.filter((m) => (m.type === 'volume' || (m.type === 'bind' && !holdsFiles(m.hostPath))) && !m.readOnly && clean(m.target) === dir).map((m) => ({ s, m })))[0];
+  if (!mount || services.some((s) => s.effective.working_dir !== undefined)) return undefined;
+  for (const ins of chain) {
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
+      if (!dest || isUnder(dest, dir) || isUnder(dir, dest)) return undefined;
+    } else if (ins.keyword === 'RUN') {
+      // A RUN in it, or one that names a path inside it, may fill it (a clone, an install, a download).
+      if (isUnder(wd.before.get(ins) ?? '/', dir) || runScript(ins, escape).includes(`${dir}/`)) return undefined;
+    }
+  }
+  const how = mount.m.type === 'bind' ? `bind-mounts ${mount.m.source}` : `mounts volume ${mount.m.source ?? '(anonymous)'}`;
+  return `the app's working folder (WORKDIR ${dir}), into which the build copies nothing and where ${mount.s.name} ${how}, is its data folder`;
 }
 
 /**

@@ -99,6 +99,16 @@ describe('frameworkStartWrites: Django MEDIA_ROOT from the models', () => {
   });
 });
 
+describe('frameworkStartWrites: a settings module it cannot read', () => {
+  it('says so, where the start names one that is not in the image\'s files here', () => {
+    const unread: string[] = [];
+    const vars = new Map([['DJANGO_SETTINGS_MODULE', 'config.settings.production']]);
+    const writes = frameworkStartWrites([{ text: 'python manage.py collectstatic --noinput', where: 'CMD' }], '/app', vars, files({ '/app/manage.py': 'import os\n' }), unread);
+    expect(writes).toEqual([]);
+    expect(unread).toEqual(['Django settings module config.settings.production (not found as /app/config/settings/production.py in the repository\'s files of the image)']);
+  });
+});
+
 describe('frameworkStartWrites: runtime-env-cra', () => {
   it('writes its --config-name, ./runtime-env.js by default, in the folder it runs in', () => {
     const none = files({});
@@ -124,6 +134,14 @@ describe('frameworkStartWrites: Next.js', () => {
     expect(cache('npm start', { start: 'node server.js' })).toEqual([]);
     expect(cache('npm run build', { build: 'next build' })).toEqual([]);
     expect(cache('npm test', { test: 'next start' })).toEqual([]);
+  });
+
+  it("reads distDir from next.config, and says nothing where it is not a literal", () => {
+    const withConfig = (name: string, text: string) => frameworkStartWrites([{ text: 'next start', where: 'CMD' }], '/app', new Map(), files({ [`/app/${name}`]: text })).map((w) => w.path);
+    expect(withConfig('next.config.js', "module.exports = {\n  distDir: 'build',\n};\n")).toEqual(['/app/build/cache']);
+    expect(withConfig('next.config.mjs', 'const nextConfig = { output: "standalone", distDir: "./dist/web" };\nexport default nextConfig;\n')).toEqual(['/app/dist/web/cache']);
+    expect(withConfig('next.config.ts', 'export default { distDir: process.env.DIST_DIR || ".next" };\n')).toEqual([]);
+    expect(withConfig('next.config.js', '// distDir: "x"\nmodule.exports = { reactStrictMode: true };\n')).toEqual(['/app/.next/cache']);
   });
 
   it('follows cd, sh -c and concurrently operands, each operand from the start folder', () => {

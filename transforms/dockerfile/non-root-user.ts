@@ -519,6 +519,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
   if (layout.startReasons.length) parts.push(`written at start: ${layout.startReasons.join('; ')}`);
+  // A settings module the start names but that is not here: STATIC_ROOT and MEDIA_ROOT, and so what they make the app write, are not known.
+  const unreadSettings = [...new Set([start, ...serviceStarts.map((x) => x.start)].flatMap((st) => st.unreadSettings ?? []))];
+  if (unreadSettings.length) parts.push(`could not read ${unreadSettings.slice(0, 2).join(', ')}: the folders its STATIC_ROOT and MEDIA_ROOT name are not prepared`);
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (lostWrites.length) {
     parts.push(
@@ -1578,21 +1581,24 @@ function decideDrop(
   const what = toRoot
     ? `${d.where} can drop privileges itself (${d.drop.tool} ${d.drop.user}, line ${d.drop.line}), but to root unless its variables name another user`
     : `${d.where} drops privileges itself (${d.drop.tool}${d.drop.user ? ` ${d.drop.user}` : ''}, line ${d.drop.line})`;
-  const after = toRoot ? 'stays root by default' : 'the entrypoint drops to its user';
+  const after = toRoot ? 'stays root by default' : d.app ? 'the app drops to its user' : 'the entrypoint drops to its user';
   const keep = (why: string) => ({
-    keep: `${what}: USER left alone, so the container starts as root and ${after}; ${why}`,
-    manual:
-      opts.entrypointDrop === 'keep'
+    keep: `${what}: USER left alone, so the container starts as root and ${after}; ${why}${d.app ? `; read: ${d.app.read.slice(0, 4).join(', ')}${d.app.read.length > 4 ? ', …' : ''}` : ''}`,
+    manual: d.app
+      ? appDropManual(opts, d)
+      : opts.entrypointDrop === 'keep'
         ? `compose/cap-drop gives back only ${d.caps.join(', ')}. To run as non-root from the start, use --entrypoint-drop conditional (entrypoint-drop: conditional), which makes the drop run only as root and adds USER.`
         : `Make the drop run only when started as root (if [ "$(id -u)" = 0 ]; then ...; fi), then add USER by hand.`,
   });
   const decided = dropDecision(opts.entrypointDrop, d);
   if ('keep' in decided) return keep(decided.keep);
   const user = d.drop.user!;
-  const drops = d.script!.reading.drops;
   if (d.conditional) {
-    return { preferred: { ref: user, reason: `${what}, only when started as root` }, edits: [], message: `${d.where} already drops only when started as root` };
+    // The app's root-only setup before its step down (DocuSeal's chown of its data folder) no longer runs as the user.
+    const setup = d.app && d.app.reading.rootCaps.length ? `; its root-only setup before the drop (a chown in ${d.app.where}) no longer runs, so files an earlier root start made must be given to ${user} by hand` : '';
+    return { preferred: { ref: user, reason: `${what}, only when started as root` }, edits: [], message: `${d.where} already drops only when started as root${setup}` };
   }
+  const drops = d.script!.reading.drops;
   const src = d.script!.source;
   const eol = src.text.includes('\r\n') ? '\r\n' : '\n';
   const edits: Edit[] = drops.map((x) => {
@@ -1613,6 +1619,17 @@ function decideDrop(
       `made its ${drops.map((x) => `${x.tool} (line ${x.line})`).join(', ')} run only when started as root (entrypoint-drop: conditional), so the image runs as ${user} from the start` +
       (d.script!.reading.rootCaps.length ? `; the chown before the drop now runs as ${user} and works only on files it already owns` : ''),
   };
+}
+
+/** What to do by hand about a step down in the app's own code (app-drops.ts), by entrypoint-drop mode. */
+function appDropManual(opts: HardenOptions, d: ImageDrop): string {
+  const setup = d.app!.reading.rootCaps.length ? ' and give the user what its root-only setup (the chown before the drop) owns now, in the image and in existing volumes' : '';
+  if (opts.entrypointDrop === 'keep') {
+    return d.conditional
+      ? `compose/cap-drop gives back only ${d.caps.join(', ')}. The app skips its step down when started as a user (it tests for root): to run as non-root from the start, use --entrypoint-drop conditional or add USER ${d.drop.user ?? '<its user>'} by hand${setup}.`
+      : `compose/cap-drop gives back only ${d.caps.join(', ')}. To run as non-root from the start, make the app skip its step down when not root, then add USER by hand${setup}.`;
+  }
+  return `Make the app skip its step down when not root (test for root before it), then add USER by hand${setup}.`;
 }
 
 /**

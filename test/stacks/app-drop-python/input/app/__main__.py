@@ -1,0 +1,4 @@
+from .privileges import step_down
+
+step_down()
+print("serving")
