@@ -319,6 +319,8 @@ const CASES: [string, Partial<ImageFacts>][] = [
   // minio: root, no step down, VOLUME /data; base by release date
   ['minio/minio:RELEASE.2023-07-21T21-12-44Z', { family: 'minio', distro: 'rhel-minimal' }],
   ['minio/minio:RELEASE.2025-04-22T22-12-26Z', { family: 'minio', distro: 'unknown', defaultUser: 'root', nonRootByDefault: false, dropsPrivileges: false, capsNeeded: [], dataPaths: ['/data'], ports: [9000], writePathsKnown: false }],
+  // ... and stays root needing no capability, for any command (the entrypoint puts minio in front), unless it switches users
+  ['minio/minio:RELEASE.2025-04-22T22-12-26Z', { staysRoot: true, servesFor: 'any', staysRootUnless: { variables: ['MINIO_USERNAME', 'MINIO_GROUPNAME'], why: expect.stringContaining('chroot --userspec') } }],
   ['minio/minio:RELEASE.2021-04-22T15-44-28Z', { family: 'minio', distro: 'alpine' }],
   ['quay.io/minio/minio:latest', { family: 'minio', distro: 'unknown', defaultUser: 'root' }],
   // nextcloud: root start, rsync --chown and su -p www-data (checked on a stand-in), then Apache's or php-fpm's master
@@ -334,8 +336,8 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['selenium/node-firefox:3.141.59-xenon', { family: 'selenium', defaultUser: 'seluser', nonRootByDefault: true, existingUser: undefined }],
   ['selenium/hub:3.141.59-20210929', { family: 'selenium', defaultUser: '1200', existingUser: { name: 'seluser', uid: 1200, gid: 1201 } }],
   // mailpit, meilisearch: root, no step down, writes set by options the table cannot see
-  ['axllent/mailpit:v1.21', { family: 'mailpit', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [1025, 1110, 8025], writePathsKnown: false }],
-  ['getmeili/meilisearch:v1.12', { family: 'meilisearch', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [7700], writePathsKnown: false }],
+  ['axllent/mailpit:v1.21', { family: 'mailpit', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [1025, 1110, 8025], writePathsKnown: false, staysRoot: true, servesFor: 'any' }],
+  ['getmeili/meilisearch:v1.12', { family: 'meilisearch', distro: 'alpine', defaultUser: 'root', capsNeeded: [], ports: [7700], writePathsKnown: false, staysRoot: true, servesFor: { words: ['meilisearch', '/bin/meilisearch', '/meilisearch'], optionFirst: false } }],
   // loki, opensearch: non-root by default, no VOLUME, write paths set by their configuration
   ['grafana/loki:3.4.2', { family: 'loki', defaultUser: '10001', nonRootByDefault: true, existingUser: { name: 'loki', uid: 10001, gid: 10001 }, ports: [3100], writePathsKnown: false }],
   ['opensearchproject/opensearch:2.19.1', { family: 'opensearch', distro: 'rhel', defaultUser: '1000', nonRootByDefault: true, existingUser: { name: 'opensearch', uid: 1000, gid: 1000 }, ports: [9200, 9300, 9600, 9650], writePathsKnown: false }],

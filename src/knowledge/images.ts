@@ -96,6 +96,19 @@ export interface ImageFacts {
    */
   staysRoot?: boolean;
   /**
+   * For a staysRoot image: the compose `command:` values its own server still runs for. 'any' where the entrypoint is
+   * the server (mailpit's ENTRYPOINT ["/mailpit"]: a command is its arguments) or puts it in front of every argument
+   * (minio's `set -- minio "$@"`); a DropCondition where the command replaces the server's (meilisearch's CMD under
+   * `tini --`). Unset: only with no compose command.
+   */
+  servesFor?: 'any' | DropCondition;
+  /**
+   * For a staysRoot image: environment variables that make its own start do something else as root (minio's
+   * MINIO_USERNAME and MINIO_GROUPNAME: `chroot --userspec` to another user), whose needs were not checked: a service
+   * that sets all of `variables` is reported instead. `why` says what the start then does.
+   */
+  staysRootUnless?: { variables: string[]; why: string };
+  /**
    * The DAC_OVERRIDE in capsNeeded is there only for root to read and descend into folders the server's user keeps
    * private (the entrypoint's `find <data> \! -user X -exec chown X`); it writes only in folders root owns or that
    * are mode 1777. CAP_DAC_READ_SEARCH bypasses the same read and search checks (capabilities(7)), so a service whose
@@ -1555,8 +1568,20 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // (Dockerfile.release history): alpine until 2021-06-03, ubi8/ubi9-minimal (microdnf) until 2023-10-28, then ubi9-micro,
     // which has no package manager: no tool there can install shadow-utils for useradd, so the distro of those tags (and
     // of latest, edge) is left unknown and a Dockerfile built FROM them gets no user made by a guess.
+    // cap_drop ALL: the entrypoint only rewrites its arguments and execs minio, which as root makes its folders, writes,
+    // chmods files it made and sets the soft NOFILE limit to the hard one (setMaxResources, cmd/server-rlimit.go): none of
+    // that needs a capability where root owns the folders (a named volume: the image's /data is root's; a host folder
+    // Docker makes). Checked on the team engine (2026-12-03) with a stand-in (debian:bookworm-slim, tini, a root script
+    // doing those steps in /data, /tmp and its WORKDIR) under cap_drop ALL, no-new-privileges, read_only with tmpfs /tmp:
+    // it started, and stopped on TERM, with CapEff 0; over a host folder owned by UID 1000 it stopped at "Permission
+    // denied" until DAC_OVERRIDE was given back, which compose/cap-drop adds for read-write bind mounts (rootBindWrites).
+    // With MINIO_USERNAME and MINIO_GROUPNAME set the entrypoint appends to /etc/passwd and runs `chroot --userspec`
+    // instead: SYS_CHROOT, SETGID, SETUID at least (elasticsearch 7's chroot, below), not checked: reported.
     facts: {
       distro: 'unknown',
+      staysRoot: true,
+      servesFor: 'any',
+      staysRootUnless: { variables: ['MINIO_USERNAME', 'MINIO_GROUPNAME'], why: 'switches to that user with `chroot --userspec` (dockerscripts/docker-entrypoint.sh, "DEPRECATED and unsupported")' },
       ports: [9000],
       dataPaths: ['/data'],
       writesUnknown:
@@ -1624,9 +1649,15 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['axllent/mailpit', 'ghcr.io/axllent/mailpit'],
     source: 'https://github.com/axllent/mailpit/blob/develop/Dockerfile',
     // FROM alpine with the static /mailpit binary (chgrp 0, g=u); no USER, so root; ENTRYPOINT ["/mailpit"] with no step
-    // down and no setcap; EXPOSE 1025 (SMTP), 1110 (POP3), 8025 (web), all above 1024. No VOLUME.
+    // down and no setcap; EXPOSE 1025 (SMTP), 1110 (POP3), 8025 (web), all above 1024. No VOLUME. As root it writes its
+    // SQLite file in /tmp (internal/storage/database.go: os.TempDir()) and chmods only the unix sockets it makes itself
+    // (internal/smtpd/smtpd.go, server/server.go): no capability, as the minio stand-in showed (CapEff 0 under cap_drop
+    // ALL, read_only with tmpfs /tmp). HEALTHCHECK `/mailpit readyz` runs as root too and only connects. A command is
+    // its arguments (`--smtp-auth-accept-any`): the server runs for any.
     facts: {
       distro: 'alpine',
+      staysRoot: true,
+      servesFor: 'any',
       ports: [1025, 1110, 8025],
       writesUnknown:
         'keeps its mail in a SQLite file it makes in the temporary folder (/tmp) unless MP_DATABASE (--database) names a file elsewhere, which this row cannot see: a read-only root needs a tmpfs on /tmp, or a volume where MP_DATABASE points',
@@ -1638,9 +1669,14 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     source: 'https://github.com/meilisearch/meilisearch/blob/main/Dockerfile',
     // FROM alpine; no USER, so root; ENTRYPOINT tini, CMD /bin/meilisearch: no step down, no setcap. WORKDIR /meili_data,
     // where its default paths are relative to (./data.ms, dumps/, snapshots/: MEILI_DB_PATH, MEILI_DUMP_DIR,
-    // MEILI_SNAPSHOT_DIR move them); upstream declares no VOLUME. EXPOSE 7700.
+    // MEILI_SNAPSHOT_DIR move them); upstream declares no VOLUME. EXPOSE 7700. As root it writes only there and in /tmp and
+    // sets permissions on the snapshot files it made (index-scheduler process_snapshot_creation.rs); tini, as PID 1,
+    // signals only its root child: no capability, as the minio stand-in (tini, root, WORKDIR writes) showed. A compose
+    // command replaces the CMD: the server runs for `meilisearch`, `/bin/meilisearch` and the old `/meilisearch` link.
     facts: {
       distro: 'alpine',
+      staysRoot: true,
+      servesFor: { words: ['meilisearch', '/bin/meilisearch', '/meilisearch'], optionFirst: false },
       ports: [7700],
       writesUnknown:
         'keeps its database, dumps and snapshots under its working folder /meili_data (./data.ms unless MEILI_DB_PATH, MEILI_DUMP_DIR or MEILI_SNAPSHOT_DIR move them), which upstream declares no VOLUME for, and its indexing writes temporary files: a read-only root needs a volume there and a tmpfs on /tmp',
