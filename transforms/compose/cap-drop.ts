@@ -291,6 +291,8 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // as root like no USER at all: its entrypoint's drop still runs (memos d14cfa1c4: `USER root`, then su-exec at start).
   const userSetInDockerfile = img.base && !(user.known && user.root) ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
   if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
+    // A root start the table knows steps down, but not what it needs (gitea's s6 with sshd as root).
+    if (img.facts.capsUnknown) return `${img.image ?? 'its image'} ${img.facts.capsUnknown}`;
     // A compose entrypoint replaces the image's, and the step down lives in the image's entrypoint: without it the
     // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
     // (redis' /data, 999:999 0755) (https://docs.docker.com/reference/compose-file/services/#entrypoint: it "overrides
