@@ -347,6 +347,10 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['docker.gitea.com/gitea:1.23.1', { family: 'gitea', dropsPrivileges: true }],
   ['gitea/gitea:1.22-rootless', { family: 'gitea', defaultUser: '1000:1000', nonRootByDefault: true, dropsPrivileges: false, capsUnknown: undefined, tmpfsPaths: ['/tmp'], dataPaths: ['/var/lib/gitea', '/etc/gitea'], writePathsKnown: true, writesUnknown: undefined, ports: [2222, 3000] }],
   ['gitea/gitea:latest-rootless', { family: 'gitea', nonRootByDefault: true }],
+  // Prometheus' node exporter and alertmanager: USER nobody, no step down
+  ['prom/node-exporter:v1.8.2', { family: 'node-exporter', distro: 'alpine', existingUser: { name: 'nobody', uid: 65534, gid: 65534 }, defaultUser: 'nobody', nonRootByDefault: true, ports: [9100], dataPaths: [], writePathsKnown: true }],
+  ['quay.io/prometheus/node-exporter:latest', { family: 'node-exporter', nonRootByDefault: true }],
+  ['prom/alertmanager:v0.27.0', { family: 'alertmanager', distro: 'unknown', defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/alertmanager'], ports: [9093], writePathsKnown: true }],
   // n8n's task runners: USER runner (1000); -distroless: 65532
   ['n8nio/runners:1.117.0', { family: 'n8n-runners', distro: 'alpine', existingUser: { name: 'runner', uid: 1000, gid: 1000 }, defaultUser: 'runner', nonRootByDefault: true, ports: [5680] }],
   ['n8nio/runners:1.117.0-distroless', { family: 'n8n-runners', distro: 'distroless', hasShell: false, defaultUser: '65532:65532', nonRootByDefault: true }],
@@ -414,7 +418,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/alertmanager', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/node-exporter'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/pushgateway', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/mysqld-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();

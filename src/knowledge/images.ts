@@ -1485,6 +1485,25 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: {},
   },
   {
+    family: 'node-exporter',
+    names: ['prom/node-exporter', 'quay.io/prometheus/node-exporter'],
+    source: 'https://github.com/prometheus/node_exporter/blob/master/Dockerfile',
+    // FROM quay.io/prometheus/busybox-${OS}-${ARCH}:glibc, the binary in /bin, EXPOSE 9100, `USER nobody`, ENTRYPOINT
+    // node_exporter: no step down, no setcap, no VOLUME. It only reads (/proc, /sys, the host root a compose mounts at
+    // /host, the textfile collector's folder): it writes nothing.
+    facts: { distro: 'alpine', existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, ports: [9100], writePathsKnown: true },
+  },
+  {
+    family: 'alertmanager',
+    names: ['prom/alertmanager', 'quay.io/prometheus/alertmanager'],
+    source: 'https://github.com/prometheus/alertmanager/blob/main/Dockerfile',
+    // /etc/alertmanager and /alertmanager copied --chown=nobody:nobody, `USER nobody`, EXPOSE 9093, VOLUME /alertmanager,
+    // WORKDIR /alertmanager, ENTRYPOINT /bin/alertmanager with `--storage.path=/alertmanager`: no step down, no setcap; it
+    // writes its silences and notification log there. The base was quay.io/prometheus/busybox and is Google's distroless
+    // libc in 2026 (no shell): the distro is not told apart here.
+    facts: { existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/alertmanager'], ports: [9093], writePathsKnown: true },
+  },
+  {
     family: 'mailhog',
     names: ['mailhog/mailhog'],
     source: 'https://github.com/mailhog/MailHog/blob/master/Dockerfile',
