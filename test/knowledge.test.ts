@@ -351,6 +351,9 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['prom/node-exporter:v1.8.2', { family: 'node-exporter', distro: 'alpine', existingUser: { name: 'nobody', uid: 65534, gid: 65534 }, defaultUser: 'nobody', nonRootByDefault: true, ports: [9100], dataPaths: [], writePathsKnown: true }],
   ['quay.io/prometheus/node-exporter:latest', { family: 'node-exporter', nonRootByDefault: true }],
   ['prom/alertmanager:v0.27.0', { family: 'alertmanager', distro: 'unknown', defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/alertmanager'], ports: [9093], writePathsKnown: true }],
+  // authelia: chown -R $PUID:$PGID /config, then su-exec (PUID=0 by default): CHOWN, SETGID, SETUID (stand-in)
+  ['authelia/authelia:4.38', { family: 'authelia', distro: 'alpine', defaultUser: 'root', dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], dropsFor: { words: ['--config'], optionFirst: false }, ports: [9091], writePathsKnown: false }],
+  ['ghcr.io/authelia/authelia:latest', { family: 'authelia', dropsPrivileges: true }],
   // n8n's task runners: USER runner (1000); -distroless: 65532
   ['n8nio/runners:1.117.0', { family: 'n8n-runners', distro: 'alpine', existingUser: { name: 'runner', uid: 1000, gid: 1000 }, defaultUser: 'runner', nonRootByDefault: true, ports: [5680] }],
   ['n8nio/runners:1.117.0-distroless', { family: 'n8n-runners', distro: 'distroless', hasShell: false, defaultUser: '65532:65532', nonRootByDefault: true }],

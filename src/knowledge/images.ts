@@ -1504,6 +1504,29 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/alertmanager'], ports: [9093], writePathsKnown: true },
   },
   {
+    family: 'authelia',
+    names: ['authelia/authelia', 'ghcr.io/authelia/authelia'],
+    source: 'https://github.com/authelia/authelia/blob/master/Dockerfile',
+    // FROM authelia/base (Alpine), ENV PUID=0 PGID=0, EXPOSE 9091, ENTRYPOINT /app/entrypoint.sh, no USER, no VOLUME. The
+    // entrypoint, for no arguments or `--config ...` and as root: `chown -R ${PUID}:${PGID} /config`, then `exec su-exec
+    // ${PUID}:${PGID} authelia`; any other first argument is exec'd as root. By default PUID=0: it stays root, but chown
+    // and su-exec still run. Checked on the team engine (2026-12-03) with a stand-in (debian:bookworm-slim, that chown,
+    // setpriv --reuid/--regid/--groups for su-exec, writes of db.sqlite3 and notification.txt in /config) over a host folder
+    // owned by UID 1000, PUID=0 and PUID=1000, under cap_drop ALL, no-new-privileges and a read-only root: without CHOWN
+    // "chown: changing ownership of '/config/configuration.yml': Operation not permitted"; without SETGID setgroups fails
+    // (both PUIDs); without SETUID setresuid fails for PUID=1000. With CHOWN, SETGID, SETUID all passed.
+    capsSource: 'https://github.com/authelia/authelia/blob/master/entrypoint.sh',
+    facts: {
+      distro: 'alpine',
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      dropsFor: { words: ['--config'], optionFirst: false },
+      ports: [9091],
+      writesUnknown:
+        'writes where its configuration points (the SQLite database, the notification file; usually under /config, which upstream declares no VOLUME for): a read-only root needs a volume there',
+    },
+  },
+  {
     family: 'mailhog',
     names: ['mailhog/mailhog'],
     source: 'https://github.com/mailhog/MailHog/blob/master/Dockerfile',
