@@ -90,11 +90,30 @@ export interface ImageFacts {
   /** Capabilities to give back after `cap_drop: [ALL]`. */
   capsNeeded: string[];
   /**
+   * For an image that starts as root and steps down (dropsPrivileges) but whose root start has not been checked: why
+   * its capabilities are not known (gitea's s6 supervision with sshd as root). compose/cap-drop reports instead of
+   * dropping; the image still never gets a USER.
+   */
+  capsUnknown?: string;
+  /**
    * Its own start runs as root and stays root, and capsNeeded is all that root process needs, checked on an engine
    * (LinuxServer's socket-proxy: haproxy's `chroot /` needs SYS_CHROOT): compose/cap-drop gives exactly those back
    * where the image's own entrypoint and command run, instead of reporting a root service it knows nothing about.
    */
   staysRoot?: boolean;
+  /**
+   * For a staysRoot image: the compose `command:` values its own server still runs for. 'any' where the entrypoint is
+   * the server (mailpit's ENTRYPOINT ["/mailpit"]: a command is its arguments) or puts it in front of every argument
+   * (minio's `set -- minio "$@"`); a DropCondition where the command replaces the server's (meilisearch's CMD under
+   * `tini --`). Unset: only with no compose command.
+   */
+  servesFor?: 'any' | DropCondition;
+  /**
+   * For a staysRoot image: environment variables that make its own start do something else as root (minio's
+   * MINIO_USERNAME and MINIO_GROUPNAME: `chroot --userspec` to another user), whose needs were not checked: a service
+   * that sets all of `variables` is reported instead. `why` says what the start then does.
+   */
+  staysRootUnless?: { variables: string[]; why: string };
   /**
    * The DAC_OVERRIDE in capsNeeded is there only for root to read and descend into folders the server's user keeps
    * private (the entrypoint's `find <data> \! -user X -exec chown X`); it writes only in folders root owns or that
@@ -1466,6 +1485,48 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: {},
   },
   {
+    family: 'node-exporter',
+    names: ['prom/node-exporter', 'quay.io/prometheus/node-exporter'],
+    source: 'https://github.com/prometheus/node_exporter/blob/master/Dockerfile',
+    // FROM quay.io/prometheus/busybox-${OS}-${ARCH}:glibc, the binary in /bin, EXPOSE 9100, `USER nobody`, ENTRYPOINT
+    // node_exporter: no step down, no setcap, no VOLUME. It only reads (/proc, /sys, the host root a compose mounts at
+    // /host, the textfile collector's folder): it writes nothing.
+    facts: { distro: 'alpine', existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, ports: [9100], writePathsKnown: true },
+  },
+  {
+    family: 'alertmanager',
+    names: ['prom/alertmanager', 'quay.io/prometheus/alertmanager'],
+    source: 'https://github.com/prometheus/alertmanager/blob/main/Dockerfile',
+    // /etc/alertmanager and /alertmanager copied --chown=nobody:nobody, `USER nobody`, EXPOSE 9093, VOLUME /alertmanager,
+    // WORKDIR /alertmanager, ENTRYPOINT /bin/alertmanager with `--storage.path=/alertmanager`: no step down, no setcap; it
+    // writes its silences and notification log there. The base was quay.io/prometheus/busybox and is Google's distroless
+    // libc in 2026 (no shell): the distro is not told apart here.
+    facts: { existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, dataPaths: ['/alertmanager'], ports: [9093], writePathsKnown: true },
+  },
+  {
+    family: 'authelia',
+    names: ['authelia/authelia', 'ghcr.io/authelia/authelia'],
+    source: 'https://github.com/authelia/authelia/blob/master/Dockerfile',
+    // FROM authelia/base (Alpine), ENV PUID=0 PGID=0, EXPOSE 9091, ENTRYPOINT /app/entrypoint.sh, no USER, no VOLUME. The
+    // entrypoint, for no arguments or `--config ...` and as root: `chown -R ${PUID}:${PGID} /config`, then `exec su-exec
+    // ${PUID}:${PGID} authelia`; any other first argument is exec'd as root. By default PUID=0: it stays root, but chown
+    // and su-exec still run. Checked on the team engine (2026-12-03) with a stand-in (debian:bookworm-slim, that chown,
+    // setpriv --reuid/--regid/--groups for su-exec, writes of db.sqlite3 and notification.txt in /config) over a host folder
+    // owned by UID 1000, PUID=0 and PUID=1000, under cap_drop ALL, no-new-privileges and a read-only root: without CHOWN
+    // "chown: changing ownership of '/config/configuration.yml': Operation not permitted"; without SETGID setgroups fails
+    // (both PUIDs); without SETUID setresuid fails for PUID=1000. With CHOWN, SETGID, SETUID all passed.
+    capsSource: 'https://github.com/authelia/authelia/blob/master/entrypoint.sh',
+    facts: {
+      distro: 'alpine',
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+      dropsFor: { words: ['--config'], optionFirst: false },
+      ports: [9091],
+      writesUnknown:
+        'writes where its configuration points (the SQLite database, the notification file; usually under /config, which upstream declares no VOLUME for): a read-only root needs a volume there',
+    },
+  },
+  {
     family: 'mailhog',
     names: ['mailhog/mailhog'],
     source: 'https://github.com/mailhog/MailHog/blob/master/Dockerfile',
@@ -1555,8 +1616,20 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // (Dockerfile.release history): alpine until 2021-06-03, ubi8/ubi9-minimal (microdnf) until 2023-10-28, then ubi9-micro,
     // which has no package manager: no tool there can install shadow-utils for useradd, so the distro of those tags (and
     // of latest, edge) is left unknown and a Dockerfile built FROM them gets no user made by a guess.
+    // cap_drop ALL: the entrypoint only rewrites its arguments and execs minio, which as root makes its folders, writes,
+    // chmods files it made and sets the soft NOFILE limit to the hard one (setMaxResources, cmd/server-rlimit.go): none of
+    // that needs a capability where root owns the folders (a named volume: the image's /data is root's; a host folder
+    // Docker makes). Checked on the team engine (2026-12-03) with a stand-in (debian:bookworm-slim, tini, a root script
+    // doing those steps in /data, /tmp and its WORKDIR) under cap_drop ALL, no-new-privileges, read_only with tmpfs /tmp:
+    // it started, and stopped on TERM, with CapEff 0; over a host folder owned by UID 1000 it stopped at "Permission
+    // denied" until DAC_OVERRIDE was given back, which compose/cap-drop adds for read-write bind mounts (rootBindWrites).
+    // With MINIO_USERNAME and MINIO_GROUPNAME set the entrypoint appends to /etc/passwd and runs `chroot --userspec`
+    // instead: SYS_CHROOT, SETGID, SETUID at least (elasticsearch 7's chroot, below), not checked: reported.
     facts: {
       distro: 'unknown',
+      staysRoot: true,
+      servesFor: 'any',
+      staysRootUnless: { variables: ['MINIO_USERNAME', 'MINIO_GROUPNAME'], why: 'switches to that user with `chroot --userspec` (dockerscripts/docker-entrypoint.sh, "DEPRECATED and unsupported")' },
       ports: [9000],
       dataPaths: ['/data'],
       writesUnknown:
@@ -1624,9 +1697,15 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: ['axllent/mailpit', 'ghcr.io/axllent/mailpit'],
     source: 'https://github.com/axllent/mailpit/blob/develop/Dockerfile',
     // FROM alpine with the static /mailpit binary (chgrp 0, g=u); no USER, so root; ENTRYPOINT ["/mailpit"] with no step
-    // down and no setcap; EXPOSE 1025 (SMTP), 1110 (POP3), 8025 (web), all above 1024. No VOLUME.
+    // down and no setcap; EXPOSE 1025 (SMTP), 1110 (POP3), 8025 (web), all above 1024. No VOLUME. As root it writes its
+    // SQLite file in /tmp (internal/storage/database.go: os.TempDir()) and chmods only the unix sockets it makes itself
+    // (internal/smtpd/smtpd.go, server/server.go): no capability, as the minio stand-in showed (CapEff 0 under cap_drop
+    // ALL, read_only with tmpfs /tmp). HEALTHCHECK `/mailpit readyz` runs as root too and only connects. A command is
+    // its arguments (`--smtp-auth-accept-any`): the server runs for any.
     facts: {
       distro: 'alpine',
+      staysRoot: true,
+      servesFor: 'any',
       ports: [1025, 1110, 8025],
       writesUnknown:
         'keeps its mail in a SQLite file it makes in the temporary folder (/tmp) unless MP_DATABASE (--database) names a file elsewhere, which this row cannot see: a read-only root needs a tmpfs on /tmp, or a volume where MP_DATABASE points',
@@ -1638,13 +1717,156 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     source: 'https://github.com/meilisearch/meilisearch/blob/main/Dockerfile',
     // FROM alpine; no USER, so root; ENTRYPOINT tini, CMD /bin/meilisearch: no step down, no setcap. WORKDIR /meili_data,
     // where its default paths are relative to (./data.ms, dumps/, snapshots/: MEILI_DB_PATH, MEILI_DUMP_DIR,
-    // MEILI_SNAPSHOT_DIR move them); upstream declares no VOLUME. EXPOSE 7700.
+    // MEILI_SNAPSHOT_DIR move them); upstream declares no VOLUME. EXPOSE 7700. As root it writes only there and in /tmp and
+    // sets permissions on the snapshot files it made (index-scheduler process_snapshot_creation.rs); tini, as PID 1,
+    // signals only its root child: no capability, as the minio stand-in (tini, root, WORKDIR writes) showed. A compose
+    // command replaces the CMD: the server runs for `meilisearch`, `/bin/meilisearch` and the old `/meilisearch` link.
     facts: {
       distro: 'alpine',
+      staysRoot: true,
+      servesFor: { words: ['meilisearch', '/bin/meilisearch', '/meilisearch'], optionFirst: false },
       ports: [7700],
       writesUnknown:
         'keeps its database, dumps and snapshots under its working folder /meili_data (./data.ms unless MEILI_DB_PATH, MEILI_DUMP_DIR or MEILI_SNAPSHOT_DIR move them), which upstream declares no VOLUME for, and its indexing writes temporary files: a read-only root needs a volume there and a tmpfs on /tmp',
     },
+  },
+  {
+    family: 'clickhouse',
+    names: ['clickhouse/clickhouse-server', 'clickhouse', 'yandex/clickhouse-server'],
+    source: 'https://github.com/ClickHouse/ClickHouse/blob/master/docker/server/Dockerfile.ubuntu',
+    // `groupadd -r clickhouse --gid=101 && useradd -r -g clickhouse --uid=101`, the server from the deb packages,
+    // `chmod ugo+Xrw -R /var/lib/clickhouse /var/log/clickhouse-server /etc/clickhouse-server`, VOLUME /var/lib/clickhouse,
+    // EXPOSE 9000 8123 9009, no USER. entrypoint.sh as root: for the data, tmp, user_files, format_schemas and log folders
+    // `mkdir -p` and, when the folder is not 101's, `chown -R 101:101`; with CLICKHOUSE_USER (other than default),
+    // CLICKHOUSE_PASSWORD or CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT it writes /etc/clickhouse-server/users.d/default-user.xml;
+    // on a first start with CLICKHOUSE_DB or files in /docker-entrypoint-initdb.d it starts the server as 101 in the
+    // background, runs them, and stops it with `kill -s TERM`; then `exec clickhouse su 101:101 clickhouse-server` (setgid,
+    // setuid, execvp: programs/su/su.cpp) when there are no arguments or the first starts with `--`, else `exec "$@"` as root.
+    // Capabilities checked on the team engine (2026-12-03) with a stand-in of that start (debian:bookworm-slim, user 101,
+    // the same folders and modes, setpriv --regid/--reuid for `clickhouse su`) with CLICKHOUSE_DB, CLICKHOUSE_USER and
+    // CLICKHOUSE_PASSWORD set, over a new named volume, the same volume again, a bind folder Docker made and a host folder
+    // owned by UID 1000 holding data: with CHOWN, DAC_OVERRIDE, KILL, SETGID, SETUID all four started and stopped on TERM.
+    // Without CHOWN "chown: changing ownership ... Operation not permitted"; without DAC_OVERRIDE, on both bind folders,
+    // "mkdir: cannot create directory '/var/lib/clickhouse/tmp/': Permission denied" (the folder is 101's 0755 after the
+    // first chown); without KILL the first start's "kill: ... Operation not permitted" / "Finishing of ClickHouse init
+    // process failed."; without SETGID or SETUID the step down fails. File capabilities: `clickhouse install` (run by the
+    // deb's postinst) setcaps cap_net_admin,cap_ipc_lock,cap_sys_nice only where setcap exists and a test binary given
+    // them still runs (programs/install/Install.cpp); libcap2-bin is only recommended (packages/clickhouse-server.yaml)
+    // and the image installs --no-install-recommends: none (not read from a pulled image here).
+    capsSource: 'https://github.com/ClickHouse/ClickHouse/blob/master/docker/server/entrypoint.sh',
+    facts: {
+      distro: 'ubuntu',
+      existingUser: user('clickhouse', 101),
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'KILL', 'SETGID', 'SETUID'],
+      dropsFor: { words: [], optionFirst: true },
+      dataPaths: ['/var/lib/clickhouse'],
+      ports: [8123, 9000, 9009],
+      writesUnknown:
+        'keeps its data in /var/lib/clickhouse (VOLUME) and writes its log files in /var/log/clickhouse-server, which upstream declares no VOLUME for, and its entrypoint writes /etc/clickhouse-server/users.d/default-user.xml when CLICKHOUSE_USER, CLICKHOUSE_PASSWORD or CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT is set, next to files a build or mount may put there: a read-only root needs a volume or tmpfs for the logs and a writable users.d',
+    },
+    tags: [{ when: ALPINE, set: { distro: 'alpine' } }],
+    otherTags: {},
+  },
+  {
+    family: 'gitea',
+    // Docker Hub's gitea/gitea, and Gitea's own registry since 1.23 (docker.gitea.com/gitea).
+    names: ['gitea/gitea', 'docker.gitea.com/gitea'],
+    source: 'https://github.com/go-gitea/gitea/blob/main/Dockerfile',
+    // Every tag but -rootless: Alpine with s6, openssh and su-exec; user git 1000:1000 (home /data/git), ENV USER=git,
+    // VOLUME /data, EXPOSE 22 3000, no USER. /usr/bin/entrypoint as root rewrites git's UID and GID in /etc/passwd and
+    // /etc/group when USER_UID or USER_GID differ (sed -i: a read-only root stops it), makes /data/gitea/conf, log,
+    // /data/git and /data/ssh, then execs s6-svscan /etc/s6, which supervises as root: gitea/setup (`chown -R git:git` of
+    // /data/gitea, /app/gitea and /data/git when not git's, `chmod 700 /data/git/.ssh`, app.ini from the template) and
+    // `su-exec git gitea web`; openssh/setup (ssh-keygen into /data/ssh, sshd_config rendered into /etc/ssh) and sshd as
+    // root. Both starts need root (never add USER); sshd's needs under cap_drop ALL (privilege separation's chroot, the
+    // session's user switch) were not checked here: reported.
+    capsSource: 'https://github.com/go-gitea/gitea/blob/main/docker/root/etc/s6/gitea/setup',
+    facts: {
+      distro: 'alpine',
+      existingUser: user('git', 1000),
+      dropsPrivileges: true,
+      capsUnknown:
+        "runs s6-svscan as root, which supervises `su-exec git gitea web` and OpenSSH's sshd as root after chown and chmod steps over /data (docker/root/etc/s6): what sshd needs under cap_drop ALL was not checked (the -rootless tags run as 1000 with Gitea's built-in SSH server)",
+      dataPaths: ['/data'],
+      ports: [22, 3000],
+      writesUnknown:
+        "keeps everything under /data (VOLUME), but its entrypoint rewrites /etc/passwd and /etc/group when USER_UID or USER_GID is set and renders /etc/ssh/sshd_config at every start: a read-only root stops the start (the -rootless tags keep their writes in /var/lib/gitea, /etc/gitea and /tmp)",
+    },
+    tags: [
+      {
+        // Tags ending -rootless (1.14 on; https://github.com/go-gitea/gitea/blob/main/Dockerfile.rootless):
+        // `addgroup -S -g 1000 git && adduser -S -H -D -h /var/lib/gitea/git -u 1000 -G git git`, /var/lib/gitea and
+        // /etc/gitea chowned to git, `USER 1000:1000`, VOLUME /var/lib/gitea and /etc/gitea, EXPOSE 2222 3000, ENTRYPOINT
+        // dumb-init + docker-entrypoint.sh: docker-setup.sh makes $HOME (/var/lib/gitea/git), GITEA_CUSTOM
+        // (/var/lib/gitea/custom), GITEA_TEMP (/tmp/gitea, also TMPDIR) and writes /etc/gitea/app.ini, whose template
+        // (docker/rootless/etc/templates/app.ini) keeps repositories, the database, sessions, avatars, attachments, logs
+        // and LFS under /var/lib/gitea and the upload and local-copy temp folders under /tmp/gitea. No step down, no setcap.
+        // Stand-in of those writes as 1000:1000 on the team engine (2026-12-03), cap_drop ALL, read_only, named volumes at
+        // /var/lib/gitea and /etc/gitea: passed with a tmpfs /tmp; without it "mkdir: cannot create directory '/tmp/gitea':
+        // Read-only file system".
+        when: /(^|-)rootless$/,
+        set: {
+          defaultUser: '1000:1000',
+          nonRootByDefault: true,
+          dropsPrivileges: false,
+          capsUnknown: undefined,
+          tmpfsPaths: ['/tmp'],
+          dataPaths: ['/var/lib/gitea', '/etc/gitea'],
+          writePathsKnown: true,
+          writesUnknown: undefined,
+          ports: [2222, 3000],
+        },
+      },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'n8n-runners',
+    names: ['n8nio/runners', 'docker.n8n.io/n8nio/runners'],
+    source: 'https://github.com/n8n-io/n8n/blob/master/docker/images/runners/Dockerfile',
+    // n8n's task-runner sidecar (1.111 on): FROM python:3.13-alpine with node copied in, `addgroup -g 1000 -S runner &&
+    // adduser -u 1000 -S -G runner -h /home/runner -D runner`, the runners in /opt/runners owned by runner, `USER runner`,
+    // EXPOSE 5680, ENTRYPOINT tini + task-runner-launcher: no step down, no setcap. No VOLUME; what the Code node's
+    // programs write is the user's. `-distroless` tags (Dockerfile.distroless): gcr.io/distroless/cc-debian12, USER 65532:65532.
+    facts: { distro: 'alpine', existingUser: user('runner', 1000), defaultUser: 'runner', nonRootByDefault: true, ports: [5680] },
+    tags: [
+      {
+        when: /(^|-)distroless$/,
+        set: { distro: 'distroless', hasShell: false, existingUser: user('nonroot', 65532), defaultUser: '65532:65532' },
+      },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'matomo',
+    names: ['matomo'],
+    source: 'https://github.com/matomo-org/docker/blob/master/apache/Dockerfile',
+    // FROM php:8.x-apache, php:8.x-fpm or php:8.x-fpm-alpine with Matomo unpacked in /usr/src/matomo, VOLUME /var/www/html,
+    // ENTRYPOINT /entrypoint.sh, CMD apache2-foreground or php-fpm, no USER. The entrypoint, as root and for any command,
+    // copies /usr/src/matomo into /var/www/html when matomo.php is missing (`tar cf - --one-file-system -C /usr/src/matomo
+    // . | tar xf -`) and `chown -R www-data:www-data .` (APACHE_RUN_USER/GROUP for apache2*), then execs the command: the
+    // same first-start copy as wordpress's, and the Apache or php-fpm master then switches its workers to www-data. Checked
+    // on the team engine (2026-12-03) with a stand-in (debian:bookworm-slim; php's /var/www/html www-data 1777; a source
+    // tree owned by 1001, as tar as root keeps a release tarball's owners; that copy and chown; setpriv to www-data for
+    // the master's switch) under cap_drop ALL, no-new-privileges, read_only with tmpfs /var/run/apache2 and /tmp, each
+    // capability left out in turn: without CHOWN "tar: .: Cannot change ownership to uid 1001"; without FOWNER "tar: .:
+    // Cannot change mode"; without SETGID or SETUID setpriv's setresgid/setresuid fail; without DAC_OVERRIDE it passed
+    // over a named volume but over a host folder owned by UID 1000 "tar: ./core/a.php: Cannot open". With all five both
+    // passed. Another command (the archiver's `console core:archive`) runs as root.
+    capsSource: 'https://github.com/matomo-org/docker/blob/master/docker-entrypoint.sh',
+    facts: {
+      dropsPrivileges: true,
+      capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
+      dropsFor: { words: ['php-fpm'], prefixes: ['apache2'], optionFirst: false },
+      dataPaths: ['/var/www/html'],
+    },
+    tags: [
+      { when: /(^|-)fpm-alpine(-|$)/, set: { distro: 'alpine', ports: [9000] } },
+      { when: /(^|-)fpm(-|$)/, set: { distro: 'debian', ports: [9000] } },
+    ],
+    // latest, 5, 5-apache, apache: the apache variant.
+    otherTags: { distro: 'debian', ports: [80], tmpfsPaths: APACHE_RUN_PATHS },
   },
   {
     family: 'loki',

@@ -56,6 +56,8 @@ const PUBLIC_REGISTRIES = [
   /^registry\.fedoraproject\.org$/,
   /^container-registry\.oracle\.com$/,
   /^lscr\.io$/,
+  // Gitea publishes its images here since 1.23 (docker.gitea.com/gitea): a one-part path there is not a mirror of an official image.
+  /^docker\.gitea\.com$/,
 ];
 
 /** Replace every `${…}` span (nesting allowed) by `_` so separators inside it are ignored. */

@@ -9,7 +9,8 @@ import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding } from '../../src/types.js';
 import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
-import { entrypointDropsFor } from '../../src/knowledge/images.js';
+import { entrypointDropsFor, type ImageFacts } from '../../src/knowledge/images.js';
+import { serviceEnvironment } from '../../src/env-files.js';
 import { composeStarts, dockerfileFileCaps, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
@@ -34,6 +35,7 @@ import {
   serviceRuns,
   serviceImage,
   listeningPorts,
+  isDockerSocketMount,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -108,6 +110,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (hostBind && !needed.includes('NET_BIND_SERVICE')) needed.push('NET_BIND_SERVICE');
   const probe = healthcheckNeeds(s, img);
   for (const c of probe?.caps ?? []) if (!needed.includes(c)) needed.push(c);
+  const binds = rootBindWrites(s, img);
+  if (binds.length && !needed.includes('DAC_OVERRIDE')) needed.push('DAC_OVERRIDE');
 
   const have = capList(s, 'cap_add');
   const missing = needed.filter((c) => !have.includes(c));
@@ -117,13 +121,17 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   if (problem) return note(`${problem}; nothing added`, 'Add cap_drop: [ALL] by hand.');
   // Capabilities that are there only for what the Dockerfile's setcap gives a binary say so (zabbix's nmap: NET_RAW).
   const setcaps = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : undefined;
-  const forStart = missing.filter((c) => (c !== 'NET_BIND_SERVICE' || !hostBind || base.includes(c)) && (!probe?.caps.includes(c) || base.includes(c)));
+  const forStart = missing.filter(
+    (c) => (c !== 'NET_BIND_SERVICE' || !hostBind || base.includes(c)) && (!probe?.caps.includes(c) || base.includes(c)) && (c !== 'DAC_OVERRIDE' || !binds.length || base.includes(c)),
+  );
   const forProbe = probe ? missing.filter((c) => probe.caps.includes(c) && !forStart.includes(c)) : [];
   const forHost = hostBind && missing.includes('NET_BIND_SERVICE') && !forStart.includes('NET_BIND_SERVICE') ? ` and NET_BIND_SERVICE for the host network, where ${hostBind}` : '';
+  const forBinds = binds.length > 0 && missing.includes('DAC_OVERRIDE') && !forStart.includes('DAC_OVERRIDE') && !forProbe.includes('DAC_OVERRIDE');
   const forFileCaps = setcaps && setcaps.where.length && forStart.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
   const back =
     (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') +
     forHost +
+    (forBinds ? ` and ${forStart.length ? '' : 'give back '}DAC_OVERRIDE for its writes as root through ${binds.length > 1 ? 'the bind mounts' : 'the bind mount'} ${binds.slice(0, 3).join(', ')}: without it root is held to the host folder's owner and mode like any user, and a folder another user made (a checked-out ./data) stops the start with "Permission denied"` : '') +
     (forProbe.length ? ` and ${forProbe.join(', ')} for its healthcheck, which ${probe!.why}` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img, !img.built || missing.length > 0);
@@ -283,6 +291,8 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // as root like no USER at all: its entrypoint's drop still runs (memos d14cfa1c4: `USER root`, then su-exec at start).
   const userSetInDockerfile = img.base && !(user.known && user.root) ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
   if (user.from !== 'compose' && img.facts?.dropsPrivileges && !userSetInDockerfile) {
+    // A root start the table knows steps down, but not what it needs (gitea's s6 with sshd as root).
+    if (img.facts.capsUnknown) return `${img.image ?? 'its image'} ${img.facts.capsUnknown}`;
     // A compose entrypoint replaces the image's, and the step down lives in the image's entrypoint: without it the
     // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
     // (redis' /data, 999:999 0755) (https://docs.docker.com/reference/compose-file/services/#entrypoint: it "overrides
@@ -318,8 +328,16 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // own entrypoint and command run; a compose entrypoint or command runs something else, whose needs are not known.
   if (!img.built && img.facts?.staysRoot && user.known && user.root && user.from !== 'compose') {
     const own = s.effective.entrypoint === undefined || s.effective.entrypoint === null;
-    const noCommand = s.effective.command === undefined || s.effective.command === null;
-    if (own && noCommand) return [...new Set([...img.facts.capsNeeded, ...fileCaps])].sort();
+    if (own && servesCommand(s, img.facts.servesFor)) {
+      const unless = img.facts.staysRootUnless;
+      const env = unless ? serviceEnvironment(s) : undefined;
+      if (unless && env && unless.variables.every((v) => !!env.get(v)?.value)) {
+        return `it sets ${unless.variables.join(' and ')}, with which ${img.image}'s start ${unless.why}, and what that needs is not known`;
+      }
+      return [...new Set([...img.facts.capsNeeded, ...fileCaps])].sort();
+    }
+    const first = composeStarts(s).find((c) => c.via === 'command')?.argv[0];
+    if (own && first !== undefined) return `its compose command runs ${first}, not ${img.image}'s own server, and only what that server needs is known`;
   }
   if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
@@ -400,4 +418,29 @@ function imageEntrypointName(img: ServiceImage): string {
   // A script (`docker-entrypoint.sh`) or a program without an extension (php's `apache2-foreground`, whose apache
   // steps down itself); a source file (nginx's ngx_file.c) names no program a start could call.
   return /\.sh$/.test(name) || (name !== '' && !name.includes('.')) ? name : 'docker-entrypoint.sh';
+}
+
+/** Whether the image's own server runs under the service's compose command (see ImageFacts.servesFor). */
+function servesCommand(s: ServiceLink, servesFor: ImageFacts['servesFor']): boolean {
+  if (s.effective.command === undefined || s.effective.command === null) return true;
+  if (servesFor === 'any') return true;
+  if (!servesFor) return false;
+  const first = composeStarts(s).find((c) => c.via === 'command')?.argv[0];
+  return first !== undefined && entrypointDropsFor(servesFor, first) === true;
+}
+
+/**
+ * The host folders a root process that stays root (staysRoot) may write through read-write bind mounts. Root without
+ * DAC_OVERRIDE is held to the owner and mode bits like any user (capabilities(7)): a folder Docker makes for a missing
+ * host path is root's and works, but one the user made or checked out (./data, owned by UID 1000, 0755) does not. On
+ * the team engine a root stand-in under cap_drop ALL stopped at "mkdir: cannot create directory '/data/.minio.sys':
+ * Permission denied" over such a folder and ran with DAC_OVERRIDE back; over a named volume it needed nothing.
+ * Read-only mounts and the Docker socket (root:docker 0660: root connects as its owner) are left out; a read-write
+ * file mount counts (mailpit's database file, owned by whoever made it, is written in place).
+ */
+function rootBindWrites(s: ServiceLink, img: ServiceImage): string[] {
+  if (img.built || !img.facts?.staysRoot) return [];
+  const user = runtimeUser(s, img);
+  if (!user.known || !user.root || user.from === 'compose') return [];
+  return s.volumes.filter((m) => m.type === 'bind' && !m.readOnly && !isDockerSocketMount(m)).map((m) => `${m.source ?? m.hostPath}:${m.target}`);
 }
