@@ -214,7 +214,7 @@ function decide(
     const kids = children.get(`${df.path}#${st.index}`) ?? [];
     const image = uses.length > 0 || kids.length > 0 || (st === last && (builds.length === 0 || builds.some((b) => finalStage(parsed, b.target) === last)));
     // A CI job or step that would build this stage but whose `if:` is always false: said, since the role would be its otherwise.
-    const skipped = distinct(neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => `${n.use.what} at ${n.use.at.rel}:${n.use.at.line} would build it but never runs (if: ${n.use.condition})`));
+    const skipped = distinct(neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => `${n.use.what} at ${n.use.at.rel}:${n.use.at.line} would build it but never runs (${n.use.key ?? 'if'}: ${n.use.condition})`));
     const set = (role: StageRole, reason: string, evidence: Evidence[], manual?: string) =>
       stageUses.push({
         ...(manual ? { manual } : {}),

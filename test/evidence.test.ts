@@ -214,6 +214,7 @@ describe('evidence files', () => {
     expect(evidenceKind('release.yml', ['.github', 'workflows'])).toBe('github-workflow');
     expect(evidenceKind('release.yml', ['deploy'])).toBeUndefined();
     expect(evidenceKind('.gitlab-ci.yml', [''])).toBe('gitlab-ci');
+    expect([evidenceKind('.woodpecker.yml', ['']), evidenceKind('docker.yaml', ['.woodpecker']), evidenceKind('.drone.yml', [''])]).toEqual(['woodpecker-ci', 'woodpecker-ci', 'drone-ci']);
     expect(evidenceKind('README.md', ['docs'])).toBe('readme');
     expect(evidenceKind('.env', [''])).toBe('dotenv');
     // Templates a README has users copy to .env, each naming its own COMPOSE_FILE (otobo's .docker_compose_env_https).
@@ -882,6 +883,66 @@ describe('evidence files', () => {
     });
     expect(uses(ev, dir).map((u) => u.at)).toEqual(['.gitlab-ci.yml:3', '.gitlab-ci.yml:4']);
     expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['$CI_REGISTRY_IMAGE:latest'], push: true, at: '.gitlab-ci.yml:8' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Woodpecker and Drone: build plugin settings are builds (repo x tags, dockerfile from the checkout, dry_run), commands are shell', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'docker/Dockerfile.api': 'FROM alpine\n',
+      'web/Dockerfile': 'FROM alpine\n',
+      '.woodpecker/release.yaml': [
+        'steps:',
+        '  - name: api',
+        '    image: woodpeckerci/plugin-docker-buildx:5',
+        '    settings:',
+        '      repo: acme/api,ghcr.io/acme/api',
+        '      dockerfile: docker/Dockerfile.api',
+        '      tags: [v1, latest]',
+        '      build_args:',
+        '        MODE: prod',
+        '  - name: web-check',
+        '    image: plugins/kaniko',
+        '    settings:',
+        '      repo: acme/web',
+        '      context: web',
+        '      dockerfile: web/Dockerfile',
+        '      dry_run: true',
+        '  - name: deploy',
+        '    image: docker:cli',
+        '    commands:',
+        '      - docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d',
+        '',
+      ].join('\n'),
+      '.drone.yml': 'kind: pipeline\nname: a\nsteps:\n- name: web\n  image: plugins/docker\n  settings:\n    repo: acme/web\n    context: web\n    dockerfile: web/Dockerfile\n    target: prod\n---\nkind: signature\nhmac: x\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'web/Dockerfile', context: 'web', target: 'prod', tags: ['acme/web:latest'], push: true, at: '.drone.yml:9' },
+      { dockerfile: 'docker/Dockerfile.api', context: '.', target: undefined, tags: ['acme/api:v1', 'acme/api:latest', 'ghcr.io/acme/api:v1', 'ghcr.io/acme/api:latest'], push: true, at: '.woodpecker/release.yaml:6' },
+      { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['acme/web:latest'], push: false, at: '.woodpecker/release.yaml:15' },
+    ]);
+    expect(ev.builds.find((b) => b.dockerfile.endsWith('Dockerfile.api'))?.args).toEqual({ MODE: 'prod' });
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: '.woodpecker/release.yaml:20', source: 'woodpecker-ci' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitLab CI: a job no rule adds never runs (each rule when: never, up to one without a condition); one rule that may add it runs', async () => {
+    const job = (name: string, rules: string) => `${name}:\n  rules:\n${rules}  script:\n    - docker build -t acme/${name} ${name}\n`;
+    const { dir, ev } = await evidenceOf({
+      'off/Dockerfile': 'FROM alpine\n',
+      'guarded/Dockerfile': 'FROM alpine\n',
+      'maybe/Dockerfile': 'FROM alpine\n',
+      '.gitlab-ci.yml': [
+        job('off', '    - if: $X\n      when: never\n    - when: never\n    - when: always\n'),
+        job('guarded', '    - if: $CI_COMMIT_TAG\n      when: never\n    - changes: [guarded/*]\n      when: never\n'),
+        job('maybe', '    - if: $CI_COMMIT_TAG\n      when: never\n    - if: $CI_COMMIT_BRANCH == "main"\n'),
+      ].join(''),
+    });
+    expect(builds(ev, dir).map((b) => b.dockerfile)).toEqual(['maybe/Dockerfile']);
+    expect(ev.neverRun.map((n) => [n.what, n.key, `${n.at.rel}:${n.at.line}`, n.builds.map((b) => path.relative(dir, b.dockerfile))])).toEqual([
+      ['job off', 'rules', '.gitlab-ci.yml:2', ['off/Dockerfile']],
+      ['job guarded', 'rules', '.gitlab-ci.yml:10', ['guarded/Dockerfile']],
+    ]);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -313,6 +313,8 @@ describe('verify boots what the model says runs', () => {
     // Both stages of docker/base.dockerfile are bases (the full one builds FROM the slim one's pushed tag); only the app image boots.
     'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
+    // Woodpecker and Drone plugin steps build the two images compose runs (the Drone one with target prod): compose boots them.
+    'ci-plugin-builds': { targets: ['compose.yaml'] },
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // The compose image is the one CI pushes by digest and a metadata-action names on another registry: compose boots it.
     'metadata-images-alias': { targets: ['docker-compose.yml'] },
@@ -335,6 +337,8 @@ describe('verify boots what the model says runs', () => {
     // The including file and its override define db again (merged onto the included one): one project, each service once.
     // The only build is in a CI job whose if: is always false: nothing to boot.
     'ci-job-never-runs': { targets: [] },
+    // The same with a GitLab job whose rules never add it.
+    'gitlab-job-never-added': { targets: [] },
     // The Dockerfile is built by another repository's action under its own input names: its tag is not known, nothing boots it.
     'ci-remote-action-unread': { targets: [] },
     // An official-images repository: every variant Dockerfile is a base, none is booted alone.

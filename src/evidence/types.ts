@@ -12,6 +12,8 @@ export type EvidenceSource =
   | 'package.json'
   | 'github-workflow'
   | 'gitlab-ci'
+  | 'woodpecker-ci'
+  | 'drone-ci'
   | 'readme'
   | 'dotenv'
   | 'bake'
@@ -163,7 +165,12 @@ export interface NeverRunUse {
   /** `job docker` or `step "Build image"`, with the condition as written. */
   what: string;
   condition: string;
-  /** The `if:` line. */
+  /**
+   * Which key says so: GitHub's `if:` (always false), or GitLab's `rules:` (no rule adds the job: each is `when: never`, up
+   * to one without a condition).
+   */
+  key?: 'if' | 'rules';
+  /** The `if:` (or `rules:`) line. */
   at: Evidence;
   builds: BuildUse[];
 }

@@ -77,7 +77,7 @@ export interface ExplainJson {
   skippedFiles: { file: string; kind: 'template-content' | SkippedByName['kind']; reason: string; line: number | null }[];
   evidenceFiles: string[];
   /** CI jobs and steps whose `if:` is always false: never run, so what they build is not evidence. */
-  neverRun: { what: string; condition: string; builds: string[]; evidence: ExplainEvidence }[];
+  neverRun: { what: string; key: string; condition: string; builds: string[]; evidence: ExplainEvidence }[];
   /** Dockerfiles given to actions of other repositories under their own input names: what those build is not known. */
   unreadBuilds: { action: string; input: string; dockerfile: string; evidence: ExplainEvidence }[];
   errors: { path: string; line?: number; message: string }[];
@@ -158,7 +158,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       ...skipped.map((s) => ({ file: rel(s.file), kind: s.kind, reason: s.reason, line: null })),
     ].sort(byFile),
     evidenceFiles: layout.evidence.filesRead.map(rel),
-    neverRun: layout.evidence.neverRun.map((n) => ({ what: n.what, condition: n.condition, builds: [...new Set(n.builds.map((b) => rel(b.dockerfile)))], evidence: ev(n.at) })),
+    neverRun: layout.evidence.neverRun.map((n) => ({ what: n.what, key: n.key ?? 'if', condition: n.condition, builds: [...new Set(n.builds.map((b) => rel(b.dockerfile)))], evidence: ev(n.at) })),
     unreadBuilds: layout.evidence.unreadBuilds.map((u) => ({ action: u.action, input: u.input, dockerfile: rel(u.dockerfile), evidence: ev(u.at) })),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
@@ -288,7 +288,7 @@ export function explainText(project: Project, color = false, errors?: FileError[
 
   if (d.neverRun.length) {
     heading('CI jobs and steps that never run', d.neverRun.length);
-    for (const n of d.neverRun) lines.push(`  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}  ${n.what}: if: ${n.condition} is always false${n.builds.length ? `; it would build ${n.builds.join(', ')}` : ''}`);
+    for (const n of d.neverRun) lines.push(`  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}  ${n.what}: ${n.key === 'rules' ? `no rule adds it (rules: ${n.condition})` : `if: ${n.condition} is always false`}${n.builds.length ? `; it would build ${n.builds.join(', ')}` : ''}`);
   }
   if (d.unreadBuilds.length) {
     heading('Builds through actions not read (tag and push not known)', d.unreadBuilds.length);
