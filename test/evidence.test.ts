@@ -946,6 +946,31 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('Maven: exec-maven-plugin docker build (managed in the parent, properties of both), Spotify dockerfile-maven-plugin; Jib and build-image have no Dockerfile', async () => {
+    const pom = (body: string) => `<?xml version="1.0"?>\n<project>\n${body}\n</project>\n`;
+    const { dir, ev } = await evidenceOf({
+      'pom.xml': pom(
+        '<artifactId>shop</artifactId><version>2.1</version><packaging>pom</packaging>\n<properties><prefix>acme</prefix><df.dir>${basedir}</df.dir></properties>\n' +
+          '<build><pluginManagement><plugins><plugin><artifactId>exec-maven-plugin</artifactId>\n<configuration>\n<executable>docker</executable><workingDirectory>${df.dir}</workingDirectory>\n' +
+          '<commandlineArgs>build -t ${prefix}/${project.artifactId}:${project.version} -f Dockerfile ${project.build.directory}</commandlineArgs></configuration></plugin></plugins></pluginManagement></build>',
+      ),
+      'api/pom.xml': pom('<artifactId>api</artifactId><parent><artifactId>shop</artifactId><version>2.1</version></parent>\n<properties><df.dir>${basedir}/../docker</df.dir></properties>\n<build><plugins><plugin><artifactId>exec-maven-plugin</artifactId></plugin></plugins></build>'),
+      'web/pom.xml': pom('<artifactId>web</artifactId>\n<build><plugins><plugin><groupId>com.spotify</groupId><artifactId>dockerfile-maven-plugin</artifactId>\n<configuration><repository>acme/web</repository><tag>1</tag></configuration></plugin></plugins></build>'),
+      'jobs/pom.xml': pom('<artifactId>jobs</artifactId>\n<build><plugins>\n<plugin><artifactId>jib-maven-plugin</artifactId><configuration><to><image>acme/jobs</image></to></configuration></plugin>\n<plugin><artifactId>spring-boot-maven-plugin</artifactId><executions><execution><goals><goal>build-image</goal></goals></execution></executions></plugin>\n</plugins></build>'),
+      'docker/Dockerfile': 'FROM eclipse-temurin:21\n',
+      'web/Dockerfile': 'FROM eclipse-temurin:21\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'docker/Dockerfile', context: 'api/target', target: undefined, tags: ['acme/api:2.1'], push: false, at: 'pom.xml:7' },
+      { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['acme/web:1'], push: false, at: 'web/pom.xml:5' },
+    ]);
+    expect(ev.dockerlessImages.map((d) => [d.image, d.tool, `${d.at.rel}:${d.at.line}`])).toEqual([
+      ['acme/jobs', 'jib-maven-plugin', 'jobs/pom.xml:5'],
+      [undefined, 'spring-boot-maven-plugin build-image (buildpacks)', 'jobs/pom.xml:6'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('README code blocks: shell fences, prompts, output lines ignored', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,

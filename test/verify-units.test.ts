@@ -315,6 +315,8 @@ describe('verify boots what the model says runs', () => {
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
     // Woodpecker and Drone plugin steps build the two images compose runs (the Drone one with target prod): compose boots them.
     'ci-plugin-builds': { targets: ['compose.yaml'] },
+    // A Maven profile's exec-maven-plugin `docker build -t` (configured in the parent's pluginManagement) builds the api image compose runs.
+    'maven-image-builds': { targets: ['compose.yaml'] },
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // The compose image is the one CI pushes by digest and a metadata-action names on another registry: compose boots it.
     'metadata-images-alias': { targets: ['docker-compose.yml'] },

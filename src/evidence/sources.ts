@@ -7,6 +7,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocume
 import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
+import { readPom } from './maven.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText, shellCommands } from './shell.js';
@@ -51,6 +52,7 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   if (lower === 'makefile' || lower === 'gnumakefile' || lower.endsWith('.mk')) return 'makefile';
   if (lower === 'justfile' || lower === '.justfile' || lower.endsWith('.just')) return 'justfile';
   if (lower === 'package.json') return 'package.json';
+  if (lower === 'pom.xml') return 'maven';
   // go-task's default names (https://taskfile.dev/usage/#supported-file-names).
   if (/^taskfile(\.dist)?\.ya?ml$/.test(lower)) return 'taskfile';
   // GoReleaser's default names (.goreleaser.yml/.yaml, goreleaser.yml/.yaml) and the variants repositories pass with
@@ -111,6 +113,8 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
     case 'woodpecker-ci':
     case 'drone-ci':
       return readPipelineSteps(kind, ctx, out);
+    case 'maven':
+      return readPom(ctx, out);
     case 'readme':
       return readMarkdown(ctx, out);
     case 'dotenv':

@@ -14,6 +14,7 @@ export type EvidenceSource =
   | 'gitlab-ci'
   | 'woodpecker-ci'
   | 'drone-ci'
+  | 'maven'
   | 'readme'
   | 'dotenv'
   | 'bake'
@@ -149,6 +150,18 @@ export interface RepoEvidence {
   neverRun: NeverRunUse[];
   /** A Dockerfile of the repository given to an action of another repository under its own input names: what it builds is not known. */
   unreadBuilds: UnreadBuildUse[];
+  /**
+   * Images the repository builds without a Dockerfile (Jib, Spring Boot's `build-image` buildpacks, fabric8's assembly
+   * builds): no Dockerfile here to harden; the image name when the build names one.
+   */
+  dockerlessImages: DockerlessImageUse[];
+}
+
+export interface DockerlessImageUse {
+  image?: string;
+  /** `jib-maven-plugin`. */
+  tool: string;
+  at: Evidence;
 }
 
 export interface UnreadBuildUse {
@@ -187,5 +200,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [] };
 }

@@ -80,6 +80,7 @@ export interface ExplainJson {
   neverRun: { what: string; key: string; condition: string; builds: string[]; evidence: ExplainEvidence }[];
   /** Dockerfiles given to actions of other repositories under their own input names: what those build is not known. */
   unreadBuilds: { action: string; input: string; dockerfile: string; evidence: ExplainEvidence }[];
+  dockerlessImages: { image: string | null; tool: string; evidence: ExplainEvidence }[];
   errors: { path: string; line?: number; message: string }[];
 }
 
@@ -160,6 +161,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
     evidenceFiles: layout.evidence.filesRead.map(rel),
     neverRun: layout.evidence.neverRun.map((n) => ({ what: n.what, key: n.key ?? 'if', condition: n.condition, builds: [...new Set(n.builds.map((b) => rel(b.dockerfile)))], evidence: ev(n.at) })),
     unreadBuilds: layout.evidence.unreadBuilds.map((u) => ({ action: u.action, input: u.input, dockerfile: rel(u.dockerfile), evidence: ev(u.at) })),
+    dockerlessImages: layout.evidence.dockerlessImages.map((u) => ({ image: u.image ?? null, tool: u.tool, evidence: ev(u.at) })),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
 }
@@ -289,6 +291,10 @@ export function explainText(project: Project, color = false, errors?: FileError[
   if (d.neverRun.length) {
     heading('CI jobs and steps that never run', d.neverRun.length);
     for (const n of d.neverRun) lines.push(`  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}  ${n.what}: ${n.key === 'rules' ? `no rule adds it (rules: ${n.condition})` : `if: ${n.condition} is always false`}${n.builds.length ? `; it would build ${n.builds.join(', ')}` : ''}`);
+  }
+  if (d.dockerlessImages.length) {
+    heading('Images built without a Dockerfile (nothing here to harden)', d.dockerlessImages.length);
+    for (const u of d.dockerlessImages) lines.push(`  ${c.cyan(`${u.evidence.file}:${u.evidence.line}`)}  ${u.image ?? 'an image'} by ${u.tool}`);
   }
   if (d.unreadBuilds.length) {
     heading('Builds through actions not read (tag and push not known)', d.unreadBuilds.length);
