@@ -971,6 +971,19 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('named build contexts: --build-context and bake contexts, folders made absolute, other kinds as written', async () => {
+    const { dir, ev } = await evidenceOf({
+      'svc/Dockerfile': 'FROM alpine\n',
+      'shared/x.sh': 'echo\n',
+      'build.sh': 'docker buildx build --build-context shared=shared --build-context base=docker-image://alpine:3.20 -t acme/svc -f svc/Dockerfile svc\n',
+      'docker-bake.hcl': 'target "svc" {\n  context = "svc"\n  contexts = {\n    shared = "shared"\n    tools = "target:tools"\n  }\n  tags = ["acme/svc:bake"]\n}\n',
+    });
+    const named = (via: string) => ev.builds.find((b) => b.via.startsWith(via))?.namedContexts;
+    expect(named('docker')).toEqual({ shared: path.join(dir, 'shared'), base: 'docker-image://alpine:3.20' });
+    expect(named('bake')).toEqual({ shared: path.join(dir, 'shared'), tools: 'target:tools' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('README code blocks: shell fences, prompts, output lines ignored', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,

@@ -317,6 +317,8 @@ describe('verify boots what the model says runs', () => {
     'ci-plugin-builds': { targets: ['compose.yaml'] },
     // A Maven profile's exec-maven-plugin `docker build -t` (configured in the parent's pluginManagement) builds the api image compose runs.
     'maven-image-builds': { targets: ['compose.yaml'] },
+    // The entrypoint comes from a named build context (additional_contexts): what boots does not change.
+    'named-build-context': { targets: ['compose.yaml'] },
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // The compose image is the one CI pushes by digest and a metadata-action names on another registry: compose boots it.
     'metadata-images-alias': { targets: ['docker-compose.yml'] },

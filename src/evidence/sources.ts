@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb } from '../parse/yaml-size.js';
-import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
+import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
 import { readPom } from './maven.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
@@ -1549,6 +1549,8 @@ function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
       exportsFiles: t.output.some((o) => /type=(local|tar)/.test(o)),
       via: `bake target ${t.name}`,
       ...(Object.keys(t.args).length ? { args: t.args } : {}),
+      // bake resolves a context folder against the bake file's folder, as it does `context`.
+      ...(resolveNamedContexts(t.contexts, path.dirname(ctx.file)) ? { namedContexts: resolveNamedContexts(t.contexts, path.dirname(ctx.file)) } : {}),
       at: evidenceAt({ ...ctx, source: 'bake', lineOf }, ctx.text, t.offset),
     });
   }

@@ -60,6 +60,11 @@ export interface BuildUse {
   context: string;
   /** The stage built (`--target`, `build.target`, bake `target`); undefined: the last stage. */
   target?: string;
+  /**
+   * Named build contexts (`--build-context name=path`, bake `contexts`): a local folder as an absolute path, anything
+   * else (`docker-image://…`, `target:…`, a URL) as written. `COPY --from=name` copies from that folder.
+   */
+  namedContexts?: Record<string, string>;
   /** Tags as written (`org/app:${VERSION}`); variables the file defines are expanded. */
   tags: string[];
   /** The build pushes its result (`--push`, `push: true`, kaniko, `docker push` of one of its tags). */

@@ -4,6 +4,7 @@
 // the images built here, and for every link the evidence as file:line. The
 // JSON shape is docs/explain.schema.json (bump EXPLAIN_SCHEMA_VERSION on any
 // incompatible change).
+import path from 'node:path';
 import { colors } from './colors.js';
 import type { Project, ServiceLink } from '../model.js';
 import { relPath } from '../model.js';
@@ -67,6 +68,7 @@ export interface ExplainJson {
     reason: string;
     evidence: ExplainEvidence[];
     contexts: string[];
+    namedContexts: { name: string; value: string; evidence: ExplainEvidence }[];
     builds: { via: string; target: string | null; tags: string[]; runs: string | null; exportsFiles: boolean; evidence: ExplainEvidence }[];
     stages: { index: number; name: string | null; role: string; image: boolean; hardened: boolean; reason: string; evidence: ExplainEvidence[] }[];
   }[];
@@ -131,6 +133,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
         reason: use?.reason ?? '',
         evidence: (use?.evidence ?? []).map(ev),
         contexts: (project.contexts.get(df.path) ?? []).map(relDir),
+        namedContexts: (project.namedContexts.get(df.path) ?? []).map((n) => ({ name: n.name, value: path.isAbsolute(n.value) ? relDir(n.value) : n.value, evidence: ev(n.at) })),
         builds: (use?.builds ?? []).map((b) => ({ via: b.via, target: b.target ?? null, tags: b.tags, runs: b.runs ?? null, exportsFiles: b.exportsFiles, evidence: ev(b.at) })),
         stages: (use?.stages ?? []).map((st) => ({
           index: st.index,
@@ -246,6 +249,7 @@ export function explainText(project: Project, color = false, errors?: FileError[
     const hardened = df.stages.some((s) => s.hardened);
     lines.push(`  ${c.cyan(df.file)}  ${hardened ? c.green(df.role) : c.yellow(df.role)}: ${df.reason}`);
     if (df.contexts.length) lines.push(`    context: ${df.contexts.join(', ')}`);
+    for (const n of df.namedContexts) lines.push(`    named context ${n.name}: ${n.value}  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}`);
     const composeRuns = df.builds.filter((b) => b.runs === 'compose');
     if (composeRuns.length > 3) {
       const names = composeRuns.map((b) => b.via.replace(/^compose service /, ''));
