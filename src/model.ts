@@ -183,6 +183,12 @@ export interface Layout {
   roles: Map<string, DockerfileUse>;
   /** Compose files of dev containers (in .devcontainer/, or named by devcontainer.json): their services are left alone. */
   devcontainerComposeFiles: Map<string, Evidence>;
+  /**
+   * Compose files a devcontainer.json lists that are also the project's stack (outside `.devcontainer/`, and run by a
+   * command of the repository: `-f` naming it, or `docker compose up` in its folder for a default file): not dev
+   * containers; the devcontainer.json line, then the commands.
+   */
+  devcontainerAlsoStack: Map<string, Evidence[]>;
   /** Compose files that are test stacks as a whole (src/test-harness.ts): their services are left alone. */
   testStackFiles: Map<string, HarnessDecision>;
   /** Roles the configuration hardens for a file (default: runtime). */
@@ -361,7 +367,8 @@ export async function loadProject(
   return withPathKindsKept(() => {
     const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
     layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
-    layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
+    layout.devcontainerAlsoStack = devcontainerAlsoStack(composes, evidence);
+    layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence, layout.devcontainerAlsoStack);
     layout.testStackFiles = testStackFiles(layout.compose);
     const generated = new GeneratedScan(evidence.renders);
     for (const f of files.values()) {
@@ -380,6 +387,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     compose: { projects: [], uses: new Map(), overrideIn: new Map() },
     roles: new Map(),
     devcontainerComposeFiles: new Map(),
+    devcontainerAlsoStack: new Map(),
     testStackFiles: new Map(),
     hardenedRoles,
     generated: new Map(),
@@ -407,12 +415,38 @@ function evidenceNamedFiles(evidence: RepoEvidence): { path: string; kind: FileK
 }
 
 /** Compose files in a `.devcontainer/` folder, or named by a devcontainer.json. */
-function devcontainerComposeFiles(composes: ComposeSource[], evidence: RepoEvidence): Map<string, Evidence> {
+function devcontainerComposeFiles(composes: ComposeSource[], evidence: RepoEvidence, alsoStack: Map<string, Evidence[]>): Map<string, Evidence> {
   const out = new Map<string, Evidence>();
-  for (const d of evidence.devcontainers) for (const f of d.composeFiles) out.set(f, d.at);
+  for (const d of evidence.devcontainers) for (const f of d.composeFiles) if (!alsoStack.has(f)) out.set(f, d.at);
   for (const c of composes) {
     if (!out.has(c.path) && c.path.split(path.sep).includes('.devcontainer')) {
       out.set(c.path, { file: c.path, rel: c.rel, line: 1, source: 'structure', text: 'in .devcontainer/' });
+    }
+  }
+  return out;
+}
+
+/** Names compose reads by itself in a folder (base, then its override): https://docs.docker.com/compose/intro/compose-application-model/. */
+const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const DEFAULT_OVERRIDE_NAMES = ['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml'];
+
+/**
+ * A compose file a devcontainer.json lists, outside `.devcontainer/`, that the repository's own commands also run (a
+ * `-f` list that names it, not from a devcontainer; or, for the default file of its folder or its override, `docker
+ * compose up` there: dunglas/symfony-docker's README and CI): the project's stack, which the dev container reuses.
+ */
+function devcontainerAlsoStack(composes: ComposeSource[], evidence: RepoEvidence): Map<string, Evidence[]> {
+  const out = new Map<string, Evidence[]>();
+  for (const d of evidence.devcontainers) {
+    for (const f of d.composeFiles) {
+      if (f.split(path.sep).includes('.devcontainer') || !composes.some((c) => c.path === f)) continue;
+      const runs = evidence.composeUses.filter((u) => u.at.source !== 'devcontainer' && u.files.includes(f)).map((u) => u.at);
+      const dir = path.dirname(f);
+      const inDir = new Set(composes.filter((c) => path.dirname(c.path) === dir).map((c) => path.basename(c.path)));
+      const base = DEFAULT_COMPOSE_NAMES.find((n) => inDir.has(n));
+      const isDefault = path.basename(f) === base || (base !== undefined && DEFAULT_OVERRIDE_NAMES.includes(path.basename(f)));
+      if (isDefault) runs.push(...evidence.defaultComposeRuns.filter((r) => r.dir === dir).map((r) => r.at));
+      if (runs.length) out.set(f, [d.at, ...runs]);
     }
   }
   return out;

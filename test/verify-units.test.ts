@@ -319,6 +319,9 @@ describe('verify boots what the model says runs', () => {
     'maven-image-builds': { targets: ['compose.yaml'] },
     // The entrypoint comes from a named build context (additional_contexts): what boots does not change.
     'named-build-context': { targets: ['compose.yaml'] },
+    // devcontainer.json lists the default pair, which the README also runs as the stack: it boots. The dev container's own
+    // file is planned by its structure as an override of compose.yaml (as any snippet above its base is), and boots so too.
+    'devcontainer-main-stack': { targets: ['compose.yaml + .devcontainer/compose.devcontainer.yaml', 'compose.yaml + compose.override.yaml'] },
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // The compose image is the one CI pushes by digest and a metadata-action names on another registry: compose boots it.
     'metadata-images-alias': { targets: ['docker-compose.yml'] },

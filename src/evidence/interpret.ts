@@ -300,7 +300,11 @@ function isKind(p: string, want: 'file' | 'dir'): boolean {
 }
 
 function composeUse(inv: ComposeInvocation, dirs: string[], at: Evidence, out: RepoEvidence): void {
-  if (inv.files.length === 0) return; // the default files of a folder: nothing combined by name
+  if (inv.files.length === 0) {
+    // The default files of a folder: nothing combined by name, but a sign that its default stack is what runs.
+    if (!inv.stack && dirs[0] && /^(up|run|start|build|pull|create)$/.test(inv.subcommand ?? '') && !inv.projectDirectory) out.defaultComposeRuns.push({ dir: dirs[0], at });
+    return;
+  }
   // All files of one command are relative to one folder: take the first folder that has them all.
   const whole = dirs.find((d) => inv.files.every((f) => !isDynamic(f) && resolveIn([d], f)));
   const files: string[] = [];

@@ -160,6 +160,14 @@ export interface RepoEvidence {
    * builds): no Dockerfile here to harden; the image name when the build names one.
    */
   dockerlessImages: DockerlessImageUse[];
+  /** `docker compose up` (or `run`, `start`, `build`, `pull`, `create`) with no `-f`: the default files of the folder it runs in. */
+  defaultComposeRuns: DefaultComposeRun[];
+}
+
+export interface DefaultComposeRun {
+  /** Absolute path of the folder the command runs in. */
+  dir: string;
+  at: Evidence;
 }
 
 export interface DockerlessImageUse {
@@ -205,5 +213,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [] };
 }

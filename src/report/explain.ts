@@ -46,6 +46,8 @@ export interface ExplainJson {
     evidence: ExplainEvidence[];
     /** Set when swarm deploys the file as a stack (`docker stack deploy`, or a stack file's structure). */
     swarm?: { how: 'evidence' | 'structure'; reason: string; alsoCompose: boolean; evidence: ExplainEvidence[] };
+    /** A devcontainer.json lists it, but the repository's commands run it as its stack: the listing, then those commands. */
+    devcontainerAlsoStack?: ExplainEvidence[];
   }[];
   services: {
     id: string;
@@ -109,7 +111,9 @@ export function explainData(project: Project, errors: FileError[] = project.erro
     composeFiles: project.composes.map((c) => {
       const u = layout.compose.uses.get(c.path);
       const swarm = u?.swarm ? { swarm: { how: u.swarm.how, reason: u.swarm.reason, alsoCompose: u.swarm.alsoCompose, evidence: u.swarm.evidence.map(ev) } } : {};
-      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev), ...swarm };
+      const alsoStack = layout.devcontainerAlsoStack.get(c.path);
+      const devcontainer = alsoStack ? { devcontainerAlsoStack: alsoStack.map(ev) } : {};
+      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev), ...swarm, ...devcontainer };
     }),
     services: project.services.map((s) => ({
       id: s.id,
@@ -221,6 +225,12 @@ export function explainText(project: Project, color = false, errors?: FileError[
   for (const f of d.composeFiles) {
     lines.push(`  ${c.cyan(f.file)}  ${f.mode}: ${f.reason}`);
     if (f.swarm) lines.push(`    swarm stack${f.swarm.alsoCompose ? ' (compose runs it too)' : ''}: ${f.swarm.reason}`);
+    if (f.devcontainerAlsoStack) {
+      const [listed, ...runs] = f.devcontainerAlsoStack;
+      lines.push(`    not a dev container's file: ${listed!.file}:${listed!.line} lists it, and the project runs it as its stack`);
+      for (const r of runs.slice(0, 3)) lines.push(`      ${c.cyan(`${r.file}:${r.line}`)}  (${r.source})  ${r.text}`);
+      if (runs.length > 3) lines.push(`      … and ${runs.length - 3} more`);
+    }
   }
 
   heading('Services', d.services.length);
