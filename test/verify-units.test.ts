@@ -356,6 +356,8 @@ describe('verify boots what the model says runs', () => {
     // Dev container (and its compose file), packaging and test harness: only the runtime Dockerfile.
     'non-runtime-dockerfiles': { targets: ['Dockerfile'] },
     'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
+    // The Makefile's pair with compose.prod.yaml (target prod) is the project evidence names; its prod stage is a runtime image too.
+    'override-pair-target': { targets: ['compose.yaml + compose.prod.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.
