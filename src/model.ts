@@ -16,6 +16,7 @@ import { serviceStartScriptRefs, startConfigMappings, startScriptCandidates } fr
 import { envFileRefs } from './env-files.js';
 import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
+import { resolveNamedContexts } from './evidence/interpret.js';
 import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
@@ -56,11 +57,20 @@ export interface ScriptSource extends SourceBase {
 }
 export type SourceFile = DockerfileSource | ComposeSource | NginxSource | EnvSource | ScriptSource;
 
+export interface NamedContext {
+  name: string;
+  /** A local folder (absolute), or `docker-image://…`, `target:…`, a URL as written. */
+  value: string;
+  at: Evidence;
+}
+
 export interface BuildInfo {
   context: string;
   dockerfile: string;
   args: Record<string, string>;
   target?: string;
+  /** `build.additional_contexts` (map, or list of `name=value`): local folders absolute, other kinds as written. */
+  namedContexts?: Record<string, string>;
 }
 
 export interface VolumeMount {
@@ -148,6 +158,11 @@ export interface Project {
   servicesByDockerfile: Map<string, ServiceLink[]>;
   /** Build contexts of each Dockerfile (its own folder when no compose file or build command names one). */
   contexts: Map<string, string[]>;
+  /**
+   * Named build contexts each Dockerfile is built with (compose `build.additional_contexts`, `--build-context`, bake
+   * `contexts`), with the build that names them; the first build naming a name gives its value.
+   */
+  namedContexts: Map<string, NamedContext[]>;
   copies: CopyLink[];
   errors: FileError[];
   /** How the repository builds and runs its containers; decided once at load, the same object every pass. */
@@ -168,6 +183,12 @@ export interface Layout {
   roles: Map<string, DockerfileUse>;
   /** Compose files of dev containers (in .devcontainer/, or named by devcontainer.json): their services are left alone. */
   devcontainerComposeFiles: Map<string, Evidence>;
+  /**
+   * Compose files a devcontainer.json lists that are also the project's stack (outside `.devcontainer/`, and run by a
+   * command of the repository: `-f` naming it, or `docker compose up` in its folder for a default file): not dev
+   * containers; the devcontainer.json line, then the commands.
+   */
+  devcontainerAlsoStack: Map<string, Evidence[]>;
   /** Compose files that are test stacks as a whole (src/test-harness.ts): their services are left alone. */
   testStackFiles: Map<string, HarnessDecision>;
   /** Roles the configuration hardens for a file (default: runtime). */
@@ -346,7 +367,8 @@ export async function loadProject(
   return withPathKindsKept(() => {
     const composes = [...files.values()].filter((f): f is ComposeSource => f.kind === 'compose');
     layout.compose = planCompose(composes, evidence, (p) => relPath(cwd, p));
-    layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence);
+    layout.devcontainerAlsoStack = devcontainerAlsoStack(composes, evidence);
+    layout.devcontainerComposeFiles = devcontainerComposeFiles(composes, evidence, layout.devcontainerAlsoStack);
     layout.testStackFiles = testStackFiles(layout.compose);
     const generated = new GeneratedScan(evidence.renders);
     for (const f of files.values()) {
@@ -365,6 +387,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     compose: { projects: [], uses: new Map(), overrideIn: new Map() },
     roles: new Map(),
     devcontainerComposeFiles: new Map(),
+    devcontainerAlsoStack: new Map(),
     testStackFiles: new Map(),
     hardenedRoles,
     generated: new Map(),
@@ -392,12 +415,38 @@ function evidenceNamedFiles(evidence: RepoEvidence): { path: string; kind: FileK
 }
 
 /** Compose files in a `.devcontainer/` folder, or named by a devcontainer.json. */
-function devcontainerComposeFiles(composes: ComposeSource[], evidence: RepoEvidence): Map<string, Evidence> {
+function devcontainerComposeFiles(composes: ComposeSource[], evidence: RepoEvidence, alsoStack: Map<string, Evidence[]>): Map<string, Evidence> {
   const out = new Map<string, Evidence>();
-  for (const d of evidence.devcontainers) for (const f of d.composeFiles) out.set(f, d.at);
+  for (const d of evidence.devcontainers) for (const f of d.composeFiles) if (!alsoStack.has(f)) out.set(f, d.at);
   for (const c of composes) {
     if (!out.has(c.path) && c.path.split(path.sep).includes('.devcontainer')) {
       out.set(c.path, { file: c.path, rel: c.rel, line: 1, source: 'structure', text: 'in .devcontainer/' });
+    }
+  }
+  return out;
+}
+
+/** Names compose reads by itself in a folder (base, then its override): https://docs.docker.com/compose/intro/compose-application-model/. */
+const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const DEFAULT_OVERRIDE_NAMES = ['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml'];
+
+/**
+ * A compose file a devcontainer.json lists, outside `.devcontainer/`, that the repository's own commands also run (a
+ * `-f` list that names it, not from a devcontainer; or, for the default file of its folder or its override, `docker
+ * compose up` there: dunglas/symfony-docker's README and CI): the project's stack, which the dev container reuses.
+ */
+function devcontainerAlsoStack(composes: ComposeSource[], evidence: RepoEvidence): Map<string, Evidence[]> {
+  const out = new Map<string, Evidence[]>();
+  for (const d of evidence.devcontainers) {
+    for (const f of d.composeFiles) {
+      if (f.split(path.sep).includes('.devcontainer') || !composes.some((c) => c.path === f)) continue;
+      const runs = evidence.composeUses.filter((u) => u.at.source !== 'devcontainer' && u.files.includes(f)).map((u) => u.at);
+      const dir = path.dirname(f);
+      const inDir = new Set(composes.filter((c) => path.dirname(c.path) === dir).map((c) => path.basename(c.path)));
+      const base = DEFAULT_COMPOSE_NAMES.find((n) => inDir.has(n));
+      const isDefault = path.basename(f) === base || (base !== undefined && DEFAULT_OVERRIDE_NAMES.includes(path.basename(f)));
+      if (isDefault) runs.push(...evidence.defaultComposeRuns.filter((r) => r.dir === dir).map((r) => r.at));
+      if (runs.length) out.set(f, [d.at, ...runs]);
     }
   }
   return out;
@@ -668,6 +717,15 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     addContext(s.dockerfile.path, s.build.context);
   }
   for (const b of layout.evidence.builds) if (files.has(b.dockerfile)) addContext(b.dockerfile, b.context);
+  // Named contexts each Dockerfile is built with (a name means the same folder in every build of it, as a rule).
+  const namedContexts = new Map<string, NamedContext[]>();
+  const addNamed = (df: string, named: Record<string, string> | undefined, at: Evidence) => {
+    const list = namedContexts.get(df) ?? [];
+    for (const [name, value] of Object.entries(named ?? {})) if (!list.some((n) => n.name === name)) list.push({ name, value, at });
+    if (list.length) namedContexts.set(df, list);
+  };
+  for (const s of services) if (s.dockerfile && s.build) addNamed(s.dockerfile.path, s.build.namedContexts, serviceEvidence(s));
+  for (const b of layout.evidence.builds) if (files.has(b.dockerfile)) addNamed(b.dockerfile, b.namedContexts, b.at);
   for (const df of dockerfiles) {
     if (!contexts.has(df.path)) contexts.set(df.path, [path.dirname(df.path)]);
   }
@@ -677,7 +735,10 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const [df, list] of contexts) contexts.set(df, list.slice());
 
   const copies: CopyLink[] = [];
-  for (const df of dockerfiles) copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? []));
+  for (const df of dockerfiles) {
+    const named = namedContexts.get(df.path);
+    copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? [], named && Object.fromEntries(named.map((n) => [n.name, n.value]))));
+  }
 
   const parents: ParentLookup = (image) => {
     const b = findBuiltImage(images, image);
@@ -697,6 +758,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     services,
     servicesByDockerfile,
     contexts,
+    namedContexts,
     copies,
     errors,
     layout,
@@ -723,6 +785,13 @@ function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string,
       const dockerfileRaw = str(b.dockerfile);
       const dockerfile = dockerfileRaw !== undefined ? path.resolve(context, dockerfileRaw) : path.join(context, 'Dockerfile');
       build = { context, dockerfile, args: buildArgs(b.args, env), target: str(b.target) };
+      // Relative folders resolve against the project folder, as `context` does (compose-spec build.md).
+      const extra = b.additional_contexts;
+      const raw: Record<string, string> = {};
+      if (isRecord(extra)) for (const [k, v] of Object.entries(extra)) { const s = str(v); if (s !== undefined) raw[k] = s; }
+      else if (Array.isArray(extra)) for (const item of extra) { const s = str(item); const eq = s?.indexOf('=') ?? -1; if (s && eq > 0) raw[s.slice(0, eq)] = s.slice(eq + 1); }
+      const namedContexts = resolveNamedContexts(raw, composeDir);
+      if (namedContexts) build.namedContexts = namedContexts;
     }
   }
   return { build };
@@ -856,19 +925,20 @@ function splitOutsideBraces(v: string): string[] {
   return parts;
 }
 
-const copyLinksCache = new WeakMap<DockerfileSource, { context: string | undefined; links: CopyLink[] }>();
+const copyLinksCache = new WeakMap<DockerfileSource, { context: string | undefined; named: string; links: CopyLink[] }>();
 
 /**
  * A Dockerfile's COPY links depend on its text and its build context only, and
  * the model keeps an unchanged file's SourceFile from pass to pass: reuse them
  * (following them stats the build context, on every link round and pass).
  */
-function copyLinksOnce(df: DockerfileSource, contexts: string[]): CopyLink[] {
+function copyLinksOnce(df: DockerfileSource, contexts: string[], named?: Record<string, string>): CopyLink[] {
   const hit = copyLinksCache.get(df);
-  if (hit && hit.context === contexts[0]) return hit.links;
+  const namedKey = named ? JSON.stringify(named) : '';
+  if (hit && hit.context === contexts[0] && hit.named === namedKey) return hit.links;
   // A copy of exact length: copyLinks builds it by push (room for 17), and the cache keeps it for the run (issue 13).
-  const links = copyLinks(df, contexts).slice();
-  copyLinksCache.set(df, { context: contexts[0], links });
+  const links = copyLinks(df, contexts, named).slice();
+  copyLinksCache.set(df, { context: contexts[0], named: namedKey, links });
   return links;
 }
 
@@ -897,7 +967,7 @@ const IMAGE_DIRS = new Set([
   '/etc/nginx', '/etc/nginx/conf.d', '/usr/share/nginx/html', '/docker-entrypoint.d', '/docker-entrypoint-initdb.d',
 ]);
 
-function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
+function copyLinks(df: DockerfileSource, contexts: string[], named: Record<string, string> = {}): CopyLink[] {
   const out: CopyLink[] = [];
   const context = contexts[0];
   // The WORKDIR each stage ends in: a stage built FROM an earlier one starts there (`FROM base AS builder` then
@@ -926,7 +996,9 @@ function copyLinks(df: DockerfileSource, contexts: string[]): CopyLink[] {
       for (const source of args.slice(0, -1)) {
         if (/^https?:\/\//.test(source)) continue;
         const destBase = path.posix.resolve(workdir, destRaw);
-        const contextPath = from === undefined && context ? path.resolve(context, source) : undefined;
+        // `COPY --from=name` where name is a named context folder (and no stage of the file): a copy from that folder.
+        const namedDir = from !== undefined && path.isAbsolute(named[from] ?? '') && !stageNamed(df, from, stage.index) ? named[from] : undefined;
+        const contextPath = from === undefined && context ? path.resolve(context, source) : namedDir ? path.resolve(namedDir, source) : undefined;
         const link: CopyLink = { dockerfile: df, instruction: ins, stage: stage.index, from, source, dest: destBase, contextPath };
         link.resolvedPath = contextPath ?? resolveFromStage(df, out, link);
         // A directory source copies its contents, not itself: `COPY conf/ /etc/nginx/` fills /etc/nginx, and so does

@@ -127,10 +127,12 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
 function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evidence: RepoEvidence, usedTags: Set<string>, bakePushed: string[][]): DockerfileBuild[] {
   const builds: DockerfileBuild[] = [];
   for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
-    if (s.base) continue; // a partial override runs as its base service
+    // A partial override runs as its base service, unless it builds another target than the base does (its own pair:
+    // compose.yaml + compose.prod.yaml with `target: prod`): that pair runs that stage.
+    if (s.base && (s.build?.target === undefined || s.build.target === s.base.build?.target)) continue;
     const harness = s.leftAlone?.role === 'test' ? s.leftAlone.reason : undefined;
     builds.push({
-      via: s.builtImage ? `compose service ${s.name} (image: ${s.image})` : `compose service ${s.name}`,
+      via: `compose service ${s.base ? `${s.name} of ${s.compose.rel}` : s.name}${s.builtImage ? ` (image: ${s.image})` : ''}`,
       target: s.build?.target,
       tags: typeof s.effective.image === 'string' ? [s.effective.image] : [],
       // A harness runs the image to test it, not as a service: it makes no runtime image of its own.
@@ -214,7 +216,7 @@ function decide(
     const kids = children.get(`${df.path}#${st.index}`) ?? [];
     const image = uses.length > 0 || kids.length > 0 || (st === last && (builds.length === 0 || builds.some((b) => finalStage(parsed, b.target) === last)));
     // A CI job or step that would build this stage but whose `if:` is always false: said, since the role would be its otherwise.
-    const skipped = distinct(neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => `${n.use.what} at ${n.use.at.rel}:${n.use.at.line} would build it but never runs (if: ${n.use.condition})`));
+    const skipped = distinct(neverBuilt.filter((n) => finalStage(parsed, n.target) === st).map((n) => `${n.use.what} at ${n.use.at.rel}:${n.use.at.line} would build it but never runs (${n.use.key ?? 'if'}: ${n.use.condition})`));
     const set = (role: StageRole, reason: string, evidence: Evidence[], manual?: string) =>
       stageUses.push({
         ...(manual ? { manual } : {}),

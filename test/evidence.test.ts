@@ -214,6 +214,7 @@ describe('evidence files', () => {
     expect(evidenceKind('release.yml', ['.github', 'workflows'])).toBe('github-workflow');
     expect(evidenceKind('release.yml', ['deploy'])).toBeUndefined();
     expect(evidenceKind('.gitlab-ci.yml', [''])).toBe('gitlab-ci');
+    expect([evidenceKind('.woodpecker.yml', ['']), evidenceKind('docker.yaml', ['.woodpecker']), evidenceKind('.drone.yml', [''])]).toEqual(['woodpecker-ci', 'woodpecker-ci', 'drone-ci']);
     expect(evidenceKind('README.md', ['docs'])).toBe('readme');
     expect(evidenceKind('.env', [''])).toBe('dotenv');
     // Templates a README has users copy to .env, each naming its own COMPOSE_FILE (otobo's .docker_compose_env_https).
@@ -882,6 +883,104 @@ describe('evidence files', () => {
     });
     expect(uses(ev, dir).map((u) => u.at)).toEqual(['.gitlab-ci.yml:3', '.gitlab-ci.yml:4']);
     expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['$CI_REGISTRY_IMAGE:latest'], push: true, at: '.gitlab-ci.yml:8' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Woodpecker and Drone: build plugin settings are builds (repo x tags, dockerfile from the checkout, dry_run), commands are shell', async () => {
+    const { dir, ev } = await evidenceOf({
+      ...compose,
+      'docker/Dockerfile.api': 'FROM alpine\n',
+      'web/Dockerfile': 'FROM alpine\n',
+      '.woodpecker/release.yaml': [
+        'steps:',
+        '  - name: api',
+        '    image: woodpeckerci/plugin-docker-buildx:5',
+        '    settings:',
+        '      repo: acme/api,ghcr.io/acme/api',
+        '      dockerfile: docker/Dockerfile.api',
+        '      tags: [v1, latest]',
+        '      build_args:',
+        '        MODE: prod',
+        '  - name: web-check',
+        '    image: plugins/kaniko',
+        '    settings:',
+        '      repo: acme/web',
+        '      context: web',
+        '      dockerfile: web/Dockerfile',
+        '      dry_run: true',
+        '  - name: deploy',
+        '    image: docker:cli',
+        '    commands:',
+        '      - docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d',
+        '',
+      ].join('\n'),
+      '.drone.yml': 'kind: pipeline\nname: a\nsteps:\n- name: web\n  image: plugins/docker\n  settings:\n    repo: acme/web\n    context: web\n    dockerfile: web/Dockerfile\n    target: prod\n---\nkind: signature\nhmac: x\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'web/Dockerfile', context: 'web', target: 'prod', tags: ['acme/web:latest'], push: true, at: '.drone.yml:9' },
+      { dockerfile: 'docker/Dockerfile.api', context: '.', target: undefined, tags: ['acme/api:v1', 'acme/api:latest', 'ghcr.io/acme/api:v1', 'ghcr.io/acme/api:latest'], push: true, at: '.woodpecker/release.yaml:6' },
+      { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['acme/web:latest'], push: false, at: '.woodpecker/release.yaml:15' },
+    ]);
+    expect(ev.builds.find((b) => b.dockerfile.endsWith('Dockerfile.api'))?.args).toEqual({ MODE: 'prod' });
+    expect(uses(ev, dir)).toEqual([{ files: ['docker-compose.yml', 'docker-compose.prod.yml'], at: '.woodpecker/release.yaml:20', source: 'woodpecker-ci' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GitLab CI: a job no rule adds never runs (each rule when: never, up to one without a condition); one rule that may add it runs', async () => {
+    const job = (name: string, rules: string) => `${name}:\n  rules:\n${rules}  script:\n    - docker build -t acme/${name} ${name}\n`;
+    const { dir, ev } = await evidenceOf({
+      'off/Dockerfile': 'FROM alpine\n',
+      'guarded/Dockerfile': 'FROM alpine\n',
+      'maybe/Dockerfile': 'FROM alpine\n',
+      '.gitlab-ci.yml': [
+        job('off', '    - if: $X\n      when: never\n    - when: never\n    - when: always\n'),
+        job('guarded', '    - if: $CI_COMMIT_TAG\n      when: never\n    - changes: [guarded/*]\n      when: never\n'),
+        job('maybe', '    - if: $CI_COMMIT_TAG\n      when: never\n    - if: $CI_COMMIT_BRANCH == "main"\n'),
+      ].join(''),
+    });
+    expect(builds(ev, dir).map((b) => b.dockerfile)).toEqual(['maybe/Dockerfile']);
+    expect(ev.neverRun.map((n) => [n.what, n.key, `${n.at.rel}:${n.at.line}`, n.builds.map((b) => path.relative(dir, b.dockerfile))])).toEqual([
+      ['job off', 'rules', '.gitlab-ci.yml:2', ['off/Dockerfile']],
+      ['job guarded', 'rules', '.gitlab-ci.yml:10', ['guarded/Dockerfile']],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Maven: exec-maven-plugin docker build (managed in the parent, properties of both), Spotify dockerfile-maven-plugin; Jib and build-image have no Dockerfile', async () => {
+    const pom = (body: string) => `<?xml version="1.0"?>\n<project>\n${body}\n</project>\n`;
+    const { dir, ev } = await evidenceOf({
+      'pom.xml': pom(
+        '<artifactId>shop</artifactId><version>2.1</version><packaging>pom</packaging>\n<properties><prefix>acme</prefix><df.dir>${basedir}</df.dir></properties>\n' +
+          '<build><pluginManagement><plugins><plugin><artifactId>exec-maven-plugin</artifactId>\n<configuration>\n<executable>docker</executable><workingDirectory>${df.dir}</workingDirectory>\n' +
+          '<commandlineArgs>build -t ${prefix}/${project.artifactId}:${project.version} -f Dockerfile ${project.build.directory}</commandlineArgs></configuration></plugin></plugins></pluginManagement></build>',
+      ),
+      'api/pom.xml': pom('<artifactId>api</artifactId><parent><artifactId>shop</artifactId><version>2.1</version></parent>\n<properties><df.dir>${basedir}/../docker</df.dir></properties>\n<build><plugins><plugin><artifactId>exec-maven-plugin</artifactId></plugin></plugins></build>'),
+      'web/pom.xml': pom('<artifactId>web</artifactId>\n<build><plugins><plugin><groupId>com.spotify</groupId><artifactId>dockerfile-maven-plugin</artifactId>\n<configuration><repository>acme/web</repository><tag>1</tag></configuration></plugin></plugins></build>'),
+      'jobs/pom.xml': pom('<artifactId>jobs</artifactId>\n<build><plugins>\n<plugin><artifactId>jib-maven-plugin</artifactId><configuration><to><image>acme/jobs</image></to></configuration></plugin>\n<plugin><artifactId>spring-boot-maven-plugin</artifactId><executions><execution><goals><goal>build-image</goal></goals></execution></executions></plugin>\n</plugins></build>'),
+      'docker/Dockerfile': 'FROM eclipse-temurin:21\n',
+      'web/Dockerfile': 'FROM eclipse-temurin:21\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'docker/Dockerfile', context: 'api/target', target: undefined, tags: ['acme/api:2.1'], push: false, at: 'pom.xml:7' },
+      { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['acme/web:1'], push: false, at: 'web/pom.xml:5' },
+    ]);
+    expect(ev.dockerlessImages.map((d) => [d.image, d.tool, `${d.at.rel}:${d.at.line}`])).toEqual([
+      ['acme/jobs', 'jib-maven-plugin', 'jobs/pom.xml:5'],
+      [undefined, 'spring-boot-maven-plugin build-image (buildpacks)', 'jobs/pom.xml:6'],
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('named build contexts: --build-context and bake contexts, folders made absolute, other kinds as written', async () => {
+    const { dir, ev } = await evidenceOf({
+      'svc/Dockerfile': 'FROM alpine\n',
+      'shared/x.sh': 'echo\n',
+      'build.sh': 'docker buildx build --build-context shared=shared --build-context base=docker-image://alpine:3.20 -t acme/svc -f svc/Dockerfile svc\n',
+      'docker-bake.hcl': 'target "svc" {\n  context = "svc"\n  contexts = {\n    shared = "shared"\n    tools = "target:tools"\n  }\n  tags = ["acme/svc:bake"]\n}\n',
+    });
+    const named = (via: string) => ev.builds.find((b) => b.via.startsWith(via))?.namedContexts;
+    expect(named('docker')).toEqual({ shared: path.join(dir, 'shared'), base: 'docker-image://alpine:3.20' });
+    expect(named('bake')).toEqual({ shared: path.join(dir, 'shared'), tools: 'target:tools' });
     rmSync(dir, { recursive: true, force: true });
   });
 

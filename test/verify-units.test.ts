@@ -313,6 +313,15 @@ describe('verify boots what the model says runs', () => {
     // Both stages of docker/base.dockerfile are bases (the full one builds FROM the slim one's pushed tag); only the app image boots.
     'base-stage-tag-same-file': { targets: ['docker/Dockerfile'] },
     // CI pushes target server; the builder stage and the unused tools stage are not booted.
+    // Woodpecker and Drone plugin steps build the two images compose runs (the Drone one with target prod): compose boots them.
+    'ci-plugin-builds': { targets: ['compose.yaml'] },
+    // A Maven profile's exec-maven-plugin `docker build -t` (configured in the parent's pluginManagement) builds the api image compose runs.
+    'maven-image-builds': { targets: ['compose.yaml'] },
+    // The entrypoint comes from a named build context (additional_contexts): what boots does not change.
+    'named-build-context': { targets: ['compose.yaml'] },
+    // devcontainer.json lists the default pair, which the README also runs as the stack: it boots. The dev container's own
+    // file is planned by its structure as an override of compose.yaml (as any snippet above its base is), and boots so too.
+    'devcontainer-main-stack': { targets: ['compose.yaml + .devcontainer/compose.devcontainer.yaml', 'compose.yaml + compose.override.yaml'] },
     'ci-target': { targets: ['deploy/server.Dockerfile (stage server)'] },
     // The compose image is the one CI pushes by digest and a metadata-action names on another registry: compose boots it.
     'metadata-images-alias': { targets: ['docker-compose.yml'] },
@@ -335,6 +344,8 @@ describe('verify boots what the model says runs', () => {
     // The including file and its override define db again (merged onto the included one): one project, each service once.
     // The only build is in a CI job whose if: is always false: nothing to boot.
     'ci-job-never-runs': { targets: [] },
+    // The same with a GitLab job whose rules never add it.
+    'gitlab-job-never-added': { targets: [] },
     // The Dockerfile is built by another repository's action under its own input names: its tag is not known, nothing boots it.
     'ci-remote-action-unread': { targets: [] },
     // An official-images repository: every variant Dockerfile is a base, none is booted alone.
@@ -345,6 +356,8 @@ describe('verify boots what the model says runs', () => {
     // Dev container (and its compose file), packaging and test harness: only the runtime Dockerfile.
     'non-runtime-dockerfiles': { targets: ['Dockerfile'] },
     'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
+    // The Makefile's pair with compose.prod.yaml (target prod) is the project evidence names; its prod stage is a runtime image too.
+    'override-pair-target': { targets: ['compose.yaml + compose.prod.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.

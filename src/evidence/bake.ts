@@ -17,6 +17,8 @@ export interface BakeTarget {
   inherits: string[];
   /** `args = { NAME = "value" }`; a value that is not a plain string is undefined. */
   args: Record<string, string | undefined>;
+  /** `contexts = { name = "path" }`: named build contexts as written. */
+  contexts: Record<string, string>;
 }
 
 export interface BakeFile {
@@ -64,6 +66,7 @@ export function parseBake(text: string, file: string): BakeFile {
       output: strs(b.attrs.output),
       inherits: strs(b.attrs.inherits),
       args: argsOf(b.attrs.args),
+      contexts: Object.fromEntries(Object.entries(argsOf(b.attrs.contexts)).filter((e): e is [string, string] => e[1] !== undefined)),
     });
   }
   const resolved = new Map<string, BakeTarget>();
@@ -86,6 +89,7 @@ export function parseBake(text: string, file: string): BakeFile {
         output: t.output.length ? t.output : merged.output.length ? merged.output : p.output,
         // A target's own args win over what it inherits, key by key (buildx merges them).
         args: { ...p.args, ...merged.args },
+        contexts: { ...p.contexts, ...merged.contexts },
       };
     }
     resolved.set(name, merged);

@@ -59,6 +59,8 @@ export interface BuildInvocation {
   exportsFiles: boolean;
   /** `--build-arg NAME=value`; `--build-arg NAME` (the value from the environment) as undefined. */
   args?: Record<string, string | undefined>;
+  /** `--build-context NAME=VALUE` (buildx): a folder, `docker-image://…`, `target:…` or a URL, as written. */
+  namedContexts?: Record<string, string>;
 }
 
 export interface BakeInvocation {
@@ -259,6 +261,7 @@ function buildArgs(tool: string, args: string[]): BuildInvocation {
       const eq = value.indexOf('=');
       (inv.args ??= {})[eq < 0 ? value : value.slice(0, eq)] = eq < 0 ? undefined : value.slice(eq + 1);
     } else if (flag === '-f' || flag === '--file') inv.file = value;
+    else if (flag === '--build-context' && value.indexOf('=') > 0) (inv.namedContexts ??= {})[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
     else if (flag === '--target') inv.target = value;
     else if (flag === '-o' || flag === '--output') {
       if (/(^|,)type=registry|(^|,)push=true/.test(value)) inv.push = true;

@@ -300,7 +300,11 @@ function isKind(p: string, want: 'file' | 'dir'): boolean {
 }
 
 function composeUse(inv: ComposeInvocation, dirs: string[], at: Evidence, out: RepoEvidence): void {
-  if (inv.files.length === 0) return; // the default files of a folder: nothing combined by name
+  if (inv.files.length === 0) {
+    // The default files of a folder: nothing combined by name, but a sign that its default stack is what runs.
+    if (!inv.stack && dirs[0] && /^(up|run|start|build|pull|create)$/.test(inv.subcommand ?? '') && !inv.projectDirectory) out.defaultComposeRuns.push({ dir: dirs[0], at });
+    return;
+  }
   // All files of one command are relative to one folder: take the first folder that has them all.
   const whole = dirs.find((d) => inv.files.every((f) => !isDynamic(f) && resolveIn([d], f)));
   const files: string[] = [];
@@ -338,9 +342,23 @@ function buildUse(inv: BuildInvocation, dirs: string[], at: Evidence, out: RepoE
     // `-f` is relative to the working directory, not to the context.
     const dockerfile = inv.file === undefined ? path.join(context, 'Dockerfile') : isDynamic(inv.file) || inv.file === '-' ? undefined : path.resolve(d, inv.file);
     if (!dockerfile || !existsSync(dockerfile)) continue;
-    out.builds.push({ dockerfile, context, target: inv.target, tags: inv.tags, push: inv.push, exportsFiles: inv.exportsFiles, via: inv.tool, at, ...(inv.args ? { args: inv.args } : {}) });
+    const namedContexts = inv.namedContexts && resolveNamedContexts(inv.namedContexts, d);
+    out.builds.push({ dockerfile, context, target: inv.target, tags: inv.tags, push: inv.push, exportsFiles: inv.exportsFiles, via: inv.tool, at, ...(inv.args ? { args: inv.args } : {}), ...(namedContexts ? { namedContexts } : {}) });
     return;
   }
+}
+
+/**
+ * Named build contexts with their local folders made absolute (relative to `dir`: the folder the command runs in, the
+ * compose project's, the bake file's); `docker-image://`, `target:`, `service:`, `oci-layout://` and URLs as written.
+ */
+export function resolveNamedContexts(raw: Record<string, string>, dir: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name || !value || isDynamic(value)) continue;
+    out[name] = /^[a-z][\w+.-]*:/i.test(value) || value.startsWith('git@') ? value : path.resolve(dir, value);
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** The folders a relative path in `file` may be relative to: `first` (if given), the file's own folder, then each folder above it up to `root`. */

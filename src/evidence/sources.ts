@@ -3,14 +3,15 @@
 // that is not what its name says says nothing).
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb } from '../parse/yaml-size.js';
-import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, type ShellContext } from './interpret.js';
+import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
+import { readPom } from './maven.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText, shellCommands } from './shell.js';
-import { emptyEvidence, type BuildUse, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
+import { emptyEvidence, type BuildUse, type Evidence, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
 import { constantCondition } from './ci-condition.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
 
@@ -51,6 +52,7 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   if (lower === 'makefile' || lower === 'gnumakefile' || lower.endsWith('.mk')) return 'makefile';
   if (lower === 'justfile' || lower === '.justfile' || lower.endsWith('.just')) return 'justfile';
   if (lower === 'package.json') return 'package.json';
+  if (lower === 'pom.xml') return 'maven';
   // go-task's default names (https://taskfile.dev/usage/#supported-file-names).
   if (/^taskfile(\.dist)?\.ya?ml$/.test(lower)) return 'taskfile';
   // GoReleaser's default names (.goreleaser.yml/.yaml, goreleaser.yml/.yaml) and the variants repositories pass with
@@ -59,6 +61,10 @@ export function evidenceKind(name: string, dirParts: string[]): EvidenceKind | u
   if (/\.ya?ml$/.test(lower)) {
     const inGithub = dirParts.map((d) => d.toLowerCase()).includes('.github');
     if (inGithub && (parent === 'workflows' || lower === 'action.yml' || lower === 'action.yaml')) return 'github-workflow';
+    // Woodpecker: `.woodpecker.yml` or every file of `.woodpecker/` (https://woodpecker-ci.org/docs/usage/workflows);
+    // Drone: `.drone.yml` (https://docs.drone.io/pipeline/configuration/).
+    if (/^\.woodpecker\.ya?ml$/.test(lower) || parent === '.woodpecker') return 'woodpecker-ci';
+    if (/^\.drone\.ya?ml$/.test(lower)) return 'drone-ci';
     if (lower === '.gitlab-ci.yml' || lower === '.gitlab-ci.yaml' || (parent === '.gitlab' && /ci/.test(lower)) || lower.endsWith('.gitlab-ci.yml')) return 'gitlab-ci';
     return undefined;
   }
@@ -104,6 +110,11 @@ export function readEvidenceFile(kind: EvidenceKind, ctx: Ctx, out: RepoEvidence
       return readGithubWorkflow(ctx, out);
     case 'gitlab-ci':
       return readGitlabCi(ctx, out);
+    case 'woodpecker-ci':
+    case 'drone-ci':
+      return readPipelineSteps(kind, ctx, out);
+    case 'maven':
+      return readPom(ctx, out);
     case 'readme':
       return readMarkdown(ctx, out);
     case 'dotenv':
@@ -1268,7 +1279,7 @@ function listInput(v: string | undefined): string[] {
 
 // ------------------------------------------------------------- GitLab CI
 
-function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
+function readGitlabCi(ctx: Ctx, into: RepoEvidence): void {
   const doc = yamlDoc(ctx.text);
   if (!doc) return;
   const lineOf = lineIndex(ctx.text);
@@ -1277,8 +1288,15 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
   // $CI_REGISTRY_IMAGE and the like, known from the checkout's Git remote; the file's own variables win.
   const predefined = gitlabVariables(gitlabProjectOf(root));
   const seen = new Set<unknown>(); // a script shared through an anchor is one piece of evidence
-  for (const [name, job] of entries(doc, doc.contents)) {
-    if (!isMap(job) || name === 'variables') continue;
+  const at = (offset: number) => evidenceAt({ ...ctx, source: 'gitlab-ci', lineOf }, ctx.text, offset);
+  // `workflow: rules:` that add no pipeline: no job runs.
+  const pipelineNever = gitlabRulesNeverAdd(doc, get(doc, doc.contents, 'workflow'), 'pipeline', at);
+  for (const [name, jobNode] of entries(doc, doc.contents)) {
+    if (!isMap(jobNode) || name === 'variables' || name === 'workflow') continue;
+    const job: unknown = jobNode;
+    // A job no rule adds never runs: what it builds is read apart, to be named, not counted (as GitHub's `if: false`).
+    const never = pipelineNever ?? gitlabRulesNeverAdd(doc, job, `job ${name}`, at);
+    const out = never ? emptyEvidence() : into;
     const items = ['before_script', 'script', 'after_script'].flatMap((key) => scriptItems(doc, get(doc, job, key)));
     // `parallel: matrix:` runs the job once per combination of its variables (https://docs.gitlab.com/ci/yaml/#parallelmatrix):
     // the scripts are read once per combination that differs in the variables they use.
@@ -1296,7 +1314,24 @@ function readGitlabCi(ctx: Ctx, out: RepoEvidence): void {
       }
       if (shared !== seen) shared.clear();
     }
+    if (never) into.neverRun.push({ ...never, builds: out.builds });
   }
+}
+
+/**
+ * GitLab `rules:` (https://docs.gitlab.com/ci/yaml/#rules): the first rule that matches decides, and a job (or, under
+ * `workflow:`, a pipeline) no rule matches is not added. So it never runs when every rule is `when: never` up to the
+ * first without `if`/`changes`/`exists` (which always matches), or to the end. A rule that may add it (any other `when`,
+ * a `!reference` not followed here) makes it one that may run.
+ */
+function gitlabRulesNeverAdd(doc: Document.Parsed, node: unknown, what: string, at: (offset: number) => Evidence): Omit<NeverRunUse, 'builds'> | undefined {
+  const rules = deref(doc, get(doc, node, 'rules'));
+  if (!isSeq(rules) || rules.items.length === 0) return undefined;
+  for (const rule of rules.items) {
+    if (scalarText(doc, get(doc, rule, 'when')) !== 'never') return undefined;
+    if (!['if', 'changes', 'exists'].some((k) => get(doc, rule, k) !== undefined)) break;
+  }
+  return { what, key: 'rules', condition: 'each rule is when: never', at: at(keyOffset(node, ['rules']) ?? 0) };
 }
 
 /**
@@ -1332,6 +1367,112 @@ function scriptItems(doc: Document.Parsed, node: unknown, depth = 0): unknown[] 
   if (isScalar(n)) return [n];
   if (isSeq(n) && depth < 5) return n.items.flatMap((x) => scriptItems(doc, x, depth + 1));
   return [];
+}
+
+// ------------------------------------------------- Woodpecker and Drone CI
+
+/**
+ * Plugin images that build a Dockerfile from their `settings:` (one path part, after any registry and owner):
+ * plugins/docker (and its ecr/gcr/acr/heroku variants, https://plugins.drone.io/plugins/docker), woodpeckerci/plugin-docker-buildx
+ * and thegeeklab/drone-docker-buildx (https://woodpecker-ci.org/plugins/docker-buildx), the kaniko plugins.
+ */
+const BUILD_PLUGIN = /^(docker|ecr|gcr|acr|heroku|docker-buildx|plugin-docker-buildx|drone-docker-buildx|buildx|plugin-docker|kaniko|plugin-kaniko|drone-kaniko|kaniko-ecr|kaniko-gcr|kaniko-acr)$/;
+
+/**
+ * Woodpecker (`.woodpecker.yml`, `.woodpecker/*.yaml`) and Drone (`.drone.yml`, one pipeline per YAML document) pipelines:
+ * each step's `commands:` run as shell in the checkout (or the step's `directory:`), and a step whose image is a build
+ * plugin builds `settings.dockerfile` (default `Dockerfile`, relative to the checkout, not to the context) in
+ * `settings.context` (default the checkout) as `repo` (a list, or comma-separated) with each of `tag`/`tags` (default
+ * `latest`), `target` and `build_args`, and pushes it unless `dry_run` is set.
+ */
+function readPipelineSteps(source: 'woodpecker-ci' | 'drone-ci', ctx: Ctx, out: RepoEvidence): void {
+  const dir = path.dirname(ctx.file);
+  const root = path.basename(dir) === '.woodpecker' ? path.dirname(dir) : dir;
+  const lineOf = lineIndex(ctx.text);
+  for (const doc of yamlDocs(ctx.text)) {
+    const top = doc.contents;
+    const kind = scalarText(doc, get(doc, top, 'kind'));
+    if (kind !== undefined && kind !== 'pipeline') continue; // Drone's `kind: secret`, `kind: signature`
+    const stepsNode = deref(doc, get(doc, top, 'steps') ?? get(doc, top, 'pipeline'));
+    const steps: Node[] = isSeq(stepsNode) ? (stepsNode.items.map((i) => deref(doc, i)) as Node[]) : entries(doc, stepsNode).map(([, v]) => v).filter((v): v is Node => v !== undefined);
+    for (const step of steps) {
+      const directory = scalarText(doc, get(doc, step, 'directory'));
+      const dirs = directory && !isDynamicText(directory) ? [path.resolve(root, directory), root] : [root];
+      const env = envOf(doc, get(doc, step, 'environment'));
+      for (const item of scriptItems(doc, get(doc, step, 'commands'))) {
+        const run = scalarScript(doc, item, lineOf);
+        if (run) interpretShell(run.text, { file: ctx.file, rel: ctx.rel, source, lineOf: run.lineOf, dirs, vars: new Map(Object.entries(env)), style: 'shell', env }, out);
+      }
+      const image = scalarText(doc, get(doc, step, 'image'));
+      const settings = get(doc, step, 'settings');
+      if (!image || !settings) continue;
+      const plugin = image.replace(/[:@].*$/, '');
+      if (!BUILD_PLUGIN.test(plugin.split('/').pop()!)) continue;
+      const setting = (key: string) => scalarText(doc, get(doc, settings, key));
+      const list = (...keys: string[]): string[] => {
+        for (const key of keys) {
+          const n = deref(doc, get(doc, settings, key));
+          if (isSeq(n)) return n.items.map((x) => scalarText(doc, x)).filter((x): x is string => !!x);
+          const t = scalarText(doc, n);
+          if (t !== undefined) return t.split(',').map((x) => x.trim()).filter(Boolean);
+        }
+        return [];
+      };
+      const repos = list('repo', 'repos');
+      const tags = list('tag', 'tags');
+      const contextRaw = setting('context') ?? '.';
+      const dockerfileRaw = setting('dockerfile') ?? 'Dockerfile';
+      if (isDynamicText(contextRaw) || isDynamicText(dockerfileRaw)) continue;
+      const context = resolveIn(dirs, contextRaw, 'dir');
+      const dockerfile = resolveIn(dirs, dockerfileRaw);
+      if (!context || !dockerfile) continue;
+      const args = pluginBuildArgs(doc, get(doc, settings, 'build_args'));
+      out.builds.push({
+        dockerfile,
+        context,
+        target: setting('target'),
+        tags: repos.flatMap((r) => (tags.length ? tags : [setting('default_tag') ?? 'latest']).map((t) => `${r}:${t}`)),
+        push: !/^(true|yes|1)$/i.test(setting('dry_run') ?? setting('dry-run') ?? ''),
+        exportsFiles: false,
+        via: plugin,
+        ...(args ? { args } : {}),
+        at: evidenceAt({ ...ctx, source, lineOf }, ctx.text, keyOffset(settings, ['dockerfile', 'repo', 'tag', 'tags']) ?? keyOffset(step, ['settings', 'image']) ?? 0),
+      });
+    }
+  }
+}
+
+/** Every document of a multi-document YAML file (Drone's one pipeline each), each read as yamlDoc reads one. */
+function yamlDocs(text: string): Document.Parsed[] {
+  try {
+    return parseAllDocuments(text, { merge: true, prettyErrors: false }).filter((d): d is Document.Parsed => 'errors' in d && !d.errors.length && !aliasBomb(d as Document.Parsed)) as Document.Parsed[];
+  } catch {
+    return [];
+  }
+}
+
+/** Where the first of `keys` is written as a key of the map node itself (not through an alias): its line for the evidence. */
+function keyOffset(node: unknown, keys: string[]): number | undefined {
+  if (!isMap(node)) return undefined;
+  for (const key of keys) {
+    const pair = node.items.find((i) => isPair(i) && isScalar(i.key) && i.key.value === key);
+    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+  }
+  return undefined;
+}
+
+/** Plugin `build_args`: a map, a list of `NAME=value`, or one comma-separated string; a value with a variable is not known here. */
+function pluginBuildArgs(doc: Document.Parsed, node: unknown): Record<string, string | undefined> | undefined {
+  const args: Record<string, string | undefined> = {};
+  const n = deref(doc, node);
+  const pairs: [string, string | undefined][] = isMap(n)
+    ? entries(doc, n).map(([k, v]) => [k, scalarText(doc, v)])
+    : (isSeq(n) ? n.items.map((x) => scalarText(doc, x) ?? '') : (scalarText(doc, n) ?? '').split(','))
+        .map((x) => x.trim())
+        .filter((x) => x.indexOf('=') > 0)
+        .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]);
+  for (const [k, v] of pairs) args[k] = v === undefined || isDynamicText(v) ? undefined : v;
+  return Object.keys(args).length ? args : undefined;
 }
 
 // --------------------------------------------------------- README blocks
@@ -1408,6 +1549,8 @@ function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
       exportsFiles: t.output.some((o) => /type=(local|tar)/.test(o)),
       via: `bake target ${t.name}`,
       ...(Object.keys(t.args).length ? { args: t.args } : {}),
+      // bake resolves a context folder against the bake file's folder, as it does `context`.
+      ...(resolveNamedContexts(t.contexts, path.dirname(ctx.file)) ? { namedContexts: resolveNamedContexts(t.contexts, path.dirname(ctx.file)) } : {}),
       at: evidenceAt({ ...ctx, source: 'bake', lineOf }, ctx.text, t.offset),
     });
   }

@@ -12,6 +12,9 @@ export type EvidenceSource =
   | 'package.json'
   | 'github-workflow'
   | 'gitlab-ci'
+  | 'woodpecker-ci'
+  | 'drone-ci'
+  | 'maven'
   | 'readme'
   | 'dotenv'
   | 'bake'
@@ -57,6 +60,11 @@ export interface BuildUse {
   context: string;
   /** The stage built (`--target`, `build.target`, bake `target`); undefined: the last stage. */
   target?: string;
+  /**
+   * Named build contexts (`--build-context name=path`, bake `contexts`): a local folder as an absolute path, anything
+   * else (`docker-image://…`, `target:…`, a URL) as written. `COPY --from=name` copies from that folder.
+   */
+  namedContexts?: Record<string, string>;
   /** Tags as written (`org/app:${VERSION}`); variables the file defines are expanded. */
   tags: string[];
   /** The build pushes its result (`--push`, `push: true`, kaniko, `docker push` of one of its tags). */
@@ -147,6 +155,26 @@ export interface RepoEvidence {
   neverRun: NeverRunUse[];
   /** A Dockerfile of the repository given to an action of another repository under its own input names: what it builds is not known. */
   unreadBuilds: UnreadBuildUse[];
+  /**
+   * Images the repository builds without a Dockerfile (Jib, Spring Boot's `build-image` buildpacks, fabric8's assembly
+   * builds): no Dockerfile here to harden; the image name when the build names one.
+   */
+  dockerlessImages: DockerlessImageUse[];
+  /** `docker compose up` (or `run`, `start`, `build`, `pull`, `create`) with no `-f`: the default files of the folder it runs in. */
+  defaultComposeRuns: DefaultComposeRun[];
+}
+
+export interface DefaultComposeRun {
+  /** Absolute path of the folder the command runs in. */
+  dir: string;
+  at: Evidence;
+}
+
+export interface DockerlessImageUse {
+  image?: string;
+  /** `jib-maven-plugin`. */
+  tool: string;
+  at: Evidence;
 }
 
 export interface UnreadBuildUse {
@@ -163,7 +191,12 @@ export interface NeverRunUse {
   /** `job docker` or `step "Build image"`, with the condition as written. */
   what: string;
   condition: string;
-  /** The `if:` line. */
+  /**
+   * Which key says so: GitHub's `if:` (always false), or GitLab's `rules:` (no rule adds the job: each is `when: never`, up
+   * to one without a condition).
+   */
+  key?: 'if' | 'rules';
+  /** The `if:` (or `rules:`) line. */
   at: Evidence;
   builds: BuildUse[];
 }
@@ -180,5 +213,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [] };
 }

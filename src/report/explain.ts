@@ -4,6 +4,7 @@
 // the images built here, and for every link the evidence as file:line. The
 // JSON shape is docs/explain.schema.json (bump EXPLAIN_SCHEMA_VERSION on any
 // incompatible change).
+import path from 'node:path';
 import { colors } from './colors.js';
 import type { Project, ServiceLink } from '../model.js';
 import { relPath } from '../model.js';
@@ -45,6 +46,8 @@ export interface ExplainJson {
     evidence: ExplainEvidence[];
     /** Set when swarm deploys the file as a stack (`docker stack deploy`, or a stack file's structure). */
     swarm?: { how: 'evidence' | 'structure'; reason: string; alsoCompose: boolean; evidence: ExplainEvidence[] };
+    /** A devcontainer.json lists it, but the repository's commands run it as its stack: the listing, then those commands. */
+    devcontainerAlsoStack?: ExplainEvidence[];
   }[];
   services: {
     id: string;
@@ -67,6 +70,7 @@ export interface ExplainJson {
     reason: string;
     evidence: ExplainEvidence[];
     contexts: string[];
+    namedContexts: { name: string; value: string; evidence: ExplainEvidence }[];
     builds: { via: string; target: string | null; tags: string[]; runs: string | null; exportsFiles: boolean; evidence: ExplainEvidence }[];
     stages: { index: number; name: string | null; role: string; image: boolean; hardened: boolean; reason: string; evidence: ExplainEvidence[] }[];
   }[];
@@ -77,9 +81,10 @@ export interface ExplainJson {
   skippedFiles: { file: string; kind: 'template-content' | SkippedByName['kind']; reason: string; line: number | null }[];
   evidenceFiles: string[];
   /** CI jobs and steps whose `if:` is always false: never run, so what they build is not evidence. */
-  neverRun: { what: string; condition: string; builds: string[]; evidence: ExplainEvidence }[];
+  neverRun: { what: string; key: string; condition: string; builds: string[]; evidence: ExplainEvidence }[];
   /** Dockerfiles given to actions of other repositories under their own input names: what those build is not known. */
   unreadBuilds: { action: string; input: string; dockerfile: string; evidence: ExplainEvidence }[];
+  dockerlessImages: { image: string | null; tool: string; evidence: ExplainEvidence }[];
   errors: { path: string; line?: number; message: string }[];
 }
 
@@ -106,7 +111,9 @@ export function explainData(project: Project, errors: FileError[] = project.erro
     composeFiles: project.composes.map((c) => {
       const u = layout.compose.uses.get(c.path);
       const swarm = u?.swarm ? { swarm: { how: u.swarm.how, reason: u.swarm.reason, alsoCompose: u.swarm.alsoCompose, evidence: u.swarm.evidence.map(ev) } } : {};
-      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev), ...swarm };
+      const alsoStack = layout.devcontainerAlsoStack.get(c.path);
+      const devcontainer = alsoStack ? { devcontainerAlsoStack: alsoStack.map(ev) } : {};
+      return { file: c.rel, mode: u?.mode ?? 'standalone', projects: u?.projects ?? [], reason: u?.reason ?? 'used alone', evidence: (u?.evidence ?? []).map(ev), ...swarm, ...devcontainer };
     }),
     services: project.services.map((s) => ({
       id: s.id,
@@ -130,6 +137,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
         reason: use?.reason ?? '',
         evidence: (use?.evidence ?? []).map(ev),
         contexts: (project.contexts.get(df.path) ?? []).map(relDir),
+        namedContexts: (project.namedContexts.get(df.path) ?? []).map((n) => ({ name: n.name, value: path.isAbsolute(n.value) ? relDir(n.value) : n.value, evidence: ev(n.at) })),
         builds: (use?.builds ?? []).map((b) => ({ via: b.via, target: b.target ?? null, tags: b.tags, runs: b.runs ?? null, exportsFiles: b.exportsFiles, evidence: ev(b.at) })),
         stages: (use?.stages ?? []).map((st) => ({
           index: st.index,
@@ -158,8 +166,9 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       ...skipped.map((s) => ({ file: rel(s.file), kind: s.kind, reason: s.reason, line: null })),
     ].sort(byFile),
     evidenceFiles: layout.evidence.filesRead.map(rel),
-    neverRun: layout.evidence.neverRun.map((n) => ({ what: n.what, condition: n.condition, builds: [...new Set(n.builds.map((b) => rel(b.dockerfile)))], evidence: ev(n.at) })),
+    neverRun: layout.evidence.neverRun.map((n) => ({ what: n.what, key: n.key ?? 'if', condition: n.condition, builds: [...new Set(n.builds.map((b) => rel(b.dockerfile)))], evidence: ev(n.at) })),
     unreadBuilds: layout.evidence.unreadBuilds.map((u) => ({ action: u.action, input: u.input, dockerfile: rel(u.dockerfile), evidence: ev(u.at) })),
+    dockerlessImages: layout.evidence.dockerlessImages.map((u) => ({ image: u.image ?? null, tool: u.tool, evidence: ev(u.at) })),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
 }
@@ -216,6 +225,12 @@ export function explainText(project: Project, color = false, errors?: FileError[
   for (const f of d.composeFiles) {
     lines.push(`  ${c.cyan(f.file)}  ${f.mode}: ${f.reason}`);
     if (f.swarm) lines.push(`    swarm stack${f.swarm.alsoCompose ? ' (compose runs it too)' : ''}: ${f.swarm.reason}`);
+    if (f.devcontainerAlsoStack) {
+      const [listed, ...runs] = f.devcontainerAlsoStack;
+      lines.push(`    not a dev container's file: ${listed!.file}:${listed!.line} lists it, and the project runs it as its stack`);
+      for (const r of runs.slice(0, 3)) lines.push(`      ${c.cyan(`${r.file}:${r.line}`)}  (${r.source})  ${r.text}`);
+      if (runs.length > 3) lines.push(`      … and ${runs.length - 3} more`);
+    }
   }
 
   heading('Services', d.services.length);
@@ -244,6 +259,7 @@ export function explainText(project: Project, color = false, errors?: FileError[
     const hardened = df.stages.some((s) => s.hardened);
     lines.push(`  ${c.cyan(df.file)}  ${hardened ? c.green(df.role) : c.yellow(df.role)}: ${df.reason}`);
     if (df.contexts.length) lines.push(`    context: ${df.contexts.join(', ')}`);
+    for (const n of df.namedContexts) lines.push(`    named context ${n.name}: ${n.value}  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}`);
     const composeRuns = df.builds.filter((b) => b.runs === 'compose');
     if (composeRuns.length > 3) {
       const names = composeRuns.map((b) => b.via.replace(/^compose service /, ''));
@@ -288,7 +304,11 @@ export function explainText(project: Project, color = false, errors?: FileError[
 
   if (d.neverRun.length) {
     heading('CI jobs and steps that never run', d.neverRun.length);
-    for (const n of d.neverRun) lines.push(`  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}  ${n.what}: if: ${n.condition} is always false${n.builds.length ? `; it would build ${n.builds.join(', ')}` : ''}`);
+    for (const n of d.neverRun) lines.push(`  ${c.cyan(`${n.evidence.file}:${n.evidence.line}`)}  ${n.what}: ${n.key === 'rules' ? `no rule adds it (rules: ${n.condition})` : `if: ${n.condition} is always false`}${n.builds.length ? `; it would build ${n.builds.join(', ')}` : ''}`);
+  }
+  if (d.dockerlessImages.length) {
+    heading('Images built without a Dockerfile (nothing here to harden)', d.dockerlessImages.length);
+    for (const u of d.dockerlessImages) lines.push(`  ${c.cyan(`${u.evidence.file}:${u.evidence.line}`)}  ${u.image ?? 'an image'} by ${u.tool}`);
   }
   if (d.unreadBuilds.length) {
     heading('Builds through actions not read (tag and push not known)', d.unreadBuilds.length);
