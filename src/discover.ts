@@ -209,7 +209,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
   }
   const ignored = (abs: string, isDir: boolean) =>
     here.some(({ dir: d, ig }) => {
-      const rel = toPosix(path.relative(d, abs));
+      const rel = relativeBelow(d, abs);
       return rel !== '' && ig.ignores(isDir ? rel + '/' : rel);
     });
 
@@ -297,5 +297,24 @@ async function sniffKind(file: string): Promise<FileKind | undefined> {
 }
 
 export function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
+  return path.sep === '/' ? p : p.split(path.sep).join('/');
 }
+
+/**
+ * `abs` relative to `dir`, `/`-separated, as gitignore patterns are matched.
+ * The walk makes every path by joining names onto the root, so a scope
+ * folder's path is a prefix of each path under it and the relative part is a
+ * slice: path.relative resolves and normalises both paths on every call, and
+ * the walk asks for every folder and candidate file once per .gitignore above
+ * it (issue 13). Anything else goes through path.relative.
+ */
+export function relativeBelow(dir: string, abs: string): string {
+  if (abs.length > dir.length + 1 && abs.startsWith(dir) && abs[dir.length] === path.sep) {
+    const rel = toPosix(abs.slice(dir.length + 1));
+    if (!NOT_NORMAL.test(rel)) return rel;
+  }
+  return toPosix(path.relative(dir, abs));
+}
+
+/** A `.` or `..` segment, or an empty one: a path path.relative would normalise first. */
+const NOT_NORMAL = /(^|\/)\.{1,2}(\/|$)|\/\/|\/$|\\/;

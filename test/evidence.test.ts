@@ -558,6 +558,20 @@ describe('evidence files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GitHub workflows: copies of one workflow text each say what they build, from their own file', async () => {
+    // One text is parsed once for the whole read (withSharedYamlDocs): the file it came from is the reader's, never the document's.
+    const workflow = 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -f api/Dockerfile -t org/api:ci .\n';
+    const { dir, ev } = await evidenceOf({
+      '.github/workflows/a.yml': workflow,
+      '.github/workflows/b.yml': workflow,
+      'api/Dockerfile': 'FROM alpine\n',
+    });
+    expect(builds(ev, dir)).toEqual([
+      { dockerfile: 'api/Dockerfile', context: '.', target: undefined, tags: ['org/api:ci'], push: false, at: '.github/workflows/a.yml:6' },
+      { dockerfile: 'api/Dockerfile', context: '.', target: undefined, tags: ['org/api:ci'], push: false, at: '.github/workflows/b.yml:6' },
+    ]);
+  });
+
   it('GitHub workflows: run steps (working-directory, env COMPOSE_FILE) and build-push-action', async () => {
     const { dir, ev } = await evidenceOf({
       ...compose,

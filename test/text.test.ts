@@ -1,6 +1,6 @@
 // lineStarts and lineColumn: where the engine reports each finding (1-based line and column of an offset).
 import { describe, expect, it } from 'vitest';
-import { lineColumn, lineStarts } from '../src/text.js';
+import { lineColumn, lineStarts, looksBinary } from '../src/text.js';
 
 // What lineStarts and lineColumn must give, one character at a time.
 function startsByCharacter(text: string): number[] {
@@ -39,5 +39,17 @@ describe('lineColumn', () => {
     }
     expect(lineColumn('a\nbc\nd', 4)).toEqual({ line: 2, column: 3 });
     expect(lineColumn('a\nbc\nd', 5)).toEqual({ line: 3, column: 1 });
+  });
+});
+
+describe('looksBinary', () => {
+  it('is true for a NUL byte in the first 8 KiB only', () => {
+    const at = (i: number, length = 10000) => {
+      const buf = new Uint8Array(length).fill(0x61);
+      if (i >= 0) buf[i] = 0;
+      return looksBinary(buf);
+    };
+    expect([at(0), at(8191), at(8192), at(-1), at(9999), at(3, 4), at(-1, 0)]).toEqual([true, true, false, false, false, true, false]);
+    expect(looksBinary(Buffer.from('FROM alpine\n'))).toBe(false);
   });
 });

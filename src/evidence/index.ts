@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readTextFile } from '../read.js';
 import { toPosix } from '../discover.js';
-import { isShellShebang, readEvidenceFile, SHEBANG_SCRIPT_MAX_BYTES, type EvidenceFile } from './sources.js';
+import { isShellShebang, readEvidenceFile, SHEBANG_SCRIPT_MAX_BYTES, withSharedYamlDocs, type EvidenceFile } from './sources.js';
 import { emptyEvidence, type RepoEvidence } from './types.js';
 
 export async function readEvidence(files: EvidenceFile[], cwd: string, isExcluded: (file: string) => boolean = () => false): Promise<RepoEvidence> {
@@ -27,16 +27,18 @@ export async function readEvidence(files: EvidenceFile[], cwd: string, isExclude
   };
   await Promise.all(Array.from({ length: Math.min(16, files.length) }, worker));
   // In discovery order, so evidence (and what it decides) is the same on every run.
-  files.forEach((f, i) => {
-    const text = texts[i];
-    if (text === undefined) return;
-    out.filesRead.push(f.path);
-    try {
-      readEvidenceFile(f.kind, { file: f.path, rel: toPosix(path.relative(cwd, f.path)) || path.basename(f.path), root: f.root, text }, out);
-    } catch {
-      // A reader that trips on odd input says nothing about this file.
-    }
-  });
+  withSharedYamlDocs(() =>
+    files.forEach((f, i) => {
+      const text = texts[i];
+      if (text === undefined) return;
+      out.filesRead.push(f.path);
+      try {
+        readEvidenceFile(f.kind, { file: f.path, rel: toPosix(path.relative(cwd, f.path)) || path.basename(f.path), root: f.root, text }, out);
+      } catch {
+        // A reader that trips on odd input says nothing about this file.
+      }
+    }),
+  );
   dropCalledCopies(out);
   return out;
 }

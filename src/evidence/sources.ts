@@ -313,12 +313,36 @@ function readPackageJson(ctx: Ctx, out: RepoEvidence): void {
 
 /** A YAML document with aliases bounded by expanded size; undefined when it cannot be read. */
 function yamlDoc(text: string): Document.Parsed | undefined {
+  if (sharedDocs?.has(text)) return sharedDocs.get(text);
+  let doc: Document.Parsed | undefined;
   try {
-    const doc = parseDocument(text, { merge: true, prettyErrors: false });
-    if (doc.errors.length || aliasBomb(doc)) return undefined;
-    return doc;
+    doc = parseDocument(text, { merge: true, prettyErrors: false });
+    if (doc.errors.length || aliasBomb(doc)) doc = undefined;
   } catch {
-    return undefined;
+    doc = undefined;
+  }
+  sharedDocs?.set(text, doc);
+  return doc;
+}
+
+/**
+ * The documents parsed while withSharedYamlDocs runs, by text: a reusable
+ * workflow or local action is read as a file of its own and again from each
+ * caller (readYamlFile), and repositories keep copies of the same workflow;
+ * nothing here changes a parsed document, so one parse serves them all (on
+ * the real-world corpus up to a third of the workflow text was parsed twice;
+ * issue 13).
+ */
+let sharedDocs: Map<string, Document.Parsed | undefined> | undefined;
+
+/** Runs `read` with YAML documents parsed once per text; they are dropped when it returns. */
+export function withSharedYamlDocs<T>(read: () => T): T {
+  const before = sharedDocs;
+  sharedDocs = new Map();
+  try {
+    return read();
+  } finally {
+    sharedDocs = before;
   }
 }
 
