@@ -1003,7 +1003,11 @@ function copyLinks(df: DockerfileSource, contexts: string[], named: Record<strin
         link.resolvedPath = contextPath ?? resolveFromStage(df, out, link);
         // A directory source copies its contents, not itself: `COPY conf/ /etc/nginx/` fills /etc/nginx, and so does
         // `COPY --from=builder /etc/app .` when the builder's /etc/app is a folder of the repository.
-        const sourceIsDir = /(^|\/)\.{0,2}\/?$/.test(source) || source.endsWith('/') || (link.resolvedPath !== undefined && isDirectory(link.resolvedPath));
+        const sourceIsDir =
+          /(^|\/)\.{0,2}\/?$/.test(source) ||
+          source.endsWith('/') ||
+          (link.resolvedPath !== undefined && isDirectory(link.resolvedPath)) ||
+          (link.resolvedPath === undefined && stageFillsFolder(df, out, link));
         link.dest = destDir && !sourceIsDir ? path.posix.join(destBase, path.posix.basename(source)) : destBase;
         out.push(link);
       }
@@ -1040,6 +1044,24 @@ function resolveFromStage(df: DockerfileSource, earlier: CopyLink[], link: CopyL
     stage = stageNamed(df, stage.image, index);
   }
   return undefined;
+}
+
+/**
+ * Whether the `--from` stage of `link` (or a stage it is built FROM) copies files under its source path, which makes
+ * that source a folder whose contents the COPY brings: Maintainerr's `COPY --from=BUILDER /opt ./` after the builder's
+ * `COPY start.sh /opt/start.sh` fills the working folder /opt, it does not make /opt/opt.
+ */
+function stageFillsFolder(df: DockerfileSource, earlier: CopyLink[], link: CopyLink): boolean {
+  if (link.from === undefined || /[*?[]/.test(link.source)) return false;
+  const wanted = path.posix.resolve('/', link.source);
+  const prefix = wanted === '/' ? '/' : `${wanted}/`;
+  let stage = stageNamed(df, link.from, link.stage);
+  for (let guard = 0; stage && guard < df.parsed.stages.length; guard++) {
+    const index: number = stage.index;
+    if (earlier.some((c) => c.stage === index && c.dest.startsWith(prefix))) return true;
+    stage = stageNamed(df, stage.image, index);
+  }
+  return false;
 }
 
 /** The earlier stage a `FROM`/`--from` value names (by `AS` name or index). */

@@ -177,6 +177,15 @@ function hostFileFromStage(project: Project, mappings: readonly ContainerMapping
   return undefined;
 }
 
+/**
+ * The file of the repository a start runs at `containerPath`: copied in by the chain itself, or brought by a
+ * `COPY --from=<stage> DIR` whose stage copied it there (Maintainerr's `COPY --from=BUILDER /opt ./`, whose builder
+ * stage did `COPY start.sh /opt/start.sh`: the ENTRYPOINT's script, and the supervisord it starts, were not read).
+ */
+function startFileAt(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
+  return hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
+}
+
 /** A shell script by name (`.sh`, `.bash`) or by its `#!` line; binaries and other programs are not read. */
 function looksLikeShellScript(p: string): boolean {
   if (/\.(sh|bash)$/.test(p)) return true;
@@ -223,7 +232,7 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
       }
       for (const containerPath of containerPaths(word, workdir)) {
         mappings ??= levelMappings(project, imageLevels(df, base));
-        const hostPath = hostFileAt(project, mappings, containerPath);
+        const hostPath = startFileAt(project, mappings, containerPath);
         if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
         out.push({ hostPath, containerPath, command });
         break;
@@ -431,7 +440,7 @@ function followCalledScripts<T extends { hostPath: string; containerPath: string
       if (text === undefined) continue;
       for (const word of scriptsRunBy(text)) {
         for (const containerPath of containerPaths(word, workdir)) {
-          const hostPath = hostFileAt(project, mappings, containerPath);
+          const hostPath = startFileAt(project, mappings, containerPath);
           if (!hostPath || !looksLikeShellScript(hostPath)) continue;
           if (!out.some((o) => o.hostPath === hostPath) && out.length < CALLED_SCRIPTS) {
             const ref = make(parent, hostPath, containerPath);
@@ -1586,6 +1595,12 @@ function supervisedRootPrograms(
   // A relative -c is read from the working directory (linkding's `supervisord -c supervisord-tasks.conf`).
   const mains = given.length ? given.filter((g) => !g.includes('$')).map((g) => path.posix.resolve(workdir, g)) : SUPERVISORD_DEFAULTS;
   const configs = files((c) => mains.includes(c) || (/^\/etc\/supervisor/.test(c) && /\.(conf|ini)$/.test(c)));
+  // A configuration a `COPY --from=<stage> DIR` brought, which the build stage copied from the repository.
+  for (const main of mains) {
+    if (configs.some((c) => c.container === main)) continue;
+    const host = hostFileFromStage(project, mappings, main);
+    if (host) configs.push({ host, container: main });
+  }
   const found: string[] = [];
   const users: { user: string; where: string }[] = [];
   const seen = new Set<string>();
