@@ -257,14 +257,20 @@ function ubuntuCodename(tag: string): string | undefined {
 }
 
 /**
- * A tomcat tag naming a release older than the first built on noble (9.0.91, 10.1.26, 11.0.0-M22; every 8.x), with the
- * default temurin variant (`8.5.98-jdk11-temurin`, `9.0.85`, `10.1.20-jre17`): its base was jammy or focal.
+ * A tomcat tag naming a release older than the first built on noble (9.0.91, 10.1.26, 11.0.0-M22; every 8.x and older, and
+ * the 10.0 line), with the default temurin variant (`8.5.98-jdk11-temurin`, `9.0.85`, `10.1.20-jre17`, and the moving
+ * tags of retired lines, `8`, `8.5-jdk11`, `10.0`): its base was jammy or focal, or an openjdk Debian image before that.
+ * The moving tags of the current lines (`9.0`, `10.1`, `11`) are built on noble today.
  */
 function tomcatBeforeNoble(tag: string): boolean {
-  const m = /^(\d+)\.(\d+)\.(\d+)(?:-[Mm](\d+))?(-(jdk|jre)\d+)?(-temurin)?$/.exec(tag);
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[Mm](\d+))?(-(jdk|jre)\d+)?(-temurin)?$/.exec(tag);
   if (!m) return false;
-  const [major, minor, patch, milestone] = [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? undefined : Number(m[4])];
+  const num = (x: string | undefined) => (x === undefined ? undefined : Number(x));
+  const [major, minor, patch, milestone] = [Number(m[1]), num(m[2]), num(m[3]), num(m[4])];
+  // 8.5 left the library on 2024-04-01 (docker-library/tomcat 9cc80d78), 10.0 in 2022: neither was ever built on noble.
   if (major <= 8) return true;
+  if (major === 10 && minor === 0) return true;
+  if (patch === undefined) return false;
   if (major === 9 && minor === 0) return patch < 91;
   if (major === 10 && minor === 1) return patch < 26;
   if (major === 11 && minor === 0 && patch === 0) return milestone !== undefined && milestone < 22;
