@@ -161,6 +161,12 @@ export interface ImageFacts {
    */
   fileCapabilities: string[];
   /**
+   * Capabilities a non-root image's own entrypoint needs in the bounding set because it runs a setuid-root helper
+   * (pgadmin's `sudo /usr/sbin/postfix start` as user pgadmin): root reached that way holds only the bounding set, so
+   * under `cap_drop: [ALL]` sudo cannot switch its IDs. Given back only where the image's entrypoint runs.
+   */
+  setuidHelperCaps?: string[];
+  /**
    * What the image's own start does that no-new-privileges stops or changes (a setuid
    * step up, a fallback it takes when it sees the flag): compose/no-new-privileges
    * reports instead of adding the flag.
@@ -1571,6 +1577,9 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       dataPaths: ['/var/lib/pgadmin'],
       ports: [80, 443],
       fileCapabilities: ['NET_BIND_SERVICE'],
+      // sudo needs SETUID and SETGID to switch to root and back (xencon/aixcl 5e86e16, #1921: checked on a harness with
+      // the pinned image; without them the entrypoint's postfix start fails and no password-reset mail goes out).
+      setuidHelperCaps: ['SETGID', 'SETUID'],
       newPrivileges:
         'its entrypoint runs `sudo /usr/sbin/postfix start` as user pgadmin (mail for password resets), and from 9.16 on it moves gunicorn from port 80 to 8080 when it sees no-new-privileges, unless PGADMIN_LISTEN_PORT is set',
     },

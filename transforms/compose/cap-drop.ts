@@ -286,7 +286,11 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   const user = runtimeUser(s, img);
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
-  if (user.known && !user.root) return fileCaps;
+  if (user.known && !user.root) {
+    // A setuid helper the image's own entrypoint runs (pgadmin's sudo for postfix) needs its capabilities in the bounding set.
+    const helper = s.effective.entrypoint === undefined || s.effective.entrypoint === null ? img.facts?.setuidHelperCaps ?? [] : [];
+    return helper.length ? [...new Set([...fileCaps, ...helper])].sort() : fileCaps;
+  }
   // A USER that leaves the image on root (`USER root` after a non-root stretch, or to undo a base's USER) starts it
   // as root like no USER at all: its entrypoint's drop still runs (memos d14cfa1c4: `USER root`, then su-exec at start).
   const userSetInDockerfile = img.base && !(user.known && user.root) ? img.base.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'USER')) : false;
