@@ -292,6 +292,19 @@ function nextDistDir(cwd: string, read: ReadContainerFile): { dir: string; where
 
 /** Build tools whose run writes the app's build output on disk (not a dev server, which serves from memory). */
 const BUILD_COMMAND = /^(vue-cli-service build|vite build|next build|nuxt (build|generate)|react-scripts build|ng build|gatsby build|svelte-kit build|astro build|ember build|parcel build|tsc|webpack)$/;
+/**
+ * A dev server that writes into the app folder when it starts: vite's dev server (`vite`, `vite dev`, `vite serve`,
+ * `vite --port 3000`) pre-bundles dependencies into node_modules/.vite (its cacheDir), and fails with EACCES where
+ * node_modules is root's; `next dev` writes .next and `nuxt dev`/`nuxi dev` .nuxt. `vite preview` serves dist/ only.
+ * (element-hq/hydrogen-web's Dockerfile-dev: `ENTRYPOINT ["yarn", "start"]`, "start": "vite --port 3000".)
+ */
+function devServerWrites(tool: string[]): boolean {
+  const cmd = path.posix.basename(tool[0] ?? '');
+  if (tool.slice(1).some((w) => /^(--help|-h|--version|-v)$/.test(w))) return false;
+  if (cmd === 'vite') return !['build', 'preview'].includes(tool[1] ?? '');
+  return /^(next|nuxt|nuxi)$/.test(cmd) && tool[1] === 'dev';
+}
+
 /** Options that make tsc or webpack write nothing (a type check) or serve instead of build. */
 const NO_OUTPUT = /^(--noEmit|serve|--help|-h|--version|-v)$/;
 /** npm-run-all's and run-s/run-p's options that take the next word as their value. */
@@ -361,6 +374,7 @@ function buildIn(scripts: Record<string, string>, name: string, depth: number, s
     const tool = (cmd === 'npx' ? argv.slice(1) : argv).filter((w) => !w.startsWith('-') || NO_OUTPUT.test(w));
     const named = [path.posix.basename(tool[0] ?? ''), tool[1]].filter(Boolean).join(' ');
     if ((BUILD_COMMAND.test(named) || BUILD_COMMAND.test(path.posix.basename(tool[0] ?? ''))) && !tool.slice(1).some((w) => NO_OUTPUT.test(w))) return said;
+    if (devServerWrites(tool)) return said;
     const subs: string[] = [];
     if (PACKAGE_RUNNERS.test(cmd)) {
       const sub = scriptOf(argv);
