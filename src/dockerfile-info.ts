@@ -8,7 +8,7 @@ import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { BuiltImage } from './images.js';
-import { lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
+import { currentDiscoveredFacts, lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 import { PassMemo } from './pass-memo.js';
 import { sharedString } from './text.js';
@@ -76,6 +76,30 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
  * repository builds is followed into the Dockerfile that builds it.
  */
 export function resolveStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string> = {}, parents?: ParentLookup, depth = 0): StageBase {
+  // Asked about four times per image and pass (the service's image, imageStages, roles, nginx units): one answer per
+  // stage, build arguments and parent lookup in a pass, which also lets the memos keyed by its chain array meet again.
+  const args = argsKey(buildArgs);
+  const facts = currentDiscoveredFacts();
+  const known = basesInPass.get(stage, () => []);
+  for (const k of known) if (k.df === df && k.args === args && k.parents === parents && k.depth === depth && k.facts === facts) return k.base;
+  const base = readStageBase(df, stage, buildArgs, parents, depth);
+  known.push({ df, args, parents, depth, facts, base });
+  return base;
+}
+
+/** The build arguments as a key: written out in their order (a base keeps them, and readers go through them in order). */
+function argsKey(buildArgs: Record<string, string>): string {
+  for (const _ in buildArgs) return JSON.stringify(buildArgs);
+  return '';
+}
+
+/** resolveStageBase per pass, by stage: the answers, with what each was asked with. Callers only read a base. */
+const basesInPass = new PassMemo<
+  DfStage,
+  { df: ParsedDockerfile; args: string; parents: ParentLookup | undefined; depth: number; facts: ReturnType<typeof currentDiscoveredFacts>; base: StageBase }[]
+>();
+
+function readStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<string, string>, parents: ParentLookup | undefined, depth: number): StageBase {
   const chain: DfStage[] = [stage];
   let cur = stage;
   const args = { globalArgs: df.globalArgs, ...(Object.keys(buildArgs).length ? { buildArgs } : {}) };
@@ -327,9 +351,32 @@ export function runScript(ins: DfInstruction, escape: string): string {
  */
 export function workdirs(
   chain: DfStage[],
-  buildArgs: Record<string, string> = {},
+  buildArgs: Record<string, string> = NO_BUILD_ARGS,
   globalArgs?: Map<string, string | undefined>,
-): { before: Map<DfInstruction, string>; final: string; finalKnown: boolean; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> } {
+): Workdirs {
+  // Asked about six times per image and pass (write paths, start, node start writes, non-root-user's plans): one
+  // reading per chain array and arguments in a pass. Callers only read it.
+  const known = workdirsInPass.get(chain, () => []);
+  for (const k of known) if (k.buildArgs === buildArgs && k.globalArgs === globalArgs) return k.workdirs;
+  const read = readWorkdirs(chain, buildArgs, globalArgs);
+  known.push({ buildArgs, globalArgs, workdirs: read });
+  return read;
+}
+
+export interface Workdirs {
+  before: Map<DfInstruction, string>;
+  final: string;
+  finalKnown: boolean;
+  unsure: Set<DfInstruction>;
+  scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>>;
+}
+
+/** The build arguments of a build that gives none: one object, so a memo by their identity meets it again. */
+const NO_BUILD_ARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+const workdirsInPass = new PassMemo<DfStage[], { buildArgs: Record<string, string>; globalArgs: Map<string, string | undefined> | undefined; workdirs: Workdirs }[]>();
+
+function readWorkdirs(chain: DfStage[], buildArgs: Record<string, string>, globalArgs: Map<string, string | undefined> | undefined): Workdirs {
   const before = new Map<DfInstruction, string>();
   // Instructions whose working directory the chain does not set: the base image's own WORKDIR
   // (tomcat's /usr/local/tomcat), or a WORKDIR whose variable is not known. `before` says `/` or the last known one.

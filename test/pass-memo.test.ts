@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { PassMemo, RunMemo, clearRunMemos, withPassMemos } from '../src/pass-memo.js';
 import { readStartScript, readStartScriptAfresh, readingKey } from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
-import { chainInstructions, runCommands, runScript, usersCreatedIn, variableScopes } from '../src/dockerfile-info.js';
+import { chainInstructions, resolveStageBase, runCommands, runScript, usersCreatedIn, variableScopes, workdirs } from '../src/dockerfile-info.js';
 import { shellCommands } from '../src/knowledge/images.js';
 
 describe('PassMemo', () => {
@@ -234,5 +234,42 @@ describe('readStartScript across passes', () => {
   it('the key (text and the rest written out) tells every variant from the base', () => {
     const key = (a: Args) => JSON.stringify([a.text, readingKey(a.where, a.workdir, a.vars, a.lineOffset)]);
     for (const [, v] of variants) expect(key(v)).not.toBe(key(base));
+  });
+});
+
+describe('resolveStageBase and workdirs in a pass', () => {
+  const parsed = parseDockerfile(['ARG BASE=python:3.12-slim', 'FROM ${BASE} AS build', 'WORKDIR /src', 'FROM build', 'ARG APP=/app', 'WORKDIR $APP', 'COPY . .', ''].join('\n'));
+  const last = parsed.stages[1]!;
+
+  it('answers the same base for the same stage, build arguments and lookup, and another for other arguments', () => {
+    const afresh = resolveStageBase(parsed, last);
+    expect(resolveStageBase(parsed, last)).not.toBe(afresh);
+    withPassMemos(() => {
+      const base = resolveStageBase(parsed, last);
+      expect(base).toEqual(afresh);
+      expect(resolveStageBase(parsed, last, {})).toBe(base);
+      const other = resolveStageBase(parsed, last, { BASE: 'node:20' });
+      expect(other).not.toBe(base);
+      expect(other.image).toBe('node:20');
+      expect(resolveStageBase(parsed, last, { BASE: 'node:20' })).toBe(other);
+      const lookup = () => undefined;
+      expect(resolveStageBase(parsed, last, {}, lookup)).not.toBe(base);
+      // The memo by chain array meets the shared base's chain again.
+      expect(workdirs(base.chain, base.buildArgs, base.globalArgs)).toBe(workdirs(base.chain, base.buildArgs, base.globalArgs));
+    });
+  });
+
+  it('reads the WORKDIRs as afresh, once per chain and arguments', () => {
+    const chain = resolveStageBase(parsed, last).chain;
+    const afresh = workdirs(chain, { APP: '/srv' }, parsed.globalArgs);
+    expect(afresh.final).toBe('/srv');
+    withPassMemos(() => {
+      const wd = workdirs(chain, undefined, parsed.globalArgs);
+      expect(wd.final).toBe('/app');
+      expect(workdirs(chain, undefined, parsed.globalArgs)).toBe(wd);
+      const args = { APP: '/srv' };
+      expect(workdirs(chain, args, parsed.globalArgs)).toEqual(afresh);
+      expect(workdirs(chain, args, parsed.globalArgs)).not.toBe(wd);
+    });
   });
 });
