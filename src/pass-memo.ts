@@ -7,28 +7,52 @@
 // every call computes afresh.
 
 let tables: Map<PassMemo<object, unknown>, WeakMap<object, unknown>> | undefined;
+/** Which scope `tables` belongs to: a memo keeps its own table for the scope it was last asked in (no lookup per question). */
+let scope = 0;
+let scopes = 0;
 
 /** Run `fn` (synchronous) with fresh memo tables, dropped when it returns. */
 export function withPassMemos<T>(fn: () => T): T {
   const before = tables;
+  const scopeBefore = scope;
   tables = new Map();
+  scope = ++scopes;
+  const mine = tables;
   try {
     return fn();
   } finally {
+    // The memos let go of this scope's tables, so nothing they hold outlives it.
+    for (const memo of mine.keys()) memo.forget();
     tables = before;
+    scope = scopeBefore;
   }
 }
 
 /** A memo table: `get(key, compute)` answers `compute()` once per key per pass. */
 export class PassMemo<K extends object, V> {
+  /** The table of the scope `tableScope`: asked hundreds of thousands of times a run, so not looked up in `tables` each time. */
+  private table: WeakMap<K, V> | undefined;
+  private tableScope = 0;
+
+  forget(): void {
+    this.table = undefined;
+    this.tableScope = 0;
+  }
+
   get(key: K, compute: () => V): V {
     if (!tables) return compute();
-    let table = tables.get(this as PassMemo<object, unknown>) as WeakMap<K, V> | undefined;
+    let table = this.tableScope === scope ? this.table : undefined;
     if (!table) {
-      table = new WeakMap<K, V>();
-      tables.set(this as PassMemo<object, unknown>, table as WeakMap<object, unknown>);
+      table = tables.get(this as PassMemo<object, unknown>) as WeakMap<K, V> | undefined;
+      if (!table) {
+        table = new WeakMap<K, V>();
+        tables.set(this as PassMemo<object, unknown>, table as WeakMap<object, unknown>);
+      }
+      this.table = table;
+      this.tableScope = scope;
     }
-    if (table.has(key)) return table.get(key)!;
+    const known = table.get(key);
+    if (known !== undefined || table.has(key)) return known as V;
     const value = compute();
     table.set(key, value);
     return value;

@@ -273,3 +273,20 @@ describe('resolveStageBase and workdirs in a pass', () => {
     });
   });
 });
+
+describe('PassMemo tables', () => {
+  it('a memo asked in an inner pass answers from the outer pass again once the inner one ends', () => {
+    const memo = new PassMemo<object, string>();
+    const k = {};
+    withPassMemos(() => {
+      expect(memo.get(k, () => 'outer')).toBe('outer');
+      withPassMemos(() => {
+        expect(memo.get(k, () => 'inner')).toBe('inner');
+        expect(memo.get(k, () => 'inner again')).toBe('inner');
+      });
+      expect(memo.get(k, () => 'outer again')).toBe('outer');
+      withPassMemos(() => expect(memo.get(k, () => 'second inner')).toBe('second inner'));
+    });
+    withPassMemos(() => expect(memo.get(k, () => 'next pass')).toBe('next pass'));
+  });
+});
