@@ -70,15 +70,16 @@ function writeCache(dir, cacheFile, data, pipeline) {
 
 /**
  * The whole of `file`, read into `reuse` (an ArrayBuffer) when it is large
- * enough, else into a new buffer; a file that grows while it is read is read
- * again into a larger one.
+ * enough, else into a new buffer of at least `atLeast` bytes (so that a later
+ * read can reuse it); a file that grows while it is read is read again into a
+ * larger one.
  */
-function readWhole(file, reuse) {
+function readWhole(file, reuse, atLeast = 0) {
   const fd = openSync(file, 'r');
   try {
     let size = fstatSync(fd).size;
     for (;;) {
-      const bytes = reuse && reuse.byteLength > size ? Buffer.from(reuse, 0, size + 1) : Buffer.allocUnsafeSlow(size + 1);
+      const bytes = reuse && reuse.byteLength > size ? Buffer.from(reuse, 0, size + 1) : Buffer.allocUnsafeSlow(Math.max(size + 1, atLeast)).subarray(0, size + 1);
       let read = 0;
       for (let n; read < bytes.length && (n = readSync(fd, bytes, read, bytes.length - read, read)) > 0; ) read += n;
       // One byte more than its size was asked for: fewer read means the whole file.
@@ -91,25 +92,44 @@ function readWhole(file, reuse) {
   }
 }
 
+/** The build id on the bundle's first line (scripts/bundle.mjs), or undefined. */
+function buildId(file) {
+  const head = Buffer.alloc(32);
+  const fd = openSync(file, 'r');
+  let n;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return /^\/\/ build ([0-9a-f]{16})\n/.exec(head.latin1Slice(0, n))?.[1];
+}
+
 /** The bundle's exports; `file` is its path. */
 function loadBundle(file) {
   const require = createRequire(file);
   const dir = cacheDir();
   if (process.env.NODE_DISABLE_COMPILE_CACHE || process.sourceMapsEnabled || !dir) return require(file);
 
-  let cacheFile;
   let source;
   let cached;
-  // The bundle's bytes and then the cache's are read into one buffer: the
-  // bundle's are garbage once its string is made, and a buffer this size is
-  // fresh memory (mmap) whose every page is faulted in (issue 13).
+  // The bundle's bytes and then the cache's are read into one buffer, made
+  // large enough for both (the cache is the larger, and its size is known from
+  // the build id on the bundle's first line): the bundle's bytes are garbage
+  // once its string is made, and a buffer this size is fresh memory (mmap)
+  // whose every page is faulted in (issue 13).
   let buffer;
+  let id;
+  let cacheFile;
   try {
+    id = buildId(file);
+    cacheFile = id && path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
+    const cacheSize = cacheFile ? statSync(cacheFile, { throwIfNoEntry: false })?.size ?? 0 : 0;
     // The build writes the bundle in ASCII (esbuild escapes the rest): read as
     // latin1, its string is one copy of the bytes, where reading it as UTF-8
     // decoded it through a second buffer (192 more pages touched at every
     // start, issue 13). A bundle that is not ASCII (edited by hand) is decoded.
-    const bytes = readWhole(file, undefined);
+    const bytes = readWhole(file, undefined, cacheSize + 1);
     buffer = bytes.buffer;
     source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
   } catch {
@@ -117,8 +137,10 @@ function loadBundle(file) {
   }
   // A bundle without its build line (edited by hand) is hashed here.
   // (node:crypto only then: loading it costs a start several milliseconds.)
-  const id = /^\/\/ build ([0-9a-f]{16})\n/.exec(source)?.[1] ?? require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
-  cacheFile = path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
+  if (!cacheFile) {
+    id = require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
+    cacheFile = path.join(dir, `${process.version}-${process.arch}-${id}.bin`);
+  }
   let cachedPipeline = false;
   try {
     const data = readWhole(cacheFile, buffer);

@@ -270,6 +270,26 @@ describe('the bundled CLI', () => {
     expect(readWhole(file('empty', 0), larger.buffer).length).toBe(0);
   });
 
+  it('reads the bundle into a buffer large enough for its cache, which is read into it after', () => {
+    // The cache is larger than the bundle (it holds the compiled functions of a whole run): a buffer made
+    // for the bundle alone would be thrown away for the cache, every page of both faulted in (issue 13).
+    const { readWhole } = createRequire(import.meta.url)('../bin/load-bundle.js') as {
+      readWhole: (file: string, reuse?: ArrayBufferLike, atLeast?: number) => Buffer;
+    };
+    const dir = tempDir('dh-bundle-read-');
+    const file = (name: string, size: number) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, Buffer.from(Array.from({ length: size }, (_, i) => (i * 7) % 251)));
+      return p;
+    };
+    const bundle = readWhole(file('bundle', 3000), undefined, 5001);
+    expect(bundle.length).toBe(3000);
+    expect(bundle.equals(readFileSync(path.join(dir, 'bundle')))).toBe(true);
+    const cache = readWhole(file('cache', 5000), bundle.buffer);
+    expect(cache.buffer).toBe(bundle.buffer);
+    expect(cache.equals(readFileSync(path.join(dir, 'cache')))).toBe(true);
+  });
+
   it('runs the same when the cache directory cannot be made', () => {
     const dir = tempDir('dh-bundle-');
     cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });

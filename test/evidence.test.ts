@@ -4,7 +4,8 @@
 // kind of file (scripts, Makefiles, justfiles, package.json, GitHub and GitLab
 // CI, README code blocks, .env, bake HCL/JSON, devcontainer.json). Every item
 // must carry the file and line it came from.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
+import { Alias } from 'yaml';
 import path from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { shellCommands, expandVariables } from '../src/evidence/shell.js';
@@ -570,6 +571,54 @@ describe('evidence files', () => {
       { dockerfile: 'api/Dockerfile', context: '.', target: undefined, tags: ['org/api:ci'], push: false, at: '.github/workflows/a.yml:6' },
       { dockerfile: 'api/Dockerfile', context: '.', target: undefined, tags: ['org/api:ci'], push: false, at: '.github/workflows/b.yml:6' },
     ]);
+  });
+
+  it('GitHub workflows: anchors and merge keys read from one walk of the document (a key of its own wins over a merged one)', async () => {
+    // yaml's Alias.resolve walks the whole document for every alias it resolves: the readers look aliases up
+    // in one walk per document instead (issue 13: workflows were ~15% of the corpus' CPU).
+    const resolve = vi.spyOn(Alias.prototype, 'resolve');
+    try {
+      const { dir, ev } = await evidenceOf({
+        ...compose,
+        'services/api/Dockerfile': 'FROM node:22-slim\n',
+        '.github/workflows/ci.yml': [
+          'on: push',
+          'jobs:',
+          '  test:',
+          '    runs-on: ubuntu-latest',
+          '    env: &env',
+          '      COMPOSE_FILE: docker-compose.yml:docker-compose.dev.yml',
+          '    steps:',
+          '      - uses: actions/checkout@v4',
+          '      - &up',
+          '        run: docker compose up -d',
+          '      - <<: *up',
+          '        run: docker compose -f docker-compose.prod.yml config',
+          '  release:',
+          '    runs-on: ubuntu-latest',
+          '    env: *env',
+          '    steps:',
+          '      - *up',
+          '      - uses: docker/build-push-action@v6',
+          '        with: &with',
+          '          context: services/api',
+          '          tags: ghcr.io/org/api:latest',
+          '',
+        ].join('\n'),
+      });
+      expect(uses(ev, dir)).toEqual([
+        { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.github/workflows/ci.yml:10', source: 'github-workflow' },
+        { files: ['docker-compose.prod.yml'], at: '.github/workflows/ci.yml:12', source: 'github-workflow' },
+        { files: ['docker-compose.yml', 'docker-compose.dev.yml'], at: '.github/workflows/ci.yml:10', source: 'github-workflow' },
+      ]);
+      expect(builds(ev, dir)).toEqual([
+        { dockerfile: 'services/api/Dockerfile', context: 'services/api', target: undefined, tags: ['ghcr.io/org/api:latest'], push: false, at: '.github/workflows/ci.yml:18' },
+      ]);
+      expect(resolve).not.toHaveBeenCalled();
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      resolve.mockRestore();
+    }
   });
 
   it('GitHub workflows: run steps (working-directory, env COMPOSE_FILE) and build-push-action', async () => {

@@ -292,8 +292,9 @@ export function resolveIn(dirs: string[], rel: string, want: 'file' | 'dir' = 'f
 
 function isKind(p: string, want: 'file' | 'dir'): boolean {
   try {
-    const st = statSync(p);
-    return want === 'file' ? st.isFile() : st.isDirectory();
+    // Most candidates do not exist: no error made (with its stack) for each of them.
+    const st = statSync(p, { throwIfNoEntry: false });
+    return want === 'file' ? !!st?.isFile() : !!st?.isDirectory();
   } catch {
     return false;
   }

@@ -3,9 +3,9 @@
 // that is not what its name says says nothing).
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 import { lineIndex, lineStarts } from '../text.js';
-import { aliasBomb } from '../parse/yaml-size.js';
+import { aliasBomb, aliasTarget } from '../parse/yaml-size.js';
 import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
 import { readPom } from './maven.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
@@ -346,14 +346,50 @@ export function withSharedYamlDocs<T>(read: () => T): T {
   }
 }
 
-/** The value node under `key` in a map node (aliases resolved, `<<` merges followed). */
+/**
+ * The value node under `key` in a map node (aliases resolved, `<<` merges followed), as
+ * `entries(doc, node)` would list it first: the map's own key wins, then the merged maps in
+ * order. Looked up without building the entry lists: the readers ask for one key at a time,
+ * many times per step and job (issue 13).
+ */
 function get(doc: Document.Parsed, node: unknown, key: string): Node | undefined {
-  return entries(doc, node).find(([k]) => k === key)?.[1];
+  return getEntry(doc, node, key, 0)?.[1];
 }
 
+/** `get`'s answer with whether the key is there at all (a key with no value hides the merged maps' key). */
+function getEntry(doc: Document.Parsed, node: unknown, key: string, depth: number): [string, Node | undefined] | undefined {
+  const n = deref(doc, node);
+  if (!isMap(n) || depth > 10) return undefined;
+  let merges = false;
+  for (const item of n.items) {
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    if (isMergeKey(item.key)) merges = true;
+    else if (String(item.key.value) === key) return [key, deref(doc, item.value) as Node | undefined];
+  }
+  if (!merges) return undefined;
+  for (const item of n.items) {
+    if (!isPair(item) || !isScalar(item.key) || !isMergeKey(item.key)) continue;
+    const src = deref(doc, item.value);
+    for (const m of isSeq(src) ? src.items : [src]) {
+      const found = getEntry(doc, m, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** `<<: *defaults`: the merged maps' keys count too. */
+function isMergeKey(key: Scalar): boolean {
+  return key.source === '<<' || key.value === '<<' || typeof key.value === 'symbol';
+}
+
+/**
+ * The node an alias names (up to ten aliases deep), from one walk of the document
+ * (aliasTarget): yaml's Alias.resolve walks the whole document for every alias.
+ */
 function deref(doc: Document.Parsed, node: unknown): unknown {
   let n = node;
-  for (let i = 0; i < 10 && isAlias(n); i++) n = n.resolve(doc);
+  for (let i = 0; i < 10 && isAlias(n); i++) n = aliasTarget(doc, n);
   return n;
 }
 
@@ -364,7 +400,7 @@ function entries(doc: Document.Parsed, node: unknown, depth = 0): [string, Node 
   const merged: [string, Node | undefined][] = [];
   for (const item of n.items) {
     if (!isPair(item) || !isScalar(item.key)) continue;
-    if (item.key.source === '<<' || item.key.value === '<<' || typeof item.key.value === 'symbol') {
+    if (isMergeKey(item.key)) {
       // `<<: *defaults`: the merged maps' keys count too; the map's own keys win.
       const src = deref(doc, item.value);
       for (const m of isSeq(src) ? src.items : [src]) merged.push(...entries(doc, m, depth + 1));
