@@ -7,7 +7,7 @@ import { restoreTierUp } from './tier-up.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
-import { FileProblem, withPathKindsKept, type FileError } from './read.js';
+import { FileProblem, newPathKinds, withPathKindsKept, type FileError, type PathKinds } from './read.js';
 import { clearRunMemos } from './pass-memo.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
@@ -101,7 +101,10 @@ export interface RunResult {
 export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
-  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  // What the walk lists, loading and (without verify) the engine's passes ask again: nothing writes to the repository
+  // before the engine is done. Verify's runs start afresh (src/read.ts withPathKindsKept).
+  const kinds = newPathKinds();
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile, pathKinds: kinds });
   // A large run: bound the heap's growth (src/heap.ts) and let TurboFan optimise at V8's default pace (src/tier-up.ts).
   if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) {
     boundHeapGrowth({ young: opts.boundYoungFrom !== undefined && found.files.length >= opts.boundYoungFrom });
@@ -109,7 +112,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   }
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
-  const { handle, fileCount, directives } = await load(found, opts, progress);
+  const { handle, fileCount, directives } = await load(found, opts, progress, kinds);
   progress({ phase: 'hardening', done: 0, total: fileCount });
   const suppress = opts.suppress ?? inlineSuppressions();
   // Facts found on the engine answer for images the table does not know, in every run of the engine.
@@ -156,7 +159,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     engine = outcome.engine;
     verify = outcome.report;
   } else {
-    engine = withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngineOn(handle, engineOptions(new Set()))));
+    engine = withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngineOn(handle, engineOptions(new Set())), kinds));
   }
   // What the passes shared (start script readings) is not needed by the report.
   clearRunMemos();
@@ -212,6 +215,7 @@ async function load(
   found: Awaited<ReturnType<typeof discover>>,
   opts: RunOptions,
   progress: (p: Progress) => void,
+  pathKinds: PathKinds,
 ): Promise<{ handle: ProjectHandle; fileCount: number; directives: FileError[] }> {
   const project = await loadProject(
     found.files,
@@ -219,7 +223,7 @@ async function load(
     found.roots,
     found.isExcluded,
     (done, total) => progress({ phase: 'loading', done, total }),
-    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
+    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles, pathKinds },
   );
   // Directive lines are those of the files as read, before any pass moves them.
   return { handle: { project }, fileCount: project.files.size, directives: directiveErrors(project) };
