@@ -225,38 +225,39 @@ export function keepListing(kept: PathKinds, dir: string, entries: Dirent[]): vo
   if (!kept.listings.has(dir)) kept.listings.set(dir, entries);
 }
 
-/** A listing's entries by name, for pathKind; `folded` undefined when an answer by absence cannot be given. */
-interface ListingIndex {
-  byName: Map<string, Dirent>;
-  /** Every name in ASCII lower case, when all are ASCII and the folder can be searched (see kindFromListing). */
-  folded: Set<string> | undefined;
-  searchable: boolean;
+/** Whether each kept listing's folder can be searched (see kindFromListing), asked once per folder. */
+const searchable = new WeakMap<readonly Dirent[], boolean>();
+
+function canSearch(dir: string, entries: readonly Dirent[]): boolean {
+  let ok = searchable.get(entries);
+  if (ok === undefined) {
+    try {
+      accessSync(dir, fsConstants.X_OK);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    searchable.set(entries, ok);
+  }
+  return ok;
 }
 
-const listingIndexes = new WeakMap<readonly Dirent[], ListingIndex>();
-
-function listingIndex(dir: string, entries: Dirent[]): ListingIndex {
-  let index = listingIndexes.get(entries);
-  if (index) return index;
-  const byName = new Map<string, Dirent>();
-  let folded: Set<string> | undefined = new Set();
-  for (const e of entries) {
-    byName.set(e.name, e);
-    // eslint-disable-next-line no-control-regex
-    if (folded && /^[\x00-\x7f]*$/.test(e.name)) folded.add(e.name.toLowerCase());
-    else folded = undefined;
+/** The entry named `name` in a listing sorted by name (as sortedDirEntries sorts). */
+function findEntry(entries: readonly Dirent[], name: string): Dirent | undefined {
+  let lo = 0;
+  let hi = entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = entries[mid]!.name;
+    if (at === name) return entries[mid];
+    if (at < name) lo = mid + 1;
+    else hi = mid - 1;
   }
-  // A folder that can be listed but not searched (read without execute permission) lists names whose stat fails.
-  let searchable = true;
-  try {
-    accessSync(dir, fsConstants.X_OK);
-  } catch {
-    searchable = false;
-  }
-  index = { byName, folded, searchable };
-  listingIndexes.set(entries, index);
-  return index;
+  return undefined;
 }
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * What stat would say of `p` (as pathKind asks), from a listing of its folder
@@ -275,17 +276,18 @@ function kindFromListing(p: string): PathKind | undefined {
   if (!entries || entries === UNLISTABLE) return undefined;
   const name = path.basename(p);
   if (name === '' || name === '.' || name === '..' || path.join(dir, name) !== p) return undefined;
-  const index = listingIndex(dir, entries);
-  if (!index.searchable) return undefined;
-  const e = index.byName.get(name);
+  // A folder that can be listed but not searched (read without execute permission) lists names whose stat fails.
+  if (!canSearch(dir, entries)) return undefined;
+  const e = findEntry(entries, name);
   if (e) {
     if (e.isFile()) return 'file';
     if (e.isDirectory()) return 'directory';
     if (e.isFIFO() || e.isSocket() || e.isBlockDevice() || e.isCharacterDevice()) return 'other';
     return undefined; // a symlink, or a type the listing did not learn
   }
-  // eslint-disable-next-line no-control-regex
-  if (!index.folded || !/^[\x00-\x7f]*$/.test(name) || index.folded.has(name.toLowerCase())) return undefined;
+  if (!ASCII.test(name)) return undefined;
+  const folded = name.toLowerCase();
+  for (const other of entries) if (!ASCII.test(other.name) || other.name.toLowerCase() === folded) return undefined;
   return 'unreadable';
 }
 
