@@ -102,6 +102,12 @@ export interface DiscoverOptions {
    * paths in them).
    */
   pathKinds?: PathKinds;
+  /**
+   * Told the number of files found so far, after each one: the driver bounds
+   * the heap's growth from a size on while the walk still runs (src/heap.ts;
+   * by the walk's end a large repository's young generation has grown).
+   */
+  onFound?: (count: number) => void;
 }
 
 export async function discover(paths: string[], cwd: string, opts: DiscoverOptions): Promise<Discovery> {
@@ -143,7 +149,13 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
       } catch {
         // unreadable: readdir in walk reports it
       }
-      await walk({ root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set(), kept: opts.pathKinds }, abs, real, [], false);
+      await walk(
+        { root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set(), kept: opts.pathKinds, onFound: opts.onFound },
+        abs,
+        real,
+        [],
+        false,
+      );
     } else {
       // An explicit file: its folder is the root; the name decides the kind, else its content does.
       const root = path.dirname(abs);
@@ -161,6 +173,7 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
       if (!seen.has(abs)) {
         seen.add(abs);
         files.push({ path: abs, kind, root });
+        opts.onFound?.(files.length);
       }
     }
   }
@@ -187,6 +200,7 @@ interface WalkState {
   visitedReal: Set<string>;
   /** Where the folders' listings are kept (DiscoverOptions.pathKinds). */
   kept?: PathKinds;
+  onFound?: (count: number) => void;
 }
 
 /**
@@ -282,6 +296,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
         continue;
       }
       out.push({ path: abs, kind, root });
+      state.onFound?.(out.length);
     }
   }
 }

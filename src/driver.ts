@@ -104,12 +104,19 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   // What the walk lists, loading and (without verify) the engine's passes ask again: nothing writes to the repository
   // before the engine is done. Verify's runs start afresh (src/read.ts withPathKindsKept).
   const kinds = newPathKinds();
-  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile, pathKinds: kinds });
   // A large run: bound the heap's growth (src/heap.ts) and let TurboFan optimise at V8's default pace (src/tier-up.ts).
-  if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) {
-    boundHeapGrowth({ young: opts.boundYoungFrom !== undefined && found.files.length >= opts.boundYoungFrom });
+  // Set as the walk reaches each size, not at its end: the listings it keeps (kinds) survive its scavenges, and
+  // by the end of 8,000 synthetic files the young generation had doubled to 32 MB before the bound could hold it.
+  let bound: 'none' | 'heap' | 'young' = 'none';
+  const boundAt = (count: number) => {
+    if (bound === 'young' || opts.boundHeapFrom === undefined || count < opts.boundHeapFrom) return;
+    const young = opts.boundYoungFrom !== undefined && count >= opts.boundYoungFrom;
+    if (bound === 'heap' && !young) return;
+    boundHeapGrowth({ young });
     restoreTierUp();
-  }
+    bound = young ? 'young' : 'heap';
+  };
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile, pathKinds: kinds, onFound: boundAt });
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
   const { handle, fileCount, directives } = await load(found, opts, progress, kinds);
