@@ -8,7 +8,7 @@ import { promises as fs, lstatSync, readdirSync, readFileSync, realpathSync } fr
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
-import { isInside, describeIoError, type FileError } from './read.js';
+import { isInside, describeIoError, keepListing, type FileError, type PathKinds } from './read.js';
 import { evidenceKind, mayBeShellScript, type EvidenceFile } from './evidence/sources.js';
 
 export interface DiscoveredFile {
@@ -95,6 +95,19 @@ export interface DiscoverOptions {
   exclude: string[];
   /** A further exclusion (configuration files' `exclude`), asked about absolute paths. */
   excludeFile?: (file: string) => boolean;
+  /**
+   * Where to keep the listing of every folder the walk reads, for a run that
+   * asks of those folders again while nothing is written (src/read.ts
+   * keepListing: the model and the engine's passes list folders and stat
+   * paths in them).
+   */
+  pathKinds?: PathKinds;
+  /**
+   * Told the number of files found so far, after each one: the driver bounds
+   * the heap's growth from a size on while the walk still runs (src/heap.ts;
+   * by the walk's end a large repository's young generation has grown).
+   */
+  onFound?: (count: number) => void;
 }
 
 export async function discover(paths: string[], cwd: string, opts: DiscoverOptions): Promise<Discovery> {
@@ -136,7 +149,13 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
       } catch {
         // unreadable: readdir in walk reports it
       }
-      await walk({ root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set() }, abs, real, [], false);
+      await walk(
+        { root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set(), kept: opts.pathKinds, onFound: opts.onFound },
+        abs,
+        real,
+        [],
+        false,
+      );
     } else {
       // An explicit file: its folder is the root; the name decides the kind, else its content does.
       const root = path.dirname(abs);
@@ -154,6 +173,7 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
       if (!seen.has(abs)) {
         seen.add(abs);
         files.push({ path: abs, kind, root });
+        opts.onFound?.(files.length);
       }
     }
   }
@@ -178,6 +198,9 @@ interface WalkState {
   isExcluded: (f: string) => boolean;
   /** Real paths of directories already walked: a symlink loop inside the root ends here. */
   visitedReal: Set<string>;
+  /** Where the folders' listings are kept (DiscoverOptions.pathKinds). */
+  kept?: PathKinds;
+  onFound?: (count: number) => void;
 }
 
 /**
@@ -214,6 +237,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
     });
 
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (state.kept) keepListing(state.kept, dir, entries);
   // The folder's path under the root, for evidenceKind: made once per folder (path.relative is not cheap).
   let dirParts: string[] | undefined;
   for (const entry of entries) {
@@ -272,6 +296,7 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
         continue;
       }
       out.push({ path: abs, kind, root });
+      state.onFound?.(out.length);
     }
   }
 }

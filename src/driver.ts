@@ -7,7 +7,7 @@ import { restoreTierUp } from './tier-up.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
-import { FileProblem, withPathKindsKept, type FileError } from './read.js';
+import { FileProblem, newPathKinds, withPathKindsKept, type FileError, type PathKinds } from './read.js';
 import { clearRunMemos } from './pass-memo.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
@@ -101,15 +101,25 @@ export interface RunResult {
 export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
-  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile });
+  // What the walk lists, loading and (without verify) the engine's passes ask again: nothing writes to the repository
+  // before the engine is done. Verify's runs start afresh (src/read.ts withPathKindsKept).
+  const kinds = newPathKinds();
   // A large run: bound the heap's growth (src/heap.ts) and let TurboFan optimise at V8's default pace (src/tier-up.ts).
-  if (opts.boundHeapFrom !== undefined && found.files.length >= opts.boundHeapFrom) {
-    boundHeapGrowth({ young: opts.boundYoungFrom !== undefined && found.files.length >= opts.boundYoungFrom });
+  // Set as the walk reaches each size, not at its end: the listings it keeps (kinds) survive its scavenges, and
+  // by the end of 8,000 synthetic files the young generation had doubled to 32 MB before the bound could hold it.
+  let bound: 'none' | 'heap' | 'young' = 'none';
+  const boundAt = (count: number) => {
+    if (bound === 'young' || opts.boundHeapFrom === undefined || count < opts.boundHeapFrom) return;
+    const young = opts.boundYoungFrom !== undefined && count >= opts.boundYoungFrom;
+    if (bound === 'heap' && !young) return;
+    boundHeapGrowth({ young });
     restoreTierUp();
-  }
+    bound = young ? 'young' : 'heap';
+  };
+  const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile, pathKinds: kinds, onFound: boundAt });
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
-  const { handle, fileCount, directives } = await load(found, opts, progress);
+  const { handle, fileCount, directives } = await load(found, opts, progress, kinds);
   progress({ phase: 'hardening', done: 0, total: fileCount });
   const suppress = opts.suppress ?? inlineSuppressions();
   // Facts found on the engine answer for images the table does not know, in every run of the engine.
@@ -156,7 +166,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     engine = outcome.engine;
     verify = outcome.report;
   } else {
-    engine = withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngineOn(handle, engineOptions(new Set()))));
+    engine = withDiscoveredFacts(discovered, () => withPathKindsKept(() => runEngineOn(handle, engineOptions(new Set())), kinds));
   }
   // What the passes shared (start script readings) is not needed by the report.
   clearRunMemos();
@@ -212,6 +222,7 @@ async function load(
   found: Awaited<ReturnType<typeof discover>>,
   opts: RunOptions,
   progress: (p: Progress) => void,
+  pathKinds: PathKinds,
 ): Promise<{ handle: ProjectHandle; fileCount: number; directives: FileError[] }> {
   const project = await loadProject(
     found.files,
@@ -219,7 +230,7 @@ async function load(
     found.roots,
     found.isExcluded,
     (done, total) => progress({ phase: 'loading', done, total }),
-    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles },
+    { evidence: found.evidence, hardenedRoles: opts.hardenedRoles, pathKinds },
   );
   // Directive lines are those of the files as read, before any pass moves them.
   return { handle: { project }, fileCount: project.files.size, directives: directiveErrors(project) };

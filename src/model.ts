@@ -7,7 +7,7 @@ import type { FileKind } from './types.js';
 import { parseDockerfile, type ParsedDockerfile, type DfInstruction } from './parse/dockerfile.js';
 import { parseCompose, isRecord, type ParsedCompose, type ComposeServiceNode } from './parse/compose.js';
 import { parseNginx, type NginxConfig } from './parse/nginx.js';
-import { FileProblem, isDirectory, isInside, newPathKinds, pathExists, readTextFile, withPathKindsKept, type FileError, type ReadFile } from './read.js';
+import { FileProblem, isDirectory, isInside, newPathKinds, pathExists, readTextFile, withPathKindsKept, type FileError, type PathKinds, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { lineOfOffset } from './text.js';
 import { mergeComposeService } from './compose-merge.js';
@@ -239,6 +239,12 @@ export interface LoadOptions {
   evidence?: EvidenceFile[];
   /** Roles hardened per file (configuration `roles`); default: runtime only. */
   hardenedRoles?: (file: string) => readonly ImageRole[];
+  /**
+   * What is known of the file system (src/read.ts withPathKindsKept), for a
+   * caller that asked before (discovery's listings) or asks after (the
+   * engine) while nothing is written; default: loading's own.
+   */
+  pathKinds?: PathKinds;
 }
 
 const RUNTIME_ONLY: readonly ImageRole[] = ['runtime'];
@@ -350,7 +356,7 @@ export async function loadProject(
   layout.templates = templates;
   const named = evidenceNamedFiles(evidence);
   // Linking stats and lists the same paths in every round and step; loading writes nothing, so what it found holds throughout.
-  const kinds = newPathKinds();
+  const kinds = options.pathKinds ?? newPathKinds();
   for (let round = 0; round < 6; round++) {
     const wanted = withPathKindsKept(
       () => [...(round === 0 ? named : []), ...linkedFiles(buildLinks(files, cwd, roots, [], layout))].filter((w) => !files.has(w.path) && pathExists(w.path)),

@@ -1,6 +1,6 @@
 // Reading files safely: every failure is a FileError naming the file, so the
 // driver can report it and go on with the other files.
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { accessSync, constants as fsConstants, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { looksBinary } from './text.js';
 
@@ -206,15 +206,101 @@ export function sortedDirEntries(dir: string): readonly Dirent[] {
   try {
     entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
   } catch {
-    entries = [];
+    entries = UNLISTABLE;
   }
   listings?.set(dir, entries);
   return entries;
 }
 
+/** What sortedDirEntries gives for a folder it cannot list: no entries, and (by identity) no answer about them. */
+const UNLISTABLE: Dirent[] = [];
+
+/**
+ * Keep a folder's entries as read elsewhere (discovery's walk lists every
+ * folder it enters with file types, sorted as sortedDirEntries sorts), so the
+ * run neither lists it again nor stats the paths in it (pathKind answers from
+ * the listing). `entries` is shared: neither side changes it.
+ */
+export function keepListing(kept: PathKinds, dir: string, entries: Dirent[]): void {
+  if (!kept.listings.has(dir)) kept.listings.set(dir, entries);
+}
+
+/** Whether each kept listing's folder can be searched (see kindFromListing), asked once per folder. */
+const searchable = new WeakMap<readonly Dirent[], boolean>();
+
+function canSearch(dir: string, entries: readonly Dirent[]): boolean {
+  let ok = searchable.get(entries);
+  if (ok === undefined) {
+    try {
+      accessSync(dir, fsConstants.X_OK);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    searchable.set(entries, ok);
+  }
+  return ok;
+}
+
+/** The entry named `name` in a listing sorted by name (as sortedDirEntries sorts). */
+function findEntry(entries: readonly Dirent[], name: string): Dirent | undefined {
+  let lo = 0;
+  let hi = entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = entries[mid]!.name;
+    if (at === name) return entries[mid];
+    if (at < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * What stat would say of `p` (as pathKind asks), from a listing of its folder
+ * kept in this scope, or undefined when the listing cannot tell. An entry of
+ * that name that is not a symlink (stat follows one) has its own type. A name
+ * not listed does not exist, where the file system cannot match it to a
+ * listed name otherwise spelled: a case-insensitive one (macOS, Windows, WSL's
+ * /mnt/c, ext4 casefold folders) finds `Dockerfile` for `dockerfile`, and a
+ * normalization-insensitive one (APFS) finds one Unicode spelling for the
+ * other. So the answer by absence is given only for an ASCII name in a folder
+ * whose names are all ASCII, and none of them equals it ignoring case.
+ */
+function kindFromListing(p: string): PathKind | undefined {
+  const dir = path.dirname(p);
+  const entries = listings?.get(dir);
+  if (!entries || entries === UNLISTABLE) return undefined;
+  const name = path.basename(p);
+  if (name === '' || name === '.' || name === '..' || path.join(dir, name) !== p) return undefined;
+  // A folder that can be listed but not searched (read without execute permission) lists names whose stat fails.
+  if (!canSearch(dir, entries)) return undefined;
+  const e = findEntry(entries, name);
+  if (e) {
+    if (e.isFile()) return 'file';
+    if (e.isDirectory()) return 'directory';
+    if (e.isFIFO() || e.isSocket() || e.isBlockDevice() || e.isCharacterDevice()) return 'other';
+    return undefined; // a symlink, or a type the listing did not learn
+  }
+  if (!ASCII.test(name)) return undefined;
+  const folded = name.toLowerCase();
+  for (const other of entries) if (!ASCII.test(other.name) || other.name.toLowerCase() === folded) return undefined;
+  return 'unreadable';
+}
+
 function pathKind(p: string): PathKind {
   const known = kinds?.get(p);
   if (known) return known;
+  let kind = kindFromListing(p);
+  if (kind === undefined) kind = statKind(p);
+  kinds?.set(p, kind);
+  return kind;
+}
+
+function statKind(p: string): PathKind {
   let kind: PathKind;
   try {
     const st = statSync(p);
@@ -222,6 +308,5 @@ function pathKind(p: string): PathKind {
   } catch {
     kind = 'unreadable';
   }
-  kinds?.set(p, kind);
   return kind;
 }
