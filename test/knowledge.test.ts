@@ -371,6 +371,7 @@ const CASES: [string, Partial<ImageFacts>][] = [
   // portainer, ollama: root, no step down, checked to need no capability
   ['portainer/portainer-ce:2.21.4', { family: 'portainer', staysRoot: true, servesFor: 'any', capsNeeded: [], dataPaths: ['/data'], ports: [8000, 9000, 9443] }],
   ['ollama/ollama', { family: 'ollama', distro: 'ubuntu', staysRoot: true, servesFor: 'any', capsNeeded: [], ports: [11434] }],
+  ['traefik/whoami:v1.10', { family: 'whoami', distro: 'scratch', hasShell: false, defaultUser: 'root', staysRoot: true, servesFor: 'any', capsNeeded: [], ports: [80], writePathsKnown: true }],
   // vault: chown, setcap and su-exec as root: capabilities not known, no-new-privileges changes it
   ['hashicorp/vault:1.17', { family: 'vault', dropsPrivileges: true, capsUnknown: expect.stringContaining('setcap'), newPrivileges: expect.stringContaining('mlock'), dataPaths: ['/vault/logs', '/vault/file'], ports: [8200] }],
   // gitea: s6 + sshd as root (capabilities not known, never USER); -rootless runs as 1000:1000 with known writes

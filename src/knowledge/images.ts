@@ -2133,6 +2133,20 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     },
   },
   {
+    family: 'whoami',
+    names: ['traefik/whoami', 'containous/whoami'],
+    source: 'https://github.com/traefik/whoami/blob/master/Dockerfile',
+    // FROM scratch with CA certificates, zoneinfo and the static /whoami (buildx.Dockerfile, for the releases, the same),
+    // no USER (root), ENTRYPOINT ["/whoami"] (a compose command is its flags: --port, --name), EXPOSE 80 (app.go: --port,
+    // WHOAMI_PORT_NUMBER, default 80): no step down, no setcap, no VOLUME. It only answers requests: nothing in app.go
+    // writes a file. Port 80 as root under cap_drop ALL: Docker sets net.ipv4.ip_unprivileged_port_start=0 in a
+    // container's own network namespace; on the team engine (2026-12-03) a root stand-in (debian:bookworm-slim, socat)
+    // listened on 80 with CapEff 0 under cap_drop ALL, no-new-privileges and a read-only root. Under network_mode: host
+    // compose/cap-drop gives NET_BIND_SERVICE back from the port.
+    capsSource: 'https://github.com/traefik/whoami/blob/master/app.go',
+    facts: { distro: 'scratch', hasShell: false, staysRoot: true, servesFor: 'any', ports: [80], writePathsKnown: true },
+  },
+  {
     family: 'distroless',
     names: [/^gcr\.io\/distroless\//],
     source: 'https://github.com/GoogleContainerTools/distroless/blob/main/base/base.bzl',
