@@ -2012,7 +2012,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // `useradd --no-log-init --create-home --shell /bin/bash appuser`, the first user: 1000), the Confluent packages
     // installed as root, /etc/kafka, /var/lib/kafka, /var/log/kafka (/var/lib/zookeeper) chowned appuser:root, `USER
     // appuser`, CMD /etc/confluent/docker/run: no step down, no setcap. EXPOSE 9092 (kafka), 2181 2888 3888
-    // (zookeeper/Dockerfile.ubi8). Images before 6.0 came from confluentinc/cp-docker-images, on Debian with no USER: root.
+    // (zookeeper/Dockerfile.ubi8). cp-server's newest ubi9 build makes the same account by number (server/Dockerfile.ubi9:
+    // `useradd -r -g appuser -u 1000`). Images before 6.0 came from confluentinc/cp-docker-images, on Debian with no USER: root.
     facts: {
       distro: 'rhel-minimal',
       existingUser: user('appuser', 1000),
