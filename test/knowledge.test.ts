@@ -364,7 +364,7 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['confluentinc/cp-zookeeper:latest', { family: 'confluent-kafka', nonRootByDefault: true, ports: [2181, 2888, 3888] }],
   ['confluentinc/cp-kafka:5.5.1', { family: 'confluent-kafka', distro: 'debian', defaultUser: 'root', nonRootByDefault: false, existingUser: undefined }],
   // uptime-kuma: 1.x (and latest) chown + setpriv; 2.x root; -rootless node; ping's file capability in all
-  ['louislam/uptime-kuma:1', { family: 'uptime-kuma', dropsPrivileges: true, capsNeeded: ['CHOWN', 'SETGID', 'SETUID'], fileCapabilities: ['NET_RAW'], dataPaths: ['/app/data'] }],
+  ['louislam/uptime-kuma:1', { family: 'uptime-kuma', dropsPrivileges: true, capsNeeded: ['CHOWN', 'NET_RAW', 'SETGID', 'SETUID'], fileCapabilities: [], dataPaths: ['/app/data'] }],
   ['louislam/uptime-kuma', { family: 'uptime-kuma', dropsPrivileges: true }],
   ['louislam/uptime-kuma:2.0.2', { family: 'uptime-kuma', dropsPrivileges: false, defaultUser: 'root', fileCapabilities: ['NET_RAW'], dataPaths: [] }],
   ['louislam/uptime-kuma:2-rootless', { family: 'uptime-kuma', dropsPrivileges: false, defaultUser: 'node', nonRootByDefault: true }],

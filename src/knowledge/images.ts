@@ -2055,9 +2055,14 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
         // ownership of '/app/data': Operation not permitted"; without SETGID "setpriv: setgroups failed" (PUID 0) and
         // "setresgid failed" (1000); without SETUID "setresuid failed" (1000).
         when: (t) => major(t) === 1 || t === 'latest',
+        // 1.x is on node:18-buster-slim (docker/debian-base.dockerfile at 1.23.16), whose ping's file capability was not
+        // read: NET_RAW is given back as the entrypoint's need instead (ping as root, PUID's default, needs it for a raw
+        // socket either way), which leaves no-new-privileges alone: the stand-in's ping ran under it as root and as
+        // 1000 (Docker's ping_group_range lets it fall back to an unprivileged ICMP socket).
         set: {
           dropsPrivileges: true,
-          capsNeeded: ['CHOWN', 'SETGID', 'SETUID'],
+          capsNeeded: ['CHOWN', 'NET_RAW', 'SETGID', 'SETUID'],
+          fileCapabilities: [],
           dataPaths: ['/app/data'],
           writesUnknown: 'keeps its SQLite database, uploads and screenshots in /app/data (VOLUME); what Chromium (real-browser monitors) and its other children write elsewhere is not known',
         },
