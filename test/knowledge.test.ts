@@ -350,6 +350,30 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['clickhouse/clickhouse-server:25.3', { family: 'clickhouse', distro: 'ubuntu', existingUser: { name: 'clickhouse', uid: 101, gid: 101 }, defaultUser: 'root', dropsPrivileges: true, capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'KILL', 'SETGID', 'SETUID'], dropsFor: { words: [], optionFirst: true }, fileCapabilities: [], dataPaths: ['/var/lib/clickhouse'], ports: [8123, 9000, 9009], writePathsKnown: false }],
   ['clickhouse:latest', { family: 'clickhouse', dropsPrivileges: true }],
   ['clickhouse/clickhouse-server:23.8-alpine', { family: 'clickhouse', distro: 'alpine' }],
+  // Prometheus exporters: non-root, write nothing (blackbox is root); redis_exporter's -alpine tags are root before v1.65.0
+  ['quay.io/prometheuscommunity/postgres-exporter:v0.15.0', { family: 'postgres-exporter', defaultUser: 'nobody', nonRootByDefault: true, ports: [9187], writePathsKnown: true }],
+  ['prom/mysqld-exporter:v0.16.0-distroless', { family: 'mysqld-exporter', distro: 'distroless', defaultUser: '65532:65532', nonRootByDefault: true, hasShell: false }],
+  ['prom/blackbox-exporter:v0.25.0', { family: 'blackbox-exporter', defaultUser: 'root', nonRootByDefault: false, ports: [9115], writePathsKnown: true }],
+  ['oliver006/redis_exporter:v1.62.0', { family: 'redis-exporter', distro: 'scratch', defaultUser: '59000:59000', nonRootByDefault: true, hasShell: false }],
+  ['oliver006/redis_exporter:v1.62.0-alpine', { family: 'redis-exporter', distro: 'alpine', defaultUser: 'root', nonRootByDefault: false }],
+  ['oliver006/redis_exporter:v1.67.0-alpine', { family: 'redis-exporter', distro: 'alpine', defaultUser: '59000:59000', nonRootByDefault: true }],
+  ['nginx/nginx-prometheus-exporter:1.3.0', { family: 'nginx-prometheus-exporter', defaultUser: '1001:1001', nonRootByDefault: true, ports: [9113] }],
+  // Kafka: appuser 1000; Confluent's images before 6.0 were root
+  ['apache/kafka:3.8.0', { family: 'apache-kafka', defaultUser: 'appuser', existingUser: { name: 'appuser', uid: 1000, gid: 1000 }, nonRootByDefault: true, ports: [9092], writePathsKnown: false }],
+  ['confluentinc/cp-kafka:7.6.1', { family: 'confluent-kafka', distro: 'rhel-minimal', defaultUser: 'appuser', nonRootByDefault: true, ports: [9092] }],
+  ['confluentinc/cp-zookeeper:latest', { family: 'confluent-kafka', nonRootByDefault: true, ports: [2181, 2888, 3888] }],
+  ['confluentinc/cp-kafka:5.5.1', { family: 'confluent-kafka', distro: 'debian', defaultUser: 'root', nonRootByDefault: false, existingUser: undefined }],
+  // uptime-kuma: 1.x (and latest) chown + setpriv; 2.x root; -rootless node; ping's file capability in all
+  ['louislam/uptime-kuma:1', { family: 'uptime-kuma', dropsPrivileges: true, capsNeeded: ['CHOWN', 'NET_RAW', 'SETGID', 'SETUID'], fileCapabilities: [], dataPaths: ['/app/data'] }],
+  ['louislam/uptime-kuma', { family: 'uptime-kuma', dropsPrivileges: true }],
+  ['louislam/uptime-kuma:2.0.2', { family: 'uptime-kuma', dropsPrivileges: false, defaultUser: 'root', fileCapabilities: ['NET_RAW'], dataPaths: [] }],
+  ['louislam/uptime-kuma:2-rootless', { family: 'uptime-kuma', dropsPrivileges: false, defaultUser: 'node', nonRootByDefault: true }],
+  // portainer, ollama: root, no step down, checked to need no capability
+  ['portainer/portainer-ce:2.21.4', { family: 'portainer', staysRoot: true, servesFor: 'any', capsNeeded: [], dataPaths: ['/data'], ports: [8000, 9000, 9443] }],
+  ['ollama/ollama', { family: 'ollama', distro: 'ubuntu', staysRoot: true, servesFor: 'any', capsNeeded: [], ports: [11434] }],
+  ['traefik/whoami:v1.10', { family: 'whoami', distro: 'scratch', hasShell: false, defaultUser: 'root', staysRoot: true, servesFor: 'any', capsNeeded: [], ports: [80], writePathsKnown: true }],
+  // vault: chown, setcap and su-exec as root: capabilities not known, no-new-privileges changes it
+  ['hashicorp/vault:1.17', { family: 'vault', dropsPrivileges: true, capsUnknown: expect.stringContaining('setcap'), newPrivileges: expect.stringContaining('mlock'), dataPaths: ['/vault/logs', '/vault/file'], ports: [8200] }],
   // gitea: s6 + sshd as root (capabilities not known, never USER); -rootless runs as 1000:1000 with known writes
   ['gitea/gitea:1.22', { family: 'gitea', distro: 'alpine', existingUser: { name: 'git', uid: 1000, gid: 1000 }, defaultUser: 'root', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('sshd'), dataPaths: ['/data'], ports: [22, 3000], writePathsKnown: false }],
   ['docker.gitea.com/gitea:1.23.1', { family: 'gitea', dropsPrivileges: true }],
@@ -429,7 +453,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/pushgateway', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/mysqld-exporter'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/pushgateway', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/snmp-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();

@@ -505,6 +505,15 @@ const CADDY_WRITES: InstallWrite[] = [
   { path: '/config/caddy', use: 'scratch', what: 'autosaves the config it runs (XDG_CONFIG_HOME=/config)', anyUser: true },
 ];
 
+/**
+ * What Uptime Kuma 2.x writes: its data folder, DATA_DIR or ./data, /app/data in the image (server/database.js), with the
+ * SQLite database, uploads and screenshots, or the embedded MariaDB's files in /app/data/mariadb and its socket and pid in
+ * /app/data/run (server/embedded-mariadb.js, which runs mariadbd --user=node); the 2.x Dockerfile declares no VOLUME.
+ * Chromium, for real-browser monitors, writes its profile elsewhere.
+ */
+const UPTIME_KUMA_WRITES =
+  'keeps its database (SQLite, or the embedded MariaDB under /app/data/mariadb), uploads and screenshots in /app/data, which the 2.x image declares no VOLUME for, and what Chromium (real-browser monitors) writes is not known: a read-only root needs a volume there';
+
 const ELASTICSEARCH_WRITES: InstallWrite[] = [
   { path: `${ES_HOME}/data`, use: 'data', what: 'keeps its indices and cluster state (path.data)', ownerUid: 1000 },
   { path: `${ES_HOME}/logs`, use: 'scratch', what: 'writes its GC log and JVM error files', ownerUid: 1000 },
@@ -1916,6 +1925,232 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       writesUnknown:
         'keeps its indices in /usr/share/opensearch/data and its logs in /usr/share/opensearch/logs, which upstream declares no VOLUME for, and its entrypoint writes the keystore and, unless DISABLE_INSTALL_DEMO_CONFIG or DISABLE_SECURITY_PLUGIN is true, the security demo certificates into /usr/share/opensearch/config, next to the files shipped there: a read-only root needs volumes for data and logs and a writable config folder',
     },
+  },
+  {
+    family: 'postgres-exporter',
+    names: ['quay.io/prometheuscommunity/postgres-exporter', 'prometheuscommunity/postgres-exporter'],
+    source: 'https://github.com/prometheus-community/postgres_exporter/blob/master/Dockerfile',
+    // FROM quay.io/prometheus/busybox-${OS}-${ARCH}, the binary in /bin, EXPOSE 9187, `USER nobody`, ENTRYPOINT
+    // postgres_exporter: no step down, no setcap, no VOLUME. It connects to PostgreSQL and serves metrics; it writes nothing.
+    facts: { distro: 'alpine', existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, ports: [9187], writePathsKnown: true },
+  },
+  {
+    family: 'mysqld-exporter',
+    names: ['prom/mysqld-exporter', 'quay.io/prometheus/mysqld-exporter'],
+    source: 'https://github.com/prometheus/mysqld_exporter/blob/main/Dockerfile',
+    // Like node-exporter: busybox base, EXPOSE 9104, `USER nobody`, ENTRYPOINT mysqld_exporter; it only reads (its
+    // .my.cnf); no VOLUME, no setcap. `-distroless` tags (Dockerfile.distroless): distroless static nonroot, 65532:65532.
+    facts: { distro: 'alpine', existingUser: user('nobody', 65534), defaultUser: 'nobody', nonRootByDefault: true, ports: [9104], writePathsKnown: true },
+    tags: [{ when: /(^|-)distroless$/, set: { distro: 'distroless', hasShell: false, existingUser: user('nonroot', 65532), defaultUser: '65532:65532' } }],
+    otherTags: {},
+  },
+  {
+    family: 'blackbox-exporter',
+    names: ['prom/blackbox-exporter', 'quay.io/prometheus/blackbox-exporter'],
+    source: 'https://github.com/prometheus/blackbox_exporter/blob/master/Dockerfile',
+    // busybox base, its config in /etc/blackbox_exporter, EXPOSE 9115, ENTRYPOINT blackbox_exporter, and no USER (the
+    // Dockerfile never had one): root. It writes nothing. Its ICMP prober tries an unprivileged ICMP socket first and a raw
+    // one (NET_RAW) when that fails or when a module sets dont_fragment (prober/icmp.go): which capabilities a service's
+    // probes need depends on its mounted config, so cap-drop reports it as a root service. `-distroless` tags
+    // (Dockerfile.distroless): distroless static nonroot, 65532:65532.
+    facts: { distro: 'alpine', ports: [9115], writePathsKnown: true },
+    tags: [{ when: /(^|-)distroless$/, set: { distro: 'distroless', hasShell: false, existingUser: user('nonroot', 65532), defaultUser: '65532:65532', nonRootByDefault: true } }],
+    otherTags: {},
+  },
+  {
+    family: 'redis-exporter',
+    names: ['oliver006/redis_exporter', 'ghcr.io/oliver006/redis_exporter', 'quay.io/oliver006/redis_exporter'],
+    source: 'https://github.com/oliver006/redis_exporter/blob/master/Dockerfile',
+    // The default tags are the scratch release (CA certificates and the static binary, `USER 59000:59000` since 2019,
+    // #232); `-alpine` tags are alpine with the same binary, `USER 59000:59000` from v1.65.0 (1928b50) and root before.
+    // EXPOSE 9121, ENTRYPOINT /redis_exporter: no step down, no setcap, no VOLUME; it writes nothing.
+    facts: { distro: 'scratch', hasShell: false, defaultUser: '59000:59000', nonRootByDefault: true, ports: [9121], writePathsKnown: true },
+    tags: [
+      {
+        when: ALPINE,
+        set: (tag) => {
+          const m = /^v?(\d+)\.(\d+)/.exec(tag);
+          const before165 = m ? Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 65) : false;
+          return before165 ? { distro: 'alpine', hasShell: true, defaultUser: 'root', nonRootByDefault: false } : { distro: 'alpine', hasShell: true };
+        },
+      },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'nginx-prometheus-exporter',
+    names: ['nginx/nginx-prometheus-exporter', 'ghcr.io/nginx/nginx-prometheus-exporter'],
+    source: 'https://github.com/nginx/nginx-prometheus-exporter/blob/main/build/Dockerfile',
+    // FROM scratch with CA certificates and the static binary, `USER 1001:1001` since 0.8 (e52349f, "Move to non-root
+    // container", 2020), ENTRYPOINT /usr/bin/nginx-prometheus-exporter: no step down, no setcap, no VOLUME, no EXPOSE; it
+    // listens on :9113 (exporter.go's --web.listen-address default) and writes nothing.
+    facts: { distro: 'scratch', hasShell: false, defaultUser: '1001:1001', nonRootByDefault: true, ports: [9113], writePathsKnown: true },
+  },
+  {
+    family: 'apache-kafka',
+    names: ['apache/kafka'],
+    source: 'https://github.com/apache/kafka/blob/trunk/docker/jvm/Dockerfile',
+    // FROM eclipse-temurin:21-jre-alpine, `adduser -h /home/appuser -D --shell /bin/bash appuser` (the first user: 1000),
+    // /opt/kafka, /usr/logs, /mnt/shared/config chowned to appuser, /var/lib/kafka and /etc/kafka appuser:root, `USER
+    // appuser`, EXPOSE 9092, VOLUME /etc/kafka/secrets, /var/lib/kafka/data, /mnt/shared/config, CMD /etc/kafka/docker/run:
+    // no step down, no setcap.
+    facts: {
+      distro: 'alpine',
+      existingUser: user('appuser', 1000),
+      defaultUser: 'appuser',
+      nonRootByDefault: true,
+      ports: [9092],
+      writesUnknown:
+        "renders its server.properties from KAFKA_* variables at every start (docker/resources/common-scripts/configure, into /opt/kafka/config), writes its logs under /opt/kafka/logs and keeps its data where log.dirs points (the image's own server.properties names /tmp/kraft-combined-logs; VOLUME /var/lib/kafka/data): a read-only root needs those writable",
+    },
+  },
+  {
+    family: 'confluent-kafka',
+    names: ['confluentinc/cp-kafka', 'confluentinc/cp-server', 'confluentinc/cp-zookeeper'],
+    source: 'https://github.com/confluentinc/kafka-images/blob/master/kafka/Dockerfile.ubi9',
+    // FROM confluentinc/cp-base-new or cp-base-java (ubi-minimal: microdnf; common-docker base/Dockerfile.ubi8:
+    // `useradd --no-log-init --create-home --shell /bin/bash appuser`, the first user: 1000), the Confluent packages
+    // installed as root, /etc/kafka, /var/lib/kafka, /var/log/kafka (/var/lib/zookeeper) chowned appuser:root, `USER
+    // appuser`, CMD /etc/confluent/docker/run: no step down, no setcap. EXPOSE 9092 (kafka), 2181 2888 3888
+    // (zookeeper/Dockerfile.ubi8). cp-server's newest ubi9 build makes the same account by number (server/Dockerfile.ubi9:
+    // `useradd -r -g appuser -u 1000`). Images before 6.0 came from confluentinc/cp-docker-images, on Debian with no USER: root.
+    facts: {
+      distro: 'rhel-minimal',
+      existingUser: user('appuser', 1000),
+      defaultUser: 'appuser',
+      nonRootByDefault: true,
+      writesUnknown:
+        'renders its configuration from environment variables at every start (/etc/confluent/docker/configure, into /etc/kafka or /etc/zookeeper) and writes its logs under /var/log/kafka, which upstream declares no VOLUME for: a read-only root needs those writable',
+    },
+    tags: [
+      { when: (t) => (major(t) ?? 99) < 6, set: { distro: 'debian', existingUser: undefined, defaultUser: 'root', nonRootByDefault: false } },
+      { when: (_t, n) => n.endsWith('/cp-zookeeper'), set: { ports: [2181, 2888, 3888] } },
+    ],
+    otherTags: { ports: [9092] },
+  },
+  {
+    family: 'uptime-kuma',
+    names: ['louislam/uptime-kuma'],
+    source: 'https://github.com/louislam/uptime-kuma/blob/master/docker/dockerfile',
+    capsSource: 'https://github.com/louislam/uptime-kuma/blob/1.23.16/extra/entrypoint.sh',
+    // Both lines are FROM node:*-slim (user node 1000) with Debian's iputils-ping for its ping monitor, EXPOSE 3001,
+    // ENTRYPOINT dumb-init. bookworm's iputils-ping depends on libcap2-bin, so its postinst gives /bin/ping cap_net_raw+ep:
+    // on the team engine (2026-12-03, debian:bookworm-slim with iputils-ping as in docker/debian-base.dockerfile) `ping`
+    // under cap_drop ALL failed "exec /usr/bin/ping: operation not permitted", for root and for 1000 alike, and ran with
+    // NET_RAW back (also with no-new-privileges, through the unprivileged ICMP socket Docker's ping_group_range allows).
+    // 2.x (tags 2, 2.x.y, next, beta, -slim; extra/release/lib.mjs): target `release` has no USER and no entrypoint
+    // script: `node server/server.js` as root, which may start the image's MariaDB and Chromium; its data is /app/data,
+    // with no VOLUME. The `-rootless` tags add `USER node`.
+    facts: { distro: 'debian', existingUser: user('node', 1000), ports: [3001], fileCapabilities: ['NET_RAW'], writesUnknown: UPTIME_KUMA_WRITES },
+    tags: [
+      { when: /(^|-)rootless$/, set: { defaultUser: 'node', nonRootByDefault: true } },
+      {
+        // 1.x (1, 1.23.16, and latest, which the 2.x release script never pushes): ENTRYPOINT dumb-init --
+        // extra/entrypoint.sh, which as root and for any command runs `chown -hRc "$PUID":"$PGID" /app/data` and then
+        // `exec setpriv --reuid "$PUID" --regid "$PGID" --clear-groups "$@"` (PUID and PGID default to 0: it stays
+        // root unless they are set); VOLUME /app/data. Checked on the team engine (2026-12-03) with a stand-in of that
+        // script (debian:bookworm-slim, util-linux's setpriv, a named volume at /app/data) under cap_drop ALL,
+        // no-new-privileges and a read-only root: with CHOWN, SETGID, SETUID (and NET_RAW for ping) it started for
+        // PUID 0 and 1000 and again over folders 1000 had made (0755, as node makes them); without CHOWN "chown: changing
+        // ownership of '/app/data': Operation not permitted"; without SETGID "setpriv: setgroups failed" (PUID 0) and
+        // "setresgid failed" (1000); without SETUID "setresuid failed" (1000).
+        when: (t) => major(t) === 1 || t === 'latest',
+        // 1.x is on node:18-buster-slim (docker/debian-base.dockerfile at 1.23.16), whose ping's file capability was not
+        // read: NET_RAW is given back as the entrypoint's need instead (ping as root, PUID's default, needs it for a raw
+        // socket either way), which leaves no-new-privileges alone: the stand-in's ping ran under it as root and as
+        // 1000 (Docker's ping_group_range lets it fall back to an unprivileged ICMP socket).
+        set: {
+          dropsPrivileges: true,
+          capsNeeded: ['CHOWN', 'NET_RAW', 'SETGID', 'SETUID'],
+          fileCapabilities: [],
+          dataPaths: ['/app/data'],
+          writesUnknown: 'keeps its SQLite database, uploads and screenshots in /app/data (VOLUME); what Chromium (real-browser monitors) and its other children write elsewhere is not known',
+        },
+      },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'portainer',
+    names: ['portainer/portainer-ce', 'portainer/portainer-ee', 'portainer/portainer'],
+    source: 'https://github.com/portainer/portainer/blob/develop/build/linux/Dockerfile',
+    // FROM portainer/base with the static /portainer binary and the docker, docker-compose, helm and kubectl clients,
+    // no USER (root), ENTRYPOINT ["/portainer"] (a compose command is its flags), VOLUME /data, EXPOSE 8000 9000 9443,
+    // WORKDIR /: no step down, no setcap. As root it keeps its database, TLS certificates and stack files in /data and
+    // talks to the Docker socket a compose mounts (root:docker 0660: root connects as its owner). Checked on the team
+    // engine (2026-12-03) with a stand-in (debian:bookworm-slim, root, a unix socket made root:999 0660 by another
+    // container and mounted at /var/run/docker.sock, a named volume at /data) under cap_drop ALL, no-new-privileges and
+    // a read-only root: it connected through the socket and wrote /data with CapEff 0, as minio's stand-in wrote its data.
+    capsSource: 'https://github.com/portainer/portainer/blob/develop/build/linux/Dockerfile',
+    facts: {
+      staysRoot: true,
+      servesFor: 'any',
+      ports: [8000, 9000, 9443],
+      dataPaths: ['/data'],
+      writesUnknown:
+        'keeps its database, certificates and stacks in /data (VOLUME); what the docker-compose, helm and kubectl clients it runs write elsewhere (their caches and temporary files) is not known',
+    },
+  },
+  {
+    family: 'ollama',
+    names: ['ollama/ollama'],
+    source: 'https://github.com/ollama/ollama/blob/main/Dockerfile',
+    // FROM ubuntu:24.04 (older releases 20.04 and 22.04), the ollama binary and its GPU libraries, no USER (root),
+    // ENV OLLAMA_HOST=0.0.0.0:11434, EXPOSE 11434, ENTRYPOINT ["/bin/ollama"], CMD ["serve"] (a compose command is its
+    // subcommand): no step down, no setcap, no VOLUME. As root it keeps its models and its identity key (id_ed25519)
+    // under $HOME/.ollama (/root/.ollama; OLLAMA_MODELS moves the models); the GPU device nodes the NVIDIA runtime or
+    // `devices:` add are root's. Checked on the team engine (2026-12-03) with a stand-in (debian:bookworm-slim, root,
+    // /root/.ollama/models and a 0600 key written) under cap_drop ALL and no-new-privileges: it wrote with no capability.
+    capsSource: 'https://github.com/ollama/ollama/blob/main/Dockerfile',
+    facts: {
+      distro: 'ubuntu',
+      staysRoot: true,
+      servesFor: 'any',
+      ports: [11434],
+      writesUnknown:
+        'keeps its models and identity key under /root/.ollama (OLLAMA_MODELS moves the models), which upstream declares no VOLUME for: a read-only root needs a volume there',
+    },
+  },
+  {
+    family: 'vault',
+    names: ['hashicorp/vault', 'vault'],
+    source: 'https://github.com/hashicorp/vault/blob/main/Dockerfile',
+    // FROM alpine with libcap, su-exec and dumb-init; `addgroup vault && adduser -S -G vault vault` (a system UID Alpine
+    // picks), /vault/{logs,file,config} chowned to vault, VOLUME /vault/logs and /vault/file, EXPOSE 8200, no USER,
+    // ENTRYPOINT docker-entrypoint.sh, CMD server -dev. The entrypoint (.release/docker/docker-entrypoint.sh; the same in
+    // hashicorp/docker-vault for the old library `vault` image), as root for `server`, `version`, an option or any vault
+    // subcommand: `chown -R vault:vault` of /vault/config, /vault/logs and /vault/file when not vault's (unless
+    // SKIP_CHOWN), `setcap cap_ipc_lock=+ep` on the vault binary (unless SKIP_SETCAP; when `vault -version` then fails it
+    // takes the capability off again), then `su-exec vault`. What that needs under cap_drop ALL was not checked here:
+    // CHOWN, DAC_OVERRIDE for 0700 storage folders, SETFCAP for setcap, IPC_LOCK for the mlock the file capability is
+    // for, SETGID and SETUID for su-exec.
+    capsSource: 'https://github.com/hashicorp/vault/blob/main/.release/docker/docker-entrypoint.sh',
+    facts: {
+      distro: 'alpine',
+      dropsPrivileges: true,
+      capsUnknown:
+        "starts as root, chowns its folders, gives the vault binary cap_ipc_lock with setcap and steps down with su-exec (.release/docker/docker-entrypoint.sh): what that needs under cap_drop ALL (SETFCAP and IPC_LOCK at least, unless SKIP_SETCAP is set and the configuration sets disable_mlock) was not checked",
+      newPrivileges:
+        'its entrypoint gives the vault binary cap_ipc_lock with setcap and runs it as user vault, so that it can lock its memory (mlock); no-new-privileges keeps that file capability from being granted, and a server whose configuration does not set disable_mlock then stops',
+      dataPaths: ['/vault/logs', '/vault/file'],
+      ports: [8200],
+      writesUnknown:
+        'runs setcap on /bin/vault from its entrypoint at every start (on a read-only root setcap fails and the `set -e` script stops, unless SKIP_SETCAP is set) and writes /vault/config/local.json from VAULT_LOCAL_CONFIG; where the server keeps data is in its configuration',
+    },
+  },
+  {
+    family: 'whoami',
+    names: ['traefik/whoami', 'containous/whoami'],
+    source: 'https://github.com/traefik/whoami/blob/master/Dockerfile',
+    // FROM scratch with CA certificates, zoneinfo and the static /whoami (buildx.Dockerfile, for the releases, the same),
+    // no USER (root), ENTRYPOINT ["/whoami"] (a compose command is its flags: --port, --name), EXPOSE 80 (app.go: --port,
+    // WHOAMI_PORT_NUMBER, default 80): no step down, no setcap, no VOLUME. It only answers requests: nothing in app.go
+    // writes a file. Port 80 as root under cap_drop ALL: Docker sets net.ipv4.ip_unprivileged_port_start=0 in a
+    // container's own network namespace; on the team engine (2026-12-03) a root stand-in (debian:bookworm-slim, socat)
+    // listened on 80 with CapEff 0 under cap_drop ALL, no-new-privileges and a read-only root. Under network_mode: host
+    // compose/cap-drop gives NET_BIND_SERVICE back from the port.
+    capsSource: 'https://github.com/traefik/whoami/blob/master/app.go',
+    facts: { distro: 'scratch', hasShell: false, staysRoot: true, servesFor: 'any', ports: [80], writePathsKnown: true },
   },
   {
     family: 'distroless',
