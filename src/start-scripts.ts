@@ -20,7 +20,7 @@ import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:f
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { shellCommands } from './knowledge/images.js';
+import { shellCommands, type ImageFacts } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
@@ -126,7 +126,8 @@ function scriptWords(c: { argv?: string[]; shell?: string }): string[] {
   if (SHELLS.test(first)) {
     const rest = words.slice(1);
     const c = rest.indexOf('-c');
-    if (c >= 0) return rest[c + 1] ? (shellCommands(rest[c + 1]!)[0] ?? []).slice(0, 1) : [];
+    // `sh -c 'chown -R app /data && exec /entrypoint.sh "$@"'`: the first command's program, and every script the text runs after it.
+    if (c >= 0) return rest[c + 1] ? [...new Set([...(shellCommands(rest[c + 1]!)[0] ?? []).slice(0, 1), ...scriptsRunBy(rest[c + 1]!)])] : [];
     const script = rest.find((w) => !w.startsWith('-'));
     return script ? [script] : [];
   }
@@ -2258,6 +2259,48 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
   return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+}
+
+/**
+ * Whether a service whose compose `entrypoint:` replaces its image's still runs the image's entrypoint program `name`
+ * (`docker-entrypoint.sh`, pgadmin's `entrypoint.sh`): its compose entrypoint or command, or a script of the repository
+ * they run (mounted or copied in, followed through the scripts it calls), runs a program of that file name
+ * (`tini -- docker-entrypoint.sh`, `sh -c '… && exec /entrypoint.sh "$@"'`, a wrapper ending in `exec /entrypoint.sh`).
+ * A word that is itself one of those repository scripts (a wrapper named `entrypoint.sh`) is not the image's.
+ */
+export function serviceRunsImageProgram(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined, name: string): boolean {
+  const workdir = serviceWorkdir(s, base);
+  const refs = serviceStartScriptRefs(project, s, df, base);
+  const own = new Set(refs.map((r) => r.containerPath));
+  // Docker runs the entrypoint's words followed by the command's: `entrypoint: ["sh", "-c"]` takes its text from the command.
+  const argv = composeStarts(s).flatMap((c) => c.argv);
+  const texts = [startText({ argv }), ...refs.map((r) => scriptText(project, r.hostPath) ?? '')];
+  for (const text of texts) {
+    for (const argv of shellCommands(text)) {
+      const words = [...argv];
+      while (words.length && (INITS.test(words[0]!) || words[0] === 'exec' || words[0] === '--' || (words[0]!.startsWith('-') && words.length > 1))) words.shift();
+      const first = words[0];
+      if (!first || first.includes('$') || path.posix.basename(first) !== name) continue;
+      if (containerPaths(first, workdir).some((p) => own.has(p))) continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** File name of the entrypoint or program a knowledge row read its capabilities from (docker-entrypoint.sh for most docker-library images). */
+export function entrypointProgramName(facts: ImageFacts | undefined): string {
+  const src = facts?.capsSource ?? facts?.entrypointSource;
+  const name = src ? src.slice(src.lastIndexOf('/') + 1) : '';
+  // A script (`docker-entrypoint.sh`) or a program without an extension (php's `apache2-foreground`, whose apache
+  // steps down itself); a source file (nginx's ngx_file.c) names no program a start could call.
+  return /\.sh$/.test(name) || (name !== '' && !name.includes('.')) ? name : 'docker-entrypoint.sh';
+}
+
+/** Whether the image's own entrypoint runs for a service: compose sets none, or its entrypoint runs the image's again (serviceRunsImageProgram). */
+export function runsImageEntrypoint(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined, facts: ImageFacts | undefined): boolean {
+  if (s.effective.entrypoint === undefined || s.effective.entrypoint === null) return true;
+  return serviceRunsImageProgram(project, s, df, base, entrypointProgramName(facts));
 }
 
 /**

@@ -180,6 +180,8 @@ export interface ImageFacts {
   source: string;
   /** Upstream file capsNeeded was read from: the entrypoint that steps down, or the server's own source. */
   capsSource?: string;
+  /** The row's entrypoint or server file (its capsSource) whatever capsNeeded holds: names the program a compose wrapper may run again (pgadmin's entrypoint.sh). */
+  entrypointSource?: string;
   /**
    * For an image whose entrypoint script steps down (dropsPrivileges): the first arguments it does that for.
    * The docker-library entrypoints test `$1` (`[ "$1" = 'redis-server' ]`) and run anything else with
@@ -210,7 +212,7 @@ export function entrypointDropsFor(cond: DropCondition, first: string): boolean 
   return !!cond.confFirst && first.endsWith('.conf');
 }
 
-type FactFields = Omit<ImageFacts, 'family' | 'source' | 'capsSource'>;
+type FactFields = Omit<ImageFacts, 'family' | 'source' | 'capsSource' | 'entrypointSource'>;
 type PartialFacts = Partial<FactFields>;
 
 export interface TagRule {
@@ -2031,6 +2033,7 @@ function buildFacts(row: ImageRow, tag: string | undefined, name: string, family
     source: row.source,
   };
   if (row.capsSource && out.capsNeeded.length) out.capsSource = row.capsSource;
+  if (row.capsSource) out.entrypointSource = row.capsSource;
   if (facts.existingUser) out.existingUser = { ...facts.existingUser };
   if (facts.passwd) out.passwd = facts.passwd.map((u) => ({ ...u }));
   for (const key of Object.keys(out) as (keyof ImageFacts)[]) if (out[key] === undefined) delete out[key];

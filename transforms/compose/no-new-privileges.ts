@@ -25,7 +25,7 @@ import {
   runtimeUser,
 } from '../../src/compose-service.js';
 import type { Project } from '../../src/model.js';
-import { dockerfileFileCaps, imageFileCapSets, imagePrivilegeDrop, serviceStart, startEscalations } from '../../src/start-scripts.js';
+import { dockerfileFileCaps, imageFileCapSets, imagePrivilegeDrop, runsImageEntrypoint, serviceStart, startEscalations } from '../../src/start-scripts.js';
 import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 
@@ -190,7 +190,8 @@ function newPrivilegesAtStart(project: Project, s: ServiceLink): { what: string;
     };
   }
   const own = img.facts?.newPrivileges;
-  const entrypointHere = s.effective.entrypoint != null || (img.base?.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'ENTRYPOINT')) ?? false);
+  // A compose entrypoint that wraps the image's and ends by running it (`exec /entrypoint.sh`) keeps what the image's does.
+  const entrypointHere = !runsImageEntrypoint(project, s, img.dockerfile, img.base, img.facts) || (img.base?.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'ENTRYPOINT')) ?? false);
   if (!own || entrypointHere) return undefined;
   return {
     what: `${img.image ?? 'its image'} changes under no-new-privileges: ${own} (${img.facts!.capsSource ?? img.facts!.source})`,
