@@ -1587,6 +1587,22 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     },
   },
   {
+    family: 'docker-mailserver',
+    names: ['mailserver/docker-mailserver', 'ghcr.io/docker-mailserver/docker-mailserver'],
+    source: 'https://github.com/docker-mailserver/docker-mailserver/blob/master/Dockerfile',
+    // debian:13-slim, no USER: supervisord runs postfix, dovecot, rsyslog, cron, amavis, … as root (target/supervisor/conf.d).
+    // Its spool "permissions rely on the `postdrop` binary having the SGID bit set" (target/scripts/startup/setup.d/
+    // mail_state.sh; docker-mailserver#3625), and Dovecot's Sieve redirects and vacation replies submit mail as the mailbox
+    // user through it. On the team engine (debian:bookworm-slim + postfix, `su nobody -c sendmail`) the message queued
+    // without no-new-privileges and postdrop looped on "mail_queue_enter: create file maildrop/…: Permission denied" with it.
+    facts: {
+      distro: 'debian',
+      ports: [25, 143, 465, 587, 993],
+      newPrivileges:
+        "postfix's postdrop is setgid postdrop, and mail a non-root process submits (Dovecot Sieve redirects and vacation replies, cron mail) is queued through it: under no-new-privileges the kernel ignores the bit and postdrop cannot write the maildrop queue",
+    },
+  },
+  {
     family: 'wordpress',
     names: ['wordpress'],
     source: 'https://github.com/docker-library/wordpress/blob/master/latest/php8.3/apache/Dockerfile',
