@@ -489,6 +489,35 @@ function scriptsRunBy(text: string): string[] {
   return out;
 }
 
+/** Cron daemons: each runs every crontab as the user it belongs to, switching to it with setgid/initgroups/setuid, which only root may do. */
+const CRON_DAEMONS = new Set(['cron', 'crond', 'anacron']);
+
+/**
+ * Shell scripts the image ships as commands (copied into a PATH folder or `/`) that are not its start, but start a
+ * daemon that must run as root: as their own script's main process (`exec …`), or a cron daemon anywhere in it.
+ * A deployment runs them as the container's command (monicahq/docker's compose: `command: cron.sh` over monica's
+ * image, whose scripts/docker/cron.sh runs `exec busybox crond -f`), and a USER in the image stops them there.
+ */
+export function shippedRootStarts(project: Project, df: DockerfileSource, base: StageBase): { containerPath: string; origin: string; daemons: string[] }[] {
+  const mappings = levelMappings(project, imageLevels(df, base));
+  const starts = new Set(startScriptRefs(project, df, base).map((r) => r.hostPath));
+  const workdir = imageWorkdir(base);
+  const out: { containerPath: string; origin: string; daemons: string[] }[] = [];
+  const seen = new Set<string>();
+  for (const dir of ['/', ...PATH_DIRS]) {
+    for (const f of filesUnder(project, mappings, dir, 1)) {
+      if (seen.has(f.hostPath) || starts.has(f.hostPath) || !looksLikeShellScript(f.hostPath)) continue;
+      seen.add(f.hostPath);
+      const text = scriptText(project, f.hostPath);
+      if (text === undefined) continue;
+      const reading = readStartScript(text, path.basename(f.hostPath), workdir, new Map());
+      const daemons = reading.rootDaemons.filter((d) => reading.mainRootDaemons?.includes(d) || CRON_DAEMONS.has(d.split(' ')[0]!));
+      if (daemons.length) out.push({ containerPath: f.containerPath, origin: f.instruction ? `COPY at line ${f.instruction.line + 1}` : 'copied in', daemons });
+    }
+  }
+  return out;
+}
+
 /** Host paths of every stage's start scripts, for the model to load. */
 export function startScriptCandidates(project: Project, df: DockerfileSource): string[] {
   const out = new Set<string>();
@@ -939,7 +968,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
           continue;
         }
       }
-      const name = path.posix.basename(tool);
+      // `busybox crond -f` runs BusyBox's crond applet (monica's cron.sh): the applet is the daemon.
+      const name = path.posix.basename(tool) === 'busybox' && words[1] && !words[1].startsWith('-') ? path.posix.basename(words[1]) : path.posix.basename(tool);
       // `service` only as the SysV wrapper itself (an app binary may be called ./service).
       if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || ROOT_ONLY_SERVERS.has(name) || tool.startsWith('/etc/init.d/') || isRootSupervisor(tool))) {
         const daemon = `${isRootSupervisor(tool) ? tool : name} (${at}${ROOT_ONLY_SERVERS.has(name) ? `; ${ROOT_ONLY_SERVERS.get(name)}` : ''})`;
