@@ -20,7 +20,7 @@ import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:f
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { shellCommands } from './knowledge/images.js';
+import { shellCommands, type ImageFacts } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
@@ -126,7 +126,8 @@ function scriptWords(c: { argv?: string[]; shell?: string }): string[] {
   if (SHELLS.test(first)) {
     const rest = words.slice(1);
     const c = rest.indexOf('-c');
-    if (c >= 0) return rest[c + 1] ? (shellCommands(rest[c + 1]!)[0] ?? []).slice(0, 1) : [];
+    // `sh -c 'chown -R app /data && exec /entrypoint.sh "$@"'`: the first command's program, and every script the text runs after it.
+    if (c >= 0) return rest[c + 1] ? [...new Set([...(shellCommands(rest[c + 1]!)[0] ?? []).slice(0, 1), ...scriptsRunBy(rest[c + 1]!)])] : [];
     const script = rest.find((w) => !w.startsWith('-'));
     return script ? [script] : [];
   }
@@ -483,6 +484,35 @@ function scriptsRunBy(text: string): string[] {
       // shellCommands drops a leading /bin/ or /usr/local/bin/ from the program: a bare name here was a path or a PATH lookup.
       else if (first.includes('/') || /\.(sh|bash)$/.test(first)) word = first;
       if (word && !word.includes('$') && !out.includes(word)) out.push(word);
+    }
+  }
+  return out;
+}
+
+/** Cron daemons: each runs every crontab as the user it belongs to, switching to it with setgid/initgroups/setuid, which only root may do. */
+const CRON_DAEMONS = new Set(['cron', 'crond', 'anacron']);
+
+/**
+ * Shell scripts the image ships as commands (copied into a PATH folder or `/`) that are not its start, but start a
+ * daemon that must run as root: as their own script's main process (`exec …`), or a cron daemon anywhere in it.
+ * A deployment runs them as the container's command (monicahq/docker's compose: `command: cron.sh` over monica's
+ * image, whose scripts/docker/cron.sh runs `exec busybox crond -f`), and a USER in the image stops them there.
+ */
+export function shippedRootStarts(project: Project, df: DockerfileSource, base: StageBase): { containerPath: string; origin: string; daemons: string[] }[] {
+  const mappings = levelMappings(project, imageLevels(df, base));
+  const starts = new Set(startScriptRefs(project, df, base).map((r) => r.hostPath));
+  const workdir = imageWorkdir(base);
+  const out: { containerPath: string; origin: string; daemons: string[] }[] = [];
+  const seen = new Set<string>();
+  for (const dir of ['/', ...PATH_DIRS]) {
+    for (const f of filesUnder(project, mappings, dir, 1)) {
+      if (seen.has(f.hostPath) || starts.has(f.hostPath) || !looksLikeShellScript(f.hostPath)) continue;
+      seen.add(f.hostPath);
+      const text = scriptText(project, f.hostPath);
+      if (text === undefined) continue;
+      const reading = readStartScript(text, path.basename(f.hostPath), workdir, new Map());
+      const daemons = reading.rootDaemons.filter((d) => reading.mainRootDaemons?.includes(d) || CRON_DAEMONS.has(d.split(' ')[0]!));
+      if (daemons.length) out.push({ containerPath: f.containerPath, origin: f.instruction ? `COPY at line ${f.instruction.line + 1}` : 'copied in', daemons });
     }
   }
   return out;
@@ -938,7 +968,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
           continue;
         }
       }
-      const name = path.posix.basename(tool);
+      // `busybox crond -f` runs BusyBox's crond applet (monica's cron.sh): the applet is the daemon.
+      const name = path.posix.basename(tool) === 'busybox' && words[1] && !words[1].startsWith('-') ? path.posix.basename(words[1]) : path.posix.basename(tool);
       // `service` only as the SysV wrapper itself (an app binary may be called ./service).
       if (!seenDrop && ((ROOT_DAEMONS.has(name) && (name !== 'service' || tool === 'service')) || ROOT_ONLY_SERVERS.has(name) || tool.startsWith('/etc/init.d/') || isRootSupervisor(tool))) {
         const daemon = `${isRootSupervisor(tool) ? tool : name} (${at}${ROOT_ONLY_SERVERS.has(name) ? `; ${ROOT_ONLY_SERVERS.get(name)}` : ''})`;
@@ -2258,6 +2289,48 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
   return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+}
+
+/**
+ * Whether a service whose compose `entrypoint:` replaces its image's still runs the image's entrypoint program `name`
+ * (`docker-entrypoint.sh`, pgadmin's `entrypoint.sh`): its compose entrypoint or command, or a script of the repository
+ * they run (mounted or copied in, followed through the scripts it calls), runs a program of that file name
+ * (`tini -- docker-entrypoint.sh`, `sh -c '… && exec /entrypoint.sh "$@"'`, a wrapper ending in `exec /entrypoint.sh`).
+ * A word that is itself one of those repository scripts (a wrapper named `entrypoint.sh`) is not the image's.
+ */
+export function serviceRunsImageProgram(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined, name: string): boolean {
+  const workdir = serviceWorkdir(s, base);
+  const refs = serviceStartScriptRefs(project, s, df, base);
+  const own = new Set(refs.map((r) => r.containerPath));
+  // Docker runs the entrypoint's words followed by the command's: `entrypoint: ["sh", "-c"]` takes its text from the command.
+  const argv = composeStarts(s).flatMap((c) => c.argv);
+  const texts = [startText({ argv }), ...refs.map((r) => scriptText(project, r.hostPath) ?? '')];
+  for (const text of texts) {
+    for (const argv of shellCommands(text)) {
+      const words = [...argv];
+      while (words.length && (INITS.test(words[0]!) || words[0] === 'exec' || words[0] === '--' || (words[0]!.startsWith('-') && words.length > 1))) words.shift();
+      const first = words[0];
+      if (!first || first.includes('$') || path.posix.basename(first) !== name) continue;
+      if (containerPaths(first, workdir).some((p) => own.has(p))) continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** File name of the entrypoint or program a knowledge row read its capabilities from (docker-entrypoint.sh for most docker-library images). */
+export function entrypointProgramName(facts: ImageFacts | undefined): string {
+  const src = facts?.capsSource ?? facts?.entrypointSource;
+  const name = src ? src.slice(src.lastIndexOf('/') + 1) : '';
+  // A script (`docker-entrypoint.sh`) or a program without an extension (php's `apache2-foreground`, whose apache
+  // steps down itself); a source file (nginx's ngx_file.c) names no program a start could call.
+  return /\.sh$/.test(name) || (name !== '' && !name.includes('.')) ? name : 'docker-entrypoint.sh';
+}
+
+/** Whether the image's own entrypoint runs for a service: compose sets none, or its entrypoint runs the image's again (serviceRunsImageProgram). */
+export function runsImageEntrypoint(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined, facts: ImageFacts | undefined): boolean {
+  if (s.effective.entrypoint === undefined || s.effective.entrypoint === null) return true;
+  return serviceRunsImageProgram(project, s, df, base, entrypointProgramName(facts));
 }
 
 /**

@@ -153,10 +153,10 @@ describe('keys docker stack deploy ignores or rejects', () => {
     const swarm = findings.filter((f) => f.transform === 'compose/swarm-ignored-keys');
     expect(swarm.map((f) => [f.cis, f.message.replace(/ \(a swarm stack file[^)]*\)/, '')])).toEqual([
       ['5.5', 'service agent: docker stack deploy ignores privileged: true, so swarm runs it unprivileged'],
-      ['5.17', 'service agent: docker stack deploy ignores devices (/dev/fuse; a swarm stack file by its structure: version 3.8, no build:, and deploy.mode: global), so swarm maps no host device into it'],
-      ['5.21', 'service agent: docker stack deploy ignores security_opt seccomp=./seccomp.json, so swarm runs it without the seccomp profile ./seccomp.json'],
-      ['5.1', 'service agent: docker stack deploy ignores security_opt apparmor:my-profile, so swarm runs it without the AppArmor profile my-profile'],
-      ['5.2', 'service agent: docker stack deploy ignores security_opt label:type:svc_t, so swarm runs it without the SELinux label type:svc_t'],
+      ['5.18', 'service agent: docker stack deploy ignores devices (/dev/fuse; a swarm stack file by its structure: version 3.8, no build:, and deploy.mode: global), so swarm maps no host device into it'],
+      ['5.22', 'service agent: docker stack deploy ignores security_opt seccomp=./seccomp.json, so swarm runs it without the seccomp profile ./seccomp.json'],
+      ['5.2', 'service agent: docker stack deploy ignores security_opt apparmor:my-profile, so swarm runs it without the AppArmor profile my-profile'],
+      ['5.3', 'service agent: docker stack deploy ignores security_opt label:type:svc_t, so swarm runs it without the SELinux label type:svc_t'],
     ]);
     for (const f of swarm) expect(f.manual).toContain('docker/cli cli/compose/types/types.go');
   });

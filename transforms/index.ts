@@ -13,6 +13,7 @@ import { rootUser } from './compose/root-user.js';
 import { nginxUnprivileged } from './nginx/unprivileged.js';
 import { envDockerGid } from './compose/env-docker-gid.js';
 import { swarmIgnoredKeys } from './compose/swarm-ignored-keys.js';
+import { unconfinedSecurity } from './compose/unconfined-security.js';
 
 export const TRANSFORMS: Transform[] = [
   nonRootUser,
@@ -27,4 +28,5 @@ export const TRANSFORMS: Transform[] = [
   rootUser,
   envDockerGid,
   swarmIgnoredKeys,
+  unconfinedSecurity,
 ];

@@ -180,6 +180,8 @@ export interface ImageFacts {
   source: string;
   /** Upstream file capsNeeded was read from: the entrypoint that steps down, or the server's own source. */
   capsSource?: string;
+  /** The row's entrypoint or server file (its capsSource) whatever capsNeeded holds: names the program a compose wrapper may run again (pgadmin's entrypoint.sh). */
+  entrypointSource?: string;
   /**
    * For an image whose entrypoint script steps down (dropsPrivileges): the first arguments it does that for.
    * The docker-library entrypoints test `$1` (`[ "$1" = 'redis-server' ]`) and run anything else with
@@ -210,7 +212,7 @@ export function entrypointDropsFor(cond: DropCondition, first: string): boolean 
   return !!cond.confFirst && first.endsWith('.conf');
 }
 
-type FactFields = Omit<ImageFacts, 'family' | 'source' | 'capsSource'>;
+type FactFields = Omit<ImageFacts, 'family' | 'source' | 'capsSource' | 'entrypointSource'>;
 type PartialFacts = Partial<FactFields>;
 
 export interface TagRule {
@@ -1594,6 +1596,22 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     },
   },
   {
+    family: 'docker-mailserver',
+    names: ['mailserver/docker-mailserver', 'ghcr.io/docker-mailserver/docker-mailserver'],
+    source: 'https://github.com/docker-mailserver/docker-mailserver/blob/master/Dockerfile',
+    // debian:13-slim, no USER: supervisord runs postfix, dovecot, rsyslog, cron, amavis, … as root (target/supervisor/conf.d).
+    // Its spool "permissions rely on the `postdrop` binary having the SGID bit set" (target/scripts/startup/setup.d/
+    // mail_state.sh; docker-mailserver#3625), and Dovecot's Sieve redirects and vacation replies submit mail as the mailbox
+    // user through it. On the team engine (debian:bookworm-slim + postfix, `su nobody -c sendmail`) the message queued
+    // without no-new-privileges and postdrop looped on "mail_queue_enter: create file maildrop/…: Permission denied" with it.
+    facts: {
+      distro: 'debian',
+      ports: [25, 143, 465, 587, 993],
+      newPrivileges:
+        "postfix's postdrop is setgid postdrop, and mail a non-root process submits (Dovecot Sieve redirects and vacation replies, cron mail) is queued through it: under no-new-privileges the kernel ignores the bit and postdrop cannot write the maildrop queue",
+    },
+  },
+  {
     family: 'wordpress',
     names: ['wordpress'],
     source: 'https://github.com/docker-library/wordpress/blob/master/latest/php8.3/apache/Dockerfile',
@@ -2266,6 +2284,7 @@ function buildFacts(row: ImageRow, tag: string | undefined, name: string, family
     source: row.source,
   };
   if (row.capsSource && out.capsNeeded.length) out.capsSource = row.capsSource;
+  if (row.capsSource) out.entrypointSource = row.capsSource;
   if (facts.existingUser) out.existingUser = { ...facts.existingUser };
   if (facts.passwd) out.passwd = facts.passwd.map((u) => ({ ...u }));
   for (const key of Object.keys(out) as (keyof ImageFacts)[]) if (out[key] === undefined) delete out[key];

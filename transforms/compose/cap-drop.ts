@@ -11,7 +11,7 @@ import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { entrypointDropsFor, type ImageFacts } from '../../src/knowledge/images.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { composeStarts, dockerfileFileCaps, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
+import { composeStarts, dockerfileFileCaps, entrypointProgramName, runsImageEntrypoint, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
@@ -287,8 +287,9 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
   if (user.known && !user.root) {
-    // A setuid helper the image's own entrypoint runs (pgadmin's sudo for postfix) needs its capabilities in the bounding set.
-    const helper = s.effective.entrypoint === undefined || s.effective.entrypoint === null ? img.facts?.setuidHelperCaps ?? [] : [];
+    // A setuid helper the image's own entrypoint runs (pgadmin's sudo for postfix) needs its capabilities in the bounding set,
+    // also where a compose entrypoint wraps that entrypoint and ends by running it (xencon/aixcl's `exec /entrypoint.sh`).
+    const helper = img.facts?.setuidHelperCaps?.length && runsImageEntrypoint(ctx.project, s, img.dockerfile, img.base, img.facts) ? img.facts.setuidHelperCaps : [];
     return helper.length ? [...new Set([...fileCaps, ...helper])].sort() : fileCaps;
   }
   // A USER that leaves the image on root (`USER root` after a non-root stretch, or to undo a base's USER) starts it
@@ -415,13 +416,9 @@ function commandPassedThrough(s: ServiceLink, img: ServiceImage): string | undef
   return `${said}: ${img.image ?? 'its image'}'s ${script} steps down to its own user only for ${server} and runs any other command as root, so the process stays root and may rely on any capability`;
 }
 
-/** File name of the entrypoint or program a knowledge row read its capabilities from (docker-entrypoint.sh for most docker-library images). */
+/** File name of the entrypoint or program a knowledge row read its capabilities from (see entrypointProgramName). */
 function imageEntrypointName(img: ServiceImage): string {
-  const src = img.facts?.capsSource;
-  const name = src ? src.slice(src.lastIndexOf('/') + 1) : '';
-  // A script (`docker-entrypoint.sh`) or a program without an extension (php's `apache2-foreground`, whose apache
-  // steps down itself); a source file (nginx's ngx_file.c) names no program a start could call.
-  return /\.sh$/.test(name) || (name !== '' && !name.includes('.')) ? name : 'docker-entrypoint.sh';
+  return entrypointProgramName(img.facts);
 }
 
 /** Whether the image's own server runs under the service's compose command (see ImageFacts.servesFor). */

@@ -25,9 +25,11 @@ import {
   runtimeUser,
 } from '../../src/compose-service.js';
 import type { Project } from '../../src/model.js';
-import { dockerfileFileCaps, imageFileCapSets, imagePrivilegeDrop, serviceStart, startEscalations } from '../../src/start-scripts.js';
+import { dockerfileFileCaps, imageFileCapSets, imagePrivilegeDrop, runsImageEntrypoint, serviceStart, startEscalations } from '../../src/start-scripts.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { effectiveInstructions, type DfStage } from '../../src/parse/dockerfile.js';
+import { packageInstalls } from '../../src/dockerfile-info.js';
+import { setidHelperPackage, type SetidHelperPackage } from '../../src/knowledge/setid-helpers.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -180,6 +182,17 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
  * entrypoint does, while that entrypoint is still the one that runs (neither
  * compose nor a Dockerfile here sets another).
  */
+/** The first package of the chain's `apt-get install`/`apk add` lines that brings a setuid/setgid helper (SETID_HELPER_PACKAGES). */
+function setidHelperInstall(chain: DfStage[], escape: string, file: string): { pkg: string; where: string; row: SetidHelperPackage } | undefined {
+  for (const install of packageInstalls(chain, escape)) {
+    for (const pkg of install.packages) {
+      const row = setidHelperPackage(pkg);
+      if (row) return { pkg, where: `${file} line ${install.instruction.line + 1}`, row };
+    }
+  }
+  return undefined;
+}
+
 function newPrivilegesAtStart(project: Project, s: ServiceLink): { what: string; manual: string } | undefined {
   const img = serviceImage(s, project);
   const steps = startEscalations(serviceStart(project, s, img.dockerfile, img.base));
@@ -189,8 +202,17 @@ function newPrivilegesAtStart(project: Project, s: ServiceLink): { what: string;
       manual: `Do that step as root before the start drops to its user (gosu, su-exec), or without sudo; then add security_opt ["${OPTION}"].`,
     };
   }
+  // A setuid/setgid helper the image installs for its non-root processes (postfix's postdrop): the kernel ignores the bit under the flag.
+  const helper = img.built && img.base ? setidHelperInstall(img.base.chain, img.dockerfile?.parsed.escape ?? '\\', img.dockerfile?.rel ?? 'Dockerfile') : undefined;
+  if (helper) {
+    return {
+      what: `its image installs ${helper.pkg} (${helper.where}), whose ${helper.row.helper} no-new-privileges voids: ${helper.row.loses} (${helper.row.source})`,
+      manual: `If nothing in the container submits mail or runs that helper as a non-root user, add security_opt ["${OPTION}"] by hand.`,
+    };
+  }
   const own = img.facts?.newPrivileges;
-  const entrypointHere = s.effective.entrypoint != null || (img.base?.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'ENTRYPOINT')) ?? false);
+  // A compose entrypoint that wraps the image's and ends by running it (`exec /entrypoint.sh`) keeps what the image's does.
+  const entrypointHere = !runsImageEntrypoint(project, s, img.dockerfile, img.base, img.facts) || (img.base?.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'ENTRYPOINT')) ?? false);
   if (!own || entrypointHere) return undefined;
   return {
     what: `${img.image ?? 'its image'} changes under no-new-privileges: ${own} (${img.facts!.capsSource ?? img.facts!.source})`,

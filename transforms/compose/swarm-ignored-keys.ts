@@ -3,10 +3,10 @@
 // look like security settings but that swarm never applies, so the stack runs
 // differently from what the file says:
 //  - `privileged: true`: swarm runs the task unprivileged (CIS 5.5);
-//  - `devices`: swarm maps no host device into the task (CIS 5.17);
+//  - `devices`: swarm maps no host device into the task (CIS 5.18);
 //  - `security_opt` entries that restrict (a seccomp profile, an AppArmor
 //    profile, SELinux labels): the task runs with the engine's defaults
-//    (CIS 5.21, 5.1, 5.2). `no-new-privileges` is compose/no-new-privileges'
+//    (CIS 5.22, 5.2, 5.3; v1.6.0 numbers). `no-new-privileges` is compose/no-new-privileges'
 //    business, and an `unconfined` entry that swarm drops only leaves the
 //    task stricter.
 // Keys swarm ignores harmlessly (`build`, `container_name`, `restart`, `links`,
@@ -53,15 +53,15 @@ function restriction(opt: string): { cis: string; what: string; manual: string }
   if (/^(unconfined|disable)$/i.test(value!)) return undefined; // dropping it leaves the task stricter
   if (kind === 'seccomp') {
     return {
-      cis: '5.21',
+      cis: '5.22',
       what: `the seccomp profile ${value}`,
       manual: 'Swarm tasks use the daemon\'s seccomp profile: set "seccomp-profile" in /etc/docker/daemon.json on every node (it then applies to every container), or run this service with compose.',
     };
   }
   if (kind === 'apparmor') {
-    return { cis: '5.1', what: `the AppArmor profile ${value}`, manual: 'Swarm cannot set an AppArmor profile per service: load the profile on every node and run this service with compose, or accept the default docker-default profile.' };
+    return { cis: '5.2', what: `the AppArmor profile ${value}`, manual: 'Swarm cannot set an AppArmor profile per service: load the profile on every node and run this service with compose, or accept the default docker-default profile.' };
   }
-  return { cis: '5.2', what: `the SELinux label ${value}`, manual: 'Swarm cannot set SELinux labels per service: run this service with compose, or rely on the daemon\'s --selinux-enabled defaults.' };
+  return { cis: '5.3', what: `the SELinux label ${value}`, manual: 'Swarm cannot set SELinux labels per service: run this service with compose, or rely on the daemon\'s --selinux-enabled defaults.' };
 }
 
 function check(ctx: TransformContext, s: ServiceLink): Finding[] {
@@ -92,7 +92,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding[] {
     out.push(
       note(
         'devices',
-        '5.17',
+        '5.18',
         `docker stack deploy ignores devices (${devices.map(String).join(', ')}; ${swarm.reason}), so swarm maps no host device into it`,
         'Swarm cannot map devices per service: run it with compose, or remove devices if the stack works without them.',
         'note',

@@ -50,6 +50,7 @@ import {
   imageStartBuilds,
   imagePrivilegeDrop,
   imageRootDaemons,
+  shippedRootStarts,
   ROOT_ONLY_SERVERS,
   imageStart,
   imageStartWrites,
@@ -245,6 +246,15 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
           // the Kubernetes opt-in (just-containers/s6-overlay README, Notes, "USER directive"; libexec/preinit).
           "Keep it on root and let compose/cap-drop limit its capabilities. s6-overlay has only limited support for a non-root USER (its README, as of 3.2.3.2: fix-attrs, logutil-service and the syslogd emulation need root), and /run must then be that user's (a tmpfs /run:exec,uid=…): if every service steps down already, try USER with that on an engine (docker-harden verify)."
         : 'Keep it on root and let compose/cap-drop limit its capabilities, or run that daemon in its own container; then run docker-harden again.',
+    );
+  }
+  // A script the image ships as a command for another use of it (a cron container's `command: cron.sh`) that starts a root daemon.
+  const shipped = shippedRootStarts(ctx.project, df, base);
+  if (shipped.length) {
+    const first = shipped[0]!;
+    return report(
+      `it ships ${shipped.map((x) => `${x.containerPath} (${x.origin})`).slice(0, 3).join(', ')}, a script to run as the container's command, which starts ${first.daemons.slice(0, 2).join(', ')}, whose master process must start as root (a cron daemon switches to each crontab's user, which only root may do); a USER would stop it there; no user added`,
+      'If no deployment runs that script, add USER by hand; else keep the image on root and let compose/cap-drop limit it, or run the jobs with a scheduler that runs as a user (supercronic) and then add USER.',
     );
   }
   // Packages installed at start (an EXTRA_PACKAGES hook): apt, apk, dnf and dpkg refuse to run for any user but root.

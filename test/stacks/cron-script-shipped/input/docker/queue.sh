@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+
+exec php /var/www/html/artisan queue:work
