@@ -435,7 +435,10 @@ export function imageWritePaths(
     if (ins.keyword !== 'RUN') continue;
     for (const argv of runCommands(ins, parsed.escape)) {
       if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
+      // The build's shell expands the stage's ARG and ENV values in the operands (qdrant's `mkdir -p "$APP"/storage`
+      // under `ARG APP=/qdrant`); one it cannot know stays written and is not usable below.
+      const scope = wd.scopes.get(ins);
+      for (const dir of mkdirOperands(argv).map((d) => (scope ? expandWord(d, scope) : d))) {
         // `mkdir webapps` under a WORKDIR the chain does not set (the base's, or one with an unknown variable): where is not known.
         if (!dir.startsWith('/') && wd.unsure.has(ins)) continue;
         const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));
