@@ -26,6 +26,12 @@
 //           (https://nodejs.org/api/process.html#processsetuidid)
 //   Go      syscall.Setuid/Setgid/Setgroups…, golang.org/x/sys/unix's the same
 //   PHP     posix_setuid/seteuid/setgid/setegid/initgroups
+// and, in any of them, a drop tool the code runs by name, as an element of the
+// argv it execs or spawns: Synapse's docker/start.py (the image's ENTRYPOINT,
+// run by its shebang) chowns /data with subprocess.run(["chown", ...]) and then
+// `os.execve("/usr/sbin/gosu", ["gosu", "991:991", ...])` when `os.getuid() == 0`.
+// gosu, su-exec, setpriv, s6-setuidgid, runuser and chpst set the user and groups
+// (SETUID and SETGID), as they do from a shell entrypoint.
 // Each needs CAP_SETUID (a uid) or CAP_SETGID (a gid or the group list) when it
 // changes to another id (setuid(2), setgroups(2)); a chown in the same files
 // (FileUtils.chown_R, os.chown, fs.chownSync, os.Chown, chown()) needs CHOWN, and
@@ -52,8 +58,18 @@ export interface AppCodeReading {
 
 type Language = 'ruby' | 'python' | 'node' | 'php' | 'go';
 
-/** A call that changes the user or group: its language, the pattern, and what it changes. */
-const DROP_CALLS: { lang: Language; re: RegExp; ids: (name: string) => 'uid' | 'gid' }[] = [
+const LANGUAGES: Language[] = ['ruby', 'python', 'node', 'php', 'go'];
+
+/**
+ * A drop tool named as a string element of an argv the code runs (`["gosu", ownership] + args`,
+ * `os.execve("/usr/sbin/gosu", ...)`, `exec('su-exec', user, ...)`), followed by what is passed next.
+ */
+const DROP_TOOL_ARG = /['"](?:\/[\w/]*\/)?(gosu|su-exec|setpriv|s6-setuidgid|runuser|chpst)['"]\s*(?:[,\])]\s*([^,\])\n]*))?/g;
+
+/** A call that changes the user or group: its language, the pattern, and what it changes (`call`: how a finding names it, when not the matched call). */
+const DROP_CALLS: { lang: Language; re: RegExp; ids: (name: string) => 'uid' | 'gid'; call?: (m: RegExpMatchArray) => string }[] = [
+  // A drop tool sets both the user and the groups: one entry for each.
+  ...LANGUAGES.flatMap((lang) => (['uid', 'gid'] as const).map((kind) => ({ lang, re: DROP_TOOL_ARG, ids: () => kind, call: (m: RegExpMatchArray) => m[1]! }))),
   { lang: 'ruby', re: /\bProcess::Sys\.(set(?:e|re|res)?[ug]id)\s*\(?\s*([^)\n]*)/g, ids: (n) => (/gid$/.test(n) ? 'gid' : 'uid') },
   { lang: 'ruby', re: /\bProcess\.(e?uid|e?gid)\s*=(?!=)\s*([^\n;]*)/g, ids: (n) => (/gid$/.test(n) ? 'gid' : 'uid') },
   { lang: 'ruby', re: /\bProcess::(UID|GID)\.(?:change_privilege|grant_privilege|eid\s*=)\s*\(?\s*([^)\n]*)/g, ids: (n) => (n === 'GID' ? 'gid' : 'uid') },
@@ -73,10 +89,10 @@ const ROOT_TESTS: Record<Language, RegExp> = {
   php: /\bposix_gete?uid\(\)\s*[!=]==?\s*0\b/,
 };
 
-/** A chown of files in the app's code. */
+/** A chown of files in the app's code (or the chown program as the first element of an argv it runs: `subprocess.run(["chown", ...])`). */
 const CHOWN_CALLS: Record<Language, RegExp> = {
-  ruby: /\b(FileUtils\.chown(_R)?|File\.l?chown|\.chown)\s*\(/,
-  python: /\b(os\.[lf]?chown|shutil\.chown)\s*\(/,
+  ruby: /\b(FileUtils\.chown(_R)?|File\.l?chown|\.chown)\s*\(|\b(system|exec|spawn)\s*\(?\s*['"](?:\/[\w/]*\/)?chown['"]/,
+  python: /\b(os\.[lf]?chown|shutil\.chown)\s*\(|\[\s*['"](?:\/[\w/]*\/)?chown['"]\s*,/,
   node: /\bfs(\.promises)?\.l?chown(Sync)?\s*\(|\bl?chown(Sync)?\s*\(/,
   go: /\bos\.L?chown\s*\(|\bos\.Chown\s*\(/,
   php: /\b(l?chown|l?chgrp)\s*\(/,
@@ -91,6 +107,18 @@ function languageOf(file: string): Language | undefined {
   if (/\.(js|mjs|cjs|ts)$/.test(file)) return 'node';
   if (/\.php$/.test(file)) return 'php';
   if (/\.go$/.test(file)) return 'go';
+  return undefined;
+}
+
+/** The language a script's shebang runs it with (`#!/usr/local/bin/python`, `#!/usr/bin/env ruby`). */
+function shebangLanguage(text: string): Language | undefined {
+  const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(text);
+  if (!shebang) return undefined;
+  const interpreter = path.posix.basename(shebang[1]!) === 'env' ? shebang[2] ?? '' : path.posix.basename(shebang[1]!);
+  if (PYTHON.test(interpreter)) return 'python';
+  if (RUBY.test(interpreter)) return 'ruby';
+  if (/^(node|nodejs)$/.test(interpreter)) return 'node';
+  if (/^php\d*(\.\d+)?$/.test(interpreter)) return 'php';
   return undefined;
 }
 
@@ -203,6 +231,12 @@ function entryOf(argv: string[], cwd: string, read: ReadContainerFile, depth: nu
     return f && f.endsWith('.php') ? [at(f)!] : [];
   }
   if (cmd === 'go' && argv[1] === 'run') return argv.slice(2).filter((w) => w.endsWith('.go')).map((w) => at(w)!);
+  // A script run by its path (`ENTRYPOINT ["/start.py"]`): the kernel runs its shebang's interpreter on it.
+  if (argv[0] && argv[0].includes('/') && !argv[0].includes('$')) {
+    const p = at(argv[0])!;
+    if (languageOf(p) && languageOf(p) !== 'go') return [p];
+    if (shebangLanguage(read(p)?.text ?? '')) return [p];
+  }
   return [];
 }
 
@@ -278,10 +312,10 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
     const { file, depth } = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    const lang = languageOf(file);
-    if (!lang) continue;
     const f = read(file);
     if (!f || f.text.length > MAX_BYTES) continue;
+    const lang = languageOf(file) ?? shebangLanguage(f.text);
+    if (!lang) continue;
     const text = f.text.replace(/\r\n/g, '\n');
     const rel = name(f.hostPath);
     readFiles.push(rel);
@@ -295,7 +329,7 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
         if (c.lang !== lang) continue;
         for (const m of line.matchAll(c.re)) {
           const head = m[0].replace(/[\s(=].*$/s, '');
-          const call = head + (/^\s*=/.test(m[0].slice(head.length)) ? '=' : '');
+          const call = c.call ? c.call(m) : head + (/^\s*=/.test(m[0].slice(head.length)) ? '=' : '');
           fileDrops.push({ line: i + 1, call, kind: c.ids(m[1]!), arg: (m[2] ?? '').trim() });
         }
       }

@@ -276,12 +276,16 @@ const BUILDS_IN_CWD = /^(make|cmake|ninja|\.\/configure|configure|meson|npm|yarn
  * filled by extraction, clone or build (a program installed), not by
  * moving or copying a file (which may seed a data folder).
  */
-export function installedAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction> }): { path: string; build: boolean }[] {
+export function installedAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): { path: string; build: boolean }[] {
   const out: { path: string; build: boolean }[] = [];
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
     let cwd: string | undefined = wd.unsure.has(ins) ? undefined : wd.before.get(ins) ?? '/';
-    const at = (p: string | undefined, build: boolean) => {
+    // The stage's ARG/ENV values, as the build's shell expands them (semaphore's `python3 -m venv ${ANSIBLE_VENV_PATH}`),
+    // as for the mkdir operands read with them.
+    const scope = wd.scopes?.get(ins);
+    const at = (written: string | undefined, build: boolean) => {
+      const p = written !== undefined && scope ? expandWord(written, scope) : written;
       if (p === undefined || p === '-' || p.includes('$')) return;
       if (!p.startsWith('/') && cwd === undefined) return;
       out.push({ path: clean(path.posix.resolve(cwd ?? '/', p)), build });
@@ -302,6 +306,11 @@ export function installedAtBuild(chain: readonly DfInstruction[], escape: string
       const operands = args.filter((a) => !a.startsWith('-'));
       const prefix = value('--prefix', '--target', '--install-dir', '--root');
       if (prefix) at(prefix, true);
+      // A virtual environment the build makes and installs into (`python3 -m venv DIR`, `virtualenv DIR`, `uv venv DIR`).
+      if ((/^python(3(\.\d+)?)?$/.test(cmd) && args[0] === '-m' && (args[1] === 'venv' || args[1] === 'virtualenv')) || cmd === 'virtualenv' || (cmd === 'uv' && args[0] === 'venv')) {
+        const dirs = args.slice(cmd === 'uv' ? 1 : cmd === 'virtualenv' ? 0 : 2).filter((a) => !a.startsWith('-'));
+        at(dirs[dirs.length - 1] ?? (cmd === 'uv' ? '.venv' : undefined), true);
+      }
       switch (cmd) {
         case 'cd': {
           const dir = operands[0];
@@ -435,7 +444,10 @@ export function imageWritePaths(
     if (ins.keyword !== 'RUN') continue;
     for (const argv of runCommands(ins, parsed.escape)) {
       if (argv[0] !== 'mkdir') continue;
-      for (const dir of mkdirOperands(argv)) {
+      // The build's shell expands the stage's ARG and ENV values in the operands (qdrant's `mkdir -p "$APP"/storage`
+      // under `ARG APP=/qdrant`); one it cannot know stays written and is not usable below.
+      const scope = wd.scopes.get(ins);
+      for (const dir of mkdirOperands(argv).map((d) => (scope ? expandWord(d, scope) : d))) {
         // `mkdir webapps` under a WORKDIR the chain does not set (the base's, or one with an unknown variable): where is not known.
         if (!dir.startsWith('/') && wd.unsure.has(ins)) continue;
         const abs = clean(path.posix.resolve(wd.before.get(ins) ?? '/', dir));

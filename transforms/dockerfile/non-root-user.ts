@@ -848,6 +848,26 @@ function userRef(opts: HardenOptions, name: string, uid: number | undefined, gid
   return { user };
 }
 
+/**
+ * A HOME the Dockerfile sets and then prepares with RUN steps that name it (livebook: `ENV HOME=/home/livebook`,
+ * `RUN mkdir $HOME && chmod 777 $HOME`, `mix local.hex --force` into it, `RUN chmod -R go=u $HOME`): what the build
+ * put there (hex and rebar under ~/.mix) is the app's, and an `ENV HOME=/home/app` for the created user would hide it
+ * (Mix.install then finds no Hex). That HOME is kept, made and given to the user instead.
+ */
+function preparedHome(chain: DfStage[], escape: string): string | undefined {
+  const set = lastEnv(chain, 'HOME');
+  if (!set) return undefined;
+  const home = set.value.replace(/\/+$/, '');
+  if (!home.startsWith('/') || home === '' || home.includes('$') || isUnderRoot(home)) return undefined;
+  const after = chainInstructions(chain);
+  // A HOME that is the app's code folder (a WORKDIR or COPY destination in it) is not a home to give the user.
+  const inHome = (p: string | undefined) => !!p && (p === home || p.startsWith(`${home}/`));
+  if (after.some((i) => (i.keyword === 'WORKDIR' && inHome(i.args[0])) || ((i.keyword === 'COPY' || i.keyword === 'ADD') && inHome((i.json ?? i.args)[(i.json ?? i.args).length - 1])))) return undefined;
+  const from = after.indexOf(set.instruction);
+  const names = new RegExp(`\\$HOME\\b|\\$\\{HOME\\}|(^|[\\s=:'"])~/|${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.-])`);
+  return after.slice(from + 1).some((i) => i.keyword === 'RUN' && names.test(runScript(i, escape))) ? home : undefined;
+}
+
 function planUser(
   opts: HardenOptions,
   base: StageBase,
@@ -967,7 +987,8 @@ function planUser(
   const guarded = !accounts.complete || accounts.accounts.some((a) => a.gid === ids.gid);
   const create = createCommand(distro, { name: opts.userName, uid: ids.uid, gid: ids.gid }, facts?.needsShadowUtils === true, guarded);
   if (!create) return undefined;
-  const { home, makeHome } = createdUserHome(opts.userName);
+  const prepared = preparedHome(base.chain, escape);
+  const { home, makeHome } = prepared ? { home: undefined, makeHome: prepared } : createdUserHome(opts.userName);
   return {
     name: opts.userName,
     uid: ids.uid,
