@@ -358,6 +358,9 @@ describe('verify boots what the model says runs', () => {
     'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
     // The Makefile's pair with compose.prod.yaml (target prod) is the project evidence names; its prod stage is a runtime image too.
     'override-pair-target': { targets: ['compose.yaml + compose.prod.yaml'] },
+    // Compose files known by their content (caddy.yml, stack.yml), each alone; the Kubernetes, Helm, Traefik, Ansible,
+    // OpenAPI and Lando YAML next to them are not compose files.
+    'compose-by-content': { targets: ['contrib/docker-compose/caddy.yml', 'deploy/stack.yml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.
