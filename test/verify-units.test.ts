@@ -361,6 +361,9 @@ describe('verify boots what the model says runs', () => {
     // Compose files known by their content (caddy.yml, stack.yml), each alone; the Kubernetes, Helm, Traefik, Ansible,
     // OpenAPI and Lando YAML next to them are not compose files.
     'compose-by-content': { targets: ['contrib/docker-compose/caddy.yml', 'deploy/stack.yml'] },
+    // The compose image is the tag scripts/build.sh builds, its organisation a quoted default (${OWNER:-"acme"}): compose
+    // boots that build.
+    'script-tag-quoted-default': { targets: ['compose.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.
