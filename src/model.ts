@@ -118,6 +118,11 @@ export interface ServiceLink {
    * `build`): compose checks judge the service once per build and act only where every build gives the same answer.
    */
   builtImageAlternatives?: BuiltImage[];
+  /**
+   * With builtImageAlternatives: the service as it runs each of those builds' images (one link per Dockerfile and
+   * target, as if it built it). Compose checks ask each; each Dockerfile lists its own among its services.
+   */
+  buildVariants?: ServiceLink[];
   /** Set when the service is not hardened (a dev container's service): why, with the evidence. */
   leftAlone?: { role: ImageRole; reason: string; evidence: Evidence[] };
 }
@@ -702,6 +707,16 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     };
   }
 
+  // A tag several Dockerfiles build: the service as it runs each one's image, so that each Dockerfile knows the service
+  // (its volumes, its role) as it knows a service that builds it.
+  for (const s of services) {
+    if (!s.builtImageAlternatives) continue;
+    s.buildVariants = s.builtImageAlternatives.flatMap((b) => {
+      const df = files.get(b.dockerfile);
+      if (!df || df.kind !== 'dockerfile') return [];
+      return [{ ...s, build: { context: b.context, dockerfile: b.dockerfile, args: {}, target: b.target }, dockerfile: df, builtImage: b, builtImageAlternatives: undefined, buildVariants: undefined }];
+    });
+  }
   const servicesByDockerfile = new Map<string, ServiceLink[]>();
   const contexts = new Map<string, string[]>();
   const addContext = (df: string, ctx: string) => {
@@ -709,7 +724,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     if (!list.includes(ctx)) list.push(ctx);
     contexts.set(df, list);
   };
-  for (const s of services) {
+  for (const s of services.flatMap((x) => x.buildVariants ?? [x])) {
     if (!s.dockerfile || !s.build) continue;
     const list = servicesByDockerfile.get(s.dockerfile.path) ?? [];
     list.push(s);

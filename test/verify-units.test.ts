@@ -364,6 +364,9 @@ describe('verify boots what the model says runs', () => {
     // The compose image is the tag scripts/build.sh builds, its organisation a quoted default (${OWNER:-"acme"}): compose
     // boots that build.
     'script-tag-quoted-default': { targets: ['compose.yaml'] },
+    // CI pushes org/app:latest from two Dockerfiles (one per architecture); the compose service runs that tag: compose boots
+    // it, and each Dockerfile knows the service (its named volume is chowned in both).
+    'tag-several-dockerfiles-volume': { targets: ['compose.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.
