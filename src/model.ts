@@ -14,7 +14,7 @@ import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { serviceStartScriptRefs, startConfigMappings, startScriptCandidates } from './start-scripts.js';
 import { envFileRefs } from './env-files.js';
-import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
+import { emptyEvidence, type BuildUse, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
 import { resolveNamedContexts } from './evidence/interpret.js';
 import type { EvidenceFile } from './evidence/sources.js';
@@ -22,7 +22,7 @@ import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan,
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
 import { conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
-import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup, type StageBase } from './dockerfile-info.js';
+import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type NamedBase, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
 import { templateSyntax, type TemplateSyntax } from './template-text.js';
@@ -762,6 +762,13 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     const stage = finalStage(df.parsed, b.target);
     return stage ? { dockerfile: df, stage, image: b } : undefined;
   };
+  // `FROM name` through a named build context: what the builds of that Dockerfile give as `name`.
+  const dockerfileOf = new Map(dockerfiles.map((d) => [d.parsed, d.path]));
+  parents.namedContext = (parsed, name) => {
+    const df = dockerfileOf.get(parsed);
+    const n = df === undefined ? undefined : namedContexts.get(df)?.find((x) => x.name === name);
+    return n && namedBase(n, files, services, layout.evidence.builds);
+  };
 
   return {
     cwd,
@@ -781,6 +788,31 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     images,
     parents,
   };
+}
+
+/**
+ * What a named build context is as a base image: `docker-image://ref` that image; bake's `target:name` the target of
+ * that name in the same bake file, compose's `service:name` the service of that name in the same compose file (each
+ * when it builds a Dockerfile here); anything else (a folder, a URL, `oci-layout://`) no image.
+ */
+function namedBase(n: NamedContext, files: Map<string, SourceFile>, services: ServiceLink[], builds: readonly BuildUse[]): NamedBase {
+  const out: NamedBase = { name: n.name, value: n.value, at: n.at };
+  const image = /^docker-image:\/\/(.+)$/.exec(n.value)?.[1];
+  if (image) return { ...out, image };
+  const ref = /^(target|service):(.+)$/.exec(n.value);
+  if (!ref) return out;
+  const name = ref[2]!;
+  let build: BuiltImage | undefined;
+  if (ref[1] === 'target') {
+    const b = builds.find((x) => x.via === `bake target ${name}` && x.at.file === n.at.file);
+    if (b) build = { tag: b.tags[0] ?? n.value, dockerfile: b.dockerfile, context: b.context, target: b.target, via: b.via, at: b.at };
+  } else {
+    const s = services.find((x) => x.name === name && x.compose.path === n.at.file && x.build && !x.base);
+    if (s?.build) build = { tag: s.image ?? n.value, dockerfile: s.build.dockerfile, context: s.build.context, target: s.build.target, via: `compose service ${name}`, at: serviceEvidence(s) };
+  }
+  const df = build && files.get(build.dockerfile);
+  const stage = df?.kind === 'dockerfile' ? finalStage(df.parsed, build!.target) : undefined;
+  return stage ? { ...out, parent: { dockerfile: df as DockerfileSource, stage, image: build! } } : out;
 }
 
 function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string, env: EnvScope): { build?: BuildInfo } {

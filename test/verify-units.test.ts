@@ -367,6 +367,8 @@ describe('verify boots what the model says runs', () => {
     // CI pushes org/app:latest from two Dockerfiles (one per architecture); the compose service runs that tag: compose boots
     // it, and each Dockerfile knows the service (its named volume is chowned in both).
     'tag-several-dockerfiles-volume': { targets: ['compose.yaml'] },
+    // FROM through named build contexts (compose docker-image://, bake target:): what boots is the compose project.
+    'named-context-from': { targets: ['compose.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.
