@@ -38,10 +38,12 @@ const allowed = (keys: Set<string>) => (k: string) => keys.has(k) || k.startsWit
 /**
  * Whether a YAML file is a compose file by its content: one document, a mapping
  * whose keys are all compose's top-level keys (or `x-` extensions), a non-empty
- * `services:` mapping whose entries are mappings of service keys only, and at
- * least one service that names an image (a string) or a build. A file whose
- * services have neither (an override snippet) is only taken when its name or a
- * command says it is compose: by content alone it could be anything's settings.
+ * `services:` mapping whose entries are mappings of service keys only, each of
+ * which names an image (a string), a build or an `extends:`, as compose requires
+ * of a file it runs alone. A file with a service that has none of them (an
+ * override snippet, semaphore's `store/postgres.yml` adding its database to a
+ * server defined elsewhere) is only taken when its name or a command says it is
+ * compose: by content alone nothing says what it goes on top of.
  */
 export function isComposeByContent(text: string): boolean {
   if (text.length > MAX_COMPOSE_BYTES || !SERVICES_KEY.test(text)) return false;
@@ -58,5 +60,5 @@ export function isComposeByContent(text: string): boolean {
   if (!isRecord(services)) return false;
   const entries = Object.values(services);
   if (entries.length === 0 || !entries.every((s) => isRecord(s) && Object.keys(s).every(allowed(SERVICE_KEYS)))) return false;
-  return entries.some((s) => isRecord(s) && (typeof s.image === 'string' || typeof s.build === 'string' || isRecord(s.build)));
+  return entries.every((s) => isRecord(s) && (typeof s.image === 'string' || typeof s.build === 'string' || isRecord(s.build) || s.extends !== undefined));
 }

@@ -5,7 +5,7 @@ import { isComposeByContent } from '../src/compose-content.js';
 describe('isComposeByContent', () => {
   it('takes a file compose would run: services with an image or a build, compose keys only', () => {
     expect(isComposeByContent('services:\n  caddy:\n    image: caddy:2\n')).toBe(true);
-    expect(isComposeByContent('name: app\nservices:\n  app:\n    build: .\n  db:\n    environment: [A=1]\n')).toBe(true);
+    expect(isComposeByContent('name: app\nservices:\n  app:\n    build: .\n  db:\n    extends: { file: common.yml, service: db }\n')).toBe(true);
     expect(isComposeByContent('version: "3.8"\nx-common: &c\n  restart: always\nservices:\n  app:\n    <<: *c\n    build:\n      context: .\n')).toBe(true);
   });
 
@@ -28,6 +28,8 @@ describe('isComposeByContent', () => {
 
   it('leaves out an override snippet whose services run nothing, and broken YAML', () => {
     expect(isComposeByContent('services:\n  app:\n    environment: [DEBUG=1]\n')).toBe(false);
+    // A partial service beside a complete one: an override of a file defined elsewhere.
+    expect(isComposeByContent('services:\n  server:\n    depends_on: [db]\n  db:\n    image: postgres:16\n')).toBe(false);
     expect(isComposeByContent('services:\n  app: [\n')).toBe(false);
     expect(isComposeByContent('services: {}\n')).toBe(false);
   });
