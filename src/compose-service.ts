@@ -796,7 +796,7 @@ export function checkEachService(
     const list = s.builtImageAlternatives ? checkEachBuild(ctx, s, check) : toList(check(ctx, s));
     if (!opts.imageFacts || !list.length) return list;
     // A tag several Dockerfiles build: what each build's image is known by.
-    const links = s.builtImageAlternatives ? serviceBuildVariants(s, ctx.project) : [s];
+    const links = s.builtImageAlternatives ? serviceBuildVariants(s) : [s];
     const sources = [...new Set(links.flatMap((link) => imageSources(serviceImage(link, ctx.project))))];
     if (!sources.length) return list;
     return list.map((f) => (f.sources ? f : { ...f, sources }));
@@ -807,23 +807,9 @@ function toList(f: Finding | Finding[] | undefined): Finding[] {
   return f === undefined ? [] : Array.isArray(f) ? f : [f];
 }
 
-/**
- * The service as it runs each image its tag may hold: one link per Dockerfile (and target) that builds the tag, as if
- * the service built it. Made once per model (ServiceLinks are new each pass), so every check asks the same links.
- */
-const buildVariants = new WeakMap<ServiceLink, ServiceLink[]>();
-
-export function serviceBuildVariants(s: ServiceLink, project: Project): ServiceLink[] {
-  let out = buildVariants.get(s);
-  if (out) return out;
-  out = [];
-  for (const b of s.builtImageAlternatives ?? []) {
-    const df = project.files.get(b.dockerfile);
-    if (!df || df.kind !== 'dockerfile') continue;
-    out.push({ ...s, build: { context: b.context, dockerfile: b.dockerfile, args: {}, target: b.target }, dockerfile: df, builtImage: b, builtImageAlternatives: undefined });
-  }
-  buildVariants.set(s, out);
-  return out;
+/** The service as it runs each image its tag may hold: one link per Dockerfile (and target) that builds the tag (model.ts). */
+export function serviceBuildVariants(s: ServiceLink): ServiceLink[] {
+  return s.buildVariants ?? [];
 }
 
 /**
@@ -832,7 +818,7 @@ export function serviceBuildVariants(s: ServiceLink, project: Project): ServiceL
  * change, or the same note), and says so; where the builds disagree it changes nothing and names each build's answer.
  */
 function checkEachBuild(ctx: TransformContext, s: ServiceLink, check: (ctx: TransformContext, s: ServiceLink) => Finding | Finding[] | undefined): Finding[] {
-  const variants = serviceBuildVariants(s, ctx.project);
+  const variants = serviceBuildVariants(s);
   const answers = variants.map((v) => toList(check(ctx, v)));
   const names = variants.map((v) => `${v.dockerfile!.rel}${v.build?.target ? ` (target ${v.build.target})` : ''}`);
   const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;

@@ -4,12 +4,13 @@
 // never follow a symlink out of the root, and classify files by name. The same
 // walk finds the evidence files (scripts, Makefiles, CI workflows, README,
 // .env, bake files), which are read, never written.
-import { promises as fs, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { promises as fs, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
 import { isInside, describeIoError, keepListing, type FileError, type PathKinds } from './read.js';
 import { evidenceKind, mayBeShellScript, type EvidenceFile } from './evidence/sources.js';
+import { isComposeByContent, MAX_COMPOSE_BYTES } from './compose-content.js';
 
 export interface DiscoveredFile {
   path: string;
@@ -149,13 +150,15 @@ export async function discover(paths: string[], cwd: string, opts: DiscoverOptio
       } catch {
         // unreadable: readdir in walk reports it
       }
+      const yamlFiles: string[] = [];
       await walk(
-        { root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set(), kept: opts.pathKinds, onFound: opts.onFound },
+        { root: abs, out: files, evidence, skipped, errors, seen, isExcluded, visitedReal: new Set(), kept: opts.pathKinds, onFound: opts.onFound, yamlFiles },
         abs,
         real,
         [],
         false,
       );
+      for (const file of yamlFiles) if (composeByContent(file)) files.push({ path: file, kind: 'compose', root: abs });
     } else {
       // An explicit file: its folder is the root; the name decides the kind, else its content does.
       const root = path.dirname(abs);
@@ -201,6 +204,8 @@ interface WalkState {
   /** Where the folders' listings are kept (DiscoverOptions.pathKinds). */
   kept?: PathKinds;
   onFound?: (count: number) => void;
+  /** YAML files neither their name nor evidence classifies: compose files when their content says so (composeByContent). */
+  yamlFiles: string[];
 }
 
 /**
@@ -286,6 +291,9 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
           // `scripts/deploy`, `bin/up`: scripts without an extension, read once their shebang says shell.
           seen.add(abs);
           evidence.push({ path: abs, kind: 'shell', root, shebangOnly: true });
+        } else if (!ev && !entryExcluded && !seen.has(abs) && YAML_NAME.test(entry.name) && !ignored(abs, false)) {
+          seen.add(abs);
+          state.yamlFiles.push(abs);
         }
         continue;
       }
@@ -298,6 +306,20 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
       out.push({ path: abs, kind, root });
       state.onFound?.(out.length);
     }
+  }
+}
+
+const YAML_NAME = /\.ya?ml$/i;
+
+/**
+ * A YAML file whose name says nothing (miniflux's `contrib/docker-compose/caddy.yml`, nextcloud's `stack.yml`,
+ * `dev.docker-compose.yml`) is a compose file when its content is one (src/compose-content.ts). Unreadable: not one.
+ */
+function composeByContent(file: string): boolean {
+  try {
+    return statSync(file).size <= MAX_COMPOSE_BYTES && isComposeByContent(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

@@ -8,6 +8,7 @@ import { parseImageRef, type ImageRef } from './parse/image-ref.js';
 import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { BuiltImage } from './images.js';
+import type { Evidence } from './evidence/types.js';
 import { currentDiscoveredFacts, lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
 import { PassMemo } from './pass-memo.js';
@@ -36,6 +37,8 @@ export interface StageBase {
   buildArgs?: Record<string, string>;
   /** The file's ARGs before the first FROM: a stage that declares one again without a value gets its default. */
   globalArgs?: Map<string, string | undefined>;
+  /** Set when the chain starts `FROM name` and a build gives `name` as a named build context: that context. */
+  namedContext?: NamedBase;
 }
 
 /** The Dockerfile stage an image tag built in this repository comes from. */
@@ -45,8 +48,31 @@ export interface BuiltParent {
   image: BuiltImage;
 }
 
-/** Finds the build of an image reference in this repository (the model's tag lookup). */
-export type ParentLookup = (image: string) => BuiltParent | undefined;
+/**
+ * Finds the build of an image reference in this repository (the model's tag lookup). `namedContext` answers what
+ * `FROM name` means when a build of that Dockerfile names a build context `name` (compose `additional_contexts`,
+ * `--build-context`, bake `contexts`).
+ */
+export interface ParentLookup {
+  (image: string): BuiltParent | undefined;
+  namedContext?: (df: ParsedDockerfile, name: string) => NamedBase | undefined;
+}
+
+/**
+ * A named build context a `FROM` reads (BuildKit: "When Dockerfile defines a stage with the same name it is
+ * overwritten", docker buildx build reference, --build-context): an image (`docker-image://ref`), another build here
+ * (bake `target:name`, compose `service:name`), or something that is no image (a folder, a URL).
+ */
+export interface NamedBase {
+  name: string;
+  /** As the build gives it (a folder made absolute). */
+  value: string;
+  /** `docker-image://ref`: the ref. */
+  image?: string;
+  /** `target:x` / `service:x`: that build's stage, when it is here. */
+  parent?: BuiltParent;
+  at: Evidence;
+}
 
 /** The stage that becomes the image: the build target, else the last stage. */
 export function finalStage(df: ParsedDockerfile, target?: string): DfStage | undefined {
@@ -108,16 +134,24 @@ function readStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<s
     if (expanded === undefined) {
       return withDistro(df, chain, { chain, unresolved: `FROM ${cur.image}: a build argument has no default`, distroGuessed: false, ...args });
     }
+    const named = parents?.namedContext?.(df, expanded);
+    if (named) {
+      const extra = { ...args, namedContext: named };
+      if (named.image === undefined && !named.parent) {
+        const what = /^(target|service):/.test(named.value) ? `${named.value}, a build not found here` : `${named.value}, not an image`;
+        return withDistro(df, chain, { chain, unresolved: `FROM ${expanded}: the named build context ${named.name} is ${what} (${named.at.rel}:${named.at.line})`, distroGuessed: false, ...extra });
+      }
+      const image = named.image ?? expanded;
+      const built = depth < 8 ? (named.parent ?? parents?.(image)) : undefined;
+      if (built && built.dockerfile.parsed !== df) return onBuiltParent(df, chain, image, built, extra, parents, depth);
+      const ref = parseImageRef(image);
+      return withDistro(df, chain, { chain, image, ref, facts: named.image ? lookupImage(ref) : undefined, distroGuessed: false, ...extra });
+    }
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {
       const ref = parseImageRef(expanded);
       const built = depth < 8 ? parents?.(expanded) : undefined;
-      if (built && built.dockerfile.parsed !== df) {
-        const base = resolveStageBase(built.dockerfile.parsed, built.stage, {}, parents, depth + 1);
-        const facts = factsOfBuiltImage(built, base);
-        const own = withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, builtFrom: { parent: built, base }, ...args });
-        return own.distro || !base.distro ? own : { ...own, distro: base.distro, distroGuessed: base.distroGuessed };
-      }
+      if (built && built.dockerfile.parsed !== df) return onBuiltParent(df, chain, expanded, built, args, parents, depth);
       const facts = lookupImage(ref);
       return withDistro(df, chain, { chain, image: expanded, ref, facts, distroGuessed: false, ...args });
     }
@@ -125,6 +159,13 @@ function readStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<s
     cur = parent;
   }
   return withDistro(df, chain, { chain, unresolved: 'stages refer to each other in a loop', distroGuessed: false, ...args });
+}
+
+/** A chain that starts from an image built here: that build's facts, and its distro where the chain shows none. */
+function onBuiltParent(df: ParsedDockerfile, chain: DfStage[], image: string, built: BuiltParent, extra: Partial<StageBase>, parents: ParentLookup | undefined, depth: number): StageBase {
+  const base = resolveStageBase(built.dockerfile.parsed, built.stage, {}, parents, depth + 1);
+  const own = withDistro(df, chain, { chain, image, ref: parseImageRef(image), facts: factsOfBuiltImage(built, base), distroGuessed: false, builtFrom: { parent: built, base }, ...extra });
+  return own.distro || !base.distro ? own : { ...own, distro: base.distro, distroGuessed: base.distroGuessed };
 }
 
 /**

@@ -14,7 +14,7 @@ import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { serviceStartScriptRefs, startConfigMappings, startScriptCandidates } from './start-scripts.js';
 import { envFileRefs } from './env-files.js';
-import { emptyEvidence, type Evidence, type RepoEvidence } from './evidence/types.js';
+import { emptyEvidence, type BuildUse, type Evidence, type RepoEvidence } from './evidence/types.js';
 import { readEvidence } from './evidence/index.js';
 import { resolveNamedContexts } from './evidence/interpret.js';
 import type { EvidenceFile } from './evidence/sources.js';
@@ -22,7 +22,7 @@ import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan,
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
 import { conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
-import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type ParentLookup, type StageBase } from './dockerfile-info.js';
+import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type NamedBase, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
 import { templateSyntax, type TemplateSyntax } from './template-text.js';
@@ -118,6 +118,11 @@ export interface ServiceLink {
    * `build`): compose checks judge the service once per build and act only where every build gives the same answer.
    */
   builtImageAlternatives?: BuiltImage[];
+  /**
+   * With builtImageAlternatives: the service as it runs each of those builds' images (one link per Dockerfile and
+   * target, as if it built it). Compose checks ask each; each Dockerfile lists its own among its services.
+   */
+  buildVariants?: ServiceLink[];
   /** Set when the service is not hardened (a dev container's service): why, with the evidence. */
   leftAlone?: { role: ImageRole; reason: string; evidence: Evidence[] };
 }
@@ -708,6 +713,16 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     };
   }
 
+  // A tag several Dockerfiles build: the service as it runs each one's image, so that each Dockerfile knows the service
+  // (its volumes, its role) as it knows a service that builds it.
+  for (const s of services) {
+    if (!s.builtImageAlternatives) continue;
+    s.buildVariants = s.builtImageAlternatives.flatMap((b) => {
+      const df = files.get(b.dockerfile);
+      if (!df || df.kind !== 'dockerfile') return [];
+      return [{ ...s, build: { context: b.context, dockerfile: b.dockerfile, args: {}, target: b.target }, dockerfile: df, builtImage: b, builtImageAlternatives: undefined, buildVariants: undefined }];
+    });
+  }
   const servicesByDockerfile = new Map<string, ServiceLink[]>();
   const contexts = new Map<string, string[]>();
   const addContext = (df: string, ctx: string) => {
@@ -715,7 +730,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     if (!list.includes(ctx)) list.push(ctx);
     contexts.set(df, list);
   };
-  for (const s of services) {
+  for (const s of services.flatMap((x) => x.buildVariants ?? [x])) {
     if (!s.dockerfile || !s.build) continue;
     const list = servicesByDockerfile.get(s.dockerfile.path) ?? [];
     list.push(s);
@@ -753,6 +768,13 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     const stage = finalStage(df.parsed, b.target);
     return stage ? { dockerfile: df, stage, image: b } : undefined;
   };
+  // `FROM name` through a named build context: what the builds of that Dockerfile give as `name`.
+  const dockerfileOf = new Map(dockerfiles.map((d) => [d.parsed, d.path]));
+  parents.namedContext = (parsed, name) => {
+    const df = dockerfileOf.get(parsed);
+    const n = df === undefined ? undefined : namedContexts.get(df)?.find((x) => x.name === name);
+    return n && namedBase(n, files, services, layout.evidence.builds);
+  };
 
   return {
     cwd,
@@ -772,6 +794,31 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     images,
     parents,
   };
+}
+
+/**
+ * What a named build context is as a base image: `docker-image://ref` that image; bake's `target:name` the target of
+ * that name in the same bake file, compose's `service:name` the service of that name in the same compose file (each
+ * when it builds a Dockerfile here); anything else (a folder, a URL, `oci-layout://`) no image.
+ */
+function namedBase(n: NamedContext, files: Map<string, SourceFile>, services: ServiceLink[], builds: readonly BuildUse[]): NamedBase {
+  const out: NamedBase = { name: n.name, value: n.value, at: n.at };
+  const image = /^docker-image:\/\/(.+)$/.exec(n.value)?.[1];
+  if (image) return { ...out, image };
+  const ref = /^(target|service):(.+)$/.exec(n.value);
+  if (!ref) return out;
+  const name = ref[2]!;
+  let build: BuiltImage | undefined;
+  if (ref[1] === 'target') {
+    const b = builds.find((x) => x.via === `bake target ${name}` && x.at.file === n.at.file);
+    if (b) build = { tag: b.tags[0] ?? n.value, dockerfile: b.dockerfile, context: b.context, target: b.target, via: b.via, at: b.at };
+  } else {
+    const s = services.find((x) => x.name === name && x.compose.path === n.at.file && x.build && !x.base);
+    if (s?.build) build = { tag: s.image ?? n.value, dockerfile: s.build.dockerfile, context: s.build.context, target: s.build.target, via: `compose service ${name}`, at: serviceEvidence(s) };
+  }
+  const df = build && files.get(build.dockerfile);
+  const stage = df?.kind === 'dockerfile' ? finalStage(df.parsed, build!.target) : undefined;
+  return stage ? { ...out, parent: { dockerfile: df as DockerfileSource, stage, image: build! } } : out;
 }
 
 function serviceImageAndBuild(data: Record<string, unknown>, composeDir: string, env: EnvScope): { build?: BuildInfo } {

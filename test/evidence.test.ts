@@ -84,6 +84,14 @@ describe('shell reader', () => {
     expect(expandVariables('${EMPTY:-x}', vars)).toBe('x');
     expect(expandVariables('$(IMAGE)', vars, true)).toBe('org/app');
   });
+
+  it('removes the quotes of a default as the shell does (searxng: ${GITHUB_REPOSITORY_OWNER:-"searxng"})', () => {
+    const vars = new Map<string, string>();
+    expect(expandVariables('localhost/${OWNER:-"searxng"}/app', vars)).toBe('localhost/searxng/app');
+    expect(expandVariables("${T:-'a b'}", vars)).toBe('a b');
+    expect(expandVariables('${T:-"it\'s"}', vars)).toBe("it's");
+    expect(expandVariables('${T:-a\\"b}', vars)).toBe('a"b');
+  });
 });
 
 describe('command recogniser', () => {

@@ -396,3 +396,30 @@ describe('roles: a matrix job names its workflow line once', () => {
     }
   });
 });
+
+describe('--explain: a build: commented out beside image: (Mailu #105)', () => {
+  const commented = {
+    'docker-compose.yml':
+      'services:\n  fetchmail:\n    image: acme/fetchmail:${VERSION:-1}\n    # build: optional/fetchmail\n    volumes:\n      - ./data:/data\n' +
+      '  admin:\n    image: acme/admin:1\n    #build:\n    #  context: core/admin\n    #  dockerfile: Dockerfile.prod\n  db:\n    image: postgres:16\n# build: nothing\n',
+    'optional/fetchmail/Dockerfile': 'FROM python:3.12-slim\nCMD ["python", "fetchmail.py"]\n',
+  };
+
+  it('is shown as a hint with the Dockerfile it would build, and links nothing', async () => {
+    const data = await explain(commented);
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+    const byName = Object.fromEntries(data.services.map((s) => [s.name, s]));
+    expect(byName.fetchmail).toMatchObject({ dockerfile: null, commentedBuild: { line: 4, text: 'build: optional/fetchmail', dockerfile: 'optional/fetchmail/Dockerfile', dockerfileExists: true } });
+    expect(byName.admin).toMatchObject({ dockerfile: null, commentedBuild: { line: 9, dockerfile: 'core/admin/Dockerfile.prod', dockerfileExists: false } });
+    expect(byName.db!.commentedBuild).toBeUndefined();
+    // Never a fact: the Dockerfile's role comes from nothing compose says.
+    expect(data.dockerfiles.find((d) => d.file === 'optional/fetchmail/Dockerfile')!.builds).toEqual([]);
+  });
+
+  it('as text', async () => {
+    const dir = writeTree(commented);
+    const { stdout } = await runCli(['--explain', '--no-color'], dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stdout).toContain('    build commented out (# build: optional/fetchmail): it would build optional/fetchmail/Dockerfile; a hint only, not used to link the service  docker-compose.yml:4\n');
+  });
+});

@@ -358,6 +358,17 @@ describe('verify boots what the model says runs', () => {
     'override-adds-build': { targets: ['compose.yaml + compose.override.yaml'] },
     // The Makefile's pair with compose.prod.yaml (target prod) is the project evidence names; its prod stage is a runtime image too.
     'override-pair-target': { targets: ['compose.yaml + compose.prod.yaml'] },
+    // Compose files known by their content (caddy.yml, stack.yml), each alone; the Kubernetes, Helm, Traefik, Ansible,
+    // OpenAPI and Lando YAML next to them are not compose files.
+    'compose-by-content': { targets: ['contrib/docker-compose/caddy.yml', 'deploy/stack.yml'] },
+    // The compose image is the tag scripts/build.sh builds, its organisation a quoted default (${OWNER:-"acme"}): compose
+    // boots that build.
+    'script-tag-quoted-default': { targets: ['compose.yaml'] },
+    // CI pushes org/app:latest from two Dockerfiles (one per architecture); the compose service runs that tag: compose boots
+    // it, and each Dockerfile knows the service (its named volume is chowned in both).
+    'tag-several-dockerfiles-volume': { targets: ['compose.yaml'] },
+    // FROM through named build contexts (compose docker-image://, bake target:): what boots is the compose project.
+    'named-context-from': { targets: ['compose.yaml'] },
     // A prod file complete on its own is a project of its own, not an override.
     'standalone-prod': { targets: ['docker-compose.prod.yml', 'docker-compose.yml'] },
     // Two toolchain images CI pushes for its jobs' `container:`: CI images, nothing to boot.

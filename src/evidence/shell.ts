@@ -341,12 +341,36 @@ export function expandVariables(word: string, vars: ReadonlyMap<string, string>,
       .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}/g, (m, name: string, op?: string, def?: string) => {
         const v = vars.get(name);
         if (v !== undefined && !(op?.startsWith(':') && v === '')) return v;
-        return op && def !== undefined && !def.includes('$') ? def : m;
+        return op && def !== undefined && !def.includes('$') ? withoutQuotes(def) : m;
       })
       .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, name: string) => vars.get(name) ?? m)
       .replace(make ? /\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g : /(?!)/g, (m, name: string) => vars.get(name) ?? m);
     if (next === out) break;
     out = next;
+  }
+  return out;
+}
+
+/**
+ * The word of a `${NAME:-word}` default after the shell's quote removal (POSIX 2.6.2: the word is expanded as any
+ * word is): `${OWNER:-"searxng"}` is `searxng`, `${T:-'a b'}` is `a b`, `\x` is `x` (inside double quotes only before
+ * `$`, `` ` ``, `"`, `\`). Compose keeps such quotes (compose-go template.go substitutes the default as written), so
+ * this is for shell, Make recipes and the like only.
+ */
+function withoutQuotes(word: string): string {
+  if (!/["'\\]/.test(word)) return word;
+  let out = '';
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else out += c;
+    } else if (c === '\\' && i + 1 < word.length && (quote === undefined || '$`"\\'.includes(word[i + 1]!))) {
+      out += word[++i];
+    } else if (c === '"' || (c === "'" && quote === undefined)) {
+      quote = quote === '"' ? undefined : c === '"' ? '"' : "'";
+    } else out += c;
   }
   return out;
 }

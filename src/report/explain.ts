@@ -11,6 +11,7 @@ import { relPath } from '../model.js';
 import type { Evidence } from '../evidence/types.js';
 import type { FileError } from '../read.js';
 import { serviceEvidence } from '../roles.js';
+import { commentedBuild } from '../commented-build.js';
 import { whereItBelongs, whyGenerated } from '../generated.js';
 import type { SkippedByName } from '../driver.js';
 
@@ -63,6 +64,8 @@ export interface ExplainJson {
     overrides: string[];
     extends: string | null;
     leftAlone: { role: string; reason: string; evidence: ExplainEvidence[] } | null;
+    /** Set when the service has `image:` and a commented-out `build:` beside it: a hint for people, never used. */
+    commentedBuild?: { line: number; text: string; dockerfile: string | null; dockerfileExists: boolean };
   }[];
   dockerfiles: {
     file: string;
@@ -128,6 +131,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       overrides: s.overrides.map((o) => o.id),
       extends: s.extends?.id ?? null,
       leftAlone: s.leftAlone ? { role: s.leftAlone.role, reason: s.leftAlone.reason, evidence: s.leftAlone.evidence.map(ev) } : null,
+      ...commentedBuildField(s, project, rel),
     })),
     dockerfiles: project.dockerfiles.map((df) => {
       const use = layout.roles.get(df.path);
@@ -175,6 +179,13 @@ export function explainData(project: Project, errors: FileError[] = project.erro
 
 function byFile(a: { file: string }, b: { file: string }): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
+}
+
+/** The commented-out `build:` beside a service's `image:` (src/commented-build.ts), for people reading --explain. */
+function commentedBuildField(s: ServiceLink, project: Project, rel: (p: string) => string): { commentedBuild?: ExplainJson['services'][number]['commentedBuild'] } {
+  const b = commentedBuild(s);
+  if (!b) return {};
+  return { commentedBuild: { line: b.line, text: b.text, dockerfile: b.dockerfile ? rel(b.dockerfile) : null, dockerfileExists: !!b.dockerfile && project.files.get(b.dockerfile)?.kind === 'dockerfile' } };
 }
 
 function buildFrom(s: ServiceLink, ev: (e: Evidence) => ExplainEvidence): ExplainJson['services'][number]['buildFrom'] {
@@ -251,6 +262,11 @@ export function explainText(project: Project, color = false, errors?: FileError[
     if (s.leftAlone) {
       lines.push(`    ${c.yellow(`left alone: ${s.leftAlone.role}, ${s.leftAlone.reason}`)}`);
       evLines(s.leftAlone.evidence, '      ');
+    }
+    if (s.commentedBuild) {
+      const b = s.commentedBuild;
+      const df = b.dockerfile ? `: it would build ${b.dockerfile}${b.dockerfileExists ? '' : ' (not here)'}` : '';
+      lines.push(`    build commented out (# ${b.text})${df}; a hint only, not used to link the service  ${c.cyan(`${s.file}:${b.line}`)}`);
     }
   }
 

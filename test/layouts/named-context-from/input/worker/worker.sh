@@ -1,0 +1,2 @@
+#!/bin/sh
+while true; do date; sleep 60; done
