@@ -1020,6 +1020,16 @@ const IMAGE_DIRS = new Set([
   '/etc/nginx', '/etc/nginx/conf.d', '/usr/share/nginx/html', '/docker-entrypoint.d', '/docker-entrypoint-initdb.d',
 ]);
 
+/**
+ * Where a COPY/ADD source lies in its build context. The builder reads every source inside the context:
+ * `COPY /docker/nginx.conf /etc/nginx/` is `docker/nginx.conf` of the context (moby/moby#4592, docs from
+ * moby/moby#5762), and `COPY ../bin/x` is `bin/x` (BuildKit cleans the path against the context root,
+ * docker/docs#19500), so neither may be resolved against the machine's root or the context's parent.
+ */
+function inContext(context: string, source: string): string {
+  return path.resolve(context, '.' + path.posix.normalize('/' + source));
+}
+
 function copyLinks(df: DockerfileSource, contexts: string[], named: Record<string, string> = {}): CopyLink[] {
   const out: CopyLink[] = [];
   const context = contexts[0];
@@ -1051,7 +1061,7 @@ function copyLinks(df: DockerfileSource, contexts: string[], named: Record<strin
         const destBase = path.posix.resolve(workdir, destRaw);
         // `COPY --from=name` where name is a named context folder (and no stage of the file): a copy from that folder.
         const namedDir = from !== undefined && path.isAbsolute(named[from] ?? '') && !stageNamed(df, from, stage.index) ? named[from] : undefined;
-        const contextPath = from === undefined && context ? path.resolve(context, source) : namedDir ? path.resolve(namedDir, source) : undefined;
+        const contextPath = from === undefined && context ? inContext(context, source) : namedDir ? inContext(namedDir, source) : undefined;
         const link: CopyLink = { dockerfile: df, instruction: ins, stage: stage.index, from, source, dest: destBase, contextPath };
         link.resolvedPath = contextPath ?? resolveFromStage(df, out, link);
         // A directory source copies its contents, not itself: `COPY conf/ /etc/nginx/` fills /etc/nginx, and so does

@@ -622,6 +622,10 @@ function moveInPeers(project: Project, services: ServiceLink[], out: Collector):
   const filter = hosts.every((h) => /^[\x00-\x7f]*$/.test(h));
   for (const { src, d, upstreamServer, lower } of peers.proxies) {
     if (filter && !lowerHosts.some((h) => lower.includes(h))) continue;
+    // `proxy_pass http://frontend;` where `upstream frontend { … }` is declared names that group, not the host: the port
+    // lives on the group's `server` lines (moved above), and nginx refuses a port here ("upstream "frontend" may not
+    // have port 8080", checked with nginx 1.22 on debian:bookworm-slim).
+    if (!upstreamServer && peers.upstreams.has(proxiedName(lower))) continue;
     const arg = d.args[0]!;
     const edits = upstreamServer ? rewriteUpstreamServer(arg.value, hosts, out.map) : rewriteWith(arg.value, urls, out.map);
     if (edits.length === 0) continue;
@@ -639,6 +643,13 @@ interface Peers {
   servicesInDir: Map<string, number[]>;
   /** `proxy_pass`, `grpc_pass`, `uwsgi_pass` and upstream `server` directives with an argument, in model order. */
   proxies: { src: NginxSource; d: NginxDirective; upstreamServer: boolean; lower: string }[];
+  /** Names of the `upstream NAME { … }` groups the nginx configs declare, lower case (one nginx often splits them over files). */
+  upstreams: Set<string>;
+}
+
+/** The host part of a proxied address (`http://frontend/api/`, `grpc://backend:50051`, `frontend:9000`), lower case. */
+function proxiedName(lower: string): string {
+  return lower.replace(/^[a-z][a-z0-9+.-]*:\/\//, '').split(/[/:]/)[0]!;
 }
 
 const peersIndex = new WeakMap<Project, Peers>();
@@ -647,7 +658,7 @@ const peersIndex = new WeakMap<Project, Peers>();
 function peersOf(project: Project): Peers {
   let peers = peersIndex.get(project);
   if (peers) return peers;
-  peers = { servicesInDir: new Map(), proxies: [] };
+  peers = { servicesInDir: new Map(), proxies: [], upstreams: new Set() };
   project.services.forEach((s, i) => {
     if (!s.node.node) return;
     const dir = path.dirname(s.compose.path);
@@ -657,6 +668,7 @@ function peersOf(project: Project): Peers {
   });
   for (const src of project.nginx) {
     walkNginx(src.parsed.directives, (d) => {
+      if (d.name === 'upstream' && d.args[0]) peers!.upstreams.add(d.args[0].value.toLowerCase());
       const upstreamServer = d.name === 'server' && d.parent?.name === 'upstream';
       if (!['proxy_pass', 'grpc_pass', 'uwsgi_pass'].includes(d.name) && !upstreamServer) return;
       const arg = d.args[0];

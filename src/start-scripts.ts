@@ -518,6 +518,39 @@ export function shippedRootStarts(project: Project, df: DockerfileSource, base: 
   return out;
 }
 
+/**
+ * The variables a script sees once it has sourced its helper files: `. /defaults.sh` or `source ./env.sh` runs that
+ * file in the script's own shell, so what it assigns (`export NGIX_CONF_DIR=/usr/local/openresty/nginx/conf`) names the
+ * paths the script then writes (`cat > ${NGIX_CONF_DIR}/server_certs.conf`). UKHomeOffice/docker-nginx-proxy's go.sh
+ * writes its nginx configuration that way; without the sourced values its writes were not seen and USER was added over
+ * a start that fails at its first line under `set -e`. Only plain assignments at the start of a line are taken (not
+ * `local`, which only lives in a function), in file order, over the image's ENV; a sourced file the image's COPYs do not
+ * bring, or one named through a variable, adds nothing.
+ */
+function withSourcedVariables(project: Project, mappings: readonly ContainerMapping[], text: string, workdir: string, vars: Map<string, string | undefined>): Map<string, string | undefined> {
+  let out: Map<string, string | undefined> | undefined;
+  for (const { text: line } of logicalLines(text)) {
+    if (!/(^|[;&|]\s*)(\.|source)\s/.test(line)) continue;
+    for (const argv of shellCommands(line)) {
+      if ((argv[0] !== '.' && argv[0] !== 'source') || !argv[1] || argv[1].includes('$')) continue;
+      for (const containerPath of containerPaths(argv[1], workdir)) {
+        const hostPath = startFileAt(project, mappings, containerPath);
+        const sourced = hostPath ? scriptText(project, hostPath) : undefined;
+        if (sourced === undefined) continue;
+        out ??= new Map(vars);
+        for (const { text: l } of logicalLines(sourced)) {
+          const assign = /^\s*(?:export\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(l);
+          if (!assign) continue;
+          const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
+          out.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, out));
+        }
+        break;
+      }
+    }
+  }
+  return out ?? vars;
+}
+
 /** Host paths of every stage's start scripts, for the model to load. */
 export function startScriptCandidates(project: Project, df: DockerfileSource): string[] {
   const out = new Set<string>();
@@ -1390,11 +1423,12 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const vars = new Map<string, string | undefined>();
   for (const level of [...levels].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
   const scripts: ImageStart['scripts'] = [];
+  const sourcedFrom = levelMappings(project, levels);
   for (const ref of startScriptRefs(project, df, base)) {
     const source = project.files.get(ref.hostPath);
     if (source?.kind !== 'script') continue;
     const where = ref.command.inherited ? `${path.basename(ref.hostPath)} of ${ref.command.inherited.image}` : path.basename(ref.hostPath);
-    scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, vars) });
+    scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, withSourcedVariables(project, sourcedFrom, source.text, workdir, vars)) });
   }
   // The command's own text: `CMD mkdir -p /run/app && exec app`, `ENTRYPOINT ["gosu", "app", "server"]`.
   const commands = joinImageProgramEntrypoint(imageStartCommands(base));
@@ -2266,7 +2300,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
     if (!instruction) continue;
     const command: StartCommand = { via: 'CMD', instruction, argv: [ref.containerPath] };
     const where = path.basename(ref.hostPath);
-    scripts.push({ ref: { hostPath: ref.hostPath, containerPath: ref.containerPath, command }, source, where, reading: readStartScript(source.text, where, workdir, vars) });
+    const seen = withSourcedVariables(project, serviceMappings(project, s, df, base), source.text, workdir, vars);
+    scripts.push({ ref: { hostPath: ref.hostPath, containerPath: ref.containerPath, command }, source, where, reading: readStartScript(source.text, where, workdir, seen) });
   }
   let command: ScriptReading | undefined;
   const texts = serviceStartTexts(s, base);

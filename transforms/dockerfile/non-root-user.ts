@@ -426,6 +426,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
   const homeConfig = rootHomeConfigWrites(df, base);
+  // Python packages pip put in root's user site (`pip install --user` as root, `COPY --from=builder /root/.local`).
+  const userSite = rootUserSiteInstalls(df, base);
+  if (userSite.length && !plan.shell) {
+    return report(
+      `${userSite.slice(0, 2).join(', ')} put Python packages in root's user site (/root/.local): as ${plan.user} Python looks in its own HOME, and root's HOME cannot be opened for it here (no shell to run chmod), so the app would not find its packages; no user added`,
+      `Install the packages without --user (into the image's site-packages or a virtualenv outside /root), or copy them to a folder the user can read and point PYTHONUSERBASE there; then run docker-harden again.`,
+    );
+  }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
@@ -500,7 +508,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   const edits = [
     ...layout.copyEdits,
-    ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp }),
+    ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp || userSite.length > 0, env: userSite.length ? [`PYTHONUSERBASE=${ROOT_USER_BASE}`] : [] }),
     ...descendantEdits(df, stage, plan, imageStages(ctx.project, df)),
     ...(dropFix?.edits ?? []),
     ...homeConfig.flatMap((w) => (w.edit ? [w.edit] : [])),
@@ -542,6 +550,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const lostConfig = homeConfig.filter((w) => !w.edit);
   if (movedConfig.length) {
     parts.push(`${movedConfig.map((w) => w.how).join(', ')} wrote root's ~/.gitconfig, which ${plan.user} would not read: made --system (/etc/gitconfig, read by every user)`);
+  }
+  if (userSite.length) {
+    parts.push(
+      `${userSite.slice(0, 2).join(', ')} put Python packages in root's user site (${ROOT_USER_BASE}), which Python would not look in for ${plan.user} (it takes the user site from HOME): ENV PYTHONUSERBASE=${ROOT_USER_BASE} keeps them on its path${rootApp ? '' : ', and /root made traversable (chmod o+x /root: enter, not list; it is mode 700 on Debian bases)'}`,
+    );
   }
   if (lostConfig.length) {
     parts.push(
@@ -1437,6 +1450,47 @@ function rootHomeConfigWrites(df: DockerfileSource, base: StageBase): HomeConfig
   return out;
 }
 
+/** Where pip's user installs go for root: its user base, ~/.local (site.USER_BASE). */
+const ROOT_USER_BASE = '/root/.local';
+
+/**
+ * Python packages a build step put in root's user site: `pip install --user` (also `pip3`, `pip3.12`, `python -m pip`)
+ * run as root, or a COPY/ADD into /root/.local (`COPY --from=builder /root/.local /root/.local`, the usual multi-stage
+ * shape). Python finds a user's packages through site.USER_BASE, which is ~/.local of the HOME it runs with, or
+ * PYTHONUSERBASE (Python docs, site module). After USER the process has another HOME, and /root is mode 700 on Debian
+ * bases: the packages are gone for it. Checked on the team engine (python3 3.11 on debian:bookworm-slim, a module in
+ * /root/.local/lib/python3.11/site-packages): as UID 1000 with HOME=/home/app the import fails, with PYTHONUSERBASE
+ * alone too (/root cannot be entered), and works with PYTHONUSERBASE=/root/.local after `chmod o+x /root`; so does a
+ * script in /root/.local/bin on PATH. Nothing is found when the Dockerfile sets PYTHONUSERBASE itself (it chose where).
+ */
+function rootUserSiteInstalls(df: DockerfileSource, base: StageBase): string[] {
+  const chain = chainInstructions(base.chain);
+  if (chain.some((i) => i.keyword === 'ENV' && /(^|\s)PYTHONUSERBASE[=\s]/.test(i.raw.slice(3)))) return [];
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
+  const out: string[] = [];
+  let asRoot = !base.facts?.nonRootByDefault;
+  for (const ins of chain) {
+    const at = `line ${ins.line + 1}`;
+    if (ins.keyword === 'USER') {
+      asRoot = isRootUser(ins.args[0] ?? '') && !(ins.args[0] ?? '').includes('$');
+    } else if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
+      const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
+      if (dest && isUnder(dest, ROOT_USER_BASE)) out.push(`${ins.keyword} into ${dest} (${at})`);
+    } else if (ins.keyword === 'RUN' && asRoot) {
+      for (const argv of runCommands(ins, df.parsed.escape)) {
+        const words = argv[0] === 'sudo' || argv[0] === 'exec' ? argv.slice(1) : argv;
+        const tool = path.posix.basename(words[0] ?? '');
+        const rest = /^python[\d.]*$/.test(tool) && words[1] === '-m' && /^pip[\d.]*$/.test(words[2] ?? '') ? words.slice(3) : /^pip[\d.]*$/.test(tool) ? words.slice(1) : undefined;
+        if (rest && rest[0] === 'install' && rest.includes('--user')) {
+          out.push(`pip install --user (${at})`);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Edits that turn each `--global` of a `git config` write in the RUN's text into `--system`: the word, where the
  * command it is part of (back to the previous `;`, `&`, `|` or unescaped line end) names git and config and no read
@@ -1669,7 +1723,12 @@ function appDropManual(opts: HardenOptions, d: ImageDrop): string {
  * ENV HOME and USER go after the last instruction that needs root (a RUN, or a
  * trailing `USER root`) and before CMD/ENTRYPOINT/HEALTHCHECK.
  */
-function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { deepDirs?: string[]; traverseRoot?: boolean }): Edit[] {
+function placeEdits(
+  df: DockerfileSource,
+  stage: DfStage,
+  plan: UserPlan,
+  paths: Pick<Ownership, 'dirs' | 'files' | 'writableDirs'> & { deepDirs?: string[]; traverseRoot?: boolean; env?: string[] },
+): Edit[] {
   const parsed = df.parsed;
   const list = effectiveInstructions(stage);
   const lastRoot = lastIndex(list, (i) => i.keyword === 'RUN' || (i.keyword === 'USER' && isRootUser(i.args[0] ?? '')));
@@ -1684,6 +1743,7 @@ function placeEdits(df: DockerfileSource, stage: DfStage, plan: UserPlan, paths:
   }
   const tail: string[] = [];
   if (plan.home) tail.push(`${K('ENV')} HOME=${plan.home}`);
+  for (const env of paths.env ?? []) tail.push(`${K('ENV')} ${env}`);
   tail.push(`${K('USER')} ${plan.user}`);
 
   const edits: Edit[] = [];

@@ -608,7 +608,9 @@ function planConfigWriters(df: DockerfileSource, stages: DfStage[], plan: Plan):
       switch (ins.keyword) {
         case 'RUN': {
           const sh = runShellText(ins);
-          if (/\benvsubst\b/.test(sh)) plan.block(`RUN at ${where(ins)} runs envsubst, which writes configuration I cannot follow`);
+          // envsubst as a program (`envsubst < a > b`, `/usr/bin/envsubst`), not inside a name: windfront's
+          // `RUN chmod +x /docker-entrypoint.d/100-envsubst-on-app-envs.sh` only makes its start hook runnable.
+          if (/(?<![\w.-])envsubst(?![\w.-])/.test(sh)) plan.block(`RUN at ${where(ins)} runs envsubst, which writes configuration I cannot follow`);
           else if (/(>>?|\btee\b[^&|;\n]*?|\bsed\b[^&|;\n]*?)\s*\/etc\/nginx\b/.test(sh)) plan.block(`RUN at ${where(ins)} writes into /etc/nginx, which I cannot follow`);
           break;
         }
