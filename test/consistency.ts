@@ -246,7 +246,9 @@ export function checkConsistent(before: Record<string, string>, after: Record<st
           // A TLS key or certificate is chowned so the non-root server can read it, not write it.
           if (/\.(key|pem|crt)$/.test(p)) continue;
           if (!namedTargets.includes(p) && (mountPoints.get(dfRel!) ?? []).includes(p)) continue;
-          declared.push({ path: p, what: 'chowned' });
+          // The image's own HOME, kept for the user the tool adds (it holds what the build put there), is HOME too.
+          const imageHome = finalEnv.get('HOME')?.value;
+          declared.push({ path: p, what: nonRoot && imageHome && norm(imageHome) === p ? 'HOME' : 'chowned' });
         }
         for (const l of stage.filter((x) => /^VOLUME\s/i.test(x))) {
           const body = l.replace(/^VOLUME\s+/i, '');
