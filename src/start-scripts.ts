@@ -519,6 +519,19 @@ export function shippedRootStarts(project: Project, df: DockerfileSource, base: 
 }
 
 /**
+ * A line that only assigns a variable (`export NAME=value`, `readonly`, and `local` where `withLocal`): its name, its
+ * value as written without its quotes (`raw`), and that value expanded over `scope` (single quotes keep it literal).
+ */
+function shellAssignment(line: string, scope: Map<string, string | undefined>, withLocal: boolean): { name: string; raw: string; value: string | undefined } | undefined {
+  const assign = (withLocal ? ASSIGNMENT_OR_LOCAL : ASSIGNMENT).exec(line);
+  if (!assign) return undefined;
+  const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
+  return { name: assign[1]!, raw, value: assign[2]!.startsWith("'") ? raw : expandArgs(raw, scope) };
+}
+const ASSIGNMENT = /^\s*(?:export\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/;
+const ASSIGNMENT_OR_LOCAL = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/;
+
+/**
  * The variables a script sees once it has sourced its helper files: `. /defaults.sh` or `source ./env.sh` runs that
  * file in the script's own shell, so what it assigns (`export NGIX_CONF_DIR=/usr/local/openresty/nginx/conf`) names the
  * paths the script then writes (`cat > ${NGIX_CONF_DIR}/server_certs.conf`). UKHomeOffice/docker-nginx-proxy's go.sh
@@ -539,10 +552,8 @@ function withSourcedVariables(project: Project, mappings: readonly ContainerMapp
         if (sourced === undefined) continue;
         out ??= new Map(vars);
         for (const { text: l } of logicalLines(sourced)) {
-          const assign = /^\s*(?:export\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(l);
-          if (!assign) continue;
-          const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
-          out.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, out));
+          const assign = shellAssignment(l, out, false);
+          if (assign) out.set(assign.name, assign.value);
         }
         break;
       }
@@ -944,12 +955,11 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   // Files the start tests for (`[[ -f ${DHPARAM_FILE} ]]`), by path: a write of one of them is marked (StartWrite.tested).
   const tested = new Map<string, string>();
   for (const { text: line, start, end, number } of lines) {
-    const assign = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|]*)\s*$/.exec(line);
+    const assign = shellAssignment(line, scope, true);
     if (assign) {
-      const raw = assign[2]!.replace(/^(["'])(.*)\1$/, '$2');
-      scope.set(assign[1]!, assign[2]!.startsWith("'") ? raw : expandArgs(raw, scope));
-      const held = raw.trim().split(/\s+/);
-      if (DROP_TOOLS.has(held[0]!) && held.length > 1) dropVariables.set(assign[1]!, held);
+      scope.set(assign.name, assign.value);
+      const held = assign.raw.trim().split(/\s+/);
+      if (DROP_TOOLS.has(held[0]!) && held.length > 1) dropVariables.set(assign.name, held);
       continue;
     }
     // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
