@@ -16,7 +16,7 @@ import { runningProjects, serviceFileOrder, type ComposeProject, type SwarmDeplo
 import { mergeComposeService } from './compose-merge.js';
 import { lineOfOffset } from './text.js';
 import { interpolatedOr } from './compose-interpolate.js';
-import { s6OverlayStart } from './start-scripts.js';
+import { dockerfileFileCaps, s6OverlayStart } from './start-scripts.js';
 
 /**
  * A partial service in an override file whose base file defines it too: the
@@ -359,15 +359,35 @@ function portNumber(raw: unknown): number | undefined {
 }
 
 /**
+ * Capabilities the binaries of the service's image carry as file capabilities (`setcap cap_net_bind_service=+ep`), and
+ * where that is said: the knowledge row of its image (caddy's /usr/bin/caddy) and the `RUN setcap` of the stages its
+ * Dockerfile builds. The kernel refuses to exec such a binary ("operation not permitted") unless the bounding set still
+ * holds every capability the file's effective bit asks for, whoever runs it (capabilities(7), "Safety checking for
+ * capability-dumb binaries"). Undefined when a `setcap` names them with a variable.
+ */
+export function binaryFileCaps(img: ServiceImage): { caps: string[]; where: string[] } | undefined {
+  const built = img.built && img.base ? dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\') : { caps: [], where: [] };
+  if (!built) return undefined;
+  const row = img.facts?.fileCapabilities ?? [];
+  const where = [...(row.length ? [`${img.image ?? 'its base image'}, ${img.facts!.source}`] : []), ...built.where];
+  return { caps: [...new Set([...row, ...built.caps])].sort(), where };
+}
+
+/**
  * Whether `cap_add: NET_BIND_SERVICE` does nothing wherever the service runs:
  * in every compose project its file is part of (serviceRuns: the base with
  * each override, each `-f` chain), every port it listens on is 1024 or above
  * (and at least one is known), it is not on the host network, where the
- * capability would matter, and it is not privileged. Returns the ports it
+ * capability would matter, it is not privileged, and no binary of its image
+ * carries it as a file capability (binaryFileCaps). Returns the ports it
  * listens on across those runs when the capability is dead.
  */
 export function deadNetBindService(s: ServiceLink, img: ServiceImage, project: Project): ListeningPorts | undefined {
   if (!capList(s, 'cap_add').includes('NET_BIND_SERVICE')) return undefined;
+  // A binary that carries it as a file capability (caddy's) cannot be executed without it in the bounding set, whatever
+  // port it binds: the cap_add keeps it there under a cap_drop (this file's or an override's), so it is not dead.
+  const fileCaps = binaryFileCaps(img);
+  if (!fileCaps || fileCaps.caps.includes('NET_BIND_SERVICE')) return undefined;
   const ports: number[] = [];
   let observed: string | undefined;
   for (const run of serviceRuns(project, s)) {

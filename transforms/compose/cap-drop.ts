@@ -36,6 +36,7 @@ import {
   serviceImage,
   listeningPorts,
   isDockerSocketMount,
+  binaryFileCaps,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -161,7 +162,7 @@ function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | und
   const img = serviceImage(s, ctx.project);
   if (img.facts?.outOfScope) return undefined;
   const start = capsNeeded(ctx, s, img);
-  if (typeof start === 'string') return undefined;
+  if (typeof start === 'string') return fileCapsLeftOut(s, img, have);
   const probe = healthcheckNeeds(s, img);
   const needed = [...start, ...(probe?.caps ?? []).filter((c) => !start.includes(c))];
   // The image's entrypoint needs DAC_OVERRIDE only to read into its user's private folders: DAC_READ_SEARCH given
@@ -185,6 +186,24 @@ function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | und
   }
   const change = addListItems(s, 'cap_add', missing);
   if (typeof change === 'string') return note(`${message}; ${change}`, `Add ${missing.join(', ')} to cap_add by hand.`);
+  return serviceFix(ID, CIS, s, `give back ${missing.join(', ')}: ${message}${imageProvenance(img, true)}`, change);
+}
+
+/**
+ * A service that already drops ALL and whose other needs are not known (caddy runs as root and never steps down): the
+ * file capabilities its binaries carry are needed all the same, or exec of the binary fails with "operation not
+ * permitted" before it does anything (the caddy row: checked on the team daemon, as root and as UID 1000). Those are
+ * given back; what else it needs stays the authors' call.
+ */
+function fileCapsLeftOut(s: ServiceLink, img: ServiceImage, have: string[]): Finding | undefined {
+  const files = binaryFileCaps(img);
+  const missing = (files?.caps ?? []).filter((c) => !have.includes(c));
+  if (!files || !missing.length) return undefined;
+  const message =
+    `its cap_drop: [ALL] leaves out ${missing.join(', ')}, which its image's binaries carry as a file capability (${files.where.slice(0, 2).join('; ')}): ` +
+    `the kernel refuses to run such a binary ("operation not permitted") unless the capability stays in the bounding set, whoever runs it`;
+  const change = addListItems(s, 'cap_add', missing);
+  if (typeof change === 'string') return serviceNote(ID, CIS, s, `${message}; ${change}`, `Add ${missing.join(', ')} to cap_add by hand.`);
   return serviceFix(ID, CIS, s, `give back ${missing.join(', ')}: ${message}${imageProvenance(img, true)}`, change);
 }
 

@@ -8,7 +8,8 @@
 // file with the files it is merged onto. The file that holds the entry is the
 // one edited. A port below 1024 it was seen binding keeps the capability, whatever
 // the files declare: engines without Docker's unprivileged-port default
-// (rootless, Podman, Kubernetes) need it there. An emptied cap_add goes entirely. Only the service's own
+// (rootless, Podman, Kubernetes) need it there. Nor is it dead where the image's binary carries it as a file
+// capability (caddy, a Dockerfile's setcap): exec needs it in the bounding set. An emptied cap_add goes entirely. Only the service's own
 // list is edited; one it inherits through `<<` is replaced by its own copy
 // without the capability, so the shared anchor stays as it is.
 import { isSeq, type YAMLMap, type Pair, type Node } from 'yaml';
