@@ -2350,6 +2350,11 @@ export function serviceRunsImageProgram(project: Project, s: ServiceLink, df: Do
   // Docker runs the entrypoint's words followed by the command's: `entrypoint: ["sh", "-c"]` takes its text from the command.
   const argv = composeStarts(s).flatMap((c) => c.argv);
   const texts = [startText({ argv }), ...refs.map((r) => scriptText(project, r.hostPath) ?? '')];
+  return textsRunProgram(texts, name, workdir, own);
+}
+
+/** Whether one of the shell texts runs the program `name` (past an init and `exec`), not a script of this repository that bears its name. */
+function textsRunProgram(texts: readonly string[], name: string, workdir: string, own: ReadonlySet<string>): boolean {
   for (const text of texts) {
     for (const argv of shellCommands(text)) {
       const words = [...argv];
@@ -2363,6 +2368,37 @@ export function serviceRunsImageProgram(project: Project, s: ServiceLink, df: Do
   return false;
 }
 
+/**
+ * The ENTRYPOINT a Dockerfile of this repository sets over the one of the image it is built FROM, when that image's own
+ * entrypoint program (the knowledge row's: postgres' docker-entrypoint.sh, which chowns the data and drops to postgres
+ * with gosu) no longer runs: neither the new ENTRYPOINT, the image's CMD (`ENTRYPOINT ["tini", "--"]` + `CMD
+ * ["docker-entrypoint.sh", "postgres"]`), a compose `command:` given as `commandArgv`, nor a start script of this
+ * repository they run calls it again. Docker runs only the last ENTRYPOINT
+ * (https://docs.docker.com/reference/dockerfile/#entrypoint), so what the row says that entrypoint does or needs no
+ * longer holds. Undefined when the chain sets no ENTRYPOINT or the row's program still runs.
+ */
+export function dockerfileEntrypointReplacing(
+  project: Project,
+  df: DockerfileSource,
+  base: StageBase,
+  facts: ImageFacts | undefined,
+  commandArgv?: readonly string[],
+): { text: string; line: number; dockerfile: string; read: boolean } | undefined {
+  const commands = imageStartCommands(base);
+  const entry = commands.find((c) => c.via === 'ENTRYPOINT');
+  if (!entry) return undefined;
+  const cmd = commandArgv ? { argv: [...commandArgv] } : commands.find((c) => c.via === 'CMD');
+  const refs = startScriptRefs(project, df, base);
+  const own = new Set(refs.map((r) => r.containerPath));
+  const texts = [startText(entry), ...(cmd ? [startText(cmd)] : []), ...refs.map((r) => scriptText(project, r.hostPath) ?? '')];
+  if (textsRunProgram(texts, entrypointProgramName(facts), imageWorkdir(base), own)) return undefined;
+  const words = entry.argv ? entry.argv.join(' ') : entry.shell ?? '';
+  // A script it runs that is no file of this repository (a heredoc COPY, a download) is not read: whether it steps down is not known.
+  const program = scriptWords(entry)[0] ?? '';
+  const read = refs.length > 0 || !(/\.sh$|^\.?\//.test(program) && !PATH_DIRS.some((d) => program.startsWith(`${d}/`)));
+  return { text: words.trim() || '(empty)', line: entry.instruction.line + 1, dockerfile: entry.inherited?.dockerfile.rel ?? df.rel, read };
+}
+
 /** File name of the entrypoint or program a knowledge row read its capabilities from (docker-entrypoint.sh for most docker-library images). */
 export function entrypointProgramName(facts: ImageFacts | undefined): string {
   const src = facts?.capsSource ?? facts?.entrypointSource;
@@ -2374,7 +2410,10 @@ export function entrypointProgramName(facts: ImageFacts | undefined): string {
 
 /** Whether the image's own entrypoint runs for a service: compose sets none, or its entrypoint runs the image's again (serviceRunsImageProgram). */
 export function runsImageEntrypoint(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined, facts: ImageFacts | undefined): boolean {
-  if (s.effective.entrypoint === undefined || s.effective.entrypoint === null) return true;
+  if (s.effective.entrypoint === undefined || s.effective.entrypoint === null) {
+    const command = composeStarts(s).find((c) => c.via === 'command')?.argv;
+    return !(df && base && dockerfileEntrypointReplacing(project, df, base, facts, command));
+  }
   return serviceRunsImageProgram(project, s, df, base, entrypointProgramName(facts));
 }
 

@@ -11,7 +11,7 @@ import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { entrypointDropsFor, type ImageFacts } from '../../src/knowledge/images.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { composeStarts, dockerfileFileCaps, entrypointProgramName, runsImageEntrypoint, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
+import { composeStarts, dockerfileEntrypointReplacing, dockerfileFileCaps, entrypointProgramName, runsImageEntrypoint, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
@@ -321,7 +321,7 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // process stays root, and root without DAC_OVERRIDE cannot write the data folder the image gave its own user
     // (redis' /data, 999:999 0755) (https://docs.docker.com/reference/compose-file/services/#entrypoint: it "overrides
     // the default entrypoint declared by the service's Docker image").
-    const replaced = replacedEntrypoint(ctx, s, img) ?? commandPassedThrough(s, img);
+    const replaced = replacedEntrypoint(ctx, s, img) ?? dockerfileReplacedEntrypoint(ctx, s, img) ?? commandPassedThrough(s, img);
     if (replaced) {
       const own = imagePrivilegeDrop(serviceStart(ctx.project, s, img.dockerfile, img.base));
       if (own) return own.caps;
@@ -411,6 +411,21 @@ function replacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceI
   if (scripts.some((f) => f?.kind === 'script' && f.text.includes(script))) return undefined;
   const shown = text.trim() ? text.trim() : '(empty)';
   return `its compose entrypoint ${shown} replaces ${img.image ?? 'its image'}'s ${script}, which is what steps down to its own user: the process stays root and may rely on any capability`;
+}
+
+/**
+ * Why the image's own entrypoint (the one that steps down to its user) does not run, when the service's Dockerfile sets
+ * an ENTRYPOINT of its own that never calls it (FROM postgres + ENTRYPOINT ["/my-start.sh"]): the table's capabilities
+ * are that entrypoint's, and the new one's are read from its script where it steps down itself (capsNeeded); undefined
+ * when compose sets the entrypoint (replacedEntrypoint judges that) or the Dockerfile's calls the image's again.
+ */
+function dockerfileReplacedEntrypoint(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string | undefined {
+  if (!img.built || !img.dockerfile || !img.base) return undefined;
+  if (s.effective.entrypoint !== undefined && s.effective.entrypoint !== null) return undefined;
+  const command = composeStarts(s).find((c) => c.via === 'command')?.argv;
+  const entry = dockerfileEntrypointReplacing(ctx.project, img.dockerfile, img.base, img.facts, command);
+  if (!entry) return undefined;
+  return `its Dockerfile's ENTRYPOINT ${entry.text} (${entry.dockerfile} line ${entry.line}) replaces ${img.image ?? 'its base image'}'s ${imageEntrypointName(img)}, which is what steps down to its own user, and ${entry.read ? 'does not step down itself: the process stays root and may rely on any capability' : 'what it runs instead is not a file of this repository, so what it needs is not known'}`;
 }
 
 /**

@@ -49,6 +49,8 @@ import {
   imageStaticCollects,
   imageStartBuilds,
   imagePrivilegeDrop,
+  dockerfileEntrypointReplacing,
+  entrypointProgramName,
   imageRootDaemons,
   shippedRootStarts,
   ROOT_ONLY_SERVERS,
@@ -157,7 +159,18 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
     return report(`${base.image} runs its master process as root`, `Use ${facts.swapTo} (enable nginx/unprivileged).`);
   }
-  if (facts?.dropsPrivileges) {
+  // An ENTRYPOINT of this repository that never calls the base's own (FROM postgres + ENTRYPOINT ["/my-start.sh"]): the
+  // base's step down no longer runs. One that steps down itself is judged below like any start script; one that does not
+  // leaves the image's server on root, and whether it runs as another user is not known (postgres refuses root, and its
+  // data folder belongs to its own user).
+  const replaced = facts?.dropsPrivileges ? dockerfileEntrypointReplacing(ctx.project, df, base, facts) : undefined;
+  if (replaced && !imagePrivilegeDrop(imageStart(ctx.project, df, base))) {
+    return report(
+      `its ENTRYPOINT ${replaced.text} (line ${replaced.line}${replaced.dockerfile === df.rel ? '' : ` of ${replaced.dockerfile}`}) replaces ${base.image}'s ${entrypointProgramName(facts)}, which starts as root and drops to its own user, and ${replaced.read ? 'does not drop privileges itself: the process stays root' : 'what it runs instead is not a file of this repository, so whether it drops privileges is not known'}; no user added`,
+      `Make the entrypoint end by running ${entrypointProgramName(facts)} (exec ${entrypointProgramName(facts)} "$@"), or drop to the image's user in it (exec gosu USER "$@"), or set USER to the image's own user if nothing in the entrypoint needs root.`,
+    );
+  }
+  if (facts?.dropsPrivileges && !replaced) {
     // Even after an explicit `USER root`: the entrypoint needs root to chown its data and then drops it.
     return report(
       `${base.image} starts as root and drops to its own user in the entrypoint; adding USER would break it`,
