@@ -948,6 +948,11 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
   let lastCommandLine = -1;
   for (const l of lines) if (shellCommands(l.text).length) lastCommandLine = l.number;
   let seenDrop = false;
+  // A drop that replaces the shell (`exec gosu app server`) outside a root check: nothing after it runs as root.
+  let execDropSeen = false;
+  // A drop the root shell outlives (`gosu app server &`, a one-off `gosu app migrate`), and the root shell's kill commands.
+  let rootShellBesideDrop = false;
+  const rootKills: string[] = [];
   // Variables that hold a drop command (bitwarden/server's entrypoints: `gosu_cmd="gosu $USERNAME:$GROUPNAME"` under a root
   // check, `gosu_cmd=""` in its else, then `exec $gosu_cmd /app/Api`): kept apart from the scope, where the last assignment
   // in the text (the empty one) wins, so that the command they start in is read as the drop it is when started as root.
@@ -987,6 +992,8 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         // process stepping down: what it needs as root counts, the drop does not (ONLYOFFICE's start keeps running
         // its services as root after it).
         const midway = argv[0] !== 'exec' && !(number === lastCommandLine && commands.length === 1);
+        // Without exec the shell stays root beside the process it started as another user (`gosu app server &`).
+        if (drop && argv[0] !== 'exec' && !viaSet) rootShellBesideDrop = true;
         if (drop && tool === 'sudo' && midway) {
           if (!seenDrop) for (const c of drop.caps) rootCaps.add(c);
           const step = `sudo${drop.user ? ` -u ${drop.user}` : ''} (${at})`;
@@ -998,6 +1005,7 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const oneOff = midway && !words.some((w) => /\$\{?[@*]/.test(w));
         if (drop) {
           if (!oneOff) seenDrop = true;
+          if (argv[0] === 'exec' || viaSet) execDropSeen ||= !underRootCheck;
           const { prefix, ...rest } = drop;
           const record: PrivilegeDrop = { ...rest, line: number + lineOffset, ...(oneOff ? { oneOff } : {}) };
           // Rewritable: the line is this one simple command (after `exec`), on one physical line.
@@ -1054,6 +1062,11 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
         const how = `${words.slice(0, 2).join(' ')} (${at})`;
         if (!underRootCheck && !fileCapSets.some((x) => x.how === how)) fileCapSets.push({ how, caps: setcapGrants(words) ?? [] });
       }
+      // A signal sent from the root shell (`kill -TERM $PID`, also in a `trap '...' TERM` handler, and `kill -0` to test
+      // it is alive): noted here, judged after the whole script is read (see KILL below).
+      if (!execDropSeen && (KILL_TOOLS.has(name) || (tool === 'trap' && shellCommands(words[1] ?? '').some((c) => KILL_TOOLS.has(path.posix.basename(c[0] ?? '')))))) {
+        rootKills.push(at);
+      }
       // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
@@ -1064,6 +1077,13 @@ export function readStartScriptAfresh(text: string, where: string, workdir: stri
     }
   }
   for (const w of writes) if (w.kind === 'file' && tested.has(w.path)) w.tested = tested.get(w.path)!;
+  // A root shell that signals a process it started as another user (its child after `gosu app server &`, the trap that
+  // forwards SIGTERM to it) needs CAP_KILL: without it a sender may signal only processes whose real or saved UID is its
+  // own real or effective UID, and gosu/su-exec change all three of the child's (kill(2), "EPERM"; capabilities(7),
+  // CAP_KILL). Under cap_drop: [ALL] the forwarded stop then fails and the container is killed after the stop timeout.
+  // On the team engine (debian:bookworm-slim, cap_drop ALL + SETUID, SETGID): `setpriv --reuid 1000 ... sleep 100 &` then
+  // `kill -TERM $!` from root failed with "kill: Operation not permitted", and succeeded with KILL added.
+  if (rootShellBesideDrop && rootKills.length) rootCaps.add('KILL');
   return {
     drops,
     writes,
@@ -2036,6 +2056,9 @@ export function imagePrivilegeDrop(start: ImageStart): ImageDrop | undefined {
   const drop = found.reading.drops.find((d) => !d.oneOff) ?? found.reading.drops[0]!;
   return { drop, where: drop.where ?? found.where, script: found.script, caps: [...caps].sort(), conditional: found.reading.rootCheck, ...(found.app ? { app: found.app } : {}) };
 }
+
+/** Commands that send a signal to other processes (kill(1), procps' pkill, psmisc's killall). */
+const KILL_TOOLS = new Set(['kill', 'pkill', 'killall']);
 
 /** Package names and files that install a tool to run a command as another user. */
 const DROP_PACKAGES = new Set(['gosu', 'su-exec', 'setpriv']);

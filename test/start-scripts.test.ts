@@ -92,6 +92,24 @@ describe('privilege drops', () => {
     expect(read('exec gosu app "$@"\nchown app /x\n').rootCaps).toEqual([]);
   });
 
+  it('needs KILL where the root shell signals a process it started as another user, and not otherwise', () => {
+    // The trap forwards SIGTERM to the child gosu started as app: another user's process.
+    expect(read(`#!/bin/sh\ntrap 'kill -TERM $PID; wait $PID' TERM INT\ngosu app node server.js &\nPID=$!\nwait $PID\n`).rootCaps).toContain('KILL');
+    // A one-off step down, then a kill of it, before the main drop.
+    expect(read('#!/bin/sh\ngosu app migrate &\npid=$!\nsleep 5\nkill "$pid"\nexec gosu app server\n').rootCaps).toContain('KILL');
+    // pkill and killall alike; a drop through su-exec.
+    expect(read('#!/bin/bash\nsu-exec app worker &\nsu-exec app web &\nwait -n\npkill -P $$\n').rootCaps).toContain('KILL');
+    expect(read('#!/bin/bash\nchroot --userspec=app / worker &\nwait\nkillall worker\n').rootCaps).toContain('KILL');
+    // The kill runs before an exec drop with no other drop: root signals its own processes.
+    expect(read('#!/bin/sh\nkill $(cat /run/old.pid) || true\nexec gosu app server\n').rootCaps).not.toContain('KILL');
+    // Nothing runs after exec.
+    expect(read('#!/bin/sh\nexec gosu app server\nkill 1\n').rootCaps).not.toContain('KILL');
+    // No drop at all: the children are root's own.
+    expect(read('#!/bin/sh\nserver &\ntrap "kill $!" TERM\nwait\n').rootCaps).not.toContain('KILL');
+    // The child itself sends the signal (the kill is the dropped command).
+    expect(read('#!/bin/sh\ngosu app kill -HUP 1 &\nexec gosu app server\n').rootCaps).not.toContain('KILL');
+  });
+
   it('tells a root check from a mention of id -u', () => {
     expect(read('if [ "$(id -u)" = \'0\' ]; then exec gosu app "$0" "$@"; fi\nexec "$@"\n').rootCheck).toBe(true);
     expect(read('if [ $EUID -ne 0 ]; then exec "$@"; fi\nexec gosu app "$@"\n').rootCheck).toBe(true);
