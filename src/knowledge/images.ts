@@ -286,6 +286,28 @@ function tomcatBeforeNoble(tag: string): boolean {
 }
 
 /** Ubuntu 23.04 and later ship user `ubuntu` 1000:1000 (launchpad bug 2005129); undefined = cannot tell. */
+/**
+ * Whether a node tag names a version whose last image was built before docker-node gave every image the user node at
+ * 1000:1000 (nodejs/docker-node 4a722c29, 2016-11-23, PR #274 for v7.2.0 after #263: `groupadd --gid 1000 node && useradd
+ * --uid 1000 --gid node`). The versions current then (0.12.17, 4.6.2, 6.9.1, 7.1.0; read from that commit's Dockerfiles)
+ * and every later one were built from it; an older version's tag was never rebuilt: there is no node at 1000, only the
+ * system user `useradd -r node` of b18c441d (2016-11-03) on 0.10.48, 4.6.1 and 7.0.0, and no node user at all before.
+ * Node 5 and 0.10 reached their end of life before the change. A tag naming a whole line (`4`, `6.9`, `0.12`) is its
+ * latest version, which has the user; codenames (`argon`, `boron`) likewise.
+ */
+export function nodeTagPredatesUser(tag: string): boolean {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?=$|-)/.exec(tag);
+  if (!m) return false;
+  const [major, minor, patch] = [Number(m[1]), m[2] === undefined ? undefined : Number(m[2]), m[3] === undefined ? undefined : Number(m[3])];
+  const before = (firstMinor: number, firstPatch: number) => minor !== undefined && (minor < firstMinor || (minor === firstMinor && patch !== undefined && patch < firstPatch));
+  if (major === 0) return minor !== undefined && (minor < 12 || (minor === 12 && patch !== undefined && patch < 17));
+  if (major === 4) return before(6, 2);
+  if (major === 5) return true;
+  if (major === 6) return before(9, 1);
+  if (major === 7) return before(1, 0);
+  return false;
+}
+
 function ubuntuShipsUser(tag: string): boolean | undefined {
   const v = /^(\d{2})\.(\d{2})/.exec(tag);
   if (v) return Number(v[1]) * 100 + Number(v[2]) >= 2304;
@@ -630,6 +652,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // accounts and node.
     facts: { existingUser: user('node', 1000) },
     tags: [
+      // Tags made before node 1000:1000 existed: create a user there (see nodeTagPredatesUser).
+      { when: (t) => nodeTagPredatesUser(t), set: (t) => ({ existingUser: undefined, distro: ALPINE.test(t) ? 'alpine' : 'debian' }) },
       { when: ALPINE, set: { distro: 'alpine', accountsKnown: true } },
       { when: DEBIAN, set: { distro: 'debian', accountsKnown: true } },
     ],
