@@ -416,6 +416,20 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   const rootGroup = rootGroupWrites(chainInstructions(base.chain), df.parsed.escape, workdirs(base.chain, base.buildArgs, base.globalArgs));
   const plan = rootGroup.length ? inRootGroup(planned, rootGroup) : planned;
+  // An app kept under /root on a base with no shell: no RUN can make /root traversable. scratch has no /root of its own:
+  // the build's WORKDIR or COPY makes it, mode 755 (on the team engine: `FROM scratch`, `WORKDIR /root/`, `COPY f .` gave
+  // drwxr-xr-x root/root), so the user enters it. distroless and other shell-less bases bring Debian's base-files, whose
+  // /root is mode 700: the user could not reach the app.
+  let rootAppMessage = rootApp?.message;
+  if (rootApp && !plan.shell) {
+    if (base.distro !== 'scratch') {
+      return report(
+        `the app sits under /root, which is mode 700 on ${base.image ?? 'this base'} (Debian's base-files) and which ${plan.user} cannot enter; with no shell in the image nothing can make it traversable or chown it; no user added`,
+        `Put the app outside /root (WORKDIR /app and the COPY destinations, and what refers to the old path), then run docker-harden again.`,
+      );
+    }
+    rootAppMessage = `the app sits under /root, which scratch does not have: this build's WORKDIR or COPY makes it with mode 755, so ${plan.user} can enter it`;
+  }
   // The start steps up to root with sudo/doas (`sudo mkdir -p /run/app`). Run as root today, that is a no-op; run as the
   // user a USER names, sudo asks for that user's password (there is no terminal to give it) or refuses a user not in
   // sudoers ("user NAME is not in the sudoers file", sudoers(5)), and the start fails. Only a Dockerfile that grants the
@@ -541,7 +555,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (plan.reason) parts.push(plan.reason);
   if (plan.refNote) parts.push(plan.refNote);
   if (dropFix) parts.push(dropFix.message);
-  if (rootApp) parts.push(rootApp.message);
+  if (rootAppMessage) parts.push(rootAppMessage);
   const shallow = layout.dirs.filter((d) => !layout.deepDirs.includes(d));
   if (shallow.length) parts.push(`chown ${shallow.join(', ')}`);
   if (layout.deepDirs.length) {
