@@ -44,6 +44,39 @@ describe('dockerfile/non-root-user migration notes', () => {
     ]);
   });
 
+  it('says so where a bind mount sits inside another bind mount or a folder the image chowns, and not for siblings', async () => {
+    const { result } = await hardenTree(
+      {
+        'app/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /srv\nCOPY . .\nRUN mkdir -p /srv/state /srv/data\nVOLUME /srv/state\nCMD ["python", "app.py"]\n',
+        'compose.yaml': [
+          'x-mounts: &mounts',
+          '  - ./media:/srv/data/media',
+          'services:',
+          '  app:',
+          '    build: ./app',
+          '    volumes:',
+          '      - ./data:/srv/data/',
+          '      - type: bind',
+          '        source: ./media',
+          '        target: /srv/data/media',
+          '      - ./cfg:/srv/state/cfg',
+          '      - ./database:/srv/database',
+          '',
+        ].join('\n'),
+      },
+      ['dockerfile/non-root-user'],
+      {},
+    );
+    const notes = result.engine.findings.find((x) => x.transform === 'dockerfile/non-root-user')?.notes ?? [];
+    const of = (source: string) => notes.find((n) => n.message.startsWith(`bind mount ${source}:`))!.message;
+    expect(of('./media')).toContain('it is mounted inside the bind mount ./data:/srv/data/, whose host folder holds its mount point');
+    expect(of('./media')).toContain('the host folder ./media owns what the app sees at /srv/data/media, not ./data');
+    expect(of('./cfg')).toContain('it sits inside /srv/state, which the image gives to 1000:1000, but that chown does not reach into a bind mount: the host folder ./cfg owns');
+    // /srv/database only shares a prefix with /srv/data; /srv/data itself is the outer mount.
+    expect(of('./database')).not.toContain('inside');
+    expect(of('./data')).not.toContain('inside');
+  });
+
   it('shows a relative bind source as compose resolves it (from the compose file), from where the tool ran', async () => {
     const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - ./data:/var/lib/app\n      - ../shared:/srv/shared\n      - /srv/app:/srv/app\n      - ..:/project\n      - ./src:/app/src\n      - $PWD:$PWD\n', {}, 'deploy/');
     expect(notes.map((n) => n.command)).toEqual([

@@ -11,7 +11,7 @@ import { isDirectory, isFile } from '../../src/read.js';
 import { existsSync } from 'node:fs';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
-import type { DockerfileSource, ServiceLink } from '../../src/model.js';
+import type { DockerfileSource, ServiceLink, VolumeMount } from '../../src/model.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from '../../src/parse/dockerfile.js';
 import {
@@ -1328,13 +1328,32 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         const host = shellWord(hostFolder(cwd, m));
         notes.push({
           kind: 'bind-mount',
-          message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}, and what a root container wrote there is root's: chown it once`,
+          message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}, and what a root container wrote there is root's: chown it once${nestedBindNote(s, m, plan, ownedDirs)}`,
           command: `sudo mkdir -p ${host} && sudo chown -R ${u}:${g ?? u} ${host}`,
         });
       }
     }
   }
   return notes;
+}
+
+/**
+ * Why a bind mount inside another mount or a folder the fix chowns needs its own host folder prepared: a mount hides
+ * what is under it, so neither the outer folder's `chown` in the image nor a `chown -R` of the outer bind's host folder
+ * reaches it; and Docker makes the mount point inside an outer bind mount on the host, root-owned where it is missing
+ * (https://docs.docker.com/engine/storage/bind-mounts/: a missing source or mount point is created). Empty otherwise.
+ */
+function nestedBindNote(s: ServiceLink, m: VolumeMount, plan: UserPlan, ownedDirs: readonly string[]): string {
+  const target = m.target.replace(/\/+$/, '');
+  const outer = s.volumes
+    .filter((o) => o !== m && o.type === 'bind' && o.source && o.target.replace(/\/+$/, '') !== target && isUnder(target, o.target.replace(/\/+$/, '')))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  if (outer) {
+    return `; it is mounted inside the bind mount ${outer.source}:${outer.target}, whose host folder holds its mount point (Docker makes it there as root where it is missing): the host folder ${m.source} owns what the app sees at ${m.target}, not ${outer.source}, whose chown does not reach it`;
+  }
+  const owned = ownedDirs.filter((d) => d !== target && isUnder(target, d)).sort((a, b) => b.length - a.length)[0];
+  if (owned) return `; it sits inside ${owned}, which the image gives to ${plan.owner}, but that chown does not reach into a bind mount: the host folder ${m.source} owns what the app sees at ${m.target}`;
+  return '';
 }
 
 /**
