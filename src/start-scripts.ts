@@ -2407,6 +2407,11 @@ export function dockerfileEntrypointReplacing(
   facts: ImageFacts | undefined,
   commandArgv?: readonly string[],
 ): { text: string; line: number; dockerfile: string; read: boolean } | undefined {
+  // Only where the row's step down is an entrypoint script (docker-library's docker-entrypoint.sh): nginx and Apache step
+  // down in the server itself (ngx_file.c, apache2-foreground), LinuxServer's in s6's init tree, which a new ENTRYPOINT
+  // that runs the server or /init keeps.
+  const src = facts?.capsSource ?? facts?.entrypointSource;
+  if (!src || !/\.sh$/.test(src)) return undefined;
   const commands = imageStartCommands(base);
   const entry = commands.find((c) => c.via === 'ENTRYPOINT');
   if (!entry) return undefined;
