@@ -2421,7 +2421,7 @@ export function dockerfileEntrypointReplacing(
   const texts = [startText(entry), ...(cmd ? [startText(cmd)] : []), ...refs.map((r) => scriptText(project, r.hostPath) ?? '')];
   if (textsRunProgram(texts, entrypointProgramName(facts), imageWorkdir(base), own)) return undefined;
   const words = entry.argv ? entry.argv.join(' ') : entry.shell ?? '';
-  // A script it runs that is no file of this repository (a heredoc COPY, a download) is not read: whether it steps down is not known.
+  // A script it runs that is not read here (made by the build: a heredoc COPY, a RUN dos2unix copy; a download): whether it steps down is not known.
   const program = scriptWords(entry)[0] ?? '';
   const read = refs.length > 0 || !(/\.sh$|^\.?\//.test(program) && !PATH_DIRS.some((d) => program.startsWith(`${d}/`)));
   return { text: words.trim() || '(empty)', line: entry.instruction.line + 1, dockerfile: entry.inherited?.dockerfile.rel ?? df.rel, read };

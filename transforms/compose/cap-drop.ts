@@ -425,7 +425,7 @@ function dockerfileReplacedEntrypoint(ctx: TransformContext, s: ServiceLink, img
   const command = composeStarts(s).find((c) => c.via === 'command')?.argv;
   const entry = dockerfileEntrypointReplacing(ctx.project, img.dockerfile, img.base, img.facts, command);
   if (!entry) return undefined;
-  return `its Dockerfile's ENTRYPOINT ${entry.text} (${entry.dockerfile} line ${entry.line}) replaces ${img.image ?? 'its base image'}'s ${imageEntrypointName(img)}, which is what steps down to its own user, and ${entry.read ? 'does not step down itself: the process stays root and may rely on any capability' : 'what it runs instead is not a file of this repository, so what it needs is not known'}`;
+  return `its Dockerfile's ENTRYPOINT ${entry.text} (${entry.dockerfile} line ${entry.line}) replaces ${img.image ?? 'its base image'}'s ${imageEntrypointName(img)}, which is what steps down to its own user, and ${entry.read ? 'does not step down itself: the process stays root and may rely on any capability' : 'what it runs instead is not read here (a file the build makes, or one not in this repository), so what it needs is not known'}`;
 }
 
 /**

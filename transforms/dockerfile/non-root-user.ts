@@ -166,7 +166,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const replaced = facts?.dropsPrivileges ? dockerfileEntrypointReplacing(ctx.project, df, base, facts) : undefined;
   if (replaced && !imagePrivilegeDrop(imageStart(ctx.project, df, base))) {
     return report(
-      `its ENTRYPOINT ${replaced.text} (line ${replaced.line}${replaced.dockerfile === df.rel ? '' : ` of ${replaced.dockerfile}`}) replaces ${base.image}'s ${entrypointProgramName(facts)}, which starts as root and drops to its own user, and ${replaced.read ? 'does not drop privileges itself: the process stays root' : 'what it runs instead is not a file of this repository, so whether it drops privileges is not known'}; no user added`,
+      `its ENTRYPOINT ${replaced.text} (line ${replaced.line}${replaced.dockerfile === df.rel ? '' : ` of ${replaced.dockerfile}`}) replaces ${base.image}'s ${entrypointProgramName(facts)}, which starts as root and drops to its own user, and ${replaced.read ? 'does not drop privileges itself: the process stays root' : 'what it runs instead is not read here (a file the build makes, or one not in this repository), so whether it drops privileges is not known'}; no user added`,
       `Make the entrypoint end by running ${entrypointProgramName(facts)} (exec ${entrypointProgramName(facts)} "$@"), or drop to the image's user in it (exec gosu USER "$@"), or set USER to the image's own user if nothing in the entrypoint needs root.`,
     );
   }
