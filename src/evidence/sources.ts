@@ -13,7 +13,7 @@ import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText, shellCommands } from './shell.js';
 import { emptyEvidence, type BuildUse, type Evidence, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
 import { constantCondition } from './ci-condition.js';
-import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
+import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext, workflowRepository } from './ci-context.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
 export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
@@ -461,8 +461,15 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   if (!doc) return;
   const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
   const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
-  // `${{ github.repository }}` and the like, known from the checkout's Git remote.
-  const github = githubContext(githubRepoOf(repoRoot));
+  // `${{ github.repository }}` and the like, known from the checkout's Git remote, else from what the workflow compares them with.
+  const remote = githubRepoOf(repoRoot);
+  const repo = remote ?? workflowRepository(ctx.text);
+  const github = githubContext(repo);
+  // The first workflow that says it, for the checkout (a remote says it for every workflow alike).
+  if (repo && !out.ciRepositories.some((r) => r.root === repoRoot)) {
+    const from = remote ? 'git remote' : `${ctx.rel} compares github.repository${repo.name === undefined ? '_owner' : ''} with it`;
+    out.ciRepositories.push({ root: repoRoot, owner: repo.owner.toLowerCase(), ...(repo.name !== undefined ? { name: repo.name.toLowerCase() } : {}), from });
+  }
   readWorkflowDoc({ ctx, doc, lineOf: lineIndex(ctx.text) }, repoRoot, github, github.expressions, out, 0);
 }
 
@@ -587,7 +594,7 @@ function stepOutputsOf(file: WorkflowFile, steps: unknown, env: Record<string, s
     const known = new Map(expressions);
     for (const [k, o] of outputs) if (o.values.length === 1 && !isDynamicText(o.values[0]!)) known.set(k, o.values[0]!);
     const stepEnv = { ...env, ...withContext(envOf(doc, get(doc, step, 'env')), known) };
-    const run = scriptWithContext(script, known);
+    const run = scriptWithContext(script, withEnvExpressions(known, stepEnv));
     const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
     for (const [name, o] of scriptOutputs(run.text, vars)) outputs.set(`steps.${id}.outputs.${name}`, { values: o.values, where: `${file.ctx.rel}:${run.lineOf(o.offset)}` });
   }
@@ -718,7 +725,7 @@ function readSteps(
     const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
     const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
     if (script) {
-      const run = scriptWithContext(script, known);
+      const run = scriptWithContext(script, withEnvExpressions(known, stepEnv));
       const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
       // interpretShell sets the script's own assignments in `vars` as it reads: the outputs are read from the step's start.
       const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars: new Map(vars), style: 'shell', env: stepEnv };
@@ -1140,6 +1147,20 @@ function withContext(env: Record<string, string>, expressions: ReadonlyMap<strin
 
 function withContextIn(v: string | undefined, expressions: ReadonlyMap<string, string>): string | undefined {
   return v === undefined ? v : withGithubContext(v, expressions);
+}
+
+/**
+ * The expressions a `run:` script sees, with `${{ env.NAME }}` for each variable the workflow, job or step sets to a
+ * literal value: GitHub fills expressions in the script's text before the shell reads it
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#env-context), so `docker build -t
+ * ${{ env.IMAGE }} .` builds the `env:` value even where `$IMAGE` would not be exported.
+ */
+function withEnvExpressions(expressions: ReadonlyMap<string, string>, env: Record<string, string>): ReadonlyMap<string, string> {
+  const names = Object.entries(env).filter(([, v]) => !v.includes('${{'));
+  if (names.length === 0) return expressions;
+  const out = new Map(expressions);
+  for (const [k, v] of names) if (!out.has(`env.${k}`)) out.set(`env.${k}`, v);
+  return out;
 }
 
 /**

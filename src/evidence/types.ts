@@ -162,6 +162,21 @@ export interface RepoEvidence {
   dockerlessImages: DockerlessImageUse[];
   /** `docker compose up` (or `run`, `start`, `build`, `pull`, `create`) with no `-f`: the default files of the folder it runs in. */
   defaultComposeRuns: DefaultComposeRun[];
+  /**
+   * The GitHub repository (owner, and name when known) the workflows of a checkout run in, lower-cased: from its Git
+   * remote, else from the workflow's own `github.repository == 'owner/name'` comparison. Names a placeholder owner
+   * (`${{ secrets.DOCKERHUB_USERNAME }}/app`) matches in the images the repository runs (src/images.ts).
+   */
+  ciRepositories: CiRepository[];
+}
+
+export interface CiRepository {
+  /** Absolute path of the checkout whose `.github/` the workflow is in. */
+  root: string;
+  owner: string;
+  name?: string;
+  /** `git remote`, or the workflow that names it. */
+  from: string;
 }
 
 export interface DefaultComposeRun {
@@ -213,5 +228,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [], ciRepositories: [] };
 }
