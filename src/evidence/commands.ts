@@ -68,6 +68,8 @@ export interface BakeInvocation {
   files: string[];
   targets: string[];
   push: boolean;
+  /** `--set PATTERN.context=VALUE` (`*.context=..`, `app.context=.`): the context of the targets the pattern names, as written. */
+  contextSets?: { pattern: string; value: string }[];
 }
 
 const DOCKER_GLOBAL_VALUE = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey']);
@@ -289,6 +291,10 @@ function bakeArgs(args: string[]): BakeInvocation {
     if (value === undefined) continue;
     if (flag === '-f' || flag === '--file') inv.files.push(value);
     else if (flag === '--set' && /\.output=type=registry|\.push=true/.test(value)) inv.push = true;
+    else if (flag === '--set' && /^[^=]+\.context=/.test(value)) {
+      const eq = value.indexOf('=');
+      (inv.contextSets ??= []).push({ pattern: value.slice(0, eq - '.context'.length), value: value.slice(eq + 1) });
+    }
   }
   return inv;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb, aliasTarget } from '../parse/yaml-size.js';
-import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
+import { bakeRun, candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
 import { readPom } from './maven.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
@@ -804,6 +804,16 @@ function readSteps(
       const push = scalarText(doc, get(doc, withNode, 'push'));
       const targets = listInput(scalarText(doc, get(doc, withNode, 'targets')));
       if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
+      // `files` resolve, and the contexts in them, in `workdir` (default the workspace: https://github.com/docker/bake-action#inputs);
+      // `set` lines may move contexts (`*.context=.`).
+      const workdir = pathInput('workdir');
+      const runDirs = workdir && !workdir.includes('${{') ? [path.resolve(repoRoot, workdir)] : workdir ? [] : [repoRoot];
+      const sets = listInput(input('set')).flatMap((line) => {
+        const m = /^([^=]+)\.context=(.*)$/.exec(line);
+        return m ? [{ pattern: m[1]!, value: m[2]! }] : [];
+      });
+      // `cwd://` names a local file when the action builds from the Git context (v6's default source).
+      bakeRun(listInput(input('files')).map((f) => f.replace(/^cwd:\/\//, '')), sets, runDirs, at, out);
     } else if (uses.startsWith('./') && depth < MAX_CALL_DEPTH) {
       readLocalAction(file, uses, inRepo(uses), withNode, input, stepEnv, repoRoot, github, out, depth, at);
     } else if (REMOTE_ACTION.test(uses) && !CHECK_ACTION.test(uses)) {

@@ -168,6 +168,21 @@ export interface RepoEvidence {
    * (`${{ secrets.DOCKERHUB_USERNAME }}/app`) matches in the images the repository runs (src/images.ts).
    */
   ciRepositories: CiRepository[];
+  /**
+   * `docker buildx bake -f path/to/docker-bake.hcl` (and docker/bake-action's `files`): the folder it runs in, which
+   * the bake file's relative contexts resolve against (not the file's own folder: docker/buildx#1028).
+   */
+  bakeRuns: BakeRun[];
+}
+
+export interface BakeRun {
+  /** Absolute paths of the bake files named with -f. */
+  files: string[];
+  /** Absolute path of the folder the command runs in. */
+  dir: string;
+  /** `--set PATTERN.context=VALUE`, the value as written (relative to `dir`). */
+  contextSets: { pattern: string; value: string }[];
+  at: Evidence;
 }
 
 export interface CiRepository {
@@ -228,5 +243,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [], ciRepositories: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [], ciRepositories: [], bakeRuns: [] };
 }
