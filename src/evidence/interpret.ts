@@ -189,7 +189,7 @@ function record(
       out.imageUses.push({ image: inv.image, kind: inv.kind, at: at() });
       return undefined;
     case 'run':
-      out.imageUses.push({ image: inv.image, kind: inv.kind, ...(inv.publish ? { publish: inv.publish } : {}), ...(inv.kind === 'run' && inv.overCheckout ? { overCheckout: inv.overCheckout } : {}), ...(inv.kind === 'run' && inv.testRun ? { testRun: inv.testRun } : {}), ...(inv.kind === 'run' && inv.mounts ? { mounts: inv.mounts } : {}), at: at() });
+      out.imageUses.push({ image: inv.image, kind: inv.kind, ...(inv.publish ? { publish: inv.publish } : {}), ...(inv.kind === 'run' && inv.overCheckout ? { overCheckout: inv.overCheckout } : {}), ...(inv.kind === 'run' && inv.testRun ? { testRun: inv.testRun } : {}), ...(inv.kind === 'run' && inv.mounts ? { mounts: inv.mounts } : {}), ...(inv.kind === 'run' && inv.user !== undefined ? { user: inv.user } : {}), ...(inv.kind === 'run' && inv.groupAdd ? { groupAdd: inv.groupAdd } : {}), at: at() });
       return undefined;
     case 'tag':
       out.tagAliases.push({ source: inv.source, target: inv.target, at: at() });

@@ -101,6 +101,10 @@ export interface ImageUse {
   testRun?: string;
   /** `run`: every `-v`/`--volume` value as written (`$(HOME)/.app:/root/.app`), and `--mount` values as `--mount=type=bind,...`. */
   mounts?: string[];
+  /** `run`: `-u`/`--user` as written. */
+  user?: string;
+  /** `run`: each `--group-add` as written. */
+  groupAdd?: string[];
   at: Evidence;
 }
 
