@@ -104,6 +104,15 @@ export function conflictingBuilds(index: ImageIndex, ref: string): BuiltImage[] 
   return c.ofTag && c.builds.length > 1 && !oneBuild(c.builds) ? c.builds : [];
 }
 
+/**
+ * The builds behind an image reference, for people (--explain): those findBuiltImage chooses from (the builds of this
+ * very tag, else of this name); `linked` is the one it links, undefined when they disagree (or there are none).
+ */
+export function buildsOfTag(index: ImageIndex, ref: string): { builds: BuiltImage[]; linked?: BuiltImage } {
+  const c = candidateBuilds(index, ref);
+  return { builds: c.builds, linked: c.builds.length ? oneBuild(c.builds) : undefined };
+}
+
 function candidateBuilds(index: ImageIndex, ref: string): { builds: BuiltImage[]; ofTag: boolean } {
   if (!ref || /\$/.test(ref)) return { builds: [], ofTag: false };
   const r = parseImageRef(ref);
