@@ -148,3 +148,64 @@ describe('a placeholder owner, linked to the image the repository runs', () => {
     expect((await servicesRun(tree)).byService).toEqual({ worker: 'worker/Dockerfile' });
   });
 });
+
+describe('a step whose if: reads the matrix', () => {
+  // hedgedoc/container's release workflow, shortened: the main flavor's tags are added for the Debian row only.
+  const release = (cond: string) =>
+    [
+      'on: push',
+      'jobs:',
+      '  release:',
+      '    runs-on: ubuntu-latest',
+      '    strategy:',
+      '      matrix:',
+      '        base: [debian, alpine]',
+      '        node: [20, 22]',
+      '    env:',
+      '      VERSION: 1.11.0',
+      '      IMAGE: quay.io/hedgedoc/hedgedoc',
+      '    steps:',
+      '      - run: echo "TAGS=$IMAGE:${{ env.VERSION }}-${{ matrix.base }}-${{ matrix.node }}" >> $GITHUB_ENV',
+      '      - name: Set main flavor tags',
+      `        if: ${cond}`,
+      '        run: echo "TAGS=$TAGS,$IMAGE:${{ env.VERSION }},$IMAGE:latest" >> $GITHUB_ENV',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          context: .',
+      '          file: ./${{ matrix.base }}/Dockerfile',
+      '          push: true',
+      '          tags: ${{ env.TAGS }}',
+      '',
+    ].join('\n');
+  const tagsByFile = async (cond: string) => {
+    const { ev, dir } = await evidenceOf({ 'debian/Dockerfile': APP, 'alpine/Dockerfile': APP, '.github/workflows/release.yml': release(cond) });
+    const out: Record<string, string[]> = {};
+    for (const b of ev.builds) out[path.relative(dir, b.dockerfile)] = [...new Set([...(out[path.relative(dir, b.dockerfile)] ?? []), ...b.tags])].sort();
+    return out;
+  };
+
+  it("runs only for the combinations it holds for: ${{ matrix.base == 'debian' }}, bare, with a number, with &&", async () => {
+    const debianOnly = {
+      'alpine/Dockerfile': ['quay.io/hedgedoc/hedgedoc:1.11.0-alpine-20', 'quay.io/hedgedoc/hedgedoc:1.11.0-alpine-22'],
+      'debian/Dockerfile': ['quay.io/hedgedoc/hedgedoc:1.11.0', 'quay.io/hedgedoc/hedgedoc:1.11.0-debian-20', 'quay.io/hedgedoc/hedgedoc:1.11.0-debian-22', 'quay.io/hedgedoc/hedgedoc:latest'],
+    };
+    expect(await tagsByFile("${{ matrix.base == 'debian' }}")).toEqual(debianOnly);
+    expect(await tagsByFile("matrix.base != 'alpine'")).toEqual(debianOnly);
+    const debian22 = await tagsByFile("matrix.base == 'debian' && matrix.node == 22");
+    expect(debian22['alpine/Dockerfile']).toEqual(debianOnly['alpine/Dockerfile']);
+    expect(debian22['debian/Dockerfile']).toContain('quay.io/hedgedoc/hedgedoc:latest');
+  });
+
+  it('may run for every combination when it reads anything else; a key the matrix lacks is empty, as GitHub renders it', async () => {
+    for (const cond of ["matrix.base == 'debian' || github.ref == 'refs/heads/main'", "github.repository == 'hedgedoc/container'"]) {
+      expect((await tagsByFile(cond))['alpine/Dockerfile'], cond).toContain('quay.io/hedgedoc/hedgedoc:latest');
+    }
+    const none = await tagsByFile("matrix.flavor == 'debian'");
+    expect([...none['alpine/Dockerfile']!, ...none['debian/Dockerfile']!].some((t) => t.endsWith(':latest'))).toBe(false);
+  });
+
+  it('end to end: compose running the main tag is judged by the Debian Dockerfile, not left unlinked', async () => {
+    const { byService } = await servicesRun({ 'debian/Dockerfile': APP, 'alpine/Dockerfile': APP, '.github/workflows/release.yml': release("${{ matrix.base == 'debian' }}"), 'docker-compose.yml': 'services:\n  app:\n    image: quay.io/hedgedoc/hedgedoc:1.11.0\n' });
+    expect(byService).toEqual({ app: 'debian/Dockerfile' });
+  });
+});

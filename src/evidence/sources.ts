@@ -547,6 +547,26 @@ function readWorkflowDoc(file: WorkflowFile, repoRoot: string, github: GithubCtx
   if (calledFrom) for (const b of out.builds.slice(firstBuild)) markCalled(b, calledFrom);
 }
 
+/**
+ * Whether a step's `if:` is false for this matrix combination only: with the `matrix.*` values of the combination
+ * written in as literals (a number or boolean as such, anything else a string), it is always false, and as written
+ * it is not. Only the matrix is filled in: `github.repository` and the like differ in forks, which run the workflow too.
+ */
+function skippedForCombination(condition: string | undefined, known: ReadonlyMap<string, string>): boolean {
+  if (condition === undefined || !/\bmatrix\./.test(condition) || constantCondition(condition) === false) return false;
+  let unknown = false;
+  const filled = condition.replace(/(?<![\w.'])matrix\.[\w-]+(?:\.[\w-]+)*/g, (ref) => {
+    const v = known.get(ref);
+    if (v === undefined) {
+      unknown = true;
+      return ref;
+    }
+    if (/^-?\d+(\.\d+)?$/.test(v) || v === 'true' || v === 'false') return v;
+    return `'${v.replace(/'/g, "''")}'`;
+  });
+  return !unknown && constantCondition(filled) === false;
+}
+
 /** The job's or step's `if:` when it is always false (ci-condition.ts): what it is and where. */
 function neverRuns(file: WorkflowFile, node: unknown, what: string): Omit<NeverRunUse, 'builds'> | undefined {
   const { ctx, doc, lineOf } = file;
@@ -716,6 +736,9 @@ function readSteps(
   const sinkOut = out;
   for (const stepNode of list.items) {
     const step = deref(doc, stepNode);
+    // A step whose `if:` reads the matrix runs for the combinations it holds for (hedgedoc/container's `if: ${{
+    // matrix.base == 'debian' }}` adds the `latest` tags for the Debian image only): for the others it is not there.
+    if (skippedForCombination(scalarText(doc, get(doc, step, 'if')), known)) continue;
     // A step whose `if:` is always false never runs: read apart, to be named, not counted.
     const never = neverRuns(file, step, `step ${JSON.stringify(scalarText(doc, get(doc, step, 'name')) ?? scalarText(doc, get(doc, step, 'uses')) ?? 'run')}`);
     out = never ? emptyEvidence() : sinkOut;
