@@ -58,9 +58,10 @@ const TEMPLATE_NAME = /\{\{|\{%/;
 /**
  * A file a generator renders into a Dockerfile or compose file (`Dockerfile.template`
  * of the docker-library repositories, jq; `Dockerfile.tmpl`, Go; `docker-compose.tmpl.yml`,
- * `compose.j2.yaml`): not buildable as written, and an edit there is not what gets built.
+ * `compose.j2.yaml`; `Dockerfile.in`, the input autoconf's `configure` and CMake's
+ * `configure_file` substitute `@VAR@` into): not buildable as written, and an edit there is not what gets built.
  */
-export const TEMPLATE_FILE = /\.(template|tmpl|tpl|j2|jinja2?|gotmpl|mustache|erb)(\.|$)/i;
+export const TEMPLATE_FILE = /\.(template|tmpl|tpl|j2|jinja2?|gotmpl|mustache|erb|in)(\.|$)/i;
 
 /**
  * Why discovery counted a file as skipped without reading it, for --explain:

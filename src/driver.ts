@@ -202,7 +202,11 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   for (const file of new Set(errors.map((e) => e.file))) {
     if (!engine.project.files.has(file)) files.push({ file, rel: relPath(opts.cwd, file), status: 'failed' });
   }
-  for (const file of found.skipped) files.push({ file, rel: relPath(opts.cwd, file), status: 'skipped' });
+  // A template by its name or folder is named with the reason (the user may not know the tool skips it); a file the user excluded is not.
+  for (const file of found.skipped) {
+    const why = skipReason(file, found.isExcluded);
+    files.push({ file, rel: relPath(opts.cwd, file), status: 'skipped', ...(why.kind === 'excluded' ? {} : { skipped: { reason: why.reason } }) });
+  }
   for (const t of engine.project.layout.templates) files.push({ file: t.file, rel: relPath(opts.cwd, t.file), status: 'skipped', skipped: { line: t.line, reason: t.message } });
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return {

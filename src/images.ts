@@ -37,7 +37,8 @@ export function normalizeTag(ref: string): string {
 /** `${VAR:-default}` and `${VAR-default}` (no nested variable in the default). */
 const DEFAULTED_VARIABLE = /\$\{[A-Za-z_]\w*:?-([^${}]*)\}/g;
 // Make's `$(VERSION)` (and a shell `$(cat VERSION)`) that the evidence could not expand is a value not known, as `${VERSION}` is.
-const VARIABLE = /\$\{[^}]*\}|\$\([^()]*\)|\$[A-Za-z_]\w*/g;
+// A GitHub Actions expression left in a tag (`${{ secrets.DOCKERHUB_USERNAME }}`) is one value not known, braces and all.
+const VARIABLE = /\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^()]*\)|\$[A-Za-z_]\w*/g;
 
 export function indexImages(images: BuiltImage[]): ImageIndex {
   const index: ImageIndex = { all: images, byName: new Map(), patterns: [] };
@@ -50,6 +51,9 @@ export function indexImages(images: BuiltImage[]): ImageIndex {
       index.byName.set(r.name, [...(index.byName.get(r.name) ?? []), image]);
       continue;
     }
+    // A name holding a CI expression is settled before the index (ciPlaceholderNames): one left is not known, and as
+    // a wildcard it would claim every `<anyone>/app` the repository runs.
+    if (CI_EXPRESSION.test(r.name)) continue;
     // A variable may stand for a registry or an owner, never for the image's own
     // name: the last path part must keep a literal once its variables are gone.
     const lastPart = r.name.replace(VARIABLE, '\u0000').split('/').pop() ?? '';
@@ -100,6 +104,15 @@ export function conflictingBuilds(index: ImageIndex, ref: string): BuiltImage[] 
   return c.ofTag && c.builds.length > 1 && !oneBuild(c.builds) ? c.builds : [];
 }
 
+/**
+ * The builds behind an image reference, for people (--explain): those findBuiltImage chooses from (the builds of this
+ * very tag, else of this name); `linked` is the one it links, undefined when they disagree (or there are none).
+ */
+export function buildsOfTag(index: ImageIndex, ref: string): { builds: BuiltImage[]; linked?: BuiltImage } {
+  const c = candidateBuilds(index, ref);
+  return { builds: c.builds, linked: c.builds.length ? oneBuild(c.builds) : undefined };
+}
+
 function candidateBuilds(index: ImageIndex, ref: string): { builds: BuiltImage[]; ofTag: boolean } {
   if (!ref || /\$/.test(ref)) return { builds: [], ofTag: false };
   const r = parseImageRef(ref);
@@ -123,4 +136,71 @@ function candidateBuilds(index: ImageIndex, ref: string): { builds: BuiltImage[]
 function oneBuild(builds: BuiltImage[]): BuiltImage | undefined {
   const first = builds[0]!;
   return builds.every((b) => b.dockerfile === first.dockerfile && b.target === first.target) ? first : undefined;
+}
+
+/** `${{ … }}`: a GitHub Actions expression. */
+const CI_EXPRESSION = /\$\{\{[^}]*\}\}/;
+
+/** A build whose tag names its image through a CI expression, and what became of it. */
+export interface CiPlaceholderName {
+  /** The build as read (its tag holds the expression). */
+  build: BuiltImage;
+  /** The build under the name the expression was read as; undefined: not linked. */
+  resolved?: BuiltImage;
+  /** Why it was read so, or why it is not linked. */
+  note: string;
+}
+
+/**
+ * Tags a CI workflow gives with an expression in the name (`${{ secrets.DOCKERHUB_USERNAME }}/app:latest`,
+ * `ghcr.io/${{ github.repository_owner }}/app` in a checkout with no GitHub remote): the value is GitHub's, not in
+ * the repository. It is read from the images the repository runs (`used`: compose `image:`, `docker run`), by the
+ * rest of the name: the one whose owner is the workflow's repository owner (`repoOwner`, from the Git remote or the
+ * workflow's own `github.repository == '…'`), else the only one of that name. Two or more of that name and none the
+ * owner's, or none at all, leave the build unlinked, with a note saying so. The tag part keeps its expressions (a
+ * pattern, as `${VERSION}` is).
+ */
+export function ciPlaceholderNames(builds: BuiltImage[], used: string[], repoOwner: (b: BuiltImage) => { owner: string; from: string } | undefined): CiPlaceholderName[] {
+  const out: CiPlaceholderName[] = [];
+  const usedNames = [...new Set(used.filter((u) => u && !u.includes('$')).map((u) => parseImageRef(u).name))];
+  for (const build of builds) {
+    const cut = tagStart(build.tag);
+    const written = build.tag.slice(0, cut);
+    if (!CI_EXPRESSION.test(written)) continue;
+    const tagPart = build.tag.slice(cut);
+    // Docker Hub names are compared without their registry, as parseImageRef gives them.
+    const name = written.replace(/^(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\//i, '');
+    const lastPart = name.replace(VARIABLE, '\u0000').split('/').pop() ?? '';
+    const expressions = [...name.matchAll(new RegExp(VARIABLE.source, 'g'))].map((m) => m[0]);
+    if (!/[a-z0-9]/i.test(lastPart.replace(/\u0000/g, ''))) {
+      out.push({ build, note: `the image's own name is ${expressions.join(' ')}, a value GitHub gives the workflow: not known here, so no image is linked to this build` });
+      continue;
+    }
+    const pattern = new RegExp(
+      '^' + name.toLowerCase().split(new RegExp(`(${VARIABLE.source})`)).map((p, i) => (i % 2 ? '(.+?)' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$',
+    );
+    const candidates = usedNames.flatMap((n) => {
+      const m = pattern.exec(n);
+      return m ? [{ name: n, values: m.slice(1) }] : [];
+    });
+    const repo = repoOwner(build);
+    const owned = repo ? candidates.filter((c) => c.values.some((v) => v === repo.owner || v.endsWith(`/${repo.owner}`) || v.startsWith(`${repo.owner}/`))) : [];
+    const pick = (list: typeof candidates) => (new Set(list.map((c) => c.name)).size === 1 ? list[0] : undefined);
+    const chosen = pick(owned) ?? (owned.length ? undefined : pick(candidates));
+    const shown = expressions.join(' and ');
+    if (chosen) {
+      const why = pick(owned) ? `the workflow's repository owner ${repo!.owner} (${repo!.from})` : `the only image of that name the repository runs`;
+      const note = `${shown} read as ${chosen.values.join(', ')}: ${chosen.name} is ${why}`;
+      out.push({ build, resolved: { ...build, tag: `${chosen.name}${tagPart}`, via: `${build.via}, ${written} read as ${chosen.name}` }, note });
+      continue;
+    }
+    const names = [...new Set((owned.length ? owned : candidates).map((c) => c.name))].sort();
+    out.push({
+      build,
+      note: names.length
+        ? `${shown} is a value GitHub gives the workflow; the repository runs ${names.length} images it could be (${names.join(', ')})${repo && !owned.length ? `, none of them the repository owner ${repo.owner}'s` : ''}: not linked`
+        : `${shown} is a value GitHub gives the workflow, and no image the repository runs (compose image:, docker run) ends in ${JSON.stringify(name.replace(VARIABLE, '…'))}: not linked`,
+    });
+  }
+  return out;
 }

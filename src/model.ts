@@ -21,7 +21,7 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
-import { conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type ImageIndex } from './images.js';
+import { ciPlaceholderNames, conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type CiPlaceholderName, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type NamedBase, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
@@ -204,6 +204,8 @@ export interface Layout {
   generated: Map<string, GeneratedFile>;
   /** Images the evidence builds (`docker build -t`, bake, CI, `docker tag`), tag by tag. */
   evidenceImages: BuiltImage[];
+  /** Builds whose tag names the image through a CI expression (`${{ secrets.DOCKERHUB_USERNAME }}/app`): what each was read as, or why not linked. */
+  ciPlaceholders: CiPlaceholderName[];
   /**
    * What verify's baseline run saw images built here write at start
    * (src/verify/observe.ts), by observedKey(Dockerfile, stage). Empty until
@@ -386,6 +388,7 @@ export async function loadProject(
       const g = generated.scan(f, (p) => relPath(cwd, p));
       if (g) layout.generated.set(f.path, g);
     }
+    settleCiPlaceholders(layout, composes, evidence);
     const linked = buildLinks(files, cwd, roots, errors, layout);
     layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
     return buildLinks(files, cwd, roots, errors, layout);
@@ -404,6 +407,7 @@ function emptyLayout(evidence: RepoEvidence, hardenedRoles: (file: string) => re
     generated: new Map(),
     templates: [],
     evidenceImages: evidenceImages(evidence),
+    ciPlaceholders: [],
     observedWrites: new Map(),
     observedListening: new Map(),
   };
@@ -413,6 +417,21 @@ function evidenceImages(evidence: RepoEvidence): BuiltImage[] {
   const out: BuiltImage[] = [];
   for (const b of evidence.builds) for (const tag of b.tags) out.push({ tag, dockerfile: b.dockerfile, context: b.context, target: b.target, via: b.via, at: b.at });
   return out;
+}
+
+/**
+ * Tags CI gives with an expression in the image's name (`${{ secrets.DOCKERHUB_USERNAME }}/app`) read as the image of
+ * that name the repository runs (src/images.ts ciPlaceholderNames); those not settled stay as read, linked to nothing.
+ */
+function settleCiPlaceholders(layout: Layout, composes: ComposeSource[], evidence: RepoEvidence): void {
+  if (!layout.evidenceImages.some((b) => b.tag.includes('${{'))) return;
+  const used: string[] = [];
+  for (const c of composes) for (const doc of c.parsed.docs) for (const node of doc.services) if (typeof node.data.image === 'string') used.push(node.data.image);
+  for (const u of evidence.imageUses) if (u.kind === 'run') used.push(u.image);
+  const owner = (b: BuiltImage) => evidence.ciRepositories.find((r) => b.at.file.startsWith(r.root + path.sep));
+  layout.ciPlaceholders = ciPlaceholderNames(layout.evidenceImages, used, owner);
+  const settled = new Map(layout.ciPlaceholders.filter((p) => p.resolved).map((p) => [p.build, p.resolved!] as const));
+  layout.evidenceImages = layout.evidenceImages.map((b) => settled.get(b) ?? b);
 }
 
 /** Compose files and Dockerfiles that commands name, whatever their names (`-f deploy/stack.yml`, `-f docker/app.df`). */

@@ -132,22 +132,49 @@ export function gitlabVariables(projectPath: string | undefined): Map<string, st
  * The `github` context a workflow of this repository sees, as `${{ … }}`
  * expressions to their values, and the runner's variables. Image names must be
  * lower case for docker, so the names a workflow can have built are these lower-cased.
+ * A repository known by its owner only (a workflow's `github.repository_owner == 'org'`) sets the owner's.
  */
-export function githubContext(repo: GithubRepo | undefined): { expressions: Map<string, string>; vars: Map<string, string> } {
+export function githubContext(repo: { owner: string; name?: string } | undefined): { expressions: Map<string, string>; vars: Map<string, string> } {
   const expressions = new Map<string, string>();
   const vars = new Map<string, string>();
   if (!repo) return { expressions, vars };
-  const slug = `${repo.owner}/${repo.name}`.toLowerCase();
   const owner = repo.owner.toLowerCase();
-  const name = repo.name.toLowerCase();
-  for (const [k, v] of [
-    ['github.repository', slug],
-    ['github.repository_owner', owner],
-    ['github.event.repository.name', name],
-  ] as const) expressions.set(k, v);
-  vars.set('GITHUB_REPOSITORY', slug);
+  expressions.set('github.repository_owner', owner);
   vars.set('GITHUB_REPOSITORY_OWNER', owner);
+  if (repo.name === undefined) return { expressions, vars };
+  const slug = `${repo.owner}/${repo.name}`.toLowerCase();
+  expressions.set('github.repository', slug);
+  expressions.set('github.event.repository.name', repo.name.toLowerCase());
+  vars.set('GITHUB_REPOSITORY', slug);
   return { expressions, vars };
+}
+
+/**
+ * The repository a workflow says it runs in, when the checkout has no GitHub remote (an export, a tarball): upstream
+ * workflows guard their publishing jobs so that forks skip them (`if: github.repository == 'hedgedoc/container'`,
+ * `github.repository_owner == 'Mailu'`, `github.event.repository.owner.login`). One value only: a workflow naming two
+ * repositories (an upstream and a fork it tolerates) says nothing certain. Its owner alone when only that is named.
+ */
+export function workflowRepository(text: string): { owner: string; name?: string } | undefined {
+  const slugs = new Set<string>();
+  const owners = new Set<string>();
+  const quoted = `(?:'([^'\\s]+)'|"([^"\\s]+)")`;
+  const compare = (key: string) => new RegExp(`(?:\\b${key}\\s*==\\s*${quoted})|(?:${quoted}\\s*==\\s*${key}\\b)`, 'g');
+  for (const m of text.matchAll(compare('github\\.repository(?![\\w.])'))) {
+    const v = m[1] ?? m[2] ?? m[3] ?? m[4];
+    if (v && /^[\w.-]+\/[\w.-]+$/.test(v)) slugs.add(v.toLowerCase());
+  }
+  for (const m of text.matchAll(compare('github\\.(?:repository_owner|event\\.repository\\.owner\\.login)(?![\\w.])'))) {
+    const v = m[1] ?? m[2] ?? m[3] ?? m[4];
+    if (v && /^[\w.-]+$/.test(v)) owners.add(v.toLowerCase());
+  }
+  if (slugs.size === 1) {
+    const [owner, name] = [...slugs][0]!.split('/') as [string, string];
+    if (owners.size === 0 || (owners.size === 1 && owners.has(owner))) return { owner, name };
+    return undefined;
+  }
+  if (slugs.size === 0 && owners.size === 1) return { owner: [...owners][0]! };
+  return undefined;
 }
 
 /** `${{ github.repository }}` and the like replaced where the context knows them; other expressions stay. */

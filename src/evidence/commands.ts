@@ -10,7 +10,7 @@ export type Invocation =
   | BuildInvocation
   | BakeInvocation
   | { kind: 'push'; image: string }
-  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string; testRun?: string; mounts?: string[] }
+  | { kind: 'run'; image: string; publish?: string[]; overCheckout?: string; testRun?: string; mounts?: string[]; user?: string; groupAdd?: string[] }
   | { kind: 'tag'; source: string; target: string }
   | RetagInvocation
   | { kind: 'cd'; dir: string; push?: boolean }
@@ -68,6 +68,8 @@ export interface BakeInvocation {
   files: string[];
   targets: string[];
   push: boolean;
+  /** `--set PATTERN.context=VALUE` (`*.context=..`, `app.context=.`): the context of the targets the pattern names, as written. */
+  contextSets?: { pattern: string; value: string }[];
 }
 
 const DOCKER_GLOBAL_VALUE = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey']);
@@ -289,6 +291,10 @@ function bakeArgs(args: string[]): BakeInvocation {
     if (value === undefined) continue;
     if (flag === '-f' || flag === '--file') inv.files.push(value);
     else if (flag === '--set' && /\.output=type=registry|\.push=true/.test(value)) inv.push = true;
+    else if (flag === '--set' && /^[^=]+\.context=/.test(value)) {
+      const eq = value.indexOf('=');
+      (inv.contextSets ??= []).push({ pattern: value.slice(0, eq - '.context'.length), value: value.slice(eq + 1) });
+    }
   }
   return inv;
 }
@@ -350,15 +356,33 @@ function testRunCommand(words: string[]): string | undefined {
 function runArgs(args: string[]): Invocation | undefined {
   const publish: string[] = [];
   const mounts: string[] = [];
+  const groupAdd: string[] = [];
+  let user: string | undefined;
   let removed = false;
   let checkout: string | undefined;
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
     if (!a.startsWith('-')) {
       const tests = testRunCommand(args.slice(k + 1));
-      return { kind: 'run', image: a, ...(publish.length ? { publish } : {}), ...(removed && checkout ? { overCheckout: checkout } : {}), ...(tests ? { testRun: tests } : {}), ...(mounts.length ? { mounts } : {}) };
+      return {
+        kind: 'run',
+        image: a,
+        ...(publish.length ? { publish } : {}),
+        ...(removed && checkout ? { overCheckout: checkout } : {}),
+        ...(tests ? { testRun: tests } : {}),
+        ...(mounts.length ? { mounts } : {}),
+        ...(user !== undefined ? { user } : {}),
+        ...(groupAdd.length ? { groupAdd } : {}),
+      };
     }
-    const { flag, value } = option(a, new Set(['-p', '-v']));
+    const { flag, value } = option(a, new Set(['-p', '-v', '-u']));
+    // `-u`/`--user` and `--group-add`: who the container runs as, which decides whether it reaches a mounted socket.
+    if (flag === '-u' || flag === '--user' || flag === '--group-add') {
+      const v = value ?? args[++k];
+      if (v !== undefined && flag === '--group-add') groupAdd.push(v);
+      else if (v !== undefined) user = v;
+      continue;
+    }
     if (flag === '-p' || flag === '--publish') {
       const spec = value ?? args[++k];
       if (spec !== undefined) publish.push(spec);

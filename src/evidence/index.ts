@@ -7,6 +7,7 @@ import { readTextFile } from '../read.js';
 import { toPosix } from '../discover.js';
 import { isShellShebang, readEvidenceFile, SHEBANG_SCRIPT_MAX_BYTES, withSharedYamlDocs, type EvidenceFile } from './sources.js';
 import { emptyEvidence, type RepoEvidence } from './types.js';
+import { rebaseBakeBuilds } from './bake-runs.js';
 
 export async function readEvidence(files: EvidenceFile[], cwd: string, isExcluded: (file: string) => boolean = () => false): Promise<RepoEvidence> {
   const out = emptyEvidence();
@@ -40,6 +41,7 @@ export async function readEvidence(files: EvidenceFile[], cwd: string, isExclude
     }),
   );
   dropCalledCopies(out);
+  rebaseBakeBuilds(out);
   return out;
 }
 

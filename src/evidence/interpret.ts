@@ -183,12 +183,13 @@ function record(
     case 'bake':
       // Bake files are read themselves; a `bake --push` marks their targets as pushed.
       if (inv.push) out.imageUses.push({ image: `bake:${inv.targets.join(',') || 'default'}`, kind: 'push', at: at() });
+      bakeRun(inv.files, inv.contextSets ?? [], dirs, at(), out);
       return undefined;
     case 'push':
       out.imageUses.push({ image: inv.image, kind: inv.kind, at: at() });
       return undefined;
     case 'run':
-      out.imageUses.push({ image: inv.image, kind: inv.kind, ...(inv.publish ? { publish: inv.publish } : {}), ...(inv.kind === 'run' && inv.overCheckout ? { overCheckout: inv.overCheckout } : {}), ...(inv.kind === 'run' && inv.testRun ? { testRun: inv.testRun } : {}), ...(inv.kind === 'run' && inv.mounts ? { mounts: inv.mounts } : {}), at: at() });
+      out.imageUses.push({ image: inv.image, kind: inv.kind, ...(inv.publish ? { publish: inv.publish } : {}), ...(inv.kind === 'run' && inv.overCheckout ? { overCheckout: inv.overCheckout } : {}), ...(inv.kind === 'run' && inv.testRun ? { testRun: inv.testRun } : {}), ...(inv.kind === 'run' && inv.mounts ? { mounts: inv.mounts } : {}), ...(inv.kind === 'run' && inv.user !== undefined ? { user: inv.user } : {}), ...(inv.kind === 'run' && inv.groupAdd ? { groupAdd: inv.groupAdd } : {}), at: at() });
       return undefined;
     case 'tag':
       out.tagAliases.push({ source: inv.source, target: inv.target, at: at() });
@@ -372,4 +373,19 @@ export function candidateDirs(file: string, root: string, first?: string): strin
     d = path.dirname(d);
   }
   return out;
+}
+
+/**
+ * A bake command naming its files with -f: the first candidate folder in which every file it names is found is the
+ * folder it runs in, which their contexts resolve against (src/evidence/bake-runs.ts). None found: nothing recorded.
+ */
+export function bakeRun(files: string[], contextSets: { pattern: string; value: string }[], dirs: string[], at: Evidence, out: RepoEvidence): void {
+  if (files.length === 0 || files.some((f) => isDynamic(f))) return;
+  for (const dir of dirs) {
+    const found = files.map((f) => resolveIn([dir], f));
+    if (found.every((f): f is string => f !== undefined)) {
+      out.bakeRuns.push({ files: found, dir, contextSets, at });
+      return;
+    }
+  }
 }

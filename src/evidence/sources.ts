@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 import { lineIndex, lineStarts } from '../text.js';
 import { aliasBomb, aliasTarget } from '../parse/yaml-size.js';
-import { candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
+import { bakeRun, candidateDirs, composeFileEnv, evidenceAt, interpretShell, resolveIn, resolveNamedContexts, type ShellContext } from './interpret.js';
 import { readPom } from './maven.js';
 import { bakePaths, builtTargets, parseBake } from './bake.js';
 import { parseEnvFile } from '../compose-interpolate.js';
 import { expandVariables, isDynamic as isDynamicText, shellCommands } from './shell.js';
 import { emptyEvidence, type BuildUse, type Evidence, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
 import { constantCondition } from './ci-condition.js';
-import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext } from './ci-context.js';
+import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext, workflowRepository } from './ci-context.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
 export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
@@ -461,8 +461,15 @@ function readGithubWorkflow(ctx: Ctx, out: RepoEvidence): void {
   if (!doc) return;
   const githubDir = ctx.file.slice(0, ctx.file.lastIndexOf(`${path.sep}.github${path.sep}`));
   const repoRoot = githubDir && githubDir.startsWith(ctx.root) ? githubDir : ctx.root;
-  // `${{ github.repository }}` and the like, known from the checkout's Git remote.
-  const github = githubContext(githubRepoOf(repoRoot));
+  // `${{ github.repository }}` and the like, known from the checkout's Git remote, else from what the workflow compares them with.
+  const remote = githubRepoOf(repoRoot);
+  const repo = remote ?? workflowRepository(ctx.text);
+  const github = githubContext(repo);
+  // The first workflow that says it, for the checkout (a remote says it for every workflow alike).
+  if (repo && !out.ciRepositories.some((r) => r.root === repoRoot)) {
+    const from = remote ? 'git remote' : `${ctx.rel} compares github.repository${repo.name === undefined ? '_owner' : ''} with it`;
+    out.ciRepositories.push({ root: repoRoot, owner: repo.owner.toLowerCase(), ...(repo.name !== undefined ? { name: repo.name.toLowerCase() } : {}), from });
+  }
   readWorkflowDoc({ ctx, doc, lineOf: lineIndex(ctx.text) }, repoRoot, github, github.expressions, out, 0);
 }
 
@@ -540,6 +547,26 @@ function readWorkflowDoc(file: WorkflowFile, repoRoot: string, github: GithubCtx
   if (calledFrom) for (const b of out.builds.slice(firstBuild)) markCalled(b, calledFrom);
 }
 
+/**
+ * Whether a step's `if:` is false for this matrix combination only: with the `matrix.*` values of the combination
+ * written in as literals (a number or boolean as such, anything else a string), it is always false, and as written
+ * it is not. Only the matrix is filled in: `github.repository` and the like differ in forks, which run the workflow too.
+ */
+function skippedForCombination(condition: string | undefined, known: ReadonlyMap<string, string>): boolean {
+  if (condition === undefined || !/\bmatrix\./.test(condition) || constantCondition(condition) === false) return false;
+  let unknown = false;
+  const filled = condition.replace(/(?<![\w.'])matrix\.[\w-]+(?:\.[\w-]+)*/g, (ref) => {
+    const v = known.get(ref);
+    if (v === undefined) {
+      unknown = true;
+      return ref;
+    }
+    if (/^-?\d+(\.\d+)?$/.test(v) || v === 'true' || v === 'false') return v;
+    return `'${v.replace(/'/g, "''")}'`;
+  });
+  return !unknown && constantCondition(filled) === false;
+}
+
 /** The job's or step's `if:` when it is always false (ci-condition.ts): what it is and where. */
 function neverRuns(file: WorkflowFile, node: unknown, what: string): Omit<NeverRunUse, 'builds'> | undefined {
   const { ctx, doc, lineOf } = file;
@@ -587,7 +614,7 @@ function stepOutputsOf(file: WorkflowFile, steps: unknown, env: Record<string, s
     const known = new Map(expressions);
     for (const [k, o] of outputs) if (o.values.length === 1 && !isDynamicText(o.values[0]!)) known.set(k, o.values[0]!);
     const stepEnv = { ...env, ...withContext(envOf(doc, get(doc, step, 'env')), known) };
-    const run = scriptWithContext(script, known);
+    const run = scriptWithContext(script, withEnvExpressions(known, stepEnv));
     const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
     for (const [name, o] of scriptOutputs(run.text, vars)) outputs.set(`steps.${id}.outputs.${name}`, { values: o.values, where: `${file.ctx.rel}:${run.lineOf(o.offset)}` });
   }
@@ -709,6 +736,9 @@ function readSteps(
   const sinkOut = out;
   for (const stepNode of list.items) {
     const step = deref(doc, stepNode);
+    // A step whose `if:` reads the matrix runs for the combinations it holds for (hedgedoc/container's `if: ${{
+    // matrix.base == 'debian' }}` adds the `latest` tags for the Debian image only): for the others it is not there.
+    if (skippedForCombination(scalarText(doc, get(doc, step, 'if')), known)) continue;
     // A step whose `if:` is always false never runs: read apart, to be named, not counted.
     const never = neverRuns(file, step, `step ${JSON.stringify(scalarText(doc, get(doc, step, 'name')) ?? scalarText(doc, get(doc, step, 'uses')) ?? 'run')}`);
     out = never ? emptyEvidence() : sinkOut;
@@ -718,7 +748,7 @@ function readSteps(
     const dirs = wd && !wd.includes('${{') ? [path.resolve(repoRoot, wd), repoRoot] : [repoRoot];
     const script = scalarScript(doc, get(doc, step, 'run'), lineOf);
     if (script) {
-      const run = scriptWithContext(script, known);
+      const run = scriptWithContext(script, withEnvExpressions(known, stepEnv));
       const vars = new Map([...github.vars, ...Object.entries(stepEnv).filter(([, v]) => !v.includes('${{'))]);
       // interpretShell sets the script's own assignments in `vars` as it reads: the outputs are read from the step's start.
       const sc: ShellContext = { file: ctx.file, rel: ctx.rel, source: 'github-workflow', lineOf: run.lineOf, dirs, vars: new Map(vars), style: 'shell', env: stepEnv };
@@ -797,6 +827,16 @@ function readSteps(
       const push = scalarText(doc, get(doc, withNode, 'push'));
       const targets = listInput(scalarText(doc, get(doc, withNode, 'targets')));
       if (push !== undefined && push !== 'false') out.imageUses.push({ image: `bake:${targets.join(',') || 'default'}`, kind: 'push', at });
+      // `files` resolve, and the contexts in them, in `workdir` (default the workspace: https://github.com/docker/bake-action#inputs);
+      // `set` lines may move contexts (`*.context=.`).
+      const workdir = pathInput('workdir');
+      const runDirs = workdir && !workdir.includes('${{') ? [path.resolve(repoRoot, workdir)] : workdir ? [] : [repoRoot];
+      const sets = listInput(input('set')).flatMap((line) => {
+        const m = /^([^=]+)\.context=(.*)$/.exec(line);
+        return m ? [{ pattern: m[1]!, value: m[2]! }] : [];
+      });
+      // `cwd://` names a local file when the action builds from the Git context (v6's default source).
+      bakeRun(listInput(input('files')).map((f) => f.replace(/^cwd:\/\//, '')), sets, runDirs, at, out);
     } else if (uses.startsWith('./') && depth < MAX_CALL_DEPTH) {
       readLocalAction(file, uses, inRepo(uses), withNode, input, stepEnv, repoRoot, github, out, depth, at);
     } else if (REMOTE_ACTION.test(uses) && !CHECK_ACTION.test(uses)) {
@@ -1140,6 +1180,20 @@ function withContext(env: Record<string, string>, expressions: ReadonlyMap<strin
 
 function withContextIn(v: string | undefined, expressions: ReadonlyMap<string, string>): string | undefined {
   return v === undefined ? v : withGithubContext(v, expressions);
+}
+
+/**
+ * The expressions a `run:` script sees, with `${{ env.NAME }}` for each variable the workflow, job or step sets to a
+ * literal value: GitHub fills expressions in the script's text before the shell reads it
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#env-context), so `docker build -t
+ * ${{ env.IMAGE }} .` builds the `env:` value even where `$IMAGE` would not be exported.
+ */
+function withEnvExpressions(expressions: ReadonlyMap<string, string>, env: Record<string, string>): ReadonlyMap<string, string> {
+  const names = Object.entries(env).filter(([, v]) => !v.includes('${{'));
+  if (names.length === 0) return expressions;
+  const out = new Map(expressions);
+  for (const [k, v] of names) if (!out.has(`env.${k}`)) out.set(`env.${k}`, v);
+  return out;
 }
 
 /**

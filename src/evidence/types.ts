@@ -101,6 +101,10 @@ export interface ImageUse {
   testRun?: string;
   /** `run`: every `-v`/`--volume` value as written (`$(HOME)/.app:/root/.app`), and `--mount` values as `--mount=type=bind,...`. */
   mounts?: string[];
+  /** `run`: `-u`/`--user` as written. */
+  user?: string;
+  /** `run`: each `--group-add` as written. */
+  groupAdd?: string[];
   at: Evidence;
 }
 
@@ -162,6 +166,36 @@ export interface RepoEvidence {
   dockerlessImages: DockerlessImageUse[];
   /** `docker compose up` (or `run`, `start`, `build`, `pull`, `create`) with no `-f`: the default files of the folder it runs in. */
   defaultComposeRuns: DefaultComposeRun[];
+  /**
+   * The GitHub repository (owner, and name when known) the workflows of a checkout run in, lower-cased: from its Git
+   * remote, else from the workflow's own `github.repository == 'owner/name'` comparison. Names a placeholder owner
+   * (`${{ secrets.DOCKERHUB_USERNAME }}/app`) matches in the images the repository runs (src/images.ts).
+   */
+  ciRepositories: CiRepository[];
+  /**
+   * `docker buildx bake -f path/to/docker-bake.hcl` (and docker/bake-action's `files`): the folder it runs in, which
+   * the bake file's relative contexts resolve against (not the file's own folder: docker/buildx#1028).
+   */
+  bakeRuns: BakeRun[];
+}
+
+export interface BakeRun {
+  /** Absolute paths of the bake files named with -f. */
+  files: string[];
+  /** Absolute path of the folder the command runs in. */
+  dir: string;
+  /** `--set PATTERN.context=VALUE`, the value as written (relative to `dir`). */
+  contextSets: { pattern: string; value: string }[];
+  at: Evidence;
+}
+
+export interface CiRepository {
+  /** Absolute path of the checkout whose `.github/` the workflow is in. */
+  root: string;
+  owner: string;
+  name?: string;
+  /** `git remote`, or the workflow that names it. */
+  from: string;
 }
 
 export interface DefaultComposeRun {
@@ -213,5 +247,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [], ciRepositories: [], bakeRuns: [] };
 }

@@ -14,6 +14,7 @@ import { serviceEvidence } from '../roles.js';
 import { commentedBuild } from '../commented-build.js';
 import { whereItBelongs, whyGenerated } from '../generated.js';
 import type { SkippedByName } from '../driver.js';
+import { buildsOfTag, type BuiltImage } from '../images.js';
 
 export const EXPLAIN_SCHEMA_VERSION = 1;
 
@@ -78,6 +79,11 @@ export interface ExplainJson {
     stages: { index: number; name: string | null; role: string; image: boolean; hardened: boolean; reason: string; evidence: ExplainEvidence[] }[];
   }[];
   images: { tag: string; dockerfile: string; target: string | null; context: string; via: string; evidence: ExplainEvidence }[];
+  /**
+   * For each image tag the repository runs (a compose service's `image:` with no `build:` of its own, a `docker run`)
+   * that builds here name, the builds behind it; and each build whose tag can link to nothing, with why (`note`).
+   */
+  tagLinks: { tag: string; usedBy: ExplainEvidence[]; builds: { dockerfile: string; target: string | null; via: string; evidence: ExplainEvidence }[]; linked: boolean; note: string | null }[];
   /** Files a generator writes (src/generated.ts): read, never edited, so none of their fixes is applied. */
   generatedFiles: { file: string; reason: string; template: string | null; generator: string | null; changeIn: string; evidence: ExplainEvidence[] }[];
   /** Files not hardened because they are templates (by name, by folder, by content) or excluded. */
@@ -155,6 +161,7 @@ export function explainData(project: Project, errors: FileError[] = project.erro
       };
     }),
     images: project.images.all.map((i) => ({ tag: i.tag, dockerfile: rel(i.dockerfile), target: i.target ?? null, context: relDir(i.context), via: i.via, evidence: ev(i.at) })),
+    tagLinks: tagLinks(project, rel, ev),
     generatedFiles: [...layout.generated]
       .map(([file, g]) => ({
         file: rel(file),
@@ -175,6 +182,49 @@ export function explainData(project: Project, errors: FileError[] = project.erro
     dockerlessImages: layout.evidence.dockerlessImages.map((u) => ({ image: u.image ?? null, tool: u.tool, evidence: ev(u.at) })),
     errors: errors.map((e) => ({ path: rel(e.file), ...(e.line ? { line: e.line } : {}), message: e.message })),
   };
+}
+
+/**
+ * The tags the repository runs that its builds name, each with those builds (linked: they agree on one Dockerfile and
+ * target), then the builds whose tag links to nothing: a CI expression in the image's name not settled
+ * (src/images.ts ciPlaceholderNames), or a name that is only a variable.
+ */
+function tagLinks(project: Project, rel: (p: string) => string, ev: (e: Evidence) => ExplainEvidence): ExplainJson['tagLinks'] {
+  const uses = new Map<string, Evidence[]>();
+  const use = (tag: string, at: Evidence) => uses.set(tag, [...(uses.get(tag) ?? []), at]);
+  for (const s of project.services) {
+    // A service with a build of its own (or its base's, an override's) builds the tag; it does not run someone's build of it.
+    if (!s.image || s.base || s.buildFrom || (s.build && !s.builtImage && !s.builtImageAlternatives)) continue;
+    use(s.image, { ...serviceEvidence(s), text: `service ${s.name}: image ${s.image}` });
+  }
+  for (const u of project.layout.evidence.imageUses) if (u.kind === 'run') use(u.image, u.at);
+  const build = (b: BuiltImage) => ({ dockerfile: rel(b.dockerfile), target: b.target ?? null, via: b.via, evidence: ev(b.at) });
+  const out: ExplainJson['tagLinks'] = [];
+  for (const [tag, at] of uses) {
+    const { builds, linked } = buildsOfTag(project.images, tag);
+    if (!builds.length) continue;
+    const sources = [...new Set(builds.map((b) => `${rel(b.dockerfile)}${b.target ? ` (target ${b.target})` : ''}`))];
+    out.push({
+      tag,
+      usedBy: at.map(ev),
+      builds: builds.map(build),
+      linked: !!linked,
+      note: linked ? null : `${sources.length} builds here are tagged so, from ${sources.join(' and ')}; which one the tag holds depends on which build ran last: not linked`,
+    });
+  }
+  for (const p of project.layout.ciPlaceholders) if (!p.resolved) out.push({ tag: p.build.tag, usedBy: [], builds: [build(p.build)], linked: false, note: p.note });
+  for (const b of project.images.all) {
+    if (project.layout.ciPlaceholders.some((p) => p.build === b) || !unlinkableName(b.tag)) continue;
+    out.push({ tag: b.tag, usedBy: [], builds: [build(b)], linked: false, note: `the image's name is only a variable (${b.tag}), not known here: no image is linked to this build` });
+  }
+  return out;
+}
+
+/** A tag whose image name is only variables, with no literal part left to match (`$IMAGE:1`, `${REPO}`). */
+function unlinkableName(tag: string): boolean {
+  const name = tag.replace(/:[^/:]*$/, '');
+  const last = name.replace(/\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^()]*\)|\$[A-Za-z_]\w*/g, '').split('/').pop() ?? '';
+  return name.includes('$') && !/[a-z0-9]/i.test(last) && !/\$\{[A-Za-z_]\w*:?-[^${}]+\}/.test(name);
 }
 
 function byFile(a: { file: string }, b: { file: string }): number {
@@ -305,6 +355,15 @@ export function explainText(project: Project, color = false, errors?: FileError[
     lines.push(`  ${c.cyan(i.tag)}  ${i.dockerfile}${i.target ? ` (target ${i.target})` : ''}, context ${i.context}  by ${i.via}  ${c.dim(at(i.evidence))}`);
   }
 
+  if (d.tagLinks.length) {
+    heading('Image tags and the builds behind them', d.tagLinks.length);
+    for (const t of d.tagLinks) {
+      const used = t.usedBy.length ? `  used at ${t.usedBy.slice(0, 3).map(at).join(', ')}${t.usedBy.length > 3 ? ` and ${t.usedBy.length - 3} more` : ''}` : '';
+      lines.push(`  ${c.cyan(t.tag)}${t.linked ? '' : `  ${c.yellow('not linked')}`}${c.dim(used)}`);
+      for (const b of t.builds) lines.push(`    ${b.dockerfile}${b.target ? ` (target ${b.target})` : ''} by ${b.via}  ${c.dim(at(b.evidence))}`);
+      if (t.note) lines.push(`    ${c.yellow(t.note)}`);
+    }
+  }
   if (d.generatedFiles.length) {
     heading('Generated files, never edited', d.generatedFiles.length);
     for (const g of d.generatedFiles) {

@@ -602,6 +602,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   const notes = migrationNotes(ctx.project.cwd, services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs]);
   if (notes.some((n) => n.kind === 'bind-mount')) parts.push(`bind mounts keep host ownership: prepare them for ${plan.owner} (see notes)`);
+  // A `docker run` of this image that mounts the Docker socket as neither another user nor with a group: the socket is
+  // root:docker 0660 on the host, so the user this fix makes is refused there (compose services get group_add from
+  // compose/docker-socket-group; a command in a script is not edited). Named so the command can be given the group.
+  const socketRuns = socketRunsWithoutGroup(ctx, df, stage);
+  if (socketRuns.length) {
+    const where = socketRuns.slice(0, 3).map((u) => `${u.at.rel}:${u.at.line}`).join(', ') + (socketRuns.length > 3 ? ` and ${socketRuns.length - 3} more` : '');
+    parts.push(`docker run at ${where} mounts the Docker socket with neither --user nor --group-add: ${plan.user} cannot reach the socket there (root:docker, mode 0660 on the host); add --group-add "$(stat -c %g /var/run/docker.sock)" to ${socketRuns.length > 1 ? 'those commands' : 'that command'}`);
+  }
   return {
     transform: ID,
     file: df.path,
@@ -1583,6 +1591,33 @@ function homeMountsOfRuns(ctx: TransformContext, df: DockerfileSource, stage: Df
     }
   }
   return out;
+}
+
+/**
+ * `docker run`s of an image this stage builds (scripts, Makefiles, CI, README commands) that mount the Docker socket
+ * (by its container path, or a socket source mounted elsewhere: src/compose-service.ts isDockerSocketMount) and give
+ * neither `--user` nor `--group-add`: they run as the image's USER, alone.
+ */
+function socketRunsWithoutGroup(ctx: TransformContext, df: DockerfileSource, stage: DfStage): ImageUse[] {
+  return ctx.project.layout.evidence.imageUses.filter((use) => {
+    if (use.kind !== 'run' || !use.mounts || use.user !== undefined || use.groupAdd?.length) return false;
+    const built = findBuiltImage(ctx.project.images, use.image);
+    if (!built || built.dockerfile !== df.path || finalStage(df.parsed, built.target) !== stage) return false;
+    return use.mounts.some((spec) => {
+      const target = runMountTarget(spec);
+      return target !== undefined && isDockerSocketMount({ type: 'bind', source: runMountSource(spec), target, readOnly: false });
+    });
+  });
+}
+
+/** The host side of a `docker run` mount as ImageUse keeps it: `SRC` of `SRC:DST[:opts]`, `source=` of `--mount`. */
+function runMountSource(spec: string): string | undefined {
+  const unquoted = spec.replace(/^["']|["']$/g, '');
+  if (unquoted.startsWith('--mount=')) return /(?:^|,)(?:source|src)=([^,]+)/.exec(unquoted.slice('--mount='.length))?.[1];
+  // The source's own variables may hold colons (`${SOCK:-/var/run/docker.sock}:/sock`): the split skips them.
+  const masked = unquoted.replace(/\$\{[^}]*\}|\$\([^)]*\)/g, (v) => 'X'.repeat(v.length));
+  const colon = masked.indexOf(':');
+  return colon > 0 ? unquoted.slice(0, colon) : undefined;
 }
 
 /** The container path of a `docker run` mount as ImageUse keeps it: `SRC:DST[:opts]`, `DST`, or `--mount=type=...,target=DST`. */
