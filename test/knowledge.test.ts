@@ -410,6 +410,18 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['prom/pushgateway', { family: 'pushgateway', nonRootByDefault: true }],
   ['quay.io/prometheus/pushgateway:v1.11.0-distroless', { family: 'pushgateway', distro: 'distroless', hasShell: false, defaultUser: '65532:65532', existingUser: NONROOT }],
   ['prom/pushgateway:v0.7.0', { family: 'pushgateway', defaultUser: 'root', nonRootByDefault: false, existingUser: undefined }],
+  // promtail: root, reads host logs (reported); kibana 8.x: USER 1000; nginx-proxy-manager: s6 /init as root
+  // (capabilities not known, never USER); erlang and elixir: base images on Debian or Alpine
+  ['grafana/promtail:3.0.0', { family: 'promtail', defaultUser: 'root', dropsPrivileges: false, staysRoot: undefined, ports: [9080], writesUnknown: expect.stringContaining('positions') }],
+  ['docker.elastic.co/kibana/kibana:8.15.5', { family: 'kibana', existingUser: { name: 'kibana', uid: 1000, gid: 1000 }, defaultUser: '1000', nonRootByDefault: true, ports: [5601] }],
+  ['kibana:7.17.9', { family: 'kibana', nonRootByDefault: false, uncertain: expect.stringContaining('outside 8.x') }],
+  ['jc21/nginx-proxy-manager:2.12.1', { family: 'nginx-proxy-manager', distro: 'debian', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('usermod'), dataPaths: ['/data', '/etc/letsencrypt'], ports: [80, 81, 443] }],
+  ['erlang:27', { family: 'erlang', distro: 'debian', existingUser: undefined, defaultUser: 'root', writePathsKnown: false }],
+  ['erlang:27-slim', { family: 'erlang', distro: 'debian' }],
+  ['erlang:27-alpine', { family: 'erlang', distro: 'alpine' }],
+  ['elixir:1.17', { family: 'elixir', distro: 'debian', existingUser: undefined, defaultUser: 'root' }],
+  ['elixir:1.17.3-otp-27-alpine', { family: 'elixir', distro: 'alpine' }],
+  ['elixir:1.17-otp-26-slim', { family: 'elixir', distro: 'debian' }],
   // gitea: s6 + sshd as root (capabilities not known, never USER); -rootless runs as 1000:1000 with known writes
   ['gitea/gitea:1.22', { family: 'gitea', distro: 'alpine', existingUser: { name: 'git', uid: 1000, gid: 1000 }, defaultUser: 'root', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('sshd'), dataPaths: ['/data'], ports: [22, 3000], writePathsKnown: false }],
   ['docker.gitea.com/gitea:1.23.1', { family: 'gitea', dropsPrivileges: true }],
@@ -489,7 +501,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/snmp-exporter'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/snmp-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();

@@ -2444,6 +2444,81 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: {},
   },
   {
+    family: 'promtail',
+    names: ['grafana/promtail'],
+    source: 'https://github.com/grafana/loki/blob/main/clients/cmd/promtail/Dockerfile',
+    // The binary on a Debian or Ubuntu base ("Promtail requires debian or ubuntu as the base image to support systemd
+    // journal reading"; public.ecr.aws/ubuntu/ubuntu:noble in the version read, Debian before: the distro is not told
+    // apart here), no USER (root), no EXPOSE, no VOLUME, ENTRYPOINT /usr/bin/promtail with `-config.file=/etc/promtail/
+    // config.yml`, whose shipped config listens on 9080 and keeps its positions in /tmp/positions.yaml while it reads the
+    // host logs a compose mounts (/var/log, the Docker socket, /var/lib/docker/containers). As root it reads files of
+    // any owner; what it needs under cap_drop ALL was not checked: reported.
+    facts: {
+      ports: [9080],
+      writesUnknown:
+        "keeps its positions file where its config says (/tmp/positions.yaml in the image's own, often a volume in compose files): a read-only root needs that writable",
+    },
+  },
+  {
+    family: 'kibana',
+    names: ['kibana', 'docker.elastic.co/kibana/kibana'],
+    source: 'https://github.com/elastic/dockerfiles/blob/v8.15.5/kibana/Dockerfile',
+    // 8.15.5: FROM ubuntu:20.04, the distribution in /usr/share/kibana copied --chown=1000:0 and made group-writable,
+    // `groupadd --gid 1000 kibana && useradd --uid 1000 --gid 1000 -G 0 --home-dir /usr/share/kibana kibana`, `USER
+    // 1000`, EXPOSE 5601, ENTRYPOINT tini, CMD kibana-docker, no VOLUME: no step down, no setcap. Other lines (7.x, 9.x)
+    // were not read here.
+    facts: {},
+    tags: [{ when: (t) => major(t) === 8, set: { existingUser: user('kibana', 1000), defaultUser: '1000', nonRootByDefault: true, ports: [5601] } }],
+    otherTags: { uncertain: 'kibana tag outside 8.x: its base and user were not read (8.x: USER 1000, kibana)' },
+  },
+  {
+    family: 'nginx-proxy-manager',
+    names: ['jc21/nginx-proxy-manager'],
+    source: 'https://github.com/NginxProxyManager/nginx-proxy-manager/blob/develop/docker/Dockerfile',
+    // FROM nginxproxymanager/nginx-full:certbot-node (Debian) with s6-overlay, EXPOSE 80 81 443, VOLUME /data and
+    // /etc/letsencrypt, ENTRYPOINT ["/init"], no USER. As root, its s6 prepare scripts renumber or create the npm user to
+    // PUID/PGID with usermod, useradd and groupmod (prepare/10-usergroup.sh: they rewrite /etc/passwd and /etc/group, so a
+    // read-only root stops them) and chown its folders, then s6 runs openresty's master and the node backend. A USER stops
+    // all of that: never add one. Its capabilities under cap_drop ALL were not checked here.
+    capsSource: 'https://github.com/NginxProxyManager/nginx-proxy-manager/blob/develop/docker/rootfs/etc/s6-overlay/s6-rc.d/prepare/10-usergroup.sh',
+    facts: {
+      distro: 'debian',
+      dropsPrivileges: true,
+      capsUnknown:
+        "runs s6-overlay's /init as root, whose prepare scripts renumber its user to PUID/PGID (usermod, groupmod) and chown its folders before openresty's master and the node backend start: what that needs under cap_drop ALL was not checked",
+      dataPaths: ['/data', '/etc/letsencrypt'],
+      ports: [80, 81, 443],
+      writesUnknown:
+        "runs s6-overlay's /init as root, which needs /run writable, and its prepare scripts rewrite /etc/passwd and /etc/group for PUID/PGID and write openresty's configuration and logs: the paths it writes outside /data and /etc/letsencrypt are not known",
+    },
+  },
+  {
+    family: 'erlang',
+    names: ['erlang'],
+    source: 'https://github.com/erlang/docker-erlang-otp/blob/master/27/Dockerfile',
+    // Base image: OTP built from source on buildpack-deps (no suffix), debian (-slim) or alpine (-alpine), no account
+    // made, no USER, CMD erl: runs whatever it is given.
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'elixir',
+    names: ['elixir'],
+    source: 'https://github.com/erlef/docker-elixir/blob/master/1.17/slim/Dockerfile',
+    // FROM erlang:NN (the same variants: `-slim`, `-alpine`, `-otp-27-alpine`), Elixir built from source, no account
+    // made, no USER, CMD iex: runs whatever it is given.
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
     family: 'distroless',
     names: [/^gcr\.io\/distroless\//],
     source: 'https://github.com/GoogleContainerTools/distroless/blob/main/base/base.bzl',
