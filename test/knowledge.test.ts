@@ -422,6 +422,8 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['elixir:1.17', { family: 'elixir', distro: 'debian', existingUser: undefined, defaultUser: 'root' }],
   ['elixir:1.17.3-otp-27-alpine', { family: 'elixir', distro: 'alpine' }],
   ['elixir:1.17-otp-26-slim', { family: 'elixir', distro: 'debian' }],
+  // localstack: root (capabilities not checked), its state in the /var/lib/localstack VOLUME
+  ['localstack/localstack:3.8', { family: 'localstack', distro: 'debian', defaultUser: 'root', existingUser: undefined, staysRoot: undefined, ports: [4566, 5678], dataPaths: ['/var/lib/localstack'] }],
   // gitea: s6 + sshd as root (capabilities not known, never USER); -rootless runs as 1000:1000 with known writes
   ['gitea/gitea:1.22', { family: 'gitea', distro: 'alpine', existingUser: { name: 'git', uid: 1000, gid: 1000 }, defaultUser: 'root', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('sshd'), dataPaths: ['/data'], ports: [22, 3000], writePathsKnown: false }],
   ['docker.gitea.com/gitea:1.23.1', { family: 'gitea', dropsPrivileges: true }],

@@ -2519,6 +2519,23 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     otherTags: { distro: 'debian' },
   },
   {
+    family: 'localstack',
+    names: ['localstack/localstack'],
+    source: 'https://github.com/localstack/localstack/blob/main/Dockerfile',
+    // FROM python:3.x-slim-bookworm with node and a jlink'd Java, `useradd -ms /bin/bash localstack` (no UID given: not
+    // pinned), /var/lib/localstack, /tmp/localstack and the WORKDIR made mode 777, ENV USER=localstack, no USER (root),
+    // EXPOSE 4566 (edge), 4510-4559 (external service ports) and 5678 (debugpy), VOLUME /var/lib/localstack, ENTRYPOINT
+    // docker-entrypoint.sh. It starts Lambda containers through the Docker socket a compose mounts; what it needs as
+    // root under cap_drop ALL was not checked: reported.
+    facts: {
+      distro: 'debian',
+      ports: [4566, 5678],
+      dataPaths: ['/var/lib/localstack'],
+      writesUnknown:
+        'keeps its state in /var/lib/localstack (VOLUME) and writes /tmp/localstack and its working folder /opt/code/localstack (both made mode 777), and the packages it installs at run time under /var/lib/localstack/lib: a read-only root needs tmpfs or volumes for those besides the VOLUME',
+    },
+  },
+  {
     family: 'distroless',
     names: [/^gcr\.io\/distroless\//],
     source: 'https://github.com/GoogleContainerTools/distroless/blob/main/base/base.bzl',
