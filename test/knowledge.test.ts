@@ -399,6 +399,7 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['telegraf:1.30-alpine', { family: 'telegraf', distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], newPrivileges: expect.stringContaining('su-exec'), newPrivilegesOnlyAsRoot: true }],
   ['telegraf:1.35.1-alpine', { family: 'telegraf', newPrivilegesOnlyAsRoot: true }],
   // root servers whose needs were not checked: reported, never made non-root
+  ['ghcr.io/google/cadvisor:v0.53.0', { family: 'cadvisor', distro: 'alpine', defaultUser: 'root' }],
   ['gcr.io/cadvisor/cadvisor:v0.49.1', { family: 'cadvisor', distro: 'alpine', defaultUser: 'root', dropsPrivileges: false, staysRoot: undefined, capsNeeded: [], ports: [8080] }],
   ['adguard/adguardhome:v0.107.52', { family: 'adguardhome', distro: 'alpine', defaultUser: 'root', staysRoot: undefined, fileCapabilities: ['NET_BIND_SERVICE'], ports: [53, 67, 68, 80, 443, 853, 3000, 5443, 6060] }],
   ['ghcr.io/open-webui/open-webui:main', { family: 'open-webui', distro: 'debian', defaultUser: 'root', staysRoot: undefined, ports: [8080], writesUnknown: expect.stringContaining('/app/backend/data') }],

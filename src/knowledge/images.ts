@@ -2355,7 +2355,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
   },
   {
     family: 'cadvisor',
-    names: ['gcr.io/cadvisor/cadvisor', 'google/cadvisor'],
+    // ghcr.io/google/cadvisor from v0.53.0, gcr.io/cadvisor/cadvisor before (docs/running.md), google/cadvisor on Docker Hub long ago.
+    names: ['ghcr.io/google/cadvisor', 'gcr.io/cadvisor/cadvisor', 'google/cadvisor'],
     source: 'https://github.com/google/cadvisor/blob/master/deploy/Dockerfile',
     // FROM alpine with the cadvisor binary, no USER (root), EXPOSE 8080, ENTRYPOINT /usr/bin/entrypoint.sh (`exec
     // /usr/bin/cadvisor -logtostderr "$@"`; older tags ENTRYPOINT ["/usr/bin/cadvisor", "-logtostderr"]): no step down, no
