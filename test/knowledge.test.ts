@@ -398,6 +398,11 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['telegraf:1.39-alpine', { family: 'telegraf', distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], newPrivileges: undefined, newPrivilegesOnlyAsRoot: undefined }],
   ['telegraf:1.30-alpine', { family: 'telegraf', distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], newPrivileges: expect.stringContaining('su-exec'), newPrivilegesOnlyAsRoot: true }],
   ['telegraf:1.35.1-alpine', { family: 'telegraf', newPrivilegesOnlyAsRoot: true }],
+  ['telegraf:1.17', { family: 'telegraf', distro: 'debian', dropsPrivileges: false, capsNeeded: [], newPrivileges: undefined }],
+  ['telegraf:1.14-alpine', { family: 'telegraf', distro: 'alpine', dropsPrivileges: false, capsNeeded: [] }],
+  ['telegraf:1.19.3', { family: 'telegraf', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('#544') }],
+  ['telegraf:1.20-alpine', { family: 'telegraf', distro: 'alpine', capsUnknown: expect.stringContaining('#544'), newPrivilegesOnlyAsRoot: true }],
+  ['telegraf:1.21-alpine', { family: 'telegraf', distro: 'alpine', newPrivilegesOnlyAsRoot: true }],
   // root servers whose needs were not checked: reported, never made non-root
   ['ghcr.io/google/cadvisor:v0.53.0', { family: 'cadvisor', distro: 'alpine', defaultUser: 'root' }],
   ['gcr.io/cadvisor/cadvisor:v0.49.1', { family: 'cadvisor', distro: 'alpine', defaultUser: 'root', dropsPrivileges: false, staysRoot: undefined, capsNeeded: [], ports: [8080] }],

@@ -620,6 +620,10 @@ const SELENIUM_USER = user('seluser', 1200, 1201);
 const SELENIUM_WRITES =
   'writes /opt/selenium/config.toml at every start, next to the files the image ships in /opt/selenium (a tmpfs there would hide them), supervisord its log and pid under /var/log/supervisor and /var/run/supervisor and its socket in /tmp, and the browser nodes Xvfb\'s sockets in /tmp/.X11-unix, their profiles in /tmp and downloads in /home/seluser/Downloads: a read-only root needs a volume or a copy of /opt/selenium besides tmpfs on the others';
 
+/** What no-new-privileges changes in telegraf's Alpine start while it used su-exec (see the telegraf row). */
+const TELEGRAF_SU_EXEC_SETCAP =
+  'its entrypoint, started as root, gives /usr/bin/telegraf cap_net_raw and cap_net_bind_service with setcap and runs it as user telegraf through su-exec (Alpine tags until 1.35), so that the ping input can open raw ICMP sockets and listeners can bind ports below 1024; no-new-privileges keeps those file capabilities from being granted';
+
 export const IMAGE_ROWS: readonly ImageRow[] = [
   // Windows first: its row also serves as the overlay for Windows tags of any image (see lookupImage).
   {
@@ -2335,6 +2339,23 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'], ports: [8092, 8094, 8125] },
     tags: [
       {
+        // 1.17 and older (#544, 2021-11-02, moved 1.18 to 1.20 to a step down in patch releases): `exec "$@"` as root,
+        // no step down and no setcap; what that root telegraf needs under cap_drop ALL was not checked.
+        when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] < 18; },
+        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [] }),
+      },
+      {
+        // 1.18 to 1.20: root before a patch release of each line, setpriv/su-exec after (#544), setcap from 2021-12-08 (#552).
+        when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] <= 20; },
+        set: (t) => ({
+          distro: ALPINE.test(t) ? 'alpine' : 'debian',
+          capsNeeded: [],
+          capsUnknown:
+            'is a 1.18 to 1.20 tag, whose start changed within the line (2021-11-02, influxdata-docker#544) from telegraf as root to a step down to user telegraf: which one this tag runs is not known',
+          ...(ALPINE.test(t) ? { newPrivileges: TELEGRAF_SU_EXEC_SETCAP, newPrivilegesOnlyAsRoot: true } : {}),
+        }),
+      },
+      {
         when: ALPINE,
         set: (t) => {
           const v = majorMinor(t);
@@ -2343,8 +2364,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
             ? {
                 distro: 'alpine',
                 capsNeeded: ['SETGID', 'SETUID'],
-                newPrivileges:
-                  'its entrypoint, started as root, gives /usr/bin/telegraf cap_net_raw and cap_net_bind_service with setcap and runs it as user telegraf through su-exec (Alpine tags until 1.35), so that the ping input can open raw ICMP sockets and listeners can bind ports below 1024; no-new-privileges keeps those file capabilities from being granted',
+                newPrivileges: TELEGRAF_SU_EXEC_SETCAP,
                 newPrivilegesOnlyAsRoot: true,
               }
             : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'] };
