@@ -416,11 +416,9 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['prom/pushgateway', { family: 'pushgateway', nonRootByDefault: true }],
   ['quay.io/prometheus/pushgateway:v1.11.0-distroless', { family: 'pushgateway', distro: 'distroless', hasShell: false, defaultUser: '65532:65532', existingUser: NONROOT }],
   ['prom/pushgateway:v0.7.0', { family: 'pushgateway', defaultUser: 'root', nonRootByDefault: false, existingUser: undefined }],
-  // promtail: root, reads host logs (reported); kibana 8.x: USER 1000; nginx-proxy-manager: s6 /init as root
+  // promtail: root, reads host logs (reported); nginx-proxy-manager: s6 /init as root
   // (capabilities not known, never USER); erlang and elixir: base images on Debian or Alpine
   ['grafana/promtail:3.0.0', { family: 'promtail', defaultUser: 'root', dropsPrivileges: false, staysRoot: undefined, ports: [9080], writesUnknown: expect.stringContaining('positions') }],
-  ['docker.elastic.co/kibana/kibana:8.15.5', { family: 'kibana', existingUser: { name: 'kibana', uid: 1000, gid: 1000 }, defaultUser: '1000', nonRootByDefault: true, ports: [5601] }],
-  ['kibana:7.17.9', { family: 'kibana', nonRootByDefault: false, uncertain: expect.stringContaining('outside 8.x') }],
   ['jc21/nginx-proxy-manager:2.12.1', { family: 'nginx-proxy-manager', distro: 'debian', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('usermod'), dataPaths: ['/data', '/etc/letsencrypt'], ports: [80, 81, 443] }],
   ['erlang:27', { family: 'erlang', distro: 'debian', existingUser: undefined, defaultUser: 'root', writePathsKnown: false }],
   ['erlang:27-slim', { family: 'erlang', distro: 'debian' }],

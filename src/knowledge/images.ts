@@ -2481,18 +2481,6 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     },
   },
   {
-    family: 'kibana',
-    names: ['kibana', 'docker.elastic.co/kibana/kibana'],
-    source: 'https://github.com/elastic/dockerfiles/blob/v8.15.5/kibana/Dockerfile',
-    // 8.15.5: FROM ubuntu:20.04, the distribution in /usr/share/kibana copied --chown=1000:0 and made group-writable,
-    // `groupadd --gid 1000 kibana && useradd --uid 1000 --gid 1000 -G 0 --home-dir /usr/share/kibana kibana`, `USER
-    // 1000`, EXPOSE 5601, ENTRYPOINT tini, CMD kibana-docker, no VOLUME: no step down, no setcap. Other lines (7.x, 9.x)
-    // were not read here.
-    facts: {},
-    tags: [{ when: (t) => major(t) === 8, set: { existingUser: user('kibana', 1000), defaultUser: '1000', nonRootByDefault: true, ports: [5601] } }],
-    otherTags: { uncertain: 'kibana tag outside 8.x: its base and user were not read (8.x: USER 1000, kibana)' },
-  },
-  {
     family: 'nginx-proxy-manager',
     names: ['jc21/nginx-proxy-manager'],
     source: 'https://github.com/NginxProxyManager/nginx-proxy-manager/blob/develop/docker/Dockerfile',
