@@ -396,6 +396,60 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['traefik/whoami:v1.10', { family: 'whoami', distro: 'scratch', hasShell: false, defaultUser: 'root', staysRoot: true, servesFor: 'any', capsNeeded: [], ports: [80], writePathsKnown: true }],
   // vault: chown, setcap and su-exec as root: capabilities not known, no-new-privileges changes it
   ['hashicorp/vault:1.17', { family: 'vault', dropsPrivileges: true, capsUnknown: expect.stringContaining('setcap'), newPrivileges: expect.stringContaining('mlock'), dataPaths: ['/vault/logs', '/vault/file'], ports: [8200] }],
+  // openbao: 2.6.0 on runs as openbao; 2.5 and older chown and su-exec as root (CHOWN, SETGID, SETUID: stand-in on the
+  // team engine); no setcap and no mlock, unlike vault; -ubi is openbao 100:1000, -distroless nonroot 65532
+  ['openbao/openbao:2.6.1', { family: 'openbao', distro: 'alpine', defaultUser: 'openbao', nonRootByDefault: true, dropsPrivileges: false, capsNeeded: [], ports: [8200], dataPaths: ['/openbao/logs', '/openbao/file'] }],
+  ['openbao/openbao', { family: 'openbao', nonRootByDefault: true }],
+  ['quay.io/openbao/openbao:2.5.5', { family: 'openbao', defaultUser: 'root', dropsPrivileges: true, capsNeeded: GOSU_CAPS, newPrivileges: undefined, capsUnknown: undefined, dropsFor: { words: ['bao', 'server', 'version'], optionFirst: true } }],
+  ['ghcr.io/openbao/openbao:v2.0.0', { family: 'openbao', dropsPrivileges: true, capsNeeded: GOSU_CAPS }],
+  ['openbao/openbao-ubi:2.5.5', { family: 'openbao', distro: 'rhel-minimal', existingUser: { name: 'openbao', uid: 100, gid: 1000 }, defaultUser: 'openbao', nonRootByDefault: true, dropsPrivileges: false }],
+  ['ghcr.io/openbao/openbao-distroless:2.6.1', { family: 'openbao', distro: 'distroless', hasShell: false, defaultUser: '65532', nonRootByDefault: true, existingUser: NONROOT, dataPaths: [] }],
+  // influxdb: 2.x find-and-chown over 0700 folders then gosu (CHOWN, DAC_OVERRIDE, SETGID, SETUID: stand-in), 1.11+ and
+  // 3.x their own user, 1.8 and older root; latest not told apart
+  ['influxdb:2.7', { family: 'influxdb', distro: 'debian', existingUser: { name: 'influxdb', uid: 1000, gid: 1000 }, defaultUser: 'root', dropsPrivileges: true, capsNeeded: PRIVATE_CAPS, dropsFor: { words: ['influxd', 'run'], optionFirst: true }, dataPaths: ['/var/lib/influxdb2', '/etc/influxdb2'], ports: [8086] }],
+  ['influxdb:2.7.11-alpine', { family: 'influxdb', distro: 'alpine', dropsPrivileges: true, capsNeeded: PRIVATE_CAPS }],
+  ['influxdb:1.11', { family: 'influxdb', distro: 'debian', existingUser: { name: 'influxdb', uid: 1500, gid: 1500 }, defaultUser: 'influxdb', nonRootByDefault: true, dropsPrivileges: false, dataPaths: ['/var/lib/influxdb'] }],
+  ['influxdb:1.12-alpine', { family: 'influxdb', distro: 'alpine', nonRootByDefault: true }],
+  ['influxdb:1.8', { family: 'influxdb', distro: 'debian', defaultUser: 'root', nonRootByDefault: false, dropsPrivileges: false, existingUser: undefined, capsNeeded: [] }],
+  ['influxdb:3-core', { family: 'influxdb', distro: 'ubuntu', existingUser: { name: 'influxdb3', uid: 1500, gid: 1500 }, defaultUser: 'influxdb3', nonRootByDefault: true, ports: [8181] }],
+  ['influxdb:latest', { family: 'influxdb', dropsPrivileges: false, uncertain: expect.stringContaining('2.x steps down') }],
+  // telegraf: setcap then setpriv to telegraf as root, for any command (SETGID, SETUID; NET_RAW for the Debian ping's
+  // file capability: stand-in); no-new-privileges changes nothing through setpriv, only through the old Alpine su-exec
+  ['telegraf:1.32', { family: 'telegraf', distro: 'debian', defaultUser: 'root', dropsPrivileges: true, capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'], fileCapabilities: [], newPrivileges: undefined, dropsFor: undefined, ports: [8092, 8094, 8125] }],
+  ['telegraf', { family: 'telegraf', distro: 'debian', newPrivileges: undefined }],
+  ['telegraf:1.39-alpine', { family: 'telegraf', distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], newPrivileges: undefined, newPrivilegesOnlyAsRoot: undefined }],
+  ['telegraf:1.30-alpine', { family: 'telegraf', distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], newPrivileges: expect.stringContaining('su-exec'), newPrivilegesOnlyAsRoot: true }],
+  ['telegraf:1.35.1-alpine', { family: 'telegraf', newPrivilegesOnlyAsRoot: true }],
+  ['telegraf:1.17', { family: 'telegraf', distro: 'debian', dropsPrivileges: false, capsNeeded: [], newPrivileges: undefined }],
+  ['telegraf:1.14-alpine', { family: 'telegraf', distro: 'alpine', dropsPrivileges: false, capsNeeded: [] }],
+  ['telegraf:1.19.3', { family: 'telegraf', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('#544') }],
+  ['telegraf:1.20-alpine', { family: 'telegraf', distro: 'alpine', capsUnknown: expect.stringContaining('#544'), newPrivilegesOnlyAsRoot: true }],
+  ['telegraf:1.21-alpine', { family: 'telegraf', distro: 'alpine', newPrivilegesOnlyAsRoot: true }],
+  // root servers whose needs were not checked: reported, never made non-root
+  ['ghcr.io/google/cadvisor:v0.53.0', { family: 'cadvisor', distro: 'alpine', defaultUser: 'root' }],
+  ['gcr.io/cadvisor/cadvisor:v0.49.1', { family: 'cadvisor', distro: 'alpine', defaultUser: 'root', dropsPrivileges: false, staysRoot: undefined, capsNeeded: [], ports: [8080] }],
+  ['adguard/adguardhome:v0.107.52', { family: 'adguardhome', distro: 'alpine', defaultUser: 'root', staysRoot: undefined, fileCapabilities: ['NET_BIND_SERVICE'], ports: [53, 67, 68, 80, 443, 853, 3000, 5443, 6060] }],
+  ['ghcr.io/open-webui/open-webui:main', { family: 'open-webui', distro: 'debian', defaultUser: 'root', staysRoot: undefined, ports: [8080], writesUnknown: expect.stringContaining('/app/backend/data') }],
+  ['portainer/agent:2.19.4', { family: 'portainer-agent', defaultUser: 'root', staysRoot: undefined, ports: [9001] }],
+  ['mongo-express:1.0.2-20-alpine3.19', { family: 'mongo-express', distro: 'alpine', existingUser: NODE, defaultUser: 'root', ports: [8081] }],
+  ['mongo-express:0.54', { family: 'mongo-express', distro: 'unknown', existingUser: NODE }],
+  // pushgateway: nobody (65534) since v0.8.0, root before; -distroless nonroot
+  ['prom/pushgateway:v1.11.0', { family: 'pushgateway', distro: 'alpine', existingUser: { name: 'nobody', uid: 65534, gid: 65534 }, defaultUser: '65534', nonRootByDefault: true, ports: [9091] }],
+  ['prom/pushgateway', { family: 'pushgateway', nonRootByDefault: true }],
+  ['quay.io/prometheus/pushgateway:v1.11.0-distroless', { family: 'pushgateway', distro: 'distroless', hasShell: false, defaultUser: '65532:65532', existingUser: NONROOT }],
+  ['prom/pushgateway:v0.7.0', { family: 'pushgateway', defaultUser: 'root', nonRootByDefault: false, existingUser: undefined }],
+  // promtail: root, reads host logs (reported); nginx-proxy-manager: s6 /init as root
+  // (capabilities not known, never USER); erlang and elixir: base images on Debian or Alpine
+  ['grafana/promtail:3.0.0', { family: 'promtail', defaultUser: 'root', dropsPrivileges: false, staysRoot: undefined, ports: [9080], writesUnknown: expect.stringContaining('positions') }],
+  ['jc21/nginx-proxy-manager:2.12.1', { family: 'nginx-proxy-manager', distro: 'debian', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('usermod'), dataPaths: ['/data', '/etc/letsencrypt'], ports: [80, 81, 443] }],
+  ['erlang:27', { family: 'erlang', distro: 'debian', existingUser: undefined, defaultUser: 'root', writePathsKnown: false }],
+  ['erlang:27-slim', { family: 'erlang', distro: 'debian' }],
+  ['erlang:27-alpine', { family: 'erlang', distro: 'alpine' }],
+  ['elixir:1.17', { family: 'elixir', distro: 'debian', existingUser: undefined, defaultUser: 'root' }],
+  ['elixir:1.17.3-otp-27-alpine', { family: 'elixir', distro: 'alpine' }],
+  ['elixir:1.17-otp-26-slim', { family: 'elixir', distro: 'debian' }],
+  // localstack: root (capabilities not checked), its state in the /var/lib/localstack VOLUME
+  ['localstack/localstack:3.8', { family: 'localstack', distro: 'debian', defaultUser: 'root', existingUser: undefined, staysRoot: undefined, ports: [4566, 5678], dataPaths: ['/var/lib/localstack'] }],
   // gitea: s6 + sshd as root (capabilities not known, never USER); -rootless runs as 1000:1000 with known writes
   ['gitea/gitea:1.22', { family: 'gitea', distro: 'alpine', existingUser: { name: 'git', uid: 1000, gid: 1000 }, defaultUser: 'root', dropsPrivileges: true, capsNeeded: [], capsUnknown: expect.stringContaining('sshd'), dataPaths: ['/data'], ports: [22, 3000], writePathsKnown: false }],
   ['docker.gitea.com/gitea:1.23.1', { family: 'gitea', dropsPrivileges: true }],
@@ -475,7 +529,7 @@ describe('lookupImage', () => {
     else expect(facts!.outOfScope).toBeUndefined();
   });
 
-  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'grafana/promtail:3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'prom/pushgateway', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/snmp-exporter'])(
+  it.each(['mycorp/app', 'mycorp/app:1.0', 'mycorp/traefik:v3', 'selenium/video:latest', 'selenium/node-docker:4', 'minio/mc', 'ghcr.io/owner/app:1', '${BASE}', '${BASE_IMAGE}:${TAG}', '${REGISTRY}/library/node:20', 'registry:5000/nginxinc/nginx-unprivileged', 'quay.io/prometheus/snmp-exporter'])(
     'knows nothing about %s',
     (ref) => {
       expect(look(ref)).toBeUndefined();

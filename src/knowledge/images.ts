@@ -172,6 +172,12 @@ export interface ImageFacts {
    * reports instead of adding the flag.
    */
   newPrivileges?: string;
+  /**
+   * newPrivileges happens only when the image's entrypoint starts as root (telegraf's Alpine tags until 1.35: `if [ "$(id -u)"
+   * -ne 0 ]; then exec "$@"`, else setcap and su-exec): a service that runs as a known non-root user never reaches it, and
+   * compose/no-new-privileges adds the flag there.
+   */
+  newPrivilegesOnlyAsRoot?: boolean;
   /** Set when tag-dependent facts could not be decided; those facts are left at their defaults. */
   uncertain?: string;
   /** ENV the image sets that Dockerfiles built on it name (`USER $APP_UID` on .NET 8+). */
@@ -337,6 +343,12 @@ const ubuntuCodenameAccounts = (tag: string): PartialFacts => ({
   ...ubuntuCodenameFacts(tag),
   ...(ubuntuAccountsKnown(ubuntuCodename(tag)!) ? { accountsKnown: true } : {}),
 });
+
+/** Major and minor version a tag starts with ('1.35.2-alpine' -> [1, 35], '2' -> [2, undefined]); undefined for 'latest', codenames. */
+function majorMinor(tag: string): [number, number | undefined] | undefined {
+  const m = /^(\d+)(?:\.(\d+))?(?:[.\-_]|$)/.exec(tag);
+  return m ? [Number(m[1]), m[2] === undefined ? undefined : Number(m[2])] : undefined;
+}
 
 /** Leading major version of a tag ('17-jdk' -> 17, '8.0-alpine' -> 8); undefined for 'latest', '${V}', codenames. */
 function major(tag: string): number | undefined {
@@ -629,6 +641,10 @@ const nextcloudWrites = (apache: boolean): string =>
 const SELENIUM_USER = user('seluser', 1200, 1201);
 const SELENIUM_WRITES =
   'writes /opt/selenium/config.toml at every start, next to the files the image ships in /opt/selenium (a tmpfs there would hide them), supervisord its log and pid under /var/log/supervisor and /var/run/supervisor and its socket in /tmp, and the browser nodes Xvfb\'s sockets in /tmp/.X11-unix, their profiles in /tmp and downloads in /home/seluser/Downloads: a read-only root needs a volume or a copy of /opt/selenium besides tmpfs on the others';
+
+/** What no-new-privileges changes in telegraf's Alpine start while it used su-exec (see the telegraf row). */
+const TELEGRAF_SU_EXEC_SETCAP =
+  'its entrypoint, started as root, gives /usr/bin/telegraf cap_net_raw and cap_net_bind_service with setcap and runs it as user telegraf through su-exec (Alpine tags until 1.35), so that the ping input can open raw ICMP sockets and listeners can bind ports below 1024; no-new-privileges keeps those file capabilities from being granted';
 
 export const IMAGE_ROWS: readonly ImageRow[] = [
   // Windows first: its row also serves as the overlay for Windows tags of any image (see lookupImage).
@@ -2193,6 +2209,364 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // compose/cap-drop gives NET_BIND_SERVICE back from the port.
     capsSource: 'https://github.com/traefik/whoami/blob/master/app.go',
     facts: { distro: 'scratch', hasShell: false, staysRoot: true, servesFor: 'any', ports: [80], writePathsKnown: true },
+  },
+  {
+    family: 'openbao',
+    // Docker Hub, Quay and GHCR, and the -ubi, -distroless and -hsm flavours (goreleaser image_templates; Dockerfile stage comments).
+    names: [/^((quay|ghcr)\.io\/)?openbao\/openbao(-hsm)?(-ubi|-distroless)?$/],
+    source: 'https://github.com/openbao/openbao/blob/main/Dockerfile',
+    // Stage `default` (openbao/openbao): FROM alpine with su-exec and dumb-init, `addgroup openbao && adduser -S -G openbao
+    // openbao` (a system UID Alpine picks: not pinned), /openbao/{logs,file,config} chowned to it, EXPOSE 8200, ENTRYPOINT
+    // docker-entrypoint.sh, CMD server -dev. From 2.6.0 (#2589, "don't default to root on Alpine") it ends `USER openbao`;
+    // before, it had no USER and the entrypoint, as root and for `bao` (an option, `server`, `version` or any bao
+    // subcommand), `chown -R openbao:openbao` of /openbao/config (failure tolerated), /openbao/logs and /openbao/file when
+    // the folder is not openbao's (unless SKIP_CHOWN), then `su-exec openbao` (unless BAO_SKIP_DROP_ROOT). Unlike vault's,
+    // this entrypoint runs no setcap and OpenBao has no mlock (changelog/363.txt: "Remove mlock functionality from OpenBao
+    // and make the disable_mlock config option obsolete"): no IPC_LOCK, no SETFCAP. VOLUME /openbao/logs and /openbao/file
+    // in every release (#3711 dropped them after 2.6.2). Checked on the team engine (2026-12-04) with a stand-in of the
+    // 2.5.5 start (debian:bookworm-slim, the user and folders as upstream makes them, its entrypoint verbatim run by bash,
+    // su-exec's initgroups/setgid/setuid done by setpriv, a fake bao writing 0700 folders in /openbao/file and an audit
+    // log) under cap_drop ALL, no-new-privileges and a read-only root, over a named volume (twice) and host folders owned
+    // by UID 1234 at /openbao/logs and /openbao/file with a root-owned config mounted read-only (twice): with CHOWN,
+    // SETGID, SETUID all ran bao as openbao (the config's chown failed, which the entrypoint tolerates). Without CHOWN
+    // "chown: changing ownership of '/openbao/logs': Operation not permitted" on the host folders; without SETGID
+    // setresgid fails, without SETUID setresuid. With BAO_SKIP_DROP_ROOT set the server stays root (not checked).
+    // -ubi (ubi10-minimal, microdnf): `adduser --uid 100 --system -g openbao openbao` (group openbao 1000, also in root),
+    // `USER openbao` in every release; its entrypoint re-runs itself through `su openbao -p` only when started as root.
+    // -distroless (2.6.0 on): gcr.io/distroless/static:nonroot (USER 65532), no shell, ENTRYPOINT /usr/bin/bao.
+    capsSource: 'https://github.com/openbao/openbao/blob/main/.release/docker/docker-entrypoint.sh',
+    facts: { distro: 'alpine', ports: [8200], dataPaths: ['/openbao/logs', '/openbao/file'] },
+    tags: [
+      {
+        when: (_t, n) => n.endsWith('-distroless'),
+        set: { distro: 'distroless', hasShell: false, existingUser: user('nonroot', 65532), defaultUser: '65532', nonRootByDefault: true, dataPaths: [] },
+      },
+      { when: (_t, n) => n.endsWith('-ubi'), set: { distro: 'rhel-minimal', existingUser: user('openbao', 100, 1000), defaultUser: 'openbao', nonRootByDefault: true } },
+      {
+        // 2.5.x and older (`2.5.5`, `2.4`, `v2.0.0`): root start, chown, su-exec.
+        when: (t) => {
+          const v = majorMinor(t.replace(/^v/, ''));
+          return v !== undefined && (v[0] < 2 || (v[0] === 2 && v[1] !== undefined && v[1] < 6));
+        },
+        set: {
+          dropsPrivileges: true,
+          capsNeeded: FIND_CHOWN_CAPS,
+          dropsFor: { words: ['bao', 'server', 'version'], optionFirst: true },
+          writesUnknown:
+            'keeps what its configuration names: the file storage backend usually in /openbao/file and audit logs in /openbao/logs (VOLUMEs); its entrypoint writes /openbao/config/local.json from BAO_LOCAL_CONFIG',
+        },
+      },
+    ],
+    // 2.6.0 and later, `2`, `latest`: USER openbao.
+    otherTags: {
+      defaultUser: 'openbao',
+      nonRootByDefault: true,
+      writesUnknown:
+        'keeps what its configuration names: the file storage backend usually in /openbao/file and audit logs in /openbao/logs (VOLUMEs until 2.6.2); as openbao its entrypoint stops (set -e) when /openbao/logs or /openbao/file is a folder openbao does not own, unless SKIP_CHOWN is set',
+    },
+  },
+  {
+    family: 'influxdb',
+    names: ['influxdb'],
+    source: 'https://github.com/influxdata/influxdata-docker/blob/master/influxdb/2.8/Dockerfile',
+    capsSource: 'https://github.com/influxdata/influxdata-docker/blob/master/influxdb/2.8/entrypoint.sh',
+    // One row for three lines whose starts differ; EXPOSE 8086 for 1.x and 2.x.
+    facts: { ports: [8086] },
+    tags: [
+      {
+        // 2.x (2.0 to 2.9; `-alpine` tags too): `groupadd -r influxdb --gid=1000 && useradd -r -g influxdb --uid=1000`
+        // (Alpine: addgroup/adduser -S with 1000), /var/lib/influxdb2 and /etc/influxdb2 chowned to it and declared VOLUME,
+        // no USER, CMD influxd. The entrypoint (`set -eo pipefail`), for no arguments, `run`, an option, or `influxd` alone or
+        // followed by `run` or an option: create_directories (`mkdir -p` the bolt folder and engine path, `chmod 700` them and
+        // `chmod 775` /etc/influxdb2 with failures ignored, then as root `find <each> \! -user influxdb -exec chown influxdb`),
+        // with DOCKER_INFLUXDB_INIT_MODE on a first start an influxd as root in the background set up through the influx CLI
+        // (/tmp/config.json) and stopped with `kill -TERM`, then `exec gosu influxdb "$BASH_SOURCE"` (su-exec on Alpine,
+        // `setpriv --reuid=influxdb --regid=influxdb --init-groups` in 2.9), which runs the same steps as influxdb and execs
+        // influxd. Any other command is exec'd as root. Checked on the team engine (2026-12-04) with a stand-in (debian:
+        // bookworm-slim, the same user, folders and VOLUMEs, upstream's 2.8 entrypoint verbatim with Debian's gosu, a fake
+        // influxd writing influxd.bolt and 0700 engine/data), cap_drop ALL, no-new-privileges and a read-only root, over a new
+        // named volume, the same volume again and a host folder owned by UID 1234 with a 0700 engine/ of its own: with
+        // CHOWN, DAC_OVERRIDE, SETGID, SETUID all three ran influxd as 1000:1000. Without CHOWN "chown: changing ownership
+        // of '/var/lib/influxdb2/engine': Operation not permitted"; without DAC_OVERRIDE "mkdir: cannot create directory
+        // '/var/lib/influxdb2/engine': Permission denied" (the volume is influxdb's 0755 at first, 0700 after) and "find:
+        // '/var/lib/influxdb2/engine': Permission denied"; without SETGID or SETUID gosu's "failed switching to
+        // \"influxdb\"". FOWNER only makes root's chmod of influxdb's folders work, which the entrypoint ignores and
+        // repeats as influxdb. The init mode (its root influxd writes into influxdb's folders: DAC_OVERRIDE) was not run.
+        when: (t) => major(t) === 2,
+        set: (t) => ({
+          distro: ALPINE.test(t) ? 'alpine' : 'debian',
+          existingUser: user('influxdb', 1000),
+          dropsPrivileges: true,
+          capsNeeded: FIND_CHOWN_PRIVATE_CAPS,
+          dropsFor: { words: ['influxd', 'run'], optionFirst: true },
+          dataPaths: ['/var/lib/influxdb2', '/etc/influxdb2'],
+          writesUnknown:
+            'keeps its data in /var/lib/influxdb2 and the CLI configs in /etc/influxdb2 (VOLUMEs) unless INFLUXD_BOLT_PATH, INFLUXD_ENGINE_PATH or its config file move them, and its setup mode (DOCKER_INFLUXDB_INIT_MODE) writes /tmp/config.json on a first start',
+        }),
+      },
+      {
+        // 3.x (`3-core`, `3.11-core`, `3-enterprise`; influxdb/3.11-core/Dockerfile): FROM ubuntu:24.04, `groupadd --gid 1500
+        // influxdb3 && useradd --uid 1500 --gid influxdb3 ... influxdb3`, /var/lib/influxdb3 and /plugins chowned to it,
+        // `USER influxdb3`, EXPOSE 8181, entrypoint.sh only rewrites its arguments (envsubst) and execs them: no step down,
+        // no setcap, no VOLUME; the data folder (INFLUXDB3_DATA_DIR=/home/influxdb3/.influxdb3) is set by the command's flags.
+        when: (t) => major(t) === 3,
+        set: { distro: 'ubuntu', existingUser: user('influxdb3', 1500), defaultUser: 'influxdb3', nonRootByDefault: true, ports: [8181] },
+      },
+      {
+        // 1.11 (from 1.11.7, a0fba73) and 1.12 (influxdb/1.12/Dockerfile): buildpack-deps:bookworm-curl or alpine, `addgroup
+        // --system --gid 1500 influxdb && adduser --system --uid 1500 --ingroup influxdb`, `USER influxdb`, VOLUME
+        // /var/lib/influxdb; the entrypoint runs /init-influxdb.sh and execs influxd as that user.
+        when: /^1\.1[1-9]([.-]|$)/,
+        set: (t) => ({
+          distro: ALPINE.test(t) ? 'alpine' : 'debian',
+          existingUser: user('influxdb', 1500),
+          defaultUser: 'influxdb',
+          nonRootByDefault: true,
+          dataPaths: ['/var/lib/influxdb'],
+        }),
+      },
+      // 1.8 and older (influxdb/1.8/Dockerfile): no user at all, no USER; the entrypoint runs /init-influxdb.sh and
+      // execs influxd as root, whose needs under cap_drop ALL were not checked.
+      { when: /^1\.[0-8]([.-]|$)/, set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dataPaths: ['/var/lib/influxdb'] }) },
+    ],
+    // `latest`, `alpine`, 1.9/1.10 (enterprise data and meta only): which line is not told by the tag.
+    otherTags: { uncertain: 'influxdb tag without a known line: 2.x steps down from root with gosu, 1.11+ and 3.x run as their own user, 1.8 and older as root' },
+  },
+  {
+    family: 'telegraf',
+    names: ['telegraf'],
+    source: 'https://github.com/influxdata/influxdata-docker/blob/master/telegraf/1.39/Dockerfile',
+    capsSource: 'https://github.com/influxdata/influxdata-docker/blob/master/telegraf/1.39/entrypoint.sh',
+    // FROM buildpack-deps:bookworm-curl with the telegraf .deb (its postinst makes user telegraf with useradd --system: the
+    // UID is not pinned), iputils-ping, libcap2-bin, tini; `-alpine` tags FROM alpine with setpriv and libcap (`adduser -S
+    // telegraf`). No USER, EXPOSE 8125/udp 8092/udp 8094, ENTRYPOINT tini -- /entrypoint.sh, CMD telegraf, no VOLUME. The
+    // entrypoint, for any command: as a non-root user `exec "$@"`; as root `setcap cap_net_raw,cap_net_bind_service+ep
+    // /usr/bin/telegraf || echo "Failed to set additional capabilities"`, then `exec setpriv --reuid telegraf --regid
+    // telegraf --groups ...` (Alpine tags used `su-exec telegraf` until 2025-07-07, d2ffdcd, during 1.35). Checked on the
+    // team engine (2026-12-04) with a stand-in (debian:bookworm-slim, Debian's libcap2-bin and tini, the user made as the
+    // .deb does, upstream's 1.39 entrypoint verbatim, /usr/bin/telegraf a copy of sleep), reading telegraf's
+    // /proc/<pid>/status: under cap_drop ALL with SETGID and SETUID it ran as telegraf (setcap failed and the entrypoint
+    // went on, so telegraf held no capability); without SETGID "setpriv: setresgid failed", without SETUID "setresuid
+    // failed"; with SETFCAP given back as well but not NET_RAW and NET_BIND_SERVICE, setcap worked and then "setpriv: failed
+    // to execute telegraf: Operation not permitted" (a file capability outside the bounding set: never give SETFCAP back
+    // alone). What cap_drop ALL takes away is the raw ICMP socket of the ping input's native method and ports below 1024
+    // on the host network, which upstream's setcap gives telegraf.
+    // no-new-privileges: setpriv keeps the permitted set across --reuid, so the file capabilities are no new privilege
+    // there: with Docker's default set and no-new-privileges telegraf still held cap_net_raw and cap_net_bind_service
+    // (CapEff 0x2400), and su-exec or gosu clear it (Debian's gosu to 999 then exec of a cap_net_raw+ep copy of sleep:
+    // CapEff 0 under no-new-privileges, 0x2000 through setpriv). Hence the Alpine tags of 1.35 and older only.
+    // The Debian tags install iputils-ping beside libcap2-bin, and its postinst gives /usr/bin/ping cap_net_raw=ep (read
+    // with getcap on the team engine from that apt-get on bookworm); the ping input's default method runs it, and exec of
+    // it fails "Operation not permitted" as telegraf under cap_drop ALL until NET_RAW is back (engine, same build). So
+    // NET_RAW is given back as the start's need (uptime-kuma's case), not as fileCapabilities: under no-new-privileges
+    // ping falls back to an unprivileged ICMP socket, so the flag stays. Alpine's ping was not read.
+    facts: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'], ports: [8092, 8094, 8125] },
+    tags: [
+      {
+        // 1.17 and older (#544, 2021-11-02, moved 1.18 to 1.20 to a step down in patch releases): `exec "$@"` as root,
+        // no step down and no setcap; what that root telegraf needs under cap_drop ALL was not checked.
+        when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] < 18; },
+        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [] }),
+      },
+      {
+        // 1.18 to 1.20: root before a patch release of each line, setpriv/su-exec after (#544), setcap from 2021-12-08 (#552).
+        when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] <= 20; },
+        set: (t) => ({
+          distro: ALPINE.test(t) ? 'alpine' : 'debian',
+          capsNeeded: [],
+          capsUnknown:
+            'is a 1.18 to 1.20 tag, whose start changed within the line (2021-11-02, influxdata-docker#544) from telegraf as root to a step down to user telegraf: which one this tag runs is not known',
+          ...(ALPINE.test(t) ? { newPrivileges: TELEGRAF_SU_EXEC_SETCAP, newPrivilegesOnlyAsRoot: true } : {}),
+        }),
+      },
+      {
+        when: ALPINE,
+        set: (t) => {
+          const v = majorMinor(t);
+          const suExec = v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] <= 35;
+          return suExec
+            ? {
+                distro: 'alpine',
+                capsNeeded: ['SETGID', 'SETUID'],
+                newPrivileges: TELEGRAF_SU_EXEC_SETCAP,
+                newPrivilegesOnlyAsRoot: true,
+              }
+            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'] };
+        },
+      },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'cadvisor',
+    // ghcr.io/google/cadvisor from v0.53.0, gcr.io/cadvisor/cadvisor before (docs/running.md), google/cadvisor on Docker Hub long ago.
+    names: ['ghcr.io/google/cadvisor', 'gcr.io/cadvisor/cadvisor', 'google/cadvisor'],
+    source: 'https://github.com/google/cadvisor/blob/master/deploy/Dockerfile',
+    // FROM alpine with the cadvisor binary, no USER (root), EXPOSE 8080, ENTRYPOINT /usr/bin/entrypoint.sh (`exec
+    // /usr/bin/cadvisor -logtostderr "$@"`; older tags ENTRYPOINT ["/usr/bin/cadvisor", "-logtostderr"]): no step down, no
+    // setcap, no VOLUME. It reads the host's /, /var/run, /sys and /var/lib/docker that compose mounts (and /dev/kmsg
+    // with `devices:`): what it needs as root under cap_drop ALL was not checked, so it stays a root service the tool
+    // reports, and nothing here makes it non-root.
+    facts: { distro: 'alpine', ports: [8080] },
+  },
+  {
+    family: 'adguardhome',
+    names: ['adguard/adguardhome'],
+    source: 'https://github.com/AdguardTeam/AdGuardHome/blob/master/docker/build.Dockerfile',
+    // FROM alpine with libcap; /opt/adguardhome/{conf,work} made and chowned to nobody, the binary copied --chown=nobody:
+    // nogroup and given `setcap 'cap_net_bind_service=+eip'`; no USER (root), no VOLUME, WORKDIR /opt/adguardhome/work,
+    // ENTRYPOINT the binary with `-c /opt/adguardhome/conf/AdGuardHome.yaml -w /opt/adguardhome/work`. EXPOSE 53 (DNS), 67
+    // and 68 (DHCP), 80, 443, 853, 3000, 5443, 6060. The file capability keeps NET_BIND_SERVICE needed in the bounding set
+    // (caddy's case); what its DNS and DHCP servers need as root (raw sockets for DHCP) was not checked: reported.
+    facts: {
+      distro: 'alpine',
+      ports: [53, 67, 68, 80, 443, 853, 3000, 5443, 6060],
+      fileCapabilities: ['NET_BIND_SERVICE'],
+      installWrites: [
+        { path: '/opt/adguardhome/conf', use: 'data', what: 'keeps its configuration, AdGuardHome.yaml, which its setup wizard and settings page write', ownerUid: 65534 },
+        { path: '/opt/adguardhome/work', use: 'data', what: 'keeps its query log, statistics and filter lists (its -w folder)', ownerUid: 65534 },
+      ],
+    },
+  },
+  {
+    family: 'open-webui',
+    names: ['ghcr.io/open-webui/open-webui'],
+    source: 'https://github.com/open-webui/open-webui/blob/main/Dockerfile',
+    // FROM python:3.11-slim-bookworm, `ARG UID=0`, `ARG GID=0` ("non-root configurations are untested") with /app and
+    // HOME=/root chowned to them, `USER $UID:$GID` (0:0 in the published images), EXPOSE 8080, CMD bash start.sh: no step
+    // down, no setcap, no VOLUME. start.sh writes .webui_secret_key (when WEBUI_SECRET_KEY is unset) and server.log in
+    // /app/backend beside the code, the app keeps its database, uploads and model caches in /app/backend/data, and the
+    // :ollama tags start `ollama serve` beside it.
+    facts: {
+      distro: 'debian',
+      // `USER 0:0`: root.
+      ports: [8080],
+      writesUnknown:
+        'keeps its database, uploads and model caches in /app/backend/data (no VOLUME; compose files mount one there) and writes .webui_secret_key and server.log in /app/backend, next to its code, and caches under HOME=/root',
+    },
+  },
+  {
+    family: 'portainer-agent',
+    names: ['portainer/agent'],
+    source: 'https://github.com/portainer/agent/blob/develop/build/linux/Dockerfile',
+    // FROM portainer/base with the agent, docker, docker-compose and kubectl binaries in /app, no USER (root), ENTRYPOINT
+    // ./agent, no EXPOSE: it listens on 9001 (DefaultAgentPort in agent.go, AGENT_PORT). It drives the Docker socket and the
+    // host folders a compose mounts (/var/lib/docker/volumes, / at /host): what it needs as root was not checked: reported.
+    facts: { ports: [9001] },
+  },
+  {
+    family: 'pushgateway',
+    names: ['prom/pushgateway', 'quay.io/prometheus/pushgateway'],
+    source: 'https://github.com/prometheus/pushgateway/blob/master/Dockerfile',
+    // FROM quay.io/prometheus/busybox, the binary copied --chown=nobody:nobody, WORKDIR /pushgateway chowned to nobody,
+    // `USER 65534` since v0.8.0 (79b723f; root before), EXPOSE 9091, ENTRYPOINT /bin/pushgateway: no step down, no setcap,
+    // no VOLUME. `-distroless` tags (Dockerfile.distroless): distroless static nonroot, 65532:65532.
+    facts: {
+      distro: 'alpine',
+      existingUser: user('nobody', 65534),
+      defaultUser: '65534',
+      nonRootByDefault: true,
+      ports: [9091],
+      writesUnknown:
+        'keeps the pushed metrics in memory unless --persistence.file names a file (often under its WORKDIR /pushgateway, which upstream declares no VOLUME for): a read-only root needs a volume there',
+    },
+    tags: [
+      { when: /(^|-)distroless$/, set: { distro: 'distroless', hasShell: false, existingUser: user('nonroot', 65532), defaultUser: '65532:65532' } },
+      { when: (t) => { const v = majorMinor(t.replace(/^v/, '')); return v !== undefined && v[0] === 0 && (v[1] ?? 0) < 8; }, set: { existingUser: undefined, defaultUser: 'root', nonRootByDefault: false } },
+    ],
+    otherTags: {},
+  },
+  {
+    family: 'mongo-express',
+    names: ['mongo-express'],
+    source: 'https://github.com/mongo-express/mongo-express-docker/blob/master/Dockerfile.template',
+    // FROM node:*-alpine (user node 1000) with tini and bash, the app in /app owned by root, no USER (root), EXPOSE 8081,
+    // ENTRYPOINT tini -- /docker-entrypoint.sh, which for `mongo-express` waits for the MongoDB port and execs `node app`
+    // as root, and execs any other command: no step down, no setcap, no VOLUME.
+    // 0.x tags before the node:8-alpine base were on node:*-slim (Debian): their distro is not told apart here.
+    facts: { existingUser: user('node', 1000), ports: [8081] },
+    tags: [{ when: (t) => (major(t) ?? 1) >= 1, set: { distro: 'alpine' } }],
+    otherTags: {},
+  },
+  {
+    family: 'promtail',
+    names: ['grafana/promtail'],
+    source: 'https://github.com/grafana/loki/blob/main/clients/cmd/promtail/Dockerfile',
+    // The binary on a Debian or Ubuntu base ("Promtail requires debian or ubuntu as the base image to support systemd
+    // journal reading"; public.ecr.aws/ubuntu/ubuntu:noble in the version read, Debian before: the distro is not told
+    // apart here), no USER (root), no EXPOSE, no VOLUME, ENTRYPOINT /usr/bin/promtail with `-config.file=/etc/promtail/
+    // config.yml`, whose shipped config listens on 9080 and keeps its positions in /tmp/positions.yaml while it reads the
+    // host logs a compose mounts (/var/log, the Docker socket, /var/lib/docker/containers). As root it reads files of
+    // any owner; what it needs under cap_drop ALL was not checked: reported.
+    facts: {
+      ports: [9080],
+      writesUnknown:
+        "keeps its positions file where its config says (/tmp/positions.yaml in the image's own, often a volume in compose files): a read-only root needs that writable",
+    },
+  },
+  {
+    family: 'nginx-proxy-manager',
+    names: ['jc21/nginx-proxy-manager'],
+    source: 'https://github.com/NginxProxyManager/nginx-proxy-manager/blob/develop/docker/Dockerfile',
+    // FROM nginxproxymanager/nginx-full:certbot-node (Debian) with s6-overlay, EXPOSE 80 81 443, VOLUME /data and
+    // /etc/letsencrypt, ENTRYPOINT ["/init"], no USER. As root, its s6 prepare scripts renumber or create the npm user to
+    // PUID/PGID with usermod, useradd and groupmod (prepare/10-usergroup.sh: they rewrite /etc/passwd and /etc/group, so a
+    // read-only root stops them) and chown its folders, then s6 runs openresty's master and the node backend. A USER stops
+    // all of that: never add one. Its capabilities under cap_drop ALL were not checked here.
+    capsSource: 'https://github.com/NginxProxyManager/nginx-proxy-manager/blob/develop/docker/rootfs/etc/s6-overlay/s6-rc.d/prepare/10-usergroup.sh',
+    facts: {
+      distro: 'debian',
+      dropsPrivileges: true,
+      capsUnknown:
+        "runs s6-overlay's /init as root, whose prepare scripts renumber its user to PUID/PGID (usermod, groupmod) and chown its folders before openresty's master and the node backend start: what that needs under cap_drop ALL was not checked",
+      dataPaths: ['/data', '/etc/letsencrypt'],
+      ports: [80, 81, 443],
+      writesUnknown:
+        "runs s6-overlay's /init as root, which needs /run writable, and its prepare scripts rewrite /etc/passwd and /etc/group for PUID/PGID and write openresty's configuration and logs: the paths it writes outside /data and /etc/letsencrypt are not known",
+    },
+  },
+  {
+    family: 'erlang',
+    names: ['erlang'],
+    source: 'https://github.com/erlang/docker-erlang-otp/blob/master/27/Dockerfile',
+    // Base image: OTP built from source on buildpack-deps (no suffix), debian (-slim) or alpine (-alpine), no account
+    // made, no USER, CMD erl: runs whatever it is given.
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'elixir',
+    names: ['elixir'],
+    source: 'https://github.com/erlef/docker-elixir/blob/master/1.17/slim/Dockerfile',
+    // FROM erlang:NN (the same variants: `-slim`, `-alpine`, `-otp-27-alpine`), Elixir built from source, no account
+    // made, no USER, CMD iex: runs whatever it is given.
+    facts: {},
+    tags: [
+      { when: ALPINE, set: { distro: 'alpine' } },
+      { when: DEBIAN, set: { distro: 'debian' } },
+    ],
+    otherTags: { distro: 'debian' },
+  },
+  {
+    family: 'localstack',
+    names: ['localstack/localstack'],
+    source: 'https://github.com/localstack/localstack/blob/main/Dockerfile',
+    // FROM python:3.x-slim-bookworm with node and a jlink'd Java, `useradd -ms /bin/bash localstack` (no UID given: not
+    // pinned), /var/lib/localstack, /tmp/localstack and the WORKDIR made mode 777, ENV USER=localstack, no USER (root),
+    // EXPOSE 4566 (edge), 4510-4559 (external service ports) and 5678 (debugpy), VOLUME /var/lib/localstack, ENTRYPOINT
+    // docker-entrypoint.sh. It starts Lambda containers through the Docker socket a compose mounts; what it needs as
+    // root under cap_drop ALL was not checked: reported.
+    facts: {
+      distro: 'debian',
+      ports: [4566, 5678],
+      dataPaths: ['/var/lib/localstack'],
+      writesUnknown:
+        'keeps its state in /var/lib/localstack (VOLUME) and writes /tmp/localstack and its working folder /opt/code/localstack (both made mode 777), and the packages it installs at run time under /var/lib/localstack/lib: a read-only root needs tmpfs or volumes for those besides the VOLUME',
+    },
   },
   {
     family: 'distroless',

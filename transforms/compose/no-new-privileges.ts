@@ -214,6 +214,12 @@ function newPrivilegesAtStart(project: Project, s: ServiceLink): { what: string;
   // A compose entrypoint that wraps the image's and ends by running it (`exec /entrypoint.sh`) keeps what the image's does.
   const entrypointHere = !runsImageEntrypoint(project, s, img.dockerfile, img.base, img.facts) || (img.base?.chain.some((st) => effectiveInstructions(st).some((i) => i.keyword === 'ENTRYPOINT')) ?? false);
   if (!own || entrypointHere) return undefined;
+  // What the table says happens only in a root start (telegraf's Alpine entrypoint: `exec "$@"` for any other user): a
+  // service run as a known non-root user (compose `user: telegraf:999`, a Dockerfile USER) never reaches it.
+  if (img.facts!.newPrivilegesOnlyAsRoot) {
+    const user = runtimeUser(s, img);
+    if (user.known && !user.root) return undefined;
+  }
   return {
     what: `${img.image ?? 'its image'} changes under no-new-privileges: ${own} (${img.facts!.capsSource ?? img.facts!.source})`,
     manual: `Check that the service still works with it (the ports it listens on, what its entrypoint logs), then add security_opt ["${OPTION}"] by hand.`,

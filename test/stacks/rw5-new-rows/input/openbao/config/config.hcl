@@ -1,0 +1,1 @@
+storage "file" { path = "/openbao/file" }
