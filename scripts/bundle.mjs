@@ -25,6 +25,8 @@
 //   initialises (the runtime adapter, the engine's cycle digest) but used only
 //   when a run spawns or hashes; loading them pulls in net, dgram, streams and
 //   every crypto submodule. They load on first use (the banner's __lazyR).
+//   So does node:os, which only verify, inspect and the bot use (tmpdir,
+//   homedir): a plain run's start does not load it (issue 13).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,7 +37,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist/bundle/docker-harden.cjs');
 const EXTERNAL = ['yargs'];
 /** Node built-ins loaded on the first read of one of their exports (see the top). */
-const LAZY_BUILTINS = ['node:child_process', 'node:crypto'];
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:os'];
 /**
  * esbuild's interop helpers as esbuild 0.28 writes them (whitespace minified);
  * the banner has the same code, made once per module. If esbuild changes them,
@@ -80,12 +82,13 @@ const result = await build({
   sourcemap: true,
   minifyWhitespace: true,
   write: false,
-  // cli.ts finds package.json from its own URL; in the bundle that is the bundle's.
-  define: { 'import.meta.url': '__bundleUrl' },
+  // cli.ts finds package.json from its own URL; in the bundle that is the bundle's,
+  // made when read (--version), not at every start.
+  define: { 'import.meta.url': '__bundle.url' },
   banner: {
     js:
       `// build ${BUILD_ID_PLACEHOLDER}\n` +
-      "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;\n" +
+      "const __bundle = { get url() { return require('node:url').pathToFileURL(__filename).href; } };\n" +
       // Loaded by plain require (no loader parameter): the module's own import().
       "var __dynamicImport = typeof __dynamicImport === 'function' ? __dynamicImport : (specifier) => import(specifier);\n" +
       // esbuild's interop helpers (INTEROP_HELPERS), their result made once per module and shared.
@@ -149,7 +152,7 @@ for (const file of result.outputFiles) {
     // The module wrapper, written into the file (see WRAPPER_OPEN).
     const bodyStart = text.indexOf('\n') + 1;
     const mapComment = text.lastIndexOf('//# sourceMappingURL=');
-    if (mapComment < bodyStart || !text.startsWith('const __bundleUrl =', bodyStart)) problems.push('the bundle does not end with its source map comment or its banner moved: cannot write its wrapper');
+    if (mapComment < bodyStart || !text.startsWith('const __bundle =', bodyStart)) problems.push('the bundle does not end with its source map comment or its banner moved: cannot write its wrapper');
     else text = text.slice(0, bodyStart) + WRAPPER_OPEN + text.slice(bodyStart, mapComment) + WRAPPER_CLOSE + text.slice(mapComment);
     const id = createHash('sha1').update(text).digest('hex').slice(0, BUILD_ID_PLACEHOLDER.length);
     text = text.replace(BUILD_ID_PLACEHOLDER, id);

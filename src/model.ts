@@ -645,18 +645,39 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   built.push(...layout.evidenceImages);
   // Re-tags, in any order and chained (`docker tag app-base org/app`, then a manifest list of org/app):
   // each new name builds what its source builds, matched as compose matches names (docker.io/…, :latest).
+  // The source of a re-tag is the first build (in `built`'s order) whose tag is the source as written, or
+  // normalizes as it does: looked up in two indexes of the first build of each tag, kept as `built` grows.
+  // Scanning `built` per re-tag and round (normalizing every tag each time) grew with the square of the
+  // tags: docker/metadata-action's images re-tag each to each (issue 13).
   const aliases = layout.evidence.tagAliases;
+  const firstByTag = new Map<string, number>();
+  const firstByNormal = new Map<string, number>();
+  const indexBuilt = (from: number) => {
+    for (let k = from; k < built.length; k++) {
+      const tag = built[k]!.tag;
+      if (!firstByTag.has(tag)) firstByTag.set(tag, k);
+      if (tag.includes('$')) continue;
+      const normal = normalizeTag(tag);
+      if (!firstByNormal.has(normal)) firstByNormal.set(normal, k);
+    }
+  };
+  indexBuilt(0);
+  const aliasSources = aliases.map((a) => (a.source.includes('$') ? undefined : normalizeTag(a.source)));
   const aliased = new Set<number>();
   for (let grew = true; grew; ) {
     grew = false;
     aliases.forEach((a, i) => {
       if (aliased.has(i)) return;
-      const source = a.source.includes('$') ? undefined : normalizeTag(a.source);
-      const src = built.find((b) => b.tag === a.source || (source !== undefined && !b.tag.includes('$') && normalizeTag(b.tag) === source));
-      if (!src) return;
+      const source = aliasSources[i];
+      const byTag = firstByTag.get(a.source);
+      const byNormal = source === undefined ? undefined : firstByNormal.get(source);
+      const first = byTag === undefined ? byNormal : byNormal === undefined ? byTag : Math.min(byTag, byNormal);
+      if (first === undefined) return;
+      const src = built[first]!;
       aliased.add(i);
       grew = true;
       built.push({ ...src, tag: a.target, via: `${a.via ?? 'docker tag'} of ${a.source}`, at: a.at });
+      indexBuilt(built.length - 1);
     });
   }
   const seenImages = new Set<string>();

@@ -48,11 +48,11 @@ describe('the bundled CLI', () => {
     }
   });
 
-  it('loads node:child_process and node:crypto only when a run uses them', () => {
+  it('loads node:child_process, node:crypto and node:os only when a run uses them', () => {
     const loaded = (run: string) => {
       const script =
         `const { main } = require(${JSON.stringify(BUNDLE)});` +
-        `const report = () => console.log(JSON.stringify(['child_process', 'crypto'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));` +
+        `const report = () => console.log(JSON.stringify(['child_process', 'crypto', 'os'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));` +
         `${run}.then(report);`;
       // A file, not -e: node -e loads crypto itself (for its global).
       const file = path.join(tempDir('dh-bundle-lazy-'), 'run.cjs');
@@ -60,9 +60,12 @@ describe('the bundled CLI', () => {
       return spawnSync(process.execPath, [file], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
     };
     expect(loaded('Promise.resolve()')).toBe('[]');
-    // A dry run that applies fixes over several passes needs neither (the engine's cycle digest is its own hash).
+    // A dry run that applies fixes over several passes needs none (the engine's cycle digest is its own hash; only
+    // verify, inspect and the bot make temporary folders or find the home folder).
     const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
     expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('[]');
+    // --version reads package.json next to the bundle: its URL is made then, and the run still loads none of them.
+    expect(loaded(`main(['--version'], { stdout: (s) => process.stdout.write(s), stderr() {}, isTTY: false, cwd: process.cwd() })`)).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n[]`);
   });
 
   it('writes a dry run to pipes and files without process.stdout or process.stderr (no net, tty or SyncWriteStream), the same bytes either way', () => {

@@ -88,6 +88,60 @@ describe('compose interpolation', () => {
   });
 });
 
+describe('re-tags', () => {
+  it('follow the first build of a tag, as written or normalised, in any order and chained, through the indexes of tags', async () => {
+    const dir = writeTree({
+      'build.sh': [
+        '#!/bin/sh',
+        // Chained, the later link first: org/app is a re-tag of base-img, registry.example.com/org/app:2 one of org/app.
+        'docker tag org/app registry.example.com/org/app:2',
+        'docker build -t base-img ./base',
+        'docker tag docker.io/library/base-img:latest org/app',
+        // `dup` is built twice: by the compose service (first in build order) and here; the re-tag names the
+        // second as written and the first as normalised, and the first build wins.
+        'docker build -t docker.io/library/dup:latest ./two',
+        'docker tag docker.io/library/dup:latest final/dup',
+        // A source nothing builds is no re-tag; one with a variable matches only as written.
+        'docker tag nowhere/app other/app',
+        'docker tag "org/$NAME" var/app',
+        '',
+      ].join('\n'),
+      'base/Dockerfile': 'FROM alpine:3.20\nUSER 1000\n',
+      'one/Dockerfile': 'FROM alpine:3.20\n',
+      'two/Dockerfile': 'FROM debian:bookworm-slim\n',
+      'compose.yaml': [
+        'services:',
+        '  dup:',
+        '    image: dup',
+        '    build: ./one',
+        '  pushed:',
+        '    image: registry.example.com/org/app:2',
+        '  final:',
+        '    image: final/dup',
+        '  other:',
+        '    image: other/app',
+        '  var:',
+        '    image: var/app',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const { project } = await load(dir);
+      const dockerfileOf = (name: string) => {
+        const s = project.services.find((x) => x.name === name)!;
+        return s.build && path.relative(dir, s.build.dockerfile);
+      };
+      expect(dockerfileOf('pushed')).toBe(path.join('base', 'Dockerfile'));
+      expect(project.services.find((x) => x.name === 'pushed')!.builtImage?.via).toBe('docker tag of org/app');
+      expect(dockerfileOf('final')).toBe(path.join('one', 'Dockerfile'));
+      expect(dockerfileOf('other')).toBeUndefined();
+      expect(dockerfileOf('var')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('runs of a service', () => {
   it('merges the files of each compose project that runs the service\'s file, looked up by id', async () => {
     const dir = writeTree({
