@@ -24,6 +24,7 @@ import { shellCommands, type ImageFacts } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
+import { installedAtBuild } from './write-paths.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
@@ -1471,7 +1472,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   }
   const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings, runFilledPaths(levels)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1949,8 +1950,9 @@ function ignoresAll(hostDir: string): boolean {
  * non-root image that needed `staticfiles` and `mediafiles` chowned). Each is a
  * write path the user must own, as a `mkdir -p` at start would be.
  */
-function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
+function placeholderWrites(mappings: ContainerMapping[], builtInto: readonly string[]): StartWrite[] {
   const out: StartWrite[] = [];
+  const filled = filledByBuild(mappings, builtInto);
   let walked = 0;
   // A folder of placeholders only, or of placeholders and folders that are such trees themselves (Rails' tmp/.keep
   // beside tmp/pids/.keep): every folder of the tree is the app's to write, each chowned (chown is not recursive).
@@ -1977,6 +1979,7 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
       if (segments.some((seg) => TEST_SEGMENT.test(seg))) return;
       if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) && !ignoresAll(hostDir)) return;
       for (const f of found) {
+        if (filled(f.path)) continue;
         if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', placeholder: true, how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
       }
       return;
@@ -1995,6 +1998,48 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     walk(m.hostPath, dest, m.origin, 0);
   }
   return out;
+}
+
+/** Whether a folder of the repository holds nothing but placeholders, in it and in its subfolders (`tmp/.keep`, `tmp/pids/.keep`). */
+function onlyPlaceholders(hostDir: string, depth = 0): boolean {
+  if (depth > PLACEHOLDER_DEPTH) return false;
+  return sortedDirEntries(hostDir).every((e) => (e.isDirectory() ? !UNWALKED.has(e.name) && onlyPlaceholders(path.join(hostDir, e.name), depth + 1) : e.isFile() && PLACEHOLDER_FILES.has(e.name)));
+}
+
+/**
+ * Folders the build fills, asked of a placeholder folder: git keeps it empty, but the image gets content there from the
+ * build (a COPY into it or of a folder that holds it with files, a `COPY --from=` a stage's output, a RUN that extracts,
+ * downloads or copies into it: `builtInto`, from write-paths' installedAtBuild). The placeholder then only keeps the
+ * folder for that build output (Vite's `public/build/.gitkeep`, a `dist/.gitkeep` a builder stage fills), which says
+ * nothing about what the app writes at run time.
+ */
+function filledByBuild(mappings: ContainerMapping[], builtInto: readonly string[]): (dir: string) => boolean {
+  return (dir) => {
+    if (builtInto.some((p) => isUnderPath(p, dir))) return true;
+    for (const m of mappings) {
+      if (!m.copy) continue;
+      const dest = path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1');
+      if (isUnderPath(dest, dir)) {
+        // Into the folder itself: a stage's output, or files of the repository that are not placeholders.
+        if (!m.hostPath) return true;
+        if (isDirectory(m.hostPath) ? !onlyPlaceholders(m.hostPath) : !PLACEHOLDER_FILES.has(path.basename(m.hostPath))) return true;
+      } else if (isUnderPath(dir, dest) && m.hostPath && isDirectory(m.hostPath)) {
+        // A folder above it: what that copy holds at the folder's place (`COPY dist/ /app/` over `COPY . /app`'s `public/.gitkeep`).
+        const at = path.join(m.hostPath, path.posix.relative(dest, dir));
+        if (isDirectory(at) && !onlyPlaceholders(at)) return true;
+      }
+    }
+    return false;
+  };
+}
+
+function isUnderPath(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
+}
+
+/** Container paths RUN lines of the image's levels put files into (extract, download, copy, clone, install into). */
+function runFilledPaths(levels: ImageLevel[]): string[] {
+  return levels.flatMap((l) => installedAtBuild(chainInstructions(l.base.chain), l.df.parsed.escape, workdirs(l.base.chain, l.base.buildArgs, l.base.globalArgs)).map((i) => i.path));
 }
 
 export interface ImageDrop {
@@ -2333,7 +2378,7 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base), df && base ? runFilledPaths(imageLevels(df, base)) : []), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /**
