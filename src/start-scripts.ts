@@ -25,6 +25,7 @@ import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { installedAtBuild } from './write-paths.js';
+import { execlineAsShell, isExecline } from './execline.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
@@ -188,6 +189,23 @@ function startFileAt(project: Project, mappings: readonly ContainerMapping[], co
   return hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
 }
 
+/** An s6 service's `run` file: a shell script, or an execline one (`#!/command/execlineb -P`), read in its shell form. */
+function looksLikeRunScript(p: string): boolean {
+  if (looksLikeShellScript(p)) return true;
+  try {
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.alloc(64);
+      const n = readSync(fd, buf, 0, 64, 0);
+      return isExecline(buf.subarray(0, n).toString('latin1'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** A shell script by name (`.sh`, `.bash`) or by its `#!` line; binaries and other programs are not read. */
 function looksLikeShellScript(p: string): boolean {
   if (/\.(sh|bash)$/.test(p)) return true;
@@ -325,8 +343,9 @@ function s6OverlayInit(base: StageBase): { instruction: DfInstruction } | undefi
  * execline line that usually names a script; a longrun's `run`), then the legacy `/etc/services.d/<name>/run`
  * (https://github.com/just-containers/s6-overlay#init-stages); LinuxServer's init-custom-files runs
  * `/custom-cont-init.d/*` with bash as root (docker-baseimage-alpine root/etc/s6-overlay/s6-rc.d/init-custom-files/run).
- * Every one runs as root unless it steps down itself (`exec s6-setuidgid abc ...`). Execline scripts other than a
- * one-line `up` are not read.
+ * Every one runs as root unless it steps down itself (`exec s6-setuidgid abc ...`). A service's `run` may be an execline
+ * script (`#!/command/execlineb -P` then `with-contenv`, `s6-setuidgid abc`, the program): it is read in its shell form
+ * (src/execline.ts); other execline files than `run` and a one-line `up` are not read.
  */
 function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
   const out: { hostPath: string; containerPath: string; instruction?: DfInstruction }[] = [];
@@ -337,7 +356,7 @@ function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { h
   const rc = filesUnder(project, mappings, '/etc/s6-overlay/s6-rc.d', 2);
   for (const f of rc) {
     const name = path.posix.basename(f.containerPath);
-    if (name === 'run' && looksLikeShellScript(f.hostPath)) add(f);
+    if (name === 'run' && looksLikeRunScript(f.hostPath)) add(f);
     if (name !== 'up') continue;
     // `up` is one execline command line: LinuxServer's and paperless-ngx's name the oneshot's script by its path.
     const text = scriptText(project, f.hostPath) ?? '';
@@ -345,7 +364,7 @@ function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { h
     const target = named && /^\/[^\s]+$/.test(named) ? hostFileAt(project, mappings, named) : undefined;
     if (target && looksLikeShellScript(target)) add({ hostPath: target, containerPath: named!, ...(f.instruction ? { instruction: f.instruction } : {}) });
   }
-  for (const f of filesUnder(project, mappings, '/etc/services.d', 2)) if (path.posix.basename(f.containerPath) === 'run' && looksLikeShellScript(f.hostPath)) add(f);
+  for (const f of filesUnder(project, mappings, '/etc/services.d', 2)) if (path.posix.basename(f.containerPath) === 'run' && looksLikeRunScript(f.hostPath)) add(f);
   for (const f of filesUnder(project, mappings, '/custom-cont-init.d', 1)) if (isFile(f.hostPath)) add(f);
   return out;
 }
@@ -575,7 +594,7 @@ export function startScriptCandidates(project: Project, df: DockerfileSource): s
 // ------------------------------------------------------------ reading a script
 
 /** Tools that run a command as another user. */
-const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su', 'sudo']);
+const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 's6-envuidgid', 's6-applyuidgid', 'runuser', 'su', 'sudo']);
 
 export interface PrivilegeDrop {
   tool: string;
@@ -917,6 +936,20 @@ function copyReading(r: ScriptReading): ScriptReading {
 
 /** readStartScript without the memo (tests compare the two). */
 export function readStartScriptAfresh(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
+  if (isExecline(text)) {
+    // An execline run file (s6-overlay's services), read through its shell form: line for line, but other text, so no
+    // drop of it can be rewritten in place (lineRange is an offset into the text read).
+    const reading = readShellStart(execlineAsShell(text), where, workdir, vars, lineOffset);
+    for (const d of reading.drops) {
+      delete d.lineRange;
+      delete d.withoutDrop;
+    }
+    return reading;
+  }
+  return readShellStart(text, where, workdir, vars, lineOffset);
+}
+
+function readShellStart(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset: number): ScriptReading {
   const scope = new Map(vars);
   const drops: PrivilegeDrop[] = [];
   const writes: StartWrite[] = [];
@@ -1196,6 +1229,24 @@ function readDrop(words: string[], scope: Map<string, string | undefined>): (Omi
       if (words.length < 3) return undefined;
       return { tool, user: expand(words[1]), prefix: 2, caps: base };
     }
+    // s6's own tools, which s6-setuidgid runs (s6-setuidgid.c: `s6-envuidgid USER s6-applyuidgid -Uz -- prog`):
+    // `s6-applyuidgid -u UID -g GID prog` sets the IDs given, `-U` those s6-envuidgid put in UID/GID for the account
+    // it names (https://skarnet.org/software/s6/s6-applyuidgid.html, s6-envuidgid.html). Only a UID change is a drop.
+    case 's6-applyuidgid': {
+      const opts = s6Options(words, 1, 'ugG');
+      if (opts.values.u === undefined && !opts.flags.has('U')) return undefined;
+      return { tool, user: expand(opts.values.u ?? (scope.get('UID') || undefined)), prefix: opts.next < words.length ? opts.next : undefined, caps: base };
+    }
+    case 's6-envuidgid': {
+      const opts = s6Options(words, 1, 'D');
+      const account = words[opts.next];
+      // `-g` alone sets only GID; the account is a user unless -g says otherwise.
+      if (account === undefined || (opts.flags.has('g') && !opts.flags.has('u') && !opts.flags.has('B'))) return undefined;
+      if (words[opts.next + 1]?.replace(/^.*\//, '') !== 's6-applyuidgid') return undefined;
+      const apply = s6Options(words, opts.next + 2, 'ugG');
+      if (!apply.flags.has('U') || apply.values.u !== undefined) return undefined;
+      return { tool, user: expand(account), prefix: apply.next < words.length ? apply.next : undefined, caps: base };
+    }
     case 'setpriv': {
       let user: string | undefined;
       let i = 1;
@@ -1270,6 +1321,26 @@ function readDrop(words: string[], scope: Map<string, string | undefined>): (Omi
     }
   }
   return undefined;
+}
+
+/** getopt-style options of an s6 tool from `from` (`-Uz`, `-u 1000`, `-u1000`, `--`): letters in `valued` take a value. */
+function s6Options(words: string[], from: number, valued: string): { flags: Set<string>; values: Record<string, string>; next: number } {
+  const flags = new Set<string>();
+  const values: Record<string, string> = {};
+  let i = from;
+  while (i < words.length && /^-./.test(words[i]!)) {
+    const w = words[i++]!;
+    if (w === '--') break;
+    for (let k = 1; k < w.length; k++) {
+      const letter = w[k]!;
+      if (valued.includes(letter)) {
+        values[letter] = w.slice(k + 1) || words[i++] || '';
+        break;
+      }
+      flags.add(letter);
+    }
+  }
+  return { flags, values, next: i };
 }
 
 /** A word back in shell form: quoted when it holds anything a shell would split or expand differently. */
