@@ -824,6 +824,36 @@ const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'gro
 const ROOT_DAEMONS = new Set(['sshd', 'cron', 'crond', 'anacron', 'postfix', 'dovecot', 'exim', 'exim4', 'sendmail', 'opendkim', 'rsyslogd', 'service', 'systemd']);
 
 /**
+ * Root daemons whose needs under `cap_drop: [ALL]` were measured, started as root by the image's own start: the
+ * capabilities to give back. Only these: any other root daemon's needs are not known, and its service is reported.
+ */
+export const ROOT_DAEMON_CAPS: ReadonlyMap<string, { caps: string[]; source: string }> = new Map(Object.entries({
+  // Debian's exim4 (exim4-daemon-light/-heavy) starts as root and switches to Debian-exim; a message it accepts is
+  // delivered by a root re-exec that reads Debian-exim's spool and chowns and chmods its message log.
+  exim4: {
+    caps: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
+    source:
+      'team engine, debian:bookworm-slim + exim4-daemon-light 4.96, "exim4 -bdf" as root, one SMTP message to root@localhost: with no capability it exits ("exim: setgroups() failed: Operation not permitted"); with SETGID, SETUID it listens as Debian-exim but delivery fails ("Spool error ... Permission denied"), with DAC_OVERRIDE too "Couldn\'t chown message log", with CHOWN too "Couldn\'t chmod message log"; with FOWNER too the message is delivered',
+  },
+}));
+
+/**
+ * The capabilities a root start needs when every root daemon it runs is one of ROOT_DAEMON_CAPS, plus what its scripts do
+ * as root before (a chown: CHOWN, DAC_OVERRIDE, FOWNER); undefined when it runs none, or one whose needs are not known, or
+ * when it changes accounts, installs packages or steps up with sudo (needs not modelled).
+ */
+export function knownRootDaemonCaps(start: ImageStart): { caps: string[]; daemons: string[] } | undefined {
+  const daemons = imageRootDaemons(start);
+  if (!daemons.length || !daemons.every((d) => ROOT_DAEMON_CAPS.has(d.split(' ')[0]!))) return undefined;
+  const readings = [...start.scripts.map((x) => x.reading), ...(start.command ? [start.command] : [])];
+  if (readings.some((r) => r.accountChanges?.length || r.packageInstalls?.length || r.escalations?.length)) return undefined;
+  const caps = new Set<string>();
+  for (const d of daemons) for (const c of ROOT_DAEMON_CAPS.get(d.split(' ')[0]!)!.caps) caps.add(c);
+  for (const r of readings) for (const c of r.rootCaps) caps.add(c);
+  return { caps: [...caps].sort(), daemons: [...new Set(daemons.map((d) => d.split(' ')[0]!))] };
+}
+
+/**
  * Network and file servers that need root for what they set up, not only to drop to their own user: each with why and
  * where that is said (or what the team engine showed as UID 1000 on debian:bookworm-slim). The finding names the reason.
  */
