@@ -24,6 +24,8 @@ import { shellCommands, type ImageFacts } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
+import { installedAtBuild } from './write-paths.js';
+import { execlineAsShell, isExecline } from './execline.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
@@ -187,6 +189,23 @@ function startFileAt(project: Project, mappings: readonly ContainerMapping[], co
   return hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
 }
 
+/** An s6 service's `run` file: a shell script, or an execline one (`#!/command/execlineb -P`), read in its shell form. */
+function looksLikeRunScript(p: string): boolean {
+  if (looksLikeShellScript(p)) return true;
+  try {
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.alloc(64);
+      const n = readSync(fd, buf, 0, 64, 0);
+      return isExecline(buf.subarray(0, n).toString('latin1'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** A shell script by name (`.sh`, `.bash`) or by its `#!` line; binaries and other programs are not read. */
 function looksLikeShellScript(p: string): boolean {
   if (/\.(sh|bash)$/.test(p)) return true;
@@ -324,8 +343,9 @@ function s6OverlayInit(base: StageBase): { instruction: DfInstruction } | undefi
  * execline line that usually names a script; a longrun's `run`), then the legacy `/etc/services.d/<name>/run`
  * (https://github.com/just-containers/s6-overlay#init-stages); LinuxServer's init-custom-files runs
  * `/custom-cont-init.d/*` with bash as root (docker-baseimage-alpine root/etc/s6-overlay/s6-rc.d/init-custom-files/run).
- * Every one runs as root unless it steps down itself (`exec s6-setuidgid abc ...`). Execline scripts other than a
- * one-line `up` are not read.
+ * Every one runs as root unless it steps down itself (`exec s6-setuidgid abc ...`). A service's `run` may be an execline
+ * script (`#!/command/execlineb -P` then `with-contenv`, `s6-setuidgid abc`, the program): it is read in its shell form
+ * (src/execline.ts); other execline files than `run` and a one-line `up` are not read.
  */
 function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
   const out: { hostPath: string; containerPath: string; instruction?: DfInstruction }[] = [];
@@ -336,7 +356,7 @@ function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { h
   const rc = filesUnder(project, mappings, '/etc/s6-overlay/s6-rc.d', 2);
   for (const f of rc) {
     const name = path.posix.basename(f.containerPath);
-    if (name === 'run' && looksLikeShellScript(f.hostPath)) add(f);
+    if (name === 'run' && looksLikeRunScript(f.hostPath)) add(f);
     if (name !== 'up') continue;
     // `up` is one execline command line: LinuxServer's and paperless-ngx's name the oneshot's script by its path.
     const text = scriptText(project, f.hostPath) ?? '';
@@ -344,7 +364,7 @@ function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { h
     const target = named && /^\/[^\s]+$/.test(named) ? hostFileAt(project, mappings, named) : undefined;
     if (target && looksLikeShellScript(target)) add({ hostPath: target, containerPath: named!, ...(f.instruction ? { instruction: f.instruction } : {}) });
   }
-  for (const f of filesUnder(project, mappings, '/etc/services.d', 2)) if (path.posix.basename(f.containerPath) === 'run' && looksLikeShellScript(f.hostPath)) add(f);
+  for (const f of filesUnder(project, mappings, '/etc/services.d', 2)) if (path.posix.basename(f.containerPath) === 'run' && looksLikeRunScript(f.hostPath)) add(f);
   for (const f of filesUnder(project, mappings, '/custom-cont-init.d', 1)) if (isFile(f.hostPath)) add(f);
   return out;
 }
@@ -574,7 +594,7 @@ export function startScriptCandidates(project: Project, df: DockerfileSource): s
 // ------------------------------------------------------------ reading a script
 
 /** Tools that run a command as another user. */
-const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 'runuser', 'su', 'sudo']);
+const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'chroot', 's6-setuidgid', 's6-envuidgid', 's6-applyuidgid', 'runuser', 'su', 'sudo']);
 
 export interface PrivilegeDrop {
   tool: string;
@@ -804,6 +824,36 @@ const ACCOUNT_TOOLS = new Set(['useradd', 'usermod', 'userdel', 'groupadd', 'gro
 const ROOT_DAEMONS = new Set(['sshd', 'cron', 'crond', 'anacron', 'postfix', 'dovecot', 'exim', 'exim4', 'sendmail', 'opendkim', 'rsyslogd', 'service', 'systemd']);
 
 /**
+ * Root daemons whose needs under `cap_drop: [ALL]` were measured, started as root by the image's own start: the
+ * capabilities to give back. Only these: any other root daemon's needs are not known, and its service is reported.
+ */
+export const ROOT_DAEMON_CAPS: ReadonlyMap<string, { caps: string[]; source: string }> = new Map(Object.entries({
+  // Debian's exim4 (exim4-daemon-light/-heavy) starts as root and switches to Debian-exim; a message it accepts is
+  // delivered by a root re-exec that reads Debian-exim's spool and chowns and chmods its message log.
+  exim4: {
+    caps: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
+    source:
+      'team engine, debian:bookworm-slim + exim4-daemon-light 4.96, "exim4 -bdf" as root, one SMTP message to root@localhost: with no capability it exits ("exim: setgroups() failed: Operation not permitted"); with SETGID, SETUID it listens as Debian-exim but delivery fails ("Spool error ... Permission denied"), with DAC_OVERRIDE too "Couldn\'t chown message log", with CHOWN too "Couldn\'t chmod message log"; with FOWNER too the message is delivered',
+  },
+}));
+
+/**
+ * The capabilities a root start needs when every root daemon it runs is one of ROOT_DAEMON_CAPS, plus what its scripts do
+ * as root before (a chown: CHOWN, DAC_OVERRIDE, FOWNER); undefined when it runs none, or one whose needs are not known, or
+ * when it changes accounts, installs packages or steps up with sudo (needs not modelled).
+ */
+export function knownRootDaemonCaps(start: ImageStart): { caps: string[]; daemons: string[] } | undefined {
+  const daemons = imageRootDaemons(start);
+  if (!daemons.length || !daemons.every((d) => ROOT_DAEMON_CAPS.has(d.split(' ')[0]!))) return undefined;
+  const readings = [...start.scripts.map((x) => x.reading), ...(start.command ? [start.command] : [])];
+  if (readings.some((r) => r.accountChanges?.length || r.packageInstalls?.length || r.escalations?.length)) return undefined;
+  const caps = new Set<string>();
+  for (const d of daemons) for (const c of ROOT_DAEMON_CAPS.get(d.split(' ')[0]!)!.caps) caps.add(c);
+  for (const r of readings) for (const c of r.rootCaps) caps.add(c);
+  return { caps: [...caps].sort(), daemons: [...new Set(daemons.map((d) => d.split(' ')[0]!))] };
+}
+
+/**
  * Network and file servers that need root for what they set up, not only to drop to their own user: each with why and
  * where that is said (or what the team engine showed as UID 1000 on debian:bookworm-slim). The finding names the reason.
  */
@@ -916,6 +966,20 @@ function copyReading(r: ScriptReading): ScriptReading {
 
 /** readStartScript without the memo (tests compare the two). */
 export function readStartScriptAfresh(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
+  if (isExecline(text)) {
+    // An execline run file (s6-overlay's services), read through its shell form: line for line, but other text, so no
+    // drop of it can be rewritten in place (lineRange is an offset into the text read).
+    const reading = readShellStart(execlineAsShell(text), where, workdir, vars, lineOffset);
+    for (const d of reading.drops) {
+      delete d.lineRange;
+      delete d.withoutDrop;
+    }
+    return reading;
+  }
+  return readShellStart(text, where, workdir, vars, lineOffset);
+}
+
+function readShellStart(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset: number): ScriptReading {
   const scope = new Map(vars);
   const drops: PrivilegeDrop[] = [];
   const writes: StartWrite[] = [];
@@ -1215,6 +1279,24 @@ function readDrop(words: string[], scope: Map<string, string | undefined>): (Omi
       if (words.length < 3) return undefined;
       return { tool, user: expand(words[1]), prefix: 2, caps: base };
     }
+    // s6's own tools, which s6-setuidgid runs (s6-setuidgid.c: `s6-envuidgid USER s6-applyuidgid -Uz -- prog`):
+    // `s6-applyuidgid -u UID -g GID prog` sets the IDs given, `-U` those s6-envuidgid put in UID/GID for the account
+    // it names (https://skarnet.org/software/s6/s6-applyuidgid.html, s6-envuidgid.html). Only a UID change is a drop.
+    case 's6-applyuidgid': {
+      const opts = s6Options(words, 1, 'ugG');
+      if (opts.values.u === undefined && !opts.flags.has('U')) return undefined;
+      return { tool, user: expand(opts.values.u ?? (scope.get('UID') || undefined)), prefix: opts.next < words.length ? opts.next : undefined, caps: base };
+    }
+    case 's6-envuidgid': {
+      const opts = s6Options(words, 1, 'D');
+      const account = words[opts.next];
+      // `-g` alone sets only GID; the account is a user unless -g says otherwise.
+      if (account === undefined || (opts.flags.has('g') && !opts.flags.has('u') && !opts.flags.has('B'))) return undefined;
+      if (words[opts.next + 1]?.replace(/^.*\//, '') !== 's6-applyuidgid') return undefined;
+      const apply = s6Options(words, opts.next + 2, 'ugG');
+      if (!apply.flags.has('U') || apply.values.u !== undefined) return undefined;
+      return { tool, user: expand(account), prefix: apply.next < words.length ? apply.next : undefined, caps: base };
+    }
     case 'setpriv': {
       let user: string | undefined;
       let i = 1;
@@ -1289,6 +1371,26 @@ function readDrop(words: string[], scope: Map<string, string | undefined>): (Omi
     }
   }
   return undefined;
+}
+
+/** getopt-style options of an s6 tool from `from` (`-Uz`, `-u 1000`, `-u1000`, `--`): letters in `valued` take a value. */
+function s6Options(words: string[], from: number, valued: string): { flags: Set<string>; values: Record<string, string>; next: number } {
+  const flags = new Set<string>();
+  const values: Record<string, string> = {};
+  let i = from;
+  while (i < words.length && /^-./.test(words[i]!)) {
+    const w = words[i++]!;
+    if (w === '--') break;
+    for (let k = 1; k < w.length; k++) {
+      const letter = w[k]!;
+      if (valued.includes(letter)) {
+        values[letter] = w.slice(k + 1) || words[i++] || '';
+        break;
+      }
+      flags.add(letter);
+    }
+  }
+  return { flags, values, next: i };
 }
 
 /** A word back in shell form: quoted when it holds anything a shell would split or expand differently. */
@@ -1491,7 +1593,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   }
   const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
-  return { scripts, command, observed, placeholders: placeholderWrites(mappings), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+  return { scripts, command, observed, placeholders: placeholderWrites(mappings, runFilledPaths(levels)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -1969,8 +2071,9 @@ function ignoresAll(hostDir: string): boolean {
  * non-root image that needed `staticfiles` and `mediafiles` chowned). Each is a
  * write path the user must own, as a `mkdir -p` at start would be.
  */
-function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
+function placeholderWrites(mappings: ContainerMapping[], builtInto: readonly string[]): StartWrite[] {
   const out: StartWrite[] = [];
+  const filled = filledByBuild(mappings, builtInto);
   let walked = 0;
   // A folder of placeholders only, or of placeholders and folders that are such trees themselves (Rails' tmp/.keep
   // beside tmp/pids/.keep): every folder of the tree is the app's to write, each chowned (chown is not recursive).
@@ -1997,6 +2100,7 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
       if (segments.some((seg) => TEST_SEGMENT.test(seg))) return;
       if (!segments.some((seg) => RUNTIME_SEGMENT.test(seg)) && !ignoresAll(hostDir)) return;
       for (const f of found) {
+        if (filled(f.path)) continue;
         if (!out.some((w) => w.path === f.path)) out.push({ path: f.path, kind: 'dir', placeholder: true, how: `${f.files.join(', ')} keeps ${f.path} empty in the repository for what the app writes there (${origin})` });
       }
       return;
@@ -2015,6 +2119,48 @@ function placeholderWrites(mappings: ContainerMapping[]): StartWrite[] {
     walk(m.hostPath, dest, m.origin, 0);
   }
   return out;
+}
+
+/** Whether a folder of the repository holds nothing but placeholders, in it and in its subfolders (`tmp/.keep`, `tmp/pids/.keep`). */
+function onlyPlaceholders(hostDir: string, depth = 0): boolean {
+  if (depth > PLACEHOLDER_DEPTH) return false;
+  return sortedDirEntries(hostDir).every((e) => (e.isDirectory() ? !UNWALKED.has(e.name) && onlyPlaceholders(path.join(hostDir, e.name), depth + 1) : e.isFile() && PLACEHOLDER_FILES.has(e.name)));
+}
+
+/**
+ * Folders the build fills, asked of a placeholder folder: git keeps it empty, but the image gets content there from the
+ * build (a COPY into it or of a folder that holds it with files, a `COPY --from=` a stage's output, a RUN that extracts,
+ * downloads or copies into it: `builtInto`, from write-paths' installedAtBuild). The placeholder then only keeps the
+ * folder for that build output (Vite's `public/build/.gitkeep`, a `dist/.gitkeep` a builder stage fills), which says
+ * nothing about what the app writes at run time.
+ */
+function filledByBuild(mappings: ContainerMapping[], builtInto: readonly string[]): (dir: string) => boolean {
+  return (dir) => {
+    if (builtInto.some((p) => isUnderPath(p, dir))) return true;
+    for (const m of mappings) {
+      if (!m.copy) continue;
+      const dest = path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1');
+      if (isUnderPath(dest, dir)) {
+        // Into the folder itself: a stage's output, or files of the repository that are not placeholders.
+        if (!m.hostPath) return true;
+        if (isDirectory(m.hostPath) ? !onlyPlaceholders(m.hostPath) : !PLACEHOLDER_FILES.has(path.basename(m.hostPath))) return true;
+      } else if (isUnderPath(dir, dest) && m.hostPath && isDirectory(m.hostPath)) {
+        // A folder above it: what that copy holds at the folder's place (`COPY dist/ /app/` over `COPY . /app`'s `public/.gitkeep`).
+        const at = path.join(m.hostPath, path.posix.relative(dest, dir));
+        if (isDirectory(at) && !onlyPlaceholders(at)) return true;
+      }
+    }
+    return false;
+  };
+}
+
+function isUnderPath(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
+}
+
+/** Container paths RUN lines of the image's levels put files into (extract, download, copy, clone, install into). */
+function runFilledPaths(levels: ImageLevel[]): string[] {
+  return levels.flatMap((l) => installedAtBuild(chainInstructions(l.base.chain), l.df.parsed.escape, workdirs(l.base.chain, l.base.buildArgs, l.base.globalArgs)).map((i) => i.path));
 }
 
 export interface ImageDrop {
@@ -2356,7 +2502,7 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
-  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+  return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base), df && base ? runFilledPaths(imageLevels(df, base)) : []), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
 
 /**

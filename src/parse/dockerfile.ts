@@ -105,6 +105,42 @@ function unquoteWord(word: string): string {
   return out;
 }
 
+/** Instructions whose words the builder reads as shell words (quotes group and are removed): COPY, ADD, VOLUME, USER, WORKDIR. */
+const SHELL_WORD_KEYWORDS = new Set(['ADD', 'COPY', 'USER', 'VOLUME', 'WORKDIR']);
+
+/** Whether a word leaves a quote open (`"my` of `"my file"`, which dockerfile-ast splits at the space). */
+function opensQuote(word: string): boolean {
+  let quote: string | undefined;
+  for (const c of word) if (quote ? c === quote : c === '"' || c === "'") quote = quote ? undefined : c;
+  return quote !== undefined;
+}
+
+/**
+ * The words of a COPY/ADD/VOLUME/USER/WORKDIR in shell form as the builder reads them: dockerfile-ast
+ * splits at every space and keeps quotes (`VOLUME "/data"` is `"/data"`, `COPY "my file" /app/` is three
+ * words); the builder's shell-word processing groups a quoted word and drops its quotes
+ * (https://docs.docker.com/reference/dockerfile/#environment-replacement: these instructions take
+ * shell words). The pieces of one quoted word are joined with the text between them. A word with a
+ * `$` inside single quotes keeps its quotes: the builder does not expand it there, and the COPY reader
+ * (model.ts builderWord) tells it by them.
+ */
+function shellWords(pieces: { value: string; start: number; end: number }[], text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    let word = pieces[i]!.value;
+    while (opensQuote(word) && i + 1 < pieces.length) {
+      const gap = text.slice(pieces[i]!.end, pieces[i + 1]!.start);
+      word += (/^[ \t]+$/.test(gap) ? gap : ' ') + pieces[i + 1]!.value;
+      i++;
+    }
+    out.push(/'[^']*\$[^']*'/.test(word) ? word : unquoteWord(word));
+  }
+  return out;
+}
+
+/** COPY/ADD flags whose value the builder reads as one word (`--chown="app:app"` is app:app). */
+const UNQUOTED_FLAGS = new Set(['chown', 'chmod', 'from']);
+
 const SCANNED = Symbol('scanned arguments');
 type Scanned = { [SCANNED]?: unknown[] };
 const instructionProto = Instruction.prototype as unknown as { getRawArguments(this: Scanned): unknown[] };
@@ -176,9 +212,11 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     const range = ins.getRange();
     const keyword = knownKeyword(ins.getKeyword().toUpperCase());
     const start = off(range.start);
-    const argValues = ins.getArguments().map((a) => a.getValue());
+    const argList = ins.getArguments();
+    const argValues = argList.map((a) => a.getValue());
     // The library makes a heredoc only from an argument that starts with `<<`: without one, asking it (a scan of the instruction) finds none.
     const heredocs = argValues.some((v) => v.startsWith('<<')) ? heredocRanges(ins, off, text) : [];
+    const json = jsonOf(ins, body, doc);
     let end = off(range.end);
     for (const [, hEnd] of heredocs) end = Math.max(end, hEnd);
     const rec: DfInstruction = {
@@ -189,11 +227,14 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       line: range.start.line,
       endLine: doc.positionAt(end - base).line,
       raw: text.slice(start, end),
-      // WORKDIR's path goes through the builder's word processing, which drops quotes (`WORKDIR "/app"` is /app: supabase/realtime);
-      // the library keeps them. Every reader of a WORKDIR wants the path.
-      args: (keyword === 'WORKDIR' ? argValues.map(unquoteWord) : argValues).map(sharedString),
-      flags: orNone(flagsOf(ins)),
-      json: jsonOf(ins, body, doc),
+      // These paths and names go through the builder's word processing, which drops quotes (`WORKDIR "/app"` is /app: supabase/realtime;
+      // `VOLUME "/data"`, `USER "node"`); the library keeps them. Every reader wants the path or name.
+      args: (SHELL_WORD_KEYWORDS.has(keyword) && !json && !heredocs.length
+        ? shellWords(argList.map((a, i) => ({ value: argValues[i]!, start: off(a.getRange().start), end: off(a.getRange().end) })), text)
+        : argValues
+      ).map(sharedString),
+      flags: orNone(keyword === 'COPY' || keyword === 'ADD' ? flagsOf(ins).map((f) => (UNQUOTED_FLAGS.has(f.name) && f.value ? { name: f.name, value: sharedString(unquoteWord(f.value)) } : f)) : flagsOf(ins)),
+      json,
       properties: orNone(propertiesOf(ins, off)),
       heredocs: orNone(heredocs),
       stage: stages.length - 1,

@@ -11,7 +11,7 @@ import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { entrypointDropsFor, type ImageFacts } from '../../src/knowledge/images.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { composeStarts, dockerfileEntrypointReplacing, dockerfileFileCaps, entrypointProgramName, runsImageEntrypoint, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations } from '../../src/start-scripts.js';
+import { composeStarts, dockerfileEntrypointReplacing, dockerfileFileCaps, entrypointProgramName, runsImageEntrypoint, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations, knownRootDaemonCaps } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
   addListItems,
@@ -362,6 +362,11 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     }
     const first = composeStarts(s).find((c) => c.via === 'command')?.argv[0];
     if (own && first !== undefined) return `its compose command runs ${first}, not ${img.image}'s own server, and only what that server needs is known`;
+  }
+  // A Dockerfile's root start whose root daemons' needs were measured (Debian's exim4): those, where compose runs the image's own start.
+  if (img.built && img.dockerfile && img.base && user.known && user.root && user.from === 'dockerfile' && composeStarts(s).length === 0) {
+    const known = knownRootDaemonCaps(serviceStart(ctx.project, s, img.dockerfile, img.base));
+    if (known) return [...new Set([...known.caps, ...fileCaps])].sort();
   }
   if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;

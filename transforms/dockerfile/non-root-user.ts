@@ -30,6 +30,8 @@ import {
   stageByRef,
   rootlessVariant,
   lastEnv,
+  variableScopes,
+  expandWord,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -414,6 +416,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (!planned) {
     return report(`no known way to create a user on ${base.distro ?? 'this base'}`, 'Add a non-root USER by hand.');
   }
+  // `USER ${RUN_USER}` where the build argument comes out root (`ARG RUN_USER=root`, a compose build arg): a USER added
+  // after it would override every value a build passes, so the one place to fix is the argument's value.
+  const argRoot = user.instruction ? rootThroughBuildArg(base, user.instruction) : undefined;
+  if (argRoot) {
+    const suggestion = !planned.create && planned.name !== 'root' ? ` (${planned.name}, ${planned.reason ?? 'an account the image has'})` : '';
+    return report(
+      `USER ${user.instruction!.args[0]} (line ${user.instruction!.line + 1}) runs as root: ${argRoot.how}; a USER added after it would override every value a build passes, so none is added`,
+      `Give ${argRoot.names.join(' and ')} a non-root value${suggestion} in the ARG default or the build's args (compose build.args, --build-arg), or replace the USER with a fixed non-root one; then run docker-harden again.`,
+    );
+  }
   const rootGroup = rootGroupWrites(chainInstructions(base.chain), df.parsed.escape, workdirs(base.chain, base.buildArgs, base.globalArgs));
   const plan = rootGroup.length ? inRootGroup(planned, rootGroup) : planned;
   // An app kept under /root on a base with no shell: no RUN can make /root traversable. scratch has no /root of its own:
@@ -770,6 +782,37 @@ function argRange(df: DockerfileSource, ins: DfInstruction, written: string): [n
  * (`ARG uid`, which takes the global default) makes the USER what was written. Otherwise which value
  * was meant is not known (an ARG of another stage, or one with no default): reported, no user added.
  */
+/**
+ * The build arguments that make a USER root (`ARG RUN_USER=root` then `USER ${RUN_USER}`; `ARG APP_UID=0`;
+ * `USER ${APP_UID:-0}` with the argument declared and unset), and where their values come from: the last ARG or
+ * ENV of each name before the USER decides (an ENV is fixed by the Dockerfile, like a literal `USER root`, which the
+ * transform then overrides with its own USER). Undefined when the USER names no build argument.
+ */
+function rootThroughBuildArg(base: StageBase, ins: DfInstruction): { names: string[]; how: string } | undefined {
+  const written = ins.args[0] ?? '';
+  if (!written.includes('$')) return undefined;
+  const names = [...new Set([...written.matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))/g)].map((m) => (m[1] ?? m[2])!))];
+  const last = new Map<string, DfInstruction>();
+  for (const i of chainInstructions(base.chain)) {
+    if (i === ins) break;
+    if (i.keyword === 'ARG' || i.keyword === 'ENV') for (const p of i.properties) if (names.includes(p.name)) last.set(p.name, i);
+  }
+  const args = names.filter((n) => last.get(n)?.keyword === 'ARG');
+  if (!args.length) return undefined;
+  const scope = variableScopes(base.chain, base.globalArgs, base.buildArgs).get(ins);
+  const value = (n: string) => scope?.get(n);
+  const how = args.map((n) => {
+    const decl = last.get(n)!;
+    const v = value(n);
+    if (base.buildArgs && Object.hasOwn(base.buildArgs, n)) return `the build passes ${n}=${v ?? ''}`;
+    if (!v) return `build argument ${n} has no value (ARG, line ${decl.line + 1})`;
+    // `ARG NAME` without a value in the stage takes the default of the ARG before the first FROM.
+    const own = decl.properties.find((p) => p.name === n)?.value != null;
+    return `build argument ${n} defaults to ${v} (${own ? `ARG, line ${decl.line + 1}` : `the ARG before the first FROM, declared again at line ${decl.line + 1}`})`;
+  });
+  return { names: args, how: `${how.join(', ')}, so the USER is ${expandWord(written, scope)}` };
+}
+
 function outOfScopeUser(
   df: DockerfileSource,
   stage: DfStage,
