@@ -67,12 +67,13 @@ export interface EngineOptions {
   atPhaseEnd?: () => void;
 }
 
-interface AppliedEdit {
-  oldStart: number;
-  oldEnd: number;
-  newStart: number;
-  newEnd: number;
-}
+/**
+ * The edits one pass applied to one file, in order, four numbers each: the
+ * old start and end, then the new start and end (in that pass's
+ * coordinates). A flat list, not an object per edit: the run keeps every
+ * changed file's history until it reports (issue 13).
+ */
+type AppliedEdits = number[];
 
 /**
  * Hands a project to the engine without keeping it: the engine takes it out,
@@ -98,10 +99,9 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   const errors: FileError[] = [];
   const broken = new Set<string>();
   /** Per file, the edits applied in each pass, in the coordinates of that pass. */
-  const history = new Map<string, AppliedEdit[][]>();
-  const fixed: { finding: Finding; pass: number; suppressed?: { reason: string } }[] = [];
+  const history = new Map<string, AppliedEdits[]>();
+  const fixed = new AppliedFixes(opts.keepIntent === true, stringInterner());
   const seenStates = new Set<string>();
-  const intern = stringInterner();
 
   let texts = new Map(original);
   /** Pass 1's wording of findings that name lines (see firstPassWording). */
@@ -150,12 +150,12 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     // run keeps every changed file's history (issue 13).
     for (const [file, edits] of newTexts.applied) {
       const before = history.get(file);
-      const list = new Array<AppliedEdit[]>(pass);
+      const list = new Array<AppliedEdits>(pass);
       if (before) for (let i = 0; i < before.length; i++) list[i] = before[i];
       list[pass - 1] = edits.slice();
       history.set(file, list);
     }
-    for (const f of kept) fixed.push({ finding: opts.keepIntent ? f : withoutIntent(f, intern), pass });
+    for (const f of kept) fixed.add(f, pass);
     lastApplied = new Set(kept);
     texts = newTexts.texts;
     project = withTexts({ ...base, files }, texts, reparse);
@@ -198,7 +198,7 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   const unapplied = lastFindings.filter(({ finding }) => !lastApplied.has(finding));
   const generatedFiles = project.layout.generated;
   const findings: ReportedFinding[] = [
-    ...fixed.map((f) => report(f.finding, true, f.pass)),
+    ...fixed.map((f, atPass) => report(f, true, atPass)),
     // What the last pass found and did not apply: manual findings, suppressed ones,
     // fixes that failed verification, and (after MAX_PASSES) fixes still pending.
     ...unapplied.filter(({ finding, suppressed }) => suppressed || !heldForGenerated.has(finding)).map(({ finding, suppressed }) => report(finding, false, pass, suppressed)),
@@ -222,30 +222,80 @@ function modelBase(project: Project): Omit<ModelBasis, 'files'> {
 }
 
 /**
- * The finding as reports need it once its fix is applied: the edits (in a
- * list of their own length: transforms build theirs by pushing, which leaves
- * room for more), not the intent. Its strings are interned: a large run holds
- * every applied fix until it reports, and their messages and edit texts are
- * built in pieces (a rope of small strings each, until something reads them
- * whole), many the same (the same user, the same compose keys), and their
- * file paths repeat in every edit (issue 13).
+ * The fixes applied so far, kept for the report in flat lists: per fix its
+ * finding without its range and fix, the pass, the range and where its edits
+ * start; per edit its file, range, text and rank. A large run holds every
+ * applied fix until it reports, and an object per fix, per edit and per range
+ * (with the wrapper that held the pass) cost ~450 bytes a fix: 14.5 MB of the
+ * ~150 MB live at 8,000 synthetic files (issue 13). `map` makes each finding
+ * again, with its fix, when the report needs it.
  */
-function withoutIntent(f: Finding, intern: (s: string) => string): Finding {
-  if (!f.fix) return f;
-  const kept: Finding = {
-    ...f,
-    transform: intern(f.transform),
-    file: intern(f.file),
-    message: intern(f.message),
-    fix: {
-      edits: f.fix.edits.map((e) => ({
-        file: intern(e.file),
-        range: e.range,
-        text: intern(e.text),
-        ...(e.order !== undefined ? { order: e.order } : {}),
-      })),
-    },
-  };
+class AppliedFixes {
+  /** Each fix's finding without range and fix, its strings interned (see keptFinding). */
+  private readonly findings: Omit<Finding, 'range' | 'fix'>[] = [];
+  private readonly passes: number[] = [];
+  /** Two numbers per fix: its finding's range. */
+  private readonly ranges: number[] = [];
+  /** Per fix, the index of its first edit; one more entry at the end. */
+  private readonly editStarts: number[] = [0];
+  private readonly editFiles: string[] = [];
+  /** Two numbers per edit. */
+  private readonly editRanges: number[] = [];
+  private readonly editTexts: string[] = [];
+  /** Per edit its rank (Edit.order); undefined where it has none. */
+  private readonly editOrders: (number | undefined)[] = [];
+  /** Per fix its intent, when the run keeps intents (EngineOptions.keepIntent). */
+  private readonly intents: (DataChange[] | undefined)[] = [];
+
+  constructor(
+    private readonly keepIntent: boolean,
+    private readonly intern: (s: string) => string,
+  ) {}
+
+  add(f: Finding, pass: number): void {
+    const intern = this.intern;
+    this.findings.push(keptFinding(f, intern));
+    this.passes.push(pass);
+    this.ranges.push(f.range[0], f.range[1]);
+    for (const e of f.fix!.edits) {
+      this.editFiles.push(intern(e.file));
+      this.editRanges.push(e.range[0], e.range[1]);
+      this.editTexts.push(intern(e.text));
+      this.editOrders.push(e.order);
+    }
+    this.editStarts.push(this.editFiles.length);
+    if (this.keepIntent) this.intents.push(f.fix!.intent);
+  }
+
+  map<T>(fn: (f: Finding, pass: number) => T): T[] {
+    const out = new Array<T>(this.findings.length);
+    for (let i = 0; i < this.findings.length; i++) out[i] = fn(this.finding(i), this.passes[i]);
+    return out;
+  }
+
+  /** The i-th applied fix's finding, as it was added. */
+  private finding(i: number): Finding {
+    const edits: Edit[] = [];
+    for (let k = this.editStarts[i]; k < this.editStarts[i + 1]; k++) {
+      const order = this.editOrders[k];
+      edits.push({ file: this.editFiles[k], range: [this.editRanges[2 * k], this.editRanges[2 * k + 1]], text: this.editTexts[k], ...(order !== undefined ? { order } : {}) });
+    }
+    const intent = this.keepIntent ? this.intents[i] : undefined;
+    return { ...this.findings[i], range: [this.ranges[2 * i], this.ranges[2 * i + 1]], fix: intent ? { edits, intent } : { edits } };
+  }
+}
+
+/**
+ * The finding as reports need it once its fix is applied, but for its range
+ * and fix (AppliedFixes keeps those flat). Its strings are interned: a large
+ * run holds every applied fix until it reports, and their messages and edit
+ * texts are built in pieces (a rope of small strings each, until something
+ * reads them whole), many the same (the same user, the same compose keys),
+ * and their file paths repeat in every edit (issue 13).
+ */
+function keptFinding(f: Finding, intern: (s: string) => string): Omit<Finding, 'range' | 'fix'> {
+  const { range: _range, fix: _fix, ...rest } = f;
+  const kept: Omit<Finding, 'range' | 'fix'> = { ...rest, transform: intern(f.transform), file: intern(f.file), message: intern(f.message) };
   if (f.key !== undefined) kept.key = intern(f.key);
   if (f.sources) kept.sources = internList(f.sources, intern, (s) => s, (s) => intern(s));
   if (f.notes) kept.notes = internList(f.notes, intern, (n) => `${n.kind}\0${n.message}\0${n.command ?? ''}`, (n) => ({ ...n, message: intern(n.message), ...(n.command !== undefined ? { command: intern(n.command) } : {}) }));
@@ -520,7 +570,7 @@ export const STATE_TEXT_MAX_CHARS = 1 << 18;
 
 interface AppliedTexts {
   texts: Map<string, string>;
-  applied: Map<string, AppliedEdit[]>;
+  applied: Map<string, AppliedEdits>;
 }
 
 function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
@@ -533,17 +583,22 @@ function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
     }
   }
   const out = new Map(texts);
-  const applied = new Map<string, AppliedEdit[]>();
+  const applied = new Map<string, AppliedEdits>();
   for (const [file, edits] of byFile) {
     const text = texts.get(file)!;
     // Stable order: by position; pure inserts at one point by rank, then in fix order.
     const rank = (e: Edit) => (e.range[0] === e.range[1] ? e.order ?? 0 : 0);
     const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.range[0] - b.e.range[0] || rank(a.e) - rank(b.e) || a.i - b.i);
-    const record: AppliedEdit[] = [];
+    // Of exact length: a list grown by pushing holds room for more (issue 13).
+    const record: AppliedEdits = new Array<number>(ordered.length * 4);
     let delta = 0;
-    for (const { e } of ordered) {
+    for (let k = 0; k < ordered.length; k++) {
+      const { e } = ordered[k];
       const [start, end] = e.range;
-      record.push({ oldStart: start, oldEnd: end, newStart: start + delta, newEnd: start + delta + e.text.length });
+      record[4 * k] = start;
+      record[4 * k + 1] = end;
+      record[4 * k + 2] = start + delta;
+      record[4 * k + 3] = start + delta + e.text.length;
       delta += e.text.length - (end - start);
     }
     out.set(file, spliceEdits(text, ordered));
@@ -813,21 +868,25 @@ function firstPassWording(wording: Map<string, Pick<Finding, 'message' | 'manual
 }
 
 /** Map an offset in the text after `passCount` passes back to the original text. */
-function mapBack(offset: number, passes: AppliedEdit[][], passCount: number): number {
+function mapBack(offset: number, passes: AppliedEdits[], passCount: number): number {
   let o = offset;
   for (let p = passCount - 1; p >= 0; p--) {
     const edits = passes[p];
     if (!edits) continue;
     let delta = 0;
     let mapped: number | undefined;
-    for (const e of edits) {
-      if (o < e.newStart) break;
-      if (o < e.newEnd) {
+    for (let k = 0; k < edits.length; k += 4) {
+      const oldStart = edits[k];
+      const oldEnd = edits[k + 1];
+      const newStart = edits[k + 2];
+      const newEnd = edits[k + 3];
+      if (o < newStart) break;
+      if (o < newEnd) {
         // Inside text a fix wrote: the best original position is where it was inserted.
-        mapped = e.oldStart;
+        mapped = oldStart;
         break;
       }
-      delta = e.newEnd - e.oldEnd;
+      delta = newEnd - oldEnd;
     }
     o = mapped ?? o - delta;
   }

@@ -578,10 +578,15 @@ describe('lookupImage', () => {
     expect(f.uncertain).toMatch(/ubuntu/);
   });
 
-  it('returns copies, so a caller cannot corrupt the table', () => {
+  it('returns frozen facts, so a caller cannot corrupt the table or another caller\'s answer', () => {
     const a = look('postgres:16')!;
-    a.capsNeeded.push('SYS_ADMIN');
-    a.existingUser!.uid = 0;
+    expect(() => a.capsNeeded.push('SYS_ADMIN')).toThrow(TypeError);
+    expect(() => {
+      a.existingUser!.uid = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      a.defaultUser = 'root';
+    }).toThrow(TypeError);
     const b = look('postgres:16')!;
     expect(b.capsNeeded).toEqual(PG_CAPS);
     expect(b.existingUser!.uid).toBe(999);
@@ -720,10 +725,12 @@ describe('install-tree writes', () => {
     }
   });
 
-  it('returns copies of them', () => {
+  it('returns them frozen', () => {
     const a = look('tomcat:10-jdk17')!;
-    a.installWrites[0]!.path = '/x';
-    a.installWrites.pop();
+    expect(() => {
+      a.installWrites[0]!.path = '/x';
+    }).toThrow(TypeError);
+    expect(() => a.installWrites.pop()).toThrow(TypeError);
     expect(look('tomcat:10-jdk17')!.installWrites).toHaveLength(5);
     expect(look('tomcat:10-jdk17')!.installWrites[0]!.path).toBe('/usr/local/tomcat/webapps');
   });

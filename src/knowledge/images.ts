@@ -2627,7 +2627,10 @@ function findRow(name: string): ImageRow | undefined {
 /**
  * A row's facts for one tag, worked out once per pass per row and tag (stage
  * bases, services and copies ask for the same few images thousands of times a
- * pass); each caller gets its own copy, as from build.
+ * pass). Every caller of a pass shares one frozen object: a copy per call
+ * (every stage base and service held its own) was memory a large run held for
+ * the whole pass, and nothing edits the facts it is given (frozen, an edit
+ * throws instead of changing another caller's answer) (issue 13).
  */
 const builtInPass = new PassMemo<ImageRow, Map<string, ImageFacts>>();
 
@@ -2636,24 +2639,27 @@ function build(row: ImageRow, tag: string | undefined, name: string, family = ro
   const key = `${tag ?? '\0'}\n${name}\n${family}\n${shownTag ?? '\0'}`;
   let facts = built.get(key);
   if (!facts) {
-    facts = buildFacts(row, tag, name, family, shownTag);
+    facts = frozenFacts(buildFacts(row, tag, name, family, shownTag));
     built.set(key, facts);
   }
-  return copyFacts(facts);
+  return facts;
 }
 
-/** A copy of built facts a caller may edit: the same keys in the same order, lists and users copied. */
-function copyFacts(f: ImageFacts): ImageFacts {
-  const out: ImageFacts = { ...f };
-  out.capsNeeded = [...f.capsNeeded];
-  out.tmpfsPaths = [...f.tmpfsPaths];
-  out.dataPaths = [...f.dataPaths];
-  out.installWrites = f.installWrites.map((w) => ({ ...w }));
-  out.ports = [...f.ports];
-  out.fileCapabilities = [...f.fileCapabilities];
-  if (f.existingUser) out.existingUser = { ...f.existingUser };
-  if (f.passwd) out.passwd = f.passwd.map((u) => ({ ...u }));
-  return out;
+/** The facts with their lists and users frozen, so that callers can share them. */
+function frozenFacts(f: ImageFacts): ImageFacts {
+  Object.freeze(f.capsNeeded);
+  Object.freeze(f.tmpfsPaths);
+  Object.freeze(f.dataPaths);
+  for (const w of f.installWrites) Object.freeze(w);
+  Object.freeze(f.installWrites);
+  Object.freeze(f.ports);
+  Object.freeze(f.fileCapabilities);
+  if (f.existingUser) Object.freeze(f.existingUser);
+  if (f.passwd) {
+    for (const u of f.passwd) Object.freeze(u);
+    Object.freeze(f.passwd);
+  }
+  return Object.freeze(f);
 }
 
 function buildFacts(row: ImageRow, tag: string | undefined, name: string, family: string, shownTag: string | undefined): ImageFacts {
