@@ -72,8 +72,36 @@ function tagStart(ref: string): number {
 
 function toPattern(s: string): RegExp {
   const parts = s.split(new RegExp(`(${VARIABLE.source})`));
-  return new RegExp('^' + parts.map((p, i) => (i % 2 ? '.+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$');
+  return new RegExp('^' + parts.map((p, i) => (i % 2 ? PLACEHOLDER_PATTERN.get(p) ?? '.+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$');
 }
+
+/**
+ * Placeholders for the parts of a tag docker/metadata-action makes from the Git tag, commit or pull request
+ * (evidence/metadata-action.ts): each matches what that part can be, so `${{semver.major}}.${{semver.minor}}`
+ * matches `1.9` and not `latest` or `1.9.6`. `any` (a branch or Git tag name) matches any tag.
+ */
+export const TAG_PLACEHOLDER = {
+  version: '${{semver.version}}',
+  major: '${{semver.major}}',
+  minor: '${{semver.minor}}',
+  patch: '${{semver.patch}}',
+  number: '${{pr.number}}',
+  shortSha: '${{git.short_sha}}',
+  longSha: '${{git.sha}}',
+  any: '${{git.ref_name}}',
+} as const;
+const PLACEHOLDER_PATTERN = new Map<string, string>([
+  // https://semver.org: a pre-release after `-` (`2.0.8-beta.67`); build metadata is not in a Docker tag. Only the
+  // usual pre-release words are taken: any `-word` would make `1.2.3-alpine`, the tag of a `suffix=-alpine` build of
+  // the same image, a version of the plain build too, and link it to neither.
+  [TAG_PLACEHOLDER.version, '\\d+\\.\\d+\\.\\d+(?:-(?:alpha|beta|rc|pre|preview|dev|canary|next|snapshot)(?:[.-]?\\d+)*)?'],
+  [TAG_PLACEHOLDER.major, '\\d+'],
+  [TAG_PLACEHOLDER.minor, '\\d+'],
+  [TAG_PLACEHOLDER.patch, '\\d+'],
+  [TAG_PLACEHOLDER.number, '\\d+'],
+  [TAG_PLACEHOLDER.shortSha, '[0-9a-f]{7}'],
+  [TAG_PLACEHOLDER.longSha, '[0-9a-f]{40}'],
+]);
 
 function tagMatches(built: string | undefined, wanted: string | undefined): boolean {
   const b = built ?? 'latest';

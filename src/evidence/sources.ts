@@ -14,6 +14,7 @@ import { expandVariables, isDynamic as isDynamicText, shellCommands } from './sh
 import { emptyEvidence, type BuildUse, type Evidence, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
 import { constantCondition } from './ci-condition.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext, workflowRepository } from './ci-context.js';
+import { metadataActionTags } from './metadata-action.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
 export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
@@ -782,7 +783,12 @@ function readSteps(
     const pathInput = (k: string) => inRepo(input(k));
     if (/^docker\/metadata-action@/.test(uses)) {
       const id = scalarText(doc, get(doc, step, 'id'));
-      if (id) metadataImages.set(id, metadataImageNames(input('images')));
+      // The tags it makes, as patterns (evidence/metadata-action.ts); the names alone (each read as `:latest`) when a
+      // `tags:` or `flavor:` line is not read.
+      if (id) {
+        const names = metadataImageNames(input('images'));
+        metadataImages.set(id, metadataActionTags(names, input('tags'), input('flavor')) ?? names);
+      }
       // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
       // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
       // (dashy builds ghcr.io/... by digest in one job and tags it for Docker Hub too in another, through this list).
@@ -804,7 +810,7 @@ function readSteps(
       const outputsIn = input('outputs') ?? '';
       const from: string[] = [];
       const tags = listInput(input('tags')).flatMap((t) => {
-        // `${{ steps.meta.outputs.tags }}`: the names docker/metadata-action was given (tags it makes are not known here).
+        // `${{ steps.meta.outputs.tags }}`: the tags docker/metadata-action makes, else the names it was given.
         const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
         const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
         if (names?.length) return names;
