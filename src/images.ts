@@ -151,6 +151,10 @@ function candidateBuilds(index: ImageIndex, ref: string): { builds: BuiltImage[]
   const named = (index.byName.get(r.name) ?? []).filter((b) => (parseImageRef(b.tag).tag ?? 'latest') === (r.tag ?? 'latest'));
   if (named.length) return { builds: named, ofTag: true };
   const exact = sameName.filter((b) => tagMatches(parseImageRef(b.tag).tag, r.tag));
+  // A tag docker/metadata-action makes from the branch or Git tag name matches any tag: a build whose tag says more
+  // (`v${{semver.version}}-alpine` for `v8.1.2-alpine`) wins over one pushed under whatever the branch is called.
+  const specific = exact.filter((b) => !b.tag.includes(TAG_PLACEHOLDER.any));
+  if (specific.length) return { builds: specific, ofTag: true };
   return exact.length ? { builds: exact, ofTag: true } : { builds: sameName, ofTag: false };
 }
 

@@ -66,11 +66,18 @@ describe('tag patterns in the image index', () => {
   it('a tag that matches the patterns of two builds links to neither and is named a conflict', () => {
     const both = {
       '/r/Dockerfile': metadataActionTags(['org/app'], 'type=semver,pattern={{version}}', undefined)!,
-      '/r/Dockerfile.other': metadataActionTags(['org/app'], 'type=ref,event=tag', 'latest=false')!,
+      '/r/Dockerfile.other': metadataActionTags(['org/app'], 'type=semver,pattern={{major}}.{{minor}}.{{patch}}', 'latest=false')!,
     };
     const index = indexImages(Object.entries(both).flatMap(([file, ts]) => ts.map((t) => built(t, file))));
     expect(findBuiltImage(index, 'org/app:1.2.3')).toBeUndefined();
     expect(conflictingBuilds(index, 'org/app:1.2.3').map((b) => b.dockerfile).sort()).toEqual(['/r/Dockerfile', '/r/Dockerfile.other']);
+    // a branch-name tag (any tag) loses to a build whose tag pattern says more
+    const branch = {
+      '/r/Dockerfile': metadataActionTags(['org/app'], undefined, undefined)!,
+      '/r/Dockerfile.alpine': metadataActionTags(['org/app'], 'type=semver,pattern={{version}}', 'suffix=-alpine')!,
+    };
+    expect(linkedFile(branch, 'org/app:1.2.3-alpine')).toBe('/r/Dockerfile.alpine');
+    expect(linkedFile(branch, 'org/app:main')).toBe('/r/Dockerfile');
     // latest only the first makes (latest=auto with semver)
     expect(findBuiltImage(index, 'org/app:latest')?.dockerfile).toBe('/r/Dockerfile');
   });
