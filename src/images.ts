@@ -161,7 +161,7 @@ function candidateBuilds(index: ImageIndex, ref: string): { builds: BuiltImage[]
 /**
  * The build these all stand for when they come from one Dockerfile and target; undefined when they differ. Two
  * Dockerfiles pushed under one tag (snipe-it's Dockerfile and Dockerfile.alpine both to `snipe/snipe-it`, the
- * second's tags made by docker/metadata-action with `suffix=-alpine`, which is not read) leave the registry holding
+ * second's tags made by docker/metadata-action with `suffix=-alpine`, when a tag matches both) leave the registry holding
  * whichever pushed last: taking the first read linked `snipe/snipe-it:latest` to the Alpine file and dropped every
  * capability of the root supervisord image that tag is.
  */
