@@ -82,6 +82,7 @@ function toPattern(s: string): RegExp {
  */
 export const TAG_PLACEHOLDER = {
   version: '${{semver.version}}',
+  raw: '${{semver.raw}}',
   major: '${{semver.major}}',
   minor: '${{semver.minor}}',
   patch: '${{semver.patch}}',
@@ -95,6 +96,8 @@ const PLACEHOLDER_PATTERN = new Map<string, string>([
   // usual pre-release words are taken: any `-word` would make `1.2.3-alpine`, the tag of a `suffix=-alpine` build of
   // the same image, a version of the plain build too, and link it to neither.
   [TAG_PLACEHOLDER.version, '\\d+\\.\\d+\\.\\d+(?:-(?:alpha|beta|rc|pre|preview|dev|canary|next|snapshot)(?:[.-]?\\d+)*)?'],
+  // `{{raw}}`: the Git tag as pushed, with its `v` if it has one.
+  [TAG_PLACEHOLDER.raw, 'v?\\d+\\.\\d+\\.\\d+(?:-(?:alpha|beta|rc|pre|preview|dev|canary|next|snapshot)(?:[.-]?\\d+)*)?'],
   [TAG_PLACEHOLDER.major, '\\d+'],
   [TAG_PLACEHOLDER.minor, '\\d+'],
   [TAG_PLACEHOLDER.patch, '\\d+'],

@@ -78,6 +78,9 @@ describe('tag patterns in the image index', () => {
     };
     expect(linkedFile(branch, 'org/app:1.2.3-alpine')).toBe('/r/Dockerfile.alpine');
     expect(linkedFile(branch, 'org/app:main')).toBe('/r/Dockerfile');
+    // {{raw}}: the Git tag as pushed, `v` or not
+    const raw = { '/r/Dockerfile': metadataActionTags(['org/app'], 'type=semver,pattern={{raw}}', 'latest=false')! };
+    for (const ref of ['org/app:v2.1.0', 'org/app:2.1.0']) expect(linkedFile(raw, ref)).toBe('/r/Dockerfile');
     // latest only the first makes (latest=auto with semver)
     expect(findBuiltImage(index, 'org/app:latest')?.dockerfile).toBe('/r/Dockerfile');
   });

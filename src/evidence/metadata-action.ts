@@ -53,7 +53,7 @@ function tagValue(attrs: Map<string, string>): string | undefined {
     case 'pep440': {
       const pattern = attrs.get('value') ? undefined : attrs.get('pattern');
       if (!pattern) return undefined;
-      return pattern.replace(/\{\{\s*(version|raw|major|minor|patch)\s*\}\}/g, (_, part: string) => (part === 'raw' ? `v${P.version}` : P[part as 'version']));
+      return pattern.replace(/\{\{\s*(version|raw|major|minor|patch)\s*\}\}/g, (_, part: string) => P[part as 'version' | 'raw']);
     }
     case 'ref': {
       const event = attrs.get('event');
