@@ -72,7 +72,7 @@ function tagStart(ref: string): number {
 
 function toPattern(s: string): RegExp {
   const parts = s.split(new RegExp(`(${VARIABLE.source})`));
-  return new RegExp('^' + parts.map((p, i) => (i % 2 ? PLACEHOLDER_PATTERN.get(p) ?? '.+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$');
+  return new RegExp('^' + parts.map((p, i) => (i % 2 ? PLACEHOLDER_PATTERN.get(p) ?? tagMatchPattern(p) ?? '.+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$');
 }
 
 /**
@@ -90,7 +90,30 @@ export const TAG_PLACEHOLDER = {
   shortSha: '${{git.short_sha}}',
   longSha: '${{git.sha}}',
   any: '${{git.ref_name}}',
+  // `{{date 'YYYYMMDD'}}`: moment's digit tokens (https://momentjs.com/docs/#/displaying/format/).
+  year: '${{date.yyyy}}',
+  twoDigits: '${{date.nn}}',
+  oneOrTwoDigits: '${{date.n}}',
 } as const;
+
+/** `type=match`'s group as a placeholder: `${{git.tag_match:<regex>}}`, the regex the part of the Git tag matches. */
+const TAG_MATCH = /^\$\{\{git\.tag_match:(.*)\}\}$/;
+
+/**
+ * The placeholder for a part of the Git tag that a regex takes (docker/metadata-action `type=match`); undefined when
+ * the regex cannot stand in a tag or a placeholder (a brace, `/`, `:`, `@`, `$`, whitespace), holds an anchor or `[^…]`
+ * (`^`) or a back-reference, would change when matched in lower case (`\D`), or does not compile.
+ */
+export function tagMatchPlaceholder(regex: string): string | undefined {
+  if (!regex || /[{}/:@$\s^]|\\[A-Z]|\\\d/.test(regex)) return undefined;
+  try {
+    new RegExp(regex);
+  } catch {
+    return undefined;
+  }
+  return `\${{git.tag_match:${regex}}}`;
+}
+
 const PLACEHOLDER_PATTERN = new Map<string, string>([
   // https://semver.org: a pre-release after `-` (`2.0.8-beta.67`); build metadata is not in a Docker tag. Only the
   // usual pre-release words are taken: any `-word` would make `1.2.3-alpine`, the tag of a `suffix=-alpine` build of
@@ -104,7 +127,15 @@ const PLACEHOLDER_PATTERN = new Map<string, string>([
   [TAG_PLACEHOLDER.number, '\\d+'],
   [TAG_PLACEHOLDER.shortSha, '[0-9a-f]{7}'],
   [TAG_PLACEHOLDER.longSha, '[0-9a-f]{40}'],
+  [TAG_PLACEHOLDER.year, '\\d{4}'],
+  [TAG_PLACEHOLDER.twoDigits, '\\d{2}'],
+  [TAG_PLACEHOLDER.oneOrTwoDigits, '\\d{1,2}'],
 ]);
+
+function tagMatchPattern(placeholder: string): string | undefined {
+  const m = TAG_MATCH.exec(placeholder);
+  return m ? `(?:${m[1]})` : undefined;
+}
 
 function tagMatches(built: string | undefined, wanted: string | undefined): boolean {
   const b = built ?? 'latest';

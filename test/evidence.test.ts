@@ -685,8 +685,9 @@ describe('evidence files', () => {
     for (const eol of ['\n', '\r\n']) {
       const { dir, ev } = await evidenceOf({ 'web/Dockerfile': 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', '.github/workflows/publish.yml': wf.replace(/\n/g, eol) });
       expect(builds(ev, dir)).toEqual([
-        // No `tags:`: metadata-action's default tags (schedule, branch, Git tag, pull request; latest=auto) as patterns.
-        { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['org/web:nightly', 'org/web:${{git.ref_name}}', 'org/web:pr-${{pr.number}}', 'org/web:latest', 'ghcr.io/org/web:nightly', 'ghcr.io/org/web:${{git.ref_name}}', 'ghcr.io/org/web:pr-${{pr.number}}', 'ghcr.io/org/web:latest'], push: false, at: '.github/workflows/publish.yml:20' },
+        // No `tags:`: metadata-action's default tags as patterns, on the runs `on: push` has (a branch or a Git tag: no
+        // schedule's nightly, no pull request's pr-N; latest=auto).
+        { dockerfile: 'web/Dockerfile', context: 'web', target: undefined, tags: ['org/web:${{git.ref_name}}', 'org/web:latest', 'ghcr.io/org/web:${{git.ref_name}}', 'ghcr.io/org/web:latest'], push: false, at: '.github/workflows/publish.yml:20' },
         // The other step's only image is an expression: the tag stays as written, matching nothing.
         { dockerfile: 'api/Dockerfile', context: 'api', target: undefined, tags: ['${{ steps.other.outputs.tags }}'], push: false, at: '.github/workflows/publish.yml:24' },
       ]);
@@ -704,7 +705,7 @@ describe('evidence files', () => {
       '  other:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        with: { repository: org/charts, path: charts }\n      - uses: docker/build-push-action@v6\n        with: { context: ./etherpad, tags: org/not-this }\n';
     const { dir, ev } = await evidenceOf({ Dockerfile: 'FROM node:22 AS production\n', 'tools/Dockerfile.ci': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
     expect(builds(ev, dir)).toEqual([
-      { dockerfile: 'Dockerfile', context: '.', target: 'production', tags: ['etherpad/etherpad:nightly', 'etherpad/etherpad:${{git.ref_name}}', 'etherpad/etherpad:pr-${{pr.number}}', 'etherpad/etherpad:latest'], push: true, at: '.github/workflows/docker.yml:15' },
+      { dockerfile: 'Dockerfile', context: '.', target: 'production', tags: ['etherpad/etherpad:${{git.ref_name}}', 'etherpad/etherpad:latest'], push: true, at: '.github/workflows/docker.yml:15' },
       { dockerfile: 'tools/Dockerfile.ci', context: 'tools', target: undefined, tags: ['org/tools'], push: false, at: '.github/workflows/docker.yml:21' },
     ]);
     rmSync(dir, { recursive: true, force: true });
@@ -1319,7 +1320,7 @@ describe('evidence files', () => {
     const config = '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://github.com/other/fork.git\n[remote "origin"]\n\turl = git@github.com:Acme/Shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
     const known = await evidenceOf({ ...tree, '.git/config': config });
     expect(builds(known.ev, known.dir)).toEqual([
-      { dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['ghcr.io/acme/shop:nightly', 'ghcr.io/acme/shop:${{git.ref_name}}', 'ghcr.io/acme/shop:pr-${{pr.number}}', 'ghcr.io/acme/shop:latest'], push: true, at: '.github/workflows/publish.yml:14' },
+      { dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['ghcr.io/acme/shop:${{git.ref_name}}', 'ghcr.io/acme/shop:latest'], push: true, at: '.github/workflows/publish.yml:14' },
       { dockerfile: 'worker/Dockerfile', context: 'worker', target: undefined, tags: ['ghcr.io/acme/worker:${{ github.sha }}'], push: false, at: '.github/workflows/publish.yml:21' },
       { dockerfile: 'api/Dockerfile', context: 'api', target: undefined, tags: ['ghcr.io/acme/shop-api'], push: false, at: '.github/workflows/publish.yml:22' },
     ]);

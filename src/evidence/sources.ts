@@ -14,7 +14,7 @@ import { expandVariables, isDynamic as isDynamicText, shellCommands } from './sh
 import { emptyEvidence, type BuildUse, type Evidence, type EvidenceSource, type NeverRunUse, type RepoEvidence } from './types.js';
 import { constantCondition } from './ci-condition.js';
 import { githubContext, githubRepoOf, gitlabProjectOf, gitlabVariables, withGithubContext, workflowRepository } from './ci-context.js';
-import { metadataActionTags } from './metadata-action.js';
+import { metadataActionTags, workflowRefs } from './metadata-action.js';
 
 /** The evidence files discovery hands over: every source but the compose files, Dockerfiles and layout the model reads itself. */
 export type EvidenceKind = Exclude<EvidenceSource, 'compose' | 'dockerfile' | 'structure'>;
@@ -733,6 +733,8 @@ function readSteps(
   const envIn = (node: unknown) => withContext(envOf(doc, node), known);
   // docker/metadata-action steps by id: the image names their `tags` output carries.
   const metadataImages = new Map<string, string[]>();
+  // The refs the workflow runs on (its `on:`; a composite action has none: any), for the tags metadata-action makes.
+  const refs = workflowRefs(get(doc, doc.contents, 'on')?.toJSON());
   const inRepo = checkoutPathMapper(doc, list.items);
   const sinkOut = out;
   for (const stepNode of list.items) {
@@ -787,7 +789,7 @@ function readSteps(
       // `tags:` or `flavor:` line is not read.
       if (id) {
         const names = metadataImageNames(input('images'));
-        metadataImages.set(id, metadataActionTags(names, input('tags'), input('flavor')) ?? names);
+        metadataImages.set(id, metadataActionTags(names, input('tags'), input('flavor'), refs, scalarText(doc, get(doc, withNode, 'sep-tags'))) ?? names);
       }
       // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
       // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
