@@ -282,49 +282,36 @@ function matchGroupPattern(pattern: string, group: number): string {
   const slashed = /^\/(.+)\/([a-z]*)$/.exec(pattern);
   const source = slashed ? slashed[1]! : pattern;
   if (slashed && slashed[2]!.replace(/[gu]/g, '')) return TAG_PLACEHOLDER.any; // i, m, s change what it matches
-  let fragment: string | undefined = group === 0 ? source : undefined;
-  if (group > 0) {
-    // The group-th capturing `(`: not escaped, not in a character class, not `(?:`/`(?=`/`(?<name>`… (a named one counts).
-    let n = 0;
-    let inClass = false;
-    for (let i = 0; i < source.length; i++) {
-      const c = source[i];
-      if (c === '\\') {
-        i++;
-        continue;
-      }
-      if (inClass) {
-        if (c === ']') inClass = false;
-        continue;
-      }
-      if (c === '[') inClass = true;
-      else if (c === '(' && (source[i + 1] !== '?' || source[i + 2] === '<' && /[A-Za-z]/.test(source[i + 3] ?? '')) && ++n === group) {
-        let depth = 0;
-        let cls = false;
-        for (let j = i; j < source.length; j++) {
-          const d = source[j];
-          if (d === '\\') {
-            j++;
-            continue;
-          }
-          if (cls) {
-            if (d === ']') cls = false;
-            continue;
-          }
-          if (d === '[') cls = true;
-          else if (d === '(') depth++;
-          else if (d === ')' && --depth === 0) {
-            fragment = source.slice(i + 1, j).replace(/^\?<[A-Za-z]\w*>/, '');
-            break;
-          }
-        }
-        break;
-      }
-    }
-  }
+  const span = group === 0 ? [0, source.length] : capturingGroups(source)[group - 1];
+  const fragment = span ? source.slice(span[0], span[1]).replace(/^\?<[A-Za-z]\w*>/, '') : undefined;
   // `v(.*)`: the rest of the tag, whatever it is.
   if (fragment === undefined || fragment === '.*' || fragment === '.+') return TAG_PLACEHOLDER.any;
   return tagMatchPlaceholder(fragment) ?? TAG_PLACEHOLDER.any;
+}
+
+/**
+ * The capturing groups of a regex, in the order of their `(` (as group numbers count them): where each one's text
+ * starts (after the `(`) and ends. Escapes and character classes are skipped; `(?:`, `(?=`, `(?<=`… do not capture,
+ * `(?<name>` does.
+ */
+function capturingGroups(source: string): [number, number][] {
+  const groups: [number, number][] = [];
+  const open: (number | undefined)[] = []; // per open `(`: its index in groups, undefined when it does not capture
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') {
+      const captures = source[i + 1] !== '?' || (source[i + 2] === '<' && /[A-Za-z]/.test(source[i + 3] ?? ''));
+      open.push(captures ? groups.push([i + 1, -1]) - 1 : undefined);
+    } else if (c === ')') {
+      const g = open.pop();
+      if (g !== undefined) groups[g]![1] = i;
+    }
+  }
+  return groups.filter(([, end]) => end >= 0);
 }
 
 /** A `tags:` line as read: the tag values it can make on these refs ([] none), and what decides latest=auto. */
