@@ -1,25 +1,14 @@
 // A bake file run with -f from another folder: Docker resolves its contexts
 // against the folder the command runs in (docker/buildx#1028), `--set
 // *.context=` moves them, and docker/bake-action runs in its `workdir`.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import path from 'node:path';
-import { rmSync } from 'node:fs';
-import { readEvidence } from '../src/evidence/index.js';
-import { discover } from '../src/discover.js';
 import { recognize } from '../src/evidence/commands.js';
 import { shellCommands } from '../src/evidence/shell.js';
-import { runCli, writeTree } from './helpers.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { evidenceOfTree, explainServices, writeTree } from './helpers.js';
 
 async function bakeBuilds(tree: Record<string, string>) {
-  const dir = writeTree(tree);
-  dirs.push(dir);
-  const found = await discover([dir], dir, { exclude: [] });
-  const ev = await readEvidence(found.evidence, dir);
+  const { dir, ev } = await evidenceOfTree(tree);
   return ev.builds.filter((b) => b.at.source === 'bake').map((b) => ({ target: b.via, dockerfile: path.relative(dir, b.dockerfile), context: path.relative(dir, b.context) || '.', tags: b.tags, text: b.at.text }));
 }
 
@@ -87,10 +76,7 @@ describe('bake -f from another folder', () => {
   });
 
   it('end to end: the compose service running acme/app is judged by the Dockerfile the root-run bake builds', async () => {
-    const dir = writeTree({ 'docker/docker-bake.hcl': BAKE, 'src/app/Dockerfile': APP, 'worker/Dockerfile': APP, 'build.sh': '#!/bin/sh\ndocker buildx bake -f docker/docker-bake.hcl\n', 'compose.yaml': 'services:\n  app:\n    image: acme/app\n' });
-    dirs.push(dir);
-    const r = await runCli(['--explain', '--format', 'json', '.'], dir);
-    const explain = JSON.parse(r.stdout);
+    const { explain } = await explainServices(writeTree({ 'docker/docker-bake.hcl': BAKE, 'src/app/Dockerfile': APP, 'worker/Dockerfile': APP, 'build.sh': '#!/bin/sh\ndocker buildx bake -f docker/docker-bake.hcl\n', 'compose.yaml': 'services:\n  app:\n    image: acme/app\n' }));
     expect(explain.services[0].dockerfile).toBe('src/app/Dockerfile');
     expect(explain.dockerfiles.find((d: any) => d.file === 'src/app/Dockerfile').contexts).toEqual(['src/app']);
   });

@@ -3,36 +3,14 @@
 // in a checkout with no GitHub remote): linked to the image of that name the
 // repository runs, by the workflow's repository owner or as the only one of that
 // name; `${{ env.X }}` in run steps filled from the workflow, job and step env.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import path from 'node:path';
-import { rmSync } from 'node:fs';
-import { readEvidence } from '../src/evidence/index.js';
-import { discover } from '../src/discover.js';
 import { workflowRepository } from '../src/evidence/ci-context.js';
 import { ciPlaceholderNames, type BuiltImage } from '../src/images.js';
-import { runCli, writeTree } from './helpers.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function evidenceOf(tree: Record<string, string>) {
-  const dir = writeTree(tree);
-  dirs.push(dir);
-  const found = await discover([dir], dir, { exclude: [] });
-  return { dir, ev: await readEvidence(found.evidence, dir) };
-}
+import { evidenceOfTree, explainServices, writeTree } from './helpers.js';
 
 /** What --explain says each service runs: its Dockerfile (relative) or null. */
-async function servicesRun(tree: Record<string, string>): Promise<{ explain: any; byService: Record<string, string | null> }> {
-  const dir = writeTree(tree);
-  dirs.push(dir);
-  const r = await runCli(['--explain', '--format', 'json', '.'], dir);
-  expect(r.code, r.stderr).toBe(0);
-  const explain = JSON.parse(r.stdout);
-  return { explain, byService: Object.fromEntries(explain.services.map((s: any) => [s.name, s.dockerfile])) };
-}
+const servicesRun = (tree: Record<string, string>) => explainServices(writeTree(tree));
 
 const wf = (steps: string, top = '') => `on: push\n${top}jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${steps}`;
 const APP = 'FROM node:22-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n';
@@ -60,7 +38,7 @@ describe('${{ env.X }} in run steps', () => {
       '      - run: docker build -t ${{ env.NOT_SET }}/x api',
       '',
     ].join('\n');
-    const { ev, dir } = await evidenceOf({ 'web/Dockerfile': APP, 'worker/Dockerfile': APP, 'api/Dockerfile': APP, '.github/workflows/ci.yml': text });
+    const { ev, dir } = await evidenceOfTree({ 'web/Dockerfile': APP, 'worker/Dockerfile': APP, 'api/Dockerfile': APP, '.github/workflows/ci.yml': text });
     expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags, b.at.line])).toEqual([
       ['web/Dockerfile', ['acme/web:1.0'], 11],
       ['worker/Dockerfile', ['acme/worker'], 13],
@@ -72,7 +50,7 @@ describe('${{ env.X }} in run steps', () => {
 
   it('CRLF workflows say the same', async () => {
     const text = wf('      - run: docker build -t ${{ env.IMAGE }} .\n', 'env:\n  IMAGE: acme/app\n').replace(/\n/g, '\r\n');
-    const { ev } = await evidenceOf({ Dockerfile: APP, '.github/workflows/ci.yml': text });
+    const { ev } = await evidenceOfTree({ Dockerfile: APP, '.github/workflows/ci.yml': text });
     expect(ev.builds.map((b) => [b.tags, b.at.line])).toEqual([[['acme/app'], 9]]);
   });
 });
@@ -94,7 +72,7 @@ describe('the repository a workflow names itself', () => {
 
   it('fills ${{ github.repository_owner }} where the checkout has no GitHub remote', async () => {
     const text = wf('      - run: docker build -t ghcr.io/${{ github.repository_owner }}/app .\n').replace('    runs-on', "    if: github.repository == 'Acme/Shop'\n    runs-on");
-    const { ev } = await evidenceOf({ Dockerfile: APP, '.github/workflows/ci.yml': text });
+    const { ev } = await evidenceOfTree({ Dockerfile: APP, '.github/workflows/ci.yml': text });
     expect(ev.builds.map((b) => b.tags)).toEqual([['ghcr.io/acme/app']]);
     expect(ev.ciRepositories.map((r) => [r.owner, r.name, r.from])).toEqual([['acme', 'shop', '.github/workflows/ci.yml compares github.repository with it']]);
   });
@@ -178,7 +156,7 @@ describe('a step whose if: reads the matrix', () => {
       '',
     ].join('\n');
   const tagsByFile = async (cond: string) => {
-    const { ev, dir } = await evidenceOf({ 'debian/Dockerfile': APP, 'alpine/Dockerfile': APP, '.github/workflows/release.yml': release(cond) });
+    const { ev, dir } = await evidenceOfTree({ 'debian/Dockerfile': APP, 'alpine/Dockerfile': APP, '.github/workflows/release.yml': release(cond) });
     const out: Record<string, string[]> = {};
     for (const b of ev.builds) out[path.relative(dir, b.dockerfile)] = [...new Set([...(out[path.relative(dir, b.dockerfile)] ?? []), ...b.tags])].sort();
     return out;

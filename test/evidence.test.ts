@@ -14,7 +14,7 @@ import { readEvidence } from '../src/evidence/index.js';
 import { evidenceKind, isShellShebang, mayBeShellScript, scriptOutputs } from '../src/evidence/sources.js';
 import { parseBake, builtTargets } from '../src/evidence/bake.js';
 import { discover } from '../src/discover.js';
-import { runCli, writeTree } from './helpers.js';
+import { evidenceOfTree, runCli, writeTree } from './helpers.js';
 import type { RepoEvidence } from '../src/evidence/types.js';
 import { indexImages, findBuiltImage, conflictingBuilds, type BuiltImage } from '../src/images.js';
 import { githubRepoOf, githubSlug, gitlabPath, remoteUrls } from '../src/evidence/ci-context.js';
@@ -205,11 +205,6 @@ describe('command recogniser', () => {
 });
 
 describe('evidence files', () => {
-  async function evidenceOf(tree: Record<string, string>): Promise<{ dir: string; ev: RepoEvidence }> {
-    const dir = writeTree(tree);
-    const found = await discover([dir], dir, { exclude: [] });
-    return { dir, ev: await readEvidence(found.evidence, dir) };
-  }
   const uses = (ev: RepoEvidence, dir: string) =>
     ev.composeUses.map((u) => ({ files: u.files.map((f) => path.relative(dir, f)), at: `${u.at.rel}:${u.at.line}`, source: u.at.source }));
   const builds = (ev: RepoEvidence, dir: string) =>
@@ -241,7 +236,7 @@ describe('evidence files', () => {
   });
 
   it('shell scripts: cd, variables, multiple -f, lines', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'scripts/deploy.sh': '#!/bin/sh\nset -e\ncd "$(dirname "$0")/.."\nIMAGE=org/app\ndocker compose \\\n  -f docker-compose.yml \\\n  -f docker-compose.prod.yml up -d\ndocker build -t "$IMAGE:${TAG:-1}" .\ndocker push $IMAGE:1\n',
       Dockerfile: 'FROM node:22\n',
@@ -253,7 +248,7 @@ describe('evidence files', () => {
   });
 
   it("shell scripts: folders named through the script's own folder (readlink -f, cd && pwd), then re-tagged", async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'docker/build.sh':
         '#!/usr/bin/env bash\nSCRIPT_DIR="$(readlink -f "$(dirname "$0")")"\nROOT="$(readlink -f "$SCRIPT_DIR/../")"\nTOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"\n' +
         'docker build -f "$SCRIPT_DIR/Dockerfile" -t "app-base" "$ROOT"\ndocker build -f "$TOP/docker/Dockerfile" -t app-top "$TOP"\ndocker tag "app-base" "org/app:latest"\n' +
@@ -273,7 +268,7 @@ describe('evidence files', () => {
   });
 
   it('shell scripts: pushd … popd and ( cd … ) subshells change the folder builds resolve in, until they end', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'manage.sh':
         '#!/usr/bin/env bash\nbuild_web() {\n    pushd ./docker/images;\n    docker build -t org/web:latest \\\n        -f Dockerfile.web .;\n    popd;\n}\n' +
         '(cd docker/images && docker build -t org/worker -f Dockerfile.worker .)\ndocker build -t org/root .\n' +
@@ -294,7 +289,7 @@ describe('evidence files', () => {
   });
 
   it('package.json: a build a wrapper script runs (node ./extra/env2arg.js docker buildx build …)', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'package.json': JSON.stringify({ scripts: { 'build:docker': 'node ./extra/env2arg.js docker buildx build -t org/app:1 -t org/app:$VERSION --target release -f ./docker/Dockerfile . --push' } }, null, 2),
       'docker/Dockerfile': 'FROM node:22 AS release\n',
     });
@@ -303,7 +298,7 @@ describe('evidence files', () => {
   });
 
   it('Makefiles: recipes, make variables, and a variable that is a compose command', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'docker/base.dockerfile': 'FROM debian:bookworm\n',
       Makefile:
@@ -318,7 +313,7 @@ describe('evidence files', () => {
   });
 
   it('justfiles and package.json scripts', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       justfile: 'image := "org/app"\n\nup:\n    docker compose -f docker-compose.dev.yml up\n\nbuild:\n    docker build -t {{image}} .\n',
       'package.json': '{\n  "name": "x",\n  "scripts": {\n    "test": "vitest",\n    "prod": "docker compose -f docker-compose.prod.yml up -d"\n  }\n}\n',
@@ -333,7 +328,7 @@ describe('evidence files', () => {
   });
 
   it('a variable holding a list of -f flags or a whole compose command is split into words where it is used', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'run.sh': '#!/bin/bash\nFILES="-f docker-compose.yml -f docker-compose.prod.yml"\ndocker compose $FILES up -d\n',
       Makefile: 'COMPOSE_FILES := -f docker-compose.yml -f docker-compose.dev.yml\nDC := docker compose -f docker-compose.yml\n\nup:\n\tdocker compose $(COMPOSE_FILES) up -d\nprod:\n\t$(DC) -f docker-compose.prod.yml up -d\n',
@@ -350,7 +345,7 @@ describe('evidence files', () => {
   });
 
   it('Taskfiles: cmds, cmd entries, shorthand tasks, {{.VARS}}, dir and env COMPOSE_FILE', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'deploy/docker-compose.yml': 'services: {}\n',
       'deploy/docker-compose.prod.yml': 'services: {}\n',
@@ -388,7 +383,7 @@ describe('evidence files', () => {
   });
 
   it('Taskfiles: a task called with vars (cmds and deps) builds with them; version 2 Taskvars.yml', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       Dockerfile: 'FROM alpine:3 AS alpine\nFROM scratch AS scratch\n',
       'Taskvars.yml': 'TAG_REPOSITORY: org\nTAG_NAME: app\n',
       'Taskfile.yml': [
@@ -444,7 +439,7 @@ describe('evidence files', () => {
       "            ${{ env.HAS_HUB == 'true' && env.HUB_IMAGE || '' }}",
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({ Dockerfile: 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ Dockerfile: 'FROM node:22\n', '.github/workflows/docker.yml': wf });
     expect(builds(ev, dir).map((b) => b.tags)).toEqual([['${{ env.GH_IMAGE }}']]);
     expect(ev.tagAliases.map((a) => [a.source, a.target, a.via])).toEqual([
       ['${{ env.GH_IMAGE }}', 'org/web', 'docker/metadata-action images'],
@@ -481,7 +476,7 @@ describe('evidence files', () => {
       '          tags: org/web',
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({ 'old/Dockerfile': 'FROM node:22\n', 'legacy/Dockerfile': 'FROM node:22\n', 'web/Dockerfile': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ 'old/Dockerfile': 'FROM node:22\n', 'legacy/Dockerfile': 'FROM node:22\n', 'web/Dockerfile': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
     expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags])).toEqual([['web/Dockerfile', ['org/web']]]);
     expect(ev.imageUses.map((u) => u.image)).not.toContain('org/legacy');
     expect(ev.neverRun.map((n) => [n.what, n.condition, n.at.line, n.builds.map((b) => path.relative(dir, b.dockerfile))])).toEqual([
@@ -520,7 +515,7 @@ describe('evidence files', () => {
       '          dockerfile: ./web/Dockerfile.web',
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({ 'api/Dockerfile.api': 'FROM node:22 AS runtime\n', 'web/Dockerfile.web': 'FROM node:22\n', '.github/workflows/release.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ 'api/Dockerfile.api': 'FROM node:22 AS runtime\n', 'web/Dockerfile.web': 'FROM node:22\n', '.github/workflows/release.yml': wf });
     expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.target, b.tags, b.push, b.via])).toEqual([
       ['api/Dockerfile.api', 'runtime', ['org/api:latest'], true, "org/actions/docker-build (not read; given docker/build-push-action's inputs)"],
     ]);
@@ -555,7 +550,7 @@ describe('evidence files', () => {
       '          tags: org/unknown-action',
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({ 'web/Dockerfile': 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', '.github/workflows/release.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ 'web/Dockerfile': 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', '.github/workflows/release.yml': wf });
     expect(ev.builds.map((b) => [path.relative(dir, b.dockerfile), b.tags, b.push, b.via])).toEqual([
       ['web/Dockerfile', ['ghcr.io/org/app'], true, 'useblacksmith/build-push-action'],
       ['web/Dockerfile', ['org/web-depot'], false, 'depot/build-push-action'],
@@ -570,7 +565,7 @@ describe('evidence files', () => {
   it('GitHub workflows: copies of one workflow text each say what they build, from their own file', async () => {
     // One text is parsed once for the whole read (withSharedYamlDocs): the file it came from is the reader's, never the document's.
     const workflow = 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -f api/Dockerfile -t org/api:ci .\n';
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       '.github/workflows/a.yml': workflow,
       '.github/workflows/b.yml': workflow,
       'api/Dockerfile': 'FROM alpine\n',
@@ -586,7 +581,7 @@ describe('evidence files', () => {
     // in one walk per document instead (issue 13: workflows were ~15% of the corpus' CPU).
     const resolve = vi.spyOn(Alias.prototype, 'resolve');
     try {
-      const { dir, ev } = await evidenceOf({
+      const { dir, ev } = await evidenceOfTree({
         ...compose,
         'services/api/Dockerfile': 'FROM node:22-slim\n',
         '.github/workflows/ci.yml': [
@@ -630,7 +625,7 @@ describe('evidence files', () => {
   });
 
   it('GitHub workflows: run steps (working-directory, env COMPOSE_FILE) and build-push-action', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'services/api/Dockerfile': 'FROM node:22 AS build\nFROM node:22-slim AS runtime\nCMD ["node"]\n',
       '.github/workflows/ci.yml':
@@ -683,7 +678,7 @@ describe('evidence files', () => {
       '',
     ].join('\n');
     for (const eol of ['\n', '\r\n']) {
-      const { dir, ev } = await evidenceOf({ 'web/Dockerfile': 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', '.github/workflows/publish.yml': wf.replace(/\n/g, eol) });
+      const { dir, ev } = await evidenceOfTree({ 'web/Dockerfile': 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', '.github/workflows/publish.yml': wf.replace(/\n/g, eol) });
       expect(builds(ev, dir)).toEqual([
         // No `tags:`: metadata-action's default tags as patterns, on the runs `on: push` has (a branch or a Git tag: no
         // schedule's nightly, no pull request's pr-N; latest=auto).
@@ -703,7 +698,7 @@ describe('evidence files', () => {
       '      - id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: etherpad/etherpad\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./etherpad\n          target: production\n          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n' +
       '      - uses: docker/build-push-action@v6\n        with:\n          context: etherpad/tools\n          file: ./etherpad/tools/Dockerfile.ci\n          tags: org/tools\n' +
       '  other:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n        with: { repository: org/charts, path: charts }\n      - uses: docker/build-push-action@v6\n        with: { context: ./etherpad, tags: org/not-this }\n';
-    const { dir, ev } = await evidenceOf({ Dockerfile: 'FROM node:22 AS production\n', 'tools/Dockerfile.ci': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ Dockerfile: 'FROM node:22 AS production\n', 'tools/Dockerfile.ci': 'FROM node:22\n', '.github/workflows/docker.yml': wf });
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'Dockerfile', context: '.', target: 'production', tags: ['etherpad/etherpad:${{git.ref_name}}', 'etherpad/etherpad:latest'], push: true, at: '.github/workflows/docker.yml:15' },
       { dockerfile: 'tools/Dockerfile.ci', context: 'tools', target: undefined, tags: ['org/tools'], push: false, at: '.github/workflows/docker.yml:21' },
@@ -720,7 +715,7 @@ describe('evidence files', () => {
       '  dynamic:\n    uses: acme/ci/.github/workflows/build.yml@v1\n    with: { images: acme/dyn, context: "${{ matrix.dir }}" }\n' +
       // A reusable workflow that builds nothing it says (no context input).
       '  lint:\n    uses: acme/ci/.github/workflows/lint.yml@v1\n    with: { image: acme/linter }\n';
-    const { dir, ev } = await evidenceOf({ 'vote/Dockerfile': 'FROM python:3.12\n', 'worker/Dockerfile.prod': 'FROM node:22 AS runtime\n', '.github/workflows/ci.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ 'vote/Dockerfile': 'FROM python:3.12\n', 'worker/Dockerfile.prod': 'FROM node:22 AS runtime\n', '.github/workflows/ci.yml': wf });
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'vote/Dockerfile', context: 'vote', target: undefined, tags: ['ghcr.io/acme/vote', 'acme/vote'], push: true, at: '.github/workflows/ci.yml:4' },
       { dockerfile: 'worker/Dockerfile.prod', context: '.', target: 'runtime', tags: ['acme/worker'], push: true, at: '.github/workflows/ci.yml:12' },
@@ -777,7 +772,7 @@ describe('evidence files', () => {
       '      - run: docker build -t org/after-if $DIR',
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({ 'services/api/Dockerfile': 'FROM node:22\n', 'services/api/Dockerfile.prod': 'FROM node:22\n', 'services/other/Dockerfile': 'FROM node:22\n', '.github/workflows/ci.yml': wf });
+    const { dir, ev } = await evidenceOfTree({ 'services/api/Dockerfile': 'FROM node:22\n', 'services/api/Dockerfile.prod': 'FROM node:22\n', 'services/other/Dockerfile': 'FROM node:22\n', '.github/workflows/ci.yml': wf });
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'services/api/Dockerfile.prod', context: 'services/api', target: undefined, tags: ['org/api:latest', 'org/api:$VERSION'], push: true, at: '.github/workflows/ci.yml:18' },
       // An output no step writes stays as written.
@@ -871,7 +866,7 @@ describe('evidence files', () => {
       '    with: { service: worker }',
       '',
     ].join('\n');
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'api/Dockerfile': 'FROM node:22\n',
       'web/Dockerfile': 'FROM node:22 AS prod\n',
       'worker/Dockerfile': 'FROM python:3.12\n',
@@ -908,7 +903,7 @@ describe('evidence files', () => {
       '  dynamic:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        svc: ${{ fromJSON(needs.plan.outputs.list) }}\n',
       '    steps:\n      - run: docker build -f ${{ matrix.svc }}/Dockerfile .\n',
     ].join('');
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       '.github/workflows/images.yml': wf,
       'api/Dockerfile': 'FROM node:22 AS prod\n',
       'worker/Dockerfile.worker': 'FROM node:22\n',
@@ -933,7 +928,7 @@ describe('evidence files', () => {
       'build:\n  parallel:\n    matrix:\n      - SERVICE: [api, web]\n        UNUSED: [a, b, c]\n      - SERVICE: admin\n',
       '  script:\n    - docker build -t registry.example.com/acme/$SERVICE:latest -f services/${SERVICE}/Dockerfile services/$SERVICE\n',
     ].join('');
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       '.gitlab-ci.yml': ci,
       'services/api/Dockerfile': 'FROM python:3.12\n',
       'services/web/Dockerfile': 'FROM node:22\n',
@@ -948,7 +943,7 @@ describe('evidence files', () => {
   });
 
   it('GitLab CI: script lists through anchors, kaniko', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       Dockerfile: 'FROM alpine\n',
       '.gitlab-ci.yml':
@@ -960,7 +955,7 @@ describe('evidence files', () => {
   });
 
   it('Woodpecker and Drone: build plugin settings are builds (repo x tags, dockerfile from the checkout, dry_run), commands are shell', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'docker/Dockerfile.api': 'FROM alpine\n',
       'web/Dockerfile': 'FROM alpine\n',
@@ -1001,7 +996,7 @@ describe('evidence files', () => {
 
   it('GitLab CI: a job no rule adds never runs (each rule when: never, up to one without a condition); one rule that may add it runs', async () => {
     const job = (name: string, rules: string) => `${name}:\n  rules:\n${rules}  script:\n    - docker build -t acme/${name} ${name}\n`;
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'off/Dockerfile': 'FROM alpine\n',
       'guarded/Dockerfile': 'FROM alpine\n',
       'maybe/Dockerfile': 'FROM alpine\n',
@@ -1021,7 +1016,7 @@ describe('evidence files', () => {
 
   it('Maven: exec-maven-plugin docker build (managed in the parent, properties of both), Spotify dockerfile-maven-plugin; Jib and build-image have no Dockerfile', async () => {
     const pom = (body: string) => `<?xml version="1.0"?>\n<project>\n${body}\n</project>\n`;
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'pom.xml': pom(
         '<artifactId>shop</artifactId><version>2.1</version><packaging>pom</packaging>\n<properties><prefix>acme</prefix><df.dir>${basedir}</df.dir></properties>\n' +
           '<build><pluginManagement><plugins><plugin><artifactId>exec-maven-plugin</artifactId>\n<configuration>\n<executable>docker</executable><workingDirectory>${df.dir}</workingDirectory>\n' +
@@ -1045,7 +1040,7 @@ describe('evidence files', () => {
   });
 
   it('named build contexts: --build-context and bake contexts, folders made absolute, other kinds as written', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'svc/Dockerfile': 'FROM alpine\n',
       'shared/x.sh': 'echo\n',
       'build.sh': 'docker buildx build --build-context shared=shared --build-context base=docker-image://alpine:3.20 -t acme/svc -f svc/Dockerfile svc\n',
@@ -1058,7 +1053,7 @@ describe('evidence files', () => {
   });
 
   it('README code blocks: shell fences, prompts, output lines ignored', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'README.md':
         '# App\n\n```yaml\nservices: {}\n```\n\nProduction:\n\n```console\n$ docker compose -f docker-compose.yml \\\n    -f docker-compose.prod.yml up -d\nCreating app_1 ... done\n$ docker compose ps\n```\n\n```python\nos.system("docker compose -f docker-compose.dev.yml up")\n```\n',
@@ -1068,7 +1063,7 @@ describe('evidence files', () => {
   });
 
   it('.env: COMPOSE_FILE with COMPOSE_PATH_SEPARATOR, even when git-ignored', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       '.gitignore': '.env\n',
       '.env': '# local\nCOMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE="docker-compose.yml;docker-compose.dev.yml"\n',
@@ -1078,7 +1073,7 @@ describe('evidence files', () => {
   });
 
   it('dotenv templates: each COMPOSE_FILE a template names is a way the project is run, under any compose file names', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       'docker-compose/app-base.yml': 'services: {}\n',
       'docker-compose/app-http.yml': 'services: {}\n',
       'docker-compose/app-https.yml': 'services: {}\n',
@@ -1105,7 +1100,7 @@ describe('evidence files', () => {
     const json = parseBake('{"variable":{"V":{"default":"2"}},"target":{"web":{"context":"web","tags":["org/web:${V}"]}}}', 'docker-bake.json');
     expect(builtTargets(json).map((t) => [t.name, t.context, t.tags])).toEqual([['web', 'web', ['org/web:2']]]);
 
-    const { dir, ev } = await evidenceOf({ 'docker-bake.hcl': hcl, 'services/api/Dockerfile': 'FROM node\n', 'services/worker/Dockerfile': 'FROM node\n' });
+    const { dir, ev } = await evidenceOfTree({ 'docker-bake.hcl': hcl, 'services/api/Dockerfile': 'FROM node\n', 'services/worker/Dockerfile': 'FROM node\n' });
     expect(builds(ev, dir)).toEqual([
       { dockerfile: 'services/api/Dockerfile', context: '.', target: 'runtime', tags: ['org/api:1.2'], push: true, at: 'docker-bake.hcl:13' },
       { dockerfile: 'services/worker/Dockerfile', context: '.', target: undefined, tags: [], push: false, at: 'docker-bake.hcl:20' },
@@ -1119,7 +1114,7 @@ describe('evidence files', () => {
 
   it('bake: a dockerfile or context that a variable leaves empty means the default (ONLYOFFICE: DOCKERFILE defaults to "")', async () => {
     const hcl = 'variable "DOCKERFILE" {\n  default = ""\n}\nvariable "CTX" {\n  default = ""\n}\ntarget "app" {\n  context = "${CTX}"\n  dockerfile = "${DOCKERFILE}"\n  tags = ["org/app:1"]\n}\n';
-    const { dir, ev } = await evidenceOf({ 'docker-bake.hcl': hcl, Dockerfile: 'FROM node\n' });
+    const { dir, ev } = await evidenceOfTree({ 'docker-bake.hcl': hcl, Dockerfile: 'FROM node\n' });
     expect(builds(ev, dir)).toEqual([{ dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['org/app:1'], push: false, at: 'docker-bake.hcl:7' }]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -1136,7 +1131,7 @@ describe('evidence files', () => {
       'docker_manifests:\n  - name_template: "{{ .Env.ORG }}/{{ .ProjectName }}:latest"\n    image_templates:\n      - "{{ .Env.ORG }}/{{ .ProjectName }}:{{ .Tag }}-amd64"\n',
       'kos:\n  - repositories: [acme/ko]\n',
     ].join('');
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       '.goreleaser.yaml': config,
       'go.mod': 'module github.com/acme/app/v2\n\ngo 1.22\n',
       Dockerfile: 'FROM alpine\n',
@@ -1169,7 +1164,7 @@ describe('evidence files', () => {
   });
 
   it('devcontainer.json (JSON with comments): its Dockerfile and compose files', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       '.devcontainer/devcontainer.json': '{\n  // dev\n  "name": "x",\n  "dockerComposeFile": ["../docker-compose.yml", "docker-compose.extend.yml"],\n  "service": "app",\n}\n',
       'docker-compose.yml': 'services: {}\n',
     });
@@ -1182,7 +1177,7 @@ describe('evidence files', () => {
 
   it('bash arrays of -f flags (set, appended, local, a whole command) expand where "${NAME[@]}" is used', async () => {
     for (const eol of ['\n', '\r\n']) {
-      const { dir, ev } = await evidenceOf({
+      const { dir, ev } = await evidenceOfTree({
         ...compose,
         'up.sh': [
           '#!/usr/bin/env bash',
@@ -1219,7 +1214,7 @@ describe('evidence files', () => {
   });
 
   it('COMPOSE_FILE exported by a script or set in .env names the files of compose commands without -f', async () => {
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'scripts/prod.sh': '#!/bin/sh\ncd "$(dirname "$0")/.."\nexport COMPOSE_FILE=docker-compose.yml:docker-compose.prod.yml\ndocker compose up -d\n',
       '.env': '# the dev stack by default\nCOMPOSE_FILE="docker-compose.yml:docker-compose.dev.yml"\n',
@@ -1233,7 +1228,7 @@ describe('evidence files', () => {
 
   it('scripts without an extension are read when their shebang is a shell; other files without one are not', async () => {
     const deploy = 'cd "$(dirname "$0")/.."\ndocker compose -f docker-compose.yml -f docker-compose.prod.yml up -d\n';
-    const { dir, ev } = await evidenceOf({
+    const { dir, ev } = await evidenceOfTree({
       ...compose,
       'scripts/deploy': `#!/bin/bash\n${deploy}`,
       'bin/up': `#!/usr/bin/env -S bash -e\r\n${deploy.replace(/\n/g, '\r\n')}`,
@@ -1261,7 +1256,7 @@ describe('evidence files', () => {
       '.env': 'COMPOSE_FILE=docker-compose.yml:docker-compose.dev.yml\r\n',
       '.github/workflows/ci.yml': 'jobs:\r\n  a:\r\n    steps:\r\n      - run: |\r\n          docker compose -f docker-compose.prod.yml config\r\n',
     };
-    const { dir, ev } = await evidenceOf(tree);
+    const { dir, ev } = await evidenceOfTree(tree);
     expect(uses(ev, dir).map((u) => [u.at, u.files.join(' + ')])).toEqual([
       ['.env:1', 'docker-compose.yml + docker-compose.dev.yml'],
       ['.github/workflows/ci.yml:5', 'docker-compose.prod.yml'],
@@ -1318,14 +1313,14 @@ describe('evidence files', () => {
     ].join('\n');
     const tree = { Dockerfile: 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', '.github/workflows/publish.yml': wf };
     const config = '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://github.com/other/fork.git\n[remote "origin"]\n\turl = git@github.com:Acme/Shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
-    const known = await evidenceOf({ ...tree, '.git/config': config });
+    const known = await evidenceOfTree({ ...tree, '.git/config': config });
     expect(builds(known.ev, known.dir)).toEqual([
       { dockerfile: 'Dockerfile', context: '.', target: undefined, tags: ['ghcr.io/acme/shop:${{git.ref_name}}', 'ghcr.io/acme/shop:latest'], push: true, at: '.github/workflows/publish.yml:14' },
       { dockerfile: 'worker/Dockerfile', context: 'worker', target: undefined, tags: ['ghcr.io/acme/worker:${{ github.sha }}'], push: false, at: '.github/workflows/publish.yml:21' },
       { dockerfile: 'api/Dockerfile', context: 'api', target: undefined, tags: ['ghcr.io/acme/shop-api'], push: false, at: '.github/workflows/publish.yml:22' },
     ]);
     // Without a Git remote the names stay as written (matching no image).
-    const unknown = await evidenceOf(tree);
+    const unknown = await evidenceOfTree(tree);
     expect(builds(unknown.ev, unknown.dir).map((b) => b.tags)).toEqual([
       ['${{ steps.meta.outputs.tags }}'],
       ['ghcr.io/${{ github.repository_owner }}/worker:${{ github.sha }}'],
@@ -1357,13 +1352,13 @@ describe('evidence files', () => {
     const ci =
       'variables:\n  IMAGE: $CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHORT_SHA\nbuild:\n  script:\n    - docker build -t $CI_REGISTRY_IMAGE:latest .\n    - docker build -t "$IMAGE" api\n    - docker build -t registry.gitlab.com/$CI_PROJECT_PATH/worker worker\n';
     const tree = { Dockerfile: 'FROM node:22\n', 'api/Dockerfile': 'FROM node:22\n', 'worker/Dockerfile': 'FROM node:22\n', '.gitlab-ci.yml': ci };
-    const { dir, ev } = await evidenceOf({ ...tree, '.git/config': '[remote "origin"]\n\turl = git@gitlab.com:Acme/Platform/Shop.git\n' });
+    const { dir, ev } = await evidenceOfTree({ ...tree, '.git/config': '[remote "origin"]\n\turl = git@gitlab.com:Acme/Platform/Shop.git\n' });
     expect(builds(ev, dir).map((b) => b.tags)).toEqual([
       ['registry.gitlab.com/acme/platform/shop:latest'],
       ['registry.gitlab.com/acme/platform/shop/api:$CI_COMMIT_SHORT_SHA'],
       ['registry.gitlab.com/Acme/Platform/Shop/worker'],
     ]);
-    const none = await evidenceOf(tree);
+    const none = await evidenceOfTree(tree);
     expect(builds(none.ev, none.dir).map((b) => b.tags)).toEqual([['$CI_REGISTRY_IMAGE:latest'], ['$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHORT_SHA'], ['registry.gitlab.com/$CI_PROJECT_PATH/worker']]);
     expect(gitlabPath('https://gitlab.com/g/sub/p.git')).toBe('g/sub/p');
     expect(gitlabPath('https://gitlab.example.com/g/p.git')).toBeUndefined();

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, readdirSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { run, type RunResult } from '../src/driver.js';
@@ -13,6 +13,9 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { DEFAULT_OPTIONS, type HardenOptions } from '../src/types.js';
 import type { Transform } from '../src/transform.js';
 import type { Executor } from '../src/runtime/index.js';
+import { discover } from '../src/discover.js';
+import { readEvidence } from '../src/evidence/index.js';
+import type { RepoEvidence } from '../src/evidence/types.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,6 +48,21 @@ export function writeTree(tree: Record<string, string>, dir = tempDir()): string
     writeFileSync(p, text);
   }
   return dir;
+}
+
+/** A tree written to a new temp folder and the repository evidence read from it, every file discovered as the CLI does. */
+export async function evidenceOfTree(tree: Record<string, string>): Promise<{ dir: string; ev: RepoEvidence }> {
+  const dir = writeTree(tree);
+  const found = await discover([dir], dir, { exclude: [] });
+  return { dir, ev: await readEvidence(found.evidence, dir) };
+}
+
+/** What `--explain --format json` says of a folder (it must exit 0), and what each service runs: its Dockerfile (relative) or null. */
+export async function explainServices(dir: string): Promise<{ explain: any; byService: Record<string, string | null> }> {
+  const r = await runCli(['--explain', '--format', 'json', '.'], dir);
+  expect(r.code, r.stderr).toBe(0);
+  const explain = JSON.parse(r.stdout);
+  return { explain, byService: Object.fromEntries(explain.services.map((s: any) => [s.name, s.dockerfile])) };
 }
 
 export function readTree(dir: string): Record<string, string> {

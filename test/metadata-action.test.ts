@@ -1,15 +1,9 @@
 // docker/metadata-action steps: the tags they make, read as patterns, link the build-push-action given
 // `${{ steps.<id>.outputs.tags }}` to the compose `image:` / `docker run` tags it pushes.
-import { describe, it, expect, afterAll } from 'vitest';
-import { rmSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
 import { metadataActionTags, workflowRefs, ANY_REFS, type WorkflowRefs } from '../src/evidence/metadata-action.js';
 import { findBuiltImage, indexImages, conflictingBuilds, type BuiltImage } from '../src/images.js';
-import { runCli, writeTree } from './helpers.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { explainServices, writeTree } from './helpers.js';
 
 const built = (tag: string, dockerfile: string): BuiltImage => ({ tag, dockerfile, context: '/r', via: 'docker/build-push-action', at: { file: '/r/.github/workflows/ci.yml', rel: '.github/workflows/ci.yml', line: 9, source: 'github-workflow', text: 'uses: docker/build-push-action@v6' } });
 const linkedFile = (tags: Record<string, string[]>, ref: string) =>
@@ -221,11 +215,7 @@ describe('a workflow with metadata-action steps', () => {
         '',
       ].join('\n'),
     });
-    dirs.push(dir);
-    const r = await runCli(['--explain', '--format', 'json', '.'], dir);
-    expect(r.code, r.stderr).toBe(0);
-    const explain = JSON.parse(r.stdout);
-    const byService = Object.fromEntries(explain.services.map((s: any) => [s.name, s.dockerfile]));
+    const { byService } = await explainServices(dir);
     expect(byService).toMatchObject({ plain: 'Dockerfile', small: 'Dockerfile.alpine', edge: 'Dockerfile' });
   });
 });
