@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { metadataActionTags, workflowRefs, ANY_REFS, type WorkflowRefs } from '../src/evidence/metadata-action.js';
 import { findBuiltImage, indexImages, conflictingBuilds, type BuiltImage } from '../src/images.js';
-import { explainServices, writeTree } from './helpers.js';
+import { evidenceOfTree, explainServices, writeTree } from './helpers.js';
 
 const built = (tag: string, dockerfile: string): BuiltImage => ({ tag, dockerfile, context: '/r', via: 'docker/build-push-action', at: { file: '/r/.github/workflows/ci.yml', rel: '.github/workflows/ci.yml', line: 9, source: 'github-workflow', text: 'uses: docker/build-push-action@v6' } });
 const linkedFile = (tags: Record<string, string[]>, ref: string) =>
@@ -217,5 +217,96 @@ describe('a workflow with metadata-action steps', () => {
     });
     const { byService } = await explainServices(dir);
     expect(byService).toMatchObject({ plain: 'Dockerfile', small: 'Dockerfile.alpine', edge: 'Dockerfile' });
+  });
+
+  it("reads the workflow's on: (block or flow style, CRLF, an anchor) for the tags each step makes", async () => {
+    const steps = [
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - id: meta',
+      '        uses: docker/metadata-action@v5',
+      '        with:',
+      '          images: org/app',
+      '      - id: meta-zulip',
+      '        uses: docker/metadata-action@v5',
+      '        with:',
+      '          images: org/server',
+      '          tags: |',
+      '            type=ref,event=branch',
+      '            type=match,pattern=(\\d+\\.\\d+-\\d+),group=1',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          tags: ${{ steps.meta.outputs.tags }}',
+      '      - uses: docker/build-push-action@v6',
+      '        with:',
+      '          tags: ${{ steps.meta-zulip.outputs.tags }}',
+      '',
+    ];
+    const shapes: Record<string, string> = {
+      block: 'on:\n  push:\n    branches:\n      - master\n  pull_request:\n    branches:\n      - master\n',
+      flow: 'on: { push: { branches: [master] }, pull_request: { branches: [master] } }\n',
+      anchor: 'on:\n  push:\n    branches: &main [master]\n  pull_request:\n    branches: *main\n',
+    };
+    for (const [shape, on] of Object.entries(shapes)) {
+      for (const eol of ['\n', '\r\n']) {
+        const { ev } = await evidenceOfTree({ Dockerfile: 'FROM node:22-slim\n', '.github/workflows/dev.yml': (on + steps.join('\n')).replace(/\n/g, eol) });
+        expect(ev.builds.map((b) => b.tags), `${shape} ${JSON.stringify(eol)}`).toEqual([
+          ['org/app:master', 'org/app:pr-${{pr.number}}'],
+          // no Git tag run: the match line makes nothing, and no latest
+          ['org/server:master'],
+        ]);
+      }
+    }
+    const tagsToo = await evidenceOfTree({ Dockerfile: 'FROM node:22-slim\n', '.github/workflows/release.yml': "on:\n  push:\n    branches: [main]\n    tags: ['*']\n" + steps.join('\n') });
+    expect(tagsToo.ev.builds.map((b) => b.tags)).toEqual([
+      ['org/app:main', 'org/app:${{git.ref_name}}', 'org/app:latest'],
+      ['org/server:${{git.tag_match:\\d+\\.\\d+-\\d+}}', 'org/server:main', 'org/server:latest'],
+    ]);
+  });
+
+  it("dozzle's shape: a tag the branch-and-PR workflow never pushes is not linked to its build", async () => {
+    const dir = writeTree({
+      'Dockerfile': 'FROM node:22-slim AS base\nCMD ["node", "server.js"]\nFROM node:22-alpine AS alpine\nCMD ["node", "server.js"]\n',
+      'compose.yml': 'services:\n  pr:\n    image: org/app:pr-3196\n  local:\n    image: org/app:local-test\n  small:\n    image: org/app:master-alpine\n',
+      '.github/workflows/dev.yml': [
+        'on:',
+        '  push:',
+        '    branches:',
+        '      - master',
+        '  pull_request:',
+        '    branches:',
+        '      - master',
+        'jobs:',
+        '  buildx:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - id: meta',
+        '        uses: docker/metadata-action@v5',
+        '        with:',
+        '          images: org/app',
+        '      - id: meta-alpine',
+        '        uses: docker/metadata-action@v5',
+        '        with:',
+        '          images: org/app',
+        '          flavor: |',
+        '            suffix=-alpine,onlatest=true',
+        '      - uses: docker/build-push-action@v6',
+        '        with:',
+        '          target: base',
+        '          push: true',
+        '          tags: ${{ steps.meta.outputs.tags }}',
+        '      - uses: docker/build-push-action@v6',
+        '        with:',
+        '          target: alpine',
+        '          push: true',
+        '          tags: ${{ steps.meta-alpine.outputs.tags }}',
+        '',
+      ].join('\n'),
+    });
+    const { explain } = await explainServices(dir);
+    const links = Object.fromEntries(explain.tagLinks.map((t: any) => [t.tag, t.linked ? t.builds[0].target : null]));
+    expect(links).toMatchObject({ 'org/app:pr-3196': 'base', 'org/app:master-alpine': 'alpine', 'org/app:local-test': null });
   });
 });
