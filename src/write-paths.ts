@@ -742,8 +742,12 @@ function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typ
   }
   // Only code mounted there (a bind of a folder that holds files, a read-only mount): the folder is the code's.
   if (mounts.length || isUnder(dir, '/home') || isUnder(dir, '/root')) return undefined;
-  // Nothing was copied there, so the program is elsewhere; a start the chain does not say (the base image's) is not known.
-  if (!chain.some((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT')) return undefined;
+  // A start the chain does not say (the base image's) is not known; one run by a path into the folder, or relative to it
+  // (`bin/control.sh`, `/opt/app/bin/run.sh`: a RUN unpacked the app there), is the folder's code, not its data.
+  const start = [...chain].reverse().find((i) => i.keyword === 'ENTRYPOINT') ?? [...chain].reverse().find((i) => i.keyword === 'CMD');
+  if (!start) return undefined;
+  const program = (start.json ?? start.args.join(' ').trim().split(/\s+/))[0] ?? '';
+  if (program.includes('/') && (!program.startsWith('/') || isUnder(clean(program), dir))) return undefined;
   // Made the working folder for what runs, not out of habit before the copies (`WORKDIR /app`, then `COPY app.sh
   // /usr/local/bin`): an ENV names it for the program (SHIORI_DIR), or it comes after every step that builds the image.
   const setter = [...chain].reverse().find((i) => i.keyword === 'WORKDIR');
