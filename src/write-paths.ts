@@ -687,31 +687,75 @@ export interface FrameworkWrite {
   owner?: string;
 }
 
+/** Commands that write no file into the folder they run in: account tools and their look-ups, and mkdir/chown/chmod of absolute paths. */
+const FILLS_NOTHING = new Set(['getent', 'grep', 'awk', 'id', 'groupadd', 'useradd', 'addgroup', 'adduser', 'usermod', 'groupmod']);
+const ABSOLUTE_ONLY = new Set(['mkdir', 'chown', 'chmod']);
+
+/** A RUN that only makes accounts, and folders by absolute path with their owners (the user this tool creates). */
+function fillsNothing(ins: DfInstruction, escape: string): boolean {
+  return runCommands(ins, escape).every((argv) => {
+    const cmd = argv[0] ?? '';
+    if (FILLS_NOTHING.has(cmd)) return true;
+    if (!ABSOLUTE_ONLY.has(cmd)) return false;
+    // chown/chmod's first operand is the owner or mode.
+    const operands = argv.slice(1).filter((a) => !a.startsWith('-')).slice(cmd === 'mkdir' ? 0 : 1);
+    return operands.length > 0 && operands.every((a) => a.startsWith('/'));
+  });
+}
+
 /**
  * The final WORKDIR as the app's data folder, said as its reason: the chain sets it, the build copies nothing into it
- * and runs nothing in it, and a compose service mounts a bind or volume exactly there (docusealco/docuseal: the app in
- * /app, `WORKDIR /data/docuseal` last, `./docuseal:/data/docuseal` in compose; its code writes docuseal.env there).
- * Code is never there, so the folder is the user's, and a bind mount over it gets its migration note.
+ * and runs nothing in it, and no service moves the working folder (`working_dir`). Code is never there, so the folder
+ * is the user's, and a bind mount over it gets its migration note.
+ * - A compose service mounts a bind or volume exactly there (docusealco/docuseal: the app in /app, `WORKDIR
+ *   /data/docuseal` last, `./docuseal:/data/docuseal` in compose; its code writes docuseal.env there).
+ * - Nothing mounts it, and the program the image starts lies outside it: an empty folder made the working folder is
+ *   there for what the program writes by relative paths. meilisearch/meilisearch's Dockerfile ends `WORKDIR
+ *   /meili_data` ("This directory should hold all the data related to meilisearch") and runs /bin/meilisearch, whose
+ *   database defaults to ./data.ms; go-shiori/shiori's ends `ENV SHIORI_DIR=/shiori`, `WORKDIR ${SHIORI_DIR}` and runs
+ *   /usr/bin/shiori, which keeps its database and archives in SHIORI_DIR. WORKDIR makes the folder root's (mode 755),
+ *   so a non-root user could write nothing there, and the program stops at its first write.
  */
 function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string): string | undefined {
   const dir = wd.final;
   if (!wd.finalKnown || dir === '/' || isSystemPath(dir)) return undefined;
+  if (services.some((s) => s.effective.working_dir !== undefined)) return undefined;
   // A bind mount of a folder of the repository that holds files is the code itself (a dev stack's `./server:/app`,
   // plankanban/planka's docker-compose-dev.yml), not data; DocuSeal's ./docuseal is not in the repository.
   const holdsFiles = (hostPath: string | undefined) => hostPath !== undefined && sortedDirEntries(hostPath).some((e) => !/^\.(gitkeep|keep|gitignore|placeholder|empty)$/.test(e.name));
-  const mount = services.flatMap((s) => s.volumes.filter((m) => (m.type === 'volume' || (m.type === 'bind' && !holdsFiles(m.hostPath))) && !m.readOnly && clean(m.target) === dir).map((m) => ({ s, m })))[0];
-  if (!mount || services.some((s) => s.effective.working_dir !== undefined)) return undefined;
+  const mounts = services.flatMap((s) => s.volumes.filter((m) => clean(m.target) === dir).map((m) => ({ s, m })));
+  const mount = mounts.find(({ m }) => (m.type === 'volume' || (m.type === 'bind' && !holdsFiles(m.hostPath))) && !m.readOnly);
   for (const ins of chain) {
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const dest = copyDest(ins, wd.before.get(ins) ?? '/', wd.scopes.get(ins));
       if (!dest || isUnder(dest, dir) || isUnder(dir, dest)) return undefined;
     } else if (ins.keyword === 'RUN') {
-      // A RUN in it, or one that names a path inside it, may fill it (a clone, an install, a download).
-      if (isUnder(wd.before.get(ins) ?? '/', dir) || runScript(ins, escape).includes(`${dir}/`)) return undefined;
+      // A RUN in it, or one that names a path inside it, may fill it (a clone, an install, a download); one that only
+      // makes accounts and folders and sets owners fills nothing (the user this tool creates, in a later pass).
+      const inIt = isUnder(wd.before.get(ins) ?? '/', dir) && !fillsNothing(ins, escape);
+      if (inIt || runScript(ins, escape).includes(`${dir}/`)) return undefined;
     }
   }
-  const how = mount.m.type === 'bind' ? `bind-mounts ${mount.m.source}` : `mounts volume ${mount.m.source ?? '(anonymous)'}`;
-  return `the app's working folder (WORKDIR ${dir}), into which the build copies nothing and where ${mount.s.name} ${how}, is its data folder`;
+  if (mount) {
+    const how = mount.m.type === 'bind' ? `bind-mounts ${mount.m.source}` : `mounts volume ${mount.m.source ?? '(anonymous)'}`;
+    return `the app's working folder (WORKDIR ${dir}), into which the build copies nothing and where ${mount.s.name} ${how}, is its data folder`;
+  }
+  // Only code mounted there (a bind of a folder that holds files, a read-only mount): the folder is the code's.
+  if (mounts.length || isUnder(dir, '/home') || isUnder(dir, '/root')) return undefined;
+  // A start the chain does not say (the base image's) is not known; one run by a path into the folder, or relative to it
+  // (`bin/control.sh`, `/opt/app/bin/run.sh`: a RUN unpacked the app there), is the folder's code, not its data.
+  const start = [...chain].reverse().find((i) => i.keyword === 'ENTRYPOINT') ?? [...chain].reverse().find((i) => i.keyword === 'CMD');
+  if (!start) return undefined;
+  const program = (start.json ?? start.args.join(' ').trim().split(/\s+/))[0] ?? '';
+  if (program.includes('/') && (!program.startsWith('/') || isUnder(clean(program), dir))) return undefined;
+  // Made the working folder for what runs, not out of habit before the copies (`WORKDIR /app`, then `COPY app.sh
+  // /usr/local/bin`): an ENV names it for the program (SHIORI_DIR), or it comes after every step that builds the image.
+  const setter = [...chain].reverse().find((i) => i.keyword === 'WORKDIR');
+  const named = chain.find((i) => i.keyword === 'ENV' && i.properties.some((p) => typeof p.value === 'string' && p.value.startsWith('/') && clean(p.value) === dir));
+  const last = setter && chain.slice(chain.indexOf(setter) + 1).every((i) => i.keyword !== 'COPY' && i.keyword !== 'ADD' && (i.keyword !== 'RUN' || fillsNothing(i, escape)));
+  if (!named && !last) return undefined;
+  const why = named ? `ENV ${named.properties.find((p) => typeof p.value === 'string' && clean(p.value) === dir)!.name} names it` : 'it is made after every step that builds the image';
+  return `the app's working folder (WORKDIR ${dir}) is empty: the build copies nothing into it and runs nothing in it, ${why}, and the program starts from elsewhere, so it holds what the program writes by relative paths (its data folder)`;
 }
 
 /**

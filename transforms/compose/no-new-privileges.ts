@@ -114,7 +114,7 @@ function fileCapsNnpVoids(project: Project, s: ServiceLink): { caps: string[]; t
   return { caps: list, text: `${list.join(', ')} (${where}) of a program it runs as a non-root user` };
 }
 
-function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined): Finding | Finding[] | undefined {
+function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined, seen = new Set<ServiceLink>()): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const current = stringList(s, 'security_opt');
   const setting = nnpSetting(current);
@@ -144,6 +144,8 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
   if (swarm && !swarm.alsoCompose) return swarmNote(s, swarm, 'absent');
   const stepUp = newPrivilegesAtStart(project, s);
   if (stepUp) return serviceNote(ID, CIS, s, `${stepUp.what}; not added`, stepUp.manual);
+  // Compose copies the option in from the service this one extends, which this check gives it: its own would repeat it.
+  if (extendsGiveIt(project, s, seen)) return undefined;
   const file = s.compose;
   const map = s.node.node;
   if (!map) return serviceNote(ID, CIS, s, 'has no settings map; nothing added', 'Add the service settings by hand.', 'note');
@@ -169,6 +171,26 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined)
   };
   // Used by compose and by swarm: the key holds for compose (swarm skips it with a warning), and the swarm side is done by hand.
   return swarm ? [fixed, swarmNote(s, swarm, 'added')] : fixed;
+}
+
+/**
+ * Whether the service `s` extends (`extends:`, in this file or another) gets no-new-privileges from this same check,
+ * itself or through its own `extends:`. Compose appends an extender's `security_opt` to the one it extends, and Compose
+ * v2 then refuses a list holding the option twice ("services.postgresql.security_opt array items[0,1] must be unique",
+ * `docker compose -f app.yml config` on jhipster/jhipster-sample-app's src/main/docker, whose app.yml's postgresql
+ * extends postgresql.yml's, once both had it; Compose 2.26.1): the option belongs in the service extended only.
+ * A template no one runs (leftAlone) gets nothing, so its extenders keep their own.
+ */
+function extendsGiveIt(project: Project, s: ServiceLink, seen: Set<ServiceLink>): boolean {
+  const target = s.extends;
+  // `seen`: services already asked along this chain (an `extends:` loop compose itself refuses).
+  if (!target || target.leftAlone || seen.has(target)) return false;
+  seen.add(s);
+  const asked = new Set(seen);
+  const found = check(project, target, swarmDeploy(project, target), seen);
+  const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
+  // Given it here, or (answering nothing) given it by what it extends in turn.
+  return list.some((f) => f.transform === ID && f.fix !== undefined && f.file === target.compose.path) || (found === undefined && extendsGiveIt(project, target, asked));
 }
 
 /**
