@@ -350,6 +350,31 @@ export function hostNetworkLowPorts(project: Project, services: readonly Service
   return undefined;
 }
 
+/**
+ * Capabilities a service that runs this image asks for with cap_add and would lose under a non-root USER. Docker gives
+ * cap_add to the container's bounding set, but a process that starts as a non-root user has empty permitted and
+ * effective sets (moby/moby#36587; Docker has no ambient capabilities: moby/moby#27737 reverted them, #50083 is open;
+ * engine 20.10: `--user 1000 --cap-add NET_ADMIN` gives CapEff 0): a network scanner given NET_RAW and NET_ADMIN
+ * (gregluffy/HomeLabInfo 2c9752a) could no longer open raw sockets. Not counted: NET_BIND_SERVICE (a non-root process
+ * binds low ports in its own network namespace since Docker 20.10; the host network is hostNetworkLowPorts' case), a
+ * capability the image's binary carries as a file capability (binaryFileCaps: exec raises it for any user), and a
+ * service that sets `user:` (it does not run as the USER the Dockerfile would get). `privileged: true` is named as ALL.
+ */
+export function capsLostToUser(project: Project, services: readonly ServiceLink[], img: ServiceImage): { service: ServiceLink; where: string; caps: string[]; privileged: boolean } | undefined {
+  const fileCaps = binaryFileCaps(img);
+  for (const s of services) {
+    for (const run of serviceRuns(project, s)) {
+      if (run.merged.user !== undefined && run.merged.user !== null && String(run.merged.user).trim() !== '') continue;
+      const privileged = run.merged.privileged === true;
+      const added = Array.isArray(run.merged.cap_add) ? (run.merged.cap_add as unknown[]).map(capName) : [];
+      const caps = [...new Set(privileged ? ['ALL'] : added)].filter((c) => c !== 'NET_BIND_SERVICE' && !(fileCaps?.caps.includes(c) ?? false)).sort();
+      // Named by the files compose merges when an override is part of it (the capability may come from either).
+      if (caps.length) return { service: s, where: run.parts.length > 1 ? run.project : s.compose.rel, caps, privileged };
+    }
+  }
+  return undefined;
+}
+
 /** `80`, `"8080"`, `"8000-8010"` (its lowest port); undefined for anything else. */
 function portNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isInteger(raw) ? raw : undefined;

@@ -184,8 +184,14 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
   const problems: string[] = [];
   const stockSites: string[] = [];
   let stockMain = false;
-  const problem = (p: string) => {
-    if (!problems.includes(p)) problems.push(p);
+  // One file reached three ways (as what a COPY placed, as a mapping of its own, as the main configuration) is one
+  // problem when the same mapping makes it unreadable: `key` (its path and that mapping's origin) says so, and the first
+  // wording, the one that names how the file got there, is kept (bentopdf's hook: `sed -i` on nginx.conf, said thrice).
+  const problemKeys = new Set<string>();
+  const problem = (p: string, key: string = p) => {
+    if (problemKeys.has(key) || problems.includes(p)) return;
+    problemKeys.add(key);
+    problems.push(p);
   };
   const todo: NginxConfigFile[] = [];
   const add = (containerPath: string, hostPath: string, origin: string, rendered?: true) => {
@@ -211,7 +217,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
     if (files.has(containerPath)) return; // rendered from a template at start, over whatever is there
     const r = resolveContainerPath(mappings, containerPath);
     if (r?.hostPath && r.exists) return add(containerPath, r.hostPath, r.mapping.origin);
-    if (r?.mapping.unknown) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}: ${r.mapping.unknown}`);
+    if (r?.mapping.unknown) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}: ${r.mapping.unknown}`, `${containerPath}\0${r.mapping.origin}`);
     if (r) return problem(`${containerPath} (${why}) comes from ${r.mapping.origin}, but ${shown(project, r.hostPath!)} does not exist`);
     if (containerPath === `${NGINX_CONF_DIR}/nginx.conf`) {
       stockMain = true;
@@ -224,7 +230,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
       if (site.target) {
         const t = resolveContainerPath(mappings, site.target);
         if (t?.hostPath && t.exists) return add(site.target, t.hostPath, t.mapping.origin);
-        if (t?.mapping.unknown) return problem(`${site.target} (linked from ${containerPath}) comes from ${t.mapping.origin}: ${t.mapping.unknown}`);
+        if (t?.mapping.unknown) return problem(`${site.target} (linked from ${containerPath}) comes from ${t.mapping.origin}: ${t.mapping.unknown}`, `${site.target}\0${t.mapping.origin}`);
       }
       if (!stockSites.includes(containerPath)) stockSites.push(containerPath);
       return;
@@ -257,7 +263,7 @@ export function nginxConfigSet(project: Project, mappings: ContainerMapping[], l
     const base = path.posix.basename(m.containerPath);
     const mayBeConfig = !/\.[A-Za-z0-9]+$/.test(base) || base.endsWith('.d') || isConfigName(m.containerPath);
     if (m.unknown || !fileKind(m.hostPath!)) {
-      if (mayBeConfig) problem(`${m.containerPath} comes from ${m.origin}: ${m.unknown ?? `${shown(project, m.hostPath!)} does not exist`}`);
+      if (mayBeConfig) problem(`${m.containerPath} comes from ${m.origin}: ${m.unknown ?? `${shown(project, m.hostPath!)} does not exist`}`, m.unknown ? `${m.containerPath}\0${m.origin}` : undefined);
       continue;
     }
     for (const f of configFilesUnder(m)) want(f, `placed by ${m.origin}`);

@@ -338,3 +338,22 @@ describe('the port move on its own', () => {
     expect(rewriteUrls('curl -fk https://localhost/', { 443: 8443 }).edits).toEqual([{ start: 26, end: 26, text: ':8443' }]);
   });
 });
+
+// One nginx.conf that a COPY places and a start hook rewrites with `sed -i` is reached three ways (what the COPY placed,
+// the hook's own mapping, the main configuration): the swap is blocked once for it, not three times (bentopdf ed6e6c01).
+describe('a blocker reached several ways', () => {
+  const tree = (user: string, eol = '\n') => ({
+    'Dockerfile': ['FROM nginx:1.27-alpine-slim', 'COPY nginx.conf /etc/nginx/nginx.conf', 'COPY --chmod=755 ipv6.sh /docker-entrypoint.d/99-ipv6.sh', ...(user ? [`USER ${user}`] : []), 'EXPOSE 8080', 'CMD ["nginx", "-g", "daemon off;"]', ''].join(eol),
+    'nginx.conf': ['pid /tmp/nginx.pid;', 'events {}', 'http {', '  server {', '    listen 8080;', '    listen [::]:8080;', '  }', '}', ''].join(eol),
+    'ipv6.sh': ['#!/bin/sh', 'set -e', 'if [ "$DISABLE_IPV6" = "true" ]; then', "  sed -i '/listen \\[::\\]/s/^/#/' /etc/nginx/nginx.conf", 'fi', ''].join(eol),
+  });
+  for (const [user, eol] of [['nginx', '\n'], ['', '\n'], ['nginx', '\r\n']] as const) {
+    it(`names the start-time rewrite of nginx.conf once (USER ${user || 'none'}${eol === '\r\n' ? ', CRLF' : ''})`, async () => {
+      const r = await hardenTree(tree(user, eol), [ID]);
+      const [msg, ...rest] = messages(r);
+      expect(rest).toEqual([]);
+      expect(msg).toContain('/etc/nginx/nginx.conf (placed by COPY nginx.conf (Dockerfile line 2)) comes from sed -i on /etc/nginx/nginx.conf (ipv6.sh line 4)');
+      expect(msg!.split('comes from sed -i').length - 1).toBe(1);
+    });
+  }
+});

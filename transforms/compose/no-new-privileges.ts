@@ -47,7 +47,7 @@ export const noNewPrivileges: Transform = {
       'no-new-privileges stops a process from gaining privileges through setuid or setgid binaries or file capabilities. ' +
       'Entrypoints that start as root and drop to a user (gosu, su-exec) keep working, since dropping privileges is allowed.',
   },
-  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(ctx.project, s, swarmDeploy(ctx.project, s))),
+  run: (ctx) => checkEachService(ctx, (_ctx, s) => check(ctx.project, s, swarmDeploy(ctx.project, s), ctx.enabled('dockerfile/non-root-user'))),
 };
 
 /** `no-new-privileges`, `no-new-privileges:true`, `no-new-privileges=true` all count; `:false` is an explicit opt-out. */
@@ -91,34 +91,46 @@ function swarmNote(s: ServiceLink, swarm: SwarmDeploy, state: 'added' | 'set' | 
  * any user bind ports below 1024 there (net.ipv4.ip_unprivileged_port_start=0), so only `network_mode: host` counts.
  * Returns the capabilities and `IPC_LOCK (how) of a program …` for the message, or undefined.
  */
-function fileCapsNnpVoids(project: Project, s: ServiceLink): { caps: string[]; text: string } | undefined {
+function fileCapsNnpVoids(project: Project, s: ServiceLink, userComing: boolean): { caps: string[]; text: string } | undefined {
   const img = serviceImage(s, project);
   const caps = new Set(img.facts?.fileCapabilities ?? []);
   const how: string[] = [];
+  const setAtBuild = new Set<string>();
   if (img.built && img.base) {
     const built = dockerfileFileCaps(img.base.chain, img.dockerfile?.parsed.escape ?? '\\');
-    for (const c of built?.caps ?? []) caps.add(c);
+    for (const c of built?.caps ?? []) {
+      caps.add(c);
+      setAtBuild.add(c);
+    }
     how.push(...(built?.where ?? []));
   }
   const start = img.built && img.dockerfile && img.base ? serviceStart(project, s, img.dockerfile, img.base) : undefined;
   const setAtStart = start ? imageFileCapSets(start) : [];
   for (const x of setAtStart) for (const c of x.caps) caps.add(c);
   how.push(...setAtStart.filter((x) => x.caps.length).map((x) => x.how));
-  if (s.effective.network_mode !== 'host') caps.delete('NET_BIND_SERVICE');
+  if (s.effective.network_mode !== 'host') {
+    caps.delete('NET_BIND_SERVICE');
+    setAtBuild.delete('NET_BIND_SERVICE');
+  }
   if (!caps.size) return undefined;
   const user = runtimeUser(s, img);
   const nonRoot = (user.known && !user.root) || (user.from !== 'compose' && (!!img.facts?.dropsPrivileges || (!!start && !!imagePrivilegeDrop(start))));
-  if (!nonRoot) return undefined;
+  // A Dockerfile of this repository that still runs as root but gives a binary file capabilities at build (`RUN setcap`)
+  // is where dockerfile/non-root-user adds USER, in the same pass as this check: judged on the root image, no-new-privileges
+  // would be added, and the next pass would find it voiding the capabilities it just made the program depend on. A root
+  // process needs no file capabilities, so withholding it there costs nothing a root process gains from it.
+  const coming = !nonRoot && userComing && img.built && user.from === 'dockerfile' && user.root && setAtBuild.size > 0;
+  if (!nonRoot && !coming) return undefined;
   const where = how.length ? how.slice(0, 2).join(', ') : `${img.image ?? 'its image'}'s binaries`;
   const list = [...caps].sort();
-  return { caps: list, text: `${list.join(', ')} (${where}) of a program it runs as a non-root user` };
+  return { caps: list, text: `${list.join(', ')} (${where}) of a program it runs as a non-root user${coming ? ' (the USER dockerfile/non-root-user gives its Dockerfile, where it can)' : ''}` };
 }
 
-function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined, seen = new Set<ServiceLink>()): Finding | Finding[] | undefined {
+function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined, userComing: boolean, seen = new Set<ServiceLink>()): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const current = stringList(s, 'security_opt');
   const setting = nnpSetting(current);
-  const voided = isPrivileged(s) || setting === 'off' ? undefined : fileCapsNnpVoids(project, s);
+  const voided = isPrivileged(s) || setting === 'off' ? undefined : fileCapsNnpVoids(project, s, userComing);
   if (setting === 'on') {
     if (voided) {
       return serviceNote(ID, CIS, s, `its no-new-privileges:true stops execve from granting the file capabilities ${voided.text}: the program runs without them`, `Keep no-new-privileges and make the program do without ${voided.caps.join(', ')} (a setting that turns the feature off), or remove no-new-privileges for this service and keep it limited by cap_drop: [ALL] with only that capability in cap_add.`);
@@ -145,7 +157,7 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined,
   const stepUp = newPrivilegesAtStart(project, s);
   if (stepUp) return serviceNote(ID, CIS, s, `${stepUp.what}; not added`, stepUp.manual);
   // Compose copies the option in from the service this one extends, which this check gives it: its own would repeat it.
-  if (extendsGiveIt(project, s, seen)) return undefined;
+  if (extendsGiveIt(project, s, userComing, seen)) return undefined;
   const file = s.compose;
   const map = s.node.node;
   if (!map) return serviceNote(ID, CIS, s, 'has no settings map; nothing added', 'Add the service settings by hand.', 'note');
@@ -181,16 +193,16 @@ function check(project: Project, s: ServiceLink, swarm: SwarmDeploy | undefined,
  * extends postgresql.yml's, once both had it; Compose 2.26.1): the option belongs in the service extended only.
  * A template no one runs (leftAlone) gets nothing, so its extenders keep their own.
  */
-function extendsGiveIt(project: Project, s: ServiceLink, seen: Set<ServiceLink>): boolean {
+function extendsGiveIt(project: Project, s: ServiceLink, userComing: boolean, seen: Set<ServiceLink>): boolean {
   const target = s.extends;
   // `seen`: services already asked along this chain (an `extends:` loop compose itself refuses).
   if (!target || target.leftAlone || seen.has(target)) return false;
   seen.add(s);
   const asked = new Set(seen);
-  const found = check(project, target, swarmDeploy(project, target), seen);
+  const found = check(project, target, swarmDeploy(project, target), userComing, seen);
   const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
   // Given it here, or (answering nothing) given it by what it extends in turn.
-  return list.some((f) => f.transform === ID && f.fix !== undefined && f.file === target.compose.path) || (found === undefined && extendsGiveIt(project, target, asked));
+  return list.some((f) => f.transform === ID && f.fix !== undefined && f.file === target.compose.path) || (found === undefined && extendsGiveIt(project, target, userComing, asked));
 }
 
 /**

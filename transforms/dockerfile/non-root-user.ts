@@ -38,7 +38,7 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { factSources, lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
+import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
@@ -207,6 +207,20 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `${hostLow}: a non-root user cannot bind a port below 1024 on the host network (Docker lifts that limit only in a container's own network namespace); no user added`,
       'Move the port to 1024 or above (then USER works), or keep it on root with cap_drop: [ALL] and cap_add: [NET_BIND_SERVICE]; then run docker-harden again.',
+    );
+  }
+  // Capabilities a service gives with cap_add reach only a process that starts as root: under a USER the process has none
+  // of them (HomeLabInfo's scanner with NET_ADMIN, NET_RAW). What its own step down needs is not counted: the conditional
+  // drop that replaces it runs as the user on purpose.
+  const lost = capsLostToUser(ctx.project, services, { built: true, dockerfile: df, stage, base, image: base.image, facts });
+  const lostCaps = lost?.caps.filter((c) => !(drop?.caps.includes(c) ?? false)) ?? [];
+  if (lost && lostCaps.length) {
+    const given = lost.privileged ? 'privileged: true (every capability)' : `cap_add ${lostCaps.join(', ')}`;
+    return report(
+      `service ${lost.service.name} (${lost.where}) runs this image with ${given}: Docker gives those only to a process that starts as root (a non-root user starts with no effective capabilities, and Docker sets no ambient ones), so under a USER the app would lose them; no user added`,
+      lost.privileged
+        ? 'Keep it on root, or find the capabilities it needs and replace privileged with cap_drop: [ALL] and cap_add for those; then run docker-harden again.'
+        : `Keep it on root with cap_drop: [ALL] and only those capabilities, or give the binary that needs them a file capability at build time (RUN setcap ${lostCaps.map((c) => `cap_${c.toLowerCase()}`).join(',')}+ep <binary> before USER; no-new-privileges then stops exec from raising it), then add USER by hand.`,
     );
   }
   if (base.unresolved && !base.distro) {

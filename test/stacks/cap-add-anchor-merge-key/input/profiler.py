@@ -1,0 +1,1 @@
+print("attach with ptrace")
