@@ -14,6 +14,12 @@
 // release with config/runtime.exs alone starts without writing (elixir-lang/elixir#12147, a release started from a
 // read-only folder). So a release started as a non-root user, or under a read-only root file system, needs RELEASE_TMP
 // writable only then; the tool says nothing where the repository gives no such evidence.
+// Checked on the team engine (2026-12-04, debian:bookworm-slim with Debian's elixir 1.14.0 and OTP 24, `mix release` of
+// a `mix new --sup` project): with config/releases.exs sys.config said RUNTIME_CONFIG=true and `bin/shop start` and
+// `eval` as 1000:1000 (release root's) stopped "mkdir: cannot create directory '/opt/a/tmp': Permission denied / ERROR:
+// Cannot start release because it could not write ...runtime.config", under --read-only "Read-only file system"; it ran
+// with tmp/ chowned to 1000 or a tmpfs there (uid=1000, cap_drop ALL, no-new-privileges). With config/runtime.exs alone
+// RUNTIME_CONFIG=false and `start` ran as 1000 under --read-only; `daemon` failed the same mkdir.
 //
 // The release is found from the image's start: `<root>/bin/<name> start` (the release's own script), or a script the
 // release's overlays put in `<root>/bin/` (phx.gen.release's `bin/server`: `exec ./<name> start`), read from the mix

@@ -161,6 +161,15 @@ export interface ImageFacts {
    */
   fileCapabilities: string[];
   /**
+   * Capabilities a helper program the image's server runs carries as file capabilities (Debian's iputils-ping:
+   * cap_net_raw=ep on /usr/bin/ping, which telegraf's ping input runs): exec of it fails "operation not permitted"
+   * under cap_drop ALL whoever runs it (a compose `user:` that skips the entrypoint's step down included), so cap_drop
+   * gives them back. Unlike fileCapabilities the program does without the capability being granted (ping falls back to
+   * the unprivileged ICMP socket Docker's ping_group_range allows), so no-new-privileges is not held back for them.
+   * `why` says which program and what of the server runs it, for findings.
+   */
+  helperFileCapabilities?: { caps: string[]; why: string };
+  /**
    * Capabilities a non-root image's own entrypoint needs in the bounding set because it runs a setuid-root helper
    * (pgadmin's `sudo /usr/sbin/postfix start` as user pgadmin): root reached that way holds only the bounding set, so
    * under `cap_drop: [ALL]` sudo cannot switch its IDs. Given back only where the image's entrypoint runs.
@@ -2360,13 +2369,24 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // it fails "Operation not permitted" as telegraf under cap_drop ALL until NET_RAW is back (engine, same build). So
     // NET_RAW is given back as the start's need (uptime-kuma's case), not as fileCapabilities: under no-new-privileges
     // ping falls back to an unprivileged ICMP socket, so the flag stays. Alpine's ping was not read.
-    facts: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'], ports: [8092, 8094, 8125] },
+    // The same holds for a service whose compose `user:` skips the step down (the entrypoint's `exec "$@"` as that user):
+    // the ping input still execs /usr/bin/ping, so NET_RAW is also a helper's file capability (helperFileCapabilities),
+    // given back whoever runs it. Its `method = "native"` opens the raw socket in telegraf itself, which as a non-root
+    // user without the entrypoint's setcap holds no capability in any case (Docker gives a non-root process an empty
+    // effective set), hardened or not.
+    facts: {
+      distro: 'debian',
+      dropsPrivileges: true,
+      capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'],
+      helperFileCapabilities: { caps: ['NET_RAW'], why: "/usr/bin/ping (Debian's iputils-ping, cap_net_raw=ep), which the ping input's default exec method runs" },
+      ports: [8092, 8094, 8125],
+    },
     tags: [
       {
         // 1.17 and older (#544, 2021-11-02, moved 1.18 to 1.20 to a step down in patch releases): `exec "$@"` as root,
         // no step down and no setcap; what that root telegraf needs under cap_drop ALL was not checked.
         when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] < 18; },
-        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [] }),
+        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [], helperFileCapabilities: undefined }),
       },
       {
         // 1.18 to 1.20: root before a patch release of each line, setpriv/su-exec after (#544), setcap from 2021-12-08 (#552).
@@ -2374,6 +2394,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
         set: (t) => ({
           distro: ALPINE.test(t) ? 'alpine' : 'debian',
           capsNeeded: [],
+          helperFileCapabilities: undefined,
           capsUnknown:
             'is a 1.18 to 1.20 tag, whose start changed within the line (2021-11-02, influxdata-docker#544) from telegraf as root to a step down to user telegraf: which one this tag runs is not known',
           ...(ALPINE.test(t) ? { newPrivileges: TELEGRAF_SU_EXEC_SETCAP, newPrivilegesOnlyAsRoot: true } : {}),
@@ -2388,10 +2409,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
             ? {
                 distro: 'alpine',
                 capsNeeded: ['SETGID', 'SETUID'],
+                helperFileCapabilities: undefined,
                 newPrivileges: TELEGRAF_SU_EXEC_SETCAP,
                 newPrivilegesOnlyAsRoot: true,
               }
-            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'] };
+            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], helperFileCapabilities: undefined };
         },
       },
     ],
