@@ -129,8 +129,12 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const forHost = hostBind && missing.includes('NET_BIND_SERVICE') && !forStart.includes('NET_BIND_SERVICE') ? ` and NET_BIND_SERVICE for the host network, where ${hostBind}` : '';
   const forBinds = binds.length > 0 && missing.includes('DAC_OVERRIDE') && !forStart.includes('DAC_OVERRIDE') && !forProbe.includes('DAC_OVERRIDE');
   const forFileCaps = setcaps && setcaps.where.length && forStart.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
+  // Given back only for a helper's file capability (a service that runs as a non-root user: no step down needs anything).
+  const helper = img.facts?.helperFileCapabilities;
+  const user = runtimeUser(s, img);
+  const forHelper = helper && user.known && !user.root && forStart.length && forStart.every((c) => helper.caps.includes(c)) ? helper.why : undefined;
   const back =
-    (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') +
+    (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? forHelper ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') +
     forHost +
     (forBinds ? ` and ${forStart.length ? '' : 'give back '}DAC_OVERRIDE for its writes as root through ${binds.length > 1 ? 'the bind mounts' : 'the bind mount'} ${binds.slice(0, 3).join(', ')}: without it root is held to the host folder's owner and mode like any user, and a folder another user made (a checked-out ./data) stops the start with "Permission denied"` : '') +
     (forProbe.length ? ` and ${forProbe.join(', ')} for its healthcheck, which ${probe!.why}` : '');
@@ -306,6 +310,10 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
   if (user.known && !user.root) {
+    // A helper the server runs whose binary carries a file capability (telegraf's ping): exec of it needs the capability in the bounding set.
+    const helpers = img.facts?.helperFileCapabilities?.caps ?? [];
+    if (helpers.some((c) => !fileCaps.includes(c))) fileCaps.push(...helpers.filter((c) => !fileCaps.includes(c)));
+    fileCaps.sort();
     // A setuid helper the image's own entrypoint runs (pgadmin's sudo for postfix) needs its capabilities in the bounding set,
     // also where a compose entrypoint wraps that entrypoint and ends by running it (xencon/aixcl's `exec /entrypoint.sh`).
     const helper = img.facts?.setuidHelperCaps?.length && runsImageEntrypoint(ctx.project, s, img.dockerfile, img.base, img.facts) ? img.facts.setuidHelperCaps : [];
