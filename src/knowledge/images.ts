@@ -170,6 +170,14 @@ export interface ImageFacts {
    */
   helperFileCapabilities?: { caps: string[]; why: string };
   /**
+   * Capabilities the image's root start needs only where its configuration turns a feature on: a `[[section]]` of its
+   * TOML configuration (the files at `files`, or any `*.conf` in `dirs`) whose body sets `setting`. Read from the
+   * configuration files the service mounts from the repository; where none is there, nothing is added. For telegraf's
+   * ping input with `method = "native"`: the entrypoint's setcap (SETFCAP) gives telegraf cap_net_raw and
+   * cap_net_bind_service, and exec of it then needs both in the bounding set.
+   */
+  configuredCaps?: { files: string[]; dirs: string[]; section: string; setting: RegExp; caps: string[]; why: string };
+  /**
    * Capabilities a non-root image's own entrypoint needs in the bounding set because it runs a setuid-root helper
    * (pgadmin's `sudo /usr/sbin/postfix start` as user pgadmin): root reached that way holds only the bounding set, so
    * under `cap_drop: [ALL]` sudo cannot switch its IDs. Given back only where the image's entrypoint runs.
@@ -2381,6 +2389,20 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       dropsPrivileges: true,
       capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'],
       helperFileCapabilities: { caps: ['NET_RAW'], why: "/usr/bin/ping (Debian's iputils-ping, cap_net_raw=ep), which the ping input's default exec method runs" },
+      // The ping input's `method = "native"` opens a raw ICMP socket in telegraf itself (plugins/inputs/ping/ping.go:
+      // `pinger.SetPrivileged(true)`, and "permission changes required, enable CAP_NET_RAW capabilities" when refused),
+      // which works only through the entrypoint's setcap. Checked on the team engine (2026-12-04, the stand-in above with
+      // upstream's 1.39 entrypoint, /usr/bin/telegraf a copy of sleep, its /proc/<pid>/status): Docker's default set
+      // CapEff 0x2400; cap_drop ALL with NET_RAW, SETGID, SETUID "Failed to set additional capabilities", CapEff 0 (the
+      // native ping refused); with SETFCAP and NET_BIND_SERVICE as well CapEff 0x2400, with no-new-privileges too.
+      configuredCaps: {
+        files: ['/etc/telegraf/telegraf.conf'],
+        dirs: ['/etc/telegraf/telegraf.d'],
+        section: 'inputs.ping',
+        setting: /^\s*method\s*=\s*["']native["']/m,
+        caps: ['NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP'],
+        why: 'the ping input\'s method = "native" opens a raw ICMP socket in telegraf, which holds CAP_NET_RAW only through the entrypoint\'s setcap cap_net_raw,cap_net_bind_service+ep (SETFCAP, and both in the bounding set for the exec that follows)',
+      },
       ports: [8092, 8094, 8125],
     },
     tags: [
@@ -2388,7 +2410,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
         // 1.17 and older (#544, 2021-11-02, moved 1.18 to 1.20 to a step down in patch releases): `exec "$@"` as root,
         // no step down and no setcap; what that root telegraf needs under cap_drop ALL was not checked.
         when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] < 18; },
-        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [], helperFileCapabilities: undefined }),
+        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [], helperFileCapabilities: undefined, configuredCaps: undefined }),
       },
       {
         // 1.18 to 1.20: root before a patch release of each line, setpriv/su-exec after (#544), setcap from 2021-12-08 (#552).
@@ -2397,6 +2419,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
           distro: ALPINE.test(t) ? 'alpine' : 'debian',
           capsNeeded: [],
           helperFileCapabilities: undefined,
+          configuredCaps: undefined,
           capsUnknown:
             'is a 1.18 to 1.20 tag, whose start changed within the line (2021-11-02, influxdata-docker#544) from telegraf as root to a step down to user telegraf: which one this tag runs is not known',
           ...(ALPINE.test(t) ? { newPrivileges: TELEGRAF_SU_EXEC_SETCAP, newPrivilegesOnlyAsRoot: true } : {}),
@@ -2412,10 +2435,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
                 distro: 'alpine',
                 capsNeeded: ['SETGID', 'SETUID'],
                 helperFileCapabilities: undefined,
+                configuredCaps: undefined,
                 newPrivileges: TELEGRAF_SU_EXEC_SETCAP,
                 newPrivilegesOnlyAsRoot: true,
               }
-            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], helperFileCapabilities: undefined };
+            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], helperFileCapabilities: undefined, configuredCaps: undefined };
         },
       },
     ],
