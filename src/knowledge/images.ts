@@ -1666,6 +1666,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       ports: [25, 143, 465, 587, 993],
       newPrivileges:
         "postfix's postdrop is setgid postdrop, and mail a non-root process submits (Dovecot Sieve redirects and vacation replies, cron mail) is queued through it: under no-new-privileges the kernel ignores the bit and postdrop cannot write the maildrop queue",
+      // target/scripts/startup/setup.d/mail_state.sh: at every start, with /var/mail-state present, each of /var/lib/postfix,
+      // /var/spool/postfix, /var/lib/logrotate and every enabled service's /var/lib folder is moved there (`mv`), or
+      // removed (`rm -rf`) where the state folder already has it, and replaced by a symlink (`ln -s`).
+      writesUnknown:
+        "moves postfix's queue (/var/spool/postfix), /var/lib/postfix and each enabled service's state folder under /var/lib into /var/mail-state at every start and links them back (target/scripts/startup/setup.d/mail_state.sh: mv, rm -rf, ln -s under /var), and its supervisord runs postfix, dovecot, rsyslog and cron as root, writing under /run and /var/log: a read-only root stops that start. Queued mail lives in /var/mail-state: a volume there, never a tmpfs",
     },
   },
   {
