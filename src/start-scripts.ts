@@ -879,6 +879,10 @@ export const ROOT_ONLY_SERVERS: ReadonlyMap<string, string> = new Map(Object.ent
   xl2tpd: 'it starts pppd for each tunnel, which must run as root to configure ppp interfaces (xl2tpd(8), pppd(8))',
   charon: 'strongSwan installs IPsec policies and keys in the kernel over netlink, which needs CAP_NET_ADMIN (strongswan.conf(5) charon.user)',
   ipsec: 'strongSwan installs IPsec policies and keys in the kernel over netlink, which needs CAP_NET_ADMIN (strongswan.conf(5) charon.user)',
+  // AdGuard Home: a file capability (its Dockerfile's setcap cap_net_bind_service=+eip) does not pass the first launch's
+  // test, which reads the ambient set; Docker sets no ambient capability for a non-root user.
+  AdGuardHome:
+    'on its first launch (no AdGuardHome.yaml yet) it exits "this is the first launch of adguard home; you must run it as administrator" unless it runs as root or holds CAP_NET_BIND_SERVICE as an ambient capability, which Docker never sets (internal/home/home.go checkNetworkPermissions, internal/aghnet/net_linux.go canBindPrivilegedPorts; AdGuardHome#4714); once set up it can run as the user its folders are chowned to (docker run --user)',
 }));
 
 /**
