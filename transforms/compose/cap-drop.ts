@@ -137,8 +137,11 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   // Capabilities given back for a feature the service's configuration turns on (telegraf's native ping) say which and where.
   const configured = typeof base !== 'string' ? configuredCapsNeeded(ctx.project, s, img.facts) : undefined;
   const forConfig = configured && forStart.some((c) => configured.caps.includes(c) && !img.facts!.capsNeeded.includes(c)) ? `; ${configured.caps.filter((c) => forStart.includes(c) && !img.facts!.capsNeeded.includes(c)).join(', ')} because ${configured.where} turns on what needs them: ${configured.why}` : '';
+  // As a non-root user the feature gets none of them, hardened or not: Docker sets no ambient capability for that user.
+  const configuredAsUser = configured && user.known && !user.root ? `; ${configured.where} turns on what needs ${configured.caps.join(', ')}, which a process run as ${user.user} never holds (Docker sets no ambient capability for a non-root user), hardened or not: ${configured.why}` : '';
   const back =
     (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? forHelper ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}${forConfig}` : '') +
+    configuredAsUser +
     forHost +
     (forBinds ? ` and ${forStart.length ? '' : 'give back '}DAC_OVERRIDE for its writes as root through ${binds.length > 1 ? 'the bind mounts' : 'the bind mount'} ${binds.slice(0, 3).join(', ')}: without it root is held to the host folder's owner and mode like any user, and a folder another user made (a checked-out ./data) stops the start with "Permission denied"` : '') +
     (forProbe.length ? ` and ${forProbe.join(', ')} for its healthcheck, which ${probe!.why}` : '');
