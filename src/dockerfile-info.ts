@@ -97,6 +97,21 @@ export function stageByRef(df: ParsedDockerfile, ref: string, before: number): D
 }
 
 /**
+ * Earlier stages a FROM value that still holds a variable could name (`build_${BUILD_ENV}` matches build_git and
+ * build_copy): its variables read as any run of the characters a stage name may hold. A stage name is lower-case
+ * letters, digits, `.`, `_` and `-` (BuildKit: `^[a-z][a-z0-9-_.]*$`), so an image reference (`${REGISTRY}/node`) never
+ * matches one.
+ */
+function stagesMatching(df: ParsedDockerfile, value: string, before: number): DfStage[] {
+  if (!/\$\{?\w/.test(value)) return [];
+  const parts = value.toLowerCase().split(/\$\{[^}]*\}|\$\w+/);
+  // A bare `${BASE}` names an image as often as a stage: only words around the variable tie it to stage names.
+  if (!parts.join('')) return [];
+  const re = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[a-z0-9._-]+')}$`);
+  return df.stages.filter((st) => st.index < before && st.name !== undefined && re.test(st.name));
+}
+
+/**
  * What a stage starts from: the chain of stages back to an external image, and
  * what is known of that image. With `parents`, an external image this
  * repository builds is followed into the Dockerfile that builds it.
@@ -149,6 +164,14 @@ function readStageBase(df: ParsedDockerfile, stage: DfStage, buildArgs: Record<s
     }
     const parent = stageByRef(df, expanded, cur.index);
     if (!parent) {
+      // `FROM build_${BUILD_ENV}` with a value the build takes from the environment: when the words around the variable
+      // name earlier stages, one of those is the parent (Etherpad's build_git, build_copy), not an image of that name.
+      const stages = stagesMatching(df, expanded, cur.index);
+      if (stages.length) {
+        const names = stages.map((st) => st.name!);
+        const vars = [...new Set([...expanded.matchAll(/\$\{?(\w+)/g)].map((m) => m[1]!))];
+        return withDistro(df, chain, { chain, unresolved: `FROM ${cur.image}: names the stage ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0]} through the build argument${vars.length > 1 ? 's' : ''} ${vars.join(', ')}, whose value the build takes from the environment`, distroGuessed: false, ...args });
+      }
       const ref = parseImageRef(expanded);
       const built = depth < 8 ? parents?.(expanded) : undefined;
       if (built && built.dockerfile.parsed !== df) return onBuiltParent(df, chain, expanded, built, args, parents, depth);

@@ -29,6 +29,7 @@ import { execlineAsShell, isExecline } from './execline.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
 import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
+import { mixReleaseOf, releaseStartWrites } from './elixir-release.js';
 import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
@@ -878,6 +879,10 @@ export const ROOT_ONLY_SERVERS: ReadonlyMap<string, string> = new Map(Object.ent
   xl2tpd: 'it starts pppd for each tunnel, which must run as root to configure ppp interfaces (xl2tpd(8), pppd(8))',
   charon: 'strongSwan installs IPsec policies and keys in the kernel over netlink, which needs CAP_NET_ADMIN (strongswan.conf(5) charon.user)',
   ipsec: 'strongSwan installs IPsec policies and keys in the kernel over netlink, which needs CAP_NET_ADMIN (strongswan.conf(5) charon.user)',
+  // AdGuard Home: a file capability (its Dockerfile's setcap cap_net_bind_service=+eip) does not pass the first launch's
+  // test, which reads the ambient set; Docker sets no ambient capability for a non-root user.
+  AdGuardHome:
+    'on its first launch (no AdGuardHome.yaml yet) it exits "this is the first launch of adguard home; you must run it as administrator" unless it runs as root or holds CAP_NET_BIND_SERVICE as an ambient capability, which Docker never sets (internal/home/home.go checkNetworkPermissions, internal/aghnet/net_linux.go canBindPrivilegedPorts; AdGuardHome#4714); once set up it can run as the user its folders are chowned to (docker run --user)',
 }));
 
 /**
@@ -1591,7 +1596,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
       users.runUsers.push({ user: d.user, how: `${d.tool} in ${x.ref.containerPath}` });
     }
   }
-  const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
+  const { frameworks, builds, unread } = startFrameworkWrites(project, df, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
   return { scripts, command, observed, placeholders: placeholderWrites(mappings, runFilledPaths(levels)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }
@@ -1634,6 +1639,7 @@ function startAppCode(project: Project, mappings: readonly ContainerMapping[], c
 /** What the framework a start runs writes at start (frameworkStartWrites), its files read where the image or the service's mounts put them. */
 function startFrameworkWrites(
   project: Project,
+  df: DockerfileSource | undefined,
   mappings: readonly ContainerMapping[],
   commands: { text: string; where: string }[],
   scripts: ImageStart['scripts'],
@@ -1641,11 +1647,13 @@ function startFrameworkWrites(
   vars: Map<string, string | undefined>,
 ): { frameworks: StartWrite[]; builds: string[]; unread?: string[] } {
   const texts: FrameworkStartText[] = [...commands, ...scripts.map((x) => ({ text: x.source.text, where: x.where, numbered: true }))];
+  // An Elixir release the image's Dockerfile builds: its RELEASE_TMP, where the release writes at start.
+  const releases = df ? releaseStartWrites(texts, workdir, vars, mixReleaseOf(project, df)) : [];
   // Only a start that names one of the frameworks reads the repository's files.
-  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: [], builds: [] };
+  if (!texts.some((t) => /manage\.py|django|\.(wsgi|asgi)\b|\bnext\b|\b(npm|yarn|pnpm)\b|runtime-env-cra/.test(t.text))) return { frameworks: releases, builds: [] };
   const read = containerFileReader(project, mappings);
   const unread: string[] = [];
-  const frameworks = frameworkStartWrites(texts, workdir, vars, read, unread);
+  const frameworks = [...frameworkStartWrites(texts, workdir, vars, read, unread), ...releases];
   return { frameworks, builds: /\b(npm|yarn|pnpm)\b/.test(texts.map((t) => t.text).join('\n')) ? packageStartBuilds(texts, workdir, read) : [], unread };
 }
 
@@ -2500,7 +2508,7 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = serviceMappings(project, s, df, base);
   const users = startUsers(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
-  const { frameworks, builds, unread } = startFrameworkWrites(project, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
+  const { frameworks, builds, unread } = startFrameworkWrites(project, df, mappings, texts.map((t) => ({ text: startText(t), where: t.where })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, texts.map((t) => ({ text: startText(t) })), scripts, workdir);
   return { scripts, command, observed, placeholders: placeholderWrites(serviceMappings(project, undefined, df, base), df && base ? runFilledPaths(imageLevels(df, base)) : []), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
 }

@@ -161,6 +161,23 @@ export interface ImageFacts {
    */
   fileCapabilities: string[];
   /**
+   * Capabilities a helper program the image's server runs carries as file capabilities (Debian's iputils-ping:
+   * cap_net_raw=ep on /usr/bin/ping, which telegraf's ping input runs): exec of it fails "operation not permitted"
+   * under cap_drop ALL whoever runs it (a compose `user:` that skips the entrypoint's step down included), so cap_drop
+   * gives them back. Unlike fileCapabilities the program does without the capability being granted (ping falls back to
+   * the unprivileged ICMP socket Docker's ping_group_range allows), so no-new-privileges is not held back for them.
+   * `why` says which program and what of the server runs it, for findings.
+   */
+  helperFileCapabilities?: { caps: string[]; why: string };
+  /**
+   * Capabilities the image's root start needs only where its configuration turns a feature on: a `[[section]]` of its
+   * TOML configuration (the files at `files`, or any `*.conf` in `dirs`) whose body sets `setting`. Read from the
+   * configuration files the service mounts from the repository; where none is there, nothing is added. For telegraf's
+   * ping input with `method = "native"`: the entrypoint's setcap (SETFCAP) gives telegraf cap_net_raw and
+   * cap_net_bind_service, and exec of it then needs both in the bounding set.
+   */
+  configuredCaps?: { files: string[]; dirs: string[]; section: string; setting: RegExp; caps: string[]; why: string };
+  /**
    * Capabilities a non-root image's own entrypoint needs in the bounding set because it runs a setuid-root helper
    * (pgadmin's `sudo /usr/sbin/postfix start` as user pgadmin): root reached that way holds only the bounding set, so
    * under `cap_drop: [ALL]` sudo cannot switch its IDs. Given back only where the image's entrypoint runs.
@@ -1649,6 +1666,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       ports: [25, 143, 465, 587, 993],
       newPrivileges:
         "postfix's postdrop is setgid postdrop, and mail a non-root process submits (Dovecot Sieve redirects and vacation replies, cron mail) is queued through it: under no-new-privileges the kernel ignores the bit and postdrop cannot write the maildrop queue",
+      // target/scripts/startup/setup.d/mail_state.sh: at every start, with /var/mail-state present, each of /var/lib/postfix,
+      // /var/spool/postfix, /var/lib/logrotate and every enabled service's /var/lib folder is moved there (`mv`), or
+      // removed (`rm -rf`) where the state folder already has it, and replaced by a symlink (`ln -s`).
+      writesUnknown:
+        "moves postfix's queue (/var/spool/postfix), /var/lib/postfix and each enabled service's state folder under /var/lib into /var/mail-state at every start and links them back (target/scripts/startup/setup.d/mail_state.sh: mv, rm -rf, ln -s under /var), and its supervisord runs postfix, dovecot, rsyslog and cron as root, writing under /run and /var/log: a read-only root stops that start. Queued mail lives in /var/mail-state: a volume there, never a tmpfs",
     },
   },
   {
@@ -2360,13 +2382,40 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // it fails "Operation not permitted" as telegraf under cap_drop ALL until NET_RAW is back (engine, same build). So
     // NET_RAW is given back as the start's need (uptime-kuma's case), not as fileCapabilities: under no-new-privileges
     // ping falls back to an unprivileged ICMP socket, so the flag stays. Alpine's ping was not read.
-    facts: { distro: 'debian', dropsPrivileges: true, capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'], ports: [8092, 8094, 8125] },
+    // The same holds for a service whose compose `user:` skips the step down (the entrypoint's `exec "$@"` as that user):
+    // the ping input still execs /usr/bin/ping, so NET_RAW is also a helper's file capability (helperFileCapabilities),
+    // given back whoever runs it. Its `method = "native"` opens the raw socket in telegraf itself, which as a non-root
+    // user without the entrypoint's setcap holds no capability in any case (Docker gives a non-root process an empty
+    // effective set), hardened or not. Checked on the team engine (2026-12-04, the stand-in above rebuilt, user
+    // telegraf): `ping -c1 127.0.0.1` under cap_drop ALL "ping: Operation not permitted" (exit 126), with NET_RAW back
+    // it ran, with no-new-privileges too; the shell's CapEff was 0 in every case, Docker's default set included.
+    facts: {
+      distro: 'debian',
+      dropsPrivileges: true,
+      capsNeeded: ['NET_RAW', 'SETGID', 'SETUID'],
+      helperFileCapabilities: { caps: ['NET_RAW'], why: "/usr/bin/ping (Debian's iputils-ping, cap_net_raw=ep), which the ping input's default exec method runs" },
+      // The ping input's `method = "native"` opens a raw ICMP socket in telegraf itself (plugins/inputs/ping/ping.go:
+      // `pinger.SetPrivileged(true)`, and "permission changes required, enable CAP_NET_RAW capabilities" when refused),
+      // which works only through the entrypoint's setcap. Checked on the team engine (2026-12-04, the stand-in above with
+      // upstream's 1.39 entrypoint, /usr/bin/telegraf a copy of sleep, its /proc/<pid>/status): Docker's default set
+      // CapEff 0x2400; cap_drop ALL with NET_RAW, SETGID, SETUID "Failed to set additional capabilities", CapEff 0 (the
+      // native ping refused); with SETFCAP and NET_BIND_SERVICE as well CapEff 0x2400, with no-new-privileges too.
+      configuredCaps: {
+        files: ['/etc/telegraf/telegraf.conf'],
+        dirs: ['/etc/telegraf/telegraf.d'],
+        section: 'inputs.ping',
+        setting: /^\s*method\s*=\s*["']native["']/m,
+        caps: ['NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP'],
+        why: 'the ping input\'s method = "native" opens a raw ICMP socket in telegraf, which holds CAP_NET_RAW only through the entrypoint\'s setcap cap_net_raw,cap_net_bind_service+ep (SETFCAP, and both in the bounding set for the exec that follows)',
+      },
+      ports: [8092, 8094, 8125],
+    },
     tags: [
       {
         // 1.17 and older (#544, 2021-11-02, moved 1.18 to 1.20 to a step down in patch releases): `exec "$@"` as root,
         // no step down and no setcap; what that root telegraf needs under cap_drop ALL was not checked.
         when: (t) => { const v = majorMinor(t); return v !== undefined && v[0] === 1 && v[1] !== undefined && v[1] < 18; },
-        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [] }),
+        set: (t) => ({ distro: ALPINE.test(t) ? 'alpine' : 'debian', dropsPrivileges: false, capsNeeded: [], helperFileCapabilities: undefined, configuredCaps: undefined }),
       },
       {
         // 1.18 to 1.20: root before a patch release of each line, setpriv/su-exec after (#544), setcap from 2021-12-08 (#552).
@@ -2374,6 +2423,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
         set: (t) => ({
           distro: ALPINE.test(t) ? 'alpine' : 'debian',
           capsNeeded: [],
+          helperFileCapabilities: undefined,
+          configuredCaps: undefined,
           capsUnknown:
             'is a 1.18 to 1.20 tag, whose start changed within the line (2021-11-02, influxdata-docker#544) from telegraf as root to a step down to user telegraf: which one this tag runs is not known',
           ...(ALPINE.test(t) ? { newPrivileges: TELEGRAF_SU_EXEC_SETCAP, newPrivilegesOnlyAsRoot: true } : {}),
@@ -2388,10 +2439,12 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
             ? {
                 distro: 'alpine',
                 capsNeeded: ['SETGID', 'SETUID'],
+                helperFileCapabilities: undefined,
+                configuredCaps: undefined,
                 newPrivileges: TELEGRAF_SU_EXEC_SETCAP,
                 newPrivilegesOnlyAsRoot: true,
               }
-            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'] };
+            : { distro: 'alpine', capsNeeded: ['SETGID', 'SETUID'], helperFileCapabilities: undefined, configuredCaps: undefined };
         },
       },
     ],

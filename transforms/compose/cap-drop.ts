@@ -11,6 +11,7 @@ import type { ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { entrypointDropsFor, type ImageFacts } from '../../src/knowledge/images.js';
 import { serviceEnvironment } from '../../src/env-files.js';
+import { configuredCapsNeeded } from '../../src/configured-caps.js';
 import { composeStarts, dockerfileEntrypointReplacing, dockerfileFileCaps, entrypointProgramName, runsImageEntrypoint, dropDecision, imagePrivilegeDrop, imageStart, serviceNeedingRoot, serviceStart, serviceStartScriptRefs, startEscalations, knownRootDaemonCaps } from '../../src/start-scripts.js';
 import { imageStages } from '../../src/dockerfile-info.js';
 import {
@@ -129,8 +130,18 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const forHost = hostBind && missing.includes('NET_BIND_SERVICE') && !forStart.includes('NET_BIND_SERVICE') ? ` and NET_BIND_SERVICE for the host network, where ${hostBind}` : '';
   const forBinds = binds.length > 0 && missing.includes('DAC_OVERRIDE') && !forStart.includes('DAC_OVERRIDE') && !forProbe.includes('DAC_OVERRIDE');
   const forFileCaps = setcaps && setcaps.where.length && forStart.every((c) => setcaps.caps.includes(c)) ? `the file capabilities its Dockerfile gives (${setcaps.where.slice(0, 2).join(', ')})` : undefined;
+  // Given back only for a helper's file capability (a service that runs as a non-root user: no step down needs anything).
+  const helper = img.facts?.helperFileCapabilities;
+  const user = runtimeUser(s, img);
+  const forHelper = helper && user.known && !user.root && forStart.length && forStart.every((c) => helper.caps.includes(c)) ? helper.why : undefined;
+  // Capabilities given back for a feature the service's configuration turns on (telegraf's native ping) say which and where.
+  const configured = typeof base !== 'string' ? configuredCapsNeeded(ctx.project, s, img.facts) : undefined;
+  const forConfig = configured && forStart.some((c) => configured.caps.includes(c) && !img.facts!.capsNeeded.includes(c)) ? `; ${configured.caps.filter((c) => forStart.includes(c) && !img.facts!.capsNeeded.includes(c)).join(', ')} because ${configured.where} turns on what needs them: ${configured.why}` : '';
+  // As a non-root user the feature gets none of them, hardened or not: Docker sets no ambient capability for that user.
+  const configuredAsUser = configured && user.known && !user.root ? `; ${configured.where} turns on what needs ${configured.caps.join(', ')}, which a process run as ${user.user} never holds (Docker sets no ambient capability for a non-root user), hardened or not: ${configured.why}` : '';
   const back =
-    (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}` : '') +
+    (forStart.length ? ` and give back ${forStart.join(', ')} for ${forFileCaps ?? forHelper ?? startDropSource(ctx, s, img) ?? 'its entrypoint'}${forConfig}` : '') +
+    configuredAsUser +
     forHost +
     (forBinds ? ` and ${forStart.length ? '' : 'give back '}DAC_OVERRIDE for its writes as root through ${binds.length > 1 ? 'the bind mounts' : 'the bind mount'} ${binds.slice(0, 3).join(', ')}: without it root is held to the host folder's owner and mode like any user, and a folder another user made (a checked-out ./data) stops the start with "Permission denied"` : '') +
     (forProbe.length ? ` and ${forProbe.join(', ')} for its healthcheck, which ${probe!.why}` : '');
@@ -175,7 +186,12 @@ function checkExistingDrop(ctx: TransformContext, s: ServiceLink): Finding | und
   const who = startDropSource(ctx, s, img) ?? (src && img.image ? `${img.image}${/\.sh$/.test(src) ? "'s entrypoint" : ''} (${src})` : 'its entrypoint');
   const forProbe = probe ? missing.filter((c) => probe.caps.includes(c) && !start.includes(c)) : [];
   const forStart = missing.filter((c) => !forProbe.includes(c));
-  const message = forStart.length
+  // Left out only for a feature its configuration turns on (telegraf's native ping): the start runs, the feature does not.
+  const configured = configuredCapsNeeded(ctx.project, s, img.facts);
+  const forConfig = configured && forStart.length && forStart.every((c) => configured.caps.includes(c) && !img.facts!.capsNeeded.includes(c)) ? configured : undefined;
+  const message = forConfig
+    ? `its cap_drop: [ALL] leaves out ${forStart.join(', ')}, which ${forConfig.where} needs: ${forConfig.why}`
+    : forStart.length
     ? `its cap_drop: [ALL] leaves out ${forStart.join(', ')}, which ${who} needs: without ${forStart.length > 1 ? 'them' : 'it'} the start fails with "Operation not permitted"` +
       (forProbe.length ? `; and ${forProbe.join(', ')}, without which its healthcheck fails: it ${probe!.why}` : '')
     : `its cap_drop: [ALL] leaves out ${forProbe.join(', ')}, without which its healthcheck fails: it ${probe!.why}`;
@@ -306,6 +322,10 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
   const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
   if (user.known && !user.root) {
+    // A helper the server runs whose binary carries a file capability (telegraf's ping): exec of it needs the capability in the bounding set.
+    const helpers = img.facts?.helperFileCapabilities?.caps ?? [];
+    if (helpers.some((c) => !fileCaps.includes(c))) fileCaps.push(...helpers.filter((c) => !fileCaps.includes(c)));
+    fileCaps.sort();
     // A setuid helper the image's own entrypoint runs (pgadmin's sudo for postfix) needs its capabilities in the bounding set,
     // also where a compose entrypoint wraps that entrypoint and ends by running it (xencon/aixcl's `exec /entrypoint.sh`).
     const helper = img.facts?.setuidHelperCaps?.length && runsImageEntrypoint(ctx.project, s, img.dockerfile, img.base, img.facts) ? img.facts.setuidHelperCaps : [];
@@ -332,7 +352,9 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     // execs the image's program: CHOWN, DAC_OVERRIDE, FOWNER), since the table knows only the image's own entrypoint.
     const start = serviceStart(ctx.project, s, img.dockerfile, img.base);
     const steps = [...start.scripts.flatMap((x) => x.reading.rootCaps), ...(start.command?.rootCaps ?? [])];
-    const table = [...new Set([...img.facts.capsNeeded, ...fileCaps])];
+    const configured = configuredCapsNeeded(ctx.project, s, img.facts);
+    const table = [...new Set([...img.facts.capsNeeded, ...fileCaps, ...(configured?.caps ?? [])])];
+    if (configured) table.sort();
     return steps.some((c) => !table.includes(c)) ? [...new Set([...table, ...steps])].sort() : table;
   }
   // Its start drops privileges: the service's own (compose command:/entrypoint: and the scripts they run,

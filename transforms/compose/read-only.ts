@@ -74,6 +74,19 @@ export const readOnly: Transform = {
   run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
 };
 
+/**
+ * Where the mail servers a root start runs keep their queue (Debian bookworm's packages, read on the team engine
+ * 2026-12-04 with `exim4 -bP spool_directory` and `postconf queue_directory data_directory`): mail accepted and not yet
+ * delivered lives there, so under a read-only root it needs a volume, never a tmpfs.
+ */
+const MAIL_QUEUES: ReadonlyMap<string, { paths: string[]; says: string }> = new Map([
+  // exim4-daemon-light 4.96: spool_directory = /var/spool/exim4 (input/, msglog/, db/; owned by Debian-exim, 0750).
+  ['exim4', { paths: ['/var/spool/exim4'], says: 'exim4 keeps its queue in /var/spool/exim4 (spool_directory)' }],
+  ['exim', { paths: ['/var/spool/exim4'], says: 'exim keeps its queue in /var/spool/exim4 on Debian (spool_directory; other builds name their own)' }],
+  // postfix 3.7.11: queue_directory = /var/spool/postfix, data_directory = /var/lib/postfix (postconf(5)).
+  ['postfix', { paths: ['/var/spool/postfix', '/var/lib/postfix'], says: 'postfix keeps its queue in /var/spool/postfix (queue_directory) and its caches in /var/lib/postfix (data_directory)' }],
+]);
+
 function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
@@ -143,9 +156,11 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const rootStart = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
   const daemons = rootStart ? imageRootDaemons(rootStart) : [];
   if (daemons.length) {
+    const queues = [...new Set(daemons.map((d) => d.split(' ')[0]!))].flatMap((d) => (MAIL_QUEUES.has(d) ? [MAIL_QUEUES.get(d)!] : []));
+    const queued = queues.length ? `; ${queues.map((q) => q.says).join('; ')}: queued mail is data the service keeps, so a tmpfs there would lose it at every restart` : '';
     return note(
-      `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start; root left writable`,
-      'Find where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.',
+      `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start${queued}; root left writable`,
+      `${queues.length ? `Mount a volume on ${queues.flatMap((q) => q.paths).join(', ')} (the mail queue), then find` : 'Find'} where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
     );
   }
   // Packages installed at start write /usr, /etc and the package database (/var/lib/dpkg, /lib/apk/db): none of it can be a tmpfs.
