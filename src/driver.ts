@@ -2,7 +2,7 @@
 // printing and exit codes are the CLI's business.
 import path from 'node:path';
 import { discover, skipReason } from './discover.js';
-import { boundHeapGrowth, collectIfBounded } from './heap.js';
+import { YOUNG_HOLD_CHECK_EVERY, boundHeapGrowth, collectIfBounded, holdYoungGrowth, releaseYoungHold } from './heap.js';
 import { restoreTierUp } from './tier-up.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
@@ -108,15 +108,23 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   // Set as the walk reaches each size, not at its end: the listings it keeps (kinds) survive its scavenges, and
   // by the end of 8,000 synthetic files the young generation had doubled to 32 MB before the bound could hold it.
   let bound: 'none' | 'heap' | 'young' = 'none';
+  // Until the walk reaches boundYoungFrom, a bounded run's young generation is held at a size it would soon pass
+  // (src/heap.ts holdYoungGrowth), and let grow again if the walk ends short of it.
+  const holdYoung = opts.boundYoungFrom !== undefined;
   const boundAt = (count: number) => {
     if (bound === 'young' || opts.boundHeapFrom === undefined || count < opts.boundHeapFrom) return;
     const young = opts.boundYoungFrom !== undefined && count >= opts.boundYoungFrom;
-    if (bound === 'heap' && !young) return;
+    if (bound === 'heap' && !young) {
+      if (holdYoung && count % YOUNG_HOLD_CHECK_EVERY === 0) holdYoungGrowth();
+      return;
+    }
     boundHeapGrowth({ young });
     restoreTierUp();
     bound = young ? 'young' : 'heap';
+    if (!young && holdYoung) holdYoungGrowth();
   };
   const found = await discover(opts.paths, opts.cwd, { exclude: opts.exclude, excludeFile: opts.excludeFile, pathKinds: kinds, onFound: boundAt });
+  releaseYoungHold(); // only a hold: a young generation bounded at boundYoungFrom stays so
   // Loaded in a helper that returns a handle: an awaited model held here would
   // stay alive through every engine pass.
   const { handle, fileCount, directives } = await load(found, opts, progress, kinds);

@@ -52,6 +52,25 @@ export const HEAP_GROWTH_DEFAULT_FLAG = '--heap-growing-percent=0';
  */
 export const YOUNG_GROWTH_FLAG = '--semi-space-growth-factor=1';
 
+/**
+ * The young generation's size (both semi-spaces, committed) at which a
+ * bounded run's walk holds it (holdYoungGrowth) until the walk shows whether
+ * the run is large enough to keep it held (BOUND_YOUNG_FROM_FILES): two 4 MiB
+ * semi-spaces. The walk of a large repository doubles them early (8,000
+ * synthetic files: 4 MiB each at 500 files, 8 MiB at 1,000), long before it
+ * reaches BOUND_YOUNG_FROM_FILES, and from there they never shrink: the run's
+ * young generation was 16 MiB where 8 would do. Measured: see README,
+ * Performance.
+ */
+export const YOUNG_HOLD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Every how many found files the walk asks V8 for the young generation's size
+ * (v8.getHeapSpaceStatistics, ~5-14 us a call): far less than a scavenge's
+ * worth of the walk's allocation, so a doubling is caught before the next.
+ */
+export const YOUNG_HOLD_CHECK_EVERY = 32;
+
 /** V8's default of that flag on the V8 it is known for (YOUNG_GROWTH_V8, Node 20's). */
 export const YOUNG_GROWTH_DEFAULT_FLAG = '--semi-space-growth-factor=2';
 
@@ -64,7 +83,12 @@ export const YOUNG_GROWTH_DEFAULT_FLAG = '--semi-space-growth-factor=2';
 export const YOUNG_GROWTH_V8 = '11.3';
 
 let bounded = false;
-let youngBounded = false;
+/**
+ * The young generation flag: at its default ('free'), set while the walk
+ * holds it ('held', undone by releaseYoungHold), or set for the run
+ * ('bounded').
+ */
+let young: 'free' | 'held' | 'bounded' = 'free';
 let collect: (() => void) | undefined;
 
 /**
@@ -81,23 +105,51 @@ export function boundHeapGrowth(opts: { young?: boolean } = {}): boolean {
     bounded = true;
     collect = fullCollectionFunction(v8);
   }
-  // Not on another V8 (its default may differ), nor when the user set the flag (node --semi-space-growth-factor, NODE_OPTIONS).
-  if (
-    opts.young &&
-    !youngBounded &&
-    process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`) &&
-    ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /semi[-_]space[-_]growth/.test(arg))
-  ) {
-    v8.setFlagsFromString(YOUNG_GROWTH_FLAG);
-    youngBounded = true;
+  if (opts.young && young !== 'bounded' && youngFlagOurs()) {
+    if (young === 'free') v8.setFlagsFromString(YOUNG_GROWTH_FLAG);
+    young = 'bounded';
   }
   return true;
+}
+
+/**
+ * Whether the young generation flag may be set: not on another V8 (its
+ * default may differ), nor when the user set it (node
+ * --semi-space-growth-factor, NODE_OPTIONS).
+ */
+function youngFlagOurs(): boolean {
+  return process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`) && ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /semi[-_]space[-_]growth/.test(arg));
+}
+
+/**
+ * In a bounded run whose walk has not yet shown its size: once the young
+ * generation has reached YOUNG_HOLD_BYTES, keep it there (YOUNG_GROWTH_FLAG)
+ * until the walk ends. boundHeapGrowth({ young: true }) then keeps it held for
+ * the run; releaseYoungHold lets a smaller run's grow again. Returns whether
+ * it is held.
+ */
+export function holdYoungGrowth(): boolean {
+  if (young !== 'free') return young === 'held';
+  if (!bounded || !youngFlagOurs()) return false;
+  const v8 = process.getBuiltinModule?.('node:v8');
+  const space = v8?.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  if (!v8 || !space || space.space_size < YOUNG_HOLD_BYTES) return false;
+  v8.setFlagsFromString(YOUNG_GROWTH_FLAG);
+  young = 'held';
+  return true;
+}
+
+/** Puts the young generation flag holdYoungGrowth set back at its default (a run the walk found smaller than BOUND_YOUNG_FROM_FILES). */
+export function releaseYoungHold(): void {
+  if (young !== 'held') return;
+  process.getBuiltinModule?.('node:v8')?.setFlagsFromString(YOUNG_GROWTH_DEFAULT_FLAG);
+  young = 'free';
 }
 
 /** The flags boundHeapGrowth set, at their defaults: what the code cache must be written under. */
 export function heapFlagDefaults(): string[] {
   if (!bounded) return [];
-  return youngBounded ? [HEAP_GROWTH_DEFAULT_FLAG, YOUNG_GROWTH_DEFAULT_FLAG] : [HEAP_GROWTH_DEFAULT_FLAG];
+  return young !== 'free' ? [HEAP_GROWTH_DEFAULT_FLAG, YOUNG_GROWTH_DEFAULT_FLAG] : [HEAP_GROWTH_DEFAULT_FLAG];
 }
 
 /**

@@ -10,15 +10,19 @@ import {
   YOUNG_GROWTH_DEFAULT_FLAG,
   YOUNG_GROWTH_FLAG,
   YOUNG_GROWTH_V8,
+  YOUNG_HOLD_BYTES,
   boundHeapGrowth,
   collectIfBounded,
   heapFlagDefaults,
   heapGrowthBounded,
 } from '../src/heap.js';
 import vm from 'node:vm';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DEFAULT_OPTIONS } from '../src/types.js';
 import { TRANSFORMS } from '../transforms/index.js';
-import { writeTree } from './helpers.js';
+import { REPO, writeTree } from './helpers.js';
 
 describe('heap growth bound', () => {
   it('is set by a run that discovers at least boundHeapFrom files, not by a smaller one; the young generation from boundYoungFrom files', async () => {
@@ -63,5 +67,39 @@ describe('heap growth bound', () => {
     const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
     expect(options).toMatch(/^\s+--semi-space-growth-factor \(/m);
     expect(options).toContain(`default: ${YOUNG_GROWTH_DEFAULT_FLAG}\n`);
+  });
+
+  // In a fresh node (the built module): a test process's young generation may already be at its largest.
+  it.runIf(process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`))('holds the young generation once it reaches YOUNG_HOLD_BYTES, and lets it grow again when released', () => {
+    const heap = path.join(REPO, 'dist/src/heap.js');
+    if (!existsSync(heap)) throw new Error('run `npm run build` first (npm test does)');
+    const script = `
+      import v8 from 'node:v8';
+      import { boundHeapGrowth, holdYoungGrowth, releaseYoungHold, heapFlagDefaults } from ${JSON.stringify(pathToFileURL(heap).href)};
+      const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      const kept = [];
+      // Objects that survive their scavenges: V8 doubles the semi-spaces when as much survives as they hold.
+      const survive = (mb) => { for (let i = 0; i < (mb << 20) / 64; i++) kept.push({ i, s: 'x' + i }); };
+      const out = { unboundedHold: holdYoungGrowth() };
+      boundHeapGrowth();
+      for (let i = 0; i < 256 && !holdYoungGrowth(); i++) survive(1);
+      out.held = young();
+      out.heldDefaults = heapFlagDefaults();
+      survive(40);
+      out.afterHold = young();
+      releaseYoungHold();
+      out.releasedDefaults = heapFlagDefaults();
+      survive(40);
+      out.afterRelease = young();
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    expect(out.unboundedHold).toBe(false);
+    expect(out.held).toBeGreaterThanOrEqual(YOUNG_HOLD_BYTES);
+    expect(out.held).toBeLessThan(2 * YOUNG_HOLD_BYTES);
+    expect(out.heldDefaults).toEqual([HEAP_GROWTH_DEFAULT_FLAG, YOUNG_GROWTH_DEFAULT_FLAG]);
+    expect(out.afterHold).toBe(out.held);
+    expect(out.releasedDefaults).toEqual([HEAP_GROWTH_DEFAULT_FLAG]);
+    expect(out.afterRelease).toBeGreaterThan(out.held);
   });
 });
