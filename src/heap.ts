@@ -10,13 +10,15 @@
 // is known to be large takes effect from the next one. Measured: see README,
 // Performance.
 
+import { setV8Flags } from './v8-flags.js';
+
 /** The old generation may grow by this much of its live size before the next full collection. */
 export const HEAP_GROWING_PERCENT = 30;
 
 /**
  * Files (as discovered) from which a run bounds its heap's growth. A smaller
  * run's heap stays near its start size, where a bound would only add
- * collections, and loading node:v8 would add to its start.
+ * collections.
  */
 export const BOUND_HEAP_FROM_FILES = 300;
 
@@ -70,16 +72,14 @@ let collect: (() => void) | undefined;
 /**
  * Sets V8's heap growing factor for the rest of the process, and with `young`
  * keeps the young generation at its present size (a later call may add that
- * to a bound already set). Returns whether the bound is in place (false on a Node without process.getBuiltinModule,
- * before 20.16, where loading node:v8 here would need an await).
+ * to a bound already set). Returns whether the bound is in place (false where no flag can be set without an
+ * await: src/v8-flags.ts).
  */
 export function boundHeapGrowth(opts: { young?: boolean } = {}): boolean {
-  const v8 = process.getBuiltinModule?.('node:v8');
-  if (!v8) return false;
   if (!bounded) {
-    v8.setFlagsFromString(HEAP_GROWTH_FLAG);
+    if (!setV8Flags(HEAP_GROWTH_FLAG)) return false;
     bounded = true;
-    collect = fullCollectionFunction(v8);
+    collect = fullCollectionFunction();
   }
   // Not on another V8 (its default may differ), nor when the user set the flag (node --semi-space-growth-factor, NODE_OPTIONS).
   if (
@@ -88,7 +88,7 @@ export function boundHeapGrowth(opts: { young?: boolean } = {}): boolean {
     process.versions.v8.startsWith(`${YOUNG_GROWTH_V8}.`) &&
     ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /semi[-_]space[-_]growth/.test(arg))
   ) {
-    v8.setFlagsFromString(YOUNG_GROWTH_FLAG);
+    setV8Flags(YOUNG_GROWTH_FLAG);
     youngBounded = true;
   }
   return true;
@@ -105,14 +105,14 @@ export function heapFlagDefaults(): string[] {
  * global. The flag goes back off at once: V8 refuses a code cache made
  * under other flags (bin/load-bundle.js), and no other context gets `gc`.
  */
-function fullCollectionFunction(v8: typeof import('node:v8')): (() => void) | undefined {
+function fullCollectionFunction(): (() => void) | undefined {
   const vm = process.getBuiltinModule?.('node:vm');
   if (!vm) return undefined;
-  v8.setFlagsFromString('--expose-gc');
+  setV8Flags('--expose-gc');
   try {
     return vm.runInNewContext('gc') as () => void;
   } finally {
-    v8.setFlagsFromString('--no-expose-gc');
+    setV8Flags('--no-expose-gc');
   }
 }
 
