@@ -66,9 +66,11 @@ describe('the bundled CLI', () => {
     // (src/v8-flags.ts); the flag is set (Internal Binding v8 is in the list).
     const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
     expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('[]');
-    expect(loaded(`main(['--dry-run', 'examples'], ${quiet}).then(() => console.log(process.moduleLoadList.includes('Internal Binding v8')))`)).toBe('true\n[]');
+    // (Written with fs.writeSync: console.log to a pipe would load node:stream before the report.)
+    const bindingLoaded = `require('node:fs').writeSync(1, process.moduleLoadList.includes('Internal Binding v8') + '\\n')`;
+    expect(loaded(`main(['--dry-run', 'examples'], ${quiet}).then(() => ${bindingLoaded})`)).toBe('true\n[]');
     // --version reads package.json next to the bundle: its URL is made then, and the run still loads none of them.
-    expect(loaded(`main(['--version'], { stdout: (s) => process.stdout.write(s), stderr() {}, isTTY: false, cwd: process.cwd() })`)).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n[]`);
+    expect(loaded(`main(['--version'], { stdout: (s) => require('node:fs').writeSync(1, s), stderr() {}, isTTY: false, cwd: process.cwd() })`)).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n[]`);
   });
 
   it('writes a dry run to pipes and files without process.stdout or process.stderr (no net, tty or SyncWriteStream), the same bytes either way', () => {
