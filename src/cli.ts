@@ -444,7 +444,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       progress?.clear();
       verifyProgress?.clear();
     }
-    const ctx: ReportContext = { cwd: io.cwd, color: format === 'stylish' && !args.output && color, transforms: TRANSFORMS.map((t) => t.meta), version: version() };
+    const ctx: ReportContext = {
+      cwd: io.cwd,
+      color: format === 'stylish' && !args.output && color,
+      transforms: TRANSFORMS.map((t) => t.meta),
+      // Read when a report prints it (json, sarif): finding package.json made the bundle's URL (node:url) at every start.
+      get version() {
+        return version();
+      },
+    };
     // The stylish report on a terminal or pipe is written as it is made (stylishChunks), after the diff:
     // held whole, with its bytes, it was the last thing to raise a large run's peak (issue 13).
     const streamed = format === 'stylish' && !args.output;

@@ -10,13 +10,15 @@
 // is known to be large takes effect from the next one. Measured: see README,
 // Performance.
 
+import { setV8Flags } from './v8-flags.js';
+
 /** The old generation may grow by this much of its live size before the next full collection. */
 export const HEAP_GROWING_PERCENT = 30;
 
 /**
  * Files (as discovered) from which a run bounds its heap's growth. A smaller
  * run's heap stays near its start size, where a bound would only add
- * collections, and loading node:v8 would add to its start.
+ * collections.
  */
 export const BOUND_HEAP_FROM_FILES = 300;
 
@@ -94,19 +96,17 @@ let collect: (() => void) | undefined;
 /**
  * Sets V8's heap growing factor for the rest of the process, and with `young`
  * keeps the young generation at its present size (a later call may add that
- * to a bound already set). Returns whether the bound is in place (false on a Node without process.getBuiltinModule,
- * before 20.16, where loading node:v8 here would need an await).
+ * to a bound already set). Returns whether the bound is in place (false where no flag can be set without an
+ * await: src/v8-flags.ts).
  */
 export function boundHeapGrowth(opts: { young?: boolean } = {}): boolean {
-  const v8 = process.getBuiltinModule?.('node:v8');
-  if (!v8) return false;
   if (!bounded) {
-    v8.setFlagsFromString(HEAP_GROWTH_FLAG);
+    if (!setV8Flags(HEAP_GROWTH_FLAG)) return false;
     bounded = true;
-    collect = fullCollectionFunction(v8);
+    collect = fullCollectionFunction();
   }
   if (opts.young && young !== 'bounded' && youngFlagOurs()) {
-    if (young === 'free') v8.setFlagsFromString(YOUNG_GROWTH_FLAG);
+    if (young === 'free') setV8Flags(YOUNG_GROWTH_FLAG);
     young = 'bounded';
   }
   return true;
@@ -134,7 +134,7 @@ export function holdYoungGrowth(): boolean {
   const v8 = process.getBuiltinModule?.('node:v8');
   const space = v8?.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
   if (!v8 || !space || space.space_size < YOUNG_HOLD_BYTES) return false;
-  v8.setFlagsFromString(YOUNG_GROWTH_FLAG);
+  setV8Flags(YOUNG_GROWTH_FLAG);
   young = 'held';
   return true;
 }
@@ -142,7 +142,7 @@ export function holdYoungGrowth(): boolean {
 /** Puts the young generation flag holdYoungGrowth set back at its default (a run the walk found smaller than BOUND_YOUNG_FROM_FILES). */
 export function releaseYoungHold(): void {
   if (young !== 'held') return;
-  process.getBuiltinModule?.('node:v8')?.setFlagsFromString(YOUNG_GROWTH_DEFAULT_FLAG);
+  setV8Flags(YOUNG_GROWTH_DEFAULT_FLAG);
   young = 'free';
 }
 
@@ -157,14 +157,14 @@ export function heapFlagDefaults(): string[] {
  * global. The flag goes back off at once: V8 refuses a code cache made
  * under other flags (bin/load-bundle.js), and no other context gets `gc`.
  */
-function fullCollectionFunction(v8: typeof import('node:v8')): (() => void) | undefined {
+function fullCollectionFunction(): (() => void) | undefined {
   const vm = process.getBuiltinModule?.('node:vm');
   if (!vm) return undefined;
-  v8.setFlagsFromString('--expose-gc');
+  setV8Flags('--expose-gc');
   try {
     return vm.runInNewContext('gc') as () => void;
   } finally {
-    v8.setFlagsFromString('--no-expose-gc');
+    setV8Flags('--no-expose-gc');
   }
 }
 

@@ -14,11 +14,14 @@
 // files took less CPU time, not more. Measured: see README, Performance.
 // V8 reads the flag when it gives a function its budget, so setting it at the
 // start of a run takes effect from then on.
+// The flag is set without loading node:v8 where Node allows (src/v8-flags.ts).
 // The code cache (bin/load-bundle.js) needs the flag back at its default before
 // it is written (V8 refuses a cache made under other flags), and V8 cannot be
 // asked for a flag's default: so the flag is set only on the V8 whose default
 // is known here (Node 20's), and not when the user set it (node
 // --interrupt-budget=..., or in NODE_OPTIONS).
+
+import { setV8Flags } from './v8-flags.js';
 
 /** V8's default --interrupt-budget on the V8 it is known for (V8_VERSION). */
 export const DEFAULT_INTERRUPT_BUDGET = 66 * 1024;
@@ -37,16 +40,13 @@ let delayed = false;
 /**
  * Sets TIER_UP_FLAG for the rest of the process. Returns whether it is in
  * place: false on another V8 than V8_VERSION, when the user set the flag,
- * and on a Node without process.getBuiltinModule (before 20.16, where loading
- * node:v8 here would need an await).
+ * and where no flag can be set without an await (src/v8-flags.ts).
  */
 export function delayTierUp(): boolean {
   if (delayed) return true;
   if (!process.versions.v8.startsWith(`${V8_VERSION}.`)) return false;
   if ([...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /interrupt[-_]budget/.test(arg))) return false;
-  const v8 = process.getBuiltinModule?.('node:v8');
-  if (!v8) return false;
-  v8.setFlagsFromString(TIER_UP_FLAG);
+  if (!setV8Flags(TIER_UP_FLAG)) return false;
   delayed = true;
   return true;
 }
@@ -60,7 +60,7 @@ export function delayTierUp(): boolean {
  */
 export function restoreTierUp(): void {
   if (!delayed) return;
-  process.getBuiltinModule?.('node:v8')?.setFlagsFromString(TIER_UP_DEFAULT_FLAG);
+  setV8Flags(TIER_UP_DEFAULT_FLAG);
   delayed = false;
 }
 

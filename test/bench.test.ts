@@ -27,6 +27,7 @@ describe('npm run bench -- --dir', () => {
     expect([one[2], one[3]]).toEqual(['8', '8']);
     expect([two[2], two[3]]).toEqual(['16', '16']);
     expect(r.stdout).toMatch(/^scaling: examples 2× \(16 files\) against examples 1× \(8 files\), 2\.00× the files/m);
-    expect(r.stdout).toMatch(/^cold start: docker-harden --dry-run examples\/ in a fresh process: [\d.]+ s median/m);
+    // Both cold starts: with the code cache the build's first run wrote, and that first run itself.
+    expect(r.stdout).toMatch(/^cold start: docker-harden --dry-run examples\/ in a fresh process: [\d.]+ s median, [\d.]+ s min with the code cache written by the build's first run; that first run \(no cache yet\): [\d.]+ s median, [\d.]+ s min; 1 runs of each alternating with bare node -e 0: /m);
   }, 120_000);
 });

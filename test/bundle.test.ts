@@ -48,11 +48,11 @@ describe('the bundled CLI', () => {
     }
   });
 
-  it('loads node:child_process, node:crypto and node:os only when a run uses them', () => {
+  it('loads node:child_process, node:crypto and node:os only when a run uses them, and node:v8 (with node:stream) not to set a V8 flag', () => {
     const loaded = (run: string) => {
       const script =
         `const { main } = require(${JSON.stringify(BUNDLE)});` +
-        `const report = () => console.log(JSON.stringify(['child_process', 'crypto', 'os'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));` +
+        `const report = () => console.log(JSON.stringify(['child_process', 'crypto', 'os', 'v8', 'stream'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));` +
         `${run}.then(report);`;
       // A file, not -e: node -e loads crypto itself (for its global).
       const file = path.join(tempDir('dh-bundle-lazy-'), 'run.cjs');
@@ -61,11 +61,16 @@ describe('the bundled CLI', () => {
     };
     expect(loaded('Promise.resolve()')).toBe('[]');
     // A dry run that applies fixes over several passes needs none (the engine's cycle digest is its own hash; only
-    // verify, inspect and the bot make temporary folders or find the home folder).
+    // verify, inspect and the bot make temporary folders or find the home folder). It sets V8's interrupt budget
+    // (src/tier-up.ts) through the binding node:v8 wraps, without loading node:v8 and the streams it loads
+    // (src/v8-flags.ts); the flag is set (Internal Binding v8 is in the list).
     const quiet = '{ stdout() {}, stderr() {}, isTTY: false, cwd: process.cwd() }';
     expect(loaded(`main(['--dry-run', 'examples'], ${quiet})`)).toBe('[]');
+    // (Written with fs.writeSync: console.log to a pipe would load node:stream before the report.)
+    const bindingLoaded = `require('node:fs').writeSync(1, process.moduleLoadList.includes('Internal Binding v8') + '\\n')`;
+    expect(loaded(`main(['--dry-run', 'examples'], ${quiet}).then(() => ${bindingLoaded})`)).toBe('true\n[]');
     // --version reads package.json next to the bundle: its URL is made then, and the run still loads none of them.
-    expect(loaded(`main(['--version'], { stdout: (s) => process.stdout.write(s), stderr() {}, isTTY: false, cwd: process.cwd() })`)).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n[]`);
+    expect(loaded(`main(['--version'], { stdout: (s) => require('node:fs').writeSync(1, s), stderr() {}, isTTY: false, cwd: process.cwd() })`)).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n[]`);
   });
 
   it('writes a dry run to pipes and files without process.stdout or process.stderr (no net, tty or SyncWriteStream), the same bytes either way', () => {
@@ -73,7 +78,6 @@ describe('the bundled CLI', () => {
     cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
     // The CLI as bin/docker-harden.js runs it, reporting at exit which of the modules behind
     // process.stdout and process.stderr (a pipe's net.Socket, a file's SyncWriteStream, a TTY's) the run loaded.
-    // (node:stream itself is loaded by node:v8, which a pipeline run loads to set a V8 flag: src/tier-up.ts.)
     const script = path.join(dir, 'run.cjs');
     const loadedFile = path.join(dir, 'loaded.json');
     writeFileSync(
