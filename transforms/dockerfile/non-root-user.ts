@@ -209,20 +209,6 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       'Move the port to 1024 or above (then USER works), or keep it on root with cap_drop: [ALL] and cap_add: [NET_BIND_SERVICE]; then run docker-harden again.',
     );
   }
-  // Capabilities a service gives with cap_add reach only a process that starts as root: under a USER the process has none
-  // of them (HomeLabInfo's scanner with NET_ADMIN, NET_RAW). What its own step down needs is not counted: the conditional
-  // drop that replaces it runs as the user on purpose.
-  const lost = capsLostToUser(ctx.project, services, { built: true, dockerfile: df, stage, base, image: base.image, facts });
-  const lostCaps = lost?.caps.filter((c) => !(drop?.caps.includes(c) ?? false)) ?? [];
-  if (lost && lostCaps.length) {
-    const given = lost.privileged ? 'privileged: true (every capability)' : `cap_add ${lostCaps.join(', ')}`;
-    return report(
-      `service ${lost.service.name} (${lost.where}) runs this image with ${given}: Docker gives those only to a process that starts as root (a non-root user starts with no effective capabilities, and Docker sets no ambient ones), so under a USER the app would lose them; no user added`,
-      lost.privileged
-        ? 'Keep it on root, or find the capabilities it needs and replace privileged with cap_drop: [ALL] and cap_add for those; then run docker-harden again.'
-        : `Keep it on root with cap_drop: [ALL] and only those capabilities, or give the binary that needs them a file capability at build time (RUN setcap ${lostCaps.map((c) => `cap_${c.toLowerCase()}`).join(',')}+ep <binary> before USER; no-new-privileges then stops exec from raising it), then add USER by hand.`,
-    );
-  }
   if (base.unresolved && !base.distro) {
     return report(`cannot tell the base image (${base.unresolved}) or its distro; no user added`, `Add a non-root USER by hand, or give the build argument a default.`);
   }
@@ -322,6 +308,22 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
         `Check that entrypoint: if it drops privileges itself (${unseenHere.tool} <user>), keep the image on root and give compose cap_drop: [ALL] with cap_add SETUID, SETGID (and CHOWN if it chowns its data); if it does not, add a non-root USER by hand.`,
       );
     }
+  }
+  // Capabilities a service gives with cap_add reach only a process that starts as root: under a USER the process has none
+  // of them (HomeLabInfo's scanner with NET_ADMIN, NET_RAW). What its own step down needs is not counted: the conditional
+  // drop that replaces it runs as the user on purpose. Asked after the services' own starts: one that drops privileges
+  // itself (compose command or entrypoint) holds cap_add for that drop (compose/cap-drop gives them back), which is the
+  // drop's reason, not a lost capability.
+  const lost = capsLostToUser(ctx.project, services, { built: true, dockerfile: df, stage, base, image: base.image, facts });
+  const lostCaps = lost?.caps.filter((c) => !(drop?.caps.includes(c) ?? false)) ?? [];
+  if (lost && lostCaps.length) {
+    const given = lost.privileged ? 'privileged: true (every capability)' : `cap_add ${lostCaps.join(', ')}`;
+    return report(
+      `service ${lost.service.name} (${lost.where}) runs this image with ${given}: Docker gives those only to a process that starts as root (a non-root user starts with no effective capabilities, and Docker sets no ambient ones), so under a USER the app would lose them; no user added`,
+      lost.privileged
+        ? 'Keep it on root, or find the capabilities it needs and replace privileged with cap_drop: [ALL] and cap_add for those; then run docker-harden again.'
+        : `Keep it on root with cap_drop: [ALL] and only those capabilities, or give the binary that needs them a file capability at build time (RUN setcap ${lostCaps.map((c) => `cap_${c.toLowerCase()}`).join(',')}+ep <binary> before USER; no-new-privileges then stops exec from raising it), then add USER by hand.`,
+    );
   }
   // What the services' own starts say: who the app runs as (compose environment's UWSGI_UID too), and what they write.
   const serviceStarts = services.map((svc) => ({ svc, start: serviceStart(ctx.project, svc, df, base) }));
