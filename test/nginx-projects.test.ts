@@ -388,6 +388,12 @@ describe('stock nginx under the image’s own non-root USER: what stops it at st
     );
     expect(await message(df, { 'nginx.conf': full('/tmp/nginx.pid', '') })).toContain('temp folders under /var/cache/nginx (no *_temp_path moves them)');
   });
+  it('reads the chowns of a Dockerfile with `# escape=` and continued lines, and of a multi-stage build (only the image’s stages)', async () => {
+    const df = '# escape=`\nFROM nginx:1.27 AS base\nRUN useradd -r -u 1001 app\nFROM base\nCOPY default.conf /etc/nginx/conf.d/default.conf\nRUN chown -R app:app `\n      /var/cache/nginx `\n  && touch /var/run/nginx.pid && chown app /var/run/nginx.pid\nUSER app\n';
+    expect(await message(df)).toMatch(/already runs nginx as app \(its USER\), not as root; not swapped/);
+    const other = 'FROM nginx:1.27 AS prep\nRUN chown -R 1001 /var/cache/nginx /var/run\nFROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\nUSER 1001\n';
+    expect(await message(other)).toContain('as 1001 it fails at start');
+  });
   it('treats USER nginx and USER 101 as one user, and says nothing when the image runs as root', async () => {
     const hook = '#!/bin/sh\nsed -i "s/listen 8080/listen 9090/" /etc/nginx/conf.d/default.conf\n';
     const df = (user: string) => `FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\nCOPY 30-port.sh /docker-entrypoint.d/30-port.sh\nRUN chown -R 101 /var/cache/nginx && touch /var/run/nginx.pid && chown nginx /var/run/nginx.pid\n${user}`;
