@@ -394,6 +394,15 @@ describe('stock nginx under the image’s own non-root USER: what stops it at st
     const other = 'FROM nginx:1.27 AS prep\nRUN chown -R 1001 /var/cache/nginx /var/run\nFROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\nUSER 1001\n';
     expect(await message(other)).toContain('as 1001 it fails at start');
   });
+  it('counts a group-writable chmod for a numeric USER no account has (group 0), not for an account of its own group', async () => {
+    // DefectDojo's nginx image: `chmod -R g=u` of /var/cache/nginx, the pid's folder and /etc/nginx, then USER ${uid} (1001).
+    const full = 'pid /var/run/app/nginx.pid;\nevents {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n}\n';
+    const run = 'RUN mkdir /var/run/app && chmod -R g=u /var/cache/nginx /var/run/app && chmod -R g+rwX /etc/nginx\n';
+    const df = (user: string, made = '') => `FROM nginx:1.27-alpine\n${made}COPY nginx.conf /etc/nginx/nginx.conf\nCOPY default.conf /etc/nginx/conf.d/default.conf\n${run}ARG uid=1001\nUSER ${user}\n`;
+    expect(await message(df('${uid}'), { 'nginx.conf': full })).toMatch(/already runs nginx as 1001 \(its USER\), not as root; not swapped/);
+    expect(await message(df('app:0', 'RUN adduser -D -u 1001 app\n'), { 'nginx.conf': full })).not.toContain('fails at start');
+    expect(await message(df('1001', 'RUN adduser -D -u 1001 app\n'), { 'nginx.conf': full })).toContain("fails at start: its nginx.conf's pid /var/run/app/nginx.pid is in a folder only root may write; nginx's built-in temp folders");
+  });
   it('treats USER nginx and USER 101 as one user, and says nothing when the image runs as root', async () => {
     const hook = '#!/bin/sh\nsed -i "s/listen 8080/listen 9090/" /etc/nginx/conf.d/default.conf\n';
     const df = (user: string) => `FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\nCOPY 30-port.sh /docker-entrypoint.d/30-port.sh\nRUN chown -R 101 /var/cache/nginx && touch /var/run/nginx.pid && chown nginx /var/run/nginx.pid\n${user}`;

@@ -422,6 +422,15 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
   }
 }
 
+/** Whether a chmod mode lets a root-owned file's group write: an octal mode with the group's w bit, or a clause for g (or a) that adds w or copies the owner's bits (g=u). */
+function groupWritable(mode: string): boolean {
+  if (/^[0-7]{3,4}$/.test(mode)) return /[2367]/.test(mode[mode.length - 2]!);
+  return mode.split(',').some((clause) => {
+    const m = /^([ugoa]*)([+=])(.*)$/.exec(clause);
+    return !!m && (m[1] === '' || /[ga]/.test(m[1]!)) && (m[3]!.includes('w') || m[3] === 'u');
+  });
+}
+
 /** Where the facts of nonRootStartFailures come from. */
 const NON_ROOT_START_SOURCES = [
   'nginx pid and *_temp_path (nginx.org packages: --pid-path=/var/run/nginx.pid, --http-*-temp-path=/var/cache/nginx/*_temp): https://nginx.org/en/docs/ngx_core_module.html#pid, https://nginx.org/en/docs/http/ngx_http_core_module.html#client_body_temp_path',
@@ -447,13 +456,20 @@ function nonRootStartFailures(project: Project, unit: Unit, set: NginxConfigSet,
   // The official images create user nginx as UID 101.
   if (owners.has('nginx') || owners.has('101')) for (const o of ['nginx', '101']) owners.add(o);
   const ops = runFileOps(unit.stages, df.parsed.escape);
+  // A numeric USER that no account of the image has runs with group 0 (Docker's default for a UID not in /etc/passwd), as
+  // does USER n:0: then a group-writable chmod of a root-owned place (`chmod -R g=u`, OpenShift's convention, DefectDojo's
+  // nginx image) gives it too. The official image's 101 is its nginx account, group 101.
+  const bare = ownerUser(user);
+  const rootGroup =
+    /:(0|root)$/.test(user.trim()) || (/^\d+$/.test(user.trim()) && bare !== UID && !usersCreatedIn(unit.stages, df.parsed.escape).some((u) => u.uid === Number(bare)));
   const canon = (p: string) => (p === '/var/run' || p.startsWith('/var/run/') ? p.slice('/var'.length) : p);
   const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
   const given = (target: string) =>
     ops.some(
       (op) =>
         op.paths.some((w) => opCovers(op, canon(w), canon(target))) &&
-        ((op.tool === 'chown' && !!op.arg && owners.has(ownerUser(op.arg))) || (op.tool === 'chmod' && !!op.arg && /^(0?[0-7]{2}[2367]|[ao]?\+w|a=rwx?)$/.test(op.arg))),
+        ((op.tool === 'chown' && !!op.arg && owners.has(ownerUser(op.arg))) ||
+          (op.tool === 'chmod' && !!op.arg && (/^(0?[0-7]{2}[2367]|[ao]?\+w|a=rwx?)$/.test(op.arg) || (rootGroup && groupWritable(op.arg))))),
     );
   const writable = (file: string) => under(file, '/tmp') || given(file) || given(path.posix.dirname(file));
   const out: string[] = [];
