@@ -195,7 +195,8 @@ describe('rewriteUrls', () => {
     });
     const on = (id: string) => blocked.result.engine.findings.filter((f) => f.transform === id).map((f) => `${f.fixed ? 'fixed' : 'manual'}: ${f.message} | ${f.manual ?? ''}`);
     // Its USER is not 101, so the swap is blocked; nginx already starts as 1001 (no root master), and the finding says so.
-    expect(on(ID).join('\n')).toMatch(/^manual: nginx:1\.27-alpine already runs nginx as 1001 \(its USER\), not as root; not swapped to nginxinc\/nginx-unprivileged/);
+    // Nothing gives the stock pid and temp folders to 1001 either: the finding says nginx would not even start.
+    expect(on(ID).join('\n')).toMatch(/^manual: nginx:1\.27-alpine already runs nginx as 1001 \(its USER\), not as root, but as 1001 it fails at start: nginx's built-in pid \/var\/run\/nginx\.pid .*; not swapped to nginxinc\/nginx-unprivileged/);
     expect(on('compose/read-only')).toHaveLength(1);
     expect(on('compose/read-only')[0]).toMatch(/^manual: service web: nginx:1\.27-alpine is stock nginx run as 1001 \(its Dockerfile USER\) and was not swapped for nginxinc\/nginx-unprivileged \(the nginx\/unprivileged finding on Dockerfile says what blocks it\); root left writable \| Resolve what blocks the swap/);
     // A process that starts as a non-root user holds no capabilities on either image: cap-drop does not wait for the swap
@@ -226,7 +227,8 @@ describe('rewriteUrls', () => {
     const f = run.result.engine.findings.find((x) => x.transform === ID);
     expect(f?.fixed).toBeFalsy();
     expect(f?.message).toBe(
-      'nginx:1.27-alpine already runs nginx as nginx (its USER), not as root; not swapped to nginxinc/nginx-unprivileged: the image ends with USER ${user}, a build argument (nginx by default) that a build may set to another user, and nginxinc/nginx-unprivileged expects UID 101',
+      "nginx:1.27-alpine already runs nginx as nginx (its USER), not as root, but as nginx it fails at start: nginx's built-in pid /var/run/nginx.pid (the stock nginx.conf) is in a folder only root may write; nginx's built-in temp folders under /var/cache/nginx (no *_temp_path moves them) are root's; " +
+        'not swapped to nginxinc/nginx-unprivileged: the image ends with USER ${user}, a build argument (nginx by default) that a build may set to another user, and nginxinc/nginx-unprivileged expects UID 101',
     );
     expect(run.result.engine.findings.find((x) => x.transform === 'compose/cap-drop')?.fixed).toBe(true);
     expect(run.changed['Dockerfile']).toBeUndefined();
@@ -349,5 +351,65 @@ describe('docker run -p of the swapped image in scripts, CI and docs', () => {
     const run = await hardenTree(t, [ID]);
     const f = run.result.engine.findings.find((x) => x.transform === ID)!;
     expect(f.notes!.some((n) => n.message.startsWith('docker run commands'))).toBe(false);
+  });
+});
+
+describe('stock nginx under the image’s own non-root USER: what stops it at start (bentopdf 8ac62b48, ed6e6c01)', () => {
+  const conf = 'server {\n  listen 8080;\n  location / { root /usr/share/nginx/html; }\n}\n';
+  const message = async (dockerfile: string, files: Record<string, string> = {}) => {
+    const run = await hardenTree({ 'Dockerfile': dockerfile, 'default.conf': conf, ...files }, [ID]);
+    expect(run.changed).toEqual({});
+    return run.result.engine.findings.find((f) => f.transform === ID)?.message ?? '';
+  };
+  const head = 'FROM nginx:1.27\nRUN useradd -r -u 1001 app\nCOPY default.conf /etc/nginx/conf.d/default.conf\n';
+  it('names the built-in pid and temp folders when nothing gives them to the user', async () => {
+    const m = await message(`${head}USER app\n`);
+    expect(m).toContain("as app it fails at start: nginx's built-in pid /var/run/nginx.pid (the stock nginx.conf) is in a folder only root may write; nginx's built-in temp folders under /var/cache/nginx (no *_temp_path moves them) are root's;");
+  });
+  it('names only what the Dockerfile leaves root’s: chown of /var/cache/nginx, then of the pid too (/run or /var/run)', async () => {
+    const cache = await message(`${head}RUN chown -R app:app /var/cache/nginx\nUSER app\n`);
+    expect(cache).toContain('fails at start: nginx\'s built-in pid /var/run/nginx.pid (the stock nginx.conf) is in a folder only root may write; not swapped');
+    for (const pid of ['/var/run/nginx.pid', '/run/nginx.pid']) {
+      const both = await message(`${head}RUN chown -R app:app /var/cache/nginx && touch ${pid} && chown app ${pid}\nUSER app\n`);
+      expect(both).toMatch(/already runs nginx as app \(its USER\), not as root; not swapped/);
+    }
+    // A chown to someone else gives the user nothing; a world-writable chmod does.
+    expect(await message(`${head}RUN chown -R www-data /var/cache/nginx /var/run\nUSER app\n`)).toContain('fails at start');
+    expect(await message(`${head}RUN chmod -R 777 /var/cache/nginx /var/run\nUSER app\n`)).not.toContain('fails at start');
+  });
+  it('is satisfied by a full nginx.conf that moves pid and temp paths to /tmp, and says which one it keeps where root writes', async () => {
+    const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path /tmp/${t}_temp;\n`).join('');
+    const full = (pid: string, t = temps) => `pid ${pid};\nevents {}\nhttp {\n${t}  include /etc/nginx/conf.d/*.conf;\n}\n`;
+    const df = `${head}COPY nginx.conf /etc/nginx/nginx.conf\nUSER app\n`;
+    expect(await message(df, { 'nginx.conf': full('/tmp/nginx.pid') })).not.toContain('fails at start');
+    expect(await message(df, { 'nginx.conf': full('/run/nginx.pid') })).toContain("fails at start: its nginx.conf's pid /run/nginx.pid is in a folder only root may write; not swapped");
+    expect(await message(df, { 'nginx.conf': full('/tmp/nginx.pid', temps.replace('/tmp/proxy_temp', '/var/lib/nginx/proxy')) })).toContain(
+      "fails at start: its nginx.conf's temp path /var/lib/nginx/proxy is not app's; not swapped",
+    );
+    expect(await message(df, { 'nginx.conf': full('/tmp/nginx.pid', '') })).toContain('temp folders under /var/cache/nginx (no *_temp_path moves them)');
+  });
+  it('reads the chowns of a Dockerfile with `# escape=` and continued lines, and of a multi-stage build (only the image’s stages)', async () => {
+    const df = '# escape=`\nFROM nginx:1.27 AS base\nRUN useradd -r -u 1001 app\nFROM base\nCOPY default.conf /etc/nginx/conf.d/default.conf\nRUN chown -R app:app `\n      /var/cache/nginx `\n  && touch /var/run/nginx.pid && chown app /var/run/nginx.pid\nUSER app\n';
+    expect(await message(df)).toMatch(/already runs nginx as app \(its USER\), not as root; not swapped/);
+    const other = 'FROM nginx:1.27 AS prep\nRUN chown -R 1001 /var/cache/nginx /var/run\nFROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\nUSER 1001\n';
+    expect(await message(other)).toContain('as 1001 it fails at start');
+  });
+  it('counts a group-writable chmod for a numeric USER no account has (group 0), not for an account of its own group', async () => {
+    // DefectDojo's nginx image: `chmod -R g=u` of /var/cache/nginx, the pid's folder and /etc/nginx, then USER ${uid} (1001).
+    const full = 'pid /var/run/app/nginx.pid;\nevents {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n}\n';
+    const run = 'RUN mkdir /var/run/app && chmod -R g=u /var/cache/nginx /var/run/app && chmod -R g+rwX /etc/nginx\n';
+    const df = (user: string, made = '') => `FROM nginx:1.27-alpine\n${made}COPY nginx.conf /etc/nginx/nginx.conf\nCOPY default.conf /etc/nginx/conf.d/default.conf\n${run}ARG uid=1001\nUSER ${user}\n`;
+    expect(await message(df('${uid}'), { 'nginx.conf': full })).toMatch(/already runs nginx as 1001 \(its USER\), not as root; not swapped/);
+    expect(await message(df('app:0', 'RUN adduser -D -u 1001 app\n'), { 'nginx.conf': full })).not.toContain('fails at start');
+    expect(await message(df('1001', 'RUN adduser -D -u 1001 app\n'), { 'nginx.conf': full })).toContain("fails at start: its nginx.conf's pid /var/run/app/nginx.pid is in a folder only root may write; nginx's built-in temp folders");
+  });
+  it('treats USER nginx and USER 101 as one user, and says nothing when the image runs as root', async () => {
+    const hook = '#!/bin/sh\nsed -i "s/listen 8080/listen 9090/" /etc/nginx/conf.d/default.conf\n';
+    const df = (user: string) => `FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\nCOPY 30-port.sh /docker-entrypoint.d/30-port.sh\nRUN chown -R 101 /var/cache/nginx && touch /var/run/nginx.pid && chown nginx /var/run/nginx.pid\n${user}`;
+    for (const user of ['USER nginx\n', 'USER 101\n']) {
+      const m = await message(df(user), { '30-port.sh': hook });
+      expect(m).toMatch(/fails at start: its start runs sed -i on \/etc\/nginx\/conf\.d\/default\.conf \(30-port\.sh line 2\), and \/etc\/nginx\/conf\.d is root's; not swapped/);
+    }
+    expect(await message(df(''), { '30-port.sh': hook })).not.toContain('fails at start');
   });
 });

@@ -46,7 +46,7 @@ import { parseImageRef, formatImageRef, type ImageRef } from '../../src/parse/im
 import { factSources, lookupImage } from '../../src/knowledge/images.js';
 import { NGINX_ORG_DEFAULT_SITE, NGINX_ORG_LAYOUT, type NginxLayout } from '../../src/knowledge/nginx.js';
 import { walkNginx, isFullNginxConfig, type NginxDirective } from '../../src/parse/nginx.js';
-import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile } from '../../src/nginx-files.js';
+import { imageMappings, nginxConfigSet, startsNginx, isUnderNginxDir, resolveContainerPath, globRegExp, templateRenders, NGINX_CONF_DIR, type ContainerMapping, type NginxConfigFile, type NginxConfigSet } from '../../src/nginx-files.js';
 import { imageRootDaemons, imageStart, serviceStart, startConfigMappings, startScriptTexts, type StartWrite } from '../../src/start-scripts.js';
 import {
   insertBefore,
@@ -191,6 +191,8 @@ class Plan {
   notes: MigrationNote[] = [];
   /** The non-root user the image's last USER names: nginx's master then starts as that user, not as root. */
   runsAs?: string;
+  /** That USER as written (`${user}` when a build argument gives it). */
+  runsAsWritten?: string;
   block(why: string): void {
     if (!this.blockers.includes(why)) this.blockers.push(why);
   }
@@ -211,7 +213,7 @@ class Plan {
 
 function planUnit(ctx: TransformContext, unit: Unit): Finding | undefined {
   const f = unit.kind === 'swap' ? planSwap(ctx.project, unit) : unit.kind === 'unprivileged' ? planUnprivileged(ctx.project, unit) : planPackage(ctx.project, unit, ctx.options.tmpfsSize);
-  return f && { ...f, sources: unitSources(ctx.project, unit, f.file) };
+  return f && { ...f, sources: [...new Set([...unitSources(ctx.project, unit, f.file), ...(f.sources ?? [])])] };
 }
 
 /**
@@ -319,16 +321,25 @@ function planSwap(project: Project, unit: Unit): Finding {
   const written = ref.raw;
   const target = swapped ?? UNPRIVILEGED;
   if (plan.blockers.length > 0) {
+    // The image stays as it is: under its own non-root USER, nginx may not even start (bentopdf 8ac62b48, ed6e6c01).
+    const failing = plan.runsAs ? nonRootStartFailures(project, unit, set, plan.runsAs, plan.runsAsWritten ?? plan.runsAs) : [];
+    const cannotStart = failing.length ? `, but as ${plan.runsAs} it fails at start: ${failing.join('; ')}` : '';
     return {
       transform: ID,
       ...at,
       // An image that ends with a non-root USER starts nginx as that user (its master too): say so, not "as root".
-      message: `${written} ${plan.runsAs ? `already runs nginx as ${plan.runsAs} (its USER), not as root` : 'runs its master process as root'}; not swapped to ${UNPRIVILEGED}: ${plan.blockers.join('; ')}`,
+      message: `${written} ${plan.runsAs ? `already runs nginx as ${plan.runsAs} (its USER), not as root${cannotStart}` : 'runs its master process as root'}; not swapped to ${UNPRIVILEGED}: ${plan.blockers.join('; ')}`,
       severity: 'warning',
       cis: CIS,
       manual:
+        (failing.length
+          ? `To make it start as ${plan.runsAs}: switch to ${UNPRIVILEGED} (which does all this for UID ${UID}), or by hand, as its Dockerfile does: ` +
+            `a full nginx.conf with pid /tmp/nginx.pid and every *_temp_path under /tmp (or chown -R ${plan.runsAs} /var/cache/nginx and the pid's folder under USER root), ` +
+            `and start hooks that write into /etc/nginx write under /tmp instead (or chown what they write to ${plan.runsAs}). `
+          : '') +
         `Resolve what blocks it and run again, or swap by hand: FROM/image ${target}, listen 8080 (8443 for 443), ` +
         `EXPOSE 8080, healthchecks on :8080, compose ports "80:8080", and in a full nginx.conf pid /tmp/nginx.pid without user.`,
+      ...(failing.length ? { sources: NON_ROOT_START_SOURCES } : {}),
     };
   }
   const digest = ref.digest ? `; dropped the digest ${ref.digest}, which names the old image: pin ${target}'s own digest` : '';
@@ -409,6 +420,93 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
       plan.block(`its start runs ${w.how}, which UID ${UID} cannot do in ${UNPRIVILEGED} (only /etc/nginx, /var/cache/nginx and /tmp are its own): give ${target} to ${UID} in the image (COPY --chown=${UID}:0, or chown -R ${UID}:0 under USER root), or write under /tmp, then swap`);
     }
   }
+}
+
+/** Whether a chmod mode lets a root-owned file's group write: an octal mode with the group's w bit, or a clause for g (or a) that adds w or copies the owner's bits (g=u). */
+function groupWritable(mode: string): boolean {
+  if (/^[0-7]{3,4}$/.test(mode)) return /[2367]/.test(mode[mode.length - 2]!);
+  return mode.split(',').some((clause) => {
+    const m = /^([ugoa]*)([+=])(.*)$/.exec(clause);
+    return !!m && (m[1] === '' || /[ga]/.test(m[1]!)) && (m[3]!.includes('w') || m[3] === 'u');
+  });
+}
+
+/** Where the facts of nonRootStartFailures come from. */
+const NON_ROOT_START_SOURCES = [
+  'nginx pid and *_temp_path (nginx.org packages: --pid-path=/var/run/nginx.pid, --http-*-temp-path=/var/cache/nginx/*_temp): https://nginx.org/en/docs/ngx_core_module.html#pid, https://nginx.org/en/docs/http/ngx_http_core_module.html#client_body_temp_path',
+  'what nginx needs to start unprivileged (pid and temp paths in /tmp, chown of /var/cache/nginx and /etc/nginx): https://github.com/nginxinc/docker-nginx-unprivileged/blob/main/mainline/alpine-slim/Dockerfile',
+];
+/** The official image's compiled-in paths (nginx -V of nginx:1.27): pid, and each temp path by directive. */
+const NGINX_ORG_PID = '/var/run/nginx.pid';
+const NGINX_ORG_TEMP_DIR = '/var/cache/nginx';
+
+/**
+ * Why stock nginx run by the image's own non-root USER (not ours) stops at start: its master then writes the pid,
+ * makes its temp folders and runs the start hooks as that user, and the official image gives none of those places
+ * to anyone but root (bentopdf 8ac62b48: USER bentopdf with no pid in its nginx.conf, so nginx's /var/run/nginx.pid;
+ * ed6e6c01: a hook's `sed -i` on /etc/nginx/nginx.conf). docker-nginx-unprivileged moves pid and temp paths to /tmp
+ * and chowns /var/cache/nginx and /etc/nginx; a Dockerfile that does the same (chown or a world-writable chmod of
+ * the place, or of a folder above it) or a configuration that already moves them is left alone.
+ * `user`: the USER resolved; `written`: as the Dockerfile writes it (a chown may name `${user}` too).
+ */
+function nonRootStartFailures(project: Project, unit: Unit, set: NginxConfigSet, user: string, written: string): string[] {
+  const df = unit.df;
+  if (!df) return [];
+  const owners = new Set([ownerUser(user), ownerUser(written)]);
+  // The official images create user nginx as UID 101.
+  if (owners.has('nginx') || owners.has('101')) for (const o of ['nginx', '101']) owners.add(o);
+  const ops = runFileOps(unit.stages, df.parsed.escape);
+  // A numeric USER that no account of the image has runs with group 0 (Docker's default for a UID not in /etc/passwd), as
+  // does USER n:0: then a group-writable chmod of a root-owned place (`chmod -R g=u`, OpenShift's convention, DefectDojo's
+  // nginx image) gives it too. The official image's 101 is its nginx account, group 101.
+  const bare = ownerUser(user);
+  const rootGroup =
+    /:(0|root)$/.test(user.trim()) || (/^\d+$/.test(user.trim()) && bare !== UID && !usersCreatedIn(unit.stages, df.parsed.escape).some((u) => u.uid === Number(bare)));
+  const canon = (p: string) => (p === '/var/run' || p.startsWith('/var/run/') ? p.slice('/var'.length) : p);
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
+  const given = (target: string) =>
+    ops.some(
+      (op) =>
+        op.paths.some((w) => opCovers(op, canon(w), canon(target))) &&
+        ((op.tool === 'chown' && !!op.arg && owners.has(ownerUser(op.arg))) ||
+          (op.tool === 'chmod' && !!op.arg && (/^(0?[0-7]{2}[2367]|[ao]?\+w|a=rwx?)$/.test(op.arg) || (rootGroup && groupWritable(op.arg))))),
+    );
+  const writable = (file: string) => under(file, '/tmp') || given(file) || given(path.posix.dirname(file));
+  const out: string[] = [];
+  const main = set.files.find((f) => f.containerPath === `${NGINX_CONF_DIR}/nginx.conf`)?.source;
+  // pid and temp paths only when the main configuration is known: one this run cannot read (a variable include, a file
+  // a start hook rewrites) already blocks the swap, and guessing its paths would be a guess.
+  if (set.stockMain || main) {
+    const top = main?.parsed.directives ?? [];
+    const pid = top.find((d) => d.name === 'pid')?.args[0]?.value;
+    const pidPath = pid ?? NGINX_ORG_PID;
+    if (!pidPath.includes('$') && !writable(pidPath)) {
+      out.push(`${pid ? `its nginx.conf's pid ${pid}` : `nginx's built-in pid ${NGINX_ORG_PID}${set.stockMain ? ' (the stock nginx.conf)' : ' (its nginx.conf sets no pid)'}`} is in a folder only root may write`);
+    }
+    const http = top.find((d) => d.name === 'http' && d.block);
+    const stockTemps = TEMP_PATHS.filter(([name]) => !http?.block?.some((c) => c.name === name));
+    const ownTemps = TEMP_PATHS.flatMap(([name]) => optional(http?.block?.find((c) => c.name === name)?.args[0]?.value)).filter((v) => !v.includes('$'));
+    const tempDir = ([name]: readonly [string, string]) => `${NGINX_ORG_TEMP_DIR}/${name.replace(/_temp_path$/, '').replace(/^client_body$/, 'client')}_temp`;
+    if (stockTemps.length && !given(NGINX_ORG_TEMP_DIR) && !stockTemps.every((t) => given(tempDir(t)))) {
+      const unset = stockTemps.length === TEMP_PATHS.length ? 'no *_temp_path moves them' : `${stockTemps.map(([name]) => name).join(', ')} not set`;
+      out.push(`nginx's built-in temp folders under ${NGINX_ORG_TEMP_DIR} (${unset}) are root's`);
+    }
+    for (const t of ownTemps) if (!under(t, '/tmp') && !given(t) && !given(path.posix.dirname(t))) out.push(`its nginx.conf's temp path ${t} is not ${user}'s`);
+  }
+  // Start hooks (ENTRYPOINT/CMD, a compose command, /docker-entrypoint.d scripts) that write where the user may not.
+  const base = resolveStageBase(df.parsed, unit.stages[unit.stages.length - 1]!);
+  const starts = unit.services.length ? unit.services.map((s) => ({ s, start: serviceStart(project, s, df, base) })) : [{ s: undefined, start: imageStart(project, df, base) }];
+  const seen = new Set<string>();
+  for (const { s, start } of starts) {
+    for (const w of [...start.scripts.flatMap((x) => x.reading.writes), ...(start.command?.writes ?? [])]) {
+      if (w.kind === 'dir' || w.path.includes('$') || seen.has(w.path)) continue;
+      const target = w.kind === 'dir-of' ? path.posix.dirname(w.path) : w.path;
+      if (under(w.path, '/tmp') || under(w.path, '/dev') || (s && mountCovers(s, s.effective, w.path)) || given(target)) continue;
+      seen.add(w.path);
+      out.push(`its start runs ${w.how}, and ${target} is root's`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -527,6 +625,7 @@ function planSwapDockerfile(project: Project, df: DockerfileSource, root: DfStag
         userWritten = ins.args[0] ?? '';
         user = resolved(ins, userWritten);
         plan.runsAs = !isRootUser(user) && !user.includes('$') ? user : undefined;
+        plan.runsAsWritten = plan.runsAs ? userWritten : undefined;
       } else if (ins.keyword === 'RUN' && !isRootUser(user)) {
         open ??= ins;
         last = ins;
