@@ -494,9 +494,12 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // the container's USER can write to the target path", Docker docs, Compose file watch, prerequisites), and its docs
   // give that user the files there (COPY --chown). A target inside the image (the app's code folder) is the user's
   // then, all of it, since a sync overwrites files anywhere below; a system folder or one not named by an absolute
-  // path is not given away: USER waits.
+  // path is not given away: USER waits. The app's folder may sit in a system tree (node's /usr/src/app convention): a
+  // target inside a WORKDIR at least three levels deep under /usr or /var is the app's code, not the system's.
   const synced = watchSyncsOf(ctx.project, services);
-  const unownable = synced.targets.filter((t) => !t.startsWith('/') || t.includes('$') || t === '/' || isSystemPath(t) || isUnderRoot(t));
+  const appDir = workdirs(base.chain, base.buildArgs, base.globalArgs).final;
+  const inAppDir = (t: string) => !!appDir && /^\/(usr|var)\/[^/]+\/[^/]+/.test(appDir) && !/^\/usr\/(s?bin|lib\w*|local\/s?bin|local\/lib\w*)(\/|$)/.test(appDir) && isUnder(t, appDir);
+  const unownable = synced.targets.filter((t) => !t.startsWith('/') || t.includes('$') || t === '/' || (isSystemPath(t) && !inAppDir(t)) || isUnderRoot(t));
   if (unownable.length) {
     return report(
       `compose watch syncs files into ${unownable.slice(0, 3).join(', ')} (develop.watch${synced.files.length ? ` in ${synced.files.join(', ')}` : ''}), which the container's user must write, and the tool does not give ${unownable.length > 1 ? 'those' : 'that'} to the app's user (a system folder or not an absolute path); no user added`,
