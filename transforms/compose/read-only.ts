@@ -6,7 +6,7 @@
 // VOLUMEs upstream, so they stay writable. Anything else is reported.
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding, HardenOptions } from '../../src/types.js';
-import { parseVolumes, type DockerfileSource, type Project, type ServiceLink } from '../../src/model.js';
+import { type DockerfileSource, type ServiceLink } from '../../src/model.js';
 import { effectiveInstructions } from '../../src/parse/dockerfile.js';
 import { readFileSync } from 'node:fs';
 import {
@@ -33,7 +33,6 @@ import {
   addMapItems,
   swarmDeploy,
   settledByOverrides,
-  serviceRuns,
   settingFiles,
   mergeProvides,
   yamlFlowValue,
@@ -45,6 +44,7 @@ import { serviceEnvironment } from '../../src/env-files.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
+import { watchSyncTargets } from '../../src/compose-watch.js';
 import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
@@ -108,7 +108,9 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const { img } = judged;
   const writes = writePaths(ctx, s, img);
   if (typeof writes === 'string') return note(`${writes}; root left writable`);
-  const synced = watchSyncTargets(ctx.project, s, img);
+  // On a read-only root nothing outside the mounts can be written, so no sync lands (glider-dac and
+  // astral-sh/uv-docker-example sync their app folder this way, rw-history4).
+  const synced = watchSyncTargets(ctx.project, s, coveredPaths(s, img));
   if (synced.targets.length) {
     return note(
       `compose watch syncs files into ${synced.targets.slice(0, 3).join(', ')} (develop.watch${synced.files.length ? ` in ${synced.files.join(', ')}, which compose merges onto it` : ''}), which needs the container to write there: a read-only root makes every sync fail, and a tmpfs would hide what the image has there; root left writable`,
@@ -913,46 +915,6 @@ function startsHere(s: ServiceLink, img: ServiceImage): boolean {
 function entrypointHere(s: ServiceLink, img: ServiceImage): boolean {
   if (s.effective.entrypoint !== undefined) return true;
   return !!img.base && imageStartCommands(img.base).some((c) => c.via === 'ENTRYPOINT');
-}
-
-/**
- * The targets of the service's `develop.watch` sync actions (sync, sync+restart, sync+exec) that no volume, tmpfs or
- * VOLUME covers. Compose copies each changed file into the running container there, and "watch also requires that the
- * container's USER can write to the target path" (Docker docs, Compose file watch, prerequisites:
- * https://docs.docker.com/compose/how-tos/file-watch/#prerequisites); on a read-only root nothing outside the mounts can
- * be written (glider-dac and astral-sh/uv-docker-example sync their app folder this way, rw-history4). The watch is read
- * in every project that runs the service, the files merged onto it included: fastapi/full-stack-fastapi-template keeps
- * the backend's `develop.watch` (sync ./backend to /app/backend) in compose.override.yml, which compose merges onto
- * compose.yml's backend for its documented `docker compose watch`; `files` names such files.
- */
-function watchSyncTargets(project: Project, s: ServiceLink, img: ServiceImage): { targets: string[]; files: string[] } {
-  const out: string[] = [];
-  const files: string[] = [];
-  const composeDir = path.dirname(s.compose.path);
-  const read = (data: Record<string, unknown>, covered: string[], from: ServiceLink | undefined) => {
-    const develop = data.develop;
-    const watch = develop && typeof develop === 'object' ? (develop as Record<string, unknown>).watch : undefined;
-    if (!Array.isArray(watch)) return;
-    for (const rule of watch) {
-      if (!rule || typeof rule !== 'object') continue;
-      const { action, target } = rule as Record<string, unknown>;
-      if (typeof action !== 'string' || !action.startsWith('sync') || typeof target !== 'string' || !target.trim()) continue;
-      const t = normalizePath(target.trim());
-      if (t.startsWith('/') && covered.some((c) => isUnder(t, c))) continue;
-      if (!out.includes(t)) out.push(t);
-      if (from && !files.includes(from.compose.rel)) files.push(from.compose.rel);
-    }
-  };
-  read(s.effective, [...coveredPaths(s, img)], undefined);
-  for (const run of serviceRuns(project, s)) {
-    if (run.parts.length < 2) continue;
-    // The mounts and tmpfs of the merged service cover a target as the service's own do.
-    const covered = [...coveredPaths(s, img), ...parseVolumes(run.merged, composeDir).map((m) => normalizePath(m.target))];
-    const tmpfs = run.merged.tmpfs;
-    for (const t of typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []) if (typeof t === 'string') covered.push(normalizePath(t.split(':')[0]!.trim()));
-    read(run.merged, covered, [...run.parts].reverse().find((p) => p !== s && p.own.develop !== undefined));
-  }
-  return { targets: out, files };
 }
 
 /** The service's `tmpfs` entries as written (`/tmp:size=64m`), merges applied. */

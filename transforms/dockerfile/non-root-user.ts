@@ -11,7 +11,8 @@ import { isDirectory, isFile } from '../../src/read.js';
 import { existsSync } from 'node:fs';
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Edit, Finding, HardenOptions, MigrationNote } from '../../src/types.js';
-import type { DockerfileSource, ServiceLink, VolumeMount } from '../../src/model.js';
+import type { DockerfileSource, Project, ServiceLink, VolumeMount } from '../../src/model.js';
+import { watchSyncTargets, type WatchSyncs } from '../../src/compose-watch.js';
 import type { DfInstruction, DfStage } from '../../src/parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from '../../src/parse/dockerfile.js';
 import {
@@ -38,7 +39,7 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { factSources, lookupImage, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, volumePeers } from '../../src/compose-service.js';
+import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
@@ -491,7 +492,23 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
-  const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites);
+  // `docker compose watch` copies changed files into its sync targets as the container's user ("watch also requires that
+  // the container's USER can write to the target path", Docker docs, Compose file watch, prerequisites), and its docs
+  // give that user the files there (COPY --chown). A target inside the image (the app's code folder) is the user's
+  // then, all of it, since a sync overwrites files anywhere below; a system folder or one not named by an absolute
+  // path is not given away: USER waits. The app's folder may sit in a system tree (node's /usr/src/app convention): a
+  // target inside a WORKDIR at least three levels deep under /usr or /var is the app's code, not the system's.
+  const synced = watchSyncsOf(ctx.project, services);
+  const appDir = workdirs(base.chain, base.buildArgs, base.globalArgs).final;
+  const inAppDir = (t: string) => !!appDir && /^\/(usr|var)\/[^/]+\/[^/]+/.test(appDir) && !/^\/usr\/(s?bin|lib\w*|local\/s?bin|local\/lib\w*)(\/|$)/.test(appDir) && isUnder(t, appDir);
+  const unownable = synced.targets.filter((t) => !t.startsWith('/') || t.includes('$') || t === '/' || (isSystemPath(t) && !inAppDir(t)) || isUnderRoot(t));
+  if (unownable.length) {
+    return report(
+      `compose watch syncs files into ${unownable.slice(0, 3).join(', ')} (develop.watch${synced.files.length ? ` in ${synced.files.join(', ')}` : ''}), which the container's user must write, and the tool does not give ${unownable.length > 1 ? 'those' : 'that'} to the app's user (a system folder or not an absolute path); no user added`,
+      `Sync into the app's own folder and give it to the user (COPY --chown=${plan.owner} …, or RUN chown -R ${plan.owner} <target> before USER), then add USER ${plan.user}; or run docker-harden again after that.`,
+    );
+  }
+  const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites, synced.targets);
   const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
   // No shell to make or chown a folder the user must write (a VOLUME, a named volume's target, a start write): it stays
   // root's 755, and a new named volume copies that ownership, so the app cannot write there as the user (engine check,
@@ -586,8 +603,10 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (rootAppMessage) parts.push(rootAppMessage);
   const shallow = layout.dirs.filter((d) => !layout.deepDirs.includes(d));
   if (shallow.length) parts.push(`chown ${shallow.join(', ')}`);
-  if (layout.deepDirs.length) {
-    parts.push(`chown -R ${layout.deepDirs.join(', ')}: a new volume there copies what the base image holds, and ${base.image ?? 'the base image'} is not known here, so folders it made there may be root's`);
+  const volumeDeep = layout.deepDirs.filter((d) => !layout.synced.includes(d));
+  if (layout.synced.length) parts.push(`chown -R ${layout.synced.join(', ')}: compose watch syncs files there (develop.watch${synced.files.length ? ` in ${synced.files.join(', ')}` : ''}) as the container's user`);
+  if (volumeDeep.length) {
+    parts.push(`chown -R ${volumeDeep.join(', ')}: a new volume there copies what the base image holds, and ${base.image ?? 'the base image'} is not known here, so folders it made there may be root's`);
   }
   if (layout.files.length) parts.push(`create and chown ${layout.files.join(', ')}`);
   if (layout.writableDirs.length) parts.push(`chown ${layout.writableDirs.join(', ')} itself (not the code in it)`);
@@ -1289,6 +1308,8 @@ interface Ownership {
   underRoot: string[];
   /** Where the app's code lives: WORKDIR and COPY destinations (not chowned unless --chown-workdir). */
   codeDirs: string[];
+  /** Targets compose watch syncs into: in `dirs` and `deepDirs` (chowned with -R). */
+  synced: string[];
 }
 
 /**
@@ -1297,8 +1318,16 @@ interface Ownership {
  * with mkdir, the home BusyBox's adduser -H leaves out, and with --chown-workdir the
  * WORKDIR. Files COPY puts there get `--chown`; code elsewhere stays root-owned.
  */
-function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[]): Ownership {
-  const owned = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
+function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, base: StageBase, plan: UserPlan, services: ServiceLink[], start: StartWrite[], syncTargets: readonly string[]): Ownership {
+  const fromImage = ownedPaths(opts, df, stage, base, services, plan.makeHome, start);
+  // A sync target inside a folder already given whole (-R) needs nothing more; one above a given folder takes its place.
+  const synced = syncTargets.filter((t) => !fromImage.deepDirs.some((d) => isUnder(t, d)) && !syncTargets.some((o) => o !== t && isUnder(t, o)));
+  const keep = (d: string) => !synced.some((t) => isUnder(d, t));
+  const owned = {
+    ...fromImage,
+    dirs: [...fromImage.dirs.filter(keep), ...synced].sort(),
+    deepDirs: [...fromImage.deepDirs.filter(keep), ...synced].sort(),
+  };
   const { underRoot, codeDirs, files, writableDirs, startReasons } = owned;
   // A directory the build already chowns to this user (by name or UID) needs nothing more. Not by
   // name behind a guard: that name may be the base's own account at another UID (ours is then name-ID).
@@ -1332,7 +1361,25 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
     unowned: plan.shell ? [] : [...dirs, ...files, ...writableDirs].filter((d) => !copied.has(d)),
     underRoot,
     codeDirs,
+    synced: plan.shell ? synced.filter((t) => dirs.includes(t)) : [],
   };
+}
+
+/**
+ * Where compose watch syncs files into the services that run the image, in every project that runs them: targets no
+ * mount or tmpfs covers (a mount's contents are the volume's or the host's, not the image's).
+ */
+function watchSyncsOf(project: Project, services: ServiceLink[]): WatchSyncs {
+  const targets: string[] = [];
+  const files: string[] = [];
+  for (const s of services) {
+    const tmpfs = s.effective.tmpfs;
+    const tmpfsTargets = (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string').map((t) => normalizePath(t.split(':')[0]!.trim()));
+    const found = watchSyncTargets(project, s, [...s.volumes.map((m) => normalizePath(m.target)), ...tmpfsTargets]);
+    for (const t of found.targets) if (!targets.includes(t)) targets.push(t);
+    for (const f of found.files) if (!files.includes(f)) files.push(f);
+  }
+  return { targets: targets.sort(), files };
 }
 
 /**
