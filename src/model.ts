@@ -1231,12 +1231,15 @@ function linkedFiles(project: Project): { path: string; kind: FileKind }[] {
     // and nginx/unprivileged moves it where it is written (ports.ts). Only those: a file in the model is counted and reported.
     if (mappings.some(reachesNginxDir)) for (const ref of envFileRefs(s)) out.push({ path: ref.path, kind: 'env' });
   }
+  // Asked per Dockerfile below: a scan of every service for each was quadratic in a repository of many of both (issue 13).
+  const runByService = new Set<string>();
+  for (const s of project.services) if (s.dockerfile) runByService.add(s.dockerfile.path);
   for (const df of project.dockerfiles) {
     // An image no service runs may render its config at start (envsubst of a COPYd template into /etc/nginx), as a
     // service's start does above (penpot's frontend image): load what it renders from. Only there: asking it for an
     // image a service also runs dropped an include (fastcgi_params) from the model on wallabag.
     const last = df.parsed.stages[df.parsed.stages.length - 1];
-    const alone = !project.services.some((s) => s.dockerfile?.path === df.path);
+    const alone = !runByService.has(df.path);
     const rendered = alone && last ? startConfigMappings(project, undefined, df, resolveStageBase(df.parsed, last)) : [];
     configs([...copyMappings(project, df.path), ...rendered], df);
     for (const p of startScriptsOnce(project, df)) out.push({ path: p, kind: 'script' });

@@ -38,8 +38,18 @@ export class FileProblem extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** A path segment path.normalize would change: `//`, `/./`, `/../`, or a trailing `/`, `/.`, `/..`. */
+const NOT_NORMAL = /\/\.{0,2}(?:\/|$)/;
+
 /** True if `target` is `root` or inside it. */
 export function isInside(root: string, target: string): boolean {
+  // Asked for every file and mapping against every root, thousands of times a pass on a large repository; path.relative
+  // resolves both paths each time. For two absolute normalized POSIX paths its answer is plain string arithmetic: `rel`
+  // is what follows `root/` in `target`, or starts with `..` (issue 13). Anything else is asked of path.relative as before.
+  if (path.sep === '/' && root.charCodeAt(0) === 47 && target.charCodeAt(0) === 47 && !NOT_NORMAL.test(root) && !NOT_NORMAL.test(target)) {
+    if (target === root) return true;
+    return target.startsWith(root) && target.charCodeAt(root.length) === 47 && !target.startsWith('..', root.length + 1);
+  }
   const rel = path.relative(root, target);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

@@ -2673,8 +2673,22 @@ function matches(when: TagRule['when'], tag: string, name: string): boolean {
   return typeof when === 'function' ? when(tag, name) : when.test(tag);
 }
 
+/**
+ * The row of each image name asked (null: none). The table is fixed, and a pass asks for the same few names thousands
+ * of times (every stage base, service and copy), each a scan of every row's patterns (issue 13). Bounded: a bot run
+ * over many repositories starts over rather than grow without end.
+ */
+const rowOfName = new Map<string, ImageRow | null>();
+const ROW_MEMO_MAX = 4096;
+
 function findRow(name: string): ImageRow | undefined {
-  return IMAGE_ROWS.find((row) => row.names.some((n) => (typeof n === 'string' ? n === name : n.test(name))));
+  let row = rowOfName.get(name);
+  if (row === undefined) {
+    row = IMAGE_ROWS.find((r) => r.names.some((n) => (typeof n === 'string' ? n === name : n.test(name)))) ?? null;
+    if (rowOfName.size >= ROW_MEMO_MAX) rowOfName.clear();
+    rowOfName.set(name, row);
+  }
+  return row ?? undefined;
 }
 
 /**
