@@ -10,6 +10,7 @@ import { parseNginx, type NginxConfig } from './parse/nginx.js';
 import { FileProblem, isDirectory, isInside, newPathKinds, pathExists, readTextFile, withPathKindsKept, type FileError, type PathKinds, type ReadFile } from './read.js';
 import { toPosix } from './discover.js';
 import { lineOfOffset } from './text.js';
+import { withPassMemos } from './pass-memo.js';
 import { mergeComposeService } from './compose-merge.js';
 import { copyMappings, mountMappings, nginxConfigSet, reachesNginxDir, type ContainerMapping } from './nginx-files.js';
 import { serviceStartScriptRefs, startConfigMappings, startScriptCandidates } from './start-scripts.js';
@@ -366,7 +367,9 @@ export async function loadProject(
   const kinds = options.pathKinds ?? newPathKinds();
   for (let round = 0; round < 6; round++) {
     const wanted = withPathKindsKept(
-      () => [...(round === 0 ? named : []), ...linkedFiles(buildLinks(files, cwd, roots, [], layout))].filter((w) => !files.has(w.path) && pathExists(w.path)),
+      // One model for the whole round, as in an engine pass: what its questions share (a Dockerfile's stage bases, its
+      // start, its workdirs) is worked out once per round instead of once per asking service and Dockerfile (issue 13).
+      () => [...(round === 0 ? named : []), ...withPassMemos(() => linkedFiles(buildLinks(files, cwd, roots, [], layout)))].filter((w) => !files.has(w.path) && pathExists(w.path)),
       kinds,
     );
     const before = files.size;
@@ -390,7 +393,7 @@ export async function loadProject(
     }
     settleCiPlaceholders(layout, composes, evidence);
     const linked = buildLinks(files, cwd, roots, errors, layout);
-    layout.roles = assignRoles(linked, evidence, layout.hardenedRoles, linked.parents);
+    layout.roles = withPassMemos(() => assignRoles(linked, evidence, layout.hardenedRoles, linked.parents)); // one model throughout, as above
     return buildLinks(files, cwd, roots, errors, layout);
   }, kinds);
 }

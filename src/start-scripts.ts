@@ -969,6 +969,16 @@ function copyReading(r: ScriptReading): ScriptReading {
   return copy;
 }
 
+/**
+ * The writes readStartScript finds in a script read with no variables, as the run's memo keeps them: for callers that
+ * only read them. readStartScript copies the whole reading for callers that change it, and the model's linking asks
+ * this of every start in each of its rounds (issue 13).
+ */
+function startScriptWrites(text: string, where: string, workdir: string): readonly Readonly<StartWrite>[] {
+  const vars = new Map<string, string | undefined>();
+  return readingsInRun.get(text, readingKey(where, workdir, vars, 0), () => readStartScriptAfresh(text, where, workdir, vars, 0)).writes;
+}
+
 /** readStartScript without the memo (tests compare the two). */
 export function readStartScriptAfresh(text: string, where: string, workdir: string, vars: Map<string, string | undefined>, lineOffset = 0): ScriptReading {
   if (isExecline(text)) {
@@ -2433,6 +2443,22 @@ function serviceWorkdir(s: ServiceLink, base: StageBase | undefined): string {
  */
 export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): { hostPath: string; containerPath: string; where: string }[] {
   if (composeStarts(s).length === 0) return [];
+  const asked = scriptRefsInPass.get(s, () => []);
+  const hit = asked.find((a) => a.df === df && a.base === base);
+  if (hit) return hit.refs;
+  const refs = readServiceStartScriptRefs(project, s, df, base);
+  asked.push({ df, base, refs });
+  return refs;
+}
+
+/**
+ * serviceStartScriptRefs per pass, by service and the image and base asked with: the model's linking asks it twice per
+ * service (for the scripts to load, and again for what they render), and each answer gathers every COPY and mount of
+ * the container (issue 13). Callers only read the list.
+ */
+const scriptRefsInPass = new PassMemo<ServiceLink, { df: DockerfileSource | undefined; base: StageBase | undefined; refs: { hostPath: string; containerPath: string; where: string }[] }[]>();
+
+function readServiceStartScriptRefs(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): { hostPath: string; containerPath: string; where: string }[] {
   const workdir = serviceWorkdir(s, base);
   const mappings = serviceMappings(project, s, df, base);
   const out: { hostPath: string; containerPath: string; where: string }[] = [];
@@ -2764,8 +2790,6 @@ function startRendersAfresh(text: string, where: string, workdir: string, number
  * report instead of guessing. `mappings` are the container's COPYs and mounts.
  */
 export function startConfigMappings(project: Project, s: ServiceLink | undefined, df: DockerfileSource | undefined, base: StageBase | undefined): ContainerMapping[] {
-  const mappings = serviceMappings(project, s, df, base);
-  const workdir = s ? serviceWorkdir(s, base) : base ? imageWorkdir(base) : '/';
   const texts: { text: string; where: string; script: boolean }[] = [];
   if (s && composeStarts(s).length) {
     for (const t of serviceStartTexts(s, base)) texts.push({ text: startText(t), where: t.where, script: false });
@@ -2781,6 +2805,12 @@ export function startConfigMappings(project: Project, s: ServiceLink | undefined
     }
   }
   const out: ContainerMapping[] = [];
+  // Most starts render nothing: the container's mappings (every COPY of its image's levels and every mount) are
+  // gathered only for a render's template, and nothing at all without a start text. The model's linking asks this of
+  // every service and Dockerfile in each of its rounds (issue 13).
+  if (!texts.length) return out;
+  let mappings: ContainerMapping[] | undefined;
+  const workdir = s ? serviceWorkdir(s, base) : base ? imageWorkdir(base) : '/';
   for (const { text, where, script } of texts) {
     const renders = startRenders(text, where, workdir, script);
     for (const r of renders) {
@@ -2790,11 +2820,11 @@ export function startConfigMappings(project: Project, s: ServiceLink | undefined
         continue;
       }
       const origin = `${r.how}: ${r.source ?? '?'} > ${r.dest}`;
-      const found = r.source ? resolveContainerPath(mappings, r.source) : undefined;
+      const found = r.source ? resolveContainerPath((mappings ??= serviceMappings(project, s, df, base)), r.source) : undefined;
       if (found?.hostPath && found.exists) out.push({ containerPath: r.dest, hostPath: found.hostPath, replaces: true, origin });
       else out.push({ containerPath: r.dest, replaces: true, origin, unknown: r.source ? `its template ${r.source} is in no COPY or mount of this repository I can follow` : 'its template is not a plain path' });
     }
-    for (const w of readStartScript(text, where, workdir, new Map()).writes) {
+    for (const w of startScriptWrites(text, where, workdir)) {
       if (w.kind === 'dir' || !(w.path === '/etc/nginx' || w.path.startsWith('/etc/nginx/'))) continue; // a folder made at start holds nothing yet
       if (out.some((m) => m.containerPath === w.path)) continue; // a render above
       out.push({ containerPath: w.path, replaces: true, origin: w.how, unknown: 'it is written at start, which I cannot follow' });
