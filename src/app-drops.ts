@@ -323,17 +323,21 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
     const fileDrops: { line: number; call: string; kind: 'uid' | 'gid'; arg: string }[] = [];
     let chownLine: number | undefined;
     const bareCalls = importedDropCalls(lang, text);
-    lines.forEach((line, i) => {
+    // Only the calls of this language that match somewhere in the whole text are tried line by line: app code runs to
+    // thousands of lines and most files call none (issue 13). None of these patterns has an anchor or a lookaround that
+    // reads a line's end or start differently from a newline, so a match in a line is a match in the text.
+    const calls = [...DROP_CALLS, ...bareCalls].filter((c) => c.lang === lang && matchesIn(c.re, text));
+    const chowns = CHOWN_CALLS[lang].test(text);
+    if (calls.length || chowns) lines.forEach((line, i) => {
       if (COMMENT[lang].test(line)) return;
-      for (const c of [...DROP_CALLS, ...bareCalls]) {
-        if (c.lang !== lang) continue;
+      for (const c of calls) {
         for (const m of line.matchAll(c.re)) {
           const head = m[0].replace(/[\s(=].*$/s, '');
           const call = c.call ? c.call(m) : head + (/^\s*=/.test(m[0].slice(head.length)) ? '=' : '');
           fileDrops.push({ line: i + 1, call, kind: c.ids(m[1]!), arg: (m[2] ?? '').trim() });
         }
       }
-      if (chownLine === undefined && CHOWN_CALLS[lang].test(line)) chownLine = i + 1;
+      if (chowns && chownLine === undefined && CHOWN_CALLS[lang].test(line)) chownLine = i + 1;
     });
     if (fileDrops.length) {
       const uid = fileDrops.find((d) => d.kind === 'uid');
@@ -355,6 +359,14 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
   }
   if (!drops.length || !where) return undefined;
   return { reading: { drops, writes: [], rootCheck, rootCaps: [...rootCaps].sort(), rootDaemons: [] }, where, read: readFiles };
+}
+
+/** Whether a global pattern matches anywhere in the text (its lastIndex left as matchAll expects it, at 0). */
+function matchesIn(re: RegExp, text: string): boolean {
+  re.lastIndex = 0;
+  const found = re.test(text);
+  re.lastIndex = 0;
+  return found;
 }
 
 const BARE_DROP_NAMES = /^(set(?:e|re|res)?[ug]id|setgroups|initgroups)$/;
