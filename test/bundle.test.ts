@@ -297,6 +297,29 @@ describe('the bundled CLI', () => {
     expect(cache.equals(readFileSync(path.join(dir, 'cache')))).toBe(true);
   });
 
+  it('exits through process.exit once its event loop is empty, with its exit code, after work still pending when main returned', () => {
+    const dir = tempDir('dh-bundle-exit-');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    // process.exit ends in process.reallyExit; a process that ends by itself never calls it.
+    // The timer stands for work still pending when main returns: it must run before the exit.
+    const script = path.join(dir, 'run.cjs');
+    const marks = path.join(dir, 'marks.txt');
+    writeFileSync(
+      script,
+      `const { appendFileSync } = require('node:fs');` +
+        `const reallyExit = process.reallyExit;` +
+        `process.reallyExit = (code) => { appendFileSync(${JSON.stringify(marks)}, 'reallyExit ' + code + '\\n'); reallyExit.call(process, code); };` +
+        `setTimeout(() => appendFileSync(${JSON.stringify(marks)}, 'timer\\n'), 300);` +
+        `require(${JSON.stringify(BIN)});`,
+    );
+    const env = { ...process.env, NO_COLOR: '1' };
+    const r = spawnSync(process.execPath, [script, '--dry-run', 'examples'], { cwd: dir, encoding: 'utf8', env });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(run(['--dry-run', 'examples'], dir, {}).stdout);
+    expect(r.stderr).toContain('8 files: 8 would change');
+    expect(readFileSync(marks, 'utf8')).toBe('timer\nreallyExit 1\n');
+  });
+
   it('runs the same when the cache directory cannot be made', () => {
     const dir = tempDir('dh-bundle-');
     cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
