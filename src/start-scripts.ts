@@ -216,7 +216,9 @@ function looksLikeShellScript(p: string): boolean {
       const buf = Buffer.alloc(64);
       const n = readSync(fd, buf, 0, 64, 0);
       // `#!/usr/bin/with-contenv bash` and `#!/command/with-contenv sh`: s6-overlay's wrapper runs the shell named after it.
-      return /^#!\s*\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*with-contenv\s+\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
+      // `#!/usr/bin/env bash` (options such as `-S` allowed): env runs the shell named after it, as Laravel Sail's
+      // extensionless `start-container` starts (solidtime's docker/local/8.3, rw-fresh12).
+      return /^#!\s*\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*with-contenv\s+\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*\benv[ \t]+(?:-\S+[ \t]+)*\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
     } finally {
       closeSync(fd);
     }
@@ -1121,6 +1123,14 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
+        // `usermod -u`/`-g` (a PUID/PGID remap) also gives the user's home and the files in it to the new ID (usermod(8)):
+        // that chown needs CHOWN, and DAC_OVERRIDE to enter a home of mode 750 or 700 (Ubuntu's HOME_MODE). On the team engine
+        // (debian:bookworm-slim, home 750, cap_drop ALL + SETUID, SETGID) `usermod -u 2000 sail` failed with "Failed to change
+        // ownership of the home directory" (exit 12, /etc/passwd already rewritten); CHOWN alone failed the same; with
+        // CHOWN and DAC_OVERRIDE it succeeded (rw-fresh12, solidtime's Sail start-container).
+        if (path.posix.basename(tool) === 'usermod' && words.slice(1).some((w) => /^-[a-zA-Z]*[ug]$|^--(uid|gid)(=|$)/.test(w))) {
+          for (const c of ['CHOWN', 'DAC_OVERRIDE']) rootCaps.add(c);
+        }
       }
       // setcap before the drop: setting a file capability needs CAP_SETFCAP (capabilities(7)), and the capability it grants
       // must stay in the bounding set, or exec of a binary whose file capability is effective fails with EPERM (capabilities(7),
