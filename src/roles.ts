@@ -41,6 +41,12 @@ export interface DockerfileBuild {
   overCheckout?: string;
   /** runs `run`: every `docker run` of its tags runs the project's tests (`mvn clean test`): the first such command. */
   testRun?: string;
+  /**
+   * runs `run`: every `docker run` of its tags either runs the project's tests or lint, or is a `--rm` run over the
+   * checkout, and at least one runs tests: the first test command (photoview's `--target ui`, tested and linted in CI
+   * and run over the checkout from its README).
+   */
+  testOrCheckoutRun?: string;
   /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
   harness?: string;
   /** A compose service's own `command:`: whether it only keeps the container alive (isKeepAlive); unset when it keeps the image's. */
@@ -153,7 +159,9 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
     const runsOfTags = runs === 'run' ? evidence.imageUses.filter((u) => u.kind === 'run' && norm.has(normalizeTag(u.image))) : [];
     const overCheckout = runsOfTags.length && runsOfTags.every((u) => u.overCheckout) ? runsOfTags[0]!.overCheckout : undefined;
     const testRun = runsOfTags.length && runsOfTags.every((u) => u.testRun) ? runsOfTags[0]!.testRun : undefined;
-    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(testRun ? { testRun } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
+    const firstTest = runsOfTags.find((u) => u.testRun)?.testRun;
+    const testOrCheckoutRun = firstTest && runsOfTags.every((u) => u.testRun || u.overCheckout) ? firstTest : undefined;
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(testRun ? { testRun } : {}), ...(testOrCheckoutRun ? { testOrCheckoutRun } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
   }
   return builds;
 }
@@ -278,6 +286,14 @@ function decide(
     // no port, and the tests write into the tree the build left to root (`mvn clean` deletes target/), so USER would break them.
     if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.testRun)) {
       set('test', `${describeRuns(running)}, but every run runs its tests (${running[0]!.testRun}) and publishes no port: a test image, not a service`, running.map((u) => u.at));
+      continue;
+    }
+    // The same image tested or linted in CI and run over the checkout by hand (photoview's `--target ui`: CI runs
+    // `npm run test:ci` and `npm run lint:ci` in it and copies the reports out; its README runs `npm install` and the dev
+    // server with `-v \`pwd\`:/app --rm`): no run is a service. Its tests write their reports into the app folder the
+    // build left to root (`/app/ui/coverage`), so a USER would break the CI job.
+    if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.testOrCheckoutRun)) {
+      set('test', `${describeRuns(running)}, but every run runs its tests or lint (${running.find((u) => u.testOrCheckoutRun)!.testOrCheckoutRun}) or is a --rm run over the checkout, and none publishes a port: a test and development image, not a service`, running.map((u) => u.at));
       continue;
     }
     // A test harness a test script builds and runs (nginx-proxy's test/pytest.sh runs test/requirements/Dockerfile-nginx-proxy-tester
