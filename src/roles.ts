@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
+import { effectiveUser, finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import type { BuildUse, Evidence, NeverRunUse, RepoEvidence, UnreadBuildUse } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
@@ -68,6 +68,8 @@ export interface StageUse {
   hardened: boolean;
   /** What to do by hand when it is left alone, where its role says more than the general advice (a base image). */
   manual?: string;
+  /** A base image run or pushed as it is that already ends on a non-root USER: that user (nothing to do by hand). */
+  runsAs?: string;
 }
 
 export interface DockerfileUse {
@@ -250,18 +252,25 @@ function decide(
       const pushedToo = uses.filter((u) => u.runs === 'push');
       const vias = (us: typeof uses) => list([...new Set(us.map((u) => u.via))]);
       const also = [...(runsToo.length ? [`run by ${vias(runsToo)}`] : []), ...(pushedToo.length ? [`pushed by ${vias(pushedToo)} for others to run`] : [])];
+      // Already on a non-root USER (documenso's runner stage: `USER nodejs`, run by compose and FROM'd by
+      // Dockerfile.chromium): it does not run as root where it runs as it is, and its children inherit that user.
+      const user = also.length > 0 ? effectiveUser(resolveStageBase(parsed, st, {}, parents)) : undefined;
+      const runsAs = user && user.known && !user.root ? user : undefined;
       const extra = also.length
-        ? `; also ${also.join(' and ')}, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`
+        ? `; also ${also.join(' and ')}${runsAs ? `, already as ${runsAs.user}` : `, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`}`
         : '';
       const children = distinct(kids.map((k) => `${k.rel}:${k.line}`));
       const childList = list(children);
       // Run or pushed as it is with its own command, it runs as root there: the user is the one who can move USER here
       // (and USER root into the children's RUN steps); a base that only feeds children leaves USER to them.
-      const ownStart = also.length > 0 && runsByDefault(parsed, st, parents);
-      const manual = ownStart
+      const ownStart = also.length > 0 && !runsAs && runsByDefault(parsed, st, parents);
+      const manual = runsAs
+        ? `It is also ${also.join(' and ')} as it is, and already runs as ${runsAs.user} there${runsAs.instruction ? ` (USER at line ${runsAs.instruction.line + 1})` : ''}, which the images built FROM it (${childList}) inherit: nothing to add here.`
+        : ownStart
         ? `It is also ${also.join(' and ')} as it is, with a command to run (its own or its base image's), and runs as root there: to harden that use by hand, end this Dockerfile with a non-root USER, and in each image built FROM it (${childList}) put USER root before the RUN steps that need root and its own USER after them; or build the runnable image as a stage FROM this one that adds the USER.`
         : `This is a base image: USER is left to the images built FROM it (${childList}); docker-harden adds it to those it sees run, and any other child needs it by hand, after its RUN steps that need root.`;
       set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${children.join(', ')})${extra}`, [...kids, ...useEv], manual);
+      if (runsAs) stageUses[stageUses.length - 1]!.runsAs = runsAs.user;
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
@@ -527,7 +536,12 @@ export function leftAlone(use: DockerfileUse | undefined): { stage: number; mess
   });
   const base = left.some((s) => s.role === 'base');
   const role = left.find((s) => s.role !== 'unused')?.role;
-  const own = left.find((s) => s.manual)?.manual;
+  const ownStage = left.find((s) => s.manual);
+  const own = ownStage?.manual;
+  // Already non-root: the note says so, with no advice to widen the roles (a USER here would change nothing).
+  if (ownStage?.runsAs && left.length === 1) {
+    return { stage: left[0]!.index, message: `not a runtime image: left alone (${parts.join('; ')})`, manual: own! };
+  }
   return {
     stage: left[0]!.index,
     message: `not a runtime image: left alone (${parts.join('; ')})${base ? '; the images built FROM it get the user instead' : ''}`,
