@@ -2442,7 +2442,7 @@ function serviceWorkdir(s: ServiceLink, base: StageBase | undefined): string {
  * Empty when compose sets neither: the image's own start is startScriptRefs'.
  */
 export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): { hostPath: string; containerPath: string; where: string }[] {
-  if (composeStarts(s).length === 0) return [];
+  if (composeStarts(s).length === 0 && !mountsImageStart(project, s, df, base)) return [];
   const workdir = serviceWorkdir(s, base);
   const mappings = serviceMappings(project, s, df, base);
   const out: { hostPath: string; containerPath: string; where: string }[] = [];
@@ -2457,6 +2457,30 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
     }
   }
   return out.length ? followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, where: parent.where })) : out;
+}
+
+/**
+ * A service that keeps its image's ENTRYPOINT/CMD but whose mounts bring the script that start runs (polar's dev web
+ * service: `ENTRYPOINT ["/app/dev/docker/scripts/startup-web.sh"]`, a file no COPY puts in the image, which the
+ * service's `../../dev:/app/dev` bind mount provides; or a bind mount over the script a COPY put there): what runs is
+ * the mounted file, so the service's start is read with its mounts, as a compose start is.
+ */
+function mountsImageStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): boolean {
+  if (!df || !base) return false;
+  const workdir = serviceWorkdir(s, base);
+  const withMounts = serviceMappings(project, s, df, base);
+  const imageOnly = serviceMappings(project, undefined, df, base);
+  for (const text of serviceStartTexts(s, base)) {
+    for (const word of scriptWords(text)) {
+      for (const containerPath of containerPaths(word, workdir)) {
+        const hostPath = hostFileAt(project, withMounts, containerPath);
+        if (!hostPath) continue;
+        if (looksLikeShellScript(hostPath) && hostFileAt(project, imageOnly, containerPath) !== hostPath) return true;
+        break;
+      }
+    }
+  }
+  return false;
 }
 
 /**
@@ -2476,7 +2500,7 @@ export function startEscalations(start: ImageStart): string[] {
 }
 
 export function serviceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
-  if (composeStarts(s).length === 0) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
+  if (composeStarts(s).length === 0 && !mountsImageStart(project, s, df, base)) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
   return serviceStartInPass.get(s, () => readServiceStart(project, s, df, base));
 }
 
