@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
+import { effectiveUser, finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import type { BuildUse, Evidence, NeverRunUse, RepoEvidence, UnreadBuildUse } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
@@ -41,6 +41,12 @@ export interface DockerfileBuild {
   overCheckout?: string;
   /** runs `run`: every `docker run` of its tags runs the project's tests (`mvn clean test`): the first such command. */
   testRun?: string;
+  /**
+   * runs `run`: every `docker run` of its tags either runs the project's tests or lint, or is a `--rm` run over the
+   * checkout, and at least one runs tests: the first test command (photoview's `--target ui`, tested and linted in CI
+   * and run over the checkout from its README).
+   */
+  testOrCheckoutRun?: string;
   /** Set when a compose test harness service builds it (src/test-harness.ts): why that service is one. */
   harness?: string;
   /** A compose service's own `command:`: whether it only keeps the container alive (isKeepAlive); unset when it keeps the image's. */
@@ -62,6 +68,8 @@ export interface StageUse {
   hardened: boolean;
   /** What to do by hand when it is left alone, where its role says more than the general advice (a base image). */
   manual?: string;
+  /** A base image run or pushed as it is that already ends on a non-root USER: that user (nothing to do by hand). */
+  runsAs?: string;
 }
 
 export interface DockerfileUse {
@@ -153,7 +161,9 @@ function buildsOf(df: DockerfileSource, project: Project, own: BuildUse[], evide
     const runsOfTags = runs === 'run' ? evidence.imageUses.filter((u) => u.kind === 'run' && norm.has(normalizeTag(u.image))) : [];
     const overCheckout = runsOfTags.length && runsOfTags.every((u) => u.overCheckout) ? runsOfTags[0]!.overCheckout : undefined;
     const testRun = runsOfTags.length && runsOfTags.every((u) => u.testRun) ? runsOfTags[0]!.testRun : undefined;
-    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(testRun ? { testRun } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
+    const firstTest = runsOfTags.find((u) => u.testRun)?.testRun;
+    const testOrCheckoutRun = firstTest && runsOfTags.every((u) => u.testRun || u.overCheckout) ? firstTest : undefined;
+    builds.push({ via: b.via, target: b.target, tags: b.tags, runs, exportsFiles: b.exportsFiles, ...(publishes ? { publishes } : {}), ...(overCheckout ? { overCheckout } : {}), ...(testRun ? { testRun } : {}), ...(testOrCheckoutRun ? { testOrCheckoutRun } : {}), ...(ciJob ? { ciJob } : {}), at: b.at });
   }
   return builds;
 }
@@ -242,18 +252,25 @@ function decide(
       const pushedToo = uses.filter((u) => u.runs === 'push');
       const vias = (us: typeof uses) => list([...new Set(us.map((u) => u.via))]);
       const also = [...(runsToo.length ? [`run by ${vias(runsToo)}`] : []), ...(pushedToo.length ? [`pushed by ${vias(pushedToo)} for others to run`] : [])];
+      // Already on a non-root USER (documenso's runner stage: `USER nodejs`, run by compose and FROM'd by
+      // Dockerfile.chromium): it does not run as root where it runs as it is, and its children inherit that user.
+      const user = also.length > 0 ? effectiveUser(resolveStageBase(parsed, st, {}, parents)) : undefined;
+      const runsAs = user && user.known && !user.root ? user : undefined;
       const extra = also.length
-        ? `; also ${also.join(' and ')}, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`
+        ? `; also ${also.join(' and ')}${runsAs ? `, already as ${runsAs.user}` : `, so its children get the user instead${pushedToo.length ? ' (a USER here would apply to their RUN steps too, which may need root: add USER root before them first)' : ''}`}`
         : '';
       const children = distinct(kids.map((k) => `${k.rel}:${k.line}`));
       const childList = list(children);
       // Run or pushed as it is with its own command, it runs as root there: the user is the one who can move USER here
       // (and USER root into the children's RUN steps); a base that only feeds children leaves USER to them.
-      const ownStart = also.length > 0 && runsByDefault(parsed, st, parents);
-      const manual = ownStart
+      const ownStart = also.length > 0 && !runsAs && runsByDefault(parsed, st, parents);
+      const manual = runsAs
+        ? `It is also ${also.join(' and ')} as it is, and already runs as ${runsAs.user} there${runsAs.instruction ? ` (USER at line ${runsAs.instruction.line + 1})` : ''}, which the images built FROM it (${childList}) inherit: nothing to add here.`
+        : ownStart
         ? `It is also ${also.join(' and ')} as it is, with a command to run (its own or its base image's), and runs as root there: to harden that use by hand, end this Dockerfile with a non-root USER, and in each image built FROM it (${childList}) put USER root before the RUN steps that need root and its own USER after them; or build the runnable image as a stage FROM this one that adds the USER.`
         : `This is a base image: USER is left to the images built FROM it (${childList}); docker-harden adds it to those it sees run, and any other child needs it by hand, after its RUN steps that need root.`;
       set('base', `other ${kids.every((k) => k.file !== df.path) ? 'Dockerfiles' : 'stages'} build FROM its image (${children.join(', ')})${extra}`, [...kids, ...useEv], manual);
+      if (runsAs) stageUses[stageUses.length - 1]!.runsAs = runsAs.user;
       continue;
     }
     const running = uses.filter((u) => u.runs && !u.exportsFiles);
@@ -278,6 +295,14 @@ function decide(
     // no port, and the tests write into the tree the build left to root (`mvn clean` deletes target/), so USER would break them.
     if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.testRun)) {
       set('test', `${describeRuns(running)}, but every run runs its tests (${running[0]!.testRun}) and publishes no port: a test image, not a service`, running.map((u) => u.at));
+      continue;
+    }
+    // The same image tested or linted in CI and run over the checkout by hand (photoview's `--target ui`: CI runs
+    // `npm run test:ci` and `npm run lint:ci` in it and copies the reports out; its README runs `npm install` and the dev
+    // server with `-v \`pwd\`:/app --rm`): no run is a service. Its tests write their reports into the app folder the
+    // build left to root (`/app/ui/coverage`), so a USER would break the CI job.
+    if (running.length && running.every((u) => u.runs === 'run' && !u.publishes && u.testOrCheckoutRun)) {
+      set('test', `${describeRuns(running)}, but every run runs its tests or lint (${running.find((u) => u.testOrCheckoutRun)!.testOrCheckoutRun}) or is a --rm run over the checkout, and none publishes a port: a test and development image, not a service`, running.map((u) => u.at));
       continue;
     }
     // A test harness a test script builds and runs (nginx-proxy's test/pytest.sh runs test/requirements/Dockerfile-nginx-proxy-tester
@@ -511,7 +536,12 @@ export function leftAlone(use: DockerfileUse | undefined): { stage: number; mess
   });
   const base = left.some((s) => s.role === 'base');
   const role = left.find((s) => s.role !== 'unused')?.role;
-  const own = left.find((s) => s.manual)?.manual;
+  const ownStage = left.find((s) => s.manual);
+  const own = ownStage?.manual;
+  // Already non-root: the note says so, with no advice to widen the roles (a USER here would change nothing).
+  if (ownStage?.runsAs && left.length === 1) {
+    return { stage: left[0]!.index, message: `not a runtime image: left alone (${parts.join('; ')})`, manual: own! };
+  }
   return {
     stage: left[0]!.index,
     message: `not a runtime image: left alone (${parts.join('; ')})${base ? '; the images built FROM it get the user instead' : ''}`,

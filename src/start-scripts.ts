@@ -216,7 +216,9 @@ function looksLikeShellScript(p: string): boolean {
       const buf = Buffer.alloc(64);
       const n = readSync(fd, buf, 0, 64, 0);
       // `#!/usr/bin/with-contenv bash` and `#!/command/with-contenv sh`: s6-overlay's wrapper runs the shell named after it.
-      return /^#!\s*\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*with-contenv\s+\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
+      // `#!/usr/bin/env bash` (options such as `-S` allowed): env runs the shell named after it, as Laravel Sail's
+      // extensionless `start-container` starts (solidtime's docker/local/8.3, rw-fresh12).
+      return /^#!\s*\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*with-contenv\s+\S*\b(sh|bash|ash|dash)\b|^#!\s*\S*\benv[ \t]+(?:-\S+[ \t]+)*\S*\b(sh|bash|ash|dash)\b/.test(buf.subarray(0, n).toString('latin1'));
     } finally {
       closeSync(fd);
     }
@@ -1131,6 +1133,14 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
+        // `usermod -u`/`-g` (a PUID/PGID remap) also gives the user's home and the files in it to the new ID (usermod(8)):
+        // that chown needs CHOWN, and DAC_OVERRIDE to enter a home of mode 750 or 700 (Ubuntu's HOME_MODE). On the team engine
+        // (debian:bookworm-slim, home 750, cap_drop ALL + SETUID, SETGID) `usermod -u 2000 sail` failed with "Failed to change
+        // ownership of the home directory" (exit 12, /etc/passwd already rewritten); CHOWN alone failed the same; with
+        // CHOWN and DAC_OVERRIDE it succeeded (rw-fresh12, solidtime's Sail start-container).
+        if (path.posix.basename(tool) === 'usermod' && words.slice(1).some((w) => /^-[a-zA-Z]*[ug]$|^--(uid|gid)(=|$)/.test(w))) {
+          for (const c of ['CHOWN', 'DAC_OVERRIDE']) rootCaps.add(c);
+        }
       }
       // setcap before the drop: setting a file capability needs CAP_SETFCAP (capabilities(7)), and the capability it grants
       // must stay in the bounding set, or exec of a binary whose file capability is effective fails with EPERM (capabilities(7),
@@ -2439,10 +2449,10 @@ function serviceWorkdir(s: ServiceLink, base: StageBase | undefined): string {
  * Scripts of the repository a service's start runs, when its compose entry
  * sets a command or entrypoint: found where its image COPYs them or where the
  * service mounts them (`./start.sh:/app/start.sh` + `command: /app/start.sh`).
- * Empty when compose sets neither: the image's own start is startScriptRefs'.
+ * Also the image's own start script when the service mounts a script of the
+ * repository over it. Empty otherwise: the image's own start is startScriptRefs'.
  */
 export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): { hostPath: string; containerPath: string; where: string }[] {
-  if (composeStarts(s).length === 0) return [];
   const asked = scriptRefsInPass.get(s, () => []);
   const hit = asked.find((a) => a.df === df && a.base === base);
   if (hit) return hit.refs;
@@ -2459,6 +2469,7 @@ export function serviceStartScriptRefs(project: Project, s: ServiceLink, df: Doc
 const scriptRefsInPass = new PassMemo<ServiceLink, { df: DockerfileSource | undefined; base: StageBase | undefined; refs: { hostPath: string; containerPath: string; where: string }[] }[]>();
 
 function readServiceStartScriptRefs(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): { hostPath: string; containerPath: string; where: string }[] {
+  if (composeStarts(s).length === 0 && !mountsImageStart(project, s, df, base)) return [];
   const workdir = serviceWorkdir(s, base);
   const mappings = serviceMappings(project, s, df, base);
   const out: { hostPath: string; containerPath: string; where: string }[] = [];
@@ -2473,6 +2484,30 @@ function readServiceStartScriptRefs(project: Project, s: ServiceLink, df: Docker
     }
   }
   return out.length ? followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, where: parent.where })) : out;
+}
+
+/**
+ * A service that keeps its image's ENTRYPOINT/CMD but whose mounts bring the script that start runs (polar's dev web
+ * service: `ENTRYPOINT ["/app/dev/docker/scripts/startup-web.sh"]`, a file no COPY puts in the image, which the
+ * service's `../../dev:/app/dev` bind mount provides; or a bind mount over the script a COPY put there): what runs is
+ * the mounted file, so the service's start is read with its mounts, as a compose start is.
+ */
+function mountsImageStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): boolean {
+  if (!df || !base) return false;
+  const workdir = serviceWorkdir(s, base);
+  const withMounts = serviceMappings(project, s, df, base);
+  const imageOnly = serviceMappings(project, undefined, df, base);
+  for (const text of serviceStartTexts(s, base)) {
+    for (const word of scriptWords(text)) {
+      for (const containerPath of containerPaths(word, workdir)) {
+        const hostPath = hostFileAt(project, withMounts, containerPath);
+        if (!hostPath) continue;
+        if (looksLikeShellScript(hostPath) && hostFileAt(project, imageOnly, containerPath) !== hostPath) return true;
+        break;
+      }
+    }
+  }
+  return false;
 }
 
 /**
@@ -2492,7 +2527,7 @@ export function startEscalations(start: ImageStart): string[] {
 }
 
 export function serviceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
-  if (composeStarts(s).length === 0) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
+  if (composeStarts(s).length === 0 && !mountsImageStart(project, s, df, base)) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
   return serviceStartInPass.get(s, () => readServiceStart(project, s, df, base));
 }
 

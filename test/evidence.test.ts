@@ -137,10 +137,10 @@ describe('command recogniser', () => {
     expect(inv('docker push org/app:1')).toEqual({ kind: 'push', image: 'org/app:1' });
     expect(inv('docker run --rm -it -v "$PWD:/src" -e X=1 --name t org/app:1 npm test')).toEqual({ kind: 'run', image: 'org/app:1', overCheckout: '$PWD:/src', testRun: 'npm test', mounts: ['$PWD:/src'] });
     // The command runs the project's tests (languagetool's CI: `docker run languagetool-build mvn clean test --quiet`).
-    for (const cmd of ['mvn clean test --quiet', './mvnw -B verify', './gradlew check', 'go test ./...', 'cargo test', 'sh -c "pytest -q && echo ok"', 'python -m pytest', 'npm run test:unit', 'bundle exec rspec', 'make test']) {
+    for (const cmd of ['mvn clean test --quiet', './mvnw -B verify', './gradlew check', 'go test ./...', 'cargo test', 'sh -c "pytest -q && echo ok"', 'python -m pytest', 'npm run test:unit', 'bundle exec rspec', 'make test', 'npm run lint:ci', '/app/scripts/test_all.sh', './run-tests.sh']) {
       expect(inv(`docker run app-build ${cmd}`), cmd).toMatchObject({ testRun: expect.stringContaining(cmd.replace(/"/g, '')) });
     }
-    for (const cmd of ['', 'mvn package', 'npm start', 'sh -c "npm run build"', 'go run .', 'python manage.py runserver', 'make']) {
+    for (const cmd of ['', 'mvn package', 'npm start', 'sh -c "npm run build"', 'go run .', 'python manage.py runserver', 'make', '/app/start.sh', '/app/scripts/contest.sh', 'npm run mon']) {
       expect(inv(`docker run app-build ${cmd}`.trim()), cmd).not.toHaveProperty('testRun');
     }
     // Every mount is kept, as written (non-root-user reads their targets: a mount under /root holds USER back).
@@ -148,7 +148,7 @@ describe('command recogniser', () => {
       mounts: ['$HOME/.app:/root/.app', '/app/node_modules', '--mount=type=bind,source=./c,target=/etc/c'],
     });
     // The checkout mounted by a --rm run, in each spelling; not without --rm, nor another folder.
-    for (const mount of ['-v $PWD/build:/out', '--volume=${PWD}/out:/out', '-v .:/src:ro', '--mount type=bind,source=${PWD},target=/w', '-v $GITHUB_WORKSPACE:/gh']) {
+    for (const mount of ['-v $PWD/build:/out', '--volume=${PWD}/out:/out', '-v .:/src:ro', '--mount type=bind,source=${PWD},target=/w', '-v $GITHUB_WORKSPACE:/gh', '-v `pwd`:/app']) {
       expect(inv(`docker run --rm ${mount} org/tool:1 make`), mount).toMatchObject({ overCheckout: expect.any(String) });
     }
     // Quoted, with a command substitution: the mount is the checkout too.

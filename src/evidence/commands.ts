@@ -300,10 +300,10 @@ function bakeArgs(args: string[]): BakeInvocation {
 }
 
 /**
- * A bind mount source that is the checkout the command runs in: `$PWD`, `${PWD}`, `$(pwd)`, Make's `$(PWD)`
+ * A bind mount source that is the checkout the command runs in: `$PWD`, `${PWD}`, `$(pwd)`, `` `pwd` ``, Make's `$(PWD)`
  * and `$(CURDIR)`, `.`, `./sub`, a CI workspace (`$GITHUB_WORKSPACE`, `${{ github.workspace }}`, `$CI_PROJECT_DIR`).
  */
-const CHECKOUT_SOURCE = /^(\$PWD|\$\{PWD\}|\$\((?:pwd|PWD|CURDIR|shell pwd)\)|\.|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\}|\$\{\{\s*github\.workspace\s*\}\}|\$CI_PROJECT_DIR|\$\{CI_PROJECT_DIR\})(\/.*)?$/;
+const CHECKOUT_SOURCE = /^(\$PWD|\$\{PWD\}|\$\((?:pwd|PWD|CURDIR|shell pwd)\)|`pwd`|\.|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\}|\$\{\{\s*github\.workspace\s*\}\}|\$CI_PROJECT_DIR|\$\{CI_PROJECT_DIR\})(\/.*)?$/;
 
 /** The source of a `-v SRC:DST[:opts]` or `--mount type=bind,source=SRC,...` value, quotes removed. */
 function mountSource(flag: string, spec: string): string | undefined {
@@ -344,7 +344,11 @@ function testRunCommand(words: string[]): string | undefined {
   if (!tool) return undefined;
   const args = w.slice(1).filter((x) => !x.startsWith('-'));
   const goal = TEST_GOALS[tool];
-  const runsTests = TEST_RUNNERS.has(tool) || (tool === 'rake' && args.includes('test')) || (goal && (args.some((x) => goal.test(x)) || ((tool === 'npm' || tool === 'yarn' || tool === 'pnpm') && args[0] === 'run' && /^test(:|$)/.test(args[1] ?? ''))));
+  // A script named for the tests (photoview's CI runs `/app/scripts/test_all.sh` in its `--target api` image; `run-tests.sh`, `test.sh`).
+  const testScript = /\.sh$/.test(tool) && /^(run[-_])?tests?([-_.][^/]*)?\.sh$/.test(tool);
+  // `npm run lint:ci` ends like the tests and writes its report the same way (photoview's `--target ui` in CI).
+  const npmScript = (tool === 'npm' || tool === 'yarn' || tool === 'pnpm') && args[0] === 'run' && /^(test|lint)(:|$)/.test(args[1] ?? '');
+  const runsTests = TEST_RUNNERS.has(tool) || testScript || (tool === 'rake' && args.includes('test')) || (goal && (args.some((x) => goal.test(x)) || npmScript));
   return runsTests ? words.join(' ') : undefined;
 }
 

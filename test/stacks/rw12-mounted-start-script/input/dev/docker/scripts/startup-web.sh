@@ -1,0 +1,5 @@
+#!/bin/bash
+set -euo pipefail
+cd /app/clients
+pnpm install --frozen-lockfile
+exec pnpm exec node server.js

@@ -1,0 +1,2 @@
+#!/bin/sh
+cd /app/api && go test ./... -coverprofile=coverage.txt
