@@ -158,8 +158,11 @@ function topLevelParts(text: string, separator: ',' | '+'): string[] {
 
 /** What a Node.js file's names and the folders its start knows stand for, for pathExpression. */
 interface PathScope {
-  /** Names bound once to a path this reader could work out (`const indexHtmlPath = path.join(__dirname, "index.html")`). */
-  names: Map<string, string>;
+  /**
+   * What a name stands for: a path, when the file binds it once to an expression this reader can work out
+   * (`const indexHtmlPath = path.join(__dirname, "index.html")`); undefined otherwise.
+   */
+  name: (name: string) => string | undefined;
   /** The script's own path in the container (`__filename`, `import.meta.url`). */
   file: string;
   /** The process's working directory (`process.cwd()`, what relative paths are taken against). */
@@ -195,11 +198,11 @@ export function pathExpression(expression: string, scope: PathScope, depth = 0):
     const values = sum.map((x) => pathExpression(x, scope, depth + 1));
     return values.every((v): v is string => v !== undefined) ? values.join('') : undefined;
   }
-  if (e === '__dirname' || e === 'import.meta.dirname') return scope.names.get('__dirname') ?? path.posix.dirname(scope.file);
-  if (e === '__filename' || e === 'import.meta.filename') return scope.names.get('__filename') ?? scope.file;
+  if (e === '__dirname' || e === 'import.meta.dirname') return (e === '__dirname' ? scope.name(e) : undefined) ?? path.posix.dirname(scope.file);
+  if (e === '__filename' || e === 'import.meta.filename') return (e === '__filename' ? scope.name(e) : undefined) ?? scope.file;
   if (/^process\.cwd\(\s*\)$/.test(e)) return scope.cwd;
   if (/^(?:url\.)?fileURLToPath\(\s*import\.meta\.url\s*\)$/.test(e) || /^new URL\(\s*import\.meta\.url\s*\)\.pathname$/.test(e)) return scope.file;
-  if (/^[A-Za-z_$][\w$]*$/.test(e)) return scope.names.get(e);
+  if (/^[A-Za-z_$][\w$]*$/.test(e)) return scope.name(e);
   const call = /^(?:(?:node:)?path\.)?(?:posix\.)?(join|resolve|dirname)\((.*)\)$/s.exec(e);
   if (call && closingParen(e, e.indexOf('(')) === e.length - 1) {
     const inner = call[2]!.trim();
@@ -213,22 +216,35 @@ export function pathExpression(expression: string, scope: PathScope, depth = 0):
   return undefined;
 }
 
-/** The names a start file binds once to a path pathExpression can work out, in the order they are bound. */
-function pathNames(text: string, scope: PathScope): Map<string, string> {
-  const names = scope.names;
-  for (const m of text.matchAll(DECLARATION)) {
-    const name = m[1]!;
-    // A name bound more than once (a `let` reassigned, the same name in two functions) may hold either value.
-    const bindings = text.match(new RegExp(`(^|[^\\w$.])${name.replace(/\$/g, '\\$')}\\s*=(?!=|>)`, 'g'))?.length ?? 0;
-    if (bindings !== 1) {
-      names.delete(name);
-      continue;
-    }
-    const expression = expressionAt(text, m.index! + m[0].length, true);
-    const value = expression === undefined ? undefined : pathExpression(expression, scope);
-    if (value !== undefined) names.set(name, value);
-  }
-  return names;
+/** Any `NAME =` or `NAME += …` (not `==`, `=>`, `<=`, `!=`): a binding or an assignment, for counting how often a name is bound. */
+const ASSIGNMENT = /(^|[^\w$.])([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?!=|>)/g;
+
+/**
+ * A lookup of the names a start file binds exactly once (`const`/`let`/`var NAME = …`, and no other `NAME = …` in the
+ * file: a `let` reassigned, or the same name in two functions, may hold either value), worked out on demand: a start
+ * file may be a large bundle, so the file is read in one pass and only the names a write call uses are evaluated.
+ */
+function nameLookup(text: string, file: string, cwd: string): PathScope {
+  const bindings = new Map<string, number>();
+  for (const m of text.matchAll(ASSIGNMENT)) bindings.set(m[2]!, (bindings.get(m[2]!) ?? 0) + 1);
+  const declared = new Map<string, number>();
+  for (const m of text.matchAll(DECLARATION)) if (!declared.has(m[1]!)) declared.set(m[1]!, m.index! + m[0].length);
+  const values = new Map<string, string | undefined>();
+  const scope: PathScope = {
+    file,
+    cwd,
+    name: (name) => {
+      if (values.has(name)) return values.get(name);
+      values.set(name, undefined); // a name whose expression reaches itself stays unknown
+      const at = declared.get(name);
+      if (at === undefined || bindings.get(name) !== 1) return undefined;
+      const expression = expressionAt(text, at, true);
+      const value = expression === undefined ? undefined : pathExpression(expression, scope);
+      values.set(name, value);
+      return value;
+    },
+  };
+  return scope;
 }
 
 function imageStarts(base: StageBase): Start[] {
@@ -269,8 +285,7 @@ function startFileWrites(starts: Start[], workingDir: () => string, containerMap
       }
       // Paths built from fixed parts (`path.join(__dirname, "index.html")`, directly or through a name bound once to it).
       // A plain literal is WRITE_CALL's and REMOVE_CALL's above.
-      const scope: PathScope = { names: new Map(), file: containerPath, cwd: wd };
-      pathNames(text, scope);
+      const scope = nameLookup(text, containerPath, wd);
       for (const [pattern, kindOf] of [
         [WRITE_CALL_ANY, (fn: string): StartWrite['kind'] => (fn.startsWith('mkdir') ? 'dir' : 'file')],
         [REMOVE_CALL_ANY, (): StartWrite['kind'] => 'dir-of'],

@@ -2,8 +2,9 @@
 // ch-ui's inject-env.js keeps `path.join(__dirname, "index.html")` in a const and writes the built index.html through it.
 import { describe, it, expect } from 'vitest';
 import { pathExpression } from '../src/node-start-writes.js';
+import { hardenTree } from './helpers.js';
 
-const scope = (names: Record<string, string> = {}) => ({ names: new Map(Object.entries(names)), file: '/app/scripts/start.js', cwd: '/srv' });
+const scope = (names: Record<string, string> = {}) => ({ name: (n: string) => names[n], file: '/app/scripts/start.js', cwd: '/srv' });
 
 describe('pathExpression', () => {
   it('reads literals, __dirname, __filename and import.meta', () => {
@@ -43,5 +44,36 @@ describe('pathExpression', () => {
     expect(pathExpression('path.join(a)(b)', scope({ a: '/x' }))).toBeUndefined();
     expect(pathExpression('__dirname + suffix', scope())).toBeUndefined();
     expect(pathExpression('', scope())).toBeUndefined();
+  });
+});
+
+describe('node start file writes through names', () => {
+  const run = async (script: string) => {
+    const { result } = await hardenTree(
+      {
+        'build/index.html': '<html></html>\n',
+        'start.js': script,
+        Dockerfile: 'FROM node:22-alpine\nWORKDIR /app\nCOPY build/ ./build/\nCOPY start.js ./\nCMD ["node", "start.js"]\n',
+      },
+      ['dockerfile/non-root-user'],
+    );
+    return result.engine.findings.map((f) => f.message).join('\n');
+  };
+
+  it('follows a name bound once, also through another name', async () => {
+    const messages = await run("const path = require('path');\nconst dir = path.join(__dirname, 'build');\nconst target = `${dir}/index.html`;\nrequire('fs').writeFileSync(target, 'x');\n");
+    expect(messages).toContain('writeFileSync(target), which is /app/build/index.html');
+  });
+
+  it('does not follow a name assigned again, with = or +=', async () => {
+    for (const again of ["target = '/tmp/x';", "target += '.bak';"]) {
+      const messages = await run(`const path = require('path');\nlet target = path.join(__dirname, 'build', 'index.html');\nif (process.env.X) ${again}\nrequire('fs').writeFileSync(target, 'x');\n`);
+      expect(messages).not.toContain('which is');
+    }
+  });
+
+  it('compares are not assignments', async () => {
+    const messages = await run("const path = require('path');\nconst target = path.join(__dirname, 'build', 'index.html');\nif (target <= 'a' || target != 'b' || target === 'c') {}\nrequire('fs').writeFileSync(target, 'x');\n");
+    expect(messages).toContain('which is /app/build/index.html');
   });
 });
