@@ -9,7 +9,11 @@
 //   fs.writeFileSync / writeFile / appendFile(Sync) / createWriteStream / mkdir(Sync)
 //   with a string literal path, rm / unlink / rename (their folder must be writable),
 //   and an `import-meta-env ... -p "GLOB"` it runs.
-// Paths built at run time (variables, path.join of variables) are not followed.
+// A path may also be built from fixed parts (pathExpression): `path.join(__dirname, "index.html")`,
+// `path.resolve(...)`, `${__dirname}/x`, `__dirname + "/x"`, `import.meta.dirname`, `process.cwd()`,
+// directly or through a `const` assigned once (ch-ui's inject-env.js: `const indexHtmlPath =
+// path.join(__dirname, "index.html")`, then `fs.writeFileSync(indexHtmlPath, ...)`).
+// Paths built from anything else at run time (environment, arguments, function results) are not followed.
 import { readFileSync } from 'node:fs';
 import { lineColumn } from './text.js';
 import path from 'node:path';
@@ -26,6 +30,11 @@ const SHELL = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
 const WRITE_CALL = /\b(writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|mkdirSync|mkdir)\(\s*(['"`])([^'"`$\\]+)\2/g;
 /** Calls that remove or rename the file their first argument names: its folder must be writable. */
 const REMOVE_CALL = /\b(rmSync|rm|unlinkSync|unlink|renameSync|rename)\(\s*(['"`])([^'"`$\\]+)\2/g;
+/** The same calls with any first argument: the argument is read by pathExpression (a literal is WRITE_CALL's / REMOVE_CALL's). */
+const WRITE_CALL_ANY = /\b(writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|mkdirSync|mkdir)\(/g;
+const REMOVE_CALL_ANY = /\b(rmSync|rm|unlinkSync|unlink|renameSync|rename)\(/g;
+/** `const NAME = `, `let NAME = `, `var NAME = `: a name a path may be kept in. */
+const DECLARATION = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=(?!=)\s*/g;
 const IMPORT_META_ENV = /import-meta-env\b[^\n]*?\s(?:-p|--path)[\s=]+(['"]?)([^'"\s]+)\1/g;
 
 /** The `node FILE` commands of a start (argv or shell text), `sh -c` texts followed. */
@@ -82,6 +91,162 @@ export function imageNodeStartWrites(project: Project, df: DockerfileSource, bas
   );
 }
 
+/**
+ * The text of one expression starting at `from`: up to the first `,`, `)`, `;` (or a line end, with `lineEnds`)
+ * outside brackets and strings. Undefined when the text ends first.
+ */
+function expressionAt(text: string, from: number, lineEnds: boolean): string | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (depth === 0 && (c === ',' || c === ')' || c === ';' || c === '}' || (lineEnds && c === '\n'))) return text.slice(from, i).trim();
+  }
+  return lineEnds ? text.slice(from).trim() : undefined;
+}
+
+/** Where the bracket opened at `open` closes (strings skipped); -1 when it does not. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** `a, b, c` (or `a + b`) split at the separators outside brackets and strings. */
+function topLevelParts(text: string, separator: ',' | '+'): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (depth === 0 && c === separator) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
+/** What a Node.js file's names and the folders its start knows stand for, for pathExpression. */
+interface PathScope {
+  /**
+   * What a name stands for: a path, when the file binds it once to an expression this reader can work out
+   * (`const indexHtmlPath = path.join(__dirname, "index.html")`); undefined otherwise.
+   */
+  name: (name: string) => string | undefined;
+  /** The script's own path in the container (`__filename`, `import.meta.url`). */
+  file: string;
+  /** The process's working directory (`process.cwd()`, what relative paths are taken against). */
+  cwd: string;
+}
+
+/**
+ * The path an expression of a start file stands for, when it is built only from fixed parts: string literals,
+ * `__dirname` / `__filename` / `import.meta.dirname` / `import.meta.filename` (the script's folder and file, known
+ * from where the image puts it), `process.cwd()`, names bound once to such a path, `path.join`, `path.resolve`,
+ * `path.dirname`, `fileURLToPath(import.meta.url)`, template literals and `+` over these. Anything else (an
+ * environment variable, an argument, a function's result) makes it unknown: undefined.
+ */
+export function pathExpression(expression: string, scope: PathScope, depth = 0): string | undefined {
+  const e = expression.trim().replace(/;$/, '').trim();
+  if (!e || depth > 8) return undefined;
+  const literal = /^(['"])((?:(?!\1)[^\\\n])*)\1$/.exec(e);
+  if (literal) return literal[2];
+  const template = /^`([^`\\]*)`$/.exec(e);
+  if (template) {
+    let unknown = false;
+    const text = template[1]!.replace(/\$\{([^}]*)\}/g, (_, inner: string) => {
+      const v = pathExpression(inner, scope, depth + 1);
+      if (v === undefined) unknown = true;
+      return v ?? '';
+    });
+    return unknown ? undefined : text;
+  }
+  const wrapped = /^\((.*)\)$/s.exec(e);
+  if (wrapped && closingParen(e, 0) === e.length - 1) return pathExpression(wrapped[1]!, scope, depth + 1);
+  const sum = topLevelParts(e, '+');
+  if (sum.length > 1) {
+    const values = sum.map((x) => pathExpression(x, scope, depth + 1));
+    return values.every((v): v is string => v !== undefined) ? values.join('') : undefined;
+  }
+  if (e === '__dirname' || e === 'import.meta.dirname') return (e === '__dirname' ? scope.name(e) : undefined) ?? path.posix.dirname(scope.file);
+  if (e === '__filename' || e === 'import.meta.filename') return (e === '__filename' ? scope.name(e) : undefined) ?? scope.file;
+  if (/^process\.cwd\(\s*\)$/.test(e)) return scope.cwd;
+  if (/^(?:url\.)?fileURLToPath\(\s*import\.meta\.url\s*\)$/.test(e) || /^new URL\(\s*import\.meta\.url\s*\)\.pathname$/.test(e)) return scope.file;
+  if (/^[A-Za-z_$][\w$]*$/.test(e)) return scope.name(e);
+  const call = /^(?:(?:node:)?path\.)?(?:posix\.)?(join|resolve|dirname)\((.*)\)$/s.exec(e);
+  if (call && closingParen(e, e.indexOf('(')) === e.length - 1) {
+    const inner = call[2]!.trim();
+    const args = inner === '' ? [] : topLevelParts(inner, ',').filter((a) => a !== '');
+    const values = args.map((a) => pathExpression(a, scope, depth + 1));
+    if (!values.every((v): v is string => v !== undefined)) return undefined;
+    if (call[1] === 'dirname') return values.length === 1 ? path.posix.dirname(values[0]!) : undefined;
+    if (call[1] === 'resolve') return path.posix.resolve(scope.cwd, ...values);
+    return values.length ? path.posix.join(...values) : undefined;
+  }
+  return undefined;
+}
+
+/** Any `NAME =` or `NAME += …` (not `==`, `=>`, `<=`, `!=`): a binding or an assignment, for counting how often a name is bound. */
+const ASSIGNMENT = /(^|[^\w$.])([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?!=|>)/g;
+
+/**
+ * A lookup of the names a start file binds exactly once (`const`/`let`/`var NAME = …`, and no other `NAME = …` in the
+ * file: a `let` reassigned, or the same name in two functions, may hold either value), worked out on demand: a start
+ * file may be a large bundle, so the file is read in one pass and only the names a write call uses are evaluated.
+ */
+function nameLookup(text: string, file: string, cwd: string): PathScope {
+  const bindings = new Map<string, number>();
+  for (const m of text.matchAll(ASSIGNMENT)) bindings.set(m[2]!, (bindings.get(m[2]!) ?? 0) + 1);
+  const declared = new Map<string, number>();
+  for (const m of text.matchAll(DECLARATION)) if (!declared.has(m[1]!)) declared.set(m[1]!, m.index! + m[0].length);
+  const values = new Map<string, string | undefined>();
+  const scope: PathScope = {
+    file,
+    cwd,
+    name: (name) => {
+      if (values.has(name)) return values.get(name);
+      values.set(name, undefined); // a name whose expression reaches itself stays unknown
+      const at = declared.get(name);
+      if (at === undefined || bindings.get(name) !== 1) return undefined;
+      const expression = expressionAt(text, at, true);
+      const value = expression === undefined ? undefined : pathExpression(expression, scope);
+      values.set(name, value);
+      return value;
+    },
+  };
+  return scope;
+}
+
 function imageStarts(base: StageBase): Start[] {
   return imageStartCommands(base)
     .filter((c) => !c.inherited)
@@ -117,6 +282,23 @@ function startFileWrites(starts: Start[], workingDir: () => string, containerMap
         // hoppscotch's start removes the build.env it wrote: a file the user owns in a folder it cannot write stays.
         const target = path.posix.resolve(wd, m[3]!);
         out.push({ path: target, kind: 'dir-of', how: `${m[1]}("${m[3]}") (${name} line ${lineColumn(text, m.index!).line}, run by ${start.where})` });
+      }
+      // Paths built from fixed parts (`path.join(__dirname, "index.html")`, directly or through a name bound once to it).
+      // A plain literal is WRITE_CALL's and REMOVE_CALL's above.
+      const scope = nameLookup(text, containerPath, wd);
+      for (const [pattern, kindOf] of [
+        [WRITE_CALL_ANY, (fn: string): StartWrite['kind'] => (fn.startsWith('mkdir') ? 'dir' : 'file')],
+        [REMOVE_CALL_ANY, (): StartWrite['kind'] => 'dir-of'],
+      ] as const) {
+        for (const m of text.matchAll(pattern)) {
+          const argument = expressionAt(text, m.index! + m[0].length, false);
+          if (argument === undefined || /^(['"`])[^'"`$\\]+\1$/.test(argument)) continue;
+          const value = pathExpression(argument, scope);
+          if (value === undefined) continue;
+          const target = path.posix.resolve(wd, value);
+          const shown = argument.length > 60 ? `${argument.slice(0, 57)}...` : argument;
+          out.push({ path: target, kind: kindOf(m[1]!), how: `${m[1]}(${shown}), which is ${target} (${name} line ${lineColumn(text, m.index!).line}, run by ${start.where})` });
+        }
       }
       for (const m of text.matchAll(IMPORT_META_ENV)) {
         // The files the pattern matches are rewritten in place (read, then written back): their folder (the

@@ -1468,6 +1468,21 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
     case 'touch':
       for (const o of operands) add(o, 'file', `touch ${o}`);
       break;
+    case 'mkfifo':
+    case 'mknod':
+      // A named pipe (or device node) is a new entry in its folder, made each start (shenxn/protonmail-bridge-docker's
+      // entrypoint: `rm -f faketty; mkfifo faketty` in the working directory, `/` there): the folder must be writable
+      // (mkfifo(3): EACCES "search permission is denied ... or write permission is denied on the parent directory").
+      // mkfifo's -m/--mode and mknod's -m take a value; mknod's type and numbers follow the name.
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (a === '-m' || a === '--mode' || a === '-Z' || a === '--context') i++;
+        else if (!a.startsWith('-') && !/^\d?>/.test(a)) {
+          add(a, 'dir-of', `${tool} ${a}`);
+          if (tool === 'mknod') break;
+        }
+      }
+      break;
     case 'tee':
       for (const o of operands) add(o, 'file', `tee ${o}`);
       break;
