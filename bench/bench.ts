@@ -27,6 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileKind } from '../src/types.js';
+import type { PassStats } from '../src/engine.js';
 
 const HERE = fileURLToPath(import.meta.url);
 /** The package root: dist/bench/bench.js -> ../.. */
@@ -57,20 +58,27 @@ interface ListedFile {
   after?: string;
 }
 
-/** The files the full run's model holds, with the final text of those it changes (written once per repo, read by every floor run). */
-async function listModelFiles(dir: string): Promise<ListedFile[]> {
+/** What the list child writes once per repo: the model's files (read by every floor run) and the full run's passes. */
+interface Listing {
+  files: ListedFile[];
+  passStats: PassStats[];
+}
+
+/** The files the full run's model holds, with the final text of those it changes, and what each of its passes did. */
+async function listModelFiles(dir: string): Promise<Listing> {
   const { run } = await import('../src/driver.js');
   const { TRANSFORMS } = await import('../transforms/index.js');
   const { DEFAULT_OPTIONS } = await import('../src/types.js');
   const result = await run({ paths: ['.'], cwd: dir, dryRun: true, exclude: [], transforms: TRANSFORMS, options: DEFAULT_OPTIONS });
-  return [...result.engine.project.files.values()].map((f) => ({ path: f.path, kind: f.kind, root: f.root, after: result.engine.changed.get(f.path) }));
+  const files = [...result.engine.project.files.values()].map((f) => ({ path: f.path, kind: f.kind, root: f.root, after: result.engine.changed.get(f.path) }));
+  return { files, passStats: result.engine.passStats };
 }
 
 async function floorRun(dir: string, listFile: string, reparse: boolean): Promise<number> {
   const { discover } = await import('../src/discover.js');
   const { parseSource, relPath } = await import('../src/model.js');
   const { readTextFile } = await import('../src/read.js');
-  const list = JSON.parse(readFileSync(listFile, 'utf8')) as ListedFile[];
+  const list = (JSON.parse(readFileSync(listFile, 'utf8')) as Listing).files;
   await discover(['.'], dir, { exclude: [] });
   let parsed = 0;
   for (const f of list) {
@@ -175,6 +183,8 @@ interface Row {
   full: Sample;
   floor: Sample;
   reparse: Sample;
+  /** The full run's passes (each pass models every file and runs every transform). */
+  passStats: PassStats[];
 }
 
 function measureDir(label: string, dir: string, runs: number, scratch: string): Row {
@@ -194,8 +204,8 @@ function measureDir(label: string, dir: string, runs: number, scratch: string): 
     maxRssMb: Math.max(...xs.map((s) => s.maxRssMb)),
     files: xs[0].files,
   });
-  const list = JSON.parse(readFileSync(listFile, 'utf8')) as ListedFile[];
-  return { label, files: list.length, changed: list.filter((f) => f.after !== undefined).length, full: summary(fulls), floor: summary(floors), reparse: summary(reparses) };
+  const { files: list, passStats } = JSON.parse(readFileSync(listFile, 'utf8')) as Listing;
+  return { label, files: list.length, changed: list.filter((f) => f.after !== undefined).length, full: summary(fulls), floor: summary(floors), reparse: summary(reparses), passStats };
 }
 
 function printRows(rows: Row[]): void {
@@ -221,6 +231,33 @@ function printRows(rows: Row[]): void {
   console.log(line(head));
   console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const b of body) console.log(line(b));
+  for (const r of rows) console.log(describePasses(r));
+}
+
+/**
+ * Per repo, what each pass of the full run applied and held back: a fix
+ * applied in a later pass either collided with one taken first (held) or is
+ * found only once an earlier pass's fixes are in the text.
+ */
+function describePasses(r: Row): string {
+  const total = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+  const list = (m: Record<string, number>) =>
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ');
+  const passes = r.passStats.map((p) => {
+    const applied = total(p.applied);
+    const overlap = total(p.heldOverlap);
+    const intent = total(p.heldIntent);
+    let s = `pass ${p.pass}: ${applied} applied`;
+    if (applied > 0) s += ` (${list(p.applied)})`;
+    if (p.pass > 1 && applied > 0) s += `, ${p.appliedAfterHold} of them held in pass ${p.pass - 1}, ${applied - p.appliedAfterHold} found anew`;
+    if (overlap > 0) s += `; held, edits overlap: ${overlap} (${list(p.heldOverlap)})`;
+    if (intent > 0) s += `; held, intent paths collide: ${intent} (${list(p.heldIntent)})`;
+    return s;
+  });
+  return `passes, ${r.label}: ${r.passStats.length}; ${passes.join('; ')}`;
 }
 
 function printScaling(small: Row, big: Row): void {

@@ -38,6 +38,29 @@ export interface EngineResult {
   findings: ReportedFinding[];
   errors: FileError[];
   passes: number;
+  /** What each pass found, applied and held back, in pass order (the last pass applies nothing). */
+  passStats: PassStats[];
+}
+
+/**
+ * One pass in numbers, for the bench: why a run needs the passes it does.
+ * A fix applied in a later pass was either held here (`heldOverlap`,
+ * `heldIntent`: it collided with a fix taken first) or is found only once an
+ * earlier pass's fixes are in the text (a compose check that reads the USER
+ * that dockerfile/non-root-user adds): `appliedAfterHold` counts the first kind.
+ */
+export interface PassStats {
+  pass: number;
+  /** Fixes the pass's findings offer (not suppressed, not known broken). */
+  offered: number;
+  /** Fixes applied, per transform. */
+  applied: Record<string, number>;
+  /** Fixes held for the next pass because an edit overlaps one taken first, per transform. */
+  heldOverlap: Record<string, number>;
+  /** Fixes held for the next pass because their intent path collides with one taken first, per transform. */
+  heldIntent: Record<string, number>;
+  /** Of the fixes applied, those the previous pass offered and held back. */
+  appliedAfterHold: number;
 }
 
 export interface EngineOptions {
@@ -102,6 +125,9 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
   const history = new Map<string, AppliedEdits[]>();
   const fixed = new AppliedFixes(opts.keepIntent === true, stringInterner());
   const seenStates = new Set<string>();
+  const passStats: PassStats[] = [];
+  /** fixKey of each fix the previous pass held back (for PassStats.appliedAfterHold). */
+  let heldKeys = new Set<string>();
 
   let texts = new Map(original);
   /** Pass 1's wording of findings that name lines (see firstPassWording). */
@@ -121,7 +147,17 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     const candidates = lastFindings.filter(
       ({ finding, suppressed }) => finding.fix && finding.fix.edits.length > 0 && !suppressed && !(broken.size > 0 && broken.has(fixKey(finding))),
     );
-    const accepted = selectNonOverlapping(candidates.map((c) => c.finding), texts, errors, broken);
+    const held: HeldFixes = { overlap: [], intent: [] };
+    const accepted = selectNonOverlapping(candidates.map((c) => c.finding), texts, errors, broken, held);
+    passStats.push({
+      pass,
+      offered: candidates.length,
+      applied: countByTransform(accepted),
+      heldOverlap: countByTransform(held.overlap),
+      heldIntent: countByTransform(held.intent),
+      appliedAfterHold: heldKeys.size === 0 ? 0 : accepted.filter((f) => heldKeys.has(fixKey(f))).length,
+    });
+    heldKeys = new Set([...held.overlap, ...held.intent].map(fixKey));
     if (accepted.length === 0) return 'stop';
 
     // From here on the pass needs the model's files, not its links: verifying
@@ -210,7 +246,13 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     ),
   ];
   findings.sort(compareFindings);
-  return { project, original, changed, findings, errors, passes: pass };
+  return { project, original, changed, findings, errors, passes: pass, passStats };
+}
+
+function countByTransform(findings: readonly Finding[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of findings) out[f.transform] = (out[f.transform] ?? 0) + 1;
+  return out;
 }
 
 /**
@@ -448,8 +490,14 @@ function overlaps(a: Edit, b: Edit): boolean {
   return as <= be && bs <= ae;
 }
 
-/** Take fixes in document order; one that overlaps a taken fix waits for the next pass. */
-function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, errors: FileError[], broken: Set<string>): Finding[] {
+/** The fixes selectNonOverlapping held for the next pass, by why. */
+interface HeldFixes {
+  overlap: Finding[];
+  intent: Finding[];
+}
+
+/** Take fixes in document order; one that overlaps a taken fix waits for the next pass (listed in `held`). */
+function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, errors: FileError[], broken: Set<string>, held: HeldFixes): Finding[] {
   const sorted = findings
     .map((f, i) => ({ f, i, first: firstEdit(f.fix!) }))
     .sort((x, y) => {
@@ -475,12 +523,18 @@ function selectNonOverlapping(findings: Finding[], texts: Map<string, string>, e
       errors.push({ file: f.file, message: `internal error: transform ${f.transform} produced an invalid edit; fix dropped` });
       continue;
     }
-    if (edits.some((e) => taken.get(e.file)?.some((t) => overlaps(e, t)))) continue;
+    if (edits.some((e) => taken.get(e.file)?.some((t) => overlaps(e, t)))) {
+      held.overlap.push(f);
+      continue;
+    }
     // Intents state whole values computed from this pass's data: two fixes that set the
     // same path (or one inside the other) cannot both hold, so the later one waits a pass.
     const intent = f.fix!.intent ?? [];
     const prefixes = intent.map(intentPrefixes);
-    if (prefixes.some((ps, i) => collides(takenPaths.get(intent[i].file), ps))) continue;
+    if (prefixes.some((ps, i) => collides(takenPaths.get(intent[i].file), ps))) {
+      held.intent.push(f);
+      continue;
+    }
     for (const e of edits) {
       const list = taken.get(e.file);
       if (list) list.push(e);

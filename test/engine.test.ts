@@ -75,6 +75,24 @@ describe('engine', () => {
     expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nRUN xBC\n');
     const passes = Object.fromEntries(r.findings.map((f) => [f.transform, f.pass]));
     expect(passes).toEqual({ a: 1, b: 2 });
+    // The bench's account of it: b was held in pass 1 for its overlap, and pass 2 applied it.
+    expect(r.passStats).toEqual([
+      { pass: 1, offered: 2, applied: { a: 1 }, heldOverlap: { b: 1 }, heldIntent: {}, appliedAfterHold: 0 },
+      { pass: 2, offered: 1, applied: { b: 1 }, heldOverlap: {}, heldIntent: {}, appliedAfterHold: 1 },
+      { pass: 3, offered: 0, applied: {}, heldOverlap: {}, heldIntent: {}, appliedAfterHold: 0 },
+    ]);
+  });
+
+  it('counts a fix found only once an earlier pass changed the text as found anew, not as held', async () => {
+    const { project: p, dir } = await project({ Dockerfile: 'FROM alpine\nRUN abc\n' });
+    // b looks for what a writes: it has nothing to offer in pass 1.
+    const r = runEngine(p, { ...opts, transforms: [replacer('a', 'abc', 'xyz'), replacer('b', 'xyz', 'XYZ')] });
+    expect(r.changed.get(path.join(dir, 'Dockerfile'))).toBe('FROM alpine\nRUN XYZ\n');
+    expect(r.passStats.map((s) => [s.pass, s.offered, s.applied, s.heldOverlap, s.heldIntent, s.appliedAfterHold])).toEqual([
+      [1, 1, { a: 1 }, {}, {}, 0],
+      [2, 1, { b: 1 }, {}, {}, 0],
+      [3, 0, {}, {}, {}, 0],
+    ]);
   });
 
   it('keeps two inserts at one point, in transform order', async () => {
@@ -206,6 +224,11 @@ describe('engine', () => {
     expect(r.errors).toEqual([]);
     expect(r.changed.get(path.join(dir, 'compose.yaml'))).toBe('services:\n  app:\n    image: x\n    cap_add:\n      - B\n');
     expect(r.findings.map((f) => f.pass).sort()).toEqual([1, 2]);
+    expect(r.passStats.map((s) => [s.applied, s.heldOverlap, s.heldIntent, s.appliedAfterHold])).toEqual([
+      [{ a: 1 }, {}, { c: 1 }, 0],
+      [{ c: 1 }, {}, {}, 1],
+      [{}, {}, {}, 0],
+    ]);
   });
 
   it('indexes taken fixes by file: the same intent path and the same offsets in two files do not hold each other back', async () => {
