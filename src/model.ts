@@ -21,7 +21,7 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
-import { ciPlaceholderNames, conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type CiPlaceholderName, type ImageIndex } from './images.js';
+import { ciPlaceholderNames, conflictingBuilds, listedPlaceholderNames, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type CiPlaceholderName, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type NamedBase, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
@@ -424,7 +424,8 @@ function evidenceImages(evidence: RepoEvidence): BuiltImage[] {
  * that name the repository runs (src/images.ts ciPlaceholderNames); those not settled stay as read, linked to nothing.
  */
 function settleCiPlaceholders(layout: Layout, composes: ComposeSource[], evidence: RepoEvidence): void {
-  if (!layout.evidenceImages.some((b) => b.tag.includes('${{'))) return;
+  const listed = evidence.tagAliases.filter((a) => a.via === 'docker/metadata-action images' && a.target.startsWith('${{'));
+  if (!listed.length && !layout.evidenceImages.some((b) => b.tag.includes('${{'))) return;
   const used: string[] = [];
   for (const c of composes) for (const doc of c.parsed.docs) for (const node of doc.services) if (typeof node.data.image === 'string') used.push(node.data.image);
   for (const u of evidence.imageUses) if (u.kind === 'run') used.push(u.image);
@@ -432,6 +433,11 @@ function settleCiPlaceholders(layout: Layout, composes: ComposeSource[], evidenc
   layout.ciPlaceholders = ciPlaceholderNames(layout.evidenceImages, used, owner);
   const settled = new Map(layout.ciPlaceholders.filter((p) => p.resolved).map((p) => [p.build, p.resolved!] as const));
   layout.evidenceImages = layout.evidenceImages.map((b) => settled.get(b) ?? b);
+  // A name that is one expression, listed in docker/metadata-action's images beside a name built here: the image of
+  // that name under another owner the repository runs (dockur/dnsmasq pushes dockurr/dnsmasq so).
+  const byList = listedPlaceholderNames(listed, layout.evidenceImages, used, owner);
+  layout.ciPlaceholders.push(...byList);
+  layout.evidenceImages.push(...byList.flatMap((p) => (p.resolved ? [p.resolved] : [])));
 }
 
 /** Compose files and Dockerfiles that commands name, whatever their names (`-f deploy/stack.yml`, `-f docker/app.df`). */
