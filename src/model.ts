@@ -27,6 +27,7 @@ import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpola
 import { GeneratedScan, type GeneratedFile } from './generated.js';
 import { templateSyntax, type TemplateSyntax } from './template-text.js';
 import { lookupImage } from './knowledge/images.js';
+import { commentedBuild } from './commented-build.js';
 import { parseImageRef } from './parse/image-ref.js';
 
 interface SourceBase extends ReadFile {
@@ -718,6 +719,18 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
       const df = files.get(s.build.dockerfile);
       if (df && df.kind === 'dockerfile') s.dockerfile = df;
     }
+  }
+  // An `image:` nothing here builds, with its `build:` commented out beside it naming a Dockerfile of this repository
+  // (hackmdio/docker-hackmd's `#build:` with `dockerfile: debian/Dockerfile` over `image: hackmdio/hackmd:1.2.0`): the
+  // image may well come from it, or the comment may be stale. A guess, never followed (src/commented-build.ts); the
+  // findings about the unknown image say it, so whoever reads them knows where to look.
+  for (const s of services) {
+    if (s.build || s.base || !s.image || s.effective.build !== undefined || /\$/.test(s.image) || lookupImage(parseImageRef(s.image))) continue;
+    const hint = commentedBuild(s);
+    if (!hint?.dockerfile || files.get(hint.dockerfile)?.kind !== 'dockerfile') continue;
+    // No line: a later pass reads the file with earlier fixes in, and the line would move.
+    const guess = `its build: is commented out in ${s.compose.rel}, so whether ${relPath(cwd, hint.dockerfile)}, which that comment builds, makes this image is a guess, and it is not followed`;
+    s.imageFrom = s.imageFrom ? `${s.imageFrom}; ${guess}` : guess;
   }
   for (const s of services) {
     const dev = layout.devcontainerComposeFiles.get(s.compose.path) ?? layout.devcontainerComposeFiles.get(s.base?.compose.path ?? '');
