@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
 import { listedPlaceholderNames, type BuiltImage, type ListedName } from '../src/images.js';
-import { evidenceOfTree, explainServices, toCrlf, writeTree } from './helpers.js';
+import { evidenceOfTree, explainServices, hardenTree, toCrlf, writeTree } from './helpers.js';
 
 const APP = 'FROM node:22-slim\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "server.js"]\n';
 const REMOTE = '[remote "origin"]\n\turl = https://github.com/dockur/dnsmasq.git\n';
@@ -209,5 +209,30 @@ describe("docker/bake-action with docker/metadata-action's bake file", () => {
   it('end to end: compose runs acme/web:edge and is judged by web/Dockerfile', async () => {
     const full = { ...tree, 'docker-bake.hcl': HCL, '.github/workflows/bake.yml': bakeWorkflow(['./docker-bake.hcl', '${{ steps.meta.outputs.bake-file }}']), 'compose.yml': 'services:\n  web:\n    image: acme/web:edge\n' };
     expect((await servicesRun(full)).byService).toEqual({ web: 'web/Dockerfile' });
+  });
+});
+
+describe('a commented-out build: beside an image nothing here builds (hackmd)', () => {
+  const compose = (build: string) => `services:\n  app:\n    # Uncomment to build the image yourself:\n${build}    image: hackmdio/hackmd:1.2.0\n`;
+  const block = '    #build:\n    #  context: .\n    #  dockerfile: debian/Dockerfile\n';
+  const tree = { 'debian/Dockerfile': 'FROM node:20-bookworm-slim\nCMD ["node", "app.js"]\n', 'alpine/Dockerfile': 'FROM node:20-alpine\nCMD ["node", "app.js"]\n' };
+
+  it('cap-drop and read-only stay manual and name the Dockerfile the comment builds as a guess; LF and CRLF', async () => {
+    for (const text of [compose(block), toCrlf(compose(block)), compose('    # build: ./debian\n')]) {
+      const { result, changed } = await hardenTree({ ...tree, 'compose.yml': text }, ['compose/cap-drop', 'compose/read-only']);
+      for (const id of ['compose/cap-drop', 'compose/read-only']) {
+        const f = result.engine.findings.find((x) => x.transform === id)!;
+        expect(f.fix).toBeUndefined();
+        expect(f.message).toContain('unknown image hackmdio/hackmd:1.2.0 (its build: is commented out in compose.yml, so whether debian/Dockerfile, which that comment builds, makes this image is a guess, and it is not followed)');
+      }
+      expect(changed['compose.yml']).toBeUndefined();
+    }
+  });
+
+  it('no hint where the comment names no Dockerfile here, or the image is one the table knows', async () => {
+    const missing = await hardenTree({ 'compose.yml': compose(block) }, ['compose/cap-drop']);
+    expect(missing.result.engine.findings[0]!.message).toBe('service app: unknown image hackmdio/hackmd:1.2.0: which capabilities it needs is not known; no capabilities dropped');
+    const known = await hardenTree({ ...tree, 'compose.yml': compose(block).replace('hackmdio/hackmd:1.2.0', 'postgres:16') }, ['compose/cap-drop']);
+    expect(known.result.engine.findings[0]!.message).not.toContain('commented out');
   });
 });
