@@ -21,7 +21,9 @@ describe('a start that writes into a folder of the system', () => {
     for (const text of [script, toCrlf(script)]) {
       const { readOnly, compose } = await findings({ Dockerfile: ALPINE, 'entrypoint.sh': text });
       expect(readOnly.fix).toBeUndefined();
-      expect(readOnly.message).toContain(`its start writes ${file}`);
+      // A file in a folder two levels down (/etc/dnsmasq.d) is declared as the start's data and reported as such; one in
+      // /etc itself or a system tree is named by this check.
+      expect(readOnly.message).toContain(file);
       expect(readOnly.message).toContain('root left writable');
       expect(compose ?? '').not.toContain('read_only');
     }
