@@ -270,3 +270,70 @@ export function ciPlaceholderNames(builds: BuiltImage[], used: string[], repoOwn
   }
   return out;
 }
+
+/** One docker/metadata-action `images:` entry to another: the names it lists together (src/evidence/sources.ts). */
+export interface ListedName {
+  source: string;
+  target: string;
+  via?: string;
+  at: Evidence;
+}
+
+/** An image name that is one CI expression and nothing else (`${{ secrets.DOCKERHUB_REPO }}`), tag or not. */
+const WHOLE_CI_EXPRESSION = /^\$\{\{[^}]*\}\}(?::[^/]*)?$/;
+
+/**
+ * Image names that are one CI expression (`${{ secrets.DOCKERHUB_REPO }}`) listed in one docker/metadata-action
+ * `images:` beside a name this repository builds (`ghcr.io/${{ github.repository }}`, read from the Git remote as
+ * ghcr.io/dockur/dnsmasq). The action gives every name it lists the same tags of the same build: one image pushed
+ * under several registries' names (https://github.com/docker/metadata-action#images), and those names keep the
+ * image's own name, the last path part, across registries and owners. So the expression is read as the image the
+ * repository runs (compose `image:`, `docker run`) that ends in that last part under another owner (dockur/dnsmasq's
+ * compose runs dockurr/dnsmasq): the workflow's repository owner's, else the only one. Official images (no owner:
+ * `nginx`) are never taken, nor a name the repository builds itself. Each build of the listed name gives one under
+ * the name read; those not settled give nothing (the expression stays unknown, as before).
+ */
+export function listedPlaceholderNames(listed: ListedName[], builds: BuiltImage[], used: string[], repoOwner: (b: BuiltImage) => { owner: string; from: string } | undefined): CiPlaceholderName[] {
+  const out: CiPlaceholderName[] = [];
+  const builtNames = new Set(builds.filter((b) => !b.tag.includes('$')).map((b) => parseImageRef(b.tag).name));
+  const usedNames = [...new Set(used.filter((u) => u && !u.includes('$')).map((u) => parseImageRef(u).name))];
+  const seen = new Set<string>();
+  for (const l of listed) {
+    if (l.via !== 'docker/metadata-action images' || !WHOLE_CI_EXPRESSION.test(l.target) || l.source.includes('$')) continue;
+    const expression = l.target.replace(/:[^/]*$/, '');
+    const sourceName = parseImageRef(l.source).name;
+    const last = sourceName.split('/').pop()!;
+    const candidates = usedNames.filter((n) => n.includes('/') && n.split('/').pop() === last && n !== sourceName && !builtNames.has(n));
+    for (const build of builds) {
+      if (CI_EXPRESSION.test(build.tag.slice(0, tagStart(build.tag)))) continue;
+      if (parseImageRef(build.tag.slice(0, tagStart(build.tag))).name !== sourceName) continue;
+      const key = `${expression}\0${build.tag}\0${build.dockerfile}\0${build.target ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const repo = repoOwner(build);
+      // The owner is the first path part after a registry (a host: a dot or colon, or localhost).
+      const ownerOf = (n: string) => n.split('/').find((p, i, all) => i < all.length - 1 && !(i === 0 && all.length > 2 && /[.:]|^localhost$/.test(p)));
+      const owned = repo ? candidates.filter((n) => ownerOf(n) === repo.owner) : [];
+      const chosen = owned.length === 1 ? owned[0] : owned.length ? undefined : candidates.length === 1 ? candidates[0] : undefined;
+      const tagPart = build.tag.slice(tagStart(build.tag));
+      const asRead = { ...build, tag: `${expression}${tagPart}` };
+      const where = `${expression} is listed with ${sourceName} in one docker/metadata-action images (one image under several names)`;
+      if (!chosen) {
+        out.push({
+          build: asRead,
+          note: candidates.length
+            ? `${where}; the repository runs ${candidates.length} images ending in /${last} it could be (${[...candidates].sort().join(', ')}): not linked`
+            : `${where}; no image the repository runs ends in /${last} under another name: not linked`,
+        });
+        continue;
+      }
+      const why = owned.length ? `the workflow's repository owner ${repo!.owner} (${repo!.from})` : `the only image ending in /${last} the repository runs`;
+      out.push({
+        build: asRead,
+        resolved: { ...build, tag: `${chosen}${tagPart}`, via: `${build.via}, ${expression} (listed with ${sourceName}) read as ${chosen}` },
+        note: `${where}: read as ${chosen}, ${why}`,
+      });
+    }
+  }
+  return out;
+}

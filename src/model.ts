@@ -22,12 +22,13 @@ import type { EvidenceFile } from './evidence/sources.js';
 import { extendsOf, includesOf, planCompose, serviceFileOrder, type ComposePlan, type ComposeProject } from './layout.js';
 import { assignRoles, isKeepAlive, serviceEvidence, type DockerfileUse, type ImageRole } from './roles.js';
 import { harnessService, testStackFiles, type HarnessDecision } from './test-harness.js';
-import { ciPlaceholderNames, conflictingBuilds, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type CiPlaceholderName, type ImageIndex } from './images.js';
+import { ciPlaceholderNames, conflictingBuilds, listedPlaceholderNames, findBuiltImage, indexImages, normalizeTag, type BuiltImage, type CiPlaceholderName, type ImageIndex } from './images.js';
 import { expandWord, finalStage, nginxPackageInFile, resolveStageBase, variableScopes, type NamedBase, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import { interpolatedOr, readEnvFiles, type EnvScope } from './compose-interpolate.js';
 import { GeneratedScan, type GeneratedFile } from './generated.js';
 import { templateSyntax, type TemplateSyntax } from './template-text.js';
 import { lookupImage } from './knowledge/images.js';
+import { commentedBuild } from './commented-build.js';
 import { parseImageRef } from './parse/image-ref.js';
 
 interface SourceBase extends ReadFile {
@@ -427,7 +428,8 @@ function evidenceImages(evidence: RepoEvidence): BuiltImage[] {
  * that name the repository runs (src/images.ts ciPlaceholderNames); those not settled stay as read, linked to nothing.
  */
 function settleCiPlaceholders(layout: Layout, composes: ComposeSource[], evidence: RepoEvidence): void {
-  if (!layout.evidenceImages.some((b) => b.tag.includes('${{'))) return;
+  const listed = evidence.tagAliases.filter((a) => a.via === 'docker/metadata-action images' && a.target.startsWith('${{'));
+  if (!listed.length && !layout.evidenceImages.some((b) => b.tag.includes('${{'))) return;
   const used: string[] = [];
   for (const c of composes) for (const doc of c.parsed.docs) for (const node of doc.services) if (typeof node.data.image === 'string') used.push(node.data.image);
   for (const u of evidence.imageUses) if (u.kind === 'run') used.push(u.image);
@@ -435,6 +437,11 @@ function settleCiPlaceholders(layout: Layout, composes: ComposeSource[], evidenc
   layout.ciPlaceholders = ciPlaceholderNames(layout.evidenceImages, used, owner);
   const settled = new Map(layout.ciPlaceholders.filter((p) => p.resolved).map((p) => [p.build, p.resolved!] as const));
   layout.evidenceImages = layout.evidenceImages.map((b) => settled.get(b) ?? b);
+  // A name that is one expression, listed in docker/metadata-action's images beside a name built here: the image of
+  // that name under another owner the repository runs (dockur/dnsmasq pushes dockurr/dnsmasq so).
+  const byList = listedPlaceholderNames(listed, layout.evidenceImages, used, owner);
+  layout.ciPlaceholders.push(...byList);
+  layout.evidenceImages.push(...byList.flatMap((p) => (p.resolved ? [p.resolved] : [])));
 }
 
 /** Compose files and Dockerfiles that commands name, whatever their names (`-f deploy/stack.yml`, `-f docker/app.df`). */
@@ -715,6 +722,18 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
       const df = files.get(s.build.dockerfile);
       if (df && df.kind === 'dockerfile') s.dockerfile = df;
     }
+  }
+  // An `image:` nothing here builds, with its `build:` commented out beside it naming a Dockerfile of this repository
+  // (hackmdio/docker-hackmd's `#build:` with `dockerfile: debian/Dockerfile` over `image: hackmdio/hackmd:1.2.0`): the
+  // image may well come from it, or the comment may be stale. A guess, never followed (src/commented-build.ts); the
+  // findings about the unknown image say it, so whoever reads them knows where to look.
+  for (const s of services) {
+    if (s.build || s.base || !s.image || s.effective.build !== undefined || /\$/.test(s.image) || lookupImage(parseImageRef(s.image))) continue;
+    const hint = commentedBuild(s);
+    if (!hint?.dockerfile || files.get(hint.dockerfile)?.kind !== 'dockerfile') continue;
+    // No line: a later pass reads the file with earlier fixes in, and the line would move.
+    const guess = `its build: is commented out in ${s.compose.rel}, so whether ${relPath(cwd, hint.dockerfile)}, which that comment builds, makes this image is a guess, and it is not followed`;
+    s.imageFrom = s.imageFrom ? `${s.imageFrom}; ${guess}` : guess;
   }
   for (const s of services) {
     const dev = layout.devcontainerComposeFiles.get(s.compose.path) ?? layout.devcontainerComposeFiles.get(s.base?.compose.path ?? '');

@@ -15,6 +15,8 @@ export interface BakeTarget {
   tags: string[];
   output: string[];
   inherits: string[];
+  /** Whether the target sets `tags` itself (not only through what it inherits). */
+  ownTags: boolean;
   /** `args = { NAME = "value" }`; a value that is not a plain string is undefined. */
   args: Record<string, string | undefined>;
   /** `contexts = { name = "path" }`: named build contexts as written. */
@@ -65,6 +67,7 @@ export function parseBake(text: string, file: string): BakeFile {
       tags: strs(b.attrs.tags),
       output: strs(b.attrs.output),
       inherits: strs(b.attrs.inherits),
+      ownTags: b.attrs.tags !== undefined,
       args: argsOf(b.attrs.args),
       contexts: Object.fromEntries(Object.entries(argsOf(b.attrs.contexts)).filter((e): e is [string, string] => e[1] !== undefined)),
     });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readTextFile } from '../read.js';
 import { toPosix } from '../discover.js';
-import { isShellShebang, readEvidenceFile, SHEBANG_SCRIPT_MAX_BYTES, withSharedYamlDocs, type EvidenceFile } from './sources.js';
+import { applyBakeMetadata, isShellShebang, readEvidenceFile, SHEBANG_SCRIPT_MAX_BYTES, withSharedYamlDocs, type EvidenceFile } from './sources.js';
 import { emptyEvidence, type RepoEvidence } from './types.js';
 import { rebaseBakeBuilds } from './bake-runs.js';
 
@@ -42,6 +42,7 @@ export async function readEvidence(files: EvidenceFile[], cwd: string, isExclude
   );
   dropCalledCopies(out);
   rebaseBakeBuilds(out);
+  applyBakeMetadata(out);
   return out;
 }
 

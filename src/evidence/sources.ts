@@ -733,6 +733,8 @@ function readSteps(
   const envIn = (node: unknown) => withContext(envOf(doc, node), known);
   // docker/metadata-action steps by id: the image names their `tags` output carries.
   const metadataImages = new Map<string, string[]>();
+  // Their `bake-target` (the target of the bake file they write that a bake target inherits the tags from).
+  const metadataBakeTargets = new Map<string, string>();
   // The refs the workflow runs on (its `on:`; a composite action has none: any), for the tags metadata-action makes.
   const refs = workflowRefs(get(doc, doc.contents, 'on')?.toJSON());
   const inRepo = checkoutPathMapper(doc, list.items);
@@ -789,7 +791,15 @@ function readSteps(
       // `tags:` or `flavor:` line is not read.
       if (id) {
         const names = metadataImageNames(input('images'));
-        metadataImages.set(id, metadataActionTags(names, input('tags'), input('flavor'), refs, scalarText(doc, get(doc, withNode, 'sep-tags'))) ?? names);
+        const made = metadataActionTags(names, input('tags'), input('flavor'), refs, scalarText(doc, get(doc, withNode, 'sep-tags')));
+        metadataImages.set(id, made ?? names);
+        metadataBakeTargets.set(id, input('bake-target') || 'docker-metadata-action');
+        // `${{ steps.<id>.outputs.version }}`: the version of the tag first by priority (https://github.com/docker/
+        // metadata-action#outputs), which depends on the ref the run is for: any of the tags the step makes could be it.
+        // `latest` counts only where it is all the step makes. Read only when every line was (made).
+        const versions = made ? [...new Set(made.filter((t) => names.some((n) => t.startsWith(`${n}:`))).map((t) => t.slice(t.lastIndexOf(':') + 1)))] : [];
+        const main = versions.length > 1 ? versions.filter((v) => v !== 'latest') : versions;
+        if (main.length) outputs.set(`steps.${id}.outputs.version`, { values: main, where: `${ctx.rel}:${at.line} (docker/metadata-action version)` });
       }
       // The names listed together get the same tags for the same build (https://github.com/docker/metadata-action#images:
       // "list of Docker images to use as base name for tags"): each names the image the others name, wherever it is built
@@ -811,10 +821,13 @@ function readSteps(
       const push = input('push');
       const outputsIn = input('outputs') ?? '';
       const from: string[] = [];
-      const tags = listInput(input('tags')).flatMap((t) => {
-        // `${{ steps.meta.outputs.tags }}`: the tags docker/metadata-action makes, else the names it was given.
-        const fromStep = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(t);
-        const names = fromStep ? metadataImages.get(fromStep[1]!) : undefined;
+      // An expression GitHub evaluates to one list (`${{ join(fromJSON(steps.meta.outputs.json).tags, ',') }}`) is one item.
+      const tagsIn = input('tags')?.trim();
+      const tags = (tagsIn && METADATA_TAGS_OUTPUT.test(tagsIn) ? [tagsIn] : listInput(tagsIn)).flatMap((t) => {
+        // `${{ steps.meta.outputs.tags }}`: the tags docker/metadata-action makes, else the names it was given; so are
+        // its JSON output's (`${{ fromJSON(steps.meta.outputs.json).tags }}`, joined or not: the same list).
+        const fromStep = METADATA_TAGS_OUTPUT.exec(t);
+        const names = fromStep ? metadataImages.get((fromStep[1] ?? fromStep[2])!) : undefined;
         if (names?.length) return names;
         return tagsFromOutputs(t, outputs, from);
       });
@@ -844,7 +857,25 @@ function readSteps(
         return m ? [{ pattern: m[1]!, value: m[2]! }] : [];
       });
       // `cwd://` names a local file when the action builds from the Git context (v6's default source).
-      bakeRun(listInput(input('files')).map((f) => f.replace(/^cwd:\/\//, '')), sets, runDirs, at, out);
+      const files = listInput(input('files')).map((f) => f.replace(/^cwd:\/\//, ''));
+      // `${{ steps.meta.outputs.bake-file }}` (or `bake-file-tags`): the bake file docker/metadata-action writes, whose
+      // target `docker-metadata-action` (its `bake-target`) holds the tags; a target of this repository's bake files
+      // that inherits it gets them (https://github.com/docker/metadata-action#bake-definition,
+      // https://github.com/docker/bake-action#inputs). The other files are the ones read here.
+      const metaFiles = files.flatMap((f) => {
+        const m = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.bake-file(?:-tags)?\s*\}\}$/.exec(f);
+        return m && metadataImages.has(m[1]!) ? [m[1]!] : [];
+      });
+      const own = files.filter((f) => !/^\$\{\{\s*steps\.[\w-]+\.outputs\.bake-file(?:-\w+)?\s*\}\}$/.test(f) || !metadataImages.has(/steps\.([\w-]+)\./.exec(f)![1]!));
+      bakeRun(own, sets, runDirs, at, out);
+      if (metaFiles.length && own.length && !own.some(isDynamicText)) {
+        for (const dir of runDirs) {
+          const found = own.map((f) => resolveIn([dir], f));
+          if (!found.every((f): f is string => f !== undefined)) continue;
+          for (const id of metaFiles) out.bakeMetadata.push({ files: found, bakeTarget: metadataBakeTargets.get(id)!, tags: metadataImages.get(id)!, at });
+          break;
+        }
+      }
     } else if (uses.startsWith('./') && depth < MAX_CALL_DEPTH) {
       readLocalAction(file, uses, inRepo(uses), withNode, input, stepEnv, repoRoot, github, out, depth, at);
     } else if (REMOTE_ACTION.test(uses) && !CHECK_ACTION.test(uses)) {
@@ -858,6 +889,9 @@ function readSteps(
     }
   }
 }
+
+/** docker/metadata-action's tags as a build's `tags` input: its `tags` output, or the `tags` of its `json` output. */
+const METADATA_TAGS_OUTPUT = /^\$\{\{\s*(?:steps\.([\w-]+)\.outputs\.tags|(?:join\(\s*)?fromJSON\(\s*steps\.([\w-]+)\.outputs\.json\s*\)\.tags(?:\s*,\s*(?:'[^']*'|"[^"]*"))?\s*\)?)\s*\}\}$/;
 
 /** `owner/repo@ref` or `owner/repo/path@ref`: an action of another repository (not `./local`, not `docker://image`). */
 const REMOTE_ACTION = /^[\w.-]+\/[\w.-]+(\/[^@]*)?@/;
@@ -1656,9 +1690,54 @@ function readDotenv(ctx: Ctx, out: RepoEvidence): void {
 
 // ------------------------------------------------------------------ bake
 
+/** Per repository read: each bake file's targets, by name, with every target each inherits from (through others too). */
+const bakeInherits = new WeakMap<RepoEvidence, Map<string, Map<string, { inherits: Set<string>; ownTags: boolean }>>>();
+
+/**
+ * A bake target built from a file a docker/bake-action step runs together with docker/metadata-action's bake file
+ * (`files: ./docker-bake.hcl` and `${{ steps.meta.outputs.bake-file }}`): a target that inherits the metadata target
+ * (`inherits = ["docker-metadata-action"]`, directly or through another) and sets no `tags` of its own takes the tags
+ * that step makes, as bake merges the files in order and a target's own attributes win over inherited ones
+ * (https://docs.docker.com/build/bake/inheritance/). Its tags from this repository's stub of that target are replaced.
+ */
+export function applyBakeMetadata(out: RepoEvidence): void {
+  if (!out.bakeMetadata.length) return;
+  const files = bakeInherits.get(out);
+  out.builds = out.builds.flatMap((b) => {
+    if (b.at.source !== 'bake') return [b];
+    const name = /^bake target (.+)$/.exec(b.via)?.[1];
+    const info = name ? files?.get(b.at.file)?.get(name) : undefined;
+    if (!info || info.ownTags) return [b];
+    const metas = out.bakeMetadata.filter((m) => m.files.includes(b.at.file) && info.inherits.has(m.bakeTarget));
+    if (!metas.length) return [b];
+    return metas.map((m) => ({
+      ...b,
+      tags: [...new Set(m.tags)],
+      at: { ...b.at, text: `${b.at.text} (tags from docker/metadata-action's bake file, target ${m.bakeTarget}: ${m.at.rel}:${m.at.line})` },
+    }));
+  });
+}
+
 function readBakeFile(ctx: Ctx, out: RepoEvidence): void {
   const bake = parseBake(ctx.text, ctx.file);
   const lineOf = lineIndex(ctx.text);
+  let byFile = bakeInherits.get(out);
+  if (!byFile) bakeInherits.set(out, (byFile = new Map()));
+  const direct = new Map(bake.targets.map((t) => [t.name, t] as const));
+  const targets = new Map<string, { inherits: Set<string>; ownTags: boolean }>();
+  for (const t of bake.targets) {
+    const all = new Set<string>();
+    const walk = (names: string[], depth: number) => {
+      for (const n of names) {
+        if (all.has(n) || depth > 10) continue;
+        all.add(n);
+        walk(direct.get(n)?.inherits ?? [], depth + 1);
+      }
+    };
+    walk(t.inherits, 0);
+    targets.set(t.name, { inherits: all, ownTags: t.ownTags });
+  }
+  byFile.set(ctx.file, targets);
   for (const t of builtTargets(bake)) {
     const paths = bakePaths(t, path.dirname(ctx.file));
     if (!paths) continue;

@@ -177,6 +177,8 @@ export interface RepoEvidence {
    * the bake file's relative contexts resolve against (not the file's own folder: docker/buildx#1028).
    */
   bakeRuns: BakeRun[];
+  /** docker/bake-action runs given docker/metadata-action's bake file beside this repository's (sources.ts applyBakeMetadata). */
+  bakeMetadata: BakeMetadata[];
 }
 
 export interface BakeRun {
@@ -186,6 +188,16 @@ export interface BakeRun {
   dir: string;
   /** `--set PATTERN.context=VALUE`, the value as written (relative to `dir`). */
   contextSets: { pattern: string; value: string }[];
+  at: Evidence;
+}
+
+export interface BakeMetadata {
+  /** Absolute paths of this repository's bake files the run names with it. */
+  files: string[];
+  /** The target of the metadata bake file that holds the tags (`docker-metadata-action`, or the step's `bake-target`). */
+  bakeTarget: string;
+  /** The tags the metadata step makes (patterns, as evidence/metadata-action.ts gives them). */
+  tags: string[];
   at: Evidence;
 }
 
@@ -247,5 +259,5 @@ export interface RenderUse {
 }
 
 export function emptyEvidence(): RepoEvidence {
-  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [], ciRepositories: [], bakeRuns: [] };
+  return { composeUses: [], builds: [], imageUses: [], tagAliases: [], devcontainers: [], imageLibrary: [], renders: [], filesRead: [], neverRun: [], unreadBuilds: [], dockerlessImages: [], defaultComposeRuns: [], ciRepositories: [], bakeRuns: [], bakeMetadata: [] };
 }

@@ -79,7 +79,20 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
     return note('runs as an explicit user: root, which may rely on any capability; nothing dropped', 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
   }
   const base = capsNeeded(ctx, s, img);
-  if (typeof base === 'string') return note(`${base}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+  if (typeof base === 'string') {
+    // Its own cap_add (gregluffy/HomeLabInfo's NET_ADMIN, NET_RAW for an ARP scan) is what the maintainers know it
+    // needs beyond Docker's default set, not all it uses of that set: a root process may also rely on NET_BIND_SERVICE
+    // (a port below 1024 on the host network: UDP 67 for DHCP), SETUID/SETGID (a step down), CHOWN or DAC_OVERRIDE, and
+    // cap_drop: [ALL] would take those. Its list is kept as it is, and the rest left to whoever knows the program.
+    const listed = capList(s, 'cap_add').filter((c) => c !== 'ALL');
+    if (listed.length) {
+      return note(
+        `${base}; its cap_add ${listed.join(', ')} is kept as it is, but what else its process uses of Docker's default set is not known, and a cap_drop: [ALL] beside that list would take it; no capabilities dropped`,
+        `Find out which other capabilities it needs (NET_BIND_SERVICE for a port below 1024 on the host network, SETUID and SETGID for a step down to another user, CHOWN or DAC_OVERRIDE for files of other users), then add cap_drop: [ALL] and cap_add with those and ${listed.join(', ')}.`,
+      );
+    }
+    return note(`${base}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
+  }
   const needed = [...base];
   // The cap_drop written here also reaches every project that merges an override on top (`-f docker-compose.yml
   // -f docker-compose.ci.yml`): one that runs the service as another user (shlink's CI file: `user: '0'` over the
@@ -151,7 +164,10 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   // https://docs.docker.com/engine/release-notes/20.10/): older engines ignore both, so the service keeps Docker's default set there.
   const swarm = swarmDeploy(ctx.project, s);
   const stack = swarm ? ` (swarm stack: ${swarm.reason}; docker stack deploy applies cap_drop/cap_add from Docker 20.10, older engines ignore them)` : '';
-  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}, so a compromised process holds no capabilities it does not need${from}${stack}`, combine(changes as ServiceChange[]));
+  // Its own cap_add stays beside the new cap_drop (Docker applies cap_add after the drop): say it is kept, not dropped.
+  const own = have.filter((c) => c !== 'ALL' && !missing.includes(c));
+  const keeps = own.length ? ` (its own cap_add ${own.join(', ')} kept)` : '';
+  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}${keeps}, so a compromised process holds no capabilities it does not need${from}${stack}`, combine(changes as ServiceChange[]));
 }
 
 /**

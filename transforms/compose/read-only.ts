@@ -227,6 +227,25 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
   const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
   if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
+  // A start that writes a file into a folder of the system that nothing above declared or carved out (dockur/dnsmasq's
+  // entrypoint.sh copies its template to /etc/dnsmasq.custom under `set -e`): write-paths gives such folders no tmpfs,
+  // which would hide the image's files there, so on a read-only root that step fails (EROFS) and the start with it.
+  // A `mkdir -p` of a folder the image has is no write.
+  const covered = [...coveredPaths(s, img), ...plan.tmpfs.map((t) => t.path)];
+  const systemWrite = anyStart
+    ? [...anyStart.scripts.flatMap((x) => x.reading.writes), ...(anyStart.command?.writes ?? [])].find((w) => {
+        if (w.kind === 'dir' || /[*?[$]/.test(w.path) || covered.some((m) => isUnder(w.path, m))) return false;
+        return SYSTEM_FOLDERS.some((d) => isUnder(path.posix.dirname(w.path), d));
+      })
+    : undefined;
+  if (systemWrite) {
+    const folder = path.posix.dirname(systemWrite.path);
+    return note(
+      `its start writes ${systemWrite.path} (${systemWrite.how}), in ${folder}, a folder of the system that holds the image's own files: a read-only root makes that step fail, and a tmpfs there would hide those files; root left writable`,
+      `Have the start write it under /tmp or a volume (or mount that file from a volume), or move the step into the build; then run docker-harden again.`,
+    );
+  }
+
   const swarm = swarmDeploy(ctx.project, s);
   const changes: (ServiceChange | string)[] = [addScalarKey(s, 'read_only', true)];
   if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
@@ -830,6 +849,9 @@ function bakedNote(s: ServiceLink, w: WritePath): Finding {
 }
 
 /** Paths that must stay writable, or why they are not known. */
+/** Folders of the system a start may write files in that hold the image's own files: no tmpfs can go there. */
+const SYSTEM_FOLDERS = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/boot', '/root'];
+
 function writePaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage): string[] | string {
   const paths = ['/tmp'];
   // An image run as it is: the folders the service's environment moves its writes to, and the writes it turns on
