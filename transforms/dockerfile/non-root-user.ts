@@ -58,6 +58,7 @@ import {
   shippedRootStarts,
   ROOT_ONLY_SERVERS,
   imageStart,
+  imageStartCommands,
   imageStartWrites,
   s6OverlayStart,
   serviceNeedingRoot,
@@ -156,7 +157,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(`looks like a Windows Dockerfile (${windows}); left untouched`, 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
-  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user) ?? numericUser(ctx, df, stage, base, user);
+  if (user.known && !user.root) return existingUserAtStart(ctx, df, stage, base, services, user) ?? installTreeForUser(ctx, df, stage, base, services, user) ?? numericUser(ctx, df, stage, base, user);
   if (user.unset && user.instruction) return outOfScopeUser(df, stage, base, user.instruction, user.unset, report);
   if (facts?.swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
@@ -182,6 +183,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
   if (!user.known && user.instruction) {
+    const atStart = existingUserAtStart(ctx, df, stage, base, services, user);
+    if (atStart) return atStart;
     return report(`the final stage runs as ${user.user}, which is not known at build time`, 'Make sure the build argument names a non-root user.', 'note');
   }
   // A sibling target that is this image run as non-root (uptime-kuma's nightly-rootless beside nightly):
@@ -667,6 +670,101 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     fix: { edits },
     ...(notes.length ? { notes } : {}),
   };
+}
+
+/**
+ * A stage that already runs as a non-root user (its own USER, by name, number or build argument, or one inherited
+ * from a base built here or known to the table) whose start takes steps only root can take: the checks made for a
+ * USER the tool adds, applied to the one that is there. Reported, never rewritten: which way the author wants it
+ * (drop the USER and let the entrypoint step down, or prepare the image for the user) is theirs to choose.
+ * - Account changes (usermod, groupmod, useradd), a chown to another owner, and the step down itself (gosu, su-exec,
+ *   setpriv and s6-setuidgid all call setgroups(2), which needs CAP_SETGID; setgroups(2), "EPERM") outside a root check:
+ *   each fails for a non-root caller (design-group/ignition-docker-legacy 306e5cd moved its base's entrypoint to
+ *   groupmod/usermod/chown as root, and its child images' own USER then had to go, 0361938). A script that checks
+ *   `id -u` first (the docker-library entrypoints) or sends a non-root caller away (`exec "$@"`) skips them.
+ * - Start writes (`sed -i`, a redirect) into a system folder the build does not give that user: EACCES there
+ *   (bentopdf ed6e6c01 had to `chown -R nginx:nginx /etc/nginx` for its `sed -i` hook under `USER nginx`). Only the
+ *   system trees: whether the build gave an app folder to the user (COPY --chown, a chown of a folder above) is not
+ *   always readable, and a `mkdir -p` is skipped, since the folder may already be in the image. Not checked for the
+ *   image's own user on an image that runs as it by default (nginx-unprivileged gives it /etc/nginx upstream).
+ * - A base image whose own start the table says needs root (LinuxServer's /init renumbers abc with usermod/groupmod).
+ * Undefined when nothing is found, or every service that runs the image sets its own compose `user:`.
+ */
+function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[], user: ReturnType<typeof effectiveUser>): Finding | undefined {
+  if (services.length && services.every((s) => composeUser(s) !== undefined)) return undefined;
+  const facts = base.facts;
+  const ins = user.instruction;
+  const written = ins?.args[0] ?? user.user;
+  const [name = '', group] = user.user.split(':');
+  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
+  const account = name.includes('$') ? undefined : findAccount(name, created, baseAccounts(base));
+  // The caller itself: a chown to it, or of a folder given to it, is allowed or needs no root.
+  const self = new Set([name, written.split(':')[0]!, ...(account ? [account.name, ...(account.uid !== undefined ? [String(account.uid)] : [])] : [])]);
+  const isSelf = (owner: string) => self.has(owner.split(/[:.]/)[0]!) || /\$\(id -u\)|\$\{?(UID|EUID|USER)\}?\b/.test(owner);
+  const where = ins ? `USER ${written} (line ${ins.line + 1}${base.chain.some((s) => s.instructions.includes(ins)) && !stage.instructions.includes(ins) ? `, stage ${base.chain.find((s) => s.instructions.includes(ins))!.name ?? `#${base.chain.find((s) => s.instructions.includes(ins))!.index}`}` : ''})` : `user ${user.user} (inherited from ${base.image ?? 'its base'})`;
+  const start = imageStart(ctx.project, df, base);
+  const readings = [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])];
+  const steps = readings.flatMap(({ reading, text }) => (reading.rootOnlySteps ?? []).filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner))).map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text) })));
+  // Start writes into the system's folders that nothing of the build gives the user.
+  const ownImageUser = !ins || (facts?.nonRootByDefault && (name === facts.defaultUser.split(':')[0] || name === facts.existingUser?.name || (account?.uid !== undefined && String(account.uid) === facts.defaultUser.split(':')[0])));
+  const chowned = [...imageLevelsOf(base)].flatMap((b) => chownsIn(b.chain, df.parsed.escape, df.parsed.globalArgs)).filter((c) => isSelf(c.user));
+  const copiedTo = chainInstructions(base.chain)
+    .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.some((f) => f.name === 'chown' && typeof f.value === 'string' && isSelf(f.value)))
+    .map((i) => copyDest(i, workdirs(base.chain, base.buildArgs, base.globalArgs).final))
+    .filter((d): d is string => !!d);
+  const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
+  const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
+  const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+  const writes = ownImageUser
+    ? []
+    : imageStartWrites(start).filter((w) => {
+        if (w.observed || w.kind === 'dir') return false;
+        const need = path.posix.dirname(w.path);
+        if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+        // A file rewritten in place (not replaced, as sed -i does) needs only the file.
+        const covers = (d: string) => ((w.kind === 'file' || w.inPlace) && isUnder(w.path, d)) || isUnder(need, d);
+        const byChown = chowned.some((c) => c.paths.some((q) => (c.recursive || q === need || q === w.path) && covers(q)));
+        return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
+      });
+  const stopsWrite = (w: StartWrite) => {
+    const sc = start.scripts.find((x) => w.how.includes(`(${x.where} line `));
+    return !sc || ERREXIT.test(sc.source.text);
+  };
+  // The base's own start, from the table, where the image keeps it (no ENTRYPOINT of the repository replaces it).
+  const tableStart = facts?.startNeedsRoot && !imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT') ? facts.startNeedsRoot : undefined;
+  if (!steps.length && !writes.length && !tableStart) return undefined;
+  const fails: string[] = [];
+  const drops = steps.filter((x) => x.kind === 'drop');
+  const others = steps.filter((x) => x.kind !== 'drop');
+  if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
+  if (others.length) fails.push(`its start runs ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
+  if (drops.length) fails.push(`it steps down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
+  if (writes.length) fails.push(`its start writes ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  const fixes: string[] = [];
+  if (tableStart || drops.length || others.some((x) => x.kind === 'account')) {
+    fixes.push(`remove the ${ins ? `USER at line ${ins.line + 1}` : 'inherited USER (USER root before the start)'} and let the entrypoint start as root and step down${drops.length ? ` (it already does: ${drops[0]!.how})` : ''}; compose/cap-drop then gives it only the capabilities that needs`);
+  }
+  if (others.length) fixes.push(`or move those steps into the build (RUN before the USER) or guard them with if [ "$(id -u)" = 0 ]`);
+  if (writes.length) {
+    const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
+    fixes.push(`${fixes.length ? 'or ' : ''}give ${name} what the start writes at build time (RUN chown -R ${group ? `${name}:${group}` : name} ${folders.join(' ')} before the USER), or make those writes in the build instead`);
+  }
+  return {
+    transform: ID,
+    file: df.path,
+    range: [stage.from.start, stage.from.end],
+    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? 'the container fails at start as that user' : 'as that user those steps fail'}; USER left as written`,
+    severity: 'warning',
+    cis: CIS,
+    manual: `${fixes.join('; ')}; then run docker-harden again.`.replace(/^./, (c) => c.toUpperCase()),
+  };
+}
+
+/** The stage chains an image is built from: its own, then each parent built in this repository, nearest first. */
+function imageLevelsOf(base: StageBase): StageBase[] {
+  const out: StageBase[] = [base];
+  for (let b = base; b.builtFrom; b = b.builtFrom.base) out.push(b.builtFrom.base);
+  return out;
 }
 
 /**
