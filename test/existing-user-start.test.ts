@@ -135,16 +135,48 @@ describe('an inherited start (#150): a child USER over a base built here', () =>
 });
 
 describe('start writes into root-owned system folders (#146)', () => {
+  const APP = (extra: string[] = []) =>
+    ['FROM debian:bookworm-slim', 'RUN useradd --system --uid 1000 --user-group app', 'COPY app.conf /etc/app/app.conf', 'COPY start.sh /start.sh', ...extra, 'USER app', 'CMD ["/start.sh"]', ''].join('\n');
+  const START = '#!/bin/sh\nset -e\nsed -i "s/PORT/$PORT/" /etc/app/app.conf\necho ok > /var/lib/app-state\nexec /usr/local/bin/app\n';
+
+  it('reports a sed -i into /etc and a redirect into /var/lib under an existing USER', async () => {
+    const { findings, changed } = await run({ Dockerfile: APP(), 'start.sh': START, 'app.conf': 'port=PORT\n' });
+    expect(changed.Dockerfile).toBeUndefined();
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.message).toContain('its start writes /etc/app/app.conf (sed -i');
+    expect(findings[0]!.message).toContain('/var/lib/app-state (');
+    expect(findings[0]!.manual).toContain('RUN chown -R app /etc/app before the USER), and point the writes in /var/lib at a folder app owns');
+  });
+
+  it('leaves writes the build gives the user (chown -R by name or UID, COPY --chown of a file written in place, chmod 777)', async () => {
+    const start = '#!/bin/sh\nset -e\nsed -i "s/PORT/$PORT/" /etc/app/app.conf\nexec /usr/local/bin/app\n';
+    for (const extra of ['RUN chown -R app:app /etc/app', 'RUN chown -R 1000 /etc/app', 'RUN chmod -R 777 /etc/app']) {
+      const { findings } = await run({ Dockerfile: APP([extra]), 'start.sh': start, 'app.conf': 'port=PORT\n' });
+      expect(findings.filter((f) => f.message.startsWith('already runs as')), extra).toEqual([]);
+    }
+    const redirect = '#!/bin/sh\nset -e\necho "port=$PORT" > /etc/app/app.conf\nexec /usr/local/bin/app\n';
+    const copied = await run({ Dockerfile: APP().replace('COPY app.conf', 'COPY --chown=app:app app.conf'), 'start.sh': redirect, 'app.conf': '' });
+    expect(copied.findings.filter((f) => f.message.startsWith('already runs as'))).toEqual([]);
+    const notCopied = await run({ Dockerfile: APP(), 'start.sh': redirect, 'app.conf': '' });
+    expect(notCopied.findings.map((f) => f.message)).toEqual([expect.stringContaining('its start writes /etc/app/app.conf')]);
+  });
+
   const NGINX = (extra: string[] = []) =>
     ['FROM nginx:1.28.3-alpine-slim', 'COPY nginx.conf /etc/nginx/nginx.conf', 'COPY 99-disable-ipv6.sh /docker-entrypoint.d/', ...extra, 'USER nginx', ''].join('\n');
   const HOOK = '#!/bin/sh\nset -e\nsed -i "s/listen \\[::\\]:80;//" /etc/nginx/nginx.conf\n';
   const CONF = 'events {}\nhttp { server { listen 8080; } }\npid /tmp/nginx.pid;\n';
 
-  it("reports a sed -i hook in /etc/nginx under USER nginx on stock nginx", async () => {
+  it('reports a sed -i hook in /etc/nginx under USER nginx on stock nginx when nginx/unprivileged does not run', async () => {
     const { findings, changed } = await run({ Dockerfile: NGINX(), '99-disable-ipv6.sh': HOOK, 'nginx.conf': CONF });
     expect(changed.Dockerfile).toBeUndefined();
     expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('its start writes /etc/nginx/nginx.conf (sed -i')]);
     expect(findings[0]!.manual).toContain('RUN chown -R nginx /etc/nginx before the USER');
+  });
+
+  it('leaves that to nginx/unprivileged when it runs: the hook is named once', async () => {
+    const { result } = await hardenTree({ Dockerfile: NGINX(), '99-disable-ipv6.sh': HOOK, 'nginx.conf': CONF }, [ID, 'nginx/unprivileged']);
+    const naming = result.engine.findings.filter((f) => f.message.includes('sed -i on /etc/nginx/nginx.conf (99-disable-ipv6.sh line 3)'));
+    expect(naming.map((f) => f.transform)).toEqual(['nginx/unprivileged']);
   });
 
   it('leaves it once the build gives /etc/nginx to nginx (chown -R, or a world-writable chmod)', async () => {
@@ -182,5 +214,49 @@ describe('compose user: overrides the image USER', () => {
     const tree = { Dockerfile: DEBIAN_APP('USER app'), 'entrypoint.sh': ACCOUNTS_ENTRYPOINT, 'compose.yaml': 'services:\n  app:\n    build: .\n    user: root\n' };
     const { findings } = await run(tree);
     expect(findings.filter((f) => f.message.startsWith('already runs as'))).toEqual([]);
+  });
+});
+
+describe('a program that keeps files under HOME on scratch (caddy, #21)', () => {
+  const CADDY = (extra: string[] = []) =>
+    [
+      'FROM golang:1.23-alpine AS builder',
+      'RUN go install github.com/caddyserver/caddy/v2/cmd/caddy@latest',
+      'FROM scratch',
+      'COPY --from=builder /go/bin/caddy /usr/bin/caddy',
+      ...extra,
+      'EXPOSE 8080',
+      'ENTRYPOINT ["/usr/bin/caddy"]',
+      'CMD ["run", "--config", "/etc/caddy/Caddyfile"]',
+      '',
+    ].join('\n');
+
+  it('names what caddy keeps under HOME and the folders to bring in from the builder stage', async () => {
+    const { findings, changed } = await run({ Dockerfile: CADDY() });
+    expect(changed.Dockerfile).toContain('USER 65534:65534');
+    const message = findings[0]!.message;
+    expect(message).toContain('caddy keeps its TLS certificates and keys in $XDG_DATA_HOME/caddy (else $HOME/.local/share/caddy) and its autosaved configuration in $XDG_CONFIG_HOME/caddy');
+    expect(message).toContain('https://caddyserver.com/docs/conventions#data-directory');
+    expect(message).toContain('RUN mkdir -p /data /config in stage builder; COPY --from=builder --chown=65534:65534 /data /data; COPY --from=builder --chown=65534:65534 /config /config; ENV XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config');
+    expect(message).not.toContain('if the program keeps files there');
+  });
+
+  it('names only the folder still unset, and says nothing once both are set', async () => {
+    const one = await run({ Dockerfile: CADDY(['ENV XDG_CONFIG_HOME=/config']) });
+    expect(one.findings[0]!.message).toContain('ENV XDG_DATA_HOME=/data, and mount a volume at /data');
+    expect(one.findings[0]!.message).not.toContain('autosaved');
+    const both = await run({ Dockerfile: CADDY(['ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data']) });
+    expect(both.findings[0]!.message).not.toMatch(/HOME stays|caddy keeps/);
+  });
+
+  it('keeps the general note for another program', async () => {
+    const { findings } = await run({ Dockerfile: CADDY().replace(/caddy/g, 'server') });
+    expect(findings[0]!.message).toContain('if the program keeps files there');
+  });
+
+  it('asks for a stage with a shell when the file has none', async () => {
+    const df = ['FROM scratch', 'COPY caddy /usr/bin/caddy', 'ENTRYPOINT ["caddy", "run"]', ''].join('\n');
+    const { findings } = await run({ Dockerfile: df, caddy: 'binary' });
+    expect(findings[0]!.message).toContain('COPY --from=<a stage with a shell> --chown=65534:65534 /data /data');
   });
 });

@@ -75,6 +75,7 @@ import {
 } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
+import { homeWriterOf, type HomeDir, type HomeWriter } from '../../src/home-writers.js';
 import { findBuiltImage } from '../../src/images.js';
 import type { ImageUse } from '../../src/evidence/types.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -643,7 +644,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // which the user cannot write; with no shell the tool cannot make one. Programs that keep files under HOME
   // (caddy's ~/.local/share/caddy, caches, config) fail there unless HOME or their XDG_* variables point elsewhere.
   if (!plan.shell && base.distro === 'scratch' && plan.uid === 65534 && !lastEnv(base.chain, 'HOME') && !['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME'].every((v) => lastEnv(base.chain, v))) {
-    parts.push(`HOME stays / for ${plan.user} on scratch, which it cannot write: point HOME (or XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME) at a folder COPY --chown=${plan.owner} brings in, or a volume, if the program keeps files there`);
+    // A program known to keep files there (caddy's certificates and autosaved configuration) is named with the folders to bring in.
+    const writer = homeWriterOf(imageStartCommands(base));
+    const unset = writer?.dirs.filter((d) => !lastEnv(base.chain, d.variable)) ?? [];
+    if (writer && unset.length) parts.push(homeWriterNote(df, stage, plan, writer, unset));
+    else if (!writer) parts.push(`HOME stays / for ${plan.user} on scratch, which it cannot write: point HOME (or XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME) at a folder COPY --chown=${plan.owner} brings in, or a volume, if the program keeps files there`);
   }
   if (base.distroGuessed) parts.push(`distro guessed from RUN: ${base.distro}`);
   if (shared && plan.create) parts.push(`UID ${plan.uid} shared with service ${shared.service} over volume ${shared.volume}`);
@@ -686,7 +691,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
  *   (bentopdf ed6e6c01 had to `chown -R nginx:nginx /etc/nginx` for its `sed -i` hook under `USER nginx`). Only the
  *   system trees: whether the build gave an app folder to the user (COPY --chown, a chown of a folder above) is not
  *   always readable, and a `mkdir -p` is skipped, since the folder may already be in the image. Not checked for the
- *   image's own user on an image that runs as it by default (nginx-unprivileged gives it /etc/nginx upstream).
+ *   image's own user on an image that runs as it by default (nginx-unprivileged gives it /etc/nginx upstream), nor on
+ *   stock nginx while nginx/unprivileged runs: that transform names what stops nginx at start as that user.
  * - A base image whose own start the table says needs root (LinuxServer's /init renumbers abc with usermod/groupmod).
  * Undefined when nothing is found, or every service that runs the image sets its own compose `user:`.
  */
@@ -715,7 +721,9 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
   const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
   const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
-  const writes = ownImageUser
+  // Stock nginx run as a non-root USER: nginx/unprivileged names what stops it at start (its start hooks' writes into /etc/nginx included).
+  const nginxSpeaks = !!facts?.swapTo && ctx.enabled('nginx/unprivileged');
+  const writes = ownImageUser || nginxSpeaks
     ? []
     : imageStartWrites(start).filter((w) => {
         if (w.observed || w.kind === 'dir') return false;
@@ -746,8 +754,14 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   }
   if (others.length) fixes.push(`or move those steps into the build (RUN before the USER) or guard them with if [ "$(id -u)" = 0 ]`);
   if (writes.length) {
+    // A folder of the app's own under a system tree (/etc/nginx) may be given to the user; a shared root (/etc, /var/lib) never.
     const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
-    fixes.push(`${fixes.length ? 'or ' : ''}give ${name} what the start writes at build time (RUN chown -R ${group ? `${name}:${group}` : name} ${folders.join(' ')} before the USER), or make those writes in the build instead`);
+    const own = folders.filter((d) => d.split('/').length > 3 || (d.split('/').length === 3 && !SHARED_SYSTEM_FOLDERS.has(d)));
+    const shared = folders.filter((d) => !own.includes(d));
+    const owner = group ? `${name}:${group}` : name;
+    fixes.push(
+      `${fixes.length ? 'or ' : ''}${own.length ? `give ${name} ${own.length > 1 ? 'those folders' : 'that folder'} at build time (RUN chown -R ${owner} ${own.join(' ')} before the USER)${shared.length ? ', and ' : ''}` : ''}${shared.length ? `point the writes in ${shared.join(', ')} at a folder ${name} owns (a subfolder made and chowned at build time, a volume, /tmp)` : ''}, or make those writes in the build instead`,
+    );
   }
   return {
     transform: ID,
@@ -759,6 +773,30 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     manual: `${fixes.join('; ')}; then run docker-harden again.`.replace(/^./, (c) => c.toUpperCase()),
   };
 }
+
+/**
+ * What a program that keeps files under HOME (HOME_WRITERS: caddy) loses as 65534 on scratch, where HOME is `/`, and how
+ * to give it folders of its own: scratch has no shell to make one, so an empty folder made in a stage of this file that
+ * has a shell and runs as root is copied in with COPY --from --chown (on the team engine, Engine 20.10's builder: the
+ * destination folder of `COPY --from=builder --chown=65534:65534 /dh-home /home/app` was 65534:65534 mode 755, and a
+ * `touch` there as 65534 worked). Not edited: where those files should live (a volume for certificates, kept across
+ * re-created containers; compose/read-only would put a tmpfs on a HOME the tool sets) is the operator's choice.
+ */
+function homeWriterNote(df: DockerfileSource, stage: DfStage, plan: UserPlan, writer: HomeWriter, dirs: HomeDir[]): string {
+  const where = dirs.map((d) => `${d.keeps} in $${d.variable}/${writer.subfolder} (else $HOME/${d.underHome}/${writer.subfolder})`).join(' and ');
+  const folders = dirs.map((d) => d.imageDefault ?? `/home/${writer.program}/${d.underHome}`);
+  const builder = df.parsed.stages.filter((s) => s.index < stage.index && s.name).map((s) => ({ s, b: resolveStageBase(df.parsed, s) })).reverse()
+    .find(({ b }) => ['debian', 'ubuntu', 'alpine', 'rhel', 'rhel-minimal'].includes(b.distro ?? '') && b.facts?.hasShell !== false && effectiveUser(b).root);
+  const lines = [
+    ...(builder ? [`RUN mkdir -p ${folders.join(' ')} in stage ${builder.s.name}`] : []),
+    ...folders.map((f) => `COPY --from=${builder?.s.name ?? '<a stage with a shell>'} --chown=${plan.owner} ${f} ${f}`),
+    `ENV ${dirs.map((d, i) => `${d.variable}=${folders[i]}`).join(' ')}`,
+  ];
+  return `${writer.program} keeps ${where} (${writer.source}): as ${plan.user} on scratch HOME is /, which it cannot write, so those are lost; bring in folders it owns before the USER: ${lines.join('; ')}, and mount a volume at ${folders[0]} to keep them`;
+}
+
+/** Folders two levels deep that the system shares: a start write there is pointed elsewhere, never given to the user. */
+const SHARED_SYSTEM_FOLDERS = new Set(['/var/lib', '/var/log', '/var/cache', '/var/run', '/usr/bin', '/usr/lib', '/usr/local', '/usr/share', '/usr/sbin', '/etc/ssl']);
 
 /** The stage chains an image is built from: its own, then each parent built in this repository, nearest first. */
 function imageLevelsOf(base: StageBase): StageBase[] {
