@@ -260,3 +260,32 @@ describe('a program that keeps files under HOME on scratch (caddy, #21)', () => 
     expect(findings[0]!.message).toContain('COPY --from=<a stage with a shell> --chown=65534:65534 /data /data');
   });
 });
+
+describe('a USER the tool would add, over a start that chowns to another owner (quality-time testldap)', () => {
+  const DF = ['FROM debian:bookworm-slim', 'RUN apt-get update && apt-get install -y --no-install-recommends slapd && rm -rf /var/lib/apt/lists/*', 'COPY run.sh /', 'CMD ["/bin/bash", "/run.sh"]', ''].join('\n');
+  const RUN_SH = (errexit: boolean) => `#!/bin/bash\n${errexit ? 'set -e\n' : ''}chown -R openldap:openldap /etc/ldap\nexec /usr/sbin/slapd -h "ldap:///" -d 256\n`;
+
+  it('adds no USER where the start stops at the failed chown (set -e), and says why', async () => {
+    const { findings, changed } = await run({ Dockerfile: DF, 'run.sh': RUN_SH(true) });
+    expect(changed.Dockerfile).toBeUndefined();
+    expect(findings.map((f) => f.message)).toEqual([expect.stringMatching(/^its start runs chown openldap:openldap \(run\.sh line 3\) outside a root check and stops at a failed step \(set -e\).*no user added$/)]);
+  });
+
+  it('still adds the USER where the script goes on past it, or the chown is behind a root check', async () => {
+    for (const script of [RUN_SH(false), RUN_SH(true).replace('chown -R openldap:openldap /etc/ldap', 'if [ "$(id -u)" = 0 ]; then chown -R openldap:openldap /etc/ldap; fi')]) {
+      const { changed } = await run({ Dockerfile: DF, 'run.sh': script });
+      expect(changed.Dockerfile).toContain('USER 1000:1000');
+    }
+  });
+});
+
+describe('a numeric USER with group 0 and a group-writable folder (DefectDojo-like)', () => {
+  it('counts chmod -R g=u for a UID no account has', async () => {
+    const df = (chmod: string) => ['FROM debian:bookworm-slim', 'COPY start.sh /', `RUN mkdir -p /etc/app && ${chmod} /etc/app`, 'ARG uid=1001', 'USER ${uid}', 'ENTRYPOINT ["/start.sh"]', ''].join('\n');
+    const start = '#!/bin/sh\nset -e\necho "x" > /etc/app/app.conf\nexec /usr/local/bin/app\n';
+    const groupWritable = await run({ Dockerfile: df('chmod -R g=u'), 'start.sh': start });
+    expect(groupWritable.findings.filter((f) => f.message.startsWith('already runs as'))).toEqual([]);
+    const ownerOnly = await run({ Dockerfile: df('chmod -R u+w'), 'start.sh': start });
+    expect(ownerOnly.findings.map((f) => f.message)).toEqual([expect.stringContaining('its start writes /etc/app/app.conf')]);
+  });
+});

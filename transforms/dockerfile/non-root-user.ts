@@ -484,6 +484,22 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Run those steps without sudo once the image runs as its user (they already run as that user), or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
     );
   }
+  // A chown to another owner in a start that does not step down and does not check for root first (quality-time's testldap
+  // run.sh: `chown -R openldap:openldap /etc/ldap` under set -e, then slapd -u openldap): only root may give files away
+  // (chown(2), EPERM), so under the new USER the start stops there. The same check reports an existing USER (existingUserAtStart).
+  const planNames = new Set([plan.name, plan.user.split(':')[0]!, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+  const foreignChowns = drop
+    ? []
+    : [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])]
+        .filter(({ text }) => !text || ERREXIT.test(text))
+        .flatMap(({ reading }) => reading.rootOnlySteps ?? [])
+        .filter((x) => x.kind === 'chown' && x.owner !== undefined && !x.owner.includes('$') && !planNames.has(x.owner.split(/[:.]/)[0]!));
+  if (foreignChowns.length) {
+    return report(
+      `its start runs ${foreignChowns.slice(0, 3).map((x) => x.how).join(', ')} outside a root check and stops at a failed step (set -e): only root may give files to another user, so under USER ${plan.user} the start would stop there; no user added`,
+      `Give those files to their owner at build time (RUN chown … before USER) and drop the chown from the start, or guard it with if [ "$(id -u)" = 0 ]; then run docker-harden again.`,
+    );
+  }
   // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
   const homeConfig = rootHomeConfigWrites(df, base);
   // Python packages pip put in root's user site (`pip install --user` as root, `COPY --from=builder /root/.local`).
@@ -718,7 +734,10 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.some((f) => f.name === 'chown' && typeof f.value === 'string' && isSelf(f.value)))
     .map((i) => copyDest(i, workdirs(base.chain, base.buildArgs, base.globalArgs).final))
     .filter((d): d is string => !!d);
-  const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
+  // A numeric USER no account has, or one with group 0, runs with GID 0: a group-writable chmod (`chmod -R g=u`) gives it the folder.
+  const groupZero = group === '0' || (group === undefined && /^\d+$/.test(name) && !account);
+  const writable = groupZero ? /^([0-7]?[0-7][2367][0-7]|[0-7]?[0-7][0-7][2367]|[ugoa]*[gao][ugoa]*[+=][rwxXst]*w|g=u)/ : /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/;
+  const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => writable.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
   const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
   const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
   // Stock nginx run as a non-root USER: nginx/unprivileged names what stops it at start (its start hooks' writes into /etc/nginx included).
@@ -752,7 +771,7 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   if (tableStart || drops.length || others.some((x) => x.kind === 'account')) {
     fixes.push(`remove the ${ins ? `USER at line ${ins.line + 1}` : 'inherited USER (USER root before the start)'} and let the entrypoint start as root and step down${drops.length ? ` (it already does: ${drops[0]!.how})` : ''}; compose/cap-drop then gives it only the capabilities that needs`);
   }
-  if (others.length) fixes.push(`or move those steps into the build (RUN before the USER) or guard them with if [ "$(id -u)" = 0 ]`);
+  if (others.length) fixes.push(`${fixes.length ? 'or ' : ''}move those steps into the build (RUN before the USER) or guard them with if [ "$(id -u)" = 0 ]`);
   if (writes.length) {
     // A folder of the app's own under a system tree (/etc/nginx) may be given to the user; a shared root (/etc, /var/lib) never.
     const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
