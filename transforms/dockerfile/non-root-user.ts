@@ -759,7 +759,9 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   };
   // The base's own start, from the table, where the image keeps it (no ENTRYPOINT of the repository replaces it).
   const tableStart = facts?.startNeedsRoot && !imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT') ? facts.startNeedsRoot : undefined;
-  if (!steps.length && !writes.length && !tableStart) return undefined;
+  // Only what stops the start: a step the script goes on past (no set -e) is noted by the add path for a USER the tool adds,
+  // and repeating it for that USER in the next pass (or for an existing one, where the app may not need it) says nothing new.
+  if (!tableStart && !steps.some((x) => x.stops) && !writes.some(stopsWrite)) return undefined;
   const fails: string[] = [];
   const drops = steps.filter((x) => x.kind === 'drop');
   const others = steps.filter((x) => x.kind !== 'drop');
