@@ -663,6 +663,13 @@ export interface ScriptReading {
   mainRootDaemons?: string[];
   /** Account changes it makes as root before any drop (`usermod (entry.sh line 11)`): they rewrite /etc/passwd and /etc/group. */
   accountChanges?: string[];
+  /**
+   * Steps only root can take, run outside a root check (`if [ "$(id -u)" = 0 ]`, or after an early `exec "$@"` for a
+   * non-root caller): account tools, `chown` (with its new owner), and the step down itself (gosu, su-exec, setpriv,
+   * s6-setuidgid: each calls setgroups(2), which needs CAP_SETGID). Under a USER that is not root each of them fails.
+   * Read for an image that already runs as a non-root user (dockerfile/non-root-user).
+   */
+  rootOnlySteps?: RootOnlyStep[];
   /** System packages it installs before any drop (`apk add (entry.sh line 5)`): only root may, and they write /usr, /etc and the package database. */
   packageInstalls?: string[];
   /**
@@ -700,6 +707,15 @@ export interface ScriptReading {
    * command fails.
    */
   fileCapSets?: FileCapSet[];
+}
+
+/** A step of a start that only root can take (ScriptReading.rootOnlySteps). */
+export interface RootOnlyStep {
+  /** `usermod (entry.sh line 11)`, `chown (entry.sh line 12)`, `gosu app (entry.sh line 14)`. */
+  how: string;
+  kind: 'account' | 'chown' | 'drop';
+  /** For chown: the new owner as written (variables expanded where known); a chown to the caller itself is allowed. */
+  owner?: string;
 }
 
 /** A `setcap` a start runs as root: the command and where (`setcap cap_ipc_lock=+ep (entry.sh line 84)`), and what it grants. */
@@ -912,6 +928,8 @@ function isRootSupervisor(tool: string): boolean {
 }
 
 /** A test of whether the script runs as root: `[ "$(id -u)" = '0' ]`, `[ $EUID -ne 0 ]`, `[ "$(whoami)" = root ]`. */
+/** A root check that asks "not root": `[ "$(id -u)" != 0 ]`, `-ne 0`, `! [ "$(id -u)" = 0 ]`. */
+const NOT_ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(!=|-ne)\s*["']?(0|root)\b|!\s*\[+\s*"?\$\(id -u\)/;
 const ROOT_CHECK = /(\bid\s+-u|\bEUID|\bUID|\bwhoami)\b[^\n;]{0,12}?\s(=|==|!=|-eq|-ne)\s*["']?(0|root)\b/;
 
 /**
@@ -961,6 +979,7 @@ function copyReading(r: ScriptReading): ScriptReading {
   const copy: ScriptReading = { ...r, drops, writes, rootCaps: r.rootCaps.slice(), rootDaemons: r.rootDaemons.slice() };
   if (r.mainRootDaemons) copy.mainRootDaemons = r.mainRootDaemons.slice();
   if (r.accountChanges) copy.accountChanges = r.accountChanges.slice();
+  if (r.rootOnlySteps) copy.rootOnlySteps = r.rootOnlySteps.map((x) => ({ ...x }));
   if (r.packageInstalls) copy.packageInstalls = r.packageInstalls.slice();
   if (r.escalations) copy.escalations = r.escalations.slice();
   if (r.userSwitches) copy.userSwitches = r.userSwitches.slice();
@@ -1004,6 +1023,11 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
   const rootDaemons: string[] = [];
   const mainRootDaemons: string[] = [];
   const accountChanges: string[] = [];
+  const rootOnlySteps: RootOnlyStep[] = [];
+  // After a root check that sends every other caller away (`if [ "$(id -u)" != 0 ]; then exec "$@"; fi`, `[ "$(id -u)" = 0 ] ||
+  // exec "$@"`), what follows runs only as root. The if-blocks that test for root as "not root", and whether they exec or exit.
+  let nonRootSentAway = false;
+  const notRootBlocks: { notRoot: boolean; leaves: boolean }[] = [];
   const packageInstalls: string[] = [];
   const escalations: string[] = [];
   const userSwitches: string[] = [];
@@ -1051,11 +1075,22 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
     // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
     const at = NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`;
     const head = line.trimStart();
-    if (/^if\b/.test(head)) rootGuards.push(ROOT_CHECK.test(line));
-    else if (/^elif\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = ROOT_CHECK.test(line);
+    if (/^if\b/.test(head)) {
+      rootGuards.push(ROOT_CHECK.test(line));
+      notRootBlocks.push({ notRoot: NOT_ROOT_CHECK.test(line), leaves: false });
+    } else if (/^elif\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = ROOT_CHECK.test(line);
     else if (/^else\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = false;
-    else if (/^fi\b/.test(head)) rootGuards.pop();
-    const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line);
+    else if (/^fi\b/.test(head)) {
+      rootGuards.pop();
+      const block = notRootBlocks.pop();
+      if (block?.notRoot && block.leaves) nonRootSentAway = true;
+    }
+    // `if [ "$(id -u)" != 0 ]; then exec "$@"; fi` on one line, or `[ "$(id -u)" = 0 ] || exec "$@"`.
+    if (ROOT_CHECK.test(line) && /\b(exec|exit)\b/.test(line) && (NOT_ROOT_CHECK.test(line) || /\|\|/.test(line)) && (!/^if\b/.test(head) || /\bfi\s*$/.test(line.trim()))) nonRootSentAway = true;
+    else if (/\b(exec|exit)\b/.test(head) && notRootBlocks.length) {
+      notRootBlocks[notRootBlocks.length - 1]!.leaves = true;
+    }
+    const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line) || nonRootSentAway;
     for (const p of existenceTests(line, resolve)) if (!tested.has(p)) tested.set(p, `${NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`} tests whether it exists`);
     const commands = shellCommands(line);
     for (const argv of commands) {
@@ -1097,6 +1132,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
             record.withoutDrop = `${lead ? 'exec ' : ''}${line.slice(raw[lead + prefix]!.start).trimEnd()}`;
           }
           drops.push(record);
+          if (!underRootCheck) rootOnlySteps.push({ how: `${tool}${drop.user ? ` ${drop.user}` : ''} (${at})`, kind: 'drop' });
           continue;
         }
       }
@@ -1141,6 +1177,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
         if (path.posix.basename(tool) === 'usermod' && words.slice(1).some((w) => /^-[a-zA-Z]*[ug]$|^--(uid|gid)(=|$)/.test(w))) {
           for (const c of ['CHOWN', 'DAC_OVERRIDE']) rootCaps.add(c);
         }
+        if (!underRootCheck && !rootOnlySteps.some((x) => x.how === change)) rootOnlySteps.push({ how: change, kind: 'account' });
       }
       // setcap before the drop: setting a file capability needs CAP_SETFCAP (capabilities(7)), and the capability it grants
       // must stay in the bounding set, or exec of a binary whose file capability is effective fails with EPERM (capabilities(7),
@@ -1159,6 +1196,11 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       // chown before the drop (also through `find -exec chown`, `xargs chown`) needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
       if (!seenDrop && (tool === 'chown' || (['find', 'xargs'].includes(tool) && words.includes('chown')))) {
         for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
+        if (!underRootCheck) {
+          const operands = (tool === 'chown' ? words.slice(1) : words.slice(words.indexOf('chown') + 1)).filter((w) => !w.startsWith('-'));
+          const owner = operands[0] !== undefined ? (expandArgs(operands[0], scope) ?? operands[0]) : undefined;
+          rootOnlySteps.push({ how: `chown${owner ? ` ${owner}` : ''} (${at})`, kind: 'chown', ...(owner ? { owner } : {}) });
+        }
       }
       // `sudo mkdir -p /run/app`: the command sudo runs as root writes as any other would.
       const written = escalatesToRoot(words, scope) ? escalatedCommand(words) : words;
@@ -1181,6 +1223,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
     rootDaemons,
     ...(mainRootDaemons.length ? { mainRootDaemons } : {}),
     ...(accountChanges.length ? { accountChanges } : {}),
+    ...(rootOnlySteps.length ? { rootOnlySteps } : {}),
     ...(fileCapSets.length ? { fileCapSets } : {}),
     // A script that checks for root first was written to run without it too: its installs are skipped there.
     ...(packageInstalls.length && !ROOT_CHECK.test(text) ? { packageInstalls } : {}),
@@ -2725,6 +2768,7 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
     rootDaemons: [...a.rootDaemons, ...b.rootDaemons],
     mainRootDaemons: [...(a.mainRootDaemons ?? []), ...(b.mainRootDaemons ?? [])],
     accountChanges: [...(a.accountChanges ?? []), ...(b.accountChanges ?? [])],
+    rootOnlySteps: [...(a.rootOnlySteps ?? []), ...(b.rootOnlySteps ?? [])],
     packageInstalls: [...(a.packageInstalls ?? []), ...(b.packageInstalls ?? [])],
     fileCapSets: [...(a.fileCapSets ?? []), ...(b.fileCapSets ?? [])],
     pipInstalls: [...(a.pipInstalls ?? []), ...(b.pipInstalls ?? [])],

@@ -148,6 +148,11 @@ export interface ImageFacts {
   /** Canonical name of a drop-in non-root replacement; the tag carries over. */
   swapTo?: string;
   hasShell: boolean;
+  /**
+   * What the image's own start does that only root may do, for an image that must start as root (said after "its own
+   * start"): a Dockerfile that keeps that start under a non-root USER fails there (dockerfile/non-root-user).
+   */
+  startNeedsRoot?: string;
   /** Why we leave the image alone (Windows). */
   outOfScope?: string;
   /** `useradd` may be missing: install shadow-utils with the image's package manager first (a no-op where present). */
@@ -1499,6 +1504,8 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       existingUser: user('abc', 911),
       dropsPrivileges: true,
       capsNeeded: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID'],
+      startNeedsRoot:
+        "(s6-overlay's /init) renumbers abc to PUID/PGID with groupmod and usermod, chowns /app, /config and /defaults to abc (lsiown) and runs each service as abc with s6-setuidgid, all as root",
       writesUnknown:
         "runs s6-overlay's /init as root, which needs /run writable and executable at start (a tmpfs /run:exec: Docker mounts a tmpfs noexec unless told), and LinuxServer's init renumbers abc in /etc/passwd and /etc/group for PUID/PGID unless LSIO_READ_ONLY_FS is set, which only images whose readme lists read-only support honour (https://docs.linuxserver.io/misc/read-only): the app's own writes are not known",
     },

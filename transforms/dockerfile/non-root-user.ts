@@ -58,6 +58,7 @@ import {
   shippedRootStarts,
   ROOT_ONLY_SERVERS,
   imageStart,
+  imageStartCommands,
   imageStartWrites,
   s6OverlayStart,
   serviceNeedingRoot,
@@ -74,6 +75,7 @@ import {
 } from '../../src/start-scripts.js';
 import path from 'node:path';
 import { leftAlone } from '../../src/roles.js';
+import { homeWriterOf, type HomeDir, type HomeWriter } from '../../src/home-writers.js';
 import { findBuiltImage } from '../../src/images.js';
 import type { ImageUse } from '../../src/evidence/types.js';
 import { baseWithInstallSettings, baseWithoutWritesOwnedBy } from '../../src/install-writes.js';
@@ -231,7 +233,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(`looks like a Windows Dockerfile (${windows}); left untouched`, 'Windows containers are out of scope: run as ContainerUser by hand.', 'note');
   }
   if (facts?.outOfScope) return report(`${base.image} is a Windows image; left untouched`, facts.outOfScope, 'note');
-  if (user.known && !user.root) return installTreeForUser(ctx, df, stage, base, services, user) ?? numericUser(ctx, df, stage, base, user);
+  if (user.known && !user.root) return existingUserAtStart(ctx, df, stage, base, services, user) ?? installTreeForUser(ctx, df, stage, base, services, user) ?? numericUser(ctx, df, stage, base, user);
   if (user.unset && user.instruction) return outOfScopeUser(df, stage, base, user.instruction, user.unset, report);
   if (facts?.swapTo) {
     if (ctx.enabled('nginx/unprivileged')) return undefined; // that transform swaps the image instead
@@ -257,6 +259,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
   if (!user.known && user.instruction) {
+    const atStart = existingUserAtStart(ctx, df, stage, base, services, user);
+    if (atStart) return atStart;
     return report(`the final stage runs as ${user.user}, which is not known at build time`, 'Make sure the build argument names a non-root user.', 'note');
   }
   // A sibling target that is this image run as non-root (uptime-kuma's nightly-rootless beside nightly):
@@ -555,6 +559,22 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Run those steps without sudo once the image runs as its user (they already run as that user), or grant ${plan.name} exactly those commands with NOPASSWD in /etc/sudoers.d (no-new-privileges must then stay off); then add USER ${plan.user} by hand.`,
     );
   }
+  // A chown to another owner in a start that does not step down and does not check for root first (quality-time's testldap
+  // run.sh: `chown -R openldap:openldap /etc/ldap` under set -e, then slapd -u openldap): only root may give files away
+  // (chown(2), EPERM), so under the new USER the start stops there. The same check reports an existing USER (existingUserAtStart).
+  const planNames = new Set([plan.name, plan.user.split(':')[0]!, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+  const foreignChowns = drop
+    ? []
+    : [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])]
+        .filter(({ text }) => !text || ERREXIT.test(text))
+        .flatMap(({ reading }) => reading.rootOnlySteps ?? [])
+        .filter((x) => x.kind === 'chown' && x.owner !== undefined && !x.owner.includes('$') && !planNames.has(x.owner.split(/[:.]/)[0]!));
+  if (foreignChowns.length) {
+    return report(
+      `its start runs ${foreignChowns.slice(0, 3).map((x) => x.how).join(', ')} outside a root check and stops at a failed step (set -e): only root may give files to another user, so under USER ${plan.user} the start would stop there; no user added`,
+      `Give those files to their owner at build time (RUN chown … before USER) and drop the chown from the start, or guard it with if [ "$(id -u)" = 0 ]; then run docker-harden again.`,
+    );
+  }
   // Configuration a build step wrote for root alone (`git config --global`, `npm config set`): the new user does not read it.
   const homeConfig = rootHomeConfigWrites(df, base);
   // Python packages pip put in root's user site (`pip install --user` as root, `COPY --from=builder /root/.local`).
@@ -715,7 +735,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // which the user cannot write; with no shell the tool cannot make one. Programs that keep files under HOME
   // (caddy's ~/.local/share/caddy, caches, config) fail there unless HOME or their XDG_* variables point elsewhere.
   if (!plan.shell && base.distro === 'scratch' && plan.uid === 65534 && !lastEnv(base.chain, 'HOME') && !['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME'].every((v) => lastEnv(base.chain, v))) {
-    parts.push(`HOME stays / for ${plan.user} on scratch, which it cannot write: point HOME (or XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME) at a folder COPY --chown=${plan.owner} brings in, or a volume, if the program keeps files there`);
+    // A program known to keep files there (caddy's certificates and autosaved configuration) is named with the folders to bring in.
+    const writer = homeWriterOf(imageStartCommands(base));
+    const unset = writer?.dirs.filter((d) => !lastEnv(base.chain, d.variable)) ?? [];
+    if (writer && unset.length) parts.push(homeWriterNote(df, stage, plan, writer, unset));
+    else if (!writer) parts.push(`HOME stays / for ${plan.user} on scratch, which it cannot write: point HOME (or XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME) at a folder COPY --chown=${plan.owner} brings in, or a volume, if the program keeps files there`);
   }
   if (base.distroGuessed) parts.push(`distro guessed from RUN: ${base.distro}`);
   if (shared && plan.create) parts.push(`UID ${plan.uid} shared with service ${shared.service} over volume ${shared.volume}`);
@@ -742,6 +766,139 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     fix: { edits },
     ...(notes.length ? { notes } : {}),
   };
+}
+
+/**
+ * A stage that already runs as a non-root user (its own USER, by name, number or build argument, or one inherited
+ * from a base built here or known to the table) whose start takes steps only root can take: the checks made for a
+ * USER the tool adds, applied to the one that is there. Reported, never rewritten: which way the author wants it
+ * (drop the USER and let the entrypoint step down, or prepare the image for the user) is theirs to choose.
+ * - Account changes (usermod, groupmod, useradd), a chown to another owner, and the step down itself (gosu, su-exec,
+ *   setpriv and s6-setuidgid all call setgroups(2), which needs CAP_SETGID; setgroups(2), "EPERM") outside a root check:
+ *   each fails for a non-root caller (design-group/ignition-docker-legacy 306e5cd moved its base's entrypoint to
+ *   groupmod/usermod/chown as root, and its child images' own USER then had to go, 0361938). A script that checks
+ *   `id -u` first (the docker-library entrypoints) or sends a non-root caller away (`exec "$@"`) skips them.
+ * - Start writes (`sed -i`, a redirect) into a system folder the build does not give that user: EACCES there
+ *   (bentopdf ed6e6c01 had to `chown -R nginx:nginx /etc/nginx` for its `sed -i` hook under `USER nginx`). Only the
+ *   system trees: whether the build gave an app folder to the user (COPY --chown, a chown of a folder above) is not
+ *   always readable, and a `mkdir -p` is skipped, since the folder may already be in the image. Not checked for the
+ *   image's own user on an image that runs as it by default (nginx-unprivileged gives it /etc/nginx upstream), nor on
+ *   stock nginx while nginx/unprivileged runs: that transform names what stops nginx at start as that user.
+ * - A base image whose own start the table says needs root (LinuxServer's /init renumbers abc with usermod/groupmod).
+ * Undefined when nothing is found, or every service that runs the image sets its own compose `user:`.
+ */
+function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage: DfStage, base: StageBase, services: ServiceLink[], user: ReturnType<typeof effectiveUser>): Finding | undefined {
+  if (services.length && services.every((s) => composeUser(s) !== undefined)) return undefined;
+  const facts = base.facts;
+  const ins = user.instruction;
+  const written = ins?.args[0] ?? user.user;
+  const [name = '', group] = user.user.split(':');
+  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
+  const account = name.includes('$') ? undefined : findAccount(name, created, baseAccounts(base));
+  // The caller itself: a chown to it, or of a folder given to it, is allowed or needs no root.
+  const self = new Set([name, written.split(':')[0]!, ...(account ? [account.name, ...(account.uid !== undefined ? [String(account.uid)] : [])] : [])]);
+  const isSelf = (owner: string) => self.has(owner.split(/[:.]/)[0]!) || /\$\(id -u\)|\$\{?(UID|EUID|USER)\}?\b/.test(owner);
+  const where = ins ? `USER ${written} (line ${ins.line + 1}${base.chain.some((s) => s.instructions.includes(ins)) && !stage.instructions.includes(ins) ? `, stage ${base.chain.find((s) => s.instructions.includes(ins))!.name ?? `#${base.chain.find((s) => s.instructions.includes(ins))!.index}`}` : ''})` : `user ${user.user} (inherited from ${base.image ?? 'its base'})`;
+  const start = imageStart(ctx.project, df, base);
+  const readings = [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])];
+  const steps = readings.flatMap(({ reading, text }) => (reading.rootOnlySteps ?? []).filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner))).map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text) })));
+  // Start writes into the system's folders that nothing of the build gives the user.
+  const ownImageUser = !ins || (facts?.nonRootByDefault && (name === facts.defaultUser.split(':')[0] || name === facts.existingUser?.name || (account?.uid !== undefined && String(account.uid) === facts.defaultUser.split(':')[0])));
+  const chowned = [...imageLevelsOf(base)].flatMap((b) => chownsIn(b.chain, df.parsed.escape, df.parsed.globalArgs)).filter((c) => isSelf(c.user));
+  const copiedTo = chainInstructions(base.chain)
+    .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.some((f) => f.name === 'chown' && typeof f.value === 'string' && isSelf(f.value)))
+    .map((i) => copyDest(i, workdirs(base.chain, base.buildArgs, base.globalArgs).final))
+    .filter((d): d is string => !!d);
+  // A numeric USER no account has, or one with group 0, runs with GID 0: a group-writable chmod (`chmod -R g=u`) gives it the folder.
+  const groupZero = group === '0' || (group === undefined && /^\d+$/.test(name) && !account);
+  const writable = groupZero ? /^([0-7]?[0-7][2367][0-7]|[0-7]?[0-7][0-7][2367]|[ugoa]*[gao][ugoa]*[+=][rwxXst]*w|g=u)/ : /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/;
+  const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => writable.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
+  const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
+  const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+  // Stock nginx run as a non-root USER: nginx/unprivileged names what stops it at start (its start hooks' writes into /etc/nginx included).
+  const nginxSpeaks = !!facts?.swapTo && ctx.enabled('nginx/unprivileged');
+  const writes = ownImageUser || nginxSpeaks
+    ? []
+    : imageStartWrites(start).filter((w) => {
+        if (w.observed || w.kind === 'dir') return false;
+        const need = path.posix.dirname(w.path);
+        if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+        // A file rewritten in place (not replaced, as sed -i does) needs only the file.
+        const covers = (d: string) => ((w.kind === 'file' || w.inPlace) && isUnder(w.path, d)) || isUnder(need, d);
+        const byChown = chowned.some((c) => c.paths.some((q) => (c.recursive || q === need || q === w.path) && covers(q)));
+        return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
+      });
+  const stopsWrite = (w: StartWrite) => {
+    const sc = start.scripts.find((x) => w.how.includes(`(${x.where} line `));
+    return !sc || ERREXIT.test(sc.source.text);
+  };
+  // The base's own start, from the table, where the image keeps it (no ENTRYPOINT of the repository replaces it).
+  const tableStart = facts?.startNeedsRoot && !imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT') ? facts.startNeedsRoot : undefined;
+  // Only what stops the start: a step the script goes on past (no set -e) is noted by the add path for a USER the tool adds,
+  // and repeating it for that USER in the next pass (or for an existing one, where the app may not need it) says nothing new.
+  if (!tableStart && !steps.some((x) => x.stops) && !writes.some(stopsWrite)) return undefined;
+  const fails: string[] = [];
+  const drops = steps.filter((x) => x.kind === 'drop');
+  const others = steps.filter((x) => x.kind !== 'drop');
+  if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
+  if (others.length) fails.push(`its start runs ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
+  if (drops.length) fails.push(`it steps down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
+  if (writes.length) fails.push(`its start writes ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  const fixes: string[] = [];
+  if (tableStart || drops.length || others.some((x) => x.kind === 'account')) {
+    fixes.push(`remove the ${ins ? `USER at line ${ins.line + 1}` : 'inherited USER (USER root before the start)'} and let the entrypoint start as root and step down${drops.length ? ` (it already does: ${drops[0]!.how})` : ''}; compose/cap-drop then gives it only the capabilities that needs`);
+  }
+  if (others.length) fixes.push(`${fixes.length ? 'or ' : ''}move those steps into the build (RUN before the USER) or guard them with if [ "$(id -u)" = 0 ]`);
+  if (writes.length) {
+    // A folder of the app's own under a system tree (/etc/nginx) may be given to the user; a shared root (/etc, /var/lib) never.
+    const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
+    const own = folders.filter((d) => d.split('/').length > 3 || (d.split('/').length === 3 && !SHARED_SYSTEM_FOLDERS.has(d)));
+    const shared = folders.filter((d) => !own.includes(d));
+    const owner = group ? `${name}:${group}` : name;
+    fixes.push(
+      `${fixes.length ? 'or ' : ''}${own.length ? `give ${name} ${own.length > 1 ? 'those folders' : 'that folder'} at build time (RUN chown -R ${owner} ${own.join(' ')} before the USER)${shared.length ? ', and ' : ''}` : ''}${shared.length ? `point the writes in ${shared.join(', ')} at a folder ${name} owns (a subfolder made and chowned at build time, a volume, /tmp)` : ''}, or make those writes in the build instead`,
+    );
+  }
+  return {
+    transform: ID,
+    file: df.path,
+    range: [stage.from.start, stage.from.end],
+    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? 'the container fails at start as that user' : 'as that user those steps fail'}; USER left as written`,
+    severity: 'warning',
+    cis: CIS,
+    manual: `${fixes.join('; ')}; then run docker-harden again.`.replace(/^./, (c) => c.toUpperCase()),
+  };
+}
+
+/**
+ * What a program that keeps files under HOME (HOME_WRITERS: caddy) loses as 65534 on scratch, where HOME is `/`, and how
+ * to give it folders of its own: scratch has no shell to make one, so an empty folder made in a stage of this file that
+ * has a shell and runs as root is copied in with COPY --from --chown (on the team engine, Engine 20.10's builder: the
+ * destination folder of `COPY --from=builder --chown=65534:65534 /dh-home /home/app` was 65534:65534 mode 755, and a
+ * `touch` there as 65534 worked). Not edited: where those files should live (a volume for certificates, kept across
+ * re-created containers; compose/read-only would put a tmpfs on a HOME the tool sets) is the operator's choice.
+ */
+function homeWriterNote(df: DockerfileSource, stage: DfStage, plan: UserPlan, writer: HomeWriter, dirs: HomeDir[]): string {
+  const where = dirs.map((d) => `${d.keeps} in $${d.variable}/${writer.subfolder} (else $HOME/${d.underHome}/${writer.subfolder})`).join(' and ');
+  const folders = dirs.map((d) => d.imageDefault ?? `/home/${writer.program}/${d.underHome}`);
+  const builder = df.parsed.stages.filter((s) => s.index < stage.index && s.name).map((s) => ({ s, b: resolveStageBase(df.parsed, s) })).reverse()
+    .find(({ b }) => ['debian', 'ubuntu', 'alpine', 'rhel', 'rhel-minimal'].includes(b.distro ?? '') && b.facts?.hasShell !== false && effectiveUser(b).root);
+  const lines = [
+    ...(builder ? [`RUN mkdir -p ${folders.join(' ')} in stage ${builder.s.name}`] : []),
+    ...folders.map((f) => `COPY --from=${builder?.s.name ?? '<a stage with a shell>'} --chown=${plan.owner} ${f} ${f}`),
+    `ENV ${dirs.map((d, i) => `${d.variable}=${folders[i]}`).join(' ')}`,
+  ];
+  return `${writer.program} keeps ${where} (${writer.source}): as ${plan.user} on scratch HOME is /, which it cannot write, so those are lost; bring in folders it owns before the USER: ${lines.join('; ')}, and mount a volume at ${folders[0]} to keep them`;
+}
+
+/** Folders two levels deep that the system shares: a start write there is pointed elsewhere, never given to the user. */
+const SHARED_SYSTEM_FOLDERS = new Set(['/var/lib', '/var/log', '/var/cache', '/var/run', '/usr/bin', '/usr/lib', '/usr/local', '/usr/share', '/usr/sbin', '/etc/ssl']);
+
+/** The stage chains an image is built from: its own, then each parent built in this repository, nearest first. */
+function imageLevelsOf(base: StageBase): StageBase[] {
+  const out: StageBase[] = [base];
+  for (let b = base; b.builtFrom; b = b.builtFrom.base) out.push(b.builtFrom.base);
+  return out;
 }
 
 /**
