@@ -455,7 +455,7 @@ function moduleFile(root: string, module: string, read: ReadContainerFile): { co
   return undefined;
 }
 
-type Value = { kind: 'path'; v: string } | { kind: 'name'; v: string } | { kind: 'num'; v: number } | { kind: 'method'; base: string; name: string } | { kind: 'parents'; base: string } | { kind: 'env'; name: string };
+export type Value = { kind: 'path'; v: string } | { kind: 'name'; v: string } | { kind: 'num'; v: number } | { kind: 'method'; base: string; name: string } | { kind: 'parents'; base: string } | { kind: 'env'; name: string };
 
 /** Top-level assignments of one settings file, in order, a star import read where it stands. */
 function readSettingsFile(root: string, file: { containerPath: string; text: string }, env: Map<string, Value>, values: Map<string, SettingValue>, vars: ReadonlyMap<string, string | undefined>, read: ReadContainerFile, depth: number): void {
@@ -542,8 +542,11 @@ const ENV_READERS = new Set(['os.getenv', 'os.environ.get', 'env', 'env.str', 'e
 const PATH_MAKERS = new Set(['Path', 'pathlib.Path', 'PurePath', 'PosixPath', 'environ.Path', 'os.path.join', 'join', 'str', 'os.path.abspath', 'os.path.realpath', 'os.path.normpath', 'abspath', 'realpath', 'normpath', 'os.fspath']);
 const DIRNAME = new Set(['os.path.dirname', 'dirname']);
 
-/** The value of a Python expression of the kinds settings files use for paths, or undefined. */
-function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: ReadonlyMap<string, string | undefined>): Value | undefined {
+/**
+ * The value of a Python expression of the kinds settings files use for paths, or undefined. With `followEnv` false an
+ * environment read (`os.getenv("DATA_DIR", "/data")`) is unknown: what the container is given at run time decides it.
+ */
+export function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: ReadonlyMap<string, string | undefined>, followEnv = true): Value | undefined {
   const parsed = tokenize(text);
   if (!parsed) return undefined;
   const tokens: Token[] = parsed;
@@ -591,6 +594,7 @@ function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: Readonl
     if (callee.kind !== 'name') return undefined;
     const name = callee.v;
     if (ENV_READERS.has(name)) {
+      if (!followEnv) return undefined;
       const variable = a.positional[0];
       const key = variable?.kind === 'path' ? variable.v : undefined;
       if (key !== undefined && vars.has(key) && vars.get(key) !== undefined) return { kind: 'path', v: vars.get(key)! };
@@ -644,7 +648,7 @@ function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: Readonl
           let p = v.base;
           for (let k = 0; k <= index.v; k++) p = path.posix.dirname(p);
           v = { kind: 'path', v: p };
-        } else if (v?.kind === 'name' && v.v === 'os.environ' && index?.kind === 'path') {
+        } else if (followEnv && v?.kind === 'name' && v.v === 'os.environ' && index?.kind === 'path') {
           const value = vars.get(index.v);
           v = value === undefined ? undefined : { kind: 'path', v: value };
         } else v = undefined;

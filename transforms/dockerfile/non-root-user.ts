@@ -42,6 +42,7 @@ import { parseImageRef } from '../../src/parse/image-ref.js';
 import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
+import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
@@ -419,6 +420,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // What a Node.js start file writes (hoppscotch's `node prod_run.mjs`: build.env in its WORKDIR, import-meta-env over /site).
   // One path may be written and then removed (build.env): both needs count.
   for (const w of [...imageNodeStartWrites(ctx.project, df, base), ...services.flatMap((svc) => nodeStartWrites(ctx.project, svc, df, base))]) {
+    if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
+  }
+  // What the Python program the image starts writes in fixed paths (FileCodeBox's settings: `data_root = BASE_DIR / "data"`,
+  // its SQLite database and uploads), read from its start module and the repository modules it imports.
+  for (const w of [...imagePythonStartWrites(ctx.project, df, base), ...services.flatMap((svc) => pythonStartWrites(ctx.project, svc, df, base))]) {
     if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
   }
   // A SQLite database bind-mounted as one file (neonlink's `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): SQLite creates its

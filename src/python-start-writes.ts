@@ -1,0 +1,336 @@
+// What the Python program an image starts writes inside fixed paths when it runs: FileCodeBox's
+// core/settings.py binds `BASE_DIR = Path(__file__).resolve().parent.parent` and `data_root = BASE_DIR / "data"`,
+// where the app keeps its SQLite database and uploads (vastsa/FileCodeBox eda0a31 made and chowned /app/data for
+// its USER); Upload-Assistant `os.chmod`s the binary it downloaded under its tree (Audionut/Upload-Assistant
+// 73bdcc99 chowned bin/mkbrr so `--user 1000` works). The shell readers of start-scripts.ts do not read Python;
+// this reads the program the start runs, from the repository, where the image's COPYs put it:
+//   `python FILE.py`, `python -m MODULE`, `gunicorn`/`uvicorn`/`hypercorn`/`daphne` MODULE:APP,
+//   and the modules of the repository those files import (`from core.settings import data_root`), two levels deep.
+// In those files a write call whose path is fixed counts:
+//   os.makedirs / os.mkdir / PATH.mkdir() (a folder); open(PATH, "w"/"a"/"x"...), PATH.write_text/write_bytes/touch(),
+//   shutil.copy/copy2/copyfile/move(SRC, PATH), os.chmod(PATH) (a file); sqlite3.connect(PATH) and a `sqlite:///PATH`
+//   URL literal (a database file, with its journal beside it: https://www.sqlite.org/tempfiles.html, its folder).
+// A path is fixed when it is built only from string literals, `__file__`, names the module binds once at its top level
+// to such a path (or imports from a module read here), `Path(...)`, `/`, `.parent`, `.parents[n]`, `.resolve()`,
+// `os.path.join`/`dirname`/`abspath` (framework-starts.ts's evaluator, without environment reads). A path the
+// environment, an argument or a function's result gives is not followed: the tool says nothing rather than guess.
+// Relative paths are the process's working directory (compose `working_dir`, else the image's WORKDIR).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DockerfileSource, Project, ServiceLink } from './model.js';
+import { workdirs, type StageBase } from './dockerfile-info.js';
+import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
+import { imageStartCommands, composeStarts, type StartWrite } from './start-scripts.js';
+import { evaluate, unwrap, type Value } from './framework-starts.js';
+import { shellCommands } from './knowledge/images.js';
+import { lineColumn } from './text.js';
+
+const PYTHON = /^python(3(\.\d+)?)?$/;
+const SERVERS = /^(gunicorn|uvicorn|hypercorn|daphne)$/;
+/** Python modules read per start at most: a large package imported from the start file stays cheap. */
+const MODULE_LIMIT = 24;
+/** How many imports deep from the start file modules are read. */
+const IMPORT_DEPTH = 2;
+const NO_ENV: ReadonlyMap<string, string | undefined> = new Map();
+
+/** A start command of the image or a service. */
+interface Start {
+  argv: string[] | undefined;
+  shell: string | undefined;
+  where: string;
+}
+
+/** What the Python program of service `s` (its compose command or entrypoint, else the image's CMD/ENTRYPOINT) writes. */
+export function pythonStartWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
+  const compose = composeStarts(s);
+  const starts: Start[] = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined, where: c.where })) : imageStarts(base);
+  return startProgramWrites(
+    starts,
+    () => (typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs, base.globalArgs).final),
+    () => [...copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))), ...mountMappings(project, s)],
+  );
+}
+
+/** What the Python program of the image's own CMD/ENTRYPOINT writes, in its WORKDIR, read from the files it copies in. */
+export function imagePythonStartWrites(project: Project, df: DockerfileSource, base: StageBase): StartWrite[] {
+  return startProgramWrites(
+    imageStarts(base),
+    () => workdirs(base.chain, base.buildArgs, base.globalArgs).final,
+    () => copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))),
+  );
+}
+
+function imageStarts(base: StageBase): Start[] {
+  return imageStartCommands(base)
+    .filter((c) => !c.inherited)
+    .map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
+}
+
+/** The Python entry of one command: a script path or a module name, and the folder modules are imported from. */
+type Entry = { script: string } | { module: string; chdir?: string };
+
+/** `python FILE.py`, `python -m MODULE`, `gunicorn [--chdir D] MODULE:APP`, `uvicorn --app-dir D MODULE:APP`. */
+export function pythonEntries(argv: string[]): Entry[] {
+  const out: Entry[] = [];
+  for (const words of unwrap(argv)) {
+    const cmd = path.posix.basename(words[0] ?? '');
+    let server: string | undefined;
+    let args: string[] = [];
+    if (PYTHON.test(cmd)) {
+      const m = words.indexOf('-m');
+      const first = words.slice(1).findIndex((w) => !w.startsWith('-'));
+      if (m > 0 && (first < 0 || first + 1 > m)) {
+        const module = words[m + 1];
+        if (!module || module.includes('$')) continue;
+        if (SERVERS.test(module)) {
+          server = module;
+          args = words.slice(m + 2);
+        } else {
+          out.push({ module });
+          continue;
+        }
+      } else {
+        const script = first < 0 ? undefined : words[first + 1];
+        if (script && /\.py$/.test(script) && !script.includes('$')) out.push({ script });
+        continue;
+      }
+    } else if (SERVERS.test(cmd)) {
+      server = cmd;
+      args = words.slice(1);
+    }
+    if (!server) continue;
+    const app = args.find((w, i) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$/.test(w) && !/^-/.test(args[i - 1] ?? '') ) ?? args.find((w) => /^[A-Za-z_][\w.]*:[A-Za-z_]/.test(w));
+    if (!app) continue;
+    const chdir = option(args, '--chdir') ?? option(args, '--app-dir');
+    if (chdir?.includes('$')) continue;
+    out.push({ module: app.slice(0, app.indexOf(':')), ...(chdir ? { chdir } : {}) });
+  }
+  return out;
+}
+
+function option(args: string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === name) return args[i + 1];
+    if (args[i]!.startsWith(`${name}=`)) return args[i]!.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+interface PyFile {
+  containerPath: string;
+  text: string;
+}
+
+function startProgramWrites(starts: Start[], workingDir: () => string, containerMappings: () => ContainerMapping[]): StartWrite[] {
+  const out: StartWrite[] = [];
+  // The working directory and the mappings only for a start that runs Python: most starts run none.
+  let wd: string | undefined;
+  let mappings: ContainerMapping[] | undefined;
+  const read = (containerPath: string): PyFile | undefined => {
+    const found = resolveContainerPath(mappings!, containerPath);
+    if (!found?.hostPath || !found.exists) return undefined;
+    try {
+      // Files checked out with CRLF line ends read as the same Python.
+      return { containerPath, text: readFileSync(found.hostPath, 'utf8').replace(/\r\n/g, '\n') };
+    } catch {
+      return undefined;
+    }
+  };
+  for (const start of starts) {
+    const commands = start.argv ? [start.argv] : shellCommands(start.shell ?? '');
+    for (const entry of commands.flatMap(pythonEntries)) {
+      wd ??= workingDir();
+      mappings ??= containerMappings();
+      const root = 'chdir' in entry && entry.chdir ? path.posix.resolve(wd, entry.chdir) : wd;
+      const first = 'script' in entry ? read(path.posix.resolve(wd, entry.script)) : moduleFile(root, entry.module, read);
+      if (!first) continue;
+      // The script's own folder is first on sys.path for `python FILE.py`; the working directory for -m and the servers.
+      const importRoot = 'script' in entry ? path.posix.dirname(first.containerPath) : root;
+      const modules = new Map<string, Map<string, Value>>();
+      const readModule = (file: PyFile, depth: number): Map<string, Value> => {
+        const known = modules.get(file.containerPath);
+        if (known) return known;
+        const names = new Map<string, Value>();
+        modules.set(file.containerPath, names);
+        const shown = path.posix.relative(importRoot, file.containerPath) || path.posix.basename(file.containerPath);
+        for (const w of moduleWrites(file, names, wd!, (module, level) => {
+          if (depth >= IMPORT_DEPTH || modules.size >= MODULE_LIMIT) return undefined;
+          const from = level ? path.posix.join(path.posix.dirname(file.containerPath), ...Array<string>(level - 1).fill('..')) : importRoot;
+          const f = module ? moduleFile(from, module, read) : undefined;
+          return f ? readModule(f, depth + 1) : undefined;
+        })) {
+          const target = path.posix.resolve(wd!, w.path);
+          const how = `${w.call}${w.call.includes('sqlite:///') ? '' : `, which is ${target}`} (${shown} line ${w.line}, run by ${start.where})`;
+          if (!out.some((o) => o.path === target && o.kind === w.kind)) out.push({ path: target, kind: w.kind, how });
+        }
+        return names;
+      };
+      readModule(first, 0);
+    }
+  }
+  return out;
+}
+
+function moduleFile(root: string, module: string, read: (p: string) => PyFile | undefined): PyFile | undefined {
+  if (!/^[A-Za-z_][\w.]*$/.test(module)) return undefined;
+  const base = path.posix.join(root, ...module.split('.'));
+  return read(`${base}.py`) ?? read(`${base}/__init__.py`);
+}
+
+/** One write a module makes: the call as written, the path (as evaluated, maybe relative), what it needs, its line. */
+interface ModuleWrite {
+  call: string;
+  path: string;
+  kind: StartWrite['kind'];
+  line: number;
+}
+
+/** Calls whose first argument is a path written to, and what they need of it. */
+const FIRST_ARGUMENT: [RegExp, StartWrite['kind']][] = [
+  [/\bos\.(makedirs|mkdir)\(/g, 'dir'],
+  [/(?<![\w.])(makedirs)\(/g, 'dir'],
+  [/\bos\.(chmod)\(/g, 'file'],
+  [/\bsqlite3\.(connect)\(/g, 'dir-of'],
+];
+/** `shutil.copy(SRC, DST)`: the second argument is written. */
+const SECOND_ARGUMENT = /\bshutil\.(copy|copy2|copyfile|move)\(/g;
+/** `open(PATH, MODE)` and `io.open`: written when the mode writes. */
+const OPEN = /(?<![\w.])(?:io\.)?open\(/g;
+/** A method of a path that writes it: `data_root.mkdir(`, `(BASE_DIR / "db").mkdir(`, `Path("x").write_text(`. */
+const PATH_METHOD = /((?:[A-Za-z_][\w.]*)(?:\([^()\n]*\))?|\((?:[^()\n]|\([^()\n]*\))*\))\.(mkdir|write_text|write_bytes|touch)\(/g;
+/** A SQLite URL literal (SQLAlchemy, Tortoise, peewee's playhouse): `sqlite:///./data/app.db`, `sqlite:////abs/app.db`. */
+const SQLITE_URL = /(['"])sqlite(?:\+\w+)?:\/\/\/([^'"?\s{}$]+)[^'"]*\1/g;
+
+/**
+ * The top-level names of one module (bound once, to a fixed path, or imported from a module read here) into `names`, and
+ * the writes with a fixed path anywhere in it.
+ */
+function moduleWrites(
+  file: PyFile,
+  names: Map<string, Value>,
+  wd: string,
+  importModule: (module: string, level: number) => Map<string, Value> | undefined,
+): ModuleWrite[] {
+  const text = file.text;
+  const lines = text.split('\n');
+  // A name bound more than once (at any level, or as a loop/with/except/function name) may hold either value.
+  const bound = new Map<string, number>();
+  for (const m of text.matchAll(/(?:^|[^\w.])([A-Za-z_]\w*)\s*(?::\s*[\w.[\], |]+)?(?:[-+*/|&%]|\/\/)?=(?!=)/gm)) bound.set(m[1]!, (bound.get(m[1]!) ?? 0) + 1);
+  for (const m of text.matchAll(/\b(?:for|as|def|class|global|nonlocal)\s+([A-Za-z_]\w*)/g)) bound.set(m[1]!, (bound.get(m[1]!) ?? 0) + 2);
+  const scope = new Map<string, Value>([['__file__', { kind: 'path', v: file.containerPath }]]);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    if (/^\s/.test(line) || line.startsWith('#')) continue;
+    while (openBrackets(line) > 0 && i + 1 < lines.length) line += ' ' + lines[++i]!.trim();
+    const from = /^from\s+(\.*)([\w.]*)\s+import\s+\(?([\w\s,]+?)\)?\s*(?:#.*)?$/.exec(line);
+    if (from) {
+      const imported = importModule(from[2]!, from[1]!.length);
+      if (!imported) continue;
+      for (const part of from[3]!.split(',')) {
+        const [name, alias] = part.trim().split(/\s+as\s+/);
+        const v = name ? imported.get(name) : undefined;
+        if (v && (bound.get(alias ?? name!) ?? 0) <= 1) scope.set(alias ?? name!, v);
+      }
+      continue;
+    }
+    if (/^import\s/.test(line)) {
+      // `import core.settings` / `from . import x` make module objects, whose attributes this reader does not follow; the module's own writes count.
+      for (const m of line.slice(7).split(',')) {
+        const module = m.trim().split(/\s+/)[0];
+        if (module) importModule(module, 0);
+      }
+      continue;
+    }
+    const a = /^([A-Za-z_]\w*)\s*(?::\s*[\w.[\], |]+)?=(?!=)\s*(.+)$/.exec(line);
+    if (!a || bound.get(a[1]!) !== 1) continue;
+    const v = evaluate(a[2]!.replace(/\s+#.*$/, ''), scope, NO_ENV, false);
+    if (v?.kind === 'path' || v?.kind === 'parents') scope.set(a[1]!, v);
+  }
+  for (const [k, v] of scope) if (k !== '__file__') names.set(k, v);
+  // A Django wsgi/asgi module or manage.py names the settings module Django imports at start (`os.environ.setdefault(
+  // "DJANGO_SETTINGS_MODULE", "mysite.settings")`): its module-level writes run then too.
+  const settings = /DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/.exec(text)?.[1];
+  if (settings) importModule(settings, 0);
+  const pathOf = (expression: string | undefined): string | undefined => {
+    if (expression === undefined || /\bf['"]/.test(expression)) return undefined;
+    const v = evaluate(expression, scope, NO_ENV, false);
+    return v?.kind === 'path' && v.v ? v.v : undefined;
+  };
+  const out: ModuleWrite[] = [];
+  const lineOf = (at: number) => lineColumn(text, at).line;
+  const shown = (call: string) => (call.length > 70 ? `${call.slice(0, 67)}...` : call);
+  for (const [pattern, kind] of FIRST_ARGUMENT) {
+    for (const m of text.matchAll(pattern)) {
+      const args = callArguments(text, m.index! + m[0].length);
+      const p = pathOf(args?.[0]);
+      if (p !== undefined) out.push({ call: shown(`${m[0]}${args!.join(', ')})`), path: p, kind, line: lineOf(m.index!) });
+    }
+  }
+  for (const m of text.matchAll(SECOND_ARGUMENT)) {
+    const args = callArguments(text, m.index! + m[0].length);
+    const p = pathOf(args?.[1]);
+    if (p !== undefined) out.push({ call: shown(`${m[0]}${args!.join(', ')})`), path: p, kind: 'file', line: lineOf(m.index!) });
+  }
+  for (const m of text.matchAll(OPEN)) {
+    const args = callArguments(text, m.index! + m[0].length);
+    if (!args) continue;
+    const mode = args.find((x) => /^mode\s*=/.test(x))?.replace(/^mode\s*=\s*/, '') ?? (args[1] && !/^\w+\s*=/.test(args[1]) ? args[1] : undefined);
+    // Reading (no mode, "r", "rb") writes nothing; a mode the program works out is not followed.
+    if (!mode || !/^[rbu]?(['"])[rbt]*[wax+][rbtwax+]*\1$/.test(mode)) continue;
+    const p = pathOf(args[0]);
+    if (p !== undefined) out.push({ call: shown(`open(${args.join(', ')})`), path: p, kind: 'file', line: lineOf(m.index!) });
+  }
+  for (const m of text.matchAll(PATH_METHOD)) {
+    const p = pathOf(m[1]);
+    if (p !== undefined) out.push({ call: shown(`${m[1]}.${m[2]}()`), path: p, kind: m[2] === 'mkdir' ? 'dir' : 'file', line: lineOf(m.index!) });
+  }
+  for (const m of text.matchAll(SQLITE_URL)) {
+    // Three slashes then a relative path, four for an absolute one (https://docs.sqlalchemy.org/en/20/core/engines.html#sqlite).
+    const p = m[2]!;
+    out.push({ call: `"${m[0].slice(1, -1)}" (SQLite database ${path.posix.resolve(wd, p)})`, path: p, kind: 'dir-of', line: lineOf(m.index!) });
+  }
+  return out;
+}
+
+/** Open brackets left at the end of a line (strings skipped): the statement goes on. */
+function openBrackets(text: string): number {
+  let d = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '#') break;
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') d++;
+    else if (c === ')' || c === ']' || c === '}') d--;
+  }
+  return d;
+}
+
+/** The arguments of a call whose `(` ends just before `from`, split at top-level commas; undefined when it does not close. */
+function callArguments(text: string, from: number): string[] | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let start = from;
+  const args: string[] = [];
+  for (let i = from; i < text.length && i < from + 2000; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (depth === 0 && (c === ',' || c === ')')) {
+      const arg = text.slice(start, i).replace(/\s+/g, ' ').trim();
+      if (arg) args.push(arg);
+      if (c === ')') return args;
+      start = i + 1;
+    }
+  }
+  return undefined;
+}
