@@ -999,6 +999,21 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
   );
   if (renumbers) return undefined;
   const found = findAccount(name, created, baseAccounts(base));
+  // The Dockerfile creates the user with no UID (`useradd admin`, `adduser -D svc`): useradd picks the next free one,
+  // which depends on the base's accounts, so no number is written, but the USER is still a name Kubernetes refuses
+  // (civicrm/civicrm-docker issue #8: "container has runAsNonRoot and image has non-numeric user (admin)"). Said as
+  // the USER this transform adds for such a user says it (userRef's note), with no fix.
+  if (made && made.uid === undefined && found?.from === 'dockerfile') {
+    return {
+      transform: ID,
+      file: df.path,
+      range: [stage.from.start, stage.from.end],
+      message: `USER ${written} (line ${ins.line + 1}) names ${name} by name: the Dockerfile gives it no fixed UID (${made.instruction.keyword} at line ${made.instruction.line + 1} leaves it to useradd/adduser, which picks the next free one), and Kubernetes runAsNonRoot cannot verify a name and refuses to start the image`,
+      severity: 'note',
+      cis: CIS,
+      manual: `Give that useradd/adduser a UID (-u 10001, and the group a GID) and write USER as that number (USER 10001:10001).`,
+    };
+  }
   if (found?.uid === undefined || found.uid === 0) return undefined;
   let gid: number | undefined;
   if (group !== undefined) {
