@@ -591,6 +591,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Install the packages without --user (into the image's site-packages or a virtualenv outside /root), or copy them to a folder the user can read and point PYTHONUSERBASE there; then run docker-harden again.`,
     );
   }
+  // Programs and modules the runtime finds in folders under /root (a PATH entry there, an ENTRYPOINT naming one).
+  const rootUses = base.distro === 'scratch' ? [] : rootRuntimeUses(base);
+  if (rootUses.length && !plan.shell) {
+    return report(
+      `the image runs programs from under /root (${rootUses.slice(0, 2).join(', ')}), which is mode 700 on ${base.image ?? 'this base'} (Debian's base-files): ${plan.user} could not reach them, and with no shell in the image nothing can make /root traversable; no user added`,
+      `Install those programs outside /root (a virtualenv or prefix such as /opt/tools, UV_TOOL_BIN_DIR/PIPX_BIN_DIR/CARGO_HOME pointing there) and point the ENV and start at it; then run docker-harden again.`,
+    );
+  }
   // The install folders its server writes, less those the repository's configuration turns off (unpackWARs="false").
   const installs = baseWithoutWritesOwnedBy(baseWithInstallSettings(ctx.project, df, base, services), plan.uid);
   // `docker compose watch` copies changed files into its sync targets as the container's user ("watch also requires that
@@ -681,7 +689,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   }
   const edits = [
     ...layout.copyEdits,
-    ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp || userSite.length > 0, env: userSite.length ? [`PYTHONUSERBASE=${ROOT_USER_BASE}`] : [] }),
+    ...placeEdits(df, stage, plan, { ...layout, traverseRoot: !!rootApp || userSite.length > 0 || rootUses.length > 0, env: userSite.length ? [`PYTHONUSERBASE=${ROOT_USER_BASE}`] : [] }),
     ...descendantEdits(df, stage, plan, imageStages(ctx.project, df)),
     ...(dropFix?.edits ?? []),
     ...homeConfig.flatMap((w) => (w.edit ? [w.edit] : [])),
@@ -730,6 +738,10 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     parts.push(
       `${userSite.slice(0, 2).join(', ')} put Python packages in root's user site (${ROOT_USER_BASE}), which Python would not look in for ${plan.user} (it takes the user site from HOME): ENV PYTHONUSERBASE=${ROOT_USER_BASE} keeps them on its path${rootApp ? '' : ', and /root made traversable (chmod o+x /root: enter, not list; it is mode 700 on Debian bases)'}`,
     );
+  }
+  if (rootUses.length) {
+    const opened = rootApp || userSite.length ? '/root is made traversable (above)' : '/root made traversable (chmod o+x /root: enter, not list; it is mode 700 on Debian bases)';
+    parts.push(`the image runs programs from under /root (${rootUses.slice(0, 3).join(', ')}), which ${plan.user} could not reach: ${opened}; the folders below stay as their installers left them (755 under umask 022)`);
   }
   if (lostConfig.length) {
     parts.push(
@@ -993,6 +1005,21 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
   );
   if (renumbers) return undefined;
   const found = findAccount(name, created, baseAccounts(base));
+  // The Dockerfile creates the user with no UID (`useradd admin`, `adduser -D svc`): useradd picks the next free one,
+  // which depends on the base's accounts, so no number is written, but the USER is still a name Kubernetes refuses
+  // (civicrm/civicrm-docker issue #8: "container has runAsNonRoot and image has non-numeric user (admin)"). Said as
+  // the USER this transform adds for such a user says it (userRef's note), with no fix.
+  if (made && made.uid === undefined && found?.from === 'dockerfile') {
+    return {
+      transform: ID,
+      file: df.path,
+      range: [stage.from.start, stage.from.end],
+      message: `USER ${written} (line ${ins.line + 1}) names ${name} by name: the Dockerfile gives it no fixed UID (${made.instruction.keyword} at line ${made.instruction.line + 1} leaves it to useradd/adduser, which picks the next free one), and Kubernetes runAsNonRoot cannot verify a name and refuses to start the image`,
+      severity: 'note',
+      cis: CIS,
+      manual: `Give that useradd/adduser a UID (-u 10001, and the group a GID) and write USER as that number (USER 10001:10001).`,
+    };
+  }
   if (found?.uid === undefined || found.uid === 0) return undefined;
   let gid: number | undefined;
   if (group !== undefined) {
@@ -1884,6 +1911,43 @@ function rootUserSiteInstalls(df: DockerfileSource, base: StageBase): string[] {
           break;
         }
       }
+    }
+  }
+  return out;
+}
+
+/** Variables whose folders the runtime looks in for programs and modules: a search list (PATH, PYTHONPATH, NODE_PATH) or one folder (VIRTUAL_ENV). */
+const RUNTIME_PATH_VARIABLES = ['PATH', 'PYTHONPATH', 'NODE_PATH', 'VIRTUAL_ENV'];
+
+/**
+ * Folders under /root the image's runtime uses: an entry under /root in a search path an ENV sets (PATH's ~/.local/bin
+ * from `pip install --user`, `uv tool install`, pipx or poetry's installer, ~/.cargo/bin, /root/go/bin; PYTHONPATH,
+ * NODE_PATH, VIRTUAL_ENV), and a /root path the ENTRYPOINT or CMD names. Each ENV of a variable replaces the earlier
+ * entries unless it extends itself ($PATH, ${PATH}). Caches under /root/.cache are home-cache-env's. /root is mode 700
+ * on Debian bases, so a USER other than root finds none of them ("Permission denied", polarsource/polar's `tb` under
+ * USER 1000:1000); the folders below it are 755, as those installers leave them under umask 022. Checked on the team
+ * engine (debian:bookworm-slim: /root drwx------, umask 0022; scripts in /root/.local/bin and /root/.cargo/bin on PATH
+ * give "Permission denied" as nobody, and run after `chmod o+x /root`, which still does not let nobody list /root).
+ */
+function rootRuntimeUses(base: StageBase): string[] {
+  const entries = new Map<string, string[]>();
+  const rootEntry = (e: string) => isUnderRoot(e) && e !== '/root' && !isUnder(e, '/root/.cache');
+  for (const ins of chainInstructions(base.chain)) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const p of ins.properties) {
+      if (!RUNTIME_PATH_VARIABLES.includes(p.name)) continue;
+      const value = p.value ?? '';
+      const extends_ = new RegExp(`\\$(\\{${p.name}(:?[-+][^}]*)?\\}|${p.name}(?![A-Za-z0-9_]))`).test(value);
+      const own = value.split(':').filter(rootEntry).map((e) => `${p.name} entry ${e.replace(/\/+$/, '')} (ENV at line ${ins.line + 1})`);
+      entries.set(p.name, [...(extends_ ? entries.get(p.name) ?? [] : []), ...own]);
+    }
+  }
+  const out = [...entries.values()].flat();
+  for (const c of imageStartCommands(base)) {
+    const words = c.argv ?? (c.shell ? c.shell.split(/[\s;&|()]+/) : []);
+    for (const w of words) {
+      const m = /(?:^|[=:'"])(\/root\/[^\s'":;]+)/.exec(w);
+      if (m && rootEntry(m[1]!)) out.push(`${c.via} names ${m[1]} (line ${c.instruction.line + 1})`);
     }
   }
   return out;
