@@ -50,6 +50,15 @@ describe("a service's own cap_add", () => {
     }
   });
 
+  it('a NET_BIND_SERVICE that compose/dead-capabilities removes in the same run is not named as kept', async () => {
+    // postgres listens on 5432: dead-capabilities takes NET_BIND_SERVICE out of the list, so cap-drop keeps only NET_ADMIN.
+    const compose = 'services:\n  db:\n    image: postgres:16\n    ports: ["5432:5432"]\n    cap_add: [NET_BIND_SERVICE, NET_ADMIN]\n';
+    const { capDrop } = await findings({}, compose, ['compose/cap-drop', 'compose/dead-capabilities']);
+    expect(capDrop.message).toContain('(its own cap_add NET_ADMIN kept)');
+    const alone = await findings({}, 'services:\n  db:\n    image: postgres:16\n    ports: ["5432:5432"]\n    cap_add: [NET_BIND_SERVICE]\n', ['compose/cap-drop', 'compose/dead-capabilities']);
+    expect(alone.capDrop.message).not.toContain('kept');
+  });
+
   it('a root service whose needs are not known: its list left as it is and named, with what else a root process may use', async () => {
     const compose = 'services:\n  scan:\n    build: .\n    network_mode: host\n    cap_add:\n      - NET_ADMIN\n      - NET_RAW\n';
     const { capDrop, compose: out } = await findings({ Dockerfile: 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y arp-scan\nCMD ["arp-scan", "-l"]\n' }, compose, ['compose/cap-drop']);

@@ -33,6 +33,7 @@ import {
   swarmDeploy,
   settledByOverrides,
   capName,
+  deadNetBindService,
   serviceRuns,
   serviceImage,
   listeningPorts,
@@ -165,7 +166,9 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const swarm = swarmDeploy(ctx.project, s);
   const stack = swarm ? ` (swarm stack: ${swarm.reason}; docker stack deploy applies cap_drop/cap_add from Docker 20.10, older engines ignore them)` : '';
   // Its own cap_add stays beside the new cap_drop (Docker applies cap_add after the drop): say it is kept, not dropped.
-  const own = have.filter((c) => c !== 'ALL' && !missing.includes(c));
+  // Not a NET_BIND_SERVICE that compose/dead-capabilities removes in the same pass (every port 1024 or above).
+  const deadBind = !needed.includes('NET_BIND_SERVICE') && deadNetBindService(s, img, ctx.project) !== undefined;
+  const own = have.filter((c) => c !== 'ALL' && !missing.includes(c) && !(deadBind && c === 'NET_BIND_SERVICE'));
   const keeps = own.length ? ` (its own cap_add ${own.join(', ')} kept)` : '';
   return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}${keeps}, so a compromised process holds no capabilities it does not need${from}${stack}`, combine(changes as ServiceChange[]));
 }
