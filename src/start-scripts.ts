@@ -632,6 +632,11 @@ export interface StartWrite {
    * not replaced by a new file (as sed -i does): the user must own the files, not only their folder.
    */
   inPlace?: boolean;
+  /**
+   * For `dir-of`: the files are anywhere below the path's folder (`find DIR -exec sed -i … {} +` with no -maxdepth): each
+   * folder that holds one must be writable, and which folders those are is not known here, so the whole tree is the user's.
+   */
+  tree?: boolean;
   /** Seen written in verify's baseline run (not read from a file): scratch unless `keeps` says it is data. */
   observed?: boolean;
   /** Why what is written there is data the service keeps across restarts (a database file), when observed: never a tmpfs. */
@@ -1553,6 +1558,44 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
         }
       }
       break;
+    case 'find': {
+      // `find DIR … -exec CMD … {} +` runs CMD on the files it finds: the common env-injection step of a single-page
+      // app's start (bluewave-labs/Checkmate's inject-vars.sh: `find ./public/assets -type f -name '*.js' -exec sed -i
+      // "s|${key}|${value}|g" '{}' +`). What CMD writes is read as if it named those files: `{}` is a file in DIR
+      // (`-maxdepth 1`), DIR itself (`-maxdepth 0`), or any file below DIR. Below DIR the folders that hold the files are
+      // not known here, and sed -i makes its new file in each of them: the whole tree must be the user's, so the write is
+      // marked `tree` (write-paths gives the folder with -R). find(1) (GNU findutils): the starting points are the words before the first expression word
+      // (one starting with `-`, `(`, `!`); none means `.`; `-exec`/`-execdir`/`-ok`/`-okdir` run to `;` or `+`.
+      let i = 1;
+      while (i < argv.length && /^-[HLP]$|^-O\d$|^-D$/.test(argv[i]!)) i += argv[i] === '-D' ? 2 : 1;
+      const starts: string[] = [];
+      for (; i < argv.length && !/^[-(!)]/.test(argv[i]!) && argv[i] !== '\\(' && argv[i] !== '\\!'; i++) starts.push(argv[i]!);
+      if (!starts.length) starts.push('.');
+      const depthAt = argv.indexOf('-maxdepth');
+      const depth = depthAt > 0 ? Number(argv[depthAt + 1]) : NaN;
+      for (let k = i; k < argv.length; k++) {
+        if (!['-exec', '-execdir', '-ok', '-okdir'].includes(argv[k]!)) continue;
+        let end = k + 1;
+        while (end < argv.length && ![';', '\\;', '+'].includes(argv[end]!)) end++;
+        const command = argv.slice(k + 1, end);
+        k = end;
+        if (!command.length || !command.includes('{}')) continue;
+        for (const start of starts) {
+          // The folder is resolved here (against the working directory); a file in it is named as a glob, which sed -i
+          // keeps as written (writesOf's sed case) and write-paths reads as that folder.
+          const base = resolve(start);
+          if (!base) continue;
+          const file = depth === 0 ? base : `${base === '/' ? '' : base}/*`;
+          const below = !(depth === 0 || depth === 1);
+          for (const w of writesOf(command.map((word) => (word === '{}' ? file : word)), resolve, at)) {
+            // `sed -i on ./public/assets/*` reads as what find ran; the files' own names are not known.
+            const how = w.how.replace(file, `the files find ${start} finds`);
+            out.push({ ...w, how: `${how.replace(/ \([^()]*\)$/, '')} (find -exec, ${at})`, ...(below && w.kind === 'dir-of' ? { tree: true } : {}) });
+          }
+        }
+      }
+      break;
+    }
     case 'update-ca-certificates':
     case 'update-ca-trust':
     case 'c_rehash':

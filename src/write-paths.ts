@@ -160,6 +160,8 @@ export interface WritePath {
    * only the folder: chowned with what the stage copies into it (COPY --chown), even where it holds code.
    */
   filesInPlace?: boolean;
+  /** For `start-dir`: the start writes files anywhere below it (StartWrite.tree): chowned with -R, code or not. */
+  tree?: boolean;
   /** Seen holding data the service keeps across restarts (verify's observation: a database file, /var/lib/<x>, ...): why. */
   keeps?: string;
   /** For `install`: the knowledge row's fact (what the server writes there, what to do by hand). */
@@ -538,7 +540,8 @@ export function imageWritePaths(
       const itself = holdsCode(target) || inCode(target);
       // Files rewritten in place (import-meta-env) must be the user's themselves, code or not.
       const inPlace = w.inPlace === true ? { filesInPlace: true } : {};
-      put({ path: clean(target), kind: 'start-dir', use: !itself && scratchAtStart(w, target) ? 'scratch' : 'data', ...(itself ? { itself } : {}), ...inPlace, ...by });
+      const tree = w.tree === true ? { tree: true } : {};
+      put({ path: clean(target), kind: 'start-dir', use: !itself && scratchAtStart(w, target) ? 'scratch' : 'data', ...(itself ? { itself } : {}), ...inPlace, ...tree, ...by });
       if (fresh && !itself) ownedSoFar.push(target);
     }
     if (fresh && !startReasons.includes(w.how)) startReasons.push(w.how);
@@ -1240,6 +1243,7 @@ function writePath(w: WritePath): WritePath {
     alsoDeclaredAs: w.alsoDeclaredAs,
     itself: w.itself,
     filesInPlace: w.filesInPlace,
+    tree: w.tree,
     keeps: w.keeps,
     install: w.install,
     owner: w.owner,
@@ -1401,6 +1405,8 @@ export interface OwnedPaths {
    * know: the base may already hold folders there, root's, and a new volume copies them as they are. Chowned with -R.
    */
   deepDirs: string[];
+  /** Those of `deepDirs` the start writes files anywhere below (WritePath.tree: `find DIR -exec sed -i`), code or not. */
+  treeDirs: string[];
   /** Directories that hold code and that a start-up write needs writable: chowned themselves, not what is copied into them. */
   writableDirs: string[];
   /** Files written in place at start (a rendered config): created if missing and chowned. */
@@ -1433,7 +1439,7 @@ export function ownedPaths(
   const { declarations, underRoot, codeDirs, startReasons } = imageWritePaths(opts, df, stage, base, services, start, makeHome);
   const chowned = new Set<string>(
     declarations
-      .filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'install' && !w.install?.anyUser) || (w.kind === 'start-dir' && (!w.itself || w.filesInPlace)))
+      .filter((w) => ['volume', 'named-volume', 'data-dir', 'workdir'].includes(w.kind) || (w.kind === 'install' && !w.install?.anyUser) || (w.kind === 'start-dir' && (!w.itself || w.filesInPlace || w.tree)))
       .map((w) => w.path),
   );
   if (makeHome) chowned.add(makeHome);
@@ -1443,12 +1449,16 @@ export function ownedPaths(
   // copies it so, and caddy as the user stops at `mkdir /data/caddy/pki: permission denied` (checked on the team engine with
   // a debian:bookworm-slim stand-in). A base the table knows (scratch and distroless too) holds no such folders unseen.
   const deep = new Set(!base.facts ? declarations.filter((w) => (w.kind === 'volume' || w.kind === 'named-volume') && chowned.has(w.path)).map((w) => w.path) : []);
+  // A folder whose files the start rewrites anywhere below it: its subfolders (which the COPYs fill) must be the user's too.
+  const tree = declarations.filter((w) => w.kind === 'start-dir' && w.tree && chowned.has(w.path)).map((w) => w.path);
+  for (const t of tree) deep.add(t);
   const outside = (p: string) => !wanted.some((o) => isUnder(p, o));
   const of = (pred: (w: WritePath) => boolean) => [...new Set(declarations.filter(pred).map((w) => w.path))].filter(outside).sort();
   return {
     dirs: wanted.sort(),
     deepDirs: [...deep].sort(),
-    writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true && !w.filesInPlace),
+    treeDirs: [...new Set(tree)].sort(),
+    writableDirs: of((w) => w.kind === 'start-dir' && w.itself === true && !w.filesInPlace && !w.tree),
     files: of((w) => w.kind === 'start-file'),
     underRoot,
     codeDirs,

@@ -357,3 +357,27 @@ describe('a blocker reached several ways', () => {
     });
   }
 });
+
+// A start hook that injects the environment into the built bundle with `find <web root> -exec sed -i … {} +`
+// (bluewave-labs/Checkmate's client env.sh): sed -i makes its new file in each folder of the web root, which is root's
+// in the image; as UID 101 that fails, so the swap waits until the web root is 101's.
+describe('a start hook that rewrites the web root through find -exec', () => {
+  const tree = (eol = '\n', exec = "-exec sed -i \"s|${key}|${value}|g\" '{}' +") => ({
+    'Dockerfile': ['FROM node:20-alpine AS build', 'WORKDIR /app', 'COPY . .', 'RUN npm ci && npm run build', '', 'FROM nginx:1.27.1-alpine', 'COPY default.conf /etc/nginx/conf.d/default.conf', 'COPY --from=build /app/dist /usr/share/nginx/html', 'COPY --from=build /app/env.sh /docker-entrypoint.d/env.sh', 'RUN chmod +x /docker-entrypoint.d/env.sh', 'CMD ["nginx", "-g", "daemon off;"]', ''].join(eol),
+    'default.conf': ['server {', '    listen 80;', '    root /usr/share/nginx/html;', '}', ''].join(eol),
+    'env.sh': ['#!/bin/sh', 'for i in $(env | grep APP_)', 'do', "    key=$(echo $i | cut -d '=' -f 1)", "    value=$(echo $i | cut -d '=' -f 2-)", `    find /usr/share/nginx/html -type f \\( -name '*.js' -o -name '*.css' \\) ${exec}`, 'done', ''].join(eol),
+    'package.json': '{}\n',
+  });
+  for (const eol of ['\n', '\r\n']) {
+    it(`blocks the swap and names the hook${eol === '\r\n' ? ' (CRLF)' : ''}`, async () => {
+      const r = await hardenTree(tree(eol), [ID]);
+      expect(r.changed).toEqual({});
+      expect(messages(r).join('\n')).toContain('its start runs sed -i on the files find /usr/share/nginx/html finds (find -exec, env.sh line 6), which UID 101 cannot do');
+    });
+  }
+  it('swaps when the hook only reads the files', async () => {
+    const r = await hardenTree(tree('\n', "-exec grep -l APP_ '{}' +"), [ID]);
+    expect(messages(r).join('\n')).not.toContain('find -exec');
+    expect(Object.keys(r.changed)).toContain('Dockerfile');
+  });
+});

@@ -712,7 +712,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (rootAppMessage) parts.push(rootAppMessage);
   const shallow = layout.dirs.filter((d) => !layout.deepDirs.includes(d));
   if (shallow.length) parts.push(`chown ${shallow.join(', ')}`);
-  const volumeDeep = layout.deepDirs.filter((d) => !layout.synced.includes(d));
+  const volumeDeep = layout.deepDirs.filter((d) => !layout.synced.includes(d) && !layout.treeDirs.includes(d));
+  if (layout.treeDirs.length) parts.push(`chown -R ${layout.treeDirs.join(', ')}: the start rewrites files anywhere below it (sed -i makes its new file in each folder that holds one)`);
   if (layout.synced.length) parts.push(`chown -R ${layout.synced.join(', ')}: compose watch syncs files there (develop.watch${synced.files.length ? ` in ${synced.files.join(', ')}` : ''}) as the container's user`);
   if (volumeDeep.length) {
     parts.push(`chown -R ${volumeDeep.join(', ')}: a new volume there copies what the base image holds, and ${base.image ?? 'the base image'} is not known here, so folders it made there may be root's`);
@@ -1575,6 +1576,8 @@ interface Ownership {
   codeDirs: string[];
   /** Targets compose watch syncs into: in `dirs` and `deepDirs` (chowned with -R). */
   synced: string[];
+  /** Those of `deepDirs` the start rewrites files anywhere below (OwnedPaths.treeDirs). */
+  treeDirs: string[];
 }
 
 /**
@@ -1627,6 +1630,7 @@ function ownership(opts: HardenOptions, df: DockerfileSource, stage: DfStage, ba
     underRoot,
     codeDirs,
     synced: plan.shell ? synced.filter((t) => dirs.includes(t)) : [],
+    treeDirs: plan.shell ? owned.treeDirs.filter((d) => dirs.includes(d)) : [],
   };
 }
 
