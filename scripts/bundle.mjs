@@ -39,6 +39,19 @@ const EXTERNAL = ['yargs'];
 /** Node built-ins loaded on the first read of one of their exports (see the top). */
 const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:os'];
 /**
+ * yaml's Parser.next, which runs once per lexical token of every compose file
+ * (and of every compose text verification parses), reads process.env.LOG_TOKENS
+ * each time to decide whether to print the token (yaml 2.9.1,
+ * dist/parse/parser.js). A read of process.env is a call into Node's C++
+ * environment store, a getenv() scan of the whole environment, so it was about
+ * a fifth of yaml's parsing (syn2000 compose files, warm: 131-137 ms against
+ * 106-119 ms read once) and more with a CI runner's longer environment. The
+ * bundle reads it once, at load (the banner's YAML_LOG_TOKENS): nothing here
+ * sets it while running, so the parser prints tokens exactly when it did.
+ */
+const YAML_TOKEN_LOG_READ = 'node_process.env.LOG_TOKENS';
+const YAML_TOKEN_LOG_ONCE = '__yamlLogTokens';
+/**
  * esbuild's interop helpers as esbuild 0.28 writes them (whitespace minified);
  * the banner has the same code, made once per module. If esbuild changes them,
  * the build stops here: compare, update the banner's copy, then these.
@@ -112,7 +125,9 @@ const result = await build({
       '    ownKeys: () => Reflect.ownKeys(load()),\n' +
       '    getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); if (d) d.configurable = true; return d; },\n' +
       '  });\n' +
-      '};',
+      '};\n' +
+      // yaml's token log switch, read once (YAML_TOKEN_LOG_READ).
+      `var ${YAML_TOKEN_LOG_ONCE} = process.env.LOG_TOKENS;`,
   },
   logLevel: 'silent',
 });
@@ -145,6 +160,11 @@ for (const file of result.outputFiles) {
       const all = text.split(call).length - 1;
       if (plain === 0 || plain !== all) problems.push(`expected ${call} only as name=${call}, found ${plain} of ${all}`);
       text = text.replaceAll(`=${call}`, `=${sameLength(call, `__lazyR(${JSON.stringify(id)})`)}`);
+    }
+    {
+      const found = text.split(YAML_TOKEN_LOG_READ).length - 1;
+      if (found !== 1) problems.push(`expected yaml's parser to read ${YAML_TOKEN_LOG_READ} once in the bundle, found it ${found} times: check yaml's dist/parse/parser.js`);
+      text = text.replace(YAML_TOKEN_LOG_READ, sameLength(YAML_TOKEN_LOG_READ, YAML_TOKEN_LOG_ONCE));
     }
     if (!text.startsWith(`// build ${BUILD_ID_PLACEHOLDER}\n`)) problems.push('the bundle does not start with its build line');
     // bin/load-bundle.js reads an ASCII bundle as latin1, without decoding UTF-8 (esbuild's default charset escapes the rest).

@@ -119,6 +119,24 @@ describe('the bundled CLI', () => {
     expect(plain.stdout).toBe(run(['--dry-run', 'examples'], dir, { NO_COLOR: '1' }).stdout);
   });
 
+  it("reads yaml's LOG_TOKENS switch once, at load: the parser logs a compose file's tokens exactly when it is set, and the run is the same", () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    // The parser's per-token read is replaced (scripts/bundle.mjs, YAML_TOKEN_LOG_READ); the banner reads it once.
+    expect(text).not.toContain('node_process.env.LOG_TOKENS');
+    expect(text.split('process.env.LOG_TOKENS').length - 1).toBe(1);
+    const dir = tempDir('dh-bundle-yaml-log-');
+    writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: nginx:1.27\n');
+    const logged = run(['--dry-run', '.'], dir, { LOG_TOKENS: '1' });
+    const quiet = run(['--dry-run', '.'], dir, { LOG_TOKENS: '' });
+    const tokenLines = (out: string) => out.split('\n').filter((l) => l.startsWith('| '));
+    expect(tokenLines(logged.stdout)).toContain('| "services"');
+    expect(tokenLines(quiet.stdout)).toEqual([]);
+    expect(quiet.code).toBe(1);
+    expect(logged.code).toBe(quiet.code);
+    expect(logged.stdout.split('\n').filter((l) => !l.startsWith('| ')).join('\n')).toBe(quiet.stdout);
+    expect(logged.stderr).toBe(quiet.stderr);
+  });
+
   it('is ASCII and its own module wrapper: a script whose value is the function, a module that require() runs', () => {
     const text = readFileSync(BUNDLE, 'utf8');
     // bin/load-bundle.js reads it as latin1 when it is ASCII (scripts/bundle.mjs refuses to write it otherwise).
