@@ -277,6 +277,14 @@ export function capName(c: unknown): string {
   return String(c).trim().toUpperCase().replace(/^CAP_/, '');
 }
 
+/**
+ * The capabilities Docker gives a container that sets no cap_add or cap_drop (moby oci/caps/defaults.go,
+ * DefaultCapabilities; https://docs.docker.com/engine/containers/run/#runtime-privilege-and-linux-capabilities).
+ */
+export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+];
+
 /** Capabilities under `key` (cap_add / cap_drop) in the merged service, normalised. */
 export function capList(s: ServiceLink, key: 'cap_add' | 'cap_drop'): string[] {
   const v = s.effective[key];

@@ -153,6 +153,12 @@ export interface ImageFacts {
    * start"): a Dockerfile that keeps that start under a non-root USER fails there (dockerfile/non-root-user).
    */
   startNeedsRoot?: string;
+  /**
+   * For an image whose own start must run as root and stays root (docker:dind's dockerd): what that start does, what
+   * to do instead, and the program an entrypoint of the repository that still runs it names (dockerfile/non-root-user
+   * adds no USER on such a base while that start runs).
+   */
+  rootStart?: { what: string; fix: string; program: RegExp };
   /** Why we leave the image alone (Windows). */
   outOfScope?: string;
   /** `useradd` may be missing: install shadow-utils with the image's package manager first (a no-op where present). */
@@ -1382,6 +1388,35 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // Alpine with the traefik binary; runs as root, never steps down, no file capabilities.
     // It writes only what its configuration names (ACME storage, access logs): not known here.
     facts: { distro: 'alpine', ports: [80] },
+  },
+  {
+    family: 'docker',
+    // Docker's official image (docker-library/docker). The plain version tags, `latest` and `dind` are the dind variant:
+    // FROM docker:<v>-cli (Alpine), dockerd, containerd and runc in /usr/local/bin, VOLUME /var/lib/docker, EXPOSE 2375
+    // 2376, ENTRYPOINT ["dockerd-entrypoint.sh"], no USER. That script runs dockerd as root (it needs --privileged); run
+    // as any other UID it takes the start for a rootless one and stops with "attempting to run rootless dockerd but
+    // missing 'rootlesskit' (perhaps the 'docker:dind-rootless' image variant is intended?)". `-dind-rootless` tags add
+    // rootlesskit and `USER rootless` (1000); `-cli` tags are the client alone (ENTRYPOINT docker-entrypoint.sh, CMD sh),
+    // which runs whatever it is given; `-windowsservercore` tags are Windows. Only the Dockerfile side is recorded: a
+    // compose service of this image may run the client (`command: docker system prune`) as well as the daemon, so its
+    // capabilities and writes are left unknown.
+    names: ['docker'],
+    source: 'https://github.com/docker-library/docker/blob/master/27/dind/Dockerfile',
+    capsSource: 'https://github.com/docker-library/docker/blob/master/dockerd-entrypoint.sh',
+    facts: {
+      distro: 'alpine',
+      rootStart: {
+        what: 'runs dockerd as root (dockerd-entrypoint.sh); under any other user that script stops ("attempting to run rootless dockerd but missing \'rootlesskit\'")',
+        fix: 'Keep it on root (a Docker daemon in a container runs --privileged anyway), or build FROM the -dind-rootless tag of the same version, which runs dockerd as its user rootless (1000) through rootlesskit.',
+        program: /\bdockerd(-entrypoint\.sh)?\b/,
+      },
+    },
+    tags: [
+      { when: /(^|-)dind-rootless$/, set: { existingUser: user('rootless', 1000), defaultUser: 'rootless', nonRootByDefault: true, rootStart: undefined } },
+      { when: /(^|-)cli$/, set: { rootStart: undefined } },
+      { when: /windowsservercore|nanoserver/, set: { distro: 'windows', rootStart: undefined, outOfScope: WINDOWS_OUT_OF_SCOPE } },
+    ],
+    otherTags: {},
   },
   {
     family: 'caddy',

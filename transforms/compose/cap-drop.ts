@@ -39,6 +39,7 @@ import {
   listeningPorts,
   isDockerSocketMount,
   binaryFileCaps,
+  DOCKER_DEFAULT_CAPABILITIES,
 } from '../../src/compose-service.js';
 
 const ID = 'compose/cap-drop';
@@ -170,7 +171,21 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
   const deadBind = !needed.includes('NET_BIND_SERVICE') && deadNetBindService(s, img, ctx.project) !== undefined;
   const own = have.filter((c) => c !== 'ALL' && !missing.includes(c) && !(deadBind && c === 'NET_BIND_SERVICE'));
   const keeps = own.length ? ` (its own cap_add ${own.join(', ')} kept)` : '';
-  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}${keeps}, so a compromised process holds no capabilities it does not need${from}${stack}`, combine(changes as ServiceChange[]));
+  const beyond = setcaps ? beyondDefaultFileCaps(s, setcaps) : '';
+  return serviceFix(ID, CIS, s, `add cap_drop: [ALL]${back}${keeps}, so a compromised process holds no capabilities it does not need${beyond}${from}${stack}`, combine(changes as ServiceChange[]));
+}
+
+/**
+ * What the finding says of file capabilities the Dockerfile's setcap gives beyond Docker's default set and the
+ * service's own cap_add: the kernel refuses to exec such a binary while its bounding set lacks them (capabilities(7),
+ * "Safety checking for capability-dumb binaries"), as it does today, so they are not given back.
+ */
+function beyondDefaultFileCaps(s: ServiceLink, setcaps: { caps: string[]; where: string[] }): string {
+  const added = capList(s, 'cap_add');
+  const beyond = setcaps.caps.filter((c) => !DOCKER_DEFAULT_CAPABILITIES.includes(c) && !added.includes(c));
+  if (!beyond.length) return '';
+  const named = setcaps.where.filter((w) => beyond.some((c) => w.toLowerCase().includes(`cap_${c.toLowerCase()}`)));
+  return `; not ${beyond.join(', ')}, which its Dockerfile gives (${named.slice(0, 2).join(', ')}) beyond Docker's default set: the service does not add ${beyond.length > 1 ? 'them' : 'it'}, so those binaries cannot be run today either, and giving ${beyond.length > 1 ? 'them' : 'it'} back would widen the container`;
 }
 
 /**
@@ -338,8 +353,12 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
   const stepsUp = startEscalations(serviceStart(ctx.project, s, img.dockerfile, img.base));
   if (stepsUp.length) return `its start runs ${stepsUp.slice(0, 3).join(', ')} to become root, and what it needs as root is not known`;
   const user = runtimeUser(s, img);
-  // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them.
-  const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...built.caps])].sort();
+  // Binaries with file capabilities (caddy's setcap) cannot even be executed without them, whoever runs them. Not one
+  // outside Docker's default set that the service does not add (tracecat's `setcap cap_sys_admin,cap_dac_override+ep
+  // /usr/bin/mount`): that binary cannot be executed today either, and giving it back would hand the container a
+  // capability it never had (CIS 5.3: SYS_ADMIN); beyondDefaultFileCaps says so in the finding.
+  const builtCaps = built.caps.filter((c) => DOCKER_DEFAULT_CAPABILITIES.includes(c) || capList(s, 'cap_add').includes(c));
+  const fileCaps = [...new Set([...(img.facts?.fileCapabilities ?? []), ...builtCaps])].sort();
   if (user.known && !user.root) {
     // A helper the server runs whose binary carries a file capability (telegraf's ping): exec of it needs the capability in the bounding set.
     const helpers = img.facts?.helperFileCapabilities?.caps ?? [];

@@ -244,6 +244,13 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // base's step down no longer runs. One that steps down itself is judged below like any start script; one that does not
   // leaves the image's server on root, and whether it runs as another user is not known (postgres refuses root, and its
   // data folder belongs to its own user).
+  // A base whose own start stays root (docker:dind's dockerd), kept or still run by an entrypoint of this Dockerfile
+  // (sequin's Dockerfile.dev-bundle: a heredoc /entrypoint.sh that starts `dockerd-entrypoint.sh &`): the program the
+  // image exists to run needs root, and no step down follows. An ENTRYPOINT that never names that program runs
+  // something else and is judged like any other start.
+  if (facts?.rootStart && rootStartKept(ctx, df, base, facts.rootStart.program)) {
+    return report(`${base.image} ${facts.rootStart.what}; a USER would stop it; no user added`, facts.rootStart.fix);
+  }
   const replaced = facts?.dropsPrivileges ? dockerfileEntrypointReplacing(ctx.project, df, base, facts) : undefined;
   if (replaced && !imagePrivilegeDrop(imageStart(ctx.project, df, base))) {
     return report(
@@ -506,6 +513,19 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `docker run -v ${spec} (${use.at.rel}:${use.at.line}) mounts into root's HOME (${target}): the app finds it there as root; under a USER it gets another HOME and cannot enter /root, so it would start without that data; no user added`,
       `Mount it outside /root (say /data) and point the app at it (its data or config setting, or HOME), then run docker-harden again.`,
+    );
+  }
+  // The image's own ENV points the app at a folder in root's HOME for its data or configuration (halo-dev/halo:
+  // `ENV HALO_WORK_DIR="/root/.halo2"`, where it keeps its H2 database, plugins and logs, and
+  // `SPRING_CONFIG_LOCATION=…file:/root/.halo2/`; its docs mount the data volume there). As root that works; under a
+  // USER the process can neither enter /root (mode 700 on Debian, Ubuntu and Alpine) nor write there, and a volume
+  // already there holds root's files: the app stops at its first write. Search paths are rootRuntimeUses', caches and
+  // HOME home-cache-env's, and toolchain homes (GOPATH, CARGO_HOME, …) are only written by the build.
+  const dataSettings = rootDataSettings(base);
+  if (dataSettings.length) {
+    return report(
+      `${dataSettings.slice(0, 2).join(', ')} ${dataSettings.length > 1 ? 'point' : 'points'} the app at root's HOME for its files: as root it keeps them there; under a USER it can neither enter /root (mode 700 on Debian, Ubuntu and Alpine) nor write there, and a volume mounted there holds root's files; no user added`,
+      `Point ${dataSettings.length > 1 ? 'those settings' : 'that setting'} at a folder outside /root (say /data), make it in the image and chown it to the app user, and mount the volume there (existing volumes: chown their files to that user); then run docker-harden again.`,
     );
   }
   // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
@@ -1955,6 +1975,46 @@ function rootRuntimeUses(base: StageBase): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether the base's own root start (rootStart) still runs: no ENTRYPOINT of this Dockerfile's stages replaces the
+ * base's, or the program's name appears in the Dockerfile (a RUN that writes the entrypoint) or in the repository's
+ * start scripts the image runs.
+ */
+function rootStartKept(ctx: TransformContext, df: DockerfileSource, base: StageBase, program: RegExp): boolean {
+  if (!imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT')) return true;
+  if (program.test(df.text)) return true;
+  return imageStart(ctx.project, df, base).scripts.some((sc) => program.test(sc.source.text));
+}
+
+/**
+ * Variables whose value is a search list (PATH, CLASSPATH, LUA_CPATH, PERL5LIB, …): rootRuntimeUses reads the ones a
+ * runtime searches for programs and modules; a list entry under /root is not a folder the app keeps files in.
+ */
+const SEARCH_LIST_VARIABLE = /(PATH|LIB)$/;
+/** Toolchain and package-manager homes: the build installs into them; at run time they are read (or only refilled). */
+const TOOLCHAIN_VARIABLE =
+  /^(HOME|GO[A-Z]*|CARGO_[A-Z_]+|RUSTUP_[A-Z_]+|NVM_[A-Z_]+|BUN_[A-Z_]+|DENO_[A-Z_]+|PNPM_[A-Z_]+|POETRY_[A-Z_]+|PIPX_[A-Z_]+|UV_[A-Z_]+|PIP_[A-Z_]+|PYENV_[A-Z_]+|RBENV_[A-Z_]+|GEM_[A-Z_]+|BUNDLE_[A-Z_]+|COMPOSER_[A-Z_]+|SDKMAN_[A-Z_]+|JAVA_HOME|GRADLE_[A-Z_]+|MAVEN_[A-Z_]+|M2_HOME|NPM_CONFIG_[A-Z_]+|npm_config_[a-z_]+|YARN_[A-Z_]+|VOLTA_[A-Z_]+|ASDF_[A-Z_]+|CONDA_[A-Z_]+|MAMBA_[A-Z_]+|DOTNET_[A-Z_]+|NUGET_[A-Z_]+|PLAYWRIGHT_[A-Z_]+|PUPPETEER_[A-Z_]+)$/;
+
+/**
+ * Settings of the app that the stage's ENV points under /root (not /root/.cache): `HALO_WORK_DIR="/root/.halo2"`, a
+ * `file:/root/...` inside a location list. The last ENV of each variable counts (it replaces the earlier ones).
+ */
+function rootDataSettings(base: StageBase): string[] {
+  const found = new Map<string, string>();
+  for (const ins of chainInstructions(base.chain)) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const p of ins.properties) {
+      found.delete(p.name);
+      if (SEARCH_LIST_VARIABLE.test(p.name) || TOOLCHAIN_VARIABLE.test(p.name) || RUNTIME_PATH_VARIABLES.includes(p.name)) continue;
+      const value = (p.value ?? '').replace(/^["']|["']$/g, '');
+      const m = /(?:^|[=:;,\s])(\/root(?:\/[^\s'":;,]*)?)(?=$|[\s'":;,])/.exec(value);
+      if (!m || isUnder(m[1]!, '/root/.cache')) continue;
+      found.set(p.name, `ENV ${p.name}=${m[1]!.replace(/(.)\/+$/, '$1')} (line ${ins.line + 1})`);
+    }
+  }
+  return [...found.values()];
 }
 
 /**
