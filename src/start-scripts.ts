@@ -1164,7 +1164,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
       const collect = seenDrop ? undefined : collectStatic(words);
       if (collect && !staticCollects.includes(`${collect} (${at})`)) staticCollects.push(`${collect} (${at})`);
-      const dep = depInstall(words, at, resolve);
+      const dep = depInstall(words, at, (w) => (w === '.' ? folderAt([...shellCommands(text.slice(0, start)), ...commands.slice(0, commands.indexOf(argv))], workdir, scope) : resolve(w)));
       if (dep && !depInstalls.some((d) => d.how === dep.how)) depInstalls.push(dep);
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
@@ -1758,7 +1758,7 @@ function startUsers(
 
 /** A dependency install or package-manager run at start: the tool, whether it installs, where it runs (undefined after a `cd`), and where it is said. */
 export interface DepInstall {
-  tool: 'npm' | 'pnpm' | 'yarn' | 'composer' | 'bundle' | 'corepack';
+  tool: 'npm' | 'pnpm' | 'yarn' | 'composer' | 'bundle' | 'corepack' | 'poetry' | 'go' | 'mix';
   installs: boolean;
   dir?: string;
   how: string;
@@ -1775,6 +1775,11 @@ const DEP_INSTALLS: Record<DepInstall['tool'], readonly string[]> = {
   composer: ['install', 'update', 'require'],
   bundle: ['install', 'update'],
   corepack: ['enable', 'prepare', 'install', 'pnpm', 'yarn', 'npm'],
+  poetry: ['install', 'sync', 'add', 'update'],
+  // `go mod download` (the subcommand's own word follows), `go get`: both fill the module cache (`go help mod download`, `go help get`).
+  go: ['mod', 'get'],
+  // `mix deps.get`, also inside `mix do deps.get, compile` (below).
+  mix: ['deps.get', 'do'],
 };
 
 /** The ARG and ENV values in effect at the end of one level's chain. */
@@ -2780,6 +2785,29 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
 }
 
 /**
+ * The folder a command runs in, when every way the script can reach it says the same one: the start's working directory
+ * and the folder of each `cd` before it (`before`: the commands above it, and those before it on its line). polar's
+ * startup-web.sh runs `cd /app/clients` and then `pnpm install`, in /app/clients, its WORKDIR too. A cd that is
+ * conditional or in a subshell may not have run, so the working directory stays a candidate; a cd to a relative
+ * folder, a variable not known, `-` or HOME, and pushd/popd: not known.
+ */
+function folderAt(before: string[][], workdir: string, scope: Map<string, string | undefined>): string | undefined {
+  const trim = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+  const folders = new Set([trim(workdir)]);
+  for (const argv of before) {
+    const words = argv[0] === 'builtin' || argv[0] === 'command' ? argv.slice(1) : argv;
+    if (words[0] === 'pushd' || words[0] === 'popd') return undefined;
+    if (words[0] !== 'cd') continue;
+    const operands = words.slice(1).filter((w) => w !== '--' && !/^-[LPe@]+$/.test(w));
+    if (operands.length !== 1) return undefined;
+    const w = operands[0]!.includes('$') ? expandArgs(operands[0]!, scope) : operands[0]!;
+    if (!w || !w.startsWith('/') || /[$*?`]/.test(w)) return undefined;
+    folders.add(trim(w));
+  }
+  return folders.size === 1 ? [...folders][0] : undefined;
+}
+
+/**
  * A dependency install or package-manager run (`npm ci`, `pnpm install --frozen-lockfile`, `corepack enable`,
  * `pnpm web`): the folder it runs in is the start's working directory unless `--prefix`/`--dir`/`-C`/`--cwd`
  * or a `cd` says otherwise (then not known).
@@ -2788,12 +2816,14 @@ function depInstall(words: string[], at: string, resolve: (w: string) => string 
   const tool = path.posix.basename(words[0] ?? '') as DepInstall['tool'];
   const subcommands = Object.prototype.hasOwnProperty.call(DEP_INSTALLS, tool) ? DEP_INSTALLS[tool] : undefined;
   if (!subcommands) return undefined;
-  const sub = words.slice(1).find((w) => !w.startsWith('-')) ?? '';
-  const installs = subcommands.includes(sub);
+  const operands = words.slice(1).filter((w) => !w.startsWith('-'));
+  const sub = tool === 'go' && operands[0] === 'mod' ? `mod ${operands[1] ?? ''}`.trim() : tool === 'mix' && operands[0] === 'do' ? 'do deps.get' : (operands[0] ?? '');
+  const installs =
+    tool === 'go' ? sub === 'mod download' || sub === 'get' : tool === 'mix' ? sub === 'deps.get' || (sub === 'do deps.get' && operands.some((w) => w.replace(/,$/, '') === 'deps.get')) : subcommands.includes(sub);
   // Only pnpm and yarn are fetched by corepack on use; npm, composer and bundle matter only when they install.
   if (!installs && tool !== 'pnpm' && tool !== 'yarn') return undefined;
   // A global install (`npm install -g nodemon`, `yarn global add`) writes the tool's own prefix, not the folder it runs in.
-  const elsewhere = words.some((w) => /^(--prefix|--dir|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
+  const elsewhere = words.some((w) => /^(--prefix|--dir|--directory|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
   const dir = elsewhere ? undefined : resolve('.');
   return { tool, installs, ...(dir ? { dir } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
 }
