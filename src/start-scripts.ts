@@ -1565,6 +1565,26 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
       else if (tool === 'c_rehash') add(operands[0] ?? '/etc/ssl/certs', 'dir', tool);
       else add('/etc/ssl/certs/ca-certificates.crt', 'dir-of', tool);
       break;
+    case 'zip': {
+      // zip(1): `zip [options] zipfile file ...` writes the zipfile (or -O/--out's file) through a temporary file made
+      // in the same folder and renamed (unless -b names another), so that folder must be writable: once-campfire's
+      // Dockerfile-export `CMD ["zip", "-r", "/campfire.zip", "."]` writes at /. -b, -n, -t, -tt, -P, -s, -Z take a value.
+      let archive: string | undefined;
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (a === '-O' || a === '--out') {
+          archive = argv[i + 1];
+          break;
+        }
+        if (/^(-[bntPsZ]|-tt|--(temp-path|suffixes|from-date|before-date|password|split-size|compression-method))$/.test(a)) i++;
+        else if (!a.startsWith('-') && !/^\d?>/.test(a)) {
+          archive ??= a;
+          if (!argv.includes('-O') && !argv.includes('--out')) break;
+        }
+      }
+      if (archive) add(archive, 'dir-of', `zip to ${archive}`);
+      break;
+    }
     case 'sqlite3':
       // A database keeps its journal next to the file.
       if (operands[0]) {

@@ -165,6 +165,16 @@ describe('writes at start', () => {
     expect(r.writes[0]!.how).toBe('mkdir /run/web (entrypoint.sh line 3)');
   });
 
+  it("takes zip's archive (or -O's) as a write beside which zip makes its temporary file", () => {
+    const got = (text: string) => read(text, {}, '/campfire').writes.map((w) => `${w.kind} ${w.path}`);
+    // once-campfire's Dockerfile-export CMD, as a script line.
+    expect(got('zip -r /campfire.zip .\n')).toEqual(['dir-of /campfire.zip']);
+    // A relative archive is under the working directory; -b's and -x's values are not the archive.
+    expect(got('zip -q -b /tmp out/site.zip dist\n')).toEqual(['dir-of /campfire/out/site.zip']);
+    expect(got('zip -O /export/new.zip old.zip -u a.txt\n')).toEqual(['dir-of /export/new.zip']);
+    expect(got('unzip -o /in.zip -d /tmp/x\n')).toEqual([]);
+  });
+
   it('reads a here-document body as data, not commands, up to its delimiter', () => {
     const got = (text: string) => read(text, {}, '/data').writes.map((w) => `${w.kind} ${w.path}`);
     // The body line `user default on >secret` is no redirect to /data/secret.
