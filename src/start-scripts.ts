@@ -31,6 +31,7 @@ import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
 import { mixReleaseOf, releaseStartWrites } from './elixir-release.js';
 import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
+import { withArgumentBranches } from './case-branches.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -135,6 +136,39 @@ function scriptWords(c: { argv?: string[]; shell?: string }): string[] {
     return script ? [script] : [];
   }
   return [first];
+}
+
+/**
+ * The arguments a start script is run with, where the start says them: the exec-form words after the script in the
+ * ENTRYPOINT (or compose entrypoint), then the exec-form CMD (or compose command) Docker appends to it
+ * (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact); or the words after the
+ * script in the CMD that runs it. `starts`: the entrypoint, then the command, as the image or service has them.
+ * Undefined (not known) for a shell form, a word with a variable, or a script no start names itself (one a hook folder
+ * or another script runs).
+ */
+function scriptArguments(starts: readonly { argv?: string[]; shell?: string }[], containerPath: string, workdir: string): string[] | undefined {
+  for (let k = 0; k < starts.length; k++) {
+    const start = starts[k]!;
+    const word = scriptWords(start)[0];
+    if (!word || !containerPaths(word, workdir).includes(containerPath)) continue;
+    if (!start.argv) return undefined;
+    const at = start.argv.indexOf(word);
+    if (at < 0) return undefined;
+    const args = start.argv.slice(at + 1);
+    if (k === 0 && starts.length > 1) {
+      const cmd = starts[1]!;
+      if (!cmd.argv) return undefined;
+      args.push(...cmd.argv);
+    }
+    return args.some((w) => /[$`]/.test(w)) ? undefined : args;
+  }
+  return undefined;
+}
+
+/** A start script as its known arguments run it (withArgumentBranches): the same file, its other `case "$1"` branches blanked. */
+function withKnownBranches(file: ScriptSource, args: string[] | undefined): ScriptSource {
+  const text = withArgumentBranches(file.text, args);
+  return text === file.text ? file : { ...file, text };
 }
 
 function containerPaths(word: string, workdir: string): string[] {
@@ -1659,9 +1693,12 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   for (const level of [...levels].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
   const scripts: ImageStart['scripts'] = [];
   const sourcedFrom = levelMappings(project, levels);
+  const startCommands = imageStartCommands(base);
+  const entryThenCmd = [startCommands.find((c) => c.via === 'ENTRYPOINT'), startCommands.find((c) => c.via === 'CMD')].filter((c) => c !== undefined);
   for (const ref of startScriptRefs(project, df, base)) {
-    const source = project.files.get(ref.hostPath);
-    if (source?.kind !== 'script') continue;
+    const file = project.files.get(ref.hostPath);
+    if (file?.kind !== 'script') continue;
+    const source = withKnownBranches(file, scriptArguments(entryThenCmd, ref.containerPath, workdir));
     const where = ref.command.inherited ? `${path.basename(ref.hostPath)} of ${ref.command.inherited.image}` : path.basename(ref.hostPath);
     scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, withSourcedVariables(project, sourcedFrom, source.text, workdir, vars)) });
   }
@@ -2623,9 +2660,11 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   // The container's environment: compose's env files and `environment:` over the image's ENV.
   for (const [k, v] of serviceEnvironment(s)) vars.set(k, v.value);
   const scripts: ImageStart['scripts'] = [];
+  const startTexts = serviceStartTexts(s, base);
   for (const ref of serviceStartScriptRefs(project, s, df, base)) {
-    const source = project.files.get(ref.hostPath);
-    if (source?.kind !== 'script') continue;
+    const file = project.files.get(ref.hostPath);
+    if (file?.kind !== 'script') continue;
+    const source = withKnownBranches(file, scriptArguments(startTexts, ref.containerPath, workdir));
     // The StartCommand a script ref carries names the instruction it came from; a compose start has none, so it names the image's first.
     const instruction = base ? chainInstructions(base.chain)[0] : undefined;
     if (!instruction) continue;

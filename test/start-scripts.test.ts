@@ -399,6 +399,30 @@ describe('a compose command or entrypoint is the start', () => {
     expect(startRenders(text, 'CMD at line 3', '/srv', false)[0]!.how).toBe('envsubst (CMD at line 3)');
   });
 
+  it("reads only the case branch the start's known argument runs (CMD after the ENTRYPOINT script, compose command)", async () => {
+    const script = ['#!/bin/sh', 'case "${1:-serve}" in', '  serve) exec server ;;', '  build|bundle)', '    mkdir -p /opt/out', '    exec make', '    ;;', '  *) exec "$@" ;;', 'esac', ''].join('\n');
+    const { dir, project: p } = await project({
+      'compose.yaml': 'services:\n  app:\n    build: .\n  builder:\n    build: .\n    command: ["bundle"]\n  shelled:\n    build: .\n    command: run $X\n',
+      Dockerfile: 'FROM debian:bookworm-slim\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\nCMD ["serve"]\n',
+      'start.sh': script,
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const writes = (start: ReturnType<typeof imageStart>) => start.scripts.flatMap((x) => x.reading.writes.map((w) => w.path));
+      // The image's CMD ["serve"]: the build branch is not read.
+      expect(writes(imageStart(p, df, base))).toEqual([]);
+      const byName = (name: string) => p.services.find((s) => s.name === name)!;
+      // compose `command: ["bundle"]` runs `build|bundle)`; a shell-form command (its words not known as argv) reads every branch.
+      expect(writes(serviceStart(p, byName('builder'), df, base))).toEqual(['/opt/out']);
+      expect(writes(serviceStart(p, byName('shelled'), df, base))).toEqual(['/opt/out']);
+      // The script as read keeps its lines: a finding names the file's own line numbers.
+      expect(serviceStart(p, byName('builder'), df, base).scripts[0]!.reading.writes[0]!.how).toBe('mkdir /opt/out (start.sh line 5)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('follows a script the service mounts and runs, and what it writes at start', async () => {
     const { dir, project: p } = await project({
       'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./start.sh:/opt/start.sh\n      - ./site.conf:/tmp/site.conf\n    command: /opt/start.sh\n',
