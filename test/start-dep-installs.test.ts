@@ -17,7 +17,7 @@ async function run(tree: Record<string, string>, ids = [USER_ID]) {
   return { user, ro, changed };
 }
 
-const withheld = (findings: { message: string }[]) => findings.find((f) => /its start installs dependencies/.test(f.message));
+const withheld = <F extends { message: string }>(findings: F[]) => findings.find((f) => /its start installs dependencies/.test(f.message));
 
 const POLAR_SCRIPT = [
   '#!/bin/bash',
