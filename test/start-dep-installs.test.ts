@@ -161,6 +161,16 @@ describe('dependency installs at start under the USER the tool would add', () =>
     expect(withheld(mix.user)?.message).toContain('/app/deps');
   });
 
+  it('a test harness service that runs npm ci in the same image holds its USER back too: the USER applies to every container of the image', async () => {
+    const { user, changed } = await run({
+      Dockerfile: 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n',
+      'compose.yaml': ['services:', '  web:', '    build: .', '    ports: ["3000:3000"]', '  tests:', '    build: .', '    command: ["sh", "-c", "npm ci && npm test"]', ''].join('\n'),
+      'server.js': '\n',
+    });
+    expect(changed.Dockerfile).toBeUndefined();
+    expect(withheld(user)?.message).toMatch(/npm ci \(command of service tests.*\), which write \/app\/node_modules/);
+  });
+
   it('poetry in a virtualenv inside the project: .venv on a bind-mounted folder is the user\'s to write', async () => {
     const { user } = await run({
       Dockerfile: ['FROM python:3.12-slim', 'ENV POETRY_VIRTUALENVS_IN_PROJECT=true', 'WORKDIR /app', 'CMD ["sh", "-c", "poetry install && exec poetry run python -m app"]', ''].join('\n'),
