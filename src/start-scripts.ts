@@ -2848,18 +2848,27 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
  * and the folder of each `cd` before it (`before`: the commands above it, and those before it on its line). polar's
  * startup-web.sh runs `cd /app/clients` and then `pnpm install`, in /app/clients, its WORKDIR too. A cd that is
  * conditional or in a subshell may not have run, so the working directory stays a candidate; a cd to a relative
- * folder, a variable not known, `-` or HOME, and pushd/popd: not known.
+ * folder, a variable not known or HOME, and a move back with no move before it: not known.
  */
 function folderAt(before: string[][], workdir: string, scope: Map<string, string | undefined>): string | undefined {
   const trim = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
-  const folders = new Set([trim(workdir)]);
+  // The moves in order: a folder (`cd DIR`, `pushd DIR`) or back (`cd -`, `popd`). A move straight followed by a move
+  // back cancels out (dunglas/symfony-docker's entrypoint: `cd tmp`, copy, `cd -`, then `composer require`); both run
+  // or, under set -e, the script stops at the first.
+  const moves: (string[] | 'back')[] = [];
   for (const argv of before) {
     const words = argv[0] === 'builtin' || argv[0] === 'command' ? argv.slice(1) : argv;
-    if (words[0] === 'pushd' || words[0] === 'popd') return undefined;
-    if (words[0] !== 'cd') continue;
+    if (words[0] !== 'cd' && words[0] !== 'pushd' && words[0] !== 'popd') continue;
     const operands = words.slice(1).filter((w) => w !== '--' && !/^-[LPe@]+$/.test(w));
-    if (operands.length !== 1) return undefined;
-    const w = operands[0]!.includes('$') ? expandArgs(operands[0]!, scope) : operands[0]!;
+    if (words[0] === 'popd' || (words[0] === 'cd' && operands.length === 1 && operands[0] === '-')) {
+      if (moves.length && moves[moves.length - 1] !== 'back') moves.pop();
+      else moves.push('back');
+    } else moves.push(operands);
+  }
+  const folders = new Set([trim(workdir)]);
+  for (const move of moves) {
+    if (move === 'back' || move.length !== 1) return undefined;
+    const w = move[0]!.includes('$') ? expandArgs(move[0]!, scope) : move[0]!;
     if (!w || !w.startsWith('/') || /[$*?`]/.test(w)) return undefined;
     folders.add(trim(w));
   }

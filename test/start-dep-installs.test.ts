@@ -206,6 +206,23 @@ describe('dependency installs at start on a read-only root', () => {
     expect(go.ro.find((x) => /fetches packages/.test(x.message))?.message).toContain('go mod download (CMD at line 4)), which write /root/go/pkg/mod');
   });
 
+  it('a cd straight followed by cd - (or pushd/popd) cancels out: the install runs in the working directory (symfony-docker)', async () => {
+    for (const pair of [['cd tmp', 'cd -'], ['pushd /opt/x', 'popd']]) {
+      const script = ['#!/bin/sh', 'set -e', 'if [ ! -f composer.lock ]; then', `  ${pair[0]}`, '  cp -Rp . ..', `  ${pair[1]}`, 'fi', 'composer install --no-interaction', 'exec php -S 0.0.0.0:8080', ''].join('\n');
+      const { ro } = await run(
+        {
+          Dockerfile: ['FROM php:8.3-cli', 'WORKDIR /app', 'COPY start.sh /start.sh', 'CMD ["/start.sh"]', ''].join('\n'),
+          'docker-compose.yml': ['services:', '  api:', '    build: .', '    volumes:', '      - vendor:/app/vendor', 'volumes:', '  vendor:', ''].join('\n'),
+          'start.sh': script,
+        },
+        [RO_ID],
+      );
+      const f = ro.find((x) => /fetches packages/.test(x.message))?.message;
+      expect(f, pair[0]).not.toContain('a folder not known here');
+      expect(f, pair[0]).not.toContain('/app/vendor');
+    }
+  });
+
   it('keeps a cd that may not have run (a subshell, a relative folder) from naming the folder', async () => {
     for (const line of ['(cd /opt/other && true)', 'cd web']) {
       const script = ['#!/bin/sh', 'set -e', line, 'npm install', 'exec node index.js', ''].join('\n');
