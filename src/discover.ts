@@ -4,7 +4,7 @@
 // never follow a symlink out of the root, and classify files by name. The same
 // walk finds the evidence files (scripts, Makefiles, CI workflows, README,
 // .env, bake files), which are read, never written.
-import { promises as fs, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { promises as fs, closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
@@ -282,6 +282,12 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
       await walk(state, abs, realEntry, here, entryExcluded);
     } else if (isFile) {
       const kind = kindFromName(entry.name);
+      if (!kind && !entryExcluded && !seen.has(abs) && mayBeDockerfileByName(entry.name) && !ignored(abs, false) && dockerfileByContent(abs)) {
+        seen.add(abs);
+        out.push({ path: abs, kind: 'dockerfile', root });
+        state.onFound?.(out.length);
+        continue;
+      }
       if (!kind) {
         // `.env` is usually git-ignored, yet it is what compose reads here (COMPOSE_FILE).
         const ev = entryExcluded || seen.has(abs) ? undefined : evidenceKind(entry.name, (dirParts ??= toPosix(path.relative(root, dir)).split('/')));
@@ -311,6 +317,77 @@ async function walk(state: WalkState, dir: string, real: string, scopes: IgnoreS
 }
 
 const YAML_NAME = /\.ya?ml$/i;
+
+/**
+ * `Dockerfile-Alpine` (FreshRSS, the published freshrss/freshrss:alpine), `Dockerfile-export` (once-campfire),
+ * `Dockerfile_dev`: a name Docker gives no meaning (`docker build` reads `Dockerfile` unless `-f` names another),
+ * yet projects name variants so, and a compose build naming one may have a remote context that is never
+ * followed. Taken only when the content confirms it (dockerfileByContent): `Dockerfile-README.md`,
+ * `Dockerfile-build.sh` are the same prefix on something else, so those extensions, and templates
+ * (TEMPLATE_FILE: not what gets built), are not read at all.
+ */
+const DOCKERFILE_VARIANT_NAME = /^(dockerfile|containerfile)[-_][^/]+$/i;
+const NOT_DOCKERFILE_EXTENSION = /\.(md|markdown|rst|txt|adoc|html?|sh|bash|zsh|ps1|bat|cmd|py|rb|js|mjs|cjs|ts|go|json|ya?ml|toml|ini|cfg|conf|lock|patch|diff|dockerignore|orig|rej|swp|png|jpe?g|svg|gif)$/i;
+
+export function mayBeDockerfileByName(name: string): boolean {
+  return DOCKERFILE_VARIANT_NAME.test(name) && !NOT_DOCKERFILE_EXTENSION.test(name) && !TEMPLATE_FILE.test(name);
+}
+
+/** How much of a file dockerfileByContent reads: comments and ARGs before the first FROM fit in far less. */
+const DOCKERFILE_HEAD_BYTES = 16384;
+
+/**
+ * A Dockerfile's first instruction is FROM, after parser directives, comments, blank lines and ARGs (the
+ * Dockerfile reference, "Format" and "Understand how ARG and FROM interact"). A line ending in the escape
+ * character (`\`, or the one `# escape=` sets) continues on the next. Unreadable: not one.
+ */
+export function dockerfileByContent(file: string): boolean {
+  let head: string;
+  try {
+    const buf = Buffer.alloc(DOCKERFILE_HEAD_BYTES);
+    const fd = openSync(file, 'r');
+    try {
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return startsWithFrom(head);
+}
+
+/** The text of a Dockerfile's head: is its first instruction FROM (see dockerfileByContent)? */
+export function startsWithFrom(text: string): boolean {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let escape = '\\';
+  let directives = true;
+  let continued = false;
+  for (const line of lines) {
+    if (continued) {
+      // The rest of an ARG: comment lines inside a continuation are dropped, as Docker's parser does.
+      if (/^\s*#/.test(line)) continue;
+      continued = line.trimEnd().endsWith(escape);
+      continue;
+    }
+    const trimmed = line.trim();
+    if (directives) {
+      const directive = /^#\s*([a-z]+)\s*=\s*(\S+)\s*$/i.exec(trimmed);
+      if (directive) {
+        if (directive[1].toLowerCase() === 'escape') escape = directive[2];
+        continue;
+      }
+      directives = false; // directives end at the first line that is not one
+    }
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (/^ARG(\s|$)/i.test(trimmed)) {
+      continued = trimmed.endsWith(escape);
+      continue;
+    }
+    return /^FROM\s+\S/i.test(trimmed);
+  }
+  return false;
+}
 
 /**
  * A YAML file whose name says nothing (miniflux's `contrib/docker-compose/caddy.yml`, nextcloud's `stack.yml`,

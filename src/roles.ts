@@ -437,6 +437,9 @@ function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st
   if (imageLibrary && !dirs.some((d) => EXAMPLE_DIRS.has(d))) {
     return ['base', `nothing in the repository builds or runs it, and ${imageLibrary.rel}:${imageLibrary.line} writes an official-images library manifest ("${imageLibrary.text}"): the repository publishes its images for others to build FROM`, [imageLibrary]];
   }
+  // What the image itself says it is for, before its command makes it a runtime image: a package builder, a dev or debug image.
+  const own = purposeByContent(name, parsed, st, parents);
+  if (own) return own;
   if (runsByDefault(parsed, st, parents)) return ['runtime', 'nothing in the repository builds it; its last stage sets a command to run'];
   if (/(^|[._-])base([._-]|$)/.test(name) || dirs[dirs.length - 1] === 'base') return ['base', 'nothing builds it, it sets no command and its name says base'];
   const base = resolveStageBase(parsed, st, {}, parents);
@@ -444,6 +447,58 @@ function fallbackRole(dirs: string[], name: string, parsed: ParsedDockerfile, st
     return ['packaging', 'a FROM scratch stage with no command: files to export (docker build --output)'];
   }
   return ['builder', 'nothing in the repository builds or runs it and it sets no CMD or ENTRYPOINT: a build or CI image, or a base for images elsewhere'];
+}
+
+/**
+ * Packaging tools the image installs: Debian's (debhelper, devscripts, dpkg-dev, equivs, dh-virtualenv, dh-python; the
+ * Debian New Maintainers' Guide, "Required tools"), RPM's (rpm-build, rpmdevtools; RPM Packaging Guide, "Prerequisites"),
+ * and fpm/nfpm, which make both. A runtime image has no use for them.
+ */
+const PACKAGING_TOOLS = /(?:^|[\s'"=])(debhelper|devscripts|dpkg-dev|equivs|dh-virtualenv|dh-python|rpm-build|rpmdevtools|fpm|nfpm)(?=[\s'"\\]|$|=)/m;
+/** A start that builds packages: the builders themselves, or a script named for it (synapse's docker/build_debian.sh). */
+const PACKAGE_BUILD_START = /\b(dpkg-buildpackage|debuild|rpmbuild|fpm|nfpm)\b|(^|[\/\s"'])build[_-]?(deb|debs|debian|rpm|rpms|packages?)[\w.-]*/;
+/**
+ * Words in a Dockerfile's name for an image made to develop or debug with (homepage's `Dockerfile-tilt`, run by its Tiltfile;
+ * kratos's `.docker/Dockerfile-debug`, run by a compose template). A name alone is not evidence: the content must agree.
+ */
+const DEV_NAME = /(^|[._-])(dev|devel|develop|development|local|tilt|debug|dbg|watch)([._-]|$)/;
+/**
+ * Starts that serve an app from its source while it is edited: Next.js, Nuxt and Vite dev servers, webpack-dev-server,
+ * Angular's ng serve, create-react-app's react-scripts start, nodemon and ts-node-dev, a package script named dev,
+ * Django's runserver, uvicorn/flask with reload, Go's air: each rebuilds or reloads on change, which no runtime image does.
+ */
+const DEV_SERVER = /\b(next\s+dev|nuxti?\s+dev|vite(\s+(dev|serve))?(?=["',\]\s]*$)|webpack-dev-server|webpack\s+serve|ng\s+serve|react-scripts\s+start|nodemon|ts-node-dev|(npm|yarn|pnpm|bun)(\s+run)?\s+dev\b|manage\.py\s+runserver|--reload\b|flask\s+run\b.*--debug|(^|[\s"'/])air(?=["'\s,\]]|$))/;
+/** Debuggers an image installs or starts with: Go's delve, Python's debugpy, Node's --inspect, gdbserver, Ruby's rdbg. */
+const DEBUGGER = /\b(go-delve\/delve|dlv\b|debugpy|--inspect(-brk)?\b|gdbserver|rdbg|ruby-debug-ide)/;
+
+/**
+ * What an image nothing here builds says it is for by its own content: a package builder (packaging tools installed
+ * and a start that builds packages: synapse's docker/Dockerfile-dhvirtualenv, which scripts-dev/build_debian_packages.py
+ * runs), or, where its name says dev or debug, a dev server or a debugger in its start or build (homepage's
+ * Dockerfile-tilt `CMD ["npx", "next", "dev"]`, which writes .next into the root-owned /app; kratos's Dockerfile-debug,
+ * which installs delve). A runtime image's USER would break these: the build tools write as root, the dev server into
+ * the app's folder.
+ */
+function purposeByContent(name: string, parsed: ParsedDockerfile, st: DfStage, parents: ParentLookup): [StageRole, string] | undefined {
+  const base = resolveStageBase(parsed, st, {}, parents);
+  const instructions = base.chain.flatMap((s) => effectiveInstructions(s));
+  const starts = instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  const start = [starts.filter((i) => i.keyword === 'ENTRYPOINT').pop(), starts.filter((i) => i.keyword === 'CMD').pop()].filter((i) => i !== undefined);
+  const startText = (i: DfInstruction) => (i.json ? i.json.join(' ') : i.args.join(' '));
+  const at = (i: DfInstruction) => `${i.keyword} at line ${i.line + 1}`;
+  const tools = instructions.filter((i) => i.keyword === 'RUN' && PACKAGING_TOOLS.test(i.raw));
+  const builds = start.find((i) => PACKAGE_BUILD_START.test(startText(i)));
+  if (tools.length && builds) {
+    const tool = PACKAGING_TOOLS.exec(tools[0]!.raw)![1];
+    return ['packaging', `nothing builds it here; it installs packaging tools (${tool}, RUN at line ${tools[0]!.line + 1}) and its start builds packages (${at(builds)})`];
+  }
+  const word = DEV_NAME.exec(name.replace(/^(dockerfile|containerfile)|(dockerfile|containerfile)$/, ''))?.[2];
+  if (!word) return undefined;
+  const server = start.find((i) => DEV_SERVER.test(startText(i)));
+  if (server) return ['devcontainer', `nothing builds it here; its name says ${word} and its start runs a dev server (${DEV_SERVER.exec(startText(server))![0].trim()}, ${at(server)}): a development image, not a service`];
+  const debug = instructions.find((i) => (i.keyword === 'RUN' || i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && DEBUGGER.test(i.keyword === 'RUN' ? i.raw : startText(i)));
+  if (debug) return ['devcontainer', `nothing builds it here; its name says ${word} and it ${debug.keyword === 'RUN' ? 'installs' : 'starts'} a debugger (${DEBUGGER.exec(debug.keyword === 'RUN' ? debug.raw : startText(debug))![0]}, ${at(debug)}): a development image, not a service`];
+  return undefined;
 }
 
 /** The stage (or an image it builds on) sets CMD or ENTRYPOINT, or starts from a known server image that keeps its own. */

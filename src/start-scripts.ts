@@ -31,6 +31,7 @@ import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
 import { mixReleaseOf, releaseStartWrites } from './elixir-release.js';
 import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
+import { withArgumentBranches } from './case-branches.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -135,6 +136,39 @@ function scriptWords(c: { argv?: string[]; shell?: string }): string[] {
     return script ? [script] : [];
   }
   return [first];
+}
+
+/**
+ * The arguments a start script is run with, where the start says them: the exec-form words after the script in the
+ * ENTRYPOINT (or compose entrypoint), then the exec-form CMD (or compose command) Docker appends to it
+ * (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact); or the words after the
+ * script in the CMD that runs it. `starts`: the entrypoint, then the command, as the image or service has them.
+ * Undefined (not known) for a shell form, a word with a variable, or a script no start names itself (one a hook folder
+ * or another script runs).
+ */
+function scriptArguments(starts: readonly { argv?: string[]; shell?: string }[], containerPath: string, workdir: string): string[] | undefined {
+  for (let k = 0; k < starts.length; k++) {
+    const start = starts[k]!;
+    const word = scriptWords(start)[0];
+    if (!word || !containerPaths(word, workdir).includes(containerPath)) continue;
+    if (!start.argv) return undefined;
+    const at = start.argv.indexOf(word);
+    if (at < 0) return undefined;
+    const args = start.argv.slice(at + 1);
+    if (k === 0 && starts.length > 1) {
+      const cmd = starts[1]!;
+      if (!cmd.argv) return undefined;
+      args.push(...cmd.argv);
+    }
+    return args.some((w) => /[$`]/.test(w)) ? undefined : args;
+  }
+  return undefined;
+}
+
+/** A start script as its known arguments run it (withArgumentBranches): the same file, its other `case "$1"` branches blanked. */
+function withKnownBranches(file: ScriptSource, args: string[] | undefined): ScriptSource {
+  const text = withArgumentBranches(file.text, args);
+  return text === file.text ? file : { ...file, text };
 }
 
 function containerPaths(word: string, workdir: string): string[] {
@@ -1169,7 +1203,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
       const collect = seenDrop ? undefined : collectStatic(words);
       if (collect && !staticCollects.includes(`${collect} (${at})`)) staticCollects.push(`${collect} (${at})`);
-      const dep = depInstall(words, at, resolve);
+      const dep = depInstall(words, at, (w) => (w === '.' ? folderAt([...shellCommands(text.slice(0, start)), ...commands.slice(0, commands.indexOf(argv))], workdir, scope) : resolve(w)));
       if (dep && !depInstalls.some((d) => d.how === dep.how)) depInstalls.push(dep);
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
@@ -1608,6 +1642,26 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
       else if (tool === 'c_rehash') add(operands[0] ?? '/etc/ssl/certs', 'dir', tool);
       else add('/etc/ssl/certs/ca-certificates.crt', 'dir-of', tool);
       break;
+    case 'zip': {
+      // zip(1): `zip [options] zipfile file ...` writes the zipfile (or -O/--out's file) through a temporary file made
+      // in the same folder and renamed (unless -b names another), so that folder must be writable: once-campfire's
+      // Dockerfile-export `CMD ["zip", "-r", "/campfire.zip", "."]` writes at /. -b, -n, -t, -tt, -P, -s, -Z take a value.
+      let archive: string | undefined;
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (a === '-O' || a === '--out') {
+          archive = argv[i + 1];
+          break;
+        }
+        if (/^(-[bntPsZ]|-tt|--(temp-path|suffixes|from-date|before-date|password|split-size|compression-method))$/.test(a)) i++;
+        else if (!a.startsWith('-') && !/^\d?>/.test(a)) {
+          archive ??= a;
+          if (!argv.includes('-O') && !argv.includes('--out')) break;
+        }
+      }
+      if (archive) add(archive, 'dir-of', `zip to ${archive}`);
+      break;
+    }
     case 'sqlite3':
       // A database keeps its journal next to the file.
       if (operands[0]) {
@@ -1682,9 +1736,12 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   for (const level of [...levels].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
   const scripts: ImageStart['scripts'] = [];
   const sourcedFrom = levelMappings(project, levels);
+  const startCommands = imageStartCommands(base);
+  const entryThenCmd = [startCommands.find((c) => c.via === 'ENTRYPOINT'), startCommands.find((c) => c.via === 'CMD')].filter((c) => c !== undefined);
   for (const ref of startScriptRefs(project, df, base)) {
-    const source = project.files.get(ref.hostPath);
-    if (source?.kind !== 'script') continue;
+    const file = project.files.get(ref.hostPath);
+    if (file?.kind !== 'script') continue;
+    const source = withKnownBranches(file, scriptArguments(entryThenCmd, ref.containerPath, workdir));
     const where = ref.command.inherited ? `${path.basename(ref.hostPath)} of ${ref.command.inherited.image}` : path.basename(ref.hostPath);
     scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, withSourcedVariables(project, sourcedFrom, source.text, workdir, vars)) });
   }
@@ -1801,7 +1858,7 @@ function startUsers(
 
 /** A dependency install or package-manager run at start: the tool, whether it installs, where it runs (undefined after a `cd`), and where it is said. */
 export interface DepInstall {
-  tool: 'npm' | 'pnpm' | 'yarn' | 'composer' | 'bundle' | 'corepack';
+  tool: 'npm' | 'pnpm' | 'yarn' | 'composer' | 'bundle' | 'corepack' | 'poetry' | 'go' | 'mix';
   installs: boolean;
   dir?: string;
   how: string;
@@ -1818,6 +1875,11 @@ const DEP_INSTALLS: Record<DepInstall['tool'], readonly string[]> = {
   composer: ['install', 'update', 'require'],
   bundle: ['install', 'update'],
   corepack: ['enable', 'prepare', 'install', 'pnpm', 'yarn', 'npm'],
+  poetry: ['install', 'sync', 'add', 'update'],
+  // `go mod download` (the subcommand's own word follows), `go get`: both fill the module cache (`go help mod download`, `go help get`).
+  go: ['mod', 'get'],
+  // `mix deps.get`, also inside `mix do deps.get, compile` (below).
+  mix: ['deps.get', 'do'],
 };
 
 /** The ARG and ENV values in effect at the end of one level's chain. */
@@ -2641,9 +2703,11 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   // The container's environment: compose's env files and `environment:` over the image's ENV.
   for (const [k, v] of serviceEnvironment(s)) vars.set(k, v.value);
   const scripts: ImageStart['scripts'] = [];
+  const startTexts = serviceStartTexts(s, base);
   for (const ref of serviceStartScriptRefs(project, s, df, base)) {
-    const source = project.files.get(ref.hostPath);
-    if (source?.kind !== 'script') continue;
+    const file = project.files.get(ref.hostPath);
+    if (file?.kind !== 'script') continue;
+    const source = withKnownBranches(file, scriptArguments(startTexts, ref.containerPath, workdir));
     // The StartCommand a script ref carries names the instruction it came from; a compose start has none, so it names the image's first.
     const instruction = base ? chainInstructions(base.chain)[0] : undefined;
     if (!instruction) continue;
@@ -2823,6 +2887,38 @@ function mergeReadings(a: ScriptReading, b: ScriptReading): ScriptReading {
 }
 
 /**
+ * The folder a command runs in, when every way the script can reach it says the same one: the start's working directory
+ * and the folder of each `cd` before it (`before`: the commands above it, and those before it on its line). polar's
+ * startup-web.sh runs `cd /app/clients` and then `pnpm install`, in /app/clients, its WORKDIR too. A cd that is
+ * conditional or in a subshell may not have run, so the working directory stays a candidate; a cd to a relative
+ * folder, a variable not known or HOME, and a move back with no move before it: not known.
+ */
+function folderAt(before: string[][], workdir: string, scope: Map<string, string | undefined>): string | undefined {
+  const trim = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+  // The moves in order: a folder (`cd DIR`, `pushd DIR`) or back (`cd -`, `popd`). A move straight followed by a move
+  // back cancels out (dunglas/symfony-docker's entrypoint: `cd tmp`, copy, `cd -`, then `composer require`); both run
+  // or, under set -e, the script stops at the first.
+  const moves: (string[] | 'back')[] = [];
+  for (const argv of before) {
+    const words = argv[0] === 'builtin' || argv[0] === 'command' ? argv.slice(1) : argv;
+    if (words[0] !== 'cd' && words[0] !== 'pushd' && words[0] !== 'popd') continue;
+    const operands = words.slice(1).filter((w) => w !== '--' && !/^-[LPe@]+$/.test(w));
+    if (words[0] === 'popd' || (words[0] === 'cd' && operands.length === 1 && operands[0] === '-')) {
+      if (moves.length && moves[moves.length - 1] !== 'back') moves.pop();
+      else moves.push('back');
+    } else moves.push(operands);
+  }
+  const folders = new Set([trim(workdir)]);
+  for (const move of moves) {
+    if (move === 'back' || move.length !== 1) return undefined;
+    const w = move[0]!.includes('$') ? expandArgs(move[0]!, scope) : move[0]!;
+    if (!w || !w.startsWith('/') || /[$*?`]/.test(w)) return undefined;
+    folders.add(trim(w));
+  }
+  return folders.size === 1 ? [...folders][0] : undefined;
+}
+
+/**
  * A dependency install or package-manager run (`npm ci`, `pnpm install --frozen-lockfile`, `corepack enable`,
  * `pnpm web`): the folder it runs in is the start's working directory unless `--prefix`/`--dir`/`-C`/`--cwd`
  * or a `cd` says otherwise (then not known).
@@ -2831,12 +2927,14 @@ function depInstall(words: string[], at: string, resolve: (w: string) => string 
   const tool = path.posix.basename(words[0] ?? '') as DepInstall['tool'];
   const subcommands = Object.prototype.hasOwnProperty.call(DEP_INSTALLS, tool) ? DEP_INSTALLS[tool] : undefined;
   if (!subcommands) return undefined;
-  const sub = words.slice(1).find((w) => !w.startsWith('-')) ?? '';
-  const installs = subcommands.includes(sub);
+  const operands = words.slice(1).filter((w) => !w.startsWith('-'));
+  const sub = tool === 'go' && operands[0] === 'mod' ? `mod ${operands[1] ?? ''}`.trim() : tool === 'mix' && operands[0] === 'do' ? 'do deps.get' : (operands[0] ?? '');
+  const installs =
+    tool === 'go' ? sub === 'mod download' || sub === 'get' : tool === 'mix' ? sub === 'deps.get' || (sub === 'do deps.get' && operands.some((w) => w.replace(/,$/, '') === 'deps.get')) : subcommands.includes(sub);
   // Only pnpm and yarn are fetched by corepack on use; npm, composer and bundle matter only when they install.
   if (!installs && tool !== 'pnpm' && tool !== 'yarn') return undefined;
   // A global install (`npm install -g nodemon`, `yarn global add`) writes the tool's own prefix, not the folder it runs in.
-  const elsewhere = words.some((w) => /^(--prefix|--dir|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
+  const elsewhere = words.some((w) => /^(--prefix|--dir|--directory|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
   const dir = elsewhere ? undefined : resolve('.');
   return { tool, installs, ...(dir ? { dir } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
 }

@@ -165,6 +165,16 @@ describe('writes at start', () => {
     expect(r.writes[0]!.how).toBe('mkdir /run/web (entrypoint.sh line 3)');
   });
 
+  it("takes zip's archive (or -O's) as a write beside which zip makes its temporary file", () => {
+    const got = (text: string) => read(text, {}, '/campfire').writes.map((w) => `${w.kind} ${w.path}`);
+    // once-campfire's Dockerfile-export CMD, as a script line.
+    expect(got('zip -r /campfire.zip .\n')).toEqual(['dir-of /campfire.zip']);
+    // A relative archive is under the working directory; -b's and -x's values are not the archive.
+    expect(got('zip -q -b /tmp out/site.zip dist\n')).toEqual(['dir-of /campfire/out/site.zip']);
+    expect(got('zip -O /export/new.zip old.zip -u a.txt\n')).toEqual(['dir-of /export/new.zip']);
+    expect(got('unzip -o /in.zip -d /tmp/x\n')).toEqual([]);
+  });
+
   it('reads a here-document body as data, not commands, up to its delimiter', () => {
     const got = (text: string) => read(text, {}, '/data').writes.map((w) => `${w.kind} ${w.path}`);
     // The body line `user default on >secret` is no redirect to /data/secret.
@@ -387,6 +397,30 @@ describe('a compose command or entrypoint is the start', () => {
     expect(startRenders(text, 'start.sh', '/app')[0]!.source).toBe('/app/site.tpl');
     expect(startRenders(text, 'run.sh', '/srv')[0]!.how).toBe('envsubst (run.sh line 1)');
     expect(startRenders(text, 'CMD at line 3', '/srv', false)[0]!.how).toBe('envsubst (CMD at line 3)');
+  });
+
+  it("reads only the case branch the start's known argument runs (CMD after the ENTRYPOINT script, compose command)", async () => {
+    const script = ['#!/bin/sh', 'case "${1:-serve}" in', '  serve) exec server ;;', '  build|bundle)', '    mkdir -p /opt/out', '    exec make', '    ;;', '  *) exec "$@" ;;', 'esac', ''].join('\n');
+    const { dir, project: p } = await project({
+      'compose.yaml': 'services:\n  app:\n    build: .\n  builder:\n    build: .\n    command: ["bundle"]\n  shelled:\n    build: .\n    command: run $X\n',
+      Dockerfile: 'FROM debian:bookworm-slim\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\nCMD ["serve"]\n',
+      'start.sh': script,
+    });
+    try {
+      const df = p.dockerfiles[0]!;
+      const base = resolveStageBase(df.parsed, finalStage(df.parsed)!);
+      const writes = (start: ReturnType<typeof imageStart>) => start.scripts.flatMap((x) => x.reading.writes.map((w) => w.path));
+      // The image's CMD ["serve"]: the build branch is not read.
+      expect(writes(imageStart(p, df, base))).toEqual([]);
+      const byName = (name: string) => p.services.find((s) => s.name === name)!;
+      // compose `command: ["bundle"]` runs `build|bundle)`; a shell-form command (its words not known as argv) reads every branch.
+      expect(writes(serviceStart(p, byName('builder'), df, base))).toEqual(['/opt/out']);
+      expect(writes(serviceStart(p, byName('shelled'), df, base))).toEqual(['/opt/out']);
+      // The script as read keeps its lines: a finding names the file's own line numbers.
+      expect(serviceStart(p, byName('builder'), df, base).scripts[0]!.reading.writes[0]!.how).toBe('mkdir /opt/out (start.sh line 5)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('follows a script the service mounts and runs, and what it writes at start', async () => {

@@ -41,6 +41,7 @@ import {
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
+import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
@@ -331,51 +332,14 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const built = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
   // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself (corepack prepare/install).
   const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
-  const env = new Map<string, string>();
-  for (const name of ['HOME', 'NPM_CONFIG_CACHE', 'npm_config_cache', 'PNPM_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'YARN_CACHE_FOLDER', 'COMPOSER_HOME', 'COMPOSER_CACHE_DIR', 'BUNDLE_PATH', 'GEM_HOME', 'VIRTUAL_ENV', 'PIP_CACHE_DIR', 'COREPACK_HOME']) {
-    const v = img.base ? lastEnv(img.base.chain, name)?.value : undefined;
-    if (v && v.startsWith('/') && !v.includes('$')) env.set(name, v);
-  }
-  for (const [k, v] of serviceEnvironment(s)) if (env.has(k) || /^(HOME|NPM_CONFIG_CACHE|npm_config_cache|PNPM_HOME|XDG_(CACHE|DATA)_HOME|YARN_CACHE_FOLDER|COMPOSER_(HOME|CACHE_DIR)|BUNDLE_PATH|GEM_HOME|VIRTUAL_ENV|PIP_CACHE_DIR|COREPACK_HOME)$/.test(k)) {
-    if (v.value && v.value.startsWith('/') && !v.value.includes('$')) env.set(k, v.value);
-    else env.delete(k);
-  }
+  const env = depInstallEnvironment((name) => (img.base ? lastEnv(img.base.chain, name)?.value : undefined), serviceEnvironment(s));
   // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
   // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
   const userPending = first && root && img.base !== undefined && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
   const home = env.get('HOME') ?? runtimeHome(s, img, root);
-  const inHome = (rel: string) => (home ? path.posix.join(home, rel) : `~/${rel}`);
-  const cacheHome = env.get('XDG_CACHE_HOME') ?? inHome('.cache');
   // small: corepack's download of one package manager (a few MB), which a tmpfs of --tmpfs-size holds; an install's
   // dependency folder and cache hold every package it fetches, which no fixed tmpfs size is known to hold.
-  const targets: { path: string; small: boolean; how: string; why: string }[] = [];
-  const add = (p: string | undefined, small: boolean, how: string, why = '') => targets.push({ path: p ?? 'a folder not known here (a global install, or one after a cd)', small, how, why });
-  for (const d of deps) {
-    const modules = d.dir ? path.posix.join(d.dir, d.tool === 'composer' ? 'vendor' : 'node_modules') : undefined;
-    if (d.tool === 'corepack') {
-      if (/^corepack enable/.test(d.how)) add('the folder node is installed in (its pnpm/yarn shims)', false, d.how);
-      add(env.get('COREPACK_HOME') ?? path.posix.join(cacheHome, 'node/corepack'), true, d.how, 'corepack downloads package managers there');
-      continue;
-    }
-    if ((d.tool === 'pnpm' || d.tool === 'yarn') && corepack) add(env.get('COREPACK_HOME') ?? path.posix.join(cacheHome, 'node/corepack'), true, `${d.how}, which corepack downloads on first use (corepack enable in the Dockerfile)`, `corepack downloads ${d.tool} there (corepack enable in the Dockerfile) for ${d.how.replace(/ \(.*$/, '')}`);
-    if (!d.installs) continue;
-    if (d.tool === 'bundle') {
-      add(env.get('BUNDLE_PATH') ?? env.get('GEM_HOME') ?? 'the gem folder (no BUNDLE_PATH or GEM_HOME set)', false, d.how);
-      continue;
-    }
-    add(modules, false, d.how);
-    if (d.tool === 'npm') add(env.get('NPM_CONFIG_CACHE') ?? env.get('npm_config_cache') ?? inHome('.npm'), false, d.how);
-    if (d.tool === 'pnpm') {
-      add(env.get('PNPM_HOME') ? path.posix.join(env.get('PNPM_HOME')!, 'store') : path.posix.join(env.get('XDG_DATA_HOME') ?? inHome('.local/share'), 'pnpm/store'), false, d.how);
-      add(path.posix.join(cacheHome, 'pnpm'), false, d.how);
-    }
-    if (d.tool === 'yarn') add(env.get('YARN_CACHE_FOLDER') ?? path.posix.join(cacheHome, 'yarn'), false, d.how);
-    if (d.tool === 'composer') add(env.get('COMPOSER_CACHE_DIR') ?? (env.get('COMPOSER_HOME') ? path.posix.join(env.get('COMPOSER_HOME')!, 'cache') : path.posix.join(cacheHome, 'composer')), false, d.how);
-  }
-  for (const p of pips) {
-    add(env.get('VIRTUAL_ENV') ?? "Python's site-packages", false, p);
-    add(env.get('PIP_CACHE_DIR') ?? path.posix.join(cacheHome, 'pip'), false, p);
-  }
+  const targets = depInstallWrites(deps, pips, env, home, corepack, root);
   const mounts = [...coveredPaths(s, img), '/tmp', ...planned.map((t) => t.path)];
   const open = targets.filter((t) => !(t.path.startsWith('/') && mounts.some((m) => isUnder(t.path, m))) && !(userPending && t.small));
   if (!open.length) return undefined;

@@ -43,7 +43,9 @@ import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isD
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
+import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
+import { serviceEnvironment } from '../../src/env-files.js';
 import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
   dropDecision,
@@ -52,6 +54,8 @@ import {
   imageFileCapSets,
   imageStaticCollects,
   imageStartBuilds,
+  imageDepInstalls,
+  imagePipInstalls,
   imagePrivilegeDrop,
   dockerfileEntrypointReplacing,
   entrypointProgramName,
@@ -697,6 +701,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
         'Run the build in the image (RUN … before USER) and start only the server, or give the build\'s output folder (or the app folder, --chown-workdir) to the app user; then run docker-harden again.',
       );
     }
+  }
+  const installsLeftToRoot = depInstallsLeftToRoot(ctx, df, base, plan, layout, services, start, serviceStarts);
+  if (installsLeftToRoot) {
+    const { hows, where } = installsLeftToRoot;
+    return report(
+      `its start installs dependencies (${hows.slice(0, 3).join('; ')}), which write ${where.slice(0, 4).join(', ')}${where.length > 4 ? ', …' : ''}: root-owned or not made in the image, and the tool cannot give ${where.length > 1 ? 'them' : 'it'} to ${plan.user} on grounds it can check: under a USER the install fails and the start stops; no user added`,
+      `Install the dependencies in the build (RUN … before USER) and drop the install from the start; or give the project folder to the app user (RUN chown -R ${plan.owner} <folder> before USER, or a volume) and point the package manager's store and cache under the user's HOME (PNPM_HOME, npm_config_cache, COMPOSER_HOME, BUNDLE_PATH, a virtualenv the user owns); then run docker-harden again.`,
+    );
   }
   const fatal = unwritable.filter(stops);
   const lostWrites = unwritable.filter((w) => !stops(w));
@@ -1802,6 +1814,61 @@ const ERREXIT = /^\s*set\s+(?:-[a-zA-Z]*e[a-zA-Z]*|-o\s+errexit)\b|^#!.*\s-[a-zA
 
 /** Folders any user may write (mode 1777, or per-process): a start-up write there needs no owner. */
 const ANYONE_WRITES = ['/tmp', '/var/tmp', '/dev', '/run/lock', '/var/lock', '/proc/self'];
+
+/**
+ * Dependency installs at start (`pnpm install` in polar's startup-web.sh, `npm ci` in an entrypoint, `pip install -r`,
+ * `poetry install`, `bundle install`, `composer install`, `go mod download`, `mix deps.get`) write the project's
+ * dependency folder and the package manager's store or cache (src/dep-install-writes.ts). As root that always works;
+ * as the user only where each of those folders is one it may write: /tmp, a folder the tool or the build gives the user
+ * (a recursive chown of the build, --chown-workdir), the HOME the tool makes for it or the one the base or the build
+ * made for that user, or a compose volume or bind mount (whose ownership the volume notes already ask to prepare).
+ * Anything else (a root-owned store such as PNPM_HOME=/pnpm, a build's node_modules, site-packages of a system Python,
+ * a folder after a cd not known here) holds the USER back with the step to take (CIS 4.1). Each service's start is
+ * read with that service's environment and mounts; with no service, the image's own start.
+ */
+function depInstallsLeftToRoot(
+  ctx: TransformContext,
+  df: DockerfileSource,
+  base: StageBase,
+  plan: UserPlan,
+  layout: Ownership,
+  services: ServiceLink[],
+  start: ImageStart,
+  serviceStarts: { svc: ServiceLink; start: ImageStart }[],
+): { hows: string[]; where: string[] } | undefined {
+  const runs = services.length ? serviceStarts.map(({ svc, start: own }) => ({ svc: svc as ServiceLink | undefined, start: own })) : [{ svc: undefined, start }];
+  if (!runs.some(({ start: st }) => imageDepInstalls(st).some((d) => d.installs || d.tool === 'pnpm' || d.tool === 'yarn') || imagePipInstalls(st).length)) return undefined;
+  const names = new Set([plan.name, plan.user, plan.owner, ...(plan.uid !== undefined ? [String(plan.uid)] : [])]);
+  const byBuild = chownsIn(base.chain, df.parsed.escape, df.parsed.globalArgs)
+    .filter((c) => c.recursive && (names.has(c.user) || names.has(c.user.split(':')[0]!)))
+    .flatMap((c) => c.paths);
+  const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+  const chownedWorkdir = ctx.options.chownWorkdir ? [workdirs(base.chain, base.buildArgs, base.globalArgs).final] : [];
+  // The user's own HOME: the one the tool makes, the base image's user's (node's /home/node), or one the build's useradd makes.
+  const existing = base.facts?.existingUser;
+  const ownHome = plan.home ?? plan.makeHome ?? (!plan.create && existing && (existing.name === plan.name || existing.uid === plan.uid) ? `/home/${existing.name}` : undefined) ?? userHome(df, base.chain, plan.user);
+  const built = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
+  const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
+  const hows: string[] = [];
+  const where: string[] = [];
+  for (const { svc, start: st } of runs) {
+    const deps = imageDepInstalls(st);
+    const pips = imagePipInstalls(st);
+    if (!deps.length && !pips.length) continue;
+    const env = depInstallEnvironment((name) => lastEnv(base.chain, name)?.value, svc ? serviceEnvironment(svc) : new Map());
+    const home = env.get('HOME') ?? ownHome;
+    const mounted = svc ? svc.volumes.map((m) => m.target.replace(/\/+$/, '') || '/') : [];
+    const given = [...ANYONE_WRITES, ...layout.dirs, ...layout.writableDirs, ...byBuild, ...chownedWorkdir, ...vols, ...mounted, ...(ownHome && home === ownHome ? [ownHome] : [])].filter((d) => d !== '/');
+    for (const w of depInstallWrites(deps, pips, env, home, corepack, false)) {
+      if (w.path.startsWith('/') && !isUnderRoot(w.path) && given.some((d) => isUnder(w.path, d))) continue;
+      const how = w.how.replace(/, which corepack .*$/, '');
+      if (!hows.includes(how)) hows.push(how);
+      if (!where.includes(w.path)) where.push(w.path);
+    }
+  }
+  return where.length ? { hows, where } : undefined;
+}
+
 
 /**
  * Start-up writes (read from the start scripts and commands, not seen in a run) that the user would not be able to

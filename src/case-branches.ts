@@ -1,0 +1,230 @@
+// A start script that dispatches on its first argument (`case "${1:-dev}" in dev) … ;; build) … ;; esac`, polar's
+// dev/docker/scripts/startup-web.sh) runs one branch per start: the one whose pattern the argument matches first
+// (bash(1), "Compound Commands": "the first pattern that matches ... the corresponding list is executed"). Where the
+// argument is known (the words of the image's CMD or the compose command after the script), the other branches are
+// blanked out of the text read; where it is not, every branch is read, as before.
+
+/** One `case` on the script's first argument: where each branch's text starts and ends, and its patterns. */
+interface CaseOnFirstArg {
+  /** The value the subject takes with no argument (`${1:-dev}`), or '' (`$1`). */
+  fallback: string;
+  /** `dynamic`: a pattern holds a variable or a command substitution, whose value is not known here. */
+  branches: { start: number; end: number; patterns: string[]; dynamic: boolean }[];
+  /** A branch ends in `;&` or `;;&` (bash): the next branch may run too, so no one branch is chosen. */
+  fallsThrough: boolean;
+}
+
+/** `$1`, `${1}`, `${1:-word}`, `${1-word}`, quoted or not: the subject of a dispatch on the first argument. */
+const FIRST_ARG = /^"?\$(?:1|\{1(?:(:?-)([^}]*))?\})"?$/;
+
+/**
+ * The script's text with only the branches its known arguments run of each top-level `case` on `$1`: every other
+ * branch's characters (its pattern and body) are spaces, so offsets and line numbers stay those of the file. `args`
+ * undefined (not known), a `shift` or `set --` before the case (then `$1` is another word), or a case inside a function
+ * (its `$1` is the function's): the text as it is.
+ */
+export function withArgumentBranches(text: string, args: readonly string[] | undefined): string {
+  if (!args) return text;
+  const cases = casesOnFirstArg(text);
+  if (!cases.length) return text;
+  const chars = text.split('');
+  for (const c of cases) {
+    if (c.fallsThrough) continue;
+    const value = args.length ? args[0]! : c.fallback;
+    // The first branch that matches runs; a pattern not known before it might have matched first, so nothing is chosen.
+    const verdict = (b: CaseOnFirstArg['branches'][number]): boolean | undefined => {
+      if (b.dynamic) return undefined;
+      const each = b.patterns.map((p) => globMatches(p, value));
+      return each.includes(true) ? true : each.includes(undefined) ? undefined : false;
+    };
+    const verdicts = c.branches.map(verdict);
+    const chosen = verdicts.findIndex((v) => v !== false);
+    if (chosen >= 0 && verdicts[chosen] === undefined) continue;
+    c.branches.forEach((b, i) => {
+      if (i === chosen) return;
+      for (let k = b.start; k < b.end; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = ' ';
+    });
+  }
+  return chars.join('');
+}
+
+/** The top-level `case $1 in … esac` statements of a script that no shift, `set --` or function definition comes before. */
+function casesOnFirstArg(text: string): CaseOnFirstArg[] {
+  const out: CaseOnFirstArg[] = [];
+  const re = /(^|[\n;&|]|\bthen|\bdo|\belse)[ \t]*case[ \t]+(\S+)[ \t]+in\b/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const subject = FIRST_ARG.exec(m[2]!);
+    // After `shift` or `set -- …`, `$1` is another word (an option loop, `while …; do case "$1" in …; esac; shift; done`,
+    // takes each argument in turn); inside a function it is the function's argument.
+    if (/(^|[\n;&|]|\bthen|\bdo)[ \t]*(shift|set[ \t]+--)\b/.test(stripComments(text)) || FUNCTION_DEF.test(stripComments(text.slice(0, m.index)))) return out;
+    const parsed = readCase(text, m.index + m[0].length);
+    if (!parsed) return out; // not read to its esac: nothing is chosen from here on
+    if (subject) out.push({ fallback: subject[2] ?? '', branches: parsed.branches, fallsThrough: parsed.fallsThrough });
+    re.lastIndex = parsed.end;
+  }
+  return out;
+}
+
+const FUNCTION_DEF = /(^|\n)[ \t]*(function[ \t]+[\w.-]+|[\w.-]+[ \t]*\([ \t]*\))/;
+
+function stripComments(text: string): string {
+  return text.replace(/(^|[ \t])#[^\n]*/g, '$1');
+}
+
+/**
+ * The branches of a case from just after its `in` to its `esac`: each branch from its pattern to its `;;` (or to the
+ * esac for the last), nested case statements, quotes, `$(…)` and comments stepped over.
+ */
+function readCase(text: string, from: number): { branches: CaseOnFirstArg['branches']; fallsThrough: boolean; end: number } | undefined {
+  const branches: CaseOnFirstArg['branches'] = [];
+  let fallsThrough = false;
+  let i = from;
+  const n = text.length;
+  const skipBlank = () => {
+    for (;;) {
+      while (i < n && /[ \t\r\n]/.test(text[i]!)) i++;
+      if (text[i] === '#') {
+        while (i < n && text[i] !== '\n') i++;
+        continue;
+      }
+      return;
+    }
+  };
+  for (;;) {
+    skipBlank();
+    if (i >= n) return undefined;
+    if (wordAt(text, i, 'esac')) return { branches, fallsThrough, end: i + 4 };
+    // The pattern list: `(a|"b c")`, up to its unquoted `)`.
+    const start = i;
+    if (text[i] === '(') i++;
+    const patterns: string[] = [];
+    let pattern = '';
+    for (; i < n && text[i] !== ')'; i++) {
+      const c = text[i]!;
+      if (c === '"' || c === "'") {
+        const close = text.indexOf(c, i + 1);
+        if (close < 0) return undefined;
+        pattern += escapeGlob(text.slice(i + 1, close));
+        i = close;
+      } else if (c === '\\') pattern += text[++i] === undefined ? '' : escapeGlob(text[i]!);
+      else if (c === '|') {
+        patterns.push(pattern.trim());
+        pattern = '';
+      } else if (c === '\n') return undefined;
+      else pattern += c;
+    }
+    if (i >= n) return undefined;
+    patterns.push(pattern.trim());
+    const patternEnd = i;
+    i++; // the `)`
+    // The body, up to `;;`, `;&`, `;;&` or the esac.
+    const body = skipBody(text, i);
+    if (!body) return undefined;
+    i = body.end;
+    if (body.terminator === ';&' || body.terminator === ';;&') fallsThrough = true;
+    branches.push({ start, end: i, patterns, dynamic: /[$`]/.test(text.slice(start, patternEnd)) });
+    if (!body.terminator) return { branches, fallsThrough, end: i + 4 }; // the esac ends the last branch
+  }
+}
+
+/** A branch's body from `i`: where it ends (after its terminator, or at the esac) and the terminator. */
+function skipBody(text: string, i: number): { end: number; terminator?: string } | undefined {
+  const n = text.length;
+  let commandStart = true;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '#' && (i === 0 || /[ \t\n;]/.test(text[i - 1]!))) {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) return undefined;
+      i = close + 1;
+      commandStart = false;
+      continue;
+    }
+    if (c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < n && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
+      if (j >= n) return undefined;
+      i = j + 1;
+      commandStart = false;
+      continue;
+    }
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (c === '$' && text[i + 1] === '(') {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < n; j++) {
+        if (text[j] === '(') depth++;
+        else if (text[j] === ')' && --depth === 0) break;
+      }
+      i = j + 1;
+      commandStart = false;
+      continue;
+    }
+    if (c === ';' && text[i + 1] === ';') return { end: text[i + 2] === '&' ? i + 3 : i + 2, terminator: text[i + 2] === '&' ? ';;&' : ';;' };
+    if (c === ';' && text[i + 1] === '&') return { end: i + 2, terminator: ';&' };
+    if (commandStart && wordAt(text, i, 'esac')) return { end: i };
+    if (commandStart && wordAt(text, i, 'case')) {
+      // A nested case: stepped over whole, its `;;` are its own.
+      const m = /^case[ \t]+\S+[ \t]+in\b/.exec(text.slice(i));
+      const inner = m ? readCase(text, i + m[0].length) : undefined;
+      if (!inner) return undefined;
+      i = inner.end;
+      commandStart = false;
+      continue;
+    }
+    if (/[;&|\n(]/.test(c)) commandStart = true;
+    else if (!/[ \t\r]/.test(c)) {
+      // A word: step over it, unless a reserved word after which a command starts (`then`, `do`).
+      const m = /^[^\s;&|()'"`\\$#]+/.exec(text.slice(i, i + 200));
+      if (m) {
+        commandStart = /^(then|do|else|elif|if|while|until|!|\{)$/.test(m[0]);
+        i += m[0].length;
+        continue;
+      }
+      commandStart = false;
+    }
+    i++;
+  }
+  return undefined;
+}
+
+function wordAt(text: string, i: number, word: string): boolean {
+  return text.startsWith(word, i) && (i === 0 || /[\s;&|(]/.test(text[i - 1]!)) && !/[\w.-]/.test(text[i + word.length] ?? '');
+}
+
+/** A quoted part of a pattern matches itself: its glob characters are escaped. */
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** Shell pattern matching (`*`, `?`, `[…]`, backslash escapes) of a whole value. */
+export function globMatches(pattern: string, value: string): boolean | undefined {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') re += (pattern[++i] ?? '\\').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (c === '*') re += '[\\s\\S]*';
+    else if (c === '?') re += '[\\s\\S]';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        const inner = pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        re += `[${inner}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`).test(value);
+  } catch {
+    return undefined; // a bracket expression not understood here: whether it matches is not known
+  }
+}

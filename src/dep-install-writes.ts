@@ -1,0 +1,147 @@
+// What a dependency install at start writes (`npm ci`, `pnpm install`, `composer install`, `bundle install`,
+// `pip install`, `poetry install`, `go mod download`, `mix deps.get`, read by src/start-scripts.ts as DepInstall and
+// pipInstalls): the project's dependency folder and the package manager's store or cache, where each tool keeps them by
+// default and which variable moves them. compose/read-only asks whether a read-only root leaves them writable;
+// dockerfile/non-root-user whether the user it would add can write them. Facts, by tool:
+//  - npm: node_modules in the project, the cache in ~/.npm (npm_config_cache): https://docs.npmjs.com/cli/v10/configuring-npm/folders#cache
+//  - pnpm: node_modules, the store in $PNPM_HOME/store, else $XDG_DATA_HOME/pnpm/store, else ~/.local/share/pnpm/store
+//    (https://pnpm.io/settings#storedir), and its metadata cache in $XDG_CACHE_HOME/pnpm or ~/.cache/pnpm (https://pnpm.io/settings#cachedir)
+//  - yarn (v1): node_modules and the cache in YARN_CACHE_FOLDER or ~/.cache/yarn (https://classic.yarnpkg.com/en/docs/cli/cache)
+//  - composer: vendor/ and COMPOSER_CACHE_DIR, else $COMPOSER_HOME/cache, else ~/.cache/composer (https://getcomposer.org/doc/03-cli.md#composer-cache-dir)
+//  - bundle: the gem folder, BUNDLE_PATH or GEM_HOME (https://bundler.io/v2.5/man/bundle-config.1.html)
+//  - pip: site-packages of the Python it runs with (VIRTUAL_ENV when one is active); when that is not writable pip falls
+//    back to a user install in ~/.local ("Defaulting to user installation because normal site-packages is not writeable",
+//    https://pip.pypa.io/en/stable/user_guide/#user-installs); its cache in PIP_CACHE_DIR or ~/.cache/pip (https://pip.pypa.io/en/stable/topics/caching/)
+//  - poetry: the active virtualenv (VIRTUAL_ENV), else with POETRY_VIRTUALENVS_CREATE=false the system Python's
+//    site-packages, else .venv in the project (POETRY_VIRTUALENVS_IN_PROJECT=true) or POETRY_VIRTUALENVS_PATH, else
+//    {cache-dir}/virtualenvs; cache-dir is POETRY_CACHE_DIR or ~/.cache/pypoetry (https://python-poetry.org/docs/configuration/)
+//  - go mod download: the module cache, GOMODCACHE, else the first GOPATH entry's pkg/mod, GOPATH defaulting to ~/go
+//    (`go help environment`, `go help gopath`)
+//  - mix deps.get: deps/ in the project (MIX_DEPS_PATH) and Hex's package cache in HEX_HOME, else ~/.hex
+//    (https://hexdocs.pm/mix/Mix.html#module-environment-variables, https://hexdocs.pm/hex/Mix.Tasks.Hex.Config.html)
+import path from 'node:path';
+import type { DepInstall } from './start-scripts.js';
+
+/** Variables that move where a dependency install writes (read from the image's ENV and the service's environment). */
+export const DEP_INSTALL_VARIABLES = [
+  'HOME',
+  'NPM_CONFIG_CACHE',
+  'npm_config_cache',
+  'PNPM_HOME',
+  'XDG_CACHE_HOME',
+  'XDG_DATA_HOME',
+  'YARN_CACHE_FOLDER',
+  'COMPOSER_HOME',
+  'COMPOSER_CACHE_DIR',
+  'BUNDLE_PATH',
+  'GEM_HOME',
+  'VIRTUAL_ENV',
+  'PIP_CACHE_DIR',
+  'COREPACK_HOME',
+  'POETRY_VIRTUALENVS_CREATE',
+  'POETRY_VIRTUALENVS_IN_PROJECT',
+  'POETRY_VIRTUALENVS_PATH',
+  'POETRY_CACHE_DIR',
+  'GOPATH',
+  'GOMODCACHE',
+  'MIX_DEPS_PATH',
+  'HEX_HOME',
+] as const;
+
+/** Variables whose value is a setting, not a folder. */
+const SETTINGS = new Set(['POETRY_VIRTUALENVS_CREATE', 'POETRY_VIRTUALENVS_IN_PROJECT']);
+
+/**
+ * The variables of DEP_INSTALL_VARIABLES as the container sees them: the image's value (`fromImage`), then the
+ * service's environment over it. A folder variable counts only as an absolute path with no variable left in it; one
+ * the service sets otherwise (relative, `${X}`) is not known and drops the image's value.
+ */
+export function depInstallEnvironment(fromImage: (name: string) => string | undefined, fromService: ReadonlyMap<string, { value?: string }> = new Map()): Map<string, string> {
+  const env = new Map<string, string>();
+  const usable = (name: string, v: string | undefined) => v !== undefined && (SETTINGS.has(name) ? v !== '' && !v.includes('$') : v.startsWith('/') && !v.includes('$'));
+  for (const name of DEP_INSTALL_VARIABLES) {
+    const v = fromImage(name);
+    if (usable(name, v)) env.set(name, v!);
+  }
+  for (const name of DEP_INSTALL_VARIABLES) {
+    const v = fromService.get(name);
+    if (!v) continue;
+    if (usable(name, v.value)) env.set(name, v.value!);
+    else env.delete(name);
+  }
+  return env;
+}
+
+/** One folder a dependency install writes: an absolute path, or words saying what it is when that is not known here. */
+export interface DepWrite {
+  path: string;
+  /** corepack's download of one package manager (a few MB), which a small tmpfs holds; dependency folders and caches are not. */
+  small: boolean;
+  /** The install, `pnpm install (startup-web.sh line 14)`. */
+  how: string;
+  why: string;
+}
+
+const NOT_KNOWN_FOLDER = 'a folder not known here (a global install, or one after a cd)';
+
+/**
+ * The folders the start's dependency installs write. `home`: HOME of whoever runs the start (undefined: not known, the
+ * folders under it are named `~/…`). `corepack`: the build ran `corepack enable` without fetching a version, so a pnpm
+ * or yarn run downloads itself first. `asRoot`: pip writes site-packages as root; as a user it falls back to ~/.local.
+ */
+export function depInstallWrites(deps: readonly DepInstall[], pips: readonly string[], env: ReadonlyMap<string, string>, home: string | undefined, corepack: boolean, asRoot: boolean): DepWrite[] {
+  const inHome = (rel: string) => (home ? path.posix.join(home, rel) : `~/${rel}`);
+  const cacheHome = env.get('XDG_CACHE_HOME') ?? inHome('.cache');
+  const out: DepWrite[] = [];
+  const add = (p: string | undefined, small: boolean, how: string, why = '') => out.push({ path: p ?? NOT_KNOWN_FOLDER, small, how, why });
+  const corepackHome = env.get('COREPACK_HOME') ?? path.posix.join(cacheHome, 'node/corepack');
+  const isTrue = (name: string) => /^(1|true)$/i.test(env.get(name) ?? '');
+  const isFalse = (name: string) => /^(0|false)$/i.test(env.get(name) ?? '');
+  for (const d of deps) {
+    if (d.tool === 'corepack') {
+      if (/^corepack enable/.test(d.how)) add('the folder node is installed in (its pnpm/yarn shims)', false, d.how);
+      add(corepackHome, true, d.how, 'corepack downloads package managers there');
+      continue;
+    }
+    if ((d.tool === 'pnpm' || d.tool === 'yarn') && corepack) add(corepackHome, true, `${d.how}, which corepack downloads on first use (corepack enable in the Dockerfile)`, `corepack downloads ${d.tool} there (corepack enable in the Dockerfile) for ${d.how.replace(/ \(.*$/, '')}`);
+    if (!d.installs) continue;
+    const inProject = (rel: string) => (d.dir ? path.posix.join(d.dir, rel) : undefined);
+    switch (d.tool) {
+      case 'bundle':
+        add(env.get('BUNDLE_PATH') ?? env.get('GEM_HOME') ?? 'the gem folder (no BUNDLE_PATH or GEM_HOME set)', false, d.how);
+        break;
+      case 'poetry': {
+        const venv = env.get('VIRTUAL_ENV');
+        if (venv) add(venv, false, d.how);
+        else if (isFalse('POETRY_VIRTUALENVS_CREATE')) add("Python's site-packages (POETRY_VIRTUALENVS_CREATE=false)", false, d.how);
+        else if (isTrue('POETRY_VIRTUALENVS_IN_PROJECT')) add(inProject('.venv'), false, d.how);
+        else add(env.get('POETRY_VIRTUALENVS_PATH') ?? path.posix.join(env.get('POETRY_CACHE_DIR') ?? path.posix.join(cacheHome, 'pypoetry'), 'virtualenvs'), false, d.how);
+        add(env.get('POETRY_CACHE_DIR') ?? path.posix.join(cacheHome, 'pypoetry'), false, d.how);
+        break;
+      }
+      case 'go': {
+        const gopath = env.get('GOPATH')?.split(':')[0];
+        add(env.get('GOMODCACHE') ?? path.posix.join(gopath && gopath.startsWith('/') ? gopath : inHome('go'), 'pkg/mod'), false, d.how);
+        break;
+      }
+      case 'mix':
+        add(env.get('MIX_DEPS_PATH') ?? inProject('deps'), false, d.how);
+        add(env.get('HEX_HOME') ?? inHome('.hex'), false, d.how);
+        break;
+      default:
+        add(inProject(d.tool === 'composer' ? 'vendor' : 'node_modules'), false, d.how);
+        if (d.tool === 'npm') add(env.get('NPM_CONFIG_CACHE') ?? env.get('npm_config_cache') ?? inHome('.npm'), false, d.how);
+        if (d.tool === 'pnpm') {
+          add(env.get('PNPM_HOME') ? path.posix.join(env.get('PNPM_HOME')!, 'store') : path.posix.join(env.get('XDG_DATA_HOME') ?? inHome('.local/share'), 'pnpm/store'), false, d.how);
+          add(path.posix.join(cacheHome, 'pnpm'), false, d.how);
+        }
+        if (d.tool === 'yarn') add(env.get('YARN_CACHE_FOLDER') ?? path.posix.join(cacheHome, 'yarn'), false, d.how);
+        if (d.tool === 'composer') add(env.get('COMPOSER_CACHE_DIR') ?? (env.get('COMPOSER_HOME') ? path.posix.join(env.get('COMPOSER_HOME')!, 'cache') : path.posix.join(cacheHome, 'composer')), false, d.how);
+    }
+  }
+  for (const p of pips) {
+    add(env.get('VIRTUAL_ENV') ?? (asRoot ? "Python's site-packages" : inHome('.local')), false, p, env.has('VIRTUAL_ENV') || asRoot ? '' : "pip's user install: site-packages is root's");
+    add(env.get('PIP_CACHE_DIR') ?? path.posix.join(cacheHome, 'pip'), false, p);
+  }
+  return out;
+}

@@ -1,0 +1,240 @@
+// Dependency installs at start (src/dep-install-writes.ts): under the USER dockerfile/non-root-user would add, the
+// project's dependency folder and the package manager's store or cache must be the user's (a folder the build or the
+// tool gives it, its HOME, a volume or bind mount); otherwise USER is held back with the step to take. compose/read-only
+// does not add a read-only root over them either. Shapes: polar's startup-web.sh (pnpm with a root-owned PNPM_HOME after
+// `cd /app/clients`), npm ci in an entrypoint, pip install -r with a system Python and with a virtualenv, bundle install,
+// composer install, poetry, go mod download, mix deps.get, and a bind-mounted source folder.
+import { describe, it, expect } from 'vitest';
+import { hardenTree, toCrlf } from './helpers.js';
+
+const USER_ID = 'dockerfile/non-root-user';
+const RO_ID = 'compose/read-only';
+
+async function run(tree: Record<string, string>, ids = [USER_ID]) {
+  const { result, changed } = await hardenTree(tree, ids);
+  const user = result.engine.findings.filter((f) => f.transform === USER_ID && f.file.endsWith('Dockerfile'));
+  const ro = result.engine.findings.filter((f) => f.transform === RO_ID);
+  return { user, ro, changed };
+}
+
+const withheld = <F extends { message: string }>(findings: F[]) => findings.find((f) => /its start installs dependencies/.test(f.message));
+
+const POLAR_SCRIPT = [
+  '#!/bin/bash',
+  'set -euo pipefail',
+  'cd /app/clients',
+  'pnpm install --frozen-lockfile',
+  'cd apps/web',
+  'exec pnpm next dev --port 3000',
+  '',
+].join('\n');
+
+const polarDockerfile = (env: string[]) =>
+  ['FROM node:22-slim', ...env, 'RUN corepack enable', 'WORKDIR /app/clients', 'EXPOSE 3000', 'ENTRYPOINT ["/app/dev/docker/scripts/startup-web.sh"]', 'CMD ["dev"]', ''].join('\n');
+
+const POLAR_COMPOSE = [
+  'services:',
+  '  web:',
+  '    build:',
+  '      context: .',
+  '      dockerfile: Dockerfile',
+  '    volumes:',
+  '      - ./clients:/app/clients',
+  '      - ./dev:/app/dev',
+  '      - web_node_modules:/app/clients/node_modules',
+  'volumes:',
+  '  web_node_modules:',
+  '',
+].join('\n');
+
+describe('dependency installs at start under the USER the tool would add', () => {
+  it('holds USER back for pnpm install with a root-owned PNPM_HOME store (polar), also with CRLF', async () => {
+    for (const crlf of [false, true]) {
+      const conv = (t: string) => (crlf ? toCrlf(t) : t);
+      const { user, changed } = await run({
+        Dockerfile: conv(polarDockerfile(['ENV PNPM_HOME="/pnpm"', 'ENV PATH="$PNPM_HOME:$PATH"'])),
+        'docker-compose.yml': conv(POLAR_COMPOSE),
+        'dev/docker/scripts/startup-web.sh': conv(POLAR_SCRIPT),
+        'clients/package.json': '{}\n',
+      });
+      expect(changed.Dockerfile).toBeUndefined();
+      const f = withheld(user);
+      expect(f?.message).toContain('pnpm install (startup-web.sh line 4)');
+      expect(f?.message).toContain('/pnpm/store');
+      // node_modules is on the volume after `cd /app/clients`: not named.
+      expect(f?.message).not.toContain('node_modules');
+      expect(f?.message).toContain('no user added');
+      expect(f?.manual).toMatch(/Install the dependencies in the build/);
+    }
+  });
+
+  it('adds USER when the pnpm store and cache fall under the base user\'s HOME and node_modules is on a volume', async () => {
+    const { user, changed } = await run({
+      Dockerfile: polarDockerfile([]),
+      'docker-compose.yml': POLAR_COMPOSE,
+      'dev/docker/scripts/startup-web.sh': POLAR_SCRIPT,
+      'clients/package.json': '{}\n',
+    });
+    expect(withheld(user)).toBeUndefined();
+    expect(changed.Dockerfile).toMatch(/\nUSER 1000:1000\n/);
+  });
+
+  it('holds USER back for npm ci in an entrypoint over the build\'s root-owned app folder, not once the build gives it to the user', async () => {
+    const entry = ['#!/bin/sh', 'set -e', 'npm ci', 'exec node server.js', ''].join('\n');
+    const df = (chown: string[]) => ['FROM node:20-bookworm-slim', 'WORKDIR /srv/app', 'COPY . .', ...chown, 'ENTRYPOINT ["/srv/app/entrypoint.sh"]', ''].join('\n');
+    const tree = { 'entrypoint.sh': entry, 'package.json': '{"name":"x"}\n', 'server.js': 'require("http").createServer(()=>{}).listen(3000)\n' };
+    const root = await run({ ...tree, Dockerfile: df([]) });
+    expect(root.changed.Dockerfile).toBeUndefined();
+    expect(withheld(root.user)?.message).toContain('npm ci (entrypoint.sh line 3)), which write /srv/app/node_modules:');
+    const given = await run({ ...tree, Dockerfile: df(['RUN chown -R node:node /srv/app']) });
+    expect(withheld(given.user)).toBeUndefined();
+    expect(given.changed.Dockerfile).toMatch(/\nUSER 1000:1000\n/);
+  });
+
+  it('a bind-mounted source folder holds node_modules: npm install at start needs no hold-back, the bind mount note says to prepare it', async () => {
+    const { user, changed } = await run({
+      Dockerfile: ['FROM node:20-bookworm-slim', 'WORKDIR /usr/src/app', 'CMD ["sh", "-c", "npm install && exec node index.js"]', ''].join('\n'),
+      'docker-compose.yml': ['services:', '  app:', '    build: .', '    volumes:', '      - .:/usr/src/app', ''].join('\n'),
+      'index.js': '\n',
+    });
+    expect(withheld(user)).toBeUndefined();
+    expect(changed.Dockerfile).toMatch(/\nUSER 1000:1000\n/);
+  });
+
+  it('pip install -r at start: a system Python falls back to the user\'s ~/.local; a root-owned virtualenv holds USER back; one chowned to the user does not', async () => {
+    const start = ['#!/bin/sh', 'set -e', 'pip install -r requirements.txt', 'exec python app.py', ''].join('\n');
+    const tree = { 'start.sh': start, 'requirements.txt': 'flask\n', 'app.py': 'print(1)\n' };
+    const df = (extra: string[]) => ['FROM python:3.12-slim', 'WORKDIR /app', ...extra, 'COPY . .', 'CMD ["/app/start.sh"]', ''].join('\n');
+    const system = await run({ ...tree, Dockerfile: df([]) });
+    expect(withheld(system.user)).toBeUndefined();
+    expect(system.changed.Dockerfile).toMatch(/\nUSER \d+:\d+\n/);
+    const venv = await run({ ...tree, Dockerfile: df(['RUN python -m venv /opt/venv', 'ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH']) });
+    expect(venv.changed.Dockerfile).toBeUndefined();
+    expect(withheld(venv.user)?.message).toContain('pip install (start.sh line 3)), which write /opt/venv:');
+    const owned = await run({
+      ...tree,
+      Dockerfile: df(['RUN useradd --uid 10001 --create-home app && python -m venv /opt/venv && chown -R app:app /opt/venv', 'ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH']),
+    });
+    expect(withheld(owned.user)).toBeUndefined();
+  });
+
+  it('bundle install with no gem folder known, and composer install into a root-owned vendor/, hold USER back', async () => {
+    const bundle = await run({
+      Dockerfile: ['FROM ruby:3.3-slim', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "bundle install && exec bundle exec puma"]', ''].join('\n'),
+      Gemfile: "source 'https://rubygems.org'\n",
+    });
+    expect(bundle.changed.Dockerfile).toBeUndefined();
+    expect(withheld(bundle.user)?.message).toContain('the gem folder (no BUNDLE_PATH or GEM_HOME set)');
+    const composer = await run({
+      Dockerfile: ['FROM php:8.3-cli', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "composer install --no-dev && exec php -S 0.0.0.0:8080 -t public"]', ''].join('\n'),
+      'composer.json': '{}\n',
+    });
+    expect(composer.changed.Dockerfile).toBeUndefined();
+    expect(withheld(composer.user)?.message).toMatch(/composer install \(.*\), which write \/app\/vendor/);
+  });
+
+  it('bundle install into a BUNDLE_PATH on the bind-mounted app folder: USER added', async () => {
+    const { user, changed } = await run({
+      Dockerfile: ['FROM ruby:3.3-slim', 'WORKDIR /app', 'ENV BUNDLE_PATH=/app/vendor/bundle', 'CMD ["sh", "-c", "bundle install && exec bundle exec puma -p 3000"]', ''].join('\n'),
+      'docker-compose.yml': ['services:', '  web:', '    build: .', '    volumes:', '      - ./:/app', ''].join('\n'),
+      Gemfile: "source 'https://rubygems.org'\n",
+    });
+    expect(withheld(user)).toBeUndefined();
+    expect(changed.Dockerfile).toMatch(/\nUSER \d+:\d+\n/);
+  });
+
+  it('poetry install into the system Python, go mod download into GOPATH and mix deps.get into the build\'s folder hold USER back', async () => {
+    const poetry = await run({
+      Dockerfile: ['FROM python:3.12-slim', 'ENV POETRY_VIRTUALENVS_CREATE=false', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "poetry install --no-root && exec python -m app"]', ''].join('\n'),
+      'pyproject.toml': '[tool.poetry]\nname = "x"\n',
+    });
+    expect(withheld(poetry.user)?.message).toContain("Python's site-packages (POETRY_VIRTUALENVS_CREATE=false)");
+    const go = await run({
+      Dockerfile: ['FROM golang:1.22-bookworm', 'ENV GOPATH=/go', 'WORKDIR /src', 'COPY . .', 'CMD ["sh", "-c", "go mod download && exec go run ."]', ''].join('\n'),
+      'go.mod': 'module x\n',
+    });
+    expect(withheld(go.user)?.message).toContain('go mod download (CMD at line 5)), which write /go/pkg/mod:');
+    const mix = await run({
+      Dockerfile: ['FROM elixir:1.16-slim', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "mix deps.get && exec mix phx.server"]', ''].join('\n'),
+      'mix.exs': 'defmodule X.MixProject do\nend\n',
+    });
+    expect(withheld(mix.user)?.message).toContain('/app/deps');
+  });
+
+  it('a test harness service that runs npm ci in the same image holds its USER back too: the USER applies to every container of the image', async () => {
+    const { user, changed } = await run({
+      Dockerfile: 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n',
+      'compose.yaml': ['services:', '  web:', '    build: .', '    ports: ["3000:3000"]', '  tests:', '    build: .', '    command: ["sh", "-c", "npm ci && npm test"]', ''].join('\n'),
+      'server.js': '\n',
+    });
+    expect(changed.Dockerfile).toBeUndefined();
+    expect(withheld(user)?.message).toMatch(/npm ci \(command of service tests.*\), which write \/app\/node_modules/);
+  });
+
+  it('poetry in a virtualenv inside the project: .venv on a bind-mounted folder is the user\'s to write', async () => {
+    const { user } = await run({
+      Dockerfile: ['FROM python:3.12-slim', 'ENV POETRY_VIRTUALENVS_IN_PROJECT=true', 'WORKDIR /app', 'CMD ["sh", "-c", "poetry install && exec poetry run python -m app"]', ''].join('\n'),
+      'docker-compose.yml': ['services:', '  api:', '    build: .', '    volumes:', '      - .:/app', ''].join('\n'),
+      'pyproject.toml': '[tool.poetry]\nname = "x"\n',
+    });
+    expect(withheld(user)).toBeUndefined();
+  });
+});
+
+describe('dependency installs at start on a read-only root', () => {
+  it('names the pnpm project folder after a cd to an absolute folder, and withholds read_only for poetry and go module caches', async () => {
+    const polar = await run(
+      {
+        Dockerfile: polarDockerfile(['ENV PNPM_HOME="/pnpm"']),
+        'docker-compose.yml': POLAR_COMPOSE,
+        'dev/docker/scripts/startup-web.sh': POLAR_SCRIPT,
+        'clients/package.json': '{}\n',
+      },
+      [RO_ID],
+    );
+    const f = polar.ro.find((x) => /fetches packages/.test(x.message));
+    expect(f?.message).toContain('/pnpm/store, /root/.cache/pnpm:');
+    expect(f?.message).not.toContain('a folder not known here');
+    const go = await run(
+      {
+        Dockerfile: ['FROM golang:1.22-bookworm', 'WORKDIR /src', 'COPY . .', 'CMD ["sh", "-c", "go mod download && exec go run ."]', ''].join('\n'),
+        'docker-compose.yml': ['services:', '  api:', '    build: .', ''].join('\n'),
+        'go.mod': 'module x\n',
+      },
+      [RO_ID],
+    );
+    expect(go.ro.find((x) => /fetches packages/.test(x.message))?.message).toContain('go mod download (CMD at line 4)), which write /root/go/pkg/mod');
+  });
+
+  it('a cd straight followed by cd - (or pushd/popd) cancels out: the install runs in the working directory (symfony-docker)', async () => {
+    for (const pair of [['cd tmp', 'cd -'], ['pushd /opt/x', 'popd']]) {
+      const script = ['#!/bin/sh', 'set -e', 'if [ ! -f composer.lock ]; then', `  ${pair[0]}`, '  cp -Rp . ..', `  ${pair[1]}`, 'fi', 'composer install --no-interaction', 'exec php -S 0.0.0.0:8080', ''].join('\n');
+      const { ro } = await run(
+        {
+          Dockerfile: ['FROM php:8.3-cli', 'WORKDIR /app', 'COPY start.sh /start.sh', 'CMD ["/start.sh"]', ''].join('\n'),
+          'docker-compose.yml': ['services:', '  api:', '    build: .', '    volumes:', '      - vendor:/app/vendor', 'volumes:', '  vendor:', ''].join('\n'),
+          'start.sh': script,
+        },
+        [RO_ID],
+      );
+      const f = ro.find((x) => /fetches packages/.test(x.message))?.message;
+      expect(f, pair[0]).not.toContain('a folder not known here');
+      expect(f, pair[0]).not.toContain('/app/vendor');
+    }
+  });
+
+  it('keeps a cd that may not have run (a subshell, a relative folder) from naming the folder', async () => {
+    for (const line of ['(cd /opt/other && true)', 'cd web']) {
+      const script = ['#!/bin/sh', 'set -e', line, 'npm install', 'exec node index.js', ''].join('\n');
+      const { ro } = await run(
+        {
+          Dockerfile: ['FROM node:20-bookworm-slim', 'WORKDIR /app', 'COPY start.sh /start.sh', 'CMD ["/start.sh"]', ''].join('\n'),
+          'docker-compose.yml': ['services:', '  api:', '    build: .', '    volumes:', '      - modules:/app/node_modules', 'volumes:', '  modules:', ''].join('\n'),
+          'start.sh': script,
+        },
+        [RO_ID],
+      );
+      expect(ro.find((x) => /fetches packages/.test(x.message))?.message, line).toContain('a folder not known here');
+    }
+  });
+});
