@@ -1063,6 +1063,18 @@ const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
  * folder or a HOME, declared as such. A program file given to the user is not a write.
  */
 export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
+  // Once per pass for a chain, its workdirs and what its RUNs install: read_only's write paths for each service of an
+  // image and non-root-user's plan for it ask the same (issue 13). Callers only read it.
+  const known = chownedInPass.get(wd, () => []);
+  for (const k of known) if (k.chain === chain && k.escape === escape && k.installed === installed) return k.chowned;
+  const chowned = readChownedByBuild(chain, escape, wd, installed);
+  known.push({ chain, escape, installed, chowned });
+  return chowned;
+}
+
+const chownedInPass = new PassMemo<object, { chain: readonly DfInstruction[]; escape: string; installed: { path: string }[]; chowned: { path: string; owner?: string; how: string; holds: string }[] }[]>();
+
+function readChownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
   const out: { path: string; owner?: string; how: string; holds: string }[] = [];
   // RUN lines that run as a non-root USER and build or install in a folder (`pnpm install` in /app after
   // `chown -R node:node /app` and `USER node`): the ownership was for the build, which says nothing about run time.
