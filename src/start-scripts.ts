@@ -2567,6 +2567,17 @@ function readServiceStartScriptRefs(project: Project, s: ServiceLink, df: Docker
  */
 function mountsImageStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): boolean {
   if (!df || !base) return false;
+  // Asked on every serviceStart (each transform, each check of a service): once per service and image in a pass (issue 13).
+  const known = mountsStartInPass.get(s, () => []);
+  for (const k of known) if (k.df === df && k.base === base) return k.mounts;
+  const mounts = readMountsImageStart(project, s, df, base);
+  known.push({ df, base, mounts });
+  return mounts;
+}
+
+const mountsStartInPass = new PassMemo<ServiceLink, { df: DockerfileSource; base: StageBase; mounts: boolean }[]>();
+
+function readMountsImageStart(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): boolean {
   const workdir = serviceWorkdir(s, base);
   const withMounts = serviceMappings(project, s, df, base);
   const imageOnly = serviceMappings(project, undefined, df, base);
