@@ -99,6 +99,21 @@ function levelMappings(project: Project, levels: ImageLevel[]): ContainerMapping
   return [...levels].reverse().flatMap((l) => copyMappings(project, l.df.path, new Set(l.base.chain.map((s) => s.index))));
 }
 
+/**
+ * levelMappings of the image `base` names (imageLevels), once per pass: an image's start, its start scripts, its
+ * shipped scripts and each service's start ask for the same list (about 5 times per image and pass; issue 13).
+ * Callers only read it.
+ */
+function imageLevelMappings(project: Project, df: DockerfileSource, base: StageBase): ContainerMapping[] {
+  const known = levelMappingsInPass.get(base, () => []);
+  for (const k of known) if (k.df === df && k.project === project) return k.mappings;
+  const mappings = levelMappings(project, imageLevels(df, base));
+  known.push({ project, df, mappings });
+  return mappings;
+}
+
+const levelMappingsInPass = new PassMemo<StageBase, { project: Project; df: DockerfileSource; mappings: ContainerMapping[] }[]>();
+
 /** The WORKDIR the image starts in: the last its chain sets, else its built parent's (an inherited WORKDIR), else `/`. */
 function imageWorkdir(base: StageBase): string {
   if (!base.builtFrom || chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return workdirs(base.chain, base.buildArgs, base.globalArgs).final;
@@ -288,7 +303,7 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
         word = (scope && expandArgs(raw, scope)) ?? raw;
       }
       for (const containerPath of containerPaths(word, workdir)) {
-        mappings ??= levelMappings(project, imageLevels(df, base));
+        mappings ??= imageLevelMappings(project, df, base);
         const hostPath = startFileAt(project, mappings, containerPath);
         if (!hostPath || !looksLikeShellScript(hostPath) || out.some((o) => o.hostPath === hostPath)) continue;
         out.push({ hostPath, containerPath, command });
@@ -298,7 +313,7 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
   }
   const hooks = entrypointHookDir(base);
   if (hooks) {
-    mappings ??= levelMappings(project, imageLevels(df, base));
+    mappings ??= imageLevelMappings(project, df, base);
     for (const hook of hookScripts(project, mappings, hooks.dir)) {
       if (out.some((o) => o.hostPath === hook.hostPath)) continue;
       out.push({ ...hook, command: { via: 'ENTRYPOINT', instruction: hook.instruction ?? chainInstructions(base.chain)[0]!, argv: [hooks.entrypoint] } });
@@ -306,14 +321,14 @@ export function startScriptRefs(project: Project, df: DockerfileSource, base: St
   }
   const s6 = s6OverlayInit(base);
   if (s6) {
-    mappings ??= levelMappings(project, imageLevels(df, base));
+    mappings ??= imageLevelMappings(project, df, base);
     for (const script of s6Scripts(project, mappings)) {
       if (out.some((o) => o.hostPath === script.hostPath)) continue;
       out.push({ hostPath: script.hostPath, containerPath: script.containerPath, command: { via: 'ENTRYPOINT', instruction: script.instruction ?? s6.instruction, argv: ['/init'] } });
     }
   }
   if (out.length) {
-    mappings ??= levelMappings(project, imageLevels(df, base));
+    mappings ??= imageLevelMappings(project, df, base);
     return followCalledScripts(project, out, mappings, workdir, (parent, hostPath, containerPath) => ({ hostPath, containerPath, command: parent.command }));
   }
   return out;
@@ -556,7 +571,7 @@ const CRON_DAEMONS = new Set(['cron', 'crond', 'anacron']);
  * image, whose scripts/docker/cron.sh runs `exec busybox crond -f`), and a USER in the image stops them there.
  */
 export function shippedRootStarts(project: Project, df: DockerfileSource, base: StageBase): { containerPath: string; origin: string; daemons: string[] }[] {
-  const mappings = levelMappings(project, imageLevels(df, base));
+  const mappings = imageLevelMappings(project, df, base);
   const starts = new Set(startScriptRefs(project, df, base).map((r) => r.hostPath));
   const workdir = imageWorkdir(base);
   const out: { containerPath: string; origin: string; daemons: string[] }[] = [];
@@ -1735,7 +1750,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   const vars = new Map<string, string | undefined>();
   for (const level of [...levels].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
   const scripts: ImageStart['scripts'] = [];
-  const sourcedFrom = levelMappings(project, levels);
+  const sourcedFrom = imageLevelMappings(project, df, base);
   const startCommands = imageStartCommands(base);
   const entryThenCmd = [startCommands.find((c) => c.via === 'ENTRYPOINT'), startCommands.find((c) => c.via === 'CMD')].filter((c) => c !== undefined);
   for (const ref of startScriptRefs(project, df, base)) {
@@ -1761,7 +1776,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   }
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
-  const mappings = levelMappings(project, levels);
+  const mappings = sourcedFrom;
   const users = startUsers(project, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   // An s6 service that steps down says who the app runs as, under /init's root supervision.
   // Longruns first (a legacy services.d run, or an s6-rc folder whose `type` says longrun): the app is a service, and
@@ -2599,7 +2614,7 @@ function joinProgramEntrypoint<T extends { argv?: string[]; shell?: string; wher
 
 /** What a container sees from the repository: the image's COPYs (over its parents built here), then the service's mounts. */
 function serviceMappings(project: Project, s: ServiceLink | undefined, df: DockerfileSource | undefined, base: StageBase | undefined): ContainerMapping[] {
-  const copies = df && base ? levelMappings(project, imageLevels(df, base)) : [];
+  const copies = df && base ? imageLevelMappings(project, df, base) : [];
   return s ? [...copies, ...mountMappings(project, s)] : copies;
 }
 
@@ -2657,6 +2672,17 @@ function readServiceStartScriptRefs(project: Project, s: ServiceLink, df: Docker
  */
 function mountsImageStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): boolean {
   if (!df || !base) return false;
+  // Asked on every serviceStart (each transform, each check of a service): once per service and image in a pass (issue 13).
+  const known = mountsStartInPass.get(s, () => []);
+  for (const k of known) if (k.df === df && k.base === base) return k.mounts;
+  const mounts = readMountsImageStart(project, s, df, base);
+  known.push({ df, base, mounts });
+  return mounts;
+}
+
+const mountsStartInPass = new PassMemo<ServiceLink, { df: DockerfileSource; base: StageBase; mounts: boolean }[]>();
+
+function readMountsImageStart(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): boolean {
   const workdir = serviceWorkdir(s, base);
   const withMounts = serviceMappings(project, s, df, base);
   const imageOnly = serviceMappings(project, undefined, df, base);

@@ -60,6 +60,7 @@ import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, run
 import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 import { sortedDirEntries } from './read.js';
+import { PassMemo } from './pass-memo.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -279,6 +280,20 @@ const BUILDS_IN_CWD = /^(make|cmake|ninja|\.\/configure|configure|meson|npm|yarn
  * moving or copying a file (which may seed a data folder).
  */
 export function installedAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): { path: string; build: boolean }[] {
+  // A whole chain's reading, once per pass: an image's write paths and its start's placeholders (start-scripts'
+  // runFilledPaths) ask for the same chain with the same workdirs (issue 13). Callers only read it. The one-RUN
+  // lists chownedByBuild asks with are made per call and never asked again: not kept.
+  if (chain.length < 2) return readInstalledAtBuild(chain, escape, wd);
+  const known = installedInPass.get(wd, () => []);
+  for (const k of known) if (k.chain === chain && k.escape === escape) return k.installed;
+  const installed = readInstalledAtBuild(chain, escape, wd);
+  known.push({ chain, escape, installed });
+  return installed;
+}
+
+const installedInPass = new PassMemo<object, { chain: readonly DfInstruction[]; escape: string; installed: { path: string; build: boolean }[] }[]>();
+
+function readInstalledAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): { path: string; build: boolean }[] {
   const out: { path: string; build: boolean }[] = [];
   for (const ins of chain) {
     if (ins.keyword !== 'RUN') continue;
@@ -1051,6 +1066,18 @@ const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
  * folder or a HOME, declared as such. A program file given to the user is not a write.
  */
 export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
+  // Once per pass for a chain, its workdirs and what its RUNs install: read_only's write paths for each service of an
+  // image and non-root-user's plan for it ask the same (issue 13). Callers only read it.
+  const known = chownedInPass.get(wd, () => []);
+  for (const k of known) if (k.chain === chain && k.escape === escape && k.installed === installed) return k.chowned;
+  const chowned = readChownedByBuild(chain, escape, wd, installed);
+  known.push({ chain, escape, installed, chowned });
+  return chowned;
+}
+
+const chownedInPass = new PassMemo<object, { chain: readonly DfInstruction[]; escape: string; installed: { path: string }[]; chowned: { path: string; owner?: string; how: string; holds: string }[] }[]>();
+
+function readChownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
   const out: { path: string; owner?: string; how: string; holds: string }[] = [];
   // RUN lines that run as a non-root USER and build or install in a folder (`pnpm install` in /app after
   // `chown -R node:node /app` and `USER node`): the ownership was for the build, which says nothing about run time.

@@ -46,7 +46,7 @@ import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-star
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
 import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
+import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
   dropDecision,
   environmentRunUsers,
@@ -844,41 +844,52 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const ins = user.instruction;
   const written = ins?.args[0] ?? user.user;
   const [name = '', group] = user.user.split(':');
-  const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
-  const account = name.includes('$') ? undefined : findAccount(name, created, baseAccounts(base));
-  // The caller itself: a chown to it, or of a folder given to it, is allowed or needs no root.
-  const self = new Set([name, written.split(':')[0]!, ...(account ? [account.name, ...(account.uid !== undefined ? [String(account.uid)] : [])] : [])]);
-  const isSelf = (owner: string) => self.has(owner.split(/[:.]/)[0]!) || /\$\(id -u\)|\$\{?(UID|EUID|USER)\}?\b/.test(owner);
-  const where = ins ? `USER ${written} (line ${ins.line + 1}${base.chain.some((s) => s.instructions.includes(ins)) && !stage.instructions.includes(ins) ? `, stage ${base.chain.find((s) => s.instructions.includes(ins))!.name ?? `#${base.chain.find((s) => s.instructions.includes(ins))!.index}`}` : ''})` : `user ${user.user} (inherited from ${base.image ?? 'its base'})`;
+  // The user's account and the facts of the build below are read only when the start has a step or a write they judge:
+  // most images that already run as a user have neither, and this is asked for each of them in every pass (issue 13).
+  let account: FoundAccount | undefined;
+  let self: Set<string> | undefined;
+  const accountOf = () => {
+    if (!self) {
+      const created = [...usersOfBuiltParents(base), ...usersCreatedIn(base.chain, df.parsed.escape, { distro: base.distro, globalArgs: df.parsed.globalArgs })];
+      account = name.includes('$') ? undefined : findAccount(name, created, baseAccounts(base));
+      // The caller itself: a chown to it, or of a folder given to it, is allowed or needs no root.
+      self = new Set([name, written.split(':')[0]!, ...(account ? [account.name, ...(account.uid !== undefined ? [String(account.uid)] : [])] : [])]);
+    }
+    return { account, self };
+  };
+  const isSelf = (owner: string) => accountOf().self.has(owner.split(/[:.]/)[0]!) || /\$\(id -u\)|\$\{?(UID|EUID|USER)\}?\b/.test(owner);
   const start = imageStart(ctx.project, df, base);
   const readings = [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])];
   const steps = readings.flatMap(({ reading, text }) => (reading.rootOnlySteps ?? []).filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner))).map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text) })));
   // Start writes into the system's folders that nothing of the build gives the user.
-  const ownImageUser = !ins || (facts?.nonRootByDefault && (name === facts.defaultUser.split(':')[0] || name === facts.existingUser?.name || (account?.uid !== undefined && String(account.uid) === facts.defaultUser.split(':')[0])));
-  const chowned = [...imageLevelsOf(base)].flatMap((b) => chownsIn(b.chain, df.parsed.escape, df.parsed.globalArgs)).filter((c) => isSelf(c.user));
-  const copiedTo = chainInstructions(base.chain)
-    .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.some((f) => f.name === 'chown' && typeof f.value === 'string' && isSelf(f.value)))
-    .map((i) => copyDest(i, workdirs(base.chain, base.buildArgs, base.globalArgs).final))
-    .filter((d): d is string => !!d);
-  // A numeric USER no account has, or one with group 0, runs with GID 0: a group-writable chmod (`chmod -R g=u`) gives it the folder.
-  const groupZero = group === '0' || (group === undefined && /^\d+$/.test(name) && !account);
-  const writable = groupZero ? /^([0-7]?[0-7][2367][0-7]|[0-7]?[0-7][0-7][2367]|[ugoa]*[gao][ugoa]*[+=][rwxXst]*w|g=u)/ : /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/;
-  const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => writable.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
-  const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
-  const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+  const ownImageUser = !ins || (facts?.nonRootByDefault && (name === facts.defaultUser.split(':')[0] || name === facts.existingUser?.name || (accountOf().account?.uid !== undefined && String(accountOf().account!.uid) === facts.defaultUser.split(':')[0])));
   // Stock nginx run as a non-root USER: nginx/unprivileged names what stops it at start (its start hooks' writes into /etc/nginx included).
   const nginxSpeaks = !!facts?.swapTo && ctx.enabled('nginx/unprivileged');
-  const writes = ownImageUser || nginxSpeaks
-    ? []
-    : imageStartWrites(start).filter((w) => {
-        if (w.observed || w.kind === 'dir') return false;
-        const need = path.posix.dirname(w.path);
-        if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
-        // A file rewritten in place (not replaced, as sed -i does) needs only the file.
-        const covers = (d: string) => ((w.kind === 'file' || w.inPlace) && isUnder(w.path, d)) || isUnder(need, d);
-        const byChown = chowned.some((c) => c.paths.some((q) => (c.recursive || q === need || q === w.path) && covers(q)));
-        return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
-      });
+  const startWrites = ownImageUser || nginxSpeaks ? [] : imageStartWrites(start);
+  // What nothing of the build gives the user, read only when the start writes anything at all.
+  const systemWritesLeft = (): StartWrite[] => {
+    const chowned = [...imageLevelsOf(base)].flatMap((b) => chownsIn(b.chain, df.parsed.escape, df.parsed.globalArgs)).filter((c) => isSelf(c.user));
+    const copiedTo = chainInstructions(base.chain)
+      .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.some((f) => f.name === 'chown' && typeof f.value === 'string' && isSelf(f.value)))
+      .map((i) => copyDest(i, workdirs(base.chain, base.buildArgs, base.globalArgs).final))
+      .filter((d): d is string => !!d);
+    // A numeric USER no account has, or one with group 0, runs with GID 0: a group-writable chmod (`chmod -R g=u`) gives it the folder.
+    const groupZero = group === '0' || (group === undefined && /^\d+$/.test(name) && !accountOf().account);
+    const writable = groupZero ? /^([0-7]?[0-7][2367][0-7]|[0-7]?[0-7][0-7][2367]|[ugoa]*[gao][ugoa]*[+=][rwxXst]*w|g=u)/ : /^([0-7]?[0-7][0-7][2367]|[ugoa]*[ao][ugoa]*[+=][rwxXst]*w)/;
+    const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => writable.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
+    const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
+    const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
+    return startWrites.filter((w) => {
+      if (w.observed || w.kind === 'dir') return false;
+      const need = path.posix.dirname(w.path);
+      if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+      // A file rewritten in place (not replaced, as sed -i does) needs only the file.
+      const covers = (d: string) => ((w.kind === 'file' || w.inPlace) && isUnder(w.path, d)) || isUnder(need, d);
+      const byChown = chowned.some((c) => c.paths.some((q) => (c.recursive || q === need || q === w.path) && covers(q)));
+      return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
+    });
+  };
+  const writes = !startWrites.length ? [] : systemWritesLeft();
   const stopsWrite = (w: StartWrite) => {
     const sc = start.scripts.find((x) => w.how.includes(`(${x.where} line `));
     return !sc || ERREXIT.test(sc.source.text);
@@ -910,6 +921,7 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
       `${fixes.length ? 'or ' : ''}${own.length ? `give ${name} ${own.length > 1 ? 'those folders' : 'that folder'} at build time (RUN chown -R ${owner} ${own.join(' ')} before the USER)${shared.length ? ', and ' : ''}` : ''}${shared.length ? `point the writes in ${shared.join(', ')} at a folder ${name} owns (a subfolder made and chowned at build time, a volume, /tmp)` : ''}, or make those writes in the build instead`,
     );
   }
+  const where = ins ? `USER ${written} (line ${ins.line + 1}${base.chain.some((s) => s.instructions.includes(ins)) && !stage.instructions.includes(ins) ? `, stage ${base.chain.find((s) => s.instructions.includes(ins))!.name ?? `#${base.chain.find((s) => s.instructions.includes(ins))!.index}`}` : ''})` : `user ${user.user} (inherited from ${base.image ?? 'its base'})`;
   return {
     transform: ID,
     file: df.path,
