@@ -126,7 +126,11 @@ export function pythonEntries(argv: string[]): Entry[] {
       args = words.slice(1);
     }
     if (!server) continue;
-    const app = args.find((w, i) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$/.test(w) && !/^-/.test(args[i - 1] ?? '') ) ?? args.find((w) => /^[A-Za-z_][\w.]*:[A-Za-z_]/.test(w));
+    // gunicorn takes a bare module too and looks up `application` in it (gunicorn's util.import_app): Django's
+    // `gunicorn mysite.wsgi`, written last, after the options (a dotted name, not an option's value such as `-c gunicorn.conf.py`).
+    const last = args[args.length - 1];
+    const bare = server === 'gunicorn' && last && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(last) && !/^-[^=]*$/.test(args[args.length - 2] ?? '') && !/\.py$/.test(last) ? `${last}:application` : undefined;
+    const app = args.find((w, i) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$/.test(w) && !/^-/.test(args[i - 1] ?? '') ) ?? args.find((w) => /^[A-Za-z_][\w.]*:[A-Za-z_]/.test(w)) ?? bare;
     if (!app) continue;
     const chdir = option(args, '--chdir') ?? option(args, '--app-dir');
     if (chdir?.includes('$')) continue;

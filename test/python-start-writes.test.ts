@@ -13,6 +13,11 @@ describe('pythonEntries', () => {
     expect(pythonEntries(['python', '-m', 'uvicorn', 'app.main:app', '--app-dir', 'src'])).toEqual([{ module: 'app.main', chdir: 'src' }]);
     expect(pythonEntries(['sh', '-c', 'alembic upgrade head && exec uvicorn main:app --host 0.0.0.0'])).toEqual([{ module: 'main' }]);
     expect(pythonEntries(['gunicorn', 'app:create_app()'])).toEqual([{ module: 'app' }]);
+    // gunicorn's bare module (its `application`), last after the options; not a config file an option names.
+    expect(pythonEntries(['gunicorn', '--bind', 'unix:/tmp/t.sock', '--workers', '$W', 'recipes.wsgi'])).toEqual([{ module: 'recipes.wsgi' }]);
+    expect(pythonEntries(['gunicorn', '-c', 'gunicorn.conf.py'])).toEqual([]);
+    expect(pythonEntries(['gunicorn', '--config', 'conf.settings'])).toEqual([]);
+    expect(pythonEntries(['uvicorn', 'main'])).toEqual([]);
   });
   it('follows nothing run time decides', () => {
     expect(pythonEntries(['python', '$APP'])).toEqual([]);
