@@ -27,14 +27,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
-import { workdirs, type StageBase } from './dockerfile-info.js';
+import { lastEnv, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { imageStart, imageStartCommands, composeStarts, serviceStart, type ImageStart, type StartWrite } from './start-scripts.js';
 import { commandsOf, evaluate, unwrap, POP_CWD, PUSH_CWD, type Value } from './framework-starts.js';
-import { lastEnv } from './dockerfile-info.js';
 import { serviceEnvironment } from './env-files.js';
 import { shellCommands } from './knowledge/images.js';
 import { lineColumn } from './text.js';
+import { PassMemo } from './pass-memo.js';
 
 const PYTHON = /^python(3(\.\d+)?)?$/;
 const SERVERS = /^(gunicorn|uvicorn|hypercorn|daphne)$/;
@@ -55,6 +55,19 @@ interface Start {
 
 /** What the Python program of service `s` (its compose command or entrypoint, else the image's CMD/ENTRYPOINT) writes. */
 export function pythonStartWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
+  // Asked per pass by dockerfile/non-root-user and compose/read-only, for each service: read once per pass.
+  const asked = serviceWritesInPass.get(s, () => []);
+  const hit = asked.find((a) => a.df === df && a.base === base);
+  if (hit) return hit.writes;
+  const writes = readServiceWrites(project, s, df, base);
+  asked.push({ df, base, writes });
+  return writes;
+}
+
+const serviceWritesInPass = new PassMemo<ServiceLink, { df: DockerfileSource; base: StageBase; writes: StartWrite[] }[]>();
+const imageWritesInPass = new PassMemo<DockerfileSource, Map<string, StartWrite[]>>();
+
+function readServiceWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
   const compose = composeStarts(s);
   const starts: Start[] = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined, where: c.where })) : imageStarts(base);
   // The environment's DJANGO_SETTINGS_MODULE wins over the setdefault in manage.py/wsgi.py: the image's ENV, then compose's.
@@ -69,6 +82,17 @@ export function pythonStartWrites(project: Project, s: ServiceLink, df: Dockerfi
 
 /** What the Python program of the image's own CMD/ENTRYPOINT writes, in its WORKDIR, read from the files it copies in. */
 export function imagePythonStartWrites(project: Project, df: DockerfileSource, base: StageBase): StartWrite[] {
+  const byChain = imageWritesInPass.get(df, () => new Map());
+  const key = base.chain.map((st) => st.index).join(',');
+  let writes = byChain.get(key);
+  if (!writes) {
+    writes = readImageWrites(project, df, base);
+    byChain.set(key, writes);
+  }
+  return writes;
+}
+
+function readImageWrites(project: Project, df: DockerfileSource, base: StageBase): StartWrite[] {
   return startProgramWrites(
     [...imageStarts(base), ...scriptStarts(imageStart(project, df, base))],
     () => workdirs(base.chain, base.buildArgs, base.globalArgs).final,
@@ -169,6 +193,9 @@ function startProgramWrites(starts: Start[], workingDir: () => string, container
   };
   // A script runs several Python commands (`manage.py migrate`, then gunicorn): each program once, from where it runs.
   const done = new Set<string>();
+  // Modules read for an earlier entry, by file and what their reading depends on: Tandoor's boot.sh runs manage.py three
+  // times and gunicorn, each of them importing the same settings; their writes are in `out` already.
+  const parsed = new Map<string, Map<string, Value>>();
   for (const start of starts) {
     // A start's own shell text or a script, command by command, with the folder a `cd` moves it to; undefined after a
     // `cd` to a folder run time decides: what runs there is not followed.
@@ -205,7 +232,7 @@ function startProgramWrites(starts: Start[], workingDir: () => string, container
           if (done.has(key)) continue;
           done.add(key);
           mappings ??= containerMappings();
-          entryWrites(entry, cwd, where, read, settingsModule, out);
+          entryWrites(entry, cwd, where, read, settingsModule, out, parsed);
         }
       }
     }
@@ -214,7 +241,7 @@ function startProgramWrites(starts: Start[], workingDir: () => string, container
 }
 
 /** The writes of one Python entry run from `wd`, added to `out`. */
-function entryWrites(entry: Entry, wd: string, where: string, read: (p: string) => PyFile | undefined, settingsModule: string | undefined, out: StartWrite[]): void {
+function entryWrites(entry: Entry, wd: string, where: string, read: (p: string) => PyFile | undefined, settingsModule: string | undefined, out: StartWrite[], parsed: Map<string, Map<string, Value>>): void {
   const root = 'chdir' in entry && entry.chdir ? path.posix.resolve(wd, entry.chdir) : wd;
   const first = 'script' in entry ? read(path.posix.resolve(wd, entry.script)) : moduleFile(root, entry.module, read);
   if (!first) return;
@@ -224,11 +251,18 @@ function entryWrites(entry: Entry, wd: string, where: string, read: (p: string) 
   const readModule = (file: PyFile, depth: number): Map<string, Value> => {
     const known = modules.get(file.containerPath);
     if (known) return known;
-    const names = new Map<string, Value>();
-    modules.set(file.containerPath, names);
-    const shown = path.posix.relative(importRoot, file.containerPath) || path.posix.basename(file.containerPath);
     // The entry runs as `__main__` (`python FILE.py`, `python -m MODULE`); a server imports it by its name.
     const main = depth === 0 && ('script' in entry || entry.main === true);
+    const key = [file.containerPath, depth, importRoot, main ? 'main' : '', wd].join('\u0000');
+    const before = parsed.get(key);
+    if (before) {
+      modules.set(file.containerPath, before);
+      return before;
+    }
+    const names = new Map<string, Value>();
+    modules.set(file.containerPath, names);
+    parsed.set(key, names);
+    const shown = path.posix.relative(importRoot, file.containerPath) || path.posix.basename(file.containerPath);
     for (const w of moduleWrites(file, names, wd, settingsModule, main ? wd : importRoot, (module, level) => {
       if (depth >= IMPORT_DEPTH || modules.size >= MODULE_LIMIT) return undefined;
       const from = level ? path.posix.join(path.posix.dirname(file.containerPath), ...Array<string>(level - 1).fill('..')) : importRoot;
@@ -274,6 +308,7 @@ const PATH_METHOD = /((?:[A-Za-z_][\w.]*)(?:\([^()\n]*\))?|\((?:[^()\n]|\([^()\n
 /** A settings module that names Django's SQLite backend, and the NAME of a database in it (a dict key or an item set). */
 const DJANGO_SQLITE = /['"]ENGINE['"]\s*(?::|\]\s*=)\s*['"]django\.db\.backends\.sqlite3['"]/;
 const DATABASE_NAME = /['"]NAME['"]\s*(:|\]\s*=(?!=))\s*/g;
+const PATH_METHOD_CALLED = /\.(mkdir|write_text|write_bytes|touch)\(/;
 /** A SQLite URL literal (SQLAlchemy, Tortoise, peewee's playhouse): `sqlite:///./data/app.db`, `sqlite:////abs/app.db`. */
 const SQLITE_URL = /(['"])sqlite(?:\+\w+)?:\/\/\/([^'"?\s{}$]+)[^'"]*\1/g;
 
@@ -302,7 +337,13 @@ function moduleWrites(
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
     if (/^\s/.test(line) || line.startsWith('#')) continue;
-    while (openBrackets(line) > 0 && i + 1 < lines.length) line += ' ' + lines[++i]!.trim();
+    // The brackets line by line (a comment ends only its own line), for a statement of at most 200 lines: joining and
+    // counting the whole text again per line was quadratic, and a comment after an open bracket joined the rest of the file.
+    for (let open = openBrackets(line), end = Math.min(lines.length - 1, i + 200); open > 0 && i < end; ) {
+      const next = lines[++i]!;
+      line += ' ' + next.trim();
+      open += openBrackets(next);
+    }
     const from = /^from\s+(\.*)([\w.]*)\s+import\s+\(?([\w\s,]+?)\)?\s*(?:#.*)?$/.exec(line);
     if (from) {
       const level = from[1]!.length;
@@ -338,7 +379,7 @@ function moduleWrites(
   // (Flask.auto_find_instance_path, sansio/scaffold.py find_package: the import root), or in the working directory for the
   // `__main__` module (`python app.py`, where find_spec fails: https://flask.palletsprojects.com/en/stable/config/#instance-folders),
   // which the tutorial's factory makes with `os.makedirs(app.instance_path)`. Known for this module only, not exported to its importers.
-  const flask = [...text.matchAll(/(?:^|[^\w.])([A-Za-z_]\w*)\s*=\s*(?:flask\.)?Flask\(\s*__name__\s*([,)])/gm)];
+  const flask = !text.includes('Flask(') ? [] : [...text.matchAll(/(?:^|[^\w.])([A-Za-z_]\w*)\s*=\s*(?:flask\.)?Flask\(\s*__name__\s*([,)])/gm)];
   if (flask.length === 1 && !/\binstance_path\s*=/.test(text)) {
     scope.set(`${flask[0]![1]}.instance_path`, { kind: 'path', v: path.posix.join(packageRoot, 'instance') });
   }
@@ -376,7 +417,8 @@ function moduleWrites(
     const p = pathOf(args[0]);
     if (p !== undefined) out.push({ call: shown(`open(${args.join(', ')})`), path: p, kind: 'file', line: lineOf(m.index!) });
   }
-  for (const m of text.matchAll(PATH_METHOD)) {
+  // The path-method pattern backtracks on long lines: only asked of a file that calls one of them.
+  for (const m of PATH_METHOD_CALLED.test(text) ? text.matchAll(PATH_METHOD) : []) {
     const p = pathOf(m[1]);
     if (p !== undefined) out.push({ call: shown(`${m[1]}.${m[2]}()`), path: p, kind: m[2] === 'mkdir' ? 'dir' : 'file', line: lineOf(m.index!) });
   }
