@@ -156,8 +156,8 @@ export function commandsOf(text: string): { words: string[]; line: number }[] {
 }
 
 /** Markers around the commands of one concurrently operand: the folder a `cd` in it moves to does not last past it. */
-const PUSH_CWD = '\u0000push';
-const POP_CWD = '\u0000pop';
+export const PUSH_CWD = '\u0000push';
+export const POP_CWD = '\u0000pop';
 /** concurrently's options that take the next word as their value. */
 const CONCURRENTLY_VALUED = /^(-n|--names|-c|--prefix-colors|-p|--prefix|-l|--prefix-length|-t|--timestamp-format|-s|--success|--name-separator|--restart-tries|--restart-after|-m|--max-processes|--default-input-target|-ks|--kill-signal)$/;
 
@@ -635,7 +635,8 @@ export function evaluate(text: string, scope: ReadonlyMap<string, Value>, vars: 
         const n = peek();
         if (n?.t !== 'name') return undefined;
         pos++;
-        if (v?.kind === 'name') v = { kind: 'name', v: `${v.v}.${n.v}` };
+        // A module's attribute the reader bound under its dotted name (python-start-writes: `settings.DATA_DIR` after `from conf import settings`).
+        if (v?.kind === 'name') v = scope.get(`${v.v}.${n.v}`) ?? { kind: 'name', v: `${v.v}.${n.v}` };
         else if (v?.kind === 'path') v = n.v === 'parent' ? { kind: 'path', v: path.posix.dirname(v.v) } : n.v === 'parents' ? { kind: 'parents', base: v.v } : { kind: 'method', base: v.v, name: n.v };
         else v = undefined;
       } else if (isOp('(')) v = call(v);
