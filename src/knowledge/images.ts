@@ -3029,6 +3029,49 @@ export function shellCommands(text: string): string[][] {
 }
 
 /**
+ * shellCommands with, for each command, what may keep it from running: `guarded` when a `&&` or `||` comes before it in
+ * its list (`[ -f x ] && sed -i …`: it runs only when the test holds), and `nested`, the `if`/`case` blocks open around
+ * it that this text opened (a one-line `if …; then sed -i …; fi`; below 0 after a `fi` closing an outer one). `depth`
+ * is the net count opened at the end (1 for a multi-line `if` opened here, -1 for its `fi`). The commands are those
+ * shellCommands gives, in the same order.
+ */
+export function shellCommandConditions(text: string): { commands: { argv: string[]; guarded: boolean; nested: number }[]; depth: number } {
+  const commands: { argv: string[]; guarded: boolean; nested: number }[] = [];
+  let cur: string[] = [];
+  let guarded = false;
+  let curGuarded = false;
+  let depth = 0;
+  let curNested = 0;
+  let prevOp: string | undefined;
+  const flush = () => {
+    if (cur.length) commands.push({ argv: cur, guarded: curGuarded, nested: curNested });
+    cur = [];
+  };
+  for (const t of tokenize(text)) {
+    if ('op' in t) {
+      flush();
+      if ((t.op === '&' || t.op === '|') && prevOp === t.op) guarded = true;
+      else if (t.op === ';' || t.op === '\n' || t.op === '&') guarded = false;
+      prevOp = t.op;
+      continue;
+    }
+    prevOp = undefined;
+    if (cur.length === 0) {
+      if (t.word === 'if' || t.word === 'case') depth++;
+      else if (t.word === 'fi' || t.word === 'esac') depth--;
+    }
+    if (cur.length === 0 && (KEYWORDS.has(t.word) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(t.word))) continue;
+    if (cur.length === 0) {
+      curGuarded = guarded;
+      curNested = depth;
+      cur.push(t.word.replace(/^\/(usr\/)?(local\/)?s?bin\//, ''));
+    } else cur.push(t.word);
+  }
+  flush();
+  return { commands, depth };
+}
+
+/**
  * Where an image's facts come from, for a finding's sources: the engine for an
  * inspected image, else the knowledge-table row (named by its family and, when
  * given, how the image is used) with its upstream files.

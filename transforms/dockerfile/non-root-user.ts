@@ -576,8 +576,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
         .flatMap(({ reading }) => reading.rootOnlySteps ?? [])
         .filter((x) => x.kind === 'chown' && x.owner !== undefined && !x.owner.includes('$') && !planNames.has(x.owner.split(/[:.]/)[0]!));
   if (foreignChowns.length) {
+    const may = onSomeStartsOnly(foreignChowns);
     return report(
-      `its start runs ${foreignChowns.slice(0, 3).map((x) => x.how).join(', ')} outside a root check and stops at a failed step (set -e): only root may give files to another user, so under USER ${plan.user} the start would stop there; no user added`,
+      `its start ${may ? 'may run' : 'runs'} ${foreignChowns.slice(0, 3).map((x) => x.how).join(', ')} outside a root check and stops at a failed step (set -e): only root may give files to another user, so under USER ${plan.user} the start ${may ? 'may stop there (where that step runs)' : 'would stop there'}; no user added`,
       `Give those files to their owner at build time (RUN chown … before USER) and drop the chown from the start, or guard it with if [ "$(id -u)" = 0 ]; then run docker-harden again.`,
     );
   }
@@ -682,8 +683,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const lostWrites = unwritable.filter((w) => !stops(w));
   if (fatal.length) {
     const list = fatal.slice(0, 3).map(startWriteText).join(', ');
+    const may = onSomeStartsOnly(fatal);
     return report(
-      `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops (set -e, or a && chain); no user added`,
+      `its start ${may ? 'may write' : 'writes'} ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails ${may ? 'where it runs ' : ''}and the start stops (set -e, or a && chain); no user added`,
       `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
     );
   }
@@ -859,9 +861,11 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const drops = steps.filter((x) => x.kind === 'drop');
   const others = steps.filter((x) => x.kind !== 'drop');
   if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
-  if (others.length) fails.push(`its start runs ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
-  if (drops.length) fails.push(`it steps down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
-  if (writes.length) fails.push(`its start writes ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  if (others.length) fails.push(`its start ${onSomeStartsOnly(others) ? 'may run' : 'runs'} ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
+  if (drops.length) fails.push(`it ${onSomeStartsOnly(drops) ? 'may step' : 'steps'} down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
+  if (writes.length) fails.push(`its start ${onSomeStartsOnly(writes) ? 'may write' : 'writes'} ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  // Every step named is one the start may skip (an if or case branch, a && list, a function not always called): a possibility.
+  const mayOnly = !tableStart && onSomeStartsOnly([...steps, ...writes]);
   const fixes: string[] = [];
   if (tableStart || drops.length || others.some((x) => x.kind === 'account')) {
     fixes.push(`remove the ${ins ? `USER at line ${ins.line + 1}` : 'inherited USER (USER root before the start)'} and let the entrypoint start as root and step down${drops.length ? ` (it already does: ${drops[0]!.how})` : ''}; compose/cap-drop then gives it only the capabilities that needs`);
@@ -881,7 +885,7 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     transform: ID,
     file: df.path,
     range: [stage.from.start, stage.from.end],
-    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? 'the container fails at start as that user' : 'as that user those steps fail'}; USER left as written`,
+    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? `the container ${mayOnly ? 'may fail' : 'fails'} at start as that user` : 'as that user those steps fail'}; USER left as written`,
     severity: 'warning',
     cis: CIS,
     manual: `${fixes.join('; ')}; then run docker-harden again.`.replace(/^./, (c) => c.toUpperCase()),
@@ -1771,6 +1775,14 @@ function startWriteText(w: StartWrite): string {
       ? `sqlite keeps its journal beside the database, so ${dir} must be writable`
       : `it writes files in ${dir}, so that folder must be writable`;
   return `${w.path} (${w.how}; ${why}${glob})`;
+}
+
+/**
+ * Whether every step named is one the start may skip (StartWrite.conditional, RootOnlyStep.conditional: inside an if or
+ * case, after && or ||, in a function not always called): the finding then says "may" (its `how` says why), not that it fails.
+ */
+function onSomeStartsOnly(steps: { conditional?: string }[]): boolean {
+  return steps.length > 0 && steps.every((x) => x.conditional !== undefined);
 }
 
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
