@@ -22,7 +22,7 @@ import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommandConditions, shellCommands, type ImageFacts } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
-import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, instructionPlace, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { installedAtBuild } from './write-paths.js';
 import { execlineAsShell, isExecline } from './execline.js';
@@ -535,7 +535,7 @@ export function shippedRootStarts(project: Project, df: DockerfileSource, base: 
       if (text === undefined) continue;
       const reading = readStartScript(text, path.basename(f.hostPath), workdir, new Map());
       const daemons = reading.rootDaemons.filter((d) => reading.mainRootDaemons?.includes(d) || CRON_DAEMONS.has(d.split(' ')[0]!));
-      if (daemons.length) out.push({ containerPath: f.containerPath, origin: f.instruction ? `COPY at line ${f.instruction.line + 1}` : 'copied in', daemons });
+      if (daemons.length) out.push({ containerPath: f.containerPath, origin: f.instruction ? instructionPlace(project, f.instruction, df.path) : 'copied in', daemons });
     }
   }
   return out;

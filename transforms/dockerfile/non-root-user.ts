@@ -33,6 +33,7 @@ import {
   lastEnv,
   variableScopes,
   expandWord,
+  instructionPlace,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -1018,7 +1019,7 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
       transform: ID,
       file: df.path,
       range: [stage.from.start, stage.from.end],
-      message: `USER ${written} (line ${ins.line + 1}) names ${name} by name: the Dockerfile gives it no fixed UID (${made.instruction.keyword} at line ${made.instruction.line + 1} leaves it to useradd/adduser, which picks the next free one), and Kubernetes runAsNonRoot cannot verify a name and refuses to start the image`,
+      message: `USER ${written} (line ${ins.line + 1}) names ${name} by name: the Dockerfile gives it no fixed UID (${instructionPlace(ctx.project, made.instruction, df.path)} leaves it to useradd/adduser, which picks the next free one), and Kubernetes runAsNonRoot cannot verify a name and refuses to start the image`,
       severity: 'note',
       cis: CIS,
       manual: `Give that useradd/adduser a UID (-u 10001, and the group a GID) and write USER as that number (USER 10001:10001).`,
