@@ -729,7 +729,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (lostWrites.length) {
     parts.push(
-      `its start writes ${lostWrites.slice(0, 3).map(startWriteText).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
+      `its start ${onSomeStartsOnly(lostWrites) ? 'may write' : 'writes'} ${lostWrites.slice(0, 3).map(startWriteText).join(', ')}, where only root may write: as ${plan.user} that step fails${onSomeStartsOnly(lostWrites) ? ' where it runs' : ''} and the script goes on without it (no set -e); move it into the build if the app needs it`,
     );
   }
   const movedConfig = homeConfig.filter((w) => w.edit);
