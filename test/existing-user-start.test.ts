@@ -291,3 +291,55 @@ describe('a numeric USER with group 0 and a group-writable folder (DefectDojo-li
     expect(ownerOnly.findings.map((f) => f.message)).toEqual([expect.stringContaining('its start writes /etc/app/app.conf')]);
   });
 });
+
+describe("a service's own start (compose command:, entrypoint:, a start script it names) under an existing USER", () => {
+  const DF = ['FROM debian:bookworm-slim', 'RUN useradd --system --uid 1000 --user-group app', 'COPY app.conf /etc/app/app.conf', 'COPY scripts/ /scripts/', 'USER app', 'CMD ["/usr/local/bin/app"]', ''].join('\n');
+  const files = { Dockerfile: DF, 'app.conf': 'port=PORT\n', 'scripts/fix-perms.sh': '#!/bin/sh\nset -e\nchown -R www-data /srv\nexec "$@"\n' };
+  const already = (findings: { message: string }[]) => findings.filter((f) => f.message.startsWith('already runs as')).map((f) => f.message);
+
+  it('names the service whose command runs a root-only step (string, list, and folded YAML)', async () => {
+    for (const command of [
+      `command: sh -c "usermod -u 1001 app && exec /usr/local/bin/app"`,
+      `command: ["sh", "-c", "usermod -u 1001 app && exec /usr/local/bin/app"]`,
+      `command: >\n      sh -c "usermod -u 1001 app\n      && exec /usr/local/bin/app"`,
+    ]) {
+      const compose = `services:\n  web:\n    build: .\n    ${command}\n`;
+      const { findings, changed } = await run({ ...files, 'compose.yaml': compose });
+      expect(changed.Dockerfile, command).toBeUndefined();
+      const messages = already(findings);
+      expect(messages, command).toHaveLength(1);
+      expect(messages[0], command).toMatch(/but the start of service web \(its compose command, entrypoint or the script it runs\) runs usermod \(command of service web/);
+    }
+  });
+
+  it("reads a start script in the image that the service's entrypoint names, and one it bind-mounts", async () => {
+    const inImage = await run({ ...files, 'compose.yaml': 'services:\n  worker:\n    build: .\n    entrypoint: ["/scripts/fix-perms.sh"]\n' });
+    expect(already(inImage.findings)).toEqual([expect.stringContaining('the start of service worker (its compose command, entrypoint or the script it runs) runs chown www-data (fix-perms.sh line 3)')]);
+    const mounted = await run({
+      ...files,
+      'ops/start.sh': '#!/bin/sh\nset -e\nsed -i "s/PORT/$PORT/" /etc/app/app.conf\nexec /usr/local/bin/app\n',
+      'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./ops/start.sh:/start.sh:ro\n    command: /start.sh\n',
+    });
+    expect(already(mounted.findings)).toEqual([expect.stringContaining('the start of service web (its compose command, entrypoint or the script it runs) writes /etc/app/app.conf (sed -i on /etc/app/app.conf (start.sh line 3)')]);
+  });
+
+  it('leaves a service that runs a plain command, one with its own user:, and a guarded step', async () => {
+    for (const service of [
+      'command: ["/usr/local/bin/app", "--port", "8080"]',
+      'user: root\n    command: sh -c "usermod -u 1001 app && exec /usr/local/bin/app"',
+      `command: sh -c 'if [ "$(id -u)" = 0 ]; then usermod -u 1001 app; fi; exec /usr/local/bin/app'`,
+    ]) {
+      const { findings } = await run({ ...files, 'compose.yaml': `services:\n  web:\n    build: .\n    ${service}\n` });
+      expect(already(findings), service).toEqual([]);
+    }
+  });
+
+  it('names only the services whose start does it, beside the image start', async () => {
+    const compose = 'services:\n  web:\n    build: .\n  worker:\n    build: .\n    entrypoint: ["/scripts/fix-perms.sh"]\n    command: ["/usr/local/bin/app", "work"]\n';
+    const { findings } = await run({ ...files, 'compose.yaml': compose });
+    const messages = already(findings);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('the start of service worker ');
+    expect(messages[0]).not.toContain('service web');
+  });
+});

@@ -821,8 +821,22 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const isSelf = (owner: string) => self.has(owner.split(/[:.]/)[0]!) || /\$\(id -u\)|\$\{?(UID|EUID|USER)\}?\b/.test(owner);
   const where = ins ? `USER ${written} (line ${ins.line + 1}${base.chain.some((s) => s.instructions.includes(ins)) && !stage.instructions.includes(ins) ? `, stage ${base.chain.find((s) => s.instructions.includes(ins))!.name ?? `#${base.chain.find((s) => s.instructions.includes(ins))!.index}`}` : ''})` : `user ${user.user} (inherited from ${base.image ?? 'its base'})`;
   const start = imageStart(ctx.project, df, base);
-  const readings = [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])];
-  const steps = readings.flatMap(({ reading, text }) => (reading.rootOnlySteps ?? []).filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner))).map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text) })));
+  // The starts to check: the image's own, and the start of each service that runs the image as this user with its own
+  // `command:`/`entrypoint:` (or a start script it bind-mounts), read as the add path reads them (serviceStart). A step
+  // or write found only in a service's start is named with that service.
+  const starts: { start: ImageStart; service?: string }[] = [
+    { start },
+    ...services.filter((s) => composeUser(s) === undefined).map((s) => ({ start: serviceStart(ctx.project, s, df, base), service: s.name })).filter((u) => u.start !== start),
+  ];
+  const unitOf = new Map<string, string | undefined>();
+  const steps = starts.flatMap(({ start: own, service }) =>
+    [...own.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(own.command ? [{ reading: own.command, text: undefined }] : [])].flatMap(({ reading, text }) =>
+      (reading.rootOnlySteps ?? [])
+        .filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner)))
+        .filter((x) => !unitOf.has(x.how) && (unitOf.set(x.how, service), true))
+        .map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text), service })),
+    ),
+  );
   // Start writes into the system's folders that nothing of the build gives the user.
   const ownImageUser = !ins || (facts?.nonRootByDefault && (name === facts.defaultUser.split(':')[0] || name === facts.existingUser?.name || (account?.uid !== undefined && String(account.uid) === facts.defaultUser.split(':')[0])));
   const chowned = [...imageLevelsOf(base)].flatMap((b) => chownsIn(b.chain, df.parsed.escape, df.parsed.globalArgs)).filter((c) => isSelf(c.user));
@@ -838,9 +852,11 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
   // Stock nginx run as a non-root USER: nginx/unprivileged names what stops it at start (its start hooks' writes into /etc/nginx included).
   const nginxSpeaks = !!facts?.swapTo && ctx.enabled('nginx/unprivileged');
+  const startWrites: (StartWrite & { service?: string })[] = [];
+  for (const { start: own, service } of starts) for (const w of imageStartWrites(own)) if (!startWrites.some((x) => x.path === w.path && x.how === w.how)) startWrites.push({ ...w, service });
   const writes = ownImageUser || nginxSpeaks
     ? []
-    : imageStartWrites(start).filter((w) => {
+    : startWrites.filter((w) => {
         if (w.observed || w.kind === 'dir') return false;
         const need = path.posix.dirname(w.path);
         if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
@@ -850,8 +866,14 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
         return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
       });
   const stopsWrite = (w: StartWrite) => {
-    const sc = start.scripts.find((x) => w.how.includes(`(${x.where} line `));
+    const sc = starts.flatMap((u) => u.start.scripts).find((x) => w.how.includes(`(${x.where} line `));
     return !sc || ERREXIT.test(sc.source.text);
+  };
+  // Whose start a step is in: the image's ("its start"), or a service's own command or start script (named).
+  const whose = (items: { service?: string }[]) => {
+    const named = [...new Set(items.map((x) => x.service).filter((x): x is string => x !== undefined))];
+    if (!named.length) return 'its start';
+    return `${items.some((x) => x.service === undefined) ? 'its start and ' : ''}the start of service${named.length > 1 ? 's' : ''} ${named.join(', ')} (its compose command, entrypoint or the script it runs)`;
   };
   // The base's own start, from the table, where the image keeps it (no ENTRYPOINT of the repository replaces it).
   const tableStart = facts?.startNeedsRoot && !imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT') ? facts.startNeedsRoot : undefined;
@@ -862,9 +884,9 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const drops = steps.filter((x) => x.kind === 'drop');
   const others = steps.filter((x) => x.kind !== 'drop');
   if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
-  if (others.length) fails.push(`its start ${onSomeStartsOnly(others) ? 'may run' : 'runs'} ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
-  if (drops.length) fails.push(`it ${onSomeStartsOnly(drops) ? 'may step' : 'steps'} down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
-  if (writes.length) fails.push(`its start ${onSomeStartsOnly(writes) ? 'may write' : 'writes'} ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  if (others.length) fails.push(`${whose(others)} ${onSomeStartsOnly(others) ? 'may run' : 'runs'} ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
+  if (drops.length) fails.push(`${drops.every((x) => x.service === undefined) ? 'it' : whose(drops)} ${onSomeStartsOnly(drops) ? 'may step' : 'steps'} down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
+  if (writes.length) fails.push(`${whose(writes)} ${onSomeStartsOnly(writes) ? 'may write' : 'writes'} ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
   // Every step named is one the start may skip (an if or case branch, a && list, a function not always called): a possibility.
   const mayOnly = !tableStart && onSomeStartsOnly([...steps, ...writes]);
   const fixes: string[] = [];
