@@ -202,6 +202,26 @@ describe('a table image whose own start needs root', () => {
     expect(findings.map((f) => f.message)).toEqual([expect.stringContaining("lscr.io/linuxserver/baseimage-debian:bookworm's own start (s6-overlay's /init) renumbers abc")]);
   });
 
+  it('reports a USER over gitea, nginx-proxy-manager and uptime-kuma 1.x, whose own starts need root (rows with startNeedsRoot)', async () => {
+    for (const [from, user, says] of [
+      ['gitea/gitea:1.22', 'git', "gitea/gitea:1.22's own start (/usr/bin/entrypoint, then s6-svscan /etc/s6) rewrites git's UID"],
+      ['jc21/nginx-proxy-manager:2', '1000', "jc21/nginx-proxy-manager:2's own start (s6-overlay's /init) renumbers its npm user"],
+      ['louislam/uptime-kuma:1', 'node', "louislam/uptime-kuma:1's own start (dumb-init -- extra/entrypoint.sh, 1.x) runs chown -hRc"],
+    ]) {
+      const { findings, changed } = await run({ Dockerfile: `FROM ${from}\nUSER ${user}\n` });
+      expect(changed.Dockerfile, from).toBeUndefined();
+      expect(findings.map((f) => f.message), from).toEqual([expect.stringContaining(says)]);
+      expect(findings[0]!.manual, from).toMatch(/^Remove the USER at line 2 and let the entrypoint start as root/);
+    }
+  });
+
+  it('leaves the variants that start as their user (gitea -rootless, uptime-kuma 2.x) and an image whose ENTRYPOINT the Dockerfile replaces', async () => {
+    for (const df of ['FROM gitea/gitea:1.22-rootless\nUSER 1000:1000\n', 'FROM louislam/uptime-kuma:2.0.2\nUSER node\n', 'FROM gitea/gitea:1.22\nUSER git\nENTRYPOINT ["/usr/local/bin/gitea", "web"]\n']) {
+      const { findings } = await run({ Dockerfile: df });
+      expect(findings.filter((f) => f.message.includes("own start")), df).toEqual([]);
+    }
+  });
+
   it('leaves a docker-library image run as its own user (its entrypoint checks id -u)', async () => {
     for (const from of ['postgres:16', 'redis:7-alpine']) {
       const user = from.startsWith('postgres') ? 'postgres' : 'redis';
