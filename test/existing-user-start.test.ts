@@ -363,3 +363,54 @@ describe("a service's own start (compose command:, entrypoint:, a start script i
     expect(messages[0]).not.toContain('service web');
   });
 });
+
+describe('start writes into folders and files the build made as root, outside the system trees', () => {
+  const DF = (lines: string[], from = 'debian:bookworm-slim') =>
+    [`FROM ${from}`, 'RUN useradd --system --uid 1000 --user-group app', ...lines, 'COPY start.sh /start.sh', 'USER app', 'CMD ["/start.sh"]', ''].join('\n');
+  const START = (step: string) => `#!/bin/sh\nset -e\n${step}\nexec /usr/local/bin/app\n`;
+  const already = async (tree: Record<string, string>) => (await run(tree)).findings.filter((f) => f.message.startsWith('already runs as'));
+
+  it('reports a write and a mkdir -p into a WORKDIR made as root before the USER (also CRLF and # escape=)', async () => {
+    const df = DF(['WORKDIR /app', 'COPY . .']);
+    for (const file of [df, toCrlf(df), `# escape=\`\n${df}`]) {
+      const line = file.startsWith('#') ? 4 : 3;
+      for (const [step, says] of [
+        ['echo "{}" > /app/state.json', '/app/state.json (echo > /app/state.json (start.sh line 3))'],
+        ['mkdir -p /app/cache', '/app/cache (mkdir /app/cache'],
+      ]) {
+        const found = await already({ Dockerfile: file, 'start.sh': START(step) });
+        expect(found, step).toHaveLength(1);
+        expect(found[0]!.message, step).toContain(says);
+        expect(found[0]!.message, step).toContain(`where /app was made as root by WORKDIR /app (line ${line}), and the build does not give app: that step fails and the start stops`);
+        expect(found[0]!.manual, step).toContain('RUN chown -R app /app before the USER');
+      }
+    }
+  });
+
+  it('reports a start that rewrites a file a COPY without --chown put in, on any base', async () => {
+    for (const from of ['debian:bookworm-slim', 'registry.example.com/acme/base:1']) {
+      const found = await already({ Dockerfile: DF(['COPY config.js /srv/www/config.js'], from), 'config.js': 'x', 'start.sh': START('envsubst < /srv/www/config.tpl > /srv/www/config.js') });
+      expect(found.map((f) => f.message), from).toEqual([expect.stringContaining('where /srv/www/config.js was copied in as root by COPY without --chown (line 3)')]);
+    }
+  });
+
+  it('leaves what the build gives the user or does not show as root: after USER, chown, --chown, an unknown base, a mkdir -p of a shown folder, a package folder', async () => {
+    const cases: [string[], string, string?][] = [
+      [['WORKDIR /app', 'RUN chown -R app:app /app'], 'echo x > /app/state.json'],
+      [['WORKDIR /app', 'RUN chmod 777 /app'], 'echo x > /app/state.json'],
+      [['WORKDIR /app'], 'mkdir -p /app'],
+      [['WORKDIR /app', 'RUN mkdir /app/cache'], 'mkdir -p /app/cache'],
+      [['COPY --chown=app:app config.js /srv/www/config.js'], 'echo x > /srv/www/config.js'],
+      [['WORKDIR /app'], 'echo x > /app/state.json', 'registry.example.com/acme/base:1'],
+      [[], 'mkdir -p /var/lib/app'],
+      [['WORKDIR /home/app'], 'echo x > /home/app/state'],
+    ];
+    for (const [lines, step, from] of cases) {
+      const found = await already({ Dockerfile: DF(lines, from), 'config.js': 'x', 'start.sh': START(step) });
+      expect(found.map((f) => f.message), `${lines.join('; ')} / ${step}`).toEqual([]);
+    }
+    // A WORKDIR after the USER: BuildKit makes it for that user.
+    const after = ['FROM debian:bookworm-slim', 'RUN useradd --system --uid 1000 --user-group app', 'COPY start.sh /start.sh', 'USER app', 'WORKDIR /app', 'CMD ["/start.sh"]', ''].join('\n');
+    expect(await already({ Dockerfile: after, 'start.sh': START('echo x > /app/state.json') })).toEqual([]);
+  });
+});

@@ -44,7 +44,7 @@ import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isD
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, type RootGroupWrite } from '../../src/write-paths.js';
 import { appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
   dropDecision,
@@ -854,17 +854,37 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const nginxSpeaks = !!facts?.swapTo && ctx.enabled('nginx/unprivileged');
   const startWrites: (StartWrite & { service?: string })[] = [];
   for (const { start: own, service } of starts) for (const w of imageStartWrites(own)) if (!startWrites.some((x) => x.path === w.path && x.how === w.how)) startWrites.push({ ...w, service });
+  // Outside the system's trees, only folders and files the Dockerfile shows made as root (rootMadeInBuild).
+  const rootMade = rootMadeInBuild(df, base);
+  const rootMadeFor = (w: StartWrite): string | undefined => {
+    const need = path.posix.dirname(w.path);
+    if (w.kind === 'dir') {
+      // `mkdir -p X`: a no-op where the build shows X (made, copied to, a WORKDIR, or holding any of those); else it makes
+      // X in its folder, which must be writable.
+      if (rootMade.shown.some((p) => isUnder(p, w.path))) return undefined;
+      return rootMade.folders.get(need);
+    }
+    if (w.kind === 'file' || w.inPlace) return rootMade.files.get(w.path) ?? (w.kind === 'file' ? rootMade.folders.get(need) : undefined);
+    return rootMade.folders.get(need);
+  };
+  const rootMadeWhy = new Map<StartWrite, string>();
   const writes = ownImageUser || nginxSpeaks
     ? []
     : startWrites.filter((w) => {
-        if (w.observed || w.kind === 'dir') return false;
+        if (w.observed) return false;
         const need = path.posix.dirname(w.path);
-        if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+        if (isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+        const made = isSystemPath(need) ? undefined : rootMadeFor(w);
+        // A mkdir in a system folder is skipped: the folder may be a package's, made there for its own user.
+        if ((w.kind === 'dir' || !isSystemPath(need)) && !made) return false;
         // A file rewritten in place (not replaced, as sed -i does) needs only the file.
         const covers = (d: string) => ((w.kind === 'file' || w.inPlace) && isUnder(w.path, d)) || isUnder(need, d);
+        if (made) rootMadeWhy.set(w, made);
         const byChown = chowned.some((c) => c.paths.some((q) => (c.recursive || q === need || q === w.path) && covers(q)));
         return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
       });
+  const systemWrites = writes.filter((w) => !rootMadeWhy.has(w));
+  const buildWrites = writes.filter((w) => rootMadeWhy.has(w));
   const stopsWrite = (w: StartWrite) => {
     const sc = starts.flatMap((u) => u.start.scripts).find((x) => w.how.includes(`(${x.where} line `));
     return !sc || ERREXIT.test(sc.source.text);
@@ -886,7 +906,8 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
   if (others.length) fails.push(`${whose(others)} ${onSomeStartsOnly(others) ? 'may run' : 'runs'} ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
   if (drops.length) fails.push(`${drops.every((x) => x.service === undefined) ? 'it' : whose(drops)} ${onSomeStartsOnly(drops) ? 'may step' : 'steps'} down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
-  if (writes.length) fails.push(`${whose(writes)} ${onSomeStartsOnly(writes) ? 'may write' : 'writes'} ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  if (systemWrites.length) fails.push(`${whose(systemWrites)} ${onSomeStartsOnly(systemWrites) ? 'may write' : 'writes'} ${systemWrites.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${systemWrites.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  if (buildWrites.length) fails.push(`${whose(buildWrites)} ${onSomeStartsOnly(buildWrites) ? 'may write' : 'writes'} ${buildWrites.slice(0, 3).map((w) => `${startWriteText(w)}, where ${rootMadeWhy.get(w)}`).join('; ')}, and the build does not give ${name}: ${buildWrites.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
   // Every step named is one the start may skip (an if or case branch, a && list, a function not always called): a possibility.
   const mayOnly = !tableStart && onSomeStartsOnly([...steps, ...writes]);
   const fixes: string[] = [];
@@ -897,7 +918,8 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   if (writes.length) {
     // A folder of the app's own under a system tree (/etc/nginx) may be given to the user; a shared root (/etc, /var/lib) never.
     const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
-    const own = folders.filter((d) => d.split('/').length > 3 || (d.split('/').length === 3 && !SHARED_SYSTEM_FOLDERS.has(d)));
+    // The build's own folders (made as root by a WORKDIR, a COPY or a mkdir) are the app's: given by a chown, wherever they are.
+    const own = folders.filter((d) => writes.some((w) => rootMadeWhy.has(w) && path.posix.dirname(w.path) === d) || d.split('/').length > 3 || (d.split('/').length === 3 && !SHARED_SYSTEM_FOLDERS.has(d)));
     const shared = folders.filter((d) => !own.includes(d));
     const owner = group ? `${name}:${group}` : name;
     fixes.push(
@@ -934,6 +956,65 @@ function homeWriterNote(df: DockerfileSource, stage: DfStage, plan: UserPlan, wr
     `ENV ${dirs.map((d, i) => `${d.variable}=${folders[i]}`).join(' ')}`,
   ];
   return `${writer.program} keeps ${where} (${writer.source}): as ${plan.user} on scratch HOME is /, which it cannot write, so those are lost; bring in folders it owns before the USER: ${lines.join('; ')}, and mount a volume at ${folders[0]} to keep them`;
+}
+
+/**
+ * Folders and files outside the system's trees that the Dockerfile shows made as root, for the existing-USER check
+ * (existingUserAtStart), with how (`made as root by WORKDIR /app (line 3)`); `shown` lists every path the build makes
+ * or copies to, by anyone (a `mkdir -p` of one of them, or of a folder above one, is a no-op). Only what the file
+ * shows: a COPY or ADD without --chown makes what it copies root's whoever the USER is (the Dockerfile reference:
+ * "All new files and directories are created with a UID and GID of 0, unless the optional --chown flag specifies");
+ * a WORKDIR (created if missing) and a RUN mkdir count only while the stage runs as root on a base the table knows (an
+ * unknown base may already hold the folder, owned by another user; BuildKit makes a WORKDIR after a non-root USER for
+ * that user). Folders under /home and /tmp are left out: a base's user may own its home.
+ */
+function rootMadeInBuild(df: DockerfileSource, base: StageBase): { folders: Map<string, string>; files: Map<string, string>; shown: string[] } {
+  const folders = new Map<string, string>();
+  const files = new Map<string, string>();
+  const shown: string[] = [];
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
+  const knownBase = !!base.facts && !base.builtFrom && base.facts.family !== 'inspected';
+  let asRoot = knownBase && !base.facts!.nonRootByDefault;
+  const skip = (p: string) => isSystemPath(p) || isUnder(p, '/home') || isUnder(p, '/tmp') || isUnderRoot(p) || p === '/' || /[*?[$]/.test(p);
+  for (const ins of chainInstructions(base.chain)) {
+    const line = ins.line + 1;
+    if (ins.keyword === 'USER') {
+      const u = ins.args[0] ?? '';
+      asRoot = knownBase && isRootUser(u) && !u.includes('$');
+    } else if (ins.keyword === 'WORKDIR') {
+      const p = ins.args[0] && !ins.args[0].includes('$') ? path.posix.resolve(wd.before.get(ins) ?? '/', ins.args[0]) : undefined;
+      if (!p) continue;
+      shown.push(p);
+      if (asRoot && !skip(p) && !folders.has(p)) folders.set(p, `${p} was made as root by WORKDIR ${ins.args[0]} (line ${line})`);
+    } else if (ins.keyword === 'RUN') {
+      for (const argv of runCommands(ins, df.parsed.escape)) {
+        if (argv[0] !== 'mkdir') continue;
+        for (const op of mkdirOperands(argv)) {
+          if (!op.startsWith('/')) continue;
+          const p = path.posix.normalize(op);
+          shown.push(p);
+          if (asRoot && !skip(p) && !folders.has(p)) folders.set(p, `${p} was made as root by the RUN at line ${line}`);
+        }
+      }
+    } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const dest = copyDest(ins, wd.before.get(ins) ?? wd.final, wd.scopes.get(ins));
+      if (!dest) continue;
+      // A destination the build made before (a WORKDIR, a mkdir) keeps its owner: a copy into it does not change that.
+      const existed = shown.some((p) => isUnder(p, dest));
+      shown.push(dest);
+      if (ins.flags.some((f) => f.name === 'chown' || f.name === 'chmod') || skip(path.posix.dirname(dest))) continue;
+      const args = ins.json ?? ins.args;
+      const written = args[args.length - 1] ?? '';
+      const sources = args.slice(0, -1).filter((a) => !a.startsWith('--'));
+      // Into a folder (`dest/`, `.`, several sources): what lands there is root's; the folder itself only where a
+      // WORKDIR or mkdir above showed it made as root. Else the destination is root's, as a file or a folder.
+      if (/\/$|^\.$/.test(written) || sources.length > 1) continue;
+      const how = `${dest} was copied in as root by ${ins.keyword} without --chown (line ${line})`;
+      if (!files.has(dest)) files.set(dest, how);
+      if (!existed && !skip(dest) && !folders.has(dest)) folders.set(dest, how);
+    }
+  }
+  return { folders, files, shown };
 }
 
 /** Folders two levels deep that the system shares: a start write there is pointed elsewhere, never given to the user. */
