@@ -453,7 +453,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
   if (trustWrite) {
     return report(
-      `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
+      `the start script ${trustWrite.conditional ? 'may write' : 'writes'} ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
       'Move that step into the build (RUN before USER), or keep the service on root; then run docker-harden again.',
     );
   }
