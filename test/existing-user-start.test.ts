@@ -414,3 +414,11 @@ describe('start writes into folders and files the build made as root, outside th
     expect(await already({ Dockerfile: after, 'start.sh': START('echo x > /app/state.json') })).toEqual([]);
   });
 });
+
+describe('build-made root folders: what is not a start write, or may be covered', () => {
+  it('leaves placeholder folders the repository keeps (.keep) and a relative chown from the WORKDIR (maybe-finance)', async () => {
+    const df = ['FROM debian:bookworm-slim', 'WORKDIR /rails', 'COPY . /rails', 'RUN useradd rails --uid 1000 && chown -R rails:rails log tmp', 'COPY start.sh /start.sh', 'USER 1000:1000', 'CMD ["/start.sh"]', ''].join('\n');
+    const { findings } = await run({ Dockerfile: df, 'log/.keep': '', 'tmp/.keep': '', 'start.sh': '#!/bin/sh\nset -e\necho started > /rails/tmp/started\nexec /usr/local/bin/app\n' });
+    expect(findings.filter((f) => f.message.startsWith('already runs as')).map((f) => f.message)).toEqual([]);
+  });
+});

@@ -874,7 +874,9 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
         if (w.observed) return false;
         const need = path.posix.dirname(w.path);
         if (isUnderRoot(need) || /[*?[$]/.test(need)) return false;
-        const made = isSystemPath(need) ? undefined : rootMadeFor(w);
+        // Only writes a start command shows (not a placeholder folder's inferred use), and only where every chown to the
+        // user names an absolute path (`chown -R rails db log` from the WORKDIR is not resolved here: it may cover the write).
+        const made = isSystemPath(need) || w.placeholder || chowned.some((c) => c.paths.some((q) => !q.startsWith('/'))) ? undefined : rootMadeFor(w);
         // A mkdir in a system folder is skipped: the folder may be a package's, made there for its own user.
         if ((w.kind === 'dir' || !isSystemPath(need)) && !made) return false;
         // A file rewritten in place (not replaced, as sed -i does) needs only the file.
