@@ -921,3 +921,15 @@ export function rootlessVariant(parsed: ParsedDockerfile, stage: DfStage): Rootl
   }
   return best;
 }
+
+/**
+ * Where an instruction is, said for a finding or note on the file `findingFile` (its path): `RUN at line 16`, or `RUN at
+ * line 16 of base/Dockerfile` when the instruction is in another Dockerfile of the project (a parent image built in the
+ * repository, whose accounts, USER or COPY a child inherits). A bare line number would be read against the finding's own
+ * file (jitsi's `s6`, made in base/Dockerfile and named by the children's notes as "RUN at line 16"). Every text that
+ * names an instruction that may be in another file says it through this.
+ */
+export function instructionPlace(project: Pick<Project, 'dockerfiles'>, ins: DfInstruction, findingFile: string): string {
+  const own = project.dockerfiles.find((d) => d.parsed.instructions.includes(ins));
+  return `${ins.keyword} at line ${ins.line + 1}${own && own.path !== findingFile ? ` of ${own.rel}` : ''}`;
+}

@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { DfInstruction, DfStage, ParsedDockerfile } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { effectiveUser, finalStage, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
+import { effectiveUser, finalStage, instructionPlace, resolveStageBase, stageByRef, type ParentLookup, type StageBase } from './dockerfile-info.js';
 import type { BuildUse, Evidence, NeverRunUse, RepoEvidence, UnreadBuildUse } from './evidence/types.js';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { normalizeTag } from './images.js';
@@ -127,7 +127,7 @@ export function assignRoles(project: Project, evidence: RepoEvidence, hardened: 
     const library = evidence.imageLibrary.find((e) => isInside(path.dirname(e.file), df.path));
     const never = evidence.neverRun.flatMap((n) => n.builds.filter((b) => b.dockerfile === df.path).map((b) => ({ use: n, target: b.target })));
     const unread = evidence.unreadBuilds.filter((u) => u.dockerfile === df.path);
-    out.set(df.path, decide(df, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library, never, unread));
+    out.set(df.path, decide(df, project, builds, children, devcontainerFiles.has(df.path), hardened(df.path), parents, library, never, unread));
   }
   return out;
 }
@@ -196,6 +196,7 @@ export function serviceEvidence(s: ServiceLink): Evidence {
 
 function decide(
   df: DockerfileSource,
+  project: Pick<Project, 'dockerfiles'>,
   builds: DockerfileBuild[],
   children: Map<string, Evidence[]>,
   namedByDevcontainer: boolean,
@@ -265,7 +266,7 @@ function decide(
       // (and USER root into the children's RUN steps); a base that only feeds children leaves USER to them.
       const ownStart = also.length > 0 && !runsAs && runsByDefault(parsed, st, parents);
       const manual = runsAs
-        ? `It is also ${also.join(' and ')} as it is, and already runs as ${runsAs.user} there${runsAs.instruction ? ` (USER at line ${runsAs.instruction.line + 1})` : ''}, which the images built FROM it (${childList}) inherit: nothing to add here.`
+        ? `It is also ${also.join(' and ')} as it is, and already runs as ${runsAs.user} there${runsAs.instruction ? ` (${instructionPlace(project, runsAs.instruction, df.path)})` : ''}, which the images built FROM it (${childList}) inherit: nothing to add here.`
         : ownStart
         ? `It is also ${also.join(' and ')} as it is, with a command to run (its own or its base image's), and runs as root there: to harden that use by hand, end this Dockerfile with a non-root USER, and in each image built FROM it (${childList}) put USER root before the RUN steps that need root and its own USER after them; or build the runnable image as a stage FROM this one that adds the USER.`
         : `This is a base image: USER is left to the images built FROM it (${childList}); docker-harden adds it to those it sees run, and any other child needs it by hand, after its RUN steps that need root.`;

@@ -20,9 +20,9 @@ import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:f
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { shellCommands, type ImageFacts } from './knowledge/images.js';
+import { shellCommandConditions, shellCommands, type ImageFacts } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
-import { chainInstructions, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { chainInstructions, instructionPlace, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { installedAtBuild } from './write-paths.js';
 import { execlineAsShell, isExecline } from './execline.js';
@@ -584,7 +584,7 @@ export function shippedRootStarts(project: Project, df: DockerfileSource, base: 
       if (text === undefined) continue;
       const reading = readStartScript(text, path.basename(f.hostPath), workdir, new Map());
       const daemons = reading.rootDaemons.filter((d) => reading.mainRootDaemons?.includes(d) || CRON_DAEMONS.has(d.split(' ')[0]!));
-      if (daemons.length) out.push({ containerPath: f.containerPath, origin: f.instruction ? `COPY at line ${f.instruction.line + 1}` : 'copied in', daemons });
+      if (daemons.length) out.push({ containerPath: f.containerPath, origin: f.instruction ? instructionPlace(project, f.instruction, df.path) : 'copied in', daemons });
     }
   }
   return out;
@@ -698,6 +698,11 @@ export interface StartWrite {
    * its folder is given instead.
    */
   tested?: string;
+  /**
+   * Why the step may not run on every start, where the script says so (`inside an if or case`, `after && or ||`, `in
+   * function f, which the script never calls`): said with the step (in `how`), so findings say "may" for it.
+   */
+  conditional?: string;
 }
 
 export interface ScriptReading {
@@ -770,6 +775,8 @@ export interface RootOnlyStep {
   kind: 'account' | 'chown' | 'drop';
   /** For chown: the new owner as written (variables expanded where known); a chown to the caller itself is allowed. */
   owner?: string;
+  /** Why the step may not run on every start (StartWrite.conditional); already said in `how`. */
+  conditional?: string;
 }
 
 /** A `setcap` a start runs as root: the command and where (`setcap cap_ipc_lock=+ep (entry.sh line 84)`), and what it grants. */
@@ -1118,7 +1125,9 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
   const dropVariables = new Map<string, string[]>();
   // Files the start tests for (`[[ -f ${DHPARAM_FILE} ]]`), by path: a write of one of them is marked (StartWrite.tested).
   const tested = new Map<string, string>();
-  for (const { text: line, start, end, number } of lines) {
+  // Why each command may not run on every start (an if or case branch, a && or || list, a function not always called).
+  const onlyIf = stepConditions(lines.map((l) => l.text));
+  for (const [lineIndex, { text: line, start, end, number }] of lines.entries()) {
     const assign = shellAssignment(line, scope, true);
     if (assign) {
       scope.set(assign.name, assign.value);
@@ -1147,7 +1156,11 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
     const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line) || nonRootSentAway;
     for (const p of existenceTests(line, resolve)) if (!tested.has(p)) tested.set(p, `${NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`} tests whether it exists`);
     const commands = shellCommands(line);
-    for (const argv of commands) {
+    for (const [commandIndex, argv] of commands.entries()) {
+      const conditional = onlyIf[lineIndex]?.[commandIndex];
+      // Where a root-only step or a write is: with why it may not run, so a finding says "may" for it.
+      const stepAt = conditional ? `${at}, ${conditional}` : at;
+      const maybe = conditional ? { conditional } : {};
       const unheld = argv[0] === 'exec' ? argv.slice(1) : argv;
       const heldIn = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(unheld[0] ?? '');
       const words = heldIn && dropVariables.has(heldIn[1]!) ? [...dropVariables.get(heldIn[1]!)!, ...unheld.slice(1)] : unheld;
@@ -1186,7 +1199,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
             record.withoutDrop = `${lead ? 'exec ' : ''}${line.slice(raw[lead + prefix]!.start).trimEnd()}`;
           }
           drops.push(record);
-          if (!underRootCheck) rootOnlySteps.push({ how: `${tool}${drop.user ? ` ${drop.user}` : ''} (${at})`, kind: 'drop' });
+          if (!underRootCheck) rootOnlySteps.push({ how: `${tool}${drop.user ? ` ${drop.user}` : ''} (${stepAt})`, kind: 'drop', ...maybe });
           continue;
         }
       }
@@ -1231,7 +1244,8 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
         if (path.posix.basename(tool) === 'usermod' && words.slice(1).some((w) => /^-[a-zA-Z]*[ug]$|^--(uid|gid)(=|$)/.test(w))) {
           for (const c of ['CHOWN', 'DAC_OVERRIDE']) rootCaps.add(c);
         }
-        if (!underRootCheck && !rootOnlySteps.some((x) => x.how === change)) rootOnlySteps.push({ how: change, kind: 'account' });
+        const step = `${path.posix.basename(tool)} (${stepAt})`;
+        if (!underRootCheck && !rootOnlySteps.some((x) => x.how === step)) rootOnlySteps.push({ how: step, kind: 'account', ...maybe });
       }
       // setcap before the drop: setting a file capability needs CAP_SETFCAP (capabilities(7)), and the capability it grants
       // must stay in the bounding set, or exec of a binary whose file capability is effective fails with EPERM (capabilities(7),
@@ -1253,12 +1267,17 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
         if (!underRootCheck) {
           const operands = (tool === 'chown' ? words.slice(1) : words.slice(words.indexOf('chown') + 1)).filter((w) => !w.startsWith('-'));
           const owner = operands[0] !== undefined ? (expandArgs(operands[0], scope) ?? operands[0]) : undefined;
-          rootOnlySteps.push({ how: `chown${owner ? ` ${owner}` : ''} (${at})`, kind: 'chown', ...(owner ? { owner } : {}) });
+          rootOnlySteps.push({ how: `chown${owner ? ` ${owner}` : ''} (${stepAt})`, kind: 'chown', ...(owner ? { owner } : {}), ...maybe });
         }
       }
       // `sudo mkdir -p /run/app`: the command sudo runs as root writes as any other would.
       const written = escalatesToRoot(words, scope) ? escalatedCommand(words) : words;
-      for (const w of writesOf(written, resolve, at)) if (!writes.some((x) => x.path === w.path && x.kind === w.kind)) writes.push(w);
+      for (const w of writesOf(written, resolve, stepAt)) {
+        const seen = writes.findIndex((x) => x.path === w.path && x.kind === w.kind);
+        if (seen < 0) writes.push({ ...w, ...maybe });
+        // The same write made on every start elsewhere in the script: it is certain.
+        else if (writes[seen]!.conditional && !conditional) writes[seen] = w;
+      }
     }
   }
   for (const w of writes) if (w.kind === 'file' && tested.has(w.path)) w.tested = tested.get(w.path)!;
@@ -1287,6 +1306,85 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
     ...(staticCollects.length ? { staticCollects } : {}),
     ...(depInstalls.length ? { depInstalls } : {}),
   };
+}
+
+/** A shell function's first line: `name() {`, `function name {`, `function name() {` (the brace may follow on its own line). */
+const FUNCTION_HEADER = /^\s*(?:function\s+([A-Za-z_][\w.:-]*)\s*(?:\(\s*\))?|([A-Za-z_][\w.:-]*)\s*\(\s*\))\s*(\{)?/;
+
+/**
+ * For each logical line of a script and each simple command on it (in shellCommands' order), why the command may not
+ * run on every start, or undefined where it always runs as far as the text shows: inside an `if` or `case` branch, after
+ * a `&&` or `||` in its list (`[ -f "$F" ] && sed -i … "$F"`), or in a function that the script calls only from such
+ * places or never (a function nothing calls never runs). A function called at the top level (or from a function that
+ * always runs) runs its body as the top level would. Loops are not counted: their bodies usually run.
+ */
+function stepConditions(lineTexts: string[]): (string | undefined)[][] {
+  const read = lineTexts.map((t) => shellCommandConditions(t));
+  const fnOf: (string | undefined)[] = [];
+  const header: boolean[] = [];
+  // The if/case depth at the start of each line, and at the start of each function's body.
+  const depthAt: number[] = [];
+  const bodyDepth = new Map<string, number>();
+  let depth = 0;
+  let fn: string | undefined;
+  let braces = 0;
+  let opened = false;
+  lineTexts.forEach((t, i) => {
+    depthAt[i] = depth;
+    depth = Math.max(0, depth + read[i]!.depth);
+    if (fn === undefined) {
+      const h = FUNCTION_HEADER.exec(t);
+      if (!h) return;
+      const name = (h[1] ?? h[2])!;
+      header[i] = true;
+      fnOf[i] = name;
+      bodyDepth.set(name, depthAt[i]!);
+      // `name() { …; }` on one line: its body is this line.
+      if (h[3] && /(^|[;&\s])\}\s*$/.test(t.slice(h[0].length))) return;
+      fn = name;
+      braces = h[3] ? 1 : 0;
+      opened = !!h[3];
+      return;
+    }
+    fnOf[i] = fn;
+    if (/^\s*\{\s*$/.test(t) || (/\{\s*$/.test(t) && !/^\s*\}/.test(t))) {
+      braces++;
+      opened = true;
+    } else if (/^\s*\}/.test(t)) braces--;
+    if (opened && braces <= 0) fn = undefined;
+  });
+  const names = new Set(bodyDepth.keys());
+  // Calls of each function: from where (a function or the top level), and whether that call always runs there.
+  const calls: { callee: string; caller: string | undefined; always: boolean }[] = [];
+  read.forEach((r, i) => {
+    r.commands.forEach((c, k) => {
+      const callee = c.argv[0] === 'exec' ? c.argv[1] : c.argv[0];
+      if (callee === undefined || !names.has(callee) || (header[i] && k === 0) || fnOf[i] === callee) return;
+      const base = fnOf[i] === undefined ? 0 : bodyDepth.get(fnOf[i]!)!;
+      calls.push({ callee, caller: fnOf[i], always: !c.guarded && depthAt[i]! + c.nested <= base });
+    });
+  });
+  const runs = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of calls) {
+      if (c.always && !runs.has(c.callee) && (c.caller === undefined || runs.has(c.caller))) {
+        runs.add(c.callee);
+        grew = true;
+      }
+    }
+  }
+  return read.map((r, i) =>
+    r.commands.map((c, k) => {
+      const inFn = fnOf[i];
+      if (inFn !== undefined && header[i] && k === 0) return undefined;
+      if (inFn !== undefined && !runs.has(inFn)) return `in function ${inFn}, which the script ${calls.some((x) => x.callee === inFn) ? 'calls only on some paths' : 'never calls'}`;
+      const base = inFn === undefined ? 0 : bodyDepth.get(inFn)!;
+      if (depthAt[i]! + c.nested > base) return 'inside an if or case';
+      if (c.guarded) return 'after && or ||';
+      return undefined;
+    }),
+  );
 }
 
 /**

@@ -202,6 +202,26 @@ describe('a table image whose own start needs root', () => {
     expect(findings.map((f) => f.message)).toEqual([expect.stringContaining("lscr.io/linuxserver/baseimage-debian:bookworm's own start (s6-overlay's /init) renumbers abc")]);
   });
 
+  it('reports a USER over gitea, nginx-proxy-manager and uptime-kuma 1.x, whose own starts need root (rows with startNeedsRoot)', async () => {
+    for (const [from, user, says] of [
+      ['gitea/gitea:1.22', 'git', "gitea/gitea:1.22's own start (/usr/bin/entrypoint, then s6-svscan /etc/s6) rewrites git's UID"],
+      ['jc21/nginx-proxy-manager:2', '1000', "jc21/nginx-proxy-manager:2's own start (s6-overlay's /init) renumbers its npm user"],
+      ['louislam/uptime-kuma:1', 'node', "louislam/uptime-kuma:1's own start (dumb-init -- extra/entrypoint.sh, 1.x) runs chown -hRc"],
+    ]) {
+      const { findings, changed } = await run({ Dockerfile: `FROM ${from}\nUSER ${user}\n` });
+      expect(changed.Dockerfile, from).toBeUndefined();
+      expect(findings.map((f) => f.message), from).toEqual([expect.stringContaining(says)]);
+      expect(findings[0]!.manual, from).toMatch(/^Remove the USER at line 2 and let the entrypoint start as root/);
+    }
+  });
+
+  it('leaves the variants that start as their user (gitea -rootless, uptime-kuma 2.x) and an image whose ENTRYPOINT the Dockerfile replaces', async () => {
+    for (const df of ['FROM gitea/gitea:1.22-rootless\nUSER 1000:1000\n', 'FROM louislam/uptime-kuma:2.0.2\nUSER node\n', 'FROM gitea/gitea:1.22\nUSER git\nENTRYPOINT ["/usr/local/bin/gitea", "web"]\n']) {
+      const { findings } = await run({ Dockerfile: df });
+      expect(findings.filter((f) => f.message.includes("own start")), df).toEqual([]);
+    }
+  });
+
   it('leaves a docker-library image run as its own user (its entrypoint checks id -u)', async () => {
     for (const from of ['postgres:16', 'redis:7-alpine']) {
       const user = from.startsWith('postgres') ? 'postgres' : 'redis';
@@ -289,5 +309,116 @@ describe('a numeric USER with group 0 and a group-writable folder (DefectDojo-li
     expect(groupWritable.findings.filter((f) => f.message.startsWith('already runs as'))).toEqual([]);
     const ownerOnly = await run({ Dockerfile: df('chmod -R u+w'), 'start.sh': start });
     expect(ownerOnly.findings.map((f) => f.message)).toEqual([expect.stringContaining('its start writes /etc/app/app.conf')]);
+  });
+});
+
+describe("a service's own start (compose command:, entrypoint:, a start script it names) under an existing USER", () => {
+  const DF = ['FROM debian:bookworm-slim', 'RUN useradd --system --uid 1000 --user-group app', 'COPY app.conf /etc/app/app.conf', 'COPY scripts/ /scripts/', 'USER app', 'CMD ["/usr/local/bin/app"]', ''].join('\n');
+  const files = { Dockerfile: DF, 'app.conf': 'port=PORT\n', 'scripts/fix-perms.sh': '#!/bin/sh\nset -e\nchown -R www-data /srv\nexec "$@"\n' };
+  const already = (findings: { message: string }[]) => findings.filter((f) => f.message.startsWith('already runs as')).map((f) => f.message);
+
+  it('names the service whose command runs a root-only step (string, list, and folded YAML)', async () => {
+    for (const command of [
+      `command: sh -c "usermod -u 1001 app && exec /usr/local/bin/app"`,
+      `command: ["sh", "-c", "usermod -u 1001 app && exec /usr/local/bin/app"]`,
+      `command: >\n      sh -c "usermod -u 1001 app\n      && exec /usr/local/bin/app"`,
+    ]) {
+      const compose = `services:\n  web:\n    build: .\n    ${command}\n`;
+      const { findings, changed } = await run({ ...files, 'compose.yaml': compose });
+      expect(changed.Dockerfile, command).toBeUndefined();
+      const messages = already(findings);
+      expect(messages, command).toHaveLength(1);
+      expect(messages[0], command).toMatch(/but the start of service web \(its compose command, entrypoint or the script it runs\) runs usermod \(command of service web/);
+    }
+  });
+
+  it("reads a start script in the image that the service's entrypoint names, and one it bind-mounts", async () => {
+    const inImage = await run({ ...files, 'compose.yaml': 'services:\n  worker:\n    build: .\n    entrypoint: ["/scripts/fix-perms.sh"]\n' });
+    expect(already(inImage.findings)).toEqual([expect.stringContaining('the start of service worker (its compose command, entrypoint or the script it runs) runs chown www-data (fix-perms.sh line 3)')]);
+    const mounted = await run({
+      ...files,
+      'ops/start.sh': '#!/bin/sh\nset -e\nsed -i "s/PORT/$PORT/" /etc/app/app.conf\nexec /usr/local/bin/app\n',
+      'compose.yaml': 'services:\n  web:\n    build: .\n    volumes:\n      - ./ops/start.sh:/start.sh:ro\n    command: /start.sh\n',
+    });
+    expect(already(mounted.findings)).toEqual([expect.stringContaining('the start of service web (its compose command, entrypoint or the script it runs) writes /etc/app/app.conf (sed -i on /etc/app/app.conf (start.sh line 3)')]);
+  });
+
+  it('leaves a service that runs a plain command, one with its own user:, and a guarded step', async () => {
+    for (const service of [
+      'command: ["/usr/local/bin/app", "--port", "8080"]',
+      'user: root\n    command: sh -c "usermod -u 1001 app && exec /usr/local/bin/app"',
+      `command: sh -c 'if [ "$(id -u)" = 0 ]; then usermod -u 1001 app; fi; exec /usr/local/bin/app'`,
+    ]) {
+      const { findings } = await run({ ...files, 'compose.yaml': `services:\n  web:\n    build: .\n    ${service}\n` });
+      expect(already(findings), service).toEqual([]);
+    }
+  });
+
+  it('names only the services whose start does it, beside the image start', async () => {
+    const compose = 'services:\n  web:\n    build: .\n  worker:\n    build: .\n    entrypoint: ["/scripts/fix-perms.sh"]\n    command: ["/usr/local/bin/app", "work"]\n';
+    const { findings } = await run({ ...files, 'compose.yaml': compose });
+    const messages = already(findings);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('the start of service worker ');
+    expect(messages[0]).not.toContain('service web');
+  });
+});
+
+describe('start writes into folders and files the build made as root, outside the system trees', () => {
+  const DF = (lines: string[], from = 'debian:bookworm-slim') =>
+    [`FROM ${from}`, 'RUN useradd --system --uid 1000 --user-group app', ...lines, 'COPY start.sh /start.sh', 'USER app', 'CMD ["/start.sh"]', ''].join('\n');
+  const START = (step: string) => `#!/bin/sh\nset -e\n${step}\nexec /usr/local/bin/app\n`;
+  const already = async (tree: Record<string, string>) => (await run(tree)).findings.filter((f) => f.message.startsWith('already runs as'));
+
+  it('reports a write and a mkdir -p into a WORKDIR made as root before the USER (also CRLF and # escape=)', async () => {
+    const df = DF(['WORKDIR /app', 'COPY . .']);
+    for (const file of [df, toCrlf(df), `# escape=\`\n${df}`]) {
+      const line = file.startsWith('#') ? 4 : 3;
+      for (const [step, says] of [
+        ['echo "{}" > /app/state.json', '/app/state.json (echo > /app/state.json (start.sh line 3))'],
+        ['mkdir -p /app/cache', '/app/cache (mkdir /app/cache'],
+      ]) {
+        const found = await already({ Dockerfile: file, 'start.sh': START(step) });
+        expect(found, step).toHaveLength(1);
+        expect(found[0]!.message, step).toContain(says);
+        expect(found[0]!.message, step).toContain(`where /app was made as root by WORKDIR /app (line ${line}), and the build does not give app: that step fails and the start stops`);
+        expect(found[0]!.manual, step).toContain('RUN chown -R app /app before the USER');
+      }
+    }
+  });
+
+  it('reports a start that rewrites a file a COPY without --chown put in, on any base', async () => {
+    for (const from of ['debian:bookworm-slim', 'registry.example.com/acme/base:1']) {
+      const found = await already({ Dockerfile: DF(['COPY config.js /srv/www/config.js'], from), 'config.js': 'x', 'start.sh': START('envsubst < /srv/www/config.tpl > /srv/www/config.js') });
+      expect(found.map((f) => f.message), from).toEqual([expect.stringContaining('where /srv/www/config.js was copied in as root by COPY without --chown (line 3)')]);
+    }
+  });
+
+  it('leaves what the build gives the user or does not show as root: after USER, chown, --chown, an unknown base, a mkdir -p of a shown folder, a package folder', async () => {
+    const cases: [string[], string, string?][] = [
+      [['WORKDIR /app', 'RUN chown -R app:app /app'], 'echo x > /app/state.json'],
+      [['WORKDIR /app', 'RUN chmod 777 /app'], 'echo x > /app/state.json'],
+      [['WORKDIR /app'], 'mkdir -p /app'],
+      [['WORKDIR /app', 'RUN mkdir /app/cache'], 'mkdir -p /app/cache'],
+      [['COPY --chown=app:app config.js /srv/www/config.js'], 'echo x > /srv/www/config.js'],
+      [['WORKDIR /app'], 'echo x > /app/state.json', 'registry.example.com/acme/base:1'],
+      [[], 'mkdir -p /var/lib/app'],
+      [['WORKDIR /home/app'], 'echo x > /home/app/state'],
+    ];
+    for (const [lines, step, from] of cases) {
+      const found = await already({ Dockerfile: DF(lines, from), 'config.js': 'x', 'start.sh': START(step) });
+      expect(found.map((f) => f.message), `${lines.join('; ')} / ${step}`).toEqual([]);
+    }
+    // A WORKDIR after the USER: BuildKit makes it for that user.
+    const after = ['FROM debian:bookworm-slim', 'RUN useradd --system --uid 1000 --user-group app', 'COPY start.sh /start.sh', 'USER app', 'WORKDIR /app', 'CMD ["/start.sh"]', ''].join('\n');
+    expect(await already({ Dockerfile: after, 'start.sh': START('echo x > /app/state.json') })).toEqual([]);
+  });
+});
+
+describe('build-made root folders: what is not a start write, or may be covered', () => {
+  it('leaves placeholder folders the repository keeps (.keep) and a relative chown from the WORKDIR (maybe-finance)', async () => {
+    const df = ['FROM debian:bookworm-slim', 'WORKDIR /rails', 'COPY . /rails', 'RUN useradd rails --uid 1000 && chown -R rails:rails log tmp', 'COPY start.sh /start.sh', 'USER 1000:1000', 'CMD ["/start.sh"]', ''].join('\n');
+    const { findings } = await run({ Dockerfile: df, 'log/.keep': '', 'tmp/.keep': '', 'start.sh': '#!/bin/sh\nset -e\necho started > /rails/tmp/started\nexec /usr/local/bin/app\n' });
+    expect(findings.filter((f) => f.message.startsWith('already runs as')).map((f) => f.message)).toEqual([]);
   });
 });

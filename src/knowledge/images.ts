@@ -1932,6 +1932,12 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
       distro: 'alpine',
       existingUser: user('git', 1000),
       dropsPrivileges: true,
+      // docker/root/usr/bin/entrypoint (no `id -u` check, no set -e) rewrites git's entries in /etc/passwd and /etc/group
+      // with sed -i when USER or USER_UID/USER_GID differ, then execs s6-svscan /etc/s6, whose gitea/run starts the server
+      // with `exec su-exec $USER /usr/local/bin/gitea web` (su-exec calls setgroups: EPERM for a non-root caller) and
+      // openssh/run starts sshd: as a non-root USER the server never starts.
+      startNeedsRoot:
+        "(/usr/bin/entrypoint, then s6-svscan /etc/s6) rewrites git's UID and GID in /etc/passwd and /etc/group when USER_UID or USER_GID is set, and starts gitea with su-exec git (docker/root/etc/s6/gitea/run) and sshd, all as root",
       capsUnknown:
         "runs s6-svscan as root, which supervises `su-exec git gitea web` and OpenSSH's sshd as root after chown and chmod steps over /data (docker/root/etc/s6): what sshd needs under cap_drop ALL was not checked (the -rootless tags run as 1000 with Gitea's built-in SSH server)",
       dataPaths: ['/data'],
@@ -1956,6 +1962,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
           defaultUser: '1000:1000',
           nonRootByDefault: true,
           dropsPrivileges: false,
+          startNeedsRoot: undefined,
           capsUnknown: undefined,
           tmpfsPaths: ['/tmp'],
           dataPaths: ['/var/lib/gitea', '/etc/gitea'],
@@ -2183,6 +2190,10 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
         // 1000 (Docker's ping_group_range lets it fall back to an unprivileged ICMP socket).
         set: {
           dropsPrivileges: true,
+          // extra/entrypoint.sh at 1.23.16, under set -e, with no `id -u` check: as a non-root USER its chown to PUID:PGID
+          // (0:0 unless set) fails with EPERM and the script stops before the server starts.
+          startNeedsRoot:
+            '(dumb-init -- extra/entrypoint.sh, 1.x) runs chown -hRc "$PUID":"$PGID" /app/data under set -e and then setpriv --reuid "$PUID" --regid "$PGID", with no root check and PUID/PGID 0 by default: as another user the chown fails and the start stops',
           capsNeeded: ['CHOWN', 'NET_RAW', 'SETGID', 'SETUID'],
           fileCapabilities: [],
           dataPaths: ['/app/data'],
@@ -2612,6 +2623,10 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: {
       distro: 'debian',
       dropsPrivileges: true,
+      // prepare/10-usergroup.sh, under set -e, runs usermod -u "$PUID" (or useradd) and groupmod -o -g "$PGID" on npm's user
+      // with no root check, then chowns its home: each fails for a non-root caller, and the prepare step stops there.
+      startNeedsRoot:
+        "(s6-overlay's /init) renumbers its npm user to PUID/PGID with usermod and groupmod under set -e (docker/rootfs/etc/s6-overlay/s6-rc.d/prepare/10-usergroup.sh) and chowns its folders before openresty and the node backend start, all as root",
       capsUnknown:
         "runs s6-overlay's /init as root, whose prepare scripts renumber its user to PUID/PGID (usermod, groupmod) and chown its folders before openresty's master and the node backend start: what that needs under cap_drop ALL was not checked",
       dataPaths: ['/data', '/etc/letsencrypt'],
@@ -3061,6 +3076,49 @@ export function shellCommands(text: string): string[][] {
   }
   flush();
   return out;
+}
+
+/**
+ * shellCommands with, for each command, what may keep it from running: `guarded` when a `&&` or `||` comes before it in
+ * its list (`[ -f x ] && sed -i …`: it runs only when the test holds), and `nested`, the `if`/`case` blocks open around
+ * it that this text opened (a one-line `if …; then sed -i …; fi`; below 0 after a `fi` closing an outer one). `depth`
+ * is the net count opened at the end (1 for a multi-line `if` opened here, -1 for its `fi`). The commands are those
+ * shellCommands gives, in the same order.
+ */
+export function shellCommandConditions(text: string): { commands: { argv: string[]; guarded: boolean; nested: number }[]; depth: number } {
+  const commands: { argv: string[]; guarded: boolean; nested: number }[] = [];
+  let cur: string[] = [];
+  let guarded = false;
+  let curGuarded = false;
+  let depth = 0;
+  let curNested = 0;
+  let prevOp: string | undefined;
+  const flush = () => {
+    if (cur.length) commands.push({ argv: cur, guarded: curGuarded, nested: curNested });
+    cur = [];
+  };
+  for (const t of tokenize(text)) {
+    if ('op' in t) {
+      flush();
+      if ((t.op === '&' || t.op === '|') && prevOp === t.op) guarded = true;
+      else if (t.op === ';' || t.op === '\n' || t.op === '&') guarded = false;
+      prevOp = t.op;
+      continue;
+    }
+    prevOp = undefined;
+    if (cur.length === 0) {
+      if (t.word === 'if' || t.word === 'case') depth++;
+      else if (t.word === 'fi' || t.word === 'esac') depth--;
+    }
+    if (cur.length === 0 && (KEYWORDS.has(t.word) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(t.word))) continue;
+    if (cur.length === 0) {
+      curGuarded = guarded;
+      curNested = depth;
+      cur.push(t.word.replace(/^\/(usr\/)?(local\/)?s?bin\//, ''));
+    } else cur.push(t.word);
+  }
+  flush();
+  return { commands, depth };
 }
 
 /**

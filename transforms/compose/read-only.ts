@@ -185,7 +185,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (trustWrite) {
     const folder = trustWrite.kind === 'dir' ? trustWrite.path : path.posix.dirname(trustWrite.path);
     return note(
-      `its start writes ${trustWrite.path} (${trustWrite.how}), in ${folder}, which holds what the system trusts as the image has it: a read-only root makes that step fail, and a tmpfs there would hide the image's files; root left writable`,
+      `its start ${trustWrite.conditional ? 'may write' : 'writes'} ${trustWrite.path} (${trustWrite.how}), in ${folder}, which holds what the system trusts as the image has it: a read-only root makes that step fail, and a tmpfs there would hide the image's files; root left writable`,
       'Move that step into the build (COPY the certificates and RUN it there), or make the start skip it when nothing changed; then run docker-harden again.',
     );
   }
@@ -243,7 +243,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (systemWrite) {
     const folder = path.posix.dirname(systemWrite.path);
     return note(
-      `its start writes ${systemWrite.path} (${systemWrite.how}), in ${folder}, a folder of the system that holds the image's own files: a read-only root makes that step fail, and a tmpfs there would hide those files; root left writable`,
+      `its start ${systemWrite.conditional ? 'may write' : 'writes'} ${systemWrite.path} (${systemWrite.how}), in ${folder}, a folder of the system that holds the image's own files: a read-only root makes that step fail, and a tmpfs there would hide those files; root left writable`,
       `Have the start write it under /tmp or a volume (or mount that file from a volume), or move the step into the build; then run docker-harden again.`,
     );
   }

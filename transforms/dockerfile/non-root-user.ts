@@ -33,6 +33,7 @@ import {
   lastEnv,
   variableScopes,
   expandWord,
+  instructionPlace,
   type CreatedUser,
   type StageBase,
 } from '../../src/dockerfile-info.js';
@@ -43,7 +44,7 @@ import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isD
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
 import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
@@ -463,7 +464,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const trustWrite = startWrites.find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
   if (trustWrite) {
     return report(
-      `the start script writes ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
+      `the start script ${trustWrite.conditional ? 'may write' : 'writes'} ${trustWrite.path} (${trustWrite.how}), in a folder that decides what the system trusts: a non-root user could do that only by owning it; no user added`,
       'Move that step into the build (RUN before USER), or keep the service on root; then run docker-harden again.',
     );
   }
@@ -600,8 +601,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
         .flatMap(({ reading }) => reading.rootOnlySteps ?? [])
         .filter((x) => x.kind === 'chown' && x.owner !== undefined && !x.owner.includes('$') && !planNames.has(x.owner.split(/[:.]/)[0]!));
   if (foreignChowns.length) {
+    const may = onSomeStartsOnly(foreignChowns);
     return report(
-      `its start runs ${foreignChowns.slice(0, 3).map((x) => x.how).join(', ')} outside a root check and stops at a failed step (set -e): only root may give files to another user, so under USER ${plan.user} the start would stop there; no user added`,
+      `its start ${may ? 'may run' : 'runs'} ${foreignChowns.slice(0, 3).map((x) => x.how).join(', ')} outside a root check and stops at a failed step (set -e): only root may give files to another user, so under USER ${plan.user} the start ${may ? 'may stop there (where that step runs)' : 'would stop there'}; no user added`,
       `Give those files to their owner at build time (RUN chown … before USER) and drop the chown from the start, or guard it with if [ "$(id -u)" = 0 ]; then run docker-harden again.`,
     );
   }
@@ -714,8 +716,9 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   const lostWrites = unwritable.filter((w) => !stops(w));
   if (fatal.length) {
     const list = fatal.slice(0, 3).map(startWriteText).join(', ');
+    const may = onSomeStartsOnly(fatal);
     return report(
-      `its start writes ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails and the start stops (set -e, or a && chain); no user added`,
+      `its start ${may ? 'may write' : 'writes'} ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails ${may ? 'where it runs ' : ''}and the start stops (set -e, or a && chain); no user added`,
       `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
     );
   }
@@ -759,7 +762,7 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (layout.copied.length) parts.push(`COPY --chown into ${layout.copied.join(', ')}`);
   if (lostWrites.length) {
     parts.push(
-      `its start writes ${lostWrites.slice(0, 3).map(startWriteText).join(', ')}, where only root may write: as ${plan.user} that step fails and the script goes on without it (no set -e); move it into the build if the app needs it`,
+      `its start ${onSomeStartsOnly(lostWrites) ? 'may write' : 'writes'} ${lostWrites.slice(0, 3).map(startWriteText).join(', ')}, where only root may write: as ${plan.user} that step fails${onSomeStartsOnly(lostWrites) ? ' where it runs' : ''} and the script goes on without it (no set -e); move it into the build if the app needs it`,
     );
   }
   const movedConfig = homeConfig.filter((w) => w.edit);
@@ -859,15 +862,31 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   };
   const isSelf = (owner: string) => accountOf().self.has(owner.split(/[:.]/)[0]!) || /\$\(id -u\)|\$\{?(UID|EUID|USER)\}?\b/.test(owner);
   const start = imageStart(ctx.project, df, base);
-  const readings = [...start.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(start.command ? [{ reading: start.command, text: undefined }] : [])];
-  const steps = readings.flatMap(({ reading, text }) => (reading.rootOnlySteps ?? []).filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner))).map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text) })));
+  // The starts to check: the image's own, and the start of each service that runs the image as this user with its own
+  // `command:`/`entrypoint:` (or a start script it bind-mounts), read as the add path reads them (serviceStart). A step
+  // or write found only in a service's start is named with that service.
+  const starts: { start: ImageStart; service?: string }[] = [
+    { start },
+    ...services.filter((s) => composeUser(s) === undefined).map((s) => ({ start: serviceStart(ctx.project, s, df, base), service: s.name })).filter((u) => u.start !== start),
+  ];
+  const unitOf = new Map<string, string | undefined>();
+  const steps = starts.flatMap(({ start: own, service }) =>
+    [...own.scripts.map((sc) => ({ reading: sc.reading, text: sc.source.text as string | undefined })), ...(own.command ? [{ reading: own.command, text: undefined }] : [])].flatMap(({ reading, text }) =>
+      (reading.rootOnlySteps ?? [])
+        .filter((x) => x.kind !== 'chown' || (x.owner !== undefined && !x.owner.includes('$') && !isSelf(x.owner)))
+        .filter((x) => !unitOf.has(x.how) && (unitOf.set(x.how, service), true))
+        .map((x) => ({ ...x, stops: x.kind === 'drop' || !text || ERREXIT.test(text), service })),
+    ),
+  );
   // Start writes into the system's folders that nothing of the build gives the user.
   const ownImageUser = !ins || (facts?.nonRootByDefault && (name === facts.defaultUser.split(':')[0] || name === facts.existingUser?.name || (accountOf().account?.uid !== undefined && String(accountOf().account!.uid) === facts.defaultUser.split(':')[0])));
   // Stock nginx run as a non-root USER: nginx/unprivileged names what stops it at start (its start hooks' writes into /etc/nginx included).
   const nginxSpeaks = !!facts?.swapTo && ctx.enabled('nginx/unprivileged');
-  const startWrites = ownImageUser || nginxSpeaks ? [] : imageStartWrites(start);
-  // What nothing of the build gives the user, read only when the start writes anything at all.
-  const systemWritesLeft = (): StartWrite[] => {
+  const startWrites: (StartWrite & { service?: string })[] = [];
+  if (!ownImageUser && !nginxSpeaks) for (const { start: own, service } of starts) for (const w of imageStartWrites(own)) if (!startWrites.some((x) => x.path === w.path && x.how === w.how)) startWrites.push({ ...w, service });
+  const rootMadeWhy = new Map<StartWrite, string>();
+  // What nothing of the build gives the user, read only when the start writes anything at all (issue 13).
+  const writesLeft = (): (StartWrite & { service?: string })[] => {
     const chowned = [...imageLevelsOf(base)].flatMap((b) => chownsIn(b.chain, df.parsed.escape, df.parsed.globalArgs)).filter((c) => isSelf(c.user));
     const copiedTo = chainInstructions(base.chain)
       .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.some((f) => f.name === 'chown' && typeof f.value === 'string' && isSelf(f.value)))
@@ -879,20 +898,47 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     const worldWritable = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').flatMap((i) => runCommands(i, df.parsed.escape)).filter((w) => w[0] === 'chmod' && w.some((a) => writable.test(a))).flatMap((w) => w.slice(1).filter((a) => a.startsWith('/')));
     const mounted = services.flatMap((s) => s.volumes.map((m) => m.target.replace(/\/+$/, '') || '/'));
     const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
-    return startWrites.filter((w) => {
-      if (w.observed || w.kind === 'dir') return false;
+    // Outside the system's trees, only folders and files the Dockerfile shows made as root (rootMadeInBuild).
+    const rootMade = rootMadeInBuild(df, base);
+    const rootMadeFor = (w: StartWrite): string | undefined => {
       const need = path.posix.dirname(w.path);
-      if (!isSystemPath(need) || isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+      if (w.kind === 'dir') {
+        // `mkdir -p X`: a no-op where the build shows X (made, copied to, a WORKDIR, or holding any of those); else it makes
+        // X in its folder, which must be writable.
+        if (rootMade.shown.some((p) => isUnder(p, w.path))) return undefined;
+        return rootMade.folders.get(need);
+      }
+      if (w.kind === 'file' || w.inPlace) return rootMade.files.get(w.path) ?? (w.kind === 'file' ? rootMade.folders.get(need) : undefined);
+      return rootMade.folders.get(need);
+    };
+    return startWrites.filter((w) => {
+      if (w.observed) return false;
+      const need = path.posix.dirname(w.path);
+      if (isUnderRoot(need) || /[*?[$]/.test(need)) return false;
+      // Only writes a start command shows (not a placeholder folder's inferred use), and only where every chown to the
+      // user names an absolute path (`chown -R rails db log` from the WORKDIR is not resolved here: it may cover the write).
+      const made = isSystemPath(need) || w.placeholder || chowned.some((c) => c.paths.some((q) => !q.startsWith('/'))) ? undefined : rootMadeFor(w);
+      // A mkdir in a system folder is skipped: the folder may be a package's, made there for its own user.
+      if ((w.kind === 'dir' || !isSystemPath(need)) && !made) return false;
       // A file rewritten in place (not replaced, as sed -i does) needs only the file.
       const covers = (d: string) => ((w.kind === 'file' || w.inPlace) && isUnder(w.path, d)) || isUnder(need, d);
+      if (made) rootMadeWhy.set(w, made);
       const byChown = chowned.some((c) => c.paths.some((q) => (c.recursive || q === need || q === w.path) && covers(q)));
       return ![...ANYONE_WRITES, ...copiedTo.filter(() => w.kind === 'file' || w.inPlace), ...worldWritable, ...mounted, ...vols].some(covers) && !byChown;
     });
   };
-  const writes = !startWrites.length ? [] : systemWritesLeft();
+  const writes = startWrites.length ? writesLeft() : [];
+  const systemWrites = writes.filter((w) => !rootMadeWhy.has(w));
+  const buildWrites = writes.filter((w) => rootMadeWhy.has(w));
   const stopsWrite = (w: StartWrite) => {
-    const sc = start.scripts.find((x) => w.how.includes(`(${x.where} line `));
+    const sc = starts.flatMap((u) => u.start.scripts).find((x) => w.how.includes(`(${x.where} line `));
     return !sc || ERREXIT.test(sc.source.text);
+  };
+  // Whose start a step is in: the image's ("its start"), or a service's own command or start script (named).
+  const whose = (items: { service?: string }[]) => {
+    const named = [...new Set(items.map((x) => x.service).filter((x): x is string => x !== undefined))];
+    if (!named.length) return 'its start';
+    return `${items.some((x) => x.service === undefined) ? 'its start and ' : ''}the start of service${named.length > 1 ? 's' : ''} ${named.join(', ')} (its compose command, entrypoint or the script it runs)`;
   };
   // The base's own start, from the table, where the image keeps it (no ENTRYPOINT of the repository replaces it).
   const tableStart = facts?.startNeedsRoot && !imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT') ? facts.startNeedsRoot : undefined;
@@ -903,9 +949,12 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const drops = steps.filter((x) => x.kind === 'drop');
   const others = steps.filter((x) => x.kind !== 'drop');
   if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
-  if (others.length) fails.push(`its start runs ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
-  if (drops.length) fails.push(`it steps down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
-  if (writes.length) fails.push(`its start writes ${writes.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${writes.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  if (others.length) fails.push(`${whose(others)} ${onSomeStartsOnly(others) ? 'may run' : 'runs'} ${others.slice(0, 3).map((x) => x.how).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} outside a root check, which only root may do (${others.some((x) => x.stops) ? 'the script stops there: set -e or a && chain' : 'each fails and the script goes on without it'})`);
+  if (drops.length) fails.push(`${drops.every((x) => x.service === undefined) ? 'it' : whose(drops)} ${onSomeStartsOnly(drops) ? 'may step' : 'steps'} down with ${drops.slice(0, 2).map((x) => x.how).join(', ')} outside a root check: as a non-root caller that fails (setgroups needs root) and the program never starts`);
+  if (systemWrites.length) fails.push(`${whose(systemWrites)} ${onSomeStartsOnly(systemWrites) ? 'may write' : 'writes'} ${systemWrites.slice(0, 3).map(startWriteText).join(', ')}, in the system's folders, root's in the image, which the build does not give ${name}: ${systemWrites.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  if (buildWrites.length) fails.push(`${whose(buildWrites)} ${onSomeStartsOnly(buildWrites) ? 'may write' : 'writes'} ${buildWrites.slice(0, 3).map((w) => `${startWriteText(w)}, where ${rootMadeWhy.get(w)}`).join('; ')}, and the build does not give ${name}: ${buildWrites.some(stopsWrite) ? 'that step fails and the start stops' : 'that step fails (the script goes on without it)'}`);
+  // Every step named is one the start may skip (an if or case branch, a && list, a function not always called): a possibility.
+  const mayOnly = !tableStart && onSomeStartsOnly([...steps, ...writes]);
   const fixes: string[] = [];
   if (tableStart || drops.length || others.some((x) => x.kind === 'account')) {
     fixes.push(`remove the ${ins ? `USER at line ${ins.line + 1}` : 'inherited USER (USER root before the start)'} and let the entrypoint start as root and step down${drops.length ? ` (it already does: ${drops[0]!.how})` : ''}; compose/cap-drop then gives it only the capabilities that needs`);
@@ -914,7 +963,8 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   if (writes.length) {
     // A folder of the app's own under a system tree (/etc/nginx) may be given to the user; a shared root (/etc, /var/lib) never.
     const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
-    const own = folders.filter((d) => d.split('/').length > 3 || (d.split('/').length === 3 && !SHARED_SYSTEM_FOLDERS.has(d)));
+    // The build's own folders (made as root by a WORKDIR, a COPY or a mkdir) are the app's: given by a chown, wherever they are.
+    const own = folders.filter((d) => writes.some((w) => rootMadeWhy.has(w) && path.posix.dirname(w.path) === d) || d.split('/').length > 3 || (d.split('/').length === 3 && !SHARED_SYSTEM_FOLDERS.has(d)));
     const shared = folders.filter((d) => !own.includes(d));
     const owner = group ? `${name}:${group}` : name;
     fixes.push(
@@ -926,7 +976,7 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     transform: ID,
     file: df.path,
     range: [stage.from.start, stage.from.end],
-    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? 'the container fails at start as that user' : 'as that user those steps fail'}; USER left as written`,
+    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? `the container ${mayOnly ? 'may fail' : 'fails'} at start as that user` : 'as that user those steps fail'}; USER left as written`,
     severity: 'warning',
     cis: CIS,
     manual: `${fixes.join('; ')}; then run docker-harden again.`.replace(/^./, (c) => c.toUpperCase()),
@@ -952,6 +1002,65 @@ function homeWriterNote(df: DockerfileSource, stage: DfStage, plan: UserPlan, wr
     `ENV ${dirs.map((d, i) => `${d.variable}=${folders[i]}`).join(' ')}`,
   ];
   return `${writer.program} keeps ${where} (${writer.source}): as ${plan.user} on scratch HOME is /, which it cannot write, so those are lost; bring in folders it owns before the USER: ${lines.join('; ')}, and mount a volume at ${folders[0]} to keep them`;
+}
+
+/**
+ * Folders and files outside the system's trees that the Dockerfile shows made as root, for the existing-USER check
+ * (existingUserAtStart), with how (`made as root by WORKDIR /app (line 3)`); `shown` lists every path the build makes
+ * or copies to, by anyone (a `mkdir -p` of one of them, or of a folder above one, is a no-op). Only what the file
+ * shows: a COPY or ADD without --chown makes what it copies root's whoever the USER is (the Dockerfile reference:
+ * "All new files and directories are created with a UID and GID of 0, unless the optional --chown flag specifies");
+ * a WORKDIR (created if missing) and a RUN mkdir count only while the stage runs as root on a base the table knows (an
+ * unknown base may already hold the folder, owned by another user; BuildKit makes a WORKDIR after a non-root USER for
+ * that user). Folders under /home and /tmp are left out: a base's user may own its home.
+ */
+function rootMadeInBuild(df: DockerfileSource, base: StageBase): { folders: Map<string, string>; files: Map<string, string>; shown: string[] } {
+  const folders = new Map<string, string>();
+  const files = new Map<string, string>();
+  const shown: string[] = [];
+  const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
+  const knownBase = !!base.facts && !base.builtFrom && base.facts.family !== 'inspected';
+  let asRoot = knownBase && !base.facts!.nonRootByDefault;
+  const skip = (p: string) => isSystemPath(p) || isUnder(p, '/home') || isUnder(p, '/tmp') || isUnderRoot(p) || p === '/' || /[*?[$]/.test(p);
+  for (const ins of chainInstructions(base.chain)) {
+    const line = ins.line + 1;
+    if (ins.keyword === 'USER') {
+      const u = ins.args[0] ?? '';
+      asRoot = knownBase && isRootUser(u) && !u.includes('$');
+    } else if (ins.keyword === 'WORKDIR') {
+      const p = ins.args[0] && !ins.args[0].includes('$') ? path.posix.resolve(wd.before.get(ins) ?? '/', ins.args[0]) : undefined;
+      if (!p) continue;
+      shown.push(p);
+      if (asRoot && !skip(p) && !folders.has(p)) folders.set(p, `${p} was made as root by WORKDIR ${ins.args[0]} (line ${line})`);
+    } else if (ins.keyword === 'RUN') {
+      for (const argv of runCommands(ins, df.parsed.escape)) {
+        if (argv[0] !== 'mkdir') continue;
+        for (const op of mkdirOperands(argv)) {
+          if (!op.startsWith('/')) continue;
+          const p = path.posix.normalize(op);
+          shown.push(p);
+          if (asRoot && !skip(p) && !folders.has(p)) folders.set(p, `${p} was made as root by the RUN at line ${line}`);
+        }
+      }
+    } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const dest = copyDest(ins, wd.before.get(ins) ?? wd.final, wd.scopes.get(ins));
+      if (!dest) continue;
+      // A destination the build made before (a WORKDIR, a mkdir) keeps its owner: a copy into it does not change that.
+      const existed = shown.some((p) => isUnder(p, dest));
+      shown.push(dest);
+      if (ins.flags.some((f) => f.name === 'chown' || f.name === 'chmod') || skip(path.posix.dirname(dest))) continue;
+      const args = ins.json ?? ins.args;
+      const written = args[args.length - 1] ?? '';
+      const sources = args.slice(0, -1).filter((a) => !a.startsWith('--'));
+      // Into a folder (`dest/`, `.`, several sources): what lands there is root's; the folder itself only where a
+      // WORKDIR or mkdir above showed it made as root. Else the destination is root's, as a file or a folder.
+      if (/\/$|^\.$/.test(written) || sources.length > 1) continue;
+      const how = `${dest} was copied in as root by ${ins.keyword} without --chown (line ${line})`;
+      if (!files.has(dest)) files.set(dest, how);
+      if (!existed && !skip(dest) && !folders.has(dest)) folders.set(dest, how);
+    }
+  }
+  return { folders, files, shown };
 }
 
 /** Folders two levels deep that the system shares: a start write there is pointed elsewhere, never given to the user. */
@@ -1059,7 +1168,7 @@ function numericUser(ctx: TransformContext, df: DockerfileSource, stage: DfStage
       transform: ID,
       file: df.path,
       range: [stage.from.start, stage.from.end],
-      message: `USER ${written} (line ${ins.line + 1}) names ${name} by name: the Dockerfile gives it no fixed UID (${made.instruction.keyword} at line ${made.instruction.line + 1} leaves it to useradd/adduser, which picks the next free one), and Kubernetes runAsNonRoot cannot verify a name and refuses to start the image`,
+      message: `USER ${written} (line ${ins.line + 1}) names ${name} by name: the Dockerfile gives it no fixed UID (${instructionPlace(ctx.project, made.instruction, df.path)} leaves it to useradd/adduser, which picks the next free one), and Kubernetes runAsNonRoot cannot verify a name and refuses to start the image`,
       severity: 'note',
       cis: CIS,
       manual: `Give that useradd/adduser a UID (-u 10001, and the group a GID) and write USER as that number (USER 10001:10001).`,
@@ -1819,6 +1928,14 @@ function startWriteText(w: StartWrite): string {
       ? `sqlite keeps its journal beside the database, so ${dir} must be writable`
       : `it writes files in ${dir}, so that folder must be writable`;
   return `${w.path} (${w.how}; ${why}${glob})`;
+}
+
+/**
+ * Whether every step named is one the start may skip (StartWrite.conditional, RootOnlyStep.conditional: inside an if or
+ * case, after && or ||, in a function not always called): the finding then says "may" (its `how` says why), not that it fails.
+ */
+function onSomeStartsOnly(steps: { conditional?: string }[]): boolean {
+  return steps.length > 0 && steps.every((x) => x.conditional !== undefined);
 }
 
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
