@@ -20,7 +20,10 @@
 //  - mix deps.get: deps/ in the project (MIX_DEPS_PATH) and Hex's package cache in HEX_HOME, else ~/.hex
 //    (https://hexdocs.pm/mix/Mix.html#module-environment-variables, https://hexdocs.pm/hex/Mix.Tasks.Hex.Config.html)
 import path from 'node:path';
-import type { DepInstall } from './start-scripts.js';
+import { depInstall, type DepInstall } from './start-scripts.js';
+import { chainInstructions, lastEnv, runCommands, workdirs } from './dockerfile-info.js';
+import { copyDest } from './write-paths.js';
+import type { DfStage } from './parse/dockerfile.js';
 
 /** Variables that move where a dependency install writes (read from the image's ENV and the service's environment). */
 export const DEP_INSTALL_VARIABLES = [
@@ -144,4 +147,65 @@ export function depInstallWrites(deps: readonly DepInstall[], pips: readonly str
     add(env.get('PIP_CACHE_DIR') ?? path.posix.join(cacheHome, 'pip'), false, p);
   }
   return out;
+}
+
+/** The folder in the project an install fills, by tool (the defaults above); poetry's only with its virtualenv in the project. */
+function projectFolderOf(d: DepInstall, inProjectVenv: boolean): string | undefined {
+  if (!d.installs || !d.dir) return undefined;
+  switch (d.tool) {
+    case 'npm':
+    case 'pnpm':
+    case 'yarn':
+      return path.posix.join(d.dir, 'node_modules');
+    case 'composer':
+      return path.posix.join(d.dir, 'vendor');
+    case 'poetry':
+      return inProjectVenv ? path.posix.join(d.dir, '.venv') : undefined;
+    case 'mix':
+      return path.posix.join(d.dir, 'deps');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Where the image's build puts something into `folder` (or the folder itself): a RUN that installs into it (`npm ci`
+ * in its folder, `composer install`, `poetry install` with POETRY_VIRTUALENVS_IN_PROJECT), or a COPY/ADD whose
+ * destination is it or inside it (`COPY --from=deps /app/node_modules ./node_modules`). A RUN whose cache mount
+ * (`--mount=type=cache,target=…`) covers the folder leaves nothing there in the image. The instruction's line, or
+ * undefined. A start's install guarded by a test of that folder (DepInstall.unlessFilled) then does not run, unless
+ * a mount over the folder hides what the build put there.
+ */
+export function buildFillsFolder(chain: DfStage[], escape: string, buildArgs: Record<string, string> | undefined, globalArgs: Map<string, string | undefined> | undefined, folder: string): string | undefined {
+  const dirs = workdirs(chain, buildArgs, globalArgs);
+  const inProjectVenv = /^(1|true)$/i.test(lastEnv(chain, 'POETRY_VIRTUALENVS_IN_PROJECT')?.value ?? '');
+  const under = (p: string, d: string) => p === d || p.startsWith(d.endsWith('/') ? d : `${d}/`);
+  for (const ins of chainInstructions(chain)) {
+    const workdir = dirs.before.get(ins) ?? '/';
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const dest = copyDest(ins, workdir, dirs.scopes.get(ins));
+      if (dest && under(dest, folder)) return `${ins.keyword} at line ${ins.line + 1}`;
+      continue;
+    }
+    if (ins.keyword !== 'RUN') continue;
+    const cached = [...ins.raw.matchAll(/--mount=\S*\btype=cache\S*/g)].some((m) => {
+      const target = /(?:^|,)(?:target|dst|destination)=([^,\s]+)/.exec(m[0].replace(/^--mount=/, ''))?.[1];
+      return !!target && under(folder, path.posix.resolve(workdir, target));
+    });
+    if (cached) continue;
+    let cwd = workdir;
+    for (const argv of runCommands(ins, escape)) {
+      if (argv[0] === 'cd') {
+        const to = argv[1];
+        cwd = to && !/[$~`*?]/.test(to) && to !== '-' ? path.posix.resolve(cwd, to) : '';
+        continue;
+      }
+      if (!cwd) continue;
+      const here = cwd;
+      const d = depInstall(argv, `line ${ins.line + 1}`, (w) => (w === '.' ? here : undefined));
+      const filled = d && projectFolderOf(d, inProjectVenv);
+      if (filled && filled === folder) return `${d.how.replace(/ \(.*$/, '')} (RUN at line ${ins.line + 1})`;
+    }
+  }
+  return undefined;
 }

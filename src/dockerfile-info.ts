@@ -695,13 +695,26 @@ function findImageStages(project: Project, df: DockerfileSource): readonly Image
     if (!su.hardened) continue;
     const stage = df.parsed.stages[su.index];
     if (!stage) continue;
-    const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage);
+    const users = services.filter((s) => finalStage(df.parsed, s.build?.target) === stage && !onlyThroughOverride(s));
     const base = resolveStageBase(df.parsed, stage, users[0]?.build?.args ?? {}, project.parents);
     const shared = sharedBuildArgs(users.map((s) => s.build?.args ?? {}));
     // services: a copy of exact length (filter grows its result like push, room for 17), kept by the pass for every Dockerfile (issue 13).
     out.push({ stage, base: shared ? { ...base, buildArgs: shared } : base, services: users.slice() });
   }
   return out.slice();
+}
+
+/**
+ * A base service that takes its build from an override file (model.ts buildFrom) and names no `image:` of its own:
+ * compose cannot run it without an override ("service has neither an image nor a build context", compose-spec
+ * services.build/image), and each override that runs it is listed itself, with its own project's merged mounts and
+ * environment. Judging the base's own reading (compose.yaml without compose.override.yaml's `./:/app` bind mount) asked
+ * a stage's checks about a container no project starts: dunglas/symfony-docker's frankenphp_dev stage held its USER
+ * back for /app/vendor, which the override's bind mount holds. With an `image:` the base runs alone (the image pulled),
+ * and is kept.
+ */
+function onlyThroughOverride(s: ServiceLink): boolean {
+  return !!s.buildFrom && s.image === undefined;
 }
 
 /**

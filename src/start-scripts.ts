@@ -1098,6 +1098,8 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
   const pipInstalls: string[] = [];
   const staticCollects: string[] = [];
   const depInstalls: DepInstall[] = [];
+  // Per enclosing `if`, as rootGuards: the folder its test requires to be missing or empty (fillGuardOf), if it is one.
+  const fillGuards: (string | undefined)[] = [];
   // Read only when a relative path needs it: most scripts write absolute paths or none.
   let changesDir: boolean | undefined;
   const resolve = (word: string): string | undefined => {
@@ -1138,13 +1140,22 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
     // A Dockerfile instruction or compose value is named by its own line already (`CMD at line 20`).
     const at = NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`;
     const head = line.trimStart();
+    // A one-line `if …; then …; fi` guards only its own commands (lineFillGuard), not the lines after it.
+    const lineGuard = lineFillGuard(line);
     if (/^if\b/.test(head)) {
+      fillGuards.push(/\bfi\s*;?\s*$/.test(line) ? undefined : lineGuard);
       rootGuards.push(ROOT_CHECK.test(line));
       notRootBlocks.push({ notRoot: NOT_ROOT_CHECK.test(line), leaves: false });
-    } else if (/^elif\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = ROOT_CHECK.test(line);
-    else if (/^else\b/.test(head) && rootGuards.length) rootGuards[rootGuards.length - 1] = false;
-    else if (/^fi\b/.test(head)) {
+    } else if (/^elif\b/.test(head) && rootGuards.length) {
+      rootGuards[rootGuards.length - 1] = ROOT_CHECK.test(line);
+      // An elif branch runs only where the tests before it failed and its own holds: its own test guards it.
+      fillGuards[fillGuards.length - 1] = lineGuard;
+    } else if (/^else\b/.test(head) && rootGuards.length) {
+      rootGuards[rootGuards.length - 1] = false;
+      fillGuards[fillGuards.length - 1] = undefined;
+    } else if (/^fi\b/.test(head)) {
       rootGuards.pop();
+      fillGuards.pop();
       const block = notRootBlocks.pop();
       if (block?.notRoot && block.leaves) nonRootSentAway = true;
     }
@@ -1232,7 +1243,11 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       const collect = seenDrop ? undefined : collectStatic(words);
       if (collect && !staticCollects.includes(`${collect} (${at})`)) staticCollects.push(`${collect} (${at})`);
       const dep = depInstall(words, at, (w) => (w === '.' ? folderAt([...shellCommands(text.slice(0, start)), ...commands.slice(0, commands.indexOf(argv))], workdir, scope) : resolve(w)));
-      if (dep && !depInstalls.some((d) => d.how === dep.how)) depInstalls.push(dep);
+      if (dep && !depInstalls.some((d) => d.how === dep.how)) {
+        const guard = lineGuard ?? [...fillGuards].reverse().find((g) => g !== undefined);
+        const folder = guard === undefined || guard.includes('$') ? undefined : guard.startsWith('/') ? path.posix.normalize(guard) : dep.dir ? path.posix.resolve(dep.dir, guard) : undefined;
+        depInstalls.push(folder && folder !== '/' ? { ...dep, unlessFilled: folder } : dep);
+      }
       if (!seenDrop && ACCOUNT_TOOLS.has(path.posix.basename(tool))) {
         const change = `${path.posix.basename(tool)} (${at})`;
         if (!accountChanges.includes(change)) accountChanges.push(change);
@@ -1975,6 +1990,12 @@ export interface DepInstall {
   installs: boolean;
   dir?: string;
   how: string;
+  /**
+   * The folder a test in front of the install asks about, when the install runs only where that folder is missing or
+   * empty (`if [ ! -d node_modules ]; then npm ci; fi`, `[ -z "$(ls -A vendor/)" ] && composer install`,
+   * `[ -d .venv ] || poetry install`): absolute, resolved where the install runs.
+   */
+  unlessFilled?: string;
 }
 
 /**
@@ -3047,7 +3068,41 @@ function folderAt(before: string[][], workdir: string, scope: Map<string, string
  * `pnpm web`): the folder it runs in is the start's working directory unless `--prefix`/`--dir`/`-C`/`--cwd`
  * or a `cd` says otherwise (then not known).
  */
-function depInstall(words: string[], at: string, resolve: (w: string) => string | undefined): DepInstall | undefined {
+/** A folder word of a shell test, quoted or not, without a trailing slash. */
+const TEST_FOLDER = `["']?([^\\s"';|&()]+?)/?["']?`;
+/** Tests true only where the folder is missing (`[ ! -d X ]`, `[[ ! -e X ]]`, `test ! -d X`, `! [ -d X ]`) or empty (`[ -z "$(ls -A X)" ]`). */
+const MISSING_OR_EMPTY = new RegExp(
+  `^(?:\\[\\[?\\s+!\\s+-[de]\\s+${TEST_FOLDER}\\s+\\]\\]?|test\\s+!\\s+-[de]\\s+${TEST_FOLDER}(?=\\s|;|$)|!\\s+\\[\\[?\\s+-[de]\\s+${TEST_FOLDER}\\s+\\]\\]?|\\[\\[?\\s+-z\\s+"?\\$\\(\\s*ls\\s+-A\\s+${TEST_FOLDER}(?:\\s+[^)]*)?\\)"?\\s+\\]\\]?)`,
+);
+/** Tests true where the folder is there (`[ -d X ]`, `test -e X`) or not empty (`[ -n "$(ls -A X)" ]`). */
+const PRESENT = new RegExp(
+  `^(?:\\[\\[?\\s+-[de]\\s+${TEST_FOLDER}\\s+\\]\\]?|test\\s+-[de]\\s+${TEST_FOLDER}(?=\\s|;|$)|\\[\\[?\\s+-n\\s+"?\\$\\(\\s*ls\\s+-A\\s+${TEST_FOLDER}(?:\\s+[^)]*)?\\)"?\\s+\\]\\]?)`,
+);
+
+/**
+ * The folder whose absence (or emptiness) a line's test makes the rest of that line, or the `if` block it opens, run
+ * for: `if [ ! -d node_modules ]; then`, `if [ -z "$(ls -A 'vendor/' 2>/dev/null)" ]; then` (dunglas/symfony-docker),
+ * `[ ! -d X ] && …`, `[ -d .venv ] || …`. A condition joined with another (`||`, `-o`, `&&` inside an `if`) may hold
+ * where the folder is filled, so it is no guard. The word as written (relative, or with a variable).
+ */
+function lineFillGuard(line: string): string | undefined {
+  const head = line.trim();
+  const cond = /^(?:el)?if\s+(.*?);?\s*then\b/.exec(head);
+  if (cond) {
+    const test = cond[1]!.trim();
+    if (/\|\||&&|\s-o\s|\s-a\s/.test(test)) return undefined;
+    const m = MISSING_OR_EMPTY.exec(test);
+    return m && m[0].length === test.length ? m.slice(1).find((x) => x !== undefined) : undefined;
+  }
+  const missing = MISSING_OR_EMPTY.exec(head);
+  if (missing && /^\s*&&/.test(head.slice(missing[0].length))) return missing.slice(1).find((x) => x !== undefined);
+  const present = PRESENT.exec(head);
+  if (present && /^\s*\|\|/.test(head.slice(present[0].length))) return present.slice(1).find((x) => x !== undefined);
+  return undefined;
+}
+
+/** A dependency install or package-manager run in `words`, where `resolve('.')` says the folder it runs in (also read in a build's RUN). */
+export function depInstall(words: readonly string[], at: string, resolve: (w: string) => string | undefined): DepInstall | undefined {
   const tool = path.posix.basename(words[0] ?? '') as DepInstall['tool'];
   const subcommands = Object.prototype.hasOwnProperty.call(DEP_INSTALLS, tool) ? DEP_INSTALLS[tool] : undefined;
   if (!subcommands) return undefined;

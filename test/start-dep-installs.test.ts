@@ -238,3 +238,108 @@ describe('dependency installs at start on a read-only root', () => {
     }
   });
 });
+
+describe('dependency installs at start that run only where their folder is missing or empty', () => {
+  const NODE_START = (guard: string[]) => ['#!/bin/sh', 'set -e', ...guard, 'exec node server.js', ''].join('\n');
+  const nodeTree = (df: string[], start: string[]) => ({
+    Dockerfile: ['FROM node:20-bookworm-slim', 'WORKDIR /srv/app', ...df, 'ENTRYPOINT ["/srv/app/entrypoint.sh"]', ''].join('\n'),
+    'entrypoint.sh': NODE_START(start),
+    'package.json': '{"name":"x"}\n',
+    'server.js': '\n',
+  });
+
+  it('an if-block or one-line guard on node_modules, which the build fills with npm ci: no hold-back (also with CRLF); without that RUN the install runs and USER waits', async () => {
+    const guards = [
+      ['if [ ! -d node_modules ]; then', '  npm ci', 'fi'],
+      ['if [ ! -d "node_modules/" ]; then npm ci; fi'],
+      ['[ -d node_modules ] || npm ci'],
+      ['test -d /srv/app/node_modules || npm ci'],
+      ['[ -z "$(ls -A node_modules 2>/dev/null)" ] && npm ci'],
+    ];
+    for (const guard of guards) {
+      for (const crlf of [false, true]) {
+        const conv = (t: string) => (crlf ? toCrlf(t) : t);
+        const tree = nodeTree(['COPY package.json ./', 'RUN npm ci', 'COPY . .'], guard);
+        const filled = await run(Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, conv(v)])));
+        expect(withheld(filled.user), `${guard.join(' / ')} crlf=${crlf}`).toBeUndefined();
+        expect(filled.changed.Dockerfile, guard.join(' / ')).toMatch(/\nUSER 1000:1000\r?\n/);
+      }
+      const empty = await run(nodeTree(['COPY . .'], guard));
+      expect(withheld(empty.user)?.message, guard.join(' / ')).toContain('which write /srv/app/node_modules');
+    }
+  });
+
+  it('a guard joined with another test, an else branch, or a guard on another folder does not keep the install from running', async () => {
+    for (const guard of [
+      ['if [ ! -d node_modules ] || [ "$FORCE" = 1 ]; then npm ci; fi'],
+      ['if [ -d node_modules ]; then', '  echo ok', 'else', '  npm ci', 'fi'],
+      ['if [ ! -d dist ]; then', '  npm ci', 'fi'],
+    ]) {
+      const { user, changed } = await run(nodeTree(['COPY package.json ./', 'RUN npm ci', 'COPY . .'], guard));
+      expect(changed.Dockerfile, guard.join(' / ')).toBeUndefined();
+      expect(withheld(user)?.message, guard.join(' / ')).toContain('npm ci (entrypoint.sh line');
+    }
+  });
+
+  it('composer install guarded by an empty vendor/: a COPY into vendor/ fills it; a volume over vendor/ is empty, so the install runs and the root-owned COMPOSER_HOME holds USER back', async () => {
+    const start = ['#!/bin/sh', 'set -e', 'if [ -z "$(ls -A \'vendor/\' 2>/dev/null)" ]; then', '  composer install --prefer-dist', 'fi', 'exec php -S 0.0.0.0:8080 -t public', ''].join('\n');
+    const df = ['FROM composer:2 AS deps', 'WORKDIR /app', 'COPY composer.json ./', 'RUN composer install --no-dev', 'FROM php:8.3-cli', 'ENV COMPOSER_HOME=/composer', 'WORKDIR /app', 'COPY --from=deps /app/vendor ./vendor', 'COPY . .', 'CMD ["/app/start.sh"]', ''].join('\n');
+    const tree = { Dockerfile: df, 'start.sh': start, 'composer.json': '{}\n' };
+    const alone = await run(tree);
+    expect(withheld(alone.user)).toBeUndefined();
+    expect(alone.changed.Dockerfile).toMatch(/\nUSER \d+/);
+    const volume = await run({ ...tree, 'docker-compose.yml': ['services:', '  app:', '    build: .', '    volumes:', '      - vendor:/app/vendor', 'volumes:', '  vendor:', ''].join('\n') });
+    expect(volume.changed.Dockerfile).toBeUndefined();
+    expect(withheld(volume.user)?.message).toContain('which write /composer/cache');
+  });
+
+  it('poetry install behind [ -d .venv ] with the virtualenv in the project, filled by the build, not when a cache mount kept it out of the image', async () => {
+    const df = (install: string) =>
+      ['FROM python:3.12-slim', 'ENV POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/opt/poetry-cache', 'WORKDIR /app', 'COPY pyproject.toml ./', install, 'COPY . .', 'CMD ["sh", "-c", "[ -d .venv ] || poetry install; exec .venv/bin/python app.py"]', ''].join('\n');
+    const tree = { 'pyproject.toml': '[tool.poetry]\n', 'app.py': '\n' };
+    const filled = await run({ ...tree, Dockerfile: df('RUN pip install poetry && poetry install --no-root') });
+    expect(withheld(filled.user)).toBeUndefined();
+    const cached = await run({ ...tree, Dockerfile: df('RUN --mount=type=cache,target=/app/.venv pip install poetry && poetry install --no-root') });
+    expect(cached.changed.Dockerfile).toBeUndefined();
+    expect(withheld(cached.user)?.message).toContain('/app/.venv');
+  });
+});
+
+describe('services a stage is checked against', () => {
+  // dunglas/symfony-docker: compose.yaml's php has no image or build; compose.override.yaml builds the dev stage with the
+  // source bind-mounted, compose.prod.yaml builds the prod stage. compose.yaml's php never runs the dev stage without the override.
+  const tree = (baseImage: string[]) => ({
+    Dockerfile: [
+      'FROM php:8.3-cli AS base',
+      'WORKDIR /app',
+      'COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint',
+      'ENTRYPOINT ["docker-entrypoint"]',
+      'CMD ["php", "-S", "0.0.0.0:8080", "-t", "public"]',
+      'FROM base AS dev',
+      'RUN useradd --uid 1000 --create-home app',
+      'FROM base AS prod',
+      'COPY . .',
+      'RUN composer install --no-dev',
+      '',
+    ].join('\n'),
+    'docker-entrypoint.sh': ['#!/bin/sh', 'set -e', 'composer install --prefer-dist --no-interaction', 'exec "$@"', ''].join('\n'),
+    'compose.yaml': ['services:', '  php:', ...baseImage, '    volumes:', '      - caddy_data:/data', 'volumes:', '  caddy_data:', ''].join('\n'),
+    'compose.override.yaml': ['services:', '  php:', '    build:', '      context: .', '      target: dev', '    volumes:', '      - ./:/app', ''].join('\n'),
+    'compose.prod.yaml': ['services:', '  php:', '    build:', '      context: .', '      target: prod', ''].join('\n'),
+    'README.md': ['Production:', '', '    docker compose -f compose.yaml -f compose.prod.yaml up --wait', ''].join('\n'),
+    'composer.json': '{}\n',
+  });
+
+  it('a base service that takes its build from an override and names no image is judged only through the overrides that run it (with their mounts)', async () => {
+    const { user, changed } = await run(tree([]));
+    // The dev stage (FROM at line 6); the prod stage, whose build leaves /app/vendor root's, is judged as before.
+    expect(withheld(user.filter((f) => f.line === 6))).toBeUndefined();
+    expect(changed.Dockerfile).toMatch(/\nUSER 1000\n/);
+  });
+
+  it('with an image: of its own the base runs alone (the image pulled), without the bind mount: USER waits for /app/vendor', async () => {
+    const { user, changed } = await run(tree(['    image: example/app-php']));
+    expect(changed.Dockerfile).toBeUndefined();
+    expect(withheld(user.filter((f) => f.line === 6))?.message).toContain('/app/vendor');
+  });
+});

@@ -45,7 +45,7 @@ import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
-import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
+import { buildFillsFolder, depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
@@ -1981,12 +1981,17 @@ function depInstallsLeftToRoot(
   const hows: string[] = [];
   const where: string[] = [];
   for (const { svc, start: st } of runs) {
-    const deps = imageDepInstalls(st);
+    const mounted = svc ? svc.volumes.map((m) => m.target.replace(/\/+$/, '') || '/') : [];
+    // An install that runs only where its folder is missing or empty (`[ -d node_modules ] || npm ci`) does not run where
+    // the build filled that folder, unless a mount of this service lies over it (a fresh volume is empty, a bind mount
+    // is the host's folder).
+    const deps = imageDepInstalls(st).filter(
+      (d) => !d.unlessFilled || mounted.some((m) => isUnder(d.unlessFilled!, m)) || !buildFillsFolder(base.chain, df.parsed.escape, base.buildArgs, df.parsed.globalArgs, d.unlessFilled),
+    );
     const pips = imagePipInstalls(st);
     if (!deps.length && !pips.length) continue;
     const env = depInstallEnvironment((name) => lastEnv(base.chain, name)?.value, svc ? serviceEnvironment(svc) : new Map());
     const home = env.get('HOME') ?? ownHome;
-    const mounted = svc ? svc.volumes.map((m) => m.target.replace(/\/+$/, '') || '/') : [];
     const given = [...ANYONE_WRITES, ...layout.dirs, ...layout.writableDirs, ...byBuild, ...chownedWorkdir, ...vols, ...mounted, ...(ownHome && home === ownHome ? [ownHome] : [])].filter((d) => d !== '/');
     for (const w of depInstallWrites(deps, pips, env, home, corepack, false)) {
       if (w.path.startsWith('/') && !isUnderRoot(w.path) && given.some((d) => isUnder(w.path, d))) continue;
