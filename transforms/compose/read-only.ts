@@ -52,6 +52,7 @@ import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isTrustPath, isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
 import { baseWithInstallSettings, installWritesWithEnvironment } from '../../src/install-writes.js';
 import { nodeStartWrites } from '../../src/node-start-writes.js';
+import { goStartWrites } from '../../src/go-start-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -589,9 +590,9 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   const services = image ? (image.services.some((x) => x.id === s.id) ? image.services : [...image.services, s]) : [s];
   const base = baseWithInstallSettings(ctx.project, df, img.base, services);
   // The service's own start (a compose command or entrypoint running a script) replaces the image's: its writes are what happens.
-  // A Node.js start file's own writes (build.env, files rewritten in place) are read here, for the read-only root only.
+  // A Node.js start file's own writes (build.env, files rewritten in place) and a Go program's fixed-path writes are read here.
   const start = imageStartWrites(serviceStart(ctx.project, s, df, img.base));
-  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, [...start, ...nodeStartWrites(ctx.project, s, df, img.base)]);
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, [...start, ...nodeStartWrites(ctx.project, s, df, img.base), ...goStartWrites(ctx.project, s, df, img.base)]);
 }
 
 /**
