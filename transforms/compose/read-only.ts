@@ -53,6 +53,7 @@ import { isTrustPath, isUnder, serviceWritePaths, userHome, writerFromUser, writ
 import { baseWithInstallSettings, installWritesWithEnvironment } from '../../src/install-writes.js';
 import { nodeStartWrites } from '../../src/node-start-writes.js';
 import { pythonStartWrites } from '../../src/python-start-writes.js';
+import { goStartWrites } from '../../src/go-start-writes.js';
 
 const ID = 'compose/read-only';
 const CIS = '5.13';
@@ -590,11 +591,12 @@ function declaredPaths(ctx: TransformContext, s: ServiceLink, img: ServiceImage)
   const services = image ? (image.services.some((x) => x.id === s.id) ? image.services : [...image.services, s]) : [s];
   const base = baseWithInstallSettings(ctx.project, df, img.base, services);
   // The service's own start (a compose command or entrypoint running a script) replaces the image's: its writes are what happens.
-  // A Node.js start file's own writes (build.env, files rewritten in place) and the Python program's (its data folder, SQLite
-  // database, logs) are read here too: a fixed path it writes outside every mount gets a tmpfs where it is scratch by its
-  // path (cache, logs, run, tmp), else read_only is withheld with the volume to mount (write-paths.ts decides which).
+  // A Node.js start file's own writes (build.env, files rewritten in place), the Python program's (its data folder, SQLite
+  // database, logs) and a Go program's fixed-path writes are read here too: a fixed path it writes outside every mount gets
+  // a tmpfs where it is scratch by its path (cache, logs, run, tmp), else read_only is withheld with the volume to mount
+  // (write-paths.ts decides which).
   const start = imageStartWrites(serviceStart(ctx.project, s, df, img.base));
-  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, [...start, ...nodeStartWrites(ctx.project, s, df, img.base), ...pythonStartWrites(ctx.project, s, df, img.base)]);
+  return serviceWritePaths(ctx.options, s, df, img.stage, base, services, [...start, ...nodeStartWrites(ctx.project, s, df, img.base), ...pythonStartWrites(ctx.project, s, df, img.base), ...goStartWrites(ctx.project, s, df, img.base)]);
 }
 
 /**

@@ -44,6 +44,7 @@ import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isD
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
+import { goStartWrites, imageGoStartWrites } from '../../src/go-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
 import { buildFillsFolder, depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
@@ -437,6 +438,11 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // What the Python program the image starts writes in fixed paths (FileCodeBox's settings: `data_root = BASE_DIR / "data"`,
   // its SQLite database and uploads), read from its start module and the repository modules it imports.
   for (const w of [...imagePythonStartWrites(ctx.project, df, base), ...services.flatMap((svc) => pythonStartWrites(ctx.project, svc, df, base))]) {
+    if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
+  }
+  // What the Go program the image starts writes in fixed paths (paperless-gpt's `os.MkdirAll("prompts")` and `os.MkdirAll("db")`
+  // in its WORKDIR /app), read from the package main its builder stage builds and the module's packages it imports.
+  for (const w of [...imageGoStartWrites(ctx.project, df, base), ...services.flatMap((svc) => goStartWrites(ctx.project, svc, df, base))]) {
     if (!startWrites.some((x) => x.path === w.path && x.kind === w.kind)) startWrites.push(w);
   }
   // A SQLite database bind-mounted as one file (neonlink's `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): SQLite creates its
