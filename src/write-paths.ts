@@ -393,7 +393,8 @@ export function imageWritePaths(
   const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
   const chain = chainInstructions(base.chain);
   const codeDirs = new Set<string>();
-  const dataWorkdir = mountedEmptyWorkdir(chain, wd, services, parsed.escape);
+  const shellless = base.distro === 'scratch' || base.distro === 'distroless' || base.facts?.hasShell === false;
+  const dataWorkdir = mountedEmptyWorkdir(chain, wd, services, parsed.escape, { shellless, scratch: base.distro === 'scratch' });
   if (wd.final !== '/' && !dataWorkdir) codeDirs.add(wd.final);
   const emptyCopies = new Map<DfInstruction, { dest: string; how: string }>();
   for (const ins of chain) {
@@ -718,10 +719,17 @@ function fillsNothing(ins: DfInstruction, escape: string): boolean {
  *   database defaults to ./data.ms; go-shiori/shiori's ends `ENV SHIORI_DIR=/shiori`, `WORKDIR ${SHIORI_DIR}` and runs
  *   /usr/bin/shiori, which keeps its database and archives in SHIORI_DIR. WORKDIR makes the folder root's (mode 755),
  *   so a non-root user could write nothing there, and the program stops at its first write.
+ *   On a base with no shell (scratch, distroless) such a folder under /root counts too (on scratch also under /home):
+ *   no login, no package manager and no shell habit puts a WORKDIR there, and the build made it root's (scratch has
+ *   neither folder; distroless's /root is root's, mode 700), so it is where the program runs and writes. rustdesk/rustdesk-server's docker-classic/Dockerfile: `FROM scratch`, hbbs and hbbr
+ *   copied to /usr/bin, then `WORKDIR /root`; both keep their key pair (src/common.rs gen_sk) and db_v2.sqlite3
+ *   (src/peer.rs) in the working folder, and its docker-compose.yml mounts `./data:/root`. scratch has no start of its
+ *   own either: with no ENTRYPOINT or CMD the program is one the build copied, outside the folder (checked above).
  */
-function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string): string | undefined {
+function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string, base: { shellless: boolean; scratch: boolean }): string | undefined {
   const dir = wd.final;
-  if (!wd.finalKnown || dir === '/' || isSystemPath(dir)) return undefined;
+  // /root is a system folder to give away on a base with a shell; with none, the build made it (below).
+  if (!wd.finalKnown || dir === '/' || (isSystemPath(dir) && !(base.shellless && isUnderRoot(dir)))) return undefined;
   if (services.some((s) => s.effective.working_dir !== undefined)) return undefined;
   // A bind mount of a folder of the repository that holds files is the code itself (a dev stack's `./server:/app`,
   // plankanban/planka's docker-compose-dev.yml), not data; DocuSeal's ./docuseal is not in the repository.
@@ -744,12 +752,13 @@ function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typ
     return `the app's working folder (WORKDIR ${dir}), into which the build copies nothing and where ${mount.s.name} ${how}, is its data folder`;
   }
   // Only code mounted there (a bind of a folder that holds files, a read-only mount): the folder is the code's.
-  if (mounts.length || isUnder(dir, '/home') || isUnder(dir, '/root')) return undefined;
+  // distroless has /home/nonroot, its user's own: only scratch, which has no /home, leaves a WORKDIR there root's.
+  if (mounts.length || (isUnder(dir, '/home') && !base.scratch) || (isUnderRoot(dir) && !base.shellless)) return undefined;
   // A start the chain does not say (the base image's) is not known; one run by a path into the folder, or relative to it
   // (`bin/control.sh`, `/opt/app/bin/run.sh`: a RUN unpacked the app there), is the folder's code, not its data.
   const start = [...chain].reverse().find((i) => i.keyword === 'ENTRYPOINT') ?? [...chain].reverse().find((i) => i.keyword === 'CMD');
-  if (!start) return undefined;
-  const program = (start.json ?? start.args.join(' ').trim().split(/\s+/))[0] ?? '';
+  if (!start && !base.scratch) return undefined;
+  const program = start ? (start.json ?? start.args.join(' ').trim().split(/\s+/))[0] ?? '' : '';
   if (program.includes('/') && (!program.startsWith('/') || isUnder(clean(program), dir))) return undefined;
   // Made the working folder for what runs, not out of habit before the copies (`WORKDIR /app`, then `COPY app.sh
   // /usr/local/bin`): an ENV names it for the program (SHIORI_DIR), or it comes after every step that builds the image.
@@ -758,7 +767,8 @@ function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typ
   const last = setter && chain.slice(chain.indexOf(setter) + 1).every((i) => i.keyword !== 'COPY' && i.keyword !== 'ADD' && (i.keyword !== 'RUN' || fillsNothing(i, escape)));
   if (!named && !last) return undefined;
   const why = named ? `ENV ${named.properties.find((p) => typeof p.value === 'string' && clean(p.value) === dir)!.name} names it` : 'it is made after every step that builds the image';
-  return `the app's working folder (WORKDIR ${dir}) is empty: the build copies nothing into it and runs nothing in it, ${why}, and the program starts from elsewhere, so it holds what the program writes by relative paths (its data folder)`;
+  const from = start ? 'the program starts from elsewhere' : 'the programs are those the build copies elsewhere (scratch has no start of its own)';
+  return `the app's working folder (WORKDIR ${dir}) is empty: the build copies nothing into it and runs nothing in it, ${why}, and ${from}, so it holds what the program writes by relative paths (its data folder)`;
 }
 
 /**
