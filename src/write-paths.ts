@@ -964,12 +964,19 @@ function groupWriteOnly(mode: string): boolean {
  * not 0 cannot. Paths as written (absolute, or under a known folder); none with variables.
  */
 export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
-  const rootGroup: { path: string; recursive: boolean; how: string }[] = [];
+  const rootGroup: { path: string; recursive: boolean; how: string; made?: boolean }[] = [];
   const groupWrite: { path: string; recursive: boolean; how: string }[] = [];
   const isRootGroup = (g: string) => g === '0' || g === 'root';
   const line = (ins: DfInstruction) => ins.line + 1;
+  // Whether RUN runs as root here: a USER of the chain naming anyone else (or a variable) ends that.
+  let runsAsRoot = true;
   for (const ins of chain) {
     const scope = wd.scopes?.get(ins);
+    if (ins.keyword === 'USER') {
+      const who = (ins.args[0] ?? '').split(':')[0]!;
+      runsAsRoot = who === 'root' || who === '0';
+      continue;
+    }
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
       const raw = ins.flags.find((f) => f.name === 'chown')?.value;
       const spec = raw && scope ? expandWord(raw, scope) : raw;
@@ -983,6 +990,17 @@ export function rootGroupWrites(chain: readonly DfInstruction[], escape: string,
     if (ins.keyword !== 'RUN') continue;
     for (const { argv, cwd } of runCommandsInFolders(ins, escape, wd)) {
       const [cmd, ...args] = argv as [string, ...string[]];
+      // A folder root makes is group root's (its primary group, GID 0): with a later chmod that gives the group write
+      // (logto's `mkdir -p /etc/logto/packages/cli/alteration-scripts && chmod g+w …`, which `logto db seed` rewrites at
+      // every start) the build lays it out for GID 0 as explicitly as a chgrp 0 would. The folder itself only: mkdir -p's
+      // parents get no chmod from that step.
+      if (cmd === 'mkdir' && runsAsRoot) {
+        for (const dir of mkdirOperands(argv).map((d) => (scope ? expandWord(d, scope) : d))) {
+          if (dir.includes('$') || /[*?[{]/.test(dir) || (!dir.startsWith('/') && cwd === undefined)) continue;
+          rootGroup.push({ path: clean(path.posix.resolve(cwd ?? '/', dir)), recursive: false, how: `mkdir ${argv.slice(1).join(' ')} as root (line ${line(ins)})`, made: true });
+        }
+        continue;
+      }
       if (cmd !== 'chgrp' && cmd !== 'chown' && cmd !== 'chmod') continue;
       if (args.some((a) => a.startsWith('--reference'))) continue;
       const recursive = args.some((a) => a === '--recursive' || /^-[a-zA-Z]*R/.test(a));
@@ -1008,7 +1026,9 @@ export function rootGroupWrites(chain: readonly DfInstruction[], escape: string,
   const out: RootGroupWrite[] = [];
   for (const w of groupWrite) {
     if (isUnder(w.path, '/tmp') || isUnder(w.path, '/var/tmp') || isUnder(w.path, '/dev') || w.path === '/') continue;
-    const g = rootGroup.find((r) => r.path === w.path || (r.recursive && isUnder(w.path, r.path)) || (w.recursive && isUnder(r.path, w.path)));
+    // A chgrp/chown to group 0 is the plainer reason; a folder root made counts where none names the group.
+    const covers = (r: (typeof rootGroup)[number]) => r.path === w.path || (r.recursive && isUnder(w.path, r.path)) || (w.recursive && isUnder(r.path, w.path));
+    const g = rootGroup.find((r) => covers(r) && !r.made) ?? rootGroup.find(covers);
     if (!g) continue;
     const at = isUnder(g.path, w.path) ? g.path : w.path;
     if (out.some((o) => o.path === at)) continue;
