@@ -408,7 +408,8 @@ export function imageWritePaths(
   const wd = workdirs(base.chain, base.buildArgs, base.globalArgs);
   const chain = chainInstructions(base.chain);
   const codeDirs = new Set<string>();
-  const dataWorkdir = mountedEmptyWorkdir(chain, wd, services, parsed.escape);
+  const shellless = base.distro === 'scratch' || base.distro === 'distroless' || base.facts?.hasShell === false;
+  const dataWorkdir = mountedEmptyWorkdir(chain, wd, services, parsed.escape, { shellless, scratch: base.distro === 'scratch' });
   if (wd.final !== '/' && !dataWorkdir) codeDirs.add(wd.final);
   const emptyCopies = new Map<DfInstruction, { dest: string; how: string }>();
   for (const ins of chain) {
@@ -733,10 +734,17 @@ function fillsNothing(ins: DfInstruction, escape: string): boolean {
  *   database defaults to ./data.ms; go-shiori/shiori's ends `ENV SHIORI_DIR=/shiori`, `WORKDIR ${SHIORI_DIR}` and runs
  *   /usr/bin/shiori, which keeps its database and archives in SHIORI_DIR. WORKDIR makes the folder root's (mode 755),
  *   so a non-root user could write nothing there, and the program stops at its first write.
+ *   On a base with no shell (scratch, distroless) such a folder under /root counts too (on scratch also under /home):
+ *   no login, no package manager and no shell habit puts a WORKDIR there, and the build made it root's (scratch has
+ *   neither folder; distroless's /root is root's, mode 700), so it is where the program runs and writes. rustdesk/rustdesk-server's docker-classic/Dockerfile: `FROM scratch`, hbbs and hbbr
+ *   copied to /usr/bin, then `WORKDIR /root`; both keep their key pair (src/common.rs gen_sk) and db_v2.sqlite3
+ *   (src/peer.rs) in the working folder, and its docker-compose.yml mounts `./data:/root`. scratch has no start of its
+ *   own either: with no ENTRYPOINT or CMD the program is one the build copied, outside the folder (checked above).
  */
-function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string): string | undefined {
+function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string, base: { shellless: boolean; scratch: boolean }): string | undefined {
   const dir = wd.final;
-  if (!wd.finalKnown || dir === '/' || isSystemPath(dir)) return undefined;
+  // /root is a system folder to give away on a base with a shell; with none, the build made it (below).
+  if (!wd.finalKnown || dir === '/' || (isSystemPath(dir) && !(base.shellless && isUnderRoot(dir)))) return undefined;
   if (services.some((s) => s.effective.working_dir !== undefined)) return undefined;
   // A bind mount of a folder of the repository that holds files is the code itself (a dev stack's `./server:/app`,
   // plankanban/planka's docker-compose-dev.yml), not data; DocuSeal's ./docuseal is not in the repository.
@@ -759,12 +767,13 @@ function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typ
     return `the app's working folder (WORKDIR ${dir}), into which the build copies nothing and where ${mount.s.name} ${how}, is its data folder`;
   }
   // Only code mounted there (a bind of a folder that holds files, a read-only mount): the folder is the code's.
-  if (mounts.length || isUnder(dir, '/home') || isUnder(dir, '/root')) return undefined;
+  // distroless has /home/nonroot, its user's own: only scratch, which has no /home, leaves a WORKDIR there root's.
+  if (mounts.length || (isUnder(dir, '/home') && !base.scratch) || (isUnderRoot(dir) && !base.shellless)) return undefined;
   // A start the chain does not say (the base image's) is not known; one run by a path into the folder, or relative to it
   // (`bin/control.sh`, `/opt/app/bin/run.sh`: a RUN unpacked the app there), is the folder's code, not its data.
   const start = [...chain].reverse().find((i) => i.keyword === 'ENTRYPOINT') ?? [...chain].reverse().find((i) => i.keyword === 'CMD');
-  if (!start) return undefined;
-  const program = (start.json ?? start.args.join(' ').trim().split(/\s+/))[0] ?? '';
+  if (!start && !base.scratch) return undefined;
+  const program = start ? (start.json ?? start.args.join(' ').trim().split(/\s+/))[0] ?? '' : '';
   if (program.includes('/') && (!program.startsWith('/') || isUnder(clean(program), dir))) return undefined;
   // Made the working folder for what runs, not out of habit before the copies (`WORKDIR /app`, then `COPY app.sh
   // /usr/local/bin`): an ENV names it for the program (SHIORI_DIR), or it comes after every step that builds the image.
@@ -773,7 +782,8 @@ function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typ
   const last = setter && chain.slice(chain.indexOf(setter) + 1).every((i) => i.keyword !== 'COPY' && i.keyword !== 'ADD' && (i.keyword !== 'RUN' || fillsNothing(i, escape)));
   if (!named && !last) return undefined;
   const why = named ? `ENV ${named.properties.find((p) => typeof p.value === 'string' && clean(p.value) === dir)!.name} names it` : 'it is made after every step that builds the image';
-  return `the app's working folder (WORKDIR ${dir}) is empty: the build copies nothing into it and runs nothing in it, ${why}, and the program starts from elsewhere, so it holds what the program writes by relative paths (its data folder)`;
+  const from = start ? 'the program starts from elsewhere' : 'the programs are those the build copies elsewhere (scratch has no start of its own)';
+  return `the app's working folder (WORKDIR ${dir}) is empty: the build copies nothing into it and runs nothing in it, ${why}, and ${from}, so it holds what the program writes by relative paths (its data folder)`;
 }
 
 /**
@@ -969,12 +979,19 @@ function groupWriteOnly(mode: string): boolean {
  * not 0 cannot. Paths as written (absolute, or under a known folder); none with variables.
  */
 export function rootGroupWrites(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): RootGroupWrite[] {
-  const rootGroup: { path: string; recursive: boolean; how: string }[] = [];
+  const rootGroup: { path: string; recursive: boolean; how: string; made?: boolean }[] = [];
   const groupWrite: { path: string; recursive: boolean; how: string }[] = [];
   const isRootGroup = (g: string) => g === '0' || g === 'root';
   const line = (ins: DfInstruction) => ins.line + 1;
+  // Whether RUN runs as root here: a USER of the chain naming anyone else (or a variable) ends that.
+  let runsAsRoot = true;
   for (const ins of chain) {
     const scope = wd.scopes?.get(ins);
+    if (ins.keyword === 'USER') {
+      const who = (ins.args[0] ?? '').split(':')[0]!;
+      runsAsRoot = who === 'root' || who === '0';
+      continue;
+    }
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs.length) {
       const raw = ins.flags.find((f) => f.name === 'chown')?.value;
       const spec = raw && scope ? expandWord(raw, scope) : raw;
@@ -988,6 +1005,17 @@ export function rootGroupWrites(chain: readonly DfInstruction[], escape: string,
     if (ins.keyword !== 'RUN') continue;
     for (const { argv, cwd } of runCommandsInFolders(ins, escape, wd)) {
       const [cmd, ...args] = argv as [string, ...string[]];
+      // A folder root makes is group root's (its primary group, GID 0): with a later chmod that gives the group write
+      // (logto's `mkdir -p /etc/logto/packages/cli/alteration-scripts && chmod g+w …`, which `logto db seed` rewrites at
+      // every start) the build lays it out for GID 0 as explicitly as a chgrp 0 would. The folder itself only: mkdir -p's
+      // parents get no chmod from that step.
+      if (cmd === 'mkdir' && runsAsRoot) {
+        for (const dir of mkdirOperands(argv).map((d) => (scope ? expandWord(d, scope) : d))) {
+          if (dir.includes('$') || /[*?[{]/.test(dir) || (!dir.startsWith('/') && cwd === undefined)) continue;
+          rootGroup.push({ path: clean(path.posix.resolve(cwd ?? '/', dir)), recursive: false, how: `mkdir ${argv.slice(1).join(' ')} as root (line ${line(ins)})`, made: true });
+        }
+        continue;
+      }
       if (cmd !== 'chgrp' && cmd !== 'chown' && cmd !== 'chmod') continue;
       if (args.some((a) => a.startsWith('--reference'))) continue;
       const recursive = args.some((a) => a === '--recursive' || /^-[a-zA-Z]*R/.test(a));
@@ -1013,7 +1041,9 @@ export function rootGroupWrites(chain: readonly DfInstruction[], escape: string,
   const out: RootGroupWrite[] = [];
   for (const w of groupWrite) {
     if (isUnder(w.path, '/tmp') || isUnder(w.path, '/var/tmp') || isUnder(w.path, '/dev') || w.path === '/') continue;
-    const g = rootGroup.find((r) => r.path === w.path || (r.recursive && isUnder(w.path, r.path)) || (w.recursive && isUnder(r.path, w.path)));
+    // A chgrp/chown to group 0 is the plainer reason; a folder root made counts where none names the group.
+    const covers = (r: (typeof rootGroup)[number]) => r.path === w.path || (r.recursive && isUnder(w.path, r.path)) || (w.recursive && isUnder(r.path, w.path));
+    const g = rootGroup.find((r) => covers(r) && !r.made) ?? rootGroup.find(covers);
     if (!g) continue;
     const at = isUnder(g.path, w.path) ? g.path : w.path;
     if (out.some((o) => o.path === at)) continue;

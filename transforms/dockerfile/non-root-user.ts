@@ -655,10 +655,14 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   // root's 755, and a new named volume copies that ownership, so the app cannot write there as the user (engine check,
   // 20.10: `touch /data/x` in a fresh volume at /data fails as 65532:65532). doco-cd's distroless image with `VOLUME /data`
   // would lose every clone; the tool cannot bring an empty owned folder in by itself, so no USER until it is.
+  // The same holds for the empty final WORKDIR the program writes by relative paths (imageWritePaths' data WORKDIR; on
+  // scratch also one under /root, which the WORKDIR makes root's 755): a bind mount there is the host folder's, root's
+  // unless prepared, so the other way is a volume whose files are already the user's.
   if (layout.unowned.length) {
+    const workdirData = appDir !== undefined && layout.unowned.includes(appDir);
     return report(
-      `its base has no shell to make or chown ${layout.unowned.join(', ')}, which ${plan.user} must write (a VOLUME, a volume's target or a folder its start writes): left root's (mode 755), a new volume there copies that ownership and the app could not write it; no user added`,
-      `Bring each in owned by the user: an empty folder made in a build stage and copied with COPY --chown=${plan.owner} --from=<stage> <folder> ${layout.unowned[0]}, then add USER ${plan.user}; or run docker-harden again after that.`,
+      `its base has no shell to make or chown ${layout.unowned.join(', ')}, which ${plan.user} must write (a VOLUME, a volume's target or a folder its start writes${workdirData ? `; ${appDir} is the empty working folder the program writes by relative paths` : ''}): left root's (mode 755), a new volume there copies that ownership and the app could not write it; no user added`,
+      `Bring each in owned by the user: an empty folder made in a build stage and copied with COPY --chown=${plan.owner} --from=<stage> <folder> ${layout.unowned[0]}, then add USER ${plan.user}${workdirData ? ` (or add USER ${plan.user} and always mount a volume or host folder there whose files are ${plan.owner}'s)` : ''}; or run docker-harden again after that.`,
     );
   }
   // Only a step that stops the start holds USER back: one in a script under `set -e` (or the command's own text, where
