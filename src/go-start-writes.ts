@@ -20,7 +20,7 @@ import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import type { DfStage } from './parse/dockerfile.js';
 import { resolveStageBase, runCommands, stageByRef, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, type ContainerMapping } from './nginx-files.js';
-import { imageStartCommands, composeStarts, type StartWrite } from './start-scripts.js';
+import { ownStartCommandTexts, serviceStartCommandTexts, type StartCommandText, type StartWrite } from './start-scripts.js';
 import { shellCommands } from './knowledge/images.js';
 import { lineColumn } from './text.js';
 
@@ -34,16 +34,11 @@ const VALUE_FLAGS = new Set(['-o', '-tags', '-ldflags', '-gcflags', '-asmflags',
 /** The calls read, with what their first (or, for sql.Open, second) argument names. */
 const CALL = /\b(os\.MkdirAll|os\.Mkdir|os\.Create|os\.WriteFile|os\.OpenFile|sql\.Open|sqlite\.Open)\(/g;
 
-interface Start {
-  argv: string[] | undefined;
-  shell: string | undefined;
-  where: string;
-}
+type Start = StartCommandText;
 
 /** What the Go program of service `s` (its compose command or entrypoint, else the image's CMD/ENTRYPOINT) writes. */
 export function goStartWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
-  const compose = composeStarts(s);
-  const starts: Start[] = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined, where: c.where })) : imageStarts(base);
+  const starts: Start[] = serviceStartCommandTexts(s, base);
   const wd = () => (typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs, base.globalArgs).final);
   // A bind mount over the binary's path replaces what the build put there: not the program read here.
   return startBinaryWrites(project, df, base, starts, wd, () => mountMappings(project, s));
@@ -51,13 +46,7 @@ export function goStartWrites(project: Project, s: ServiceLink, df: DockerfileSo
 
 /** What the Go program of the image's own CMD/ENTRYPOINT writes, in its WORKDIR. */
 export function imageGoStartWrites(project: Project, df: DockerfileSource, base: StageBase): StartWrite[] {
-  return startBinaryWrites(project, df, base, imageStarts(base), () => workdirs(base.chain, base.buildArgs, base.globalArgs).final, () => []);
-}
-
-function imageStarts(base: StageBase): Start[] {
-  return imageStartCommands(base)
-    .filter((c) => !c.inherited)
-    .map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
+  return startBinaryWrites(project, df, base, ownStartCommandTexts(base), () => workdirs(base.chain, base.buildArgs, base.globalArgs).final, () => []);
 }
 
 /** The programs a start runs (the first word of each command, `sh -c` texts followed), as written. */

@@ -21,7 +21,7 @@ import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { workdirs, type StageBase } from './dockerfile-info.js';
 import { shellCommands } from './knowledge/images.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
-import { imageStartCommands, composeStarts, type StartWrite } from './start-scripts.js';
+import { ownStartCommandTexts, serviceStartCommandTexts, type StartCommandText, type StartWrite } from './start-scripts.js';
 
 const NODE = /(^|\/)node(js)?$/;
 const SCRIPT = /\.(m|c)?js$/;
@@ -56,12 +56,7 @@ function nodeFiles(argv: string[] | undefined, shell: string | undefined, depth 
   return out;
 }
 
-/** A start command of the image or a service, as the Node start file reader takes it. */
-interface Start {
-  argv: string[] | undefined;
-  shell: string | undefined;
-  where: string;
-}
+type Start = StartCommandText;
 
 /**
  * What the Node start files of service `s` (its compose command or entrypoint, else the image's
@@ -69,8 +64,7 @@ interface Start {
  * Relative paths are the process's working directory: compose `working_dir`, else the image's WORKDIR.
  */
 export function nodeStartWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
-  const compose = composeStarts(s);
-  const starts: Start[] = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined, where: c.where })) : imageStarts(base);
+  const starts: Start[] = serviceStartCommandTexts(s, base);
   return startFileWrites(
     starts,
     () => (typeof s.effective.working_dir === 'string' && s.effective.working_dir.startsWith('/') ? s.effective.working_dir : workdirs(base.chain, base.buildArgs, base.globalArgs).final),
@@ -85,7 +79,7 @@ export function nodeStartWrites(project: Project, s: ServiceLink, df: Dockerfile
  */
 export function imageNodeStartWrites(project: Project, df: DockerfileSource, base: StageBase): StartWrite[] {
   return startFileWrites(
-    imageStarts(base),
+    ownStartCommandTexts(base),
     () => workdirs(base.chain, base.buildArgs, base.globalArgs).final,
     () => copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))),
   );
@@ -245,12 +239,6 @@ function nameLookup(text: string, file: string, cwd: string): PathScope {
     },
   };
   return scope;
-}
-
-function imageStarts(base: StageBase): Start[] {
-  return imageStartCommands(base)
-    .filter((c) => !c.inherited)
-    .map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
 }
 
 function startFileWrites(starts: Start[], workingDir: () => string, containerMappings: () => ContainerMapping[]): StartWrite[] {

@@ -29,7 +29,7 @@ import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { lastEnv, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
-import { imageStart, imageStartCommands, composeStarts, serviceStart, type ImageStart, type StartWrite } from './start-scripts.js';
+import { imageStart, ownStartCommandTexts, serviceStart, serviceStartCommandTexts, type ImageStart, type StartCommandText, type StartWrite } from './start-scripts.js';
 import { commandsOf, evaluate, unwrap, POP_CWD, PUSH_CWD, type Value } from './framework-starts.js';
 import { serviceEnvironment } from './env-files.js';
 import { shellCommands } from './knowledge/images.js';
@@ -45,10 +45,7 @@ const IMPORT_DEPTH = 2;
 const NO_ENV: ReadonlyMap<string, string | undefined> = new Map();
 
 /** A start command of the image or a service, or a start script it runs (`entrypoint.sh` ending in `exec gunicorn app:app`). */
-interface Start {
-  argv: string[] | undefined;
-  shell: string | undefined;
-  where: string;
+interface Start extends StartCommandText {
   /** A script: its lines are named in findings (`entrypoint.sh line 12`). */
   script?: boolean;
 }
@@ -68,8 +65,7 @@ const serviceWritesInPass = new PassMemo<ServiceLink, { df: DockerfileSource; ba
 const imageWritesInPass = new PassMemo<DockerfileSource, Map<string, StartWrite[]>>();
 
 function readServiceWrites(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): StartWrite[] {
-  const compose = composeStarts(s);
-  const starts: Start[] = compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined, where: c.where })) : imageStarts(base);
+  const starts: Start[] = serviceStartCommandTexts(s, base);
   // The environment's DJANGO_SETTINGS_MODULE wins over the setdefault in manage.py/wsgi.py: the image's ENV, then compose's.
   const env = serviceEnvironment(s).get(SETTINGS_VARIABLE)?.value ?? lastEnv(base.chain, SETTINGS_VARIABLE)?.value;
   return startProgramWrites(
@@ -94,7 +90,7 @@ export function imagePythonStartWrites(project: Project, df: DockerfileSource, b
 
 function readImageWrites(project: Project, df: DockerfileSource, base: StageBase): StartWrite[] {
   return startProgramWrites(
-    [...imageStarts(base), ...scriptStarts(imageStart(project, df, base))],
+    [...ownStartCommandTexts(base), ...scriptStarts(imageStart(project, df, base))],
     () => workdirs(base.chain, base.buildArgs, base.globalArgs).final,
     () => copyMappings(project, df.path, new Set(base.chain.map((st) => st.index))),
     lastEnv(base.chain, SETTINGS_VARIABLE)?.value,
@@ -102,12 +98,6 @@ function readImageWrites(project: Project, df: DockerfileSource, base: StageBase
 }
 
 const SETTINGS_VARIABLE = 'DJANGO_SETTINGS_MODULE';
-
-function imageStarts(base: StageBase): Start[] {
-  return imageStartCommands(base)
-    .filter((c) => !c.inherited)
-    .map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
-}
 
 /**
  * The start scripts of the repository the start runs (start-scripts.ts reads them: the image's ENTRYPOINT script, what

@@ -2665,6 +2665,26 @@ export function composeStarts(s: ServiceLink): ComposeStart[] {
   return out;
 }
 
+/** A start command as the program readers (Node, Python, Go start writes) take it: exec-form words or a shell-form text. */
+export interface StartCommandText {
+  argv: string[] | undefined;
+  shell: string | undefined;
+  where: string;
+}
+
+/** The image's own start commands (CMD/ENTRYPOINT of its chain, not a base image's), named by their line. */
+export function ownStartCommandTexts(base: StageBase): StartCommandText[] {
+  return imageStartCommands(base)
+    .filter((c) => !c.inherited)
+    .map((c) => ({ argv: c.argv, shell: c.shell, where: `${c.via} at line ${c.instruction.line + 1}` }));
+}
+
+/** What service `s` starts: its compose entrypoint/command where it sets one, else the image's own start commands. */
+export function serviceStartCommandTexts(s: ServiceLink, base: StageBase): StartCommandText[] {
+  const compose = composeStarts(s);
+  return compose.length ? compose.map((c) => ({ argv: c.argv, shell: undefined, where: c.where })) : ownStartCommandTexts(base);
+}
+
 /** Words of a compose string command: blanks split, quotes group and are removed, a backslash escapes the next character outside single quotes. */
 function composeWords(text: string): string[] {
   const out: string[] = [];
