@@ -501,6 +501,9 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['cgr.dev/chainguard/node', { family: 'chainguard', defaultUser: '65532', nonRootByDefault: true, hasShell: false }],
   ['cgr.dev/chainguard/python:latest-dev', { family: 'chainguard', nonRootByDefault: true, hasShell: true, distro: 'alpine' }],
   ['cgr.dev/chainguard/static:latest', { distro: 'distroless', hasShell: false }],
+  // wolfi-base runs as root with a shell and apk (images/wolfi-base/config/main.tf: run-as = 0), nonroot 65532 in its passwd
+  ['cgr.dev/chainguard/wolfi-base:latest', { family: 'wolfi-base', distro: 'alpine', hasShell: true, nonRootByDefault: false, defaultUser: 'root' }],
+  ['chainguard/wolfi-base', { family: 'wolfi-base', distro: 'alpine', hasShell: true }],
   // bitnami
   ['bitnami/redis:7.2', { family: 'bitnami', defaultUser: '1001', nonRootByDefault: true, dropsPrivileges: false }],
   ['docker.io/bitnami/postgresql:16', { family: 'bitnami', defaultUser: '1001' }],

@@ -2699,8 +2699,17 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     facts: { distro: 'scratch', hasShell: false },
   },
   {
+    family: 'wolfi-base',
+    // Chainguard's Wolfi base, unlike its other images, runs as root (accounts run-as = 0) with BusyBox, apk and a shell
+    // (cmd /bin/sh -l), so Dockerfiles FROM it run `apk add` and mkdir in / before their own USER (Flagsmith's builder and
+    // runtime stages). nonroot 65532 is in its /etc/passwd all the same (tflib/accts, which every image's accounts use).
+    names: ['cgr.dev/chainguard/wolfi-base', 'chainguard/wolfi-base'],
+    source: 'https://github.com/chainguard-images/images/blob/main/images/wolfi-base/config/main.tf',
+    facts: { distro: 'alpine', existingUser: user('nonroot', 65532), hasShell: true },
+  },
+  {
     family: 'chainguard',
-    names: [/^cgr\.dev\/chainguard\//],
+    names: [/^cgr\.dev\/chainguard\/(?!wolfi-base$)/],
     source: 'https://edu.chainguard.dev/chainguard/chainguard-images/overview/',
     facts: {
       distro: 'distroless',
