@@ -38,7 +38,7 @@ import {
   type StageBase,
 } from '../../src/dockerfile-info.js';
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
-import { factSources, lookupImage, type Distro } from '../../src/knowledge/images.js';
+import { factSources, lookupImage, shellCommands, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
 import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, volumePeers } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
@@ -730,6 +730,25 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     return report(
       `its start ${may ? 'may write' : 'writes'} ${list}, where only root may write and which the image cannot give ${plan.user} (a folder of the system, or one at the top of the tree that is not in the image): under a USER that step fails ${may ? 'where it runs ' : ''}and the start stops (set -e, or a && chain); no user added`,
       `Make those folders or files in the image and chown them to the app user (RUN mkdir -p … && chown … before USER), or move the write into the build (RUN), or point it at a folder the app owns (a volume, /tmp); then run docker-harden again.`,
+    );
+  }
+  // A write the script goes on past (no set -e) still breaks the start where the script then execs its program on that
+  // folder: hatchet-lite's start.sh fills ./config (hatchet-admin's generated configuration, a token `> ./config/…`)
+  // and ends `exec ./hatchet-lite --config ./config`, so a /config the user cannot write (a fresh volume there is
+  // root's, as is a folder Docker makes for a mount) leaves the program without its configuration.
+  const handedOver = lostWrites.flatMap((w) => {
+    const sc = scriptsRead.find((x) => w.how.includes(`(${x.where} line `));
+    if (!sc) return [];
+    const folder = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
+    const arg = execPathArgs(sc.source.text, appDir ?? '/').find((a) => a.path !== '/' && folder !== '/' && (isUnder(folder, a.path) || isUnder(a.path, folder)));
+    return arg ? [{ w, arg: `${arg.how.replace(/\(line /, `(${sc.where} line `)}` }] : [];
+  });
+  if (handedOver.length) {
+    const steps = handedOver.map((x) => x.w);
+    const may = onSomeStartsOnly(steps);
+    return report(
+      `its start ${may ? 'may write' : 'writes'} ${steps.slice(0, 3).map(startWriteText).join(', ')}, where only root may write, and then execs ${[...new Set(handedOver.map((x) => x.arg))].slice(0, 2).join(', ')}, handing that folder to the program: under USER ${plan.user} the step fails${may ? ' where it runs' : ''}, the script goes on (no set -e) and the program starts without what it writes there; no user added`,
+      `Make that folder in the image and chown it to the app user (RUN mkdir -p … && chown ${plan.owner} … before USER), and mount only volumes whose files are that user's there; or point the step and the program at a folder the user owns; then run docker-harden again.`,
     );
   }
   const edits = [
@@ -1946,6 +1965,34 @@ function startWriteText(w: StartWrite): string {
  */
 function onSomeStartsOnly(steps: { conditional?: string }[]): boolean {
   return steps.length > 0 && steps.every((x) => x.conditional !== undefined);
+}
+
+/**
+ * The folders a start script's `exec` lines hand to the program they run, with the command: `exec ./hatchet-lite
+ * --config ./config` gives /config (a word that is a path: absolute, or ./ or ../ relative, taken from `cwd`, the image's
+ * working folder; also the value of `--flag=path`). Words with a variable are not read; `exec -a name` is skipped.
+ */
+function execPathArgs(text: string, cwd: string): { path: string; how: string }[] {
+  const out: { path: string; how: string }[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    // A continued line is read whole, from the line it starts on.
+    if (i > 0 && /\\$/.test(lines[i - 1]!)) return;
+    let t = line.trim();
+    for (let j = i; /\\$/.test(lines[j]!) && j + 1 < lines.length; j++) t = `${t.slice(0, -1)} ${lines[j + 1]!.trim()}`;
+    if (!/^exec\s/.test(t)) return;
+    const words = shellCommands(t)[0] ?? [];
+    let k = 1;
+    while (k < words.length && /^-[acl]+$/.test(words[k]!)) k += words[k]!.includes('a') ? 2 : 1;
+    const argv = words.slice(k);
+    for (const w of argv.slice(1)) {
+      const v = /^--?[\w-]+=/.test(w) ? w.slice(w.indexOf('=') + 1) : w;
+      if (v.includes('$') || !/^(\/|\.\.?\/)/.test(v)) continue;
+      const abs = path.posix.normalize(v.startsWith('/') ? v : path.posix.join(cwd, v)).replace(/(.)\/+$/, '$1');
+      out.push({ path: abs, how: `${argv.join(' ')} (line ${i + 1})` });
+    }
+  });
+  return out;
 }
 
 /** A shell script that stops at the first failing command: `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on its #! line. */
