@@ -316,6 +316,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   const move = movePorts(project, { dockerfile: unit.df, stages: unit.stages, configs, implicitListenMoves: true, services: unit.services, runsAs: `UID ${UID}`, renderedConfigs: renderedConfigs(set.files) });
   plan.merge(move);
   planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
+  planLogFiles(unit, configs, plan);
   planStartWrites(project, unit, plan);
 
   const written = ref.raw;
@@ -378,23 +379,8 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
   const last = unit.stages[unit.stages.length - 1];
   const base = unit.base ?? (df && last ? resolveStageBase(df.parsed, last) : undefined);
   const starts = unit.services.length ? unit.services.map((s) => ({ s, start: serviceStart(project, s, df, base) })) : df && base ? [{ s: undefined, start: imageStart(project, df, base) }] : [];
-  const ops = df ? runFileOps(unit.stages, df.parsed.escape) : [];
   const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
-  const givenTo101 = (target: string) =>
-    ops.some((op) => op.paths.some((p) => opCovers(op, p, target)) && ((op.tool === 'chown' && !!op.arg && UNPRIVILEGED_USERS.has(ownerUser(op.arg))) || (op.tool === 'chmod' && !!op.arg && /^(0?[0-7]{2}[2367]|[ao]?\+w|a=rwx?)$/.test(op.arg))));
-  const copiedTo101 = (target: string) =>
-    !!df &&
-    unit.stages.some((st) =>
-      effectiveInstructions(st).some((ins) => {
-        if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return false;
-        const chown = ins.flags.find((f) => f.name === 'chown')?.value;
-        if (!chown || !UNPRIVILEGED_USERS.has(ownerUser(chown))) return false;
-        // Only what the COPY creates is 101's: a destination folder the base already has (/usr/share/nginx/html)
-        // keeps its owner, so a folder must lie strictly inside the destination to count.
-        const dest = (ins.args[ins.args.length - 1] ?? '').replace(/\/+$/, '') || '/';
-        return dest.startsWith('/') && target !== dest && under(target, dest);
-      }),
-    );
+  const givenTo101 = imageGivesTo101(unit);
   // A start that runs a supervisor or a daemon whose master must start as root (s6-overlay's /init, which runs its
   // cont-init scripts and supervises nginx, cron, ... as root: https-portal on nginx) stops under UID 101 whatever
   // nginx's own files allow: the swap is not the image's to make.
@@ -414,11 +400,81 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
       const target = w.kind === 'dir-of' ? path.posix.dirname(w.path) : w.path;
       if (UNPRIVILEGED_WRITABLE.some((d) => under(w.path, d.replace(/\/$/, ''))) || under(w.path, NGINX_CONF_DIR)) continue;
       if (s && mountCovers(s, s.effective, w.path)) continue; // a tmpfs or volume there: its owner is the mount's, not the image's
-      if (givenTo101(target) || copiedTo101(target)) continue;
+      if (givenTo101(target)) continue;
       if (seen.has(w.path)) continue;
       seen.add(w.path);
       plan.block(`its start runs ${w.how}, which UID ${UID} cannot do in ${UNPRIVILEGED} (only /etc/nginx, /var/cache/nginx and /tmp are its own): give ${target} to ${UID} in the image (COPY --chown=${UID}:0, or chown -R ${UID}:0 under USER root), or write under /tmp, then swap`);
     }
+  }
+}
+
+/**
+ * Whether the unit's Dockerfile gives a path to UID 101: a chown to 101 (or nginx) or a world- or group-writable chmod
+ * of it or a folder above it, or a COPY --chown=101 that creates it (strictly inside the COPY's destination: a
+ * destination folder the base already has, /usr/share/nginx/html, keeps its owner).
+ */
+function imageGivesTo101(unit: Unit): (target: string) => boolean {
+  const df = unit.df;
+  if (!df) return () => false;
+  const ops = runFileOps(unit.stages, df.parsed.escape);
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
+  const givenTo101 = (target: string) =>
+    ops.some((op) => op.paths.some((p) => opCovers(op, p, target)) && ((op.tool === 'chown' && !!op.arg && UNPRIVILEGED_USERS.has(ownerUser(op.arg))) || (op.tool === 'chmod' && !!op.arg && /^(0?[0-7]{2}[2367]|[ao]?\+w|a=rwx?)$/.test(op.arg))));
+  const copiedTo101 = (target: string) =>
+    unit.stages.some((st) =>
+      effectiveInstructions(st).some((ins) => {
+        if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return false;
+        const chown = ins.flags.find((f) => f.name === 'chown')?.value;
+        if (!chown || !UNPRIVILEGED_USERS.has(ownerUser(chown))) return false;
+        const dest = (ins.args[ins.args.length - 1] ?? '').replace(/\/+$/, '') || '/';
+        return dest.startsWith('/') && target !== dest && under(target, dest);
+      }),
+    );
+  return (target) => givenTo101(target) || copiedTo101(target);
+}
+
+/** The log files the official nginx image links to the container's output (`ln -sf /dev/stdout …`), which nginx-unprivileged keeps. */
+const STOCK_LOG_LINKS = ['/var/log/nginx/access.log', '/var/log/nginx/error.log'];
+
+/**
+ * Log files the configuration names (error_log, access_log) that UID 101 could not open. nginx opens them when it
+ * loads its configuration and stops if it cannot ("[emerg] open() … failed (13: Permission denied)"), which as root
+ * never happened: the stock image's master is root. nginx-unprivileged gives 101 only /etc/nginx and /var/cache/nginx
+ * (and /tmp is everyone's); /var/log/nginx stays root's, with access.log and error.log linked to stdout and stderr.
+ * A log in a bind mount keeps the host's owner (shlink's mercure proxy: `error_log /home/shlink/www/data/infra/nginx/…`
+ * in the checkout mounted at /home/shlink/www), a fresh named volume the image folder's (root's). Checked on the team
+ * engine (nginx-unprivileged stand-in, `nginx -t`): both, and `access_log /var/log/nginx/app.access.log`, fail as 101
+ * and pass as root in nginx:1.27. A tmpfs there, or a folder the Dockerfile gives 101, is writable. Paths with a
+ * variable (an access_log opened per request) are not read.
+ */
+function planLogFiles(unit: Unit, configs: NginxSource[], plan: Plan): void {
+  const givenTo101 = imageGivesTo101(unit);
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir.replace(/\/?$/, '/'));
+  const seen = new Set<string>();
+  for (const src of configs) {
+    walkNginx(src.parsed.directives, (d) => {
+      if ((d.name !== 'error_log' && d.name !== 'access_log') || !d.args[0]) return;
+      const v = d.args[0].value;
+      if (v === 'off' || v === 'stderr' || v.includes('$') || /^(syslog|memory):/.test(v) || v.startsWith('/dev/')) return;
+      const file = path.posix.resolve('/etc/nginx', v);
+      const dir = path.posix.dirname(file);
+      if (STOCK_LOG_LINKS.includes(file) || UNPRIVILEGED_WRITABLE.some((w) => under(file, w)) || under(file, NGINX_CONF_DIR)) return;
+      const mounts = unit.services.flatMap((s) => s.volumes.filter((m) => under(dir, m.target)).map((m) => ({ s, m })));
+      const mount = mounts.sort((a, b) => b.m.target.length - a.m.target.length)[0];
+      // A tmpfs is mode 1777 unless its options say otherwise (Docker: tmpfs-mode defaults to 1777).
+      const tmpfs = unit.services.some((s) => (typeof s.effective.tmpfs === 'string' ? [s.effective.tmpfs] : stringList(s, 'tmpfs')).some((t) => under(dir, t.split(':')[0]!)));
+      if (tmpfs || mount?.m.type === 'tmpfs' || (!mount && givenTo101(dir))) return;
+      if (seen.has(file)) return;
+      seen.add(file);
+      const why = mount
+        ? mount.m.type === 'bind'
+          ? `${dir} is in the bind mount ${mount.m.source}:${mount.m.target} of service ${mount.s.name}, whose files keep the host's owner`
+          : `${dir} is in the volume ${mount.m.source ?? ''} at ${mount.m.target} of service ${mount.s.name}, which a new volume makes root's`
+        : `${dir} is root's in ${UNPRIVILEGED} (only /etc/nginx, /var/cache/nginx and /tmp are UID ${UID}'s)`;
+      plan.block(
+        `${d.name} ${v} at ${src.rel} line ${d.line} is opened when nginx starts, and ${why}: as UID ${UID} nginx would stop there (open() failed, permission denied); log to /dev/stderr or /dev/stdout (or under /tmp), or give that folder to ${UID}, then swap`,
+      );
+    });
   }
 }
 
