@@ -3079,6 +3079,33 @@ export function shellCommands(text: string): string[][] {
 }
 
 /**
+ * For each command shellCommands gives (same order), the index of the command whose output a pipe feeds into it
+ * (`find /app -name '*.js' -print0 | xargs -0 sed -i …`: [undefined, 0]), else undefined. A pipe is one `|` (two in a
+ * row are `||`); a line break after it continues the pipeline (POSIX shell grammar: `pipe_sequence '|' linebreak command`).
+ */
+export function shellPipeSources(text: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  let inCommand = false;
+  // The operators between the last command and the next one.
+  let ops: string[] = [];
+  for (const t of tokenize(text)) {
+    if ('op' in t) {
+      if (inCommand) ops = [];
+      inCommand = false;
+      ops.push(t.op);
+      continue;
+    }
+    if (inCommand) continue;
+    if (KEYWORDS.has(t.word) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(t.word)) continue;
+    inCommand = true;
+    const fed = out.length > 0 && ops[0] === '|' && ops.slice(1).every((o) => o === '\n');
+    out.push(fed ? out.length - 1 : undefined);
+    ops = [];
+  }
+  return out;
+}
+
+/**
  * shellCommands with, for each command, what may keep it from running: `guarded` when a `&&` or `||` comes before it in
  * its list (`[ -f x ] && sed -i …`: it runs only when the test holds), and `nested`, the `if`/`case` blocks open around
  * it that this text opened (a one-line `if …; then sed -i …; fi`; below 0 after a `fi` closing an outer one). `depth`
