@@ -20,7 +20,7 @@ import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:f
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { shellCommandConditions, shellCommands, shellPipeSources, type ImageFacts } from './knowledge/images.js';
+import { shellCommandConditions, shellCommands, shellPipeSources, type ImageFacts, type ShellConditionState } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, instructionPlace, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
@@ -1341,12 +1341,16 @@ const FUNCTION_HEADER = /^\s*(?:function\s+([A-Za-z_][\w.:-]*)\s*(?:\(\s*\))?|([
  * always runs) runs its body as the top level would. Loops are not counted: their bodies usually run.
  */
 function stepConditions(lineTexts: string[]): (string | undefined)[][] {
-  const read = lineTexts.map((t) => shellCommandConditions(t));
+  // Loops and an if's test span lines: one state carried through the script, in order.
+  const state: ShellConditionState = { loops: [], inIfTest: false };
+  const read = lineTexts.map((t) => shellCommandConditions(t, state));
   const fnOf: (string | undefined)[] = [];
   const header: boolean[] = [];
   // The if/case depth at the start of each line, and at the start of each function's body.
   const depthAt: number[] = [];
   const bodyDepth = new Map<string, number>();
+  // The loops that may run no times open where each function is defined: its body counts only those opened inside it.
+  const bodyLoops = new Map<string, number>();
   let depth = 0;
   let fn: string | undefined;
   let braces = 0;
@@ -1361,6 +1365,7 @@ function stepConditions(lineTexts: string[]): (string | undefined)[][] {
       header[i] = true;
       fnOf[i] = name;
       bodyDepth.set(name, depthAt[i]!);
+      bodyLoops.set(name, read[i]!.commands[0]?.loops ?? 0);
       // `name() { …; }` on one line: its body is this line.
       if (h[3] && /(^|[;&\s])\}\s*$/.test(t.slice(h[0].length))) return;
       fn = name;
@@ -1383,7 +1388,7 @@ function stepConditions(lineTexts: string[]): (string | undefined)[][] {
       const callee = c.argv[0] === 'exec' ? c.argv[1] : c.argv[0];
       if (callee === undefined || !names.has(callee) || (header[i] && k === 0) || fnOf[i] === callee) return;
       const base = fnOf[i] === undefined ? 0 : bodyDepth.get(fnOf[i]!)!;
-      calls.push({ callee, caller: fnOf[i], always: !c.guarded && depthAt[i]! + c.nested <= base });
+      calls.push({ callee, caller: fnOf[i], always: !c.guarded && depthAt[i]! + c.nested <= base && c.loops <= (fnOf[i] === undefined ? 0 : bodyLoops.get(fnOf[i]!)!) });
     });
   });
   const runs = new Set<string>();
@@ -1403,6 +1408,7 @@ function stepConditions(lineTexts: string[]): (string | undefined)[][] {
       if (inFn !== undefined && !runs.has(inFn)) return `in function ${inFn}, which the script ${calls.some((x) => x.callee === inFn) ? 'calls only on some paths' : 'never calls'}`;
       const base = inFn === undefined ? 0 : bodyDepth.get(inFn)!;
       if (depthAt[i]! + c.nested > base) return 'inside an if or case';
+      if (c.loops > (inFn === undefined ? 0 : bodyLoops.get(inFn)!)) return 'inside a loop that may run no times';
       if (c.guarded) return 'after && or ||';
       return undefined;
     }),
