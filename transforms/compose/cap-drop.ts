@@ -99,7 +99,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
       const names = fromVariables[2]!.split(' and ');
       return note(
         `${base}; no capabilities dropped`,
-        `Give ${names.join(' and ')} the non-root IDs the service runs as in .env (${names.map((n) => `${n}=1000`).join(', ')}, the owner of its data) or as defaults in the compose file (${names.map((n) => `\${${n}:-1000}`).join(':')}), then run docker-harden again: a known non-root user gets cap_drop: [ALL]. If it may run as root, find out which capabilities it needs first.`,
+        // No example value: the variable may be used elsewhere too (kutt's DB_USER is also the database's user name).
+        `Give ${names.join(' and ')} a value in .env, or a default in the compose file (\${NAME:-value}), that is the non-root user the service runs as (the owner of its data), then run docker-harden again: a known non-root user gets cap_drop: [ALL]. If it may run as root, find out which capabilities it needs first.`,
       );
     }
     return note(`${base}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
