@@ -8,8 +8,14 @@
 interface CaseOnFirstArg {
   /** The value the subject takes with no argument (`${1:-dev}`), or '' (`$1`). */
   fallback: string;
-  /** `dynamic`: a pattern holds a variable or a command substitution, whose value is not known here. */
-  branches: { start: number; end: number; patterns: string[]; dynamic: boolean }[];
+  /** Where `case WORD in` is, and its `esac`: [start, end) offsets. */
+  header: [number, number];
+  esac: [number, number];
+  /**
+   * `dynamic`: a pattern holds a variable or a command substitution, whose value is not known here. `body`: from after
+   * the pattern's `)` to before its terminator (`;;`), or to the esac for a last branch with none.
+   */
+  branches: { start: number; end: number; body: [number, number]; patterns: string[]; dynamic: boolean }[];
   /** A branch ends in `;&` or `;;&` (bash): the next branch may run too, so no one branch is chosen. */
   fallsThrough: boolean;
 }
@@ -40,10 +46,21 @@ export function withArgumentBranches(text: string, args: readonly string[] | und
     const verdicts = c.branches.map(verdict);
     const chosen = verdicts.findIndex((v) => v !== false);
     if (chosen >= 0 && verdicts[chosen] === undefined) continue;
+    const blank = (from: number, to: number) => {
+      for (let k = from; k < to; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = ' ';
+    };
     c.branches.forEach((b, i) => {
-      if (i === chosen) return;
-      for (let k = b.start; k < b.end; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = ' ';
+      if (i !== chosen) blank(b.start, b.end);
     });
+    // The branch that runs is no longer inside a choice: `case … in`, its pattern, its `;;` and the esac go too, so its
+    // commands read as the script's own (certain where nothing else around them is conditional) rather than "may".
+    if (chosen >= 0) {
+      const b = c.branches[chosen]!;
+      blank(c.header[0], c.header[1]);
+      blank(b.start, b.body[0]);
+      blank(b.body[1], b.end);
+      blank(c.esac[0], c.esac[1]);
+    }
   }
   return chars.join('');
 }
@@ -59,7 +76,9 @@ function casesOnFirstArg(text: string): CaseOnFirstArg[] {
     if (/(^|[\n;&|]|\bthen|\bdo)[ \t]*(shift|set[ \t]+--)\b/.test(stripComments(text)) || FUNCTION_DEF.test(stripComments(text.slice(0, m.index)))) return out;
     const parsed = readCase(text, m.index + m[0].length);
     if (!parsed) return out; // not read to its esac: nothing is chosen from here on
-    if (subject) out.push({ fallback: subject[2] ?? '', branches: parsed.branches, fallsThrough: parsed.fallsThrough });
+    if (subject) {
+      out.push({ fallback: subject[2] ?? '', header: [m.index + m[1]!.length, m.index + m[0].length], esac: [parsed.end - 4, parsed.end], branches: parsed.branches, fallsThrough: parsed.fallsThrough });
+    }
     re.lastIndex = parsed.end;
   }
   return out;
@@ -118,11 +137,12 @@ function readCase(text: string, from: number): { branches: CaseOnFirstArg['branc
     const patternEnd = i;
     i++; // the `)`
     // The body, up to `;;`, `;&`, `;;&` or the esac.
+    const bodyStart = i;
     const body = skipBody(text, i);
     if (!body) return undefined;
     i = body.end;
     if (body.terminator === ';&' || body.terminator === ';;&') fallsThrough = true;
-    branches.push({ start, end: i, patterns, dynamic: /[$`]/.test(text.slice(start, patternEnd)) });
+    branches.push({ start, end: i, body: [bodyStart, i - (body.terminator?.length ?? 0)], patterns, dynamic: /[$`]/.test(text.slice(start, patternEnd)) });
     if (!body.terminator) return { branches, fallsThrough, end: i + 4 }; // the esac ends the last branch
   }
 }

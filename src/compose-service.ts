@@ -808,6 +808,57 @@ export function volumePeers(project: Project, services: ServiceLink[]): { volume
   return out;
 }
 
+/** One writable mount of `service` that another service of its compose project mounts writable too (`peerMount`). */
+export interface SharedMount {
+  service: ServiceLink;
+  mount: VolumeMount;
+  peer: ServiceLink;
+  peerMount: VolumeMount;
+}
+
+/**
+ * Other services of the same compose project that mount, writable, what one of `services` mounts writable: the same
+ * named volume, or the same host folder through a bind mount, or a folder inside the other's (`./data` and
+ * `./data/replica`). A file either side makes there belongs to the UID it wrote as, and the other side meets it so
+ * (pypacktrends: the backend's `./data:/app/data` and litestream's `./data:/data`). A bind of the checkout itself (the
+ * compose file's folder or one above it: `.:/app`) is code, not data, and is not paired; nor are the Docker socket and
+ * read-only mounts (a reader changes no owner).
+ */
+export function writableMountPeers(project: Project, services: ServiceLink[]): SharedMount[] {
+  const mine = new Set(services.map((s) => (s.base ?? s).id));
+  const runWith = servicesRunWith(project);
+  const out: SharedMount[] = [];
+  const checkout = (s: ServiceLink, m: VolumeMount) => m.hostPath !== undefined && isInside(m.hostPath, path.dirname(s.compose.path));
+  const sameData = (s: ServiceLink, m: VolumeMount, o: ServiceLink, om: VolumeMount): boolean => {
+    if (om.readOnly || om.type !== m.type || !om.source) return false;
+    if (m.type === 'volume') return om.source === m.source && dockerVolumeName(s, m.source!) === dockerVolumeName(o, om.source);
+    if (isDockerSocketMount(om) || checkout(o, om)) return false;
+    // A source with variables has no host path here: the same text is the same folder.
+    if (m.hostPath === undefined || om.hostPath === undefined) return m.hostPath === om.hostPath && m.source === om.source;
+    return isInside(m.hostPath, om.hostPath) || isInside(om.hostPath, m.hostPath);
+  };
+  for (const s of services) {
+    for (const m of s.volumes) {
+      if (m.readOnly || !m.source || m.type === 'tmpfs') continue;
+      if (m.type === 'bind' && (isDockerSocketMount(m) || checkout(s, m))) continue;
+      for (const other of runWith.get(s.compose.path) ?? []) {
+        if (mine.has((other.base ?? other).id)) continue;
+        // A partial service in an override and its base are one service: the base (or the merged one) is asked.
+        if (other.base && runWith.get(s.compose.path)?.includes(other.base)) continue;
+        const om = other.volumes.find((o) => sameData(s, m, other, o));
+        if (om && !out.some((x) => x.mount === m && x.peer.name === other.name)) out.push({ service: s, mount: m, peer: other, peerMount: om });
+      }
+    }
+  }
+  return out;
+}
+
+/** `inner` is `outer` or a path below it (absolute host paths). */
+function isInside(outer: string, inner: string): boolean {
+  const o = outer.replace(/\/+$/, '');
+  return inner === o || inner.startsWith(`${o}/`);
+}
+
 const DOCKER_SOCKETS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
 
 /**

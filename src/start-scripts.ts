@@ -20,7 +20,7 @@ import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:f
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
-import { shellCommandConditions, shellCommands, type ImageFacts } from './knowledge/images.js';
+import { shellCommandConditions, shellCommands, shellPipeSources, type ImageFacts, type ShellConditionState } from './knowledge/images.js';
 import { PassMemo, RunMemo } from './pass-memo.js';
 import { chainInstructions, instructionPlace, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
@@ -1167,6 +1167,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
     const underRootCheck = rootGuards.some(Boolean) || ROOT_CHECK.test(line) || nonRootSentAway;
     for (const p of existenceTests(line, resolve)) if (!tested.has(p)) tested.set(p, `${NAMES_ITS_LINE.test(where) ? where : `${where} line ${number + lineOffset}`} tests whether it exists`);
     const commands = shellCommands(line);
+    const pipedFrom = line.includes('|') ? shellPipeSources(line) : [];
     for (const [commandIndex, argv] of commands.entries()) {
       const conditional = onlyIf[lineIndex]?.[commandIndex];
       // Where a root-only step or a write is: with why it may not run, so a finding says "may" for it.
@@ -1286,8 +1287,14 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
         }
       }
       // `sudo mkdir -p /run/app`: the command sudo runs as root writes as any other would.
-      const written = escalatesToRoot(words, scope) ? escalatedCommand(words) : words;
-      for (const w of writesOf(written, resolve, stepAt)) {
+      // `find DIR | xargs sed -i` writes what `find DIR -exec sed -i {} +` would: read as that, and named as the pipe it is.
+      const feeder = pipedFrom[commandIndex] !== undefined ? commands[pipedFrom[commandIndex]!]! : undefined;
+      const viaPipe = feeder ? xargsAsFind(words, feeder) : undefined;
+      const written = viaPipe ?? (escalatesToRoot(words, scope) ? escalatedCommand(words) : words);
+      const pipeName = feeder ? path.posix.basename(feeder[0]!) : '';
+      const named = (w: StartWrite): StartWrite =>
+        viaPipe ? { ...w, how: w.how.replace(/the files find (\S+) finds/, pipeName === 'find' ? 'the files find $1 finds' : `the files ${pipeName} lists below $1`).replace('(find -exec, ', `(${pipeName} | xargs, `) } : w;
+      for (const w of writesOf(written, resolve, stepAt).map(named)) {
         const seen = writes.findIndex((x) => x.path === w.path && x.kind === w.kind);
         if (seen < 0) writes.push({ ...w, ...maybe });
         // The same write made on every start elsewhere in the script: it is certain.
@@ -1334,12 +1341,16 @@ const FUNCTION_HEADER = /^\s*(?:function\s+([A-Za-z_][\w.:-]*)\s*(?:\(\s*\))?|([
  * always runs) runs its body as the top level would. Loops are not counted: their bodies usually run.
  */
 function stepConditions(lineTexts: string[]): (string | undefined)[][] {
-  const read = lineTexts.map((t) => shellCommandConditions(t));
+  // Loops and an if's test span lines: one state carried through the script, in order.
+  const state: ShellConditionState = { loops: [], inIfTest: false };
+  const read = lineTexts.map((t) => shellCommandConditions(t, state));
   const fnOf: (string | undefined)[] = [];
   const header: boolean[] = [];
   // The if/case depth at the start of each line, and at the start of each function's body.
   const depthAt: number[] = [];
   const bodyDepth = new Map<string, number>();
+  // The loops that may run no times open where each function is defined: its body counts only those opened inside it.
+  const bodyLoops = new Map<string, number>();
   let depth = 0;
   let fn: string | undefined;
   let braces = 0;
@@ -1354,6 +1365,7 @@ function stepConditions(lineTexts: string[]): (string | undefined)[][] {
       header[i] = true;
       fnOf[i] = name;
       bodyDepth.set(name, depthAt[i]!);
+      bodyLoops.set(name, read[i]!.commands[0]?.loops ?? 0);
       // `name() { …; }` on one line: its body is this line.
       if (h[3] && /(^|[;&\s])\}\s*$/.test(t.slice(h[0].length))) return;
       fn = name;
@@ -1376,7 +1388,7 @@ function stepConditions(lineTexts: string[]): (string | undefined)[][] {
       const callee = c.argv[0] === 'exec' ? c.argv[1] : c.argv[0];
       if (callee === undefined || !names.has(callee) || (header[i] && k === 0) || fnOf[i] === callee) return;
       const base = fnOf[i] === undefined ? 0 : bodyDepth.get(fnOf[i]!)!;
-      calls.push({ callee, caller: fnOf[i], always: !c.guarded && depthAt[i]! + c.nested <= base });
+      calls.push({ callee, caller: fnOf[i], always: !c.guarded && depthAt[i]! + c.nested <= base && c.loops <= (fnOf[i] === undefined ? 0 : bodyLoops.get(fnOf[i]!)!) });
     });
   });
   const runs = new Set<string>();
@@ -1396,6 +1408,7 @@ function stepConditions(lineTexts: string[]): (string | undefined)[][] {
       if (inFn !== undefined && !runs.has(inFn)) return `in function ${inFn}, which the script ${calls.some((x) => x.callee === inFn) ? 'calls only on some paths' : 'never calls'}`;
       const base = inFn === undefined ? 0 : bodyDepth.get(inFn)!;
       if (depthAt[i]! + c.nested > base) return 'inside an if or case';
+      if (c.loops > (inFn === undefined ? 0 : bodyLoops.get(inFn)!)) return 'inside a loop that may run no times';
       if (c.guarded) return 'after && or ||';
       return undefined;
     }),
@@ -1427,11 +1440,16 @@ function logicalLines(text: string): { text: string; start: number; end: number;
     const first = number;
     let end = lineEndOf(text, i);
     let joined = text.slice(start, end);
-    while (/\\$/.test(text.slice(lineStartOf(text, end), end)) && end < text.length) {
+    // A pipe at a line's end continues the pipeline on the next line (POSIX 2.10.2: `pipe_sequence '|' linebreak
+    // command`), as a backslash does any command: `find … -print0 |` then `xargs -0 sed -i …` is one pipeline.
+    for (let piped = false; end < text.length; ) {
+      const physical = text.slice(lineStartOf(text, end), end);
+      piped = /(^|[^|])\|\s*$/.test(physical) && !/^\s*#/.test(physical);
+      if (!piped && !/\\$/.test(physical)) break;
       i = text.indexOf('\n', end) + 1;
       number++;
       end = lineEndOf(text, i);
-      joined = `${joined.slice(0, -1)} ${text.slice(i, end)}`;
+      joined = piped ? `${joined} ${text.slice(i, end)}` : `${joined.slice(0, -1)} ${text.slice(i, end)}`;
     }
     out.push({ text: joined, start, end, number: first });
     const nl = text.indexOf('\n', end);
@@ -1637,6 +1655,65 @@ function shellWord(w: string): string {
 
 /** Options that name the folder a program keeps its data, state or configuration in (syncthing `--home`, stcrashreceiver `--dir`). */
 const DATA_DIR_FLAGS = new Set(['home', 'dir', 'data-dir', 'datadir', 'data-path', 'state-dir', 'statedir', 'storage-dir', 'db-dir', 'config-dir', 'configdir', 'conf-dir', 'log-dir', 'logdir', 'cache-dir']);
+
+/** xargs(1) options (GNU findutils, BusyBox) that take the next word as their value; their `--long=value` forms take none. */
+const XARGS_VALUED = new Set(['-a', '--arg-file', '-d', '--delimiter', '-E', '-e', '-I', '-L', '-l', '-n', '--max-args', '-P', '--max-procs', '-s', '--max-chars', '--process-slot-var']);
+
+/**
+ * `find DIR … | xargs CMD …` (or `grep -rl PATTERN DIR | xargs CMD`) as the `find DIR … -exec CMD … {} +` it amounts to:
+ * xargs runs CMD with the names it reads appended (GNU findutils' xargs(1); with `-I R` or `-i`, in place of R), and
+ * those names are the files find (or a recursive `grep -l`) lists below DIR. `-print0 | xargs -0` and `-r` change only
+ * how names are split and whether an empty list runs CMD. undefined for anything else (names from a file with `-a`, a
+ * feeder whose list is not files below a folder), so the command is read as it is.
+ */
+function xargsAsFind(words: string[], feeder: string[]): string[] | undefined {
+  if (path.posix.basename(words[0] ?? '') !== 'xargs') return undefined;
+  let i = 1;
+  let replace: string | undefined;
+  for (; i < words.length && words[i]!.startsWith('-'); i++) {
+    const w = words[i]!;
+    if (w === '-a' || w === '--arg-file' || w.startsWith('--arg-file=')) return undefined;
+    if (w === '-I') replace = words[i + 1];
+    else if (w.startsWith('-I') && w.length > 2) replace = w.slice(2);
+    else if (w === '-i' || w === '--replace') replace = '{}';
+    else if (w.startsWith('-i') && w.length > 2) replace = w.slice(2);
+    else if (w.startsWith('--replace=')) replace = w.slice('--replace='.length);
+    if (XARGS_VALUED.has(w)) i++;
+  }
+  const command = words.slice(i);
+  if (!command.length) return undefined;
+  const run = replace !== undefined ? command.map((w) => (w === replace ? '{}' : w)) : [...command, '{}'];
+  if (!run.includes('{}')) return undefined;
+  const source = path.posix.basename(feeder[0] ?? '');
+  if (source === 'find') {
+    // Its own -exec/-ok commands are read on the find itself; only its tests and starting points say which files.
+    const tests: string[] = [];
+    for (let k = 1; k < feeder.length; k++) {
+      if (['-exec', '-execdir', '-ok', '-okdir'].includes(feeder[k]!)) {
+        while (k < feeder.length && ![';', '\\;', '+'].includes(feeder[k]!)) k++;
+        continue;
+      }
+      tests.push(feeder[k]!);
+    }
+    return ['find', ...tests, '-exec', ...run, '+'];
+  }
+  if (source === 'grep' || source === 'egrep' || source === 'fgrep') {
+    // `grep -rl PATTERN DIR…` lists the files below each DIR that match: only a recursive, files-listing grep names files.
+    const flags = feeder.slice(1).filter((w) => w.startsWith('-'));
+    const short = flags.filter((w) => /^-[a-zA-Z]+$/.test(w)).join('');
+    const recursive = /[rR]/.test(short) || flags.includes('--recursive') || flags.includes('--dereference-recursive');
+    const lists = /l/.test(short) || flags.includes('--files-with-matches');
+    if (!recursive || !lists) return undefined;
+    const scripted = flags.some((w) => w === '-e' || w === '-f' || w.startsWith('--regexp') || w.startsWith('--file'));
+    const values = new Set<number>();
+    feeder.forEach((w, k) => {
+      if (['-e', '-f', '-m', '-A', '-B', '-C', '--regexp', '--file', '--include', '--exclude', '--exclude-dir'].includes(w)) values.add(k + 1);
+    });
+    const operands = feeder.filter((w, k) => k > 0 && !w.startsWith('-') && !values.has(k)).slice(scripted ? 0 : 1);
+    return ['find', ...(operands.length ? operands : ['.']), '-type', 'f', '-exec', ...run, '+'];
+  }
+  return undefined;
+}
 
 /** Paths a simple command writes. */
 function writesOf(argv: string[], resolve: (w: string) => string | undefined, at: string): StartWrite[] {

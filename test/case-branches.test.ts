@@ -29,7 +29,8 @@ describe('case branches by the known argument', () => {
     const out = withArgumentBranches(POLAR, ['dev']);
     expect(out.length).toBe(POLAR.length);
     expect(out.split('\n').length).toBe(POLAR.split('\n').length);
-    expect(kept(out)).toEqual(['#!/bin/bash', 'set -euo pipefail', 'pnpm install --frozen-lockfile', 'case "${1:-dev}" in', 'dev)', 'exec pnpm next dev --port 3000', ';;', 'esac']);
+    // The case, the pattern, the ;; and the esac go with the other branches: what runs is read as the script's own.
+    expect(kept(out)).toEqual(['#!/bin/bash', 'set -euo pipefail', 'pnpm install --frozen-lockfile', 'exec pnpm next dev --port 3000']);
     expect(out.indexOf('exec pnpm next dev')).toBe(POLAR.indexOf('exec pnpm next dev'));
     // No argument: the default in ${1:-dev}.
     expect(withArgumentBranches(POLAR, [])).toBe(out);
@@ -44,13 +45,13 @@ describe('case branches by the known argument', () => {
 
   it('matches quoted patterns, alternatives, globs and a leading (', () => {
     const text = ['case $1 in', '  "web"|api) exec server ;;', "  (work*) exec worker ;;", "  'a*') exec literal ;;", '  *) exec "$@" ;;', 'esac'].join('\n');
-    expect(kept(withArgumentBranches(text, ['api']))).toEqual(['case $1 in', '"web"|api) exec server ;;', 'esac']);
-    expect(kept(withArgumentBranches(text, ['worker', '--queue', 'x']))).toEqual(['case $1 in', '(work*) exec worker ;;', 'esac']);
+    expect(kept(withArgumentBranches(text, ['api']))).toEqual(['exec server']);
+    expect(kept(withArgumentBranches(text, ['worker', '--queue', 'x']))).toEqual(['exec worker']);
     // A quoted `*` is literal: `a*` matches only itself, `abc` goes to `*)` and its `exec "$@"`.
-    expect(kept(withArgumentBranches(text, ['a*']))).toEqual(['case $1 in', "'a*') exec literal ;;", 'esac']);
-    expect(kept(withArgumentBranches(text, ['abc']))).toEqual(['case $1 in', '*) exec "$@" ;;', 'esac']);
+    expect(kept(withArgumentBranches(text, ['a*']))).toEqual(['exec literal']);
+    expect(kept(withArgumentBranches(text, ['abc']))).toEqual(['exec "$@"']);
     // No argument and no default: `$1` is empty, which only `*)` matches.
-    expect(kept(withArgumentBranches(text, []))).toEqual(['case $1 in', '*) exec "$@" ;;', 'esac']);
+    expect(kept(withArgumentBranches(text, []))).toEqual(['exec "$@"']);
   });
 
   it('steps over a nested case, whose ;; are its own, and keeps CRLF line ends', () => {
@@ -58,8 +59,9 @@ describe('case branches by the known argument', () => {
     const out = withArgumentBranches(text, ['serve']);
     expect(out.length).toBe(text.length);
     expect(out.split('\r\n').length).toBe(text.split('\r\n').length);
-    expect(kept(out)).toEqual(['case "$1" in', 'serve)', 'case "$MODE" in', 'a) echo a ;;', 'b) echo b ;;', 'esac', 'exec serve', ';;', 'esac']);
-    expect(kept(withArgumentBranches(text, ['migrate']))).toEqual(['case "$1" in', 'migrate)', 'exec migrate', ';;', 'esac']);
+    // The nested case on another subject stays a choice.
+    expect(kept(out)).toEqual(['case "$MODE" in', 'a) echo a ;;', 'b) echo b ;;', 'esac', 'exec serve']);
+    expect(kept(withArgumentBranches(text, ['migrate']))).toEqual(['exec migrate']);
   });
 
   it('chooses nothing where $1 is not the argument or a branch might run another', () => {

@@ -120,6 +120,30 @@ describe('a placeholder owner, linked to the image the repository runs', () => {
     expect((await servicesRun(two)).byService).toEqual({ web: null, fork: null });
   });
 
+  it('end to end (ProxiTok #168): a compose image: with no build: runs the Dockerfile pushed as ghcr.io/${{ env.IMAGE_NAME }}, IMAGE_NAME=${GITHUB_REPOSITORY,,} in $GITHUB_ENV', async () => {
+    const steps = [
+      '      - name: Set some variables for the image',
+      '        run: |',
+      '          echo "IMAGE_VERSION=${GITHUB_REF_NAME#v}" >> $GITHUB_ENV',
+      '          echo "IMAGE_NAME=${GITHUB_REPOSITORY,,}" >> $GITHUB_ENV',
+      '      - uses: docker/build-push-action@v2',
+      '        with:',
+      '          context: .',
+      '          push: true',
+      '          tags: |',
+      '            ghcr.io/${{ env.IMAGE_NAME }}:latest',
+      '            ghcr.io/${{ env.IMAGE_NAME }}:${{ env.IMAGE_VERSION }}',
+      '',
+    ].join('\n');
+    const compose = 'services:\n  web:\n    image: ghcr.io/pablouser1/proxitok:latest\n  signer:\n    image: ghcr.io/pablouser1/signtok:master\n';
+    const tree = { Dockerfile: 'FROM php:8.1-apache\nCOPY . /var/www/html\n', '.github/workflows/docker-publish.yml': wf(steps, 'env:\n  REGISTRY: ghcr.io\n  IMAGE_NAME: ${{ github.repository }}\n'), 'docker-compose.yml': compose };
+    const remote = { '.git/config': '[remote "origin"]\n\turl = https://github.com/pablouser1/ProxiTok.git\n' };
+    expect((await servicesRun({ ...tree, ...remote })).byService).toEqual({ web: 'Dockerfile', signer: null });
+    // CRLF workflow alike; with no remote the repository is not known, and neither image is taken for it.
+    expect((await servicesRun({ ...tree, ...remote, '.github/workflows/docker-publish.yml': tree['.github/workflows/docker-publish.yml'].replace(/\n/g, '\r\n') })).byService).toEqual({ web: 'Dockerfile', signer: null });
+    expect((await servicesRun(tree)).byService).toEqual({ web: null, signer: null });
+  });
+
   it('end to end: ${{ github.repository_owner }} in a run step with no remote, and a docker run of the image', async () => {
     const steps = '      - run: |\n          docker build -t ${{ github.repository_owner }}/worker:latest worker\n';
     const tree = { 'worker/Dockerfile': APP, '.github/workflows/ci.yml': wf(steps), 'compose.yml': 'services:\n  worker:\n    image: acme/worker\n' };

@@ -25,6 +25,44 @@ describe('which start steps are conditional', () => {
     }
   });
 
+  it("marks a loop's body when it may run no times, not a literal list or while true; an if's own test always runs", () => {
+    const shapes: [string, string | undefined][] = [
+      ['#!/bin/sh\nfor f in /docker-entrypoint.d/*.envsh; do\n  . "$f"\n  sed -i s/a/b/ /etc/app/app.conf\ndone\nexec app\n', 'inside a loop that may run no times'],
+      ['#!/bin/sh\nfor i in $(env | grep APP_); do sed -i "s|$i|x|" /etc/app/app.conf; done\n', 'inside a loop that may run no times'],
+      ['#!/bin/bash\nfor arg; do\n  sed -i s/a/b/ /etc/app/app.conf\ndone\n', 'inside a loop that may run no times'],
+      ['#!/bin/sh\nenv | while read -r line\ndo\n  sed -i s/a/b/ /etc/app/app.conf\ndone\n', 'inside a loop that may run no times'],
+      ['#!/bin/sh\nuntil [ -f /run/ready ]; do\n  sed -i s/a/b/ /etc/app/app.conf\ndone\n', 'inside a loop that may run no times'],
+      ['#!/bin/sh\nfor d in cache logs; do\n  sed -i s/a/b/ /etc/app/app.conf\ndone\nexec app\n', undefined],
+      ['#!/bin/sh\nwhile true; do\n  sed -i s/a/b/ /etc/app/app.conf\n  break\ndone\n', undefined],
+      ['#!/bin/sh\nuntil false; do sed -i s/a/b/ /etc/app/app.conf; break; done\n', undefined],
+      // After the loop closes, and a while test itself (it runs once at least).
+      ['#!/bin/sh\nfor f in /x/*; do echo "$f"; done\nsed -i s/a/b/ /etc/app/app.conf\n', undefined],
+      ['#!/bin/sh\nwhile sed -i s/a/b/ /etc/app/app.conf; do\n  sleep 1\ndone\n', undefined],
+      // An if inside a loop still says if; a loop inside a function called always still says loop.
+      ['#!/bin/sh\nfor f in /x/*; do\n  if [ -n "$f" ]; then\n    sed -i s/a/b/ /etc/app/app.conf\n  fi\ndone\n', 'inside an if or case'],
+      ['#!/bin/sh\nsetup() {\n  for f in "$@"; do\n    sed -i s/a/b/ /etc/app/app.conf\n  done\n}\nsetup a\n', 'inside a loop that may run no times'],
+    ];
+    for (const [text, why] of [...shapes, ...shapes.map(([t, w]) => [toCrlf(t), w] as [string, string | undefined])]) {
+      expect(sedAt(text), text).toBeDefined();
+      expect(sedAt(text)!.conditional, text).toBe(why);
+    }
+    // A function defined inside a loop counts only loops opened in its own body.
+    expect(sedAt('#!/bin/sh\nfor f in /x/*; do\n  fix() {\n    sed -i s/a/b/ /etc/app/app.conf\n  }\ndone\nfix\n')!.conditional).toBeUndefined();
+  });
+
+  it("an if's test runs whenever the if is reached: if ! mkdir, if sed -i; an elif's test and what follows && there do not", () => {
+    const mk = (text: string) => read(text).writes.find((w) => w.path === '/srv/x');
+    for (const text of ['#!/bin/sh\nif ! mkdir /srv/x; then\n  echo failed\nfi\n', '#!/bin/sh\nif ! mkdir /srv/x 2>/dev/null\nthen\n  exit 1\nfi\n', '#!/bin/sh\nif ! mkdir /srv/x; then exit 1; fi\n']) {
+      expect(mk(text), text).toBeDefined();
+      expect(mk(text)!.conditional, text).toBeUndefined();
+    }
+    expect(mk('#!/bin/sh\nif [ -n "$A" ]; then\n  echo a\nelif ! mkdir /srv/x; then\n  exit 1\nfi\n')!.conditional).toBe('inside an if or case');
+    expect(mk('#!/bin/sh\nif [ -n "$A" ] && mkdir /srv/x; then\n  echo a\nfi\n')!.conditional).toBe('after && or ||');
+    // The body of that if is still conditional, and a nested if's test sits in the outer if.
+    expect(sedAt('#!/bin/sh\nif ! mkdir /srv/x; then\n  sed -i s/a/b/ /etc/app/app.conf\nfi\n')!.conditional).toBe('inside an if or case');
+    expect(mk('#!/bin/sh\nif [ -n "$A" ]; then\n  if ! mkdir /srv/x; then exit 1; fi\nfi\n')!.conditional).toBe('inside an if or case');
+  });
+
   it('marks a sed -i after && or || but not one that leads its list, and not one after the if closes', () => {
     expect(sedAt('#!/bin/sh\n[ -f /etc/app/app.conf ] && sed -i s/a/b/ /etc/app/app.conf\n')!.conditional).toBe('after && or ||');
     expect(sedAt('#!/bin/sh\ngrep -q x /etc/app/app.conf || sed -i s/a/b/ /etc/app/app.conf\n')!.conditional).toBe('after && or ||');

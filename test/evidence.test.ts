@@ -85,6 +85,15 @@ describe('shell reader', () => {
     expect(expandVariables('$(IMAGE)', vars, true)).toBe('org/app');
   });
 
+  it("applies bash's case modification: ${X,,} ${X^^} ${X,} ${X^} (ProxiTok: IMAGE_NAME=${GITHUB_REPOSITORY,,})", () => {
+    const vars = new Map([['GITHUB_REPOSITORY', 'PabloUser1/ProxiTok']]);
+    expect(expandVariables('ghcr.io/${GITHUB_REPOSITORY,,}:latest', vars)).toBe('ghcr.io/pablouser1/proxitok:latest');
+    expect(expandVariables('${GITHUB_REPOSITORY^^}', vars)).toBe('PABLOUSER1/PROXITOK');
+    expect(expandVariables('${GITHUB_REPOSITORY,}|${GITHUB_REPOSITORY^}', new Map([['GITHUB_REPOSITORY', 'ab/Cd']]))).toBe('ab/Cd|Ab/Cd');
+    // Not known: kept as written.
+    expect(expandVariables('${UNSET,,}', vars)).toBe('${UNSET,,}');
+  });
+
   it('removes the quotes of a default as the shell does (searxng: ${GITHUB_REPOSITORY_OWNER:-"searxng"})', () => {
     const vars = new Map<string, string>();
     expect(expandVariables('localhost/${OWNER:-"searxng"}/app', vars)).toBe('localhost/searxng/app');

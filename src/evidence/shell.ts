@@ -338,6 +338,15 @@ export function expandVariables(word: string, vars: ReadonlyMap<string, string>,
   for (let round = 0; round < 4 && out.includes('$'); round++) {
     const next = out
       .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}/g, (m, name: string) => vars.get(name) ?? m)
+      // bash's case modification (bash(1), "Case modification"): `${GITHUB_REPOSITORY,,}` lower-cases every character
+      // (ProxiTok's workflow names its image so: a registry name must be lower case), `^^` upper-cases, `,`/`^` the first only.
+      .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(,,|\^\^|,|\^)\}/g, (m, name: string, op: string) => {
+        const v = vars.get(name);
+        if (v === undefined) return m;
+        if (op === ',,') return v.toLowerCase();
+        if (op === '^^') return v.toUpperCase();
+        return (op === ',' ? v.charAt(0).toLowerCase() : v.charAt(0).toUpperCase()) + v.slice(1);
+      })
       .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}/g, (m, name: string, op?: string, def?: string) => {
         const v = vars.get(name);
         if (v !== undefined && !(op?.startsWith(':') && v === '')) return v;

@@ -3088,22 +3088,76 @@ export function shellCommands(text: string): string[][] {
 }
 
 /**
- * shellCommands with, for each command, what may keep it from running: `guarded` when a `&&` or `||` comes before it in
- * its list (`[ -f x ] && sed -i …`: it runs only when the test holds), and `nested`, the `if`/`case` blocks open around
- * it that this text opened (a one-line `if …; then sed -i …; fi`; below 0 after a `fi` closing an outer one). `depth`
- * is the net count opened at the end (1 for a multi-line `if` opened here, -1 for its `fi`). The commands are those
- * shellCommands gives, in the same order.
+ * For each command shellCommands gives (same order), the index of the command whose output a pipe feeds into it
+ * (`find /app -name '*.js' -print0 | xargs -0 sed -i …`: [undefined, 0]), else undefined. A pipe is one `|` (two in a
+ * row are `||`); a line break after it continues the pipeline (POSIX shell grammar: `pipe_sequence '|' linebreak command`).
  */
-export function shellCommandConditions(text: string): { commands: { argv: string[]; guarded: boolean; nested: number }[]; depth: number } {
-  const commands: { argv: string[]; guarded: boolean; nested: number }[] = [];
+export function shellPipeSources(text: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  let inCommand = false;
+  // The operators between the last command and the next one.
+  let ops: string[] = [];
+  for (const t of tokenize(text)) {
+    if ('op' in t) {
+      if (inCommand) ops = [];
+      inCommand = false;
+      ops.push(t.op);
+      continue;
+    }
+    if (inCommand) continue;
+    if (KEYWORDS.has(t.word) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(t.word)) continue;
+    inCommand = true;
+    const fed = out.length > 0 && ops[0] === '|' && ops.slice(1).every((o) => o === '\n');
+    out.push(fed ? out.length - 1 : undefined);
+    ops = [];
+  }
+  return out;
+}
+
+/**
+ * What shellCommandConditions carries from one line of a script to the next: the loops open (whether each may run its
+ * body no times, and for a `while`/`until` whose `do` is not read yet, its test commands), and whether an `if`'s test
+ * is being read (its `then` not yet seen). A fresh one per script.
+ */
+export interface ShellConditionState {
+  loops: { mayNotRun: boolean; test?: string[][]; until?: boolean }[];
+  inIfTest: boolean;
+}
+
+/** A `for` list that names its words outright (`for d in cache logs`): no expansion or glob, so the body runs for each. */
+function literalForList(argv: readonly string[]): boolean {
+  return argv[2] === 'in' && argv.length > 3 && argv.slice(3).every((w) => !/[$`*?[]/.test(w));
+}
+
+/**
+ * shellCommands with, for each command, what may keep it from running: `guarded` when a `&&` or `||` comes before it in
+ * its list (`[ -f x ] && sed -i …`: it runs only when the test holds), `nested`, the `if`/`case` blocks open around
+ * it that this text opened (a one-line `if …; then sed -i …; fi`; below 0 after a `fi` closing an outer one), and
+ * `loops`, the loops open around it (this line's and, through `state`, earlier lines') whose body may run no times.
+ * `depth` is the net count of if/case opened at the end (1 for a multi-line `if` opened here, -1 for its `fi`). The
+ * commands are those shellCommands gives, in the same order.
+ * An `if`'s test runs whenever the `if` is reached (`if ! mkdir /x; then`: the mkdir always runs), so it is not inside
+ * that `if`; an `elif`'s test runs only when the tests before it failed, so it is. A loop's body may run no times when
+ * its list comes from an expansion or glob (`for f in /docker-entrypoint.d/*.sh`, `for i in $(env | grep X_)`, `for a;`)
+ * or its test may fail the first time (`while read line`, `while [ … ]`); `for d in a b` runs it for each word and
+ * `while true`, `while :`, `until false` at least once (POSIX 2.9.4). A `while` test itself always runs once.
+ */
+export function shellCommandConditions(text: string, state: ShellConditionState = { loops: [], inIfTest: false }): { commands: { argv: string[]; guarded: boolean; nested: number; loops: number }[]; depth: number } {
+  const commands: { argv: string[]; guarded: boolean; nested: number; loops: number }[] = [];
   let cur: string[] = [];
   let guarded = false;
   let curGuarded = false;
   let depth = 0;
   let curNested = 0;
   let prevOp: string | undefined;
+  const openLoops = () => state.loops.filter((l) => l.mayNotRun && !l.test).length;
   const flush = () => {
-    if (cur.length) commands.push({ argv: cur, guarded: curGuarded, nested: curNested });
+    if (cur.length) {
+      commands.push({ argv: cur, guarded: curGuarded, nested: curNested, loops: openLoops() });
+      if (cur[0] === 'for') state.loops.push({ mayNotRun: !literalForList(cur) });
+      const testing = state.loops[state.loops.length - 1];
+      if (testing?.test && cur[0] !== 'for') testing.test.push(cur);
+    }
     cur = [];
   };
   for (const t of tokenize(text)) {
@@ -3118,11 +3172,23 @@ export function shellCommandConditions(text: string): { commands: { argv: string
     if (cur.length === 0) {
       if (t.word === 'if' || t.word === 'case') depth++;
       else if (t.word === 'fi' || t.word === 'esac') depth--;
+      if (t.word === 'if') state.inIfTest = true;
+      else if (t.word === 'then') state.inIfTest = false;
+      else if (t.word === 'while' || t.word === 'until') state.loops.push({ mayNotRun: true, test: [], ...(t.word === 'until' ? { until: true } : {}) });
+      else if (t.word === 'do') {
+        const loop = state.loops[state.loops.length - 1];
+        if (loop?.test) {
+          // `while true`/`while :` and `until false` enter the body; any other test may fail the first time.
+          const only = loop.test.length === 1 ? loop.test[0]!.join(' ') : undefined;
+          loop.mayNotRun = loop.until ? only !== 'false' : only !== 'true' && only !== ':';
+          delete loop.test;
+        }
+      } else if (t.word === 'done') state.loops.pop();
     }
     if (cur.length === 0 && (KEYWORDS.has(t.word) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(t.word))) continue;
     if (cur.length === 0) {
       curGuarded = guarded;
-      curNested = depth;
+      curNested = state.inIfTest ? depth - 1 : depth;
       cur.push(t.word.replace(/^\/(usr\/)?(local\/)?s?bin\//, ''));
     } else cur.push(t.word);
   }

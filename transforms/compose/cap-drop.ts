@@ -93,6 +93,16 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | undefined {
         `Find out which other capabilities it needs (NET_BIND_SERVICE for a port below 1024 on the host network, SETUID and SETGID for a step down to another user, CHOWN or DAC_OVERRIDE for files of other users), then add cap_drop: [ALL] and cap_add with those and ${listed.join(', ')}.`,
       );
     }
+    // A user from variables with no value: the fix is to give them one, after which a non-root user is read as such.
+    const fromVariables = /^its user: (.*) comes from (.*), which ha/.exec(base);
+    if (fromVariables) {
+      const names = fromVariables[2]!.split(' and ');
+      return note(
+        `${base}; no capabilities dropped`,
+        // No example value: the variable may be used elsewhere too (kutt's DB_USER is also the database's user name).
+        `Give ${names.join(' and ')} a value in .env, or a default in the compose file (\${NAME:-value}), that is the non-root user the service runs as (the owner of its data), then run docker-harden again: a known non-root user gets cap_drop: [ALL]. If it may run as root, find out which capabilities it needs first.`,
+      );
+    }
     return note(`${base}; no capabilities dropped`, 'Find out which capabilities it needs, then add cap_drop: [ALL] and cap_add with those.');
   }
   const needed = [...base];
@@ -428,7 +438,15 @@ function capsNeeded(ctx: TransformContext, s: ServiceLink, img: ServiceImage): s
     const known = knownRootDaemonCaps(serviceStart(ctx.project, s, img.dockerfile, img.base));
     if (known) return [...new Set([...known.caps, ...fileCaps])].sort();
   }
-  if (!user.known && user.from === 'compose') return `its user: ${user.user} is not known here`;
+  if (!user.known && user.from === 'compose') {
+    // `user: "${UID}:${GID}"` (bitlbee #171): compose fills the variables from the shell that runs it, or .env; with no
+    // value there and no default, who the service runs as is the operator's choice, unknown here (root if they are 0).
+    const unset = [...new Set([...user.user.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))];
+    if (unset.length) {
+      return `its user: ${user.user} comes from ${unset.join(' and ')}, which ${unset.length > 1 ? 'have' : 'has'} no default here and no value in .env: compose takes ${unset.length > 1 ? 'them' : 'it'} from the environment it runs in, so who it runs as (root, if ${unset.length > 1 ? 'they are' : 'it is'} 0) is not known here`;
+    }
+    return `its user: ${user.user} is not known here`;
+  }
   if (!user.known && user.user !== 'root') return `its Dockerfile's USER ${user.user} is not known at build time`;
   if (!user.known) return `its Dockerfile sets no USER and its base ${img.image ?? '(unresolved)'} is not in the knowledge table`;
   return `runs as root (${user.from === 'dockerfile' ? 'its Dockerfile sets no non-root USER' : `the default user of ${img.image}`})`;

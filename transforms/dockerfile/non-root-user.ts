@@ -40,7 +40,7 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { factSources, lookupImage, shellCommands, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, volumePeers } from '../../src/compose-service.js';
+import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, serviceImage, volumePeers, writableMountPeers, type SharedMount } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
@@ -829,7 +829,10 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
   if (shared && !plan.create && plan.uid !== shared.uid) {
     parts.push(`service ${shared.service} shares volume ${shared.volume} but runs as UID ${shared.uid}: make them match`);
   }
-  const notes = migrationNotes(ctx.project.cwd, services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs]);
+  // A sibling service writing the same folder or volume as another user undoes the chown below on every file it makes.
+  const writers = otherWriters(ctx, services, plan).filter((w) => !(shared && w.shared.mount.type === 'volume' && w.shared.peer.name === shared.service && w.shared.mount.source === shared.volume));
+  for (const w of writers) parts.push(otherWriterText(w, plan));
+  const notes = migrationNotes(ctx.project.cwd, services, plan, layout.codeDirs, [...layout.dirs, ...layout.writableDirs], writers);
   if (notes.some((n) => n.kind === 'bind-mount')) parts.push(`bind mounts keep host ownership: prepare them for ${plan.owner} (see notes)`);
   // A `docker run` of this image that mounts the Docker socket as neither another user nor with a group: the socket is
   // root:docker 0660 on the host, so the user this fix makes is refused there (compose services get group_add from
@@ -1704,6 +1707,91 @@ function createCommand(distro: Distro | undefined, u: NewUser, needsShadowUtils:
   }
 }
 
+/** A service that writes what one of the image's services mounts, as another user than the plan's (writableMountPeers). */
+interface OtherWriter {
+  shared: SharedMount;
+  /** How it runs, for the finding: `runs as root (the default user of postgres:16)`, `its user is not known (…)`. */
+  who: string;
+  root: boolean;
+}
+
+/**
+ * Services of the same compose project that write a folder or volume the image's services write, as another user than
+ * the one this fix gives the image (or as a user not known here). Every file such a service makes there is its own
+ * user's (root's for a root process), so the image's user meets files it cannot change, and the other one meets the
+ * image's: pypacktrends reverted its USER when the backend (1001) and litestream (root) shared `./data` with its SQLite
+ * database (#177 in docs/reviews/hardening-commits-2026-12-d.md). A volume a fixed-UID service shares is left to
+ * sharedUid, which picks its UID where it can.
+ */
+function otherWriters(ctx: TransformContext, services: ServiceLink[], plan: UserPlan): OtherWriter[] {
+  const out: OtherWriter[] = [];
+  for (const shared of writableMountPeers(ctx.project, services)) {
+    // An override's partial service and its base carry the same mount: one sentence for the pair.
+    const same = (x: SharedMount) => x.peer.name === shared.peer.name && x.mount.source === shared.mount.source && x.mount.target === shared.mount.target;
+    if (out.some((w) => same(w.shared))) continue;
+    const who = writerIdentity(ctx, shared.peer, plan);
+    if (who) out.push({ shared, ...who });
+  }
+  return out;
+}
+
+/**
+ * How a service writes, when that is not as the plan's user: its compose `user:`, else its Dockerfile's USER (a root
+ * one this run also fixes counts at the UID that fix picks), else its image's known default user (an image that steps
+ * down at start writes as the user it steps down to, after its root start), else not known: an image whose USER is not
+ * known here runs as root unless it says otherwise (Docker runs a container as the image's USER, root by default).
+ */
+function writerIdentity(ctx: TransformContext, peer: ServiceLink, plan: UserPlan): { who: string; root: boolean } | undefined {
+  const numeric = (u: string) => /^(\d+)(?::\d+)?$/.exec(u.trim())?.[1];
+  const samePlan = (u: string) => {
+    const id = numeric(u);
+    return id !== undefined ? plan.uid !== undefined && Number(id) === plan.uid : !plan.guarded && u.split(':')[0] === plan.name;
+  };
+  const cu = composeUser(peer);
+  if (cu !== undefined) {
+    if (cu.includes('$') || cu.trim() === '') return { who: `runs as ${cu} (its compose user:, a variable with no value here)`, root: false };
+    if (samePlan(cu)) return undefined;
+    return isRootUser(cu) ? { who: `runs as root (its compose user: ${cu})`, root: true } : { who: `runs as ${cu} (its compose user:)`, root: false };
+  }
+  const img = serviceImage(peer, ctx.project);
+  const facts = img.facts;
+  if (img.built && img.base && peer.dockerfile && !facts?.dropsPrivileges) {
+    const u = effectiveUser(img.base);
+    if (!u.known && !u.instruction) return { who: `its user is not known here (${peer.dockerfile.rel} sets no USER and builds on ${img.image ?? 'an image'} the knowledge table does not know)`, root: false };
+    if (!u.known) return { who: `runs as ${u.user} (USER in ${peer.dockerfile.rel}, a value not known here)`, root: false };
+    if (!u.root) return samePlan(u.user) ? undefined : { who: `runs as ${u.user} (USER in ${peer.dockerfile.rel})`, root: false };
+    // Root now; this run gives its Dockerfile a user too, at this UID where it makes one (its own finding says if not).
+    const theirs = planUser(ctx.options, img.base, peer.dockerfile);
+    if (theirs?.uid !== undefined && theirs.uid === plan.uid) return undefined;
+    return { who: `runs as root (${peer.dockerfile.rel} sets no non-root USER${theirs?.uid !== undefined ? `, and its fix would make it ${theirs.user}` : ''})`, root: true };
+  }
+  if (facts) {
+    const own = facts.existingUser;
+    if (facts.dropsPrivileges) {
+      if (own && plan.uid === own.uid) return undefined;
+      return { who: `starts as root and steps down to ${own ? `${own.name} (UID ${own.uid})` : 'a user of its own'} (${img.image ?? facts.family}), so files it makes are ${own ? `${own.uid}'s` : 'not known to be ours'}`, root: true };
+    }
+    if (facts.nonRootByDefault) {
+      if (samePlan(facts.defaultUser) || (own && plan.uid === own.uid && own.name === facts.defaultUser)) return undefined;
+      return { who: `runs as ${facts.defaultUser}${own && own.name === facts.defaultUser ? ` (UID ${own.uid})` : ''} (the default user of ${img.image ?? facts.family})`, root: false };
+    }
+    return { who: `runs as root (the default user of ${img.image ?? facts.family})`, root: true };
+  }
+  if (img.buildElsewhere) return { who: 'its user is not known here (its build context is not in this repository, and with no USER an image runs as root)', root: false };
+  return { who: `its user is not known here (${img.image ? `unknown image ${img.image}` : 'no image'}, no compose user:, and with no USER an image runs as root)`, root: false };
+}
+
+/** The finding's words for a sibling that writes the same data as another user, and what to do. */
+function otherWriterText(w: OtherWriter, plan: UserPlan): string {
+  const { service, mount, peer, peerMount } = w.shared;
+  const what = mount.type === 'volume' ? `volume ${mount.source}` : `${mount.source}`;
+  return (
+    `service ${peer.name} writes ${what} too (at ${peerMount.target}, where ${service.name} has ${mount.target}) and ${w.who}: ` +
+    `what it makes there is not ${plan.owner}'s${w.root ? ' (root-owned: the new user cannot change it)' : ''}, so a one-time chown does not hold; ` +
+    `run ${peer.name} as ${plan.owner} too (compose user:) if its image allows, or keep ${service.name} root`
+  );
+}
+
 /** A UID another service on a shared named volume already runs as (or will, after its own fix). */
 function sharedUid(ctx: TransformContext, services: ServiceLink[]): { uid: number; gid: number; service: string; volume: string } | undefined {
   for (const { volume, peer } of volumePeers(ctx.project, services)) {
@@ -1842,8 +1930,14 @@ function watchSyncsOf(project: Project, services: ServiceLink[]): WatchSyncs {
  * run; a relative bind source is shown from there, as compose resolves it
  * (against the compose file's directory).
  */
-function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, codeDirs: string[], ownedDirs: string[]): MigrationNote[] {
+function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, codeDirs: string[], ownedDirs: string[], writers: readonly OtherWriter[] = []): MigrationNote[] {
   const notes: MigrationNote[] = [];
+  // The one-time chown holds only while nothing else writes there as another user: say who does, on the note itself.
+  const alsoWritten = (m: VolumeMount) =>
+    writers
+      .filter((w) => w.shared.mount.type === m.type && w.shared.mount.source === m.source && w.shared.mount.target === m.target)
+      .map((w) => `; service ${w.shared.peer.name} writes there too (${w.shared.peerMount.source}:${w.shared.peerMount.target}) and ${w.who}, so what it makes after this chown is not ${plan.owner}'s (see the finding)`)
+      .join('');
   const seen = new Set<string>();
   const ids = plan.uid !== undefined ? `${plan.uid}:${plan.gid ?? plan.uid}` : undefined;
   for (const s of services) {
@@ -1855,7 +1949,7 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         seen.add(`v\0${vol}`);
         notes.push({
           kind: 'volume-chown',
-          message: `volume ${m.source} (${vol}, mounted at ${m.target} by ${s.name}) was written as root: chown it once for ${plan.owner}`,
+          message: `volume ${m.source} (${vol}, mounted at ${m.target} by ${s.name}) was written as root: chown it once for ${plan.owner}${alsoWritten(m)}`,
           ...(ids ? { command: `docker run --rm -v ${vol}:/v alpine chown -R ${ids} /v` } : {}),
         });
       } else if (m.type === 'bind') {
@@ -1870,7 +1964,7 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
           const file = shellWord(hostFolder(cwd, m));
           notes.push({
             kind: 'bind-mount',
-            message: `bind mount ${m.source}:${m.target} of ${s.name} is one file: the host file must be owned by ${plan.owner} (a root container wrote it as root)`,
+            message: `bind mount ${m.source}:${m.target} of ${s.name} is one file: the host file must be owned by ${plan.owner} (a root container wrote it as root)${alsoWritten(m)}`,
             command: `sudo chown ${u}:${g ?? u} ${file}`,
           });
           continue;
@@ -1885,7 +1979,7 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         if (checkout) {
           notes.push({
             kind: 'bind-mount',
-            message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}`,
+            message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}${alsoWritten(m)}`,
             command: `install -d -o ${u} -g ${g ?? u} ${shellWord(m.source)}`,
           });
           continue;
@@ -1893,7 +1987,7 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         const host = shellWord(hostFolder(cwd, m));
         notes.push({
           kind: 'bind-mount',
-          message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}, and what a root container wrote there is root's: chown it once${nestedBindNote(s, m, plan, ownedDirs)}`,
+          message: `bind mount ${m.source}:${m.target} of ${s.name} hides the image's ownership: the host folder must be owned by ${plan.owner}, and what a root container wrote there is root's: chown it once${nestedBindNote(s, m, plan, ownedDirs)}${alsoWritten(m)}`,
           command: `sudo mkdir -p ${host} && sudo chown -R ${u}:${g ?? u} ${host}`,
         });
       }
