@@ -650,6 +650,17 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites, synced.targets);
+  // The empty final WORKDIR the program writes by relative paths is /root itself (imageWritePaths' data WORKDIR:
+  // rustdesk-server's classic image on a base with a shell). `chmod o+x /root` lets the user enter it, not write it, and
+  // chowning root's HOME to the user would let the user plant the dotfiles root reads in every `docker exec` shell
+  // (.profile, .bashrc, .ssh): the folder has to move, so no USER until it does. A folder under /root is chowned itself.
+  if (plan.shell && appDir === '/root' && layout.dirs.includes('/root')) {
+    const reason = layout.startReasons.find((r) => r.startsWith("the app's working folder (WORKDIR /root)"));
+    return report(
+      `${reason ?? "the app's working folder (WORKDIR /root) is its data folder"}; ${plan.user} could enter /root once made traversable but not write it, and giving root's HOME to the user would let it plant the files root reads in a shell (.profile, .bashrc, .ssh); no user added`,
+      `Move the data folder out of /root: WORKDIR /data (and a volume or bind mount moved from /root to /data), RUN mkdir -p /data && chown ${plan.owner} /data before it, then add USER ${plan.user}; or run docker-harden again after that.`,
+    );
+  }
   const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
   // No shell to make or chown a folder the user must write (a VOLUME, a named volume's target, a start write): it stays
   // root's 755, and a new named volume copies that ownership, so the app cannot write there as the user (engine check,
