@@ -76,6 +76,34 @@ function skipNestedComments(text: string, lineEnd: number, column: number): numb
   }
 }
 
+/**
+ * End of a block node's content, from the end of its range: before trailing
+ * blank lines, and before the comment lines at its end that are indented less
+ * than `column` (the node's own key or dash column). The YAML parser counts
+ * those in the range of a map whose last value is empty (`networks:` over
+ * `internal:`), but a comment written shallower than the entries heads what
+ * follows (`  # about the next service` above `  next:`), so nothing added to
+ * this node goes after it, and nothing removed from it takes it. `floor` is
+ * where the node starts: the scan never goes above it.
+ */
+function blockContentEnd(text: string, end: number, column: number, floor: number): number {
+  let at = lastNonSpace(text, end) + 1;
+  while (at > floor) {
+    const start = lineStartOf(text, at - 1);
+    if (start <= floor) return at;
+    const indent = indentOfLine(text, start);
+    if (text[start + indent.length] !== '#' || indent.length >= column) return at;
+    at = lastNonSpace(text, start) + 1;
+  }
+  return at;
+}
+
+/** The end of a block map pair's content (blockContentEnd, at the map's key column). */
+function blockPairEnd(text: string, pair: Pair, column: number): number {
+  const start = (pair.key as Node | null)?.range?.[0] ?? 0;
+  return blockContentEnd(text, pairContentEnd(pair), column, start);
+}
+
 /** End of a pair's content, before trailing blank lines. */
 function pairContentEnd(pair: Pair): number {
   const v = pair.value as Node | null;
@@ -107,8 +135,8 @@ export function insertMapEntry(file: TextFile, eol: Eol, map: YAMLMap, key: stri
     return { file: file.path, range: [at, at], text: `, ${entry}` };
   }
   const last = map.items[map.items.length - 1];
-  const end = lastNonSpace(file.text, pairContentEnd(last)) + 1;
   const indent = mapIndent(file, map);
+  const end = blockPairEnd(file.text, last, indent.length);
   const at = skipNestedComments(file.text, lineEndOf(file.text, end), indent.length);
   return insertBeforeLineBreak(file, at, `${eol}${indent}${entry}`);
 }
@@ -156,7 +184,7 @@ export function insertMapEntryAt(file: TextFile, eol: Eol, map: YAMLMap, key: st
   }
   const indent = mapIndent(file, map);
   if (after) {
-    const end = lastNonSpace(text, pairContentEnd(after)) + 1;
+    const end = blockPairEnd(text, after, indent.length);
     const at = nextLineStart(text, skipNestedComments(text, lineEndOf(text, end), indent.length));
     return { file: file.path, range: [at, at], text: `${indent}${entry}${eol}` };
   }
@@ -200,7 +228,7 @@ export function appendSeqItem(file: TextFile, eol: Eol, seq: YAMLSeq, itemText: 
   const firstStart = first.range![0];
   // "      - " as written before the first item (dash, spacing, indentation).
   const prefix = file.text.slice(lineStartOf(file.text, firstStart), firstStart);
-  const end = lastNonSpace(file.text, last.range![1]) + 1;
+  const end = blockContentEnd(file.text, last.range![1], prefix.indexOf('-'), last.range![0]);
   const at = skipNestedComments(file.text, lineEndOf(file.text, end), prefix.indexOf('-'));
   return insertBeforeLineBreak(file, at, `${eol}${prefix}${itemText}`);
 }
@@ -221,7 +249,7 @@ export function removeMapEntry(file: TextFile, map: YAMLMap, pair: Pair): Edit {
   const idx = map.items.indexOf(pair);
   if (map.flow) return removeFlowItem(file, map.items.map((p) => [(p.key as Node).range![0], pairContentEnd(p as Pair)]), idx);
   const start = lineStartOf(file.text, key.range![0]);
-  const end = nextLineStart(file.text, lastNonSpace(file.text, pairContentEnd(pair)) + 1);
+  const end = nextLineStart(file.text, blockPairEnd(file.text, pair, mapIndent(file, map).length));
   return removeLines(file, start, end);
 }
 
@@ -241,7 +269,8 @@ export function removeSeqItem(file: TextFile, seq: YAMLSeq, index: number): Edit
   if (seq.flow) return removeFlowItem(file, items.map((n) => [n.range![0], n.range![1]]), index);
   const item = items[index];
   const start = lineStartOf(file.text, item.range![0]);
-  const end = nextLineStart(file.text, lastNonSpace(file.text, item.range![1]) + 1);
+  const dash = start + indentOfLine(file.text, start).length;
+  const end = nextLineStart(file.text, blockContentEnd(file.text, item.range![1], dash - start, item.range![0]));
   return removeLines(file, start, end);
 }
 

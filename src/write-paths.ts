@@ -744,7 +744,7 @@ function fillsNothing(ins: DfInstruction, escape: string): boolean {
 function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typeof workdirs>, services: readonly ServiceLink[], escape: string, base: { shellless: boolean; scratch: boolean }): string | undefined {
   const dir = wd.final;
   // /root is a system folder to give away on a base with a shell; with none, the build made it (below).
-  if (!wd.finalKnown || dir === '/' || (isSystemPath(dir) && !(base.shellless && isUnderRoot(dir)))) return undefined;
+  if (!wd.finalKnown || dir === '/' || (isSystemPath(dir) && !isUnderRoot(dir))) return undefined;
   if (services.some((s) => s.effective.working_dir !== undefined)) return undefined;
   // A bind mount of a folder of the repository that holds files is the code itself (a dev stack's `./server:/app`,
   // plankanban/planka's docker-compose-dev.yml), not data; DocuSeal's ./docuseal is not in the repository.
@@ -768,7 +768,7 @@ function mountedEmptyWorkdir(chain: readonly DfInstruction[], wd: ReturnType<typ
   }
   // Only code mounted there (a bind of a folder that holds files, a read-only mount): the folder is the code's.
   // distroless has /home/nonroot, its user's own: only scratch, which has no /home, leaves a WORKDIR there root's.
-  if (mounts.length || (isUnder(dir, '/home') && !base.scratch) || (isUnderRoot(dir) && !base.shellless)) return undefined;
+  if (mounts.length || (isUnder(dir, '/home') && !base.scratch)) return undefined;
   // A start the chain does not say (the base image's) is not known; one run by a path into the folder, or relative to it
   // (`bin/control.sh`, `/opt/app/bin/run.sh`: a RUN unpacked the app there), is the folder's code, not its data.
   const start = [...chain].reverse().find((i) => i.keyword === 'ENTRYPOINT') ?? [...chain].reverse().find((i) => i.keyword === 'CMD');

@@ -46,7 +46,7 @@ import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templat
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
 import { watchSyncTargets } from '../../src/compose-watch.js';
-import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imageStartBuilds, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isTrustPath, isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
@@ -228,6 +228,8 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   const depWrites = startInstallWrites(ctx, s, img, plan.tmpfs, true);
   if (depWrites && 'withhold' in depWrites) return note(depWrites.withhold, depWrites.fix);
   if (depWrites) plan.tmpfs.push(...depWrites.tmpfs);
+  const builds = startBuildWrites(ctx, s, img);
+  if (builds) return note(builds.withhold, builds.fix);
   const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
   if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
   // A start that writes a file into a folder of the system that nothing above declared or carved out (dockur/dnsmasq's
@@ -307,6 +309,28 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
   const pip = pipAtStartNote(ctx, s, img);
   if (pip) out.push(pip);
   return out;
+}
+
+/**
+ * A build the start runs through package.json (`npm run build:instrument`: `rm -rf build/ && tsc … && nyc instrument
+ * build/ --in-place`, logto's integration bootstrap.sh; Ackee's "start": "npm run build && npm run server") writes its
+ * output into the app's folder at every start, where the build tool's configuration says (dist/, build/, .next; not read
+ * here). A read-only root makes that build fail, and with it the start, unless a mount covers the folder the build runs
+ * in; a tmpfs there would hide the app's code. dockerfile/non-root-user holds USER back for the same builds (its start
+ * runs a build); this holds read_only back (CIS 5.13 asks for read-only roots where the container does not write them).
+ */
+function startBuildWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage): { withhold: string; fix: string } | undefined {
+  const builds = imageStartBuilds(serviceStart(ctx.project, s, img.dockerfile, img.base));
+  const mounts = [...coveredPaths(s, img)];
+  const open = builds.filter((b) => {
+    const folder = b.slice(b.lastIndexOf(' in ') + 4);
+    return !(folder.startsWith('/') && mounts.some((m) => m !== '/' && isUnder(folder, m)));
+  });
+  if (!open.length) return undefined;
+  return {
+    withhold: `its start runs a build: ${open.slice(0, 2).join('; ')}, which writes its output into the app's folder at every start (where is the build tool's configuration, not read here): a read-only root makes that build fail and the start with it; root left writable`,
+    fix: 'Run the build in the image (RUN … in the Dockerfile) and start only the server, or mount a volume on the folder the build writes; then run docker-harden again.',
+  };
 }
 
 /**

@@ -40,12 +40,12 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { factSources, lookupImage, shellCommands, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, serviceImage, volumePeers, writableMountPeers, type SharedMount } from '../../src/compose-service.js';
+import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, runtimeUser, serviceImage, volumePeers, writableMountPeers, type SharedMount } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { goStartWrites, imageGoStartWrites } from '../../src/go-start-writes.js';
-import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
+import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, writerFromUser, writerOf, type RootGroupWrite } from '../../src/write-paths.js';
 import { buildFillsFolder, depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
@@ -575,6 +575,13 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     }
     rootAppMessage = `the app sits under /root, which scratch does not have: this build's WORKDIR or COPY makes it with mode 755, so ${plan.user} can enter it`;
   }
+  const sharedBind = bindSharedWithOtherUser(ctx.project, services, plan);
+  if (sharedBind) {
+    return report(
+      `bind mount ${sharedBind.source}:${sharedBind.target} of ${sharedBind.service} is also mounted by service ${sharedBind.other} (${sharedBind.file}), which runs as ${sharedBind.user}${sharedBind.uid !== undefined ? ` (UID ${sharedBind.uid})` : ''}, not ${plan.user}: the host folder is prepared for that user (an install script's chown and chmod 700 are common: coolify's /data/coolify/ssh is 9999's), and as ${plan.user} this image could not read what ${sharedBind.other} keeps there, nor could both own it; no user added`,
+      `Run this image as the UID ${sharedBind.other} runs as (${sharedBind.uid !== undefined ? `USER ${sharedBind.uid}` : `its ${sharedBind.user}'s numeric UID: a name may stand for another UID in this image`}, or user: in compose), or give the shared folder a group both users are in (group_add, chmod g+rwX); then run docker-harden again.`,
+    );
+  }
   // The start steps up to root with sudo/doas (`sudo mkdir -p /run/app`). Run as root today, that is a no-op; run as the
   // user a USER names, sudo asks for that user's password (there is no terminal to give it) or refuses a user not in
   // sudoers ("user NAME is not in the sudoers file", sudoers(5)), and the start fails. Only a Dockerfile that grants the
@@ -650,6 +657,17 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     );
   }
   const layout = ownership(ctx.options, df, stage, installs, plan, services, startWrites, synced.targets);
+  // The empty final WORKDIR the program writes by relative paths is /root itself (imageWritePaths' data WORKDIR:
+  // rustdesk-server's classic image on a base with a shell). `chmod o+x /root` lets the user enter it, not write it, and
+  // chowning root's HOME to the user would let the user plant the dotfiles root reads in every `docker exec` shell
+  // (.profile, .bashrc, .ssh): the folder has to move, so no USER until it does. A folder under /root is chowned itself.
+  if (plan.shell && appDir === '/root' && layout.dirs.includes('/root')) {
+    const reason = layout.startReasons.find((r) => r.startsWith("the app's working folder (WORKDIR /root)"));
+    return report(
+      `${reason ?? "the app's working folder (WORKDIR /root) is its data folder"}; ${plan.user} could enter /root once made traversable but not write it, and giving root's HOME to the user would let it plant the files root reads in a shell (.profile, .bashrc, .ssh); no user added`,
+      `Move the data folder out of /root: WORKDIR /data (and a volume or bind mount moved from /root to /data), RUN mkdir -p /data && chown ${plan.owner} /data before it, then add USER ${plan.user}; or run docker-harden again after that.`,
+    );
+  }
   const unwritable = plan.shell ? startWritesLeftToRoot(df, base, plan, layout, services, startWrites) : [];
   // No shell to make or chown a folder the user must write (a VOLUME, a named volume's target, a start write): it stays
   // root's 755, and a new named volume copies that ownership, so the app cannot write there as the user (engine check,
@@ -1919,6 +1937,37 @@ function watchSyncsOf(project: Project, services: ServiceLink[]): WatchSyncs {
     for (const f of found.files) if (!files.includes(f)) files.push(f);
   }
   return { targets: targets.sort(), files };
+}
+
+/**
+ * A writable bind mount of a service that runs this image whose host folder another service of the same compose file
+ * (running another image) mounts too, as a non-root user that is not the one planned here. That folder holds that
+ * user's files, often with no access for others: coollabsio/coolify's scripts/install.sh runs `chown -R 9999:root
+ * /data/coolify` and `chmod -R 700 /data/coolify` at every install and upgrade, and its coolify-realtime image (the
+ * soketi service) runs `ssh -i` with the keys the coolify service (www-data, UID 9999) keeps in /data/coolify/ssh. As
+ * root the realtime image reads them; under a new USER 1000 it cannot, and chowning the folder to 1000 (the bind-mount
+ * note) breaks the other service. A root or unknown user of the other service is no such owner (root reads anything,
+ * and the migration note covers root's files); a user known to have the planned UID is the same owner.
+ */
+function bindSharedWithOtherUser(project: Project, services: readonly ServiceLink[], plan: UserPlan): { service: string; source: string; target: string; other: string; file: string; user: string; uid?: number } | undefined {
+  for (const s of services) {
+    for (const m of s.volumes) {
+      if (m.type !== 'bind' || m.readOnly || !m.source || isDockerSocketMount(m)) continue;
+      const host = m.hostPath ?? m.source;
+      for (const o of project.services) {
+        if (services.includes(o) || o.compose.path !== s.compose.path || o.name === s.name) continue;
+        if (!o.volumes.some((v) => v.type === 'bind' && (v.hostPath ?? v.source) === host)) continue;
+        const img = serviceImage(o, project);
+        const user = runtimeUser(o, img);
+        if (!user.known || user.root) continue;
+        const writer = img.dockerfile && img.base ? writerOf(o, img.dockerfile, img.base) : writerFromUser(user.user, img.facts);
+        const uid = writer && !writer.root ? writer.uid : undefined;
+        if (uid !== undefined && uid === plan.uid) continue;
+        return { service: s.name, source: m.source, target: m.target, other: o.name, file: o.compose.rel ?? o.compose.path, user: user.user, ...(uid !== undefined ? { uid } : {}) };
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
