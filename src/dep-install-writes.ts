@@ -22,8 +22,9 @@
 import path from 'node:path';
 import { depInstall, type DepInstall } from './start-scripts.js';
 import { chainInstructions, lastEnv, runCommands, workdirs } from './dockerfile-info.js';
-import { copyDest } from './write-paths.js';
+import { copyDest, isUnder } from './write-paths.js';
 import type { DfStage } from './parse/dockerfile.js';
+import type { ServiceLink } from './model.js';
 
 /** Variables that move where a dependency install writes (read from the image's ENV and the service's environment). */
 export const DEP_INSTALL_VARIABLES = [
@@ -208,4 +209,29 @@ export function buildFillsFolder(chain: DfStage[], escape: string, buildArgs: Re
     }
   }
   return undefined;
+}
+
+/**
+ * The installs of `deps` that run in a container of the image built by `chain`: an install guarded by a test of its
+ * folder (DepInstall.unlessFilled, `[ -d node_modules ] || npm ci`) does not run where the build filled that folder
+ * (buildFillsFolder), unless one of `mounted` (the service's volumes, bind mounts and tmpfs) lies over it: a fresh
+ * volume or tmpfs is empty, a bind mount is the host's folder. One decision for dockerfile/non-root-user (can the user
+ * write what runs) and compose/read-only (does a read-only root leave it writable).
+ */
+export function depInstallsThatRun(
+  deps: readonly DepInstall[],
+  chain: DfStage[] | undefined,
+  escape: string,
+  buildArgs: Record<string, string> | undefined,
+  globalArgs: Map<string, string | undefined> | undefined,
+  mounted: readonly string[],
+): DepInstall[] {
+  return deps.filter((d) => !d.unlessFilled || !chain || mounted.some((m) => isUnder(d.unlessFilled!, m)) || !buildFillsFolder(chain, escape, buildArgs, globalArgs, d.unlessFilled));
+}
+
+/** Where a service mounts something over the image (volumes, bind mounts, `tmpfs:` entries), which hides what the build put there. */
+export function serviceMountTargets(s: ServiceLink): string[] {
+  const tmpfs = s.effective.tmpfs;
+  const entries = (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string');
+  return [...s.volumes.map((m) => m.target), ...entries.map((t) => t.split(':')[0]!.trim())].map((t) => t.replace(/\/+$/, '') || '/');
 }

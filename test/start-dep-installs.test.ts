@@ -303,6 +303,26 @@ describe('dependency installs at start that run only where their folder is missi
     expect(cached.changed.Dockerfile).toBeUndefined();
     expect(withheld(cached.user)?.message).toContain('/app/.venv');
   });
+
+  it('compose/read-only takes the same decision: a guarded install whose folder the build filled does not run, so read_only is added; a volume or tmpfs over the folder hides the build\'s and withholds it', async () => {
+    const compose = (extra: string[]) => ['services:', '  app:', '    build: .', ...extra, ''].join('\n');
+    for (const guard of [['[ -d node_modules ] || npm ci'], ['if [ ! -d node_modules ]; then', '  npm ci', 'fi']]) {
+      for (const crlf of [false, true]) {
+        const conv = (t: string) => (crlf ? toCrlf(t) : t);
+        const tree = { ...nodeTree(['COPY package.json ./', 'RUN npm ci', 'COPY . .'], guard), 'docker-compose.yml': compose([]) };
+        const filled = await run(Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, conv(v)])), [RO_ID]);
+        expect(filled.ro.find((x) => /fetches packages/.test(x.message)), `${guard.join(' / ')} crlf=${crlf}`).toBeUndefined();
+        expect(filled.changed['docker-compose.yml'], guard.join(' / ')).toMatch(/read_only: true/);
+      }
+      const unfilled = await run({ ...nodeTree(['COPY . .'], guard), 'docker-compose.yml': compose([]) }, [RO_ID]);
+      expect(unfilled.ro.find((x) => /fetches packages/.test(x.message))?.message, guard.join(' / ')).toContain('/srv/app/node_modules');
+      for (const mount of [['    volumes:', '      - modules:/srv/app/node_modules'], ['    tmpfs:', '      - /srv/app/node_modules']]) {
+        const tree = { ...nodeTree(['COPY package.json ./', 'RUN npm ci', 'COPY . .'], guard), 'docker-compose.yml': compose(mount) + (mount[0]!.includes('volumes') ? 'volumes:\n  modules:\n' : '') };
+        const hidden = await run(tree, [RO_ID]);
+        expect(hidden.ro.find((x) => /fetches packages/.test(x.message))?.message, mount.join(' ')).toContain('npm ci (entrypoint.sh line');
+      }
+    }
+  });
 });
 
 describe('services a stage is checked against', () => {

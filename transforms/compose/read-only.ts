@@ -41,7 +41,7 @@ import {
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
+import { depInstallEnvironment, depInstallsThatRun, depInstallWrites, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
@@ -325,7 +325,8 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
  */
 function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage, planned: TmpfsPlan[], first: boolean): { tmpfs: TmpfsPlan[] } | { withhold: string; fix: string } | undefined {
   const start = serviceStart(ctx.project, s, img.dockerfile, img.base);
-  const deps = imageDepInstalls(start);
+  // The same installs dockerfile/non-root-user counts: a guarded one (`[ -d node_modules ] || npm ci`) whose folder the build filled does not run.
+  const deps = depInstallsThatRun(imageDepInstalls(start), img.base?.chain, img.dockerfile?.parsed.escape ?? '\\', img.base?.buildArgs, img.dockerfile?.parsed.globalArgs, serviceMountTargets(s));
   const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
   const root = writer ? writer.root : runtimeUser(s, img).root;
   const pips = root ? imagePipInstalls(start) : []; // as a user, pip falls back to ~/.local: pipAtStartNote

@@ -46,7 +46,7 @@ import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writ
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { goStartWrites, imageGoStartWrites } from '../../src/go-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, type RootGroupWrite } from '../../src/write-paths.js';
-import { buildFillsFolder, depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
+import { depInstallEnvironment, depInstallsThatRun, depInstallWrites, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
@@ -1991,13 +1991,11 @@ function depInstallsLeftToRoot(
   const hows: string[] = [];
   const where: string[] = [];
   for (const { svc, start: st } of runs) {
-    const mounted = svc ? svc.volumes.map((m) => m.target.replace(/\/+$/, '') || '/') : [];
+    const mounted = svc ? serviceMountTargets(svc) : [];
     // An install that runs only where its folder is missing or empty (`[ -d node_modules ] || npm ci`) does not run where
     // the build filled that folder, unless a mount of this service lies over it (a fresh volume is empty, a bind mount
     // is the host's folder).
-    const deps = imageDepInstalls(st).filter(
-      (d) => !d.unlessFilled || mounted.some((m) => isUnder(d.unlessFilled!, m)) || !buildFillsFolder(base.chain, df.parsed.escape, base.buildArgs, df.parsed.globalArgs, d.unlessFilled),
-    );
+    const deps = depInstallsThatRun(imageDepInstalls(st), base.chain, df.parsed.escape, base.buildArgs, df.parsed.globalArgs, mounted);
     const pips = imagePipInstalls(st);
     if (!deps.length && !pips.length) continue;
     const env = depInstallEnvironment((name) => lastEnv(base.chain, name)?.value, svc ? serviceEnvironment(svc) : new Map());
