@@ -41,7 +41,7 @@ import {
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { depInstallEnvironment, depInstallsThatRun, depInstallWrites, serviceMountTargets } from '../../src/dep-install-writes.js';
+import { containerHasFile, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
@@ -335,14 +335,14 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const built = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
   // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself (corepack prepare/install).
   const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
-  const env = depInstallEnvironment((name) => (img.base ? lastEnv(img.base.chain, name)?.value : undefined), serviceEnvironment(s));
+  const env = depInstallEnvironment((name) => imageEnvValue(img.base, name) ?? (img.base ? undefined : img.facts?.env?.[name]), serviceEnvironment(s));
   // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
   // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
   const userPending = first && root && img.base !== undefined && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
   const home = env.get('HOME') ?? runtimeHome(s, img, root);
   // small: corepack's download of one package manager (a few MB), which a tmpfs of --tmpfs-size holds; an install's
   // dependency folder and cache hold every package it fetches, which no fixed tmpfs size is known to hold.
-  const targets = depInstallWrites(deps, pips, env, home, corepack, root);
+  const targets = depInstallWrites(deps, pips, env, home, corepack, root, containerHasFile(ctx.project, img.dockerfile?.path, img.base, s));
   const mounts = [...coveredPaths(s, img), '/tmp', ...planned.map((t) => t.path)];
   const open = targets.filter((t) => !(t.path.startsWith('/') && mounts.some((m) => isUnder(t.path, m))) && !(userPending && t.small));
   if (!open.length) return undefined;
