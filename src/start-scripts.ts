@@ -3152,7 +3152,9 @@ export function depInstall(words: readonly string[], at: string, resolve: (w: st
  * /app: "There was an error while trying to write to `/app/Gemfile.lock`", rw-deps40), --frozen and --deployment
  * refuse to change it; composer install without composer.lock resolves and writes it
  * (https://getcomposer.org/doc/01-basic-usage.md#installing-without-composer-lock); npm install writes
- * package-lock.json and npm ci never does (https://docs.npmjs.com/cli/v10/commands/npm-ci); yarn install writes
+ * package-lock.json, also over an up-to-date one (as a user in a root-owned /app with node_modules the user's: "EACCES:
+ * permission denied, open '/app/package-lock.json'", rw-deps40), and npm ci never does
+ * (https://docs.npmjs.com/cli/v10/commands/npm-ci); yarn install writes
  * yarn.lock unless --frozen-lockfile/--pure-lockfile (https://classic.yarnpkg.com/en/docs/cli/install), --immutable
  * on yarn 2+; pnpm install writes pnpm-lock.yaml unless --frozen-lockfile (https://pnpm.io/cli/install); poetry
  * install creates poetry.lock where it is missing (https://python-poetry.org/docs/basic-usage/#installing-without-poetrylock);
@@ -3166,7 +3168,8 @@ function lockFileOf(tool: DepInstall['tool'], sub: string, words: readonly strin
     case 'composer':
       return { name: 'composer.lock', always: sub !== 'install' };
     case 'npm':
-      return sub === 'ci' || words.some((w) => /^--(no-package-lock|package-lock=false)$/.test(w)) ? undefined : { name: 'package-lock.json', always: sub === 'add' };
+      // npm install rewrites package-lock.json even when it is there and up to date (npm 9 on the team engine, rw-deps40).
+      return sub === 'ci' || words.some((w) => /^--(no-package-lock|package-lock=false)$/.test(w)) ? undefined : { name: 'package-lock.json', always: true };
     case 'yarn':
       return sub === 'global' || has('--frozen-lockfile', '--pure-lockfile', '--immutable') ? undefined : { name: 'yarn.lock', always: sub === 'add' };
     case 'pnpm':

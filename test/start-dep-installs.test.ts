@@ -159,6 +159,22 @@ describe('dependency installs at start under the USER the tool would add', () =>
     expect(ro.ro.find((x) => /fetches packages/.test(x.message))?.message).toContain('which write /usr/local/bundle:');
   });
 
+  it('lock files: npm install rewrites package-lock.json in a root-owned project even with node_modules the user\'s (checked on the engine); npm ci and yarn --frozen-lockfile only read theirs', async () => {
+    const node = (install: string, lock: string) => ({
+      Dockerfile: ['FROM node:20-bookworm-slim', 'WORKDIR /app', 'COPY . .', 'RUN mkdir node_modules && chown node:node node_modules', `CMD ["sh", "-c", "${install} && exec node server.js"]`, ''].join('\n'),
+      'package.json': '{"name":"x"}\n',
+      [lock]: '{}\n',
+      'server.js': '\n',
+    });
+    expect(withheld((await run(node('npm install', 'package-lock.json'))).user)?.message).toContain('which write /app/package-lock.json:');
+    expect(withheld((await run(node('yarn install', 'package-lock.json'))).user)?.message).toContain('/app/yarn.lock');
+    for (const [install, lock] of [['npm ci', 'package-lock.json'], ['yarn install --frozen-lockfile', 'yarn.lock'], ['yarn install', 'yarn.lock'], ['npm install --no-package-lock', 'package-lock.json']]) {
+      const { user, changed } = await run(node(install!, lock!));
+      expect(withheld(user)?.message ?? '', install).not.toMatch(/\/app\/(package-lock\.json|yarn\.lock)/);
+      if (install!.startsWith('npm')) expect(changed.Dockerfile, install).toMatch(/\nUSER 1000:1000\n/);
+    }
+  });
+
   it('the official golang image\'s GOPATH /go (mode 1777): go mod download as the user fills /go/pkg/mod beside the code copied to /go/src/app, not with the code copied over /go itself', async () => {
     const go = (workdir: string, copy: string) => ({
       Dockerfile: ['FROM golang:1.22-alpine', `WORKDIR ${workdir}`, copy, 'CMD ["sh", "-c", "go mod download && exec go run ."]', ''].join('\n'),
