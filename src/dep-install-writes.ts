@@ -21,9 +21,11 @@
 //    (https://hexdocs.pm/mix/Mix.html#module-environment-variables, https://hexdocs.pm/hex/Mix.Tasks.Hex.Config.html)
 import path from 'node:path';
 import { depInstall, type DepInstall } from './start-scripts.js';
-import { chainInstructions, lastEnv, runCommands, workdirs } from './dockerfile-info.js';
-import { copyDest } from './write-paths.js';
+import { chainInstructions, lastEnv, runCommands, workdirs, type StageBase } from './dockerfile-info.js';
+import { copyDest, isUnder } from './write-paths.js';
 import type { DfStage } from './parse/dockerfile.js';
+import type { Project, ServiceLink } from './model.js';
+import { copyMappings, mountMappings, resolveContainerPath } from './nginx-files.js';
 
 /** Variables that move where a dependency install writes (read from the image's ENV and the service's environment). */
 export const DEP_INSTALL_VARIABLES = [
@@ -91,8 +93,17 @@ const NOT_KNOWN_FOLDER = 'a folder not known here (a global install, or one afte
  * The folders the start's dependency installs write. `home`: HOME of whoever runs the start (undefined: not known, the
  * folders under it are named `~/…`). `corepack`: the build ran `corepack enable` without fetching a version, so a pnpm
  * or yarn run downloads itself first. `asRoot`: pip writes site-packages as root; as a user it falls back to ~/.local.
+ * `inImage`: whether the container has a file there (the build's COPYs, the service's bind mounts); not known: no.
  */
-export function depInstallWrites(deps: readonly DepInstall[], pips: readonly string[], env: ReadonlyMap<string, string>, home: string | undefined, corepack: boolean, asRoot: boolean): DepWrite[] {
+export function depInstallWrites(
+  deps: readonly DepInstall[],
+  pips: readonly string[],
+  env: ReadonlyMap<string, string>,
+  home: string | undefined,
+  corepack: boolean,
+  asRoot: boolean,
+  inImage: (file: string) => boolean = () => false,
+): DepWrite[] {
   const inHome = (rel: string) => (home ? path.posix.join(home, rel) : `~/${rel}`);
   const cacheHome = env.get('XDG_CACHE_HOME') ?? inHome('.cache');
   const out: DepWrite[] = [];
@@ -109,6 +120,9 @@ export function depInstallWrites(deps: readonly DepInstall[], pips: readonly str
     if ((d.tool === 'pnpm' || d.tool === 'yarn') && corepack) add(corepackHome, true, `${d.how}, which corepack downloads on first use (corepack enable in the Dockerfile)`, `corepack downloads ${d.tool} there (corepack enable in the Dockerfile) for ${d.how.replace(/ \(.*$/, '')}`);
     if (!d.installs) continue;
     const inProject = (rel: string) => (d.dir ? path.posix.join(d.dir, rel) : undefined);
+    // The lock file it writes in the project, where the container has none (or in any case for an update).
+    const lock = d.lockFile && inProject(d.lockFile.name);
+    if (lock && (d.lockFile!.always || !inImage(lock))) add(lock, false, d.how, `${d.how.replace(/ \(.*$/, '')} writes ${d.lockFile!.name}${d.lockFile!.always ? '' : ' where the image has none'}`);
     switch (d.tool) {
       case 'bundle':
         add(env.get('BUNDLE_PATH') ?? env.get('GEM_HOME') ?? 'the gem folder (no BUNDLE_PATH or GEM_HOME set)', false, d.how);
@@ -208,4 +222,79 @@ export function buildFillsFolder(chain: DfStage[], escape: string, buildArgs: Re
     }
   }
   return undefined;
+}
+
+/**
+ * The installs of `deps` that run in a container of the image built by `chain`: an install guarded by a test of its
+ * folder (DepInstall.unlessFilled, `[ -d node_modules ] || npm ci`) does not run where the build filled that folder
+ * (buildFillsFolder), unless one of `mounted` (the service's volumes, bind mounts and tmpfs) lies over it: a fresh
+ * volume or tmpfs is empty, a bind mount is the host's folder. One decision for dockerfile/non-root-user (can the user
+ * write what runs) and compose/read-only (does a read-only root leave it writable).
+ */
+export function depInstallsThatRun(
+  deps: readonly DepInstall[],
+  chain: DfStage[] | undefined,
+  escape: string,
+  buildArgs: Record<string, string> | undefined,
+  globalArgs: Map<string, string | undefined> | undefined,
+  mounted: readonly string[],
+): DepInstall[] {
+  return deps.filter((d) => !d.unlessFilled || !chain || mounted.some((m) => isUnder(d.unlessFilled!, m)) || !buildFillsFolder(chain, escape, buildArgs, globalArgs, d.unlessFilled));
+}
+
+/** Where a service mounts something over the image (volumes, bind mounts, `tmpfs:` entries), which hides what the build put there. */
+export function serviceMountTargets(s: ServiceLink): string[] {
+  const tmpfs = s.effective.tmpfs;
+  const entries = (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string');
+  return [...s.volumes.map((m) => m.target), ...entries.map((t) => t.split(':')[0]!.trim())].map((t) => t.replace(/\/+$/, '') || '/');
+}
+
+/** A variable of the image's environment: the build's last ENV of it, else the base image's own (ImageFacts.env: ruby's GEM_HOME, golang's GOPATH). */
+export function imageEnvValue(base: StageBase | undefined, name: string): string | undefined {
+  if (!base) return undefined;
+  return lastEnv(base.chain, name)?.value ?? base.facts?.env?.[name];
+}
+
+/**
+ * Whether a path lies in a folder of the base image any user may write (ImageFacts.anyoneWrites: ruby's
+ * /usr/local/bundle, golang's /go, mode 1777 upstream) that the build left so. A RUN of the chain that runs a program
+ * filling that folder (`bundle install`, `gem install`, `go build`) leaves root-owned subfolders such as gems/ and
+ * pkg/mod/ whose names are not known here: none of the folder counts then. A COPY/ADD into it makes its destination
+ * and the folders above it root's: a path beside them (/go/pkg/mod beside /go/src/app) still counts, one in them does
+ * not; a destination not known here, or the folder itself, rules it all out. Nothing counts for a base built here from
+ * another Dockerfile, whose build is not read here.
+ */
+export function baseAnyoneWrites(base: StageBase, escape: string): (p: string) => boolean {
+  const rows = base.facts?.anyoneWrites ?? [];
+  if (!rows.length || base.builtFrom) return () => false;
+  const dirs = workdirs(base.chain, base.buildArgs, base.globalArgs);
+  const ins = chainInstructions(base.chain);
+  // The first folder below `root` on the way to `p` (undefined for `root` itself).
+  const childOf = (p: string, root: string) => path.posix.relative(root, p).split('/')[0] || undefined;
+  const open = rows.flatMap((row) => {
+    const taken = new Set<string>();
+    for (const i of ins) {
+      if (i.keyword === 'COPY' || i.keyword === 'ADD') {
+        const dest = copyDest(i, dirs.before.get(i) ?? '/', dirs.scopes.get(i));
+        if (!dest) return [];
+        if (!isUnder(dest, row.path)) continue;
+        const child = childOf(dest, row.path);
+        if (!child) return [];
+        taken.add(child);
+      }
+      if (i.keyword === 'RUN' && runCommands(i, escape).some((argv) => argv.some((w) => row.filledBy.includes(path.posix.basename(w))))) return [];
+    }
+    return [{ root: row.path, taken }];
+  });
+  return (p) => open.some(({ root, taken }) => isUnder(p, root) && !taken.has(childOf(p, root) ?? ''));
+}
+
+/**
+ * Whether a container of the image built from `dockerfile` (the chain of `base`), run as `svc`, has a file at a path:
+ * one a COPY/ADD of the build brings from the repository, or a bind mount of the service shows (DepInstall.lockFile).
+ * A file the build makes in a RUN, or one on a named volume, is not seen here: no.
+ */
+export function containerHasFile(project: Project, dockerfile: string | undefined, base: StageBase | undefined, svc?: ServiceLink): (file: string) => boolean {
+  const mappings = [...(dockerfile && base ? copyMappings(project, dockerfile, new Set(base.chain.map((st) => st.index))) : []), ...(svc ? mountMappings(project, svc) : [])];
+  return (file) => resolveContainerPath(mappings, file)?.exists === true;
 }

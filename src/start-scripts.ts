@@ -2073,6 +2073,13 @@ export interface DepInstall {
    * `[ -d .venv ] || poetry install`): absolute, resolved where the install runs.
    */
   unlessFilled?: string;
+  /**
+   * The lock file the install writes in its folder: where the image has none (`always` false: `bundle install`,
+   * `composer install`, `npm install`, `yarn install`, `pnpm install`, `poetry install`, `mix deps.get` resolve and
+   * write one), or whatever is there (`always`: `bundle update`, `composer require`, `npm add`, `yarn add` change it).
+   * None for an install that only reads it (`npm ci`, `--frozen-lockfile`, `--immutable`, `bundle install --frozen`).
+   */
+  lockFile?: { name: string; always: boolean };
 }
 
 /**
@@ -3212,7 +3219,45 @@ export function depInstall(words: readonly string[], at: string, resolve: (w: st
   // A global install (`npm install -g nodemon`, `yarn global add`) writes the tool's own prefix, not the folder it runs in.
   const elsewhere = words.some((w) => /^(--prefix|--dir|--directory|-C|--cwd|--working-dir|-d|-g|--global|global)(=|$)/.test(w));
   const dir = elsewhere ? undefined : resolve('.');
-  return { tool, installs, ...(dir ? { dir } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
+  const lockFile = installs ? lockFileOf(tool, sub, words) : undefined;
+  return { tool, installs, ...(dir ? { dir } : {}), ...(lockFile ? { lockFile } : {}), how: `${[tool, sub].filter(Boolean).join(' ')} (${at})` };
+}
+
+/**
+ * The lock file an install writes (DepInstall.lockFile). Where each tool says so: bundle install writes Gemfile.lock
+ * where there is none (https://bundler.io/man/bundle-install.1.html; on the team engine as a user in a root-owned
+ * /app: "There was an error while trying to write to `/app/Gemfile.lock`", rw-deps40), --frozen and --deployment
+ * refuse to change it; composer install without composer.lock resolves and writes it
+ * (https://getcomposer.org/doc/01-basic-usage.md#installing-without-composer-lock); npm install writes
+ * package-lock.json, also over an up-to-date one (as a user in a root-owned /app with node_modules the user's: "EACCES:
+ * permission denied, open '/app/package-lock.json'", rw-deps40), and npm ci never does
+ * (https://docs.npmjs.com/cli/v10/commands/npm-ci); yarn install writes
+ * yarn.lock unless --frozen-lockfile/--pure-lockfile (https://classic.yarnpkg.com/en/docs/cli/install), --immutable
+ * on yarn 2+; pnpm install writes pnpm-lock.yaml unless --frozen-lockfile (https://pnpm.io/cli/install); poetry
+ * install creates poetry.lock where it is missing (https://python-poetry.org/docs/basic-usage/#installing-without-poetrylock);
+ * mix deps.get writes mix.lock (https://hexdocs.pm/mix/Mix.Tasks.Deps.Get.html). update/add/require change it in any case.
+ */
+function lockFileOf(tool: DepInstall['tool'], sub: string, words: readonly string[]): DepInstall['lockFile'] {
+  const has = (...flags: string[]) => words.some((w) => flags.includes(w.replace(/=.*$/, '')));
+  switch (tool) {
+    case 'bundle':
+      return has('--frozen', '--deployment') ? undefined : { name: 'Gemfile.lock', always: sub === 'update' };
+    case 'composer':
+      return { name: 'composer.lock', always: sub !== 'install' };
+    case 'npm':
+      // npm install rewrites package-lock.json even when it is there and up to date (npm 9 on the team engine, rw-deps40).
+      return sub === 'ci' || words.some((w) => /^--(no-package-lock|package-lock=false)$/.test(w)) ? undefined : { name: 'package-lock.json', always: true };
+    case 'yarn':
+      return sub === 'global' || has('--frozen-lockfile', '--pure-lockfile', '--immutable') ? undefined : { name: 'yarn.lock', always: sub === 'add' };
+    case 'pnpm':
+      return has('--frozen-lockfile') ? undefined : { name: 'pnpm-lock.yaml', always: sub === 'add' };
+    case 'poetry':
+      return { name: 'poetry.lock', always: sub === 'add' || sub === 'update' };
+    case 'mix':
+      return { name: 'mix.lock', always: false };
+    default:
+      return undefined;
+  }
 }
 
 /** Django's `collectstatic` through `manage.py` (`python manage.py`, `./manage.py`, `python -m django`) or `django-admin`: the words, or undefined. */

@@ -120,8 +120,9 @@ describe('dependency installs at start under the USER the tool would add', () =>
 
   it('bundle install with no gem folder known, and composer install into a root-owned vendor/, hold USER back', async () => {
     const bundle = await run({
-      Dockerfile: ['FROM ruby:3.3-slim', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "bundle install && exec bundle exec puma"]', ''].join('\n'),
+      Dockerfile: ['FROM debian:bookworm-slim', 'RUN apt-get update && apt-get install -y --no-install-recommends ruby-bundler', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "bundle install && exec bundle exec puma"]', ''].join('\n'),
       Gemfile: "source 'https://rubygems.org'\n",
+      'Gemfile.lock': 'GEM\n',
     });
     expect(bundle.changed.Dockerfile).toBeUndefined();
     expect(withheld(bundle.user)?.message).toContain('the gem folder (no BUNDLE_PATH or GEM_HOME set)');
@@ -130,7 +131,64 @@ describe('dependency installs at start under the USER the tool would add', () =>
       'composer.json': '{}\n',
     });
     expect(composer.changed.Dockerfile).toBeUndefined();
-    expect(withheld(composer.user)?.message).toMatch(/composer install \(.*\), which write \/app\/vendor/);
+    expect(withheld(composer.user)?.message).toMatch(/composer install \(.*\), which write \/app\/composer.lock, \/app\/vendor/);
+  });
+
+  it('the official ruby image\'s GEM_HOME /usr/local/bundle (mode 1777): bundle install as the user writes its gems there, unless the build installed gems as root first; Gemfile.lock must be in the image', async () => {
+    const ruby = (build: string[], lock: boolean, env: string[] = []) => ({
+      Dockerfile: ['FROM ruby:3.3-slim', ...env, 'WORKDIR /app', ...build, 'COPY . .', 'CMD ["sh", "-c", "bundle install && exec bundle exec puma"]', ''].join('\n'),
+      Gemfile: "source 'https://rubygems.org'\n",
+      ...(lock ? { 'Gemfile.lock': 'GEM\n  remote: https://rubygems.org/\n' } : {}),
+    });
+    for (const crlf of [false, true]) {
+      const tree = ruby([], true);
+      const open = await run(crlf ? Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, toCrlf(v)])) : tree);
+      expect(withheld(open.user), `crlf=${crlf}`).toBeUndefined();
+      expect(open.changed.Dockerfile, `crlf=${crlf}`).toMatch(/\r?\nUSER 1000:1000\r?\n/);
+    }
+    // No Gemfile.lock: bundle resolves and writes /app/Gemfile.lock, which the root-owned /app refuses (checked on the engine).
+    expect(withheld((await run(ruby([], false))).user)?.message).toContain('which write /app/Gemfile.lock:');
+    // A build that ran bundle or gem as root left root-owned gems/ and specifications/ in /usr/local/bundle.
+    for (const build of [['RUN gem install bundler'], ['COPY Gemfile Gemfile.lock ./', 'RUN bundle install'], ['RUN bundle config set without development && bundle install']]) {
+      expect(withheld((await run(ruby(build, true))).user)?.message, build.join(' / ')).toContain('which write /usr/local/bundle:');
+    }
+    // The build's own GEM_HOME replaces the image's.
+    expect(withheld((await run(ruby([], true, ['ENV GEM_HOME=/gems']))).user)?.message).toContain('which write /gems:');
+    // compose/read-only names the folder now that it is known.
+    const ro = await run({ ...ruby([], true), 'docker-compose.yml': ['services:', '  web:', '    build: .', ''].join('\n') }, [RO_ID]);
+    expect(ro.ro.find((x) => /fetches packages/.test(x.message))?.message).toContain('which write /usr/local/bundle:');
+  });
+
+  it('lock files: npm install rewrites package-lock.json in a root-owned project even with node_modules the user\'s (checked on the engine); npm ci and yarn --frozen-lockfile only read theirs', async () => {
+    const node = (install: string, lock: string) => ({
+      Dockerfile: ['FROM node:20-bookworm-slim', 'WORKDIR /app', 'COPY . .', 'RUN mkdir node_modules && chown node:node node_modules', `CMD ["sh", "-c", "${install} && exec node server.js"]`, ''].join('\n'),
+      'package.json': '{"name":"x"}\n',
+      [lock]: '{}\n',
+      'server.js': '\n',
+    });
+    expect(withheld((await run(node('npm install', 'package-lock.json'))).user)?.message).toContain('which write /app/package-lock.json:');
+    expect(withheld((await run(node('yarn install', 'package-lock.json'))).user)?.message).toContain('/app/yarn.lock');
+    for (const [install, lock] of [['npm ci', 'package-lock.json'], ['yarn install --frozen-lockfile', 'yarn.lock'], ['yarn install', 'yarn.lock'], ['npm install --no-package-lock', 'package-lock.json']]) {
+      const { user, changed } = await run(node(install!, lock!));
+      expect(withheld(user)?.message ?? '', install).not.toMatch(/\/app\/(package-lock\.json|yarn\.lock)/);
+      if (install!.startsWith('npm')) expect(changed.Dockerfile, install).toMatch(/\nUSER 1000:1000\n/);
+    }
+  });
+
+  it('the official golang image\'s GOPATH /go (mode 1777): go mod download as the user fills /go/pkg/mod beside the code copied to /go/src/app, not with the code copied over /go itself', async () => {
+    const go = (workdir: string, copy: string) => ({
+      Dockerfile: ['FROM golang:1.22-alpine', `WORKDIR ${workdir}`, copy, 'CMD ["sh", "-c", "go mod download && exec go run ."]', ''].join('\n'),
+      'go.mod': 'module x\n',
+    });
+    for (const [workdir, copy] of [['/src', 'COPY . .'], ['/go/src/app', 'COPY . .'], ['/go/src/app', 'COPY go.mod /go/src/app/']]) {
+      const { user, changed } = await run(go(workdir, copy));
+      expect(withheld(user), `${workdir} ${copy}`).toBeUndefined();
+      expect(changed.Dockerfile, `${workdir} ${copy}`).toMatch(/\nUSER 1000:1000\n/);
+    }
+    for (const [workdir, copy] of [['/go', 'COPY . .'], ['/src', 'COPY vendor-cache /go/pkg/mod/cache']]) {
+      const { user } = await run({ ...go(workdir, copy), 'vendor-cache/x': '\n' });
+      expect(withheld(user)?.message, `${workdir} ${copy}`).toContain('which write /go/pkg/mod:');
+    }
   });
 
   it('bundle install into a BUNDLE_PATH on the bind-mounted app folder: USER added', async () => {
@@ -143,17 +201,17 @@ describe('dependency installs at start under the USER the tool would add', () =>
     expect(changed.Dockerfile).toMatch(/\nUSER \d+:\d+\n/);
   });
 
-  it('poetry install into the system Python, go mod download into GOPATH and mix deps.get into the build\'s folder hold USER back', async () => {
+  it('poetry install into the system Python, go mod download into a GOPATH the build\'s own go run filled as root and mix deps.get into the build\'s folder hold USER back', async () => {
     const poetry = await run({
       Dockerfile: ['FROM python:3.12-slim', 'ENV POETRY_VIRTUALENVS_CREATE=false', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "poetry install --no-root && exec python -m app"]', ''].join('\n'),
       'pyproject.toml': '[tool.poetry]\nname = "x"\n',
     });
     expect(withheld(poetry.user)?.message).toContain("Python's site-packages (POETRY_VIRTUALENVS_CREATE=false)");
     const go = await run({
-      Dockerfile: ['FROM golang:1.22-bookworm', 'ENV GOPATH=/go', 'WORKDIR /src', 'COPY . .', 'CMD ["sh", "-c", "go mod download && exec go run ."]', ''].join('\n'),
+      Dockerfile: ['FROM golang:1.22-bookworm', 'ENV GOPATH=/go', 'WORKDIR /src', 'COPY . .', 'RUN go build -o /usr/local/bin/app .', 'CMD ["sh", "-c", "go mod download && exec go run ."]', ''].join('\n'),
       'go.mod': 'module x\n',
     });
-    expect(withheld(go.user)?.message).toContain('go mod download (CMD at line 5)), which write /go/pkg/mod:');
+    expect(withheld(go.user)?.message).toContain('go mod download (CMD at line 6)), which write /go/pkg/mod:');
     const mix = await run({
       Dockerfile: ['FROM elixir:1.16-slim', 'WORKDIR /app', 'COPY . .', 'CMD ["sh", "-c", "mix deps.get && exec mix phx.server"]', ''].join('\n'),
       'mix.exs': 'defmodule X.MixProject do\nend\n',
@@ -203,7 +261,7 @@ describe('dependency installs at start on a read-only root', () => {
       },
       [RO_ID],
     );
-    expect(go.ro.find((x) => /fetches packages/.test(x.message))?.message).toContain('go mod download (CMD at line 4)), which write /root/go/pkg/mod');
+    expect(go.ro.find((x) => /fetches packages/.test(x.message))?.message).toContain('go mod download (CMD at line 4)), which write /go/pkg/mod');
   });
 
   it('a cd straight followed by cd - (or pushd/popd) cancels out: the install runs in the working directory (symfony-docker)', async () => {
@@ -290,7 +348,7 @@ describe('dependency installs at start that run only where their folder is missi
     expect(alone.changed.Dockerfile).toMatch(/\nUSER \d+/);
     const volume = await run({ ...tree, 'docker-compose.yml': ['services:', '  app:', '    build: .', '    volumes:', '      - vendor:/app/vendor', 'volumes:', '  vendor:', ''].join('\n') });
     expect(volume.changed.Dockerfile).toBeUndefined();
-    expect(withheld(volume.user)?.message).toContain('which write /composer/cache');
+    expect(withheld(volume.user)?.message).toContain('which write /app/composer.lock, /composer/cache');
   });
 
   it('poetry install behind [ -d .venv ] with the virtualenv in the project, filled by the build, not when a cache mount kept it out of the image', async () => {
@@ -302,6 +360,26 @@ describe('dependency installs at start that run only where their folder is missi
     const cached = await run({ ...tree, Dockerfile: df('RUN --mount=type=cache,target=/app/.venv pip install poetry && poetry install --no-root') });
     expect(cached.changed.Dockerfile).toBeUndefined();
     expect(withheld(cached.user)?.message).toContain('/app/.venv');
+  });
+
+  it('compose/read-only takes the same decision: a guarded install whose folder the build filled does not run, so read_only is added; a volume or tmpfs over the folder hides the build\'s and withholds it', async () => {
+    const compose = (extra: string[]) => ['services:', '  app:', '    build: .', ...extra, ''].join('\n');
+    for (const guard of [['[ -d node_modules ] || npm ci'], ['if [ ! -d node_modules ]; then', '  npm ci', 'fi']]) {
+      for (const crlf of [false, true]) {
+        const conv = (t: string) => (crlf ? toCrlf(t) : t);
+        const tree = { ...nodeTree(['COPY package.json ./', 'RUN npm ci', 'COPY . .'], guard), 'docker-compose.yml': compose([]) };
+        const filled = await run(Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, conv(v)])), [RO_ID]);
+        expect(filled.ro.find((x) => /fetches packages/.test(x.message)), `${guard.join(' / ')} crlf=${crlf}`).toBeUndefined();
+        expect(filled.changed['docker-compose.yml'], guard.join(' / ')).toMatch(/read_only: true/);
+      }
+      const unfilled = await run({ ...nodeTree(['COPY . .'], guard), 'docker-compose.yml': compose([]) }, [RO_ID]);
+      expect(unfilled.ro.find((x) => /fetches packages/.test(x.message))?.message, guard.join(' / ')).toContain('/srv/app/node_modules');
+      for (const mount of [['    volumes:', '      - modules:/srv/app/node_modules'], ['    tmpfs:', '      - /srv/app/node_modules']]) {
+        const tree = { ...nodeTree(['COPY package.json ./', 'RUN npm ci', 'COPY . .'], guard), 'docker-compose.yml': compose(mount) + (mount[0]!.includes('volumes') ? 'volumes:\n  modules:\n' : '') };
+        const hidden = await run(tree, [RO_ID]);
+        expect(hidden.ro.find((x) => /fetches packages/.test(x.message))?.message, mount.join(' ')).toContain('npm ci (entrypoint.sh line');
+      }
+    }
   });
 });
 

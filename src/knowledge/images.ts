@@ -210,6 +210,13 @@ export interface ImageFacts {
   uncertain?: string;
   /** ENV the image sets that Dockerfiles built on it name (`USER $APP_UID` on .NET 8+). */
   env?: Record<string, string>;
+  /**
+   * Folders the image makes mode 1777 so that any user may install into them (the official ruby image's GEM_HOME
+   * /usr/local/bundle, golang's GOPATH /go), with the programs that fill them: a build that runs one of those leaves
+   * subfolders in it (gems/, pkg/mod/) owned by whoever ran it, which another user may not write, so the folder then
+   * counts as open to any user no more.
+   */
+  anyoneWrites?: { path: string; filledBy: string[] }[];
   /** Upstream URL of the facts. */
   source: string;
   /** Upstream file capsNeeded was read from: the entrypoint that steps down, or the server's own source. */
@@ -743,7 +750,9 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     // Alpine tags (https://github.com/docker-library/golang/blob/master/1.24/alpine3.22/Dockerfile) make no account and keep
     // only ca-certificates: alpine-baselayout's accounts only. The Debian tags are FROM buildpack-deps (git, subversion,
     // openssh-client ...), whose /etc/passwd was not read: not claimed.
-    facts: {},
+    // Both: `ENV GOPATH /go` and `mkdir -p "$GOPATH/src" "$GOPATH/bin" && chmod -R 1777 "$GOPATH"`, so any user's
+    // `go mod download` fills the module cache /go/pkg/mod (`go help gopath`) until a build's go run made pkg/ its own.
+    facts: { env: { GOPATH: '/go' }, anyoneWrites: [{ path: '/go', filledBy: ['go'] }] },
     tags: [
       { when: ALPINE, set: { distro: 'alpine', accountsKnown: true } },
       { when: DEBIAN, set: { distro: 'debian' } },
@@ -765,7 +774,11 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     family: 'ruby',
     names: ['ruby'],
     source: 'https://github.com/docker-library/ruby/blob/master/3.4/bookworm/Dockerfile',
-    facts: {},
+    // Every variant (Dockerfile.template): `ENV GEM_HOME /usr/local/bundle`, BUNDLE_APP_CONFIG="$GEM_HOME", and
+    // `mkdir "$GEM_HOME"; chmod 1777 "$GEM_HOME"` "for running gem install as an arbitrary user": bundle install
+    // writes the gems there (https://bundler.io/v2.5/man/bundle-config.1.html) until a build's bundle/gem run made its
+    // subfolders root's.
+    facts: { env: { GEM_HOME: '/usr/local/bundle', BUNDLE_APP_CONFIG: '/usr/local/bundle' }, anyoneWrites: [{ path: '/usr/local/bundle', filledBy: ['bundle', 'bundler', 'gem'] }] },
     tags: [
       { when: ALPINE, set: { distro: 'alpine' } },
       { when: DEBIAN, set: { distro: 'debian' } },

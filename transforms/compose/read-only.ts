@@ -41,7 +41,7 @@ import {
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
+import { containerHasFile, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
@@ -349,7 +349,8 @@ function startBuildWrites(ctx: TransformContext, s: ServiceLink, img: ServiceIma
  */
 function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceImage, planned: TmpfsPlan[], first: boolean): { tmpfs: TmpfsPlan[] } | { withhold: string; fix: string } | undefined {
   const start = serviceStart(ctx.project, s, img.dockerfile, img.base);
-  const deps = imageDepInstalls(start);
+  // The same installs dockerfile/non-root-user counts: a guarded one (`[ -d node_modules ] || npm ci`) whose folder the build filled does not run.
+  const deps = depInstallsThatRun(imageDepInstalls(start), img.base?.chain, img.dockerfile?.parsed.escape ?? '\\', img.base?.buildArgs, img.dockerfile?.parsed.globalArgs, serviceMountTargets(s));
   const writer = img.dockerfile && img.base ? writerOf(s, img.dockerfile, img.base) : undefined;
   const root = writer ? writer.root : runtimeUser(s, img).root;
   const pips = root ? imagePipInstalls(start) : []; // as a user, pip falls back to ~/.local: pipAtStartNote
@@ -358,14 +359,14 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const built = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
   // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself (corepack prepare/install).
   const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
-  const env = depInstallEnvironment((name) => (img.base ? lastEnv(img.base.chain, name)?.value : undefined), serviceEnvironment(s));
+  const env = depInstallEnvironment((name) => imageEnvValue(img.base, name) ?? (img.base ? undefined : img.facts?.env?.[name]), serviceEnvironment(s));
   // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
   // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
   const userPending = first && root && img.base !== undefined && runtimeUser(s, img).from === 'dockerfile' && ctx.enabled('dockerfile/non-root-user');
   const home = env.get('HOME') ?? runtimeHome(s, img, root);
   // small: corepack's download of one package manager (a few MB), which a tmpfs of --tmpfs-size holds; an install's
   // dependency folder and cache hold every package it fetches, which no fixed tmpfs size is known to hold.
-  const targets = depInstallWrites(deps, pips, env, home, corepack, root);
+  const targets = depInstallWrites(deps, pips, env, home, corepack, root, containerHasFile(ctx.project, img.dockerfile?.path, img.base, s));
   const mounts = [...coveredPaths(s, img), '/tmp', ...planned.map((t) => t.path)];
   const open = targets.filter((t) => !(t.path.startsWith('/') && mounts.some((m) => isUnder(t.path, m))) && !(userPending && t.small));
   if (!open.length) return undefined;

@@ -46,7 +46,7 @@ import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writ
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { goStartWrites, imageGoStartWrites } from '../../src/go-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, writerFromUser, writerOf, type RootGroupWrite } from '../../src/write-paths.js';
-import { buildFillsFolder, depInstallEnvironment, depInstallWrites } from '../../src/dep-install-writes.js';
+import { baseAnyoneWrites, containerHasFile, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
@@ -2178,23 +2178,23 @@ function depInstallsLeftToRoot(
   const ownHome = plan.home ?? plan.makeHome ?? (!plan.create && existing && (existing.name === plan.name || existing.uid === plan.uid) ? `/home/${existing.name}` : undefined) ?? userHome(df, base.chain, plan.user);
   const built = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
   const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
+  // The base image's folders any user may write (ruby's GEM_HOME, golang's GOPATH: 1777 upstream), where the build left them so.
+  const openToAnyUser = baseAnyoneWrites(base, df.parsed.escape);
   const hows: string[] = [];
   const where: string[] = [];
   for (const { svc, start: st } of runs) {
-    const mounted = svc ? svc.volumes.map((m) => m.target.replace(/\/+$/, '') || '/') : [];
+    const mounted = svc ? serviceMountTargets(svc) : [];
     // An install that runs only where its folder is missing or empty (`[ -d node_modules ] || npm ci`) does not run where
     // the build filled that folder, unless a mount of this service lies over it (a fresh volume is empty, a bind mount
     // is the host's folder).
-    const deps = imageDepInstalls(st).filter(
-      (d) => !d.unlessFilled || mounted.some((m) => isUnder(d.unlessFilled!, m)) || !buildFillsFolder(base.chain, df.parsed.escape, base.buildArgs, df.parsed.globalArgs, d.unlessFilled),
-    );
+    const deps = depInstallsThatRun(imageDepInstalls(st), base.chain, df.parsed.escape, base.buildArgs, df.parsed.globalArgs, mounted);
     const pips = imagePipInstalls(st);
     if (!deps.length && !pips.length) continue;
-    const env = depInstallEnvironment((name) => lastEnv(base.chain, name)?.value, svc ? serviceEnvironment(svc) : new Map());
+    const env = depInstallEnvironment((name) => imageEnvValue(base, name), svc ? serviceEnvironment(svc) : new Map());
     const home = env.get('HOME') ?? ownHome;
     const given = [...ANYONE_WRITES, ...layout.dirs, ...layout.writableDirs, ...byBuild, ...chownedWorkdir, ...vols, ...mounted, ...(ownHome && home === ownHome ? [ownHome] : [])].filter((d) => d !== '/');
-    for (const w of depInstallWrites(deps, pips, env, home, corepack, false)) {
-      if (w.path.startsWith('/') && !isUnderRoot(w.path) && given.some((d) => isUnder(w.path, d))) continue;
+    for (const w of depInstallWrites(deps, pips, env, home, corepack, false, containerHasFile(ctx.project, df.path, base, svc))) {
+      if (w.path.startsWith('/') && !isUnderRoot(w.path) && (given.some((d) => isUnder(w.path, d)) || openToAnyUser(w.path))) continue;
       const how = w.how.replace(/, which corepack .*$/, '');
       if (!hows.includes(how)) hows.push(how);
       if (!where.includes(w.path)) where.push(w.path);
@@ -2223,12 +2223,15 @@ function startWritesLeftToRoot(df: DockerfileSource, base: StageBase, plan: User
   const vols = chainInstructions(base.chain)
     .filter((i) => i.keyword === 'VOLUME')
     .flatMap((i) => i.json ?? i.args);
+  // The base image's folders any user may write (ruby's GEM_HOME, golang's GOPATH), where the build left them so.
+  const openToAnyUser = baseAnyoneWrites(base, df.parsed.escape);
   return startWrites.filter((w) => {
     if (w.observed) return false;
     const need = w.kind === 'dir' ? w.path : path.posix.dirname(w.path);
     // `sed -i` (and sqlite's journal) make a new file beside the old one: owning the file is not enough, the folder must be writable.
     const covers = (d: string) => (w.kind !== 'dir-of' && isUnder(w.path, d)) || isUnder(need, d);
-    if ([...ANYONE_WRITES, ...given, ...mounted, ...vols].some(covers)) return false;
+    // A folder made in one of the base's 1777 folders is the user's; a file there may be root's, which the sticky bit keeps others from replacing.
+    if ([...ANYONE_WRITES, ...given, ...mounted, ...vols].some(covers) || (w.kind === 'dir' && openToAnyUser(w.path))) return false;
     // `mkdir -p` of a folder the image has (the code's, or one holding it) is a no-op.
     if (w.kind === 'dir' && layout.codeDirs.some((c) => isUnder(c, w.path))) return false;
     // Under /root: appUnderRoot and the home mount checks speak for it.
