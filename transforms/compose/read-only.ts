@@ -557,10 +557,19 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
     const at = tmpfsFor(w.path);
     const writer = w.kind === 'framework' && w.owner && imageWriter?.root ? writerFromUser(w.owner, img.facts, created) : imageWriter;
     if (isCovered(w.path)) {
-      // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user.
-      const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === w.path);
-      if (entry && w.use === 'scratch' && at === w.path && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(entry)) {
-        unownedTmpfs.push({ entry, path: w.path, owner: { uid: writer.uid, gid: writer.gid } });
+      // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user. The
+      // same holds for a tmpfs on a folder above the path (skillgoblin's test compose mounts one on /app/data, where the
+      // app makes database/ at start): it hides the folder the build gave the user, and Docker mounts a short-form tmpfs
+      // owned by 0:0 with the image folder's mode, whoever owns that folder in the image (read on the team engine,
+      // 2026-12-04: `--tmpfs /own` over a 1000:1000 folder gives `755 0:0`, mkdir there as 1000 "Permission denied";
+      // `mode=1777` in the short form still gave 755, `uid=1000,gid=1000` gave `755 1000:1000` and the mkdir worked).
+      // The user chose a tmpfs there, so data kept under it is theirs to lose; /tmp and /var/tmp are 1777 in the image,
+      // and a tmpfs there or below them is not this case.
+      const covering = coveringTmpfs(s, mounts, w.path);
+      const exact = covering?.path === w.path && w.use === 'scratch' && at === w.path;
+      const above = covering !== undefined && covering.path !== w.path && (w.use === 'scratch' || w.use === 'data') && !['/tmp', '/var/tmp'].some((d) => isUnder(covering.path, d));
+      if (covering && (exact || above) && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(covering.entry)) {
+        if (!unownedTmpfs.some((u) => u.entry === covering.entry)) unownedTmpfs.push({ entry: covering.entry, path: covering.path, owner: { uid: writer.uid, gid: writer.gid } });
       }
       continue;
     }
@@ -912,6 +921,17 @@ function entrypointHere(s: ServiceLink, img: ServiceImage): boolean {
 function tmpfsEntries(s: ServiceLink): string[] {
   const tmpfs = s.effective.tmpfs;
   return (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string');
+}
+
+/**
+ * The service's own tmpfs entry that `p` is written on: the deepest mount at or above `p` (`mounts`, from coveredPaths)
+ * is a tmpfs entry and no volume of the service sits at that same path.
+ */
+function coveringTmpfs(s: ServiceLink, mounts: string[], p: string): { entry: string; path: string } | undefined {
+  const deepest = mounts.filter((m) => isUnder(p, m)).sort((a, b) => b.length - a.length)[0];
+  if (deepest === undefined || s.volumes.some((m) => normalizePath(m.target) === deepest)) return undefined;
+  const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === deepest);
+  return entry === undefined ? undefined : { entry, path: deepest };
 }
 
 /** Paths already writable: mounted volumes and tmpfs, the Dockerfile's VOLUMEs, the image's own data VOLUMEs. */
