@@ -94,7 +94,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
   const setting = s.effective.read_only;
   // A stack file's tmpfs: entries do nothing under swarm: said on every pass, whoever set read_only.
-  if (setting === true) return [...(keepDeclaredWritable(ctx, s) ?? []), ...keepRenderWritable(ctx, s), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
+  if (setting === true) return [...startOnReadOnlyRoot(ctx, s), ...(keepDeclaredWritable(ctx, s) ?? []), ...keepRenderWritable(ctx, s), ...ignoredTmpfs(s, swarmDeploy(ctx.project, s))];
   const note = (message: string, manual = MANUAL, severity: Finding['severity'] = 'warning') => serviceNote(ID, CIS, s, message, manual, severity);
   // Every project that runs it merges an override that sets read_only: adding it here would repeat or be overruled.
   const settled = settledByOverrides(ctx.project, s, (d) => d.read_only);
@@ -120,76 +120,9 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
       'Keep read_only off where the service runs under docker compose watch (a development override), or sync into a volume; then run docker-harden again.',
     );
   }
-  // s6-overlay's /init (its own ENTRYPOINT, or a LinuxServer.io base's) prepares its run directory at start and runs the
-  // s6 trees' scripts as root: v3 needs /run writable and executable (preinit: it only remounts an existing /run exec,
-  // and warns "expect /init to crash soon" on a noexec one; Docker mounts a tmpfs noexec unless told, checked on the
-  // team engine), v2 makes /var/run/s6 and, without S6_READ_ONLY_ROOT=1, changes the modes of its scripts in /etc
-  // (https-portal on a read-only root: "s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file
-  // system", WeblateOrg/docker-compose f178a92). What the services write is their own: withheld, with what to mount.
-  const s6 = img.built && img.base && runtimeUser(s, img).root ? s6OverlayStart(img.base) : undefined;
-  if (s6) {
-    const lsio = img.facts?.family === 'linuxserver';
-    const what =
-      s6.version === 2
-        ? "its start is s6-overlay v2's /init, which makes /var/run/s6 at start and, unless S6_READ_ONLY_ROOT=1, changes the modes of its cont-init.d and services.d scripts in /etc (on a read-only root: \"s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file system\")"
-        : `its start is s6-overlay's /init${lsio ? ` (its base ${img.image})` : ''}, which needs /run writable and executable at start (a tmpfs /run:exec: Docker mounts a tmpfs noexec unless told)${lsio ? ', and whose LinuxServer init renumbers abc in /etc/passwd and /etc/group for PUID/PGID unless LSIO_READ_ONLY_FS is set' : ''}`;
-    // Account changes its own s6 scripts make as root (nginx-proxy-manager's prepare/10-usergroup.sh: usermod, useradd).
-    const accounts = imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base));
-    const edits = accounts.length ? `; its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group` : '';
-    return note(
-      `${what}${edits}; it runs its s6 scripts and services as root, and where they write is not modelled here; root left writable`,
-      s6.version === 2
-        ? 'Set S6_READ_ONLY_ROOT=1, mount a tmpfs with exec where /var/run points (/run:exec; s6-overlay v2\'s README mounts /var:rw,exec) and one for each path its services write, then add read_only: true; docker-harden verify on an engine shows what the service writes.'
-        : `${accounts.length ? 'Make the account changes at build time, ' : ''}${accounts.length ? 'mount' : 'Mount'} a tmpfs /run:exec and one for each path its services write${lsio ? ', set LSIO_READ_ONLY_FS=true if the image supports it (https://docs.linuxserver.io/misc/read-only)' : ''}, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
-    );
-  }
-  // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
-  // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
-  const accounts = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base)) : [];
-  if (accounts.length) {
-    return note(
-      `its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group in /etc: a read-only root stops that, and /etc cannot be a tmpfs; root left writable`,
-      'Make the account changes at build time (RUN before the start), or skip them when nothing changed; then run docker-harden again.',
-    );
-  }
-  // A root start that runs a process supervisor or a daemon that must start as root writes its state where nothing here
-  // follows it: s6-svscan and s6-supervise make `.s6-svscan/` and each service's `supervise/` in the scan directory
-  // (https://skarnet.org/software/s6/s6-supervise.html), runit's runsv the same (http://smarden.org/runit/runsv.8.html),
-  // crond and sshd their pid files under /run (sshd also /run/sshd), supervisord its pid, log and socket files
-  // (https://supervisord.org/configuration.html#supervisord-section-values, default: its working directory). On a
-  // read-only root those writes fail at start and take every service it runs with them.
-  const rootStart = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
-  const daemons = rootStart ? imageRootDaemons(rootStart) : [];
-  if (daemons.length) {
-    const queues = [...new Set(daemons.map((d) => d.split(' ')[0]!))].flatMap((d) => (MAIL_QUEUES.has(d) ? [MAIL_QUEUES.get(d)!] : []));
-    const queued = queues.length ? `; ${queues.map((q) => q.says).join('; ')}: queued mail is data the service keeps, so a tmpfs there would lose it at every restart` : '';
-    return note(
-      `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start${queued}; root left writable`,
-      `${queues.length ? `Mount a volume on ${queues.flatMap((q) => q.paths).join(', ')} (the mail queue), then find` : 'Find'} where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
-    );
-  }
-  // Packages installed at start write /usr, /etc and the package database (/var/lib/dpkg, /lib/apk/db): none of it can be a tmpfs.
-  const installs = rootStart ? imagePackageInstalls(rootStart) : [];
-  if (installs.length) {
-    return note(
-      `its start installs system packages (${installs.slice(0, 3).join(', ')}), which write /usr, /etc and the package database: a read-only root makes that fail, and those folders cannot be a tmpfs; root left writable`,
-      'Install the packages at build time (a RUN in the Dockerfile), then run docker-harden again.',
-    );
-  }
-
-  // A start that refreshes the system's CA bundle (update-ca-certificates for custom CAs: getsentry/self-hosted's mounted
-  // sentry/entrypoint.sh runs it under `set -e` whenever ./certificates holds a file, and the repository keeps a
-  // .gitignore there) rewrites /etc/ssl/certs, which holds the image's bundle: neither a read-only root nor a tmpfs there
-  // works, and the start stops. The folders that decide what the system trusts are never given to the app user either.
+  const blocker = startBlocker(ctx, s, img);
+  if (blocker) return note(`${blocker.what}; root left writable`, blocker.fix);
   const anyStart = img.built && img.dockerfile && img.base ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
-  const trustWrite = anyStart ? [...anyStart.scripts.flatMap((x) => x.reading.writes), ...(anyStart.command?.writes ?? [])].find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path))) : undefined;
-  if (trustWrite) {
-    const folder = trustWrite.kind === 'dir' ? trustWrite.path : path.posix.dirname(trustWrite.path);
-    return note(
-      `its start ${trustWrite.conditional ? 'may write' : 'writes'} ${trustWrite.path} (${trustWrite.how}), in ${folder}, which holds what the system trusts as the image has it: a read-only root makes that step fail, and a tmpfs there would hide the image's files; root left writable`,
-      'Move that step into the build (COPY the certificates and RUN it there), or make the start skip it when nothing changed; then run docker-harden again.',
-    );
-  }
 
   // The official nginx image's entrypoint renders its templates into /etc/nginx/conf.d at start and only logs an error
   // when it cannot write there: nginx would then start without the configuration the templates hold.
@@ -269,6 +202,109 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
     ...plan.baked.map((w) => bakedNote(s, w)),
     ...ignoredTmpfs(s, swarm),
   ];
+}
+
+/**
+ * A read_only: true somebody set, over a root start that cannot work on a read-only root (dperson/samba's compose has
+ * it over samba.sh, which rewrites /etc/samba/smb.conf for its -s shares and runs adduser for -u users at start; PR #171,
+ * f079579, set it to false "otherwise docker samba cannot bring up"): the start fails at every run. Kept as written
+ * (it is somebody's decision), and said.
+ */
+function startOnReadOnlyRoot(ctx: TransformContext, s: ServiceLink): Finding[] {
+  const img = serviceImage(s, ctx.project);
+  if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return [];
+  const blocker = startBlocker(ctx, s, img);
+  if (!blocker) return [];
+  return [
+    serviceNote(
+      ID,
+      CIS,
+      s,
+      `read_only: true is set, but ${blocker.what}: the start fails on the read-only root; kept as written`,
+      `Set read_only: false until the start works on a read-only root. ${blocker.fix}`,
+    ),
+  ];
+}
+
+/**
+ * What in a root start cannot work on a read-only root, whoever sets read_only: s6-overlay's /init, account changes
+ * (/etc/passwd, /etc/group), process supervisors and daemons that must start as root, system package installs, and a
+ * refresh of the system's CA bundle. `what` says why; `fix` what to do instead.
+ */
+function startBlocker(ctx: TransformContext, s: ServiceLink, img: ServiceImage): { what: string; fix: string } | undefined {
+  const blocked = (what: string, fix: string) => ({ what, fix });
+  // s6-overlay's /init (its own ENTRYPOINT, or a LinuxServer.io base's) prepares its run directory at start and runs the
+  // s6 trees' scripts as root: v3 needs /run writable and executable (preinit: it only remounts an existing /run exec,
+  // and warns "expect /init to crash soon" on a noexec one; Docker mounts a tmpfs noexec unless told, checked on the
+  // team engine), v2 makes /var/run/s6 and, without S6_READ_ONLY_ROOT=1, changes the modes of its scripts in /etc
+  // (https-portal on a read-only root: "s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file
+  // system", WeblateOrg/docker-compose f178a92). What the services write is their own: withheld, with what to mount.
+  const s6 = img.built && img.base && runtimeUser(s, img).root ? s6OverlayStart(img.base) : undefined;
+  if (s6) {
+    const lsio = img.facts?.family === 'linuxserver';
+    const what =
+      s6.version === 2
+        ? "its start is s6-overlay v2's /init, which makes /var/run/s6 at start and, unless S6_READ_ONLY_ROOT=1, changes the modes of its cont-init.d and services.d scripts in /etc (on a read-only root: \"s6-overlay-preinit: fatal: unable to mkdir /var/run/s6: Read-only file system\")"
+        : `its start is s6-overlay's /init${lsio ? ` (its base ${img.image})` : ''}, which needs /run writable and executable at start (a tmpfs /run:exec: Docker mounts a tmpfs noexec unless told)${lsio ? ', and whose LinuxServer init renumbers abc in /etc/passwd and /etc/group for PUID/PGID unless LSIO_READ_ONLY_FS is set' : ''}`;
+    // Account changes its own s6 scripts make as root (nginx-proxy-manager's prepare/10-usergroup.sh: usermod, useradd).
+    const accounts = imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base));
+    const edits = accounts.length ? `; its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group` : '';
+    return blocked(
+      `${what}${edits}; it runs its s6 scripts and services as root, and where they write is not modelled here`,
+      s6.version === 2
+        ? 'Set S6_READ_ONLY_ROOT=1, mount a tmpfs with exec where /var/run points (/run:exec; s6-overlay v2\'s README mounts /var:rw,exec) and one for each path its services write, then add read_only: true; docker-harden verify on an engine shows what the service writes.'
+        : `${accounts.length ? 'Make the account changes at build time, ' : ''}${accounts.length ? 'mount' : 'Mount'} a tmpfs /run:exec and one for each path its services write${lsio ? ', set LSIO_READ_ONLY_FS=true if the image supports it (https://docs.linuxserver.io/misc/read-only)' : ''}, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
+    );
+  }
+  // A start script that edits accounts as root (PUID/PGID: usermod -o -u "$PUID" abc) replaces /etc/passwd and /etc/group
+  // through new files in /etc, which cannot be a tmpfs: on a read-only root those steps fail.
+  const accounts = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? imageAccountChanges(serviceStart(ctx.project, s, img.dockerfile, img.base)) : [];
+  if (accounts.length) {
+    return blocked(
+      `its start script changes accounts as root (${accounts.slice(0, 3).join(', ')}), which rewrites /etc/passwd and /etc/group in /etc: a read-only root stops that, and /etc cannot be a tmpfs`,
+      'Make the account changes at build time (RUN before the start), or skip them when nothing changed; then run docker-harden again.',
+    );
+  }
+  // A root start that runs a process supervisor or a daemon that must start as root writes its state where nothing here
+  // follows it: s6-svscan and s6-supervise make `.s6-svscan/` and each service's `supervise/` in the scan directory
+  // (https://skarnet.org/software/s6/s6-supervise.html), runit's runsv the same (http://smarden.org/runit/runsv.8.html),
+  // crond and sshd their pid files under /run (sshd also /run/sshd), supervisord its pid, log and socket files
+  // (https://supervisord.org/configuration.html#supervisord-section-values, default: its working directory). On a
+  // read-only root those writes fail at start and take every service it runs with them.
+  const rootStart = img.built && img.dockerfile && img.base && runtimeUser(s, img).root ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
+  const daemons = rootStart ? imageRootDaemons(rootStart) : [];
+  if (daemons.length) {
+    const queues = [...new Set(daemons.map((d) => d.split(' ')[0]!))].flatMap((d) => (MAIL_QUEUES.has(d) ? [MAIL_QUEUES.get(d)!] : []));
+    const queued = queues.length ? `; ${queues.map((q) => q.says).join('; ')}: queued mail is data the service keeps, so a tmpfs there would lose it at every restart` : '';
+    return blocked(
+      `its start runs ${daemons.slice(0, 3).join(', ')} as root: such programs write pid files, sockets and supervision state (under /run, /var/run, their service folders) that are not modelled here, and a read-only root would stop them at start${queued}`,
+      `${queues.length ? `Mount a volume on ${queues.flatMap((q) => q.paths).join(', ')} (the mail queue), then find` : 'Find'} where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
+    );
+  }
+  // Packages installed at start write /usr, /etc and the package database (/var/lib/dpkg, /lib/apk/db): none of it can be a tmpfs.
+  const installs = rootStart ? imagePackageInstalls(rootStart) : [];
+  if (installs.length) {
+    return blocked(
+      `its start installs system packages (${installs.slice(0, 3).join(', ')}), which write /usr, /etc and the package database: a read-only root makes that fail, and those folders cannot be a tmpfs`,
+      'Install the packages at build time (a RUN in the Dockerfile), then run docker-harden again.',
+    );
+  }
+
+  // A start that refreshes the system's CA bundle (update-ca-certificates for custom CAs: getsentry/self-hosted's mounted
+  // sentry/entrypoint.sh runs it under `set -e` whenever ./certificates holds a file, and the repository keeps a
+  // .gitignore there) rewrites /etc/ssl/certs, which holds the image's bundle: neither a read-only root nor a tmpfs there
+  // works, and the start stops. The folders that decide what the system trusts are never given to the app user either.
+  const anyStart = img.built && img.dockerfile && img.base ? serviceStart(ctx.project, s, img.dockerfile, img.base) : undefined;
+  const trustWrite = anyStart ? [...anyStart.scripts.flatMap((x) => x.reading.writes), ...(anyStart.command?.writes ?? [])].find((w) => isTrustPath(w.kind === 'dir' ? w.path : path.posix.dirname(w.path))) : undefined;
+  if (trustWrite) {
+    const folder = trustWrite.kind === 'dir' ? trustWrite.path : path.posix.dirname(trustWrite.path);
+    return blocked(
+      `its start ${trustWrite.conditional ? 'may write' : 'writes'} ${trustWrite.path} (${trustWrite.how}), in ${folder}, which holds what the system trusts as the image has it: a read-only root makes that step fail, and a tmpfs there would hide the image's files`,
+      'Move that step into the build (COPY the certificates and RUN it there), or make the start skip it when nothing changed; then run docker-harden again.',
+    );
+  }
+
+  return undefined;
 }
 
 /**
@@ -582,10 +618,19 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
     const at = tmpfsFor(w.path);
     const writer = w.kind === 'framework' && w.owner && imageWriter?.root ? writerFromUser(w.owner, img.facts, created) : imageWriter;
     if (isCovered(w.path)) {
-      // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user.
-      const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === w.path);
-      if (entry && w.use === 'scratch' && at === w.path && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(entry)) {
-        unownedTmpfs.push({ entry, path: w.path, owner: { uid: writer.uid, gid: writer.gid } });
+      // A tmpfs added while the image still ran as root (an earlier pass, or by hand) is root's: give it the user. The
+      // same holds for a tmpfs on a folder above the path (skillgoblin's test compose mounts one on /app/data, where the
+      // app makes database/ at start): it hides the folder the build gave the user, and Docker mounts a short-form tmpfs
+      // owned by 0:0 with the image folder's mode, whoever owns that folder in the image (read on the team engine,
+      // 2026-12-04: `--tmpfs /own` over a 1000:1000 folder gives `755 0:0`, mkdir there as 1000 "Permission denied";
+      // `mode=1777` in the short form still gave 755, `uid=1000,gid=1000` gave `755 1000:1000` and the mkdir worked).
+      // The user chose a tmpfs there, so data kept under it is theirs to lose; /tmp and /var/tmp are 1777 in the image,
+      // and a tmpfs there or below them is not this case.
+      const covering = coveringTmpfs(s, mounts, w.path);
+      const exact = covering?.path === w.path && w.use === 'scratch' && at === w.path;
+      const above = covering !== undefined && covering.path !== w.path && (w.use === 'scratch' || w.use === 'data') && !['/tmp', '/var/tmp'].some((d) => isUnder(covering.path, d));
+      if (covering && (exact || above) && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(covering.entry)) {
+        if (!unownedTmpfs.some((u) => u.entry === covering.entry)) unownedTmpfs.push({ entry: covering.entry, path: covering.path, owner: { uid: writer.uid, gid: writer.gid } });
       }
       continue;
     }
@@ -937,6 +982,17 @@ function entrypointHere(s: ServiceLink, img: ServiceImage): boolean {
 function tmpfsEntries(s: ServiceLink): string[] {
   const tmpfs = s.effective.tmpfs;
   return (typeof tmpfs === 'string' ? [tmpfs] : Array.isArray(tmpfs) ? tmpfs : []).filter((t): t is string => typeof t === 'string');
+}
+
+/**
+ * The service's own tmpfs entry that `p` is written on: the deepest mount at or above `p` (`mounts`, from coveredPaths)
+ * is a tmpfs entry and no volume of the service sits at that same path.
+ */
+function coveringTmpfs(s: ServiceLink, mounts: string[], p: string): { entry: string; path: string } | undefined {
+  const deepest = mounts.filter((m) => isUnder(p, m)).sort((a, b) => b.length - a.length)[0];
+  if (deepest === undefined || s.volumes.some((m) => normalizePath(m.target) === deepest)) return undefined;
+  const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === deepest);
+  return entry === undefined ? undefined : { entry, path: deepest };
 }
 
 /** Paths already writable: mounted volumes and tmpfs, the Dockerfile's VOLUMEs, the image's own data VOLUMEs. */
