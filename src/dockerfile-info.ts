@@ -11,7 +11,7 @@ import type { BuiltImage } from './images.js';
 import type { Evidence } from './evidence/types.js';
 import { currentDiscoveredFacts, lookupImage, distroFromShell, shellCommands, type Distro, type ImageFacts } from './knowledge/images.js';
 import { packageLayout, type NginxLayout } from './knowledge/nginx.js';
-import { PassMemo } from './pass-memo.js';
+import { ParseMemo, PassMemo, sameItems } from './pass-memo.js';
 import { sharedString } from './text.js';
 
 export interface StageBase {
@@ -382,17 +382,19 @@ export function instructionWords(raw: string, escape: string): { text: string; s
   return out;
 }
 
-/** runCommands per pass: kept on the parse instead, every Dockerfile's RUN words would stay in memory with it. */
-const commandsInPass = new PassMemo<DfInstruction, { escape: string; commands: readonly (readonly string[])[] }>();
+/**
+ * runCommands' answers by all they read, the RUN (a parse object: its text) and the file's escape character, kept
+ * for the run while the parse lives: every pass asks again of each Dockerfile it did not change.
+ */
+const commandsInRun = new ParseMemo<DfInstruction, string, readonly (readonly string[])[]>((a, b) => a === b);
 
 /**
  * The simple commands of a RUN (shellCommands of its runScript), read once per
- * pass: several transforms and fact readers (users, packages, chmod/chown,
- * write paths) ask of the same RUN lines. Frozen: shared.
+ * run: several transforms and fact readers (users, packages, chmod/chown,
+ * write paths) ask of the same RUN lines, in every pass. Frozen: shared.
  */
 export function runCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
-  const known = commandsInPass.get(ins, () => ({ escape, commands: readRunCommands(ins, escape) }));
-  return known.escape === escape ? known.commands : readRunCommands(ins, escape);
+  return commandsInRun.get(ins, escape, readRunCommands);
 }
 
 function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly string[])[] {
@@ -418,13 +420,30 @@ export function workdirs(
   buildArgs: Record<string, string> = NO_BUILD_ARGS,
   globalArgs?: Map<string, string | undefined>,
 ): Workdirs {
-  // Asked about six times per image and pass (write paths, start, node start writes, non-root-user's plans): one
-  // reading per chain array and arguments in a pass. Callers only read it.
-  const known = workdirsInPass.get(chain, () => []);
-  for (const k of known) if (k.buildArgs === buildArgs && k.globalArgs === globalArgs) return k.workdirs;
-  const read = readWorkdirs(chain, buildArgs, globalArgs);
-  known.push({ buildArgs, globalArgs, workdirs: read });
-  return read;
+  // Asked about six times per image and pass (write paths, start, node start writes, non-root-user's plans), and again
+  // every pass for each Dockerfile the pass did not change: one reading per chain and arguments in a run, kept with
+  // the chain's last stage (its parse). Callers only read it.
+  const last = chain[chain.length - 1];
+  if (!last) return readWorkdirs(chain, buildArgs, globalArgs);
+  return workdirsInRun.get(last, { chain, buildArgs, globalArgs }, (_, inputs) => readWorkdirs(inputs.chain, inputs.buildArgs, inputs.globalArgs));
+}
+
+/**
+ * workdirs' answers, by all they read: the chain's stages (parse objects, so their text), the build's arguments (by
+ * value: each pass links its services anew) and the file's global ARGs (of the same parse).
+ */
+const workdirsInRun = new ParseMemo<DfStage, { chain: DfStage[]; buildArgs: Record<string, string>; globalArgs: Map<string, string | undefined> | undefined }, Workdirs>(
+  (a, b) => a.globalArgs === b.globalArgs && sameItems(a.chain, b.chain) && sameRecord(a.buildArgs, b.buildArgs),
+  (inputs) => ({ chain: inputs.chain.slice(), buildArgs: inputs.buildArgs === NO_BUILD_ARGS ? NO_BUILD_ARGS : { ...inputs.buildArgs }, globalArgs: inputs.globalArgs }),
+);
+
+/** Whether two records of strings hold the same names and values. */
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const names = Object.keys(a);
+  if (names.length !== Object.keys(b).length) return false;
+  for (const n of names) if (!Object.prototype.hasOwnProperty.call(b, n) || a[n] !== b[n]) return false;
+  return true;
 }
 
 export interface Workdirs {
@@ -437,8 +456,6 @@ export interface Workdirs {
 
 /** The build arguments of a build that gives none: one object, so a memo by their identity meets it again. */
 const NO_BUILD_ARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-const workdirsInPass = new PassMemo<DfStage[], { buildArgs: Record<string, string>; globalArgs: Map<string, string | undefined> | undefined; workdirs: Workdirs }[]>();
 
 function readWorkdirs(chain: DfStage[], buildArgs: Record<string, string>, globalArgs: Map<string, string | undefined> | undefined): Workdirs {
   const before = new Map<DfInstruction, string>();

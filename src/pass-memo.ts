@@ -100,8 +100,57 @@ export class RunMemo<V> {
 }
 
 const runMemos = new Set<RunMemo<unknown>>();
+const parseMemos = new Set<ParseMemo<object, unknown, unknown>>();
 
-/** Drop every RunMemo's answers (the driver calls it once the engine has run). */
+/** Drop every RunMemo's and ParseMemo's answers (the driver calls it once the engine has run). */
 export function clearRunMemos(): void {
   for (const memo of runMemos) memo.clear();
+  for (const memo of parseMemos) memo.clear();
+}
+
+/**
+ * Answers kept across the passes of a run about a parsed Dockerfile: `key` is
+ * an object of its parse (a DfStage, a DfInstruction) or an answer kept the
+ * same way (a chain's Workdirs). An engine pass keeps the parse of every file
+ * whose text it did not change and parses a changed text anew (withTexts), so
+ * a parse object stands for its file's whole text, and the answer is dropped
+ * with it (a WeakMap): a run keeps these answers only for the parses it still
+ * holds. The answer's other inputs go in `inputs`, compared with `same`, and
+ * `compute` is given only the key and those inputs: an input left out of the
+ * key cannot reach it. An entry keeps its inputs as `keep` copies them; at
+ * most `perKey` answers per key (the oldest goes).
+ */
+export class ParseMemo<K extends object, I, V> {
+  private table = new WeakMap<K, { inputs: I; value: V }[]>();
+
+  constructor(
+    private readonly same: (a: I, b: I) => boolean,
+    /** The inputs as an entry keeps them (copies of lists and records a caller could change later). */
+    private readonly keep: (inputs: I) => I = (inputs) => inputs,
+    private readonly perKey = 4,
+  ) {
+    parseMemos.add(this as unknown as ParseMemo<object, unknown, unknown>);
+  }
+
+  get(key: K, inputs: I, compute: (key: K, inputs: I) => V): V {
+    let known = this.table.get(key);
+    if (known) for (const k of known) if (this.same(k.inputs, inputs)) return k.value;
+    const value = compute(key, inputs);
+    if (!known) this.table.set(key, (known = []));
+    if (known.length >= this.perKey) known.shift();
+    known.push({ inputs: this.keep(inputs), value });
+    return value;
+  }
+
+  clear(): void {
+    this.table = new WeakMap();
+  }
+}
+
+/** Whether two lists hold the same objects in the same order. */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -60,7 +60,7 @@ import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, run
 import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 import { sortedDirEntries } from './read.js';
-import { PassMemo } from './pass-memo.js';
+import { ParseMemo, sameItems } from './pass-memo.js';
 
 /**
  * Variables tools read for their home, cache or config directory. Not the ones
@@ -280,18 +280,24 @@ const BUILDS_IN_CWD = /^(make|cmake|ninja|\.\/configure|configure|meson|npm|yarn
  * moving or copying a file (which may seed a data folder).
  */
 export function installedAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): { path: string; build: boolean }[] {
-  // A whole chain's reading, once per pass: an image's write paths and its start's placeholders (start-scripts'
-  // runFilledPaths) ask for the same chain with the same workdirs (issue 13). Callers only read it. The one-RUN
-  // lists chownedByBuild asks with are made per call and never asked again: not kept.
+  // A whole chain's reading, once per run: an image's write paths and its start's placeholders (start-scripts'
+  // runFilledPaths) ask for the same chain with the same workdirs, and every pass asks again of each Dockerfile it did
+  // not change (issue 13). Callers only read it. The one-RUN lists chownedByBuild asks with are made per call and
+  // never asked again: not kept.
   if (chain.length < 2) return readInstalledAtBuild(chain, escape, wd);
-  const known = installedInPass.get(wd, () => []);
-  for (const k of known) if (k.chain === chain && k.escape === escape) return k.installed;
-  const installed = readInstalledAtBuild(chain, escape, wd);
-  known.push({ chain, escape, installed });
-  return installed;
+  return installedInRun.get(wd, { chain, escape }, (w, inputs) => readInstalledAtBuild(inputs.chain, inputs.escape, w));
 }
 
-const installedInPass = new PassMemo<object, { chain: readonly DfInstruction[]; escape: string; installed: { path: string; build: boolean }[] }[]>();
+type ChainWorkdirs = { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> };
+
+/**
+ * installedAtBuild's answers by all they read: the workdirs (workdirs' answer for the chain, itself kept by the parse
+ * it was read from), the chain's instructions (parse objects: their text) and the file's escape character.
+ */
+const installedInRun = new ParseMemo<ChainWorkdirs, { chain: readonly DfInstruction[]; escape: string }, { path: string; build: boolean }[]>(
+  (a, b) => a.escape === b.escape && sameItems(a.chain, b.chain),
+  (inputs) => ({ chain: inputs.chain.slice(), escape: inputs.escape }),
+);
 
 function readInstalledAtBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes?: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }): { path: string; build: boolean }[] {
   const out: { path: string; build: boolean }[] = [];
@@ -1096,16 +1102,20 @@ const PROGRAM_FILE = /\.(sh|bash|py|rb|pl|js|mjs|cjs|php|jar|war|exe)$/i;
  * folder or a HOME, declared as such. A program file given to the user is not a write.
  */
 export function chownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
-  // Once per pass for a chain, its workdirs and what its RUNs install: read_only's write paths for each service of an
-  // image and non-root-user's plan for it ask the same (issue 13). Callers only read it.
-  const known = chownedInPass.get(wd, () => []);
-  for (const k of known) if (k.chain === chain && k.escape === escape && k.installed === installed) return k.chowned;
-  const chowned = readChownedByBuild(chain, escape, wd, installed);
-  known.push({ chain, escape, installed, chowned });
-  return chowned;
+  // Once per run for a chain, its workdirs and what its RUNs install: read_only's write paths for each service of an
+  // image and non-root-user's plan for it ask the same, in every pass (issue 13). Callers only read it.
+  return chownedInRun.get(wd, { chain, escape, installed }, (w, inputs) => readChownedByBuild(inputs.chain, inputs.escape, w, inputs.installed));
 }
 
-const chownedInPass = new PassMemo<object, { chain: readonly DfInstruction[]; escape: string; installed: { path: string }[]; chowned: { path: string; owner?: string; how: string; holds: string }[] }[]>();
+/** chownedByBuild's answers by all they read: as installedInRun's, and the installed list (by identity: installedAtBuild's answer). */
+const chownedInRun = new ParseMemo<
+  { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> },
+  { chain: readonly DfInstruction[]; escape: string; installed: { path: string }[] },
+  { path: string; owner?: string; how: string; holds: string }[]
+>(
+  (a, b) => a.escape === b.escape && a.installed === b.installed && sameItems(a.chain, b.chain),
+  (inputs) => ({ chain: inputs.chain.slice(), escape: inputs.escape, installed: inputs.installed }),
+);
 
 function readChownedByBuild(chain: readonly DfInstruction[], escape: string, wd: { before: Map<DfInstruction, string>; unsure: Set<DfInstruction>; scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> }, installed: { path: string }[]): { path: string; owner?: string; how: string; holds: string }[] {
   const out: { path: string; owner?: string; how: string; holds: string }[] = [];

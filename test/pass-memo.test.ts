@@ -1,7 +1,8 @@
 // Memos that spare repeated work (issue 13) must answer exactly what the work
 // answers, and never outlive what they were made for.
 import { describe, it, expect } from 'vitest';
-import { PassMemo, RunMemo, clearRunMemos, withPassMemos } from '../src/pass-memo.js';
+import { ParseMemo, PassMemo, RunMemo, clearRunMemos, sameItems, withPassMemos } from '../src/pass-memo.js';
+import { chownedByBuild, installedAtBuild } from '../src/write-paths.js';
 import { readStartScript, readStartScriptAfresh, readingKey } from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { chainInstructions, resolveStageBase, runCommands, runScript, usersCreatedIn, variableScopes, workdirs } from '../src/dockerfile-info.js';
@@ -288,5 +289,93 @@ describe('PassMemo tables', () => {
       withPassMemos(() => expect(memo.get(k, () => 'second inner')).toBe('second inner'));
     });
     withPassMemos(() => expect(memo.get(k, () => 'next pass')).toBe('next pass'));
+  });
+});
+
+describe('ParseMemo', () => {
+  it('answers once per key and equal inputs, across passes, until cleared; other inputs or another key read again', () => {
+    const memo = new ParseMemo<object, { list: number[]; flag: string }, number>((a, b) => a.flag === b.flag && sameItems(a.list, b.list), (i) => ({ list: i.list.slice(), flag: i.flag }));
+    const k = {};
+    let calls = 0;
+    const seen: unknown[] = [];
+    const ask = (key: object, list: number[], flag: string) =>
+      memo.get(key, { list, flag }, (got, inputs) => {
+        seen.push([got, inputs.list, inputs.flag]);
+        return ++calls;
+      });
+    const list = [1, 2];
+    expect(ask(k, list, 'a')).toBe(1);
+    expect(seen).toEqual([[k, [1, 2], 'a']]);
+    withPassMemos(() => expect(ask(k, [1, 2], 'a')).toBe(1));
+    withPassMemos(() => expect(ask(k, [1, 2], 'a')).toBe(1));
+    expect(ask(k, [1, 2], 'b')).toBe(2);
+    expect(ask(k, [1, 3], 'a')).toBe(3);
+    expect(ask({}, [1, 2], 'a')).toBe(4);
+    // The entry keeps a copy of the inputs: a caller changing its list afterwards neither changes nor meets that answer.
+    list.push(9);
+    expect(ask(k, [1, 2], 'a')).toBe(1);
+    expect(ask(k, list, 'a')).toBe(5);
+    clearRunMemos();
+    expect(ask(k, [1, 2], 'a')).toBe(6);
+  });
+
+  it('keeps at most perKey answers per key, dropping the oldest', () => {
+    const memo = new ParseMemo<object, string, number>((a, b) => a === b, undefined, 2);
+    const k = {};
+    let calls = 0;
+    const ask = (i: string) => memo.get(k, i, () => ++calls);
+    expect([ask('a'), ask('b'), ask('a'), ask('c'), ask('b'), ask('a')]).toEqual([1, 2, 1, 3, 2, 4]);
+  });
+});
+
+describe('Dockerfile-chain facts across passes', () => {
+  const text = ['ARG APP=/app', 'FROM debian:bookworm-slim', 'ARG APP', 'WORKDIR $APP', 'RUN curl -fsSL https://x/y.tgz | tar -xz -C vendor && chown -R 1000 /app', 'RUN make install --prefix=/opt/tool', ''].join('\n');
+
+  it('workdirs: the same answer in a later pass for the same stages, equal build arguments and global ARGs; another for other values or another parse', () => {
+    clearRunMemos();
+    const parsed = parseDockerfile(text);
+    const chain = resolveStageBase(parsed, parsed.stages[0]!).chain;
+    const first = withPassMemos(() => workdirs(chain, { APP: '/srv' }, parsed.globalArgs));
+    expect(first.final).toBe('/srv');
+    const again = withPassMemos(() => workdirs([...chain], { APP: '/srv' }, parsed.globalArgs));
+    expect(again).toBe(first);
+    const other = workdirs(chain, { APP: '/data' }, parsed.globalArgs);
+    expect(other.final).toBe('/data');
+    expect(workdirs(chain, { APP: '/data', MORE: 'x' }, parsed.globalArgs)).not.toBe(other);
+    expect(workdirs(chain, undefined, parsed.globalArgs).final).toBe('/app');
+    expect(workdirs(chain, undefined, undefined).final).not.toBe('/app'); // without the global ARG's default
+    // The same text parsed again (a pass that changed the file and changed it back): its own answer, equal.
+    const reparsed = parseDockerfile(text);
+    const fresh = workdirs(resolveStageBase(reparsed, reparsed.stages[0]!).chain, { APP: '/srv' }, reparsed.globalArgs);
+    expect(fresh).not.toBe(first);
+    expect(fresh.final).toBe(first.final);
+  });
+
+  it('installedAtBuild and chownedByBuild: the same answer in a later pass for the same workdirs, instructions and escape; another otherwise', () => {
+    clearRunMemos();
+    const parsed = parseDockerfile(text);
+    const chain = resolveStageBase(parsed, parsed.stages[0]!).chain;
+    const wd = workdirs(chain, undefined, parsed.globalArgs);
+    const list = chainInstructions(chain);
+    const installed = withPassMemos(() => installedAtBuild(list, parsed.escape, wd));
+    expect(installed.map((i) => i.path)).toEqual(['/app/vendor', '/opt/tool', '/app']); // make builds in its folder too
+    expect(withPassMemos(() => installedAtBuild([...list], parsed.escape, wd))).toBe(installed);
+    expect(installedAtBuild(list.slice(0, -1), parsed.escape, wd).map((i) => i.path)).toEqual(['/app/vendor']);
+    expect(installedAtBuild(list, '`', wd)).not.toBe(installed);
+    const chowned = withPassMemos(() => chownedByBuild(list, parsed.escape, wd, installed));
+    expect(chowned.map((c) => c.path)).toEqual(['/app']);
+    expect(withPassMemos(() => chownedByBuild([...list], parsed.escape, wd, installed))).toBe(chowned);
+    expect(chownedByBuild(list, parsed.escape, wd, [])).not.toBe(chowned);
+    const otherWd = workdirs(chain, { APP: '/srv' }, parsed.globalArgs);
+    expect(installedAtBuild(list, parsed.escape, otherWd).map((i) => i.path)).toEqual(['/srv/vendor', '/opt/tool', '/srv']);
+  });
+
+  it('runCommands: the same answer in a later pass for the same RUN and escape', () => {
+    clearRunMemos();
+    const parsed = parseDockerfile(text);
+    const run = parsed.instructions.find((i) => i.keyword === 'RUN')!;
+    const first = withPassMemos(() => runCommands(run, parsed.escape));
+    expect(withPassMemos(() => runCommands(run, parsed.escape))).toBe(first);
+    expect(runCommands(parseDockerfile(text).instructions.find((i) => i.keyword === 'RUN')!, parsed.escape)).not.toBe(first);
   });
 });
