@@ -16,6 +16,7 @@ import { runningProjects, serviceFileOrder, type ComposeProject, type SwarmDeplo
 import { mergeComposeService } from './compose-merge.js';
 import { lineOfOffset } from './text.js';
 import { interpolatedOr } from './compose-interpolate.js';
+import { isFile } from './read.js';
 import { dockerfileFileCaps, s6OverlayStart } from './start-scripts.js';
 
 /**
@@ -822,30 +823,37 @@ export interface SharedMount {
  * `./data/replica`). A file either side makes there belongs to the UID it wrote as, and the other side meets it so
  * (pypacktrends: the backend's `./data:/app/data` and litestream's `./data:/data`). A bind of the checkout itself (the
  * compose file's folder or one above it: `.:/app`) is code, not data, and is not paired; nor are the Docker socket and
- * read-only mounts (a reader changes no owner).
+ * read-only mounts (a reader changes no owner), nor a single file the other mounts from inside the folder (a config file
+ * nginx reads: IntelOwl's `../configuration/nginx/websocket.conf` inside the app's `../configuration`): a file mount
+ * makes no new files in the folder, and what is in it is the repository's.
+ * `opts.readers` pairs a peer's read-only mounts too, and `opts.code` the checkout binds: a peer that only reads a
+ * folder still needs to read it (bindSharedWithOtherUser asks who the host folder is prepared for).
  */
-export function writableMountPeers(project: Project, services: ServiceLink[]): SharedMount[] {
+export function writableMountPeers(project: Project, services: readonly ServiceLink[], opts: { readers?: boolean; code?: boolean } = {}): SharedMount[] {
   const mine = new Set(services.map((s) => (s.base ?? s).id));
   const runWith = servicesRunWith(project);
   const out: SharedMount[] = [];
   const checkout = (s: ServiceLink, m: VolumeMount) => m.hostPath !== undefined && isInside(m.hostPath, path.dirname(s.compose.path));
   const sameData = (s: ServiceLink, m: VolumeMount, o: ServiceLink, om: VolumeMount): boolean => {
-    if (om.readOnly || om.type !== m.type || !om.source) return false;
+    if ((om.readOnly && !opts.readers) || om.type !== m.type || !om.source) return false;
     if (m.type === 'volume') return om.source === m.source && dockerVolumeName(s, m.source!) === dockerVolumeName(o, om.source);
-    if (isDockerSocketMount(om) || checkout(o, om)) return false;
+    if (isDockerSocketMount(om) || (!opts.code && checkout(o, om))) return false;
     // A source with variables has no host path here: the same text is the same folder.
     if (m.hostPath === undefined || om.hostPath === undefined) return m.hostPath === om.hostPath && m.source === om.source;
+    if (om.hostPath !== m.hostPath && isFile(om.hostPath)) return false;
     return isInside(m.hostPath, om.hostPath) || isInside(om.hostPath, m.hostPath);
   };
   for (const s of services) {
     for (const m of s.volumes) {
       if (m.readOnly || !m.source || m.type === 'tmpfs') continue;
-      if (m.type === 'bind' && (isDockerSocketMount(m) || checkout(s, m))) continue;
+      if (m.type === 'bind' && (isDockerSocketMount(m) || (!opts.code && checkout(s, m)))) continue;
       for (const other of runWith.get(s.compose.path) ?? []) {
         if (mine.has((other.base ?? other).id)) continue;
         // A partial service in an override and its base are one service: the base (or the merged one) is asked.
         if (other.base && runWith.get(s.compose.path)?.includes(other.base)) continue;
-        const om = other.volumes.find((o) => sameData(s, m, other, o));
+        // The same folder first, where the other mounts it and a folder inside it too.
+        const same = (o: VolumeMount) => sameData(s, m, other, o);
+        const om = other.volumes.find((o) => same(o) && o.source === m.source) ?? other.volumes.find(same);
         if (om && !out.some((x) => x.mount === m && x.peer.name === other.name)) out.push({ service: s, mount: m, peer: other, peerMount: om });
       }
     }

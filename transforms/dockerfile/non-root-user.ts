@@ -1950,22 +1950,17 @@ function watchSyncsOf(project: Project, services: ServiceLink[]): WatchSyncs {
  * and the migration note covers root's files); a user known to have the planned UID is the same owner.
  */
 function bindSharedWithOtherUser(project: Project, services: readonly ServiceLink[], plan: UserPlan): { service: string; source: string; target: string; other: string; file: string; user: string; uid?: number } | undefined {
-  for (const s of services) {
-    for (const m of s.volumes) {
-      if (m.type !== 'bind' || m.readOnly || !m.source || isDockerSocketMount(m)) continue;
-      const host = m.hostPath ?? m.source;
-      for (const o of project.services) {
-        if (services.includes(o) || o.compose.path !== s.compose.path || o.name === s.name) continue;
-        if (!o.volumes.some((v) => v.type === 'bind' && (v.hostPath ?? v.source) === host)) continue;
-        const img = serviceImage(o, project);
-        const user = runtimeUser(o, img);
-        if (!user.known || user.root) continue;
-        const writer = img.dockerfile && img.base ? writerOf(o, img.dockerfile, img.base) : writerFromUser(user.user, img.facts);
-        const uid = writer && !writer.root ? writer.uid : undefined;
-        if (uid !== undefined && uid === plan.uid) continue;
-        return { service: s.name, source: m.source, target: m.target, other: o.name, file: o.compose.rel ?? o.compose.path, user: user.user, ...(uid !== undefined ? { uid } : {}) };
-      }
-    }
+  // The peer's read-only mounts count (it reads what is kept there), and so does a bind of the checkout.
+  for (const { service: s, mount: m, peer: o, peerMount } of writableMountPeers(project, services, { readers: true, code: true })) {
+    if (m.type !== 'bind' || o.compose.path !== s.compose.path || o.name === s.name) continue;
+    if ((peerMount.hostPath ?? peerMount.source) !== (m.hostPath ?? m.source)) continue;
+    const img = serviceImage(o, project);
+    const user = runtimeUser(o, img);
+    if (!user.known || user.root) continue;
+    const writer = img.dockerfile && img.base ? writerOf(o, img.dockerfile, img.base) : writerFromUser(user.user, img.facts);
+    const uid = writer && !writer.root ? writer.uid : undefined;
+    if (uid !== undefined && uid === plan.uid) continue;
+    return { service: s.name, source: m.source!, target: m.target, other: o.name, file: o.compose.rel ?? o.compose.path, user: user.user, ...(uid !== undefined ? { uid } : {}) };
   }
   return undefined;
 }
