@@ -1731,6 +1731,12 @@ interface OtherWriter {
   /** How it runs, for the finding: `runs as root (the default user of postgres:16)`, `its user is not known (…)`. */
   who: string;
   root: boolean;
+  /**
+   * The services of one compose `image:` that write it at the same place as the same user (shared.peer first): named
+   * once as a group. getsentry's self-hosted compose runs some twenty services of sentry-self-hosted-local on the
+   * sentry-data volume; one sentence each buried the finding.
+   */
+  peers: ServiceLink[];
 }
 
 /**
@@ -1748,7 +1754,12 @@ function otherWriters(ctx: TransformContext, services: ServiceLink[], plan: User
     const same = (x: SharedMount) => x.peer.name === shared.peer.name && x.mount.source === shared.mount.source && x.mount.target === shared.mount.target;
     if (out.some((w) => same(w.shared))) continue;
     const who = writerIdentity(ctx, shared.peer, plan);
-    if (who) out.push({ shared, ...who });
+    if (!who) continue;
+    const image = shared.peer.image;
+    const group = image === undefined ? undefined : out.find((w) =>
+      w.shared.peer.image === image && w.who === who.who && w.shared.mount === shared.mount && w.shared.peerMount.source === shared.peerMount.source && w.shared.peerMount.target === shared.peerMount.target);
+    if (group) group.peers.push(shared.peer);
+    else out.push({ shared, ...who, peers: [shared.peer] });
   }
   return out;
 }
@@ -1787,7 +1798,8 @@ function writerIdentity(ctx: TransformContext, peer: ServiceLink, plan: UserPlan
     const own = facts.existingUser;
     if (facts.dropsPrivileges) {
       if (own && plan.uid === own.uid) return undefined;
-      return { who: `starts as root and steps down to ${own ? `${own.name} (UID ${own.uid})` : 'a user of its own'} (${img.image ?? facts.family}), so files it makes are ${own ? `${own.uid}'s` : 'not known to be ours'}`, root: true };
+      // What it makes after its root start is the stepped-down user's, not root's.
+      return { who: `starts as root and steps down to ${own ? `${own.name} (UID ${own.uid}, the user of ${img.image ?? facts.family})` : `a user of its own (${img.image ?? facts.family})`}`, root: false };
     }
     if (facts.nonRootByDefault) {
       if (samePlan(facts.defaultUser) || (own && plan.uid === own.uid && own.name === facts.defaultUser)) return undefined;
@@ -1799,14 +1811,31 @@ function writerIdentity(ctx: TransformContext, peer: ServiceLink, plan: UserPlan
   return { who: `its user is not known here (${img.image ? `unknown image ${img.image}` : 'no image'}, no compose user:, and with no USER an image runs as root)`, root: false };
 }
 
+/** `services a, b, c (same image x)`: the siblings of one image that write the same data. */
+function writerGroupName(w: OtherWriter): string {
+  return `services ${w.peers.map((p) => p.name).join(', ')} (same image ${w.shared.peer.image})`;
+}
+
+/** writerIdentity's words for each of a group: `their user is not known here (…)`, `each runs as root (…)`. */
+function groupWho(who: string): string {
+  return who.startsWith('its ') ? `their ${who.slice('its '.length)}` : `each ${who}`;
+}
+
 /** The finding's words for a sibling that writes the same data as another user, and what to do. */
 function otherWriterText(w: OtherWriter, plan: UserPlan): string {
-  const { service, mount, peer, peerMount } = w.shared;
+  const { service, mount, peerMount } = w.shared;
   const what = mount.type === 'volume' ? `volume ${mount.source}` : `${mount.source}`;
+  if (w.peers.length > 1) {
+    return (
+      `${writerGroupName(w)} write ${what} too (at ${peerMount.target}, where ${service.name} has ${mount.target}) and ${groupWho(w.who)}: ` +
+      `what they make there is not ${plan.owner}'s${w.root ? ' (root-owned: the new user cannot change it)' : ''}, so a one-time chown does not hold; ` +
+      `run them as ${plan.owner} too (compose user:) if their image allows, or keep ${service.name} root`
+    );
+  }
   return (
-    `service ${peer.name} writes ${what} too (at ${peerMount.target}, where ${service.name} has ${mount.target}) and ${w.who}: ` +
+    `service ${w.shared.peer.name} writes ${what} too (at ${peerMount.target}, where ${service.name} has ${mount.target}) and ${w.who}: ` +
     `what it makes there is not ${plan.owner}'s${w.root ? ' (root-owned: the new user cannot change it)' : ''}, so a one-time chown does not hold; ` +
-    `run ${peer.name} as ${plan.owner} too (compose user:) if its image allows, or keep ${service.name} root`
+    `run ${w.shared.peer.name} as ${plan.owner} too (compose user:) if its image allows, or keep ${service.name} root`
   );
 }
 
@@ -1980,7 +2009,11 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
   const alsoWritten = (m: VolumeMount) =>
     writers
       .filter((w) => w.shared.mount.type === m.type && w.shared.mount.source === m.source && w.shared.mount.target === m.target)
-      .map((w) => `; service ${w.shared.peer.name} writes there too (${w.shared.peerMount.source}:${w.shared.peerMount.target}) and ${w.who}, so what it makes after this chown is not ${plan.owner}'s (see the finding)`)
+      .map((w) =>
+        w.peers.length > 1
+          ? `; ${writerGroupName(w)} write there too (${w.shared.peerMount.source}:${w.shared.peerMount.target}) and ${groupWho(w.who)}, so what they make after this chown is not ${plan.owner}'s (see the finding)`
+          : `; service ${w.shared.peer.name} writes there too (${w.shared.peerMount.source}:${w.shared.peerMount.target}) and ${w.who}, so what it makes after this chown is not ${plan.owner}'s (see the finding)`,
+      )
       .join('');
   const seen = new Set<string>();
   const ids = plan.uid !== undefined ? `${plan.uid}:${plan.gid ?? plan.uid}` : undefined;
