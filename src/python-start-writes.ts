@@ -463,19 +463,29 @@ function enclosingDict(text: string, at: number): string | undefined {
   return undefined;
 }
 
-/** The expression that starts at `from`: up to a top-level comma, a closing bracket it did not open, or the end of its line. */
-function expressionAt(text: string, from: number): string | undefined {
-  let depth = 0;
+/**
+ * The places of `text[from, end)` outside Python string literals, in order: a quote opens a string that its own quote
+ * closes (a backslash skips the next character), and neither quote nor anything between them is given. The bracket
+ * scanners below read only what these give.
+ */
+function* outsideStrings(text: string, from: number, end: number): Generator<number> {
   let quote: string | undefined;
-  for (let i = from; i < text.length && i < from + 500; i++) {
+  for (let i = from; i < end; i++) {
     const c = text[i]!;
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
+    } else if (c === '"' || c === "'") quote = c;
+    else yield i;
+  }
+}
+
+/** The expression that starts at `from`: up to a top-level comma, a closing bracket it did not open, or the end of its line. */
+function expressionAt(text: string, from: number): string | undefined {
+  let depth = 0;
+  for (const i of outsideStrings(text, from, Math.min(text.length, from + 500))) {
+    const c = text[i]!;
+    if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
       if (depth === 0) return text.slice(from, i).trim();
       depth--;
@@ -487,14 +497,9 @@ function expressionAt(text: string, from: number): string | undefined {
 /** Open brackets left at the end of a line (strings skipped): the statement goes on. */
 function openBrackets(text: string): number {
   let d = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
+  for (const i of outsideStrings(text, 0, text.length)) {
     const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '#') break;
-    else if (c === '"' || c === "'") quote = c;
+    if (c === '#') break;
     else if (c === '(' || c === '[' || c === '{') d++;
     else if (c === ')' || c === ']' || c === '}') d--;
   }
@@ -504,18 +509,11 @@ function openBrackets(text: string): number {
 /** The arguments of a call whose `(` ends just before `from`, split at top-level commas; undefined when it does not close. */
 function callArguments(text: string, from: number): string[] | undefined {
   let depth = 0;
-  let quote: string | undefined;
   let start = from;
   const args: string[] = [];
-  for (let i = from; i < text.length && i < from + 2000; i++) {
+  for (const i of outsideStrings(text, from, Math.min(text.length, from + 2000))) {
     const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === '(' || c === '[' || c === '{') depth++;
     else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
     else if (depth === 0 && (c === ',' || c === ')')) {
       const arg = text.slice(start, i).replace(/\s+/g, ' ').trim();
