@@ -23,6 +23,7 @@ import { copyMappings, mountMappings, type ContainerMapping } from './nginx-file
 import { ownStartCommandTexts, serviceStartCommandTexts, type StartCommandText, type StartWrite } from './start-scripts.js';
 import { shellCommands } from './knowledge/images.js';
 import { lineColumn } from './text.js';
+import { GO_QUOTES, outsideStrings, topLevelParts } from './source-strings.js';
 import { isDirectory as isDir, isFile, sortedDirEntries } from './read.js';
 
 /** Packages read per binary at most (the main package and those of its module it imports, transitively). */
@@ -320,38 +321,12 @@ function goImports(text: string): string[] {
 /** Where the bracket opened at `open` closes (strings skipped); -1 when it does not. */
 function closing(text: string, open: number): number {
   let depth = 0;
-  for (let i = open; i < text.length; i++) {
+  for (const i of outsideStrings(text, open, text.length, GO_QUOTES)) {
     const c = text[i]!;
-    if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
-    } else if (c === '`') {
-      for (i++; i < text.length && text[i] !== '`'; i++);
-    } else if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === '(' || c === '[' || c === '{') depth++;
     else if ((c === ')' || c === ']' || c === '}') && --depth === 0) return i;
   }
   return -1;
-}
-
-/** `a, b, c` (or `a + b`) split at the separators outside brackets and strings. */
-function topLevel(text: string, separator: ',' | '+'): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
-    } else if (c === '`') {
-      for (i++; i < text.length && text[i] !== '`'; i++);
-    } else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (depth === 0 && c === separator) {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start).trim());
-  return parts;
 }
 
 /**
@@ -385,7 +360,7 @@ export function goPathExpression(expression: string, names: (name: string) => st
   if (raw) return raw[1];
   const wrapped = /^\((.*)\)$/s.exec(e);
   if (wrapped && closing(e, 0) === e.length - 1) return goPathExpression(wrapped[1]!, names, depth + 1);
-  const sum = topLevel(e, '+');
+  const sum = topLevelParts(e, '+', GO_QUOTES);
   if (sum.length > 1) {
     const values = sum.map((x) => goPathExpression(x, names, depth + 1));
     return values.every((v): v is string => v !== undefined) ? values.join('') : undefined;
@@ -396,7 +371,7 @@ export function goPathExpression(expression: string, names: (name: string) => st
   }
   const join = /^(?:filepath|path)\.Join\((.*)\)$/s.exec(e);
   if (join && closing(e, e.indexOf('(')) === e.length - 1) {
-    const args = topLevel(join[1]!, ',').filter((a) => a !== '');
+    const args = topLevelParts(join[1]!, ',', GO_QUOTES).filter((a) => a !== '');
     const values = args.map((a) => goPathExpression(a, names, depth + 1));
     return values.length && values.every((v): v is string => v !== undefined) ? path.posix.join(...values) : undefined;
   }
@@ -423,7 +398,7 @@ function programWrites(main: GoPackageFiles): GoWrite[] {
       const open = m.index! + m[0].length - 1;
       const close = closing(text, open);
       if (close < 0) continue;
-      const args = topLevel(text.slice(open + 1, close), ',');
+      const args = topLevelParts(text.slice(open + 1, close), ',', GO_QUOTES);
       const fn = m[1]!;
       let argument: string | undefined;
       let kind: StartWrite['kind'];

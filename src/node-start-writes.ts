@@ -16,6 +16,7 @@
 // Paths built from anything else at run time (environment, arguments, function results) are not followed.
 import { readFileSync } from 'node:fs';
 import { lineColumn } from './text.js';
+import { JS_QUOTES, outsideStrings, topLevelParts } from './source-strings.js';
 import path from 'node:path';
 import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { workdirs, type StageBase } from './dockerfile-info.js';
@@ -91,16 +92,9 @@ export function imageNodeStartWrites(project: Project, df: DockerfileSource, bas
  */
 function expressionAt(text: string, from: number, lineEnds: boolean): string | undefined {
   let depth = 0;
-  let quote: string | undefined;
-  for (let i = from; i < text.length; i++) {
+  for (const i of outsideStrings(text, from, text.length, JS_QUOTES)) {
     const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === '(' || c === '[' || c === '{') depth++;
     else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
     else if (depth === 0 && (c === ',' || c === ')' || c === ';' || c === '}' || (lineEnds && c === '\n'))) return text.slice(from, i).trim();
   }
@@ -110,44 +104,12 @@ function expressionAt(text: string, from: number, lineEnds: boolean): string | u
 /** Where the bracket opened at `open` closes (strings skipped); -1 when it does not. */
 function closingParen(text: string, open: number): number {
   let depth = 0;
-  let quote: string | undefined;
-  for (let i = open; i < text.length; i++) {
+  for (const i of outsideStrings(text, open, text.length, JS_QUOTES)) {
     const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(') depth++;
+    if (c === '(') depth++;
     else if (c === ')' && --depth === 0) return i;
   }
   return -1;
-}
-
-/** `a, b, c` (or `a + b`) split at the separators outside brackets and strings. */
-function topLevelParts(text: string, separator: ',' | '+'): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (depth === 0 && c === separator) {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start).trim());
-  return parts;
 }
 
 /** What a Node.js file's names and the folders its start knows stand for, for pathExpression. */
@@ -187,7 +149,7 @@ export function pathExpression(expression: string, scope: PathScope, depth = 0):
   }
   const wrapped = /^\((.*)\)$/s.exec(e);
   if (wrapped && closingParen(e, 0) === e.length - 1) return pathExpression(wrapped[1]!, scope, depth + 1);
-  const sum = topLevelParts(e, '+');
+  const sum = topLevelParts(e, '+', JS_QUOTES);
   if (sum.length > 1) {
     const values = sum.map((x) => pathExpression(x, scope, depth + 1));
     return values.every((v): v is string => v !== undefined) ? values.join('') : undefined;
@@ -200,7 +162,7 @@ export function pathExpression(expression: string, scope: PathScope, depth = 0):
   const call = /^(?:(?:node:)?path\.)?(?:posix\.)?(join|resolve|dirname)\((.*)\)$/s.exec(e);
   if (call && closingParen(e, e.indexOf('(')) === e.length - 1) {
     const inner = call[2]!.trim();
-    const args = inner === '' ? [] : topLevelParts(inner, ',').filter((a) => a !== '');
+    const args = inner === '' ? [] : topLevelParts(inner, ',', JS_QUOTES).filter((a) => a !== '');
     const values = args.map((a) => pathExpression(a, scope, depth + 1));
     if (!values.every((v): v is string => v !== undefined)) return undefined;
     if (call[1] === 'dirname') return values.length === 1 ? path.posix.dirname(values[0]!) : undefined;

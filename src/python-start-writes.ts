@@ -34,6 +34,7 @@ import { commandsOf, evaluate, unwrap, POP_CWD, PUSH_CWD, type Value } from './f
 import { serviceEnvironment } from './env-files.js';
 import { shellCommands } from './knowledge/images.js';
 import { lineColumn } from './text.js';
+import { outsideStrings, PYTHON_QUOTES } from './source-strings.js';
 import { PassMemo } from './pass-memo.js';
 
 const PYTHON = /^python(3(\.\d+)?)?$/;
@@ -463,27 +464,10 @@ function enclosingDict(text: string, at: number): string | undefined {
   return undefined;
 }
 
-/**
- * The places of `text[from, end)` outside Python string literals, in order: a quote opens a string that its own quote
- * closes (a backslash skips the next character), and neither quote nor anything between them is given. The bracket
- * scanners below read only what these give.
- */
-function* outsideStrings(text: string, from: number, end: number): Generator<number> {
-  let quote: string | undefined;
-  for (let i = from; i < end; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else yield i;
-  }
-}
-
 /** The expression that starts at `from`: up to a top-level comma, a closing bracket it did not open, or the end of its line. */
 function expressionAt(text: string, from: number): string | undefined {
   let depth = 0;
-  for (const i of outsideStrings(text, from, Math.min(text.length, from + 500))) {
+  for (const i of outsideStrings(text, from, Math.min(text.length, from + 500), PYTHON_QUOTES)) {
     const c = text[i]!;
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
@@ -497,7 +481,7 @@ function expressionAt(text: string, from: number): string | undefined {
 /** Open brackets left at the end of a line (strings skipped): the statement goes on. */
 function openBrackets(text: string): number {
   let d = 0;
-  for (const i of outsideStrings(text, 0, text.length)) {
+  for (const i of outsideStrings(text, 0, text.length, PYTHON_QUOTES)) {
     const c = text[i]!;
     if (c === '#') break;
     else if (c === '(' || c === '[' || c === '{') d++;
@@ -511,7 +495,7 @@ function callArguments(text: string, from: number): string[] | undefined {
   let depth = 0;
   let start = from;
   const args: string[] = [];
-  for (const i of outsideStrings(text, from, Math.min(text.length, from + 2000))) {
+  for (const i of outsideStrings(text, from, Math.min(text.length, from + 2000), PYTHON_QUOTES)) {
     const c = text[i]!;
     if (c === '(' || c === '[' || c === '{') depth++;
     else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;

@@ -20,19 +20,22 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
-/** 1-based line of an offset, by binary search over the line starts (computed once per call of lineIndex). */
+/** 0-based index of the line holding `offset`, by binary search over the line starts. */
+export function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** 1-based line of an offset (the line starts are computed once per call of lineIndex). */
 export function lineIndex(text: string): (offset: number) => number {
   const starts = lineStarts(text);
-  return (offset: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  return (offset: number) => lineAt(starts, offset) + 1;
 }
 
 const indexOf = new WeakMap<object, (offset: number) => number>();

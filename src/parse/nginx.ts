@@ -93,9 +93,9 @@ export function parseNginx(text: string): NginxConfig {
   const errors: NginxParseError[] = [];
   const comments: NginxComment[] = [];
   const lines = lineStarts(text);
-  const lineOf = (offset: number): number => lineIndex(lines, offset) + 1;
+  const lineOf = (offset: number): number => lineAt(lines, offset) + 1;
   const error = (message: string, offset: number): void => {
-    const li = lineIndex(lines, offset);
+    const li = lineAt(lines, offset);
     // Column 1 on line 1 is the first character after a BOM, as editors show it.
     const lineStart = li === 0 && text.charCodeAt(0) === BOM ? Math.min(1, offset) : lines[li]!;
     errors.push({ message, offset, line: li + 1, column: offset - lineStart + 1 });
@@ -433,17 +433,4 @@ function isDigits(s: string): boolean {
 
 // One copy of the line helpers for every parser.
 export { detectEol, indentOfLine as indentAt } from '../text.js';
-import { lastColonOutsideBraces, lineStarts } from '../text.js';
-
-
-/** 0-based index of the line holding `offset` (binary search over line starts). */
-function lineIndex(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
+import { lastColonOutsideBraces, lineAt, lineStarts } from '../text.js';
