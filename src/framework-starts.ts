@@ -82,25 +82,12 @@ export function frameworkStartWrites(
   };
   const django = new Map<string, { settings?: string; at: string }>();
   for (const t of texts) {
-    let cwd: string | undefined = workdir;
-    const saved: (string | undefined)[] = [];
+    const folder = new StartFolder(workdir);
     for (const { words, line } of commandsOf(t.text.replace(/\r\n/g, '\n'))) {
       const at = t.numbered ? `${t.where} line ${line}` : t.where;
       for (const argv of unwrap(words)) {
-        if (argv[0] === PUSH_CWD) {
-          saved.push(cwd);
-          continue;
-        }
-        if (argv[0] === POP_CWD) {
-          cwd = saved.pop();
-          continue;
-        }
-        const cmd = path.posix.basename(argv[0] ?? '');
-        if (cmd === 'cd') {
-          const dir = argv[1];
-          cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && cwd === undefined) ? undefined : path.posix.resolve(cwd ?? '/', dir);
-          continue;
-        }
+        if (folder.follow(argv)) continue;
+        const cwd = folder.cwd;
         if (cwd === undefined) continue;
         const manage = djangoCommand(argv, cwd);
         if (manage) {
@@ -158,6 +145,27 @@ export function commandsOf(text: string): { words: string[]; line: number }[] {
 /** Markers around the commands of one concurrently operand: the folder a `cd` in it moves to does not last past it. */
 export const PUSH_CWD = '\u0000push';
 export const POP_CWD = '\u0000pop';
+/**
+ * The folder a start's commands run in, command by command: a `cd` moves it, the end of a concurrently operand gives
+ * back the one before it. Undefined after a `cd` to a folder run time decides (a variable, or a relative folder from an
+ * unknown one): what runs there is not followed.
+ */
+export class StartFolder {
+  private readonly saved: (string | undefined)[] = [];
+  constructor(public cwd: string | undefined) {}
+
+  /** Follows a folder step (a `cd` or a concurrently marker) and says so: nothing else of that argv runs. */
+  follow(argv: string[]): boolean {
+    if (argv[0] === PUSH_CWD) this.saved.push(this.cwd);
+    else if (argv[0] === POP_CWD) this.cwd = this.saved.pop();
+    else if (path.posix.basename(argv[0] ?? '') === 'cd') {
+      const dir = argv[1];
+      this.cwd = dir === undefined || dir.includes('$') || (!dir.startsWith('/') && this.cwd === undefined) ? undefined : path.posix.resolve(this.cwd ?? '/', dir);
+    } else return false;
+    return true;
+  }
+}
+
 /** concurrently's options that take the next word as their value. */
 const CONCURRENTLY_VALUED = /^(-n|--names|-c|--prefix-colors|-p|--prefix|-l|--prefix-length|-t|--timestamp-format|-s|--success|--name-separator|--restart-tries|--restart-after|-m|--max-processes|--default-input-target|-ks|--kill-signal)$/;
 

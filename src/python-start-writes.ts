@@ -30,7 +30,7 @@ import type { DockerfileSource, Project, ServiceLink } from './model.js';
 import { lastEnv, workdirs, type StageBase } from './dockerfile-info.js';
 import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { imageStart, ownStartCommandTexts, serviceStart, serviceStartCommandTexts, type ImageStart, type StartCommandText, type StartWrite } from './start-scripts.js';
-import { commandsOf, evaluate, unwrap, POP_CWD, PUSH_CWD, type Value } from './framework-starts.js';
+import { commandsOf, evaluate, StartFolder, unwrap, type Value } from './framework-starts.js';
 import { serviceEnvironment } from './env-files.js';
 import { shellCommands } from './knowledge/images.js';
 import { lineColumn } from './text.js';
@@ -191,31 +191,17 @@ function startProgramWrites(starts: Start[], workingDir: () => string, container
     // A start's own shell text or a script, command by command, with the folder a `cd` moves it to; undefined after a
     // `cd` to a folder run time decides: what runs there is not followed.
     const commands = start.argv ? [{ words: start.argv, line: 0 }] : start.script ? commandsOf(start.shell ?? '') : shellCommands(start.shell ?? '').map((words) => ({ words, line: 0 }));
-    let cwd: string | undefined;
-    const saved: (string | undefined)[] = [];
-    let started = false;
+    let folder: StartFolder | undefined;
     for (const { words, line } of commands) {
       // A quick look before the walk: most commands run no Python.
       if (!words.some((w) => PYTHON.test(path.posix.basename(w)) || SERVERS.test(path.posix.basename(w)) || w === 'cd' || w === '-c')) continue;
-      if (!started) {
+      if (!folder) {
         wd ??= workingDir();
-        cwd = wd;
-        started = true;
+        folder = new StartFolder(wd);
       }
       for (const argv of unwrap(words)) {
-        if (argv[0] === PUSH_CWD) {
-          saved.push(cwd);
-          continue;
-        }
-        if (argv[0] === POP_CWD) {
-          cwd = saved.pop();
-          continue;
-        }
-        if (path.posix.basename(argv[0] ?? '') === 'cd') {
-          const dir = argv[1];
-          cwd = dir === undefined || dir.includes('$') || cwd === undefined ? undefined : path.posix.resolve(cwd, dir);
-          continue;
-        }
+        if (folder.follow(argv)) continue;
+        const cwd = folder.cwd;
         if (cwd === undefined) continue;
         const where = start.script ? `${start.where} line ${line}` : start.where;
         for (const entry of pythonEntries(argv)) {

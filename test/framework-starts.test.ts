@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { frameworkStartWrites, type ReadContainerFile } from '../src/framework-starts.js';
+import { frameworkStartWrites, StartFolder, unwrap, type ReadContainerFile } from '../src/framework-starts.js';
 
 /** A container file system from a map of container paths to texts. */
 function files(map: Record<string, string>): ReadContainerFile {
@@ -148,5 +148,23 @@ describe('frameworkStartWrites: Next.js', () => {
     expect(cache('sh -c "cd /srv/web && exec next start"', {}, '/')).toEqual(['/srv/web/.next/cache']);
     const text = 'concurrently -k -n web,worker "cd apps/web && exec next start" "exec next start"';
     expect(cache(text, {}, '/data')).toEqual(['/data/apps/web/.next/cache', '/data/.next/cache']);
+  });
+});
+
+describe('StartFolder: where a start command runs', () => {
+  const walk = (start: string | undefined, commands: string[][]) => {
+    const folder = new StartFolder(start);
+    const seen: (string | undefined)[] = [];
+    for (const words of commands) for (const argv of unwrap(words)) if (!folder.follow(argv)) seen.push(folder.cwd);
+    return seen;
+  };
+  it('follows relative and absolute cd', () => {
+    expect(walk('/app', [['cd', 'web'], ['python', 'a.py'], ['cd', '/srv'], ['python', 'b.py'], ['cd', '..'], ['run']])).toEqual(['/app/web', '/srv', '/']);
+  });
+  it('loses the folder at a cd run time decides, and finds it again at an absolute one', () => {
+    expect(walk('/app', [['cd', '$DIR'], ['python', 'a.py'], ['cd', 'sub'], ['python', 'b.py'], ['cd', '/opt/x'], ['python', 'c.py']])).toEqual([undefined, undefined, '/opt/x']);
+  });
+  it('gives back the folder after a concurrently operand', () => {
+    expect(walk('/app', [['concurrently', 'cd web && python a.py', 'python b.py']])).toEqual(['/app/web', '/app']);
   });
 });
