@@ -2036,8 +2036,11 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
         // One file mounted alone (a SQLite database, `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): `mkdir -p` there would make a
-        // folder where the file belongs (and Docker then mounts that folder); the file itself must be the user's.
-        if ((m.hostPath !== undefined && isFile(m.hostPath)) || ((m.hostPath === undefined || !existsSync(m.hostPath)) && SQLITE_FILE.test(m.target))) {
+        // folder where the file belongs (and Docker then mounts that folder); the file itself must be the user's. So is a
+        // `${PWD}/file` whose file the compose file's folder holds (nanny's `${PWD}/nanny.toml:/nanny.toml`): compose takes PWD
+        // from the shell, which is that folder where the stack is started as its README says; shown as written.
+        const pwdFile = m.hostPath === undefined ? pwdFileIn(path.dirname(s.compose.path), m.source) : undefined;
+        if ((m.hostPath !== undefined && isFile(m.hostPath)) || pwdFile || ((m.hostPath === undefined || !existsSync(m.hostPath)) && SQLITE_FILE.test(m.target))) {
           const file = shellWord(hostFolder(cwd, m));
           notes.push({
             kind: 'bind-mount',
@@ -2098,6 +2101,14 @@ function nestedBindNote(s: ServiceLink, m: VolumeMount, plan: UserPlan, ownedDir
  * shown relative to `cwd` (`./deploy/data` for `./data` in deploy/compose.yml);
  * an absolute source, or one with variables or `~`, as written.
  */
+/** `${PWD}/x` or `$PWD/x` where `x` is a file in the compose file's folder (`dir`): that file, else undefined. */
+function pwdFileIn(dir: string, source: string): string | undefined {
+  const m = /^\$(?:\{PWD\}|PWD\b)\/(.+)$/.exec(source);
+  if (!m || m[1]!.includes('$')) return undefined;
+  const f = path.resolve(dir, m[1]!);
+  return isFile(f) ? f : undefined;
+}
+
 function hostFolder(cwd: string, m: { source?: string; hostPath?: string }): string {
   const source = m.source ?? '';
   if (!m.hostPath || path.isAbsolute(source) || source.startsWith('/')) return source;
