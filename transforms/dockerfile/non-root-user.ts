@@ -227,7 +227,7 @@ function rootStepsUnderUser(df: DockerfileSource): Finding[] {
  * A `COPY --from=<stage> <folder> <dest>` without `--chown` in a stage that runs as a non-root USER, where that stage
  * gave the folder to the same user (`RUN mkdir -p /app/data && chown -R 65532:65532 /app/data` in the builder): the
  * COPY keeps the owner of the files it copies but makes the destination folder itself as root, so the user cannot
- * create files in it. On the team engine (Docker 20.10.24, debian:bookworm-slim, both builders): after
+ * create files in it. On the team engine (Docker 20.10.24, its classic builder: BuildKit was not checked; debian:bookworm-slim): after
  * `COPY --from=builder /app/data /app/data` the folder was 0:0 755 and a file in it 65532:65532, and `touch` in the
  * folder as 65532 failed; with `--chown=65532:65532` the folder was 65532:65532 and the `touch` worked. Gyarbij/Plexist
  * 3d90cc2 added exactly that --chown after its SQLite database (DB_PATH=/app/data/plexist.db) could not be created.
