@@ -4,7 +4,7 @@
 // never follow a symlink out of the root, and classify files by name. The same
 // walk finds the evidence files (scripts, Makefiles, CI workflows, README,
 // .env, bake files), which are read, never written.
-import { promises as fs, closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { promises as fs, closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileKind } from './types.js';
@@ -38,15 +38,23 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
  * vendor/modules.txt, https://go.dev/ref/mod#vendoring) and Composer's `vendor/` (vendor/autoload.php,
  * https://getcomposer.org/doc/01-basic-usage.md#autoloading). The compose files and Dockerfiles of a dependency
  * there (go-redis' test stack) are not this repository's: the next `go mod vendor` or `composer install` rewrites
- * them. A `vendor/` without those markers (Rails' vendor/, a project's own vendored assets) is walked.
+ * them. So is the `vendor/` the Go tools before modules filled, known by the file beside it that lists what is
+ * vendored: dep's Gopkg.lock (https://golang.github.io/dep/docs/Gopkg.lock.html: "dep ensure" writes vendor/ from
+ * it), glide's glide.lock, godep's Godeps/Godeps.json, and govendor's vendor/vendor.json (lunemec/nanny's
+ * vendor/golang.org/x/net/http2/Dockerfile, a curl build of x/net's own, was hardened as if it were nanny's).
+ * A `vendor/` without those markers (Rails' vendor/, a project's own vendored assets) is walked.
  */
+const VENDOR_MARKERS = new Set(['modules.txt', 'autoload.php', 'vendor.json']);
+const VENDOR_LOCKS_BESIDE = ['Gopkg.lock', 'glide.lock', path.join('Godeps', 'Godeps.json')];
 function isVendoredModules(name: string, dir: string): boolean {
   if (name !== 'vendor') return false;
   try {
-    return readdirSync(dir).some((f) => f === 'modules.txt' || f === 'autoload.php');
+    if (readdirSync(dir).some((f) => VENDOR_MARKERS.has(f))) return true;
   } catch {
     return false;
   }
+  const parent = path.dirname(dir);
+  return VENDOR_LOCKS_BESIDE.some((f) => existsSync(path.join(parent, f)));
 }
 
 /**

@@ -305,11 +305,17 @@ const BUILD_COMMAND = /^(vue-cli-service build|vite build|next build|nuxt (build
  * `vite --port 3000`) pre-bundles dependencies into node_modules/.vite (its cacheDir), and fails with EACCES where
  * node_modules is root's; `next dev` writes .next and `nuxt dev`/`nuxi dev` .nuxt. `vite preview` serves dist/ only.
  * (element-hq/hydrogen-web's Dockerfile-dev: `ENTRYPOINT ["yarn", "start"]`, "start": "vite --port 3000".)
+ * `gatsby develop` writes its cache and the site into the project folder: "Build outputs are stored in the .cache and
+ * public directories relative to your project root" (https://www.gatsbyjs.com/docs/build-caching/; both "automatically
+ * generated", https://www.gatsbyjs.com/docs/gatsby-project-structure/); `gatsby serve` only serves public/.
+ * (bcgov/devhub-app-web b3f6e033: `CMD ["npm", "run", "dev"]`, "dev": "node_modules/.bin/gatsby develop -H 0.0.0.0",
+ * for which the maintainers gave the app user the whole install folder.)
  */
 function devServerWrites(tool: string[]): boolean {
   const cmd = path.posix.basename(tool[0] ?? '');
   if (tool.slice(1).some((w) => /^(--help|-h|--version|-v)$/.test(w))) return false;
   if (cmd === 'vite') return !['build', 'preview'].includes(tool[1] ?? '');
+  if (cmd === 'gatsby') return tool[1] === 'develop';
   return /^(next|nuxt|nuxi)$/.test(cmd) && tool[1] === 'dev';
 }
 

@@ -255,11 +255,24 @@ describe('bad input: reported with file and line, the other files still processe
       // Rails' own vendor/ (no marker): the project's files.
       'app/vendor/stack/compose.yaml': good,
       'kept/compose.yaml': good,
+      // Go before modules: dep's Gopkg.lock, glide's glide.lock, godep's Godeps/Godeps.json beside vendor/, govendor's vendor/vendor.json.
+      'dep/Gopkg.lock': '[[projects]]\n  name = "golang.org/x/net"\n',
+      'dep/vendor/golang.org/x/net/http2/Dockerfile': 'FROM ubuntu:trusty\nRUN apt-get update\nCMD ["-h"]\n',
+      'glide/glide.lock': 'imports: []\n',
+      'glide/vendor/github.com/acme/glidedep/compose.yaml': good,
+      'godep/Godeps/Godeps.json': '{}\n',
+      'godep/vendor/github.com/acme/godepdep/compose.yaml': good,
+      'govendor/vendor/vendor.json': '{}\n',
+      'govendor/vendor/github.com/acme/govendordep/compose.yaml': good,
+      // A lock file elsewhere says nothing of this vendor/.
+      'other/Gopkg.lock': '\n',
+      'php/vendor/theirs/compose.yaml': good,
     });
     const r = cli(['--dry-run', '.'], dir);
     expect(r.stdout).toMatch(/kept\/compose\.yaml/);
     expect(r.stdout).toMatch(/app\/vendor\/stack\/compose\.yaml/);
-    expect(r.stdout).not.toMatch(/go-redis|acme\/lib/);
+    expect(r.stdout).toMatch(/php\/vendor\/theirs\/compose\.yaml/);
+    expect(r.stdout).not.toMatch(/go-redis|acme\/lib|x\/net\/http2|glidedep|godepdep|govendordep/);
   });
 
   it('a file named with spaces gets a diff git apply accepts', () => {

@@ -17,6 +17,13 @@ const CASES: [string, Expect][] = [
   ['nginxinc/nginx-unprivileged:1.27-alpine', { path: 'nginxinc/nginx-unprivileged', name: 'nginxinc/nginx-unprivileged', tag: '1.27-alpine' }],
   ['docker.io/bitnami/redis:7.2', { registry: 'docker.io', path: 'bitnami/redis', name: 'bitnami/redis', tag: '7.2' }],
   ['mycorp/app', { path: 'mycorp/app', name: 'mycorp/app' }],
+  // The official images built for one architecture live under that architecture's organisation: the same image.
+  ['arm32v7/node:12-alpine', { path: 'arm32v7/node', name: 'node', tag: '12-alpine' }],
+  ['docker.io/arm64v8/postgres:16', { registry: 'docker.io', path: 'arm64v8/postgres', name: 'postgres', tag: '16' }],
+  // Not the Windows organisation: its images are not the Linux ones the table describes.
+  ['winamd64/python:3.12', { path: 'winamd64/python', name: 'winamd64/python', tag: '3.12' }],
+  // Only on Docker Hub: another registry's arm64v8/ is somebody's own.
+  ['ghcr.io/arm64v8/node:20', { registry: 'ghcr.io', path: 'arm64v8/node', name: 'ghcr.io/arm64v8/node', tag: '20' }],
   // The case dockerfile-ast gets wrong: port, tag and digest together.
   [`registry:5000/img:tag@${SHA}`, { registry: 'registry:5000', path: 'img', name: 'img', tag: 'tag', digest: SHA }],
   ['registry:5000/img', { registry: 'registry:5000', path: 'img', name: 'img' }],

@@ -93,6 +93,34 @@ describe('dockerfile/non-root-user migration notes', () => {
     expect(notes[0]!.message).toContain('what a root container wrote there is root');
   });
 
+  it('a ${PWD}/file bind of a file the compose folder holds is one file, not a folder to make (nanny: ${PWD}/nanny.toml:/nanny.toml)', async () => {
+    const { result } = await hardenTree(
+      {
+        'deploy/Dockerfile': DOCKERFILE,
+        'deploy/app.toml': 'storage_dsn = "file:app.sqlite"\n',
+        'deploy/settings.ini': '[app]\n',
+        'deploy/compose.yaml': [
+          'services:',
+          '  api:',
+          '    build: .',
+          '    volumes:',
+          '      - ${PWD}/app.toml:/app/app.toml',
+          '      - type: bind',
+          '        source: $PWD/settings.ini',
+          '        target: /app/settings.ini',
+          // Not in the folder: left as a folder to prepare, as before.
+          '      - ${PWD}/cache:/app/cache',
+          '',
+        ].join('\n'),
+      },
+      ['dockerfile/non-root-user'],
+    );
+    const notes = result.engine.findings.find((x) => x.transform === 'dockerfile/non-root-user')?.notes ?? [];
+    expect(notes.map((n) => n.command)).toEqual(['sudo chown 1000:1000 "${PWD}/app.toml"', 'sudo chown 1000:1000 "$PWD/settings.ini"', 'install -d -o 1000 -g 1000 "${PWD}/cache"']);
+    expect(notes[0]!.message).toContain('is one file');
+    expect(notes.map((n) => n.command).join('\n')).not.toContain('install -d -o 1000 -g 1000 "${PWD}/app.toml"');
+  });
+
   it('read-only volumes need nothing', async () => {
     const notes = await notesFor('services:\n  api:\n    build: .\n    volumes:\n      - models:/models:ro\nvolumes:\n  models:\n');
     expect(notes).toEqual([]);

@@ -13,7 +13,8 @@ export interface ImageRef {
   path: string;
   /**
    * Canonical, lower-cased name used to match the knowledge table:
-   * - Docker Hub official images lose `docker.io/` and `library/` ('nginx');
+   * - Docker Hub official images lose `docker.io/` and `library/` ('nginx'), and so do their per-architecture
+   *   copies their architecture's organisation (`arm32v7/node` -> 'node');
    *   Hub user images keep `owner/repo` ('bitnami/redis').
    * - Known Hub mirrors resolve to the Hub name: `public.ecr.aws/docker/library/x`,
    *   `mirror.gcr.io/…`.
@@ -88,9 +89,17 @@ function refWord(input: string): string {
   return words.find((w) => !w.startsWith('--')) ?? '';
 }
 
+/**
+ * Docker Hub organisations that hold the official images built for one architecture (`arm32v7/node`, `arm64v8/postgres`):
+ * the same Dockerfiles as `library/` (docker-library/official-images README, "Architectures other than amd64?"), so the
+ * same facts (docker-hub-rss' `Dockerfile-armv7`, FROM arm32v7/node:12-alpine, has node's user 1000 as node:12-alpine has).
+ * Not `winamd64/`: its images are the Windows variants, which the table's Linux rows do not describe.
+ */
+const ARCH_ORGS = new Set(['amd64', 'arm32v5', 'arm32v6', 'arm32v7', 'arm64v8', 'i386', 'mips64le', 'ppc64le', 'riscv64', 's390x']);
+
 function hubName(path: string): string {
   const parts = path.split('/');
-  return parts.length === 2 && parts[0] === 'library' ? parts[1]! : path;
+  return parts.length === 2 && (parts[0] === 'library' || ARCH_ORGS.has(parts[0]!)) ? parts[1]! : path;
 }
 
 function canonicalName(registry: string | undefined, path: string): string {

@@ -123,12 +123,15 @@ function imageAccountChangesUnchecked(start: ImageStart): string[] {
 
 function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[] {
   const out: Finding[] = [];
+  const runtime: DfStage[] = [];
   for (const { stage, base, services: users } of imageStages(ctx.project, df)) {
+    runtime.push(stage);
     const finding = checkStage(ctx, df, stage, base, users);
     // What is known of the base (its users, its entrypoint's step down, its writes) names its source.
     if (finding) out.push(base.facts && base.image ? { ...finding, sources: factSources(base.facts, `the base ${base.image}`) } : finding);
   }
   out.push(...rootStepsUnderUser(df));
+  out.push(...copyFromDropsFolderOwner(df, runtime));
   // Stages that are not runtime images (a base, a test harness, a dev container…): said once per file.
   const left = leftAlone(ctx.project.layout.roles.get(df.path));
   if (left) {
@@ -215,6 +218,83 @@ function rootStepsUnderUser(df: DockerfileSource): Finding[] {
         });
         break;
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * A `COPY --from=<stage> <folder> <dest>` without `--chown` in a stage that runs as a non-root USER, where that stage
+ * gave the folder to the same user (`RUN mkdir -p /app/data && chown -R 65532:65532 /app/data` in the builder): the
+ * COPY keeps the owner of the files it copies but makes the destination folder itself as root, so the user cannot
+ * create files in it. On the team engine (Docker 20.10.24, its classic builder: BuildKit was not checked; debian:bookworm-slim): after
+ * `COPY --from=builder /app/data /app/data` the folder was 0:0 755 and a file in it 65532:65532, and `touch` in the
+ * folder as 65532 failed; with `--chown=65532:65532` the folder was 65532:65532 and the `touch` worked. Gyarbij/Plexist
+ * 3d90cc2 added exactly that --chown after its SQLite database (DB_PATH=/app/data/plexist.db) could not be created.
+ * Only where the source stage's chown covers the whole folder (`-R`, or a folder it made empty with mkdir), so the
+ * --chown gives nothing new away; an owner or USER written through a variable is not judged. One edit per COPY, in
+ * the runtime stages only (the others are left alone, as the rest of this transform leaves them).
+ */
+function copyFromDropsFolderOwner(df: DockerfileSource, runtime: readonly DfStage[]): Finding[] {
+  const out: Finding[] = [];
+  const parsed = df.parsed;
+  for (const stage of runtime) {
+    const instructions = effectiveInstructions(stage);
+    const userIns = instructions.filter((i) => i.keyword === 'USER').pop();
+    const written = userIns?.args[0];
+    if (!userIns || !written || written.includes('$') || isRootUser(written)) continue;
+    const userName = written.split(':')[0]!;
+    let wd: ReturnType<typeof workdirs> | undefined;
+    for (const ins of instructions) {
+      if (ins.keyword !== 'COPY' || ins.heredocs.length || ins.flags.some((f) => f.name === 'chown')) continue;
+      const fromRef = ins.flags.find((f) => f.name === 'from')?.value;
+      if (typeof fromRef !== 'string' || fromRef.includes('$')) continue;
+      const source = stageByRef(parsed, fromRef, stage.index);
+      if (!source) continue;
+      const args = (ins.json ?? ins.args).filter((a) => !a.startsWith('--'));
+      if (args.length !== 2) continue;
+      const src = args[0]!.replace(/(.)\/+$/, '$1');
+      if (!src.startsWith('/') || /[*?[$]/.test(src)) continue;
+      const chain = resolveStageBase(parsed, source).chain;
+      const made = new Set<string>();
+      let given: { owner: string; line: number; how: string } | undefined;
+      for (const run of chainInstructions(chain)) {
+        if (run.keyword !== 'RUN') continue;
+        for (const argv of runCommands(run, parsed.escape)) {
+          if (argv[0] === 'mkdir') for (const op of mkdirOperands(argv)) if (op.startsWith('/')) made.add(path.posix.normalize(op));
+          if (argv[0] !== 'chown') continue;
+          const operands = argv.slice(1).filter((w) => !w.startsWith('-'));
+          const recursive = argv.some((w) => w === '-R' || w === '--recursive' || /^-[a-zA-Z]*R/.test(w));
+          const owner = operands[0];
+          if (!owner || owner.includes('$') || operands.length < 2) continue;
+          const covers = operands.slice(1).some((p) => {
+            const q = p.replace(/(.)\/+$/, '$1');
+            return (recursive && isUnder(src, q)) || (q === src && made.has(src));
+          });
+          // The last chown that covers the folder decides its owner.
+          if (covers) given = { owner, line: run.line + 1, how: `chown ${argv.slice(1).join(' ')}` };
+          else if (given && operands.slice(1).some((p) => p.replace(/(.)\/+$/, '$1') === src)) given = undefined;
+        }
+      }
+      if (!given || given.owner.split(/[:.]/)[0] !== userName) continue;
+      wd ??= (() => {
+        const b = resolveStageBase(parsed, stage);
+        return workdirs(b.chain, b.buildArgs, b.globalArgs);
+      })();
+      const dest = copyDest(ins, wd.before.get(ins) ?? wd.final, wd.scopes.get(ins));
+      if (!dest) continue;
+      const owner = given.owner.replace('.', ':');
+      const at = ins.start + ins.keyword.length;
+      const stageName = source.name ?? `#${source.index}`;
+      out.push({
+        transform: ID,
+        file: df.path,
+        range: [ins.start, ins.end],
+        message: `COPY --from=${fromRef} ${args[0]} ${args[1]} (line ${ins.line + 1}) makes ${dest} root's: stage ${stageName} gave the folder to ${given.owner} (${given.how}, line ${given.line}), but a COPY keeps only the owner of the files it copies and makes the destination folder as root, so USER ${written} (line ${userIns.line + 1}) cannot create files there; add --chown=${owner}`,
+        severity: 'warning',
+        cis: CIS,
+        fix: { edits: [{ file: df.path, range: [at, at], text: ` --chown=${owner}` }] },
+      });
     }
   }
   return out;
@@ -2036,8 +2116,11 @@ function migrationNotes(cwd: string, services: ServiceLink[], plan: UserPlan, co
         seen.add(`b\0${m.source}`);
         const [u, g] = (ids ?? plan.name).split(':');
         // One file mounted alone (a SQLite database, `./bookmarks.sqlite:/app/db/bookmarks.sqlite`): `mkdir -p` there would make a
-        // folder where the file belongs (and Docker then mounts that folder); the file itself must be the user's.
-        if ((m.hostPath !== undefined && isFile(m.hostPath)) || ((m.hostPath === undefined || !existsSync(m.hostPath)) && SQLITE_FILE.test(m.target))) {
+        // folder where the file belongs (and Docker then mounts that folder); the file itself must be the user's. So is a
+        // `${PWD}/file` whose file the compose file's folder holds (nanny's `${PWD}/nanny.toml:/nanny.toml`): compose takes PWD
+        // from the shell, which is that folder where the stack is started as its README says; shown as written.
+        const pwdFile = m.hostPath === undefined ? pwdFileIn(path.dirname(s.compose.path), m.source) : undefined;
+        if ((m.hostPath !== undefined && isFile(m.hostPath)) || pwdFile || ((m.hostPath === undefined || !existsSync(m.hostPath)) && SQLITE_FILE.test(m.target))) {
           const file = shellWord(hostFolder(cwd, m));
           notes.push({
             kind: 'bind-mount',
@@ -2098,6 +2181,14 @@ function nestedBindNote(s: ServiceLink, m: VolumeMount, plan: UserPlan, ownedDir
  * shown relative to `cwd` (`./deploy/data` for `./data` in deploy/compose.yml);
  * an absolute source, or one with variables or `~`, as written.
  */
+/** `${PWD}/x` or `$PWD/x` where `x` is a file in the compose file's folder (`dir`): that file, else undefined. */
+function pwdFileIn(dir: string, source: string): string | undefined {
+  const m = /^\$(?:\{PWD\}|PWD\b)\/(.+)$/.exec(source);
+  if (!m || m[1]!.includes('$')) return undefined;
+  const f = path.resolve(dir, m[1]!);
+  return isFile(f) ? f : undefined;
+}
+
 function hostFolder(cwd: string, m: { source?: string; hostPath?: string }): string {
   const source = m.source ?? '';
   if (!m.hostPath || path.isAbsolute(source) || source.startsWith('/')) return source;
