@@ -41,7 +41,7 @@ import {
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { containerHasFile, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
+import { containerHasFile, corepackFetchesAtStart, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
@@ -391,10 +391,8 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const root = writer ? writer.root : runtimeUser(s, img).root;
   const pips = root ? imagePipInstalls(start) : []; // as a user, pip falls back to ~/.local: pipAtStartNote
   if (!deps.length && !pips.length) return undefined;
-  const chain = img.base ? chainInstructions(img.base.chain) : [];
-  const built = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
-  // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself (corepack prepare/install).
-  const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
+  // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself where every user finds it.
+  const corepack = !!img.base && corepackFetchesAtStart(img.base.chain, img.dockerfile?.parsed.escape ?? '\\');
   const env = depInstallEnvironment((name) => imageEnvValue(img.base, name) ?? (img.base ? undefined : img.facts?.env?.[name]), serviceEnvironment(s));
   // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
   // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
