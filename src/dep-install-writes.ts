@@ -22,8 +22,8 @@
 import path from 'node:path';
 import { depInstall, type DepInstall } from './start-scripts.js';
 import { chainInstructions, lastEnv, runCommands, workdirs, type StageBase } from './dockerfile-info.js';
-import { copyDest, isUnder } from './write-paths.js';
-import type { DfStage } from './parse/dockerfile.js';
+import { copyDest, isUnder, isUnderRoot } from './write-paths.js';
+import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import type { Project, ServiceLink } from './model.js';
 import { copyMappings, mountMappings, resolveContainerPath } from './nginx-files.js';
 
@@ -297,4 +297,30 @@ export function baseAnyoneWrites(base: StageBase, escape: string): (p: string) =
 export function containerHasFile(project: Project, dockerfile: string | undefined, base: StageBase | undefined, svc?: ServiceLink): (file: string) => boolean {
   const mappings = [...(dockerfile && base ? copyMappings(project, dockerfile, new Set(base.chain.map((st) => st.index))) : []), ...(svc ? mountMappings(project, svc) : [])];
   return (file) => resolveContainerPath(mappings, file)?.exists === true;
+}
+
+/**
+ * `corepack enable` in the build and the first RUN at or after it that runs pnpm or yarn (or has corepack fetch one:
+ * `corepack prepare|install|pnpm|yarn`), which leaves that tool in the COREPACK_HOME of whoever ran it.
+ */
+export function corepackInBuild(chain: DfStage[], escape: string): { enable: DfInstruction; fetched?: DfInstruction } | undefined {
+  const runs = chainInstructions(chain).filter((i) => i.keyword === 'RUN');
+  const enable = runs.find((i) => runCommands(i, escape).some((w) => w[0] === 'corepack' && w.includes('enable')));
+  if (!enable) return undefined;
+  const fetched = runs.find((i) => i.start >= enable.start && runCommands(i, escape).some((w) => w[0] === 'pnpm' || w[0] === 'yarn' || (w[0] === 'corepack' && /^(prepare|install|pnpm|yarn)$/.test(w[1] ?? ''))));
+  return { enable, ...(fetched ? { fetched } : {}) };
+}
+
+/**
+ * Whether a pnpm/yarn the start runs is one corepack downloads then: the build enabled corepack and did not fetch the
+ * version itself (corepack prepare/install), or fetched it only into a HOME of its own. A build that ran the tool with
+ * COREPACK_HOME set outside /root (an image ENV, the same at start) left it where every user's corepack finds it:
+ * corepack runs that copy and writes nothing (team engine, corepack 0.34.6 on Debian's nodejs 18.20.4, pnpm 9.15.0 in a
+ * root-owned COREPACK_HOME: UID 1000 ran it with a read-only root and no network, rw-gaps41a).
+ */
+export function corepackFetchesAtStart(chain: DfStage[], escape: string): boolean {
+  const built = chainInstructions(chain).filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
+  if (!/\bcorepack\s+enable\b/.test(built) || /\bcorepack\s+(prepare|install)\b/.test(built)) return false;
+  const shared = lastEnv(chain, 'COREPACK_HOME');
+  return !(shared && shared.value.startsWith('/') && !isUnderRoot(shared.value) && corepackInBuild(chain, escape)?.fetched);
 }

@@ -132,6 +132,16 @@ const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
 const INITS = /^(\/usr)?(\/local)?(\/s?bin\/)?(tini|tini-static|dumb-init|catatonit)$/;
 const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
+/** The command an init wrapper runs (`dumb-init pnpm run start`, `tini -- yarn start`): the words after it and its options. */
+function withoutInit(words: readonly string[]): readonly string[] {
+  let i = 0;
+  while (i < words.length && INITS.test(words[i]!)) {
+    i++;
+    while (words[i]?.startsWith('-')) i++;
+  }
+  return i ? words.slice(i) : words;
+}
+
 /** Container paths of the scripts a start command runs: `/entrypoint.sh`, `./start.sh`, `sh start.sh`, `bash -c "./run.sh"`. */
 function scriptWords(c: { argv?: string[]; shell?: string }): string[] {
   const argv = c.argv ?? shellCommands(c.shell ?? '')[0] ?? [];
@@ -1243,7 +1253,7 @@ function readShellStart(text: string, where: string, workdir: string, vars: Map<
       if (pip && !pipInstalls.includes(`${pip} (${at})`)) pipInstalls.push(`${pip} (${at})`);
       const collect = seenDrop ? undefined : collectStatic(words);
       if (collect && !staticCollects.includes(`${collect} (${at})`)) staticCollects.push(`${collect} (${at})`);
-      const dep = depInstall(words, at, (w) => (w === '.' ? folderAt([...shellCommands(text.slice(0, start)), ...commands.slice(0, commands.indexOf(argv))], workdir, scope) : resolve(w)));
+      const dep = depInstall(withoutInit(words), at, (w) => (w === '.' ? folderAt([...shellCommands(text.slice(0, start)), ...commands.slice(0, commands.indexOf(argv))], workdir, scope) : resolve(w)));
       if (dep && !depInstalls.some((d) => d.how === dep.how)) {
         const guard = lineGuard ?? [...fillGuards].reverse().find((g) => g !== undefined);
         const folder = guard === undefined || guard.includes('$') ? undefined : guard.startsWith('/') ? path.posix.normalize(guard) : dep.dir ? path.posix.resolve(dep.dir, guard) : undefined;

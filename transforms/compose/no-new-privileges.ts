@@ -28,8 +28,9 @@ import type { Project } from '../../src/model.js';
 import { dockerfileFileCaps, imageFileCapSets, imagePrivilegeDrop, runsImageEntrypoint, serviceStart, startEscalations } from '../../src/start-scripts.js';
 import type { SwarmDeploy } from '../../src/layout.js';
 import { effectiveInstructions, type DfStage } from '../../src/parse/dockerfile.js';
-import { packageInstalls } from '../../src/dockerfile-info.js';
+import { instructionPlace, packageInstalls } from '../../src/dockerfile-info.js';
 import { setidHelperPackage, type SetidHelperPackage } from '../../src/knowledge/setid-helpers.js';
+import { sudoGrantFor } from '../../src/sudo-grants.js';
 
 const ID = 'compose/no-new-privileges';
 const CIS = '5.26';
@@ -235,6 +236,20 @@ function newPrivilegesAtStart(project: Project, s: ServiceLink): { what: string;
       what: `its start runs ${steps.slice(0, 3).join(', ')} to become root, which no-new-privileges stops (the kernel ignores setuid bits under it)`,
       manual: `Do that step as root before the start drops to its user (gosu, su-exec), or without sudo; then add security_opt ["${OPTION}"].`,
     };
+  }
+  // The image grants the user the service runs as sudo without a password (freqtrade's `ftuser ALL=(ALL) NOPASSWD:
+  // /bin/chown`, for the `sudo chown` its docs give): whatever uses it (a step of the start not read here, a `docker
+  // compose exec` or `run` its docs give) fails under the flag. Root's own sudo keeps working, so only a non-root user counts.
+  if (img.built && img.base) {
+    const user = runtimeUser(s, img);
+    const grant = user.known && !user.root ? sudoGrantFor(img.base, img.dockerfile?.parsed.escape ?? '\\', user.user) : undefined;
+    if (grant) {
+      const who = user.from === 'compose' ? `${user.user} (its compose user:)` : user.user;
+      return {
+        what: `its image lets ${who} run ${grant.commands} through sudo without a password (${grant.instruction.keyword === 'RUN' ? '' : 'the heredoc of '}${instructionPlace(project, grant.instruction, '')}: "${grant.rule}"), and under no-new-privileges sudo cannot become root ("The "no new privileges" flag is set, which prevents sudo from running as root", sudo 1.9.13 on the team engine)`,
+        manual: `If nothing run in the container (its start, a docker compose exec or run step its docs give) needs that sudo, remove the grant or do the step as root (docker compose exec -u root), then add security_opt ["${OPTION}"] by hand.`,
+      };
+    }
   }
   // A setuid/setgid helper the image installs for its non-root processes (postfix's postdrop): the kernel ignores the bit under the flag.
   const helper = img.built && img.base ? setidHelperInstall(img.base.chain, img.dockerfile?.parsed.escape ?? '\\', img.dockerfile?.rel ?? 'Dockerfile') : undefined;

@@ -41,12 +41,12 @@ import {
 import type { SwarmDeploy } from '../../src/layout.js';
 import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
-import { containerHasFile, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
+import { containerHasFile, corepackFetchesAtStart, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
 import { isDirectory } from '../../src/read.js';
 import path from 'node:path';
 import { watchSyncTargets } from '../../src/compose-watch.js';
-import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imageStartBuilds, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, startScriptTexts } from '../../src/start-scripts.js';
+import { imageAccountChanges, imageDepInstalls, imagePackageInstalls, imageStartBuilds, imagePipInstalls, imageRootDaemons, imageStartCommands, imageStartWrites, s6OverlayStart, serviceStart, serviceStartCommandTexts, startScriptTexts, type ImageStart } from '../../src/start-scripts.js';
 import { insertMapEntry, insertOuterMapEntry, mapValue, removeMapEntry, replaceScalar } from '../../src/edits.js';
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import { isTrustPath, isUnder, serviceWritePaths, userHome, writerFromUser, writerOf, type WritePath, type Writer } from '../../src/write-paths.js';
@@ -165,6 +165,7 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (builds) return note(builds.withhold, builds.fix);
   const chromium = chromiumFolders(ctx, s, img, plan.tmpfs);
   if (chromium && 'withhold' in chromium) return note(chromium.withhold, chromium.fix);
+  const jupyter = jupyterRuntime(s, img, anyStart, plan.tmpfs);
   // A start that writes a file into a folder of the system that nothing above declared or carved out (dockur/dnsmasq's
   // entrypoint.sh copies its template to /etc/dnsmasq.custom under `set -e`): write-paths gives such folders no tmpfs,
   // which would hide the image's files there, so on a read-only root that step fails (EROFS) and the start with it.
@@ -189,12 +190,14 @@ function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | und
   if (plan.tmpfs.length) changes.push(addTmpfs(s, plan.tmpfs, ctx.options, swarm));
   if (volumes.length) changes.push(...addNamedVolumes(s, volumes));
   if (chromium) changes.push(addEnvironment(s, chromium.vars));
+  if (jupyter) changes.push(addEnvironment(s, [jupyter.variable]));
   const problem = changes.find((c): c is string => typeof c === 'string');
   if (problem) return note(`${problem}; nothing added`, swarm ? SWARM_MANUAL : 'Add read_only: true and a tmpfs for /tmp by hand.');
   const also =
     (plan.tmpfs.length ? ` with a tmpfs for ${describe(plan.tmpfs)}${swarm ? ' as a long-form tmpfs volume' : ''}` : '') +
     (volumes.length ? `${plan.tmpfs.length ? ' and' : ' with'} ${volumes.map((v) => `a named volume ${v.name} at ${v.path} (${v.declaredBy}; ${v.keeps}: kept across restarts)`).join(', ')}` : '') +
-    (chromium ? `${plan.tmpfs.length || volumes.length ? ' and' : ' with'} ${chromium.vars.map(([k, v]) => `${k}=${v}`).join(', ')} in its environment (${chromium.why})` : '');
+    (chromium ? `${plan.tmpfs.length || volumes.length ? ' and' : ' with'} ${chromium.vars.map(([k, v]) => `${k}=${v}`).join(', ')} in its environment (${chromium.why})` : '') +
+    (jupyter ? `${plan.tmpfs.length || volumes.length || chromium ? ' and' : ' with'} ${jupyter.variable.join('=')} in its environment (${jupyter.why})` : '');
   // Facts found on the engine, or read from an `image:` with variables, name where they come from (a table row's source is the transform's usual wording).
   const from = imageProvenance(img);
   return [
@@ -391,10 +394,8 @@ function startInstallWrites(ctx: TransformContext, s: ServiceLink, img: ServiceI
   const root = writer ? writer.root : runtimeUser(s, img).root;
   const pips = root ? imagePipInstalls(start) : []; // as a user, pip falls back to ~/.local: pipAtStartNote
   if (!deps.length && !pips.length) return undefined;
-  const chain = img.base ? chainInstructions(img.base.chain) : [];
-  const built = chain.filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
-  // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself (corepack prepare/install).
-  const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
+  // corepack provides pnpm/yarn where the build enabled it and did not fetch the version itself where every user finds it.
+  const corepack = !!img.base && corepackFetchesAtStart(img.base.chain, img.dockerfile?.parsed.escape ?? '\\');
   const env = depInstallEnvironment((name) => imageEnvValue(img.base, name) ?? (img.base ? undefined : img.facts?.env?.[name]), serviceEnvironment(s));
   // While dockerfile/non-root-user may be giving a root image its user in this pass, HOME is about to change: the
   // caches are left to the next pass (keepDeclaredWritable), as coverage() leaves the scratch paths.
@@ -438,6 +439,44 @@ function runtimeHome(s: ServiceLink, img: ServiceImage, root: boolean): string |
   const existing = img.base?.facts?.existingUser;
   const name = user.split(':')[0];
   return existing && (name === existing.name || name === String(existing.uid)) ? `/home/${existing.name}` : undefined;
+}
+
+/** A start that runs a Jupyter server: `jupyter lab|notebook|server|nbclassic`, `jupyter-lab`, `python -m jupyterlab|notebook`. */
+const JUPYTER_SERVER = /(?:^|[\s/"'])(?:jupyter(?:\s+|-)(lab|notebook|server|nbclassic)|-m\s+(jupyterlab|notebook|jupyter_server))(?=$|[\s"'])/;
+
+/**
+ * A Jupyter server (freqtrade's docker-compose-jupyter.yml: `jupyter lab --port=8888 --ip 0.0.0.0`) writes its runtime
+ * files at start, before any notebook is opened: the server's info and cookie secret and each kernel's connection file,
+ * in JUPYTER_RUNTIME_DIR, by default $XDG_DATA_HOME/jupyter/runtime or ~/.local/share/jupyter/runtime
+ * (https://docs.jupyter.org/en/latest/use/jupyter-directories.html#runtime-files). On a read-only root that folder under
+ * HOME refuses them and no kernel starts. JUPYTER_RUNTIME_DIR moves only those files; the data folder above it keeps
+ * kernelspecs and lab extensions a `pip install --user` put there, so it is not moved, nor hidden under a tmpfs. Checked
+ * on the team engine (rw-gaps41a: debian:bookworm-slim with Debian's jupyter-notebook 6.4.12 and python3-ipykernel, as
+ * UID 1000 with a read-only root and a tmpfs /tmp): `jupyter notebook` exits 1 at start ("OSError: [Errno 30] Read-only
+ * file system: '/home/app/.local'"); with JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime it serves, a kernel started through
+ * POST /api/kernels writes its connection file there, and IPython falls back to a temporary folder for its own
+ * ("IPython parent '/home/app' is not a writable location, using a temp directory").
+ */
+function jupyterRuntime(s: ServiceLink, img: ServiceImage, start: ImageStart | undefined, planned: TmpfsPlan[]): { variable: [string, string]; why: string } | undefined {
+  const texts = img.base ? serviceStartCommandTexts(s, img.base).map((t) => t.shell ?? (t.argv ?? []).join(' ')) : [];
+  const scripts = start ? start.scripts.map((x) => x.source.text as string) : [];
+  const how = [...texts, ...scripts].map((t) => JUPYTER_SERVER.exec(t)).find((m) => m);
+  if (!how) return undefined;
+  const composeEnv = serviceEnvironment(s);
+  const valueOf = (name: string) => (composeEnv.has(name) ? composeEnv.get(name)!.value : img.base ? lastEnv(img.base.chain, name)?.value : img.facts?.env?.[name]);
+  const mounts = [...coveredPaths(s, img), '/tmp', '/var/tmp', ...planned.map((t) => t.path)];
+  const covered = (p: string | undefined) => !!p && p.startsWith('/') && !p.includes('$') && mounts.some((m) => isUnder(p, m));
+  const set = valueOf('JUPYTER_RUNTIME_DIR');
+  if (set !== undefined) return undefined; // the author chose where; a folder on the root is then theirs to cover
+  const home = valueOf('HOME') ?? runtimeHome(s, img, runtimeUser(s, img).root);
+  const data = valueOf('JUPYTER_DATA_DIR') ?? (valueOf('XDG_DATA_HOME') ? path.posix.join(valueOf('XDG_DATA_HOME')!, 'jupyter') : home ? path.posix.join(home, '.local/share/jupyter') : undefined);
+  const runtime = data ? path.posix.join(data, 'runtime') : undefined;
+  if (covered(runtime)) return undefined;
+  const what = how[1] ? `jupyter ${how[1]}` : `python -m ${how[2]}`;
+  return {
+    variable: ['JUPYTER_RUNTIME_DIR', '/tmp/jupyter-runtime'],
+    why: `its start runs ${what}, which writes its server and kernel connection files in ${runtime ?? '~/.local/share/jupyter/runtime'} at start (JUPYTER_RUNTIME_DIR, https://docs.jupyter.org/en/latest/use/jupyter-directories.html#runtime-files), which the read-only root would refuse: no kernel would start`,
+  };
 }
 
 /** Chromium in the image: a package install, a browser download, or a base image made for headless browsers. */

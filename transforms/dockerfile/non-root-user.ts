@@ -46,7 +46,7 @@ import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writ
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { goStartWrites, imageGoStartWrites } from '../../src/go-start-writes.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, writerFromUser, writerOf, type RootGroupWrite } from '../../src/write-paths.js';
-import { baseAnyoneWrites, containerHasFile, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
+import { baseAnyoneWrites, containerHasFile, corepackFetchesAtStart, corepackInBuild, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { type FoundAccount, appOwner, baseAccounts, chownsIn, findAccount, missingAccount } from '../../src/image-users.js';
 import {
@@ -922,6 +922,8 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
     if (writer && unset.length) parts.push(homeWriterNote(df, stage, plan, writer, unset));
     else if (!writer) parts.push(`HOME stays / for ${plan.user} on scratch, which it cannot write: point HOME (or XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME) at a folder COPY --chown=${plan.owner} brings in, or a volume, if the program keeps files there`);
   }
+  const corepackNote = corepackRefetchNote(ctx.project, df, base, plan, [start, ...serviceStarts.map((x) => x.start)]);
+  if (corepackNote) parts.push(corepackNote);
   if (base.distroGuessed) parts.push(`distro guessed from RUN: ${base.distro}`);
   if (shared && plan.create) parts.push(`UID ${plan.uid} shared with service ${shared.service} over volume ${shared.volume}`);
   if (shared && !plan.create && plan.uid !== shared.uid) {
@@ -2274,6 +2276,43 @@ const ANYONE_WRITES = ['/tmp', '/var/tmp', '/dev', '/run/lock', '/var/lock', '/p
  * a folder after a cd not known here) holds the USER back with the step to take (CIS 4.1). Each service's start is
  * read with that service's environment and mounts; with no service, the image's own start.
  */
+/** The user's own HOME: the one the tool makes, the base image's user's (node's /home/node), or one the build's useradd makes. */
+function planHome(df: DockerfileSource, base: StageBase, plan: UserPlan): string | undefined {
+  const existing = base.facts?.existingUser;
+  return plan.home ?? plan.makeHome ?? (!plan.create && existing && (existing.name === plan.name || existing.uid === plan.uid) ? `/home/${existing.name}` : undefined) ?? userHome(df, base.chain, plan.user);
+}
+
+/**
+ * A pnpm or yarn the start runs through corepack (`corepack enable` in the build) that the build already fetched as
+ * root: corepack keeps what it downloads in COREPACK_HOME, by default ~/.cache/node/corepack, so the copy the build's
+ * `pnpm install` fetched sits in /root/.cache/node/corepack, and as the user (HOME /home/node) corepack fetches it
+ * again at every fresh container start (Reactive-Resume's `pnpm run start` as node): the start then needs the npm
+ * registry, and fails offline. Nothing breaks where the registry answers, so it is a note with the step that keeps the
+ * build's copy: COREPACK_HOME outside /root before the build's first pnpm/yarn. Checked on the team engine (rw-gaps41a:
+ * debian:bookworm-slim, Debian's nodejs 18.20.4, corepack 0.34.6, pnpm 9.15.0 fetched into /root/.cache/node/corepack
+ * and into /usr/local/share/corepack, both root's): as UID 1000 with no network `pnpm --version` fails ("Error when
+ * performing the request to https://registry.npmjs.org/pnpm/-/pnpm-9.15.0.tgz"); with COREPACK_HOME=/usr/local/share/
+ * corepack it prints 9.15.0 with no network and a read-only root; root runs its own copy offline.
+ */
+function corepackRefetchNote(project: Project, df: DockerfileSource, base: StageBase, plan: UserPlan, starts: readonly ImageStart[]): string | undefined {
+  const found = corepackInBuild(base.chain, df.parsed.escape);
+  if (!found?.fetched) return undefined;
+  const { enable, fetched } = found;
+  const set = lastEnv(base.chain, 'COREPACK_HOME');
+  if (set && !isUnderRoot(set.value)) return undefined;
+  // Run as root: no non-root USER before it in the chain (nor a base whose own user is not root, with none).
+  const all = chainInstructions(base.chain);
+  const before = all.slice(0, all.indexOf(fetched)).filter((i) => i.keyword === 'USER');
+  const userThen = before.length ? before[before.length - 1]!.args[0] ?? 'root' : base.facts?.defaultUser ?? 'root';
+  if (!isRootUser(userThen)) return undefined;
+  const tools = starts.flatMap((st) => imageDepInstalls(st)).filter((d, i, all) => (d.tool === 'pnpm' || d.tool === 'yarn') && all.findIndex((x) => x.how === d.how) === i);
+  if (!tools.length) return undefined;
+  const home = planHome(df, base, plan);
+  const cache = imageEnvValue(base, 'XDG_CACHE_HOME') ?? (home ? path.posix.join(home, '.cache') : '~/.cache');
+  const tool = tools[0]!.tool;
+  return `its start runs ${tools.slice(0, 2).map((d) => d.how).join(', ')} through corepack (corepack enable, ${instructionPlace(project, enable, df.path)}), and the ${tool} the build fetched as root (${instructionPlace(project, fetched, df.path)}) sits in /root/.cache/node/corepack, which corepack does not look in for ${plan.name}: it fetches ${tool} again into ${path.posix.join(cache, 'node/corepack')} at every fresh container start, which needs the npm registry then (offline, or with that folder read-only, the start fails); to keep the build's copy, set ENV COREPACK_HOME=/usr/local/share/corepack before the ${instructionPlace(project, enable, df.path)}`;
+}
+
 function depInstallsLeftToRoot(
   ctx: TransformContext,
   df: DockerfileSource,
@@ -2292,11 +2331,8 @@ function depInstallsLeftToRoot(
     .flatMap((c) => c.paths);
   const vols = chainInstructions(base.chain).filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.json ?? i.args);
   const chownedWorkdir = ctx.options.chownWorkdir ? [workdirs(base.chain, base.buildArgs, base.globalArgs).final] : [];
-  // The user's own HOME: the one the tool makes, the base image's user's (node's /home/node), or one the build's useradd makes.
-  const existing = base.facts?.existingUser;
-  const ownHome = plan.home ?? plan.makeHome ?? (!plan.create && existing && (existing.name === plan.name || existing.uid === plan.uid) ? `/home/${existing.name}` : undefined) ?? userHome(df, base.chain, plan.user);
-  const built = chainInstructions(base.chain).filter((i) => i.keyword === 'RUN').map((i) => i.raw).join('\n');
-  const corepack = /\bcorepack\s+enable\b/.test(built) && !/\bcorepack\s+(prepare|install)\b/.test(built);
+  const ownHome = planHome(df, base, plan);
+  const corepack = corepackFetchesAtStart(base.chain, df.parsed.escape);
   // The base image's folders any user may write (ruby's GEM_HOME, golang's GOPATH: 1777 upstream), where the build left them so.
   const openToAnyUser = baseAnyoneWrites(base, df.parsed.escape);
   const hows: string[] = [];
