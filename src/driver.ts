@@ -2,13 +2,13 @@
 // printing and exit codes are the CLI's business.
 import path from 'node:path';
 import { discover, skipReason } from './discover.js';
-import { YOUNG_HOLD_CHECK_EVERY, boundHeapGrowth, collectIfBounded, holdYoungGrowth, releaseYoungHold } from './heap.js';
+import { YOUNG_HOLD_CHECK_EVERY, boundHeapGrowth, collectIfBounded, heapGrowthBounded, holdYoungGrowth, releaseYoungHold } from './heap.js';
 import { restoreTierUp } from './tier-up.js';
 import { loadProject, relPath, type Project } from './model.js';
 import { fixKey, runEngine, runEngineOn, type EngineResult, type EngineOptions, type ProjectHandle } from './engine.js';
 import { writeAtomic } from './write.js';
 import { FileProblem, newPathKinds, withPathKindsKept, type FileError, type PathKinds } from './read.js';
-import { clearRunMemos } from './pass-memo.js';
+import { clearParseMemos, clearRunMemos } from './pass-memo.js';
 import type { Transform } from './transform.js';
 import type { Finding, HardenOptions } from './types.js';
 import type { FileChange } from './report/diff.js';
@@ -98,6 +98,17 @@ export interface RunResult {
   observedBuilds?: BuiltObservation[];
 }
 
+/**
+ * Where an engine phase's data has just become garbage (EngineOptions.atPhaseEnd): a large run (its heap growth
+ * bounded, src/heap.ts) drops the answers ParseMemos kept for the parses it still holds and collects fully, so that
+ * V8 sets the heap's next limit from the live model alone. A smaller run keeps the answers for the next pass.
+ */
+function endPhase(): void {
+  if (!heapGrowthBounded()) return;
+  clearParseMemos();
+  collectIfBounded();
+}
+
 export async function run(opts: RunOptions): Promise<RunResult> {
   const progress = opts.onProgress ?? (() => {});
   progress({ phase: 'discovering', done: 0, total: 0 });
@@ -140,7 +151,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     suppress: (f, p) => suppress(f, p) ?? (withheld.size && withheld.has(fixKey(f)) ? { reason: WITHHELD_REASON } : undefined),
     isEnabled: opts.isEnabled,
     keepIntent: opts.verify !== undefined,
-    atPhaseEnd: collectIfBounded,
+    atPhaseEnd: endPhase,
   });
   let engine: EngineResult;
   let verify: VerifyReport | undefined;

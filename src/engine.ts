@@ -83,9 +83,11 @@ export interface EngineOptions {
   keepIntent?: boolean;
   /**
    * Called where what a phase held has just become garbage: before a pass's
-   * transforms run (the previous pass's findings and model dropped) and before
-   * its fixes are applied (its model's links dropped). The CLI collects there
-   * in a large run (src/heap.ts collectIfBounded).
+   * transforms run (the previous pass's findings and model dropped), before
+   * its fixes are applied (its model's links dropped), and once the last pass
+   * is done, before the report's findings are made (its transforms' garbage).
+   * The CLI collects there in a large run (src/heap.ts collectIfBounded), and
+   * drops the answers ParseMemos kept (src/driver.ts).
    */
   atPhaseEnd?: () => void;
 }
@@ -213,6 +215,8 @@ export function runEngineOn(handle: ProjectHandle, opts: EngineOptions): EngineR
     if (applyPass() === 'stop') break;
   }
 
+  // What the last pass's transforms left is garbage now: a large run's heap should not grow to make the report's findings.
+  opts.atPhaseEnd?.();
   const changed = new Map<string, string>();
   for (const [p, t] of texts) if (original.get(p) !== t) changed.set(p, t);
 

@@ -105,6 +105,16 @@ const parseMemos = new Set<ParseMemo<object, unknown, unknown>>();
 /** Drop every RunMemo's and ParseMemo's answers (the driver calls it once the engine has run). */
 export function clearRunMemos(): void {
   for (const memo of runMemos) memo.clear();
+  clearParseMemos();
+}
+
+/**
+ * Drop every ParseMemo's answers. A large run (its heap growth bounded) does so at each engine phase (src/driver.ts):
+ * kept while their parse lives, the answers of every Dockerfile a pass did not change (workdirs with their variable
+ * scopes, RUN commands, installs, chowned trees) were live through the next pass's transforms and its apply phase,
+ * ~25 MB at 8,000 synthetic files, where the run's peak is (issue 13).
+ */
+export function clearParseMemos(): void {
   for (const memo of parseMemos) memo.clear();
 }
 

@@ -5,13 +5,16 @@
 // a few milliseconds of every start (issue 13). Those streams write to a pipe
 // or a file synchronously on Linux, which fs.writeSync does too: the bytes
 // and their order are the same.
-// A terminal (a character device: /dev/null too), Windows (whose console
-// wants the TTY stream's conversion) and a descriptor fstat cannot read keep
-// the stream. A direct write that fails (EAGAIN on a descriptor another
+// A terminal (a character device), Windows (whose console wants the TTY
+// stream's conversion) and a descriptor fstat cannot read keep the stream.
+// /dev/null, the one character device that is no terminal and that scripts
+// send output to (2>/dev/null), is written directly: Node makes a
+// SyncWriteStream for it (libuv takes a character device that is no TTY for a
+// file), which writes with fs.writeSync too. A direct write that fails (EAGAIN on a descriptor another
 // process made non-blocking, EPIPE, a closed descriptor) hands what is left to
 // the stream, and so does every later write to that descriptor: the stream
 // then meets the error and reports it as it always did.
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync, type Stats } from 'node:fs';
 
 export type OutputFd = 1 | 2;
 
@@ -25,7 +28,7 @@ function writtenDirectly(fd: OutputFd): boolean {
     if (process.platform !== 'win32') {
       try {
         const st = fstatSync(fd);
-        d = st.isFIFO() || st.isFile() || st.isSocket();
+        d = st.isFIFO() || st.isFile() || st.isSocket() || isDevNull(st);
       } catch {
         // no such descriptor: the stream decides what writing to it does
       }
@@ -33,6 +36,13 @@ function writtenDirectly(fd: OutputFd): boolean {
     direct[fd] = d;
   }
   return d;
+}
+
+/** Whether `st` is /dev/null's: a character device with its device number (a terminal has another). */
+function isDevNull(st: Stats): boolean {
+  if (!st.isCharacterDevice()) return false;
+  const devNull = statSync('/dev/null', { throwIfNoEntry: false });
+  return devNull !== undefined && devNull.isCharacterDevice() && devNull.rdev === st.rdev;
 }
 
 function stream(fd: OutputFd): NodeJS.WriteStream {

@@ -73,7 +73,7 @@ describe('the bundled CLI', () => {
     expect(loaded(`main(['--version'], { stdout: (s) => require('node:fs').writeSync(1, s), stderr() {}, isTTY: false, cwd: process.cwd() })`)).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n[]`);
   });
 
-  it('writes a dry run to pipes and files without process.stdout or process.stderr (no net, tty or SyncWriteStream), the same bytes either way', () => {
+  it('writes a dry run to pipes, files and /dev/null without process.stdout or process.stderr (no net, tty or SyncWriteStream), the same bytes either way', () => {
     const dir = tempDir('dh-bundle-stdio-');
     cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
     // The CLI as bin/docker-harden.js runs it, reporting at exit which of the modules behind
@@ -103,6 +103,9 @@ describe('the bundled CLI', () => {
     expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([]);
     expect(readFileSync(out, 'utf8')).toBe(piped.stdout);
     expect(readFileSync(err, 'utf8')).toBe(piped.stderr);
+    // /dev/null ('ignore' opens it for the child): a character device, but no terminal.
+    expect(spawnSync(process.execPath, args, { cwd: dir, env, stdio: 'ignore' }).status).toBe(1);
+    expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([]);
   });
 
   it('--color paints the report and the diff through picocolors, which loads only then', () => {

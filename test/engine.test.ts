@@ -325,15 +325,15 @@ describe('engine', () => {
     expect(r.errors[0].message).toMatch(/internal error in transform boom: Error: kaput/);
   });
 
-  it('calls atPhaseEnd before the transforms of each pass and before the fixes of a pass are applied', async () => {
+  it('calls atPhaseEnd before the transforms of each pass, before the fixes of a pass are applied, and after the last pass', async () => {
     const { project: p } = await project({ Dockerfile: 'FROM alpine\nRUN x\n' });
     const events: string[] = [];
     const once = replacer('a', 'RUN x', 'RUN y');
     const recorded: Transform = { ...once, run: (ctx) => (events.push('transforms'), once.run(ctx)) };
     const r = runEngine(p, { ...opts, transforms: [recorded], atPhaseEnd: () => events.push('phase end') });
     expect(r.passes).toBe(2);
-    // Pass 1 applies its fix; pass 2 finds nothing to apply, so it stops before applying.
-    expect(events).toEqual(['phase end', 'transforms', 'phase end', 'phase end', 'transforms']);
+    // Pass 1 applies its fix; pass 2 finds nothing to apply, so it stops before applying; then the report's findings are made.
+    expect(events).toEqual(['phase end', 'transforms', 'phase end', 'phase end', 'transforms', 'phase end']);
   });
 
   it('stops on a cycle instead of looping', async () => {

@@ -1,7 +1,7 @@
 // Memos that spare repeated work (issue 13) must answer exactly what the work
 // answers, and never outlive what they were made for.
 import { describe, it, expect } from 'vitest';
-import { ParseMemo, PassMemo, RunMemo, clearRunMemos, sameItems, withPassMemos } from '../src/pass-memo.js';
+import { ParseMemo, PassMemo, RunMemo, clearParseMemos, clearRunMemos, sameItems, withPassMemos } from '../src/pass-memo.js';
 import { chownedByBuild, installedAtBuild } from '../src/write-paths.js';
 import { readStartScript, readStartScriptAfresh, readingKey } from '../src/start-scripts.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
@@ -317,6 +317,19 @@ describe('ParseMemo', () => {
     expect(ask(k, list, 'a')).toBe(5);
     clearRunMemos();
     expect(ask(k, [1, 2], 'a')).toBe(6);
+  });
+
+  it('clearParseMemos drops the ParseMemos\' answers and leaves the RunMemos\'', () => {
+    const parseMemo = new ParseMemo<object, string, number>((a, b) => a === b);
+    const runMemo = new RunMemo<number>();
+    const k = {};
+    let calls = 0;
+    expect(parseMemo.get(k, 'a', () => ++calls)).toBe(1);
+    expect(runMemo.get('t', 'r', () => ++calls)).toBe(2);
+    clearParseMemos();
+    expect(parseMemo.get(k, 'a', () => ++calls)).toBe(3);
+    expect(runMemo.get('t', 'r', () => ++calls)).toBe(2);
+    clearRunMemos();
   });
 
   it('keeps at most perKey answers per key, dropping the oldest', () => {
