@@ -171,6 +171,11 @@ export interface Project {
    */
   namedContexts: Map<string, NamedContext[]>;
   copies: CopyLink[];
+  /**
+   * The COPY links of each Dockerfile, in model order: the list copyLinksOnce keeps, so the same array in every pass
+   * while the Dockerfile's text and build context stay the same (readers kept across passes compare it).
+   */
+  copiesByDockerfile: Map<string, readonly CopyLink[]>;
   errors: FileError[];
   /** How the repository builds and runs its containers; decided once at load, the same object every pass. */
   layout: Layout;
@@ -818,9 +823,12 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const [df, list] of contexts) contexts.set(df, list.slice());
 
   const copies: CopyLink[] = [];
+  const copiesByDockerfile = new Map<string, readonly CopyLink[]>();
   for (const df of dockerfiles) {
     const named = namedContexts.get(df.path);
-    copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? [], named && Object.fromEntries(named.map((n) => [n.name, n.value]))));
+    const links = copyLinksOnce(df, contexts.get(df.path) ?? [], named && Object.fromEntries(named.map((n) => [n.name, n.value])));
+    copies.push(...links);
+    if (links.length) copiesByDockerfile.set(df.path, links);
   }
 
   const parents: ParentLookup = (image) => {
@@ -850,6 +858,7 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     contexts,
     namedContexts,
     copies,
+    copiesByDockerfile,
     errors,
     layout,
     composeProjects: layout.compose.projects,
