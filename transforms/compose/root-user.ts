@@ -68,6 +68,10 @@ const SQLITE_FILE = /\.(sqlite3?|db)$/i;
 function bindOwnerNote(s: ServiceLink): Finding | undefined {
   const user = composeUser(s);
   if (!user || user.includes('$')) return undefined;
+  // A name is an account of the image (`postgres:postgres`: the user part); a placeholder a README copies (`UID:GID`,
+  // `<uid>`) names none.
+  const name = user.split(':')[0]!;
+  if (!/^\d+(:\d+)?$/.test(user) && !/^[a-z_][a-z0-9_.-]*\$?$/.test(name)) return undefined;
   const composeDir = path.dirname(s.compose.path);
   const binds = s.volumes.filter((m: VolumeMount) => {
     if (m.type !== 'bind' || m.readOnly || !m.source || isDockerSocketMount(m)) return false;
@@ -80,7 +84,7 @@ function bindOwnerNote(s: ServiceLink): Finding | undefined {
   });
   if (!binds.length) return undefined;
   const numeric = /^\d+(:\d+)?$/.test(user) ? (user.includes(':') ? user : `${user}:${user}`) : undefined;
-  const owner = numeric ? `UID ${numeric.split(':')[0]} (user: ${user})` : `the UID ${user} has in the image (user: ${user})`;
+  const owner = numeric ? `UID ${numeric.split(':')[0]} (user: ${user})` : `the UID ${name} has in the image (user: ${user})`;
   const list = binds.map((m) => `${m.source}:${m.target}`);
   const hosts = binds.map((m) => (/^[\w./~+@%:-]+$/.test(m.source!) ? m.source! : `"${m.source!.replace(/["\\`]/g, '\\$&')}"`));
   return serviceNote(
@@ -90,7 +94,7 @@ function bindOwnerNote(s: ServiceLink): Finding | undefined {
     `runs as ${owner} and writes through the bind mount${binds.length > 1 ? 's' : ''} ${list.join(', ')}: the host folder${binds.length > 1 ? 's' : ''} must be that user's (Docker makes a missing one root-owned from the short syntax, compose's long syntax refuses it, and an existing one keeps its host owner), or the service cannot write there`,
     numeric
       ? `Before the first start, make each host folder and give it to that user: sudo mkdir -p ${hosts.join(' ')} && sudo chown -R ${numeric} ${hosts.join(' ')} (a relative path is from the compose file's folder).`
-      : `Before the first start, make each host folder and chown it to the UID ${user} has in the image (docker run --rm --entrypoint id <image> ${user}); or set user: to that numeric UID:GID.`,
+      : `Before the first start, make each host folder and chown it to the UID ${name} has in the image (docker run --rm --entrypoint id <image> ${name}); or set user: to that numeric UID:GID.`,
     'note',
   );
 }
