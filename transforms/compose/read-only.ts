@@ -74,7 +74,7 @@ export const readOnly: Transform = {
       'for each path they write (postgres: /var/run/postgresql and /tmp). Images whose write paths are unknown are reported, and so is a ' +
       "folder of the image's install tree its server writes next to files that are there (tomcat's webapps holding a WAR): neither a tmpfs nor a read-only root works there.",
   },
-  run: (ctx) => checkEachService(ctx, check, { imageFacts: true }),
+  run: (ctx) => checkEachService(ctx, checkService, { imageFacts: true }),
 };
 
 /**
@@ -89,6 +89,31 @@ const MAIL_QUEUES: ReadonlyMap<string, { paths: string[]; says: string }> = new 
   // postfix 3.7.11: queue_directory = /var/spool/postfix, data_directory = /var/lib/postfix (postconf(5)).
   ['postfix', { paths: ['/var/spool/postfix', '/var/lib/postfix'], says: 'postfix keeps its queue in /var/spool/postfix (queue_directory) and its caches in /var/lib/postfix (data_directory)' }],
 ]);
+
+/**
+ * What read_only does for the service (check), and the owner of each tmpfs it already has that its non-root user writes,
+ * whatever becomes of read_only: a root-owned tmpfs over a folder the user writes takes that folder from the user on a
+ * writable root as much as on a read-only one. Where read_only is added in this pass the next pass checks the owners
+ * (keepDeclaredWritable), on the service as it is then.
+ */
+function checkService(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
+  const found = check(ctx, s);
+  if (s.effective.read_only === true || (isPartialOverride(s) && !isPrivileged(s))) return found;
+  const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
+  if (list.some((f) => f.fix)) return found;
+  const owners = existingTmpfsOwners(ctx, s);
+  return owners ? [...list, ...owners] : found;
+}
+
+/** The owner fix for the service's own tmpfs entries its non-root user writes, on a root that stays writable. */
+function existingTmpfsOwners(ctx: TransformContext, s: ServiceLink): Finding[] | undefined {
+  if (!tmpfsEntries(s).length && !s.volumes.some((m) => m.type === 'tmpfs')) return undefined;
+  const img = serviceImage(s, ctx.project);
+  if (!img.built || !img.base || img.facts?.swapTo || img.facts?.outOfScope) return undefined;
+  const plan = coverage(ctx, s, img, [], false);
+  const out = [...(plan.unownedTmpfs.length ? [ownerFix(s, plan.unownedTmpfs)] : []), ...(plan.longTmpfs.length ? [longTmpfsNote(s, plan.longTmpfs)] : [])];
+  return out.length ? out : undefined;
+}
 
 function check(ctx: TransformContext, s: ServiceLink): Finding | Finding[] | undefined {
   if (isPartialOverride(s) && !isPrivileged(s)) return undefined;
@@ -335,6 +360,7 @@ function keepDeclaredWritable(ctx: TransformContext, s: ServiceLink): Finding[] 
     }
   }
   if (plan.unownedTmpfs.length) out.push(ownerFix(s, plan.unownedTmpfs));
+  if (plan.longTmpfs.length) out.push(longTmpfsNote(s, plan.longTmpfs));
   const volumes = dataVolumes(s, plan.data);
   if (volumes.length) {
     const changes = addNamedVolumes(s, volumes);
@@ -616,8 +642,6 @@ interface TmpfsPlan {
   why?: string;
   /** Owner of the tmpfs: a directory the image has keeps its mode but not its owner under a tmpfs. */
   owner?: { uid: number; gid?: number };
-  /** Writable by any user (mode=1777, as /tmp): a HOME whose user's UID is not known here. */
-  anyUser?: boolean;
 }
 
 interface Coverage {
@@ -631,6 +655,8 @@ interface Coverage {
   unowned: WritePath[];
   /** tmpfs entries of the service at a declared path, without an owner, while a non-root user writes there. */
   unownedTmpfs: { entry: string; path: string; owner: { uid: number; gid?: number } }[];
+  /** The same for long-form `type: tmpfs` volumes, which cannot take an owner: said, not changed. */
+  longTmpfs: { entry: string; path: string; owner: { uid: number; gid?: number } }[];
 }
 
 /**
@@ -643,6 +669,7 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
   const mounts = [...coveredPaths(s, img)];
   const isCovered = (p: string) => mounts.some((m) => isUnder(p, m));
   const unownedTmpfs: Coverage['unownedTmpfs'] = [];
+  const longTmpfs: Coverage['unownedTmpfs'] = [];
   const tmpfs: TmpfsPlan[] = writes.filter((p) => !isCovered(p)).map((p) => ({ path: p }));
   const data: WritePath[] = [];
   const baked: WritePath[] = [];
@@ -662,14 +689,20 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
       // app makes database/ at start): it hides the folder the build gave the user, and Docker mounts a short-form tmpfs
       // owned by 0:0 with the image folder's mode, whoever owns that folder in the image (read on the team engine,
       // 2026-12-04: `--tmpfs /own` over a 1000:1000 folder gives `755 0:0`, mkdir there as 1000 "Permission denied";
-      // `mode=1777` in the short form still gave 755, `uid=1000,gid=1000` gave `755 1000:1000` and the mkdir worked).
+      // `mode=1777` in the short form still gave 755, `uid=1000,gid=1000` gave `755 1000:1000` and the mkdir worked;
+      // read again 2026-12-05 with runc 1.1.5: `--tmpfs /own:mode=1777`, `--mount type=tmpfs,…,tmpfs-mode=1777`, compose
+      // v1 1.29.2 `tmpfs: [/own:mode=1777]` and compose v2 2.26.1 short form and long form `tmpfs: {mode: 01777}` all
+      // mounted `755 0:0` over the image's folder, and only where the image has no folder there did mode=1777 apply). So a
+      // `mode=` does not make the tmpfs the user's: only `uid=` does, and it is added beside the mode.
       // The user chose a tmpfs there, so data kept under it is theirs to lose; /tmp and /var/tmp are 1777 in the image,
       // and a tmpfs there or below them is not this case.
       const covering = coveringTmpfs(s, mounts, w.path);
       const exact = covering?.path === w.path && w.use === 'scratch' && at === w.path;
       const above = covering !== undefined && covering.path !== w.path && (w.use === 'scratch' || w.use === 'data') && !['/tmp', '/var/tmp'].some((d) => isUnder(covering.path, d));
-      if (covering && (exact || above) && writer && !writer.root && !/(^|[:,])(uid|mode)=/.test(covering.entry)) {
-        if (!unownedTmpfs.some((u) => u.entry === covering.entry)) unownedTmpfs.push({ entry: covering.entry, path: covering.path, owner: { uid: writer.uid, gid: writer.gid } });
+      if (covering && (exact || above) && writer && !writer.root && !/(^|[:,])uid=/.test(covering.entry)) {
+        if (covering.long) {
+          if (!longTmpfs.some((u) => u.path === covering.path)) longTmpfs.push({ entry: '', path: covering.path, owner: { uid: writer.uid, gid: writer.gid } });
+        } else if (!unownedTmpfs.some((u) => u.entry === covering.entry)) unownedTmpfs.push({ entry: covering.entry, path: covering.path, owner: { uid: writer.uid, gid: writer.gid } });
       }
       continue;
     }
@@ -679,16 +712,16 @@ function coverage(ctx: TransformContext, s: ServiceLink, img: ServiceImage, writ
     else if (userPending) continue;
     else if (writer?.root) tmpfs.push({ path: at, why: w.declaredBy });
     else if (writer) tmpfs.push({ path: at, why: w.declaredBy, owner: { uid: writer.uid, gid: writer.gid } });
-    // A HOME is scratch by nature (caches, dotfiles): when its user's UID is not known (useradd picked it), a tmpfs
-    // any user may write, with the sticky bit as /tmp has it, keeps it writable without naming an owner
-    // (tmpfs `mode=`: https://docs.docker.com/engine/storage/tmpfs/#specify-tmpfs-options).
-    else if (w.kind === 'home') tmpfs.push({ path: at, why: `${w.declaredBy}, UID not known here: mode=1777 as /tmp`, anyUser: true });
+    // A HOME whose user's UID is not known (useradd picked it) gets no tmpfs: one with mode=1777 (as /tmp) does not
+    // apply over the folder the image has there (`useradd --create-home`): on the team engine (runc 1.1.5) `--tmpfs
+    // /home/redash:mode=1777` mounted `755 0:0` and the user's touch there was denied, where the image's own folder
+    // was the user's and writable. Said instead, with the uid= to add.
     else unowned.push(w);
   }
   // One tmpfs per tree: /home/app covers /home/app/.cache, /tmp covers a cache redirected to /tmp.
   const kept = tmpfs.filter((t, i) => !tmpfs.some((o, j) => (o.path === t.path ? j < i : isUnder(t.path, o.path))));
   const outside = (w: WritePath) => !kept.some((t) => isUnder(w.path, t.path));
-  return { tmpfs: kept, data, baked: baked.filter(outside), unowned: unowned.filter(outside), unownedTmpfs };
+  return { tmpfs: kept, data, baked: baked.filter(outside), unowned: unowned.filter(outside), unownedTmpfs, longTmpfs };
 }
 
 /** The declared write paths of the service's image, when it is built here. */
@@ -1027,9 +1060,12 @@ function tmpfsEntries(s: ServiceLink): string[] {
  * The service's own tmpfs entry that `p` is written on: the deepest mount at or above `p` (`mounts`, from coveredPaths)
  * is a tmpfs entry and no volume of the service sits at that same path.
  */
-function coveringTmpfs(s: ServiceLink, mounts: string[], p: string): { entry: string; path: string } | undefined {
+function coveringTmpfs(s: ServiceLink, mounts: string[], p: string): { entry: string; path: string; long?: true } | undefined {
   const deepest = mounts.filter((m) => isUnder(p, m)).sort((a, b) => b.length - a.length)[0];
-  if (deepest === undefined || s.volumes.some((m) => normalizePath(m.target) === deepest)) return undefined;
+  if (deepest === undefined) return undefined;
+  const atDeepest = s.volumes.filter((m) => normalizePath(m.target) === deepest);
+  // A long-form `type: tmpfs` volume: compose's long syntax takes a size and a mode, no owner.
+  if (atDeepest.length) return atDeepest.every((m) => m.type === 'tmpfs') && !tmpfsEntries(s).some((e) => normalizePath(e.split(':')[0]!.trim()) === deepest) ? { entry: '', path: deepest, long: true } : undefined;
   const entry = tmpfsEntries(s).find((e) => normalizePath(e.split(':')[0]!.trim()) === deepest);
   return entry === undefined ? undefined : { entry, path: deepest };
 }
@@ -1052,7 +1088,10 @@ function coveredPaths(s: ServiceLink, img: ServiceImage): Set<string> {
 function ownerFix(s: ServiceLink, entries: Coverage['unownedTmpfs']): Finding {
   const owned = (e: Coverage['unownedTmpfs'][number]) =>
     `${e.entry}${e.entry.includes(':') ? ',' : ':'}uid=${e.owner.uid}${e.owner.gid !== undefined ? `,gid=${e.owner.gid}` : ''}`;
-  const what = `the tmpfs for ${entries.map((e) => e.path).join(', ')} is root-owned, but ${entries.length > 1 ? 'they are' : 'it is'} written by UID ${entries[0]!.owner.uid}`;
+  // A `mode=` in the entry does not apply over a folder the image has (Docker mounts the tmpfs with that folder's mode).
+  const moded = entries.filter((e) => /(^|[:,])mode=/.test(e.entry));
+  const mode = moded.length ? ` (its mode= does not apply over the folder the image has there: Docker gives the tmpfs that folder's mode, and only uid= makes it the user's)` : '';
+  const what = `the tmpfs for ${entries.map((e) => e.path).join(', ')} is root-owned${mode}, but ${entries.length > 1 ? 'they are' : 'it is'} written by UID ${entries[0]!.owner.uid}`;
   const own = mapValue(s.node.node, 'tmpfs');
   const current = ownData(s).tmpfs;
   const file = s.compose;
@@ -1075,11 +1114,28 @@ function ownerFix(s: ServiceLink, entries: Coverage['unownedTmpfs']): Finding {
   return serviceNote(ID, CIS, s, `${what}, so it cannot write there`, `Add uid=${entries[0]!.owner.uid} to the tmpfs options of ${entries.map((e) => e.path).join(', ')} (it comes from a shared anchor or a base file).`);
 }
 
+/**
+ * A long-form `type: tmpfs` volume over a folder the service's non-root user writes: compose's long syntax has no owner
+ * option (size and mode only), and its mode does not apply over a folder the image has (compose v2 2.26.1 `tmpfs: {mode:
+ * 01777}` mounted `755 0:0` on the team engine), so it stays root's. The short form with uid= is the fix; a swarm stack,
+ * which reads only the long form, cannot give a tmpfs an owner at all.
+ */
+function longTmpfsNote(s: ServiceLink, entries: Coverage['longTmpfs']): Finding {
+  const e = entries[0]!;
+  const ids = `uid=${e.owner.uid}${e.owner.gid !== undefined ? `,gid=${e.owner.gid}` : ''}`;
+  return serviceNote(
+    ID,
+    CIS,
+    s,
+    `the long-form tmpfs volume at ${entries.map((x) => x.path).join(', ')} is root-owned (the long syntax takes no owner, and its mode does not apply over the folder the image has there), but ${entries.length > 1 ? 'they are' : 'it is'} written by UID ${e.owner.uid}, so it cannot write there`,
+    `Mount it with the short form instead: tmpfs: ["${e.path}:${ids}"] (not for docker stack deploy, which ignores tmpfs: and gives a tmpfs no owner).`,
+  );
+}
+
 function tmpfsEntry(t: TmpfsPlan, options: HardenOptions): string {
   const opts = [
     ...(options.tmpfsSize ? [`size=${options.tmpfsSize}`] : []),
     ...(t.owner ? [`uid=${t.owner.uid}`, ...(t.owner.gid !== undefined ? [`gid=${t.owner.gid}`] : [])] : []),
-    ...(t.anyUser ? ['mode=1777'] : []),
   ];
   return opts.length ? `${t.path}:${opts.join(',')}` : t.path;
 }
@@ -1103,12 +1159,11 @@ const SWARM_MANUAL =
 
 function addTmpfs(s: ServiceLink, plan: TmpfsPlan[], options: HardenOptions, swarm: SwarmDeploy | undefined): ServiceChange | string {
   if (!swarm) return addListItems(s, 'tmpfs', plan.map((t) => tmpfsEntry(t, options)));
-  const owned = plan.filter((t) => t.owner || t.anyUser);
+  const owned = plan.filter((t) => t.owner);
   // Swarm's tmpfs mount takes a size only (no uid, gid or mode): a directory a non-root user writes cannot be carved out so.
   if (owned.length) {
     const first = owned[0]!;
-    const who = first.owner ? `UID ${first.owner.uid}` : 'its user (UID not known here)';
-    return `${owned.map((t) => t.path).join(', ')} must be writable by ${who}, and a tmpfs in a swarm stack cannot be given an ${first.owner ? 'owner' : 'owner or a mode'} (${swarm.reason})`;
+    return `${owned.map((t) => t.path).join(', ')} must be writable by UID ${first.owner!.uid}, and a tmpfs in a swarm stack cannot be given an owner (${swarm.reason})`;
   }
   const v = swarm.version;
   if (v && (v[0] < 3 || (v[0] === 3 && v[1] < 2))) return `long-form volumes need compose file format 3.2 and this file says version ${v.join('.')} (${swarm.reason})`;

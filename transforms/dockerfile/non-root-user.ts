@@ -45,6 +45,7 @@ import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
 import { goStartWrites, imageGoStartWrites } from '../../src/go-start-writes.js';
+import { firstRootStep } from '../../src/root-steps.js';
 import { copyDest, createdUserHome, imageWritePaths, isSystemPath, mkdirOperands, isTrustPath, isUnder, isUnderRoot, ownedPaths, rootGroupWrites, userHome, writerFromUser, writerOf, type RootGroupWrite } from '../../src/write-paths.js';
 import { baseAnyoneWrites, containerHasFile, corepackFetchesAtStart, corepackInBuild, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { serviceEnvironment } from '../../src/env-files.js';
@@ -149,76 +150,34 @@ function checkDockerfile(ctx: TransformContext, df: DockerfileSource): Finding[]
   return out;
 }
 
-/** Package managers and what their root-only subcommands are (they write the package database and /usr, /etc). */
-const PACKAGE_STEPS: Record<string, RegExp> = {
-  'apt-get': /^(install|update|upgrade|dist-upgrade|remove|purge|autoremove)$/,
-  apt: /^(install|update|upgrade|full-upgrade|remove|purge|autoremove)$/,
-  apk: /^(add|del|update|upgrade)$/,
-  dnf: /^(install|update|upgrade|remove|erase|makecache)$/,
-  yum: /^(install|update|upgrade|remove|erase|makecache)$/,
-  microdnf: /^(install|update|upgrade|remove)$/,
-  zypper: /^(install|in|update|up|remove|rm|refresh|ref)$/,
-  'dpkg': /^(-i|--install|-r|--remove|-P|--purge)$/,
-};
-/** Tools that edit /etc/passwd, /etc/group and /etc/shadow: only root may. */
-const ACCOUNT_TOOLS = new Set(['useradd', 'adduser', 'groupadd', 'addgroup', 'usermod', 'groupmod', 'userdel', 'deluser', 'groupdel', 'delgroup', 'chpasswd']);
-
 /**
- * Why one command of a RUN needs root, or undefined. `npmGlobalRoot`: npm's global folder is known to be root's (the
- * stage is FROM the official node image, whose prefix is /usr/local, and no ENV NPM_CONFIG_PREFIX moves it).
- */
-function rootOnlyStep(argv: readonly string[], npmGlobalRoot: boolean): string | undefined {
-  let i = 0;
-  while (i < argv.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[i]!)) i++; // DEBIAN_FRONTEND=noninteractive apt-get …
-  const words = argv.slice(i);
-  const tool = path.posix.basename(words[0] ?? '');
-  const rest = words.slice(1);
-  const sub = rest.find((w) => !w.startsWith('-') || (tool === 'dpkg' && PACKAGE_STEPS.dpkg!.test(w)));
-  if (tool in PACKAGE_STEPS && tool !== 'dpkg' && sub && PACKAGE_STEPS[tool]!.test(sub)) return `${tool} ${sub}, which writes the package database and system folders`;
-  if (tool === 'dpkg' && rest.some((w) => PACKAGE_STEPS.dpkg!.test(w))) return 'dpkg, which writes the package database and system folders';
-  if (ACCOUNT_TOOLS.has(tool)) return `${tool}, which edits /etc/passwd and /etc/group`;
-  // npm, pnpm and yarn install global packages under the prefix of the node that runs them (/usr/local in the official
-  // node images, root's: nodejs/docker-node's Dockerfiles); an ENV NPM_CONFIG_PREFIX moves it (npm's `prefix` config).
-  // Another base may have given its user that folder: not judged.
-  const global = rest.some((w) => w === '-g' || w === '--global' || w === '--location=global');
-  if (npmGlobalRoot && global && (tool === 'npm' || tool === 'pnpm') && rest.some((w) => /^(install|i|add|update|up|link)$/.test(w))) return `${tool} ${rest.filter((w) => !w.startsWith('-'))[0] ?? 'install'} -g, which writes the global prefix (/usr/local, root's)`;
-  if (npmGlobalRoot && tool === 'yarn' && rest[0] === 'global' && rest[1] === 'add') return "yarn global add, which writes the global prefix (/usr/local, root's)";
-  return undefined;
-}
-
-/**
- * A RUN that only root may run, after a non-root USER of its own stage (credebl/platform before 915b85037: `USER nonroot`
- * at the top of node:18-slim stages, then `npm install -g pnpm` and `apt-get update && apt-get install`, which fail with
- * EACCES / "Could not open lock file" — their fix removed the USER). The build stops there; nothing else this transform
- * does helps, so it says where and what to move. A command run through sudo, or a USER named through a variable, is left
- * alone (what they allow is not known here). One finding per stage, the first such step.
+ * A RUN that only root may run, after a non-root USER (credebl/platform before 915b85037: `USER nonroot` at the top of
+ * node:18-slim stages, then `npm install -g pnpm` and `apt-get update && apt-get install`, which fail with EACCES /
+ * "Could not open lock file" — their fix removed the USER; americanexpress/one-app 0d1de838: `USER $USER` moved above
+ * `RUN chown node:node /opt/one-app`, a folder WORKDIR had made as root — fixed by moving it back, PR #305). The build
+ * stops there; nothing else this transform does helps, so it says where and what to move (src/root-steps.ts reads what
+ * needs root). A command run through sudo, or a USER whose name is not known, is left alone. One finding per stage, the
+ * first such step.
  */
 function rootStepsUnderUser(df: DockerfileSource): Finding[] {
   const out: Finding[] = [];
   for (const stage of df.parsed.stages) {
-    let user: DfInstruction | undefined;
-    let npmGlobalRoot = /^(docker\.io\/)?(library\/)?node(:[^$]*|@.*)?$/.test(stage.image);
-    for (const ins of stage.instructions) {
-      if (ins.keyword === 'USER') {
-        const written = ins.args[0] ?? '';
-        user = written && !written.includes('$') && !isRootUser(written) ? ins : undefined;
-      } else if (ins.keyword === 'ENV' && ins.properties.some((p) => /^npm_config_prefix$/i.test(p.name))) {
-        npmGlobalRoot = false;
-      } else if (ins.keyword === 'RUN' && user) {
-        const why = runCommands(ins, df.parsed.escape).map((argv) => rootOnlyStep(argv, npmGlobalRoot)).find((w) => w !== undefined);
-        if (!why) continue;
-        out.push({
-          transform: ID,
-          file: df.path,
-          range: [ins.start, ins.end],
-          message: `the RUN at line ${ins.line + 1} runs ${why}, as USER ${user.args[0]} (line ${user.line + 1}): only root may do that, so the build fails there`,
-          severity: 'warning',
-          cis: CIS,
-          manual: `Move USER ${user.args[0]} below the steps that need root (or put USER root before them and USER ${user.args[0]} back after), so the image still ends on the non-root user.`,
-        });
-        break;
-      }
-    }
+    const step = firstRootStep(df.parsed, stage);
+    if (!step) continue;
+    const { run, user, userName, why } = step;
+    const named = user.args[0] === userName ? `USER ${userName}` : `USER ${user.args[0]} (${userName})`;
+    const own = stage.instructions.includes(user);
+    out.push({
+      transform: ID,
+      file: df.path,
+      range: [run.start, run.end],
+      message: `the RUN at line ${run.line + 1} runs ${why}, as ${named} (line ${user.line + 1}${own ? '' : ', an earlier stage it builds on'}): only root may do that, so the build fails there`,
+      severity: 'warning',
+      cis: CIS,
+      manual: own
+        ? `Move USER ${user.args[0]} below the steps that need root (or put USER root before them and USER ${user.args[0]} back after), so the image still ends on the non-root user.`
+        : `Put USER root before the steps that need root and USER ${user.args[0]} back after them, so the image still ends on the non-root user.`,
+    });
   }
   return out;
 }

@@ -193,6 +193,8 @@ class Plan {
   runsAs?: string;
   /** That USER as written (`${user}` when a build argument gives it). */
   runsAsWritten?: string;
+  /** What else the swap did, for the finding's message (`COPY --chown=101:0 at line 18 …`). */
+  said: string[] = [];
   block(why: string): void {
     if (!this.blockers.includes(why)) this.blockers.push(why);
   }
@@ -355,7 +357,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   return {
     transform: ID,
     ...at,
-    message: `${written} ${plan.runsAs ? `runs as ${plan.runsAs} (its USER) on an image laid out for a root master` : 'runs its master process as root'}: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}${publish.said}`,
+    message: `${written} ${plan.runsAs ? `runs as ${plan.runsAs} (its USER) on an image laid out for a root master` : 'runs its master process as root'}: use ${target} (UID ${UID})${swapMessage(move.moved, servedMoves, idle, stockSite)} in ${plan.files.size} file(s)${digest}${publish.said}${plan.said.map((x) => `; ${x}`).join('')}`,
     severity: 'warning',
     cis: CIS,
     fix: { edits: plan.edits, intent: plan.intent },
@@ -392,6 +394,7 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
     }
   }
   const seen = new Set<string>();
+  const chowned = new Set<DfInstruction>();
   for (const { s, start } of starts) {
     const writes: StartWrite[] = [...start.scripts.flatMap((x) => x.reading.writes), ...(start.command?.writes ?? [])];
     for (const w of writes) {
@@ -403,9 +406,61 @@ function planStartWrites(project: Project, unit: Unit, plan: Plan): void {
       if (givenTo101(target)) continue;
       if (seen.has(w.path)) continue;
       seen.add(w.path);
+      const copy = df && last ? webRootCopy(df, unit.stages, last, w, target) : undefined;
+      if (copy && 'ins' in copy) {
+        if (!chowned.has(copy.ins)) {
+          chowned.add(copy.ins);
+          const at = copy.ins.start + copy.ins.raw.match(/^\s*\S+/)![0].length;
+          plan.edit(df!.path, at, at, ` --chown=${UID}:0`);
+          plan.said.push(`COPY --chown=${UID}:0 at line ${copy.ins.line + 1}, which fills ${copy.dest}, so the start's ${w.how} can write ${target} as UID ${UID}`);
+        }
+        continue;
+      }
+      if (copy) {
+        plan.block(`its start runs ${w.how}, which UID ${UID} cannot do in ${UNPRIVILEGED}: ${copy.why}; chown -R ${UID}:0 ${target} between USER root and USER ${UID} after that COPY, or write under /tmp, then swap`);
+        continue;
+      }
       plan.block(`its start runs ${w.how}, which UID ${UID} cannot do in ${UNPRIVILEGED} (only /etc/nginx, /var/cache/nginx and /tmp are its own): give ${target} to ${UID} in the image (COPY --chown=${UID}:0, or chown -R ${UID}:0 under USER root), or write under /tmp, then swap`);
     }
   }
+}
+
+/**
+ * The one COPY (or ADD) of the final stage that fills the folder a start write needs (TeamPiped/Piped 1b5a362b: `COPY
+ * --from=build /app/dist/ /usr/share/nginx/html/`, whose entrypoint runs `sed -i` on /usr/share/nginx/html/assets/*; their
+ * swap to nginx-unprivileged added `--chown=101:101` there). With `--chown=101:0` the files and folders it makes are UID
+ * 101's, group 0 as nginx-unprivileged gives its own folders; the destination folder itself, which the base has, keeps its
+ * owner (Dockerfile reference, COPY --chown; docker-nginx-unprivileged leaves /usr/share/nginx/html root's). So it is
+ * enough where what the start writes lies strictly inside the destination: a folder the copy brings (`assets/`) for a
+ * `sed -i` or a file written in place there, or a file the copy brings. `{ ins }` when that COPY can take the flag; `{ why }`
+ * when one COPY fills it but the flag would not reach (the destination folder itself is written, the COPY already has an
+ * owner); undefined when no single COPY of the final stage fills it.
+ */
+function webRootCopy(df: DockerfileSource, stages: DfStage[], last: DfStage, w: StartWrite, target: string): { ins: DfInstruction; dest: string } | { why: string } | undefined {
+  const scopes = variableScopes(stages, df.parsed.globalArgs);
+  const copies = stages.flatMap((st) =>
+    effectiveInstructions(st).flatMap((ins) => {
+      if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.heredocs.length) return [];
+      const args = (ins.json ?? ins.args).filter((a) => !a.startsWith('--'));
+      const written = args[args.length - 1] ?? '';
+      const value = expandArgs(written, scopes.get(ins) ?? new Map()) ?? written;
+      if (!value.startsWith('/') || value.includes('$')) return [];
+      const dest = path.posix.normalize(value).replace(/\/+$/, '') || '/';
+      const sources = args.slice(0, -1);
+      // A folder copied in (`dist/`, `.`, several sources, a destination ending in /): it fills `dest`.
+      const fills = /\/$/.test(written) || sources.length > 1 || sources.some((x) => /\/$|^\.$/.test(x));
+      return fills && (target === dest || target.startsWith(dest + '/')) ? [{ ins, dest, stage: st }] : [];
+    }),
+  );
+  if (copies.length !== 1 || copies[0]!.stage !== last) return undefined;
+  const { ins, dest } = copies[0]!;
+  if (ins.flags.some((f) => f.name === 'chown')) return { why: `${ins.keyword} at line ${ins.line + 1} fills ${dest} with --chown to another owner` };
+  // A file written in place needs its folder only where it does not exist yet: the folder must then be one the copy makes.
+  const folder = w.kind === 'file' ? path.posix.dirname(target) : target;
+  if (folder === dest) {
+    return { why: `${ins.keyword} at line ${ins.line + 1} fills ${dest}, but the start writes in ${dest} itself, which keeps the base's owner (root) even with COPY --chown` };
+  }
+  return { ins, dest };
 }
 
 /**
