@@ -39,6 +39,7 @@
 import path from 'node:path';
 import { commandsOf, unwrap, type ReadContainerFile } from './framework-starts.js';
 import type { PrivilegeDrop, ScriptReading } from './start-scripts.js';
+import { RunMemo } from './pass-memo.js';
 
 /** A bound on the files read for one start. */
 const APP_FILES = 16;
@@ -316,11 +317,53 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
     if (!f || f.text.length > MAX_BYTES) continue;
     const lang = languageOf(file) ?? shebangLanguage(f.text);
     if (!lang) continue;
-    const text = f.text.replace(/\r\n/g, '\n');
     const rel = name(f.hostPath);
     readFiles.push(rel);
+    const { text, fileDrops, chownLine, user, group, rootTest } = fileDropsOf(f.text, lang);
+    if (fileDrops.length) {
+      const uid = fileDrops.find((d) => d.kind === 'uid');
+      const first = uid ?? fileDrops[0]!;
+      const caps = [...new Set(fileDrops.map((d) => (d.kind === 'uid' ? 'SETUID' : 'SETGID')))].sort();
+      if (!drops.length) where = rel;
+      drops.push({ tool: first.call, ...(user ? { user: group ? `${user}:${group}` : user } : {}), line: first.line, caps });
+      if (rootTest) rootCheck = true;
+      // The root-only setup before the step down: a chown there needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
+      if (chownEarlier || (chownLine !== undefined && chownLine < first.line)) for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
+    } else if (chownLine !== undefined && !drops.length) {
+      // A file read before the one that drops (the entry file, then what it loads): its chown runs first, as root.
+      chownEarlier = true;
+    }
+    if (depth < LOAD_DEPTH) for (const next of loadedFiles(lang, file, text)) if (!seen.has(next)) queue.push({ file: next, depth: depth + 1 });
+  }
+  if (!drops.length || !where) return undefined;
+  return { reading: { drops, writes: [], rootCheck, rootCaps: [...rootCaps].sort(), rootDaemons: [] }, where, read: readFiles };
+}
+
+/** What one file of app code says about dropping privileges (fileDropsOf). */
+interface FileDrops {
+  /** The text, line ends made LF. */
+  text: string;
+  fileDrops: { line: number; call: string; kind: 'uid' | 'gid'; arg: string }[];
+  /** The first line that chowns, if any. */
+  chownLine: number | undefined;
+  /** The user and group the drops name, when they drop. */
+  user: string | undefined;
+  group: string | undefined;
+  /** Whether it tests for root, when it drops. */
+  rootTest: boolean;
+}
+
+/**
+ * The drop calls, chown line and named ids of one file's text in its language: a function of the two alone, so worked
+ * out once per run for each (a RunMemo keyed on the text itself): every pass reads the app code again for the image
+ * and for each service that runs it, and matching these patterns was ~8% of appwrite/appwrite's CPU profile (issue 13).
+ * Callers only read the answer.
+ */
+function fileDropsOf(raw: string, lang: Language): FileDrops {
+  return fileDropsInRun.get(raw, lang, () => {
+    const text = raw.replace(/\r\n/g, '\n');
     const lines = text.split('\n');
-    const fileDrops: { line: number; call: string; kind: 'uid' | 'gid'; arg: string }[] = [];
+    const fileDrops: FileDrops['fileDrops'] = [];
     let chownLine: number | undefined;
     const bareCalls = importedDropCalls(lang, text);
     // Only the calls of this language that match somewhere in the whole text are tried line by line: app code runs to
@@ -339,27 +382,15 @@ export function appCodeDrops(entries: readonly string[], read: ReadContainerFile
       }
       if (chowns && chownLine === undefined && CHOWN_CALLS[lang].test(line)) chownLine = i + 1;
     });
-    if (fileDrops.length) {
-      const uid = fileDrops.find((d) => d.kind === 'uid');
-      // The ids named (a `setgroups([])` before `setgid(2000)` names none).
-      const user = fileDrops.filter((d) => d.kind === 'uid').map((d) => idOf(d.arg, text)).find(Boolean);
-      const group = fileDrops.filter((d) => d.kind === 'gid').map((d) => idOf(d.arg, text)).find(Boolean);
-      const first = uid ?? fileDrops[0]!;
-      const caps = [...new Set(fileDrops.map((d) => (d.kind === 'uid' ? 'SETUID' : 'SETGID')))].sort();
-      if (!drops.length) where = rel;
-      drops.push({ tool: first.call, ...(user ? { user: group ? `${user}:${group}` : user } : {}), line: first.line, caps });
-      if (ROOT_TESTS[lang].test(text)) rootCheck = true;
-      // The root-only setup before the step down: a chown there needs CHOWN, and DAC_OVERRIDE/FOWNER for others' files.
-      if (chownEarlier || (chownLine !== undefined && chownLine < first.line)) for (const c of ['CHOWN', 'DAC_OVERRIDE', 'FOWNER']) rootCaps.add(c);
-    } else if (chownLine !== undefined && !drops.length) {
-      // A file read before the one that drops (the entry file, then what it loads): its chown runs first, as root.
-      chownEarlier = true;
-    }
-    if (depth < LOAD_DEPTH) for (const next of loadedFiles(lang, file, text)) if (!seen.has(next)) queue.push({ file: next, depth: depth + 1 });
-  }
-  if (!drops.length || !where) return undefined;
-  return { reading: { drops, writes: [], rootCheck, rootCaps: [...rootCaps].sort(), rootDaemons: [] }, where, read: readFiles };
+    if (!fileDrops.length) return { text, fileDrops, chownLine, user: undefined, group: undefined, rootTest: false };
+    // The ids named (a `setgroups([])` before `setgid(2000)` names none).
+    const user = fileDrops.filter((d) => d.kind === 'uid').map((d) => idOf(d.arg, text)).find(Boolean);
+    const group = fileDrops.filter((d) => d.kind === 'gid').map((d) => idOf(d.arg, text)).find(Boolean);
+    return { text, fileDrops, chownLine, user, group, rootTest: ROOT_TESTS[lang].test(text) };
+  });
 }
+
+const fileDropsInRun = new RunMemo<FileDrops>(1024);
 
 /** Whether a global pattern matches anywhere in the text (its lastIndex left as matchAll expects it, at 0). */
 function matchesIn(re: RegExp, text: string): boolean {

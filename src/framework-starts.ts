@@ -471,20 +471,43 @@ function moduleFile(root: string, module: string, read: ReadContainerFile): { co
 
 export type Value = { kind: 'path'; v: string } | { kind: 'name'; v: string } | { kind: 'num'; v: number } | { kind: 'method'; base: string; name: string } | { kind: 'parents'; base: string } | { kind: 'env'; name: string };
 
+/**
+ * A settings file's lines as readSettingsFile takes them, in order: each top-level statement joined over the lines its
+ * brackets span, and each indented line that chooses a storage (`conditionalStorage`). A function of the text alone,
+ * worked out once per run for each text (a RunMemo keyed on the text itself): every pass reads the settings again for the
+ * image and each service, and joining a statement measured its brackets again per line it added (makeplane/plane,
+ * issue 13). Callers only read the answer.
+ */
+function settingsStatements(text: string): readonly { start: number; line: string; conditionalStorage: boolean }[] {
+  return settingsInRun.get(text, '', () => {
+    const out: { start: number; line: string; conditionalStorage: boolean }[] = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const start = i;
+      let line = lines[i]!;
+      if (/^\s+(STORAGES\b|DEFAULT_FILE_STORAGE\b)/.test(line)) out.push({ start, line, conditionalStorage: true });
+      if (/^\s/.test(line) || line.startsWith('#')) continue;
+      // An expression over several lines: its brackets close on a later one.
+      while (depthOf(line) > 0 && i + 1 < lines.length) line += ' ' + lines[++i]!.trim();
+      out.push({ start, line, conditionalStorage: false });
+    }
+    return out;
+  });
+}
+
+const settingsInRun = new RunMemo<readonly { start: number; line: string; conditionalStorage: boolean }[]>(1024);
+
 /** Top-level assignments of one settings file, in order, a star import read where it stands. */
 function readSettingsFile(root: string, file: { containerPath: string; text: string }, env: Map<string, Value>, values: Map<string, SettingValue>, vars: ReadonlyMap<string, string | undefined>, read: ReadContainerFile, depth: number): void {
   const rel = path.posix.relative(root, file.containerPath);
-  const lines = file.text.split('\n');
   const pkg = path.posix.dirname(file.containerPath);
   const local = new Map<string, Value>([...env, ['__file__', { kind: 'path', v: file.containerPath }]]);
-  for (let i = 0; i < lines.length; i++) {
-    const start = i;
-    let line = lines[i]!;
+  for (const { start, line, conditionalStorage } of settingsStatements(file.text)) {
     // A storage chosen inside a block (`if USE_S3:`) depends on what runs: the default one may be the file system.
-    if (/^\s+(STORAGES\b|DEFAULT_FILE_STORAGE\b)/.test(line)) values.set(STORAGE_CONDITIONAL, { value: 'yes', where: `${rel} line ${start + 1}` });
-    if (/^\s/.test(line) || line.startsWith('#')) continue;
-    // An expression over several lines: its brackets close on a later one.
-    while (depthOf(line) > 0 && i + 1 < lines.length) line += ' ' + lines[++i]!.trim();
+    if (conditionalStorage) {
+      values.set(STORAGE_CONDITIONAL, { value: 'yes', where: `${rel} line ${start + 1}` });
+      continue;
+    }
     const star = /^from\s+(\.*)([\w.]*)\s+import\s+\*/.exec(line);
     if (star && depth < 3) {
       const dots = star[1]!.length;

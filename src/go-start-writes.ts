@@ -25,6 +25,7 @@ import { shellCommands } from './knowledge/images.js';
 import { lineColumn } from './text.js';
 import { GO_QUOTES, outsideStrings, topLevelParts } from './source-strings.js';
 import { isDirectory as isDir, isFile, sortedDirEntries } from './read.js';
+import { RunMemo } from './pass-memo.js';
 
 /** Packages read per binary at most (the main package and those of its module it imports, transitively). */
 const MAX_PACKAGES = 12;
@@ -280,11 +281,41 @@ export function blankGoComments(text: string): string {
   return out.join('');
 }
 
-/** The Go files of the main package and the module's packages it imports, read (bounded), comments blanked. */
-function readProgram(main: GoPackageFiles): { text: string; shown: string }[] {
-  const read: { text: string; shown: string }[] = [];
-  const mainFiles = main.files.map((f) => ({ ...f, text: readText(f.host) })).filter((f) => f.text !== undefined && /^\s*package\s+main\b/m.test(blankGoComments(f.text)));
-  const queue: { host: string; shown: string; text?: string }[][] = [mainFiles];
+/**
+ * What one Go file's text says that readProgram and programWrites need: the text with comments blanked, whether it is
+ * `package main`, its imports and its bindings. Worked out once per run for each text (a RunMemo keyed on the text
+ * itself, so a file read again with other content asks with another key): every pass asks again for each image and
+ * service that starts a Go binary, and blanking comments and matching the bindings were ~55% of amir20/dozzle's CPU
+ * profile (3 passes, 14 services; issue 13).
+ */
+interface GoFileFacts {
+  text: string;
+  isMain: boolean;
+  imports: string[];
+  /** Each binding of a name in the file, in order: the expression bound, or undefined for another kind of assignment. */
+  bindings: [string, string | undefined][];
+}
+
+const goFilesInRun = new RunMemo<GoFileFacts>(1024);
+
+function goFileFacts(raw: string): GoFileFacts {
+  return goFilesInRun.get(raw, '', () => {
+    const text = blankGoComments(raw);
+    return { text, isMain: /^\s*package\s+main\b/m.test(text), imports: goImports(text), bindings: fileBindings(text) };
+  });
+}
+
+/** The Go files of the main package and the module's packages it imports, read (bounded), with the names they are shown by. */
+function readProgramFiles(main: GoPackageFiles): { facts: GoFileFacts; shown: string }[] {
+  const read: { facts: GoFileFacts; shown: string }[] = [];
+  const mainFiles: { host: string; shown: string; facts?: GoFileFacts }[] = [];
+  for (const f of main.files) {
+    const raw = readText(f.host);
+    if (raw === undefined) continue;
+    const facts = goFileFacts(raw);
+    if (facts.isMain) mainFiles.push({ ...f, facts });
+  }
+  const queue: { host: string; shown: string; facts?: GoFileFacts }[][] = [mainFiles];
   const seen = new Set<string>();
   let packages = 0;
   while (queue.length && packages < MAX_PACKAGES && read.length < MAX_FILES) {
@@ -293,11 +324,14 @@ function readProgram(main: GoPackageFiles): { text: string; shown: string }[] {
     for (const f of pkg) {
       if (read.length >= MAX_FILES || seen.has(f.host)) continue;
       seen.add(f.host);
-      const raw = f.text ?? readText(f.host);
-      if (raw === undefined) continue;
-      const text = blankGoComments(raw);
-      read.push({ text, shown: f.shown });
-      for (const imp of goImports(text)) {
+      let facts = f.facts;
+      if (!facts) {
+        const raw = readText(f.host);
+        if (raw === undefined) continue;
+        facts = goFileFacts(raw);
+      }
+      read.push({ facts, shown: f.shown });
+      for (const imp of facts.imports) {
         if (seen.has(`import:${imp}`)) continue;
         seen.add(`import:${imp}`);
         const files = main.imports(imp);
@@ -334,19 +368,27 @@ function closing(text: string, open: number): number {
  * `NAME := E`, and the lines of `const ( … )` / `var ( … )` blocks. A name assigned twice to different expressions anywhere
  * in the files read (two functions with the same local name, a reassignment, `+=`) may hold either value: unknown.
  */
-function bindings(files: { text: string }[]): Map<string, string | undefined> {
+function bindings(files: readonly GoFileFacts[]): Map<string, string | undefined> {
   const seen = new Map<string, (string | undefined)[]>();
-  for (const { text } of files) {
-    for (const m of text.matchAll(/(^|[^\w.])(?!(?:const|var|if|for|switch|case|return|func|type|package|import|range|else|go|defer)\b)([A-Za-z_]\w*)\s*(?:[A-Za-z_][\w.]*\s*)?(:=|[-+*/|&]?=(?!=))[ \t]*([^\n;]*)/g)) {
-      const name = m[2]!;
-      const list = seen.get(name) ?? [];
-      list.push(m[3] === '=' || m[3] === ':=' ? m[4]!.trim() : undefined);
-      seen.set(name, list);
+  for (const { bindings: bound } of files) {
+    for (const [name, expression] of bound) {
+      const list = seen.get(name);
+      if (list) list.push(expression);
+      else seen.set(name, [expression]);
     }
   }
   // Bound more than once to the same text (paperless-gpt's `promptsDir := "prompts"` in two functions): one value.
   const out = new Map<string, string | undefined>();
   for (const [name, list] of seen) out.set(name, list.every((e) => e !== undefined && e === list[0]) ? list[0] : undefined);
+  return out;
+}
+
+/** The assignments of one file's text (comments blanked), in order: each name, and the expression `=`/`:=` bind (else undefined). */
+function fileBindings(text: string): [string, string | undefined][] {
+  const out: [string, string | undefined][] = [];
+  for (const m of text.matchAll(/(^|[^\w.])(?!(?:const|var|if|for|switch|case|return|func|type|package|import|range|else|go|defer)\b)([A-Za-z_]\w*)\s*(?:[A-Za-z_][\w.]*\s*)?(:=|[-+*/|&]?=(?!=))[ \t]*([^\n;]*)/g)) {
+    out.push([m[2]!, m[3] === '=' || m[3] === ':=' ? m[4]!.trim() : undefined]);
+  }
   return out;
 }
 
@@ -389,11 +431,11 @@ function sqliteFile(source: string): string | undefined {
 
 /** The fixed-path writes of the program's files. */
 function programWrites(main: GoPackageFiles): GoWrite[] {
-  const files = readProgram(main);
-  const bound = bindings(files);
+  const files = readProgramFiles(main);
+  const bound = bindings(files.map((f) => f.facts));
   const names = (n: string) => bound.get(n);
   const out: GoWrite[] = [];
-  for (const { text, shown } of files) {
+  for (const { facts: { text }, shown } of files) {
     for (const m of text.matchAll(CALL)) {
       const open = m.index! + m[0].length - 1;
       const close = closing(text, open);

@@ -26,6 +26,19 @@ describe('appEntryFiles', () => {
 });
 
 describe('appCodeDrops', () => {
+  it('reads one text per language (kept for the run by text and language) and names each file where it is found', () => {
+    // The same text as a Python entry and as a Ruby one: what it drops is read in each language, and each answer names
+    // the file it was found in (the reading of a text is kept for the run; where it sits is not part of it).
+    const text = 'import os\nos.setuid(1000)\n';
+    const py = appCodeDrops(['/app/a.py'], fsOf({ '/app/a.py': text }), name)!;
+    expect(py).toMatchObject({ where: 'a.py', reading: { drops: [{ tool: 'os.setuid', user: '1000', line: 2 }] } });
+    expect(appCodeDrops(['/app/b.rb'], fsOf({ '/app/b.rb': text }), name)).toBeUndefined();
+    expect(appCodeDrops(['/app/sub/c.py'], fsOf({ '/app/sub/c.py': text }), name)).toMatchObject({ where: 'sub/c.py', read: ['sub/c.py'] });
+    // A caller changing its answer does not change the next one's.
+    py.reading.drops[0]!.line = 99;
+    expect(appCodeDrops(['/app/a.py'], fsOf({ '/app/a.py': text }), name)!.reading.drops[0]!.line).toBe(2);
+  });
+
   it('reads a Ruby step down behind a root check, with the chown before it, through require_relative', () => {
     const read = fsOf({
       '/app/config/puma.rb': "require_relative 'dotenv'\nport 3000\n",

@@ -33,6 +33,16 @@ describe('frameworkStartWrites: Django STATIC_ROOT', () => {
     expect(staticRoot("import os\nSTATIC_ROOT = os.environ['STATIC_ROOT']\n", [['STATIC_ROOT', '/x/static']])).toEqual(['/x/static']);
   });
 
+  it('reads one settings text once per run but evaluates it for each image: its own folder and environment', () => {
+    // The statements of a settings text are kept for the run by the text; where the file sits and what the environment
+    // says are not part of them.
+    const settings = "import os\nBASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\nSTATIC_ROOT = os.getenv('STATIC_ROOT', os.path.join(BASE_DIR, 'static'))\n";
+    expect(staticRoot(settings)).toEqual(['/app/static']);
+    expect(staticRoot(settings, [['STATIC_ROOT', '/srv/static']])).toEqual(['/srv/static']);
+    const read = files({ '/srv/site/manage.py': MANAGE, '/srv/site/proj/settings.py': settings });
+    expect(frameworkStartWrites([{ text: 'python manage.py collectstatic --noinput', where: 'CMD' }], '/srv/site', new Map(), read).map((w) => w.path)).toEqual(['/srv/site/static']);
+  });
+
   it('follows a star import and DJANGO_SETTINGS_MODULE over the default of manage.py', () => {
     const extra = { '/app/proj/prod.py': 'from .base import *\nDEBUG = False\n', '/app/proj/base.py': "from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\nSTATIC_ROOT = BASE_DIR / 'public'\n" };
     expect(staticRoot("STATIC_ROOT = '/nowhere'\n", [['DJANGO_SETTINGS_MODULE', 'proj.prod']], extra)).toEqual(['/app/public']);

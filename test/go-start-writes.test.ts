@@ -130,6 +130,30 @@ describe('go start writes through non-root-user', () => {
     expect(changed.Dockerfile).toMatch(/chown 1000:1000 [^\n]*\/app\/logs\/app\.log/);
   });
 
+  it('reads one Go text once per run but works out each image\'s paths, names and lines for itself', async () => {
+    // The same main.go in two images (go-start-writes keeps what a text says for the run, keyed on the text): each
+    // resolves it against its own WORKDIR and names its own Dockerfile.
+    const main = 'package main\n\nimport "os"\n\nfunc main() { os.MkdirAll("data", 0o755) }\n';
+    const dockerfile = (wd: string) => `FROM golang:1.22 AS b\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\n\nFROM alpine:3.20\nWORKDIR ${wd}\nCOPY --from=b /out/app ./app\nCMD ["./app"]\n`;
+    const { result, changed } = await hardenTree(
+      {
+        'one/Dockerfile': dockerfile('/srv'),
+        'one/main.go': main,
+        'one/go.mod': 'module example.com/one\n',
+        'two/Dockerfile': dockerfile('/opt/two'),
+        'two/main.go': main,
+        'two/go.mod': 'module example.com/two\n',
+      },
+      ['dockerfile/non-root-user'],
+    );
+    expect(changed['one/Dockerfile']).toMatch(/chown 1000:1000 [^\n]*\/srv\/data[ \n]/);
+    expect(changed['two/Dockerfile']).toMatch(/chown 1000:1000 [^\n]*\/opt\/two\/data[ \n]/);
+    expect(changed['two/Dockerfile']).not.toContain('/srv/data');
+    const messages = result.engine.findings.map((f) => f.message).join('\n');
+    expect(messages).toContain('which is /srv/data (main.go line 5, in the Go program /srv/app built at one/Dockerfile line 4');
+    expect(messages).toContain('which is /opt/two/data (main.go line 5, in the Go program /opt/two/app built at two/Dockerfile line 4');
+  });
+
   it('follows nothing when the binary is not built here or is started by a bare name from PATH', async () => {
     const main = { 'main.go': 'package main\n\nimport "os"\n\nfunc main() { os.MkdirAll("data", 0o755) }\n' };
     const fromPath = await harden(main, 'FROM golang:1.22 AS b\nWORKDIR /app\nCOPY . .\nRUN go build -o /usr/local/bin/app .\n\nFROM alpine:3.20\nWORKDIR /app\nCOPY --from=b /usr/local/bin/app /usr/local/bin/app\nCMD ["app"]\n');
