@@ -239,8 +239,25 @@ function runDistro(ins: DfInstruction): Distro | undefined {
 }
 
 /** The shell text of a RUN without its keyword and flags (heredoc bodies included). */
-export function runShellText(ins: DfInstruction): string {
+export function runShellText(ins: DfInstruction, escape = '\\'): string {
   if (ins.json) return ins.json.join(' ');
+  return continuationComments(joinedText(ins), escape);
+}
+
+/**
+ * Comment lines inside a continued instruction are not the shell's: Docker drops them before the lines are joined
+ * (https://docs.docker.com/reference/dockerfile/#format: "Comment lines are removed before the Dockerfile
+ * instructions are executed"), so `apk add \` / `    # the legacy backend` / `    iptables-legacy \` installs
+ * iptables-legacy (wg-easy's Dockerfile), where a shell reading the lines as written ends the command at the comment.
+ * Each such line becomes blanks and a continuation, the same length, so offsets into the text still hold. Not in a
+ * heredoc, whose body is the script's own text.
+ */
+function continuationComments(text: string, escape: string): string {
+  if (!text.includes('#') || /<<-?[ \t]*['"]?[A-Za-z_]/.test(text)) return text;
+  return text.replace(/(\n)([ \t]*#[^\r\n]*)(?=\r?\n)/g, (_, nl: string, line: string) => `${nl}${' '.repeat(line.length - 1)}${escape}`);
+}
+
+function joinedText(ins: DfInstruction): string {
   // Docker ends a line with its escape character followed by spaces or tabs too (moby/buildkit
   // frontend/dockerfile/parser/parser.go: lineContinuationRegex `\\[ \t]*$`), and joins the lines before the shell sees
   // them; a shell reads `\ ` + newline as an escaped space and a new command (invoiceninja's `--ingroup "$USER" \ `
@@ -406,7 +423,7 @@ function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
 export function runScript(ins: DfInstruction, escape: string): string {
-  const text = runShellText(ins);
+  const text = runShellText(ins, escape);
   if (escape === '\\') return text;
   return text.replace(new RegExp(`${escape.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*\\r?\\n`, 'g'), ' ');
 }
