@@ -637,11 +637,12 @@ function readUsersCreatedIn(chain: DfStage[], escape: string, read: UserReadOpti
   let scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const words of runCommands(ins, escape)) {
+    for (let words of runCommands(ins, escape)) {
       const first = words[0];
       if (first === undefined || (!USER_TOOLS.has(first) && !first.includes('$'))) continue;
       scopes ??= variableScopes(chain, read.globalArgs);
       const scope = scopes.get(ins);
+      words = withoutRedirections(words);
       const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
@@ -699,6 +700,21 @@ function readUsersCreatedIn(chain: DfStage[], escape: string, read: UserReadOpti
     }
   }
   return users;
+}
+
+/**
+ * A command's words without its redirections: `2>/dev/null`, `>/dev/null 2>&1`, `> log` (the operator alone takes the
+ * next word as its target). The shell opens those files; they are no arguments. eclipse/mosquitto's
+ * `adduser -S -u 1883 … mosquitto 2>/dev/null` was read as `adduser user group` (two names), so its UID went unseen.
+ */
+function withoutRedirections(words: readonly string[]): readonly string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const m = /^(?:\d+|&)?(?:>>?|<|>&|<&|>\|)(.*)$/.exec(words[i]!);
+    if (!m) out.push(words[i]!);
+    else if (m[1] === '') i++;
+  }
+  return out.length === words.length ? words : out;
 }
 
 export interface ImageStage {
