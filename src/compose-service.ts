@@ -384,6 +384,30 @@ export function capsLostToUser(project: Project, services: readonly ServiceLink[
   return undefined;
 }
 
+/**
+ * Host devices a service that runs this image maps in (`devices:`, short or long form) and that a non-root USER could
+ * not open: a device node keeps the host's owner and mode in the container (a USB serial adapter is root:dialout 0660 on
+ * most hosts; on the team engine /dev/loop-control, 0600 root, opened as root and gave "Permission denied" as 1000:1000
+ * with --device). Root opens any of them; a user needs the device's group, whose GID is the host's. Not counted: a
+ * service that sets `user:` (it does not run as the Dockerfile's USER) or `group_add:` (it already gives a group for it),
+ * and a privileged one (capsLostToUser names it).
+ */
+export function devicesForRoot(project: Project, services: readonly ServiceLink[]): { service: ServiceLink; where: string; devices: string[] } | undefined {
+  for (const s of services) {
+    for (const run of serviceRuns(project, s)) {
+      const m = run.merged;
+      if (m.privileged === true || (m.user !== undefined && m.user !== null && String(m.user).trim() !== '')) continue;
+      if (Array.isArray(m.group_add) && m.group_add.length) continue;
+      const devices = (Array.isArray(m.devices) ? (m.devices as unknown[]) : []).flatMap((d) => {
+        const source = typeof d === 'string' ? d.split(':')[0]! : d && typeof d === 'object' && typeof (d as { source?: unknown }).source === 'string' ? (d as { source: string }).source : undefined;
+        return source?.trim() ? [source.trim()] : [];
+      });
+      if (devices.length) return { service: s, where: run.parts.length > 1 ? run.project : s.compose.rel, devices };
+    }
+  }
+  return undefined;
+}
+
 /** `80`, `"8080"`, `"8000-8010"` (its lowest port); undefined for anything else. */
 function portNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isInteger(raw) ? raw : undefined;

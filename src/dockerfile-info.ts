@@ -239,8 +239,25 @@ function runDistro(ins: DfInstruction): Distro | undefined {
 }
 
 /** The shell text of a RUN without its keyword and flags (heredoc bodies included). */
-export function runShellText(ins: DfInstruction): string {
+export function runShellText(ins: DfInstruction, escape = '\\'): string {
   if (ins.json) return ins.json.join(' ');
+  return continuationComments(joinedText(ins), escape);
+}
+
+/**
+ * Comment lines inside a continued instruction are not the shell's: Docker drops them before the lines are joined
+ * (https://docs.docker.com/reference/dockerfile/#format: "Comment lines are removed before the Dockerfile
+ * instructions are executed"), so `apk add \` / `    # the legacy backend` / `    iptables-legacy \` installs
+ * iptables-legacy (wg-easy's Dockerfile), where a shell reading the lines as written ends the command at the comment.
+ * Each such line becomes blanks and a continuation, the same length, so offsets into the text still hold. Not in a
+ * heredoc, whose body is the script's own text.
+ */
+function continuationComments(text: string, escape: string): string {
+  if (!text.includes('#') || /<<-?[ \t]*['"]?[A-Za-z_]/.test(text)) return text;
+  return text.replace(/(\n)([ \t]*#[^\r\n]*)(?=\r?\n)/g, (_, nl: string, line: string) => `${nl}${' '.repeat(line.length - 1)}${escape}`);
+}
+
+function joinedText(ins: DfInstruction): string {
   // Docker ends a line with its escape character followed by spaces or tabs too (moby/buildkit
   // frontend/dockerfile/parser/parser.go: lineContinuationRegex `\\[ \t]*$`), and joins the lines before the shell sees
   // them; a shell reads `\ ` + newline as an escaped space and a new command (invoiceninja's `--ingroup "$USER" \ `
@@ -406,7 +423,7 @@ function readRunCommands(ins: DfInstruction, escape: string): readonly (readonly
 
 /** A RUN's shell text with the file's escape-character continuations joined, so shell readers see one script. */
 export function runScript(ins: DfInstruction, escape: string): string {
-  const text = runShellText(ins);
+  const text = runShellText(ins, escape);
   if (escape === '\\') return text;
   return text.replace(new RegExp(`${escape.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*\\r?\\n`, 'g'), ' ');
 }
@@ -620,11 +637,12 @@ function readUsersCreatedIn(chain: DfStage[], escape: string, read: UserReadOpti
   let scopes: ReadonlyMap<DfInstruction, ReadonlyMap<string, string | undefined>> | undefined;
   for (const ins of chainInstructions(chain)) {
     if (ins.keyword !== 'RUN') continue;
-    for (const words of runCommands(ins, escape)) {
+    for (let words of runCommands(ins, escape)) {
       const first = words[0];
       if (first === undefined || (!USER_TOOLS.has(first) && !first.includes('$'))) continue;
       scopes ??= variableScopes(chain, read.globalArgs);
       const scope = scopes.get(ins);
+      words = withoutRedirections(words);
       const argv = words.map((w) => expandWord(w, scope));
       const tool = argv[0];
       if (tool !== 'useradd' && tool !== 'adduser' && tool !== 'groupadd' && tool !== 'addgroup') continue;
@@ -682,6 +700,21 @@ function readUsersCreatedIn(chain: DfStage[], escape: string, read: UserReadOpti
     }
   }
   return users;
+}
+
+/**
+ * A command's words without its redirections: `2>/dev/null`, `>/dev/null 2>&1`, `> log` (the operator alone takes the
+ * next word as its target). The shell opens those files; they are no arguments. eclipse/mosquitto's
+ * `adduser -S -u 1883 … mosquitto 2>/dev/null` was read as `adduser user group` (two names), so its UID went unseen.
+ */
+function withoutRedirections(words: readonly string[]): readonly string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const m = /^(?:\d+|&)?(?:>>?|<|>&|<&|>\|)(.*)$/.exec(words[i]!);
+    if (!m) out.push(words[i]!);
+    else if (m[1] === '') i++;
+  }
+  return out.length === words.length ? words : out;
 }
 
 export interface ImageStage {

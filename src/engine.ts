@@ -633,13 +633,26 @@ interface AppliedTexts {
 
 function applyAll(fixes: Finding[], texts: Map<string, string>): AppliedTexts {
   const byFile = new Map<string, Edit[]>();
-  for (const f of fixes) {
-    for (const e of f.fix!.edits) {
+  // A pure insert of the same text at the same point by two fixes is one change, not two: one nginx config that two
+  // compose files mount (roundcube's examples/nginx/templates, a server with no listen) gets `listen 8080;` from the
+  // swap of each service, and twice is an error nginx stops at ("a duplicate listen 0.0.0.0:8080"). Made once.
+  // Only an insert that is its fix's one edit at that point: a fix that puts several pieces there (a line break, then
+  // its key) relies on each of them, and another fix's same line break is not the same change.
+  let inserts: Map<string, number> | undefined;
+  fixes.forEach((f, index) => {
+    const edits = f.fix!.edits;
+    for (const e of edits) {
+      if (e.range[0] === e.range[1] && !edits.some((o) => o !== e && o.file === e.file && o.range[0] === e.range[0])) {
+        const key = `${e.file}\0${e.range[0]}\0${e.text}`;
+        const by = (inserts ??= new Map()).get(key);
+        if (by !== undefined && by !== index) continue;
+        inserts.set(key, index);
+      }
       const list = byFile.get(e.file);
       if (list) list.push(e);
       else byFile.set(e.file, [e]);
     }
-  }
+  });
   const out = new Map(texts);
   const applied = new Map<string, AppliedEdits>();
   for (const [file, edits] of byFile) {

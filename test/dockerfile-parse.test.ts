@@ -125,6 +125,17 @@ describe('users a Dockerfile creates', () => {
     }
   });
 
+  it('reads past redirections: eclipse/mosquitto\'s `adduser … mosquitto 2>/dev/null` and other forms', () => {
+    const mosquitto = parseDockerfile(
+      'FROM alpine:3.20\nRUN set -x && \\\n    addgroup -S -g 1883 mosquitto 2>/dev/null && \\\n    adduser -S -u 1883 -D -H -h /var/empty -s /sbin/nologin -G mosquitto -g mosquitto mosquitto 2>/dev/null && \\\n    mkdir -p /mosquitto/data\n',
+    );
+    expect(usersCreatedIn(mosquitto.stages, mosquitto.escape, { distro: 'alpine' }).map((u) => [u.name, u.uid, u.gid, u.home])).toEqual([['mosquitto', 1883, 1883, '/var/empty']]);
+    for (const run of ['useradd -u 1001 -g 1001 app >/dev/null 2>&1', 'useradd -u 1001 -g 1001 app > /dev/null', 'useradd -u 1001 -g 1001 app 2>> /tmp/err', 'useradd -u 1001 -g 1001 app &>>/tmp/log']) {
+      const parsed = parseDockerfile(`FROM debian:bookworm-slim\nRUN groupadd -g 1001 app 2> /dev/null; ${run}\n`);
+      expect(usersCreatedIn(parsed.stages, parsed.escape, { distro: 'debian' }).map((u) => [u.name, u.uid, u.gid]), run).toEqual([['app', 1001, 1001]]);
+    }
+  });
+
   it('still skips a name only known at run time', () => {
     const parsed = parseDockerfile('FROM scratch\nRUN useradd --uid 1000 "$(cat /name)"\n');
     expect(usersCreatedIn(parsed.stages, parsed.escape)).toEqual([]);

@@ -37,6 +37,12 @@ export interface NginxDirective {
   parent?: NginxDirective;
   /** 1-based line of the name. */
   line: number;
+  /**
+   * A line that is one envsubst placeholder and nothing else (`${NGINX_EVENTS_BLOCK}` in openwisp's
+   * nginx.template.conf): the template fills in whole directives there, so it ends at the line's end without a `;`.
+   * What it expands to is not known.
+   */
+  placeholder?: boolean;
 }
 
 export interface NginxParseError {
@@ -73,6 +79,16 @@ const BACKSLASH = 92;
 const DOLLAR = 36;
 const RPAREN = 41;
 const BOM = 0xfeff;
+
+/** Whether only blanks stand between the line's start and `offset`. */
+function lineStartBefore(text: string, offset: number): boolean {
+  for (let k = offset - 1; k >= 0; k--) {
+    const c = text.charCodeAt(k);
+    if (c === LF) return true;
+    if (c !== SPACE && c !== TAB && c !== BOM) return false;
+  }
+  return true;
+}
 
 function isSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
@@ -227,6 +243,14 @@ export function parseNginx(text: string): NginxConfig {
       const raw = text.slice(i, j);
       pending.push({ value: unescape(raw), raw, start: i, end: j, quoted: false });
       i = j;
+      // A placeholder alone on its line (`    ${NGINX_EVENTS_BLOCK}` then a line break, a comment or `}`) is where an
+      // envsubst template puts whole directives: nginx never sees it, so it is no directive missing its `;`.
+      if (pending.length === 1 && /^\$\{\w+\}$/.test(raw) && lineStartBefore(text, pending[0]!.start)) {
+        let k = j;
+        while (k < n && (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB)) k++;
+        const next = k < n ? text.charCodeAt(k) : LF;
+        if (next === LF || next === CR || next === HASH || next === RBRACE) makeDirective(j).placeholder = true;
+      }
     }
   }
 

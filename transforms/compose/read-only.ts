@@ -7,7 +7,7 @@
 import type { Transform, TransformContext } from '../../src/transform.js';
 import type { Finding, HardenOptions } from '../../src/types.js';
 import { type DockerfileSource, type ServiceLink } from '../../src/model.js';
-import { effectiveInstructions } from '../../src/parse/dockerfile.js';
+import { effectiveInstructions, type DfStage } from '../../src/parse/dockerfile.js';
 import { readFileSync } from 'node:fs';
 import {
   addEnvironment,
@@ -37,9 +37,10 @@ import {
   mergeProvides,
   yamlFlowValue,
   AFTER_SERVICE_KEYS,
+  capList,
 } from '../../src/compose-service.js';
 import type { SwarmDeploy } from '../../src/layout.js';
-import { chainInstructions, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
+import { chainInstructions, runCommands, effectiveUser, imageStages, lastEnv, nginxPackage, usersCreatedIn, workdirs, type StageBase } from '../../src/dockerfile-info.js';
 import { serviceEnvironment } from '../../src/env-files.js';
 import { containerHasFile, corepackFetchesAtStart, depInstallEnvironment, depInstallsThatRun, depInstallWrites, imageEnvValue, serviceMountTargets } from '../../src/dep-install-writes.js';
 import { copyMappings, mountMappings, resolveContainerPath, startsNginx, templateRenders } from '../../src/nginx-files.js';
@@ -309,6 +310,20 @@ function startBlocker(ctx: TransformContext, s: ServiceLink, img: ServiceImage):
       `${queues.length ? `Mount a volume on ${queues.flatMap((q) => q.paths).join(', ')} (the mail queue), then find` : 'Find'} where those programs write (pid files, sockets, supervise folders, logs), move them under /tmp or mount a tmpfs on each, then add read_only: true; docker-harden verify on an engine shows what the service writes.`,
     );
   }
+  // Legacy iptables (the iptables-legacy package, or the alternative switched to it) opens its lock file
+  // /run/xtables.lock (XT_LOCK_NAME) before every command and stops when it cannot: on a read-only root "Fatal: can't
+  // open lock file /run/xtables.lock: Read-only file system", exit 4 (Debian bookworm iptables 1.8.9 on the team engine;
+  // the nftables variant takes no lock and ran). A root service with NET_ADMIN runs it: wg-easy's wg-quick PostUp rules
+  // (its Dockerfile installs iptables-legacy and makes it the iptables alternative), a VPN's NAT, a firewall. What else
+  // such a start writes under /run (wireguard-go's sockets in /var/run/wireguard) is not modelled: withheld.
+  const lockWritable = [...coveredPaths(s, img)].some((m) => isUnder('/run/xtables.lock', m) || isUnder('/var/run/xtables.lock', m));
+  const legacyIptables = !lockWritable && img.built && img.base && runtimeUser(s, img).root && netAdmin(s) ? legacyIptablesStep(img.base.chain, img.dockerfile?.parsed.escape ?? '\\', img.dockerfile?.rel ?? 'Dockerfile') : undefined;
+  if (legacyIptables) {
+    return blocked(
+      `its image uses legacy iptables (${legacyIptables}) and the service has NET_ADMIN to run it: every legacy iptables command first opens its lock file /run/xtables.lock, and on a read-only root it stops ("Fatal: can't open lock file /run/xtables.lock: Read-only file system", exit 4), so rules the start sets (a VPN's NAT, wg-quick's PostUp) fail`,
+      'Mount a tmpfs on /run (it holds the lock file; check nothing else the image keeps there is needed), or use the nftables iptables, which takes no lock file; then add read_only: true.',
+    );
+  }
   // Packages installed at start write /usr, /etc and the package database (/var/lib/dpkg, /lib/apk/db): none of it can be a tmpfs.
   const installs = rootStart ? imagePackageInstalls(rootStart) : [];
   if (installs.length) {
@@ -332,6 +347,28 @@ function startBlocker(ctx: TransformContext, s: ServiceLink, img: ServiceImage):
     );
   }
 
+  return undefined;
+}
+
+/** NET_ADMIN in the service's cap_add (or ALL), which iptables needs. */
+function netAdmin(s: ServiceLink): boolean {
+  const added = capList(s, 'cap_add');
+  return added.includes('NET_ADMIN') || added.includes('ALL');
+}
+
+/**
+ * Where the chain selects legacy iptables: a RUN that installs iptables-legacy (Alpine's package) or names its binaries
+ * (`update-alternatives --install /usr/sbin/iptables iptables /usr/sbin/iptables-legacy 10`, `--set iptables
+ * /usr/sbin/iptables-legacy`, a link to xtables-legacy-multi). `Dockerfile line N: word`, or undefined.
+ */
+function legacyIptablesStep(chain: DfStage[], escape: string, file: string): string | undefined {
+  for (const ins of chainInstructions(chain)) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const argv of runCommands(ins, escape)) {
+      const word = argv.find((w) => /(^|\/)(ip6?tables-legacy|xtables-legacy-multi)$/.test(w));
+      if (word) return `${file} line ${ins.line + 1}: ${argv[0]} … ${word}`;
+    }
+  }
   return undefined;
 }
 

@@ -40,7 +40,7 @@ import {
 import { insertAfter, insertBefore, appendAtEnd, keyword } from '../../src/edits.js';
 import { factSources, lookupImage, shellCommands, type Distro } from '../../src/knowledge/images.js';
 import { parseImageRef } from '../../src/parse/image-ref.js';
-import { capsLostToUser, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, runtimeUser, serviceImage, volumePeers, writableMountPeers, type SharedMount } from '../../src/compose-service.js';
+import { capsLostToUser, devicesForRoot, composeUser, dockerVolumeName, hostNetworkLowPorts, isDockerSocketMount, normalizePath, runtimeUser, serviceImage, volumePeers, writableMountPeers, type SharedMount } from '../../src/compose-service.js';
 import { shellQuote } from '../../src/text.js';
 import { imageNodeStartWrites, nodeStartWrites } from '../../src/node-start-writes.js';
 import { imagePythonStartWrites, pythonStartWrites } from '../../src/python-start-writes.js';
@@ -456,6 +456,15 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       lost.privileged
         ? 'Keep it on root, or find the capabilities it needs and replace privileged with cap_drop: [ALL] and cap_add for those; then run docker-harden again.'
         : `Keep it on root with cap_drop: [ALL] and only those capabilities, or give the binary that needs them a file capability at build time (RUN setcap ${lostCaps.map((c) => `cap_${c.toLowerCase()}`).join(',')}+ep <binary> before USER; no-new-privileges then stops exec from raising it), then add USER by hand.`,
+    );
+  }
+  // Host devices a service maps in keep the host's owner and mode (a USB serial adapter: root:dialout 0660): root opens
+  // them, a USER without the device's group cannot, and that group's GID is the host's (zigbee2mqtt's adapter).
+  const devices = devicesForRoot(ctx.project, services);
+  if (devices) {
+    return report(
+      `service ${devices.service.name} (${devices.where}) maps the host device${devices.devices.length > 1 ? 's' : ''} ${devices.devices.join(', ')} into the container, and a device node keeps the host's owner and mode (a serial adapter is usually root:dialout 0660): as root the app opens it, under a USER it gets "Permission denied" unless the service adds the device's group, whose GID is the host's; no user added`,
+      `Add group_add with the GID that owns the device on the host (ls -ln ${devices.devices[0]}; dialout is 20 on Debian and Ubuntu hosts) to the service, then add USER by hand; or keep it on root with cap_drop: [ALL].`,
     );
   }
   // What the services' own starts say: who the app runs as (compose environment's UWSGI_UID too), and what they write.

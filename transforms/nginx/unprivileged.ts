@@ -319,6 +319,7 @@ function planSwap(project: Project, unit: Unit): Finding {
   plan.merge(move);
   planSecrets(project, unit, configs, { owner: UNPRIVILEGED_OWNER, runsAs: `UID ${UID}` }, plan);
   planLogFiles(unit, configs, plan);
+  planPlaceholders(configs, plan);
   planStartWrites(project, unit, plan);
 
   const written = ref.raw;
@@ -502,6 +503,18 @@ const STOCK_LOG_LINKS = ['/var/log/nginx/access.log', '/var/log/nginx/error.log'
  * and pass as root in nginx:1.27. A tmpfs there, or a folder the Dockerfile gives 101, is writable. Paths with a
  * variable (an access_log opened per request) are not read.
  */
+/**
+ * A template line that is one placeholder (`${NGINX_EVENTS_BLOCK}`, openwisp's nginx.template.conf) is filled with
+ * whole directives at start: a listen on 80, a user, a pid or a log there is not known, so the swap waits.
+ */
+function planPlaceholders(configs: NginxSource[], plan: Plan): void {
+  for (const src of configs) {
+    walkNginx(src.parsed.directives, (d) => {
+      if (d.placeholder) plan.block(`${src.rel} line ${d.line} is a placeholder (${d.name}) the template fills with directives at start, so I cannot tell what it adds (a listen on 80, a user, a pid or log file)`);
+    });
+  }
+}
+
 function planLogFiles(unit: Unit, configs: NginxSource[], plan: Plan): void {
   const givenTo101 = imageGivesTo101(unit);
   const under = (p: string, dir: string) => p === dir || p.startsWith(dir.replace(/\/?$/, '/'));
