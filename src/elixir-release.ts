@@ -30,8 +30,8 @@ import { readFileSync } from 'node:fs';
 import { isFile } from './read.js';
 import { commandsOf, unwrap, type FrameworkStartText } from './framework-starts.js';
 import type { StartWrite } from './start-scripts.js';
-import type { DockerfileSource } from './model.js';
-import { PassMemo, type Lookup } from './pass-memo.js';
+import type { DockerfileSource, Project } from './model.js';
+import { PassMemo } from './pass-memo.js';
 
 /** The bin script's commands that write RELEASE_TMP: always (`daemon*`), or with a runtime config that reboots. */
 const ALWAYS = new Set(['daemon', 'daemon_iex']);
@@ -55,23 +55,16 @@ export interface MixRelease {
   templates: string;
 }
 
-/** Answers per pass by Dockerfile, with the build contexts they were read from. */
-const memo = new PassMemo<DockerfileSource, { contexts: readonly string[] | undefined; release: MixRelease | undefined }[]>();
+const memo = new PassMemo<DockerfileSource, MixRelease | null>();
 
 /** The mix project a Dockerfile builds a release of: its build context holds mix.exs and a RUN runs `mix release`. */
-export function mixReleaseOf(project: { readonly contexts: Lookup<readonly string[]> }, df: DockerfileSource): MixRelease | undefined {
-  // The contexts are asked before the memo: a reader kept across passes records what it asked (imageStart).
-  const contexts = project.contexts.get(df.path);
-  const known = memo.get(df, () => []);
-  for (const k of known) if (k.contexts === contexts) return k.release;
-  const release = readMixRelease(contexts, df);
-  known.push({ contexts, release });
-  return release;
+export function mixReleaseOf(project: Project, df: DockerfileSource): MixRelease | undefined {
+  return memo.get(df, () => readMixRelease(project, df) ?? null) ?? undefined;
 }
 
-function readMixRelease(contexts: readonly string[] | undefined, df: DockerfileSource): MixRelease | undefined {
+function readMixRelease(project: Project, df: DockerfileSource): MixRelease | undefined {
   if (!df.parsed.instructions.some((i) => i.keyword === 'RUN' && MIX_RELEASE.test(i.raw.replace(/\\\r?\n/g, ' ')))) return undefined;
-  for (const dir of contexts ?? [path.dirname(df.path)]) {
+  for (const dir of project.contexts.get(df.path) ?? [path.dirname(df.path)]) {
     const mixExs = read(path.join(dir, 'mix.exs'));
     if (mixExs === undefined) continue;
     const code = mixExs.replace(/#.*$/gm, '');

@@ -171,11 +171,6 @@ export interface Project {
    */
   namedContexts: Map<string, NamedContext[]>;
   copies: CopyLink[];
-  /**
-   * The COPY links of each Dockerfile, in model order: the list copyLinksOnce keeps, so the same array in every pass
-   * while the Dockerfile's text and build context stay the same (readers kept across passes compare it).
-   */
-  copiesByDockerfile: Map<string, readonly CopyLink[]>;
   errors: FileError[];
   /** How the repository builds and runs its containers; decided once at load, the same object every pass. */
   layout: Layout;
@@ -823,12 +818,9 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
   for (const [df, list] of contexts) contexts.set(df, list.slice());
 
   const copies: CopyLink[] = [];
-  const copiesByDockerfile = new Map<string, readonly CopyLink[]>();
   for (const df of dockerfiles) {
     const named = namedContexts.get(df.path);
-    const links = copyLinksOnce(df, contexts.get(df.path) ?? [], named && Object.fromEntries(named.map((n) => [n.name, n.value])));
-    copies.push(...links);
-    if (links.length) copiesByDockerfile.set(df.path, links);
+    copies.push(...copyLinksOnce(df, contexts.get(df.path) ?? [], named && Object.fromEntries(named.map((n) => [n.name, n.value]))));
   }
 
   const parents: ParentLookup = (image) => {
@@ -858,7 +850,6 @@ function buildLinks(files: Map<string, SourceFile>, cwd: string, roots: string[]
     contexts,
     namedContexts,
     copies,
-    copiesByDockerfile,
     errors,
     layout,
     composeProjects: layout.compose.projects,

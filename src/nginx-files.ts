@@ -49,45 +49,48 @@ export function reachesNginxDir(m: ContainerMapping): boolean {
 
 const GLOB = /[*?[]/;
 
-/** What COPY mappings are made from: the roots (a source outside them is not followed) and each Dockerfile's COPY links. */
-export interface CopySources {
-  readonly roots: readonly string[];
-  readonly copiesByDockerfile: { get(dockerfile: string): readonly CopyLink[] | undefined };
+const copiesIndex = new WeakMap<Project, Map<string, CopyLink[]>>();
+
+/** The project's COPY links by Dockerfile, in model order: asked per service and per Dockerfile, so not a scan of every copy each time. */
+function copiesOf(project: Project, dockerfile: string): CopyLink[] {
+  let index = copiesIndex.get(project);
+  if (!index) {
+    index = new Map();
+    for (const c of project.copies) {
+      const list = index.get(c.dockerfile.path);
+      if (list) list.push(c);
+      else index.set(c.dockerfile.path, [c]);
+    }
+    copiesIndex.set(project, index);
+  }
+  return index.get(dockerfile) ?? [];
 }
 
-const NO_COPIES: readonly CopyLink[] = [];
-
-/**
- * Mappings of each list of COPY links, with the roots they were made with: a Dockerfile keeps its list from pass to
- * pass while its text and build context stay the same (Project.copiesByDockerfile), and so its mappings.
- */
-const mappingsByLinks = new WeakMap<readonly CopyLink[], { roots: readonly string[]; mappings: ContainerMapping[] }>();
+const mappingsIndex = new WeakMap<Project, Map<string, ContainerMapping[]>>();
 
 /**
  * Mappings made by a Dockerfile's COPY/ADD instructions in the given stages (all stages when omitted).
- * Made once per list of COPY links: start-script lookups ask for every
+ * Made once per model and Dockerfile: start-script lookups ask for every
  * candidate path of every start command, and a glob source lists its folder.
- * Callers only read the mappings (the list is theirs).
  */
-export function copyMappings(project: CopySources, dockerfile: string, stages?: Set<number>): ContainerMapping[] {
-  const links = project.copiesByDockerfile.get(dockerfile) ?? NO_COPIES;
-  let known = mappingsByLinks.get(links);
-  if (!known || known.roots !== project.roots) mappingsByLinks.set(links, (known = { roots: project.roots, mappings: allCopyMappings(links, project.roots) }));
-  const all = known.mappings;
+export function copyMappings(project: Project, dockerfile: string, stages?: Set<number>): ContainerMapping[] {
+  let index = mappingsIndex.get(project);
+  if (!index) mappingsIndex.set(project, (index = new Map()));
+  let all = index.get(dockerfile);
+  if (!all) index.set(dockerfile, (all = allCopyMappings(project, dockerfile)));
   return stages ? all.filter((m) => stages.has(m.copy!.stage)) : all.slice();
 }
 
-/** The mappings of COPY links: a function of the links, the roots and the file system (which a run does not change). */
-function allCopyMappings(links: readonly CopyLink[], roots: readonly string[]): ContainerMapping[] {
+function allCopyMappings(project: Project, dockerfile: string): ContainerMapping[] {
   const out: ContainerMapping[] = [];
-  for (const c of links) {
+  for (const c of copiesOf(project, dockerfile)) {
     const origin = `${c.instruction.keyword} ${c.source} (${c.dockerfile.rel} line ${c.instruction.line + 1})`;
     const base = { replaces: false, origin, copy: c };
     const host = c.resolvedPath;
     if (host === undefined) {
       const why = c.from !== undefined ? `it copies from ${c.from}, which cannot be followed back to the repository` : 'its build context is unknown';
       out.push({ ...base, containerPath: c.dest, unknown: why });
-    } else if (!roots.some((r) => isInside(r, host))) {
+    } else if (!project.roots.some((r) => isInside(r, host))) {
       out.push({ ...base, containerPath: c.dest, unknown: `${host} is outside the paths given` });
     } else if (GLOB.test(path.basename(host)) && !GLOB.test(path.dirname(host))) {
       // `COPY *.conf /etc/nginx/conf.d/`: one mapping per matching file.

@@ -100,8 +100,7 @@ export class RunMemo<V> {
 }
 
 const runMemos = new Set<RunMemo<unknown>>();
-/** ParseMemos and RecordingMemos: answers kept across passes, dropped when the run's engine is done. */
-const parseMemos = new Set<{ clear(): void }>();
+const parseMemos = new Set<ParseMemo<object, unknown, unknown>>();
 
 /** Drop every RunMemo's and ParseMemo's answers (the driver calls it once the engine has run). */
 export function clearRunMemos(): void {
@@ -140,7 +139,7 @@ export class ParseMemo<K extends object, I, V> {
     private readonly keep: (inputs: I) => I = (inputs) => inputs,
     private readonly perKey = 4,
   ) {
-    parseMemos.add(this);
+    parseMemos.add(this as unknown as ParseMemo<object, unknown, unknown>);
   }
 
   get(key: K, inputs: I, compute: (key: K, inputs: I) => V): V {
@@ -164,100 +163,4 @@ export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** A lookup by key, as a Map's `get`: what a reader kept across passes asks of a pass's project (a Map satisfies it). */
-export interface Lookup<V> {
-  get(key: string): V | undefined;
-}
-
-/**
- * A Lookup that answers from a pass's project and writes down every key asked with its answer, so that a later
- * pass's project can be asked the same (`answersAlike`). Within a pass the project does not change, so a key asked
- * twice is answered from the record. `close` lets go of the project once the reader has returned: an answer kept
- * across passes keeps the record, never a pass's model.
- */
-export class RecordedLookup<V> implements Lookup<V> {
-  private from: Lookup<V> | undefined;
-  private readonly asked = new Map<string, V | undefined>();
-
-  constructor(
-    from: Lookup<V>,
-    /** Whether two answers are the same (default: the same object; a model keeps an unchanged file's objects). */
-    private readonly same: (a: V | undefined, b: V | undefined) => boolean = Object.is,
-  ) {
-    this.from = from;
-  }
-
-  get(key: string): V | undefined {
-    if (this.asked.has(key)) return this.asked.get(key);
-    if (!this.from) throw new Error('RecordedLookup asked after its reader returned');
-    const answer = this.from.get(key);
-    this.asked.set(key, answer);
-    return answer;
-  }
-
-  /** Whether `other` answers every key asked here as it was answered. */
-  answersAlike(other: Lookup<V>): boolean {
-    for (const [key, answer] of this.asked) if (!this.same(other.get(key), answer)) return false;
-    return true;
-  }
-
-  close(): void {
-    this.from = undefined;
-  }
-}
-
-/** A view of a pass's project for a reader kept across passes (RecordedLookup's of its parts). */
-export interface RecordedSources<P> {
-  /** Whether `project` answers everything the reader asked as it was answered. */
-  answersAlike(project: P): boolean;
-  /** The reader has returned: let go of the project. */
-  close(): void;
-}
-
-/**
- * Answers kept across the passes of a run of a reader that asks the project as it goes (which files it reads, a
- * Dockerfile's COPY links, ...): `key` is a parse object (as ParseMemo's), `inputs` the reader's other arguments,
- * compared with `same`, and `compute` gets the key, the inputs and a recording view of the project (`record`), never
- * the project itself. An answer is reused in a later pass only when the inputs are the same and that pass's project
- * answers every question the reader asked as it was answered: the reader can reach nothing else, so an input left out
- * is a compile error, not a stale answer. At most `perKey` answers per key (the oldest goes); dropped with the key
- * (a WeakMap) and by clearRunMemos.
- */
-export class RecordingMemo<K extends object, I, P, R extends P & RecordedSources<P>, V> {
-  private table = new WeakMap<K, { inputs: I; reads: R; value: V }[]>();
-
-  constructor(
-    private readonly same: (a: I, b: I) => boolean,
-    private readonly keep: (inputs: I) => I,
-    private readonly record: (project: P) => R,
-    private readonly perKey = 4,
-  ) {
-    parseMemos.add(this);
-  }
-
-  get(key: K, inputs: I, project: P, compute: (key: K, inputs: I, project: P) => V): V {
-    let known = this.table.get(key);
-    if (known) {
-      for (const k of known) {
-        if (this.same(k.inputs, inputs) && k.reads.answersAlike(project)) return k.value;
-      }
-    }
-    const reads = this.record(project);
-    let value: V;
-    try {
-      value = compute(key, inputs, reads);
-    } finally {
-      reads.close();
-    }
-    if (!known) this.table.set(key, (known = []));
-    if (known.length >= this.perKey) known.shift();
-    known.push({ inputs: this.keep(inputs), reads, value });
-    return value;
-  }
-
-  clear(): void {
-    this.table = new WeakMap();
-  }
 }

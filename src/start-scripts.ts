@@ -17,13 +17,13 @@ import path from 'node:path';
 import { serviceEnvironment } from './env-files.js';
 import { keyWhere } from './compose-service.js';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { observedKey, type CopyLink, type DockerfileSource, type ObservedWrite, type Project, type ScriptSource, type ServiceLink, type SourceFile } from './model.js';
+import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
 import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import { shellCommandConditions, shellCommands, shellPipeSources, type ImageFacts, type ShellConditionState } from './knowledge/images.js';
-import { PassMemo, RecordedLookup, RecordingMemo, RunMemo, sameItems, type Lookup, type RecordedSources } from './pass-memo.js';
-import { chainInstructions, instructionPlace, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type BuiltParent, type StageBase } from './dockerfile-info.js';
-import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping, type CopySources } from './nginx-files.js';
+import { PassMemo, RunMemo } from './pass-memo.js';
+import { chainInstructions, instructionPlace, resolveStageBase, runCommands, runShellText, variableScopes, workdirs, type StageBase } from './dockerfile-info.js';
+import { copyMappings, mountMappings, resolveContainerPath, type ContainerMapping } from './nginx-files.js';
 import { installedAtBuild } from './write-paths.js';
 import { execlineAsShell, isExecline } from './execline.js';
 import { isDirectory, isFile, isInside, sortedDirEntries } from './read.js';
@@ -32,30 +32,6 @@ import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type
 import { mixReleaseOf, releaseStartWrites } from './elixir-release.js';
 import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
 import { withArgumentBranches } from './case-branches.js';
-
-/**
- * What reading an image's start asks of the project: its folders, loaded files (the start scripts), COPY links and
- * build contexts by Dockerfile, and what verify saw images write. Each part is a lookup by path or key, which the
- * Project's Maps satisfy, so imageStart can hand the reader a view that writes down every question with its answer
- * (RecordedStartSources) and reuse the answer in a later pass whose project answers the same.
- */
-export interface StartSources extends CopySources {
-  readonly cwd: string;
-  readonly files: Lookup<SourceFile>;
-  readonly contexts: Lookup<readonly string[]>;
-  readonly layout: { readonly observedWrites: Lookup<ObservedWrite[]> };
-}
-
-/**
- * What reading an image's start reads of its stage base: the chain, its build variables, the base image's family and
- * name, and the parent built in this repository (its Dockerfile, tag and own base). sameStartBase compares exactly
- * these: a reader given a StartBase cannot read another part of a StageBase.
- */
-export type StartBase = Pick<StageBase, 'chain' | 'image' | 'buildArgs' | 'globalArgs'> & {
-  /** Of the base image's facts, its family (nginx's hook folder, LinuxServer's s6 /init): a base's facts are made anew each pass. */
-  facts?: Pick<ImageFacts, 'family'>;
-  builtFrom?: { parent: Pick<BuiltParent, 'dockerfile'> & { image: Pick<BuiltParent['image'], 'tag'> }; base: StartBase };
-};
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -72,7 +48,7 @@ export interface StartCommand {
  * each, where an ENTRYPOINT resets a CMD set in an earlier stage (as a base
  * image's CMD is reset), not one set later in its own stage.
  */
-export function startCommands(base: StartBase): StartCommand[] {
+export function startCommands(base: StageBase): StartCommand[] {
   let entrypoint: StartCommand | undefined;
   let cmd: { c: StartCommand; stage: number } | undefined;
   for (const stage of base.chain) {
@@ -96,7 +72,7 @@ export function startCommands(base: StartBase): StartCommand[] {
  * (https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact).
  * An image built elsewhere brings its own start, which the knowledge table describes.
  */
-export function imageStartCommands(base: StartBase): StartCommand[] {
+export function imageStartCommands(base: StageBase): StartCommand[] {
   const own = startCommands(base);
   const built = base.builtFrom;
   if (!built || own.some((c) => c.via === 'ENTRYPOINT')) return own;
@@ -109,17 +85,17 @@ export function imageStartCommands(base: StartBase): StartCommand[] {
 /** One image in the line an image is built on: its own stage chain, then each parent built in this repository, nearest first. */
 interface ImageLevel {
   df: DockerfileSource;
-  base: StartBase;
+  base: StageBase;
 }
 
-function imageLevels(df: DockerfileSource, base: StartBase): ImageLevel[] {
+function imageLevels(df: DockerfileSource, base: StageBase): ImageLevel[] {
   const out: ImageLevel[] = [{ df, base }];
   for (let b = base; b.builtFrom; b = b.builtFrom.base) out.push({ df: b.builtFrom.parent.dockerfile, base: b.builtFrom.base });
   return out;
 }
 
 /** What COPY puts into the image from the repository, over every level: a parent's files first, so the child's copies win. */
-function levelMappings(project: StartSources, levels: ImageLevel[]): ContainerMapping[] {
+function levelMappings(project: Project, levels: ImageLevel[]): ContainerMapping[] {
   return [...levels].reverse().flatMap((l) => copyMappings(project, l.df.path, new Set(l.base.chain.map((s) => s.index))));
 }
 
@@ -128,7 +104,7 @@ function levelMappings(project: StartSources, levels: ImageLevel[]): ContainerMa
  * shipped scripts and each service's start ask for the same list (about 5 times per image and pass; issue 13).
  * Callers only read it.
  */
-function imageLevelMappings(project: StartSources, df: DockerfileSource, base: StartBase): ContainerMapping[] {
+function imageLevelMappings(project: Project, df: DockerfileSource, base: StageBase): ContainerMapping[] {
   const known = levelMappingsInPass.get(base, () => []);
   for (const k of known) if (k.df === df && k.project === project) return k.mappings;
   const mappings = levelMappings(project, imageLevels(df, base));
@@ -136,10 +112,10 @@ function imageLevelMappings(project: StartSources, df: DockerfileSource, base: S
   return mappings;
 }
 
-const levelMappingsInPass = new PassMemo<StartBase, { project: StartSources; df: DockerfileSource; mappings: ContainerMapping[] }[]>();
+const levelMappingsInPass = new PassMemo<StageBase, { project: Project; df: DockerfileSource; mappings: ContainerMapping[] }[]>();
 
 /** The WORKDIR the image starts in: the last its chain sets, else its built parent's (an inherited WORKDIR), else `/`. */
-function imageWorkdir(base: StartBase): string {
+function imageWorkdir(base: StageBase): string {
   if (!base.builtFrom || chainInstructions(base.chain).some((i) => i.keyword === 'WORKDIR')) return workdirs(base.chain, base.buildArgs, base.globalArgs).final;
   return imageWorkdir(base.builtFrom.base);
 }
@@ -229,7 +205,7 @@ function containerPaths(word: string, workdir: string): string[] {
 }
 
 /** The file in the repository a COPY of the chain puts at `containerPath` (the latest one), if any. */
-function hostFileAt(project: StartSources, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
+function hostFileAt(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
   for (let i = mappings.length - 1; i >= 0; i--) {
     const m = mappings[i]!;
     if (!m.hostPath) continue;
@@ -249,7 +225,7 @@ function hostFileAt(project: StartSources, mappings: readonly ContainerMapping[]
  * copied package.json there with `COPY package.json yarn.lock /srv/app/`, which the model's one-source resolution cannot
  * follow). One stage deep; only for files the framework readers ask for (package.json, settings modules).
  */
-function hostFileFromStage(project: StartSources, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
+function hostFileFromStage(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
   for (let i = mappings.length - 1; i >= 0; i--) {
     const m = mappings[i]!;
     const c = m.copy;
@@ -269,7 +245,7 @@ function hostFileFromStage(project: StartSources, mappings: readonly ContainerMa
  * `COPY --from=<stage> DIR` whose stage copied it there (Maintainerr's `COPY --from=BUILDER /opt ./`, whose builder
  * stage did `COPY start.sh /opt/start.sh`: the ENTRYPOINT's script, and the supervisord it starts, were not read).
  */
-function startFileAt(project: StartSources, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
+function startFileAt(project: Project, mappings: readonly ContainerMapping[], containerPath: string): string | undefined {
   return hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
 }
 
@@ -321,7 +297,7 @@ export interface StartScriptRef {
  * those it inherits from parent images built here (imageStartCommands), found
  * among the files any of those images copies in.
  */
-export function startScriptRefs(project: StartSources, df: DockerfileSource, base: StartBase): StartScriptRef[] {
+export function startScriptRefs(project: Project, df: DockerfileSource, base: StageBase): StartScriptRef[] {
   const workdir = imageWorkdir(base);
   const out: StartScriptRef[] = [];
   // The COPY mappings, made once for every candidate path of every start command.
@@ -378,7 +354,7 @@ export function startScriptRefs(project: StartSources, df: DockerfileSource, bas
  * (a single-page app's `env.sh` that writes the API URL into the web root)
  * adds to the start. An ENTRYPOINT of the repository replaces that entrypoint.
  */
-function entrypointHookDir(base: StartBase): { dir: string; entrypoint: string } | undefined {
+function entrypointHookDir(base: StageBase): { dir: string; entrypoint: string } | undefined {
   const family = base.facts?.family;
   if (family !== 'nginx' && family !== 'nginx-unprivileged') return undefined;
   if (imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT')) return undefined;
@@ -386,7 +362,7 @@ function entrypointHookDir(base: StartBase): { dir: string; entrypoint: string }
 }
 
 /** The hook scripts the COPY mappings put in `dir`, by their name's order (as the entrypoint's `find | sort -V` runs them). */
-function hookScripts(project: StartSources, mappings: readonly ContainerMapping[], dir: string): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
+function hookScripts(project: Project, mappings: readonly ContainerMapping[], dir: string): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
   const found = new Map<string, { hostPath: string; containerPath: string; instruction?: DfInstruction }>();
   for (const m of mappings) {
     if (!m.hostPath) continue;
@@ -414,7 +390,7 @@ function hookScripts(project: StartSources, mappings: readonly ContainerMapping[
  * s6-overlay's `/init` starts the image: its own ENTRYPOINT ["/init"], or a LinuxServer.io base's, which the
  * image keeps when it sets no ENTRYPOINT. The instruction to attach its scripts to.
  */
-function s6OverlayInit(base: StartBase): { instruction: DfInstruction } | undefined {
+function s6OverlayInit(base: StageBase): { instruction: DfInstruction } | undefined {
   const commands = imageStartCommands(base);
   const entry = commands.find((c) => c.via === 'ENTRYPOINT');
   if (entry) return entry.argv?.[0] === '/init' ? { instruction: entry.instruction } : undefined;
@@ -433,7 +409,7 @@ function s6OverlayInit(base: StartBase): { instruction: DfInstruction } | undefi
  * script (`#!/command/execlineb -P` then `with-contenv`, `s6-setuidgid abc`, the program): it is read in its shell form
  * (src/execline.ts); other execline files than `run` and a one-line `up` are not read.
  */
-function s6Scripts(project: StartSources, mappings: readonly ContainerMapping[]): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
+function s6Scripts(project: Project, mappings: readonly ContainerMapping[]): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
   const out: { hostPath: string; containerPath: string; instruction?: DfInstruction }[] = [];
   const add = (f: { hostPath: string; containerPath: string; instruction?: DfInstruction }) => {
     if (!out.some((o) => o.hostPath === f.hostPath) && out.length < S6_SCRIPTS) out.push(f);
@@ -489,7 +465,7 @@ const S6_SCRIPTS = 48;
  * Files the COPY mappings put under a container folder, down to `depth` levels below it (1: its files; 2: the files
  * of its subfolders too), through a COPY of the folder itself or of a tree above it (`COPY root/ /`), by path order.
  */
-function filesUnder(project: StartSources, mappings: readonly ContainerMapping[], dir: string, depth: number): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
+function filesUnder(project: Project, mappings: readonly ContainerMapping[], dir: string, depth: number): { hostPath: string; containerPath: string; instruction?: DfInstruction }[] {
   const found = new Map<string, { hostPath: string; containerPath: string; instruction?: DfInstruction }>();
   const inProject = (p: string) => project.roots.some((r) => isInside(r, p));
   for (const m of mappings) {
@@ -532,7 +508,7 @@ const CALLED_SCRIPTS = 24;
  * root start the callers ask about.
  */
 function followCalledScripts<T extends { hostPath: string; containerPath: string }>(
-  project: StartSources,
+  project: Project,
   first: T[],
   mappings: readonly ContainerMapping[],
   workdir: string,
@@ -564,7 +540,7 @@ function followCalledScripts<T extends { hostPath: string; containerPath: string
 }
 
 /** A script's text: as the model loaded it, else from disk (candidates are found before the model loads them). */
-function scriptText(project: StartSources, hostPath: string): string | undefined {
+function scriptText(project: Project, hostPath: string): string | undefined {
   const loaded = project.files.get(hostPath);
   if (loaded) return loaded.text;
   try {
@@ -646,7 +622,7 @@ const ASSIGNMENT_OR_LOCAL = /^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A
  * `local`, which only lives in a function), in file order, over the image's ENV; a sourced file the image's COPYs do not
  * bring, or one named through a variable, adds nothing.
  */
-function withSourcedVariables(project: StartSources, mappings: readonly ContainerMapping[], text: string, workdir: string, vars: Map<string, string | undefined>): Map<string, string | undefined> {
+function withSourcedVariables(project: Project, mappings: readonly ContainerMapping[], text: string, workdir: string, vars: Map<string, string | undefined>): Map<string, string | undefined> {
   let out: Map<string, string | undefined> | undefined;
   for (const { text: line } of logicalLines(text)) {
     if (!/(^|[;&|]\s*)(\.|source)\s/.test(line)) continue;
@@ -1954,7 +1930,7 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
   const key = base.chain.map((st) => st.index).join(',');
   let start = byChain.get(key);
   if (!start) {
-    start = startsInRun.get(base.chain[base.chain.length - 1] ?? df.parsed, { df, base }, project, readStartOf);
+    start = readImageStart(project, df, base);
     byChain.set(key, start);
   }
   return start;
@@ -1967,101 +1943,7 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
  */
 const startInPass = new PassMemo<DockerfileSource, Map<string, ImageStart>>();
 
-/**
- * readImageStart's answers across the passes of a run, by the chain's last stage (a parse object, which a pass keeps
- * while it does not change the file): reused when the Dockerfile, the StartBase (sameStartBase) and everything the
- * reader asked of the project (RecordedStartSources: the scripts it read, the COPY links and build contexts of each
- * Dockerfile, what verify saw) are the same. Most of a run's passes change a Dockerfile once, and the last pass none.
- * Callers only read an ImageStart.
- */
-const startsInRun = new RecordingMemo<object, { df: DockerfileSource; base: StartBase }, StartSources, RecordedStartSources, ImageStart>(
-  (a, b) => a.df === b.df && sameStartBase(a.base, b.base),
-  (inputs) => ({ df: inputs.df, base: startBaseCopy(inputs.base) }),
-  (project) => new RecordedStartSources(project),
-);
-
-/** readImageStart as startsInRun calls it: a function of module scope, so it sees only what the memo hands it. */
-function readStartOf(_: object, inputs: { df: DockerfileSource; base: StartBase }, sources: StartSources): ImageStart {
-  return readImageStart(sources, inputs.df, inputs.base);
-}
-
-/** Whether two StartBases say the same: the same stages, image and facts, build variables, and parent built here. */
-function sameStartBase(a: StartBase, b: StartBase): boolean {
-  if (a === b) return true;
-  if (!sameItems(a.chain, b.chain) || a.image !== b.image || a.facts?.family !== b.facts?.family || !a.facts !== !b.facts || a.globalArgs !== b.globalArgs || !sameArgs(a.buildArgs, b.buildArgs)) return false;
-  const pa = a.builtFrom;
-  const pb = b.builtFrom;
-  if (!pa || !pb) return pa === pb;
-  return pa.parent.dockerfile === pb.parent.dockerfile && pa.parent.image.tag === pb.parent.image.tag && sameStartBase(pa.base, pb.base);
-}
-
-/** Build arguments alike, in the same order (readers go through them in order). */
-function sameArgs(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  if (a === b) return true;
-  const ka = a ? Object.keys(a) : [];
-  const kb = b ? Object.keys(b) : [];
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || a![ka[i]!] !== b![kb[i]!]) return false;
-  return true;
-}
-
-/** The parts of a StartBase an answer is kept with, copied (a pass's StageBase holds more, and its lists are the pass's). */
-function startBaseCopy(base: StartBase): StartBase {
-  const built = base.builtFrom;
-  return {
-    chain: base.chain.slice(),
-    image: base.image,
-    ...(base.facts ? { facts: { family: base.facts.family } } : {}),
-    buildArgs: base.buildArgs && { ...base.buildArgs },
-    globalArgs: base.globalArgs,
-    ...(built ? { builtFrom: { parent: { dockerfile: built.parent.dockerfile, image: { tag: built.parent.image.tag } }, base: startBaseCopy(built.base) } } : {}),
-  };
-}
-
-/**
- * The project as readImageStart sees it, one view per reading: each lookup answers from the pass's project and is
- * written down, so a later pass can check that its project answers alike (answersAlike) before the reading is reused.
- * The loaded files and COPY links compare as objects (the model keeps an unchanged file's SourceFile, and its COPY
- * links while its text and build context stay), build contexts by their folders, verify's observations as the list
- * it set. The folders (cwd, roots) are the run's.
- */
-class RecordedStartSources implements StartSources, RecordedSources<StartSources> {
-  readonly cwd: string;
-  readonly roots: readonly string[];
-  readonly files: RecordedLookup<SourceFile>;
-  readonly contexts: RecordedLookup<readonly string[]>;
-  readonly copiesByDockerfile: RecordedLookup<readonly CopyLink[]>;
-  readonly layout: { readonly observedWrites: RecordedLookup<ObservedWrite[]> };
-
-  constructor(project: StartSources) {
-    this.cwd = project.cwd;
-    this.roots = project.roots;
-    this.files = new RecordedLookup(project.files);
-    this.contexts = new RecordedLookup(project.contexts, (a, b) => a === b || (!!a && !!b && sameItems(a, b)));
-    this.copiesByDockerfile = new RecordedLookup(project.copiesByDockerfile);
-    this.layout = { observedWrites: new RecordedLookup(project.layout.observedWrites) };
-  }
-
-  answersAlike(project: StartSources): boolean {
-    return (
-      project.cwd === this.cwd &&
-      project.roots === this.roots &&
-      this.copiesByDockerfile.answersAlike(project.copiesByDockerfile) &&
-      this.files.answersAlike(project.files) &&
-      this.contexts.answersAlike(project.contexts) &&
-      this.layout.observedWrites.answersAlike(project.layout.observedWrites)
-    );
-  }
-
-  close(): void {
-    this.files.close();
-    this.contexts.close();
-    this.copiesByDockerfile.close();
-    this.layout.observedWrites.close();
-  }
-}
-
-function readImageStart(project: StartSources, df: DockerfileSource, base: StartBase): ImageStart {
+function readImageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
   const levels = imageLevels(df, base);
   const workdir = imageWorkdir(base);
   // The ENV a script sees: its parents' first, the image's own over them.
@@ -2120,7 +2002,7 @@ function joinImageProgramEntrypoint(commands: StartCommand[]): StartCommand[] {
 }
 
 /** Reads a file of the container from the repository: where the image's COPYs (or a stage's, hostFileFromStage) or the service's mounts put it. */
-function containerFileReader(project: StartSources, mappings: readonly ContainerMapping[]): ReadContainerFile {
+function containerFileReader(project: Project, mappings: readonly ContainerMapping[]): ReadContainerFile {
   return (containerPath: string) => {
     const hostPath = hostFileAt(project, mappings, containerPath) ?? hostFileFromStage(project, mappings, containerPath);
     if (!hostPath) return undefined;
@@ -2136,7 +2018,7 @@ function containerFileReader(project: StartSources, mappings: readonly Container
  * A step down in the code of the app the start runs (appCodeDrops): the entry files its command and scripts run, and
  * the files they load, read where the image or the service's mounts put them.
  */
-function startAppCode(project: StartSources, mappings: readonly ContainerMapping[], commands: { text: string }[], scripts: ImageStart['scripts'], workdir: string): AppCodeReading | undefined {
+function startAppCode(project: Project, mappings: readonly ContainerMapping[], commands: { text: string }[], scripts: ImageStart['scripts'], workdir: string): AppCodeReading | undefined {
   const read = containerFileReader(project, mappings);
   const entries = appEntryFiles([...commands, ...scripts.map((x) => ({ text: x.source.text }))], workdir, read);
   if (!entries.length) return undefined;
@@ -2149,7 +2031,7 @@ function startAppCode(project: StartSources, mappings: readonly ContainerMapping
 
 /** What the framework a start runs writes at start (frameworkStartWrites), its files read where the image or the service's mounts put them. */
 function startFrameworkWrites(
-  project: StartSources,
+  project: Project,
   df: DockerfileSource | undefined,
   mappings: readonly ContainerMapping[],
   commands: { text: string; where: string }[],
@@ -2176,7 +2058,7 @@ function startFrameworkWrites(
  * needed), so a server a `sh -c` starts is seen whichever start names it.
  */
 function startUsers(
-  project: StartSources,
+  project: Project,
   mappings: readonly ContainerMapping[],
   commands: { text: string; where: string }[],
   scripts: ImageStart['scripts'],
@@ -2301,7 +2183,7 @@ const SUPERVISORD_DEFAULTS = ['/etc/supervisord.conf', '/etc/supervisor/supervis
  * under /etc/supervisor*).
  */
 function supervisedRootPrograms(
-  project: StartSources,
+  project: Project,
   mappings: readonly ContainerMapping[],
   texts: string[],
   workdir: string,
@@ -2419,7 +2301,7 @@ const SERVER_USER_FLAGS: Record<string, { user: string[]; group: string[] }> = {
  * values left to variables are not evidence.
  */
 function imageRunUsers(
-  project: StartSources,
+  project: Project,
   mappings: readonly ContainerMapping[],
   texts: { text: string; where: string }[],
   workdir: string,
