@@ -306,6 +306,9 @@ export function withVariableBranches(text: string, env: KnownEnv): string {
       blank(parsed.end - 4, parsed.end);
       continue;
     }
+    // Most ifs test something else: only a chain whose first test compares a known variable is read to its fi.
+    const first = /^if[ \t]+([^\n;]*?)[ \t]*(?:;[ \t]*|\r?\n[ \t]*)then\b/.exec(text.slice(at, at + 400));
+    if (!first || comparisonVerdict(first[1]!, known) === undefined) continue;
     const chain = readIfChain(text, at);
     if (!chain) continue;
     // The first test that holds chooses its branch; a test not known before it might have held first: nothing is chosen.

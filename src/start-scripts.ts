@@ -241,6 +241,14 @@ export interface BranchEnv {
  * a name is known where they all agree (`IMAGE_ENV` marks one that leaves the name to the image's ENV).
  */
 function serviceBranchEnv(s: ServiceLink): BranchEnv {
+  return serviceBranchEnvInPass.get(s, () => readServiceBranchEnv(s));
+}
+
+/** Per pass: imageStart asks for every image of a service many times, and env files are read from disk. */
+const serviceBranchEnvInPass = new PassMemo<ServiceLink, BranchEnv>();
+const imageBranchEnvInPass = new PassMemo<DockerfileSource, BranchEnv>();
+
+function readServiceBranchEnv(s: ServiceLink): BranchEnv {
   if (!s.overrides.length) return ownBranchEnv(s);
   const variants = [s, ...s.overrides].map(ownBranchEnv);
   if (variants.some((v) => v.all)) return { mode: 'service', all: true, values: {} };
@@ -281,6 +289,10 @@ function ownBranchEnv(s: ServiceLink): BranchEnv {
 
 /** The BranchEnv of an image as the services that run it see it: every value any of them sets, per name. */
 function imageBranchEnv(project: Project, df: DockerfileSource): BranchEnv {
+  return imageBranchEnvInPass.get(df, () => readImageBranchEnv(project, df));
+}
+
+function readImageBranchEnv(project: Project, df: DockerfileSource): BranchEnv {
   const values: Record<string, (string | null)[]> = {};
   for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
     const one = serviceBranchEnv(s);
