@@ -248,3 +248,259 @@ export function globMatches(pattern: string, value: string): boolean | undefined
     return undefined; // a bracket expression not understood here: whether it matches is not known
   }
 }
+
+// A start script shared by several images often branches on an environment variable each image or service sets
+// (docker-openwisp's init_command.sh: `if [ "$MODULE_NAME" = 'dashboard' ]; then … elif [ "$MODULE_NAME" = 'postfix' ];
+// then … fi`, each Dockerfile `ENV MODULE_NAME=…`, celery services `environment: - MODULE_NAME=celery`). Where the value
+// the container sees is known, only the branch it selects is read: an `if`/`elif`/`else` chain whose every test up to
+// the chosen one compares the variable with a literal, or a `case "$VAR" in`. Where it is not known (`env`
+// answers undefined), every branch is read, as before.
+
+/** The value a variable has in the container, or undefined where it is not known (unset in the chain, or set elsewhere). */
+export type KnownEnv = (name: string) => string | undefined;
+
+/**
+ * The script's text with only the branches known variable values run: every other branch's characters are spaces (line
+ * numbers and offsets kept), and the chosen branch's `if … then`/`elif … then`/`else`/`fi` (or `case … in`, pattern,
+ * `;;`, esac) too, so its commands read as unconditional where nothing else around them is. A variable the script
+ * itself assigns, reads or loops over is not known here.
+ */
+export function withVariableBranches(text: string, env: KnownEnv): string {
+  if (!/\$\{?[A-Za-z_]/.test(text)) return text;
+  const bare = stripComments(text);
+  const known = (name: string): string | undefined => {
+    if (assignedInScript(bare, name)) return undefined;
+    return env(name);
+  };
+  const chars = text.split('');
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = ' ';
+  };
+  const starts = /(^|[\n;&|(]|\bthen|\bdo|\belse)[ \t]*(if|case)[ \t]/g;
+  for (let m = starts.exec(text); m; m = starts.exec(text)) {
+    const at = m.index + m[1]!.length + (m[0].length - m[1]!.length - m[2]!.length - 1);
+    if (chars[at] === ' ') continue; // inside a branch already blanked
+    if (m[2] === 'case') {
+      const head = /^case[ \t]+(\S+)[ \t]+in\b/.exec(text.slice(at));
+      const v = head ? variableOf(head[1]!) : undefined;
+      if (!head || !v) continue;
+      const value = known(v.name);
+      const parsed = readCase(text, at + head[0].length);
+      if (value === undefined || !parsed || parsed.fallsThrough) continue;
+      const verdicts = parsed.branches.map((b) => {
+        if (b.dynamic) return undefined;
+        const each = b.patterns.map((p) => globMatches(p, value));
+        return each.includes(true) ? true : each.includes(undefined) ? undefined : false;
+      });
+      const chosen = verdicts.findIndex((x) => x !== false);
+      if (chosen >= 0 && verdicts[chosen] === undefined) continue;
+      parsed.branches.forEach((b, i) => {
+        if (i !== chosen) blank(b.start, b.end);
+      });
+      blank(at, at + head[0].length);
+      if (chosen >= 0) {
+        const b = parsed.branches[chosen]!;
+        blank(b.start, b.body[0]);
+        blank(b.body[1], b.end);
+      }
+      blank(parsed.end - 4, parsed.end);
+      continue;
+    }
+    // Most ifs test something else: only a chain whose first test compares a known variable is read to its fi.
+    const first = /^if[ \t]+([^\n;]*?)[ \t]*(?:;[ \t]*|\r?\n[ \t]*)then\b/.exec(text.slice(at, at + 400));
+    if (!first || comparisonVerdict(first[1]!, known) === undefined) continue;
+    const chain = readIfChain(text, at);
+    if (!chain) continue;
+    // The first test that holds chooses its branch; a test not known before it might have held first: nothing is chosen.
+    let chosen = -1;
+    let unknown = false;
+    for (let i = 0; i < chain.branches.length; i++) {
+      const b = chain.branches[i]!;
+      if (b.test === undefined) {
+        chosen = i; // else
+        break;
+      }
+      const verdict = comparisonVerdict(b.test, known);
+      if (verdict === undefined) {
+        unknown = true;
+        break;
+      }
+      if (verdict) {
+        chosen = i;
+        break;
+      }
+    }
+    if (unknown) continue;
+    chain.branches.forEach((b, i) => {
+      if (i !== chosen) blank(b.start, b.end);
+    });
+    if (chosen >= 0) blank(chain.branches[chosen]!.start, chain.branches[chosen]!.bodyStart);
+    blank(chain.fi, chain.fi + 2);
+  }
+  const out = chars.join('');
+  return out === text ? text : out;
+}
+
+/** `$X`, `${X}`, `"$X"`, `"${X}"`: the variable a word is, and whether it is quoted. */
+function variableOf(word: string): { name: string; quoted: boolean } | undefined {
+  const m = /^("?)\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})\1$/.exec(word);
+  return m ? { name: (m[2] ?? m[3])!, quoted: m[1] === '"' } : undefined;
+}
+
+/** A word without expansions: its value with quotes removed, and whether any of it was quoted. */
+function literalOf(word: string): { value: string; quoted: boolean } | undefined {
+  if (/[$`\\]/.test(word)) return undefined;
+  if (/^"[^"]*"$|^'[^']*'$/.test(word)) return { value: word.slice(1, -1), quoted: true };
+  if (/["']/.test(word)) return undefined;
+  return { value: word, quoted: false };
+}
+
+const TEST_WORD = String.raw`("[^"\n]*"|'[^'\n]*'|[^\s;&|'"()<>]+)`;
+const COMPARISON = new RegExp(String.raw`^(?:\[[ \t]+${TEST_WORD}[ \t]+(=|==|!=)[ \t]+${TEST_WORD}[ \t]+\]|test[ \t]+${TEST_WORD}[ \t]+(=|==|!=)[ \t]+${TEST_WORD}|\[\[[ \t]+${TEST_WORD}[ \t]+(=|==|!=)[ \t]+${TEST_WORD}[ \t]+\]\])$`);
+
+/**
+ * Whether a test (`[ "$X" = lit ]`, `[ "$X" != lit ]`, `test $X == lit`, `[[ $X == lit ]]`, either side) holds for the
+ * known value: undefined for any other test, a value not known, or an unquoted variable the shell would split or glob.
+ * `[[ … == word ]]` matches an unquoted right-hand word as a pattern (bash(1), "[[ expression ]]").
+ */
+function comparisonVerdict(test: string, known: KnownEnv): boolean | undefined {
+  const m = COMPARISON.exec(test.trim());
+  if (!m) return undefined;
+  const double = m[7] !== undefined;
+  const [left, op, right] = m[1] !== undefined ? [m[1], m[2]!, m[3]!] : m[4] !== undefined ? [m[4], m[5]!, m[6]!] : [m[7]!, m[8]!, m[9]!];
+  let variable = variableOf(left);
+  let literal = literalOf(right);
+  let variableOnLeft = true;
+  if (!variable || !literal) {
+    variable = variableOf(right);
+    literal = literalOf(left);
+    variableOnLeft = false;
+  }
+  if (!variable || !literal) return undefined;
+  const value = known(variable.name);
+  if (value === undefined) return undefined;
+  // Unquoted outside [[ ]], the value is split and globbed: only a plain non-empty word reads as itself.
+  if (!double && !variable.quoted && !/^[A-Za-z0-9_.,:@%+\/-]+$/.test(value)) return undefined;
+  let equal: boolean | undefined;
+  if (double && variableOnLeft && !literal.quoted) equal = globMatches(literal.value, value);
+  else if (double && !variableOnLeft && !variable.quoted) return undefined; // the value is the pattern
+  else equal = literal.value === value;
+  if (equal === undefined) return undefined;
+  return op === '!=' ? !equal : equal;
+}
+
+/** The script assigns, reads, exports with a value, loops over or unsets the variable: its value at a test is not the environment's. */
+function assignedInScript(bare: string, name: string): boolean {
+  const n = name.replace(/[^A-Za-z0-9_]/g, '');
+  return new RegExp(String.raw`(^|[\s;&|(])(?:(?:export|local|readonly|declare|typeset)[ \t]+(?:-\w+[ \t]+)*)?${n}\+?=|\b(?:read|getopts|unset|mapfile|readarray|printf[ \t]+-v)\b[^\n;]*[ \t]${n}\b|\bfor[ \t]+${n}\b|\$\{${n}:?=`).test(bare);
+}
+
+interface IfChain {
+  /** Each branch from its keyword (`if`, `elif`, `else`) to the next or to the `fi`; `test` undefined for an else. */
+  branches: { start: number; end: number; bodyStart: number; test?: string }[];
+  /** Where the `fi` is. */
+  fi: number;
+}
+
+/** An `if` chain from its `if` at `at`, read to its `fi`: nested ifs, cases, quotes, `$(…)` and comments stepped over. */
+function readIfChain(text: string, at: number): IfChain | undefined {
+  const branches: IfChain['branches'] = [];
+  const n = text.length;
+  const header = (from: number): { test: string; bodyStart: number } | undefined => {
+    const m = /^(?:if|elif)[ \t]+([^\n;]*?)[ \t]*(?:;[ \t]*|\r?\n[ \t]*)then\b/.exec(text.slice(from, from + 400));
+    return m ? { test: m[1]!, bodyStart: from + m[0].length } : undefined;
+  };
+  const first = header(at);
+  if (!first) return undefined;
+  branches.push({ start: at, end: n, bodyStart: first.bodyStart, test: first.test });
+  let i = first.bodyStart;
+  let depth = 0;
+  let commandStart = true;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '#' && /[ \t\n;]/.test(text[i - 1] ?? '\n')) {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) return undefined;
+      i = close + 1;
+      commandStart = false;
+      continue;
+    }
+    if (c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < n && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
+      if (j >= n) return undefined;
+      i = j + 1;
+      commandStart = false;
+      continue;
+    }
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (c === '<' && text[i + 1] === '<') return undefined; // a heredoc's lines are not commands: not read here
+    if (c === '$' && text[i + 1] === '(') {
+      let d = 0;
+      let j = i + 1;
+      for (; j < n; j++) {
+        if (text[j] === '(') d++;
+        else if (text[j] === ')' && --d === 0) break;
+      }
+      i = j + 1;
+      commandStart = false;
+      continue;
+    }
+    if (/[;&|\n(]/.test(c)) {
+      commandStart = true;
+      i++;
+      continue;
+    }
+    if (/[ \t\r)]/.test(c)) {
+      i++;
+      continue;
+    }
+    const w = /^[^\s;&|()'"`\\$#<>]+/.exec(text.slice(i, i + 200));
+    if (!w) {
+      commandStart = false;
+      i++;
+      continue;
+    }
+    const word = w[0];
+    if (commandStart && word === 'case') {
+      const m = /^case[ \t]+\S+[ \t]+in\b/.exec(text.slice(i));
+      const inner = m ? readCase(text, i + m[0].length) : undefined;
+      if (!inner) return undefined;
+      i = inner.end;
+      commandStart = false;
+      continue;
+    }
+    if (commandStart && word === 'if') depth++;
+    else if (commandStart && word === 'fi') {
+      if (depth === 0) {
+        branches[branches.length - 1]!.end = i;
+        return { branches, fi: i };
+      }
+      depth--;
+    } else if (commandStart && depth === 0 && word === 'elif') {
+      const h = header(i);
+      if (!h) return undefined;
+      branches[branches.length - 1]!.end = i;
+      branches.push({ start: i, end: n, bodyStart: h.bodyStart, test: h.test });
+      i = h.bodyStart;
+      commandStart = true;
+      continue;
+    } else if (commandStart && depth === 0 && word === 'else') {
+      branches[branches.length - 1]!.end = i;
+      branches.push({ start: i, end: n, bodyStart: i + 4 });
+      i += 4;
+      commandStart = true;
+      continue;
+    }
+    commandStart = /^(then|do|else|elif|if|while|until|!|\{)$/.test(word);
+    i += word.length;
+  }
+  return undefined;
+}

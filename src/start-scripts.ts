@@ -14,7 +14,7 @@
 //
 // Shell is read, never run: an approximation that errs towards "not known".
 import path from 'node:path';
-import { serviceEnvironment } from './env-files.js';
+import { envFileAssignments, envFileRefs, readEnvFileFromDisk, serviceEnvironment, unresolvedEnvFiles } from './env-files.js';
 import { keyWhere } from './compose-service.js';
 import { openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { observedKey, type DockerfileSource, type Project, type ScriptSource, type ServiceLink } from './model.js';
@@ -31,7 +31,7 @@ import { lineStartOf, lineEndOf } from './text.js';
 import { frameworkStartWrites, packageStartBuilds, type FrameworkStartText, type ReadContainerFile } from './framework-starts.js';
 import { mixReleaseOf, releaseStartWrites } from './elixir-release.js';
 import { appCodeDrops, appEntryFiles, type AppCodeReading } from './app-drops.js';
-import { withArgumentBranches } from './case-branches.js';
+import { withArgumentBranches, withVariableBranches, type KnownEnv } from './case-branches.js';
 
 /** The ENTRYPOINT or CMD the image starts with, as argv (exec form) or shell text. */
 export interface StartCommand {
@@ -190,10 +190,127 @@ function scriptArguments(starts: readonly { argv?: string[]; shell?: string }[],
   return undefined;
 }
 
-/** A start script as its known arguments run it (withArgumentBranches): the same file, its other `case "$1"` branches blanked. */
-function withKnownBranches(file: ScriptSource, args: string[] | undefined): ScriptSource {
-  const text = withArgumentBranches(file.text, args);
+/**
+ * A start script as its known arguments and environment run it (withArgumentBranches, withVariableBranches): the same
+ * file, its other `case "$1"` branches and the branches of tests on a variable whose value is known blanked.
+ */
+function withKnownBranches(file: ScriptSource, args: string[] | undefined, env?: KnownEnv): ScriptSource {
+  const text = env ? withVariableBranches(withArgumentBranches(file.text, args), env) : withArgumentBranches(file.text, args);
   return text === file.text ? file : { ...file, text };
+}
+
+/**
+ * What compose says of the variables a container sees, over the image's ENV, for choosing a script's branches.
+ * `service`: the service's own (`values` holds what `environment:` sets, null for a name set from the shell or by an
+ * env file). `image`: every value the services that run the image set (null: not known); the image's ENV counts only
+ * where all of them agree with it. `all`: not known for any name (an env file whose path or text is not read).
+ */
+export interface BranchEnv {
+  mode: 'image' | 'service';
+  all?: true;
+  values: Record<string, (string | null)[]>;
+}
+
+/**
+ * The BranchEnv one compose service sets: `environment:` (list or map) over its env files, whose names are not trusted.
+ * A service an override file extends runs as either (docker-compose.override.yml, or a -f file chosen per deployment):
+ * a name is known where they all agree (`IMAGE_ENV` marks one that leaves the name to the image's ENV).
+ */
+function serviceBranchEnv(s: ServiceLink): BranchEnv {
+  return serviceBranchEnvInPass.get(s, () => readServiceBranchEnv(s));
+}
+
+/** Per pass: imageStart asks for every image of a service many times, and env files are read from disk. */
+const serviceBranchEnvInPass = new PassMemo<ServiceLink, BranchEnv>();
+const imageBranchEnvInPass = new PassMemo<DockerfileSource, BranchEnv>();
+
+function readServiceBranchEnv(s: ServiceLink): BranchEnv {
+  if (!s.overrides.length) return ownBranchEnv(s);
+  const variants = [s, ...s.overrides].map(ownBranchEnv);
+  if (variants.some((v) => v.all)) return { mode: 'service', all: true, values: {} };
+  const values: Record<string, (string | null)[]> = {};
+  for (const name of new Set(variants.flatMap((v) => Object.keys(v.values)))) values[name] = variants.map((v) => (v.values[name] ? v.values[name]![0]! : IMAGE_ENV));
+  return { mode: 'service', values };
+}
+
+/** In a service's BranchEnv: this variant of the service leaves the name to the image's ENV. */
+const IMAGE_ENV = '\u0000image ENV';
+
+function ownBranchEnv(s: ServiceLink): BranchEnv {
+  // An env file may be edited per deployment (docker-openwisp's .env is the user's): a name it sets is not known, nor
+  // every name when the file is not read at all.
+  if (unresolvedEnvFiles(s).length) return { mode: 'service', all: true, values: {} };
+  const values: Record<string, (string | null)[]> = {};
+  for (const ref of envFileRefs(s)) {
+    const text = readEnvFileFromDisk(ref.path);
+    if (text === undefined) {
+      if (ref.required) return { mode: 'service', all: true, values: {} };
+      continue;
+    }
+    for (const name of envFileAssignments(text).keys()) values[name] = [null];
+  }
+  const env = s.effective.environment;
+  const set = (name: string, value: unknown) => {
+    values[name] = [typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? (String(value).includes('$') ? null : String(value)) : null];
+  };
+  if (Array.isArray(env)) {
+    for (const item of env) {
+      if (typeof item !== 'string') continue;
+      const eq = item.indexOf('=');
+      set(eq < 0 ? item : item.slice(0, eq), eq < 0 ? undefined : item.slice(eq + 1));
+    }
+  } else if (env && typeof env === 'object') for (const [k, v] of Object.entries(env as Record<string, unknown>)) set(k, v);
+  return { mode: 'service', values };
+}
+
+/** The BranchEnv of an image as the services that run it see it: every value any of them sets, per name. */
+function imageBranchEnv(project: Project, df: DockerfileSource): BranchEnv {
+  return imageBranchEnvInPass.get(df, () => readImageBranchEnv(project, df));
+}
+
+function readImageBranchEnv(project: Project, df: DockerfileSource): BranchEnv {
+  const values: Record<string, (string | null)[]> = {};
+  for (const s of project.servicesByDockerfile.get(df.path) ?? []) {
+    const one = serviceBranchEnv(s);
+    if (one.all) return { mode: 'image', all: true, values: {} };
+    for (const [k, v] of Object.entries(one.values)) (values[k] ??= []).push(...v);
+  }
+  return { mode: 'image', values };
+}
+
+function branchEnvKey(env: BranchEnv): string {
+  return JSON.stringify([env.mode, env.all ?? false, Object.entries(env.values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/** The ENV the image's containers start with, over its levels and stages (a parent's first, the last one wins); a value holding a variable is not known. */
+function containerEnv(levels: readonly ImageLevel[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const level of [...levels].reverse()) {
+    for (const ins of chainInstructions(level.base.chain)) {
+      if (ins.keyword !== 'ENV') continue;
+      for (const p of ins.properties) out.set(p.name, p.value === undefined || p.value === null || /[$`]/.test(p.value) ? undefined : p.value);
+    }
+  }
+  return out;
+}
+
+/**
+ * The value a variable has when a start script tests it, where known: compose's (BranchEnv) over the image's ENV. Not
+ * known where a file the script sources sets it (`seen` differs from the ENV there), or nothing here sets it (a base
+ * image not built here may).
+ */
+function knownEnv(envs: Map<string, string | undefined>, branchEnv: BranchEnv, seen: Map<string, string | undefined>, vars: Map<string, string | undefined>): KnownEnv {
+  return (name) => {
+    if (branchEnv.all || seen.get(name) !== vars.get(name)) return undefined;
+    const given = branchEnv.values[name];
+    const image = envs.get(name);
+    if (branchEnv.mode === 'service' && given) {
+      const seenAs = given.map((v) => (v === IMAGE_ENV ? image : v ?? undefined));
+      return seenAs.every((v) => v !== undefined && v === seenAs[0]) ? seenAs[0] : undefined;
+    }
+    if (image === undefined) return undefined;
+    return given && given.some((v) => v !== image) ? undefined : image;
+  };
 }
 
 function containerPaths(word: string, workdir: string): string[] {
@@ -1926,11 +2043,35 @@ export interface RunUserEvidence {
 
 /** What an image stage does at start, from its start commands and the scripts the model loaded. */
 export function imageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
+  return imageStartSeen(project, df, base, imageBranchEnv(project, df));
+}
+
+/**
+ * imageStart as one compose service's containers see it, where the service's `environment:` or env files set a
+ * variable the image's start scripts test: their branches are chosen by the service's values (docker-openwisp's celery
+ * services run the dashboard image with MODULE_NAME=celery). The image's own reading otherwise.
+ */
+function serviceImageStart(project: Project, s: ServiceLink, df: DockerfileSource, base: StageBase): ImageStart {
+  const image = imageStart(project, df, base);
+  const env = serviceBranchEnv(s);
+  // The image's own reading leaves a name unknown that any service running it sets: this one may set it or not.
+  const imageEnv = imageBranchEnv(project, df);
+  const names = env.all || imageEnv.all ? undefined : [...new Set([...Object.keys(env.values), ...Object.keys(imageEnv.values)])];
+  if (names && !names.length) return image;
+  const tested = image.scripts.some((x) => {
+    const text = project.files.get(x.ref.hostPath)?.text ?? x.source.text;
+    return names ? names.some((n) => text.includes(`$${n}`) || text.includes(`\${${n}}`)) : /\$\{?[A-Za-z_]/.test(text);
+  });
+  return tested ? imageStartSeen(project, df, base, env) : image;
+}
+
+function imageStartSeen(project: Project, df: DockerfileSource, base: StageBase, branchEnv: BranchEnv): ImageStart {
   const byChain = startInPass.get(df, () => new Map());
-  const key = base.chain.map((st) => st.index).join(',');
+  const envKey = branchEnvKey(branchEnv);
+  const key = `${base.chain.map((st) => st.index).join(',')}|${envKey}`;
   let start = byChain.get(key);
   if (!start) {
-    start = readImageStart(project, df, base);
+    start = readImageStart(project, df, base, branchEnv);
     byChain.set(key, start);
   }
   return start;
@@ -1943,8 +2084,9 @@ export function imageStart(project: Project, df: DockerfileSource, base: StageBa
  */
 const startInPass = new PassMemo<DockerfileSource, Map<string, ImageStart>>();
 
-function readImageStart(project: Project, df: DockerfileSource, base: StageBase): ImageStart {
+function readImageStart(project: Project, df: DockerfileSource, base: StageBase, branchEnv: BranchEnv): ImageStart {
   const levels = imageLevels(df, base);
+  const envs = containerEnv(levels);
   const workdir = imageWorkdir(base);
   // The ENV a script sees: its parents' first, the image's own over them.
   const vars = new Map<string, string | undefined>();
@@ -1956,7 +2098,8 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase)
   for (const ref of startScriptRefs(project, df, base)) {
     const file = project.files.get(ref.hostPath);
     if (file?.kind !== 'script') continue;
-    const source = withKnownBranches(file, scriptArguments(entryThenCmd, ref.containerPath, workdir));
+    const known = knownEnv(envs, branchEnv, withSourcedVariables(project, sourcedFrom, file.text, workdir, vars), vars);
+    const source = withKnownBranches(file, scriptArguments(entryThenCmd, ref.containerPath, workdir), known);
     const where = ref.command.inherited ? `${path.basename(ref.hostPath)} of ${ref.command.inherited.image}` : path.basename(ref.hostPath);
     scripts.push({ ref, source, where, reading: readStartScript(source.text, where, workdir, withSourcedVariables(project, sourcedFrom, source.text, workdir, vars)) });
   }
@@ -2949,7 +3092,7 @@ export function startEscalations(start: ImageStart): string[] {
 }
 
 export function serviceStart(project: Project, s: ServiceLink, df: DockerfileSource | undefined, base: StageBase | undefined): ImageStart {
-  if (composeStarts(s).length === 0 && !mountsImageStart(project, s, df, base)) return df && base ? imageStart(project, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
+  if (composeStarts(s).length === 0 && !mountsImageStart(project, s, df, base)) return df && base ? serviceImageStart(project, s, df, base) : { scripts: [], observed: [], placeholders: [], supervised: [], supervisedUsers: [], runUsers: [] };
   return serviceStartInPass.get(s, () => readServiceStart(project, s, df, base));
 }
 
@@ -2959,6 +3102,7 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   const workdir = serviceWorkdir(s, base);
   const vars = new Map<string, string | undefined>();
   if (df && base) for (const level of [...imageLevels(df, base)].reverse()) for (const [k, v] of finalVariables(level)) vars.set(k, v);
+  const branchEnv = serviceBranchEnv(s);
   // The container's environment: compose's env files and `environment:` over the image's ENV.
   for (const [k, v] of serviceEnvironment(s)) vars.set(k, v.value);
   const scripts: ImageStart['scripts'] = [];
@@ -2966,7 +3110,8 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
   for (const ref of serviceStartScriptRefs(project, s, df, base)) {
     const file = project.files.get(ref.hostPath);
     if (file?.kind !== 'script') continue;
-    const source = withKnownBranches(file, scriptArguments(startTexts, ref.containerPath, workdir));
+    const known = df && base ? knownEnv(containerEnv(imageLevels(df, base)), branchEnv, withSourcedVariables(project, serviceMappings(project, s, df, base), file.text, workdir, vars), vars) : undefined;
+    const source = withKnownBranches(file, scriptArguments(startTexts, ref.containerPath, workdir), known);
     // The StartCommand a script ref carries names the instruction it came from; a compose start has none, so it names the image's first.
     const instruction = base ? chainInstructions(base.chain)[0] : undefined;
     if (!instruction) continue;
