@@ -1783,6 +1783,36 @@ function shellWord(w: string): string {
 /** Options that name the folder a program keeps its data, state or configuration in (syncthing `--home`, stcrashreceiver `--dir`). */
 const DATA_DIR_FLAGS = new Set(['home', 'dir', 'data-dir', 'datadir', 'data-path', 'state-dir', 'statedir', 'storage-dir', 'db-dir', 'config-dir', 'configdir', 'conf-dir', 'log-dir', 'logdir', 'cache-dir']);
 
+/**
+ * Options whose name says the program keeps its data at the path given (`--sqlitedb /root/golink.db`, `--data-dir /data`,
+ * `--db-path=./state.db`, Go's single-dash `-database /x.db`): a database file, or a folder it makes and fills. Read with
+ * an absolute value too, unlike DATA_DIR_FLAGS' config and log folders (an absolute config folder is read, not written):
+ * under a folder root owns, the user the tool adds cannot make or write it (tailscale/golink's `--sqlitedb
+ * /root/golink.db`, review 2026-12-f row 200). Names compare lower case, `_` as `-`. Not `--config`, `--home`, `--dir`.
+ */
+const DATA_PATH_FLAGS = new Set([
+  'db', 'database', 'sqlite', 'sqlitedb', 'sqlite-db', 'sqlite-path', 'sqlite-file', 'db-path', 'dbpath', 'db-file', 'dbfile', 'database-path', 'database-file',
+  'data', 'data-dir', 'datadir', 'data-path', 'data-folder', 'db-dir', 'state', 'state-dir', 'statedir', 'state-path', 'state-file',
+  'storage', 'storage-dir', 'storage-path', 'store', 'store-dir', 'store-path', 'datastore', 'cache-dir',
+]);
+
+/** DATA_PATH_FLAGS that name a folder whatever the value looks like (`--data-dir /srv/app.d` is a folder). */
+const DATA_FOLDER_FLAGS = /(^|-)(dir|folder)$|^(datadir|statedir)$/;
+
+/** Clients whose `--data` is what they send (curl's request body, `-d @file`), not where they keep anything. */
+const DATA_SENDERS = new Set(['curl', 'wget', 'http', 'https', 'httpie', 'grpcurl', 'xh']);
+
+/**
+ * The path a data option is given, or undefined when the value is not a plain path: a URL or DSN (`postgres://…`,
+ * `file:nanny.sqlite`), `host:port`, JSON or a key=value list (`--data '{"a":1}'`, `--data a=b`), an option, a word with
+ * no folder in it (`--state running`, `--store memory`) unless it names a database file (`--db app.db`).
+ */
+function dataPathValue(name: string, value: string): string | undefined {
+  if (!value || !/^[\w./${}+-]+$/.test(value) || value.startsWith('-') || value.includes('://')) return undefined;
+  if (/^\$\{?\w+\}?$/.test(value) || value.startsWith('/') || value.startsWith('$') || value.startsWith('.') || value.includes('/')) return value;
+  return /^(db|database|sqlite|sqlitedb|sqlite-db|sqlite-file|db-file|dbfile|database-file)$/.test(name) && /\.(db|sqlite3?|bolt|bbolt)$/i.test(value) ? value : undefined;
+}
+
 /** xargs(1) options (GNU findutils, BusyBox) that take the next word as their value; their `--long=value` forms take none. */
 const XARGS_VALUED = new Set(['-a', '--arg-file', '-d', '--delimiter', '-E', '-e', '-I', '-L', '-l', '-n', '--max-args', '-P', '--max-procs', '-s', '--max-chars', '--process-slot-var']);
 
@@ -1852,10 +1882,36 @@ function writesOf(argv: string[], resolve: (w: string) => string | undefined, at
   const tool = argv[0]!;
   // A program given a relative folder for its data (`--home data`, `--dir .`, `--data-dir=./state`) writes into it,
   // relative to the working directory: `/` where the image sets no WORKDIR, which only root may write. Only relative
-  // values: they are where the working directory decides (an absolute one is the same for every user).
+  // values: they are where the working directory decides. Options that say the program keeps its data there
+  // (DATA_PATH_FLAGS) are read with an absolute value too: that folder may be one root owns (`--sqlitedb /root/golink.db`).
+  const sender = DATA_SENDERS.has(path.posix.basename(tool));
   for (let i = 1; i < argv.length; i++) {
-    const m = /^--?([a-z][a-z-]*)(?:=(.*))?$/.exec(argv[i]!);
-    if (!m || !DATA_DIR_FLAGS.has(m[1]!)) continue;
+    const m = /^--?([a-zA-Z][\w-]*)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) continue;
+    const name = m[1]!.toLowerCase().replace(/_/g, '-');
+    const given = m[2] ?? argv[i + 1];
+    const relativeDir = DATA_DIR_FLAGS.has(name) && name === m[1] && given !== undefined && !/^[/$~-]/.test(given);
+    if (DATA_PATH_FLAGS.has(name) && !sender && !relativeDir) {
+      const value = given === undefined ? undefined : dataPathValue(name, given);
+      const p = value === undefined ? undefined : resolve(value);
+      if (p && !/^\/(dev|proc|sys)(\/|$)/.test(p)) {
+        const written = m[2] !== undefined ? argv[i]! : `${argv[i]} ${given}`;
+        const relative = !value!.startsWith('/') && !value!.startsWith('$');
+        const where = relative ? ', relative to the working directory' : '';
+        // A file (a database: SQLite keeps its journal beside it) needs its folder writable; a folder, itself.
+        const file = !DATA_FOLDER_FLAGS.test(name) && /\.[A-Za-z0-9]{1,8}$/.test(path.posix.basename(p));
+        // Data the program keeps across restarts (StartWrite.keeps): a volume on a read-only root, never a tmpfs. A cache
+        // folder (`--cache-dir`) is refilled: a write like any other, which a tmpfs may take.
+        const keeps = /cache/.test(name) ? undefined : `the data ${path.posix.basename(tool)} is told to keep there (${m[2] !== undefined ? `${argv[i]!.split('=')[0]}=` : argv[i]})`;
+        out.push(
+          file
+            ? { path: p, kind: 'dir-of', how: `${path.posix.basename(tool)} ${written}, a file it keeps data in${where} (${at})`, ...(keeps ? { keeps } : {}) }
+            : { path: p === '/' ? '/*' : `${p}/*`, kind: 'dir-of', how: `${path.posix.basename(tool)} ${written}, a folder it keeps ${keeps ? 'data' : 'a cache'} in${where} (${at})`, ...(keeps ? { keeps } : {}) },
+        );
+        continue;
+      }
+    }
+    if (!DATA_DIR_FLAGS.has(name) || name !== m[1]) continue;
     const value = m[2] ?? argv[i + 1];
     if (value === undefined || value === '' || /^[/$~-]/.test(value)) continue;
     const dir = resolve(value);
@@ -2117,6 +2173,7 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase,
     }
     command = command ? mergeReadings(command, reading) : reading;
   }
+  if (command) command = withOptionDataWrites(command, commands.length > 1 ? entryThenCmd.map((c) => ({ argv: c.argv, shell: c.shell, where: commandWhere(c) })) : [], workdir, vars);
   const stage = base.chain[base.chain.length - 1];
   const observed = stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = sourcedFrom;
@@ -2135,6 +2192,19 @@ function readImageStart(project: Project, df: DockerfileSource, base: StageBase,
   const { frameworks, builds, unread } = startFrameworkWrites(project, df, mappings, commands.map((c) => ({ text: startText(c), where: commandWhere(c) })), scripts, workdir, vars);
   const app = startAppCode(project, mappings, commands.map((c) => ({ text: startText(c) })), scripts, workdir);
   return { scripts, command, observed, placeholders: placeholderWrites(mappings, runFilledPaths(levels)), ...(frameworks.length ? { frameworks } : {}), ...(builds.length ? { builds } : {}), ...(unread?.length ? { unreadSettings: unread } : {}), ...users, ...(app ? { app } : {}) };
+}
+
+/**
+ * A program entrypoint given its options by the command that follows it (`ENTRYPOINT ["/golink"]` + `CMD ["--sqlitedb",
+ * "/root/golink.db"]`, or a compose `command:` of options): Docker runs the two as one argv, so the data options
+ * (writesOf's DATA_PATH_FLAGS) are read on the two joined and added to the reading, where it does not have them yet.
+ */
+function withOptionDataWrites(reading: ScriptReading, texts: readonly { argv?: string[]; shell?: string; where: string }[], workdir: string, vars: Map<string, string | undefined>): ScriptReading {
+  const [entry, cmd] = texts;
+  if (texts.length !== 2 || !entry?.argv?.length || SHELLS.test(entry.argv[0]!) || !cmd?.argv?.[0]?.startsWith('-')) return reading;
+  const joined = readStartScript([...entry.argv, ...cmd.argv].map(shellWord).join(' '), cmd.where, workdir, vars);
+  const kept = joined.writes.filter((w) => w.keeps && !reading.writes.some((x) => x.path === w.path));
+  return kept.length ? { ...reading, writes: [...reading.writes, ...kept] } : reading;
 }
 
 /** The image's start with an ENTRYPOINT that is a package tool joined to its CMD (joinProgramEntrypoint): `ENTRYPOINT ["npm"]` + `CMD ["ci"]`. */
@@ -3134,6 +3204,7 @@ function readServiceStart(project: Project, s: ServiceLink, df: DockerfileSource
     }
     command = command ? mergeReadings(command, reading) : reading;
   }
+  if (command) command = withOptionDataWrites(command, texts, workdir, vars);
   const stage = base?.chain[base.chain.length - 1];
   const observed = df && stage ? project.layout.observedWrites.get(observedKey(df.path, stage.index)) ?? [] : [];
   const mappings = serviceMappings(project, s, df, base);

@@ -57,7 +57,7 @@ import type { DfInstruction, DfStage } from './parse/dockerfile.js';
 import { effectiveInstructions, expandArgs } from './parse/dockerfile.js';
 import type { HardenOptions } from './types.js';
 import { chainInstructions, effectiveUser, expandWord, lastEnv, runCommands, runScript, usersCreatedIn, variableScopes, workdirs, type ImageStage, type StageBase } from './dockerfile-info.js';
-import { shellCommands, type ImageFacts, type InstallWrite } from './knowledge/images.js';
+import { shellCommands, type ImageFacts, type ImageUser, type InstallWrite } from './knowledge/images.js';
 import type { StartWrite } from './start-scripts.js';
 import { sortedDirEntries } from './read.js';
 import { ParseMemo, sameItems } from './pass-memo.js';
@@ -1574,7 +1574,7 @@ export function homeCacheRedirects(df: DockerfileSource, { base, services }: Ima
   }
   if (wrong.length === 0) return undefined;
 
-  const home = userHome(df, chain, user.user);
+  const home = userHome(df, chain, user.user, base.facts?.existingUser);
   const cacheVolume = cacheVolumeTarget(services, chownedPaths(df, chain));
   const moves: [string, string][] = [];
   const unfixable: string[] = [];
@@ -1592,13 +1592,15 @@ export function homeCacheRedirects(df: DockerfileSource, { base, services }: Ima
   return { user: user.user, wrong, moves, unfixable };
 }
 
-/** The user's home: HOME from ENV (when it is not under /root), else what useradd/adduser named. */
-export function userHome(df: DockerfileSource, chain: DfStage[], user: string): string | undefined {
+/** The user's home: HOME from ENV (when it is not under /root), else what useradd/adduser named, else the base image's account's (knowledge). */
+export function userHome(df: DockerfileSource, chain: DfStage[], user: string, existing?: ImageUser): string | undefined {
   const env = lastEnv(chain, 'HOME');
   if (env && env.value.startsWith('/') && !isUnderRoot(env.value) && !env.value.includes('$')) return env.value;
   const name = user.split(':')[0];
   const created = usersCreatedIn(chain, df.parsed.escape).filter((u) => u.name === name || String(u.uid) === name);
-  return created[created.length - 1]?.home;
+  const made = created[created.length - 1];
+  if (made) return made.home;
+  return existing?.home && (existing.name === name || String(existing.uid) === name) ? existing.home : undefined;
 }
 
 /**

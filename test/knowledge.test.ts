@@ -9,6 +9,7 @@ const NODE = { name: 'node', uid: 1000, gid: 1000 };
 const UBUNTU = { name: 'ubuntu', uid: 1000, gid: 1000 };
 const APP = { name: 'app', uid: 1654, gid: 1654 };
 const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532 };
+const NONROOT_HOME = { ...NONROOT, home: '/home/nonroot' };
 const PG_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
 /** find-and-chown over folders only the server's user may open, then gosu (mysql, mariadb, mongo). */
 const PRIVATE_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'];
@@ -487,7 +488,7 @@ const CASES: [string, Partial<ImageFacts>][] = [
   ['eclipse-temurin:25-jre-alpine-3.22', { distro: 'alpine', existingUser: undefined }],
   ['eclipse-temurin:25-jdk-ubi10-minimal', { distro: 'rhel-minimal', needsShadowUtils: true }],
   // distroless: only :nonroot tags run as 65532; only :debug tags have a shell
-  ['gcr.io/distroless/static-debian12', { family: 'distroless', distro: 'distroless', defaultUser: 'root', nonRootByDefault: false, hasShell: false, existingUser: NONROOT }],
+  ['gcr.io/distroless/static-debian12', { family: 'distroless', distro: 'distroless', defaultUser: 'root', nonRootByDefault: false, hasShell: false, existingUser: NONROOT_HOME }],
   ['gcr.io/distroless/static-debian12:latest', { defaultUser: 'root', hasShell: false }],
   ['gcr.io/distroless/static-debian12:nonroot', { defaultUser: '65532', nonRootByDefault: true, hasShell: false }],
   ['gcr.io/distroless/base-debian12:nonroot-amd64', { defaultUser: '65532', nonRootByDefault: true }],

@@ -20,6 +20,8 @@ export interface ImageUser {
   name: string;
   uid: number;
   gid: number;
+  /** Its home in the image's /etc/passwd, where known (distroless's and Chainguard's nonroot: /home/nonroot). */
+  home?: string;
 }
 
 /**
@@ -292,6 +294,12 @@ const DEFAULTS: FactFields = {
 };
 
 const user = (name: string, uid: number, gid = uid): ImageUser => ({ name, uid, gid });
+/**
+ * distroless's and Chainguard's nonroot (65532): its home is /home/nonroot, made and owned by it (distroless base/base.bzl's
+ * passwd entries and its fileExistenceTests "nonroot home directory"; tailscale/golink PR #12 moved its database there on
+ * cgr.dev/chainguard/static). Not said of wolfi-base, which runs as root: whether its build makes that folder is not checked.
+ */
+const NONROOT: ImageUser = { ...user('nonroot', 65532), home: '/home/nonroot' };
 
 // Tag vocabulary shared by the docker-library images.
 const ALPINE = /(^|-)alpine/;
@@ -2696,7 +2704,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     names: [/^gcr\.io\/distroless\//],
     source: 'https://github.com/GoogleContainerTools/distroless/blob/main/base/base.bzl',
     // Every variant has nonroot 65532 in /etc/passwd; only :debug tags have a (busybox) shell.
-    facts: { distro: 'distroless', existingUser: user('nonroot', 65532), hasShell: false },
+    facts: { distro: 'distroless', existingUser: NONROOT, hasShell: false },
     tags: [
       { when: /^debug-nonroot/, set: { defaultUser: '65532', nonRootByDefault: true, hasShell: true } },
       { when: /^nonroot/, set: { defaultUser: '65532', nonRootByDefault: true } },
@@ -2726,7 +2734,7 @@ export const IMAGE_ROWS: readonly ImageRow[] = [
     source: 'https://edu.chainguard.dev/chainguard/chainguard-images/overview/',
     facts: {
       distro: 'distroless',
-      existingUser: user('nonroot', 65532),
+      existingUser: NONROOT,
       defaultUser: '65532',
       nonRootByDefault: true,
       hasShell: false,

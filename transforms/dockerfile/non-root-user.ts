@@ -587,6 +587,16 @@ function checkStage(ctx: TransformContext, df: DockerfileSource, stage: DfStage,
       `Point ${dataSettings.length > 1 ? 'those settings' : 'that setting'} at a folder outside /root (say /data), make it in the image and chown it to the app user, and mount the volume there (existing volumes: chown their files to that user); then run docker-harden again.`,
     );
   }
+  // A start option tells the program to keep its data in root's HOME (tailscale/golink's `--sqlitedb /root/golink.db`,
+  // review 2026-12-f row 200): as root it makes the file there; a USER can neither enter nor write /root, so the program
+  // fails to open its database at start. Only the command's author knows where else it may go (and where the old data is).
+  const rootData = startWrites.filter((w) => w.keeps && !w.observed && isUnderRoot(w.kind === 'dir' ? w.path : path.posix.dirname(w.path)));
+  if (rootData.length) {
+    return report(
+      `its start keeps data in root's HOME (${rootData.slice(0, 2).map((w) => w.how).join(', ')}): as root it writes there; under a USER it can neither enter /root (mode 700 on Debian, Ubuntu and Alpine) nor write there, so the program fails to open its data; no user added`,
+      `Point that option at a folder outside /root (say /data, or the user's home), make it in the image and chown it to the app user, and mount the volume there (existing data: move it and chown it to that user); then run docker-harden again.`,
+    );
+  }
   // An app under /root (mode 700 on many bases): move it out first, or let the user through /root.
   const rootApp = appUnderRoot(ctx, df, stage, base, services, start);
   if (rootApp && 'move' in rootApp) {
@@ -1028,6 +1038,9 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     });
   };
   const writes = startWrites.length ? writesLeft() : [];
+  // Data a start option puts in root's HOME (`--sqlitedb /root/golink.db`): a non-root user cannot write there, whether
+  // the image's own (chainguard's nonroot, review 2026-12-f row 200) or the Dockerfile's USER.
+  const rootData = starts.flatMap(({ start: own, service }) => imageStartWrites(own).map((w) => ({ ...w, service }))).filter((w) => w.keeps && !w.observed && isUnderRoot(path.posix.dirname(w.path)));
   const systemWrites = writes.filter((w) => !rootMadeWhy.has(w));
   const buildWrites = writes.filter((w) => rootMadeWhy.has(w));
   const stopsWrite = (w: StartWrite) => {
@@ -1044,8 +1057,9 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
   const tableStart = facts?.startNeedsRoot && !imageStartCommands(base).some((c) => c.via === 'ENTRYPOINT') ? facts.startNeedsRoot : undefined;
   // Only what stops the start: a step the script goes on past (no set -e) is noted by the add path for a USER the tool adds,
   // and repeating it for that USER in the next pass (or for an existing one, where the app may not need it) says nothing new.
-  if (!tableStart && !steps.some((x) => x.stops) && !writes.some(stopsWrite)) return undefined;
+  if (!tableStart && !steps.some((x) => x.stops) && !writes.some(stopsWrite) && !rootData.length) return undefined;
   const fails: string[] = [];
+  if (rootData.length) fails.push(`${whose(rootData)} keeps data in root's HOME (${rootData.slice(0, 2).map((w) => w.how).join(', ')}), which ${name} can neither enter nor write: the program fails to open it`);
   const drops = steps.filter((x) => x.kind === 'drop');
   const others = steps.filter((x) => x.kind !== 'drop');
   if (tableStart) fails.push(`${base.image}'s own start ${tableStart} (${facts!.capsSource ?? facts!.source})`);
@@ -1060,6 +1074,10 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     fixes.push(`remove the ${ins ? `USER at line ${ins.line + 1}` : 'inherited USER (USER root before the start)'} and let the entrypoint start as root and step down${drops.length ? ` (it already does: ${drops[0]!.how})` : ''}; compose/cap-drop then gives it only the capabilities that needs`);
   }
   if (others.length) fixes.push(`${fixes.length ? 'or ' : ''}move those steps into the build (RUN before the USER) or guard them with if [ "$(id -u)" = 0 ]`);
+  if (rootData.length) {
+    const home = userHome(df, base.chain, user.user, facts?.existingUser);
+    fixes.push(`${fixes.length ? 'and ' : ''}point ${rootData.length > 1 ? 'those options' : 'that option'} at a folder ${name} owns${home ? ` (its home ${home})` : ' (one made and chowned at build time, or a volume)'}`);
+  }
   if (writes.length) {
     // A folder of the app's own under a system tree (/etc/nginx) may be given to the user; a shared root (/etc, /var/lib) never.
     const folders = [...new Set(writes.map((w) => path.posix.dirname(w.path)))];
@@ -1076,7 +1094,7 @@ function existingUserAtStart(ctx: TransformContext, df: DockerfileSource, stage:
     transform: ID,
     file: df.path,
     range: [stage.from.start, stage.from.end],
-    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) ? `the container ${mayOnly ? 'may fail' : 'fails'} at start as that user` : 'as that user those steps fail'}; USER left as written`,
+    message: `already runs as ${where}, but ${fails.join('; ')}: ${tableStart || drops.length || others.some((x) => x.stops) || writes.some(stopsWrite) || rootData.length ? `the container ${mayOnly ? 'may fail' : 'fails'} at start as that user` : 'as that user those steps fail'}; USER left as written`,
     severity: 'warning',
     cis: CIS,
     manual: `${fixes.join('; ')}; then run docker-harden again.`.replace(/^./, (c) => c.toUpperCase()),
