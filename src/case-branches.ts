@@ -147,33 +147,41 @@ function readCase(text: string, from: number): { branches: CaseOnFirstArg['branc
   }
 }
 
+/**
+ * Where shell text goes on when a comment, a quoted string or a backslash escape starts at `i`: the index after it, and
+ * whether it was part of a word (a quoted string); null when a quote does not close; undefined when none starts there.
+ */
+function skipQuoted(text: string, i: number): { next: number; word: boolean } | null | undefined {
+  const n = text.length;
+  const c = text[i]!;
+  if (c === '#' && /[ \t\n;]/.test(text[i - 1] ?? '\n')) {
+    const eol = text.indexOf('\n', i);
+    return { next: eol < 0 ? n : eol, word: false };
+  }
+  if (c === "'") {
+    const close = text.indexOf("'", i + 1);
+    return close < 0 ? null : { next: close + 1, word: true };
+  }
+  if (c === '"' || c === '`') {
+    let j = i + 1;
+    while (j < n && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
+    return j >= n ? null : { next: j + 1, word: true };
+  }
+  if (c === '\\') return { next: i + 2, word: false };
+  return undefined;
+}
+
 /** A branch's body from `i`: where it ends (after its terminator, or at the esac) and the terminator. */
 function skipBody(text: string, i: number): { end: number; terminator?: string } | undefined {
   const n = text.length;
   let commandStart = true;
   while (i < n) {
     const c = text[i]!;
-    if (c === '#' && (i === 0 || /[ \t\n;]/.test(text[i - 1]!))) {
-      while (i < n && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === "'") {
-      const close = text.indexOf("'", i + 1);
-      if (close < 0) return undefined;
-      i = close + 1;
-      commandStart = false;
-      continue;
-    }
-    if (c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < n && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
-      if (j >= n) return undefined;
-      i = j + 1;
-      commandStart = false;
-      continue;
-    }
-    if (c === '\\') {
-      i += 2;
+    const skipped = skipQuoted(text, i);
+    if (skipped === null) return undefined;
+    if (skipped) {
+      i = skipped.next;
+      if (skipped.word) commandStart = false;
       continue;
     }
     if (c === '$' && text[i + 1] === '(') {
@@ -418,27 +426,11 @@ function readIfChain(text: string, at: number): IfChain | undefined {
   let commandStart = true;
   while (i < n) {
     const c = text[i]!;
-    if (c === '#' && /[ \t\n;]/.test(text[i - 1] ?? '\n')) {
-      while (i < n && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === "'") {
-      const close = text.indexOf("'", i + 1);
-      if (close < 0) return undefined;
-      i = close + 1;
-      commandStart = false;
-      continue;
-    }
-    if (c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < n && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
-      if (j >= n) return undefined;
-      i = j + 1;
-      commandStart = false;
-      continue;
-    }
-    if (c === '\\') {
-      i += 2;
+    const skipped = skipQuoted(text, i);
+    if (skipped === null) return undefined;
+    if (skipped) {
+      i = skipped.next;
+      if (skipped.word) commandStart = false;
       continue;
     }
     if (c === '<' && text[i + 1] === '<') return undefined; // a heredoc's lines are not commands: not read here
