@@ -148,8 +148,8 @@ function readCase(text: string, from: number): { branches: CaseOnFirstArg['branc
 }
 
 /**
- * Where shell text goes on when a comment, a quoted string or a backslash escape starts at `i`: the index after it, and
- * whether it was part of a word (a quoted string); null when a quote does not close; undefined when none starts there.
+ * Where shell text goes on when a comment, a quoted string, a backslash escape or a `$( … )` starts at `i`: the index
+ * after it, and whether it was part of a word; null when a quote does not close; undefined when none starts there.
  */
 function skipQuoted(text: string, i: number): { next: number; word: boolean } | null | undefined {
   const n = text.length;
@@ -168,6 +168,16 @@ function skipQuoted(text: string, i: number): { next: number; word: boolean } | 
     return j >= n ? null : { next: j + 1, word: true };
   }
   if (c === '\\') return { next: i + 2, word: false };
+  if (c === '$' && text[i + 1] === '(') {
+    // A command substitution is part of its word, stepped over to its closing bracket (or the end).
+    let depth = 0;
+    let j = i + 1;
+    for (; j < n; j++) {
+      if (text[j] === '(') depth++;
+      else if (text[j] === ')' && --depth === 0) break;
+    }
+    return { next: j + 1, word: true };
+  }
   return undefined;
 }
 
@@ -182,17 +192,6 @@ function skipBody(text: string, i: number): { end: number; terminator?: string }
     if (skipped) {
       i = skipped.next;
       if (skipped.word) commandStart = false;
-      continue;
-    }
-    if (c === '$' && text[i + 1] === '(') {
-      let depth = 0;
-      let j = i + 1;
-      for (; j < n; j++) {
-        if (text[j] === '(') depth++;
-        else if (text[j] === ')' && --depth === 0) break;
-      }
-      i = j + 1;
-      commandStart = false;
       continue;
     }
     if (c === ';' && text[i + 1] === ';') return { end: text[i + 2] === '&' ? i + 3 : i + 2, terminator: text[i + 2] === '&' ? ';;&' : ';;' };
@@ -434,17 +433,6 @@ function readIfChain(text: string, at: number): IfChain | undefined {
       continue;
     }
     if (c === '<' && text[i + 1] === '<') return undefined; // a heredoc's lines are not commands: not read here
-    if (c === '$' && text[i + 1] === '(') {
-      let d = 0;
-      let j = i + 1;
-      for (; j < n; j++) {
-        if (text[j] === '(') d++;
-        else if (text[j] === ')' && --d === 0) break;
-      }
-      i = j + 1;
-      commandStart = false;
-      continue;
-    }
     if (/[;&|\n(]/.test(c)) {
       commandStart = true;
       i++;
